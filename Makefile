@@ -1,0 +1,41 @@
+# Two commands do all set-up: `make run` and `make test`. Each creates .venv when missing.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+
+.PHONY: run test lint typecheck pytest demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: install, then start the app on the built-in demo region
+run: $(STAMP)
+	$(BIN)/streamlit run app.py --server.headless=true --server.port=$(PORT) \
+		--browser.gatherUsageStats=false
+
+## test: install, then lint, type-check and run every test
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check footprints tests benchmarks app.py
+	$(BIN)/ruff format --check footprints tests benchmarks app.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest
+
+## demo: regenerate the shipped demo region in boundaries/demo
+demo: $(STAMP)
+	$(BIN)/footprints demo --out boundaries/demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+import sys
+
+from footprints.cli import main
+
+sys.exit(main())

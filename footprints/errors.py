@@ -1,0 +1,125 @@
+"""Errors and input problems.
+
+Every loader collects *all* the problems it finds in an input and raises them together in one
+:class:`InputError`, so a user fixes a file once rather than once per run. Each
+:class:`Problem` names the file, the row or feature, what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "FootprintsError",
+    "InfeasibleError",
+    "InputError",
+    "MissingColumnError",
+    "Problem",
+    "ProblemLog",
+]
+
+Severity = Literal["error", "warning"]
+
+
+class FootprintsError(Exception):
+    """Base class of every error footprints raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input.
+
+    Parameters
+    ----------
+    source
+        The file (or layer) the problem is in, as the user named it.
+    message
+        What is wrong, with the numbers.
+    fix
+        What the user should do about it.
+    row
+        Spreadsheet-style row number (the header is row 1, the first data row is row 2), or
+        ``None`` when the problem is not about one row.
+    code
+        The practice code, boundary code or feature id concerned, if any.
+    severity
+        ``"error"`` stops loading; ``"warning"`` is reported and loading goes on.
+    """
+
+    source: str
+    message: str
+    fix: str = ""
+    row: int | None = None
+    code: str | None = None
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.code is not None:
+            where += f" ({self.code})"
+        text = f"{where}: {self.message}"
+        if self.fix:
+            text += f" — {self.fix}"
+        return text
+
+
+class InputError(FootprintsError, ValueError):
+    """One or more problems make an input unusable; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        head = f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in the input:"
+        super().__init__("\n".join([head, *(f"- {p}" for p in errors)]))
+
+
+class MissingColumnError(FootprintsError, KeyError):
+    """A required column is absent from a table."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class InfeasibleError(FootprintsError, ValueError):
+    """A request cannot be met (for example no plan satisfies the hard rules); says why."""
+
+
+@dataclass
+class ProblemLog:
+    """Collects problems while an input is read, then raises them together.
+
+    Warnings are also logged on the given logger so the CLI and the app can show them.
+    """
+
+    source: str
+    logger: logging.Logger = field(default_factory=lambda: logging.getLogger("footprints"))
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(
+        self, message: str, fix: str = "", *, row: int | None = None, code: str | None = None
+    ) -> None:
+        self.problems.append(Problem(self.source, message, fix, row, code, "error"))
+
+    def warn(
+        self, message: str, fix: str = "", *, row: int | None = None, code: str | None = None
+    ) -> None:
+        problem = Problem(self.source, message, fix, row, code, "warning")
+        self.problems.append(problem)
+        self.logger.warning("%s", problem)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def raise_if_errors(self) -> None:
+        """Raise :class:`InputError` listing every error so far (warnings included)."""
+        if self.errors:
+            raise InputError(self.problems)

@@ -1,0 +1,81 @@
+"""A plan: which network each practice belongs to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = ["Band", "Plan"]
+
+
+@dataclass(frozen=True)
+class Band:
+    """The population band a network should fall in (registered patients)."""
+
+    min_population: int = 30_000
+    max_population: int = 50_000
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_population <= self.max_population:
+            raise ValueError(
+                f"population band [{self.min_population:,}, {self.max_population:,}] is empty: "
+                "the minimum must be at most the maximum"
+            )
+
+    def contains(self, population: int) -> bool:
+        return self.min_population <= population <= self.max_population
+
+    def gap(self, population: int) -> int:
+        """Patients below the minimum (negative) or above the maximum (positive); 0 in band."""
+        if population < self.min_population:
+            return population - self.min_population
+        if population > self.max_population:
+            return population - self.max_population
+        return 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Practice code → network id, plus optional network names.
+
+    A plan is immutable: edits return a new plan, so the app can keep an undo history.
+    """
+
+    assignment: Mapping[str, str]
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "assignment", MappingProxyType(dict(self.assignment)))
+        object.__setattr__(self, "names", MappingProxyType(dict(self.names)))
+
+    def networks(self) -> dict[str, list[str]]:
+        """Network id → its practice codes (sorted), networks in sorted order."""
+        members: dict[str, list[str]] = {}
+        for practice, network in self.assignment.items():
+            members.setdefault(network, []).append(practice)
+        return {n: sorted(members[n]) for n in sorted(members)}
+
+    def network_name(self, network: str) -> str:
+        return self.names.get(network, network)
+
+    def moved(self, practices: Iterable[str], network: str) -> Plan:
+        """A new plan with ``practices`` moved to ``network`` (created if new)."""
+        assignment = dict(self.assignment)
+        for practice in practices:
+            assignment[practice] = network
+        names = {n: v for n, v in self.names.items() if n in set(assignment.values())}
+        return Plan(assignment, names)
+
+    def __len__(self) -> int:
+        return len(self.assignment)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Plan):
+            return NotImplemented
+        return dict(self.assignment) == dict(other.assignment) and dict(self.names) == dict(
+            other.names
+        )
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self.assignment.items()))
