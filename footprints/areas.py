@@ -1,0 +1,372 @@
+"""Placing practices in their planning areas (CCG, STP) and nursing patches.
+
+A practice takes the CCG polygon that contains its site unless its row names a CCG: then the
+row wins (a practice belongs to the CCG it is registered with, wherever its surgery sits) and
+a disagreement with the polygon is reported as a warning. Boundary files are generalised, so
+a practice on the coast or an island can lie outside every polygon: a row that names its CCG
+is placed there at any distance (with a warning); a practice with no CCG on its row goes to
+the nearest polygon within ``tolerance_m`` (with a warning), and beyond it is an error.
+
+STPs are groups of CCGs, so a practice's STP is its CCG's STP: from the CCG layer's
+``parent`` column, or else from the STP layer polygon that overlaps the CCG most. This keeps
+every CCG inside one STP even where the practice's point lies across a border.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from footprints.crs import BNG
+from footprints.errors import InputError, Problem, ProblemLog
+
+__all__ = ["place_practices"]
+
+logger = logging.getLogger(__name__)
+
+
+def _to_bng(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        return frame.set_crs(BNG)
+    return frame if frame.crs == BNG else frame.to_crs(BNG)
+
+
+def _source(frame: pd.DataFrame, default: str) -> str:
+    return str(frame.attrs.get("source", default))
+
+
+def _label(layer: _Layer, code: str) -> str:
+    name = layer.names.get(code)
+    ods = layer.ods.get(code)
+    extra = ", ".join(part for part in (ods, name) if part)
+    return f"{code} ({extra})" if extra else code
+
+
+class _Layer:
+    """One boundary layer with code lookups (code or ods_code → code) and geometry by code."""
+
+    def __init__(self, frame: gpd.GeoDataFrame, *, code_column: str, what: str) -> None:
+        frame = _to_bng(frame).reset_index(drop=True)
+        self.what = what
+        self.frame = gpd.GeoDataFrame(
+            {"area": frame[code_column].astype(str)}, geometry=frame.geometry, crs=BNG
+        )
+        self.geometry: dict[str, Any] = dict(zip(self.frame["area"], frame.geometry, strict=True))
+        self.names: dict[str, str] = {}
+        self.ods: dict[str, str] = {}
+        if "name" in frame.columns:
+            self.names = {
+                c: str(n) for c, n in zip(self.frame["area"], frame["name"], strict=True) if n
+            }
+        self.lookup: dict[str, str] = {}
+        if "ods_code" in frame.columns:
+            for code, ods in zip(self.frame["area"], frame["ods_code"], strict=True):
+                if isinstance(ods, str) and ods:
+                    self.ods[code] = ods
+                    self.lookup[ods.strip().upper()] = code
+        for code in self.frame["area"]:
+            self.lookup[code.strip().upper()] = code
+
+    def resolve(self, given: object) -> str | None:
+        if not isinstance(given, str) or not given.strip():
+            return None
+        return self.lookup.get(given.strip().upper())
+
+
+def _is_ons(code: str | None) -> bool:
+    return code is not None and re.fullmatch(r"[EWSN]\d{8}", code) is not None
+
+
+def _given(values: pd.Series) -> list[str | None]:
+    return [v.strip().upper() if isinstance(v, str) and v.strip() else None for v in values]
+
+
+def _place_level(
+    points: gpd.GeoSeries,
+    codes: Sequence[str],
+    given: Sequence[str | None],
+    layer: _Layer,
+    log: ProblemLog,
+    *,
+    tolerance_m: float,
+    required: bool,
+    counts: dict[str, int],
+) -> list[str | None]:
+    """The area of each point: the row's area if given, else the containing or nearest one."""
+    located = gpd.GeoDataFrame({"position": range(len(points))}, geometry=points.values, crs=BNG)
+    inside = gpd.sjoin(located, layer.frame, how="inner", predicate="intersects")
+    containing: dict[int, list[str]] = {}
+    for position, area in zip(inside["position"], inside["area"], strict=True):
+        containing.setdefault(int(position), []).append(str(area))
+    outside = located[~located["position"].isin(containing)]
+    nearest: dict[int, tuple[str, float]] = {}
+    if len(outside):
+        near = gpd.sjoin_nearest(outside, layer.frame, how="inner", distance_col="distance_m")
+        for position, area, distance in zip(
+            near["position"], near["area"], near["distance_m"], strict=True
+        ):
+            nearest.setdefault(int(position), (str(area), float(distance)))
+
+    what = layer.what
+    placed: list[str | None] = []
+    for position, (code, wanted) in enumerate(zip(codes, given, strict=True)):
+        inside_areas = containing.get(position, [])
+        if wanted is not None:
+            own = layer.resolve(wanted)
+            if own is None:
+                log.error(
+                    f"practice {code}'s {what} {wanted!r} matches no {what} boundary "
+                    "(neither a code nor an ODS code in the boundary file)",
+                    f"correct the {what} code on the row, or use boundaries of the same year",
+                    code=code,
+                )
+                placed.append(None)
+                continue
+            placed.append(own)
+            if own in inside_areas:
+                counts["inside"] += 1
+                continue
+            distance = float(layer.geometry[own].distance(points.iloc[position]))
+            if inside_areas:
+                counts["disagree"] += 1
+                log.warn(
+                    f"practice {code} lies in {what} {_label(layer, inside_areas[0])} but its "
+                    f"row says {_label(layer, own)}, {distance:,.0f} m from that {what}'s "
+                    f"polygon; kept in {own} as the row says",
+                    f"check the practice's {what} and location",
+                    code=code,
+                )
+            else:
+                counts["outside_by_row"] += 1
+                log.warn(
+                    f"practice {code} lies outside every {what} polygon, {distance:,.0f} m "
+                    f"from its own {what} {_label(layer, own)}; placed in {own} as its row says",
+                    "nothing to do if the row is right (generalised boundaries drop islands "
+                    "and coast)",
+                    code=code,
+                )
+            continue
+        if inside_areas:
+            counts["inside"] += 1
+            placed.append(inside_areas[0])
+            if len(inside_areas) > 1:
+                log.warn(
+                    f"practice {code} lies in {len(inside_areas)} overlapping {what} polygons "
+                    f"({', '.join(inside_areas)}); placed in {inside_areas[0]}",
+                    f"give its {what} on the row, or fix the overlapping boundaries",
+                    code=code,
+                )
+            continue
+        area, distance = nearest[position]
+        if distance <= tolerance_m:
+            counts["nearest"] += 1
+            placed.append(area)
+            log.warn(
+                f"practice {code} lies outside every {what} polygon; placed in the nearest, "
+                f"{_label(layer, area)}, {distance:,.0f} m away",
+                f"give its {what} on the row if that is wrong",
+                code=code,
+            )
+        elif required:
+            placed.append(None)
+            log.error(
+                f"practice {code} lies outside every {what} polygon; the nearest, "
+                f"{_label(layer, area)}, is {distance:,.0f} m away (tolerance "
+                f"{tolerance_m:,.0f} m)",
+                f"give its {what} on the row, check its coordinates, or raise the tolerance",
+                code=code,
+            )
+        else:
+            counts["unplaced"] += 1
+            placed.append(None)
+            log.warn(
+                f"practice {code} lies in no {what}; the nearest, {_label(layer, area)}, is "
+                f"{distance:,.0f} m away (tolerance {tolerance_m:,.0f} m)",
+                f"extend the {what}es to cover it, or give its {what} on the row",
+                code=code,
+            )
+    return placed
+
+
+def _ccg_to_stp(
+    ccgs: gpd.GeoDataFrame, stp_layer: _Layer | None, log: ProblemLog
+) -> dict[str, str]:
+    """CCG code → STP code: the CCG layer's ``parent``, else the STP overlapping it most."""
+    parents: dict[str, str] = {}
+    if "parent" in ccgs.columns:
+        parents = {
+            str(code): parent.strip().upper()
+            for code, parent in zip(ccgs["code"], ccgs["parent"], strict=True)
+            if isinstance(parent, str) and parent.strip()
+        }
+    if stp_layer is None:
+        return parents
+    mapping: dict[str, str] = {}
+    for ccg, parent in parents.items():
+        stp = stp_layer.resolve(parent)
+        if stp is None:
+            log.error(
+                f"CCG {ccg}'s parent STP {parent!r} matches no STP boundary",
+                "use CCG and STP boundaries of the same year",
+                code=ccg,
+            )
+        else:
+            mapping[ccg] = stp
+    unmapped = ccgs[~ccgs["code"].isin(mapping)]
+    if len(unmapped):
+        pieces = gpd.overlay(
+            gpd.GeoDataFrame({"ccg": unmapped["code"]}, geometry=unmapped.geometry, crs=BNG),
+            stp_layer.frame,
+            how="intersection",
+            keep_geom_type=True,
+        )
+        pieces["overlap"] = pieces.geometry.area
+        best = pieces.sort_values("overlap", ascending=False).drop_duplicates("ccg")
+        mapping.update(dict(zip(best["ccg"], best["area"], strict=True)))
+        for ccg in set(unmapped["code"]) - set(best["ccg"]):
+            log.error(
+                f"CCG {ccg} overlaps no STP polygon",
+                "use CCG and STP boundaries that cover the same area",
+                code=ccg,
+            )
+    return mapping
+
+
+def place_practices(
+    practices: gpd.GeoDataFrame,
+    ccgs: gpd.GeoDataFrame,
+    stps: gpd.GeoDataFrame | None = None,
+    patches: gpd.GeoDataFrame | None = None,
+    *,
+    tolerance_m: float = 5000.0,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Fill each practice's ``ccg``, ``stp`` and ``patch`` from the boundary layers.
+
+    Parameters
+    ----------
+    practices
+        The canonical practices table (:func:`footprints.io.read_practices`); a ``ccg`` (or
+        ``stp``, ``patch``) already on a row may be a boundary ``code`` or ``ods_code``.
+    ccgs, stps
+        Boundary layers (:func:`footprints.io.read_boundaries`) of the lower and upper
+        planning level. Without ``stps`` the STP is the CCG layer's ``parent`` (if any).
+    patches
+        Nursing patches (:func:`footprints.io.read_patches`); a practice in none within
+        ``tolerance_m`` gets no patch (a warning).
+    tolerance_m
+        How far outside every CCG polygon a practice with no CCG on its row may be placed in
+        the nearest one.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, list of Problem)
+        A copy of ``practices`` with ``ccg`` and ``stp`` holding boundary codes (``patch``
+        the patch code), and the warnings (disagreements, nearest-polygon placements).
+
+    Raises
+    ------
+    InputError
+        A row's CCG that matches no boundary; a practice with no CCG on its row and no
+        polygon within ``tolerance_m``; an STP that cannot be matched. Warnings are included.
+    """
+    source = _source(practices, "practices")
+    log = ProblemLog(source, logger)
+    boundary_log = ProblemLog(_source(ccgs, "CCG boundaries"), logger)
+    placed = _to_bng(practices).copy()
+    codes = [str(c) for c in placed["code"]]
+    points = placed.geometry.reset_index(drop=True)
+    empty = {c for c, p in zip(codes, points, strict=True) if p is None or p.is_empty}
+    if empty:
+        raise InputError(
+            [
+                Problem(source, "the practice has no location", "give its coordinates", code=c)
+                for c in sorted(empty)
+            ]
+        )
+
+    def column(name: str) -> list[str | None]:
+        return _given(placed[name]) if name in placed.columns else [None] * len(placed)
+
+    ccg_layer = _Layer(ccgs, code_column="code", what="CCG")
+    counts = dict.fromkeys(("inside", "disagree", "outside_by_row", "nearest", "unplaced"), 0)
+    ccg = _place_level(
+        points,
+        codes,
+        column("ccg"),
+        ccg_layer,
+        log,
+        tolerance_m=tolerance_m,
+        required=True,
+        counts=counts,
+    )
+
+    stp_layer = _Layer(stps, code_column="code", what="STP") if stps is not None else None
+    ccg_stp = _ccg_to_stp(_to_bng(ccgs), stp_layer, boundary_log)
+    stp: list[str | None] = []
+    stp_disagree = 0
+    for code, own_ccg, row_stp in zip(codes, ccg, column("stp"), strict=True):
+        derived = ccg_stp.get(own_ccg) if own_ccg else None
+        given = row_stp
+        if given is not None and stp_layer is not None:
+            resolved = stp_layer.resolve(given)
+            if resolved is None:
+                log.error(
+                    f"practice {code}'s STP {given!r} matches no STP boundary",
+                    "correct the STP code on the row, or use boundaries of the same year",
+                    code=code,
+                )
+            given = resolved
+        # without an STP layer an ODS code (QHM) cannot be compared with an ONS one (E54…)
+        comparable = stp_layer is not None or _is_ons(given) == _is_ons(derived)
+        if derived is not None and given is not None and given != derived and comparable:
+            stp_disagree += 1
+            log.warn(
+                f"practice {code}'s row says STP {given} but its CCG {own_ccg} is in STP "
+                f"{derived}; placed in {derived} (an STP is a group of CCGs)",
+                "correct the STP on the row, or the CCG",
+                code=code,
+            )
+        stp.append(derived if derived is not None else given)
+
+    patch: list[str | None] = column("patch")
+    if patches is not None:
+        patch_frame = patches.rename(columns={"patch": "code"}) if "patch" in patches else patches
+        patch_layer = _Layer(patch_frame, code_column="code", what="patch")
+        patch_counts = dict.fromkeys(counts, 0)
+        patch = _place_level(
+            points,
+            codes,
+            patch,
+            patch_layer,
+            log,
+            tolerance_m=tolerance_m,
+            required=False,
+            counts=patch_counts,
+        )
+
+    problems = boundary_log.problems + log.problems
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+    placed["ccg"] = pd.Series(ccg, index=placed.index, dtype=object)
+    placed["stp"] = pd.Series(stp, index=placed.index, dtype=object)
+    placed["patch"] = pd.Series(patch, index=placed.index, dtype=object)
+    logger.info(
+        "%s: placed %d practices in %d CCGs and %d STPs: %d inside their CCG polygon, "
+        "%d kept in their row's CCG across a border, %d outside every polygon placed by their "
+        "row, %d placed in the nearest polygon; %d STP disagreements",
+        source,
+        len(placed),
+        len(set(ccg)),
+        len({s for s in stp if s}),
+        counts["inside"],
+        counts["disagree"],
+        counts["outside_by_row"],
+        counts["nearest"],
+        stp_disagree,
+    )
+    return placed, [p for p in problems if p.severity == "warning"]
