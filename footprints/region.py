@@ -51,6 +51,8 @@ class Region:
 
     @cached_property
     def _upper_level(self) -> tuple[dict[str, nx.Graph], gpd.GeoDataFrame]:
+        if self.upper_boundaries is self.ccgs:  # no upper level known: the CCGs stand in
+            return self._ccg_level
         return build_graphs(self.practices, self.upper_boundaries, level="stp")
 
     @property

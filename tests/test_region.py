@@ -1,0 +1,45 @@
+"""Loading a region: the upper planning level with and without an STP layer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+
+from footprints.region import DEMO_DIR, load_demo, load_region
+
+
+def test_demo_loads_with_its_current_plan_and_patches() -> None:
+    region = load_demo()
+    assert region.current is not None
+    assert set(region.current.assignment) == set(region.practices["code"])
+    assert region.patches is not None
+    assert region.practices["patch"].notna().all()
+    assert set(region.ccg_graphs) == set(region.ccgs["code"])
+    assert nx.is_connected(region.validation_graph)
+
+
+def test_upper_level_is_dissolved_from_the_ccg_parent_column() -> None:
+    region = load_region(DEMO_DIR / "practices.csv", DEMO_DIR / "ccg.geojson")
+    assert region.stps is None
+    upper = region.upper_boundaries
+    assert list(upper["code"]) == sorted(set(region.ccgs["parent"]))
+    assert abs(upper.union_all().area - region.ccgs.union_all().area) < 1.0
+    graph = region.validation_graph
+    assert set(graph.nodes) == set(region.practices["code"])
+    # The STP-level graph links practices across CCG borders; the CCG graphs do not.
+    crossing = [(a, b) for a, b in graph.edges if graph.nodes[a]["ccg"] != graph.nodes[b]["ccg"]]
+    assert crossing
+
+
+def test_without_any_upper_level_the_ccgs_stand_in(tmp_path: Path) -> None:
+    layer = json.loads((DEMO_DIR / "ccg.geojson").read_text(encoding="utf-8"))
+    for feature in layer["features"]:
+        feature["properties"].pop("STP20CD", None)
+    ccg = tmp_path / "ccg_without_parent.geojson"
+    ccg.write_text(json.dumps(layer), encoding="utf-8")
+    region = load_region(DEMO_DIR / "practices.csv", ccg)
+    assert region.upper_boundaries is region.ccgs
+    assert set(region.validation_graph.nodes) == set(region.practices["code"])
+    assert nx.number_connected_components(region.validation_graph) == len(region.ccgs)
