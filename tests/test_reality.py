@@ -1,0 +1,147 @@
+"""The reality report (benchmarks/reality.py) against independent counts from the raw data.
+
+The validator's figures on the real 2020 PCN plan are checked against plain pandas over the
+raw practices CSV and a BFS over the adjacency graph written here, and REALITY.md is checked
+to be current. England is loaded once per module (about 5 s).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.realdata
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "benchmarks" / "reality.py"
+
+# The published join checks of ../shared/data/README.md (2020 snapshot).
+PUBLISHED_BANDS = {"below": 86, "within": 730, "above": 434}
+PUBLISHED_NETWORKS = 1_250
+PUBLISHED_CROSS_CCG = 10
+PUBLISHED_CROSS_STP = 4
+PUBLISHED_UNALLOCATED = 61
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("reality_report", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def script() -> Iterator[ModuleType]:
+    module = _load_script()
+    yield module
+    sys.modules.pop(module.__name__, None)
+
+
+@pytest.fixture(scope="module")
+def reality(script: ModuleType, shared_data: Path) -> Any:
+    return script.compute(shared_data)
+
+
+@pytest.fixture(scope="module")
+def raw(shared_data: Path) -> pd.DataFrame:
+    """The raw practices CSV, read with plain pandas (no footprints code)."""
+    return pd.read_csv(
+        shared_data / "practices" / "practices_2020.csv",
+        dtype={"practice_code": str, "pcn_code": str, "ccg20_code": str, "stp20_code": str},
+    )
+
+
+@pytest.fixture(scope="module")
+def allocated(raw: pd.DataFrame) -> pd.DataFrame:
+    return raw[raw["pcn_code"] != "U"]
+
+
+def test_band_counts_match_raw_csv_and_published_figures(
+    reality: Any, allocated: pd.DataFrame, raw: pd.DataFrame
+) -> None:
+    population = allocated.groupby("pcn_code")["list_size_2020_01"].sum()
+    independent = {
+        "below": int((population < 30_000).sum()),
+        "within": int(population.between(30_000, 50_000).sum()),
+        "above": int((population > 50_000).sum()),
+    }
+    summary = reality.report.summary
+    validator = {"below": summary["below"], "within": summary["in_band"], "above": summary["above"]}
+    assert independent == validator
+    assert independent == PUBLISHED_BANDS
+    assert summary["networks"] == len(population) == PUBLISHED_NETWORKS
+
+    unassigned = [v for v in reality.report.by_rule("coverage") if v.values["kind"] == "unassigned"]
+    assert len(unassigned) == 1
+    raw_unallocated = set(raw.loc[raw["pcn_code"] == "U", "practice_code"])
+    assert set(unassigned[0].practices) == raw_unallocated
+    assert len(raw_unallocated) == PUBLISHED_UNALLOCATED
+
+
+def test_crossings_match_raw_csv(reality: Any, allocated: pd.DataFrame) -> None:
+    per_network = allocated.groupby("pcn_code")[["ccg20_code", "stp20_code"]].nunique()
+    cross_ccg = set(per_network.index[per_network["ccg20_code"] > 1])
+    cross_stp = set(per_network.index[per_network["stp20_code"] > 1])
+
+    boundary = reality.report.by_rule("boundary")
+    assert {v.networks[0] for v in boundary if "ccg" in v.values["levels"]} == cross_ccg
+    assert {v.networks[0] for v in boundary if "stp" in v.values["levels"]} == cross_stp
+    assert len(cross_ccg) == PUBLISHED_CROSS_CCG
+    assert len(cross_stp) == PUBLISHED_CROSS_STP
+
+
+def _parts(graph: Any, members: set[str]) -> int:
+    """Connected pieces of ``members`` in ``graph``, by breadth-first search."""
+    unseen = set(members)
+    pieces = 0
+    while unseen:
+        pieces += 1
+        queue = deque([unseen.pop()])
+        while queue:
+            for neighbour in graph.adj[queue.popleft()]:
+                if neighbour in unseen:
+                    unseen.remove(neighbour)
+                    queue.append(neighbour)
+    return pieces
+
+
+def test_contiguity_matches_independent_bfs(reality: Any, allocated: pd.DataFrame) -> None:
+    graph = reality.region.validation_graph
+    members = allocated.groupby("pcn_code")["practice_code"].agg(set)
+    pieces = {network: _parts(graph, codes & set(graph)) for network, codes in members.items()}
+
+    reported = {v.networks[0]: v.values["part_count"] for v in reality.report.by_rule("contiguity")}
+    assert reported == {n: k for n, k in pieces.items() if k > 1}
+    assert all(pieces[n] == 1 for n in set(pieces) - set(reported))
+    # Networks crossing an STP cannot be one piece on the union of STP graphs.
+    crossing_stp = {
+        v.networks[0] for v in reality.report.by_rule("boundary") if "stp" in v.values["levels"]
+    }
+    assert crossing_stp <= set(reported)
+
+
+def test_patch_rule_agrees_with_patch_alignment(reality: Any) -> None:
+    flagged = {v.networks[0] for v in reality.report.by_rule("patch")}
+    assert flagged == set(reality.alignment.straddling_networks)
+    straddling = sum(v.values["straddling_population"] for v in reality.report.by_rule("patch"))
+    assert straddling == reality.alignment.total_straddling_population
+
+
+def test_reality_md_is_current(script: ModuleType, reality: Any) -> None:
+    path = REPO / "REALITY.md"
+    assert path.is_file(), "REALITY.md is missing: run benchmarks/reality.py"
+    stated = script.parse_summary(path.read_text(encoding="utf-8"))
+    assert stated == script.summary(reality), (
+        "REALITY.md is out of date: re-run "
+        "`.venv/bin/python benchmarks/reality.py --data ../shared/data --out REALITY.md`"
+    )
