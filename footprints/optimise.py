@@ -1,0 +1,1834 @@
+"""The optimiser core: partition a planning area's practices into networks.
+
+Works on the adjacency graph only (node attributes ``list_size``, ``x``, ``y`` in metres and
+``patch``; edges), never on geometry, so it can be tested on hand-made grids.
+
+Formulation
+-----------
+*Candidates.* Every connected set of practices whose population lies in the band is listed
+(:mod:`footprints.candidates`); contiguity and the band then hold by construction. Each
+candidate network ``N`` has a cost, in **patient-kilometres**:
+
+``cost(N) = compactness_weight × Σ_{i∈N} list_size_i × d_i``
+``        + straddle_weight × straddling(N) + network_cost + band_penalty × deviation(N)``
+
+where ``d_i`` is the distance (km) from practice ``i`` to ``N``'s population-weighted
+centre. Summed over a plan, the first term is the area's population times the
+population-weighted mean distance of DESIGN.md, so totals of plans with different numbers
+of networks compare fairly. ``straddling(N)`` is the population of ``N``'s practices outside
+its largest patch (DESIGN.md); ``deviation(N)`` is how many patients ``N`` lies outside the
+band (non-zero only where the band had to be made soft).
+
+*Repair mode* (a ``current`` plan is given). Each proposed network is matched to at most one
+current network and each current network to at most one proposed network; a practice is
+**moved** when it is not in the current network its new network is matched to (a practice
+with no current network is never moved). The model chooses the matching that is cheapest,
+so it is the maximum-overlap matching, and every column of the partitioning model is a
+(candidate, matched current network or none) pair costing ``move_weight`` per moved
+practice. ``max_moves`` bounds the number of moved practices. A network matched to a
+current network keeps that network's id.
+
+*Solve.* Set partitioning over the candidates (each practice in exactly one chosen network,
+the number of networks of each piece in ``ceil(P/max)…floor(P/min)``):
+
+1. the LP relaxation is solved with GLOP by column generation: a restricted master over a
+   few thousand columns, every candidate priced with numpy from the duals, until no column
+   has negative reduced cost. This gives a lower bound ``LB`` and every reduced cost;
+2. CP-SAT solves the integer problem over the columns with reduced cost ``≤ Δ``;
+3. a plan of cost ``z`` with ``z − LB ≤ Δ`` is proved optimal (any better plan would use
+   only columns with reduced cost ``≤ z − LB``, all of which were in the model); otherwise
+   ``Δ := z − LB`` and step 2 is repeated. If the filtered model is infeasible, ``Δ`` grows
+   and ``LB + Δ`` becomes a proved bound.
+
+*Soft band.* What cannot meet the band is certified before solving and explained:
+a practice over the maximum is a network of its own; a piece of the area (a connected
+component of the practices left to plan) whose practices cannot be partitioned into
+contiguous in-band networks — too few patients, a population no number of in-band networks
+can add up to, a practice in no in-band connected group, or the LP proving it — gets
+candidates outside the band too, penalised per patient of deviation. Only when even that
+soft model has no plan (contradictory locks, an impossible move budget) is
+:class:`~footprints.errors.InfeasibleError` raised.
+
+*Pool cap.* If a piece has more candidates than ``candidate_cap``, candidates are listed only
+within a radius of their first practice (shrinking until under the cap); the plan is then
+reported as ``"feasible"`` with no bound, since better networks may have been left out.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from footprints.candidates import (
+    CandidateSets,
+    EnumerationTimeoutError,
+    PoolCapError,
+    connected_sets,
+    network_costs,
+)
+from footprints.errors import InfeasibleError
+from footprints.plan import Band, Plan
+
+__all__ = ["AreaResult", "OptimiseSettings", "Proposal", "Status", "optimise_area", "propose"]
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["optimal", "feasible", "infeasible", "timed out", "error"]
+Progress = Callable[[float, str], None]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Integer cost units per patient-kilometre (CP-SAT needs integer costs).
+_SCALE = 100
+#: Pieces with at most this many practices get soft candidates above the maximum too.
+_SOFT_ABOVE_MAX_PRACTICES = 30
+_NAMES_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class OptimiseSettings:
+    """What the optimiser minimises and how long it may take.
+
+    All weights are in **patient-kilometres** (one patient one kilometre further from their
+    network's centre costs 1).
+
+    Parameters
+    ----------
+    band
+        Population band of a network; hard wherever the area can meet it.
+    compactness_weight
+        Weight of the population-weighted sum of distances (km) from each practice to its
+        network's population-weighted centre.
+    straddle_weight
+        Cost per *patient* of a practice outside its network's largest nursing patch (so a
+        straddling practice of 8,000 patients costs as much as moving 8,000 patients
+        ``straddle_weight`` km further out). Per patient rather than per extra patch so that
+        cost follows the number of patients whose nursing team must work with two networks.
+    move_weight
+        Repair mode: cost per practice moved away from its current network (see the module
+        docstring for "moved"). The default, 10,000, makes a move worth about as much as
+        bringing a typical 8,000-patient practice 1.25 km closer to its network's centre.
+    network_cost
+        Cost of each network. Compactness alone prefers many small networks; each network
+        carries a clinical director and management costs, and practices in England chose
+        larger networks (median 44,000). With networks of ``p`` patients at ``ρ`` patients
+        per km², the compactness term is about ``P · (2/3) · sqrt(p / (π ρ))``; its saving
+        from one more network balances a per-network cost ``c`` at
+        ``p ≈ (2c / a)^(2/3)`` with ``a = (2/3) / sqrt(π ρ)``. The default 30,000 puts that
+        balance at about 44,000 patients for a town of ~3,000 patients per km², the
+        population-weighted density of England's practice catchments, so the band's upper
+        half is favoured without overriding compactness.
+    band_penalty
+        Where the band is soft: cost per patient of deviation outside the band. Large, so
+        that deviation is kept to what the area forces.
+    max_moves
+        Repair mode: most practices that may move (``None``: no limit).
+    time_limit
+        Seconds for one area (listing candidates, LP and CP-SAT together).
+    seed
+        CP-SAT random seed.
+    workers
+        CP-SAT worker threads per area. With 1 (the default) a solve is deterministic for a
+        given seed whenever it finishes within the time limit. With more, CP-SAT runs one
+        full LP-based solver beside its helpers (the default portfolio stalls on few cores),
+        which is faster but may return a different plan of the same cost when several tie.
+    candidate_cap
+        Most candidate networks listed per piece of an area before falling back to
+        candidates within a radius (reported without a bound).
+    """
+
+    band: Band = field(default_factory=Band)
+    compactness_weight: float = 1.0
+    straddle_weight: float = 1.0
+    move_weight: float = 10_000.0
+    network_cost: float = 30_000.0
+    band_penalty: float = 100.0
+    max_moves: int | None = None
+    time_limit: float = 60.0
+    seed: int = 0
+    workers: int = 1
+    candidate_cap: int = 2_000_000
+
+    def __post_init__(self) -> None:
+        for name in (
+            "compactness_weight",
+            "straddle_weight",
+            "move_weight",
+            "network_cost",
+            "band_penalty",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be at least 0, not {getattr(self, name)}")
+        if self.max_moves is not None and self.max_moves < 0:
+            raise ValueError(f"max_moves must be at least 0 or None, not {self.max_moves}")
+        if self.time_limit <= 0:
+            raise ValueError(f"time_limit must be positive, not {self.time_limit}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, not {self.workers}")
+        if self.candidate_cap < 1:
+            raise ValueError(f"candidate_cap must be at least 1, not {self.candidate_cap}")
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """The optimiser's answer for one planning area.
+
+    Attributes
+    ----------
+    area
+        The planning area's code.
+    assignment
+        Practice code → network id.
+    status
+        ``"optimal"`` (proved), ``"feasible"`` (a plan, not proved optimal), ``"timed out"``
+        (no plan within the time limit), ``"infeasible"`` or ``"error"`` (from
+        :func:`propose` only; :func:`optimise_area` raises instead).
+    objective
+        Total cost of the plan (patient-km, see :class:`OptimiseSettings`), or ``None``.
+    bound
+        Proved lower bound on the cost of any plan, or ``None`` when none is known.
+    gap
+        ``(objective − bound) / objective``, or ``None``.
+    seconds
+        Wall time of the solve.
+    networks
+        Number of networks in the plan.
+    explanations
+        Sentences saying where and why the band is soft, and anything else the user should
+        know (time limits, candidate cap), naming practices and numbers.
+    soft_networks
+        Ids of networks outside the band.
+    pool_size
+        Candidate networks listed.
+    moves
+        Practices moved from the current plan (repair mode), else ``None``.
+    """
+
+    area: str
+    assignment: Mapping[str, str]
+    status: Status
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    seconds: float = 0.0
+    networks: int = 0
+    explanations: list[str] = field(default_factory=list)
+    soft_networks: list[str] = field(default_factory=list)
+    pool_size: int = 0
+    moves: int | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A plan for several planning areas and the per-area results behind it."""
+
+    plan: Plan
+    results: Mapping[str, AreaResult]
+
+
+# --------------------------------------------------------------------------- area data
+
+
+@dataclass
+class _Area:
+    name: str
+    codes: list[str]
+    index: dict[str, int]
+    population: IntArray
+    x_km: FloatArray
+    y_km: FloatArray
+    patch: IntArray
+    neighbours: list[int]
+
+
+def _area_data(graph: nx.Graph) -> _Area:
+    codes = sorted(str(node) for node in graph.nodes)
+    if len(codes) != graph.number_of_nodes():
+        raise ValueError("practice codes must be unique as strings")
+    lookup = {str(node): node for node in graph.nodes}
+    index = {code: i for i, code in enumerate(codes)}
+    population = np.zeros(len(codes), np.int64)
+    x_km = np.zeros(len(codes), np.float64)
+    y_km = np.zeros(len(codes), np.float64)
+    patches: dict[str, int] = {}
+    patch = np.full(len(codes), -1, np.int64)
+    problems: list[str] = []
+    for i, code in enumerate(codes):
+        data = graph.nodes[lookup[code]]
+        size = data.get("list_size")
+        if size is None or not float(size) >= 0 or float(size) != int(float(size)):
+            problems.append(f"{code}: list_size {size!r} is not a whole number ≥ 0")
+        else:
+            population[i] = int(float(size))
+        try:
+            x_km[i] = float(data["x"]) / 1000.0
+            y_km[i] = float(data["y"]) / 1000.0
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"{code}: x/y coordinates missing or not numbers")
+        value = data.get("patch")
+        if value is not None and value == value:  # NaN ≠ NaN: no patch
+            patch[i] = patches.setdefault(str(value), len(patches))
+    if problems:
+        raise ValueError("the area graph has bad practice attributes: " + "; ".join(problems))
+    neighbours = [0] * len(codes)
+    for u, v in graph.edges:
+        a, b = index[str(u)], index[str(v)]
+        if a != b:
+            neighbours[a] |= 1 << b
+            neighbours[b] |= 1 << a
+    name = str(graph.graph.get("area", "area"))
+    return _Area(name, codes, index, population, x_km, y_km, patch, neighbours)
+
+
+def _mask(indices: Iterable[int]) -> int:
+    mask = 0
+    for i in indices:
+        mask |= 1 << i
+    return mask
+
+
+def _bits(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def _components(nodes: Iterable[int], neighbours: list[int]) -> list[list[int]]:
+    """Connected components of the subgraph induced by ``nodes``, sorted."""
+    remaining = _mask(nodes)
+    pieces = []
+    while remaining:
+        start = remaining & -remaining
+        seen = start
+        frontier = start
+        while frontier:
+            grown = 0
+            for v in _bits(frontier):
+                grown |= neighbours[v]
+            frontier = grown & remaining & ~seen
+            seen |= frontier
+        remaining &= ~seen
+        pieces.append(_bits(seen))
+    return pieces
+
+
+def _names(codes: Iterable[str]) -> str:
+    codes = list(codes)
+    if len(codes) <= _NAMES_SHOWN:
+        return ", ".join(codes)
+    return ", ".join(codes[:_NAMES_SHOWN]) + f" and {len(codes) - _NAMES_SHOWN} more"
+
+
+# --------------------------------------------------------------------------- columns
+
+
+@dataclass
+class _Piece:
+    """A connected component of the practices left to plan."""
+
+    nodes: list[int]
+    population: int
+    soft: bool = False
+    reason: str = ""
+    k_range: tuple[int, int] | None = None
+    bounded: bool = True  # False when the candidate cap forced a radius limit
+
+
+@dataclass
+class _Columns:
+    """Candidate networks and the (candidate, matched current network) columns over them."""
+
+    sets: CandidateSets
+    set_population: IntArray
+    set_cost: IntArray  # integer cost units, without moves
+    set_piece: IntArray
+    col_set: IntArray
+    col_match: IntArray  # current-network index, -1 for none
+    col_moves: IntArray
+    col_cost: IntArray
+
+    def __len__(self) -> int:
+        return len(self.col_set)
+
+
+def _set_costs(
+    area: _Area, sets: CandidateSets, settings: OptimiseSettings
+) -> tuple[IntArray, IntArray]:
+    population, compactness, straddling = network_costs(
+        sets,
+        population=area.population,
+        x_km=area.x_km,
+        y_km=area.y_km,
+        patch=area.patch,
+    )
+    band = settings.band
+    deviation = np.maximum(band.min_population - population, 0) + np.maximum(
+        population - band.max_population, 0
+    )
+    cost = (
+        settings.compactness_weight * compactness
+        + settings.straddle_weight * straddling
+        + settings.network_cost
+        + settings.band_penalty * deviation
+    )
+    return population, np.rint(cost * _SCALE).astype(np.int64)
+
+
+def _build_columns(
+    area: _Area,
+    pieces: list[_Piece],
+    piece_sets: list[CandidateSets],
+    settings: OptimiseSettings,
+    current_index: IntArray | None,
+) -> _Columns:
+    sets = CandidateSets.concatenate(piece_sets)
+    set_piece = np.repeat(
+        np.arange(len(pieces), dtype=np.int64), [len(s) for s in piece_sets]
+    ).astype(np.int64)
+    population, cost = _set_costs(area, sets, settings)
+    n = len(sets)
+    if current_index is None or n == 0:
+        col_set = np.arange(n, dtype=np.int64)
+        zeros = np.zeros(n, np.int64)
+        return _Columns(sets, population, cost, set_piece, col_set, zeros - 1, zeros, cost)
+    owner = sets.owner()
+    cur = current_index[sets.members]
+    with_current = cur >= 0
+    n_current = np.bincount(owner[with_current], minlength=n).astype(np.int64)
+    owner_c, cur_c = owner[with_current], cur[with_current]
+    order = np.lexsort((cur_c, owner_c))
+    owner_c, cur_c = owner_c[order], cur_c[order]
+    if len(owner_c):
+        new = np.ones(len(owner_c), dtype=bool)
+        new[1:] = (owner_c[1:] != owner_c[:-1]) | (cur_c[1:] != cur_c[:-1])
+        starts = np.flatnonzero(new)
+        overlap = np.diff(np.append(starts, len(owner_c)))
+        pair_set = owner_c[starts]
+        pair_match = cur_c[starts]
+    else:
+        overlap = pair_set = pair_match = np.zeros(0, np.int64)
+    pair_moves = n_current[pair_set] - overlap
+    col_set = np.concatenate([pair_set, np.arange(n, dtype=np.int64)])
+    col_match = np.concatenate([pair_match, np.full(n, -1, np.int64)])
+    col_moves = np.concatenate([pair_moves, n_current])
+    # An unmatched column is only needed where a matched one could be taken by another
+    # network; a set with no current practices has only its unmatched column, moving none.
+    keep = np.ones(len(col_set), dtype=bool)
+    if settings.max_moves is not None:
+        keep &= col_moves <= settings.max_moves
+    order = np.lexsort((col_match, col_set))
+    order = order[keep[order]]
+    col_set, col_match, col_moves = col_set[order], col_match[order], col_moves[order]
+    move_cost = np.rint(settings.move_weight * _SCALE).astype(np.int64)
+    col_cost = cost[col_set] + move_cost * col_moves
+    return _Columns(sets, population, cost, set_piece, col_set, col_match, col_moves, col_cost)
+
+
+# --------------------------------------------------------------------------- LP
+
+
+@dataclass
+class _LPResult:
+    feasible: bool
+    bound: float  # proved lower bound (cost units), valid over every column
+    reduced_costs: FloatArray
+    values: FloatArray  # LP value per column (0 outside the restricted master)
+    complete: bool  # False when the deadline stopped column generation
+
+
+class _MasterLP:
+    """Set-partitioning LP solved with GLOP by column generation over ``columns``."""
+
+    def __init__(
+        self,
+        columns: _Columns,
+        *,
+        rows: list[int],
+        pieces: list[_Piece],
+        n_match: int,
+        max_moves: int | None,
+        n_nodes: int,
+    ) -> None:
+        self.columns = columns
+        self.rows = rows
+        self.n_nodes = n_nodes
+        self.pieces = pieces
+        self.n_match = n_match
+        self.max_moves = max_moves
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
+            raise RuntimeError("OR-Tools GLOP is not available")
+        self.solver = solver
+        inf = solver.infinity()
+        self.node_rows: dict[int, Any] = {}
+        self.artificials: list[Any] = []
+        for node in rows:
+            row = solver.Constraint(1.0, 1.0)
+            art = solver.NumVar(0.0, inf, "")
+            row.SetCoefficient(art, 1.0)
+            self.artificials.append(art)
+            self.node_rows[node] = row
+        self.piece_rows: dict[int, Any] = {}
+        for p, piece in enumerate(pieces):
+            if piece.k_range is None:
+                continue
+            row = solver.Constraint(float(piece.k_range[0]), float(piece.k_range[1]))
+            for sign in (1.0, -1.0):
+                art = solver.NumVar(0.0, inf, "")
+                row.SetCoefficient(art, sign)
+                self.artificials.append(art)
+            self.piece_rows[p] = row
+        self.match_rows = [solver.Constraint(-inf, 1.0) for _ in range(n_match)]
+        self.moves_row = None
+        if max_moves is not None:
+            self.moves_row = solver.Constraint(-inf, float(max_moves))
+            art = solver.NumVar(0.0, inf, "")
+            self.moves_row.SetCoefficient(art, -1.0)
+            self.artificials.append(art)
+        self.in_master = np.zeros(len(columns), dtype=bool)
+        self.variables: dict[int, Any] = {}
+        self.objective = solver.Objective()
+        self.objective.SetMinimization()
+        self.phase = 1
+        for art in self.artificials:
+            self.objective.SetCoefficient(art, 1.0)
+        sets = columns.sets
+        self._starts = sets.offsets[:-1]
+        self._nonempty = len(sets) > 0
+        piece_of_col = columns.set_piece[columns.col_set]
+        has_row = np.array([p in self.piece_rows for p in range(len(pieces))] + [False])
+        self.piece_index_of_col = np.where(has_row[piece_of_col], piece_of_col, -1)
+        self._upper_networks = sum(
+            piece.k_range[1] if piece.k_range is not None else len(piece.nodes) for piece in pieces
+        )
+
+    def add(self, cols: Iterable[int]) -> None:
+        columns = self.columns
+        sets = columns.sets
+        inf = self.solver.infinity()
+        for j in cols:
+            j = int(j)
+            if self.in_master[j]:
+                continue
+            self.in_master[j] = True
+            var = self.solver.NumVar(0.0, inf, "")
+            s = int(columns.col_set[j])
+            for node in sets.members[sets.offsets[s] : sets.offsets[s + 1]]:
+                self.node_rows[int(node)].SetCoefficient(var, 1.0)
+            piece = int(columns.set_piece[s])
+            if piece in self.piece_rows:
+                self.piece_rows[piece].SetCoefficient(var, 1.0)
+            match = int(columns.col_match[j])
+            if match >= 0:
+                self.match_rows[match].SetCoefficient(var, 1.0)
+            if self.moves_row is not None and columns.col_moves[j]:
+                self.moves_row.SetCoefficient(var, float(columns.col_moves[j]))
+            if self.phase == 2:
+                self.objective.SetCoefficient(var, float(columns.col_cost[j]))
+            self.variables[j] = var
+
+    def _start_phase_two(self) -> None:
+        self.phase = 2
+        for art in self.artificials:
+            self.objective.SetCoefficient(art, 0.0)
+            art.SetUb(0.0)
+        for j, var in self.variables.items():
+            self.objective.SetCoefficient(var, float(self.columns.col_cost[j]))
+
+    def _price(self) -> tuple[FloatArray, float]:
+        """Reduced cost of every column and the dual bound of the current duals."""
+        columns = self.columns
+        node_dual = np.zeros(self.n_nodes, np.float64)
+        for node, row in self.node_rows.items():
+            node_dual[node] = row.dual_value()
+        piece_dual = np.zeros(len(self.pieces) + 1, np.float64)
+        dual_bound = float(node_dual.sum())
+        for p, row in self.piece_rows.items():
+            d = row.dual_value()
+            piece_dual[p] = d
+            dual_bound += min(d * row.lb(), d * row.ub())
+        match_dual = np.zeros(self.n_match + 1, np.float64)
+        for m, row in enumerate(self.match_rows):
+            d = row.dual_value()
+            match_dual[m] = d
+            dual_bound += min(0.0, d)
+        moves_dual = 0.0
+        if self.moves_row is not None and self.max_moves is not None:
+            moves_dual = self.moves_row.dual_value()
+            dual_bound += min(0.0, moves_dual * self.max_moves)
+        if self._nonempty:
+            set_dual = np.add.reduceat(node_dual[columns.sets.members], self._starts)
+        else:
+            set_dual = np.zeros(0, np.float64)
+        costs = columns.col_cost.astype(np.float64) if self.phase == 2 else 0.0
+        rc = (
+            costs
+            - set_dual[columns.col_set]
+            - piece_dual[self.piece_index_of_col]
+            - match_dual[columns.col_match]
+            - moves_dual * columns.col_moves
+        )
+        return np.asarray(rc, np.float64), dual_bound
+
+    def solve(self, deadline: float) -> _LPResult:
+        columns = self.columns
+        n_cols = len(columns)
+        batch = max(200, 4 * len(self.rows))
+        empty = np.zeros(0, np.float64)
+        if n_cols == 0:
+            return _LPResult(not self.rows, 0.0, empty, empty, True)
+        scale = max(1.0, float(np.abs(columns.col_cost).max()))
+        complete = True
+        while True:
+            status = self.solver.Solve()
+            if status != pywraplp.Solver.OPTIMAL:  # pragma: no cover - the master is bounded
+                raise RuntimeError(f"GLOP returned status {status} on the master LP")
+            rc, dual_bound = self._price()
+            tolerance = 1e-9 * (scale if self.phase == 2 else 1.0) + 1e-9
+            negative = np.flatnonzero((rc < -tolerance) & ~self.in_master)
+            if len(negative) and time.monotonic() < deadline:
+                if len(negative) > batch:
+                    negative = negative[np.argpartition(rc[negative], batch)[:batch]]
+                self.add(negative)
+                continue
+            if len(negative):
+                complete = False
+            if self.phase == 1:
+                infeasibility = self.objective.Value()
+                if infeasibility > 1e-6 and complete:
+                    return _LPResult(False, math.inf, rc, empty, True)
+                if infeasibility > 1e-6:
+                    return _LPResult(False, -math.inf, rc, empty, False)
+                self._start_phase_two()
+                continue
+            break
+        # Lagrangian bound: any plan has at most `upper_networks` columns, so columns with
+        # (numerically) negative reduced cost cannot lower it by more than this.
+        bound = dual_bound + self._upper_networks * min(0.0, float(rc.min()))
+        values = np.zeros(n_cols, np.float64)
+        for j, var in self.variables.items():
+            values[j] = var.solution_value()
+        return _LPResult(True, bound, rc, values, complete)
+
+
+# --------------------------------------------------------------------------- CP-SAT
+
+
+@dataclass
+class _IntegerResult:
+    status: str  # "optimal" | "feasible" | "infeasible" | "unknown"
+    objective: int | None
+    bound: float
+    chosen: IntArray
+
+
+def _solve_integer(
+    columns: _Columns,
+    pool: IntArray,
+    *,
+    rows: list[int],
+    pieces: list[_Piece],
+    n_match: int,
+    settings: OptimiseSettings,
+    hint: IntArray | None,
+    time_limit: float,
+    require: IntArray | None = None,
+    below: int | None = None,
+) -> _IntegerResult:
+    """CP-SAT over the columns ``pool``.
+
+    ``require`` (columns) and ``below`` restrict the search to plans using one of
+    ``require`` and costing less than ``below``: used to prove an incumbent optimal after
+    the pool grew, without searching the old pool again.
+    """
+    model = cp_model.CpModel()
+    sets = columns.sets
+    xs = [model.new_bool_var(f"c{int(j)}") for j in pool]
+    pool_sets = columns.col_set[pool]
+    sizes = sets.sizes[pool_sets]
+    starts = sets.offsets[pool_sets]
+    total = int(sizes.sum())
+    local = np.repeat(np.arange(len(pool), dtype=np.int64), sizes)
+    entry = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
+    nodes = sets.members[entry]
+    order = np.argsort(nodes, kind="stable")
+    nodes_sorted, local_sorted = nodes[order], local[order]
+    row_array = np.asarray(rows, np.int64)
+    lefts = np.searchsorted(nodes_sorted, row_array, side="left")
+    rights = np.searchsorted(nodes_sorted, row_array, side="right")
+    for r in range(len(rows)):
+        covering = local_sorted[lefts[r] : rights[r]]
+        if len(covering) == 0:
+            return _IntegerResult("infeasible", None, math.inf, np.zeros(0, np.int64))
+        model.add_exactly_one([xs[int(i)] for i in covering])
+    pool_piece = columns.set_piece[pool_sets]
+    for p, piece in enumerate(pieces):
+        if piece.k_range is not None:
+            chosen = [xs[int(i)] for i in np.flatnonzero(pool_piece == p)]
+            if len(chosen) < piece.k_range[0]:
+                return _IntegerResult("infeasible", None, math.inf, np.zeros(0, np.int64))
+            model.add_linear_constraint(
+                cp_model.LinearExpr.sum(chosen), piece.k_range[0], piece.k_range[1]
+            )
+    pool_match = columns.col_match[pool]
+    if n_match:
+        order_m = np.argsort(pool_match, kind="stable")
+        sorted_m = pool_match[order_m]
+        cuts = np.searchsorted(sorted_m, np.arange(n_match + 1))
+        for m in range(n_match):
+            group = order_m[cuts[m] : cuts[m + 1]]
+            if len(group) > 1:
+                model.add_at_most_one([xs[int(i)] for i in group])
+    if settings.max_moves is not None:
+        moves = columns.col_moves[pool]
+        moving = np.flatnonzero(moves > 0)
+        if len(moving):
+            model.add(
+                cp_model.LinearExpr.weighted_sum(
+                    [xs[int(i)] for i in moving], [int(moves[i]) for i in moving]
+                )
+                <= settings.max_moves
+            )
+    objective = cp_model.LinearExpr.weighted_sum(xs, [int(c) for c in columns.col_cost[pool]])
+    if require is not None:
+        required = np.flatnonzero(np.isin(pool, require))
+        if len(required) == 0:
+            return _IntegerResult("infeasible", None, math.inf, np.zeros(0, np.int64))
+        model.add_bool_or([xs[int(i)] for i in required])
+    if below is not None:
+        model.add(objective <= below - 1)
+    model.minimize(objective)
+    if hint is not None:
+        hinted = set(int(j) for j in hint)
+        for i, j in enumerate(pool):
+            model.add_hint(xs[i], int(j) in hinted)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = max(0.05, time_limit)
+    params.random_seed = settings.seed
+    params.num_workers = settings.workers
+    if settings.workers == 1:
+        params.linearization_level = 2
+    else:
+        # On few cores the default portfolio stalls on these models (OPTIMISER-NOTES.md);
+        # one full solver with the strongest LP proves them.
+        params.num_full_subsolvers = 1
+        params.subsolvers.append("max_lp")
+    status = solver.solve(model)
+    if status == cp_model.OPTIMAL:
+        word = "optimal"
+    elif status == cp_model.FEASIBLE:
+        word = "feasible"
+    elif status == cp_model.INFEASIBLE:
+        return _IntegerResult("infeasible", None, math.inf, np.zeros(0, np.int64))
+    elif status == cp_model.MODEL_INVALID:  # pragma: no cover - a bug if it happens
+        raise RuntimeError(f"CP-SAT rejected the model: {model.validate()}")
+    else:
+        return _IntegerResult("unknown", None, solver.best_objective_bound, np.zeros(0, np.int64))
+    values = np.array([solver.boolean_value(x) for x in xs], dtype=bool)
+    return _IntegerResult(
+        word,
+        round(solver.objective_value),
+        float(solver.best_objective_bound),
+        pool[values],
+    )
+
+
+# --------------------------------------------------------------------------- the area solve
+
+
+@dataclass
+class _Fixed:
+    """A network decided before solving (frozen, or a practice/lock group over the max)."""
+
+    members: list[int]
+    network_id: str | None
+    soft_reason: str = ""
+    frozen: bool = False
+
+
+@dataclass
+class _Outcome:
+    status: Status
+    objective: int | None
+    bound: float | None
+    chosen: IntArray
+    pool_size: int
+    notes: list[str]
+
+
+class _Report:
+    def __init__(self, progress: Progress | None, area: str) -> None:
+        self.progress = progress
+        self.area = area
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self.progress is not None:
+            self.progress(min(1.0, max(0.0, fraction)), f"{self.area}: {message}")
+
+
+def optimise_area(
+    graph: nx.Graph,
+    settings: OptimiseSettings | None = None,
+    *,
+    current: Mapping[str, str] | None = None,
+    locked: Mapping[str, str] | None = None,
+    frozen: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> AreaResult:
+    """Partition one planning area's practices into networks.
+
+    Parameters
+    ----------
+    graph
+        The area's adjacency graph: nodes are practice codes with ``list_size``, ``x``, ``y``
+        (metres) and optionally ``patch``; ``graph.graph["area"]`` names the area.
+    settings
+        Weights, band, time limit, seed and workers (defaults: :class:`OptimiseSettings`).
+    current
+        Practice → network of the current plan: turns on repair mode (move costs, the move
+        budget, matched networks keeping their ids). Practices outside the graph are ignored.
+    locked
+        Practice → network id it must be in: practices locked to one id end up together in
+        one network with that id; different ids in different networks.
+    frozen
+        Network ids of ``current`` kept exactly as they are (ids absent from the area are
+        ignored).
+    progress
+        Called with ``(fraction, message)`` as the solve goes on.
+
+    Returns
+    -------
+    AreaResult
+        The plan, its status, objective, bound, gap and explanations.
+
+    Raises
+    ------
+    InfeasibleError
+        When no plan exists even with a soft band: contradictory locks, locks clashing with
+        frozen networks, or a move budget no plan can meet.
+    """
+    settings = settings or OptimiseSettings()
+    started = time.monotonic()
+    deadline = started + settings.time_limit
+    area = _area_data(graph)
+    report = _Report(progress, area.name)
+    report(0.0, "preparing")
+    band = settings.band
+    frozen_ids = set(frozen)
+    current_map = {
+        code: str(net) for code, net in (current or {}).items() if str(code) in area.index
+    }
+    locked_map = {code: str(net) for code, net in (locked or {}).items() if str(code) in area.index}
+    if frozen_ids and current is None:
+        raise InfeasibleError(
+            f"area {area.name}: frozen networks {_names(sorted(frozen_ids))} need a current plan"
+        )
+
+    fixed, free, lock_groups = _prepare(area, band, current_map, locked_map, frozen_ids)
+    pieces = _pieces(area, band, free, fixed)
+
+    # Current networks (not frozen) are numbered for the matching rows.
+    current_ids = sorted({current_map[area.codes[i]] for i in free if area.codes[i] in current_map})
+    current_index: IntArray | None = None
+    if current is not None:
+        current_index = np.full(len(area.codes), -1, np.int64)
+        number = {net: k for k, net in enumerate(current_ids)}
+        for i in free:
+            net = current_map.get(area.codes[i])
+            if net is not None:
+                current_index[i] = number[net]
+
+    outcome, columns, pieces = _solve_pieces(
+        area,
+        pieces,
+        settings,
+        lock_groups,
+        current_index,
+        current_ids,
+        current_map,
+        deadline,
+        report,
+    )
+    result = _result(
+        area,
+        settings,
+        fixed,
+        pieces,
+        columns,
+        outcome,
+        lock_groups,
+        current_ids,
+        current_map,
+        started,
+    )
+    logger.info(
+        "area %s: %s, %d networks, objective %s, gap %s, %d candidates, %.1f s",
+        area.name,
+        result.status,
+        result.networks,
+        "—" if result.objective is None else f"{result.objective:,.1f}",
+        "—" if result.gap is None else f"{result.gap:.2%}",
+        result.pool_size,
+        result.seconds,
+    )
+    report(1.0, result.status)
+    return result
+
+
+def _prepare(
+    area: _Area,
+    band: Band,
+    current_map: dict[str, str],
+    locked_map: dict[str, str],
+    frozen_ids: set[str],
+) -> tuple[list[_Fixed], list[int], dict[str, list[int]]]:
+    """Frozen networks, practices/lock groups over the maximum, and the practices left."""
+    codes = area.codes
+    fixed: list[_Fixed] = []
+    taken: set[int] = set()
+    problems: list[str] = []
+    frozen_members: dict[str, list[int]] = {}
+    for i, code in enumerate(codes):
+        net = current_map.get(code)
+        if net is not None and net in frozen_ids:
+            frozen_members.setdefault(net, []).append(i)
+    lock_groups: dict[str, list[int]] = {}
+    for code in sorted(locked_map):
+        lock_groups.setdefault(locked_map[code], []).append(area.index[code])
+    for net in sorted(frozen_members):
+        members = frozen_members[net]
+        population = int(area.population[members].sum())
+        reason = ""
+        if not band.contains(population):
+            reason = (
+                f"it is frozen as in the current plan with {population:,} patients, "
+                "outside the band"
+            )
+        fixed.append(_Fixed(members, net, reason, frozen=True))
+        taken.update(members)
+    for lock, members in sorted(lock_groups.items()):
+        in_frozen = [i for i in members if i in taken]
+        if not in_frozen:
+            if lock in frozen_members:
+                problems.append(
+                    f"practices {_names(codes[i] for i in members)} are locked to {lock}, "
+                    f"which is a frozen network they are not in"
+                )
+            continue
+        clash = [i for i in in_frozen if current_map.get(codes[i]) != lock]
+        outside = [i for i in members if i not in taken]
+        if clash:
+            problems.append(
+                f"practices {_names(codes[i] for i in clash)} are locked to {lock} but are in "
+                f"frozen network(s) {_names(sorted({current_map[codes[i]] for i in clash}))}"
+            )
+        elif outside:
+            problems.append(
+                f"practices {_names(codes[i] for i in outside)} are locked to {lock}, a frozen "
+                "network they are not in"
+            )
+    if problems:
+        raise InfeasibleError(
+            f"area {area.name}: the locks contradict the frozen networks: "
+            + "; ".join(problems)
+            + ". Unlock those practices or unfreeze the networks."
+        )
+    # Lock groups inside frozen networks are satisfied; drop them from what is left.
+    lock_groups = {
+        lock: members for lock, members in lock_groups.items() if members[0] not in taken
+    }
+    locked_nodes = {i: lock for lock, members in lock_groups.items() for i in members}
+    for lock, members in sorted(lock_groups.items()):
+        population = int(area.population[members].sum())
+        if population <= band.max_population:
+            continue
+        names = _names(codes[i] for i in members)
+        if len(_components(members, area.neighbours)) != 1:
+            raise InfeasibleError(
+                f"area {area.name}: practices {names} are locked together in {lock} with "
+                f"{population:,} patients, over the maximum {band.max_population:,}, and are "
+                "not adjacent to one another; unlock some of them"
+            )
+        if len(members) == 1:
+            reason = (
+                f"practice {names} alone has {population:,} patients, "
+                f"{population - band.max_population:,} over the maximum "
+                f"{band.max_population:,}, so it forms a network of its own"
+            )
+        else:
+            reason = (
+                f"practices {names} are locked together with {population:,} patients, "
+                f"{population - band.max_population:,} over the maximum "
+                f"{band.max_population:,}"
+            )
+        fixed.append(_Fixed(list(members), lock, reason))
+        taken.update(members)
+    for i, code in enumerate(codes):
+        if i in taken or int(area.population[i]) <= band.max_population:
+            continue
+        size = int(area.population[i])
+        reason = (
+            f"practice {code} alone has {size:,} patients, "
+            f"{size - band.max_population:,} over the maximum {band.max_population:,}, "
+            "so it forms a network of its own"
+        )
+        if i in locked_nodes:  # a locked group's own network takes its other members too
+            continue
+        fixed.append(_Fixed([i], None, reason))
+        taken.add(i)
+    lock_groups = {
+        lock: members for lock, members in lock_groups.items() if members[0] not in taken
+    }
+    free = [i for i in range(len(codes)) if i not in taken]
+    # Locked practices must be joinable without crossing practices locked elsewhere.
+    for lock, members in sorted(lock_groups.items()):
+        usable = [i for i in free if locked_nodes.get(i, lock) == lock]
+        for piece in _components(usable, area.neighbours):
+            inside = set(piece)
+            if members[0] in inside:
+                if not all(i in inside for i in members):
+                    raise InfeasibleError(
+                        f"area {area.name}: practices {_names(codes[i] for i in members)} are "
+                        f"locked together in {lock}, but no contiguous network can hold them "
+                        "all without passing through practices locked to other networks, "
+                        "frozen networks or practices over the maximum; change the locks"
+                    )
+                break
+    return fixed, free, lock_groups
+
+
+def _pieces(
+    area: _Area,
+    band: Band,
+    free: list[int],
+    fixed: list[_Fixed],
+) -> list[_Piece]:
+    """Split the practices left into connected pieces and certify the obvious soft ones."""
+    codes = area.codes
+    fixed_of = {i: f for f in fixed for i in f.members}
+    free_set = set(free)
+    pieces = []
+    for nodes in _components(free, area.neighbours):
+        population = int(area.population[nodes].sum())
+        piece = _Piece(nodes, population)
+        names = _names(codes[i] for i in nodes)
+        if population < band.min_population:
+            blockers = sorted(
+                {
+                    (f.network_id or f"practice {codes[f.members[0]]}")
+                    for i in nodes
+                    for j in _bits(area.neighbours[i])
+                    if j not in free_set and (f := fixed_of.get(j)) is not None
+                }
+            )
+            if blockers:
+                why = f"are joined to the rest of the area only through {_names(blockers)}"
+            elif len(nodes) == len(codes):
+                why = "are the whole area"
+            else:
+                why = "are not adjacent to any other practice in the area"
+            piece.soft = True
+            piece.reason = (
+                f"practices {names} ({population:,} patients) {why}, so no network of them "
+                f"can reach the minimum {band.min_population:,}"
+            )
+        else:
+            low = math.ceil(population / band.max_population)
+            high = population // band.min_population
+            if low > high:
+                piece.soft = True
+                piece.reason = (
+                    f"practices {names} ({len(nodes)} practices, {population:,} patients) "
+                    f"cannot be split into networks of {band.min_population:,}–"
+                    f"{band.max_population:,}: {low - 1} network(s) hold at most "
+                    f"{(low - 1) * band.max_population:,} and {low} need at least "
+                    f"{low * band.min_population:,}"
+                )
+            else:
+                piece.k_range = (low, high)
+        pieces.append(piece)
+    return pieces
+
+
+def _enumerate_piece(
+    area: _Area,
+    piece: _Piece,
+    band: Band,
+    lock_of: list[int],
+    lock_masks: list[int],
+    settings: OptimiseSettings,
+    deadline: float,
+) -> CandidateSets:
+    if piece.soft:
+        low = 0
+        high = band.max_population
+        if len(piece.nodes) <= _SOFT_ABOVE_MAX_PRACTICES:
+            high = band.max_population + (band.max_population - band.min_population)
+    else:
+        low, high = band.min_population, band.max_population
+    kwargs: dict[str, Any] = {
+        "low": low,
+        "high": high,
+        "lock_of": lock_of,
+        "lock_masks": lock_masks,
+        "cap": settings.candidate_cap,
+        "deadline": deadline,
+    }
+    try:
+        return connected_sets(piece.nodes, area.neighbours, area.population.tolist(), **kwargs)
+    except PoolCapError:
+        pass
+    piece.bounded = False
+    nodes = np.asarray(piece.nodes)
+    xs, ys = area.x_km[nodes], area.y_km[nodes]
+    distance = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
+    edge_lengths = [
+        distance[a, b]
+        for a in range(len(nodes))
+        for b in range(a + 1, len(nodes))
+        if area.neighbours[int(nodes[a])] >> int(nodes[b]) & 1
+    ]
+    radius = 4.0 * float(np.median(edge_lengths)) if edge_lengths else 1.0
+    shortest = min(edge_lengths, default=0.0)
+    while True:
+        reach = [0] * len(area.codes)
+        for a, v in enumerate(nodes):
+            reach[int(v)] = _mask(int(u) for u in nodes[distance[a] <= radius])
+        if radius < shortest:  # as local as it gets: take what there is, whatever the cap
+            kwargs["cap"] = None
+        try:
+            return connected_sets(
+                piece.nodes, area.neighbours, area.population.tolist(), reach=reach, **kwargs
+            )
+        except PoolCapError:
+            radius *= 0.8
+
+
+def _solve_pieces(
+    area: _Area,
+    pieces: list[_Piece],
+    settings: OptimiseSettings,
+    lock_groups: dict[str, list[int]],
+    current_index: IntArray | None,
+    current_ids: list[str],
+    current_map: dict[str, str],
+    deadline: float,
+    report: _Report,
+) -> tuple[_Outcome, _Columns, list[_Piece]]:
+    try:
+        return _solve_pieces_in_time(
+            area,
+            pieces,
+            settings,
+            lock_groups,
+            current_index,
+            current_ids,
+            current_map,
+            deadline,
+            report,
+        )
+    except EnumerationTimeoutError:
+        note = (
+            f"no plan was found within the time limit of {settings.time_limit:g} s "
+            "(listing candidate networks took it all); allow more time"
+        )
+        outcome = _Outcome("timed out", None, None, np.zeros(0, np.int64), 0, [note])
+        return outcome, _build_columns(area, [], [], settings, None), pieces
+
+
+def _solve_pieces_in_time(
+    area: _Area,
+    pieces: list[_Piece],
+    settings: OptimiseSettings,
+    lock_groups: dict[str, list[int]],
+    current_index: IntArray | None,
+    current_ids: list[str],
+    current_map: dict[str, str],
+    deadline: float,
+    report: _Report,
+) -> tuple[_Outcome, _Columns, list[_Piece]]:
+    band = settings.band
+    codes = area.codes
+    lock_names = sorted(lock_groups)
+    lock_of = [-1] * len(codes)
+    lock_masks = []
+    for g, lock in enumerate(lock_names):
+        for i in lock_groups[lock]:
+            lock_of[i] = g
+        lock_masks.append(_mask(lock_groups[lock]))
+    n_match = len(current_ids)
+    rows = sorted(i for piece in pieces for i in piece.nodes)
+
+    piece_sets: list[CandidateSets] = []
+    report(0.02, "listing candidate networks")
+    for k, piece in enumerate(pieces):
+        sets = _enumerate_piece(area, piece, band, lock_of, lock_masks, settings, deadline)
+        if not piece.soft:
+            covered = np.zeros(len(codes), dtype=bool)
+            covered[sets.members] = True
+            missing = [i for i in piece.nodes if not covered[i]]
+            if missing:
+                piece.soft = True
+                piece.k_range = None
+                locks_note = " that respects the locks" if lock_groups else ""
+                piece.reason = "; ".join(
+                    f"practice {codes[i]} ({int(area.population[i]):,} patients) is in no "
+                    f"contiguous group of {band.min_population:,}–{band.max_population:,} "
+                    f"patients{locks_note}"
+                    for i in missing[:_NAMES_SHOWN]
+                ) + (
+                    f" (and {len(missing) - _NAMES_SHOWN} more)"
+                    if len(missing) > _NAMES_SHOWN
+                    else ""
+                )
+                sets = _enumerate_piece(area, piece, band, lock_of, lock_masks, settings, deadline)
+        piece_sets.append(sets)
+        report(
+            0.02 + 0.25 * (k + 1) / max(1, len(pieces)), f"{sum(map(len, piece_sets)):,} candidates"
+        )
+
+    # Pieces the LP proves cannot be split in band become soft.
+    # (With one piece and no move budget the main LP says the same, so skip the check.)
+    single = len(pieces) == 1 and (settings.max_moves is None or current_index is None)
+    for p, piece in enumerate(pieces):
+        if single or piece.soft or time.monotonic() > deadline:
+            continue
+        columns = _build_columns(area, [piece], [piece_sets[p]], settings, None)
+        lp = _MasterLP(
+            columns,
+            rows=sorted(piece.nodes),
+            pieces=[piece],
+            n_match=0,
+            max_moves=None,
+            n_nodes=len(codes),
+        )
+        lp.add(_initial_columns(columns, sorted(piece.nodes)))
+        check = lp.solve(deadline)
+        if not check.feasible and check.complete:
+            piece.soft = True
+            piece.k_range = None
+            piece.reason = (
+                f"practices {_names(codes[i] for i in piece.nodes)} ({len(piece.nodes)} "
+                f"practices, {piece.population:,} patients) cannot be partitioned into "
+                f"contiguous networks of {band.min_population:,}–{band.max_population:,} "
+                "patients (the linear relaxation has no solution)"
+                + (" with the locks as given" if lock_groups else "")
+            )
+            piece_sets[p] = _enumerate_piece(
+                area, piece, band, lock_of, lock_masks, settings, deadline
+            )
+
+    for attempt in range(3):
+        extended = _with_current_networks(
+            area, pieces, piece_sets, current_map, lock_of, lock_masks, band
+        )
+        columns = _build_columns(area, pieces, extended, settings, current_index)
+        outcome = _partition(
+            area,
+            columns,
+            pieces,
+            rows,
+            n_match,
+            settings,
+            current_map,
+            current_ids,
+            deadline,
+            report,
+        )
+        if outcome.status != "infeasible":
+            return outcome, columns, pieces
+        hard = [p for p, piece in enumerate(pieces) if not piece.soft]
+        if attempt == 2 or not hard:
+            break
+        budget = (
+            f" within the move budget of {settings.max_moves}"
+            if settings.max_moves is not None and current_index is not None
+            else ""
+        )
+        locks_note = " with the locks as given" if lock_groups else ""
+        for p in hard:
+            piece = pieces[p]
+            piece.soft = True
+            piece.k_range = None
+            piece.reason = (
+                f"practices {_names(codes[i] for i in piece.nodes)} ({len(piece.nodes)} "
+                f"practices, {piece.population:,} patients) cannot be partitioned into "
+                f"contiguous networks of {band.min_population:,}–{band.max_population:,} "
+                f"patients{budget}{locks_note}"
+            )
+            piece_sets[p] = _enumerate_piece(
+                area, piece, band, lock_of, lock_masks, settings, deadline
+            )
+    budget_note = (
+        f" within the move budget of {settings.max_moves} practice(s); raise max_moves"
+        if settings.max_moves is not None
+        else ""
+    )
+    raise InfeasibleError(
+        f"area {area.name}: no plan exists even with the band made soft{budget_note}: "
+        "every practice must be in one contiguous network that respects the locks "
+        "(practices locked together must be joinable, different locks kept apart)"
+    )
+
+
+def _with_current_networks(
+    area: _Area,
+    pieces: list[_Piece],
+    piece_sets: list[CandidateSets],
+    current_map: dict[str, str],
+    lock_of: list[int],
+    lock_masks: list[int],
+    band: Band,
+) -> list[CandidateSets]:
+    """Add the current plan's out-of-band networks as candidates (repair mode).
+
+    Keeping such a network as it is is always an option, at its band penalty: with a tight
+    move budget it may be the only one. Networks that are not contiguous, not wholly inside
+    one piece or that break the locks are left out. A piece that gains one loses its
+    network-count row, which holds only when every network is in band.
+    """
+    if not current_map:
+        return piece_sets
+    members: dict[str, list[int]] = {}
+    for code, net in current_map.items():
+        members.setdefault(net, []).append(area.index[code])
+    piece_of = {i: p for p, piece in enumerate(pieces) for i in piece.nodes}
+    extra: dict[int, list[list[int]]] = {}
+    for net in sorted(members):
+        nodes = sorted(members[net])
+        found = {piece_of.get(i) for i in nodes}
+        if len(found) != 1 or None in found:
+            continue
+        population = int(area.population[nodes].sum())
+        if band.contains(population) or len(_components(nodes, area.neighbours)) != 1:
+            continue
+        locks = {lock_of[i] for i in nodes if lock_of[i] >= 0}
+        if len(locks) > 1:
+            continue
+        if locks and _mask(nodes) & lock_masks[next(iter(locks))] != lock_masks[next(iter(locks))]:
+            continue
+        extra.setdefault(found.pop() or 0, []).append(nodes)
+    if not extra:
+        return piece_sets
+    out = []
+    for p, sets in enumerate(piece_sets):
+        added = extra.get(p, [])
+        if added:
+            pieces[p].k_range = None
+            flat = np.asarray([i for nodes in added for i in nodes], np.int32)
+            ends = np.cumsum([0] + [len(nodes) for nodes in added]).astype(np.int64)
+            sets = CandidateSets.concatenate([sets, CandidateSets(flat, ends)])
+        out.append(sets)
+    return out
+
+
+def _initial_columns(columns: _Columns, rows: list[int]) -> IntArray:
+    """For each practice the cheapest column holding it: a cheap start for the master."""
+    if len(columns) == 0:
+        return np.zeros(0, np.int64)
+    sets = columns.sets
+    sizes = sets.sizes[columns.col_set]
+    starts = sets.offsets[:-1][columns.col_set]
+    total = int(sizes.sum())
+    col = np.repeat(np.arange(len(columns), dtype=np.int64), sizes)
+    entry = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
+    node = sets.members[entry]
+    order = np.lexsort((columns.col_cost[col], node))
+    node, col = node[order], col[order]
+    first = np.ones(len(node), dtype=bool)
+    first[1:] = node[1:] != node[:-1]
+    return np.unique(col[first])
+
+
+def _hint_columns(
+    columns: _Columns, current_map: dict[str, str], current_ids: list[str], area: _Area
+) -> IntArray | None:
+    """Columns reproducing the current plan's networks, when all are candidates."""
+    if not current_ids or len(columns) == 0:
+        return None
+    rng = np.random.default_rng(12345)
+    keys = rng.integers(1, 2**62, size=len(area.codes), dtype=np.int64)
+    sets = columns.sets
+    set_key = np.bitwise_xor.reduceat(keys[sets.members], sets.offsets[:-1])
+    members: dict[str, list[int]] = {}
+    for code, net in current_map.items():
+        members.setdefault(net, []).append(area.index[code])
+    chosen = []
+    col_key = set_key[columns.col_set]
+    for m, net in enumerate(current_ids):
+        nodes = sorted(members[net])
+        key = np.bitwise_xor.reduce(keys[nodes])
+        hits = np.flatnonzero((col_key == key) & (columns.col_match == m))
+        found = [j for j in hits if sorted(sets.members_of(int(columns.col_set[j]))) == nodes]
+        if not found:
+            return None
+        chosen.append(found[0])
+    return np.asarray(chosen, np.int64)
+
+
+def _ceil(value: float) -> float:
+    """Round a bound up to the next whole cost unit (costs are integers)."""
+    return float(math.ceil(value)) if math.isfinite(value) else value
+
+
+def _partition(
+    area: _Area,
+    columns: _Columns,
+    pieces: list[_Piece],
+    rows: list[int],
+    n_match: int,
+    settings: OptimiseSettings,
+    current_map: dict[str, str],
+    current_ids: list[str],
+    deadline: float,
+    report: _Report,
+) -> _Outcome:
+    """LP bound, reduced-cost filtering and CP-SAT, repeated until proved or out of time."""
+    notes: list[str] = []
+    pool_size = len(columns.sets)
+    if not rows:
+        return _Outcome("optimal", 0, 0.0, np.zeros(0, np.int64), pool_size, notes)
+    report(0.3, "solving the LP relaxation")
+    lp = _MasterLP(
+        columns,
+        rows=rows,
+        pieces=pieces,
+        n_match=n_match,
+        max_moves=settings.max_moves,
+        n_nodes=len(area.codes),
+    )
+    hint = _hint_columns(columns, current_map, current_ids, area)
+    lp.add(_initial_columns(columns, rows))
+    if hint is not None:
+        lp.add(hint)
+    relaxation = lp.solve(deadline)
+    if not relaxation.feasible:
+        if relaxation.complete:
+            return _Outcome("infeasible", None, None, np.zeros(0, np.int64), pool_size, notes)
+        notes.append(
+            f"the time limit of {settings.time_limit:g} s ran out while solving the linear "
+            "relaxation; allow more time"
+        )
+        return _Outcome("timed out", None, None, np.zeros(0, np.int64), pool_size, notes)
+    bounded = all(piece.bounded for piece in pieces) and relaxation.complete
+    rc = relaxation.reduced_costs
+    lower = relaxation.bound
+    tolerance = 1e-7 * max(1.0, float(np.abs(columns.col_cost).max()))
+    lower_int = math.ceil(lower - tolerance)
+    delta = max(10.0 * _SCALE, 0.002 * abs(lower))
+    # Invariant: every plan made only of columns with reduced cost <= searched costs at
+    # least `floor` (the incumbent's cost, or infinity when there is none); every other
+    # plan costs more than lower + searched.
+    searched: float | None = None
+    floor = math.inf
+    incumbent: _IntegerResult | None = None
+    proved_bound = float(lower_int)
+    status: Status = "timed out"
+    report(0.4, f"LP bound {lower / _SCALE:,.1f}")
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0.05:
+            break
+        everything = bool(np.all(rc <= delta + tolerance))
+        pool = np.flatnonzero(rc <= delta + tolerance).astype(np.int64)
+        require = None
+        if searched is not None:
+            require = np.flatnonzero((rc > searched + tolerance) & (rc <= delta + tolerance))
+        solve_started = time.monotonic()
+        result = _solve_integer(
+            columns,
+            pool,
+            rows=rows,
+            pieces=pieces,
+            n_match=n_match,
+            settings=settings,
+            hint=incumbent.chosen if incumbent is not None else hint,
+            time_limit=remaining,
+            require=require,
+            below=incumbent.objective if incumbent is not None else None,
+        )
+        logger.debug(
+            "area %s: LB %.0f, delta %.0f, pool %d of %d (%s new): %s %s (bound %.0f) in %.1f s",
+            area.name,
+            lower,
+            delta,
+            len(pool),
+            len(columns),
+            "all" if require is None else len(require),
+            result.status,
+            result.objective,
+            result.bound,
+            time.monotonic() - solve_started,
+        )
+        if result.objective is not None and (
+            incumbent is None
+            or incumbent.objective is None
+            or result.objective < incumbent.objective
+        ):
+            incumbent = result
+        outside = math.inf if everything else lower + delta
+        if result.status in ("optimal", "infeasible"):
+            searched = delta
+            if incumbent is not None and incumbent.objective is not None:
+                floor = float(incumbent.objective)
+            proved_bound = max(proved_bound, _ceil(min(floor, outside) - tolerance))
+            if floor <= outside + tolerance:
+                status = "optimal" if incumbent is not None else "infeasible"
+                proved_bound = floor
+                break
+            delta = floor - lower if incumbent is not None else 4.0 * delta
+            if incumbent is not None:
+                report(
+                    0.5,
+                    f"plan {floor / _SCALE:,.1f}, bound {proved_bound / _SCALE:,.1f}",
+                )
+            continue
+        # Out of time: plans in the searched part cost at least `floor`, new ones at least
+        # what CP-SAT proved, and the rest more than lower + delta.
+        proved_bound = max(proved_bound, _ceil(min(floor, result.bound, outside) - tolerance))
+        break
+    if status == "infeasible":
+        return _Outcome("infeasible", None, None, np.zeros(0, np.int64), pool_size, notes)
+    if incumbent is None or incumbent.objective is None:
+        notes.append(
+            f"no plan was found within the time limit of {settings.time_limit:g} s; allow more time"
+        )
+        return _Outcome("timed out", None, None, np.zeros(0, np.int64), pool_size, notes)
+    if status != "optimal":
+        status = "feasible"
+        notes.append(
+            f"the time limit of {settings.time_limit:g} s ran out before the plan was proved "
+            "optimal"
+        )
+    bound: float | None = min(proved_bound, float(incumbent.objective))
+    if not bounded:
+        status = "feasible"
+        bound = None
+        notes.append(
+            f"more than {settings.candidate_cap:,} candidate networks: only networks within a "
+            "radius of each practice were considered, so no bound is reported"
+        )
+    return _Outcome(status, incumbent.objective, bound, incumbent.chosen, pool_size, notes)
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _result(
+    area: _Area,
+    settings: OptimiseSettings,
+    fixed: list[_Fixed],
+    pieces: list[_Piece],
+    columns: _Columns,
+    outcome: _Outcome,
+    lock_groups: dict[str, list[int]],
+    current_ids: list[str],
+    current_map: dict[str, str],
+    started: float,
+) -> AreaResult:
+    band = settings.band
+    codes = area.codes
+    seconds = time.monotonic() - started
+    explanations = list(outcome.notes)
+    if outcome.objective is None:
+        return AreaResult(
+            area.name,
+            {},
+            outcome.status,
+            seconds=seconds,
+            explanations=explanations,
+            pool_size=outcome.pool_size,
+        )
+    lock_of = {i: lock for lock, members in lock_groups.items() for i in members}
+    piece_of = {i: p for p, piece in enumerate(pieces) for i in piece.nodes}
+    # Networks: (members, fixed id or None, matched current id or None, soft reason).
+    networks: list[tuple[list[int], str | None, str | None, str]] = []
+    for f in fixed:
+        networks.append((f.members, f.network_id, None, f.soft_reason))
+    moves = 0
+    for j in outcome.chosen:
+        s = int(columns.col_set[j])
+        members = columns.sets.members_of(s)
+        match = int(columns.col_match[j])
+        moves += int(columns.col_moves[j])
+        locks = {lock_of[i] for i in members if i in lock_of}
+        network_id = locks.pop() if locks else None
+        matched = current_ids[match] if match >= 0 else None
+        piece = pieces[piece_of[members[0]]]
+        reason = piece.reason if piece.soft else ""
+        if matched is not None and not columns.col_moves[j]:
+            reason = (
+                f"it keeps the practices of network {matched} of the current plan, because "
+                "changing it would take more moves than allowed or cost more than the band "
+                "penalty"
+            ) + (f" ({reason})" if reason else "")
+        networks.append((members, network_id, matched, reason))
+    # Fixed-network costs are constants added to objective and bound.
+    fixed_sets = CandidateSets(
+        np.asarray([i for f in fixed for i in f.members], np.int32),
+        np.cumsum([0] + [len(f.members) for f in fixed]).astype(np.int64),
+    )
+    _, fixed_costs = _set_costs(area, fixed_sets, settings)
+    constant = int(fixed_costs.sum())
+    objective_units = outcome.objective + constant
+
+    used = {net for _, net, _, _ in networks if net is not None}
+    ids: list[str | None] = [net for _, net, _, _ in networks]
+    for k, (_, net, matched, _) in enumerate(networks):
+        if net is None and matched is not None and matched not in used:
+            ids[k] = matched
+            used.add(matched)
+
+    def centre(members: list[int]) -> tuple[float, str]:
+        weights = area.population[members].astype(np.float64)
+        if weights.sum() == 0:
+            weights = np.ones(len(members))
+        cx = float(np.average(area.x_km[members], weights=weights))
+        cy = float(np.average(area.y_km[members], weights=weights))
+        return cx - cy, min(codes[i] for i in members)
+
+    unnamed = sorted(
+        (k for k, net in enumerate(ids) if net is None), key=lambda k: centre(networks[k][0])
+    )
+    width = max(2, len(str(len(networks))))
+    number = 0
+    for k in unnamed:
+        while True:
+            number += 1
+            candidate = f"{area.name}-N{number:0{width}d}"
+            if candidate not in used:
+                break
+        ids[k] = candidate
+        used.add(candidate)
+
+    assignment: dict[str, str] = {}
+    soft_networks: list[str] = []
+    soft_lines: list[tuple[str, str]] = []
+    for k, (members, _, _, reason) in enumerate(networks):
+        net = ids[k]
+        assert net is not None
+        for i in members:
+            assignment[codes[i]] = net
+        population = int(area.population[members].sum())
+        gap = band.gap(population)
+        if gap:
+            soft_networks.append(net)
+            side = "below the minimum" if gap < 0 else "above the maximum"
+            limit = band.min_population if gap < 0 else band.max_population
+            because = reason or "the band could not be met here"
+            soft_lines.append(
+                (
+                    net,
+                    f"Network {net} ({_names(sorted(codes[i] for i in members))}) has "
+                    f"{population:,} patients, {abs(gap):,} {side} {limit:,}: {because}.",
+                )
+            )
+    explanations = [line for _, line in sorted(soft_lines)] + explanations
+    assignment = dict(sorted(assignment.items()))
+    bound = None if outcome.bound is None else (outcome.bound + constant) / _SCALE
+    objective = objective_units / _SCALE
+    gap_value = None
+    if bound is not None:
+        gap_value = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    return AreaResult(
+        area=area.name,
+        assignment=assignment,
+        status=outcome.status,
+        objective=objective,
+        bound=bound,
+        gap=gap_value,
+        seconds=seconds,
+        networks=len(networks),
+        explanations=explanations,
+        soft_networks=sorted(soft_networks),
+        pool_size=outcome.pool_size,
+        moves=moves if current_map or current_ids else None,
+    )
+
+
+# --------------------------------------------------------------------------- many areas
+
+
+def _solve_area_job(
+    area: str,
+    graph: nx.Graph,
+    settings: OptimiseSettings,
+    current: dict[str, str] | None,
+    locked: dict[str, str] | None,
+    frozen: tuple[str, ...],
+) -> AreaResult:
+    """Run :func:`optimise_area`, turning every failure into a result (for worker processes)."""
+    started = time.monotonic()
+    try:
+        return optimise_area(graph, settings, current=current, locked=locked, frozen=frozen)
+    except InfeasibleError as error:
+        return AreaResult(
+            area, {}, "infeasible", seconds=time.monotonic() - started, explanations=[str(error)]
+        )
+    except Exception as error:  # one area's failure must not stop the others
+        logger.exception("area %s failed", area)
+        return AreaResult(
+            area,
+            {},
+            "error",
+            seconds=time.monotonic() - started,
+            explanations=[f"{type(error).__name__}: {error}"],
+        )
+
+
+def propose(
+    graphs: Mapping[str, nx.Graph],
+    settings: OptimiseSettings | None = None,
+    *,
+    current: Mapping[str, str] | None = None,
+    locked: Mapping[str, str] | None = None,
+    frozen: Iterable[str] = (),
+    processes: int | None = None,
+    progress: Progress | None = None,
+) -> Proposal:
+    """Optimise every planning area, in parallel processes, and combine the plans.
+
+    Parameters
+    ----------
+    graphs
+        Area code → that area's adjacency graph (see :func:`optimise_area`).
+    settings
+        Shared by every area.
+    current, locked, frozen
+        As for :func:`optimise_area`, over all areas; each area sees its own practices.
+        Practices locked to one id in different areas make those areas ``"infeasible"``.
+    processes
+        Worker processes; ``1`` solves inline. Default: as many as the cores allow at
+        ``settings.workers`` threads each, at most one per area.
+    progress
+        Called with ``(fraction, message)``; per area when solved in processes.
+
+    Returns
+    -------
+    Proposal
+        The combined plan and each area's :class:`AreaResult`. An area that fails (its worker
+        crashes or raises) has status ``"error"`` (or ``"infeasible"``) with the message in
+        its explanations; the other areas still finish.
+    """
+    settings = settings or OptimiseSettings()
+    frozen_ids = tuple(sorted(set(frozen)))
+    areas = sorted(graphs)
+    area_of: dict[str, str] = {}
+    for name in areas:
+        for node in graphs[name].nodes:
+            area_of[str(node)] = name
+    lock_areas: dict[str, set[str]] = {}
+    for code, lock in (locked or {}).items():
+        if str(code) in area_of:
+            lock_areas.setdefault(str(lock), set()).add(area_of[str(code)])
+    split_locks = {lock: found for lock, found in lock_areas.items() if len(found) > 1}
+    results: dict[str, AreaResult] = {}
+    jobs = []
+    for name in areas:
+        graph = graphs[name]
+        if "area" not in graph.graph:
+            graph = graph.copy()
+            graph.graph["area"] = name
+        nodes = {str(node) for node in graph.nodes}
+        area_current = (
+            {c: str(n) for c, n in current.items() if str(c) in nodes}
+            if current is not None
+            else None
+        )
+        area_locked = {c: str(n) for c, n in (locked or {}).items() if str(c) in nodes}
+        clashes = sorted(lock for lock in split_locks if lock in area_locked.values())
+        if clashes:
+            results[name] = AreaResult(
+                name,
+                {},
+                "infeasible",
+                explanations=[
+                    f"area {name}: practices locked to {lock} lie in planning areas "
+                    f"{', '.join(sorted(split_locks[lock]))}; a network cannot cross them"
+                    for lock in clashes
+                ],
+            )
+            continue
+        jobs.append((name, graph, settings, area_current, area_locked or None, frozen_ids))
+    if processes is None:
+        processes = max(1, (os.cpu_count() or 1) // settings.workers)
+    processes = max(1, min(processes, len(jobs)))
+    done = 0
+
+    def finished(name: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done / max(1, len(jobs)), f"{name}: {results[name].status}")
+
+    if processes == 1:
+        for job in jobs:
+            name = job[0]
+
+            def area_progress(fraction: float, message: str, _done: int = done) -> None:
+                if progress is not None:
+                    progress((_done + fraction) / max(1, len(jobs)), message)
+
+            try:
+                results[name] = optimise_area(
+                    job[1],
+                    job[2],
+                    current=job[3],
+                    locked=job[4],
+                    frozen=job[5],
+                    progress=area_progress,
+                )
+            except InfeasibleError as error:
+                results[name] = AreaResult(name, {}, "infeasible", explanations=[str(error)])
+            except Exception as error:  # report it, solve the other areas
+                logger.exception("area %s failed", name)
+                results[name] = AreaResult(
+                    name, {}, "error", explanations=[f"{type(error).__name__}: {error}"]
+                )
+            finished(name)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            futures: dict[Future[AreaResult], str] = {
+                pool.submit(_solve_area_job, *job): job[0] for job in jobs
+            }
+            for future in as_completed(futures):
+                name = futures[future]
+                try:
+                    results[name] = future.result()
+                except Exception as error:  # a crashed worker process
+                    results[name] = AreaResult(
+                        name,
+                        {},
+                        "error",
+                        explanations=[f"the worker solving {name} failed: {error!r}"],
+                    )
+                finished(name)
+    assignment: dict[str, str] = {}
+    for name in areas:
+        assignment.update(results[name].assignment)
+    ordered = {name: results[name] for name in areas}
+    logger.info(
+        "proposed %d networks over %d areas (%s)",
+        sum(r.networks for r in ordered.values()),
+        len(ordered),
+        ", ".join(f"{n}: {r.status}" for n, r in ordered.items()),
+    )
+    return Proposal(Plan(assignment), ordered)
