@@ -1,18 +1,36 @@
-"""Folium maps of a region and a plan (computed in EPSG:27700, shown in EPSG:4326)."""
+"""Folium maps of a region and a plan (computed in EPSG:27700, shown in EPSG:4326).
+
+:func:`plan_map` draws network footprints in distinct colours with labels, practices sized by
+list size with tooltips, CCG/STP outlines, nursing patches, a legend and a layer control;
+it can highlight practices, networks or patches, zoom to a set of practices, and carry a
+drawing tool for selecting practices with a polygon (see :func:`practices_in_drawing`).
+"""
 
 from __future__ import annotations
 
+import html
 import math
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 import folium
+import folium.plugins
 import geopandas as gpd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
-from footprints.crs import WGS84
+from footprints.crs import BNG, WGS84
 from footprints.plan import Plan
 
-__all__ = ["network_colours", "plan_map"]
+__all__ = [
+    "focus_bounds",
+    "network_colours",
+    "plan_map",
+    "practices_in_drawing",
+]
 
-# A qualitative palette (Tableau 20): neighbouring networks get distinct colours by cycling.
+# A qualitative palette (Tableau 20): neighbouring networks get different colours.
 _PALETTE = [
     "#1f77b4",
     "#ff7f0e",
@@ -35,11 +53,129 @@ _PALETTE = [
     "#dbdb8d",
     "#9edae5",
 ]
+_UNASSIGNED = "#444444"
+_HIGHLIGHT = "#000000"
+_FOCUS_PADDING_M = 1_500.0
+# CARTO's light base map by URL (folium's "cartodbpositron" name now warns about API keys).
+_TILES = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
+_TILES_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
+    '&copy; <a href="https://carto.com/attributions">CARTO</a>'
+)  # so a one-practice focus still shows its neighbours
 
 
-def network_colours(plan: Plan) -> dict[str, str]:
-    """A colour per network id, stable for a given plan."""
-    return {n: _PALETTE[i % len(_PALETTE)] for i, n in enumerate(sorted(plan.networks()))}
+def network_colours(plan: Plan, *, footprints: gpd.GeoDataFrame | None = None) -> dict[str, str]:
+    """A colour per network id.
+
+    Without ``footprints`` the palette is cycled in id order. With footprints, networks
+    are coloured greedily in id order so that no two networks whose footprints touch share
+    a colour (while the palette lasts), so neighbours stay apart on the map.
+    """
+    networks = sorted(plan.networks())
+    if footprints is None or not len(footprints):
+        return {n: _PALETTE[i % len(_PALETTE)] for i, n in enumerate(networks)}
+    shapes = dict(zip(footprints["network_id"].astype(str), footprints.geometry, strict=True))
+    ids = [n for n in networks if n in shapes]
+    tree = shapely.STRtree([shapes[n] for n in ids])
+    neighbours: dict[str, set[str]] = {n: set() for n in ids}
+    left, right = tree.query([shapes[n] for n in ids], predicate="intersects")
+    for i, j in zip(left, right, strict=True):
+        if i != j:
+            neighbours[ids[i]].add(ids[j])
+    colours: dict[str, str] = {}
+    for position, network in enumerate(networks):
+        used = {colours[m] for m in neighbours.get(network, ()) if m in colours}
+        # Start the search at the network's own slot so colours stay put across small edits.
+        for step in range(len(_PALETTE)):
+            colour = _PALETTE[(position + step) % len(_PALETTE)]
+            if colour not in used:
+                break
+        colours[network] = colour
+    return colours
+
+
+def focus_bounds(
+    practices: gpd.GeoDataFrame, codes: Iterable[str], *, padding_m: float = _FOCUS_PADDING_M
+) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` (degrees) around the given practices, or ``None``."""
+    wanted = set(codes)
+    chosen = practices[practices["code"].isin(wanted)]
+    if chosen.empty:
+        return None
+    points = chosen.to_crs(BNG) if chosen.crs is not None and chosen.crs != BNG else chosen
+    minx, miny, maxx, maxy = points.total_bounds
+    box = shapely.box(minx - padding_m, miny - padding_m, maxx + padding_m, maxy + padding_m)
+    west, south, east, north = gpd.GeoSeries([box], crs=BNG).to_crs(WGS84).total_bounds
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
+def practices_in_drawing(practices: gpd.GeoDataFrame, drawing: Mapping[str, Any]) -> list[str]:
+    """Codes of the practices inside a drawn shape (a GeoJSON Feature or geometry, EPSG:4326).
+
+    Returns an empty list for anything that is not a polygon.
+    """
+    geometry = drawing.get("geometry", drawing) if isinstance(drawing, Mapping) else None
+    if not geometry or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return []
+    shape = shapely.geometry.shape(geometry)
+    if shape.is_empty:
+        return []
+    area = gpd.GeoSeries([shape], crs=WGS84).to_crs(practices.crs or BNG).iloc[0]
+    inside = practices.geometry.within(area) | practices.geometry.touches(area)
+    return sorted(str(code) for code in practices.loc[inside, "code"])
+
+
+def _short_label(network: str, name: str) -> str:
+    """A network's label on the map: its name, or an unnamed id without its area prefix.
+
+    The optimiser numbers networks per area (``E38900001-N03``); on the map the area is
+    plain to see, so ``N03`` is enough and keeps neighbouring labels apart.
+    """
+    if name != network or "-" not in network:
+        return name
+    return network.rsplit("-", 1)[-1]
+
+
+class _Legend(MacroElement):
+    """A fixed box in the map's corner listing network colours and symbols."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <details id="footprints-legend" {{ "open" if this.open else "" }}
+             style="position: absolute; z-index: 9999; bottom: 24px; right: 10px;
+             max-height: 40%; max-width: 45%; overflow-y: auto;
+             background: rgba(255,255,255,0.92); padding: 4px 8px; border: 1px solid #999;
+             border-radius: 4px; font: 11px/1.3 sans-serif;
+             box-shadow: 0 1px 4px rgba(0,0,0,0.3);">
+          <summary style="cursor: pointer; font-weight: 600">Legend</summary>
+          {{ this.body }}
+        </details>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, body: str, *, open_: bool = True) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.body = body
+        self.open = open_
+
+
+def _legend_html(
+    rows: list[tuple[str, str, int | None, bool]], *, title: str, extras: list[str]
+) -> str:
+    lines = [f"<div><b>{html.escape(title)}</b></div>"]
+    for colour, label, population, locked in rows:
+        size = f" — {population:,}" if population is not None else ""
+        lock = " 🔒" if locked else ""
+        lines.append(
+            f'<div><span style="display:inline-block;width:11px;height:11px;'
+            f"background:{colour};opacity:0.75;border:1px solid {colour};margin-right:4px;"
+            f'vertical-align:middle"></span>{html.escape(label)}{size}{lock}</div>'
+        )
+    lines.extend(extras)
+    return "\n".join(lines)
 
 
 def plan_map(
@@ -47,10 +183,21 @@ def plan_map(
     plan: Plan | None,
     *,
     ccgs: gpd.GeoDataFrame | None = None,
+    stps: gpd.GeoDataFrame | None = None,
     patches: gpd.GeoDataFrame | None = None,
     footprints: gpd.GeoDataFrame | None = None,
+    labels: bool = True,
+    legend: bool = True,
+    locked: Collection[str] = (),
+    highlight_practices: Collection[str] = (),
+    highlight_networks: Collection[str] = (),
+    highlight_patches: Collection[str] = (),
+    focus: list[list[float]] | None = None,
+    draw: bool = False,
+    show_patches: bool = False,
+    tiles: str | None = _TILES,
 ) -> folium.Map:
-    """A map of practices coloured by network, with footprints, CCG outlines and patches.
+    """A map of practices coloured by network, with footprints, outlines, patches and legend.
 
     Parameters
     ----------
@@ -58,64 +205,199 @@ def plan_map(
         Canonical practices table (EPSG:27700).
     plan
         The plan to colour by; ``None`` shows practices only.
-    ccgs, patches
-        Optional layers drawn as outlines.
+    ccgs, stps, patches
+        Optional layers drawn as outlines (patches hidden unless ``show_patches`` or a patch
+        is highlighted).
     footprints
-        Network footprints (``network_id``, geometry), e.g. from ``metrics.footprints``.
+        Network footprints (``network_id``, geometry, optionally ``population``), e.g. from
+        ``metrics.footprints``.
+    labels
+        Write each network's name on its footprint.
+    legend
+        Add the legend box.
+    locked
+        Network ids drawn with a dashed outline and a lock in their label.
+    highlight_practices
+        Practices ringed in black (e.g. the selected practice, or practices moved).
+    highlight_networks
+        Networks drawn bold while the others fade.
+    highlight_patches
+        Patches drawn bold (the patch layer is then shown).
+    focus
+        ``[[south, west], [north, east]]`` to zoom to (see :func:`focus_bounds`); default
+        the whole region.
+    draw
+        Add a polygon/rectangle drawing tool (for selecting practices).
+    tiles
+        Tile URL template or folium tile set name (default CARTO's light map), or ``None``
+        for no base map.
     """
     points = practices.to_crs(WGS84)
     minx, miny, maxx, maxy = points.total_bounds
-    fmap = folium.Map(tiles="cartodbpositron", control_scale=True)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    colours = network_colours(plan) if plan is not None else {}
+    fmap = folium.Map(
+        tiles=tiles,
+        attr=_TILES_ATTRIBUTION if tiles == _TILES else None,
+        control_scale=True,
+        zoom_snap=0.25,  # fit the region snugly rather than to the next whole zoom level
+        zoom_delta=0.5,
+    )
+    fmap.fit_bounds(focus or [[miny, minx], [maxy, maxx]])
+    colours = network_colours(plan, footprints=footprints) if plan is not None else {}
+    highlight_networks = set(highlight_networks)
+    highlight_practices = set(highlight_practices)
+    highlight_patches = set(highlight_patches)
+    locked = set(locked)
+    fading = bool(highlight_networks)
 
+    populations: dict[str, int] = {}
     if footprints is not None and len(footprints):
         shapes = footprints.to_crs(WGS84)
         layer = folium.FeatureGroup(name="Network footprints")
+        label_layer = folium.FeatureGroup(name="Network labels")
         for row in shapes.itertuples():
-            colour = colours.get(str(row.network_id), "#888888")
+            network = str(row.network_id)
+            colour = colours.get(network, "#888888")
+            strong = network in highlight_networks
+            population = getattr(row, "population", None)
+            if population is not None:
+                populations[network] = int(population)
+            name = plan.network_name(network) if plan is not None else network
+            style = {
+                "fillColor": colour,
+                "color": _HIGHLIGHT if strong else colour,
+                "weight": 4 if strong else 1.5,
+                "fillOpacity": 0.12 if fading and not strong else 0.35,
+                "dashArray": "6 4" if network in locked else None,
+            }
+            tip = f"<b>{html.escape(name)}</b> ({html.escape(network)})"
+            if population is not None:
+                tip += f"<br>{int(population):,} patients"
+            if network in locked:
+                tip += "<br>locked"
             folium.GeoJson(
                 row.geometry.__geo_interface__,
-                style_function=lambda _, c=colour: {
-                    "fillColor": c,
-                    "color": c,
-                    "weight": 1,
-                    "fillOpacity": 0.35,
-                },
-                tooltip=str(row.network_id),
+                style_function=lambda _, s=style: s,
+                tooltip=tip,
             ).add_to(layer)
+            if labels:
+                anchor = row.geometry.representative_point()
+                text = html.escape(_short_label(network, name)) + (
+                    " 🔒" if network in locked else ""
+                )
+                folium.Marker(
+                    location=(anchor.y, anchor.x),
+                    icon=folium.DivIcon(
+                        icon_size=(120, 16),
+                        icon_anchor=(60, 8),
+                        class_name="footprints-label",
+                        html=(
+                            '<div style="font: 600 11px sans-serif; color: #222; '
+                            "text-align: center; white-space: nowrap; pointer-events: none; "
+                            'text-shadow: 0 0 3px #fff, 0 0 3px #fff;">'
+                            f"{text}</div>"
+                        ),
+                    ),
+                    interactive=False,
+                ).add_to(label_layer)
         layer.add_to(fmap)
+        if labels:
+            label_layer.add_to(fmap)
 
-    for name, layer_gdf, colour in (
-        ("CCG boundaries", ccgs, "#222222"),
-        ("Nursing patches", patches, "#6a3d9a"),
-    ):
+    outline_layers = (
+        ("STP boundaries", stps, "#000000", 3.5, True),
+        ("CCG boundaries", ccgs, "#222222", 2, True),
+    )
+    for name, layer_gdf, colour, weight, show in outline_layers:
         if layer_gdf is None:
             continue
         folium.GeoJson(
-            layer_gdf.to_crs(WGS84)[["geometry"]].to_json(),
+            layer_gdf.to_crs(WGS84)[["code", "name", "geometry"]].to_json(),
             name=name,
-            style_function=lambda _, c=colour: {"color": c, "weight": 2, "fillOpacity": 0},
-            show=name != "Nursing patches",
+            style_function=lambda _, c=colour, w=weight: {
+                "color": c,
+                "weight": w,
+                "fillOpacity": 0,
+                "interactive": False,
+            },
+            show=show,
+            control=True,
         ).add_to(fmap)
+
+    if patches is not None:
+        patch_shapes = patches.to_crs(WGS84)
+        patch_layer = folium.FeatureGroup(
+            name="Nursing patches", show=show_patches or bool(highlight_patches)
+        )
+        for row in patch_shapes.itertuples():
+            strong = str(row.patch) in highlight_patches
+            folium.GeoJson(
+                row.geometry.__geo_interface__,
+                style_function=lambda _, s=strong: {
+                    "color": "#6a3d9a",
+                    "weight": 4 if s else 1.5,
+                    "dashArray": None if s else "3 4",
+                    "fillColor": "#6a3d9a",
+                    "fillOpacity": 0.12 if s else 0,
+                },
+                tooltip=f"patch {html.escape(str(row.patch))} ({html.escape(str(row.name))})",
+            ).add_to(patch_layer)
+        patch_layer.add_to(fmap)
 
     markers = folium.FeatureGroup(name="Practices")
     for row in points.itertuples():
-        network = plan.assignment.get(row.code) if plan is not None else None
-        colour = colours.get(str(network), "#444444")
+        practice_network = plan.assignment.get(row.code) if plan is not None else None
+        colour = colours.get(str(practice_network), _UNASSIGNED)
         radius = 3 + 2 * math.sqrt(max(int(row.list_size), 0) / 5_000)
+        strong = row.code in highlight_practices
+        network_text = "—"
+        if practice_network is not None:
+            label = plan.network_name(practice_network) if plan is not None else practice_network
+            network_text = f"{html.escape(label)} ({html.escape(practice_network)})"
         folium.CircleMarker(
             location=(row.geometry.y, row.geometry.x),
-            radius=radius,
-            color=colour,
+            radius=radius + (2 if strong else 0),
+            color=_HIGHLIGHT if strong else colour,
             fill=True,
+            fill_color=colour,
             fill_opacity=0.9,
-            weight=1,
+            weight=3 if strong else 1,
             tooltip=(
-                f"{row.name} ({row.code})<br>list size {int(row.list_size):,}"
-                f"<br>network {network or '—'}<br>patch {getattr(row, 'patch', None) or '—'}"
+                f"<b>{html.escape(str(row.name))}</b> ({html.escape(row.code)})"
+                f"<br>list size {int(row.list_size):,}"
+                f"<br>network {network_text}"
+                f"<br>patch {html.escape(str(getattr(row, 'patch', None) or '—'))}"
             ),
         ).add_to(markers)
     markers.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+
+    if draw:
+        folium.plugins.Draw(
+            export=False,
+            position="topleft",
+            draw_options={
+                "polyline": False,
+                "circle": False,
+                "marker": False,
+                "circlemarker": False,
+                "polygon": True,
+                "rectangle": True,
+            },
+            edit_options={"edit": False, "remove": True},
+        ).add_to(fmap)
+
+    if legend and plan is not None:
+        rows = [
+            (colours[n], plan.network_name(n), populations.get(n), n in locked)
+            for n in sorted(colours, key=lambda n: plan.network_name(n))
+            if n in populations or footprints is None
+        ]
+        extras = [
+            '<div style="margin-top:4px">● practice (size = list size)</div>',
+            '<div><span style="border:2px solid #000;border-radius:50%;display:inline-block;'
+            'width:9px;height:9px;margin-right:4px"></span>highlighted practice</div>',
+        ]
+        if locked:
+            extras.append("<div>🔒 / dashed outline: locked network</div>")
+        _Legend(_legend_html(rows, title="Networks (patients)", extras=extras)).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
