@@ -1463,8 +1463,10 @@ def read_plan(path: PathLike) -> Plan:
     ----------
     path
         ``practice_code,network_id,network_name`` CSV; ``ePCN.xlsx`` or its
-        "PCN Core Partner Details" CSV copy (ended memberships excluded); or a practices CSV
-        whose network column (``network``, ``pcn_code`` …) gives the plan.
+        "PCN Core Partner Details" CSV copy (ended memberships excluded, as in the ePCN-style
+        export); a practices CSV whose network column (``network``, ``pcn_code`` …) gives
+        the plan; or a GeoJSON / GeoPackage export (``.geojson``, ``.json``, ``.gpkg``; see
+        :mod:`footprints.export`).
 
     Returns
     -------
@@ -1473,6 +1475,10 @@ def read_plan(path: PathLike) -> Plan:
         (the validator reports them as unassigned). Duplicate practice rows are an error.
     """
     source = str(path)
+    if Path(path).suffix.lower() in {".geojson", ".json", ".gpkg"}:
+        from footprints.export import read_geo_plan  # export imports io: import here
+
+        return read_geo_plan(path)
     if Path(path).suffix.lower() in _EXCEL:
         return _plan_from_epcn(read_epcn(path), source)
     frame = _read_csv(path)

@@ -1,0 +1,712 @@
+"""Writing a plan for analysts — GeoJSON, GeoPackage, ePCN-style CSV — and reading it back.
+
+Every format reads back as the same :class:`~footprints.plan.Plan` through
+:func:`footprints.io.read_plan` (which dispatches on the file's extension and content), so a
+plan can travel between tools and return unchanged.
+
+GeoJSON (RFC 7946)
+    :func:`write_geojson` writes two files: ``PATH`` — a FeatureCollection of network
+    footprints (the union of member catchments clipped to their CCG) — and
+    ``<stem>_practices.geojson`` beside it, the practices as points with their network.
+    Coordinates are longitude/latitude (EPSG:4326, no ``crs`` member), rounded to 6 decimal
+    places (about 0.1 m); polygon rings follow the right-hand rule
+    (exteriors counter-clockwise, holes clockwise). Network properties: ``network_id``,
+    ``network_name`` (``null`` when the plan gives no name), ``population``,
+    ``practice_count``, ``practice_codes`` (array), ``ccg`` and ``stp`` (the area codes, ", "
+    joined and largest population first when a network crosses), ``patches`` (array,
+    largest population first), ``in_band``, ``band_gap`` (patients below (−) or above (+) the
+    band) and ``violations`` (array of ``{rule, severity, message}``). Practice properties:
+    ``practice_code``, ``practice_name``, ``list_size``, ``network_id``, ``network_name``,
+    ``ccg``, ``stp``, ``patch``.
+
+GeoPackage (EPSG:27700)
+    :func:`write_geopackage` writes layers ``networks`` (as the GeoJSON, lists joined by
+    ", " and ``violations`` the rules broken, e.g. ``"band, patch"``), ``practices`` (points)
+    and ``violations`` (one row per violation: ``rule``, ``severity``, ``networks``,
+    ``practices``, ``message``, ``values`` as JSON text; the geometry is a MultiPoint of the
+    practices the violation points at — those a fix would move).
+
+ePCN-style membership CSV
+    :func:`write_epcn` writes one row per member practice with the published ePCN "PCN Core
+    Partner Details" headers (``Partner Organisation Code``, ``Partner Name``, ``Practice
+    Parent CCG Code`` …, CCG codes as ODS codes where the boundaries carry them) plus
+    ``List Size``. The relationship dates are left out: a proposed plan has none.
+
+Plan codes the region does not know are kept (a practice feature with a null geometry, a
+network row with no footprint) so that reading the export back gives the identical plan.
+A network without a name in the plan is written with a null name in GeoJSON and GeoPackage
+(read back as no name); the ePCN-style CSV needs a name, so it writes the id there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+from shapely.geometry import mapping
+
+from footprints.crs import BNG, WGS84
+from footprints.errors import InputError, Problem
+from footprints.io import write_plan
+from footprints.metrics import footprints
+from footprints.plan import Band, Plan
+from footprints.region import Region
+from footprints.validate import Report, validate
+
+__all__ = [
+    "EPCN_COLUMNS",
+    "GEOJSON_PRECISION",
+    "export_plan",
+    "is_geo_plan",
+    "network_layer",
+    "practice_layer",
+    "practices_geojson_path",
+    "read_geo_plan",
+    "violation_layer",
+    "write_epcn",
+    "write_geojson",
+    "write_geopackage",
+]
+
+logger = logging.getLogger(__name__)
+
+_DEFAULT_BAND = Band()  # frozen, so safe to share as a default
+
+PathLike = str | os.PathLike[str]
+
+GEOJSON_PRECISION = 6
+"""Decimal places of GeoJSON coordinates (1e-6 degree ≈ 0.1 m)."""
+
+EPCN_COLUMNS = [
+    "Partner Organisation Code",
+    "Partner Name",
+    "Practice Parent CCG Code",
+    "Practice Parent CCG Name",
+    "PCN Code",
+    "PCN Name",
+    "PCN Parent CCG Code",
+    "PCN Parent CCG Name",
+    "Practice CCG and PCN CCG match?",
+    "List Size",
+]
+"""Columns of the ePCN-style membership CSV: the published headers, plus ``List Size``."""
+
+_NETWORK_COLUMNS = [
+    "network_id",
+    "network_name",
+    "population",
+    "practice_count",
+    "practice_codes",
+    "ccg",
+    "stp",
+    "patches",
+    "in_band",
+    "band_gap",
+    "violations",
+]
+_PRACTICE_COLUMNS = [
+    "practice_code",
+    "practice_name",
+    "list_size",
+    "network_id",
+    "network_name",
+    "ccg",
+    "stp",
+    "patch",
+]
+_VIOLATION_COLUMNS = ["rule", "severity", "networks", "practices", "message", "values"]
+_GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+
+def _text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _ranked(populations: Mapping[str, int]) -> list[str]:
+    return [area for area, _ in sorted(populations.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _name(plan: Plan, network: str) -> str | None:
+    return plan.names.get(network)
+
+
+def _report(region: Region, plan: Plan, report: Report | None, band: Band) -> Report:
+    return report if report is not None else validate(plan, region.validation_graph, band=band)
+
+
+def network_layer(
+    region: Region, plan: Plan, *, report: Report | None = None, band: Band = _DEFAULT_BAND
+) -> gpd.GeoDataFrame:
+    """One row per network of ``plan``: its footprint and what a reviewer needs to know.
+
+    Parameters
+    ----------
+    region
+        The loaded region; footprints are the union of the members' catchments, each the
+        practice's Voronoi cell clipped to its CCG (:attr:`Region.catchments`), so
+        footprints nest in the CCG outlines (a network crossing CCGs has a part in each).
+    plan
+        Practice code → network id.
+    report
+        The plan's validation report; computed with ``band`` when omitted.
+    band
+        The population band.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:27700, sorted by ``network_id``: ``network_id``, ``network_name`` (``None`` when
+        the plan has no name), ``population``, ``practice_count``, ``practice_codes``
+        (list), ``ccg``, ``stp`` (codes joined by ", ", largest population first),
+        ``patches`` (list), ``in_band``, ``band_gap``, ``violations`` (list of dicts with
+        ``rule``, ``severity``, ``message``) and ``geometry`` (``None`` for a network with
+        no practice in the region).
+    """
+    report = _report(region, plan, report, band)
+    practices = region.practices.set_index("code")
+    shapes = footprints(plan, region.catchments)
+    shape_of = dict(zip(shapes["network_id"], shapes.geometry, strict=True))
+    rows = []
+    for network, members in plan.networks().items():
+        known = [p for p in members if p in practices.index]
+        sizes = {p: int(practices.at[p, "list_size"]) for p in known}
+        areas: dict[str, dict[str, int]] = {"ccg": {}, "stp": {}, "patch": {}}
+        for practice in known:
+            for key, populations in areas.items():
+                area = _text(practices.at[practice, key])
+                if area is not None:
+                    populations[area] = populations.get(area, 0) + sizes[practice]
+        population = sum(sizes.values())
+        rows.append(
+            {
+                "network_id": network,
+                "network_name": _name(plan, network),
+                "population": population,
+                "practice_count": len(members),
+                "practice_codes": list(members),
+                "ccg": ", ".join(_ranked(areas["ccg"])) or None,
+                "stp": ", ".join(_ranked(areas["stp"])) or None,
+                "patches": _ranked(areas["patch"]),
+                "in_band": band.contains(population),
+                "band_gap": band.gap(population),
+                "violations": [
+                    {"rule": v.rule, "severity": v.severity, "message": v.message}
+                    for v in report.for_network(network)
+                ],
+                "geometry": shape_of.get(network),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=[*_NETWORK_COLUMNS, "geometry"])
+    frame = frame.astype({"population": "int64", "practice_count": "int64", "band_gap": "int64"})
+    frame["in_band"] = frame["in_band"].astype("bool")
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=BNG)
+
+
+def practice_layer(region: Region, plan: Plan) -> gpd.GeoDataFrame:
+    """The region's practices as points with their network, plus plan codes it lacks.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:27700: ``practice_code``, ``practice_name``, ``list_size``, ``network_id``,
+        ``network_name``, ``ccg``, ``stp``, ``patch``, ``geometry``. Region practices come
+        first in the region's order; practices of the plan the region does not know follow
+        (sorted) with null geometry, name and list size.
+    """
+    practices = region.practices
+    rows: list[dict[str, Any]] = []
+    for record in practices.to_dict("records"):
+        code = str(record["code"])
+        network = plan.assignment.get(code)
+        rows.append(
+            {
+                "practice_code": code,
+                "practice_name": _text(record["name"]),
+                "list_size": int(record["list_size"]),
+                "network_id": network,
+                "network_name": _name(plan, network) if network is not None else None,
+                "ccg": _text(record["ccg"]),
+                "stp": _text(record["stp"]),
+                "patch": _text(record["patch"]),
+                "geometry": record["geometry"],
+            }
+        )
+    known = set(practices["code"].astype(str))
+    for code in sorted(set(plan.assignment) - known):
+        network = plan.assignment[code]
+        rows.append(
+            {
+                "practice_code": code,
+                "practice_name": None,
+                "list_size": None,
+                "network_id": network,
+                "network_name": _name(plan, network),
+                "ccg": None,
+                "stp": None,
+                "patch": None,
+                "geometry": None,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=[*_PRACTICE_COLUMNS, "geometry"])
+    frame["list_size"] = frame["list_size"].astype("Int64")
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=BNG)
+
+
+def violation_layer(
+    region: Region, plan: Plan, *, report: Report | None = None, band: Band = _DEFAULT_BAND
+) -> gpd.GeoDataFrame:
+    """One row per violation, located at the practices it points at (a MultiPoint).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:27700: ``rule``, ``severity``, ``networks`` and ``practices`` (codes joined by
+        ", "), ``message``, ``values`` (JSON text) and ``geometry`` (the practices concerned
+        that the region knows; ``None`` when there are none).
+    """
+    report = _report(region, plan, report, band)
+    point_of = dict(
+        zip(region.practices["code"].astype(str), region.practices.geometry, strict=True)
+    )
+    rows = []
+    for violation in report.violations:
+        points = [point_of[p] for p in violation.practices if p in point_of]
+        rows.append(
+            {
+                "rule": violation.rule,
+                "severity": violation.severity,
+                "networks": ", ".join(violation.networks),
+                "practices": ", ".join(violation.practices),
+                "message": violation.message,
+                "values": json.dumps(violation.values, sort_keys=True),
+                "geometry": shapely.multipoints(points) if points else None,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=[*_VIOLATION_COLUMNS, "geometry"])
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=BNG)
+
+
+# --------------------------------------------------------------------------------------------
+# GeoJSON
+# --------------------------------------------------------------------------------------------
+
+
+def practices_geojson_path(path: PathLike) -> Path:
+    """The practices file :func:`write_geojson` writes beside ``path``: ``<stem>_practices``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}_practices.geojson")
+
+
+def _rounded(value: Any, digits: int) -> Any:
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, list | tuple):
+        return [_rounded(item, digits) for item in value]
+    return value
+
+
+def _geojson_geometry(geometry: Any, digits: int) -> dict[str, Any] | None:
+    """RFC 7946 geometry: snapped to the output precision, then right-hand wound."""
+    if geometry is None or geometry.is_empty:
+        return None
+    snapped = shapely.set_precision(geometry, 10.0**-digits)
+    if snapped.is_empty:  # a sliver that vanishes at this precision
+        return None
+    oriented = shapely.orient_polygons(snapped, exterior_cw=False)
+    shape = dict(mapping(oriented))
+    shape["coordinates"] = _rounded(shape["coordinates"], digits)
+    return shape
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _feature_collection(frame: gpd.GeoDataFrame, digits: int) -> dict[str, Any]:
+    shapes = frame.to_crs(WGS84)
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    features = []
+    for record, geometry in zip(shapes[columns].to_dict("records"), shapes.geometry, strict=True):
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {k: _json_value(v) for k, v in record.items()},
+                "geometry": _geojson_geometry(geometry, digits),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _write_json(document: Mapping[str, Any], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as stream:
+        json.dump(document, stream, ensure_ascii=False, separators=(",", ":"))
+        stream.write("\n")
+
+
+def write_geojson(
+    region: Region,
+    plan: Plan,
+    path: PathLike,
+    *,
+    report: Report | None = None,
+    band: Band = _DEFAULT_BAND,
+    precision: int = GEOJSON_PRECISION,
+) -> tuple[Path, Path]:
+    """Write the network footprints to ``path`` and the practices beside it (RFC 7946).
+
+    Parameters
+    ----------
+    region, plan
+        The region and the plan to export.
+    path
+        The networks file, e.g. ``plan.geojson``; the practices go to
+        ``plan_practices.geojson`` in the same folder.
+    report
+        The plan's validation report (the ``violations`` property); computed when omitted.
+    band
+        The population band for ``in_band``, ``band_gap`` and the validation.
+    precision
+        Decimal places of the coordinates.
+
+    Returns
+    -------
+    tuple of Path
+        The networks file and the practices file.
+    """
+    path = Path(path)
+    report = _report(region, plan, report, band)
+    networks = network_layer(region, plan, report=report, band=band)
+    practices = practice_layer(region, plan)
+    practices_path = practices_geojson_path(path)
+    _write_json(_feature_collection(networks, precision), path)
+    _write_json(_feature_collection(practices, precision), practices_path)
+    logger.info(
+        "%s: wrote %d network footprints; %s: %d practices",
+        path,
+        len(networks),
+        practices_path,
+        len(practices),
+    )
+    return path, practices_path
+
+
+# --------------------------------------------------------------------------------------------
+# GeoPackage
+# --------------------------------------------------------------------------------------------
+
+
+def _joined(values: Iterable[object]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def write_geopackage(
+    region: Region,
+    plan: Plan,
+    path: PathLike,
+    *,
+    report: Report | None = None,
+    band: Band = _DEFAULT_BAND,
+) -> Path:
+    """Write layers ``networks``, ``practices`` and ``violations`` (EPSG:27700) to a GeoPackage.
+
+    An existing file at ``path`` is replaced. See the module notes for the columns.
+    """
+    path = Path(path)
+    report = _report(region, plan, report, band)
+    networks = network_layer(region, plan, report=report, band=band)
+    networks["practice_codes"] = networks["practice_codes"].map(_joined)
+    networks["patches"] = networks["patches"].map(_joined)
+    networks["violations"] = networks["violations"].map(
+        lambda found: _joined(dict.fromkeys(v["rule"] for v in found))
+    )
+    practices = practice_layer(region, plan)
+    violations = violation_layer(region, plan, report=report, band=band)
+    if path.exists():
+        path.unlink()
+    for layer, frame, geometry_type in (
+        ("networks", networks, "MultiPolygon"),
+        ("practices", practices, "Point"),
+        ("violations", violations, "MultiPoint"),
+    ):
+        pyogrio.write_dataframe(
+            frame,
+            path,
+            layer=layer,
+            driver="GPKG",
+            geometry_type=geometry_type,
+            promote_to_multi=geometry_type.startswith("Multi"),
+        )
+    logger.info(
+        "%s: wrote %d networks, %d practices, %d violations",
+        path,
+        len(networks),
+        len(practices),
+        len(violations),
+    )
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# ePCN-style membership CSV
+# --------------------------------------------------------------------------------------------
+
+
+def write_epcn(region: Region, plan: Plan, path: PathLike) -> Path:
+    """Write the plan as an ePCN-style "PCN Core Partner Details" CSV with list sizes.
+
+    One row per member practice, sorted by PCN code then practice. CCG codes are the ODS
+    codes of the region's boundaries where they carry one (``16C``), else the boundary code;
+    a network's parent CCG is the CCG holding most of its patients. Practices the region
+    does not know have empty CCG and list size cells.
+    """
+    path = Path(path)
+    practices = region.practices.set_index("code")
+    ccgs = region.ccgs
+    ods_of = {
+        str(code): (_text(ods) or str(code))
+        for code, ods in zip(ccgs["code"], ccgs["ods_code"], strict=True)
+    }
+    name_of = dict(zip(ccgs["code"].astype(str), ccgs["name"].astype(str), strict=True))
+    rows = []
+    for network, members in plan.networks().items():
+        ccg_of = {
+            p: _text(practices.at[p, "ccg"]) if p in practices.index else None for p in members
+        }
+        size_of = {
+            p: int(practices.at[p, "list_size"]) if p in practices.index else None for p in members
+        }
+        populations: dict[str, int] = {}
+        for practice, ccg in ccg_of.items():
+            if ccg is not None:
+                populations[ccg] = populations.get(ccg, 0) + (size_of[practice] or 0)
+        parent = _ranked(populations)[0] if populations else None
+        for practice in members:
+            ccg = ccg_of[practice]
+            name = _text(practices.at[practice, "name"]) if practice in practices.index else None
+            rows.append(
+                {
+                    "Partner Organisation Code": practice,
+                    "Partner Name": name or practice,
+                    "Practice Parent CCG Code": ods_of.get(ccg, ccg) if ccg else "",
+                    "Practice Parent CCG Name": name_of.get(ccg, "") if ccg else "",
+                    "PCN Code": network,
+                    "PCN Name": plan.network_name(network),
+                    "PCN Parent CCG Code": ods_of.get(parent, parent) if parent else "",
+                    "PCN Parent CCG Name": name_of.get(parent, "") if parent else "",
+                    "Practice CCG and PCN CCG match?": (
+                        str(ccg == parent) if ccg and parent else ""
+                    ),
+                    "List Size": "" if size_of[practice] is None else str(size_of[practice]),
+                }
+            )
+    pd.DataFrame(rows, columns=EPCN_COLUMNS).to_csv(path, index=False, encoding="utf-8")
+    logger.info("%s: wrote %d members of %d PCNs", path, len(rows), len(plan.networks()))
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# One entry point, and reading back
+# --------------------------------------------------------------------------------------------
+
+
+def export_plan(
+    region: Region | None,
+    plan: Plan,
+    path: PathLike,
+    *,
+    fmt: str | None = None,
+    report: Report | None = None,
+    band: Band = _DEFAULT_BAND,
+) -> list[Path]:
+    """Write ``plan`` in the format ``path``'s extension names (or ``fmt``).
+
+    ``.csv`` → the plan CSV (``fmt="epcn"``: the ePCN-style CSV), ``.geojson``/``.json`` →
+    :func:`write_geojson`, ``.gpkg`` → :func:`write_geopackage`. Every format but the plan
+    CSV needs the ``region``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    kind = fmt or {".csv": "plan", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}.get(
+        suffix
+    )
+    if kind is None:
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    f"cannot tell the export format from the extension {suffix!r}",
+                    "end the name with .csv, .geojson or .gpkg",
+                )
+            ]
+        )
+    if kind == "plan":
+        write_plan(plan, path)
+        return [path]
+    if region is None:
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    f"the {kind} export needs the region (practices and boundaries)",
+                    "give --practices and --boundaries (or --demo)",
+                )
+            ]
+        )
+    if kind == "epcn":
+        return [write_epcn(region, plan, path)]
+    if kind == "geojson":
+        return list(write_geojson(region, plan, path, report=report, band=band))
+    if kind == "gpkg":
+        return [write_geopackage(region, plan, path, report=report, band=band)]
+    raise ValueError(f"unknown export format {kind!r}: use plan, epcn, geojson or gpkg")
+
+
+def _plan_from_rows(rows: Iterable[tuple[str | None, str | None, str | None]], source: str) -> Plan:
+    """A plan from (practice, network, name) rows; duplicate practices are an error."""
+    assignment: dict[str, str] = {}
+    names: dict[str, str] = {}
+    problems: list[Problem] = []
+    for practice, network, name in rows:
+        if practice is None or network is None:
+            continue
+        practice, network = practice.upper(), network.upper()
+        if practice in assignment and assignment[practice] != network:
+            problems.append(
+                Problem(
+                    source,
+                    f"practice {practice} is in both {assignment[practice]} and {network}",
+                    "give each practice one network",
+                    code=practice,
+                )
+            )
+            continue
+        assignment[practice] = network
+        if name is not None:
+            names.setdefault(network, name)
+    if problems:
+        raise InputError(problems)
+    plan = Plan(assignment, names)
+    logger.info("%s: plan of %d practices in %d networks", source, len(plan), len(plan.networks()))
+    return plan
+
+
+def _codes(value: object) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [c for c in (_text(v) for v in value) if c]
+    text = _text(value)
+    if text is None:
+        return []
+    if text.startswith("["):
+        return _codes(json.loads(text))
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _plan_from_table(records: list[dict[str, Any]], source: str) -> Plan:
+    if records and "practice_code" in records[0]:
+        return _plan_from_rows(
+            (
+                (
+                    _text(r.get("practice_code")),
+                    _text(r.get("network_id")),
+                    _text(r.get("network_name")),
+                )
+                for r in records
+            ),
+            source,
+        )
+    if records and "practice_codes" in records[0]:
+        return _plan_from_rows(
+            (
+                (practice, _text(r.get("network_id")), _text(r.get("network_name")))
+                for r in records
+                for practice in _codes(r.get("practice_codes"))
+            ),
+            source,
+        )
+    if not records:
+        return Plan({})
+    raise InputError(
+        [
+            Problem(
+                source,
+                "the features carry neither practice_code/network_id (a practices file) nor "
+                "practice_codes/network_id (a networks file); properties found: "
+                + ", ".join(sorted(records[0])),
+                "export the plan with footprints export",
+            )
+        ]
+    )
+
+
+def read_geo_plan(path: PathLike) -> Plan:
+    """Read a plan from a GeoJSON or GeoPackage export (see the module notes).
+
+    GeoJSON: either file of :func:`write_geojson` — the practices points
+    (``practice_code``, ``network_id``) or the networks (``network_id``, ``practice_codes``).
+    GeoPackage: the ``practices`` layer, else the ``networks`` layer.
+    """
+    source = str(path)
+    if not Path(path).is_file():
+        raise InputError([Problem(source, "file not found", "check the path")])
+    if Path(path).suffix.lower() == ".gpkg":
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+        layer = next((n for n in ("practices", "networks") if n in layers), None)
+        if layer is None:
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        f"no layer 'practices' or 'networks'; layers found: {', '.join(layers)}",
+                        "export the plan with footprints export",
+                    )
+                ]
+            )
+        table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+        records = table.astype(object).where(table.notna(), None).to_dict("records")
+        return _plan_from_table([{str(k): v for k, v in r.items()} for r in records], source)
+    with Path(path).open(encoding="utf-8-sig") as stream:
+        try:
+            document = json.load(stream)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                [Problem(source, f"not valid JSON ({error})", "give a GeoJSON file")]
+            ) from None
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list):
+        raise InputError(
+            [Problem(source, "not a GeoJSON FeatureCollection", "give a GeoJSON file")]
+        )
+    return _plan_from_table([dict(f.get("properties") or {}) for f in features], source)
+
+
+def is_geo_plan(path: PathLike) -> bool:
+    """True when ``path`` names a GeoJSON or GeoPackage plan (by its extension)."""
+    return Path(path).suffix.lower() in _GEO_SUFFIXES

@@ -1,0 +1,636 @@
+"""The submission pack: a PDF (and its HTML twin) a CCG lead can send with a PCN proposal.
+
+Layout
+    One PDF with a section per planning area (CCG / sub-ICB location), in code order; with
+    ``per_area=True`` one PDF per planning area instead (``<stem>_<area code>.pdf``). Each
+    section opens with a map page — the area's outline, the network footprints coloured (the
+    union of member catchments), practices as points in their network's colour, each network
+    labelled with its id; parts of networks presented in a neighbouring area grey — followed by
+    one block per network: its member practices with list sizes and patches, the combined list
+    size (formatted ``41,858``), its band status, any waiver reason, its patch alignment and any
+    other rule it breaks. Practices in no network are listed at the end of their area. A network
+    crossing areas appears in the area holding most of its patients.
+
+HTML twin
+    Beside each PDF, the same content as one HTML file (``pack.pdf`` → ``pack.html``) with
+    the maps embedded as PNG images, so it opens in any browser with no other file.
+
+Drawing uses matplotlib's Agg canvas directly (no pyplot, no display) and embeds TrueType
+fonts, so the PDF's text can be searched and extracted.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import logging
+import math
+import os
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from footprints.errors import InputError, Problem
+from footprints.export import network_layer
+from footprints.maps import network_colours
+from footprints.metrics import patch_alignment
+from footprints.plan import Band, Plan
+from footprints.region import Region
+from footprints.validate import Report, validate
+
+__all__ = [
+    "PackNetwork",
+    "PackPractice",
+    "PackSection",
+    "build_pack",
+    "read_waivers",
+    "write_pack",
+]
+
+logger = logging.getLogger(__name__)
+
+_DEFAULT_BAND = Band()  # frozen, so safe to share as a default
+
+PathLike = str | os.PathLike[str]
+
+_PAGE = (8.27, 11.69)  # A4 portrait, inches
+_MARGIN = 0.6
+_WRAP = 100  # characters per line of body text
+_NAME_WIDTH = 46  # practice name characters in a table row
+# (font size in points, line height in inches, weight, family) per kind of line
+_STYLES: dict[str, tuple[float, float, str, str]] = {
+    "h1": (16, 0.42, "bold", "DejaVu Sans"),
+    "h2": (11.5, 0.3, "bold", "DejaVu Sans"),
+    "text": (8.5, 0.17, "normal", "DejaVu Sans"),
+    "head": (8, 0.17, "bold", "DejaVu Sans Mono"),
+    "row": (8, 0.16, "normal", "DejaVu Sans Mono"),
+    "gap": (8, 0.12, "normal", "DejaVu Sans"),
+}
+
+
+@dataclass(frozen=True)
+class PackPractice:
+    """A member practice as the pack lists it."""
+
+    code: str
+    name: str
+    list_size: int
+    patch: str | None
+
+
+@dataclass(frozen=True)
+class PackNetwork:
+    """A network's block in the pack.
+
+    ``band_status`` is a sentence (``"in the band (30,000 to 50,000)"``, ``"above the band by
+    14,233 (maximum 50,000)"``); ``waiver`` is the recorded reason (``None`` without one);
+    ``patches`` pairs each patch with the network's patients in it, largest first;
+    ``issues`` holds the messages of the other rules it breaks (contiguity, boundary).
+    """
+
+    network_id: str
+    name: str
+    practices: tuple[PackPractice, ...]
+    population: int
+    in_band: bool
+    band_status: str
+    waiver: str | None
+    patches: tuple[tuple[str, int], ...]
+    straddling_population: int
+    issues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PackSection:
+    """One planning area's part of the pack."""
+
+    area: str
+    area_name: str
+    networks: tuple[PackNetwork, ...]
+    unassigned: tuple[PackPractice, ...]
+
+    @property
+    def population(self) -> int:
+        return sum(n.population for n in self.networks)
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+def _band_status(population: int, band: Band) -> str:
+    gap = band.gap(population)
+    if gap < 0:
+        return f"below the band by {_count(-gap)} (minimum {_count(band.min_population)})"
+    if gap > 0:
+        return f"above the band by {_count(gap)} (maximum {_count(band.max_population)})"
+    return f"in the band ({_count(band.min_population)} to {_count(band.max_population)})"
+
+
+def read_waivers(path: PathLike) -> dict[str, str]:
+    """Read waiver reasons: a CSV with columns ``network_id,reason`` (one row per network)."""
+    source = str(path)
+    if not Path(path).is_file():
+        raise InputError([Problem(source, "file not found", "check the path")])
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    columns = {str(c).strip().lower(): str(c) for c in table.columns}
+    missing = [c for c in ("network_id", "reason") if c not in columns]
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"no column {', '.join(missing)}; columns found: {', '.join(table.columns)}",
+                    "give a CSV with the header network_id,reason",
+                )
+            ]
+        )
+    waivers: dict[str, str] = {}
+    problems = []
+    for offset, record in enumerate(table.to_dict("records")):
+        network = str(record[columns["network_id"]]).strip().upper()
+        reason = str(record[columns["reason"]]).strip()
+        if not network:
+            continue
+        if network in waivers:
+            problems.append(
+                Problem(source, f"network {network} has two rows", "keep one", row=offset + 2)
+            )
+        waivers[network] = reason
+    if problems:
+        raise InputError(problems)
+    logger.info("%s: %d waiver reasons", source, len(waivers))
+    return waivers
+
+
+def build_pack(
+    region: Region,
+    plan: Plan,
+    *,
+    waivers: Mapping[str, str] | None = None,
+    band: Band = _DEFAULT_BAND,
+    report: Report | None = None,
+) -> list[PackSection]:
+    """The pack's content, one section per planning area that has practices.
+
+    Parameters
+    ----------
+    region, plan
+        The region and the plan to present.
+    waivers
+        Network id → the reason it may stand outside the band (or break another waivable
+        rule).
+    band
+        The population band.
+    report
+        The plan's validation report; computed when omitted.
+    """
+    waivers = {str(k).upper(): v for k, v in (waivers or {}).items()}
+    report = report if report is not None else validate(plan, region.validation_graph, band=band)
+    alignment = patch_alignment(plan, region.validation_graph)
+    practices = region.practices
+    record_of = {str(r["code"]): r for r in practices.to_dict("records")}
+    unknown_waivers = sorted(set(waivers) - set(plan.networks()))
+    if unknown_waivers:
+        logger.warning("waivers name networks not in the plan: %s", ", ".join(unknown_waivers))
+
+    def pack_practice(code: str) -> PackPractice:
+        record = record_of.get(code)
+        if record is None:
+            return PackPractice(code, "(not in the practices file)", 0, None)
+        patch = record["patch"] if isinstance(record["patch"], str) else None
+        return PackPractice(code, str(record["name"]), int(record["list_size"]), patch)
+
+    layer = network_layer(region, plan, report=report, band=band)
+    by_area: dict[str, list[PackNetwork]] = {}
+    for row in layer.itertuples():
+        network = str(row.network_id)
+        members = tuple(pack_practice(p) for p in plan.networks()[network])
+        population = sum(p.list_size for p in members)
+        area = str(row.ccg).split(", ")[0] if isinstance(row.ccg, str) else ""
+        issues = tuple(
+            v.message for v in report.for_network(network) if v.rule not in {"band", "patch"}
+        )
+        by_area.setdefault(area, []).append(
+            PackNetwork(
+                network_id=network,
+                name=plan.network_name(network),
+                practices=members,
+                population=population,
+                in_band=band.contains(population),
+                band_status=_band_status(population, band),
+                waiver=waivers.get(network),
+                patches=tuple(alignment.network_patches.get(network, {}).items()),
+                straddling_population=int(alignment.straddling_population.get(network, 0)),
+                issues=issues,
+            )
+        )
+    unassigned: dict[str, list[PackPractice]] = {}
+    for code in sorted(set(record_of) - set(plan.assignment)):
+        ccg = record_of[code]["ccg"]
+        unassigned.setdefault(ccg if isinstance(ccg, str) else "", []).append(pack_practice(code))
+    names = dict(zip(region.ccgs["code"].astype(str), region.ccgs["name"].astype(str), strict=True))
+    sections = [
+        PackSection(
+            area=area,
+            area_name=names.get(area, area or "No planning area"),
+            networks=tuple(by_area.get(area, [])),
+            unassigned=tuple(unassigned.get(area, [])),
+        )
+        for area in sorted(set(by_area) | set(unassigned))
+    ]
+    logger.info("submission pack: %d areas, %d networks", len(sections), len(layer))
+    return sections
+
+
+# --------------------------------------------------------------------------------------------
+# Lines: the content both the PDF and the HTML render
+# --------------------------------------------------------------------------------------------
+
+_Line = tuple[str, str]  # (kind, text)
+
+
+def _practice_row(practice: PackPractice) -> str:
+    name = practice.name
+    if len(name) > _NAME_WIDTH:
+        name = name[: _NAME_WIDTH - 1] + "…"
+    return (
+        f"{practice.code:<8} {name:<{_NAME_WIDTH}} {_count(practice.list_size):>9}  "
+        f"{practice.patch or ''}"
+    )
+
+
+_TABLE_HEAD = f"{'Code':<8} {'Practice':<{_NAME_WIDTH}} {'List size':>9}  Patch"
+
+
+def _network_lines(network: PackNetwork) -> list[_Line]:
+    lines: list[_Line] = [("h2", f"{network.network_id} — {network.name}")]
+    lines.append(
+        ("text", f"Combined list size: {_count(network.population)} — {network.band_status}")
+    )
+    if network.waiver:
+        lines.append(("text", f"Waiver reason: {network.waiver}"))
+    elif not network.in_band:
+        lines.append(("text", "Waiver reason: none recorded"))
+    if network.patches:
+        patches = ", ".join(f"{p} ({_count(n)})" for p, n in network.patches)
+        straddle = (
+            f"; straddling population {_count(network.straddling_population)}"
+            if len(network.patches) > 1
+            else " (aligned with one patch)"
+        )
+        lines.append(("text", f"Nursing patches: {patches}{straddle}"))
+    lines += [("text", f"Issue: {issue}") for issue in network.issues]
+    lines.append(("head", _TABLE_HEAD))
+    lines += [("row", _practice_row(p)) for p in network.practices]
+    lines.append(("gap", ""))
+    return lines
+
+
+def _section_summary(section: PackSection, band: Band) -> list[_Line]:
+    in_band = sum(n.in_band for n in section.networks)
+    waived = sum(1 for n in section.networks if not n.in_band and n.waiver)
+    text = (
+        f"{len(section.networks)} networks, {_count(section.population)} registered patients; "
+        f"{in_band} in the band {_count(band.min_population)} to {_count(band.max_population)}, "
+        f"{len(section.networks) - in_band} outside it ({waived} with a waiver reason)."
+    )
+    lines: list[_Line] = [("text", text)]
+    if section.unassigned:
+        lines.append(("text", f"{len(section.unassigned)} practices are in no network."))
+    return lines
+
+
+def _unassigned_lines(section: PackSection) -> list[_Line]:
+    if not section.unassigned:
+        return []
+    lines: list[_Line] = [("h2", "Practices in no network"), ("head", _TABLE_HEAD)]
+    return lines + [("row", _practice_row(p)) for p in section.unassigned]
+
+
+# --------------------------------------------------------------------------------------------
+# Maps
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Drawing:
+    """What every map of the pack draws from: footprints and one colour per network."""
+
+    region: Region
+    plan: Plan
+    shapes: gpd.GeoDataFrame
+    colours: Mapping[str, str]
+
+
+def _draw_map(
+    figure: Figure,
+    rect: tuple[float, float, float, float],
+    drawing: _Drawing,
+    section: PackSection,
+) -> None:
+    region, plan, shapes, colours = drawing.region, drawing.plan, drawing.shapes, drawing.colours
+    ax = figure.add_axes(rect)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ids = [n.network_id for n in section.networks]
+    area = region.ccgs[region.ccgs["code"].astype(str) == section.area]
+    own = shapes[shapes["network_id"].isin(ids) & shapes.geometry.notna()]
+    # Parts of networks presented in another area's section (they cross into this one).
+    others = shapes[~shapes["network_id"].isin(ids) & shapes.geometry.notna()]
+    others = others.clip(area) if len(area) else others.iloc[:0]
+    others = others[others.area > 1.0]  # not those that only touch the outline
+    if len(others):
+        others.plot(ax=ax, color="#dddddd", edgecolor="white", linewidth=0.6)
+    if len(own):
+        own.plot(
+            ax=ax,
+            color=[colours.get(str(n), "#888888") for n in own["network_id"]],
+            alpha=0.45,
+            edgecolor="white",
+            linewidth=0.6,
+        )
+    if len(area):
+        area.boundary.plot(ax=ax, color="#222222", linewidth=1.4)
+    codes = {p.code for n in section.networks for p in n.practices}
+    codes |= {p.code for p in section.unassigned}
+    inside = region.practices["ccg"].astype(object) == section.area
+    points = region.practices[region.practices["code"].astype(str).isin(codes) | inside]
+    if len(points):
+        point_colours = [
+            colours.get(str(plan.assignment.get(str(c))), "#444444") for c in points["code"]
+        ]
+        sizes = [6 + 14 * math.sqrt(max(int(s), 0) / 10_000) for s in points["list_size"]]
+        points.plot(ax=ax, color=point_colours, markersize=sizes, edgecolor="black", linewidth=0.4)
+    labelled = pd.concat([own, others]) if len(others) else own
+    for row in labelled.itertuples():
+        anchor = row.geometry.representative_point()
+        ax.annotate(
+            str(row.network_id),
+            (anchor.x, anchor.y),
+            ha="center",
+            va="center",
+            fontsize=6.5,
+            fontweight="bold",
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+        )
+    frames = [f.total_bounds for f in (area, own, points) if len(f)]
+    if frames:
+        minx = min(b[0] for b in frames)
+        miny = min(b[1] for b in frames)
+        maxx = max(b[2] for b in frames)
+        maxy = max(b[3] for b in frames)
+        pad = 0.03 * max(maxx - minx, maxy - miny, 1.0)
+        ax.set_xlim(minx - pad, maxx + pad)
+        ax.set_ylim(miny - pad, maxy + pad)
+
+
+def _map_png(drawing: _Drawing, section: PackSection) -> str:
+    figure = Figure(figsize=(7.5, 7.5), dpi=120)
+    FigureCanvasAgg(figure)
+    _draw_map(figure, (0.0, 0.0, 1.0, 1.0), drawing, section)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# --------------------------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------------------------
+
+
+class _PdfWriter:
+    """Lays lines out top to bottom on A4 pages, keeping a network's block on one page."""
+
+    def __init__(self, pages: PdfPages, footer: str) -> None:
+        self.pages = pages
+        self.footer = footer
+        self.figure: Figure | None = None
+        self.y = 0.0
+        self.count = 0
+
+    def _new_page(self) -> Figure:
+        self.finish_page()
+        figure = Figure(figsize=_PAGE)
+        FigureCanvasAgg(figure)
+        self.figure = figure
+        self.y = _PAGE[1] - _MARGIN
+        self.count += 1
+        figure.text(
+            0.5,
+            _MARGIN / 2 / _PAGE[1],
+            f"{self.footer} — page {self.count}",
+            ha="center",
+            fontsize=7,
+            color="#666666",
+        )
+        return figure
+
+    def finish_page(self) -> None:
+        if self.figure is not None:
+            self.pages.savefig(self.figure)
+            self.figure = None
+
+    def map_page(self, title: str, subtitle: list[_Line], draw: object) -> None:
+        figure = self._new_page()
+        self.write([("h1", title), *subtitle])
+        top = (self.y - 0.1) / _PAGE[1]
+        bottom = _MARGIN / _PAGE[1]
+        assert callable(draw)
+        draw(figure, (0.06, bottom, 0.88, top - bottom))
+        self.finish_page()
+
+    def write(self, lines: list[_Line], *, keep_together: bool = False) -> None:
+        wrapped: list[_Line] = []
+        for kind, text in lines:
+            if kind in {"text", "h2"} and len(text) > _WRAP:
+                wrapped += [(kind, part) for part in textwrap.wrap(text, _WRAP)]
+            else:
+                wrapped.append((kind, text))
+        height = sum(_STYLES[kind][1] for kind, _ in wrapped)
+        room = self.y - _MARGIN
+        usable = _PAGE[1] - 2 * _MARGIN
+        if self.figure is None or (keep_together and height > room and height <= usable):
+            self._new_page()
+        for kind, text in wrapped:
+            size, step, weight, family = _STYLES[kind]
+            if self.y - step < _MARGIN or self.figure is None:
+                self._new_page()
+            assert self.figure is not None
+            self.y -= step
+            if text:
+                self.figure.text(
+                    _MARGIN / _PAGE[0],
+                    self.y / _PAGE[1],
+                    text,
+                    fontsize=size,
+                    fontweight=weight,
+                    family=family,
+                    va="baseline",
+                )
+
+
+def _write_pdf(
+    path: Path, drawing: _Drawing, sections: list[PackSection], band: Band, title: str
+) -> None:
+    with (
+        matplotlib.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans"}),
+        PdfPages(path, metadata={"Title": title, "Creator": "footprints"}) as pages,
+    ):
+        writer = _PdfWriter(pages, title)
+        for section in sections:
+
+            def draw(
+                figure: Figure, rect: tuple[float, float, float, float], s: PackSection = section
+            ) -> None:
+                _draw_map(figure, rect, drawing, s)
+
+            writer.map_page(
+                f"{section.area_name} ({section.area})" if section.area else section.area_name,
+                _section_summary(section, band),
+                draw,
+            )
+            for network in section.networks:
+                writer.write(_network_lines(network), keep_together=True)
+            if section.unassigned:
+                writer.write(_unassigned_lines(section), keep_together=True)
+            writer.finish_page()
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------
+
+_CSS = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 60em; }
+h1 { border-bottom: 2px solid #222; } h2 { margin-top: 1.6em; }
+table { border-collapse: collapse; } td, th { padding: 0.15em 0.8em; text-align: left; }
+td.n, th.n { text-align: right; } tr:nth-child(even) { background: #f3f3f3; }
+img { max-width: 100%; border: 1px solid #ccc; }
+"""
+
+
+def _html_table(practices: tuple[PackPractice, ...]) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(p.code)}</td><td>{html.escape(p.name)}</td>"
+        f'<td class="n">{_count(p.list_size)}</td><td>{html.escape(p.patch or "")}</td></tr>'
+        for p in practices
+    )
+    return (
+        '<table><tr><th>Code</th><th>Practice</th><th class="n">List size</th>'
+        f"<th>Patch</th></tr>{rows}</table>"
+    )
+
+
+def _html_lines(lines: list[_Line]) -> str:
+    parts = []
+    for kind, text in lines:
+        if kind == "h2":
+            parts.append(f"<h2>{html.escape(text)}</h2>")
+        elif kind == "text":
+            parts.append(f"<p>{html.escape(text)}</p>")
+    return "\n".join(parts)
+
+
+def _write_html(
+    path: Path, drawing: _Drawing, sections: list[PackSection], band: Band, title: str
+) -> None:
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    for section in sections:
+        heading = f"{section.area_name} ({section.area})" if section.area else section.area_name
+        body.append(f'<section id="{html.escape(section.area)}"><h1>{html.escape(heading)}</h1>')
+        body.append(_html_lines(_section_summary(section, band)))
+        image = _map_png(drawing, section)
+        body.append(
+            f'<img alt="Map of the networks of {html.escape(heading)}" '
+            f'src="data:image/png;base64,{image}">'
+        )
+        for network in section.networks:
+            lines = [line for line in _network_lines(network) if line[0] in {"h2", "text"}]
+            body.append(_html_lines(lines))
+            body.append(_html_table(network.practices))
+        if section.unassigned:
+            body.append("<h2>Practices in no network</h2>")
+            body.append(_html_table(section.unassigned))
+        body.append("</section>")
+    document = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+    path.write_text(document, encoding="utf-8")
+
+
+def write_pack(
+    region: Region,
+    plan: Plan,
+    path: PathLike,
+    *,
+    waivers: Mapping[str, str] | None = None,
+    band: Band = _DEFAULT_BAND,
+    report: Report | None = None,
+    html_twin: bool = True,
+    per_area: bool = False,
+    title: str | None = None,
+) -> list[Path]:
+    """Write the submission pack as PDF (and HTML twin).
+
+    Parameters
+    ----------
+    region, plan
+        The region and the plan to present.
+    path
+        The PDF, e.g. ``pack.pdf``; the HTML twin is ``pack.html`` beside it. With
+        ``per_area`` the files are ``pack_<area code>.pdf`` / ``.html`` instead.
+    waivers
+        Network id → waiver reason (see :func:`read_waivers`).
+    band
+        The population band.
+    report
+        The plan's validation report; computed when omitted.
+    html_twin
+        Also write the HTML twin.
+    per_area
+        One PDF per planning area rather than one PDF with a section per area.
+    title
+        The pack's title; by default names the region.
+
+    Returns
+    -------
+    list of Path
+        The files written (PDF before HTML, areas in code order).
+    """
+    path = Path(path)
+    report = report if report is not None else validate(plan, region.validation_graph, band=band)
+    sections = build_pack(region, plan, waivers=waivers, band=band, report=report)
+    shapes = network_layer(region, plan, report=report, band=band)
+    # Neighbouring networks get different colours (the app's palette and rule).
+    colours = network_colours(plan, footprints=shapes[shapes.geometry.notna()])
+    drawing = _Drawing(region, plan, shapes, colours)
+    title = title or f"PCN submission pack — {region.name}"
+    groups = [(path, sections)]
+    if per_area:
+        groups = [
+            (path.with_name(f"{path.stem}_{s.area or 'no_area'}{path.suffix}"), [s])
+            for s in sections
+        ]
+    written: list[Path] = []
+    for pdf, group in groups:
+        _write_pdf(pdf, drawing, group, band, title)
+        written.append(pdf)
+        if html_twin:
+            twin = pdf.with_suffix(".html")
+            _write_html(twin, drawing, group, band, title)
+            written.append(twin)
+    logger.info("submission pack: wrote %s", ", ".join(str(p) for p in written))
+    return written

@@ -1,0 +1,136 @@
+"""The submission pack: PDF pages, extractable figures, waivers and the HTML twin."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from footprints.cli import main
+from footprints.errors import InputError
+from footprints.plan import Band
+from footprints.region import Region, demo_dir, load_demo
+from footprints.report import build_pack, read_waivers, write_pack
+
+
+@pytest.fixture(scope="module")
+def demo() -> Region:
+    return load_demo()
+
+
+def _populations(region: Region) -> dict[str, int]:
+    assert region.current is not None
+    size = dict(zip(region.practices["code"], region.practices["list_size"], strict=True))
+    return {
+        network: sum(int(size[p]) for p in practices)
+        for network, practices in region.current.networks().items()
+    }
+
+
+def _out_of_band(region: Region) -> list[str]:
+    band = Band()
+    return sorted(n for n, pop in _populations(region).items() if not band.contains(pop))
+
+
+@pytest.fixture(scope="module")
+def pack(demo: Region, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], str]:
+    assert demo.current is not None
+    waived = _out_of_band(demo)[0]
+    path = tmp_path_factory.mktemp("pack") / "pack.pdf"
+    written = write_pack(demo, demo.current, path, waivers={waived: "Island practice, rural"})
+    return written, waived
+
+
+def _pdf_text(path: Path) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(path).pages]
+
+
+def test_pack_writes_a_pdf_and_its_html_twin(pack: tuple[list[Path], str]) -> None:
+    written, _ = pack
+    assert [p.suffix for p in written] == [".pdf", ".html"]
+    assert written[1] == written[0].with_suffix(".html")
+    assert written[0].read_bytes().startswith(b"%PDF")
+
+
+def test_pdf_pages_and_sections(demo: Region, pack: tuple[list[Path], str]) -> None:
+    pages = _pdf_text(pack[0][0])
+    # Every page carries its number in the footer, so the count is the page count.
+    numbers = [int(m.group(1)) for text in pages for m in re.finditer(r"page (\d+)\b", text)]
+    assert numbers == list(range(1, len(pages) + 1))
+    # One section per CCG, each opening with its map page.
+    for code, name in zip(demo.ccgs["code"], demo.ccgs["name"], strict=True):
+        openings = [i for i, text in enumerate(pages) if f"{name} ({code})" in text]
+        assert len(openings) == 1
+    assert len(pages) > len(demo.ccgs)  # map pages plus the network pages
+
+
+def test_pdf_text_has_each_networks_combined_list_size(
+    demo: Region, pack: tuple[list[Path], str]
+) -> None:
+    text = "\n".join(_pdf_text(pack[0][0]))
+    for network, population in _populations(demo).items():
+        assert f"Combined list size: {population:,}" in text, network
+    assert re.search(r"\d{2},\d{3}", text)
+
+
+def test_pack_shows_band_status_and_waivers(demo: Region, pack: tuple[list[Path], str]) -> None:
+    assert demo.current is not None
+    written, waived = pack
+    text = "\n".join(_pdf_text(written[0]))
+    assert "Waiver reason: Island practice, rural" in text
+    unwaived = [n for n in _out_of_band(demo) if n != waived]
+    assert text.count("Waiver reason: none recorded") == len(unwaived)
+    sections = build_pack(demo, demo.current, waivers={waived: "Island practice, rural"})
+    blocks = {n.network_id: n for s in sections for n in s.networks}
+    assert set(blocks) == set(demo.current.networks())
+    for network, population in _populations(demo).items():
+        status = blocks[network].band_status
+        assert status.startswith("in the band") == Band().contains(population)
+
+
+def test_pack_lists_member_practices_with_list_sizes(
+    demo: Region, pack: tuple[list[Path], str]
+) -> None:
+    text = "\n".join(_pdf_text(pack[0][0]))
+    for row in demo.practices.head(10).itertuples():
+        assert re.search(rf"{row.code}\s.*\s{int(row.list_size):,}", text), row.code
+
+
+def test_html_twin_has_the_same_figures_and_embedded_maps(
+    demo: Region, pack: tuple[list[Path], str]
+) -> None:
+    document = pack[0][1].read_text(encoding="utf-8")
+    assert document.count('src="data:image/png;base64,') == len(demo.ccgs)
+    for population in _populations(demo).values():
+        assert f"Combined list size: {population:,}" in document
+    assert "Island practice, rural" in document
+
+
+def test_read_waivers(tmp_path: Path) -> None:
+    good = tmp_path / "waivers.csv"
+    good.write_text("network_id,reason\nuz0029,Island\n", encoding="utf-8")
+    assert read_waivers(good) == {"UZ0029": "Island"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("network,why\nUZ0029,Island\n", encoding="utf-8")
+    with pytest.raises(InputError, match="network_id"):
+        read_waivers(bad)
+
+
+def test_cli_report_one_pdf_per_area(demo: Region, tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.csv"
+    waivers.write_text("network_id,reason\nUZ0029,Island\n", encoding="utf-8")
+    out = tmp_path / "pack.pdf"
+    plan = demo_dir() / "current_plan.csv"
+    arguments = ["report", "--demo", "--plan", str(plan), "--waivers", str(waivers)]
+    assert main([*arguments, "--out", str(out), "--per-area", "--no-html"]) == 0
+    written = sorted(tmp_path.glob("pack_*.pdf"))
+    assert [p.stem for p in written] == [f"pack_{c}" for c in sorted(demo.ccgs["code"])]
+    assert not list(tmp_path.glob("*.html"))
+    names = dict(zip(demo.ccgs["code"], demo.ccgs["name"], strict=True))
+    for path in written:
+        pages = _pdf_text(path)
+        code = path.stem.removeprefix("pack_")
+        assert f"{names[code]} ({code})" in pages[0]  # the area's map page opens its PDF
+        assert len(pages) >= 2
