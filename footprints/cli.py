@@ -1,12 +1,14 @@
-"""The ``footprints`` console script: demo, validate, propose.
+"""The ``footprints`` console script: demo, validate, propose, export, diff, report.
 
-Exit codes: 0 success (for ``validate``: no violations), 1 the plan has violations,
+Exit codes: 0 success (for ``validate``: no violations; for ``diff``: the plans are
+identical), 1 the plan has violations (``diff``: the plans differ),
 2 bad input (every problem is listed) or an infeasible request (explained).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -14,16 +16,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from footprints.errors import FootprintsError, InputError
-from footprints.plan import Band
+from footprints.graph import union_graph
+from footprints.io import write_plan
+from footprints.optimise import OptimiseSettings, Proposal, propose
+from footprints.plan import Band, Plan
+from footprints.region import Region, demo_dir, load_region
+from footprints.validate import validate
+
+
+class UsageError(FootprintsError, ValueError):
+    """The command line is incomplete (exit code 2, like argparse's own errors)."""
+
 
 __all__ = ["main"]
 
 
 def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--practices", required=True, type=Path, help="practices CSV")
-    parser.add_argument(
-        "--boundaries", required=True, type=Path, help="CCG / sub-ICB boundaries file"
-    )
+    parser.add_argument("--demo", action="store_true", help="use the built-in demo region's files")
+    parser.add_argument("--practices", type=Path, help="practices CSV")
+    parser.add_argument("--boundaries", type=Path, help="CCG / sub-ICB boundaries file")
     parser.add_argument("--stp-boundaries", type=Path, help="STP / ICB boundaries file")
     parser.add_argument("--patches", type=Path, help="nursing patch polygons")
     parser.add_argument("--postcodes", type=Path, help="postcode lookup (Code-Point Open, ONSPD)")
@@ -32,9 +43,21 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max", dest="max_population", type=int, default=Band().max_population)
 
 
-def _load(args: argparse.Namespace, *, plan: Path | None) -> object:
-    from footprints.region import load_region
-
+def _load(args: argparse.Namespace, *, plan: Path | None) -> Region:
+    """Load the region the arguments name (``--demo`` fills in the demo's files)."""
+    if args.demo:
+        folder = demo_dir()
+        args.practices = args.practices or folder / "practices.csv"
+        args.boundaries = args.boundaries or folder / "ccg.geojson"
+        args.stp_boundaries = args.stp_boundaries or folder / "stp.geojson"
+        args.patches = args.patches or folder / "patches.geojson"
+    missing = [
+        flag
+        for flag, value in (("--practices", args.practices), ("--boundaries", args.boundaries))
+        if value is None
+    ]
+    if missing:
+        raise UsageError(f"{' and '.join(missing)} required (or --demo for the demo region)")
     return load_region(
         args.practices,
         args.boundaries,
@@ -57,12 +80,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from footprints.region import Region
-    from footprints.validate import validate
-
     region = _load(args, plan=args.plan)
-    assert isinstance(region, Region)
-    assert region.current is not None
+    assert region.current is not None  # a plan was given
     band = Band(args.min_population, args.max_population)
     report = validate(
         region.current,
@@ -85,6 +104,171 @@ def _run_validate(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+class _ProgressBar:
+    """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
+
+    def __init__(self, width: int = 30) -> None:
+        self.width = width
+        self.tty = sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, fraction: float, message: str) -> None:
+        percent = int(100 * min(max(fraction, 0.0), 1.0))
+        if self.tty:
+            filled = self.width * percent // 100
+            bar = "#" * filled + "." * (self.width - filled)
+            sys.stderr.write(f"\r[{bar}] {percent:3d}% {message[:50]:<50}")
+            if percent == 100:
+                sys.stderr.write("\n")
+        elif percent // 10 != self.last // 10:  # every 10% in logs
+            sys.stderr.write(f"{percent:3d}% {message}\n")
+        self.last = percent
+        sys.stderr.flush()
+
+
+def _write_plan_file(region: Region, plan: Plan, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        write_plan(plan, path)
+        return
+    try:
+        export = importlib.import_module("footprints.export")
+    except ImportError:
+        raise UsageError(f"cannot write {path}: only .csv plans are supported") from None
+    if suffix in {".geojson", ".json"}:
+        export.write_geojson(region, plan, path)
+    elif suffix == ".gpkg":
+        export.write_geopackage(region, plan, path)
+    else:
+        raise UsageError(f"cannot write {path}: use a .csv, .geojson or .gpkg file name")
+
+
+def _summary_table(region: Region, proposal: Proposal, band: Band) -> str:
+    names = dict(zip(region.ccgs["code"], region.ccgs["name"], strict=True))
+    sizes = region.practices.groupby("ccg")["list_size"].agg(["count", "sum"])
+    header = (
+        f"{'area':<11} {'name':<34} {'practices':>9} {'patients':>10} {'networks':>8} "
+        f"{'in band':>7} {'status':<10} {'gap':>6} {'seconds':>7}"
+    )
+    lines = [header, "-" * len(header)]
+    populations: dict[str, int] = {}
+    list_size = dict(zip(region.practices["code"], region.practices["list_size"], strict=True))
+    for practice, network in proposal.plan.assignment.items():
+        populations[network] = populations.get(network, 0) + int(list_size[practice])
+    for area, result in proposal.results.items():
+        networks = set(result.assignment.values())
+        in_band = sum(band.contains(populations[n]) for n in networks)
+        gap = "—" if result.gap is None else f"{100 * result.gap:.1f}%"
+        count, total = sizes.loc[area] if area in sizes.index else (0, 0)
+        lines.append(
+            f"{area:<11} {names.get(area, '')[:34]:<34} {int(count):>9} {int(total):>10,} "
+            f"{len(networks):>8} {in_band:>7} {result.status:<10} {gap:>6} "
+            f"{result.seconds:>7.1f}"
+        )
+        lines.extend(f"    {text}" for text in result.explanations)
+    return "\n".join(lines)
+
+
+def _run_propose(args: argparse.Namespace) -> int:
+    region = _load(args, plan=args.plan)
+    if args.repair and region.current is None:
+        raise UsageError("--repair needs --plan CURRENT (the plan to repair)")
+    band = Band(args.min_population, args.max_population)
+    settings = OptimiseSettings(
+        band=band,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        workers=args.workers,
+        max_moves=args.max_moves,
+        **({"network_cost": args.network_cost} if args.network_cost is not None else {}),
+    )
+    current = dict(region.current.assignment) if args.repair and region.current else None
+    graphs = region.ccg_graphs
+    if args.area:
+        unknown = sorted(set(args.area) - set(graphs))
+        if unknown:
+            raise UsageError(f"no planning area {', '.join(unknown)}; areas: {', '.join(graphs)}")
+        graphs = {area: graphs[area] for area in args.area}
+    proposal = propose(
+        graphs,
+        settings,
+        current=current,
+        processes=args.processes,
+        progress=_ProgressBar(),
+    )
+    _write_plan_file(region, proposal.plan, args.out)
+    print(_summary_table(region, proposal, band))
+    report = validate(proposal.plan, union_graph([region.ccg_graphs[a] for a in graphs]), band=band)
+    print(
+        f"Wrote {args.out}: {report.summary['networks']} networks, "
+        f"{report.summary['in_band']} in band, {len(report.hard)} hard violations."
+    )
+    failed = [a for a, r in proposal.results.items() if r.status in {"infeasible", "error"}]
+    return 2 if failed else 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from footprints.export import export_plan
+    from footprints.io import read_plan
+
+    kind = args.format or ("plan" if args.out.suffix.lower() == ".csv" else None)
+    needs_region = kind != "plan" or bool(args.demo or args.practices)
+    region = _load(args, plan=args.plan) if needs_region else None
+    plan = region.current if region is not None else read_plan(args.plan)
+    assert plan is not None  # --plan is required
+    band = Band(args.min_population, args.max_population)
+    written = export_plan(region, plan, args.out, fmt=args.format, band=band)
+    print(f"Wrote {len(plan)} practices in {len(plan.networks())} networks to:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from footprints.diff import diff_plans
+    from footprints.io import read_plan, read_practices
+
+    populations = None
+    if args.practices is not None:
+        practices = read_practices(args.practices)
+        populations = {
+            str(c): int(n) for c, n in zip(practices["code"], practices["list_size"], strict=True)
+        }
+    difference = diff_plans(read_plan(args.plan_a), read_plan(args.plan_b), populations=populations)
+    if args.json:
+        json.dump(difference.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(difference.to_text())
+    return 0 if difference.identical else 1
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from footprints.report import read_waivers, write_pack
+
+    plan_path = args.plan
+    if plan_path is None and args.demo:
+        plan_path = demo_dir() / "current_plan.csv"
+    if plan_path is None:
+        raise UsageError("--plan required (or --demo for the demo region's current plan)")
+    region = _load(args, plan=plan_path)
+    assert region.current is not None  # a plan was given
+    waivers = read_waivers(args.waivers) if args.waivers is not None else None
+    written = write_pack(
+        region,
+        region.current,
+        args.out,
+        waivers=waivers,
+        band=Band(args.min_population, args.max_population),
+        html_twin=not args.no_html,
+        per_area=args.per_area,
+    )
+    print("Wrote the submission pack:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="footprints", description="Plan Primary Care Network footprints in England."
@@ -105,6 +289,53 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-crossing", action="store_true", help="CCG/STP crossings become waivable"
     )
     check.set_defaults(run=_run_validate)
+
+    solve = commands.add_parser("propose", help="propose networks with the optimiser")
+    _add_region_arguments(solve)
+    solve.add_argument("--plan", type=Path, help="the current plan (e.g. the ePCN file)")
+    solve.add_argument(
+        "--repair", action="store_true", help="repair the current plan: few practices move"
+    )
+    solve.add_argument("--max-moves", type=int, help="repair: most practices that may move")
+    solve.add_argument("--area", action="append", help="only this CCG code (repeatable)")
+    solve.add_argument("--time-limit", type=float, default=60.0, help="seconds per area")
+    solve.add_argument("--workers", type=int, default=1, help="solver threads per area")
+    solve.add_argument("--processes", type=int, help="areas solved in parallel")
+    solve.add_argument("--seed", type=int, default=0, help="solver seed")
+    solve.add_argument("--network-cost", type=float, help="cost per network (patient-km)")
+    solve.add_argument("--out", required=True, type=Path, help="plan.csv, .geojson or .gpkg")
+    solve.set_defaults(run=_run_propose)
+
+    export = commands.add_parser(
+        "export", help="write a plan as plan CSV, ePCN-style CSV, GeoJSON or GeoPackage"
+    )
+    _add_region_arguments(export)
+    export.add_argument("--plan", required=True, type=Path, help="plan CSV, ePCN, GeoJSON, GPKG")
+    export.add_argument(
+        "--format",
+        choices=["plan", "epcn", "geojson", "gpkg"],
+        help="output format (default: by --out's extension; .csv is the plan CSV)",
+    )
+    export.add_argument("--out", required=True, type=Path, help="plan.csv, .geojson or .gpkg")
+    export.set_defaults(run=_run_export)
+
+    compare = commands.add_parser(
+        "diff", help="what changed between two plans (exit 0 identical, 1 different)"
+    )
+    compare.add_argument("plan_a", type=Path, help="the first plan (any format read_plan reads)")
+    compare.add_argument("plan_b", type=Path, help="the second plan")
+    compare.add_argument("--json", action="store_true", help="print the differences as JSON")
+    compare.add_argument("--practices", type=Path, help="practices CSV, for populations")
+    compare.set_defaults(run=_run_diff)
+
+    pack = commands.add_parser("report", help="write the submission pack (PDF and HTML)")
+    _add_region_arguments(pack)
+    pack.add_argument("--plan", type=Path, help="the plan to present")
+    pack.add_argument("--waivers", type=Path, help="CSV network_id,reason")
+    pack.add_argument("--out", required=True, type=Path, help="pack.pdf (HTML twin beside it)")
+    pack.add_argument("--per-area", action="store_true", help="one PDF per planning area")
+    pack.add_argument("--no-html", action="store_true", help="skip the HTML twin")
+    pack.set_defaults(run=_run_report)
     return parser
 
 

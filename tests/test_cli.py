@@ -1,0 +1,159 @@
+"""The console script end to end: exit codes, JSON, and the demo region."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from footprints.cli import main
+from footprints.io import read_plan
+from footprints.region import DEMO_DIR, load_region
+from footprints.validate import validate
+
+SQUARE_CCG = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"CCG20CD": "E38999999", "CCG20NM": "NHS Test CCG"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[-1.60, 52.00], [-1.50, 52.00], [-1.50, 52.06], [-1.60, 52.06], [-1.60, 52.00]]
+                ],
+            },
+        }
+    ],
+}
+
+
+@pytest.fixture
+def small_region(tmp_path: Path) -> dict[str, Path]:
+    """Four practices of 10,000 in one square CCG, and a plan making them one network."""
+    practices = tmp_path / "practices.csv"
+    practices.write_text(
+        "code,name,lat,lon,list_size\n"
+        "T00001,North West Surgery,52.045,-1.585,10000\n"
+        "T00002,North East Surgery,52.045,-1.515,10000\n"
+        "T00003,South West Surgery,52.015,-1.585,10000\n"
+        "T00004,South East Surgery,52.015,-1.515,10000\n",
+        encoding="utf-8",
+    )
+    ccg = tmp_path / "ccg.geojson"
+    ccg.write_text(json.dumps(SQUARE_CCG), encoding="utf-8")
+    clean = tmp_path / "clean_plan.csv"
+    clean.write_text(
+        "practice_code,network_id,network_name\n"
+        + "".join(f"T0000{i},N1,Test PCN\n" for i in range(1, 5)),
+        encoding="utf-8",
+    )
+    split = tmp_path / "split_plan.csv"
+    split.write_text(
+        "practice_code,network_id,network_name\n"
+        "T00001,N1,West PCN\nT00003,N1,West PCN\nT00002,N2,East PCN\nT00004,N2,East PCN\n",
+        encoding="utf-8",
+    )
+    return {"practices": practices, "ccg": ccg, "clean": clean, "split": split}
+
+
+def _region_args(files: dict[str, Path]) -> list[str]:
+    return ["--practices", str(files["practices"]), "--boundaries", str(files["ccg"])]
+
+
+def test_validate_clean_plan_exits_0(
+    small_region: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["validate", *_region_args(small_region), "--plan", str(small_region["clean"])])
+    assert code == 0
+    assert "1 networks: 1 in band, 0 below, 0 above; 0 violations" in capsys.readouterr().out
+
+
+def test_validate_plan_with_violations_exits_1_and_json_lists_them(
+    small_region: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["validate", *_region_args(small_region), "--plan", str(small_region["split"])]
+    code = main([*args, "--json"])
+    assert code == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["below"] == 2
+    assert {(v["rule"], tuple(v["networks"])) for v in report["violations"]} == {
+        ("band", ("N1",)),
+        ("band", ("N2",)),
+    }
+    assert all(v["severity"] == "waivable" for v in report["violations"])
+    assert all(v["values"]["population"] == 20_000 for v in report["violations"])
+
+
+def test_validate_demo_current_plan_reports_exactly_the_planted_flaws(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    manifest = json.loads((DEMO_DIR / "current_plan_flaws.json").read_text(encoding="utf-8"))
+    code = main(["validate", "--demo", "--plan", str(DEMO_DIR / "current_plan.csv"), "--json"])
+    assert code == 1
+    report = json.loads(capsys.readouterr().out)
+    rule_of = {"band_below": "band", "band_above": "band"}
+    planted = {(rule_of.get(f["kind"], f["kind"]), f["networks"][0]) for f in manifest["flaws"]}
+    planted |= {("patch", entry["networks"][0]) for entry in manifest["patch"]}
+    found = {(v["rule"], network) for v in report["violations"] for network in v["networks"]}
+    assert found == planted
+    hard = {(v["rule"], v["networks"][0]) for v in report["violations"] if v["severity"] == "hard"}
+    assert hard == {(r, n) for r, n in planted if r in {"contiguity", "boundary"}}
+
+
+def test_bad_input_exits_2_naming_the_file(
+    small_region: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken_practices.csv"
+    broken.write_text(
+        "code,name,lat,lon,list_size\nT00001,A,52.045,-1.585,-40\nT00001,B,52.0,-1.5,x\n",
+        encoding="utf-8",
+    )
+    args = ["validate", "--practices", str(broken), "--boundaries", str(small_region["ccg"])]
+    code = main([*args, "--plan", str(small_region["clean"])])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "broken_practices.csv" in err
+    assert "T00001" in err
+
+
+def test_missing_region_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--plan", "plan.csv"]) == 2
+    assert "--practices and --boundaries required" in capsys.readouterr().err
+
+
+def test_propose_on_demo_writes_a_plan_with_no_hard_violations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plan.csv"
+    code = main(["propose", "--demo", "--time-limit", "20", "--processes", "1", "--out", str(out)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "E38900001" in text and "E38900003" in text
+    plan = read_plan(out)
+    folder = DEMO_DIR
+    region = load_region(
+        folder / "practices.csv", folder / "ccg.geojson", stp_boundaries=folder / "stp.geojson"
+    )
+    assert set(plan.assignment) == set(region.practices["code"])
+    report = validate(plan, region.validation_graph)
+    assert not report.hard
+    # Only the demo's two super-practices (over 50,000 on their own) may lie outside the band.
+    supers = set(region.practices.loc[region.practices["list_size"] > 50_000, "code"])
+    outside = {p for v in report.violations if v.rule == "band" for p in v.practices}
+    assert outside == supers
+
+
+def test_demo_command_writes_loadable_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    region = load_region(
+        tmp_path / "demo" / "practices.csv",
+        tmp_path / "demo" / "ccg.geojson",
+        plan=tmp_path / "demo" / "current_plan.csv",
+    )
+    assert region.current is not None
+    assert len(region.current) == len(region.practices)
+    assert "practices.csv" in capsys.readouterr().out
