@@ -545,7 +545,8 @@ def _contiguity_section(reality: Reality, counts: dict[str, Any]) -> list[str]:
         "",
         "Reading this figure:",
         f"- {len(cross_stp & {v.networks[0] for v in fragmented})} of them cross an STP border "
-        "and are split by construction (the validation graph has no edges between STPs).",
+        "(the validation graph links practices whose catchments meet across an STP border, "
+        "so a crossing network counts as split only when its footprint is in pieces).",
         f"- In {single} the detached parts are single practices. Many 2020 PCNs were formed "
         "by affiliation rather than geography, so in cities a member practice often sits "
         "among another network's practices; our adjacency also knows only the main surgery's "

