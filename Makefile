@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: run test lint typecheck pytest demo bench clean
+.PHONY: run test lint typecheck pytest browser screenshot demo bench clean
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +31,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+## browser: Debian's Chromium and Leaflet for tests/test_browser.py (a no-op when present)
+browser:
+	@command -v chromium >/dev/null && test -f /usr/share/javascript/leaflet/leaflet.js || \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium libjs-leaflet)
+
+## screenshot: the browser test, saving the README's docs/screenshot.png
+screenshot: $(STAMP) browser
+	FOOTPRINTS_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/test_browser.py
 
 ## demo: regenerate the shipped demo region in boundaries/demo
 demo: $(STAMP)

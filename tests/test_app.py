@@ -1,0 +1,329 @@
+"""The Streamlit app's logic through Streamlit's AppTest (no browser).
+
+The demo region and its first proposal are cached per process (``st.cache_resource``), so
+only the first test pays for loading and optimising the demo (about 10 s).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+from footprints.io import read_plan
+from footprints.plan import Plan
+from footprints.session import STATE_DIR_ENV, SessionStore
+
+pytestmark = pytest.mark.slow
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+DEMO = Path(__file__).resolve().parents[1] / "boundaries" / "demo"
+TIMEOUT = 120
+
+
+class _RecordingStorage(MemoryMediaFileStorage):
+    """Keeps every file the app hands to the browser (download buttons), by file id."""
+
+    files: dict[str, bytes] = {}  # noqa: RUF012 - shared on purpose: one per test process
+
+    def load_and_get_id(
+        self, path_or_data: Any, mimetype: str, kind: Any, filename: str | None = None
+    ) -> str:
+        file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
+        data = path_or_data.encode() if isinstance(path_or_data, str) else bytes(path_or_data)
+        _RecordingStorage.files[file_id] = data
+        return file_id
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = tmp_path / "sessions"
+    monkeypatch.setenv(STATE_DIR_ENV, str(folder))
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", _RecordingStorage)
+    yield folder
+
+
+def _start(session: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if session is not None:
+        at.query_params["session"] = session
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _plan(at: AppTest) -> Plan:
+    plan: Plan = at.session_state["working"].plan
+    return plan
+
+
+def _violation_rules(at: AppTest) -> list[str]:
+    table = next(d.value for d in at.dataframe if "rule" in d.value.columns)
+    return list(table["rule"])
+
+
+def _session_id(at: AppTest) -> str:
+    session = at.query_params["session"]
+    return session[0] if isinstance(session, list) else str(session)
+
+
+def _border_move(at: AppTest) -> tuple[str, str]:
+    """A practice and a network of a neighbouring practice in another CCG."""
+    region = at.session_state["_derived"]["region"]
+    plan = _plan(at)
+    graph = region.validation_graph
+    for practice, neighbour in sorted(graph.edges):
+        if graph.nodes[practice]["ccg"] != graph.nodes[neighbour]["ccg"]:
+            return practice, plan.assignment[neighbour]
+    raise AssertionError("the demo has no practices on a CCG border")
+
+
+def _first_ccg(at: AppTest) -> str:
+    region = at.session_state["_derived"]["region"]
+    return str(sorted(region.ccgs["code"])[0])
+
+
+def _click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_opens_on_the_demo_with_a_proposed_plan_and_saves_it(state_dir: Path) -> None:
+    at = _start()
+
+    assert "Demo region" in at.sidebar.markdown[0].value
+    assert int(_metric(at, "Networks")) > 20
+    plan = _plan(at)
+    assert len(plan) == 141
+    assert at.session_state["working"].label == "proposal"
+    assert _metric(at, "Not contiguous") == "0"
+    assert _metric(at, "Boundary crossings") == "0"
+    session = _session_id(at)
+    assert SessionStore.valid_id(session)
+    saved = json.loads((state_dir / f"{session}.json").read_text())
+    assert saved["pointer"] == 0
+
+
+def test_propose_runs_the_optimiser_for_the_chosen_ccg(state_dir: Path) -> None:
+    at = _start()
+    at.selectbox(key="area_ccg").set_value(_first_ccg(at)).run()
+    at.number_input(key="time_limit").set_value(10.0).run()
+    _click(at, "propose")
+
+    results = at.session_state["results"]
+    assert len(results) == 1
+    (result,) = results.values()
+    assert result.status in {"optimal", "feasible"}
+    table = next(d.value for d in at.dataframe if "status" in d.value.columns)
+    assert list(table["status"]) == [result.status]
+    assert "gap" in table.columns
+    assert at.session_state["working"].label.startswith("proposal")
+    assert any("Optimiser finished" in s.value for s in at.success)
+
+
+def test_move_shows_the_violation_then_undo_and_redo(state_dir: Path) -> None:
+    at = _start()
+    before = _plan(at)
+    assert "Boundary crossing" not in _violation_rules(at)
+    practice, network = _border_move(at)
+
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value(network).run()
+    _click(at, "move")
+
+    assert _plan(at).assignment[practice] == network
+    assert "Boundary crossing" in _violation_rules(at)
+    assert _metric(at, "Boundary crossings") == "1"
+    saved = json.loads((state_dir / f"{_session_id(at)}.json").read_text())
+    assert saved["pointer"] == 1 and saved["history"][1]["set"] == {practice: network}
+
+    (crossing,) = [
+        v for v in at.session_state["_derived"]["report"].violations if v.rule == "boundary"
+    ]
+    choice = f"boundary:{','.join(crossing.networks)}:{','.join(crossing.practices[:3])}"
+    at.selectbox(key="violation_choice").set_value(choice).run()
+    assert at.session_state["map_focus"] == "violation"
+
+    _click(at, "undo")
+    assert _plan(at) == before
+    assert "Boundary crossing" not in _violation_rules(at)
+    assert json.loads((state_dir / f"{_session_id(at)}.json").read_text())["pointer"] == 0
+
+    _click(at, "redo")
+    assert _plan(at).assignment[practice] == network
+
+
+def test_move_to_a_new_network(state_dir: Path) -> None:
+    at = _start()
+    practice = sorted(_plan(at).assignment)[0]
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value("__new__").run()
+    at.text_input(key="new_name").input("Harbour PCN").run()
+    _click(at, "move")
+
+    plan = _plan(at)
+    new = plan.assignment[practice]
+    assert plan.network_name(new) == "Harbour PCN"
+    assert "Band" in _violation_rules(at)  # one practice alone is below the band
+
+
+def test_lock_refuses_moves_and_survives_reoptimising(state_dir: Path) -> None:
+    at = _start()
+    plan = _plan(at)
+    band_violations = _violation_rules(at).count("Band")  # the demo's unavoidable ones
+    network = sorted(plan.networks())[0]
+    members = plan.networks()[network]
+    at.selectbox(key="lock_network").set_value(network).run()
+    _click(at, "lock")
+    assert at.session_state["working"].locks == {network}
+
+    at.multiselect(key="selected").set_value([members[0]]).run()
+    other = next(n for n in plan.networks() if n != network)
+    at.selectbox(key="target").set_value(other).run()
+    _click(at, "move")
+    assert any("is locked" in e.value for e in at.error)
+    assert _plan(at).assignment[members[0]] == network
+
+    # Break another network of the same CCG, then re-optimise: it is repaired, the lock kept.
+    ccg = at.session_state["_derived"]["region"].validation_graph.nodes[members[0]]["ccg"]
+    graph = at.session_state["_derived"]["region"].ccg_graphs[ccg]
+    loose = next(p for p in sorted(graph) if plan.assignment[p] != network)
+    at.multiselect(key="selected").set_value([loose]).run()
+    at.selectbox(key="target").set_value("__new__").run()
+    _click(at, "move")
+    assert _violation_rules(at).count("Band") > band_violations
+
+    at.selectbox(key="area_ccg").set_value(ccg).run()
+    at.number_input(key="time_limit").set_value(10.0).run()
+    _click(at, "reoptimise")
+    after = _plan(at)
+    assert after.networks()[network] == members
+    assert at.session_state["working"].locks == {network}
+    assert at.session_state["working"].label.startswith("re-optimised")
+    assert _violation_rules(at).count("Band") == band_violations
+
+    _click(at, "unlock")
+    assert at.session_state["working"].locks == frozenset()
+
+
+def test_export_offers_the_plan_csv(state_dir: Path, tmp_path: Path) -> None:
+    at = _start()
+    button = next(b for b in at.download_button if b.label == "Download the plan (CSV)")
+    file_id = button.proto.url.rsplit("/", 1)[-1].split(".")[0]
+    data = _RecordingStorage.files[file_id]
+    assert data.startswith(b"practice_code,network_id,network_name")
+    (tmp_path / "plan.csv").write_bytes(data)
+    assert dict(read_plan(tmp_path / "plan.csv").assignment) == dict(_plan(at).assignment)
+
+
+def test_refresh_and_restart_restore_the_same_session_only(state_dir: Path) -> None:
+    at = _start()
+    session = _session_id(at)
+    practice, network = _border_move(at)
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value(network).run()
+    _click(at, "move")
+    edited = _plan(at)
+
+    again = _start(session)  # a refresh: a new script session with the same URL
+    assert _plan(again) == edited
+    assert again.session_state["working"].can_undo
+    assert any("Restored" in s.value for s in again.success)
+
+    other = _start()  # another browser tab
+    assert _session_id(other) != session
+    assert _plan(other) != edited
+
+
+def test_uploaded_files_with_problems_are_explained_in_words(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    at = _start()
+    bad = b"code,name,lat,lon\nZ1,Dr One,52.2,-1.7\nZ1,Dr Two,52.3,-1.6\n"
+    at.sidebar.file_uploader[0].set_value(("practices.csv", bad, "text/csv"))
+    boundaries = (DEMO / "ccg.geojson").read_bytes()
+    at.sidebar.file_uploader[1].set_value(("ccg.geojson", boundaries, "application/geo+json"))
+    _click(at, "load_files")
+
+    problems = [e.value for e in at.sidebar.error]
+    assert problems, "the loader's problems should be listed"
+    assert any("practices.csv" in p for p in problems)
+    assert not any("Traceback" in p or "sessions/" in p for p in problems)
+    assert at.session_state["region_kind"] == "demo"  # still on the demo
+
+
+def test_uploaded_files_become_the_region(state_dir: Path) -> None:
+    at = _start()
+    for index, name in enumerate(
+        ["practices.csv", "ccg.geojson", "stp.geojson", "patches.geojson", "current_plan.csv"]
+    ):
+        at.sidebar.file_uploader[index].set_value((name, (DEMO / name).read_bytes(), "text/plain"))
+    _click(at, "load_files")
+
+    assert at.session_state["region_kind"] == "upload"
+    assert "Your files" in at.sidebar.markdown[0].value
+    assert _plan(at) == read_plan(DEMO / "current_plan.csv")
+    assert _metric(at, "Boundary crossings") == "1"  # the flawed current plan
+
+    restored = _start(_session_id(at))  # the upload survives a refresh
+    assert restored.session_state["region_kind"] == "upload"
+    assert _plan(restored) == _plan(at)
+
+
+def test_compare_lists_the_moved_practice_and_highlights_it(state_dir: Path) -> None:
+    at = _start()
+    practice, network = _border_move(at)
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value(network).run()
+    _click(at, "move")
+
+    at.radio(key="compare_with").set_value("start").run()
+    assert _metric(at, "Practices moved") == "1"
+    moved = next(
+        d.value for d in at.dataframe if list(d.value.columns) == ["practice", "from", "to"]
+    )
+    assert practice in moved["practice"].iloc[0]
+    at.checkbox(key="compare_show").check().run()
+    assert at.session_state["map_focus"] == "compare"
+    assert at.session_state["compare_moved"] == [practice]
+
+    at.radio(key="compare_with").set_value("current").run()  # the published plan
+    assert int(_metric(at, "Practices moved")) > 1
+
+
+def test_community_trust_view_crosses_patches_and_networks(state_dir: Path) -> None:
+    at = _start()
+    table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
+    assert len(table) == 10  # the demo's ten nursing patches
+    alignment = at.session_state["_derived"]["alignment"]
+    patch = sorted(alignment.patch_networks)[0]
+    at.selectbox(key="trust_patch").set_value(patch).run()
+    assert at.session_state["map_focus"] == "patch"
+    at.radio(key="trust_measure").set_value("practices").run()
+    table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
+    assert table.drop(columns="networks worked into").to_numpy().sum() == 141
+
+
+def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> None:
+    at = _start()
+    _click(at, "prepare_exports")
+    labels = {b.label for b in at.download_button}
+    assert "Download networks.geojson" in labels
+    assert "Download plan.gpkg" in labels
+    assert "Download submission_pack.pdf" in labels
+    button = next(b for b in at.download_button if b.label == "Download networks.geojson")
+    data = _RecordingStorage.files[button.proto.url.rsplit("/", 1)[-1].split(".")[0]]
+    collection = json.loads(data)
+    assert collection["type"] == "FeatureCollection"
+    assert len(collection["features"]) == int(_metric(at, "Networks"))
