@@ -249,11 +249,13 @@ def plan_map(
     locked = set(locked)
     fading = bool(highlight_networks)
 
+    # Each layer is one GeoJson with per-feature styles: folium renders every element through
+    # its own template, so one element per practice would make a 200-practice map slow.
     populations: dict[str, int] = {}
     if footprints is not None and len(footprints):
         shapes = footprints.to_crs(WGS84)
-        layer = folium.FeatureGroup(name="Network footprints")
         label_layer = folium.FeatureGroup(name="Network labels")
+        features = []
         for row in shapes.itertuples():
             network = str(row.network_id)
             colour = colours.get(network, "#888888")
@@ -262,6 +264,11 @@ def plan_map(
             if population is not None:
                 populations[network] = int(population)
             name = plan.network_name(network) if plan is not None else network
+            tip = f"<b>{html.escape(name)}</b> ({html.escape(network)})"
+            if population is not None:
+                tip += f"<br>{int(population):,} patients"
+            if network in locked:
+                tip += "<br>locked"
             style = {
                 "fillColor": colour,
                 "color": _HIGHLIGHT if strong else colour,
@@ -269,16 +276,7 @@ def plan_map(
                 "fillOpacity": 0.12 if fading and not strong else 0.35,
                 "dashArray": "6 4" if network in locked else None,
             }
-            tip = f"<b>{html.escape(name)}</b> ({html.escape(network)})"
-            if population is not None:
-                tip += f"<br>{int(population):,} patients"
-            if network in locked:
-                tip += "<br>locked"
-            folium.GeoJson(
-                row.geometry.__geo_interface__,
-                style_function=lambda _, s=style: s,
-                tooltip=tip,
-            ).add_to(layer)
+            features.append(_feature(row.geometry, {"tip": tip, "style": style}))
             if labels:
                 anchor = row.geometry.representative_point()
                 text = html.escape(_short_label(network, name)) + (
@@ -299,7 +297,7 @@ def plan_map(
                     ),
                     interactive=False,
                 ).add_to(label_layer)
-        layer.add_to(fmap)
+        _styled_layer(features, name="Network footprints").add_to(fmap)
         if labels:
             label_layer.add_to(fmap)
 
@@ -324,26 +322,23 @@ def plan_map(
         ).add_to(fmap)
 
     if patches is not None:
-        patch_shapes = patches.to_crs(WGS84)
-        patch_layer = folium.FeatureGroup(
-            name="Nursing patches", show=show_patches or bool(highlight_patches)
-        )
-        for row in patch_shapes.itertuples():
+        features = []
+        for row in patches.to_crs(WGS84).itertuples():
             strong = str(row.patch) in highlight_patches
-            folium.GeoJson(
-                row.geometry.__geo_interface__,
-                style_function=lambda _, s=strong: {
-                    "color": "#6a3d9a",
-                    "weight": 4 if s else 1.5,
-                    "dashArray": None if s else "3 4",
-                    "fillColor": "#6a3d9a",
-                    "fillOpacity": 0.12 if s else 0,
-                },
-                tooltip=f"patch {html.escape(str(row.patch))} ({html.escape(str(row.name))})",
-            ).add_to(patch_layer)
-        patch_layer.add_to(fmap)
+            style = {
+                "color": "#6a3d9a",
+                "weight": 4 if strong else 1.5,
+                "dashArray": None if strong else "3 4",
+                "fillColor": "#6a3d9a",
+                "fillOpacity": 0.12 if strong else 0,
+            }
+            tip = f"patch {html.escape(str(row.patch))} ({html.escape(str(row.name))})"
+            features.append(_feature(row.geometry, {"tip": tip, "style": style}))
+        _styled_layer(
+            features, name="Nursing patches", show=show_patches or bool(highlight_patches)
+        ).add_to(fmap)
 
-    markers = folium.FeatureGroup(name="Practices")
+    features = []
     for row in points.itertuples():
         practice_network = plan.assignment.get(row.code) if plan is not None else None
         colour = colours.get(str(practice_network), _UNASSIGNED)
@@ -353,22 +348,23 @@ def plan_map(
         if practice_network is not None:
             label = plan.network_name(practice_network) if plan is not None else practice_network
             network_text = f"{html.escape(label)} ({html.escape(practice_network)})"
-        folium.CircleMarker(
-            location=(row.geometry.y, row.geometry.x),
-            radius=radius + (2 if strong else 0),
-            color=_HIGHLIGHT if strong else colour,
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.9,
-            weight=3 if strong else 1,
-            tooltip=(
-                f"<b>{html.escape(str(row.name))}</b> ({html.escape(row.code)})"
-                f"<br>list size {int(row.list_size):,}"
-                f"<br>network {network_text}"
-                f"<br>patch {html.escape(str(getattr(row, 'patch', None) or '—'))}"
-            ),
-        ).add_to(markers)
-    markers.add_to(fmap)
+        tip = (
+            f"<b>{html.escape(str(row.name))}</b> ({html.escape(row.code)})"
+            f"<br>list size {int(row.list_size):,}"
+            f"<br>network {network_text}"
+            f"<br>patch {html.escape(str(getattr(row, 'patch', None) or '—'))}"
+        )
+        style = {
+            "radius": radius + (2 if strong else 0),
+            "color": _HIGHLIGHT if strong else colour,
+            "fillColor": colour,
+            "fillOpacity": 0.9,
+            "weight": 3 if strong else 1,
+        }
+        features.append(_feature(row.geometry, {"code": row.code, "tip": tip, "style": style}))
+    _styled_layer(
+        features, name="Practices", marker=folium.CircleMarker(radius=5, fill=True)
+    ).add_to(fmap)
 
     if draw:
         folium.plugins.Draw(
@@ -401,3 +397,25 @@ def plan_map(
         _Legend(_legend_html(rows, title="Networks (patients)", extras=extras)).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
+
+
+def _feature(geometry: Any, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": geometry.__geo_interface__, "properties": properties}
+
+
+def _styled_layer(
+    features: list[dict[str, Any]],
+    *,
+    name: str,
+    show: bool = True,
+    marker: folium.CircleMarker | None = None,
+) -> folium.GeoJson:
+    """One GeoJson layer whose features carry their own ``style`` and HTML ``tip``."""
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=name,
+        show=show,
+        marker=marker,
+        style_function=lambda feature: feature["properties"]["style"],
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+    )
