@@ -205,18 +205,26 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
             target = sorted({n for n in plan.values() if n != plan[code]})[0]
             row = practices.loc[practices["code"] == code].iloc[0]
 
-            # Click its marker on the map, where Leaflet placed it.
+            # Click its marker on the map, where Leaflet placed it. A click while Leaflet is
+            # still fitting the map can miss, so find the marker again and retry a few times.
             frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-            x, y = frame.evaluate(
-                "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);"
-                " const r = window.map.getContainer().getBoundingClientRect();"
-                " return [p.x + r.left, p.y + r.top]; }",
-                [float(row["lat"]), float(row["lon"])],
-            )
             box = iframe.bounding_box()
             assert box is not None
-            page.mouse.click(box["x"] + x, box["y"] + y)
-            expect(page.get_by_text(f"({code})").first).to_be_visible()
+            for attempt in range(5):
+                x, y = frame.evaluate(
+                    "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);"
+                    " const r = window.map.getContainer().getBoundingClientRect();"
+                    " return [p.x + r.left, p.y + r.top]; }",
+                    [float(row["lat"]), float(row["lon"])],
+                )
+                page.mouse.click(box["x"] + x, box["y"] + y)
+                try:
+                    expect(page.get_by_text(f"({code})").first).to_be_visible(timeout=15_000)
+                    break
+                except AssertionError:
+                    if attempt == 4:
+                        raise
+                    page.wait_for_timeout(2_000)
 
             # Choose the network and move it.
             page.get_by_role("combobox", name="Move to").click()
