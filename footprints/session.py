@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -437,7 +438,18 @@ class SessionStore:
             data = json.loads(target.read_text(encoding="utf-8"))
             return SavedSession.from_dict(data)
         except (OSError, ValueError, KeyError, TypeError) as error:
-            logger.warning("session %s could not be restored (%s); starting afresh", target, error)
+            # Keep the unreadable file aside so the next autosave cannot overwrite it.
+            kept = target.with_name(f"{target.name}.unreadable-{int(time.time())}")
+            try:
+                target.replace(kept)
+            except OSError:
+                kept = target
+            logger.warning(
+                "session %s could not be restored (%s); starting afresh, the file is kept as %s",
+                target,
+                error,
+                kept,
+            )
             return None
 
     def delete(self, session_id: str) -> None:

@@ -247,11 +247,14 @@ def test_a_failing_rename_leaves_the_previous_save_intact(
 @pytest.mark.parametrize(
     "content", ["", "{not json", '{"format": 99}', '{"format": 1, "history": []}']
 )
-def test_an_unreadable_save_starts_afresh(tmp_path: Path, content: str) -> None:
+def test_an_unreadable_save_starts_afresh_and_is_kept_aside(tmp_path: Path, content: str) -> None:
     store = SessionStore(tmp_path)
     session_id = new_session_id()
     store.path(session_id).write_text(content, encoding="utf-8")
     assert store.load(session_id) is None
+    assert not store.path(session_id).exists()  # the next autosave cannot overwrite it
+    (kept,) = tmp_path.glob(f"{session_id}.json.unreadable-*")
+    assert kept.read_text(encoding="utf-8") == content
 
 
 @pytest.mark.parametrize("bad", ["", "short", "../../etc/passwd", "a" * 65, "with space x"])
