@@ -4,8 +4,19 @@ A practice takes the CCG polygon that contains its site unless its row names a C
 row wins (a practice belongs to the CCG it is registered with, wherever its surgery sits) and
 a disagreement with the polygon is reported as a warning. Boundary files are generalised, so
 a practice on the coast or an island can lie outside every polygon: a row that names its CCG
-is placed there at any distance (with a warning); a practice with no CCG on its row goes to
-the nearest polygon within ``tolerance_m`` (with a warning), and beyond it is an error.
+is placed there up to ``far_m`` (50 km) away (with a warning); a practice with no CCG on its
+row goes to the nearest polygon within ``tolerance_m`` (with a warning). Beyond those
+distances the location is an error.
+
+Practices outside England
+    A practices file carries no polygons, so :func:`footprints.io.read_practices` only checks
+    a generous box around England (which catches Edinburgh, swapped or metre coordinates).
+    Sites inside the box but outside England — Cardiff, Glasgow, the Isle of Man, the North
+    Sea — are caught here, against the boundaries: they are further than ``tolerance_m`` from
+    every CCG polygon, which is an error. A row that names its CCG is trusted further, up to
+    ``far_m`` (the Isles of Scilly lie 46 km outside the ultra-generalised 2020 boundaries),
+    so a Cardiff site (19 km out) whose row names an English CCG is only warned about; a
+    Glasgow one (118 km) is an error.
 
 STPs are groups of CCGs, so a practice's STP is its CCG's STP: from the CCG layer's
 ``parent`` column, or else from the STP layer polygon that overlaps the CCG most. This keeps
@@ -77,6 +88,15 @@ class _Layer:
             return None
         return self.lookup.get(given.strip().upper())
 
+    def resolve_lost_zeros(self, given: str) -> str | None:
+        """The one code that ``given`` matches once leading zeros are restored (``1A`` →
+        ``01A``: spreadsheets drop them), or ``None``."""
+        bare = given.strip().upper().lstrip("0")
+        if not bare:
+            return None
+        matches = {code for key, code in self.lookup.items() if key.lstrip("0") == bare}
+        return matches.pop() if len(matches) == 1 else None
+
 
 def _is_ons(code: str | None) -> bool:
     return code is not None and re.fullmatch(r"[EWSN]\d{8}", code) is not None
@@ -94,6 +114,7 @@ def _place_level(
     log: ProblemLog,
     *,
     tolerance_m: float,
+    far_m: float,
     required: bool,
     counts: dict[str, int],
 ) -> list[str | None]:
@@ -118,6 +139,14 @@ def _place_level(
         inside_areas = containing.get(position, [])
         if wanted is not None:
             own = layer.resolve(wanted)
+            if own is None and (restored := layer.resolve_lost_zeros(wanted)) is not None:
+                own = restored
+                log.warn(
+                    f"practice {code}'s {what} {wanted!r} matches no {what} as written; read as "
+                    f"{_label(layer, own)} (leading zeros restored — spreadsheets drop them)",
+                    f"write the {what} code in full, with its leading zeros",
+                    code=code,
+                )
             if own is None:
                 log.error(
                     f"practice {code}'s {what} {wanted!r} matches no {what} boundary "
@@ -132,6 +161,16 @@ def _place_level(
                 counts["inside"] += 1
                 continue
             distance = float(layer.geometry[own].distance(points.iloc[position]))
+            if required and distance > far_m:
+                log.error(
+                    f"practice {code} lies {distance / 1000:,.0f} km outside its own {what} "
+                    f"{_label(layer, own)} (the limit is {far_m / 1000:,.0f} km)"
+                    + (f" and inside {_label(layer, inside_areas[0])}" if inside_areas else ""),
+                    "check the practice's coordinates (lat/lon swapped? a site in Wales, "
+                    f"Scotland or the sea?) and its {what} code",
+                    code=code,
+                )
+                continue
             if inside_areas:
                 counts["disagree"] += 1
                 log.warn(
@@ -161,6 +200,14 @@ def _place_level(
                     f"give its {what} on the row, or fix the overlapping boundaries",
                     code=code,
                 )
+            continue
+        if position not in nearest:  # no polygon at all to measure from
+            placed.append(None)
+            (log.error if required else log.warn)(
+                f"practice {code} cannot be placed: the {what} layer has no polygons",
+                f"give {what} boundaries with polygons",
+                code=code,
+            )
             continue
         area, distance = nearest[position]
         if distance <= tolerance_m:
@@ -244,6 +291,7 @@ def place_practices(
     patches: gpd.GeoDataFrame | None = None,
     *,
     tolerance_m: float = 5000.0,
+    far_m: float = 50_000.0,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Fill each practice's ``ccg``, ``stp`` and ``patch`` from the boundary layers.
 
@@ -261,6 +309,10 @@ def place_practices(
     tolerance_m
         How far outside every CCG polygon a practice with no CCG on its row may be placed in
         the nearest one.
+    far_m
+        How far outside its own CCG polygon a practice whose row names the CCG may lie. Beyond
+        it the location is taken to be wrong (an error): generalised boundaries and islands
+        account for a few kilometres, not for a site in Wales, Scotland or the sea.
 
     Returns
     -------
@@ -272,7 +324,8 @@ def place_practices(
     ------
     InputError
         A row's CCG that matches no boundary; a practice with no CCG on its row and no
-        polygon within ``tolerance_m``; an STP that cannot be matched. Warnings are included.
+        polygon within ``tolerance_m``; a practice further than ``far_m`` from the CCG its row
+        names; an STP that cannot be matched. Warnings are included.
     """
     source = _source(practices, "practices")
     log = ProblemLog(source, logger)
@@ -301,6 +354,7 @@ def place_practices(
         ccg_layer,
         log,
         tolerance_m=tolerance_m,
+        far_m=far_m,
         required=True,
         counts=counts,
     )
@@ -345,6 +399,7 @@ def place_practices(
             patch_layer,
             log,
             tolerance_m=tolerance_m,
+            far_m=far_m,
             required=False,
             counts=patch_counts,
         )

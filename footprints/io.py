@@ -17,15 +17,35 @@ Which CCG column wins
 
 The PCN code ``U`` ("Unallocated") is NHS Digital's placeholder for a practice in no network:
 it is read as no network (``None``).
+
+What the readers forgive, and what they refuse
+    CSVs are read as UTF-8 (with or without BOM), UTF-16 with BOM (Excel "Unicode text"), or
+    else Windows-1252/Latin-1, accents intact; a first line with no comma but semicolons or
+    tabs sets the separator. Codes are stripped of spaces and invisible characters and
+    upper-cased; ``12,345`` is a number but a decimal comma (``54,5``) is an error; trailing
+    empty cells and rows (Excel's ``,,,,``) are dropped. Refused, with the row: cells beyond
+    the header, an unclosed quote, a repeated or ambiguous header, a code Excel turned into a
+    number (``8.1E+04``), a list size that is negative, fractional or over
+    :data:`MAX_LIST_SIZE` (0 is a warning). Zips are checked before GDAL opens them: member
+    paths that escape the folder are refused, as is anything larger, on disk or unzipped,
+    than :func:`input_size_limit` allows (:data:`MAX_INPUT_BYTES` by default). Boundary files
+    that GDAL or GEOS cannot read, or whose CRS puts them outside England, are errors.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +53,12 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import pyogrio.errors
+import pyogrio.raw
+import pyproj.exceptions
 import shapely
+import shapely.errors
 from pyproj import Transformer
 
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
@@ -41,7 +66,11 @@ from footprints.errors import InputError, MissingColumnError, Problem, ProblemLo
 from footprints.plan import Plan
 
 __all__ = [
+    "MAX_INPUT_BYTES",
+    "MAX_LIST_SIZE",
     "assemble_practices",
+    "input_size_limit",
+    "max_input_bytes",
     "normalise_postcode",
     "read_boundaries",
     "read_epcn",
@@ -64,7 +93,14 @@ BOUNDARY_COLUMNS = ["code", "ods_code", "name", "parent", "geometry"]
 UNALLOCATED_NETWORK = "U"
 """NHS Digital's placeholder PCN code for a practice in no network."""
 
-_ENCODINGS = ("utf-8-sig", "latin-1")
+_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")  # Excel's "CSV" on Windows is cp1252
+
+MAX_INPUT_BYTES = 512 * 1024**2
+"""Default size limit of one input file (or of an archive's unzipped members): 512 MB."""
+_MAX_BYTES: ContextVar[int] = ContextVar("footprints_max_input_bytes", default=MAX_INPUT_BYTES)
+
+MAX_LIST_SIZE = 1_000_000
+"""Largest credible list size: England's largest practices have about 100,000 patients."""
 _EXCEL = {".xlsx", ".xlsm", ".xls"}
 
 
@@ -87,7 +123,7 @@ class _Field:
 
     def accepted(self) -> str:
         """The accepted names, readable: ``ccg\\d{2}cd`` → ``ccgNNcd``."""
-        names = ", ".join(pattern for tier in self.tiers for pattern in tier)
+        names = ", ".join(dict.fromkeys(pattern for tier in self.tiers for pattern in tier))
         names = re.sub(r"\\d\{0,2\}|\\d\{2\}", "NN", names)
         names = re.sub(r"\(([^()]*)\)\?", r"[\1]", names)
         return names.replace("\\w+", "*")
@@ -189,9 +225,13 @@ def _resolve_columns(
 ) -> dict[str, str | None]:
     """Map each canonical field to a column of ``frame`` (or ``None``); log the mapping."""
     fields = list(fields)
-    by_normal: dict[str, str] = {}
+    # several columns may share a normalised name ("List Size" and "list_size", or a header
+    # that repeats a name, read as "list_size (repeat 2)"): using one is ambiguous
+    groups: dict[str, list[str]] = {}
     for original in frame.columns:
-        by_normal.setdefault(_normalise_name(original), str(original))
+        base = re.sub(r" \(repeat \d+\)$", "", str(original))
+        groups.setdefault(_normalise_name(base), []).append(str(original))
+    by_normal = {normal: originals[0] for normal, originals in groups.items()}
     overrides = dict(overrides or {})
     known = {f.name for f in fields}
     unknown = sorted(set(overrides) - known)
@@ -226,6 +266,18 @@ def _resolve_columns(
                     if any(re.fullmatch(pattern, normal) for pattern in tier)
                 }
             )
+            if len(matches) == 1 and len(groups[_normalise_name(matches[0])]) > 1:
+                copies = groups[_normalise_name(matches[0])]
+                ambiguous.add(field_.name)
+                problems.append(
+                    Problem(
+                        source,
+                        f"the header has {len(copies)} columns that could be {field_.name}: "
+                        f"{', '.join(repr(c) for c in copies)}",
+                        "delete or rename all but one of them",
+                    )
+                )
+                break
             if len(matches) == 1:
                 resolved[field_.name] = matches[0]
                 break
@@ -261,36 +313,222 @@ def _resolve_columns(
 # --------------------------------------------------------------------------------------------
 
 
-def _check_exists(path: PathLike, source: str) -> None:
-    if not Path(path).is_file():
+def max_input_bytes() -> int:
+    """The largest input file (or unzipped archive) the loaders read, in bytes."""
+    return _MAX_BYTES.get()
+
+
+@contextmanager
+def input_size_limit(max_bytes: int) -> Iterator[None]:
+    """Within the ``with`` block, refuse input files larger than ``max_bytes``.
+
+    The default is :data:`MAX_INPUT_BYTES`; the app lowers it for uploads. The limit is per
+    thread (a :class:`contextvars.ContextVar`), so concurrent sessions do not share it.
+    """
+    if max_bytes <= 0:
+        raise ValueError(f"max_bytes must be positive, not {max_bytes}")
+    token = _MAX_BYTES.set(int(max_bytes))
+    try:
+        yield
+    finally:
+        _MAX_BYTES.reset(token)
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 1024**2:,.1f} MB" if size >= 1024**2 else f"{size:,} bytes"
+
+
+def _check_size(size: int, source: str, *, what: str = "the file") -> None:
+    limit = _MAX_BYTES.get()
+    if size > limit:
         raise InputError(
-            [Problem(source, "file not found", "check the path and the working directory")]
+            [
+                Problem(
+                    source,
+                    f"{what} is {_size_text(size)}, over the {_size_text(limit)} limit for one "
+                    "input",
+                    "trim it to the rows and columns needed (e.g. only your region), or raise "
+                    "the limit with footprints.io.input_size_limit(max_bytes=...)",
+                )
+            ]
         )
 
 
-def _read_csv(path: PathLike, *, header: bool = True) -> pd.DataFrame:
-    """Read a CSV as stripped strings ('' for empty cells), UTF-8 first then Latin-1."""
-    source = str(path)
-    _check_exists(path, source)
-    frame: pd.DataFrame | None = None
+def _check_exists(path: PathLike, source: str) -> None:
+    """The path is a readable file within the size limit, else an :class:`InputError`."""
+    file = Path(path)
+    if file.is_dir():
+        raise InputError(
+            [Problem(source, "is a folder, not a file", "give the path of the file inside it")]
+        )
+    if not file.is_file():
+        raise InputError(
+            [Problem(source, "file not found", "check the path and the working directory")]
+        )
+    _check_size(file.stat().st_size, source)
+
+
+def _decode(data: bytes, source: str) -> str:
+    """Text of a CSV: UTF-16 by its BOM, else UTF-8 (BOM or not), else Windows-1252/Latin-1."""
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "is an Excel workbook or a zip archive, not a CSV",
+                    "save the sheet as 'CSV UTF-8 (comma delimited)', or give the workbook's "
+                    "own .xlsx name where an Excel file is accepted",
+                )
+            ]
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            logger.info("%s: read as UTF-16 (Excel 'Unicode text')", source)
+            return text
+    text = data.decode("latin-1")  # decodes any bytes; the last resort
     for encoding in _ENCODINGS:
         try:
-            frame = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                header=0 if header else None,
-                encoding=encoding,
-            )
-            break
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        except pd.errors.EmptyDataError:
+        if encoding != _ENCODINGS[0]:
+            logger.info("%s: not UTF-8; read as %s", source, encoding)
+        break
+    if "\x00" in text:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "contains NUL bytes: it is not a text CSV (a binary file, or UTF-16 "
+                    "without its byte-order mark)",
+                    "save it as 'CSV UTF-8 (comma delimited)'",
+                )
+            ]
+        )
+    return text
+
+
+def _delimiter(text: str, source: str) -> str:
+    """``,`` unless the first line has none but has ``;``, tab or ``|`` (European Excel)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if "," in first:
+        return ","
+    counts = {sep: first.count(sep) for sep in (";", "\t", "|")}
+    sep = max(counts, key=lambda s: counts[s])
+    if counts[sep] == 0:
+        return ","
+    logger.info("%s: no commas in the first line; read as %r-separated", source, sep)
+    return sep
+
+
+def _parse_rows(text: str, sep: str, source: str) -> pd.DataFrame:
+    """All cells as strings, one row per record (blank records kept, so row numbers hold)."""
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            [Problem(source, "the file is empty", "give a CSV with a header row")]
+        ) from None
+    except pd.errors.ParserError as error:
+        opened = re.search(r"EOF inside string starting at row (\d+)", str(error))
+        if opened:
             raise InputError(
-                [Problem(source, "the file is empty", "give a CSV with a header row")]
+                [
+                    Problem(
+                        source,
+                        'a quote (") opens a cell that is never closed',
+                        'close the quote, or remove it (a quote inside a cell is written "")',
+                        row=int(opened.group(1)) + 1,
+                    )
+                ]
             ) from None
-    assert frame is not None  # latin-1 decodes any byte string
-    return _strip_cells(frame)
+    # ragged rows: read with the csv module and report every row longer than the first
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))
+    except csv.Error as error:
+        raise InputError(
+            [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV UTF-8")]
+        ) from None
+    width = len(rows[0]) if rows else 0
+    log = ProblemLog(source, logger)
+    for number, cells in enumerate(rows, 1):
+        extra = [c for c in cells[width:] if c.strip()]
+        if extra:
+            log.error(
+                f"the row has {len(cells)} cells but the first row has {width} "
+                f"(extra: {', '.join(repr(c[:40]) for c in extra[:3])})",
+                f'quote cells that contain the separator {sep!r} (as in "12,345"), or '
+                "remove the extra cells",
+                row=number,
+            )
+        del cells[width:]
+        cells.extend([""] * (width - len(cells)))
+    log.raise_if_errors()
+    return pd.DataFrame(rows, dtype=object)
+
+
+def _with_header(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Make the first row the header: blank names become ``(blank column N)``, a repeated
+    name ``NAME (repeat K)`` (so that a repeated column a loader needs is reported)."""
+    if frame.empty:
+        raise InputError([Problem(source, "the file is empty", "give a CSV with a header row")])
+    header = [re.sub(r"\s+", " ", str(v)).strip() for v in frame.iloc[0].tolist()]
+    if not any(header):
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "the first row (the header) is blank",
+                    "delete the blank rows above the header",
+                    row=1,
+                )
+            ]
+        )
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, 1):
+        if not name:
+            name = f"(blank column {position})"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} (repeat {seen[name]})")
+    body = frame.iloc[1:].reset_index(drop=True)
+    body.columns = pd.Index(names, dtype=object)
+    return body
+
+
+def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the all-empty rows at the end (Excel's ``,,,,`` lines); inner ones keep numbers."""
+    filled = (frame != "").any(axis=1).to_numpy()
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    return frame.iloc[:last]
+
+
+def _read_csv(path: PathLike, *, header: bool = True) -> pd.DataFrame:
+    """Read a CSV as stripped strings ('' for empty cells).
+
+    UTF-8 (with or without BOM) first, then Windows-1252 / Latin-1; semicolon- or
+    tab-separated files are detected. With ``header`` the first row names the columns (see
+    :func:`_with_header`); without, columns are numbered from 0.
+    """
+    source = str(path)
+    _check_exists(path, source)
+    text = _decode(Path(path).read_bytes(), source)
+    frame = _strip_cells(_parse_rows(text, _delimiter(text, source), source))
+    if header:
+        frame = _with_header(frame, source)
+    return _drop_trailing_blank_rows(frame)
 
 
 def _strip_cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -303,13 +541,21 @@ def _strip_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_excel_sheets(path: PathLike) -> dict[str, pd.DataFrame]:
-    _check_exists(path, str(path))
-    return {
-        str(name): frame
-        for name, frame in pd.read_excel(
-            path, sheet_name=None, dtype=str, engine="openpyxl"
-        ).items()
-    }
+    source = str(path)
+    _check_exists(path, source)
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
+    except Exception as error:  # openpyxl raises zipfile, KeyError, XML and its own errors
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"cannot be read as an Excel workbook ({type(error).__name__}: {error})",
+                    "open it in Excel and save it again as .xlsx, or save the sheet as CSV",
+                )
+            ]
+        ) from None
+    return {str(name): frame for name, frame in sheets.items()}
 
 
 def _excel_sheet(sheets: Mapping[str, pd.DataFrame], wanted: str, source: str) -> pd.DataFrame:
@@ -337,7 +583,26 @@ def _required(resolved: Mapping[str, str | None], name: str) -> str:
 
 
 def _code(value: object) -> str:
-    return str(value).strip().upper()
+    """A code as stored: invisible characters (zero-width spaces, stray BOMs) dropped,
+    surrounding spaces stripped, upper case."""
+    text = "".join(ch for ch in str(value) if unicodedata.category(ch) != "Cf")
+    return text.strip().upper()
+
+
+_EXCEL_NUMBER = re.compile(r"\d+\.0+|\d+(\.\d+)?E[+-]?\d+")
+
+
+def _check_code(code: str, log: ProblemLog, *, row: int, what: str = "practice code") -> bool:
+    """False (and an error) for a code Excel turned into a number (``8.1E+04``, ``81001.0``)."""
+    if _EXCEL_NUMBER.fullmatch(code):
+        log.error(
+            f"{what} {code!r} looks like a number reformatted by Excel, not a code",
+            "format the column as Text and restore the codes (e.g. from the original file)",
+            row=row,
+            code=code,
+        )
+        return False
+    return True
 
 
 def _optional_code(value: object) -> str | None:
@@ -347,20 +612,40 @@ def _optional_code(value: object) -> str | None:
     return text or None
 
 
+def _optional_name(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value).strip() or None
+
+
 def _optional_network(value: object) -> str | None:
     code = _optional_code(value)
     return None if code == UNALLOCATED_NETWORK else code
 
 
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:([,\u00a0\u202f ])\d{3})(?:\1\d{3})*(?:\.\d*)?")
+
+
 def _parse_number(text: str) -> float | None:
-    """A number from a cell: None when empty; ValueError when not a finite number."""
-    text = text.strip().replace(",", "")
+    """A number from a cell: None when empty; ValueError when not a finite number.
+
+    Thousands separators are read when they group digits in threes (``12,345``, ``12 345``);
+    any other comma (a decimal comma, ``54,5``) is an error rather than a silent misreading.
+    """
+    text = text.strip()
     if not text:
         return None
-    value = float(text)
+    if _GROUPED.fullmatch(text):
+        text = re.sub(r"[,\u00a0\u202f ]", "", text)
+    value = float(text)  # ValueError for text, decimal commas, "1,2345"
     if not math.isfinite(value):
         raise ValueError(text)
     return value
+
+
+def _not_a_number(what: str, text: str) -> str:
+    hint = " (a comma is read only as a thousands separator, as in 12,345)" if "," in text else ""
+    return f"{what} {text!r} is not a number{hint}"
 
 
 def _parse_list_size(text: str, log: ProblemLog, *, row: int, code: str | None) -> int | None:
@@ -368,7 +653,7 @@ def _parse_list_size(text: str, log: ProblemLog, *, row: int, code: str | None) 
     try:
         value = _parse_number(text)
     except ValueError:
-        log.error(f"list size {text!r} is not a number", fix, row=row, code=code)
+        log.error(_not_a_number("list size", text), fix, row=row, code=code)
         return None
     if value is None:
         log.error("list size is empty", fix, row=row, code=code)
@@ -379,6 +664,23 @@ def _parse_list_size(text: str, log: ProblemLog, *, row: int, code: str | None) 
     if value != int(value):
         log.error(f"list size {text} is not a whole number", fix, row=row, code=code)
         return None
+    if value > MAX_LIST_SIZE:
+        log.error(
+            f"list size {text} is not credible for one practice (the largest in England "
+            f"have about 100,000 patients; the limit is {MAX_LIST_SIZE:,})",
+            "check the column (a total row, or a column of another figure?) and give the "
+            "practice's registered patients",
+            row=row,
+            code=code,
+        )
+        return None
+    if value == 0:
+        log.warn(
+            "list size is 0: the practice has no registered patients",
+            "nothing to do if it is newly opened or closing; otherwise check the figure",
+            row=row,
+            code=code,
+        )
     return int(value)
 
 
@@ -470,8 +772,9 @@ def _pair(
     try:
         a, b = _parse_number(a_text), _parse_number(b_text)
     except ValueError:
+        hint = " (a comma is read only as a thousands separator)" if "," in a_text + b_text else ""
         log.error(
-            f"{first}/{second} {a_text!r}, {b_text!r} are not numbers",
+            f"{first}/{second} {a_text!r}, {b_text!r} are not numbers{hint}",
             f"give {first} and {second} as numbers",
             row=row,
             code=code,
@@ -560,6 +863,7 @@ def _practices_from_frame(
         if not code:
             log.error("the practice code is empty", "give every row an ODS code", row=row)
             continue
+        _check_code(code, log, row=row)
         size = _parse_list_size(str(record.get("list_size", "")), log, row=row, code=code)
         point = _locate(record, log, row=row, code=code, lookup=lookup)
         if size is None or point is None:
@@ -580,6 +884,8 @@ def _practices_from_frame(
             network = None
         optional["network"].append(network)
     _duplicates(codes, log, what="practice code", first_row=first_row)
+    if not records:
+        log.error("has a header but no practice rows", "give one row per practice")
     log.raise_if_errors()
 
     if latlon_rows:
@@ -745,7 +1051,7 @@ def read_epraccur(path: PathLike, *, gp_only: bool = True) -> pd.DataFrame:
     frame = _read_csv(path, header=False)
     first = [_normalise_name(v) for v in frame.iloc[0]] if len(frame) else []
     if "postcode" in first or (first and first[0] in {"org_code", "organisation_code", "code"}):
-        frame = _strip_cells(frame.iloc[1:].set_axis(frame.iloc[0].tolist(), axis=1))
+        frame = _with_header(frame, source)
         resolved = _resolve_columns(
             frame, _EPRACCUR_FIELDS, source=source, required=("code", "name", "postcode")
         )
@@ -1085,8 +1391,19 @@ def read_postcode_lookup(path: PathLike) -> gpd.GeoDataFrame:
         frame = frame.rename(columns={0: "postcode", 2: "easting", 3: "northing"})
         frame = frame[["postcode", "easting", "northing"]]
     else:
-        frame = _strip_cells(frame.iloc[1:].set_axis(first, axis=1).reset_index(drop=True))
-    return _postcode_frame(frame, source=source)
+        frame = _with_header(frame, source)
+    lookup = _postcode_frame(frame, source=source)
+    if lookup.empty:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"none of its {len(frame)} rows has a postcode with coordinates",
+                    "give a lookup with postcode and easting,northing (or lat,long) filled in",
+                )
+            ]
+        )
+    return lookup
 
 
 def assemble_practices(
@@ -1217,6 +1534,161 @@ def _archive_path(path: PathLike) -> str:
     return text
 
 
+_LAYER_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg", ".gml", ".kml", ".fgb", ".tab", ".mif")
+_GDAL_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.FeatureError,
+    pyogrio.errors.GeometryError,
+    pyogrio.errors.CRSError,
+)
+
+
+def _escapes(member: str) -> bool:
+    """Whether an archive member's path would land outside the folder it is unzipped in."""
+    posix = member.replace("\\", "/")
+    return posix.startswith("/") or bool(re.match(r"[A-Za-z]:", posix)) or ".." in posix.split("/")
+
+
+def _check_archive(archive: str, source: str) -> None:
+    """Refuse a zip that is corrupt, escapes its folder, unzips too large or holds no layer."""
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            members = opened.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"is not a readable zip archive ({error})",
+                    "zip the shapefile's files (.shp, .shx, .dbf, .prj) again",
+                )
+            ]
+        ) from None
+    escaping = [m.filename for m in members if _escapes(m.filename)]
+    if escaping:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "refused: the archive has member paths that point outside its folder "
+                    f"({', '.join(repr(n) for n in escaping[:5])}), as a 'zip slip' attack does",
+                    "zip the files themselves, without '..' or absolute paths",
+                )
+            ]
+        )
+    _check_size(sum(m.file_size for m in members), source, what="the archive unzipped")
+    if not any(m.filename.lower().endswith(_LAYER_SUFFIXES) for m in members):
+        names = ", ".join(m.filename for m in members[:10]) or "nothing"
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"the archive holds no boundary layer (found: {names})",
+                    "zip a shapefile (.shp with its .shx, .dbf, .prj), a GeoJSON or a GeoPackage",
+                )
+            ]
+        )
+
+
+def _readable_fields(target: str, layer: str, log: ProblemLog) -> list[str]:
+    """The layer's fields pyogrio can read; the others are reported and left out."""
+    readable: list[str] = []
+    for field_name in (str(f) for f in pyogrio.read_info(target, layer=layer)["fields"]):
+        try:
+            pyogrio.read_dataframe(target, layer=layer, columns=[field_name], read_geometry=False)
+        except (ValueError, TypeError):
+            log.warn(
+                f"the column {field_name!r} cannot be read (nested or mixed values); it is ignored",
+                "store the column as text, or remove it",
+            )
+            continue
+        readable.append(field_name)
+    return readable
+
+
+def _undecodable_geometries(target: str, layer: str) -> dict[int, str]:
+    """Position → reason, for the features whose geometry GEOS cannot build (a one-point ring)."""
+    wkb = pyogrio.raw.read(target, layer=layer, columns=[])[2]
+    reasons: dict[int, str] = {}
+    for position, blob in enumerate(wkb):
+        if blob is None:
+            continue
+        try:
+            shapely.from_wkb(blob)
+        except shapely.errors.GEOSException as error:
+            reasons[position] = str(error).split(": ", 1)[-1].strip()
+    return reasons
+
+
+def _unreadable(source: str, error: Exception) -> InputError:
+    message = re.sub(r"\s+", " ", str(error)).strip()[:300]
+    return InputError(
+        [
+            Problem(
+                source,
+                f"cannot be read as a boundary file ({message})",
+                "give a GeoJSON, a GeoPackage or a zipped shapefile (with its .shx, .dbf and .prj)",
+            )
+        ]
+    )
+
+
+def _read_layer(path: PathLike, source: str, log: ProblemLog) -> gpd.GeoDataFrame:
+    """The file's (first) layer, every GDAL failure turned into an :class:`InputError`."""
+    archive = _archive_path(path)
+    if not Path(archive).is_dir():  # a folder of shapefiles is a GDAL dataset too
+        _check_exists(archive, source)
+    if archive.lower().endswith(".zip") and not Path(archive).is_dir():
+        _check_archive(archive, source)
+    target = _vsi_path(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            layers = pyogrio.list_layers(target)
+            if len(layers) == 0:
+                raise InputError(
+                    [Problem(source, "has no layers", "give a file with the boundary polygons")]
+                )
+            layer = str(layers[0][0])
+            if len(layers) > 1:
+                log.warn(
+                    f"the file has {len(layers)} layers "
+                    f"({', '.join(str(n) for n in layers[:, 0][:5])}); the first, {layer!r}, "
+                    "is read",
+                    "give a file with one layer (or zip://archive.zip!layer.shp)",
+                )
+            try:
+                frame = gpd.read_file(target, engine="pyogrio", layer=layer, on_invalid="ignore")
+            except (ValueError, TypeError):  # pyogrio fails on some list-valued fields
+                columns = _readable_fields(target, layer, log)
+                frame = gpd.read_file(
+                    target, engine="pyogrio", layer=layer, columns=columns, on_invalid="ignore"
+                )
+            if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.isna().any():
+                frame.attrs["unreadable"] = _undecodable_geometries(target, layer)
+        except (*_GDAL_ERRORS, ValueError, TypeError) as error:
+            raise _unreadable(source, error) from None
+    for warning in caught:
+        log.warn(f"while reading: {warning.message}", "check the file in a GIS")
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "has no geometries (is it a table rather than a boundary file?)",
+                    "give the boundary polygons as GeoJSON, GeoPackage or a zipped shapefile",
+                )
+            ]
+        )
+    if frame.empty:
+        raise InputError(
+            [Problem(source, "has no features", "give a file with the boundary polygons")]
+        )
+    return frame
+
+
 def _guess_crs(frame: gpd.GeoDataFrame, log: ProblemLog) -> gpd.GeoDataFrame:
     """Give a CRS to a file that has none (or wrongly claims lon/lat); then reproject."""
     bounds = frame.total_bounds
@@ -1240,6 +1712,8 @@ def _guess_crs(frame: gpd.GeoDataFrame, log: ProblemLog) -> gpd.GeoDataFrame:
                 "save the file with its CRS (e.g. a .prj beside the shapefile)",
             )
             frame = frame.set_crs(WGS84)
+        elif not finite:
+            frame = frame.set_crs(BNG)  # no coordinates to judge: the features are reported
         else:
             log.error(
                 "the file has no CRS and its coordinates look like neither British National "
@@ -1254,7 +1728,53 @@ def _guess_crs(frame: gpd.GeoDataFrame, log: ProblemLog) -> gpd.GeoDataFrame:
             "save the file with its CRS, or reproject it to longitude/latitude",
         )
         frame = frame.set_crs(BNG, allow_override=True)
-    return frame.to_crs(BNG)
+    elif frame.crs.is_projected and looks_lonlat and _lonlat_in_england(minx, miny, maxx, maxy):
+        log.warn(
+            f"the file says {frame.crs.to_string()} but its coordinates look like "
+            "longitude/latitude in England (a few units, not metres), so EPSG:4326 is assumed",
+            "save the file with its real CRS",
+        )
+        frame = frame.set_crs(WGS84, allow_override=True)
+    said = frame.crs.to_string() if frame.crs is not None else BNG
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # inf from out-of-range points
+            projected = frame.to_crs(BNG)
+    except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError, ValueError) as error:
+        log.error(
+            f"its CRS {said} cannot be converted to British National Grid ({error})",
+            "save the file in EPSG:27700 or EPSG:4326",
+        )
+        return frame
+    bounds = projected.total_bounds
+    if finite and not np.isfinite(bounds).all():
+        log.error(
+            f"in its CRS ({said}) the coordinates (bounds "
+            f"{[round(float(b), 1) for b in frame.total_bounds]}) are out of range: the CRS is "
+            "probably wrong",
+            "save the file with the CRS its coordinates are really in",
+        )
+    elif np.isfinite(bounds).all() and not _overlaps_england(bounds):
+        log.error(
+            f"in its CRS ({said}) the areas lie outside England (British National Grid bounds "
+            f"{[round(float(b)) for b in bounds]}): the CRS is probably wrong",
+            "save the file with the CRS its coordinates are really in",
+        )
+    return projected
+
+
+def _overlaps_england(bounds: Iterable[float]) -> bool:
+    """Whether a British National Grid box ``(minx, miny, maxx, maxy)`` meets England's."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    east_min, north_min, east_max, north_max = ENGLAND_BNG_BOUNDS
+    return not (maxx < east_min or minx > east_max or maxy < north_min or miny > north_max)
+
+
+def _lonlat_in_england(minx: float, miny: float, maxx: float, maxy: float) -> bool:
+    min_lat, min_lon, max_lat, max_lon = ENGLAND_LATLON_BOUNDS
+    return (
+        min_lon - 1 <= minx and maxx <= max_lon + 1 and min_lat - 1 <= miny and maxy <= max_lat + 1
+    )
 
 
 def _detect_code_column(
@@ -1314,10 +1834,8 @@ def read_boundaries(
         warning; empty geometries and duplicate codes are errors.
     """
     source = str(path)
-    if not Path(_archive_path(path)).exists():
-        _check_exists(_archive_path(path), source)
-    frame = gpd.read_file(_vsi_path(path), engine="pyogrio")
     log = ProblemLog(source, logger)
+    frame = _read_layer(path, source, log)
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     code_col = _detect_code_column(columns, level, source, code_column)
     stem = re.sub(r"cd$", "", code_col, flags=re.IGNORECASE)
@@ -1342,12 +1860,29 @@ def read_boundaries(
     log.raise_if_errors()
 
     codes = [_optional_code(v) for v in frame[code_col]]
+    unreadable: dict[int, str] = frame.attrs.get("unreadable", {})
     geometries: list[Any] = []
     for number, (code, geometry) in enumerate(zip(codes, frame.geometry, strict=True), 1):
         label = f"feature {number}" + (f" ({code})" if code else "")
         if code is None:
             log.error(f"{label} has no code in {code_col}", "give every area its code")
-        geometries.append(_valid_polygon(geometry, label, log, code=code))
+        if number - 1 in unreadable:
+            log.error(
+                f"{label} has a geometry that cannot be built ({unreadable[number - 1]})",
+                "fix the polygon in a GIS (a ring needs at least 4 points, first = last)",
+                code=code,
+            )
+            geometries.append(None)
+            continue
+        polygon = _valid_polygon(geometry, label, log, code=code)
+        if polygon is not None and not _overlaps_england(polygon.bounds):
+            log.warn(
+                f"{label} lies outside England (British National Grid bounds "
+                f"{[round(b) for b in polygon.bounds]}); no English practice will be in it",
+                "drop areas outside England, or check the feature's coordinates",
+                code=code,
+            )
+        geometries.append(polygon)
     _duplicate_features(codes, log)
     log.raise_if_errors()
 
@@ -1357,10 +1892,7 @@ def read_boundaries(
         return pd.Series([_optional_code(v) for v in frame[column]], dtype=object)
 
     names = (
-        [
-            str(v).strip() if v is not None else c
-            for v, c in zip(frame[name_col], codes, strict=True)
-        ]
+        [(_optional_name(v) or c) for v, c in zip(frame[name_col], codes, strict=True)]
         if name_col
         else list(codes)
     )
@@ -1388,6 +1920,36 @@ def _valid_polygon(geometry: Any, label: str, log: ProblemLog, *, code: str | No
     if geometry is None or geometry.is_empty:
         log.error(f"{label} has an empty geometry", "give the area its polygon", code=code)
         return None
+    if not np.isfinite(shapely.get_coordinates(geometry)).all():
+        log.error(
+            f"{label} has coordinates that are not finite numbers (NaN or infinite, or beyond "
+            "what its CRS can hold)",
+            "fix the polygon's coordinates or the file's CRS",
+            code=code,
+        )
+        return None
+    if geometry.geom_type == "GeometryCollection":
+        parts = [p for p in shapely.get_parts(geometry) if not p.is_empty]
+        polygons = [p for p in parts if p.geom_type in {"Polygon", "MultiPolygon"}]
+        if not polygons:
+            kinds = ", ".join(sorted({p.geom_type for p in parts})) or "nothing"
+            log.error(
+                f"{label} is a GeometryCollection with no polygon in it ({kinds})",
+                "give the area as a Polygon or MultiPolygon",
+                code=code,
+            )
+            return None
+        log.warn(
+            f"{label} is a GeometryCollection; its {len(polygons)} polygon part(s) are used"
+            + (
+                f" and {len(parts) - len(polygons)} other part(s) dropped"
+                if len(parts) > len(polygons)
+                else ""
+            ),
+            "save the area as a Polygon or MultiPolygon",
+            code=code,
+        )
+        geometry = shapely.union_all(polygons) if len(polygons) > 1 else polygons[0]
     if geometry.geom_type not in {"Polygon", "MultiPolygon"}:
         log.error(
             f"{label} is a {geometry.geom_type}, not a polygon",
@@ -1502,6 +2064,7 @@ def read_plan(path: PathLike) -> Plan:
         if not code:
             log.error("the practice code is empty", "remove the row", row=offset + 2)
             continue
+        _check_code(code, log, row=offset + 2)
         network = _optional_network(record[resolved["network"]])
         if network is None:
             left_out += 1

@@ -1,0 +1,247 @@
+"""The bad-input corpus (``tests/data/bad/``): every file gets a clear answer, never a traceback.
+
+``tests/data/bad/MANIFEST.csv`` lists each file with the loader that reads it, what must happen
+and a fragment of the message:
+
+- ``error``: the loader raises ``expected`` (a :class:`~footprints.errors.FootprintsError`
+  that also subclasses a built-in) whose message names the file and holds ``fragment``;
+- ``warning``: the file loads, and a warning holding ``fragment`` is logged;
+- ``loads``: the file loads cleanly and ``fragment`` (``column=value``) is in the table;
+- ``violation``: a plan that loads but breaks a rule; ``validate`` reports ``expected`` (the
+  rule) with ``fragment`` in its message.
+
+A loader may carry an option, ``read_practices max_bytes=1000``: the read runs under
+:func:`footprints.io.input_size_limit`. The files are written by ``_make_corpus.py`` beside
+them.
+
+The same files go through the CLI: ``footprints validate`` with a bad file exits 2 and prints
+the message (never a traceback); a plan with violations exits 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pytest
+
+import footprints.io as fio
+from footprints import errors
+from footprints.areas import place_practices
+from footprints.cli import main
+from footprints.errors import FootprintsError
+from footprints.region import load_region
+from footprints.validate import validate
+
+DATA = Path(__file__).resolve().parent / "data"
+BAD = DATA / "bad"
+OUTLINE = BAD / "base_england_outline.geojson"  # a rough England for the placement cases
+AREA_PRACTICES = DATA / "areas_practices.csv"  # P1..P6, placed in areas_ccgs.geojson
+AREA_CCGS = DATA / "areas_ccgs.geojson"
+
+
+def _manifest() -> list[dict[str, str]]:
+    with open(BAD / "MANIFEST.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+ENTRIES = _manifest()
+IDS = [entry["file"] for entry in ENTRIES]
+
+
+def test_corpus_is_complete() -> None:
+    files = {p.name for p in BAD.iterdir()} - {"MANIFEST.csv", "_make_corpus.py"}
+    listed = {entry["file"] for entry in ENTRIES}
+    assert listed <= files, f"listed but missing: {sorted(listed - files)}"
+    assert files - listed == {OUTLINE.name}, "every corpus file is in the manifest"
+    assert len(ENTRIES) >= 50
+    assert {e["kind"] for e in ENTRIES} == {"error", "warning", "loads", "violation"}
+
+
+@contextlib.contextmanager
+def _options(loader: str) -> Iterator[str]:
+    """The loader's name, with its options (``max_bytes=N``) in force."""
+    name, *options = loader.split()
+    settings = dict(option.split("=", 1) for option in options)
+    if "max_bytes" in settings:
+        with fio.input_size_limit(int(settings["max_bytes"])):
+            yield name
+    else:
+        yield name
+
+
+def _load(entry: dict[str, str]) -> Any:
+    path = BAD / entry["file"]
+    with _options(entry["loader"]) as name:
+        if name == "place_practices":
+            placed, _ = place_practices(fio.read_practices(path), fio.read_boundaries(OUTLINE))
+            return placed
+        if name == "validate":
+            region = load_region(AREA_PRACTICES, AREA_CCGS, plan=path)
+            assert region.current is not None
+            return validate(region.current, region.validation_graph)
+        return getattr(fio, name)(path)
+
+
+def _values(table: Any, column: str) -> set[str]:
+    return {str(v) for v in table[column]}
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_bad_input(entry: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    kind, fragment = entry["kind"], entry["fragment"]
+    if kind == "error":
+        expected = getattr(errors, entry["expected"])
+        with pytest.raises(expected) as caught:
+            _load(entry)
+        error = caught.value
+        assert isinstance(error, FootprintsError)
+        assert isinstance(error, (ValueError, KeyError)), "also a built-in error"
+        message = str(error)
+        assert fragment in message
+        assert entry["file"] in message, "the message names the file"
+        return
+    with caplog.at_level(logging.WARNING):
+        result = _load(entry)
+    warnings = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
+    if kind == "warning":
+        assert fragment in warnings
+        assert entry["file"] in warnings or entry["loader"] == "place_practices"
+    elif kind == "loads":
+        column, value = fragment.split("=", 1)
+        assert value in _values(result, column)
+        if isinstance(result, gpd.GeoDataFrame):
+            assert result.crs == "EPSG:27700"
+    else:  # a violation the validator reports
+        assert kind == "violation"
+        matching = [v for v in result.violations if v.rule == entry["expected"]]
+        assert any(fragment in v.message for v in matching), [v.message for v in matching]
+
+
+def test_accents_survive_every_encoding() -> None:
+    names = {
+        "practices_utf8_bom.csv": "Café Médical",
+        "practices_latin1_accents.csv": "Dr Ó Néill & Brontë Surgery",
+        "practices_cp1252_curly_quote.csv": "St Mary’s Surgery – Stockton",
+    }
+    for file, name in names.items():
+        practices = fio.read_practices(BAD / file)
+        assert practices["name"].tolist() == [name]
+        assert practices.columns[0] == "code"  # no BOM glued to the first header
+
+
+def test_collects_every_problem_of_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "practices_many.csv"
+    path.write_text(
+        "code,name,list_size,lat,lon\n"
+        "A1,One,10000000,54.5,-1.3\n"
+        "8.1E+04,Two,4,5,54.5,-1.3\n"
+        "A3,Three,NaN,51.48,\n"
+    )
+    with pytest.raises(errors.InputError) as caught:
+        fio.read_practices(path)
+    # a ragged row stops the read before the rows are checked: it is reported alone
+    assert [p.row for p in caught.value.problems] == [3]
+    path.write_text(
+        "code,name,list_size,lat,lon\nA1,One,10000000,54.5,-1.3\n8.1E+04,Two,4,54.5,-1.3\n"
+        "A3,Three,NaN,51.48,\n"
+    )
+    with pytest.raises(errors.InputError) as caught:
+        fio.read_practices(path)
+    assert [p.row for p in caught.value.problems] == [2, 3, 4, 4]
+
+
+def test_size_limit_is_scoped_and_checked(tmp_path: Path) -> None:
+    default = fio.max_input_bytes()
+    with fio.input_size_limit(10):
+        assert fio.max_input_bytes() == 10
+    assert fio.max_input_bytes() == default == fio.MAX_INPUT_BYTES
+    with pytest.raises(ValueError, match="must be positive"), fio.input_size_limit(0):
+        pass
+
+
+def test_a_folder_is_not_a_practices_file(tmp_path: Path) -> None:
+    with pytest.raises(errors.InputError, match="is a folder, not a file"):
+        fio.read_practices(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------
+# The command line
+# --------------------------------------------------------------------------------------------
+
+_FLAGS = {
+    "read_practices": "--practices",
+    "place_practices": "--practices",
+    "read_boundaries": "--boundaries",
+    "read_patches": "--patches",
+    "read_plan": "--plan",
+    "read_epcn": "--plan",
+    "validate": "--plan",
+    "read_postcode_lookup": "--postcodes",
+}
+CLI_ENTRIES = [
+    e
+    for e in ENTRIES
+    if e["kind"] in {"error", "violation"} and e["loader"] in _FLAGS  # no options
+]
+
+
+@pytest.fixture
+def base_plan(tmp_path: Path) -> Path:
+    path = tmp_path / "plan_p1_p6.csv"
+    path.write_text("practice_code,network_id\n" + "".join(f"P{i},N1\n" for i in range(1, 7)))
+    return path
+
+
+def _argv(entry: dict[str, str], base_plan: Path) -> list[str]:
+    files = {
+        "--practices": AREA_PRACTICES,
+        "--boundaries": OUTLINE if entry["loader"] == "place_practices" else AREA_CCGS,
+        "--plan": base_plan,
+    }
+    flag = _FLAGS[entry["loader"]]
+    if flag == "--postcodes":
+        files["--practices"] = DATA / "practices_postcode.csv"
+    files[flag] = BAD / entry["file"]
+    return ["validate", *(str(part) for pair in files.items() for part in pair)]
+
+
+@pytest.mark.parametrize("entry", CLI_ENTRIES, ids=[e["file"] for e in CLI_ENTRIES])
+def test_cli_validate_answers_bad_input_without_traceback(
+    entry: dict[str, str], base_plan: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(_argv(entry, base_plan))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if entry["kind"] == "violation":
+        assert code == 1
+        assert entry["fragment"] in captured.out
+    else:
+        assert code == 2
+        assert captured.err.startswith("footprints: ")
+        assert entry["fragment"] in captured.err
+
+
+@pytest.mark.parametrize(
+    "file", ["practices_list_size_huge_digits.csv", "boundaries_one_point_ring.geojson"]
+)
+def test_cli_subprocess_exits_2_without_traceback(file: str, base_plan: Path) -> None:
+    [entry] = [e for e in ENTRIES if e["file"] == file]
+    result = subprocess.run(
+        [sys.executable, "-m", "footprints", *_argv(entry, base_plan)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert entry["fragment"] in result.stderr
+    assert file in result.stderr
