@@ -26,7 +26,7 @@ from streamlit_folium import st_folium
 
 from footprints.crs import WGS84
 from footprints.errors import FootprintsError, InputError
-from footprints.io import write_plan
+from footprints.io import input_size_limit, write_plan
 from footprints.maps import focus_bounds, plan_map, practices_in_drawing
 from footprints.metrics import footprints as network_footprints
 from footprints.metrics import network_table, patch_alignment
@@ -156,15 +156,20 @@ def autosave() -> None:
         ss["save_error"] = f"Could not save your plan to {store.folder}: {error}"
 
 
+#: Largest uploaded input file read (bytes); larger files get a clear error, not a stall.
+UPLOAD_LIMIT_BYTES = 200 * 1024 * 1024
+
+
 def load_uploaded_region(folder: Path, uploads: Mapping[str, str]) -> Region:
     paths = {role: folder / name for role, name in uploads.items()}
-    loaded = load_region(
-        paths["practices"],
-        paths["boundaries"],
-        stp_boundaries=paths.get("stp_boundaries"),
-        patches=paths.get("patches"),
-        plan=paths.get("plan"),
-    )
+    with input_size_limit(UPLOAD_LIMIT_BYTES):
+        loaded = load_region(
+            paths["practices"],
+            paths["boundaries"],
+            stp_boundaries=paths.get("stp_boundaries"),
+            patches=paths.get("patches"),
+            plan=paths.get("plan"),
+        )
     loaded.name = Path(uploads["practices"]).stem
     _ = loaded.ccg_graphs, loaded.validation_graph
     return loaded
