@@ -25,8 +25,8 @@ run: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check footprints tests benchmarks app.py
-	$(BIN)/ruff format --check footprints tests benchmarks app.py
+	$(BIN)/ruff check footprints tests benchmarks docs app.py
+	$(BIN)/ruff format --check footprints tests benchmarks docs app.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
