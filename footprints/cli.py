@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from footprints.errors import FootprintsError, InputError
-from footprints.graph import union_graph
 from footprints.io import write_plan
 from footprints.optimise import OptimiseSettings, Proposal, propose
 from footprints.plan import Band, Plan
@@ -29,6 +28,11 @@ class UsageError(FootprintsError, ValueError):
 
 
 __all__ = ["main"]
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 network``, ``2 networks``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
@@ -97,9 +101,9 @@ def _run_validate(args: argparse.Namespace) -> int:
             print(f"[{violation.rule}, {violation.severity}] {violation.message}")
         summary = report.summary
         print(
-            f"{summary['networks']} networks: {summary['in_band']} in band, "
+            f"{_count(summary['networks'], 'network')}: {summary['in_band']} in band, "
             f"{summary['below']} below, {summary['above']} above; "
-            f"{len(report.violations)} violations"
+            f"{_count(len(report.violations), 'violation')}"
         )
     return 0 if report.ok else 1
 
@@ -198,10 +202,11 @@ def _run_propose(args: argparse.Namespace) -> int:
     )
     _write_plan_file(region, proposal.plan, args.out)
     print(_summary_table(region, proposal, band))
-    report = validate(proposal.plan, union_graph([region.ccg_graphs[a] for a in graphs]), band=band)
+    solved = [code for area in graphs for code in region.ccg_graphs[area].nodes]
+    report = validate(proposal.plan, region.validation_graph.subgraph(solved), band=band)
     print(
-        f"Wrote {args.out}: {report.summary['networks']} networks, "
-        f"{report.summary['in_band']} in band, {len(report.hard)} hard violations."
+        f"Wrote {args.out}: {_count(report.summary['networks'], 'network')}, "
+        f"{report.summary['in_band']} in band, {_count(len(report.hard), 'hard violation')}."
     )
     failed = [a for a, r in proposal.results.items() if r.status in {"infeasible", "error"}]
     return 2 if failed else 0
@@ -296,7 +301,9 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument(
         "--repair", action="store_true", help="repair the current plan: few practices move"
     )
-    solve.add_argument("--max-moves", type=int, help="repair: most practices that may move")
+    solve.add_argument(
+        "--max-moves", type=int, help="repair: most practices that may move, per CCG"
+    )
     solve.add_argument("--area", action="append", help="only this CCG code (repeatable)")
     solve.add_argument("--time-limit", type=float, default=60.0, help="seconds per area")
     solve.add_argument("--workers", type=int, default=1, help="solver threads per area")
@@ -356,6 +363,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FootprintsError as error:
         print(f"footprints: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        sys.stderr.close()
+        return 0
     except OSError as error:
         print(
             f"footprints: cannot read or write {error.filename}: {error.strerror}", file=sys.stderr

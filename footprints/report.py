@@ -22,6 +22,7 @@ fonts, so the PDF's text can be searched and extracted.
 from __future__ import annotations
 
 import base64
+import csv
 import html
 import io
 import logging
@@ -141,24 +142,40 @@ def read_waivers(path: PathLike) -> dict[str, str]:
     source = str(path)
     if not Path(path).is_file():
         raise InputError([Problem(source, "file not found", "check the path")])
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    columns = {str(c).strip().lower(): str(c) for c in table.columns}
-    missing = [c for c in ("network_id", "reason") if c not in columns]
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    missing = [c for c in ("network_id", "reason") if c not in header]
     if missing:
         raise InputError(
             [
                 Problem(
                     source,
-                    f"no column {', '.join(missing)}; columns found: {', '.join(table.columns)}",
+                    f"no column {', '.join(missing)}; columns found: {', '.join(header)}",
                     "give a CSV with the header network_id,reason",
                 )
             ]
         )
+    network_at, reason_at = header.index("network_id"), header.index("reason")
     waivers: dict[str, str] = {}
     problems = []
-    for offset, record in enumerate(table.to_dict("records")):
-        network = str(record[columns["network_id"]]).strip().upper()
-        reason = str(record[columns["reason"]]).strip()
+    for offset, row in enumerate(rows[1:]):
+        if len(row) > len(header):
+            if reason_at != len(header) - 1:
+                problems.append(
+                    Problem(
+                        source,
+                        f"row has {len(row)} cells but the header has {len(header)}",
+                        'put the reason in double quotes ("rural, island")',
+                        row=offset + 2,
+                    )
+                )
+                continue
+            # An unquoted comma in the reason (the last column): keep the whole sentence.
+            row = [*row[:reason_at], ",".join(row[reason_at:])]
+        row = row + [""] * (len(header) - len(row))
+        network = row[network_at].strip().upper()
+        reason = row[reason_at].strip()
         if not network:
             continue
         if network in waivers:

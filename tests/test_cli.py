@@ -67,7 +67,7 @@ def test_validate_clean_plan_exits_0(
 ) -> None:
     code = main(["validate", *_region_args(small_region), "--plan", str(small_region["clean"])])
     assert code == 0
-    assert "1 networks: 1 in band, 0 below, 0 above; 0 violations" in capsys.readouterr().out
+    assert "1 network: 1 in band, 0 below, 0 above; 0 violations" in capsys.readouterr().out
 
 
 def test_validate_plan_with_violations_exits_1_and_json_lists_them(

@@ -118,6 +118,22 @@ def test_read_waivers(tmp_path: Path) -> None:
         read_waivers(bad)
 
 
+def test_read_waivers_keeps_a_reason_with_unquoted_commas(tmp_path: Path) -> None:
+    excel = tmp_path / "waivers.csv"
+    excel.write_text(
+        'network_id,reason\nUZ0029,Island, linked by ferry only\nUZ0014,"Rural, sparse"\n',
+        encoding="utf-8",
+    )
+    assert read_waivers(excel) == {
+        "UZ0029": "Island, linked by ferry only",
+        "UZ0014": "Rural, sparse",
+    }
+    reason_first = tmp_path / "reason_first.csv"
+    reason_first.write_text("reason,network_id\nIsland, remote,UZ0029\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2.*double quotes"):
+        read_waivers(reason_first)
+
+
 def test_cli_report_one_pdf_per_area(demo: Region, tmp_path: Path) -> None:
     waivers = tmp_path / "waivers.csv"
     waivers.write_text("network_id,reason\nUZ0029,Island\n", encoding="utf-8")
