@@ -25,8 +25,11 @@ current network and each current network to at most one proposed network; a prac
 with no current network is never moved). The model chooses the matching that is cheapest,
 so it is the maximum-overlap matching, and every column of the partitioning model is a
 (candidate, matched current network or none) pair costing ``move_weight`` per moved
-practice. ``max_moves`` bounds the number of moved practices. A network matched to a
-current network keeps that network's id.
+practice. ``max_moves`` bounds the number of moved practices; only under such a budget
+can a current network outside the band be kept as it is (and a practice over the maximum
+stay with its current network) — without one the band stays hard wherever the area can meet
+it. A network matched to a current network keeps that network's id (:func:`propose` gives a
+current network split across areas its id in the area holding most of it only).
 
 *Solve.* Set partitioning over the candidates (each practice in exactly one chosen network,
 the number of networks of each piece in ``ceil(P/max)…floor(P/min)``):
@@ -49,9 +52,18 @@ candidates outside the band too, penalised per patient of deviation. Only when e
 soft model has no plan (contradictory locks, an impossible move budget) is
 :class:`~footprints.errors.InfeasibleError` raised.
 
-*Pool cap.* If a piece has more candidates than ``candidate_cap``, candidates are listed only
-within a radius of their first practice (shrinking until under the cap); the plan is then
-reported as ``"feasible"`` with no bound, since better networks may have been left out.
+*Pool cap.* If a piece has more candidates than ``candidate_cap``, or listing them all would
+take more than 40% of the time left, candidates are listed only within a radius of their
+first practice (shrinking until under the cap and in time); the plan is then reported as
+``"feasible"`` with no bound, since better networks may have been left out.
+
+*Constructive plan.* Before anything else a quick plan is built: each piece is split into
+in-band networks by recursive bisection of random spanning trees (soft pieces are cut
+bottom-up into networks of at least the minimum), best of a few seeded tries. Its networks
+join the candidates and it is CP-SAT's first incumbent; if the time limit stops listing
+candidates, the LP or CP-SAT before any better plan is found, it is the plan returned
+(``"feasible"``, no bound unless the LP gave one), so an area always gets a complete,
+contiguous plan. In repair mode the current plan is the fallback where it is cheaper.
 """
 
 from __future__ import annotations
@@ -63,7 +75,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import networkx as nx
@@ -96,6 +108,11 @@ _SCALE = 100
 #: Pieces with at most this many practices get soft candidates above the maximum too.
 _SOFT_ABOVE_MAX_PRACTICES = 30
 _NAMES_SHOWN = 12
+#: Most columns handed to one CP-SAT solve (the cheapest by reduced cost).
+_CP_SAT_COLUMNS = 30_000
+#: Share of the time left that listing every candidate of a piece may take before only
+#: local candidates are listed (leaving time for the LP and CP-SAT).
+_FULL_LISTING_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -193,9 +210,11 @@ class AreaResult:
     assignment
         Practice code → network id.
     status
-        ``"optimal"`` (proved), ``"feasible"`` (a plan, not proved optimal), ``"timed out"``
-        (no plan within the time limit), ``"infeasible"`` or ``"error"`` (from
-        :func:`propose` only; :func:`optimise_area` raises instead).
+        ``"optimal"`` (proved), ``"feasible"`` (a plan, not proved optimal: possibly the
+        constructive plan when time ran out; see ``explanations``), ``"timed out"`` (no plan
+        within the time limit: only when no constructive plan keeps the locks),
+        ``"infeasible"`` or ``"error"`` (from :func:`propose` only; :func:`optimise_area`
+        raises instead).
     objective
         Total cost of the plan (patient-km, see :class:`OptimiseSettings`), or ``None``.
     bound
@@ -596,9 +615,16 @@ class _MasterLP:
         scale = max(1.0, float(np.abs(columns.col_cost).max()))
         complete = True
         while True:
+            # GLOP is not otherwise interruptible: one solve of a large master can run long.
+            left = deadline - time.monotonic()
+            self.solver.SetTimeLimit(max(1, int(1000 * left)))
             status = self.solver.Solve()
-            if status != pywraplp.Solver.OPTIMAL:  # pragma: no cover - the master is bounded
-                raise RuntimeError(f"GLOP returned status {status} on the master LP")
+            if status != pywraplp.Solver.OPTIMAL:
+                if time.monotonic() >= deadline:  # stopped by the time limit: no bound
+                    return _LPResult(False, -math.inf, empty, empty, False)
+                raise RuntimeError(  # pragma: no cover - the master is bounded
+                    f"GLOP returned status {status} on the master LP"
+                )
             rc, dual_bound = self._price()
             tolerance = 1e-9 * (scale if self.phase == 2 else 1.0) + 1e-9
             negative = np.flatnonzero((rc < -tolerance) & ~self.in_master)
@@ -841,7 +867,12 @@ def optimise_area(
             f"area {area.name}: frozen networks {_names(sorted(frozen_ids))} need a current plan"
         )
 
-    fixed, free, lock_groups = _prepare(area, band, current_map, locked_map, frozen_ids)
+    # Only a move budget can force out-of-band current networks to stay: without one, the
+    # band stays hard wherever the area can meet it.
+    budget = current is not None and settings.max_moves is not None
+    fixed, free, lock_groups = _prepare(
+        area, band, current_map if budget else {}, locked_map, frozen_ids, current_map
+    )
     pieces = _pieces(area, band, free, fixed)
 
     # Current networks (not frozen) are numbered for the matching rows.
@@ -898,15 +929,21 @@ def _prepare(
     current_map: dict[str, str],
     locked_map: dict[str, str],
     frozen_ids: set[str],
+    frozen_map: dict[str, str],
 ) -> tuple[list[_Fixed], list[int], dict[str, list[int]]]:
-    """Frozen networks, practices/lock groups over the maximum, and the practices left."""
+    """Frozen networks, practices/lock groups over the maximum, and the practices left.
+
+    ``frozen_map`` is the current plan (for frozen networks); ``current_map`` is the current
+    plan only under a move budget (practices over the maximum may then stay in their
+    current network), else empty.
+    """
     codes = area.codes
     fixed: list[_Fixed] = []
     taken: set[int] = set()
     problems: list[str] = []
     frozen_members: dict[str, list[int]] = {}
     for i, code in enumerate(codes):
-        net = current_map.get(code)
+        net = frozen_map.get(code)
         if net is not None and net in frozen_ids:
             frozen_members.setdefault(net, []).append(i)
     lock_groups: dict[str, list[int]] = {}
@@ -932,12 +969,12 @@ def _prepare(
                     f"which is a frozen network they are not in"
                 )
             continue
-        clash = [i for i in in_frozen if current_map.get(codes[i]) != lock]
+        clash = [i for i in in_frozen if frozen_map.get(codes[i]) != lock]
         outside = [i for i in members if i not in taken]
         if clash:
             problems.append(
                 f"practices {_names(codes[i] for i in clash)} are locked to {lock} but are in "
-                f"frozen network(s) {_names(sorted({current_map[codes[i]] for i in clash}))}"
+                f"frozen network(s) {_names(sorted({frozen_map[codes[i]] for i in clash}))}"
             )
         elif outside:
             problems.append(
@@ -991,6 +1028,13 @@ def _prepare(
         )
         if i in locked_nodes:  # a locked group's own network takes its other members too
             continue
+        net = current_map.get(code)
+        if net is not None and any(
+            current_map.get(codes[j]) == net for j in range(len(codes)) if j != i and j not in taken
+        ):
+            # Repair mode: it may stay in its current network (a move budget may demand it);
+            # its piece gets it alone as a candidate too (see _solve_pieces_in_time).
+            continue
         fixed.append(_Fixed([i], None, reason))
         taken.add(i)
     lock_groups = {
@@ -1029,7 +1073,16 @@ def _pieces(
         population = int(area.population[nodes].sum())
         piece = _Piece(nodes, population)
         names = _names(codes[i] for i in nodes)
-        if population < band.min_population:
+        over = [i for i in nodes if int(area.population[i]) > band.max_population]
+        if over:  # repair mode kept them with their current network's practices
+            piece.soft = True
+            piece.reason = "; ".join(
+                f"practice {codes[i]} alone has {int(area.population[i]):,} patients, "
+                f"{int(area.population[i]) - band.max_population:,} over the maximum "
+                f"{band.max_population:,}"
+                for i in over
+            )
+        elif population < band.min_population:
             blockers = sorted(
                 {
                     (f.network_id or f"practice {codes[f.members[0]]}")
@@ -1067,6 +1120,12 @@ def _pieces(
     return pieces
 
 
+def _share_of(deadline: float, share: float) -> float:
+    """The time ``share`` of what is left before ``deadline`` from now."""
+    now = time.monotonic()
+    return now + share * max(0.0, deadline - now)
+
+
 def _enumerate_piece(
     area: _Area,
     piece: _Piece,
@@ -1092,9 +1151,18 @@ def _enumerate_piece(
         "deadline": deadline,
     }
     try:
-        return connected_sets(piece.nodes, area.neighbours, area.population.tolist(), **kwargs)
+        return connected_sets(
+            piece.nodes,
+            area.neighbours,
+            area.population.tolist(),
+            **{**kwargs, "deadline": _share_of(deadline, _FULL_LISTING_SHARE)},
+        )
     except PoolCapError:
         pass
+    except EnumerationTimeoutError:
+        if time.monotonic() >= deadline:
+            raise
+    # Too many candidates (or too slow to list them all): list only local ones.
     piece.bounded = False
     nodes = np.asarray(piece.nodes)
     xs, ys = area.x_km[nodes], area.y_km[nodes]
@@ -1111,14 +1179,278 @@ def _enumerate_piece(
         reach = [0] * len(area.codes)
         for a, v in enumerate(nodes):
             reach[int(v)] = _mask(int(u) for u in nodes[distance[a] <= radius])
-        if radius < shortest:  # as local as it gets: take what there is, whatever the cap
+        last = radius < shortest
+        if last:  # as local as it gets: take what there is, whatever the cap
             kwargs["cap"] = None
         try:
             return connected_sets(
-                piece.nodes, area.neighbours, area.population.tolist(), reach=reach, **kwargs
+                piece.nodes,
+                area.neighbours,
+                area.population.tolist(),
+                reach=reach,
+                **{**kwargs, "deadline": deadline if last else _share_of(deadline, 0.5)},
             )
         except PoolCapError:
             radius *= 0.8
+        except EnumerationTimeoutError:
+            if last or time.monotonic() >= deadline:
+                raise
+            radius *= 0.6
+
+
+# --------------------------------------------------------------------------- constructive plan
+
+#: Complete plans tried per piece by the constructive heuristic (the cheapest is kept).
+_CONSTRUCT_TRIES = 6
+#: Share of the time limit after which no further constructive try starts.
+_CONSTRUCT_SHARE = 0.25
+#: Network size the constructive plan aims at first (the optimiser's usual choice).
+_CONSTRUCT_TARGET = 42_000
+#: Random spanning trees tried per bisection before a construction attempt gives up.
+_SPLIT_TRIES = 6
+
+
+def _piece_edges(area: _Area, nodes: list[int]) -> tuple[IntArray, IntArray, FloatArray]:
+    """Edges inside ``nodes`` (``a < b``) and their lengths in km."""
+    inside = _mask(nodes)
+    left, right = [], []
+    for a in nodes:
+        for b in _bits(area.neighbours[a] & inside):
+            if b > a:
+                left.append(a)
+                right.append(b)
+    u = np.asarray(left, np.int64)
+    v = np.asarray(right, np.int64)
+    length = np.hypot(area.x_km[u] - area.x_km[v], area.y_km[u] - area.y_km[v])
+    return u, v, length
+
+
+def _random_tree(
+    edges: tuple[IntArray, IntArray, FloatArray],
+    keep: set[int],
+    lock_of: list[int],
+    rng: np.random.Generator,
+) -> dict[int, list[int]]:
+    """A random spanning forest of ``keep`` biased towards short edges (Kruskal)."""
+    u, v, length = edges
+    weight = length * rng.uniform(0.5, 1.5, size=len(length))
+    lock = np.asarray(lock_of, np.int64)
+    same_lock = (lock[u] >= 0) & (lock[u] == lock[v])
+    if same_lock.any():
+        weight = np.where(same_lock, -1.0, weight)  # keep lock groups together where adjacent
+    parent = {i: i for i in keep}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    tree: dict[int, list[int]] = {i: [] for i in keep}
+    for e in np.argsort(weight, kind="stable"):
+        a, b = int(u[e]), int(v[e])
+        if a not in keep or b not in keep:
+            continue
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+            tree[a].append(b)
+            tree[b].append(a)
+    return tree
+
+
+def _rooted(tree: dict[int, list[int]], root: int) -> tuple[list[int], dict[int, int]]:
+    """Breadth-first order and parents of the tree component holding ``root``."""
+    order, parent = [root], {root: -1}
+    for node in order:
+        for other in tree[node]:
+            if other not in parent:
+                parent[other] = node
+                order.append(other)
+    return order, parent
+
+
+def _subtree(order: list[int], parent: dict[int, int], top: int) -> list[int]:
+    inside = {top}
+    for node in order:
+        if parent[node] in inside:
+            inside.add(node)
+    return sorted(inside)
+
+
+def _split(
+    area: _Area,
+    nodes: list[int],
+    k: int,
+    band: Band,
+    edges: tuple[IntArray, IntArray, FloatArray],
+    lock_of: list[int],
+    rng: np.random.Generator,
+    budget: list[int],
+) -> list[list[int]] | None:
+    """Split connected ``nodes`` into ``k`` contiguous in-band networks, or ``None``.
+
+    Recursive bisection on random spanning trees (as GerryChain's ``recursive_tree_part``):
+    cutting one tree edge leaves two connected parts; the cut taken is the one whose parts,
+    split into ``k₁`` and ``k − k₁`` networks, leave the most room inside the band.
+    ``budget[0]`` is the number of spanning trees still allowed (shared by the recursion).
+    """
+    low, high = band.min_population, band.max_population
+    total = int(area.population[nodes].sum())
+    if k == 1:
+        return [sorted(nodes)] if low <= total <= high else None
+    keep = set(nodes)
+    for _ in range(_SPLIT_TRIES):
+        if budget[0] <= 0:
+            return None
+        budget[0] -= 1
+        tree = _random_tree(edges, keep, lock_of, rng)
+        root = nodes[int(rng.integers(len(nodes)))]
+        order, parent = _rooted(tree, root)
+        if len(order) != len(nodes):
+            return None
+        pop = {i: int(area.population[i]) for i in order}
+        for node in reversed(order[1:]):
+            pop[parent[node]] += pop[node]
+        best, best_k, best_score = -1, 0, -math.inf
+        for node in order[1:]:
+            size, rest = pop[node], total - pop[node]
+            first = max(1, math.ceil(size / high))
+            last = min(k - 1, size // low)
+            for k1 in range(first, last + 1):
+                k2 = k - k1
+                if not k2 * low <= rest <= k2 * high:
+                    continue
+                room = min(size / k1 - low, high - size / k1, rest / k2 - low, high - rest / k2)
+                score = room / (high - low + 1) - abs(k1 - k / 2) / k + 0.1 * rng.random()
+                if score > best_score:
+                    best, best_k, best_score = node, k1, score
+        if best < 0:
+            continue
+        part = _subtree(order, parent, best)
+        inside = set(part)
+        rest_nodes = [i for i in nodes if i not in inside]
+        first_networks = _split(area, part, best_k, band, edges, lock_of, rng, budget)
+        if first_networks is None:
+            continue
+        second_networks = _split(area, rest_nodes, k - best_k, band, edges, lock_of, rng, budget)
+        if second_networks is None:
+            continue
+        return first_networks + second_networks
+    return None
+
+
+def _greedy_cut(
+    area: _Area,
+    nodes: list[int],
+    band: Band,
+    edges: tuple[IntArray, IntArray, FloatArray],
+    lock_of: list[int],
+    rng: np.random.Generator,
+) -> list[list[int]]:
+    """Networks of at least the minimum cut bottom-up off a spanning tree (any piece)."""
+    tree = _random_tree(edges, set(nodes), lock_of, rng)
+    root = nodes[0]
+    order, parent = _rooted(tree, root)
+    group = {i: [i] for i in order}
+    size = {i: int(area.population[i]) for i in order}
+    networks: list[list[int]] = []
+    network_of: dict[int, int] = {}  # a cut subtree's top → its network
+    for node in reversed(order):
+        if node != root and size[node] >= band.min_population:
+            network_of[node] = len(networks)
+            networks.append(group[node])
+            continue
+        if node != root:
+            up = parent[node]
+            group[up].extend(group[node])
+            size[up] += size[node]
+    leftover = group[root]
+    if not networks:
+        return [sorted(leftover)]
+    in_leftover = set(leftover)
+    touching = [network_of[i] for i in order if i in network_of and parent[i] in in_leftover]
+    if size[root] >= band.min_population or not touching:
+        networks.append(leftover)
+    else:
+        smallest = min(touching, key=lambda n: int(area.population[networks[n]].sum()))
+        networks[smallest] = networks[smallest] + leftover
+    return [sorted(n) for n in networks]
+
+
+def _plan_cost(area: _Area, networks: list[list[int]], settings: OptimiseSettings) -> float:
+    _, costs = _set_costs(area, _sets_of(networks), settings)
+    return float(costs.sum())
+
+
+def _locks_kept(networks: list[list[int]], lock_of: list[int], lock_masks: list[int]) -> bool:
+    for members in networks:
+        groups = {lock_of[i] for i in members if lock_of[i] >= 0}
+        if len(groups) > 1:
+            return False
+        if groups:
+            mask = lock_masks[groups.pop()]
+            if _mask(members) & mask != mask:
+                return False
+    return True
+
+
+def _construct(
+    area: _Area,
+    pieces: list[_Piece],
+    settings: OptimiseSettings,
+    lock_of: list[int],
+    lock_masks: list[int],
+    deadline: float,
+) -> list[list[list[int]]] | None:
+    """A quick complete plan, best of several random tries: networks per piece.
+
+    Hard pieces are split into in-band networks by recursive bisection of random spanning
+    trees (trying network counts around ``population / 42,000``); soft pieces, and hard
+    ones where that keeps failing, are cut bottom-up into networks of at least the minimum.
+    Every network is contiguous. Used as CP-SAT's first incumbent and as the plan returned
+    when the time
+    limit stops the exact solve first. ``None`` when no try keeps the locks.
+    """
+    band = settings.band
+    rng = np.random.default_rng(settings.seed)
+    started = time.monotonic()
+    stop = min(deadline, started + _CONSTRUCT_SHARE * settings.time_limit)
+    plan: list[list[list[int]]] = []
+    for piece in pieces:
+        edges = _piece_edges(area, piece.nodes)
+        counts: list[int] = []
+        if piece.k_range is not None:
+            low, high = piece.k_range
+            first = min(high, max(low, round(piece.population / _CONSTRUCT_TARGET)))
+            counts = sorted(range(low, high + 1), key=lambda k: (abs(k - first), k))[:3]
+        best: list[list[int]] | None = None
+        best_cost = math.inf
+        # A fixed number of tries keeps the plan deterministic; `stop` is a safety net for
+        # time limits too short for them.
+        for attempt in range(_CONSTRUCT_TRIES if counts else 3):
+            if attempt and time.monotonic() > stop:
+                break
+            if counts:
+                budget = [10 * counts[0] + 50]
+                k = counts[attempt % len(counts)]
+                networks = _split(area, piece.nodes, k, band, edges, lock_of, rng, budget)
+            else:
+                networks = _greedy_cut(area, piece.nodes, band, edges, lock_of, rng)
+            if networks is not None and _locks_kept(networks, lock_of, lock_masks):
+                cost = _plan_cost(area, networks, settings)
+                if cost < best_cost:
+                    best, best_cost = networks, cost
+        for _ in range(10 if best is None else 0):  # out-of-band networks, as a last resort
+            networks = _greedy_cut(area, piece.nodes, band, edges, lock_of, rng)
+            if _locks_kept(networks, lock_of, lock_masks):
+                best = networks
+                break
+        if best is None:
+            return None
+        plan.append(best)
+    logger.debug("area %s: constructive plan in %.2f s", area.name, time.monotonic() - started)
+    return plan
 
 
 def _solve_pieces(
@@ -1132,25 +1464,125 @@ def _solve_pieces(
     deadline: float,
     report: _Report,
 ) -> tuple[_Outcome, _Columns, list[_Piece]]:
+    lock_names = sorted(lock_groups)
+    lock_of = [-1] * len(area.codes)
+    lock_masks = []
+    for g, lock in enumerate(lock_names):
+        for i in lock_groups[lock]:
+            lock_of[i] = g
+        lock_masks.append(_mask(lock_groups[lock]))
+    report(0.01, "building a first plan")
+    construction = _construct(area, pieces, settings, lock_of, lock_masks, deadline)
     try:
-        return _solve_pieces_in_time(
+        outcome, columns, pieces = _solve_pieces_in_time(
             area,
             pieces,
             settings,
             lock_groups,
+            lock_of,
+            lock_masks,
+            construction,
             current_index,
             current_ids,
             current_map,
             deadline,
             report,
         )
+        if outcome.objective is not None or outcome.status != "timed out":
+            return outcome, columns, pieces
+        notes = outcome.notes
     except EnumerationTimeoutError:
-        note = (
-            f"no plan was found within the time limit of {settings.time_limit:g} s "
-            "(listing candidate networks took it all); allow more time"
-        )
-        outcome = _Outcome("timed out", None, None, np.zeros(0, np.int64), 0, [note])
+        notes = [
+            f"the time limit of {settings.time_limit:g} s ran out while listing candidate networks"
+        ]
+    return _fallback(area, pieces, settings, construction, current_index, current_map, notes)
+
+
+def _sets_of(networks: list[list[int]]) -> CandidateSets:
+    return CandidateSets(
+        np.asarray([i for n in networks for i in n], np.int32),
+        np.cumsum([0] + [len(n) for n in networks]).astype(np.int64),
+    )
+
+
+def _plan_columns(columns: _Columns, set_ids: IntArray, max_moves: int | None) -> IntArray | None:
+    """One column per set of ``set_ids``, each current network matched at most once.
+
+    Columns moving fewest practices are taken first (a greedy maximum-overlap matching).
+    ``None`` when some set has no column left or the move budget is broken.
+    """
+    cols = np.flatnonzero(np.isin(columns.col_set, set_ids))
+    order = cols[np.lexsort((columns.col_match[cols] < 0, columns.col_moves[cols]))]
+    chosen: dict[int, int] = {}
+    used: set[int] = set()
+    for j in order:
+        s, m = int(columns.col_set[j]), int(columns.col_match[j])
+        if s in chosen or (m >= 0 and m in used):
+            continue
+        chosen[s] = int(j)
+        if m >= 0:
+            used.add(m)
+    if len(chosen) != len(set(int(s) for s in set_ids)):
+        return None
+    picked = np.asarray(sorted(chosen.values()), np.int64)
+    if max_moves is not None and int(columns.col_moves[picked].sum()) > max_moves:
+        return None
+    return picked
+
+
+def _current_plan(
+    area: _Area, pieces: list[_Piece], current_map: dict[str, str]
+) -> list[list[list[int]]] | None:
+    """The current plan's networks per piece, when they partition every piece contiguously."""
+    if not current_map:
+        return None
+    plan = []
+    for piece in pieces:
+        members: dict[str, list[int]] = {}
+        for i in piece.nodes:
+            net = current_map.get(area.codes[i])
+            if net is None:
+                return None
+            members.setdefault(net, []).append(i)
+        networks = [sorted(members[net]) for net in sorted(members)]
+        if any(len(_components(n, area.neighbours)) != 1 for n in networks):
+            return None
+        plan.append(networks)
+    return plan
+
+
+def _fallback(
+    area: _Area,
+    pieces: list[_Piece],
+    settings: OptimiseSettings,
+    construction: list[list[list[int]]] | None,
+    current_index: IntArray | None,
+    current_map: dict[str, str],
+    notes: list[str],
+) -> tuple[_Outcome, _Columns, list[_Piece]]:
+    """The best complete plan at hand when time ran out before the exact solve found one."""
+    best: tuple[int, IntArray, _Columns] | None = None
+    for plan in (construction, _current_plan(area, pieces, current_map)):
+        if plan is None:
+            continue
+        columns = _build_columns(area, pieces, [_sets_of(n) for n in plan], settings, current_index)
+        chosen = _plan_columns(columns, np.arange(len(columns.sets)), settings.max_moves)
+        if chosen is None:
+            continue
+        cost = int(columns.col_cost[chosen].sum())
+        if best is None or cost < best[0]:
+            best = (cost, chosen, columns)
+    if best is None:
+        notes = [*notes, "no plan was found within the time limit; allow more time"]
+        outcome = _Outcome("timed out", None, None, np.zeros(0, np.int64), 0, notes)
         return outcome, _build_columns(area, [], [], settings, None), pieces
+    cost, chosen, columns = best
+    notes = [
+        *notes,
+        "the plan is the quick constructive one (or the current plan, if cheaper), not "
+        "optimised and with no bound; allow more time for a better plan",
+    ]
+    return _Outcome("feasible", cost, None, chosen, len(columns.sets), notes), columns, pieces
 
 
 def _solve_pieces_in_time(
@@ -1158,6 +1590,9 @@ def _solve_pieces_in_time(
     pieces: list[_Piece],
     settings: OptimiseSettings,
     lock_groups: dict[str, list[int]],
+    lock_of: list[int],
+    lock_masks: list[int],
+    construction: list[list[list[int]]] | None,
     current_index: IntArray | None,
     current_ids: list[str],
     current_map: dict[str, str],
@@ -1166,13 +1601,6 @@ def _solve_pieces_in_time(
 ) -> tuple[_Outcome, _Columns, list[_Piece]]:
     band = settings.band
     codes = area.codes
-    lock_names = sorted(lock_groups)
-    lock_of = [-1] * len(codes)
-    lock_masks = []
-    for g, lock in enumerate(lock_names):
-        for i in lock_groups[lock]:
-            lock_of[i] = g
-        lock_masks.append(_mask(lock_groups[lock]))
     n_match = len(current_ids)
     rows = sorted(i for piece in pieces for i in piece.nodes)
 
@@ -1180,6 +1608,13 @@ def _solve_pieces_in_time(
     report(0.02, "listing candidate networks")
     for k, piece in enumerate(pieces):
         sets = _enumerate_piece(area, piece, band, lock_of, lock_masks, settings, deadline)
+        alone = [
+            [i]
+            for i in piece.nodes
+            if int(area.population[i]) > band.max_population and lock_of[i] < 0
+        ]
+        if alone:  # practices over the maximum (repair mode): alone, as outside it
+            sets = CandidateSets.concatenate([sets, _sets_of(alone)])
         if not piece.soft:
             covered = np.zeros(len(codes), dtype=bool)
             covered[sets.members] = True
@@ -1237,9 +1672,39 @@ def _solve_pieces_in_time(
 
     for attempt in range(3):
         extended = _with_current_networks(
-            area, pieces, piece_sets, current_map, lock_of, lock_masks, band
+            area,
+            pieces,
+            piece_sets,
+            current_map if settings.max_moves is not None else {},
+            lock_of,
+            lock_masks,
+            band,
         )
+        start_sets: IntArray | None = None
+        if construction is not None:
+            # The constructive plan's networks join the candidates so it can be the first
+            # incumbent even where only local candidates were listed.
+            offset = 0
+            found: list[int] = []
+            for p, networks in enumerate(construction):
+                extended[p] = CandidateSets.concatenate([extended[p], _sets_of(networks)])
+                found.extend(
+                    range(offset + len(extended[p]) - len(networks), offset + len(extended[p]))
+                )
+                offset += len(extended[p])
+            start_sets = np.asarray(found, np.int64)
         columns = _build_columns(area, pieces, extended, settings, current_index)
+        start = None
+        if (
+            start_sets is not None
+            and construction is not None
+            and all(
+                piece.k_range is None
+                or all(band.contains(int(area.population[n].sum())) for n in networks)
+                for piece, networks in zip(pieces, construction, strict=True)
+            )
+        ):
+            start = _plan_columns(columns, start_sets, settings.max_moves)
         outcome = _partition(
             area,
             columns,
@@ -1251,6 +1716,7 @@ def _solve_pieces_in_time(
             current_ids,
             deadline,
             report,
+            start=start,
         )
         if outcome.status != "infeasible":
             return outcome, columns, pieces
@@ -1399,12 +1865,24 @@ def _partition(
     current_ids: list[str],
     deadline: float,
     report: _Report,
+    *,
+    start: IntArray | None = None,
 ) -> _Outcome:
-    """LP bound, reduced-cost filtering and CP-SAT, repeated until proved or out of time."""
+    """LP bound, reduced-cost filtering and CP-SAT, repeated until proved or out of time.
+
+    ``start`` (columns forming a plan the model allows) is the first incumbent.
+    """
     notes: list[str] = []
     pool_size = len(columns.sets)
     if not rows:
         return _Outcome("optimal", 0, 0.0, np.zeros(0, np.int64), pool_size, notes)
+    hint = _hint_columns(columns, current_map, current_ids, area)
+    incumbent: _IntegerResult | None = None
+    for plan in (start, hint):
+        if plan is not None:
+            cost = int(columns.col_cost[plan].sum())
+            if incumbent is None or incumbent.objective is None or cost < incumbent.objective:
+                incumbent = _IntegerResult("feasible", cost, -math.inf, plan)
     report(0.3, "solving the LP relaxation")
     lp = _MasterLP(
         columns,
@@ -1414,10 +1892,9 @@ def _partition(
         max_moves=settings.max_moves,
         n_nodes=len(area.codes),
     )
-    hint = _hint_columns(columns, current_map, current_ids, area)
     lp.add(_initial_columns(columns, rows))
-    if hint is not None:
-        lp.add(hint)
+    if incumbent is not None:
+        lp.add(incumbent.chosen)
     relaxation = lp.solve(deadline)
     if not relaxation.feasible:
         if relaxation.complete:
@@ -1426,6 +1903,11 @@ def _partition(
             f"the time limit of {settings.time_limit:g} s ran out while solving the linear "
             "relaxation; allow more time"
         )
+        if incumbent is not None and incumbent.objective is not None:
+            notes.append("the plan is the quick constructive one, with no bound")
+            return _Outcome(
+                "feasible", incumbent.objective, None, incumbent.chosen, pool_size, notes
+            )
         return _Outcome("timed out", None, None, np.zeros(0, np.int64), pool_size, notes)
     bounded = all(piece.bounded for piece in pieces) and relaxation.complete
     rc = relaxation.reduced_costs
@@ -1438,7 +1920,6 @@ def _partition(
     # plan costs more than lower + searched.
     searched: float | None = None
     floor = math.inf
-    incumbent: _IntegerResult | None = None
     proved_bound = float(lower_int)
     status: Status = "timed out"
     report(0.4, f"LP bound {lower / _SCALE:,.1f}")
@@ -1446,6 +1927,16 @@ def _partition(
         remaining = deadline - time.monotonic()
         if remaining <= 0.05:
             break
+        if len(rc) > _CP_SAT_COLUMNS and np.count_nonzero(rc <= delta + tolerance) > (
+            _CP_SAT_COLUMNS
+        ):
+            # Building a CP-SAT model of millions of columns takes longer than the time
+            # limit: lower delta to keep the cheapest columns (the proof logic holds for
+            # any delta).
+            delta = max(
+                float(np.partition(rc, _CP_SAT_COLUMNS)[_CP_SAT_COLUMNS]) - 2 * tolerance,
+                searched if searched is not None else -math.inf,
+            )
         everything = bool(np.all(rc <= delta + tolerance))
         pool = np.flatnonzero(rc <= delta + tolerance).astype(np.int64)
         require = None
@@ -1493,7 +1984,8 @@ def _partition(
                 status = "optimal" if incumbent is not None else "infeasible"
                 proved_bound = floor
                 break
-            delta = floor - lower if incumbent is not None else 4.0 * delta
+            # With nothing better in the pool, widen it step by step up to the incumbent's gap.
+            delta = floor - lower if result.status == "optimal" else min(4 * delta, floor - lower)
             if incumbent is not None:
                 report(
                     0.5,
@@ -1522,8 +2014,9 @@ def _partition(
         status = "feasible"
         bound = None
         notes.append(
-            f"more than {settings.candidate_cap:,} candidate networks: only networks within a "
-            "radius of each practice were considered, so no bound is reported"
+            f"listing every candidate network would pass {settings.candidate_cap:,} or take "
+            "too long, so only networks within a radius of each practice were considered and "
+            "no bound is reported"
         )
     return _Outcome(status, incumbent.objective, bound, incumbent.chosen, pool_size, notes)
 
@@ -1573,7 +2066,7 @@ def _result(
         matched = current_ids[match] if match >= 0 else None
         piece = pieces[piece_of[members[0]]]
         reason = piece.reason if piece.soft else ""
-        if matched is not None and not columns.col_moves[j]:
+        if matched is not None and not columns.col_moves[j] and settings.max_moves is not None:
             reason = (
                 f"it keeps the practices of network {matched} of the current plan, because "
                 "changing it would take more moves than allowed or cost more than the band "
@@ -1690,6 +2183,35 @@ def _solve_area_job(
             "error",
             seconds=time.monotonic() - started,
             explanations=[f"{type(error).__name__}: {error}"],
+        )
+
+
+def _separate_shared_ids(results: dict[str, AreaResult]) -> None:
+    """Give networks of different areas different ids.
+
+    In repair mode a current network that crossed an area border is matched in each area
+    and keeps its id in both; the area holding most of its practices keeps the id, the
+    others get ``"<id>-<area>"``.
+    """
+    holders: dict[str, dict[str, int]] = {}
+    for name, result in results.items():
+        for network in result.assignment.values():
+            counts = holders.setdefault(network, {})
+            counts[name] = counts.get(name, 0) + 1
+    renames: dict[str, dict[str, str]] = {}
+    for network, counts in holders.items():
+        if len(counts) < 2:
+            continue
+        keeper = min(counts, key=lambda name: (-counts[name], name))
+        for name in counts:
+            if name != keeper:
+                renames.setdefault(name, {})[network] = f"{network}-{name}"
+    for name, mapping in renames.items():
+        result = results[name]
+        results[name] = replace(
+            result,
+            assignment={p: mapping.get(n, n) for p, n in result.assignment.items()},
+            soft_networks=sorted(mapping.get(n, n) for n in result.soft_networks),
         )
 
 
@@ -1821,6 +2343,7 @@ def propose(
                         explanations=[f"the worker solving {name} failed: {error!r}"],
                     )
                 finished(name)
+    _separate_shared_ids(results)
     assignment: dict[str, str] = {}
     for name in areas:
         assignment.update(results[name].assignment)
