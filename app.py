@@ -223,7 +223,7 @@ def derived() -> dict[str, Any]:
         return cached  # type: ignore[no-any-return]
     graph = the_region.validation_graph
     report = validate(plan, graph, band=the_band)
-    shapes = network_footprints(plan, the_region.upper_catchments)
+    shapes = network_footprints(plan, the_region.catchments)
     if "population" not in shapes.columns:
         sizes = the_region.practices.set_index("code")["list_size"]
         populations = {n: int(sizes.reindex(p).fillna(0).sum()) for n, p in plan.networks().items()}

@@ -58,7 +58,7 @@ def _after_edit(region: Region, plan: Plan, band: Band) -> float:
     started = time.perf_counter()
     graph = region.validation_graph
     report = validate(plan, graph, band=band)
-    shapes = footprints(plan, region.upper_catchments)
+    shapes = footprints(plan, region.catchments)
     patch_alignment(plan, graph)
     network_table(plan, graph, band=band)
     fmap = plan_map(

@@ -4,7 +4,7 @@ Loads the 2020 snapshot in ``../shared/data`` (6,720 practices, their PCN as at 
 135 CCGs, 42 STPs) through :func:`footprints.region.load_region`, with the 314 local
 authority districts of April 2020 standing in for community nursing patches (no open patch
 polygons exist). The real plan is validated with :func:`footprints.validate.validate` on the
-region's validation graph (the union of the STP graphs) and measured with
+region's validation graph (the CCG graphs joined across borders) and measured with
 :mod:`footprints.metrics`; every figure of the report comes from that :class:`Report` and
 those metrics. The report ends with a fenced ``json`` block of the counts, which
 ``tests/test_reality.py`` recomputes to check that the committed report is current.
@@ -292,11 +292,12 @@ def render(reality: Reality, *, command: str, today: dt.date | None = None) -> s
         "districts stand in for patches: the patch figures measure how PCNs line up with "
         "councils (the usual footprint of community services), not with real nursing teams.",
         "- Validation graph: `region.validation_graph`, the union of the "
-        f"{len(region.upper_graphs)} STP graphs: {_n(graph.number_of_nodes())} practices, "
+        f"{len(region.ccg_graphs)} CCG graphs: {_n(graph.number_of_nodes())} practices, "
         f"{_n(graph.number_of_edges())} "
         f"edges ({', '.join(f'{_n(n)} {k}' for k, n in sorted(kinds.items()))}), "
         f"{graph.graph.get('island_links', 0)} island links. Catchments are Voronoi cells of "
-        "the practice sites clipped to the STP; there are no edges between STPs.",
+        "the practice sites clipped to their CCG (the planning area the optimiser works in); "
+        "`area_border` edges join practices whose catchments meet across a CCG border.",
         f"- The loader reported {len(problems)} input warnings (no errors): "
         + _problem_kinds(problems)
         + ". Practices keep the CCG their row names.",
@@ -521,7 +522,7 @@ def _contiguity_section(reality: Reality, counts: dict[str, Any]) -> list[str]:
     single = sum(
         1 for v in fragmented if all(len(part["practices"]) == 1 for part in v.values["parts"][1:])
     )
-    catchments = reality.region.upper_catchments
+    catchments = reality.region.catchments
     snapped = set(catchments.loc[catchments["snapped_m"] > 0, "code"].astype(str))
     with_snapped = sum(
         1 for v in fragmented if snapped & set(reality.plan.networks().get(v.networks[0], []))
@@ -553,7 +554,7 @@ def _contiguity_section(reality: Reality, counts: dict[str, Any]) -> list[str]:
         "postcode (branch surgeries are not in the data), and a Voronoi cell is a rough "
         "stand-in for where a practice's patients live. Read the figure as footprints that are "
         "not one piece on our map, not as a count of PCNs split on the ground.",
-        f"- {with_snapped} contain a practice whose site lay outside its STP polygon (BUC "
+        f"- {with_snapped} contain a practice whose site lay outside its CCG polygon (BUC "
         "generalisation) and was moved just inside it before the cells were drawn.",
         "",
         f"**Most fragmented {WORST}** (most parts, then most detached patients)",

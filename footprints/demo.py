@@ -34,6 +34,7 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import Transformer
 from shapely.geometry import mapping
@@ -41,7 +42,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from footprints.crs import BNG, WGS84
-from footprints.graph import area_graph
+from footprints.graph import area_graph, catchments, union_graph
 from footprints.plan import Band
 
 __all__ = ["DEMO_SEED", "DemoFiles", "write_demo"]
@@ -680,14 +681,19 @@ def _practices_frame(region: _Region) -> gpd.GeoDataFrame:
 def _graphs(region: _Region) -> _Graphs:
     """Adjacency on the round-tripped coordinates, at STP and CCG level."""
     frame = _practices_frame(region)
-    stp_area = _round_trip(region.stp)
-    stp_graph = area_graph(frame, stp_area, area_code=_STP["STP20CD"], level="stp")
-    ccg_graphs = []
+    ccg_graphs, cells = [], []
     for c, geometry in enumerate(region.ccgs):
         members = frame[frame["ccg"] == _CCGS[c][0]].reset_index(drop=True)
+        area = _round_trip(geometry)
+        member_cells = catchments(members, area)
+        member_cells["area"] = _CCGS[c][0]
         ccg_graphs.append(
-            area_graph(members, _round_trip(geometry), area_code=_CCGS[c][0], level="ccg")
+            area_graph(members, area, area_code=_CCGS[c][0], level="ccg", cells=member_cells)
         )
+        cells.append(member_cells)
+    # The region graph the validator uses (Region.validation_graph): CCG catchments, linked
+    # where they meet across a CCG border.
+    stp_graph = union_graph(ccg_graphs, catchments=pd.concat(cells, ignore_index=True))
     # The island must be an island in both graphs: joined by one flagged link, its
     # catchments not reaching the mainland.
     island = {p.code for p in region.practices if p.kind == "island"}
@@ -1087,7 +1093,8 @@ def _manifest(
         "description": (
             "Flaws planted in the demo region's current_plan.csv, recomputed from the files: "
             "band by summed list sizes, boundary by the practices' ccg column, contiguity on "
-            "the STP-level adjacency graph (footprints.graph.area_graph). Under 'patch', the "
+            "the region graph (the CCG graphs joined where catchments meet across a CCG border, "
+            "as footprints.region.Region.validation_graph). Under 'patch', the "
             "networks whose practices lie in more than one nursing patch."
         ),
         "seed": seed,

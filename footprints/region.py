@@ -92,12 +92,14 @@ class Region:
 
     @cached_property
     def validation_graph(self) -> nx.Graph:
-        """The graph whole-region plans are validated on: the union of the STP graphs.
+        """The graph whole-region plans are validated on: the union of the CCG graphs.
 
-        Practices whose catchments meet across an STP border are linked too, so a network
-        crossing it is judged contiguous exactly when its footprint is one piece.
+        Catchments are clipped to their planning area (the CCG), as the optimiser plans on
+        them; practices whose catchments meet across a CCG or STP border are linked too, so a
+        network crossing one is judged contiguous exactly when its footprint is one piece
+        (and is reported as a boundary crossing).
         """
-        return union_graph(self.upper_graphs, catchments=self.upper_catchments)
+        return union_graph(self.ccg_graphs, catchments=self.catchments)
 
     def practice_codes(self) -> list[str]:
         return [str(code) for code in self.practices["code"]]

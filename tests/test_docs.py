@@ -255,7 +255,7 @@ def test_demo_facts_quoted_in_the_guides() -> None:
     assert len(region.ccgs) == 3
     assert region.stps is not None and len(region.stps) == 1
     assert region.patches is not None and len(region.patches) == 10
-    assert region.current is not None and len(region.current.networks()) == 30
+    assert region.current is not None and len(region.current.networks()) == 29
     report = validate(region.current, region.validation_graph)
     assert {v.rule for v in report.hard} == {"contiguity", "boundary"}
     assert report.summary["band"] == 5
