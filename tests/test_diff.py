@@ -148,3 +148,46 @@ def test_cli_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [m["practice"] for m in result["moved"]] == ["N1P0", "N3P2"]
     assert main(["diff", str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]) == 1
     assert "N1P0: N1 → N4" in capsys.readouterr().out
+
+
+@pytest.mark.realdata
+def test_cli_diff_of_a_real_ccg_and_its_repaired_plan(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`footprints diff` lists exactly the practices the optimiser's repair moved."""
+    from footprints.graph import build_graphs
+    from footprints.io import read_boundaries, read_practices
+    from footprints.optimise import OptimiseSettings, optimise_area
+
+    practices = read_practices(shared_data / "practices" / "practices_2020.csv")
+    table = practices[practices["network"].notna()]
+    # A CCG of 20-60 practices whose real networks include one outside the band.
+    populations = table.groupby("network")["list_size"].sum()
+    out_of_band = set(populations.index[(populations < 30_000) | (populations > 50_000)])
+    counts = table.groupby("ccg")["code"].count()
+    candidates = sorted(
+        ccg
+        for ccg, group in table.groupby("ccg")
+        if 20 <= counts[ccg] <= 60 and set(group["network"]) & out_of_band
+    )
+    ccg = candidates[0]
+    members = practices[practices["ccg"] == ccg].reset_index(drop=True)
+    boundaries = read_boundaries(
+        next((shared_data / "boundaries" / "ccg_2020_derived").glob("*.geojson"))
+    )
+    graphs, _ = build_graphs(members, boundaries[boundaries["code"] == ccg], level="ccg")
+    current = {str(c): str(n) for c, n in zip(members["code"], members["network"], strict=True)}
+    current = {c: n for c, n in current.items() if n != "None"}
+    result = optimise_area(graphs[ccg], OptimiseSettings(time_limit=10), current=current)
+    real, repaired = Plan(current), Plan({c: n for c, n in result.assignment.items()})
+    write_plan(real, tmp_path / "real.csv")
+    write_plan(repaired, tmp_path / "repaired.csv")
+
+    code = main(["diff", str(tmp_path / "real.csv"), str(tmp_path / "repaired.csv"), "--json"])
+    moved = {m["practice"] for m in json.loads(capsys.readouterr().out)["moved"]}
+    assert code == (1 if moved else 0)
+    # Repair keeps the ids of the networks it keeps, so "changed" is a plain comparison.
+    changed = {p for p in current if current[p] != repaired.assignment.get(p)}
+    assert moved == changed
+    assert len(moved) == result.moves
+    assert moved, f"repairing {ccg} moved no practice: the test would show nothing"
