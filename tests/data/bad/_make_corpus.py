@@ -989,20 +989,20 @@ def main() -> None:
         "a repeated column",
     )
     text(
-        "qof_mapping_missing_stp.csv",
+        "bad_qof_mapping_missing_stp.csv",
         "PRACTICE_CODE,CCG_ONS_CODE,PCN_ODS_CODE\nA81001,E38000247,U89141\n",
     )
     entry(
-        "qof_mapping_missing_stp.csv",
+        "bad_qof_mapping_missing_stp.csv",
         "read_qof_mapping",
         "MissingColumnError",
         "error",
         "no column for stp",
         "an STP column cut out",
     )
-    text("epraccur_too_few_columns.csv", '"A81001","THE DENSHAM SURGERY","Y63","TS18 1HU"\n')
+    text("bad_epraccur_too_few_columns.csv", '"A81001","THE DENSHAM SURGERY","Y63","TS18 1HU"\n')
     entry(
-        "epraccur_too_few_columns.csv",
+        "bad_epraccur_too_few_columns.csv",
         "read_epraccur",
         "MissingColumnError",
         "error",
@@ -1010,11 +1010,11 @@ def main() -> None:
         "a truncated epraccur",
     )
     text(
-        "epraccur_duplicate_header.csv",
+        "bad_epraccur_duplicate_header.csv",
         "org_code,name,postcode,postcode,commissioner\nA81001,S,TS18 1HU,TS18 1HU,00K\n",
     )
     entry(
-        "epraccur_duplicate_header.csv",
+        "bad_epraccur_duplicate_header.csv",
         "read_epraccur",
         "InputError",
         "error",
