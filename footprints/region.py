@@ -34,7 +34,7 @@ class Region:
     """Practices placed in their planning areas, with boundaries, patches and a current plan.
 
     Graphs are built on first use: ``ccg_graphs`` (the optimiser's planning areas) and
-    ``upper_graphs`` (STP level, on which whole-region validation runs).
+    ``validation_graph`` (those joined across area borders, for whole-region validation).
     """
 
     practices: gpd.GeoDataFrame
@@ -49,12 +49,6 @@ class Region:
     def _ccg_level(self) -> tuple[dict[str, nx.Graph], gpd.GeoDataFrame]:
         return build_graphs(self.practices, self.ccgs, level="ccg")
 
-    @cached_property
-    def _upper_level(self) -> tuple[dict[str, nx.Graph], gpd.GeoDataFrame]:
-        if self.upper_boundaries is self.ccgs:  # no upper level known: the CCGs stand in
-            return self._ccg_level
-        return build_graphs(self.practices, self.upper_boundaries, level="stp")
-
     @property
     def ccg_graphs(self) -> dict[str, nx.Graph]:
         """Adjacency graph of each lower planning area (CCG / sub-ICB location)."""
@@ -64,15 +58,6 @@ class Region:
     def catchments(self) -> gpd.GeoDataFrame:
         """Each practice's catchment clipped to its CCG (``code``, ``area``, geometry)."""
         return self._ccg_level[1]
-
-    @property
-    def upper_graphs(self) -> dict[str, nx.Graph]:
-        """Adjacency graph of each upper planning area (STP / ICB)."""
-        return self._upper_level[0]
-
-    @property
-    def upper_catchments(self) -> gpd.GeoDataFrame:
-        return self._upper_level[1]
 
     @cached_property
     def upper_boundaries(self) -> gpd.GeoDataFrame:
