@@ -71,11 +71,15 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any, Literal
 
 import networkx as nx
@@ -88,13 +92,22 @@ from footprints.candidates import (
     CandidateSets,
     EnumerationTimeoutError,
     PoolCapError,
+    StopSignal,
     connected_sets,
     network_costs,
 )
 from footprints.errors import InfeasibleError
 from footprints.plan import Band, Plan
 
-__all__ = ["AreaResult", "OptimiseSettings", "Proposal", "Status", "optimise_area", "propose"]
+__all__ = [
+    "AreaResult",
+    "OptimiseSettings",
+    "Proposal",
+    "Status",
+    "StopSignal",
+    "optimise_area",
+    "propose",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +123,10 @@ _SOFT_ABOVE_MAX_PRACTICES = 30
 _NAMES_SHOWN = 12
 #: Most columns handed to one CP-SAT solve (the cheapest by reduced cost).
 _CP_SAT_COLUMNS = 30_000
+#: Seconds between looks at the stop signal while a solver runs.
+_STOP_POLL = 0.05
+#: Columns handled per numpy pass where every member of every column is expanded.
+_CHUNK = 100_000
 #: Share of the time left that listing every candidate of a piece may take before only
 #: local candidates are listed (leaving time for the LP and CP-SAT).
 _FULL_LISTING_SHARE = 0.4
@@ -256,6 +273,68 @@ class Proposal:
 
     plan: Plan
     results: Mapping[str, AreaResult]
+
+
+# --------------------------------------------------------------------------- deadline
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    """When an area's solve must end: at ``at`` (``time.monotonic()``) or once ``stop`` is set."""
+
+    at: float
+    stop: StopSignal | None = None
+
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def left(self) -> float:
+        return 0.0 if self.stopped() else max(0.0, self.at - time.monotonic())
+
+    def passed(self) -> bool:
+        return self.left() <= 0.0
+
+    def share(self, fraction: float) -> _Deadline:
+        """The deadline ``fraction`` of the time left from now (same stop signal)."""
+        return _Deadline(time.monotonic() + fraction * self.left(), self.stop)
+
+    def why(self, time_limit: float) -> str:
+        """Why the solve ended early, as the start of a sentence."""
+        if self.stopped():
+            return "the optimiser was stopped"
+        return f"the time limit of {time_limit:g} s ran out"
+
+
+class _Interrupter:
+    """Calls ``interrupt`` (from a watcher thread) if ``stop`` is set while the block runs.
+
+    GLOP and CP-SAT run in C++ and only look at their own time limits; this is how a stop
+    asked for by the user reaches them.
+    """
+
+    def __init__(self, stop: StopSignal | None, interrupt: Callable[[], object]) -> None:
+        self.stop = stop
+        self.interrupt = interrupt
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def _watch(self) -> None:
+        assert self.stop is not None
+        while not self.done.wait(_STOP_POLL):
+            if self.stop.is_set():
+                self.interrupt()
+                return
+
+    def __enter__(self) -> _Interrupter:
+        if self.stop is not None:
+            self.thread = threading.Thread(target=self._watch, daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        if self.thread is not None:
+            self.thread.join()
 
 
 # --------------------------------------------------------------------------- area data
@@ -426,22 +505,33 @@ def _build_columns(
         col_set = np.arange(n, dtype=np.int64)
         zeros = np.zeros(n, np.int64)
         return _Columns(sets, population, cost, set_piece, col_set, zeros - 1, zeros, cost)
-    owner = sets.owner()
-    cur = current_index[sets.members]
-    with_current = cur >= 0
-    n_current = np.bincount(owner[with_current], minlength=n).astype(np.int64)
-    owner_c, cur_c = owner[with_current], cur[with_current]
-    order = np.lexsort((cur_c, owner_c))
-    owner_c, cur_c = owner_c[order], cur_c[order]
-    if len(owner_c):
+    # (set, current network) pairs with their overlap, in chunks of sets so that no array
+    # the size of all members is built.
+    n_current = np.zeros(n, np.int64)
+    pair_parts: list[tuple[IntArray, IntArray, IntArray]] = []
+    for start in range(0, n, _CHUNK):
+        chunk = sets.slice(start, min(n, start + _CHUNK))
+        owner = chunk.owner() + start
+        cur = current_index[chunk.members]
+        with_current = cur >= 0
+        n_current[start : start + len(chunk)] = np.bincount(
+            owner[with_current] - start, minlength=len(chunk)
+        )
+        owner_c, cur_c = owner[with_current], cur[with_current]
+        if not len(owner_c):
+            continue
+        order = np.lexsort((cur_c, owner_c))
+        owner_c, cur_c = owner_c[order], cur_c[order]
         new = np.ones(len(owner_c), dtype=bool)
         new[1:] = (owner_c[1:] != owner_c[:-1]) | (cur_c[1:] != cur_c[:-1])
         starts = np.flatnonzero(new)
-        overlap = np.diff(np.append(starts, len(owner_c)))
-        pair_set = owner_c[starts]
-        pair_match = cur_c[starts]
-    else:
-        overlap = pair_set = pair_match = np.zeros(0, np.int64)
+        pair_parts.append(
+            (owner_c[starts], cur_c[starts], np.diff(np.append(starts, len(owner_c))))
+        )
+    empty = np.zeros(0, np.int64)
+    pair_set = np.concatenate([part[0] for part in pair_parts] or [empty])
+    pair_match = np.concatenate([part[1] for part in pair_parts] or [empty])
+    overlap = np.concatenate([part[2] for part in pair_parts] or [empty])
     pair_moves = n_current[pair_set] - overlap
     col_set = np.concatenate([pair_set, np.arange(n, dtype=np.int64)])
     col_match = np.concatenate([pair_match, np.full(n, -1, np.int64)])
@@ -527,9 +617,6 @@ class _MasterLP:
         self.phase = 1
         for art in self.artificials:
             self.objective.SetCoefficient(art, 1.0)
-        sets = columns.sets
-        self._starts = sets.offsets[:-1]
-        self._nonempty = len(sets) > 0
         piece_of_col = columns.set_piece[columns.col_set]
         has_row = np.array([p in self.piece_rows for p in range(len(pieces))] + [False])
         self.piece_index_of_col = np.where(has_row[piece_of_col], piece_of_col, -1)
@@ -591,10 +678,7 @@ class _MasterLP:
         if self.moves_row is not None and self.max_moves is not None:
             moves_dual = self.moves_row.dual_value()
             dual_bound += min(0.0, moves_dual * self.max_moves)
-        if self._nonempty:
-            set_dual = np.add.reduceat(node_dual[columns.sets.members], self._starts)
-        else:
-            set_dual = np.zeros(0, np.float64)
+        set_dual = columns.sets.sums(node_dual)
         costs = columns.col_cost.astype(np.float64) if self.phase == 2 else 0.0
         rc = (
             costs
@@ -605,7 +689,7 @@ class _MasterLP:
         )
         return np.asarray(rc, np.float64), dual_bound
 
-    def solve(self, deadline: float) -> _LPResult:
+    def solve(self, deadline: _Deadline) -> _LPResult:
         columns = self.columns
         n_cols = len(columns)
         batch = max(200, 4 * len(self.rows))
@@ -616,11 +700,11 @@ class _MasterLP:
         complete = True
         while True:
             # GLOP is not otherwise interruptible: one solve of a large master can run long.
-            left = deadline - time.monotonic()
-            self.solver.SetTimeLimit(max(1, int(1000 * left)))
-            status = self.solver.Solve()
+            self.solver.SetTimeLimit(max(1, int(1000 * deadline.left())))
+            with _Interrupter(deadline.stop, self.solver.InterruptSolve):
+                status = self.solver.Solve()
             if status != pywraplp.Solver.OPTIMAL:
-                if time.monotonic() >= deadline:  # stopped by the time limit: no bound
+                if deadline.passed():  # stopped by the time limit or the user: no bound
                     return _LPResult(False, -math.inf, empty, empty, False)
                 raise RuntimeError(  # pragma: no cover - the master is bounded
                     f"GLOP returned status {status} on the master LP"
@@ -628,7 +712,7 @@ class _MasterLP:
             rc, dual_bound = self._price()
             tolerance = 1e-9 * (scale if self.phase == 2 else 1.0) + 1e-9
             negative = np.flatnonzero((rc < -tolerance) & ~self.in_master)
-            if len(negative) and time.monotonic() < deadline:
+            if len(negative) and not deadline.passed():
                 if len(negative) > batch:
                     negative = negative[np.argpartition(rc[negative], batch)[:batch]]
                 self.add(negative)
@@ -674,6 +758,7 @@ def _solve_integer(
     settings: OptimiseSettings,
     hint: IntArray | None,
     time_limit: float,
+    stop: StopSignal | None = None,
     require: IntArray | None = None,
     below: int | None = None,
 ) -> _IntegerResult:
@@ -756,7 +841,8 @@ def _solve_integer(
         # one full solver with the strongest LP proves them.
         params.num_full_subsolvers = 1
         params.subsolvers.append("max_lp")
-    status = solver.solve(model)
+    with _Interrupter(stop, solver.stop_search):
+        status = solver.solve(model)
     if status == cp_model.OPTIMAL:
         word = "optimal"
     elif status == cp_model.FEASIBLE:
@@ -817,6 +903,7 @@ def optimise_area(
     locked: Mapping[str, str] | None = None,
     frozen: Iterable[str] = (),
     progress: Progress | None = None,
+    stop: StopSignal | None = None,
 ) -> AreaResult:
     """Partition one planning area's practices into networks.
 
@@ -838,6 +925,10 @@ def optimise_area(
         ignored).
     progress
         Called with ``(fraction, message)`` as the solve goes on.
+    stop
+        When set (from another thread), the solve ends as at the time limit: the best plan
+        found so far (at worst the quick constructive one) with status ``"feasible"`` and an
+        explanation saying it was stopped.
 
     Returns
     -------
@@ -852,7 +943,7 @@ def optimise_area(
     """
     settings = settings or OptimiseSettings()
     started = time.monotonic()
-    deadline = started + settings.time_limit
+    deadline = _Deadline(started + settings.time_limit, stop)
     area = _area_data(graph)
     report = _Report(progress, area.name)
     report(0.0, "preparing")
@@ -1120,12 +1211,6 @@ def _pieces(
     return pieces
 
 
-def _share_of(deadline: float, share: float) -> float:
-    """The time ``share`` of what is left before ``deadline`` from now."""
-    now = time.monotonic()
-    return now + share * max(0.0, deadline - now)
-
-
 def _enumerate_piece(
     area: _Area,
     piece: _Piece,
@@ -1133,7 +1218,7 @@ def _enumerate_piece(
     lock_of: list[int],
     lock_masks: list[int],
     settings: OptimiseSettings,
-    deadline: float,
+    deadline: _Deadline,
 ) -> CandidateSets:
     if piece.soft:
         low = 0
@@ -1148,19 +1233,19 @@ def _enumerate_piece(
         "lock_of": lock_of,
         "lock_masks": lock_masks,
         "cap": settings.candidate_cap,
-        "deadline": deadline,
+        "stop": deadline.stop,
     }
     try:
         return connected_sets(
             piece.nodes,
             area.neighbours,
             area.population.tolist(),
-            **{**kwargs, "deadline": _share_of(deadline, _FULL_LISTING_SHARE)},
+            **{**kwargs, "deadline": deadline.share(_FULL_LISTING_SHARE).at},
         )
     except PoolCapError:
         pass
     except EnumerationTimeoutError:
-        if time.monotonic() >= deadline:
+        if deadline.passed():
             raise
     # Too many candidates (or too slow to list them all): list only local ones.
     piece.bounded = False
@@ -1188,12 +1273,12 @@ def _enumerate_piece(
                 area.neighbours,
                 area.population.tolist(),
                 reach=reach,
-                **{**kwargs, "deadline": deadline if last else _share_of(deadline, 0.5)},
+                **{**kwargs, "deadline": (deadline if last else deadline.share(0.5)).at},
             )
         except PoolCapError:
             radius *= 0.8
         except EnumerationTimeoutError:
-            if last or time.monotonic() >= deadline:
+            if last or deadline.passed():
                 raise
             radius *= 0.6
 
@@ -1401,7 +1486,7 @@ def _construct(
     settings: OptimiseSettings,
     lock_of: list[int],
     lock_masks: list[int],
-    deadline: float,
+    deadline: _Deadline,
 ) -> list[list[list[int]]] | None:
     """A quick complete plan, best of several random tries: networks per piece.
 
@@ -1415,7 +1500,7 @@ def _construct(
     band = settings.band
     rng = np.random.default_rng(settings.seed)
     started = time.monotonic()
-    stop = min(deadline, started + _CONSTRUCT_SHARE * settings.time_limit)
+    cutoff = min(deadline.at, started + _CONSTRUCT_SHARE * settings.time_limit)
     plan: list[list[list[int]]] = []
     for piece in pieces:
         edges = _piece_edges(area, piece.nodes)
@@ -1426,10 +1511,10 @@ def _construct(
             counts = sorted(range(low, high + 1), key=lambda k: (abs(k - first), k))[:3]
         best: list[list[int]] | None = None
         best_cost = math.inf
-        # A fixed number of tries keeps the plan deterministic; `stop` is a safety net for
+        # A fixed number of tries keeps the plan deterministic; `cutoff` is a safety net for
         # time limits too short for them.
         for attempt in range(_CONSTRUCT_TRIES if counts else 3):
-            if attempt and time.monotonic() > stop:
+            if attempt and (time.monotonic() > cutoff or deadline.stopped()):
                 break
             if counts:
                 budget = [10 * counts[0] + 50]
@@ -1461,7 +1546,7 @@ def _solve_pieces(
     current_index: IntArray | None,
     current_ids: list[str],
     current_map: dict[str, str],
-    deadline: float,
+    deadline: _Deadline,
     report: _Report,
 ) -> tuple[_Outcome, _Columns, list[_Piece]]:
     lock_names = sorted(lock_groups)
@@ -1492,9 +1577,7 @@ def _solve_pieces(
             return outcome, columns, pieces
         notes = outcome.notes
     except EnumerationTimeoutError:
-        notes = [
-            f"the time limit of {settings.time_limit:g} s ran out while listing candidate networks"
-        ]
+        notes = [f"{deadline.why(settings.time_limit)} while listing candidate networks"]
     return _fallback(area, pieces, settings, construction, current_index, current_map, notes)
 
 
@@ -1596,7 +1679,7 @@ def _solve_pieces_in_time(
     current_index: IntArray | None,
     current_ids: list[str],
     current_map: dict[str, str],
-    deadline: float,
+    deadline: _Deadline,
     report: _Report,
 ) -> tuple[_Outcome, _Columns, list[_Piece]]:
     band = settings.band
@@ -1643,7 +1726,7 @@ def _solve_pieces_in_time(
     # (With one piece and no move budget the main LP says the same, so skip the check.)
     single = len(pieces) == 1 and (settings.max_moves is None or current_index is None)
     for p, piece in enumerate(pieces):
-        if single or piece.soft or time.monotonic() > deadline:
+        if single or piece.soft or deadline.passed():
             continue
         columns = _build_columns(area, [piece], [piece_sets[p]], settings, None)
         lp = _MasterLP(
@@ -1806,21 +1889,35 @@ def _with_current_networks(
 
 
 def _initial_columns(columns: _Columns, rows: list[int]) -> IntArray:
-    """For each practice the cheapest column holding it: a cheap start for the master."""
-    if len(columns) == 0:
+    """For each practice the cheapest column holding it: a cheap start for the master.
+
+    Ties go to the lowest column. Done in chunks of columns so that no array the size of
+    all the pool's members is built.
+    """
+    if len(columns) == 0 or not rows:
         return np.zeros(0, np.int64)
     sets = columns.sets
-    sizes = sets.sizes[columns.col_set]
-    starts = sets.offsets[:-1][columns.col_set]
-    total = int(sizes.sum())
-    col = np.repeat(np.arange(len(columns), dtype=np.int64), sizes)
-    entry = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
-    node = sets.members[entry]
-    order = np.lexsort((columns.col_cost[col], node))
-    node, col = node[order], col[order]
-    first = np.ones(len(node), dtype=bool)
-    first[1:] = node[1:] != node[:-1]
-    return np.unique(col[first])
+    n_nodes = max(int(sets.members.max()), max(rows)) + 1
+    best_cost = np.full(n_nodes, np.iinfo(np.int64).max, np.int64)
+    best_col = np.full(n_nodes, -1, np.int64)
+    for start in range(0, len(columns), _CHUNK):
+        cols = np.arange(start, min(len(columns), start + _CHUNK), dtype=np.int64)
+        set_ids = columns.col_set[cols]
+        sizes = sets.sizes[set_ids]
+        starts = sets.offsets[:-1][set_ids]
+        col = np.repeat(cols, sizes)
+        entry = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        node = sets.members[entry]
+        cost = columns.col_cost[col]
+        order = np.lexsort((col, cost, node))
+        node, cost, col = node[order], cost[order], col[order]
+        first = np.ones(len(node), dtype=bool)
+        first[1:] = node[1:] != node[:-1]
+        node, cost, col = node[first], cost[first], col[first]
+        better = cost < best_cost[node]  # equal cost: the earlier chunk's lower column stays
+        best_cost[node[better]] = cost[better]
+        best_col[node[better]] = col[better]
+    return np.unique(best_col[best_col >= 0])
 
 
 def _hint_columns(
@@ -1832,7 +1929,7 @@ def _hint_columns(
     rng = np.random.default_rng(12345)
     keys = rng.integers(1, 2**62, size=len(area.codes), dtype=np.int64)
     sets = columns.sets
-    set_key = np.bitwise_xor.reduceat(keys[sets.members], sets.offsets[:-1])
+    set_key = sets.reduce(keys, np.bitwise_xor)
     members: dict[str, list[int]] = {}
     for code, net in current_map.items():
         members.setdefault(net, []).append(area.index[code])
@@ -1863,7 +1960,7 @@ def _partition(
     settings: OptimiseSettings,
     current_map: dict[str, str],
     current_ids: list[str],
-    deadline: float,
+    deadline: _Deadline,
     report: _Report,
     *,
     start: IntArray | None = None,
@@ -1900,8 +1997,8 @@ def _partition(
         if relaxation.complete:
             return _Outcome("infeasible", None, None, np.zeros(0, np.int64), pool_size, notes)
         notes.append(
-            f"the time limit of {settings.time_limit:g} s ran out while solving the linear "
-            "relaxation; allow more time"
+            f"{deadline.why(settings.time_limit)} while solving the linear relaxation"
+            + ("" if deadline.stopped() else "; allow more time")
         )
         if incumbent is not None and incumbent.objective is not None:
             notes.append("the plan is the quick constructive one, with no bound")
@@ -1924,7 +2021,7 @@ def _partition(
     status: Status = "timed out"
     report(0.4, f"LP bound {lower / _SCALE:,.1f}")
     while True:
-        remaining = deadline - time.monotonic()
+        remaining = deadline.left()
         if remaining <= 0.05:
             break
         if len(rc) > _CP_SAT_COLUMNS and np.count_nonzero(rc <= delta + tolerance) > (
@@ -1952,6 +2049,7 @@ def _partition(
             settings=settings,
             hint=incumbent.chosen if incumbent is not None else hint,
             time_limit=remaining,
+            stop=deadline.stop,
             require=require,
             below=incumbent.objective if incumbent is not None else None,
         )
@@ -2000,15 +2098,13 @@ def _partition(
         return _Outcome("infeasible", None, None, np.zeros(0, np.int64), pool_size, notes)
     if incumbent is None or incumbent.objective is None:
         notes.append(
-            f"no plan was found within the time limit of {settings.time_limit:g} s; allow more time"
+            f"no plan was found before {deadline.why(settings.time_limit)}"
+            + ("" if deadline.stopped() else "; allow more time")
         )
         return _Outcome("timed out", None, None, np.zeros(0, np.int64), pool_size, notes)
     if status != "optimal":
         status = "feasible"
-        notes.append(
-            f"the time limit of {settings.time_limit:g} s ran out before the plan was proved "
-            "optimal"
-        )
+        notes.append(f"{deadline.why(settings.time_limit)} before the plan was proved optimal")
     bound: float | None = min(proved_bound, float(incumbent.objective))
     if not bounded:
         status = "feasible"
@@ -2159,18 +2255,25 @@ def _result(
 # --------------------------------------------------------------------------- many areas
 
 
-def _solve_area_job(
-    area: str,
-    graph: nx.Graph,
-    settings: OptimiseSettings,
-    current: dict[str, str] | None,
-    locked: dict[str, str] | None,
-    frozen: tuple[str, ...],
-) -> AreaResult:
-    """Run :func:`optimise_area`, turning every failure into a result (for worker processes)."""
+_Job = tuple[
+    str, nx.Graph, "OptimiseSettings", dict[str, str] | None, dict[str, str] | None, tuple[str, ...]
+]
+
+
+def _solve_area_job(job: _Job, stop: StopSignal | None, progress: Progress | None) -> AreaResult:
+    """Run :func:`optimise_area`, turning every failure into a result."""
+    area, graph, settings, current, locked, frozen = job
     started = time.monotonic()
     try:
-        return optimise_area(graph, settings, current=current, locked=locked, frozen=frozen)
+        return optimise_area(
+            graph,
+            settings,
+            current=current,
+            locked=locked,
+            frozen=frozen,
+            progress=progress,
+            stop=stop,
+        )
     except InfeasibleError as error:
         return AreaResult(
             area, {}, "infeasible", seconds=time.monotonic() - started, explanations=[str(error)]
@@ -2184,6 +2287,125 @@ def _solve_area_job(
             seconds=time.monotonic() - started,
             explanations=[f"{type(error).__name__}: {error}"],
         )
+
+
+def _worker_loop(connection: Connection, stop: StopSignal) -> None:
+    """A worker process: solve the areas the parent sends until it sends ``None``."""
+    # Ctrl-C reaches the whole process group; the parent turns it into `stop`, and the
+    # workers finish their areas with the best plan so far instead of dying.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:  # the parent has gone
+            return
+        if job is None:
+            return
+        connection.send(_solve_area_job(job, stop, None))
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+    area: str | None = None
+
+
+def _solve_in_processes(
+    jobs: list[_Job],
+    processes: int,
+    stop: StopSignal | None,
+    finished: Callable[[str, AreaResult], None],
+) -> None:
+    """Solve ``jobs`` in ``processes`` worker processes, each fed one area at a time.
+
+    The parent always knows which area each worker holds, so a worker that dies (killed
+    for memory, a crash in native code) is reported as an ``"error"`` for that area only;
+    a new worker takes its place and the other areas still finish. ``stop`` is passed on to
+    every worker.
+    """
+    context = multiprocessing.get_context("spawn")
+    shared_stop = context.Event()
+    pending = list(reversed(jobs))
+    workers: list[_Worker] = []
+
+    def start_worker() -> _Worker:
+        parent_end, child_end = context.Pipe()
+        process = context.Process(
+            target=_worker_loop, args=(child_end, shared_stop), name="footprints-worker"
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    def feed(worker: _Worker) -> None:
+        if pending:
+            job = pending.pop()
+            worker.area = job[0]
+            worker.connection.send(job)
+        else:
+            worker.area = None
+            worker.connection.send(None)
+
+    try:
+        for _ in range(min(processes, len(jobs))):
+            worker = start_worker()
+            workers.append(worker)
+            feed(worker)
+        while any(worker.area is not None for worker in workers):
+            if stop is not None and stop.is_set():
+                shared_stop.set()
+            busy = [worker for worker in workers if worker.area is not None]
+            handles: list[Any] = [w.connection for w in busy] + [w.process.sentinel for w in busy]
+            ready = set(multiprocessing.connection.wait(handles, timeout=_STOP_POLL))
+            for worker in busy:
+                area = worker.area
+                assert area is not None
+                if worker.connection in ready or worker.connection.poll():
+                    try:
+                        result = worker.connection.recv()
+                    except (EOFError, OSError):
+                        result = None
+                    if result is not None:
+                        finished(area, result)
+                        feed(worker)
+                        continue
+                if worker.process.sentinel in ready or not worker.process.is_alive():
+                    worker.process.join()
+                    code = worker.process.exitcode
+                    how = (
+                        f"was killed by signal {-code}"
+                        + (" (out of memory?)" if code == -signal.SIGKILL else "")
+                        if code is not None and code < 0
+                        else f"stopped with exit code {code}"
+                    )
+                    finished(
+                        area,
+                        AreaResult(
+                            area,
+                            {},
+                            "error",
+                            explanations=[
+                                f"the worker process solving {area} {how}; the other areas "
+                                "were solved. Run this area again, alone (processes=1), to "
+                                "see the error"
+                            ],
+                        ),
+                    )
+                    workers.remove(worker)
+                    if pending:
+                        replacement = start_worker()
+                        workers.append(replacement)
+                        feed(replacement)
+    finally:
+        for worker in workers:
+            if worker.process.is_alive() and worker.area is not None:
+                worker.process.terminate()  # interrupted (an exception in the parent)
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():  # pragma: no cover - terminate failed
+                worker.process.kill()
+                worker.process.join()
+            worker.connection.close()
 
 
 def _separate_shared_ids(results: dict[str, AreaResult]) -> None:
@@ -2224,6 +2446,7 @@ def propose(
     frozen: Iterable[str] = (),
     processes: int | None = None,
     progress: Progress | None = None,
+    stop: StopSignal | None = None,
 ) -> Proposal:
     """Optimise every planning area, in parallel processes, and combine the plans.
 
@@ -2241,13 +2464,18 @@ def propose(
         ``settings.workers`` threads each, at most one per area.
     progress
         Called with ``(fraction, message)``; per area when solved in processes.
+    stop
+        When set (from another thread, a signal handler or the app's Stop button), the area
+        being solved stops with the best plan it has and each area not yet started gets its
+        quick constructive plan, so the proposal still covers every practice; the results'
+        explanations say the optimiser was stopped.
 
     Returns
     -------
     Proposal
         The combined plan and each area's :class:`AreaResult`. An area that fails (its worker
-        crashes or raises) has status ``"error"`` (or ``"infeasible"``) with the message in
-        its explanations; the other areas still finish.
+        process dies, or the solve raises) has status ``"error"`` (or ``"infeasible"``) with
+        the message in its explanations; the other areas still finish.
     """
     settings = settings or OptimiseSettings()
     frozen_ids = tuple(sorted(set(frozen)))
@@ -2300,49 +2528,20 @@ def propose(
         if progress is not None:
             progress(done / max(1, len(jobs)), f"{name}: {results[name].status}")
 
+    def record(name: str, result: AreaResult) -> None:
+        results[name] = result
+        finished(name)
+
     if processes == 1:
         for job in jobs:
-            name = job[0]
 
             def area_progress(fraction: float, message: str, _done: int = done) -> None:
                 if progress is not None:
                     progress((_done + fraction) / max(1, len(jobs)), message)
 
-            try:
-                results[name] = optimise_area(
-                    job[1],
-                    job[2],
-                    current=job[3],
-                    locked=job[4],
-                    frozen=job[5],
-                    progress=area_progress,
-                )
-            except InfeasibleError as error:
-                results[name] = AreaResult(name, {}, "infeasible", explanations=[str(error)])
-            except Exception as error:  # report it, solve the other areas
-                logger.exception("area %s failed", name)
-                results[name] = AreaResult(
-                    name, {}, "error", explanations=[f"{type(error).__name__}: {error}"]
-                )
-            finished(name)
+            record(job[0], _solve_area_job(job, stop, area_progress))
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-            futures: dict[Future[AreaResult], str] = {
-                pool.submit(_solve_area_job, *job): job[0] for job in jobs
-            }
-            for future in as_completed(futures):
-                name = futures[future]
-                try:
-                    results[name] = future.result()
-                except Exception as error:  # a crashed worker process
-                    results[name] = AreaResult(
-                        name,
-                        {},
-                        "error",
-                        explanations=[f"the worker solving {name} failed: {error!r}"],
-                    )
-                finished(name)
+        _solve_in_processes(jobs, processes, stop, record)
     _separate_shared_ids(results)
     assignment: dict[str, str] = {}
     for name in areas:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import signal
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 
 import networkx as nx
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from footprints import candidates
+from footprints import optimise as optimise_module
 from footprints.candidates import connected_sets
 from footprints.errors import InfeasibleError
 from footprints.optimise import AreaResult, OptimiseSettings, optimise_area, propose
@@ -324,6 +330,53 @@ def test_repair_keeps_matched_network_ids() -> None:
     assert result.moves == 0
 
 
+@pytest.mark.parametrize("repair", [False, True])
+def test_chunked_column_handling_gives_the_same_result(
+    repair: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large pools are costed and priced in chunks; tiny chunks must not change anything."""
+    sizes = [6_000, 9_000, 12_000, 7_000, 8_000, 11_000, 10_000, 5_000, 9_500, 13_000, 6_500, 8_500]
+    patches = ["A", "A", "B", "B"] * 3
+    graph = grid(3, 4, sizes, patches=patches)
+    current = {f"P{r}{c}": f"Row{r}" for r in range(3) for c in range(4)} if repair else None
+    opts = replace_settings(move_weight=500.0)
+    whole = optimise_area(graph, opts, current=current)
+    monkeypatch.setattr(candidates, "_COST_CHUNK", 7)
+    monkeypatch.setattr(optimise_module, "_CHUNK", 5)
+    chunked = optimise_area(graph, opts, current=current)
+    assert whole.status == chunked.status == "optimal"
+    assert chunked.assignment == whole.assignment
+    assert chunked.objective == whole.objective
+    assert chunked.pool_size == whole.pool_size > 7
+
+
+def test_candidate_set_reductions_match_a_loop() -> None:
+    graph = grid(3, 3, [9_000] * 9)
+    neighbours = [0] * 9
+    for a, b in graph.edges:
+        i, j = int(a[1]) * 3 + int(a[2]), int(b[1]) * 3 + int(b[2])
+        neighbours[i] |= 1 << j
+        neighbours[j] |= 1 << i
+    sets = connected_sets(range(9), neighbours, [9_000] * 9, low=18_000, high=40_000)
+    values = np.arange(9, dtype=np.float64) ** 2
+    keys = np.array([3, 5, 6, 9, 17, 33, 65, 129, 257], np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(candidates, "_COST_CHUNK", 4)
+        sums = sets.sums(values)
+        xors = sets.reduce(keys, np.bitwise_xor)
+        middle = sets.slice(3, 10)
+    for k in range(len(sets)):
+        members = sets.members_of(k)
+        assert sums[k] == sum(values[m] for m in members)
+        expected = 0
+        for m in members:
+            expected ^= int(keys[m])
+        assert xors[k] == expected
+    assert [middle.members_of(k) for k in range(len(middle))] == [
+        sets.members_of(k) for k in range(3, 10)
+    ]
+
+
 def replace_settings(**changes: object) -> OptimiseSettings:
     values = {"time_limit": 20.0, "workers": 1, "seed": 3} | changes
     return OptimiseSettings(**values)  # type: ignore[arg-type]
@@ -455,6 +508,66 @@ def test_propose_in_processes_matches_inline() -> None:
     parallel = propose(areas, FAST, processes=2)
     assert parallel.plan == inline.plan
     assert [r.status for r in parallel.results.values()] == ["optimal", "optimal"]
+
+
+class _DieOnArrival:
+    """Unpickled in a worker process, ends that process: a crash while it holds an area."""
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def __reduce__(self) -> tuple[object, tuple[int, ...]]:
+        if self.how == "killed":  # as the kernel's out-of-memory killer would
+            return (signal.raise_signal, (signal.SIGKILL,))
+        return (os._exit, (3,))
+
+
+def _areas(names: Sequence[str]) -> dict[str, nx.Graph]:
+    areas = {}
+    for name in names:
+        area = grid(3, 3, [10_000] * 9, area=name)
+        areas[name] = nx.relabel_nodes(area, {p: f"{name}{p}" for p in area.nodes})
+    return areas
+
+
+@pytest.mark.parametrize(("how", "words"), [("exit", "exit code 3"), ("killed", "signal 9")])
+def test_a_dying_worker_process_fails_only_its_area(how: str, words: str) -> None:
+    areas = _areas(["A", "B", "C", "D", "E"])
+    areas["B"].graph["crash"] = _DieOnArrival(how)
+    proposal = propose(areas, FAST, processes=2)
+    assert proposal.results["B"].status == "error"
+    assert proposal.results["B"].assignment == {}
+    assert words in proposal.results["B"].explanations[0]
+    assert "B" in proposal.results["B"].explanations[0]
+    for name in ("A", "C", "D", "E"):
+        assert proposal.results[name].status == "optimal"
+        check_plan(areas[name], proposal.results[name])
+    assert set(proposal.plan.assignment) == {
+        p for name in ("A", "C", "D", "E") for p in areas[name].nodes
+    }
+
+
+def test_stop_set_before_the_start_gives_the_quick_plan() -> None:
+    graph = grid(4, 4, [10_000] * 16)
+    stop = threading.Event()
+    stop.set()
+    result = optimise_area(graph, replace_settings(time_limit=600.0), stop=stop)
+    check_plan(graph, result)
+    assert result.status == "feasible"
+    assert any("the optimiser was stopped" in line for line in result.explanations)
+    assert not any("time limit" in line for line in result.explanations)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_propose_stopped_still_covers_every_practice(processes: int) -> None:
+    areas = _areas(["A", "B", "C"])
+    stop = threading.Event()
+    stop.set()
+    proposal = propose(areas, replace_settings(time_limit=600.0), processes=processes, stop=stop)
+    assert set(proposal.plan.assignment) == {p for g in areas.values() for p in g.nodes}
+    for name, result in proposal.results.items():
+        check_plan(areas[name], result)
+        assert any("stopped" in line for line in result.explanations), name
 
 
 def test_propose_reports_locks_across_areas_as_infeasible() -> None:

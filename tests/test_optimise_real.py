@@ -7,6 +7,7 @@ solve: a small one, a mid-size one, and ones with a practice over 50,000 patient
 from __future__ import annotations
 
 import itertools
+import threading
 from pathlib import Path
 
 import networkx as nx
@@ -116,3 +117,41 @@ def test_tiny_time_limit_still_returns_a_complete_contiguous_plan() -> None:
     assert report.summary["hard"] == 0, [v.message for v in report.hard]
     assert report.summary["below"] == report.summary["above"] == 0
     assert any("time limit" in line for line in result.explanations)
+
+
+#: NHS South East London CCG, 206 practices: CP-SAT is still closing the gap at 15 s.
+SLOW_TO_PROVE = "E38000244"
+#: NHS Kent and Medway CCG, 206 practices: listing every candidate would pass the cap.
+SLOW_TO_LIST = "E38000237"
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("area", "stage", "words"),
+    [
+        (SLOW_TO_PROVE, "LP bound", "the optimiser was stopped before the plan was proved optimal"),
+        (SLOW_TO_LIST, "listing", "the optimiser was stopped while listing candidate networks"),
+    ],
+)
+def test_stop_mid_solve_returns_the_best_plan_so_far(
+    england: Region, area: str, stage: str, words: str
+) -> None:
+    """A stop asked for while CP-SAT (or the listing) runs ends the solve with a valid plan."""
+    graph = england.ccg_graphs[area]
+    stop = threading.Event()
+
+    def progress(fraction: float, message: str) -> None:
+        if stage in message and not stop.is_set():
+            # Shortly after the stage starts, from another thread (as the app's button does).
+            threading.Timer(0.5, stop.set).start()
+
+    settings = OptimiseSettings(time_limit=600.0, seed=0)
+    result = optimise_area(graph, settings, progress=progress, stop=stop)
+    assert stop.is_set()
+    assert result.status == "feasible"
+    assert words in result.explanations
+    # It stopped instead of running on to the ten-minute limit.
+    assert result.seconds < settings.time_limit
+    assert sorted(result.assignment) == sorted(str(p) for p in graph.nodes)
+    report = validate(Plan(result.assignment), graph)
+    assert not report.hard, report.hard
