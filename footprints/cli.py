@@ -8,12 +8,16 @@ identical), 1 the plan has violations (``diff``: the plans differ),
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from footprints.errors import FootprintsError, InputError
 from footprints.io import write_plan
@@ -130,6 +134,30 @@ class _ProgressBar:
         sys.stderr.flush()
 
 
+@contextlib.contextmanager
+def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """First Ctrl-C sets ``stop`` (finish with the best plan so far); a second one aborts."""
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        sys.stderr.write(
+            "\nStopping: each area ends with the best plan found so far and the plan is "
+            "written. Press Ctrl-C again to abort without writing.\n"
+        )
+        sys.stderr.flush()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _write_plan_file(region: Region, plan: Plan, path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -193,15 +221,45 @@ def _run_propose(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"no planning area {', '.join(unknown)}; areas: {', '.join(graphs)}")
         graphs = {area: graphs[area] for area in args.area}
-    proposal = propose(
-        graphs,
-        settings,
-        current=current,
-        processes=args.processes,
-        progress=_ProgressBar(),
-    )
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def solve() -> None:
+        try:
+            outcome["proposal"] = propose(
+                graphs,
+                settings,
+                current=current,
+                processes=args.processes,
+                progress=_ProgressBar(),
+                stop=stop,
+            )
+        except BaseException as error:  # handed to the main thread below
+            outcome["error"] = error
+
+    # The solve runs in a thread so that the main thread stays free to take Ctrl-C at once
+    # (a signal handler cannot run while the main thread is inside a solver's C++ code).
+    solver = threading.Thread(target=solve, name="footprints-propose", daemon=True)
+    with _stop_on_interrupt(stop):
+        print(
+            f"Proposing networks for {_count(len(graphs), 'planning area')}, up to "
+            f"{settings.time_limit:g} s each; Ctrl-C stops with the best plan so far.",
+            file=sys.stderr,
+            flush=True,
+        )
+        solver.start()
+        while solver.is_alive():
+            solver.join(0.1)
+    if "error" in outcome:
+        raise outcome["error"]
+    proposal = outcome["proposal"]
     _write_plan_file(region, proposal.plan, args.out)
     print(_summary_table(region, proposal, band))
+    if stop.is_set():
+        print(
+            "Stopped (Ctrl-C): each area has the best plan found before the stop, or its quick "
+            "first plan; run again with more time for better ones."
+        )
     solved = [code for area in graphs for code in region.ccg_graphs[area].nodes]
     report = validate(proposal.plan, region.validation_graph.subgraph(solved), band=band)
     print(
@@ -347,7 +405,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 violations, 2 bad input)."""
+    """Run the command line; returns the exit code.
+
+    0 ok (also after a first Ctrl-C in ``propose``, which writes the best plan so far),
+    1 violations, 2 bad input, 130 aborted by a second Ctrl-C.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -363,6 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FootprintsError as error:
         print(f"footprints: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nfootprints: interrupted; nothing was written.", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         sys.stderr.close()
         return 0

@@ -2308,7 +2308,7 @@ def _worker_loop(connection: Connection, stop: StopSignal) -> None:
 class _Worker:
     process: BaseProcess
     connection: Connection
-    area: str | None = None
+    job: _Job | None = None
 
 
 def _solve_in_processes(
@@ -2331,36 +2331,36 @@ def _solve_in_processes(
 
     def start_worker() -> _Worker:
         parent_end, child_end = context.Pipe()
+        # Daemonic, so that an aborted run (a second Ctrl-C) does not wait for them at exit.
         process = context.Process(
-            target=_worker_loop, args=(child_end, shared_stop), name="footprints-worker"
+            target=_worker_loop,
+            args=(child_end, shared_stop),
+            name="footprints-worker",
+            daemon=True,
         )
         process.start()
         child_end.close()
         return _Worker(process, parent_end)
 
     def feed(worker: _Worker) -> None:
-        if pending:
-            job = pending.pop()
-            worker.area = job[0]
-            worker.connection.send(job)
-        else:
-            worker.area = None
-            worker.connection.send(None)
+        worker.job = pending.pop() if pending else None
+        worker.connection.send(worker.job)
 
     try:
         for _ in range(min(processes, len(jobs))):
             worker = start_worker()
             workers.append(worker)
             feed(worker)
-        while any(worker.area is not None for worker in workers):
+        while any(worker.job is not None for worker in workers):
             if stop is not None and stop.is_set():
                 shared_stop.set()
-            busy = [worker for worker in workers if worker.area is not None]
+            busy = [worker for worker in workers if worker.job is not None]
             handles: list[Any] = [w.connection for w in busy] + [w.process.sentinel for w in busy]
             ready = set(multiprocessing.connection.wait(handles, timeout=_STOP_POLL))
             for worker in busy:
-                area = worker.area
-                assert area is not None
+                job = worker.job
+                assert job is not None
+                area = job[0]
                 if worker.connection in ready or worker.connection.poll():
                     try:
                         result = worker.connection.recv()
@@ -2372,6 +2372,12 @@ def _solve_in_processes(
                         continue
                 if worker.process.sentinel in ready or not worker.process.is_alive():
                     worker.process.join()
+                    workers.remove(worker)
+                    if shared_stop.is_set():
+                        # Stopping: a worker still starting up may have been ended by the
+                        # same Ctrl-C; the area's quick plan takes a moment here instead.
+                        finished(area, _solve_area_job(job, shared_stop, None))
+                        continue
                     code = worker.process.exitcode
                     how = (
                         f"was killed by signal {-code}"
@@ -2386,20 +2392,22 @@ def _solve_in_processes(
                             {},
                             "error",
                             explanations=[
-                                f"the worker process solving {area} {how}; the other areas "
-                                "were solved. Run this area again, alone (processes=1), to "
-                                "see the error"
+                                f"the worker process solving {area} {how}, so this area "
+                                "has no plan; the other areas were solved without it. Run "
+                                "this area again alone (processes=1) to see why"
                             ],
                         ),
                     )
-                    workers.remove(worker)
                     if pending:
                         replacement = start_worker()
                         workers.append(replacement)
                         feed(replacement)
+        while pending:  # only when stopping, after the workers ended: quick plans here
+            job = pending.pop()
+            finished(job[0], _solve_area_job(job, shared_stop, None))
     finally:
         for worker in workers:
-            if worker.process.is_alive() and worker.area is not None:
+            if worker.process.is_alive() and worker.job is not None:
                 worker.process.terminate()  # interrupted (an exception in the parent)
             worker.process.join(timeout=5)
             if worker.process.is_alive():  # pragma: no cover - terminate failed

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -157,3 +162,93 @@ def test_demo_command_writes_loadable_files(
     assert region.current is not None
     assert len(region.current) == len(region.practices)
     assert "practices.csv" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+REAL_PRACTICES = Path("practices/practices_2020.csv")
+REAL_CCGS = Path("boundaries/ccg_2020_derived/ccg_2020_04_derived_from_ccg2019_buc.geojson")
+#: Two 206-practice CCGs that neither listing nor CP-SAT finishes within seconds.
+SLOW_AREAS = ("E38000237", "E38000244")
+
+
+def _start_propose(shared_data: Path, out: Path, processes: int) -> subprocess.Popen[str]:
+    """``footprints propose`` on the slow CCGs, in its own process group (as in a terminal)."""
+    command = [
+        sys.executable,
+        "-m",
+        "footprints",
+        "propose",
+        "--practices",
+        str(shared_data / REAL_PRACTICES),
+        "--boundaries",
+        str(shared_data / REAL_CCGS),
+        "--time-limit",
+        "600",
+        "--processes",
+        str(processes),
+        "--out",
+        str(out),
+    ]
+    for area in SLOW_AREAS:
+        command += ["--area", area]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:  # wait until the solve has started
+        if "Ctrl-C stops" in line:
+            break
+    else:
+        raise AssertionError(f"propose ended before solving: {process.wait()}")
+    return process
+
+
+def _ctrl_c(process: subprocess.Popen[str]) -> None:
+    """What a terminal does on Ctrl-C: SIGINT to the whole foreground process group."""
+    os.killpg(process.pid, signal.SIGINT)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("processes", [1, 2])
+def test_ctrl_c_in_propose_writes_the_best_plan_so_far(
+    shared_data: Path, tmp_path: Path, processes: int
+) -> None:
+    out = tmp_path / "plan.csv"
+    process = _start_propose(shared_data, out, processes)
+    time.sleep(3)  # let the solvers get going; any moment gives the same outcome
+    _ctrl_c(process)
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "Stopping: each area ends with the best plan found so far" in stderr
+    assert "Stopped (Ctrl-C)" in stdout
+    assert "the optimiser was stopped" in stdout
+    region = load_region(shared_data / REAL_PRACTICES, shared_data / REAL_CCGS)
+    plan = read_plan(out)
+    expected = {str(p) for area in SLOW_AREAS for p in region.ccg_graphs[area].nodes}
+    assert set(plan.assignment) == expected
+    report = validate(plan, region.validation_graph.subgraph(expected))
+    assert not report.hard, report.hard
+
+
+@pytest.mark.realdata
+def test_second_ctrl_c_aborts_without_writing(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan.csv"
+    process = _start_propose(shared_data, out, processes=1)
+    time.sleep(1)
+    _ctrl_c(process)
+    time.sleep(0.05)
+    _ctrl_c(process)
+    _, stderr = process.communicate(timeout=300)
+    if process.returncode == 0:  # the first stop finished before the second Ctrl-C landed
+        assert out.exists()
+        pytest.fail("the stop finished within 50 ms; the second Ctrl-C was not exercised")
+    assert process.returncode == 130, stderr
+    assert "interrupted; nothing was written" in stderr
+    assert "Traceback" not in stderr
+    assert not out.exists()

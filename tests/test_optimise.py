@@ -570,6 +570,19 @@ def test_propose_stopped_still_covers_every_practice(processes: int) -> None:
         assert any("stopped" in line for line in result.explanations), name
 
 
+def test_a_worker_dying_while_stopping_still_leaves_a_plan_for_its_area() -> None:
+    """A Ctrl-C can end a worker still starting up; its area then gets the quick plan."""
+    areas = _areas(["A", "B", "C"])
+    areas["B"].graph["crash"] = _DieOnArrival("exit")
+    stop = threading.Event()
+    stop.set()
+    proposal = propose(areas, replace_settings(time_limit=600.0), processes=2, stop=stop)
+    assert set(proposal.plan.assignment) == {p for g in areas.values() for p in g.nodes}
+    for name, result in proposal.results.items():
+        check_plan(areas[name], result)
+        assert any("stopped" in line for line in result.explanations), name
+
+
 def test_propose_reports_locks_across_areas_as_infeasible() -> None:
     a = grid(2, 2, [10_000] * 4, area="A")
     b = nx.relabel_nodes(grid(2, 2, [10_000] * 4, area="B"), lambda p: f"B{p}")
