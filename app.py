@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from footprints.background import ProposalJob
 from footprints.crs import WGS84
 from footprints.errors import FootprintsError, InputError
 from footprints.io import input_size_limit, write_plan
@@ -398,8 +399,10 @@ def scope_ccgs() -> list[str]:
     return sorted(str(c) for c in in_stp)
 
 
-def run_optimiser(*, repair: bool, status: Any) -> None:
-    """Optimise the CCGs in scope; locked networks stay as they are."""
+def start_optimiser(repair: bool) -> None:
+    """Start the optimiser on the CCGs in scope in the background; locked networks stay."""
+    if optimiser_running():
+        return
     the_region = region()
     ccgs = [c for c in scope_ccgs() if c in the_region.ccg_graphs]
     graphs = {c: the_region.ccg_graphs[c] for c in ccgs}
@@ -409,27 +412,46 @@ def run_optimiser(*, repair: bool, status: Any) -> None:
     if not repair:  # a fresh proposal: the current plan only matters for locked networks
         settings = dataclasses.replace(settings, move_weight=0.0)
     current = dict(plan.assignment) if (repair or locks) else None
-    bar = status.progress(0.0, text="Starting the optimiser…")
-    status.button(
-        "Stop",
-        key="stop_optimiser",
-        help="Stops at the optimiser's next progress report; your plan is kept.",
+    ss["optimiser_job"] = ProposalJob(
+        graphs, settings, current=current, frozen=locks if current else (), processes=1
     )
+    ss["optimiser_run"] = {"repair": repair, "ccgs": ccgs}
 
-    def progress(fraction: float, message: str) -> None:
-        bar.progress(min(1.0, max(0.0, fraction)), text=f"Optimising — {message}")
 
-    started = time.monotonic()
-    proposal = propose(
-        graphs,
-        settings,
-        current=current,
-        frozen=locks if current else (),
-        processes=1,
-        progress=progress,
-    )
-    seconds = time.monotonic() - started
-    bar.empty()
+def optimiser_running() -> bool:
+    job: ProposalJob | None = ss.get("optimiser_job")
+    return job is not None and not job.done
+
+
+def stop_optimiser() -> None:
+    job: ProposalJob | None = ss.get("optimiser_job")
+    if job is not None:
+        job.stop()
+
+
+def drop_optimiser() -> None:
+    """Stop a running optimiser and forget it (its region is being replaced)."""
+    stop_optimiser()
+    ss.pop("optimiser_job", None)
+    ss.pop("optimiser_run", None)
+
+
+def finish_optimiser() -> None:
+    """Apply a finished optimiser run to the working plan (once)."""
+    job: ProposalJob | None = ss.get("optimiser_job")
+    if job is None or not job.done:
+        return
+    run = ss.pop("optimiser_run", {"repair": False, "ccgs": []})
+    del ss["optimiser_job"]
+    proposal = job.proposal
+    if proposal is None:
+        ss["error"] = f"The optimiser failed: {job.error}. Your plan is unchanged."
+        return
+    the_region = region()
+    graphs = {c: the_region.ccg_graphs[c] for c in run["ccgs"]}
+    # The working plan now, not at the start: edits made while the optimiser ran are kept
+    # outside the areas it solved (and inside them stay one undo away).
+    plan = working().plan
     scope = {str(p) for g in graphs.values() for p in g.nodes}
     assignment = {p: n for p, n in plan.assignment.items() if p not in scope}
     failed = [a for a, r in proposal.results.items() if not r.assignment]
@@ -440,18 +462,45 @@ def run_optimiser(*, repair: bool, status: Any) -> None:
             assignment.update({p: n for p, n in plan.assignment.items() if p in graphs[area]})
     used = set(assignment.values())
     names = {n: v for n, v in {**plan.names, **proposal.plan.names}.items() if n in used}
-    what = "re-optimised unlocked networks" if repair else "proposal"
+    what = "re-optimised unlocked networks" if run["repair"] else "proposal"
+    if job.stopped:
+        what += ", stopped early"
     new_plan = Plan(assignment, names)
     unchanged = new_plan == plan
-    working().replace(new_plan, label=f"{what} ({', '.join(ccgs)})")
+    working().replace(new_plan, label=f"{what} ({', '.join(run['ccgs'])})")
     ss["results"] = dict(proposal.results)
-    ss["optimiser_seconds"] = seconds
+    ss["optimiser_seconds"] = job.seconds
+    seconds = job.seconds or 0.0
     ss["notice"] = (
-        f"Optimiser finished in {seconds:.1f} s."
+        (
+            f"Optimiser stopped after {seconds:.1f} s: each CCG has the best plan found so far "
+            "(see the optimiser results)."
+            if job.stopped
+            else f"Optimiser finished in {seconds:.1f} s."
+        )
         + (" It found no better plan: the working plan is unchanged." if unchanged else "")
         + (f" No plan for {', '.join(failed)}: see the optimiser results." if failed else "")
     )
     autosave()
+
+
+@st.fragment(run_every=0.5)
+def optimiser_status() -> None:
+    """Progress and a Stop button while the optimiser runs; the whole page redraws after."""
+    job: ProposalJob | None = ss.get("optimiser_job")
+    if job is None:
+        return
+    if job.done:
+        st.rerun()  # the full run applies the result
+    text = "Stopping — finishing with the best plan so far…" if job.stopped else "Optimising"
+    st.progress(min(1.0, max(0.0, job.fraction)), text=f"{text} — {job.message}")
+    st.button(
+        "Stop",
+        key="stop_optimiser",
+        on_click=stop_optimiser,
+        disabled=job.stopped,
+        help="Stops the optimiser now; each CCG keeps the best plan found so far.",
+    )
 
 
 # ------------------------------------------------------------------------------ uploads
@@ -489,6 +538,7 @@ def load_uploads(files: Mapping[str, Any]) -> None:
         ss["upload_problems"] = [f"The files could not be read: {plain(str(error))}"]
         return
     ss.pop("upload_problems", None)
+    drop_optimiser()  # a run on the old region must not land on the new one
     ss["region"] = loaded
     ss["region_kind"] = "upload"
     ss["uploads"] = uploads
@@ -506,6 +556,7 @@ def load_uploads(files: Mapping[str, Any]) -> None:
 
 
 def back_to_demo() -> None:
+    drop_optimiser()
     ss["region_kind"] = "demo"
     ss["uploads"] = {}
     ss["area_stp"] = ALL
@@ -620,15 +671,22 @@ with st.sidebar:
             step=5.0,
             key="time_limit",
         )
-    propose_clicked = st.button(
+    running = optimiser_running()
+    st.button(
         "Propose networks",
         type="primary",
         key="propose",
+        on_click=start_optimiser,
+        args=(False,),
+        disabled=running,
         help="A fresh plan for the CCGs in the area; locked networks are kept.",
     )
-    reoptimise_clicked = st.button(
+    st.button(
         "Re-optimise unlocked networks",
         key="reoptimise",
+        on_click=start_optimiser,
+        args=(True,),
+        disabled=running,
         help="Start from the working plan, moving as few practices as the weights allow.",
     )
     if the_region.current is not None:
@@ -636,10 +694,9 @@ with st.sidebar:
 
 if ss.get("band_min", 0) > ss.get("band_max", 0):
     status_area.warning("The band minimum is above the maximum; the two are swapped.")
-if ss.get("stop_optimiser"):
-    status_area.info("Optimiser stopped; your plan is unchanged.")
-if propose_clicked or reoptimise_clicked:
-    run_optimiser(repair=reoptimise_clicked, status=status_area)
+finish_optimiser()
+with status_area:
+    optimiser_status()
 for key, show in (
     ("notice", status_area.success),
     ("error", status_area.error),

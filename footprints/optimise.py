@@ -2006,7 +2006,8 @@ def _partition(
                 "feasible", incumbent.objective, None, incumbent.chosen, pool_size, notes
             )
         return _Outcome("timed out", None, None, np.zeros(0, np.int64), pool_size, notes)
-    bounded = all(piece.bounded for piece in pieces) and relaxation.complete
+    listed_all = all(piece.bounded for piece in pieces)
+    bounded = listed_all and relaxation.complete
     rc = relaxation.reduced_costs
     lower = relaxation.bound
     tolerance = 1e-7 * max(1.0, float(np.abs(columns.col_cost).max()))
@@ -2109,11 +2110,17 @@ def _partition(
     if not bounded:
         status = "feasible"
         bound = None
-        notes.append(
-            f"listing every candidate network would pass {settings.candidate_cap:,} or take "
-            "too long, so only networks within a radius of each practice were considered and "
-            "no bound is reported"
-        )
+        if not listed_all:
+            notes.append(
+                f"listing every candidate network would pass {settings.candidate_cap:,} or "
+                "take too long, so only networks within a radius of each practice were "
+                "considered and no bound is reported"
+            )
+        else:
+            notes.append(
+                f"{deadline.why(settings.time_limit)} before the linear relaxation was solved "
+                "to the end, so no bound is reported"
+            )
     return _Outcome(status, incumbent.objective, bound, incumbent.chosen, pool_size, notes)
 
 

@@ -16,6 +16,8 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
+from footprints import background as background_module
+from footprints import optimise as optimise_module
 from footprints.io import read_plan
 from footprints.plan import Plan
 from footprints.session import STATE_DIR_ENV, SessionStore
@@ -99,6 +101,16 @@ def _click(at: AppTest, key: str) -> AppTest:
     return at
 
 
+def _finish_optimiser(at: AppTest) -> AppTest:
+    """Wait for the background optimiser, then run the page once more, as its timer does."""
+    job = at.session_state["optimiser_job"]
+    assert job.wait(TIMEOUT), "the optimiser did not finish"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "optimiser_job" not in at.session_state
+    return at
+
+
 def test_opens_on_the_demo_with_a_proposed_plan_and_saves_it(state_dir: Path) -> None:
     at = _start()
 
@@ -120,6 +132,10 @@ def test_propose_runs_the_optimiser_for_the_chosen_ccg(state_dir: Path) -> None:
     at.selectbox(key="area_ccg").set_value(_first_ccg(at)).run()
     at.number_input(key="time_limit").set_value(10.0).run()
     _click(at, "propose")
+    # The optimiser runs in the background: the page shows its progress and a Stop button.
+    assert at.button(key="propose").disabled
+    _finish_optimiser(at)
+    assert not at.button(key="propose").disabled
 
     results = at.session_state["results"]
     assert len(results) == 1
@@ -130,6 +146,47 @@ def test_propose_runs_the_optimiser_for_the_chosen_ccg(state_dir: Path) -> None:
     assert "gap" in table.columns
     assert at.session_state["working"].label.startswith("proposal")
     assert any("Optimiser finished" in s.value for s in at.success)
+
+
+def test_stop_button_keeps_the_best_plan_so_far(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stop while the optimiser runs: the plan found so far becomes the working plan.
+
+    The demo solves in about two seconds, faster than a test can click, so the optimiser
+    here waits for the stop before it solves (as if it were mid-solve); that the solver
+    itself stops mid-solve is tested on real CCGs in test_optimise_real.
+    """
+    real_propose = optimise_module.propose
+
+    def waiting_propose(*args: Any, stop: Any = None, **kwargs: Any) -> Any:
+        assert stop.wait(TIMEOUT), "the Stop button did not reach the optimiser"
+        return real_propose(*args, stop=stop, **kwargs)
+
+    monkeypatch.setattr(background_module, "propose", waiting_propose)
+    at = _start()
+    before = _plan(at)
+    at.number_input(key="time_limit").set_value(600.0).run()
+    _click(at, "propose")
+    job = at.session_state["optimiser_job"]
+    assert not job.done
+    _click(at, "stop_optimiser")
+    assert job.stopped
+    _finish_optimiser(at)
+
+    after = _plan(at)
+    assert set(after.assignment) == set(before.assignment)
+    assert at.session_state["working"].label.startswith("proposal, stopped early")
+    assert any("Optimiser stopped" in s.value for s in at.success)
+    results = at.session_state["results"]
+    assert len(results) == 3
+    for result in results.values():
+        assert result.status == "feasible"
+        assert any("the optimiser was stopped" in line for line in result.explanations)
+    assert _metric(at, "Not contiguous") == "0"
+    # Undo brings back the plan from before the run.
+    _click(at, "undo")
+    assert _plan(at) == before
 
 
 def test_move_shows_the_violation_then_undo_and_redo(state_dir: Path) -> None:
@@ -207,6 +264,7 @@ def test_lock_refuses_moves_and_survives_reoptimising(state_dir: Path) -> None:
     at.selectbox(key="area_ccg").set_value(ccg).run()
     at.number_input(key="time_limit").set_value(10.0).run()
     _click(at, "reoptimise")
+    _finish_optimiser(at)
     after = _plan(at)
     assert after.networks()[network] == members
     assert at.session_state["working"].locks == {network}
