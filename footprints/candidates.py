@@ -48,7 +48,9 @@ class StopSignal(Protocol):
     it has.
     """
 
-    def is_set(self) -> bool: ...
+    def is_set(self) -> bool:
+        """Whether a stop has been asked for."""
+        ...
 
 
 class PoolCapError(Exception):
@@ -74,6 +76,7 @@ class CandidateSets:
 
     @property
     def sizes(self) -> IntArray:
+        """Number of practices in each set."""
         return np.diff(self.offsets)
 
     def owner(self) -> IntArray:
@@ -107,10 +110,12 @@ class CandidateSets:
         )
 
     def members_of(self, index: int) -> list[int]:
+        """The practice indices of set ``index``."""
         return [int(m) for m in self.members[self.offsets[index] : self.offsets[index + 1]]]
 
     @staticmethod
     def concatenate(parts: Sequence[CandidateSets]) -> CandidateSets:
+        """The sets of ``parts`` one after another, as one :class:`CandidateSets`."""
         if not parts:
             return CandidateSets(np.zeros(0, np.int32), np.zeros(1, np.int64))
         members = np.concatenate([p.members for p in parts])

@@ -82,6 +82,7 @@ class NetworkChange:
 
     @property
     def population_change(self) -> int | None:
+        """Patients gained (positive) or lost from plan A to plan B; ``None`` if unknown."""
         if self.a_population is None or self.b_population is None:
             return None
         return self.b_population - self.a_population

@@ -102,21 +102,25 @@ class ProblemLog:
     def error(
         self, message: str, fix: str = "", *, row: int | None = None, code: str | None = None
     ) -> None:
+        """Record an error: the input cannot be used until it is fixed."""
         self.problems.append(Problem(self.source, message, fix, row, code, "error"))
 
     def warn(
         self, message: str, fix: str = "", *, row: int | None = None, code: str | None = None
     ) -> None:
+        """Record (and log) a warning: the input is used, but the user should know."""
         problem = Problem(self.source, message, fix, row, code, "warning")
         self.problems.append(problem)
         self.logger.warning("%s", problem)
 
     @property
     def errors(self) -> list[Problem]:
+        """The problems recorded as errors."""
         return [p for p in self.problems if p.severity == "error"]
 
     @property
     def warnings(self) -> list[Problem]:
+        """The problems recorded as warnings."""
         return [p for p in self.problems if p.severity == "warning"]
 
     def raise_if_errors(self) -> None:

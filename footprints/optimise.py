@@ -112,6 +112,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 Status = Literal["optimal", "feasible", "infeasible", "timed out", "error"]
+"""What an area's solve ended with (see :class:`AreaResult`)."""
 Progress = Callable[[float, str], None]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

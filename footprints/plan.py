@@ -24,6 +24,7 @@ class Band:
             )
 
     def contains(self, population: int) -> bool:
+        """Whether ``population`` lies in the band (both ends included)."""
         return self.min_population <= population <= self.max_population
 
     def gap(self, population: int) -> int:
@@ -57,6 +58,7 @@ class Plan:
         return {n: sorted(members[n]) for n in sorted(members)}
 
     def network_name(self, network: str) -> str:
+        """The network's name, or its id when it has none."""
         return self.names.get(network, network)
 
     def moved(self, practices: Iterable[str], network: str) -> Plan:

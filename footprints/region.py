@@ -87,6 +87,7 @@ class Region:
         return union_graph(self.ccg_graphs, catchments=self.catchments)
 
     def practice_codes(self) -> list[str]:
+        """Every practice code, in the order of :attr:`practices`."""
         return [str(code) for code in self.practices["code"]]
 
 

@@ -121,6 +121,7 @@ class PackSection:
 
     @property
     def population(self) -> int:
+        """Registered patients of the section's networks."""
         return sum(n.population for n in self.networks)
 
 

@@ -132,6 +132,7 @@ class WorkingPlan:
 
     @property
     def history(self) -> tuple[Snapshot, ...]:
+        """Every snapshot, oldest first (redo steps included)."""
         return tuple(self._history)
 
     @property
@@ -146,10 +147,12 @@ class WorkingPlan:
 
     @property
     def can_undo(self) -> bool:
+        """Whether there is an earlier snapshot to go back to."""
         return self._pointer > 0
 
     @property
     def can_redo(self) -> bool:
+        """Whether an undone snapshot can be brought back."""
         return self._pointer < len(self._history) - 1
 
     @property
@@ -355,6 +358,7 @@ class SavedSession:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the format version, region, uploads, settings and working plan."""
         return {
             "format": _FORMAT,
             "region": self.region,
@@ -365,6 +369,7 @@ class SavedSession:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SavedSession:
+        """The inverse of :meth:`to_dict`; ``ValueError`` for an unknown format."""
         if data.get("format") != _FORMAT:
             raise ValueError(f"unknown session format {data.get('format')!r}")
         return cls(

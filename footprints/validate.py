@@ -43,7 +43,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 Rule = Literal["coverage", "band", "contiguity", "boundary", "patch"]
+"""The NHS England rule a violation breaks."""
 Severity = Literal["hard", "waivable"]
+"""``hard``: the plan cannot be submitted so; ``waivable``: allowed with a written reason."""
 
 RULES: tuple[Rule, ...] = ("coverage", "band", "contiguity", "boundary", "patch")
 """Every rule, in the order a report lists them."""
