@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+from snapshot import CCGS, DEFAULT_DATA, LADS, PRACTICES, REPO, STPS
 
 from footprints.io import read_boundaries, read_patches, read_plan, read_practices
 from footprints.maps import plan_map
@@ -31,18 +32,14 @@ CCG = "E38000244"
 
 
 def _real_region(data: Path) -> tuple[Region, Plan]:
-    practices_file = data / "practices" / "practices_2020.csv"
+    practices_file = data / PRACTICES
     practices = read_practices(practices_file)
     practices = practices[practices["ccg"] == CCG].reset_index(drop=True)
-    ccgs = read_boundaries(
-        next((data / "boundaries" / "ccg_2020_derived").glob("*.geojson")), level="ccg"
-    )
+    ccgs = read_boundaries(data / CCGS, level="ccg")
     ccgs = ccgs[ccgs["code"] == CCG].reset_index(drop=True)
-    stps = read_boundaries(
-        next((data / "boundaries" / "stp_2020_derived").glob("*.geojson")), level="stp"
-    )
+    stps = read_boundaries(data / STPS, level="stp")
     stps = stps[stps["code"].isin(set(practices["stp"]))].reset_index(drop=True)
-    lads = read_patches(next((data / "boundaries" / "lad_2020_derived").glob("*.geojson")))
+    lads = read_patches(data / LADS)
     practices = gpd.sjoin(practices.drop(columns="patch"), lads[["patch", "geometry"]], how="left")
     practices = practices.drop(columns="index_right").drop_duplicates("code")
     practices = practices.reset_index(drop=True)
@@ -78,9 +75,7 @@ def _after_edit(region: Region, plan: Plan, band: Band) -> float:
 def _apptest_rerun() -> list[float]:
     from streamlit.testing.v1 import AppTest
 
-    app = AppTest.from_file(
-        str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=300
-    ).run()
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=300).run()
     times = []
     for _ in range(5):
         app.multiselect(key="selected").set_value([app.multiselect(key="selected").options[0]])
@@ -95,7 +90,7 @@ def _apptest_rerun() -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--moves", type=int, default=30)
     parser.add_argument("--no-apptest", action="store_true", help="skip the AppTest rerun")
     args = parser.parse_args()

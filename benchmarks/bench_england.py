@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import collections
 import logging
-import os
 import pickle
 import platform
 import shlex
@@ -31,31 +30,18 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+from snapshot import add_england_options, load_england
 
 from footprints.graph import union_graph
 from footprints.metrics import compactness, patch_alignment
 from footprints.optimise import AreaResult, OptimiseSettings, Proposal, propose
 from footprints.plan import Band, Plan
-from footprints.region import Region, load_region
+from footprints.region import Region
 from footprints.validate import validate
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = Path(os.environ.get("FOOTPRINTS_SHARED_DATA", REPO.parent / "shared" / "data"))
-PRACTICES = Path("practices/practices_2020.csv")
-CCGS = Path("boundaries/ccg_2020_derived/ccg_2020_04_derived_from_ccg2019_buc.geojson")
-STPS = Path("boundaries/stp_2020_derived/stp_2020_04_derived_from_ccg_buc.geojson")
-LADS = Path("boundaries/lad_2020_derived/lad_2020_derived_from_lsoa2011_bgc.geojson")
 SECTION = "## Optimiser: all England"
 
 logger = logging.getLogger("bench_england")
-
-
-def load_england(data: Path) -> Region:
-    """England 2020 with LAD stand-in patches and the real plan (``pcn_code``)."""
-    practices = data / PRACTICES
-    return load_region(
-        practices, data / CCGS, stp_boundaries=data / STPS, patches=data / LADS, plan=practices
-    )
 
 
 def real_plan(region: Region) -> Plan:
@@ -336,10 +322,7 @@ def write_section(path: Path, section: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--time-limit", type=float, default=15.0)
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    add_england_options(parser)
     parser.add_argument("--markdown", type=Path, help="write the section into this file")
     parser.add_argument("--save", type=Path, help="pickle the plans and results here")
     parser.add_argument("-v", "--verbose", action="store_true")

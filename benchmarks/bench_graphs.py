@@ -11,7 +11,6 @@ Run: ``.venv/bin/python benchmarks/bench_graphs.py --data ../shared/data``.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -20,23 +19,13 @@ from typing import ParamSpec, TypeVar
 
 import geopandas as gpd
 import networkx as nx
+from snapshot import CCGS, DEFAULT_DATA, PRACTICES, STPS
 
 from footprints.graph import build_graphs
 from footprints.io import read_boundaries, read_practices
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-DEFAULT_DATA = Path(
-    os.environ.get(
-        "FOOTPRINTS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
-    )
-)
-
-
-def _one_file(folder: Path) -> Path:
-    (path,) = folder.glob("*.geojson")
-    return path
 
 
 def _timed(
@@ -88,27 +77,13 @@ def main() -> None:
 
     timings: list[tuple[str, float]] = []
     started = time.perf_counter()
-    practices = _timed(
-        "load practices", timings, read_practices, data / "practices" / "practices_2020.csv"
-    )
-    ccgs = _timed(
-        "load CCG boundaries",
-        timings,
-        read_boundaries,
-        _one_file(data / "boundaries" / "ccg_2020_derived"),
-        level="ccg",
-    )
+    practices = _timed("load practices", timings, read_practices, data / PRACTICES)
+    ccgs = _timed("load CCG boundaries", timings, read_boundaries, data / CCGS, level="ccg")
     ccg_graphs, ccg_cells = _timed(
         "build 135 CCG graphs", timings, build_graphs, practices, ccgs, level="ccg"
     )
     load_and_ccg = time.perf_counter() - started
-    stps = _timed(
-        "load STP boundaries",
-        timings,
-        read_boundaries,
-        _one_file(data / "boundaries" / "stp_2020_derived"),
-        level="stp",
-    )
+    stps = _timed("load STP boundaries", timings, read_boundaries, data / STPS, level="stp")
     stp_graphs, stp_cells = _timed(
         "build 42 STP graphs", timings, build_graphs, practices, stps, level="stp"
     )

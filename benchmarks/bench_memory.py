@@ -15,10 +15,10 @@ import argparse
 import os
 import threading
 import time
-from pathlib import Path
+
+from snapshot import add_england_options, load_england
 
 from footprints.optimise import OptimiseSettings, propose
-from footprints.region import load_region
 from footprints.validate import validate
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -63,20 +63,12 @@ class _Sampler(threading.Thread):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--time-limit", type=float, default=15.0)
-    parser.add_argument("--processes", type=int, default=2)
+    add_england_options(parser, seed=False)
     args = parser.parse_args()
-    data = args.data
     sampler = _Sampler()
     sampler.start()
     started = time.perf_counter()
-    region = load_region(
-        data / "practices" / "practices_2020.csv",
-        next((data / "boundaries" / "ccg_2020_derived").glob("*.geojson")),
-        stp_boundaries=next((data / "boundaries" / "stp_2020_derived").glob("*.geojson")),
-        patches=next((data / "boundaries" / "lad_2020_derived").glob("*.geojson")),
-    )
+    region = load_england(args.data, plan=False)
     graphs = region.ccg_graphs
     loaded = time.perf_counter()
     peak_loaded = sampler.peak

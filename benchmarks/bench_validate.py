@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import random
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -26,17 +24,12 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import box
+from snapshot import CCGS, DEFAULT_DATA, PRACTICES
 
 from footprints.crs import BNG
 from footprints.metrics import footprints, network_table
 from footprints.plan import Band, Plan
 from footprints.validate import LiveValidator, validate
-
-SHARED = Path(
-    os.environ.get("FOOTPRINTS_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data")
-)
-PRACTICES = SHARED / "practices" / "practices_2020.csv"
-CCGS = SHARED / "boundaries" / "ccg_2020_derived" / "ccg_2020_04_derived_from_ccg2019_buc.geojson"
 
 
 def _grid_patches(x: np.ndarray, y: np.ndarray, n: int = 3) -> list[str]:
@@ -50,7 +43,7 @@ def real_area() -> tuple[nx.Graph, gpd.GeoDataFrame, Plan, str]:
     """The 2020 CCG with the most practices, its catchments and its 2020 PCN plan."""
     from footprints.graph import build_graphs
 
-    table = pd.read_csv(PRACTICES, dtype={"practice_code": str, "pcn_code": str})
+    table = pd.read_csv(DEFAULT_DATA / PRACTICES, dtype={"practice_code": str, "pcn_code": str})
     counts = table.groupby("ccg20_ons_code").agg(
         n=("practice_code", "size"), patients=("list_size_2020_01", "sum")
     )
@@ -69,7 +62,7 @@ def real_area() -> tuple[nx.Graph, gpd.GeoDataFrame, Plan, str]:
         geometry=gpd.points_from_xy(x, y),
         crs=BNG,
     )
-    boundaries = gpd.read_file(CCGS).to_crs(BNG)
+    boundaries = gpd.read_file(DEFAULT_DATA / CCGS).to_crs(BNG)
     boundaries = boundaries[boundaries["CCG20CD"] == ccg].rename(columns={"CCG20CD": "code"})
     graphs, cells = build_graphs(practices, boundaries[["code", "geometry"]], level="ccg")
     graph = graphs[ccg]
@@ -142,7 +135,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
 
     started = time.perf_counter()
-    if args.synthetic or not PRACTICES.is_file():
+    if args.synthetic or not (DEFAULT_DATA / PRACTICES).is_file():
         graph, cells, plan, label = synthetic_area()
     else:
         graph, cells, plan, label = real_area()

@@ -42,7 +42,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_england import DEFAULT_DATA, SECTION, load_england
+from bench_england import SECTION
+from snapshot import add_england_options, load_england
 
 from footprints.optimise import OptimiseSettings, optimise_area
 from footprints.plan import Band, Plan
@@ -380,10 +381,7 @@ def write_subsection(path: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--time-limit", type=float, default=15.0)
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    add_england_options(parser)
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)

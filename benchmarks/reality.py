@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import os
 import shlex
 import statistics
 import sys
@@ -33,18 +32,14 @@ import pandas as pd
 
 from footprints.metrics import PatchAlignment, network_table, patch_alignment
 from footprints.plan import Band, Plan
-from footprints.region import Region, load_region
+from footprints.region import Region
 from footprints.validate import RULES, Report, Violation, validate
 
+# Found beside this file however it is loaded (tests/test_reality.py loads it by path).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from snapshot import CCGS, DEFAULT_DATA, LADS, PRACTICES, REPO, STPS, load_england
+
 logger = logging.getLogger("reality")
-
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = Path(os.environ.get("FOOTPRINTS_SHARED_DATA", REPO.parent / "shared" / "data"))
-
-PRACTICES = Path("practices/practices_2020.csv")
-CCGS = Path("boundaries/ccg_2020_derived/ccg_2020_04_derived_from_ccg2019_buc.geojson")
-STPS = Path("boundaries/stp_2020_derived/stp_2020_04_derived_from_ccg_buc.geojson")
-LADS = Path("boundaries/lad_2020_derived/lad_2020_derived_from_lsoa2011_bgc.geojson")
 
 SUMMARY_START = "<!-- reality-summary -->"
 """Marks the machine-readable block: the next fenced ``json`` block holds the counts."""
@@ -101,14 +96,7 @@ def compute(data: Path, *, band: Band | None = None) -> Reality:
     band = band or Band()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    practices_csv = data / PRACTICES
-    region = load_region(
-        practices_csv,
-        data / CCGS,
-        stp_boundaries=data / STPS,
-        patches=data / LADS,
-        plan=practices_csv,
-    )
+    region = load_england(data)
     timings["load"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -128,7 +116,7 @@ def compute(data: Path, *, band: Band | None = None) -> Reality:
     alignment = patch_alignment(plan, graph)
     timings["metrics"] = time.perf_counter() - started
 
-    raw = pd.read_csv(practices_csv, dtype=str, keep_default_na=False)
+    raw = pd.read_csv(data / PRACTICES, dtype=str, keep_default_na=False)
     return Reality(
         data=data,
         region=region,
