@@ -7,6 +7,9 @@ validates the combined plan, and samples the resident memory of the whole proces
 the true simultaneous total, not one process's.
 
     .venv/bin/python benchmarks/bench_memory.py --data ../shared/data --time-limit 15 --processes 2
+
+``--area CODE`` (repeatable) proposes only those CCGs (and validates their plan), to see one
+large CCG's own peak, e.g. ``--area E38000240 --processes 1``.
 """
 
 from __future__ import annotations
@@ -64,12 +67,15 @@ class _Sampler(threading.Thread):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_england_options(parser, seed=False)
+    parser.add_argument("--area", action="append", help="only this CCG (repeatable)")
     args = parser.parse_args()
     sampler = _Sampler()
     sampler.start()
     started = time.perf_counter()
     region = load_england(args.data, plan=False)
     graphs = region.ccg_graphs
+    if args.area:
+        graphs = {code: graphs[code] for code in args.area}
     loaded = time.perf_counter()
     peak_loaded = sampler.peak
     proposal = propose(
@@ -78,7 +84,8 @@ def main() -> None:
         processes=args.processes,
     )
     solved = time.perf_counter()
-    report = validate(proposal.plan, region.validation_graph)
+    solved_practices = [p for graph in graphs.values() for p in graph.nodes]
+    report = validate(proposal.plan, region.validation_graph.subgraph(solved_practices))
     done = time.perf_counter()
     sampler.stopped.set()
     sampler.join()
@@ -91,6 +98,8 @@ def main() -> None:
         f"{args.processes} worker processes, {args.time_limit:g} s per CCG"
     )
     print(f"statuses: {statuses}")
+    largest = max(proposal.results.values(), key=lambda r: r.pool_size)
+    print(f"largest candidate pool: {largest.pool_size:,} ({largest.area})")
     print(
         f"plan: {report.summary['networks']} networks, {report.summary['in_band']} in band, "
         f"{len(report.hard)} hard violations"

@@ -11,10 +11,10 @@ is either taken into the set or excluded for the rest of that branch, so every c
 set is produced exactly once. A branch stops as soon as its population passes the maximum
 (list sizes are never negative, so no superset can come back into the window). Sets are
 held as Python integers used as bit masks while they grow, and their members as one flat
-``int32`` array with offsets, so that costs can be computed with numpy. The flat arrays are
-built in C arrays (:mod:`array`), not Python lists: a pool of two million sets then takes
-about 60 MB instead of about 500 MB, and all of it goes back to the system when a listing
-is abandoned at the cap.
+``int32`` array with offsets, so that costs can be computed with numpy. Listed sets are moved
+from Python lists into numpy blocks every 65,536 sets, so a pool of two million sets never
+sits in Python lists (where it would take about 250 MB, not all of it returned to the
+system when a listing is abandoned at the cap).
 
 Nothing here knows about geometry beyond practice coordinates in kilometres.
 """
@@ -22,7 +22,6 @@ Nothing here knows about geometry beyond practice coordinates in kilometres.
 from __future__ import annotations
 
 import time
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -176,9 +175,25 @@ def connected_sets(
     groups = list(lock_masks) if lock_masks is not None else []
     pop = list(population)
     adj = list(neighbours)
-    flat = array("i")
-    ends = array("q", [0])
+    # Sets go into small Python lists (fast to append to), moved every 65,536 sets into
+    # compact numpy blocks: a Python list of two million sets' members would take ~250 MB.
+    flat: list[int] = []
+    ends: list[int] = []  # end offsets within `flat`
+    flat_blocks: list[npt.NDArray[np.int32]] = []
+    end_blocks: list[IntArray] = [np.zeros(1, np.int64)]
+    listed = [0, 0]  # sets and members in the blocks
     limit = cap if cap is not None else -1
+
+    def flush() -> None:
+        flat_blocks.append(np.asarray(flat, dtype=np.int32))
+        end_blocks.append(np.asarray(ends, dtype=np.int64) + listed[1])
+        listed[0] += len(ends)
+        listed[1] += len(flat)
+        flat.clear()
+        ends.clear()
+        if 0 <= limit < listed[0]:
+            raise PoolCapError
+
     node_mask = 0
     for v in nodes:
         node_mask |= 1 << v
@@ -207,9 +222,8 @@ def connected_sets(
             ):
                 flat.extend(path)
                 ends.append(len(flat))
-                if len(ends) & 0xFFFF == 0:
-                    if 0 <= limit < len(ends) - 1:
-                        raise PoolCapError
+                if len(ends) == 0x10000:
+                    flush()
                     if deadline is not None and time.monotonic() > deadline:
                         raise EnumerationTimeoutError
                     if stop is not None and stop.is_set():
@@ -238,10 +252,10 @@ def connected_sets(
             ends.append(len(flat))
         grow(bit, pop[v], lock, adj[v] & allowed, blocked | bit)
         path.pop()
-        if 0 <= limit < len(ends) - 1:
+        if 0 <= limit < listed[0] + len(ends):
             raise PoolCapError
-    # The numpy arrays share the C arrays' memory (no copy of a large pool).
-    return CandidateSets(np.frombuffer(flat, dtype=np.int32), np.frombuffer(ends, dtype=np.int64))
+    flush()
+    return CandidateSets(np.concatenate(flat_blocks), np.concatenate(end_blocks))
 
 
 def network_costs(
