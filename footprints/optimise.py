@@ -445,6 +445,8 @@ class _Piece:
     population: int
     soft: bool = False
     reason: str = ""
+    #: Where the band is soft because of particular practices: the reason for each one.
+    practice_reasons: dict[int, str] = field(default_factory=dict)
     k_range: tuple[int, int] | None = None
     bounded: bool = True  # False when the candidate cap forced a radius limit
 
@@ -1168,12 +1170,13 @@ def _pieces(
         over = [i for i in nodes if int(area.population[i]) > band.max_population]
         if over:  # repair mode kept them with their current network's practices
             piece.soft = True
-            piece.reason = "; ".join(
-                f"practice {codes[i]} alone has {int(area.population[i]):,} patients, "
+            piece.practice_reasons = {
+                i: f"practice {codes[i]} alone has {int(area.population[i]):,} patients, "
                 f"{int(area.population[i]) - band.max_population:,} over the maximum "
                 f"{band.max_population:,}"
                 for i in over
-            )
+            }
+            piece.reason = "; ".join(piece.practice_reasons.values())
         elif population < band.min_population:
             blockers = sorted(
                 {
@@ -1707,11 +1710,14 @@ def _solve_pieces_in_time(
                 piece.soft = True
                 piece.k_range = None
                 locks_note = " that respects the locks" if lock_groups else ""
-                piece.reason = "; ".join(
-                    f"practice {codes[i]} ({int(area.population[i]):,} patients) is in no "
+                piece.practice_reasons = {
+                    i: f"practice {codes[i]} ({int(area.population[i]):,} patients) is in no "
                     f"contiguous group of {band.min_population:,}–{band.max_population:,} "
                     f"patients{locks_note}"
-                    for i in missing[:_NAMES_SHOWN]
+                    for i in missing
+                }
+                piece.reason = "; ".join(
+                    piece.practice_reasons[i] for i in missing[:_NAMES_SHOWN]
                 ) + (
                     f" (and {len(missing) - _NAMES_SHOWN} more)"
                     if len(missing) > _NAMES_SHOWN
@@ -2169,7 +2175,7 @@ def _result(
         network_id = locks.pop() if locks else None
         matched = current_ids[match] if match >= 0 else None
         piece = pieces[piece_of[members[0]]]
-        reason = piece.reason if piece.soft else ""
+        reason = _soft_reason(piece, members, settings) if piece.soft else ""
         if matched is not None and not columns.col_moves[j] and settings.max_moves is not None:
             reason = (
                 f"it keeps the practices of network {matched} of the current plan, because "
@@ -2186,10 +2192,26 @@ def _result(
     constant = int(fixed_costs.sum())
     objective_units = outcome.objective + constant
 
-    used = {net for _, net, _, _ in networks if net is not None}
-    ids: list[str | None] = [net for _, net, _, _ in networks]
-    for k, (_, net, matched, _) in enumerate(networks):
-        if net is None and matched is not None and matched not in used:
+    # A network decided before solving (a practice over the maximum, say) whose practices
+    # are exactly one current network keeps that network's id, unless the solve matched
+    # the id to another network first.
+    current_members: dict[str, set[str]] = {}
+    for code, current_id in current_map.items():
+        current_members.setdefault(current_id, set()).add(code)
+    fixed_matches: list[str | None] = []
+    for f in fixed:
+        found = {current_map.get(codes[i]) for i in f.members}
+        only = found.pop() if len(found) == 1 else None
+        same = only is not None and current_members[only] == {codes[i] for i in f.members}
+        fixed_matches.append(only if same else None)
+    used = {given for _, given, _, _ in networks if given is not None}
+    ids: list[str | None] = [given for _, given, _, _ in networks]
+    order = list(range(len(fixed), len(networks))) + list(range(len(fixed)))
+    for k in order:
+        given, matched = networks[k][1], networks[k][2]
+        if k < len(fixed):
+            matched = fixed_matches[k]
+        if given is None and matched is not None and matched not in used:
             ids[k] = matched
             used.add(matched)
 
@@ -2257,6 +2279,20 @@ def _result(
         soft_networks=sorted(soft_networks),
         pool_size=outcome.pool_size,
         moves=moves if current_map or current_ids else None,
+    )
+
+
+def _soft_reason(piece: _Piece, members: list[int], settings: OptimiseSettings) -> str:
+    """Why a network of a soft piece may lie outside the band, in its own terms."""
+    if not piece.practice_reasons:
+        return piece.reason  # the piece as a whole cannot be split in band
+    own = [piece.practice_reasons[i] for i in members if i in piece.practice_reasons]
+    if own:
+        return "; ".join(own)
+    return (
+        f"the band is soft in this part of the area ({piece.reason}), and no plan found with "
+        f"this network in the band cost less (the band penalty is {settings.band_penalty:g} "
+        "per patient outside it)"
     )
 
 

@@ -245,3 +245,79 @@ def test_cli_subprocess_exits_2_without_traceback(file: str, base_plan: Path) ->
     assert "Traceback" not in result.stderr
     assert entry["fragment"] in result.stderr
     assert file in result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# The app
+# --------------------------------------------------------------------------------------------
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+#: The app's uploaders, in their order in the sidebar, and the loaders behind each.
+_UPLOADERS = ["practices", "boundaries", "stp_boundaries", "patches", "plan"]
+_APP_ROLES = {
+    "read_practices": "practices",
+    "place_practices": "practices",
+    "read_boundaries": "boundaries",
+    "read_patches": "patches",
+    "read_plan": "plan",
+    "read_epcn": "plan",
+    "validate": "plan",
+}
+#: File types each uploader accepts (as in app.py's UPLOAD_ROLES): Streamlit itself refuses
+#: any other file before the app sees it, so those corpus files cannot reach the loaders.
+_ACCEPTS = {
+    "practices": {".csv", ".xlsx"},
+    "boundaries": {".geojson", ".json", ".gpkg", ".zip", ".shp"},
+    "patches": {".geojson", ".json", ".gpkg", ".zip"},
+    "plan": {".csv", ".xlsx"},
+}
+APP_ENTRIES = [
+    e
+    for e in ENTRIES
+    if e["kind"] in {"error", "violation"}
+    and e["loader"] in _APP_ROLES
+    and Path(e["file"]).suffix.lower() in _ACCEPTS[_APP_ROLES[e["loader"]]]
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", APP_ENTRIES, ids=[e["file"] for e in APP_ENTRIES])
+def test_app_upload_answers_bad_input_in_words(
+    entry: dict[str, str], base_plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each corpus file uploaded in the app: a message in the sidebar, never a traceback.
+
+    Files of a type the uploader does not accept (a CSV as boundaries) are left out: the
+    upload widget refuses them itself, so they never reach the app.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    from footprints.session import STATE_DIR_ENV
+
+    monkeypatch.setenv(STATE_DIR_ENV, str(tmp_path / "sessions"))
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    role = _APP_ROLES[entry["loader"]]
+    files = {
+        "practices": AREA_PRACTICES,
+        "boundaries": OUTLINE if entry["loader"] == "place_practices" else AREA_CCGS,
+    }
+    if role == "plan":
+        files["plan"] = base_plan
+    files[role] = BAD / entry["file"]
+    for name, path in files.items():
+        uploader = at.sidebar.file_uploader[_UPLOADERS.index(name)]
+        uploader.set_value((path.name, path.read_bytes(), "application/octet-stream"))
+    at.button(key="load_files").click().run()
+
+    assert not at.exception, [e.value for e in at.exception]
+    problems = [e.value for e in at.sidebar.error]
+    assert not any("Traceback" in p for p in problems)
+    if entry["kind"] == "error":
+        assert any(entry["fragment"] in p for p in problems), problems
+        assert at.session_state["region_kind"] == "demo"  # the working plan is untouched
+    else:  # a plan that loads but breaks a rule
+        assert not problems
+        assert at.session_state["region_kind"] == "upload"
+        report = at.session_state["_derived"]["report"]
+        assert any(v.rule == entry["expected"] for v in report.violations)

@@ -397,6 +397,33 @@ def test_practice_over_the_maximum_is_its_own_soft_network() -> None:
     assert "P22" in text and "64,000" in text and "50,000" in text
 
 
+def test_a_practice_over_the_maximum_keeps_its_current_network_id() -> None:
+    graph = grid(2, 3, [60_000, 20_000, 20_000, 10_000, 10_000, 10_000])
+    current = {"P00": "S", "P01": "A", "P02": "A", "P10": "B", "P11": "B", "P12": "B"}
+    result = optimise_area(graph, replace_settings(), current=current)
+    assert result.assignment == current
+    assert result.moves == 0
+    assert result.soft_networks == ["S"]
+
+
+def test_soft_band_reasons_name_only_the_networks_they_explain() -> None:
+    # P01 can be in no in-band network; P03-P05 (60,000) cannot be split in band either, so
+    # a network without P01 is out of band too, and must not be blamed on P01.
+    graph = grid(1, 6, [45_000, 6_000, 45_000, 20_000, 20_000, 20_000])
+    result = optimise_area(graph, FAST)
+    check_plan(graph, result)
+    members = networks_of(result.assignment)
+    assert len(result.soft_networks) == 2
+    for network in result.soft_networks:
+        [line] = [e for e in result.explanations if e.startswith(f"Network {network} ")]
+        if "P01" in members[network]:
+            assert line.endswith(
+                "P01 (6,000 patients) is in no contiguous group of 30,000–50,000 patients."
+            )
+        else:
+            assert ": the band is soft in this part of the area (practice P01" in line
+
+
 def test_area_under_the_minimum_is_one_soft_network() -> None:
     graph = grid(2, 2, [5_000, 6_000, 7_000, 4_000])
     result = optimise_area(graph, FAST)
