@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import collections
 import logging
+import os
 import pickle
 import platform
 import shlex
@@ -71,8 +72,9 @@ class PlanFigures:
 
 
 def plan_figures(plan: Plan, graph: nx.Graph, upper: nx.Graph, band: Band) -> PlanFigures:
-    """Validate on ``graph`` (the CCG graphs the optimiser plans on) with the STP graphs'
-    edges counting for contiguity too, and measure the plan."""
+    """Validate on ``graph`` (the CCG graphs the optimiser plans on) with ``upper``'s edges
+    (the region's validation graph: the same, joined across borders) counting for
+    contiguity too, and measure the plan."""
     report = validate(plan, graph, band=band, upper_graph=upper)
     members = plan.networks()
     size = {p: int(graph.nodes[p]["list_size"]) for p in graph}
@@ -245,8 +247,8 @@ def render(
         f"`pcn_code` (QOF 2019-20). Per-area time limit {settings.time_limit:g} s, "
         f"{settings.workers} CP-SAT worker per area, {processes} processes, seed "
         f"{settings.seed}; default weights (network cost {settings.network_cost:,.0f}, move "
-        f"weight {settings.move_weight:,.0f} patient-km). Measured on a shared 2-core machine "
-        f"(another engineer's tests ran at the same time), Python {platform.python_version()}; "
+        f"weight {settings.move_weight:,.0f} patient-km). Measured on a 2-core machine "
+        f"({os.cpu_count()} CPUs seen), Python {platform.python_version()}; "
         f"loading England and building the graphs took {load_seconds:.0f} s (not in the times "
         "below).",
         "",
@@ -257,11 +259,10 @@ def render(
         _run_rows("repair from the real plan", repair_summary, repair_wall),
         "",
         "Whole-England plans, validated with `validate(plan, union of the 135 CCG graphs, "
-        "upper_graph=region.validation_graph)`: the graphs the optimiser plans on, with the "
-        "STP graphs' adjacencies also counting for contiguity (catchments clipped to a CCG "
-        "and to an STP differ slightly, so a network contiguous in one graph can be split in "
-        "the other; REALITY.md uses the STP graphs only, hence small differences for the real "
-        "plan):",
+        "upper_graph=region.validation_graph)`: the graphs the optimiser plans on, joined "
+        "across CCG and STP borders by `area_border` edges where catchments meet (the graph "
+        "REALITY.md uses too), so a network crossing a border is judged by its footprint and "
+        "reported once, as a crossing:",
         "",
         *_figures_rows(ours, real, repaired),
         "",
@@ -315,7 +316,9 @@ def write_section(path: Path, section: str) -> None:
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(SECTION))
+        # Up to the next heading (a "### Peers" subsection is another script's).
+        ends = [text.find(mark, start + len(SECTION)) for mark in ("\n## ", "\n### ")]
+        end = min((e for e in ends if e >= 0), default=-1)
         text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
     path.write_text(text)
 

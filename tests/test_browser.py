@@ -264,6 +264,13 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
                 [row["lat"] - 0.01, row["lon"] - 0.015, row["lat"] + 0.01, row["lon"] + 0.015],
             )
             expect(page.get_by_text(f"Selected {len(near)} practice")).to_be_visible()
+
+            # The optimiser runs in the background; its progress fragment polls it and the
+            # page applies the proposal when it is done, with no further click.
+            page.get_by_role("button", name="Propose networks").click()
+            expect(page.get_by_text("Optimiser finished in")).to_be_visible(timeout=120_000)
+            expect(page.get_by_role("button", name="Propose networks")).to_be_enabled()
+            assert _saved(state_dir)["history"][-1]["label"].startswith("proposal (")
             print(f"first load {first_load:.1f} s, re-render after a move {rerender:.1f} s")
         finally:
             browser.close()
