@@ -307,7 +307,7 @@ def render(rows: list[dict[str, Any]], command: str, budget: float, processes: i
         "",
         f"Sample: every 7th CCG by code ({len(rows)} of 135: "
         + ", ".join(r["area"] for r in rows)
-        + f"); budget {budget:g} s per area and method, {processes} processes, shared 2-core "
+        + f"); budget {budget:g} s per area and method, {processes} processes, a 2-core "
         "machine. Feasible = all hard rules (coverage, contiguity, CCG boundary) and every "
         "network in 30,000–50,000 except a single practice over 50,000. Mean km = "
         "population-weighted mean distance from practice to network centre (our compactness "
