@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
-from footprints.optimise import OptimiseSettings, Proposal, propose
+from footprints.errors import FootprintsError
+from footprints.optimise import OptimiseSettings, Progress, Proposal, propose
 
 __all__ = ["ProposalJob"]
 
@@ -27,6 +28,7 @@ class ProposalJob:
     """:func:`~footprints.optimise.propose` running in a daemon thread.
 
     Parameters are those of :func:`~footprints.optimise.propose`; the job starts at once.
+    ``progress``, if given, is also called with each report (from the job's thread).
 
     Attributes
     ----------
@@ -49,6 +51,7 @@ class ProposalJob:
         locked: Mapping[str, str] | None = None,
         frozen: Iterable[str] = (),
         processes: int | None = 1,
+        progress: Progress | None = None,
     ) -> None:
         self.fraction = 0.0
         self.message = "starting"
@@ -56,6 +59,7 @@ class ProposalJob:
         self.error: BaseException | None = None
         self.seconds: float | None = None
         self._stop = threading.Event()
+        self._report = progress
         self._started = time.monotonic()
         self._thread = threading.Thread(
             target=self._run,
@@ -67,6 +71,8 @@ class ProposalJob:
 
     def _progress(self, fraction: float, message: str) -> None:
         self.fraction, self.message = fraction, message
+        if self._report is not None:
+            self._report(fraction, message)
 
     def _run(
         self,
@@ -89,7 +95,8 @@ class ProposalJob:
                 stop=self._stop,
             )
         except Exception as error:  # kept for the front end to show
-            logger.exception("the optimiser failed")
+            if not isinstance(error, FootprintsError):  # a bug: keep its traceback in the log
+                logger.exception("the optimiser failed")
             self.error = error
         finally:
             self.seconds = time.monotonic() - self._started

@@ -22,7 +22,7 @@ Nothing here knows about geometry beyond practice coordinates in kilometres.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,9 +35,10 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
-#: Sets handled per numpy pass: bounds the temporary per-member arrays (about 100 bytes per
-#: member) to a few tens of megabytes however large the pool.
-_COST_CHUNK = 100_000
+#: Sets handled per numpy pass wherever every member of every set is expanded (costs, sums,
+#: the optimiser's columns): bounds those temporary arrays (about 100 bytes per member) to a
+#: few tens of megabytes however large the pool. Read at each use, so tests can shrink it.
+CHUNK = 100_000
 
 
 class StopSignal(Protocol):
@@ -91,22 +92,23 @@ class CandidateSets:
 
         Done in chunks of sets, so no array the size of all members is built.
         """
-        n = len(self)
-        out = np.zeros(n, values.dtype)
-        for start in range(0, n, _COST_CHUNK):
-            stop = min(n, start + _COST_CHUNK)
-            first, last = int(self.offsets[start]), int(self.offsets[stop])
-            out[start:stop] = ufunc.reduceat(
-                values[self.members[first:last]], self.offsets[start:stop] - first
+        out = np.zeros(len(self), values.dtype)
+        for start, chunk in self.chunks():
+            out[start : start + len(chunk)] = ufunc.reduceat(
+                values[chunk.members], chunk.offsets[:-1]
             )
         return out
 
     def slice(self, start: int, stop: int) -> CandidateSets:
-        """Sets ``start`` to ``stop - 1`` (members copied, offsets from 0)."""
+        """Sets ``start`` to ``stop - 1`` (members a view, offsets from 0)."""
         first, last = int(self.offsets[start]), int(self.offsets[stop])
-        return CandidateSets(
-            self.members[first:last].copy(), self.offsets[start : stop + 1] - first
-        )
+        return CandidateSets(self.members[first:last], self.offsets[start : stop + 1] - first)
+
+    def chunks(self) -> Iterator[tuple[int, CandidateSets]]:
+        """The sets in consecutive pieces of at most :data:`CHUNK`, each with its first index."""
+        n = len(self)
+        for start in range(0, n, CHUNK):
+            yield start, self.slice(start, min(n, start + CHUNK))
 
     def members_of(self, index: int) -> list[int]:
         """The practice indices of set ``index``."""
@@ -285,16 +287,10 @@ def network_costs(
         outside the set's largest patch.
     """
     n = len(sets)
-    if n > _COST_CHUNK:
+    if n > CHUNK:
         parts = [
-            network_costs(
-                sets.slice(start, min(n, start + _COST_CHUNK)),
-                population=population,
-                x_km=x_km,
-                y_km=y_km,
-                patch=patch,
-            )
-            for start in range(0, n, _COST_CHUNK)
+            network_costs(chunk, population=population, x_km=x_km, y_km=y_km, patch=patch)
+            for _, chunk in sets.chunks()
         ]
         return (
             np.concatenate([part[0] for part in parts]),

@@ -17,11 +17,11 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
+from footprints.background import ProposalJob
 from footprints.errors import FootprintsError, InputError
 from footprints.io import write_plan
-from footprints.optimise import OptimiseSettings, Proposal, propose
+from footprints.optimise import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.region import Region, demo_dir, load_region
 from footprints.validate import validate
@@ -135,13 +135,13 @@ class _ProgressBar:
 
 
 @contextlib.contextmanager
-def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
-    """First Ctrl-C sets ``stop`` (finish with the best plan so far); a second one aborts."""
+def _stop_on_interrupt(job: ProposalJob) -> Iterator[None]:
+    """First Ctrl-C stops ``job`` (finish with the best plan so far); a second one aborts."""
 
     def handler(signum: int, frame: object) -> None:
-        if stop.is_set():
+        if job.stopped:
             raise KeyboardInterrupt
-        stop.set()
+        job.stop()
         sys.stderr.write(
             "\nStopping: each area ends with the best plan found so far and the plan is "
             "written. Press Ctrl-C again to abort without writing.\n"
@@ -221,41 +221,27 @@ def _run_propose(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"no planning area {', '.join(unknown)}; areas: {', '.join(graphs)}")
         graphs = {area: graphs[area] for area in args.area}
-    stop = threading.Event()
-    outcome: dict[str, Any] = {}
-
-    def solve() -> None:
-        try:
-            outcome["proposal"] = propose(
-                graphs,
-                settings,
-                current=current,
-                processes=args.processes,
-                progress=_ProgressBar(),
-                stop=stop,
-            )
-        except BaseException as error:  # handed to the main thread below
-            outcome["error"] = error
-
     # The solve runs in a thread so that the main thread stays free to take Ctrl-C at once
     # (a signal handler cannot run while the main thread is inside a solver's C++ code).
-    solver = threading.Thread(target=solve, name="footprints-propose", daemon=True)
-    with _stop_on_interrupt(stop):
+    job = ProposalJob(
+        graphs, settings, current=current, processes=args.processes, progress=_ProgressBar()
+    )
+    with _stop_on_interrupt(job):
         print(
             f"Proposing networks for {_count(len(graphs), 'planning area')}, up to "
             f"{settings.time_limit:g} s each; Ctrl-C stops with the best plan so far.",
             file=sys.stderr,
             flush=True,
         )
-        solver.start()
-        while solver.is_alive():
-            solver.join(0.1)
-    if "error" in outcome:
-        raise outcome["error"]
-    proposal = outcome["proposal"]
+        while not job.wait(0.1):
+            pass
+    if job.error is not None:
+        raise job.error
+    assert job.proposal is not None
+    proposal = job.proposal
     _write_plan_file(region, proposal.plan, args.out)
     print(_summary_table(region, proposal, band))
-    if stop.is_set():
+    if job.stopped:
         print(
             "Stopped (Ctrl-C): each area has the best plan found before the stop, or its quick "
             "first plan; run again with more time for better ones."

@@ -88,6 +88,7 @@ import numpy.typing as npt
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from footprints import WORKER_PROCESS_NAME, candidates
 from footprints.candidates import (
     CandidateSets,
     EnumerationTimeoutError,
@@ -126,8 +127,6 @@ _NAMES_SHOWN = 12
 _CP_SAT_COLUMNS = 30_000
 #: Seconds between looks at the stop signal while a solver runs.
 _STOP_POLL = 0.05
-#: Columns handled per numpy pass where every member of every column is expanded.
-_CHUNK = 100_000
 #: Share of the time left that listing every candidate of a piece may take before only
 #: local candidates are listed (leaving time for the LP and CP-SAT).
 _FULL_LISTING_SHARE = 0.4
@@ -512,8 +511,7 @@ def _build_columns(
     # the size of all members is built.
     n_current = np.zeros(n, np.int64)
     pair_parts: list[tuple[IntArray, IntArray, IntArray]] = []
-    for start in range(0, n, _CHUNK):
-        chunk = sets.slice(start, min(n, start + _CHUNK))
+    for start, chunk in sets.chunks():
         owner = chunk.owner() + start
         cur = current_index[chunk.members]
         with_current = cur >= 0
@@ -1907,8 +1905,9 @@ def _initial_columns(columns: _Columns, rows: list[int]) -> IntArray:
     n_nodes = max(int(sets.members.max()), max(rows)) + 1
     best_cost = np.full(n_nodes, np.iinfo(np.int64).max, np.int64)
     best_col = np.full(n_nodes, -1, np.int64)
-    for start in range(0, len(columns), _CHUNK):
-        cols = np.arange(start, min(len(columns), start + _CHUNK), dtype=np.int64)
+    step = candidates.CHUNK
+    for start in range(0, len(columns), step):
+        cols = np.arange(start, min(len(columns), start + step), dtype=np.int64)
         set_ids = columns.col_set[cols]
         sizes = sets.sizes[set_ids]
         starts = sets.offsets[:-1][set_ids]
@@ -2334,9 +2333,12 @@ def _solve_area_job(job: _Job, stop: StopSignal | None, progress: Progress | Non
 
 
 def _worker_loop(connection: Connection, stop: StopSignal) -> None:
-    """A worker process: solve the areas the parent sends until it sends ``None``."""
-    # Ctrl-C reaches the whole process group; the parent turns it into `stop`, and the
-    # workers finish their areas with the best plan so far instead of dying.
+    """A worker process: solve the areas the parent sends until it sends ``None``.
+
+    It ignores SIGINT, from its first import of ``footprints`` on (see ``__init__.py``; set
+    again here in case something imported it earlier): the parent turns a Ctrl-C into
+    ``stop``, and the worker finishes its area with the best plan so far.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
@@ -2379,7 +2381,7 @@ def _solve_in_processes(
         process = context.Process(
             target=_worker_loop,
             args=(child_end, shared_stop),
-            name="footprints-worker",
+            name=WORKER_PROCESS_NAME,
             daemon=True,
         )
         process.start()
@@ -2417,6 +2419,8 @@ def _solve_in_processes(
                 if worker.process.sentinel in ready or not worker.process.is_alive():
                     worker.process.join()
                     workers.remove(worker)
+                    if stop is not None and stop.is_set():  # the Ctrl-C may have just come
+                        shared_stop.set()
                     if shared_stop.is_set():
                         # Stopping: a worker still starting up may have been ended by the
                         # same Ctrl-C; the area's quick plan takes a moment here instead.

@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from footprints import candidates
-from footprints import optimise as optimise_module
 from footprints.candidates import connected_sets
 from footprints.errors import InfeasibleError
 from footprints.optimise import AreaResult, OptimiseSettings, optimise_area, propose
@@ -341,8 +340,7 @@ def test_chunked_column_handling_gives_the_same_result(
     current = {f"P{r}{c}": f"Row{r}" for r in range(3) for c in range(4)} if repair else None
     opts = replace_settings(move_weight=500.0)
     whole = optimise_area(graph, opts, current=current)
-    monkeypatch.setattr(candidates, "_COST_CHUNK", 7)
-    monkeypatch.setattr(optimise_module, "_CHUNK", 5)
+    monkeypatch.setattr(candidates, "CHUNK", 5)
     chunked = optimise_area(graph, opts, current=current)
     assert whole.status == chunked.status == "optimal"
     assert chunked.assignment == whole.assignment
@@ -361,7 +359,7 @@ def test_candidate_set_reductions_match_a_loop() -> None:
     values = np.arange(9, dtype=np.float64) ** 2
     keys = np.array([3, 5, 6, 9, 17, 33, 65, 129, 257], np.int64)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(candidates, "_COST_CHUNK", 4)
+        patch.setattr(candidates, "CHUNK", 4)
         sums = sets.sums(values)
         xors = sets.reduce(keys, np.bitwise_xor)
         middle = sets.slice(3, 10)
