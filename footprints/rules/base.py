@@ -648,7 +648,7 @@ class CandidateFilter(Protocol):
         ...
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class Rule:
     """One rule, registered once in :data:`footprints.rules.REGISTRY`.
 
@@ -693,6 +693,10 @@ class Rule:
             raise ValueError(f"rule {self.name!r}: scope must be 'plan' or 'network'")
         if self.severity not in ("hard", "waivable"):
             raise ValueError(f"rule {self.name!r}: severity must be 'hard' or 'waivable'")
+
+    def __repr__(self) -> str:
+        """``<Rule band>``: short, so a registry reads well as a default argument."""
+        return f"<Rule {self.name}>"
 
     def check_plan(self, state: PlanState, context: RuleContext) -> list[Violation]:
         """Every violation of this rule in the plan.
