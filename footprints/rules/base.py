@@ -426,54 +426,19 @@ def area_code(value: object) -> str | None:
 
 
 def join(items: list[str], word: str = "and") -> str:
-    """Join words as ``"a, b and c"``.
-
-    Parameters
-    ----------
-    items
-        The words.
-    word
-        The last joining word.
-
-    Returns
-    -------
-    str
-        The items joined.
-    """
+    """Join words as ``"a, b and c"`` (``word`` before the last)."""
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 def patients(n: int) -> str:
-    """``"12,000 patients"`` (``"1 patient"``).
-
-    Parameters
-    ----------
-    n
-        The count.
-
-    Returns
-    -------
-    str
-        The words.
-    """
+    """``"12,000 patients"`` (``"1 patient"``)."""
     return f"{n:,} patient{'s' if n != 1 else ''}"
 
 
 def practices_word(n: int) -> str:
-    """``"3 practices"`` (``"1 practice"``).
-
-    Parameters
-    ----------
-    n
-        The count.
-
-    Returns
-    -------
-    str
-        The words.
-    """
+    """``"3 practices"`` (``"1 practice"``)."""
     return f"{n} practice{'s' if n != 1 else ''}"
 
 
