@@ -1,7 +1,7 @@
 """footprints — Streamlit app. Widgets and session state only; all logic is in footprints/.
 
 The working plan, its history, locks and autosave live in ``footprints.session``; rules in
-``footprints.validate``; measures in ``footprints.metrics``; the map in ``footprints.maps``.
+``footprints.rules``; measures in ``footprints.metrics``; the map in ``footprints.maps``.
 Every edit is an ``on_click`` callback (so the whole page renders with the new plan) followed
 by an autosave; the session id in the URL (``?session=…``) restores the same plan after a
 refresh or a server restart.
@@ -34,6 +34,7 @@ from footprints.metrics import network_table, patch_alignment
 from footprints.optimise import AreaResult, OptimiseSettings, propose
 from footprints.plan import Band, Plan
 from footprints.region import Region, load_demo, load_region
+from footprints.rules import Report, Violation, titles, validate
 from footprints.session import (
     LockedNetworkError,
     SavedSession,
@@ -42,7 +43,6 @@ from footprints.session import (
     new_network_id,
     new_session_id,
 )
-from footprints.validate import Report, Violation, validate
 
 try:  # written alongside the app; the app works without them
     from footprints.diff import diff_plans
@@ -65,13 +65,7 @@ NEW = "__new__"
 #: Optimiser time limit per planning area on first start (the demo solves in ~2 s per CCG).
 FIRST_TIME_LIMIT = 20.0
 MAP_KEY = "map"
-RULE_WORDS = {
-    "coverage": "Coverage",
-    "band": "Band",
-    "contiguity": "Contiguity",
-    "boundary": "Boundary crossing",
-    "patch": "Patch straddle",
-}
+RULE_WORDS = titles()  # rule name → the words a CCG lead reads, from the registry
 UPLOAD_ROLES = {
     "practices": ("Practices (CSV)", ["csv", "xlsx"]),
     "boundaries": ("CCG / sub-ICB boundaries", ["geojson", "json", "gpkg", "zip", "shp"]),

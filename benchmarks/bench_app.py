@@ -26,7 +26,7 @@ from footprints.maps import plan_map
 from footprints.metrics import footprints, network_table, patch_alignment
 from footprints.plan import Band, Plan
 from footprints.region import Region
-from footprints.validate import validate
+from footprints.rules import validate
 
 CCG = "E38000244"
 

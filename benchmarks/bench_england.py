@@ -4,7 +4,7 @@ Loads the 2020 snapshot as ``benchmarks/reality.py`` does (practices with ``pcn_
 real plan, derived CCG and STP 2020 boundaries, the 314 local authority districts of 2020 as
 stand-in nursing patches), then runs :func:`footprints.optimise.propose` twice over the CCG
 graphs: a fresh proposal, and repair mode from the real configuration. Every plan is checked
-with :func:`footprints.validate.validate` on the region's validation graph and measured with
+with :func:`footprints.rules.validate` on the region's validation graph and measured with
 :mod:`footprints.metrics`.
 
 Run: ``.venv/bin/python benchmarks/bench_england.py --data ../shared/data --time-limit 15
@@ -38,7 +38,7 @@ from footprints.metrics import compactness, patch_alignment
 from footprints.optimise import AreaResult, OptimiseSettings, Proposal, propose
 from footprints.plan import Band, Plan
 from footprints.region import Region
-from footprints.validate import validate
+from footprints.rules import validate
 
 SECTION = "## Optimiser: all England"
 

@@ -29,7 +29,7 @@ from snapshot import CCGS, DEFAULT_DATA, PRACTICES
 from footprints.crs import BNG
 from footprints.metrics import footprints, network_table
 from footprints.plan import Band, Plan
-from footprints.validate import LiveValidator, validate
+from footprints.rules import LiveValidator, validate
 
 
 def _grid_patches(x: np.ndarray, y: np.ndarray, n: int = 3) -> list[str]:

@@ -13,7 +13,7 @@ same per-area budget as our optimiser:
   seed exists (a practice over 50,000); short bursts minimising the population-weighted mean
   distance, stopped at the budget.
 
-Each plan is checked with :func:`footprints.validate.validate` on the CCG graph: feasible =
+Each plan is checked with :func:`footprints.rules.validate` on the CCG graph: feasible =
 no hard violation and every network in band except a single practice over 50,000.
 Peers are benchmark-only dependencies (``benchmarks/requirements-peers.txt``).
 
@@ -47,7 +47,7 @@ from snapshot import add_england_options, load_england
 
 from footprints.optimise import OptimiseSettings, optimise_area
 from footprints.plan import Band, Plan
-from footprints.validate import validate
+from footprints.rules import validate
 
 SECTION_TITLE = "### Peers on 20 CCGs"
 BAND = Band()

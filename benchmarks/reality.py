@@ -3,7 +3,7 @@
 Loads the 2020 snapshot in ``../shared/data`` (6,720 practices, their PCN as at QOF 2019-20,
 135 CCGs, 42 STPs) through :func:`footprints.region.load_region`, with the 314 local
 authority districts of April 2020 standing in for community nursing patches (no open patch
-polygons exist). The real plan is validated with :func:`footprints.validate.validate` on the
+polygons exist). The real plan is validated with :func:`footprints.rules.validate` on the
 region's validation graph (the CCG graphs joined across borders) and measured with
 :mod:`footprints.metrics`; every figure of the report comes from that :class:`Report` and
 those metrics. The report ends with a fenced ``json`` block of the counts, which
@@ -33,7 +33,7 @@ import pandas as pd
 from footprints.metrics import PatchAlignment, network_table, patch_alignment
 from footprints.plan import Band, Plan
 from footprints.region import Region
-from footprints.validate import RULES, Report, Violation, validate
+from footprints.rules import RULES, Report, Violation, validate
 
 # Found beside this file however it is loaded (tests/test_reality.py loads it by path).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -242,7 +242,7 @@ def render(reality: Reality, *, command: str, today: dt.date | None = None) -> s
         "",
         f"Generated {today.isoformat()} by `{command}` (do not edit by hand; re-run it).",
         "",
-        "Every figure below comes from `footprints.validate.validate` (its `Report`) and "
+        "Every figure below comes from `footprints.rules.validate` (its `Report`) and "
         "`footprints.metrics` (`network_table`, `patch_alignment`) run on the real plan; "
         "`tests/test_reality.py` checks the band counts, crossings and contiguity against "
         "independent counts, and checks that this file is current.",

@@ -95,6 +95,31 @@ def constant_docs(module: ModuleType) -> dict[str, str]:
     return docs
 
 
+def package_constant_docs(module: ModuleType) -> dict[str, str]:
+    """:func:`constant_docs` of ``module``, and for a package those of its modules too.
+
+    A package re-exports constants its modules define (``footprints.rules.REGISTRY`` is
+    written in ``footprints/rules/registry.py``): a name in ``__all__`` takes the docstring
+    written under it in the module that holds the very same object.
+    """
+    docs = constant_docs(module)
+    if not hasattr(module, "__path__"):
+        return docs
+    wanted = [name for name in module.__all__ if name not in docs]
+    for info in pkgutil.iter_modules(module.__path__):
+        if not wanted:
+            break
+        if info.name.startswith("_"):
+            continue
+        inner = importlib.import_module(f"{module.__name__}.{info.name}")
+        found = constant_docs(inner)
+        for name in list(wanted):
+            if name in found and getattr(inner, name, None) is getattr(module, name):
+                docs[name] = found[name]
+                wanted.remove(name)
+    return docs
+
+
 class _Annotation(str):
     """An annotation kept as the code's text (shown without the quotes ``repr`` adds)."""
 
@@ -154,14 +179,26 @@ def member_lines(cls: type) -> list[tuple[str, str | None]]:
     return lines
 
 
-def describe(module: ModuleType) -> tuple[list[str], list[str]]:
-    """The markdown lines of one module's section, and its names lacking a docstring."""
+def lists_members(module: ModuleType, cls: type, documented: set[str]) -> bool:
+    """Whether ``module``'s section lists the members of ``cls``: the module defines it, or
+    a module inside the package ``module`` that has no section of its own does."""
+    home = cls.__module__
+    if home == module.__name__:
+        return True
+    return home.startswith(f"{module.__name__}.") and home not in documented
+
+
+def describe(module: ModuleType, documented: set[str] | None = None) -> tuple[list[str], list[str]]:
+    """The markdown lines of one module's section, and its names lacking a docstring.
+
+    ``documented`` names the modules that have a section of their own.
+    """
     title = module.__name__
     lines = [f"## `{title}`", ""]
     summary = first_line(module.__doc__)
     if summary:
         lines += [summary, ""]
-    constants = constant_docs(module)
+    constants = package_constant_docs(module)
     gaps: list[str] = []
     for name in module.__all__:
         value = getattr(module, name)
@@ -181,7 +218,7 @@ def describe(module: ModuleType) -> tuple[list[str], list[str]]:
         if doc is None:
             gaps.append(f"{title}.{name}")
         lines += [f"### `{name}`", "", f"{kind} `{text}`", "", doc or MISSING, ""]
-        if inspect.isclass(value) and value.__module__ == module.__name__:
+        if inspect.isclass(value) and lists_members(module, value, documented or set()):
             members = member_lines(value)
             for member, member_doc in members:
                 if member_doc is None:
@@ -196,8 +233,10 @@ def render() -> tuple[str, list[str]]:
     """The whole of docs/api.md, and every public name that lacks a docstring."""
     lines = [HEADER]
     gaps: list[str] = []
-    for module in public_modules():
-        section, missing = describe(module)
+    modules = public_modules()
+    documented = {module.__name__ for module in modules}
+    for module in modules:
+        section, missing = describe(module, documented)
         lines += section
         gaps += missing
     return "\n".join(lines).rstrip() + "\n", gaps

@@ -24,7 +24,7 @@ from footprints.io import write_plan
 from footprints.optimise import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.region import Region, demo_dir, load_region
-from footprints.validate import validate
+from footprints.rules import validate
 
 
 class UsageError(FootprintsError, ValueError):

@@ -60,7 +60,7 @@ from footprints.io import write_plan
 from footprints.metrics import footprints
 from footprints.plan import Band, Plan
 from footprints.region import Region
-from footprints.validate import Report, validate
+from footprints.rules import Report, validate
 
 __all__ = [
     "EPCN_COLUMNS",

@@ -46,7 +46,7 @@ from footprints.maps import network_colours
 from footprints.metrics import patch_alignment
 from footprints.plan import Band, Plan
 from footprints.region import Region
-from footprints.validate import Report, validate
+from footprints.rules import Report, validate
 
 __all__ = [
     "PackNetwork",

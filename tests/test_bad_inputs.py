@@ -38,7 +38,7 @@ from footprints.areas import place_practices
 from footprints.cli import main
 from footprints.errors import FootprintsError
 from footprints.region import load_region
-from footprints.validate import validate
+from footprints.rules import validate
 
 DATA = Path(__file__).resolve().parent / "data"
 BAD = DATA / "bad"

@@ -15,7 +15,7 @@ import pytest
 from footprints.cli import main
 from footprints.io import read_plan
 from footprints.region import DEMO_DIR, load_region
-from footprints.validate import validate
+from footprints.rules import validate
 
 SQUARE_CCG = {
     "type": "FeatureCollection",

@@ -20,7 +20,7 @@ from footprints.demo import DEMO_SEED, DemoFiles, write_demo
 from footprints.graph import area_graph
 from footprints.plan import Band
 from footprints.region import load_region
-from footprints.validate import validate
+from footprints.rules import validate
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "boundaries" / "demo"

@@ -248,7 +248,7 @@ def test_every_example_runs(
 def test_demo_facts_quoted_in_the_guides() -> None:
     """The numbers the guides give for the demo region (fixed by its seed)."""
     from footprints.region import load_demo
-    from footprints.validate import validate
+    from footprints.rules import validate
 
     region = load_demo()
     assert len(region.practices) == 141
@@ -278,10 +278,10 @@ def test_api_reference_is_current() -> None:
 
 def test_api_reference_lists_every_public_name() -> None:
     import footprints.optimise
-    import footprints.validate
+    import footprints.rules
 
     text = (DOCS / "api.md").read_text(encoding="utf-8")
-    for module in (footprints.optimise, footprints.validate):
+    for module in (footprints.optimise, footprints.rules):
         assert f"## `{module.__name__}`" in text
         for name in module.__all__:
             assert f"### `{name}`" in text

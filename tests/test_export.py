@@ -29,7 +29,7 @@ from footprints.export import (
 from footprints.io import read_plan, write_plan
 from footprints.plan import Band, Plan
 from footprints.region import Region, load_demo, load_region
-from footprints.validate import validate
+from footprints.rules import validate
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from footprints.metrics import (
     polsby_popper,
 )
 from footprints.plan import Band, Plan
-from footprints.validate import check_contiguity
+from footprints.rules import check_contiguity
 
 
 def _graph(practices: dict[str, tuple[float, float, int, str | None]]) -> nx.Graph:

@@ -17,7 +17,7 @@ from footprints.graph import union_graph
 from footprints.optimise import OptimiseSettings, optimise_area
 from footprints.plan import Band, Plan
 from footprints.region import Region, load_region
-from footprints.validate import validate
+from footprints.rules import validate
 
 PRACTICES = Path("practices/practices_2020.csv")
 CCGS = Path("boundaries/ccg_2020_derived/ccg_2020_04_derived_from_ccg2019_buc.geojson")

@@ -1,0 +1,97 @@
+"""Boundary crossing: a network stays inside one CCG and one STP, checked per network."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from footprints.plan import Plan
+from footprints.rules.base import (
+    PlanState,
+    Rule,
+    RuleContext,
+    Violation,
+    area_populations,
+    areas_described,
+    join,
+    ranked,
+)
+
+__all__ = ["BOUNDARY", "check_boundaries"]
+
+_LEVEL_WORDS = {"ccg": ("CCG", "CCGs"), "stp": ("STP", "STPs")}
+
+
+def _boundary(state: PlanState, network: str, context: RuleContext, /) -> Violation | None:
+    members = state.members[network]
+    by_level = {
+        level: area_populations(state, members, attribute)
+        for level, attribute in (("ccg", state.ccg), ("stp", state.stp))
+    }
+    crossed = [level for level, populations in by_level.items() if len(populations) > 1]
+    if not crossed:
+        return None
+    # Judge by the highest level crossed: leaving the main STP also leaves the main CCG.
+    level = crossed[-1]
+    attribute = state.stp if level == "stp" else state.ccg
+    areas = ranked(by_level[level])
+    main = areas[0][0]
+    outside = sorted(p for p in members if attribute[p] not in (None, main))
+    singular, plural = _LEVEL_WORDS[level]
+    also = ""
+    if level == "stp" and len(by_level["ccg"]) > 1:
+        also = f" and {len(by_level['ccg'])} CCGs"
+    if context.allow_crossing:
+        fix = f"crossing is allowed for this run: record the agreement of each {singular}."
+    else:
+        fix = (
+            f"a network must stay inside one {singular}: move "
+            f"{state.practice_list(outside, named=False)} to a network in "
+            f"{'its own' if len(areas) == 2 else 'their own'} {singular}, or allow crossing "
+            "where the commissioners have agreed it."
+        )
+    return Violation(
+        rule=BOUNDARY.name,
+        severity="waivable" if context.allow_crossing else BOUNDARY.severity,
+        networks=(network,),
+        practices=tuple(outside),
+        values={
+            "level": level,
+            "levels": crossed,
+            "main_area": main,
+            "population_outside": sum(pop for _, pop in areas[1:]),
+            "ccg": dict(ranked(by_level["ccg"])),
+            "stp": dict(ranked(by_level["stp"])),
+        },
+        message=(
+            f"Network {state.network_label(network)} crosses {len(areas)} {plural}{also}: "
+            f"{join(areas_described(state, members, attribute, areas))}; {fix}"
+        ),
+    )
+
+
+BOUNDARY = Rule(
+    name="boundary",
+    title="Boundary crossing",
+    scope="network",
+    check=_boundary,
+    severity="hard",
+    description=(
+        "A network's practices lie in one CCG and one STP; waivable when the run allows crossing."
+    ),
+    optimiser="Holds by planning: the optimiser plans each CCG (planning area) on its own.",
+)
+"""A network inside one CCG and STP (hard, or waivable when crossing is allowed)."""
+
+
+def check_boundaries(
+    plan: Plan, graph: nx.Graph, *, allow_crossing: bool = False
+) -> list[Violation]:
+    """Networks whose practices lie in more than one CCG or STP.
+
+    Hard, or waivable when ``allow_crossing``. One violation per network, judged at the
+    highest level crossed; practices with no recorded area are ignored. ``values``:
+    ``level``, ``levels`` (every level crossed), ``main_area``, ``population_outside``, and
+    ``ccg`` / ``stp`` (area → population, largest first).
+    """
+    state = PlanState.build(plan, graph)
+    return BOUNDARY.check_plan(state, RuleContext(allow_crossing=allow_crossing))

@@ -1,0 +1,141 @@
+"""Adding a rule is one new module and one registry line: "at most 12 practices per network".
+
+The rule lives in ``max_practices_rule.py``; here it joins the registry and goes through the
+validator, the validation JSON, the live validator and the titles, and its candidate filter
+is applied to a fake candidate-sets object shaped like the optimiser's.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pytest
+from max_practices_rule import MAX_PRACTICES
+from rule_grids import grid
+
+from footprints.plan import Plan
+from footprints.rules import REGISTRY, RULES, LiveValidator, rule_named, title, titles, validate
+
+EXTENDED = (*REGISTRY, MAX_PRACTICES)  # the one registry line
+
+
+@pytest.fixture
+def g4() -> nx.Graph:
+    """4x4 grid of 3,000-patient practices: 13 practices make 39,000 patients, in the band."""
+    return grid(4, 4, 3_000)
+
+
+def thirteen_and_three() -> Plan:
+    """A: rows 0-2 and P30 (13 practices); B: P31, P32, P33."""
+    return Plan({c: "B" if c in {"P31", "P32", "P33"} else "A" for c in grid(4, 4)})
+
+
+def test_validate_reports_a_network_of_13_practices_not_one_of_12(g4: nx.Graph) -> None:
+    report = validate(thirteen_and_three(), g4, rules=EXTENDED)
+    (violation,) = report.by_rule("max_practices")
+    assert violation.networks == ("A",) and violation.severity == "hard"
+    assert violation.values == {"practice_count": 13, "max_practices": 12}
+    assert violation.message == (
+        "Network A has 13 practices, 1 more than the 12 allowed: move 1 practice to a "
+        "neighbouring network."
+    )
+    assert title(violation.rule, EXTENDED) == "Practices per network"
+    assert titles(EXTENDED)["max_practices"] == "Practices per network"
+
+    twelve = thirteen_and_three().moved(["P30"], "B")
+    assert validate(twelve, g4, rules=EXTENDED).by_rule("max_practices") == ()
+
+
+def test_the_json_lists_and_the_summary_counts_the_new_rule(g4: nx.Graph) -> None:
+    report = validate(thirteen_and_three(), g4, rules=EXTENDED)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert [v["rule"] for v in data["violations"]] == ["band", "max_practices"]
+    assert data["violations"][-1]["networks"] == ["A"]
+    summary = data["summary"]
+    assert list(summary)[-6:] == [*RULES, "max_practices"]
+    assert summary["max_practices"] == 1 and summary["hard"] == 1 and summary["band"] == 1
+
+
+def test_the_default_registry_is_unchanged_by_it(g4: nx.Graph) -> None:
+    assert RULES == ("coverage", "band", "contiguity", "boundary", "patch")
+    assert MAX_PRACTICES not in REGISTRY and "max_practices" not in titles()
+    with pytest.raises(KeyError):
+        rule_named("max_practices")
+    plain = validate(thirteen_and_three(), g4)
+    extended = validate(thirteen_and_three(), g4, rules=EXTENDED)
+    assert "max_practices" not in plain.summary and plain.by_rule("max_practices") == ()
+    assert plain.violations == tuple(v for v in extended.violations if v.rule != "max_practices")
+    counts = {k: v for k, v in extended.summary.items() if k != "max_practices"}
+    assert plain.summary == {**counts, "hard": counts["hard"] - 1}
+
+
+def test_a_registry_may_not_name_a_rule_twice(g4: nx.Graph) -> None:
+    with pytest.raises(ValueError, match="repeated: max_practices"):
+        validate(thirteen_and_three(), g4, rules=(*EXTENDED, MAX_PRACTICES))
+
+
+def test_live_validator_with_the_new_rule_agrees_with_validate(g4: nx.Graph) -> None:
+    live = LiveValidator(thirteen_and_three(), g4, rules=EXTENDED)
+    assert live.report == validate(live.plan, g4, rules=EXTENDED)
+    report = live.move(["P30"], "B")
+    assert report.by_rule("max_practices") == ()
+    assert report == validate(live.plan, g4, rules=EXTENDED)
+    report = live.move(["P30"], "A")
+    assert report.summary["max_practices"] == 1
+    assert report == validate(live.plan, g4, rules=EXTENDED)
+
+    rng = random.Random(12)
+    for _ in range(60):
+        practice = rng.choice(sorted(g4.nodes))
+        target = live.plan.assignment[rng.choice(sorted(g4.neighbors(practice)))]
+        report = live.move([practice], target)
+        assert report.to_dict() == validate(live.plan, g4, rules=EXTENDED).to_dict()
+
+
+@dataclass(frozen=True)
+class FakeSets:
+    """Candidate sets shaped like the optimiser's: members flat, with offsets."""
+
+    members: npt.NDArray[np.int32]
+    offsets: npt.NDArray[np.int64]
+
+    @property
+    def sizes(self) -> npt.NDArray[np.int64]:
+        return np.diff(self.offsets)
+
+    def sums(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.add.reduceat(values[self.members], self.offsets[:-1]).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class FakePractices:
+    """Twenty practices as arrays."""
+
+    codes: list[str]
+    population: npt.NDArray[np.int64]
+    x_km: npt.NDArray[np.float64]
+    y_km: npt.NDArray[np.float64]
+    patch: npt.NDArray[np.int64]
+
+
+def test_the_candidate_filter_keeps_sets_of_at_most_12_practices() -> None:
+    sizes = [1, 12, 13, 5, 20]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    members = np.concatenate([np.arange(size) for size in sizes]).astype(np.int32)
+    n = 20
+    practices = FakePractices(
+        [f"P{i}" for i in range(n)],
+        np.full(n, 3_000, np.int64),
+        np.zeros(n),
+        np.zeros(n),
+        np.full(n, -1, np.int64),
+    )
+    assert MAX_PRACTICES.candidate_filter is not None
+    mask = MAX_PRACTICES.candidate_filter(FakeSets(members, offsets), practices)
+    assert mask.dtype == np.bool_
+    assert mask.tolist() == [True, True, False, True, False]
