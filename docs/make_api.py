@@ -154,14 +154,28 @@ def member_lines(cls: type) -> list[tuple[str, str | None]]:
     return lines
 
 
-def describe(module: ModuleType) -> tuple[list[str], list[str]]:
-    """The markdown lines of one module's section, and its names lacking a docstring."""
+def package_constant_docs(module: ModuleType) -> dict[str, str]:
+    """:func:`constant_docs` of a module and, for a package, of every module inside it."""
+    docs: dict[str, str] = {}
+    if hasattr(module, "__path__") and module is not footprints:
+        prefix = f"{module.__name__}."
+        for info in pkgutil.walk_packages(module.__path__, prefix):
+            docs |= constant_docs(importlib.import_module(info.name))
+    return docs | constant_docs(module)
+
+
+def describe(module: ModuleType, documented: set[str]) -> tuple[list[str], list[str]]:
+    """The markdown lines of one module's section, and its names lacking a docstring.
+
+    A class's members are listed under the first documented module that exports it: its own
+    module, or the package of the unlisted module that defines it (``footprints.io``).
+    """
     title = module.__name__
     lines = [f"## `{title}`", ""]
     summary = first_line(module.__doc__)
     if summary:
         lines += [summary, ""]
-    constants = constant_docs(module)
+    constants = package_constant_docs(module)
     gaps: list[str] = []
     for name in module.__all__:
         value = getattr(module, name)
@@ -181,7 +195,9 @@ def describe(module: ModuleType) -> tuple[list[str], list[str]]:
         if doc is None:
             gaps.append(f"{title}.{name}")
         lines += [f"### `{name}`", "", f"{kind} `{text}`", "", doc or MISSING, ""]
-        if inspect.isclass(value) and value.__module__ == module.__name__:
+        defined_in = getattr(value, "__module__", "")
+        inside = defined_in.startswith(f"{title}.") and defined_in not in documented
+        if inspect.isclass(value) and (defined_in == title or inside):
             members = member_lines(value)
             for member, member_doc in members:
                 if member_doc is None:
@@ -196,8 +212,10 @@ def render() -> tuple[str, list[str]]:
     """The whole of docs/api.md, and every public name that lacks a docstring."""
     lines = [HEADER]
     gaps: list[str] = []
-    for module in public_modules():
-        section, missing = describe(module)
+    modules = public_modules()
+    documented = {module.__name__ for module in modules}
+    for module in modules:
+        section, missing = describe(module, documented)
         lines += section
         gaps += missing
     return "\n".join(lines).rstrip() + "\n", gaps
