@@ -8,12 +8,8 @@ and raised together in one :class:`~footprints.errors.InputError`; a required co
 absent raises :class:`~footprints.errors.MissingColumnError` listing the columns found and the
 names accepted.
 
-Which CCG column wins
-    Boundary files key areas by their ONS code (``CCG20CD`` = ``E38…``), so where a practices
-    file has several CCG columns the ONS one wins (``ccg20_ons_code`` over ``ccg20_code``),
-    then an ODS one (``16C``); :func:`footprints.areas.place_practices` accepts either and
-    stores the boundary ``code``. The same holds for STPs (``E54…`` over ``QHM``). Override
-    with ``columns={"ccg": "ccg20_code"}``.
+Where a file has several columns for one field, which wins (for a CCG, the ONS code
+``ccg20_ons_code`` over the ODS ``ccg20_code``) is said in :mod:`footprints.io.columns`.
 
 The PCN code ``U`` ("Unallocated") is NHS Digital's placeholder for a practice in no network:
 it is read as no network (``None``).

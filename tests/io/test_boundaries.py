@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -127,8 +126,3 @@ def test_read_patches(test_data: Path) -> None:
     assert list(patches.columns) == ["patch", "name", "geometry"]
     assert patches["patch"].tolist() == ["NORTH", "SOUTH"]
     assert patches.crs == BNG
-
-
-def test_zip_fixture_is_a_shapefile(test_data: Path) -> None:
-    with zipfile.ZipFile(test_data / "boundaries_subicb_no_prj.zip") as archive:
-        assert "subicb.prj" not in archive.namelist()
