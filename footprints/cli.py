@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import json
 import logging
 import signal
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from footprints.background import ProposalJob
 from footprints.errors import FootprintsError, InputError
-from footprints.io import write_plan
+from footprints.io import EXPORT_FORMATS, accepted_extensions, plan_format
 from footprints.optimise import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.region import Region, demo_dir, load_region
@@ -32,6 +31,8 @@ class UsageError(FootprintsError, ValueError):
 
 
 __all__ = ["main"]
+
+_OUT_HELP = "plan" + accepted_extensions(write=True)  # "plan.csv, .geojson or .gpkg"
 
 
 def _count(number: int, noun: str) -> str:
@@ -159,20 +160,15 @@ def _stop_on_interrupt(job: ProposalJob) -> Iterator[None]:
 
 
 def _write_plan_file(region: Region, plan: Plan, path: Path) -> None:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        write_plan(plan, path)
-        return
+    from footprints.export import export_plan
+
     try:
-        export = importlib.import_module("footprints.export")
-    except ImportError:
-        raise UsageError(f"cannot write {path}: only .csv plans are supported") from None
-    if suffix in {".geojson", ".json"}:
-        export.write_geojson(region, plan, path)
-    elif suffix == ".gpkg":
-        export.write_geopackage(region, plan, path)
-    else:
-        raise UsageError(f"cannot write {path}: use a .csv, .geojson or .gpkg file name")
+        plan_format(path, write=True)
+    except InputError:
+        raise UsageError(
+            f"cannot write {path}: use a {accepted_extensions(write=True)} file name"
+        ) from None
+    export_plan(region, plan, path)
 
 
 def _summary_table(region: Region, proposal: Proposal, band: Band) -> str:
@@ -260,8 +256,11 @@ def _run_export(args: argparse.Namespace) -> int:
     from footprints.export import export_plan
     from footprints.io import read_plan
 
-    kind = args.format or ("plan" if args.out.suffix.lower() == ".csv" else None)
-    needs_region = kind != "plan" or bool(args.demo or args.practices)
+    try:
+        chosen = EXPORT_FORMATS[args.format] if args.format else plan_format(args.out, write=True)
+        needs_region = chosen.needs_region or bool(args.demo or args.practices)
+    except InputError:  # export_plan names the extensions accepted, once the region is loaded
+        needs_region = True
     region = _load(args, plan=args.plan) if needs_region else None
     plan = region.current if region is not None else read_plan(args.plan)
     assert plan is not None  # --plan is required
@@ -354,7 +353,7 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--processes", type=int, help="areas solved in parallel")
     solve.add_argument("--seed", type=int, default=0, help="solver seed")
     solve.add_argument("--network-cost", type=float, help="cost per network (patient-km)")
-    solve.add_argument("--out", required=True, type=Path, help="plan.csv, .geojson or .gpkg")
+    solve.add_argument("--out", required=True, type=Path, help=_OUT_HELP)
     solve.set_defaults(run=_run_propose)
 
     export = commands.add_parser(
@@ -364,10 +363,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--plan", required=True, type=Path, help="plan CSV, ePCN, GeoJSON, GPKG")
     export.add_argument(
         "--format",
-        choices=["plan", "epcn", "geojson", "gpkg"],
+        choices=list(EXPORT_FORMATS),
         help="output format (default: by --out's extension; .csv is the plan CSV)",
     )
-    export.add_argument("--out", required=True, type=Path, help="plan.csv, .geojson or .gpkg")
+    export.add_argument("--out", required=True, type=Path, help=_OUT_HELP)
     export.set_defaults(run=_run_export)
 
     compare = commands.add_parser(

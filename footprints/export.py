@@ -1,8 +1,8 @@
-"""Writing a plan for analysts — GeoJSON, GeoPackage, ePCN-style CSV — and reading it back.
+"""Writing a plan for analysts: GeoJSON, GeoPackage and ePCN-style CSV, with the region.
 
 Every format reads back as the same :class:`~footprints.plan.Plan` through
-:func:`footprints.io.read_plan` (which dispatches on the file's extension and content), so a
-plan can travel between tools and return unchanged.
+:func:`footprints.io.read_plan` (which dispatches on the file's extension and content, in
+:mod:`footprints.io.plans`), so a plan can travel between tools and return unchanged.
 
 GeoJSON (RFC 7946)
     :func:`write_geojson` writes two files: ``PATH`` — a FeatureCollection of network
@@ -56,7 +56,8 @@ from shapely.geometry import mapping
 
 from footprints.crs import BNG, WGS84
 from footprints.errors import InputError, Problem
-from footprints.io import write_plan
+from footprints.io import EXPORT_FORMATS, plan_format
+from footprints.io.tables import cell_text as _text
 from footprints.metrics import footprints
 from footprints.plan import Band, Plan
 from footprints.region import Region
@@ -66,11 +67,9 @@ __all__ = [
     "EPCN_COLUMNS",
     "GEOJSON_PRECISION",
     "export_plan",
-    "is_geo_plan",
     "network_layer",
     "practice_layer",
     "practices_geojson_path",
-    "read_geo_plan",
     "violation_layer",
     "write_epcn",
     "write_geojson",
@@ -124,19 +123,11 @@ _PRACTICE_COLUMNS = [
     "patch",
 ]
 _VIOLATION_COLUMNS = ["rule", "severity", "networks", "practices", "message", "values"]
-_GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
 
 
 # --------------------------------------------------------------------------------------------
 # Tables
 # --------------------------------------------------------------------------------------------
-
-
-def _text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def _ranked(populations: Mapping[str, int]) -> list[str]:
@@ -528,7 +519,7 @@ def write_epcn(region: Region, plan: Plan, path: PathLike) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
-# One entry point, and reading back
+# One entry point
 # --------------------------------------------------------------------------------------------
 
 
@@ -553,22 +544,10 @@ def export_plan(
         The files written.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    kind = fmt or {".csv": "plan", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}.get(
-        suffix
-    )
-    if kind is None:
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    f"cannot tell the export format from the extension {suffix!r}",
-                    "end the name with .csv, .geojson or .gpkg",
-                )
-            ]
-        )
-    if kind == "plan":
-        write_plan(plan, path)
+    kind = fmt or plan_format(path, write=True).name
+    chosen = EXPORT_FORMATS.get(kind)
+    if chosen is not None and chosen.write is not None:
+        chosen.write(plan, path)
         return [path]
     if region is None:
         raise InputError(
@@ -586,127 +565,10 @@ def export_plan(
         return list(write_geojson(region, plan, path, report=report, band=band))
     if kind == "gpkg":
         return [write_geopackage(region, plan, path, report=report, band=band)]
-    raise ValueError(f"unknown export format {kind!r}: use plan, epcn, geojson or gpkg")
+    raise ValueError(f"unknown export format {kind!r}: use {_format_names()}")
 
 
-def _plan_from_rows(rows: Iterable[tuple[str | None, str | None, str | None]], source: str) -> Plan:
-    """A plan from (practice, network, name) rows; duplicate practices are an error."""
-    assignment: dict[str, str] = {}
-    names: dict[str, str] = {}
-    problems: list[Problem] = []
-    for practice, network, name in rows:
-        if practice is None or network is None:
-            continue
-        practice, network = practice.upper(), network.upper()
-        if practice in assignment and assignment[practice] != network:
-            problems.append(
-                Problem(
-                    source,
-                    f"practice {practice} is in both {assignment[practice]} and {network}",
-                    "give each practice one network",
-                    code=practice,
-                )
-            )
-            continue
-        assignment[practice] = network
-        if name is not None:
-            names.setdefault(network, name)
-    if problems:
-        raise InputError(problems)
-    plan = Plan(assignment, names)
-    logger.info("%s: plan of %d practices in %d networks", source, len(plan), len(plan.networks()))
-    return plan
-
-
-def _codes(value: object) -> list[str]:
-    if isinstance(value, list | tuple):
-        return [c for c in (_text(v) for v in value) if c]
-    text = _text(value)
-    if text is None:
-        return []
-    if text.startswith("["):
-        return _codes(json.loads(text))
-    return [c.strip() for c in text.split(",") if c.strip()]
-
-
-def _plan_from_table(records: list[dict[str, Any]], source: str) -> Plan:
-    if records and "practice_code" in records[0]:
-        return _plan_from_rows(
-            (
-                (
-                    _text(r.get("practice_code")),
-                    _text(r.get("network_id")),
-                    _text(r.get("network_name")),
-                )
-                for r in records
-            ),
-            source,
-        )
-    if records and "practice_codes" in records[0]:
-        return _plan_from_rows(
-            (
-                (practice, _text(r.get("network_id")), _text(r.get("network_name")))
-                for r in records
-                for practice in _codes(r.get("practice_codes"))
-            ),
-            source,
-        )
-    if not records:
-        return Plan({})
-    raise InputError(
-        [
-            Problem(
-                source,
-                "the features carry neither practice_code/network_id (a practices file) nor "
-                "practice_codes/network_id (a networks file); properties found: "
-                + ", ".join(sorted(records[0])),
-                "export the plan with footprints export",
-            )
-        ]
-    )
-
-
-def read_geo_plan(path: PathLike) -> Plan:
-    """Read a plan from a GeoJSON or GeoPackage export (see the module notes).
-
-    GeoJSON: either file of :func:`write_geojson` — the practices points
-    (``practice_code``, ``network_id``) or the networks (``network_id``, ``practice_codes``).
-    GeoPackage: the ``practices`` layer, else the ``networks`` layer.
-    """
-    source = str(path)
-    if not Path(path).is_file():
-        raise InputError([Problem(source, "file not found", "check the path")])
-    if Path(path).suffix.lower() == ".gpkg":
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-        layer = next((n for n in ("practices", "networks") if n in layers), None)
-        if layer is None:
-            raise InputError(
-                [
-                    Problem(
-                        source,
-                        f"no layer 'practices' or 'networks'; layers found: {', '.join(layers)}",
-                        "export the plan with footprints export",
-                    )
-                ]
-            )
-        table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
-        records = table.astype(object).where(table.notna(), None).to_dict("records")
-        return _plan_from_table([{str(k): v for k, v in r.items()} for r in records], source)
-    with Path(path).open(encoding="utf-8-sig") as stream:
-        try:
-            document = json.load(stream)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                [Problem(source, f"not valid JSON ({error})", "give a GeoJSON file")]
-            ) from None
-    features = document.get("features") if isinstance(document, dict) else None
-    if not isinstance(features, list):
-        raise InputError(
-            [Problem(source, "not a GeoJSON FeatureCollection", "give a GeoJSON file")]
-        )
-    return _plan_from_table([dict(f.get("properties") or {}) for f in features], source)
-
-
-def is_geo_plan(path: PathLike) -> bool:
-    """True when ``path`` names a GeoJSON or GeoPackage plan (by its extension)."""
-    return Path(path).suffix.lower() in _GEO_SUFFIXES
+def _format_names() -> str:
+    """``plan, epcn, geojson or gpkg``: the formats :func:`export_plan` writes."""
+    names = list(EXPORT_FORMATS)
+    return f"{', '.join(names[:-1])} or {names[-1]}"

@@ -219,24 +219,6 @@ def test_geo_exports_keep_unknown_codes_and_unnamed_networks(demo: Region, tmp_p
     assert features["N2"]["properties"]["network_name"] is None
 
 
-def test_geo_plan_with_a_practice_in_two_networks_is_an_error(tmp_path: Path) -> None:
-    document = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": None,
-                "properties": {"network_id": n, "practice_codes": ["A1", "A2"]},
-            }
-            for n in ("N1", "N2")
-        ],
-    }
-    path = tmp_path / "twice.geojson"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    with pytest.raises(InputError, match="A1 is in both N1 and N2"):
-        read_plan(path)
-
-
 def test_export_needs_the_region_for_geo_formats(demo: Region, tmp_path: Path) -> None:
     assert demo.current is not None
     with pytest.raises(InputError, match="needs the region"):

@@ -1,0 +1,382 @@
+"""Plans: every plan file footprints reads or writes, and the one extension → format table.
+
+A plan is read from the plan CSV (``practice_code,network_id,network_name``), an ePCN core
+partner file (``ePCN.xlsx`` or its "PCN Core Partner Details" CSV copy), a practices CSV
+with a network column, or a GeoJSON / GeoPackage export of :mod:`footprints.export`.
+
+:data:`PLAN_FORMATS` maps each file extension to its :class:`PlanFormat`, and
+:data:`EXPORT_FORMATS` names the formats a plan is written in; :func:`read_plan`,
+:func:`footprints.export.export_plan` and the command line all choose a format there. The
+plan CSV is written here (:func:`write_plan`); the formats that carry the region's geometry
+or CCG names are written by :mod:`footprints.export`, which needs the region.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyogrio
+
+from footprints.errors import InputError, Problem, ProblemLog
+from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns
+from footprints.io.nhs import read_epcn
+from footprints.io.tables import (
+    _EXCEL,
+    PathLike,
+    _check_code,
+    _code,
+    _duplicates,
+    _optional_network,
+    _read_csv,
+    cell_text,
+)
+from footprints.plan import Plan
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "PLAN_FORMATS",
+    "PlanFormat",
+    "accepted_extensions",
+    "is_geo_plan",
+    "plan_format",
+    "read_geo_plan",
+    "read_plan",
+    "write_plan",
+]
+
+logger = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------------------------
+# The plan CSV and ePCN files
+# --------------------------------------------------------------------------------------------
+
+
+def read_plan(path: PathLike) -> Plan:
+    """Read a plan: the plan CSV, an ePCN core partner file, or a practices CSV with networks.
+
+    Parameters
+    ----------
+    path
+        ``practice_code,network_id,network_name`` CSV; ``ePCN.xlsx`` or its
+        "PCN Core Partner Details" CSV copy (ended memberships excluded, as in the ePCN-style
+        export); a practices CSV whose network column (``network``, ``pcn_code`` …) gives
+        the plan; or a GeoJSON / GeoPackage export (``.geojson``, ``.json``, ``.gpkg``; see
+        :mod:`footprints.export`).
+
+    Returns
+    -------
+    Plan
+        Practice → network. Rows with no network, or the placeholder ``U``, are left out
+        (the validator reports them as unassigned). Duplicate practice rows are an error.
+
+    Raises
+    ------
+    InputError
+        For every problem found in the file (a name with an extension that names no plan
+        format, see :data:`PLAN_FORMATS`, is read as a plan CSV).
+    """
+    return plan_format(path).read(path)
+
+
+def _read_plan_csv(path: PathLike) -> Plan:
+    """Read a plan CSV, an ePCN core partner CSV or a practices CSV with a network column."""
+    source = str(path)
+    frame = _read_csv(path)
+    normal = {_normalise_name(c) for c in frame.columns}
+    if "partner_organisation_code" in normal:
+        return _read_epcn_plan(path)
+    resolved = _resolve_columns(frame, _PLAN_FIELDS, source=source, required=("code", "network"))
+    log = ProblemLog(source, logger)
+    assignment: dict[str, str] = {}
+    names: dict[str, str] = {}
+    codes: list[str] = []
+    left_out = 0
+    for offset, record in enumerate(frame.to_dict("records")):
+        code = _code(record[resolved["code"]])
+        codes.append(code)
+        if not code:
+            log.error("the practice code is empty", "remove the row", row=offset + 2)
+            continue
+        _check_code(code, log, row=offset + 2)
+        network = _optional_network(record[resolved["network"]])
+        if network is None:
+            left_out += 1
+            continue
+        assignment[code] = network
+        if resolved["network_name"] and record[resolved["network_name"]]:
+            names.setdefault(network, record[resolved["network_name"]])
+    _duplicates(codes, log, what="practice")
+    log.raise_if_errors()
+    plan = Plan(assignment, names)
+    logger.info(
+        "%s: plan of %d practices in %d networks (%d rows without a network left out)",
+        source,
+        len(plan),
+        len(plan.networks()),
+        left_out,
+    )
+    return plan
+
+
+def _read_epcn_plan(path: PathLike) -> Plan:
+    """Read the current members of each PCN from an ePCN file (workbook or CSV copy)."""
+    members = read_epcn(path)
+    names = dict(zip(members["network"], members["network_name"], strict=True))
+    plan = Plan(dict(zip(members["code"], members["network"], strict=True)), names)
+    logger.info("%s: plan of %d practices in %d networks", path, len(plan), len(plan.networks()))
+    return plan
+
+
+def write_plan(plan: Plan, path: PathLike) -> None:
+    """Write ``plan`` as the plan CSV ``practice_code,network_id,network_name``.
+
+    One row per practice, sorted by network then practice.
+    """
+    rows = [
+        {
+            "practice_code": practice,
+            "network_id": network,
+            "network_name": plan.network_name(network),
+        }
+        for network, practices in plan.networks().items()
+        for practice in practices
+    ]
+    table = pd.DataFrame(rows, columns=["practice_code", "network_id", "network_name"])
+    table.to_csv(path, index=False, encoding="utf-8")
+    logger.info("%s: wrote %d practices in %d networks", path, len(table), len(plan.networks()))
+
+
+# --------------------------------------------------------------------------------------------
+# GeoJSON and GeoPackage exports
+# --------------------------------------------------------------------------------------------
+
+
+def _plan_from_rows(rows: Iterable[tuple[str | None, str | None, str | None]], source: str) -> Plan:
+    """Build a plan from (practice, network, name) rows; duplicate practices are an error."""
+    assignment: dict[str, str] = {}
+    names: dict[str, str] = {}
+    problems: list[Problem] = []
+    for practice, network, name in rows:
+        if practice is None or network is None:
+            continue
+        practice, network = practice.upper(), network.upper()
+        if practice in assignment and assignment[practice] != network:
+            problems.append(
+                Problem(
+                    source,
+                    f"practice {practice} is in both {assignment[practice]} and {network}",
+                    "give each practice one network",
+                    code=practice,
+                )
+            )
+            continue
+        assignment[practice] = network
+        if name is not None:
+            names.setdefault(network, name)
+    if problems:
+        raise InputError(problems)
+    plan = Plan(assignment, names)
+    logger.info("%s: plan of %d practices in %d networks", source, len(plan), len(plan.networks()))
+    return plan
+
+
+def _codes(value: object) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [c for c in (cell_text(v) for v in value) if c]
+    text = cell_text(value)
+    if text is None:
+        return []
+    if text.startswith("["):
+        return _codes(json.loads(text))
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _plan_from_table(records: list[dict[str, Any]], source: str) -> Plan:
+    if records and "practice_code" in records[0]:
+        return _plan_from_rows(
+            (
+                (
+                    cell_text(r.get("practice_code")),
+                    cell_text(r.get("network_id")),
+                    cell_text(r.get("network_name")),
+                )
+                for r in records
+            ),
+            source,
+        )
+    if records and "practice_codes" in records[0]:
+        return _plan_from_rows(
+            (
+                (practice, cell_text(r.get("network_id")), cell_text(r.get("network_name")))
+                for r in records
+                for practice in _codes(r.get("practice_codes"))
+            ),
+            source,
+        )
+    if not records:
+        return Plan({})
+    raise InputError(
+        [
+            Problem(
+                source,
+                "the features carry neither practice_code/network_id (a practices file) nor "
+                "practice_codes/network_id (a networks file); properties found: "
+                + ", ".join(sorted(records[0])),
+                "export the plan with footprints export",
+            )
+        ]
+    )
+
+
+def read_geo_plan(path: PathLike) -> Plan:
+    """Read a plan from a GeoJSON or GeoPackage export (see :mod:`footprints.export`).
+
+    GeoJSON: either file of :func:`footprints.export.write_geojson` — the practices points
+    (``practice_code``, ``network_id``) or the networks (``network_id``, ``practice_codes``).
+    GeoPackage: the ``practices`` layer, else the ``networks`` layer.
+    """
+    source = str(path)
+    if not Path(path).is_file():
+        raise InputError([Problem(source, "file not found", "check the path")])
+    if PLAN_FORMATS.get(Path(path).suffix.lower()) is _GEOPACKAGE:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+        layer = next((n for n in ("practices", "networks") if n in layers), None)
+        if layer is None:
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        f"no layer 'practices' or 'networks'; layers found: {', '.join(layers)}",
+                        "export the plan with footprints export",
+                    )
+                ]
+            )
+        table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+        records = table.astype(object).where(table.notna(), None).to_dict("records")
+        return _plan_from_table([{str(k): v for k, v in r.items()} for r in records], source)
+    with Path(path).open(encoding="utf-8-sig") as stream:
+        try:
+            document = json.load(stream)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                [Problem(source, f"not valid JSON ({error})", "give a GeoJSON file")]
+            ) from None
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list):
+        raise InputError(
+            [Problem(source, "not a GeoJSON FeatureCollection", "give a GeoJSON file")]
+        )
+    return _plan_from_table([dict(f.get("properties") or {}) for f in features], source)
+
+
+def is_geo_plan(path: PathLike) -> bool:
+    """Tell whether ``path`` names a GeoJSON or GeoPackage plan (by its extension)."""
+    return PLAN_FORMATS.get(Path(path).suffix.lower()) in (_GEOJSON, _GEOPACKAGE)
+
+
+# --------------------------------------------------------------------------------------------
+# The one extension → format table
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanFormat:
+    """A plan file format: its name, the extensions that name it, how it is read and written.
+
+    Parameters
+    ----------
+    name
+        The name ``footprints export --format`` takes: ``plan``, ``epcn``, ``geojson`` or
+        ``gpkg`` (``epcn_workbook`` is read only).
+    extensions
+        The file extensions of the format, lower case with the dot; messages suggest the
+        first.
+    read
+        Reads a file of this format as a :class:`~footprints.plan.Plan`.
+    write
+        Writes a plan in this format without the region (the plan CSV); ``None`` when the
+        format needs the region (:func:`footprints.export.export_plan` writes it) or is read
+        only.
+    writable
+        Whether footprints writes the format at all.
+    """
+
+    name: str
+    extensions: tuple[str, ...]
+    read: Callable[[PathLike], Plan]
+    write: Callable[[Plan, PathLike], None] | None = None
+    writable: bool = True
+
+    @property
+    def needs_region(self) -> bool:
+        """Whether writing a plan in this format needs the region (practices, boundaries)."""
+        return self.writable and self.write is None
+
+
+_PLAN_CSV = PlanFormat("plan", (".csv",), _read_plan_csv, write=write_plan)
+_EPCN_CSV = PlanFormat("epcn", (".csv",), _read_plan_csv)
+_EPCN_WORKBOOK = PlanFormat("epcn_workbook", _EXCEL, _read_epcn_plan, writable=False)
+_GEOJSON = PlanFormat("geojson", (".geojson", ".json"), read_geo_plan)
+_GEOPACKAGE = PlanFormat("gpkg", (".gpkg",), read_geo_plan)
+
+PLAN_FORMATS: Mapping[str, PlanFormat] = {
+    extension: format_
+    for format_ in (_PLAN_CSV, _EPCN_WORKBOOK, _GEOJSON, _GEOPACKAGE)
+    for extension in format_.extensions
+}
+"""File extension → the plan format it names (``.csv`` is the plan CSV, or an ePCN copy)."""
+
+EXPORT_FORMATS: Mapping[str, PlanFormat] = {
+    format_.name: format_ for format_ in (_PLAN_CSV, _EPCN_CSV, _GEOJSON, _GEOPACKAGE)
+}
+"""Format name → the formats a plan is written in (``footprints export --format``)."""
+
+
+def accepted_extensions(*, write: bool = False) -> str:
+    """Name the extensions :func:`plan_format` accepts, in words: ``.csv, .geojson or .gpkg``.
+
+    For reading every extension is listed; for writing, the first extension of each format.
+    """
+    if write:
+        formats = dict.fromkeys(f for f in PLAN_FORMATS.values() if f.writable)
+        names = [f.extensions[0] for f in formats]
+    else:
+        names = list(PLAN_FORMATS)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def plan_format(path: PathLike, *, write: bool = False) -> PlanFormat:
+    """Choose the plan format ``path``'s extension names, for reading or (``write=True``) writing.
+
+    A file read whose extension names no format (``plan.txt``) is read as a plan CSV, whose
+    reader sniffs the separator.
+
+    Raises
+    ------
+    InputError
+        For writing, when the extension names no format footprints writes, naming the
+        extensions accepted.
+    """
+    suffix = Path(path).suffix.lower()
+    found = PLAN_FORMATS.get(suffix)
+    if found is not None and (found.writable or not write):
+        return found
+    if found is None and not write:
+        return PLAN_FORMATS[".csv"]  # any other name is read as a (sniffed) CSV, as always
+    raise InputError(
+        [
+            Problem(
+                str(path),
+                f"cannot tell the {'export' if write else 'plan'} format from the extension "
+                f"{suffix!r}",
+                f"end the name with {accepted_extensions(write=write)}",
+            )
+        ]
+    )

@@ -1,0 +1,318 @@
+"""The generic practices CSV: one row per practice, located by lat/lon, BNG or postcode.
+
+Per row, easting/northing is used when given, else lat/lon, else the postcode (with a
+postcode lookup). Coordinates outside England, lat/lon that look swapped, and degrees given
+as metres (or metres as degrees) are errors naming the row. The PCN code ``U``
+("Unallocated") is NHS Digital's placeholder for a practice in no network: it is read as no
+network (``None``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
+from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
+from footprints.io.columns import _PRACTICE_FIELDS, _resolve_columns
+from footprints.io.postcodes import _postcode_table, normalise_postcode
+from footprints.io.tables import (
+    UNALLOCATED_NETWORK,
+    PathLike,
+    _check_code,
+    _code,
+    _duplicates,
+    _optional_code,
+    _parse_list_size,
+    _parse_number,
+    _read_csv,
+)
+
+__all__ = [
+    "PRACTICE_COLUMNS",
+    "read_practices",
+]
+
+logger = logging.getLogger(__name__)
+
+
+PRACTICE_COLUMNS = ["code", "name", "list_size", "ccg", "stp", "patch", "network", "geometry"]
+
+
+def _in_box(x: float, y: float, box: tuple[float, float, float, float]) -> bool:
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _check_bng(easting: float, northing: float, log: ProblemLog, *, row: int, code: str) -> bool:
+    if _in_box(easting, northing, ENGLAND_BNG_BOUNDS):
+        return True
+    if abs(easting) <= 180 and abs(northing) <= 90:
+        log.error(
+            f"easting/northing {easting:g}, {northing:g} look like longitude/latitude degrees, "
+            "not metres",
+            "put degrees in lon/lat columns, or give British National Grid metres",
+            row=row,
+            code=code,
+        )
+    else:
+        log.error(
+            f"easting/northing {easting:,.0f}, {northing:,.0f} is outside England",
+            "footprints plans English practices only: correct the coordinates or drop the row",
+            row=row,
+            code=code,
+        )
+    return False
+
+
+def _check_latlon(lat: float, lon: float, log: ProblemLog, *, row: int, code: str) -> bool:
+    min_lat, min_lon, max_lat, max_lon = ENGLAND_LATLON_BOUNDS
+    if min_lat <= lat <= max_lat and min_lon <= lon <= max_lon:
+        return True
+    if min_lat <= lon <= max_lat and min_lon <= lat <= max_lon:
+        log.error(
+            f"lat {lat:g}, lon {lon:g} look swapped: swapping them puts the practice in England",
+            "swap the lat and lon values",
+            row=row,
+            code=code,
+        )
+    elif abs(lat) > 90 or abs(lon) > 180:
+        log.error(
+            f"lat/lon {lat:g}, {lon:g} are not degrees (they look like metres)",
+            "put British National Grid metres in easting/northing columns",
+            row=row,
+            code=code,
+        )
+    else:
+        log.error(
+            f"lat {lat:g}, lon {lon:g} is outside England",
+            "footprints plans English practices only: correct the coordinates or drop the row",
+            row=row,
+            code=code,
+        )
+    return False
+
+
+def _pair(
+    record: Mapping[str, str], first: str, second: str, log: ProblemLog, *, row: int, code: str
+) -> tuple[float, float] | None:
+    """Two coordinates from a row: None when both are empty or unreadable (logged)."""
+    a_text, b_text = record.get(first, ""), record.get(second, "")
+    if not a_text and not b_text:
+        return None
+    try:
+        a, b = _parse_number(a_text), _parse_number(b_text)
+    except ValueError:
+        hint = " (a comma is read only as a thousands separator)" if "," in a_text + b_text else ""
+        log.error(
+            f"{first}/{second} {a_text!r}, {b_text!r} are not numbers{hint}",
+            f"give {first} and {second} as numbers",
+            row=row,
+            code=code,
+        )
+        return None
+    if a is None or b is None:
+        empty = first if a is None else second
+        log.error(
+            f"{empty} is empty while {second if a is None else first} is given",
+            f"give both {first} and {second}",
+            row=row,
+            code=code,
+        )
+        return None
+    return a, b
+
+
+def _practices_from_frame(
+    frame: pd.DataFrame,
+    columns: Mapping[str, str | None],
+    *,
+    source: str,
+    postcodes: PathLike | pd.DataFrame | None,
+    first_row: int = 2,
+) -> gpd.GeoDataFrame:
+    """Build the canonical practices table from string cells; raise every problem at once."""
+    log = ProblemLog(source, logger)
+    has_bng = columns.get("easting") is not None and columns.get("northing") is not None
+    has_latlon = columns.get("lat") is not None and columns.get("lon") is not None
+    has_postcode = columns.get("postcode") is not None
+    if not (has_bng or has_latlon or has_postcode):
+        raise MissingColumnError(
+            f"{source}: no location columns. Columns found: {', '.join(map(str, frame.columns))}."
+            " Give lat,lon (EPSG:4326) or easting,northing (EPSG:27700) or postcode with a "
+            "postcode lookup (postcodes=)."
+        )
+    lookup: dict[str, tuple[float, float]] | None = None
+    if postcodes is not None:
+        lookup = _postcode_table(postcodes)
+    elif has_postcode and not (has_bng or has_latlon):
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "the practices are located by postcode but no postcode lookup was given",
+                    "pass postcodes= (a Code-Point Open or ONSPD CSV), or add lat,lon columns",
+                )
+            ]
+        )
+    rename = {column: name for name, column in columns.items() if column is not None}
+    records: list[dict[str, str]] = [
+        {str(k): str(v) for k, v in record.items()}
+        for record in frame[list(rename)].rename(columns=rename).to_dict("records")
+    ]
+
+    codes: list[str] = []
+    names: list[str] = []
+    sizes: list[int] = []
+    xs: list[float] = []
+    ys: list[float] = []
+    latlon_rows: list[int] = []  # positions in xs/ys holding lon/lat to transform
+    optional: dict[str, list[str | None]] = {k: [] for k in ("ccg", "stp", "patch", "network")}
+    unallocated = 0
+    for offset, record in enumerate(records):
+        row = offset + first_row
+        code = _code(record.get("code", ""))
+        if not code:
+            log.error("the practice code is empty", "give every row an ODS code", row=row)
+            continue
+        _check_code(code, log, row=row)
+        size = _parse_list_size(str(record.get("list_size", "")), log, row=row, code=code)
+        point = _locate(record, log, row=row, code=code, lookup=lookup)
+        if size is None or point is None:
+            codes.append(code)  # still counted for duplicate checks
+            continue
+        codes.append(code)
+        names.append(str(record.get("name", "")) or code)
+        sizes.append(size)
+        xs.append(point[0])
+        ys.append(point[1])
+        if point[2]:
+            latlon_rows.append(len(xs) - 1)
+        for key in ("ccg", "stp", "patch"):
+            optional[key].append(_optional_code(record.get(key)))
+        network = _optional_code(record.get("network"))
+        if network == UNALLOCATED_NETWORK:
+            unallocated += 1
+            network = None
+        optional["network"].append(network)
+    _duplicates(codes, log, what="practice code", first_row=first_row)
+    if not records:
+        log.error("has a header but no practice rows", "give one row per practice")
+    log.raise_if_errors()
+
+    if latlon_rows:
+        to_bng = Transformer.from_crs(WGS84, BNG, always_xy=True)
+        lon = np.array([xs[i] for i in latlon_rows])
+        lat = np.array([ys[i] for i in latlon_rows])
+        east, north = to_bng.transform(lon, lat)
+        for i, e, n in zip(latlon_rows, east, north, strict=True):
+            xs[i], ys[i] = float(e), float(n)
+    data: dict[str, Any] = {"code": pd.Series(codes, dtype="str")}  # no row was dropped
+    data["name"] = pd.Series(names, dtype="str")
+    data["list_size"] = pd.Series(sizes, dtype="int64")
+    for key, values in optional.items():
+        data[key] = pd.Series(values, dtype=object)
+    practices = gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(xs, ys), crs=BNG)
+    practices = practices[PRACTICE_COLUMNS]
+    practices.attrs["source"] = source
+    logger.info(
+        "%s: %d practices, %s patients (%d by lat/lon, %d by easting/northing or postcode)%s",
+        source,
+        len(practices),
+        f"{int(practices['list_size'].sum()):,}",
+        len(latlon_rows),
+        len(practices) - len(latlon_rows),
+        f"; {unallocated} 'U' (unallocated) networks read as none" if unallocated else "",
+    )
+    return practices
+
+
+def _locate(
+    record: Mapping[str, str],
+    log: ProblemLog,
+    *,
+    row: int,
+    code: str,
+    lookup: dict[str, tuple[float, float]] | None,
+) -> tuple[float, float, bool] | None:
+    """(x, y, is_lonlat) for a row, from easting/northing, else lat/lon, else postcode."""
+    bng = _pair(record, "easting", "northing", log, row=row, code=code)
+    if bng is not None:
+        return (*bng, False) if _check_bng(*bng, log, row=row, code=code) else None
+    latlon = _pair(record, "lat", "lon", log, row=row, code=code)
+    if latlon is not None:
+        lat, lon = latlon
+        return (lon, lat, True) if _check_latlon(lat, lon, log, row=row, code=code) else None
+    if any(record.get(k) for k in ("easting", "northing", "lat", "lon")):
+        return None  # a half-filled pair, already reported
+    postcode = str(record.get("postcode", ""))
+    if postcode and lookup is not None:
+        found = lookup.get(normalise_postcode(postcode))
+        if found is None:
+            log.error(
+                f"postcode {postcode!r} is not in the postcode lookup",
+                "correct the postcode, or give lat,lon or easting,northing for this practice",
+                row=row,
+                code=code,
+            )
+            return None
+        return (*found, False) if _check_bng(*found, log, row=row, code=code) else None
+    log.error(
+        "the practice has no coordinates" + (" and no postcode" if "postcode" in record else ""),
+        "give lat,lon or easting,northing, or a postcode with a postcode lookup",
+        row=row,
+        code=code,
+    )
+    return None
+
+
+def read_practices(
+    path: PathLike,
+    *,
+    postcodes: PathLike | pd.DataFrame | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read the generic practices CSV into the canonical practices table.
+
+    Parameters
+    ----------
+    path
+        CSV with ``code,name,list_size`` and a location (``lat,lon``; ``easting,northing``;
+        or ``postcode``), optionally ``ccg,stp,patch,network``. Unambiguous aliases are
+        accepted (``practice_code``, ``ORG_CODE``, ``NUMBER_OF_PATIENTS``,
+        ``list_size_2020_01``, ``pcn_code``, ``ccg20_ons_code`` …) and the mapping is logged.
+        Per row, easting/northing is used when given, else lat/lon, else the postcode.
+    postcodes
+        A postcode lookup (path or DataFrame, see :func:`read_postcode_lookup`) for rows
+        located only by postcode.
+    columns
+        Explicit mapping from canonical field to column, e.g. ``{"ccg": "ccg20_code"}``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``code, name, list_size, ccg, stp, patch, network, geometry`` in EPSG:27700.
+
+    Raises
+    ------
+    MissingColumnError
+        When code, name, list_size or every location column is absent.
+    InputError
+        Listing every bad row (duplicate codes, bad list sizes, missing or non-English
+        coordinates, swapped lat/lon, unknown postcodes).
+    """
+    source = str(path)
+    frame = _read_csv(path)
+    resolved = _resolve_columns(
+        frame,
+        _PRACTICE_FIELDS,
+        source=source,
+        required=("code", "name", "list_size"),
+        overrides=columns,
+    )
+    return _practices_from_frame(frame, resolved, source=source, postcodes=postcodes)

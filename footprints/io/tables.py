@@ -1,0 +1,462 @@
+"""Reading tabular files: size limits, decoding, rows and headers, Excel sheets, cell values.
+
+CSVs are read as UTF-8 (with or without BOM), UTF-16 with BOM (Excel "Unicode text"), or else
+Windows-1252/Latin-1, accents intact; a first line with no comma but semicolons or tabs sets
+the separator. Every cell is a stripped string (``""`` when empty); trailing empty cells and
+rows (Excel's ``,,,,``) are dropped. Refused, with the row: cells beyond the header, an
+unclosed quote, a blank header. Files larger than :func:`input_size_limit` allows
+(:data:`MAX_INPUT_BYTES` by default) are refused before they are read.
+
+The cell helpers turn strings into codes (stripped of spaces and invisible characters,
+upper-cased; a code Excel turned into a number, ``8.1E+04``, is an error), numbers
+(``12,345`` is a number but a decimal comma, ``54,5``, is an error) and list sizes
+(negative, fractional or over :data:`MAX_LIST_SIZE` is an error; 0 a warning).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from footprints.errors import InputError, Problem, ProblemLog
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "MAX_LIST_SIZE",
+    "UNALLOCATED_NETWORK",
+    "PathLike",
+    "cell_text",
+    "input_size_limit",
+    "max_input_bytes",
+]
+
+logger = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike[str]
+"""A file path, as the loaders accept it."""
+
+
+UNALLOCATED_NETWORK = "U"
+"""NHS Digital's placeholder PCN code for a practice in no network."""
+
+_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")  # Excel's "CSV" on Windows is cp1252
+
+MAX_INPUT_BYTES = 512 * 1024**2
+"""Default size limit of one input file (or of an archive's unzipped members): 512 MB."""
+_MAX_BYTES: ContextVar[int] = ContextVar("footprints_max_input_bytes", default=MAX_INPUT_BYTES)
+
+MAX_LIST_SIZE = 1_000_000
+"""Largest credible list size: England's largest practices have about 100,000 patients."""
+_EXCEL = (".xlsx", ".xlsm", ".xls")
+"""The extensions of Excel workbooks."""
+
+
+# --------------------------------------------------------------------------------------------
+# Size limits and existence
+# --------------------------------------------------------------------------------------------
+
+
+def max_input_bytes() -> int:
+    """Return the largest input file (or unzipped archive) the loaders read, in bytes."""
+    return _MAX_BYTES.get()
+
+
+@contextmanager
+def input_size_limit(max_bytes: int) -> Iterator[None]:
+    """Within the ``with`` block, refuse input files larger than ``max_bytes``.
+
+    The default is :data:`MAX_INPUT_BYTES`; the app lowers it for uploads. The limit is per
+    thread (a :class:`contextvars.ContextVar`), so concurrent sessions do not share it.
+    """
+    if max_bytes <= 0:
+        raise ValueError(f"max_bytes must be positive, not {max_bytes}")
+    token = _MAX_BYTES.set(int(max_bytes))
+    try:
+        yield
+    finally:
+        _MAX_BYTES.reset(token)
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 1024**2:,.1f} MB" if size >= 1024**2 else f"{size:,} bytes"
+
+
+def _check_size(size: int, source: str, *, what: str = "the file") -> None:
+    limit = _MAX_BYTES.get()
+    if size > limit:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"{what} is {_size_text(size)}, over the {_size_text(limit)} limit for one "
+                    "input",
+                    "trim it to the rows and columns needed (e.g. only your region), or raise "
+                    "the limit with footprints.io.input_size_limit(max_bytes=...)",
+                )
+            ]
+        )
+
+
+def _check_exists(path: PathLike, source: str) -> None:
+    """Check that the path is a readable file within the size limit, else raise an InputError."""
+    file = Path(path)
+    if file.is_dir():
+        raise InputError(
+            [Problem(source, "is a folder, not a file", "give the path of the file inside it")]
+        )
+    if not file.is_file():
+        raise InputError(
+            [Problem(source, "file not found", "check the path and the working directory")]
+        )
+    _check_size(file.stat().st_size, source)
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding and parsing CSV; Excel workbooks
+# --------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, source: str) -> str:
+    """Text of a CSV: UTF-16 by its BOM, else UTF-8 (BOM or not), else Windows-1252/Latin-1."""
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "is an Excel workbook or a zip archive, not a CSV",
+                    "save the sheet as 'CSV UTF-8 (comma delimited)', or give the workbook's "
+                    "own .xlsx name where an Excel file is accepted",
+                )
+            ]
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            logger.info("%s: read as UTF-16 (Excel 'Unicode text')", source)
+            return text
+    text = data.decode("latin-1")  # decodes any bytes; the last resort
+    for encoding in _ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding != _ENCODINGS[0]:
+            logger.info("%s: not UTF-8; read as %s", source, encoding)
+        break
+    if "\x00" in text:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "contains NUL bytes: it is not a text CSV (a binary file, or UTF-16 "
+                    "without its byte-order mark)",
+                    "save it as 'CSV UTF-8 (comma delimited)'",
+                )
+            ]
+        )
+    return text
+
+
+def _delimiter(text: str, source: str) -> str:
+    """``,`` unless the first line has none but has ``;``, tab or ``|`` (European Excel)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if "," in first:
+        return ","
+    counts = {sep: first.count(sep) for sep in (";", "\t", "|")}
+    sep = max(counts, key=lambda s: counts[s])
+    if counts[sep] == 0:
+        return ","
+    logger.info("%s: no commas in the first line; read as %r-separated", source, sep)
+    return sep
+
+
+def _parse_rows(text: str, sep: str, source: str) -> pd.DataFrame:
+    """All cells as strings, one row per record (blank records kept, so row numbers hold)."""
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            [Problem(source, "the file is empty", "give a CSV with a header row")]
+        ) from None
+    except pd.errors.ParserError as error:
+        opened = re.search(r"EOF inside string starting at row (\d+)", str(error))
+        if opened:
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        'a quote (") opens a cell that is never closed',
+                        'close the quote, or remove it (a quote inside a cell is written "")',
+                        row=int(opened.group(1)) + 1,
+                    )
+                ]
+            ) from None
+    # ragged rows: read with the csv module and report every row longer than the first
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))
+    except csv.Error as error:
+        raise InputError(
+            [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV UTF-8")]
+        ) from None
+    width = len(rows[0]) if rows else 0
+    log = ProblemLog(source, logger)
+    for number, cells in enumerate(rows, 1):
+        extra = [c for c in cells[width:] if c.strip()]
+        if extra:
+            log.error(
+                f"the row has {len(cells)} cells but the first row has {width} "
+                f"(extra: {', '.join(repr(c[:40]) for c in extra[:3])})",
+                f'quote cells that contain the separator {sep!r} (as in "12,345"), or '
+                "remove the extra cells",
+                row=number,
+            )
+        del cells[width:]
+        cells.extend([""] * (width - len(cells)))
+    log.raise_if_errors()
+    return pd.DataFrame(rows, dtype=object)
+
+
+def _with_header(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Make the first row the header.
+
+    Blank names become ``(blank column N)``, a repeated name ``NAME (repeat K)`` (so that a
+    repeated column a loader needs is reported).
+    """
+    if frame.empty:
+        raise InputError([Problem(source, "the file is empty", "give a CSV with a header row")])
+    header = [re.sub(r"\s+", " ", str(v)).strip() for v in frame.iloc[0].tolist()]
+    if not any(header):
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "the first row (the header) is blank",
+                    "delete the blank rows above the header",
+                    row=1,
+                )
+            ]
+        )
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, 1):
+        if not name:
+            name = f"(blank column {position})"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} (repeat {seen[name]})")
+    body = frame.iloc[1:].reset_index(drop=True)
+    body.columns = pd.Index(names, dtype=object)
+    return body
+
+
+def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the all-empty rows at the end (Excel's ``,,,,`` lines); inner ones keep numbers."""
+    filled = (frame != "").any(axis=1).to_numpy()
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    return frame.iloc[:last]
+
+
+def _read_csv(path: PathLike, *, header: bool = True) -> pd.DataFrame:
+    """Read a CSV as stripped strings ('' for empty cells).
+
+    UTF-8 (with or without BOM) first, then Windows-1252 / Latin-1; semicolon- or
+    tab-separated files are detected. With ``header`` the first row names the columns (see
+    :func:`_with_header`); without, columns are numbered from 0.
+    """
+    source = str(path)
+    _check_exists(path, source)
+    text = _decode(Path(path).read_bytes(), source)
+    frame = _strip_cells(_parse_rows(text, _delimiter(text, source), source))
+    if header:
+        frame = _with_header(frame, source)
+    return _drop_trailing_blank_rows(frame)
+
+
+def _strip_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype(object).where(frame.notna(), "").astype(str)
+    for column in frame.columns:
+        frame[column] = frame[column].str.strip()
+    if all(isinstance(c, str) for c in frame.columns):
+        frame.columns = [re.sub(r"\s+", " ", c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_excel_sheets(path: PathLike) -> dict[str, pd.DataFrame]:
+    source = str(path)
+    _check_exists(path, source)
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
+    except Exception as error:  # openpyxl raises zipfile, KeyError, XML and its own errors
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"cannot be read as an Excel workbook ({type(error).__name__}: {error})",
+                    "open it in Excel and save it again as .xlsx, or save the sheet as CSV",
+                )
+            ]
+        ) from None
+    return {str(name): frame for name, frame in sheets.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Cells
+# --------------------------------------------------------------------------------------------
+
+
+def _objects(values: Iterable[object]) -> pd.Series:
+    """Make an object column of ``str`` or ``None`` (pandas 3 would otherwise store ``NaN``)."""
+    return pd.Series(
+        [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values],
+        dtype=object,
+    )
+
+
+def _code(value: object) -> str:
+    """Return a code as stored.
+
+    Invisible characters (zero-width spaces, stray BOMs) are dropped, surrounding spaces
+    stripped, and the code upper-cased.
+    """
+    text = "".join(ch for ch in str(value) if unicodedata.category(ch) != "Cf")
+    return text.strip().upper()
+
+
+_EXCEL_NUMBER = re.compile(r"\d+\.0+|\d+(\.\d+)?E[+-]?\d+")
+
+
+def _check_code(code: str, log: ProblemLog, *, row: int, what: str = "practice code") -> bool:
+    """Report a code Excel turned into a number (``8.1E+04``, ``81001.0``): False and an error."""
+    if _EXCEL_NUMBER.fullmatch(code):
+        log.error(
+            f"{what} {code!r} looks like a number reformatted by Excel, not a code",
+            "format the column as Text and restore the codes (e.g. from the original file)",
+            row=row,
+            code=code,
+        )
+        return False
+    return True
+
+
+def _optional_code(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = _code(value)
+    return text or None
+
+
+def cell_text(value: object) -> str | None:
+    """Return a cell's text, stripped; ``None`` for a missing (``None``, NaN, NA) or blank one."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _optional_name(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value).strip() or None
+
+
+def _optional_network(value: object) -> str | None:
+    code = _optional_code(value)
+    return None if code == UNALLOCATED_NETWORK else code
+
+
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:([,\u00a0\u202f ])\d{3})(?:\1\d{3})*(?:\.\d*)?")
+
+
+def _parse_number(text: str) -> float | None:
+    """Read a number from a cell: None when empty; ValueError when not a finite number.
+
+    Thousands separators are read when they group digits in threes (``12,345``, ``12 345``);
+    any other comma (a decimal comma, ``54,5``) is an error rather than a silent misreading.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if _GROUPED.fullmatch(text):
+        text = re.sub(r"[,\u00a0\u202f ]", "", text)
+    value = float(text)  # ValueError for text, decimal commas, "1,2345"
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _not_a_number(what: str, text: str) -> str:
+    hint = " (a comma is read only as a thousands separator, as in 12,345)" if "," in text else ""
+    return f"{what} {text!r} is not a number{hint}"
+
+
+def _parse_list_size(text: str, log: ProblemLog, *, row: int, code: str | None) -> int | None:
+    fix = "give the registered list size as a whole number of patients (0 or more)"
+    try:
+        value = _parse_number(text)
+    except ValueError:
+        log.error(_not_a_number("list size", text), fix, row=row, code=code)
+        return None
+    if value is None:
+        log.error("list size is empty", fix, row=row, code=code)
+        return None
+    if value < 0:
+        log.error(f"list size {text} is negative", fix, row=row, code=code)
+        return None
+    if value != int(value):
+        log.error(f"list size {text} is not a whole number", fix, row=row, code=code)
+        return None
+    if value > MAX_LIST_SIZE:
+        log.error(
+            f"list size {text} is not credible for one practice (the largest in England "
+            f"have about 100,000 patients; the limit is {MAX_LIST_SIZE:,})",
+            "check the column (a total row, or a column of another figure?) and give the "
+            "practice's registered patients",
+            row=row,
+            code=code,
+        )
+        return None
+    if value == 0:
+        log.warn(
+            "list size is 0: the practice has no registered patients",
+            "nothing to do if it is newly opened or closing; otherwise check the figure",
+            row=row,
+            code=code,
+        )
+    return int(value)
+
+
+def _duplicates(codes: list[str], log: ProblemLog, *, what: str, first_row: int = 2) -> None:
+    rows: dict[str, list[int]] = {}
+    for offset, code in enumerate(codes):
+        if code:
+            rows.setdefault(code, []).append(offset + first_row)
+    for code, where in rows.items():
+        if len(where) > 1:
+            log.error(
+                f"{what} {code} appears on rows {', '.join(map(str, where))}",
+                f"keep one row per {what} (merge the rows if practices merged)",
+                row=where[1],
+                code=code,
+            )

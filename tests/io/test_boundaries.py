@@ -1,0 +1,128 @@
+"""Boundary and patch layers (and zipped shapefiles)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from footprints.crs import BNG
+from footprints.errors import InputError, MissingColumnError
+from footprints.io import read_boundaries, read_patches
+
+
+def test_read_boundaries_ccg_layer(test_data: Path) -> None:
+    ccgs = read_boundaries(test_data / "areas_ccgs.geojson")
+    assert list(ccgs.columns) == ["code", "ods_code", "name", "parent", "geometry"]
+    assert ccgs.crs == BNG
+    assert ccgs.iloc[0][["code", "ods_code", "name", "parent"]].tolist() == [
+        "E38000001",
+        "01A",
+        "NHS Alpha CCG",
+        "E54000001",
+    ]
+
+
+def test_read_boundaries_stp_layer(test_data: Path) -> None:
+    stps = read_boundaries(test_data / "areas_stps.geojson", level="stp")
+    assert stps["code"].tolist() == ["E54000001", "E54000002"]
+    assert stps["ods_code"].tolist() == ["QA1", "QA2"]
+    assert stps["parent"].isna().all()
+
+
+def test_read_boundaries_lowercase_columns_reprojected(test_data: Path) -> None:
+    ccgs = read_boundaries(test_data / "boundaries_ccg_lowercase.geojson")
+    assert ccgs["code"].tolist() == ["E38000001"]  # upper-cased
+    assert ccgs["name"].tolist() == ["NHS Alpha CCG"]
+    assert ccgs["ods_code"].iloc[0] is None
+    minx, miny, _, _ = ccgs.total_bounds
+    assert 420_000 < minx < 440_000 and 420_000 < miny < 450_000  # Leeds in metres
+
+
+def test_read_boundaries_code_column_given(test_data: Path) -> None:
+    ccgs = read_boundaries(test_data / "areas_ccgs.geojson", code_column="ccg20cdh")
+    assert ccgs["code"].tolist() == ["01A", "02B", "03C"]
+    with pytest.raises(InputError, match="code E54000001 is on features 1, 2"):
+        read_boundaries(test_data / "areas_ccgs.geojson", code_column="STP20CD")
+
+
+@pytest.mark.parametrize("form", ["plain", "zip_url"])
+def test_read_boundaries_zipped_shapefile_without_crs(
+    test_data: Path, caplog: pytest.LogCaptureFixture, form: str
+) -> None:
+    path = test_data / "boundaries_subicb_no_prj.zip"
+    target = str(path) if form == "plain" else f"zip://{path}!subicb.shp"
+    with caplog.at_level(logging.WARNING):
+        ccgs = read_boundaries(target)
+    assert "no CRS" in caplog.text and "EPSG:4326 is assumed" in caplog.text
+    assert ccgs[["code", "ods_code", "parent"]].iloc[0].tolist() == [
+        "E38000001",
+        "01A",
+        "E54000001",
+    ]
+    assert ccgs.crs == BNG
+    assert ccgs.total_bounds[0] > 400_000
+
+
+def test_read_boundaries_geojson_with_bng_coordinates(
+    test_data: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        ccgs = read_boundaries(test_data / "boundaries_no_crs_bng.geojson")
+    assert "look like British National Grid metres, so EPSG:27700 is assumed" in caplog.text
+    assert tuple(ccgs.total_bounds) == (400000.0, 400000.0, 410000.0, 410000.0)
+
+
+def test_read_patches_geopackage_with_bng_and_no_crs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "patches.gpkg"
+    frame = gpd.GeoDataFrame({"patch": ["N"]}, geometry=[box(400000, 400000, 401000, 401000)])
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        frame.to_file(path, engine="pyogrio")  # GeoPackage with an undefined CRS
+    with caplog.at_level(logging.WARNING):
+        patches = read_patches(path)
+    assert "EPSG:27700 is assumed" in caplog.text
+    assert patches["patch"].tolist() == ["N"]
+
+
+def test_read_boundaries_repairs_invalid_geometry(
+    test_data: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        ccgs = read_boundaries(test_data / "boundaries_invalid_bowtie.geojson")
+    assert ccgs.is_valid.all()
+    assert "feature 1 (E38000001) had an invalid geometry (Self-intersection" in caplog.text
+    assert ccgs.geometry.iloc[0].area == pytest.approx(50_000_000)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("boundaries_empty_geometry.geojson", "feature 2 (E38000002) has an empty geometry"),
+        ("boundaries_duplicate_codes.geojson", "code E38000001 is on features 1, 2"),
+    ],
+)
+def test_read_boundaries_bad_features(test_data: Path, fixture: str, expected: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_boundaries(test_data / fixture)
+    assert fixture in str(caught.value)
+    assert expected in str(caught.value)
+
+
+def test_read_boundaries_undetectable_code_column(test_data: Path) -> None:
+    with pytest.raises(MissingColumnError) as caught:
+        read_boundaries(test_data / "boundaries_no_code_column.geojson")
+    message = str(caught.value)
+    assert "columns found: area_name, population" in message
+    assert "CCG20CD" in message and "code_column=" in message
+
+
+def test_read_patches(test_data: Path) -> None:
+    patches = read_patches(test_data / "areas_patches.geojson")
+    assert list(patches.columns) == ["patch", "name", "geometry"]
+    assert patches["patch"].tolist() == ["NORTH", "SOUTH"]
+    assert patches.crs == BNG

@@ -1,0 +1,193 @@
+"""The published NHS Digital / ONS formats, and assembling them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from footprints.errors import InputError
+from footprints.io import (
+    assemble_practices,
+    read_epcn,
+    read_epraccur,
+    read_gp_reg_pat,
+    read_plan,
+    read_postcode_lookup,
+    read_qof_mapping,
+)
+
+PRACTICE_COLUMNS = ["code", "name", "list_size", "ccg", "stp", "patch", "network", "geometry"]
+
+
+def test_read_epraccur_without_header(test_data: Path) -> None:
+    practices = read_epraccur(test_data / "io_epraccur_noheader.csv")
+    assert practices["code"].tolist() == ["A81001", "A81002"]  # prescribing setting 8 dropped
+    assert practices["postcode"].tolist() == ["TS18 1HU", "TS18 2AW"]
+    assert practices["status"].tolist() == ["A", "C"]
+    assert practices["ccg"].tolist() == ["00K", "00K"]
+    assert practices["close_date"].tolist() == ["", "20190331"]
+    assert len(read_epraccur(test_data / "io_epraccur_noheader.csv", gp_only=False)) == 3
+
+
+def test_read_epraccur_with_added_header(test_data: Path) -> None:
+    practices = read_epraccur(test_data / "io_epraccur_header.csv")
+    assert practices[["code", "postcode", "ccg", "status"]].iloc[0].tolist() == [
+        "A81001",
+        "TS18 1HU",
+        "00K",
+        "A",
+    ]
+
+
+def test_read_epraccur_duplicates_use_file_rows(test_data: Path) -> None:
+    # no header: the first data row is row 1
+    with pytest.raises(InputError, match="A81001 appears on rows 1, 2"):
+        read_epraccur(test_data / "io_epraccur_duplicate_codes.csv")
+
+
+def test_read_gp_reg_pat(test_data: Path) -> None:
+    table = read_gp_reg_pat(test_data / "io_gp_reg_pat.csv")
+    assert list(table.columns) == ["code", "list_size", "ccg", "postcode"]
+    assert table["list_size"].tolist() == [4100, 19200]  # the MALE row is not a total
+    assert table["ccg"].tolist() == ["E38000247", "E38000247"]
+
+
+def test_read_gp_reg_pat_bad_sizes(test_data: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        read_gp_reg_pat(test_data / "io_gp_reg_pat_bad_sizes.csv")
+    assert [(p.row, p.code) for p in caught.value.problems] == [(2, "A81001"), (3, "A81002")]
+    assert "list size -5 is negative" in str(caught.value)
+    assert "list size 'n/a' is not a number" in str(caught.value)
+
+
+def test_read_qof_mapping(test_data: Path) -> None:
+    table = read_qof_mapping(test_data / "io_qof_mapping.csv")
+    assert table.iloc[0][["code", "ccg", "stp", "network", "network_name"]].tolist() == [
+        "A81001",
+        "E38000247",
+        "E54000050",
+        "U89141",
+        "Stockton PCN",
+    ]
+    assert table["network"].iloc[1] is None
+    assert table["network_name"].iloc[1] is None
+
+
+def test_read_epcn_csv_drops_ended_memberships(test_data: Path) -> None:
+    members = read_epcn(test_data / "io_epcn_core_partner.csv")
+    assert dict(zip(members["code"], members["network"], strict=True)) == {
+        "A81001": "U89141",
+        "A81002": "U07032",
+    }
+    assert members["network_name"].tolist() == ["STOCKTON PCN", "NORTH STOCKTON PCN"]
+
+
+def _write_epcn_xlsx(path: Path, csv_path: Path, *, formula_names: bool) -> None:
+    rows = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    workbook = openpyxl.Workbook()
+    details = workbook.active
+    assert details is not None
+    details.title = "PCN Details"
+    details.append(["PCN Code", "PCN Name"])
+    details.append(["U89141", "STOCKTON PCN"])
+    details.append(["U07032", "NORTH STOCKTON PCN"])
+    members = workbook.create_sheet("PCN Core Partner Details")
+    members.append([c.replace(" ", "\n", 1) for c in rows.columns])  # as in the 2022 file
+    for number, values in enumerate(rows.itertuples(index=False), start=2):
+        cells: list[object] = [v or None for v in values]
+        if formula_names:
+            cells[5] = f"=VLOOKUP(E{number},'PCN Details'!A:B,2,FALSE)"
+        members.append(cells)
+    workbook.save(path)
+
+
+@pytest.mark.parametrize("formula_names", [False, True])
+def test_read_epcn_xlsx(test_data: Path, tmp_path: Path, formula_names: bool) -> None:
+    path = tmp_path / "ePCN.xlsx"
+    _write_epcn_xlsx(path, test_data / "io_epcn_core_partner.csv", formula_names=formula_names)
+    members = read_epcn(path)
+    assert members["code"].tolist() == ["A81001", "A81002"]
+    assert members["network_name"].tolist() == ["STOCKTON PCN", "NORTH STOCKTON PCN"]
+    plan = read_plan(path)
+    assert plan.assignment == {"A81001": "U89141", "A81002": "U07032"}
+
+
+def test_read_epcn_two_current_networks(test_data: Path) -> None:
+    with pytest.raises(InputError, match=r"A81001 is a current member of more than one PCN"):
+        read_epcn(test_data / "io_epcn_two_current_networks.csv")
+
+
+def test_assemble_practices(test_data: Path) -> None:
+    practices = assemble_practices(
+        mapping=test_data / "io_qof_mapping.csv",
+        epraccur=test_data / "io_epraccur_noheader.csv",
+        list_sizes=test_data / "io_qof_list_sizes.csv",
+        postcodes=test_data / "io_postcodes.csv",
+    )
+    assert list(practices.columns) == PRACTICE_COLUMNS
+    assert practices["list_size"].tolist() == [4111, 19189]
+    assert practices["ccg"].tolist() == ["E38000247", "E38000247"]
+    assert practices["network"].tolist() == ["U89141", None]
+
+
+def test_assemble_practices_from_epraccur_and_gp_reg_pat(test_data: Path) -> None:
+    practices = assemble_practices(
+        epraccur=test_data / "io_epraccur_noheader.csv",
+        list_sizes=test_data / "io_gp_reg_pat.csv",
+        postcodes=test_data / "io_postcodes.csv",
+        epcn=test_data / "io_epcn_core_partner.csv",
+    )
+    assert practices["code"].tolist() == ["A81001"]  # A81002 is closed
+    assert practices[["list_size", "ccg", "network"]].iloc[0].tolist() == [4100, "00K", "U89141"]
+
+
+@pytest.mark.realdata
+def test_real_published_formats(shared_data: Path) -> None:
+    practices_dir = shared_data / "practices"
+    epraccur = read_epraccur(practices_dir / "epraccur_2019-11_gp_practices_england.csv")
+    assert len(epraccur) == 8204 and (epraccur["status"] == "A").sum() == 6830
+    registered = read_gp_reg_pat(shared_data / "list_sizes" / "gp-reg-pat-prac-all_2021-01.csv")
+    assert len(registered) == 6658 and registered["list_size"].sum() == 60_606_345
+    membership = shared_data / "pcn_membership"
+    mapping = read_qof_mapping(membership / "qof_MAPPING_NHS_GEOGRAPHIES_2019-20.csv")
+    assert len(mapping) == 6720 and mapping["ccg"].nunique() == 135
+    assert mapping["network"].nunique() == 1250
+    from_xlsx = read_epcn(membership / "ePCN_2019-12.xlsx")
+    from_csv = read_epcn(membership / "epcn_2019-12_core_partner_details.csv")
+    assert len(from_xlsx) == 6757
+    pd.testing.assert_frame_equal(from_xlsx, from_csv)
+    later = pd.read_csv(membership / "epcn_2022-04_core_partner_details.csv", dtype=str)
+    current = later["Practice to PCN Relationship End Date"].isna().sum()
+    assert len(read_epcn(membership / "epcn_2022-04_core_partner_details.csv")) == current
+    lookup = read_postcode_lookup(
+        shared_data / "postcodes" / "practice_postcodes_codepoint_open.csv"
+    )
+    assert len(lookup) == 7668 and lookup["postcode"].is_unique
+
+
+@pytest.mark.realdata
+def test_real_assembled_practices_report_unknown_postcodes(shared_data: Path) -> None:
+    membership = shared_data / "pcn_membership"
+    postcodes = shared_data / "postcodes" / "practice_postcodes_codepoint_open.csv"
+    epraccur = shared_data / "practices" / "epraccur_2019-11_gp_practices_england.csv"
+    # independent check: practices whose epraccur postcode is not in the lookup
+    known = set(pd.read_csv(postcodes, dtype=str)["postcode_nospace"])
+    codes = set(
+        pd.read_csv(membership / "qof_MAPPING_NHS_GEOGRAPHIES_2019-20.csv")["PRACTICE_CODE"]
+    )
+    places = pd.read_csv(epraccur, dtype=str)
+    places = places[places["org_code"].isin(codes)]
+    unknown = set(places.loc[~places["postcode"].str.replace(" ", "").isin(known), "org_code"])
+    assert unknown
+    with pytest.raises(InputError) as caught:
+        assemble_practices(
+            mapping=membership / "qof_MAPPING_NHS_GEOGRAPHIES_2019-20.csv",
+            epraccur=epraccur,
+            list_sizes=shared_data / "list_sizes" / "qof_list_size_2020-01.csv",
+            postcodes=postcodes,
+        )
+    assert {p.code for p in caught.value.problems} == unknown
+    assert all("is not in the postcode lookup" in p.message for p in caught.value.problems)

@@ -1,0 +1,126 @@
+"""The generic practices CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from footprints.crs import BNG
+from footprints.errors import InputError, MissingColumnError
+from footprints.io import read_practices
+
+PRACTICE_COLUMNS = ["code", "name", "list_size", "ccg", "stp", "patch", "network", "geometry"]
+
+
+def test_read_practices_latlon_is_canonical(test_data: Path) -> None:
+    practices = read_practices(test_data / "io_practices_latlon.csv")
+    assert list(practices.columns) == PRACTICE_COLUMNS
+    assert practices.crs == BNG
+    assert isinstance(practices.index, pd.RangeIndex)
+    assert practices["code"].tolist() == ["A81001", "A81002"]  # stripped, upper-cased
+    assert practices["list_size"].dtype == "int64"
+    assert practices["ccg"].tolist() == ["16C", None]
+    assert practices["patch"].tolist() == [None, "P1"]
+    assert practices["network"].tolist() == ["U89141", None]  # 'U' is the unallocated placeholder
+    x, y = practices.geometry.iloc[0].x, practices.geometry.iloc[0].y
+    assert abs(x - 444136) < 5 and abs(y - 518701) < 5  # matches Code-Point's grid reference
+
+
+def test_read_practices_easting_northing(test_data: Path) -> None:
+    practices = read_practices(test_data / "io_practices_bng.csv")
+    assert practices["list_size"].tolist() == [4111, 19189]
+    assert practices.geometry.iloc[1].coords[0] == (444458.0, 519543.0)
+    assert practices["ccg"].isna().all()
+
+
+@pytest.mark.parametrize("postcodes", ["io_postcodes.csv", "io_postcodes_codepoint_noheader.csv"])
+def test_read_practices_by_postcode(test_data: Path, postcodes: str) -> None:
+    practices = read_practices(
+        test_data / "practices_postcode.csv", postcodes=test_data / postcodes
+    )
+    first = practices.geometry.iloc[0]
+    assert abs(first.x - 444136) < 5 and abs(first.y - 518701) < 5
+    second = practices.geometry.iloc[1]
+    assert abs(second.x - 444458) < 30 and abs(second.y - 519543) < 30
+
+
+def test_read_practices_postcode_lookup_as_dataframe(test_data: Path) -> None:
+    lookup = pd.read_csv(test_data / "io_postcodes.csv")
+    practices = read_practices(test_data / "practices_postcode.csv", postcodes=lookup)
+    assert len(practices) == 2
+
+
+@pytest.mark.parametrize(
+    ("fixture", "row", "expected"),
+    [
+        ("practices_duplicate_codes.csv", 4, "practice code A81001 appears on rows 2, 4"),
+        ("practices_list_size_non_numeric.csv", 2, "list size 'about 4000' is not a number"),
+        ("practices_list_size_negative.csv", 2, "list size -12 is negative"),
+        ("practices_list_size_empty.csv", 2, "list size is empty"),
+        ("practices_list_size_fraction.csv", 2, "list size 4111.5 is not a whole number"),
+        ("practices_missing_coordinates.csv", 3, "the practice has no coordinates"),
+        ("practices_half_coordinates.csv", 2, "lon is empty while lat is given"),
+        ("practices_outside_england.csv", 3, "lat 55.95, lon -3.19 is outside England"),
+        (
+            "practices_swapped_latlon.csv",
+            2,
+            "look swapped: swapping them puts the practice in England",
+        ),
+        ("practices_bng_outside_england.csv", 2, "325,000, 673,000 is outside England"),
+        ("practices_bng_in_degrees.csv", 2, "look like longitude/latitude degrees"),
+        ("practices_empty_code.csv", 2, "the practice code is empty"),
+    ],
+)
+def test_read_practices_bad_rows(test_data: Path, fixture: str, row: int, expected: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_practices(test_data / fixture)
+    message = str(caught.value)
+    assert fixture in message
+    assert f"row {row}" in message
+    assert expected in message
+    assert [p.row for p in caught.value.problems] == [row]
+
+
+def test_read_practices_unknown_postcode(test_data: Path) -> None:
+    with pytest.raises(InputError, match=r"row 2 \(A81001\): postcode 'TS18 9ZZ' is not in"):
+        read_practices(
+            test_data / "practices_unknown_postcode.csv", postcodes=test_data / "io_postcodes.csv"
+        )
+
+
+def test_read_practices_postcode_without_lookup(test_data: Path) -> None:
+    with pytest.raises(InputError, match="no postcode lookup was given"):
+        read_practices(test_data / "practices_postcode.csv")
+
+
+def test_read_practices_collects_every_problem(test_data: Path, tmp_path: Path) -> None:
+    path = tmp_path / "practices_many_problems.csv"
+    path.write_text(
+        "code,name,list_size,lat,lon\nA1,One,-1,54.5,-1.3\nA2,Two,100,,\nA1,Three,100,-1.3,54.5\n"
+    )
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    assert [p.row for p in caught.value.problems] == [2, 3, 4, 4]
+    assert str(caught.value).startswith("4 problems in the input:")
+
+
+def test_missing_location_columns(test_data: Path) -> None:
+    with pytest.raises(MissingColumnError, match="no location columns"):
+        read_practices(test_data / "practices_no_location.csv")
+
+
+@pytest.mark.realdata
+def test_real_practices_2020(shared_data: Path) -> None:
+    path = shared_data / "practices" / "practices_2020.csv"
+    practices = read_practices(path)
+    raw = pd.read_csv(path, dtype=str)
+    assert len(practices) == len(raw) == 6720
+    assert practices["code"].is_unique
+    assert practices.geometry.notna().all() and not practices.geometry.is_empty.any()
+    assert (practices["list_size"] > 0).all()
+    assert practices["list_size"].sum() == pd.to_numeric(raw["list_size_2020_01"]).sum()
+    assert practices["ccg"].str.startswith("E38").all()
+    assert practices["stp"].str.startswith("E54").all()
+    assert practices["network"].isna().sum() == (raw["pcn_code"] == "U").sum()
