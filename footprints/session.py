@@ -17,7 +17,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ __all__ = [
     "SessionStore",
     "Snapshot",
     "WorkingPlan",
+    "apply_proposal",
     "changed_practices",
     "new_network_id",
     "new_session_id",
@@ -85,6 +86,38 @@ def new_network_id(plan: Plan, *, prefix: str = "NEW") -> str:
     while f"{prefix}{number:02d}" in taken:
         number += 1
     return f"{prefix}{number:02d}"
+
+
+def apply_proposal(plan: Plan, proposal: Plan, areas: Mapping[str, Collection[str]]) -> Plan:
+    """Merge an optimiser's proposal for some planning areas into the working plan.
+
+    Parameters
+    ----------
+    plan
+        The working plan as it stands now (edits made while the optimiser ran included).
+    proposal
+        The optimiser's plan for the areas it solved (``Proposal.plan``).
+    areas
+        Each planning area the optimiser was run on → its practice codes.
+
+    Returns
+    -------
+    Plan
+        Practices outside ``areas`` keep their network in ``plan``; the practices of an area
+        take the proposal's networks, or keep their networks in ``plan`` when the proposal
+        has no plan for that area (none of its practices is in it). Names come from
+        ``plan``, overridden by the proposal's, for the networks the result uses.
+    """
+    scope = {str(p) for practices in areas.values() for p in practices}
+    assignment = {p: n for p, n in plan.assignment.items() if p not in scope}
+    for practices in areas.values():
+        members = {str(p) for p in practices}
+        proposed = {p: n for p, n in proposal.assignment.items() if p in members}
+        kept = {p: n for p, n in plan.assignment.items() if p in members}
+        assignment.update(proposed or kept)
+    used = set(assignment.values())
+    names = {n: v for n, v in {**plan.names, **proposal.names}.items() if n in used}
+    return Plan(assignment, names)
 
 
 class WorkingPlan:
