@@ -18,12 +18,12 @@ __all__ = ["autosave", "session_id", "store"]
 
 
 def store() -> SessionStore:
-    """The sessions' folder (``$FOOTPRINTS_STATE_DIR`` as the server has it now)."""
+    """Open the sessions' folder (``$FOOTPRINTS_STATE_DIR`` as the server has it now)."""
     return SessionStore()
 
 
 def session_id() -> str:
-    """The browser session's id in the URL; a new one there when it has none (or a bad one)."""
+    """Read the session id in the URL; put a new one there when it has none (or a bad one)."""
     current = st.query_params.get("session")
     if current is None or not SessionStore.valid_id(current):
         current = new_session_id()

@@ -37,19 +37,19 @@ UPLOAD_LIMIT_BYTES = 200 * 1024 * 1024
 
 @st.cache_resource(show_spinner="Loading the demo region…")
 def demo_region() -> Region:
-    """The built-in demo region, its graphs built (once per server)."""
+    """Load the built-in demo region and build its graphs (once per server)."""
     loaded = load_demo()
     _ = loaded.ccg_graphs, loaded.validation_graph  # build the graphs once per server
     return loaded
 
 
 def region() -> Region:
-    """The region of this session: the user's files once loaded, else the demo."""
+    """Give the region of this session: the user's files once loaded, else the demo."""
     return state.region if state.region_kind == "upload" else demo_region()
 
 
 def scope_ccgs() -> list[str]:
-    """The CCGs the area selectors cover: the chosen CCG, the STP's, or every one."""
+    """List the CCGs the area selectors cover: the chosen CCG, the STP's, or every one."""
     ccg, stp = state.area_ccg, state.area_stp
     if ccg not in (None, ALL):
         return [ccg]
@@ -108,13 +108,13 @@ def practice_info() -> Mapping[str, PracticeInfo]:
 
 
 def practice_points() -> PracticePoints:
-    """The region's practices' sites in degrees, for clicks on the map."""
+    """Give the region's practices' sites in degrees, for clicks on the map."""
     _remember_practices()
     return state.practice_points
 
 
 def facts() -> Facts:
-    """Validation, footprints, alignment and the network table of the working plan (memoised)."""
+    """Validate and measure the working plan, once per plan, band and region."""
     plan, band, the_region = state.working.plan, current_band(), region()
     cached = state.derived
     if (

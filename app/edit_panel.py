@@ -15,7 +15,7 @@ __all__ = ["panel"]
 
 
 def _move_row(facts: Facts, labels: Labels) -> None:
-    """Practices, the network to move them to, and the Move, Undo and Redo buttons."""
+    """Draw the practices, the network to move them to, and the Move, Undo and Redo buttons."""
     codes = sorted(practice_info())
     state.selected = [c for c in state.selected if c in practice_info()]
     st.multiselect(
@@ -64,7 +64,7 @@ def _move_row(facts: Facts, labels: Labels) -> None:
 
 
 def _lock_row(facts: Facts, labels: Labels) -> None:
-    """A network, the Lock and Unlock buttons, and the networks locked now."""
+    """Draw a network choice, the Lock and Unlock buttons, and the networks locked now."""
     locked = state.working.locks
     lock_options = sorted(facts["plan"].networks(), key=network_label)
     if state.lock_network not in lock_options and lock_options:

@@ -27,7 +27,7 @@ class Focus:
 
 
 def set_focus(kind: str) -> Callable[[], None]:
-    """A widget callback that points the map at ``kind`` (``"selection"``, ``"patch"`` …)."""
+    """Make a widget callback that points the map at ``kind`` (``"selection"``, ``"patch"`` …)."""
 
     def choose() -> None:
         state.map_focus = kind
@@ -48,7 +48,7 @@ def forget_stale_choices(facts: Facts) -> None:
 
 
 def map_focus(facts: Facts) -> Focus:
-    """What the map shows for the choice ``map_focus`` names (the selection is always lit)."""
+    """Work out what the map shows for the choice ``map_focus`` names (the selection is lit)."""
     plan, alignment = facts["plan"], facts["alignment"]
     focus = Focus(practices=set(state.selected))
     kind = state.map_focus

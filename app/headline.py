@@ -37,7 +37,7 @@ def status(area: DeltaGenerator) -> None:
 
 
 def metrics(facts: Facts) -> None:
-    """The working plan's networks and violations in numbers, and where it stands."""
+    """Show the working plan's networks and violations in numbers, and where it stands."""
     summary = facts["report"].summary
     cols = st.columns(6)
     cols[0].metric("Networks", summary["networks"])

@@ -12,7 +12,7 @@ __all__ = ["Labels", "network_label", "practice_label"]
 
 
 def network_label(network: str) -> str:
-    """A network of the working plan by name, with its id when the name differs."""
+    """Name a network of the working plan, with its id when the name differs."""
     if network == NEW:
         return "➕ a new network…"
     name = state.working.plan.network_name(network)
@@ -20,7 +20,7 @@ def network_label(network: str) -> str:
 
 
 def practice_label(code: str) -> str:
-    """A practice by name and code, with its network in the working plan."""
+    """Name a practice, with its code and its network in the working plan."""
     info = practice_info().get(code)
     if info is None:
         return code

@@ -15,7 +15,7 @@ __all__ = ["on_map_change", "panel"]
 
 
 def on_map_change() -> None:
-    """A click on a practice selects it (and any at its site); a drawn shape selects those inside.
+    """Select the practice clicked (and any at its site), or the practices in a drawn shape.
 
     streamlit-folium reports a click on any layer as ``last_active_drawing`` too, so a shape
     counts as drawn only when it is among ``all_drawings``.

@@ -34,7 +34,7 @@ __all__ = [
 
 
 def current_settings() -> OptimiseSettings:
-    """The optimiser settings of the sidebar."""
+    """Read the optimiser settings of the sidebar."""
     return OptimiseSettings(
         band=current_band(),
         compactness_weight=float(state.compactness_weight),
@@ -46,13 +46,13 @@ def current_settings() -> OptimiseSettings:
 
 
 def first_settings() -> OptimiseSettings:
-    """The settings of the proposal a new session starts on (cached once per server)."""
+    """Give the settings of the proposal a new session starts on (cached once per server)."""
     return OptimiseSettings(time_limit=FIRST_TIME_LIMIT)
 
 
 @st.cache_resource(show_spinner="Proposing networks for the demo region (about 10 seconds)…")
 def demo_proposal(settings: OptimiseSettings) -> tuple[Plan, dict[str, AreaResult]]:
-    """The optimiser's plan for the demo region, and its results (once per server)."""
+    """Propose a plan for the demo region; the plan and its results (once per server)."""
     proposal = propose(demo_region().ccg_graphs, settings, processes=1)
     return proposal.plan, dict(proposal.results)
 

@@ -13,12 +13,12 @@ __all__ = ["panel"]
 
 
 def _any_ccg() -> None:
-    """A new STP choice starts on all its CCGs."""
+    """Start a new STP choice on all its CCGs."""
     state.area_ccg = ALL
 
 
 def _area_section() -> None:
-    """The STP / ICB and CCG / sub-ICB the optimiser works on."""
+    """Draw the choice of STP / ICB and CCG / sub-ICB the optimiser works on."""
     the_region, names = region(), area_names()
     st.header("Area")
     upper_codes = sorted(str(c) for c in the_region.upper_boundaries["code"])
@@ -43,7 +43,7 @@ def _area_section() -> None:
 
 
 def _weights() -> None:
-    """The optimiser's weights and time limit (in an expander)."""
+    """Draw the optimiser's weights and time limit (in an expander)."""
     st.number_input(
         "Compactness weight",
         min_value=0.0,
@@ -82,7 +82,7 @@ def _weights() -> None:
 
 
 def _optimiser_section() -> None:
-    """The band, the weights, and the buttons that start the optimiser."""
+    """Draw the band, the weights, and the buttons that start the optimiser."""
     st.header("Optimiser")
     low_col, high_col = st.columns(2)
     low_col.number_input("Band minimum", min_value=0, step=1_000, key=AppState.band_min.key)

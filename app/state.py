@@ -230,6 +230,6 @@ def type_settings() -> None:
 
 
 def current_band() -> Band:
-    """The population band of the settings (a minimum above the maximum is swapped)."""
+    """Read the population band of the settings (a minimum above the maximum is swapped)."""
     low, high = int(state.band_min), int(state.band_max)
     return Band(min(low, high), max(low, high))

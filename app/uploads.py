@@ -73,7 +73,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
     uploads = _save_files(folder, files)
 
     def plain(text: str) -> str:
-        """The message with the user's file names in place of the server's paths."""
+        """Put the user's file names in place of the server's paths in a message."""
         for role in UPLOAD_ROLES:
             text = text.replace(f"{folder / role}/", "")
         return text.replace(f"{folder}/", "")
@@ -108,7 +108,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
 
 
 def panel() -> None:
-    """The sidebar's Data section: which region is shown, and the files to load instead."""
+    """Draw the sidebar's Data section: the region shown, and the files to load instead."""
     the_region = region()
     st.header("Data")
     if state.region_kind == "upload":

@@ -22,7 +22,7 @@ RULE_WORDS = {
 
 
 def violation_numbers(rule: str, values: Mapping[str, Any]) -> str:
-    """The numbers of a violation of ``rule`` in a few words (its ``values``)."""
+    """Say the numbers of a violation of ``rule`` (its ``values``) in a few words."""
     if rule == "band":
         return f"{values.get('population', 0):,} patients, gap {values.get('gap', 0):+,}"
     if rule == "contiguity":

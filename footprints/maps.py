@@ -73,7 +73,7 @@ _TILES_ATTRIBUTION = (
 
 
 def network_colours(plan: Plan, *, footprints: gpd.GeoDataFrame | None = None) -> dict[str, str]:
-    """A colour per network id.
+    """Pick a colour per network id.
 
     Without ``footprints`` the palette is cycled in id order. With footprints, networks
     are coloured greedily in id order so that no two networks whose footprints touch share
@@ -186,7 +186,7 @@ def practices_at(points: PracticePoints, lat: float, lng: float) -> list[str]:
 
 
 def _short_label(network: str, name: str) -> str:
-    """A network's label on the map: its name, or an unnamed id without its area prefix.
+    """Label a network on the map: its name, or an unnamed id without its area prefix.
 
     The optimiser numbers networks per area (``E38900001-N03``); on the map the area is
     plain to see, so ``N03`` is enough and keeps neighbouring labels apart.
@@ -257,7 +257,7 @@ def plan_map(
     show_patches: bool = False,
     tiles: str | None = _TILES,
 ) -> folium.Map:
-    """A map of practices coloured by network, with footprints, outlines, patches and legend.
+    """Draw practices coloured by network, with footprints, outlines, patches and a legend.
 
     Parameters
     ----------

@@ -20,7 +20,7 @@ def _show_moved() -> None:
 
 
 def panel(facts: Facts) -> None:
-    """What changed between a baseline and the working plan: counts, moves, every change."""
+    """Show what changed between a baseline and the working plan: counts, moves, words."""
     plan, current = facts["plan"], facts["region"].current
     baseline_options = {
         "current": "the current plan from the file",

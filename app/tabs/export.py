@@ -42,7 +42,7 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
 
 
 def panel(facts: Facts) -> None:
-    """The plan's CSV to download; the other files once prepared for this plan."""
+    """Offer the plan's CSV; the other files once prepared for this plan."""
     plan = facts["plan"]
     buffer = io.StringIO()
     write_plan(plan, buffer)  # type: ignore[arg-type]

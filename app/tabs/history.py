@@ -11,7 +11,7 @@ __all__ = ["panel"]
 
 
 def panel() -> None:
-    """A row per snapshot: the edit, the networks, the locks; undo and redo walk the list."""
+    """List every snapshot: the edit, the networks, the locks; undo and redo walk the list."""
     working = state.working
     st.caption("Every edit is saved as it happens; undo and redo step through this list.")
     st.dataframe(

@@ -26,7 +26,7 @@ _COLUMNS = [
 
 
 def panel(facts: Facts) -> None:
-    """A bar per network coloured by its place in the band, the band's limits, the table."""
+    """Chart each network against the band (a bar coloured by its place), then the table."""
     networks_table = facts["table"].copy()
     networks_table["label"] = [network_label(n) for n in networks_table["network_id"]]
     networks_table["status"] = np.where(

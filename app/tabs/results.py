@@ -12,7 +12,7 @@ __all__ = ["panel"]
 
 
 def panel() -> None:
-    """A row per planning area of the last run, then the optimiser's explanations."""
+    """Tabulate each planning area of the last run, then the optimiser's explanations."""
     results = state.results
     if not results:
         st.info("No optimiser run in this session yet: press “Propose networks”.")

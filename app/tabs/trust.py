@@ -16,7 +16,7 @@ __all__ = ["panel"]
 
 
 def _table(facts: Facts, patch_names: dict[str, str]) -> None:
-    """The patch × network table, counting patients or practices."""
+    """Draw the patch × network table, counting patients or practices."""
     choice = st.radio(
         "Count", ["patients", "practices"], horizontal=True, key=AppState.trust_measure.key
     )
@@ -31,7 +31,7 @@ def _table(facts: Facts, patch_names: dict[str, str]) -> None:
 
 
 def panel(facts: Facts, labels: Labels) -> None:
-    """The table, the alignment in numbers, and choices that light a patch or a network."""
+    """Draw the table, the alignment in numbers, and choices that light a patch or network."""
     patches = facts["region"].patches
     if patches is None:
         st.info(
