@@ -2,8 +2,8 @@
 
 A run is a :class:`footprints.background.ProposalJob` kept in the session; the status
 fragment redraws its progress (with a Stop button) every half second and reruns the page
-when it is done, and the next page run applies the proposal to the working plan. This is
-the app's one use of ``footprints.optimise``.
+when it is done, and the next page run applies the proposal to the working plan. The app's
+only caller of ``footprints.optimise`` (``app.state`` names its ``AreaResult`` type).
 """
 
 from __future__ import annotations

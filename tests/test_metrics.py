@@ -93,24 +93,24 @@ def test_polsby_popper_of_a_long_strip_is_small_and_of_nothing_is_nan() -> None:
 # ------------------------------------------------------------------------------ patches
 
 
+# N1: A 10k + A 5k + B 4k  -> straddles, 4,000 outside A
+# N2: B 8k + C 3k + None  -> straddles, 3,000 outside B
+# N3: C 9k                -> one patch
+_PATCH_PRACTICES: dict[str, tuple[float, float, int, str | None]] = {
+    "a1": (0, 0, 10_000, "A"),
+    "a2": (0, 0, 5_000, "A"),
+    "b1": (0, 0, 4_000, "B"),
+    "b2": (0, 0, 8_000, "B"),
+    "c1": (0, 0, 3_000, "C"),
+    "x1": (0, 0, 6_000, None),
+    "c2": (0, 0, 9_000, "C"),
+}
+_PATCH_PLAN = {"a1": "N1", "a2": "N1", "b1": "N1", "b2": "N2", "c1": "N2", "x1": "N2", "c2": "N3"}
+
+
 def test_patch_alignment_on_a_hand_example() -> None:
-    # N1: A 10k + A 5k + B 4k  -> straddles, 4,000 outside A
-    # N2: B 8k + C 3k + None  -> straddles, 3,000 outside B
-    # N3: C 9k                -> one patch
-    graph = _graph(
-        {
-            "a1": (0, 0, 10_000, "A"),
-            "a2": (0, 0, 5_000, "A"),
-            "b1": (0, 0, 4_000, "B"),
-            "b2": (0, 0, 8_000, "B"),
-            "c1": (0, 0, 3_000, "C"),
-            "x1": (0, 0, 6_000, None),
-            "c2": (0, 0, 9_000, "C"),
-        }
-    )
-    plan = Plan(
-        {"a1": "N1", "a2": "N1", "b1": "N1", "b2": "N2", "c1": "N2", "x1": "N2", "c2": "N3"}
-    )
+    graph = _graph(_PATCH_PRACTICES)
+    plan = Plan(_PATCH_PLAN)
     result = patch_alignment(plan, graph)
     assert isinstance(result, PatchAlignment)
     assert result.network_patches == {
@@ -125,38 +125,10 @@ def test_patch_alignment_on_a_hand_example() -> None:
     assert result.extra_memberships == 2  # B works into 2 networks, C into 2
 
 
-def _hand_alignment_example() -> tuple[Plan, nx.Graph]:
-    """N1: A 10k + A 5k + B 4k; N2: B 8k + C 3k + no patch 6k; N3: C 9k + C 0."""
-    graph = _graph(
-        {
-            "a1": (0, 0, 10_000, "A"),
-            "a2": (0, 0, 5_000, "A"),
-            "b1": (0, 0, 4_000, "B"),
-            "b2": (0, 0, 8_000, "B"),
-            "c1": (0, 0, 3_000, "C"),
-            "x1": (0, 0, 6_000, None),
-            "c2": (0, 0, 9_000, "C"),
-            "c3": (0, 0, 0, "C"),
-        }
-    )
-    plan = Plan(
-        {
-            "a1": "N1",
-            "a2": "N1",
-            "b1": "N1",
-            "b2": "N2",
-            "c1": "N2",
-            "x1": "N2",
-            "c2": "N3",
-            "c3": "N3",
-            "zz": "N3",  # not in the graph: left out
-        }
-    )
-    return plan, graph
-
-
 def test_patch_network_table_counts_patients_or_practices() -> None:
-    plan, graph = _hand_alignment_example()
+    # The example above, with a practice of no patients in C (N3) and one the graph lacks.
+    graph = _graph({**_PATCH_PRACTICES, "c3": (0, 0, 0, "C")})
+    plan = Plan({**_PATCH_PLAN, "c3": "N3", "zz": "N3"})
     patients = patch_network_table(plan, graph)
     assert list(patients.columns) == ["networks worked into", "N1", "N2", "N3"]
     assert patients.columns.name == "network"
