@@ -25,11 +25,14 @@ run: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check footprints tests benchmarks docs app.py
-	$(BIN)/ruff format --check footprints tests benchmarks docs app.py
+	$(BIN)/ruff check footprints tests benchmarks docs app.py app
+	$(BIN)/ruff format --check footprints tests benchmarks docs app.py app
 
+## typecheck: the package (settings in pyproject.toml), then the app
+# `mypy app.py` follows every import into app/; `mypy app app.py` would see two modules `app`
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy app.py
 
 pytest: $(STAMP) browser
 	$(BIN)/python -m pytest

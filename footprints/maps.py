@@ -4,6 +4,7 @@
 list size with tooltips, CCG/STP outlines, nursing patches, a legend and a layer control;
 it can highlight practices, networks or patches, zoom to a set of practices, and carry a
 drawing tool for selecting practices with a polygon (see :func:`practices_in_drawing`).
+:func:`practices_at` finds the practices under a click on a marker.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import folium
 import folium.plugins
 import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
@@ -24,9 +28,11 @@ from footprints.crs import BNG, WGS84
 from footprints.plan import Plan
 
 __all__ = [
+    "PracticePoints",
     "focus_bounds",
     "network_colours",
     "plan_map",
+    "practices_at",
     "practices_in_drawing",
 ]
 
@@ -56,6 +62,8 @@ _PALETTE = [
 _UNASSIGNED = "#444444"
 _HIGHLIGHT = "#000000"
 _FOCUS_PADDING_M = 1_500.0
+#: How near (degrees of latitude, about 50 m) a click must be to a practice to select it.
+_MARKER_RADIUS_DEG = 0.0005
 # CARTO's light base map by URL (folium's "cartodbpositron" name now warns about API keys).
 _TILES = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
 _TILES_ATTRIBUTION = (
@@ -65,7 +73,7 @@ _TILES_ATTRIBUTION = (
 
 
 def network_colours(plan: Plan, *, footprints: gpd.GeoDataFrame | None = None) -> dict[str, str]:
-    """A colour per network id.
+    """Pick a colour per network id.
 
     Without ``footprints`` the palette is cycled in id order. With footprints, networks
     are coloured greedily in id order so that no two networks whose footprints touch share
@@ -125,8 +133,60 @@ def practices_in_drawing(practices: gpd.GeoDataFrame, drawing: Mapping[str, Any]
     return sorted(str(code) for code in practices.loc[inside, "code"])
 
 
+@dataclass(frozen=True)
+class PracticePoints:
+    """Practice sites in degrees (EPSG:4326), as a map reports clicks.
+
+    Parameters
+    ----------
+    codes
+        Practice codes.
+    lat, lng
+        Each practice's latitude and longitude, in the order of ``codes``.
+    """
+
+    codes: npt.NDArray[np.str_]
+    lat: npt.NDArray[np.float64]
+    lng: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, practices: gpd.GeoDataFrame) -> PracticePoints:
+        """Build the points of a practices table (``code`` and Point geometry, any CRS)."""
+        points = practices.to_crs(WGS84)
+        return cls(
+            codes=np.array([str(code) for code in points["code"]], dtype=np.str_),
+            lat=np.asarray(points.geometry.y, dtype=np.float64),
+            lng=np.asarray(points.geometry.x, dtype=np.float64),
+        )
+
+
+def practices_at(points: PracticePoints, lat: float, lng: float) -> list[str]:
+    """Find the practices whose marker a click at (``lat``, ``lng``) landed on.
+
+    Parameters
+    ----------
+    points
+        The practices' sites.
+    lat, lng
+        Where the click was, in degrees.
+
+    Returns
+    -------
+    list of str
+        The practice nearest the click and every other practice at the same site, sorted;
+        empty when none is within about 50 m (a click on a footprint, not a marker).
+    """
+    if not len(points.codes):
+        return []
+    distance = np.hypot(points.lat - lat, (points.lng - lng) * math.cos(math.radians(lat)))
+    nearest = float(distance.min())
+    if nearest >= _MARKER_RADIUS_DEG:
+        return []
+    return sorted(str(code) for code in points.codes[distance <= nearest + 1e-9])
+
+
 def _short_label(network: str, name: str) -> str:
-    """A network's label on the map: its name, or an unnamed id without its area prefix.
+    """Label a network on the map: its name, or an unnamed id without its area prefix.
 
     The optimiser numbers networks per area (``E38900001-N03``); on the map the area is
     plain to see, so ``N03`` is enough and keeps neighbouring labels apart.
@@ -197,7 +257,7 @@ def plan_map(
     show_patches: bool = False,
     tiles: str | None = _TILES,
 ) -> folium.Map:
-    """A map of practices coloured by network, with footprints, outlines, patches and legend.
+    """Draw practices coloured by network, with footprints, outlines, patches and a legend.
 
     Parameters
     ----------

@@ -29,6 +29,7 @@ __all__ = [
     "footprints",
     "network_table",
     "patch_alignment",
+    "patch_network_table",
     "polsby_popper",
 ]
 
@@ -170,6 +171,56 @@ def patch_alignment(plan: Plan, graph: nx.Graph) -> PatchAlignment:
         total_straddling_population=sum(straddling.values()),
         extra_memberships=sum(len(networks) - 1 for networks in patch_networks.values()),
     )
+
+
+def patch_network_table(
+    plan: Plan, graph: nx.Graph, *, measure: Literal["patients", "practices"] = "patients"
+) -> pd.DataFrame:
+    """Cross a plan's networks with nursing patches: who each patch's team works with.
+
+    Parameters
+    ----------
+    plan
+        Practice code → network id.
+    graph
+        The adjacency graph the plan lives on (node attributes ``patch``, ``list_size``).
+    measure
+        What each cell counts: the ``"patients"`` (list sizes) or the ``"practices"`` of a
+        network that lie in a patch.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patch (index ``patch``, sorted): first ``networks worked into`` (how
+        many networks have a non-zero count in the patch), then one ``int64`` column per
+        network (columns named ``network``, sorted by id), 0 where a network has none of
+        the patch's practices. Practices with no patch are left out; no rows when none has
+        one.
+
+    Raises
+    ------
+    ValueError
+        For a ``measure`` other than the two above.
+    """
+    if measure not in ("patients", "practices"):
+        raise ValueError(f"measure must be 'patients' or 'practices', not {measure!r}")
+    counts: dict[tuple[str, str], int] = {}
+    for network, practices in _members(plan, graph).items():
+        for practice in practices:
+            patch = _code(graph.nodes[practice].get("patch"))
+            if patch is not None:
+                value = _list_size(graph, practice) if measure == "patients" else 1
+                counts[patch, network] = counts.get((patch, network), 0) + value
+    table = pd.DataFrame(
+        0,
+        index=pd.Index(sorted({patch for patch, _ in counts}), name="patch"),
+        columns=pd.Index(sorted({network for _, network in counts}), name="network"),
+        dtype="int64",
+    )
+    for (patch, network), value in counts.items():
+        table.loc[patch, network] = value
+    table.insert(0, "networks worked into", (table > 0).sum(axis=1))
+    return table
 
 
 def polsby_popper(geometry: BaseGeometry) -> float:

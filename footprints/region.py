@@ -86,6 +86,26 @@ class Region:
         """
         return union_graph(self.ccg_graphs, catchments=self.catchments)
 
+    def lower_areas(self, upper: str | None = None) -> list[str]:
+        """List the lower planning areas (CCG codes) of an upper area, sorted.
+
+        Parameters
+        ----------
+        upper
+            An upper planning area's code (STP / ICB); ``None`` for the whole region.
+
+        Returns
+        -------
+        list of str
+            Every CCG of the region when ``upper`` is ``None``; otherwise the CCGs its
+            practices are placed in (none for a code no practice has).
+        """
+        if upper is None:
+            return sorted(str(code) for code in self.ccgs["code"])
+        practices = self.practices
+        inside = practices.loc[practices["stp"] == upper, "ccg"].dropna().unique()
+        return sorted(str(code) for code in inside)
+
     def practice_codes(self) -> list[str]:
         """Every practice code, in the order of :attr:`practices`."""
         return [str(code) for code in self.practices["code"]]

@@ -17,7 +17,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ __all__ = [
     "SessionStore",
     "Snapshot",
     "WorkingPlan",
+    "apply_proposal",
     "changed_practices",
     "new_network_id",
     "new_session_id",
@@ -79,12 +80,44 @@ def changed_practices(before: Plan, after: Plan) -> dict[str, str | None]:
 
 
 def new_network_id(plan: Plan, *, prefix: str = "NEW") -> str:
-    """An id no network of ``plan`` uses: ``NEW01``, ``NEW02``, …"""
+    """Make an id no network of ``plan`` uses: ``NEW01``, ``NEW02`` and so on."""
     taken = set(plan.assignment.values()) | set(plan.names)
     number = 1
     while f"{prefix}{number:02d}" in taken:
         number += 1
     return f"{prefix}{number:02d}"
+
+
+def apply_proposal(plan: Plan, proposal: Plan, areas: Mapping[str, Collection[str]]) -> Plan:
+    """Merge an optimiser's proposal for some planning areas into the working plan.
+
+    Parameters
+    ----------
+    plan
+        The working plan as it stands now (edits made while the optimiser ran included).
+    proposal
+        The optimiser's plan for the areas it solved (``Proposal.plan``).
+    areas
+        Each planning area the optimiser was run on → its practice codes.
+
+    Returns
+    -------
+    Plan
+        Practices outside ``areas`` keep their network in ``plan``; the practices of an area
+        take the proposal's networks, or keep their networks in ``plan`` when the proposal
+        has no plan for that area (none of its practices is in it). Names come from
+        ``plan``, overridden by the proposal's, for the networks the result uses.
+    """
+    scope = {str(p) for practices in areas.values() for p in practices}
+    assignment = {p: n for p, n in plan.assignment.items() if p not in scope}
+    for practices in areas.values():
+        members = {str(p) for p in practices}
+        proposed = {p: n for p, n in proposal.assignment.items() if p in members}
+        kept = {p: n for p, n in plan.assignment.items() if p in members}
+        assignment.update(proposed or kept)
+    used = set(assignment.values())
+    names = {n: v for n, v in {**plan.names, **proposal.names}.items() if n in used}
+    return Plan(assignment, names)
 
 
 class WorkingPlan:
@@ -109,7 +142,7 @@ class WorkingPlan:
 
     @classmethod
     def from_history(cls, history: list[Snapshot], pointer: int) -> WorkingPlan:
-        """A working plan with a given history (as restored from a save)."""
+        """Rebuild a working plan from its history (as restored from a save)."""
         if not history:
             raise ValueError("a history needs at least one snapshot")
         if not 0 <= pointer < len(history):
@@ -301,7 +334,7 @@ class WorkingPlan:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WorkingPlan:
-        """The inverse of :meth:`to_dict`."""
+        """Invert :meth:`to_dict`."""
         steps = data["history"]
         history: list[Snapshot] = []
         for step in steps:
@@ -325,7 +358,7 @@ class WorkingPlan:
 
 
 def new_session_id() -> str:
-    """A fresh, unguessable id for one browser session (URL-safe)."""
+    """Make a fresh, unguessable id for one browser session (URL-safe)."""
     return secrets.token_urlsafe(12)
 
 
@@ -369,7 +402,7 @@ class SavedSession:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SavedSession:
-        """The inverse of :meth:`to_dict`; ``ValueError`` for an unknown format."""
+        """Invert :meth:`to_dict`; ``ValueError`` for an unknown format."""
         if data.get("format") != _FORMAT:
             raise ValueError(f"unknown session format {data.get('format')!r}")
         return cls(
@@ -394,17 +427,17 @@ class SessionStore:
 
     @staticmethod
     def valid_id(session_id: str | None) -> bool:
-        """True for an id :func:`new_session_id` could have made (no paths, no dots)."""
+        """Check that an id is one :func:`new_session_id` could have made (no paths, no dots)."""
         return bool(session_id) and bool(_SESSION_ID.match(str(session_id)))
 
     def path(self, session_id: str) -> Path:
-        """The session's file."""
+        """Give the session's file."""
         if not self.valid_id(session_id):
             raise ValueError(f"not a session id: {session_id!r}")
         return self.folder / f"{session_id}.json"
 
     def upload_dir(self, session_id: str) -> Path:
-        """The folder a session's uploaded input files are kept in."""
+        """Give the folder a session's uploaded input files are kept in."""
         if not self.valid_id(session_id):
             raise ValueError(f"not a session id: {session_id!r}")
         return self.folder / session_id
@@ -433,7 +466,7 @@ class SessionStore:
         return target
 
     def load(self, session_id: str) -> SavedSession | None:
-        """The saved session, or ``None`` when there is none or it cannot be read."""
+        """Read the saved session; ``None`` when there is none or it cannot be read."""
         if not self.valid_id(session_id):
             return None
         target = self.path(session_id)

@@ -263,7 +263,7 @@ _APP_ROLES = {
     "read_epcn": "plan",
     "validate": "plan",
 }
-#: File types each uploader accepts (as in app.py's UPLOAD_ROLES): Streamlit itself refuses
+#: File types each uploader accepts (as in app/uploads.py's UPLOAD_ROLES): Streamlit itself refuses
 #: any other file before the app sees it, so those corpus files cannot reach the loaders.
 _ACCEPTS = {
     "practices": {".csv", ".xlsx"},

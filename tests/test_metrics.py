@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon, box
@@ -19,9 +21,11 @@ from footprints.metrics import (
     footprints,
     network_table,
     patch_alignment,
+    patch_network_table,
     polsby_popper,
 )
 from footprints.plan import Band, Plan
+from footprints.region import load_demo
 from footprints.rules import check_contiguity
 
 
@@ -89,24 +93,24 @@ def test_polsby_popper_of_a_long_strip_is_small_and_of_nothing_is_nan() -> None:
 # ------------------------------------------------------------------------------ patches
 
 
+# N1: A 10k + A 5k + B 4k  -> straddles, 4,000 outside A
+# N2: B 8k + C 3k + None  -> straddles, 3,000 outside B
+# N3: C 9k                -> one patch
+_PATCH_PRACTICES: dict[str, tuple[float, float, int, str | None]] = {
+    "a1": (0, 0, 10_000, "A"),
+    "a2": (0, 0, 5_000, "A"),
+    "b1": (0, 0, 4_000, "B"),
+    "b2": (0, 0, 8_000, "B"),
+    "c1": (0, 0, 3_000, "C"),
+    "x1": (0, 0, 6_000, None),
+    "c2": (0, 0, 9_000, "C"),
+}
+_PATCH_PLAN = {"a1": "N1", "a2": "N1", "b1": "N1", "b2": "N2", "c1": "N2", "x1": "N2", "c2": "N3"}
+
+
 def test_patch_alignment_on_a_hand_example() -> None:
-    # N1: A 10k + A 5k + B 4k  -> straddles, 4,000 outside A
-    # N2: B 8k + C 3k + None  -> straddles, 3,000 outside B
-    # N3: C 9k                -> one patch
-    graph = _graph(
-        {
-            "a1": (0, 0, 10_000, "A"),
-            "a2": (0, 0, 5_000, "A"),
-            "b1": (0, 0, 4_000, "B"),
-            "b2": (0, 0, 8_000, "B"),
-            "c1": (0, 0, 3_000, "C"),
-            "x1": (0, 0, 6_000, None),
-            "c2": (0, 0, 9_000, "C"),
-        }
-    )
-    plan = Plan(
-        {"a1": "N1", "a2": "N1", "b1": "N1", "b2": "N2", "c1": "N2", "x1": "N2", "c2": "N3"}
-    )
+    graph = _graph(_PATCH_PRACTICES)
+    plan = Plan(_PATCH_PLAN)
     result = patch_alignment(plan, graph)
     assert isinstance(result, PatchAlignment)
     assert result.network_patches == {
@@ -119,6 +123,57 @@ def test_patch_alignment_on_a_hand_example() -> None:
     assert result.straddling_networks == ("N1", "N2")
     assert result.total_straddling_population == 7_000
     assert result.extra_memberships == 2  # B works into 2 networks, C into 2
+
+
+def test_patch_network_table_counts_patients_or_practices() -> None:
+    # The example above, with a practice of no patients in C (N3) and one the graph lacks.
+    graph = _graph({**_PATCH_PRACTICES, "c3": (0, 0, 0, "C")})
+    plan = Plan({**_PATCH_PLAN, "c3": "N3", "zz": "N3"})
+    patients = patch_network_table(plan, graph)
+    assert list(patients.columns) == ["networks worked into", "N1", "N2", "N3"]
+    assert patients.columns.name == "network"
+    assert patients.index.name == "patch"
+    assert patients.to_dict("index") == {
+        "A": {"networks worked into": 1, "N1": 15_000, "N2": 0, "N3": 0},
+        "B": {"networks worked into": 2, "N1": 4_000, "N2": 8_000, "N3": 0},
+        "C": {"networks worked into": 2, "N1": 0, "N2": 3_000, "N3": 9_000},
+    }
+    assert set(patients.dtypes) == {np.dtype("int64")}
+    practices = patch_network_table(plan, graph, measure="practices")
+    assert practices.loc["C"].to_dict() == {"networks worked into": 2, "N1": 0, "N2": 1, "N3": 2}
+    assert practices.drop(columns="networks worked into").to_numpy().sum() == 7  # x1: no patch
+    with pytest.raises(ValueError, match="measure"):
+        patch_network_table(plan, graph, measure="beds")  # type: ignore[arg-type]
+
+
+def test_patch_network_table_without_patches_has_no_rows() -> None:
+    graph = _graph({"a": (0, 0, 1_000, None)})
+    assert patch_network_table(Plan({"a": "N1"}), graph).empty
+
+
+@pytest.mark.parametrize("measure", ["patients", "practices"])
+def test_patch_network_table_matches_the_trust_tabs_pivot(
+    measure: Literal["patients", "practices"],
+) -> None:
+    """The numbers the app's community trust view showed, built as it built them."""
+    region = load_demo()
+    assert region.current is not None
+    plan, graph = region.current, region.validation_graph
+    rows = [
+        {
+            "patch": str(graph.nodes[p]["patch"]),
+            "network": n,
+            "patients": int(graph.nodes[p].get("list_size", 0)),
+            "practices": 1,
+        }
+        for p, n in plan.assignment.items()
+        if p in graph and graph.nodes[p].get("patch")
+    ]
+    pivot = pd.DataFrame(rows).pivot_table(
+        index="patch", columns="network", values=measure, aggfunc="sum", fill_value=0
+    )
+    pivot.insert(0, "networks worked into", (pivot > 0).sum(axis=1))
+    pd.testing.assert_frame_equal(patch_network_table(plan, graph, measure=measure), pivot)
 
 
 # ------------------------------------------------------------------------------ footprints

@@ -51,3 +51,16 @@ def test_without_any_upper_level_the_ccgs_stand_in(tmp_path: Path) -> None:
     }
     assert kinds == {"area_border"}
     assert nx.is_connected(graph)
+
+
+def test_lower_areas_of_an_upper_area() -> None:
+    region = load_demo()
+    every = region.lower_areas()
+    assert every == sorted(region.ccgs["code"])
+    practices = region.practices
+    for upper in region.upper_boundaries["code"]:
+        expected = sorted(set(practices.loc[practices["stp"] == upper, "ccg"]))
+        assert region.lower_areas(upper) == expected
+        assert set(region.lower_areas(upper)) <= set(every)
+    assert sum(len(region.lower_areas(u)) for u in region.upper_boundaries["code"]) == len(every)
+    assert region.lower_areas("no such STP") == []

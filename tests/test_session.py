@@ -16,6 +16,7 @@ from footprints.session import (
     SavedSession,
     SessionStore,
     WorkingPlan,
+    apply_proposal,
     changed_practices,
     new_network_id,
     new_session_id,
@@ -280,3 +281,48 @@ def test_state_dir_comes_from_the_environment(
     assert SessionStore().folder == tmp_path
     monkeypatch.delenv(STATE_DIR_ENV)
     assert state_dir() == Path(".footprints") / "sessions"
+
+
+# ------------------------------------------------------------------ applying a proposal
+def test_a_proposal_replaces_its_areas_and_keeps_edits_outside_them(plan: Plan) -> None:
+    # Areas: X holds A1, A2, B1; Y holds B2, C1. The optimiser ran on X only, while the
+    # user moved C1 (outside X) to N2: that edit stays.
+    edited = plan.moved(["C1"], "N2")
+    proposal = Plan({"A1": "X01", "A2": "X01", "B1": "X02"})
+    result = apply_proposal(edited, proposal, {"X": ["A1", "A2", "B1"]})
+    assert dict(result.assignment) == {
+        "A1": "X01",
+        "A2": "X01",
+        "B1": "X02",
+        "B2": "N2",
+        "C1": "N2",
+    }
+    # Names of networks no longer used are dropped; the others are kept.
+    assert dict(result.names) == {"N2": "South PCN"}
+
+
+def test_an_area_with_no_plan_keeps_its_current_networks(plan: Plan) -> None:
+    proposal = Plan({"A1": "X01", "A2": "X01"})  # area Y (B1, B2, C1) failed
+    result = apply_proposal(plan, proposal, {"X": ["A1", "A2"], "Y": ["B1", "B2", "C1"]})
+    assert dict(result.assignment) == {
+        "A1": "X01",
+        "A2": "X01",
+        "B1": "N2",
+        "B2": "N2",
+        "C1": "N3",
+    }
+    assert dict(result.names) == {"N2": "South PCN", "N3": "East PCN"}
+
+
+def test_a_proposal_names_its_networks_over_the_plan(plan: Plan) -> None:
+    proposal = Plan({"A1": "N1", "A2": "N9"}, {"N1": "Harbour PCN", "N9": "Hill PCN"})
+    result = apply_proposal(plan, proposal, {"X": ["A1", "A2"]})
+    assert result.assignment["A2"] == "N9"
+    assert result.network_name("N1") == "Harbour PCN"
+    assert result.network_name("N9") == "Hill PCN"
+    assert result.network_name("N2") == "South PCN"
+
+
+def test_the_same_proposal_again_changes_nothing(plan: Plan) -> None:
+    areas = {"X": ["A1", "A2", "B1", "B2"], "Y": ["C1"]}
+    assert apply_proposal(plan, plan, areas) == plan

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import networkx as nx
 
 from footprints.plan import Band, Plan
@@ -85,6 +88,11 @@ def _above_message(state: PlanState, network: str, neighbours: list[str], band: 
     )
 
 
+def _numbers(values: Mapping[str, Any]) -> str:
+    """Say a violation's numbers in a few words (the app's violations table)."""
+    return f"{values.get('population', 0):,} patients, gap {values.get('gap', 0):+,}"
+
+
 BAND = Rule(
     name="band",
     title="Band",
@@ -96,6 +104,7 @@ BAND = Rule(
         "Holds by construction: candidate networks are listed inside the band; where an area "
         "cannot meet it the band is made soft and each patient outside it is penalised."
     ),
+    numbers=_numbers,
 )
 """A network's population inside the band (waivable, per network)."""
 

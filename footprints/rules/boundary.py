@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import networkx as nx
 
 from footprints.plan import Plan
@@ -69,6 +72,11 @@ def _boundary(state: PlanState, network: str, context: RuleContext, /) -> Violat
     )
 
 
+def _numbers(values: Mapping[str, Any]) -> str:
+    """Say a violation's numbers in a few words (the app's violations table)."""
+    return f"{values.get('population_outside', 0):,} outside {values.get('main_area')}"
+
+
 BOUNDARY = Rule(
     name="boundary",
     title="Boundary crossing",
@@ -79,6 +87,7 @@ BOUNDARY = Rule(
         "A network's practices lie in one CCG and one STP; waivable when the run allows crossing."
     ),
     optimiser="Holds by planning: the optimiser plans each CCG (planning area) on its own.",
+    numbers=_numbers,
 )
 """A network inside one CCG and STP (hard, or waivable when crossing is allowed)."""
 

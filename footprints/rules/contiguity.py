@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
 import networkx as nx
 
@@ -70,6 +71,11 @@ def _contiguity(state: PlanState, network: str, context: RuleContext, /) -> Viol
     )
 
 
+def _numbers(values: Mapping[str, Any]) -> str:
+    """Say a violation's numbers in a few words (the app's violations table)."""
+    return f"{values.get('part_count')} parts, {values.get('detached_population', 0):,} detached"
+
+
 CONTIGUITY = Rule(
     name="contiguity",
     title="Contiguity",
@@ -81,6 +87,7 @@ CONTIGUITY = Rule(
         "and co-located links count)."
     ),
     optimiser="Holds by construction: every candidate network is a connected practice set.",
+    numbers=_numbers,
 )
 """A network's practices connected (hard, per network)."""
 

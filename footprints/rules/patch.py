@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import networkx as nx
 
 from footprints.plan import Plan
@@ -49,6 +52,11 @@ def _patch(state: PlanState, network: str, context: RuleContext, /) -> Violation
     )
 
 
+def _numbers(values: Mapping[str, Any]) -> str:
+    """Say a violation's numbers in a few words (the app's violations table)."""
+    return f"{values.get('straddling_population', 0):,} outside {values.get('main_patch')}"
+
+
 PATCH = Rule(
     name="patch",
     title="Patch straddle",
@@ -59,6 +67,7 @@ PATCH = Rule(
     optimiser=(
         "A cost: each patient outside a candidate network's largest patch costs straddle_weight."
     ),
+    numbers=_numbers,
 )
 """A network inside one nursing patch (waivable, per network)."""
 

@@ -86,3 +86,24 @@ def test_a_plan_rule_cannot_be_checked_per_network() -> None:
     state = PlanState.build(Plan({}), nx.Graph())
     with pytest.raises(ValueError, match="checked over the plan"):
         coverage.check_network(state, "N1", RuleContext())
+
+
+def test_each_rule_says_its_numbers_for_the_violations_table() -> None:
+    from footprints.rules import rule_named
+
+    assert rule_named("band").describe_numbers({"population": 27_000, "gap": -3_000}) == (
+        "27,000 patients, gap -3,000"
+    )
+    assert rule_named("contiguity").describe_numbers(
+        {"part_count": 2, "detached_population": 8_000}
+    ) == ("2 parts, 8,000 detached")
+    assert rule_named("boundary").describe_numbers(
+        {"population_outside": 5_000, "main_area": "E38000237"}
+    ) == ("5,000 outside E38000237")
+    assert rule_named("patch").describe_numbers(
+        {"straddling_population": 4_100, "main_patch": "P1"}
+    ) == ("4,100 outside P1")
+    # A rule without its own wording joins the values that are numbers or words.
+    assert rule_named("coverage").describe_numbers({"kind": "unassigned", "count": 3}) == (
+        "kind unassigned, count 3"
+    )

@@ -1,0 +1,58 @@
+"""The top of the page: the title, messages and optimiser progress, and the plan in numbers."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from app import optimiser
+from app.autosave import session_id
+from app.facts import Facts
+from app.state import AppState, state
+
+__all__ = ["metrics", "status", "title"]
+
+
+def title() -> DeltaGenerator:
+    """Draw the title; the container under it holds the messages (see :func:`status`)."""
+    st.title("footprints — Primary Care Network planner")
+    return st.container()
+
+
+def status(area: DeltaGenerator) -> None:
+    """Apply a finished optimiser run, then show its progress and this run's messages."""
+    if state.band_min > state.band_max:
+        area.warning("The band minimum is above the maximum; the two are swapped.")
+    optimiser.finish()
+    with area:
+        optimiser.status()
+    for entry, show in (
+        (AppState.notice, area.success),
+        (AppState.error, area.error),
+        (AppState.save_error, area.error),
+    ):
+        message = entry.pop()
+        if message:
+            show(message)
+
+
+def metrics(facts: Facts) -> None:
+    """Show the working plan's networks and violations in numbers, and where it stands."""
+    summary = facts["report"].summary
+    cols = st.columns(6)
+    cols[0].metric("Networks", summary["networks"])
+    cols[1].metric(
+        "In band",
+        f"{summary['in_band']} / {summary['networks']}",
+        help=f"{summary['below']} below, {summary['above']} above",
+    )
+    cols[2].metric("Not contiguous", summary["contiguity"])
+    cols[3].metric("Boundary crossings", summary["boundary"])
+    cols[4].metric("Straddling patches", len(facts["alignment"].straddling_networks))
+    cols[5].metric("Hard violations", summary["hard"])
+    working = state.working
+    st.caption(
+        f"Working plan: {working.label} · step {working.pointer + 1} of {len(working.history)}"
+        + (f" · saved {state.saved_at}" if state.saved_at else "")
+        + f" · session {session_id()}"
+    )

@@ -1,0 +1,153 @@
+"""The optimiser in the app: the demo's first proposal, and runs in the background.
+
+A run is a :class:`footprints.background.ProposalJob` kept in the session; the status
+fragment redraws its progress (with a Stop button) every half second and reruns the page
+when it is done, and the next page run applies the proposal to the working plan. The app's
+only caller of ``footprints.optimise`` (``app.state`` names its ``AreaResult`` type).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from app.autosave import autosave
+from app.data import demo_region, region, scope_ccgs
+from app.state import FIRST_TIME_LIMIT, AppState, OptimiserRun, current_band, state
+from footprints.background import ProposalJob
+from footprints.optimise import AreaResult, OptimiseSettings, propose
+from footprints.plan import Plan
+from footprints.session import apply_proposal
+
+__all__ = [
+    "current_settings",
+    "demo_proposal",
+    "drop",
+    "finish",
+    "first_settings",
+    "running",
+    "start",
+    "status",
+    "stop",
+]
+
+
+def current_settings() -> OptimiseSettings:
+    """Read the optimiser settings of the sidebar."""
+    return OptimiseSettings(
+        band=current_band(),
+        compactness_weight=float(state.compactness_weight),
+        straddle_weight=float(state.straddle_weight),
+        move_weight=float(state.move_weight),
+        network_cost=float(state.network_cost),
+        time_limit=float(state.time_limit),
+    )
+
+
+def first_settings() -> OptimiseSettings:
+    """Give the settings of the proposal a new session starts on (cached once per server)."""
+    return OptimiseSettings(time_limit=FIRST_TIME_LIMIT)
+
+
+@st.cache_resource(show_spinner="Proposing networks for the demo region (about 10 seconds)…")
+def demo_proposal(settings: OptimiseSettings) -> tuple[Plan, dict[str, AreaResult]]:
+    """Propose a plan for the demo region; the plan and its results (once per server)."""
+    proposal = propose(demo_region().ccg_graphs, settings, processes=1)
+    return proposal.plan, dict(proposal.results)
+
+
+def start(repair: bool) -> None:
+    """Start the optimiser on the CCGs in scope in the background; locked networks stay."""
+    if running():
+        return
+    the_region = region()
+    ccgs = [c for c in scope_ccgs() if c in the_region.ccg_graphs]
+    graphs = {c: the_region.ccg_graphs[c] for c in ccgs}
+    settings = current_settings()
+    plan = state.working.plan
+    locks = sorted(state.working.locks)
+    if not repair:  # a fresh proposal: the current plan only matters for locked networks
+        settings = dataclasses.replace(settings, move_weight=0.0)
+    current = dict(plan.assignment) if (repair or locks) else None
+    state.optimiser_job = ProposalJob(
+        graphs, settings, current=current, frozen=locks if current else (), processes=1
+    )
+    state.optimiser_run = OptimiserRun(repair=repair, ccgs=tuple(ccgs))
+
+
+def running() -> bool:
+    """Whether an optimiser run is under way."""
+    job = state.optimiser_job
+    return job is not None and not job.done
+
+
+def stop() -> None:
+    """Ask the running optimiser to stop with the best plan so far."""
+    job = state.optimiser_job
+    if job is not None:
+        job.stop()
+
+
+def drop() -> None:
+    """Stop a running optimiser and forget it (its region is being replaced)."""
+    stop()
+    del state.optimiser_job
+    del state.optimiser_run
+
+
+def finish() -> None:
+    """Apply a finished optimiser run to the working plan (once)."""
+    job = state.optimiser_job
+    if job is None or not job.done:
+        return
+    run = AppState.optimiser_run.pop() or OptimiserRun()
+    del state.optimiser_job
+    proposal = job.proposal
+    if proposal is None:
+        state.error = f"The optimiser failed: {job.error}. Your plan is unchanged."
+        return
+    # The working plan now, not at the start: edits made while the optimiser ran are kept
+    # outside the areas it solved (and inside them stay one undo away).
+    graphs = region().ccg_graphs
+    plan = state.working.plan
+    new_plan = apply_proposal(plan, proposal.plan, {c: list(graphs[c]) for c in run.ccgs})
+    failed = [a for a, r in proposal.results.items() if not r.assignment]
+    what = "re-optimised unlocked networks" if run.repair else "proposal"
+    if job.stopped:
+        what += ", stopped early"
+    unchanged = new_plan == plan
+    state.working.replace(new_plan, label=f"{what} ({', '.join(run.ccgs)})")
+    state.results = dict(proposal.results)
+    state.optimiser_seconds = job.seconds
+    seconds = job.seconds or 0.0
+    state.notice = (
+        (
+            f"Optimiser stopped after {seconds:.1f} s: each CCG has the best plan found so far "
+            "(see the optimiser results)."
+            if job.stopped
+            else f"Optimiser finished in {seconds:.1f} s."
+        )
+        + (" It found no better plan: the working plan is unchanged." if unchanged else "")
+        + (f" No plan for {', '.join(failed)}: see the optimiser results." if failed else "")
+    )
+    autosave()
+
+
+@st.fragment(run_every=0.5)
+def status() -> None:
+    """Progress and a Stop button while the optimiser runs; the whole page redraws after."""
+    job = state.optimiser_job
+    if job is None:
+        return
+    if job.done:
+        st.rerun()  # the full run applies the result
+    text = "Stopping — finishing with the best plan so far…" if job.stopped else "Optimising"
+    st.progress(min(1.0, max(0.0, job.fraction)), text=f"{text} — {job.message}")
+    st.button(
+        "Stop",
+        key="stop_optimiser",
+        on_click=stop,
+        disabled=job.stopped,
+        help="Stops the optimiser now; each CCG keeps the best plan found so far.",
+    )

@@ -1,0 +1,119 @@
+"""The sidebar: the data, the planning area, and the optimiser's settings and buttons."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import edits, optimiser, uploads
+from app.data import area_names, region
+from app.focus import set_focus
+from app.state import ALL, AppState, state
+
+__all__ = ["panel"]
+
+
+def _any_ccg() -> None:
+    """Start a new STP choice on all its CCGs."""
+    state.area_ccg = ALL
+
+
+def _area_section() -> None:
+    """Draw the choice of STP / ICB and CCG / sub-ICB the optimiser works on."""
+    the_region, names = region(), area_names()
+    st.header("Area")
+    upper_codes = sorted(str(c) for c in the_region.upper_boundaries["code"])
+    st.selectbox(
+        "STP / ICB",
+        [ALL, *upper_codes],
+        key=AppState.area_stp.key,
+        format_func=lambda c: "All" if c == ALL else f"{names.get(c, c)} ({c})",
+        on_change=_any_ccg,
+    )
+    stp_choice = state.area_stp
+    ccg_options = the_region.lower_areas(None if stp_choice == ALL else stp_choice)
+    if state.area_ccg not in (ALL, *ccg_options):
+        state.area_ccg = ALL
+    st.selectbox(
+        "CCG / sub-ICB",
+        [ALL, *ccg_options],
+        key=AppState.area_ccg.key,
+        format_func=lambda c: "All in the STP" if c == ALL else f"{names.get(c, c)} ({c})",
+        on_change=set_focus("area"),
+    )
+
+
+def _weights() -> None:
+    """Draw the optimiser's weights and time limit (in an expander)."""
+    st.number_input(
+        "Compactness weight",
+        min_value=0.0,
+        step=0.1,
+        key=AppState.compactness_weight.key,
+        help="Cost per patient-kilometre from the network's centre.",
+    )
+    st.number_input(
+        "Patch straddle weight",
+        min_value=0.0,
+        step=0.1,
+        key=AppState.straddle_weight.key,
+        help="Cost per patient outside the network's main nursing patch.",
+    )
+    st.number_input(
+        "Move weight (re-optimise)",
+        min_value=0.0,
+        step=1_000.0,
+        key=AppState.move_weight.key,
+        help="Cost per practice moved away from the working plan.",
+    )
+    st.number_input(
+        "Cost per network",
+        min_value=0.0,
+        step=5_000.0,
+        key=AppState.network_cost.key,
+        help="Higher favours fewer, larger networks.",
+    )
+    st.number_input(
+        "Time limit per CCG (seconds)",
+        min_value=1.0,
+        max_value=600.0,
+        step=5.0,
+        key=AppState.time_limit.key,
+    )
+
+
+def _optimiser_section() -> None:
+    """Draw the band, the weights, and the buttons that start the optimiser."""
+    st.header("Optimiser")
+    low_col, high_col = st.columns(2)
+    low_col.number_input("Band minimum", min_value=0, step=1_000, key=AppState.band_min.key)
+    high_col.number_input("Band maximum", min_value=0, step=1_000, key=AppState.band_max.key)
+    with st.expander("Weights and time limit"):
+        _weights()
+    running = optimiser.running()
+    st.button(
+        "Propose networks",
+        type="primary",
+        key="propose",
+        on_click=optimiser.start,
+        args=(False,),
+        disabled=running,
+        help="A fresh plan for the CCGs in the area; locked networks are kept.",
+    )
+    st.button(
+        "Re-optimise unlocked networks",
+        key="reoptimise",
+        on_click=optimiser.start,
+        args=(True,),
+        disabled=running,
+        help="Start from the working plan, moving as few practices as the weights allow.",
+    )
+    if region().current is not None:
+        st.button("Start from the current plan", key="use_current", on_click=edits.reset_to_current)
+
+
+def panel() -> None:
+    """Draw the sidebar."""
+    with st.sidebar:
+        uploads.panel()
+        _area_section()
+        _optimiser_section()

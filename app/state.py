@@ -1,0 +1,235 @@
+"""Every ``st.session_state`` key the app uses, declared once with its type and default.
+
+Streamlit keeps one ``st.session_state`` per browser tab. The page and its callbacks use it
+only through :data:`state`, an :class:`AppState` whose attributes are typed entries:
+``state.notice = "Undone."`` writes the key ``notice``, ``state.area_ccg`` reads the CCG
+selector's value (or its default when the key is unset), and ``del state.notice`` forgets
+it. A widget is given its key as ``AppState.area_ccg.key``. Buttons' keys only name the
+widget (nothing reads them), so they stay at the button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Generic, TypedDict, TypeVar, cast, overload
+
+import streamlit as st
+
+from app.facts import Facts
+from footprints.background import ProposalJob
+from footprints.maps import PracticePoints
+from footprints.optimise import AreaResult
+from footprints.plan import Band, Plan
+from footprints.region import Region
+from footprints.session import WorkingPlan
+
+__all__ = [
+    "ALL",
+    "FIRST_TIME_LIMIT",
+    "NEW",
+    "SETTINGS",
+    "AppState",
+    "Entry",
+    "OptimiserRun",
+    "PracticeInfo",
+    "current_band",
+    "restore_settings",
+    "setting_values",
+    "state",
+    "type_settings",
+    "upload_key",
+]
+
+T = TypeVar("T")
+
+ALL = "__all__"
+"""The area selectors' "All" choice."""
+NEW = "__new__"
+"""The "Move to" choice that makes a new network."""
+FIRST_TIME_LIMIT = 20.0
+"""Optimiser time limit per planning area on first start (the demo solves in ~2 s per CCG)."""
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class _Unset:
+    """The default of an entry that must be set before it is read."""
+
+
+_REQUIRED = _Unset()
+
+
+class Entry(Generic[T]):
+    """One session-state key: its name (the attribute's, unless given), type and default.
+
+    Parameters
+    ----------
+    default
+        What reading the entry gives while the key is unset; none for an entry that must be
+        set first (reading it unset raises ``KeyError``).
+    key
+        The session-state key, when it differs from the attribute's name.
+    """
+
+    def __init__(self, default: T | _Unset = _REQUIRED, *, key: str = "") -> None:
+        self.default = default
+        self.key = key
+
+    def __set_name__(self, owner: type[object], name: str) -> None:
+        """Take the attribute's name as the key unless one was given."""
+        self.key = self.key or name
+
+    @overload
+    def __get__(self, instance: None, owner: type[object]) -> Entry[T]: ...
+    @overload
+    def __get__(self, instance: AppState, owner: type[object]) -> T: ...
+    def __get__(self, instance: AppState | None, owner: type[object]) -> Entry[T] | T:
+        """Read the value on an :class:`AppState`; the entry itself on the class."""
+        return self if instance is None else self.get()
+
+    def __set__(self, instance: AppState, value: T) -> None:
+        """Write the value."""
+        st.session_state[self.key] = value
+
+    def __delete__(self, instance: AppState) -> None:
+        """Forget the value (nothing happens when it is unset)."""
+        st.session_state.pop(self.key, None)
+
+    def get(self) -> T:
+        """Read the value, or the default while the key is unset."""
+        if self.key in st.session_state:
+            return cast(T, st.session_state[self.key])
+        if isinstance(self.default, _Unset):
+            raise KeyError(f"session state {self.key!r} is read before it is set")
+        return self.default
+
+    def pop(self) -> T | None:
+        """Read the value and forget it; ``None`` when it was unset."""
+        return cast(T | None, st.session_state.pop(self.key, None))
+
+    def is_set(self) -> bool:
+        """Whether the key holds a value."""
+        return self.key in st.session_state
+
+
+@dataclass(frozen=True)
+class OptimiserRun:
+    """What the background optimiser was started on: a fresh proposal or a repair."""
+
+    repair: bool = False
+    ccgs: tuple[str, ...] = ()
+
+
+class PracticeInfo(TypedDict):
+    """A practice as the page labels it."""
+
+    name: str
+    list_size: int
+    ccg: str | None
+
+
+class AppState:
+    """The app's session state, one typed entry per key (see the module's docstring)."""
+
+    # The region and the working plan
+    working = Entry[WorkingPlan]()
+    region_kind = Entry[str]("demo")
+    region = Entry[Region]()
+    uploads = Entry[Mapping[str, str]](_EMPTY)
+    results = Entry[Mapping[str, AreaResult]](_EMPTY)
+
+    # Settings (widgets; saved with the session)
+    band_min = Entry[int](30_000)
+    band_max = Entry[int](50_000)
+    compactness_weight = Entry[float](1.0)
+    straddle_weight = Entry[float](1.0)
+    move_weight = Entry[float](10_000.0)
+    network_cost = Entry[float](30_000.0)
+    time_limit = Entry[float](FIRST_TIME_LIMIT)
+
+    # Other widgets
+    area_stp = Entry[str](ALL)
+    area_ccg = Entry[str | None](None)  # the sidebar sets ALL on the first run
+    selected = Entry[Sequence[str]](())
+    target = Entry[str | None](None)
+    new_name = Entry[str | None](None)
+    lock_network = Entry[str | None](None)
+    violation_choice = Entry[str | None](None)
+    trust_measure = Entry[str]("patients")
+    trust_patch = Entry[str | None](None)
+    trust_network = Entry[str | None](None)
+    compare_with = Entry[str | None](None)
+    compare_show = Entry[bool](False)
+    map_value = Entry[Mapping[str, Any] | None](None, key="map")
+
+    # Messages shown once at the top of the page
+    notice = Entry[str | None](None)
+    error = Entry[str | None](None)
+    save_error = Entry[str | None](None)
+    saved_at = Entry[str | None](None)
+    upload_problems = Entry[Sequence[str]](())
+    upload_warnings = Entry[Sequence[str]](())
+
+    # The map's focus and what the map reported last
+    map_focus = Entry[str | None](None)
+    compare_moved = Entry[Sequence[str]](())
+    map_seen = Entry[Mapping[str, Any]](_EMPTY, key="_map_seen")
+
+    # The background optimiser
+    optimiser_job = Entry[ProposalJob | None](None)
+    optimiser_run = Entry[OptimiserRun | None](None)
+    optimiser_seconds = Entry[float | None](None)
+
+    # Memos: the working plan's facts, the practices' labels and sites, prepared exports
+    derived = Entry[Facts | None](None, key="_derived")
+    practice_info = Entry[Mapping[str, PracticeInfo]](_EMPTY, key="_practice_info")
+    practice_points = Entry[PracticePoints](key="_practice_points")
+    practice_info_of = Entry[tuple[str, int] | None](None, key="_practice_info_key")
+    exports = Entry[tuple[Plan, dict[str, tuple[bytes, str]]] | None](None)
+
+
+state = AppState()
+"""The session state of the browser tab the script runs for."""
+
+SETTINGS: tuple[Entry[int] | Entry[float], ...] = (
+    AppState.band_min,
+    AppState.band_max,
+    AppState.compactness_weight,
+    AppState.straddle_weight,
+    AppState.move_weight,
+    AppState.network_cost,
+    AppState.time_limit,
+)
+"""The settings a session saves, in the order of the sidebar."""
+
+
+def upload_key(role: str) -> str:
+    """Give the key of the file uploader for an input role (``practices``, ``plan`` …)."""
+    return f"upload_{role}"
+
+
+def setting_values() -> dict[str, float]:
+    """Read each setting by key (the defaults where unset), as a session saves them."""
+    return {entry.key: entry.get() for entry in SETTINGS}
+
+
+def restore_settings(saved: Mapping[str, Any]) -> None:
+    """Set the settings a saved session holds (other keys in ``saved`` are ignored)."""
+    for entry in SETTINGS:
+        if entry.key in saved:
+            st.session_state[entry.key] = saved[entry.key]
+
+
+def type_settings() -> None:
+    """Give every setting a value of its default's type before the widgets show them."""
+    for entry in SETTINGS:
+        kind = int if isinstance(entry.default, int) else float
+        st.session_state[entry.key] = kind(entry.get())
+
+
+def current_band() -> Band:
+    """Read the population band of the settings (a minimum above the maximum is swapped)."""
+    low, high = int(state.band_min), int(state.band_max)
+    return Band(min(low, high), max(low, high))

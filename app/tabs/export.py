@@ -1,0 +1,66 @@
+"""The Export tab: the plan as CSV, and GeoJSON, GeoPackage, ePCN CSV and a submission pack."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from app.facts import Facts
+from app.state import state
+from footprints.errors import FootprintsError
+from footprints.export import export_plan
+from footprints.io import write_plan
+from footprints.report import write_pack
+
+__all__ = ["panel"]
+
+
+def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
+    """Write every export of the working plan in ``folder``; file name → (bytes, type)."""
+    the_region, plan, report, band = facts["region"], facts["plan"], facts["report"], facts["band"]
+    files: dict[str, tuple[bytes, str]] = {}
+    try:
+        for path in export_plan(
+            the_region, plan, folder / "networks.geojson", report=report, band=band
+        ):
+            files[path.name] = (path.read_bytes(), "application/geo+json")
+        for path in export_plan(the_region, plan, folder / "plan.gpkg", report=report, band=band):
+            files[path.name] = (path.read_bytes(), "application/geopackage+sqlite3")
+        for path in export_plan(the_region, plan, folder / "epcn.csv", fmt="epcn"):
+            files[path.name] = (path.read_bytes(), "text/csv")
+        for path in write_pack(
+            the_region, plan, folder / "submission_pack.pdf", band=band, report=report
+        ):
+            mime = "application/pdf" if path.suffix == ".pdf" else "text/html"
+            files[path.name] = (path.read_bytes(), mime)
+    except FootprintsError as error:
+        st.error(f"Export failed: {error}")
+    return files
+
+
+def panel(facts: Facts) -> None:
+    """Offer the plan's CSV; the other files once prepared for this plan."""
+    plan = facts["plan"]
+    buffer = io.StringIO()
+    write_plan(plan, buffer)  # type: ignore[arg-type]
+    st.download_button(
+        "Download the plan (CSV)",
+        buffer.getvalue(),
+        file_name="plan.csv",
+        mime="text/csv",
+        key="download_plan",
+    )
+    if st.button("Prepare GeoJSON, GeoPackage and submission pack", key="prepare_exports"):
+        with st.spinner("Writing the files…"), tempfile.TemporaryDirectory() as folder:
+            state.exports = (plan, _prepare(facts, Path(folder)))
+    prepared = state.exports
+    if prepared and prepared[0] is plan:
+        for name, (data, mime) in prepared[1].items():
+            st.download_button(
+                f"Download {name}", data, file_name=name, mime=mime, key=f"download_{name}"
+            )
+    elif prepared:
+        st.caption("The plan changed since the files were prepared: prepare them again.")

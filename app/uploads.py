@@ -1,0 +1,138 @@
+"""The sidebar's Data section: the user's own files, or the built-in demo region.
+
+Uploaded files are saved in the session's folder (one subfolder per input role, keeping the
+user's file name), so a refresh or a server restart reloads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from app import optimiser
+from app.autosave import autosave, session_id, store
+from app.data import load_uploaded_region, region
+from app.state import ALL, state, upload_key
+from footprints.errors import FootprintsError, InputError
+from footprints.plan import Plan
+from footprints.session import WorkingPlan
+
+__all__ = ["UPLOAD_ROLES", "back_to_demo", "load_uploads", "panel", "start_on_demo"]
+
+UPLOAD_ROLES = {
+    "practices": ("Practices (CSV)", ["csv", "xlsx"]),
+    "boundaries": ("CCG / sub-ICB boundaries", ["geojson", "json", "gpkg", "zip", "shp"]),
+    "stp_boundaries": ("STP / ICB boundaries (optional)", ["geojson", "json", "gpkg", "zip"]),
+    "patches": ("Nursing patches (optional)", ["geojson", "json", "gpkg", "zip"]),
+    "plan": ("Current plan (optional)", ["csv", "xlsx"]),
+}
+"""Input role → the uploader's label and the file types it accepts, in the sidebar's order."""
+
+
+def start_on_demo() -> None:
+    """Make the demo region and its cached first proposal this session's working plan."""
+    state.region_kind = "demo"
+    plan, results = optimiser.demo_proposal(optimiser.first_settings())
+    state.working = WorkingPlan(plan, label="proposal")
+    state.results = results
+    autosave()
+
+
+def back_to_demo() -> None:
+    """Leave the user's files for the demo region (a button's callback)."""
+    optimiser.drop()
+    state.uploads = {}
+    state.area_stp = ALL
+    state.area_ccg = ALL
+    start_on_demo()
+
+
+def _save_files(folder: Path, files: Mapping[str, UploadedFile | None]) -> dict[str, str]:
+    """Write the uploaded files into ``folder``; role → file name inside it."""
+    uploads: dict[str, str] = {}
+    for role, upload in files.items():
+        if upload is None:
+            continue
+        name = f"{role}/{Path(upload.name).name}"  # one folder per role keeps the user's name
+        (folder / role).mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(upload.getvalue())
+        uploads[role] = name
+    return uploads
+
+
+def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
+    """Save the uploaded files in the session's folder and load them as the region."""
+    if not files.get("practices") or not files.get("boundaries"):
+        state.upload_problems = ["Upload at least the practices file and the CCG boundaries."]
+        del state.upload_warnings
+        return
+    folder = store().upload_dir(session_id())
+    uploads = _save_files(folder, files)
+
+    def plain(text: str) -> str:
+        """Put the user's file names in place of the server's paths in a message."""
+        for role in UPLOAD_ROLES:
+            text = text.replace(f"{folder / role}/", "")
+        return text.replace(f"{folder}/", "")
+
+    try:
+        loaded = load_uploaded_region(folder, uploads)
+    except InputError as error:
+        state.upload_problems = [plain(str(p)) for p in error.problems if p.severity == "error"]
+        return
+    except FootprintsError as error:
+        state.upload_problems = [plain(str(error))]
+        return
+    except Exception as error:  # a file no reader understood: say so, no traceback
+        state.upload_problems = [f"The files could not be read: {plain(str(error))}"]
+        return
+    del state.upload_problems
+    optimiser.drop()  # a run on the old region must not land on the new one
+    state.region = loaded
+    state.region_kind = "upload"
+    state.uploads = uploads
+    state.area_stp = ALL
+    state.area_ccg = ALL
+    start = loaded.current if loaded.current is not None else Plan({})
+    state.working = WorkingPlan(start, label="current plan" if loaded.current else "empty plan")
+    del state.results
+    warnings = [plain(str(p)) for p in loaded.problems]
+    state.notice = f"Loaded {len(loaded.practices)} practices in {len(loaded.ccgs)} CCGs." + (
+        f" {len(warnings)} warnings." if warnings else ""
+    )
+    state.upload_warnings = warnings
+    autosave()
+
+
+def panel() -> None:
+    """Draw the sidebar's Data section: the region shown, and the files to load instead."""
+    the_region = region()
+    st.header("Data")
+    if state.region_kind == "upload":
+        st.write(
+            f"**Your files** — {len(the_region.practices)} practices, {len(the_region.ccgs)} CCGs."
+        )
+        st.button("Back to the demo region", on_click=back_to_demo)
+    else:
+        st.write(
+            f"**Demo region** — {len(the_region.practices)} practices "
+            f"in {len(the_region.ccgs)} CCGs."
+        )
+    with st.expander("Load your own files"):
+        files = {
+            role: st.file_uploader(label, type=types, key=upload_key(role))
+            for role, (label, types) in UPLOAD_ROLES.items()
+        }
+        if st.button("Load these files", key="load_files"):
+            with st.spinner("Reading the files…"):
+                load_uploads(files)
+            st.rerun()
+        for problem in state.upload_problems:
+            st.error(problem)
+        if state.upload_warnings:
+            st.caption("Warnings from loading your files:")
+            for warning in state.upload_warnings:
+                st.warning(warning)
