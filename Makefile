@@ -25,11 +25,12 @@ run: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check footprints tests benchmarks docs app.py
-	$(BIN)/ruff format --check footprints tests benchmarks docs app.py
+	$(BIN)/ruff check footprints tests benchmarks docs tools app.py
+	$(BIN)/ruff format --check footprints tests benchmarks docs tools app.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy tools
 
 pytest: $(STAMP) browser
 	$(BIN)/python -m pytest
@@ -43,9 +44,9 @@ browser:
 screenshot: $(STAMP) browser
 	FOOTPRINTS_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/test_browser.py
 
-## demo: regenerate the shipped demo region in boundaries/demo
+## demo: regenerate the shipped demo region in boundaries/demo (the generator is tools/demo)
 demo: $(STAMP)
-	$(BIN)/footprints demo --out boundaries/demo
+	$(BIN)/python tools/make_demo.py --out boundaries/demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

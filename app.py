@@ -26,6 +26,7 @@ from streamlit_folium import st_folium
 
 from footprints.background import ProposalJob
 from footprints.crs import WGS84
+from footprints.demo import load_demo
 from footprints.errors import FootprintsError, InputError
 from footprints.io import input_size_limit, write_plan
 from footprints.maps import focus_bounds, plan_map, practices_in_drawing
@@ -33,7 +34,7 @@ from footprints.metrics import footprints as network_footprints
 from footprints.metrics import network_table, patch_alignment
 from footprints.optimise import AreaResult, OptimiseSettings, propose
 from footprints.plan import Band, Plan
-from footprints.region import Region, load_demo, load_region
+from footprints.region import Region, load_region
 from footprints.rules import Report, Violation, titles, validate
 from footprints.session import (
     LockedNetworkError,
