@@ -18,17 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from footprints.demo import DemoFiles
+
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "boundaries" / "demo"
-DEMO_FILES = (
-    "practices.csv",
-    "ccg.geojson",
-    "stp.geojson",
-    "patches.geojson",
-    "current_plan.csv",
-    "current_plan_flaws.json",
-    "README.md",
-)
+DEMO_FILES = tuple(path.name for path in vars(DemoFiles.in_folder(SHIPPED)).values())
 NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
 )
