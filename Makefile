@@ -25,14 +25,15 @@ run: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check footprints tests benchmarks docs app.py app
-	$(BIN)/ruff format --check footprints tests benchmarks docs app.py app
+	$(BIN)/ruff check footprints tests benchmarks docs tools app.py app
+	$(BIN)/ruff format --check footprints tests benchmarks docs tools app.py app
 
 ## typecheck: the package (settings in pyproject.toml), then the app
 # `mypy app.py` follows every import into app/; `mypy app app.py` would see two modules `app`
 typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy app.py
+	$(BIN)/mypy tools
 
 pytest: $(STAMP) browser
 	$(BIN)/python -m pytest
@@ -46,9 +47,9 @@ browser:
 screenshot: $(STAMP) browser
 	FOOTPRINTS_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/test_browser.py
 
-## demo: regenerate the shipped demo region in boundaries/demo
+## demo: regenerate the shipped demo region in boundaries/demo (the generator is tools/demo)
 demo: $(STAMP)
-	$(BIN)/footprints demo --out boundaries/demo
+	$(BIN)/python tools/make_demo.py --out boundaries/demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

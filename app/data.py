@@ -15,9 +15,10 @@ import streamlit as st
 from app import facts as facts_module
 from app.facts import Facts
 from app.state import ALL, PracticeInfo, current_band, state
+from footprints.demo import load_demo
 from footprints.io import input_size_limit
 from footprints.maps import PracticePoints
-from footprints.region import Region, load_demo, load_region
+from footprints.region import Region, load_region
 
 __all__ = [
     "UPLOAD_LIMIT_BYTES",

@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from footprints.background import ProposalJob
+from footprints.demo import DEMO_SEED, copy_demo, demo_files
 from footprints.errors import FootprintsError, InputError
 from footprints.io import EXPORT_FORMATS, accepted_extensions, plan_format
 from footprints.optimise import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
-from footprints.region import Region, demo_dir, load_region
+from footprints.region import Region, load_region
 from footprints.rules import validate
 
 
@@ -52,14 +53,26 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max", dest="max_population", type=int, default=Band().max_population)
 
 
-def _load(args: argparse.Namespace, *, plan: Path | None) -> Region:
-    """Load the region the arguments name (``--demo`` fills in the demo's files)."""
-    if args.demo:
-        folder = demo_dir()
-        args.practices = args.practices or folder / "practices.csv"
-        args.boundaries = args.boundaries or folder / "ccg.geojson"
-        args.stp_boundaries = args.stp_boundaries or folder / "stp.geojson"
-        args.patches = args.patches or folder / "patches.geojson"
+def _load(args: argparse.Namespace, *, plan: Path | None, demo_plan: bool = False) -> Region:
+    """Load the region the arguments name (``--demo`` fills in the demo's files).
+
+    With ``demo_plan``, ``--demo`` also stands for the demo's current plan when ``plan`` is
+    None.
+    """
+    if not args.demo:
+        return _load_files(args, plan=plan)
+    with demo_files() as shipped:
+        args.practices = args.practices or shipped.practices
+        args.boundaries = args.boundaries or shipped.ccg
+        args.stp_boundaries = args.stp_boundaries or shipped.stp
+        args.patches = args.patches or shipped.patches
+        if demo_plan and plan is None:
+            plan = shipped.current_plan
+        return _load_files(args, plan=plan)
+
+
+def _load_files(args: argparse.Namespace, *, plan: Path | None) -> Region:
+    """Load the region from the files the arguments name."""
     missing = [
         flag
         for flag, value in (("--practices", args.practices), ("--boundaries", args.boundaries))
@@ -79,9 +92,13 @@ def _load(args: argparse.Namespace, *, plan: Path | None) -> Region:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from footprints.demo import write_demo
-
-    files = write_demo(args.out, seed=args.seed)
+    if args.seed != DEMO_SEED:
+        raise UsageError(
+            f"--seed {args.seed}: the installed demo region is the one of seed {DEMO_SEED}; "
+            "other seeds are made from a source checkout with "
+            f"`python tools/make_demo.py --seed {args.seed} --out DIR`"
+        )
+    files = copy_demo(args.out)
     print(f"Wrote the demo region to {args.out}:")
     for path in sorted(vars(files).values()):
         print(f"  {path}")
@@ -294,12 +311,9 @@ def _run_diff(args: argparse.Namespace) -> int:
 def _run_report(args: argparse.Namespace) -> int:
     from footprints.report import read_waivers, write_pack
 
-    plan_path = args.plan
-    if plan_path is None and args.demo:
-        plan_path = demo_dir() / "current_plan.csv"
-    if plan_path is None:
+    if args.plan is None and not args.demo:
         raise UsageError("--plan required (or --demo for the demo region's current plan)")
-    region = _load(args, plan=plan_path)
+    region = _load(args, plan=args.plan, demo_plan=True)
     assert region.current is not None  # a plan was given
     waivers = read_waivers(args.waivers) if args.waivers is not None else None
     written = write_pack(
@@ -326,7 +340,12 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="write the built-in demo region's input files")
     demo.add_argument("--out", type=Path, default=Path("demo"), help="folder to write")
-    demo.add_argument("--seed", type=int, default=2020, help="generator seed")
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=DEMO_SEED,
+        help=f"the shipped seed, {DEMO_SEED} (others: tools/make_demo.py in a source checkout)",
+    )
     demo.set_defaults(run=_run_demo)
 
     check = commands.add_parser("validate", help="check a plan against every rule")

@@ -21,12 +21,9 @@ from footprints.graph import build_graphs, union_graph
 from footprints.io import read_boundaries, read_patches, read_plan, read_practices
 from footprints.plan import Plan
 
-__all__ = ["DEMO_DIR", "Region", "demo_dir", "load_demo", "load_region"]
+__all__ = ["Region", "load_region"]
 
 logger = logging.getLogger(__name__)
-
-DEMO_DIR = Path(__file__).resolve().parents[1] / "boundaries" / "demo"
-"""Where the repository ships the built-in demo region (``footprints demo`` writes it)."""
 
 
 @dataclass
@@ -172,30 +169,4 @@ def load_region(
         f", {len(patch_layer)} patches" if patch_layer is not None else "",
         f", current plan of {len(set(current.assignment.values()))} networks" if current else "",
     )
-    return region
-
-
-def demo_dir() -> Path:
-    """The shipped demo region's folder, generating it first if this install lacks it."""
-    if (DEMO_DIR / "practices.csv").is_file():
-        return DEMO_DIR
-    from footprints.demo import write_demo
-
-    cache = Path.home() / ".cache" / "footprints" / "demo"
-    if not (cache / "practices.csv").is_file():
-        write_demo(cache)
-    return cache
-
-
-def load_demo() -> Region:
-    """The built-in demo region: one STP of three CCGs, nursing patches and a current plan."""
-    folder = demo_dir()
-    region = load_region(
-        folder / "practices.csv",
-        folder / "ccg.geojson",
-        stp_boundaries=folder / "stp.geojson",
-        patches=folder / "patches.geojson",
-        plan=folder / "current_plan.csv",
-    )
-    region.name = "demo"
     return region

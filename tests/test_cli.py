@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from footprints.cli import main
+from footprints.demo import DEMO_SEED, demo_files
 from footprints.io import read_plan
-from footprints.region import DEMO_DIR, load_region
+from footprints.region import load_region
 from footprints.rules import validate
 
 SQUARE_CCG = {
@@ -94,8 +95,9 @@ def test_validate_plan_with_violations_exits_1_and_json_lists_them(
 def test_validate_demo_current_plan_reports_exactly_the_planted_flaws(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    manifest = json.loads((DEMO_DIR / "current_plan_flaws.json").read_text(encoding="utf-8"))
-    code = main(["validate", "--demo", "--plan", str(DEMO_DIR / "current_plan.csv"), "--json"])
+    with demo_files() as shipped:
+        manifest = json.loads(shipped.current_plan_flaws.read_text(encoding="utf-8"))
+        code = main(["validate", "--demo", "--plan", str(shipped.current_plan), "--json"])
     assert code == 1
     report = json.loads(capsys.readouterr().out)
     rule_of = {"band_below": "band", "band_above": "band"}
@@ -137,10 +139,8 @@ def test_propose_on_demo_writes_a_plan_with_no_hard_violations(
     text = capsys.readouterr().out
     assert "E38900001" in text and "E38900003" in text
     plan = read_plan(out)
-    folder = DEMO_DIR
-    region = load_region(
-        folder / "practices.csv", folder / "ccg.geojson", stp_boundaries=folder / "stp.geojson"
-    )
+    with demo_files() as shipped:
+        region = load_region(shipped.practices, shipped.ccg, stp_boundaries=shipped.stp)
     assert set(plan.assignment) == set(region.practices["code"])
     report = validate(plan, region.validation_graph)
     assert not report.hard
@@ -162,6 +162,26 @@ def test_demo_command_writes_loadable_files(
     assert region.current is not None
     assert len(region.current) == len(region.practices)
     assert "practices.csv" in capsys.readouterr().out
+
+
+def test_demo_command_copies_the_shipped_files(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--seed", str(DEMO_SEED)]) == 0
+    with demo_files() as shipped:
+        for path in vars(shipped).values():
+            assert (out / path.name).read_bytes() == path.read_bytes(), path.name
+    assert len(list(out.iterdir())) == len(vars(shipped))
+
+
+def test_demo_command_other_seeds_are_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--seed", "7"]) == 2
+    error = capsys.readouterr().err
+    assert "seed 2020" in error
+    assert "python tools/make_demo.py --seed 7 --out DIR" in error
+    assert not out.exists()
 
 
 # --------------------------------------------------------------------------- Ctrl-C

@@ -1,10 +1,12 @@
-"""The demo region generator: determinism, shape of the region, and the planted flaws."""
+"""The demo region generator (tools/demo): determinism, shape of the region, planted flaws."""
 
 from __future__ import annotations
 
 import csv
 import itertools
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +18,12 @@ import pytest
 import shapely
 
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS
-from footprints.demo import DEMO_SEED, DemoFiles, write_demo
+from footprints.demo import DEMO_SEED, DemoFiles
 from footprints.graph import area_graph
 from footprints.plan import Band
 from footprints.region import load_region
 from footprints.rules import validate
+from tools.demo import write_demo
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "boundaries" / "demo"
@@ -98,11 +101,22 @@ def test_same_seed_writes_identical_bytes(demo: DemoFiles, tmp_path: Path) -> No
 def test_shipped_files_equal_a_fresh_generation(demo: DemoFiles) -> None:
     for name in FILES:
         shipped = SHIPPED / name
-        assert shipped.is_file(), f"{shipped} is missing: run write_demo(Path('boundaries/demo'))"
+        assert shipped.is_file(), f"{shipped} is missing: run `make demo`"
         assert shipped.read_bytes() == (demo.practices.parent / name).read_bytes(), (
-            f"{shipped} differs from the generator: regenerate with "
-            "`footprints demo --out boundaries/demo`"
+            f"{shipped} differs from the generator: regenerate with `make demo` "
+            "(python tools/make_demo.py --out boundaries/demo)"
         )
+
+
+def test_make_demo_script_writes_the_shipped_seed(demo: DemoFiles, tmp_path: Path) -> None:
+    """``python tools/make_demo.py`` runs as a script from any folder."""
+    out = tmp_path / "out"
+    command = [sys.executable, str(REPO / "tools" / "make_demo.py"), "--out", str(out)]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert f"seed {DEMO_SEED}" in done.stdout
+    for name in FILES:
+        assert (out / name).read_bytes() == (demo.practices.parent / name).read_bytes(), name
 
 
 def test_another_seed_gives_another_region(demo: DemoFiles, tmp_path: Path) -> None:

@@ -247,7 +247,7 @@ def test_every_example_runs(
 
 def test_demo_facts_quoted_in_the_guides() -> None:
     """The numbers the guides give for the demo region (fixed by its seed)."""
-    from footprints.region import load_demo
+    from footprints.demo import load_demo
     from footprints.rules import validate
 
     region = load_demo()

@@ -16,6 +16,7 @@ from shapely.geometry import shape
 
 from footprints.cli import main
 from footprints.crs import BNG
+from footprints.demo import load_demo
 from footprints.errors import InputError
 from footprints.export import (
     EPCN_COLUMNS,
@@ -28,7 +29,7 @@ from footprints.export import (
 )
 from footprints.io import read_plan, write_plan
 from footprints.plan import Band, Plan
-from footprints.region import Region, load_demo, load_region
+from footprints.region import Region, load_region
 from footprints.rules import validate
 
 

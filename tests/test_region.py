@@ -7,7 +7,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from footprints.region import DEMO_DIR, load_demo, load_region
+from footprints.demo import demo_files, load_demo
+from footprints.region import load_region
 
 
 def test_demo_loads_with_its_current_plan_and_patches() -> None:
@@ -21,7 +22,8 @@ def test_demo_loads_with_its_current_plan_and_patches() -> None:
 
 
 def test_upper_level_is_dissolved_from_the_ccg_parent_column() -> None:
-    region = load_region(DEMO_DIR / "practices.csv", DEMO_DIR / "ccg.geojson")
+    with demo_files() as shipped:
+        region = load_region(shipped.practices, shipped.ccg)
     assert region.stps is None
     upper = region.upper_boundaries
     assert list(upper["code"]) == sorted(set(region.ccgs["parent"]))
@@ -34,12 +36,13 @@ def test_upper_level_is_dissolved_from_the_ccg_parent_column() -> None:
 
 
 def test_without_any_upper_level_the_ccgs_stand_in(tmp_path: Path) -> None:
-    layer = json.loads((DEMO_DIR / "ccg.geojson").read_text(encoding="utf-8"))
-    for feature in layer["features"]:
-        feature["properties"].pop("STP20CD", None)
-    ccg = tmp_path / "ccg_without_parent.geojson"
-    ccg.write_text(json.dumps(layer), encoding="utf-8")
-    region = load_region(DEMO_DIR / "practices.csv", ccg)
+    with demo_files() as shipped:
+        layer = json.loads(shipped.ccg.read_text(encoding="utf-8"))
+        for feature in layer["features"]:
+            feature["properties"].pop("STP20CD", None)
+        ccg = tmp_path / "ccg_without_parent.geojson"
+        ccg.write_text(json.dumps(layer), encoding="utf-8")
+        region = load_region(shipped.practices, ccg)
     assert region.upper_boundaries is region.ccgs
     graph = region.validation_graph
     assert set(graph.nodes) == set(region.practices["code"])

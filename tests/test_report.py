@@ -9,9 +9,10 @@ import pypdf
 import pytest
 
 from footprints.cli import main
+from footprints.demo import demo_files, load_demo
 from footprints.errors import InputError
 from footprints.plan import Band
-from footprints.region import Region, demo_dir, load_demo
+from footprints.region import Region
 from footprints.report import build_pack, read_waivers, write_pack
 
 
@@ -138,9 +139,10 @@ def test_cli_report_one_pdf_per_area(demo: Region, tmp_path: Path) -> None:
     waivers = tmp_path / "waivers.csv"
     waivers.write_text("network_id,reason\nUZ0029,Island\n", encoding="utf-8")
     out = tmp_path / "pack.pdf"
-    plan = demo_dir() / "current_plan.csv"
-    arguments = ["report", "--demo", "--plan", str(plan), "--waivers", str(waivers)]
-    assert main([*arguments, "--out", str(out), "--per-area", "--no-html"]) == 0
+    with demo_files() as shipped:
+        arguments = ["report", "--demo", "--plan", str(shipped.current_plan)]
+        arguments += ["--waivers", str(waivers), "--out", str(out), "--per-area", "--no-html"]
+        assert main(arguments) == 0
     written = sorted(tmp_path.glob("pack_*.pdf"))
     assert [p.stem for p in written] == [f"pack_{c}" for c in sorted(demo.ccgs["code"])]
     assert not list(tmp_path.glob("*.html"))
