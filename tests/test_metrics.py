@@ -14,6 +14,7 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from footprints.crs import BNG
+from footprints.demo import load_demo
 from footprints.graph import build_graphs
 from footprints.metrics import (
     PatchAlignment,
@@ -25,7 +26,6 @@ from footprints.metrics import (
     polsby_popper,
 )
 from footprints.plan import Band, Plan
-from footprints.region import load_demo
 from footprints.rules import check_contiguity
 
 
