@@ -31,7 +31,7 @@ from footprints.io import input_size_limit, write_plan
 from footprints.maps import focus_bounds, plan_map, practices_in_drawing
 from footprints.metrics import footprints as network_footprints
 from footprints.metrics import network_table, patch_alignment
-from footprints.optimise import AreaResult, OptimiseSettings, propose
+from footprints.optimiser import AreaResult, OptimiseSettings, propose
 from footprints.plan import Band, Plan
 from footprints.region import Region, load_demo, load_region
 from footprints.session import (

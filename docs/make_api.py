@@ -19,6 +19,7 @@ import inspect
 import itertools
 import pkgutil
 import sys
+import types
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -39,12 +40,17 @@ at work: [analyst](analyst.md), [community trust](community-trust.md),
 
 
 def public_modules() -> list[ModuleType]:
-    """The ``footprints`` package and each of its modules that defines ``__all__``, by name."""
+    """The ``footprints`` package and each module that defines ``__all__``, by name.
+
+    Modules of sub-packages (``footprints.optimiser.costs``) are included, after their
+    package.
+    """
     modules = [footprints]
-    for info in sorted(pkgutil.iter_modules(footprints.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
+    found = pkgutil.walk_packages(footprints.__path__, prefix="footprints.")
+    for info in sorted(found, key=lambda i: i.name):
+        if any(part.startswith("_") for part in info.name.split(".")):
             continue
-        module = importlib.import_module(f"footprints.{info.name}")
+        module = importlib.import_module(info.name)
         if hasattr(module, "__all__"):
             modules.append(module)
     return modules
@@ -95,6 +101,23 @@ def constant_docs(module: ModuleType) -> dict[str, str]:
     return docs
 
 
+def _is_alias(value: Any) -> bool:
+    """Whether ``value`` is a type alias (``Literal[...]``, ``Callable[[...], ...]``, ...)."""
+    return isinstance(value, types.GenericAlias) or type(value).__module__ in {
+        "typing",
+        "typing_extensions",
+    }
+
+
+def _submodules(module: ModuleType) -> list[ModuleType]:
+    """The modules of a package (none for a plain module)."""
+    if not hasattr(module, "__path__"):
+        return []
+    found = pkgutil.iter_modules(module.__path__, prefix=f"{module.__name__}.")
+    names = [info.name for info in found if not info.name.rpartition(".")[2].startswith("_")]
+    return [importlib.import_module(name) for name in names]
+
+
 class _Annotation(str):
     """An annotation kept as the code's text (shown without the quotes ``repr`` adds)."""
 
@@ -126,7 +149,7 @@ def constant_text(name: str, value: Any) -> str:
     if isinstance(value, Path):
         return f"{name}: Path"
     kind = type(value)
-    if kind.__module__ in {"typing", "typing_extensions"}:
+    if _is_alias(value):
         return f"{name} = {value!r}"
     qualified = kind.__name__ if kind.__module__ == "builtins" else kind.__qualname__
     return f"{name}: {qualified}"
@@ -154,27 +177,44 @@ def member_lines(cls: type) -> list[tuple[str, str | None]]:
     return lines
 
 
-def describe(module: ModuleType) -> tuple[list[str], list[str]]:
-    """The markdown lines of one module's section, and its names lacking a docstring."""
+def describe(
+    module: ModuleType, described: dict[int, str] | None = None
+) -> tuple[list[str], list[str]]:
+    """The markdown lines of one module's section, and its names lacking a docstring.
+
+    ``described`` maps each class, function or type alias a sub-package (such as
+    ``footprints.optimiser``) described (by ``id``) to its section: the module it comes
+    from names it rather than describing it again. A sub-package adds its names to it.
+    """
+    described = {} if described is None else described
+    is_subpackage = hasattr(module, "__path__") and "." in module.__name__
     title = module.__name__
     lines = [f"## `{title}`", ""]
     summary = first_line(module.__doc__)
     if summary:
         lines += [summary, ""]
     constants = constant_docs(module)
+    for part in _submodules(module):  # a package's aliases are documented where they are made
+        constants = constant_docs(part) | constants
     gaps: list[str] = []
+    elsewhere: dict[str, list[str]] = {}
     for name in module.__all__:
         value = getattr(module, name)
+        if callable(value) and id(value) in described:
+            elsewhere.setdefault(described[id(value)], []).append(f"`{name}`")
+            continue
+        if callable(value) and is_subpackage:
+            described[id(value)] = title
         if inspect.isclass(value):
             kind = "class"
             text = f"{name}{signature(value) or ''}".removesuffix(" -> None")
             doc = own_doc(value)
-        elif callable(value) and not getattr(value, "__module__", "").startswith("typing"):
+        elif callable(value) and not _is_alias(value):
             kind = "function"
             text = f"{name}{signature(value) or '(…)'}"
             doc = own_doc(value)
         else:
-            is_alias = type(value).__module__ in {"typing", "typing_extensions"}
+            is_alias = _is_alias(value)
             kind = "type alias" if is_alias else "constant"
             text = constant_text(name, value)
             doc = constants.get(name)
@@ -189,6 +229,8 @@ def describe(module: ModuleType) -> tuple[list[str], list[str]]:
                 lines.append(f"- `{member}` — {member_doc or MISSING}")
             if members:
                 lines.append("")
+    for section, names in elsewhere.items():
+        lines += [f"Also here: {', '.join(names)} (described under `{section}`).", ""]
     return lines, gaps
 
 
@@ -196,8 +238,9 @@ def render() -> tuple[str, list[str]]:
     """The whole of docs/api.md, and every public name that lacks a docstring."""
     lines = [HEADER]
     gaps: list[str] = []
+    described: dict[int, str] = {}
     for module in public_modules():
-        section, missing = describe(module)
+        section, missing = describe(module, described)
         lines += section
         gaps += missing
     return "\n".join(lines).rstrip() + "\n", gaps

@@ -21,7 +21,7 @@ from pathlib import Path
 from footprints.background import ProposalJob
 from footprints.errors import FootprintsError, InputError
 from footprints.io import write_plan
-from footprints.optimise import OptimiseSettings, Proposal
+from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.region import Region, demo_dir, load_region
 from footprints.validate import validate
