@@ -14,10 +14,9 @@ from collections.abc import Iterable, Mapping
 
 import networkx as nx
 import numpy as np
-import numpy.typing as npt
 
 from footprints.errors import InfeasibleError
-from footprints.optimiser.candidates import CandidateSets, EnumerationTimeoutError
+from footprints.optimiser.candidates import CandidateSets, EnumerationTimeoutError, IntArray
 from footprints.optimiser.columns import (
     Columns,
     Partition,
@@ -27,7 +26,7 @@ from footprints.optimiser.columns import (
     plan_columns,
     with_current_networks,
 )
-from footprints.optimiser.construct import construct
+from footprints.optimiser.construct import PieceNetworks, construct
 from footprints.optimiser.deadline import StopSignal
 from footprints.optimiser.explain import area_result
 from footprints.optimiser.master import MasterLP, initial_columns
@@ -39,9 +38,6 @@ from footprints.optimiser.settings import AreaResult, OptimiseSettings, Progress
 __all__ = ["optimise_area"]
 
 logger = logging.getLogger(__name__)
-
-IntArray = npt.NDArray[np.int64]
-Plan = list[list[list[int]]]  # networks (practice indices) per piece
 
 
 def optimise_area(
@@ -117,7 +113,7 @@ def optimise_area(
     return result
 
 
-def _solve(problem: AreaProblem, construction: Plan | None) -> tuple[Outcome, Columns]:
+def _solve(problem: AreaProblem, construction: PieceNetworks | None) -> tuple[Outcome, Columns]:
     """Solve exactly, or fall back to a quick plan when time runs out before a plan is found."""
     try:
         outcome, columns = _solve_in_time(problem, construction)
@@ -182,7 +178,7 @@ def _soften_by_lp(problem: AreaProblem, piece_sets: list[CandidateSets]) -> None
 
 
 def _with_construction(
-    problem: AreaProblem, extended: list[CandidateSets], construction: Plan | None
+    problem: AreaProblem, extended: list[CandidateSets], construction: PieceNetworks | None
 ) -> IntArray | None:
     """Join the constructive plan's networks to the candidates; the sets they became.
 
@@ -203,7 +199,9 @@ def _with_construction(
     return np.asarray(found, np.int64)
 
 
-def _solve_in_time(problem: AreaProblem, construction: Plan | None) -> tuple[Outcome, Columns]:
+def _solve_in_time(
+    problem: AreaProblem, construction: PieceNetworks | None
+) -> tuple[Outcome, Columns]:
     """Candidates, LP check, then the proof loop; hard pieces turn soft if it is infeasible.
 
     Raises

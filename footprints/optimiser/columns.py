@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from footprints.optimiser.candidates import CandidateSets, components, list_candidates
+from footprints.optimiser.candidates import CandidateSets, IntArray, components, list_candidates
 from footprints.optimiser.costs import move_costs, set_costs
 from footprints.optimiser.pieces import NAMES_SHOWN, Piece
 from footprints.optimiser.problem import AreaProblem
@@ -33,7 +32,6 @@ __all__ = [
     "with_current_networks",
 ]
 
-IntArray = npt.NDArray[np.int64]
 
 SOFT_ABOVE_MAX_PRACTICES = 30
 """Pieces with at most this many practices get soft candidates above the maximum too.

@@ -23,12 +23,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from footprints.optimiser.candidates import CandidateSets, PracticeArrays, bit_indices, bit_mask
+from footprints.optimiser.candidates import (
+    CandidateSets,
+    FloatArray,
+    IntArray,
+    PracticeArrays,
+    bit_indices,
+    bit_mask,
+)
 from footprints.optimiser.costs import set_costs
 from footprints.optimiser.problem import AreaProblem
 
 __all__ = [
     "PieceEdges",
+    "PieceNetworks",
     "construct",
     "greedy_cut",
     "piece_edges",
@@ -42,9 +50,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 Tree = dict[int, list[int]]
+PieceNetworks = list[list[list[int]]]
+"""A plan as networks (lists of practice indices) for each piece in turn."""
 
 #: Complete plans tried per piece by the constructive heuristic (the cheapest is kept).
 CONSTRUCT_TRIES = 6
@@ -298,7 +306,7 @@ def _plan_cost(problem: AreaProblem, networks: list[list[int]]) -> float:
     return float(costs.sum())
 
 
-def construct(problem: AreaProblem) -> list[list[list[int]]] | None:
+def construct(problem: AreaProblem) -> PieceNetworks | None:
     """Build a quick complete plan, best of several random tries: networks per piece.
 
     Hard pieces are split into in-band networks by recursive bisection of random spanning
@@ -313,7 +321,7 @@ def construct(problem: AreaProblem) -> list[list[list[int]]] | None:
     rng = np.random.default_rng(settings.seed)
     started = time.monotonic()
     cutoff = min(deadline.at, started + CONSTRUCT_SHARE * settings.time_limit)
-    plan: list[list[list[int]]] = []
+    plan: PieceNetworks = []
     for piece in problem.pieces:
         edges = piece_edges(problem.practices, piece.nodes)
         counts: list[int] = []

@@ -19,9 +19,8 @@ Each term is defined here once; :mod:`footprints.metrics` reports compactness th
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
-from footprints.optimiser.candidates import CandidateSets, PracticeArrays
+from footprints.optimiser.candidates import CandidateSets, FloatArray, IntArray, PracticeArrays
 from footprints.optimiser.settings import OptimiseSettings
 from footprints.plan import Band
 
@@ -35,8 +34,6 @@ __all__ = [
     "straddling",
 ]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 SCALE = 100
 """Integer cost units per patient-kilometre (CP-SAT needs integer costs)."""

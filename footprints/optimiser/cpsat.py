@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from ortools.sat.python import cp_model
 
+from footprints.optimiser.candidates import IntArray
 from footprints.optimiser.columns import Columns, Partition
 from footprints.optimiser.deadline import Interrupter, StopSignal
 from footprints.optimiser.pieces import Piece
@@ -39,7 +39,6 @@ __all__ = [
     "status_words",
 ]
 
-IntArray = npt.NDArray[np.int64]
 Booleans = list[cp_model.IntVar]
 
 

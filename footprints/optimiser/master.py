@@ -16,17 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from ortools.linear_solver import pywraplp
 
 from footprints.optimiser import candidates
+from footprints.optimiser.candidates import FloatArray, IntArray
 from footprints.optimiser.columns import Columns, Partition
 from footprints.optimiser.deadline import Deadline, Interrupter
 
 __all__ = ["LPResult", "MasterLP", "initial_columns"]
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass

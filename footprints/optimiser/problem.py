@@ -14,10 +14,15 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-import numpy.typing as npt
 
 from footprints.errors import InfeasibleError
-from footprints.optimiser.candidates import CandidateSets, PracticeArrays, bit_mask
+from footprints.optimiser.candidates import (
+    BoolArray,
+    CandidateSets,
+    IntArray,
+    PracticeArrays,
+    bit_mask,
+)
 from footprints.optimiser.deadline import Deadline, StopSignal
 from footprints.optimiser.pieces import Fixed, Piece, names, prepare, split_pieces
 from footprints.optimiser.settings import CandidateFilter, OptimiseSettings, Progress
@@ -32,9 +37,6 @@ __all__ = [
     "build_problem",
     "practice_arrays",
 ]
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 class Reporter:

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from footprints.optimiser.candidates import CandidateSets, components
+from footprints.optimiser.candidates import CandidateSets, IntArray, components
 from footprints.optimiser.columns import Columns, Partition, build_columns, plan_columns
+from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.cpsat import IntegerResult, solve_integer
 from footprints.optimiser.master import MasterLP, initial_columns
@@ -36,8 +37,6 @@ __all__ = ["CP_SAT_COLUMNS", "Outcome", "fallback", "hint_columns", "partition"]
 
 logger = logging.getLogger(__name__)
 
-IntArray = npt.NDArray[np.int64]
-Plan = list[list[list[int]]]  # networks (practice indices) per piece
 
 CP_SAT_COLUMNS = 30_000
 """Most columns handed to one CP-SAT solve (the cheapest by reduced cost).
@@ -285,7 +284,7 @@ def _search(
 # --------------------------------------------------------------------------- fallback
 
 
-def _current_networks(problem: AreaProblem) -> Plan | None:
+def _current_networks(problem: AreaProblem) -> PieceNetworks | None:
     """Return the current networks per piece, when they partition each piece contiguously.
 
     ``None`` also when one of them fails a candidate filter.
@@ -294,7 +293,7 @@ def _current_networks(problem: AreaProblem) -> Plan | None:
     if not current_map:
         return None
     practices = problem.practices
-    plan = []
+    plan: PieceNetworks = []
     for piece in problem.pieces:
         members: dict[str, list[int]] = {}
         for i in piece.nodes:
@@ -314,7 +313,7 @@ def _current_networks(problem: AreaProblem) -> Plan | None:
 
 
 def fallback(
-    problem: AreaProblem, construction: Plan | None, notes: list[str]
+    problem: AreaProblem, construction: PieceNetworks | None, notes: list[str]
 ) -> tuple[Outcome, Columns]:
     """Return the best plan at hand when time ran out before the exact solve found one."""
     max_moves = problem.settings.max_moves
