@@ -178,7 +178,7 @@ def _soften_by_lp(problem: AreaProblem, piece_sets: list[CandidateSets]) -> None
 
 
 def _with_construction(
-    problem: AreaProblem, extended: list[CandidateSets], construction: PieceNetworks | None
+    extended: list[CandidateSets], construction: PieceNetworks | None
 ) -> IntArray | None:
     """Join the constructive plan's networks to the candidates; the sets they became.
 
@@ -197,6 +197,28 @@ def _with_construction(
         found.extend(range(offset + len(extended[p]) - len(networks), offset + len(extended[p])))
         offset += len(extended[p])
     return np.asarray(found, np.int64)
+
+
+def _start(
+    problem: AreaProblem,
+    columns: Columns,
+    start_sets: IntArray | None,
+    construction: PieceNetworks | None,
+) -> IntArray | None:
+    """Pick the constructive plan's columns as CP-SAT's first incumbent, if the model allows.
+
+    ``None`` without a constructive plan, when a hard piece's plan has a network outside the
+    band, or when its networks cannot be matched within the move budget.
+    """
+    if start_sets is None or construction is None:
+        return None
+    population = problem.practices.population
+    for piece, networks in zip(problem.pieces, construction, strict=True):
+        if piece.k_range is not None and not all(
+            problem.band.contains(int(population[n].sum())) for n in networks
+        ):
+            return None
+    return plan_columns(columns, start_sets, problem.settings.max_moves)
 
 
 def _solve_in_time(
@@ -219,19 +241,9 @@ def _solve_in_time(
     _soften_by_lp(problem, piece_sets)
     for attempt in range(3):
         extended = with_current_networks(problem, piece_sets)
-        start_sets = _with_construction(problem, extended, construction)
+        start_sets = _with_construction(extended, construction)
         columns = build_columns(problem, extended)
-        start = None
-        if (
-            start_sets is not None
-            and construction is not None
-            and all(
-                piece.k_range is None
-                or all(band.contains(int(problem.practices.population[n].sum())) for n in networks)
-                for piece, networks in zip(pieces, construction, strict=True)
-            )
-        ):
-            start = plan_columns(columns, start_sets, settings.max_moves)
+        start = _start(problem, columns, start_sets, construction)
         outcome = partition(problem, columns, start=start)
         if outcome.status != "infeasible":
             return outcome, columns
