@@ -25,6 +25,9 @@ from footprints.optimiser.deadline import Deadline, Interrupter
 
 __all__ = ["LPResult", "MasterLP", "initial_columns"]
 
+#: GLOP's answers when its time limit (or an interrupt) ended the solve early.
+_STOPPED = (pywraplp.Solver.FEASIBLE, pywraplp.Solver.NOT_SOLVED)
+
 
 @dataclass
 class LPResult:
@@ -197,7 +200,9 @@ class MasterLP:
             with Interrupter(deadline.stop, self.solver.InterruptSolve):
                 status = self.solver.Solve()
             if status != pywraplp.Solver.OPTIMAL:
-                if deadline.passed():  # stopped by the time limit or the user: no bound
+                # Stopped by the time limit or the user: no bound. GLOP may end a few
+                # milliseconds before the deadline it was given (FEASIBLE or NOT_SOLVED).
+                if deadline.passed() or status in _STOPPED:
                     return LPResult(False, -math.inf, empty, empty, False)
                 raise RuntimeError(  # pragma: no cover - the master is bounded
                     f"GLOP returned status {status} on the master LP"
