@@ -159,13 +159,13 @@ def listed(sets: CandidateSets, practices: PracticeArrays) -> set[tuple[str, ...
 
 
 @st.composite
-def tiny_areas(draw: st.DrawFn) -> nx.Graph:
+def tiny_areas(draw: st.DrawFn, *, min_size: int = 0) -> nx.Graph:
     n = draw(st.integers(min_value=2, max_value=8))
     graph = nx.Graph(area="H")
     for i in range(n):
         graph.add_node(
             f"Q{i}",
-            list_size=draw(st.integers(min_value=0, max_value=25_000)),
+            list_size=draw(st.integers(min_value=min_size, max_value=25_000)),
             x=draw(st.floats(min_value=0, max_value=20_000)),
             y=draw(st.floats(min_value=0, max_value=20_000)),
             patch=draw(st.sampled_from(["A", "B", None])),

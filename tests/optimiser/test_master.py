@@ -7,7 +7,7 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from footprints.optimiser.columns import Partition, build_columns, list_piece, piece_candidates
 from footprints.optimiser.costs import SCALE
@@ -43,15 +43,14 @@ def test_the_bound_is_the_optimum_where_the_lp_is_integral() -> None:
     assert result.values.sum() == pytest.approx(2.0)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(graph=tiny_areas())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graph=tiny_areas(min_size=8_000))
 def test_the_bound_never_exceeds_the_brute_force_optimum(graph: nx.Graph) -> None:
     best = brute_force_optimum(graph, FAST)
-    assume(best is not None)
-    assert best is not None
     problem = problem_of(graph)
     result, _ = _relaxation(problem)
-    assume(not any(piece.soft for piece in problem.pieces))
+    if best is None or any(piece.soft for piece in problem.pieces):
+        return  # no in-band plan to compare with
     assert result.feasible and result.complete
     # Costs are rounded to 0.01 patient-km per network inside the solver.
     assert result.bound / SCALE <= best + 0.01 * graph.number_of_nodes() + 1e-6
