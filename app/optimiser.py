@@ -3,7 +3,7 @@
 A run is a :class:`footprints.background.ProposalJob` kept in the session; the status
 fragment redraws its progress (with a Stop button) every half second and reruns the page
 when it is done, and the next page run applies the proposal to the working plan. The app's
-only caller of ``footprints.optimise`` (``app.state`` names its ``AreaResult`` type).
+only caller of ``footprints.optimiser`` (``app.state`` names its ``AreaResult`` type).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from app.autosave import autosave
 from app.data import demo_region, region, scope_ccgs
 from app.state import FIRST_TIME_LIMIT, AppState, OptimiserRun, current_band, state
 from footprints.background import ProposalJob
-from footprints.optimise import AreaResult, OptimiseSettings, propose
+from footprints.optimiser import AreaResult, OptimiseSettings, propose
 from footprints.plan import Plan
 from footprints.session import apply_proposal
 

@@ -20,7 +20,7 @@ import streamlit as st
 from app.facts import Facts
 from footprints.background import ProposalJob
 from footprints.maps import PracticePoints
-from footprints.optimise import AreaResult
+from footprints.optimiser import AreaResult
 from footprints.plan import Band, Plan
 from footprints.region import Region
 from footprints.session import WorkingPlan

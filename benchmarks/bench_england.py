@@ -2,7 +2,7 @@
 
 Loads the 2020 snapshot as ``benchmarks/reality.py`` does (practices with ``pcn_code`` as the
 real plan, derived CCG and STP 2020 boundaries, the 314 local authority districts of 2020 as
-stand-in nursing patches), then runs :func:`footprints.optimise.propose` twice over the CCG
+stand-in nursing patches), then runs :func:`footprints.optimiser.propose` twice over the CCG
 graphs: a fresh proposal, and repair mode from the real configuration. Every plan is checked
 with :func:`footprints.rules.validate` on the region's validation graph and measured with
 :mod:`footprints.metrics`.
@@ -35,7 +35,7 @@ from snapshot import add_england_options, load_england
 
 from footprints.graph import union_graph
 from footprints.metrics import compactness, patch_alignment
-from footprints.optimise import AreaResult, OptimiseSettings, Proposal, propose
+from footprints.optimiser import AreaResult, OptimiseSettings, Proposal, propose
 from footprints.plan import Band, Plan
 from footprints.region import Region
 from footprints.rules import validate

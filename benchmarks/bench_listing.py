@@ -1,8 +1,8 @@
 """Speed of listing candidate networks in the largest CCGs, up to a cap.
 
 Lists connected sets of practices with 30,000–50,000 patients in two 200-practice CCGs of
-England 2020 (:func:`footprints.candidates.connected_sets`) until a cap of 1,000,000 sets is
-passed, and prints the time, best of ``--repeat`` runs.
+England 2020 (:func:`footprints.optimiser.candidates.connected_sets`) until a cap of 1,000,000
+sets is passed, and prints the time, best of ``--repeat`` runs.
 
     .venv/bin/python benchmarks/bench_listing.py --data ../shared/data
 """
@@ -14,8 +14,8 @@ import time
 
 from snapshot import DEFAULT_DATA, load_england
 
-from footprints.candidates import PoolCapError, connected_sets
-from footprints.optimise import _area_data  # the optimiser's own view of an area's graph
+from footprints.optimiser.candidates import PoolCapError, connected_sets
+from footprints.optimiser.problem import practice_arrays  # the optimiser's view of an area
 from footprints.plan import Band
 
 AREAS = ("E38000237", "E38000240")
@@ -30,7 +30,7 @@ def main() -> None:
     region = load_england(args.data, plan=False)
     band = Band()
     for code in AREAS:
-        area = _area_data(region.ccg_graphs[code])
+        _, area = practice_arrays(region.ccg_graphs[code])
         nodes = range(len(area.codes))
         population = area.population.tolist()
         times = []

@@ -21,7 +21,7 @@ import time
 
 from snapshot import add_england_options, load_england
 
-from footprints.optimise import OptimiseSettings, propose
+from footprints.optimiser import OptimiseSettings, propose
 from footprints.rules import validate
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")

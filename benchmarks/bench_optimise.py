@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPoint, box
 
-from footprints.optimise import AreaResult, OptimiseSettings, optimise_area
+from footprints.optimiser import AreaResult, OptimiseSettings, optimise_area
 
 DENSITY = 3_000.0  # patients per km²
 

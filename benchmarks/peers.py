@@ -3,7 +3,7 @@
 For a deterministic sample of 2020 CCGs (every 7th by code: 20 of 135) each method gets the
 same per-area budget as our optimiser:
 
-- **ours**: :func:`footprints.optimise.optimise_area` (default settings);
+- **ours**: :func:`footprints.optimiser.optimise_area` (default settings);
 - **spopt max-p** (``MaxPHeuristic``): population floor 30,000, attributes = coordinates (km),
   iterations lowered to fit the budget (it has no time limit);
 - **spopt AZP**: the number of regions of our plan, attributes = coordinates (no population
@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_england import SECTION
 from snapshot import add_england_options, load_england
 
-from footprints.optimise import OptimiseSettings, optimise_area
+from footprints.optimiser import OptimiseSettings, optimise_area
 from footprints.plan import Band, Plan
 from footprints.rules import validate
 

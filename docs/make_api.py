@@ -19,6 +19,7 @@ import inspect
 import itertools
 import pkgutil
 import sys
+import types
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -188,6 +189,16 @@ def lists_members(module: ModuleType, cls: type, documented: set[str]) -> bool:
     return home.startswith(f"{module.__name__}.") and home not in documented
 
 
+def _is_alias(value: Any) -> bool:
+    """Whether ``value`` is a type alias (``Literal[...]``, ``Callable[[...], ...]``, ...)."""
+    return isinstance(value, types.GenericAlias) or type(value).__module__ in {
+        "typing",
+        "typing_extensions",
+        "collections.abc",
+        "_collections_abc",
+    }
+
+
 def describe(module: ModuleType, documented: set[str] | None = None) -> tuple[list[str], list[str]]:
     """The markdown lines of one module's section, and its names lacking a docstring.
 
@@ -206,13 +217,12 @@ def describe(module: ModuleType, documented: set[str] | None = None) -> tuple[li
             kind = "class"
             text = f"{name}{signature(value) or ''}".removesuffix(" -> None")
             doc = own_doc(value)
-        elif callable(value) and not getattr(value, "__module__", "").startswith("typing"):
+        elif callable(value) and not _is_alias(value):
             kind = "function"
             text = f"{name}{signature(value) or '(…)'}"
             doc = own_doc(value)
         else:
-            is_alias = type(value).__module__ in {"typing", "typing_extensions"}
-            kind = "type alias" if is_alias else "constant"
+            kind = "type alias" if _is_alias(value) else "constant"
             text = constant_text(name, value)
             doc = constants.get(name)
         if doc is None:

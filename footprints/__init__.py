@@ -12,7 +12,7 @@ from footprints.errors import (
 )
 from footprints.plan import Band, Plan
 
-#: The name of the optimiser's worker processes (``footprints.optimise.propose``).
+#: The name of the optimiser's worker processes (``footprints.optimiser.propose``).
 WORKER_PROCESS_NAME = "footprints-optimiser-worker"
 
 # A Ctrl-C reaches the whole process group; in the optimiser's workers the parent turns it

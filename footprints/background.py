@@ -1,10 +1,10 @@
-"""Run :func:`footprints.optimise.propose` in a background thread that can be watched and stopped.
+"""Run :func:`footprints.optimiser.propose` in a background thread that can be watched and stopped.
 
 An interactive front end (the Streamlit app) must stay responsive while the optimiser
 runs: it starts a :class:`ProposalJob`, redraws its progress every so often, offers a Stop
 button that calls :meth:`ProposalJob.stop`, and applies :attr:`ProposalJob.proposal` once
 :attr:`ProposalJob.done`. A stopped job still ends with a complete proposal: each area has
-the best plan found before the stop (see :func:`~footprints.optimise.propose`).
+the best plan found before the stop (see :func:`~footprints.optimiser.propose`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 import networkx as nx
 
 from footprints.errors import FootprintsError
-from footprints.optimise import OptimiseSettings, Progress, Proposal, propose
+from footprints.optimiser import OptimiseSettings, Progress, Proposal, propose
 
 __all__ = ["ProposalJob"]
 
@@ -25,9 +25,9 @@ logger = logging.getLogger(__name__)
 
 
 class ProposalJob:
-    """:func:`~footprints.optimise.propose` running in a daemon thread.
+    """:func:`~footprints.optimiser.propose` running in a daemon thread.
 
-    Parameters are those of :func:`~footprints.optimise.propose`; the job starts at once.
+    Parameters are those of :func:`~footprints.optimiser.propose`; the job starts at once.
     ``progress``, if given, is also called with each report (from the job's thread).
 
     Attributes

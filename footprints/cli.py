@@ -21,7 +21,7 @@ from footprints.background import ProposalJob
 from footprints.demo import DEMO_SEED, copy_demo, demo_files
 from footprints.errors import FootprintsError, InputError
 from footprints.io import EXPORT_FORMATS, accepted_extensions, plan_format
-from footprints.optimise import OptimiseSettings, Proposal
+from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.region import Region, load_region
 from footprints.rules import validate

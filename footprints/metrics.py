@@ -16,11 +16,14 @@ from typing import Literal
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from footprints.crs import BNG
+from footprints.optimiser import costs
+from footprints.optimiser.candidates import CandidateSets
 from footprints.plan import Band, Plan
 
 __all__ = [
@@ -88,17 +91,24 @@ def _largest(populations: Mapping[str, int]) -> str:
     return min(populations, key=lambda area: (-populations[area], area))
 
 
-def _network_compactness(graph: nx.Graph, practices: list[str]) -> float:
-    weights = [_list_size(graph, p) for p in practices]
-    xs = [float(graph.nodes[p]["x"]) for p in practices]
-    ys = [float(graph.nodes[p]["y"]) for p in practices]
-    total = sum(weights)
-    if total == 0:  # no patients to weight by: every practice counts the same
-        weights, total = [1] * len(practices), len(practices)
-    cx = sum(w * x for w, x in zip(weights, xs, strict=True)) / total
-    cy = sum(w * y for w, y in zip(weights, ys, strict=True)) / total
-    distance = sum(w * math.hypot(x - cx, y - cy) for w, x, y in zip(weights, xs, ys, strict=True))
-    return distance / total / 1000.0
+def _compactness_km(graph: nx.Graph, members: Mapping[str, list[str]]) -> dict[str, float]:
+    """Compute each network's compactness in km, by the optimiser's definition of the term.
+
+    :func:`footprints.optimiser.costs.compactness` gives the population-weighted sum of
+    distances to the weighted centre; divided by the population, it is the mean distance. A
+    network with no patients weights its practices equally.
+    """
+    practices = [p for network in members.values() for p in network]
+    offsets = np.cumsum([0] + [len(network) for network in members.values()])
+    sets = CandidateSets(np.arange(len(practices), dtype=np.int32), offsets.astype(np.int64))
+    weights = np.array([_list_size(graph, p) for p in practices], np.int64)
+    empty = costs.set_populations(sets, weights) == 0
+    weights[np.repeat(empty, sets.sizes)] = 1  # no patients to weight by: count each the same
+    xs = np.array([float(graph.nodes[p]["x"]) for p in practices], np.float64)
+    ys = np.array([float(graph.nodes[p]["y"]) for p in practices], np.float64)
+    metres = costs.compactness(sets, population=weights, x=xs, y=ys)
+    km = metres / costs.set_populations(sets, weights) / 1000.0
+    return dict(zip(members, km.tolist(), strict=True))
 
 
 def compactness(plan: Plan, graph: nx.Graph) -> dict[str, float]:
@@ -112,10 +122,7 @@ def compactness(plan: Plan, graph: nx.Graph) -> dict[str, float]:
     dict
         Network id → kilometres, networks in sorted order; 0 for a single practice.
     """
-    return {
-        network: _network_compactness(graph, practices)
-        for network, practices in _members(plan, graph).items()
-    }
+    return _compactness_km(graph, _members(plan, graph))
 
 
 @dataclass(frozen=True)
@@ -337,8 +344,10 @@ def network_table(
         and, with ``footprints``, ``polsby_popper``. Sorted by ``network_id``.
     """
     midpoint = (band.min_population + band.max_population) / 2
+    members = _members(plan, graph)
+    compactness_km = _compactness_km(graph, members)
     rows = []
-    for network, practices in _members(plan, graph).items():
+    for network, practices in members.items():
         population = sum(_list_size(graph, p) for p in practices)
         areas = {key: _area_populations(graph, practices, key) for key in ("ccg", "stp", "patch")}
         patches = areas["patch"]
@@ -357,7 +366,7 @@ def network_table(
                 "straddling_population": (
                     sum(patches.values()) - patches[_largest(patches)] if patches else 0
                 ),
-                "compactness_km": _network_compactness(graph, practices),
+                "compactness_km": compactness_km[network],
             }
         )
     table = pd.DataFrame(rows, columns=_TABLE_COLUMNS)

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
 from footprints import background as background_module
-from footprints import optimise as optimise_module
+from footprints import optimiser as optimiser_module
 from footprints.io import read_plan
 from footprints.plan import Plan
 from footprints.session import STATE_DIR_ENV, SessionStore
@@ -155,9 +155,9 @@ def test_stop_button_keeps_the_best_plan_so_far(
 
     The demo solves in about two seconds, faster than a test can click, so the optimiser
     here waits for the stop before it solves (as if it were mid-solve); that the solver
-    itself stops mid-solve is tested on real CCGs in test_optimise_real.
+    itself stops mid-solve is tested on real CCGs in tests/optimiser/test_area_real.py.
     """
-    real_propose = optimise_module.propose
+    real_propose = optimiser_module.propose
 
     def waiting_propose(*args: Any, stop: Any = None, **kwargs: Any) -> Any:
         assert stop.wait(TIMEOUT), "the Stop button did not reach the optimiser"

@@ -10,7 +10,7 @@ import pytest
 
 from footprints import background
 from footprints.background import ProposalJob
-from footprints.optimise import OptimiseSettings
+from footprints.optimiser import OptimiseSettings
 
 SETTINGS = OptimiseSettings(time_limit=600.0, seed=0)
 

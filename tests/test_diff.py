@@ -157,7 +157,7 @@ def test_cli_diff_of_a_real_ccg_and_its_repaired_plan(
     """`footprints diff` lists exactly the practices the optimiser's repair moved."""
     from footprints.graph import build_graphs
     from footprints.io import read_boundaries, read_practices
-    from footprints.optimise import OptimiseSettings, optimise_area
+    from footprints.optimiser import OptimiseSettings, optimise_area
 
     practices = read_practices(shared_data / "practices" / "practices_2020.csv")
     table = practices[practices["network"].notna()]

@@ -277,11 +277,11 @@ def test_api_reference_is_current() -> None:
 
 
 def test_api_reference_lists_every_public_name() -> None:
-    import footprints.optimise
+    import footprints.optimiser
     import footprints.rules
 
     text = (DOCS / "api.md").read_text(encoding="utf-8")
-    for module in (footprints.optimise, footprints.rules):
+    for module in (footprints.optimiser, footprints.rules):
         assert f"## `{module.__name__}`" in text
         for name in module.__all__:
             assert f"### `{name}`" in text

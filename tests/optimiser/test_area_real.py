@@ -14,7 +14,7 @@ import networkx as nx
 import pytest
 
 from footprints.graph import union_graph
-from footprints.optimise import OptimiseSettings, optimise_area
+from footprints.optimiser import OptimiseSettings, optimise_area
 from footprints.plan import Band, Plan
 from footprints.region import Region, load_region
 from footprints.rules import validate

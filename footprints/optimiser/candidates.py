@@ -1,9 +1,9 @@
 """Candidate networks: every connected set of practices whose population lies in a window.
 
-The optimiser (:mod:`footprints.optimise`) partitions a planning area by choosing among
-*candidate networks*. Because a network holds only a handful of practices, every connected
-set of practices in the population band can be listed; contiguity and the band are then
-true by construction and the partitioning model stays small and tight.
+The optimiser partitions a planning area by choosing among *candidate networks*. Because a
+network holds only a handful of practices, every connected set of practices in the
+population band can be listed; contiguity and the band are then true by construction and
+the partitioning model stays small and tight.
 
 Enumeration follows the "Simple" algorithm for connected induced subgraphs (Komusiewicz &
 Sommer, 2019): each set is grown from its lowest-index practice (its *root*) and a practice
@@ -16,41 +16,51 @@ from Python lists into numpy blocks every 65,536 sets, so a pool of two million 
 sits in Python lists (where it would take about 250 MB, not all of it returned to the
 system when a listing is abandoned at the cap).
 
+Where listing every set would pass a cap or take too long, :func:`list_candidates` lists
+only sets within a radius of their root, shrinking the radius until the listing fits.
+
 Nothing here knows about geometry beyond practice coordinates in kilometres.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CandidateSets", "StopSignal", "connected_sets", "network_costs"]
+from footprints.optimiser.deadline import Deadline, StopSignal
+
+__all__ = [
+    "CHUNK",
+    "CandidateSets",
+    "EnumerationTimeoutError",
+    "PoolCapError",
+    "PracticeArrays",
+    "bit_indices",
+    "bit_mask",
+    "components",
+    "connected_sets",
+    "list_candidates",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
-#: Sets handled per numpy pass wherever every member of every set is expanded (costs, sums,
-#: the optimiser's columns): bounds those temporary arrays (about 100 bytes per member) to a
-#: few tens of megabytes however large the pool. Read at each use, so tests can shrink it.
 CHUNK = 100_000
+"""Sets handled per numpy pass wherever every member of every set is expanded (costs, sums, the
+optimiser's columns): bounds those temporary arrays (about 100 bytes per member) to a few
+tens of megabytes however large the pool. Read at each use, so tests can shrink it.
+"""
 
-
-class StopSignal(Protocol):
-    """Anything with ``is_set()``: a :class:`threading.Event` or a multiprocessing ``Event``.
-
-    The optimiser polls it and, once it is set, stops as soon as it can with the best plan
-    it has.
-    """
-
-    def is_set(self) -> bool:
-        """Whether a stop has been asked for."""
-        ...
+#: Share of the time left that listing every candidate of a piece may take before only
+#: local candidates are listed (leaving time for the LP and CP-SAT).
+FULL_LISTING_SHARE = 0.4
 
 
 class PoolCapError(Exception):
@@ -59,6 +69,43 @@ class PoolCapError(Exception):
 
 class EnumerationTimeoutError(Exception):
     """Internal: enumeration ran past its deadline."""
+
+
+@dataclass(frozen=True)
+class PracticeArrays:
+    """One planning area's practices as arrays, indexed ``0 … n − 1`` in code order.
+
+    This is what every stage of the optimiser reads about a practice, and what a candidate
+    filter (see :class:`~footprints.optimiser.settings.OptimiseSettings`) is given.
+
+    Parameters
+    ----------
+    codes
+        Practice codes, sorted; practice ``i`` is ``codes[i]``.
+    index
+        Practice code → its index.
+    population
+        List size of each practice.
+    x_km, y_km
+        Coordinates in kilometres (EPSG:27700 metres / 1000).
+    patch
+        Patch number of each practice (``-1``: no patch); numbers follow first appearance.
+    neighbours
+        ``neighbours[i]`` is the bit mask of practice ``i``'s neighbours in the adjacency
+        graph.
+    """
+
+    codes: list[str]
+    index: dict[str, int]
+    population: IntArray
+    x_km: FloatArray
+    y_km: FloatArray
+    patch: IntArray
+    neighbours: list[int]
+
+    def __len__(self) -> int:
+        """Count the practices."""
+        return len(self.codes)
 
 
 @dataclass(frozen=True)
@@ -72,6 +119,7 @@ class CandidateSets:
     offsets: IntArray
 
     def __len__(self) -> int:
+        """Count the sets."""
         return len(self.offsets) - 1
 
     @property
@@ -100,23 +148,38 @@ class CandidateSets:
         return out
 
     def slice(self, start: int, stop: int) -> CandidateSets:
-        """Sets ``start`` to ``stop - 1`` (members a view, offsets from 0)."""
+        """Return sets ``start`` to ``stop - 1`` (members a view, offsets from 0)."""
         first, last = int(self.offsets[start]), int(self.offsets[stop])
         return CandidateSets(self.members[first:last], self.offsets[start : stop + 1] - first)
 
     def chunks(self) -> Iterator[tuple[int, CandidateSets]]:
-        """The sets in consecutive pieces of at most :data:`CHUNK`, each with its first index."""
+        """Yield the sets in pieces of at most :data:`CHUNK`, each with its first index."""
         n = len(self)
         for start in range(0, n, CHUNK):
             yield start, self.slice(start, min(n, start + CHUNK))
 
+    def select(self, keep: npt.NDArray[np.bool_]) -> CandidateSets:
+        """Keep the sets where ``keep`` (one flag per set) is true, in their order."""
+        kept_sizes = self.sizes[keep]
+        offsets = np.zeros(len(kept_sizes) + 1, np.int64)
+        np.cumsum(kept_sizes, out=offsets[1:])
+        return CandidateSets(self.members[np.repeat(keep, self.sizes)], offsets)
+
     def members_of(self, index: int) -> list[int]:
-        """The practice indices of set ``index``."""
+        """Return the practice indices of set ``index``."""
         return [int(m) for m in self.members[self.offsets[index] : self.offsets[index + 1]]]
 
     @staticmethod
+    def of(networks: Sequence[Sequence[int]]) -> CandidateSets:
+        """Make sets of the given networks (lists of practice indices), in order."""
+        return CandidateSets(
+            np.asarray([i for n in networks for i in n], np.int32),
+            np.cumsum([0] + [len(n) for n in networks]).astype(np.int64),
+        )
+
+    @staticmethod
     def concatenate(parts: Sequence[CandidateSets]) -> CandidateSets:
-        """The sets of ``parts`` one after another, as one :class:`CandidateSets`."""
+        """Join the sets of ``parts`` one after another into one :class:`CandidateSets`."""
         if not parts:
             return CandidateSets(np.zeros(0, np.int32), np.zeros(1, np.int64))
         members = np.concatenate([p.members for p in parts])
@@ -126,6 +189,52 @@ class CandidateSets:
             offsets.append(part.offsets[1:] + start)
             start += int(part.offsets[-1])
         return CandidateSets(members.astype(np.int32), np.concatenate(offsets))
+
+
+# --------------------------------------------------------------------------- bit masks
+
+
+def bit_mask(indices: Iterable[int]) -> int:
+    """Return the bit mask with the bits of ``indices`` set."""
+    mask = 0
+    for i in indices:
+        mask |= 1 << i
+    return mask
+
+
+def bit_indices(mask: int) -> list[int]:
+    """Return the indices of the bits set in ``mask``, lowest first."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def components(nodes: Iterable[int], neighbours: Sequence[int]) -> list[list[int]]:
+    """Return the connected components of the subgraph induced by ``nodes``, sorted.
+
+    ``neighbours[i]`` is the bit mask of practice ``i``'s neighbours.
+    """
+    remaining = bit_mask(nodes)
+    pieces = []
+    while remaining:
+        start = remaining & -remaining
+        seen = start
+        frontier = start
+        while frontier:
+            grown = 0
+            for v in bit_indices(frontier):
+                grown |= neighbours[v]
+            frontier = grown & remaining & ~seen
+            seen |= frontier
+        remaining &= ~seen
+        pieces.append(bit_indices(seen))
+    return pieces
+
+
+# --------------------------------------------------------------------------- listing
 
 
 def connected_sets(
@@ -260,87 +369,104 @@ def connected_sets(
     return CandidateSets(np.concatenate(flat_blocks), np.concatenate(end_blocks))
 
 
-def network_costs(
-    sets: CandidateSets,
+def list_candidates(
+    practices: PracticeArrays,
+    nodes: Sequence[int],
     *,
-    population: IntArray,
-    x_km: FloatArray,
-    y_km: FloatArray,
-    patch: IntArray,
-) -> tuple[IntArray, FloatArray, IntArray]:
-    """Population, compactness and straddling population of every set, vectorised.
+    low: int,
+    high: int,
+    lock_of: Sequence[int],
+    lock_masks: Sequence[int],
+    cap: int,
+    deadline: Deadline,
+) -> tuple[CandidateSets, bool]:
+    """List the connected sets of ``nodes`` in ``[low, high]``: all, or the local ones.
+
+    Every set is listed when that stays under ``cap`` and within
+    :data:`FULL_LISTING_SHARE` of the time left. Otherwise only sets within a radius of
+    their root are listed: four times the median edge length at first, shrinking until the
+    listing fits (with no cap once the radius is below the shortest edge).
 
     Parameters
     ----------
-    sets
-        The candidate sets.
-    population, x_km, y_km, patch
-        Per practice: list size, coordinates in kilometres, and patch index (``-1`` when
-        the practice has no patch).
+    practices
+        The area's practices.
+    nodes
+        The practices of one piece.
+    low, high
+        The population window.
+    lock_of, lock_masks
+        Lock groups, as for :func:`connected_sets`.
+    cap
+        Most sets listed before falling back to local ones.
+    deadline
+        When listing must end.
 
     Returns
     -------
-    population, compactness, straddling
-        Per set: total list size; the population-weighted sum of distances (patient-km)
-        from each member to the set's population-weighted centre (the unweighted centre
-        when the set has no patients); and the list size of members with a patch that lie
-        outside the set's largest patch.
-    """
-    n = len(sets)
-    if n > CHUNK:
-        parts = [
-            network_costs(chunk, population=population, x_km=x_km, y_km=y_km, patch=patch)
-            for _, chunk in sets.chunks()
-        ]
-        return (
-            np.concatenate([part[0] for part in parts]),
-            np.concatenate([part[1] for part in parts]),
-            np.concatenate([part[2] for part in parts]),
-        )
-    if n == 0:
-        empty = np.zeros(0, np.int64)
-        return empty, np.zeros(0, np.float64), empty
-    members = sets.members
-    starts = sets.offsets[:-1]
-    owner = sets.owner()
-    pop_e = population[members].astype(np.int64)
-    x_e = x_km[members]
-    y_e = y_km[members]
-    pop_s = np.add.reduceat(pop_e, starts)
-    weight_s = pop_s.astype(np.float64)
-    sum_x = np.add.reduceat(pop_e * x_e, starts)
-    sum_y = np.add.reduceat(pop_e * y_e, starts)
-    empty_sets = pop_s == 0
-    if empty_sets.any():
-        # A set with no patients has no weighted centre: use the plain mean (its
-        # compactness is zero either way, as every weight is zero).
-        sizes = sets.sizes.astype(np.float64)
-        sum_x = np.where(empty_sets, np.add.reduceat(x_e, starts), sum_x)
-        sum_y = np.where(empty_sets, np.add.reduceat(y_e, starts), sum_y)
-        weight_s = np.where(empty_sets, sizes, weight_s)
-    centre_x = sum_x / weight_s
-    centre_y = sum_y / weight_s
-    distance = np.hypot(x_e - centre_x[owner], y_e - centre_y[owner])
-    compactness = np.add.reduceat(pop_e * distance, starts)
+    sets, complete
+        The sets, and whether they are every connected set in the window (``False`` when
+        only local ones were listed, so no bound can be proved).
 
-    straddling = np.zeros(n, np.int64)
-    patch_e = patch[members]
-    has_patch = patch_e >= 0
-    if has_patch.any():
-        owner_p = owner[has_patch]
-        patch_p = patch_e[has_patch]
-        pop_p = pop_e[has_patch]
-        order = np.lexsort((patch_p, owner_p))
-        owner_p, patch_p, pop_p = owner_p[order], patch_p[order], pop_p[order]
-        new_group = np.ones(len(owner_p), dtype=bool)
-        new_group[1:] = (owner_p[1:] != owner_p[:-1]) | (patch_p[1:] != patch_p[:-1])
-        group_starts = np.flatnonzero(new_group)
-        group_pop = np.add.reduceat(pop_p, group_starts)
-        group_owner = owner_p[group_starts]
-        new_owner = np.ones(len(group_owner), dtype=bool)
-        new_owner[1:] = group_owner[1:] != group_owner[:-1]
-        owner_starts = np.flatnonzero(new_owner)
-        largest = np.maximum.reduceat(group_pop, owner_starts)
-        patched = np.add.reduceat(group_pop, owner_starts)
-        straddling[group_owner[owner_starts]] = patched - largest
-    return pop_s, compactness, straddling
+    Raises
+    ------
+    EnumerationTimeoutError
+        When the deadline passes (or the stop is set) before a listing completes.
+    """
+    population = practices.population
+    neighbours = practices.neighbours
+    kwargs: dict[str, Any] = {
+        "low": low,
+        "high": high,
+        "lock_of": lock_of,
+        "lock_masks": lock_masks,
+        "cap": cap,
+        "stop": deadline.stop,
+    }
+    try:
+        sets = connected_sets(
+            nodes,
+            neighbours,
+            population.tolist(),
+            **{**kwargs, "deadline": deadline.share(FULL_LISTING_SHARE).at},
+        )
+        return sets, True
+    except PoolCapError:
+        pass
+    except EnumerationTimeoutError:
+        if deadline.passed():
+            raise
+    # Too many candidates (or too slow to list them all): list only local ones.
+    ordered = np.asarray(nodes)
+    xs, ys = practices.x_km[ordered], practices.y_km[ordered]
+    distance = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
+    edge_lengths = [
+        distance[a, b]
+        for a in range(len(ordered))
+        for b in range(a + 1, len(ordered))
+        if neighbours[int(ordered[a])] >> int(ordered[b]) & 1
+    ]
+    radius = 4.0 * float(np.median(edge_lengths)) if edge_lengths else 1.0
+    shortest = min(edge_lengths, default=0.0)
+    while True:
+        reach = [0] * len(practices)
+        for a, v in enumerate(ordered):
+            reach[int(v)] = bit_mask(int(u) for u in ordered[distance[a] <= radius])
+        last = radius < shortest
+        if last:  # as local as it gets: take what there is, whatever the cap
+            kwargs["cap"] = None
+        try:
+            sets = connected_sets(
+                nodes,
+                neighbours,
+                population.tolist(),
+                reach=reach,
+                **{**kwargs, "deadline": (deadline if last else deadline.share(0.5)).at},
+            )
+            return sets, False
+        except PoolCapError:
+            radius *= 0.8
+        except EnumerationTimeoutError:
+            if last or deadline.passed():
+                raise
+            radius *= 0.6

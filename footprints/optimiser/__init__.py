@@ -1,0 +1,94 @@
+"""The optimiser: partition each planning area's practices into networks.
+
+Works on the adjacency graph only (node attributes ``list_size``, ``x``, ``y`` in metres and
+``patch``; edges), never on geometry, so it can be tested on hand-made grids.
+
+Formulation
+-----------
+*Candidates.* Every connected set of practices whose population lies in the band is listed
+(:mod:`~footprints.optimiser.candidates`); contiguity and the band then hold by
+construction. Each candidate network ``N`` has a cost (:mod:`~footprints.optimiser.costs`),
+in **patient-kilometres**:
+
+``cost(N) = compactness_weight × Σ_{i∈N} list_size_i × d_i``
+``        + straddle_weight × straddling(N) + network_cost + band_penalty × deviation(N)``
+
+where ``d_i`` is the distance (km) from practice ``i`` to ``N``'s population-weighted
+centre. Summed over a plan, the first term is the area's population times the
+population-weighted mean distance of DESIGN.md, so totals of plans with different numbers
+of networks compare fairly. ``straddling(N)`` is the population of ``N``'s practices outside
+its largest patch (DESIGN.md); ``deviation(N)`` is how many patients ``N`` lies outside the
+band (non-zero only where the band had to be made soft). Candidate filters
+(:attr:`OptimiseSettings.candidate_filters`) may rule networks out.
+
+*Repair mode* (a ``current`` plan is given). Each proposed network is matched to at most one
+current network and each current network to at most one proposed network; a practice is
+**moved** when it is not in the current network its new network is matched to (a practice
+with no current network is never moved). The model chooses the matching that is cheapest,
+so it is the maximum-overlap matching, and every column of the partitioning model is a
+(candidate, matched current network or none) pair costing ``move_weight`` per moved
+practice (:mod:`~footprints.optimiser.columns`). ``max_moves`` bounds the number of moved
+practices; only under such a budget can a current network outside the band be kept as it
+is (and a practice over the maximum stay with its current network) — without one the band
+stays hard wherever the area can meet it. A network matched to a current network keeps that
+network's id (:func:`propose` gives a current network split across areas its id in the area
+holding most of it only).
+
+*Solve.* Set partitioning over the candidates (each practice in exactly one chosen network,
+the number of networks of each piece in ``ceil(P/max)…floor(P/min)``), by the proof loop
+of :mod:`~footprints.optimiser.proof`: the LP relaxation solved with GLOP by column
+generation (:mod:`~footprints.optimiser.master`) gives a lower bound and every reduced
+cost; CP-SAT (:mod:`~footprints.optimiser.cpsat`) solves the integer problem over the
+columns of small reduced cost, the pool growing until the plan is proved optimal.
+
+*Soft band.* What cannot meet the band is certified before solving and explained
+(:mod:`~footprints.optimiser.pieces`): a practice over the maximum is a network of its own;
+a piece of the area (a connected component of the practices left to plan) whose practices
+cannot be partitioned into contiguous in-band networks — too few patients, a population no
+number of in-band networks can add up to, a practice in no in-band connected group, or the
+LP proving it — gets candidates outside the band too, penalised per patient of deviation.
+Only when even that soft model has no plan (contradictory locks, an impossible move budget)
+is :class:`~footprints.errors.InfeasibleError` raised.
+
+*Pool cap.* If a piece has more candidates than ``candidate_cap``, or listing them all would
+take more than 40% of the time left, candidates are listed only within a radius of their
+first practice (shrinking until under the cap and in time); the plan is then reported as
+``"feasible"`` with no bound, since better networks may have been left out.
+
+*Constructive plan.* Before anything else a quick plan is built
+(:mod:`~footprints.optimiser.construct`): each piece is split into in-band networks by
+recursive bisection of random spanning trees (soft pieces are cut bottom-up into networks
+of at least the minimum), best of a few seeded tries. Its networks join the candidates and
+it is CP-SAT's first incumbent; if the time limit stops listing candidates, the LP or
+CP-SAT before any better plan is found, it is the plan returned (``"feasible"``, no bound
+unless the LP gave one), so an area always gets a complete, contiguous plan. In repair mode
+the current plan is the fallback where it is cheaper.
+
+*Stages.* :func:`optimise_area` (:mod:`~footprints.optimiser.area`) reads as the pipeline;
+:func:`propose` (:mod:`~footprints.optimiser.pool`) runs it over many areas, in worker
+processes where asked. Results are explained by :mod:`~footprints.optimiser.explain`.
+"""
+
+from footprints.optimiser.area import optimise_area
+from footprints.optimiser.deadline import StopSignal
+from footprints.optimiser.pool import propose
+from footprints.optimiser.settings import (
+    AreaResult,
+    CandidateFilter,
+    OptimiseSettings,
+    Progress,
+    Proposal,
+    Status,
+)
+
+__all__ = [
+    "AreaResult",
+    "CandidateFilter",
+    "OptimiseSettings",
+    "Progress",
+    "Proposal",
+    "Status",
+    "StopSignal",
+    "optimise_area",
+    "propose",
+]

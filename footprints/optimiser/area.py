@@ -1,0 +1,277 @@
+"""One planning area, start to finish: :func:`optimise_area` as a pipeline of stages.
+
+read the problem (:mod:`~footprints.optimiser.problem`) → a quick constructive plan
+(:mod:`~footprints.optimiser.construct`) → candidate networks and columns
+(:mod:`~footprints.optimiser.columns`) → the proof loop (:mod:`~footprints.optimiser.proof`),
+or its fallback when time runs out → the result in words
+(:mod:`~footprints.optimiser.explain`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+
+import networkx as nx
+import numpy as np
+
+from footprints.errors import InfeasibleError
+from footprints.optimiser.candidates import CandidateSets, EnumerationTimeoutError, IntArray
+from footprints.optimiser.columns import (
+    Columns,
+    Partition,
+    build_columns,
+    list_piece,
+    piece_candidates,
+    plan_columns,
+    with_current_networks,
+)
+from footprints.optimiser.construct import PieceNetworks, construct
+from footprints.optimiser.deadline import StopSignal
+from footprints.optimiser.explain import area_result
+from footprints.optimiser.master import MasterLP, initial_columns
+from footprints.optimiser.pieces import names
+from footprints.optimiser.problem import AreaProblem, build_problem
+from footprints.optimiser.proof import Outcome, fallback, partition
+from footprints.optimiser.settings import AreaResult, OptimiseSettings, Progress
+
+__all__ = ["optimise_area"]
+
+logger = logging.getLogger(__name__)
+
+
+def optimise_area(
+    graph: nx.Graph,
+    settings: OptimiseSettings | None = None,
+    *,
+    current: Mapping[str, str] | None = None,
+    locked: Mapping[str, str] | None = None,
+    frozen: Iterable[str] = (),
+    progress: Progress | None = None,
+    stop: StopSignal | None = None,
+) -> AreaResult:
+    """Partition one planning area's practices into networks.
+
+    Parameters
+    ----------
+    graph
+        The area's adjacency graph: nodes are practice codes with ``list_size``, ``x``, ``y``
+        (metres) and optionally ``patch``; ``graph.graph["area"]`` names the area.
+    settings
+        Weights, band, time limit, seed and workers (defaults: :class:`OptimiseSettings`).
+    current
+        Practice → network of the current plan: turns on repair mode (move costs, the move
+        budget, matched networks keeping their ids). Practices outside the graph are ignored.
+    locked
+        Practice → network id it must be in: practices locked to one id end up together in
+        one network with that id; different ids in different networks.
+    frozen
+        Network ids of ``current`` kept exactly as they are (ids absent from the area are
+        ignored).
+    progress
+        Called with ``(fraction, message)`` as the solve goes on.
+    stop
+        When set (from another thread), the solve ends as at the time limit: the best plan
+        found so far (at worst the quick constructive one) with status ``"feasible"`` and an
+        explanation saying it was stopped.
+
+    Returns
+    -------
+    AreaResult
+        The plan, its status, objective, bound, gap and explanations.
+
+    Raises
+    ------
+    InfeasibleError
+        When no plan exists even with a soft band: contradictory locks, locks clashing with
+        frozen networks, or a move budget no plan can meet.
+    """
+    problem = build_problem(
+        graph,
+        settings or OptimiseSettings(),
+        current=current,
+        locked=locked,
+        frozen=frozen,
+        progress=progress,
+        stop=stop,
+    )
+    problem.report(0.01, "building a first plan")
+    construction = construct(problem)
+    outcome, columns = _solve(problem, construction)
+    result = area_result(problem, columns, outcome)
+    logger.info(
+        "area %s: %s, %d networks, objective %s, gap %s, %d candidates, %.1f s",
+        result.area,
+        result.status,
+        result.networks,
+        "—" if result.objective is None else f"{result.objective:,.1f}",
+        "—" if result.gap is None else f"{result.gap:.2%}",
+        result.pool_size,
+        result.seconds,
+    )
+    problem.report(1.0, result.status)
+    return result
+
+
+def _solve(problem: AreaProblem, construction: PieceNetworks | None) -> tuple[Outcome, Columns]:
+    """Solve exactly, or fall back to a quick plan when time runs out before a plan is found."""
+    try:
+        outcome, columns = _solve_in_time(problem, construction)
+        if outcome.objective is not None or outcome.status != "timed out":
+            return outcome, columns
+        notes = outcome.notes
+    except EnumerationTimeoutError:
+        why = problem.deadline.why(problem.settings.time_limit)
+        notes = [f"{why} while listing candidate networks"]
+    return fallback(problem, construction, notes)
+
+
+def _list_pieces(problem: AreaProblem) -> list[CandidateSets]:
+    """Every piece's candidates, making pieces soft where a practice is in none in band."""
+    pieces = problem.pieces
+    piece_sets: list[CandidateSets] = []
+    problem.report(0.02, "listing candidate networks")
+    for k, piece in enumerate(pieces):
+        piece_sets.append(piece_candidates(problem, piece))
+        problem.report(
+            0.02 + 0.25 * (k + 1) / max(1, len(pieces)), f"{sum(map(len, piece_sets)):,} candidates"
+        )
+    return piece_sets
+
+
+def _conditions(problem: AreaProblem) -> str:
+    """Say what else every network must respect, for the end of a sentence."""
+    given = []
+    if problem.locks.groups:
+        given.append("the locks as given")
+    if problem.settings.candidate_filters:
+        given.append("the candidate filters")
+    return f" with {' and '.join(given)}" if given else ""
+
+
+def _soften_by_lp(problem: AreaProblem, piece_sets: list[CandidateSets]) -> None:
+    """Pieces the LP proves cannot be split in band become soft (and are listed again).
+
+    With one piece and no move budget the main LP says the same, so the check is skipped.
+    """
+    band = problem.band
+    codes = problem.practices.codes
+    pieces = problem.pieces
+    single = len(pieces) == 1 and (
+        problem.settings.max_moves is None or problem.current.index is None
+    )
+    for p, piece in enumerate(pieces):
+        if single or piece.soft or problem.deadline.passed():
+            continue
+        columns = build_columns(problem, [piece_sets[p]], repair=False)
+        lp = MasterLP(columns, Partition.of_piece(problem, piece))
+        lp.add(initial_columns(columns, sorted(piece.nodes)))
+        check = lp.solve(problem.deadline)
+        if not check.feasible and check.complete:
+            piece.make_soft(
+                f"practices {names(codes[i] for i in piece.nodes)} ({len(piece.nodes)} "
+                f"practices, {piece.population:,} patients) cannot be partitioned into "
+                f"contiguous networks of {band.min_population:,}–{band.max_population:,} "
+                "patients (the linear relaxation has no solution)" + _conditions(problem)
+            )
+            piece_sets[p] = list_piece(problem, piece)
+
+
+def _with_construction(
+    extended: list[CandidateSets], construction: PieceNetworks | None
+) -> IntArray | None:
+    """Join the constructive plan's networks to the candidates; the sets they became.
+
+    The constructive networks join the candidates so that the plan can be the first
+    incumbent even where only local candidates were listed. ``extended`` is changed in
+    place: when no current network was added to the candidates it is the pieces' own list
+    of candidates, which then keeps these networks in later attempts too. ``None`` without
+    a constructive plan.
+    """
+    if construction is None:
+        return None
+    offset = 0
+    found: list[int] = []
+    for p, networks in enumerate(construction):
+        extended[p] = CandidateSets.concatenate([extended[p], CandidateSets.of(networks)])
+        found.extend(range(offset + len(extended[p]) - len(networks), offset + len(extended[p])))
+        offset += len(extended[p])
+    return np.asarray(found, np.int64)
+
+
+def _start(
+    problem: AreaProblem,
+    columns: Columns,
+    start_sets: IntArray | None,
+    construction: PieceNetworks | None,
+) -> IntArray | None:
+    """Pick the constructive plan's columns as CP-SAT's first incumbent, if the model allows.
+
+    ``None`` without a constructive plan, when a hard piece's plan has a network outside the
+    band, or when its networks cannot be matched within the move budget.
+    """
+    if start_sets is None or construction is None:
+        return None
+    population = problem.practices.population
+    for piece, networks in zip(problem.pieces, construction, strict=True):
+        if piece.k_range is not None and not all(
+            problem.band.contains(int(population[n].sum())) for n in networks
+        ):
+            return None
+    return plan_columns(columns, start_sets, problem.settings.max_moves)
+
+
+def _solve_in_time(
+    problem: AreaProblem, construction: PieceNetworks | None
+) -> tuple[Outcome, Columns]:
+    """Candidates, LP check, then the proof loop; hard pieces turn soft if it is infeasible.
+
+    Raises
+    ------
+    InfeasibleError
+        When no plan exists even with every piece soft.
+    EnumerationTimeoutError
+        When time runs out while listing candidates.
+    """
+    settings = problem.settings
+    band = problem.band
+    codes = problem.practices.codes
+    pieces = problem.pieces
+    piece_sets = _list_pieces(problem)
+    _soften_by_lp(problem, piece_sets)
+    for attempt in range(3):
+        extended = with_current_networks(problem, piece_sets)
+        start_sets = _with_construction(extended, construction)
+        columns = build_columns(problem, extended)
+        start = _start(problem, columns, start_sets, construction)
+        outcome = partition(problem, columns, start=start)
+        if outcome.status != "infeasible":
+            return outcome, columns
+        hard = [p for p, piece in enumerate(pieces) if not piece.soft]
+        if attempt == 2 or not hard:
+            break
+        budget = (
+            f" within the move budget of {settings.max_moves}"
+            if settings.max_moves is not None and problem.current.index is not None
+            else ""
+        )
+        for p in hard:
+            piece = pieces[p]
+            piece.make_soft(
+                f"practices {names(codes[i] for i in piece.nodes)} ({len(piece.nodes)} "
+                f"practices, {piece.population:,} patients) cannot be partitioned into "
+                f"contiguous networks of {band.min_population:,}–{band.max_population:,} "
+                f"patients{budget}{_conditions(problem)}"
+            )
+            piece_sets[p] = list_piece(problem, piece)
+    budget_note = (
+        f" within the move budget of {settings.max_moves} practice(s); raise max_moves"
+        if settings.max_moves is not None
+        else ""
+    )
+    raise InfeasibleError(
+        f"area {problem.name}: no plan exists even with the band made soft{budget_note}: "
+        "every practice must be in one contiguous network that respects the locks "
+        "(practices locked together must be joinable, different locks kept apart)"
+        + (" and passes the candidate filters" if settings.candidate_filters else "")
+    )

@@ -1,0 +1,330 @@
+"""The columns of the partitioning model: candidate networks × the current network matched.
+
+Each piece of an area gets its candidate networks (:func:`piece_candidates`: every connected
+set in its population window that passes the candidate filters, see
+:mod:`footprints.optimiser.candidates`). In repair mode each candidate is paired with every
+current network it overlaps, and once with none: a *column* is such a pair, costing the
+candidate's cost (:mod:`footprints.optimiser.costs`) plus its moves. :class:`Partition`
+names the rows the columns cover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from footprints.optimiser.candidates import CandidateSets, IntArray, components, list_candidates
+from footprints.optimiser.costs import move_costs, set_costs
+from footprints.optimiser.pieces import NAMES_SHOWN, Piece
+from footprints.optimiser.problem import AreaProblem
+
+__all__ = [
+    "SOFT_ABOVE_MAX_PRACTICES",
+    "Columns",
+    "Partition",
+    "build_columns",
+    "keep_allowed",
+    "list_piece",
+    "piece_candidates",
+    "plan_columns",
+    "with_current_networks",
+]
+
+
+SOFT_ABOVE_MAX_PRACTICES = 30
+"""Pieces with at most this many practices get soft candidates above the maximum too.
+"""
+
+
+@dataclass
+class Columns:
+    """Candidate networks and the (candidate, matched current network) columns over them.
+
+    Parameters
+    ----------
+    sets
+        The candidate networks of every piece, one after another.
+    set_population, set_cost
+        Per set: population, and cost in integer units without moves.
+    set_piece
+        Per set: the number of its piece.
+    col_set, col_match, col_moves, col_cost
+        Per column: its set, the current network matched (``-1`` for none), the practices
+        it moves and its cost in integer units.
+    """
+
+    sets: CandidateSets
+    set_population: IntArray
+    set_cost: IntArray
+    set_piece: IntArray
+    col_set: IntArray
+    col_match: IntArray
+    col_moves: IntArray
+    col_cost: IntArray
+
+    def __len__(self) -> int:
+        """Count the columns."""
+        return len(self.col_set)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """The rows of a set-partitioning model over some columns.
+
+    Parameters
+    ----------
+    rows
+        Practices to cover exactly once.
+    pieces
+        The pieces (a piece with ``k_range`` gets a network-count row).
+    n_match
+        Current networks, each matched at most once.
+    max_moves
+        The move budget (``None``: none).
+    n_practices
+        Practices in the area (the size of per-practice arrays).
+    """
+
+    rows: list[int]
+    pieces: list[Piece]
+    n_match: int
+    max_moves: int | None
+    n_practices: int
+
+    @staticmethod
+    def of_area(problem: AreaProblem) -> Partition:
+        """Make the whole area's rows: every practice of each piece, matching, budget."""
+        return Partition(
+            rows=sorted(i for piece in problem.pieces for i in piece.nodes),
+            pieces=problem.pieces,
+            n_match=len(problem.current.ids),
+            max_moves=problem.settings.max_moves,
+            n_practices=len(problem.practices),
+        )
+
+    @staticmethod
+    def of_piece(problem: AreaProblem, piece: Piece) -> Partition:
+        """One piece's rows alone: its practices and network count (no matching, budget)."""
+        return Partition(sorted(piece.nodes), [piece], 0, None, len(problem.practices))
+
+
+def keep_allowed(problem: AreaProblem, sets: CandidateSets) -> CandidateSets:
+    """Keep the sets that pass every candidate filter (all of them when there are none)."""
+    if not problem.settings.candidate_filters:
+        return sets
+    return sets.select(problem.allowed(sets))
+
+
+def list_piece(problem: AreaProblem, piece: Piece) -> CandidateSets:
+    """List the allowed candidate networks of ``piece``: in band, or wider if soft.
+
+    A soft piece lists every connected set up to the maximum (up to the maximum plus the
+    band's width for pieces of at most :data:`SOFT_ABOVE_MAX_PRACTICES` practices).
+    ``piece.bounded`` turns ``False`` when only local candidates could be listed.
+    """
+    band = problem.band
+    if piece.soft:
+        low = 0
+        high = band.max_population
+        if len(piece.nodes) <= SOFT_ABOVE_MAX_PRACTICES:
+            high = band.max_population + (band.max_population - band.min_population)
+    else:
+        low, high = band.min_population, band.max_population
+    sets, complete = list_candidates(
+        problem.practices,
+        piece.nodes,
+        low=low,
+        high=high,
+        lock_of=problem.locks.lock_of,
+        lock_masks=problem.locks.masks,
+        cap=problem.settings.candidate_cap,
+        deadline=problem.deadline,
+    )
+    if not complete:
+        piece.bounded = False
+    return keep_allowed(problem, sets)
+
+
+def piece_candidates(problem: AreaProblem, piece: Piece) -> CandidateSets:
+    """List the candidates of ``piece``, making it soft where a practice is in none in band.
+
+    Practices over the maximum that repair mode left in the piece are candidates alone too.
+    A practice of a hard piece in no allowed in-band candidate makes the piece soft (with
+    that practice as the reason) and its candidates are listed again in the wider window.
+    """
+    practices = problem.practices
+    band = problem.band
+    lock_of = problem.locks.lock_of
+    sets = list_piece(problem, piece)
+    alone = [
+        [i]
+        for i in piece.nodes
+        if int(practices.population[i]) > band.max_population and lock_of[i] < 0
+    ]
+    if alone:  # practices over the maximum (repair mode): alone, as outside it
+        sets = CandidateSets.concatenate([sets, keep_allowed(problem, CandidateSets.of(alone))])
+    if piece.soft:
+        return sets
+    covered = np.zeros(len(practices), dtype=bool)
+    covered[sets.members] = True
+    missing = [i for i in piece.nodes if not covered[i]]
+    if not missing:
+        return sets
+    locks_note = " that respects the locks" if problem.locks.groups else ""
+    if problem.settings.candidate_filters:
+        locks_note += " and passes" if locks_note else " that passes"
+        locks_note += " the candidate filters"
+    reasons = {
+        i: f"practice {practices.codes[i]} ({int(practices.population[i]):,} patients) is in no "
+        f"contiguous group of {band.min_population:,}–{band.max_population:,} "
+        f"patients{locks_note}"
+        for i in missing
+    }
+    reason = "; ".join(reasons[i] for i in missing[:NAMES_SHOWN]) + (
+        f" (and {len(missing) - NAMES_SHOWN} more)" if len(missing) > NAMES_SHOWN else ""
+    )
+    piece.make_soft(reason, reasons)
+    return list_piece(problem, piece)
+
+
+def with_current_networks(
+    problem: AreaProblem, piece_sets: list[CandidateSets]
+) -> list[CandidateSets]:
+    """Add the current plan's out-of-band networks as candidates (under a move budget).
+
+    Keeping such a network as it is is always an option, at its band penalty: with a tight
+    move budget it may be the only one. Networks that are not contiguous, not wholly inside
+    one piece, that break the locks or fail a candidate filter are left out. A piece that
+    gains one loses its network-count row, which holds only when every network is in band.
+    """
+    if problem.settings.max_moves is None or not problem.current.assignment:
+        return piece_sets
+    practices = problem.practices
+    members: dict[str, list[int]] = {}
+    for code, net in problem.current.assignment.items():
+        members.setdefault(net, []).append(practices.index[code])
+    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
+    extra: dict[int, list[list[int]]] = {}
+    for net in sorted(members):
+        nodes = sorted(members[net])
+        found = {piece_of.get(i) for i in nodes}
+        if len(found) != 1 or None in found:
+            continue
+        population = int(practices.population[nodes].sum())
+        if problem.band.contains(population) or len(components(nodes, practices.neighbours)) != 1:
+            continue
+        if not problem.locks.kept([nodes]):
+            continue
+        if not problem.allowed(CandidateSets.of([nodes]))[0]:
+            continue
+        extra.setdefault(found.pop() or 0, []).append(nodes)
+    if not extra:
+        return piece_sets
+    out = []
+    for p, sets in enumerate(piece_sets):
+        added = extra.get(p, [])
+        if added:
+            problem.pieces[p].k_range = None
+            sets = CandidateSets.concatenate([sets, CandidateSets.of(added)])
+        out.append(sets)
+    return out
+
+
+def build_columns(
+    problem: AreaProblem, piece_sets: Sequence[CandidateSets], *, repair: bool = True
+) -> Columns:
+    """Build the columns over each piece's candidates (``piece_sets[p]`` for piece ``p``).
+
+    With ``repair`` and a current plan, each candidate gets a column per current network it
+    overlaps (moving the practices outside it) and one unmatched column (moving all its
+    practices with a current network), columns over the move budget left out; otherwise
+    one unmatched column per candidate, moving none.
+    """
+    settings = problem.settings
+    current_index = problem.current.index if repair else None
+    sets = CandidateSets.concatenate(piece_sets)
+    set_piece = np.repeat(
+        np.arange(len(piece_sets), dtype=np.int64), [len(s) for s in piece_sets]
+    ).astype(np.int64)
+    population, cost = set_costs(sets, problem.practices, settings)
+    n = len(sets)
+    if current_index is None or n == 0:
+        col_set = np.arange(n, dtype=np.int64)
+        zeros = np.zeros(n, np.int64)
+        return Columns(sets, population, cost, set_piece, col_set, zeros - 1, zeros, cost)
+    pair_set, pair_match, overlap, n_current = _overlaps(sets, current_index)
+    pair_moves = n_current[pair_set] - overlap
+    col_set = np.concatenate([pair_set, np.arange(n, dtype=np.int64)])
+    col_match = np.concatenate([pair_match, np.full(n, -1, np.int64)])
+    col_moves = np.concatenate([pair_moves, n_current])
+    # An unmatched column is only needed where a matched one could be taken by another
+    # network; a set with no current practices has only its unmatched column, moving none.
+    keep = np.ones(len(col_set), dtype=bool)
+    if settings.max_moves is not None:
+        keep &= col_moves <= settings.max_moves
+    order = np.lexsort((col_match, col_set))
+    order = order[keep[order]]
+    col_set, col_match, col_moves = col_set[order], col_match[order], col_moves[order]
+    col_cost = cost[col_set] + move_costs(col_moves, settings)
+    return Columns(sets, population, cost, set_piece, col_set, col_match, col_moves, col_cost)
+
+
+def _overlaps(
+    sets: CandidateSets, current_index: IntArray
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """(set, current network) pairs with their overlap, and each set's current practices.
+
+    In chunks of sets, so that no array the size of all members is built.
+    """
+    n_current = np.zeros(len(sets), np.int64)
+    pair_parts: list[tuple[IntArray, IntArray, IntArray]] = []
+    for start, chunk in sets.chunks():
+        owner = chunk.owner() + start
+        cur = current_index[chunk.members]
+        with_current = cur >= 0
+        n_current[start : start + len(chunk)] = np.bincount(
+            owner[with_current] - start, minlength=len(chunk)
+        )
+        owner_c, cur_c = owner[with_current], cur[with_current]
+        if not len(owner_c):
+            continue
+        order = np.lexsort((cur_c, owner_c))
+        owner_c, cur_c = owner_c[order], cur_c[order]
+        new = np.ones(len(owner_c), dtype=bool)
+        new[1:] = (owner_c[1:] != owner_c[:-1]) | (cur_c[1:] != cur_c[:-1])
+        starts = np.flatnonzero(new)
+        pair_parts.append(
+            (owner_c[starts], cur_c[starts], np.diff(np.append(starts, len(owner_c))))
+        )
+    empty = np.zeros(0, np.int64)
+    pair_set = np.concatenate([part[0] for part in pair_parts] or [empty])
+    pair_match = np.concatenate([part[1] for part in pair_parts] or [empty])
+    overlap = np.concatenate([part[2] for part in pair_parts] or [empty])
+    return pair_set, pair_match, overlap, n_current
+
+
+def plan_columns(columns: Columns, set_ids: IntArray, max_moves: int | None) -> IntArray | None:
+    """One column per set of ``set_ids``, each current network matched at most once.
+
+    Columns moving fewest practices are taken first (a greedy maximum-overlap matching).
+    ``None`` when some set has no column left or the move budget is broken.
+    """
+    cols = np.flatnonzero(np.isin(columns.col_set, set_ids))
+    order = cols[np.lexsort((columns.col_match[cols] < 0, columns.col_moves[cols]))]
+    chosen: dict[int, int] = {}
+    used: set[int] = set()
+    for j in order:
+        s, m = int(columns.col_set[j]), int(columns.col_match[j])
+        if s in chosen or (m >= 0 and m in used):
+            continue
+        chosen[s] = int(j)
+        if m >= 0:
+            used.add(m)
+    if len(chosen) != len(set(int(s) for s in set_ids)):
+        return None
+    picked = np.asarray(sorted(chosen.values()), np.int64)
+    if max_moves is not None and int(columns.col_moves[picked].sum()) > max_moves:
+        return None
+    return picked

@@ -1,0 +1,359 @@
+"""A quick complete plan: random spanning trees cut into contiguous networks.
+
+Before the exact solve, each piece of an area is split into networks by recursive
+bisection of random spanning trees (:func:`split`, as GerryChain's ``recursive_tree_part``);
+pieces that cannot be split in band are cut bottom-up into networks of at least the minimum
+(:func:`greedy_cut`). The cheapest of a few seeded tries (:func:`construct`) becomes CP-SAT's
+first incumbent, and the plan returned when time runs out first.
+
+The spanning-tree steps are small public functions — :func:`spanning_forest`,
+:func:`root_tree`, :func:`subtree_populations`, :func:`subtree` — so that other tools (the
+demo region's generator) can cut trees the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from footprints.optimiser.candidates import (
+    CandidateSets,
+    FloatArray,
+    IntArray,
+    PracticeArrays,
+    bit_indices,
+    bit_mask,
+)
+from footprints.optimiser.costs import set_costs
+from footprints.optimiser.problem import AreaProblem
+
+__all__ = [
+    "PieceEdges",
+    "PieceNetworks",
+    "construct",
+    "greedy_cut",
+    "piece_edges",
+    "random_tree",
+    "root_tree",
+    "spanning_forest",
+    "split",
+    "subtree",
+    "subtree_populations",
+]
+
+logger = logging.getLogger(__name__)
+
+Tree = dict[int, list[int]]
+PieceNetworks = list[list[list[int]]]
+"""A plan as networks (lists of practice indices) for each piece in turn."""
+
+#: Complete plans tried per piece by the constructive heuristic (the cheapest is kept).
+CONSTRUCT_TRIES = 6
+#: Share of the time limit after which no further constructive try starts.
+CONSTRUCT_SHARE = 0.25
+#: Network size the constructive plan aims at first (the optimiser's usual choice).
+CONSTRUCT_TARGET = 42_000
+#: Random spanning trees tried per bisection before a construction attempt gives up.
+SPLIT_TRIES = 6
+
+
+# --------------------------------------------------------------------------- spanning trees
+
+
+def spanning_forest(
+    nodes: Iterable[int], edges: Sequence[tuple[int, int]], order: Iterable[int]
+) -> Tree:
+    """Kruskal's spanning forest of ``nodes``, taking ``edges`` in the order ``order``.
+
+    Parameters
+    ----------
+    nodes
+        The nodes to span.
+    edges
+        Candidate edges ``(a, b)``; an edge with an end outside ``nodes`` is skipped.
+    order
+        Indices into ``edges``, in the order they are tried (e.g. an ``argsort`` of edge
+        weights, or a random permutation for a uniformly random order).
+
+    Returns
+    -------
+    dict
+        Node → its tree neighbours, in the order their edges were taken.
+    """
+    parent = {i: i for i in nodes}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    tree: Tree = {i: [] for i in parent}
+    for e in order:
+        a, b = edges[int(e)]
+        if a not in parent or b not in parent:
+            continue
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+            tree[a].append(b)
+            tree[b].append(a)
+    return tree
+
+
+def root_tree(tree: Mapping[int, Sequence[int]], root: int) -> tuple[list[int], dict[int, int]]:
+    """Breadth-first order and parents of the tree component holding ``root``.
+
+    Returns
+    -------
+    order, parent
+        The nodes reached, parents before children (``order[0]`` is ``root``), and each
+        one's parent (``-1`` for ``root``).
+    """
+    order, parent = [root], {root: -1}
+    for node in order:
+        for other in tree[node]:
+            if other not in parent:
+                parent[other] = node
+                order.append(other)
+    return order, parent
+
+
+def subtree_populations(
+    order: Sequence[int],
+    parent: Mapping[int, int],
+    population: Mapping[int, int] | Sequence[int] | npt.NDArray[Any],
+) -> dict[int, int]:
+    """For each node of a rooted tree, the population of its subtree (itself included).
+
+    ``order`` and ``parent`` are as :func:`root_tree` gives them; ``population[i]`` is the
+    population of node ``i``.
+    """
+    below = {i: int(population[i]) for i in order}
+    for node in reversed(order[1:]):
+        below[parent[node]] += below[node]
+    return below
+
+
+def subtree(order: Sequence[int], parent: Mapping[int, int], top: int) -> list[int]:
+    """Return the nodes of the subtree under ``top`` (itself included), sorted."""
+    inside = {top}
+    for node in order:
+        if parent[node] in inside:
+            inside.add(node)
+    return sorted(inside)
+
+
+# --------------------------------------------------------------------------- cutting trees
+
+
+@dataclass(frozen=True)
+class PieceEdges:
+    """The edges inside a piece (``u < v``), their lengths in km, and as pairs."""
+
+    u: IntArray
+    v: IntArray
+    length: FloatArray
+    pairs: list[tuple[int, int]]
+
+
+def piece_edges(practices: PracticeArrays, nodes: list[int]) -> PieceEdges:
+    """Edges inside ``nodes`` (``a < b``) and their lengths in km."""
+    inside = bit_mask(nodes)
+    left, right = [], []
+    for a in nodes:
+        for b in bit_indices(practices.neighbours[a] & inside):
+            if b > a:
+                left.append(a)
+                right.append(b)
+    u = np.asarray(left, np.int64)
+    v = np.asarray(right, np.int64)
+    length = np.hypot(practices.x_km[u] - practices.x_km[v], practices.y_km[u] - practices.y_km[v])
+    return PieceEdges(u, v, length, list(zip(left, right, strict=True)))
+
+
+def random_tree(
+    edges: PieceEdges, keep: set[int], lock_of: Sequence[int], rng: np.random.Generator
+) -> Tree:
+    """Draw a random spanning forest of ``keep`` biased towards short edges (Kruskal).
+
+    Each edge's length is scaled by a uniform factor in ``[0.5, 1.5)``; edges inside a lock
+    group come first, keeping groups together where they are adjacent.
+    """
+    weight = edges.length * rng.uniform(0.5, 1.5, size=len(edges.length))
+    lock = np.asarray(lock_of, np.int64)
+    same_lock = (lock[edges.u] >= 0) & (lock[edges.u] == lock[edges.v])
+    if same_lock.any():
+        weight = np.where(same_lock, -1.0, weight)  # keep lock groups together where adjacent
+    return spanning_forest(keep, edges.pairs, np.argsort(weight, kind="stable"))
+
+
+def split(
+    problem: AreaProblem,
+    nodes: list[int],
+    k: int,
+    edges: PieceEdges,
+    rng: np.random.Generator,
+    budget: list[int],
+) -> list[list[int]] | None:
+    """Split connected ``nodes`` into ``k`` contiguous in-band networks, or ``None``.
+
+    Recursive bisection on random spanning trees (as GerryChain's ``recursive_tree_part``):
+    cutting one tree edge leaves two connected parts; the cut taken is the one whose parts,
+    split into ``k₁`` and ``k − k₁`` networks, leave the most room inside the band.
+    ``budget[0]`` is the number of spanning trees still allowed (shared by the recursion).
+    """
+    population = problem.practices.population
+    low, high = problem.band.min_population, problem.band.max_population
+    total = int(population[nodes].sum())
+    if k == 1:
+        return [sorted(nodes)] if low <= total <= high else None
+    keep = set(nodes)
+    for _ in range(SPLIT_TRIES):
+        if budget[0] <= 0:
+            return None
+        budget[0] -= 1
+        tree = random_tree(edges, keep, problem.locks.lock_of, rng)
+        root = nodes[int(rng.integers(len(nodes)))]
+        order, parent = root_tree(tree, root)
+        if len(order) != len(nodes):
+            return None
+        pop = subtree_populations(order, parent, population)
+        best, best_k, best_score = -1, 0, -math.inf
+        for node in order[1:]:
+            size, rest = pop[node], total - pop[node]
+            first = max(1, math.ceil(size / high))
+            last = min(k - 1, size // low)
+            for k1 in range(first, last + 1):
+                k2 = k - k1
+                if not k2 * low <= rest <= k2 * high:
+                    continue
+                room = min(size / k1 - low, high - size / k1, rest / k2 - low, high - rest / k2)
+                score = room / (high - low + 1) - abs(k1 - k / 2) / k + 0.1 * rng.random()
+                if score > best_score:
+                    best, best_k, best_score = node, k1, score
+        if best < 0:
+            continue
+        part = subtree(order, parent, best)
+        inside = set(part)
+        rest_nodes = [i for i in nodes if i not in inside]
+        first_networks = split(problem, part, best_k, edges, rng, budget)
+        if first_networks is None:
+            continue
+        second_networks = split(problem, rest_nodes, k - best_k, edges, rng, budget)
+        if second_networks is None:
+            continue
+        return first_networks + second_networks
+    return None
+
+
+def greedy_cut(
+    problem: AreaProblem, nodes: list[int], edges: PieceEdges, rng: np.random.Generator
+) -> list[list[int]]:
+    """Networks of at least the minimum cut bottom-up off a spanning tree (any piece)."""
+    population = problem.practices.population
+    minimum = problem.band.min_population
+    tree = random_tree(edges, set(nodes), problem.locks.lock_of, rng)
+    root = nodes[0]
+    order, parent = root_tree(tree, root)
+    group = {i: [i] for i in order}
+    size = {i: int(population[i]) for i in order}
+    networks: list[list[int]] = []
+    network_of: dict[int, int] = {}  # a cut subtree's top → its network
+    for node in reversed(order):
+        if node != root and size[node] >= minimum:
+            network_of[node] = len(networks)
+            networks.append(group[node])
+            continue
+        if node != root:
+            up = parent[node]
+            group[up].extend(group[node])
+            size[up] += size[node]
+    leftover = group[root]
+    if not networks:
+        return [sorted(leftover)]
+    in_leftover = set(leftover)
+    touching = [network_of[i] for i in order if i in network_of and parent[i] in in_leftover]
+    if size[root] >= minimum or not touching:
+        networks.append(leftover)
+    else:
+        smallest = min(touching, key=lambda n: int(population[networks[n]].sum()))
+        networks[smallest] = networks[smallest] + leftover
+    return [sorted(n) for n in networks]
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def _usable(problem: AreaProblem, networks: list[list[int]]) -> bool:
+    """Whether ``networks`` keep the locks and pass the candidate filters."""
+    if not problem.locks.kept(networks):
+        return False
+    if problem.settings.candidate_filters:
+        return bool(problem.allowed(CandidateSets.of(networks)).all())
+    return True
+
+
+def _plan_cost(problem: AreaProblem, networks: list[list[int]]) -> float:
+    _, costs = set_costs(CandidateSets.of(networks), problem.practices, problem.settings)
+    return float(costs.sum())
+
+
+def construct(problem: AreaProblem) -> PieceNetworks | None:
+    """Build a quick complete plan, best of several random tries: networks per piece.
+
+    Hard pieces are split into in-band networks by recursive bisection of random spanning
+    trees (trying network counts around ``population / 42,000``); soft pieces, and hard
+    ones where that keeps failing, are cut bottom-up into networks of at least the minimum.
+    Every network is contiguous. Used as CP-SAT's first incumbent and as the plan returned
+    when the time limit stops the exact solve first. ``None`` when no try keeps the locks
+    and passes the candidate filters.
+    """
+    settings = problem.settings
+    deadline = problem.deadline
+    rng = np.random.default_rng(settings.seed)
+    started = time.monotonic()
+    cutoff = min(deadline.at, started + CONSTRUCT_SHARE * settings.time_limit)
+    plan: PieceNetworks = []
+    for piece in problem.pieces:
+        edges = piece_edges(problem.practices, piece.nodes)
+        counts: list[int] = []
+        if piece.k_range is not None:
+            low, high = piece.k_range
+            first = min(high, max(low, round(piece.population / CONSTRUCT_TARGET)))
+            counts = sorted(range(low, high + 1), key=lambda k: (abs(k - first), k))[:3]
+        best: list[list[int]] | None = None
+        best_cost = math.inf
+        # A fixed number of tries keeps the plan deterministic; `cutoff` is a safety net for
+        # time limits too short for them.
+        for attempt in range(CONSTRUCT_TRIES if counts else 3):
+            if attempt and (time.monotonic() > cutoff or deadline.stopped()):
+                break
+            networks: list[list[int]] | None
+            if counts:
+                budget = [10 * counts[0] + 50]
+                k = counts[attempt % len(counts)]
+                networks = split(problem, piece.nodes, k, edges, rng, budget)
+            else:
+                networks = greedy_cut(problem, piece.nodes, edges, rng)
+            if networks is not None and _usable(problem, networks):
+                cost = _plan_cost(problem, networks)
+                if cost < best_cost:
+                    best, best_cost = networks, cost
+        for _ in range(10 if best is None else 0):  # out-of-band networks, as a last resort
+            networks = greedy_cut(problem, piece.nodes, edges, rng)
+            if _usable(problem, networks):
+                best = networks
+                break
+        if best is None:
+            return None
+        plan.append(best)
+    logger.debug("area %s: constructive plan in %.2f s", problem.name, time.monotonic() - started)
+    return plan

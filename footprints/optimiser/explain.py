@@ -1,0 +1,213 @@
+"""From the chosen columns to an :class:`~footprints.optimiser.settings.AreaResult`.
+
+Networks get their ids (a lock's, a frozen or matched current network's, else
+``<area>-N01`` … numbered from north-west to south-east), the networks decided before solving
+join the plan and their costs join the objective and bound, and every network outside the
+band gets a sentence naming its practices, its population, the limit it misses and why.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.columns import Columns
+from footprints.optimiser.costs import SCALE, set_costs
+from footprints.optimiser.pieces import Piece, names
+from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.proof import Outcome
+from footprints.optimiser.settings import AreaResult, OptimiseSettings
+
+__all__ = ["area_result", "soft_reason"]
+
+
+@dataclass
+class _Network:
+    """A network of the plan before it has an id."""
+
+    members: list[int]
+    given: str | None  # a fixed network's or a lock's id
+    matched: str | None  # the current network it was matched to
+    reason: str  # why it may lie outside the band
+
+
+def area_result(problem: AreaProblem, columns: Columns, outcome: Outcome) -> AreaResult:
+    """Make the area's result: assignment, status, cost, bound, gap and explanations."""
+    seconds = time.monotonic() - problem.started
+    explanations = list(outcome.notes)
+    if outcome.objective is None:
+        return AreaResult(
+            problem.name,
+            {},
+            outcome.status,
+            seconds=seconds,
+            explanations=explanations,
+            pool_size=outcome.pool_size,
+        )
+    networks, moves = _networks(problem, columns, outcome)
+    # Fixed-network costs are constants added to objective and bound.
+    fixed_sets = CandidateSets.of([f.members for f in problem.fixed])
+    _, fixed_costs = set_costs(fixed_sets, problem.practices, problem.settings)
+    constant = int(fixed_costs.sum())
+    objective_units = outcome.objective + constant
+    ids = _network_ids(problem, networks)
+    assignment, soft_networks, soft_lines = _soft_lines(problem, networks, ids)
+    explanations = soft_lines + explanations
+    bound = None if outcome.bound is None else (outcome.bound + constant) / SCALE
+    objective = objective_units / SCALE
+    gap_value = None
+    if bound is not None:
+        gap_value = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    current = problem.current
+    return AreaResult(
+        area=problem.name,
+        assignment=assignment,
+        status=outcome.status,
+        objective=objective,
+        bound=bound,
+        gap=gap_value,
+        seconds=seconds,
+        networks=len(networks),
+        explanations=explanations,
+        soft_networks=sorted(soft_networks),
+        pool_size=outcome.pool_size,
+        moves=moves if current.assignment or current.ids else None,
+    )
+
+
+def _networks(
+    problem: AreaProblem, columns: Columns, outcome: Outcome
+) -> tuple[list[_Network], int]:
+    """List the fixed networks, then the chosen ones; and count the practices moved."""
+    settings = problem.settings
+    lock_of = {i: lock for lock, members in problem.locks.groups.items() for i in members}
+    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
+    networks = [_Network(f.members, f.network_id, None, f.soft_reason) for f in problem.fixed]
+    moves = 0
+    for j in outcome.chosen:
+        s = int(columns.col_set[j])
+        members = columns.sets.members_of(s)
+        match = int(columns.col_match[j])
+        moves += int(columns.col_moves[j])
+        locks = {lock_of[i] for i in members if i in lock_of}
+        network_id = locks.pop() if locks else None
+        matched = problem.current.ids[match] if match >= 0 else None
+        piece = problem.pieces[piece_of[members[0]]]
+        reason = soft_reason(piece, members, settings) if piece.soft else ""
+        if matched is not None and not columns.col_moves[j] and settings.max_moves is not None:
+            reason = (
+                f"it keeps the practices of network {matched} of the current plan, because "
+                "changing it would take more moves than allowed or cost more than the band "
+                "penalty"
+            ) + (f" ({reason})" if reason else "")
+        networks.append(_Network(members, network_id, matched, reason))
+    return networks, moves
+
+
+def _network_ids(problem: AreaProblem, networks: list[_Network]) -> list[str]:
+    """Each network's id: given, else its matched current id (once), else a new number."""
+    codes = problem.practices.codes
+    fixed = problem.fixed
+    current_map = problem.current.assignment
+    # A network decided before solving (a practice over the maximum, say) whose practices
+    # are exactly one current network keeps that network's id, unless the solve matched
+    # the id to another network first.
+    current_members: dict[str, set[str]] = {}
+    for code, current_id in current_map.items():
+        current_members.setdefault(current_id, set()).add(code)
+    fixed_matches: list[str | None] = []
+    for f in fixed:
+        found = {current_map.get(codes[i]) for i in f.members}
+        only = found.pop() if len(found) == 1 else None
+        same = only is not None and current_members[only] == {codes[i] for i in f.members}
+        fixed_matches.append(only if same else None)
+    used = {n.given for n in networks if n.given is not None}
+    ids: list[str | None] = [n.given for n in networks]
+    order = list(range(len(fixed), len(networks))) + list(range(len(fixed)))
+    for k in order:
+        given, matched = networks[k].given, networks[k].matched
+        if k < len(fixed):
+            matched = fixed_matches[k]
+        if given is None and matched is not None and matched not in used:
+            ids[k] = matched
+            used.add(matched)
+
+    practices = problem.practices
+
+    def centre(members: list[int]) -> tuple[float, str]:
+        weights = practices.population[members].astype(np.float64)
+        if weights.sum() == 0:
+            weights = np.ones(len(members))
+        cx = float(np.average(practices.x_km[members], weights=weights))
+        cy = float(np.average(practices.y_km[members], weights=weights))
+        return cx - cy, min(codes[i] for i in members)
+
+    unnamed = sorted(
+        (k for k, net in enumerate(ids) if net is None), key=lambda k: centre(networks[k].members)
+    )
+    width = max(2, len(str(len(networks))))
+    number = 0
+    for k in unnamed:
+        while True:
+            number += 1
+            candidate = f"{problem.name}-N{number:0{width}d}"
+            if candidate not in used:
+                break
+        ids[k] = candidate
+        used.add(candidate)
+    named: list[str] = []
+    for net in ids:
+        assert net is not None
+        named.append(net)
+    return named
+
+
+def _soft_lines(
+    problem: AreaProblem, networks: list[_Network], ids: list[str]
+) -> tuple[dict[str, str], list[str], list[str]]:
+    """Return the assignment, the networks outside the band, and a sentence for each."""
+    band = problem.band
+    codes = problem.practices.codes
+    assignment: dict[str, str] = {}
+    soft_networks: list[str] = []
+    soft_lines: list[tuple[str, str]] = []
+    for net, network in zip(ids, networks, strict=True):
+        members = network.members
+        for i in members:
+            assignment[codes[i]] = net
+        population = int(problem.practices.population[members].sum())
+        gap = band.gap(population)
+        if gap:
+            soft_networks.append(net)
+            side = "below the minimum" if gap < 0 else "above the maximum"
+            limit = band.min_population if gap < 0 else band.max_population
+            because = network.reason or "the band could not be met here"
+            soft_lines.append(
+                (
+                    net,
+                    f"Network {net} ({names(sorted(codes[i] for i in members))}) has "
+                    f"{population:,} patients, {abs(gap):,} {side} {limit:,}: {because}.",
+                )
+            )
+    return (
+        dict(sorted(assignment.items())),
+        soft_networks,
+        [line for _, line in sorted(soft_lines)],
+    )
+
+
+def soft_reason(piece: Piece, members: list[int], settings: OptimiseSettings) -> str:
+    """Why a network of a soft piece may lie outside the band, in its own terms."""
+    if not piece.practice_reasons:
+        return piece.reason  # the piece as a whole cannot be split in band
+    own = [piece.practice_reasons[i] for i in members if i in piece.practice_reasons]
+    if own:
+        return "; ".join(own)
+    return (
+        f"the band is soft in this part of the area ({piece.reason}), and no plan found with "
+        f"this network in the band cost less (the band penalty is {settings.band_penalty:g} "
+        "per patient outside it)"
+    )

@@ -1,0 +1,268 @@
+"""The set-partitioning master LP, solved with GLOP by column generation.
+
+A restricted master over a few thousand columns is solved; every column of the pool is then
+priced with numpy from its duals, and the columns with negative reduced cost join the master,
+until none is left. Phase 1 (artificial variables only in the objective) finds a feasible
+master or proves there is none; phase 2 minimises cost. The result is a lower bound on the
+cost of any plan and the reduced cost of every column, which the proof loop
+(:mod:`footprints.optimiser.proof`) uses to filter the columns CP-SAT sees.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+
+from footprints.optimiser import candidates
+from footprints.optimiser.candidates import FloatArray, IntArray
+from footprints.optimiser.columns import Columns, Partition
+from footprints.optimiser.deadline import Deadline, Interrupter
+
+__all__ = ["LPResult", "MasterLP", "initial_columns"]
+
+#: GLOP's answers when its time limit (or an interrupt) ended the solve early.
+_STOPPED = (pywraplp.Solver.FEASIBLE, pywraplp.Solver.NOT_SOLVED)
+
+
+@dataclass
+class LPResult:
+    """What the master LP proved.
+
+    Parameters
+    ----------
+    feasible
+        Whether the relaxation has a solution.
+    bound
+        Proved lower bound (cost units), valid over every column.
+    reduced_costs
+        Reduced cost of every column.
+    values
+        LP value per column (0 outside the restricted master).
+    complete
+        ``False`` when the deadline stopped column generation.
+    """
+
+    feasible: bool
+    bound: float
+    reduced_costs: FloatArray
+    values: FloatArray
+    complete: bool
+
+
+class MasterLP:
+    """Set-partitioning LP solved with GLOP by column generation over ``columns``.
+
+    Parameters
+    ----------
+    columns
+        The pool of columns.
+    partition
+        The rows: practices covered exactly once, network counts per piece, current networks
+        matched at most once, the move budget.
+    """
+
+    def __init__(self, columns: Columns, partition: Partition) -> None:
+        self.columns = columns
+        self.rows = partition.rows
+        self.n_nodes = partition.n_practices
+        self.pieces = partition.pieces
+        self.n_match = partition.n_match
+        self.max_moves = partition.max_moves
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
+            raise RuntimeError("OR-Tools GLOP is not available")
+        self.solver = solver
+        inf = solver.infinity()
+        self.node_rows: dict[int, Any] = {}
+        self.artificials: list[Any] = []
+        for node in self.rows:
+            row = solver.Constraint(1.0, 1.0)
+            art = solver.NumVar(0.0, inf, "")
+            row.SetCoefficient(art, 1.0)
+            self.artificials.append(art)
+            self.node_rows[node] = row
+        self.piece_rows: dict[int, Any] = {}
+        for p, piece in enumerate(self.pieces):
+            if piece.k_range is None:
+                continue
+            row = solver.Constraint(float(piece.k_range[0]), float(piece.k_range[1]))
+            for sign in (1.0, -1.0):
+                art = solver.NumVar(0.0, inf, "")
+                row.SetCoefficient(art, sign)
+                self.artificials.append(art)
+            self.piece_rows[p] = row
+        self.match_rows = [solver.Constraint(-inf, 1.0) for _ in range(self.n_match)]
+        self.moves_row = None
+        if self.max_moves is not None:
+            self.moves_row = solver.Constraint(-inf, float(self.max_moves))
+            art = solver.NumVar(0.0, inf, "")
+            self.moves_row.SetCoefficient(art, -1.0)
+            self.artificials.append(art)
+        self.in_master = np.zeros(len(columns), dtype=bool)
+        self.variables: dict[int, Any] = {}
+        self.objective = solver.Objective()
+        self.objective.SetMinimization()
+        self.phase = 1
+        for art in self.artificials:
+            self.objective.SetCoefficient(art, 1.0)
+        piece_of_col = columns.set_piece[columns.col_set]
+        has_row = np.array([p in self.piece_rows for p in range(len(self.pieces))] + [False])
+        self.piece_index_of_col = np.where(has_row[piece_of_col], piece_of_col, -1)
+        self._upper_networks = sum(
+            piece.k_range[1] if piece.k_range is not None else len(piece.nodes)
+            for piece in self.pieces
+        )
+
+    def add(self, cols: Iterable[int]) -> None:
+        """Add the columns ``cols`` to the restricted master (those not in it yet)."""
+        columns = self.columns
+        sets = columns.sets
+        inf = self.solver.infinity()
+        for j in cols:
+            j = int(j)
+            if self.in_master[j]:
+                continue
+            self.in_master[j] = True
+            var = self.solver.NumVar(0.0, inf, "")
+            s = int(columns.col_set[j])
+            for node in sets.members[sets.offsets[s] : sets.offsets[s + 1]]:
+                self.node_rows[int(node)].SetCoefficient(var, 1.0)
+            piece = int(columns.set_piece[s])
+            if piece in self.piece_rows:
+                self.piece_rows[piece].SetCoefficient(var, 1.0)
+            match = int(columns.col_match[j])
+            if match >= 0:
+                self.match_rows[match].SetCoefficient(var, 1.0)
+            if self.moves_row is not None and columns.col_moves[j]:
+                self.moves_row.SetCoefficient(var, float(columns.col_moves[j]))
+            if self.phase == 2:
+                self.objective.SetCoefficient(var, float(columns.col_cost[j]))
+            self.variables[j] = var
+
+    def _start_phase_two(self) -> None:
+        self.phase = 2
+        for art in self.artificials:
+            self.objective.SetCoefficient(art, 0.0)
+            art.SetUb(0.0)
+        for j, var in self.variables.items():
+            self.objective.SetCoefficient(var, float(self.columns.col_cost[j]))
+
+    def _price(self) -> tuple[FloatArray, float]:
+        """Reduced cost of every column and the dual bound of the current duals."""
+        columns = self.columns
+        node_dual = np.zeros(self.n_nodes, np.float64)
+        for node, row in self.node_rows.items():
+            node_dual[node] = row.dual_value()
+        piece_dual = np.zeros(len(self.pieces) + 1, np.float64)
+        dual_bound = float(node_dual.sum())
+        for p, row in self.piece_rows.items():
+            d = row.dual_value()
+            piece_dual[p] = d
+            dual_bound += min(d * row.lb(), d * row.ub())
+        match_dual = np.zeros(self.n_match + 1, np.float64)
+        for m, row in enumerate(self.match_rows):
+            d = row.dual_value()
+            match_dual[m] = d
+            dual_bound += min(0.0, d)
+        moves_dual = 0.0
+        if self.moves_row is not None and self.max_moves is not None:
+            moves_dual = self.moves_row.dual_value()
+            dual_bound += min(0.0, moves_dual * self.max_moves)
+        set_dual = columns.sets.sums(node_dual)
+        costs = columns.col_cost.astype(np.float64) if self.phase == 2 else 0.0
+        rc = (
+            costs
+            - set_dual[columns.col_set]
+            - piece_dual[self.piece_index_of_col]
+            - match_dual[columns.col_match]
+            - moves_dual * columns.col_moves
+        )
+        return np.asarray(rc, np.float64), dual_bound
+
+    def solve(self, deadline: Deadline) -> LPResult:
+        """Column generation until no column prices out or ``deadline`` passes."""
+        columns = self.columns
+        n_cols = len(columns)
+        batch = max(200, 4 * len(self.rows))
+        empty = np.zeros(0, np.float64)
+        if n_cols == 0:
+            return LPResult(not self.rows, 0.0, empty, empty, True)
+        scale = max(1.0, float(np.abs(columns.col_cost).max()))
+        complete = True
+        while True:
+            # GLOP is not otherwise interruptible: one solve of a large master can run long.
+            self.solver.SetTimeLimit(max(1, int(1000 * deadline.left())))
+            with Interrupter(deadline.stop, self.solver.InterruptSolve):
+                status = self.solver.Solve()
+            if status != pywraplp.Solver.OPTIMAL:
+                # Stopped by the time limit or the user: no bound. GLOP may end a few
+                # milliseconds before the deadline it was given (FEASIBLE or NOT_SOLVED).
+                if deadline.passed() or status in _STOPPED:
+                    return LPResult(False, -math.inf, empty, empty, False)
+                raise RuntimeError(  # pragma: no cover - the master is bounded
+                    f"GLOP returned status {status} on the master LP"
+                )
+            rc, dual_bound = self._price()
+            tolerance = 1e-9 * (scale if self.phase == 2 else 1.0) + 1e-9
+            negative = np.flatnonzero((rc < -tolerance) & ~self.in_master)
+            if len(negative) and not deadline.passed():
+                if len(negative) > batch:
+                    negative = negative[np.argpartition(rc[negative], batch)[:batch]]
+                self.add(negative)
+                continue
+            if len(negative):
+                complete = False
+            if self.phase == 1:
+                infeasibility = self.objective.Value()
+                if infeasibility > 1e-6 and complete:
+                    return LPResult(False, math.inf, rc, empty, True)
+                if infeasibility > 1e-6:
+                    return LPResult(False, -math.inf, rc, empty, False)
+                self._start_phase_two()
+                continue
+            break
+        # Lagrangian bound: any plan has at most `upper_networks` columns, so columns with
+        # (numerically) negative reduced cost cannot lower it by more than this.
+        bound = dual_bound + self._upper_networks * min(0.0, float(rc.min()))
+        values = np.zeros(n_cols, np.float64)
+        for j, var in self.variables.items():
+            values[j] = var.solution_value()
+        return LPResult(True, bound, rc, values, complete)
+
+
+def initial_columns(columns: Columns, rows: list[int]) -> IntArray:
+    """For each practice the cheapest column holding it: a cheap start for the master.
+
+    Ties go to the lowest column. Done in chunks of columns so that no array the size of
+    all the pool's members is built.
+    """
+    if len(columns) == 0 or not rows:
+        return np.zeros(0, np.int64)
+    sets = columns.sets
+    n_nodes = max(int(sets.members.max()), max(rows)) + 1
+    best_cost = np.full(n_nodes, np.iinfo(np.int64).max, np.int64)
+    best_col = np.full(n_nodes, -1, np.int64)
+    step = candidates.CHUNK
+    for start in range(0, len(columns), step):
+        cols = np.arange(start, min(len(columns), start + step), dtype=np.int64)
+        set_ids = columns.col_set[cols]
+        sizes = sets.sizes[set_ids]
+        starts = sets.offsets[:-1][set_ids]
+        col = np.repeat(cols, sizes)
+        entry = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        node = sets.members[entry]
+        cost = columns.col_cost[col]
+        order = np.lexsort((col, cost, node))
+        node, cost, col = node[order], cost[order], col[order]
+        first = np.ones(len(node), dtype=bool)
+        first[1:] = node[1:] != node[:-1]
+        node, cost, col = node[first], cost[first], col[first]
+        better = cost < best_cost[node]  # equal cost: the earlier chunk's lower column stays
+        best_cost[node[better]] = cost[better]
+        best_col[node[better]] = col[better]
+    return np.unique(best_col[best_col >= 0])

@@ -1,0 +1,348 @@
+"""Many planning areas: :func:`propose` solves each one, in worker processes where asked.
+
+``propose(processes=n)`` starts ``n`` spawned worker processes and feeds each one area at a
+time over a pipe, so the parent knows which area every worker holds: a worker that dies
+(out of memory, a crash in native code) fails only that area, with its exit code in the
+explanation, and a new worker takes its place. Workers ignore SIGINT; the parent passes the
+stop on.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import networkx as nx
+
+from footprints import WORKER_PROCESS_NAME
+from footprints.errors import InfeasibleError
+from footprints.optimiser.area import optimise_area
+from footprints.optimiser.deadline import STOP_POLL, StopSignal
+from footprints.optimiser.settings import AreaResult, OptimiseSettings, Progress, Proposal
+from footprints.plan import Plan
+
+__all__ = ["propose"]
+
+logger = logging.getLogger(__name__)
+
+_Job = tuple[
+    str, nx.Graph, "OptimiseSettings", dict[str, str] | None, dict[str, str] | None, tuple[str, ...]
+]
+
+
+def _solve_area_job(job: _Job, stop: StopSignal | None, progress: Progress | None) -> AreaResult:
+    """Run :func:`optimise_area`, turning every failure into a result."""
+    area, graph, settings, current, locked, frozen = job
+    started = time.monotonic()
+    try:
+        return optimise_area(
+            graph,
+            settings,
+            current=current,
+            locked=locked,
+            frozen=frozen,
+            progress=progress,
+            stop=stop,
+        )
+    except InfeasibleError as error:
+        return AreaResult(
+            area, {}, "infeasible", seconds=time.monotonic() - started, explanations=[str(error)]
+        )
+    except Exception as error:  # one area's failure must not stop the others
+        logger.exception("area %s failed", area)
+        return AreaResult(
+            area,
+            {},
+            "error",
+            seconds=time.monotonic() - started,
+            explanations=[f"{type(error).__name__}: {error}"],
+        )
+
+
+def _worker_loop(connection: Connection, stop: StopSignal) -> None:
+    """Solve the areas the parent sends until it sends ``None`` (a worker process).
+
+    It ignores SIGINT, from its first import of ``footprints`` on (see ``__init__.py``; set
+    again here in case something imported it earlier): the parent turns a Ctrl-C into
+    ``stop``, and the worker finishes its area with the best plan so far.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:  # the parent has gone
+            return
+        if job is None:
+            return
+        connection.send(_solve_area_job(job, stop, None))
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+    job: _Job | None = None
+
+
+def _solve_in_processes(
+    jobs: list[_Job],
+    processes: int,
+    stop: StopSignal | None,
+    finished: Callable[[str, AreaResult], None],
+) -> None:
+    """Solve ``jobs`` in ``processes`` worker processes, each fed one area at a time.
+
+    The parent always knows which area each worker holds, so a worker that dies (killed
+    for memory, a crash in native code) is reported as an ``"error"`` for that area only;
+    a new worker takes its place and the other areas still finish. ``stop`` is passed on to
+    every worker.
+    """
+    context = multiprocessing.get_context("spawn")
+    shared_stop = context.Event()
+    pending = list(reversed(jobs))
+    workers: list[_Worker] = []
+
+    def start_worker() -> _Worker:
+        parent_end, child_end = context.Pipe()
+        # Daemonic, so that an aborted run (a second Ctrl-C) does not wait for them at exit.
+        process = context.Process(
+            target=_worker_loop,
+            args=(child_end, shared_stop),
+            name=WORKER_PROCESS_NAME,
+            daemon=True,
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    def feed(worker: _Worker) -> None:
+        worker.job = pending.pop() if pending else None
+        worker.connection.send(worker.job)
+
+    try:
+        for _ in range(min(processes, len(jobs))):
+            worker = start_worker()
+            workers.append(worker)
+            feed(worker)
+        while any(worker.job is not None for worker in workers):
+            if stop is not None and stop.is_set():
+                shared_stop.set()
+            busy = [worker for worker in workers if worker.job is not None]
+            handles: list[Any] = [w.connection for w in busy] + [w.process.sentinel for w in busy]
+            ready = set(multiprocessing.connection.wait(handles, timeout=STOP_POLL))
+            for worker in busy:
+                job = worker.job
+                assert job is not None
+                area = job[0]
+                if worker.connection in ready or worker.connection.poll():
+                    try:
+                        result = worker.connection.recv()
+                    except (EOFError, OSError):
+                        result = None
+                    if result is not None:
+                        finished(area, result)
+                        feed(worker)
+                        continue
+                if worker.process.sentinel in ready or not worker.process.is_alive():
+                    worker.process.join()
+                    workers.remove(worker)
+                    if stop is not None and stop.is_set():  # the Ctrl-C may have just come
+                        shared_stop.set()
+                    if shared_stop.is_set():
+                        # Stopping: a worker still starting up may have been ended by the
+                        # same Ctrl-C; the area's quick plan takes a moment here instead.
+                        finished(area, _solve_area_job(job, shared_stop, None))
+                        continue
+                    code = worker.process.exitcode
+                    how = (
+                        f"was killed by signal {-code}"
+                        + (" (out of memory?)" if code == -signal.SIGKILL else "")
+                        if code is not None and code < 0
+                        else f"stopped with exit code {code}"
+                    )
+                    finished(
+                        area,
+                        AreaResult(
+                            area,
+                            {},
+                            "error",
+                            explanations=[
+                                f"the worker process solving {area} {how}, so this area "
+                                "has no plan; the other areas were solved without it. Run "
+                                "this area again alone (processes=1) to see why"
+                            ],
+                        ),
+                    )
+                    if pending:
+                        replacement = start_worker()
+                        workers.append(replacement)
+                        feed(replacement)
+        while pending:  # only when stopping, after the workers ended: quick plans here
+            job = pending.pop()
+            finished(job[0], _solve_area_job(job, shared_stop, None))
+    finally:
+        for worker in workers:
+            if worker.process.is_alive() and worker.job is not None:
+                worker.process.terminate()  # interrupted (an exception in the parent)
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():  # pragma: no cover - terminate failed
+                worker.process.kill()
+                worker.process.join()
+            worker.connection.close()
+
+
+def _separate_shared_ids(results: dict[str, AreaResult]) -> None:
+    """Give networks of different areas different ids.
+
+    In repair mode a current network that crossed an area border is matched in each area
+    and keeps its id in both; the area holding most of its practices keeps the id, the
+    others get ``"<id>-<area>"``.
+    """
+    holders: dict[str, dict[str, int]] = {}
+    for name, result in results.items():
+        for network in result.assignment.values():
+            counts = holders.setdefault(network, {})
+            counts[name] = counts.get(name, 0) + 1
+    renames: dict[str, dict[str, str]] = {}
+    for network, counts in holders.items():
+        if len(counts) < 2:
+            continue
+        keeper = min(counts, key=lambda name: (-counts[name], name))
+        for name in counts:
+            if name != keeper:
+                renames.setdefault(name, {})[network] = f"{network}-{name}"
+    for name, mapping in renames.items():
+        result = results[name]
+        results[name] = replace(
+            result,
+            assignment={p: mapping.get(n, n) for p, n in result.assignment.items()},
+            soft_networks=sorted(mapping.get(n, n) for n in result.soft_networks),
+        )
+
+
+def propose(
+    graphs: Mapping[str, nx.Graph],
+    settings: OptimiseSettings | None = None,
+    *,
+    current: Mapping[str, str] | None = None,
+    locked: Mapping[str, str] | None = None,
+    frozen: Iterable[str] = (),
+    processes: int | None = None,
+    progress: Progress | None = None,
+    stop: StopSignal | None = None,
+) -> Proposal:
+    """Optimise every planning area, in parallel processes, and combine the plans.
+
+    Parameters
+    ----------
+    graphs
+        Area code → that area's adjacency graph (see :func:`optimise_area`).
+    settings
+        Shared by every area.
+    current, locked, frozen
+        As for :func:`optimise_area`, over all areas; each area sees its own practices.
+        Practices locked to one id in different areas make those areas ``"infeasible"``.
+    processes
+        Worker processes; ``1`` solves inline. Default: as many as the cores allow at
+        ``settings.workers`` threads each, at most one per area.
+    progress
+        Called with ``(fraction, message)``; per area when solved in processes.
+    stop
+        When set (from another thread, a signal handler or the app's Stop button), the area
+        being solved stops with the best plan it has and each area not yet started gets its
+        quick constructive plan, so the proposal still covers every practice; the results'
+        explanations say the optimiser was stopped.
+
+    Returns
+    -------
+    Proposal
+        The combined plan and each area's :class:`AreaResult`. An area that fails (its worker
+        process dies, or the solve raises) has status ``"error"`` (or ``"infeasible"``) with
+        the message in its explanations; the other areas still finish.
+    """
+    settings = settings or OptimiseSettings()
+    frozen_ids = tuple(sorted(set(frozen)))
+    areas = sorted(graphs)
+    area_of: dict[str, str] = {}
+    for name in areas:
+        for node in graphs[name].nodes:
+            area_of[str(node)] = name
+    lock_areas: dict[str, set[str]] = {}
+    for code, lock in (locked or {}).items():
+        if str(code) in area_of:
+            lock_areas.setdefault(str(lock), set()).add(area_of[str(code)])
+    split_locks = {lock: found for lock, found in lock_areas.items() if len(found) > 1}
+    results: dict[str, AreaResult] = {}
+    jobs = []
+    for name in areas:
+        graph = graphs[name]
+        if "area" not in graph.graph:
+            graph = graph.copy()
+            graph.graph["area"] = name
+        nodes = {str(node) for node in graph.nodes}
+        area_current = (
+            {c: str(n) for c, n in current.items() if str(c) in nodes}
+            if current is not None
+            else None
+        )
+        area_locked = {c: str(n) for c, n in (locked or {}).items() if str(c) in nodes}
+        clashes = sorted(lock for lock in split_locks if lock in area_locked.values())
+        if clashes:
+            results[name] = AreaResult(
+                name,
+                {},
+                "infeasible",
+                explanations=[
+                    f"area {name}: practices locked to {lock} lie in planning areas "
+                    f"{', '.join(sorted(split_locks[lock]))}; a network cannot cross them"
+                    for lock in clashes
+                ],
+            )
+            continue
+        jobs.append((name, graph, settings, area_current, area_locked or None, frozen_ids))
+    if processes is None:
+        processes = max(1, (os.cpu_count() or 1) // settings.workers)
+    processes = max(1, min(processes, len(jobs)))
+    done = 0
+
+    def finished(name: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done / max(1, len(jobs)), f"{name}: {results[name].status}")
+
+    def record(name: str, result: AreaResult) -> None:
+        results[name] = result
+        finished(name)
+
+    if processes == 1:
+        for job in jobs:
+
+            def area_progress(fraction: float, message: str, _done: int = done) -> None:
+                if progress is not None:
+                    progress((_done + fraction) / max(1, len(jobs)), message)
+
+            record(job[0], _solve_area_job(job, stop, area_progress))
+    else:
+        _solve_in_processes(jobs, processes, stop, record)
+    _separate_shared_ids(results)
+    assignment: dict[str, str] = {}
+    for name in areas:
+        assignment.update(results[name].assignment)
+    ordered = {name: results[name] for name in areas}
+    logger.info(
+        "proposed %d networks over %d areas (%s)",
+        sum(r.networks for r in ordered.values()),
+        len(ordered),
+        ", ".join(f"{n}: {r.status}" for n, r in ordered.items()),
+    )
+    return Proposal(Plan(assignment), ordered)

@@ -1,0 +1,336 @@
+"""One planning area's optimisation problem: everything the stages of a solve share.
+
+:func:`build_problem` reads the area's adjacency graph into arrays
+(:func:`practice_arrays`), decides the networks fixed before solving and splits the rest into
+pieces (:mod:`footprints.optimiser.pieces`), numbers the locks and the current plan's
+networks, and starts the clock. Every later stage takes the :class:`AreaProblem` it returns.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from footprints.errors import InfeasibleError
+from footprints.optimiser.candidates import (
+    BoolArray,
+    CandidateSets,
+    IntArray,
+    PracticeArrays,
+    bit_mask,
+)
+from footprints.optimiser.deadline import Deadline, StopSignal
+from footprints.optimiser.pieces import Fixed, Piece, names, prepare, split_pieces
+from footprints.optimiser.settings import CandidateFilter, OptimiseSettings, Progress
+from footprints.plan import Band
+
+__all__ = [
+    "AreaProblem",
+    "CurrentPlan",
+    "Locks",
+    "Reporter",
+    "allowed",
+    "build_problem",
+    "practice_arrays",
+]
+
+
+class Reporter:
+    """Passes progress on to ``progress`` (if any), clipped to 0–1 and prefixed by the area.
+
+    Parameters
+    ----------
+    progress
+        The caller's progress callback.
+    area
+        The area's name.
+    """
+
+    def __init__(self, progress: Progress | None, area: str) -> None:
+        self.progress = progress
+        self.area = area
+
+    def __call__(self, fraction: float, message: str) -> None:
+        """Report ``fraction`` done and what is being done."""
+        if self.progress is not None:
+            self.progress(min(1.0, max(0.0, fraction)), f"{self.area}: {message}")
+
+
+@dataclass(frozen=True)
+class Locks:
+    """Practices locked together, as the listing and the heuristics read them.
+
+    Parameters
+    ----------
+    groups
+        Lock id → its practices (only groups still to plan: not in a fixed network).
+    lock_of
+        Per practice: the number of its lock group (ids in sorted order), ``-1`` for none.
+    masks
+        Per lock group number: the bit mask of its practices.
+    """
+
+    groups: dict[str, list[int]]
+    lock_of: list[int]
+    masks: list[int]
+
+    def kept(self, networks: Iterable[Sequence[int]]) -> bool:
+        """Whether every network holds at most one lock group, and then all of it."""
+        for members in networks:
+            groups = {self.lock_of[i] for i in members if self.lock_of[i] >= 0}
+            if len(groups) > 1:
+                return False
+            if groups:
+                mask = self.masks[groups.pop()]
+                if bit_mask(members) & mask != mask:
+                    return False
+        return True
+
+
+@dataclass(frozen=True)
+class CurrentPlan:
+    """The current plan as the repair mode reads it.
+
+    Parameters
+    ----------
+    assignment
+        Practice code → current network, for the area's practices.
+    index
+        Per practice: the number of its current network in ``ids`` (``-1`` for none or a
+        practice in a fixed network); ``None`` when no current plan was given.
+    ids
+        The current networks (not frozen) of the practices left to plan, sorted: the
+        networks a proposed network may be matched to.
+    """
+
+    assignment: dict[str, str]
+    index: IntArray | None
+    ids: list[str]
+
+
+@dataclass(frozen=True)
+class AreaProblem:
+    """One planning area's problem, shared by every stage of its solve.
+
+    Parameters
+    ----------
+    name
+        The area's code.
+    practices
+        Its practices as arrays.
+    settings
+        Weights, band, time limit and filters.
+    fixed
+        Networks decided before solving.
+    pieces
+        The connected pieces left to plan (the solve may make a piece soft).
+    locks
+        Lock groups still to plan.
+    current
+        The current plan (repair mode).
+    deadline
+        When the solve must end.
+    report
+        Progress reporter.
+    started
+        ``time.monotonic()`` at the start of the solve.
+    """
+
+    name: str
+    practices: PracticeArrays
+    settings: OptimiseSettings
+    fixed: list[Fixed]
+    pieces: list[Piece]
+    locks: Locks
+    current: CurrentPlan
+    deadline: Deadline
+    report: Reporter
+    started: float
+
+    @property
+    def band(self) -> Band:
+        """The population band."""
+        return self.settings.band
+
+    def allowed(self, sets: CandidateSets) -> BoolArray:
+        """Per set: whether it passes every candidate filter of the settings."""
+        return allowed(sets, self.practices, self.settings.candidate_filters)
+
+
+def allowed(
+    sets: CandidateSets, practices: PracticeArrays, filters: Sequence[CandidateFilter]
+) -> BoolArray:
+    """Per set: whether it passes every filter (each filter sees the sets in chunks)."""
+    keep = np.ones(len(sets), dtype=bool)
+    for accept in filters:
+        for start, chunk in sets.chunks():
+            flags = np.asarray(accept(chunk, practices), dtype=bool)
+            if flags.shape != (len(chunk),):
+                raise ValueError(
+                    f"candidate filter {accept!r} returned {flags.shape[0] if flags.ndim else 0} "
+                    f"flags for {len(chunk)} candidate networks; it must return one per network"
+                )
+            keep[start : start + len(chunk)] &= flags
+    return keep
+
+
+def practice_arrays(graph: nx.Graph) -> tuple[str, PracticeArrays]:
+    """Read the area's name and its practices as arrays from its adjacency graph.
+
+    Raises
+    ------
+    ValueError
+        When practice codes clash as strings, or a practice lacks a whole ``list_size``
+        ≥ 0 or numeric ``x``/``y`` (all such practices named at once).
+    """
+    codes = sorted(str(node) for node in graph.nodes)
+    if len(codes) != graph.number_of_nodes():
+        raise ValueError("practice codes must be unique as strings")
+    lookup = {str(node): node for node in graph.nodes}
+    index = {code: i for i, code in enumerate(codes)}
+    population = np.zeros(len(codes), np.int64)
+    x_km = np.zeros(len(codes), np.float64)
+    y_km = np.zeros(len(codes), np.float64)
+    patches: dict[str, int] = {}
+    patch = np.full(len(codes), -1, np.int64)
+    problems: list[str] = []
+    for i, code in enumerate(codes):
+        data = graph.nodes[lookup[code]]
+        size = data.get("list_size")
+        if size is None or not float(size) >= 0 or float(size) != int(float(size)):
+            problems.append(f"{code}: list_size {size!r} is not a whole number ≥ 0")
+        else:
+            population[i] = int(float(size))
+        try:
+            x_km[i] = float(data["x"]) / 1000.0
+            y_km[i] = float(data["y"]) / 1000.0
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"{code}: x/y coordinates missing or not numbers")
+        value = data.get("patch")
+        if value is not None and value == value:  # NaN ≠ NaN: no patch
+            patch[i] = patches.setdefault(str(value), len(patches))
+    if problems:
+        raise ValueError("the area graph has bad practice attributes: " + "; ".join(problems))
+    neighbours = [0] * len(codes)
+    for u, v in graph.edges:
+        a, b = index[str(u)], index[str(v)]
+        if a != b:
+            neighbours[a] |= 1 << b
+            neighbours[b] |= 1 << a
+    name = str(graph.graph.get("area", "area"))
+    return name, PracticeArrays(codes, index, population, x_km, y_km, patch, neighbours)
+
+
+def build_problem(
+    graph: nx.Graph,
+    settings: OptimiseSettings,
+    *,
+    current: Mapping[str, str] | None = None,
+    locked: Mapping[str, str] | None = None,
+    frozen: Iterable[str] = (),
+    progress: Progress | None = None,
+    stop: StopSignal | None = None,
+) -> AreaProblem:
+    """Read one area's graph and inputs into an :class:`AreaProblem`; the clock starts here.
+
+    Parameters are those of :func:`~footprints.optimiser.optimise_area`.
+
+    Raises
+    ------
+    InfeasibleError
+        When frozen networks come without a current plan, locks contradict frozen networks
+        or cannot be joined, or a network fixed before solving fails a candidate filter.
+    ValueError
+        When the graph's practice attributes are bad.
+    """
+    started = time.monotonic()
+    deadline = Deadline(started + settings.time_limit, stop)
+    name, practices = practice_arrays(graph)
+    report = Reporter(progress, name)
+    report(0.0, "preparing")
+    frozen_ids = set(frozen)
+    current_map = {
+        code: str(net) for code, net in (current or {}).items() if str(code) in practices.index
+    }
+    locked_map = {
+        code: str(net) for code, net in (locked or {}).items() if str(code) in practices.index
+    }
+    if frozen_ids and current is None:
+        raise InfeasibleError(
+            f"area {name}: frozen networks {names(sorted(frozen_ids))} need a current plan"
+        )
+    # Only a move budget can force out-of-band current networks to stay: without one, the
+    # band stays hard wherever the area can meet it.
+    budget = current is not None and settings.max_moves is not None
+    fixed, free, lock_groups = prepare(
+        practices,
+        area=name,
+        band=settings.band,
+        current_map=current_map if budget else {},
+        locked_map=locked_map,
+        frozen_ids=frozen_ids,
+        frozen_map=current_map,
+    )
+    _check_fixed_allowed(name, practices, fixed, settings.candidate_filters)
+    pieces = split_pieces(practices, settings.band, free, fixed)
+    return AreaProblem(
+        name=name,
+        practices=practices,
+        settings=settings,
+        fixed=fixed,
+        pieces=pieces,
+        locks=_locks(lock_groups, len(practices)),
+        current=_current_plan(practices, current_map, free, given=current is not None),
+        deadline=deadline,
+        report=report,
+        started=started,
+    )
+
+
+def _locks(lock_groups: dict[str, list[int]], n_practices: int) -> Locks:
+    lock_of = [-1] * n_practices
+    masks = []
+    for g, lock in enumerate(sorted(lock_groups)):
+        for i in lock_groups[lock]:
+            lock_of[i] = g
+        masks.append(bit_mask(lock_groups[lock]))
+    return Locks(lock_groups, lock_of, masks)
+
+
+def _current_plan(
+    practices: PracticeArrays, current_map: dict[str, str], free: list[int], *, given: bool
+) -> CurrentPlan:
+    """Give the current networks (not frozen) numbers for the matching rows."""
+    codes = practices.codes
+    ids = sorted({current_map[codes[i]] for i in free if codes[i] in current_map})
+    index: IntArray | None = None
+    if given:
+        index = np.full(len(codes), -1, np.int64)
+        number = {net: k for k, net in enumerate(ids)}
+        for i in free:
+            net = current_map.get(codes[i])
+            if net is not None:
+                index[i] = number[net]
+    return CurrentPlan(current_map, index, ids)
+
+
+def _check_fixed_allowed(
+    area: str, practices: PracticeArrays, fixed: list[Fixed], filters: Sequence[CandidateFilter]
+) -> None:
+    """Check that the networks fixed before solving (not frozen ones) pass the filters."""
+    decided = [f for f in fixed if not f.frozen]
+    if not filters or not decided:
+        return
+    keep = allowed(CandidateSets.of([f.members for f in decided]), practices, filters)
+    refused = [f for f, ok in zip(decided, keep, strict=True) if not ok]
+    if refused:
+        groups = "; ".join(names(practices.codes[i] for i in f.members) for f in refused)
+        raise InfeasibleError(
+            f"area {area}: practices over the maximum must form networks of their own "
+            f"({groups}), but the candidate filters refuse those networks; change the filters "
+            "or the locks"
+        )

@@ -1,0 +1,199 @@
+"""What the optimiser is asked for and what it answers: settings, results and their types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from footprints.optimiser.candidates import CandidateSets, PracticeArrays
+from footprints.plan import Band, Plan
+
+__all__ = [
+    "AreaResult",
+    "CandidateFilter",
+    "OptimiseSettings",
+    "Progress",
+    "Proposal",
+    "Status",
+]
+
+Status = Literal["optimal", "feasible", "infeasible", "timed out", "error"]
+"""What an area's solve ended with (see :class:`AreaResult`)."""
+
+Progress = Callable[[float, str], None]
+"""Called with ``(fraction done, what the optimiser is doing)`` as a solve goes on."""
+
+
+class CandidateFilter(Protocol):
+    """Which candidate networks may be chosen: ``(sets, practices) -> keep``.
+
+    ``sets`` are candidate networks of one planning area (practice indices; possibly a
+    chunk of a large pool) and ``practices`` that area's
+    :class:`~footprints.optimiser.candidates.PracticeArrays` (codes, list sizes, coordinates
+    in km, patch numbers, neighbour masks). The answer has one flag per set: ``True`` keeps
+    it. A filter must be picklable (a module-level function, or an instance of a
+    module-level class) so that worker processes can use it.
+    """
+
+    def __call__(self, sets: CandidateSets, practices: PracticeArrays) -> npt.NDArray[np.bool_]:
+        """Flag the sets that may be chosen."""
+        ...
+
+
+@dataclass(frozen=True)
+class OptimiseSettings:
+    """What the optimiser minimises and how long it may take.
+
+    All weights are in **patient-kilometres** (one patient one kilometre further from their
+    network's centre costs 1).
+
+    Parameters
+    ----------
+    band
+        Population band of a network; hard wherever the area can meet it.
+    compactness_weight
+        Weight of the population-weighted sum of distances (km) from each practice to its
+        network's population-weighted centre.
+    straddle_weight
+        Cost per *patient* of a practice outside its network's largest nursing patch (so a
+        straddling practice of 8,000 patients costs as much as moving 8,000 patients
+        ``straddle_weight`` km further out). Per patient rather than per extra patch so that
+        cost follows the number of patients whose nursing team must work with two networks.
+    move_weight
+        Repair mode: cost per practice moved away from its current network (see
+        :mod:`footprints.optimiser` for "moved"). The default, 10,000, makes a move worth
+        about as much as bringing a typical 8,000-patient practice 1.25 km closer to its
+        network's centre.
+    network_cost
+        Cost of each network. Compactness alone prefers many small networks; each network
+        carries a clinical director and management costs, and practices in England chose
+        larger networks (median 44,000). With networks of ``p`` patients at ``ρ`` patients
+        per km², the compactness term is about ``P · (2/3) · sqrt(p / (π ρ))``; its saving
+        from one more network balances a per-network cost ``c`` at
+        ``p ≈ (2c / a)^(2/3)`` with ``a = (2/3) / sqrt(π ρ)``. The default 30,000 puts that
+        balance at about 44,000 patients for a town of ~3,000 patients per km², the
+        population-weighted density of England's practice catchments, so the band's upper
+        half is favoured without overriding compactness.
+    band_penalty
+        Where the band is soft: cost per patient of deviation outside the band. Large, so
+        that deviation is kept to what the area forces.
+    max_moves
+        Repair mode: most practices that may move (``None``: no limit).
+    time_limit
+        Seconds for one area (listing candidates, LP and CP-SAT together).
+    seed
+        CP-SAT random seed.
+    workers
+        CP-SAT worker threads per area. With 1 (the default) a solve is deterministic for a
+        given seed whenever it finishes within the time limit. With more, CP-SAT runs one
+        full LP-based solver beside its helpers (the default portfolio stalls on few cores),
+        which is faster but may return a different plan of the same cost when several tie.
+    candidate_cap
+        Most candidate networks listed per piece of an area before falling back to
+        candidates within a radius (reported without a bound).
+    candidate_filters
+        Extra conditions on a network (see :data:`CandidateFilter`): every network the
+        optimiser may choose — listed candidates, the constructive plan's networks, current
+        networks kept under a move budget, a practice alone over the maximum — must pass
+        every filter. A practice in no allowed in-band network makes its part of the area's
+        band soft, as a practice in no in-band group does. Frozen networks are kept as they
+        are. Default: none.
+    """
+
+    band: Band = field(default_factory=Band)
+    compactness_weight: float = 1.0
+    straddle_weight: float = 1.0
+    move_weight: float = 10_000.0
+    network_cost: float = 30_000.0
+    band_penalty: float = 100.0
+    max_moves: int | None = None
+    time_limit: float = 60.0
+    seed: int = 0
+    workers: int = 1
+    candidate_cap: int = 2_000_000
+    candidate_filters: tuple[CandidateFilter, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Check every value, naming the first that is out of range."""
+        for name in (
+            "compactness_weight",
+            "straddle_weight",
+            "move_weight",
+            "network_cost",
+            "band_penalty",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be at least 0, not {getattr(self, name)}")
+        if self.max_moves is not None and self.max_moves < 0:
+            raise ValueError(f"max_moves must be at least 0 or None, not {self.max_moves}")
+        if self.time_limit <= 0:
+            raise ValueError(f"time_limit must be positive, not {self.time_limit}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, not {self.workers}")
+        if self.candidate_cap < 1:
+            raise ValueError(f"candidate_cap must be at least 1, not {self.candidate_cap}")
+        if not all(callable(f) for f in self.candidate_filters):
+            raise ValueError("candidate_filters must be a tuple of callables")
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """The optimiser's answer for one planning area.
+
+    Attributes
+    ----------
+    area
+        The planning area's code.
+    assignment
+        Practice code → network id.
+    status
+        ``"optimal"`` (proved), ``"feasible"`` (a plan, not proved optimal: possibly the
+        constructive plan when time ran out; see ``explanations``), ``"timed out"`` (no plan
+        within the time limit: only when no constructive plan keeps the locks),
+        ``"infeasible"`` or ``"error"`` (from :func:`~footprints.optimiser.propose` only;
+        :func:`~footprints.optimiser.optimise_area` raises instead).
+    objective
+        Total cost of the plan (patient-km, see :class:`OptimiseSettings`), or ``None``.
+    bound
+        Proved lower bound on the cost of any plan, or ``None`` when none is known.
+    gap
+        ``(objective − bound) / objective``, or ``None``.
+    seconds
+        Wall time of the solve.
+    networks
+        Number of networks in the plan.
+    explanations
+        Sentences saying where and why the band is soft, and anything else the user should
+        know (time limits, candidate cap), naming practices and numbers.
+    soft_networks
+        Ids of networks outside the band.
+    pool_size
+        Candidate networks listed.
+    moves
+        Practices moved from the current plan (repair mode), else ``None``.
+    """
+
+    area: str
+    assignment: Mapping[str, str]
+    status: Status
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    seconds: float = 0.0
+    networks: int = 0
+    explanations: list[str] = field(default_factory=list)
+    soft_networks: list[str] = field(default_factory=list)
+    pool_size: int = 0
+    moves: int | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A plan for several planning areas and the per-area results behind it."""
+
+    plan: Plan
+    results: Mapping[str, AreaResult]

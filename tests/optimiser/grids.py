@@ -1,0 +1,192 @@
+"""Hand-made areas and brute-force answers shared by the optimiser's stage tests."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Mapping, Sequence
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+from hypothesis import strategies as st
+
+from footprints.optimiser import AreaResult, OptimiseSettings
+from footprints.optimiser.candidates import CandidateSets, PracticeArrays
+from footprints.optimiser.problem import AreaProblem, build_problem
+from footprints.plan import Band
+
+FAST = OptimiseSettings(time_limit=20.0, workers=1, seed=3)
+DEFAULT_BAND = Band()
+
+
+def grid(
+    rows: int,
+    cols: int,
+    sizes: Sequence[int],
+    *,
+    spacing: float = 2_000.0,
+    patches: Sequence[str | None] | None = None,
+    area: str = "T",
+) -> nx.Graph:
+    """A rows x cols grid of practices ``P<r><c>``, ``spacing`` metres apart."""
+    graph = nx.Graph(area=area)
+    for r, c in itertools.product(range(rows), range(cols)):
+        k = r * cols + c
+        graph.add_node(
+            f"P{r}{c}",
+            list_size=sizes[k],
+            x=c * spacing,
+            y=-r * spacing,
+            patch=patches[k] if patches else None,
+        )
+    for r, c in itertools.product(range(rows), range(cols)):
+        if c + 1 < cols:
+            graph.add_edge(f"P{r}{c}", f"P{r}{c + 1}", kind="border")
+        if r + 1 < rows:
+            graph.add_edge(f"P{r}{c}", f"P{r + 1}{c}", kind="border")
+    return graph
+
+
+def replace_settings(**changes: object) -> OptimiseSettings:
+    values = {"time_limit": 20.0, "workers": 1, "seed": 3} | changes
+    return OptimiseSettings(**values)  # type: ignore[arg-type]
+
+
+def problem_of(graph: nx.Graph, settings: OptimiseSettings = FAST, **inputs: object) -> AreaProblem:
+    """The :class:`AreaProblem` the optimiser would solve for ``graph``."""
+    return build_problem(graph, settings, **inputs)  # type: ignore[arg-type]
+
+
+def networks_of(assignment: Mapping[str, str]) -> dict[str, set[str]]:
+    members: dict[str, set[str]] = {}
+    for practice, network in assignment.items():
+        members.setdefault(network, set()).add(practice)
+    return members
+
+
+def connected(graph: nx.Graph, practices: set[str]) -> bool:
+    """Breadth-first search inside ``practices`` (independent of networkx's helpers)."""
+    start = next(iter(practices))
+    seen = {start}
+    frontier = [start]
+    while frontier:
+        node = frontier.pop()
+        for other in graph[node]:
+            if other in practices and other not in seen:
+                seen.add(other)
+                frontier.append(other)
+    return seen == practices
+
+
+def check_plan(graph: nx.Graph, result: AreaResult, band: Band = DEFAULT_BAND) -> None:
+    assert sorted(result.assignment) == sorted(graph.nodes), "every practice exactly once"
+    members = networks_of(result.assignment)
+    assert result.networks == len(members)
+    for network, practices in members.items():
+        assert connected(graph, practices), f"{network} is not contiguous"
+        population = sum(graph.nodes[p]["list_size"] for p in practices)
+        if network not in result.soft_networks:
+            assert band.contains(population), f"{network} has {population}"
+
+
+def network_cost(graph: nx.Graph, practices: Sequence[str], opts: OptimiseSettings) -> float:
+    """The objective of one network, computed from the definitions in the docstring."""
+    sizes = [graph.nodes[p]["list_size"] for p in practices]
+    total = sum(sizes)
+    xs = [graph.nodes[p]["x"] / 1000 for p in practices]
+    ys = [graph.nodes[p]["y"] / 1000 for p in practices]
+    if total:
+        cx = sum(s * x for s, x in zip(sizes, xs, strict=True)) / total
+        cy = sum(s * y for s, y in zip(sizes, ys, strict=True)) / total
+    else:
+        cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
+    compactness = sum(s * math.hypot(x - cx, y - cy) for s, x, y in zip(sizes, xs, ys, strict=True))
+    by_patch: dict[str, int] = {}
+    for p, s in zip(practices, sizes, strict=True):
+        patch = graph.nodes[p].get("patch")
+        if patch is not None:
+            by_patch[patch] = by_patch.get(patch, 0) + s
+    straddling = sum(by_patch.values()) - max(by_patch.values(), default=0)
+    return (
+        opts.compactness_weight * compactness
+        + opts.straddle_weight * straddling
+        + opts.network_cost
+    )
+
+
+def set_partitions(items: list[str]) -> Iterator[list[list[str]]]:
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for partition in set_partitions(rest):
+        yield [[first], *partition]
+        for k in range(len(partition)):
+            yield [*partition[:k], [first, *partition[k]], *partition[k + 1 :]]
+
+
+def brute_force_optimum(graph: nx.Graph, opts: OptimiseSettings) -> float | None:
+    best = None
+    band = opts.band
+    for partition in set_partitions(sorted(graph.nodes)):
+        total = 0.0
+        for part in partition:
+            population = sum(graph.nodes[p]["list_size"] for p in part)
+            if not band.contains(population) or not connected(graph, set(part)):
+                break
+            total += network_cost(graph, part, opts)
+        else:
+            best = total if best is None else min(best, total)
+    return best
+
+
+def connected_subsets(graph: nx.Graph, low: int, high: int) -> set[tuple[str, ...]]:
+    """Every connected set of practices with population in ``[low, high]``, by brute force."""
+    nodes = sorted(graph.nodes)
+    return {
+        subset
+        for k in range(1, len(nodes) + 1)
+        for subset in itertools.combinations(nodes, k)
+        if low <= sum(graph.nodes[p]["list_size"] for p in subset) <= high
+        and connected(graph, set(subset))
+    }
+
+
+def listed(sets: CandidateSets, practices: PracticeArrays) -> set[tuple[str, ...]]:
+    """The sets as sorted tuples of practice codes."""
+    return {tuple(sorted(practices.codes[i] for i in sets.members_of(k))) for k in range(len(sets))}
+
+
+@st.composite
+def tiny_areas(draw: st.DrawFn, *, min_size: int = 0) -> nx.Graph:
+    n = draw(st.integers(min_value=2, max_value=8))
+    graph = nx.Graph(area="H")
+    for i in range(n):
+        graph.add_node(
+            f"Q{i}",
+            list_size=draw(st.integers(min_value=min_size, max_value=25_000)),
+            x=draw(st.floats(min_value=0, max_value=20_000)),
+            y=draw(st.floats(min_value=0, max_value=20_000)),
+            patch=draw(st.sampled_from(["A", "B", None])),
+        )
+    for i in range(1, n):  # a random spanning tree keeps the area connected
+        graph.add_edge(f"Q{i}", f"Q{draw(st.integers(min_value=0, max_value=i - 1))}")
+    extra = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=6))
+    for a, b in extra:
+        if a != b:
+            graph.add_edge(f"Q{a}", f"Q{b}")
+    return graph
+
+
+class AtMostPractices:
+    """A candidate filter: networks of at most ``limit`` practices (picklable)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, sets: CandidateSets, practices: PracticeArrays) -> npt.NDArray[np.bool_]:
+        return sets.sizes <= self.limit
+
+    def __repr__(self) -> str:
+        return f"AtMostPractices({self.limit})"

@@ -1,0 +1,189 @@
+"""The constructive heuristics: spanning-tree steps, bisection, greedy cuts, the quick plan."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from footprints.optimiser.construct import (
+    construct,
+    greedy_cut,
+    piece_edges,
+    random_tree,
+    root_tree,
+    spanning_forest,
+    split,
+    subtree,
+    subtree_populations,
+)
+
+from .grids import FAST, AtMostPractices, connected, grid, problem_of, replace_settings
+
+# --------------------------------------------------------------------------- spanning trees
+
+SQUARE = [(0, 1), (1, 2), (2, 3), (0, 3)]
+
+
+def test_spanning_forest_takes_edges_in_the_given_order() -> None:
+    tree = spanning_forest([0, 1, 2, 3], SQUARE, [3, 0, 1, 2])
+    assert tree == {0: [3, 1], 1: [0, 2], 2: [1], 3: [0]}
+    # Edges with an end outside the nodes are skipped: 3 is left out.
+    assert spanning_forest([0, 1, 2], SQUARE, [3, 2, 1, 0]) == {0: [1], 1: [2, 0], 2: [1]}
+    # Two components give a forest.
+    assert spanning_forest([0, 1, 3], [(0, 1)], [0]) == {0: [1], 1: [0], 3: []}
+
+
+def test_rooting_subtree_populations_and_subtrees() -> None:
+    tree = spanning_forest([0, 1, 2, 3], SQUARE, [3, 0, 1, 2])  # the path 3-0-1-2
+    order, parent = root_tree(tree, 2)
+    assert order == [2, 1, 0, 3]
+    assert parent == {2: -1, 1: 2, 0: 1, 3: 0}
+    assert subtree_populations(order, parent, [1, 2, 3, 4]) == {3: 4, 0: 5, 1: 7, 2: 10}
+    assert subtree_populations(order, parent, {0: 1, 1: 2, 2: 3, 3: 4})[1] == 7
+    assert subtree(order, parent, 0) == [0, 3]
+    assert subtree(order, parent, 2) == [0, 1, 2, 3]
+    assert root_tree({0: [], 1: []}, 1) == ([1], {1: -1})
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), rows=st.integers(1, 4), cols=st.integers(2, 5))
+def test_kruskal_by_weight_is_the_minimum_spanning_tree(seed: int, rows: int, cols: int) -> None:
+    graph = grid(rows, cols, [1] * (rows * cols))
+    nodes = sorted(graph.nodes)
+    index = {p: i for i, p in enumerate(nodes)}
+    edges = sorted(tuple(sorted((index[a], index[b]))) for a, b in graph.edges)
+    weight = np.random.default_rng(seed).random(len(edges))  # distinct: the MST is unique
+    tree = spanning_forest(range(len(nodes)), edges, np.argsort(weight, kind="stable"))
+    mine = {tuple(sorted((a, b))) for a in tree for b in tree[a]}
+    weighted = nx.Graph()
+    weighted.add_weighted_edges_from((a, b, w) for (a, b), w in zip(edges, weight, strict=True))
+    assert mine == {tuple(sorted(e)) for e in nx.minimum_spanning_tree(weighted).edges}
+
+
+#: Random trees of a 3x3 grid without its centre (P00 and P01 locked together), drawn by the
+#: optimiser's own code before its spanning-tree steps became public functions, per seed.
+RANDOM_TREES = {
+    0: {0: [1, 3], 1: [0, 2], 2: [1, 5], 3: [0, 6], 5: [2], 6: [3, 7], 7: [8, 6], 8: [7]},
+    1: {0: [1], 1: [0, 2], 2: [1, 5], 3: [6], 5: [8, 2], 6: [7, 3], 7: [8, 6], 8: [5, 7]},
+    2: {0: [1, 3], 1: [0], 2: [5], 3: [6, 0], 5: [2, 8], 6: [3, 7], 7: [8, 6], 8: [7, 5]},
+}
+
+
+@pytest.mark.parametrize("seed", sorted(RANDOM_TREES))
+def test_random_trees_are_the_ones_the_optimiser_always_drew(seed: int) -> None:
+    problem = problem_of(grid(3, 3, [10_000] * 9), locked={"P00": "L", "P01": "L"})
+    nodes = list(range(9))
+    edges = piece_edges(problem.practices, nodes)
+    keep = set(nodes) - {4}
+    tree = random_tree(edges, keep, problem.locks.lock_of, np.random.default_rng(seed))
+    assert tree == RANDOM_TREES[seed]
+
+
+# --------------------------------------------------------------------------- cutting trees
+
+
+def _contiguous(problem_graph: nx.Graph, codes: list[str], networks: list[list[int]]) -> bool:
+    return all(connected(problem_graph, {codes[i] for i in n}) for n in networks)
+
+
+@pytest.mark.parametrize("k", [4, 5])
+def test_split_gives_k_contiguous_networks_in_band(k: int) -> None:
+    graph = grid(4, 4, [10_000] * 16)
+    problem = problem_of(graph)
+    nodes = problem.pieces[0].nodes
+    edges = piece_edges(problem.practices, nodes)
+    networks = split(problem, nodes, k, edges, np.random.default_rng(1), [200])
+    assert networks is not None and len(networks) == k
+    assert sorted(i for n in networks for i in n) == nodes
+    assert _contiguous(graph, problem.practices.codes, networks)
+    assert all(problem.band.contains(len(n) * 10_000) for n in networks)
+
+
+def test_split_gives_up_when_no_split_exists() -> None:
+    problem = problem_of(grid(1, 2, [28_000, 28_000]))
+    nodes = [0, 1]
+    edges = piece_edges(problem.practices, nodes)
+    assert split(problem, nodes, 2, edges, np.random.default_rng(0), [50]) is None
+
+
+def test_greedy_cut_makes_contiguous_networks_of_at_least_the_minimum() -> None:
+    graph = grid(3, 5, [7_000, 12_000, 9_000, 6_000, 14_000] * 3)
+    problem = problem_of(graph)
+    nodes = list(range(15))
+    edges = piece_edges(problem.practices, nodes)
+    networks = greedy_cut(problem, nodes, edges, np.random.default_rng(4))
+    assert sorted(i for n in networks for i in n) == nodes
+    assert _contiguous(graph, problem.practices.codes, networks)
+    population = problem.practices.population
+    assert all(int(population[n].sum()) >= problem.band.min_population for n in networks)
+
+
+# --------------------------------------------------------------------------- the quick plan
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "sizes"),
+    [
+        (4, 4, [10_000] * 16),
+        (4, 6, [8_000, 9_000, 10_000, 11_000, 12_000, 7_000] * 4),
+        (
+            3,
+            4,
+            [
+                6_000,
+                9_000,
+                12_000,
+                7_000,
+                8_000,
+                11_000,
+                10_000,
+                5_000,
+                9_500,
+                13_000,
+                6_500,
+                8_500,
+            ],
+        ),
+    ],
+)
+def test_the_quick_plan_is_contiguous_and_in_band(rows: int, cols: int, sizes: list[int]) -> None:
+    graph = grid(rows, cols, sizes)
+    problem = problem_of(graph)
+    plan = construct(problem)
+    assert plan is not None and len(plan) == len(problem.pieces)
+    networks = [n for piece_plan in plan for n in piece_plan]
+    assert sorted(i for n in networks for i in n) == list(range(rows * cols))
+    assert _contiguous(graph, problem.practices.codes, networks)
+    population = problem.practices.population
+    assert all(problem.band.contains(int(population[n].sum())) for n in networks)
+    assert construct(problem_of(graph)) == plan, "the same seed gives the same plan"
+
+
+def test_the_quick_plan_keeps_the_locks() -> None:
+    problem = problem_of(grid(4, 4, [10_000] * 16), locked={"P00": "A", "P02": "A"})
+    plan = construct(problem)
+    assert plan is not None
+    index = problem.practices.index
+    assert any({index["P00"], index["P02"]} <= set(n) for n in plan[0])
+
+
+def test_the_quick_plan_passes_the_filters_or_is_not_used() -> None:
+    graph = grid(3, 4, [10_000] * 12)
+    settings = replace_settings(candidate_filters=(AtMostPractices(3),))
+    plan = construct(problem_of(graph, settings))
+    assert plan is not None
+    assert all(len(n) <= 3 for n in plan[0])
+    # With P00 and P02 locked together too, no try passes both: no plan rather than a bad one.
+    assert construct(problem_of(graph, settings, locked={"P00": "A", "P02": "A"})) is None
+
+
+def test_a_soft_piece_is_cut_greedily() -> None:
+    graph = grid(1, 2, [28_000, 28_000])
+    problem = problem_of(graph, FAST)
+    assert problem.pieces[0].soft
+    plan = construct(problem)
+    assert plan is not None
+    assert sorted(i for n in plan[0] for i in n) == [0, 1]

@@ -1,0 +1,131 @@
+"""The CP-SAT model on hand-made columns: build, solve and status in words, one at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ortools.sat.python import cp_model
+
+from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.columns import Columns, Partition
+from footprints.optimiser.cpsat import (
+    build_model,
+    read_result,
+    solve_integer,
+    solve_model,
+    status_words,
+)
+from footprints.optimiser.pieces import Piece
+
+from .grids import FAST
+
+IntList = list[int]
+
+
+def _columns(
+    networks: list[IntList],
+    costs: IntList,
+    *,
+    match: IntList | None = None,
+    moves: IntList | None = None,
+) -> Columns:
+    """One column per network (all in piece 0), with the given costs, matches and moves."""
+    n = len(networks)
+    sets = CandidateSets.of(networks)
+    cost = np.asarray(costs, np.int64)
+    return Columns(
+        sets=sets,
+        set_population=np.zeros(n, np.int64),
+        set_cost=cost,
+        set_piece=np.zeros(n, np.int64),
+        col_set=np.arange(n, dtype=np.int64),
+        col_match=np.asarray(match if match is not None else [-1] * n, np.int64),
+        col_moves=np.asarray(moves if moves is not None else [0] * n, np.int64),
+        col_cost=cost,
+    )
+
+
+def _rows(
+    k_range: tuple[int, int] | None = None, *, n_match: int = 0, max_moves: int | None = None
+) -> Partition:
+    piece = Piece([0, 1, 2], 0, k_range=k_range)
+    return Partition([0, 1, 2], [piece], n_match, max_moves, 3)
+
+
+#: Three practices; the best cover is {0} + {1, 2} at 11.
+SETS = [[0], [1], [2], [0, 1], [1, 2], [0, 1, 2]]
+COSTS = [5, 5, 5, 7, 6, 12]
+EVERY = np.arange(len(SETS), dtype=np.int64)
+
+
+def test_status_words() -> None:
+    assert status_words(cp_model.OPTIMAL) == "optimal"
+    assert status_words(cp_model.FEASIBLE) == "feasible"
+    assert status_words(cp_model.INFEASIBLE) == "infeasible"
+    assert status_words(cp_model.MODEL_INVALID) == "invalid"
+    assert status_words(cp_model.UNKNOWN) == "unknown"
+
+
+def test_a_tiny_model_gives_the_known_optimum() -> None:
+    columns = _columns(SETS, COSTS)
+    built = build_model(columns, _rows(), EVERY)
+    assert built is not None
+    solver, status = solve_model(built, FAST, time_limit=10)
+    assert status_words(status) == "optimal"
+    result = read_result(built, solver, status)
+    assert result.status == "optimal"
+    assert result.objective == 11
+    assert sorted(result.chosen.tolist()) == [0, 4]
+
+
+def test_an_infeasible_model_says_infeasible() -> None:
+    """Every practice is covered, but the three pairs overlap: no exact cover exists."""
+    columns = _columns([[0, 1], [1, 2], [0, 2]], [1, 1, 1])
+    built = build_model(columns, _rows(), np.arange(3, dtype=np.int64))
+    assert built is not None
+    solver, status = solve_model(built, FAST, time_limit=10)
+    assert status_words(status) == "infeasible"
+    assert read_result(built, solver, status).status == "infeasible"
+
+
+def test_a_practice_in_no_column_is_infeasible_before_solving() -> None:
+    columns = _columns([[0, 1]], [1])
+    assert build_model(columns, _rows(), np.arange(1, dtype=np.int64)) is None
+    result = solve_integer(columns, _rows(), np.arange(1, dtype=np.int64), FAST, time_limit=10)
+    assert result.status == "infeasible" and result.objective is None
+
+
+@pytest.mark.parametrize(("k_range", "cost"), [((1, 1), 12), ((2, 2), 11), ((3, 3), 15)])
+def test_the_network_count_is_kept(k_range: tuple[int, int], cost: int) -> None:
+    columns = _columns(SETS, COSTS)
+    result = solve_integer(columns, _rows(k_range), EVERY, FAST, time_limit=10)
+    assert result.status == "optimal" and result.objective == cost
+
+
+def test_a_current_network_is_matched_at_most_once() -> None:
+    # {0} and {1, 2} both claim current network 0, so the pair costs 12 and {0, 1} + {2} wins.
+    columns = _columns(SETS, [5, 5, 5, 6, 6, 13], match=[0, -1, -1, -1, 0, -1])
+    result = solve_integer(columns, _rows(n_match=1), EVERY, FAST, time_limit=10)
+    assert result.objective == 11
+    assert sorted(result.chosen.tolist()) == [2, 3]
+
+
+def test_the_move_budget_is_kept() -> None:
+    columns = _columns(SETS, COSTS, moves=[0, 0, 0, 0, 3, 0])
+    free = solve_integer(columns, _rows(), EVERY, FAST, time_limit=10)
+    tight = solve_integer(columns, _rows(max_moves=2), EVERY, FAST, time_limit=10)
+    assert free.objective == 11 and tight.objective == 12
+
+
+def test_required_columns_and_a_cost_ceiling_cut_the_search() -> None:
+    columns = _columns(SETS, COSTS)
+    required = solve_integer(
+        columns, _rows(), EVERY, FAST, time_limit=10, require=np.array([5], np.int64)
+    )
+    assert required.objective == 12 and required.chosen.tolist() == [5]
+    below = solve_integer(columns, _rows(), EVERY, FAST, time_limit=10, below=11)
+    assert below.status == "infeasible"
+    hinted = solve_integer(
+        columns, _rows(), EVERY, FAST, time_limit=10, hint=np.array([0, 1, 2], np.int64)
+    )
+    assert hinted.objective == 11

@@ -1,0 +1,120 @@
+"""``propose``: many areas, inline or in worker processes (one area per worker at a time)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Sequence
+
+import networkx as nx
+import pytest
+
+from footprints.optimiser import propose
+
+from .grids import FAST, AtMostPractices, check_plan, grid, networks_of, replace_settings
+
+
+def test_propose_inline_combines_areas_and_reports_errors() -> None:
+    good = grid(3, 3, [10_000] * 9, area="A")
+    also = grid(2, 3, [10_000] * 6, area="B")
+    also = nx.relabel_nodes(also, {p: f"B{p}" for p in also.nodes})
+    broken = nx.Graph(area="C")
+    broken.add_node("C1", list_size=10_000)  # no coordinates
+    proposal = propose({"A": good, "B": also, "C": broken}, FAST, processes=1)
+    assert proposal.results["A"].status == "optimal"
+    assert proposal.results["B"].status == "optimal"
+    assert proposal.results["C"].status == "error"
+    assert "C1" in proposal.results["C"].explanations[0]
+    assert set(proposal.plan.assignment) == set(good.nodes) | set(also.nodes)
+
+
+def test_propose_in_processes_matches_inline() -> None:
+    areas = {"A": grid(3, 3, [10_000] * 9, area="A")}
+    other = grid(2, 3, [10_000] * 6, area="B")
+    areas["B"] = nx.relabel_nodes(other, {p: f"B{p}" for p in other.nodes})
+    inline = propose(areas, FAST, processes=1)
+    parallel = propose(areas, FAST, processes=2)
+    assert parallel.plan == inline.plan
+    assert [r.status for r in parallel.results.values()] == ["optimal", "optimal"]
+
+
+def test_candidate_filters_reach_worker_processes() -> None:
+    areas = _areas(["A", "B"], rows=3, cols=4)
+    filtered = replace_settings(candidate_filters=(AtMostPractices(3),))
+    inline = propose(areas, filtered, processes=1)
+    parallel = propose(areas, filtered, processes=2)
+    assert parallel.plan == inline.plan
+    for name, result in parallel.results.items():
+        check_plan(areas[name], result)
+        assert all(len(members) <= 3 for members in networks_of(result.assignment).values())
+
+
+class _DieOnArrival:
+    """Unpickled in a worker process, ends that process: a crash while it holds an area."""
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def __reduce__(self) -> tuple[object, tuple[int, ...]]:
+        if self.how == "killed":  # as the kernel's out-of-memory killer would
+            return (signal.raise_signal, (signal.SIGKILL,))
+        return (os._exit, (3,))
+
+
+def _areas(names: Sequence[str], *, rows: int = 3, cols: int = 3) -> dict[str, nx.Graph]:
+    areas = {}
+    for name in names:
+        area = grid(rows, cols, [10_000] * (rows * cols), area=name)
+        areas[name] = nx.relabel_nodes(area, {p: f"{name}{p}" for p in area.nodes})
+    return areas
+
+
+@pytest.mark.parametrize(("how", "words"), [("exit", "exit code 3"), ("killed", "signal 9")])
+def test_a_dying_worker_process_fails_only_its_area(how: str, words: str) -> None:
+    areas = _areas(["A", "B", "C", "D", "E"])
+    areas["B"].graph["crash"] = _DieOnArrival(how)
+    proposal = propose(areas, FAST, processes=2)
+    assert proposal.results["B"].status == "error"
+    assert proposal.results["B"].assignment == {}
+    assert words in proposal.results["B"].explanations[0]
+    assert "B" in proposal.results["B"].explanations[0]
+    for name in ("A", "C", "D", "E"):
+        assert proposal.results[name].status == "optimal"
+        check_plan(areas[name], proposal.results[name])
+    assert set(proposal.plan.assignment) == {
+        p for name in ("A", "C", "D", "E") for p in areas[name].nodes
+    }
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_propose_stopped_still_covers_every_practice(processes: int) -> None:
+    areas = _areas(["A", "B", "C"])
+    stop = threading.Event()
+    stop.set()
+    proposal = propose(areas, replace_settings(time_limit=600.0), processes=processes, stop=stop)
+    assert set(proposal.plan.assignment) == {p for g in areas.values() for p in g.nodes}
+    for name, result in proposal.results.items():
+        check_plan(areas[name], result)
+        assert any("stopped" in line for line in result.explanations), name
+
+
+def test_a_worker_dying_while_stopping_still_leaves_a_plan_for_its_area() -> None:
+    """A Ctrl-C can end a worker still starting up; its area then gets the quick plan."""
+    areas = _areas(["A", "B", "C"])
+    areas["B"].graph["crash"] = _DieOnArrival("exit")
+    stop = threading.Event()
+    stop.set()
+    proposal = propose(areas, replace_settings(time_limit=600.0), processes=2, stop=stop)
+    assert set(proposal.plan.assignment) == {p for g in areas.values() for p in g.nodes}
+    for name, result in proposal.results.items():
+        check_plan(areas[name], result)
+        assert any("stopped" in line for line in result.explanations), name
+
+
+def test_propose_reports_locks_across_areas_as_infeasible() -> None:
+    a = grid(2, 2, [10_000] * 4, area="A")
+    b = nx.relabel_nodes(grid(2, 2, [10_000] * 4, area="B"), lambda p: f"B{p}")
+    proposal = propose({"A": a, "B": b}, FAST, locked={"P00": "L", "BP00": "L"}, processes=1)
+    assert proposal.results["A"].status == "infeasible"
+    assert "L" in proposal.results["A"].explanations[0]

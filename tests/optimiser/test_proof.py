@@ -1,0 +1,131 @@
+"""The proof loop on its own (LP bound, reduced-cost filtering, CP-SAT), and its fallback."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from footprints.optimiser import OptimiseSettings
+from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.columns import Columns, build_columns, piece_candidates, plan_columns
+from footprints.optimiser.construct import construct
+from footprints.optimiser.costs import SCALE
+from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.proof import fallback, hint_columns, partition
+
+from .grids import FAST, brute_force_optimum, grid, problem_of, replace_settings
+
+
+def _columns(problem: AreaProblem) -> Columns:
+    return build_columns(problem, [piece_candidates(problem, piece) for piece in problem.pieces])
+
+
+SMALL_GRIDS = {
+    "row of four": (grid(1, 4, [15_000] * 4), FAST),
+    "two rows": (grid(2, 3, [9_000, 14_000, 11_000, 16_000, 8_000, 12_000]), FAST),
+    "patches": (
+        grid(3, 3, [12_000] * 9, patches=["A", "A", "B", "A", "A", "B", "A", "A", "B"]),
+        replace_settings(straddle_weight=50.0),
+    ),
+    "uneven 3x3": (
+        grid(3, 3, [5_000, 12_000, 8_000, 15_000, 10_000, 7_000, 9_000, 11_000, 6_000]),
+        replace_settings(network_cost=0.0),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
+def test_the_loop_proves_the_brute_force_optimum(name: str) -> None:
+    graph, settings = SMALL_GRIDS[name]
+    problem = problem_of(graph, settings)
+    columns = _columns(problem)
+    outcome = partition(problem, columns)
+    best = brute_force_optimum(graph, settings)
+    assert best is not None
+    assert outcome.status == "optimal"
+    assert outcome.objective is not None
+    assert outcome.objective / SCALE == pytest.approx(best, abs=0.01 * len(outcome.chosen))
+    assert outcome.bound == outcome.objective
+    assert outcome.notes == []
+    covered = sorted(
+        i for j in outcome.chosen for i in columns.sets.members_of(int(columns.col_set[j]))
+    )
+    assert covered == list(range(graph.number_of_nodes()))
+
+
+def test_a_start_plan_is_beaten_when_it_is_not_optimal() -> None:
+    graph, settings = SMALL_GRIDS["uneven 3x3"]
+    problem = problem_of(graph, settings)
+    columns = _columns(problem)
+    plan = construct(problem)
+    assert plan is not None
+    n_sets = len(columns.sets)
+    extended = build_columns(
+        problem, [CandidateSets.concatenate([columns.sets, CandidateSets.of(plan[0])])]
+    )
+    start = plan_columns(extended, np.arange(n_sets, n_sets + len(plan[0])), None)
+    assert start is not None
+    outcome = partition(problem, extended, start=start)
+    assert outcome.status == "optimal"
+    assert outcome.objective is not None
+    assert outcome.objective <= int(extended.col_cost[start].sum())
+    assert outcome.objective == partition(problem, columns).objective
+
+
+def test_no_practices_to_plan_is_optimal_at_zero() -> None:
+    graph = nx.Graph(area="Z")
+    graph.add_node("BIG", list_size=60_000, x=0.0, y=0.0)  # a network of its own, fixed
+    problem = problem_of(graph)
+    assert problem.pieces == [] and len(problem.fixed) == 1
+    outcome = partition(problem, build_columns(problem, []))
+    assert (outcome.status, outcome.objective, outcome.bound) == ("optimal", 0, 0.0)
+
+
+def test_hint_columns_reproduce_the_current_plan() -> None:
+    graph = grid(3, 4, [10_000] * 12)
+    rows = {f"P{r}{c}": f"Row{r}" for r in range(3) for c in range(4)}
+    problem = problem_of(graph, current=rows)
+    columns = _columns(problem)
+    hint = hint_columns(problem, columns)
+    assert hint is not None
+    codes = problem.practices.codes
+    found = [
+        (
+            {codes[i] for i in columns.sets.members_of(int(columns.col_set[j]))},
+            int(columns.col_match[j]),
+        )
+        for j in hint
+    ]
+    assert found == [({f"P{r}{c}" for c in range(4)}, r) for r in range(3)]
+    assert hint_columns(problem_of(graph), columns) is None  # no current plan
+
+
+def test_the_fallback_returns_the_quick_plan() -> None:
+    problem = problem_of(grid(4, 4, [10_000] * 16))
+    plan = construct(problem)
+    outcome, columns = fallback(problem, plan, ["the time limit of 20 s ran out"])
+    assert outcome.status == "feasible" and outcome.bound is None
+    assert outcome.notes[0] == "the time limit of 20 s ran out"
+    assert outcome.notes[1].startswith("the plan is the quick constructive one")
+    assert plan is not None
+    assert len(outcome.chosen) == len(plan[0])
+    assert outcome.objective == int(columns.col_cost[outcome.chosen].sum())
+
+
+def test_the_fallback_prefers_a_cheaper_current_plan() -> None:
+    graph = grid(3, 4, [10_000] * 12)
+    rows = {f"P{r}{c}": f"Row{r}" for r in range(3) for c in range(4)}
+    problem = problem_of(graph, OptimiseSettings(move_weight=1e6), current=rows)
+    outcome, columns = fallback(problem, construct(problem), [])
+    chosen = sorted(columns.sets.members_of(int(columns.col_set[j])) for j in outcome.chosen)
+    assert chosen == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+    assert all(columns.col_moves[outcome.chosen] == 0)
+
+
+def test_the_fallback_without_any_plan_has_timed_out() -> None:
+    problem = problem_of(grid(2, 2, [10_000] * 4))
+    outcome, columns = fallback(problem, None, [])
+    assert outcome.status == "timed out" and outcome.objective is None
+    assert outcome.notes == ["no plan was found within the time limit; allow more time"]
+    assert len(columns) == 0
