@@ -1,19 +1,9 @@
 """Random spanning-tree splits of the demo's site graph into networks in population bands.
 
-These are the demo generator's own copies of the spanning-tree split the optimiser's
-construction heuristic also performs (``footprints/optimiser/construct.py`` is to expose
-the primitives: a Kruskal spanning forest over edges in a caller-given order, BFS rooting,
-subtree population sums, subtree extraction). They stay here, isolated, until the lead swaps
-them for those primitives; the swap must keep the shipped files byte-identical, so it must
-keep exactly:
-
-* the edges, ``sorted(graph.subgraph(sorted(nodes)).edges)`` (tuples as networkx yields
-  them), taken in the order ``rng.permutation(len(edges))`` (one draw per tree);
-* Kruskal with union–find (path halving, ``root[ra] = rb``), appending each kept edge
-  ``(a, b)`` to ``tree[a]`` and ``tree[b]`` in that order;
-* the root ``min(nodes)``, breadth first over the adjacency lists in that order;
-* cut candidates in BFS order, for each node the subtree cut before the complement cut,
-  one chosen with ``rng.integers(len(cuts))``; and no draw when there are no cuts.
+The spanning trees, their rooting and subtree populations are the optimiser's own
+primitives (:mod:`footprints.optimiser.construct`); the demo draws its trees from a
+uniformly random edge order (one ``rng.permutation`` per tree) and cuts each at a random
+edge that fits the band, as GerryChain's ``recursive_tree_part`` does.
 """
 
 from __future__ import annotations
@@ -22,6 +12,13 @@ from collections.abc import Sequence
 
 import networkx as nx
 import numpy as np
+
+from footprints.optimiser.construct import (
+    root_tree,
+    spanning_forest,
+    subtree,
+    subtree_populations,
+)
 
 __all__ = ["tree_partition"]
 
@@ -96,17 +93,9 @@ def _cut_off(
     order = sorted(nodes)
     edges = [(a, b) for a, b in sorted(graph.subgraph(order).edges)]
     for _ in range(tries):
-        tree = _random_spanning_tree(order, edges, rng)
-        root = order[0]
-        parent, visit = {root: root}, [root]
-        for s in visit:  # breadth first: parents before children
-            for n in tree[s]:
-                if n not in parent:
-                    parent[n] = s
-                    visit.append(n)
-        below = {s: pop[s] for s in order}
-        for s in reversed(visit[1:]):
-            below[parent[s]] += below[s]
+        tree = spanning_forest(order, edges, rng.permutation(len(edges)))
+        visit, parent = root_tree(tree, order[0])
+        below = subtree_populations(visit, parent, pop)
         cuts = []
         for s in visit[1:]:
             if lo <= below[s] <= hi and rest_lo <= population - below[s] <= rest_hi:
@@ -116,36 +105,6 @@ def _cut_off(
         if not cuts:
             continue
         s, take_subtree = cuts[int(rng.integers(len(cuts)))]
-        children: dict[int, list[int]] = {n: [] for n in order}
-        for n in visit[1:]:
-            children[parent[n]].append(n)
-        subtree, stack = {s}, [s]
-        while stack:
-            for child in children[stack.pop()]:
-                subtree.add(child)
-                stack.append(child)
-        return subtree if take_subtree else set(nodes) - subtree
+        part = set(subtree(visit, parent, s))
+        return part if take_subtree else set(nodes) - part
     return None
-
-
-def _random_spanning_tree(
-    nodes: list[int], edges: list[tuple[int, int]], rng: np.random.Generator
-) -> dict[int, list[int]]:
-    """Kruskal's algorithm on random edge weights (adjacency lists)."""
-    root = {n: n for n in nodes}
-
-    def find(n: int) -> int:
-        while root[n] != n:
-            root[n] = root[root[n]]
-            n = root[n]
-        return n
-
-    tree: dict[int, list[int]] = {n: [] for n in nodes}
-    for e in rng.permutation(len(edges)):
-        a, b = edges[int(e)]
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            root[ra] = rb
-            tree[a].append(b)
-            tree[b].append(a)
-    return tree
