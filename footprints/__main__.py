@@ -1,3 +1,5 @@
+"""Run the ``footprints`` console script as ``python -m footprints``."""
+
 import sys
 
 from footprints.cli import main

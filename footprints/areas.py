@@ -89,8 +89,10 @@ class _Layer:
         return self.lookup.get(given.strip().upper())
 
     def resolve_lost_zeros(self, given: str) -> str | None:
-        """The one code that ``given`` matches once leading zeros are restored (``1A`` →
-        ``01A``: spreadsheets drop them), or ``None``."""
+        """Return the one code ``given`` matches once leading zeros are restored, or ``None``.
+
+        Spreadsheets drop leading zeros: ``1A`` is restored to ``01A``.
+        """
         bare = given.strip().upper().lstrip("0")
         if not bare:
             return None
@@ -118,7 +120,7 @@ def _place_level(
     required: bool,
     counts: dict[str, int],
 ) -> list[str | None]:
-    """The area of each point: the row's area if given, else the containing or nearest one."""
+    """Return each point's area: the row's own if given, else the containing or nearest one."""
     located = gpd.GeoDataFrame({"position": range(len(points))}, geometry=points.values, crs=BNG)
     inside = gpd.sjoin(located, layer.frame, how="inner", predicate="intersects")
     containing: dict[int, list[str]] = {}

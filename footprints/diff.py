@@ -125,7 +125,7 @@ class PlanDiff:
         return not (self.moved or self.unassigned or self.assigned or self.changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """The diff as JSON-ready data."""
+        """Return the diff as JSON-ready data."""
         return {
             "identical": self.identical,
             "summary": {
@@ -165,7 +165,7 @@ class PlanDiff:
         }
 
     def to_text(self) -> str:
-        """A plain-text account for a reader, one change per line."""
+        """Write a plain-text account for a reader, one change per line."""
         if self.identical:
             return "The plans are identical."
         summary = self.to_dict()["summary"]

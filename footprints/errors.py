@@ -56,6 +56,7 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
+        """Say where the problem is, what it is and what to do, on one line."""
         where = self.source
         if self.row is not None:
             where += f", row {self.row}"
@@ -80,7 +81,8 @@ class InputError(FootprintsError, ValueError):
 class MissingColumnError(FootprintsError, KeyError):
     """A required column is absent from a table."""
 
-    def __str__(self) -> str:  # KeyError would quote the message
+    def __str__(self) -> str:
+        """Return the message as written (``KeyError`` would quote it)."""
         return str(self.args[0]) if self.args else ""
 
 

@@ -211,7 +211,7 @@ def network_layer(
 
 
 def practice_layer(region: Region, plan: Plan) -> gpd.GeoDataFrame:
-    """The region's practices as points with their network, plus plan codes it lacks.
+    """Return the region's practices as points with their network, plus plan codes it lacks.
 
     Returns
     -------
@@ -300,7 +300,10 @@ def violation_layer(
 
 
 def practices_geojson_path(path: PathLike) -> Path:
-    """The practices file :func:`write_geojson` writes beside ``path``: ``<stem>_practices``."""
+    """Return the practices file that :func:`write_geojson` writes beside ``path``.
+
+    It is named ``<stem>_practices.geojson``.
+    """
     path = Path(path)
     return path.with_name(f"{path.stem}_practices.geojson")
 

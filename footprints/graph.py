@@ -283,7 +283,7 @@ def area_graph(
 
 
 def _cells_for(cells: gpd.GeoDataFrame, codes: list[str], area_code: str) -> np.ndarray:
-    """The catchment geometries of ``codes``, in that order."""
+    """Return the catchment geometries of ``codes``, in that order."""
     unique = cells.drop_duplicates("code")
     position = pd.Index(unique["code"].astype(str)).get_indexer(codes)
     missing = [code for code, pos in zip(codes, position, strict=True) if pos < 0]
@@ -530,7 +530,7 @@ def union_graph(
     *,
     catchments: gpd.GeoDataFrame | None = None,
 ) -> nx.Graph:
-    """The union of disjoint area graphs, for checking a whole region at once.
+    """Join disjoint area graphs into one, for checking a whole region at once.
 
     Parameters
     ----------

@@ -216,7 +216,7 @@ class _Legend(MacroElement):
     )
 
     def __init__(self, body: str, *, open_: bool = True) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is untyped
         self._name = "Legend"
         self.body = body
         self.open = open_

@@ -87,7 +87,7 @@ def _area_populations(graph: nx.Graph, practices: Iterable[str], key: str) -> di
 
 
 def _largest(populations: Mapping[str, int]) -> str:
-    """The area with the most patients; ties go to the smallest code."""
+    """Return the area with the most patients; ties go to the smallest code."""
     return min(populations, key=lambda area: (-populations[area], area))
 
 

@@ -17,6 +17,7 @@ class Band:
     max_population: int = 50_000
 
     def __post_init__(self) -> None:
+        """Refuse an empty band (a minimum above the maximum, or a negative one)."""
         if not 0 <= self.min_population <= self.max_population:
             raise ValueError(
                 f"population band [{self.min_population:,}, {self.max_population:,}] is empty: "
@@ -47,6 +48,7 @@ class Plan:
     names: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Freeze the mappings, so a plan cannot change under its users."""
         object.__setattr__(self, "assignment", MappingProxyType(dict(self.assignment)))
         object.__setattr__(self, "names", MappingProxyType(dict(self.names)))
 
@@ -58,11 +60,11 @@ class Plan:
         return {n: sorted(members[n]) for n in sorted(members)}
 
     def network_name(self, network: str) -> str:
-        """The network's name, or its id when it has none."""
+        """Return the network's name, or its id when it has none."""
         return self.names.get(network, network)
 
     def moved(self, practices: Iterable[str], network: str) -> Plan:
-        """A new plan with ``practices`` moved to ``network`` (created if new)."""
+        """Return a new plan with ``practices`` moved to ``network`` (created if new)."""
         assignment = dict(self.assignment)
         for practice in practices:
             assignment[practice] = network
@@ -70,9 +72,11 @@ class Plan:
         return Plan(assignment, names)
 
     def __len__(self) -> int:
+        """Return the number of practices assigned."""
         return len(self.assignment)
 
     def __eq__(self, other: object) -> bool:
+        """Plans are equal when they assign and name alike."""
         if not isinstance(other, Plan):
             return NotImplemented
         return dict(self.assignment) == dict(other.assignment) and dict(self.names) == dict(
@@ -80,4 +84,5 @@ class Plan:
         )
 
     def __hash__(self) -> int:
+        """Hash the assignment (names do not change which practices go together)."""
         return hash(frozenset(self.assignment.items()))

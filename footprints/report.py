@@ -198,7 +198,7 @@ def build_pack(
     band: Band = _DEFAULT_BAND,
     report: Report | None = None,
 ) -> list[PackSection]:
-    """The pack's content, one section per planning area that has practices.
+    """Gather the pack's content, one section per planning area that has practices.
 
     Parameters
     ----------

@@ -32,7 +32,7 @@ LAYERS = [
     "plans",
 ]
 #: Modules of footprints that import footprints.io: io must never load them.
-DEPENDENTS = {"footprints.export", "footprints.region", "footprints.metrics", "footprints.validate"}
+DEPENDENTS = {"footprints.export", "footprints.region", "footprints.metrics", "footprints.rules"}
 #: The only modules of footprints outside the package that io may import.
 ALLOWED = {"footprints.errors", "footprints.crs", "footprints.plan"}
 

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 
 import networkx as nx
 import pytest
-from footprints.validate import validate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from footprints.optimiser import OptimiseSettings, candidates, optimise_area
 from footprints.plan import Plan
+from footprints.rules import validate
 
 from .grids import (
     FAST,
