@@ -50,7 +50,12 @@ def first_settings() -> OptimiseSettings:
     return OptimiseSettings(time_limit=FIRST_TIME_LIMIT)
 
 
-@st.cache_resource(show_spinner="Proposing networks for the demo region (about 10 seconds)…")
+# Settings hold the rule registry, whose functions Streamlit cannot hash: their repr names
+# every value and every rule, which is what makes two settings propose alike.
+@st.cache_resource(
+    show_spinner="Proposing networks for the demo region (about 10 seconds)…",
+    hash_funcs={OptimiseSettings: repr},
+)
 def demo_proposal(settings: OptimiseSettings) -> tuple[Plan, dict[str, AreaResult]]:
     """Propose a plan for the demo region; the plan and its results (once per server)."""
     proposal = propose(demo_region().ccg_graphs, settings, processes=1)

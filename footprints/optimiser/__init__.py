@@ -18,8 +18,9 @@ centre. Summed over a plan, the first term is the area's population times the
 population-weighted mean distance of DESIGN.md, so totals of plans with different numbers
 of networks compare fairly. ``straddling(N)`` is the population of ``N``'s practices outside
 its largest patch (DESIGN.md); ``deviation(N)`` is how many patients ``N`` lies outside the
-band (non-zero only where the band had to be made soft). Candidate filters
-(:attr:`OptimiseSettings.candidate_filters`) may rule networks out.
+band (non-zero only where the band had to be made soft). The rules' candidate
+filters (:attr:`OptimiseSettings.candidate_filters`, read from the rule registry) may rule
+networks out.
 
 *Repair mode* (a ``current`` plan is given). Each proposed network is matched to at most one
 current network and each current network to at most one proposed network; a practice is
@@ -74,7 +75,6 @@ from footprints.optimiser.deadline import StopSignal
 from footprints.optimiser.pool import propose
 from footprints.optimiser.settings import (
     AreaResult,
-    CandidateFilter,
     OptimiseSettings,
     Progress,
     Proposal,
@@ -83,7 +83,6 @@ from footprints.optimiser.settings import (
 
 __all__ = [
     "AreaResult",
-    "CandidateFilter",
     "OptimiseSettings",
     "Progress",
     "Proposal",

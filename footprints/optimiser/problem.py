@@ -25,8 +25,9 @@ from footprints.optimiser.candidates import (
 )
 from footprints.optimiser.deadline import Deadline, StopSignal
 from footprints.optimiser.pieces import Fixed, Piece, names, prepare, split_pieces
-from footprints.optimiser.settings import CandidateFilter, OptimiseSettings, Progress
+from footprints.optimiser.settings import OptimiseSettings, Progress
 from footprints.plan import Band
+from footprints.rules import CandidateFilter
 
 __all__ = [
     "AreaProblem",

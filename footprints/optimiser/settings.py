@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
 
-import numpy as np
-import numpy.typing as npt
-
-from footprints.optimiser.candidates import CandidateSets, PracticeArrays
 from footprints.plan import Band, Plan
+from footprints.rules import REGISTRY, CandidateFilter, Rule
 
 __all__ = [
     "AreaResult",
-    "CandidateFilter",
     "OptimiseSettings",
     "Progress",
     "Proposal",
@@ -26,22 +22,6 @@ Status = Literal["optimal", "feasible", "infeasible", "timed out", "error"]
 
 Progress = Callable[[float, str], None]
 """Called with ``(fraction done, what the optimiser is doing)`` as a solve goes on."""
-
-
-class CandidateFilter(Protocol):
-    """Which candidate networks may be chosen: ``(sets, practices) -> keep``.
-
-    ``sets`` are candidate networks of one planning area (practice indices; possibly a
-    chunk of a large pool) and ``practices`` that area's
-    :class:`~footprints.optimiser.candidates.PracticeArrays` (codes, list sizes, coordinates
-    in km, patch numbers, neighbour masks). The answer has one flag per set: ``True`` keeps
-    it. A filter must be picklable (a module-level function, or an instance of a
-    module-level class) so that worker processes can use it.
-    """
-
-    def __call__(self, sets: CandidateSets, practices: PracticeArrays) -> npt.NDArray[np.bool_]:
-        """Flag the sets that may be chosen."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -95,13 +75,17 @@ class OptimiseSettings:
     candidate_cap
         Most candidate networks listed per piece of an area before falling back to
         candidates within a radius (reported without a bound).
-    candidate_filters
-        Extra conditions on a network (see :data:`CandidateFilter`): every network the
-        optimiser may choose — listed candidates, the constructive plan's networks, current
-        networks kept under a move budget, a practice alone over the maximum — must pass
-        every filter. A practice in no allowed in-band network makes its part of the area's
-        band soft, as a practice in no in-band group does. Frozen networks are kept as they
-        are. Default: none.
+    rules
+        The rule registry the plan must keep (default :data:`footprints.rules.REGISTRY`).
+        The optimiser keeps coverage, contiguity and the band by construction and the
+        boundaries by planning each area alone; a rule that carries a
+        :attr:`~footprints.rules.Rule.candidate_filter` (see :attr:`candidate_filters`)
+        rules networks out: every network the optimiser may choose — listed candidates, the
+        constructive plan's networks, current networks kept under a move budget, a practice
+        alone over the maximum — must pass every filter. A practice in no allowed in-band
+        network makes its part of the area's band soft, as a practice in no in-band group
+        does. Frozen networks are kept as they are. Rules must be picklable (module-level
+        functions) so that worker processes can use them.
     """
 
     band: Band = field(default_factory=Band)
@@ -115,7 +99,7 @@ class OptimiseSettings:
     seed: int = 0
     workers: int = 1
     candidate_cap: int = 2_000_000
-    candidate_filters: tuple[CandidateFilter, ...] = ()
+    rules: tuple[Rule, ...] = REGISTRY
 
     def __post_init__(self) -> None:
         """Check every value, naming the first that is out of range."""
@@ -136,8 +120,13 @@ class OptimiseSettings:
             raise ValueError(f"workers must be at least 1, not {self.workers}")
         if self.candidate_cap < 1:
             raise ValueError(f"candidate_cap must be at least 1, not {self.candidate_cap}")
-        if not all(callable(f) for f in self.candidate_filters):
-            raise ValueError("candidate_filters must be a tuple of callables")
+        if not all(isinstance(rule, Rule) for rule in self.rules):
+            raise ValueError("rules must be a tuple of footprints.rules.Rule")
+
+    @property
+    def candidate_filters(self) -> tuple[CandidateFilter, ...]:
+        """The candidate filters of :attr:`rules`, in registry order."""
+        return tuple(r.candidate_filter for r in self.rules if r.candidate_filter is not None)
 
 
 @dataclass(frozen=True)

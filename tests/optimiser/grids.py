@@ -15,6 +15,8 @@ from footprints.optimiser import AreaResult, OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, PracticeArrays
 from footprints.optimiser.problem import AreaProblem, build_problem
 from footprints.plan import Band
+from footprints.rules import REGISTRY, Rule
+from footprints.rules.base import PlanState, RuleContext
 
 FAST = OptimiseSettings(time_limit=20.0, workers=1, seed=3)
 DEFAULT_BAND = Band()
@@ -49,8 +51,31 @@ def grid(
 
 
 def replace_settings(**changes: object) -> OptimiseSettings:
+    """Test settings; ``candidate_filters=(...)`` adds one rule per filter to the registry."""
+    filters = changes.pop("candidate_filters", ())
     values = {"time_limit": 20.0, "workers": 1, "seed": 3} | changes
+    if filters:
+        values["rules"] = REGISTRY + tuple(filter_rule(f) for f in filters)  # type: ignore[union-attr]
     return OptimiseSettings(**values)  # type: ignore[arg-type]
+
+
+def _never(state: PlanState, network: str, context: RuleContext, /) -> None:
+    """A check that finds nothing (the tests here exercise only the candidate filter)."""
+    return None
+
+
+def filter_rule(accept: AtMostPractices) -> Rule:
+    """A rule whose only effect on the optimiser is ``accept``, as a new rule's would be."""
+    return Rule(
+        name=f"at_most_{accept.limit}",
+        title=f"At most {accept.limit} practices",
+        scope="network",
+        check=_never,
+        severity="hard",
+        description=f"At most {accept.limit} practices per network.",
+        optimiser="A candidate filter.",
+        candidate_filter=accept,
+    )
 
 
 def problem_of(graph: nx.Graph, settings: OptimiseSettings = FAST, **inputs: object) -> AreaProblem:

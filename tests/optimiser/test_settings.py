@@ -7,8 +7,9 @@ import pickle
 import pytest
 
 from footprints.optimiser import OptimiseSettings
+from footprints.rules import REGISTRY
 
-from .grids import AtMostPractices
+from .grids import AtMostPractices, filter_rule
 
 
 def test_settings_are_checked() -> None:
@@ -18,10 +19,12 @@ def test_settings_are_checked() -> None:
         OptimiseSettings(max_moves=-1)
 
 
-def test_candidate_filters_are_callables_that_travel_to_workers() -> None:
-    assert OptimiseSettings().candidate_filters == ()
-    with pytest.raises(ValueError, match="candidate_filters"):
-        OptimiseSettings(candidate_filters=(3,))  # type: ignore[arg-type]
-    settings = OptimiseSettings(candidate_filters=(AtMostPractices(3),))
+def test_candidate_filters_come_from_the_rules_and_travel_to_workers() -> None:
+    assert OptimiseSettings().rules == REGISTRY
+    assert OptimiseSettings().candidate_filters == ()  # today's rules hold by construction
+    with pytest.raises(ValueError, match="rules"):
+        OptimiseSettings(rules=(3,))  # type: ignore[arg-type]
+    settings = OptimiseSettings(rules=(*REGISTRY, filter_rule(AtMostPractices(3))))
     copy = pickle.loads(pickle.dumps(settings))
-    assert copy.candidate_filters[0].limit == 3
+    assert copy.rules[:-1] == REGISTRY  # the registry's rules survive the trip unchanged
+    assert copy.candidate_filters[0].limit == 3  # type: ignore[attr-defined]

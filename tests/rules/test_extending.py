@@ -1,15 +1,16 @@
 """Adding a rule is one new module and one registry line: "at most 12 practices per network".
 
 The rule lives in ``max_practices_rule.py``; here it joins the registry and goes through the
-validator, the validation JSON, the live validator and the titles, and its candidate filter
-is applied to a fake candidate-sets object shaped like the optimiser's.
+validator, the validation JSON, the live validator and the titles; its candidate filter is
+applied to a fake candidate-sets object shaped like the optimiser's, and by the optimiser
+itself; and the app's rule words are the registry's.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -139,3 +140,46 @@ def test_the_candidate_filter_keeps_sets_of_at_most_12_practices() -> None:
     mask = MAX_PRACTICES.candidate_filter(FakeSets(members, offsets), practices)
     assert mask.dtype == np.bool_
     assert mask.tolist() == [True, True, False, True, False]
+
+
+# ---- the optimiser and the app read the same registry -----------------------------------
+
+
+def test_the_optimiser_honours_the_new_rule_through_its_candidate_filter() -> None:
+    """A 2 × 22 ladder of 3,000-patient practices (132,000 patients): left alone the optimiser
+    makes three networks of 14–16 practices; with the rule, four of at most 12."""
+    from footprints.optimiser import OptimiseSettings, optimise_area
+
+    ladder = nx.Graph(area="C1", level="ccg", island_links=0)
+    for k in range(44):
+        column, row = divmod(k, 2)
+        attributes = {"list_size": 3_000, "x": 1000.0 * column, "y": 1000.0 * row}
+        ladder.add_node(f"L{k:02d}", **attributes, ccg="C1", stp="S1", patch=None, name="")
+    for k in range(44):
+        if k % 2 == 0:
+            ladder.add_edge(f"L{k:02d}", f"L{k + 1:02d}", kind="border", border_m=1000.0)
+        if k + 2 < 44:
+            ladder.add_edge(f"L{k:02d}", f"L{k + 2:02d}", kind="border", border_m=1000.0)
+    # A high cost per network makes fewer, larger networks worth it.
+    plain = OptimiseSettings(time_limit=60.0, seed=1, network_cost=100_000.0)
+    extended = replace(plain, rules=EXTENDED)
+    sizes = sorted(
+        len(m) for m in Plan(optimise_area(ladder, plain).assignment).networks().values()
+    )
+    assert max(sizes) > 12  # the rule binds here
+    result = optimise_area(ladder, extended)
+    assert result.status == "optimal"
+    plan = Plan(result.assignment)
+    assert all(len(m) <= 12 for m in plan.networks().values())
+    assert validate(plan, ladder, rules=EXTENDED).ok
+
+
+def test_the_app_says_what_the_registry_says() -> None:
+    from app.words import RULE_WORDS, violation_numbers
+
+    assert titles() == RULE_WORDS
+    for rule in REGISTRY:
+        values = {"population": 1, "gap": 2, "part_count": 3, "main_area": "X", "kind": "k"}
+        assert violation_numbers(rule.name, values) == rule.describe_numbers(values)
+    values = {"practice_count": 13, "max_practices": 12}
+    assert MAX_PRACTICES.describe_numbers(values) == "practice_count 13, max_practices 12"
