@@ -92,7 +92,7 @@ class Lsoas:
     geometry: gpd.GeoSeries | None = None
 
     def __len__(self) -> int:
-        """The number of LSOAs."""
+        """Return the number of LSOAs."""
         return len(self.codes)
 
     @cached_property
@@ -234,7 +234,7 @@ class Territories:
         return sum(self.in_territory.values()) / total if total else 0.0
 
     def contiguous(self, network: str, tolerance: float = TERRITORY_TOLERANCE) -> bool:
-        """True when the largest part holds ``tolerance`` of the patients in the territory."""
+        """Whether the largest part holds ``tolerance`` of the patients in the territory."""
         parts = self.parts.get(network, ())
         held = sum(part.patients for part in parts)
         return not parts or parts[0].patients >= tolerance * held
@@ -331,7 +331,7 @@ class Homes:
 
     @cached_property
     def core_mask(self) -> BoolArray:
-        """Per row: is the LSOA in its practice's core?
+        """Per row: whether the LSOA is in its practice's core.
 
         The core is the fewest LSOAs, largest counts first, holding at least half the
         practice's patients.
@@ -345,7 +345,7 @@ class Homes:
         return np.asarray(before < half, dtype=bool)
 
     def catchment(self, practice: str) -> dict[str, int]:
-        """The practice's LSOAs and patients, largest first."""
+        """Return the practice's LSOAs and patients, largest first."""
         i = self.index[practice]
         rows = slice(self.offsets[i], self.offsets[i + 1])
         return {
@@ -354,7 +354,7 @@ class Homes:
         }
 
     def core(self, practice: str) -> list[str]:
-        """The practice's core LSOAs, largest count first."""
+        """Return the practice's core LSOAs, largest count first."""
         i = self.index[practice]
         rows = np.arange(self.offsets[i], self.offsets[i + 1])
         return [str(self.lsoas.codes[area]) for area in self.lsoa[rows[self.core_mask[rows]]]]
@@ -370,12 +370,17 @@ class Homes:
         y = y - origin[1]
         size = len(self.practices)
         return HomeMoments(
-            patients=np.bincount(self.owner, weights=n, minlength=size),
-            sum_x=np.bincount(self.owner, weights=n * x, minlength=size),
-            sum_y=np.bincount(self.owner, weights=n * y, minlength=size),
-            sum_sq=np.bincount(self.owner, weights=n * (x * x + y * y), minlength=size),
+            patients=self._per_practice(n),
+            sum_x=self._per_practice(n * x),
+            sum_y=self._per_practice(n * y),
+            sum_sq=self._per_practice(n * (x * x + y * y)),
             origin=origin,
         )
+
+    def _per_practice(self, values: FloatArray) -> FloatArray:
+        """Sum per-row ``values`` by practice."""
+        summed = np.bincount(self.owner, weights=values, minlength=len(self.practices))
+        return np.asarray(summed, np.float64)
 
     # ---- adjacency -----------------------------------------------------------------------
     def adjacent_pairs(self, practices: Iterable[str]) -> list[tuple[str, str]]:
@@ -459,7 +464,7 @@ class Homes:
     def _parts(
         self, owner_of: IntArray, own: pd.DataFrame, names: list[str]
     ) -> dict[str, tuple[TerritoryPart, ...]]:
-        """Connected parts of every territory (LSOA adjacency within one territory)."""
+        """Split every territory into its connected parts (LSOA adjacency)."""
         a, b = self.lsoas.edges
         same = (owner_of[a] >= 0) & (owner_of[a] == owner_of[b])
         graph = nx.Graph()
@@ -511,7 +516,7 @@ class Homes:
 
 
 def lsoa_patches(lsoas: Lsoas, patches: gpd.GeoDataFrame | None) -> list[str | None]:
-    """The patch containing each LSOA's centroid (``None`` outside every patch).
+    """Return the patch containing each LSOA's centroid (``None`` outside every patch).
 
     Parameters
     ----------
