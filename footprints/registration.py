@@ -368,7 +368,6 @@ class Homes:
         origin = (float((n * x).sum() / total), float((n * y).sum() / total)) if total else (0, 0)
         x = x - origin[0]
         y = y - origin[1]
-        size = len(self.practices)
         return HomeMoments(
             patients=self._per_practice(n),
             sum_x=self._per_practice(n * x),
