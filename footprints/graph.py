@@ -34,6 +34,7 @@ __all__ = [
     "area_graph",
     "build_graphs",
     "catchments",
+    "link_islands",
     "union_graph",
 ]
 
@@ -278,7 +279,7 @@ def area_graph(
     _add_nodes(graph, practices, codes)
     _add_border_edges(graph, codes, row_cells, site_of_row)
     placed = shapely.get_coordinates(sites)[site_of_row]
-    graph.graph["island_links"] = _link_islands(graph, codes, placed)
+    graph.graph["island_links"] = link_islands(graph, codes, placed)
     return graph
 
 
@@ -392,7 +393,7 @@ def _border_lengths(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         )
 
 
-def _link_islands(graph: nx.Graph, codes: list[str], placed: np.ndarray) -> int:
+def link_islands(graph: nx.Graph, codes: list[str], placed: np.ndarray) -> int:
     """Join the graph's components by their nearest sites (a spanning tree); count links."""
     components = [sorted(c) for c in nx.connected_components(graph)]
     if len(components) < 2:

@@ -14,12 +14,33 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
+import pandas as pd
 
 from footprints.areas import place_practices
-from footprints.errors import Problem
+from footprints.errors import InputError, Problem
 from footprints.graph import build_graphs, union_graph
 from footprints.io import read_boundaries, read_patches, read_plan, read_practices
+from footprints.io.registrations import (
+    Registrations,
+    read_lsoa_boundaries,
+    read_lsoa_centroids,
+    read_lsoa_registrations,
+)
 from footprints.plan import Plan
+from footprints.registration import (
+    REGISTRATION_TOLERANCE,
+    Geography,
+    Homes,
+    Lsoas,
+    cross_area_pairs,
+    fallback_counts,
+    home_attributes,
+    home_graph,
+    lsoa_patches,
+    patch_residents,
+    registration_problems,
+)
 
 __all__ = ["Region", "load_region"]
 
@@ -41,10 +62,67 @@ class Region:
     current: Plan | None = None
     problems: list[Problem] = field(default_factory=list)
     name: str = "region"
+    registrations: Registrations | None = None
+    lsoas: Lsoas | None = None
+
+    @property
+    def geography(self) -> Geography:
+        """``"registrations"`` when patients' homes are known, else ``"voronoi"``."""
+        return "registrations" if self.homes is not None else "voronoi"
+
+    @cached_property
+    def _voronoi(self) -> tuple[dict[str, nx.Graph], gpd.GeoDataFrame]:
+        return build_graphs(self.practices, self.ccgs, level="ccg")
+
+    @cached_property
+    def homes(self) -> Homes | None:
+        """Where each practice's patients live (``None`` without a registrations file).
+
+        Practices missing from the file are given the Voronoi fallback: their list size
+        spread over the LSOAs whose centroids lie in their Voronoi catchment.
+        """
+        if self.registrations is None or self.lsoas is None:
+            return None
+        codes = self.practice_codes()
+        counts = self.registrations.counts
+        counts = counts[counts["practice"].isin(set(codes))]
+        known = set(counts["practice"])
+        missing = self.practices[~self.practices["code"].astype(str).isin(known)]
+        extra = fallback_counts(missing, self.catchments, self.lsoas)
+        homes = Homes.from_counts(
+            self.lsoas,
+            pd.concat([counts, extra], ignore_index=True),
+            practices=codes,
+            fallback=missing["code"].astype(str),
+        )
+        logger.info(
+            "homes of %d practices in %d LSOAs (%d with the Voronoi fallback)",
+            len(codes),
+            len(np.unique(homes.lsoa)),
+            len(missing),
+        )
+        return homes
+
+    @cached_property
+    def lsoa_patch(self) -> list[str | None] | None:
+        """The nursing patch of each LSOA (by its centroid), when homes and patches are known."""
+        if self.lsoas is None or self.patches is None:
+            return None
+        return lsoa_patches(self.lsoas, self.patches)
 
     @cached_property
     def _ccg_level(self) -> tuple[dict[str, nx.Graph], gpd.GeoDataFrame]:
-        return build_graphs(self.practices, self.ccgs, level="ccg")
+        graphs, cells = self._voronoi
+        homes = self.homes
+        if homes is None:
+            for graph in graphs.values():
+                graph.graph["geography"] = "voronoi"
+            return graphs, cells
+        attributes = home_attributes(homes, self.lsoa_patch)
+        residents = patch_residents(homes, self.lsoa_patch) if self.lsoa_patch else {}
+        return {
+            code: home_graph(graph, homes, attributes, residents) for code, graph in graphs.items()
+        }, cells
 
     @property
     def ccg_graphs(self) -> dict[str, nx.Graph]:
@@ -53,8 +131,12 @@ class Region:
 
     @property
     def catchments(self) -> gpd.GeoDataFrame:
-        """Each practice's catchment clipped to its CCG (``code``, ``area``, geometry)."""
-        return self._ccg_level[1]
+        """Each practice's Voronoi catchment clipped to its CCG (``code``, ``area``, geometry).
+
+        Under registration geography these remain the fallback catchments of practices
+        missing from the registrations file; maps draw territories instead.
+        """
+        return self._voronoi[1]
 
     @cached_property
     def upper_boundaries(self) -> gpd.GeoDataFrame:
@@ -81,7 +163,22 @@ class Region:
         network crossing one is judged contiguous exactly when its footprint is one piece
         (and is reported as a boundary crossing).
         """
-        return union_graph(self.ccg_graphs, catchments=self.catchments)
+        homes = self.homes
+        if homes is None:
+            union = union_graph(self.ccg_graphs, catchments=self.catchments)
+            union.graph["geography"] = "voronoi"
+            return union
+        union = union_graph(self.ccg_graphs)
+        area_of = {str(code): str(node["ccg"]) for code, node in union.nodes(data=True)}
+        linked = cross_area_pairs(homes, area_of)
+        union.add_edges_from(linked)
+        union.graph.update(
+            geography="registrations",
+            homes=homes,
+            area_border_links=len(linked),
+            patch_residents=patch_residents(homes, self.lsoa_patch) if self.lsoa_patch else {},
+        )
+        return union
 
     def lower_areas(self, upper: str | None = None) -> list[str]:
         """List the lower planning areas (CCG codes) of an upper area, sorted.
@@ -120,6 +217,11 @@ def load_region(
     stp_boundary_code: str | None = None,
     patch_code: str | None = None,
     tolerance_m: float = 5_000.0,
+    registrations: str | Path | None = None,
+    lsoa_boundaries: str | Path | None = None,
+    lsoa_centroids: str | Path | None = None,
+    lsoa_code: str | None = None,
+    registration_tolerance: float = REGISTRATION_TOLERANCE,
 ) -> Region:
     """Read a region's files, place each practice, and report every problem together.
 
@@ -135,6 +237,15 @@ def load_region(
         Code columns, when detection is not wanted.
     tolerance_m
         How far outside every polygon a practice may be and still be placed in the nearest.
+    registrations, lsoa_boundaries, lsoa_centroids
+        NHS Digital's LSOA registrations file with the LSOA polygons (and, optionally, their
+        population-weighted centroids; without them a point inside each polygon is used):
+        given, every rule, measure and map uses registration geography (DESIGN.md).
+    lsoa_code
+        The LSOA code column of ``lsoa_boundaries``, when detection is not wanted.
+    registration_tolerance
+        A practice whose registered patients differ from its list size by more than this
+        share is reported.
 
     Raises
     ------
@@ -153,6 +264,12 @@ def load_region(
         practice_table, ccgs, stps, patch_layer, tolerance_m=tolerance_m
     )
     current = read_plan(plan) if plan is not None else None
+    registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)
+    if registered is not None:
+        problems = [
+            *problems,
+            *registration_problems(registered, placed, tolerance=registration_tolerance),
+        ]
     region = Region(
         practices=placed,
         ccgs=ccgs,
@@ -161,6 +278,8 @@ def load_region(
         current=current,
         problems=problems,
         name=Path(practices).stem,
+        registrations=registered,
+        lsoas=lsoas,
     )
     logger.info(
         "Loaded %d practices in %d CCGs%s%s",
@@ -170,3 +289,43 @@ def load_region(
         f", current plan of {len(set(current.assignment.values()))} networks" if current else "",
     )
     return region
+
+
+def _read_homes(
+    registrations: str | Path | None,
+    boundaries: str | Path | None,
+    centroids: str | Path | None,
+    code_column: str | None,
+) -> tuple[Registrations | None, Lsoas | None]:
+    """Read the registrations file and the LSOA layer, which come together or not at all."""
+    if registrations is None and boundaries is None:
+        if centroids is not None:
+            raise InputError(
+                [
+                    Problem(
+                        str(centroids),
+                        "LSOA centroids were given without a registrations file",
+                        "give --registrations and --lsoa-boundaries with them, or leave them out",
+                    )
+                ]
+            )
+        return None, None
+    if registrations is None or boundaries is None:
+        given, missing = (
+            (registrations, "the LSOA boundaries (--lsoa-boundaries)")
+            if boundaries is None
+            else (boundaries, "the LSOA registrations file (--registrations)")
+        )
+        raise InputError(
+            [
+                Problem(
+                    str(given),
+                    f"registration geography needs {missing} as well",
+                    "give both files, or neither to plan on Voronoi catchments",
+                )
+            ]
+        )
+    registered = read_lsoa_registrations(registrations)
+    polygons = read_lsoa_boundaries(boundaries, code_column=code_column)
+    points = read_lsoa_centroids(centroids) if centroids is not None else None
+    return registered, Lsoas.from_polygons(polygons, centroids=points)

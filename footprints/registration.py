@@ -23,6 +23,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -32,11 +33,16 @@ import pandas as pd
 import shapely
 
 from footprints.crs import BNG
+from footprints.errors import Problem
+from footprints.graph import link_islands
+from footprints.io.registrations import Registrations
 
 __all__ = [
     "ADJACENCY_GAP_M",
     "PATCH_SHARE",
+    "REGISTRATION_TOLERANCE",
     "TERRITORY_TOLERANCE",
+    "Geography",
     "HomeMoments",
     "Homes",
     "Lsoas",
@@ -45,6 +51,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+Geography = Literal["registrations", "voronoi"]
+"""Which catchments a region's rules, measures and maps use (DESIGN.md)."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -59,6 +68,10 @@ by half this distance before testing whether two intersect.
 
 TERRITORY_TOLERANCE = 0.95
 """Share of a network's patients living in its territory that its largest part must hold."""
+
+REGISTRATION_TOLERANCE = 0.02
+"""Largest share by which a practice's registered patients may differ from its list size
+before the difference is reported."""
 
 PATCH_SHARE = 0.05
 """A patch works into a network when that network's patients are at least this share of the
@@ -369,14 +382,14 @@ class Homes:
         x = x - origin[0]
         y = y - origin[1]
         return HomeMoments(
-            patients=self._per_practice(n),
-            sum_x=self._per_practice(n * x),
-            sum_y=self._per_practice(n * y),
-            sum_sq=self._per_practice(n * (x * x + y * y)),
+            patients=self.per_practice(n),
+            sum_x=self.per_practice(n * x),
+            sum_y=self.per_practice(n * y),
+            sum_sq=self.per_practice(n * (x * x + y * y)),
             origin=origin,
         )
 
-    def _per_practice(self, values: FloatArray) -> FloatArray:
+    def per_practice(self, values: FloatArray) -> FloatArray:
         """Sum per-row ``values`` by practice."""
         summed = np.bincount(self.owner, weights=values, minlength=len(self.practices))
         return np.asarray(summed, np.float64)
@@ -533,3 +546,209 @@ def lsoa_patches(lsoas: Lsoas, patches: gpd.GeoDataFrame | None) -> list[str | N
     for position, patch in joined["patch"].items():
         labels[int(position)] = str(patch)
     return labels
+
+
+# --------------------------------------------------------------------------- practices' homes
+
+
+def fallback_counts(
+    practices: gpd.GeoDataFrame, catchments: gpd.GeoDataFrame, lsoas: Lsoas
+) -> pd.DataFrame:
+    """Where practices with no registrations are taken to draw their patients from.
+
+    Each practice's list size is spread evenly (largest remainders first) over the LSOAs
+    whose centroid lies in its Voronoi catchment; a catchment holding no centroid gives the
+    LSOA with the centroid nearest the surgery.
+
+    Parameters
+    ----------
+    practices
+        ``code``, ``list_size`` and a point geometry (EPSG:27700) of the practices concerned.
+    catchments
+        ``code`` and catchment polygons (EPSG:27700), as :func:`footprints.graph.build_graphs`
+        returns them.
+    lsoas
+        The LSOA layer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``practice``, ``lsoa`` (code), ``patients``.
+    """
+    columns = ["practice", "lsoa", "patients"]
+    if not len(practices) or not len(lsoas):
+        return pd.DataFrame({c: [] for c in columns})
+    codes = practices["code"].astype(str).tolist()
+    cells = catchments.set_index(catchments["code"].astype(str)).geometry
+    points = shapely.points(lsoas.x, lsoas.y)
+    tree = shapely.STRtree(points)
+    sizes = pd.to_numeric(practices["list_size"], errors="coerce").fillna(0).astype(np.int64)
+    sites = practices.geometry.values
+    rows: list[tuple[str, str, int]] = []
+    for code, size, site in zip(codes, sizes.tolist(), sites, strict=True):
+        cell = cells.get(code)
+        inside = (
+            tree.query(cell, predicate="contains_properly") if cell is not None else np.zeros(0)
+        )
+        if not len(inside):
+            inside = np.asarray([tree.nearest(site)])
+        inside = np.sort(np.asarray(inside, np.int64))
+        share, extra = divmod(int(size), len(inside))
+        for k, position in enumerate(inside):
+            patients = share + (1 if k < extra else 0)
+            if patients:
+                rows.append((code, str(lsoas.codes[position]), patients))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def home_attributes(homes: Homes, lsoa_patch: Sequence[str | None] | None = None) -> pd.DataFrame:
+    """Per practice, the node attributes of registration geography (DESIGN.md).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by practice code: ``home_patients``, ``home_x``, ``home_y`` (BNG metres),
+        ``home_spread`` (m²), ``home_patches`` (dict patch → patients) and
+        ``home_fallback``.
+    """
+    n = homes.count.astype(np.float64)
+    x = homes.lsoas.x[homes.lsoa]
+    y = homes.lsoas.y[homes.lsoa]
+    patients = homes.per_practice(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_x = homes.per_practice(n * x) / patients
+        mean_y = homes.per_practice(n * y) / patients
+        dx = x - mean_x[homes.owner]
+        dy = y - mean_y[homes.owner]
+        spread = homes.per_practice(n * (dx * dx + dy * dy)) / patients
+    empty = patients <= 0
+    mean_x[empty] = np.nan
+    mean_y[empty] = np.nan
+    spread[empty] = 0.0
+    patches = homes.patch_counts(lsoa_patch) if lsoa_patch is not None else {}
+    return pd.DataFrame(
+        {
+            "home_patients": patients.astype(np.int64),
+            "home_x": mean_x,
+            "home_y": mean_y,
+            "home_spread": spread,
+            "home_patches": [dict(patches.get(code, {})) for code in homes.practices],
+            "home_fallback": [code in homes.fallback for code in homes.practices],
+        },
+        index=list(homes.practices),
+    )
+
+
+def patch_residents(homes: Homes, lsoa_patch: Sequence[str | None]) -> dict[str, int]:
+    """Count the registered patients (of these practices) living in each patch."""
+    totals: dict[str, int] = {}
+    for counts in homes.patch_counts(lsoa_patch).values():
+        for patch, n in counts.items():
+            totals[patch] = totals.get(patch, 0) + n
+    return dict(sorted(totals.items()))
+
+
+def home_graph(
+    graph: nx.Graph, homes: Homes, attributes: pd.DataFrame, residents: Mapping[str, int]
+) -> nx.Graph:
+    """Rebuild an area's Voronoi graph on registration geography.
+
+    Nodes keep their attributes and gain the home attributes; edges join practices whose
+    cores share or touch (``kind="homes"``); parts with no such link are joined by their
+    nearest home centres (``kind="island"``, counted in ``island_links``).
+    """
+    area = nx.Graph(**{**graph.graph, "geography": "registrations"})
+    area.graph["patch_residents"] = dict(residents)
+    codes = sorted(str(node) for node in graph.nodes)
+    for code in codes:
+        data = dict(graph.nodes[code])
+        if code in attributes.index:
+            data.update(attributes.loc[code].to_dict())
+        area.add_node(code, **data)
+    area.add_edges_from(
+        (a, b, {"kind": "homes", "border_m": 0.0}) for a, b in homes.adjacent_pairs(codes)
+    )
+    centres = np.asarray(
+        [
+            (
+                (area.nodes[c]["home_x"], area.nodes[c]["home_y"])
+                if np.isfinite(area.nodes[c].get("home_x", np.nan))
+                else (area.nodes[c]["x"], area.nodes[c]["y"])
+            )
+            for c in codes
+        ],
+        dtype=np.float64,
+    ).reshape(-1, 2)
+    area.graph["island_links"] = link_islands(area, codes, centres) if codes else 0
+    return area
+
+
+def cross_area_pairs(
+    homes: Homes, area_of: Mapping[str, str]
+) -> list[tuple[str, str, dict[str, object]]]:
+    """Home-adjacent practices of different areas, as ``kind="area_border"`` edges."""
+    pairs = homes.adjacent_pairs(area_of)
+    return [
+        (a, b, {"kind": "area_border", "border_m": 0.0})
+        for a, b in pairs
+        if area_of.get(a) != area_of.get(b)
+    ]
+
+
+def registration_problems(
+    registrations: Registrations, practices: pd.DataFrame, *, tolerance: float
+) -> list[Problem]:
+    """Warnings about a registrations file against the practices loaded.
+
+    What was set aside (Welsh LSOAs, patients with no LSOA), practices absent from the file
+    (they get the Voronoi fallback), and each practice whose registered patients differ from
+    its list size by more than ``tolerance`` (a share of its list size).
+    """
+    source = registrations.source
+    problems: list[Problem] = []
+    if registrations.welsh_rows or registrations.unplaced_rows:
+        problems.append(
+            Problem(
+                source,
+                f"{registrations.welsh_patients:,} patients in {registrations.welsh_rows:,} "
+                f"rows live in Welsh LSOAs and {registrations.unplaced_patients:,} in "
+                f"{registrations.unplaced_rows:,} rows have no LSOA (NO2011 or blank): they "
+                "count towards their practices' totals but are not placed on the map",
+                severity="warning",
+            )
+        )
+    codes = practices["code"].astype(str)
+    sizes = pd.to_numeric(practices["list_size"], errors="coerce").fillna(0).astype("int64")
+    totals = registrations.totals.reindex(codes.to_numpy())
+    missing = codes[totals.isna().to_numpy()].tolist()
+    if missing:
+        shown = ", ".join(missing[:12]) + (
+            f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+        )
+        problems.append(
+            Problem(
+                source,
+                f"{len(missing):,} practices have no registrations in the file ({shown}): each "
+                "is given the Voronoi catchment of its surgery instead",
+                "use a registrations file of the same quarter as the practices, or check "
+                "that these practices were open then",
+                severity="warning",
+            )
+        )
+    found = totals.notna().to_numpy()
+    for code, size, total in zip(
+        codes[found], sizes[found], totals[found].astype("int64"), strict=True
+    ):
+        if abs(int(total) - int(size)) > tolerance * max(int(size), 1):
+            problems.append(
+                Problem(
+                    source,
+                    f"practice {code} has {int(total):,} registered patients in the file but a "
+                    f"list size of {int(size):,} ({int(total) - int(size):+,})",
+                    "check that both files are of the same date; the map places the "
+                    "registered patients, the band counts the list size",
+                    code=code,
+                    severity="warning",
+                )
+            )
+    return problems

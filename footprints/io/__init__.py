@@ -33,7 +33,8 @@ Modules, each depending only on those above it
     aliases), :mod:`~footprints.io.postcodes` (postcode lookups),
     :mod:`~footprints.io.practices` (the generic practices CSV), :mod:`~footprints.io.nhs`
     (the published NHS Digital / ONS formats), :mod:`~footprints.io.boundaries` (boundary
-    and patch layers), :mod:`~footprints.io.plans` (every plan read and write, and the one
+    and patch layers), :mod:`~footprints.io.registrations` (where patients live: the LSOA
+    registrations file, LSOA polygons and centroids), :mod:`~footprints.io.plans` (every plan read and write, and the one
     extension → format table). The package imports nothing of footprints but
     :mod:`footprints.errors`, :mod:`footprints.crs` and :mod:`footprints.plan`.
 """
@@ -61,6 +62,12 @@ from footprints.io.plans import (
 )
 from footprints.io.postcodes import normalise_postcode, read_postcode_lookup
 from footprints.io.practices import read_practices
+from footprints.io.registrations import (
+    Registrations,
+    read_lsoa_boundaries,
+    read_lsoa_centroids,
+    read_lsoa_registrations,
+)
 from footprints.io.tables import MAX_INPUT_BYTES, MAX_LIST_SIZE, input_size_limit, max_input_bytes
 
 __all__ = [
@@ -69,6 +76,7 @@ __all__ = [
     "MAX_LIST_SIZE",
     "PLAN_FORMATS",
     "PlanFormat",
+    "Registrations",
     "accepted_extensions",
     "assemble_practices",
     "input_size_limit",
@@ -81,6 +89,9 @@ __all__ = [
     "read_epraccur",
     "read_geo_plan",
     "read_gp_reg_pat",
+    "read_lsoa_boundaries",
+    "read_lsoa_centroids",
+    "read_lsoa_registrations",
     "read_patches",
     "read_plan",
     "read_postcode_lookup",

@@ -46,6 +46,7 @@ _LEVEL_PREFIXES = {
     "stp": ("stp", "icb", "ics"),
     "region": ("nhser",),
     "patch": ("patch", "lad", "msoa", "lsoa", "wd", "ward"),
+    "lsoa": ("lsoa",),
 }
 _PARENT_PREFIXES = {"ccg": ("stp", "icb", "ics"), "stp": ("nhser",)}
 

@@ -29,6 +29,7 @@ LAYERS = [
     "practices",
     "nhs",
     "boundaries",
+    "registrations",
     "plans",
 ]
 #: Modules of footprints that import footprints.io: io must never load them.

@@ -1,0 +1,332 @@
+"""Where patients live: NHS Digital's LSOA registrations file, LSOA polygons and centroids.
+
+"Patients Registered at a GP Practice" is published every quarter with an LSOA-level file
+(``gp-reg-pat-prac-lsoa-all.csv``): ``PUBLICATION, EXTRACT_DATE, PRACTICE_CODE,
+PRACTICE_NAME, LSOA_CODE, SEX, NUMBER_OF_PATIENTS``, one row per practice and LSOA. It is
+read plain, gzipped or zipped, and in the four-column shape some copies keep
+(``PRACTICE_CODE, PRACTICE_NAME, LSOA_CODE, NUMBER_OF_PATIENTS``). Rows for Welsh LSOAs
+(``W01…``) and for patients with no LSOA (``NO2011``, blank) are counted and reported,
+not silently dropped; they count towards a practice's total but place nobody on the map.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import geopandas as gpd
+import pandas as pd
+
+from footprints.crs import BNG, WGS84
+from footprints.errors import InputError, Problem, ProblemLog
+from footprints.io.boundaries import read_boundaries
+from footprints.io.columns import _Field, _resolve_columns
+from footprints.io.tables import PathLike, _check_exists, _decode, _delimiter, max_input_bytes
+
+__all__ = [
+    "Registrations",
+    "read_lsoa_boundaries",
+    "read_lsoa_centroids",
+    "read_lsoa_registrations",
+]
+
+logger = logging.getLogger(__name__)
+
+_ENGLISH_LSOA = re.compile(r"E01\d{6}")
+_WELSH_LSOA = re.compile(r"W01\d{6}")
+_SHOWN = 10  # bad rows named one by one before "and N more"
+
+_REGISTRATION_FIELDS = [
+    _Field("code", (("practice_code", "org_code", "code"),)),
+    _Field("lsoa", (("lsoa_code", r"lsoa\d{2}cd", "lsoa"),)),
+    _Field("patients", (("number_of_patients", "patients", "count"),)),
+    _Field("sex", (("sex",),)),
+    _Field("extract_date", (("extract_date",),)),
+]
+_CENTROID_FIELDS = [
+    _Field("code", ((r"lsoa\d{2}cd", "lsoa_code", "code"),)),
+    _Field("easting", (("easting", "x"),)),
+    _Field("northing", (("northing", "y"),)),
+    _Field("lat", (("lat", "latitude"),)),
+    _Field("lon", (("lon", "long", "longitude"),)),
+]
+
+
+@dataclass(frozen=True)
+class Registrations:
+    """The LSOA registrations file: how many of each practice's patients live in each LSOA.
+
+    Parameters
+    ----------
+    counts
+        ``practice`` (str), ``lsoa`` (str, an English LSOA code), ``patients`` (int64, > 0):
+        one row per practice and LSOA, rows for the same pair added together.
+    totals
+        Practice → all its patients in the file, Welsh and unplaced rows included (the
+        figure that matches its published list size).
+    source
+        The file as the user named it.
+    extract_date
+        The file's ``EXTRACT_DATE`` (e.g. ``04JAN2021``), or ``None`` when it has none.
+    welsh_rows, welsh_patients
+        Rows (and their patients) for Welsh LSOAs.
+    unplaced_rows, unplaced_patients
+        Rows (and patients) with no LSOA code of England or Wales (``NO2011``, blank).
+    """
+
+    counts: pd.DataFrame
+    totals: pd.Series
+    source: str
+    extract_date: str | None = None
+    welsh_rows: int = 0
+    welsh_patients: int = 0
+    unplaced_rows: int = 0
+    unplaced_patients: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def practices(self) -> int:
+        """The number of practices in the file."""
+        return len(self.totals)
+
+    @property
+    def patients(self) -> int:
+        """Every patient in the file, wherever they live."""
+        return int(self.totals.sum())
+
+    def describe(self) -> str:
+        """Say in one sentence what the file holds and what was set aside."""
+        date = f" (extract {self.extract_date})" if self.extract_date else ""
+        return (
+            f"{self.source}{date}: {self.practices:,} practices, {self.patients:,} patients; "
+            f"{self.welsh_patients:,} in {self.welsh_rows:,} Welsh LSOA rows and "
+            f"{self.unplaced_patients:,} in {self.unplaced_rows:,} rows with no LSOA "
+            "(NO2011 or blank) count towards practice totals but are not placed on the map"
+        )
+
+
+def _read_text(path: PathLike, source: str) -> str:
+    """Read the file's text, unpacked from gzip or zip, up to the input size limit."""
+    limit = max_input_bytes()
+    raw = Path(path).read_bytes()
+    if raw.startswith(b"\x1f\x8b"):
+        data = _bounded(gzip.GzipFile(fileobj=io.BytesIO(raw)), limit, source)
+    elif raw.startswith(b"PK\x03\x04"):
+        data = _from_zip(raw, limit, source)
+    else:
+        data = raw
+    return _decode(data, source)
+
+
+def _bounded(stream: IO[bytes] | gzip.GzipFile, limit: int, source: str) -> bytes:
+    """Read ``stream`` to its end, refusing it once more than ``limit`` bytes come out."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise InputError(
+                    [
+                        Problem(
+                            source,
+                            f"unpacks to more than the input limit of {limit:,} bytes",
+                            "give the plain CSV, or raise the limit if the file is genuine",
+                        )
+                    ]
+                )
+            chunks.append(chunk)
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        raise InputError(
+            [Problem(source, f"cannot be unpacked ({error})", "download the file again")]
+        ) from None
+    return b"".join(chunks)
+
+
+def _from_zip(raw: bytes, limit: int, source: str) -> bytes:
+    """Unpack the one CSV of a zip archive (the ``all`` file when there are several)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv")]
+    except zipfile.BadZipFile as error:
+        raise InputError(
+            [Problem(source, f"is not a readable zip archive ({error})", "download it again")]
+        ) from None
+    if len(members) > 1:
+        members = [m for m in members if "all" in Path(m.filename).name.lower()] or members
+    if len(members) != 1:
+        names = ", ".join(m.filename for m in archive.infolist()[:10]) or "nothing"
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"the archive should hold one CSV of registrations by LSOA (found: {names})",
+                    "give gp-reg-pat-prac-lsoa-all.csv itself, or a zip holding only it",
+                )
+            ]
+        )
+    with archive.open(members[0]) as member:
+        return _bounded(member, limit, source)
+
+
+def read_lsoa_registrations(path: PathLike) -> Registrations:
+    """Read NHS Digital's LSOA registrations file (plain, ``.gz`` or ``.zip``).
+
+    Parameters
+    ----------
+    path
+        ``gp-reg-pat-prac-lsoa-all.csv`` as published, or a copy keeping
+        ``PRACTICE_CODE, LSOA_CODE, NUMBER_OF_PATIENTS`` (other columns are ignored). Where a
+        ``SEX`` column holds ``ALL`` rows only those are used; where it holds only ``MALE``
+        and ``FEMALE`` rows they are added together.
+
+    Returns
+    -------
+    Registrations
+        The counts for English LSOAs, each practice's total, and what was set aside.
+
+    Raises
+    ------
+    InputError
+        For a missing file or column, or counts that are not whole numbers (each bad row
+        named).
+    """
+    source = str(path)
+    _check_exists(path, source)
+    text = _read_text(path, source)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=_delimiter(text, source),
+            dtype=str,
+            keep_default_na=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise InputError(
+            [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV")]
+        ) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    resolved = _resolve_columns(
+        frame, _REGISTRATION_FIELDS, source=source, required=("code", "lsoa", "patients")
+    )
+    code_col, lsoa_col = str(resolved["code"]), str(resolved["lsoa"])
+    patients_col = str(resolved["patients"])
+    frame = _one_sex(frame, resolved["sex"])
+    practice = frame[code_col].str.strip().str.upper()
+    lsoa = frame[lsoa_col].str.strip().str.upper()
+    patients = _counts(frame[patients_col], frame.index, source)
+    totals = patients.groupby(practice.to_numpy()).sum().astype("int64")
+    english = lsoa.str.fullmatch(_ENGLISH_LSOA.pattern).to_numpy()
+    welsh = lsoa.str.fullmatch(_WELSH_LSOA.pattern).to_numpy()
+    unplaced = ~(english | welsh)
+    counts = pd.DataFrame(
+        {
+            "practice": practice.to_numpy()[english],
+            "lsoa": lsoa.to_numpy()[english],
+            "patients": patients.to_numpy()[english],
+        }
+    )
+    counts = counts[counts["patients"] > 0]
+    counts = counts.groupby(["practice", "lsoa"], as_index=False, sort=True)["patients"].sum()
+    date_col = resolved["extract_date"]
+    dates = sorted(set(frame[date_col].str.strip())) if date_col is not None else []
+    registrations = Registrations(
+        counts=counts.astype({"patients": "int64"}),
+        totals=totals.sort_index(),
+        source=source,
+        extract_date=", ".join(d for d in dates if d) or None,
+        welsh_rows=int(welsh.sum()),
+        welsh_patients=int(patients.to_numpy()[welsh].sum()),
+        unplaced_rows=int(unplaced.sum()),
+        unplaced_patients=int(patients.to_numpy()[unplaced].sum()),
+    )
+    logger.info("%s", registrations.describe())
+    return registrations
+
+
+def _one_sex(frame: pd.DataFrame, sex_col: str | None) -> pd.DataFrame:
+    """Keep the ``ALL`` rows where the file has them; otherwise every row (male + female)."""
+    if sex_col is None:
+        return frame
+    sex = frame[sex_col].str.strip().str.upper()
+    if (sex == "ALL").any():
+        return frame[sex == "ALL"]
+    return frame
+
+
+def _counts(values: pd.Series, index: pd.Index, source: str) -> pd.Series:
+    """Whole numbers ≥ 0, or an InputError naming every bad row (the first few)."""
+    text = values.str.strip()
+    good = text.str.fullmatch(r"\d+")
+    if not good.all():
+        log = ProblemLog(source, logger)
+        bad = [(int(i) + 2, t) for i, t in zip(index[~good], text[~good], strict=True)]
+        for row, cell in bad[:_SHOWN]:
+            log.error(
+                f"NUMBER_OF_PATIENTS {cell!r} is not a whole number of patients",
+                "give a count of 0 or more, without separators or decimals",
+                row=row,
+            )
+        if len(bad) > _SHOWN:
+            log.error(f"{len(bad) - _SHOWN:,} more rows have counts that are not whole numbers")
+        log.raise_if_errors()
+    return pd.Series(text.astype("int64").to_numpy(), index=index)
+
+
+def read_lsoa_boundaries(path: PathLike, *, code_column: str | None = None) -> gpd.GeoDataFrame:
+    """Read LSOA polygons (ONS BGC, or any file pyogrio reads with an LSOA code column).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``code``, ``name``, geometry (EPSG:27700), one row per LSOA.
+    """
+    layer = read_boundaries(path, code_column=code_column, level="lsoa")
+    return gpd.GeoDataFrame(
+        {"code": layer["code"], "name": layer["name"]}, geometry=layer.geometry, crs=BNG
+    )
+
+
+def read_lsoa_centroids(path: PathLike) -> pd.DataFrame:
+    """Read LSOA population-weighted centroids (CSV with a code and easting/northing or lat/lon).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``x``, ``y`` (British National Grid metres).
+    """
+    source = str(path)
+    _check_exists(path, source)
+    text = _decode(Path(path).read_bytes(), source)
+    frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text, source), dtype=str)
+    resolved = _resolve_columns(frame, _CENTROID_FIELDS, source=source, required=("code",))
+    codes = frame[str(resolved["code"])].str.strip()
+    if resolved["easting"] is not None and resolved["northing"] is not None:
+        x = pd.to_numeric(frame[resolved["easting"]], errors="coerce")
+        y = pd.to_numeric(frame[resolved["northing"]], errors="coerce")
+    elif resolved["lat"] is not None and resolved["lon"] is not None:
+        points = gpd.GeoSeries.from_xy(
+            pd.to_numeric(frame[resolved["lon"]], errors="coerce"),
+            pd.to_numeric(frame[resolved["lat"]], errors="coerce"),
+            crs=WGS84,
+        ).to_crs(BNG)
+        x, y = points.x, points.y
+    else:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "has no coordinates: neither easting/northing nor lat/lon columns",
+                    "give the ONS population-weighted centroids file, which has both",
+                )
+            ]
+        )
+    table = pd.DataFrame({"code": codes, "x": x, "y": y}).dropna()
+    return table.reset_index(drop=True)

@@ -1,0 +1,158 @@
+"""The LSOA registrations loader: published shapes, compression, what is set aside, bad rows."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from footprints.crs import BNG
+from footprints.errors import InputError
+from footprints.io.registrations import (
+    read_lsoa_boundaries,
+    read_lsoa_centroids,
+    read_lsoa_registrations,
+)
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+PUBLISHED = (
+    "PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\n"
+    "GP_PRAC_PAT_LIST,04JAN2021,A81001,THE DENSHAM SURGERY,E01011959,ALL,7\n"
+    "GP_PRAC_PAT_LIST,04JAN2021,A81001,THE DENSHAM SURGERY,E01012012,ALL,2\n"
+    "GP_PRAC_PAT_LIST,04JAN2021,A81001,THE DENSHAM SURGERY,W01000001,ALL,3\n"
+    "GP_PRAC_PAT_LIST,04JAN2021,A81001,THE DENSHAM SURGERY,NO2011,ALL,1\n"
+    "GP_PRAC_PAT_LIST,04JAN2021,A81002,QUEENS PARK,E01011959,ALL,40\n"
+    "GP_PRAC_PAT_LIST,04JAN2021,A81002,QUEENS PARK,E01011959,ALL,5\n"
+)
+FOUR_COLUMNS = (
+    "PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,NUMBER_OF_PATIENTS\n"
+    "A81001,THE DENSHAM SURGERY,E01011959,7\n"
+    "A81001,THE DENSHAM SURGERY,E01012012,2\n"
+)
+
+
+def check_published(path: Path) -> None:
+    registered = read_lsoa_registrations(path)
+    assert registered.counts.to_dict("records") == [
+        {"practice": "A81001", "lsoa": "E01011959", "patients": 7},
+        {"practice": "A81001", "lsoa": "E01012012", "patients": 2},
+        {"practice": "A81002", "lsoa": "E01011959", "patients": 45},  # repeated rows added
+    ]
+    assert registered.totals.to_dict() == {"A81001": 13, "A81002": 45}
+    assert (registered.welsh_rows, registered.welsh_patients) == (1, 3)
+    assert (registered.unplaced_rows, registered.unplaced_patients) == (1, 1)
+    assert registered.extract_date == "04JAN2021"
+    assert "3 in 1 Welsh LSOA rows and 1 in 1 rows with no LSOA" in registered.describe()
+
+
+def test_the_published_file_plain(tmp_path: Path) -> None:
+    path = tmp_path / "gp-reg-pat-prac-lsoa-all.csv"
+    path.write_text(PUBLISHED, encoding="utf-8")
+    check_published(path)
+
+
+def test_the_published_file_gzipped(tmp_path: Path) -> None:
+    path = tmp_path / "gp-reg-pat-prac-lsoa-all.csv.gz"
+    path.write_bytes(gzip.compress(PUBLISHED.encode()))
+    check_published(path)
+
+
+def test_the_published_file_zipped_beside_male_and_female(tmp_path: Path) -> None:
+    path = tmp_path / "gp-reg-pat-prac-lsoa-male-female-Jan-21.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("gp-reg-pat-prac-lsoa-all.csv", PUBLISHED)
+        archive.writestr("gp-reg-pat-prac-lsoa-male.csv", PUBLISHED.replace(",ALL,", ",MALE,"))
+    check_published(path)
+
+
+def test_the_four_column_copy(tmp_path: Path) -> None:
+    path = tmp_path / "registrations.csv"
+    path.write_text(FOUR_COLUMNS, encoding="utf-8")
+    registered = read_lsoa_registrations(path)
+    assert registered.counts["patients"].tolist() == [7, 2]
+    assert registered.extract_date is None
+    assert registered.welsh_rows == registered.unplaced_rows == 0
+
+
+def test_male_and_female_rows_are_added_when_there_is_no_all_row(tmp_path: Path) -> None:
+    path = tmp_path / "registrations.csv"
+    text = PUBLISHED.replace(",ALL,", ",MALE,")
+    text += "GP_PRAC_PAT_LIST,04JAN2021,A81002,QUEENS PARK,E01011959,FEMALE,10\n"
+    path.write_text(text, encoding="utf-8")
+    registered = read_lsoa_registrations(path)
+    assert registered.totals["A81002"] == 55
+
+
+def test_counts_that_are_not_whole_numbers_are_named_by_row(tmp_path: Path) -> None:
+    path = tmp_path / "registrations.csv"
+    path.write_text(FOUR_COLUMNS + "A81003,X,E01011959,12.5\nA81003,X,E01011960,-4\n")
+    with pytest.raises(InputError) as caught:
+        read_lsoa_registrations(path)
+    text = str(caught.value)
+    assert "row 4" in text and "'12.5'" in text and "row 5" in text and "'-4'" in text
+
+
+def test_a_missing_column_names_what_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "registrations.csv"
+    path.write_text("PRACTICE_CODE,NUMBER_OF_PATIENTS\nA81001,3\n", encoding="utf-8")
+    with pytest.raises(Exception, match="lsoa"):
+        read_lsoa_registrations(path)
+
+
+def test_a_gzip_that_unpacks_past_the_limit_is_refused(tmp_path: Path) -> None:
+    from footprints.io import input_size_limit
+
+    path = tmp_path / "bomb.csv.gz"
+    path.write_bytes(gzip.compress(FOUR_COLUMNS.encode() + b"A81001,X,E01011959,1\n" * 50_000))
+    with input_size_limit(100_000), pytest.raises(InputError, match="unpacks to more than"):
+        read_lsoa_registrations(path)
+
+
+def test_lsoa_polygons_and_centroids(tmp_path: Path) -> None:
+    polygons = gpd.GeoDataFrame(
+        {"LSOA11CD": ["E01000002", "E01000001"], "LSOA11NM": ["B 001B", "A 001A"]},
+        geometry=[
+            shapely.box(451_000, 250_000, 452_000, 251_000),
+            shapely.box(450_000, 250_000, 451_000, 251_000),
+        ],
+        crs=BNG,
+    ).to_crs("EPSG:4326")
+    path = tmp_path / "lsoa.geojson"
+    polygons.to_file(path)
+    layer = read_lsoa_boundaries(path)
+    assert sorted(layer["code"]) == ["E01000001", "E01000002"]
+    assert layer.crs == BNG
+    centroids = tmp_path / "centroids.csv"
+    centroids.write_text("lsoa11cd,lsoa11nm,lon,lat,easting,northing\nE01000001,A,0,0,500,400\n")
+    assert read_lsoa_centroids(centroids).to_dict("records") == [
+        {"code": "E01000001", "x": 500.0, "y": 400.0}
+    ]
+
+
+@pytest.mark.realdata
+def test_the_january_2021_file_against_an_independent_reading() -> None:
+    """Every count and total agrees with a plain pandas reading, and totals match list sizes."""
+    path = SHARED / "registrations" / "gp-reg-pat-prac-lsoa-all_2021-01.csv.gz"
+    registered = read_lsoa_registrations(path)
+    raw = pd.read_csv(path, dtype={"PRACTICE_CODE": str, "LSOA_CODE": str})
+    assert len(raw) == 839_677
+    english = raw[raw["LSOA_CODE"].str.startswith("E01")]
+    assert registered.counts["patients"].sum() == english["NUMBER_OF_PATIENTS"].sum()
+    assert registered.counts["lsoa"].nunique() == 32_844
+    assert registered.welsh_rows == 276
+    assert registered.unplaced_rows == 4_656
+    assert registered.unplaced_patients == 34_879
+    assert registered.patients == 60_606_345
+    expected = raw.groupby("PRACTICE_CODE")["NUMBER_OF_PATIENTS"].sum()
+    pd.testing.assert_series_equal(
+        registered.totals, expected.astype("int64"), check_names=False, check_index_type=False
+    )
+    practices = pd.read_csv(SHARED / "practices" / "practices_2021.csv", dtype=str)
+    sizes = practices.set_index("practice_code")["list_size_2021_01_gpreg"].astype("int64")
+    assert (registered.totals.reindex(sizes.index) == sizes).all()
