@@ -34,8 +34,8 @@ Modules, each depending only on those above it
     :mod:`~footprints.io.practices` (the generic practices CSV), :mod:`~footprints.io.nhs`
     (the published NHS Digital / ONS formats), :mod:`~footprints.io.boundaries` (boundary
     and patch layers), :mod:`~footprints.io.registrations` (where patients live: the LSOA
-    registrations file, LSOA polygons and centroids), :mod:`~footprints.io.plans` (every plan read and write, and the one
-    extension → format table). The package imports nothing of footprints but
+    registrations file, LSOA polygons and centroids), :mod:`~footprints.io.plans` (every
+    plan read and write, and the one extension → format table). The package imports nothing of footprints but
     :mod:`footprints.errors`, :mod:`footprints.crs` and :mod:`footprints.plan`.
 """
 
