@@ -35,8 +35,9 @@ Modules, each depending only on those above it
     (the published NHS Digital / ONS formats), :mod:`~footprints.io.boundaries` (boundary
     and patch layers), :mod:`~footprints.io.registrations` (where patients live: the LSOA
     registrations file, LSOA polygons and centroids), :mod:`~footprints.io.plans` (every
-    plan read and write, and the one extension → format table). The package imports nothing of footprints but
-    :mod:`footprints.errors`, :mod:`footprints.crs` and :mod:`footprints.plan`.
+    plan read and write, and the one extension → format table). The package imports
+    nothing of footprints but :mod:`footprints.errors`, :mod:`footprints.crs` and
+    :mod:`footprints.plan`.
 """
 
 from __future__ import annotations
