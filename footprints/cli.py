@@ -49,6 +49,19 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patches", type=Path, help="nursing patch polygons")
     parser.add_argument("--postcodes", type=Path, help="postcode lookup (Code-Point Open, ONSPD)")
     parser.add_argument("--boundary-code", help="code column of the boundaries file")
+    parser.add_argument(
+        "--registrations",
+        type=Path,
+        help="NHS Digital's LSOA registrations file (gp-reg-pat-prac-lsoa-all.csv, .gz or "
+        ".zip): plan and judge networks by where patients live (needs --lsoa-boundaries)",
+    )
+    parser.add_argument(
+        "--lsoa-boundaries", type=Path, help="LSOA polygons (ONS BGC or any file with LSOA codes)"
+    )
+    parser.add_argument(
+        "--lsoa-centroids", type=Path, help="LSOA population-weighted centroids (CSV, optional)"
+    )
+    parser.add_argument("--lsoa-code", help="LSOA code column of the LSOA boundaries file")
     parser.add_argument("--min", dest="min_population", type=int, default=Band().min_population)
     parser.add_argument("--max", dest="max_population", type=int, default=Band().max_population)
 
@@ -88,6 +101,10 @@ def _load_files(args: argparse.Namespace, *, plan: Path | None) -> Region:
         plan=plan,
         postcodes=args.postcodes,
         boundary_code=args.boundary_code,
+        registrations=args.registrations,
+        lsoa_boundaries=args.lsoa_boundaries,
+        lsoa_centroids=args.lsoa_centroids,
+        lsoa_code=args.lsoa_code,
     )
 
 
@@ -125,7 +142,7 @@ def _run_validate(args: argparse.Namespace) -> int:
         print(
             f"{_count(summary['networks'], 'network')}: {summary['in_band']} in band, "
             f"{summary['below']} below, {summary['above']} above; "
-            f"{_count(len(report.violations), 'violation')}"
+            f"{_count(len(report.violations), 'violation')} ({region.geography_text()})"
         )
     return 0 if report.ok else 1
 
@@ -263,7 +280,8 @@ def _run_propose(args: argparse.Namespace) -> int:
     report = validate(proposal.plan, region.validation_graph.subgraph(solved), band=band)
     print(
         f"Wrote {args.out}: {_count(report.summary['networks'], 'network')}, "
-        f"{report.summary['in_band']} in band, {_count(len(report.hard), 'hard violation')}."
+        f"{report.summary['in_band']} in band, {_count(len(report.hard), 'hard violation')} "
+        f"({region.geography_text()})."
     )
     failed = [a for a, r in proposal.results.items() if r.status in {"infeasible", "error"}]
     return 2 if failed else 0
@@ -283,7 +301,8 @@ def _run_export(args: argparse.Namespace) -> int:
     assert plan is not None  # --plan is required
     band = Band(args.min_population, args.max_population)
     written = export_plan(region, plan, args.out, fmt=args.format, band=band)
-    print(f"Wrote {len(plan)} practices in {len(plan.networks())} networks to:")
+    where = f" ({region.geography_text()})" if region is not None else ""
+    print(f"Wrote {len(plan)} practices in {len(plan.networks())} networks{where} to:")
     for path in written:
         print(f"  {path}")
     return 0

@@ -70,6 +70,23 @@ class Region:
         """``"registrations"`` when patients' homes are known, else ``"voronoi"``."""
         return "registrations" if self.homes is not None else "voronoi"
 
+    def geography_text(self) -> str:
+        """Say which geography the region's rules, measures and maps use, in a few words."""
+        homes = self.homes
+        if homes is None:
+            return "geography: Voronoi catchments of surgery sites (no registrations file)"
+        fallback = len(homes.fallback)
+        source = self.registrations.source if self.registrations is not None else "registrations"
+        return (
+            f"geography: where patients live ({Path(source).name}"
+            + (
+                f"; {fallback:,} practice{'s' if fallback != 1 else ''} on the Voronoi fallback"
+                if fallback
+                else ""
+            )
+            + ")"
+        )
+
     @cached_property
     def _voronoi(self) -> tuple[dict[str, nx.Graph], gpd.GeoDataFrame]:
         return build_graphs(self.practices, self.ccgs, level="ccg")

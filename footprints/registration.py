@@ -728,8 +728,10 @@ def registration_problems(
         problems.append(
             Problem(
                 source,
-                f"{len(missing):,} practices have no registrations in the file ({shown}): each "
-                "is given the Voronoi catchment of its surgery instead",
+                f"{len(missing):,} practice{'s have' if len(missing) != 1 else ' has'} no "
+                f"registrations in the file ({shown}): "
+                + ("each is" if len(missing) != 1 else "it is")
+                + " given the Voronoi catchment of its surgery instead",
                 "use a registrations file of the same quarter as the practices, or check "
                 "that these practices were open then",
                 severity="warning",

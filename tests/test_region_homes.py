@@ -107,7 +107,9 @@ def test_a_practice_without_registrations_gets_the_voronoi_fallback(region) -> N
         i = region.lsoas.index[code]
         assert cell.contains(shapely.Point(region.lsoas.x[i], region.lsoas.y[i]))
     messages = [p.message for p in region.problems]
-    assert any("1 practices have no registrations in the file (B2)" in m for m in messages)
+    assert any(
+        "1 practice has no registrations in the file (B2): it is given" in m for m in messages
+    )
 
 
 def test_what_the_file_sets_aside_and_disagreements_are_reported(region) -> None:  # type: ignore[no-untyped-def]
@@ -140,3 +142,39 @@ def test_without_registrations_the_region_stays_on_voronoi(tmp_path: Path) -> No
     region = load_region(paths["practices"], paths["ccg"])
     assert region.geography == "voronoi" and region.homes is None
     assert {g.graph["geography"] for g in region.ccg_graphs.values()} == {"voronoi"}
+
+
+def test_the_command_line_takes_registrations_and_says_which_geography(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from footprints.cli import main
+
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    files = ["--practices", str(paths["practices"]), "--boundaries", str(paths["ccg"])]
+    homes = [
+        "--registrations",
+        str(paths["registrations"]),
+        "--lsoa-boundaries",
+        str(paths["lsoa"]),
+    ]
+    assert main(["validate", *files, *homes, "--plan", str(plan), "--min", "0"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "(geography: where patients live (registrations.csv; 1 practice on the Voronoi" in out
+    main(["validate", *files, "--plan", str(plan), "--min", "0"])
+    assert "geography: Voronoi catchments of surgery sites" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "validate",
+                *files,
+                "--registrations",
+                str(paths["registrations"]),
+                "--plan",
+                str(plan),
+            ]
+        )
+        == 2
+    )
+    assert "LSOA boundaries" in capsys.readouterr().err
