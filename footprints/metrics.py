@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from footprints.crs import BNG
 from footprints.optimiser import costs
 from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.problem import home_arrays
 from footprints.plan import Band, Plan
 
 __all__ = [
@@ -95,8 +96,9 @@ def _compactness_km(graph: nx.Graph, members: Mapping[str, list[str]]) -> dict[s
     """Compute each network's compactness in km, by the optimiser's definition of the term.
 
     :func:`footprints.optimiser.costs.compactness` gives the population-weighted sum of
-    distances to the weighted centre; divided by the population, it is the mean distance. A
-    network with no patients weights its practices equally.
+    distances to the weighted centre (Voronoi), or the population times the RMS distance of
+    the patients' homes from their centre (registration geography); divided by the
+    population, it is the distance. A network with no patients weights its practices equally.
     """
     practices = [p for network in members.values() for p in network]
     offsets = np.cumsum([0] + [len(network) for network in members.values()])
@@ -106,21 +108,28 @@ def _compactness_km(graph: nx.Graph, members: Mapping[str, list[str]]) -> dict[s
     weights[np.repeat(empty, sets.sizes)] = 1  # no patients to weight by: count each the same
     xs = np.array([float(graph.nodes[p]["x"]) for p in practices], np.float64)
     ys = np.array([float(graph.nodes[p]["y"]) for p in practices], np.float64)
-    metres = costs.compactness(sets, population=weights, x=xs, y=ys)
-    km = metres / costs.set_populations(sets, weights) / 1000.0
+    homes = home_arrays(graph, practices)  # None under the Voronoi model
+    unit = 1000.0 if homes is None else 1.0  # sites are in metres, home moments in km
+    distance = costs.compactness(sets, population=weights, x=xs, y=ys, homes=homes)
+    km = distance / costs.set_populations(sets, weights) / unit
     return dict(zip(members, km.tolist(), strict=True))
 
 
 def compactness(plan: Plan, graph: nx.Graph) -> dict[str, float]:
-    """Population-weighted mean distance (km) from each practice to its network's centre.
+    """Measure how far each network reaches, in km, on the graph's geography.
 
-    The centre is the population-weighted mean of the practices' ``x``, ``y`` (metres). A
-    network whose practices have no patients is weighted equally.
+    Under the Voronoi model: the population-weighted mean distance from each practice to its
+    network's centre, the population-weighted mean of the practices' ``x``, ``y`` (metres);
+    a network whose practices have no patients is weighted equally. Under registration
+    geography (``graph.graph["geography"] == "registrations"``): the root-mean-square
+    distance of the network's patients' homes from their patient-weighted centre (from the
+    nodes' ``home_*`` attributes).
 
     Returns
     -------
     dict
-        Network id → kilometres, networks in sorted order; 0 for a single practice.
+        Network id → kilometres, networks in sorted order; under the Voronoi model 0 for a
+        single practice.
     """
     return _compactness_km(graph, _members(plan, graph))
 

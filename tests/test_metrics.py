@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon, box
+from test_region_homes import X0, Y0, lsoa, write_inputs
 
 from footprints.crs import BNG
 from footprints.demo import load_demo
@@ -26,6 +27,7 @@ from footprints.metrics import (
     polsby_popper,
 )
 from footprints.plan import Band, Plan
+from footprints.region import load_region
 from footprints.rules import check_contiguity
 
 
@@ -72,6 +74,50 @@ def test_compactness_of_a_square_of_equal_practices() -> None:
     }
     plan = Plan({code: "N" for code in corners})
     assert compactness(plan, _graph(corners))["N"] == pytest.approx(math.sqrt(2))
+
+
+def test_compactness_on_registration_geography_is_the_rms_distance_of_homes(
+    tmp_path: Path,
+) -> None:
+    """On test_region_homes' LSOA grid, against pandas on the files themselves."""
+    paths = write_inputs(tmp_path)
+    # Centroids off the squares' centres, so that the test sees which points are used.
+    centroids = pd.DataFrame(
+        [
+            (lsoa(col, row), X0 + 1000 * col + 100 + 70 * col, Y0 + 1000 * row + 800 - 90 * col)
+            for col in range(6)
+            for row in range(2)
+        ],
+        columns=["code", "easting", "northing"],
+    )
+    centroids.to_csv(tmp_path / "centroids.csv", index=False)
+    region = load_region(
+        paths["practices"],
+        paths["ccg"],
+        registrations=paths["registrations"],
+        lsoa_boundaries=paths["lsoa"],
+        lsoa_centroids=tmp_path / "centroids.csv",
+    )
+    assert region.homes is not None
+    plan = Plan({"A1": "N1", "A2": "N1", "B1": "N2", "B2": "N2"})
+    rows = pd.read_csv(paths["registrations"])
+    # B2 has no registrations: its homes are its Voronoi fallback (registration.py's).
+    fallback = [("B2", code, n) for code, n in region.homes.catchment("B2").items()]
+    rows = pd.concat(
+        [rows, pd.DataFrame(fallback, columns=["PRACTICE_CODE", "LSOA_CODE", "NUMBER_OF_PATIENTS"])]
+    )
+    homes = rows.merge(centroids, left_on="LSOA_CODE", right_on="code")  # Welsh rows drop out
+    homes["network"] = homes["PRACTICE_CODE"].map(plan.assignment)
+    expected = {}
+    for network, group in homes.groupby("network"):
+        n = group["NUMBER_OF_PATIENTS"].to_numpy(float)
+        x, y = group["easting"].to_numpy() / 1000, group["northing"].to_numpy() / 1000
+        cx, cy = np.average(x, weights=n), np.average(y, weights=n)
+        expected[network] = math.sqrt(np.average((x - cx) ** 2 + (y - cy) ** 2, weights=n))
+    assert expected["N1"] > 0.5 and expected["N2"] > 0.5
+    assert compactness(plan, region.validation_graph) == pytest.approx(expected, rel=1e-9)
+    area = compactness(Plan({"A1": "N1", "A2": "N1"}), region.ccg_graphs["E38000001"])
+    assert area == pytest.approx({"N1": expected["N1"]}, rel=1e-9)
 
 
 # ------------------------------------------------------------------------------ Polsby–Popper

@@ -1,7 +1,10 @@
 """The optimiser: partition each planning area's practices into networks.
 
 Works on the adjacency graph only (node attributes ``list_size``, ``x``, ``y`` in metres and
-``patch``; edges), never on geometry, so it can be tested on hand-made grids.
+``patch``; edges), never on geometry, so it can be tested on hand-made grids. On registration
+geography (``graph.graph["geography"] == "registrations"``) it also reads where each
+practice's patients live: ``home_patients``, ``home_x``, ``home_y``, ``home_spread`` and
+``home_patches`` (docs/ARCHITECTURE.md).
 
 Formulation
 -----------
@@ -10,15 +13,20 @@ Formulation
 construction. Each candidate network ``N`` has a cost (:mod:`~footprints.optimiser.costs`),
 in **patient-kilometres**:
 
-``cost(N) = compactness_weight × Σ_{i∈N} list_size_i × d_i``
+``cost(N) = compactness_weight × compactness(N)``
 ``        + straddle_weight × straddling(N) + network_cost + band_penalty × deviation(N)``
 
-where ``d_i`` is the distance (km) from practice ``i`` to ``N``'s population-weighted
-centre. Summed over a plan, the first term is the area's population times the
-population-weighted mean distance of DESIGN.md, so totals of plans with different numbers
-of networks compare fairly. ``straddling(N)`` is the population of ``N``'s practices outside
-its largest patch (DESIGN.md); ``deviation(N)`` is how many patients ``N`` lies outside the
-band (non-zero only where the band had to be made soft). The rules' candidate
+Under the Voronoi model ``compactness(N) = Σ_{i∈N} list_size_i × d_i``, where ``d_i`` is the
+distance (km) from practice ``i`` to ``N``'s population-weighted centre; summed over a plan
+it is the area's population times the population-weighted mean distance of DESIGN.md, so
+totals of plans with different numbers of networks compare fairly. ``straddling(N)`` is the
+population of ``N``'s practices outside its largest patch (DESIGN.md). On registration
+geography ``compactness(N) = (Σ_{i∈N} list_size_i) × r_N``, with ``r_N`` the
+root-mean-square distance (km) of ``N``'s patients' homes from their patient-weighted centre
+(from per-practice moments that add up, so a candidate costs O(members)), and
+``straddling(N)`` is ``N``'s patients living outside its main patch. ``deviation(N)`` is how
+many patients ``N`` lies outside the band (non-zero only where the band had to be made
+soft). The rules' candidate
 filters (:attr:`OptimiseSettings.candidate_filters`, read from the rule registry) may rule
 networks out.
 

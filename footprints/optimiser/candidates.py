@@ -38,6 +38,7 @@ __all__ = [
     "CHUNK",
     "CandidateSets",
     "EnumerationTimeoutError",
+    "HomeArrays",
     "PoolCapError",
     "PracticeArrays",
     "bit_indices",
@@ -72,6 +73,45 @@ class EnumerationTimeoutError(Exception):
 
 
 @dataclass(frozen=True)
+class HomeArrays:
+    """Where each practice's patients live (registration geography), as sums over homes.
+
+    Every field adds up over a network's practices, so a network's home compactness and
+    straddling cost O(members) (see :mod:`footprints.optimiser.costs`).
+
+    Parameters
+    ----------
+    patients
+        ``Σ n``: the practice's patients with a home (node attribute ``home_patients``).
+    sum_x, sum_y
+        ``Σ n·x`` and ``Σ n·y``, homes in km from ``origin`` (the mean home of the area's
+        patients, so that squares stay small).
+    sum_sq
+        ``Σ n·(x² + y²)`` in km², i.e. ``n·(spread + x̄² + ȳ²)`` with ``spread`` the mean
+        squared distance of the practice's homes from their mean ``(x̄, ȳ)``.
+    patches
+        Practices × patches: the practice's patients living in each patch (``home_patches``),
+        for the patches that can be the largest of some set of the area's practices.
+    patched
+        Per practice: its patients living in any patch (columns of ``patches`` and the
+        patches left out of it, which no set can have as its largest).
+    patch_names
+        The patch of each column of ``patches``.
+    origin
+        The centre of the coordinates, BNG kilometres.
+    """
+
+    patients: FloatArray
+    sum_x: FloatArray
+    sum_y: FloatArray
+    sum_sq: FloatArray
+    patches: IntArray
+    patched: IntArray
+    patch_names: list[str]
+    origin: tuple[float, float]
+
+
+@dataclass(frozen=True)
 class PracticeArrays:
     """One planning area's practices as arrays, indexed ``0 … n − 1`` in code order.
 
@@ -93,6 +133,10 @@ class PracticeArrays:
     neighbours
         ``neighbours[i]`` is the bit mask of practice ``i``'s neighbours in the adjacency
         graph.
+    homes
+        Where the patients live, when the area graph is on registration geography
+        (``graph.graph["geography"] == "registrations"``); ``None`` under the Voronoi model,
+        where the cost terms read the sites (``x_km``, ``y_km``) and ``patch`` instead.
     """
 
     codes: list[str]
@@ -102,6 +146,7 @@ class PracticeArrays:
     y_km: FloatArray
     patch: IntArray
     neighbours: list[int]
+    homes: HomeArrays | None = None
 
     def __len__(self) -> int:
         """Count the practices."""

@@ -12,6 +12,19 @@ and, in repair mode, each column (a network matched to a current network) adds
 combined; :func:`move_costs` prices moves. The solvers need integer costs, so costs are
 rounded to :data:`SCALE` units per patient-kilometre.
 
+The geography of the area graph decides what compactness and straddling measure
+(DESIGN.md):
+
+- **Voronoi** (``PracticeArrays.homes`` is ``None``): ``compactness(N)`` is
+  ``Σ list_size_i × d_i`` with ``d_i`` the distance (km) from surgery ``i`` to ``N``'s
+  list-size-weighted centre; ``straddling(N)`` the list sizes of ``N``'s practices outside
+  its largest patch (by surgery site).
+- **Registrations** (homes given): ``compactness(N)`` is ``N``'s population (Σ list_size)
+  × the root-mean-square distance (km) of its patients' homes from their patient-weighted
+  centre — patient-km again, from moments that add up over practices, so O(members);
+  ``straddling(N)`` is ``N``'s patients living outside its main patch (Σ over patches − the
+  largest).
+
 Each term is defined here once; :mod:`footprints.metrics` reports compactness through
 :func:`compactness` too.
 """
@@ -20,7 +33,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from footprints.optimiser.candidates import CandidateSets, FloatArray, IntArray, PracticeArrays
+from footprints.optimiser.candidates import (
+    CandidateSets,
+    FloatArray,
+    HomeArrays,
+    IntArray,
+    PracticeArrays,
+)
 from footprints.optimiser.settings import OptimiseSettings
 from footprints.plan import Band
 
@@ -38,6 +57,9 @@ __all__ = [
 SCALE = 100
 """Integer cost units per patient-kilometre (CP-SAT needs integer costs)."""
 
+_PATCH_CELLS = 1 << 21
+"""Most member × patch cells expanded at once when summing home patches (16 MiB)."""
+
 
 def set_populations(sets: CandidateSets, population: IntArray) -> IntArray:
     """Sum each set's members' list sizes: its population."""
@@ -47,9 +69,14 @@ def set_populations(sets: CandidateSets, population: IntArray) -> IntArray:
 
 
 def compactness(
-    sets: CandidateSets, *, population: IntArray, x: FloatArray, y: FloatArray
+    sets: CandidateSets,
+    *,
+    population: IntArray,
+    x: FloatArray,
+    y: FloatArray,
+    homes: HomeArrays | None = None,
 ) -> FloatArray:
-    """Population-weighted sum of distances from each member to its set's weighted centre.
+    """Compactness of each set: population × a distance to its centre (patient-km).
 
     Parameters
     ----------
@@ -59,17 +86,25 @@ def compactness(
         Weight of each practice (its list size).
     x, y
         Coordinates of each practice, in any one unit (the optimiser uses kilometres, so the
-        result is in patient-km).
+        result is in patient-km). Not read when ``homes`` is given.
+    homes
+        Where each practice's patients live (registration geography), or ``None`` (Voronoi).
 
     Returns
     -------
     numpy.ndarray
-        Per set: ``Σ population_i × distance(i, centre)``, the centre being the
-        population-weighted mean of the members (their plain mean when the set has no
-        patients, whose compactness is then 0, as every weight is 0).
+        Per set, under the Voronoi model: ``Σ population_i × distance(i, centre)``, the
+        centre being the population-weighted mean of the members (their plain mean when the
+        set has no patients, whose compactness is then 0, as every weight is 0). Under
+        registration geography: ``(Σ population_i) × r``, with ``r`` the root-mean-square
+        distance (km) of the members' patients' homes from their patient-weighted centre
+        (0 for a set with no patients' homes). Divided by the set's population, either is
+        the distance :mod:`footprints.metrics` reports.
     """
     if len(sets) == 0:
         return np.zeros(0, np.float64)
+    if homes is not None:
+        return set_populations(sets, population) * _rms_home_distance(sets, homes)
     members = sets.members
     starts = sets.offsets[:-1]
     owner = sets.owner()
@@ -94,8 +129,32 @@ def compactness(
     return result
 
 
-def straddling(sets: CandidateSets, *, population: IntArray, patch: IntArray) -> IntArray:
-    """Sum the population of each set's members with a patch outside its largest patch.
+def _rms_home_distance(sets: CandidateSets, homes: HomeArrays) -> FloatArray:
+    """Per set: RMS distance (km) of its patients' homes from their centre (0: no homes)."""
+    patients = sets.sums(homes.patients)
+    mean_x = sets.sums(homes.sum_x)
+    mean_y = sets.sums(homes.sum_y)
+    mean_sq = sets.sums(homes.sum_sq)
+    some = patients > 0
+    share = np.divide(1.0, patients, out=np.zeros_like(patients), where=some)
+    mean_x *= share
+    mean_y *= share
+    mean_sq *= share
+    variance = mean_sq - mean_x * mean_x - mean_y * mean_y
+    # Homes all in one place leave only rounding (even below 0): call it none.
+    variance[variance <= 1e-12 * mean_sq] = 0.0
+    rms: FloatArray = np.sqrt(variance)
+    return rms
+
+
+def straddling(
+    sets: CandidateSets,
+    *,
+    population: IntArray,
+    patch: IntArray,
+    homes: HomeArrays | None = None,
+) -> IntArray:
+    """Count each set's patients outside its largest patch.
 
     Parameters
     ----------
@@ -105,11 +164,24 @@ def straddling(sets: CandidateSets, *, population: IntArray, patch: IntArray) ->
         List size of each practice.
     patch
         Patch number of each practice (``-1``: no patch; such practices never straddle).
+        Not read when ``homes`` is given.
+    homes
+        Where each practice's patients live (registration geography), or ``None`` (Voronoi).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per set, under the Voronoi model: the list sizes of its members whose site lies in
+        a patch other than the set's largest (by list size). Under registration geography:
+        its patients living in a patch other than its main patch (the one where most of its
+        patients live): ``Σ over patches − the largest``; homes in no patch never count.
     """
     n = len(sets)
     straddling = np.zeros(n, np.int64)
     if n == 0:
         return straddling
+    if homes is not None:
+        return _home_straddling(sets, homes)
     members = sets.members
     patch_e = patch[members]
     has_patch = patch_e >= 0
@@ -130,6 +202,23 @@ def straddling(sets: CandidateSets, *, population: IntArray, patch: IntArray) ->
         largest = np.maximum.reduceat(group_pop, owner_starts)
         patched = np.add.reduceat(group_pop, owner_starts)
         straddling[group_owner[owner_starts]] = patched - largest
+    return straddling
+
+
+def _home_straddling(sets: CandidateSets, homes: HomeArrays) -> IntArray:
+    """Per set: its patients living outside its main patch (see :func:`straddling`)."""
+    patched = sets.reduce(homes.patched, np.add)
+    width = homes.patches.shape[1]
+    if width == 0:
+        return patched
+    largest = np.zeros(len(sets), np.int64)
+    # Sum the patch columns over a few sets at a time: rows of members × patches stay small.
+    step = max(1, _PATCH_CELLS // (width * max(1, int(sets.sizes.max()))))
+    for start in range(0, len(sets), step):
+        part = sets.slice(start, min(len(sets), start + step))
+        per_patch = np.add.reduceat(homes.patches[part.members], part.offsets[:-1], axis=0)
+        largest[start : start + len(part)] = per_patch.max(axis=1)
+    straddling: IntArray = patched - largest
     return straddling
 
 
@@ -160,9 +249,15 @@ def set_costs(
     for _, chunk in sets.chunks():
         population = set_populations(chunk, practices.population)
         compact = compactness(
-            chunk, population=practices.population, x=practices.x_km, y=practices.y_km
+            chunk,
+            population=practices.population,
+            x=practices.x_km,
+            y=practices.y_km,
+            homes=practices.homes,
         )
-        straddle = straddling(chunk, population=practices.population, patch=practices.patch)
+        straddle = straddling(
+            chunk, population=practices.population, patch=practices.patch, homes=practices.homes
+        )
         deviation = band_deviation(population, settings.band)
         cost = (
             settings.compactness_weight * compact

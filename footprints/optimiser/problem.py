@@ -1,13 +1,15 @@
 """One planning area's optimisation problem: everything the stages of a solve share.
 
-:func:`build_problem` reads the area's adjacency graph into arrays
-(:func:`practice_arrays`), decides the networks fixed before solving and splits the rest into
-pieces (:mod:`footprints.optimiser.pieces`), numbers the locks and the current plan's
-networks, and starts the clock. Every later stage takes the :class:`AreaProblem` it returns.
+:func:`build_problem` reads the area's adjacency graph into arrays (:func:`practice_arrays`,
+with :func:`home_arrays` on registration geography), decides the networks fixed before
+solving and splits the rest into pieces (:mod:`footprints.optimiser.pieces`), numbers the
+locks and the current plan's networks, and starts the clock. Every later stage takes the
+:class:`AreaProblem` it returns.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from footprints.errors import InfeasibleError
 from footprints.optimiser.candidates import (
     BoolArray,
     CandidateSets,
+    HomeArrays,
     IntArray,
     PracticeArrays,
     bit_mask,
@@ -36,6 +39,7 @@ __all__ = [
     "Reporter",
     "allowed",
     "build_problem",
+    "home_arrays",
     "practice_arrays",
 ]
 
@@ -223,7 +227,114 @@ def practice_arrays(graph: nx.Graph) -> tuple[str, PracticeArrays]:
             neighbours[a] |= 1 << b
             neighbours[b] |= 1 << a
     name = str(graph.graph.get("area", "area"))
-    return name, PracticeArrays(codes, index, population, x_km, y_km, patch, neighbours)
+    homes = home_arrays(graph, codes)
+    return name, PracticeArrays(codes, index, population, x_km, y_km, patch, neighbours, homes)
+
+
+def home_arrays(graph: nx.Graph, codes: Sequence[str]) -> HomeArrays | None:
+    """Read where the patients of practices ``codes`` live, from a registration-geography graph.
+
+    The moments are in km about the mean home of these practices' patients, so that they add
+    up over any set of them (see :class:`~footprints.optimiser.candidates.HomeArrays`).
+
+    Parameters
+    ----------
+    graph
+        An area graph; its nodes carry ``home_patients``, ``home_x``, ``home_y`` (BNG
+        metres), ``home_spread`` (m²) and ``home_patches`` when
+        ``graph.graph["geography"] == "registrations"``.
+    codes
+        The practices (node names as strings), in the order of the arrays.
+
+    Returns
+    -------
+    HomeArrays or None
+        ``None`` when the graph is not on registration geography.
+
+    Raises
+    ------
+    ValueError
+        When a practice's home attributes are missing or not numbers (all named at once).
+    """
+    if graph.graph.get("geography") != "registrations":
+        return None
+    lookup = {str(node): node for node in graph.nodes}
+    n = len(codes)
+    patients = np.zeros(n, np.float64)
+    mean = np.zeros((n, 2), np.float64)  # km
+    spread = np.zeros(n, np.float64)  # km²
+    counts: list[dict[str, int]] = []
+    problems: list[str] = []
+    for i, code in enumerate(codes):
+        data = graph.nodes[lookup[code]]
+        bad = _home_problem(data)
+        if bad is not None:
+            problems.append(f"{code}: {bad}")
+            counts.append({})
+            continue
+        patients[i] = float(data["home_patients"])
+        if patients[i] > 0:
+            mean[i] = float(data["home_x"]) / 1000.0, float(data["home_y"]) / 1000.0
+            spread[i] = float(data["home_spread"]) / 1e6
+        counts.append({str(p): int(v) for p, v in (data.get("home_patches") or {}).items() if v})
+    if problems:
+        raise ValueError(
+            f"area {graph.graph.get('area', 'area')} is on registration geography but has bad "
+            "home attributes: " + "; ".join(problems)
+        )
+    total = float(patients.sum())
+    origin = (mean.T @ patients / total) if total > 0 else np.zeros(2)
+    offset = mean - origin
+    names = sorted({p for c in counts for p in c})
+    column = {p: k for k, p in enumerate(names)}
+    matrix = np.zeros((n, len(names)), np.int64)
+    for i, c in enumerate(counts):
+        for p, v in c.items():
+            matrix[i, column[p]] = v
+    patched = matrix.sum(axis=1)
+    # A set's largest patch holds at least the smallest "largest patch" of any practice with
+    # patched patients; a patch whose total over all the practices is below that is never
+    # the largest of any set, so it is counted in `patched` only (keeps the matrix narrow).
+    some = patched > 0
+    floor = int(matrix[some].max(axis=1).min()) if some.any() else 0
+    keep = matrix.sum(axis=0) >= max(floor, 1)
+    return HomeArrays(
+        patients=patients,
+        sum_x=patients * offset[:, 0],
+        sum_y=patients * offset[:, 1],
+        sum_sq=patients * (spread + (offset * offset).sum(axis=1)),
+        patches=np.ascontiguousarray(matrix[:, keep]),
+        patched=patched,
+        patch_names=[p for p, k in zip(names, keep, strict=True) if k],
+        origin=(float(origin[0]), float(origin[1])),
+    )
+
+
+def _home_problem(data: Mapping[str, object]) -> str | None:
+    """Say what is wrong with one practice's home attributes, or ``None``."""
+    try:
+        patients = float(data["home_patients"])  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        return f"home_patients {data.get('home_patients')!r} is not a number"
+    if not patients >= 0:
+        return f"home_patients {patients!r} is below 0"
+    if patients > 0:
+        try:
+            values = [float(data[key]) for key in ("home_x", "home_y", "home_spread")]  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError):
+            return "home_x/home_y/home_spread missing or not numbers"
+        if not all(math.isfinite(v) for v in values) or values[2] < 0:
+            return f"home_x/home_y/home_spread {values} not finite (or spread below 0)"
+    patches = data.get("home_patches") or {}
+    if not isinstance(patches, Mapping) or not all(
+        isinstance(v, (int, float, np.integer, np.floating))
+        and math.isfinite(v)
+        and v >= 0
+        and v == int(v)
+        for v in patches.values()
+    ):
+        return f"home_patches {patches!r} is not a mapping of patch to patients ≥ 0"
+    return None
 
 
 def build_problem(

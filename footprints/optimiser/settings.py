@@ -36,13 +36,19 @@ class OptimiseSettings:
     band
         Population band of a network; hard wherever the area can meet it.
     compactness_weight
-        Weight of the population-weighted sum of distances (km) from each practice to its
-        network's population-weighted centre.
+        Weight of the compactness term (patient-km). Under the Voronoi model: the
+        population-weighted sum of distances (km) from each practice to its network's
+        population-weighted centre. On registration geography: the network's population times
+        the root-mean-square distance (km) of its patients' homes from their patient-weighted
+        centre.
     straddle_weight
-        Cost per *patient* of a practice outside its network's largest nursing patch (so a
-        straddling practice of 8,000 patients costs as much as moving 8,000 patients
-        ``straddle_weight`` km further out). Per patient rather than per extra patch so that
-        cost follows the number of patients whose nursing team must work with two networks.
+        Cost per *patient* outside the network's main nursing patch. Under the Voronoi model
+        these are the patients of practices whose site is outside the network's largest patch
+        (so a straddling practice of 8,000 patients costs as much as moving 8,000 patients
+        ``straddle_weight`` km further out); on registration geography, the network's
+        patients whose homes are outside the patch where most of them live. Per patient
+        rather than per extra patch so that cost follows the number of patients whose nursing
+        team must work with two networks.
     move_weight
         Repair mode: cost per practice moved away from its current network (see
         :mod:`footprints.optimiser` for "moved"). The default, 10,000, makes a move worth

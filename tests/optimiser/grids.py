@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -20,6 +21,9 @@ from footprints.rules.base import PlanState, RuleContext
 
 FAST = OptimiseSettings(time_limit=20.0, workers=1, seed=3)
 DEFAULT_BAND = Band()
+
+Home = tuple[float, float, int, str | None]
+"""Where some of a practice's patients live: x, y (metres), patients, patch (or none)."""
 
 
 def grid(
@@ -48,6 +52,49 @@ def grid(
         if r + 1 < rows:
             graph.add_edge(f"P{r}{c}", f"P{r + 1}{c}", kind="border")
     return graph
+
+
+def with_homes(graph: nx.Graph, homes: Mapping[str, Sequence[Home]]) -> nx.Graph:
+    """Put ``graph`` on registration geography: practice ``p``'s patients live at ``homes[p]``.
+
+    Each node gets the contract's home attributes, computed here from its homes, and keeps
+    the homes themselves as ``home_list`` (read only by :func:`network_cost`).
+    """
+    graph.graph["geography"] = "registrations"
+    residents: dict[str, int] = {}
+    for practice, where in homes.items():
+        patients = sum(n for _, _, n, _ in where)
+        centre_x = sum(n * x for x, _, n, _ in where) / patients if patients else math.nan
+        centre_y = sum(n * y for _, y, n, _ in where) / patients if patients else math.nan
+        spread = (
+            sum(n * ((x - centre_x) ** 2 + (y - centre_y) ** 2) for x, y, n, _ in where) / patients
+            if patients
+            else 0.0
+        )
+        by_patch: dict[str, int] = {}
+        for _, _, n, patch in where:
+            if patch is not None:
+                by_patch[patch] = by_patch.get(patch, 0) + n
+                residents[patch] = residents.get(patch, 0) + n
+        graph.nodes[practice].update(
+            home_patients=patients,
+            home_x=centre_x,
+            home_y=centre_y,
+            home_spread=spread,
+            home_patches=by_patch,
+            home_fallback=False,
+            home_list=list(where),
+        )
+    graph.graph["patch_residents"] = residents
+    return graph
+
+
+def home_grid(
+    rows: int, cols: int, sizes: Sequence[int], homes: Sequence[Sequence[Home]], **options: Any
+) -> nx.Graph:
+    """:func:`grid` on registration geography; ``homes[k]`` are practice ``k``'s homes."""
+    graph = grid(rows, cols, sizes, **options)
+    return with_homes(graph, dict(zip(graph.nodes, homes, strict=True)))
 
 
 def replace_settings(**changes: object) -> OptimiseSettings:
@@ -119,6 +166,13 @@ def network_cost(graph: nx.Graph, practices: Sequence[str], opts: OptimiseSettin
     """The objective of one network, computed from the definitions in the docstring."""
     sizes = [graph.nodes[p]["list_size"] for p in practices]
     total = sum(sizes)
+    if graph.graph.get("geography") == "registrations":
+        compactness, straddling = _home_terms(graph, practices)
+        return (
+            opts.compactness_weight * total * compactness
+            + opts.straddle_weight * straddling
+            + opts.network_cost
+        )
     xs = [graph.nodes[p]["x"] / 1000 for p in practices]
     ys = [graph.nodes[p]["y"] / 1000 for p in practices]
     if total:
@@ -138,6 +192,24 @@ def network_cost(graph: nx.Graph, practices: Sequence[str], opts: OptimiseSettin
         + opts.straddle_weight * straddling
         + opts.network_cost
     )
+
+
+def _home_terms(graph: nx.Graph, practices: Sequence[str]) -> tuple[float, int]:
+    """RMS distance (km) of the practices' patients' homes from their centre, and how many
+    of them live outside the patch where most of them live, straight from the homes."""
+    homes = [home for p in practices for home in graph.nodes[p]["home_list"]]
+    patients = sum(n for _, _, n, _ in homes)
+    rms = 0.0
+    if patients:
+        cx = sum(n * x for x, _, n, _ in homes) / patients / 1000
+        cy = sum(n * y for _, y, n, _ in homes) / patients / 1000
+        square = sum(n * ((x / 1000 - cx) ** 2 + (y / 1000 - cy) ** 2) for x, y, n, _ in homes)
+        rms = math.sqrt(square / patients)
+    by_patch: dict[str, int] = {}
+    for _, _, n, patch in homes:
+        if patch is not None:
+            by_patch[patch] = by_patch.get(patch, 0) + n
+    return rms, sum(by_patch.values()) - max(by_patch.values(), default=0)
 
 
 def set_partitions(items: list[str]) -> Iterator[list[list[str]]]:
@@ -202,6 +274,20 @@ def tiny_areas(draw: st.DrawFn, *, min_size: int = 0) -> nx.Graph:
         if a != b:
             graph.add_edge(f"Q{a}", f"Q{b}")
     return graph
+
+
+@st.composite
+def tiny_home_areas(draw: st.DrawFn) -> nx.Graph:
+    """:func:`tiny_areas` on registration geography: one to three homes per practice."""
+    graph = draw(tiny_areas())
+    home = st.tuples(
+        st.floats(min_value=0, max_value=20_000),
+        st.floats(min_value=0, max_value=20_000),
+        st.integers(min_value=0, max_value=9_000),
+        st.sampled_from(["A", "B", "C", None]),
+    )
+    homes = {p: draw(st.lists(home, min_size=1, max_size=3)) for p in graph.nodes}
+    return with_homes(graph, homes)
 
 
 class AtMostPractices:

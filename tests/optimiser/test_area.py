@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from footprints.optimiser import OptimiseSettings, candidates, optimise_area
-from footprints.plan import Plan
+from footprints.plan import Band, Plan
 from footprints.rules import validate
 
 from .grids import (
@@ -21,9 +21,11 @@ from .grids import (
     brute_force_optimum,
     check_plan,
     grid,
+    home_grid,
     networks_of,
     replace_settings,
     tiny_areas,
+    tiny_home_areas,
 )
 
 # --------------------------------------------------------------------------- plans
@@ -70,6 +72,68 @@ def test_optimum_matches_exhaustive_enumeration(graph: nx.Graph, network_cost: f
     assert result.status == "optimal"
     assert result.soft_networks == []
     # Costs are rounded to 0.01 patient-km per network inside the solver.
+    assert result.objective == pytest.approx(best, abs=0.01 * graph.number_of_nodes() + 1e-6)
+    assert result.bound == pytest.approx(result.objective)
+
+
+# --------------------------------------------------------------------------- registrations
+
+
+def _west_east_homes() -> nx.Graph:
+    """Six practices of 10,000 in a 2 x 3 grid whose patients live in two towns.
+
+    The rows of surgeries are 10 km apart, 2 km between neighbours in a row; but the
+    patients of P00, P10 and P11 live around a town in the west, those of P01, P02 and P12
+    around one 20 km east (two homes 500 m either side of each practice's own centre).
+    """
+    west, east = {"P00", "P10", "P11"}, {"P01", "P02", "P12"}
+    homes = []
+    for k, practice in enumerate(["P00", "P01", "P02", "P10", "P11", "P12"]):
+        x = (0.0 if practice in west else 20_000.0) + 300.0 * k
+        patch = "W" if practice in west else "E"
+        homes.append([(x - 500.0, 0.0, 4_000, patch), (x + 500.0, 0.0, 4_000, patch)])
+    assert west | east == {"P00", "P01", "P02", "P10", "P11", "P12"}
+    graph = home_grid(2, 3, [10_000] * 6, homes)
+    for practice in ("P10", "P11", "P12"):
+        graph.nodes[practice]["y"] = -10_000.0
+    return graph
+
+
+def test_registration_geography_plans_on_where_patients_live() -> None:
+    graph = _west_east_homes()
+    result = optimise_area(graph, FAST)
+    check_plan(graph, result)
+    assert result.status == "optimal"
+    # The sites alone make rows; the homes make the two towns' networks (L shapes).
+    assert sorted(map(sorted, networks_of(result.assignment).values())) == [
+        ["P00", "P10", "P11"],
+        ["P01", "P02", "P12"],
+    ]
+    assert result.objective == pytest.approx(brute_force_optimum(graph, FAST), abs=0.1)
+    graph.graph["geography"] = "voronoi"
+    rows = optimise_area(graph, FAST)
+    assert sorted(map(sorted, networks_of(rows.assignment).values())) == [
+        ["P00", "P01", "P02"],
+        ["P10", "P11", "P12"],
+    ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graph=tiny_home_areas(), network_cost=st.sampled_from([0.0, 30_000.0]))
+def test_optimum_on_homes_matches_exhaustive_enumeration(
+    graph: nx.Graph, network_cost: float
+) -> None:
+    # A wide band, so that most tiny areas have an in-band plan to compare.
+    opts = OptimiseSettings(
+        band=Band(5_000, 45_000), time_limit=20, network_cost=network_cost, straddle_weight=2.0
+    )
+    result = optimise_area(graph, opts)
+    check_plan(graph, result, opts.band)
+    best = brute_force_optimum(graph, opts)
+    if best is None:
+        assert result.soft_networks
+        return
+    assert result.status == "optimal"
     assert result.objective == pytest.approx(best, abs=0.01 * graph.number_of_nodes() + 1e-6)
     assert result.bound == pytest.approx(result.objective)
 

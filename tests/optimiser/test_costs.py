@@ -1,4 +1,5 @@
-"""Cost terms, each checked by hand on three practices, and their one combination."""
+"""Cost terms, each checked by hand on three practices (on each geography), and their one
+combination."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from footprints.metrics import compactness as metrics_compactness
 from footprints.metrics import network_table
-from footprints.optimiser import OptimiseSettings
+from footprints.optimiser import OptimiseSettings, costs
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.costs import (
     SCALE,
@@ -23,6 +24,8 @@ from footprints.optimiser.costs import (
 )
 from footprints.optimiser.problem import practice_arrays
 from footprints.plan import Band, Plan
+
+from .grids import network_cost, with_homes
 
 
 def _three() -> nx.Graph:
@@ -109,3 +112,117 @@ def test_metrics_reports_the_same_compactness() -> None:
     assert metrics_compactness(plan, graph) == {"N": pytest.approx(THREE_COMPACTNESS / 40_000)}
     table = network_table(plan, graph)
     assert table["compactness_km"].tolist() == [pytest.approx(THREE_COMPACTNESS / 40_000)]
+
+
+# ----------------------------------------------------------------- registration geography
+
+X0, Y0 = 500_000.0, 200_000.0  # homes far from the origin: the moments must be centred
+
+
+def _homes_three() -> nx.Graph:
+    """A, B, C on registration geography (sites as in :func:`_three`).
+
+    A's 500 patients live 1 km west of (X0, Y0 + 1 km), B's 500 1 km east of it; C's 600
+    live 2 km north and south of (X0, Y0), half each. Patches: A's homes are in X, B's in Y,
+    C's in X and Y.
+    """
+    return with_homes(
+        _three(),
+        {
+            "A": [(X0 - 1_000, Y0 + 1_000, 500, "X")],
+            "B": [(X0 + 1_000, Y0 + 1_000, 500, "Y")],
+            "C": [(X0, Y0 + 2_000, 300, "X"), (X0, Y0 - 2_000, 300, "Y")],
+        },
+    )
+
+
+def test_home_compactness_is_population_times_rms_distance_by_hand() -> None:
+    practices = practice_arrays(_homes_three())[1]
+    sets = CandidateSets.of([[0, 1], [0], [2], [0, 1, 2]])
+    found = compactness(
+        sets,
+        population=practices.population,
+        x=practices.x_km,
+        y=practices.y_km,
+        homes=practices.homes,
+    )
+    # A and B: homes 1 km either side of their centre, RMS 1 km; A alone: one place, 0 km;
+    # C alone: 2 km; all three: centre (X0, Y0 + 0.625 km), so
+    # Σ n·d² = 1,000 × (1 + 0.375²) + 600 × (4 + 0.625²) = 3,775 over 1,600 patients.
+    assert found.tolist() == pytest.approx(
+        [30_000 * 1.0, 0.0, 10_000 * 2.0, 40_000 * math.sqrt(3_775 / 1_600)], abs=1e-6
+    )
+
+
+def test_home_straddling_counts_patients_outside_the_main_patch_by_hand() -> None:
+    practices = practice_arrays(_homes_three())[1]
+    sets = CandidateSets.of([[0, 1], [0], [2], [0, 1, 2], [0, 2]])
+    found = straddling(
+        sets, population=practices.population, patch=practices.patch, homes=practices.homes
+    )
+    # A+B: X 500, Y 500 → 500; A: 0; C: X 300, Y 300 → 300; all: X 800, Y 800 → 800;
+    # A+C: X 800, Y 300 → 300.
+    assert found.tolist() == [500, 0, 300, 800, 300]
+
+
+def test_patches_no_set_can_have_as_largest_are_left_out_of_the_matrix() -> None:
+    graph = with_homes(
+        _three(),
+        {
+            "A": [(X0, Y0, 300, "X"), (X0, Y0, 200, "Y"), (X0, Y0, 5, "W"), (X0, Y0, 9, None)],
+            "B": [(X0, Y0, 100, "X"), (X0, Y0, 400, "Y"), (X0, Y0, 3, "W")],
+            "C": [],
+        },
+    )
+    homes = practice_arrays(graph)[1].homes
+    assert homes is not None
+    # Every practice with patched homes has at least 300 in one patch; W holds 8 in all.
+    assert homes.patch_names == ["X", "Y"]
+    assert homes.patched.tolist() == [505, 503, 0]
+    sets = CandidateSets.of([[0, 1], [0], [1], [2], [0, 1, 2]])
+    found = straddling(sets, population=np.zeros(3, np.int64), patch=np.zeros(3), homes=homes)
+    assert found.tolist() == [1_008 - 600, 505 - 300, 503 - 400, 0, 1_008 - 600]
+
+
+def test_home_straddling_in_small_pieces_gives_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    practices = practice_arrays(_homes_three())[1]
+    sets = CandidateSets.of([[0, 1], [0], [2], [0, 1, 2], [0, 2], [1, 2]])
+    whole = straddling(
+        sets, population=practices.population, patch=practices.patch, homes=practices.homes
+    )
+    monkeypatch.setattr(costs, "_PATCH_CELLS", 1)
+    pieces = straddling(
+        sets, population=practices.population, patch=practices.patch, homes=practices.homes
+    )
+    assert pieces.tolist() == whole.tolist() == [500, 0, 300, 800, 300, 300]
+
+
+def test_home_terms_combine_in_set_costs_as_the_brute_force_says() -> None:
+    graph = _homes_three()
+    practices = practice_arrays(graph)[1]
+    settings = OptimiseSettings(
+        band=Band(0, 100_000), compactness_weight=2.0, straddle_weight=3.0, network_cost=1_000.0
+    )
+    networks = [["A", "B"], ["A", "B", "C"], ["C"]]
+    sets = CandidateSets.of([[practices.index[p] for p in n] for n in networks])
+    _, cost = set_costs(sets, practices, settings)
+    expected = [network_cost(graph, n, settings) for n in networks]
+    assert cost.tolist() == [round(e * SCALE) for e in expected]
+
+
+def test_home_attributes_are_not_read_off_registration_geography() -> None:
+    """A graph whose geography is not "registrations" costs as it always did."""
+    graph = _homes_three()
+    graph.graph["geography"] = "voronoi"
+    practices = practice_arrays(graph)[1]
+    assert practices.homes is None
+    _, cost = set_costs(CandidateSets.of([[0, 1, 2]]), practices, OptimiseSettings())
+    assert cost.tolist() == [round((THREE_COMPACTNESS + 10_000 + 30_000) * SCALE)]
+
+
+def test_metrics_reports_the_rms_distance_of_homes() -> None:
+    graph = _homes_three()
+    plan = Plan({"A": "N1", "B": "N1", "C": "N2"})
+    assert metrics_compactness(plan, graph) == {"N1": pytest.approx(1.0), "N2": pytest.approx(2.0)}
+    table = network_table(plan, graph)
+    assert table["compactness_km"].tolist() == [pytest.approx(1.0), pytest.approx(2.0)]

@@ -9,7 +9,7 @@ from footprints.errors import InfeasibleError
 from footprints.optimiser import optimise_area
 from footprints.optimiser.problem import practice_arrays
 
-from .grids import FAST, AtMostPractices, grid, problem_of, replace_settings
+from .grids import FAST, AtMostPractices, grid, home_grid, problem_of, replace_settings
 
 
 def test_practice_arrays_read_the_graph() -> None:
@@ -82,3 +82,38 @@ def test_a_fixed_network_the_filters_refuse_is_infeasible() -> None:
     assert (
         len(problem_of(graph, replace_settings(candidate_filters=(AtMostPractices(1),))).fixed) == 1
     )
+
+
+def test_home_arrays_are_centred_moments_that_add_up() -> None:
+    # P00's 100 patients live at (1, 0) km and (1, 2) km, half each; P01's 300 at (5, 1) km.
+    graph = home_grid(
+        1,
+        2,
+        [1_000, 2_000],
+        [[(1_000.0, 0.0, 50, "A"), (1_000.0, 2_000.0, 50, "B")], [(5_000.0, 1_000.0, 300, "B")]],
+    )
+    homes = practice_arrays(graph)[1].homes
+    assert homes is not None
+    assert homes.origin == pytest.approx((4.0, 1.0))  # the mean home: (100·1 + 300·5) / 400
+    assert homes.patients.tolist() == [100, 300]
+    assert homes.sum_x.tolist() == pytest.approx([100 * -3.0, 300 * 1.0])
+    assert homes.sum_y.tolist() == pytest.approx([0.0, 0.0])
+    # P00: spread 1 km² about (1, 1), which is (−3, 0) from the origin; P01: (1, 0), none.
+    assert homes.sum_sq.tolist() == pytest.approx([100 * (1 + 9), 300 * 1])
+    assert homes.patch_names == ["A", "B"]
+    assert homes.patches.tolist() == [[50, 50], [0, 300]]
+    assert homes.patched.tolist() == [100, 300]
+
+
+def test_bad_home_attributes_are_all_named() -> None:
+    graph = home_grid(1, 3, [1_000] * 3, [[(0.0, 0.0, 10, None)]] * 3)
+    del graph.nodes["P00"]["home_patients"]
+    graph.nodes["P01"]["home_x"] = float("nan")
+    graph.nodes["P02"]["home_patches"] = {"A": -4}
+    with pytest.raises(
+        ValueError, match=r"P00: home_patients None.*P01: home_x.*P02: home_patches"
+    ):
+        practice_arrays(graph)
+    # Without registration geography the same nodes are read as before.
+    graph.graph["geography"] = "voronoi"
+    assert practice_arrays(graph)[1].homes is None
