@@ -15,6 +15,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from app import optimiser
 from app.autosave import autosave, session_id, store
 from app.data import load_uploaded_region, region
+from app.markdown import plain
 from app.state import ALL, state, upload_key
 from footprints.errors import FootprintsError, InputError
 from footprints.plan import Plan
@@ -131,8 +132,8 @@ def panel() -> None:
                 load_uploads(files)
             st.rerun()
         for problem in state.upload_problems:
-            st.error(problem)
+            st.error(plain(problem))
         if state.upload_warnings:
             st.caption("Warnings from loading your files:")
             for warning in state.upload_warnings:
-                st.warning(warning)
+                st.warning(plain(warning))
