@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import string
 
-__all__ = ["plain"]
+__all__ = ["plain", "shown"]
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 
@@ -25,3 +25,11 @@ def plain(text: object) -> str:
     ``$`` and ``:`` extensions) read a backslashed punctuation character as itself.
     """
     return _PUNCTUATION.sub(r"\\\1", str(text))
+
+
+_ESCAPED = re.compile(r"\\([" + re.escape(string.punctuation) + "])")
+
+
+def shown(markdown: str) -> str:
+    """Return the text that Markdown made by :func:`plain` shows (its backslashes undone)."""
+    return _ESCAPED.sub(r"\1", markdown)

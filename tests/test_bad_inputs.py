@@ -33,6 +33,7 @@ import geopandas as gpd
 import pytest
 
 import footprints.io as fio
+from app.markdown import shown
 from footprints import errors
 from footprints.areas import place_practices
 from footprints.cli import main
@@ -311,7 +312,7 @@ def test_app_upload_answers_bad_input_in_words(
     at.button(key="load_files").click().run()
 
     assert not at.exception, [e.value for e in at.exception]
-    problems = [e.value for e in at.sidebar.error]
+    problems = [shown(e.value) for e in at.sidebar.error]
     assert not any("Traceback" in p for p in problems)
     if entry["kind"] == "error":
         assert any(entry["fragment"] in p for p in problems), problems

@@ -18,7 +18,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from app.markdown import plain
+from app.markdown import plain, shown
 from footprints.demo import load_demo
 from footprints.export import write_epcn
 from footprints.io import read_plan, write_plan
@@ -38,11 +38,6 @@ PAYLOAD_IDS = ["$X$", "=1+1", "<B>ID</B>", "@SUM(1)"]
 def _spaced(text: str) -> str:
     """Collapse runs of whitespace: PDF text extraction does, and so does the PDF itself."""
     return " ".join(text.split())
-
-
-def unescape_markdown(text: str) -> str:
-    """Undo CommonMark backslash escapes of ASCII punctuation."""
-    return re.sub(r"\\([" + re.escape(string.punctuation) + "])", r"\1", text)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +69,7 @@ def test_the_payload_list_covers_every_sink() -> None:
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_markdown_escaping_shows_the_text_itself(payload: str) -> None:
     escaped = plain(payload)
-    assert unescape_markdown(escaped) == payload
+    assert shown(escaped) == payload
     # every punctuation character is escaped, so no Markdown, LaTeX or directive remains
     bare = re.sub(r"\\[" + re.escape(string.punctuation) + "]", "", escaped)
     assert not set(bare) & set(string.punctuation), bare
@@ -123,9 +118,9 @@ def test_map_tooltips_labels_and_legend_show_names_as_text(
     for match in re.finditer(r'"tip":\s*("(?:[^"\\]|\\.)*")', document):
         tips.append(json.loads(match.group(1)))
     assert tips
-    shown = "\n".join("".join(_parse(tip).text) for tip in tips)
+    tip_text = "\n".join("".join(_parse(tip).text) for tip in tips)
     for payload in PAYLOADS:
-        assert _spaced(payload) in _spaced(shown), payload  # "{{ 7*7 }}" is no template
+        assert _spaced(payload) in _spaced(tip_text), payload  # "{{ 7*7 }}" is no template
     assert {tag for tip in tips for tag in _parse(tip).tags} <= {"b", "br"}
     legend = _parse(document.split("<details", 1)[1].split("</details>", 1)[0])
     assert "script" not in legend.tags and "img" not in legend.tags
