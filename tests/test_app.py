@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 DEMO = Path(__file__).resolve().parents[1] / "boundaries" / "demo"
-TIMEOUT = 120
+TIMEOUT = 600  # a ceiling per script run: generous, for a busy machine
 
 
 class _RecordingStorage(MemoryMediaFileStorage):

@@ -239,7 +239,7 @@ def test_cli_subprocess_exits_2_without_traceback(file: str, base_plan: Path) ->
         [sys.executable, "-m", "footprints", *_argv(entry, base_plan)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # a generous ceiling for a busy machine
         check=False,
     )
     assert result.returncode == 2, result.stderr
@@ -296,7 +296,7 @@ def test_app_upload_answers_bad_input_in_words(
     from footprints.session import STATE_DIR_ENV
 
     monkeypatch.setenv(STATE_DIR_ENV, str(tmp_path / "sessions"))
-    at = AppTest.from_file(str(APP), default_timeout=120)
+    at = AppTest.from_file(str(APP), default_timeout=600)
     at.run()
     role = _APP_ROLES[entry["loader"]]
     files = {
