@@ -17,6 +17,7 @@ from app.autosave import autosave, session_id, store
 from app.data import load_uploaded_region, region
 from app.markdown import plain
 from app.state import ALL, state, upload_key
+from footprints.atomic import write_bytes
 from footprints.errors import FootprintsError, InputError
 from footprints.plan import Plan
 from footprints.session import WorkingPlan
@@ -59,7 +60,7 @@ def _save_files(folder: Path, files: Mapping[str, UploadedFile | None]) -> dict[
             continue
         name = f"{role}/{Path(upload.name).name}"  # one folder per role keeps the user's name
         (folder / role).mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(upload.getvalue())
+        write_bytes(folder / name, upload.getvalue())  # whole, or the previous file kept
         uploads[role] = name
     return uploads
 
