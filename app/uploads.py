@@ -72,7 +72,11 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
         del state.upload_warnings
         return
     folder = store().upload_dir(session_id())
-    uploads = _save_files(folder, files)
+    try:
+        uploads = _save_files(folder, files)
+    except OSError as error:  # a full disk, a read-only sessions folder: OutputError
+        state.upload_problems = [f"The files could not be saved on the server: {error}"]
+        return
 
     def plain(text: str) -> str:
         """Put the user's file names in place of the server's paths in a message."""
