@@ -39,9 +39,11 @@ pytest: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 ## browser: Debian's Chromium and Leaflet for tests/test_browser.py (a no-op when present)
+# Another install on the machine may hold apt's locks: wait for them (up to 10 minutes).
+APT_GET := $(SUDO) apt-get -o DPkg::Lock::Timeout=600
 browser:
 	@command -v chromium >/dev/null && test -f /usr/share/javascript/leaflet/leaflet.js || \
-		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium libjs-leaflet)
+		($(APT_GET) update -qq && $(APT_GET) install -y -qq chromium libjs-leaflet)
 
 ## screenshot: the browser test, saving the README's docs/screenshot.png
 screenshot: $(STAMP) browser

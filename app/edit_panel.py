@@ -9,6 +9,7 @@ from app.data import practice_info
 from app.facts import Facts
 from app.focus import set_focus
 from app.labels import Labels, network_label
+from app.markdown import plain
 from app.state import NEW, AppState, state
 
 __all__ = ["panel"]
@@ -50,7 +51,7 @@ def _move_row(facts: Facts, labels: Labels) -> None:
         key="undo",
         on_click=edits.undo,
         disabled=not working.can_undo,
-        help=f"Undo {working.undo_label}" if working.can_undo else "Nothing to undo",
+        help=f"Undo {plain(working.undo_label)}" if working.can_undo else "Nothing to undo",
         width="stretch",
     )
     redo_col.button(
@@ -58,7 +59,7 @@ def _move_row(facts: Facts, labels: Labels) -> None:
         key="redo",
         on_click=edits.redo,
         disabled=not working.can_redo,
-        help=f"Redo {working.redo_label}" if working.can_redo else "Nothing to redo",
+        help=f"Redo {plain(working.redo_label)}" if working.can_redo else "Nothing to redo",
         width="stretch",
     )
 
@@ -96,7 +97,7 @@ def _lock_row(facts: Facts, labels: Labels) -> None:
     if locked:
         st.caption(
             "Locked: "
-            + ", ".join(network_label(n) for n in sorted(locked))
+            + ", ".join(plain(network_label(n)) for n in sorted(locked))
             + " — kept as they are by re-optimising."
         )
 

@@ -8,6 +8,7 @@ from streamlit.delta_generator import DeltaGenerator
 from app import optimiser
 from app.autosave import session_id
 from app.facts import Facts
+from app.markdown import plain
 from app.state import AppState, state
 
 __all__ = ["metrics", "status", "title"]
@@ -33,7 +34,7 @@ def status(area: DeltaGenerator) -> None:
     ):
         message = entry.pop()
         if message:
-            show(message)
+            show(plain(message))  # messages quote names and files: text, not Markdown
 
 
 def metrics(facts: Facts) -> None:
@@ -52,7 +53,8 @@ def metrics(facts: Facts) -> None:
     cols[5].metric("Hard violations", summary["hard"])
     working = state.working
     st.caption(
-        f"Working plan: {working.label} · step {working.pointer + 1} of {len(working.history)}"
+        f"Working plan: {plain(working.label)} · "
+        f"step {working.pointer + 1} of {len(working.history)}"
         + (f" · saved {state.saved_at}" if state.saved_at else "")
-        + f" · session {session_id()}"
+        + f" · session {plain(session_id())}"
     )

@@ -14,6 +14,7 @@ import streamlit as st
 
 from app.autosave import autosave
 from app.data import demo_region, region, scope_ccgs
+from app.markdown import plain
 from app.state import FIRST_TIME_LIMIT, AppState, OptimiserRun, current_band, state
 from footprints.background import ProposalJob
 from footprints.optimiser import AreaResult, OptimiseSettings, propose
@@ -148,7 +149,7 @@ def status() -> None:
     if job.done:
         st.rerun()  # the full run applies the result
     text = "Stopping — finishing with the best plan so far…" if job.stopped else "Optimising"
-    st.progress(min(1.0, max(0.0, job.fraction)), text=f"{text} — {job.message}")
+    st.progress(min(1.0, max(0.0, job.fraction)), text=f"{text} — {plain(job.message)}")
     st.button(
         "Stop",
         key="stop_optimiser",

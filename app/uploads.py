@@ -15,7 +15,9 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from app import optimiser
 from app.autosave import autosave, session_id, store
 from app.data import load_uploaded_region, region
+from app.markdown import plain
 from app.state import ALL, state, upload_key
+from footprints.atomic import write_bytes
 from footprints.errors import FootprintsError, InputError
 from footprints.plan import Plan
 from footprints.session import WorkingPlan
@@ -58,7 +60,7 @@ def _save_files(folder: Path, files: Mapping[str, UploadedFile | None]) -> dict[
             continue
         name = f"{role}/{Path(upload.name).name}"  # one folder per role keeps the user's name
         (folder / role).mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(upload.getvalue())
+        write_bytes(folder / name, upload.getvalue())  # whole, or the previous file kept
         uploads[role] = name
     return uploads
 
@@ -70,7 +72,11 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
         del state.upload_warnings
         return
     folder = store().upload_dir(session_id())
-    uploads = _save_files(folder, files)
+    try:
+        uploads = _save_files(folder, files)
+    except OSError as error:  # a full disk, a read-only sessions folder: OutputError
+        state.upload_problems = [f"The files could not be saved on the server: {error}"]
+        return
 
     def plain(text: str) -> str:
         """Put the user's file names in place of the server's paths in a message."""
@@ -131,8 +137,8 @@ def panel() -> None:
                 load_uploads(files)
             st.rerun()
         for problem in state.upload_problems:
-            st.error(problem)
+            st.error(plain(problem))
         if state.upload_warnings:
             st.caption("Warnings from loading your files:")
             for warning in state.upload_warnings:
-                st.warning(warning)
+                st.warning(plain(warning))

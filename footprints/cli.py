@@ -1,8 +1,18 @@
 """The ``footprints`` console script: demo, validate, propose, export, diff, report.
 
-Exit codes: 0 success (for ``validate``: no violations; for ``diff``: the plans are
-identical), 1 the plan has violations (``diff``: the plans differ),
-2 bad input (every problem is listed) or an infeasible request (explained).
+Exit statuses (the README's table):
+
+- 0: success (``validate``: no violations; ``diff``: the plans are identical; ``propose``:
+  every area has a plan, also after a first Ctrl-C);
+- 1: ``validate``: the plan breaks a rule; ``diff``: the plans differ;
+- 2: bad input or a request that cannot be met: an option out of range, a file that cannot
+  be read or written (every problem listed, never a traceback), an infeasible area;
+- 3: an internal error (a bug): one line on stderr, the traceback with ``--verbose``;
+- 130: aborted by a second Ctrl-C in ``propose`` (nothing written).
+
+Every option is checked before any work starts. When the reader of the standard output goes
+away (``footprints diff a.csv b.csv | head``), the rest of the output is dropped and the
+command still ends with its own status; a broken pipe anywhere else is an internal error.
 """
 
 from __future__ import annotations
@@ -11,12 +21,17 @@ import argparse
 import contextlib
 import json
 import logging
+import math
+import os
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, TextIO
 
+from footprints.atomic import check_writable
 from footprints.background import ProposalJob
 from footprints.demo import DEMO_SEED, copy_demo, demo_files
 from footprints.errors import FootprintsError, InputError
@@ -31,7 +46,101 @@ class UsageError(FootprintsError, ValueError):
     """The command line is incomplete (exit code 2, like argparse's own errors)."""
 
 
-__all__ = ["main"]
+__all__ = ["EXIT_ABORTED", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "main"]
+
+EXIT_BAD_INPUT = 2
+"""Exit status for bad input, an unwritable output or a request that cannot be met."""
+EXIT_INTERNAL = 3
+"""Exit status for an internal error (a bug)."""
+EXIT_ABORTED = 130
+"""Exit status after a second Ctrl-C (128 + SIGINT, as shells report it)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Option values: checked while the command line is parsed, so nothing starts on a bad one
+# --------------------------------------------------------------------------------------------
+
+
+def _whole(minimum: int, what: str) -> Callable[[str], int]:
+    """Parse a whole number of at least ``minimum``; the message says what is accepted."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip().replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number: give {what}, {minimum:,} or more"
+            ) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not accepted: give {what}, {minimum:,} or more"
+            )
+        if value > _LARGEST:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not accepted: give {what}, at most {_LARGEST:,}"
+            )
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+def _seconds(text: str) -> float:
+    """Parse a time limit: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number: give the seconds per area, more than 0"
+        ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not accepted: give the seconds per area, more than 0 (e.g. 60)"
+        )
+    return value
+
+
+def _cost(text: str) -> float:
+    """Parse a cost per network: a finite number, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number: give a cost in patient-km, 0 or more"
+        ) from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not accepted: give a cost in patient-km, 0 or more (e.g. 30000)"
+        )
+    return value
+
+
+_LARGEST = 2**31 - 1  # OR-Tools takes seeds and counts as 32-bit integers
+_population = _whole(0, "a number of patients")
+_processes = _whole(1, "a number of processes")
+_workers = _whole(1, "a number of solver threads")
+_moves = _whole(0, "a number of practices")
+_seed = _whole(0, "a seed")
+
+
+def _band(args: argparse.Namespace) -> Band:
+    """Return the band of ``--min`` and ``--max``; a minimum above the maximum is an error."""
+    if args.min_population > args.max_population:
+        raise UsageError(
+            f"--min {args.min_population} is above --max {args.max_population}: give a "
+            "minimum at most the maximum (the default band is --min 30000 --max 50000)"
+        )
+    return Band(args.min_population, args.max_population)
+
+
+def _check_out(
+    path: Path, *, extensions: Sequence[str] | None = None, option: str = "--out"
+) -> None:
+    """Check an output file's extension and that its folder can be written, before any work."""
+    if extensions is not None and path.suffix.lower() not in extensions:
+        raise UsageError(f"{option} {path}: the name must end with {' or '.join(extensions)}")
+    check_writable(path)
+
 
 _OUT_HELP = "plan" + accepted_extensions(write=True)  # "plan.csv, .geojson or .gpkg"
 
@@ -62,8 +171,20 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
         "--lsoa-centroids", type=Path, help="LSOA population-weighted centroids (CSV, optional)"
     )
     parser.add_argument("--lsoa-code", help="LSOA code column of the LSOA boundaries file")
-    parser.add_argument("--min", dest="min_population", type=int, default=Band().min_population)
-    parser.add_argument("--max", dest="max_population", type=int, default=Band().max_population)
+    parser.add_argument(
+        "--min",
+        dest="min_population",
+        type=_population,
+        default=Band().min_population,
+        help="smallest network, in patients (default 30000)",
+    )
+    parser.add_argument(
+        "--max",
+        dest="max_population",
+        type=_population,
+        default=Band().max_population,
+        help="largest network, in patients (default 50000)",
+    )
 
 
 def _load(args: argparse.Namespace, *, plan: Path | None, demo_plan: bool = False) -> Region:
@@ -115,6 +236,8 @@ def _run_demo(args: argparse.Namespace) -> int:
             "other seeds are made from a source checkout with "
             f"`python tools/make_demo.py --seed {args.seed} --out DIR`"
         )
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: a file is there; give a folder to write the demo into")
     files = copy_demo(args.out)
     print(f"Wrote the demo region to {args.out}:")
     for path in sorted(vars(files).values()):
@@ -123,9 +246,9 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
+    band = _band(args)
     region = _load(args, plan=args.plan)
     assert region.current is not None  # a plan was given
-    band = Band(args.min_population, args.max_population)
     report = validate(
         region.current,
         region.validation_graph,
@@ -193,15 +316,21 @@ def _stop_on_interrupt(job: ProposalJob) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _write_plan_file(region: Region, plan: Plan, path: Path) -> None:
-    from footprints.export import export_plan
-
+def _check_plan_out(path: Path) -> None:
+    """Check ``--out`` names a plan format footprints writes, in a folder it can write."""
     try:
         plan_format(path, write=True)
     except InputError:
         raise UsageError(
-            f"cannot write {path}: use a {accepted_extensions(write=True)} file name"
+            f"--out {path}: cannot tell the format; end the name with "
+            f"{accepted_extensions(write=True)}"
         ) from None
+    check_writable(path)
+
+
+def _write_plan_file(region: Region, plan: Plan, path: Path) -> None:
+    from footprints.export import export_plan
+
     export_plan(region, plan, path)
 
 
@@ -232,10 +361,11 @@ def _summary_table(region: Region, proposal: Proposal, band: Band) -> str:
 
 
 def _run_propose(args: argparse.Namespace) -> int:
-    region = _load(args, plan=args.plan)
-    if args.repair and region.current is None:
+    band = _band(args)
+    if args.repair and args.plan is None:
         raise UsageError("--repair needs --plan CURRENT (the plan to repair)")
-    band = Band(args.min_population, args.max_population)
+    _check_plan_out(args.out)
+    region = _load(args, plan=args.plan)
     settings = OptimiseSettings(
         band=band,
         time_limit=args.time_limit,
@@ -291,15 +421,17 @@ def _run_export(args: argparse.Namespace) -> int:
     from footprints.export import export_plan
     from footprints.io import read_plan
 
-    try:
-        chosen = EXPORT_FORMATS[args.format] if args.format else plan_format(args.out, write=True)
-        needs_region = chosen.needs_region or bool(args.demo or args.practices)
-    except InputError:  # export_plan names the extensions accepted, once the region is loaded
-        needs_region = True
+    band = _band(args)
+    if args.format:
+        chosen = EXPORT_FORMATS[args.format]
+        check_writable(args.out)
+    else:
+        _check_plan_out(args.out)
+        chosen = plan_format(args.out, write=True)
+    needs_region = chosen.needs_region or bool(args.demo or args.practices)
     region = _load(args, plan=args.plan) if needs_region else None
     plan = region.current if region is not None else read_plan(args.plan)
     assert plan is not None  # --plan is required
-    band = Band(args.min_population, args.max_population)
     written = export_plan(region, plan, args.out, fmt=args.format, band=band)
     where = f" ({region.geography_text()})" if region is not None else ""
     print(f"Wrote {len(plan)} practices in {len(plan.networks())} networks{where} to:")
@@ -332,15 +464,17 @@ def _run_report(args: argparse.Namespace) -> int:
 
     if args.plan is None and not args.demo:
         raise UsageError("--plan required (or --demo for the demo region's current plan)")
+    band = _band(args)
+    _check_out(args.out, extensions=(".pdf",))
+    waivers = read_waivers(args.waivers) if args.waivers is not None else None
     region = _load(args, plan=args.plan, demo_plan=True)
     assert region.current is not None  # a plan was given
-    waivers = read_waivers(args.waivers) if args.waivers is not None else None
     written = write_pack(
         region,
         region.current,
         args.out,
         waivers=waivers,
-        band=Band(args.min_population, args.max_population),
+        band=band,
         html_twin=not args.no_html,
         per_area=args.per_area,
     )
@@ -361,7 +495,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("demo"), help="folder to write")
     demo.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=DEMO_SEED,
         help=f"the shipped seed, {DEMO_SEED} (others: tools/make_demo.py in a source checkout)",
     )
@@ -383,14 +517,14 @@ def _parser() -> argparse.ArgumentParser:
         "--repair", action="store_true", help="repair the current plan: few practices move"
     )
     solve.add_argument(
-        "--max-moves", type=int, help="repair: most practices that may move, per CCG"
+        "--max-moves", type=_moves, help="repair: most practices that may move, per CCG"
     )
     solve.add_argument("--area", action="append", help="only this CCG code (repeatable)")
-    solve.add_argument("--time-limit", type=float, default=60.0, help="seconds per area")
-    solve.add_argument("--workers", type=int, default=1, help="solver threads per area")
-    solve.add_argument("--processes", type=int, help="areas solved in parallel")
-    solve.add_argument("--seed", type=int, default=0, help="solver seed")
-    solve.add_argument("--network-cost", type=float, help="cost per network (patient-km)")
+    solve.add_argument("--time-limit", type=_seconds, default=60.0, help="seconds per area")
+    solve.add_argument("--workers", type=_workers, default=1, help="solver threads per area")
+    solve.add_argument("--processes", type=_processes, help="areas solved in parallel")
+    solve.add_argument("--seed", type=_seed, default=0, help="solver seed")
+    solve.add_argument("--network-cost", type=_cost, help="cost per network (patient-km)")
     solve.add_argument("--out", required=True, type=Path, help=_OUT_HELP)
     solve.set_defaults(run=_run_propose)
 
@@ -427,38 +561,99 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stdout:
+    """The standard output of a command: once its reader has gone, the rest is dropped.
+
+    ``footprints diff a.csv b.csv | head -1`` closes the pipe early; the command then ends
+    normally, with its own exit status, rather than with a :class:`BrokenPipeError` (which,
+    raised anywhere else, stays an error).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def _drop(self) -> None:
+        """Point the file descriptor at /dev/null, so no later flush fails at exit."""
+        self.reader_gone = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _internal_error(error: BaseException, *, verbose: bool) -> int:
+    """Report a bug: one line, and the traceback with ``--verbose``."""
+    if verbose:
+        traceback.print_exception(error, file=sys.stderr)
+    detail = "" if verbose else " (run again with --verbose for the traceback)"
+    print(
+        f"footprints: internal error: {type(error).__name__}: {error}{detail} — this is a "
+        "bug in footprints; please report it with the command you ran",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code.
+    """Run the command line; returns the exit status.
 
     0 ok (also after a first Ctrl-C in ``propose``, which writes the best plan so far),
-    1 violations, 2 bad input, 130 aborted by a second Ctrl-C.
+    1 violations (``diff``: the plans differ), 2 bad input, an option out of range, a file
+    that cannot be read or written, or an infeasible request; 3 an internal error; 130
+    aborted by a second Ctrl-C. Options are checked before any work starts.
     """
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse has printed the usage and what is wrong
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s: %(message)s",
     )
     run: Callable[[argparse.Namespace], int] = args.run
+    stdout = sys.stdout
+    sys.stdout = _Stdout(stdout)
     try:
         return int(run(args))
-    except InputError as error:
+    except FootprintsError as error:  # InputError, OutputError, UsageError, InfeasibleError
         print(f"footprints: {error}", file=sys.stderr)
-        return 2
-    except FootprintsError as error:
-        print(f"footprints: {error}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\nfootprints: interrupted; nothing was written.", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
-        sys.stderr.close()
-        return 0
+        return EXIT_ABORTED
     except OSError as error:
+        if error.filename is None:  # not about a file: a broken pipe to a worker, a socket
+            return _internal_error(error, verbose=args.verbose)
         print(
             f"footprints: cannot read or write {error.filename}: {error.strerror}", file=sys.stderr
         )
-        return 2
+        return EXIT_BAD_INPUT
+    except Exception as error:
+        return _internal_error(error, verbose=args.verbose)
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.flush()
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
 
+from footprints.atomic import write_bytes
 from footprints.region import Region, load_region
 
 __all__ = ["DEMO_SEED", "DemoFiles", "copy_demo", "demo_files", "load_demo"]
@@ -105,7 +106,7 @@ def copy_demo(out_dir: Path) -> DemoFiles:
     shipped = files(_PACKAGE)
     written = DemoFiles.in_folder(out_dir)
     for name, file in _FILE_NAMES.items():
-        getattr(written, name).write_bytes((shipped / file).read_bytes())
+        write_bytes(getattr(written, name), (shipped / file).read_bytes())
     logger.info("Copied the demo region (seed %d) to %s", DEMO_SEED, out_dir)
     return written
 

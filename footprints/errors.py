@@ -16,6 +16,7 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "MissingColumnError",
+    "OutputError",
     "Problem",
     "ProblemLog",
 ]
@@ -84,6 +85,24 @@ class MissingColumnError(FootprintsError, KeyError):
     def __str__(self) -> str:
         """Return the message as written (``KeyError`` would quote it)."""
         return str(self.args[0]) if self.args else ""
+
+
+class OutputError(FootprintsError, OSError):
+    """An output file cannot be written (a missing or read-only folder, a full disk).
+
+    The message names the file, the reason and the fix; ``errno`` and ``filename`` are
+    those of the failed write, where known.
+    """
+
+    def __init__(self, message: str, *, number: int | None = None, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errno = number
+        self.filename = path
+
+    def __str__(self) -> str:
+        """Return the message as written."""
+        return self.message
 
 
 class InfeasibleError(FootprintsError, ValueError):

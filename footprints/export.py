@@ -51,13 +51,16 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 import shapely
 from shapely.geometry import mapping
 
+from footprints.atomic import output_error, replacing, write_text
 from footprints.crs import BNG, WGS84
 from footprints.errors import InputError, Problem
 from footprints.io import EXPORT_FORMATS, plan_format
 from footprints.io.tables import cell_text as _text
+from footprints.io.tables import spreadsheet_csv
 from footprints.metrics import footprints
 from footprints.plan import Band, Plan
 from footprints.region import Region
@@ -316,11 +319,30 @@ def _rounded(value: Any, digits: int) -> Any:
     return value
 
 
+def _valid(geometry: Any) -> Any:
+    """Make ``geometry`` valid, keeping only its own kind of parts (polygons stay polygons).
+
+    A footprint valid in British National Grid can self-intersect after reprojection (two
+    CCG parts that touch along a curved border), and so can a snapped one; ``make_valid``
+    mends it, and may add stray lines or points, which are dropped.
+    """
+    if geometry.is_valid:
+        return geometry
+    mended = shapely.make_valid(geometry)
+    dimension = shapely.get_dimensions(geometry)
+    parts = [p for p in shapely.get_parts(mended) if shapely.get_dimensions(p) == dimension]
+    if not parts:
+        return shapely.geometrycollection([])
+    if dimension == 2:
+        return shapely.union_all(parts)
+    return shapely.union_all(parts) if len(parts) > 1 else parts[0]
+
+
 def _geojson_geometry(geometry: Any, digits: int) -> dict[str, Any] | None:
-    """RFC 7946 geometry: snapped to the output precision, then right-hand wound."""
+    """RFC 7946 geometry: made valid, snapped to the output precision, right-hand wound."""
     if geometry is None or geometry.is_empty:
         return None
-    snapped = shapely.set_precision(geometry, 10.0**-digits)
+    snapped = _valid(shapely.set_precision(_valid(geometry), 10.0**-digits))
     if snapped.is_empty:  # a sliver that vanishes at this precision
         return None
     oriented = shapely.orient_polygons(snapped, exterior_cw=False)
@@ -355,7 +377,7 @@ def _feature_collection(frame: gpd.GeoDataFrame, digits: int) -> dict[str, Any]:
 
 
 def _write_json(document: Mapping[str, Any], path: Path) -> None:
-    with path.open("w", encoding="utf-8") as stream:
+    with path.open("x", encoding="utf-8") as stream:
         json.dump(document, stream, ensure_ascii=False, separators=(",", ":"))
         stream.write("\n")
 
@@ -395,8 +417,11 @@ def write_geojson(
     networks = network_layer(region, plan, report=report, band=band)
     practices = practice_layer(region, plan)
     practices_path = practices_geojson_path(path)
-    _write_json(_feature_collection(networks, precision), path)
-    _write_json(_feature_collection(practices, precision), practices_path)
+    network_features = _feature_collection(networks, precision)
+    practice_features = _feature_collection(practices, precision)
+    with replacing(path, practices_path) as (networks_file, practices_file):
+        _write_json(network_features, networks_file)
+        _write_json(practice_features, practices_file)
     logger.info(
         "%s: wrote %d network footprints; %s: %d practices",
         path,
@@ -416,6 +441,15 @@ def _joined(values: Iterable[object]) -> str:
     return ", ".join(str(v) for v in values)
 
 
+_GDAL_WRITE_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.FeatureError,
+    pyogrio.errors.GeometryError,
+)
+
+
 def write_geopackage(
     region: Region,
     plan: Plan,
@@ -426,7 +460,13 @@ def write_geopackage(
 ) -> Path:
     """Write layers ``networks``, ``practices`` and ``violations`` (EPSG:27700) to a GeoPackage.
 
-    An existing file at ``path`` is replaced. See the module notes for the columns.
+    An existing file at ``path`` is replaced once the new one is complete (the layers are
+    written to a temporary file renamed into place). See the module notes for the columns.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written (a read-only folder, a full disk).
     """
     path = Path(path)
     report = _report(region, plan, report, band)
@@ -438,21 +478,23 @@ def write_geopackage(
     )
     practices = practice_layer(region, plan)
     violations = violation_layer(region, plan, report=report, band=band)
-    if path.exists():
-        path.unlink()
-    for layer, frame, geometry_type in (
-        ("networks", networks, "MultiPolygon"),
-        ("practices", practices, "Point"),
-        ("violations", violations, "MultiPoint"),
-    ):
-        pyogrio.write_dataframe(
-            frame,
-            path,
-            layer=layer,
-            driver="GPKG",
-            geometry_type=geometry_type,
-            promote_to_multi=geometry_type.startswith("Multi"),
-        )
+    with replacing(path) as (temporary,):
+        for layer, frame, geometry_type in (
+            ("networks", networks, "MultiPolygon"),
+            ("practices", practices, "Point"),
+            ("violations", violations, "MultiPoint"),
+        ):
+            try:
+                pyogrio.write_dataframe(
+                    frame,
+                    temporary,
+                    layer=layer,
+                    driver="GPKG",
+                    geometry_type=geometry_type,
+                    promote_to_multi=geometry_type.startswith("Multi"),
+                )
+            except _GDAL_WRITE_ERRORS as error:  # GDAL's own words for a failed write
+                raise output_error(path, error) from None
     logger.info(
         "%s: wrote %d networks, %d practices, %d violations",
         path,
@@ -471,10 +513,11 @@ def write_geopackage(
 def write_epcn(region: Region, plan: Plan, path: PathLike) -> Path:
     """Write the plan as an ePCN-style "PCN Core Partner Details" CSV with list sizes.
 
-    One row per member practice, sorted by PCN code then practice. CCG codes are the ODS
-    codes of the region's boundaries where they carry one (``16C``), else the boundary code;
-    a network's parent CCG is the CCG holding most of its patients. Practices the region
-    does not know have empty CCG and list size cells.
+    One row per member practice, sorted by PCN code then practice; cells a spreadsheet
+    would run as formulas are marked as text (:func:`~footprints.io.tables.spreadsheet_text`).
+    CCG codes are the ODS codes of the region's boundaries where they carry one (``16C``),
+    else the boundary code; a network's parent CCG is the CCG holding most of its patients.
+    Practices the region does not know have empty CCG and list size cells.
     """
     path = Path(path)
     practices = region.practices.set_index("code")
@@ -516,7 +559,7 @@ def write_epcn(region: Region, plan: Plan, path: PathLike) -> Path:
                     "List Size": "" if size_of[practice] is None else str(size_of[practice]),
                 }
             )
-    pd.DataFrame(rows, columns=EPCN_COLUMNS).to_csv(path, index=False, encoding="utf-8")
+    write_text(path, spreadsheet_csv(pd.DataFrame(rows, columns=EPCN_COLUMNS)))
     logger.info("%s: wrote %d members of %d PCNs", path, len(rows), len(plan.networks()))
     return path
 

@@ -5,6 +5,12 @@ list size with tooltips, CCG/STP outlines, nursing patches, a legend and a layer
 it can highlight practices, networks or patches, zoom to a set of practices, and carry a
 drawing tool for selecting practices with a polygon (see :func:`practices_in_drawing`).
 :func:`practices_at` finds the practices under a click on a marker.
+
+Names are the user's text. Every name, code and label the map shows goes through
+:func:`_text`, which escapes it for HTML and also writes ``{`` and ``}`` as character
+references: folium (through branca) renders each element's output as a Jinja template a
+second time, so a practice named ``{{ 7*7 }}`` would otherwise show ``49`` — and a name
+written to run Python on the server would run. Outline layers carry no names at all.
 """
 
 from __future__ import annotations
@@ -185,6 +191,16 @@ def practices_at(points: PracticePoints, lat: float, lng: float) -> list[str]:
     return sorted(str(code) for code in points.codes[distance <= nearest + 1e-9])
 
 
+def _text(value: object) -> str:
+    """Return ``value`` as HTML text that survives folium's second pass through Jinja.
+
+    ``html.escape`` makes ``<``, ``>``, ``&`` and quotes text; braces become ``&#123;`` and
+    ``&#125;`` (the same characters on screen) so no ``{{ … }}`` or ``{% … %}`` is left for
+    the template engine to run.
+    """
+    return html.escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
+
+
 def _short_label(network: str, name: str) -> str:
     """Label a network on the map: its name, or an unnamed id without its area prefix.
 
@@ -225,14 +241,14 @@ class _Legend(MacroElement):
 def _legend_html(
     rows: list[tuple[str, str, int | None, bool]], *, title: str, extras: list[str]
 ) -> str:
-    lines = [f"<div><b>{html.escape(title)}</b></div>"]
+    lines = [f"<div><b>{_text(title)}</b></div>"]
     for colour, label, population, locked in rows:
         size = f" — {population:,}" if population is not None else ""
         lock = " 🔒" if locked else ""
         lines.append(
             f'<div><span style="display:inline-block;width:11px;height:11px;'
             f"background:{colour};opacity:0.75;border:1px solid {colour};margin-right:4px;"
-            f'vertical-align:middle"></span>{html.escape(label)}{size}{lock}</div>'
+            f'vertical-align:middle"></span>{_text(label)}{size}{lock}</div>'
         )
     lines.extend(extras)
     return "\n".join(lines)
@@ -324,7 +340,7 @@ def plan_map(
             if population is not None:
                 populations[network] = int(population)
             name = plan.network_name(network) if plan is not None else network
-            tip = f"<b>{html.escape(name)}</b> ({html.escape(network)})"
+            tip = f"<b>{_text(name)}</b> ({_text(network)})"
             if population is not None:
                 tip += f"<br>{int(population):,} patients"
             if network in locked:
@@ -339,9 +355,7 @@ def plan_map(
             features.append(_feature(row.geometry, {"tip": tip, "style": style}))
             if labels:
                 anchor = row.geometry.representative_point()
-                text = html.escape(_short_label(network, name)) + (
-                    " 🔒" if network in locked else ""
-                )
+                text = _text(_short_label(network, name)) + (" 🔒" if network in locked else "")
                 folium.Marker(
                     location=(anchor.y, anchor.x),
                     icon=folium.DivIcon(
@@ -369,7 +383,7 @@ def plan_map(
         if layer_gdf is None:
             continue
         folium.GeoJson(
-            layer_gdf.to_crs(WGS84)[["code", "name", "geometry"]].to_json(),
+            layer_gdf.to_crs(WGS84)[["geometry"]].to_json(),  # no names: nothing shows them
             name=name,
             style_function=lambda _, c=colour, w=weight: {
                 "color": c,
@@ -392,7 +406,7 @@ def plan_map(
                 "fillColor": "#6a3d9a",
                 "fillOpacity": 0.12 if strong else 0,
             }
-            tip = f"patch {html.escape(str(row.patch))} ({html.escape(str(row.name))})"
+            tip = f"patch {_text(row.patch)} ({_text(row.name)})"
             features.append(_feature(row.geometry, {"tip": tip, "style": style}))
         _styled_layer(
             features, name="Nursing patches", show=show_patches or bool(highlight_patches)
@@ -407,12 +421,12 @@ def plan_map(
         network_text = "—"
         if practice_network is not None:
             label = plan.network_name(practice_network) if plan is not None else practice_network
-            network_text = f"{html.escape(label)} ({html.escape(practice_network)})"
+            network_text = f"{_text(label)} ({_text(practice_network)})"
         tip = (
-            f"<b>{html.escape(str(row.name))}</b> ({html.escape(row.code)})"
+            f"<b>{_text(row.name)}</b> ({_text(row.code)})"
             f"<br>list size {int(row.list_size):,}"
             f"<br>network {network_text}"
-            f"<br>patch {html.escape(str(getattr(row, 'patch', None) or '—'))}"
+            f"<br>patch {_text(getattr(row, 'patch', None) or '—')}"
         )
         style = {
             "radius": radius + (2 if strong else 0),
@@ -421,7 +435,9 @@ def plan_map(
             "fillOpacity": 0.9,
             "weight": 3 if strong else 1,
         }
-        features.append(_feature(row.geometry, {"code": row.code, "tip": tip, "style": style}))
+        features.append(
+            _feature(row.geometry, {"code": _text(row.code), "tip": tip, "style": style})
+        )
     _styled_layer(
         features, name="Practices", marker=folium.CircleMarker(radius=5, fill=True)
     ).add_to(fmap)

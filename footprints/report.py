@@ -16,7 +16,15 @@ HTML twin
     the maps embedded as PNG images, so it opens in any browser with no other file.
 
 Drawing uses matplotlib's Agg canvas directly (no pyplot, no display) and embeds TrueType
-fonts, so the PDF's text can be searched and extracted.
+fonts, so the PDF's text can be searched and extracted. Every text is drawn as plain text,
+never as matplotlib's mathematics, so a ``$`` in a name or a waiver reason is just a dollar
+sign; the HTML escapes every name and reason.
+
+Files
+    The pack's files (every PDF and HTML twin) are written under temporary names and renamed
+    into place together once all are complete, so a failed or killed run leaves the previous
+    pack whole (:func:`footprints.atomic.replacing`). With ``per_area``, an area code is
+    made safe for a file name (``A/B`` → ``A_B``).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import io
 import logging
 import math
 import os
+import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +49,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from footprints.atomic import replacing
 from footprints.errors import InputError, Problem
 from footprints.export import network_layer
 from footprints.maps import network_colours
@@ -63,6 +73,7 @@ _DEFAULT_BAND = Band()  # frozen, so safe to share as a default
 
 PathLike = str | os.PathLike[str]
 
+_MAX_WAIVERS_BYTES = 16 * 1024**2
 _PAGE = (8.27, 11.69)  # A4 portrait, inches
 _MARGIN = 0.6
 _WRAP = 100  # characters per line of body text
@@ -129,6 +140,18 @@ def _count(n: int) -> str:
     return f"{n:,}"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _drawn(text: str) -> str:
+    """Return text as the PDF draws it: control characters (a tab, a line break) as spaces.
+
+    The fonts have no glyph for them, and a line break inside a name would spill over the
+    next line; everything else is drawn as written (with ``parse_math=False``).
+    """
+    return _CONTROL.sub(" ", text)
+
+
 def _band_status(population: int, band: Band) -> str:
     gap = band.gap(population)
     if gap < 0:
@@ -143,8 +166,32 @@ def read_waivers(path: PathLike) -> dict[str, str]:
     source = str(path)
     if not Path(path).is_file():
         raise InputError([Problem(source, "file not found", "check the path")])
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    data = Path(path).read_bytes()
+    if len(data) > _MAX_WAIVERS_BYTES:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"is {len(data):,} bytes; a waivers file is at most "
+                    f"{_MAX_WAIVERS_BYTES:,} (one short row per network)",
+                    "give the CSV network_id,reason",
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+    try:
+        rows = [
+            row
+            for row in csv.reader(io.StringIO(text, newline=""))
+            if any(cell.strip() for cell in row)
+        ]
+    except csv.Error as error:
+        raise InputError(
+            [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV UTF-8")]
+        ) from None
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     missing = [c for c in ("network_id", "reason") if c not in header]
     if missing:
@@ -393,13 +440,14 @@ def _draw_map(
     for row in labelled.itertuples():
         anchor = row.geometry.representative_point()
         ax.annotate(
-            str(row.network_id),
+            _drawn(str(row.network_id)),
             (anchor.x, anchor.y),
             ha="center",
             va="center",
             fontsize=6.5,
             fontweight="bold",
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+            parse_math=False,
         )
     frames = [f.total_bounds for f in (area, own, points) if len(f)]
     if frames:
@@ -446,10 +494,11 @@ class _PdfWriter:
         figure.text(
             0.5,
             _MARGIN / 2 / _PAGE[1],
-            f"{self.footer} — page {self.count}",
+            _drawn(f"{self.footer} — page {self.count}"),
             ha="center",
             fontsize=7,
             color="#666666",
+            parse_math=False,  # a "$" in a name is a dollar sign, not mathematics
         )
         return figure
 
@@ -489,11 +538,12 @@ class _PdfWriter:
                 self.figure.text(
                     _MARGIN / _PAGE[0],
                     self.y / _PAGE[1],
-                    text,
+                    _drawn(text),
                     fontsize=size,
                     fontweight=weight,
                     family=family,
                     va="baseline",
+                    parse_math=False,
                 )
 
 
@@ -586,7 +636,30 @@ def _write_html(
         + "\n".join(body)
         + "\n</body></html>\n"
     )
-    path.write_text(document, encoding="utf-8")
+    with path.open("x", encoding="utf-8") as stream:
+        stream.write(document)
+
+
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _area_paths(path: Path, sections: list[PackSection]) -> list[Path]:
+    """One PDF per section, ``<stem>_<area>.pdf``, the area code made safe for a file name.
+
+    Characters other than letters, digits, ``.``, ``_`` and ``-`` become ``_`` (a ``/`` in a
+    code must not name a folder); two codes that become alike get ``_2``, ``_3`` ….
+    """
+    paths: list[Path] = []
+    used: set[str] = set()
+    for section in sections:
+        safe = _UNSAFE_IN_FILE_NAME.sub("_", section.area).strip(".") or "no_area"
+        name, count = safe, 1
+        while name.lower() in used:
+            count += 1
+            name = f"{safe}_{count}"
+        used.add(name.lower())
+        paths.append(path.with_name(f"{path.stem}_{name}{path.suffix}"))
+    return paths
 
 
 def write_pack(
@@ -638,17 +711,18 @@ def write_pack(
     title = title or f"PCN submission pack — {region.name}"
     groups = [(path, sections)]
     if per_area:
-        groups = [
-            (path.with_name(f"{path.stem}_{s.area or 'no_area'}{path.suffix}"), [s])
-            for s in sections
-        ]
+        groups = [(pdf, [s]) for pdf, s in zip(_area_paths(path, sections), sections, strict=True)]
     written: list[Path] = []
-    for pdf, group in groups:
-        _write_pdf(pdf, drawing, group, band, title)
+    for pdf, _ in groups:
         written.append(pdf)
         if html_twin:
-            twin = pdf.with_suffix(".html")
-            _write_html(twin, drawing, group, band, title)
-            written.append(twin)
+            written.append(pdf.with_suffix(".html"))
+    # Every file is written under a temporary name; all are renamed into place at the end.
+    with replacing(*written) as temporaries:
+        temporary_of = dict(zip(written, temporaries, strict=True))
+        for pdf, group in groups:
+            _write_pdf(temporary_of[pdf], drawing, group, band, title)
+            if html_twin:
+                _write_html(temporary_of[pdf.with_suffix(".html")], drawing, group, band, title)
     logger.info("submission pack: wrote %s", ", ".join(str(p) for p in written))
     return written

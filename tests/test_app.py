@@ -7,6 +7,8 @@ only the first test pays for loading and optimising the demo (about 10 s).
 from __future__ import annotations
 
 import json
+import re
+import string
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
+from app.markdown import plain, shown
 from footprints import background as background_module
 from footprints import optimiser as optimiser_module
 from footprints.io import read_plan
@@ -26,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 DEMO = Path(__file__).resolve().parents[1] / "boundaries" / "demo"
-TIMEOUT = 120
+TIMEOUT = 600  # a ceiling per script run: generous, for a busy machine
 
 
 class _RecordingStorage(MemoryMediaFileStorage):
@@ -314,11 +317,32 @@ def test_uploaded_files_with_problems_are_explained_in_words(
     at.sidebar.file_uploader[1].set_value(("ccg.geojson", boundaries, "application/geo+json"))
     _click(at, "load_files")
 
-    problems = [e.value for e in at.sidebar.error]
+    problems = [shown(e.value) for e in at.sidebar.error]
     assert problems, "the loader's problems should be listed"
     assert any("practices.csv" in p for p in problems)
     assert not any("Traceback" in p or "sessions/" in p for p in problems)
     assert at.session_state["region_kind"] == "demo"  # still on the demo
+
+
+@pytest.mark.parametrize(
+    "name", ["$x$", "![x](http://example.invalid/a.png)", "**bold** <b>html</b> :red[x]"]
+)
+def test_names_in_notices_and_captions_stay_text(state_dir: Path, name: str) -> None:
+    """A network name the user typed is escaped wherever Streamlit renders Markdown."""
+    at = _start()
+    practice = sorted(_plan(at).assignment)[0]
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value("__new__").run()
+    at.text_input(key="new_name").input(name).run()
+    _click(at, "move")
+    new = _plan(at).assignment[practice]
+    (notice,) = [s.value for s in at.success]
+    assert shown(notice) == f"Moved 1 practice to {name} ({new})."
+    assert plain(name) in notice
+    bare = re.sub(r"\\[" + re.escape(string.punctuation) + "]", "", notice)
+    assert not set(bare) & set("$*![]()<>:_`")  # nothing left for Markdown to read
+    caption = next(c.value for c in at.caption if c.value.startswith("Working plan"))
+    assert plain(f"move {practice} to {new}") in caption
 
 
 def test_uploaded_files_become_the_region(state_dir: Path) -> None:

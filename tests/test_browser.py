@@ -8,6 +8,9 @@ plain tiles for the base map. Everything from the app's own server goes through 
 
 Chromium and Leaflet are Debian packages (``make pytest`` installs them). Without them the
 test is skipped on a developer's machine, and fails in CI (``CI`` set) rather than skip.
+
+The machine may be busy (other test runs, other builds): every wait is on a condition, with
+a generous ceiling (:data:`TIMEOUT_MS`), never a short fixed one.
 """
 
 from __future__ import annotations
@@ -45,7 +48,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 120_000
+#: The ceiling of every wait on the page: generous, because a loaded machine (load average
+#: 7 and more) can take minutes over a rerun that takes a second alone.
+TIMEOUT_MS = 300_000
+#: The ceiling for the server to answer its health check.
+START_TIMEOUT_S = 300
+#: The script that tells Leaflet has placed the map and is not moving it.
+MAP_SETTLED = (
+    "() => window.map && window.map._loaded && !window.map._animatingZoom"
+    " && !(window.map._panAnim && window.map._panAnim._inProgress)"
+)
 
 # Leaflet.draw's API as the map script uses it (the real toolbar is not needed here).
 DRAW_STAND_IN = """
@@ -122,10 +134,10 @@ def server(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + START_TIMEOUT_S
             while True:
                 try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=30) as answer:
                         if answer.status == 200:
                             break
                 except OSError:
@@ -137,7 +149,7 @@ def server(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         finally:
             process.terminate()
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
@@ -205,12 +217,15 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
             target = sorted({n for n in plan.values() if n != plan[code]})[0]
             row = practices.loc[practices["code"] == code].iloc[0]
 
-            # Click its marker on the map, where Leaflet placed it. A click while Leaflet is
-            # still fitting the map can miss, so find the marker again and retry a few times.
+            # Click its marker on the map, where Leaflet placed it, once Leaflet has stopped
+            # fitting the map (a click during a zoom animation lands elsewhere). The app's
+            # answer is a rerun, which a busy machine can take minutes over: each click waits
+            # on the answer with a generous ceiling, and is retried only if it missed.
             frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-            box = iframe.bounding_box()
-            assert box is not None
-            for attempt in range(5):
+            for attempt in range(3):
+                frame.wait_for_function(MAP_SETTLED, timeout=TIMEOUT_MS)
+                box = iframe.bounding_box()
+                assert box is not None
                 x, y = frame.evaluate(
                     "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);"
                     " const r = window.map.getContainer().getBoundingClientRect();"
@@ -219,12 +234,13 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
                 )
                 page.mouse.click(box["x"] + x, box["y"] + y)
                 try:
-                    expect(page.get_by_text(f"({code})").first).to_be_visible(timeout=15_000)
+                    expect(page.get_by_text(f"({code})").first).to_be_visible(
+                        timeout=TIMEOUT_MS // 3
+                    )
                     break
                 except AssertionError:
-                    if attempt == 4:
+                    if attempt == 2:
                         raise
-                    page.wait_for_timeout(2_000)
 
             # Choose the network and move it.
             page.get_by_role("combobox", name="Move to").click()
@@ -246,7 +262,8 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
             expect(page.get_by_text("Restored your saved plan.")).to_be_visible()
             expect(page.get_by_text("step 2 of 2", exact=False)).to_be_visible()
             expect(folium.locator(".footprints-label").first).to_be_attached()
-            page.wait_for_timeout(1_500)  # let the map's tiles and labels settle
+            frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+            frame.wait_for_function(MAP_SETTLED, timeout=TIMEOUT_MS)  # tiles and labels in place
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot))
             assert screenshot.stat().st_size > 10_000
@@ -268,7 +285,7 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
             # The optimiser runs in the background; its progress fragment polls it and the
             # page applies the proposal when it is done, with no further click.
             page.get_by_role("button", name="Propose networks").click()
-            expect(page.get_by_text("Optimiser finished in")).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("Optimiser finished in")).to_be_visible()
             expect(page.get_by_role("button", name="Propose networks")).to_be_enabled()
             assert _saved(state_dir)["history"][-1]["label"].startswith("proposal (")
             print(f"first load {first_load:.1f} s, re-render after a move {rerender:.1f} s")

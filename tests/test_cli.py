@@ -188,6 +188,8 @@ def test_demo_command_other_seeds_are_a_usage_error(
 
 REAL_PRACTICES = Path("practices/practices_2020.csv")
 REAL_CCGS = Path("boundaries/ccg_2020_derived/ccg_2020_04_derived_from_ccg2019_buc.geojson")
+#: The ceiling for a stopped run to end: generous, for a machine busy with other work.
+CEILING_S = 900
 #: Two 206-practice CCGs that neither listing nor CP-SAT finishes within seconds.
 SLOW_AREAS = ("E38000237", "E38000244")
 
@@ -242,7 +244,7 @@ def test_ctrl_c_in_propose_writes_the_best_plan_so_far(
     process = _start_propose(shared_data, out, processes)
     time.sleep(3)  # let the solvers get going; any moment gives the same outcome
     _ctrl_c(process)
-    stdout, stderr = process.communicate(timeout=300)
+    stdout, stderr = process.communicate(timeout=CEILING_S)
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert "Stopping: each area ends with the best plan found so far" in stderr
@@ -258,16 +260,25 @@ def test_ctrl_c_in_propose_writes_the_best_plan_so_far(
 
 @pytest.mark.realdata
 def test_second_ctrl_c_aborts_without_writing(shared_data: Path, tmp_path: Path) -> None:
+    """The second Ctrl-C is sent once the first has been taken (its message is on stderr).
+
+    On a busy machine the stop can finish before the second Ctrl-C lands, which exercises
+    nothing: the run is then tried again, up to three times.
+    """
     out = tmp_path / "plan.csv"
-    process = _start_propose(shared_data, out, processes=1)
-    time.sleep(1)
-    _ctrl_c(process)
-    time.sleep(0.05)
-    _ctrl_c(process)
-    _, stderr = process.communicate(timeout=300)
-    if process.returncode == 0:  # the first stop finished before the second Ctrl-C landed
-        assert out.exists()
-        pytest.fail("the stop finished within 50 ms; the second Ctrl-C was not exercised")
+    for _ in range(3):
+        process = _start_propose(shared_data, out, processes=1)
+        time.sleep(1)
+        _ctrl_c(process)
+        assert process.stderr is not None
+        for line in process.stderr:  # wait until the first Ctrl-C has been taken
+            if "Stopping:" in line:
+                break
+        _ctrl_c(process)
+        _, stderr = process.communicate(timeout=CEILING_S)
+        if process.returncode != 0:
+            break
+        out.unlink()  # the stop finished before the second Ctrl-C landed: try again
     assert process.returncode == 130, stderr
     assert "interrupted; nothing was written" in stderr
     assert "Traceback" not in stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.facts import Facts
+from app.markdown import plain
 from app.state import state
 from footprints.errors import FootprintsError
 from footprints.export import export_plan
@@ -37,7 +38,7 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
             mime = "application/pdf" if path.suffix == ".pdf" else "text/html"
             files[path.name] = (path.read_bytes(), mime)
     except FootprintsError as error:
-        st.error(f"Export failed: {error}")
+        st.error(f"Export failed: {plain(error)}")
     return files
 
 
@@ -45,7 +46,7 @@ def panel(facts: Facts) -> None:
     """Offer the plan's CSV; the other files once prepared for this plan."""
     plan = facts["plan"]
     buffer = io.StringIO()
-    write_plan(plan, buffer)  # type: ignore[arg-type]
+    write_plan(plan, buffer)
     st.download_button(
         "Download the plan (CSV)",
         buffer.getvalue(),

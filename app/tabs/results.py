@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.data import area_names
+from app.markdown import plain
 from app.state import state
 
 __all__ = ["panel"]
@@ -41,4 +42,4 @@ def panel() -> None:
     )
     for area, result in results.items():
         for explanation in result.explanations:
-            st.write(f"**{names.get(area, area)}** — {explanation}")
+            st.markdown(f"**{plain(names.get(area, area))}** — {plain(explanation)}")

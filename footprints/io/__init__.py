@@ -36,7 +36,8 @@ Modules, each depending only on those above it
     and patch layers), :mod:`~footprints.io.registrations` (where patients live: the LSOA
     registrations file, LSOA polygons and centroids), :mod:`~footprints.io.plans` (every
     plan read and write, and the one extension → format table). The package imports
-    nothing of footprints but :mod:`footprints.errors`, :mod:`footprints.crs` and
+    nothing of footprints but :mod:`footprints.errors`, :mod:`footprints.atomic` (every
+    file written is renamed into place whole), :mod:`footprints.crs` and
     :mod:`footprints.plan`.
 """
 

@@ -271,7 +271,8 @@ def read_epcn(path: PathLike) -> pd.DataFrame:
             log.error("the PCN code is empty", "give the practice's PCN code", row=row, code=code)
             continue
         network_name = record[resolved["network_name"]] if resolved["network_name"] else ""
-        if not network_name or network_name.startswith("="):
+        # A workbook's formula cell reads as its formula; in a CSV "=…" is a name's text.
+        if not network_name or (is_excel and network_name.startswith("=")):
             network_name = names.get(network, network)
         rows.append(
             {

@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
+from footprints.atomic import write_text
 from footprints.errors import InputError, Problem, ProblemLog
 from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns
 from footprints.io.nhs import read_epcn
@@ -30,11 +34,13 @@ from footprints.io.tables import (
     _EXCEL,
     PathLike,
     _check_code,
+    _check_exists,
     _code,
     _duplicates,
     _optional_network,
     _read_csv,
     cell_text,
+    spreadsheet_csv,
 )
 from footprints.plan import Plan
 
@@ -134,10 +140,13 @@ def _read_epcn_plan(path: PathLike) -> Plan:
     return plan
 
 
-def write_plan(plan: Plan, path: PathLike) -> None:
+def write_plan(plan: Plan, path: PathLike | TextIO) -> None:
     """Write ``plan`` as the plan CSV ``practice_code,network_id,network_name``.
 
-    One row per practice, sorted by network then practice.
+    One row per practice, sorted by network then practice. A file is written atomically
+    (:func:`footprints.atomic.replacing`); ``path`` may also be an open text stream. Cells
+    a spreadsheet would run as formulas are marked as text (see
+    :func:`~footprints.io.tables.spreadsheet_text`).
     """
     rows = [
         {
@@ -149,7 +158,11 @@ def write_plan(plan: Plan, path: PathLike) -> None:
         for practice in practices
     ]
     table = pd.DataFrame(rows, columns=["practice_code", "network_id", "network_name"])
-    table.to_csv(path, index=False, encoding="utf-8")
+    text = spreadsheet_csv(table)
+    if isinstance(path, str | os.PathLike):
+        write_text(path, text)
+    else:
+        path.write(text)
     logger.info("%s: wrote %d practices in %d networks", path, len(table), len(plan.networks()))
 
 
@@ -187,52 +200,191 @@ def _plan_from_rows(rows: Iterable[tuple[str | None, str | None, str | None]], s
     return plan
 
 
+_EXPORT_AGAIN = "export the plan again with footprints export"
+#: What GDAL raises, through pyogrio, for a file it cannot read.
+_GDAL_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.FeatureError,
+    pyogrio.errors.GeometryError,
+    OSError,
+)
+
+
+def _scalar(value: object, field: str) -> str | None:
+    """Return a property's text; ValueError for a list or object where text belongs."""
+    if isinstance(value, list | tuple | dict):
+        kind = "an object" if isinstance(value, dict) else "a list"
+        raise ValueError(f"property {field} is {kind}, not text")
+    return cell_text(value)
+
+
 def _codes(value: object) -> list[str]:
+    """Read ``practice_codes``: a list of codes, JSON text of one, or codes joined by commas.
+
+    Raises
+    ------
+    ValueError
+        Saying what is wrong with the value (not a list of codes, malformed JSON).
+    """
     if isinstance(value, list | tuple):
+        if any(isinstance(v, list | tuple | dict) for v in value):
+            raise ValueError("property practice_codes holds lists or objects, not codes")
         return [c for c in (cell_text(v) for v in value) if c]
+    is_nan = isinstance(value, float) and math.isnan(value)  # a missing value
+    if isinstance(value, dict | bool | int | float) and not is_nan:
+        raise ValueError(
+            f"property practice_codes is {type(value).__name__} {str(value)[:40]!r}, "
+            "not a list of practice codes"
+        )
     text = cell_text(value)
     if text is None:
         return []
     if text.startswith("["):
-        return _codes(json.loads(text))
+        try:
+            parsed = json.loads(text)
+        except (ValueError, RecursionError):
+            raise ValueError(
+                f"property practice_codes {text[:40]!r} is not a valid JSON list of codes"
+            ) from None
+        if not isinstance(parsed, list):
+            raise ValueError("property practice_codes is not a list of codes")
+        return _codes(parsed)
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
-def _plan_from_table(records: list[dict[str, Any]], source: str) -> Plan:
-    if records and "practice_code" in records[0]:
-        return _plan_from_rows(
-            (
-                (
-                    cell_text(r.get("practice_code")),
-                    cell_text(r.get("network_id")),
-                    cell_text(r.get("network_name")),
+def _plan_from_table(records: list[dict[str, Any]], source: str, *, what: str) -> Plan:
+    """Build a plan from the features' properties (``what`` names one: "feature", "row")."""
+    problems: list[Problem] = []
+    rows: list[tuple[str | None, str | None, str | None]] = []
+    practices_file = bool(records) and "practice_code" in records[0]
+    if records and not practices_file and "practice_codes" not in records[0]:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "the features carry neither practice_code/network_id (a practices file) "
+                    "nor practice_codes/network_id (a networks file); properties found: "
+                    + ", ".join(sorted(records[0])),
+                    _EXPORT_AGAIN,
                 )
-                for r in records
-            ),
-            source,
+            ]
         )
-    if records and "practice_codes" in records[0]:
-        return _plan_from_rows(
-            (
-                (practice, cell_text(r.get("network_id")), cell_text(r.get("network_name")))
-                for r in records
-                for practice in _codes(r.get("practice_codes"))
-            ),
-            source,
+    for number, record in enumerate(records, 1):
+        try:
+            network = _scalar(record.get("network_id"), "network_id")
+            name = _scalar(record.get("network_name"), "network_name")
+            if practices_file:
+                rows.append((_scalar(record.get("practice_code"), "practice_code"), network, name))
+            else:
+                rows.extend((p, network, name) for p in _codes(record.get("practice_codes")))
+        except ValueError as error:
+            problems.append(Problem(source, f"{what} {number}: {error}", _EXPORT_AGAIN))
+    if problems:
+        raise InputError(problems)
+    return _plan_from_rows(rows, source) if records else Plan({})
+
+
+def _read_geopackage_plan(path: PathLike, source: str) -> Plan:
+    """Read the ``practices`` layer of a GeoPackage export."""
+    fix = _EXPORT_AGAIN
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except _GDAL_ERRORS as error:  # a file that is not a GeoPackage
+        raise InputError(
+            [Problem(source, f"cannot be read as a GeoPackage ({_first_line(error)})", fix)]
+        ) from None
+    if "practices" not in layers:
+        partial = "networks" in layers
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    (
+                        "has a networks layer but no practices layer: an export that was "
+                        "interrupted, or a GeoPackage footprints did not write"
+                        if partial
+                        else "no layer 'practices'; layers found: " + (", ".join(layers) or "none")
+                    ),
+                    fix,
+                )
+            ]
         )
-    if not records:
-        return Plan({})
-    raise InputError(
-        [
-            Problem(
-                source,
-                "the features carry neither practice_code/network_id (a practices file) nor "
-                "practice_codes/network_id (a networks file); properties found: "
-                + ", ".join(sorted(records[0])),
-                "export the plan with footprints export",
-            )
-        ]
+    try:
+        table = pyogrio.read_dataframe(path, layer="practices", read_geometry=False)
+    except _GDAL_ERRORS as error:  # a damaged database
+        raise InputError(
+            [Problem(source, f"its practices layer cannot be read ({_first_line(error)})", fix)]
+        ) from None
+    records = table.astype(object).where(table.notna(), None).to_dict("records")
+    return _plan_from_table(
+        [{str(k): v for k, v in r.items()} for r in records], source, what="row"
     )
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    first = lines[0].split("; ")[0][:200] if lines else ""
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+def _read_geojson_plan(path: PathLike, source: str) -> Plan:
+    """Read the properties of either GeoJSON file of an export."""
+    try:
+        with Path(path).open(encoding="utf-8-sig") as stream:
+            document = json.load(stream)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            [Problem(source, f"not valid JSON ({error})", "give a GeoJSON file")]
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(
+            [Problem(source, "is not UTF-8 text, so not GeoJSON", "give a GeoJSON file")]
+        ) from None
+    except RecursionError:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "is nested too deeply to be a plan (arrays or objects within each other "
+                    "thousands of levels deep)",
+                    "give a GeoJSON file footprints export wrote",
+                )
+            ]
+        ) from None
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list):
+        raise InputError(
+            [Problem(source, "not a GeoJSON FeatureCollection", "give a GeoJSON file")]
+        )
+    problems: list[Problem] = []
+    records: list[dict[str, Any]] = []
+    for number, feature in enumerate(features, 1):
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(feature, dict):
+            problems.append(
+                Problem(
+                    source,
+                    f"feature {number} is {type(feature).__name__} {str(feature)[:40]!r}, "
+                    "not a GeoJSON Feature object",
+                    _EXPORT_AGAIN,
+                )
+            )
+        elif properties is not None and not isinstance(properties, dict):
+            problems.append(
+                Problem(
+                    source,
+                    f"feature {number}: its properties are {type(properties).__name__}, "
+                    "not an object",
+                    _EXPORT_AGAIN,
+                )
+            )
+        else:
+            records.append(dict(properties or {}))
+    if problems:
+        raise InputError(problems)
+    return _plan_from_table(records, source, what="feature")
 
 
 def read_geo_plan(path: PathLike) -> Plan:
@@ -240,40 +392,21 @@ def read_geo_plan(path: PathLike) -> Plan:
 
     GeoJSON: either file of :func:`footprints.export.write_geojson` — the practices points
     (``practice_code``, ``network_id``) or the networks (``network_id``, ``practice_codes``).
-    GeoPackage: the ``practices`` layer, else the ``networks`` layer.
+    GeoPackage: the ``practices`` layer; a GeoPackage without it (an interrupted export
+    holds only ``networks``) is refused.
+
+    Raises
+    ------
+    InputError
+        For a file that is missing, too large, not GeoJSON or not a GeoPackage, nested too
+        deeply, lacking the practices layer, or whose features or properties are malformed
+        (every such feature is listed).
     """
     source = str(path)
-    if not Path(path).is_file():
-        raise InputError([Problem(source, "file not found", "check the path")])
+    _check_exists(path, source)
     if PLAN_FORMATS.get(Path(path).suffix.lower()) is _GEOPACKAGE:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-        layer = next((n for n in ("practices", "networks") if n in layers), None)
-        if layer is None:
-            raise InputError(
-                [
-                    Problem(
-                        source,
-                        f"no layer 'practices' or 'networks'; layers found: {', '.join(layers)}",
-                        "export the plan with footprints export",
-                    )
-                ]
-            )
-        table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
-        records = table.astype(object).where(table.notna(), None).to_dict("records")
-        return _plan_from_table([{str(k): v for k, v in r.items()} for r in records], source)
-    with Path(path).open(encoding="utf-8-sig") as stream:
-        try:
-            document = json.load(stream)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                [Problem(source, f"not valid JSON ({error})", "give a GeoJSON file")]
-            ) from None
-    features = document.get("features") if isinstance(document, dict) else None
-    if not isinstance(features, list):
-        raise InputError(
-            [Problem(source, "not a GeoJSON FeatureCollection", "give a GeoJSON file")]
-        )
-    return _plan_from_table([dict(f.get("properties") or {}) for f in features], source)
+        return _read_geopackage_plan(path, source)
+    return _read_geojson_plan(path, source)
 
 
 def is_geo_plan(path: PathLike) -> bool:

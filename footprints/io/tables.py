@@ -11,6 +11,12 @@ The cell helpers turn strings into codes (stripped of spaces and invisible chara
 upper-cased; a code Excel turned into a number, ``8.1E+04``, is an error), numbers
 (``12,345`` is a number but a decimal comma, ``54,5``, is an error) and list sizes
 (negative, fractional or over :data:`MAX_LIST_SIZE` is an error; 0 a warning).
+
+Spreadsheet formulas: every CSV footprints writes passes its text cells through
+:func:`spreadsheet_text`, which puts an apostrophe before a cell beginning ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return (OWASP's advice against CSV formula injection), so
+a name such as ``=HYPERLINK(...)`` opens in Excel as text, not a formula. Reading a CSV
+drops that apostrophe again, so the plan CSV reads back exactly as written.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import pandas as pd
 from footprints.errors import InputError, Problem, ProblemLog
 
 __all__ = [
+    "FORMULA_TRIGGERS",
     "MAX_INPUT_BYTES",
     "MAX_LIST_SIZE",
     "UNALLOCATED_NETWORK",
@@ -40,6 +47,8 @@ __all__ = [
     "cell_text",
     "input_size_limit",
     "max_input_bytes",
+    "spreadsheet_csv",
+    "spreadsheet_text",
 ]
 
 logger = logging.getLogger(__name__)
@@ -297,7 +306,9 @@ def _read_csv(path: PathLike, *, header: bool = True) -> pd.DataFrame:
 def _strip_cells(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.astype(object).where(frame.notna(), "").astype(str)
     for column in frame.columns:
-        frame[column] = frame[column].str.strip()
+        cells = frame[column].str.strip()
+        marked = cells.str.match(_MARKED)  # an apostrophe spreadsheet_text put there
+        frame[column] = cells.where(~marked, cells.str.slice(1))
     if all(isinstance(c, str) for c in frame.columns):
         frame.columns = [re.sub(r"\s+", " ", c).strip() for c in frame.columns]
     return frame
@@ -324,6 +335,48 @@ def _read_excel_sheets(path: PathLike) -> dict[str, pd.DataFrame]:
 # --------------------------------------------------------------------------------------------
 # Cells
 # --------------------------------------------------------------------------------------------
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a CSV cell as a formula (OWASP)."""
+_TEXT_MARK = "'"
+
+
+def spreadsheet_text(text: str) -> str:
+    """Return ``text`` as a CSV cell no spreadsheet runs as a formula.
+
+    A cell beginning with one of :data:`FORMULA_TRIGGERS` gets an apostrophe in front
+    (``=1+1`` → ``'=1+1``), as OWASP advises against CSV injection; so does one that already
+    begins with an apostrophe followed by a trigger or another apostrophe, so that reading
+    the CSV back (which drops one such apostrophe) gives the text exactly.
+    """
+    if text.startswith(FORMULA_TRIGGERS) or (
+        text.startswith(_TEXT_MARK) and text[1:2] in (*FORMULA_TRIGGERS, _TEXT_MARK)
+    ):
+        return _TEXT_MARK + text
+    return text
+
+
+def _csv_cell(text: str) -> str:
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def spreadsheet_csv(frame: pd.DataFrame) -> str:
+    """Return ``frame`` (text cells) as CSV text a spreadsheet opens without running formulas.
+
+    Each cell goes through :func:`spreadsheet_text`; a cell holding a comma, a quote, a line
+    feed or a carriage return is quoted (pandas leaves a lone carriage return bare, which
+    every reader takes for the end of the row). Lines end with a line feed; no index column.
+    """
+    lines = [",".join(_csv_cell(str(c)) for c in frame.columns)]
+    for row in frame.itertuples(index=False):
+        lines.append(",".join(_csv_cell(spreadsheet_text(str(cell))) for cell in row))
+    return "\n".join(lines) + "\n"
+
+
+_MARKED = re.compile("'[" + re.escape("".join((*FORMULA_TRIGGERS, _TEXT_MARK))) + "]")
+"""A cell :func:`spreadsheet_text` marked: reading drops the apostrophe."""
 
 
 def _objects(values: Iterable[object]) -> pd.Series:

@@ -945,6 +945,115 @@ def main() -> None:
         "a practice list, not a plan",
     )
 
+    # ---- plan exports that are damaged or hostile ------------------------------------------
+    practices_layer = gpd.GeoDataFrame(
+        {"practice_code": ["P1", "P2"], "network_id": ["N1", "N1"], "network_name": ["A", "A"]},
+        geometry=gpd.points_from_xy([401_000, 402_000], [401_000, 402_000]),
+        crs="EPSG:27700",
+    )
+    networks_layer = gpd.GeoDataFrame(
+        {"network_id": ["N1"], "network_name": ["A"], "practice_codes": ["P1, P2"]},
+        geometry=[box(400_000, 400_000, 410_000, 410_000)],
+        crs="EPSG:27700",
+    )
+    whole = HERE / "plan_gpkg_whole.tmp.gpkg"
+    for layer, frame in (("networks", networks_layer), ("practices", practices_layer)):
+        pyogrio.write_dataframe(frame, whole, layer=layer, driver="GPKG")
+    raw("plan_gpkg_truncated.gpkg", whole.read_bytes()[:4096])
+    whole.unlink()
+    entry(
+        "plan_gpkg_truncated.gpkg",
+        "read_plan",
+        "InputError",
+        "error",
+        "cannot be read as a GeoPackage",
+        "an export cut short by a full disk (was a GDAL traceback)",
+    )
+    raw("plan_gpkg_not_a_database.gpkg", b"PCN plan\n" * 40)
+    entry(
+        "plan_gpkg_not_a_database.gpkg",
+        "read_plan",
+        "InputError",
+        "error",
+        "cannot be read as a GeoPackage",
+        "a text file named .gpkg (was a GDAL traceback)",
+    )
+    networks_only = HERE / "plan_gpkg_networks_only.gpkg"
+    networks_only.unlink(missing_ok=True)
+    pyogrio.write_dataframe(networks_layer, networks_only, layer="networks", driver="GPKG")
+    entry(
+        "plan_gpkg_networks_only.gpkg",
+        "read_plan",
+        "InputError",
+        "error",
+        "has a networks layer but no practices layer",
+        "an export killed after its first layer (was read as a whole plan)",
+    )
+    text(
+        "plan_geojson_deeply_nested.geojson",
+        '{"type": "FeatureCollection", "features": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    )
+    entry(
+        "plan_geojson_deeply_nested.geojson",
+        "read_plan",
+        "InputError",
+        "error",
+        "is nested too deeply to be a plan",
+        "100,000 nested arrays (was a RecursionError)",
+    )
+    plan_collection = {"type": "FeatureCollection", "features": []}
+    text(
+        "plan_geojson_practice_codes_malformed.geojson",
+        json.dumps(
+            plan_collection
+            | {
+                "features": [
+                    {"type": "Feature", "geometry": None, "properties": properties}
+                    for properties in (
+                        {"network_id": "N1", "practice_codes": '["P1", "P2"'},
+                        {"network_id": "N2", "practice_codes": {"P3": 1}},
+                        {"network_id": "N3", "practice_codes": [["P4"]]},
+                    )
+                ]
+            }
+        ),
+    )
+    entry(
+        "plan_geojson_practice_codes_malformed.geojson",
+        "read_plan",
+        "InputError",
+        "error",
+        'feature 1: property practice_codes \'["P1", "P2"\' is not a valid JSON list of codes',
+        "unclosed JSON, an object and nested lists as practice_codes (was a traceback)",
+    )
+    text(
+        "plan_geojson_features_not_objects.geojson",
+        json.dumps(plan_collection | {"features": [1, "P1", None]}),
+    )
+    entry(
+        "plan_geojson_features_not_objects.geojson",
+        "read_plan",
+        "InputError",
+        "error",
+        "feature 2 is str 'P1', not a GeoJSON Feature object",
+        "numbers, strings and null as features (was an AttributeError)",
+    )
+    text(
+        "plan_geojson_properties_not_object.geojson",
+        json.dumps(
+            plan_collection
+            | {"features": [{"type": "Feature", "geometry": None, "properties": ["P1", "N1"]}]}
+        ),
+    )
+    entry(
+        "plan_geojson_properties_not_object.geojson",
+        "read_plan",
+        "InputError",
+        "error",
+        "feature 1: its properties are list, not an object",
+        "a list where the properties belong (was a ValueError traceback)",
+    )
+
     # ---- published NHS formats -------------------------------------------------------------
     text(
         "epcn_empty_pcn_code.csv",

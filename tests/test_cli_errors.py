@@ -1,0 +1,246 @@
+"""Every option and file error is an input error, and every exit status is the documented one.
+
+Options are checked before any work starts (the region is never loaded for a bad option);
+files that cannot be written (a read-only folder, a full disk) exit 2 with the file named;
+a broken pipe inside the work is an internal error (3), while a reader that goes away
+(``| head``) only drops the rest of the output.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyogrio
+import pytest
+
+import footprints.cli as cli
+from footprints.cli import EXIT_BAD_INPUT, EXIT_INTERNAL, main
+from footprints.demo import demo_files
+
+DATA = Path(__file__).resolve().parent / "data"
+AREA_PRACTICES = DATA / "areas_practices.csv"
+AREA_CCGS = DATA / "areas_ccgs.geojson"
+
+
+@pytest.fixture
+def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if a command starts loading the region."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the region was loaded before the options were checked")
+
+    monkeypatch.setattr(cli, "load_region", refuse)
+
+
+# (arguments after the command, fragments the message must hold: the option, the value and
+# what is accepted)
+BAD_OPTIONS = [
+    (["propose", "--min", "60000", "--max", "30000"], ["--min 60000", "--max 30000", "at most"]),
+    (["validate", "--min", "60000", "--max", "30000"], ["--min 60000", "--max 30000"]),
+    (["report", "--min", "60000", "--max", "30000"], ["--min 60000", "--max 30000"]),
+    (["propose", "--time-limit", "-5"], ["--time-limit", "'-5'", "more than 0"]),
+    (["propose", "--time-limit", "0"], ["--time-limit", "'0'", "more than 0"]),
+    (["propose", "--time-limit", "nan"], ["--time-limit", "'nan'", "more than 0"]),
+    (["propose", "--time-limit", "inf"], ["--time-limit", "'inf'", "more than 0"]),
+    (["propose", "--time-limit", "soon"], ["--time-limit", "'soon'", "not a number"]),
+    (["propose", "--processes", "0"], ["--processes", "'0'", "1 or more"]),
+    (["propose", "--processes", "1.5"], ["--processes", "'1.5'", "whole number"]),
+    (["propose", "--workers", "0"], ["--workers", "'0'", "1 or more"]),
+    (["propose", "--max-moves", "-1"], ["--max-moves", "'-1'", "0 or more"]),
+    (["propose", "--seed", "-1"], ["--seed", "'-1'", "0 or more"]),
+    (["propose", "--seed", "99999999999"], ["--seed", "'99999999999'", "at most"]),
+    (["propose", "--network-cost", "-1"], ["--network-cost", "'-1'", "0 or more"]),
+    (["propose", "--network-cost", "nan"], ["--network-cost", "'nan'", "0 or more"]),
+    (["propose", "--min", "-1"], ["--min", "'-1'", "0 or more"]),
+    (["propose", "--max", "lots"], ["--max", "'lots'", "whole number"]),
+    (["propose", "--repair"], ["--repair needs --plan"]),
+    (["propose", "--out", "plan.txt"], ["--out plan.txt", ".csv"]),
+    (["propose", "--out", "no/such/folder/plan.csv"], ["no/such/folder", "does not exist"]),
+    (["export", "--out", "plan.shp"], ["--out plan.shp", ".gpkg"]),
+    (["export", "--out", "no/such/folder/plan.gpkg"], ["does not exist"]),
+    (["report", "--out", "pack.html"], ["--out pack.html", ".pdf"]),
+    (["report", "--out", "no/such/folder/pack.pdf"], ["does not exist"]),
+    (["demo", "--seed", "-3"], ["--seed", "'-3'", "0 or more"]),
+]
+_DEFAULT_OUT = {"propose": "plan.csv", "export": "plan.geojson", "report": "pack.pdf"}
+
+
+def _command(arguments: list[str], folder: Path) -> list[str]:
+    command, *rest = arguments
+    argv = [command]
+    if command in {"propose", "validate", "export", "report"}:
+        argv += ["--practices", str(AREA_PRACTICES), "--boundaries", str(AREA_CCGS)]
+    if command in {"validate", "export", "report"}:
+        argv += ["--plan", str(AREA_PRACTICES)]
+    if command in _DEFAULT_OUT and "--out" not in rest:
+        argv += ["--out", str(folder / _DEFAULT_OUT[command])]
+    if command == "demo":
+        argv += ["--out", str(folder / "demo")]
+    return [*argv, *(str(folder / a) if a.startswith("no/") else a for a in rest)]
+
+
+@pytest.mark.parametrize("arguments, fragments", BAD_OPTIONS, ids=lambda v: " ".join(v))
+def test_a_bad_option_exits_2_naming_it_before_any_work(
+    arguments: list[str],
+    fragments: list[str],
+    tmp_path: Path,
+    no_work: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(_command(arguments, tmp_path))
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+# ---- files that cannot be written ------------------------------------------------------------
+
+
+def _read_only_folder(tmp_path: Path) -> Path:
+    """A folder this process cannot write in: chmod for a user; /sys for root."""
+    import os
+
+    if os.geteuid() != 0:
+        folder = tmp_path / "read_only"
+        folder.mkdir()
+        folder.chmod(0o555)
+        return folder
+    assert Path("/sys").is_dir(), "root needs a read-only file system to test on"
+    return Path("/sys")
+
+
+@pytest.mark.parametrize("name", ["plan.gpkg", "plan.geojson", "plan.csv", "pack.pdf"])
+def test_writing_into_a_read_only_folder_is_an_input_error(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _read_only_folder(tmp_path)
+    command = "report" if name.endswith(".pdf") else "export"
+    argv = [command, "--demo", "--plan", str(AREA_PRACTICES), "--out", str(folder / name)]
+    if command == "report":
+        argv = [command, "--demo", "--out", str(folder / name)]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT, err
+    assert "Traceback" not in err
+    assert f"cannot write {folder / name}" in err
+    assert "cannot be written to" in err
+
+
+def test_a_full_disk_during_a_geopackage_export_exits_2_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plan.gpkg"
+    with demo_files() as shipped:
+        assert (
+            main(["export", "--demo", "--plan", str(shipped.current_plan), "--out", str(out)]) == 0
+        )
+        before = out.read_bytes()
+        real = pyogrio.write_dataframe
+        calls: list[str] = []
+
+        def fill_up(frame: Any, path: Any, **kwargs: Any) -> None:
+            calls.append(kwargs["layer"])
+            if len(calls) == 2:  # the networks layer is written, then the disk fills
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+            real(frame, path, **kwargs)
+
+        monkeypatch.setattr(pyogrio, "write_dataframe", fill_up)
+        code = main(["export", "--demo", "--plan", str(shipped.current_plan), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert f"cannot write {out}: the disk is full" in err
+    assert "Traceback" not in err
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.gpkg"]
+
+
+def test_per_area_reports_of_codes_with_a_slash_stay_in_the_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = json.loads(AREA_CCGS.read_text(encoding="utf-8"))
+    for feature in document["features"]:
+        feature["properties"]["CCG20CD"] = "../" + feature["properties"]["CCG20CD"] + "/X"
+    ccgs = tmp_path / "ccgs_with_slashes.geojson"
+    ccgs.write_text(json.dumps(document), encoding="utf-8")
+    practices = tmp_path / "practices.csv"  # rows name their CCG by its ODS code only
+    practices.write_text(AREA_PRACTICES.read_text(encoding="utf-8").replace("E38000002", "02B"))
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\n" + "".join(f"P{i},N{i}\n" for i in range(1, 7)))
+    out = tmp_path / "packs" / "pack.pdf"
+    out.parent.mkdir()
+    argv = ["report", "--practices", str(practices), "--boundaries", str(ccgs)]
+    code = main([*argv, "--plan", str(plan), "--out", str(out), "--per-area"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    written = sorted(p.name for p in out.parent.iterdir())
+    assert written and all(name.startswith("pack_") for name in written), written
+    assert "pack__E38000001_X.pdf" in written, written  # "../" and "/" made safe
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["ccgs_with_slashes.geojson", "plan.csv", "practices.csv", "packs"]
+    )
+
+
+# ---- exit statuses ---------------------------------------------------------------------------
+
+
+class _FailingJob:
+    """A ProposalJob whose optimiser raised ``error``."""
+
+    error: BaseException = RuntimeError("boom")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.stopped = False
+        self.proposal = None
+
+    def wait(self, timeout: float) -> bool:
+        return True
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@pytest.mark.parametrize(
+    "error",
+    [BrokenPipeError(errno.EPIPE, "Broken pipe"), RuntimeError("GLOP returned status 1")],
+    ids=["broken pipe", "runtime error"],
+)
+def test_an_error_inside_the_optimiser_is_an_internal_error_not_a_closed_stdout(
+    error: BaseException,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    job = type("Job", (_FailingJob,), {"error": error})
+    monkeypatch.setattr(cli, "ProposalJob", job)
+    out = tmp_path / "plan.csv"
+    code = main(["propose", "--demo", "--time-limit", "1", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_INTERNAL
+    assert "internal error" in err and type(error).__name__ in err
+    assert "Traceback" not in err  # one line; --verbose adds the traceback
+    assert not out.exists()
+
+
+def test_a_closed_stdout_keeps_the_commands_own_status(tmp_path: Path) -> None:
+    """``footprints validate … | head -0``: the reader is gone, the status is still 1."""
+    with demo_files() as shipped:
+        plan = str(shipped.current_plan)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "footprints", "validate", "--demo", "--plan", plan],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader goes away before anything is written
+        with process.stderr:
+            err = process.stderr.read().decode()
+        status = process.wait(timeout=600)
+    assert status == 1, err  # the demo's current plan breaks rules
+    assert "Traceback" not in err and "BrokenPipe" not in err
