@@ -6,7 +6,9 @@ authority districts of April 2020 standing in for community nursing patches (no 
 polygons exist). The real plan is validated with :func:`footprints.rules.validate` on the
 region's validation graph (the CCG graphs joined across borders) and measured with
 :mod:`footprints.metrics`; every figure of the report comes from that :class:`Report` and
-those metrics. The report ends with a fenced ``json`` block of the counts, which
+those metrics. Then the real networks of the 2021 and 2020 snapshots are judged again on
+registration geography (the January 2021 LSOA registrations; ``reality_homes.py``), beside
+the Voronoi figures. The report ends with a fenced ``json`` block of the counts, which
 ``tests/test_reality.py`` recomputes to check that the committed report is current.
 
 Run: ``.venv/bin/python benchmarks/reality.py --data ../shared/data --out REALITY.md``.
@@ -37,6 +39,12 @@ from footprints.rules import RULES, Report, Violation, validate
 
 # Found beside this file however it is loaded (tests/test_reality.py loads it by path).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reality_homes import (
+    Geographies,
+    compute_geographies,
+    geographies_section,
+    geographies_summary,
+)
 from snapshot import CCGS, DEFAULT_DATA, LADS, PRACTICES, REPO, STPS, load_england
 
 logger = logging.getLogger("reality")
@@ -61,6 +69,7 @@ class Reality:
     stp_names: dict[str, str]
     practice_names: dict[str, str]
     timings: dict[str, float] = field(default_factory=dict)
+    geographies: list[Geographies] = field(default_factory=list)  # 2021, 2020 on homes
 
     # ---- the rules' violations --------------------------------------------------------
     def crossings(self, level: str) -> list[Violation]:
@@ -116,6 +125,12 @@ def compute(data: Path, *, band: Band | None = None) -> Reality:
     alignment = patch_alignment(plan, graph)
     timings["metrics"] = time.perf_counter() - started
 
+    started = time.perf_counter()
+    geographies = compute_geographies(
+        data, report_2020=report, alignment_2020=alignment, region_2020=region
+    )
+    timings["registrations"] = time.perf_counter() - started
+
     raw = pd.read_csv(data / PRACTICES, dtype=str, keep_default_na=False)
     return Reality(
         data=data,
@@ -128,6 +143,7 @@ def compute(data: Path, *, band: Band | None = None) -> Reality:
         stp_names=dict(zip(raw["stp20_ons_code"], raw["stp20_name"], strict=True)),
         practice_names=dict(zip(raw["practice_code"], raw["practice_name"], strict=True)),
         timings=timings,
+        geographies=geographies,
     )
 
 
@@ -187,6 +203,7 @@ def summary(reality: Reality) -> dict[str, Any]:
         "compactness_p90_km": round(_percentile(compact, 90), 3),
         "hard_violations": int(report.summary["hard"]),
         "waivable_violations": int(report.summary["waivable"]),
+        "registration_geography": geographies_summary(reality.geographies),
     }
 
 
@@ -347,7 +364,7 @@ def render(reality: Reality, *, command: str, today: dt.date | None = None) -> s
             [
                 "violations: hard / waivable",
                 f"{counts['hard_violations']} / {counts['waivable_violations']} "
-                f"({', '.join(f'{rule} {report.summary[rule]}' for rule in RULES)})",
+                f"({', '.join(f'{r} {report.summary[r]}' for r in RULES if r in report.summary)})",
             ],
         ],
     )
@@ -386,6 +403,7 @@ def render(reality: Reality, *, command: str, today: dt.date | None = None) -> s
     lines += _crossings_section(reality)
     lines += _contiguity_section(reality, counts)
     lines += _straddling_section(reality)
+    lines += geographies_section(reality.geographies)
 
     compact = table["compactness_km"]
     lines += [
@@ -450,6 +468,11 @@ _TIMED = (
     ("graphs (STP catchments and adjacency, union)", "graphs"),
     ("validation (`validate`)", "validation"),
     ("metrics (`network_table`, `patch_alignment`)", "metrics"),
+    (
+        "registration geography: 2021 and 2020 on homes and the 2021 Voronoi side (load "
+        "2021 with its LSOA registrations and polygons, graphs, validation, metrics)",
+        "registrations",
+    ),
 )
 
 
