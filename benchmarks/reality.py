@@ -24,12 +24,11 @@ import shlex
 import statistics
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from footprints.metrics import PatchAlignment, network_table, patch_alignment
@@ -39,6 +38,10 @@ from footprints.rules import RULES, Report, Violation, validate
 
 # Found beside this file however it is loaded (tests/test_reality.py loads it by path).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mdtable import md_table as _md_table
+from mdtable import number as _n
+from mdtable import percent as _pct
+from mdtable import percentile as _percentile
 from reality_homes import (
     Geographies,
     compute_geographies,
@@ -158,10 +161,6 @@ def _plan_from_practices(region: Region) -> Plan:
     )
 
 
-def _percentile(values: Iterable[float], q: float) -> float:
-    return float(np.percentile(np.asarray(list(values), dtype=float), q))
-
-
 def summary(reality: Reality) -> dict[str, Any]:
     """The report's counts (no timings): what ``tests/test_reality.py`` recomputes."""
     report, table, alignment = reality.report, reality.table, reality.alignment
@@ -220,22 +219,6 @@ def parse_summary(markdown: str) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------------
 # Markdown
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _pct(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "–"
-
-
-def _md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in rows:
-        cells = [str(cell).replace("|", "\\|") for cell in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
 
 
 def _codes(codes: Sequence[str], limit: int = 8) -> str:

@@ -10,12 +10,13 @@ renders the figures beside the Voronoi ones and puts them in its counts block.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from mdtable import md_table, number, percent, percentile
 from snapshot import (
     LIST_SIZE_2021,
     LSOA_BOUNDARIES,
@@ -111,14 +112,14 @@ def compute_geographies(
     """The 2021 and 2020 real plans on both geographies (the 2020 Voronoi side is given)."""
     started = time.perf_counter()
     homes_2021 = load_england_2021(data)
-    voronoi_2021 = _without_homes(homes_2021)
+    voronoi_2021 = _inputs_of(homes_2021)
     load_2021 = time.perf_counter() - started
     judged_2021 = judge("2021", homes_2021, voronoi_2021)
     judged_2021.timings["load"] = load_2021
 
     judged_2020 = judge(
         "2020",
-        _with_homes_of(region_2020, homes_2021),
+        _inputs_of(region_2020, homes_of=homes_2021),
         region_2020,
         voronoi_report=report_2020,
         voronoi_alignment=alignment_2020,
@@ -126,8 +127,9 @@ def compute_geographies(
     return [judged_2021, judged_2020]
 
 
-def _without_homes(region: Region) -> Region:
-    """The same inputs on the Voronoi model."""
+def _inputs_of(region: Region, *, homes_of: Region | None = None) -> Region:
+    """A fresh region of ``region``'s inputs: on the Voronoi model, or with the registrations
+    and LSOAs of ``homes_of`` (read once for both snapshots)."""
     return Region(
         practices=region.practices,
         ccgs=region.ccgs,
@@ -136,26 +138,9 @@ def _without_homes(region: Region) -> Region:
         current=region.current,
         problems=region.problems,
         name=region.name,
+        registrations=homes_of.registrations if homes_of else None,
+        lsoas=homes_of.lsoas if homes_of else None,
     )
-
-
-def _with_homes_of(region: Region, source: Region) -> Region:
-    """``region``'s inputs with ``source``'s registrations and LSOAs (read once for both)."""
-    return Region(
-        practices=region.practices,
-        ccgs=region.ccgs,
-        stps=region.stps,
-        patches=region.patches,
-        current=region.current,
-        problems=region.problems,
-        name=region.name,
-        registrations=source.registrations,
-        lsoas=source.lsoas,
-    )
-
-
-def _percentile(values: Iterable[float], q: float) -> float:
-    return float(np.percentile(np.asarray(list(values), dtype=float), q))
 
 
 def figures(judged: Geographies) -> dict[str, Any]:
@@ -168,7 +153,7 @@ def figures(judged: Geographies) -> dict[str, Any]:
         "practices_without_registrations": judged.fallback,
         "networks": int(homes.summary["networks"]),
         "containment_median": round(float(np.median(shares)), 4),
-        "containment_p10": round(_percentile(shares, 10), 4),
+        "containment_p10": round(percentile(shares, 10), 4),
         "containment_region": round(contained.region, 4),
         "territories_in_pieces": sum(1 for k in contained.territory_parts.values() if k > 1),
         "territories_failing_tolerance": int(homes.summary["territory"]),
@@ -190,22 +175,6 @@ def geographies_summary(judged: Sequence[Geographies]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------------
 # Markdown
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _pct(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "–"
-
-
-def _md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in rows:
-        cells = [str(cell).replace("|", "\\|") for cell in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
 
 
 def geographies_section(judged: Sequence[Geographies], *, worst: int = 10) -> list[str]:
@@ -231,7 +200,7 @@ def geographies_section(judged: Sequence[Geographies], *, worst: int = 10) -> li
         count = counts[item.snapshot]
         if item.snapshot == "2021":
             lines.append(
-                f"- **2021**: `{PRACTICES_2021}` ({_n(count['practices'])} practices, its "
+                f"- **2021**: `{PRACTICES_2021}` ({number(count['practices'])} practices, its "
                 f"`pcn_code` as the plan, `U` as no network), the 106 CCGs of April 2021; "
                 f"list sizes `{LIST_SIZE_2021}` (which the LSOA file matches practice by "
                 f"practice). {count['practices_without_registrations']} practices lack "
@@ -241,7 +210,7 @@ def geographies_section(judged: Sequence[Geographies], *, worst: int = 10) -> li
             lines.append(
                 f"- **2020**: the snapshot above, with the same January 2021 file: "
                 f"{count['practices_without_registrations']} of its "
-                f"{_n(count['practices'])} practices are not in it (closed or merged during "
+                f"{number(count['practices'])} practices are not in it (closed or merged during "
                 "2020) and got the Voronoi fallback (their list size spread over the LSOAs "
                 "whose centroids lie in their Voronoi cell)."
             )
@@ -287,7 +256,7 @@ def geographies_section(judged: Sequence[Geographies], *, worst: int = 10) -> li
         "extra_patch_memberships_voronoi",
         "extra_patch_memberships_homes",
     )
-    lines += _md_table(header, rows)
+    lines += md_table(header, rows)
     lines += [
         "",
         "On the Voronoi model a practice counts in the LAD of its surgery and every LAD with a "
@@ -300,14 +269,14 @@ def geographies_section(judged: Sequence[Geographies], *, worst: int = 10) -> li
     contained = first.contained
     least = sorted(contained.networks, key=lambda n: (contained.networks[n], n))[:worst]
     lines += [f"**Least contained {worst} ({first.snapshot})**", ""]
-    lines += _md_table(
+    lines += md_table(
         ["network", "practices", "patients (England)", "in its territory", "containment", "pieces"],
         [
             [
                 f"{first.plan.network_name(n)} ({n})",
                 len(first.plan.networks().get(n, [])),
-                _n(contained.patients[n]),
-                _n(contained.in_territory[n]),
+                number(contained.patients[n]),
+                number(contained.in_territory[n]),
                 f"{contained.networks[n]:.2f}",
                 contained.territory_parts[n],
             ]
@@ -323,7 +292,7 @@ def _figure(count: dict[str, Any], key: str) -> str:
     value = count[key]
     if key == "containment_region":
         return f"{value:.3f}"
-    text = _n(value)
+    text = number(value)
     if key.startswith(("territories", "non_contiguous", "straddling_networks")):
-        text += f" ({_pct(value, count['networks'])})"
+        text += f" ({percent(value, count['networks'])})"
     return text

@@ -103,7 +103,8 @@ class Violation:
     practices
         The practices the violation points at: for coverage the practices concerned; for
         band every member of the network; for contiguity, boundary and patch the members
-        outside the network's largest part, area or patch (those a fix would move).
+        outside the network's largest part, area or patch (those a fix would move); for
+        territory the members with most patients living in the detached parts.
     values
         The numbers, JSON-ready (see each ``check_*`` function).
     message
