@@ -65,19 +65,21 @@ def _violation(
     if len(parts) > 1 + PART_LIMIT:
         rest = parts[1 + PART_LIMIT :]
         described += (
-            f"; and {len(rest)} more parts ({patients(sum(int(p.patients) for p in rest))})"
+            f"; and {len(rest)} more piece{'s' if len(rest) > 1 else ''} "
+            f"({patients(sum(int(p.patients) for p in rest))})"
         )
     message = (
-        f"Network {label}'s territory is in {len(parts)} pieces: its main part holds "
-        f"{main / held:.1%} of the {patients(held)} living in its territory, below the "
-        f"{TERRITORY_TOLERANCE:.0%} tolerance. Detached: {described}."
+        f"The territory of network {label} (the LSOAs where it has the most patients) is in "
+        f"{len(parts)} pieces: its main piece holds {main / held:.1%} of the "
+        f"{patients(held)} living in it, below the {TERRITORY_TOLERANCE:.0%} tolerance. "
+        f"Detached: {described}."
     )
     if holders:
-        message += " Most of their patients there are registered at " + join(
+        message += " Most of the network's patients there are registered at " + join(
             [f"{state.practice_label(p)} ({n:,})" for p, n in holders.items()]
         )
         message += (
-            f", and the detached parts lie in {state.network_list(around)}'s territory: "
+            f", and the detached pieces lie in {state.network_list(around)}'s territory: "
             "consider moving those practices there"
             if around
             else ": consider moving those practices to the network around them"

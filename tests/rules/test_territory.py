@@ -52,10 +52,13 @@ def test_just_below_the_tolerance_the_detached_part_is_named() -> None:
         "practices": {"A": 51},
         "surrounding": ["N2"],
     }
-    message = violation.message
-    assert "territory is in 2 pieces" in message and "94.9% of the 1,000 patients" in message
-    assert "Detached: LSOA L30 (51 patients)" in message
-    assert "registered at A (51)" in message and "lie in N2's territory" in message
+    assert violation.message == (
+        "The territory of network N1 (the LSOAs where it has the most patients) is in 2 "
+        "pieces: its main piece holds 94.9% of the 1,000 patients living in it, below the 95% "
+        "tolerance. Detached: LSOA L30 (51 patients). Most of the network's patients there "
+        "are registered at A (51), and the detached pieces lie in N2's territory: consider "
+        "moving those practices there, or record why the network serves these areas."
+    )
     assert rule_named("territory").describe_numbers(violation.values) == (
         "2 pieces, main 94.9%, 51 detached"
     )
@@ -88,6 +91,23 @@ def test_only_the_first_lsoas_of_a_large_part_are_listed() -> None:
     detached = violation.values["parts"][1]
     assert detached == {"lsoas": ["L20", "L30", "L40"], "lsoa_count": 6, "patients": 60}
     assert "L20, L30, L40 and 3 more LSOAs (60 patients)" in violation.message
+
+
+def test_the_message_describes_the_largest_detached_pieces_and_counts_the_rest() -> None:
+    # N1 holds L00 and every other LSOA after it; N2 holds the ones between
+    homes = {
+        "A": {"L00": 1_000, "L20": 40, "L40": 30, "L60": 20, "L80": 10},
+        "B": {f"L{c}0": 5_000 for c in (1, 3, 5, 7)},
+    }
+    found = check_territories(PLAN, home_graph(homes, columns=9))
+    assert [v.networks for v in found] == [("N1",), ("N2",)]  # N2: four pieces of 5,000
+    violation = found[0]
+    assert violation.values["part_count"] == 5
+    assert [part["patients"] for part in violation.values["parts"]] == [1_000, 40, 30, 20, 10]
+    assert (
+        "Detached: LSOA L20 (40 patients); LSOA L40 (30 patients); LSOA L60 (20 patients); "
+        "and 1 more piece (10 patients)."
+    ) in violation.message
 
 
 def test_without_homes_on_the_graph_the_rule_finds_nothing() -> None:
