@@ -6,7 +6,9 @@ authority districts of April 2020 standing in for community nursing patches (no 
 polygons exist). The real plan is validated with :func:`footprints.rules.validate` on the
 region's validation graph (the CCG graphs joined across borders) and measured with
 :mod:`footprints.metrics`; every figure of the report comes from that :class:`Report` and
-those metrics. The report ends with a fenced ``json`` block of the counts, which
+those metrics. Then the real networks of the 2021 and 2020 snapshots are judged again on
+registration geography (the January 2021 LSOA registrations; ``reality_homes.py``), beside
+the Voronoi figures. The report ends with a fenced ``json`` block of the counts, which
 ``tests/test_reality.py`` recomputes to check that the committed report is current.
 
 Run: ``.venv/bin/python benchmarks/reality.py --data ../shared/data --out REALITY.md``.
@@ -22,12 +24,11 @@ import shlex
 import statistics
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from footprints.metrics import PatchAlignment, network_table, patch_alignment
@@ -37,6 +38,16 @@ from footprints.rules import RULES, Report, Violation, validate
 
 # Found beside this file however it is loaded (tests/test_reality.py loads it by path).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mdtable import md_table as _md_table
+from mdtable import number as _n
+from mdtable import percent as _pct
+from mdtable import percentile as _percentile
+from reality_homes import (
+    Geographies,
+    compute_geographies,
+    geographies_section,
+    geographies_summary,
+)
 from snapshot import CCGS, DEFAULT_DATA, LADS, PRACTICES, REPO, STPS, load_england
 
 logger = logging.getLogger("reality")
@@ -61,6 +72,7 @@ class Reality:
     stp_names: dict[str, str]
     practice_names: dict[str, str]
     timings: dict[str, float] = field(default_factory=dict)
+    geographies: list[Geographies] = field(default_factory=list)  # 2021, 2020 on homes
 
     # ---- the rules' violations --------------------------------------------------------
     def crossings(self, level: str) -> list[Violation]:
@@ -116,6 +128,12 @@ def compute(data: Path, *, band: Band | None = None) -> Reality:
     alignment = patch_alignment(plan, graph)
     timings["metrics"] = time.perf_counter() - started
 
+    started = time.perf_counter()
+    geographies = compute_geographies(
+        data, report_2020=report, alignment_2020=alignment, region_2020=region
+    )
+    timings["registrations"] = time.perf_counter() - started
+
     raw = pd.read_csv(data / PRACTICES, dtype=str, keep_default_na=False)
     return Reality(
         data=data,
@@ -128,6 +146,7 @@ def compute(data: Path, *, band: Band | None = None) -> Reality:
         stp_names=dict(zip(raw["stp20_ons_code"], raw["stp20_name"], strict=True)),
         practice_names=dict(zip(raw["practice_code"], raw["practice_name"], strict=True)),
         timings=timings,
+        geographies=geographies,
     )
 
 
@@ -140,10 +159,6 @@ def _plan_from_practices(region: Region) -> Plan:
             if network is not None
         }
     )
-
-
-def _percentile(values: Iterable[float], q: float) -> float:
-    return float(np.percentile(np.asarray(list(values), dtype=float), q))
 
 
 def summary(reality: Reality) -> dict[str, Any]:
@@ -187,6 +202,7 @@ def summary(reality: Reality) -> dict[str, Any]:
         "compactness_p90_km": round(_percentile(compact, 90), 3),
         "hard_violations": int(report.summary["hard"]),
         "waivable_violations": int(report.summary["waivable"]),
+        "registration_geography": geographies_summary(reality.geographies),
     }
 
 
@@ -203,22 +219,6 @@ def parse_summary(markdown: str) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------------
 # Markdown
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _pct(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "–"
-
-
-def _md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in rows:
-        cells = [str(cell).replace("|", "\\|") for cell in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
 
 
 def _codes(codes: Sequence[str], limit: int = 8) -> str:
@@ -347,7 +347,7 @@ def render(reality: Reality, *, command: str, today: dt.date | None = None) -> s
             [
                 "violations: hard / waivable",
                 f"{counts['hard_violations']} / {counts['waivable_violations']} "
-                f"({', '.join(f'{rule} {report.summary[rule]}' for rule in RULES)})",
+                f"({', '.join(f'{r} {report.summary[r]}' for r in RULES if r in report.summary)})",
             ],
         ],
     )
@@ -386,6 +386,7 @@ def render(reality: Reality, *, command: str, today: dt.date | None = None) -> s
     lines += _crossings_section(reality)
     lines += _contiguity_section(reality, counts)
     lines += _straddling_section(reality)
+    lines += geographies_section(reality.geographies)
 
     compact = table["compactness_km"]
     lines += [
@@ -450,6 +451,11 @@ _TIMED = (
     ("graphs (STP catchments and adjacency, union)", "graphs"),
     ("validation (`validate`)", "validation"),
     ("metrics (`network_table`, `patch_alignment`)", "metrics"),
+    (
+        "registration geography: 2021 and 2020 on homes and the 2021 Voronoi side (load "
+        "2021 with its LSOA registrations and polygons, graphs, validation, metrics)",
+        "registrations",
+    ),
 )
 
 

@@ -6,6 +6,9 @@ England 2020 through :func:`footprints.region.load_region`: 6,720 practices (the
 ``pcn_code`` as the real plan), the 135 derived CCGs of April 2020, the 42 derived STPs and
 the 314 local authority districts of 2020 standing in for nursing patches.
 
+:func:`load_england_2021` loads the 2021 snapshot, and both take the January 2021 LSOA
+registrations for registration geography.
+
 The scripts run as ``python benchmarks/<script>.py``, which puts this folder on
 ``sys.path``, so they import it as ``snapshot``.
 """
@@ -14,7 +17,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 from pathlib import Path
+
+import pandas as pd
 
 from footprints.region import Region, load_region
 
@@ -27,9 +33,11 @@ STPS = Path("boundaries/stp_2020_derived/stp_2020_04_derived_from_ccg_buc.geojso
 LADS = Path("boundaries/lad_2020_derived/lad_2020_derived_from_lsoa2011_bgc.geojson")
 
 
-def load_england(data: Path, *, plan: bool = True) -> Region:
+def load_england(data: Path, *, plan: bool = True, registrations: bool = False) -> Region:
     """England 2020 with CCGs, STPs, LAD stand-in patches and, with ``plan``, the real plan
-    (``pcn_code`` of the practices file) as ``region.current``."""
+    (``pcn_code`` of the practices file) as ``region.current``; with ``registrations``, on
+    registration geography (the January 2021 LSOA file: practices closed during 2020 are
+    not in it and get the Voronoi fallback)."""
     practices = data / PRACTICES
     return load_region(
         practices,
@@ -37,6 +45,7 @@ def load_england(data: Path, *, plan: bool = True) -> Region:
         stp_boundaries=data / STPS,
         patches=data / LADS,
         plan=practices if plan else None,
+        **(registration_files(data) if registrations else {}),
     )
 
 
@@ -48,3 +57,58 @@ def add_england_options(parser: argparse.ArgumentParser, *, seed: bool = True) -
     parser.add_argument("--processes", type=int, default=2)
     if seed:
         parser.add_argument("--seed", type=int, default=0)
+
+
+# ---- registration geography: the 2021 snapshot and the January 2021 LSOA registrations
+
+PRACTICES_2021 = Path("practices/practices_2021.csv")
+CCGS_2021 = Path("boundaries/ccg_2021/ccg_2021_04_buc.geojson")
+STPS_2021 = Path("boundaries/stp_2021_derived/stp_2021_04_derived_from_ccg2021_buc.geojson")
+REGISTRATIONS = Path("registrations/gp-reg-pat-prac-lsoa-all_2021-01.csv.gz")
+LSOA_BOUNDARIES = Path("lsoa/lsoa2011_bgc_england_simplified.geojson")
+LSOA_CENTROIDS = Path("lsoa/lsoa2011_population_weighted_centroids_england.csv")
+LIST_SIZE_2021 = "list_size_2021_01_gpreg"
+"""The 2021 file has two list sizes; this one (NHS Digital, January 2021) is the one the
+January 2021 LSOA registrations add up to, practice by practice."""
+
+
+PLACED_BY_SITE_2021 = ("Y06487",)
+"""Practices of the 2021 file placed by their site, not their CCG: Babylon GP at Hand
+Birmingham is registered to NHS North West London CCG but stands 133 km away, in Birmingham
+(beyond the 50 km :func:`footprints.areas.place_practices` allows)."""
+
+
+def registration_files(data: Path) -> dict[str, Path]:
+    """The keyword arguments of :func:`load_region` that switch on registration geography."""
+    return {
+        "registrations": data / REGISTRATIONS,
+        "lsoa_boundaries": data / LSOA_BOUNDARIES,
+        "lsoa_centroids": data / LSOA_CENTROIDS,
+    }
+
+
+def load_england_2021(data: Path, *, registrations: bool = True) -> Region:
+    """England 2021: 6,571 practices (``pcn_code`` as the real plan), the 106 CCGs of April
+    2021, the 42 derived STPs and the LAD stand-in patches, with the January 2021 LSOA
+    registrations when ``registrations``.
+
+    The practices file carries two list sizes (QOF and NHS Digital's); a copy keeping only
+    :data:`LIST_SIZE_2021`, with no CCG or STP for :data:`PLACED_BY_SITE_2021`, is read
+    from a temporary folder (outside the repository).
+    """
+    raw = pd.read_csv(data / PRACTICES_2021, dtype=str, keep_default_na=False)
+    others = [c for c in raw.columns if c.startswith("list_size_") and c != LIST_SIZE_2021]
+    far = raw["practice_code"].isin(PLACED_BY_SITE_2021)
+    areas = [c for c in raw.columns if c.startswith(("ccg21_", "stp21_"))]
+    raw.loc[far, areas] = ""
+    with tempfile.TemporaryDirectory() as folder:
+        practices = Path(folder) / PRACTICES_2021.name
+        raw.drop(columns=others).to_csv(practices, index=False)
+        return load_region(
+            practices,
+            data / CCGS_2021,
+            stp_boundaries=data / STPS_2021,
+            patches=data / LADS,
+            plan=practices,
+            **(registration_files(data) if registrations else {}),
+        )

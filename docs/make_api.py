@@ -101,12 +101,25 @@ def package_constant_docs(module: ModuleType) -> dict[str, str]:
 
     A package re-exports constants its modules define (``footprints.rules.REGISTRY`` is
     written in ``footprints/rules/registry.py``): a name in ``__all__`` takes the docstring
-    written under it in the module that holds the very same object.
+    written under it in the module that holds the very same object. A module may re-export
+    one from another module of the package too (``footprints.registration.PATCH_SHARE`` is
+    written in ``footprints/geography.py``).
     """
     docs = constant_docs(module)
+    wanted = [name for name in module.__all__ if name not in docs]
+    for source in sorted(name for name in sys.modules if name.startswith("footprints.")):
+        origin = sys.modules[source]
+        if not wanted:
+            break
+        if origin is module or not hasattr(origin, "__file__"):
+            continue
+        found = constant_docs(origin)
+        for name in list(wanted):
+            if name in found and getattr(origin, name, None) is getattr(module, name):
+                docs[name] = found[name]
+                wanted.remove(name)
     if not hasattr(module, "__path__"):
         return docs
-    wanted = [name for name in module.__all__ if name not in docs]
     for info in pkgutil.iter_modules(module.__path__):
         if not wanted:
             break

@@ -4,6 +4,13 @@ Graph-based measures read the adjacency graph's node attributes (``list_size``, 
 in EPSG:27700 metres, ``ccg``, ``stp``, ``patch``; see ``docs/ARCHITECTURE.md``). As in the
 validator, only practices that are nodes of the graph count: plan codes the graph does not
 know, and practices in no network, are left out.
+
+Each measure follows the graph's geography (``graph.graph["geography"]``, ``"voronoi"`` when
+absent; DESIGN.md). Under the Voronoi model a practice stands for its surgery's site and
+patch. Under registration geography patches count patients' homes (node attribute
+``home_patches``, graph attribute ``patch_residents``), and a region's validation graph
+carries the ``homes`` from which :func:`territories`, :func:`containment` and the territory
+footprints come.
 """
 
 from __future__ import annotations
@@ -22,19 +29,24 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from footprints.crs import BNG
+from footprints.geography import TERRITORY_TOLERANCE, geography_of, working_patches
 from footprints.optimiser import costs
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.problem import home_arrays
 from footprints.plan import Band, Plan
+from footprints.registration import Homes, Territories
 
 __all__ = [
+    "Containment",
     "PatchAlignment",
     "compactness",
+    "containment",
     "footprints",
     "network_table",
     "patch_alignment",
     "patch_network_table",
     "polsby_popper",
+    "territories",
 ]
 
 logger = logging.getLogger(__name__)
@@ -92,6 +104,15 @@ def _largest(populations: Mapping[str, int]) -> str:
     return min(populations, key=lambda area: (-populations[area], area))
 
 
+def _home_patches(graph: nx.Graph, practices: Iterable[str]) -> dict[str, int]:
+    """Patch → the patients of ``practices`` living in it (registration geography)."""
+    totals: dict[str, int] = {}
+    for practice in practices:
+        for patch, n in (graph.nodes[practice].get("home_patches") or {}).items():
+            totals[str(patch)] = totals.get(str(patch), 0) + int(n)
+    return totals
+
+
 def _compactness_km(graph: nx.Graph, members: Mapping[str, list[str]]) -> dict[str, float]:
     """Compute each network's compactness in km, by the optimiser's definition of the term.
 
@@ -138,17 +159,26 @@ def compactness(plan: Plan, graph: nx.Graph) -> dict[str, float]:
 class PatchAlignment:
     """How a plan's networks line up with community nursing patches.
 
+    Under the Voronoi model a practice lies in its surgery's patch; under registration
+    geography patients' homes count, and a patch works into a network when the network's
+    patients living in it are at least 5% of the patch's registered residents
+    (:data:`footprints.geography.PATCH_SHARE`).
+
     Parameters
     ----------
     network_patches
-        Network → patch → population of its practices in that patch (largest first).
+        Network → patch → its patients in that patch (largest first): under the Voronoi
+        model the population of its practices in each patch; under registration geography
+        its patients living in each patch that works into it.
     straddling_population
-        Network → population of its practices outside its largest patch (0 if it does not
-        straddle).
+        Network → its patients outside its main patch (Voronoi: the list sizes of its
+        practices outside its largest patch, 0 if it does not straddle; registrations: its
+        patients living in any patch but the one where most of them live, which may be
+        above 0 for a network no second patch works into).
     patch_networks
         Patch → the networks it works into (sorted): the MDTs its team must join.
     straddling_networks
-        The networks drawing from more than one patch.
+        The networks more than one patch works into.
     total_straddling_population
         Σ of ``straddling_population``.
     extra_memberships
@@ -166,12 +196,27 @@ class PatchAlignment:
 def patch_alignment(plan: Plan, graph: nx.Graph) -> PatchAlignment:
     """Patches per network, networks per patch, and the design's straddling totals.
 
-    Practices with no ``patch`` are ignored.
+    Under the Voronoi model each practice counts its list size in its ``patch`` (practices
+    with none are ignored) and every patch with a member works into the network. Under
+    registration geography patients' homes count (``home_patches`` summed over members;
+    homes in no patch are ignored): a patch works into a network when the network's
+    patients living there are at least 5% of ``graph.graph["patch_residents"][patch]``, and
+    the straddling population is the patients living outside the main patch.
     """
     network_patches: dict[str, dict[str, int]] = {}
     straddling: dict[str, int] = {}
     patch_networks: dict[str, set[str]] = {}
+    on_homes = geography_of(graph.graph) == "registrations"
+    residents = graph.graph.get("patch_residents") or {}
     for network, practices in _members(plan, graph).items():
+        if on_homes:
+            homes = _home_patches(graph, practices)
+            working = working_patches(homes, residents)
+            network_patches[network] = working
+            straddling[network] = sum(homes.values()) - max(homes.values(), default=0)
+            for patch in working:
+                patch_networks.setdefault(patch, set()).add(network)
+            continue
         populations = _area_populations(graph, practices, "patch")
         ranked = sorted(populations.items(), key=lambda item: (-item[1], item[0]))
         network_patches[network] = dict(ranked)
@@ -194,24 +239,33 @@ def patch_network_table(
 ) -> pd.DataFrame:
     """Cross a plan's networks with nursing patches: who each patch's team works with.
 
+    Under the Voronoi model a practice lies in its surgery's ``patch``. Under registration
+    geography the cells count patients' homes (``home_patches``): the ``"patients"`` of a
+    network living in each patch, or its ``"practices"`` most of whose patients live there;
+    and a patch works into a network when the network's patients living there are at least
+    5% of ``graph.graph["patch_residents"][patch]``.
+
     Parameters
     ----------
     plan
         Practice code → network id.
     graph
-        The adjacency graph the plan lives on (node attributes ``patch``, ``list_size``).
+        The adjacency graph the plan lives on (node attributes ``patch``, ``list_size``;
+        under registration geography ``home_patches``).
     measure
-        What each cell counts: the ``"patients"`` (list sizes) or the ``"practices"`` of a
-        network that lie in a patch.
+        What each cell counts: the ``"patients"`` (list sizes; under registration geography
+        patients' homes) or the ``"practices"`` of a network that lie in a patch (under
+        registration geography: whose patients mostly live there).
 
     Returns
     -------
     pandas.DataFrame
         One row per patch (index ``patch``, sorted): first ``networks worked into`` (how
-        many networks have a non-zero count in the patch), then one ``int64`` column per
-        network (columns named ``network``, sorted by id), 0 where a network has none of
-        the patch's practices. Practices with no patch are left out; no rows when none has
-        one.
+        many networks have a non-zero count in the patch; under registration geography how
+        many it works into by the 5% rule), then one ``int64`` column per network (columns
+        named ``network``, sorted by id), 0 where a network has none of the patch's
+        practices (patients). Practices (homes) with no patch are left out; no rows when
+        none has one.
 
     Raises
     ------
@@ -220,6 +274,8 @@ def patch_network_table(
     """
     if measure not in ("patients", "practices"):
         raise ValueError(f"measure must be 'patients' or 'practices', not {measure!r}")
+    if geography_of(graph.graph) == "registrations":
+        return _home_patch_network_table(plan, graph, measure)
     counts: dict[tuple[str, str], int] = {}
     for network, practices in _members(plan, graph).items():
         for practice in practices:
@@ -239,10 +295,139 @@ def patch_network_table(
     return table
 
 
+def _home_patch_network_table(
+    plan: Plan, graph: nx.Graph, measure: Literal["patients", "practices"]
+) -> pd.DataFrame:
+    """:func:`patch_network_table` under registration geography (patients' homes)."""
+    counts: dict[tuple[str, str], int] = {}
+    worked: dict[str, int] = {}
+    residents = graph.graph.get("patch_residents") or {}
+    for network, practices in _members(plan, graph).items():
+        homes = _home_patches(graph, practices)
+        for patch in working_patches(homes, residents):
+            worked[patch] = worked.get(patch, 0) + 1
+        if measure == "patients":
+            for patch, n in homes.items():
+                if n:
+                    counts[patch, network] = n
+            continue
+        for practice in practices:
+            own = graph.nodes[practice].get("home_patches") or {}
+            if own:
+                patch = _largest({str(k): int(v) for k, v in own.items()})
+                counts[patch, network] = counts.get((patch, network), 0) + 1
+    table = pd.DataFrame(
+        0,
+        index=pd.Index(sorted({patch for patch, _ in counts}), name="patch"),
+        columns=pd.Index(sorted({network for _, network in counts}), name="network"),
+        dtype="int64",
+    )
+    if counts:  # one pivot: a national table has tens of thousands of cells
+        cells = pd.Series(
+            list(counts.values()),
+            index=pd.MultiIndex.from_tuples(list(counts), names=["patch", "network"]),
+            dtype="int64",
+        )
+        wide = cells.unstack("network", fill_value=0)
+        table = wide.reindex(index=table.index, columns=table.columns, fill_value=0)
+        table = table.astype("int64")
+    networks_worked = [worked.get(str(patch), 0) for patch in table.index]
+    table.insert(0, "networks worked into", pd.Series(networks_worked, index=table.index))
+    return table.astype({"networks worked into": "int64"})
+
+
+def territories(plan: Plan, graph: nx.Graph) -> Territories | None:
+    """Return the territories of the plan's networks, as the territory rule sees them.
+
+    Under registration geography, on a graph carrying ``homes`` (a region's validation
+    graph): :meth:`footprints.registration.Homes.territories` of the plan's practices that
+    are nodes of the graph, ties broken by network population (Σ ``list_size``). Under the
+    Voronoi model, or on a graph without ``homes`` (an area graph): ``None``.
+    """
+    homes = graph.graph.get("homes")
+    if geography_of(graph.graph) != "registrations" or not isinstance(homes, Homes):
+        return None
+    members = _members(plan, graph)
+    assignment = {practice: network for network, codes in members.items() for practice in codes}
+    sizes = {
+        network: sum(_list_size(graph, p) for p in codes) for network, codes in members.items()
+    }
+    return homes.territories(assignment, sizes=sizes)
+
+
+@dataclass(frozen=True)
+class Containment:
+    """How far each network keeps its patients: the share living in its own territory.
+
+    Parameters
+    ----------
+    networks
+        Network → containment (0 for a network with no registered patients), sorted.
+    region
+        Containment of the whole plan: patients living in their network's territory over
+        all the networks' patients.
+    patients
+        Network → its registered patients living in England.
+    in_territory
+        Network → those of them living in its territory.
+    territory_parts
+        Network → connected parts of its territory (0 when it has none).
+    failing
+        The networks whose largest territory part holds less than the tolerance (95%) of
+        their patients living in the territory: the territory rule's networks.
+    """
+
+    networks: Mapping[str, float]
+    region: float
+    patients: Mapping[str, int]
+    in_territory: Mapping[str, int]
+    territory_parts: Mapping[str, int]
+    failing: tuple[str, ...]
+
+
+def containment(
+    plan: Plan, graph: nx.Graph, *, precomputed: Territories | None = None
+) -> Containment:
+    """Containment per network and for the region (registration geography only).
+
+    Parameters
+    ----------
+    plan
+        Practice code → network id.
+    graph
+        A region's validation graph under registration geography (carrying ``homes``).
+    precomputed
+        The plan's :func:`territories`, when already computed.
+
+    Raises
+    ------
+    ValueError
+        Under the Voronoi model (or on a graph without ``homes``): containment needs
+        patients' homes.
+    """
+    found = precomputed if precomputed is not None else territories(plan, graph)
+    if found is None:
+        raise ValueError(
+            f"containment needs patients' homes, but the graph is on "
+            f"{geography_of(graph.graph)} geography without them: load the region with a "
+            "registrations file and LSOA boundaries, and pass its validation graph"
+        )
+    networks = list(_members(plan, graph))
+    return Containment(
+        networks={n: found.containment(n) for n in networks},
+        region=found.region_containment(),
+        patients={n: int(found.patients.get(n, 0)) for n in networks},
+        in_territory={n: int(found.in_territory.get(n, 0)) for n in networks},
+        territory_parts={n: len(found.parts.get(n, ())) for n in networks},
+        failing=tuple(n for n in networks if not found.contiguous(n, TERRITORY_TOLERANCE)),
+    )
+
+
 def polsby_popper(geometry: BaseGeometry) -> float:
     """Polsby–Popper compactness ``4πA / P²``: 1 for a circle, π/4 for a square.
 
-    Returns NaN for an empty geometry or one with no perimeter.
+    The same under both geographies (it reads only the geometry). Returns NaN for an empty
+    geometry or one with no perimeter.
     """
     if geometry is None or geometry.is_empty:
         return math.nan
@@ -258,8 +443,16 @@ def footprints(
     *,
     networks: Iterable[str] | None = None,
     method: Literal["union", "coverage"] = "union",
+    graph: nx.Graph | None = None,
 ) -> gpd.GeoDataFrame:
-    """Each network's footprint: the union of its members' catchments, dissolved.
+    """Each network's footprint: its members' catchments (or its territory), dissolved.
+
+    Under the Voronoi model (no ``graph``, or a graph on ``"voronoi"`` geography) the
+    footprint is the union of the members' catchments. Under registration geography (a
+    ``graph`` on ``"registrations"`` geography carrying ``homes``: a region's validation
+    graph) it is the network's territory, the LSOAs where it holds the most patients
+    (:func:`territories`), dissolved from ``Homes.lsoas.geometry``; the other columns
+    still come from ``catchments``.
 
     Parameters
     ----------
@@ -272,14 +465,18 @@ def footprints(
         Only these networks (e.g. the two a move changed); default every network.
     method
         ``"union"`` (robust, default) or ``"coverage"`` (faster ``coverage_union_all``, for
-        cells known to form an exact coverage without duplicates).
+        cells known to form an exact coverage without duplicates). Territories are always
+        dissolved with ``union_all`` (published LSOA polygons do not share every vertex).
+    graph
+        The graph the plan lives on, which says the geography.
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``network_id``, ``network_name``, ``practice_count``, ``population`` (when
         ``catchments`` has ``list_size``) and ``geometry``, EPSG:27700, one row per network
-        with at least one catchment, sorted by ``network_id``.
+        with at least one catchment (under registration geography: with a territory),
+        sorted by ``network_id``.
     """
     if catchments.crs is not None and catchments.crs != BNG:
         catchments = catchments.to_crs(BNG)
@@ -297,14 +494,19 @@ def footprints(
             continue
         if practice in geometry_of:
             members.setdefault(network_id, []).append(practice)
+    shapes = _territory_shapes(plan, graph, members) if graph is not None else None
     rows = []
     for network in sorted(members):
         practices = members[network]
-        cells = [geometry_of[p] for p in practices]
-        if method == "coverage":  # co-located practices share a cell: count it once
+        if shapes is not None:
+            if network not in shapes:
+                continue
+            merged = shapes[network]
+        elif method == "coverage":  # co-located practices share a cell: count it once
+            cells = [geometry_of[p] for p in practices]
             merged = shapely.coverage_union_all(list({g.wkb: g for g in cells}.values()))
         else:
-            merged = shapely.union_all(cells)
+            merged = shapely.union_all([geometry_of[p] for p in practices])
         row: dict[str, object] = {
             "network_id": network,
             "network_name": plan.network_name(network),
@@ -323,6 +525,35 @@ def footprints(
     return frame
 
 
+def _territory_shapes(
+    plan: Plan, graph: nx.Graph, members: Mapping[str, list[str]]
+) -> dict[str, BaseGeometry] | None:
+    """Network → its territory's LSOA polygons dissolved (``None`` off registrations)."""
+    found = territories(plan, graph)
+    if found is None:
+        return None
+    homes: Homes = graph.graph["homes"]
+    polygons = homes.lsoas.geometry
+    if polygons is None:
+        raise ValueError("territory footprints need the LSOA polygons, but the LSOAs have none")
+    owner = found.lsoa_network
+    won = np.flatnonzero([network in members for network in owner])
+    if not len(won):
+        return {}
+    names = owner[won].astype(str)
+    order = np.argsort(names, kind="stable")
+    names, won = names[order], won[order]
+    cells = np.asarray(polygons.values)[won]
+    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
+    ends = np.r_[starts[1:], len(names)]
+    shapes = {
+        str(names[start]): shapely.union_all(cells[start:end])
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
+    }
+    logger.info("dissolved %d LSOAs into %d territories", len(won), len(shapes))
+    return shapes
+
+
 def network_table(
     plan: Plan,
     graph: nx.Graph,
@@ -331,6 +562,14 @@ def network_table(
     footprints: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per network: its size, band position, areas, patches and compactness.
+
+    Under the Voronoi model a practice counts in its surgery's patch. Under registration
+    geography ``patches`` lists the patches that work into the network (its patients
+    living there are at least 5% of the patch's registered residents) and
+    ``straddling_population`` counts its patients living outside its main patch; on a graph
+    carrying ``homes`` (a region's validation graph) the table gains ``containment`` (the
+    share of its patients living in its territory) and ``territory_parts`` (connected parts
+    of its territory, 0 when it has none).
 
     Parameters
     ----------
@@ -349,17 +588,23 @@ def network_table(
         ``network_id``, ``network_name``, ``population``, ``practice_count``, ``gap``
         (negative below the band, positive above, 0 in it), ``deviation`` (population minus
         the band's midpoint), ``in_band``, ``ccgs``, ``stps``, ``patches`` (codes, largest
-        population first, joined by ", "), ``straddling_population``, ``compactness_km``
+        population first, joined by ", "), ``straddling_population``, ``compactness_km``,
+        under registration geography with homes ``containment`` and ``territory_parts``,
         and, with ``footprints``, ``polsby_popper``. Sorted by ``network_id``.
     """
     midpoint = (band.min_population + band.max_population) / 2
     members = _members(plan, graph)
     compactness_km = _compactness_km(graph, members)
+    on_homes = geography_of(graph.graph) == "registrations"
+    residents = graph.graph.get("patch_residents") or {}
     rows = []
     for network, practices in members.items():
         population = sum(_list_size(graph, p) for p in practices)
         areas = {key: _area_populations(graph, practices, key) for key in ("ccg", "stp", "patch")}
         patches = areas["patch"]
+        if on_homes:  # patients' homes: the patches working into it, those living elsewhere
+            homes = _home_patches(graph, practices)
+            patches = working_patches(homes, residents)
         rows.append(
             {
                 "network_id": network,
@@ -373,7 +618,11 @@ def network_table(
                 "stps": _joined(areas["stp"]),
                 "patches": _joined(patches),
                 "straddling_population": (
-                    sum(patches.values()) - patches[_largest(patches)] if patches else 0
+                    sum(homes.values()) - max(homes.values(), default=0)
+                    if on_homes
+                    else sum(patches.values()) - patches[_largest(patches)]
+                    if patches
+                    else 0
                 ),
                 "compactness_km": compactness_km[network],
             }
@@ -390,6 +639,12 @@ def network_table(
             "compactness_km": "float64",
         }
     )
+    found = territories(plan, graph) if on_homes else None
+    if found is not None:
+        contained = containment(plan, graph, precomputed=found)
+        ids = table["network_id"]
+        table["containment"] = ids.map(contained.networks).astype("float64")
+        table["territory_parts"] = ids.map(contained.territory_parts).astype("int64")
     if footprints is not None:
         score = {
             str(n): polsby_popper(g)

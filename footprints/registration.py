@@ -23,7 +23,6 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -34,6 +33,7 @@ import shapely
 
 from footprints.crs import BNG
 from footprints.errors import Problem
+from footprints.geography import PATCH_SHARE, TERRITORY_TOLERANCE, Geography
 from footprints.graph import link_islands
 from footprints.io.registrations import Registrations
 
@@ -52,9 +52,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Geography = Literal["registrations", "voronoi"]
-"""Which catchments a region's rules, measures and maps use (DESIGN.md)."""
-
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -66,16 +63,9 @@ Published generalised polygons do not always share exact vertices; each polygon 
 by half this distance before testing whether two intersect.
 """
 
-TERRITORY_TOLERANCE = 0.95
-"""Share of a network's patients living in its territory that its largest part must hold."""
-
 REGISTRATION_TOLERANCE = 0.02
 """Largest share by which a practice's registered patients may differ from its list size
 before the difference is reported."""
-
-PATCH_SHARE = 0.05
-"""A patch works into a network when that network's patients are at least this share of the
-registered patients living in the patch."""
 
 
 # --------------------------------------------------------------------------- LSOAs

@@ -47,7 +47,8 @@ def _postcode_frame(frame: pd.DataFrame, *, source: str) -> gpd.GeoDataFrame:
         column = resolved[name]
         if column is None:
             return pd.Series(np.nan, index=frame.index)
-        return pd.to_numeric(frame[column].str.replace(",", ""), errors="coerce")
+        # as floats: whole-number eastings read as int64 could not take projected lat/longs
+        return pd.to_numeric(frame[column].str.replace(",", ""), errors="coerce").astype(float)
 
     east, north = numbers("easting"), numbers("northing")
     lat, lon = numbers("lat"), numbers("lon")

@@ -1,8 +1,10 @@
 """The rules a plan must keep: one module per rule, one registry, one validator.
 
 Each rule is a :class:`Rule` defined in its own module (``coverage``, ``band``,
-``contiguity``, ``boundary``, ``patch``) and listed once in :data:`REGISTRY`, in report
-order. :func:`validate` runs the registry over a plan and returns a :class:`Report` of
+``contiguity``, ``territory``, ``boundary``, ``patch``) and listed once in :data:`REGISTRY`,
+in report order; each says the geographies it applies to (``territory``: only registration
+geography), and a validation runs those that apply to its graph's ``geography``.
+:func:`validate` runs the registry over a plan and returns a :class:`Report` of
 :class:`Violation` s — the rule, its severity, the networks and practices concerned, the
 numbers, and a sentence a CCG lead can act on; :class:`LiveValidator` keeps a report up to
 date while a user moves practices. Both take ``rules=`` for an extended registry.
@@ -28,6 +30,7 @@ from footprints.rules.contiguity import check_contiguity
 from footprints.rules.coverage import check_coverage
 from footprints.rules.patch import check_patches
 from footprints.rules.registry import REGISTRY, RULES, rule_named, title, titles
+from footprints.rules.territory import check_territories
 from footprints.rules.validator import LiveValidator, validate
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "check_contiguity",
     "check_coverage",
     "check_patches",
+    "check_territories",
     "rule_named",
     "title",
     "titles",

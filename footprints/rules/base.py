@@ -9,7 +9,10 @@ adjacency and plan membership in plain dicts) and the run's settings in a
 
 The graph is the one the plan lives on (see ``docs/ARCHITECTURE.md``): nodes are practice
 codes carrying ``list_size``, ``ccg``, ``stp``, ``patch`` and ``name``; every edge, whatever
-its ``kind`` (``border``, ``colocated`` or the flagged ``island`` links), joins two practices.
+its ``kind`` (``border``, ``colocated``, ``homes`` or the flagged ``island`` links), joins two
+practices. Its ``geography`` attribute (``"voronoi"`` when absent) says which rules apply
+(:attr:`Rule.geographies`); under ``"registrations"`` nodes also carry ``home_patches`` and
+the graph ``patch_residents`` and, for a whole region, ``homes`` (DESIGN.md).
 
 Only practices that are nodes of the graph count towards a network: a plan code the graph
 does not know is reported by the coverage rule and otherwise ignored, and a network with no
@@ -26,6 +29,7 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
+from footprints.geography import GEOGRAPHIES, Geography, geography_of
 from footprints.plan import Band, Plan
 
 __all__ = [
@@ -89,8 +93,8 @@ class Violation:
     Parameters
     ----------
     rule
-        The rule's name: ``"coverage"``, ``"band"``, ``"contiguity"``, ``"boundary"``,
-        ``"patch"``, or that of a rule added to the registry.
+        The rule's name: ``"coverage"``, ``"band"``, ``"contiguity"``, ``"territory"``,
+        ``"boundary"``, ``"patch"``, or that of a rule added to the registry.
     severity
         ``"hard"`` (the plan cannot be submitted) or ``"waivable"`` (allowed with a
         recorded reason).
@@ -99,7 +103,8 @@ class Violation:
     practices
         The practices the violation points at: for coverage the practices concerned; for
         band every member of the network; for contiguity, boundary and patch the members
-        outside the network's largest part, area or patch (those a fix would move).
+        outside the network's largest part, area or patch (those a fix would move); for
+        territory the members with most patients living in the detached parts.
     values
         The numbers, JSON-ready (see each ``check_*`` function).
     message
@@ -141,11 +146,15 @@ class Report:
         Every violation, rule by rule in registry order, networks in sorted order.
     summary
         ``networks`` (networks with at least one practice in the graph), ``in_band``,
-        ``below``, ``above``, ``hard``, ``waivable`` and one count per rule validated.
+        ``below``, ``above``, ``hard``, ``waivable`` and one count per rule validated (the
+        rules that apply to the graph's geography).
+    geography
+        The geography the plan was judged on: the graph's ``geography`` attribute.
     """
 
     violations: tuple[Violation, ...]
     summary: dict[str, int] = field(default_factory=dict)
+    geography: Geography = "voronoi"
 
     @property
     def ok(self) -> bool:
@@ -198,11 +207,11 @@ class Report:
         Returns
         -------
         dict
-            JSON-ready.
+            JSON-ready; the summary starts with ``"geography"``, then the counts.
         """
         return {
             "ok": self.ok,
-            "summary": dict(self.summary),
+            "summary": {"geography": self.geography, **self.summary},
             "violations": [v.to_dict() for v in self.violations],
         }
 
@@ -216,7 +225,9 @@ class PlanState:
     """Graph attributes and plan membership, held in plain dicts for speed.
 
     Built by :meth:`build`; :meth:`assign` keeps the membership, populations and the sets of
-    unassigned and unknown practices current as practices move.
+    unassigned and unknown practices current as practices move. Under registration
+    geography it also holds each practice's ``home_patches``, the graph's
+    ``patch_residents`` and ``homes`` (``None`` on a graph without them, e.g. an area graph).
     """
 
     list_size: dict[str, int]
@@ -232,6 +243,10 @@ class PlanState:
     unassigned: set[str] = field(default_factory=set)
     unknown: dict[str, str | None] = field(default_factory=dict)  # code → its network
     duplicates: tuple[str, ...] = ()
+    geography: Geography = "voronoi"
+    home_patches: dict[str, dict[str, int]] = field(default_factory=dict)
+    patch_residents: dict[str, int] = field(default_factory=dict)
+    homes: Any = None  # footprints.registration.Homes (rules do not import it)
 
     @classmethod
     def build(
@@ -279,7 +294,16 @@ class PlanState:
             adjacency={n: tuple(sorted(ns)) for n, ns in neighbours.items()},
             names=plan.names,
             duplicates=tuple(dict.fromkeys(str(c) for c in duplicates)),
+            geography=geography_of(graph.graph),
         )
+        if state.geography == "registrations":
+            state.home_patches = {
+                str(n): {str(k): int(v) for k, v in (d.get("home_patches") or {}).items()}
+                for n, d in nodes(data=True)
+            }
+            residents = graph.graph.get("patch_residents") or {}
+            state.patch_residents = {str(k): int(v) for k, v in residents.items()}
+            state.homes = graph.graph.get("homes")
         state.unassigned = set(state.list_size)
         for practice, network in plan.assignment.items():
             state.assign(str(practice), area_code(network))
@@ -642,6 +666,9 @@ class Rule:
     numbers
         Says a violation's ``values`` in a few words for a table column ("41,200
         patients, gap -1,800"); by default the values that are numbers or words.
+    geographies
+        The geographies the rule applies to (:data:`footprints.geography.GEOGRAPHIES`:
+        both, by default); the validator runs a rule only on a graph of one of them.
     """
 
     name: RuleName
@@ -653,19 +680,41 @@ class Rule:
     optimiser: str
     candidate_filter: CandidateFilter | None = None
     numbers: Callable[[Mapping[str, Any]], str] | None = None
+    geographies: tuple[Geography, ...] = GEOGRAPHIES
 
     def __post_init__(self) -> None:
-        """Refuse a rule with no name or title, or an unknown scope or severity."""
+        """Refuse a rule with no name or title, an unknown scope, severity or geography."""
         if not self.name or not self.title:
             raise ValueError(f"a rule needs a name and a title (got {self.name!r})")
         if self.scope not in ("plan", "network"):
             raise ValueError(f"rule {self.name!r}: scope must be 'plan' or 'network'")
         if self.severity not in ("hard", "waivable"):
             raise ValueError(f"rule {self.name!r}: severity must be 'hard' or 'waivable'")
+        unknown = [g for g in self.geographies if g not in GEOGRAPHIES]
+        if unknown or not self.geographies:
+            raise ValueError(
+                f"rule {self.name!r}: geographies must be some of {', '.join(GEOGRAPHIES)} "
+                f"(got {', '.join(map(repr, self.geographies)) or 'none'})"
+            )
 
     def __repr__(self) -> str:
         """``<Rule band>``: short, so a registry reads well as a default argument."""
         return f"<Rule {self.name}>"
+
+    def applies_to(self, geography: Geography) -> bool:
+        """Return whether the rule is checked on a graph of ``geography``.
+
+        Parameters
+        ----------
+        geography
+            ``"voronoi"`` or ``"registrations"``.
+
+        Returns
+        -------
+        bool
+            ``geography in self.geographies``.
+        """
+        return geography in self.geographies
 
     def describe_numbers(self, values: Mapping[str, Any]) -> str:
         """Say the numbers of one of this rule's violations in a few words.

@@ -15,6 +15,7 @@ from footprints.rules.boundary import BOUNDARY
 from footprints.rules.contiguity import CONTIGUITY
 from footprints.rules.coverage import COVERAGE
 from footprints.rules.patch import PATCH
+from footprints.rules.territory import TERRITORY
 
 __all__ = ["REGISTRY", "RULES", "rule_named", "title", "titles"]
 
@@ -22,10 +23,12 @@ REGISTRY: tuple[Rule, ...] = (
     COVERAGE,
     BAND,
     CONTIGUITY,
+    TERRITORY,
     BOUNDARY,
     PATCH,
 )
-"""Every rule, in the order a report lists them."""
+"""Every rule, in the order a report lists them (a validation runs those that apply to its
+graph's geography: ``territory`` only under registration geography)."""
 
 RULES: tuple[RuleName, ...] = tuple(rule.name for rule in REGISTRY)
 """Every rule's name, in the order a report lists them."""

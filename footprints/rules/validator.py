@@ -4,7 +4,9 @@
 :class:`~footprints.rules.base.Report`; :class:`LiveValidator` keeps a report up to date
 while a user moves practices, re-checking only the networks a move touches. Both take
 ``rules`` (default :data:`~footprints.rules.registry.REGISTRY`), so a caller can validate
-with an extended registry.
+with an extended registry. Only the rules that apply to the graph's geography
+(``graph.graph["geography"]``, ``"voronoi"`` when absent; :attr:`Rule.geographies`) are run
+and counted: the territory rule only under ``"registrations"``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from footprints.geography import Geography
 from footprints.plan import Band, Plan
 from footprints.rules.base import (
     DEFAULT_BAND,
@@ -37,18 +40,20 @@ _NetworkResults = dict[RuleName, Violation | None]
 
 @dataclass(frozen=True)
 class _Checks:
-    """The rules of one run and its settings."""
+    """The rules of one run that apply to its geography, and its settings."""
 
     rules: tuple[Rule, ...]
     context: RuleContext
+    geography: Geography
 
     @classmethod
-    def of(cls, rules: Sequence[Rule], context: RuleContext) -> _Checks:
+    def of(cls, rules: Sequence[Rule], context: RuleContext, geography: Geography) -> _Checks:
         names = [rule.name for rule in rules]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"each rule must be given once; repeated: {', '.join(repeated)}")
-        return cls(tuple(rules), context)
+        applying = tuple(rule for rule in rules if rule.applies_to(geography))
+        return cls(applying, context, geography)
 
     def network(self, state: PlanState, network: str) -> _NetworkResults:
         """Every network-scope rule's result for ``network``."""
@@ -81,7 +86,7 @@ class _Checks:
             "waivable": sum(1 for v in violations if v.severity == "waivable"),
             **{rule.name: len(by_rule[rule.name]) for rule in self.rules},
         }
-        return Report(violations, summary)
+        return Report(violations, summary, self.geography)
 
 
 def validate(
@@ -117,15 +122,17 @@ def validate(
     Returns
     -------
     Report
-        Every violation and the summary counts (one per rule of ``rules``).
+        Every violation and the summary counts (one per rule of ``rules`` that applies to
+        the graph's geography), with that geography.
     """
     state = PlanState.build(plan, graph, upper_graph=upper_graph, duplicates=duplicates)
-    checks = _Checks.of(rules, RuleContext(band, allow_crossing))
+    checks = _Checks.of(rules, RuleContext(band, allow_crossing), state.geography)
     report = checks.report(state, {n: checks.network(state, n) for n in state.members})
     logger.info(
-        "validated %d practices in %d networks: %d hard, %d waivable violations",
+        "validated %d practices in %d networks on %s geography: %d hard, %d waivable violations",
         len(plan),
         report.summary["networks"],
+        state.geography,
         report.summary["hard"],
         report.summary["waivable"],
     )
@@ -137,8 +144,9 @@ class LiveValidator:
 
     A move re-checks only the networks it can change: the networks the practices leave and
     join, and the networks next to those (their band advice names their neighbours and the
-    neighbours' populations). Every other network keeps its cached result, so the report
-    always equals a fresh :func:`validate` of :attr:`plan`.
+    neighbours' populations). Every other network keeps its cached result; plan-scope rules
+    (coverage, and territory under registration geography) run again on every move, so the
+    report always equals a fresh :func:`validate` of :attr:`plan`.
 
     Parameters
     ----------
@@ -163,8 +171,8 @@ class LiveValidator:
         rules: Sequence[Rule] = REGISTRY,
     ) -> None:
         self._plan = plan
-        self._checks = _Checks.of(rules, RuleContext(band, allow_crossing))
         self._state = PlanState.build(plan, graph, upper_graph=upper_graph, duplicates=duplicates)
+        self._checks = _Checks.of(rules, RuleContext(band, allow_crossing), self._state.geography)
         self._results = {n: self._checks.network(self._state, n) for n in self._state.members}
         self._report = self._checks.report(self._state, self._results)
 

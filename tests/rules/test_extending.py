@@ -58,12 +58,14 @@ def test_the_json_lists_and_the_summary_counts_the_new_rule(g4: nx.Graph) -> Non
     assert [v["rule"] for v in data["violations"]] == ["band", "max_practices"]
     assert data["violations"][-1]["networks"] == ["A"]
     summary = data["summary"]
-    assert list(summary)[-6:] == [*RULES, "max_practices"]
+    judged = [rule.name for rule in REGISTRY if rule.applies_to("voronoi")]
+    assert summary["geography"] == "voronoi" and "territory" not in summary
+    assert list(summary)[-6:] == [*judged, "max_practices"]
     assert summary["max_practices"] == 1 and summary["hard"] == 1 and summary["band"] == 1
 
 
 def test_the_default_registry_is_unchanged_by_it(g4: nx.Graph) -> None:
-    assert RULES == ("coverage", "band", "contiguity", "boundary", "patch")
+    assert RULES == ("coverage", "band", "contiguity", "territory", "boundary", "patch")
     assert MAX_PRACTICES not in REGISTRY and "max_practices" not in titles()
     with pytest.raises(KeyError):
         rule_named("max_practices")

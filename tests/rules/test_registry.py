@@ -18,8 +18,14 @@ NOT_RULES = {"base", "registry", "validator"}
 
 
 def test_rules_are_listed_in_todays_report_order() -> None:
-    assert RULES == ("coverage", "band", "contiguity", "boundary", "patch")
+    assert RULES == ("coverage", "band", "contiguity", "territory", "boundary", "patch")
     assert tuple(rule.name for rule in REGISTRY) == RULES
+
+
+def test_each_rule_says_the_geographies_it_applies_to() -> None:
+    geographies = {rule.name: rule.geographies for rule in REGISTRY}
+    assert geographies.pop("territory") == ("registrations",)
+    assert set(geographies.values()) == {("voronoi", "registrations")}
 
 
 def test_every_rule_has_a_unique_name_a_title_and_a_scope() -> None:
@@ -28,7 +34,14 @@ def test_every_rule_has_a_unique_name_a_title_and_a_scope() -> None:
         assert rule.title and rule.description and rule.optimiser
         assert rule.scope in ("plan", "network")
         assert rule.severity in ("hard", "waivable")
-    assert [rule.scope for rule in REGISTRY] == ["plan", *["network"] * 4]
+    assert [rule.scope for rule in REGISTRY] == [
+        "plan",
+        "network",
+        "network",
+        "plan",
+        "network",
+        "network",
+    ]
 
 
 def test_titles_are_the_words_the_app_showed() -> None:
@@ -36,6 +49,7 @@ def test_titles_are_the_words_the_app_showed() -> None:
         "coverage": "Coverage",
         "band": "Band",
         "contiguity": "Contiguity",
+        "territory": "Territory in pieces",
         "boundary": "Boundary crossing",
         "patch": "Patch straddle",
     }
@@ -79,6 +93,10 @@ def test_a_rule_is_refused_with_an_unknown_scope_or_severity() -> None:
         Rule(scope="area", severity="hard", **fields)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="severity"):
         Rule(scope="network", severity="soft", **fields)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="geographies must be some of voronoi, registrations"):
+        Rule(scope="network", severity="hard", geographies=("homes",), **fields)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="got none"):
+        Rule(scope="network", severity="hard", geographies=(), **fields)  # type: ignore[arg-type]
 
 
 def test_a_plan_rule_cannot_be_checked_per_network() -> None:
