@@ -1,0 +1,273 @@
+"""Registration geography at the scale of England (issue #13's benchmarks).
+
+Three measurements on the 2021 snapshot with the January 2021 LSOA registrations (whose
+practice totals equal the snapshot's NHS Digital list sizes), the 106 CCGs of April 2021 and
+the 314 local authority districts of 2020 as stand-in nursing patches:
+
+1. **Building** all England's catchments, home graphs and the real configuration's
+   territories: seconds per step and the process's peak memory.
+2. **Validating one large CCG with territories** (NHS North West London, E38000256): the
+   median of repeated :func:`footprints.rules.validate` calls and of live moves.
+3. **An all-England proposal on registration geography** (``--time-limit`` per CCG,
+   ``--processes``), against the real configuration: hard violations, networks in band,
+   territories contiguous under the 95% tolerance, median containment, and straddling on
+   patients' homes.
+
+Run: ``.venv/bin/python benchmarks/bench_homes.py --data ../shared/data --time-limit 15
+--processes 2 [--markdown BENCHMARKS.md]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from snapshot import DEFAULT_DATA, load_england_2021
+
+from footprints.metrics import containment, patch_alignment
+from footprints.optimiser import OptimiseSettings, propose
+from footprints.plan import Band, Plan
+from footprints.region import Region
+from footprints.rules import LiveValidator, validate
+
+LARGE_CCG = "E38000256"  # NHS North West London, 2021
+
+
+def peak_mib() -> float:
+    """Peak resident memory of this process so far (MiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def real_plan(region: Region) -> Plan:
+    """The real 2021 configuration: every practice's ``pcn_code`` but the placeholder U."""
+    assert region.current is not None
+    return Plan({p: n for p, n in region.current.assignment.items() if n != "U"})
+
+
+def build(data: Path) -> tuple[Region, dict[str, Any]]:
+    """Load England 2021 and build its registration geography, step by step."""
+    figures: dict[str, Any] = {}
+    started = time.perf_counter()
+    region = load_england_2021(data)
+    figures["load_s"] = time.perf_counter() - started
+    steps = [
+        ("homes_s", lambda: region.homes),
+        ("graphs_s", lambda: region.ccg_graphs),
+        ("validation_graph_s", lambda: region.validation_graph),
+        ("territories_s", lambda: containment(real_plan(region), region.validation_graph)),
+    ]
+    for name, step in steps:
+        t = time.perf_counter()
+        step()
+        figures[name] = time.perf_counter() - t
+    figures["build_s"] = sum(figures[name] for name, _ in steps)
+    figures["peak_mib"] = peak_mib()
+    homes = region.homes
+    assert homes is not None
+    figures["practices"] = len(homes.practices)
+    figures["fallback"] = len(homes.fallback)
+    graphs = region.ccg_graphs.values()
+    figures["edges"] = sum(g.number_of_edges() for g in graphs)
+    figures["mean_degree"] = 2 * figures["edges"] / max(1, figures["practices"])
+    return region, figures
+
+
+def validate_large_ccg(region: Region, *, repeats: int = 7) -> dict[str, Any]:
+    """Median times of validating the large CCG with territories, and of live moves."""
+    graph = region.ccg_graphs[LARGE_CCG]
+    codes = set(graph.nodes)
+    union = region.validation_graph
+    subgraph: nx.Graph = union.subgraph(codes)
+    plan = Plan({p: n for p, n in real_plan(region).assignment.items() if p in codes})
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        report = validate(plan, subgraph)
+        times.append(time.perf_counter() - t)
+    live = LiveValidator(plan, subgraph)
+    moves = []
+    members = sorted(plan.assignment)
+    networks = sorted(set(plan.assignment.values()))
+    for k in range(repeats * 3):
+        practice = members[(37 * k) % len(members)]
+        target = networks[(11 * k) % len(networks)]
+        t = time.perf_counter()
+        live.move([practice], target)
+        moves.append(time.perf_counter() - t)
+    return {
+        "practices": len(codes),
+        "networks": len(set(plan.assignment.values())),
+        "validate_ms": 1000 * statistics.median(times),
+        "move_ms": 1000 * statistics.median(moves),
+        "move_max_ms": 1000 * max(moves),
+        "territory_violations": report.summary.get("territory", 0),
+    }
+
+
+def measures(region: Region, plan: Plan, band: Band) -> dict[str, Any]:
+    """The issue's measures of one whole-England plan on registration geography."""
+    graph = region.validation_graph
+    report = validate(plan, graph, band=band)
+    held = containment(plan, graph)
+    alignment = patch_alignment(plan, graph)
+    networks = report.summary["networks"]
+    return {
+        "networks": networks,
+        "in_band": report.summary["in_band"],
+        "hard": len(report.hard),
+        "hard_rules": sorted({v.rule for v in report.hard}),
+        "territory_ok": networks - len(held.failing),
+        "containment_median": statistics.median(held.networks.values()),
+        "containment_region": held.region,
+        "straddling_networks": len(alignment.straddling_networks),
+        "straddling_population": alignment.total_straddling_population,
+        "extra_memberships": alignment.extra_memberships,
+    }
+
+
+def propose_england(region: Region, *, time_limit: float, processes: int) -> dict[str, Any]:
+    """Propose networks for every CCG on registration geography; the results' figures."""
+    settings = OptimiseSettings(time_limit=time_limit, seed=0)
+    started = time.perf_counter()
+    proposal = propose(region.ccg_graphs, settings, processes=processes)
+    wall = time.perf_counter() - started
+    results = proposal.results.values()
+    statuses: dict[str, int] = {}
+    for result in results:
+        statuses[result.status] = statuses.get(result.status, 0) + 1
+    return {
+        "plan": proposal.plan,
+        "wall_s": wall,
+        "statuses": statuses,
+        "no_bound": sum(1 for r in results if r.bound is None),
+        "areas": len(proposal.results),
+    }
+
+
+def render(
+    build_figures: dict[str, Any],
+    large: dict[str, Any],
+    run: dict[str, Any],
+    ours: dict[str, Any],
+    real: dict[str, Any],
+    *,
+    command: str,
+) -> str:
+    """The BENCHMARKS.md section."""
+    b = build_figures
+
+    def pct(part: int, whole: int) -> str:
+        return f"{part:,} ({100 * part / max(1, whole):.1f}%)"
+
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(run["statuses"].items()))
+    lines = [
+        "## Registration geography: all England (2021)",
+        "",
+        f"Command: `{command}`",
+        "",
+        "The 2021 snapshot (6,571 practices, 106 CCGs of April 2021, 42 STPs), the January 2021 "
+        "LSOA registrations (32,844 English LSOAs; practice totals equal the snapshot's NHS "
+        "Digital list sizes), LSOA population-weighted centroids, and the 314 local authority "
+        "districts of 2020 as **stand-in** nursing patches. One process for the building and "
+        "validation figures; the proposal as stated.",
+        "",
+        "| step | seconds | target |",
+        "|---|---|---|",
+        f"| reading the files (practices, boundaries, registrations, LSOA polygons) | "
+        f"{b['load_s']:.1f} | — |",
+        f"| homes of every practice ({b['practices']:,}; {b['fallback']} on the Voronoi "
+        f"fallback) | {b['homes_s']:.1f} | |",
+        f"| home adjacency graphs of the 106 CCGs ({b['edges']:,} edges, mean degree "
+        f"{b['mean_degree']:.1f}) | {b['graphs_s']:.1f} | |",
+        f"| the region's validation graph | {b['validation_graph_s']:.1f} | |",
+        f"| territories and containment of the real configuration | {b['territories_s']:.1f} | |",
+        f"| **building catchments and territories (the four rows above)** | "
+        f"**{b['build_s']:.1f}** | ≤ 30 |",
+        f"| peak memory of the process, reading included | {b['peak_mib']:,.0f} MiB | ≤ 2 GB |",
+        "",
+        f"Validating NHS North West London ({LARGE_CCG}, {large['practices']} practices, "
+        f"{large['networks']} real networks) with territories: **{large['validate_ms']:.0f} ms** "
+        f"median of 7 (target ≤ 300 ms); one live move {large['move_ms']:.0f} ms median, "
+        f"{large['move_max_ms']:.0f} ms at most over 21 moves.",
+        "",
+        f"All-England proposal on registration geography: {run['wall_s']:.0f} s wall for "
+        f"{run['areas']} CCGs ({statuses}; {run['no_bound']} areas with no bound).",
+        "",
+        "| measure | goal | optimiser | real 2021 networks |",
+        "|---|---|---|---|",
+        f"| networks | | {ours['networks']:,} | {real['networks']:,} |",
+        f"| hard violations | 0 | {ours['hard']} {ours['hard_rules'] or ''} | "
+        f"{real['hard']} {real['hard_rules']} |",
+        f"| in band (30,000–50,000) | all but the forced | "
+        f"{pct(ours['in_band'], ours['networks'])} | {pct(real['in_band'], real['networks'])} |",
+        f"| territory contiguous under the 95% tolerance | ≥ 97% | "
+        f"{pct(ours['territory_ok'], ours['networks'])} | "
+        f"{pct(real['territory_ok'], real['networks'])} |",
+        f"| median containment | ≥ real + 0.05 | {ours['containment_median']:.3f} | "
+        f"{real['containment_median']:.3f} |",
+        f"| containment of the whole plan | | {ours['containment_region']:.3f} | "
+        f"{real['containment_region']:.3f} |",
+        f"| straddling networks (homes, 5% rule) | below real | {ours['straddling_networks']:,} | "
+        f"{real['straddling_networks']:,} |",
+        f"| straddling population (homes) | below real | {ours['straddling_population']:,} | "
+        f"{real['straddling_population']:,} |",
+        f"| Σ extra patch memberships | below real | {ours['extra_memberships']:,} | "
+        f"{real['extra_memberships']:,} |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace (or append) the section of ``path`` that starts with the same heading."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    heading = section.splitlines()[0]
+    if heading in text:
+        before, _, rest = text.partition(heading)
+        after = rest.split("\n## ", 1)
+        text = before + section + ("\n## " + after[1] if len(after) > 1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the three measurements and print (or write) the section."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--time-limit", type=float, default=15.0)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--markdown", type=Path)
+    args = parser.parse_args(argv)
+    region, built = build(args.data)
+    print(f"built in {built['build_s']:.1f} s, peak {built['peak_mib']:,.0f} MiB", flush=True)
+    large = validate_large_ccg(region)
+    print(f"validate {LARGE_CCG}: {large['validate_ms']:.0f} ms", flush=True)
+    gc.collect()
+    run = propose_england(region, time_limit=args.time_limit, processes=args.processes)
+    print(f"proposal: {run['wall_s']:.0f} s, {run['statuses']}", flush=True)
+    band = Band()
+    ours = measures(region, run["plan"], band)
+    real = measures(region, real_plan(region), band)
+    command = (
+        f"python benchmarks/bench_homes.py --data ../shared/data --time-limit "
+        f"{args.time_limit:g} --processes {args.processes}"
+        + (f" --markdown {args.markdown}" if args.markdown else "")
+    )
+    section = render(built, large, run, ours, real, command=command)
+    print(section)
+    if args.markdown:
+        write_section(args.markdown, section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
