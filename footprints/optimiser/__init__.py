@@ -83,7 +83,10 @@ from footprints.optimiser.deadline import StopSignal
 from footprints.optimiser.pool import propose
 from footprints.optimiser.settings import (
     AreaResult,
+    CurvePoint,
+    Move,
     OptimiseSettings,
+    PriorityResult,
     Progress,
     Proposal,
     Status,
@@ -91,7 +94,10 @@ from footprints.optimiser.settings import (
 
 __all__ = [
     "AreaResult",
+    "CurvePoint",
+    "Move",
     "OptimiseSettings",
+    "PriorityResult",
     "Progress",
     "Proposal",
     "Status",

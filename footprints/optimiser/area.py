@@ -3,12 +3,15 @@
 read the problem (:mod:`~footprints.optimiser.problem`) → a quick constructive plan
 (:mod:`~footprints.optimiser.construct`) → candidate networks and columns
 (:mod:`~footprints.optimiser.columns`) → the proof loop (:mod:`~footprints.optimiser.proof`),
-or its fallback when time runs out → the result in words
-(:mod:`~footprints.optimiser.explain`).
+once per priority asked for (:mod:`~footprints.optimiser.priorities`), or its fallback when
+time runs out → the trade-off curve (:mod:`~footprints.optimiser.curve`) when asked for →
+the result in words (:mod:`~footprints.optimiser.explain`) and, in repair mode, why each
+practice moved (:mod:`~footprints.optimiser.changes`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
 
@@ -17,6 +20,7 @@ import numpy as np
 
 from footprints.errors import InfeasibleError
 from footprints.optimiser.candidates import CandidateSets, EnumerationTimeoutError, IntArray
+from footprints.optimiser.changes import moved_practices
 from footprints.optimiser.columns import (
     Columns,
     Partition,
@@ -27,13 +31,21 @@ from footprints.optimiser.columns import (
     with_current_networks,
 )
 from footprints.optimiser.construct import PieceNetworks, construct
-from footprints.optimiser.deadline import StopSignal
-from footprints.optimiser.explain import area_result
+from footprints.optimiser.curve import CURVE_SHARE, trade_off
+from footprints.optimiser.deadline import Deadline, StopSignal
+from footprints.optimiser.explain import area_result, priority_notes
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pieces import names
+from footprints.optimiser.priorities import solve_priorities
 from footprints.optimiser.problem import AreaProblem, build_problem
-from footprints.optimiser.proof import Outcome, fallback, partition
-from footprints.optimiser.settings import AreaResult, OptimiseSettings, Progress
+from footprints.optimiser.proof import Outcome, fallback
+from footprints.optimiser.settings import (
+    AreaResult,
+    CurvePoint,
+    OptimiseSettings,
+    PriorityResult,
+    Progress,
+)
 
 __all__ = ["optimise_area"]
 
@@ -97,8 +109,24 @@ def optimise_area(
     )
     problem.report(0.01, "building a first plan")
     construction = construct(problem)
-    outcome, columns = _solve(problem, construction)
+    curve_wanted = problem.settings.trade_off and problem.current.index is not None
+    solving = problem
+    if curve_wanted:  # keep time for the curve
+        at = problem.started + (1 - CURVE_SHARE) * problem.settings.time_limit
+        solving = dataclasses.replace(problem, deadline=Deadline(at, problem.deadline.stop))
+    outcome, columns, priorities = _solve(solving, construction)
+    curve: list[CurvePoint] = []
+    moves = next((p for p in priorities if p.name in ("moves", "patients moved")), None)
+    if curve_wanted and moves is not None and moves.value is not None:
+        curve = trade_off(problem, columns, outcome.chosen, moves.value, proved=moves.proved)
     result = area_result(problem, columns, outcome)
+    result = dataclasses.replace(
+        result,
+        explanations=priority_notes(problem, priorities, result) + result.explanations,
+        priorities=tuple(priorities),
+        moved=moved_practices(problem, result.assignment),
+        curve=tuple(curve),
+    )
     logger.info(
         "area %s: %s, %d networks, objective %s, gap %s, %d candidates, %.1f s",
         result.area,
@@ -113,17 +141,19 @@ def optimise_area(
     return result
 
 
-def _solve(problem: AreaProblem, construction: PieceNetworks | None) -> tuple[Outcome, Columns]:
+def _solve(
+    problem: AreaProblem, construction: PieceNetworks | None
+) -> tuple[Outcome, Columns, list[PriorityResult]]:
     """Solve exactly, or fall back to a quick plan when time runs out before a plan is found."""
     try:
-        outcome, columns = _solve_in_time(problem, construction)
+        outcome, columns, priorities = _solve_in_time(problem, construction)
         if outcome.objective is not None or outcome.status != "timed out":
-            return outcome, columns
+            return outcome, columns, priorities
         notes = outcome.notes
     except EnumerationTimeoutError:
         why = problem.deadline.why(problem.settings.time_limit)
         notes = [f"{why} while listing candidate networks"]
-    return fallback(problem, construction, notes)
+    return (*fallback(problem, construction, notes), [])
 
 
 def _list_pieces(problem: AreaProblem) -> list[CandidateSets]:
@@ -223,7 +253,7 @@ def _start(
 
 def _solve_in_time(
     problem: AreaProblem, construction: PieceNetworks | None
-) -> tuple[Outcome, Columns]:
+) -> tuple[Outcome, Columns, list[PriorityResult]]:
     """Candidates, LP check, then the proof loop; hard pieces turn soft if it is infeasible.
 
     Raises
@@ -244,9 +274,9 @@ def _solve_in_time(
         start_sets = _with_construction(extended, construction)
         columns = build_columns(problem, extended)
         start = _start(problem, columns, start_sets, construction)
-        outcome = partition(problem, columns, start=start)
+        outcome, columns, priorities = solve_priorities(problem, columns, start=start)
         if outcome.status != "infeasible":
-            return outcome, columns
+            return outcome, columns, priorities
         hard = [p for p, piece in enumerate(pieces) if not piece.soft]
         if attempt == 2 or not hard:
             break

@@ -137,6 +137,8 @@ class PracticeArrays:
         Where the patients live, when the area graph is on registration geography
         (``graph.graph["geography"] == "registrations"``); ``None`` under the Voronoi model,
         where the cost terms read the sites (``x_km``, ``y_km``) and ``patch`` instead.
+    patch_names
+        The patch of each number of ``patch``.
     """
 
     codes: list[str]
@@ -147,6 +149,7 @@ class PracticeArrays:
     patch: IntArray
     neighbours: list[int]
     homes: HomeArrays | None = None
+    patch_names: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         """Count the practices."""
@@ -424,6 +427,7 @@ def list_candidates(
     lock_masks: Sequence[int],
     cap: int,
     deadline: Deadline,
+    local: bool = True,
 ) -> tuple[CandidateSets, bool]:
     """List the connected sets of ``nodes`` in ``[low, high]``: all, or the local ones.
 
@@ -446,6 +450,8 @@ def list_candidates(
         Most sets listed before falling back to local ones.
     deadline
         When listing must end.
+    local
+        Whether to fall back to local sets; without, no set is listed then.
 
     Returns
     -------
@@ -481,6 +487,8 @@ def list_candidates(
     except EnumerationTimeoutError:
         if deadline.passed():
             raise
+    if not local:
+        return CandidateSets.of([]), False
     # Too many candidates (or too slow to list them all): list only local ones.
     ordered = np.asarray(nodes)
     xs, ys = practices.x_km[ordered], practices.y_km[ordered]

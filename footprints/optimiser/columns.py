@@ -10,23 +10,34 @@ names the rows the columns cover.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from footprints.optimiser.candidates import CandidateSets, IntArray, components, list_candidates
+from footprints.optimiser.candidates import (
+    CandidateSets,
+    IntArray,
+    bit_indices,
+    bit_mask,
+    components,
+    list_candidates,
+)
 from footprints.optimiser.costs import move_costs, set_costs
 from footprints.optimiser.pieces import NAMES_SHOWN, Piece
 from footprints.optimiser.problem import AreaProblem
 
 __all__ = [
+    "NEAR_CURRENT_CAP",
     "SOFT_ABOVE_MAX_PRACTICES",
     "Columns",
+    "Limit",
     "Partition",
     "build_columns",
     "keep_allowed",
     "list_piece",
+    "near_current",
     "piece_candidates",
     "plan_columns",
     "with_current_networks",
@@ -70,6 +81,32 @@ class Columns:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """A side row ``Σ values[j] · x_j ≤ most`` over the columns ``j`` of one :class:`Columns`.
+
+    The lexicographic solves (:mod:`footprints.optimiser.priorities`) keep an earlier
+    priority at its optimum with such a row while they minimise the next one.
+
+    Parameters
+    ----------
+    values
+        Per column of the pool: what it counts (whole numbers ≥ 0).
+    most
+        The largest total allowed.
+    name
+        What it counts, for logs.
+    """
+
+    values: IntArray
+    most: int
+    name: str = "limit"
+
+    def kept(self, chosen: IntArray) -> bool:
+        """Whether the plan made of the columns ``chosen`` keeps the row."""
+        return int(self.values[chosen].sum()) <= self.most
+
+
+@dataclass(frozen=True)
 class Partition:
     """The rows of a set-partitioning model over some columns.
 
@@ -85,6 +122,8 @@ class Partition:
         The move budget (``None``: none).
     n_practices
         Practices in the area (the size of per-practice arrays).
+    limits
+        Side rows over the columns (see :class:`Limit`).
     """
 
     rows: list[int]
@@ -92,6 +131,24 @@ class Partition:
     n_match: int
     max_moves: int | None
     n_practices: int
+    limits: tuple[Limit, ...] = ()
+
+    def allows(self, columns: Columns, chosen: IntArray) -> bool:
+        """Whether the columns ``chosen`` are a plan of these rows.
+
+        Every row's practice covered exactly once, each current network matched at most
+        once, the move budget and the limits kept (the network counts are not checked).
+        """
+        sets = columns.sets
+        covered = sorted(i for j in chosen for i in sets.members_of(int(columns.col_set[j])))
+        if covered != self.rows:
+            return False
+        matched = [int(m) for m in columns.col_match[chosen] if m >= 0]
+        if len(matched) != len(set(matched)):
+            return False
+        if self.max_moves is not None and int(columns.col_moves[chosen].sum()) > self.max_moves:
+            return False
+        return all(limit.kept(chosen) for limit in self.limits)
 
     @staticmethod
     def of_area(problem: AreaProblem) -> Partition:
@@ -132,6 +189,9 @@ def list_piece(problem: AreaProblem, piece: Piece) -> CandidateSets:
             high = band.max_population + (band.max_population - band.min_population)
     else:
         low, high = band.min_population, band.max_population
+    # Least change proves its minimum by pricing where not every candidate can be listed
+    # (footprints.optimiser.pricing): groups near the current networks are enough to start.
+    priced = problem.settings.least_change and problem.current.index is not None
     sets, complete = list_candidates(
         problem.practices,
         piece.nodes,
@@ -144,7 +204,69 @@ def list_piece(problem: AreaProblem, piece: Piece) -> CandidateSets:
     )
     if not complete:
         piece.bounded = False
+        if priced:
+            sets = CandidateSets.concatenate([sets, near_current(problem, piece, low, high)])
     return keep_allowed(problem, sets)
+
+
+NEAR_CURRENT_CAP = 200_000
+"""Most groups :func:`near_current` lists for one piece."""
+
+
+def near_current(problem: AreaProblem, piece: Piece, low: int, high: int) -> CandidateSets:
+    """List connected groups in ``[low, high]`` close to the current networks of ``piece``.
+
+    Each current network's practices in the piece, less at most one of them and with at
+    most two neighbours added, or less two; and two adjacent current networks joined. The
+    locks are kept. A start for pricing, not every candidate.
+    """
+    practices = problem.practices
+    index = problem.current.index
+    assert index is not None
+    inside = bit_mask(piece.nodes)
+    population = practices.population
+    members: dict[int, list[int]] = {}
+    for i in piece.nodes:
+        if index[i] >= 0:
+            members.setdefault(int(index[i]), []).append(i)
+    found: set[int] = set()
+
+    def neighbours(mask: int) -> int:
+        around = 0
+        for i in bit_indices(mask):
+            around |= practices.neighbours[i]
+        return around & inside & ~mask
+
+    def consider(mask: int) -> None:
+        if mask in found or len(found) >= NEAR_CURRENT_CAP:
+            return
+        nodes = bit_indices(mask)
+        if (
+            low <= int(population[nodes].sum()) <= high
+            and len(components(nodes, practices.neighbours)) == 1
+            and problem.locks.kept([nodes])
+        ):
+            found.add(mask)
+
+    networks = [bit_mask(nodes) for nodes in members.values()]
+    for mask in networks:
+        cores = [mask] + [mask & ~(1 << i) for i in bit_indices(mask)]
+        for core in cores:
+            if not core:
+                continue
+            consider(core)
+            for a in bit_indices(neighbours(core)):
+                grown = core | (1 << a)
+                consider(grown)
+                for b in bit_indices(neighbours(grown)):
+                    if b > a or not (neighbours(core) >> b) & 1:
+                        consider(grown | (1 << b))
+        for i, j in itertools.combinations(bit_indices(mask), 2):
+            consider(mask & ~(1 << i) & ~(1 << j))
+    for first, second in itertools.combinations(networks, 2):
+        if neighbours(first) & second:
+            consider(first | second)
+    return CandidateSets.of([bit_indices(mask) for mask in sorted(found)])
 
 
 def piece_candidates(problem: AreaProblem, piece: Piece) -> CandidateSets:
@@ -170,8 +292,8 @@ def piece_candidates(problem: AreaProblem, piece: Piece) -> CandidateSets:
     covered = np.zeros(len(practices), dtype=bool)
     covered[sets.members] = True
     missing = [i for i in piece.nodes if not covered[i]]
-    if not missing:
-        return sets
+    if not missing or (not piece.bounded and problem.settings.least_change):
+        return sets  # groups near the current networks need not cover every practice
     locks_note = " that respects the locks" if problem.locks.groups else ""
     if problem.settings.candidate_filters:
         locks_note += " and passes" if locks_note else " that passes"

@@ -2,10 +2,10 @@
 
 :func:`build_model` makes one boolean per column of a pool and adds each family of
 constraints with its own ``add_*`` function (cover every practice once, network counts per
-piece, each current network matched at most once, the move budget, and the two cuts the
-proof loop uses); :func:`solve_model` runs CP-SAT; :func:`status_words` and
-:func:`read_result` turn its answer into words and chosen columns. :func:`solve_integer`
-runs the three steps.
+piece, each current network matched at most once, the move budget, the side rows of the
+lexicographic solves, and the two cuts the proof loop uses); :func:`solve_model` runs
+CP-SAT; :func:`status_words` and :func:`read_result` turn its answer into words and chosen
+columns. :func:`solve_integer` runs the three steps.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from footprints.optimiser.candidates import IntArray
-from footprints.optimiser.columns import Columns, Partition
+from footprints.optimiser.columns import Columns, Limit, Partition
 from footprints.optimiser.deadline import Interrupter, StopSignal
 from footprints.optimiser.pieces import Piece
 from footprints.optimiser.settings import OptimiseSettings
@@ -28,6 +28,7 @@ __all__ = [
     "add_cost_below",
     "add_cover_rows",
     "add_hint",
+    "add_limits",
     "add_matching",
     "add_move_budget",
     "add_network_counts",
@@ -160,6 +161,22 @@ def add_move_budget(
         )
 
 
+def add_limits(
+    model: cp_model.CpModel, xs: Booleans, pool: IntArray, limits: tuple[Limit, ...]
+) -> None:
+    """Keep every side row ``Σ values · x ≤ most`` (see :class:`~.columns.Limit`)."""
+    for limit in limits:
+        values = limit.values[pool]
+        counted = np.flatnonzero(values != 0)
+        if len(counted):
+            model.add(
+                cp_model.LinearExpr.weighted_sum(
+                    [xs[int(i)] for i in counted], [int(values[i]) for i in counted]
+                )
+                <= limit.most
+            )
+
+
 def add_required(model: cp_model.CpModel, xs: Booleans, pool: IntArray, require: IntArray) -> bool:
     """At least one chosen column among ``require``; ``False`` if none is in the pool."""
     required = np.flatnonzero(np.isin(pool, require))
@@ -204,6 +221,7 @@ def build_model(
         return None
     add_matching(model, xs, columns, pool, partition.n_match)
     add_move_budget(model, xs, columns, pool, partition.max_moves)
+    add_limits(model, xs, pool, partition.limits)
     objective = cp_model.LinearExpr.weighted_sum(xs, [int(c) for c in columns.col_cost[pool]])
     if require is not None and not add_required(model, xs, pool, require):
         return None

@@ -17,11 +17,12 @@ from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.columns import Columns
 from footprints.optimiser.costs import SCALE, set_costs
 from footprints.optimiser.pieces import Piece, names
+from footprints.optimiser.priorities import nest_patch_names, nest_patches, nesting_obstacles
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import Outcome
-from footprints.optimiser.settings import AreaResult, OptimiseSettings
+from footprints.optimiser.settings import AreaResult, OptimiseSettings, PriorityResult
 
-__all__ = ["area_result", "soft_reason"]
+__all__ = ["area_result", "priority_notes", "soft_reason"]
 
 
 @dataclass
@@ -211,3 +212,65 @@ def soft_reason(piece: Piece, members: list[int], settings: OptimiseSettings) ->
         f"this network in the band cost less (the band penalty is {settings.band_penalty:g} "
         "per patient outside it)"
     )
+
+
+_PRIORITY_WORDS = {
+    "moves": ("Least change", "practice(s) moved"),
+    "patients moved": ("Least change", "patients moved"),
+    "straddling patients": ("Patches first", "patients outside their network's main patch"),
+    "straddling networks": ("Nesting in patches", "network(s) straddling patches"),
+}
+
+
+def priority_notes(
+    problem: AreaProblem, priorities: list[PriorityResult], result: AreaResult
+) -> list[str]:
+    """Say in a sentence per priority put first its value, proved or with bound and gap.
+
+    For nesting in patches that could not nest every network, the straddling networks and
+    the parts of patches that cannot be split into in-band networks alone, with names and
+    numbers.
+    """
+    notes = []
+    for priority in priorities:
+        if priority.value is None:
+            continue
+        title, unit = _PRIORITY_WORDS.get(priority.name, (priority.name, ""))
+        text = f"{title}: {priority.value:,} {unit}"
+        if priority.proved:
+            text += ", the proved minimum"
+        elif priority.bound is not None:
+            gap = priority.gap or 0.0
+            text += f", the fewest found; the proved bound is {priority.bound:,} (gap {gap:.0%})"
+        else:
+            text += ", the fewest found (no bound could be proved)"
+        if priority.name == "straddling networks" and priority.value:
+            text += ": " + _straddling_networks(problem, result)
+            obstacles = nesting_obstacles(problem)
+            text += ". No plan nests every network in a patch" + (
+                " because " + "; ".join(obstacles) if obstacles else " with the locks and filters"
+            )
+        notes.append(text + ".")
+    return notes
+
+
+def _straddling_networks(problem: AreaProblem, result: AreaResult) -> str:
+    """Name the plan's networks whose practices lie in more than one patch, with patients."""
+    practices = problem.practices
+    patch = nest_patches(practices)
+    patch_names = nest_patch_names(practices)
+    members: dict[str, list[int]] = {}
+    for code, network in result.assignment.items():
+        members.setdefault(network, []).append(practices.index[code])
+    described = []
+    for network in sorted(members):
+        by_patch: dict[str, int] = {}
+        for i in members[network]:
+            if patch[i] >= 0:
+                name = patch_names[int(patch[i])]
+                by_patch[name] = by_patch.get(name, 0) + int(practices.population[i])
+        if len(by_patch) > 1:
+            ranked = sorted(by_patch.items(), key=lambda item: -item[1])
+            parts = ", ".join(f"{p} {n:,}" for p, n in ranked)
+            described.append(f"{network} ({parts} patients)")
+    return "; ".join(described)

@@ -23,10 +23,38 @@ from footprints.optimiser.candidates import FloatArray, IntArray
 from footprints.optimiser.columns import Columns, Partition
 from footprints.optimiser.deadline import Deadline, Interrupter
 
-__all__ = ["LPResult", "MasterLP", "initial_columns"]
+__all__ = ["Duals", "LPResult", "MasterLP", "initial_columns"]
 
 #: GLOP's answers when its time limit (or an interrupt) ended the solve early.
 _STOPPED = (pywraplp.Solver.FEASIBLE, pywraplp.Solver.NOT_SOLVED)
+
+
+@dataclass
+class Duals:
+    """The master LP's duals after a solve.
+
+    Parameters
+    ----------
+    node
+        Per practice: the dual of its cover row (0 for practices not in the rows).
+    piece
+        Per piece, then one 0: the dual of its network-count row (0 without one).
+    match
+        Per current network, then one 0: the dual of its matching row.
+    moves
+        The dual of the move budget row (0 without one).
+    limits
+        The duals of the side rows, in order.
+    bound
+        The dual bound they prove over the columns that price out at 0 or more.
+    """
+
+    node: FloatArray
+    piece: FloatArray
+    match: FloatArray
+    moves: float
+    limits: list[float]
+    bound: float
 
 
 @dataclass
@@ -103,6 +131,14 @@ class MasterLP:
             art = solver.NumVar(0.0, inf, "")
             self.moves_row.SetCoefficient(art, -1.0)
             self.artificials.append(art)
+        self.limits = partition.limits
+        self.limit_rows: list[Any] = []
+        for limit in self.limits:
+            row = solver.Constraint(-inf, float(limit.most))
+            art = solver.NumVar(0.0, inf, "")
+            row.SetCoefficient(art, -1.0)
+            self.artificials.append(art)
+            self.limit_rows.append(row)
         self.in_master = np.zeros(len(columns), dtype=bool)
         self.variables: dict[int, Any] = {}
         self.objective = solver.Objective()
@@ -117,6 +153,26 @@ class MasterLP:
             piece.k_range[1] if piece.k_range is not None else len(piece.nodes)
             for piece in self.pieces
         )
+
+    def follow(self, partition: Partition) -> None:
+        """Take the move budget and the limits' bounds of ``partition``, keeping GLOP's basis.
+
+        ``partition`` has the rows this LP was built with, the same limits (values) and a
+        move budget exactly when this LP has one; only the bounds change.
+        """
+        if (partition.max_moves is None) != (self.moves_row is None) or len(
+            partition.limits
+        ) != len(self.limits):
+            raise ValueError(
+                "the master LP was built with other rows: a move budget "
+                f"{self.max_moves}, {len(self.limits)} limit(s)"
+            )
+        if self.moves_row is not None and partition.max_moves is not None:
+            self.max_moves = partition.max_moves
+            self.moves_row.SetUb(float(partition.max_moves))
+        self.limits = partition.limits
+        for limit, row in zip(self.limits, self.limit_rows, strict=True):
+            row.SetUb(float(limit.most))
 
     def add(self, cols: Iterable[int]) -> None:
         """Add the columns ``cols`` to the restricted master (those not in it yet)."""
@@ -140,6 +196,9 @@ class MasterLP:
                 self.match_rows[match].SetCoefficient(var, 1.0)
             if self.moves_row is not None and columns.col_moves[j]:
                 self.moves_row.SetCoefficient(var, float(columns.col_moves[j]))
+            for limit, row in zip(self.limits, self.limit_rows, strict=True):
+                if limit.values[j]:
+                    row.SetCoefficient(var, float(limit.values[j]))
             if self.phase == 2:
                 self.objective.SetCoefficient(var, float(columns.col_cost[j]))
             self.variables[j] = var
@@ -152,9 +211,19 @@ class MasterLP:
         for j, var in self.variables.items():
             self.objective.SetCoefficient(var, float(self.columns.col_cost[j]))
 
-    def _price(self) -> tuple[FloatArray, float]:
-        """Reduced cost of every column and the dual bound of the current duals."""
-        columns = self.columns
+    def grow(self, columns: Columns) -> None:
+        """Go on over ``columns``: this LP's columns first, in the same order, then new ones."""
+        old = len(self.columns)
+        if len(columns) < old or not np.array_equal(columns.col_set[:old], self.columns.col_set):
+            raise ValueError("grow() takes the master's columns followed by new ones")
+        self.columns = columns
+        self.in_master = np.concatenate([self.in_master, np.zeros(len(columns) - old, dtype=bool)])
+        piece_of_col = columns.set_piece[columns.col_set]
+        has_row = np.array([p in self.piece_rows for p in range(len(self.pieces))] + [False])
+        self.piece_index_of_col = np.where(has_row[piece_of_col], piece_of_col, -1)
+
+    def dual_values(self) -> Duals:
+        """Return the duals of the last solve, and the dual bound they prove."""
         node_dual = np.zeros(self.n_nodes, np.float64)
         for node, row in self.node_rows.items():
             node_dual[node] = row.dual_value()
@@ -173,16 +242,33 @@ class MasterLP:
         if self.moves_row is not None and self.max_moves is not None:
             moves_dual = self.moves_row.dual_value()
             dual_bound += min(0.0, moves_dual * self.max_moves)
-        set_dual = columns.sets.sums(node_dual)
-        costs = columns.col_cost.astype(np.float64) if self.phase == 2 else 0.0
+        limit_duals = []
+        for limit, row in zip(self.limits, self.limit_rows, strict=True):
+            d = row.dual_value()
+            dual_bound += min(0.0, d * limit.most)
+            limit_duals.append(d)
+        return Duals(node_dual, piece_dual, match_dual, moves_dual, limit_duals, dual_bound)
+
+    def reduced_costs(self, duals: Duals, *, with_costs: bool = True) -> FloatArray:
+        """Reduced cost of every column under ``duals`` (phase 1: ``with_costs=False``)."""
+        columns = self.columns
+        set_dual = columns.sets.sums(duals.node)
+        costs = columns.col_cost.astype(np.float64) if with_costs else 0.0
         rc = (
             costs
             - set_dual[columns.col_set]
-            - piece_dual[self.piece_index_of_col]
-            - match_dual[columns.col_match]
-            - moves_dual * columns.col_moves
+            - duals.piece[self.piece_index_of_col]
+            - duals.match[columns.col_match]
+            - duals.moves * columns.col_moves
         )
-        return np.asarray(rc, np.float64), dual_bound
+        for limit, d in zip(self.limits, duals.limits, strict=True):
+            rc = rc - d * limit.values
+        return np.asarray(rc, np.float64)
+
+    def _price(self) -> tuple[FloatArray, float]:
+        """Reduced cost of every column and the dual bound of the current duals."""
+        duals = self.dual_values()
+        return self.reduced_costs(duals, with_costs=self.phase == 2), duals.bound
 
     def solve(self, deadline: Deadline) -> LPResult:
         """Column generation until no column prices out or ``deadline`` passes."""

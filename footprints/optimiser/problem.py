@@ -228,7 +228,9 @@ def practice_arrays(graph: nx.Graph) -> tuple[str, PracticeArrays]:
             neighbours[b] |= 1 << a
     name = str(graph.graph.get("area", "area"))
     homes = home_arrays(graph, codes)
-    return name, PracticeArrays(codes, index, population, x_km, y_km, patch, neighbours, homes)
+    return name, PracticeArrays(
+        codes, index, population, x_km, y_km, patch, neighbours, homes, tuple(patches)
+    )
 
 
 def home_arrays(graph: nx.Graph, codes: Sequence[str]) -> HomeArrays | None:

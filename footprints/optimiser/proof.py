@@ -106,28 +106,46 @@ def _ceil(value: float) -> float:
     return float(math.ceil(value)) if math.isfinite(value) else value
 
 
-def partition(problem: AreaProblem, columns: Columns, *, start: IntArray | None = None) -> Outcome:
+def partition(
+    problem: AreaProblem,
+    columns: Columns,
+    *,
+    start: IntArray | None = None,
+    model: Partition | None = None,
+    lp: MasterLP | None = None,
+    first_delta: float | None = None,
+) -> Outcome:
     """LP bound, reduced-cost filtering and CP-SAT, repeated until proved or out of time.
 
-    ``start`` (columns forming a plan the model allows) is the first incumbent.
+    ``start`` (columns forming a plan) is the first incumbent where the model allows it.
+    ``model`` gives the rows (default: the whole area's, :meth:`Partition.of_area`); ``lp``
+    a master LP over the same columns and rows to go on from (its move budget and limits
+    are set to the model's), so that solves differing only in those share their work.
+    ``first_delta`` is the first reduced-cost window of the search (default: 10
+    patient-km or 0.2% of the LP bound, whichever is more).
     """
     settings = problem.settings
     deadline = problem.deadline
-    model = Partition.of_area(problem)
+    model = model if model is not None else Partition.of_area(problem)
     notes: list[str] = []
     pool_size = len(columns.sets)
     if not model.rows:
         return Outcome("optimal", 0, 0.0, np.zeros(0, np.int64), pool_size, notes)
     hint = hint_columns(problem, columns)
+    if hint is not None and not model.allows(columns, hint):
+        hint = None
     incumbent: IntegerResult | None = None
     for plan in (start, hint):
-        if plan is not None:
+        if plan is not None and model.allows(columns, plan):
             cost = int(columns.col_cost[plan].sum())
             if incumbent is None or incumbent.objective is None or cost < incumbent.objective:
                 incumbent = IntegerResult("feasible", cost, -math.inf, plan)
     problem.report(0.3, "solving the LP relaxation")
-    lp = MasterLP(columns, model)
-    lp.add(initial_columns(columns, model.rows))
+    if lp is None:
+        lp = MasterLP(columns, model)
+        lp.add(initial_columns(columns, model.rows))
+    else:
+        lp.follow(model)
     if incumbent is not None:
         lp.add(incumbent.chosen)
     relaxation = lp.solve(deadline)
@@ -145,7 +163,14 @@ def partition(problem: AreaProblem, columns: Columns, *, start: IntArray | None 
             )
         return Outcome.without_plan("timed out", pool_size, notes)
     status, proved_bound, incumbent = _search(
-        problem, columns, model, relaxation.reduced_costs, relaxation.bound, incumbent, hint
+        problem,
+        columns,
+        model,
+        relaxation.reduced_costs,
+        relaxation.bound,
+        incumbent,
+        hint,
+        first_delta,
     )
     if status == "infeasible":
         return Outcome.without_plan("infeasible", pool_size, notes)
@@ -185,6 +210,7 @@ def _search(
     lower: float,
     incumbent: IntegerResult | None,
     hint: IntArray | None,
+    first_delta: float | None = None,
 ) -> tuple[Status, float, IntegerResult | None]:
     """CP-SAT over ever wider pools of columns by reduced cost, until proved or out of time.
 
@@ -197,7 +223,7 @@ def _search(
     deadline = problem.deadline
     tolerance = 1e-7 * max(1.0, float(np.abs(columns.col_cost).max()))
     lower_int = math.ceil(lower - tolerance)
-    delta = max(10.0 * SCALE, 0.002 * abs(lower))
+    delta = max(10.0 * SCALE, 0.002 * abs(lower)) if first_delta is None else first_delta
     # Invariant: every plan made only of columns with reduced cost <= searched costs at
     # least `floor` (the incumbent's cost, or infinity when there is none); every other
     # plan costs more than lower + searched.

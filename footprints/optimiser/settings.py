@@ -11,7 +11,10 @@ from footprints.rules import REGISTRY, CandidateFilter, Rule
 
 __all__ = [
     "AreaResult",
+    "CurvePoint",
+    "Move",
     "OptimiseSettings",
+    "PriorityResult",
     "Progress",
     "Proposal",
     "Status",
@@ -69,6 +72,33 @@ class OptimiseSettings:
         that deviation is kept to what the area forces.
     max_moves
         Repair mode: most practices that may move (``None``: no limit).
+    least_change
+        Repair mode, lexicographic (:mod:`footprints.optimiser.priorities`): every hard rule
+        and the band where the area allows it first, then the fewest practices moved, then
+        (among plans moving that few) the fewest practices taken out of networks that
+        already comply, then the usual objective. Needs a current plan; not with
+        ``max_moves``.
+    fewest_patients
+        With ``least_change``: the fewest *patients* moved (the list sizes of the practices
+        moved) rather than the fewest practices.
+    trade_off
+        With ``least_change``: also the trade-off curve, the best plan within ``k`` moves
+        for ``k = 0 …`` the minimum (:mod:`footprints.optimiser.curve`), in
+        :attr:`AreaResult.curve`. Shares the area's time limit with the repair.
+    patches_first
+        Patch alignment first: the least straddling population (the straddle term of
+        :mod:`footprints.optimiser.costs`), then the rest.
+    nest_in_patches
+        No network straddles a patch where the area allows it: the fewest straddling
+        networks first (none where a nesting plan exists), then the rest, with the patches
+        that cannot be split into in-band networks named in the explanations. Under
+        registration geography a network nests when its practices' patients live mainly in
+        one patch.
+    lexicographic
+        How the priorities above are put first: ``"sequential"`` (the default) solves them
+        one after the other, each optimum kept by a side row while the next is minimised;
+        ``"weights"`` solves once with each priority weighted to dominate everything after
+        it (weights proved large enough, see :mod:`footprints.optimiser.priorities`).
     time_limit
         Seconds for one area (listing candidates, LP and CP-SAT together).
     seed
@@ -101,6 +131,12 @@ class OptimiseSettings:
     network_cost: float = 30_000.0
     band_penalty: float = 100.0
     max_moves: int | None = None
+    least_change: bool = False
+    fewest_patients: bool = False
+    trade_off: bool = False
+    patches_first: bool = False
+    nest_in_patches: bool = False
+    lexicographic: Literal["sequential", "weights"] = "sequential"
     time_limit: float = 60.0
     seed: int = 0
     workers: int = 1
@@ -128,6 +164,22 @@ class OptimiseSettings:
             raise ValueError(f"candidate_cap must be at least 1, not {self.candidate_cap}")
         if not all(isinstance(rule, Rule) for rule in self.rules):
             raise ValueError("rules must be a tuple of footprints.rules.Rule")
+        self._check_priorities()
+
+    def _check_priorities(self) -> None:
+        """Check that the lexicographic options go together."""
+        if self.least_change and self.max_moves is not None:
+            raise ValueError(
+                f"least_change finds the fewest moves itself; max_moves={self.max_moves} sets a "
+                "budget instead: give one or the other"
+            )
+        if self.lexicographic not in ("sequential", "weights"):
+            raise ValueError(
+                f"lexicographic must be 'sequential' or 'weights', not {self.lexicographic!r}"
+            )
+        for name in ("fewest_patients", "trade_off"):
+            if getattr(self, name) and not self.least_change:
+                raise ValueError(f"{name} needs least_change=True")
 
     @property
     def candidate_filters(self) -> tuple[CandidateFilter, ...]:
@@ -170,6 +222,14 @@ class AreaResult:
         Candidate networks listed.
     moves
         Practices moved from the current plan (repair mode), else ``None``.
+    priorities
+        The lexicographic priorities solved before the usual objective (least change,
+        patches first, nesting in patches), in order, each with its best value and bound.
+    moved
+        Repair mode: every practice whose network changed, with the rule its move fixes or
+        the network it makes room in (from :mod:`footprints.optimiser.changes`).
+    curve
+        With ``trade_off``: the best plan within each number of moves, fewest first.
     """
 
     area: str
@@ -184,6 +244,9 @@ class AreaResult:
     soft_networks: list[str] = field(default_factory=list)
     pool_size: int = 0
     moves: int | None = None
+    priorities: tuple[PriorityResult, ...] = ()
+    moved: tuple[Move, ...] = ()
+    curve: tuple[CurvePoint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,3 +255,110 @@ class Proposal:
 
     plan: Plan
     results: Mapping[str, AreaResult]
+
+
+@dataclass(frozen=True)
+class PriorityResult:
+    """One lexicographic priority of an area's solve: its best value and what is proved.
+
+    Attributes
+    ----------
+    name
+        ``"moves"`` (practices moved), ``"patients moved"``, ``"straddling patients"`` or
+        ``"straddling networks"``.
+    value
+        The best plan's value (``None`` without a plan).
+    bound
+        A proved lower bound on it, or ``None`` when none is known.
+    """
+
+    name: str
+    value: int | None
+    bound: int | None
+
+    @property
+    def proved(self) -> bool:
+        """Whether ``value`` is proved to be the minimum."""
+        return self.value is not None and self.bound is not None and self.bound >= self.value
+
+    @property
+    def gap(self) -> float | None:
+        """``(value − bound) / value`` (0 when proved), or ``None`` without a bound."""
+        if self.value is None or self.bound is None:
+            return None
+        return max(0, self.value - self.bound) / max(self.value, 1)
+
+
+@dataclass(frozen=True)
+class Move:
+    """A practice whose network changed in repair mode, and why.
+
+    Attributes
+    ----------
+    practice
+        Its code.
+    patients
+        Its list size.
+    from_network, to_network
+        Its network in the current plan and in the new one.
+    reason
+        ``"fixes"`` (its move fixes a rule its old or new network broke), ``"room"`` (it
+        makes room for, or takes the place of, another move) or ``"forced"`` (a practice
+        over the maximum forms a network of its own).
+    rule
+        The rule fixed (``"band"``, ``"contiguity"``, a filter rule's name), or ``None``.
+    network
+        The network whose rule is fixed or in which room is made.
+    text
+        The sentence the user reads, with names and numbers.
+    """
+
+    practice: str
+    patients: int
+    from_network: str
+    to_network: str
+    reason: str
+    rule: str | None
+    network: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """The best plan within a move budget: one point of the trade-off curve.
+
+    A point holds for every budget from ``budget_from`` to ``budget_to`` (in practices, or
+    patients with ``fewest_patients``): its plan moves ``moves`` practices (``patients``
+    patients) and no plan within ``budget_to`` does better.
+
+    Attributes
+    ----------
+    budget_from, budget_to
+        The budgets this plan is the best for.
+    moves, patients
+        Practices and patients it moves.
+    networks
+        Its networks.
+    in_band
+        Its networks in the band.
+    hard_networks
+        Its networks breaking a hard rule (not contiguous; a practice of no current network
+        left on its own counts as one).
+    out_of_band
+        Its networks outside the band where the area allows the band.
+    proved
+        Whether no plan within ``budget_to`` has fewer (hard, out-of-band) networks.
+    moved
+        The practices it moves.
+    """
+
+    budget_from: int
+    budget_to: int
+    moves: int
+    patients: int
+    networks: int
+    in_band: int
+    hard_networks: int
+    out_of_band: int
+    proved: bool
+    moved: tuple[str, ...]

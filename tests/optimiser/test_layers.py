@@ -20,7 +20,11 @@ LAYERS = [
     "cpsat",
     "construct",
     "proof",
+    "pricing",
+    "priorities",
+    "curve",
     "explain",
+    "changes",
     "area",
     "pool",
 ]

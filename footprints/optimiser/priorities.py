@@ -1,0 +1,546 @@
+"""Priorities put before the usual objective: least change, patches first, nesting in patches.
+
+The usual objective (:mod:`footprints.optimiser.costs`) trades every term against every other
+at fixed prices. A *priority* is put first instead, lexicographically: the plan is the best
+by the usual objective among the plans that are best on the priority. Every plan the
+optimiser considers keeps the hard rules and the band where the area allows it (by
+construction, :mod:`footprints.optimiser.columns`), so those come first of all. Then, in
+this order, for those asked for in :class:`~footprints.optimiser.settings.OptimiseSettings`:
+
+- ``nest_in_patches`` — **straddling networks**: 1 per network whose practices lie in more
+  than one patch (practices in no patch ignored; under registration geography a practice
+  lies in the patch where most of its patients live). The minimum is 0 wherever a plan
+  nesting every network in a patch exists.
+- ``patches_first`` — **straddling patients**: the straddle term of the usual objective,
+  the patients outside each network's main patch.
+- ``least_change`` — **moves**: ``W × moved practices + moved practices of compliant current
+  networks`` with ``W = n + 1`` for ``n`` practices in the area. The second count is at most
+  ``n < W``, so a plan moving fewer practices always scores less whatever it does to
+  compliant networks: the fewest moves come first, and among plans moving that few, those
+  taking fewest practices out of networks that already comply (:func:`current_networks`).
+  With ``fewest_patients``, patients moved (list sizes) replace moved practices.
+
+Every measure is a whole number ≥ 0 per column (candidate network × matched current
+network), so a plan's value is the sum over its columns.
+
+**Sequential** (``lexicographic="sequential"``, the default): the first priority is
+minimised by the proof loop (:func:`~footprints.optimiser.proof.partition`) with the
+measure as the cost, its best value ``v₁`` becomes a side row ``Σ measure ≤ v₁``
+(:class:`~footprints.optimiser.columns.Limit`), the next is minimised under that row, and so
+on; the usual objective last, under every row. Each solve starts from the plan of the one
+before, which keeps every row. A priority's value is proved when its bound reaches it; when
+time runs short the best value found is kept (with its bound), so later solves are still
+correct, only not proved best.
+
+**Weights** (``lexicographic="weights"``): one solve, each priority's measure weighted by
+``1 +`` an upper bound on the total of everything after it over any plan. That bound is
+``N × (largest column value)`` summed over the later terms, with ``N`` the most networks a
+plan can have (each piece's maximum count, or its practices): every plan has at most ``N``
+columns and every value is ≥ 0. So a plan with a smaller value of a priority costs less
+than any plan with a larger one, whatever the later terms: ``w·a + r_a ≤ w·a + (w − 1) <
+w·(a + 1) ≤ w·b + r_b`` for ``a < b``. Where the weights would pass 2⁵³ (beyond what the LP
+holds exactly) the solve is sequential instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from footprints.optimiser.candidates import (
+    CandidateSets,
+    IntArray,
+    PoolCapError,
+    PracticeArrays,
+    components,
+    connected_sets,
+)
+from footprints.optimiser.columns import Columns, Limit, Partition
+from footprints.optimiser.costs import straddling
+from footprints.optimiser.pieces import names
+from footprints.optimiser.pricing import additive_values, priced_partition
+from footprints.optimiser.problem import AreaProblem, allowed
+from footprints.optimiser.proof import Outcome, partition
+from footprints.optimiser.settings import PriorityResult, Status
+
+__all__ = [
+    "PRICING_SHARE",
+    "PRIORITY_SHARE",
+    "Breach",
+    "CurrentNetwork",
+    "Measure",
+    "current_networks",
+    "nest_patch_names",
+    "nest_patches",
+    "nesting_obstacles",
+    "priority_measures",
+    "solve_priorities",
+    "straddling_flags",
+]
+
+PRIORITY_SHARE = 0.7
+"""Share of the time left that each priority's solve may take (the usual objective, solved
+last, has what is left)."""
+PRICING_SHARE = 0.5
+"""Share of a priority's time that pricing may take before the columns at hand are searched."""
+
+_EXACT = 2**53
+"""Largest whole number the LP (double precision) holds exactly."""
+
+
+# --------------------------------------------------------------------------- current networks
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A rule a current network breaks.
+
+    Parameters
+    ----------
+    rule
+        ``"contiguity"``, ``"band"`` or the name of a rule with a candidate filter.
+    text
+        What is wrong, to follow the network's name (``"has 61,000 patients, 11,000 above
+        the maximum 50,000"``).
+    practices
+        The practices whose move can fix it: the detached parts for contiguity, every member
+        otherwise.
+    """
+
+    rule: str
+    text: str
+    practices: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CurrentNetwork:
+    """A network of the current plan in one area, and the rules it breaks there.
+
+    Parameters
+    ----------
+    network_id
+        Its id.
+    number
+        Its number in ``problem.current.ids`` (the matching rows), ``-1`` when none of its
+        practices is left to plan (frozen, or only practices over the maximum).
+    members
+        Its practices in the area (indices).
+    population
+        Their patients.
+    breaches
+        The rules it breaks (none: it complies).
+    """
+
+    network_id: str
+    number: int
+    members: tuple[int, ...]
+    population: int
+    breaches: tuple[Breach, ...]
+
+    @property
+    def compliant(self) -> bool:
+        """Whether it breaks no rule."""
+        return not self.breaches
+
+
+def current_networks(problem: AreaProblem) -> dict[str, CurrentNetwork]:
+    """Return the current plan's networks in the area, each with the rules it breaks.
+
+    Judged on its practices in this area (a network crossing the area's border is mended by
+    giving its other part another id, which moves nobody): contiguity, the band (unless all
+    its practices lie where the area cannot meet the band) and every candidate filter.
+    Frozen networks comply by decision.
+    """
+    practices = problem.practices
+    members: dict[str, list[int]] = {}
+    for code, net in problem.current.assignment.items():
+        members.setdefault(net, []).append(practices.index[code])
+    number = {net: k for k, net in enumerate(problem.current.ids)}
+    frozen = {f.network_id for f in problem.fixed if f.frozen}
+    soft = {i for piece in problem.pieces if piece.soft for i in piece.nodes}
+    found = {}
+    for net in sorted(members):
+        nodes = tuple(sorted(members[net]))
+        population = int(practices.population[list(nodes)].sum())
+        breaches = () if net in frozen else _breaches(problem, nodes, population, soft)
+        found[net] = CurrentNetwork(net, number.get(net, -1), nodes, population, breaches)
+    return found
+
+
+def _breaches(
+    problem: AreaProblem, nodes: tuple[int, ...], population: int, soft: set[int]
+) -> tuple[Breach, ...]:
+    practices = problem.practices
+    codes = practices.codes
+    band = problem.band
+    found = []
+    parts = components(nodes, practices.neighbours)
+    if len(parts) > 1:
+        sizes = [int(practices.population[part].sum()) for part in parts]
+        order = sorted(range(len(parts)), key=lambda k: (-sizes[k], parts[k]))
+        described = "; ".join(
+            f"{names(codes[i] for i in parts[k])} ({sizes[k]:,} patients)" for k in order
+        )
+        detached = tuple(sorted(i for k in order[1:] for i in parts[k]))
+        found.append(
+            Breach("contiguity", f"lies in {len(parts)} separate parts: {described}", detached)
+        )
+    gap = band.gap(population)
+    if gap and not all(i in soft for i in nodes):
+        side = "below the minimum" if gap < 0 else "above the maximum"
+        limit = band.min_population if gap < 0 else band.max_population
+        found.append(
+            Breach("band", f"has {population:,} patients, {abs(gap):,} {side} {limit:,}", nodes)
+        )
+    sets = CandidateSets.of([list(nodes)])
+    for rule in problem.settings.rules:
+        accept = rule.candidate_filter
+        if accept is not None and not allowed(sets, practices, [accept])[0]:
+            found.append(Breach(rule.name, f"breaks the rule “{rule.title}”", nodes))
+    return tuple(found)
+
+
+# --------------------------------------------------------------------------- measures
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What one priority counts, per column.
+
+    Parameters
+    ----------
+    name
+        The priority's name (:attr:`PriorityResult.name`).
+    values
+        Per column: whole numbers ≥ 0.
+    scale
+        Units of ``values`` per unit of the named quantity (the remainder breaks ties).
+    step
+        The proof loop's first reduced-cost window (one unit of the named quantity).
+    base
+        When the measure is additive over practices given the matched network (see
+        :func:`~footprints.optimiser.pricing.additive_values`): each practice's part, so
+        that a minimum can be proved by pricing where not every candidate was listed.
+    """
+
+    name: str
+    values: IntArray
+    scale: int = 1
+    step: float = 1.0
+    base: IntArray | None = None
+
+    def result(self, value: int | None, bound: float | None) -> PriorityResult:
+        """Make the priority's result from a plan's value and a proved bound (in ``values``)."""
+        whole = None if bound is None or not math.isfinite(bound) else math.ceil(bound - 1e-6)
+        return PriorityResult(
+            self.name,
+            None if value is None else value // self.scale,
+            None if whole is None else max(0, whole) // self.scale,
+        )
+
+
+def nest_patches(practices: PracticeArrays) -> IntArray:
+    """Per practice: the patch it nests in (``-1``: none).
+
+    Its site's patch; under registration geography the patch where most of its patients
+    live (the first such patch on a tie).
+    """
+    homes = practices.homes
+    if homes is None:
+        patch: IntArray = practices.patch
+        return patch
+    if homes.patches.shape[1] == 0:
+        return np.full(len(practices), -1, np.int64)
+    main: IntArray = np.argmax(homes.patches, axis=1).astype(np.int64)
+    main[homes.patches.max(axis=1) <= 0] = -1
+    return main
+
+
+def nest_patch_names(practices: PracticeArrays) -> tuple[str, ...]:
+    """Return the patch of each number :func:`nest_patches` gives."""
+    if practices.homes is None:
+        return practices.patch_names
+    return tuple(practices.homes.patch_names)
+
+
+def nesting_obstacles(problem: AreaProblem, *, time_limit: float = 2.0) -> list[str]:
+    """Why no plan nests every network in a patch: the parts of patches that cannot nest.
+
+    A nesting network is a connected group of practices of one patch, so it lies inside one
+    *part* of a patch (the practices of the patch in one piece of the area, connected among
+    themselves). A nesting plan exists exactly when every part can be split into contiguous
+    in-band networks (practices in no patch aside). Each part that cannot is named with its
+    practices, patients and why: too few patients, a population no number of in-band
+    networks adds up to, or no split into contiguous in-band networks (checked by listing
+    its in-band groups and solving the exact cover with CP-SAT within ``time_limit``
+    seconds; a part not settled in that time is left out).
+    """
+    practices = problem.practices
+    codes = practices.codes
+    patch = nest_patches(practices)
+    patch_names = nest_patch_names(practices)
+    reasons = []
+    for piece in problem.pieces:
+        by_patch: dict[int, list[int]] = {}
+        for i in piece.nodes:
+            if patch[i] >= 0:
+                by_patch.setdefault(int(patch[i]), []).append(i)
+        for key in sorted(by_patch, key=lambda k: patch_names[k]):
+            for part in components(by_patch[key], practices.neighbours):
+                population = int(practices.population[part].sum())
+                why = _part_obstacle(problem, part, population, time_limit)
+                if why:
+                    reasons.append(
+                        f"patch {patch_names[key]}: practices {names(codes[i] for i in part)} "
+                        f"({len(part)} practice{'' if len(part) == 1 else 's'}, "
+                        f"{population:,} patients) {why}"
+                    )
+    return reasons
+
+
+def _part_obstacle(
+    problem: AreaProblem, part: list[int], population: int, time_limit: float
+) -> str | None:
+    """Why one part of a patch cannot be split into in-band networks, or ``None``."""
+    band = problem.band
+    low, high = band.min_population, band.max_population
+    if population < low:
+        return f"are fewer than the minimum {low:,} patients"
+    fewest, most = math.ceil(population / high), population // low
+    if fewest > most:
+        return (
+            f"cannot be split into networks of {low:,}–{high:,}: {fewest - 1} network(s) hold "
+            f"at most {(fewest - 1) * high:,} and {fewest} need at least {fewest * low:,}"
+        )
+    try:
+        sets = connected_sets(
+            part,
+            problem.practices.neighbours,
+            problem.practices.population.tolist(),
+            low=low,
+            high=high,
+            cap=200_000,
+        )
+    except PoolCapError:
+        return None
+    sets = sets.select(problem.allowed(sets)) if len(sets) else sets
+    model = cp_model.CpModel()
+    xs = [model.new_bool_var(f"s{k}") for k in range(len(sets))]
+    holding: dict[int, list[int]] = {i: [] for i in part}
+    for k in range(len(sets)):
+        for i in sets.members_of(k):
+            holding[i].append(k)
+    for i in part:
+        model.add_exactly_one([xs[k] for k in holding[i]])
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 1
+    if solver.solve(model) == cp_model.INFEASIBLE:
+        return f"cannot be split into contiguous networks of {low:,}–{high:,} patients"
+    return None
+
+
+def straddling_flags(sets: CandidateSets, patch: IntArray) -> IntArray:
+    """Per set: 1 when its members lie in more than one patch (``-1``: no patch), else 0."""
+    if len(sets) == 0:
+        return np.zeros(0, np.int64)
+    big = np.iinfo(np.int64).max
+    highest = sets.reduce(patch.astype(np.int64), np.maximum)
+    lowest = sets.reduce(np.where(patch >= 0, patch, big).astype(np.int64), np.minimum)
+    flags: IntArray = ((highest >= 0) & (lowest != big) & (highest != lowest)).astype(np.int64)
+    return flags
+
+
+def _set_straddling(problem: AreaProblem, sets: CandidateSets) -> IntArray:
+    practices = problem.practices
+    parts = [
+        straddling(
+            chunk, population=practices.population, patch=practices.patch, homes=practices.homes
+        )
+        for _, chunk in sets.chunks()
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def _move_measure(problem: AreaProblem, columns: Columns) -> Measure:
+    """``W ×`` practices (or patients) moved ``+`` practices moved out of compliant networks.
+
+    Additive over practices: a column ``(N, m)`` counts ``base_i`` for each member ``i`` of
+    ``N`` with a current network other than ``m``, ``base_i = W × (1 or its patients) + (1
+    if its current network complies)``.
+    """
+    index = problem.current.index
+    assert index is not None
+    practices = problem.practices
+    weight = len(practices) + 1
+    compliant = np.zeros(len(problem.current.ids) + 1, np.int64)
+    for network in current_networks(problem).values():
+        if network.number >= 0 and network.compliant:
+            compliant[network.number] = 1
+    unit = practices.population if problem.settings.fewest_patients else 1
+    base = np.where(index >= 0, weight * unit + compliant[index], 0).astype(np.int64)
+    values = additive_values(columns, index, base)
+    if problem.settings.fewest_patients:
+        return Measure("patients moved", values, weight, 1000.0 * weight, base)
+    return Measure("moves", values, weight, float(weight), base)
+
+
+def priority_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
+    """Measure on every column the priorities the settings ask for, in order."""
+    settings = problem.settings
+    found = []
+    if settings.nest_in_patches:
+        flags = straddling_flags(columns.sets, nest_patches(problem.practices))
+        found.append(Measure("straddling networks", flags[columns.col_set]))
+    if settings.patches_first:
+        values = _set_straddling(problem, columns.sets)[columns.col_set]
+        found.append(Measure("straddling patients", values, step=1000.0))
+    if settings.least_change and problem.current.index is not None:
+        found.append(_move_measure(problem, columns))
+    return found
+
+
+# --------------------------------------------------------------------------- solving
+
+
+def solve_priorities(
+    problem: AreaProblem, columns: Columns, *, start: IntArray | None = None
+) -> tuple[Outcome, Columns, list[PriorityResult]]:
+    """Solve the priorities of the settings in order, then the usual objective.
+
+    Returns
+    -------
+    outcome, columns, priorities
+        The usual objective's outcome (its plan keeps every priority at its best value
+        found), the columns its plan is made of (``columns``, with any that pricing found
+        after them) and each priority's result. Without priorities: the plain proof loop.
+    """
+    measures = priority_measures(problem, columns)
+    if not measures:
+        return partition(problem, columns, start=start), columns, []
+    if problem.settings.lexicographic == "weights":
+        weighted = _solve_weighted(problem, columns, measures, start)
+        if weighted is not None:
+            return weighted[0], columns, weighted[1]
+    return _solve_sequential(problem, columns, measures, start)
+
+
+def _solve_sequential(
+    problem: AreaProblem, columns: Columns, measures: list[Measure], start: IntArray | None
+) -> tuple[Outcome, Columns, list[PriorityResult]]:
+    base = Partition.of_area(problem)
+    limits: list[Limit] = []
+    results: list[PriorityResult] = []
+    incumbent = start
+    listed = all(piece.bounded for piece in problem.pieces)
+    for measure in measures:
+        tier_problem = dataclasses.replace(problem, deadline=problem.deadline.share(PRIORITY_SHARE))
+        values = measure.values
+        if measure.base is not None and not limits and not listed:
+            tier, columns, values = _priced_tier(tier_problem, columns, measure, base, incumbent)
+        else:
+            tier = partition(
+                tier_problem,
+                dataclasses.replace(columns, col_cost=values),
+                start=incumbent,
+                model=dataclasses.replace(base, limits=tuple(limits)),
+                first_delta=measure.step,
+            )
+        if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
+            return tier, columns, results
+        results.append(measure.result(tier.objective, tier.bound))
+        limits.append(Limit(values, tier.objective, measure.name))
+        incumbent = tier.chosen
+    final = partition(
+        problem, columns, start=incumbent, model=dataclasses.replace(base, limits=tuple(limits))
+    )
+    if final.objective is not None:
+        # The last solve may have found a plan better on a priority than its own solve did.
+        results = [
+            measure.result(
+                min(limit.most, int(limit.values[final.chosen].sum())),
+                None if result.bound is None else result.bound * measure.scale,
+            )
+            for measure, limit, result in zip(measures, limits, results, strict=True)
+        ]
+    return final, columns, results
+
+
+def _priced_tier(
+    problem: AreaProblem,
+    columns: Columns,
+    measure: Measure,
+    base: Partition,
+    start: IntArray | None,
+) -> tuple[Outcome, Columns, IntArray]:
+    """Minimise an additive measure where not every candidate was listed.
+
+    Pricing (:func:`~footprints.optimiser.pricing.priced_partition`) proves the minimum
+    when it can within half the time; otherwise the proof loop searches the columns it has
+    (with those pricing found) for a better plan, and keeps pricing's bound if it got one.
+    """
+    assert measure.base is not None
+    share = dataclasses.replace(problem, deadline=problem.deadline.share(PRICING_SHARE))
+    priced = priced_partition(share, columns, measure.base, start=start, step=measure.step)
+    columns, values = priced.columns, priced.values
+    if priced.outcome.status == "optimal":
+        return priced.outcome, columns, values
+    found = priced.outcome if priced.outcome.objective is not None else None
+    searched = partition(
+        problem,
+        dataclasses.replace(columns, col_cost=values),
+        start=found.chosen if found is not None else start,
+        model=base,
+        first_delta=measure.step,
+    )
+    bound = priced.outcome.bound
+    if searched.objective is None or (
+        found is not None and found.objective is not None and found.objective < searched.objective
+    ):
+        return priced.outcome, columns, values
+    proved = bound is not None and bound >= searched.objective
+    status: Status = "optimal" if proved else "feasible"
+    return dataclasses.replace(searched, status=status, bound=bound), columns, values
+
+
+def _solve_weighted(
+    problem: AreaProblem, columns: Columns, measures: list[Measure], start: IntArray | None
+) -> tuple[Outcome, list[PriorityResult]] | None:
+    """One solve with dominating weights; ``None`` when they would not stay exact."""
+    networks = sum(
+        piece.k_range[1] if piece.k_range is not None else len(piece.nodes)
+        for piece in problem.pieces
+    )
+    if len(columns) == 0:
+        return None
+    total = columns.col_cost.astype(np.int64)
+    span = networks * int(total.max())  # ≥ the usual objective of any plan (costs are ≥ 0)
+    weights: list[int] = []
+    for measure in reversed(measures):
+        weight = span + 1
+        span += weight * networks * int(measure.values.max())
+        if span >= _EXACT:
+            return None
+        weights.append(weight)
+        total = total + weight * measure.values
+    weights.reverse()
+    outcome = partition(problem, dataclasses.replace(columns, col_cost=total), start=start)
+    if outcome.objective is None:
+        return outcome, []
+    chosen = outcome.chosen
+    proved = outcome.status == "optimal"
+    results = []
+    for k, measure in enumerate(measures):
+        value = int(measure.values[chosen].sum())
+        bound: float | None = value if proved else None
+        if k == 0 and not proved and outcome.bound is not None:
+            # combined ≥ b and everything after the first term is < its weight
+            bound = math.ceil((outcome.bound - weights[0] + 1) / weights[0] - 1e-9)
+        results.append(measure.result(value, bound))
+    usual = int(columns.col_cost[chosen].sum())
+    outcome = dataclasses.replace(outcome, objective=usual, bound=usual if proved else None)
+    return outcome, results
