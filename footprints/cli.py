@@ -360,10 +360,28 @@ def _summary_table(region: Region, proposal: Proposal, band: Band) -> str:
     return "\n".join(lines)
 
 
-def _run_propose(args: argparse.Namespace) -> int:
-    band = _band(args)
+def _check_priorities(args: argparse.Namespace) -> None:
+    """Check the least-change and patch options go together (before any work)."""
     if args.repair and args.plan is None:
         raise UsageError("--repair needs --plan CURRENT (the plan to repair)")
+    if args.least_change and not args.repair:
+        raise UsageError("--least-change needs --repair --plan CURRENT (the plan to change)")
+    if args.least_change and args.max_moves is not None:
+        raise UsageError(
+            f"--least-change finds the fewest moves itself; --max-moves {args.max_moves} sets a "
+            "budget instead: give one or the other"
+        )
+    args.curve = args.curve or args.curve_json is not None
+    for flag, given in (("--fewest-patients", args.fewest_patients), ("--curve", args.curve)):
+        if given and not args.least_change:
+            raise UsageError(f"{flag} needs --repair --least-change")
+    if args.curve_json is not None:
+        _check_out(args.curve_json, extensions=(".json",), option="--curve-json")
+
+
+def _run_propose(args: argparse.Namespace) -> int:
+    band = _band(args)
+    _check_priorities(args)
     _check_plan_out(args.out)
     region = _load(args, plan=args.plan)
     settings = OptimiseSettings(
@@ -372,6 +390,11 @@ def _run_propose(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         max_moves=args.max_moves,
+        least_change=args.least_change,
+        fewest_patients=args.fewest_patients,
+        trade_off=args.curve,
+        patches_first=args.patches_first,
+        nest_in_patches=args.nest_in_patches,
         **({"network_cost": args.network_cost} if args.network_cost is not None else {}),
     )
     current = dict(region.current.assignment) if args.repair and region.current else None
@@ -401,6 +424,7 @@ def _run_propose(args: argparse.Namespace) -> int:
     proposal = job.proposal
     _write_plan_file(region, proposal.plan, args.out)
     print(_summary_table(region, proposal, band))
+    _print_changes(args, proposal)
     if job.stopped:
         print(
             "Stopped (Ctrl-C): each area has the best plan found before the stop, or its quick "
@@ -415,6 +439,25 @@ def _run_propose(args: argparse.Namespace) -> int:
     )
     failed = [a for a, r in proposal.results.items() if r.status in {"infeasible", "error"}]
     return 2 if failed else 0
+
+
+def _print_changes(args: argparse.Namespace, proposal: Proposal) -> None:
+    """Print the practices moved and why, and the trade-off curves; write their JSON."""
+    from footprints.tradeoff import changes_of, curve_table, write_changes
+
+    changes = changes_of(proposal.results)
+    if args.least_change:
+        for change in changes.values():
+            if change.moved:
+                print(f"Practices moved in {change.area} ({len(change.moved):,}):")
+                print("\n".join(f"    {move.text}" for move in change.moved))
+    if args.curve:
+        unit = "patients" if args.fewest_patients else "practices"
+        for change in changes.values():
+            print("\n".join(curve_table(change, unit=unit)))
+    if args.curve_json is not None:
+        write_changes(args.curve_json, changes)
+        print(f"Wrote the fewest moves, the moves and the trade-off curves to {args.curve_json}.")
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -467,6 +510,11 @@ def _run_report(args: argparse.Namespace) -> int:
     band = _band(args)
     _check_out(args.out, extensions=(".pdf",))
     waivers = read_waivers(args.waivers) if args.waivers is not None else None
+    changes = None
+    if args.curve is not None:
+        from footprints.tradeoff import read_changes
+
+        changes = read_changes(args.curve)
     region = _load(args, plan=args.plan, demo_plan=True)
     assert region.current is not None  # a plan was given
     written = write_pack(
@@ -477,6 +525,7 @@ def _run_report(args: argparse.Namespace) -> int:
         band=band,
         html_twin=not args.no_html,
         per_area=args.per_area,
+        changes=changes,
     )
     print("Wrote the submission pack:")
     for path in written:
@@ -519,6 +568,34 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument(
         "--max-moves", type=_moves, help="repair: most practices that may move, per CCG"
     )
+    solve.add_argument(
+        "--least-change",
+        action="store_true",
+        help="repair: every rule first, then the fewest practices moved, then the rest",
+    )
+    solve.add_argument(
+        "--fewest-patients",
+        action="store_true",
+        help="least change: the fewest patients moved rather than practices",
+    )
+    solve.add_argument(
+        "--curve",
+        action="store_true",
+        help="least change: also the best plan within each number of moves (a table per CCG)",
+    )
+    solve.add_argument(
+        "--curve-json", type=Path, help="least change: write the moves and the curves as JSON"
+    )
+    solve.add_argument(
+        "--patches-first",
+        action="store_true",
+        help="the least straddling of nursing patches first, then the rest",
+    )
+    solve.add_argument(
+        "--nest-in-patches",
+        action="store_true",
+        help="no network straddles a nursing patch where the area allows (the rest explained)",
+    )
     solve.add_argument("--area", action="append", help="only this CCG code (repeatable)")
     solve.add_argument("--time-limit", type=_seconds, default=60.0, help="seconds per area")
     solve.add_argument("--workers", type=_workers, default=1, help="solver threads per area")
@@ -555,6 +632,11 @@ def _parser() -> argparse.ArgumentParser:
     pack.add_argument("--plan", type=Path, help="the plan to present")
     pack.add_argument("--waivers", type=Path, help="CSV network_id,reason")
     pack.add_argument("--out", required=True, type=Path, help="pack.pdf (HTML twin beside it)")
+    pack.add_argument(
+        "--curve",
+        type=Path,
+        help="the JSON of `propose --curve-json`: a page per area on what change buys",
+    )
     pack.add_argument("--per-area", action="store_true", help="one PDF per planning area")
     pack.add_argument("--no-html", action="store_true", help="skip the HTML twin")
     pack.set_defaults(run=_run_report)

@@ -57,6 +57,14 @@ from footprints.metrics import patch_alignment
 from footprints.plan import Band, Plan
 from footprints.region import Region
 from footprints.rules import Report, validate
+from footprints.tradeoff import (
+    AreaChanges,
+    curve_png,
+    draw_curve,
+    pack_intro,
+    pack_moves,
+    pack_table,
+)
 
 __all__ = [
     "PackNetwork",
@@ -548,7 +556,12 @@ class _PdfWriter:
 
 
 def _write_pdf(
-    path: Path, drawing: _Drawing, sections: list[PackSection], band: Band, title: str
+    path: Path,
+    drawing: _Drawing,
+    sections: list[PackSection],
+    band: Band,
+    title: str,
+    changes: Mapping[str, AreaChanges],
 ) -> None:
     with (
         matplotlib.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans"}),
@@ -567,6 +580,20 @@ def _write_pdf(
                 _section_summary(section, band),
                 draw,
             )
+            change = changes.get(section.area)
+            if change is not None and change.curve:
+                writer.map_page(
+                    f"What change buys — {section.area_name}",
+                    pack_intro(change),
+                    lambda figure, rect, c=change: draw_curve(figure, rect, c),
+                )
+            if change is not None and (change.curve or change.moved):
+                if not change.curve:
+                    writer.write([("h1", f"Least change — {section.area_name}")])
+                    writer.write(pack_intro(change))
+                writer.write(pack_table(change), keep_together=True)
+                writer.write(pack_moves(change))
+                writer.finish_page()
             for network in section.networks:
                 writer.write(_network_lines(network), keep_together=True)
             if section.unassigned:
@@ -610,7 +637,12 @@ def _html_lines(lines: list[_Line]) -> str:
 
 
 def _write_html(
-    path: Path, drawing: _Drawing, sections: list[PackSection], band: Band, title: str
+    path: Path,
+    drawing: _Drawing,
+    sections: list[PackSection],
+    band: Band,
+    title: str,
+    changes: Mapping[str, AreaChanges],
 ) -> None:
     body = [f"<h1>{html.escape(title)}</h1>"]
     for section in sections:
@@ -622,6 +654,9 @@ def _write_html(
             f'<img alt="Map of the networks of {html.escape(heading)}" '
             f'src="data:image/png;base64,{image}">'
         )
+        change = changes.get(section.area)
+        if change is not None:
+            body.append(_html_changes(change))
         for network in section.networks:
             lines = [line for line in _network_lines(network) if line[0] in {"h2", "text"}]
             body.append(_html_lines(lines))
@@ -638,6 +673,19 @@ def _write_html(
     )
     with path.open("x", encoding="utf-8") as stream:
         stream.write(document)
+
+
+def _html_changes(change: AreaChanges) -> str:
+    parts = ["<h2>What change buys</h2>", _html_lines(pack_intro(change))]
+    if change.curve:
+        parts.append(
+            f'<img alt="Networks against practices moved in {html.escape(change.area)}" '
+            f'src="data:image/png;base64,{curve_png(change)}">'
+        )
+        table = "\n".join(text for _, text in pack_table(change))
+        parts.append(f"<pre>{html.escape(table)}</pre>")
+    parts.append(_html_lines(pack_moves(change)))
+    return "\n".join(parts)
 
 
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -673,6 +721,7 @@ def write_pack(
     html_twin: bool = True,
     per_area: bool = False,
     title: str | None = None,
+    changes: Mapping[str, AreaChanges] | None = None,
 ) -> list[Path]:
     """Write the submission pack as PDF (and HTML twin).
 
@@ -695,6 +744,10 @@ def write_pack(
         One PDF per planning area rather than one PDF with a section per area.
     title
         The pack's title; by default names the region.
+    changes
+        Area code → its least-change answer (:func:`footprints.tradeoff.read_changes`): a
+        page per area with the trade-off curve (what each extra change buys) and the
+        practices moved and why, after the area's map.
 
     Returns
     -------
@@ -721,8 +774,9 @@ def write_pack(
     with replacing(*written) as temporaries:
         temporary_of = dict(zip(written, temporaries, strict=True))
         for pdf, group in groups:
-            _write_pdf(temporary_of[pdf], drawing, group, band, title)
+            _write_pdf(temporary_of[pdf], drawing, group, band, title, changes or {})
             if html_twin:
-                _write_html(temporary_of[pdf.with_suffix(".html")], drawing, group, band, title)
+                html_path = temporary_of[pdf.with_suffix(".html")]
+                _write_html(html_path, drawing, group, band, title, changes or {})
     logger.info("submission pack: wrote %s", ", ".join(str(p) for p in written))
     return written
