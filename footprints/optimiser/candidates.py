@@ -428,6 +428,7 @@ def list_candidates(
     cap: int,
     deadline: Deadline,
     local: bool = True,
+    share: float = FULL_LISTING_SHARE,
 ) -> tuple[CandidateSets, bool]:
     """List the connected sets of ``nodes`` in ``[low, high]``: all, or the local ones.
 
@@ -452,6 +453,8 @@ def list_candidates(
         When listing must end.
     local
         Whether to fall back to local sets; without, no set is listed then.
+    share
+        Share of the time left that listing every set may take.
 
     Returns
     -------
@@ -479,7 +482,7 @@ def list_candidates(
             nodes,
             neighbours,
             population.tolist(),
-            **{**kwargs, "deadline": deadline.share(FULL_LISTING_SHARE).at},
+            **{**kwargs, "deadline": deadline.share(share).at},
         )
         return sets, True
     except PoolCapError:

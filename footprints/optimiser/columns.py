@@ -11,17 +11,19 @@ names the rows the columns cover.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from footprints.optimiser.candidates import (
+    FULL_LISTING_SHARE,
     CandidateSets,
     IntArray,
     bit_indices,
     bit_mask,
     components,
+    connected_sets,
     list_candidates,
 )
 from footprints.optimiser.costs import move_costs, set_costs
@@ -30,6 +32,9 @@ from footprints.optimiser.problem import AreaProblem
 
 __all__ = [
     "NEAR_CURRENT_CAP",
+    "NEAR_SPLIT_PRACTICES",
+    "PRICED_CAP",
+    "PRICED_LISTING_SHARE",
     "SOFT_ABOVE_MAX_PRACTICES",
     "Columns",
     "Limit",
@@ -39,6 +44,7 @@ __all__ = [
     "list_piece",
     "near_current",
     "piece_candidates",
+    "piece_window",
     "plan_columns",
     "with_current_networks",
 ]
@@ -174,6 +180,17 @@ def keep_allowed(problem: AreaProblem, sets: CandidateSets) -> CandidateSets:
     return sets.select(problem.allowed(sets))
 
 
+def piece_window(problem: AreaProblem, piece: Piece) -> tuple[int, int]:
+    """Return the population window of ``piece``'s candidates: the band, or wider if soft."""
+    band = problem.band
+    if not piece.soft:
+        return band.min_population, band.max_population
+    high = band.max_population
+    if len(piece.nodes) <= SOFT_ABOVE_MAX_PRACTICES:
+        high += band.max_population - band.min_population
+    return 0, high
+
+
 def list_piece(problem: AreaProblem, piece: Piece) -> CandidateSets:
     """List the allowed candidate networks of ``piece``: in band, or wider if soft.
 
@@ -181,14 +198,7 @@ def list_piece(problem: AreaProblem, piece: Piece) -> CandidateSets:
     band's width for pieces of at most :data:`SOFT_ABOVE_MAX_PRACTICES` practices).
     ``piece.bounded`` turns ``False`` when only local candidates could be listed.
     """
-    band = problem.band
-    if piece.soft:
-        low = 0
-        high = band.max_population
-        if len(piece.nodes) <= SOFT_ABOVE_MAX_PRACTICES:
-            high = band.max_population + (band.max_population - band.min_population)
-    else:
-        low, high = band.min_population, band.max_population
+    low, high = piece_window(problem, piece)
     # Least change proves its minimum by pricing where not every candidate can be listed
     # (footprints.optimiser.pricing): groups near the current networks are enough to start.
     priced = problem.settings.least_change and problem.current.index is not None
@@ -199,8 +209,12 @@ def list_piece(problem: AreaProblem, piece: Piece) -> CandidateSets:
         high=high,
         lock_of=problem.locks.lock_of,
         lock_masks=problem.locks.masks,
-        cap=problem.settings.candidate_cap,
+        cap=min(problem.settings.candidate_cap, PRICED_CAP)
+        if priced
+        else problem.settings.candidate_cap,
         deadline=problem.deadline,
+        local=not priced,
+        share=PRICED_LISTING_SHARE if priced else FULL_LISTING_SHARE,
     )
     if not complete:
         piece.bounded = False
@@ -209,16 +223,33 @@ def list_piece(problem: AreaProblem, piece: Piece) -> CandidateSets:
     return keep_allowed(problem, sets)
 
 
+PRICED_CAP = 1_000_000
+"""Least change: most candidates listed per piece before groups near the current networks
+and pricing take over."""
+PRICED_LISTING_SHARE = 0.25
+"""Least change: share of the time left that listing every candidate of a piece may take."""
+NEAR_SPLIT_PRACTICES = 16
+"""Current networks of at most this many practices also give every connected in-band group
+of their own practices to :func:`near_current` (the parts a split can leave)."""
 NEAR_CURRENT_CAP = 200_000
 """Most groups :func:`near_current` lists for one piece."""
 
 
-def near_current(problem: AreaProblem, piece: Piece, low: int, high: int) -> CandidateSets:
+def near_current(
+    problem: AreaProblem,
+    piece: Piece,
+    low: int,
+    high: int,
+    *,
+    only: Collection[int] | None = None,
+) -> CandidateSets:
     """List connected groups in ``[low, high]`` close to the current networks of ``piece``.
 
     Each current network's practices in the piece, less at most one of them and with at
-    most two neighbours added, or less two; and two adjacent current networks joined. The
-    locks are kept. A start for pricing, not every candidate.
+    most two neighbours added, or less two; every connected group of its own practices
+    (the parts of a split); and two adjacent current networks joined. The locks are kept.
+    A start for pricing, not every candidate. ``only``: the numbers of the current
+    networks to vary (default: all).
     """
     practices = problem.practices
     index = problem.current.index
@@ -227,7 +258,7 @@ def near_current(problem: AreaProblem, piece: Piece, low: int, high: int) -> Can
     population = practices.population
     members: dict[int, list[int]] = {}
     for i in piece.nodes:
-        if index[i] >= 0:
+        if index[i] >= 0 and (only is None or int(index[i]) in only):
             members.setdefault(int(index[i]), []).append(i)
     found: set[int] = set()
 
@@ -249,6 +280,13 @@ def near_current(problem: AreaProblem, piece: Piece, low: int, high: int) -> Can
             found.add(mask)
 
     networks = [bit_mask(nodes) for nodes in members.values()]
+    for nodes in members.values():  # a network split in parts: its connected groups in band
+        if len(nodes) <= NEAR_SPLIT_PRACTICES:
+            parts = connected_sets(
+                nodes, practices.neighbours, population.tolist(), low=low, high=high
+            )
+            for k in range(len(parts)):
+                consider(bit_mask(parts.members_of(k)))
     for mask in networks:
         cores = [mask] + [mask & ~(1 << i) for i in bit_indices(mask)]
         for core in cores:

@@ -191,11 +191,17 @@ def add_cost_below(model: cp_model.CpModel, objective: cp_model.LinearExpr, belo
     model.add(objective <= below - 1)
 
 
-def add_hint(model: cp_model.CpModel, xs: Booleans, pool: IntArray, hint: IntArray) -> None:
-    """Start the search from the plan made of the columns ``hint``."""
+def add_hint(
+    model: cp_model.CpModel, xs: Booleans, pool: IntArray, hint: IntArray, *, partial: bool = False
+) -> None:
+    """Start the search from the plan made of the columns ``hint``.
+
+    With ``partial``, ``hint`` is part of a plan: only its columns are hinted (chosen).
+    """
     hinted = set(int(j) for j in hint)
     for i, j in enumerate(pool):
-        model.add_hint(xs[i], int(j) in hinted)
+        if int(j) in hinted or not partial:
+            model.add_hint(xs[i], int(j) in hinted)
 
 
 def build_model(
@@ -206,12 +212,14 @@ def build_model(
     hint: IntArray | None = None,
     require: IntArray | None = None,
     below: int | None = None,
+    partial_hint: IntArray | None = None,
 ) -> CpSatModel | None:
     """Build the model over the columns ``pool`` (``None`` when it plainly has no solution).
 
     ``require`` (columns) and ``below`` restrict the search to plans using one of
     ``require`` and costing less than ``below``: used to prove an incumbent optimal after
-    the pool grew, without searching the old pool again.
+    the pool grew, without searching the old pool again. ``partial_hint``: columns of part
+    of a plan to start from (used when there is no ``hint``).
     """
     model = cp_model.CpModel()
     xs = [model.new_bool_var(f"c{int(j)}") for j in pool]
@@ -230,6 +238,8 @@ def build_model(
     model.minimize(objective)
     if hint is not None:
         add_hint(model, xs, pool, hint)
+    elif partial_hint is not None:
+        add_hint(model, xs, pool, partial_hint, partial=True)
     return CpSatModel(model, xs, pool, objective)
 
 
@@ -242,11 +252,17 @@ def solve_model(
     *,
     time_limit: float,
     stop: StopSignal | None = None,
+    presolve: bool = True,
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
-    """Run CP-SAT on ``built`` for at most ``time_limit`` seconds (or until ``stop``)."""
+    """Run CP-SAT on ``built`` for at most ``time_limit`` seconds (or until ``stop``).
+
+    ``presolve=False`` skips CP-SAT's presolve, which can take longer than the search on
+    large degenerate models (tens of thousands of columns of whole-number costs).
+    """
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.05, time_limit)
+    params.cp_model_presolve = presolve
     params.random_seed = settings.seed
     params.num_workers = settings.workers
     if settings.workers == 1:
@@ -316,10 +332,22 @@ def solve_integer(
     hint: IntArray | None = None,
     require: IntArray | None = None,
     below: int | None = None,
+    partial_hint: IntArray | None = None,
+    presolve: bool = True,
 ) -> IntegerResult:
     """CP-SAT over the columns ``pool``: build, solve, read (see :func:`build_model`)."""
-    built = build_model(columns, partition, pool, hint=hint, require=require, below=below)
+    built = build_model(
+        columns,
+        partition,
+        pool,
+        hint=hint,
+        require=require,
+        below=below,
+        partial_hint=partial_hint,
+    )
     if built is None:
         return IntegerResult.infeasible()
-    solver, status = solve_model(built, settings, time_limit=time_limit, stop=stop)
+    solver, status = solve_model(
+        built, settings, time_limit=time_limit, stop=stop, presolve=presolve
+    )
     return read_result(built, solver, status)

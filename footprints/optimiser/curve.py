@@ -42,7 +42,7 @@ from footprints.optimiser.columns import Columns, Limit, Partition
 from footprints.optimiser.costs import set_costs
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pricing import matched_sums
-from footprints.optimiser.priorities import current_networks
+from footprints.optimiser.priorities import current_networks, outside_band
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import partition
 from footprints.optimiser.settings import CurvePoint
@@ -170,6 +170,7 @@ def curve_columns(problem: AreaProblem, columns: Columns) -> CurveColumns:
         col_cost=np.concatenate([columns.col_cost, cost]),
     )
     zeros = np.zeros(n_cols, np.int64)
+    outside = outside_band(problem, columns)  # the quick plan's networks may be
     with_current = (index >= 0).astype(np.int64)
     patients = practices.population * with_current
     moved_patients = joined.sets.sums(patients.astype(np.float64))[joined.col_set].astype(np.int64)
@@ -180,7 +181,7 @@ def curve_columns(problem: AreaProblem, columns: Columns) -> CurveColumns:
     return CurveColumns(
         columns=joined,
         hard=np.concatenate([zeros, hard]),
-        out=np.concatenate([zeros, out]),
+        out=np.concatenate([outside, out]),
         moved=joined.col_moves,
         patients=moved_patients,
         zero=zero,

@@ -214,9 +214,16 @@ def soft_reason(piece: Piece, members: list[int], settings: OptimiseSettings) ->
     )
 
 
+_QUIET_WHEN_NONE = ("moves out of compliant networks",)
+"""Priorities not worth a sentence at 0."""
+
 _PRIORITY_WORDS = {
     "moves": ("Least change", "practice(s) moved"),
     "patients moved": ("Least change", "patients moved"),
+    "moves out of compliant networks": (
+        "Of them, out of networks that already complied",
+        "practice(s)",
+    ),
     "straddling patients": ("Patches first", "patients outside their network's main patch"),
     "straddling networks": ("Nesting in patches", "network(s) straddling patches"),
 }
@@ -233,7 +240,7 @@ def priority_notes(
     """
     notes = []
     for priority in priorities:
-        if priority.value is None:
+        if priority.value is None or (priority.name in _QUIET_WHEN_NONE and not priority.value):
             continue
         title, unit = _PRIORITY_WORDS.get(priority.name, (priority.name, ""))
         text = f"{title}: {priority.value:,} {unit}"

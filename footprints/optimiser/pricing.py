@@ -44,7 +44,7 @@ from footprints.optimiser.candidates import (
     FloatArray,
     IntArray,
 )
-from footprints.optimiser.columns import SOFT_ABOVE_MAX_PRACTICES, Columns, Partition
+from footprints.optimiser.columns import Columns, Partition, piece_window
 from footprints.optimiser.costs import move_costs, set_costs
 from footprints.optimiser.cpsat import IntegerResult, solve_integer
 from footprints.optimiser.master import Duals, MasterLP, initial_columns
@@ -60,6 +60,7 @@ __all__ = [
     "additive_values",
     "extend_columns",
     "matched_sums",
+    "padded",
     "price",
     "priced_partition",
 ]
@@ -98,6 +99,20 @@ def matched_sums(columns: Columns, current_index: IntArray, values: IntArray) ->
         sums = np.bincount(owner[hit], weights=values[members][hit], minlength=len(cols))
         out[cols] = np.rint(sums).astype(np.int64)
     return out
+
+
+def padded(model: Partition, n_columns: int) -> Partition:
+    """Return ``model`` with its limits counting 0 on the columns added after theirs."""
+    limits = tuple(
+        dataclasses.replace(
+            limit,
+            values=np.concatenate(
+                [limit.values, np.zeros(n_columns - len(limit.values), np.int64)]
+            ),
+        )
+        for limit in model.limits
+    )
+    return dataclasses.replace(model, limits=limits)
 
 
 def additive_values(columns: Columns, current_index: IntArray, base: IntArray) -> IntArray:
@@ -140,18 +155,6 @@ def extend_columns(
     )
 
 
-def _window(problem: AreaProblem, p: int) -> tuple[int, int]:
-    """Return the population window of piece ``p``'s candidates (as the listing uses)."""
-    band = problem.band
-    piece = problem.pieces[p]
-    if not piece.soft:
-        return band.min_population, band.max_population
-    high = band.max_population
-    if len(piece.nodes) <= SOFT_ABOVE_MAX_PRACTICES:
-        high += band.max_population - band.min_population
-    return 0, high
-
-
 def price(
     problem: AreaProblem,
     base: FloatArray,
@@ -189,7 +192,7 @@ def price(
     started = time.monotonic()
     try:
         for p in pieces:
-            low, high = _window(problem, p)
+            low, high = piece_window(problem, problem.pieces[p])
             nodes = sorted(problem.pieces[p].nodes)
             node_mask = sum(1 << i for i in nodes)
             members: dict[int, list[int]] = {}
@@ -262,21 +265,52 @@ def _search_from(
     at: float,
     limit: int,
 ) -> None:
-    """Depth-first search of the connected groups holding ``root`` within ``allowed``."""
+    """Depth-first search of the connected groups holding ``root`` within ``allowed``.
+
+    A branch is cut when even the best completion cannot reach ``target``: first when the
+    gains of every practice it could still take fall short; then by a knapsack bound that
+    knows the population window — the practices with a gain, fractionally, within the room
+    left under ``high``, less the least cost of the population still missing to reach
+    ``low`` (at the lowest cost per patient of any practice without a gain).
+    """
     if population[root] > high:
         return
     positive = 0.0
     rest = allowed & ~(1 << root)
     mask = rest
+    gainers: list[tuple[float, int, float, int]] = []
+    rate = math.inf
     while mask:
         bit = mask & -mask
         mask ^= bit
-        g = gain[bit.bit_length() - 1]
+        j = bit.bit_length() - 1
+        g = gain[j]
         if g > 0:
             positive += g
+            gainers.append((0.0, j, g, population[j]))
+        elif population[j] > 0:
+            rate = min(rate, -g / population[j])
     if gain[root] + positive < target:
         return
+    rate = 0.0 if math.isinf(rate) else rate
+    # best value per patient first (a practice with no patients is free to take)
+    ranked = sorted(
+        ((g + rate * p, j, p) for _, j, g, p in gainers),
+        key=lambda item: -math.inf if item[2] == 0 else -item[0] / item[2],
+    )
     path = [root]
+
+    def knapsack(used: int, room: int, missing: int) -> float:
+        bound = -rate * missing
+        for value, j, p in ranked:
+            if used >> j & 1:
+                continue
+            if p <= room:
+                bound += value
+                room -= p
+            else:
+                return bound + value * room / p
+        return bound
 
     def record(total: int, lock: int, chosen: int, value: float) -> None:
         if total >= low and value >= target and (lock < 0 or chosen & masks[lock] == masks[lock]):
@@ -310,6 +344,12 @@ def _search_from(
             new_value = value + g
             new_lock = lock_w if lock_w >= 0 else lock
             if new_value + left < target:
+                continue
+            if (
+                new_value
+                + knapsack(chosen | bit | blocked, high - new_total, max(0, low - new_total))
+                < target
+            ):
                 continue
             path.append(w)
             record(new_total, new_lock, chosen | bit, new_value)
@@ -356,16 +396,20 @@ def priced_partition(
     *,
     start: IntArray | None,
     step: float,
+    model: Partition | None = None,
 ) -> Priced:
     """Minimise the additive measure ``base`` with exact pricing over the unlisted pieces.
 
     See the module's docstring. ``start`` (columns of a plan) is the first incumbent.
+    ``model``: the rows (default :meth:`Partition.of_area`); its limits must count 0 on
+    every column pricing can add (connected groups in their piece's window), such as
+    :func:`~footprints.optimiser.priorities.outside_band`.
     """
     index = problem.current.index
     assert index is not None
     deadline = problem.deadline
     pieces = [p for p, piece in enumerate(problem.pieces) if not piece.bounded]
-    model = Partition.of_area(problem)
+    rows: Partition = model if model is not None else Partition.of_area(problem)
     keys = np.random.default_rng(20_251_127).integers(
         1, 2**62, size=len(problem.practices), dtype=np.int64
     )
@@ -388,7 +432,7 @@ def priced_partition(
     )
 
     def grow(found: list[tuple[list[int], int]]) -> int:
-        nonlocal columns, values, scored
+        nonlocal columns, values, scored, rows
         fresh = []
         for members, m in found:
             key = (int(np.bitwise_xor.reduce(keys[members])), m)
@@ -410,7 +454,9 @@ def priced_partition(
             )
             values = np.concatenate([values, additive_values(part, index, base)])
             scored = dataclasses.replace(columns, col_cost=values)
+            rows = padded(rows, len(columns))
             lp.grow(scored)
+            lp.follow(rows)
         return len(fresh)
 
     def unproved(note: str, incumbent: IntegerResult | None, bound: float | None) -> Priced:
@@ -422,10 +468,10 @@ def priced_partition(
         return Priced(outcome, columns, values)
 
     incumbent: IntegerResult | None = None
-    if start is not None and model.allows(columns, start):
+    if start is not None and rows.allows(columns, start):
         incumbent = IntegerResult("feasible", int(values[start].sum()), -math.inf, start)
-    lp = MasterLP(scored, model)
-    lp.add(initial_columns(scored, model.rows))
+    lp = MasterLP(scored, rows)
+    lp.add(initial_columns(scored, rows.rows))
     if incumbent is not None:
         lp.add(incumbent.chosen)
     while True:  # the LP over every candidate, by pricing
@@ -473,7 +519,7 @@ def priced_partition(
         added = grow(found)
         rc = lp.reduced_costs(duals)
         if np.count_nonzero(rc <= delta + tolerance) > CP_SAT_COLUMNS:
-            # keep CP-SAT's model small: the proof holds for any delta
+            # keep CP-SAT's rows small: the proof holds for any delta
             delta = float(np.partition(rc, CP_SAT_COLUMNS)[CP_SAT_COLUMNS]) - 2 * tolerance
             if delta <= searched:
                 return unproved("too many columns near the bound", incumbent, proved_bound)
@@ -481,7 +527,7 @@ def priced_partition(
         pool = np.flatnonzero(rc <= delta + tolerance).astype(np.int64)
         result = solve_integer(
             scored,
-            model,
+            rows,
             pool,
             problem.settings,
             time_limit=deadline.left(),

@@ -13,12 +13,10 @@ this order, for those asked for in :class:`~footprints.optimiser.settings.Optimi
   nesting every network in a patch exists.
 - ``patches_first`` — **straddling patients**: the straddle term of the usual objective,
   the patients outside each network's main patch.
-- ``least_change`` — **moves**: ``W × moved practices + moved practices of compliant current
-  networks`` with ``W = n + 1`` for ``n`` practices in the area. The second count is at most
-  ``n < W``, so a plan moving fewer practices always scores less whatever it does to
-  compliant networks: the fewest moves come first, and among plans moving that few, those
-  taking fewest practices out of networks that already comply (:func:`current_networks`).
-  With ``fewest_patients``, patients moved (list sizes) replace moved practices.
+- ``least_change`` — **moves**, the practices moved (patients moved with
+  ``fewest_patients``), then **moves out of compliant networks**, the practices moved out of
+  current networks that already comply (:func:`current_networks`): among plans moving
+  fewest, those that leave compliant networks as they are.
 
 Every measure is a whole number ≥ 0 per column (candidate network × matched current
 network), so a plan's value is the sum over its columns.
@@ -56,18 +54,22 @@ from footprints.optimiser.candidates import (
     IntArray,
     PoolCapError,
     PracticeArrays,
+    bit_indices,
+    bit_mask,
     components,
     connected_sets,
 )
-from footprints.optimiser.columns import Columns, Limit, Partition
+from footprints.optimiser.columns import Columns, Limit, Partition, near_current, piece_window
 from footprints.optimiser.costs import straddling
+from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.pieces import names
-from footprints.optimiser.pricing import additive_values, priced_partition
+from footprints.optimiser.pricing import additive_values, padded, priced_partition
 from footprints.optimiser.problem import AreaProblem, allowed
 from footprints.optimiser.proof import Outcome, partition
 from footprints.optimiser.settings import PriorityResult, Status
 
 __all__ = [
+    "LOCAL_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
     "Breach",
@@ -85,6 +87,9 @@ __all__ = [
 PRIORITY_SHARE = 0.7
 """Share of the time left that each priority's solve may take (the usual objective, solved
 last, has what is left)."""
+LOCAL_SHARE = 0.5
+"""Share of the fewest-moves solve that the first plan from groups near the current
+networks may take."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -366,27 +371,36 @@ def _set_straddling(problem: AreaProblem, sets: CandidateSets) -> IntArray:
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
-def _move_measure(problem: AreaProblem, columns: Columns) -> Measure:
-    """``W ×`` practices (or patients) moved ``+`` practices moved out of compliant networks.
+def _move_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
+    """Practices (or patients) moved, then practices moved out of compliant networks.
 
-    Additive over practices: a column ``(N, m)`` counts ``base_i`` for each member ``i`` of
-    ``N`` with a current network other than ``m``, ``base_i = W × (1 or its patients) + (1
-    if its current network complies)``.
+    Both are additive over practices: a column ``(N, m)`` counts ``base_i`` for each member
+    ``i`` of ``N`` with a current network other than ``m``: ``1`` (or its patients), then
+    ``1`` if its current network complies.
     """
     index = problem.current.index
     assert index is not None
     practices = problem.practices
-    weight = len(practices) + 1
     compliant = np.zeros(len(problem.current.ids) + 1, np.int64)
     for network in current_networks(problem).values():
         if network.number >= 0 and network.compliant:
             compliant[network.number] = 1
-    unit = practices.population if problem.settings.fewest_patients else 1
-    base = np.where(index >= 0, weight * unit + compliant[index], 0).astype(np.int64)
-    values = additive_values(columns, index, base)
-    if problem.settings.fewest_patients:
-        return Measure("patients moved", values, weight, 1000.0 * weight, base)
-    return Measure("moves", values, weight, float(weight), base)
+    with_current = index >= 0
+    patients = problem.settings.fewest_patients
+    unit = practices.population if patients else np.ones(len(practices), np.int64)
+    moved = np.where(with_current, unit, 0).astype(np.int64)
+    kept = np.where(with_current, compliant[index], 0).astype(np.int64)
+    return [
+        Measure(
+            "patients moved" if patients else "moves",
+            additive_values(columns, index, moved),
+            step=1000.0 if patients else 1.0,
+            base=moved,
+        ),
+        Measure(
+            "moves out of compliant networks", additive_values(columns, index, kept), base=kept
+        ),
+    ]
 
 
 def priority_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
@@ -400,7 +414,7 @@ def priority_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
         values = _set_straddling(problem, columns.sets)[columns.col_set]
         found.append(Measure("straddling patients", values, step=1000.0))
     if settings.least_change and problem.current.index is not None:
-        found.append(_move_measure(problem, columns))
+        found.extend(_move_measures(problem, columns))
     return found
 
 
@@ -429,19 +443,43 @@ def solve_priorities(
     return _solve_sequential(problem, columns, measures, start)
 
 
+def outside_band(problem: AreaProblem, columns: Columns) -> IntArray:
+    """Flag the columns outside the band in a piece where the area allows the band.
+
+    Per column 1 or 0; the quick plan's networks can be such columns. The usual objective
+    never takes one (its band penalty), but a priority measures nothing of the band: every
+    priority's solve keeps these at 0.
+    """
+    hard = np.array([not piece.soft for piece in problem.pieces] + [False])
+    population = columns.set_population[columns.col_set]
+    band = problem.band
+    out = (population < band.min_population) | (population > band.max_population)
+    flags: IntArray = (out & hard[columns.set_piece[columns.col_set]]).astype(np.int64)
+    return flags
+
+
 def _solve_sequential(
     problem: AreaProblem, columns: Columns, measures: list[Measure], start: IntArray | None
 ) -> tuple[Outcome, Columns, list[PriorityResult]]:
     base = Partition.of_area(problem)
-    limits: list[Limit] = []
+    limits: list[Limit] = [Limit(outside_band(problem, columns), 0, "outside the band")]
     results: list[PriorityResult] = []
     incumbent = start
     listed = all(piece.bounded for piece in problem.pieces)
     for measure in measures:
         tier_problem = dataclasses.replace(problem, deadline=problem.deadline.share(PRIORITY_SHARE))
         values = measure.values
-        if measure.base is not None and not limits and not listed:
-            tier, columns, values = _priced_tier(tier_problem, columns, measure, base, incumbent)
+        if len(values) != len(columns):  # pricing added columns: measure them too
+            assert measure.base is not None and problem.current.index is not None
+            values = additive_values(columns, problem.current.index, measure.base)
+            measure = dataclasses.replace(measure, values=values)
+        if measure.name in ("moves", "patients moved"):
+            model = dataclasses.replace(base, limits=tuple(limits))
+            incumbent = _local_start(tier_problem, columns, values, model, incumbent)
+        if measure.base is not None and len(limits) == 1 and not listed:
+            model = dataclasses.replace(base, limits=tuple(limits))
+            tier, columns, values = _priced_tier(tier_problem, columns, measure, model, incumbent)
+            limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
         else:
             tier = partition(
                 tier_problem,
@@ -449,6 +487,7 @@ def _solve_sequential(
                 start=incumbent,
                 model=dataclasses.replace(base, limits=tuple(limits)),
                 first_delta=measure.step,
+                presolve=False,
             )
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
@@ -462,12 +501,80 @@ def _solve_sequential(
         # The last solve may have found a plan better on a priority than its own solve did.
         results = [
             measure.result(
-                min(limit.most, int(limit.values[final.chosen].sum())),
+                int(limit.values[final.chosen].sum()),
                 None if result.bound is None else result.bound * measure.scale,
             )
-            for measure, limit, result in zip(measures, limits, results, strict=True)
+            for measure, limit, result in zip(measures, limits[1:], results, strict=True)
         ]
     return final, columns, results
+
+
+def _local_start(
+    problem: AreaProblem,
+    columns: Columns,
+    values: IntArray,
+    model: Partition,
+    start: IntArray | None,
+) -> IntArray | None:
+    """Find a plan moving few practices by changing only the networks near the broken ones.
+
+    Every compliant current network farther away stays as it is; the networks that break a
+    rule and their compliant neighbours (then the neighbours' neighbours, if that finds no
+    plan) may change into groups near them (:func:`~footprints.optimiser.columns.
+    near_current`). CP-SAT solves that small model in a fraction of the time: a first plan
+    for the exact solve to beat, often already the fewest moves.
+    """
+    if len(columns) == 0:
+        return start
+    keys = np.random.default_rng(20_251_128).integers(
+        1, 2**62, size=len(problem.practices), dtype=np.int64
+    )
+    have = columns.sets.reduce(keys, np.bitwise_xor)[columns.col_set]
+    networks = [n for n in current_networks(problem).values() if n.number >= 0]
+    as_is: list[int] = []
+    for network in networks:
+        if network.compliant:
+            key = np.bitwise_xor.reduce(keys[list(network.members)])
+            hits = (have == key) & (columns.col_match == network.number)
+            as_is.extend(int(j) for j in np.flatnonzero(hits)[:1])
+    index = problem.current.index
+    assert index is not None
+    practices = problem.practices
+    unplaced = [i for piece in problem.pieces for i in piece.nodes if index[i] < 0]
+    active = {n.number for n in networks if not n.compliant}
+    reach = bit_mask(unplaced) | bit_mask(i for n in networks if not n.compliant for i in n.members)
+    best = start
+    best_value = int(values[start].sum()) if start is not None else None
+    for _ring in range(2):
+        around = 0
+        for i in bit_indices(reach):
+            around |= practices.neighbours[i]
+        active |= {int(index[i]) for i in bit_indices(around & ~reach) if index[i] >= 0}
+        reach |= bit_mask(i for n in networks if n.number in active for i in n.members)
+        near = CandidateSets.concatenate(
+            [
+                near_current(problem, piece, *piece_window(problem, piece), only=active)
+                for piece in problem.pieces
+            ]
+        )
+        pool = np.union1d(np.flatnonzero(np.isin(have, near.reduce(keys, np.bitwise_xor))), as_is)
+        if start is not None:
+            pool = np.union1d(pool, start)
+        result = solve_integer(
+            dataclasses.replace(columns, col_cost=values),
+            model,
+            pool.astype(np.int64),
+            problem.settings,
+            time_limit=problem.deadline.share(LOCAL_SHARE).left(),
+            stop=problem.deadline.stop,
+            hint=start,
+            presolve=False,
+        )
+        if result.objective is not None:
+            if best_value is None or result.objective < best_value:
+                best, best_value = result.chosen, result.objective
+            break
+    return best
 
 
 def _priced_tier(
@@ -485,8 +592,11 @@ def _priced_tier(
     """
     assert measure.base is not None
     share = dataclasses.replace(problem, deadline=problem.deadline.share(PRICING_SHARE))
-    priced = priced_partition(share, columns, measure.base, start=start, step=measure.step)
+    priced = priced_partition(
+        share, columns, measure.base, start=start, step=measure.step, model=base
+    )
     columns, values = priced.columns, priced.values
+    base = padded(base, len(columns))
     if priced.outcome.status == "optimal":
         return priced.outcome, columns, values
     found = priced.outcome if priced.outcome.objective is not None else None
@@ -496,6 +606,7 @@ def _priced_tier(
         start=found.chosen if found is not None else start,
         model=base,
         first_delta=measure.step,
+        presolve=False,
     )
     bound = priced.outcome.bound
     if searched.objective is None or (
@@ -528,7 +639,11 @@ def _solve_weighted(
         weights.append(weight)
         total = total + weight * measure.values
     weights.reverse()
-    outcome = partition(problem, dataclasses.replace(columns, col_cost=total), start=start)
+    band = Limit(outside_band(problem, columns), 0, "outside the band")
+    model = dataclasses.replace(Partition.of_area(problem), limits=(band,))
+    outcome = partition(
+        problem, dataclasses.replace(columns, col_cost=total), start=start, model=model
+    )
     if outcome.objective is None:
         return outcome, []
     chosen = outcome.chosen

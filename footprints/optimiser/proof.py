@@ -114,6 +114,7 @@ def partition(
     model: Partition | None = None,
     lp: MasterLP | None = None,
     first_delta: float | None = None,
+    presolve: bool = True,
 ) -> Outcome:
     """LP bound, reduced-cost filtering and CP-SAT, repeated until proved or out of time.
 
@@ -122,7 +123,8 @@ def partition(
     a master LP over the same columns and rows to go on from (its move budget and limits
     are set to the model's), so that solves differing only in those share their work.
     ``first_delta`` is the first reduced-cost window of the search (default: 10
-    patient-km or 0.2% of the LP bound, whichever is more).
+    patient-km or 0.2% of the LP bound, whichever is more); ``presolve=False`` skips
+    CP-SAT's presolve (see :func:`~footprints.optimiser.cpsat.solve_model`).
     """
     settings = problem.settings
     deadline = problem.deadline
@@ -171,6 +173,7 @@ def partition(
         incumbent,
         hint,
         first_delta,
+        presolve,
     )
     if status == "infeasible":
         return Outcome.without_plan("infeasible", pool_size, notes)
@@ -211,6 +214,7 @@ def _search(
     incumbent: IntegerResult | None,
     hint: IntArray | None,
     first_delta: float | None = None,
+    presolve: bool = True,
 ) -> tuple[Status, float, IntegerResult | None]:
     """CP-SAT over ever wider pools of columns by reduced cost, until proved or out of time.
 
@@ -232,6 +236,9 @@ def _search(
     proved_bound = float(lower_int)
     status: Status = "timed out"
     problem.report(0.4, f"LP bound {lower / SCALE:,.1f}")
+    best = incumbent.objective if incumbent is not None else None
+    if best is not None and best <= lower_int:  # costs are whole numbers: nothing is cheaper
+        return "optimal", float(best), incumbent
     while True:
         remaining = deadline.left()
         if remaining <= 0.05:
@@ -242,10 +249,14 @@ def _search(
             # Building a CP-SAT model of millions of columns takes longer than the time
             # limit: lower delta to keep the cheapest columns (the proof logic holds for
             # any delta).
-            delta = max(
-                float(np.partition(rc, CP_SAT_COLUMNS)[CP_SAT_COLUMNS]) - 2 * tolerance,
-                searched if searched is not None else -math.inf,
-            )
+            cut = float(np.partition(rc, CP_SAT_COLUMNS)[CP_SAT_COLUMNS]) - 2 * tolerance
+            if cut < 0 or (searched is not None and cut <= searched):
+                # So many columns tie at the bound (a small whole-number cost is
+                # degenerate) that no complete window is small: search the cheapest
+                # columns for a better plan, without proof.
+                incumbent = _cheapest(problem, columns, model, rc, incumbent, hint)
+                break
+            delta = cut
         everything = bool(np.all(rc <= delta + tolerance))
         pool = np.flatnonzero(rc <= delta + tolerance).astype(np.int64)
         require = None
@@ -262,6 +273,7 @@ def _search(
             stop=deadline.stop,
             require=require,
             below=incumbent.objective if incumbent is not None else None,
+            presolve=presolve,
         )
         logger.debug(
             "area %s: LB %.0f, delta %.0f, pool %d of %d (%s new): %s %s (bound %.0f) in %.1f s",
@@ -305,6 +317,33 @@ def _search(
         proved_bound = max(proved_bound, _ceil(min(floor, result.bound, outside) - tolerance))
         break
     return status, proved_bound, incumbent
+
+
+def _cheapest(
+    problem: AreaProblem,
+    columns: Columns,
+    model: Partition,
+    rc: npt.NDArray[np.float64],
+    incumbent: IntegerResult | None,
+    hint: IntArray | None,
+) -> IntegerResult | None:
+    """CP-SAT over the :data:`CP_SAT_COLUMNS` columns of least reduced cost (no proof)."""
+    pool = np.argpartition(rc, CP_SAT_COLUMNS)[:CP_SAT_COLUMNS].astype(np.int64)
+    if incumbent is not None:
+        pool = np.union1d(pool, incumbent.chosen)
+    result = solve_integer(
+        columns,
+        model,
+        np.sort(pool),
+        problem.settings,
+        time_limit=problem.deadline.left(),
+        stop=problem.deadline.stop,
+        hint=incumbent.chosen if incumbent is not None else hint,
+        below=incumbent.objective if incumbent is not None else None,
+    )
+    if result.objective is not None:
+        return result
+    return incumbent
 
 
 # --------------------------------------------------------------------------- fallback
