@@ -533,6 +533,16 @@ def _run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+_PRIORITY_FLAGS = (
+    ("--least-change", "repair: every rule first, then the fewest practices moved, then the rest"),
+    ("--fewest-patients", "least change: the fewest patients moved rather than practices"),
+    ("--curve", "least change: also the best plan within each number of moves (per CCG)"),
+    ("--patches-first", "the least straddling of nursing patches first, then the rest"),
+    ("--nest-in-patches", "no network straddles a nursing patch where the area allows it"),
+)
+"""The options that put a priority first, and their help."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="footprints", description="Plan Primary Care Network footprints in England."
@@ -568,33 +578,10 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument(
         "--max-moves", type=_moves, help="repair: most practices that may move, per CCG"
     )
-    solve.add_argument(
-        "--least-change",
-        action="store_true",
-        help="repair: every rule first, then the fewest practices moved, then the rest",
-    )
-    solve.add_argument(
-        "--fewest-patients",
-        action="store_true",
-        help="least change: the fewest patients moved rather than practices",
-    )
-    solve.add_argument(
-        "--curve",
-        action="store_true",
-        help="least change: also the best plan within each number of moves (a table per CCG)",
-    )
+    for flag, words in _PRIORITY_FLAGS:
+        solve.add_argument(flag, action="store_true", help=words)
     solve.add_argument(
         "--curve-json", type=Path, help="least change: write the moves and the curves as JSON"
-    )
-    solve.add_argument(
-        "--patches-first",
-        action="store_true",
-        help="the least straddling of nursing patches first, then the rest",
-    )
-    solve.add_argument(
-        "--nest-in-patches",
-        action="store_true",
-        help="no network straddles a nursing patch where the area allows (the rest explained)",
     )
     solve.add_argument("--area", action="append", help="only this CCG code (repeatable)")
     solve.add_argument("--time-limit", type=_seconds, default=60.0, help="seconds per area")

@@ -229,6 +229,7 @@ def trade_off(
             model=model,
             lp=lp,
             first_delta=1.0,
+            presolve=False,
         )
         chosen = outcome.chosen if outcome.objective is not None else curve.zero
         found = int(moved[chosen].sum())
