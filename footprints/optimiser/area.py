@@ -36,7 +36,7 @@ from footprints.optimiser.deadline import Deadline, StopSignal
 from footprints.optimiser.explain import area_result, priority_notes
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pieces import names
-from footprints.optimiser.priorities import solve_priorities
+from footprints.optimiser.priorities import LOCAL_SHARE, local_plan, solve_priorities
 from footprints.optimiser.problem import AreaProblem, build_problem
 from footprints.optimiser.proof import Outcome, fallback
 from footprints.optimiser.settings import (
@@ -267,6 +267,11 @@ def _solve_in_time(
     band = problem.band
     codes = problem.practices.codes
     pieces = problem.pieces
+    local = local_plan(
+        problem,
+        construction,
+        time_limit=min(LOCAL_SHARE * settings.time_limit, problem.deadline.left()),
+    )
     piece_sets = _list_pieces(problem)
     _soften_by_lp(problem, piece_sets)
     for attempt in range(3):
@@ -274,7 +279,7 @@ def _solve_in_time(
         start_sets = _with_construction(extended, construction)
         columns = build_columns(problem, extended)
         start = _start(problem, columns, start_sets, construction)
-        outcome, columns, priorities = solve_priorities(problem, columns, start=start)
+        outcome, columns, priorities = solve_priorities(problem, columns, start=start, local=local)
         if outcome.status != "infeasible":
             return outcome, columns, priorities
         hard = [p for p, piece in enumerate(pieces) if not piece.soft]

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +60,15 @@ from footprints.optimiser.candidates import (
     components,
     connected_sets,
 )
-from footprints.optimiser.columns import Columns, Limit, Partition, near_current, piece_window
+from footprints.optimiser.columns import (
+    Columns,
+    Limit,
+    Partition,
+    build_columns,
+    near_current,
+    piece_window,
+    plan_columns,
+)
 from footprints.optimiser.costs import straddling
 from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.pieces import names
@@ -74,8 +83,10 @@ __all__ = [
     "PRIORITY_SHARE",
     "Breach",
     "CurrentNetwork",
+    "LocalPlan",
     "Measure",
     "current_networks",
+    "local_plan",
     "nest_patch_names",
     "nest_patches",
     "nesting_obstacles",
@@ -87,9 +98,9 @@ __all__ = [
 PRIORITY_SHARE = 0.7
 """Share of the time left that each priority's solve may take (the usual objective, solved
 last, has what is left)."""
-LOCAL_SHARE = 0.5
-"""Share of the fewest-moves solve that the first plan from groups near the current
-networks may take."""
+LOCAL_SHARE = 0.3
+"""Share of an area's time limit that the first plan from groups near the current networks
+may take (:func:`local_plan`)."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -422,9 +433,16 @@ def priority_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
 
 
 def solve_priorities(
-    problem: AreaProblem, columns: Columns, *, start: IntArray | None = None
+    problem: AreaProblem,
+    columns: Columns,
+    *,
+    start: IntArray | None = None,
+    local: LocalPlan | None = None,
 ) -> tuple[Outcome, Columns, list[PriorityResult]]:
     """Solve the priorities of the settings in order, then the usual objective.
+
+    ``local`` (from :func:`local_plan`) is a plan the fewest-moves solve starts from
+    where it moves fewer practices than ``start``.
 
     Returns
     -------
@@ -440,7 +458,7 @@ def solve_priorities(
         weighted = _solve_weighted(problem, columns, measures, start)
         if weighted is not None:
             return weighted[0], columns, weighted[1]
-    return _solve_sequential(problem, columns, measures, start)
+    return _solve_sequential(problem, columns, measures, start, local)
 
 
 def outside_band(problem: AreaProblem, columns: Columns) -> IntArray:
@@ -459,7 +477,11 @@ def outside_band(problem: AreaProblem, columns: Columns) -> IntArray:
 
 
 def _solve_sequential(
-    problem: AreaProblem, columns: Columns, measures: list[Measure], start: IntArray | None
+    problem: AreaProblem,
+    columns: Columns,
+    measures: list[Measure],
+    start: IntArray | None,
+    local: LocalPlan | None,
 ) -> tuple[Outcome, Columns, list[PriorityResult]]:
     base = Partition.of_area(problem)
     limits: list[Limit] = [Limit(outside_band(problem, columns), 0, "outside the band")]
@@ -473,9 +495,9 @@ def _solve_sequential(
             assert measure.base is not None and problem.current.index is not None
             values = additive_values(columns, problem.current.index, measure.base)
             measure = dataclasses.replace(measure, values=values)
-        if measure.name in ("moves", "patients moved"):
+        if measure.name in ("moves", "patients moved") and local:
             model = dataclasses.replace(base, limits=tuple(limits))
-            incumbent = _local_start(tier_problem, columns, values, model, incumbent)
+            incumbent = _better_start(problem, columns, values, model, incumbent, local)
         if measure.base is not None and len(limits) == 1 and not listed:
             model = dataclasses.replace(base, limits=tuple(limits))
             tier, columns, values = _priced_tier(tier_problem, columns, measure, model, incumbent)
@@ -515,6 +537,7 @@ def _local_start(
     values: IntArray,
     model: Partition,
     start: IntArray | None,
+    time_limit: float,
 ) -> IntArray | None:
     """Find a plan moving few practices by changing only the networks near the broken ones.
 
@@ -524,6 +547,7 @@ def _local_start(
     near_current`). CP-SAT solves that small model in a fraction of the time: a first plan
     for the exact solve to beat, often already the fewest moves.
     """
+    began = time.monotonic()
     if len(columns) == 0:
         return start
     keys = np.random.default_rng(20_251_128).integers(
@@ -565,7 +589,7 @@ def _local_start(
             model,
             pool.astype(np.int64),
             problem.settings,
-            time_limit=problem.deadline.share(LOCAL_SHARE).left(),
+            time_limit=max(0.05, time_limit - (time.monotonic() - began)),
             stop=problem.deadline.stop,
             hint=start,
             presolve=False,
@@ -575,6 +599,83 @@ def _local_start(
                 best, best_value = result.chosen, result.objective
             break
     return best
+
+
+LocalPlan = list[tuple[list[int], int]]
+"""A plan as networks (practice indices) each with its matched current network (or -1)."""
+
+
+def local_plan(
+    problem: AreaProblem, quick: list[list[list[int]]] | None, *, time_limit: float
+) -> LocalPlan | None:
+    """Find a plan moving few practices before any candidate is listed.
+
+    Only the groups near the current networks (:func:`~footprints.optimiser.columns.
+    near_current`) and the quick plan's networks ``quick`` (per piece) are columns, and only
+    the networks near those that break a rule may change (see :func:`_local_start`): a
+    small model, so even an area whose candidates take longer to list than the time limit
+    gets a plan that changes little. ``None`` without a current plan or a plan.
+    """
+    index = problem.current.index
+    if index is None or not problem.settings.least_change:
+        return None
+    began = time.monotonic()
+    piece_sets = [
+        near_current(problem, piece, *piece_window(problem, piece)) for piece in problem.pieces
+    ]
+    quick_ids: list[int] = []
+    if quick is not None:
+        offset = 0
+        for p, networks in enumerate(quick):
+            piece_sets[p] = CandidateSets.concatenate([piece_sets[p], CandidateSets.of(networks)])
+            quick_ids.extend(
+                range(offset + len(piece_sets[p]) - len(networks), offset + len(piece_sets[p]))
+            )
+            offset += len(piece_sets[p])
+    columns = build_columns(problem, piece_sets)
+    start = plan_columns(columns, np.asarray(quick_ids, np.int64), None) if quick_ids else None
+    moved = _move_measures(problem, columns)[0]
+    band = Limit(outside_band(problem, columns), 0, "outside the band")
+    model = dataclasses.replace(Partition.of_area(problem), limits=(band,))
+    if start is not None and not model.allows(columns, start):
+        start = None
+    left = time_limit - (time.monotonic() - began)
+    chosen = _local_start(problem, columns, moved.values, model, start, left)
+    if chosen is None:
+        return None
+    return [
+        (columns.sets.members_of(int(columns.col_set[j])), int(columns.col_match[j]))
+        for j in chosen
+    ]
+
+
+def _better_start(
+    problem: AreaProblem,
+    columns: Columns,
+    values: IntArray,
+    model: Partition,
+    start: IntArray | None,
+    local: LocalPlan,
+) -> IntArray | None:
+    """Return the local plan's columns among ``columns`` where they are a better start."""
+    keys = np.random.default_rng(20_251_129).integers(
+        1, 2**62, size=len(problem.practices), dtype=np.int64
+    )
+    have = columns.sets.reduce(keys, np.bitwise_xor)[columns.col_set]
+    found = []
+    for members, match in local:
+        key = np.bitwise_xor.reduce(keys[members])
+        hits = np.flatnonzero((have == key) & (columns.col_match == match))
+        if not len(hits):
+            return start
+        found.append(int(hits[0]))
+    chosen = np.asarray(sorted(found), np.int64)
+    if not model.allows(columns, chosen):
+        return start
+    kept = start is not None and model.allows(columns, start)
+    if kept and start is not None and int(values[start].sum()) <= int(values[chosen].sum()):
+        return start
+    return chosen
 
 
 def _priced_tier(
