@@ -50,6 +50,16 @@ generation (:mod:`~footprints.optimiser.master`) gives a lower bound and every r
 cost; CP-SAT (:mod:`~footprints.optimiser.cpsat`) solves the integer problem over the
 columns of small reduced cost, the pool growing until the plan is proved optimal.
 
+*Priorities* (:mod:`~footprints.optimiser.priorities`). ``least_change``,
+``patches_first`` and ``nest_in_patches`` put a measure before the usual objective,
+lexicographically: the fewest practices moved (then the fewest out of networks that already
+comply), the least straddling population, the fewest networks straddling a patch. Each is
+minimised in turn by the proof loop with the measure as the cost, its optimum then kept by
+a side row while the next is minimised; the usual objective comes last. With ``trade_off``
+the best plan within every number of moves up to the minimum follows
+(:mod:`~footprints.optimiser.curve`), and in repair mode every moved practice gets the rule
+its move fixes or the network it makes room in (:mod:`~footprints.optimiser.changes`).
+
 *Soft band.* What cannot meet the band is certified before solving and explained
 (:mod:`~footprints.optimiser.pieces`): a practice over the maximum is a network of its own;
 a piece of the area (a connected component of the practices left to plan) whose practices

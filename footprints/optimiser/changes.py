@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from footprints.optimiser.compliance import Breach, CurrentNetwork, current_networks
 from footprints.optimiser.pieces import names
-from footprints.optimiser.priorities import Breach, CurrentNetwork, current_networks
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Move
 

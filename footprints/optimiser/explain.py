@@ -16,8 +16,8 @@ import numpy as np
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.columns import Columns
 from footprints.optimiser.costs import SCALE, set_costs
+from footprints.optimiser.nesting import nest_patch_names, nest_patches, nesting_obstacles
 from footprints.optimiser.pieces import Piece, names
-from footprints.optimiser.priorities import nest_patch_names, nest_patches, nesting_obstacles
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import Outcome
 from footprints.optimiser.settings import AreaResult, OptimiseSettings, PriorityResult

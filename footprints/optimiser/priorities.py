@@ -48,18 +48,8 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.sat.python import cp_model
 
-from footprints.optimiser.candidates import (
-    CandidateSets,
-    IntArray,
-    PoolCapError,
-    PracticeArrays,
-    bit_indices,
-    bit_mask,
-    components,
-    connected_sets,
-)
+from footprints.optimiser.candidates import CandidateSets, IntArray, bit_indices, bit_mask
 from footprints.optimiser.columns import (
     Columns,
     Limit,
@@ -69,11 +59,12 @@ from footprints.optimiser.columns import (
     piece_window,
     plan_columns,
 )
+from footprints.optimiser.compliance import current_networks
 from footprints.optimiser.costs import straddling
 from footprints.optimiser.cpsat import solve_integer
-from footprints.optimiser.pieces import names
+from footprints.optimiser.nesting import nest_patches, straddling_flags
 from footprints.optimiser.pricing import additive_values, padded, priced_partition
-from footprints.optimiser.problem import AreaProblem, allowed
+from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import Outcome, partition
 from footprints.optimiser.settings import PriorityResult, Status
 
@@ -81,18 +72,11 @@ __all__ = [
     "LOCAL_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
-    "Breach",
-    "CurrentNetwork",
     "LocalPlan",
     "Measure",
-    "current_networks",
     "local_plan",
-    "nest_patch_names",
-    "nest_patches",
-    "nesting_obstacles",
     "priority_measures",
     "solve_priorities",
-    "straddling_flags",
 ]
 
 PRIORITY_SHARE = 0.7
@@ -106,118 +90,6 @@ PRICING_SHARE = 0.5
 
 _EXACT = 2**53
 """Largest whole number the LP (double precision) holds exactly."""
-
-
-# --------------------------------------------------------------------------- current networks
-
-
-@dataclass(frozen=True)
-class Breach:
-    """A rule a current network breaks.
-
-    Parameters
-    ----------
-    rule
-        ``"contiguity"``, ``"band"`` or the name of a rule with a candidate filter.
-    text
-        What is wrong, to follow the network's name (``"has 61,000 patients, 11,000 above
-        the maximum 50,000"``).
-    practices
-        The practices whose move can fix it: the detached parts for contiguity, every member
-        otherwise.
-    """
-
-    rule: str
-    text: str
-    practices: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class CurrentNetwork:
-    """A network of the current plan in one area, and the rules it breaks there.
-
-    Parameters
-    ----------
-    network_id
-        Its id.
-    number
-        Its number in ``problem.current.ids`` (the matching rows), ``-1`` when none of its
-        practices is left to plan (frozen, or only practices over the maximum).
-    members
-        Its practices in the area (indices).
-    population
-        Their patients.
-    breaches
-        The rules it breaks (none: it complies).
-    """
-
-    network_id: str
-    number: int
-    members: tuple[int, ...]
-    population: int
-    breaches: tuple[Breach, ...]
-
-    @property
-    def compliant(self) -> bool:
-        """Whether it breaks no rule."""
-        return not self.breaches
-
-
-def current_networks(problem: AreaProblem) -> dict[str, CurrentNetwork]:
-    """Return the current plan's networks in the area, each with the rules it breaks.
-
-    Judged on its practices in this area (a network crossing the area's border is mended by
-    giving its other part another id, which moves nobody): contiguity, the band (unless all
-    its practices lie where the area cannot meet the band) and every candidate filter.
-    Frozen networks comply by decision.
-    """
-    practices = problem.practices
-    members: dict[str, list[int]] = {}
-    for code, net in problem.current.assignment.items():
-        members.setdefault(net, []).append(practices.index[code])
-    number = {net: k for k, net in enumerate(problem.current.ids)}
-    frozen = {f.network_id for f in problem.fixed if f.frozen}
-    soft = {i for piece in problem.pieces if piece.soft for i in piece.nodes}
-    found = {}
-    for net in sorted(members):
-        nodes = tuple(sorted(members[net]))
-        population = int(practices.population[list(nodes)].sum())
-        breaches = () if net in frozen else _breaches(problem, nodes, population, soft)
-        found[net] = CurrentNetwork(net, number.get(net, -1), nodes, population, breaches)
-    return found
-
-
-def _breaches(
-    problem: AreaProblem, nodes: tuple[int, ...], population: int, soft: set[int]
-) -> tuple[Breach, ...]:
-    practices = problem.practices
-    codes = practices.codes
-    band = problem.band
-    found = []
-    parts = components(nodes, practices.neighbours)
-    if len(parts) > 1:
-        sizes = [int(practices.population[part].sum()) for part in parts]
-        order = sorted(range(len(parts)), key=lambda k: (-sizes[k], parts[k]))
-        described = "; ".join(
-            f"{names(codes[i] for i in parts[k])} ({sizes[k]:,} patients)" for k in order
-        )
-        detached = tuple(sorted(i for k in order[1:] for i in parts[k]))
-        found.append(
-            Breach("contiguity", f"lies in {len(parts)} separate parts: {described}", detached)
-        )
-    gap = band.gap(population)
-    if gap and not all(i in soft for i in nodes):
-        side = "below the minimum" if gap < 0 else "above the maximum"
-        limit = band.min_population if gap < 0 else band.max_population
-        found.append(
-            Breach("band", f"has {population:,} patients, {abs(gap):,} {side} {limit:,}", nodes)
-        )
-    sets = CandidateSets.of([list(nodes)])
-    for rule in problem.settings.rules:
-        accept = rule.candidate_filter
-        if accept is not None and not allowed(sets, practices, [accept])[0]:
-            found.append(Breach(rule.name, f"breaks the rule “{rule.title}”", nodes))
-    return tuple(found)
 
 
 # --------------------------------------------------------------------------- measures
@@ -257,118 +129,6 @@ class Measure:
             None if value is None else value // self.scale,
             None if whole is None else max(0, whole) // self.scale,
         )
-
-
-def nest_patches(practices: PracticeArrays) -> IntArray:
-    """Per practice: the patch it nests in (``-1``: none).
-
-    Its site's patch; under registration geography the patch where most of its patients
-    live (the first such patch on a tie).
-    """
-    homes = practices.homes
-    if homes is None:
-        patch: IntArray = practices.patch
-        return patch
-    if homes.patches.shape[1] == 0:
-        return np.full(len(practices), -1, np.int64)
-    main: IntArray = np.argmax(homes.patches, axis=1).astype(np.int64)
-    main[homes.patches.max(axis=1) <= 0] = -1
-    return main
-
-
-def nest_patch_names(practices: PracticeArrays) -> tuple[str, ...]:
-    """Return the patch of each number :func:`nest_patches` gives."""
-    if practices.homes is None:
-        return practices.patch_names
-    return tuple(practices.homes.patch_names)
-
-
-def nesting_obstacles(problem: AreaProblem, *, time_limit: float = 2.0) -> list[str]:
-    """Why no plan nests every network in a patch: the parts of patches that cannot nest.
-
-    A nesting network is a connected group of practices of one patch, so it lies inside one
-    *part* of a patch (the practices of the patch in one piece of the area, connected among
-    themselves). A nesting plan exists exactly when every part can be split into contiguous
-    in-band networks (practices in no patch aside). Each part that cannot is named with its
-    practices, patients and why: too few patients, a population no number of in-band
-    networks adds up to, or no split into contiguous in-band networks (checked by listing
-    its in-band groups and solving the exact cover with CP-SAT within ``time_limit``
-    seconds; a part not settled in that time is left out).
-    """
-    practices = problem.practices
-    codes = practices.codes
-    patch = nest_patches(practices)
-    patch_names = nest_patch_names(practices)
-    reasons = []
-    for piece in problem.pieces:
-        by_patch: dict[int, list[int]] = {}
-        for i in piece.nodes:
-            if patch[i] >= 0:
-                by_patch.setdefault(int(patch[i]), []).append(i)
-        for key in sorted(by_patch, key=lambda k: patch_names[k]):
-            for part in components(by_patch[key], practices.neighbours):
-                population = int(practices.population[part].sum())
-                why = _part_obstacle(problem, part, population, time_limit)
-                if why:
-                    reasons.append(
-                        f"patch {patch_names[key]}: practices {names(codes[i] for i in part)} "
-                        f"({len(part)} practice{'' if len(part) == 1 else 's'}, "
-                        f"{population:,} patients) {why}"
-                    )
-    return reasons
-
-
-def _part_obstacle(
-    problem: AreaProblem, part: list[int], population: int, time_limit: float
-) -> str | None:
-    """Why one part of a patch cannot be split into in-band networks, or ``None``."""
-    band = problem.band
-    low, high = band.min_population, band.max_population
-    if population < low:
-        return f"are fewer than the minimum {low:,} patients"
-    fewest, most = math.ceil(population / high), population // low
-    if fewest > most:
-        return (
-            f"cannot be split into networks of {low:,}–{high:,}: {fewest - 1} network(s) hold "
-            f"at most {(fewest - 1) * high:,} and {fewest} need at least {fewest * low:,}"
-        )
-    try:
-        sets = connected_sets(
-            part,
-            problem.practices.neighbours,
-            problem.practices.population.tolist(),
-            low=low,
-            high=high,
-            cap=200_000,
-        )
-    except PoolCapError:
-        return None
-    sets = sets.select(problem.allowed(sets)) if len(sets) else sets
-    model = cp_model.CpModel()
-    xs = [model.new_bool_var(f"s{k}") for k in range(len(sets))]
-    holding: dict[int, list[int]] = {i: [] for i in part}
-    for k in range(len(sets)):
-        for i in sets.members_of(k):
-            holding[i].append(k)
-    for i in part:
-        model.add_exactly_one([xs[k] for k in holding[i]])
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = 1
-    if solver.solve(model) == cp_model.INFEASIBLE:
-        return f"cannot be split into contiguous networks of {low:,}–{high:,} patients"
-    return None
-
-
-def straddling_flags(sets: CandidateSets, patch: IntArray) -> IntArray:
-    """Per set: 1 when its members lie in more than one patch (``-1``: no patch), else 0."""
-    if len(sets) == 0:
-        return np.zeros(0, np.int64)
-    big = np.iinfo(np.int64).max
-    highest = sets.reduce(patch.astype(np.int64), np.maximum)
-    lowest = sets.reduce(np.where(patch >= 0, patch, big).astype(np.int64), np.minimum)
-    flags: IntArray = ((highest >= 0) & (lowest != big) & (highest != lowest)).astype(np.int64)
-    return flags
 
 
 def _set_straddling(problem: AreaProblem, sets: CandidateSets) -> IntArray:

@@ -15,6 +15,8 @@ LAYERS = [
     "costs",
     "pieces",
     "problem",
+    "compliance",
+    "nesting",
     "columns",
     "master",
     "cpsat",
