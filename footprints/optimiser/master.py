@@ -10,6 +10,7 @@ cost of any plan and the reduced cost of every column, which the proof loop
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,10 @@ from footprints.optimiser.deadline import Deadline, Interrupter
 
 __all__ = ["Duals", "LPResult", "MasterLP", "initial_columns"]
 
+logger = logging.getLogger(__name__)
+
+#: GLOP's parameters for a second try after numerical trouble.
+_DUAL_SIMPLEX = "use_dual_simplex: true"
 #: GLOP's answers when its time limit (or an interrupt) ended the solve early.
 _STOPPED = (pywraplp.Solver.FEASIBLE, pywraplp.Solver.NOT_SOLVED)
 
@@ -285,6 +290,15 @@ class MasterLP:
             self.solver.SetTimeLimit(max(1, int(1000 * deadline.left())))
             with Interrupter(deadline.stop, self.solver.InterruptSolve):
                 status = self.solver.Solve()
+            if status == pywraplp.Solver.ABNORMAL:
+                # Numerical trouble on a degenerate master (a priority's whole-number
+                # costs): try the dual simplex; without a bound if that fails too.
+                logger.info("GLOP: abnormal end on the master LP; solving again (dual simplex)")
+                self.solver.SetSolverSpecificParametersAsString(_DUAL_SIMPLEX)
+                with Interrupter(deadline.stop, self.solver.InterruptSolve):
+                    status = self.solver.Solve()
+                if status == pywraplp.Solver.ABNORMAL:
+                    return LPResult(False, -math.inf, empty, empty, False)
             if status != pywraplp.Solver.OPTIMAL:
                 # Stopped by the time limit or the user: no bound. GLOP may end a few
                 # milliseconds before the deadline it was given (FEASIBLE or NOT_SOLVED).
