@@ -258,8 +258,15 @@ def _solve_sequential(
         if measure.name in ("moves", "patients moved") and local:
             model = dataclasses.replace(base, limits=tuple(limits))
             incumbent = _better_start(problem, columns, values, model, incumbent, local)
-        if measure.base is not None and len(limits) == 1 and not listed:
-            model = dataclasses.replace(base, limits=tuple(limits))
+        model = dataclasses.replace(base, limits=tuple(limits))
+        if (
+            incumbent is not None
+            and model.allows(columns, incumbent)
+            and not values[incumbent].any()
+        ):
+            # Nothing is below 0: the plan at hand is best on this priority already.
+            tier = Outcome("optimal", 0, 0.0, incumbent, len(columns.sets), [])
+        elif measure.base is not None and len(limits) == 1 and not listed:
             tier, columns, values = _priced_tier(tier_problem, columns, measure, model, incumbent)
             limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
         else:
@@ -267,7 +274,7 @@ def _solve_sequential(
                 tier_problem,
                 dataclasses.replace(columns, col_cost=values),
                 start=incumbent,
-                model=dataclasses.replace(base, limits=tuple(limits)),
+                model=model,
                 first_delta=measure.step,
                 presolve=False,
             )
