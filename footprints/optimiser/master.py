@@ -338,31 +338,30 @@ class MasterLP:
 def initial_columns(columns: Columns, rows: list[int]) -> IntArray:
     """For each practice the cheapest column holding it: a cheap start for the master.
 
-    Ties go to the lowest column. Done in chunks of columns so that no array the size of
-    all the pool's members is built.
+    Ties go to the lowest column. The columns are taken cheapest first, in chunks, until
+    every practice of ``rows`` has one, so no array the size of all the pool's members is
+    built and a large pool is rarely read to the end.
     """
     if len(columns) == 0 or not rows:
         return np.zeros(0, np.int64)
     sets = columns.sets
     n_nodes = max(int(sets.members.max()), max(rows)) + 1
-    best_cost = np.full(n_nodes, np.iinfo(np.int64).max, np.int64)
     best_col = np.full(n_nodes, -1, np.int64)
-    step = candidates.CHUNK
-    for start in range(0, len(columns), step):
-        cols = np.arange(start, min(len(columns), start + step), dtype=np.int64)
+    wanted = np.asarray(rows, np.int64)
+    order = np.argsort(columns.col_cost, kind="stable")  # equal cost: lower column first
+    step = max(1, candidates.CHUNK // 5)
+    for start in range(0, len(order), step):
+        cols = order[start : start + step]
         set_ids = columns.col_set[cols]
         sizes = sets.sizes[set_ids]
         starts = sets.offsets[:-1][set_ids]
         col = np.repeat(cols, sizes)
         entry = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-        node = sets.members[entry]
-        cost = columns.col_cost[col]
-        order = np.lexsort((col, cost, node))
-        node, cost, col = node[order], cost[order], col[order]
-        first = np.ones(len(node), dtype=bool)
-        first[1:] = node[1:] != node[:-1]
-        node, cost, col = node[first], cost[first], col[first]
-        better = cost < best_cost[node]  # equal cost: the earlier chunk's lower column stays
-        best_cost[node[better]] = cost[better]
-        best_col[node[better]] = col[better]
+        node = sets.members[entry].astype(np.int64)
+        fresh = best_col[node] < 0
+        node, col = node[fresh], col[fresh]
+        first_nodes, first = np.unique(node, return_index=True)
+        best_col[first_nodes] = col[first]
+        if (best_col[wanted] >= 0).all():
+            break
     return np.unique(best_col[best_col >= 0])
