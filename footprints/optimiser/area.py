@@ -120,9 +120,18 @@ def optimise_area(
     if curve_wanted and moves is not None and moves.value is not None:
         curve = trade_off(problem, columns, outcome.chosen, moves.value, proved=moves.proved)
     result = area_result(problem, columns, outcome)
+    notes = priority_notes(problem, priorities, result)
+    fewest = moves.value if moves is not None and moves.value is not None else None
+    sooner = [c for c in curve if fewest is not None and c.budget_to < fewest]
+    sooner = [c for c in sooner if not c.hard_networks + c.out_of_band]
+    if sooner:
+        notes.append(
+            f"The trade-off curve found a plan breaking no rule that moves "
+            f"{sooner[0].moves:,}, fewer than the {fewest:,} above: allow more time."
+        )
     result = dataclasses.replace(
         result,
-        explanations=priority_notes(problem, priorities, result) + result.explanations,
+        explanations=notes + result.explanations,
         priorities=tuple(priorities),
         moved=moved_practices(problem, result.assignment),
         curve=tuple(curve),

@@ -82,7 +82,7 @@ __all__ = [
 PRIORITY_SHARE = 0.7
 """Share of the time left that each priority's solve may take (the usual objective, solved
 last, has what is left)."""
-LOCAL_SHARE = 0.3
+LOCAL_SHARE = 0.4
 """Share of an area's time limit that the first plan from groups near the current networks
 may take (:func:`local_plan`)."""
 PRICING_SHARE = 0.5
@@ -284,7 +284,11 @@ def _solve_sequential(
         limits.append(Limit(values, tier.objective, measure.name))
         incumbent = tier.chosen
     final = partition(
-        problem, columns, start=incumbent, model=dataclasses.replace(base, limits=tuple(limits))
+        problem,
+        columns,
+        start=incumbent,
+        model=dataclasses.replace(base, limits=tuple(limits)),
+        start_words="the best found on the priorities",
     )
     if final.objective is not None:
         # The last solve may have found a plan better on a priority than its own solve did.

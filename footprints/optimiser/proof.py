@@ -115,6 +115,7 @@ def partition(
     lp: MasterLP | None = None,
     first_delta: float | None = None,
     presolve: bool = True,
+    start_words: str = "the quick constructive one",
 ) -> Outcome:
     """LP bound, reduced-cost filtering and CP-SAT, repeated until proved or out of time.
 
@@ -124,7 +125,8 @@ def partition(
     are set to the model's), so that solves differing only in those share their work.
     ``first_delta`` is the first reduced-cost window of the search (default: 10
     patient-km or 0.2% of the LP bound, whichever is more); ``presolve=False`` skips
-    CP-SAT's presolve (see :func:`~footprints.optimiser.cpsat.solve_model`).
+    CP-SAT's presolve (see :func:`~footprints.optimiser.cpsat.solve_model`);
+    ``start_words`` says what ``start`` is, should it be returned unproved.
     """
     settings = problem.settings
     deadline = problem.deadline
@@ -159,7 +161,7 @@ def partition(
             + ("" if deadline.stopped() else "; allow more time")
         )
         if incumbent is not None and incumbent.objective is not None:
-            notes.append("the plan is the quick constructive one, with no bound")
+            notes.append(f"the plan is {start_words}, with no bound")
             return Outcome(
                 "feasible", incumbent.objective, None, incumbent.chosen, pool_size, notes
             )
