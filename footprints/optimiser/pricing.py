@@ -6,9 +6,10 @@ cost is *additive over practices given the matched network* — least change: a 
 ``(N, m)`` costs ``Σ_{i ∈ N} base_i`` over its members ``i`` not in current network ``m``
 (:func:`additive_values`) — the bound can still be proved by pricing instead of listing:
 
-1. the master LP over the columns listed so far (only local candidates where the listing
-   was capped) is solved; its duals ``π`` (practices), ``μ`` (current networks) and ``σ``
-   (network counts) price every connected group ``N`` of a piece matched to ``m`` at
+1. the master LP over the columns at hand (the groups near the current networks, see
+   :func:`~footprints.optimiser.columns.near_current`) is solved; its duals ``π``
+   (practices), ``μ`` (current networks) and ``σ`` (network counts) price every connected
+   group ``N`` of a piece matched to ``m`` at
    ``rc(N, m) = Σ_{i ∈ N} (c_i^m − π_i) − μ_m − σ``, ``c_i^m = base_i`` unless ``i`` is in
    ``m``;
 2. :func:`price` searches every connected group of the piece in its population window
