@@ -1,12 +1,13 @@
-"""The ``footprints`` console script: demo, validate, propose, export, diff, report.
+"""The ``footprints`` console script: demo, validate, propose, export, diff, report, plans.
 
 Exit statuses (the README's table):
 
-- 0: success (``validate``: no violations; ``diff``: the plans are identical; ``propose``:
-  every area has a plan, also after a first Ctrl-C);
-- 1: ``validate``: the plan breaks a rule; ``diff``: the plans differ;
+- 0: success (``validate``: no violations; ``diff``, ``plans diff``: the plans are
+  identical; ``propose``: every area has a plan, also after a first Ctrl-C);
+- 1: ``validate``: the plan breaks a rule; ``diff``, ``plans diff``: the plans differ;
 - 2: bad input or a request that cannot be met: an option out of range, a file that cannot
-  be read or written (every problem listed, never a traceback), an infeasible area;
+  be read or written (every problem listed, never a traceback), an infeasible area; a plan
+  store that cannot be opened, a plan or version not in it, a save that conflicts;
 - 3: an internal error (a bug): one line on stderr, the traceback with ``--verbose``;
 - 130: aborted by a second Ctrl-C in ``propose`` (nothing written).
 
@@ -33,6 +34,7 @@ from typing import Any, TextIO
 
 from footprints.atomic import check_writable
 from footprints.background import ProposalJob
+from footprints.cli_plans import add_plans_parser
 from footprints.demo import DEMO_SEED, copy_demo, demo_files
 from footprints.errors import FootprintsError, InputError
 from footprints.io import EXPORT_FORMATS, accepted_extensions, plan_format
@@ -418,6 +420,11 @@ def _run_propose(args: argparse.Namespace) -> int:
 
 
 def _run_export(args: argparse.Namespace) -> int:
+    return _export(args, None)
+
+
+def _export(args: argparse.Namespace, stored: Plan | None) -> int:
+    """Write ``stored`` (a plan from the store), or the plan ``--plan`` names, to ``--out``."""
     from footprints.export import export_plan
     from footprints.io import read_plan
 
@@ -429,8 +436,12 @@ def _run_export(args: argparse.Namespace) -> int:
         _check_plan_out(args.out)
         chosen = plan_format(args.out, write=True)
     needs_region = chosen.needs_region or bool(args.demo or args.practices)
-    region = _load(args, plan=args.plan) if needs_region else None
-    plan = region.current if region is not None else read_plan(args.plan)
+    from_file = args.plan if stored is None else None
+    region = _load(args, plan=from_file) if needs_region else None
+    if stored is not None:
+        plan: Plan | None = stored
+    else:
+        plan = region.current if region is not None else read_plan(args.plan)
     assert plan is not None  # --plan is required
     written = export_plan(region, plan, args.out, fmt=args.format, band=band)
     where = f" ({region.geography_text()})" if region is not None else ""
@@ -438,6 +449,22 @@ def _run_export(args: argparse.Namespace) -> int:
     for path in written:
         print(f"  {path}")
     return 0
+
+
+def _add_export_output(parser: argparse.ArgumentParser) -> None:
+    """Add ``--format`` and ``--out``, the options naming what ``export`` writes."""
+    parser.add_argument(
+        "--format",
+        choices=list(EXPORT_FORMATS),
+        help="output format (default: by --out's extension; .csv is the plan CSV)",
+    )
+    parser.add_argument("--out", required=True, type=Path, help=_OUT_HELP)
+
+
+def _read_waivers(path: Path) -> dict[str, str]:
+    from footprints.report import read_waivers
+
+    return read_waivers(path)
 
 
 def _run_diff(args: argparse.Namespace) -> int:
@@ -533,12 +560,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_region_arguments(export)
     export.add_argument("--plan", required=True, type=Path, help="plan CSV, ePCN, GeoJSON, GPKG")
-    export.add_argument(
-        "--format",
-        choices=list(EXPORT_FORMATS),
-        help="output format (default: by --out's extension; .csv is the plan CSV)",
-    )
-    export.add_argument("--out", required=True, type=Path, help=_OUT_HELP)
+    _add_export_output(export)
     export.set_defaults(run=_run_export)
 
     compare = commands.add_parser(
@@ -558,6 +580,14 @@ def _parser() -> argparse.ArgumentParser:
     pack.add_argument("--per-area", action="store_true", help="one PDF per planning area")
     pack.add_argument("--no-html", action="store_true", help="skip the HTML twin")
     pack.set_defaults(run=_run_report)
+
+    add_plans_parser(
+        commands,
+        region_arguments=_add_region_arguments,
+        export=_export,
+        export_arguments=_add_export_output,
+        read_waivers=_read_waivers,
+    )
     return parser
 
 
