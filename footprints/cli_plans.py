@@ -16,7 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,11 @@ def _print_json(document: object) -> None:
     sys.stdout.write("\n")
 
 
-def _open(args: argparse.Namespace) -> tuple[Store, PlanHandle]:
-    store = Store(args.store)
-    return store, store.open(args.plan)
+@contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[PlanHandle]:
+    """Open the store ``--store`` names and the plan ``args.plan``; close the store after."""
+    with Store(args.store) as store:
+        yield store.open(args.plan)
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,8 +135,7 @@ def _describe(version: Version, head: int) -> list[str]:
 
 
 def _run_show(args: argparse.Namespace) -> int:
-    store, handle = _open(args)
-    with store:
+    with _opened(args) as handle:
         version = handle.version(args.version)
         head = handle.head_number()
         comments = handle.comments(status="open")
@@ -174,8 +176,7 @@ def _run_show(args: argparse.Namespace) -> int:
 
 
 def _run_versions(args: argparse.Namespace) -> int:
-    store, handle = _open(args)
-    with store:
+    with _opened(args) as handle:
         versions = handle.versions()
     head = versions[-1].number
     if args.json:
@@ -229,10 +230,8 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
 
 
 def _run_export(args: argparse.Namespace, export: Exporter) -> int:
-    store, handle = _open(args)
-    with store:
+    with _opened(args) as handle:
         version = handle.version(args.version)
-    print(f"Plan {handle.name!r}, {version.info.title()}:")
     status = export(args, version.plan)
     if args.waivers_out is not None:
         table = pd.DataFrame(
@@ -240,12 +239,12 @@ def _run_export(args: argparse.Namespace, export: Exporter) -> int:
         )
         write_text(args.waivers_out, spreadsheet_csv(table))
         print(f"  {args.waivers_out} ({len(table):,} waiver reasons)")
+    print(f"(plan {handle.name!r}, {version.info.title()})")
     return status
 
 
 def _run_name(args: argparse.Namespace) -> int:
-    store, handle = _open(args)
-    with store:
+    with _opened(args) as handle:
         info = handle.name_version(args.version, None if args.clear else args.name)
     if info.name is None:
         print(f"Version {info.number} of plan {handle.name!r} has no name now.")
@@ -255,8 +254,7 @@ def _run_name(args: argparse.Namespace) -> int:
 
 
 def _run_restore(args: argparse.Namespace) -> int:
-    store, handle = _open(args)
-    with store:
+    with _opened(args) as handle:
         info = handle.restore(args.version, author=args.author)
     print(
         f"Restored {info.label.removeprefix('restore ')} of plan {handle.name!r} as version "
@@ -266,8 +264,7 @@ def _run_restore(args: argparse.Namespace) -> int:
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    store, handle = _open(args)
-    with store:
+    with _opened(args) as handle:
         difference = handle.diff(args.a, args.b)
     if args.json:
         _print_json(difference.to_dict())

@@ -9,9 +9,10 @@ its own, against the common base:
   conflicts.
 
 A network id that both sides created independently (the app numbers new networks ``NEW01``,
-``NEW02`` … in every session) is one network only when both gave it the same practices;
-otherwise *theirs* is renumbered to an id neither side uses, and :attr:`MergeResult.renamed`
-says so. Names, locks and waivers of networks the merged plan no longer has are dropped.
+``NEW02`` … in every session) is one network when both put a practice in it; when they share
+no practice, *theirs* is renumbered to an id neither side uses, and
+:attr:`MergeResult.renamed` says so. Names, locks and waivers of networks the merged plan no
+longer has are dropped.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class MergeResult:
         What both sides changed differently, practices first, each kind in key order.
     renamed
         Network id created by *theirs* → the id it has in the merge, for networks both
-        sides created under one id with different practices.
+        sides created under one id with no practice in common.
     theirs
         *Theirs*, renumbered as ``renamed`` says (what :meth:`resolve` takes from).
     """
@@ -218,14 +219,14 @@ def _tidy(
 
 
 def _clashing_new_networks(base: Plan, mine: Plan, theirs: Plan) -> dict[str, str]:
-    """Network ids both sides created with different practices → a fresh id for theirs."""
+    """Network ids both sides created with no practice in common → a fresh id for theirs."""
     before = set(base.assignment.values())
     ours = {n: set(p) for n, p in mine.networks().items() if n not in before}
     others = {n: set(p) for n, p in theirs.networks().items() if n not in before}
     taken = before | set(ours) | set(others) | set(mine.names) | set(theirs.names)
     renamed: dict[str, str] = {}
     for network in sorted(set(ours) & set(others)):
-        if ours[network] == others[network]:
+        if ours[network] & others[network]:  # sharing a practice: one network, grown apart
             continue
         fresh = _fresh_id(network, taken)
         taken.add(fresh)
