@@ -104,22 +104,28 @@ def connect(url: URL) -> Engine:
             engine = _sqlite_engine(url)
         else:
             engine = sa.create_engine(url, pool_pre_ping=True)
-        schema.metadata.create_all(engine)
-        _check_schema(engine, where)
     except sa.exc.NoSuchModuleError:
         raise StoreError(
             f"cannot open the plan store at {where}: no database driver for "
             f"{url.drivername!r} — {_FIX}"
         ) from None
-    except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError) as error:
-        raise StoreError(
-            f"cannot open the plan store at {where}: {first_line(error)} — check that the "
-            f"database is running and reachable and that the user may create tables; {_FIX}"
-        ) from None
     except OSError as error:
         raise StoreError(
             f"cannot open the plan store at {where}: {error.strerror or error} — {_FIX}"
         ) from None
+    try:
+        schema.metadata.create_all(engine)
+        _check_schema(engine, where)
+    except BaseException as error:
+        engine.dispose()  # no connection is left open behind a store that did not open
+        if isinstance(
+            error, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.ProgrammingError
+        ):
+            raise StoreError(
+                f"cannot open the plan store at {where}: {first_line(error)} — check that the "
+                f"database is running and reachable and that the user may create tables; {_FIX}"
+            ) from None
+        raise
     return engine
 
 
