@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from footprints.plan import Plan, PlanState
 from footprints.store import schema
 from footprints.store.engine import Database
-from footprints.store.handle import PlanHandle, clean_text, new_id, token_hash
+from footprints.store.handle import PlanHandle, clean_text, new_id, summaries, token_hash
 from footprints.store.model import (
     LinkError,
     Permission,
@@ -76,32 +76,8 @@ class Store:
     # ------------------------------------------------------------------ the plans
     def plans(self) -> list[PlanSummary]:
         """Return every plan, by name, with its head version's size."""
-        query = (
-            sa.select(_P, _V.c.practices, _V.c.networks)
-            .join(_V, sa.and_(_V.c.plan_id == _P.c.id, _V.c.number == _P.c.head))
-            .order_by(_P.c.name)
-        )
         with self._db.read() as connection:
-            rows = connection.execute(query).all()
-            editors: dict[int, list[str]] = {}
-            for plan_id, user in connection.execute(
-                sa.select(_ED.c.plan_id, _ED.c.user).order_by(_ED.c.user)
-            ):
-                editors.setdefault(plan_id, []).append(user)
-        return [
-            PlanSummary(
-                id=r.id,
-                name=r.name,
-                head=r.head,
-                created_at=as_utc(r.created_at),
-                updated_at=as_utc(r.updated_at),
-                owner=r.owner,
-                editors=tuple(editors.get(r.id, [])),
-                practices=r.practices,
-                networks=r.networks,
-            )
-            for r in rows
-        ]
+            return summaries(connection)
 
     def exists(self, name: str) -> bool:
         """Whether a plan of that name is in the store."""

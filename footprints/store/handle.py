@@ -12,6 +12,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,7 +45,15 @@ from footprints.store.model import (
     now,
 )
 
-__all__ = ["TOKEN_BYTES", "PlanHandle", "VersionRef", "clean_text", "new_id", "token_hash"]
+__all__ = [
+    "TOKEN_BYTES",
+    "PlanHandle",
+    "VersionRef",
+    "clean_text",
+    "new_id",
+    "summaries",
+    "token_hash",
+]
 
 TOKEN_BYTES = 32
 """Random bytes in a link token: 256 bits, ``secrets.token_urlsafe`` → 43 URL-safe characters."""
@@ -112,6 +121,40 @@ def _info(row: Row[Any]) -> VersionInfo:
     )
 
 
+def _maybe_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else as_utc(moment)
+
+
+def summaries(connection: Connection, plan_id: int | None = None) -> list[PlanSummary]:
+    """Return every plan (or the one ``plan_id``), by name, with its newest version's size."""
+    query = (
+        sa.select(_P, _V.c.practices, _V.c.networks)
+        .join(_V, sa.and_(_V.c.plan_id == _P.c.id, _V.c.number == _P.c.head))
+        .order_by(_P.c.name)
+    )
+    people = sa.select(_ED.c.plan_id, _ED.c.user).order_by(_ED.c.user)
+    if plan_id is not None:
+        query = query.where(_P.c.id == plan_id)
+        people = people.where(_ED.c.plan_id == plan_id)
+    editors: dict[int, list[str]] = {}
+    for plan, user in connection.execute(people):
+        editors.setdefault(plan, []).append(user)
+    return [
+        PlanSummary(
+            id=r.id,
+            name=r.name,
+            head=r.head,
+            created_at=as_utc(r.created_at),
+            updated_at=as_utc(r.updated_at),
+            owner=r.owner,
+            editors=tuple(editors.get(r.id, [])),
+            practices=r.practices,
+            networks=r.networks,
+        )
+        for r in connection.execute(query)
+    ]
+
+
 def _comment(row: Row[Any]) -> Comment:
     return Comment(
         id=row.id,
@@ -121,7 +164,7 @@ def _comment(row: Row[Any]) -> Comment:
         author=row.author,
         created_at=as_utc(row.created_at),
         version=row.version,
-        resolved_at=as_utc(row.resolved_at) if row.resolved_at is not None else None,
+        resolved_at=_maybe_utc(row.resolved_at),
         resolved_by=row.resolved_by,
     )
 
@@ -134,7 +177,7 @@ def _link(row: Row[Any]) -> Link:
         hint=row.hint,
         created_at=as_utc(row.created_at),
         created_by=row.created_by,
-        revoked_at=as_utc(row.revoked_at) if row.revoked_at is not None else None,
+        revoked_at=_maybe_utc(row.revoked_at),
         revoked_by=row.revoked_by,
     )
 
@@ -266,22 +309,8 @@ class PlanHandle:
         """Return the plan's name, head, owner, editors and size."""
         with self._db.read() as connection:
             self._guard(connection)
-            plan = connection.execute(sa.select(_P).where(_P.c.id == self.id)).one()
-            head = self._version_row(connection, None)
-            editors = connection.execute(
-                sa.select(_ED.c.user).where(_ED.c.plan_id == self.id).order_by(_ED.c.user)
-            ).scalars()
-            return PlanSummary(
-                id=self.id,
-                name=plan.name,
-                head=plan.head,
-                created_at=as_utc(plan.created_at),
-                updated_at=as_utc(plan.updated_at),
-                owner=plan.owner,
-                editors=tuple(editors),
-                practices=head.practices,
-                networks=head.networks,
-            )
+            (summary,) = summaries(connection, self.id)
+        return summary
 
     def head_number(self) -> int:
         """Return the number of the plan's newest version."""

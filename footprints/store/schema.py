@@ -27,6 +27,17 @@ SCHEMA_VERSION = 1
 
 metadata = sa.MetaData()
 
+
+def _plan_id(*, primary_key: bool = False) -> sa.Column[int]:
+    """Return the column naming the plan a row belongs to (deleted with the plan)."""
+    return sa.Column(
+        "plan_id",
+        sa.ForeignKey("footprints_plans.id", ondelete="CASCADE"),
+        nullable=False,
+        primary_key=primary_key,
+    )
+
+
 _WHEN = sa.DateTime(timezone=True)
 _USER = sa.String(320)  # an e-mail address at most
 
@@ -53,7 +64,7 @@ versions = sa.Table(
     "footprints_versions",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("plan_id", sa.ForeignKey("footprints_plans.id", ondelete="CASCADE"), nullable=False),
+    _plan_id(),
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("parent", sa.Integer),
     sa.Column("created_at", _WHEN, nullable=False),
@@ -70,11 +81,7 @@ versions = sa.Table(
 editors = sa.Table(
     "footprints_editors",
     metadata,
-    sa.Column(
-        "plan_id",
-        sa.ForeignKey("footprints_plans.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _plan_id(primary_key=True),
     sa.Column("user", _USER, primary_key=True),
 )
 
@@ -82,7 +89,7 @@ links = sa.Table(
     "footprints_links",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("plan_id", sa.ForeignKey("footprints_plans.id", ondelete="CASCADE"), nullable=False),
+    _plan_id(),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("hint", sa.String(8), nullable=False),
     sa.Column("permission", sa.String(16), nullable=False),
@@ -97,7 +104,7 @@ comments = sa.Table(
     "footprints_comments",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("plan_id", sa.ForeignKey("footprints_plans.id", ondelete="CASCADE"), nullable=False),
+    _plan_id(),
     sa.Column("target_kind", sa.String(16), nullable=False),
     sa.Column("target", sa.String(100), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
@@ -112,7 +119,7 @@ events = sa.Table(
     "footprints_events",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("plan_id", sa.ForeignKey("footprints_plans.id", ondelete="CASCADE"), nullable=False),
+    _plan_id(),
     sa.Column("at", _WHEN, nullable=False),
     sa.Column("user", _USER),
     sa.Column("action", sa.String(32), nullable=False),
