@@ -13,11 +13,10 @@ import sqlalchemy as sa
 from footprints.plan import Plan, PlanState
 from footprints.store import schema
 from footprints.store.engine import Database
-from footprints.store.handle import PlanHandle, clean_text, new_id, summaries, token_hash
+from footprints.store.handle import PlanHandle, clean_text, new_id, rights, summaries, token_hash
 from footprints.store.model import (
     LinkError,
     Permission,
-    PermissionDeniedError,
     PlanExistsError,
     PlanNotFoundError,
     PlanSummary,
@@ -161,7 +160,7 @@ class Store:
                     plan_id=plan_id, at=when, user=who, action="create", detail=f"version 1: {text}"
                 )
             )
-        return PlanHandle(self._db, plan_id, title, Permission.OWN, user=owner)
+        return PlanHandle(self._db, plan_id, title, Permission.OWN, user=owner, signed_in=True)
 
     def _find(self, plan: str | int) -> Any:
         """Return the plan's row by name (text) or id (a number); say what there is if none."""
@@ -200,18 +199,9 @@ class Store:
         """
         who = clean_text(user, "user id", limit=320)
         row = self._find(plan)
-        if row.owner == who:
-            return PlanHandle(self._db, row.id, row.name, Permission.OWN, user=who)
         with self._db.read() as connection:
-            editor = connection.execute(
-                sa.select(_ED.c.user).where(_ED.c.plan_id == row.id, _ED.c.user == who)
-            ).first()
-        if editor is not None or row.owner is None:
-            return PlanHandle(self._db, row.id, row.name, Permission.EDIT, user=who)
-        raise PermissionDeniedError(
-            f"plan {row.name!r} belongs to {row.owner}, and {who} is not one of its editors: "
-            "ask the owner to add you as an editor, or for a link"
-        )
+            permission = rights(connection, row.id, row.name, row.owner, who)
+        return PlanHandle(self._db, row.id, row.name, permission, user=who, signed_in=True)
 
     def open_link(self, token: str, *, user: str | None = None) -> PlanHandle:
         """Open the plan a link token gives, with the link's permission.

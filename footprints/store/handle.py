@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,7 @@ __all__ = [
     "VersionRef",
     "clean_text",
     "new_id",
+    "rights",
     "summaries",
     "token_hash",
 ]
@@ -118,6 +120,31 @@ def _info(row: Row[Any]) -> VersionInfo:
         name=row.name,
         practices=row.practices,
         networks=row.networks,
+    )
+
+
+def rights(
+    connection: Connection, plan_id: int, name: str, owner: str | None, user: str
+) -> Permission:
+    """Return what a signed-in user may do with a plan: OWN its owner, EDIT its editors.
+
+    A plan without an owner may be edited by every signed-in user.
+
+    Raises
+    ------
+    PermissionDeniedError
+        When the user is neither the owner nor an editor of an owned plan.
+    """
+    if owner == user:
+        return Permission.OWN
+    editor = connection.execute(
+        sa.select(_ED.c.user).where(_ED.c.plan_id == plan_id, _ED.c.user == user)
+    ).first()
+    if editor is not None or owner is None:
+        return Permission.EDIT
+    raise PermissionDeniedError(
+        f"plan {name!r} belongs to {owner}, and {user} is not one of its editors: ask the "
+        "owner to add you as an editor, or for a link"
     )
 
 
@@ -201,6 +228,10 @@ class PlanHandle:
         or ``None`` for a local or link user (who may give a name as ``author``).
     link_id
         The link the handle was opened with, checked on every call.
+    signed_in
+        Whether the permission comes from ``user`` being the owner or an editor: it is then
+        read again on every call (:func:`rights`), so a user removed as an editor stops
+        editing at once.
     """
 
     def __init__(
@@ -212,6 +243,7 @@ class PlanHandle:
         *,
         user: str | None = None,
         link_id: int | None = None,
+        signed_in: bool = False,
     ) -> None:
         self._db = database
         self.id = plan_id
@@ -219,6 +251,7 @@ class PlanHandle:
         self.permission = permission
         self.user = user
         self.link_id = link_id
+        self._signed_in = signed_in and user is not None
 
     def __repr__(self) -> str:
         """Name the plan and the permission."""
@@ -241,10 +274,14 @@ class PlanHandle:
 
     def _guard(self, connection: Connection) -> None:
         """Check the plan is still there and, for a link, that the link still works."""
-        found = connection.execute(sa.select(_P.c.name).where(_P.c.id == self.id)).first()
+        found = connection.execute(
+            sa.select(_P.c.name, _P.c.owner).where(_P.c.id == self.id)
+        ).first()
         if found is None:
             raise PlanNotFoundError(f"plan {self.name!r} is no longer in the store")
         self.name = found.name
+        if self._signed_in and self.user is not None:
+            self.permission = rights(connection, self.id, self.name, found.owner, self.user)
         if self.link_id is None:
             return
         revoked = connection.execute(
@@ -254,6 +291,20 @@ class PlanHandle:
             raise LinkError(
                 f"this link to plan {self.name!r} was revoked: ask the plan's owner for a new one"
             )
+
+    @contextmanager
+    def _session(self, needed: Permission, doing: str, *, write: bool) -> Iterator[Connection]:
+        """Open a transaction for something needing ``needed``: checked before and inside it.
+
+        Inside, :meth:`_guard` re-reads what may have changed since the handle was opened
+        (the plan, a link's revocation, a signed-in user's rights), so the check holds for
+        the transaction's own view of the database.
+        """
+        self._require(needed, doing)
+        with self._db.write() if write else self._db.read() as connection:
+            self._guard(connection)
+            self._require(needed, doing)
+            yield connection
 
     def _who(self, author: str | None) -> str | None:
         """Return the signed-in user, else the name given (a local or link user's)."""
@@ -307,22 +358,19 @@ class PlanHandle:
     # ------------------------------------------------------------------ reading
     def summary(self) -> PlanSummary:
         """Return the plan's name, head, owner, editors and size."""
-        with self._db.read() as connection:
-            self._guard(connection)
+        with self._session(Permission.VIEW, "read it", write=False) as connection:
             (summary,) = summaries(connection, self.id)
         return summary
 
     def head_number(self) -> int:
         """Return the number of the plan's newest version."""
-        with self._db.read() as connection:
-            self._guard(connection)
+        with self._session(Permission.VIEW, "read it", write=False) as connection:
             return self._head(connection)
 
     def versions(self) -> list[VersionInfo]:
         """Return every version, oldest first (without their content)."""
         columns = [c for c in _V.c if c.name != "content"]
-        with self._db.read() as connection:
-            self._guard(connection)
+        with self._session(Permission.VIEW, "read it", write=False) as connection:
             rows = connection.execute(
                 sa.select(*columns).where(_V.c.plan_id == self.id).order_by(_V.c.number)
             ).all()
@@ -330,32 +378,28 @@ class PlanHandle:
 
     def version(self, ref: VersionRef = None) -> Version:
         """Return a version with its plan, locks and waivers (the head by default)."""
-        with self._db.read() as connection:
-            self._guard(connection)
+        with self._session(Permission.VIEW, "read it", write=False) as connection:
             return self._version(self._version_row(connection, ref))
 
     def diff(
         self, a: VersionRef, b: VersionRef, *, populations: Mapping[str, int] | None = None
     ) -> PlanDiff:
         """Say what changed from version ``a`` to version ``b`` (:func:`diff_plans`)."""
-        with self._db.read() as connection:
-            self._guard(connection)
+        with self._session(Permission.VIEW, "read it", write=False) as connection:
             first = self._version(self._version_row(connection, a))
             second = self._version(self._version_row(connection, b))
         return diff_plans(first.plan, second.plan, populations=populations)
 
     def meta(self) -> dict[str, Any]:
         """Return what the app keeps beside the plan (its region, uploads and settings)."""
-        with self._db.read() as connection:
-            self._guard(connection)
+        with self._session(Permission.VIEW, "read it", write=False) as connection:
             text = connection.execute(sa.select(_P.c.meta).where(_P.c.id == self.id)).scalar_one()
         loaded = json.loads(text or "{}")
         return loaded if isinstance(loaded, dict) else {}
 
     def history(self) -> list[Event]:
         """Return the plan's edit history, oldest first: saves, names, comments, links."""
-        with self._db.read() as connection:
-            self._guard(connection)
+        with self._session(Permission.VIEW, "read it", write=False) as connection:
             rows = connection.execute(
                 sa.select(_E).where(_E.c.plan_id == self.id).order_by(_E.c.id)
             ).all()
@@ -382,8 +426,7 @@ class PlanHandle:
             query = query.where(_C.c.target_kind == target_kind)
         if target is not None:
             query = query.where(_C.c.target == str(target).strip())
-        with self._db.read() as connection:
-            self._guard(connection)
+        with self._session(Permission.VIEW, "read it", write=False) as connection:
             rows = connection.execute(query.order_by(_C.c.id)).all()
         return [_comment(r) for r in rows]
 
@@ -403,7 +446,6 @@ class PlanHandle:
         PermissionDeniedError
             For a handle that may not edit (a view or comment link).
         """
-        self._require(Permission.EDIT, "save a version")
         if isinstance(state, Plan):
             state = PlanState(state)
         label = clean_text(label, "version's label", limit=500, empty=True) or "save"
@@ -414,8 +456,7 @@ class PlanHandle:
     ) -> VersionInfo:
         content = encode_state(state)
         when = now()
-        with self._db.write() as connection:
-            self._guard(connection)
+        with self._session(Permission.EDIT, f"{action} a version", write=True) as connection:
             head = self._head(connection)
             if not 1 <= base <= head:
                 raise VersionNotFoundError(
@@ -457,9 +498,7 @@ class PlanHandle:
         self, ref: VersionRef, *, base: int | None = None, author: str | None = None
     ) -> VersionInfo:
         """Save version ``ref`` again as a new version (against ``base``; default the head)."""
-        self._require(Permission.EDIT, "restore a version")
-        with self._db.read() as connection:
-            self._guard(connection)
+        with self._session(Permission.EDIT, "restore a version", write=False) as connection:
             old = self._version(self._version_row(connection, ref))
             start = self._head(connection) if base is None else int(base)
         label = f"restore {old.info.title()}"
@@ -475,7 +514,6 @@ class PlanHandle:
         ValueError
             When another version of the plan already has the name (or it is too long).
         """
-        self._require(Permission.EDIT, "name a version")
         text = None if name is None else clean_text(name, "version's name", limit=200)
         if text is not None and (text.isdigit() or text.lower() == "head"):
             raise InvalidValueError(
@@ -483,8 +521,7 @@ class PlanHandle:
                 "already): give it words"
             )
         who = self._who(author)
-        with self._db.write() as connection:
-            self._guard(connection)
+        with self._session(Permission.EDIT, "name a version", write=True) as connection:
             row = self._version_row(connection, ref)
             if text is not None:
                 taken = connection.execute(
@@ -504,10 +541,8 @@ class PlanHandle:
 
     def set_meta(self, meta: Mapping[str, Any]) -> None:
         """Keep the app's region, uploads and settings beside the plan (JSON-ready)."""
-        self._require(Permission.EDIT, "change its settings")
         text = json.dumps(dict(meta), sort_keys=True, separators=(",", ":"))
-        with self._db.write() as connection:
-            self._guard(connection)
+        with self._session(Permission.EDIT, "change its settings", write=True) as connection:
             connection.execute(_P.update().where(_P.c.id == self.id).values(meta=text))
 
     # ------------------------------------------------------------------ comments
@@ -519,7 +554,6 @@ class PlanHandle:
         The text is kept exactly as written (up to 10,000 characters); whoever shows it
         must escape it.
         """
-        self._require(Permission.COMMENT, "comment")
         if target_kind not in ("network", "practice"):
             raise InvalidValueError(
                 f"a comment is on a network or a practice, not a {target_kind!r}"
@@ -527,8 +561,7 @@ class PlanHandle:
         key = clean_text(target, f"{target_kind} to comment on", limit=100)
         text = clean_text(body, "comment", limit=10_000)
         who = self._who(author)
-        with self._db.write() as connection:
-            self._guard(connection)
+        with self._session(Permission.COMMENT, "comment", write=True) as connection:
             head = self._version(self._version_row(connection, None))
             known = (
                 set(head.plan.assignment.values())
@@ -562,11 +595,11 @@ class PlanHandle:
         return self._set_resolved(comment_id, resolved=False, author=author)
 
     def _set_resolved(self, comment_id: int, *, resolved: bool, author: str | None) -> Comment:
-        self._require(Permission.COMMENT, "resolve comments" if resolved else "reopen comments")
         who = self._who(author)
         where = (_C.c.id == int(comment_id), _C.c.plan_id == self.id)
-        with self._db.write() as connection:
-            self._guard(connection)
+        with self._session(
+            Permission.COMMENT, "resolve comments" if resolved else "reopen comments", write=True
+        ) as connection:
             if connection.execute(sa.select(_C.c.id).where(*where)).first() is None:
                 raise NotFoundError(f"plan {self.name!r} has no comment {comment_id}")
             values = (
@@ -595,15 +628,13 @@ class PlanHandle:
             store keeps only its SHA-256, so this is the only time it is seen — and the
             link as :meth:`links` lists it.
         """
-        self._require(Permission.OWN, "make links")
         level = Permission.parse(permission)
         if level not in (Permission.VIEW, Permission.COMMENT, Permission.EDIT):
             raise InvalidValueError(f"a link gives view, comment or edit, not {level.word}")
         text = clean_text(label, "link's label", limit=200, empty=True)
         token = secrets.token_urlsafe(TOKEN_BYTES)
         who = self._who(author)
-        with self._db.write() as connection:
-            self._guard(connection)
+        with self._session(Permission.OWN, "make links", write=True) as connection:
             values = {
                 "plan_id": self.id,
                 "token_hash": token_hash(token),
@@ -620,9 +651,7 @@ class PlanHandle:
 
     def links(self) -> list[Link]:
         """Return the plan's links, revoked ones included (the owner's view)."""
-        self._require(Permission.OWN, "list its links")
-        with self._db.read() as connection:
-            self._guard(connection)
+        with self._session(Permission.OWN, "list its links", write=False) as connection:
             rows = connection.execute(
                 sa.select(_L).where(_L.c.plan_id == self.id).order_by(_L.c.id)
             ).all()
@@ -630,11 +659,9 @@ class PlanHandle:
 
     def revoke_link(self, link_id: int, *, author: str | None = None) -> Link:
         """Revoke a link: from now on it opens nothing."""
-        self._require(Permission.OWN, "revoke links")
         who = self._who(author)
         where = (_L.c.id == int(link_id), _L.c.plan_id == self.id)
-        with self._db.write() as connection:
-            self._guard(connection)
+        with self._session(Permission.OWN, "revoke links", write=True) as connection:
             if connection.execute(sa.select(_L.c.id).where(*where)).first() is None:
                 raise NotFoundError(f"plan {self.name!r} has no link {link_id}")
             connection.execute(
@@ -647,19 +674,15 @@ class PlanHandle:
 
     def set_owner(self, user: str | None, *, author: str | None = None) -> None:
         """Give the plan an owner (or none: then any signed-in user may edit it)."""
-        self._require(Permission.OWN, "change its owner")
         owner, who = _user(user), self._who(author)
-        with self._db.write() as connection:
-            self._guard(connection)
+        with self._session(Permission.OWN, "change its owner", write=True) as connection:
             connection.execute(_P.update().where(_P.c.id == self.id).values(owner=owner))
             self._event(connection, who, "owner", f"owner {owner or 'none'}")
 
     def add_editor(self, user: str, *, author: str | None = None) -> None:
         """Let a signed-in user edit the plan."""
-        self._require(Permission.OWN, "add editors")
         editor, who = clean_text(user, "user id", limit=320), self._who(author)
-        with self._db.write() as connection:
-            self._guard(connection)
+        with self._session(Permission.OWN, "add editors", write=True) as connection:
             present = connection.execute(
                 sa.select(_ED.c.user).where(_ED.c.plan_id == self.id, _ED.c.user == editor)
             ).first()
@@ -669,10 +692,8 @@ class PlanHandle:
 
     def remove_editor(self, user: str, *, author: str | None = None) -> None:
         """Stop a signed-in user editing the plan."""
-        self._require(Permission.OWN, "remove editors")
         editor, who = str(user).strip(), self._who(author)
-        with self._db.write() as connection:
-            self._guard(connection)
+        with self._session(Permission.OWN, "remove editors", write=True) as connection:
             removed = connection.execute(
                 _ED.delete().where(_ED.c.plan_id == self.id, _ED.c.user == editor)
             )

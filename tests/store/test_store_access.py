@@ -162,9 +162,24 @@ def test_signed_in_users_get_what_the_plan_gives_them(store: Store, shared: Plan
     assert info.author == "eddie"
     unowned = store.create("local", grid_plan())
     assert store.open_as(unowned.id, "anyone").permission is Permission.EDIT
+
+
+def test_rights_taken_away_stop_a_signed_in_handle_already_open(
+    store: Store, shared: PlanHandle
+) -> None:
+    eddie = store.open_as("shared", "eddie")
+    olive = store.open_as("shared", "olive")
     shared.remove_editor("eddie")
+    with pytest.raises(PermissionDeniedError, match="eddie is not one of its editors"):
+        eddie.save(grid_plan(), base=2)
     with pytest.raises(PermissionDeniedError):
         store.open_as("shared", "eddie")
+    olive.set_owner("someone else")  # olive gives the plan away: she no longer manages it
+    with pytest.raises(PermissionDeniedError, match="belongs to someone else"):
+        olive.create_link("view")
+    with pytest.raises(PermissionDeniedError):  # nor reads it: she is not an editor
+        shared.version()
+    assert store.open("shared").head_number() == 2
 
 
 def test_comments_open_resolve_and_keep_their_text_exactly(store: Store) -> None:
