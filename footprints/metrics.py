@@ -388,6 +388,20 @@ class Containment:
     failing: tuple[str, ...]
 
 
+def _needed_territories(
+    plan: Plan, graph: nx.Graph, precomputed: Territories | None, what: str
+) -> Territories:
+    """Return the plan's territories, or say that ``what`` needs patients' homes."""
+    found = precomputed if precomputed is not None else territories(plan, graph)
+    if found is None:
+        raise ValueError(
+            f"{what} needs patients' homes, but the graph is on "
+            f"{geography_of(graph.graph)} geography without them: load the region with a "
+            "registrations file and LSOA boundaries, and pass its validation graph"
+        )
+    return found
+
+
 def containment(
     plan: Plan, graph: nx.Graph, *, precomputed: Territories | None = None
 ) -> Containment:
@@ -408,13 +422,7 @@ def containment(
         Under the Voronoi model (or on a graph without ``homes``): containment needs
         patients' homes.
     """
-    found = precomputed if precomputed is not None else territories(plan, graph)
-    if found is None:
-        raise ValueError(
-            f"containment needs patients' homes, but the graph is on "
-            f"{geography_of(graph.graph)} geography without them: load the region with a "
-            "registrations file and LSOA boundaries, and pass its validation graph"
-        )
+    found = _needed_territories(plan, graph, precomputed, "containment")
     networks = list(_members(plan, graph))
     return Containment(
         networks={n: found.containment(n) for n in networks},
@@ -485,13 +493,7 @@ def practice_homes(
         Under the Voronoi model (or on a graph without ``homes``), or for a practice the
         homes do not know.
     """
-    found = precomputed if precomputed is not None else territories(plan, graph)
-    if found is None:
-        raise ValueError(
-            f"where the patients of {practice} live needs patients' homes, but the graph is "
-            f"on {geography_of(graph.graph)} geography without them: load the region with a "
-            "registrations file and LSOA boundaries, and pass its validation graph"
-        )
+    found = _needed_territories(plan, graph, precomputed, f"where the patients of {practice} live")
     homes: Homes = graph.graph["homes"]
     if practice not in homes.index:
         raise ValueError(

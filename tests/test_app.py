@@ -434,15 +434,13 @@ def test_uploaded_registrations_put_the_plan_on_patients_homes(
     inputs.mkdir()
     paths = write_crossing_inputs(inputs)
     paths["patches"] = inputs / "districts.geojson"
+    ccgs = gpd.read_file(paths["ccg"]).sort_values("CCG20CD")  # the districts: the CCGs' outlines
     districts = gpd.GeoDataFrame(
         {"LAD20CD": ["E09000001", "E09000002"], "LAD20NM": ["West", "East"]},
-        geometry=[
-            shapely.box(X0, Y0, X0 + 3000, Y0 + 2000),
-            shapely.box(X0 + 3000, Y0, X0 + 6000, Y0 + 2000),
-        ],
-        crs=BNG,
+        geometry=list(ccgs.geometry),
+        crs=ccgs.crs,
     )
-    districts.to_crs(WGS84).to_file(paths["patches"])
+    districts.to_file(paths["patches"])
     at = _upload(
         _start(),
         {
