@@ -4,12 +4,21 @@ Layout
     One PDF with a section per planning area (CCG / sub-ICB location), in code order; with
     ``per_area=True`` one PDF per planning area instead (``<stem>_<area code>.pdf``). Each
     section opens with a map page — the area's outline, the network footprints coloured (the
-    union of member catchments), practices as points in their network's colour, each network
-    labelled with its id; parts of networks presented in a neighbouring area grey — followed by
-    one block per network: its member practices with list sizes and patches, the combined list
-    size (formatted ``41,858``), its band status, any waiver reason, its patch alignment and any
-    other rule it breaks. Practices in no network are listed at the end of their area. A network
-    crossing areas appears in the area holding most of its patients.
+    union of member catchments; under registration geography the networks' territories),
+    practices as points in their network's colour, each network labelled with its id; parts of
+    networks presented in a neighbouring area grey — followed by one block per network: its
+    member practices with list sizes and patches, the combined list size (formatted
+    ``41,858``), its band status, any waiver reason, its patch alignment and any other rule it
+    breaks. Practices in no network are listed at the end of their area. A network crossing
+    areas appears in the area holding most of its patients.
+
+Geography
+    Every section says which geography the pack used (:meth:`Region.geography_text`: the
+    Voronoi model, or where patients live with the registrations file's name and the
+    practices on the Voronoi fallback). Under registration geography each network's block
+    gives its containment (the share of its patients living in its territory) and its
+    territory's parts, and patches count the patients living in them (the six holding most
+    of them named, the rest summed: a network's patients live in many patches).
 
 HTML twin
     Beside each PDF, the same content as one HTML file (``pack.pdf`` → ``pack.html``) with
@@ -44,6 +53,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
@@ -78,6 +88,7 @@ _PAGE = (8.27, 11.69)  # A4 portrait, inches
 _MARGIN = 0.6
 _WRAP = 100  # characters per line of body text
 _NAME_WIDTH = 46  # practice name characters in a table row
+_PATCHES_NAMED = 6  # on patients' homes, a network's patches named; the rest summed
 # (font size in points, line height in inches, weight, family) per kind of line
 _STYLES: dict[str, tuple[float, float, str, str]] = {
     "h1": (16, 0.42, "bold", "DejaVu Sans"),
@@ -106,7 +117,10 @@ class PackNetwork:
     ``band_status`` is a sentence (``"in the band (30,000 to 50,000)"``, ``"above the band by
     14,233 (maximum 50,000)"``); ``waiver`` is the recorded reason (``None`` without one);
     ``patches`` pairs each patch with the network's patients in it, largest first;
-    ``issues`` holds the messages of the other rules it breaks (contiguity, boundary).
+    ``issues`` holds the messages of the other rules it breaks (contiguity, boundary,
+    territory). Under registration geography ``containment`` is the share of its patients
+    living in its territory and ``territory_parts`` the territory's connected parts (both
+    ``None`` on the Voronoi model).
     """
 
     network_id: str
@@ -119,16 +133,19 @@ class PackNetwork:
     patches: tuple[tuple[str, int], ...]
     straddling_population: int
     issues: tuple[str, ...]
+    containment: float | None = None
+    territory_parts: int | None = None
 
 
 @dataclass(frozen=True)
 class PackSection:
-    """One planning area's part of the pack."""
+    """One planning area's part of the pack; ``geography`` says which one it was judged on."""
 
     area: str
     area_name: str
     networks: tuple[PackNetwork, ...]
     unassigned: tuple[PackPractice, ...]
+    geography: str = ""
 
     @property
     def population(self) -> int:
@@ -276,6 +293,7 @@ def build_pack(
         return PackPractice(code, str(record["name"]), int(record["list_size"]), patch)
 
     layer = network_layer(region, plan, report=report, band=band)
+    on_homes = "containment" in layer.columns  # registration geography
     by_area: dict[str, list[PackNetwork]] = {}
     for row in layer.itertuples():
         network = str(row.network_id)
@@ -297,6 +315,8 @@ def build_pack(
                 patches=tuple(alignment.network_patches.get(network, {}).items()),
                 straddling_population=int(alignment.straddling_population.get(network, 0)),
                 issues=issues,
+                containment=float(row.containment) if on_homes else None,
+                territory_parts=int(row.territory_parts) if on_homes else None,
             )
         )
     unassigned: dict[str, list[PackPractice]] = {}
@@ -310,6 +330,7 @@ def build_pack(
             area_name=names.get(area, area or "No planning area"),
             networks=tuple(by_area.get(area, [])),
             unassigned=tuple(unassigned.get(area, [])),
+            geography=region.geography_text(),
         )
         for area in sorted(set(by_area) | set(unassigned))
     ]
@@ -346,14 +367,32 @@ def _network_lines(network: PackNetwork) -> list[_Line]:
         lines.append(("text", f"Waiver reason: {network.waiver}"))
     elif not network.in_band:
         lines.append(("text", "Waiver reason: none recorded"))
+    on_homes = network.containment is not None
+    if on_homes:
+        parts = network.territory_parts or 0
+        lines.append(
+            (
+                "text",
+                f"Containment: {network.containment:.0%} of its patients live in its territory "
+                f"({parts} part{'s' if parts != 1 else ''})",
+            )
+        )
     if network.patches:
-        patches = ", ".join(f"{p} ({_count(n)})" for p, n in network.patches)
+        named = network.patches[:_PATCHES_NAMED] if on_homes else network.patches
+        patches = ", ".join(f"{p} ({_count(n)})" for p, n in named)
+        rest = network.patches[len(named) :]
+        if rest:  # a few patients living in each of many patches, all over England
+            patches += (
+                f" and {len(rest)} more patch{'es' if len(rest) != 1 else ''} "
+                f"({_count(sum(n for _, n in rest))})"
+            )
         straddle = (
             f"; straddling population {_count(network.straddling_population)}"
             if len(network.patches) > 1
             else " (aligned with one patch)"
         )
-        lines.append(("text", f"Nursing patches: {patches}{straddle}"))
+        counted = " (its patients living in them)" if on_homes else ""
+        lines.append(("text", f"Nursing patches{counted}: {patches}{straddle}"))
     lines += [("text", f"Issue: {issue}") for issue in network.issues]
     lines.append(("head", _TABLE_HEAD))
     lines += [("row", _practice_row(p)) for p in network.practices]
@@ -370,6 +409,8 @@ def _section_summary(section: PackSection, band: Band) -> list[_Line]:
         f"{len(section.networks) - in_band} outside it ({waived} with a waiver reason)."
     )
     lines: list[_Line] = [("text", text)]
+    if section.geography:
+        lines.append(("text", section.geography[0].upper() + section.geography[1:] + "."))
     if section.unassigned:
         lines.append(("text", f"{len(section.unassigned)} practices are in no network."))
     return lines
@@ -409,7 +450,17 @@ def _draw_map(
     ax.set_aspect("equal")
     ids = [n.network_id for n in section.networks]
     area = region.ccgs[region.ccgs["code"].astype(str) == section.area]
+    codes = {p.code for n in section.networks for p in n.practices}
+    codes |= {p.code for p in section.unassigned}
+    inside = region.practices["ccg"].astype(object) == section.area
+    points = region.practices[region.practices["code"].astype(str).isin(codes) | inside]
     own = shapes[shapes["network_id"].isin(ids) & shapes.geometry.notna()]
+    if region.geography == "registrations" and len(own):
+        # Territories reach wherever a few of their patients live: draw the area's part.
+        bounds = np.array([f.total_bounds for f in (area, points) if len(f)]).reshape(-1, 4)
+        if len(bounds):
+            own = own.clip([*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0)])
+        own = own[~own.geometry.is_empty]
     # Parts of networks presented in another area's section (they cross into this one).
     others = shapes[~shapes["network_id"].isin(ids) & shapes.geometry.notna()]
     others = others.clip(area) if len(area) else others.iloc[:0]
@@ -426,10 +477,6 @@ def _draw_map(
         )
     if len(area):
         area.boundary.plot(ax=ax, color="#222222", linewidth=1.4)
-    codes = {p.code for n in section.networks for p in n.practices}
-    codes |= {p.code for p in section.unassigned}
-    inside = region.practices["ccg"].astype(object) == section.area
-    points = region.practices[region.practices["code"].astype(str).isin(codes) | inside]
     if len(points):
         point_colours = [
             colours.get(str(plan.assignment.get(str(c))), "#444444") for c in points["code"]

@@ -69,6 +69,24 @@ def write_inputs(folder: Path) -> dict[str, Path]:
     return paths
 
 
+def write_crossing_inputs(folder: Path) -> dict[str, Path]:
+    """The grid of :func:`write_inputs` where 50 of A1's patients live in B1's LSOA (3, 1)
+    instead of (1, 0), with a current plan (``plan``): North = A1, A2; South = B1, B2."""
+    paths = write_inputs(folder)
+    text = paths["registrations"].read_text(encoding="utf-8")
+    text = text.replace(
+        f"A1,Alpha,{lsoa(1, 0)},400\n", f"A1,Alpha,{lsoa(1, 0)},350\nA1,Alpha,{lsoa(3, 1)},50\n"
+    )
+    paths["registrations"].write_text(text, encoding="utf-8")
+    paths["plan"] = folder / "plan.csv"
+    paths["plan"].write_text(
+        "practice_code,network_id,network_name\n"
+        "A1,N1,North\nA2,N1,North\nB1,N2,South\nB2,N2,South\n",
+        encoding="utf-8",
+    )
+    return paths
+
+
 @pytest.fixture
 def region(tmp_path: Path):  # type: ignore[no-untyped-def]
     paths = write_inputs(tmp_path)
