@@ -128,6 +128,20 @@ class Region:
         return lsoa_patches(self.lsoas, self.patches)
 
     @cached_property
+    def patch_residents(self) -> dict[str, int]:
+        """Patch → the registered patients living in it, of every practice in the file.
+
+        Empty without homes or patches. The registrations file's practices that are not
+        loaded count too: a patch's residents are everyone registered who lives there.
+        """
+        homes, lsoa_patch = self.homes, self.lsoa_patch
+        if homes is None or not lsoa_patch or self.registrations is None:
+            return {}
+        counts = self.registrations.counts
+        others = counts[~counts["practice"].isin(set(homes.practices))]
+        return patch_residents(homes, lsoa_patch, others)
+
+    @cached_property
     def _ccg_level(self) -> tuple[dict[str, nx.Graph], gpd.GeoDataFrame]:
         graphs, cells = self._voronoi
         homes = self.homes
@@ -136,7 +150,7 @@ class Region:
                 graph.graph["geography"] = "voronoi"
             return graphs, cells
         attributes = home_attributes(homes, self.lsoa_patch)
-        residents = patch_residents(homes, self.lsoa_patch) if self.lsoa_patch else {}
+        residents = self.patch_residents
         return {
             code: home_graph(graph, homes, attributes, residents) for code, graph in graphs.items()
         }, cells
@@ -193,7 +207,7 @@ class Region:
             geography="registrations",
             homes=homes,
             area_border_links=len(linked),
-            patch_residents=patch_residents(homes, self.lsoa_patch) if self.lsoa_patch else {},
+            patch_residents=self.patch_residents,
         )
         return union
 
