@@ -19,6 +19,7 @@ __all__ = [
     "OutputError",
     "Problem",
     "ProblemLog",
+    "SolverError",
 ]
 
 Severity = Literal["error", "warning"]
@@ -107,6 +108,16 @@ class OutputError(FootprintsError, OSError):
 
 class InfeasibleError(FootprintsError, ValueError):
     """A request cannot be met (for example no plan satisfies the hard rules); says why."""
+
+
+class SolverError(FootprintsError, RuntimeError):
+    """A solver gave an answer the optimiser cannot use; the message says which, in words.
+
+    For example GLOP's ``ABNORMAL`` or CP-SAT's ``MODEL_INVALID``, or an early stop with
+    time left. The optimiser contains it: the area falls back to its quick plan (see
+    :func:`footprints.optimiser.optimise_area`), so it reaches callers only from the
+    stages themselves.
+    """
 
 
 @dataclass
