@@ -8,6 +8,10 @@ Exit statuses (the README's table):
 - 2: bad input or a request that cannot be met: an option out of range, a file that cannot
   be read or written (every problem listed, never a traceback), an infeasible area;
 - 3: an internal error (a bug): one line on stderr, the traceback with ``--verbose``;
+- 4: ``propose`` wrote a plan covering every practice, but some area's plan stands in for an
+  optimised one: its solve failed (status ``fallback``: a solver's unusable answer, an
+  exception, a worker process that died) or found no plan keeping the locks in time
+  (``timed out``); the summary names each area, the failure and the plan that stands in;
 - 130: aborted by a second Ctrl-C in ``propose`` (nothing written).
 
 Every option is checked before any work starts. When the reader of the standard output goes
@@ -34,7 +38,7 @@ from typing import Any, TextIO
 from footprints.atomic import check_writable
 from footprints.background import ProposalJob
 from footprints.demo import DEMO_SEED, copy_demo, demo_files
-from footprints.errors import FootprintsError, InputError
+from footprints.errors import FootprintsError, InputError, SolverError
 from footprints.io import EXPORT_FORMATS, accepted_extensions, plan_format
 from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
@@ -46,12 +50,19 @@ class UsageError(FootprintsError, ValueError):
     """The command line is incomplete (exit code 2, like argparse's own errors)."""
 
 
-__all__ = ["EXIT_ABORTED", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "main"]
+__all__ = ["EXIT_ABORTED", "EXIT_BAD_INPUT", "EXIT_FALLBACK", "EXIT_INTERNAL", "main"]
 
 EXIT_BAD_INPUT = 2
 """Exit status for bad input, an unwritable output or a request that cannot be met."""
 EXIT_INTERNAL = 3
 """Exit status for an internal error (a bug)."""
+EXIT_FALLBACK = 4
+"""Exit status of ``propose`` when the plan is complete but some area's plan stands in.
+
+Not 0: a script must be able to tell that an area was not optimised because something
+failed (a run on a loaded machine, say) and run it again; not 2 or 3: the input was fine and
+the plan was written, whole and contiguous.
+"""
 EXIT_ABORTED = 130
 """Exit status after a second Ctrl-C (128 + SIGINT, as shells report it)."""
 
@@ -413,8 +424,33 @@ def _run_propose(args: argparse.Namespace) -> int:
         f"{report.summary['in_band']} in band, {_count(len(report.hard), 'hard violation')} "
         f"({region.geography_text()})."
     )
-    failed = [a for a, r in proposal.results.items() if r.status in {"infeasible", "error"}]
-    return 2 if failed else 0
+    infeasible = [a for a, r in proposal.results.items() if r.status == "infeasible"]
+    stand_in = {a: r for a, r in proposal.results.items() if r.status in _STAND_IN}
+    status = EXIT_BAD_INPUT if infeasible else EXIT_FALLBACK if stand_in else 0
+    if stand_in:
+        print(
+            f"{_count(len(stand_in), 'area')} kept the plan at hand instead of an optimised one "
+            "(see above): "
+            + "; ".join(
+                f"{area} ({result.status}: {_FALLBACK_WORDS.get(result.fallback or '', 'a plan')})"
+                for area, result in stand_in.items()
+            )
+            + ". Run "
+            + ("it" if len(stand_in) == 1 else "them")
+            + " again with "
+            + " ".join(f"--area {area}" for area in stand_in)
+            + f" (exit status {status})."
+        )
+    return status
+
+
+#: The statuses of areas whose plan stands in for an optimised one (exit status 4).
+_STAND_IN = {"fallback", "timed out"}
+_FALLBACK_WORDS = {
+    "constructive": "the quick constructive plan",
+    "current": "the current plan",
+    "connected parts": "one network per connected part",
+}
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -618,8 +654,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     0 ok (also after a first Ctrl-C in ``propose``, which writes the best plan so far),
     1 violations (``diff``: the plans differ), 2 bad input, an option out of range, a file
-    that cannot be read or written, or an infeasible request; 3 an internal error; 130
-    aborted by a second Ctrl-C. Options are checked before any work starts.
+    that cannot be read or written, or an infeasible request; 3 an internal error; 4
+    ``propose`` wrote a complete plan in which some area's plan stands in after a failure;
+    130 aborted by a second Ctrl-C. Options are checked before any work starts.
     """
     parser = _parser()
     try:
@@ -635,6 +672,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout = _Stdout(stdout)
     try:
         return int(run(args))
+    except SolverError as error:  # the optimiser contains these: one reaching here is a bug
+        return _internal_error(error, verbose=args.verbose)
     except FootprintsError as error:  # InputError, OutputError, UsageError, InfeasibleError
         print(f"footprints: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -19,8 +19,9 @@ import pyogrio
 import pytest
 
 import footprints.cli as cli
-from footprints.cli import EXIT_BAD_INPUT, EXIT_INTERNAL, main
+from footprints.cli import EXIT_BAD_INPUT, EXIT_FALLBACK, EXIT_INTERNAL, main
 from footprints.demo import demo_files
+from footprints.io import read_plan
 
 DATA = Path(__file__).resolve().parent / "data"
 AREA_PRACTICES = DATA / "areas_practices.csv"
@@ -244,3 +245,27 @@ def test_a_closed_stdout_keeps_the_commands_own_status(tmp_path: Path) -> None:
         status = process.wait(timeout=600)
     assert status == 1, err  # the demo's current plan breaks rules
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_a_failed_area_keeps_its_plan_at_hand_and_exits_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GLOP answering ABNORMAL (as on a loaded machine) loses no area: exit 4, plan whole."""
+    from ortools.linear_solver import pywraplp
+
+    from footprints.demo import load_demo
+
+    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self: pywraplp.Solver.ABNORMAL)
+    out = tmp_path / "plan.csv"
+    argv = ["propose", "--demo", "--time-limit", "10", "--processes", "1", "--out", str(out)]
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == EXIT_FALLBACK, captured.err
+    assert "Traceback" not in captured.err
+    assert set(read_plan(out).assignment) == set(load_demo().practice_codes())
+    assert "GLOP answered ABNORMAL (status 4)" in captured.out
+    assert "the plan is the quick constructive one" in captured.out
+    assert "kept the plan at hand instead of an optimised one" in captured.out
+    assert "(fallback: the quick constructive plan)" in captured.out
+    assert f"(exit status {EXIT_FALLBACK})" in captured.out
+
