@@ -183,6 +183,12 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--lsoa-code", help="LSOA code column of the LSOA boundaries file")
     parser.add_argument(
+        "--strict-sites",
+        action="store_true",
+        help="refuse a practice whose site is over 50 km outside the CCG its row names "
+        "(default: a warning; the practice stays in its CCG, joined like an island)",
+    )
+    parser.add_argument(
         "--min",
         dest="min_population",
         type=_population,
@@ -237,6 +243,7 @@ def _load_files(args: argparse.Namespace, *, plan: Path | None) -> Region:
         lsoa_boundaries=args.lsoa_boundaries,
         lsoa_centroids=args.lsoa_centroids,
         lsoa_code=args.lsoa_code,
+        strict_sites=args.strict_sites,
     )
 
 

@@ -269,3 +269,25 @@ def test_a_failed_area_keeps_its_plan_at_hand_and_exits_4(
     assert "(fallback: the quick constructive plan)" in captured.out
     assert f"(exit status {EXIT_FALLBACK})" in captured.out
 
+
+def test_strict_sites_refuses_a_far_away_practice_that_is_otherwise_planned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    practices = tmp_path / "practices_far.csv"
+    practices.write_text(
+        AREA_PRACTICES.read_text(encoding="utf-8") + "PF,Digital First,3800,402000,522000,01A\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "plan.csv"
+    argv = ["propose", "--practices", str(practices), "--boundaries", str(AREA_CCGS)]
+    argv += ["--time-limit", "10", "--processes", "1", "--out", str(out)]
+    assert main(argv) == 0
+    assert "PF (Digital First) lies 112 km outside its own CCG E38000001" in caplog.text
+    assert "PF" in read_plan(out).assignment
+    out.unlink()
+    capsys.readouterr()
+    assert main([*argv, "--strict-sites"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "PF (Digital First) lies 112 km outside its own CCG E38000001" in err
+    assert "(the limit is 50 km)" in err
+    assert not out.exists()

@@ -520,10 +520,20 @@ def main() -> None:
     entry(
         "practices_in_glasgow_row_names_ccg.csv",
         "place_practices",
+        "loads",
+        "warning",
+        "practice A81001 (S) lies 120 km outside its own CCG E38000001 (01A, England), beyond "
+        "the 50 km of a local site; kept in E38000001 as its row says",
+        "a Glasgow site whose row names an English CCG: beyond far_m, a far-away (digital-first) "
+        "practice kept in its CCG with a warning",
+    )
+    entry(
+        "practices_in_glasgow_row_names_ccg.csv",
+        "place_practices strict_sites=true",
         "InputError",
         "error",
         "km outside its own CCG E38000001 (01A, England) (the limit is 50 km)",
-        "a Glasgow site whose row names an English CCG: beyond far_m, an error",
+        "the same with strict_sites (--strict-sites): beyond far_m, an error",
     )
 
     # ---- boundaries ------------------------------------------------------------------------
