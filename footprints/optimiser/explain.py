@@ -192,7 +192,10 @@ def _soft_lines(
             soft_networks.append(net)
             side = "below the minimum" if gap < 0 else "above the maximum"
             limit = band.min_population if gap < 0 else band.max_population
-            because = network.reason or "the band could not be met here"
+            because = network.reason or (
+                "the plan at hand leaves it outside the band, though a plan within the band "
+                "may exist (allow more time)"
+            )
             soft_lines.append(
                 (
                     net,
