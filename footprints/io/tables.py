@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -116,6 +117,41 @@ def _check_size(size: int, source: str, *, what: str = "the file") -> None:
                 )
             ]
         )
+
+
+class _Readable(Protocol):
+    """A binary stream: a file, a zip member, a gzip stream."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Return up to ``size`` bytes (fewer at the end, none past it)."""
+        ...
+
+
+def _bounded_chunks(
+    stream: _Readable, source: str, *, limit: int, counted: int = 0, what: str
+) -> Iterator[bytes]:
+    """Yield ``stream``'s bytes a megabyte at a time, up to ``limit`` bytes in all.
+
+    ``counted`` bytes were read before (from other members of one archive). Once more than
+    ``limit`` come out the read stops with an :class:`InputError`: "``what`` more than the
+    limit".
+    """
+    size = counted
+    while chunk := stream.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        f"{what} more than the {_size_text(limit)} limit for one input "
+                        f"(refused after {_size_text(size)})",
+                        "give the file unpacked, trimmed to the rows needed, or raise the limit "
+                        "if the file is genuine",
+                    )
+                ]
+            )
+        yield chunk
 
 
 def _check_exists(path: PathLike, source: str) -> None:

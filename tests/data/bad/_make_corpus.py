@@ -10,7 +10,9 @@ fragment of the message (for ``loads``: ``column=value`` that must be in the loa
 from __future__ import annotations
 
 import csv
+import io
 import json
+import struct
 import warnings
 import zipfile
 from pathlib import Path
@@ -888,6 +890,25 @@ def main() -> None:
         "error",
         "the archive unzipped is 200,",
         "unzips far beyond the limit (a small zip bomb)",
+    )
+    # The same padded layer, but both headers (local and central) say it unzips to 1,000
+    # bytes: the sizes stated pass any limit; GDAL's /vsizip/ would unpack all 200 KB.
+    lying = io.BytesIO()
+    with zipfile.ZipFile(lying, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            zipfile.ZipInfo("ccg.geojson", (2020, 1, 1, 0, 0, 0)), padded, zipfile.ZIP_DEFLATED
+        )
+    data = bytearray(lying.getvalue())
+    struct.pack_into("<I", data, 22, 1_000)  # the local header's uncompressed size
+    struct.pack_into("<I", data, data.find(b"PK\x01\x02") + 24, 1_000)  # the central one's
+    raw("boundaries_zip_lying_sizes.zip", bytes(data))
+    entry(
+        "boundaries_zip_lying_sizes.zip",
+        "read_boundaries max_bytes=50000",
+        "InputError",
+        "error",
+        "member 'ccg.geojson' is damaged or holds more than its header's 1,000 bytes",
+        "headers that understate the size: stopped while unzipping, not after",
     )
     text("practices_oversized.csv", H + ROW * 40)
     entry(
