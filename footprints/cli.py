@@ -39,7 +39,17 @@ from footprints.atomic import check_writable
 from footprints.background import ProposalJob
 from footprints.demo import DEMO_SEED, copy_demo, demo_files
 from footprints.errors import FootprintsError, InputError, SolverError
-from footprints.io import EXPORT_FORMATS, accepted_extensions, plan_format
+from footprints.io import (
+    EXPORT_FORMATS,
+    INPUT_LIMIT_ENV,
+    MAX_INPUT_BYTES,
+    MAX_TABLE_BYTES,
+    TABLE_LIMIT_ENV,
+    accepted_extensions,
+    input_size_limit,
+    plan_format,
+    table_size_limit,
+)
 from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.region import Region, load_region
@@ -132,6 +142,33 @@ _processes = _whole(1, "a number of processes")
 _workers = _whole(1, "a number of solver threads")
 _moves = _whole(0, "a number of practices")
 _seed = _whole(0, "a seed")
+_megabytes = _whole(1, "a size in megabytes")
+
+
+def _add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-input-mb",
+        type=_megabytes,
+        help=f"largest input file read, in MB (default {MAX_INPUT_BYTES // 1024**2}; "
+        f"or {INPUT_LIMIT_ENV})",
+    )
+    parser.add_argument(
+        "--max-table-mb",
+        type=_megabytes,
+        help="largest table read whole into memory (practices, plans, list sizes), in MB "
+        f"(default {MAX_TABLE_BYTES // 1024**2}; or {TABLE_LIMIT_ENV})",
+    )
+
+
+@contextlib.contextmanager
+def _input_limits(args: argparse.Namespace) -> Iterator[None]:
+    """Put ``--max-input-mb`` and ``--max-table-mb`` in force while the command runs."""
+    with contextlib.ExitStack() as limits:
+        if getattr(args, "max_input_mb", None):
+            limits.enter_context(input_size_limit(args.max_input_mb * 1024**2))
+        if getattr(args, "max_table_mb", None):
+            limits.enter_context(table_size_limit(args.max_table_mb * 1024**2))
+        yield
 
 
 def _band(args: argparse.Namespace) -> Band:
@@ -182,6 +219,7 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
         "--lsoa-centroids", type=Path, help="LSOA population-weighted centroids (CSV, optional)"
     )
     parser.add_argument("--lsoa-code", help="LSOA code column of the LSOA boundaries file")
+    _add_limit_arguments(parser)
     parser.add_argument(
         "--strict-sites",
         action="store_true",
@@ -591,6 +629,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("plan_b", type=Path, help="the second plan")
     compare.add_argument("--json", action="store_true", help="print the differences as JSON")
     compare.add_argument("--practices", type=Path, help="practices CSV, for populations")
+    _add_limit_arguments(compare)
     compare.set_defaults(run=_run_diff)
 
     pack = commands.add_parser("report", help="write the submission pack (PDF and HTML)")
@@ -678,7 +717,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout = sys.stdout
     sys.stdout = _Stdout(stdout)
     try:
-        return int(run(args))
+        with _input_limits(args):
+            return int(run(args))
     except SolverError as error:  # the optimiser contains these: one reaching here is a bug
         return _internal_error(error, verbose=args.verbose)
     except FootprintsError as error:  # InputError, OutputError, UsageError, InfeasibleError

@@ -11,8 +11,9 @@ and a fragment of the message:
   rule) with ``fragment`` in its message.
 
 A loader may carry options: ``read_practices max_bytes=1000`` runs the read under
-:func:`footprints.io.input_size_limit`; any other (``place_practices strict_sites=true``) is a
-keyword argument of the loader. The files are written by ``_make_corpus.py`` beside
+:func:`footprints.io.input_size_limit` (``max_table_bytes=N``: under
+:func:`~footprints.io.table_size_limit`); any other (``place_practices strict_sites=true``) is
+a keyword argument of the loader. The files are written by ``_make_corpus.py`` beside
 them.
 
 The same files go through the CLI: ``footprints validate`` with a bad file exits 2 and prints
@@ -69,16 +70,17 @@ def test_corpus_is_complete() -> None:
 
 @contextlib.contextmanager
 def _options(loader: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The loader's name and keyword arguments, with its ``max_bytes=N`` limit in force."""
+    """The loader's name and keyword arguments, its ``max_bytes`` / ``max_table_bytes`` in force."""
     name, *options = loader.split()
     settings: dict[str, Any] = dict(option.split("=", 1) for option in options)
     for key, value in settings.items():
         if value in {"true", "false"}:
             settings[key] = value == "true"
-    if "max_bytes" in settings:
-        with fio.input_size_limit(int(settings.pop("max_bytes"))):
-            yield name, settings
-    else:
+    with contextlib.ExitStack() as limits:
+        if "max_bytes" in settings:
+            limits.enter_context(fio.input_size_limit(int(settings.pop("max_bytes"))))
+        if "max_table_bytes" in settings:
+            limits.enter_context(fio.table_size_limit(int(settings.pop("max_table_bytes"))))
         yield name, settings
 
 

@@ -67,6 +67,8 @@ BAD_OPTIONS = [
     (["report", "--out", "pack.html"], ["--out pack.html", ".pdf"]),
     (["report", "--out", "no/such/folder/pack.pdf"], ["does not exist"]),
     (["demo", "--seed", "-3"], ["--seed", "'-3'", "0 or more"]),
+    (["validate", "--max-table-mb", "0"], ["--max-table-mb", "'0'", "1 or more"]),
+    (["propose", "--max-input-mb", "big"], ["--max-input-mb", "'big'", "whole number"]),
 ]
 _DEFAULT_OUT = {"propose": "plan.csv", "export": "plan.geojson", "report": "pack.pdf"}
 
@@ -291,3 +293,22 @@ def test_strict_sites_refuses_a_far_away_practice_that_is_otherwise_planned(
     assert "PF (Digital First) lies 112 km outside its own CCG E38000001" in err
     assert "(the limit is 50 km)" in err
     assert not out.exists()
+
+
+def test_a_practices_file_over_the_table_limit_is_refused_naming_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    practices = tmp_path / "practices_40mb.csv"
+    practices.write_text(AREA_PRACTICES.read_text(encoding="utf-8"), encoding="utf-8")
+    with open(practices, "r+b") as handle:
+        handle.truncate(40 * 1024**2)  # sparse: 40 MB to stat(), no disk used
+    argv = ["validate", "--practices", str(practices), "--boundaries", str(AREA_CCGS)]
+    argv += ["--plan", str(AREA_PRACTICES)]
+    assert main(argv) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "is 40.0 MB, over the 32.0 MB limit for a table read whole into memory" in err
+    assert "--max-table-mb N" in err
+    assert main([*argv, "--max-table-mb", "64"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "limit for a table" not in err
+    assert "contains NUL bytes" in err  # read, this time: the zeros of the sparse file

@@ -5,7 +5,11 @@ Windows-1252/Latin-1, accents intact; a first line with no comma but semicolons 
 the separator. Every cell is a stripped string (``""`` when empty); trailing empty cells and
 rows (Excel's ``,,,,``) are dropped. Refused, with the row: cells beyond the header, an
 unclosed quote, a blank header. Files larger than :func:`input_size_limit` allows
-(:data:`MAX_INPUT_BYTES` by default) are refused before they are read.
+(:data:`MAX_INPUT_BYTES` by default) are refused before they are read, and so are tables read
+whole into memory (practices, plans, ePCN, list sizes) larger than :func:`table_size_limit`
+allows (:data:`MAX_TABLE_BYTES`): reading one takes about twenty times its size in memory.
+Both limits are raised from the command line (``--max-input-mb``, ``--max-table-mb``) or the
+environment (:data:`INPUT_LIMIT_ENV`, :data:`TABLE_LIMIT_ENV`), and every refusal says so.
 
 The cell helpers turn strings into codes (stripped of spaces and invisible characters,
 upper-cased; a code Excel turned into a number, ``8.1E+04``, is an error), numbers
@@ -41,15 +45,20 @@ from footprints.errors import InputError, Problem, ProblemLog
 
 __all__ = [
     "FORMULA_TRIGGERS",
+    "INPUT_LIMIT_ENV",
     "MAX_INPUT_BYTES",
     "MAX_LIST_SIZE",
+    "MAX_TABLE_BYTES",
+    "TABLE_LIMIT_ENV",
     "UNALLOCATED_NETWORK",
     "PathLike",
     "cell_text",
     "input_size_limit",
     "max_input_bytes",
+    "max_table_bytes",
     "spreadsheet_csv",
     "spreadsheet_text",
+    "table_size_limit",
 ]
 
 logger = logging.getLogger(__name__)
@@ -65,7 +74,22 @@ _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")  # Excel's "CSV" on Windows is c
 
 MAX_INPUT_BYTES = 512 * 1024**2
 """Default size limit of one input file (or of an archive's unzipped members): 512 MB."""
-_MAX_BYTES: ContextVar[int] = ContextVar("footprints_max_input_bytes", default=MAX_INPUT_BYTES)
+_MAX_BYTES: ContextVar[int | None] = ContextVar("footprints_max_input_bytes", default=None)
+
+MAX_TABLE_BYTES = 32 * 1024**2
+"""Default size limit of a table read whole into memory: 32 MB.
+
+Practices files, plans, ePCN files and list sizes are read whole, at about twenty times
+their size in memory (a 32 MB practices file peaks near 600 MB); all of England's practices
+take about 2 MB, so the limit leaves room for any real file and stops a 150 MB one before it
+is read. Postcode lookups, registrations and boundaries have only :data:`MAX_INPUT_BYTES`.
+"""
+_MAX_TABLE: ContextVar[int | None] = ContextVar("footprints_max_table_bytes", default=None)
+
+INPUT_LIMIT_ENV = "FOOTPRINTS_MAX_INPUT_MB"
+"""Environment variable raising (or lowering) :data:`MAX_INPUT_BYTES`, in megabytes."""
+TABLE_LIMIT_ENV = "FOOTPRINTS_MAX_TABLE_MB"
+"""Environment variable raising (or lowering) :data:`MAX_TABLE_BYTES`, in megabytes."""
 
 MAX_LIST_SIZE = 1_000_000
 """Largest credible list size: England's largest practices have about 100,000 patients."""
@@ -78,33 +102,99 @@ _EXCEL = (".xlsx", ".xlsm", ".xls")
 # --------------------------------------------------------------------------------------------
 
 
+def _limit_from_environment(name: str) -> int | None:
+    """Return the limit (bytes) an environment variable sets in megabytes; ``None`` if unset."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = math.nan
+    if not math.isfinite(megabytes) or megabytes <= 0:
+        raise InputError(
+            [
+                Problem(
+                    f"environment variable {name}",
+                    f"{text!r} is not a size in megabytes",
+                    f"set {name} to a number above 0 (e.g. {name}=1024), or unset it",
+                )
+            ]
+        )
+    return int(megabytes * 1024**2)
+
+
 def max_input_bytes() -> int:
-    """Return the largest input file (or unzipped archive) the loaders read, in bytes."""
-    return _MAX_BYTES.get()
+    """Return the largest input file (or unzipped archive) the loaders read, in bytes.
+
+    :func:`input_size_limit` where in force, else :data:`INPUT_LIMIT_ENV`, else
+    :data:`MAX_INPUT_BYTES`.
+    """
+    given = _MAX_BYTES.get()
+    if given is not None:
+        return given
+    return _limit_from_environment(INPUT_LIMIT_ENV) or MAX_INPUT_BYTES
+
+
+def max_table_bytes() -> int:
+    """Return the largest table read whole into memory (a practices file, a plan), in bytes.
+
+    :func:`table_size_limit` where in force, else :data:`TABLE_LIMIT_ENV`, else
+    :data:`MAX_TABLE_BYTES`.
+    """
+    given = _MAX_TABLE.get()
+    if given is not None:
+        return given
+    return _limit_from_environment(TABLE_LIMIT_ENV) or MAX_TABLE_BYTES
+
+
+@contextmanager
+def _limit(variable: ContextVar[int | None], max_bytes: int) -> Iterator[None]:
+    if max_bytes <= 0:
+        raise ValueError(f"max_bytes must be positive, not {max_bytes}")
+    token = variable.set(int(max_bytes))
+    try:
+        yield
+    finally:
+        variable.reset(token)
 
 
 @contextmanager
 def input_size_limit(max_bytes: int) -> Iterator[None]:
     """Within the ``with`` block, refuse input files larger than ``max_bytes``.
 
-    The default is :data:`MAX_INPUT_BYTES`; the app lowers it for uploads. The limit is per
-    thread (a :class:`contextvars.ContextVar`), so concurrent sessions do not share it.
+    The default is :data:`MAX_INPUT_BYTES` (or :data:`INPUT_LIMIT_ENV`); the app lowers it
+    for uploads. The limit is per thread (a :class:`contextvars.ContextVar`), so concurrent
+    sessions do not share it.
     """
-    if max_bytes <= 0:
-        raise ValueError(f"max_bytes must be positive, not {max_bytes}")
-    token = _MAX_BYTES.set(int(max_bytes))
-    try:
+    with _limit(_MAX_BYTES, max_bytes):
         yield
-    finally:
-        _MAX_BYTES.reset(token)
+
+
+@contextmanager
+def table_size_limit(max_bytes: int) -> Iterator[None]:
+    """Within the ``with`` block, refuse tables read whole that are larger than ``max_bytes``.
+
+    The default is :data:`MAX_TABLE_BYTES` (or :data:`TABLE_LIMIT_ENV`); per thread, as
+    :func:`input_size_limit`, which still applies to tables too.
+    """
+    with _limit(_MAX_TABLE, max_bytes):
+        yield
 
 
 def _size_text(size: int) -> str:
     return f"{size / 1024**2:,.1f} MB" if size >= 1024**2 else f"{size:,} bytes"
 
 
-def _check_size(size: int, source: str, *, what: str = "the file") -> None:
-    limit = _MAX_BYTES.get()
+_RAISE_INPUT_LIMIT = (
+    f"or raise the limit: --max-input-mb N on the command line, {INPUT_LIMIT_ENV}=N in the "
+    "environment (the app's too), footprints.io.input_size_limit in Python"
+)
+
+
+def _check_size(size: int, source: str, *, what: str = "the file", table: bool = False) -> None:
+    """Refuse ``size`` bytes over the input limit (and, for a ``table``, the table limit)."""
+    limit = max_input_bytes()
     if size > limit:
         raise InputError(
             [
@@ -112,8 +202,23 @@ def _check_size(size: int, source: str, *, what: str = "the file") -> None:
                     source,
                     f"{what} is {_size_text(size)}, over the {_size_text(limit)} limit for one "
                     "input",
-                    "trim it to the rows and columns needed (e.g. only your region), or raise "
-                    "the limit with footprints.io.input_size_limit(max_bytes=...)",
+                    "trim it to the rows and columns needed (e.g. only your region), "
+                    + _RAISE_INPUT_LIMIT,
+                )
+            ]
+        )
+    table_limit = max_table_bytes()
+    if table and size > table_limit:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"{what} is {_size_text(size)}, over the {_size_text(table_limit)} limit "
+                    "for a table read whole into memory (practices, plans, list sizes: all of "
+                    "England's practices take about 2 MB); refused before reading it",
+                    "give the rows of your region only, or raise the limit: --max-table-mb N "
+                    f"on the command line, {TABLE_LIMIT_ENV}=N in the environment (the app's "
+                    "too), footprints.io.table_size_limit in Python",
                 )
             ]
         )
@@ -146,16 +251,19 @@ def _bounded_chunks(
                         source,
                         f"{what} more than the {_size_text(limit)} limit for one input "
                         f"(refused after {_size_text(size)})",
-                        "give the file unpacked, trimmed to the rows needed, or raise the limit "
-                        "if the file is genuine",
+                        "give the file unpacked and trimmed to the rows needed, "
+                        + _RAISE_INPUT_LIMIT,
                     )
                 ]
             )
         yield chunk
 
 
-def _check_exists(path: PathLike, source: str) -> None:
-    """Check that the path is a readable file within the size limit, else raise an InputError."""
+def _check_exists(path: PathLike, source: str, *, table: bool = False) -> None:
+    """Check that the path is a readable file within the size limit, else raise an InputError.
+
+    A ``table`` (read whole into memory) must also be within the table limit.
+    """
     file = Path(path)
     if file.is_dir():
         raise InputError(
@@ -165,7 +273,7 @@ def _check_exists(path: PathLike, source: str) -> None:
         raise InputError(
             [Problem(source, "file not found", "check the path and the working directory")]
         )
-    _check_size(file.stat().st_size, source)
+    _check_size(file.stat().st_size, source, table=table)
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,15 +431,16 @@ def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[:last]
 
 
-def _read_csv(path: PathLike, *, header: bool = True) -> pd.DataFrame:
+def _read_csv(path: PathLike, *, header: bool = True, table: bool = True) -> pd.DataFrame:
     """Read a CSV as stripped strings ('' for empty cells).
 
     UTF-8 (with or without BOM) first, then Windows-1252 / Latin-1; semicolon- or
     tab-separated files are detected. With ``header`` the first row names the columns (see
-    :func:`_with_header`); without, columns are numbered from 0.
+    :func:`_with_header`); without, columns are numbered from 0. A ``table`` (every CSV but
+    a postcode lookup, which may cover the country) must be within the table limit.
     """
     source = str(path)
-    _check_exists(path, source)
+    _check_exists(path, source, table=table)
     text = _decode(Path(path).read_bytes(), source)
     frame = _strip_cells(_parse_rows(text, _delimiter(text, source), source))
     if header:
@@ -352,7 +461,7 @@ def _strip_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _read_excel_sheets(path: PathLike) -> dict[str, pd.DataFrame]:
     source = str(path)
-    _check_exists(path, source)
+    _check_exists(path, source, table=True)
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
     except Exception as error:  # openpyxl raises zipfile, KeyError, XML and its own errors

@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from footprints.errors import InputError
-from footprints.io import read_practices
+from footprints.io import (
+    INPUT_LIMIT_ENV,
+    MAX_TABLE_BYTES,
+    TABLE_LIMIT_ENV,
+    input_size_limit,
+    max_table_bytes,
+    read_postcode_lookup,
+    read_practices,
+    table_size_limit,
+)
 from footprints.io.tables import _delimiter, _parse_number
 
 
@@ -45,3 +54,77 @@ def test_an_empty_cell_is_no_number() -> None:
 )
 def test_the_first_line_sets_the_separator(text: str, separator: str) -> None:
     assert _delimiter(text, "test.csv") == separator
+
+
+# ---- the size of a table read whole -------------------------------------------------------
+
+ENGLAND_ROW = "A81001,The Densham Surgery,4111,54.5616,-1.3190\n"
+
+
+def _sparse_practices(path: Path, megabytes: int) -> Path:
+    """A practices CSV that stat() says is ``megabytes`` long (sparse: no disk used)."""
+    path.write_text("code,name,list_size,lat,lon\n" + ENGLAND_ROW)
+    with open(path, "r+b") as handle:
+        handle.truncate(megabytes * 1024**2)
+    return path
+
+
+def test_an_oversized_practices_file_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 150 MB practices file (all of England's is 2 MB) peaked at 5.6 GB: now never read."""
+    path = _sparse_practices(tmp_path / "practices_150mb.csv", 150)
+
+    def unread(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read")
+
+    monkeypatch.setattr(Path, "read_bytes", unread)
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    message = str(caught.value)
+    assert "is 150.0 MB, over the 32.0 MB limit for a table read whole into memory" in message
+    assert "--max-table-mb N" in message and "FOOTPRINTS_MAX_TABLE_MB=N" in message
+    assert MAX_TABLE_BYTES == 32 * 1024**2
+
+
+def test_the_table_limit_is_raised_by_the_environment_or_in_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "practices.csv"
+    path.write_text("code,name,list_size,lat,lon\n" + ENGLAND_ROW)
+    size = path.stat().st_size
+    with table_size_limit(size - 1), pytest.raises(InputError, match="limit for a table"):
+        read_practices(path)
+    monkeypatch.setenv(TABLE_LIMIT_ENV, str((size - 1) / 1024**2))
+    assert max_table_bytes() == size - 1
+    with pytest.raises(InputError, match="limit for a table"):
+        read_practices(path)
+    with table_size_limit(size):  # Python's own limit wins over the environment
+        assert len(read_practices(path)) == 1
+    monkeypatch.setenv(TABLE_LIMIT_ENV, "1")
+    assert len(read_practices(path)) == 1
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-5", "nan", "inf"])
+@pytest.mark.parametrize("variable", [TABLE_LIMIT_ENV, INPUT_LIMIT_ENV])
+def test_a_bad_limit_in_the_environment_is_named(
+    variable: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "practices.csv"
+    path.write_text("code,name,list_size,lat,lon\n" + ENGLAND_ROW)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    assert f"environment variable {variable}: {value!r} is not a size in megabytes" in str(
+        caught.value
+    )
+
+
+def test_a_postcode_lookup_is_not_a_table_read_whole(tmp_path: Path) -> None:
+    """A lookup may cover all of England (Code-Point Open: about 100 MB): only the input limit."""
+    path = tmp_path / "postcodes.csv"
+    path.write_text("postcode,easting,northing\nTS18 1HU,444000,518000\n")
+    with table_size_limit(10):
+        assert len(read_postcode_lookup(path)) == 1
+    with input_size_limit(10), pytest.raises(InputError, match="limit for one input"):
+        read_postcode_lookup(path)

@@ -910,6 +910,15 @@ def main() -> None:
         "member 'ccg.geojson' is damaged or holds more than its header's 1,000 bytes",
         "headers that understate the size: stopped while unzipping, not after",
     )
+    text("practices_oversized_table.csv", H + ROW * 40)
+    entry(
+        "practices_oversized_table.csv",
+        "read_practices max_table_bytes=1000",
+        "InputError",
+        "error",
+        "over the 1,000 bytes limit for a table read whole into memory",
+        "a practices file over the table limit (150 MB once peaked at 5.6 GB): refused unread",
+    )
     text("practices_oversized.csv", H + ROW * 40)
     entry(
         "practices_oversized.csv",
