@@ -18,7 +18,9 @@ What the readers forgive, and what they refuse
     CSVs are read as UTF-8 (with or without BOM), UTF-16 with BOM (Excel "Unicode text"), or
     else Windows-1252/Latin-1, accents intact; a first line with no comma but semicolons or
     tabs sets the separator. Codes are stripped of spaces and invisible characters and
-    upper-cased; ``12,345`` is a number but a decimal comma (``54,5``) is an error; trailing
+    upper-cased; ``12,345`` is a number but a decimal comma (``54,5``) is an error, and so
+    are separators that read two ways (``30,000.5``, and ``30.000`` as a list size), named
+    with their file, row, column and value rather than guessed; trailing
     empty cells and rows (Excel's ``,,,,``) are dropped. Refused, with the row: cells beyond
     the header, an unclosed quote, a repeated or ambiguous header, a code Excel turned into a
     number (``8.1E+04``), a list size that is negative, fractional or over

@@ -13,7 +13,8 @@ environment (:data:`INPUT_LIMIT_ENV`, :data:`TABLE_LIMIT_ENV`), and every refusa
 
 The cell helpers turn strings into codes (stripped of spaces and invisible characters,
 upper-cased; a code Excel turned into a number, ``8.1E+04``, is an error), numbers
-(``12,345`` is a number but a decimal comma, ``54,5``, is an error) and list sizes
+(``12,345`` is a number but a decimal comma, ``54,5``, is an error, and so are separators
+that read two ways: ``30,000.5``, and ``30.000`` where a whole number is due) and list sizes
 (negative, fractional or over :data:`MAX_LIST_SIZE` is an error; 0 a warning).
 
 Spreadsheet formulas: every CSV footprints writes passes its text cells through
@@ -584,20 +585,42 @@ def _optional_network(value: object) -> str | None:
     return None if code == UNALLOCATED_NETWORK else code
 
 
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:([,\u00a0\u202f ])\d{3})(?:\1\d{3})*(?:\.\d*)?")
+_SEPARATOR = "[,\u00a0\u202f ]"
+_GROUPED = re.compile(rf"[+-]?\d{{1,3}}(?:({_SEPARATOR})\d{{3}})(?:\1\d{{3}})*")
+_GROUPED_WITH_POINT = re.compile(rf"[+-]?\d{{1,3}}(?:({_SEPARATOR})\d{{3}})(?:\1\d{{3}})*\.\d*")
+_DOTTED_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
 
 
-def _parse_number(text: str) -> float | None:
+class AmbiguousNumberError(ValueError):
+    """A cell whose separators can be read as two different numbers; says which two."""
+
+
+def _parse_number(text: str, *, whole: bool = False) -> float | None:
     """Read a number from a cell: None when empty; ValueError when not a finite number.
 
     Thousands separators are read when they group digits in threes (``12,345``, ``12 345``);
     any other comma (a decimal comma, ``54,5``) is an error rather than a silent misreading.
+    Separators that can be read two ways raise :class:`AmbiguousNumberError` instead of a
+    guess: a thousands separator beside a decimal point (``30,000.5``), and, in a column of
+    whole numbers (``whole``), a dot before groups of three digits (``30.000``: 30 in
+    English, 30,000 in much of Europe). ``30,000`` and ``30000`` are read as 30,000.
     """
     text = text.strip()
     if not text:
         return None
+    if _GROUPED_WITH_POINT.fullmatch(text):
+        raise AmbiguousNumberError(
+            "a thousands separator beside a decimal point: the separators of another "
+            "country's spreadsheet, or a typing slip?"
+        )
+    if whole and _DOTTED_THOUSANDS.fullmatch(text):
+        english, european = float(text), float(text.replace(".", ""))
+        raise AmbiguousNumberError(
+            f"{english:g} or {european:,.0f}? (a dot before three digits is a decimal point in "
+            "English and a thousands separator in much of Europe)"
+        )
     if _GROUPED.fullmatch(text):
-        text = re.sub(r"[,\u00a0\u202f ]", "", text)
+        text = re.sub(_SEPARATOR, "", text)
     value = float(text)  # ValueError for text, decimal commas, "1,2345"
     if not math.isfinite(value):
         raise ValueError(text)
@@ -609,10 +632,27 @@ def _not_a_number(what: str, text: str) -> str:
     return f"{what} {text!r} is not a number{hint}"
 
 
-def _parse_list_size(text: str, log: ProblemLog, *, row: int, code: str | None) -> int | None:
+def _ambiguous(what: str, text: str, column: str | None, error: AmbiguousNumberError) -> str:
+    """Say which cell is ambiguous and how: ``list size '30.000' in column 'list_size' …``."""
+    where = f" in column {column!r}" if column else ""
+    return f"{what} {text!r}{where} is ambiguous: {error}"
+
+
+def _parse_list_size(
+    text: str, log: ProblemLog, *, row: int, code: str | None, column: str | None = None
+) -> int | None:
+    """Read a list size (``column`` names the file's column in messages); log any problem."""
     fix = "give the registered list size as a whole number of patients (0 or more)"
     try:
-        value = _parse_number(text)
+        value = _parse_number(text, whole=True)
+    except AmbiguousNumberError as error:
+        log.error(
+            _ambiguous("list size", text, column, error),
+            "write the number without separators (30000) or with commas for thousands (30,000)",
+            row=row,
+            code=code,
+        )
+        return None
     except ValueError:
         log.error(_not_a_number("list size", text), fix, row=row, code=code)
         return None

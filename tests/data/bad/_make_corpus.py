@@ -371,6 +371,43 @@ def main() -> None:
         "list size '4,5' is not a number (a comma is read only as a thousands separator",
         "a comma that is not a thousands separator",
     )
+    # Separators that can be read two ways are refused, naming the file, row, column, value.
+    ambiguous = [
+        (
+            "practices_list_size_dot_thousands.csv",
+            H + "A81001,Surgery,30.000,54.5616,-1.319\n",
+            "row 2 (A81001): list size '30.000' in column 'list_size' is ambiguous: 30 or 30,000?",
+            "a European thousands dot: 30 patients or 30,000? (was read as 30)",
+        ),
+        (
+            "practices_list_size_grouped_decimal.csv",
+            H + 'A81001,Surgery,"30,000.5",54.5616,-1.319\n',
+            "row 2 (A81001): list size '30,000.5' in column 'list_size' is ambiguous: a "
+            "thousands separator beside a decimal point",
+            "a thousands comma and a decimal point together",
+        ),
+        (
+            "practices_easting_grouped_decimal.csv",
+            'code,name,list_size,Easting,Northing\nA81001,Surgery,4111,"444,123.5",518000\n',
+            "row 2 (A81001): easting '444,123.5' in column 'Easting' is ambiguous",
+            "a coordinate with a thousands comma and a decimal point",
+        ),
+    ]
+    for file, content, fragment, note in ambiguous:
+        text(file, content)
+        entry(file, "read_practices", "InputError", "error", fragment, note)
+    text(
+        "practices_list_size_plain_and_grouped.csv",
+        H + ROW + 'A81002,Surgery,"30,000",54.5692,-1.3139\nA81003,Surgery,30000,54.57,-1.31\n',
+    )
+    entry(
+        "practices_list_size_plain_and_grouped.csv",
+        "read_practices",
+        "loads",
+        "loads",
+        "list_size=30000",
+        "30,000 and 30000 are both read as 30,000",
+    )
     text("practices_list_size_zero.csv", H + "A81001,Closing Surgery,0,54.5616,-1.319\n" + ROW2)
     entry(
         "practices_list_size_zero.csv",
@@ -1124,6 +1161,15 @@ def main() -> None:
         "loads",
         "list_size=12345",
         "a list size with a thousands separator",
+    )
+    text("gp_reg_pat_dot_thousands.csv", "CODE,SEX,AGE,NUMBER_OF_PATIENTS\nA81001,ALL,ALL,12.345\n")
+    entry(
+        "gp_reg_pat_dot_thousands.csv",
+        "read_gp_reg_pat",
+        "InputError",
+        "error",
+        "list size '12.345' in column 'NUMBER_OF_PATIENTS' is ambiguous: 12.345 or 12,345?",
+        "a European thousands dot in NHS Digital's list sizes",
     )
     text(
         "gp_reg_pat_duplicate_header.csv",
