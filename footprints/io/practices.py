@@ -31,6 +31,7 @@ from footprints.io.tables import (
     _code,
     _duplicates,
     _optional_code,
+    _optional_network,
     _parse_list_size,
     _parse_number,
     _read_csv,
@@ -227,10 +228,9 @@ def _practices_from_frame(
             latlon_rows.append(len(xs) - 1)
         for key in ("ccg", "stp", "patch"):
             optional[key].append(_optional_code(record.get(key)))
-        network = _optional_code(record.get("network"))
-        if network == UNALLOCATED_NETWORK:
+        network = _optional_network(record.get("network"))
+        if network is None and _optional_code(record.get("network")) == UNALLOCATED_NETWORK:
             unallocated += 1
-            network = None
         optional["network"].append(network)
     _duplicates(codes, log, what="practice code", first_row=first_row)
     if not records:

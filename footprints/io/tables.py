@@ -33,7 +33,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -581,8 +581,46 @@ def _optional_name(value: object) -> str | None:
 
 
 def _optional_network(value: object) -> str | None:
-    code = _optional_code(value)
-    return None if code == UNALLOCATED_NETWORK else code
+    """Return a network id exactly as written, or ``None`` (an empty cell, the placeholder ``U``).
+
+    Only surrounding spaces and invisible characters (zero-width spaces pasted from the web)
+    are dropped: ids differing in case or inner spaces are different networks (see
+    :func:`_near_duplicate_networks`).
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = "".join(ch for ch in str(value) if unicodedata.category(ch) != "Cf").strip()
+    if not text or text.upper() == UNALLOCATED_NETWORK:
+        return None
+    return text
+
+
+def _network_key(network: str) -> str:
+    """Compare ids as a reader might: without case or spaces."""
+    return "".join(network.split()).casefold()
+
+
+def _near_duplicate_networks(counts: Mapping[str, int], log: ProblemLog) -> None:
+    """Warn about network ids that differ only in case or spaces (``PCN 1``, ``pcn1``).
+
+    ``counts`` maps each id to its number of practices. They stay separate networks (ids
+    are compared exactly): the warning names each group, so that a typing slip is seen.
+    """
+    groups: dict[str, list[str]] = {}
+    for network in counts:
+        groups.setdefault(_network_key(network), []).append(network)
+    for ids in groups.values():
+        if len(ids) < 2:
+            continue
+        listed = " and ".join(
+            f"{network!r} ({counts[network]:,} practice{'s' if counts[network] != 1 else ''})"
+            for network in sorted(ids)
+        )
+        log.warn(
+            f"network ids {listed} differ only in case or spaces; they are kept as "
+            f"{len(ids)} networks",
+            "if they are one network, write its id the same way on every row",
+        )
 
 
 _SEPARATOR = "[,\u00a0\u202f ]"

@@ -968,6 +968,20 @@ def main() -> None:
 
     # ---- plans -----------------------------------------------------------------------------
     text(
+        "plan_network_ids_near_duplicate.csv",
+        "practice_code,network_id,network_name\nP1,PCN 1,North\nP2,PCN 1,North\n"
+        "P3,pcn1,South\nP4,PCN1,East\nP5,N2,West\nP6,N2,West\n",
+    )
+    entry(
+        "plan_network_ids_near_duplicate.csv",
+        "read_plan",
+        "loads",
+        "warning",
+        "network ids 'PCN 1' (2 practices) and 'PCN1' (1 practice) and 'pcn1' (1 practice) "
+        "differ only in case or spaces; they are kept as 3 networks",
+        "ids differing in case and spaces were merged silently, their names dropped",
+    )
+    text(
         "plan_duplicate_practice.csv",
         "practice_code,network_id,network_name\nP1,N1,North\nP2,N1,North\nP1,N2,South\n",
     )
