@@ -24,16 +24,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
 import math
-import os
 import signal
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
 
 from footprints.atomic import check_writable
 from footprints.background import ProposalJob
@@ -54,6 +51,7 @@ from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.region import Region, load_region
 from footprints.rules import validate
+from footprints.terminal import StandardOutput, bad_input_message, stderr_logging
 
 
 class UsageError(FootprintsError, ValueError):
@@ -643,45 +641,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Stdout:
-    """The standard output of a command: once its reader has gone, the rest is dropped.
-
-    ``footprints diff a.csv b.csv | head -1`` closes the pipe early; the command then ends
-    normally, with its own exit status, rather than with a :class:`BrokenPipeError` (which,
-    raised anywhere else, stays an error).
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.reader_gone = False
-
-    def write(self, text: str) -> int:
-        if not self.reader_gone:
-            try:
-                return self.stream.write(text)
-            except BrokenPipeError:
-                self._drop()
-        return len(text)
-
-    def flush(self) -> None:
-        if not self.reader_gone:
-            try:
-                self.stream.flush()
-            except BrokenPipeError:
-                self._drop()
-
-    def _drop(self) -> None:
-        """Point the file descriptor at /dev/null, so no later flush fails at exit."""
-        self.reader_gone = True
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self.stream.fileno())
-            os.close(devnull)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
-
-
 def _internal_error(error: BaseException, *, verbose: bool) -> int:
     """Report a bug: one line, and the traceback with ``--verbose``."""
     if verbose:
@@ -709,20 +668,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse has printed the usage and what is wrong
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s: %(message)s",
-    )
     run: Callable[[argparse.Namespace], int] = args.run
     stdout = sys.stdout
-    sys.stdout = _Stdout(stdout)
+    sys.stdout = StandardOutput(stdout)
     try:
-        with _input_limits(args):
+        with stderr_logging(verbose=args.verbose), _input_limits(args):
             return int(run(args))
     except SolverError as error:  # the optimiser contains these: one reaching here is a bug
         return _internal_error(error, verbose=args.verbose)
     except FootprintsError as error:  # InputError, OutputError, UsageError, InfeasibleError
-        print(f"footprints: {error}", file=sys.stderr)
+        print(f"footprints: {bad_input_message(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\nfootprints: interrupted; nothing was written.", file=sys.stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -312,3 +313,56 @@ def test_a_practices_file_over_the_table_limit_is_refused_naming_the_option(
     err = capsys.readouterr().err
     assert "limit for a table" not in err
     assert "contains NUL bytes" in err  # read, this time: the zeros of the sparse file
+
+
+# ---- a page of problems -----------------------------------------------------------------------
+
+
+def _practices_with_bad_rows(path: Path, bad: int, *, zero: int = 0) -> Path:
+    """A practices file of ``bad`` rows whose list size is not a number (and ``zero`` of 0)."""
+    rows = [f"B{i:05d},Bad {i},lots,54.5,-1.3\n" for i in range(bad)]
+    rows += [f"Z{i:05d},Zero {i},0,54.5,-1.3\n" for i in range(zero)]
+    path.write_text("code,name,list_size,lat,lon\n" + "".join(rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("bad", [3, 50, 51, 20_000])
+def test_at_most_a_page_of_problems_is_printed_and_the_rest_written_to_a_file(
+    bad: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """20,000 bad rows: the first 50, a count of the rest, every one of them in a file."""
+    practices = _practices_with_bad_rows(tmp_path / "practices_bad.csv", bad)
+    argv = ["validate", "--practices", str(practices), "--boundaries", str(AREA_CCGS)]
+    assert main([*argv, "--plan", str(AREA_PRACTICES)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    listed = [line for line in err.splitlines() if line.startswith("- ")]
+    if bad <= 50:
+        assert len(listed) == bad
+        assert "… and" not in err and "is listed in" not in err
+        return
+    assert len(listed) == 51
+    assert listed[-1] == f"- … and {bad - 50:,} more"
+    [listing] = re.findall(r"Every problem \([\d,]+\) is listed in (\S+)", err)
+    lines = Path(listing).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == bad
+    assert lines[-1].startswith(f"error: {practices}, row {bad + 1} (B{bad - 1:05d}): list size")
+    Path(listing).unlink()
+
+
+def test_at_most_a_page_of_warnings_is_logged_unless_verbose(tmp_path: Path) -> None:
+    """Logged warnings (80 practices with no patients) are a page too; --verbose shows all."""
+    practices = _practices_with_bad_rows(tmp_path / "practices_zero.csv", 0, zero=80)
+    argv = ["validate", "--practices", str(practices)]
+    argv += ["--boundaries", str(AREA_CCGS), "--plan", str(AREA_PRACTICES)]
+    for verbose, shown in ((False, 50), (True, 80)):
+        result = subprocess.run(
+            [sys.executable, "-m", "footprints", *(["--verbose"] if verbose else []), *argv],
+            capture_output=True,
+            text=True,
+            timeout=600,  # a generous ceiling for a busy machine
+            check=False,
+        )
+        zero = [line for line in result.stderr.splitlines() if "list size is 0" in line]
+        assert len(zero) == shown, result.stderr[-2000:]
+        more = "footprints: … and 30 more warnings (--verbose shows every one)"
+        assert (more in result.stderr) is not verbose
