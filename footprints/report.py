@@ -222,7 +222,7 @@ def read_waivers(path: PathLike) -> dict[str, str]:
             # An unquoted comma in the reason (the last column): keep the whole sentence.
             row = [*row[:reason_at], ",".join(row[reason_at:])]
         row = row + [""] * (len(header) - len(row))
-        network = row[network_at].strip().upper()
+        network = row[network_at].strip()  # as the plan writes it: ids are compared exactly
         reason = row[reason_at].strip()
         if not network:
             continue
@@ -235,6 +235,31 @@ def read_waivers(path: PathLike) -> dict[str, str]:
         raise InputError(problems)
     logger.info("%s: %d waiver reasons", source, len(waivers))
     return waivers
+
+
+def _unknown_waivers(waivers: Mapping[str, str], plan: Plan) -> None:
+    """Warn about waivers naming no network, with the network meant where ids nearly match.
+
+    Network ids are compared exactly: a waiver for ``uz0029`` is not given to ``UZ0029``,
+    but the warning names it.
+    """
+    networks = plan.networks()
+    unknown = sorted(set(waivers) - set(networks))
+    if not unknown:
+        return
+    near: dict[str, list[str]] = {}
+    for network in networks:
+        near.setdefault("".join(network.split()).casefold(), []).append(network)
+    named = []
+    for waiver in unknown:
+        meant = near.get("".join(waiver.split()).casefold(), [])
+        named.append(
+            f"{waiver!r}" + (f" (did you mean {', '.join(map(repr, meant))}?)" if meant else "")
+        )
+    logger.warning(
+        "waivers name networks not in the plan: %s; network ids are compared exactly",
+        ", ".join(named),
+    )
 
 
 def build_pack(
@@ -259,14 +284,12 @@ def build_pack(
     report
         The plan's validation report; computed when omitted.
     """
-    waivers = {str(k).upper(): v for k, v in (waivers or {}).items()}
+    waivers = {str(k).strip(): v for k, v in (waivers or {}).items()}
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
     alignment = patch_alignment(plan, region.validation_graph)
     practices = region.practices
     record_of = {str(r["code"]): r for r in practices.to_dict("records")}
-    unknown_waivers = sorted(set(waivers) - set(plan.networks()))
-    if unknown_waivers:
-        logger.warning("waivers name networks not in the plan: %s", ", ".join(unknown_waivers))
+    _unknown_waivers(waivers, plan)
 
     def pack_practice(code: str) -> PackPractice:
         record = record_of.get(code)

@@ -111,12 +111,25 @@ def test_html_twin_has_the_same_figures_and_embedded_maps(
 
 def test_read_waivers(tmp_path: Path) -> None:
     good = tmp_path / "waivers.csv"
-    good.write_text("network_id,reason\nuz0029,Island\n", encoding="utf-8")
-    assert read_waivers(good) == {"UZ0029": "Island"}
+    good.write_text("network_id,reason\nuz0029,Island\n UZ0030 ,Rural\n", encoding="utf-8")
+    assert read_waivers(good) == {"uz0029": "Island", "UZ0030": "Rural"}  # ids as written
     bad = tmp_path / "bad.csv"
     bad.write_text("network,why\nUZ0029,Island\n", encoding="utf-8")
     with pytest.raises(InputError, match="network_id"):
         read_waivers(bad)
+
+
+def test_a_waiver_is_given_to_the_network_of_exactly_its_id(
+    demo: Region, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert demo.current is not None
+    network = sorted(demo.current.networks())[0]
+    sections = build_pack(demo, demo.current, waivers={network.lower(): "Island"})
+    assert all(n.waiver is None for s in sections for n in s.networks)
+    assert (
+        f"waivers name networks not in the plan: {network.lower()!r} (did you mean "
+        f"{network!r}?); network ids are compared exactly"
+    ) in caplog.text
 
 
 def test_read_waivers_keeps_a_reason_with_unquoted_commas(tmp_path: Path) -> None:
