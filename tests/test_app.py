@@ -425,6 +425,25 @@ def test_community_trust_view_crosses_patches_and_networks(state_dir: Path) -> N
     assert table.drop(columns="networks worked into").to_numpy().sum() == 141
 
 
+def test_a_pack_refused_for_its_size_leaves_the_other_exports(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.tabs.export as export_tab
+    from footprints.errors import InfeasibleError
+
+    def too_large(*args: object, **kwargs: object) -> list[Path]:
+        raise InfeasibleError("a submission pack presents at most 10,000 practices")
+
+    monkeypatch.setattr(export_tab, "write_pack", too_large)
+    at = _start()
+    _click(at, "prepare_exports")
+    labels = {b.label for b in at.download_button}
+    assert {"Download networks.geojson", "Download plan.gpkg"} <= labels
+    assert "Download submission_pack.pdf" not in labels
+    errors = [shown(e.value) for e in at.error]
+    assert errors == ["No submission pack: a submission pack presents at most 10,000 practices"]
+
+
 def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> None:
     at = _start()
     _click(at, "prepare_exports")
