@@ -8,10 +8,11 @@ Exit statuses (the README's table):
 - 2: bad input or a request that cannot be met: an option out of range, a file that cannot
   be read or written (every problem listed, never a traceback), an infeasible area;
 - 3: an internal error (a bug): one line on stderr, the traceback with ``--verbose``;
-- 4: ``propose`` wrote a plan covering every practice, but some area's plan stands in for an
-  optimised one: its solve failed (status ``fallback``: a solver's unusable answer, an
-  exception, a worker process that died) or found no plan keeping the locks in time
-  (``timed out``); the summary names each area, the failure and the plan that stands in;
+- 4: ``propose`` wrote a plan covering every practice, but some area's solve failed (status
+  ``fallback``: a solver's unusable answer, an exception, a worker process that died) and
+  the plan at hand stands in; the summary names each area, the failure and that plan. An
+  area whose time limit ran out (``feasible``, or ``timed out``) is not a failure: 0, the
+  summary says to allow more time;
 - 130: aborted by a second Ctrl-C in ``propose`` (nothing written).
 
 Every option is checked before any work starts. When the reader of the standard output goes
@@ -487,8 +488,10 @@ def _run_propose(args: argparse.Namespace) -> int:
     return status
 
 
-#: The statuses of areas whose plan stands in for an optimised one (exit status 4).
-_STAND_IN = {"fallback", "timed out"}
+#: The status of areas whose plan stands in after a failure (exit status 4). Not "timed
+#: out": the user's time limit ran out, which the summary explains (allow more time); a
+#: failure is what a script must be able to tell, and run again.
+_STAND_IN = {"fallback"}
 _FALLBACK_WORDS = {
     "constructive": "the quick constructive plan",
     "current": "the current plan",

@@ -366,3 +366,29 @@ def test_at_most_a_page_of_warnings_is_logged_unless_verbose(tmp_path: Path) -> 
         assert len(zero) == shown, result.stderr[-2000:]
         more = "footprints: … and 30 more warnings (--verbose shows every one)"
         assert (more in result.stderr) is not verbose
+
+
+@pytest.mark.parametrize(("status", "code"), [("timed out", 0), ("fallback", EXIT_FALLBACK)])
+def test_a_time_limit_running_out_is_not_a_failure(
+    status: str,
+    code: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Exit 4 tells a script that a solve failed; the user's time limit is no failure."""
+    import dataclasses
+
+    from footprints.optimiser import pool
+
+    real = pool.optimise_area
+
+    def ended(*args: Any, **kwargs: Any) -> Any:
+        return dataclasses.replace(real(*args, **kwargs), status=status)
+
+    monkeypatch.setattr(pool, "optimise_area", ended)
+    out = tmp_path / "plan.csv"
+    argv = ["propose", "--demo", "--time-limit", "5", "--processes", "1", "--out", str(out)]
+    assert main(argv) == code
+    said = "kept the plan at hand instead of an optimised one" in capsys.readouterr().out
+    assert said == (code == EXIT_FALLBACK)
