@@ -103,11 +103,14 @@ _EXCEL = (".xlsx", ".xlsm", ".xls")
 # --------------------------------------------------------------------------------------------
 
 
-def _limit_from_environment(name: str) -> int | None:
-    """Return the limit (bytes) an environment variable sets in megabytes; ``None`` if unset."""
+def _limit_in_force(variable: ContextVar[int | None], name: str, default: int) -> int:
+    """Return the limit (bytes) set in Python, else by environment variable ``name`` (MB)."""
+    given = variable.get()
+    if given is not None:
+        return given
     text = os.environ.get(name, "").strip()
     if not text:
-        return None
+        return default
     try:
         megabytes = float(text)
     except ValueError:
@@ -131,10 +134,7 @@ def max_input_bytes() -> int:
     :func:`input_size_limit` where in force, else :data:`INPUT_LIMIT_ENV`, else
     :data:`MAX_INPUT_BYTES`.
     """
-    given = _MAX_BYTES.get()
-    if given is not None:
-        return given
-    return _limit_from_environment(INPUT_LIMIT_ENV) or MAX_INPUT_BYTES
+    return _limit_in_force(_MAX_BYTES, INPUT_LIMIT_ENV, MAX_INPUT_BYTES)
 
 
 def max_table_bytes() -> int:
@@ -143,10 +143,7 @@ def max_table_bytes() -> int:
     :func:`table_size_limit` where in force, else :data:`TABLE_LIMIT_ENV`, else
     :data:`MAX_TABLE_BYTES`.
     """
-    given = _MAX_TABLE.get()
-    if given is not None:
-        return given
-    return _limit_from_environment(TABLE_LIMIT_ENV) or MAX_TABLE_BYTES
+    return _limit_in_force(_MAX_TABLE, TABLE_LIMIT_ENV, MAX_TABLE_BYTES)
 
 
 @contextmanager

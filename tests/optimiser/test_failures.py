@@ -138,23 +138,41 @@ def test_every_cp_sat_status_is_named() -> None:
     }
 
 
-def test_cp_sat_model_invalid_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    _cp_sat_answers(cp_model.MODEL_INVALID, monkeypatch)
+@pytest.mark.parametrize(
+    ("status", "no_start", "words"),
+    [
+        pytest.param(
+            cp_model.MODEL_INVALID,
+            False,
+            ["SolverError while solving the integer model (CP-SAT): CP-SAT answered MODEL_INVALID"],
+            id="MODEL_INVALID",
+        ),
+        pytest.param(
+            cp_model.UNKNOWN,
+            False,
+            ["CP-SAT answered UNKNOWN", "s of the time limit"],
+            id="UNKNOWN with time left",
+        ),
+        pytest.param(
+            cp_model.INFEASIBLE,
+            True,  # no start plan, as when the quick plan misses the band
+            [
+                "CP-SAT reported that no plan exists even with the band soft, yet the "
+                "constructive plan is one"
+            ],
+            id="INFEASIBLE where a plan exists",
+        ),
+    ],
+)
+def test_an_unusable_cp_sat_answer_falls_back_to_the_quick_plan(
+    status: int, no_start: bool, words: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _cp_sat_answers(status, monkeypatch)
+    if no_start:
+        monkeypatch.setattr(area_stage, "_start", lambda *args: None)
     graph = _graph()
     result = optimise_area(graph, FAST)
-    _contained(
-        graph,
-        result,
-        "constructive",
-        "SolverError while solving the integer model (CP-SAT): CP-SAT answered MODEL_INVALID",
-    )
-
-
-def test_cp_sat_unknown_with_time_left_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    _cp_sat_answers(cp_model.UNKNOWN, monkeypatch)
-    graph = _graph()
-    result = optimise_area(graph, FAST)
-    _contained(graph, result, "constructive", "CP-SAT answered UNKNOWN", "s of the time limit")
+    _contained(graph, result, "constructive", *words)
 
 
 def test_cp_sat_unknown_at_the_deadline_is_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,23 +182,6 @@ def test_cp_sat_unknown_at_the_deadline_is_the_time_limit(monkeypatch: pytest.Mo
     result = optimise_area(graph, FAST)
     check_plan(graph, result)
     assert result.status == "feasible" and result.fallback is None
-
-
-def test_cp_sat_infeasible_where_a_plan_exists_falls_back(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """No start plan (as when the quick plan misses the band): CP-SAT's 'no plan' is wrong."""
-    _cp_sat_answers(cp_model.INFEASIBLE, monkeypatch)
-    monkeypatch.setattr(area_stage, "_start", lambda *args: None)
-    graph = _graph()
-    result = optimise_area(graph, FAST)
-    _contained(
-        graph,
-        result,
-        "constructive",
-        "CP-SAT reported that no plan exists even with the band soft, yet the constructive "
-        "plan is one",
-    )
 
 
 # --------------------------------------------------------------------------- exceptions
