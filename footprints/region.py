@@ -253,6 +253,7 @@ def load_region(
     lsoa_centroids: str | Path | None = None,
     lsoa_code: str | None = None,
     registration_tolerance: float = REGISTRATION_TOLERANCE,
+    strict_sites: bool = False,
 ) -> Region:
     """Read a region's files, place each practice, and report every problem together.
 
@@ -277,6 +278,11 @@ def load_region(
     registration_tolerance
         A practice whose registered patients differ from its list size by more than this
         share is reported.
+    strict_sites
+        Refuse a practice whose site lies more than
+        :data:`~footprints.areas.FAR_SITE_M` (50 km) outside the CCG its row names. By
+        default such a far-away practice (a digital-first one) is a warning: it stays in
+        its CCG, joined to the area's graph like an island.
 
     Raises
     ------
@@ -292,7 +298,7 @@ def load_region(
     )
     patch_layer = read_patches(patches, code_column=patch_code) if patches is not None else None
     placed, problems = place_practices(
-        practice_table, ccgs, stps, patch_layer, tolerance_m=tolerance_m
+        practice_table, ccgs, stps, patch_layer, tolerance_m=tolerance_m, strict_sites=strict_sites
     )
     current = read_plan(plan) if plan is not None else None
     registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)

@@ -60,7 +60,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from footprints.atomic import replacing
-from footprints.errors import InputError, Problem
+from footprints.errors import InfeasibleError, InputError, Problem
 from footprints.export import network_layer
 from footprints.maps import network_colours
 from footprints.metrics import patch_alignment
@@ -69,6 +69,7 @@ from footprints.region import Region
 from footprints.rules import Report, validate
 
 __all__ = [
+    "MAX_PACK_PRACTICES",
     "PackNetwork",
     "PackPractice",
     "PackSection",
@@ -84,6 +85,13 @@ _DEFAULT_BAND = Band()  # frozen, so safe to share as a default
 PathLike = str | os.PathLike[str]
 
 _MAX_WAIVERS_BYTES = 16 * 1024**2
+
+MAX_PACK_PRACTICES = 10_000
+"""Most practices a submission pack presents (the plan's, or the practices file's).
+
+All of England has about 6,700 practices, so a pack of any real region fits; a plan of
+100,000 rows (ran for over 17 minutes) is refused at once, naming this limit.
+"""
 _PAGE = (8.27, 11.69)  # A4 portrait, inches
 _MARGIN = 0.6
 _WRAP = 100  # characters per line of body text
@@ -239,7 +247,7 @@ def read_waivers(path: PathLike) -> dict[str, str]:
             # An unquoted comma in the reason (the last column): keep the whole sentence.
             row = [*row[:reason_at], ",".join(row[reason_at:])]
         row = row + [""] * (len(header) - len(row))
-        network = row[network_at].strip().upper()
+        network = row[network_at].strip()  # as the plan writes it: ids are compared exactly
         reason = row[reason_at].strip()
         if not network:
             continue
@@ -252,6 +260,43 @@ def read_waivers(path: PathLike) -> dict[str, str]:
         raise InputError(problems)
     logger.info("%s: %d waiver reasons", source, len(waivers))
     return waivers
+
+
+def _check_pack_size(region: Region, plan: Plan, limit: int) -> None:
+    """Refuse, before any work, a pack of more than ``limit`` practices."""
+    size = max(len(plan), len(region.practices))
+    if size > limit:
+        raise InfeasibleError(
+            f"a submission pack presents at most {limit:,} practices (all of England has about "
+            f"6,700), and this plan has {len(plan):,} for {len(region.practices):,} in the "
+            "practices file: write the pack of one region, with its own practices and plan "
+            "(max_practices= in Python raises the limit)"
+        )
+
+
+def _unknown_waivers(waivers: Mapping[str, str], plan: Plan) -> None:
+    """Warn about waivers naming no network, with the network meant where ids nearly match.
+
+    Network ids are compared exactly: a waiver for ``uz0029`` is not given to ``UZ0029``,
+    but the warning names it.
+    """
+    networks = plan.networks()
+    unknown = sorted(set(waivers) - set(networks))
+    if not unknown:
+        return
+    near: dict[str, list[str]] = {}
+    for network in networks:
+        near.setdefault("".join(network.split()).casefold(), []).append(network)
+    named = []
+    for waiver in unknown:
+        meant = near.get("".join(waiver.split()).casefold(), [])
+        named.append(
+            f"{waiver!r}" + (f" (did you mean {', '.join(map(repr, meant))}?)" if meant else "")
+        )
+    logger.warning(
+        "waivers name networks not in the plan: %s; network ids are compared exactly",
+        ", ".join(named),
+    )
 
 
 def build_pack(
@@ -276,14 +321,12 @@ def build_pack(
     report
         The plan's validation report; computed when omitted.
     """
-    waivers = {str(k).upper(): v for k, v in (waivers or {}).items()}
+    waivers = {str(k).strip(): v for k, v in (waivers or {}).items()}
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
     alignment = patch_alignment(plan, region.validation_graph)
     practices = region.practices
     record_of = {str(r["code"]): r for r in practices.to_dict("records")}
-    unknown_waivers = sorted(set(waivers) - set(plan.networks()))
-    if unknown_waivers:
-        logger.warning("waivers name networks not in the plan: %s", ", ".join(unknown_waivers))
+    _unknown_waivers(waivers, plan)
 
     def pack_practice(code: str) -> PackPractice:
         record = record_of.get(code)
@@ -720,6 +763,7 @@ def write_pack(
     html_twin: bool = True,
     per_area: bool = False,
     title: str | None = None,
+    max_practices: int = MAX_PACK_PRACTICES,
 ) -> list[Path]:
     """Write the submission pack as PDF (and HTML twin).
 
@@ -742,13 +786,22 @@ def write_pack(
         One PDF per planning area rather than one PDF with a section per area.
     title
         The pack's title; by default names the region.
+    max_practices
+        Refuse a plan or region of more practices (:data:`MAX_PACK_PRACTICES`).
 
     Returns
     -------
     list of Path
         The files written (PDF before HTML, areas in code order).
+
+    Raises
+    ------
+    InfeasibleError
+        When the plan or the region has more than ``max_practices`` practices: nothing is
+        drawn or written.
     """
     path = Path(path)
+    _check_pack_size(region, plan, max_practices)
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
     sections = build_pack(region, plan, waivers=waivers, band=band, report=report)
     shapes = network_layer(region, plan, report=report, band=band)
