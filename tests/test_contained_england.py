@@ -4,12 +4,14 @@ In an all-England run on a loaded machine area 52R (NHS Nottingham and Nottingha
 E38000243, 130 practices) once ended with GLOP's unusable answer: its practices were left
 in no network and the command exited 2 with a traceback. Here the first GLOP solve of that
 area, in its worker process, answers ABNORMAL; the run must write a plan covering every
-practice of England, name that area's fallback and exit with status 4 (README).
+practice of England, name that area's fallback and exit with status 4 (README). Every
+other area has 2 s: on a busy machine one may fail on its own, and must be contained too.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -120,11 +122,12 @@ def test_a_solver_failure_in_one_area_of_england_loses_nothing(
     assert set(read_plan(out).assignment) == set(practices["code"])  # every practice of England
     row = next(line for line in captured.out.splitlines() if line.startswith(AREA))
     assert "fallback" in row
-    assert "GLOP answered ABNORMAL (status 4) on the master LP" in captured.out
     assert f"{AREA} (fallback: the quick constructive plan)" in captured.out
-    others = [
-        line.split()[0]
-        for line in captured.out.splitlines()
-        if line.startswith("E38") and "fallback" in line
-    ]
-    assert others == [AREA], "only the injected area fell back"
+    # The injected failure comes with most of the area's 120 s left; the other areas have
+    # 2 s. On a busy machine another area may fail on its own (the failure this test is
+    # about), and is then contained too; but the injection fails no other area.
+    left = re.findall(
+        r"GLOP answered ABNORMAL \(status 4\) on the master LP, .*? and ([\d.]+) s left",
+        captured.out,
+    )
+    assert [float(s) > 2 for s in left].count(True) == 1, left

@@ -45,12 +45,16 @@ GLOP_STATUSES = {
 }
 """Every status GLOP answers with (``pywraplp.Solver``'s constants), by name."""
 
-#: GLOP's answers when its time limit (or an interrupt) ended the solve early.
-_STOPPED = (_GLOP.FEASIBLE, _GLOP.NOT_SOLVED)
+#: GLOP's answers when its time limit (or an interrupt) ended the solve early. ABNORMAL is
+#: among them: on a loaded machine GLOP answered it at its deadline (phase 2, 7,197 columns,
+#: 0.0 s left), as it once answered FEASIBLE there (52R, issue 17); with more than
+#: :data:`EARLY_STOP_S` left, each is a failure.
+_STOPPED = (_GLOP.FEASIBLE, _GLOP.NOT_SOLVED, _GLOP.ABNORMAL)
 
 EARLY_STOP_S = 0.5
-"""Seconds before its deadline that GLOP may stop (``FEASIBLE``, ``NOT_SOLVED``) and still
-count as stopped by the time limit: it measures time itself and may end a little early.
+"""Seconds before its deadline that GLOP may stop (``FEASIBLE``, ``NOT_SOLVED``,
+``ABNORMAL``) and still count as stopped by the time limit: it measures time itself and may
+end a little early.
 """
 
 _MEANING = {
@@ -253,7 +257,7 @@ class MasterLP:
                 status = self.solver.Solve()
             if status != _GLOP.OPTIMAL:
                 # Stopped by the time limit or the user: no bound. GLOP may end a little
-                # before the deadline it was given (FEASIBLE or NOT_SOLVED).
+                # before the deadline it was given (FEASIBLE, NOT_SOLVED or ABNORMAL).
                 left = deadline.left()
                 if deadline.passed() or (status in _STOPPED and left <= EARLY_STOP_S):
                     return LPResult(False, -math.inf, empty, empty, False)
