@@ -1,4 +1,4 @@
-"""Loading a region: the upper planning level with and without an STP layer."""
+"""Loading a region: the upper planning level with and without an STP layer; far practices."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import networkx as nx
+import pytest
 
 from footprints.demo import demo_files, load_demo
+from footprints.errors import InputError
 from footprints.region import load_region
 
 
@@ -67,3 +69,29 @@ def test_lower_areas_of_an_upper_area() -> None:
         assert set(region.lower_areas(upper)) <= set(every)
     assert sum(len(region.lower_areas(u)) for u in region.upper_boundaries["code"]) == len(every)
     assert region.lower_areas("no such STP") == []
+
+
+def test_a_far_away_practice_loads_joined_to_its_area_like_an_island(tmp_path: Path) -> None:
+    """A digital-first practice 112 km from the CCG its row names: a warning, not a refusal."""
+    data = Path(__file__).resolve().parent / "data"
+    practices = tmp_path / "practices_far.csv"
+    practices.write_text(
+        (data / "areas_practices.csv").read_text(encoding="utf-8")
+        + "PF,Digital First,3800,402000,522000,01A\n",
+        encoding="utf-8",
+    )
+    region = load_region(practices, data / "areas_ccgs.geojson")
+    [warning] = [p for p in region.problems if p.code == "PF"]
+    assert "PF (Digital First) lies 112 km outside its own CCG E38000001" in warning.message
+    graph = region.ccg_graphs["E38000001"]
+    assert nx.is_connected(graph)
+    [(_, nearest, link)] = graph.edges("PF", data=True)
+    assert link["kind"] == "island"
+    assert nearest == "P4"  # of Alpha's practices, the nearest to PF's site (116 km)
+    assert region.validation_graph.edges("PF") and nx.is_connected(
+        region.validation_graph.subgraph(graph.nodes)
+    )
+    catchment = region.catchments.set_index("code").geometry["PF"]
+    assert catchment.distance(region.ccgs.set_index("code").geometry["E38000001"]) > 100_000
+    with pytest.raises(InputError, match=r"PF \(Digital First\) lies 112 km outside"):
+        load_region(practices, data / "areas_ccgs.geojson", strict_sites=True)

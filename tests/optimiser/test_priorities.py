@@ -100,6 +100,23 @@ def test_a_compliant_plan_moves_nothing() -> None:
     assert "Least change: 0 practice(s) moved, the proved minimum." in result.explanations
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graph=tiny_areas(min_size=8_000), data=st.data())
+def test_any_compliant_plan_moves_nothing(graph: nx.Graph, data: st.DataObject) -> None:
+    """Whichever in-band contiguous plan is today's (found by brute force), nothing moves."""
+    plans = in_band_plans(graph)
+    if not plans:
+        return  # no compliant plan exists on this area
+    plan = data.draw(st.sampled_from(plans))
+    current = {p: f"N{k}" for k, part in enumerate(plan) for p in sorted(part)}
+    result = optimise_area(graph, LEAST, current=current)
+    check_plan(graph, result)
+    assert result.assignment == current
+    assert (result.moves, result.moved) == (0, ())
+    assert (result.priorities[0].name, result.priorities[0].value) == ("moves", 0)
+    assert result.priorities[0].proved
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=areas_with_plans())
 def test_the_fewest_moves_equal_an_exhaustive_search(case: tuple[nx.Graph, dict[str, str]]) -> None:
