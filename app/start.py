@@ -1,18 +1,22 @@
 """A browser tab's first run: its session id, and the plan it opens on.
 
 A tab whose URL names a saved session gets that session back (plan, history, locks,
-settings and uploaded files); any other starts on the demo region's proposal.
+settings, the chosen area and uploaded files); any other starts on the demo region's
+proposal. An area in the URL (``?area=E38000237``, a CCG or an STP code) is chosen on
+opening, so a link opens the same view.
 """
 
 from __future__ import annotations
 
-from app.autosave import session_id, store
-from app.data import load_uploaded_region
-from app.state import AppState, restore_settings, state, type_settings
+import streamlit as st
+
+from app.autosave import remember_saved, session_id, store
+from app.data import load_uploaded_region, region
+from app.state import ALL, AppState, restore_settings, state, type_settings
 from app.uploads import start_on_demo
 from footprints.errors import FootprintsError
 
-__all__ = ["open_session"]
+__all__ = ["area_from_url", "open_session", "show_area_in_url"]
 
 
 def _restore() -> bool:
@@ -30,13 +34,42 @@ def _restore() -> bool:
         state.region_kind = "upload"
         state.uploads = dict(saved.uploads)
     state.working = saved.working
+    remember_saved(saved)
     state.notice = "Restored your saved plan."
     return True
 
 
+def area_from_url() -> None:
+    """Choose the area the URL names (a CCG or STP code of the region); others are ignored."""
+    wanted = st.query_params.get("area")
+    if not wanted:
+        return
+    the_region = region()
+    ccgs = set(the_region.lower_areas())
+    if wanted in ccgs:
+        stp = the_region.practices.loc[the_region.practices["ccg"] == wanted, "stp"].dropna()
+        state.area_stp = str(stp.iloc[0]) if len(stp) else ALL
+        state.area_ccg = wanted
+    elif wanted in set(the_region.practices["stp"].dropna().astype(str)):
+        state.area_stp = wanted
+        state.area_ccg = ALL
+
+
+def show_area_in_url() -> None:
+    """Put the chosen area in the URL (the CCG, else the STP; none for the whole region)."""
+    ccg, stp = state.area_ccg, state.area_stp
+    chosen = ccg if ccg not in (None, ALL) else (stp if stp not in (None, ALL) else None)
+    if chosen is None:
+        st.query_params.pop("area", None)
+    elif st.query_params.get("area") != chosen:
+        st.query_params["area"] = chosen
+
+
 def open_session() -> None:
-    """Set the session state up before anything is drawn: plan, region and settings."""
+    """Set the session state up before anything is drawn: plan, region, settings, area."""
     session_id()  # in the URL from the first run on
-    if not AppState.working.is_set() and not _restore():
-        start_on_demo()
+    if not AppState.working.is_set():
+        if not _restore():
+            start_on_demo()
+        area_from_url()
     type_settings()  # widget values, restored or default

@@ -73,8 +73,12 @@ def _plan(at: AppTest) -> Plan:
 
 
 def _violation_rules(at: AppTest) -> list[str]:
-    table = next(d.value for d in at.dataframe if "rule" in d.value.columns)
-    return list(table["rule"])
+    """The rules of the violations the panel lists, in the words it shows them."""
+    lines = [re.match(r"\*\*(.+?)\*\* \((hard|waivable)\)", shown(m.value)) for m in at.markdown]
+    shown_rules = [line.group(1) for line in lines if line]
+    report = at.session_state["_derived"]["report"]
+    assert len(shown_rules) == len(report.violations)
+    return shown_rules
 
 
 def _session_id(at: AppTest) -> str:
@@ -245,7 +249,7 @@ def test_lock_refuses_moves_and_survives_reoptimising(state_dir: Path) -> None:
     network = sorted(plan.networks())[0]
     members = plan.networks()[network]
     at.selectbox(key="lock_network").set_value(network).run()
-    _click(at, "lock")
+    _click(at, "lock_toggle")
     assert at.session_state["working"].locks == {network}
 
     at.multiselect(key="selected").set_value([members[0]]).run()
@@ -274,7 +278,8 @@ def test_lock_refuses_moves_and_survives_reoptimising(state_dir: Path) -> None:
     assert at.session_state["working"].label.startswith("re-optimised")
     assert _violation_rules(at).count("Band") == band_violations
 
-    _click(at, "unlock")
+    at.selectbox(key="lock_network").set_value(network).run()
+    _click(at, "lock_toggle")
     assert at.session_state["working"].locks == frozenset()
 
 
@@ -409,3 +414,102 @@ def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> Non
     collection = json.loads(data)
     assert collection["type"] == "FeatureCollection"
     assert len(collection["features"]) == int(_metric(at, "Networks"))
+
+
+def _download(at: AppTest, label: str) -> bytes:
+    button = next(b for b in at.download_button if b.label == label)
+    return _RecordingStorage.files[button.proto.url.rsplit("/", 1)[-1].split(".")[0]]
+
+
+def test_typed_codes_select_exactly_those_and_a_move_clears_the_selection(
+    state_dir: Path,
+) -> None:
+    at = _start()
+    plan = _plan(at)
+    first, second = sorted(plan.assignment)[:2]
+    at.text_input(key="typed_codes").input(f"{first.lower()}, {second} ZZZ999").run()
+    assert list(at.session_state["selected"]) == [first, second]
+    assert any("ZZZ999" in e.value for e in at.error)  # the unknown code is named
+    target = next(n for n in plan.networks() if n not in {plan.assignment[first]})
+    at.selectbox(key="target").set_value(target).run()
+    _click(at, "move")
+    assert _plan(at).assignment[first] == target
+    assert list(at.session_state["selected"]) == []  # the next pick starts afresh
+
+
+def test_menus_list_only_the_area_chosen(state_dir: Path) -> None:
+    at = _start()
+    ccg = _first_ccg(at)
+    at.selectbox(key="area_ccg").set_value(ccg).run()
+    region = at.session_state["_derived"]["region"]
+    inside = set(region.practices.loc[region.practices["ccg"] == ccg, "code"])
+    plan = _plan(at)
+    networks = {plan.assignment[c] for c in inside}
+    assert set(at.selectbox(key="target").options) - {"➕ a new network…"} == {
+        at.session_state["_derived"]["plan"].network_name(n)
+        if plan.network_name(n) == n
+        else f"{plan.network_name(n)} ({n})"
+        for n in networks
+    }
+    assert len(at.multiselect(key="selected").options) == len(inside)
+    assert at.query_params["area"] in (ccg, [ccg])  # a link opens the same area
+    again = _start(_session_id(at))
+    assert again.session_state["area_ccg"] == ccg
+
+
+def test_rename_and_waiver_are_kept_through_save_and_export(state_dir: Path) -> None:
+    at = _start()
+    report = at.session_state["_derived"]["report"]
+    network = next(n for v in report.violations if v.rule == "band" for n in v.networks)
+    at.selectbox(key="lock_network").set_value(network).run()
+    at.text_input(key="rename_to").input("St Mary's Island PCN").run()
+    _click(at, "rename")
+    assert _plan(at).network_name(network) == "St Mary's Island PCN"
+    at.text_area(key="waiver_reason").input("One practice of 61,089 patients").run()
+    _click(at, "record_waiver")
+    assert _plan(at).waivers == {network: "One practice of 61,089 patients"}
+
+    restored = _start(_session_id(at))  # saved with the session
+    assert _plan(restored).network_name(network) == "St Mary's Island PCN"
+    assert _plan(restored).waivers == {network: "One practice of 61,089 patients"}
+    csv = _download(restored, "Download the plan (CSV)").decode()
+    assert csv.splitlines()[0] == "practice_code,network_id,network_name,waiver_reason"
+    assert f"{network},St Mary's Island PCN,\"One practice of 61,089 patients\"" in csv
+
+
+def test_settings_are_kept_without_an_edit(state_dir: Path) -> None:
+    at = _start()
+    at.number_input(key="band_min").set_value(28_000).run()
+    restored = _start(_session_id(at))
+    assert restored.session_state["band_min"] == 28_000
+
+
+def test_a_stale_tab_is_told_and_merges_its_edits(state_dir: Path) -> None:
+    first = _start()
+    session = _session_id(first)
+    second = _start(session)  # the same session in another tab
+    plan = _plan(first)
+    practices = sorted(plan.assignment)
+    one, two = practices[0], practices[-1]
+    to_one = next(n for n in plan.networks() if n != plan.assignment[one])
+    to_two = next(n for n in plan.networks() if n != plan.assignment[two])
+
+    first.multiselect(key="selected").set_value([one]).run()
+    first.selectbox(key="target").set_value(to_one).run()
+    _click(first, "move")
+
+    second.multiselect(key="selected").set_value([two]).run()
+    second.selectbox(key="target").set_value(to_two).run()
+    _click(second, "move")
+    assert any("saved from another tab" in shown(w.value) for w in second.warning)
+    saved = SessionStore(state_dir).load(session)
+    assert saved is not None
+    assert saved.working.plan.assignment[one] == to_one  # nothing overwritten
+    assert saved.working.plan.assignment[two] == plan.assignment[two]
+
+    _click(second, "stale_merge")
+    merged = _plan(second)
+    assert merged.assignment[one] == to_one and merged.assignment[two] == to_two
+    assert not any("saved from another tab" in shown(w.value) for w in second.warning)
+    saved = SessionStore(state_dir).load(session)
+    assert saved is not None and saved.working.plan == merged

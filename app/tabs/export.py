@@ -33,7 +33,12 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
         for path in export_plan(the_region, plan, folder / "epcn.csv", fmt="epcn"):
             files[path.name] = (path.read_bytes(), "text/csv")
         for path in write_pack(
-            the_region, plan, folder / "submission_pack.pdf", band=band, report=report
+            the_region,
+            plan,
+            folder / "submission_pack.pdf",
+            band=band,
+            report=report,
+            waivers=dict(plan.waivers),  # the reasons recorded in the app
         ):
             mime = "application/pdf" if path.suffix == ".pdf" else "text/html"
             files[path.name] = (path.read_bytes(), mime)
