@@ -474,7 +474,7 @@ def test_rename_and_waiver_are_kept_through_save_and_export(state_dir: Path) -> 
     assert _plan(restored).waivers == {network: "One practice of 61,089 patients"}
     csv = _download(restored, "Download the plan (CSV)").decode()
     assert csv.splitlines()[0] == "practice_code,network_id,network_name,waiver_reason"
-    assert f"{network},St Mary's Island PCN,\"One practice of 61,089 patients\"" in csv
+    assert f'{network},St Mary\'s Island PCN,"One practice of 61,089 patients"' in csv
 
 
 def test_settings_are_kept_without_an_edit(state_dir: Path) -> None:
