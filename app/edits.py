@@ -127,8 +127,15 @@ def lock(locking: bool) -> None:
     autosave()
 
 
-def lock_toggle(network: str) -> None:
-    """Lock the network if it is unlocked, else unlock it (the map's and the table's toggle)."""
+def lock_toggle() -> None:
+    """Lock the chosen network if it is unlocked, else unlock it.
+
+    The network is read when the button is pressed (not when it was drawn), so a choice
+    made just before the click is the one locked.
+    """
+    network = state.lock_network
+    if not network:
+        return
     if network in state.working.locks:
         state.working.unlock([network])
         state.notice = f"Unlocked {network_label(network)}."
@@ -140,7 +147,7 @@ def lock_toggle(network: str) -> None:
 
 def rename() -> None:
     """Give the chosen network the name typed (its id again when the name is empty)."""
-    network = state.rename_network
+    network = state.lock_network
     if not network:
         return
     name = state.rename_to
@@ -154,8 +161,11 @@ def rename() -> None:
         autosave()
 
 
-def waive(network: str) -> None:
-    """Record the waiver reason typed for ``network`` (an empty one clears it)."""
+def waive() -> None:
+    """Record the waiver reason typed for the chosen network (an empty one clears it)."""
+    network = state.lock_network
+    if not network:
+        return
     reason = state.waiver_reason
     try:
         changed = state.working.waive(network, reason)

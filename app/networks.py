@@ -109,7 +109,6 @@ def _waiver(facts: Facts, network: str) -> None:
         "Record the waiver reason",
         key="record_waiver",
         on_click=edits.waive,
-        args=(network,),
         help="Saved with the plan, the exports and the submission pack.",
     )
     if recorded:
@@ -153,7 +152,6 @@ def panel(facts: Facts, labels: Labels, colours: dict[str, str]) -> None:
         "🔓 Unlock" if network in locked else "🔒 Lock",
         key="lock_toggle",
         on_click=edits.lock_toggle,
-        args=(network,),
         help="A locked network keeps its practices: moves into or out of it are refused and "
         "re-optimising leaves it as it is.",
         width="stretch",
