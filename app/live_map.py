@@ -3,9 +3,11 @@
 The map shows the area chosen in the sidebar and its immediate surroundings
 (:func:`footprints.livemap.map_scope`). Its base — tiles, outlines, patches, the drawing
 tool — is the same on every run for one area, so streamlit-folium keeps the map (and the
-user's view) in the browser and replaces only the footprints, labels and practices
-(``feature_group_to_add``): an edit redraws them in place, with no blank map. The view moves
-only when something is chosen to look at (``center`` and ``zoom``).
+user's view) in the browser and replaces only the footprints, labels and practices (its
+``feature_group`` argument, as ``st_folium(..., feature_group_to_add=...)`` sends it): an
+edit redraws them in place, with no blank map. The view moves only when something is
+chosen to look at (``center`` and ``zoom``). The base is rendered once per area and kept
+(:func:`_draw` calls the component as ``st_folium`` does, without rendering it again).
 
 A click on a practice selects it (and the practices at its site), a drawn shape the
 practices inside it; in paint mode both give the practices to the active network at once.
@@ -15,15 +17,17 @@ waiver, paint).
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import folium
 import geopandas as gpd
 import shapely
 import streamlit as st
-from streamlit_folium import st_folium
+import streamlit_folium
 
 from app import edits
 from app.data import practice_info, practice_points, region, scope_ccgs
@@ -148,6 +152,122 @@ def _drawn() -> set[str]:
     return memo[1].codes if memo is not None else set(practice_info())
 
 
+@dataclass(frozen=True)
+class _Base:
+    """The base map as streamlit-folium sends it, rendered once per area."""
+
+    script: str
+    header: str
+    html: str
+    map_id: str
+    css_links: list[str]
+    js_links: list[str]
+    bounds: dict[str, dict[str, float]]
+
+
+def _render_base(area: MapScope) -> _Base:
+    """Render the area's base map to the strings the component takes (as ``st_folium``)."""
+    fmap = base_map(area)
+    fmap.get_root().render()
+    html, header = streamlit_folium._get_html(fmap), streamlit_folium._get_header(fmap)
+    script = streamlit_folium._get_map_string(fmap)
+    css: list[str] = []
+    js: list[str] = []
+
+    def walk(element: Any) -> Iterator[Any]:
+        yield element
+        for child in getattr(element, "_children", {}).values():
+            yield from walk(child)
+
+    for element in walk(fmap):
+        css.extend(href for _, href in getattr(element, "default_css", []))
+        js.extend(src for _, src in getattr(element, "default_js", []))
+    (south, west), (north, east) = area.bounds
+    return _Base(
+        script=script,
+        header=header,
+        html=html,
+        map_id=streamlit_folium.get_full_id(fmap),
+        css_links=list(dict.fromkeys(css)),
+        js_links=list(dict.fromkeys(js)),
+        bounds={
+            "_southWest": {"lat": south, "lng": west},
+            "_northEast": {"lat": north, "lng": east},
+        },
+    )
+
+
+def _base(area: MapScope) -> _Base:
+    """Give the area's rendered base map (memoised with the area)."""
+    memo = state.live_base
+    if memo is not None and memo[0] is area and isinstance(memo[1], _Base):
+        return memo[1]
+    rendered = _render_base(area)
+    state.live_base = (area, rendered)
+    return rendered
+
+
+def _layers_script(layers: list[folium.FeatureGroup]) -> tuple[str, str]:
+    """Write the plan's layers as the script that adds them, and the layer control's script.
+
+    The control offers the plan's layers and the base map's outlines and patches (named in
+    ``window.footprintsLayers`` by :func:`footprints.livemap.base_map`).
+    """
+    anchor = folium.Map(tiles=None)  # its id is replaced by the page's map
+    script = "".join(
+        streamlit_folium._get_feature_group_string(layer, anchor, index)
+        for index, layer in enumerate(layers)
+    )
+    overlays = ", ".join(
+        f"{json.dumps(layer.layer_name)}: feature_group_feature_group_{index}"
+        for index, layer in enumerate(layers)
+    )
+    control = (
+        f"window.layer_control = L.control.layers({{}}, Object.assign({{{overlays}}}, "
+        "window.footprintsLayers || {}), {collapsed: true}).addTo(map_div);"
+    )
+    return script, control
+
+
+def _draw(area: MapScope, layers: list[folium.FeatureGroup], view: dict[str, Any]) -> None:
+    """Send the map: the base as rendered once for the area, the plan's layers afresh.
+
+    What ``st_folium`` does, without rendering the unchanged base map again on every run
+    (the same arguments, so the component in the browser is the same and keeps its map).
+    """
+    base = _base(area)
+    script, control = _layers_script(layers)
+    key = AppState.map_value.key
+    hashed = streamlit_folium.generate_js_hash(base.script, key, False)
+
+    def changed() -> None:
+        st.session_state[key] = st.session_state.get(hashed, {})
+        on_map_change()
+
+    defaults: dict[str, Any] = dict.fromkeys(_RETURNED)
+    streamlit_folium._component_func(
+        script=base.script,
+        header=base.header,
+        html=base.html,
+        id=base.map_id,
+        key=hashed,
+        height=MAP_HEIGHT,
+        width=None,
+        returned_objects=_RETURNED,
+        default=defaults,
+        zoom=view.get("zoom"),
+        center=view.get("center"),
+        feature_group=script,
+        return_on_hover=False,
+        layer_control=control,
+        pixelated=False,
+        css_links=base.css_links,
+        js_links=base.js_links,
+        on_change=changed,
+        wrap_longitude=False,
+    )
+
+
 def panel(facts: Facts, focus: Focus) -> None:
     """Draw the map of the area: its base once, the plan's layers on every run."""
     area = scope()
@@ -161,23 +281,13 @@ def panel(facts: Facts, focus: Focus) -> None:
         highlight_networks=focus.networks,
         highlight_patches=focus.patches,
     )
-    centre, zoom = None, None
+    view: dict[str, Any] = {}
     if focus.codes:
         bounds = focus_bounds(region().practices, focus.codes, padding_m=2_000.0)
         if bounds is not None:
             centre, zoom = view_of(bounds, width_px=_MAP_WIDTH, height_px=MAP_HEIGHT)
-    st_folium(
-        base_map(area),
-        key=AppState.map_value.key,
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        feature_group_to_add=layers,
-        layer_control=folium.LayerControl(collapsed=True),
-        center=centre,
-        zoom=zoom,
-        returned_objects=_RETURNED,
-        on_change=on_map_change,
-    )
+            view = {"center": centre, "zoom": zoom}
+    _draw(area, layers, view)
     st.caption(
         "Click a practice to select it, or draw a polygon (toolbar, top left) to select many; "
         "click a network to act on it. In paint mode, clicks and shapes move practices at once."

@@ -2,11 +2,15 @@
 
 A tab whose URL names a saved session gets that session back (plan, history, locks,
 settings, the chosen area and uploaded files); any other starts on the demo region's
-proposal. An area in the URL (``?area=E38000237``, a CCG or an STP code) is chosen on
+proposal. A session's uploaded files are loaded once per server, so a reload or a second
+tab opens at once. An area in the URL (``?area=E38000237``, a CCG or an STP code) is chosen on
 opening, so a link opens the same view.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
 
 import streamlit as st
 
@@ -15,8 +19,27 @@ from app.data import load_uploaded_region, region
 from app.state import ALL, AppState, restore_settings, state, type_settings
 from app.uploads import start_on_demo
 from footprints.errors import FootprintsError
+from footprints.region import Region
 
 __all__ = ["area_from_url", "open_session", "show_area_in_url"]
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading your files…")
+def _uploaded_region(folder: str, uploads: tuple[tuple[str, str], ...], stamps: object) -> Region:
+    """Load a session's uploaded files once per server (a reload or a second tab reuses it).
+
+    ``stamps`` (each file's size and modification time) makes a changed file load afresh.
+    """
+    return load_uploaded_region(Path(folder), dict(uploads))
+
+
+def _load_uploads(folder: Path, uploads: Mapping[str, str]) -> Region:
+    """Give the region of a session's uploaded files (loaded once per server, see above)."""
+    files = sorted(uploads.items())
+    stamps = tuple(
+        (stat.st_size, stat.st_mtime_ns) for stat in ((folder / name).stat() for _, name in files)
+    )
+    return _uploaded_region(str(folder), tuple(files), stamps)
 
 
 def _restore() -> bool:
@@ -27,7 +50,7 @@ def _restore() -> bool:
     restore_settings(saved.settings)
     if saved.region == "upload" and saved.uploads:
         try:
-            state.region = load_uploaded_region(store().upload_dir(session_id()), saved.uploads)
+            state.region = _load_uploads(store().upload_dir(session_id()), saved.uploads)
         except (FootprintsError, OSError) as error:
             state.notice = f"Your uploaded files could not be reloaded ({error}); showing the demo."
             return False

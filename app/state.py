@@ -209,6 +209,7 @@ class AppState:
     # The map: its area (per region and area chosen) and each network's colour
     live_scope = Entry[tuple[tuple[int, tuple[str, ...]], MapScope] | None](None, key="_scope")
     live_colours = Entry[Mapping[str, str]](_EMPTY, key="_colours")
+    live_base = Entry[tuple[MapScope, Any] | None](None, key="_base")  # rendered base map
 
 
 state = AppState()

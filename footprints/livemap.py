@@ -289,6 +289,24 @@ class _Labels(MacroElement):
         self.labels = labels
 
 
+class _Register(MacroElement):
+    """Name its layer in ``window.footprintsLayers``, for a layer control built later."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.footprintsLayers = window.footprintsLayers || {};
+        window.footprintsLayers[{{ this.title | tojson }}] = {{ this._parent.get_name() }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is untyped
+        self._name = "Register"
+        self.title = title
+
+
 class _Declutter(MacroElement):
     """Hide each label that would overlap a higher-ranked one, after every zoom or pan."""
 
@@ -342,6 +360,8 @@ def base_map(scope: MapScope, *, draw: bool = True, tiles: str | None = TILES) -
 
     The result depends on ``scope`` only, so it is the same map on every run for one area
     (streamlit-folium then keeps it in the browser and replaces only the plan's layers).
+    Its outline and patch layers are named in the browser's ``window.footprintsLayers``
+    (title → layer), so a layer control built with the plan's layers can offer them too.
     """
     fmap = folium.Map(
         tiles=tiles,
@@ -359,6 +379,7 @@ def base_map(scope: MapScope, *, draw: bool = True, tiles: str | None = TILES) -
             continue
         style = {"color": colour, "weight": weight, "fill": False, "interactive": False}
         group = folium.FeatureGroup(name=name, control=False)
+        group.add_child(_Register(name))
         features = [
             {"type": "Feature", "geometry": _rounded(g), "properties": {"s": style}}
             for g in _to_degrees(shapes)
@@ -387,6 +408,7 @@ def base_map(scope: MapScope, *, draw: bool = True, tiles: str | None = TILES) -
             )
         ]
         group = folium.FeatureGroup(name="Nursing patches", show=False, control=False)
+        group.add_child(_Register("Nursing patches"))
         group.add_child(_Features(features))
         group.add_to(fmap)
     if draw:
@@ -454,12 +476,13 @@ def plan_layers(
     shapes = footprints[footprints["network_id"].astype(str).isin(shown)]
     simplified = shapes.geometry.simplify(_SIMPLIFY_M)
     in_degrees = _to_degrees(simplified)
+    anchors = _to_degrees(simplified.representative_point())
     features, labels = [], []
-    for network_id, population, geometry, shape in zip(
+    for network_id, population, geometry, anchor in zip(
         shapes["network_id"].astype(str),
         shapes["population"] if "population" in shapes else [None] * len(shapes),
         in_degrees,
-        simplified,
+        anchors,
         strict=True,
     ):
         colour = colours.get(network_id, "#888888")
@@ -483,7 +506,6 @@ def plan_layers(
                 "properties": {"s": style, "t": tip, "n": escape_text(network_id)},
             }
         )
-        anchor = _to_degrees(gpd.GeoSeries([shape.representative_point()])).iloc[0]
         text = escape_text(short_label(network_id, name)) + (" 🔒" if network_id in locked else "")
         rank = (10**9 if network_id in strong else 0) + int(population or 0)
         labels.append((round(anchor.y, _DIGITS), round(anchor.x, _DIGITS), text, rank))
