@@ -35,8 +35,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy app.py
 	$(BIN)/mypy tools
 
+## pytest: every test; the store's run on SQLite and on a throw-away PostgreSQL server that
+## tools/with_postgres.sh installs (apt-get postgresql, when missing), starts and stops
 pytest: $(STAMP) browser
-	$(BIN)/python -m pytest
+	bash tools/with_postgres.sh $(BIN)/python -m pytest
 
 ## browser: Debian's Chromium and Leaflet for tests/test_browser.py (a no-op when present)
 # Another install on the machine may hold apt's locks: wait for them (up to 10 minutes).

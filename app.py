@@ -29,6 +29,7 @@ from app.labels import Labels
 
 st.set_page_config(page_title="footprints — PCN planner", layout="wide")
 start.open_session()
+live_map.on_map_change()  # a map change no callback took (AppTest sets the value); else no-op
 
 status_area = headline.title()
 sidebar.panel()

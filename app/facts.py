@@ -2,6 +2,12 @@
 
 Plain library calls, no Streamlit: :func:`compute` is what the page memoises per plan
 (:func:`app.data.facts`). This is the app's one use of the validator.
+
+Under registration geography the footprints are the networks' territories, drawn for the
+map: each territory part simplified by :data:`MAP_SIMPLIFY_M` and the parts lying wholly
+outside the region's planning areas left out (the networks of a one-CCG region hold LSOAs
+wherever a few of their patients live, all over England), so the map of one CCG stays near
+1 MB. Exports and the pack draw the exact territories.
 """
 
 from __future__ import annotations
@@ -11,11 +17,16 @@ from typing import TypedDict
 import geopandas as gpd
 import pandas as pd
 
-from footprints.metrics import PatchAlignment, network_table, patch_alignment
+from footprints.metrics import PatchAlignment, network_table, patch_alignment, territories
 from footprints.metrics import footprints as network_footprints
 from footprints.plan import Band, Plan
 from footprints.region import Region
+from footprints.registration import Territories
 from footprints.rules import Report, Violation, validate
+
+MAP_SIMPLIFY_M = 30.0
+"""Tolerance (metres) territory parts are simplified by on the map (a pixel is about 30 m at
+the zoom of a CCG)."""
 
 
 class Facts(TypedDict):
@@ -29,6 +40,7 @@ class Facts(TypedDict):
     alignment: PatchAlignment
     table: pd.DataFrame
     violation_ids: dict[str, Violation]
+    territories: Territories | None
 
 
 def violation_id(violation: Violation) -> str:
@@ -52,13 +64,23 @@ def compute(plan: Plan, band: Band, region: Region) -> Facts:
     Returns
     -------
     Facts
-        The inputs, the validation report, the network footprints (with populations), the
-        patch alignment, the network table, and each violation by :func:`violation_id`
-        (the first of any that share one).
+        The inputs, the validation report, the network footprints (with populations; under
+        registration geography the territories as the map draws them), the patch
+        alignment, the network table, each violation by :func:`violation_id` (the first of
+        any that share one), and the plan's territories (``None`` on the Voronoi model).
     """
     graph = region.validation_graph
     report = validate(plan, graph, band=band)
-    shapes = network_footprints(plan, region.catchments)
+    found = territories(plan, graph)
+    minx, miny, maxx, maxy = (float(v) for v in region.ccgs.total_bounds)
+    shapes = network_footprints(
+        plan,
+        region.catchments,
+        graph=graph,
+        precomputed=found,
+        simplify_m=MAP_SIMPLIFY_M,
+        within=(minx, miny, maxx, maxy),
+    )
     if "population" not in shapes.columns:
         sizes = region.practices.set_index("code")["list_size"]
         populations = {n: int(sizes.reindex(p).fillna(0).sum()) for n, p in plan.networks().items()}
@@ -73,6 +95,7 @@ def compute(plan: Plan, band: Band, region: Region) -> Facts:
         report=report,
         footprints=shapes,
         alignment=patch_alignment(plan, graph),
-        table=network_table(plan, graph, band=band),
+        table=network_table(plan, graph, band=band, precomputed=found),
         violation_ids=violation_ids,
+        territories=found,
     )

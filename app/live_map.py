@@ -13,13 +13,18 @@ A click on a practice selects it (and the practices at its site), a drawn shape 
 practices inside it; in paint mode both give the practices to the active network at once.
 A click on a footprint makes that network the one the Network panel acts on (lock, rename,
 waiver, paint).
+
+Under registration geography the footprints are the networks' territories, and a click on a
+practice also shades the LSOAs where its patients live (:func:`footprints.maps.homes_layer`)
+and says how many of them live in another network's territory
+(:func:`footprints.metrics.practice_homes`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,12 +38,21 @@ from app import edits
 from app.data import practice_info, practice_points, region, scope_ccgs
 from app.facts import Facts
 from app.focus import Focus
+from app.labels import network_label
+from app.markdown import plain
 from app.state import AppState, state
 from footprints.crs import BNG, WGS84
 from footprints.livemap import MapScope, base_map, map_scope, plan_layers, stable_colours, view_of
-from footprints.maps import focus_bounds, practices_at, practices_in_drawing
+from footprints.maps import (
+    HOMES_LIMIT,
+    focus_bounds,
+    homes_layer,
+    practices_at,
+    practices_in_drawing,
+)
+from footprints.metrics import PracticeHomes, practice_homes
 
-__all__ = ["colours", "on_map_change", "panel", "scope"]
+__all__ = ["colours", "homes_text", "on_map_change", "panel", "scope"]
 
 MAP_HEIGHT = 600
 """The map's height in pixels."""
@@ -94,20 +108,28 @@ def _network_at(lat: float, lng: float) -> str | None:
     return str(hits["network_id"].iloc[0]) if len(hits) else None
 
 
-def _choose(practices: list[str]) -> None:
-    """Select practices from the map, or paint them in paint mode."""
+def _choose(practices: list[str], *, clicked: bool = False) -> None:
+    """Select practices from the map, or paint them in paint mode.
+
+    Under registration geography the practice clicked (the first at its site) is the one
+    whose patients' homes the map shades.
+    """
     if state.paint:
         edits.paint(practices)
         return
     state.selected = practices
     state.map_focus = None  # the view stays where the user is looking
+    if clicked and region().geography == "registrations":
+        state.homes_practice = practices[0]
 
 
 def on_map_change() -> None:
     """Take a click (a practice, or a footprint) or a drawn shape from the map.
 
     streamlit-folium reports a click on any layer as ``last_active_drawing`` too, so a shape
-    counts as drawn only when it is among ``all_drawings``.
+    counts as drawn only when it is among ``all_drawings``. The page also calls this before
+    drawing, for a change no callback took (a test setting the map's value); a change
+    already taken is not taken twice.
     """
     value = state.map_value or {}
     previous = state.map_seen
@@ -123,7 +145,7 @@ def on_map_change() -> None:
         if code is not None and code not in at_site:
             at_site = sorted({code, *practices_at(practice_points(), *_site_of(code))})
         if at_site:  # a marker, not a click on a footprint
-            _choose(at_site)
+            _choose(at_site, clicked=True)
             return
         network = _network_at(lat, lng)
         if network is not None:
@@ -268,6 +290,86 @@ def _draw(area: MapScope, layers: list[folium.FeatureGroup], view: dict[str, Any
     )
 
 
+def _hide_homes() -> None:
+    del state.homes_practice
+
+
+def homes_text(where: PracticeHomes, name: str, network_label: Callable[[str], str] = str) -> str:
+    """Say where a practice's patients live, as the caption under the map (plain text)."""
+    count = len(where.lsoas)
+    shaded = (
+        f"the {HOMES_LIMIT:,} LSOAs where most of them live are shaded"
+        if count > HOMES_LIMIT
+        else "shaded darker where more of them live"
+    )
+    text = (
+        f"Where the patients of {name} ({where.practice}) live: {where.patients:,} patients in "
+        f"{count:,} LSOA{'s' if count != 1 else ''}, {shaded}"
+        + (
+            " (no registrations: its list size spread over its Voronoi cell)"
+            if where.fallback
+            else ""
+        )
+        + f". {where.in_other_territories:,} of them "
+        + (f"({where.in_other_territories / where.patients:.0%}) " if where.patients else "")
+        + "live in another network's territory"
+    )
+    if where.other_networks:
+        shown = list(where.other_networks.items())[:5]
+        text += ": " + ", ".join(f"{network_label(network)} {n:,}" for network, n in shown)
+        if len(where.other_networks) > len(shown):
+            text += f" and {len(where.other_networks) - len(shown)} more networks"
+    if where.network is None:
+        text += " (the practice is in no network)"
+    return text + "."
+
+
+def _homes(facts: Facts) -> PracticeHomes | None:
+    """Find where the patients of the practice chosen on the map live (registration geography)."""
+    practice = state.homes_practice
+    if practice is None or facts["territories"] is None:
+        return None
+    graph = facts["region"].validation_graph
+    try:
+        return practice_homes(facts["plan"], graph, practice, precomputed=facts["territories"])
+    except ValueError:  # a practice of another region
+        del state.homes_practice
+        return None
+
+
+def _homes_layer(facts: Facts, where: PracticeHomes | None) -> folium.FeatureGroup | None:
+    """Draw the LSOAs where the chosen practice's patients live, as a layer of the map."""
+    lsoas = facts["region"].lsoas
+    if where is None or lsoas is None:
+        return None
+    name = "Where the practice's patients live"
+    group = folium.FeatureGroup(name=name)
+    group.add_child(homes_layer(lsoas, where.lsoas, territory=where.territory, plan=facts["plan"]))
+    return group
+
+
+def _captions(facts: Facts, where: PracticeHomes | None) -> None:
+    """Say how to use the map; under registration geography, where the patients live."""
+    if facts["territories"] is None:
+        st.caption(
+            "Click a practice to select it, or draw a polygon (toolbar, top left) to select "
+            "many; click a network to act on it. In paint mode, clicks and shapes move "
+            "practices at once."
+        )
+        return
+    st.caption(
+        "Footprints are territories: the LSOAs where each network holds the most registered "
+        "patients. Click a practice to select it and see where its patients live, or draw a "
+        "polygon (toolbar, top left) to select many; click a network to act on it."
+    )
+    if where is not None:
+        info = practice_info().get(where.practice)
+        text_col, hide_col = st.columns([5, 1], vertical_alignment="center")
+        name = info["name"] if info else where.practice
+        text_col.caption(plain(homes_text(where, name, network_label)))
+        hide_col.button("Hide", key="hide_homes", on_click=_hide_homes)
+
+
 def panel(facts: Facts, focus: Focus) -> None:
     """Draw the map of the area: its base once, the plan's layers on every run."""
     area = scope()
@@ -281,6 +383,10 @@ def panel(facts: Facts, focus: Focus) -> None:
         highlight_networks=focus.networks,
         highlight_patches=focus.patches,
     )
+    where = _homes(facts)
+    homes = _homes_layer(facts, where)
+    if homes is not None:
+        layers.insert(1, homes)
     view: dict[str, Any] = {}
     if focus.codes:
         bounds = focus_bounds(region().practices, focus.codes, padding_m=2_000.0)
@@ -288,7 +394,4 @@ def panel(facts: Facts, focus: Focus) -> None:
             centre, zoom = view_of(bounds, width_px=_MAP_WIDTH, height_px=MAP_HEIGHT)
             view = {"center": centre, "zoom": zoom}
     _draw(area, layers, view)
-    st.caption(
-        "Click a practice to select it, or draw a polygon (toolbar, top left) to select many; "
-        "click a network to act on it. In paint mode, clicks and shapes move practices at once."
-    )
+    _captions(facts, where)

@@ -125,6 +125,7 @@ def finish() -> None:
         state.error = f"The optimiser's plan was not applied: {error}."
         return
     failed = [a for a, r in proposal.results.items() if not r.assignment]
+    stand_in = [a for a, r in proposal.results.items() if r.status == "fallback"]
     what = "re-optimised unlocked networks" if run.repair else "proposal"
     if job.stopped:
         what += ", stopped early"
@@ -142,6 +143,12 @@ def finish() -> None:
         )
         + (" It found no better plan: the working plan is unchanged." if unchanged else "")
         + (f" No plan for {', '.join(failed)}: see the optimiser results." if failed else "")
+        + (
+            f" The solve of {', '.join(stand_in)} failed (see the optimiser results): "
+            "the plan at hand stands in; run it again for an optimised plan."
+            if stand_in
+            else ""
+        )
     )
     autosave()
 

@@ -165,6 +165,7 @@ class AppState:
     compare_with = Entry[str | None](None)
     compare_show = Entry[bool](False)
     map_value = Entry[Mapping[str, Any] | None](None, key="map")
+    homes_practice = Entry[str | None](None)  # whose patients' homes the map shades
 
     # Messages shown once at the top of the page
     notice = Entry[str | None](None)

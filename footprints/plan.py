@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["Band", "Plan"]
+__all__ = ["Band", "Plan", "PlanState"]
 
 
 @dataclass(frozen=True)
@@ -137,3 +137,42 @@ class Plan:
     def __hash__(self) -> int:
         """Hash the assignment (names do not change which practices go together)."""
         return hash(frozenset(self.assignment.items()))
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """A plan as it is saved: the plan, its locked networks and its waiver reasons.
+
+    Parameters
+    ----------
+    plan
+        Practice → network, with the networks' names.
+    locks
+        Network ids locked against moves and re-optimising.
+    waivers
+        Network id → the reason its waivable violations are accepted.
+    """
+
+    plan: Plan
+    locks: frozenset[str] = frozenset()
+    waivers: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Freeze the locks and waivers (given as any iterable and mapping)."""
+        object.__setattr__(self, "locks", frozenset(str(n) for n in self.locks))
+        waivers = {str(n): str(r) for n, r in self.waivers.items()}
+        object.__setattr__(self, "waivers", MappingProxyType(waivers))
+
+    def __eq__(self, other: object) -> bool:
+        """States are equal when their plans, locks and waivers are."""
+        if not isinstance(other, PlanState):
+            return NotImplemented
+        return (self.plan, self.locks, dict(self.waivers)) == (
+            other.plan,
+            other.locks,
+            dict(other.waivers),
+        )
+
+    def __hash__(self) -> int:
+        """Hash the plan and the locks."""
+        return hash((self.plan, self.locks))

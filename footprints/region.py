@@ -140,6 +140,20 @@ class Region:
         return lsoa_patches(self.lsoas, self.patches)
 
     @cached_property
+    def patch_residents(self) -> dict[str, int]:
+        """Patch → the registered patients living in it, of every practice in the file.
+
+        Empty without homes or patches. The registrations file's practices that are not
+        loaded count too: a patch's residents are everyone registered who lives there.
+        """
+        homes, lsoa_patch = self.homes, self.lsoa_patch
+        if homes is None or not lsoa_patch or self.registrations is None:
+            return {}
+        counts = self.registrations.counts
+        others = counts[~counts["practice"].isin(set(homes.practices))]
+        return patch_residents(homes, lsoa_patch, others)
+
+    @cached_property
     def _ccg_level(self) -> tuple[dict[str, nx.Graph], gpd.GeoDataFrame]:
         graphs, cells = self._voronoi
         homes = self.homes
@@ -148,7 +162,7 @@ class Region:
                 graph.graph["geography"] = "voronoi"
             return graphs, cells
         attributes = home_attributes(homes, self.lsoa_patch)
-        residents = patch_residents(homes, self.lsoa_patch) if self.lsoa_patch else {}
+        residents = self.patch_residents
         return {
             code: home_graph(graph, homes, attributes, residents) for code, graph in graphs.items()
         }, cells
@@ -205,7 +219,7 @@ class Region:
             geography="registrations",
             homes=homes,
             area_border_links=len(linked),
-            patch_residents=patch_residents(homes, self.lsoa_patch) if self.lsoa_patch else {},
+            patch_residents=self.patch_residents,
         )
         return union
 
@@ -251,6 +265,7 @@ def load_region(
     lsoa_centroids: str | Path | None = None,
     lsoa_code: str | None = None,
     registration_tolerance: float = REGISTRATION_TOLERANCE,
+    strict_sites: bool = False,
 ) -> Region:
     """Read a region's files, place each practice, and report every problem together.
 
@@ -275,6 +290,11 @@ def load_region(
     registration_tolerance
         A practice whose registered patients differ from its list size by more than this
         share is reported.
+    strict_sites
+        Refuse a practice whose site lies more than
+        :data:`~footprints.areas.FAR_SITE_M` (50 km) outside the CCG its row names. By
+        default such a far-away practice (a digital-first one) is a warning: it stays in
+        its CCG, joined to the area's graph like an island.
 
     Raises
     ------
@@ -290,7 +310,7 @@ def load_region(
     )
     patch_layer = read_patches(patches, code_column=patch_code) if patches is not None else None
     placed, problems = place_practices(
-        practice_table, ccgs, stps, patch_layer, tolerance_m=tolerance_m
+        practice_table, ccgs, stps, patch_layer, tolerance_m=tolerance_m, strict_sites=strict_sites
     )
     current = read_plan(plan) if plan is not None else None
     registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)

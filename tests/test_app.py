@@ -13,14 +13,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pytest
+import shapely
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
+from test_region_homes import X0, Y0, write_crossing_inputs
 
 from app.markdown import plain, shown
+from app.uploads import UPLOAD_ROLES
 from footprints import background as background_module
 from footprints import optimiser as optimiser_module
+from footprints.crs import BNG, WGS84
 from footprints.io import read_plan
 from footprints.plan import Plan
 from footprints.session import STATE_DIR_ENV, SessionStore
@@ -329,6 +334,34 @@ def test_uploaded_files_with_problems_are_explained_in_words(
     assert at.session_state["region_kind"] == "demo"  # still on the demo
 
 
+@pytest.mark.parametrize("bad", [20, 5_000])
+def test_a_file_of_many_bad_rows_shows_a_page_and_offers_them_all(
+    state_dir: Path, bad: int
+) -> None:
+    """20,000 bad rows once drew 19,528 error boxes (47 s, then 13 s per click)."""
+    at = _start()
+    rows = "".join(f"B{i:05d},Bad {i},lots,52.5,-1.7\n" for i in range(bad))
+    data = ("code,name,list_size,lat,lon\n" + rows).encode()
+    at.sidebar.file_uploader[0].set_value(("practices.csv", data, "text/csv"))
+    boundaries = (DEMO / "ccg.geojson").read_bytes()
+    at.sidebar.file_uploader[1].set_value(("ccg.geojson", boundaries, "application/geo+json"))
+    _click(at, "load_files")
+    problems = [shown(e.value) for e in at.sidebar.error]
+    assert len(problems) == min(bad, 50)
+    assert all("list size 'lots' is not a number" in p for p in problems)
+    downloads = [b for b in at.sidebar.download_button if "problems" in b.label]
+    if bad <= 50:
+        assert downloads == []
+        return
+    assert f"… and {bad - 50:,} more problems." in [c.value for c in at.sidebar.caption]
+    [button] = downloads
+    assert button.label == f"Download all {bad:,} problems (text)"
+    data = _RecordingStorage.files[button.proto.url.rsplit("/", 1)[-1].split(".")[0]]
+    lines = data.decode().splitlines()
+    assert len(lines) == bad
+    assert lines[-1].startswith(f"practices.csv, row {bad + 1} (B{bad - 1:05d}): list size")
+
+
 @pytest.mark.parametrize(
     "name", ["$x$", "![x](http://example.invalid/a.png)", "**bold** <b>html</b> :red[x]"]
 )
@@ -400,6 +433,25 @@ def test_community_trust_view_crosses_patches_and_networks(state_dir: Path) -> N
     at.radio(key="trust_measure").set_value("practices").run()
     table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
     assert table.drop(columns="networks worked into").to_numpy().sum() == 141
+
+
+def test_a_pack_refused_for_its_size_leaves_the_other_exports(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.tabs.export as export_tab
+    from footprints.errors import InfeasibleError
+
+    def too_large(*args: object, **kwargs: object) -> list[Path]:
+        raise InfeasibleError("a submission pack presents at most 10,000 practices")
+
+    monkeypatch.setattr(export_tab, "write_pack", too_large)
+    at = _start()
+    _click(at, "prepare_exports")
+    labels = {b.label for b in at.download_button}
+    assert {"Download networks.geojson", "Download plan.gpkg"} <= labels
+    assert "Download submission_pack.pdf" not in labels
+    errors = [shown(e.value) for e in at.error]
+    assert errors == ["No submission pack: a submission pack presents at most 10,000 practices"]
 
 
 def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> None:
@@ -513,3 +565,70 @@ def test_a_stale_tab_is_told_and_merges_its_edits(state_dir: Path) -> None:
     assert not any("saved from another tab" in shown(w.value) for w in second.warning)
     saved = SessionStore(state_dir).load(session)
     assert saved is not None and saved.working.plan == merged
+
+
+def _upload(at: AppTest, files: dict[str, Path]) -> AppTest:
+    """Put each file in the uploader of its role, then press *Load these files*."""
+    roles = list(UPLOAD_ROLES)
+    for role, path in files.items():
+        uploader = at.sidebar.file_uploader[roles.index(role)]
+        uploader.set_value((path.name, path.read_bytes(), "application/octet-stream"))
+    return _click(at, "load_files")
+
+
+def test_uploaded_registrations_put_the_plan_on_patients_homes(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """tests/test_region_homes.py's grid: N1 = A1, A2 (CCG A); N2 = B1, B2 (CCG B); 50 of
+    A1's 1,000 patients live in B1's LSOA; two local authority districts as patches."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    paths = write_crossing_inputs(inputs)
+    paths["patches"] = inputs / "districts.geojson"
+    ccgs = gpd.read_file(paths["ccg"]).sort_values("CCG20CD")  # the districts: the CCGs' outlines
+    districts = gpd.GeoDataFrame(
+        {"LAD20CD": ["E09000001", "E09000002"], "LAD20NM": ["West", "East"]},
+        geometry=list(ccgs.geometry),
+        crs=ccgs.crs,
+    )
+    districts.to_file(paths["patches"])
+    at = _upload(
+        _start(),
+        {
+            "practices": paths["practices"],
+            "boundaries": paths["ccg"],
+            "patches": paths["patches"],
+            "plan": paths["plan"],
+            "registrations": paths["registrations"],
+            "lsoa_boundaries": paths["lsoa"],
+        },
+    )
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+    assert at.session_state["region"].geography == "registrations"
+    said = "eography: where patients live (registrations.csv; 1 practice on the Voronoi fallback)"
+    assert any(said in shown(s.value) for s in at.success)  # the notice
+    assert any(shown(c.value) == "G" + said for c in at.caption)  # the headline
+    assert _metric(at, "Containment") == f"{(1_950 + 1_500) / 3_500:.0%}"
+    assert _metric(at, "Territory split") == "0"
+
+    # A click on A1's marker: its LSOAs shaded, 50 of its patients in South's territory
+    site = gpd.GeoSeries([shapely.Point(X0 + 500, Y0 + 500)], crs=BNG).to_crs(WGS84).iloc[0]
+    at.session_state["map"] = {"last_object_clicked": {"lat": site.y, "lng": site.x}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["homes_practice"] == "A1"
+    assert at.session_state["selected"] == ["A1"]
+    where = next(shown(c.value) for c in at.caption if "Where the patients of" in c.value)
+    assert where.startswith("Where the patients of Alpha (A1) live: 1,000 patients in 3 LSOAs")
+    assert "50 of them (5%) live in another network's territory: South (N2) 50." in where
+    _click(at, "hide_homes")
+    assert "homes_practice" not in at.session_state
+    assert not any("Where the patients of" in c.value for c in at.caption)
+
+    # The trust view counts homes: East holds A1's 50 and B1's 900 + B2's 600 patients
+    table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
+    east = table.loc["East (E09000002)"]
+    assert (east["North (N1)"], east["South (N2)"]) == (50, 1_500)
+    assert table.loc["West (E09000001)", "North (N1)"] == 1_950
+    stand_in = "local authority polygons stand in for nursing patches"
+    assert any(stand_in in c.value for c in at.caption)

@@ -1,4 +1,4 @@
-"""Loading a region: the upper planning level with and without an STP layer."""
+"""Loading a region: the upper planning level with and without an STP layer; far practices."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 
 import networkx as nx
 import pandas as pd
+import pytest
 
 from footprints.demo import demo_files, load_demo
+from footprints.errors import InputError
 from footprints.region import load_region
 
 
@@ -124,3 +126,29 @@ def test_a_plan_of_the_area_keeps_a_mistyped_code(tmp_path: Path) -> None:
     assert region.current.assignment["Z99999"] == network
     assert not [p for p in region.problems if "not in the practices file" in p.message]
     assert "plan practices" not in region.left_out
+
+
+def test_a_far_away_practice_loads_joined_to_its_area_like_an_island(tmp_path: Path) -> None:
+    """A digital-first practice 112 km from the CCG its row names: a warning, not a refusal."""
+    data = Path(__file__).resolve().parent / "data"
+    practices = tmp_path / "practices_far.csv"
+    practices.write_text(
+        (data / "areas_practices.csv").read_text(encoding="utf-8")
+        + "PF,Digital First,3800,402000,522000,01A\n",
+        encoding="utf-8",
+    )
+    region = load_region(practices, data / "areas_ccgs.geojson")
+    [warning] = [p for p in region.problems if p.code == "PF"]
+    assert "PF (Digital First) lies 112 km outside its own CCG E38000001" in warning.message
+    graph = region.ccg_graphs["E38000001"]
+    assert nx.is_connected(graph)
+    [(_, nearest, link)] = graph.edges("PF", data=True)
+    assert link["kind"] == "island"
+    assert nearest == "P4"  # of Alpha's practices, the nearest to PF's site (116 km)
+    assert region.validation_graph.edges("PF") and nx.is_connected(
+        region.validation_graph.subgraph(graph.nodes)
+    )
+    catchment = region.catchments.set_index("code").geometry["PF"]
+    assert catchment.distance(region.ccgs.set_index("code").geometry["E38000001"]) > 100_000
+    with pytest.raises(InputError, match=r"PF \(Digital First\) lies 112 km outside"):
+        load_region(practices, data / "areas_ccgs.geojson", strict_sites=True)

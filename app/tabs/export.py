@@ -32,6 +32,9 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
             files[path.name] = (path.read_bytes(), "application/geopackage+sqlite3")
         for path in export_plan(the_region, plan, folder / "epcn.csv", fmt="epcn"):
             files[path.name] = (path.read_bytes(), "text/csv")
+    except FootprintsError as error:
+        st.error(f"Export failed: {plain(error)}")
+    try:  # a pack refused (too large) leaves the other files on offer
         for path in write_pack(
             the_region,
             plan,
@@ -43,7 +46,7 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
             mime = "application/pdf" if path.suffix == ".pdf" else "text/html"
             files[path.name] = (path.read_bytes(), mime)
     except FootprintsError as error:
-        st.error(f"Export failed: {plain(error)}")
+        st.error(f"No submission pack: {plain(error)}")
     return files
 
 

@@ -28,7 +28,7 @@ import shapely.errors
 
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
 from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
-from footprints.io.archives import _archive_path, _check_archive, _vsi_path
+from footprints.io.archives import _archive_path, unzipped
 from footprints.io.tables import PathLike, _check_exists, _optional_code, _optional_name
 
 __all__ = [
@@ -114,9 +114,12 @@ def _read_layer(path: PathLike, source: str, log: ProblemLog) -> gpd.GeoDataFram
     archive = _archive_path(path)
     if not Path(archive).is_dir():  # a folder of shapefiles is a GDAL dataset too
         _check_exists(archive, source)
-    if archive.lower().endswith(".zip") and not Path(archive).is_dir():
-        _check_archive(archive, source)
-    target = _vsi_path(path)
+    with unzipped(path, source) as target:
+        return _read_target(target, source, log)
+
+
+def _read_target(target: str, source: str, log: ProblemLog) -> gpd.GeoDataFrame:
+    """Read the (first) layer of ``target``, a file or folder GDAL opens, as :func:`_read_layer`."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

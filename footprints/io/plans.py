@@ -37,6 +37,7 @@ from footprints.io.tables import (
     _check_exists,
     _code,
     _duplicates,
+    _near_duplicate_networks,
     _optional_network,
     _read_csv,
     cell_text,
@@ -81,6 +82,9 @@ def read_plan(path: PathLike) -> Plan:
     Plan
         Practice → network. Rows with no network, or the placeholder ``U``, are left out
         (the validator reports them as unassigned). Duplicate practice rows are an error.
+        Network ids are kept exactly as written (only surrounding spaces and invisible
+        characters are dropped): ids that differ only in case or spaces (``PCN 1``,
+        ``pcn1``) are separate networks, each with its own name, and a warning names them.
 
     Raises
     ------
@@ -126,6 +130,7 @@ def _read_plan_csv(path: PathLike) -> Plan:
     _duplicates(codes, log, what="practice")
     log.raise_if_errors()
     plan = Plan(assignment, names, waivers)
+    _near_duplicate_networks(_sizes(plan), log)
     logger.info(
         "%s: plan of %d practices in %d networks (%d rows without a network left out)",
         source,
@@ -190,7 +195,10 @@ def _plan_from_rows(rows: Iterable[tuple[str | None, str | None, str | None]], s
     for practice, network, name in rows:
         if practice is None or network is None:
             continue
-        practice, network = practice.upper(), network.upper()
+        practice, exact = _code(practice), _optional_network(network)
+        if exact is None:
+            continue
+        network = exact
         if practice in assignment and assignment[practice] != network:
             problems.append(
                 Problem(
@@ -207,8 +215,14 @@ def _plan_from_rows(rows: Iterable[tuple[str | None, str | None, str | None]], s
     if problems:
         raise InputError(problems)
     plan = Plan(assignment, names)
+    _near_duplicate_networks(_sizes(plan), ProblemLog(source, logger))
     logger.info("%s: plan of %d practices in %d networks", source, len(plan), len(plan.networks()))
     return plan
+
+
+def _sizes(plan: Plan) -> dict[str, int]:
+    """Network id → its number of practices."""
+    return {network: len(practices) for network, practices in plan.networks().items()}
 
 
 _EXPORT_AGAIN = "export the plan again with footprints export"

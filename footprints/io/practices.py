@@ -24,11 +24,14 @@ from footprints.io.columns import _PRACTICE_FIELDS, _normalise_name, _resolve_co
 from footprints.io.postcodes import _postcode_table, normalise_postcode
 from footprints.io.tables import (
     UNALLOCATED_NETWORK,
+    AmbiguousNumberError,
     PathLike,
+    _ambiguous,
     _check_code,
     _code,
     _duplicates,
     _optional_code,
+    _optional_network,
     _parse_list_size,
     _parse_number,
     _read_csv,
@@ -103,23 +106,47 @@ def _check_latlon(lat: float, lon: float, log: ProblemLog, *, row: int, code: st
 
 
 def _pair(
-    record: Mapping[str, str], first: str, second: str, log: ProblemLog, *, row: int, code: str
+    record: Mapping[str, str],
+    first: str,
+    second: str,
+    log: ProblemLog,
+    *,
+    row: int,
+    code: str,
+    headers: Mapping[str, str | None] | None = None,
 ) -> tuple[float, float] | None:
-    """Two coordinates from a row: None when both are empty or unreadable (logged)."""
+    """Two coordinates from a row: None when both are empty or unreadable (logged).
+
+    ``headers`` maps ``first`` and ``second`` to the file's column names, for messages.
+    """
     a_text, b_text = record.get(first, ""), record.get(second, "")
     if not a_text and not b_text:
         return None
-    try:
-        a, b = _parse_number(a_text), _parse_number(b_text)
-    except ValueError:
-        hint = " (a comma is read only as a thousands separator)" if "," in a_text + b_text else ""
-        log.error(
-            f"{first}/{second} {a_text!r}, {b_text!r} are not numbers{hint}",
-            f"give {first} and {second} as numbers",
-            row=row,
-            code=code,
-        )
-        return None
+    values: list[float | None] = []
+    for field, text in ((first, a_text), (second, b_text)):
+        try:
+            values.append(_parse_number(text))
+        except AmbiguousNumberError as error:
+            column = (headers or {}).get(field) or field
+            log.error(
+                _ambiguous(field, text, column, error),
+                f"write {field} without thousands separators (e.g. 412345.5)",
+                row=row,
+                code=code,
+            )
+            return None
+        except ValueError:
+            hint = (
+                " (a comma is read only as a thousands separator)" if "," in a_text + b_text else ""
+            )
+            log.error(
+                f"{first}/{second} {a_text!r}, {b_text!r} are not numbers{hint}",
+                f"give {first} and {second} as numbers",
+                row=row,
+                code=code,
+            )
+            return None
+    a, b = values
     if a is None or b is None:
         empty = first if a is None else second
         log.error(
@@ -185,8 +212,14 @@ def _practices_from_frame(
             log.error("the practice code is empty", "give every row an ODS code", row=row)
             continue
         _check_code(code, log, row=row)
-        size = _parse_list_size(str(record.get("list_size", "")), log, row=row, code=code)
-        point = _locate(record, log, row=row, code=code, lookup=lookup)
+        size = _parse_list_size(
+            str(record.get("list_size", "")),
+            log,
+            row=row,
+            code=code,
+            column=columns.get("list_size"),
+        )
+        point = _locate(record, log, row=row, code=code, lookup=lookup, headers=columns)
         if size is None or point is None:
             codes.append(code)  # still counted for duplicate checks
             continue
@@ -199,10 +232,9 @@ def _practices_from_frame(
             latlon_rows.append(len(xs) - 1)
         for key in ("ccg", "stp", "patch"):
             optional[key].append(_optional_code(record.get(key)))
-        network = _optional_code(record.get("network"))
-        if network == UNALLOCATED_NETWORK:
+        network = _optional_network(record.get("network"))
+        if network is None and _optional_code(record.get("network")) == UNALLOCATED_NETWORK:
             unallocated += 1
-            network = None
         optional["network"].append(network)
     _duplicates(codes, log, what="practice code", first_row=first_row)
     if not records:
@@ -243,12 +275,13 @@ def _locate(
     row: int,
     code: str,
     lookup: dict[str, tuple[float, float]] | None,
+    headers: Mapping[str, str | None] | None = None,
 ) -> tuple[float, float, bool] | None:
     """(x, y, is_lonlat) for a row, from easting/northing, else lat/lon, else postcode."""
-    bng = _pair(record, "easting", "northing", log, row=row, code=code)
+    bng = _pair(record, "easting", "northing", log, row=row, code=code, headers=headers)
     if bng is not None:
         return (*bng, False) if _check_bng(*bng, log, row=row, code=code) else None
-    latlon = _pair(record, "lat", "lon", log, row=row, code=code)
+    latlon = _pair(record, "lat", "lon", log, row=row, code=code, headers=headers)
     if latlon is not None:
         lat, lon = latlon
         return (lon, lat, True) if _check_latlon(lat, lon, log, row=row, code=code) else None
