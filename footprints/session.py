@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from footprints.errors import FootprintsError
-from footprints.plan import Plan
+from footprints.merge import merge_states
+from footprints.plan import Plan, PlanState
 
 __all__ = [
     "STATE_DIR_ENV",
@@ -195,6 +196,8 @@ def merge_edits(
 ) -> tuple[Plan, list[str]]:
     """Put the edits made from ``base`` to ``mine`` onto ``theirs`` (a three-way merge).
 
+    The merge is :func:`footprints.merge.merge_states`'s, the saved plan winning conflicts.
+
     Parameters
     ----------
     base
@@ -210,45 +213,33 @@ def merge_edits(
     -------
     plan, conflicts
         ``theirs`` with every practice I moved since ``base`` in my network, and the names
-        and waiver reasons I changed; and, in words, each edit left out (a practice both
-        sides moved to different networks keeps theirs; a locked network is not changed).
+        and waiver reasons I changed; and, in words, each edit left out (anything both sides
+        changed differently keeps theirs; a locked network is not changed).
     """
-    assignment = dict(theirs.assignment)
-    conflicts: list[str] = []
-    locked = set(locks)
-    for practice, network in changed_practices(base, mine).items():
-        theirs_now = theirs.assignment.get(practice)
-        if theirs_now != base.assignment.get(practice) and theirs_now != network:
-            conflicts.append(
-                f"{practice}: moved to {theirs.network_name(theirs_now or '—')} in the other "
-                f"tab, kept there (not {mine.network_name(network or '—')})"
-            )
-            continue
-        if theirs_now in locked or network in locked:
-            conflicts.append(f"{practice}: its network is locked in the saved plan, left as is")
-            continue
-        if network is None:
-            assignment.pop(practice, None)
-        else:
-            assignment[practice] = network
-    names, waivers = dict(theirs.names), dict(theirs.waivers)
-    for mapping, before, after in (
-        (names, base.names, mine.names),
-        (waivers, base.waivers, mine.waivers),
-    ):
-        for network in set(before) | set(after):
-            if before.get(network) != after.get(network):
-                if network in after:
-                    mapping[network] = after[network]
-                else:
-                    mapping.pop(network, None)
-    used = set(assignment.values())
-    merged = Plan(
-        assignment,
-        {n: v for n, v in names.items() if n in used},
-        {n: v for n, v in waivers.items() if n in used},
+    merged = merge_states(
+        PlanState(base, waivers=base.waivers),
+        PlanState(mine, waivers=mine.waivers),
+        PlanState(theirs, waivers=theirs.waivers),
     )
-    return merged, conflicts
+    conflicts = [f"{c}: the saved plan's kept" for c in merged.conflicts]
+    state = merged.resolve((c.kind, c.key) for c in merged.conflicts)
+    assignment = dict(state.plan.assignment)
+    locked = set(locks)
+    for practice in sorted(set(assignment) | set(theirs.assignment)):
+        now, saved = assignment.get(practice), theirs.assignment.get(practice)
+        if now != saved and (now in locked or saved in locked):
+            conflicts.append(f"{practice}: its network is locked in the saved plan, left as is")
+            if saved is None:
+                assignment.pop(practice, None)
+            else:
+                assignment[practice] = saved
+    used = set(assignment.values())
+    plan = Plan(
+        assignment,
+        {n: v for n, v in {**theirs.names, **state.plan.names}.items() if n in used},
+        {n: v for n, v in state.waivers.items() if n in used},
+    )
+    return plan, conflicts
 
 
 class WorkingPlan:
