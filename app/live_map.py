@@ -58,8 +58,9 @@ MAP_HEIGHT = 600
 """The map's height in pixels."""
 _MAP_WIDTH = 900
 """About how wide the map is drawn (pixels), to fit a view to what is chosen."""
-_RETURNED = ["last_object_clicked", "last_object_clicked_tooltip", "last_active_drawing"]
-_RETURNED += ["all_drawings"]
+_RETURNED = ["last_object_clicked", "last_object_clicked_tooltip", "last_object_clicked_count"]
+_RETURNED += ["last_active_drawing", "all_drawings"]
+"""What the map reports: the count tells a second click on the same marker from the first."""
 
 
 def scope() -> MapScope:
@@ -136,9 +137,10 @@ def on_map_change() -> None:
     drawing = value.get("last_active_drawing")
     drawn = value.get("all_drawings") or []
     clicked = value.get("last_object_clicked")
+    click = [clicked, value.get("last_object_clicked_count")]
     tooltip = value.get("last_object_clicked_tooltip")
-    state.map_seen = {"drawing": drawing, "clicked": clicked}
-    if clicked and clicked != previous.get("clicked"):
+    state.map_seen = {"drawing": drawing, "clicked": click}
+    if clicked and click != previous.get("clicked"):
         lat, lng = float(clicked["lat"]), float(clicked["lng"])
         code = _code_in(tooltip, practice_info())
         at_site = practices_at(practice_points(), lat, lng)

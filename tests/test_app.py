@@ -632,3 +632,57 @@ def test_uploaded_registrations_put_the_plan_on_patients_homes(
     assert table.loc["West (E09000001)", "North (N1)"] == 1_950
     stand_in = "local authority polygons stand in for nursing patches"
     assert any(stand_in in c.value for c in at.caption)
+
+
+def _click_on_map(at: AppTest, practice: str) -> AppTest:
+    """Click the practice's marker, as the map reports it (its site, tooltip, click count)."""
+    region = at.session_state["_derived"]["region"]
+    site = region.practices.set_index("code").geometry[practice]
+    point = gpd.GeoSeries([site], crs=BNG).to_crs(WGS84).iloc[0]
+    seen = at.session_state["map"] if "map" in at.session_state else None
+    count = (seen or {}).get("last_object_clicked_count") or 0
+    at.session_state["map"] = {
+        "last_object_clicked": {"lat": point.y, "lng": point.x},
+        "last_object_clicked_tooltip": f"Some practice ({practice})list size 1,000",
+        "last_object_clicked_count": count + 1,
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_paint_mode_moves_each_practice_clicked_to_the_active_network(
+    state_dir: Path,
+) -> None:
+    at = _start()
+    plan = _plan(at)
+    first = sorted(plan.assignment)[0]
+    network = next(n for n in sorted(plan.networks()) if n != plan.assignment[first])
+    second = next(p for p in sorted(plan.assignment)[1:] if plan.assignment[p] != network)
+    at.toggle(key="paint").set_value(True).run()
+    at.selectbox(key="paint_network").set_value(network).run()
+    _click_on_map(at, first)
+    assert _plan(at).assignment[first] == network
+    assert list(at.session_state["selected"]) == []
+    _click_on_map(at, second)
+    assert _plan(at).assignment[second] == network
+    assert at.session_state["working"].pointer == 2  # two undoable steps
+    _click(at, "undo")
+    assert _plan(at).assignment[second] == plan.assignment[second]
+    # Out of paint mode a click selects, and moves nothing.
+    at.toggle(key="paint").set_value(False).run()
+    _click_on_map(at, second)
+    assert list(at.session_state["selected"]) == [second]
+    assert _plan(at).assignment[second] == plan.assignment[second]
+
+
+def test_a_click_on_a_footprint_chooses_that_network(state_dir: Path) -> None:
+    at = _start()
+    facts = at.session_state["_derived"]
+    shape = facts["footprints"].iloc[3]
+    inside = gpd.GeoSeries([shape.geometry.representative_point()], crs=BNG).to_crs(WGS84)
+    at.session_state["map"] = {"last_object_clicked": {"lat": inside.y[0], "lng": inside.x[0]}}
+    at.run()
+    assert at.session_state["lock_network"] == shape["network_id"]
+    _click(at, "lock_toggle")  # the lock toggle acts on it
+    assert at.session_state["working"].locks == {shape["network_id"]}
