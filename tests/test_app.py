@@ -639,7 +639,7 @@ def _click_on_map(at: AppTest, practice: str) -> AppTest:
     region = at.session_state["_derived"]["region"]
     site = region.practices.set_index("code").geometry[practice]
     point = gpd.GeoSeries([site], crs=BNG).to_crs(WGS84).iloc[0]
-    seen = at.session_state["map"] if "map" in at.session_state else None
+    seen = at.session_state["map"] if "map" in at.session_state else None  # noqa: SIM401 - no .get
     count = (seen or {}).get("last_object_clicked_count") or 0
     at.session_state["map"] = {
         "last_object_clicked": {"lat": point.y, "lng": point.x},
