@@ -686,3 +686,27 @@ def test_a_click_on_a_footprint_chooses_that_network(state_dir: Path) -> None:
     assert at.session_state["lock_network"] == shape["network_id"]
     _click(at, "lock_toggle")  # the lock toggle acts on it
     assert at.session_state["working"].locks == {shape["network_id"]}
+
+
+def test_upload_errors_speak_the_app_and_recognise_a_file_in_the_wrong_slot(
+    state_dir: Path,
+) -> None:
+    at = _start()
+    two_sizes = (
+        b"code,name,lat,lon,list_size_2020_01,list_size_2021_01\nZ1,Dr One,52.2,-1.7,1000,1100\n"
+    )
+    at.sidebar.file_uploader[0].set_value(("practices.csv", two_sizes, "text/csv"))
+    at.sidebar.file_uploader[1].set_value(("stp.geojson", (DEMO / "stp.geojson").read_bytes(), ""))
+    _click(at, "load_files")
+    problems = " ".join(shown(e.value) for e in at.sidebar.error)
+    assert "choose the column that holds the list size" in problems
+    assert "columns=" not in problems
+
+    at.sidebar.file_uploader[0].set_value(
+        ("practices.csv", (DEMO / "practices.csv").read_bytes(), "")
+    )
+    _click(at, "load_files")
+    problems = " ".join(shown(e.value) for e in at.sidebar.error)
+    assert "stp.geojson: this looks like STP / ICB boundaries" in problems
+    assert "load it as the STP / ICB boundaries instead" in problems
+    assert at.session_state["region_kind"] == "demo"
