@@ -84,7 +84,7 @@ def _move_row(facts: Facts, labels: Labels) -> None:
 def _paint_row(facts: Facts, labels: Labels) -> None:
     """Draw the paint-mode switch and the network it paints with."""
     networks = sorted(area_networks(facts["plan"]), key=network_label)
-    toggle_col, network_col = st.columns([1, 2], vertical_alignment="bottom")
+    toggle_col, network_col = st.columns([2, 3], vertical_alignment="bottom")
     toggle_col.toggle(
         "Paint mode",
         key=AppState.paint.key,

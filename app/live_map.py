@@ -56,7 +56,7 @@ __all__ = ["colours", "homes_text", "on_map_change", "panel", "scope"]
 
 MAP_HEIGHT = 600
 """The map's height in pixels."""
-_MAP_WIDTH = 900
+_MAP_WIDTH = 600
 """About how wide the map is drawn (pixels), to fit a view to what is chosen."""
 _RETURNED = ["last_object_clicked", "last_object_clicked_tooltip", "last_object_clicked_count"]
 _RETURNED += ["last_active_drawing", "all_drawings"]

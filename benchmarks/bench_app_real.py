@@ -31,7 +31,7 @@ from typing import Any
 import folium
 import pandas as pd
 from mdtable import md_table, write_section
-from snapshot import CCGS, DEFAULT_DATA, LADS, PRACTICES, REPO, STPS
+from snapshot import DEFAULT_DATA, REPO
 
 sys.path.insert(0, str(REPO))  # the repository's tools/ (the browser plumbing)
 
@@ -40,24 +40,19 @@ from tools.browser import (
     CHROMIUM_ARGS,
     JS_MARKER_COLOUR,
     JS_NETWORK_COLOUR,
+    KENT,
     MAP_FRAME,
     TIMEOUT_MS,
+    choose,
+    idle,
+    kent_files,
     map_frame,
     offline,
     running_app,
+    upload,
 )
 
-KENT = "E38000237"
-EPCN = Path("pcn_membership/epcn_2019-12_core_partner_details.csv")
 SECTION = "## The app on a real area: Kent and Medway 2020 in a browser"
-
-
-def kent_files(data: Path, folder: Path) -> list[Path]:
-    """Kent and Medway's practices (written in ``folder``) and the national files."""
-    practices = pd.read_csv(data / PRACTICES, dtype=str)
-    kent = folder / "kent_and_medway_practices_2020.csv"
-    practices[practices["ccg20_ons_code"] == KENT].to_csv(kent, index=False)
-    return [kent, data / CCGS, data / STPS, data / LADS, data / EPCN]
 
 
 def map_payload(data: Path, folder: Path) -> dict[str, int]:
@@ -101,17 +96,6 @@ def map_payload(data: Path, folder: Path) -> dict[str, int]:
     return {"base": base, "layers": edit, "practices": len(scope.practices)}
 
 
-def _idle(page: Any) -> None:
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
-
-
-def _choose(page: Any, label: str, text: str) -> None:
-    _idle(page)
-    page.get_by_role("combobox", name=label).click()
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
-
-
 def in_browser(url: str, files: list[Path], moves: int) -> dict[str, Any]:
     """Load Kent and Medway in the app, then time moves and openings of the saved session."""
     from playwright.sync_api import expect, sync_playwright
@@ -144,15 +128,11 @@ def in_browser(url: str, files: list[Path], moves: int) -> dict[str, Any]:
             page.wait_for_url("**session=*")
             expect(page.locator(MAP_FRAME)).to_be_visible()
             page.get_by_text("Load your own files").click()
-            uploaders = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
-            for index, path in enumerate(files):
-                uploaders.nth(index).set_input_files(str(path))
-                expect(page.get_by_test_id("stFileChip")).to_have_count(index + 1)
-                expect(page.get_by_test_id("stFileChipIconSpinner")).to_have_count(0)
+            upload(page, files)
             started = time.monotonic()
             page.get_by_role("button", name="Load these files").click()
             expect(page.get_by_text("Loaded 206 practices")).to_be_visible()
-            _choose(page, "CCG / sub-ICB", KENT)
+            choose(page, "CCG / sub-ICB", KENT)
             page.wait_for_url(f"**area={KENT}*")
             frame = map_frame(page)
             figures["load_s"] = time.monotonic() - started
@@ -169,8 +149,8 @@ def in_browser(url: str, files: list[Path], moves: int) -> dict[str, Any]:
                 box.fill(code)
                 box.press("Enter")
                 expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
-                _choose(page, "Move to", target)
-                _idle(page)
+                choose(page, "Move to", target)
+                idle(page)
                 colour = frame.evaluate(JS_NETWORK_COLOUR, target)
                 received.clear()
                 clicked = time.monotonic()
@@ -181,7 +161,7 @@ def in_browser(url: str, files: list[Path], moves: int) -> dict[str, Any]:
                     timeout=TIMEOUT_MS,
                 )
                 figures["moves"].append(time.monotonic() - clicked)
-                _idle(page)
+                idle(page)
                 figures["frames"].append(sum(received))
                 page.get_by_role("button", name="↶ Undo").click()
                 frame.wait_for_function(

@@ -32,15 +32,20 @@ from tools.browser import (
     CHROMIUM_ARGS,
     JS_MARKER_COLOUR,
     JS_NETWORK_COLOUR,
+    KENT,
     LEAFLET,
     MAP_FRAME,
     MAP_SETTLED,
     REPO,
     TIMEOUT_MS,
     AppNotStartedError,
+    choose,
+    idle,
+    kent_files,
     map_frame,
     offline,
     running_app,
+    upload,
 )
 
 pytestmark = pytest.mark.slow
@@ -213,38 +218,14 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
 # Kent and Medway 2020 from the real files, and one session in two pages
 # --------------------------------------------------------------------------------------------
 
-KENT = "E38000237"
-CCGS_2020 = "boundaries/ccg_2020_derived/ccg_2020_04_derived_from_ccg2019_buc.geojson"
-STPS_2020 = "boundaries/stp_2020_derived/stp_2020_04_derived_from_ccg_buc.geojson"
-LADS_2020 = "boundaries/lad_2020_derived/lad_2020_derived_from_lsoa2011_bgc.geojson"
-EPCN_2019 = "pcn_membership/epcn_2019-12_core_partner_details.csv"
-
-
-def _kent_files(data: Path, folder: Path) -> list[Path]:
-    """Kent and Medway's practices (a file of 206 rows, written here), with the national CCG,
-    STP and LAD layers and the national ePCN file, in the order of the app's uploaders."""
-    practices = pd.read_csv(data / "practices/practices_2020.csv", dtype=str)
-    kent = folder / "kent_and_medway_practices_2020.csv"
-    practices[practices["ccg20_ons_code"] == KENT].to_csv(kent, index=False)
-    return [kent, data / CCGS_2020, data / STPS_2020, data / LADS_2020, data / EPCN_2019]
-
-
-def _idle(page: Any) -> None:
-    """Wait until the app is not running its script (a rerun drawn in full)."""
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
-
-
-def _choose(page: Any, label: str, text: str) -> None:
-    """Choose the option of a select box that ``text`` (typed into it) finds first."""
-    _idle(page)
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
-
 
 def _shot(page: Any, folder: Path, name: str) -> None:
-    """Save a screenshot of the page for the CCG lead's guide."""
+    """Save a screenshot of the page for the CCG lead's guide, once the page is drawn."""
+    idle(page)
+    map_frame(page)
+    page.get_by_role(
+        "heading", name="footprints — Primary Care Network planner"
+    ).scroll_into_view_if_needed()
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / name))
 
@@ -280,7 +261,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
     from playwright.sync_api import expect, sync_playwright
 
     shots = Path(os.environ.get(GUIDE_SHOTS_ENV) or tmp_path / "guide")
-    files = _kent_files(shared_data, tmp_path)
+    files = kent_files(shared_data, tmp_path)
     practices = pd.read_csv(files[0], dtype=str)
     epcn = pd.read_csv(files[4], dtype=str)
     members = epcn[epcn["Partner Organisation Code"].isin(set(practices["practice_code"]))]
@@ -303,11 +284,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             # Load the files: the national ePCN file is cut to the 206 practices, with one
             # warning giving the count.
             page.get_by_text("Load your own files").click()
-            uploaders = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
-            for index, path in enumerate(files):
-                uploaders.nth(index).set_input_files(str(path))
-                expect(page.get_by_test_id("stFileChip")).to_have_count(index + 1)
-                expect(page.get_by_test_id("stFileChipIconSpinner")).to_have_count(0)
+            upload(page, files)
             page.get_by_role("button", name="Load these files").click()
             expect(page.get_by_text("Loaded 206 practices")).to_be_visible()
             page.get_by_text("Load your own files").click()  # the warnings are in there
@@ -319,7 +296,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
 
             # Choose the area: the menus list only areas holding loaded practices, and the
             # URL names the area.
-            _choose(page, "CCG / sub-ICB", KENT)
+            choose(page, "CCG / sub-ICB", KENT)
             page.wait_for_url(f"**area={KENT}*")
             frame = map_frame(page)
             expect(page.get_by_text("Networks (42)")).to_be_visible()
@@ -328,11 +305,15 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             # Move a practice to a neighbouring network by typing its code.
             code = str(members.sort_values("Partner Organisation Code").iloc[0, 0])
             home = _network_of(state_dir, session, code)
-            target = str(population.drop(home).index[0])
+            # The network of the nearest practice in another network: a move a lead makes.
+            sites = practices.set_index("practice_code")[["lat", "lon"]].astype(float)
+            others = members[members["PCN Code"] != home].set_index("Partner Organisation Code")
+            gap = ((sites.loc[others.index] - sites.loc[code]) ** 2).sum(axis=1)
+            target = str(others.at[gap.idxmin(), "PCN Code"])
             page.get_by_role("textbox", name="Practice codes").fill(code)
             page.get_by_role("textbox", name="Practice codes").press("Enter")
             expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
-            _choose(page, "Move to", target)
+            choose(page, "Move to", target)
             home_colour = frame.evaluate(JS_NETWORK_COLOUR, home)
             target_colour = frame.evaluate(JS_NETWORK_COLOUR, target)
             assert home_colour and target_colour
@@ -351,7 +332,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             assert _network_of(state_dir, session, code) == home
 
             # Rename its network: the new name is on the map and saved.
-            _choose(page, "Network", home)
+            choose(page, "Network", home)
             page.get_by_role("textbox", name="Name", exact=True).fill("Ashford Rural Test PCN")
             page.get_by_role("button", name="Rename").click()
             expect(page.get_by_text(f"Renamed {home} to Ashford Rural Test PCN.")).to_be_visible()
@@ -363,7 +344,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
 
             # Record a waiver for a network above the band.
             above = str(population[population > 50_000].index[0])
-            _choose(page, "Network", above)
+            choose(page, "Network", above)
             reason = "Two large practices on one site: splitting them would split the site"
             page.get_by_role("textbox", name="Waiver reason").fill(reason)
             page.get_by_role("button", name="Record the waiver reason").click()
@@ -372,7 +353,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             _shot(page, shots, "ccg-lead-network.png")
 
             # Lock the renamed network, then re-optimise: it is kept as it is.
-            _choose(page, "Network", "Ashford Rural Test PCN")
+            choose(page, "Network", "Ashford Rural Test PCN")
             page.get_by_role("button", name="🔒 Lock").click()
             expect(page.get_by_text("Locked Ashford Rural Test PCN")).to_be_visible()
             kept = sorted(members.loc[members["PCN Code"] == home, "Partner Organisation Code"])
@@ -425,7 +406,7 @@ def test_one_session_in_two_pages_tells_the_stale_one(server: str, state_dir: Pa
                 page.get_by_role("textbox", name="Practice codes").fill(code)
                 page.get_by_role("textbox", name="Practice codes").press("Enter")
                 expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
-                _choose(page, "Move to", target)
+                choose(page, "Move to", target)
                 page.get_by_role("button", name="Move", exact=True).click()
                 return target
 

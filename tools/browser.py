@@ -8,6 +8,8 @@ the map does not use, plain tiles for the base map); the ``JS_*`` scripts read t
 Leaflet drew (a practice's colour, a network's colour) inside streamlit-folium's frame.
 
 The machine may be busy: every wait has a generous ceiling (:data:`TIMEOUT_MS`).
+:func:`kent_files` writes the real area both use, Kent and Medway in 2020, from the shared
+data (the repository holds none of it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 __all__ = [
     "CHROMIUM",
     "CHROMIUM_ARGS",
@@ -37,10 +41,14 @@ __all__ = [
     "START_TIMEOUT_S",
     "TIMEOUT_MS",
     "AppNotStartedError",
+    "choose",
+    "idle",
+    "kent_files",
     "map_frame",
     "offline",
     "running_app",
     "tile_png",
+    "upload",
 ]
 
 REPO = Path(__file__).resolve().parents[1]
@@ -215,3 +223,68 @@ def map_frame(page: Any) -> Any:
         elif time.monotonic() > deadline:
             raise TimeoutError("the map's frame did not appear")
         time.sleep(0.25)
+
+
+#: Kent and Medway's CCG in 2020 (206 practices).
+KENT = "E38000237"
+_KENT_INPUTS = (
+    "boundaries/ccg_2020_derived/ccg_2020_04_derived_from_ccg2019_buc.geojson",
+    "boundaries/stp_2020_derived/stp_2020_04_derived_from_ccg_buc.geojson",
+    "boundaries/lad_2020_derived/lad_2020_derived_from_lsoa2011_bgc.geojson",
+    "pcn_membership/epcn_2019-12_core_partner_details.csv",
+)
+
+
+def kent_files(data: Path, folder: Path) -> list[Path]:
+    """Write Kent and Medway's practices in ``folder``; give them and the national files.
+
+    Returns
+    -------
+    list of Path
+        In the order of the app's uploaders: the 206 practices (a file written here from
+        the 2020 practices file), the national CCG, STP and LAD (stand-in patch) layers, and
+        the national ePCN file of December 2019 as the current plan.
+    """
+    practices = pd.read_csv(data / "practices" / "practices_2020.csv", dtype=str)
+    kent = folder / "kent_and_medway_practices_2020.csv"
+    practices[practices["ccg20_ons_code"] == KENT].to_csv(kent, index=False)
+    return [kent, *(data / name for name in _KENT_INPUTS)]
+
+
+def idle(page: Any) -> None:
+    """Wait until the app is not running its script (a rerun drawn in full)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=TIMEOUT_MS
+    )
+
+
+def choose(page: Any, label: str, text: str) -> None:
+    """Choose the option of a select box that ``text`` (typed into it) finds first."""
+    idle(page)
+    page.get_by_role("combobox", name=label).click()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def upload(page: Any, files: list[Path]) -> None:
+    """Give the app's uploaders these files, in order, each waited for until uploaded.
+
+    A file given while the page reruns can be dropped by the browser: it is given again
+    (each attempt waits a third of the ceiling).
+    """
+    from playwright.sync_api import expect
+
+    uploaders = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    for index, path in enumerate(files):
+        for attempt in range(3):
+            idle(page)
+            uploaders.nth(index).set_input_files(str(path))
+            try:
+                expect(page.get_by_test_id("stFileChip")).to_have_count(
+                    index + 1, timeout=TIMEOUT_MS // 3
+                )
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+        expect(page.get_by_test_id("stFileChipIconSpinner")).to_have_count(0, timeout=TIMEOUT_MS)
