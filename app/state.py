@@ -164,6 +164,7 @@ class AppState:
     trust_network = Entry[str | None](None)
     compare_with = Entry[str | None](None)
     compare_show = Entry[bool](False)
+    compare_maps = Entry[bool](False)
     map_value = Entry[Mapping[str, Any] | None](None, key="map")
     homes_practice = Entry[str | None](None)  # whose patients' homes the map shades
 

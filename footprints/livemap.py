@@ -45,6 +45,7 @@ __all__ = [
     "base_map",
     "map_scope",
     "plan_layers",
+    "side_by_side",
     "stable_colours",
     "view_of",
 ]
@@ -582,3 +583,38 @@ def _practice_features(
             }
         )
     return features
+
+
+def side_by_side(
+    scope: MapScope,
+    before: tuple[Plan, gpd.GeoDataFrame],
+    after: tuple[Plan, gpd.GeoDataFrame],
+    colours: Mapping[str, str],
+    *,
+    moved: Collection[str] = (),
+    tiles: str | None = TILES,
+) -> folium.plugins.DualMap:
+    """Draw two plans of one area side by side, panned and zoomed together.
+
+    Parameters
+    ----------
+    scope
+        The area (:func:`map_scope`).
+    before, after
+        Each plan with its footprints (``network_id``, geometry, ``population``), drawn on
+        the left and on the right.
+    colours
+        Network → colour; a network of ``before`` missing from it takes a colour of its own.
+    moved
+        Practices ringed in black on both sides (those the plans put in different networks).
+    """
+    dual = folium.plugins.DualMap(
+        tiles=tiles, attr=TILES_ATTRIBUTION if tiles == TILES else None, control_scale=True
+    )
+    dual.fit_bounds(scope.bounds)
+    for side, (plan, shapes) in ((dual.m1, before), (dual.m2, after)):
+        painted = stable_colours(plan, shapes, colours)
+        for layer in plan_layers(scope, plan, shapes, painted, highlight_practices=moved):
+            layer.add_to(side)
+        side.add_child(_Declutter())
+    return dual

@@ -710,3 +710,18 @@ def test_upload_errors_speak_the_app_and_recognise_a_file_in_the_wrong_slot(
     assert "stp.geojson: this looks like STP / ICB boundaries" in problems
     assert "load it as the STP / ICB boundaries instead" in problems
     assert at.session_state["region_kind"] == "demo"
+
+
+def test_compare_draws_both_plans_side_by_side(state_dir: Path) -> None:
+    at = _start()
+    practice, network = _border_move(at)
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value(network).run()
+    _click(at, "move")
+    at.radio(key="compare_with").set_value("start").run()
+    at.checkbox(key="compare_maps").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    maps = [str(c.proto) for c in at.get("component_instance") if "st_folium" in str(c.proto)]
+    assert len(maps) == 2  # the live map, and the two plans side by side
+    dual = next(m for m in maps if "map_div2" in m)  # streamlit-folium's second map
+    assert dual.count("footprints-label") >= 2  # labels on each side
