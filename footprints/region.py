@@ -472,8 +472,9 @@ def restrict_plan(
         "to the practices file"
     )
     cut = plan.restricted(kept)
-    logger.info("%s: %s", source, message)
-    return cut, Problem(source, message, fix, severity="warning")
+    problem = Problem(source, message, fix, severity="warning")
+    logger.warning("%s", problem)  # as every loader's warnings, so the command line says it
+    return cut, problem
 
 
 def _home_points(
