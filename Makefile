@@ -47,9 +47,11 @@ browser:
 	@command -v chromium >/dev/null && test -f /usr/share/javascript/leaflet/leaflet.js || \
 		($(APT_GET) update -qq && $(APT_GET) install -y -qq chromium libjs-leaflet)
 
-## screenshot: the browser test, saving the README's docs/screenshot.png
+## screenshot: the browser tests, saving the README's docs/screenshot.png and the CCG lead's
+## guide's pictures of Kent and Medway in docs/images (the real data in ../shared/data)
 screenshot: $(STAMP) browser
-	FOOTPRINTS_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/test_browser.py
+	FOOTPRINTS_SCREENSHOT=$(CURDIR)/docs/screenshot.png \
+		FOOTPRINTS_GUIDE_SHOTS=$(CURDIR)/docs/images $(BIN)/python -m pytest tests/test_browser.py
 
 ## demo: regenerate the shipped demo region in boundaries/demo (the generator is tools/demo)
 demo: $(STAMP)

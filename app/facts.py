@@ -49,6 +49,33 @@ def violation_id(violation: Violation) -> str:
     return f"{violation.rule}:{networks}:{practices}"
 
 
+def map_footprints(
+    plan: Plan, region: Region, found: Territories | None = None
+) -> gpd.GeoDataFrame:
+    """Draw a plan's network footprints for the map, each with its population.
+
+    Under registration geography they are the plan's territories (``found``, computed when
+    not given), simplified by :data:`MAP_SIMPLIFY_M` within the region's box.
+    """
+    graph = region.validation_graph
+    if found is None:
+        found = territories(plan, graph)
+    minx, miny, maxx, maxy = (float(v) for v in region.ccgs.total_bounds)
+    shapes = network_footprints(
+        plan,
+        region.catchments,
+        graph=graph,
+        precomputed=found,
+        simplify_m=MAP_SIMPLIFY_M,
+        within=(minx, miny, maxx, maxy),
+    )
+    if "population" not in shapes.columns:
+        sizes = region.practices.set_index("code")["list_size"]
+        populations = {n: int(sizes.reindex(p).fillna(0).sum()) for n, p in plan.networks().items()}
+        shapes["population"] = shapes["network_id"].map(populations)
+    return shapes
+
+
 def compute(plan: Plan, band: Band, region: Region) -> Facts:
     """Validate ``plan`` on ``region`` and measure it.
 
@@ -72,19 +99,7 @@ def compute(plan: Plan, band: Band, region: Region) -> Facts:
     graph = region.validation_graph
     report = validate(plan, graph, band=band)
     found = territories(plan, graph)
-    minx, miny, maxx, maxy = (float(v) for v in region.ccgs.total_bounds)
-    shapes = network_footprints(
-        plan,
-        region.catchments,
-        graph=graph,
-        precomputed=found,
-        simplify_m=MAP_SIMPLIFY_M,
-        within=(minx, miny, maxx, maxy),
-    )
-    if "population" not in shapes.columns:
-        sizes = region.practices.set_index("code")["list_size"]
-        populations = {n: int(sizes.reindex(p).fillna(0).sum()) for n, p in plan.networks().items()}
-        shapes["population"] = shapes["network_id"].map(populations)
+    shapes = map_footprints(plan, region, found)
     violation_ids: dict[str, Violation] = {}
     for violation in report.violations:
         violation_ids.setdefault(violation_id(violation), violation)

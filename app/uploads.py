@@ -6,6 +6,7 @@ user's file name), so a refresh or a server restart reloads them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -22,7 +23,14 @@ from footprints.errors import PROBLEMS_SHOWN, FootprintsError, InputError
 from footprints.plan import Plan
 from footprints.session import WorkingPlan
 
-__all__ = ["UPLOAD_ROLES", "back_to_demo", "load_uploads", "panel", "start_on_demo"]
+__all__ = [
+    "UPLOAD_ROLES",
+    "back_to_demo",
+    "in_app_words",
+    "load_uploads",
+    "panel",
+    "start_on_demo",
+]
 
 UPLOAD_ROLES = {
     "practices": ("Practices (CSV)", ["csv", "xlsx"]),
@@ -58,6 +66,52 @@ def _homes_problem(files: Mapping[str, UploadedFile | None]) -> str | None:
         + (" and centroids" if "lsoa_centroids" in given else "")
         + " need the LSOA registrations file (NHS Digital's patients registered at a GP "
         "practice, by LSOA): upload it too, or leave them out to plan on Voronoi catchments."
+    )
+
+
+_FIELD_WORDS = {
+    "code": "practice code",
+    "name": "practice name",
+    "list_size": "list size",
+    "network": "network (PCN) code",
+    "network_name": "network (PCN) name",
+    "ccg": "CCG code",
+    "stp": "STP code",
+    "patch": "patch code",
+    "lat": "latitude",
+    "lon": "longitude",
+}
+"""The library's field names as a message in the app names them."""
+
+
+def in_app_words(text: str) -> str:
+    """Say a loader's message as the app speaks: choose a column, not pass an argument.
+
+    The loaders' messages suggest Python arguments (``columns={...}``, ``code_column=``) a
+    user of the app cannot give; here the fix is a column to choose and name in the file.
+    """
+
+    def several(match: re.Match[str]) -> str:
+        field, column = match["field"], match["column"]
+        words = _FIELD_WORDS.get(field, field.replace("_", " "))
+        return (
+            f"choose the column that holds the {words}: keep {column!r} (or the one you "
+            f"mean) and rename the others in the file"
+        )
+
+    text = re.sub(
+        r"pass columns=\{'(?P<field>\w+)': '(?P<column>[^']*)'\} \(or the one you mean\), "
+        r"or rename the others",
+        several,
+        text,
+    )
+    text = text.replace(
+        "Rename a column or pass columns={field: column}.",
+        "Choose the column that holds each one and rename it in the file to an accepted name.",
+    )
+    return text.replace(
+        "or name it with code_column=",
+        "or choose the column that holds the codes and rename it 'code' in the file",
     )
 
 
@@ -112,10 +166,10 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
         return
 
     def plain(text: str) -> str:
-        """Put the user's file names in place of the server's paths in a message."""
+        """Put the user's file names in place of the server's paths, in the app's words."""
         for role in UPLOAD_ROLES:
             text = text.replace(f"{folder / role}/", "")
-        return text.replace(f"{folder}/", "")
+        return in_app_words(text.replace(f"{folder}/", ""))
 
     try:
         loaded = load_uploaded_region(folder, uploads)

@@ -626,11 +626,13 @@ def _run_report(args: argparse.Namespace) -> int:
         changes = read_changes(args.curve)
     region = _load(args, plan=args.plan, demo_plan=True)
     assert region.current is not None  # a plan was given
+    # Reasons recorded in the plan (the app's plan CSV carries them); the file's win.
+    waivers = {**region.current.waivers, **(waivers or {})}
     written = write_pack(
         region,
         region.current,
         args.out,
-        waivers=waivers,
+        waivers=waivers or None,
         band=band,
         html_twin=not args.no_html,
         per_area=args.per_area,

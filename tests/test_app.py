@@ -78,8 +78,12 @@ def _plan(at: AppTest) -> Plan:
 
 
 def _violation_rules(at: AppTest) -> list[str]:
-    table = next(d.value for d in at.dataframe if "rule" in d.value.columns)
-    return list(table["rule"])
+    """The rules of the violations the panel lists, in the words it shows them."""
+    lines = [re.match(r"\*\*(.+?)\*\* \((hard|waivable)\)", shown(m.value)) for m in at.markdown]
+    shown_rules = [line.group(1) for line in lines if line]
+    report = at.session_state["_derived"]["report"]
+    assert len(shown_rules) == len(report.violations)
+    return shown_rules
 
 
 def _session_id(at: AppTest) -> str:
@@ -250,7 +254,7 @@ def test_lock_refuses_moves_and_survives_reoptimising(state_dir: Path) -> None:
     network = sorted(plan.networks())[0]
     members = plan.networks()[network]
     at.selectbox(key="lock_network").set_value(network).run()
-    _click(at, "lock")
+    _click(at, "lock_toggle")
     assert at.session_state["working"].locks == {network}
 
     at.multiselect(key="selected").set_value([members[0]]).run()
@@ -279,7 +283,8 @@ def test_lock_refuses_moves_and_survives_reoptimising(state_dir: Path) -> None:
     assert at.session_state["working"].label.startswith("re-optimised")
     assert _violation_rules(at).count("Band") == band_violations
 
-    _click(at, "unlock")
+    at.selectbox(key="lock_network").set_value(network).run()
+    _click(at, "lock_toggle")
     assert at.session_state["working"].locks == frozenset()
 
 
@@ -463,6 +468,105 @@ def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> Non
     assert len(collection["features"]) == int(_metric(at, "Networks"))
 
 
+def _download(at: AppTest, label: str) -> bytes:
+    button = next(b for b in at.download_button if b.label == label)
+    return _RecordingStorage.files[button.proto.url.rsplit("/", 1)[-1].split(".")[0]]
+
+
+def test_typed_codes_select_exactly_those_and_a_move_clears_the_selection(
+    state_dir: Path,
+) -> None:
+    at = _start()
+    plan = _plan(at)
+    first, second = sorted(plan.assignment)[:2]
+    at.text_input(key="typed_codes").input(f"{first.lower()}, {second} ZZZ999").run()
+    assert list(at.session_state["selected"]) == [first, second]
+    assert any("ZZZ999" in e.value for e in at.error)  # the unknown code is named
+    target = next(n for n in plan.networks() if n not in {plan.assignment[first]})
+    at.selectbox(key="target").set_value(target).run()
+    _click(at, "move")
+    assert _plan(at).assignment[first] == target
+    assert list(at.session_state["selected"]) == []  # the next pick starts afresh
+
+
+def test_menus_list_only_the_area_chosen(state_dir: Path) -> None:
+    at = _start()
+    ccg = _first_ccg(at)
+    at.selectbox(key="area_ccg").set_value(ccg).run()
+    region = at.session_state["_derived"]["region"]
+    inside = set(region.practices.loc[region.practices["ccg"] == ccg, "code"])
+    plan = _plan(at)
+    networks = {plan.assignment[c] for c in inside}
+    assert set(at.selectbox(key="target").options) - {"➕ a new network…"} == {
+        at.session_state["_derived"]["plan"].network_name(n)
+        if plan.network_name(n) == n
+        else f"{plan.network_name(n)} ({n})"
+        for n in networks
+    }
+    assert len(at.multiselect(key="selected").options) == len(inside)
+    assert at.query_params["area"] in (ccg, [ccg])  # a link opens the same area
+    again = _start(_session_id(at))
+    assert again.session_state["area_ccg"] == ccg
+
+
+def test_rename_and_waiver_are_kept_through_save_and_export(state_dir: Path) -> None:
+    at = _start()
+    report = at.session_state["_derived"]["report"]
+    network = next(n for v in report.violations if v.rule == "band" for n in v.networks)
+    at.selectbox(key="lock_network").set_value(network).run()
+    at.text_input(key="rename_to").input("St Mary's Island PCN").run()
+    _click(at, "rename")
+    assert _plan(at).network_name(network) == "St Mary's Island PCN"
+    at.text_area(key="waiver_reason").input("One practice of 61,089 patients").run()
+    _click(at, "record_waiver")
+    assert _plan(at).waivers == {network: "One practice of 61,089 patients"}
+
+    restored = _start(_session_id(at))  # saved with the session
+    assert _plan(restored).network_name(network) == "St Mary's Island PCN"
+    assert _plan(restored).waivers == {network: "One practice of 61,089 patients"}
+    csv = _download(restored, "Download the plan (CSV)").decode()
+    assert csv.splitlines()[0] == "practice_code,network_id,network_name,waiver_reason"
+    assert f'{network},St Mary\'s Island PCN,"One practice of 61,089 patients"' in csv
+
+
+def test_settings_are_kept_without_an_edit(state_dir: Path) -> None:
+    at = _start()
+    at.number_input(key="band_min").set_value(28_000).run()
+    restored = _start(_session_id(at))
+    assert restored.session_state["band_min"] == 28_000
+
+
+def test_a_stale_tab_is_told_and_merges_its_edits(state_dir: Path) -> None:
+    first = _start()
+    session = _session_id(first)
+    second = _start(session)  # the same session in another tab
+    plan = _plan(first)
+    practices = sorted(plan.assignment)
+    one, two = practices[0], practices[-1]
+    to_one = next(n for n in plan.networks() if n != plan.assignment[one])
+    to_two = next(n for n in plan.networks() if n != plan.assignment[two])
+
+    first.multiselect(key="selected").set_value([one]).run()
+    first.selectbox(key="target").set_value(to_one).run()
+    _click(first, "move")
+
+    second.multiselect(key="selected").set_value([two]).run()
+    second.selectbox(key="target").set_value(to_two).run()
+    _click(second, "move")
+    assert any("saved from another tab" in shown(w.value) for w in second.warning)
+    saved = SessionStore(state_dir).load(session)
+    assert saved is not None
+    assert saved.working.plan.assignment[one] == to_one  # nothing overwritten
+    assert saved.working.plan.assignment[two] == plan.assignment[two]
+
+    _click(second, "stale_merge")
+    merged = _plan(second)
+    assert merged.assignment[one] == to_one and merged.assignment[two] == to_two
+    assert not any("saved from another tab" in shown(w.value) for w in second.warning)
+    saved = SessionStore(state_dir).load(session)
+    assert saved is not None and saved.working.plan == merged
+
+
 def _upload(at: AppTest, files: dict[str, Path]) -> AppTest:
     """Put each file in the uploader of its role, then press *Load these files*."""
     roles = list(UPLOAD_ROLES)
@@ -528,3 +632,96 @@ def test_uploaded_registrations_put_the_plan_on_patients_homes(
     assert table.loc["West (E09000001)", "North (N1)"] == 1_950
     stand_in = "local authority polygons stand in for nursing patches"
     assert any(stand_in in c.value for c in at.caption)
+
+
+def _click_on_map(at: AppTest, practice: str) -> AppTest:
+    """Click the practice's marker, as the map reports it (its site, tooltip, click count)."""
+    region = at.session_state["_derived"]["region"]
+    site = region.practices.set_index("code").geometry[practice]
+    point = gpd.GeoSeries([site], crs=BNG).to_crs(WGS84).iloc[0]
+    seen = at.session_state["map"] if "map" in at.session_state else None  # noqa: SIM401 - no .get
+    count = (seen or {}).get("last_object_clicked_count") or 0
+    at.session_state["map"] = {
+        "last_object_clicked": {"lat": point.y, "lng": point.x},
+        "last_object_clicked_tooltip": f"Some practice ({practice})list size 1,000",
+        "last_object_clicked_count": count + 1,
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_paint_mode_moves_each_practice_clicked_to_the_active_network(
+    state_dir: Path,
+) -> None:
+    at = _start()
+    plan = _plan(at)
+    first = sorted(plan.assignment)[0]
+    network = next(n for n in sorted(plan.networks()) if n != plan.assignment[first])
+    second = next(p for p in sorted(plan.assignment)[1:] if plan.assignment[p] != network)
+    at.toggle(key="paint").set_value(True).run()
+    at.selectbox(key="paint_network").set_value(network).run()
+    _click_on_map(at, first)
+    assert _plan(at).assignment[first] == network
+    assert list(at.session_state["selected"]) == []
+    _click_on_map(at, second)
+    assert _plan(at).assignment[second] == network
+    assert at.session_state["working"].pointer == 2  # two undoable steps
+    _click(at, "undo")
+    assert _plan(at).assignment[second] == plan.assignment[second]
+    # Out of paint mode a click selects, and moves nothing.
+    at.toggle(key="paint").set_value(False).run()
+    _click_on_map(at, second)
+    assert list(at.session_state["selected"]) == [second]
+    assert _plan(at).assignment[second] == plan.assignment[second]
+
+
+def test_a_click_on_a_footprint_chooses_that_network(state_dir: Path) -> None:
+    at = _start()
+    facts = at.session_state["_derived"]
+    shape = facts["footprints"].iloc[3]
+    inside = gpd.GeoSeries([shape.geometry.representative_point()], crs=BNG).to_crs(WGS84)
+    at.session_state["map"] = {"last_object_clicked": {"lat": inside.y[0], "lng": inside.x[0]}}
+    at.run()
+    assert at.session_state["lock_network"] == shape["network_id"]
+    _click(at, "lock_toggle")  # the lock toggle acts on it
+    assert at.session_state["working"].locks == {shape["network_id"]}
+
+
+def test_upload_errors_speak_the_app_and_recognise_a_file_in_the_wrong_slot(
+    state_dir: Path,
+) -> None:
+    at = _start()
+    two_sizes = (
+        b"code,name,lat,lon,list_size_2020_01,list_size_2021_01\nZ1,Dr One,52.2,-1.7,1000,1100\n"
+    )
+    at.sidebar.file_uploader[0].set_value(("practices.csv", two_sizes, "text/csv"))
+    at.sidebar.file_uploader[1].set_value(("stp.geojson", (DEMO / "stp.geojson").read_bytes(), ""))
+    _click(at, "load_files")
+    problems = " ".join(shown(e.value) for e in at.sidebar.error)
+    assert "choose the column that holds the list size" in problems
+    assert "columns=" not in problems
+
+    at.sidebar.file_uploader[0].set_value(
+        ("practices.csv", (DEMO / "practices.csv").read_bytes(), "")
+    )
+    _click(at, "load_files")
+    problems = " ".join(shown(e.value) for e in at.sidebar.error)
+    assert "stp.geojson: this looks like STP / ICB boundaries" in problems
+    assert "load it as the STP / ICB boundaries instead" in problems
+    assert at.session_state["region_kind"] == "demo"
+
+
+def test_compare_draws_both_plans_side_by_side(state_dir: Path) -> None:
+    at = _start()
+    practice, network = _border_move(at)
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value(network).run()
+    _click(at, "move")
+    at.radio(key="compare_with").set_value("start").run()
+    at.checkbox(key="compare_maps").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    maps = [str(c.proto) for c in at.get("component_instance") if "st_folium" in str(c.proto)]
+    assert len(maps) == 2  # the live map, and the two plans side by side
+    dual = next(m for m in maps if "map_div2" in m)  # streamlit-folium's second map
+    assert dual.count("footprints-label") >= 2  # labels on each side

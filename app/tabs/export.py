@@ -36,7 +36,12 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
         st.error(f"Export failed: {plain(error)}")
     try:  # a pack refused (too large) leaves the other files on offer
         for path in write_pack(
-            the_region, plan, folder / "submission_pack.pdf", band=band, report=report
+            the_region,
+            plan,
+            folder / "submission_pack.pdf",
+            band=band,
+            report=report,
+            waivers=dict(plan.waivers),  # the reasons recorded in the app
         ):
             mime = "application/pdf" if path.suffix == ".pdf" else "text/html"
             files[path.name] = (path.read_bytes(), mime)

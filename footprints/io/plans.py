@@ -103,9 +103,11 @@ def _read_plan_csv(path: PathLike) -> Plan:
     if "partner_organisation_code" in normal:
         return _read_epcn_plan(path)
     resolved = _resolve_columns(frame, _PLAN_FIELDS, source=source, required=("code", "network"))
+    waiver_column = next((c for c in frame.columns if _normalise_name(c) == "waiver_reason"), None)
     log = ProblemLog(source, logger)
     assignment: dict[str, str] = {}
     names: dict[str, str] = {}
+    waivers: dict[str, str] = {}
     codes: list[str] = []
     left_out = 0
     for offset, record in enumerate(frame.to_dict("records")):
@@ -122,9 +124,12 @@ def _read_plan_csv(path: PathLike) -> Plan:
         assignment[code] = network
         if resolved["network_name"] and record[resolved["network_name"]]:
             names.setdefault(network, record[resolved["network_name"]])
+        reason = cell_text(record[waiver_column]) if waiver_column is not None else None
+        if reason:
+            waivers.setdefault(network, reason)
     _duplicates(codes, log, what="practice")
     log.raise_if_errors()
-    plan = Plan(assignment, names)
+    plan = Plan(assignment, names, waivers)
     _near_duplicate_networks(_sizes(plan), log)
     logger.info(
         "%s: plan of %d practices in %d networks (%d rows without a network left out)",
@@ -148,21 +153,27 @@ def _read_epcn_plan(path: PathLike) -> Plan:
 def write_plan(plan: Plan, path: PathLike | TextIO) -> None:
     """Write ``plan`` as the plan CSV ``practice_code,network_id,network_name``.
 
-    One row per practice, sorted by network then practice. A file is written atomically
+    One row per practice, sorted by network then practice; a plan with waiver reasons has a
+    fourth column, ``waiver_reason``, repeated on every row of the waived network (and read
+    back by :func:`read_plan`). A file is written atomically
     (:func:`footprints.atomic.replacing`); ``path`` may also be an open text stream. Cells
     a spreadsheet would run as formulas are marked as text (see
     :func:`~footprints.io.tables.spreadsheet_text`).
     """
+    columns = ["practice_code", "network_id", "network_name"]
+    if plan.waivers:
+        columns.append("waiver_reason")
     rows = [
         {
             "practice_code": practice,
             "network_id": network,
             "network_name": plan.network_name(network),
+            "waiver_reason": plan.waivers.get(network, ""),
         }
         for network, practices in plan.networks().items()
         for practice in practices
     ]
-    table = pd.DataFrame(rows, columns=["practice_code", "network_id", "network_name"])
+    table = pd.DataFrame(rows, columns=columns)
     text = spreadsheet_csv(table)
     if isinstance(path, str | os.PathLike):
         write_text(path, text)

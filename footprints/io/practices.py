@@ -20,7 +20,7 @@ from pyproj import Transformer
 
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
 from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
-from footprints.io.columns import _PRACTICE_FIELDS, _resolve_columns
+from footprints.io.columns import _PRACTICE_FIELDS, _normalise_name, _resolve_columns
 from footprints.io.postcodes import _postcode_table, normalise_postcode
 from footprints.io.tables import (
     UNALLOCATED_NETWORK,
@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+_SITE_COLUMNS = {"lat", "lon", "latitude", "longitude", "easting", "northing", "postcode"}
+"""Column names (normalised) that locate a practice: a table with none of them is no
+practices file."""
 
 
 PRACTICE_COLUMNS = ["code", "name", "list_size", "ccg", "stp", "patch", "network", "geometry"]
@@ -341,6 +345,8 @@ def read_practices(
     """
     source = str(path)
     frame = _read_csv(path)
+    if columns is None:
+        _refuse_a_plan_file(frame, source)
     resolved = _resolve_columns(
         frame,
         _PRACTICE_FIELDS,
@@ -349,3 +355,21 @@ def read_practices(
         overrides=columns,
     )
     return _practices_from_frame(frame, resolved, source=source, postcodes=postcodes)
+
+
+def _refuse_a_plan_file(frame: pd.DataFrame, source: str) -> None:
+    """Say so when the practices file is a plan (an ePCN or plan CSV): a file in the wrong slot.
+
+    Such a file names practices and networks but gives no list sizes or sites, so the
+    practices cannot be read from it; the message says where it goes instead.
+    """
+    normal = {_normalise_name(c) for c in frame.columns}
+    epcn = "partner_organisation_code" in normal
+    plan = {"practice_code", "network_id"} <= normal and not normal & _SITE_COLUMNS
+    if epcn or plan:
+        kind = "an ePCN file (PCN membership)" if epcn else "a plan (practice → network)"
+        raise MissingColumnError(
+            f"{source}: this looks like {kind}, not a practices file: load it as the current "
+            "plan instead, and give here the practices with their list sizes and sites "
+            "(code, name, list size, and latitude/longitude, easting/northing or postcode)"
+        )

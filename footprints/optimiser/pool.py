@@ -199,13 +199,15 @@ def _solve_in_processes(
             worker.connection.close()
 
 
-def _separate_shared_ids(results: dict[str, AreaResult]) -> None:
-    """Give networks of different areas different ids.
+def _separate_shared_ids(results: dict[str, AreaResult], *, keep: Iterable[str] = ()) -> None:
+    """Give networks of different areas different ids, except the frozen ones in ``keep``.
 
     In repair mode a current network that crossed an area border is matched in each area
     and keeps its id in both; the area holding most of its practices keeps the id, the
-    others get ``"<id>-<area>"``.
+    others get ``"<id>-<area>"``. A frozen network is kept whole in every area it spans, so
+    its parts together are the network as it was: it keeps its one id everywhere.
     """
+    kept = set(keep)
     holders: dict[str, dict[str, int]] = {}
     for name, result in results.items():
         for network in result.assignment.values():
@@ -213,7 +215,7 @@ def _separate_shared_ids(results: dict[str, AreaResult]) -> None:
             counts[name] = counts.get(name, 0) + 1
     renames: dict[str, dict[str, str]] = {}
     for network, counts in holders.items():
-        if len(counts) < 2:
+        if len(counts) < 2 or network in kept:
             continue
         keeper = min(counts, key=lambda name: (-counts[name], name))
         for name in counts:
@@ -335,7 +337,7 @@ def propose(
             record(job[0], _solve_area_job(job, stop, area_progress))
     else:
         _solve_in_processes(jobs, processes, stop, record)
-    _separate_shared_ids(results)
+    _separate_shared_ids(results, keep=frozen_ids)
     assignment: dict[str, str] = {}
     for name in areas:
         assignment.update(results[name].assignment)

@@ -52,6 +52,18 @@ def test_write_plan_round_trip(tmp_path: Path) -> None:
     assert read_plan(path) == Plan(plan.assignment, {"N1": "North, East", "N2": "N2"})
 
 
+def test_waiver_reasons_travel_in_the_plan_csv(tmp_path: Path) -> None:
+    plan = Plan({"A1": "N1", "B2": "N2"}, {"N1": "Isle PCN"}, {"N1": "An island, alone"})
+    path = tmp_path / "plan.csv"
+    write_plan(plan, path)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "practice_code,network_id,network_name,waiver_reason"
+    assert lines[1] == 'A1,N1,Isle PCN,"An island, alone"'
+    back = read_plan(path)
+    assert back.waivers == {"N1": "An island, alone"}
+    assert back.network_name("N1") == "Isle PCN"
+
+
 def test_geo_plan_with_a_practice_in_two_networks_is_an_error(tmp_path: Path) -> None:
     document = {
         "type": "FeatureCollection",

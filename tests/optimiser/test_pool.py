@@ -121,3 +121,20 @@ def test_propose_reports_locks_across_areas_as_infeasible() -> None:
     proposal = propose({"A": a, "B": b}, FAST, locked={"P00": "L", "BP00": "L"}, processes=1)
     assert proposal.results["A"].status == "infeasible"
     assert "L" in proposal.results["A"].explanations[0]
+
+
+def test_a_frozen_network_across_two_areas_keeps_its_one_id() -> None:
+    """A locked network spanning two planning areas is kept whole: one id, the same members.
+
+    (A network matched in two areas in repair mode is split, the smaller part renamed; a
+    frozen one must not be.)
+    """
+    areas = _areas(["A", "B"])
+    current = {p: f"{p[0]}-{p[1:]}" for graph in areas.values() for p in graph.nodes}
+    frozen = sorted(areas["A"].nodes)[:2] + sorted(areas["B"].nodes)[:1]
+    for practice in frozen:
+        current[practice] = "LOCKED"
+    proposal = propose(areas, FAST, current=current, frozen=["LOCKED"], processes=1)
+    members = {p for p, n in proposal.plan.assignment.items() if n == "LOCKED"}
+    assert members == set(frozen)
+    assert not [n for n in proposal.plan.assignment.values() if n.startswith("LOCKED-")]
