@@ -34,8 +34,15 @@ __all__ = [
 ]
 
 
-def current_settings() -> OptimiseSettings:
-    """Read the optimiser settings of the sidebar."""
+def current_settings(*, repair: bool = True) -> OptimiseSettings:
+    """Read the optimiser settings of the sidebar.
+
+    What the sidebar puts first (``put_first``) becomes a priority: least change (with its
+    trade-off curve) for a re-optimisation only, since a fresh proposal changes everything;
+    patches first or nesting in patches for either.
+    """
+    first = state.put_first
+    least = first == "least change" and repair
     return OptimiseSettings(
         band=current_band(),
         compactness_weight=float(state.compactness_weight),
@@ -43,6 +50,10 @@ def current_settings() -> OptimiseSettings:
         move_weight=float(state.move_weight),
         network_cost=float(state.network_cost),
         time_limit=float(state.time_limit),
+        least_change=least,
+        trade_off=least,
+        patches_first=first == "patches first",
+        nest_in_patches=first == "nest in patches",
     )
 
 
@@ -70,7 +81,7 @@ def start(repair: bool) -> None:
     the_region = region()
     ccgs = [c for c in scope_ccgs() if c in the_region.ccg_graphs]
     graphs = {c: the_region.ccg_graphs[c] for c in ccgs}
-    settings = current_settings()
+    settings = current_settings(repair=repair)
     plan = state.working.plan
     locks = sorted(state.working.locks)
     if not repair:  # a fresh proposal: the current plan only matters for locked networks

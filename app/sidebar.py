@@ -8,7 +8,7 @@ from app import edits, optimiser, uploads
 from app.autosave import autosave
 from app.data import area_names, region
 from app.start import show_area_in_url
-from app.state import ALL, AppState, state
+from app.state import ALL, PUT_FIRST, AppState, state
 
 __all__ = ["panel"]
 
@@ -108,6 +108,16 @@ def _optimiser_section() -> None:
     )
     high_col.number_input(
         "Band maximum", min_value=0, step=1_000, key=AppState.band_max.key, on_change=autosave
+    )
+    st.radio(
+        "Put first",
+        list(PUT_FIRST),
+        key=AppState.put_first.key,
+        format_func=PUT_FIRST.__getitem__,
+        on_change=autosave,
+        help="Solved before the weights, in this order: the rules and the band, then this, "
+        "then the weights. Least change applies when re-optimising, and shows what each "
+        "extra change buys (the Optimiser results tab).",
     )
     with st.expander("Weights and time limit"):
         _weights()

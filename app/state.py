@@ -31,6 +31,7 @@ __all__ = [
     "AREA",
     "FIRST_TIME_LIMIT",
     "NEW",
+    "PUT_FIRST",
     "SETTINGS",
     "AppState",
     "Entry",
@@ -150,6 +151,7 @@ class AppState:
     move_weight = Entry[float](10_000.0)
     network_cost = Entry[float](30_000.0)
     time_limit = Entry[float](FIRST_TIME_LIMIT)
+    put_first = Entry[str]("weights")  # one of PUT_FIRST
 
     # Other widgets
     area_stp = Entry[str](ALL)
@@ -237,11 +239,20 @@ def upload_key(role: str) -> str:
 AREA: tuple[Entry[str], Entry[str | None]] = (AppState.area_stp, AppState.area_ccg)
 """The chosen area, saved with the settings (and named in the URL)."""
 
+PUT_FIRST = {
+    "weights": "Nothing: the weights alone",
+    "least change": "Least change (re-optimise): the fewest practices moved",
+    "patches first": "Patches first: the fewest patients outside their network's patch",
+    "nest in patches": "Nesting in patches: no network across patches where the area allows",
+}
+"""What the optimiser may put before its weights (the settings' ``put_first``), in words."""
+
 
 def setting_values() -> dict[str, Any]:
     """Read each setting and the chosen area by key (defaults where unset), as saved."""
     values: dict[str, Any] = {entry.key: entry.get() for entry in SETTINGS}
     values.update({entry.key: entry.get() for entry in AREA})
+    values[AppState.put_first.key] = state.put_first
     return values
 
 
@@ -250,6 +261,8 @@ def restore_settings(saved: Mapping[str, Any]) -> None:
     for entry in (*SETTINGS, *AREA):
         if entry.key in saved and saved[entry.key] is not None:
             st.session_state[entry.key] = saved[entry.key]
+    if saved.get(AppState.put_first.key) in PUT_FIRST:  # an unknown choice keeps the default
+        st.session_state[AppState.put_first.key] = saved[AppState.put_first.key]
 
 
 def type_settings() -> None:

@@ -725,3 +725,43 @@ def test_compare_draws_both_plans_side_by_side(state_dir: Path) -> None:
     assert len(maps) == 2  # the live map, and the two plans side by side
     dual = next(m for m in maps if "map_div2" in m)  # streamlit-folium's second map
     assert dual.count("footprints-label") >= 2  # labels on each side
+
+
+def test_least_change_reoptimises_with_the_fewest_moves_and_shows_the_curve(
+    state_dir: Path,
+) -> None:
+    """The optimiser panel puts least change first: the curve and the moves show in results."""
+    at = _start()
+    assert at.button(key="use_current") is not None
+    _click(at, "use_current")  # the demo's current plan, with flaws planted in it
+    before = _plan(at)
+    ccg = _first_ccg(at)
+    at.selectbox(key="area_ccg").set_value(ccg).run()
+    at.number_input(key="time_limit").set_value(20.0).run()
+    at.radio(key="put_first").set_value("least change").run()
+    _click(at, "reoptimise")
+    _finish_optimiser(at)
+
+    result = at.session_state["results"][ccg]
+    fewest = result.priorities[0]
+    assert fewest.name == "moves"
+    after = _plan(at)
+    moved = [p for p in result.assignment if after.assignment[p] != before.assignment.get(p)]
+    assert {m.practice for m in result.moved} == set(moved)  # each with its reason
+    # A practice over the maximum split off its network is forced, not a move chosen.
+    assert fewest.value == result.moves == sum(m.reason != "forced" for m in result.moved)
+    assert result.curve[0].budget_from == 0 and result.curve[-1].budget_to == fewest.value
+    curve = next(d.value for d in at.dataframe if "most moves" in d.value.columns)
+    assert len(curve) == len(result.curve)
+    assert list(curve["hard networks"]) == [f"{c.hard_networks:,}" for c in result.curve]
+    assert any("What change buys — " in h.value and ccg in h.value for h in at.subheader)
+    for move in result.moved:
+        assert any(move.practice in m.value for m in at.markdown)
+
+    # A fresh proposal changes everything: least change does not apply, nesting does.
+    at.radio(key="put_first").set_value("nest in patches").run()
+    _click(at, "propose")
+    _finish_optimiser(at)
+    result = at.session_state["results"][ccg]
+    assert [p.name for p in result.priorities][:1] == ["straddling networks"]
+    assert not result.curve
