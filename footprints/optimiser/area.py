@@ -9,6 +9,7 @@ or its fallback when time runs out → the result in words
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
 
@@ -29,15 +30,20 @@ from footprints.optimiser.columns import (
 from footprints.optimiser.construct import PieceNetworks, construct
 from footprints.optimiser.deadline import StopSignal
 from footprints.optimiser.explain import area_result
+from footprints.optimiser.improve import improve, improving
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pieces import names
 from footprints.optimiser.problem import AreaProblem, build_problem
-from footprints.optimiser.proof import Outcome, fallback, partition
+from footprints.optimiser.proof import Outcome, fallback, partition, polish
 from footprints.optimiser.settings import AreaResult, OptimiseSettings, Progress
 
-__all__ = ["optimise_area"]
+__all__ = ["EXACT_SHARE", "optimise_area"]
 
 logger = logging.getLogger(__name__)
+
+EXACT_SHARE = 0.7
+"""On registration geography: share of the time left that the exact solve may take before
+a plan it did not prove optimal is improved by local search."""
 
 
 def optimise_area(
@@ -96,7 +102,7 @@ def optimise_area(
         stop=stop,
     )
     problem.report(0.01, "building a first plan")
-    construction = construct(problem)
+    construction = improve(problem, construct(problem))
     outcome, columns = _solve(problem, construction)
     result = area_result(problem, columns, outcome)
     logger.info(
@@ -114,16 +120,24 @@ def optimise_area(
 
 
 def _solve(problem: AreaProblem, construction: PieceNetworks | None) -> tuple[Outcome, Columns]:
-    """Solve exactly, or fall back to a quick plan when time runs out before a plan is found."""
+    """Solve exactly, or fall back to a quick plan when time runs out before a plan is found.
+
+    Where :func:`~footprints.optimiser.improve.improving`, the exact solve has
+    :data:`EXACT_SHARE` of the time left and a plan it did not prove optimal is polished by
+    local search in the rest (:func:`~footprints.optimiser.proof.polish`).
+    """
+    exact = problem
+    if improving(problem):
+        exact = dataclasses.replace(problem, deadline=problem.deadline.share(EXACT_SHARE))
     try:
-        outcome, columns = _solve_in_time(problem, construction)
-        if outcome.objective is not None or outcome.status != "timed out":
-            return outcome, columns
-        notes = outcome.notes
+        outcome, columns = _solve_in_time(exact, construction)
+        if outcome.objective is None and outcome.status == "timed out":
+            outcome, columns = fallback(problem, construction, outcome.notes)
     except EnumerationTimeoutError:
         why = problem.deadline.why(problem.settings.time_limit)
         notes = [f"{why} while listing candidate networks"]
-    return fallback(problem, construction, notes)
+        outcome, columns = fallback(problem, construction, notes)
+    return polish(problem, columns, outcome)
 
 
 def _list_pieces(problem: AreaProblem) -> list[CandidateSets]:

@@ -25,15 +25,30 @@ import numpy as np
 import numpy.typing as npt
 
 from footprints.optimiser.candidates import CandidateSets, IntArray, components
-from footprints.optimiser.columns import Columns, Partition, build_columns, plan_columns
+from footprints.optimiser.columns import (
+    Columns,
+    Partition,
+    build_columns,
+    plan_columns,
+    raise_costs,
+)
 from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.cpsat import IntegerResult, solve_integer
+from footprints.optimiser.improve import improve, improving
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Status
 
-__all__ = ["CP_SAT_COLUMNS", "Outcome", "fallback", "hint_columns", "partition"]
+__all__ = [
+    "CP_SAT_COLUMNS",
+    "POLISHED",
+    "Outcome",
+    "fallback",
+    "hint_columns",
+    "partition",
+    "polish",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +137,7 @@ def partition(problem: AreaProblem, columns: Columns, *, start: IntArray | None 
     incumbent: IntegerResult | None = None
     for plan in (start, hint):
         if plan is not None:
+            raise_costs(problem, columns, plan)
             cost = int(columns.col_cost[plan].sum())
             if incumbent is None or incumbent.objective is None or cost < incumbent.objective:
                 incumbent = IntegerResult("feasible", cost, -math.inf, plan)
@@ -222,6 +238,12 @@ def _search(
             )
         everything = bool(np.all(rc <= delta + tolerance))
         pool = np.flatnonzero(rc <= delta + tolerance).astype(np.int64)
+        raised = raise_costs(problem, columns, pool)
+        if raised is not None:
+            # The pool's territory terms are now in their costs: their reduced costs rose by
+            # as much (the LP's duals stay feasible), so choose the pool again.
+            rc = rc + raised
+            continue
         require = None
         if searched is not None:
             require = np.flatnonzero((rc > searched + tolerance) & (rc <= delta + tolerance))
@@ -322,6 +344,7 @@ def fallback(
         if plan is None:
             continue
         columns = build_columns(problem, [CandidateSets.of(n) for n in plan])
+        raise_costs(problem, columns, np.arange(len(columns), dtype=np.int64))
         chosen = plan_columns(columns, np.arange(len(columns.sets)), max_moves)
         if chosen is None:
             continue
@@ -338,3 +361,46 @@ def fallback(
         "optimised and with no bound; allow more time for a better plan",
     ]
     return Outcome("feasible", cost, None, chosen, len(columns.sets), notes), columns
+
+
+# --------------------------------------------------------------------------- polish
+
+POLISHED = (
+    "the plan was then improved by local search (re-drawing neighbouring networks) until the "
+    "time limit"
+)
+"""The note of a plan :func:`polish` improved."""
+
+
+def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Outcome, Columns]:
+    """Improve a plan not proved optimal by local search, in the time left.
+
+    On registration geography (see :func:`~footprints.optimiser.improve.improving`) the
+    chosen networks are re-drawn pairwise while that lowers the cost, until the deadline. The
+    bound, if any, stays (it holds for every plan); the status becomes ``"feasible"``.
+    ``outcome`` and ``columns`` unchanged when nothing improves.
+    """
+    if (
+        outcome.objective is None
+        or outcome.status == "optimal"
+        or not improving(problem)
+        or problem.deadline.passed()
+    ):
+        return outcome, columns
+    plan: PieceNetworks = [[] for _ in problem.pieces]
+    for j in outcome.chosen.tolist():
+        s = int(columns.col_set[j])
+        plan[int(columns.set_piece[s])].append(columns.sets.members_of(s))
+    improved = improve(problem, plan, until=problem.deadline.at)
+    assert improved is not None
+    better = build_columns(problem, [CandidateSets.of(n) for n in improved])
+    raise_costs(problem, better, np.arange(len(better), dtype=np.int64))
+    chosen = plan_columns(better, np.arange(len(better.sets)), problem.settings.max_moves)
+    if chosen is None:
+        return outcome, columns
+    cost = int(better.col_cost[chosen].sum())
+    if cost >= outcome.objective:
+        return outcome, columns
+    bound = None if outcome.bound is None else min(outcome.bound, float(cost))
+    notes = [*outcome.notes, POLISHED]
+    return Outcome("feasible", cost, bound, chosen, outcome.pool_size, notes), better

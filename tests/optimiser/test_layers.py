@@ -19,6 +19,7 @@ LAYERS = [
     "master",
     "cpsat",
     "construct",
+    "improve",
     "proof",
     "explain",
     "area",
