@@ -26,7 +26,8 @@ population of ``N``'s practices outside its largest patch (DESIGN.md). On regist
 geography ``compactness(N) = (Σ_{i∈N} list_size_i) × r_N``, with ``r_N`` the
 root-mean-square distance (km) of ``N``'s patients' homes from their patient-weighted centre
 (from per-practice moments that add up, so a candidate costs O(members)), and
-``straddling(N)`` is ``N``'s patients living outside its main patch; with the practices'
+``straddling(N)`` is ``N``'s patients living outside its main patch (weighted by
+``home_straddle_weight`` instead); with the practices'
 catchments two more terms plan for containment and territories (DESIGN.md): ``N``'s
 *mixing*, ``Σ_l S(l) · (1 − S(l)/registered(l))`` over the LSOAs where its patients live
 (weight ``containment_weight``; O(members²) from a practice × practice overlap matrix), and

@@ -3,7 +3,7 @@
 A candidate network ``N`` costs, in **patient-kilometres**::
 
     cost(N) = compactness_weight × compactness(N)
-            + straddle_weight × straddling(N)
+            + straddle_weight × straddling(N)   (home_straddle_weight on registrations)
             + network_cost
             + band_penalty × deviation(N)
 
@@ -398,6 +398,9 @@ def set_costs(
     """
     populations: list[IntArray] = []
     costs: list[IntArray] = []
+    straddle_weight = (
+        settings.straddle_weight if practices.homes is None else settings.home_straddle_weight
+    )
     for _, chunk in sets.chunks():
         population = set_populations(chunk, practices.population)
         compact = compactness(
@@ -413,7 +416,7 @@ def set_costs(
         deviation = band_deviation(population, settings.band)
         cost = (
             settings.compactness_weight * compact
-            + settings.straddle_weight * straddle
+            + straddle_weight * straddle
             + settings.network_cost
             + settings.band_penalty * deviation
         )
