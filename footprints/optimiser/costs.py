@@ -271,12 +271,16 @@ def mixing(sets: CandidateSets, homes: HomeArrays) -> FloatArray:
 
 
 def territory_excess(sets: CandidateSets, lsoas: LsoaArrays, tolerance: float) -> IntArray:
-    """Count each set's patients that detach its sure territory beyond ``tolerance``.
+    """Count each set's patients that detach its likely territory beyond ``tolerance``.
 
-    A set's *sure territory* is the LSOAs where it holds a strict majority of the registered
-    patients (its own whatever the other networks are). Split into connected parts by LSOA
+    A set's *likely territory* is the LSOAs where its rows add up to more than
+    :data:`~footprints.optimiser.candidates.HOLD_SHARE` (40%) of the registered patients:
+    there another network can have more than it only by holding over two thirds of the
+    other patients, so the LSOA is seldom in another's territory whatever networks the other
+    practices form (a strict majority, sure whatever they form, is rare in towns where
+    patients spread over many practices). Split into connected parts by LSOA
     adjacency, its largest part should hold at least ``tolerance`` of the set's patients in
-    it, as the territory rule asks of a network's territory (DESIGN.md); a set whose sure
+    it, as the territory rule asks of a network's territory (DESIGN.md); a set whose likely
     territory is in pieces seldom has a territory in one piece. The excess is
     ``max(0, ⌊tolerance × held⌋ − largest part)``: 0 within the tolerance.
 
@@ -311,7 +315,7 @@ def territory_excess(sets: CandidateSets, lsoas: LsoaArrays, tolerance: float) -
 def _held(
     part: CandidateSets, lsoas: LsoaArrays, buffer: IntArray
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """Find the LSOAs each set of ``part`` holds by a strict majority, once each, by set.
+    """Find the LSOAs each set of ``part`` holds (over ``HOLD_SHARE``), once each, by set.
 
     ``buffer`` (zeros, at least sets × columns long) is used to add up and left as zeros.
 

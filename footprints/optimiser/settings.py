@@ -60,8 +60,8 @@ class OptimiseSettings:
         LSOAs are mostly its own keeps its patients in its territory, so this raises
         containment (the share of a network's patients living in its territory). Needs the
         graph's catchments (``home_lsoas``); ignored without them and under the Voronoi
-        model. The default, 10, was chosen on ten CCGs of 2021 (about as much as the compactness
-        term; BENCHMARKS.md).
+        model. The default, 10, was chosen on ten CCGs of 2021 (it weighs about as much as the
+        compactness term).
     territory_weight
         Registration geography only: cost per patient by which a network's *likely
         territory* (the LSOAs where it holds over 40% of the registered patients) falls

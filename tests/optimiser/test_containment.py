@@ -3,6 +3,7 @@ against a hand-computed answer, and each changing the chosen plan where it shoul
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -254,3 +255,43 @@ def test_the_terms_do_not_apply_under_the_voronoi_model() -> None:
     assert territory_costs(sets, practices, settings).tolist() == [0, 0]
     plain = set_costs(sets, practices, _settings(containment_weight=0.0))[1]
     assert set_costs(sets, practices, settings)[1].tolist() == plain.tolist()
+
+
+# ---- a plan whose territory is in two pieces costs more ------------------------------------
+
+#: Four practices of 10,000, each living in one LSOA of a row of four: paired with the next
+#: practice a network's territory is in one piece; paired across the row, in two.
+ROW = {"A": {0: 10_000}, "B": {1: 10_000}, "C": {2: 10_000}, "D": {3: 10_000}}
+
+
+def _territory_plan(pairs: Sequence[str]) -> tuple[int, int, bool]:
+    """Cost a pairing with only the territory term weighed, and with it off; and whether
+    every territory of the pairing is contiguous under the rule's tolerance (Homes)."""
+    graph = lsoa_graph(ROW, columns=4)
+    practices = practice_arrays(graph)[1]
+    networks = CandidateSets.of([[practices.index[p] for p in pair] for pair in pairs])
+    weighed = OptimiseSettings(
+        compactness_weight=0.0, home_straddle_weight=0.0, containment_weight=0.0
+    )
+    on = int(plan_costs(networks, practices, weighed)[1].sum())
+    off = plan_costs(networks, practices, dataclasses.replace(weighed, territory_weight=0.0))
+    rows = [(p, f"L{k}0", n) for p, where in ROW.items() for k, n in where.items()]
+    homes = Homes.from_counts(
+        grid_lsoas(4), pd.DataFrame(rows, columns=["practice", "lsoa", "patients"])
+    )
+    assignment = {p: pair for pair in pairs for p in pair}
+    territories = homes.territories(assignment)
+    return on, int(off[1].sum()), all(territories.contiguous(pair) for pair in pairs)
+
+
+def test_a_plan_whose_territory_is_in_two_pieces_costs_more() -> None:
+    one_on, one_off, one_contiguous = _territory_plan(["AB", "CD"])
+    two_on, two_off, two_contiguous = _territory_plan(["AC", "BD"])
+    # The territory rule, computed independently on the LSOA polygons, agrees.
+    assert one_contiguous and not two_contiguous
+    # Without the term the two plans cost the same (no compactness, mixing or straddling).
+    assert one_off == two_off
+    assert one_on == one_off
+    # AC and BD each hold two LSOAs 10,000 apart: ⌊0.95 × 20,000⌋ − 10,000 = 9,000 short.
+    assert two_on - two_off == 2 * 10.0 * 9_000 * SCALE
+    assert two_on > one_on
