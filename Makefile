@@ -35,8 +35,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy app.py
 	$(BIN)/mypy tools
 
+## pytest: every test; the store's run on SQLite and on a throw-away PostgreSQL server that
+## tools/with_postgres.sh installs (apt-get postgresql, when missing), starts and stops
 pytest: $(STAMP) browser
-	$(BIN)/python -m pytest
+	bash tools/with_postgres.sh $(BIN)/python -m pytest
 
 ## browser: Debian's Chromium and Leaflet for tests/test_browser.py (a no-op when present)
 # Another install on the machine may hold apt's locks: wait for them (up to 10 minutes).
@@ -45,9 +47,11 @@ browser:
 	@command -v chromium >/dev/null && test -f /usr/share/javascript/leaflet/leaflet.js || \
 		($(APT_GET) update -qq && $(APT_GET) install -y -qq chromium libjs-leaflet)
 
-## screenshot: the browser test, saving the README's docs/screenshot.png
+## screenshot: the browser tests, saving the README's docs/screenshot.png and the CCG lead's
+## guide's pictures of Kent and Medway in docs/images (the real data in ../shared/data)
 screenshot: $(STAMP) browser
-	FOOTPRINTS_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/test_browser.py
+	FOOTPRINTS_SCREENSHOT=$(CURDIR)/docs/screenshot.png \
+		FOOTPRINTS_GUIDE_SHOTS=$(CURDIR)/docs/images $(BIN)/python -m pytest tests/test_browser.py
 
 ## demo: regenerate the shipped demo region in boundaries/demo (the generator is tools/demo)
 demo: $(STAMP)

@@ -3,7 +3,7 @@
 The page is drawn by the panels of the ``app`` package, in order; the session state is
 declared in ``app/state.py`` and set up first. All planning logic is in ``footprints``: the
 working plan, its history, locks and autosave in ``footprints.session``, measures in
-``footprints.metrics``, the map in ``footprints.maps``. Every edit is an ``on_click``
+``footprints.metrics``, the map in ``footprints.livemap``. Every edit is an ``on_click``
 callback (so the whole page renders with the new plan) followed by an autosave; the session
 id in the URL (``?session=…``) restores the same plan after a refresh or a server restart.
 """
@@ -12,11 +12,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import data, edit_panel, focus, headline, map_panel, sidebar, start, tabs, violations
+from app import (
+    data,
+    edit_panel,
+    focus,
+    headline,
+    live_map,
+    networks,
+    sidebar,
+    stale,
+    start,
+    tabs,
+    violations,
+)
 from app.labels import Labels
 
 st.set_page_config(page_title="footprints — PCN planner", layout="wide")
 start.open_session()
+live_map.on_map_change()  # a map change no callback took (AppTest sets the value); else no-op
 
 status_area = headline.title()
 sidebar.panel()
@@ -25,11 +38,14 @@ facts = data.facts()
 labels = Labels.of(facts["plan"])
 headline.metrics(facts)
 
+stale.panel()  # another tab saved since: reload or merge, before anything is overwritten
+
 focus.forget_stale_choices(facts)
 map_col, side_col = st.columns([3, 2])
 with map_col:
-    map_panel.panel(facts, focus.map_focus(facts))
+    live_map.panel(facts, focus.map_focus(facts))
 with side_col:
+    networks.panel(facts, labels, live_map.colours(facts))
     edit_panel.panel(facts, labels)
-    violations.panel(facts, labels)
+violations.panel(facts, labels)
 tabs.panel(facts, labels)

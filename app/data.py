@@ -60,6 +60,9 @@ def scope_ccgs() -> list[str]:
 def load_uploaded_region(folder: Path, uploads: Mapping[str, str]) -> Region:
     """Load the files saved in ``folder`` (role → file name) as a region, graphs built.
 
+    With ``registrations`` and ``lsoa_boundaries`` (and optionally ``lsoa_centroids``) the
+    region is on registration geography.
+
     Raises
     ------
     FootprintsError
@@ -73,6 +76,9 @@ def load_uploaded_region(folder: Path, uploads: Mapping[str, str]) -> Region:
             stp_boundaries=paths.get("stp_boundaries"),
             patches=paths.get("patches"),
             plan=paths.get("plan"),
+            registrations=paths.get("registrations"),
+            lsoa_boundaries=paths.get("lsoa_boundaries"),
+            lsoa_centroids=paths.get("lsoa_centroids"),
         )
     loaded.name = Path(uploads["practices"]).stem
     _ = loaded.ccg_graphs, loaded.validation_graph

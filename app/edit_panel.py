@@ -1,4 +1,9 @@
-"""The Edit panel: choose practices and move them, undo and redo, lock networks."""
+"""The Edit panel: choose practices and move them, undo and redo, and paint mode.
+
+The menus list only the area chosen in the sidebar: its practices, and the networks they
+are in. Typed codes select exactly the practices typed. In paint mode a click on a practice
+(or a drawn shape) gives it to the active network at once, each an undoable step.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import streamlit as st
 from app import edits
 from app.data import practice_info
 from app.facts import Facts
-from app.focus import set_focus
+from app.focus import area_networks, area_practices, set_focus
 from app.labels import Labels, network_label
 from app.markdown import plain
 from app.state import NEW, AppState, state
@@ -15,10 +20,18 @@ from app.state import NEW, AppState, state
 __all__ = ["panel"]
 
 
-def _move_row(facts: Facts, labels: Labels) -> None:
-    """Draw the practices, the network to move them to, and the Move, Undo and Redo buttons."""
-    codes = sorted(practice_info())
-    state.selected = [c for c in state.selected if c in practice_info()]
+def _selection(labels: Labels) -> None:
+    """Draw the typed-codes box and the practices chosen (the area's practices offered)."""
+    st.text_input(
+        "Practice codes",
+        key=AppState.typed_codes.key,
+        on_change=edits.select_typed,
+        placeholder="Type codes, e.g. G82001 G82002, and press Enter",
+        help="Selects exactly the practices whose codes you type.",
+    )
+    known = practice_info()
+    state.selected = [c for c in state.selected if c in known]
+    codes = sorted({*area_practices(), *state.selected})
     st.multiselect(
         "Practices",
         codes,
@@ -27,7 +40,11 @@ def _move_row(facts: Facts, labels: Labels) -> None:
         on_change=set_focus("selection"),
         placeholder="Click a marker, draw a shape, or choose",
     )
-    networks = list(facts["plan"].networks())
+
+
+def _move_row(facts: Facts, labels: Labels) -> None:
+    """Draw the network to move to, and the Move, Undo and Redo buttons."""
+    networks = area_networks(facts["plan"])
     targets = [*sorted(networks, key=network_label), NEW]
     if state.target not in targets:
         state.target = targets[0] if networks else NEW
@@ -64,46 +81,31 @@ def _move_row(facts: Facts, labels: Labels) -> None:
     )
 
 
-def _lock_row(facts: Facts, labels: Labels) -> None:
-    """Draw a network choice, the Lock and Unlock buttons, and the networks locked now."""
-    locked = state.working.locks
-    lock_options = sorted(facts["plan"].networks(), key=network_label)
-    if state.lock_network not in lock_options and lock_options:
-        state.lock_network = lock_options[0]
-
-    def lock_label(network: str) -> str:
-        return labels.networks.get(network, network) + (" 🔒" if network in locked else "")
-
-    lock_pick, lock_btn, unlock_btn = st.columns([2, 1, 1], vertical_alignment="bottom")
-    lock_pick.selectbox(
-        "Network", lock_options, key=AppState.lock_network.key, format_func=lock_label
+def _paint_row(facts: Facts, labels: Labels) -> None:
+    """Draw the paint-mode switch and the network it paints with."""
+    networks = sorted(area_networks(facts["plan"]), key=network_label)
+    toggle_col, network_col = st.columns([2, 3], vertical_alignment="bottom")
+    toggle_col.toggle(
+        "Paint mode",
+        key=AppState.paint.key,
+        help="Click practices (or draw a shape) to give them to the chosen network at once.",
     )
-    lock_btn.button(
-        "Lock",
-        key="lock",
-        on_click=edits.lock,
-        args=(True,),
-        disabled=state.lock_network in locked,
-        width="stretch",
+    if state.paint_network not in networks:
+        state.paint_network = state.map_network if state.map_network in networks else None
+    network_col.selectbox(
+        "Paint with",
+        networks,
+        key=AppState.paint_network.key,
+        index=None,
+        format_func=lambda n: labels.networks.get(n, n),
+        placeholder="Choose the network to paint with",
+        disabled=not state.paint,
     )
-    unlock_btn.button(
-        "Unlock",
-        key="unlock",
-        on_click=edits.lock,
-        args=(False,),
-        disabled=state.lock_network not in locked,
-        width="stretch",
-    )
-    if locked:
-        st.caption(
-            "Locked: "
-            + ", ".join(plain(network_label(n)) for n in sorted(locked))
-            + " — kept as they are by re-optimising."
-        )
 
 
 def panel(facts: Facts, labels: Labels) -> None:
     """Draw the Edit panel for the working plan."""
     st.subheader("Edit")
+    _selection(labels)
     _move_row(facts, labels)
-    _lock_row(facts, labels)
+    _paint_row(facts, labels)

@@ -12,8 +12,16 @@ from dataclasses import dataclass, field
 from app.data import practice_info, scope_ccgs
 from app.facts import Facts
 from app.state import ALL, AppState, state
+from footprints.plan import Plan
 
-__all__ = ["Focus", "forget_stale_choices", "map_focus", "set_focus"]
+__all__ = [
+    "Focus",
+    "area_networks",
+    "area_practices",
+    "forget_stale_choices",
+    "map_focus",
+    "set_focus",
+]
 
 
 @dataclass
@@ -24,6 +32,17 @@ class Focus:
     networks: set[str] = field(default_factory=set)
     patches: set[str] = field(default_factory=set)
     codes: list[str] = field(default_factory=list)
+
+
+def area_practices() -> list[str]:
+    """List the codes of the practices in the area chosen (every practice for "All")."""
+    in_scope = set(scope_ccgs())
+    return sorted(c for c, info in practice_info().items() if info["ccg"] in in_scope)
+
+
+def area_networks(plan: Plan) -> list[str]:
+    """List the networks holding a practice of the area chosen (the menus offer only these)."""
+    return sorted({plan.assignment[c] for c in area_practices() if c in plan.assignment})
 
 
 def set_focus(kind: str) -> Callable[[], None]:
@@ -69,6 +88,10 @@ def map_focus(facts: Facts) -> Focus:
         focus.networks = {network}
         focus.patches = set(alignment.network_patches.get(network, {}))
         focus.codes = list(plan.networks().get(network, []))
+    elif kind == "chosen" and state.lock_network in plan.networks():
+        network = state.lock_network
+        focus.networks = {network}
+        focus.codes = list(plan.networks()[network])
     elif kind == "compare" and state.compare_moved:
         focus.practices |= set(state.compare_moved)
         focus.codes = list(state.compare_moved)

@@ -38,9 +38,15 @@ def status(area: DeltaGenerator) -> None:
 
 
 def metrics(facts: Facts) -> None:
-    """Show the working plan's networks and violations in numbers, and where it stands."""
+    """Show the working plan in numbers, the geography it is judged on, and where it stands.
+
+    Under registration geography two more numbers: the networks whose territory is split
+    beyond the tolerance (the territory rule), and the containment of the plan (the share
+    of patients living in their network's territory).
+    """
     summary = facts["report"].summary
-    cols = st.columns(6)
+    found = facts["territories"]
+    cols = st.columns(6 if found is None else 8)
     cols[0].metric("Networks", summary["networks"])
     cols[1].metric(
         "In band",
@@ -51,6 +57,20 @@ def metrics(facts: Facts) -> None:
     cols[3].metric("Boundary crossings", summary["boundary"])
     cols[4].metric("Straddling patches", len(facts["alignment"].straddling_networks))
     cols[5].metric("Hard violations", summary["hard"])
+    if found is not None:
+        cols[6].metric(
+            "Territory split",
+            summary.get("territory", 0),
+            help="Networks whose largest territory part holds less than 95% of their "
+            "patients living in the territory.",
+        )
+        cols[7].metric(
+            "Containment",
+            f"{found.region_containment():.0%}",
+            help="The share of patients living in their own network's territory.",
+        )
+    geography = facts["region"].geography_text()
+    st.caption(plain(geography[:1].upper() + geography[1:]))
     working = state.working
     st.caption(
         f"Working plan: {plain(working.label)} · "

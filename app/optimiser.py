@@ -19,7 +19,7 @@ from app.state import FIRST_TIME_LIMIT, AppState, OptimiserRun, current_band, st
 from footprints.background import ProposalJob
 from footprints.optimiser import AreaResult, OptimiseSettings, propose
 from footprints.plan import Plan
-from footprints.session import apply_proposal
+from footprints.session import LockedNetworkError, apply_proposal
 
 __all__ = [
     "current_settings",
@@ -117,8 +117,15 @@ def finish() -> None:
     # outside the areas it solved (and inside them stay one undo away).
     graphs = region().ccg_graphs
     plan = state.working.plan
-    new_plan = apply_proposal(plan, proposal.plan, {c: list(graphs[c]) for c in run.ccgs})
+    try:
+        new_plan = apply_proposal(
+            plan, proposal.plan, {c: list(graphs[c]) for c in run.ccgs}, locks=state.working.locks
+        )
+    except LockedNetworkError as error:  # never expected: the optimiser keeps frozen networks
+        state.error = f"The optimiser's plan was not applied: {error}."
+        return
     failed = [a for a, r in proposal.results.items() if not r.assignment]
+    stand_in = [a for a, r in proposal.results.items() if r.status == "fallback"]
     what = "re-optimised unlocked networks" if run.repair else "proposal"
     if job.stopped:
         what += ", stopped early"
@@ -136,13 +143,25 @@ def finish() -> None:
         )
         + (" It found no better plan: the working plan is unchanged." if unchanged else "")
         + (f" No plan for {', '.join(failed)}: see the optimiser results." if failed else "")
+        + (
+            f" The solve of {', '.join(stand_in)} failed (see the optimiser results): "
+            "the plan at hand stands in; run it again for an optimised plan."
+            if stand_in
+            else ""
+        )
     )
     autosave()
 
 
-@st.fragment(run_every=0.5)
 def status() -> None:
-    """Progress and a Stop button while the optimiser runs; the whole page redraws after."""
+    """Progress and a Stop button while the optimiser runs; nothing (and no timer) otherwise."""
+    if state.optimiser_job is not None:
+        _progress()
+
+
+@st.fragment(run_every=0.5)
+def _progress() -> None:
+    """Redraw the progress every half second; the whole page redraws when the run is done."""
     job = state.optimiser_job
     if job is None:
         return

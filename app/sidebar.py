@@ -5,23 +5,36 @@ from __future__ import annotations
 import streamlit as st
 
 from app import edits, optimiser, uploads
+from app.autosave import autosave
 from app.data import area_names, region
-from app.focus import set_focus
+from app.start import show_area_in_url
 from app.state import ALL, AppState, state
 
 __all__ = ["panel"]
 
 
 def _any_ccg() -> None:
-    """Start a new STP choice on all its CCGs."""
+    """Start a new STP choice on all its CCGs; save the choice and put it in the URL."""
     state.area_ccg = ALL
+    _area_chosen()
+
+
+def _area_chosen() -> None:
+    """Frame the chosen area on the map, save the choice and put it in the URL."""
+    state.map_focus = "area"
+    del state.selected  # practices of another area are no longer on the map
+    show_area_in_url()
+    autosave()
 
 
 def _area_section() -> None:
-    """Draw the choice of STP / ICB and CCG / sub-ICB the optimiser works on."""
+    """Draw the choice of STP / ICB and CCG / sub-ICB: only areas holding loaded practices."""
     the_region, names = region(), area_names()
     st.header("Area")
-    upper_codes = sorted(str(c) for c in the_region.upper_boundaries["code"])
+    held = set(the_region.practices["stp"].dropna().astype(str))
+    upper_codes = sorted(str(c) for c in the_region.upper_boundaries["code"] if str(c) in held)
+    if state.area_stp not in (ALL, *upper_codes):
+        state.area_stp = ALL
     st.selectbox(
         "STP / ICB",
         [ALL, *upper_codes],
@@ -38,7 +51,7 @@ def _area_section() -> None:
         [ALL, *ccg_options],
         key=AppState.area_ccg.key,
         format_func=lambda c: "All in the STP" if c == ALL else f"{names.get(c, c)} ({c})",
-        on_change=set_focus("area"),
+        on_change=_area_chosen,
     )
 
 
@@ -49,6 +62,7 @@ def _weights() -> None:
         min_value=0.0,
         step=0.1,
         key=AppState.compactness_weight.key,
+        on_change=autosave,
         help="Cost per patient-kilometre from the network's centre.",
     )
     st.number_input(
@@ -56,6 +70,7 @@ def _weights() -> None:
         min_value=0.0,
         step=0.1,
         key=AppState.straddle_weight.key,
+        on_change=autosave,
         help="Cost per patient outside the network's main nursing patch.",
     )
     st.number_input(
@@ -63,6 +78,7 @@ def _weights() -> None:
         min_value=0.0,
         step=1_000.0,
         key=AppState.move_weight.key,
+        on_change=autosave,
         help="Cost per practice moved away from the working plan.",
     )
     st.number_input(
@@ -70,6 +86,7 @@ def _weights() -> None:
         min_value=0.0,
         step=5_000.0,
         key=AppState.network_cost.key,
+        on_change=autosave,
         help="Higher favours fewer, larger networks.",
     )
     st.number_input(
@@ -78,6 +95,7 @@ def _weights() -> None:
         max_value=600.0,
         step=5.0,
         key=AppState.time_limit.key,
+        on_change=autosave,
     )
 
 
@@ -85,8 +103,12 @@ def _optimiser_section() -> None:
     """Draw the band, the weights, and the buttons that start the optimiser."""
     st.header("Optimiser")
     low_col, high_col = st.columns(2)
-    low_col.number_input("Band minimum", min_value=0, step=1_000, key=AppState.band_min.key)
-    high_col.number_input("Band maximum", min_value=0, step=1_000, key=AppState.band_max.key)
+    low_col.number_input(
+        "Band minimum", min_value=0, step=1_000, key=AppState.band_min.key, on_change=autosave
+    )
+    high_col.number_input(
+        "Band maximum", min_value=0, step=1_000, key=AppState.band_max.key, on_change=autosave
+    )
     with st.expander("Weights and time limit"):
         _weights()
     running = optimiser.running()

@@ -1,18 +1,45 @@
 """A browser tab's first run: its session id, and the plan it opens on.
 
 A tab whose URL names a saved session gets that session back (plan, history, locks,
-settings and uploaded files); any other starts on the demo region's proposal.
+settings, the chosen area and uploaded files); any other starts on the demo region's
+proposal. A session's uploaded files are loaded once per server, so a reload or a second
+tab opens at once. An area in the URL (``?area=E38000237``, a CCG or an STP code) is chosen on
+opening, so a link opens the same view.
 """
 
 from __future__ import annotations
 
-from app.autosave import session_id, store
-from app.data import load_uploaded_region
-from app.state import AppState, restore_settings, state, type_settings
+from collections.abc import Mapping
+from pathlib import Path
+
+import streamlit as st
+
+from app.autosave import remember_saved, session_id, store
+from app.data import load_uploaded_region, region
+from app.state import ALL, AppState, restore_settings, state, type_settings
 from app.uploads import start_on_demo
 from footprints.errors import FootprintsError
+from footprints.region import Region
 
-__all__ = ["open_session"]
+__all__ = ["area_from_url", "open_session", "show_area_in_url"]
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading your files…")
+def _uploaded_region(folder: str, uploads: tuple[tuple[str, str], ...], stamps: object) -> Region:
+    """Load a session's uploaded files once per server (a reload or a second tab reuses it).
+
+    ``stamps`` (each file's size and modification time) makes a changed file load afresh.
+    """
+    return load_uploaded_region(Path(folder), dict(uploads))
+
+
+def _load_uploads(folder: Path, uploads: Mapping[str, str]) -> Region:
+    """Give the region of a session's uploaded files (loaded once per server, see above)."""
+    files = sorted(uploads.items())
+    stamps = tuple(
+        (stat.st_size, stat.st_mtime_ns) for stat in ((folder / name).stat() for _, name in files)
+    )
+    return _uploaded_region(str(folder), tuple(files), stamps)
 
 
 def _restore() -> bool:
@@ -23,20 +50,49 @@ def _restore() -> bool:
     restore_settings(saved.settings)
     if saved.region == "upload" and saved.uploads:
         try:
-            state.region = load_uploaded_region(store().upload_dir(session_id()), saved.uploads)
+            state.region = _load_uploads(store().upload_dir(session_id()), saved.uploads)
         except (FootprintsError, OSError) as error:
             state.notice = f"Your uploaded files could not be reloaded ({error}); showing the demo."
             return False
         state.region_kind = "upload"
         state.uploads = dict(saved.uploads)
     state.working = saved.working
+    remember_saved(saved)
     state.notice = "Restored your saved plan."
     return True
 
 
+def area_from_url() -> None:
+    """Choose the area the URL names (a CCG or STP code of the region); others are ignored."""
+    wanted = st.query_params.get("area")
+    if not wanted:
+        return
+    the_region = region()
+    ccgs = set(the_region.lower_areas())
+    if wanted in ccgs:
+        stp = the_region.practices.loc[the_region.practices["ccg"] == wanted, "stp"].dropna()
+        state.area_stp = str(stp.iloc[0]) if len(stp) else ALL
+        state.area_ccg = wanted
+    elif wanted in set(the_region.practices["stp"].dropna().astype(str)):
+        state.area_stp = wanted
+        state.area_ccg = ALL
+
+
+def show_area_in_url() -> None:
+    """Put the chosen area in the URL (the CCG, else the STP; none for the whole region)."""
+    ccg, stp = state.area_ccg, state.area_stp
+    chosen = ccg if ccg not in (None, ALL) else (stp if stp not in (None, ALL) else None)
+    if chosen is None:
+        st.query_params.pop("area", None)
+    elif st.query_params.get("area") != chosen:
+        st.query_params["area"] = chosen
+
+
 def open_session() -> None:
-    """Set the session state up before anything is drawn: plan, region and settings."""
+    """Set the session state up before anything is drawn: plan, region, settings, area."""
     session_id()  # in the URL from the first run on
-    if not AppState.working.is_set() and not _restore():
-        start_on_demo()
+    if not AppState.working.is_set():
+        if not _restore():
+            start_on_demo()
+        area_from_url()
     type_settings()  # widget values, restored or default

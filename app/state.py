@@ -19,6 +19,7 @@ import streamlit as st
 
 from app.facts import Facts
 from footprints.background import ProposalJob
+from footprints.livemap import MapScope
 from footprints.maps import PracticePoints
 from footprints.optimiser import AreaResult
 from footprints.plan import Band, Plan
@@ -27,6 +28,7 @@ from footprints.session import WorkingPlan
 
 __all__ = [
     "ALL",
+    "AREA",
     "FIRST_TIME_LIMIT",
     "NEW",
     "SETTINGS",
@@ -162,7 +164,9 @@ class AppState:
     trust_network = Entry[str | None](None)
     compare_with = Entry[str | None](None)
     compare_show = Entry[bool](False)
+    compare_maps = Entry[bool](False)
     map_value = Entry[Mapping[str, Any] | None](None, key="map")
+    homes_practice = Entry[str | None](None)  # whose patients' homes the map shades
 
     # Messages shown once at the top of the page
     notice = Entry[str | None](None)
@@ -177,6 +181,22 @@ class AppState:
     compare_moved = Entry[Sequence[str]](())
     map_seen = Entry[Mapping[str, Any]](_EMPTY, key="_map_seen")
 
+    # A CCG lead's editing: typed codes, paint mode, renames, waiver reasons, the network
+    # clicked on the map
+    typed_codes = Entry[str]("")
+    paint = Entry[bool](False)
+    paint_network = Entry[str | None](None)
+    rename_network = Entry[str | None](None)
+    rename_to = Entry[str]("")
+    waiver_network = Entry[str | None](None)
+    waiver_reason = Entry[str]("")
+    map_network = Entry[str | None](None)
+
+    # The save this tab last read or wrote, and a newer one another tab saved since
+    saved_version = Entry[int](0, key="_saved_version")
+    saved_plan = Entry[Plan | None](None, key="_saved_plan")
+    stale_version = Entry[int | None](None, key="_stale_version")
+
     # The background optimiser
     optimiser_job = Entry[ProposalJob | None](None)
     optimiser_run = Entry[OptimiserRun | None](None)
@@ -188,6 +208,10 @@ class AppState:
     practice_points = Entry[PracticePoints](key="_practice_points")
     practice_info_of = Entry[tuple[str, int] | None](None, key="_practice_info_key")
     exports = Entry[tuple[Plan, dict[str, tuple[bytes, str]]] | None](None)
+    # The map: its area (per region and area chosen) and each network's colour
+    live_scope = Entry[tuple[tuple[int, tuple[str, ...]], MapScope] | None](None, key="_scope")
+    live_colours = Entry[Mapping[str, str]](_EMPTY, key="_colours")
+    live_base = Entry[tuple[MapScope, Any] | None](None, key="_base")  # rendered base map
 
 
 state = AppState()
@@ -210,15 +234,21 @@ def upload_key(role: str) -> str:
     return f"upload_{role}"
 
 
-def setting_values() -> dict[str, float]:
-    """Read each setting by key (the defaults where unset), as a session saves them."""
-    return {entry.key: entry.get() for entry in SETTINGS}
+AREA: tuple[Entry[str], Entry[str | None]] = (AppState.area_stp, AppState.area_ccg)
+"""The chosen area, saved with the settings (and named in the URL)."""
+
+
+def setting_values() -> dict[str, Any]:
+    """Read each setting and the chosen area by key (defaults where unset), as saved."""
+    values: dict[str, Any] = {entry.key: entry.get() for entry in SETTINGS}
+    values.update({entry.key: entry.get() for entry in AREA})
+    return values
 
 
 def restore_settings(saved: Mapping[str, Any]) -> None:
-    """Set the settings a saved session holds (other keys in ``saved`` are ignored)."""
-    for entry in SETTINGS:
-        if entry.key in saved:
+    """Set the settings and area a saved session holds (other keys in ``saved`` are ignored)."""
+    for entry in (*SETTINGS, *AREA):
+        if entry.key in saved and saved[entry.key] is not None:
             st.session_state[entry.key] = saved[entry.key]
 
 

@@ -6,7 +6,8 @@ user's file name), so a refresh or a server restart reloads them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import streamlit as st
@@ -18,11 +19,18 @@ from app.data import load_uploaded_region, region
 from app.markdown import plain
 from app.state import ALL, state, upload_key
 from footprints.atomic import write_bytes
-from footprints.errors import FootprintsError, InputError
+from footprints.errors import PROBLEMS_SHOWN, FootprintsError, InputError
 from footprints.plan import Plan
 from footprints.session import WorkingPlan
 
-__all__ = ["UPLOAD_ROLES", "back_to_demo", "load_uploads", "panel", "start_on_demo"]
+__all__ = [
+    "UPLOAD_ROLES",
+    "back_to_demo",
+    "in_app_words",
+    "load_uploads",
+    "panel",
+    "start_on_demo",
+]
 
 UPLOAD_ROLES = {
     "practices": ("Practices (CSV)", ["csv", "xlsx"]),
@@ -30,8 +38,81 @@ UPLOAD_ROLES = {
     "stp_boundaries": ("STP / ICB boundaries (optional)", ["geojson", "json", "gpkg", "zip"]),
     "patches": ("Nursing patches (optional)", ["geojson", "json", "gpkg", "zip"]),
     "plan": ("Current plan (optional)", ["csv", "xlsx"]),
+    "registrations": ("Patients' homes: LSOA registrations (optional)", ["csv", "gz", "zip"]),
+    "lsoa_boundaries": (
+        "LSOA boundaries (with the registrations)",
+        ["geojson", "json", "gpkg", "zip"],
+    ),
+    "lsoa_centroids": ("LSOA population-weighted centroids (optional)", ["csv", "zip"]),
 }
 """Input role → the uploader's label and the file types it accepts, in the sidebar's order."""
+
+_HOMES_ROLES = ("registrations", "lsoa_boundaries")
+"""The files of registration geography, which come together or not at all."""
+
+
+def _homes_problem(files: Mapping[str, UploadedFile | None]) -> str | None:
+    """Say what is missing when only some of registration geography's files were given."""
+    given = {role for role in (*_HOMES_ROLES, "lsoa_centroids") if files.get(role)}
+    if not given or set(_HOMES_ROLES) <= given:
+        return None
+    if "registrations" in given:
+        return (
+            "The LSOA registrations file needs the LSOA boundaries too: upload both to plan "
+            "on where patients live, or neither to plan on Voronoi catchments."
+        )
+    return (
+        "The LSOA boundaries"
+        + (" and centroids" if "lsoa_centroids" in given else "")
+        + " need the LSOA registrations file (NHS Digital's patients registered at a GP "
+        "practice, by LSOA): upload it too, or leave them out to plan on Voronoi catchments."
+    )
+
+
+_FIELD_WORDS = {
+    "code": "practice code",
+    "name": "practice name",
+    "list_size": "list size",
+    "network": "network (PCN) code",
+    "network_name": "network (PCN) name",
+    "ccg": "CCG code",
+    "stp": "STP code",
+    "patch": "patch code",
+    "lat": "latitude",
+    "lon": "longitude",
+}
+"""The library's field names as a message in the app names them."""
+
+
+def in_app_words(text: str) -> str:
+    """Say a loader's message as the app speaks: choose a column, not pass an argument.
+
+    The loaders' messages suggest Python arguments (``columns={...}``, ``code_column=``) a
+    user of the app cannot give; here the fix is a column to choose and name in the file.
+    """
+
+    def several(match: re.Match[str]) -> str:
+        field, column = match["field"], match["column"]
+        words = _FIELD_WORDS.get(field, field.replace("_", " "))
+        return (
+            f"choose the column that holds the {words}: keep {column!r} (or the one you "
+            f"mean) and rename the others in the file"
+        )
+
+    text = re.sub(
+        r"pass columns=\{'(?P<field>\w+)': '(?P<column>[^']*)'\} \(or the one you mean\), "
+        r"or rename the others",
+        several,
+        text,
+    )
+    text = text.replace(
+        "Rename a column or pass columns={field: column}.",
+        "Choose the column that holds each one and rename it in the file to an accepted name.",
+    )
+    return text.replace(
+        "or name it with code_column=",
+        "or choose the column that holds the codes and rename it 'code' in the file",
+    )
 
 
 def start_on_demo() -> None:
@@ -47,6 +128,7 @@ def back_to_demo() -> None:
     """Leave the user's files for the demo region (a button's callback)."""
     optimiser.drop()
     state.uploads = {}
+    del state.homes_practice
     state.area_stp = ALL
     state.area_ccg = ALL
     start_on_demo()
@@ -71,6 +153,11 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
         state.upload_problems = ["Upload at least the practices file and the CCG boundaries."]
         del state.upload_warnings
         return
+    missing = _homes_problem(files)
+    if missing:
+        state.upload_problems = [missing]
+        del state.upload_warnings
+        return
     folder = store().upload_dir(session_id())
     try:
         uploads = _save_files(folder, files)
@@ -79,10 +166,10 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
         return
 
     def plain(text: str) -> str:
-        """Put the user's file names in place of the server's paths in a message."""
+        """Put the user's file names in place of the server's paths, in the app's words."""
         for role in UPLOAD_ROLES:
             text = text.replace(f"{folder / role}/", "")
-        return text.replace(f"{folder}/", "")
+        return in_app_words(text.replace(f"{folder}/", ""))
 
     try:
         loaded = load_uploaded_region(folder, uploads)
@@ -98,6 +185,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
     del state.upload_problems
     optimiser.drop()  # a run on the old region must not land on the new one
     state.region = loaded
+    del state.homes_practice
     state.region_kind = "upload"
     state.uploads = uploads
     state.area_stp = ALL
@@ -106,8 +194,9 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
     state.working = WorkingPlan(start, label="current plan" if loaded.current else "empty plan")
     del state.results
     warnings = [plain(str(p)) for p in loaded.problems]
-    state.notice = f"Loaded {len(loaded.practices)} practices in {len(loaded.ccgs)} CCGs." + (
-        f" {len(warnings)} warnings." if warnings else ""
+    state.notice = (
+        f"Loaded {len(loaded.practices)} practices in {len(loaded.ccgs)} CCGs; "
+        f"{loaded.geography_text()}." + (f" {len(warnings)} warnings." if warnings else "")
     )
     state.upload_warnings = warnings
     autosave()
@@ -136,9 +225,27 @@ def panel() -> None:
             with st.spinner("Reading the files…"):
                 load_uploads(files)
             st.rerun()
-        for problem in state.upload_problems:
-            st.error(plain(problem))
+        _page(state.upload_problems, st.error, "problems")
         if state.upload_warnings:
             st.caption("Warnings from loading your files:")
-            for warning in state.upload_warnings:
-                st.warning(plain(warning))
+            _page(state.upload_warnings, st.warning, "warnings")
+
+
+def _page(messages: Sequence[str], show: Callable[[str], object], what: str) -> None:
+    """Show the first :data:`PROBLEMS_SHOWN` messages; offer them all as a download.
+
+    A file with 20,000 bad rows drew 20,000 boxes (47 s, then 13 s a click): now one page,
+    a count of the rest and the whole list as a text file.
+    """
+    for message in messages[:PROBLEMS_SHOWN]:
+        show(plain(message))
+    hidden = len(messages) - PROBLEMS_SHOWN
+    if hidden > 0:
+        st.caption(f"… and {hidden:,} more {what}.")
+        st.download_button(
+            f"Download all {len(messages):,} {what} (text)",
+            "\n".join(messages) + "\n",
+            file_name=f"footprints-{what}.txt",
+            mime="text/plain",
+            key=f"download_upload_{what}",
+        )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app.facts import Facts
 from app.focus import set_focus
 from app.labels import Labels
+from app.markdown import plain
 from app.state import AppState
 from app.words import RULE_WORDS, violation_numbers
 
@@ -38,13 +38,13 @@ def panel(facts: Facts, labels: Labels) -> None:
         format_func=lambda i: choices.get(i, i),
         on_change=set_focus("violation"),
     )
-    table = pd.DataFrame(
-        {
-            "rule": [RULE_WORDS[v.rule] for v in violations],
-            "severity": [v.severity for v in violations],
-            "networks": [", ".join(v.networks) for v in violations],
-            "numbers": [violation_numbers(v.rule, v.values) for v in violations],
-            "message": [v.message for v in violations],
-        }
-    )
-    st.dataframe(table, hide_index=True, height=260, width="stretch")
+    # Every violation in full, wrapped to the panel's width: what is wrong and what to do
+    # stay in view (a table would hide the sentence off its right edge).
+    with st.container(height=260, border=True):
+        for v in violations:
+            networks = ", ".join(labels.networks.get(n, n) for n in v.networks)
+            st.markdown(
+                f"**{plain(RULE_WORDS[v.rule])}** ({v.severity})"
+                + (f" · {plain(networks)}" if networks else "")
+                + f" · {plain(violation_numbers(v.rule, v.values))}  \n{plain(v.message)}"
+            )

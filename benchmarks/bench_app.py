@@ -51,7 +51,7 @@ def _real_region(data: Path) -> tuple[Region, Plan]:
 
 
 def _after_edit(region: Region, plan: Plan, band: Band) -> float:
-    """One edit's work, as the app does it (app/facts.py, app/map_panel.py); in milliseconds."""
+    """One edit's work, as the app does it (app/facts.py, app/live_map.py); in milliseconds."""
     started = time.perf_counter()
     graph = region.validation_graph
     report = validate(plan, graph, band=band)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from mdtable import write_section
 from snapshot import DEFAULT_DATA, load_england_2021
 
 from footprints.metrics import containment, patch_alignment
@@ -224,19 +225,6 @@ def render(
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) the section of ``path`` that starts with the same heading."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    heading = section.splitlines()[0]
-    if heading in text:
-        before, _, rest = text.partition(heading)
-        after = rest.split("\n## ", 1)
-        text = before + section + ("\n## " + after[1] if len(after) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

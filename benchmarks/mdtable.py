@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["md_table", "number", "percent", "percentile"]
+__all__ = ["md_table", "number", "percent", "percentile", "write_section"]
 
 
 def number(value: float) -> str:
@@ -31,3 +32,16 @@ def md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[st
         cells = [str(cell).replace("|", "\\|") for cell in row]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace (or append) the section of ``path`` that starts with the same heading."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    heading = section.splitlines()[0]
+    if heading in text:
+        before, _, rest = text.partition(heading)
+        after = rest.split("\n## ", 1)
+        text = before + section + ("\n## " + after[1] if len(after) > 1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")

@@ -4,9 +4,19 @@ A practice takes the CCG polygon that contains its site unless its row names a C
 row wins (a practice belongs to the CCG it is registered with, wherever its surgery sits) and
 a disagreement with the polygon is reported as a warning. Boundary files are generalised, so
 a practice on the coast or an island can lie outside every polygon: a row that names its CCG
-is placed there up to ``far_m`` (50 km) away (with a warning); a practice with no CCG on its
-row goes to the nearest polygon within ``tolerance_m`` (with a warning). Beyond those
-distances the location is an error.
+is placed there (with a warning); a practice with no CCG on its row goes to the nearest
+polygon within ``tolerance_m`` (with a warning), and beyond that distance its location is an
+error.
+
+Far-away practices
+    A site more than ``far_m`` (:data:`FAR_SITE_M`, 50 km) outside the CCG its row names is
+    not a local surgery: a digital-first practice such as Babylon GP at Hand Birmingham
+    (Y06487, 133 km from NHS North West London CCG, which it belongs to in 2021) can have
+    its site anywhere. It stays in its named CCG with a warning naming the practice, the CCG
+    and the distance, and :mod:`footprints.graph` joins it to that area's graph like an
+    island (a link to the nearest practice) rather than giving it a cell of the area.
+    ``strict_sites=True`` (``--strict-sites``) makes such a site an error instead, for files
+    where it can only be a wrong location.
 
 Practices outside England
     A practices file carries no polygons, so :func:`footprints.io.read_practices` only checks
@@ -15,8 +25,9 @@ Practices outside England
     Sea — are caught here, against the boundaries: they are further than ``tolerance_m`` from
     every CCG polygon, which is an error. A row that names its CCG is trusted further, up to
     ``far_m`` (the Isles of Scilly lie 46 km outside the ultra-generalised 2020 boundaries),
-    so a Cardiff site (19 km out) whose row names an English CCG is only warned about; a
-    Glasgow one (118 km) is an error.
+    so a Cardiff site (19 km out) whose row names an English CCG is warned about as a site
+    outside its polygon; a Glasgow one (118 km) is warned about as a far-away practice, and
+    is an error with ``strict_sites``.
 
 STPs are groups of CCGs, so a practice's STP is its CCG's STP: from the CCG layer's
 ``parent`` column, or else from the STP layer polygon that overlaps the CCG most. This keeps
@@ -36,9 +47,18 @@ import pandas as pd
 from footprints.crs import BNG
 from footprints.errors import InputError, Problem, ProblemLog
 
-__all__ = ["place_practices"]
+__all__ = ["FAR_SITE_M", "place_practices"]
 
 logger = logging.getLogger(__name__)
+
+FAR_SITE_M = 50_000.0
+"""How far outside its own CCG polygon (metres) a practice's site is still a local surgery.
+
+Generalised boundaries and islands account for a few kilometres, the Isles of Scilly for
+46 km. A site further out belongs to a far-away (digital-first) practice: kept in the CCG its
+row names with a warning (an error with ``strict_sites``), and joined to the area's graph
+like an island (:func:`footprints.graph.area_graph`).
+"""
 
 
 def _to_bng(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -119,6 +139,8 @@ def _place_level(
     far_m: float,
     required: bool,
     counts: dict[str, int],
+    names: Sequence[str | None] | None = None,
+    strict_sites: bool = False,
 ) -> list[str | None]:
     """Return each point's area: the row's own if given, else the containing or nearest one."""
     located = gpd.GeoDataFrame({"position": range(len(points))}, geometry=points.values, crs=BNG)
@@ -158,20 +180,37 @@ def _place_level(
                 )
                 placed.append(None)
                 continue
+            distance = float(layer.geometry[own].distance(points.iloc[position]))
+            if required and distance > far_m:
+                site = f" and inside {_label(layer, inside_areas[0])}" if inside_areas else ""
+                named = f"{code} ({names[position]})" if names and names[position] else code
+                if strict_sites:
+                    log.error(
+                        f"practice {named} lies {distance / 1000:,.0f} km outside its own {what} "
+                        f"{_label(layer, own)} (the limit is {far_m / 1000:,.0f} km){site}",
+                        "check the practice's coordinates (lat/lon swapped? a site in Wales, "
+                        f"Scotland or the sea?) and its {what} code; without --strict-sites "
+                        f"(strict_sites=False) it is kept in its {what} with a warning",
+                        code=code,
+                    )
+                    placed.append(None)
+                    continue
+                counts["far"] += 1
+                placed.append(own)
+                log.warn(
+                    f"practice {named} lies {distance / 1000:,.0f} km outside its own {what} "
+                    f"{_label(layer, own)}{site}, beyond the {far_m / 1000:,.0f} km of a local "
+                    f"site; kept in {own} as its row says, joined to the {what}'s nearest "
+                    "practice like an island",
+                    "nothing to do for a digital-first practice, whose site can be anywhere; "
+                    "otherwise check its coordinates and its "
+                    f"{what} code (--strict-sites refuses such a practice)",
+                    code=code,
+                )
+                continue
             placed.append(own)
             if own in inside_areas:
                 counts["inside"] += 1
-                continue
-            distance = float(layer.geometry[own].distance(points.iloc[position]))
-            if required and distance > far_m:
-                log.error(
-                    f"practice {code} lies {distance / 1000:,.0f} km outside its own {what} "
-                    f"{_label(layer, own)} (the limit is {far_m / 1000:,.0f} km)"
-                    + (f" and inside {_label(layer, inside_areas[0])}" if inside_areas else ""),
-                    "check the practice's coordinates (lat/lon swapped? a site in Wales, "
-                    f"Scotland or the sea?) and its {what} code",
-                    code=code,
-                )
                 continue
             if inside_areas:
                 counts["disagree"] += 1
@@ -293,7 +332,8 @@ def place_practices(
     patches: gpd.GeoDataFrame | None = None,
     *,
     tolerance_m: float = 5000.0,
-    far_m: float = 50_000.0,
+    far_m: float = FAR_SITE_M,
+    strict_sites: bool = False,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Fill each practice's ``ccg``, ``stp`` and ``patch`` from the boundary layers.
 
@@ -312,9 +352,13 @@ def place_practices(
         How far outside every CCG polygon a practice with no CCG on its row may be placed in
         the nearest one.
     far_m
-        How far outside its own CCG polygon a practice whose row names the CCG may lie. Beyond
-        it the location is taken to be wrong (an error): generalised boundaries and islands
-        account for a few kilometres, not for a site in Wales, Scotland or the sea.
+        How far outside its own CCG polygon a practice whose row names the CCG is a local
+        site: generalised boundaries and islands account for a few kilometres, not for a
+        site in another city, Wales, Scotland or the sea. Beyond it the practice is a
+        far-away one: kept in its CCG with a warning naming it, the CCG and the distance.
+    strict_sites
+        Refuse far-away practices instead (an error): for files where a site beyond
+        ``far_m`` can only be a wrong location.
 
     Returns
     -------
@@ -326,8 +370,9 @@ def place_practices(
     ------
     InputError
         A row's CCG that matches no boundary; a practice with no CCG on its row and no
-        polygon within ``tolerance_m``; a practice further than ``far_m`` from the CCG its row
-        names; an STP that cannot be matched. Warnings are included.
+        polygon within ``tolerance_m``; with ``strict_sites``, a practice further than
+        ``far_m`` from the CCG its row names; an STP that cannot be matched. Warnings are
+        included.
     """
     source = _source(practices, "practices")
     log = ProblemLog(source, logger)
@@ -347,8 +392,15 @@ def place_practices(
     def column(name: str) -> list[str | None]:
         return _given(placed[name]) if name in placed.columns else [None] * len(placed)
 
+    def column_text(name: str) -> list[str | None]:
+        if name not in placed.columns:
+            return [None] * len(placed)
+        return [v.strip() if isinstance(v, str) and v.strip() else None for v in placed[name]]
+
     ccg_layer = _Layer(ccgs, code_column="code", what="CCG")
-    counts = dict.fromkeys(("inside", "disagree", "outside_by_row", "nearest", "unplaced"), 0)
+    counts = dict.fromkeys(
+        ("inside", "disagree", "outside_by_row", "far", "nearest", "unplaced"), 0
+    )
     ccg = _place_level(
         points,
         codes,
@@ -359,6 +411,8 @@ def place_practices(
         far_m=far_m,
         required=True,
         counts=counts,
+        names=column_text("name"),
+        strict_sites=strict_sites,
     )
 
     stp_layer = _Layer(stps, code_column="code", what="STP") if stps is not None else None
@@ -415,7 +469,8 @@ def place_practices(
     logger.info(
         "%s: placed %d practices in %d CCGs and %d STPs: %d inside their CCG polygon, "
         "%d kept in their row's CCG across a border, %d outside every polygon placed by their "
-        "row, %d placed in the nearest polygon; %d STP disagreements",
+        "row, %d far-away practices kept in their row's CCG, %d placed in the nearest "
+        "polygon; %d STP disagreements",
         source,
         len(placed),
         len(set(ccg)),
@@ -423,6 +478,7 @@ def place_practices(
         counts["inside"],
         counts["disagree"],
         counts["outside_by_row"],
+        counts["far"],
         counts["nearest"],
         stp_disagree,
     )

@@ -1,13 +1,19 @@
-"""The ``footprints`` console script: demo, validate, propose, export, diff, report.
+"""The ``footprints`` console script: demo, validate, propose, export, diff, report, plans.
 
 Exit statuses (the README's table):
 
-- 0: success (``validate``: no violations; ``diff``: the plans are identical; ``propose``:
-  every area has a plan, also after a first Ctrl-C);
-- 1: ``validate``: the plan breaks a rule; ``diff``: the plans differ;
+- 0: success (``validate``: no violations; ``diff``, ``plans diff``: the plans are
+  identical; ``propose``: every area has a plan, also after a first Ctrl-C);
+- 1: ``validate``: the plan breaks a rule; ``diff``, ``plans diff``: the plans differ;
 - 2: bad input or a request that cannot be met: an option out of range, a file that cannot
-  be read or written (every problem listed, never a traceback), an infeasible area;
+  be read or written (every problem listed, never a traceback), an infeasible area; a plan
+  store that cannot be opened, a plan or version not in it, a save that conflicts;
 - 3: an internal error (a bug): one line on stderr, the traceback with ``--verbose``;
+- 4: ``propose`` wrote a plan covering every practice, but some area's solve failed (status
+  ``fallback``: a solver's unusable answer, an exception, a worker process that died) and
+  the plan at hand stands in; the summary names each area, the failure and that plan. An
+  area whose time limit ran out (``feasible``, or ``timed out``) is not a failure: 0, the
+  summary says to allow more time;
 - 130: aborted by a second Ctrl-C in ``propose`` (nothing written).
 
 Every option is checked before any work starts. When the reader of the standard output goes
@@ -20,38 +26,54 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
 import math
-import os
 import signal
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
 
 from footprints.atomic import check_writable
 from footprints.background import ProposalJob
+from footprints.cli_plans import add_plans_parser
 from footprints.demo import DEMO_SEED, copy_demo, demo_files
-from footprints.errors import FootprintsError, InputError
-from footprints.io import EXPORT_FORMATS, accepted_extensions, plan_format
+from footprints.errors import FootprintsError, InputError, SolverError
+from footprints.io import (
+    EXPORT_FORMATS,
+    INPUT_LIMIT_ENV,
+    MAX_INPUT_BYTES,
+    MAX_TABLE_BYTES,
+    TABLE_LIMIT_ENV,
+    accepted_extensions,
+    input_size_limit,
+    plan_format,
+    table_size_limit,
+)
 from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.region import Region, load_region
 from footprints.rules import validate
+from footprints.terminal import StandardOutput, bad_input_message, stderr_logging
 
 
 class UsageError(FootprintsError, ValueError):
     """The command line is incomplete (exit code 2, like argparse's own errors)."""
 
 
-__all__ = ["EXIT_ABORTED", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "main"]
+__all__ = ["EXIT_ABORTED", "EXIT_BAD_INPUT", "EXIT_FALLBACK", "EXIT_INTERNAL", "main"]
 
 EXIT_BAD_INPUT = 2
 """Exit status for bad input, an unwritable output or a request that cannot be met."""
 EXIT_INTERNAL = 3
 """Exit status for an internal error (a bug)."""
+EXIT_FALLBACK = 4
+"""Exit status of ``propose`` when the plan is complete but some area's plan stands in.
+
+Not 0: a script must be able to tell that an area was not optimised because something
+failed (a run on a loaded machine, say) and run it again; not 2 or 3: the input was fine and
+the plan was written, whole and contiguous.
+"""
 EXIT_ABORTED = 130
 """Exit status after a second Ctrl-C (128 + SIGINT, as shells report it)."""
 
@@ -121,6 +143,33 @@ _processes = _whole(1, "a number of processes")
 _workers = _whole(1, "a number of solver threads")
 _moves = _whole(0, "a number of practices")
 _seed = _whole(0, "a seed")
+_megabytes = _whole(1, "a size in megabytes")
+
+
+def _add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-input-mb",
+        type=_megabytes,
+        help=f"largest input file read, in MB (default {MAX_INPUT_BYTES // 1024**2}; "
+        f"or {INPUT_LIMIT_ENV})",
+    )
+    parser.add_argument(
+        "--max-table-mb",
+        type=_megabytes,
+        help="largest table read whole into memory (practices, plans, list sizes), in MB "
+        f"(default {MAX_TABLE_BYTES // 1024**2}; or {TABLE_LIMIT_ENV})",
+    )
+
+
+@contextlib.contextmanager
+def _input_limits(args: argparse.Namespace) -> Iterator[None]:
+    """Put ``--max-input-mb`` and ``--max-table-mb`` in force while the command runs."""
+    with contextlib.ExitStack() as limits:
+        if getattr(args, "max_input_mb", None):
+            limits.enter_context(input_size_limit(args.max_input_mb * 1024**2))
+        if getattr(args, "max_table_mb", None):
+            limits.enter_context(table_size_limit(args.max_table_mb * 1024**2))
+        yield
 
 
 def _band(args: argparse.Namespace) -> Band:
@@ -171,6 +220,13 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
         "--lsoa-centroids", type=Path, help="LSOA population-weighted centroids (CSV, optional)"
     )
     parser.add_argument("--lsoa-code", help="LSOA code column of the LSOA boundaries file")
+    _add_limit_arguments(parser)
+    parser.add_argument(
+        "--strict-sites",
+        action="store_true",
+        help="refuse a practice whose site is over 50 km outside the CCG its row names "
+        "(default: a warning; the practice stays in its CCG, joined like an island)",
+    )
     parser.add_argument(
         "--min",
         dest="min_population",
@@ -226,6 +282,7 @@ def _load_files(args: argparse.Namespace, *, plan: Path | None) -> Region:
         lsoa_boundaries=args.lsoa_boundaries,
         lsoa_centroids=args.lsoa_centroids,
         lsoa_code=args.lsoa_code,
+        strict_sites=args.strict_sites,
     )
 
 
@@ -413,11 +470,43 @@ def _run_propose(args: argparse.Namespace) -> int:
         f"{report.summary['in_band']} in band, {_count(len(report.hard), 'hard violation')} "
         f"({region.geography_text()})."
     )
-    failed = [a for a, r in proposal.results.items() if r.status in {"infeasible", "error"}]
-    return 2 if failed else 0
+    infeasible = [a for a, r in proposal.results.items() if r.status == "infeasible"]
+    stand_in = {a: r for a, r in proposal.results.items() if r.status in _STAND_IN}
+    status = EXIT_BAD_INPUT if infeasible else EXIT_FALLBACK if stand_in else 0
+    if stand_in:
+        print(
+            f"{_count(len(stand_in), 'area')} kept the plan at hand instead of an optimised one "
+            "(see above): "
+            + "; ".join(
+                f"{area} ({result.status}: {_FALLBACK_WORDS.get(result.fallback or '', 'a plan')})"
+                for area, result in stand_in.items()
+            )
+            + ". Run "
+            + ("it" if len(stand_in) == 1 else "them")
+            + " again with "
+            + " ".join(f"--area {area}" for area in stand_in)
+            + f" (exit status {status})."
+        )
+    return status
+
+
+#: The status of areas whose plan stands in after a failure (exit status 4). Not "timed
+#: out": the user's time limit ran out, which the summary explains (allow more time); a
+#: failure is what a script must be able to tell, and run again.
+_STAND_IN = {"fallback"}
+_FALLBACK_WORDS = {
+    "constructive": "the quick constructive plan",
+    "current": "the current plan",
+    "connected parts": "one network per connected part",
+}
 
 
 def _run_export(args: argparse.Namespace) -> int:
+    return _export(args, None)
+
+
+def _export(args: argparse.Namespace, stored: Plan | None) -> int:
+    """Write ``stored`` (a plan from the store), or the plan ``--plan`` names, to ``--out``."""
     from footprints.export import export_plan
     from footprints.io import read_plan
 
@@ -429,8 +518,12 @@ def _run_export(args: argparse.Namespace) -> int:
         _check_plan_out(args.out)
         chosen = plan_format(args.out, write=True)
     needs_region = chosen.needs_region or bool(args.demo or args.practices)
-    region = _load(args, plan=args.plan) if needs_region else None
-    plan = region.current if region is not None else read_plan(args.plan)
+    from_file = args.plan if stored is None else None
+    region = _load(args, plan=from_file) if needs_region else None
+    if stored is not None:
+        plan: Plan | None = stored
+    else:
+        plan = region.current if region is not None else read_plan(args.plan)
     assert plan is not None  # --plan is required
     written = export_plan(region, plan, args.out, fmt=args.format, band=band)
     where = f" ({region.geography_text()})" if region is not None else ""
@@ -438,6 +531,22 @@ def _run_export(args: argparse.Namespace) -> int:
     for path in written:
         print(f"  {path}")
     return 0
+
+
+def _add_export_output(parser: argparse.ArgumentParser) -> None:
+    """Add ``--format`` and ``--out``, the options naming what ``export`` writes."""
+    parser.add_argument(
+        "--format",
+        choices=list(EXPORT_FORMATS),
+        help="output format (default: by --out's extension; .csv is the plan CSV)",
+    )
+    parser.add_argument("--out", required=True, type=Path, help=_OUT_HELP)
+
+
+def _read_waivers(path: Path) -> dict[str, str]:
+    from footprints.report import read_waivers
+
+    return read_waivers(path)
 
 
 def _run_diff(args: argparse.Namespace) -> int:
@@ -469,11 +578,13 @@ def _run_report(args: argparse.Namespace) -> int:
     waivers = read_waivers(args.waivers) if args.waivers is not None else None
     region = _load(args, plan=args.plan, demo_plan=True)
     assert region.current is not None  # a plan was given
+    # Reasons recorded in the plan (the app's plan CSV carries them); the file's win.
+    waivers = {**region.current.waivers, **(waivers or {})}
     written = write_pack(
         region,
         region.current,
         args.out,
-        waivers=waivers,
+        waivers=waivers or None,
         band=band,
         html_twin=not args.no_html,
         per_area=args.per_area,
@@ -533,12 +644,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_region_arguments(export)
     export.add_argument("--plan", required=True, type=Path, help="plan CSV, ePCN, GeoJSON, GPKG")
-    export.add_argument(
-        "--format",
-        choices=list(EXPORT_FORMATS),
-        help="output format (default: by --out's extension; .csv is the plan CSV)",
-    )
-    export.add_argument("--out", required=True, type=Path, help=_OUT_HELP)
+    _add_export_output(export)
     export.set_defaults(run=_run_export)
 
     compare = commands.add_parser(
@@ -548,6 +654,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("plan_b", type=Path, help="the second plan")
     compare.add_argument("--json", action="store_true", help="print the differences as JSON")
     compare.add_argument("--practices", type=Path, help="practices CSV, for populations")
+    _add_limit_arguments(compare)
     compare.set_defaults(run=_run_diff)
 
     pack = commands.add_parser("report", help="write the submission pack (PDF and HTML)")
@@ -558,46 +665,15 @@ def _parser() -> argparse.ArgumentParser:
     pack.add_argument("--per-area", action="store_true", help="one PDF per planning area")
     pack.add_argument("--no-html", action="store_true", help="skip the HTML twin")
     pack.set_defaults(run=_run_report)
+
+    add_plans_parser(
+        commands,
+        region_arguments=_add_region_arguments,
+        export=_export,
+        export_arguments=_add_export_output,
+        read_waivers=_read_waivers,
+    )
     return parser
-
-
-class _Stdout:
-    """The standard output of a command: once its reader has gone, the rest is dropped.
-
-    ``footprints diff a.csv b.csv | head -1`` closes the pipe early; the command then ends
-    normally, with its own exit status, rather than with a :class:`BrokenPipeError` (which,
-    raised anywhere else, stays an error).
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.reader_gone = False
-
-    def write(self, text: str) -> int:
-        if not self.reader_gone:
-            try:
-                return self.stream.write(text)
-            except BrokenPipeError:
-                self._drop()
-        return len(text)
-
-    def flush(self) -> None:
-        if not self.reader_gone:
-            try:
-                self.stream.flush()
-            except BrokenPipeError:
-                self._drop()
-
-    def _drop(self) -> None:
-        """Point the file descriptor at /dev/null, so no later flush fails at exit."""
-        self.reader_gone = True
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self.stream.fileno())
-            os.close(devnull)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
 
 
 def _internal_error(error: BaseException, *, verbose: bool) -> int:
@@ -618,25 +694,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     0 ok (also after a first Ctrl-C in ``propose``, which writes the best plan so far),
     1 violations (``diff``: the plans differ), 2 bad input, an option out of range, a file
-    that cannot be read or written, or an infeasible request; 3 an internal error; 130
-    aborted by a second Ctrl-C. Options are checked before any work starts.
+    that cannot be read or written, or an infeasible request; 3 an internal error; 4
+    ``propose`` wrote a complete plan in which some area's plan stands in after a failure;
+    130 aborted by a second Ctrl-C. Options are checked before any work starts.
     """
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse has printed the usage and what is wrong
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s: %(message)s",
-    )
     run: Callable[[argparse.Namespace], int] = args.run
     stdout = sys.stdout
-    sys.stdout = _Stdout(stdout)
+    sys.stdout = StandardOutput(stdout)
     try:
-        return int(run(args))
+        with stderr_logging(verbose=args.verbose), _input_limits(args):
+            return int(run(args))
+    except SolverError as error:  # the optimiser contains these: one reaching here is a bug
+        return _internal_error(error, verbose=args.verbose)
     except FootprintsError as error:  # InputError, OutputError, UsageError, InfeasibleError
-        print(f"footprints: {error}", file=sys.stderr)
+        print(f"footprints: {bad_input_message(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\nfootprints: interrupted; nothing was written.", file=sys.stderr)

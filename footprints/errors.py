@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "PROBLEMS_SHOWN",
     "FootprintsError",
     "InfeasibleError",
     "InputError",
@@ -19,9 +20,17 @@ __all__ = [
     "OutputError",
     "Problem",
     "ProblemLog",
+    "SolverError",
 ]
 
 Severity = Literal["error", "warning"]
+
+PROBLEMS_SHOWN = 50
+"""Most problems shown at once, by the command line and the app.
+
+A file with 20,000 bad rows is reported as its first 50 problems and "… and 19,950 more";
+the whole list goes to a file (command line) or a download (app).
+"""
 
 
 class FootprintsError(Exception):
@@ -74,9 +83,35 @@ class InputError(FootprintsError, ValueError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
-        errors = [p for p in self.problems if p.severity == "error"]
-        head = f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in the input:"
-        super().__init__("\n".join([head, *(f"- {p}" for p in errors)]))
+        errors = self.errors
+        super().__init__("\n".join([self._head(), *(f"- {p}" for p in errors)]))
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that are errors (``problems`` holds the warnings too)."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    def _head(self) -> str:
+        count = len(self.errors)
+        return f"{count:,} problem{'s' if count != 1 else ''} in the input:"
+
+    def page(self, shown: int = PROBLEMS_SHOWN) -> str:
+        """Return the message with the first ``shown`` errors and a count of the rest.
+
+        ``str(error)`` lists every error; this is what a person reads when there are
+        thousands: ``… and 19,950 more``.
+        """
+        errors = self.errors
+        lines = [self._head(), *(f"- {p}" for p in errors[:shown])]
+        if len(errors) > shown:
+            lines.append(f"- … and {len(errors) - shown:,} more")
+        return "\n".join(lines)
+
+    def full_text(self) -> str:
+        """Return every problem, errors then warnings, one a line (for a file or a download)."""
+        warnings = [p for p in self.problems if p.severity == "warning"]
+        lines = [f"error: {p}" for p in self.errors] + [f"warning: {p}" for p in warnings]
+        return "\n".join(lines) + "\n"
 
 
 class MissingColumnError(FootprintsError, KeyError):
@@ -107,6 +142,16 @@ class OutputError(FootprintsError, OSError):
 
 class InfeasibleError(FootprintsError, ValueError):
     """A request cannot be met (for example no plan satisfies the hard rules); says why."""
+
+
+class SolverError(FootprintsError, RuntimeError):
+    """A solver gave an answer the optimiser cannot use; the message says which, in words.
+
+    For example GLOP's ``ABNORMAL`` or CP-SAT's ``MODEL_INVALID``, or an early stop with
+    time left. The optimiser contains it: the area falls back to its quick plan (see
+    :func:`footprints.optimiser.optimise_area`), so it reaches callers only from the
+    stages themselves.
+    """
 
 
 @dataclass

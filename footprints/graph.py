@@ -3,7 +3,9 @@
 A practice's *catchment* is the Voronoi cell of its site clipped to its planning area (a CCG
 or an STP polygon). Two practices are *adjacent* when their catchments share a border of
 positive length; practices sharing a site share the cell and are joined directly; parts of an
-area with no land link (islands) are joined to the nearest practice across the water. The
+area with no land link (islands) are joined to the nearest practice across the water, and so
+is a far-away practice, whose site lies more than
+:data:`~footprints.areas.FAR_SITE_M` outside its area (a digital-first practice). The
 result is one connected :class:`networkx.Graph` per area, with the node and edge attributes
 fixed in ``docs/ARCHITECTURE.md``; the optimiser and the validator work on these graphs alone.
 
@@ -24,11 +26,13 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from footprints.areas import FAR_SITE_M
 from footprints.crs import BNG
 from footprints.errors import InputError, MissingColumnError, Problem
 
 __all__ = [
     "BORDER_MIN_M",
+    "FAR_SITE_CELL_M",
     "SITE_GRID_M",
     "SNAP_INSET_M",
     "area_graph",
@@ -54,6 +58,15 @@ SNAP_INSET_M = 1.0
 Generalised boundaries leave some practices outside their own area (a few hundred metres
 typically; the Isles of Scilly 46 km from the generalised Cornwall polygon). Such a site is
 placed at the nearest point this far inside, so it gets a cell of its own on that edge.
+"""
+
+FAR_SITE_CELL_M = 500.0
+"""Radius (metres) of the catchment of a far-away practice: a disc about its site.
+
+A site more than :data:`~footprints.areas.FAR_SITE_M` outside its planning area (a
+digital-first practice kept in the area its row names) is not snapped inside: it takes no
+part of the area's Voronoi diagram, its catchment is this disc where it really is, and it is
+joined to the area's graph like an island (a link to the nearest practice).
 """
 
 SITE_GRID_M = 0.01
@@ -87,7 +100,10 @@ def catchments(practices: gpd.GeoDataFrame, area: BaseGeometry) -> gpd.GeoDataFr
         inside the area (0 for sites inside or on the boundary). Sites are rounded to
         :data:`SITE_GRID_M`; practices sharing a site share the cell. A site outside the
         area is moved to the nearest point at least :data:`SNAP_INSET_M` inside it before
-        the diagram is computed (sites that land on the same point then share a cell).
+        the diagram is computed (sites that land on the same point then share a cell),
+        unless it lies more than :data:`~footprints.areas.FAR_SITE_M` outside: such a
+        far-away practice's catchment is a disc of :data:`FAR_SITE_CELL_M` about its site
+        (``snapped_m`` 0).
 
     Raises
     ------
@@ -98,8 +114,8 @@ def catchments(practices: gpd.GeoDataFrame, area: BaseGeometry) -> gpd.GeoDataFr
     _require(practices, ["code"], "catchments")
     polygon = _polygonal_area(area)
     _check_points(practices, "catchments")
-    sites, site_of_row, snapped_m = _place_sites(practices.geometry.values, polygon)
-    cells = _site_cells(sites, polygon)
+    sites, site_of_row, snapped_m, far = _place_sites(practices.geometry.values, polygon)
+    cells = _site_cells(sites, polygon, far)
     return gpd.GeoDataFrame(
         {
             "code": practices["code"].astype(str).to_numpy(),
@@ -112,25 +128,34 @@ def catchments(practices: gpd.GeoDataFrame, area: BaseGeometry) -> gpd.GeoDataFr
 
 def _place_sites(
     points: np.ndarray, polygon: BaseGeometry
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Round sites to :data:`SITE_GRID_M`, move those outside ``polygon`` inside, group them.
 
-    Returns the unique placed sites (Points), the index of each row's site in that array and
-    each row's snapping distance in metres.
+    Returns the unique placed sites (Points), the index of each row's site in that array,
+    each row's snapping distance in metres, and which sites are far away (more than
+    :data:`~footprints.areas.FAR_SITE_M` outside ``polygon``: left where they are).
     """
     original = shapely.get_coordinates(points)
     # Sites closer than a centimetre are one site: the Voronoi diagram of near-duplicates is
     # numerically fragile and their cells would be slivers nobody could draw.
     coords = np.round(original / SITE_GRID_M) * SITE_GRID_M
     snapped_m = np.zeros(len(coords))
+    far_row = np.zeros(len(coords), dtype=bool)
     shapely.prepare(polygon)
     outside = np.flatnonzero(~shapely.intersects(polygon, shapely.points(coords)))
     if len(outside):
-        coords[outside] = _snap_inside(original[outside], polygon)
-        snapped_m[outside] = np.hypot(*(coords[outside] - original[outside]).T)
-        logger.debug("snapped %d sites into the area (max %.0f m)", len(outside), snapped_m.max())
+        distance = shapely.distance(polygon, shapely.points(original[outside]))
+        far_row[outside] = distance > FAR_SITE_M
+        near = outside[~far_row[outside]]
+        if len(near):
+            coords[near] = _snap_inside(original[near], polygon)
+            snapped_m[near] = np.hypot(*(coords[near] - original[near]).T)
+            logger.debug("snapped %d sites into the area (max %.0f m)", len(near), snapped_m.max())
     unique, site_of_row = np.unique(coords, axis=0, return_inverse=True)
-    return shapely.points(unique), site_of_row.reshape(-1), snapped_m
+    site_of_row = site_of_row.reshape(-1)
+    far = np.zeros(len(unique), dtype=bool)
+    far[site_of_row[far_row]] = True
+    return shapely.points(unique), site_of_row, snapped_m, far
 
 
 def _snap_inside(coords: np.ndarray, polygon: BaseGeometry) -> np.ndarray:
@@ -157,7 +182,17 @@ def _snap_inside(coords: np.ndarray, polygon: BaseGeometry) -> np.ndarray:
     return placed
 
 
-def _site_cells(sites: np.ndarray, polygon: BaseGeometry) -> np.ndarray:
+def _site_cells(sites: np.ndarray, polygon: BaseGeometry, far: np.ndarray) -> np.ndarray:
+    """Each site's cell: Voronoi clipped to ``polygon``, a disc about a far-away site."""
+    cells = np.empty(len(sites), dtype=object)
+    cells[far] = list(shapely.buffer(sites[far], FAR_SITE_CELL_M))
+    near = np.flatnonzero(~far)
+    if len(near):
+        cells[near] = list(_voronoi_cells(sites[near], polygon))
+    return cells
+
+
+def _voronoi_cells(sites: np.ndarray, polygon: BaseGeometry) -> np.ndarray:
     """Voronoi cell of each site, clipped to ``polygon``; matched to sites by containment."""
     if len(sites) == 1:
         return np.array([polygon], dtype=object)
@@ -248,7 +283,10 @@ def area_graph(
         practices whose catchments share a border; ``kind="colocated"`` (``border_m=0``)
         between practices at the same site; ``kind="island"`` (``border_m=0``,
         ``distance_m``) joining otherwise separate parts, one link per join between the
-        nearest pair of (placed) sites, chosen as a minimum spanning tree over the parts.
+        nearest pair of (placed) sites, chosen as a minimum spanning tree over the parts. A
+        far-away practice (its site more than :data:`~footprints.areas.FAR_SITE_M` outside
+        the area) has no border with the area's cells: it is such a part, joined from where
+        its site really is.
         ``graph.graph`` holds ``area``, ``level`` and ``island_links``. The graph is
         connected whenever it has a node.
     """
@@ -271,9 +309,16 @@ def area_graph(
         return graph
     _check_points(practices, "area_graph")
     polygon = _polygonal_area(area)
-    sites, site_of_row, _ = _place_sites(practices.geometry.values, polygon)
+    sites, site_of_row, _, far = _place_sites(practices.geometry.values, polygon)
+    if far.any():
+        logger.info(
+            "area %s: %d far-away practices (%s) joined like islands",
+            area_code,
+            int(far[site_of_row].sum()),
+            ", ".join(code for code, site in zip(codes, site_of_row, strict=True) if far[site]),
+        )
     if cells is None:
-        row_cells = _site_cells(sites, polygon)[site_of_row]
+        row_cells = _site_cells(sites, polygon, far)[site_of_row]
     else:
         row_cells = _cells_for(cells, codes, area_code)
     _add_nodes(graph, practices, codes)

@@ -4,7 +4,9 @@
 list size with tooltips, CCG/STP outlines, nursing patches, a legend and a layer control;
 it can highlight practices, networks or patches, zoom to a set of practices, and carry a
 drawing tool for selecting practices with a polygon (see :func:`practices_in_drawing`).
-:func:`practices_at` finds the practices under a click on a marker.
+:func:`practices_at` finds the practices under a click on a marker. Under registration
+geography :func:`homes_layer` shades the LSOAs where one practice's patients live, for
+:func:`plan_map` to draw under the practices (``overlay``).
 
 Names are the user's text. Every name, code and label the map shows goes through
 :func:`_text`, which escapes it for HTML and also writes ``{`` and ``}`` as character
@@ -32,10 +34,14 @@ from jinja2 import Template
 
 from footprints.crs import BNG, WGS84
 from footprints.plan import Plan
+from footprints.registration import Lsoas
 
 __all__ = [
+    "HOMES_LIMIT",
+    "HOMES_SIMPLIFY_M",
     "PracticePoints",
     "focus_bounds",
+    "homes_layer",
     "network_colours",
     "plan_map",
     "practices_at",
@@ -66,6 +72,14 @@ _PALETTE = [
     "#9edae5",
 ]
 _UNASSIGNED = "#444444"
+_HOMES = "#b10026"  # one dark red, its opacity growing with the patients in each LSOA
+HOMES_LIMIT = 2_000
+"""Most LSOAs :func:`homes_layer` draws: those holding the most patients (January 2021: one
+London practice had patients in 7,438 English LSOAs; the median practice, in 101)."""
+HOMES_SIMPLIFY_M = 50.0
+"""Tolerance (metres) each LSOA of :func:`homes_layer` is simplified by (invisible at the
+zoom of a CCG, about 30 m a pixel)."""
+_HOMES_DECIMALS = 5  # degrees: about 1 m
 _HIGHLIGHT = "#000000"
 _FOCUS_PADDING_M = 1_500.0
 #: How near (degrees of latitude, about 50 m) a click must be to a practice to select it.
@@ -272,6 +286,7 @@ def plan_map(
     draw: bool = False,
     show_patches: bool = False,
     tiles: str | None = _TILES,
+    overlay: folium.GeoJson | None = None,
 ) -> folium.Map:
     """Draw practices coloured by network, with footprints, outlines, patches and a legend.
 
@@ -307,6 +322,8 @@ def plan_map(
     tiles
         Tile URL template or folium tile set name (default CARTO's light map), or ``None``
         for no base map.
+    overlay
+        A layer drawn over the footprints and under the practices (e.g. :func:`homes_layer`).
     """
     points = practices.to_crs(WGS84)
     minx, miny, maxx, maxy = points.total_bounds
@@ -412,6 +429,9 @@ def plan_map(
             features, name="Nursing patches", show=show_patches or bool(highlight_patches)
         ).add_to(fmap)
 
+    if overlay is not None:
+        overlay.add_to(fmap)
+
     features = []
     for row in points.itertuples():
         practice_network = plan.assignment.get(row.code) if plan is not None else None
@@ -473,6 +493,72 @@ def plan_map(
         _Legend(_legend_html(rows, title="Networks (patients)", extras=extras)).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
+
+
+def homes_layer(
+    lsoas: Lsoas,
+    patients: Mapping[str, int],
+    *,
+    territory: Mapping[str, str | None] | None = None,
+    plan: Plan | None = None,
+    name: str = "Where the patients live",
+    limit: int = HOMES_LIMIT,
+    simplify_m: float = HOMES_SIMPLIFY_M,
+) -> folium.GeoJson:
+    """Shade the LSOAs where a practice's patients live, darker where more of them live.
+
+    Only the practice's own LSOAs are drawn (at most ``limit``, those holding the most
+    patients), each simplified by ``simplify_m`` metres and with coordinates rounded to
+    about a metre, so the layer stays light.
+
+    Parameters
+    ----------
+    lsoas
+        The LSOA layer, with its polygons.
+    patients
+        LSOA code → the practice's patients living there (codes not in ``lsoas`` ignored).
+    territory
+        LSOA code → the network whose territory it is, named in each LSOA's tooltip.
+    plan
+        Names those networks.
+    name
+        The layer's name in the layer control.
+    limit, simplify_m
+        How many LSOAs at most, and the simplification tolerance in metres.
+
+    Raises
+    ------
+    ValueError
+        When the LSOAs carry no polygons.
+    """
+    if lsoas.geometry is None:
+        raise ValueError("the practice's LSOAs cannot be drawn: the LSOAs have no polygons")
+    ranked = sorted(
+        ((str(code), int(n)) for code, n in patients.items() if str(code) in lsoas.index),
+        key=lambda item: (-item[1], item[0]),
+    )[:limit]
+    positions = lsoas.positions(code for code, _ in ranked)
+    shapes = shapely.simplify(
+        np.asarray(lsoas.geometry.values)[positions], simplify_m, preserve_topology=True
+    )
+    shapes = np.asarray(gpd.GeoSeries(shapes, crs=BNG).to_crs(WGS84).values)
+    shapes = shapely.transform(shapes, lambda xy: np.round(xy, _HOMES_DECIMALS))
+    most = max((n for _, n in ranked), default=1)
+    features = []
+    for (code, n), shape in zip(ranked, shapes, strict=True):
+        owner = (territory or {}).get(code)
+        tip = f"<b>{_text(code)}</b>: {n:,} patient{'s' if n != 1 else ''}"
+        if owner is not None:
+            label = plan.network_name(owner) if plan is not None else owner
+            tip += f"<br>territory of {_text(label)} ({_text(owner)})"
+        style = {
+            "fillColor": _HOMES,
+            "color": _HOMES,
+            "weight": 0.5,
+            "fillOpacity": round(0.1 + 0.7 * math.sqrt(n / most), 3),
+        }
+        features.append(_feature(shape, {"tip": tip, "style": style}))
+    return _styled_layer(features, name=name)
 
 
 def _feature(geometry: Any, properties: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from footprints.crs import BNG
+from footprints.dissolve import Bounds, territory_footprints
 from footprints.geography import TERRITORY_TOLERANCE, geography_of, working_patches
 from footprints.optimiser import costs
 from footprints.optimiser.candidates import CandidateSets
@@ -39,6 +40,7 @@ from footprints.registration import Homes, Territories
 __all__ = [
     "Containment",
     "PatchAlignment",
+    "PracticeHomes",
     "compactness",
     "containment",
     "footprints",
@@ -46,6 +48,7 @@ __all__ = [
     "patch_alignment",
     "patch_network_table",
     "polsby_popper",
+    "practice_homes",
     "territories",
 ]
 
@@ -385,6 +388,20 @@ class Containment:
     failing: tuple[str, ...]
 
 
+def _needed_territories(
+    plan: Plan, graph: nx.Graph, precomputed: Territories | None, what: str
+) -> Territories:
+    """Return the plan's territories, or say that ``what`` needs patients' homes."""
+    found = precomputed if precomputed is not None else territories(plan, graph)
+    if found is None:
+        raise ValueError(
+            f"{what} needs patients' homes, but the graph is on "
+            f"{geography_of(graph.graph)} geography without them: load the region with a "
+            "registrations file and LSOA boundaries, and pass its validation graph"
+        )
+    return found
+
+
 def containment(
     plan: Plan, graph: nx.Graph, *, precomputed: Territories | None = None
 ) -> Containment:
@@ -405,13 +422,7 @@ def containment(
         Under the Voronoi model (or on a graph without ``homes``): containment needs
         patients' homes.
     """
-    found = precomputed if precomputed is not None else territories(plan, graph)
-    if found is None:
-        raise ValueError(
-            f"containment needs patients' homes, but the graph is on "
-            f"{geography_of(graph.graph)} geography without them: load the region with a "
-            "registrations file and LSOA boundaries, and pass its validation graph"
-        )
+    found = _needed_territories(plan, graph, precomputed, "containment")
     networks = list(_members(plan, graph))
     return Containment(
         networks={n: found.containment(n) for n in networks},
@@ -420,6 +431,99 @@ def containment(
         in_territory={n: int(found.in_territory.get(n, 0)) for n in networks},
         territory_parts={n: len(found.parts.get(n, ())) for n in networks},
         failing=tuple(n for n in networks if not found.contiguous(n, TERRITORY_TOLERANCE)),
+    )
+
+
+@dataclass(frozen=True)
+class PracticeHomes:
+    """Where one practice's patients live, against the plan's territories.
+
+    Parameters
+    ----------
+    practice
+        The practice code.
+    network
+        Its network in the plan (``None`` when it is in none).
+    lsoas
+        LSOA code → its patients living there, largest first.
+    territory
+        LSOA code → the network whose territory the LSOA is (``None``: nobody's).
+    patients
+        Its registered patients living in England's LSOAs.
+    in_own_territory
+        Those living in its own network's territory.
+    in_other_territories
+        Those living in another network's territory.
+    other_networks
+        Each other network → the practice's patients living in its territory, most first.
+    fallback
+        Whether the practice has no registrations and its homes are the Voronoi fallback.
+    """
+
+    practice: str
+    network: str | None
+    lsoas: Mapping[str, int]
+    territory: Mapping[str, str | None]
+    patients: int
+    in_own_territory: int
+    in_other_territories: int
+    other_networks: Mapping[str, int]
+    fallback: bool
+
+
+def practice_homes(
+    plan: Plan, graph: nx.Graph, practice: str, *, precomputed: Territories | None = None
+) -> PracticeHomes:
+    """Say where a practice's patients live, and how many in another network's territory.
+
+    Parameters
+    ----------
+    plan
+        Practice code → network id.
+    graph
+        A region's validation graph under registration geography (carrying ``homes``).
+    practice
+        The practice's code.
+    precomputed
+        The plan's :func:`territories`, when already computed.
+
+    Raises
+    ------
+    ValueError
+        Under the Voronoi model (or on a graph without ``homes``), or for a practice the
+        homes do not know.
+    """
+    found = _needed_territories(plan, graph, precomputed, f"where the patients of {practice} live")
+    homes: Homes = graph.graph["homes"]
+    if practice not in homes.index:
+        raise ValueError(
+            f"practice {practice} is not among the {len(homes.practices):,} "
+            "practices whose homes are known"
+        )
+    lsoas = homes.catchment(practice)
+    owners = found.lsoa_network[homes.lsoas.positions(lsoas)]
+    territory = {
+        code: (None if o is None else str(o)) for code, o in zip(lsoas, owners, strict=True)
+    }
+    network = _code(plan.assignment.get(practice))
+    others: dict[str, int] = {}
+    own = 0
+    for code, n in lsoas.items():
+        owner = territory[code]
+        if owner is not None and owner == network:
+            own += n
+        elif owner is not None:
+            others[owner] = others.get(owner, 0) + n
+    return PracticeHomes(
+        practice=practice,
+        network=network,
+        lsoas=lsoas,
+        territory=territory,
+        patients=sum(lsoas.values()),
+        in_own_territory=own,
+        in_other_territories=sum(others.values()),
+        other_networks=dict(sorted(others.items(), key=lambda item: (-item[1], item[0]))),
+        fallback=practice in homes.fallback,
     )
 
 
@@ -444,6 +548,9 @@ def footprints(
     networks: Iterable[str] | None = None,
     method: Literal["union", "coverage"] = "union",
     graph: nx.Graph | None = None,
+    simplify_m: float = 0.0,
+    within: Bounds | None = None,
+    precomputed: Territories | None = None,
 ) -> gpd.GeoDataFrame:
     """Each network's footprint: its members' catchments (or its territory), dissolved.
 
@@ -451,8 +558,9 @@ def footprints(
     footprint is the union of the members' catchments. Under registration geography (a
     ``graph`` on ``"registrations"`` geography carrying ``homes``: a region's validation
     graph) it is the network's territory, the LSOAs where it holds the most patients
-    (:func:`territories`), dissolved from ``Homes.lsoas.geometry``; the other columns
-    still come from ``catchments``.
+    (:func:`territories`), dissolved from ``Homes.lsoas.geometry`` part by part with a cache
+    (:func:`footprints.dissolve.territory_footprints`: after a move only the changed parts
+    are dissolved again); the other columns still come from ``catchments``.
 
     Parameters
     ----------
@@ -469,13 +577,22 @@ def footprints(
         dissolved with ``union_all`` (published LSOA polygons do not share every vertex).
     graph
         The graph the plan lives on, which says the geography.
+    simplify_m, within
+        For maps, territory footprints only (Voronoi footprints are a few cells of a few
+        vertices each and stay exact): simplify each territory part by this tolerance in
+        metres, and leave out the parts wholly outside the ``(minx, miny, maxx, maxy)``
+        window (BNG metres) — a one-CCG region's networks hold LSOAs wherever a few of their
+        patients live, all over England.
+    precomputed
+        The plan's :func:`territories`, when already computed.
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``network_id``, ``network_name``, ``practice_count``, ``population`` (when
         ``catchments`` has ``list_size``) and ``geometry``, EPSG:27700, one row per network
-        with at least one catchment (under registration geography: with a territory),
+        with at least one catchment (under registration geography: with a territory, a
+        MultiPolygon whose first polygons are the part holding most of its patients),
         sorted by ``network_id``.
     """
     if catchments.crs is not None and catchments.crs != BNG:
@@ -494,7 +611,11 @@ def footprints(
             continue
         if practice in geometry_of:
             members.setdefault(network_id, []).append(practice)
-    shapes = _territory_shapes(plan, graph, members) if graph is not None else None
+    shapes = (
+        _territory_shapes(plan, graph, members, simplify_m, within, precomputed)
+        if graph is not None
+        else None
+    )
     rows = []
     for network in sorted(members):
         practices = members[network]
@@ -526,32 +647,21 @@ def footprints(
 
 
 def _territory_shapes(
-    plan: Plan, graph: nx.Graph, members: Mapping[str, list[str]]
+    plan: Plan,
+    graph: nx.Graph,
+    members: Mapping[str, list[str]],
+    simplify_m: float,
+    within: Bounds | None,
+    precomputed: Territories | None,
 ) -> dict[str, BaseGeometry] | None:
     """Network → its territory's LSOA polygons dissolved (``None`` off registrations)."""
-    found = territories(plan, graph)
+    found = precomputed if precomputed is not None else territories(plan, graph)
     if found is None:
         return None
     homes: Homes = graph.graph["homes"]
-    polygons = homes.lsoas.geometry
-    if polygons is None:
-        raise ValueError("territory footprints need the LSOA polygons, but the LSOAs have none")
-    owner = found.lsoa_network
-    won = np.flatnonzero([network in members for network in owner])
-    if not len(won):
-        return {}
-    names = owner[won].astype(str)
-    order = np.argsort(names, kind="stable")
-    names, won = names[order], won[order]
-    cells = np.asarray(polygons.values)[won]
-    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
-    ends = np.r_[starts[1:], len(names)]
-    shapes = {
-        str(names[start]): shapely.union_all(cells[start:end])
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
-    }
-    logger.info("dissolved %d LSOAs into %d territories", len(won), len(shapes))
-    return shapes
+    return territory_footprints(
+        found, homes.lsoas, sorted(members), simplify_m=simplify_m, within=within
+    )
 
 
 def network_table(
@@ -560,6 +670,7 @@ def network_table(
     *,
     band: Band = _DEFAULT_BAND,
     footprints: gpd.GeoDataFrame | None = None,
+    precomputed: Territories | None = None,
 ) -> pd.DataFrame:
     """One row per network: its size, band position, areas, patches and compactness.
 
@@ -581,6 +692,8 @@ def network_table(
         The population band.
     footprints
         The output of :func:`footprints`; adds a ``polsby_popper`` column.
+    precomputed
+        The plan's :func:`territories`, when already computed.
 
     Returns
     -------
@@ -639,7 +752,9 @@ def network_table(
             "compactness_km": "float64",
         }
     )
-    found = territories(plan, graph) if on_homes else None
+    found = None
+    if on_homes:
+        found = precomputed if precomputed is not None else territories(plan, graph)
     if found is not None:
         contained = containment(plan, graph, precomputed=found)
         ids = table["network_id"]

@@ -3,11 +3,17 @@
 ``load_region`` reads the practices, the planning-area boundaries, the nursing patches and a
 current plan, places every practice in its areas (reporting every problem at once), and
 builds the catchments and adjacency graphs on first use.
+
+National files are cut to the practices loaded (:func:`scope_to_practices`): a region keeps
+only the CCGs and STPs its practices are placed in and the patches they (or, under
+registration geography, their patients' homes) lie in, and a current plan covering a wider
+area is cut to the loaded practices with one warning giving the count.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,9 +48,12 @@ from footprints.registration import (
     registration_problems,
 )
 
-__all__ = ["Region", "load_region"]
+__all__ = ["Region", "load_region", "restrict_plan", "scope_to_practices"]
 
 logger = logging.getLogger(__name__)
+
+_SLIVER_SHARE = 0.1
+"""Share of a patch's area below which its overlap with a CCG is only the generalised edge."""
 
 
 @dataclass
@@ -64,6 +73,9 @@ class Region:
     name: str = "region"
     registrations: Registrations | None = None
     lsoas: Lsoas | None = None
+    left_out: dict[str, int] = field(default_factory=dict)
+    """What the input files held beyond the practices loaded, by kind (``"CCGs"``,
+    ``"STPs"``, ``"patches"``, ``"plan practices"``): counts cut away when loading."""
 
     @property
     def geography(self) -> Geography:
@@ -128,6 +140,20 @@ class Region:
         return lsoa_patches(self.lsoas, self.patches)
 
     @cached_property
+    def patch_residents(self) -> dict[str, int]:
+        """Patch → the registered patients living in it, of every practice in the file.
+
+        Empty without homes or patches. The registrations file's practices that are not
+        loaded count too: a patch's residents are everyone registered who lives there.
+        """
+        homes, lsoa_patch = self.homes, self.lsoa_patch
+        if homes is None or not lsoa_patch or self.registrations is None:
+            return {}
+        counts = self.registrations.counts
+        others = counts[~counts["practice"].isin(set(homes.practices))]
+        return patch_residents(homes, lsoa_patch, others)
+
+    @cached_property
     def _ccg_level(self) -> tuple[dict[str, nx.Graph], gpd.GeoDataFrame]:
         graphs, cells = self._voronoi
         homes = self.homes
@@ -136,7 +162,7 @@ class Region:
                 graph.graph["geography"] = "voronoi"
             return graphs, cells
         attributes = home_attributes(homes, self.lsoa_patch)
-        residents = patch_residents(homes, self.lsoa_patch) if self.lsoa_patch else {}
+        residents = self.patch_residents
         return {
             code: home_graph(graph, homes, attributes, residents) for code, graph in graphs.items()
         }, cells
@@ -193,7 +219,7 @@ class Region:
             geography="registrations",
             homes=homes,
             area_border_links=len(linked),
-            patch_residents=patch_residents(homes, self.lsoa_patch) if self.lsoa_patch else {},
+            patch_residents=self.patch_residents,
         )
         return union
 
@@ -239,6 +265,7 @@ def load_region(
     lsoa_centroids: str | Path | None = None,
     lsoa_code: str | None = None,
     registration_tolerance: float = REGISTRATION_TOLERANCE,
+    strict_sites: bool = False,
 ) -> Region:
     """Read a region's files, place each practice, and report every problem together.
 
@@ -263,6 +290,11 @@ def load_region(
     registration_tolerance
         A practice whose registered patients differ from its list size by more than this
         share is reported.
+    strict_sites
+        Refuse a practice whose site lies more than
+        :data:`~footprints.areas.FAR_SITE_M` (50 km) outside the CCG its row names. By
+        default such a far-away practice (a digital-first one) is a warning: it stays in
+        its CCG, joined to the area's graph like an island.
 
     Raises
     ------
@@ -278,7 +310,7 @@ def load_region(
     )
     patch_layer = read_patches(patches, code_column=patch_code) if patches is not None else None
     placed, problems = place_practices(
-        practice_table, ccgs, stps, patch_layer, tolerance_m=tolerance_m
+        practice_table, ccgs, stps, patch_layer, tolerance_m=tolerance_m, strict_sites=strict_sites
     )
     current = read_plan(plan) if plan is not None else None
     registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)
@@ -287,6 +319,16 @@ def load_region(
             *problems,
             *registration_problems(registered, placed, tolerance=registration_tolerance),
         ]
+    homes = _home_points(registered, lsoas, placed) if registered is not None else None
+    ccgs, stps, patch_layer, left_out = scope_to_practices(
+        placed, ccgs, stps, patch_layer, homes=homes
+    )
+    if current is not None:
+        before = len(current)
+        current, problem = restrict_plan(current, placed["code"], source=str(plan))
+        if problem is not None:
+            problems = [*problems, problem]
+            left_out["plan practices"] = before - len(current)
     region = Region(
         practices=placed,
         ccgs=ccgs,
@@ -297,6 +339,7 @@ def load_region(
         name=Path(practices).stem,
         registrations=registered,
         lsoas=lsoas,
+        left_out=left_out,
     )
     logger.info(
         "Loaded %d practices in %d CCGs%s%s",
@@ -306,6 +349,146 @@ def load_region(
         f", current plan of {len(set(current.assignment.values()))} networks" if current else "",
     )
     return region
+
+
+def scope_to_practices(
+    practices: gpd.GeoDataFrame,
+    ccgs: gpd.GeoDataFrame,
+    stps: gpd.GeoDataFrame | None = None,
+    patches: gpd.GeoDataFrame | None = None,
+    *,
+    homes: gpd.GeoSeries | None = None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None, dict[str, int]]:
+    """Cut national boundary layers to the areas the placed practices use.
+
+    Parameters
+    ----------
+    practices
+        Practices placed in their areas (``ccg``, ``stp``, ``patch`` filled, EPSG:27700).
+    ccgs, stps, patches
+        The boundary layers as read (any extent).
+    homes
+        Points where the practices' patients live (LSOA centroids, EPSG:27700), under
+        registration geography: patches holding any of them are kept too.
+
+    Returns
+    -------
+    ccgs, stps, patches, left_out
+        The CCGs and STPs some practice is placed in; the patches that hold a practice,
+        overlap a kept CCG or hold a home; and how many of each were left out (only kinds
+        with any left out).
+    """
+    left_out: dict[str, int] = {}
+    kept_ccgs = ccgs[ccgs["code"].isin(set(practices["ccg"].dropna().astype(str)))]
+    if len(kept_ccgs) < len(ccgs):
+        left_out["CCGs"] = len(ccgs) - len(kept_ccgs)
+    kept_stps = stps
+    if stps is not None:
+        kept_stps = stps[stps["code"].isin(set(practices["stp"].dropna().astype(str)))]
+        if len(kept_stps) < len(stps):
+            left_out["STPs"] = len(stps) - len(kept_stps)
+    kept_patches = patches
+    if patches is not None and len(patches):
+        used = patches["patch"].isin(set(practices["patch"].dropna().astype(str)))
+        crs = practices.crs  # the canonical tables are in British National Grid
+        area = kept_ccgs.to_crs(crs).union_all() if len(kept_ccgs) else None
+        shapes = patches.to_crs(crs).geometry
+        if area is not None and not area.is_empty:
+            # Overlapping by more than a sliver: generalised borders overlap their neighbours.
+            used |= shapes.intersection(area).area > _SLIVER_SHARE * shapes.area
+        if homes is not None and len(homes):
+            inside = gpd.sjoin(
+                gpd.GeoDataFrame(geometry=homes.reset_index(drop=True)).set_crs(crs),
+                gpd.GeoDataFrame(geometry=shapes.reset_index(drop=True), crs=crs),
+                predicate="within",
+            )
+            held = np.zeros(len(patches), dtype=bool)
+            held[inside["index_right"].to_numpy()] = True
+            used |= held
+        kept_patches = patches[used.to_numpy()]
+        if len(kept_patches) < len(patches):
+            left_out["patches"] = len(patches) - len(kept_patches)
+    cut = [
+        frame.reset_index(drop=True) if frame is not None else None
+        for frame in (kept_ccgs, kept_stps, kept_patches)
+    ]
+    if left_out:
+        logger.info(
+            "Kept the areas of the %d practices loaded; left out %s",
+            len(practices),
+            ", ".join(f"{n:,} {kind}" for kind, n in left_out.items()),
+        )
+    return cut[0], cut[1], cut[2], left_out
+
+
+def restrict_plan(
+    plan: Plan, practices: Iterable[str], *, source: str = "the current plan"
+) -> tuple[Plan, Problem | None]:
+    """Cut a plan covering a wider area (a national ePCN file) to the practices loaded.
+
+    A plan is wider than the area when some of its networks hold none of the practices
+    loaded: those networks belong to other areas. Only then is it cut, every practice not
+    loaded left out (the networks' names kept for the networks left), with one warning
+    giving the count. A plan whose networks all hold loaded practices is kept as it is, so a
+    mistyped code in it is still reported by the coverage rule.
+
+    Parameters
+    ----------
+    plan
+        The plan as read.
+    practices
+        The codes of the practices loaded.
+    source
+        The plan's file, for the warning.
+
+    Returns
+    -------
+    plan, problem
+        The plan cut to the loaded practices, and the warning (``None`` when nothing was
+        cut).
+    """
+    loaded = {str(code) for code in practices}
+    local = {n for p, n in plan.assignment.items() if p in loaded}
+    if all(n in local for n in plan.assignment.values()):
+        return plan, None
+    kept = [p for p in plan.assignment if p in loaded]
+    dropped = sorted(p for p in plan.assignment if p not in loaded)
+    elsewhere = {plan.assignment[p] for p in dropped} - local
+    in_local = [p for p in dropped if plan.assignment[p] in local]
+    message = (
+        f"the plan names {len(dropped):,} practice{'s' if len(dropped) != 1 else ''} not in "
+        f"the practices file ({len(elsewhere):,} network{'s' if len(elsewhere) != 1 else ''} "
+        "of other areas"
+        + (
+            f"; {len(in_local)} in networks of this area: {', '.join(in_local[:5])}"
+            + (f" and {len(in_local) - 5} more" if len(in_local) > 5 else "")
+            if in_local
+            else ""
+        )
+        + f"); the plan is cut to the {len(kept):,} practices loaded"
+    )
+    fix = (
+        "nothing to do if the plan covers a wider area; otherwise add the missing practices "
+        "to the practices file"
+    )
+    cut = plan.restricted(kept)
+    problem = Problem(source, message, fix, severity="warning")
+    logger.warning("%s", problem)  # as every loader's warnings, so the command line says it
+    return cut, problem
+
+
+def _home_points(
+    registered: Registrations, lsoas: Lsoas | None, practices: gpd.GeoDataFrame
+) -> gpd.GeoSeries | None:
+    """Where the loaded practices' patients live: the centroids of their LSOAs."""
+    if lsoas is None:
+        return None
+    counts = registered.counts
+    wanted = counts.loc[counts["practice"].isin(set(practices["code"].astype(str))), "lsoa"]
+    positions = np.unique(np.asarray(lsoas.positions(wanted.unique()), dtype=np.int64))
+    positions = positions[positions >= 0]
+    points = gpd.points_from_xy(lsoas.x[positions], lsoas.y[positions])
+    return gpd.GeoSeries(points, crs=practices.crs)  # LSOA centroids are in BNG, as practices
 
 
 def _read_homes(

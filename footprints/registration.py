@@ -635,12 +635,35 @@ def home_attributes(homes: Homes, lsoa_patch: Sequence[str | None] | None = None
     )
 
 
-def patch_residents(homes: Homes, lsoa_patch: Sequence[str | None]) -> dict[str, int]:
-    """Count the registered patients (of these practices) living in each patch."""
+def patch_residents(
+    homes: Homes, lsoa_patch: Sequence[str | None], others: pd.DataFrame | None = None
+) -> dict[str, int]:
+    """Count the registered patients living in each patch (DESIGN.md).
+
+    Parameters
+    ----------
+    homes
+        Where the loaded practices' patients live.
+    lsoa_patch
+        The patch of each LSOA of ``homes.lsoas`` (``None``: no patch).
+    others
+        ``lsoa`` (code) and ``patients`` of the registrations file's other practices —
+        those not loaded. A patch's residents are all the registered patients living in
+        it, so a region of one CCG still judges a far district by its whole population,
+        not by the few of its residents registered with the region's practices.
+    """
     totals: dict[str, int] = {}
     for counts in homes.patch_counts(lsoa_patch).values():
         for patch, n in counts.items():
             totals[patch] = totals.get(patch, 0) + n
+    if others is not None and len(others):
+        by_lsoa = others.groupby("lsoa")["patients"].sum()
+        position = homes.lsoas.positions(by_lsoa.index)
+        labels = np.asarray(lsoa_patch, dtype=object)
+        for i, n in zip(position, by_lsoa.to_numpy(), strict=True):
+            label = labels[i] if i >= 0 else None
+            if label is not None:
+                totals[str(label)] = totals.get(str(label), 0) + int(n)
     return dict(sorted(totals.items()))
 
 

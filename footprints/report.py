@@ -4,12 +4,21 @@ Layout
     One PDF with a section per planning area (CCG / sub-ICB location), in code order; with
     ``per_area=True`` one PDF per planning area instead (``<stem>_<area code>.pdf``). Each
     section opens with a map page — the area's outline, the network footprints coloured (the
-    union of member catchments), practices as points in their network's colour, each network
-    labelled with its id; parts of networks presented in a neighbouring area grey — followed by
-    one block per network: its member practices with list sizes and patches, the combined list
-    size (formatted ``41,858``), its band status, any waiver reason, its patch alignment and any
-    other rule it breaks. Practices in no network are listed at the end of their area. A network
-    crossing areas appears in the area holding most of its patients.
+    union of member catchments; under registration geography the networks' territories),
+    practices as points in their network's colour, each network labelled with its id; parts of
+    networks presented in a neighbouring area grey — followed by one block per network: its
+    member practices with list sizes and patches, the combined list size (formatted
+    ``41,858``), its band status, any waiver reason, its patch alignment and any other rule it
+    breaks. Practices in no network are listed at the end of their area. A network crossing
+    areas appears in the area holding most of its patients.
+
+Geography
+    Every section says which geography the pack used (:meth:`Region.geography_text`: the
+    Voronoi model, or where patients live with the registrations file's name and the
+    practices on the Voronoi fallback). Under registration geography each network's block
+    gives its containment (the share of its patients living in its territory) and its
+    territory's parts, and patches count the patients living in them (the six holding most
+    of them named, the rest summed: a network's patients live in many patches).
 
 HTML twin
     Beside each PDF, the same content as one HTML file (``pack.pdf`` → ``pack.html``) with
@@ -44,13 +53,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from footprints.atomic import replacing
-from footprints.errors import InputError, Problem
+from footprints.errors import InfeasibleError, InputError, Problem
 from footprints.export import network_layer
 from footprints.maps import network_colours
 from footprints.metrics import patch_alignment
@@ -59,6 +69,7 @@ from footprints.region import Region
 from footprints.rules import Report, validate
 
 __all__ = [
+    "MAX_PACK_PRACTICES",
     "PackNetwork",
     "PackPractice",
     "PackSection",
@@ -74,10 +85,18 @@ _DEFAULT_BAND = Band()  # frozen, so safe to share as a default
 PathLike = str | os.PathLike[str]
 
 _MAX_WAIVERS_BYTES = 16 * 1024**2
+
+MAX_PACK_PRACTICES = 10_000
+"""Most practices a submission pack presents (the plan's, or the practices file's).
+
+All of England has about 6,700 practices, so a pack of any real region fits; a plan of
+100,000 rows (ran for over 17 minutes) is refused at once, naming this limit.
+"""
 _PAGE = (8.27, 11.69)  # A4 portrait, inches
 _MARGIN = 0.6
 _WRAP = 100  # characters per line of body text
 _NAME_WIDTH = 46  # practice name characters in a table row
+_PATCHES_NAMED = 6  # on patients' homes, a network's patches named; the rest summed
 # (font size in points, line height in inches, weight, family) per kind of line
 _STYLES: dict[str, tuple[float, float, str, str]] = {
     "h1": (16, 0.42, "bold", "DejaVu Sans"),
@@ -106,7 +125,10 @@ class PackNetwork:
     ``band_status`` is a sentence (``"in the band (30,000 to 50,000)"``, ``"above the band by
     14,233 (maximum 50,000)"``); ``waiver`` is the recorded reason (``None`` without one);
     ``patches`` pairs each patch with the network's patients in it, largest first;
-    ``issues`` holds the messages of the other rules it breaks (contiguity, boundary).
+    ``issues`` holds the messages of the other rules it breaks (contiguity, boundary,
+    territory). Under registration geography ``containment`` is the share of its patients
+    living in its territory and ``territory_parts`` the territory's connected parts (both
+    ``None`` on the Voronoi model).
     """
 
     network_id: str
@@ -119,16 +141,19 @@ class PackNetwork:
     patches: tuple[tuple[str, int], ...]
     straddling_population: int
     issues: tuple[str, ...]
+    containment: float | None = None
+    territory_parts: int | None = None
 
 
 @dataclass(frozen=True)
 class PackSection:
-    """One planning area's part of the pack."""
+    """One planning area's part of the pack; ``geography`` says which one it was judged on."""
 
     area: str
     area_name: str
     networks: tuple[PackNetwork, ...]
     unassigned: tuple[PackPractice, ...]
+    geography: str = ""
 
     @property
     def population(self) -> int:
@@ -222,7 +247,7 @@ def read_waivers(path: PathLike) -> dict[str, str]:
             # An unquoted comma in the reason (the last column): keep the whole sentence.
             row = [*row[:reason_at], ",".join(row[reason_at:])]
         row = row + [""] * (len(header) - len(row))
-        network = row[network_at].strip().upper()
+        network = row[network_at].strip()  # as the plan writes it: ids are compared exactly
         reason = row[reason_at].strip()
         if not network:
             continue
@@ -235,6 +260,43 @@ def read_waivers(path: PathLike) -> dict[str, str]:
         raise InputError(problems)
     logger.info("%s: %d waiver reasons", source, len(waivers))
     return waivers
+
+
+def _check_pack_size(region: Region, plan: Plan, limit: int) -> None:
+    """Refuse, before any work, a pack of more than ``limit`` practices."""
+    size = max(len(plan), len(region.practices))
+    if size > limit:
+        raise InfeasibleError(
+            f"a submission pack presents at most {limit:,} practices (all of England has about "
+            f"6,700), and this plan has {len(plan):,} for {len(region.practices):,} in the "
+            "practices file: write the pack of one region, with its own practices and plan "
+            "(max_practices= in Python raises the limit)"
+        )
+
+
+def _unknown_waivers(waivers: Mapping[str, str], plan: Plan) -> None:
+    """Warn about waivers naming no network, with the network meant where ids nearly match.
+
+    Network ids are compared exactly: a waiver for ``uz0029`` is not given to ``UZ0029``,
+    but the warning names it.
+    """
+    networks = plan.networks()
+    unknown = sorted(set(waivers) - set(networks))
+    if not unknown:
+        return
+    near: dict[str, list[str]] = {}
+    for network in networks:
+        near.setdefault("".join(network.split()).casefold(), []).append(network)
+    named = []
+    for waiver in unknown:
+        meant = near.get("".join(waiver.split()).casefold(), [])
+        named.append(
+            f"{waiver!r}" + (f" (did you mean {', '.join(map(repr, meant))}?)" if meant else "")
+        )
+    logger.warning(
+        "waivers name networks not in the plan: %s; network ids are compared exactly",
+        ", ".join(named),
+    )
 
 
 def build_pack(
@@ -259,14 +321,12 @@ def build_pack(
     report
         The plan's validation report; computed when omitted.
     """
-    waivers = {str(k).upper(): v for k, v in (waivers or {}).items()}
+    waivers = {str(k).strip(): v for k, v in (waivers or {}).items()}
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
     alignment = patch_alignment(plan, region.validation_graph)
     practices = region.practices
     record_of = {str(r["code"]): r for r in practices.to_dict("records")}
-    unknown_waivers = sorted(set(waivers) - set(plan.networks()))
-    if unknown_waivers:
-        logger.warning("waivers name networks not in the plan: %s", ", ".join(unknown_waivers))
+    _unknown_waivers(waivers, plan)
 
     def pack_practice(code: str) -> PackPractice:
         record = record_of.get(code)
@@ -276,6 +336,7 @@ def build_pack(
         return PackPractice(code, str(record["name"]), int(record["list_size"]), patch)
 
     layer = network_layer(region, plan, report=report, band=band)
+    on_homes = "containment" in layer.columns  # registration geography
     by_area: dict[str, list[PackNetwork]] = {}
     for row in layer.itertuples():
         network = str(row.network_id)
@@ -297,6 +358,8 @@ def build_pack(
                 patches=tuple(alignment.network_patches.get(network, {}).items()),
                 straddling_population=int(alignment.straddling_population.get(network, 0)),
                 issues=issues,
+                containment=float(row.containment) if on_homes else None,
+                territory_parts=int(row.territory_parts) if on_homes else None,
             )
         )
     unassigned: dict[str, list[PackPractice]] = {}
@@ -310,6 +373,7 @@ def build_pack(
             area_name=names.get(area, area or "No planning area"),
             networks=tuple(by_area.get(area, [])),
             unassigned=tuple(unassigned.get(area, [])),
+            geography=region.geography_text(),
         )
         for area in sorted(set(by_area) | set(unassigned))
     ]
@@ -346,14 +410,32 @@ def _network_lines(network: PackNetwork) -> list[_Line]:
         lines.append(("text", f"Waiver reason: {network.waiver}"))
     elif not network.in_band:
         lines.append(("text", "Waiver reason: none recorded"))
+    on_homes = network.containment is not None
+    if on_homes:
+        parts = network.territory_parts or 0
+        lines.append(
+            (
+                "text",
+                f"Containment: {network.containment:.0%} of its patients live in its territory "
+                f"({parts} part{'s' if parts != 1 else ''})",
+            )
+        )
     if network.patches:
-        patches = ", ".join(f"{p} ({_count(n)})" for p, n in network.patches)
+        named = network.patches[:_PATCHES_NAMED] if on_homes else network.patches
+        patches = ", ".join(f"{p} ({_count(n)})" for p, n in named)
+        rest = network.patches[len(named) :]
+        if rest:  # a few patients living in each of many patches, all over England
+            patches += (
+                f" and {len(rest)} more patch{'es' if len(rest) != 1 else ''} "
+                f"({_count(sum(n for _, n in rest))})"
+            )
         straddle = (
             f"; straddling population {_count(network.straddling_population)}"
             if len(network.patches) > 1
             else " (aligned with one patch)"
         )
-        lines.append(("text", f"Nursing patches: {patches}{straddle}"))
+        counted = " (its patients living in them)" if on_homes else ""
+        lines.append(("text", f"Nursing patches{counted}: {patches}{straddle}"))
     lines += [("text", f"Issue: {issue}") for issue in network.issues]
     lines.append(("head", _TABLE_HEAD))
     lines += [("row", _practice_row(p)) for p in network.practices]
@@ -370,6 +452,8 @@ def _section_summary(section: PackSection, band: Band) -> list[_Line]:
         f"{len(section.networks) - in_band} outside it ({waived} with a waiver reason)."
     )
     lines: list[_Line] = [("text", text)]
+    if section.geography:
+        lines.append(("text", section.geography[0].upper() + section.geography[1:] + "."))
     if section.unassigned:
         lines.append(("text", f"{len(section.unassigned)} practices are in no network."))
     return lines
@@ -409,7 +493,17 @@ def _draw_map(
     ax.set_aspect("equal")
     ids = [n.network_id for n in section.networks]
     area = region.ccgs[region.ccgs["code"].astype(str) == section.area]
+    codes = {p.code for n in section.networks for p in n.practices}
+    codes |= {p.code for p in section.unassigned}
+    inside = region.practices["ccg"].astype(object) == section.area
+    points = region.practices[region.practices["code"].astype(str).isin(codes) | inside]
     own = shapes[shapes["network_id"].isin(ids) & shapes.geometry.notna()]
+    if region.geography == "registrations" and len(own):
+        # Territories reach wherever a few of their patients live: draw the area's part.
+        bounds = np.array([f.total_bounds for f in (area, points) if len(f)]).reshape(-1, 4)
+        if len(bounds):
+            own = own.clip([*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0)])
+        own = own[~own.geometry.is_empty]
     # Parts of networks presented in another area's section (they cross into this one).
     others = shapes[~shapes["network_id"].isin(ids) & shapes.geometry.notna()]
     others = others.clip(area) if len(area) else others.iloc[:0]
@@ -426,10 +520,6 @@ def _draw_map(
         )
     if len(area):
         area.boundary.plot(ax=ax, color="#222222", linewidth=1.4)
-    codes = {p.code for n in section.networks for p in n.practices}
-    codes |= {p.code for p in section.unassigned}
-    inside = region.practices["ccg"].astype(object) == section.area
-    points = region.practices[region.practices["code"].astype(str).isin(codes) | inside]
     if len(points):
         point_colours = [
             colours.get(str(plan.assignment.get(str(c))), "#444444") for c in points["code"]
@@ -673,6 +763,7 @@ def write_pack(
     html_twin: bool = True,
     per_area: bool = False,
     title: str | None = None,
+    max_practices: int = MAX_PACK_PRACTICES,
 ) -> list[Path]:
     """Write the submission pack as PDF (and HTML twin).
 
@@ -695,13 +786,22 @@ def write_pack(
         One PDF per planning area rather than one PDF with a section per area.
     title
         The pack's title; by default names the region.
+    max_practices
+        Refuse a plan or region of more practices (:data:`MAX_PACK_PRACTICES`).
 
     Returns
     -------
     list of Path
         The files written (PDF before HTML, areas in code order).
+
+    Raises
+    ------
+    InfeasibleError
+        When the plan or the region has more than ``max_practices`` practices: nothing is
+        drawn or written.
     """
     path = Path(path)
+    _check_pack_size(region, plan, max_practices)
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
     sections = build_pack(region, plan, waivers=waivers, band=band, report=report)
     shapes = network_layer(region, plan, report=report, band=band)

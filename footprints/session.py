@@ -10,6 +10,8 @@ The module is plain Python (no Streamlit) so that every rule here is unit-tested
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -17,13 +19,14 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from footprints.errors import FootprintsError
-from footprints.plan import Plan
+from footprints.merge import merge_states
+from footprints.plan import Plan, PlanState
 
 __all__ = [
     "STATE_DIR_ENV",
@@ -31,9 +34,11 @@ __all__ = [
     "SavedSession",
     "SessionStore",
     "Snapshot",
+    "StaleSessionError",
     "WorkingPlan",
     "apply_proposal",
     "changed_practices",
+    "merge_edits",
     "new_network_id",
     "new_session_id",
     "state_dir",
@@ -53,6 +58,29 @@ HISTORY_LIMIT = 200
 
 class LockedNetworkError(FootprintsError, ValueError):
     """An edit would change a locked network; the message names it and says to unlock it."""
+
+
+class StaleSessionError(FootprintsError):
+    """Another browser tab saved the session after this one read it: saving would lose that.
+
+    Parameters
+    ----------
+    session_id
+        The session.
+    saved
+        The version on disk now.
+    expected
+        The version this tab read (or last saved).
+    """
+
+    def __init__(self, session_id: str, saved: int, expected: int) -> None:
+        super().__init__(
+            f"session {session_id} was saved by another tab (version {saved}) after this tab "
+            f"read version {expected}: reload the saved plan, or merge your edits into it"
+        )
+        self.session_id = session_id
+        self.saved = saved
+        self.expected = expected
 
 
 @dataclass(frozen=True)
@@ -88,7 +116,13 @@ def new_network_id(plan: Plan, *, prefix: str = "NEW") -> str:
     return f"{prefix}{number:02d}"
 
 
-def apply_proposal(plan: Plan, proposal: Plan, areas: Mapping[str, Collection[str]]) -> Plan:
+def apply_proposal(
+    plan: Plan,
+    proposal: Plan,
+    areas: Mapping[str, Collection[str]],
+    *,
+    locks: Collection[str] = (),
+) -> Plan:
     """Merge an optimiser's proposal for some planning areas into the working plan.
 
     Parameters
@@ -99,6 +133,9 @@ def apply_proposal(plan: Plan, proposal: Plan, areas: Mapping[str, Collection[st
         The optimiser's plan for the areas it solved (``Proposal.plan``).
     areas
         Each planning area the optimiser was run on → its practice codes.
+    locks
+        The locked networks: the result must hold each with exactly its practices in
+        ``plan``.
 
     Returns
     -------
@@ -106,7 +143,14 @@ def apply_proposal(plan: Plan, proposal: Plan, areas: Mapping[str, Collection[st
         Practices outside ``areas`` keep their network in ``plan``; the practices of an area
         take the proposal's networks, or keep their networks in ``plan`` when the proposal
         has no plan for that area (none of its practices is in it). Names come from
-        ``plan``, overridden by the proposal's, for the networks the result uses.
+        ``plan``, overridden by the proposal's (a locked network keeps its own), and waiver
+        reasons from ``plan``, for the networks the result uses.
+
+    Raises
+    ------
+    LockedNetworkError
+        When the result would change a locked network (add, drop or move a practice of
+        it), naming the network and the practices; the working plan is then to be kept.
     """
     scope = {str(p) for practices in areas.values() for p in practices}
     assignment = {p: n for p, n in plan.assignment.items() if p not in scope}
@@ -115,9 +159,87 @@ def apply_proposal(plan: Plan, proposal: Plan, areas: Mapping[str, Collection[st
         proposed = {p: n for p, n in proposal.assignment.items() if p in members}
         kept = {p: n for p, n in plan.assignment.items() if p in members}
         assignment.update(proposed or kept)
+    _check_locks_kept(plan, assignment, locks)
     used = set(assignment.values())
-    names = {n: v for n, v in {**plan.names, **proposal.names}.items() if n in used}
-    return Plan(assignment, names)
+    merged = {
+        **plan.names,
+        **proposal.names,
+        **{n: plan.names[n] for n in locks if n in plan.names},
+    }
+    names = {n: v for n, v in merged.items() if n in used}
+    waivers = {n: v for n, v in plan.waivers.items() if n in used}
+    return Plan(assignment, names, waivers)
+
+
+def _check_locks_kept(plan: Plan, assignment: Mapping[str, str], locks: Collection[str]) -> None:
+    """Raise :class:`LockedNetworkError` when ``assignment`` changes a locked network."""
+    broken: list[str] = []
+    for network in sorted(locks):
+        before = {p for p, n in plan.assignment.items() if n == network}
+        after = {p for p, n in assignment.items() if n == network}
+        if before and before != after:
+            changed = sorted(before ^ after)
+            shown = ", ".join(changed[:5]) + (
+                f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            )
+            broken.append(f"{plan.network_name(network)} ({network}): practices {shown}")
+    if broken:
+        raise LockedNetworkError(
+            f"the optimiser's plan changes {len(broken)} locked network"
+            f"{'s' if len(broken) != 1 else ''} — {'; '.join(broken)}. Your plan is kept as "
+            "it was: unlock the network to let the optimiser change it"
+        )
+
+
+def merge_edits(
+    base: Plan, mine: Plan, theirs: Plan, *, locks: Collection[str] = ()
+) -> tuple[Plan, list[str]]:
+    """Put the edits made from ``base`` to ``mine`` onto ``theirs`` (a three-way merge).
+
+    The merge is :func:`footprints.merge.merge_states`'s, the saved plan winning conflicts.
+
+    Parameters
+    ----------
+    base
+        The plan both sides started from (what this tab last read or saved).
+    mine
+        This tab's plan, with its unsaved edits.
+    theirs
+        The plan another tab saved since.
+    locks
+        Networks locked in ``theirs``: edits of mine that would change them are left out.
+
+    Returns
+    -------
+    plan, conflicts
+        ``theirs`` with every practice I moved since ``base`` in my network, and the names
+        and waiver reasons I changed; and, in words, each edit left out (anything both sides
+        changed differently keeps theirs; a locked network is not changed).
+    """
+    merged = merge_states(
+        PlanState(base, waivers=base.waivers),
+        PlanState(mine, waivers=mine.waivers),
+        PlanState(theirs, waivers=theirs.waivers),
+    )
+    conflicts = [f"{c}: the saved plan's kept" for c in merged.conflicts]
+    state = merged.resolve((c.kind, c.key) for c in merged.conflicts)
+    assignment = dict(state.plan.assignment)
+    locked = set(locks)
+    for practice in sorted(set(assignment) | set(theirs.assignment)):
+        now, saved = assignment.get(practice), theirs.assignment.get(practice)
+        if now != saved and (now in locked or saved in locked):
+            conflicts.append(f"{practice}: its network is locked in the saved plan, left as is")
+            if saved is None:
+                assignment.pop(practice, None)
+            else:
+                assignment[practice] = saved
+    used = set(assignment.values())
+    plan = Plan(
+        assignment,
+        {n: v for n, v in {**theirs.names, **state.plan.names}.items() if n in used},
+        {n: v for n, v in state.waivers.items() if n in used},
+    )
+    return plan, conflicts
 
 
 class WorkingPlan:
@@ -260,12 +382,39 @@ class WorkingPlan:
             return []
         moved = plan.moved(moving, network)
         if name is not None and name.strip():
-            moved = Plan(moved.assignment, {**moved.names, network: name.strip()})
+            moved = moved.renamed(network, name)
         if moved == plan:
             return []
         shown = ", ".join(moving[:3]) + (f" and {len(moving) - 3} more" if len(moving) > 3 else "")
         self._push(moved, self.locks, label or f"move {shown} to {network}")
         return moving
+
+    def rename(self, network: str, name: str) -> bool:
+        """Call ``network`` ``name`` (its id when empty); False when nothing changed.
+
+        Renaming is allowed for a locked network: it changes no practice.
+        """
+        plan = self.plan
+        if network not in set(plan.assignment.values()):
+            raise ValueError(f"there is no network {network!r} in the plan to rename")
+        renamed = plan.renamed(network, name)
+        if renamed == plan:
+            return False
+        shown = name.strip() or network
+        self._push(renamed, self.locks, f"rename {network} to “{shown}”")
+        return True
+
+    def waive(self, network: str, reason: str) -> bool:
+        """Record ``reason`` as the waiver of ``network`` (none when empty); False if unchanged."""
+        plan = self.plan
+        if network not in set(plan.assignment.values()):
+            raise ValueError(f"there is no network {network!r} in the plan to waive")
+        waived = plan.with_waiver(network, reason)
+        if waived == plan:
+            return False
+        what = "record the waiver of" if reason.strip() else "clear the waiver of"
+        self._push(waived, self.locks, f"{what} {plan.network_name(network)}")
+        return True
 
     def replace(self, plan: Plan, *, label: str) -> None:
         """Make ``plan`` the working plan (an optimiser's answer, a loaded file)."""
@@ -315,6 +464,7 @@ class WorkingPlan:
                         "label": snapshot.label,
                         "assignment": dict(snapshot.plan.assignment),
                         "names": dict(snapshot.plan.names),
+                        "waivers": dict(snapshot.plan.waivers),
                         "locks": sorted(snapshot.locks),
                     }
                 )
@@ -328,6 +478,8 @@ class WorkingPlan:
                 }
                 if dict(snapshot.plan.names) != dict(previous.plan.names):
                     step["names"] = dict(snapshot.plan.names)
+                if dict(snapshot.plan.waivers) != dict(previous.plan.waivers):
+                    step["waivers"] = dict(snapshot.plan.waivers)
                 steps.append(step)
             previous = snapshot
         return {"history": steps, "pointer": self._pointer}
@@ -342,6 +494,7 @@ class WorkingPlan:
                 plan = Plan(
                     {str(p): str(n) for p, n in step["assignment"].items()},
                     {str(n): str(v) for n, v in step.get("names", {}).items()},
+                    {str(n): str(v) for n, v in step.get("waivers", {}).items()},
                 )
             else:
                 before = history[-1].plan
@@ -350,7 +503,12 @@ class WorkingPlan:
                 for practice in step.get("unset", []):
                     assignment.pop(str(practice), None)
                 names = step.get("names", before.names)
-                plan = Plan(assignment, {str(n): str(v) for n, v in names.items()})
+                waivers = step.get("waivers", before.waivers)
+                plan = Plan(
+                    assignment,
+                    {str(n): str(v) for n, v in names.items()},
+                    {str(n): str(v) for n, v in waivers.items()},
+                )
             history.append(
                 Snapshot(plan, frozenset(str(n) for n in step.get("locks", [])), step["label"])
             )
@@ -383,17 +541,22 @@ class SavedSession:
         inside the session's upload folder.
     settings
         The app's settings (band, weights, time limit, area), JSON-ready.
+    version
+        How many times the session has been saved (:meth:`SessionStore.save` sets it): a
+        browser tab holding an older version than the file's is stale.
     """
 
     working: WorkingPlan
     region: str = "demo"
     uploads: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: the format version, region, uploads, settings and working plan."""
+        """JSON-ready: the format, version, region, uploads, settings and working plan."""
         return {
             "format": _FORMAT,
+            "version": self.version,
             "region": self.region,
             "uploads": dict(self.uploads),
             "settings": dict(self.settings),
@@ -410,6 +573,7 @@ class SavedSession:
             region=str(data.get("region", "demo")),
             uploads={str(k): str(v) for k, v in data.get("uploads", {}).items()},
             settings=dict(data.get("settings", {})),
+            version=int(data.get("version", 0)),
         )
 
 
@@ -442,28 +606,77 @@ class SessionStore:
             raise ValueError(f"not a session id: {session_id!r}")
         return self.folder / session_id
 
-    def save(self, session_id: str, session: SavedSession) -> Path:
+    def save(
+        self, session_id: str, session: SavedSession, *, expected_version: int | None = None
+    ) -> Path:
         """Write the session: a temporary file in the same folder, then an atomic rename.
 
-        A failure while writing leaves the previous save untouched.
+        The session's :attr:`~SavedSession.version` becomes one more than the file's. A
+        failure while writing leaves the previous save untouched.
+
+        Parameters
+        ----------
+        session_id
+            The session.
+        session
+            What to save.
+        expected_version
+            The version the caller last read or saved; ``None`` saves whatever is on disk.
+
+        Raises
+        ------
+        StaleSessionError
+            When the file holds another version than ``expected_version``: another tab
+            saved since, and nothing is written.
         """
         target = self.path(session_id)
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(session.to_dict(), separators=(",", ":"), sort_keys=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{session_id}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        logger.debug("saved session %s (%d bytes)", session_id, len(text))
+        with self._locked(session_id):
+            on_disk = self.version(session_id)
+            if expected_version is not None and on_disk != expected_version:
+                raise StaleSessionError(session_id, on_disk, expected_version)
+            session.version = on_disk + 1
+            text = json.dumps(session.to_dict(), separators=(",", ":"), sort_keys=True)
+            handle, temporary = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{session_id}.", suffix=".tmp"
+            )
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    stream.write(text)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                os.replace(temporary, target)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        logger.debug("saved session %s version %d (%d bytes)", session_id, on_disk + 1, len(text))
         return target
+
+    def version(self, session_id: str) -> int:
+        """Give the version of the saved session (0 when there is none or it is unreadable)."""
+        if not self.valid_id(session_id):
+            return 0
+        try:
+            data = json.loads(self.path(session_id).read_text(encoding="utf-8"))
+            return int(data.get("version", 0)) if isinstance(data, dict) else 0
+        except (OSError, ValueError, TypeError):
+            return 0
+
+    @contextlib.contextmanager
+    def _locked(self, session_id: str) -> Iterator[None]:
+        """Hold a lock on the sessions' folder while reading a version and writing a save.
+
+        The folder itself is locked (no lock file is left behind); ``session_id`` only
+        names what is being saved, for the debug log.
+        """
+        handle = os.open(self.folder, os.O_RDONLY)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            logger.debug("locked %s to save session %s", self.folder, session_id)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            os.close(handle)
 
     def load(self, session_id: str) -> SavedSession | None:
         """Read the saved session; ``None`` when there is none or it cannot be read."""

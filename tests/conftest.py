@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,15 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def test_data() -> Path:
     return TEST_DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_plan_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep every test (and every command a test runs) out of the user's own plan store."""
+    previous = os.environ.get("FOOTPRINTS_STORE")
+    os.environ["FOOTPRINTS_STORE"] = str(tmp_path_factory.mktemp("store") / "plans.sqlite")
+    yield
+    if previous is None:
+        os.environ.pop("FOOTPRINTS_STORE", None)
+    else:
+        os.environ["FOOTPRINTS_STORE"] = previous

@@ -13,14 +13,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pytest
+import shapely
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
+from test_region_homes import X0, Y0, write_crossing_inputs
 
 from app.markdown import plain, shown
+from app.uploads import UPLOAD_ROLES
 from footprints import background as background_module
 from footprints import optimiser as optimiser_module
+from footprints.crs import BNG, WGS84
 from footprints.io import read_plan
 from footprints.plan import Plan
 from footprints.session import STATE_DIR_ENV, SessionStore
@@ -73,8 +78,12 @@ def _plan(at: AppTest) -> Plan:
 
 
 def _violation_rules(at: AppTest) -> list[str]:
-    table = next(d.value for d in at.dataframe if "rule" in d.value.columns)
-    return list(table["rule"])
+    """The rules of the violations the panel lists, in the words it shows them."""
+    lines = [re.match(r"\*\*(.+?)\*\* \((hard|waivable)\)", shown(m.value)) for m in at.markdown]
+    shown_rules = [line.group(1) for line in lines if line]
+    report = at.session_state["_derived"]["report"]
+    assert len(shown_rules) == len(report.violations)
+    return shown_rules
 
 
 def _session_id(at: AppTest) -> str:
@@ -245,7 +254,7 @@ def test_lock_refuses_moves_and_survives_reoptimising(state_dir: Path) -> None:
     network = sorted(plan.networks())[0]
     members = plan.networks()[network]
     at.selectbox(key="lock_network").set_value(network).run()
-    _click(at, "lock")
+    _click(at, "lock_toggle")
     assert at.session_state["working"].locks == {network}
 
     at.multiselect(key="selected").set_value([members[0]]).run()
@@ -274,7 +283,8 @@ def test_lock_refuses_moves_and_survives_reoptimising(state_dir: Path) -> None:
     assert at.session_state["working"].label.startswith("re-optimised")
     assert _violation_rules(at).count("Band") == band_violations
 
-    _click(at, "unlock")
+    at.selectbox(key="lock_network").set_value(network).run()
+    _click(at, "lock_toggle")
     assert at.session_state["working"].locks == frozenset()
 
 
@@ -322,6 +332,34 @@ def test_uploaded_files_with_problems_are_explained_in_words(
     assert any("practices.csv" in p for p in problems)
     assert not any("Traceback" in p or "sessions/" in p for p in problems)
     assert at.session_state["region_kind"] == "demo"  # still on the demo
+
+
+@pytest.mark.parametrize("bad", [20, 5_000])
+def test_a_file_of_many_bad_rows_shows_a_page_and_offers_them_all(
+    state_dir: Path, bad: int
+) -> None:
+    """20,000 bad rows once drew 19,528 error boxes (47 s, then 13 s per click)."""
+    at = _start()
+    rows = "".join(f"B{i:05d},Bad {i},lots,52.5,-1.7\n" for i in range(bad))
+    data = ("code,name,list_size,lat,lon\n" + rows).encode()
+    at.sidebar.file_uploader[0].set_value(("practices.csv", data, "text/csv"))
+    boundaries = (DEMO / "ccg.geojson").read_bytes()
+    at.sidebar.file_uploader[1].set_value(("ccg.geojson", boundaries, "application/geo+json"))
+    _click(at, "load_files")
+    problems = [shown(e.value) for e in at.sidebar.error]
+    assert len(problems) == min(bad, 50)
+    assert all("list size 'lots' is not a number" in p for p in problems)
+    downloads = [b for b in at.sidebar.download_button if "problems" in b.label]
+    if bad <= 50:
+        assert downloads == []
+        return
+    assert f"… and {bad - 50:,} more problems." in [c.value for c in at.sidebar.caption]
+    [button] = downloads
+    assert button.label == f"Download all {bad:,} problems (text)"
+    data = _RecordingStorage.files[button.proto.url.rsplit("/", 1)[-1].split(".")[0]]
+    lines = data.decode().splitlines()
+    assert len(lines) == bad
+    assert lines[-1].startswith(f"practices.csv, row {bad + 1} (B{bad - 1:05d}): list size")
 
 
 @pytest.mark.parametrize(
@@ -397,6 +435,25 @@ def test_community_trust_view_crosses_patches_and_networks(state_dir: Path) -> N
     assert table.drop(columns="networks worked into").to_numpy().sum() == 141
 
 
+def test_a_pack_refused_for_its_size_leaves_the_other_exports(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.tabs.export as export_tab
+    from footprints.errors import InfeasibleError
+
+    def too_large(*args: object, **kwargs: object) -> list[Path]:
+        raise InfeasibleError("a submission pack presents at most 10,000 practices")
+
+    monkeypatch.setattr(export_tab, "write_pack", too_large)
+    at = _start()
+    _click(at, "prepare_exports")
+    labels = {b.label for b in at.download_button}
+    assert {"Download networks.geojson", "Download plan.gpkg"} <= labels
+    assert "Download submission_pack.pdf" not in labels
+    errors = [shown(e.value) for e in at.error]
+    assert errors == ["No submission pack: a submission pack presents at most 10,000 practices"]
+
+
 def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> None:
     at = _start()
     _click(at, "prepare_exports")
@@ -409,3 +466,262 @@ def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> Non
     collection = json.loads(data)
     assert collection["type"] == "FeatureCollection"
     assert len(collection["features"]) == int(_metric(at, "Networks"))
+
+
+def _download(at: AppTest, label: str) -> bytes:
+    button = next(b for b in at.download_button if b.label == label)
+    return _RecordingStorage.files[button.proto.url.rsplit("/", 1)[-1].split(".")[0]]
+
+
+def test_typed_codes_select_exactly_those_and_a_move_clears_the_selection(
+    state_dir: Path,
+) -> None:
+    at = _start()
+    plan = _plan(at)
+    first, second = sorted(plan.assignment)[:2]
+    at.text_input(key="typed_codes").input(f"{first.lower()}, {second} ZZZ999").run()
+    assert list(at.session_state["selected"]) == [first, second]
+    assert any("ZZZ999" in e.value for e in at.error)  # the unknown code is named
+    target = next(n for n in plan.networks() if n not in {plan.assignment[first]})
+    at.selectbox(key="target").set_value(target).run()
+    _click(at, "move")
+    assert _plan(at).assignment[first] == target
+    assert list(at.session_state["selected"]) == []  # the next pick starts afresh
+
+
+def test_menus_list_only_the_area_chosen(state_dir: Path) -> None:
+    at = _start()
+    ccg = _first_ccg(at)
+    at.selectbox(key="area_ccg").set_value(ccg).run()
+    region = at.session_state["_derived"]["region"]
+    inside = set(region.practices.loc[region.practices["ccg"] == ccg, "code"])
+    plan = _plan(at)
+    networks = {plan.assignment[c] for c in inside}
+    assert set(at.selectbox(key="target").options) - {"➕ a new network…"} == {
+        at.session_state["_derived"]["plan"].network_name(n)
+        if plan.network_name(n) == n
+        else f"{plan.network_name(n)} ({n})"
+        for n in networks
+    }
+    assert len(at.multiselect(key="selected").options) == len(inside)
+    assert at.query_params["area"] in (ccg, [ccg])  # a link opens the same area
+    again = _start(_session_id(at))
+    assert again.session_state["area_ccg"] == ccg
+
+
+def test_rename_and_waiver_are_kept_through_save_and_export(state_dir: Path) -> None:
+    at = _start()
+    report = at.session_state["_derived"]["report"]
+    network = next(n for v in report.violations if v.rule == "band" for n in v.networks)
+    at.selectbox(key="lock_network").set_value(network).run()
+    at.text_input(key="rename_to").input("St Mary's Island PCN").run()
+    _click(at, "rename")
+    assert _plan(at).network_name(network) == "St Mary's Island PCN"
+    at.text_area(key="waiver_reason").input("One practice of 61,089 patients").run()
+    _click(at, "record_waiver")
+    assert _plan(at).waivers == {network: "One practice of 61,089 patients"}
+
+    restored = _start(_session_id(at))  # saved with the session
+    assert _plan(restored).network_name(network) == "St Mary's Island PCN"
+    assert _plan(restored).waivers == {network: "One practice of 61,089 patients"}
+    csv = _download(restored, "Download the plan (CSV)").decode()
+    assert csv.splitlines()[0] == "practice_code,network_id,network_name,waiver_reason"
+    assert f'{network},St Mary\'s Island PCN,"One practice of 61,089 patients"' in csv
+
+
+def test_settings_are_kept_without_an_edit(state_dir: Path) -> None:
+    at = _start()
+    at.number_input(key="band_min").set_value(28_000).run()
+    restored = _start(_session_id(at))
+    assert restored.session_state["band_min"] == 28_000
+
+
+def test_a_stale_tab_is_told_and_merges_its_edits(state_dir: Path) -> None:
+    first = _start()
+    session = _session_id(first)
+    second = _start(session)  # the same session in another tab
+    plan = _plan(first)
+    practices = sorted(plan.assignment)
+    one, two = practices[0], practices[-1]
+    to_one = next(n for n in plan.networks() if n != plan.assignment[one])
+    to_two = next(n for n in plan.networks() if n != plan.assignment[two])
+
+    first.multiselect(key="selected").set_value([one]).run()
+    first.selectbox(key="target").set_value(to_one).run()
+    _click(first, "move")
+
+    second.multiselect(key="selected").set_value([two]).run()
+    second.selectbox(key="target").set_value(to_two).run()
+    _click(second, "move")
+    assert any("saved from another tab" in shown(w.value) for w in second.warning)
+    saved = SessionStore(state_dir).load(session)
+    assert saved is not None
+    assert saved.working.plan.assignment[one] == to_one  # nothing overwritten
+    assert saved.working.plan.assignment[two] == plan.assignment[two]
+
+    _click(second, "stale_merge")
+    merged = _plan(second)
+    assert merged.assignment[one] == to_one and merged.assignment[two] == to_two
+    assert not any("saved from another tab" in shown(w.value) for w in second.warning)
+    saved = SessionStore(state_dir).load(session)
+    assert saved is not None and saved.working.plan == merged
+
+
+def _upload(at: AppTest, files: dict[str, Path]) -> AppTest:
+    """Put each file in the uploader of its role, then press *Load these files*."""
+    roles = list(UPLOAD_ROLES)
+    for role, path in files.items():
+        uploader = at.sidebar.file_uploader[roles.index(role)]
+        uploader.set_value((path.name, path.read_bytes(), "application/octet-stream"))
+    return _click(at, "load_files")
+
+
+def test_uploaded_registrations_put_the_plan_on_patients_homes(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """tests/test_region_homes.py's grid: N1 = A1, A2 (CCG A); N2 = B1, B2 (CCG B); 50 of
+    A1's 1,000 patients live in B1's LSOA; two local authority districts as patches."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    paths = write_crossing_inputs(inputs)
+    paths["patches"] = inputs / "districts.geojson"
+    ccgs = gpd.read_file(paths["ccg"]).sort_values("CCG20CD")  # the districts: the CCGs' outlines
+    districts = gpd.GeoDataFrame(
+        {"LAD20CD": ["E09000001", "E09000002"], "LAD20NM": ["West", "East"]},
+        geometry=list(ccgs.geometry),
+        crs=ccgs.crs,
+    )
+    districts.to_file(paths["patches"])
+    at = _upload(
+        _start(),
+        {
+            "practices": paths["practices"],
+            "boundaries": paths["ccg"],
+            "patches": paths["patches"],
+            "plan": paths["plan"],
+            "registrations": paths["registrations"],
+            "lsoa_boundaries": paths["lsoa"],
+        },
+    )
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+    assert at.session_state["region"].geography == "registrations"
+    said = "eography: where patients live (registrations.csv; 1 practice on the Voronoi fallback)"
+    assert any(said in shown(s.value) for s in at.success)  # the notice
+    assert any(shown(c.value) == "G" + said for c in at.caption)  # the headline
+    assert _metric(at, "Containment") == f"{(1_950 + 1_500) / 3_500:.0%}"
+    assert _metric(at, "Territory split") == "0"
+
+    # A click on A1's marker: its LSOAs shaded, 50 of its patients in South's territory
+    site = gpd.GeoSeries([shapely.Point(X0 + 500, Y0 + 500)], crs=BNG).to_crs(WGS84).iloc[0]
+    at.session_state["map"] = {"last_object_clicked": {"lat": site.y, "lng": site.x}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["homes_practice"] == "A1"
+    assert at.session_state["selected"] == ["A1"]
+    where = next(shown(c.value) for c in at.caption if "Where the patients of" in c.value)
+    assert where.startswith("Where the patients of Alpha (A1) live: 1,000 patients in 3 LSOAs")
+    assert "50 of them (5%) live in another network's territory: South (N2) 50." in where
+    _click(at, "hide_homes")
+    assert "homes_practice" not in at.session_state
+    assert not any("Where the patients of" in c.value for c in at.caption)
+
+    # The trust view counts homes: East holds A1's 50 and B1's 900 + B2's 600 patients
+    table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
+    east = table.loc["East (E09000002)"]
+    assert (east["North (N1)"], east["South (N2)"]) == (50, 1_500)
+    assert table.loc["West (E09000001)", "North (N1)"] == 1_950
+    stand_in = "local authority polygons stand in for nursing patches"
+    assert any(stand_in in c.value for c in at.caption)
+
+
+def _click_on_map(at: AppTest, practice: str) -> AppTest:
+    """Click the practice's marker, as the map reports it (its site, tooltip, click count)."""
+    region = at.session_state["_derived"]["region"]
+    site = region.practices.set_index("code").geometry[practice]
+    point = gpd.GeoSeries([site], crs=BNG).to_crs(WGS84).iloc[0]
+    seen = at.session_state["map"] if "map" in at.session_state else None  # noqa: SIM401 - no .get
+    count = (seen or {}).get("last_object_clicked_count") or 0
+    at.session_state["map"] = {
+        "last_object_clicked": {"lat": point.y, "lng": point.x},
+        "last_object_clicked_tooltip": f"Some practice ({practice})list size 1,000",
+        "last_object_clicked_count": count + 1,
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_paint_mode_moves_each_practice_clicked_to_the_active_network(
+    state_dir: Path,
+) -> None:
+    at = _start()
+    plan = _plan(at)
+    first = sorted(plan.assignment)[0]
+    network = next(n for n in sorted(plan.networks()) if n != plan.assignment[first])
+    second = next(p for p in sorted(plan.assignment)[1:] if plan.assignment[p] != network)
+    at.toggle(key="paint").set_value(True).run()
+    at.selectbox(key="paint_network").set_value(network).run()
+    _click_on_map(at, first)
+    assert _plan(at).assignment[first] == network
+    assert list(at.session_state["selected"]) == []
+    _click_on_map(at, second)
+    assert _plan(at).assignment[second] == network
+    assert at.session_state["working"].pointer == 2  # two undoable steps
+    _click(at, "undo")
+    assert _plan(at).assignment[second] == plan.assignment[second]
+    # Out of paint mode a click selects, and moves nothing.
+    at.toggle(key="paint").set_value(False).run()
+    _click_on_map(at, second)
+    assert list(at.session_state["selected"]) == [second]
+    assert _plan(at).assignment[second] == plan.assignment[second]
+
+
+def test_a_click_on_a_footprint_chooses_that_network(state_dir: Path) -> None:
+    at = _start()
+    facts = at.session_state["_derived"]
+    shape = facts["footprints"].iloc[3]
+    inside = gpd.GeoSeries([shape.geometry.representative_point()], crs=BNG).to_crs(WGS84)
+    at.session_state["map"] = {"last_object_clicked": {"lat": inside.y[0], "lng": inside.x[0]}}
+    at.run()
+    assert at.session_state["lock_network"] == shape["network_id"]
+    _click(at, "lock_toggle")  # the lock toggle acts on it
+    assert at.session_state["working"].locks == {shape["network_id"]}
+
+
+def test_upload_errors_speak_the_app_and_recognise_a_file_in_the_wrong_slot(
+    state_dir: Path,
+) -> None:
+    at = _start()
+    two_sizes = (
+        b"code,name,lat,lon,list_size_2020_01,list_size_2021_01\nZ1,Dr One,52.2,-1.7,1000,1100\n"
+    )
+    at.sidebar.file_uploader[0].set_value(("practices.csv", two_sizes, "text/csv"))
+    at.sidebar.file_uploader[1].set_value(("stp.geojson", (DEMO / "stp.geojson").read_bytes(), ""))
+    _click(at, "load_files")
+    problems = " ".join(shown(e.value) for e in at.sidebar.error)
+    assert "choose the column that holds the list size" in problems
+    assert "columns=" not in problems
+
+    at.sidebar.file_uploader[0].set_value(
+        ("practices.csv", (DEMO / "practices.csv").read_bytes(), "")
+    )
+    _click(at, "load_files")
+    problems = " ".join(shown(e.value) for e in at.sidebar.error)
+    assert "stp.geojson: this looks like STP / ICB boundaries" in problems
+    assert "load it as the STP / ICB boundaries instead" in problems
+    assert at.session_state["region_kind"] == "demo"
+
+
+def test_compare_draws_both_plans_side_by_side(state_dir: Path) -> None:
+    at = _start()
+    practice, network = _border_move(at)
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value(network).run()
+    _click(at, "move")
+    at.radio(key="compare_with").set_value("start").run()
+    at.checkbox(key="compare_maps").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    maps = [str(c.proto) for c in at.get("component_instance") if "st_folium" in str(c.proto)]
+    assert len(maps) == 2  # the live map, and the two plans side by side
+    dual = next(m for m in maps if "map_div2" in m)  # streamlit-folium's second map
+    assert dual.count("footprints-label") >= 2  # labels on each side

@@ -123,6 +123,42 @@ def test_tolerance_is_configurable(test_data: Path, ccgs: gpd.GeoDataFrame) -> N
     assert "20,000 m away" in _warning_for(problems, "P9")
 
 
+FAR_PRACTICE = (
+    "code,name,list_size,easting,northing,ccg\n"
+    "P1,Inside Alpha,8000,402000,402000,\n"
+    "PF,Digital First,3800,402000,522000,01A\n"  # 112 km north of Alpha, in no polygon
+)
+
+
+def test_a_far_away_practice_stays_in_its_ccg_with_a_warning(
+    ccgs: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    path = tmp_path / "practices_far.csv"
+    path.write_text(FAR_PRACTICE)
+    placed, problems = place_practices(read_practices(path), ccgs)
+    assert _by_code(placed, "ccg") == {"P1": "E38000001", "PF": "E38000001"}
+    assert _warning_for(problems, "PF") == (
+        "practice PF (Digital First) lies 112 km outside its own CCG E38000001 (01A, NHS Alpha "
+        "CCG), beyond the 50 km of a local site; kept in E38000001 as its row says, joined to "
+        "the CCG's nearest practice like an island"
+    )
+    [problem] = problems
+    assert "--strict-sites" in problem.fix
+
+
+def test_strict_sites_refuses_a_far_away_practice(ccgs: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    path = tmp_path / "practices_far.csv"
+    path.write_text(FAR_PRACTICE)
+    with pytest.raises(InputError) as caught:
+        place_practices(read_practices(path), ccgs, strict_sites=True)
+    [error] = [p for p in caught.value.problems if p.severity == "error"]
+    assert error.code == "PF"
+    assert error.message == (
+        "practice PF (Digital First) lies 112 km outside its own CCG E38000001 (01A, NHS Alpha "
+        "CCG) (the limit is 50 km)"
+    )
+
+
 def test_stp_from_parent_without_stp_layer(
     practices: gpd.GeoDataFrame, ccgs: gpd.GeoDataFrame
 ) -> None:
@@ -245,3 +281,48 @@ def test_real_practices_without_ccg_use_the_nearest_polygon(
     placed_ccg = _by_code(placed, "ccg")
     for code, ccg in zip(nearest["practice_code"], nearest["CCG20CD"], strict=True):
         assert placed_ccg[code] == ccg
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_the_national_2021_files_load_with_the_far_away_digital_first_practice(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Babylon GP at Hand Birmingham (Y06487), 133 km from NHS North West London CCG.
+
+    It belonged to that CCG in 2021; its site is in Birmingham. The files load, with the
+    practice in its CCG, one warning about it, and an island link in its area's graph.
+    """
+    from footprints.graph import area_graph
+    from footprints.region import load_region
+
+    table = pd.read_csv(shared_data / "practices" / "practices_2021.csv", dtype=str)
+    practices = tmp_path / "practices_2021_qof.csv"  # the loader will not choose a list size
+    table.drop(columns=["list_size_2021_01_gpreg"]).to_csv(practices, index=False)
+    boundaries = shared_data / "boundaries"
+    region = load_region(
+        practices,
+        boundaries / "ccg_2021" / "ccg_2021_04_buc.geojson",
+        stp_boundaries=boundaries
+        / "stp_2021_derived"
+        / "stp_2021_04_derived_from_ccg2021_buc.geojson",
+    )
+    assert len(region.practices) == len(table)
+    ccg = _by_code(region.practices, "ccg")
+    assert ccg["Y06487"] == "E38000256"
+    [warning] = [p for p in region.problems if p.code == "Y06487"]
+    assert warning.severity == "warning"
+    assert warning.message.startswith(
+        "practice Y06487 (Babylon Gp At Hand Birmingham) lies 133 km outside its own CCG "
+        "E38000256 (W2U3Z, NHS North West London CCG) and inside E38000"
+    )
+    assert "kept in E38000256 as its row says" in warning.message
+    far = [p for p in region.problems if "beyond the 50 km of a local site" in p.message]
+    assert [p.code for p in far] == ["Y06487"]  # the only far-away practice of England
+    members = region.practices[region.practices["ccg"] == "E38000256"].reset_index(drop=True)
+    polygon = region.ccgs.set_index("code").geometry["E38000256"]
+    graph = area_graph(members, polygon, area_code="E38000256")
+    [(_, nearest, link)] = graph.edges("Y06487", data=True)
+    assert link["kind"] == "island"
+    assert link["distance_m"] > 100_000
+    assert graph.nodes[nearest]["ccg"] == "E38000256"

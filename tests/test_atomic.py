@@ -9,7 +9,6 @@ GeoPackages is also killed at random moments: the file is always a whole plan.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import random
 import signal
@@ -127,11 +126,31 @@ def _fail_on_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _fail_json_half_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    def half(document: Any, stream: Any, **kwargs: Any) -> None:
-        stream.write(json.dumps(document, **kwargs)[:500])
-        raise _full_disk()
+    """The disk fills half-way through the first text written to a new text file."""
+    real = Path.open
 
-    monkeypatch.setattr(json, "dump", half)
+    class HalfWritten:
+        def __init__(self, stream: Any) -> None:
+            self.stream = stream
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.stream, name)
+
+        def __enter__(self) -> HalfWritten:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.stream.close()
+
+        def write(self, text: str) -> int:
+            self.stream.write(text[: len(text) // 2])
+            raise _full_disk()
+
+    def opening(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        stream = real(path, mode, *args, **kwargs)
+        return HalfWritten(stream) if mode == "x" else stream
+
+    monkeypatch.setattr(Path, "open", opening)
 
 
 def _fail_second_layer(monkeypatch: pytest.MonkeyPatch) -> None:

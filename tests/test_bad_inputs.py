@@ -10,8 +10,10 @@ and a fragment of the message:
 - ``violation``: a plan that loads but breaks a rule; ``validate`` reports ``expected`` (the
   rule) with ``fragment`` in its message.
 
-A loader may carry an option, ``read_practices max_bytes=1000``: the read runs under
-:func:`footprints.io.input_size_limit`. The files are written by ``_make_corpus.py`` beside
+A loader may carry options: ``read_practices max_bytes=1000`` runs the read under
+:func:`footprints.io.input_size_limit` (``max_table_bytes=N``: under
+:func:`~footprints.io.table_size_limit`); any other (``place_practices strict_sites=true``) is
+a keyword argument of the loader. The files are written by ``_make_corpus.py`` beside
 them.
 
 The same files go through the CLI: ``footprints validate`` with a bad file exits 2 and prints
@@ -54,7 +56,7 @@ def _manifest() -> list[dict[str, str]]:
 
 
 ENTRIES = _manifest()
-IDS = [entry["file"] for entry in ENTRIES]
+IDS = [" ".join([entry["file"], *entry["loader"].split()[1:]]) for entry in ENTRIES]
 
 
 def test_corpus_is_complete() -> None:
@@ -67,28 +69,34 @@ def test_corpus_is_complete() -> None:
 
 
 @contextlib.contextmanager
-def _options(loader: str) -> Iterator[str]:
-    """The loader's name, with its options (``max_bytes=N``) in force."""
+def _options(loader: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The loader's name and keyword arguments, its ``max_bytes`` / ``max_table_bytes`` in force."""
     name, *options = loader.split()
-    settings = dict(option.split("=", 1) for option in options)
-    if "max_bytes" in settings:
-        with fio.input_size_limit(int(settings["max_bytes"])):
-            yield name
-    else:
-        yield name
+    settings: dict[str, Any] = dict(option.split("=", 1) for option in options)
+    for key, value in settings.items():
+        if value in {"true", "false"}:
+            settings[key] = value == "true"
+    with contextlib.ExitStack() as limits:
+        if "max_bytes" in settings:
+            limits.enter_context(fio.input_size_limit(int(settings.pop("max_bytes"))))
+        if "max_table_bytes" in settings:
+            limits.enter_context(fio.table_size_limit(int(settings.pop("max_table_bytes"))))
+        yield name, settings
 
 
 def _load(entry: dict[str, str]) -> Any:
     path = BAD / entry["file"]
-    with _options(entry["loader"]) as name:
+    with _options(entry["loader"]) as (name, keywords):
         if name == "place_practices":
-            placed, _ = place_practices(fio.read_practices(path), fio.read_boundaries(OUTLINE))
+            placed, _ = place_practices(
+                fio.read_practices(path), fio.read_boundaries(OUTLINE), **keywords
+            )
             return placed
         if name == "validate":
-            region = load_region(AREA_PRACTICES, AREA_CCGS, plan=path)
+            region = load_region(AREA_PRACTICES, AREA_CCGS, plan=path, **keywords)
             assert region.current is not None
             return validate(region.current, region.validation_graph)
-        return getattr(fio, name)(path)
+        return getattr(fio, name)(path, **keywords)
 
 
 def _values(table: Any, column: str) -> set[str]:
@@ -114,7 +122,7 @@ def test_bad_input(entry: dict[str, str], caplog: pytest.LogCaptureFixture) -> N
     warnings = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
     if kind == "warning":
         assert fragment in warnings
-        assert entry["file"] in warnings or entry["loader"] == "place_practices"
+        assert entry["file"] in warnings or entry["loader"].startswith("place_practices")
     elif kind == "loads":
         column, value = fragment.split("=", 1)
         assert value in _values(result, column)

@@ -1,13 +1,15 @@
-"""One real-browser test of the running app: Debian's Chromium driven by Playwright.
+"""The running app in a real browser: Debian's Chromium driven by Playwright.
 
 The app is started with ``streamlit run`` on a free port, sessions saved in a temporary
-folder. The map's JavaScript comes from CDNs the test machine cannot reach, so the browser's
-requests for them are answered locally: Leaflet from Debian's ``libjs-leaflet``, a small
-stand-in for Leaflet.draw, empty files for the styling libraries the map does not use, and
-plain tiles for the base map. Everything from the app's own server goes through untouched.
+folder; the map's JavaScript comes from CDNs the test machine cannot reach, so the browser's
+requests for them are answered locally (``tools/browser.py``). Three tests: the demo region
+(a click, a move, a refresh, a drawn shape, a proposal); Kent and Medway 2020 loaded from the
+real files with the national ePCN file as the current plan (choose the area, move, undo,
+rename, record a waiver, re-optimise with a lock); and one session open in two pages (the
+stale-tab notice).
 
 Chromium and Leaflet are Debian packages (``make pytest`` installs them). Without them the
-test is skipped on a developer's machine, and fails in CI (``CI`` set) rather than skip.
+tests are skipped on a developer's machine, and fail in CI (``CI`` set) rather than skip.
 
 The machine may be busy (other test runs, other builds): every wait is on a condition, with
 a generous ceiling (:data:`TIMEOUT_MS`), never a short fixed one.
@@ -17,74 +19,43 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import struct
-import subprocess
-import sys
 import time
-import urllib.request
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
+from tools.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JS_MARKER_COLOUR,
+    JS_NETWORK_COLOUR,
+    KENT,
+    LEAFLET,
+    MAP_FRAME,
+    MAP_SETTLED,
+    REPO,
+    TIMEOUT_MS,
+    AppNotStartedError,
+    choose,
+    idle,
+    kent_files,
+    map_frame,
+    offline,
+    running_app,
+    upload,
+)
+
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-LEAFLET = Path("/usr/share/javascript/leaflet")
 #: Where the screenshot goes: ``make screenshot`` sets this to docs/screenshot.png (the
 #: README's picture); a plain test run writes it under pytest's temporary folder.
 SCREENSHOT_ENV = "FOOTPRINTS_SCREENSHOT"
-#: The flags Chromium needs on a machine with no sandbox, no GPU and a closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-#: The ceiling of every wait on the page: generous, because a loaded machine (load average
-#: 7 and more) can take minutes over a rerun that takes a second alone.
-TIMEOUT_MS = 300_000
-#: The ceiling for the server to answer its health check.
-START_TIMEOUT_S = 300
-#: The script that tells Leaflet has placed the map and is not moving it.
-MAP_SETTLED = (
-    "() => window.map && window.map._loaded && !window.map._animatingZoom"
-    " && !(window.map._panAnim && window.map._panAnim._inProgress)"
-)
-
-# Leaflet.draw's API as the map script uses it (the real toolbar is not needed here).
-DRAW_STAND_IN = """
-L.Draw = L.Draw || {};
-L.Draw.Event = {CREATED: 'draw:created', EDITED: 'draw:edited', DELETED: 'draw:deleted'};
-L.Control.Draw = L.Control.extend({
-  initialize: function (options) { L.setOptions(this, options); },
-  onAdd: function () { return L.DomUtil.create('div', 'leaflet-draw-stand-in'); }
-});
-"""
-
-
-def _tile_png(rgb: tuple[int, int, int] = (242, 239, 233), size: int = 256) -> bytes:
-    """A plain base-map tile, so the screenshot's background looks like a quiet map."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"\x00" + bytes(rgb) * size
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * size))
-        + chunk(b"IEND", b"")
-    )
+#: Where the CCG lead's guide's pictures go: ``make screenshot`` sets this to docs/images;
+#: a plain test run writes them under pytest's temporary folder.
+GUIDE_SHOTS_ENV = "FOOTPRINTS_GUIDE_SHOTS"
 
 
 def _require(path: Path, what: str) -> None:
@@ -99,12 +70,6 @@ def _require(path: Path, what: str) -> None:
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("sessions")
@@ -115,71 +80,26 @@ def server(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """The app under ``streamlit run``, on a free port; yields its URL."""
     _require(CHROMIUM, "Chromium")
     _require(LEAFLET / "leaflet.js", "Leaflet (Debian's libjs-leaflet)")
-    port = _free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "FOOTPRINTS_STATE_DIR": str(state_dir)}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(REPO / "app.py"),
-        "--server.headless=true",
-        f"--server.port={port}",
-        "--server.address=127.0.0.1",
-        "--server.fileWatcherType=none",
-        "--browser.gatherUsageStats=false",
-    ]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=30) as answer:
-                        if answer.status == 200:
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-                time.sleep(0.5)
+    try:
+        with running_app(state_dir, log) as url:
             yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    except AppNotStartedError as error:
+        pytest.fail(str(error))
 
 
-def _serve_offline(route):  # type: ignore[no-untyped-def]
-    """Answer the map's CDN requests locally; let the app's own requests through."""
-    url = route.request.url
-    if url.startswith("http://127.0.0.1"):
-        return route.continue_()
-    name = url.split("?", 1)[0].rsplit("/", 1)[-1]
-    if name == "leaflet.js":
-        return route.fulfill(path=LEAFLET / "leaflet.js", content_type="text/javascript")
-    if name == "leaflet.css":
-        return route.fulfill(path=LEAFLET / "leaflet.css", content_type="text/css")
-    if "leaflet" in url and (LEAFLET / "images" / name).is_file():
-        return route.fulfill(path=LEAFLET / "images" / name, content_type="image/png")
-    if name == "leaflet.draw.js":
-        return route.fulfill(body=DRAW_STAND_IN, content_type="text/javascript")
-    if name.endswith(".js"):
-        return route.fulfill(body="", content_type="text/javascript")
-    if name.endswith(".css"):
-        return route.fulfill(body="", content_type="text/css")
-    if name.endswith(".png") and "basemaps" in url:
-        return route.fulfill(body=_tile_png(), content_type="image/png")
-    return route.abort()
+def _session_of(page: Any) -> str:
+    """The session id in the page's URL."""
+    query = page.url.split("?", 1)[1]
+    return next(part.split("=", 1)[1] for part in query.split("&") if part.startswith("session="))
 
 
-def _saved(state_dir: Path) -> dict:  # type: ignore[type-arg]
-    (path,) = state_dir.glob("*.json")
+def _saved(state_dir: Path, session: str | None = None) -> dict[str, Any]:
+    """The saved session (the only one in the folder, unless ``session`` names one)."""
+    if session is None:
+        (path,) = state_dir.glob("*.json")
+    else:
+        path = state_dir / f"{session}.json"
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
@@ -194,7 +114,7 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            context.route("**/*", _serve_offline)
+            context.route("**/*", offline)
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
@@ -202,9 +122,9 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
             started = time.monotonic()
             page.goto(server)
             page.wait_for_url("**session=*")
-            iframe = page.locator('iframe[title="streamlit_folium.st_folium"]')
+            iframe = page.locator(MAP_FRAME)
             expect(iframe).to_be_visible()
-            folium = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            folium = page.frame_locator(MAP_FRAME)
             expect(folium.locator(".footprints-label").first).to_be_attached()
             first_load = time.monotonic() - started
             assert folium.locator(".footprints-label").count() >= 20  # network labels
@@ -212,7 +132,7 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
             expect(page.get_by_text("Networks", exact=True)).to_be_visible()
 
             # The practice to move, and a network it is not in.
-            plan = _saved(state_dir)["history"][0]["assignment"]
+            plan = _saved(state_dir, _session_of(page))["history"][0]["assignment"]
             code = "Z00001"
             target = sorted({n for n in plan.values() if n != plan[code]})[0]
             row = practices.loc[practices["code"] == code].iloc[0]
@@ -252,7 +172,7 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
             rerender = time.monotonic() - moved_at
             expect(folium.locator(".footprints-label").first).to_be_attached()
 
-            saved = _saved(state_dir)
+            saved = _saved(state_dir, _session_of(page))
             assert saved["pointer"] == 1
             assert saved["history"][1]["set"] == {code: target}
             expect(page.get_by_text(f"move {code} to {target}", exact=False)).to_be_visible()
@@ -287,7 +207,217 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
             page.get_by_role("button", name="Propose networks").click()
             expect(page.get_by_text("Optimiser finished in")).to_be_visible()
             expect(page.get_by_role("button", name="Propose networks")).to_be_enabled()
-            assert _saved(state_dir)["history"][-1]["label"].startswith("proposal (")
+            last = _saved(state_dir, _session_of(page))["history"][-1]
+            assert last["label"].startswith("proposal (")
             print(f"first load {first_load:.1f} s, re-render after a move {rerender:.1f} s")
+        finally:
+            browser.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Kent and Medway 2020 from the real files, and one session in two pages
+# --------------------------------------------------------------------------------------------
+
+
+def _shot(page: Any, folder: Path, name: str) -> None:
+    """Save a screenshot of the page for the CCG lead's guide, once the page is drawn."""
+    idle(page)
+    map_frame(page)
+    page.get_by_role(
+        "heading", name="footprints — Primary Care Network planner"
+    ).scroll_into_view_if_needed()
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / name))
+
+
+def _wait_for_colour(frame: Any, code: str, colour: str) -> None:
+    """Wait until the practice's marker is drawn in ``colour``."""
+    frame.wait_for_function(
+        f"([code, colour]) => ({JS_MARKER_COLOUR})(code) === colour",
+        arg=[code, colour],
+        timeout=TIMEOUT_MS,
+    )
+
+
+def _plan_now(state_dir: Path, session: str) -> dict[str, str]:
+    """The saved working plan (practice → network), replayed from its history."""
+    saved = _saved(state_dir, session)
+    plan = dict(saved["history"][0]["assignment"])
+    for step in saved["history"][1 : saved["pointer"] + 1]:
+        plan.update(step["set"])
+        for practice in step["unset"]:
+            plan.pop(practice, None)
+    return plan
+
+
+def _network_of(state_dir: Path, session: str, practice: str) -> str:
+    return _plan_now(state_dir, session)[practice]
+
+
+def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
+    server: str, state_dir: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    """Load, choose the area, move, undo, rename, record a waiver, re-optimise with a lock."""
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get(GUIDE_SHOTS_ENV) or tmp_path / "guide")
+    files = kent_files(shared_data, tmp_path)
+    practices = pd.read_csv(files[0], dtype=str)
+    epcn = pd.read_csv(files[4], dtype=str)
+    members = epcn[epcn["Partner Organisation Code"].isin(set(practices["practice_code"]))]
+    sizes = practices.set_index("practice_code")["list_size_2020_01"].astype(int)
+    population = members.groupby("PCN Code")["Partner Organisation Code"].agg(
+        lambda codes: int(sizes.reindex(codes).fillna(0).sum())
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1100})
+            context.route("**/*", offline)
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            expect.set_options(timeout=TIMEOUT_MS)
+            page.goto(server)
+            page.wait_for_url("**session=*")
+            expect(page.locator(MAP_FRAME)).to_be_visible()
+
+            # Load the files: the national ePCN file is cut to the 206 practices, with one
+            # warning giving the count.
+            page.get_by_text("Load your own files").click()
+            upload(page, files)
+            page.get_by_role("button", name="Load these files").click()
+            expect(page.get_by_text("Loaded 206 practices")).to_be_visible()
+            page.get_by_text("Load your own files").click()  # the warnings are in there
+            dropped = len(epcn) - len(members)
+            warning = page.get_by_text(f"names {dropped:,} practices not in the practices file")
+            expect(warning).to_be_visible()
+            assert page.get_by_text("not in the practices file").count() == 1
+            session = _session_of(page)
+
+            # Choose the area: the menus list only areas holding loaded practices, and the
+            # URL names the area.
+            choose(page, "CCG / sub-ICB", KENT)
+            page.wait_for_url(f"**area={KENT}*")
+            frame = map_frame(page)
+            expect(page.get_by_text("Networks (42)")).to_be_visible()
+            frame.evaluate("() => { window.__sameMap = true; }")  # gone if the map remounts
+
+            # Move a practice to a neighbouring network by typing its code.
+            code = str(members.sort_values("Partner Organisation Code").iloc[0, 0])
+            home = _network_of(state_dir, session, code)
+            # The network of the nearest practice in another network: a move a lead makes.
+            sites = practices.set_index("practice_code")[["lat", "lon"]].astype(float)
+            others = members[members["PCN Code"] != home].set_index("Partner Organisation Code")
+            gap = ((sites.loc[others.index] - sites.loc[code]) ** 2).sum(axis=1)
+            target = str(others.at[gap.idxmin(), "PCN Code"])
+            page.get_by_role("textbox", name="Practice codes").fill(code)
+            page.get_by_role("textbox", name="Practice codes").press("Enter")
+            expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
+            choose(page, "Move to", target)
+            home_colour = frame.evaluate(JS_NETWORK_COLOUR, home)
+            target_colour = frame.evaluate(JS_NETWORK_COLOUR, target)
+            assert home_colour and target_colour
+            page.get_by_role("button", name="Move", exact=True).click()
+            expect(page.get_by_text("Moved 1 practice to")).to_be_visible()
+            _wait_for_colour(frame, code, target_colour)
+            assert frame.evaluate("() => window.__sameMap") is True  # updated in place
+            assert _network_of(state_dir, session, code) == target
+            assert frame.evaluate(JS_NETWORK_COLOUR, home) == home_colour  # colours kept
+            _shot(page, shots, "ccg-lead-move.png")
+
+            # Undo puts it back.
+            page.get_by_role("button", name="↶ Undo").click()
+            expect(page.get_by_text("Undone.")).to_be_visible()
+            _wait_for_colour(frame, code, home_colour)
+            assert _network_of(state_dir, session, code) == home
+
+            # Rename its network: the new name is on the map and saved.
+            choose(page, "Network", home)
+            page.get_by_role("textbox", name="Name", exact=True).fill("Ashford Rural Test PCN")
+            page.get_by_role("button", name="Rename").click()
+            expect(page.get_by_text(f"Renamed {home} to Ashford Rural Test PCN.")).to_be_visible()
+            expect(
+                page.frame_locator(MAP_FRAME).get_by_text("Ashford Rural Test PCN").first
+            ).to_be_attached()
+            names = _saved(state_dir, session)["history"][-1]["names"]
+            assert names[home] == "Ashford Rural Test PCN"
+
+            # Record a waiver for a network above the band.
+            above = str(population[population > 50_000].index[0])
+            choose(page, "Network", above)
+            reason = "Two large practices on one site: splitting them would split the site"
+            page.get_by_role("textbox", name="Waiver reason").fill(reason)
+            page.get_by_role("button", name="Record the waiver reason").click()
+            expect(page.get_by_text(f"Recorded: {reason}")).to_be_visible()
+            assert _saved(state_dir, session)["history"][-1]["waivers"] == {above: reason}
+            _shot(page, shots, "ccg-lead-network.png")
+
+            # Lock the renamed network, then re-optimise: it is kept as it is.
+            choose(page, "Network", "Ashford Rural Test PCN")
+            page.get_by_role("button", name="🔒 Lock").click()
+            expect(page.get_by_text("Locked Ashford Rural Test PCN")).to_be_visible()
+            kept = sorted(members.loc[members["PCN Code"] == home, "Partner Organisation Code"])
+            page.get_by_text("Weights and time limit").click()
+            limit = page.get_by_role("spinbutton", name="Time limit per CCG (seconds)")
+            limit.fill("10")
+            limit.press("Enter")
+            page.get_by_role("button", name="Re-optimise unlocked networks").click()
+            expect(page.get_by_text("Optimiser finished in")).to_be_visible()
+            saved = _saved(state_dir, session)
+            assert saved["history"][-1]["label"].startswith("re-optimised unlocked networks")
+            assert saved["history"][-1]["locks"] == [home]
+            after = [p for p, n in _plan_now(state_dir, session).items() if n == home]
+            assert sorted(after) == kept
+            frame = map_frame(page)
+            expect(
+                page.frame_locator(MAP_FRAME).get_by_text("Ashford Rural Test PCN 🔒").first
+            ).to_be_attached()
+            _shot(page, shots, "ccg-lead-reoptimised.png")
+        finally:
+            browser.close()
+
+
+def test_one_session_in_two_pages_tells_the_stale_one(server: str, state_dir: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    practices = pd.read_csv(REPO / "boundaries" / "demo" / "practices.csv", dtype=str)
+    codes = sorted(practices["code"])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            context.route("**/*", offline)
+            first = context.new_page()
+            first.set_default_timeout(TIMEOUT_MS)
+            expect.set_options(timeout=TIMEOUT_MS)
+            first.goto(server)
+            first.wait_for_url("**session=*")
+            expect(first.locator(MAP_FRAME)).to_be_visible()
+            session = _session_of(first)
+            second = context.new_page()
+            second.set_default_timeout(TIMEOUT_MS)
+            second.goto(first.url)
+            expect(second.get_by_text("Restored your saved plan.")).to_be_visible()
+
+            def move(page: Any, code: str) -> str:
+                network = _network_of(state_dir, session, code)
+                plan = _saved(state_dir, session)["history"][0]["assignment"]
+                target = sorted(set(plan.values()) - {network})[0]
+                page.get_by_role("textbox", name="Practice codes").fill(code)
+                page.get_by_role("textbox", name="Practice codes").press("Enter")
+                expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
+                choose(page, "Move to", target)
+                page.get_by_role("button", name="Move", exact=True).click()
+                return target
+
+            moved_first = move(first, codes[0])
+            expect(first.get_by_text("Moved 1 practice to")).to_be_visible()
+            move(second, codes[-1])
+            expect(second.get_by_text("This plan was saved from another tab")).to_be_visible()
+            assert _network_of(state_dir, session, codes[0]) == moved_first  # not overwritten
+            second.get_by_role("button", name="Merge my edits into it").click()
+            expect(second.get_by_text("Merged this tab's edits")).to_be_visible()
+            assert _network_of(state_dir, session, codes[0]) == moved_first
+            assert _saved(state_dir, session)["history"][-1]["label"].startswith("merge")
         finally:
             browser.close()

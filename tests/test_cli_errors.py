@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,9 @@ import pyogrio
 import pytest
 
 import footprints.cli as cli
-from footprints.cli import EXIT_BAD_INPUT, EXIT_INTERNAL, main
+from footprints.cli import EXIT_BAD_INPUT, EXIT_FALLBACK, EXIT_INTERNAL, main
 from footprints.demo import demo_files
+from footprints.io import read_plan
 
 DATA = Path(__file__).resolve().parent / "data"
 AREA_PRACTICES = DATA / "areas_practices.csv"
@@ -66,6 +68,8 @@ BAD_OPTIONS = [
     (["report", "--out", "pack.html"], ["--out pack.html", ".pdf"]),
     (["report", "--out", "no/such/folder/pack.pdf"], ["does not exist"]),
     (["demo", "--seed", "-3"], ["--seed", "'-3'", "0 or more"]),
+    (["validate", "--max-table-mb", "0"], ["--max-table-mb", "'0'", "1 or more"]),
+    (["propose", "--max-input-mb", "big"], ["--max-input-mb", "'big'", "whole number"]),
 ]
 _DEFAULT_OUT = {"propose": "plan.csv", "export": "plan.geojson", "report": "pack.pdf"}
 
@@ -244,3 +248,147 @@ def test_a_closed_stdout_keeps_the_commands_own_status(tmp_path: Path) -> None:
         status = process.wait(timeout=600)
     assert status == 1, err  # the demo's current plan breaks rules
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_a_failed_area_keeps_its_plan_at_hand_and_exits_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GLOP answering ABNORMAL (as on a loaded machine) loses no area: exit 4, plan whole."""
+    from ortools.linear_solver import pywraplp
+
+    from footprints.demo import load_demo
+
+    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self: pywraplp.Solver.ABNORMAL)
+    out = tmp_path / "plan.csv"
+    argv = ["propose", "--demo", "--time-limit", "10", "--processes", "1", "--out", str(out)]
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == EXIT_FALLBACK, captured.err
+    assert "Traceback" not in captured.err
+    assert set(read_plan(out).assignment) == set(load_demo().practice_codes())
+    assert "GLOP answered ABNORMAL (status 4)" in captured.out
+    assert "the plan is the quick constructive one" in captured.out
+    assert "kept the plan at hand instead of an optimised one" in captured.out
+    assert "(fallback: the quick constructive plan)" in captured.out
+    assert f"(exit status {EXIT_FALLBACK})" in captured.out
+
+
+def test_strict_sites_refuses_a_far_away_practice_that_is_otherwise_planned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    practices = tmp_path / "practices_far.csv"
+    practices.write_text(
+        AREA_PRACTICES.read_text(encoding="utf-8") + "PF,Digital First,3800,402000,522000,01A\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "plan.csv"
+    argv = ["propose", "--practices", str(practices), "--boundaries", str(AREA_CCGS)]
+    argv += ["--time-limit", "10", "--processes", "1", "--out", str(out)]
+    assert main(argv) == 0
+    assert "PF (Digital First) lies 112 km outside its own CCG E38000001" in caplog.text
+    assert "PF" in read_plan(out).assignment
+    out.unlink()
+    capsys.readouterr()
+    assert main([*argv, "--strict-sites"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "PF (Digital First) lies 112 km outside its own CCG E38000001" in err
+    assert "(the limit is 50 km)" in err
+    assert not out.exists()
+
+
+def test_a_practices_file_over_the_table_limit_is_refused_naming_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    practices = tmp_path / "practices_40mb.csv"
+    practices.write_text(AREA_PRACTICES.read_text(encoding="utf-8"), encoding="utf-8")
+    with open(practices, "r+b") as handle:
+        handle.truncate(40 * 1024**2)  # sparse: 40 MB to stat(), no disk used
+    argv = ["validate", "--practices", str(practices), "--boundaries", str(AREA_CCGS)]
+    argv += ["--plan", str(AREA_PRACTICES)]
+    assert main(argv) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "is 40.0 MB, over the 32.0 MB limit for a table read whole into memory" in err
+    assert "--max-table-mb N" in err
+    assert main([*argv, "--max-table-mb", "64"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "limit for a table" not in err
+    assert "contains NUL bytes" in err  # read, this time: the zeros of the sparse file
+
+
+# ---- a page of problems -----------------------------------------------------------------------
+
+
+def _practices_with_bad_rows(path: Path, bad: int, *, zero: int = 0) -> Path:
+    """A practices file of ``bad`` rows whose list size is not a number (and ``zero`` of 0)."""
+    rows = [f"B{i:05d},Bad {i},lots,54.5,-1.3\n" for i in range(bad)]
+    rows += [f"Z{i:05d},Zero {i},0,54.5,-1.3\n" for i in range(zero)]
+    path.write_text("code,name,list_size,lat,lon\n" + "".join(rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("bad", [3, 50, 51, 20_000])
+def test_at_most_a_page_of_problems_is_printed_and_the_rest_written_to_a_file(
+    bad: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """20,000 bad rows: the first 50, a count of the rest, every one of them in a file."""
+    practices = _practices_with_bad_rows(tmp_path / "practices_bad.csv", bad)
+    argv = ["validate", "--practices", str(practices), "--boundaries", str(AREA_CCGS)]
+    assert main([*argv, "--plan", str(AREA_PRACTICES)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    listed = [line for line in err.splitlines() if line.startswith("- ")]
+    if bad <= 50:
+        assert len(listed) == bad
+        assert "… and" not in err and "is listed in" not in err
+        return
+    assert len(listed) == 51
+    assert listed[-1] == f"- … and {bad - 50:,} more"
+    [listing] = re.findall(r"Every problem \([\d,]+\) is listed in (\S+)", err)
+    lines = Path(listing).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == bad
+    assert lines[-1].startswith(f"error: {practices}, row {bad + 1} (B{bad - 1:05d}): list size")
+    Path(listing).unlink()
+
+
+def test_at_most_a_page_of_warnings_is_logged_unless_verbose(tmp_path: Path) -> None:
+    """Logged warnings (80 practices with no patients) are a page too; --verbose shows all."""
+    practices = _practices_with_bad_rows(tmp_path / "practices_zero.csv", 0, zero=80)
+    argv = ["validate", "--practices", str(practices)]
+    argv += ["--boundaries", str(AREA_CCGS), "--plan", str(AREA_PRACTICES)]
+    for verbose, shown in ((False, 50), (True, 80)):
+        result = subprocess.run(
+            [sys.executable, "-m", "footprints", *(["--verbose"] if verbose else []), *argv],
+            capture_output=True,
+            text=True,
+            timeout=600,  # a generous ceiling for a busy machine
+            check=False,
+        )
+        zero = [line for line in result.stderr.splitlines() if "list size is 0" in line]
+        assert len(zero) == shown, result.stderr[-2000:]
+        more = "footprints: … and 30 more warnings (--verbose shows every one)"
+        assert (more in result.stderr) is not verbose
+
+
+@pytest.mark.parametrize(("status", "code"), [("timed out", 0), ("fallback", EXIT_FALLBACK)])
+def test_a_time_limit_running_out_is_not_a_failure(
+    status: str,
+    code: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Exit 4 tells a script that a solve failed; the user's time limit is no failure."""
+    import dataclasses
+
+    from footprints.optimiser import pool
+
+    real = pool.optimise_area
+
+    def ended(*args: Any, **kwargs: Any) -> Any:
+        return dataclasses.replace(real(*args, **kwargs), status=status)
+
+    monkeypatch.setattr(pool, "optimise_area", ended)
+    out = tmp_path / "plan.csv"
+    argv = ["propose", "--demo", "--time-limit", "5", "--processes", "1", "--out", str(out)]
+    assert main(argv) == code
+    said = "kept the plan at hand instead of an optimised one" in capsys.readouterr().out
+    assert said == (code == EXIT_FALLBACK)

@@ -220,6 +220,8 @@ def test_every_example_runs(
 ) -> None:
     found = blocks(REPO / page)
     assert found, f"{page} has no examples"
+    # the plan store the guide's commands share: its own, never the reader's
+    monkeypatch.setenv("FOOTPRINTS_STORE", str(tmp_path / "plans.sqlite"))
     for index, block in enumerate(found, start=1):
         where = f"{page}:{block.line} (block {index})"
         if block.file_name is not None:

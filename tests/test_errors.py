@@ -5,6 +5,7 @@ import logging
 import pytest
 
 from footprints.errors import (
+    PROBLEMS_SHOWN,
     FootprintsError,
     InputError,
     MissingColumnError,
@@ -52,3 +53,22 @@ def test_error_classes_also_subclass_builtins() -> None:
     error = MissingColumnError("practices.csv has no list size column")
     assert isinstance(error, FootprintsError)
     assert str(error) == "practices.csv has no list size column"
+
+
+@pytest.mark.parametrize("errors", [1, PROBLEMS_SHOWN, PROBLEMS_SHOWN + 1, 20_000])
+def test_a_page_of_problems_and_the_full_list(errors: int) -> None:
+    problems = [Problem("f.csv", "bad", row=row) for row in range(2, errors + 2)]
+    problems.append(Problem("f.csv", "odd", row=1, severity="warning"))
+    error = InputError(problems)
+    page = error.page().splitlines()
+    assert page[0] == f"{errors:,} problem{'s' if errors != 1 else ''} in the input:"
+    shown = min(errors, PROBLEMS_SHOWN)
+    assert page[1 : shown + 1] == [f"- f.csv, row {row}: bad" for row in range(2, shown + 2)]
+    if errors > PROBLEMS_SHOWN:
+        assert page[shown + 1 :] == [f"- … and {errors - PROBLEMS_SHOWN:,} more"]
+    else:
+        assert len(page) == shown + 1
+    assert len(str(error).splitlines()) == errors + 1  # str() still lists every error
+    full = error.full_text().splitlines()
+    assert full[:errors] == [f"error: f.csv, row {row}: bad" for row in range(2, errors + 2)]
+    assert full[errors:] == ["warning: f.csv, row 1: odd"]

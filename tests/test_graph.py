@@ -18,10 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
+from footprints.areas import FAR_SITE_M
 from footprints.crs import BNG, WGS84
 from footprints.errors import InputError, MissingColumnError
 from footprints.graph import (
     BORDER_MIN_M,
+    FAR_SITE_CELL_M,
     SITE_GRID_M,
     SNAP_INSET_M,
     area_graph,
@@ -180,11 +182,33 @@ def test_site_beyond_a_sharp_corner_is_snapped_inside() -> None:
 
 def test_far_away_site_like_the_isles_of_scilly_is_snapped() -> None:
     area = box(150_000, 20_000, 200_000, 60_000)
-    practices = practices_at([(160_000.0, 40_000.0), (190_000.0, 40_000.0), (91_000.0, 11_000.0)])
+    practices = practices_at([(160_000.0, 40_000.0), (190_000.0, 40_000.0), (105_000.0, 14_000.0)])
     cells = catchments(practices, area)
-    assert cells["snapped_m"].iat[2] == pytest.approx(np.hypot(59_000, 9_000), abs=2)
+    assert cells["snapped_m"].iat[2] == pytest.approx(np.hypot(45_000, 6_000), abs=2)
+    assert cells["snapped_m"].iat[2] < FAR_SITE_M  # the Isles of Scilly: 46 km out
     assert (cells.geometry.area > 0).all()
     assert cells.geometry.area.sum() == pytest.approx(area.area)
+
+
+def test_a_far_away_practice_joins_its_area_like_an_island() -> None:
+    """A digital-first practice 120 km out: no cell of the area, one link to the nearest."""
+    area = box(0, 0, 10_000, 10_000)
+    sites = [(2_000.0, 2_000.0), (8_000.0, 8_000.0), (8_000.0, 2_000.0), (9_000.0, 130_000.0)]
+    practices = practices_at(sites)
+    cells = catchments(practices, area)
+    far = cells.geometry.iat[3]
+    assert far.centroid.distance(Point(sites[3])) < 1
+    assert far.area == pytest.approx(np.pi * FAR_SITE_CELL_M**2, rel=0.01)
+    assert cells["snapped_m"].iat[3] == 0  # left where it is
+    assert cells.geometry.iloc[:3].area.sum() == pytest.approx(area.area)  # the area's cells
+    graph = area_graph(practices, area, area_code="A1", cells=cells)
+    assert graph.graph["island_links"] == 1
+    [(_, nearest, link)] = graph.edges("P03", data=True)
+    assert nearest == "P01"  # the nearest site, (8 km, 8 km)
+    assert link["kind"] == "island"
+    assert link["distance_m"] == pytest.approx(np.hypot(1_000, 122_000), abs=1)
+    assert graph.nodes["P03"]["x"] == 9_000.0  # the node keeps the real site
+    assert edge_kinds(area_graph(practices, area, area_code="A1")) == edge_kinds(graph)
 
 
 def test_two_sites_snapped_to_the_same_point_share_a_cell() -> None:

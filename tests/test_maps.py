@@ -1,13 +1,18 @@
-"""Maps: finding the practices under a click on a marker."""
+"""Maps: finding the practices under a click on a marker; where a practice's patients live."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import Point
+import shapely
+import shapely.affinity
+from home_grids import grid_lsoas, square
+from shapely.geometry import Point, shape
 
 from footprints.crs import BNG, WGS84
-from footprints.maps import PracticePoints, practices_at
+from footprints.maps import PracticePoints, homes_layer, practices_at
+from footprints.plan import Plan
+from footprints.registration import Lsoas
 
 
 @pytest.fixture
@@ -50,3 +55,42 @@ def test_a_click_away_from_every_marker_selects_nothing(points: PracticePoints) 
 def test_no_practices_no_selection() -> None:
     empty = gpd.GeoDataFrame({"code": []}, geometry=[], crs=BNG)
     assert practices_at(PracticePoints.of(empty), 52.0, -1.5) == []
+
+
+def _inland(col: int) -> shapely.Polygon:
+    """The square ``L<col>0``, moved inland (the projection is exact to a metre there)."""
+    return shapely.affinity.translate(square(col), 450_000, 250_000)
+
+
+def test_the_homes_layer_shades_a_practices_lsoas_darker_where_more_live() -> None:
+    codes = [f"L{col}0" for col in range(4)]
+    lsoas = Lsoas.from_polygons(
+        gpd.GeoDataFrame({"code": codes}, geometry=[_inland(c) for c in range(4)], crs=BNG)
+    )
+    layer = homes_layer(
+        lsoas,
+        {"L20": 25, "L00": 100, "L30": 25, "E99999999": 7},  # a code not among the LSOAs
+        territory={"L00": "N1", "L20": "N2"},
+        plan=Plan({"A": "N1", "B": "N2"}, names={"N2": "South"}),
+        limit=3,
+    )
+    features = layer.data["features"]
+    tips = [f["properties"]["tip"] for f in features]
+    assert tips == [  # most patients first, then by code; the unknown code left out
+        "<b>L00</b>: 100 patients<br>territory of N1 (N1)",
+        "<b>L20</b>: 25 patients<br>territory of South (N2)",
+        "<b>L30</b>: 25 patients",
+    ]
+    opacity = [f["properties"]["style"]["fillOpacity"] for f in features]
+    assert opacity[0] > opacity[1] == opacity[2] > 0
+    drawn = gpd.GeoSeries([shape(f["geometry"]) for f in features], crs=WGS84).to_crs(BNG)
+    for polygon, col in zip(drawn, (0, 2, 3), strict=True):
+        assert shapely.hausdorff_distance(polygon, _inland(col)) < 2.0  # rounded to ~1 m
+    fewer = homes_layer(lsoas, {"L00": 100, "L20": 25, "L30": 25}, limit=1)
+    assert [f["properties"]["tip"] for f in fewer.data["features"]] == ["<b>L00</b>: 100 patients"]
+
+
+def test_the_homes_layer_needs_lsoa_polygons() -> None:
+    bare = grid_lsoas(2)
+    with pytest.raises(ValueError, match="the LSOAs have no polygons"):
+        homes_layer(Lsoas(bare.codes, bare.x, bare.y, bare.edges), {"L00": 1})

@@ -25,6 +25,7 @@ from footprints.metrics import (
     network_table,
     patch_alignment,
     patch_network_table,
+    practice_homes,
     territories,
 )
 from footprints.plan import Band, Plan
@@ -102,6 +103,30 @@ def test_network_table_gains_containment_and_territory_parts(row: nx.Graph) -> N
     row.graph["geography"] = "voronoi"
     plain = network_table(PLAN, row)
     assert "containment" not in plain and "territory_parts" not in plain
+
+
+def test_where_a_practices_patients_live_against_the_territories(row: nx.Graph) -> None:
+    a = practice_homes(PLAN, row, "A")
+    assert a.network == "N1" and not a.fallback
+    assert a.lsoas == {"L00": 500, "L10": 449, "L20": 100, "L30": 51}
+    assert a.territory == {"L00": "N1", "L10": "N1", "L20": "N2", "L30": "N1"}
+    assert (a.patients, a.in_own_territory, a.in_other_territories) == (1_100, 1_000, 100)
+    assert a.other_networks == {"N2": 100}
+    b = practice_homes(PLAN, row, "B", precomputed=territories(PLAN, row))
+    assert (b.in_own_territory, b.in_other_territories, b.other_networks) == (5_000, 10, {"N1": 10})
+    # A practice in no network: every territory is another network's
+    alone = practice_homes(Plan({"B": "N2"}), row, "A")
+    assert alone.network is None and alone.in_own_territory == 0
+    assert alone.in_other_territories == 100 + 449  # L20, and L10 (B's 10 patients there)
+    assert alone.territory["L00"] is None  # nobody's: A is in no network
+
+
+def test_where_patients_live_needs_homes_and_a_known_practice(row: nx.Graph) -> None:
+    with pytest.raises(ValueError, match="practice Z is not among the 2 practices"):
+        practice_homes(PLAN, row, "Z")
+    row.graph["geography"] = "voronoi"
+    with pytest.raises(ValueError, match="where the patients of A live needs patients' homes"):
+        practice_homes(PLAN, row, "A")
 
 
 # ---- patches on homes: X = L00, Y = L10, Z = L20, each home to 1,000 registered patients

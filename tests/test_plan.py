@@ -47,3 +47,15 @@ def test_band_gap_and_contains(population: int, gap: int, inside: bool) -> None:
 def test_empty_band_is_refused_with_the_numbers() -> None:
     with pytest.raises(ValueError, match=r"\[50,000, 30,000\]"):
         Band(50_000, 30_000)
+
+
+def test_renames_and_waivers_make_new_plans_and_keep_case() -> None:
+    plan = Plan({"A": "N1", "B": "N2"}, {"N1": "North"})
+    renamed = plan.renamed("N2", " McAdam Health PCN ")
+    assert renamed.network_name("N2") == "McAdam Health PCN"
+    assert plan.network_name("N2") == "N2"
+    assert renamed.renamed("N2", "").network_name("N2") == "N2"
+    waived = renamed.with_waiver("N1", "an island")
+    assert waived.waivers == {"N1": "an island"} and waived != renamed
+    assert waived.moved(["A"], "N2").waivers == {}  # N1 is gone, with its reason
+    assert waived.restricted(["B"]) == Plan({"B": "N2"}, {"N2": "McAdam Health PCN"})

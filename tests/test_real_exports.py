@@ -6,9 +6,9 @@ footprint is now made valid after reprojection and after snapping. Each export h
 back as the real plan and every GeoJSON footprint is checked valid.
 
 The 2021 practices file carries two list sizes (QOF and NHS Digital's), which the loader
-rightly will not choose between, and a digital-first practice (Y06487) 133 km from its CCG,
-which the loader refuses until far-away practices become warnings (issue 17, item 1): the
-test reads a copy in its temporary folder with the QOF list size and without that practice.
+rightly will not choose between: the test reads a copy in its temporary folder with the QOF
+list size. Its digital-first practice (Y06487), 133 km from its CCG, loads with a warning and
+is exported with its network like every other practice.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _practices(shared_data: Path, year: str, folder: Path) -> Path:
     if year == "2020":
         return shared_data / "practices" / "practices_2020.csv"
     table = pd.read_csv(shared_data / "practices" / "practices_2021.csv", dtype=str)
-    table = table[table["practice_code"] != FAR_PRACTICE_2021]
+    assert FAR_PRACTICE_2021 in set(table["practice_code"])  # kept: a warning, not a refusal
     path = folder / "practices_2021_qof.csv"
     table.drop(columns=["list_size_2021_01_gpreg"]).to_csv(path, index=False)
     return path

@@ -1,4 +1,4 @@
-"""Loading a region: the upper planning level with and without an STP layer."""
+"""Loading a region: the upper planning level with and without an STP layer; far practices."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import networkx as nx
+import pandas as pd
+import pytest
 
 from footprints.demo import demo_files, load_demo
+from footprints.errors import InputError
 from footprints.region import load_region
 
 
@@ -67,3 +70,85 @@ def test_lower_areas_of_an_upper_area() -> None:
         assert set(region.lower_areas(upper)) <= set(every)
     assert sum(len(region.lower_areas(u)) for u in region.upper_boundaries["code"]) == len(every)
     assert region.lower_areas("no such STP") == []
+
+
+def _one_ccg_of_the_demo(folder: Path) -> tuple[Path, str]:
+    """The demo's practices of its first CCG only, as a practices file in ``folder``."""
+    with demo_files() as shipped:
+        table = pd.read_csv(shipped.practices, dtype=str, keep_default_na=False)
+    ccg = sorted(table["ccg"])[0]
+    path = folder / "one_ccg.csv"
+    table[table["ccg"] == ccg].to_csv(path, index=False)
+    return path, str(ccg)
+
+
+def test_wider_files_are_cut_to_the_practices_loaded(tmp_path: Path) -> None:
+    practices, ccg = _one_ccg_of_the_demo(tmp_path)
+    with demo_files() as shipped:
+        region = load_region(
+            practices,
+            shipped.ccg,
+            stp_boundaries=shipped.stp,
+            patches=shipped.patches,
+            plan=shipped.current_plan,
+        )
+        whole = load_demo()
+    codes = set(region.practices["code"])
+    assert list(region.ccgs["code"]) == [ccg]
+    assert region.lower_areas() == [ccg]
+    assert region.stps is not None and len(region.stps) == 1
+    assert region.patches is not None and whole.patches is not None
+    assert set(region.practices["patch"]) <= set(region.patches["patch"])
+    assert 0 < len(region.patches) < len(whole.patches)
+    # The current plan covered the whole demo: cut to the practices loaded, one warning.
+    assert region.current is not None and whole.current is not None
+    assert set(region.current.assignment) == codes
+    dropped = len(whole.current) - len(codes)
+    (warning,) = [p for p in region.problems if "not in the practices file" in p.message]
+    assert warning.severity == "warning"
+    assert f"names {dropped:,} practices not in the practices file" in warning.message
+    assert region.left_out["plan practices"] == dropped
+    assert region.left_out["CCGs"] == len(whole.ccgs) - 1
+    # The networks left keep their real names.
+    for network in region.current.networks():
+        assert region.current.network_name(network) == whole.current.network_name(network)
+
+
+def test_a_plan_of_the_area_keeps_a_mistyped_code(tmp_path: Path) -> None:
+    """Only a plan wider than the area is cut: a typo in the area's plan is still reported."""
+    with demo_files() as shipped:
+        text = shipped.current_plan.read_text(encoding="utf-8")
+        network = text.splitlines()[1].split(",")[1]
+        plan = tmp_path / "plan.csv"
+        plan.write_text(text + f"Z99999,{network},\n", encoding="utf-8")
+        region = load_region(shipped.practices, shipped.ccg, plan=plan)
+    assert region.current is not None
+    assert region.current.assignment["Z99999"] == network
+    assert not [p for p in region.problems if "not in the practices file" in p.message]
+    assert "plan practices" not in region.left_out
+
+
+def test_a_far_away_practice_loads_joined_to_its_area_like_an_island(tmp_path: Path) -> None:
+    """A digital-first practice 112 km from the CCG its row names: a warning, not a refusal."""
+    data = Path(__file__).resolve().parent / "data"
+    practices = tmp_path / "practices_far.csv"
+    practices.write_text(
+        (data / "areas_practices.csv").read_text(encoding="utf-8")
+        + "PF,Digital First,3800,402000,522000,01A\n",
+        encoding="utf-8",
+    )
+    region = load_region(practices, data / "areas_ccgs.geojson")
+    [warning] = [p for p in region.problems if p.code == "PF"]
+    assert "PF (Digital First) lies 112 km outside its own CCG E38000001" in warning.message
+    graph = region.ccg_graphs["E38000001"]
+    assert nx.is_connected(graph)
+    [(_, nearest, link)] = graph.edges("PF", data=True)
+    assert link["kind"] == "island"
+    assert nearest == "P4"  # of Alpha's practices, the nearest to PF's site (116 km)
+    assert region.validation_graph.edges("PF") and nx.is_connected(
+        region.validation_graph.subgraph(graph.nodes)
+    )
+    catchment = region.catchments.set_index("code").geometry["PF"]
+    assert catchment.distance(region.ccgs.set_index("code").geometry["E38000001"]) > 100_000
+    with pytest.raises(InputError, match=r"PF \(Digital First\) lies 112 km outside"):
+        load_region(practices, data / "areas_ccgs.geojson", strict_sites=True)

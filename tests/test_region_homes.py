@@ -70,6 +70,24 @@ def write_inputs(folder: Path) -> dict[str, Path]:
     return paths
 
 
+def write_crossing_inputs(folder: Path) -> dict[str, Path]:
+    """The grid of :func:`write_inputs` where 50 of A1's patients live in B1's LSOA (3, 1)
+    instead of (1, 0), with a current plan (``plan``): North = A1, A2; South = B1, B2."""
+    paths = write_inputs(folder)
+    text = paths["registrations"].read_text(encoding="utf-8")
+    text = text.replace(
+        f"A1,Alpha,{lsoa(1, 0)},400\n", f"A1,Alpha,{lsoa(1, 0)},350\nA1,Alpha,{lsoa(3, 1)},50\n"
+    )
+    paths["registrations"].write_text(text, encoding="utf-8")
+    paths["plan"] = folder / "plan.csv"
+    paths["plan"].write_text(
+        "practice_code,network_id,network_name\n"
+        "A1,N1,North\nA2,N1,North\nB1,N2,South\nB2,N2,South\n",
+        encoding="utf-8",
+    )
+    return paths
+
+
 @pytest.fixture
 def region(tmp_path: Path):  # type: ignore[no-untyped-def]
     paths = write_inputs(tmp_path)
@@ -179,6 +197,40 @@ def test_the_command_line_takes_registrations_and_says_which_geography(
         == 2
     )
     assert "LSOA boundaries" in capsys.readouterr().err
+
+
+def test_a_patch_counts_every_registered_resident_not_only_the_loaded_practices(
+    tmp_path: Path,
+) -> None:
+    """DESIGN.md: a patch works into a network when the network's patients are at least 5%
+    of the registered patients living in the patch. A practice of the file that is not
+    loaded (Z9, 5,000 patients in East) still lives there: a one-CCG region must not judge
+    a far district by the few residents registered with its own practices."""
+    paths = write_inputs(tmp_path)
+    patches = gpd.GeoDataFrame(
+        {"code": ["WEST", "EAST"]},
+        geometry=[
+            shapely.box(X0, Y0, X0 + 3000, Y0 + 2000),
+            shapely.box(X0 + 3000, Y0, X0 + 6000, Y0 + 2000),
+        ],
+        crs=BNG,
+    )
+    patches.to_crs("EPSG:4326").to_file(tmp_path / "patches.geojson")
+    with paths["registrations"].open("a", encoding="utf-8") as out:
+        out.write(f"Z9,Far,{lsoa(4, 0)},5000\n")
+    region = load_region(
+        paths["practices"],
+        paths["ccg"],
+        patches=tmp_path / "patches.geojson",
+        registrations=paths["registrations"],
+        lsoa_boundaries=paths["lsoa"],
+    )
+    # West: A1 1,000 + A2 1,000; East: B1's 900 on the map + B2's 600 (Voronoi fallback)
+    # + Z9's 5,000, who is registered elsewhere but lives in East.
+    assert region.patch_residents == {"EAST": 6500, "WEST": 2000}
+    assert region.validation_graph.graph["patch_residents"] == region.patch_residents
+    for graph in region.ccg_graphs.values():
+        assert graph.graph["patch_residents"] == region.patch_residents
 
 
 def test_area_graphs_carry_the_catchments_for_containment(region) -> None:  # type: ignore[no-untyped-def]

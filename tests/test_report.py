@@ -10,10 +10,11 @@ import pytest
 
 from footprints.cli import main
 from footprints.demo import demo_files, load_demo
-from footprints.errors import InputError
-from footprints.plan import Band
+from footprints.errors import InfeasibleError, InputError
+from footprints.io import write_plan
+from footprints.plan import Band, Plan
 from footprints.region import Region
-from footprints.report import build_pack, read_waivers, write_pack
+from footprints.report import MAX_PACK_PRACTICES, build_pack, read_waivers, write_pack
 
 
 @pytest.fixture(scope="module")
@@ -111,12 +112,25 @@ def test_html_twin_has_the_same_figures_and_embedded_maps(
 
 def test_read_waivers(tmp_path: Path) -> None:
     good = tmp_path / "waivers.csv"
-    good.write_text("network_id,reason\nuz0029,Island\n", encoding="utf-8")
-    assert read_waivers(good) == {"UZ0029": "Island"}
+    good.write_text("network_id,reason\nuz0029,Island\n UZ0030 ,Rural\n", encoding="utf-8")
+    assert read_waivers(good) == {"uz0029": "Island", "UZ0030": "Rural"}  # ids as written
     bad = tmp_path / "bad.csv"
     bad.write_text("network,why\nUZ0029,Island\n", encoding="utf-8")
     with pytest.raises(InputError, match="network_id"):
         read_waivers(bad)
+
+
+def test_a_waiver_is_given_to_the_network_of_exactly_its_id(
+    demo: Region, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert demo.current is not None
+    network = sorted(demo.current.networks())[0]
+    sections = build_pack(demo, demo.current, waivers={network.lower(): "Island"})
+    assert all(n.waiver is None for s in sections for n in s.networks)
+    assert (
+        f"waivers name networks not in the plan: {network.lower()!r} (did you mean "
+        f"{network!r}?); network ids are compared exactly"
+    ) in caplog.text
 
 
 def test_read_waivers_keeps_a_reason_with_unquoted_commas(tmp_path: Path) -> None:
@@ -152,3 +166,59 @@ def test_cli_report_one_pdf_per_area(demo: Region, tmp_path: Path) -> None:
         code = path.stem.removeprefix("pack_")
         assert f"{names[code]} ({code})" in pages[0]  # the area's map page opens its PDF
         assert len(pages) >= 2
+
+
+# ---- a pack past its stated size is refused at once ---------------------------------------
+
+
+def _big_plan(region: Region, rows: int) -> Plan:
+    """The region's practices and, past them, practices no file knows: ``rows`` in all."""
+    codes = region.practice_codes()
+    codes += [f"X{i:06d}" for i in range(rows - len(codes))]
+    return Plan({code: f"N{i // 8:05d}" for i, code in enumerate(codes)})
+
+
+@pytest.mark.parametrize(
+    ("rows", "limit"),
+    [(100_000, MAX_PACK_PRACTICES), (MAX_PACK_PRACTICES + 1, MAX_PACK_PRACTICES), (301, 300)],
+)
+def test_a_pack_past_its_stated_size_is_refused_before_any_work(
+    demo: Region, rows: int, limit: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report on a 100,000-row plan ran for over 17 minutes: now refused, naming the limit."""
+    import footprints.report as report_module
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the plan was validated before its size was checked")
+
+    monkeypatch.setattr(report_module, "validate", no_work)
+    out = tmp_path / "pack.pdf"
+    with pytest.raises(InfeasibleError) as caught:
+        write_pack(demo, _big_plan(demo, rows), out, max_practices=limit)
+    assert f"a submission pack presents at most {limit:,} practices" in str(caught.value)
+    assert f"this plan has {rows:,} for {len(demo.practices):,} in the practices file" in str(
+        caught.value
+    )
+    assert not out.exists() and not out.with_suffix(".html").exists()
+
+
+def test_a_pack_at_its_stated_size_is_written(demo: Region, tmp_path: Path) -> None:
+    assert demo.current is not None
+    size = max(len(demo.current), len(demo.practices))
+    written = write_pack(demo, demo.current, tmp_path / "pack.pdf", max_practices=size)
+    assert [p.name for p in written] == ["pack.pdf", "pack.html"]
+
+
+def test_report_on_a_100000_row_plan_presents_the_practices_loaded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, demo: Region
+) -> None:
+    """A plan naming 99,859 practices of no file's area is cut to the practices loaded, with
+    one warning giving the count (issue #14), so the pack presents the area's 141 practices
+    (the pack's own limit is tested on the plan itself, above)."""
+    plan = tmp_path / "plan_100000.csv"
+    write_plan(_big_plan(demo, 100_000), plan)
+    out = tmp_path / "pack.pdf"
+    assert main(["report", "--demo", "--plan", str(plan), "--out", str(out)]) == 0
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [m for m in said if "the plan names 99,859 practices not in the practices file" in m]
+    assert out.exists()

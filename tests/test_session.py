@@ -15,9 +15,11 @@ from footprints.session import (
     LockedNetworkError,
     SavedSession,
     SessionStore,
+    StaleSessionError,
     WorkingPlan,
     apply_proposal,
     changed_practices,
+    merge_edits,
     new_network_id,
     new_session_id,
     state_dir,
@@ -326,3 +328,90 @@ def test_a_proposal_names_its_networks_over_the_plan(plan: Plan) -> None:
 def test_the_same_proposal_again_changes_nothing(plan: Plan) -> None:
     areas = {"X": ["A1", "A2", "B1", "B2"], "Y": ["C1"]}
     assert apply_proposal(plan, plan, areas) == plan
+
+
+# ------------------------------------------------------------------ locks under the optimiser
+def test_a_proposal_that_changes_a_locked_network_is_refused(plan: Plan) -> None:
+    # The optimiser's plan for area "A" splits N1 (A1 stays, A2 goes to a new network).
+    proposal = Plan({"A1": "N1", "A2": "A-N01"})
+    with pytest.raises(LockedNetworkError, match=r"North PCN \(N1\): practices A2"):
+        apply_proposal(plan, proposal, {"A": ["A1", "A2"]}, locks={"N1"})
+    # Unlocked, the same proposal is applied.
+    assert apply_proposal(plan, proposal, {"A": ["A1", "A2"]}).assignment["A2"] == "A-N01"
+
+
+def test_a_locked_network_keeps_its_name_and_waiver_through_a_proposal(plan: Plan) -> None:
+    waived = plan.with_waiver("N1", "an island practice")
+    proposal = Plan({"A1": "N1", "A2": "N1"}, {"N1": "A-N01"})
+    merged = apply_proposal(waived, proposal, {"A": ["A1", "A2"]}, locks={"N1"})
+    assert merged.network_name("N1") == "North PCN"
+    assert merged.waivers == {"N1": "an island practice"}
+
+
+# ------------------------------------------------------------------ renames and waivers
+def test_rename_keeps_the_case_and_is_undoable(working: WorkingPlan) -> None:
+    working.lock(["N1"])
+    assert working.rename("N1", "  St Mary's & McAdam PCN ")
+    assert working.plan.network_name("N1") == "St Mary's & McAdam PCN"
+    assert working.label == "rename N1 to “St Mary's & McAdam PCN”"
+    assert not working.rename("N1", "St Mary's & McAdam PCN")  # unchanged: no step
+    working.undo()
+    assert working.plan.network_name("N1") == "North PCN"
+    with pytest.raises(ValueError, match="no network 'N9'"):
+        working.rename("N9", "Nowhere")
+
+
+def test_waiver_reasons_are_kept_through_moves_and_saves(
+    tmp_path: Path, working: WorkingPlan
+) -> None:
+    assert working.waive("N3", "One practice of 61,089 patients")
+    working.move(["A1"], "N2")
+    assert working.plan.waivers == {"N3": "One practice of 61,089 patients"}
+    working.move(["C1"], "N2")  # N3 is empty now: its reason goes with it
+    assert working.plan.waivers == {}
+    working.undo()
+    store = SessionStore(tmp_path)
+    store.save("abcdefgh12", SavedSession(working))
+    restored = store.load("abcdefgh12")
+    assert restored is not None
+    assert restored.working.plan.waivers == {"N3": "One practice of 61,089 patients"}
+    assert [s.plan for s in restored.working.history] == [s.plan for s in working.history]
+    assert working.waive("N3", "")  # cleared
+    assert working.plan.waivers == {}
+
+
+# ------------------------------------------------------------------ versions and stale tabs
+def test_each_save_carries_a_version_and_a_stale_one_is_refused(
+    tmp_path: Path, working: WorkingPlan, plan: Plan
+) -> None:
+    store = SessionStore(tmp_path)
+    first = SavedSession(working)
+    store.save("abcdefgh12", first)
+    assert first.version == 1 and store.version("abcdefgh12") == 1
+    # Two tabs read version 1; the first saves (version 2), the second is then stale.
+    tab_one, tab_two = store.load("abcdefgh12"), store.load("abcdefgh12")
+    assert tab_one is not None and tab_two is not None
+    tab_one.working.move(["A1"], "N2")
+    store.save("abcdefgh12", tab_one, expected_version=1)
+    assert store.version("abcdefgh12") == 2
+    tab_two.working.move(["B1"], "N3")
+    with pytest.raises(StaleSessionError, match="version 2") as stale:
+        store.save("abcdefgh12", tab_two, expected_version=1)
+    assert (stale.value.saved, stale.value.expected) == (2, 1)
+    saved = store.load("abcdefgh12")
+    assert saved is not None and saved.working.plan.assignment["A1"] == "N2"
+    assert saved.working.plan.assignment["B1"] == "N2"  # the stale save wrote nothing
+
+
+def test_merge_puts_my_edits_on_the_saved_plan(plan: Plan) -> None:
+    theirs = plan.moved(["A1"], "N2")  # the other tab moved A1
+    mine = plan.moved(["B1"], "N3").moved(["A1"], "N3").renamed("N3", "East Kent PCN")
+    merged, conflicts = merge_edits(plan, mine, theirs)
+    assert merged.assignment["B1"] == "N3"  # my move, kept
+    assert merged.assignment["A1"] == "N2"  # both moved A1: the saved plan's stays
+    assert merged.network_name("N3") == "East Kent PCN"
+    assert conflicts == ["practice A1: was 'N1', mine 'N3', theirs 'N2': the saved plan's kept"]
+    # A network locked in the saved plan is left as it is.
+    merged, conflicts = merge_edits(plan, plan.moved(["C1"], "N1"), plan, locks={"N3"})
+    assert merged.assignment["C1"] == "N3"
+    assert conflicts == ["C1: its network is locked in the saved plan, left as is"]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 from app.data import practice_info
-from app.facts import Facts
+from app.facts import Facts, map_footprints
 from app.labels import practice_label
+from app.live_map import colours, scope
 from app.state import AppState, state
 from footprints.diff import diff_plans
+from footprints.livemap import side_by_side
 
 __all__ = ["panel"]
 
@@ -63,6 +66,18 @@ def panel(facts: Facts) -> None:
             ),
             hide_index=True,
             width="stretch",
+        )
+    if st.checkbox("Show both plans side by side", key=AppState.compare_maps.key):
+        st.caption("Left: the plan compared with. Right: the working plan. Moved practices ringed.")
+        dual = side_by_side(
+            scope(),
+            (baseline, map_footprints(baseline, facts["region"])),
+            (plan, facts["footprints"]),
+            colours(facts),
+            moved=moved,
+        )
+        st_folium(
+            dual, key="compare_map", height=420, use_container_width=True, returned_objects=[]
         )
     with st.expander("Every change, in words"):
         st.text(difference.to_text())

@@ -32,13 +32,21 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
             files[path.name] = (path.read_bytes(), "application/geopackage+sqlite3")
         for path in export_plan(the_region, plan, folder / "epcn.csv", fmt="epcn"):
             files[path.name] = (path.read_bytes(), "text/csv")
+    except FootprintsError as error:
+        st.error(f"Export failed: {plain(error)}")
+    try:  # a pack refused (too large) leaves the other files on offer
         for path in write_pack(
-            the_region, plan, folder / "submission_pack.pdf", band=band, report=report
+            the_region,
+            plan,
+            folder / "submission_pack.pdf",
+            band=band,
+            report=report,
+            waivers=dict(plan.waivers),  # the reasons recorded in the app
         ):
             mime = "application/pdf" if path.suffix == ".pdf" else "text/html"
             files[path.name] = (path.read_bytes(), mime)
     except FootprintsError as error:
-        st.error(f"Export failed: {plain(error)}")
+        st.error(f"No submission pack: {plain(error)}")
     return files
 
 

@@ -55,4 +55,5 @@ def panel(facts: Facts) -> None:
         .encode(y="limit:Q")
     )
     st.altair_chart(bars + lines, width="stretch")
-    st.dataframe(networks_table[_COLUMNS], hide_index=True, width="stretch")
+    homes = [c for c in ("containment", "territory_parts") if c in networks_table.columns]
+    st.dataframe(networks_table[[*_COLUMNS, *homes]], hide_index=True, width="stretch")

@@ -18,13 +18,18 @@ What the readers forgive, and what they refuse
     CSVs are read as UTF-8 (with or without BOM), UTF-16 with BOM (Excel "Unicode text"), or
     else Windows-1252/Latin-1, accents intact; a first line with no comma but semicolons or
     tabs sets the separator. Codes are stripped of spaces and invisible characters and
-    upper-cased; ``12,345`` is a number but a decimal comma (``54,5``) is an error; trailing
+    upper-cased; ``12,345`` is a number but a decimal comma (``54,5``) is an error, and so
+    are separators that read two ways (``30,000.5``, and ``30.000`` as a list size), named
+    with their file, row, column and value rather than guessed; trailing
     empty cells and rows (Excel's ``,,,,``) are dropped. Refused, with the row: cells beyond
     the header, an unclosed quote, a repeated or ambiguous header, a code Excel turned into a
     number (``8.1E+04``), a list size that is negative, fractional or over
     :data:`MAX_LIST_SIZE` (0 is a warning). Zips are checked before GDAL opens them: member
-    paths that escape the folder are refused, as is anything larger, on disk or unzipped,
-    than :func:`input_size_limit` allows (:data:`MAX_INPUT_BYTES` by default). Boundary files
+    paths that escape the folder are refused, as is anything larger, on disk or unzipped
+    (the bytes counted as they come out, whatever the headers say), than
+    :func:`input_size_limit` allows (:data:`MAX_INPUT_BYTES` by default); a table read whole
+    (practices, plans, list sizes) larger than :func:`table_size_limit` allows
+    (:data:`MAX_TABLE_BYTES`) is refused before it is read. Boundary files
     that GDAL or GEOS cannot read, or whose CRS puts them outside England, are errors.
 
 Modules, each depending only on those above it
@@ -70,13 +75,26 @@ from footprints.io.registrations import (
     read_lsoa_centroids,
     read_lsoa_registrations,
 )
-from footprints.io.tables import MAX_INPUT_BYTES, MAX_LIST_SIZE, input_size_limit, max_input_bytes
+from footprints.io.tables import (
+    INPUT_LIMIT_ENV,
+    MAX_INPUT_BYTES,
+    MAX_LIST_SIZE,
+    MAX_TABLE_BYTES,
+    TABLE_LIMIT_ENV,
+    input_size_limit,
+    max_input_bytes,
+    max_table_bytes,
+    table_size_limit,
+)
 
 __all__ = [
     "EXPORT_FORMATS",
+    "INPUT_LIMIT_ENV",
     "MAX_INPUT_BYTES",
     "MAX_LIST_SIZE",
+    "MAX_TABLE_BYTES",
     "PLAN_FORMATS",
+    "TABLE_LIMIT_ENV",
     "PlanFormat",
     "Registrations",
     "accepted_extensions",
@@ -84,6 +102,7 @@ __all__ = [
     "input_size_limit",
     "is_geo_plan",
     "max_input_bytes",
+    "max_table_bytes",
     "normalise_postcode",
     "plan_format",
     "read_boundaries",
@@ -99,5 +118,6 @@ __all__ = [
     "read_postcode_lookup",
     "read_practices",
     "read_qof_mapping",
+    "table_size_limit",
     "write_plan",
 ]

@@ -1,28 +1,27 @@
-"""Zip archives of boundary files, checked before GDAL opens them.
+"""Zip archives of boundary files, checked and unzipped before GDAL opens them.
 
 Member paths that escape the folder (a "zip slip") are refused, as is an archive larger,
-unzipped, than :func:`footprints.io.input_size_limit` allows, or one holding no layer.
-A ``.zip`` path or ``zip://archive.zip!layer.shp`` names a layer inside an archive.
+unzipped, than :func:`footprints.io.input_size_limit` allows, or one holding no layer. The
+sizes an archive's headers state are checked first, and then the bytes actually unzipped:
+:func:`unzipped` unzips the members itself into a temporary folder, counting every byte and
+stopping at the limit, and GDAL reads the files there. A member holding more than its
+header says (a zip bomb that lies about its size, which GDAL's own ``/vsizip/`` reader would
+unpack in full) is refused as soon as the lie shows. A ``.zip`` path or
+``zip://archive.zip!layer.shp`` names a layer inside an archive.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
 
 from footprints.errors import InputError, Problem
-from footprints.io.tables import PathLike, _check_size
-
-
-def _vsi_path(path: PathLike) -> str:
-    text = str(path)
-    if text.startswith("zip://"):
-        inner = text[len("zip://") :]
-        archive, _, member = inner.partition("!")
-        return f"/vsizip/{archive}" + (f"/{member}" if member else "")
-    if text.lower().endswith(".zip"):
-        return f"/vsizip/{text}"
-    return text
+from footprints.io.tables import PathLike, _bounded_chunks, _check_size, max_input_bytes
 
 
 def _archive_path(path: PathLike) -> str:
@@ -30,6 +29,14 @@ def _archive_path(path: PathLike) -> str:
     if text.startswith("zip://"):
         text = text[len("zip://") :].partition("!")[0]
     return text
+
+
+def _member_path(path: PathLike) -> str | None:
+    """Return the member ``zip://archive.zip!member`` names, else ``None``."""
+    text = str(path)
+    if text.startswith("zip://"):
+        return text[len("zip://") :].partition("!")[2] or None
+    return None
 
 
 _LAYER_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg", ".gml", ".kml", ".fgb", ".tab", ".mif")
@@ -41,8 +48,17 @@ def _escapes(member: str) -> bool:
     return posix.startswith("/") or bool(re.match(r"[A-Za-z]:", posix)) or ".." in posix.split("/")
 
 
-def _check_archive(archive: str, source: str) -> None:
-    """Refuse a zip that is corrupt, escapes its folder, unzips too large or holds no layer."""
+def _is_archive(path: PathLike) -> bool:
+    """Whether ``path`` names a zip archive (a ``.zip`` file, or ``zip://…``)."""
+    archive = _archive_path(path)
+    return archive.lower().endswith(".zip") and not Path(archive).is_dir()
+
+
+def _check_archive(archive: str, source: str) -> list[zipfile.ZipInfo]:
+    """Return a zip's members; refuse one that is corrupt, escapes, is too large or has no layer.
+
+    The sizes checked here are the ones the headers state; :func:`_unzip` counts the bytes.
+    """
     try:
         with zipfile.ZipFile(archive) as opened:
             members = opened.infolist()
@@ -80,3 +96,97 @@ def _check_archive(archive: str, source: str) -> None:
                 )
             ]
         )
+    return members
+
+
+def _unzip(archive: str, members: list[zipfile.ZipInfo], folder: Path, source: str) -> None:
+    """Unzip ``members`` into ``folder``, counting the bytes that come out against the limit.
+
+    Python's reader stops each member at the size its header states and then checks the
+    member's CRC, so a member holding more than its header says fails there; the count
+    stops at the limit whatever the headers say.
+    """
+    limit = max_input_bytes()
+    stated = sum(m.file_size for m in members)
+    unzipped = 0
+    with zipfile.ZipFile(archive) as opened:
+        for member in members:
+            if member.is_dir():
+                continue
+            target = folder.joinpath(*PurePosixPath(member.filename.replace("\\", "/")).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with opened.open(member) as data, open(target, "wb") as out:
+                    for chunk in _bounded_chunks(
+                        data,
+                        source,
+                        limit=limit,
+                        counted=unzipped,
+                        what=f"the archive unzipped (its headers say {stated:,} bytes) runs to",
+                    ):
+                        out.write(chunk)
+                        unzipped += len(chunk)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                raise InputError(
+                    [
+                        Problem(
+                            source,
+                            f"member {member.filename!r} is damaged or holds more than its "
+                            f"header's {member.file_size:,} bytes ({error}): refused, as a zip "
+                            "bomb that lies about its size would be",
+                            "zip the boundary files again (or download the archive again)",
+                        )
+                    ]
+                ) from None
+            except (RuntimeError, NotImplementedError) as error:  # encrypted, or a method
+                raise InputError(
+                    [
+                        Problem(
+                            source,
+                            f"member {member.filename!r} cannot be unzipped ({error})",
+                            "zip the files again without a password, with the usual "
+                            "'deflate' compression",
+                        )
+                    ]
+                ) from None
+
+
+def _layer_target(path: PathLike, folder: Path, members: list[zipfile.ZipInfo]) -> str:
+    """Return the file (or folder of shapefiles) GDAL should open among the unzipped members."""
+    named = _member_path(path)
+    if named is not None:
+        return str(folder.joinpath(*PurePosixPath(named).parts))
+    layers = sorted(
+        m.filename.replace("\\", "/")
+        for m in members
+        if not m.is_dir() and m.filename.lower().endswith(_LAYER_SUFFIXES)
+    )
+    shapefiles = [name for name in layers if name.lower().endswith(".shp")]
+    parents = {str(PurePosixPath(name).parent) for name in shapefiles}
+    if len(shapefiles) > 1 and len(shapefiles) == len(layers) and len(parents) == 1:
+        return str(folder.joinpath(*PurePosixPath(parents.pop()).parts))  # a shapefile folder
+    return str(folder.joinpath(*PurePosixPath(layers[0]).parts))
+
+
+@contextmanager
+def unzipped(path: PathLike, source: str) -> Iterator[str]:
+    """Give the path GDAL should read for ``path``: itself, or a zip's layer unzipped.
+
+    A zip archive (``.zip``, or ``zip://archive.zip!member``) is checked
+    (:func:`_check_archive`) and unzipped into a temporary folder, removed afterwards,
+    counting the bytes unzipped against :func:`footprints.io.input_size_limit`.
+
+    Raises
+    ------
+    InputError
+        For an archive that is damaged, escapes its folder, holds no layer, unzips beyond the
+        limit, or holds more than its headers say.
+    """
+    if not _is_archive(path):
+        yield str(path)
+        return
+    archive = _archive_path(path)
+    members = _check_archive(archive, source)
+    with tempfile.TemporaryDirectory(prefix="footprints-unzipped-") as folder:
+        _unzip(archive, members, Path(folder), source)
+        yield _layer_target(path, Path(folder), members)

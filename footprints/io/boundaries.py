@@ -28,7 +28,7 @@ import shapely.errors
 
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
 from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
-from footprints.io.archives import _archive_path, _check_archive, _vsi_path
+from footprints.io.archives import _archive_path, unzipped
 from footprints.io.tables import PathLike, _check_exists, _optional_code, _optional_name
 
 __all__ = [
@@ -114,9 +114,12 @@ def _read_layer(path: PathLike, source: str, log: ProblemLog) -> gpd.GeoDataFram
     archive = _archive_path(path)
     if not Path(archive).is_dir():  # a folder of shapefiles is a GDAL dataset too
         _check_exists(archive, source)
-    if archive.lower().endswith(".zip") and not Path(archive).is_dir():
-        _check_archive(archive, source)
-    target = _vsi_path(path)
+    with unzipped(path, source) as target:
+        return _read_target(target, source, log)
+
+
+def _read_target(target: str, source: str, log: ProblemLog) -> gpd.GeoDataFrame:
+    """Read the (first) layer of ``target``, a file or folder GDAL opens, as :func:`_read_layer`."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -270,11 +273,11 @@ def _detect_code_column(
         return found
     cd_columns = [c for c in columns if re.fullmatch(r"[a-z]+\d{0,2}cd", c.lower())]
     prefixes = _LEVEL_PREFIXES.get(level, ())
-    for candidates in (
-        [c for c in cd_columns if re.sub(r"\d*cd$", "", c.lower()) in prefixes],
-        [by_lower[n] for n in (level, "code") if n in by_lower],
-        cd_columns if len(cd_columns) == 1 else [],
-    ):
+    own = [c for c in cd_columns if re.sub(r"\d*cd$", "", c.lower()) in prefixes]
+    named = [by_lower[n] for n in (level, "code") if n in by_lower]
+    if not named:
+        _refuse_another_level(cd_columns, level, source, own=bool(own))
+    for candidates in (own, named, cd_columns if len(cd_columns) == 1 else []):
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
@@ -284,6 +287,48 @@ def _detect_code_column(
         f"{', '.join(columns)}. Accepted: a column named like CCG20CD, STP20CD, SICBL23CD, "
         f"ICB23CD, LAD20CD (case-insensitive) or {level!r}/'code' — or name it with "
         "code_column="
+    )
+
+
+_LEVEL_WORDS = {
+    "ccg": "CCG / sub-ICB boundaries",
+    "stp": "STP / ICB boundaries",
+    "region": "NHS England regions",
+    "patch": "nursing patches",
+    "lsoa": "LSOA boundaries",
+}
+"""Each planning level as the app's file slots name it."""
+
+
+def _refuse_another_level(cd_columns: list[str], level: str, source: str, *, own: bool) -> None:
+    """Say so when a layer is of another planning level: a file in the wrong slot.
+
+    An STP file given as the CCG boundaries (its only code column ``STP20CD``) would
+    otherwise be read as CCGs, and a CCG file given as the STPs (it names each CCG's STP)
+    as STPs; the message names what the file looks like and where it goes. ``own`` says
+    whether a code column of ``level`` itself was found: then only a file of a lower level
+    (a CCG file for the STP slot) is refused.
+    """
+    levels = {
+        other: column
+        for column in cd_columns
+        for other in ("ccg", "stp", "lsoa", "patch", "region")
+        if re.sub(r"\d*cd$", "", column.lower()) in _LEVEL_PREFIXES[other]
+    }
+    if not levels or level not in _LEVEL_WORDS:
+        return
+    # The lowest level the file describes is what it is (a CCG file also names its STP).
+    order = ("lsoa", "patch", "ccg", "stp", "region")
+    other = next(o for o in order if o in levels)
+    if other == level or (level == "patch" and other == "lsoa"):
+        return
+    lower = level in order and order.index(other) < order.index(level)
+    if own and not (lower and level in ("stp", "region")):
+        return
+    raise MissingColumnError(
+        f"{source}: this looks like {_LEVEL_WORDS[other]} (its codes are in column "
+        f"{levels[other]}), not {_LEVEL_WORDS[level]}: load it as the "
+        f"{_LEVEL_WORDS[other]} instead, and give the {_LEVEL_WORDS[level]} here"
     )
 
 

@@ -162,7 +162,7 @@ def read_gp_reg_pat(path: PathLike) -> pd.DataFrame:
     ):
         row = int(frame.index[offset]) + 2
         code = _code(code_text)
-        sizes.append(_parse_list_size(str(size_text), log, row=row, code=code))
+        sizes.append(_parse_list_size(str(size_text), log, row=row, code=code, column=size_column))
         codes.append(code)
     _duplicates(codes, log, what="practice code")
     log.raise_if_errors()
@@ -426,7 +426,7 @@ def _read_list_sizes(path: PathLike) -> pd.DataFrame:
     log = ProblemLog(source, logger)
     codes = [_code(v) for v in frame[resolved["code"]]]
     sizes = [
-        _parse_list_size(str(v), log, row=i + 2, code=c)
+        _parse_list_size(str(v), log, row=i + 2, code=c, column=resolved["list_size"])
         for i, (c, v) in enumerate(zip(codes, frame[resolved["list_size"]], strict=True))
     ]
     _duplicates(codes, log, what="practice code")

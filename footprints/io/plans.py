@@ -37,6 +37,7 @@ from footprints.io.tables import (
     _check_exists,
     _code,
     _duplicates,
+    _near_duplicate_networks,
     _optional_network,
     _read_csv,
     cell_text,
@@ -81,6 +82,9 @@ def read_plan(path: PathLike) -> Plan:
     Plan
         Practice → network. Rows with no network, or the placeholder ``U``, are left out
         (the validator reports them as unassigned). Duplicate practice rows are an error.
+        Network ids are kept exactly as written (only surrounding spaces and invisible
+        characters are dropped): ids that differ only in case or spaces (``PCN 1``,
+        ``pcn1``) are separate networks, each with its own name, and a warning names them.
 
     Raises
     ------
@@ -99,9 +103,11 @@ def _read_plan_csv(path: PathLike) -> Plan:
     if "partner_organisation_code" in normal:
         return _read_epcn_plan(path)
     resolved = _resolve_columns(frame, _PLAN_FIELDS, source=source, required=("code", "network"))
+    waiver_column = next((c for c in frame.columns if _normalise_name(c) == "waiver_reason"), None)
     log = ProblemLog(source, logger)
     assignment: dict[str, str] = {}
     names: dict[str, str] = {}
+    waivers: dict[str, str] = {}
     codes: list[str] = []
     left_out = 0
     for offset, record in enumerate(frame.to_dict("records")):
@@ -118,9 +124,13 @@ def _read_plan_csv(path: PathLike) -> Plan:
         assignment[code] = network
         if resolved["network_name"] and record[resolved["network_name"]]:
             names.setdefault(network, record[resolved["network_name"]])
+        reason = cell_text(record[waiver_column]) if waiver_column is not None else None
+        if reason:
+            waivers.setdefault(network, reason)
     _duplicates(codes, log, what="practice")
     log.raise_if_errors()
-    plan = Plan(assignment, names)
+    plan = Plan(assignment, names, waivers)
+    _near_duplicate_networks(_sizes(plan), log)
     logger.info(
         "%s: plan of %d practices in %d networks (%d rows without a network left out)",
         source,
@@ -143,21 +153,27 @@ def _read_epcn_plan(path: PathLike) -> Plan:
 def write_plan(plan: Plan, path: PathLike | TextIO) -> None:
     """Write ``plan`` as the plan CSV ``practice_code,network_id,network_name``.
 
-    One row per practice, sorted by network then practice. A file is written atomically
+    One row per practice, sorted by network then practice; a plan with waiver reasons has a
+    fourth column, ``waiver_reason``, repeated on every row of the waived network (and read
+    back by :func:`read_plan`). A file is written atomically
     (:func:`footprints.atomic.replacing`); ``path`` may also be an open text stream. Cells
     a spreadsheet would run as formulas are marked as text (see
     :func:`~footprints.io.tables.spreadsheet_text`).
     """
+    columns = ["practice_code", "network_id", "network_name"]
+    if plan.waivers:
+        columns.append("waiver_reason")
     rows = [
         {
             "practice_code": practice,
             "network_id": network,
             "network_name": plan.network_name(network),
+            "waiver_reason": plan.waivers.get(network, ""),
         }
         for network, practices in plan.networks().items()
         for practice in practices
     ]
-    table = pd.DataFrame(rows, columns=["practice_code", "network_id", "network_name"])
+    table = pd.DataFrame(rows, columns=columns)
     text = spreadsheet_csv(table)
     if isinstance(path, str | os.PathLike):
         write_text(path, text)
@@ -179,7 +195,10 @@ def _plan_from_rows(rows: Iterable[tuple[str | None, str | None, str | None]], s
     for practice, network, name in rows:
         if practice is None or network is None:
             continue
-        practice, network = practice.upper(), network.upper()
+        practice, exact = _code(practice), _optional_network(network)
+        if exact is None:
+            continue
+        network = exact
         if practice in assignment and assignment[practice] != network:
             problems.append(
                 Problem(
@@ -196,8 +215,14 @@ def _plan_from_rows(rows: Iterable[tuple[str | None, str | None, str | None]], s
     if problems:
         raise InputError(problems)
     plan = Plan(assignment, names)
+    _near_duplicate_networks(_sizes(plan), ProblemLog(source, logger))
     logger.info("%s: plan of %d practices in %d networks", source, len(plan), len(plan.networks()))
     return plan
+
+
+def _sizes(plan: Plan) -> dict[str, int]:
+    """Network id → its number of practices."""
+    return {network: len(practices) for network, practices in plan.networks().items()}
 
 
 _EXPORT_AGAIN = "export the plan again with footprints export"

@@ -96,7 +96,7 @@ def read_postcode_lookup(path: PathLike) -> gpd.GeoDataFrame:
         ``postcode, easting, northing, geometry`` in EPSG:27700, one row per postcode.
     """
     source = str(path)
-    frame = _read_csv(path, header=False)
+    frame = _read_csv(path, header=False, table=False)  # a lookup may cover England
     if frame.empty:
         raise InputError([Problem(source, "the file is empty", "give a postcode lookup")])
     first = frame.iloc[0].tolist()

@@ -20,15 +20,18 @@ from pyproj import Transformer
 
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
 from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
-from footprints.io.columns import _PRACTICE_FIELDS, _resolve_columns
+from footprints.io.columns import _PRACTICE_FIELDS, _normalise_name, _resolve_columns
 from footprints.io.postcodes import _postcode_table, normalise_postcode
 from footprints.io.tables import (
     UNALLOCATED_NETWORK,
+    AmbiguousNumberError,
     PathLike,
+    _ambiguous,
     _check_code,
     _code,
     _duplicates,
     _optional_code,
+    _optional_network,
     _parse_list_size,
     _parse_number,
     _read_csv,
@@ -40,6 +43,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+_SITE_COLUMNS = {"lat", "lon", "latitude", "longitude", "easting", "northing", "postcode"}
+"""Column names (normalised) that locate a practice: a table with none of them is no
+practices file."""
 
 
 PRACTICE_COLUMNS = ["code", "name", "list_size", "ccg", "stp", "patch", "network", "geometry"]
@@ -99,23 +106,47 @@ def _check_latlon(lat: float, lon: float, log: ProblemLog, *, row: int, code: st
 
 
 def _pair(
-    record: Mapping[str, str], first: str, second: str, log: ProblemLog, *, row: int, code: str
+    record: Mapping[str, str],
+    first: str,
+    second: str,
+    log: ProblemLog,
+    *,
+    row: int,
+    code: str,
+    headers: Mapping[str, str | None] | None = None,
 ) -> tuple[float, float] | None:
-    """Two coordinates from a row: None when both are empty or unreadable (logged)."""
+    """Two coordinates from a row: None when both are empty or unreadable (logged).
+
+    ``headers`` maps ``first`` and ``second`` to the file's column names, for messages.
+    """
     a_text, b_text = record.get(first, ""), record.get(second, "")
     if not a_text and not b_text:
         return None
-    try:
-        a, b = _parse_number(a_text), _parse_number(b_text)
-    except ValueError:
-        hint = " (a comma is read only as a thousands separator)" if "," in a_text + b_text else ""
-        log.error(
-            f"{first}/{second} {a_text!r}, {b_text!r} are not numbers{hint}",
-            f"give {first} and {second} as numbers",
-            row=row,
-            code=code,
-        )
-        return None
+    values: list[float | None] = []
+    for field, text in ((first, a_text), (second, b_text)):
+        try:
+            values.append(_parse_number(text))
+        except AmbiguousNumberError as error:
+            column = (headers or {}).get(field) or field
+            log.error(
+                _ambiguous(field, text, column, error),
+                f"write {field} without thousands separators (e.g. 412345.5)",
+                row=row,
+                code=code,
+            )
+            return None
+        except ValueError:
+            hint = (
+                " (a comma is read only as a thousands separator)" if "," in a_text + b_text else ""
+            )
+            log.error(
+                f"{first}/{second} {a_text!r}, {b_text!r} are not numbers{hint}",
+                f"give {first} and {second} as numbers",
+                row=row,
+                code=code,
+            )
+            return None
+    a, b = values
     if a is None or b is None:
         empty = first if a is None else second
         log.error(
@@ -181,8 +212,14 @@ def _practices_from_frame(
             log.error("the practice code is empty", "give every row an ODS code", row=row)
             continue
         _check_code(code, log, row=row)
-        size = _parse_list_size(str(record.get("list_size", "")), log, row=row, code=code)
-        point = _locate(record, log, row=row, code=code, lookup=lookup)
+        size = _parse_list_size(
+            str(record.get("list_size", "")),
+            log,
+            row=row,
+            code=code,
+            column=columns.get("list_size"),
+        )
+        point = _locate(record, log, row=row, code=code, lookup=lookup, headers=columns)
         if size is None or point is None:
             codes.append(code)  # still counted for duplicate checks
             continue
@@ -195,10 +232,9 @@ def _practices_from_frame(
             latlon_rows.append(len(xs) - 1)
         for key in ("ccg", "stp", "patch"):
             optional[key].append(_optional_code(record.get(key)))
-        network = _optional_code(record.get("network"))
-        if network == UNALLOCATED_NETWORK:
+        network = _optional_network(record.get("network"))
+        if network is None and _optional_code(record.get("network")) == UNALLOCATED_NETWORK:
             unallocated += 1
-            network = None
         optional["network"].append(network)
     _duplicates(codes, log, what="practice code", first_row=first_row)
     if not records:
@@ -239,12 +275,13 @@ def _locate(
     row: int,
     code: str,
     lookup: dict[str, tuple[float, float]] | None,
+    headers: Mapping[str, str | None] | None = None,
 ) -> tuple[float, float, bool] | None:
     """(x, y, is_lonlat) for a row, from easting/northing, else lat/lon, else postcode."""
-    bng = _pair(record, "easting", "northing", log, row=row, code=code)
+    bng = _pair(record, "easting", "northing", log, row=row, code=code, headers=headers)
     if bng is not None:
         return (*bng, False) if _check_bng(*bng, log, row=row, code=code) else None
-    latlon = _pair(record, "lat", "lon", log, row=row, code=code)
+    latlon = _pair(record, "lat", "lon", log, row=row, code=code, headers=headers)
     if latlon is not None:
         lat, lon = latlon
         return (lon, lat, True) if _check_latlon(lat, lon, log, row=row, code=code) else None
@@ -308,6 +345,8 @@ def read_practices(
     """
     source = str(path)
     frame = _read_csv(path)
+    if columns is None:
+        _refuse_a_plan_file(frame, source)
     resolved = _resolve_columns(
         frame,
         _PRACTICE_FIELDS,
@@ -316,3 +355,21 @@ def read_practices(
         overrides=columns,
     )
     return _practices_from_frame(frame, resolved, source=source, postcodes=postcodes)
+
+
+def _refuse_a_plan_file(frame: pd.DataFrame, source: str) -> None:
+    """Say so when the practices file is a plan (an ePCN or plan CSV): a file in the wrong slot.
+
+    Such a file names practices and networks but gives no list sizes or sites, so the
+    practices cannot be read from it; the message says where it goes instead.
+    """
+    normal = {_normalise_name(c) for c in frame.columns}
+    epcn = "partner_organisation_code" in normal
+    plan = {"practice_code", "network_id"} <= normal and not normal & _SITE_COLUMNS
+    if epcn or plan:
+        kind = "an ePCN file (PCN membership)" if epcn else "a plan (practice → network)"
+        raise MissingColumnError(
+            f"{source}: this looks like {kind}, not a practices file: load it as the current "
+            "plan instead, and give here the practices with their list sizes and sites "
+            "(code, name, list size, and latitude/longitude, easting/northing or postcode)"
+        )

@@ -27,7 +27,14 @@ from footprints.crs import BNG, WGS84
 from footprints.errors import InputError, Problem, ProblemLog
 from footprints.io.boundaries import read_boundaries
 from footprints.io.columns import _Field, _resolve_columns
-from footprints.io.tables import PathLike, _check_exists, _decode, _delimiter, max_input_bytes
+from footprints.io.tables import (
+    PathLike,
+    _bounded_chunks,
+    _check_exists,
+    _decode,
+    _delimiter,
+    max_input_bytes,
+)
 
 __all__ = [
     "Registrations",
@@ -126,27 +133,12 @@ def _read_text(path: PathLike, source: str) -> str:
 
 def _bounded(stream: IO[bytes] | gzip.GzipFile, limit: int, source: str) -> bytes:
     """Read ``stream`` to its end, refusing it once more than ``limit`` bytes come out."""
-    chunks: list[bytes] = []
-    size = 0
     try:
-        while chunk := stream.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                raise InputError(
-                    [
-                        Problem(
-                            source,
-                            f"unpacks to more than the input limit of {limit:,} bytes",
-                            "give the plain CSV, or raise the limit if the file is genuine",
-                        )
-                    ]
-                )
-            chunks.append(chunk)
+        return b"".join(_bounded_chunks(stream, source, limit=limit, what="unpacks to"))
     except (OSError, EOFError, zipfile.BadZipFile) as error:
         raise InputError(
             [Problem(source, f"cannot be unpacked ({error})", "download the file again")]
         ) from None
-    return b"".join(chunks)
 
 
 def _from_zip(raw: bytes, limit: int, source: str) -> bytes:

@@ -5,11 +5,16 @@ Windows-1252/Latin-1, accents intact; a first line with no comma but semicolons 
 the separator. Every cell is a stripped string (``""`` when empty); trailing empty cells and
 rows (Excel's ``,,,,``) are dropped. Refused, with the row: cells beyond the header, an
 unclosed quote, a blank header. Files larger than :func:`input_size_limit` allows
-(:data:`MAX_INPUT_BYTES` by default) are refused before they are read.
+(:data:`MAX_INPUT_BYTES` by default) are refused before they are read, and so are tables read
+whole into memory (practices, plans, ePCN, list sizes) larger than :func:`table_size_limit`
+allows (:data:`MAX_TABLE_BYTES`): reading one takes about twenty times its size in memory.
+Both limits are raised from the command line (``--max-input-mb``, ``--max-table-mb``) or the
+environment (:data:`INPUT_LIMIT_ENV`, :data:`TABLE_LIMIT_ENV`), and every refusal says so.
 
 The cell helpers turn strings into codes (stripped of spaces and invisible characters,
 upper-cased; a code Excel turned into a number, ``8.1E+04``, is an error), numbers
-(``12,345`` is a number but a decimal comma, ``54,5``, is an error) and list sizes
+(``12,345`` is a number but a decimal comma, ``54,5``, is an error, and so are separators
+that read two ways: ``30,000.5``, and ``30.000`` where a whole number is due) and list sizes
 (negative, fractional or over :data:`MAX_LIST_SIZE` is an error; 0 a warning).
 
 Spreadsheet formulas: every CSV footprints writes passes its text cells through
@@ -28,10 +33,11 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -40,15 +46,20 @@ from footprints.errors import InputError, Problem, ProblemLog
 
 __all__ = [
     "FORMULA_TRIGGERS",
+    "INPUT_LIMIT_ENV",
     "MAX_INPUT_BYTES",
     "MAX_LIST_SIZE",
+    "MAX_TABLE_BYTES",
+    "TABLE_LIMIT_ENV",
     "UNALLOCATED_NETWORK",
     "PathLike",
     "cell_text",
     "input_size_limit",
     "max_input_bytes",
+    "max_table_bytes",
     "spreadsheet_csv",
     "spreadsheet_text",
+    "table_size_limit",
 ]
 
 logger = logging.getLogger(__name__)
@@ -64,7 +75,22 @@ _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")  # Excel's "CSV" on Windows is c
 
 MAX_INPUT_BYTES = 512 * 1024**2
 """Default size limit of one input file (or of an archive's unzipped members): 512 MB."""
-_MAX_BYTES: ContextVar[int] = ContextVar("footprints_max_input_bytes", default=MAX_INPUT_BYTES)
+_MAX_BYTES: ContextVar[int | None] = ContextVar("footprints_max_input_bytes", default=None)
+
+MAX_TABLE_BYTES = 32 * 1024**2
+"""Default size limit of a table read whole into memory: 32 MB.
+
+Practices files, plans, ePCN files and list sizes are read whole, at about twenty times
+their size in memory (a 32 MB practices file peaks near 600 MB); all of England's practices
+take about 2 MB, so the limit leaves room for any real file and stops a 150 MB one before it
+is read. Postcode lookups, registrations and boundaries have only :data:`MAX_INPUT_BYTES`.
+"""
+_MAX_TABLE: ContextVar[int | None] = ContextVar("footprints_max_table_bytes", default=None)
+
+INPUT_LIMIT_ENV = "FOOTPRINTS_MAX_INPUT_MB"
+"""Environment variable raising (or lowering) :data:`MAX_INPUT_BYTES`, in megabytes."""
+TABLE_LIMIT_ENV = "FOOTPRINTS_MAX_TABLE_MB"
+"""Environment variable raising (or lowering) :data:`MAX_TABLE_BYTES`, in megabytes."""
 
 MAX_LIST_SIZE = 1_000_000
 """Largest credible list size: England's largest practices have about 100,000 patients."""
@@ -77,33 +103,96 @@ _EXCEL = (".xlsx", ".xlsm", ".xls")
 # --------------------------------------------------------------------------------------------
 
 
+def _limit_in_force(variable: ContextVar[int | None], name: str, default: int) -> int:
+    """Return the limit (bytes) set in Python, else by environment variable ``name`` (MB)."""
+    given = variable.get()
+    if given is not None:
+        return given
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = math.nan
+    if not math.isfinite(megabytes) or megabytes <= 0:
+        raise InputError(
+            [
+                Problem(
+                    f"environment variable {name}",
+                    f"{text!r} is not a size in megabytes",
+                    f"set {name} to a number above 0 (e.g. {name}=1024), or unset it",
+                )
+            ]
+        )
+    return int(megabytes * 1024**2)
+
+
 def max_input_bytes() -> int:
-    """Return the largest input file (or unzipped archive) the loaders read, in bytes."""
-    return _MAX_BYTES.get()
+    """Return the largest input file (or unzipped archive) the loaders read, in bytes.
+
+    :func:`input_size_limit` where in force, else :data:`INPUT_LIMIT_ENV`, else
+    :data:`MAX_INPUT_BYTES`.
+    """
+    return _limit_in_force(_MAX_BYTES, INPUT_LIMIT_ENV, MAX_INPUT_BYTES)
+
+
+def max_table_bytes() -> int:
+    """Return the largest table read whole into memory (a practices file, a plan), in bytes.
+
+    :func:`table_size_limit` where in force, else :data:`TABLE_LIMIT_ENV`, else
+    :data:`MAX_TABLE_BYTES`.
+    """
+    return _limit_in_force(_MAX_TABLE, TABLE_LIMIT_ENV, MAX_TABLE_BYTES)
+
+
+@contextmanager
+def _limit(variable: ContextVar[int | None], max_bytes: int) -> Iterator[None]:
+    if max_bytes <= 0:
+        raise ValueError(f"max_bytes must be positive, not {max_bytes}")
+    token = variable.set(int(max_bytes))
+    try:
+        yield
+    finally:
+        variable.reset(token)
 
 
 @contextmanager
 def input_size_limit(max_bytes: int) -> Iterator[None]:
     """Within the ``with`` block, refuse input files larger than ``max_bytes``.
 
-    The default is :data:`MAX_INPUT_BYTES`; the app lowers it for uploads. The limit is per
-    thread (a :class:`contextvars.ContextVar`), so concurrent sessions do not share it.
+    The default is :data:`MAX_INPUT_BYTES` (or :data:`INPUT_LIMIT_ENV`); the app lowers it
+    for uploads. The limit is per thread (a :class:`contextvars.ContextVar`), so concurrent
+    sessions do not share it.
     """
-    if max_bytes <= 0:
-        raise ValueError(f"max_bytes must be positive, not {max_bytes}")
-    token = _MAX_BYTES.set(int(max_bytes))
-    try:
+    with _limit(_MAX_BYTES, max_bytes):
         yield
-    finally:
-        _MAX_BYTES.reset(token)
+
+
+@contextmanager
+def table_size_limit(max_bytes: int) -> Iterator[None]:
+    """Within the ``with`` block, refuse tables read whole that are larger than ``max_bytes``.
+
+    The default is :data:`MAX_TABLE_BYTES` (or :data:`TABLE_LIMIT_ENV`); per thread, as
+    :func:`input_size_limit`, which still applies to tables too.
+    """
+    with _limit(_MAX_TABLE, max_bytes):
+        yield
 
 
 def _size_text(size: int) -> str:
     return f"{size / 1024**2:,.1f} MB" if size >= 1024**2 else f"{size:,} bytes"
 
 
-def _check_size(size: int, source: str, *, what: str = "the file") -> None:
-    limit = _MAX_BYTES.get()
+_RAISE_INPUT_LIMIT = (
+    f"or raise the limit: --max-input-mb N on the command line, {INPUT_LIMIT_ENV}=N in the "
+    "environment (the app's too), footprints.io.input_size_limit in Python"
+)
+
+
+def _check_size(size: int, source: str, *, what: str = "the file", table: bool = False) -> None:
+    """Refuse ``size`` bytes over the input limit (and, for a ``table``, the table limit)."""
+    limit = max_input_bytes()
     if size > limit:
         raise InputError(
             [
@@ -111,15 +200,68 @@ def _check_size(size: int, source: str, *, what: str = "the file") -> None:
                     source,
                     f"{what} is {_size_text(size)}, over the {_size_text(limit)} limit for one "
                     "input",
-                    "trim it to the rows and columns needed (e.g. only your region), or raise "
-                    "the limit with footprints.io.input_size_limit(max_bytes=...)",
+                    "trim it to the rows and columns needed (e.g. only your region), "
+                    + _RAISE_INPUT_LIMIT,
+                )
+            ]
+        )
+    table_limit = max_table_bytes()
+    if table and size > table_limit:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"{what} is {_size_text(size)}, over the {_size_text(table_limit)} limit "
+                    "for a table read whole into memory (practices, plans, list sizes: all of "
+                    "England's practices take about 2 MB); refused before reading it",
+                    "give the rows of your region only, or raise the limit: --max-table-mb N "
+                    f"on the command line, {TABLE_LIMIT_ENV}=N in the environment (the app's "
+                    "too), footprints.io.table_size_limit in Python",
                 )
             ]
         )
 
 
-def _check_exists(path: PathLike, source: str) -> None:
-    """Check that the path is a readable file within the size limit, else raise an InputError."""
+class _Readable(Protocol):
+    """A binary stream: a file, a zip member, a gzip stream."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Return up to ``size`` bytes (fewer at the end, none past it)."""
+        ...
+
+
+def _bounded_chunks(
+    stream: _Readable, source: str, *, limit: int, counted: int = 0, what: str
+) -> Iterator[bytes]:
+    """Yield ``stream``'s bytes a megabyte at a time, up to ``limit`` bytes in all.
+
+    ``counted`` bytes were read before (from other members of one archive). Once more than
+    ``limit`` come out the read stops with an :class:`InputError`: "``what`` more than the
+    limit".
+    """
+    size = counted
+    while chunk := stream.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        f"{what} more than the {_size_text(limit)} limit for one input "
+                        f"(refused after {_size_text(size)})",
+                        "give the file unpacked and trimmed to the rows needed, "
+                        + _RAISE_INPUT_LIMIT,
+                    )
+                ]
+            )
+        yield chunk
+
+
+def _check_exists(path: PathLike, source: str, *, table: bool = False) -> None:
+    """Check that the path is a readable file within the size limit, else raise an InputError.
+
+    A ``table`` (read whole into memory) must also be within the table limit.
+    """
     file = Path(path)
     if file.is_dir():
         raise InputError(
@@ -129,7 +271,7 @@ def _check_exists(path: PathLike, source: str) -> None:
         raise InputError(
             [Problem(source, "file not found", "check the path and the working directory")]
         )
-    _check_size(file.stat().st_size, source)
+    _check_size(file.stat().st_size, source, table=table)
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,15 +429,16 @@ def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[:last]
 
 
-def _read_csv(path: PathLike, *, header: bool = True) -> pd.DataFrame:
+def _read_csv(path: PathLike, *, header: bool = True, table: bool = True) -> pd.DataFrame:
     """Read a CSV as stripped strings ('' for empty cells).
 
     UTF-8 (with or without BOM) first, then Windows-1252 / Latin-1; semicolon- or
     tab-separated files are detected. With ``header`` the first row names the columns (see
-    :func:`_with_header`); without, columns are numbered from 0.
+    :func:`_with_header`); without, columns are numbered from 0. A ``table`` (every CSV but
+    a postcode lookup, which may cover the country) must be within the table limit.
     """
     source = str(path)
-    _check_exists(path, source)
+    _check_exists(path, source, table=table)
     text = _decode(Path(path).read_bytes(), source)
     frame = _strip_cells(_parse_rows(text, _delimiter(text, source), source))
     if header:
@@ -316,7 +459,7 @@ def _strip_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _read_excel_sheets(path: PathLike) -> dict[str, pd.DataFrame]:
     source = str(path)
-    _check_exists(path, source)
+    _check_exists(path, source, table=True)
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
     except Exception as error:  # openpyxl raises zipfile, KeyError, XML and its own errors
@@ -435,24 +578,84 @@ def _optional_name(value: object) -> str | None:
 
 
 def _optional_network(value: object) -> str | None:
-    code = _optional_code(value)
-    return None if code == UNALLOCATED_NETWORK else code
+    """Return a network id exactly as written, or ``None`` (an empty cell, the placeholder ``U``).
+
+    Only surrounding spaces and invisible characters (zero-width spaces pasted from the web)
+    are dropped: ids differing in case or inner spaces are different networks (see
+    :func:`_near_duplicate_networks`).
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = "".join(ch for ch in str(value) if unicodedata.category(ch) != "Cf").strip()
+    if not text or text.upper() == UNALLOCATED_NETWORK:
+        return None
+    return text
 
 
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:([,\u00a0\u202f ])\d{3})(?:\1\d{3})*(?:\.\d*)?")
+def _network_key(network: str) -> str:
+    """Compare ids as a reader might: without case or spaces."""
+    return "".join(network.split()).casefold()
 
 
-def _parse_number(text: str) -> float | None:
+def _near_duplicate_networks(counts: Mapping[str, int], log: ProblemLog) -> None:
+    """Warn about network ids that differ only in case or spaces (``PCN 1``, ``pcn1``).
+
+    ``counts`` maps each id to its number of practices. They stay separate networks (ids
+    are compared exactly): the warning names each group, so that a typing slip is seen.
+    """
+    groups: dict[str, list[str]] = {}
+    for network in counts:
+        groups.setdefault(_network_key(network), []).append(network)
+    for ids in groups.values():
+        if len(ids) < 2:
+            continue
+        listed = " and ".join(
+            f"{network!r} ({counts[network]:,} practice{'s' if counts[network] != 1 else ''})"
+            for network in sorted(ids)
+        )
+        log.warn(
+            f"network ids {listed} differ only in case or spaces; they are kept as "
+            f"{len(ids)} networks",
+            "if they are one network, write its id the same way on every row",
+        )
+
+
+_SEPARATOR = "[,\u00a0\u202f ]"
+_GROUPED = re.compile(rf"[+-]?\d{{1,3}}(?:({_SEPARATOR})\d{{3}})(?:\1\d{{3}})*")
+_GROUPED_WITH_POINT = re.compile(rf"[+-]?\d{{1,3}}(?:({_SEPARATOR})\d{{3}})(?:\1\d{{3}})*\.\d*")
+_DOTTED_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
+
+
+class AmbiguousNumberError(ValueError):
+    """A cell whose separators can be read as two different numbers; says which two."""
+
+
+def _parse_number(text: str, *, whole: bool = False) -> float | None:
     """Read a number from a cell: None when empty; ValueError when not a finite number.
 
     Thousands separators are read when they group digits in threes (``12,345``, ``12 345``);
     any other comma (a decimal comma, ``54,5``) is an error rather than a silent misreading.
+    Separators that can be read two ways raise :class:`AmbiguousNumberError` instead of a
+    guess: a thousands separator beside a decimal point (``30,000.5``), and, in a column of
+    whole numbers (``whole``), a dot before groups of three digits (``30.000``: 30 in
+    English, 30,000 in much of Europe). ``30,000`` and ``30000`` are read as 30,000.
     """
     text = text.strip()
     if not text:
         return None
+    if _GROUPED_WITH_POINT.fullmatch(text):
+        raise AmbiguousNumberError(
+            "a thousands separator beside a decimal point: the separators of another "
+            "country's spreadsheet, or a typing slip?"
+        )
+    if whole and _DOTTED_THOUSANDS.fullmatch(text):
+        english, european = float(text), float(text.replace(".", ""))
+        raise AmbiguousNumberError(
+            f"{english:g} or {european:,.0f}? (a dot before three digits is a decimal point in "
+            "English and a thousands separator in much of Europe)"
+        )
     if _GROUPED.fullmatch(text):
-        text = re.sub(r"[,\u00a0\u202f ]", "", text)
+        text = re.sub(_SEPARATOR, "", text)
     value = float(text)  # ValueError for text, decimal commas, "1,2345"
     if not math.isfinite(value):
         raise ValueError(text)
@@ -464,10 +667,27 @@ def _not_a_number(what: str, text: str) -> str:
     return f"{what} {text!r} is not a number{hint}"
 
 
-def _parse_list_size(text: str, log: ProblemLog, *, row: int, code: str | None) -> int | None:
+def _ambiguous(what: str, text: str, column: str | None, error: AmbiguousNumberError) -> str:
+    """Say which cell is ambiguous and how: ``list size '30.000' in column 'list_size' …``."""
+    where = f" in column {column!r}" if column else ""
+    return f"{what} {text!r}{where} is ambiguous: {error}"
+
+
+def _parse_list_size(
+    text: str, log: ProblemLog, *, row: int, code: str | None, column: str | None = None
+) -> int | None:
+    """Read a list size (``column`` names the file's column in messages); log any problem."""
     fix = "give the registered list size as a whole number of patients (0 or more)"
     try:
-        value = _parse_number(text)
+        value = _parse_number(text, whole=True)
+    except AmbiguousNumberError as error:
+        log.error(
+            _ambiguous("list size", text, column, error),
+            "write the number without separators (30000) or with commas for thousands (30,000)",
+            row=row,
+            code=code,
+        )
+        return None
     except ValueError:
         log.error(_not_a_number("list size", text), fix, row=row, code=code)
         return None

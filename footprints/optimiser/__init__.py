@@ -86,6 +86,17 @@ CP-SAT before any better plan is found, it is the plan returned (``"feasible"``,
 unless the LP gave one), so an area always gets a complete, contiguous plan. In repair mode
 the current plan is the fallback where it is cheaper.
 
+*Failures are contained.* A solver's unusable answer (GLOP ``INFEASIBLE``, ``UNBOUNDED``,
+``ABNORMAL``, ``MODEL_INVALID``, or ``FEASIBLE``/``NOT_SOLVED`` with time left; CP-SAT
+``MODEL_INVALID``, or ``UNKNOWN`` with time left; CP-SAT finding no plan where the
+constructive plan is one), an exception in any stage, or a worker process that dies ends
+that area's solve with the plan at hand: the constructive plan (or the current plan, if
+cheaper), else the current plan, else one network per connected part of the area. Its
+status is ``"fallback"``, :attr:`AreaResult.fallback` names the plan and the explanations
+the failure and its stage. When time runs out with no plan keeping the locks, the plan is
+one network per connected part too (status ``"timed out"``). Only an infeasible request has
+no plan.
+
 *Stages.* :func:`optimise_area` (:mod:`~footprints.optimiser.area`) reads as the pipeline;
 :func:`propose` (:mod:`~footprints.optimiser.pool`) runs it over many areas, in worker
 processes where asked. Results are explained by :mod:`~footprints.optimiser.explain`.
@@ -96,6 +107,7 @@ from footprints.optimiser.deadline import StopSignal
 from footprints.optimiser.pool import propose
 from footprints.optimiser.settings import (
     AreaResult,
+    Fallback,
     OptimiseSettings,
     Progress,
     Proposal,
@@ -104,6 +116,7 @@ from footprints.optimiser.settings import (
 
 __all__ = [
     "AreaResult",
+    "Fallback",
     "OptimiseSettings",
     "Progress",
     "Proposal",

@@ -5,13 +5,22 @@ read the problem (:mod:`~footprints.optimiser.problem`) → a quick constructive
 (:mod:`~footprints.optimiser.columns`) → the proof loop (:mod:`~footprints.optimiser.proof`),
 or its fallback when time runs out → the result in words
 (:mod:`~footprints.optimiser.explain`).
+
+Every failure is contained here: a solver's unusable answer (a
+:class:`~footprints.errors.SolverError`) or any exception in any stage ends the area's solve
+with the plan at hand — the constructive plan, else the current plan, else one network per
+connected part — and the status ``"fallback"``, its explanation naming the failure, the
+stage and the plan. Only a request that cannot be met (:class:`InfeasibleError`) is raised.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import time
+import traceback
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -29,15 +38,15 @@ from footprints.optimiser.columns import (
 )
 from footprints.optimiser.construct import PieceNetworks, construct
 from footprints.optimiser.deadline import StopSignal
-from footprints.optimiser.explain import area_result
+from footprints.optimiser.explain import area_result, plain_result
 from footprints.optimiser.improve import improve, improving
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pieces import names
 from footprints.optimiser.problem import AreaProblem, build_problem
 from footprints.optimiser.proof import Outcome, fallback, partition, polish
-from footprints.optimiser.settings import AreaResult, OptimiseSettings, Progress
+from footprints.optimiser.settings import AreaResult, Fallback, OptimiseSettings, Progress
 
-__all__ = ["EXACT_SHARE", "optimise_area"]
+__all__ = ["EXACT_SHARE", "failure_words", "fallback_area", "optimise_area"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +93,11 @@ def optimise_area(
     Returns
     -------
     AreaResult
-        The plan, its status, objective, bound, gap and explanations.
+        The plan, its status, objective, bound, gap and explanations. Whatever fails in the
+        solve — a solver's unusable answer, an exception in any stage — the result still
+        holds a plan covering every practice: the status is then ``"fallback"`` and the
+        explanations name the failure and the plan that stands in (see
+        :attr:`AreaResult.fallback`).
 
     Raises
     ------
@@ -92,19 +105,41 @@ def optimise_area(
         When no plan exists even with a soft band: contradictory locks, locks clashing with
         frozen networks, or a move budget no plan can meet.
     """
-    problem = build_problem(
-        graph,
-        settings or OptimiseSettings(),
-        current=current,
-        locked=locked,
-        frozen=frozen,
-        progress=progress,
-        stop=stop,
-    )
-    problem.report(0.01, "building a first plan")
-    construction = improve(problem, construct(problem))
-    outcome, columns = _solve(problem, construction)
-    result = area_result(problem, columns, outcome)
+    settings = settings or OptimiseSettings()
+    started = time.monotonic()
+    try:
+        problem = build_problem(
+            graph,
+            settings,
+            current=current,
+            locked=locked,
+            frozen=frozen,
+            progress=progress,
+            stop=stop,
+        )
+    except InfeasibleError:
+        raise
+    except Exception as error:  # the area's graph cannot be read: plan on the graph alone
+        failure = failure_words(error)
+        _log_failure(str(graph.graph.get("area", "area")), failure, error)
+        return _graph_fallback(graph, settings, current, failure, started)
+    construction: PieceNetworks | None = None
+    try:
+        problem.report(0.01, "building a first plan")
+        construction = construct(problem)
+        construction = improve(problem, construction)
+        outcome, columns = _solve(problem, construction)
+        result = area_result(problem, columns, outcome)
+    except InfeasibleError as error:
+        contradiction = _contradicted(problem, construction)
+        if contradiction is None:
+            raise
+        _log_failure(problem.name, contradiction, error)
+        result = _contained(problem, construction, contradiction)
+    except Exception as error:  # contained: the area keeps the plan at hand
+        failure = failure_words(error)
+        _log_failure(problem.name, failure, error)
+        result = _contained(problem, construction, failure)
     logger.info(
         "area %s: %s, %d networks, objective %s, gap %s, %d candidates, %.1f s",
         result.area,
@@ -113,10 +148,198 @@ def optimise_area(
         "—" if result.objective is None else f"{result.objective:,.1f}",
         "—" if result.gap is None else f"{result.gap:.2%}",
         result.pool_size,
-        result.seconds,
+        time.monotonic() - started,
     )
     problem.report(1.0, result.status)
     return result
+
+
+#: The stage each module of the optimiser is, in words, for naming where a failure happened.
+_STAGES = {
+    "problem": "reading the area's graph",
+    "pieces": "deciding the networks fixed before solving",
+    "construct": "building the quick constructive plan",
+    "improve": "improving a plan by local search",
+    "candidates": "listing candidate networks",
+    "columns": "costing candidate networks",
+    "costs": "costing candidate networks",
+    "master": "solving the linear relaxation (GLOP)",
+    "cpsat": "solving the integer model (CP-SAT)",
+    "proof": "the proof loop",
+    "explain": "writing the result",
+    "area": "solving the area",
+}
+
+
+def failure_words(error: BaseException) -> str:
+    """Say what failed and in which stage: ``"SolverError while solving … (CP-SAT): …"``.
+
+    The stage is the innermost optimiser module in the error's traceback.
+    """
+    stage = "solving the area"
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if path.parent.name == "optimiser" and path.stem in _STAGES:
+            stage = _STAGES[path.stem]
+    text = " ".join(str(error).split())
+    if len(text) > 300:
+        text = text[:300] + "…"
+    return f"{type(error).__name__} while {stage}" + (f": {text}" if text else "")
+
+
+def _log_failure(area: str, failure: str, error: BaseException) -> None:
+    """One warning line for the failure; the traceback at INFO (``--verbose`` shows it)."""
+    logger.warning("area %s: the solve failed (%s); the plan at hand stands in", area, failure)
+    logger.info("area %s: where the solve failed", area, exc_info=error)
+
+
+def _contradicted(problem: AreaProblem, construction: PieceNetworks | None) -> str | None:
+    """Say why a proof of infeasibility is wrong, when a plan at hand keeps every rule.
+
+    The solve raises :class:`InfeasibleError` once CP-SAT finds no plan with every piece
+    soft; a constructive or current plan within the move budget is such a plan, so CP-SAT
+    must have been wrong (a solver fault).
+    """
+    try:
+        outcome, _ = fallback(problem, construction, [])
+    except Exception:  # no plan at hand can be costed: nothing contradicts the proof
+        return None
+    if outcome.fallback in (None, "connected parts"):
+        return None
+    return (
+        "CP-SAT reported that no plan exists even with the band soft, yet the "
+        f"{outcome.fallback} plan is one"
+    )
+
+
+def _contained(
+    problem: AreaProblem, construction: PieceNetworks | None, failure: str
+) -> AreaResult:
+    """Make the area's result after a failure: the plan at hand, status ``"fallback"``."""
+    try:
+        outcome, columns = fallback(problem, construction, [], failure=failure)
+        return area_result(problem, columns, outcome)
+    except Exception as error:  # even costing the plan at hand failed: name the parts alone
+        _log_failure(problem.name, failure_words(error), error)
+        codes = problem.practices.codes
+        networks = [[codes[i] for i in f.members] for f in problem.fixed]
+        networks += [[codes[i] for i in piece.nodes] for piece in problem.pieces]
+        population = dict(zip(codes, problem.practices.population.tolist(), strict=True))
+        return plain_result(
+            problem.name,
+            networks,
+            population,
+            problem.band,
+            status="fallback",
+            explanations=[_fallback_note(failure, "connected parts")],
+            fallback="connected parts",
+            seconds=time.monotonic() - problem.started,
+        )
+
+
+def _fallback_note(failure: str, kind: Fallback) -> str:
+    """Explain a plan standing in after a failure (as :func:`fallback` words it)."""
+    words = {
+        "constructive": "the plan is the quick constructive one",
+        "current": "the plan is the current plan",
+        "connected parts": "the plan is the last resort: one network per connected part of "
+        "the area (it may break the band and the locks)",
+    }[kind]
+    return (
+        f"the solve failed ({failure}), so {words}; run this area again for an optimised plan "
+        "(a failure that depends on the machine's load may not recur)"
+    )
+
+
+def fallback_area(
+    graph: nx.Graph,
+    settings: OptimiseSettings | None = None,
+    *,
+    current: Mapping[str, str] | None = None,
+    locked: Mapping[str, str] | None = None,
+    frozen: Iterable[str] = (),
+    failure: str,
+) -> AreaResult:
+    """Give the area the plan at hand after a failure outside its solve (a worker that died).
+
+    The quick constructive plan (one try per piece, as after a stop), else the current
+    plan, else one network per connected part, with status ``"fallback"`` and an
+    explanation naming ``failure``. Works from the graph alone when the area's problem
+    cannot be read (practices without coordinates, say).
+
+    Parameters
+    ----------
+    graph, settings, current, locked, frozen
+        As for :func:`optimise_area`.
+    failure
+        What failed, in words (the start of a parenthesis: "the worker process … was
+        killed by signal 9").
+    """
+    settings = settings or OptimiseSettings()
+    started = time.monotonic()
+    area = str(graph.graph.get("area", "area"))
+    quick = _Stopped()
+    try:
+        problem = build_problem(
+            graph, settings, current=current, locked=locked, frozen=frozen, stop=quick
+        )
+    except InfeasibleError as error:  # the request cannot be met: no plan stands in
+        return AreaResult(
+            area, {}, "infeasible", seconds=time.monotonic() - started, explanations=[str(error)]
+        )
+    except Exception as error:  # an unreadable graph
+        _log_failure(area, failure_words(error), error)
+        return _graph_fallback(graph, settings, current, failure, started)
+    construction: PieceNetworks | None = None
+    try:
+        construction = construct(problem)
+    except Exception as error:
+        _log_failure(area, failure_words(error), error)
+    return _contained(problem, construction, failure)
+
+
+class _Stopped:
+    """A stop signal that is always set: the quick plan takes one try per piece."""
+
+    def is_set(self) -> bool:
+        """Say that a stop was asked for."""
+        return True
+
+
+def _graph_fallback(
+    graph: nx.Graph,
+    settings: OptimiseSettings,
+    current: Mapping[str, str] | None,
+    failure: str,
+    started: float,
+) -> AreaResult:
+    """Plan from the graph alone: the current plan where it fits, else the connected parts."""
+    codes = sorted(str(node) for node in graph.nodes)
+    population: dict[str, int] = {}
+    for node, size in graph.nodes(data="list_size"):
+        try:
+            population[str(node)] = int(float(size))
+        except (TypeError, ValueError):
+            population[str(node)] = 0
+    kind: Fallback = "connected parts"
+    networks = [sorted(str(n) for n in part) for part in nx.connected_components(graph)]
+    if current is not None and all(code in current for code in codes):
+        grouped: dict[str, list[str]] = {}
+        for node in graph.nodes:
+            grouped.setdefault(str(current[str(node)]), []).append(node)
+        if all(nx.is_connected(graph.subgraph(members)) for members in grouped.values()):
+            kind = "current"
+            networks = [sorted(str(n) for n in members) for members in grouped.values()]
+    return plain_result(
+        str(graph.graph.get("area", "area")),
+        networks,
+        population,
+        settings.band,
+        status="fallback",
+        explanations=[_fallback_note(failure, kind)],
+        fallback=kind,
+        seconds=time.monotonic() - started,
+    )
 
 
 def _solve(problem: AreaProblem, construction: PieceNetworks | None) -> tuple[Outcome, Columns]:

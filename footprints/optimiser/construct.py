@@ -188,14 +188,21 @@ def random_tree(
     """Draw a random spanning forest of ``keep`` biased towards short edges (Kruskal).
 
     Each edge's length is scaled by a uniform factor in ``[0.5, 1.5)``; edges inside a lock
-    group come first, keeping groups together where they are adjacent.
+    group come first, keeping groups together where they are adjacent. Edges of length 0
+    (practices sharing a site) are taken in a random order among themselves: in their edge
+    order every tree of co-sited practices would be the same star, which no cut splits into
+    networks (20 practices at one site could never become two networks of 10).
     """
     weight = edges.length * rng.uniform(0.5, 1.5, size=len(edges.length))
     lock = np.asarray(lock_of, np.int64)
     same_lock = (lock[edges.u] >= 0) & (lock[edges.u] == lock[edges.v])
     if same_lock.any():
         weight = np.where(same_lock, -1.0, weight)  # keep lock groups together where adjacent
-    return spanning_forest(keep, edges.pairs, np.argsort(weight, kind="stable"))
+    order = np.argsort(weight, kind="stable")
+    shared_site = weight[order] == 0  # not lock edges (-1), which stay first
+    if shared_site.sum() > 1:  # shuffle the ties of co-sited practices only
+        order[shared_site] = rng.permutation(order[shared_site])
+    return spanning_forest(keep, edges.pairs, order)
 
 
 def split(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from footprints.errors import SolverError
 from footprints.optimiser.candidates import IntArray
 from footprints.optimiser.columns import Columns, Partition
 from footprints.optimiser.deadline import Interrupter, StopSignal
@@ -23,6 +24,7 @@ from footprints.optimiser.pieces import Piece
 from footprints.optimiser.settings import OptimiseSettings
 
 __all__ = [
+    "CP_SAT_STATUSES",
     "CpSatModel",
     "IntegerResult",
     "add_cost_below",
@@ -40,6 +42,15 @@ __all__ = [
 ]
 
 Booleans = list[cp_model.IntVar]
+
+CP_SAT_STATUSES = {
+    cp_model.UNKNOWN: "UNKNOWN",
+    cp_model.MODEL_INVALID: "MODEL_INVALID",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.OPTIMAL: "OPTIMAL",
+}
+"""Every status CP-SAT answers with, by name."""
 
 
 @dataclass
@@ -270,12 +281,22 @@ def status_words(status: cp_model.CpSolverStatus) -> str:
 def read_result(
     built: CpSatModel, solver: cp_model.CpSolver, status: cp_model.CpSolverStatus
 ) -> IntegerResult:
-    """Read the plan CP-SAT found (its columns), its cost and bound, from its status."""
+    """Read the plan CP-SAT found (its columns), its cost and bound, from its status.
+
+    Raises
+    ------
+    SolverError
+        When CP-SAT rejected the model (``MODEL_INVALID``).
+    """
     word = status_words(status)
     if word == "infeasible":
         return IntegerResult.infeasible()
-    if word == "invalid":  # pragma: no cover - a bug if it happens
-        raise RuntimeError(f"CP-SAT rejected the model: {built.model.validate()}")
+    if word == "invalid":  # a bug if it happens: the area falls back to its quick plan
+        reason = built.model.validate() or "no reason given"
+        raise SolverError(
+            f"CP-SAT answered MODEL_INVALID (status {int(status)}) on a model of "
+            f"{len(built.xs):,} columns: {reason}"
+        )
     if word == "unknown":
         return IntegerResult("unknown", None, solver.best_objective_bound, np.zeros(0, np.int64))
     values = np.array([solver.boolean_value(x) for x in built.xs], dtype=bool)

@@ -9,6 +9,7 @@ band gets a sentence naming its practices, its population, the limit it misses a
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +20,13 @@ from footprints.optimiser.costs import SCALE, plan_costs
 from footprints.optimiser.pieces import Piece, names
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import Outcome
-from footprints.optimiser.settings import AreaResult, OptimiseSettings
+from footprints.optimiser.settings import AreaResult, Fallback, OptimiseSettings, Status
+from footprints.plan import Band
 
-__all__ = ["area_result", "soft_reason"]
+__all__ = ["LAST_RESORT_REASON", "area_result", "plain_result", "soft_reason"]
+
+LAST_RESORT_REASON = "it is a whole connected part of the area, the plan of last resort (see below)"
+"""Why a network of the last-resort plan (one per connected part) may lie outside the band."""
 
 
 @dataclass
@@ -75,6 +80,7 @@ def area_result(problem: AreaProblem, columns: Columns, outcome: Outcome) -> Are
         soft_networks=sorted(soft_networks),
         pool_size=outcome.pool_size,
         moves=moves if current.assignment or current.ids else None,
+        fallback=outcome.fallback,
     )
 
 
@@ -97,6 +103,8 @@ def _networks(
         matched = problem.current.ids[match] if match >= 0 else None
         piece = problem.pieces[piece_of[members[0]]]
         reason = soft_reason(piece, members, settings) if piece.soft else ""
+        if outcome.fallback == "connected parts":
+            reason = LAST_RESORT_REASON
         if matched is not None and not columns.col_moves[j] and settings.max_moves is not None:
             reason = (
                 f"it keeps the practices of network {matched} of the current plan, because "
@@ -184,7 +192,10 @@ def _soft_lines(
             soft_networks.append(net)
             side = "below the minimum" if gap < 0 else "above the maximum"
             limit = band.min_population if gap < 0 else band.max_population
-            because = network.reason or "the band could not be met here"
+            because = network.reason or (
+                "the plan at hand leaves it outside the band, though a plan within the band "
+                "may exist (allow more time)"
+            )
             soft_lines.append(
                 (
                     net,
@@ -210,4 +221,54 @@ def soft_reason(piece: Piece, members: list[int], settings: OptimiseSettings) ->
         f"the band is soft in this part of the area ({piece.reason}), and no plan found with "
         f"this network in the band cost less (the band penalty is {settings.band_penalty:g} "
         "per patient outside it)"
+    )
+
+
+def plain_result(
+    area: str,
+    networks: Sequence[Sequence[str]],
+    population: Mapping[str, int],
+    band: Band,
+    *,
+    status: Status,
+    explanations: Sequence[str],
+    fallback: Fallback,
+    seconds: float,
+) -> AreaResult:
+    """Make a result from networks of practice codes alone, for when a solve failed early.
+
+    Used when the area's problem could not even be read (or its result not worked out):
+    networks are numbered ``<area>-N01`` … in the order of their first practice code, and
+    no cost, bound or gap is reported.
+    """
+    ordered = sorted((sorted(members) for members in networks if members), key=lambda m: m[0])
+    width = max(2, len(str(len(ordered))))
+    assignment: dict[str, str] = {}
+    soft: list[str] = []
+    lines: list[str] = []
+    for number, members in enumerate(ordered, 1):
+        network = f"{area}-N{number:0{width}d}"
+        assignment.update(dict.fromkeys(members, network))
+        total = sum(int(population.get(code, 0)) for code in members)
+        gap = band.gap(total)
+        if gap:
+            soft.append(network)
+            side = "below the minimum" if gap < 0 else "above the maximum"
+            limit = band.min_population if gap < 0 else band.max_population
+            because = (
+                LAST_RESORT_REASON if fallback == "connected parts" else "it is the plan at hand"
+            )
+            lines.append(
+                f"Network {network} ({names(members)}) has {total:,} patients, {abs(gap):,} "
+                f"{side} {limit:,}: {because}."
+            )
+    return AreaResult(
+        area,
+        dict(sorted(assignment.items())),
+        status,
+        seconds=seconds,
+        networks=len(ordered),
+        explanations=[*lines, *explanations],
+        soft_networks=soft,
+        fallback=fallback,
     )

@@ -18,15 +18,64 @@ from typing import Any
 import numpy as np
 from ortools.linear_solver import pywraplp
 
+from footprints.errors import SolverError
 from footprints.optimiser import candidates
 from footprints.optimiser.candidates import FloatArray, IntArray
 from footprints.optimiser.columns import Columns, Partition
 from footprints.optimiser.deadline import Deadline, Interrupter
 
-__all__ = ["LPResult", "MasterLP", "initial_columns"]
+__all__ = [
+    "EARLY_STOP_S",
+    "GLOP_STATUSES",
+    "LPResult",
+    "MasterLP",
+    "glop_failure",
+    "initial_columns",
+]
 
-#: GLOP's answers when its time limit (or an interrupt) ended the solve early.
-_STOPPED = (pywraplp.Solver.FEASIBLE, pywraplp.Solver.NOT_SOLVED)
+_GLOP = pywraplp.Solver
+GLOP_STATUSES = {
+    _GLOP.OPTIMAL: "OPTIMAL",
+    _GLOP.FEASIBLE: "FEASIBLE",
+    _GLOP.INFEASIBLE: "INFEASIBLE",
+    _GLOP.UNBOUNDED: "UNBOUNDED",
+    _GLOP.ABNORMAL: "ABNORMAL",
+    _GLOP.MODEL_INVALID: "MODEL_INVALID",
+    _GLOP.NOT_SOLVED: "NOT_SOLVED",
+}
+"""Every status GLOP answers with (``pywraplp.Solver``'s constants), by name."""
+
+#: GLOP's answers when its time limit (or an interrupt) ended the solve early. ABNORMAL is
+#: among them: on a loaded machine GLOP answered it at its deadline (phase 2, 7,197 columns,
+#: 0.0 s left), as it once answered FEASIBLE there (52R, issue 17); with more than
+#: :data:`EARLY_STOP_S` left, each is a failure.
+_STOPPED = (_GLOP.FEASIBLE, _GLOP.NOT_SOLVED, _GLOP.ABNORMAL)
+
+EARLY_STOP_S = 0.5
+"""Seconds before its deadline that GLOP may stop (``FEASIBLE``, ``NOT_SOLVED``,
+``ABNORMAL``) and still count as stopped by the time limit: it measures time itself and may
+end a little early.
+"""
+
+_MEANING = {
+    _GLOP.FEASIBLE: "it stopped before its time limit",
+    _GLOP.NOT_SOLVED: "it stopped before its time limit",
+    _GLOP.INFEASIBLE: "although its artificial variables make every master feasible "
+    "(numerical trouble)",
+    _GLOP.UNBOUNDED: "although no column costs less than 0 (numerical trouble)",
+    _GLOP.ABNORMAL: "(numerical trouble, or a failure inside the solver)",
+    _GLOP.MODEL_INVALID: "(it rejected a coefficient or a bound: one that is not finite?)",
+}
+
+
+def glop_failure(status: int, *, phase: int, columns: int, left: float) -> str:
+    """Say, in one sentence, which unusable answer GLOP gave on the master LP."""
+    name = GLOP_STATUSES.get(status, "an unknown status")
+    meaning = _MEANING.get(status, "(an answer the optimiser does not know)")
+    return (
+        f"GLOP answered {name} (status {status}) on the master LP, {meaning}, in phase "
+        f"{phase} with {columns:,} columns and {left:.1f} s left"
+    )
 
 
 @dataclass
@@ -185,7 +234,14 @@ class MasterLP:
         return np.asarray(rc, np.float64), dual_bound
 
     def solve(self, deadline: Deadline) -> LPResult:
-        """Column generation until no column prices out or ``deadline`` passes."""
+        """Column generation until no column prices out or ``deadline`` passes.
+
+        Raises
+        ------
+        SolverError
+            When GLOP answers anything but ``OPTIMAL``, other than stopping at the deadline
+            (see :data:`GLOP_STATUSES` and :func:`glop_failure`).
+        """
         columns = self.columns
         n_cols = len(columns)
         batch = max(200, 4 * len(self.rows))
@@ -199,13 +255,15 @@ class MasterLP:
             self.solver.SetTimeLimit(max(1, int(1000 * deadline.left())))
             with Interrupter(deadline.stop, self.solver.InterruptSolve):
                 status = self.solver.Solve()
-            if status != pywraplp.Solver.OPTIMAL:
-                # Stopped by the time limit or the user: no bound. GLOP may end a few
-                # milliseconds before the deadline it was given (FEASIBLE or NOT_SOLVED).
-                if deadline.passed() or status in _STOPPED:
+            if status != _GLOP.OPTIMAL:
+                # Stopped by the time limit or the user: no bound. GLOP may end a little
+                # before the deadline it was given (FEASIBLE, NOT_SOLVED or ABNORMAL).
+                left = deadline.left()
+                if deadline.passed() or (status in _STOPPED and left <= EARLY_STOP_S):
                     return LPResult(False, -math.inf, empty, empty, False)
-                raise RuntimeError(  # pragma: no cover - the master is bounded
-                    f"GLOP returned status {status} on the master LP"
+                # Any other answer is unusable: the area falls back to its quick plan.
+                raise SolverError(
+                    glop_failure(status, phase=self.phase, columns=len(self.variables), left=left)
                 )
             rc, dual_bound = self._price()
             tolerance = 1e-9 * (scale if self.phase == 2 else 1.0) + 1e-9

@@ -2,9 +2,9 @@
 
 ``propose(processes=n)`` starts ``n`` spawned worker processes and feeds each one area at a
 time over a pipe, so the parent knows which area every worker holds: a worker that dies
-(out of memory, a crash in native code) fails only that area, with its exit code in the
-explanation, and a new worker takes its place. Workers ignore SIGINT; the parent passes the
-stop on.
+(out of memory, a crash in native code) fails only that area — the parent gives it the plan
+at hand (status ``"fallback"``, its exit code in the explanation) — and a new worker takes
+its place. Workers ignore SIGINT; the parent passes the stop on.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import networkx as nx
 
 from footprints import WORKER_PROCESS_NAME
 from footprints.errors import InfeasibleError
-from footprints.optimiser.area import optimise_area
+from footprints.optimiser.area import failure_words, fallback_area, optimise_area
 from footprints.optimiser.deadline import STOP_POLL, StopSignal
 from footprints.optimiser.settings import AreaResult, OptimiseSettings, Progress, Proposal
 from footprints.plan import Plan
@@ -40,7 +40,7 @@ _Job = tuple[
 
 
 def _solve_area_job(job: _Job, stop: StopSignal | None, progress: Progress | None) -> AreaResult:
-    """Run :func:`optimise_area`, turning every failure into a result."""
+    """Run :func:`optimise_area`, turning every failure into a result with a plan."""
     area, graph, settings, current, locked, frozen = job
     started = time.monotonic()
     try:
@@ -57,14 +57,11 @@ def _solve_area_job(job: _Job, stop: StopSignal | None, progress: Progress | Non
         return AreaResult(
             area, {}, "infeasible", seconds=time.monotonic() - started, explanations=[str(error)]
         )
-    except Exception as error:  # one area's failure must not stop the others
-        logger.exception("area %s failed", area)
-        return AreaResult(
-            area,
-            {},
-            "error",
-            seconds=time.monotonic() - started,
-            explanations=[f"{type(error).__name__}: {error}"],
+    except Exception as error:  # outside the stages (a progress callback): still a plan
+        failure = failure_words(error)
+        logger.warning("area %s: %s; the plan at hand stands in", area, failure)
+        return fallback_area(
+            graph, settings, current=current, locked=locked, frozen=frozen, failure=failure
         )
 
 
@@ -102,8 +99,9 @@ def _solve_in_processes(
     """Solve ``jobs`` in ``processes`` worker processes, each fed one area at a time.
 
     The parent always knows which area each worker holds, so a worker that dies (killed
-    for memory, a crash in native code) is reported as an ``"error"`` for that area only;
-    a new worker takes its place and the other areas still finish. ``stop`` is passed on to
+    for memory, a crash in native code) fails that area only: the parent gives it the plan
+    at hand (status ``"fallback"``); a new worker takes its place and the other areas still
+    finish. ``stop`` is passed on to
     every worker.
     """
     context = multiprocessing.get_context("spawn")
@@ -169,17 +167,18 @@ def _solve_in_processes(
                         if code is not None and code < 0
                         else f"stopped with exit code {code}"
                     )
+                    _, graph, settings, current, locked, frozen = job
+                    logger.warning("area %s: the worker process %s", area, how)
                     finished(
                         area,
-                        AreaResult(
-                            area,
-                            {},
-                            "error",
-                            explanations=[
-                                f"the worker process solving {area} {how}, so this area "
-                                "has no plan; the other areas were solved without it. Run "
-                                "this area again alone (processes=1) to see why"
-                            ],
+                        fallback_area(
+                            graph,
+                            settings,
+                            current=current,
+                            locked=locked,
+                            frozen=frozen,
+                            failure=f"the worker process solving {area} {how}; run this "
+                            "area alone (processes=1) to see why",
                         ),
                     )
                     if pending:
@@ -200,13 +199,15 @@ def _solve_in_processes(
             worker.connection.close()
 
 
-def _separate_shared_ids(results: dict[str, AreaResult]) -> None:
-    """Give networks of different areas different ids.
+def _separate_shared_ids(results: dict[str, AreaResult], *, keep: Iterable[str] = ()) -> None:
+    """Give networks of different areas different ids, except the frozen ones in ``keep``.
 
     In repair mode a current network that crossed an area border is matched in each area
     and keeps its id in both; the area holding most of its practices keeps the id, the
-    others get ``"<id>-<area>"``.
+    others get ``"<id>-<area>"``. A frozen network is kept whole in every area it spans, so
+    its parts together are the network as it was: it keeps its one id everywhere.
     """
+    kept = set(keep)
     holders: dict[str, dict[str, int]] = {}
     for name, result in results.items():
         for network in result.assignment.values():
@@ -214,7 +215,7 @@ def _separate_shared_ids(results: dict[str, AreaResult]) -> None:
             counts[name] = counts.get(name, 0) + 1
     renames: dict[str, dict[str, str]] = {}
     for network, counts in holders.items():
-        if len(counts) < 2:
+        if len(counts) < 2 or network in kept:
             continue
         keeper = min(counts, key=lambda name: (-counts[name], name))
         for name in counts:
@@ -265,9 +266,11 @@ def propose(
     Returns
     -------
     Proposal
-        The combined plan and each area's :class:`AreaResult`. An area that fails (its worker
-        process dies, or the solve raises) has status ``"error"`` (or ``"infeasible"``) with
-        the message in its explanations; the other areas still finish.
+        The combined plan and each area's :class:`AreaResult`. An area whose solve fails
+        (its worker process dies, a solver answers something unusable, a stage raises) has
+        status ``"fallback"`` and the plan at hand (see :func:`optimise_area`), the failure in
+        its explanations; the other areas still finish. Only an ``"infeasible"`` area has no
+        plan, so the plan covers every practice of every other area.
     """
     settings = settings or OptimiseSettings()
     frozen_ids = tuple(sorted(set(frozen)))
@@ -334,7 +337,7 @@ def propose(
             record(job[0], _solve_area_job(job, stop, area_progress))
     else:
         _solve_in_processes(jobs, processes, stop, record)
-    _separate_shared_ids(results)
+    _separate_shared_ids(results, keep=frozen_ids)
     assignment: dict[str, str] = {}
     for name in areas:
         assignment.update(results[name].assignment)

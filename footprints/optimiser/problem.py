@@ -211,10 +211,14 @@ def practice_arrays(graph: nx.Graph) -> tuple[str, PracticeArrays]:
     for i, code in enumerate(codes):
         data = graph.nodes[lookup[code]]
         size = data.get("list_size")
-        if size is None or not float(size) >= 0 or float(size) != int(float(size)):
+        try:
+            value = float(size)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not (value >= 0 and math.isfinite(value) and value == int(value)):
             problems.append(f"{code}: list_size {size!r} is not a whole number ≥ 0")
         else:
-            population[i] = int(float(size))
+            population[i] = int(value)
         try:
             x_km[i] = float(data["x"]) / 1000.0
             y_km[i] = float(data["y"]) / 1000.0

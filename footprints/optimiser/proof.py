@@ -10,8 +10,9 @@
    new column and cost less than ``z``. If the filtered model is infeasible, ``Δ`` grows
    and ``LB + Δ`` becomes a proved bound.
 
-When time runs out before the exact solve finds a plan, :func:`fallback` returns the
-constructive plan (or the current plan, if cheaper).
+When time runs out before the exact solve finds a plan, or the solve fails, :func:`fallback`
+returns the plan at hand: the constructive plan (or the current plan, if cheaper), else one
+network per connected part of the area.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from footprints.errors import SolverError
 from footprints.optimiser.candidates import CandidateSets, IntArray, components
 from footprints.optimiser.columns import (
     Columns,
@@ -36,9 +38,9 @@ from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.cpsat import IntegerResult, solve_integer
 from footprints.optimiser.improve import improve, improving
-from footprints.optimiser.master import MasterLP, initial_columns
+from footprints.optimiser.master import EARLY_STOP_S, LPResult, MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
-from footprints.optimiser.settings import Status
+from footprints.optimiser.settings import Fallback, Status
 
 __all__ = [
     "CP_SAT_COLUMNS",
@@ -76,6 +78,9 @@ class Outcome:
         Candidate networks listed.
     notes
         Sentences for the result's explanations.
+    fallback
+        Which plan stands in when the exact solve gave none (see
+        :attr:`~footprints.optimiser.settings.AreaResult.fallback`), else ``None``.
     """
 
     status: Status
@@ -84,6 +89,7 @@ class Outcome:
     chosen: IntArray
     pool_size: int
     notes: list[str]
+    fallback: Fallback | None = None
 
     @staticmethod
     def without_plan(status: Status, pool_size: int, notes: list[str]) -> Outcome:
@@ -160,8 +166,8 @@ def partition(problem: AreaProblem, columns: Columns, *, start: IntArray | None 
                 "feasible", incumbent.objective, None, incumbent.chosen, pool_size, notes
             )
         return Outcome.without_plan("timed out", pool_size, notes)
-    status, proved_bound, incumbent = _search(
-        problem, columns, model, relaxation.reduced_costs, relaxation.bound, incumbent, hint
+    status, proved_bound, incumbent, short = _search(
+        problem, columns, model, relaxation, incumbent, hint
     )
     if status == "infeasible":
         return Outcome.without_plan("infeasible", pool_size, notes)
@@ -173,7 +179,9 @@ def partition(problem: AreaProblem, columns: Columns, *, start: IntArray | None 
         return Outcome.without_plan("timed out", pool_size, notes)
     if status != "optimal":
         status = "feasible"
-        notes.append(f"{deadline.why(settings.time_limit)} before the plan was proved optimal")
+        notes.append(
+            short or f"{deadline.why(settings.time_limit)} before the plan was proved optimal"
+        )
     bound: float | None = min(proved_bound, float(incumbent.objective))
     listed_all = all(piece.bounded for piece in problem.pieces)
     if not (listed_all and relaxation.complete):
@@ -193,27 +201,74 @@ def partition(problem: AreaProblem, columns: Columns, *, start: IntArray | None 
     return Outcome(status, incumbent.objective, bound, incumbent.chosen, pool_size, notes)
 
 
+def _pool(
+    rc: npt.NDArray[np.float64],
+    delta: float,
+    tolerance: float,
+    preferred: npt.NDArray[np.bool_],
+) -> tuple[IntArray, float, bool]:
+    """Choose the columns of one CP-SAT solve: those with reduced cost ``≤ delta``.
+
+    At most :data:`CP_SAT_COLUMNS` are taken (building a model of millions takes longer
+    than the time limit). Where more qualify, ``delta`` is lowered to keep the cheapest; where
+    the cut falls among many columns of the same reduced cost (a degenerate LP: practices at
+    one site make thousands of equally good networks), the cheapest are taken by rank,
+    ``preferred`` ones (the LP's and the incumbent's) first.
+
+    Returns
+    -------
+    pool, delta, ranked
+        The columns; the reduced cost up to which *every* column is in the pool (what a
+        search of the pool proves things about); whether the pool was cut by rank.
+    """
+    within = rc <= delta + tolerance
+    if np.count_nonzero(within) <= CP_SAT_COLUMNS:
+        return np.flatnonzero(within).astype(np.int64), delta, False
+    cut = float(np.partition(rc, CP_SAT_COLUMNS)[CP_SAT_COLUMNS])
+    lowered = cut - 2 * tolerance
+    below = np.flatnonzero(rc <= lowered + tolerance).astype(np.int64)
+    if len(below) >= CP_SAT_COLUMNS // 2:
+        return below, lowered, False
+    order = np.lexsort((~preferred, rc))[:CP_SAT_COLUMNS]
+    return np.sort(order).astype(np.int64), lowered, True
+
+
 def _search(
     problem: AreaProblem,
     columns: Columns,
     model: Partition,
-    rc: npt.NDArray[np.float64],
-    lower: float,
+    relaxation: LPResult,
     incumbent: IntegerResult | None,
     hint: IntArray | None,
-) -> tuple[Status, float, IntegerResult | None]:
+) -> tuple[Status, float, IntegerResult | None, str | None]:
     """CP-SAT over ever wider pools of columns by reduced cost, until proved or out of time.
 
     Returns
     -------
-    status, bound, incumbent
+    status, bound, incumbent, short
         ``"optimal"`` (the incumbent is proved), ``"infeasible"`` (no plan exists) or
-        ``"timed out"``; the proved bound (integer units); the best plan found.
+        ``"timed out"``; the proved bound (integer units); the best plan found; and, when
+        the search ended short of a proof for another reason than time, that reason.
+
+    Raises
+    ------
+    SolverError
+        When CP-SAT answers UNKNOWN (neither a plan nor a proof) with time left.
     """
     deadline = problem.deadline
+    rc, lower = relaxation.reduced_costs, relaxation.bound
     tolerance = 1e-7 * max(1.0, float(np.abs(columns.col_cost).max()))
     lower_int = math.ceil(lower - tolerance)
-    delta = max(10.0 * SCALE, 0.002 * abs(lower))
+    first_delta = max(10.0 * SCALE, 0.002 * abs(lower))
+    delta = first_delta
+    preferred = (
+        relaxation.values > 1e-9
+        if len(relaxation.values) == len(rc)
+        else np.zeros(len(rc), dtype=bool)
+    )
+    for plan in (incumbent.chosen if incumbent is not None else None, hint):
+        if plan is not None:
+            preferred[plan] = True
     # Invariant: every plan made only of columns with reduced cost <= searched costs at
     # least `floor` (the incumbent's cost, or infinity when there is none); every other
     # plan costs more than lower + searched.
@@ -222,31 +277,29 @@ def _search(
     proved_bound = float(lower_int)
     status: Status = "timed out"
     problem.report(0.4, f"LP bound {lower / SCALE:,.1f}")
+    if (
+        incumbent is not None
+        and incumbent.objective is not None
+        and incumbent.objective <= lower_int
+    ):
+        return "optimal", float(incumbent.objective), incumbent, None  # the start meets the bound
     while True:
         remaining = deadline.left()
         if remaining <= 0.05:
             break
-        if len(rc) > CP_SAT_COLUMNS and np.count_nonzero(rc <= delta + tolerance) > (
-            CP_SAT_COLUMNS
-        ):
-            # Building a CP-SAT model of millions of columns takes longer than the time
-            # limit: lower delta to keep the cheapest columns (the proof logic holds for
-            # any delta).
-            delta = max(
-                float(np.partition(rc, CP_SAT_COLUMNS)[CP_SAT_COLUMNS]) - 2 * tolerance,
-                searched if searched is not None else -math.inf,
-            )
-        everything = bool(np.all(rc <= delta + tolerance))
-        pool = np.flatnonzero(rc <= delta + tolerance).astype(np.int64)
+        pool, proven, ranked = _pool(rc, delta, tolerance, preferred)
         raised = raise_costs(problem, columns, pool)
         if raised is not None:
             # The pool's territory terms are now in their costs: their reduced costs rose by
             # as much (the LP's duals stay feasible), so choose the pool again.
             rc = rc + raised
             continue
+        if searched is not None:
+            proven = max(proven, searched)
+        everything = not ranked and len(pool) == len(rc)
         require = None
         if searched is not None:
-            require = np.flatnonzero((rc > searched + tolerance) & (rc <= delta + tolerance))
+            require = pool[rc[pool] > searched + tolerance]
         solve_started = time.monotonic()
         result = solve_integer(
             columns,
@@ -260,27 +313,37 @@ def _search(
             below=incumbent.objective if incumbent is not None else None,
         )
         logger.debug(
-            "area %s: LB %.0f, delta %.0f, pool %d of %d (%s new): %s %s (bound %.0f) in %.1f s",
+            "area %s: LB %.0f, delta %.0f, pool %d of %d (%s new%s): %s %s (bound %.0f) in %.1f s",
             problem.name,
             lower,
-            delta,
+            proven,
             len(pool),
             len(columns),
             "all" if require is None else len(require),
+            ", by rank" if ranked else "",
             result.status,
             result.objective,
             result.bound,
             time.monotonic() - solve_started,
         )
-        if result.objective is not None and (
+        if result.status == "unknown" and not deadline.stopped():
+            left = deadline.left()
+            if left > EARLY_STOP_S:
+                raise SolverError(
+                    "CP-SAT answered UNKNOWN (status 0: neither a plan nor a proof) over "
+                    f"{len(pool):,} columns with {left:.1f} s of the time limit left"
+                )
+        improved = result.objective is not None and (
             incumbent is None
             or incumbent.objective is None
             or result.objective < incumbent.objective
-        ):
+        )
+        if improved:
             incumbent = result
-        outside = math.inf if everything else lower + delta
+            preferred[result.chosen] = True
+        outside = math.inf if everything else lower + proven
         if result.status in ("optimal", "infeasible"):
-            searched = delta
+            searched = proven
             if incumbent is not None and incumbent.objective is not None:
                 floor = float(incumbent.objective)
             proved_bound = max(proved_bound, _ceil(min(floor, outside) - tolerance))
@@ -288,8 +351,22 @@ def _search(
                 status = "optimal" if incumbent is not None else "infeasible"
                 proved_bound = floor
                 break
+            if ranked and not improved:
+                # The same columns would be taken again: nothing more to learn in time.
+                return (
+                    status,
+                    proved_bound,
+                    incumbent,
+                    (
+                        f"{np.count_nonzero(np.abs(rc - rc[pool].max()) <= tolerance):,} candidate "
+                        "networks are equally good at the cut of the "
+                        f"{CP_SAT_COLUMNS:,} that one CP-SAT solve takes, so the plan could not be "
+                        "proved optimal"
+                    ),
+                )
             # With nothing better in the pool, widen it step by step up to the incumbent's gap.
-            delta = floor - lower if result.status == "optimal" else min(4 * delta, floor - lower)
+            gap = floor - lower
+            delta = gap if result.status == "optimal" else min(max(4 * proven, first_delta), gap)
             if incumbent is not None:
                 problem.report(
                     0.5,
@@ -300,7 +377,7 @@ def _search(
         # what CP-SAT proved, and the rest more than lower + delta.
         proved_bound = max(proved_bound, _ceil(min(floor, result.bound, outside) - tolerance))
         break
-    return status, proved_bound, incumbent
+    return status, proved_bound, incumbent, None
 
 
 # --------------------------------------------------------------------------- fallback
@@ -334,13 +411,61 @@ def _current_networks(problem: AreaProblem) -> PieceNetworks | None:
     return plan
 
 
+def _parts(problem: AreaProblem) -> tuple[IntArray, Columns]:
+    """One network per connected piece of the area: the plan of last resort.
+
+    Moves from the current plan are counted where the move budget allows it; the budget is
+    not kept (nothing else is at hand).
+    """
+    sets = [CandidateSets.of([piece.nodes]) for piece in problem.pieces]
+    columns = build_columns(problem, sets)
+    chosen = plan_columns(columns, np.arange(len(columns.sets)), None)
+    if chosen is None:
+        columns = build_columns(problem, sets, repair=False)
+        chosen = np.arange(len(columns), dtype=np.int64)
+    return chosen, columns
+
+
+_PARTS_NOTE = (
+    "the plan is the last resort: one network per connected part of the area (it may break "
+    "the band and the locks)"
+)
+
+
 def fallback(
-    problem: AreaProblem, construction: PieceNetworks | None, notes: list[str]
+    problem: AreaProblem,
+    construction: PieceNetworks | None,
+    notes: list[str],
+    *,
+    failure: str | None = None,
 ) -> tuple[Outcome, Columns]:
-    """Return the best plan at hand when time ran out before the exact solve found one."""
+    """Return the best plan at hand when the exact solve ended without one.
+
+    The constructive plan or the current plan, whichever costs less (within the move
+    budget); without either, one network per connected part of the area, so that a plan
+    always covers every practice.
+
+    Parameters
+    ----------
+    problem
+        The area's problem.
+    construction
+        The quick constructive plan, or ``None`` when there is none.
+    notes
+        Sentences saying why the exact solve ended (kept first in the explanations).
+    failure
+        ``None`` when time ran out (or the user stopped): the status is ``"feasible"`` for
+        the constructive or current plan, ``"timed out"`` for the last resort. Otherwise the
+        failure that ended the solve, in words: the status is ``"fallback"`` and the note
+        names the failure and the plan that stands in.
+    """
     max_moves = problem.settings.max_moves
-    best: tuple[int, IntArray, Columns] | None = None
-    for plan in (construction, _current_networks(problem)):
+    best: tuple[int, IntArray, Columns, Fallback] | None = None
+    at_hand: list[tuple[PieceNetworks | None, Fallback]] = [
+        (construction, "constructive"),
+        (_current_networks(problem), "current"),
+    ]
+    for plan, found in at_hand:
         if plan is None:
             continue
         columns = build_columns(problem, [CandidateSets.of(n) for n in plan])
@@ -350,17 +475,38 @@ def fallback(
             continue
         cost = int(columns.col_cost[chosen].sum())
         if best is None or cost < best[0]:
-            best = (cost, chosen, columns)
+            best = (cost, chosen, columns, found)
+    kind: Fallback
+    status: Status
     if best is None:
-        notes = [*notes, "no plan was found within the time limit; allow more time"]
-        return Outcome.without_plan("timed out", 0, notes), build_columns(problem, [], repair=False)
-    cost, chosen, columns = best
-    notes = [
-        *notes,
-        "the plan is the quick constructive one (or the current plan, if cheaper), not "
-        "optimised and with no bound; allow more time for a better plan",
-    ]
-    return Outcome("feasible", cost, None, chosen, len(columns.sets), notes), columns
+        chosen, columns = _parts(problem)
+        cost = int(columns.col_cost[chosen].sum())
+        kind = "connected parts"
+        status = "timed out"
+        words = _PARTS_NOTE
+    else:
+        cost, chosen, columns, kind = best
+        status = "feasible"
+        words = (
+            "the plan is the quick constructive one"
+            if kind == "constructive"
+            else "the plan is the current plan (it costs less than the quick constructive one)"
+        ) + ", not optimised and with no bound"
+    if failure is None:
+        if kind == "connected parts":
+            note = "no plan keeping the locks was found in time, so " + words
+        else:
+            note = words
+        if not problem.deadline.stopped():
+            note += "; allow more time for a better plan"
+    else:
+        status = "fallback"
+        note = (
+            f"the solve failed ({failure}), so {words}; run this area again for an optimised "
+            "plan (a failure that depends on the machine's load may not recur)"
+        )
+    outcome = Outcome(status, cost, None, chosen, len(columns.sets), [*notes, note], kind)
+    return outcome, columns
 
 
 # --------------------------------------------------------------------------- polish
@@ -377,12 +523,14 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
 
     On registration geography (see :func:`~footprints.optimiser.improve.improving`) the
     chosen networks are re-drawn pairwise while that lowers the cost, until the deadline. The
-    bound, if any, stays (it holds for every plan); the status becomes ``"feasible"``.
-    ``outcome`` and ``columns`` unchanged when nothing improves.
+    bound, if any, stays (it holds for every plan), and so do the status (``"feasible"``) and
+    which plan stood in (:attr:`Outcome.fallback`). Only a ``"feasible"`` plan is polished
+    (not a proved one, nor the last resort of ``"timed out"``). ``outcome`` and ``columns``
+    unchanged when nothing improves.
     """
     if (
         outcome.objective is None
-        or outcome.status == "optimal"
+        or outcome.status != "feasible"
         or not improving(problem)
         or problem.deadline.passed()
     ):
@@ -403,4 +551,5 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
         return outcome, columns
     bound = None if outcome.bound is None else min(outcome.bound, float(cost))
     notes = [*outcome.notes, POLISHED]
-    return Outcome("feasible", cost, bound, chosen, outcome.pool_size, notes), better
+    polished = Outcome("feasible", cost, bound, chosen, outcome.pool_size, notes, outcome.fallback)
+    return polished, better

@@ -11,14 +11,18 @@ from footprints.rules import REGISTRY, CandidateFilter, Rule
 
 __all__ = [
     "AreaResult",
+    "Fallback",
     "OptimiseSettings",
     "Progress",
     "Proposal",
     "Status",
 ]
 
-Status = Literal["optimal", "feasible", "infeasible", "timed out", "error"]
+Status = Literal["optimal", "feasible", "infeasible", "timed out", "fallback"]
 """What an area's solve ended with (see :class:`AreaResult`)."""
+
+Fallback = Literal["constructive", "current", "connected parts"]
+"""Which plan stands in for an optimised one (see :attr:`AreaResult.fallback`)."""
 
 Progress = Callable[[float, str], None]
 """Called with ``(fraction done, what the optimiser is doing)`` as a solve goes on."""
@@ -174,11 +178,16 @@ class AreaResult:
     assignment
         Practice code → network id.
     status
-        ``"optimal"`` (proved), ``"feasible"`` (a plan, not proved optimal: possibly the
-        constructive plan when time ran out; see ``explanations``), ``"timed out"`` (no plan
-        within the time limit: only when no constructive plan keeps the locks),
-        ``"infeasible"`` or ``"error"`` (from :func:`~footprints.optimiser.propose` only;
-        :func:`~footprints.optimiser.optimise_area` raises instead).
+        ``"optimal"`` (proved); ``"feasible"`` (a plan, not proved optimal: possibly the
+        constructive or current plan when time ran out or the user stopped; see
+        ``explanations`` and ``fallback``); ``"timed out"`` (no plan keeping the locks was
+        found in time: the plan is one network per connected part of the area);
+        ``"fallback"`` (the solve failed — a solver's unusable answer, an exception in a
+        stage, a worker process that died — and the plan at hand stands in: the
+        explanations name the failure and ``fallback`` the plan); ``"infeasible"`` (no plan
+        exists: the assignment is empty; from :func:`~footprints.optimiser.propose` only,
+        :func:`~footprints.optimiser.optimise_area` raises instead). Every other status
+        comes with a plan covering every practice of the area.
     objective
         Total cost of the plan (patient-km, see :class:`OptimiseSettings`), or ``None``.
     bound
@@ -198,6 +207,11 @@ class AreaResult:
         Candidate networks listed.
     moves
         Practices moved from the current plan (repair mode), else ``None``.
+    fallback
+        Which plan stands in when the optimiser could not give its own: ``"constructive"``
+        (the quick spanning-tree plan), ``"current"`` (the current plan, when it costs
+        less), ``"connected parts"`` (one network per connected part: the last resort);
+        ``None`` for the optimiser's own plan.
     """
 
     area: str
@@ -212,6 +226,7 @@ class AreaResult:
     soft_networks: list[str] = field(default_factory=list)
     pool_size: int = 0
     moves: int | None = None
+    fallback: Fallback | None = None
 
 
 @dataclass(frozen=True)

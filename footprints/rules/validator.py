@@ -239,6 +239,4 @@ def _moved_plan(plan: Plan, practices: list[str], network: str | None) -> Plan:
     if network is not None:
         return plan.moved(practices, network)
     leaving = set(practices)
-    assignment = {p: n for p, n in plan.assignment.items() if p not in leaving}
-    in_use = set(assignment.values())
-    return Plan(assignment, {n: v for n, v in plan.names.items() if n in in_use})
+    return plan.restricted(p for p in plan.assignment if p not in leaving)

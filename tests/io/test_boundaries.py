@@ -126,3 +126,18 @@ def test_read_patches(test_data: Path) -> None:
     assert list(patches.columns) == ["patch", "name", "geometry"]
     assert patches["patch"].tolist() == ["NORTH", "SOUTH"]
     assert patches.crs == BNG
+
+
+@pytest.mark.parametrize(
+    ("file", "level", "looks_like"),
+    [
+        ("areas_stps.geojson", "ccg", "STP / ICB boundaries"),
+        ("areas_ccgs.geojson", "patch", "CCG / sub-ICB boundaries"),
+        ("areas_ccgs.geojson", "stp", "CCG / sub-ICB boundaries"),
+    ],
+)
+def test_a_layer_in_the_wrong_slot_is_recognised(
+    test_data: Path, file: str, level: str, looks_like: str
+) -> None:
+    with pytest.raises(MissingColumnError, match=f"this looks like {looks_like}"):
+        read_boundaries(test_data / file, level=level)

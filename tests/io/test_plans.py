@@ -52,6 +52,18 @@ def test_write_plan_round_trip(tmp_path: Path) -> None:
     assert read_plan(path) == Plan(plan.assignment, {"N1": "North, East", "N2": "N2"})
 
 
+def test_waiver_reasons_travel_in_the_plan_csv(tmp_path: Path) -> None:
+    plan = Plan({"A1": "N1", "B2": "N2"}, {"N1": "Isle PCN"}, {"N1": "An island, alone"})
+    path = tmp_path / "plan.csv"
+    write_plan(plan, path)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "practice_code,network_id,network_name,waiver_reason"
+    assert lines[1] == 'A1,N1,Isle PCN,"An island, alone"'
+    back = read_plan(path)
+    assert back.waivers == {"N1": "An island, alone"}
+    assert back.network_name("N1") == "Isle PCN"
+
+
 def test_geo_plan_with_a_practice_in_two_networks_is_an_error(tmp_path: Path) -> None:
     document = {
         "type": "FeatureCollection",
@@ -68,6 +80,50 @@ def test_geo_plan_with_a_practice_in_two_networks_is_an_error(tmp_path: Path) ->
     path.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(InputError, match="A1 is in both N1 and N2"):
         read_plan(path)
+
+
+NEAR_DUPLICATES = Plan(
+    {"P1": "PCN 1", "P2": "PCN 1", "P3": "pcn1", "P4": "PCN1", "P5": "u12345"},
+    {"PCN 1": "North", "pcn1": "South", "PCN1": "East", "u12345": "Lower-case code"},
+)
+
+
+@pytest.mark.parametrize("extension", [".csv", ".geojson", ".gpkg"])
+def test_network_ids_are_compared_exactly_and_near_duplicates_reported(
+    extension: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ids differing in case or spaces were merged silently, the names of all but one lost."""
+    from footprints.demo import load_demo
+    from footprints.export import export_plan
+
+    region = load_demo()
+    codes = region.practice_codes()[:5]
+    plan = Plan(
+        {codes[int(p[1]) - 1]: n for p, n in NEAR_DUPLICATES.assignment.items()},
+        dict(NEAR_DUPLICATES.names),
+    )
+    path = tmp_path / f"plan{extension}"
+    if extension == ".csv":
+        write_plan(plan, path)
+    else:
+        export_plan(region, plan, path)
+    caplog.clear()
+    read = read_plan(path)
+    assert read.assignment == plan.assignment
+    assert {n: read.network_name(n) for n in read.networks()} == plan.names
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [w for w in warnings if "differ only in case or spaces" in w] == [
+        f"{path}: network ids 'PCN 1' (2 practices) and 'PCN1' (1 practice) and 'pcn1' "
+        "(1 practice) differ only in case or spaces; they are kept as 3 networks — if they "
+        "are one network, write its id the same way on every row"
+    ]
+
+
+@pytest.mark.parametrize("placeholder", ["U", "u", " U "])
+def test_the_unallocated_placeholder_is_no_network(placeholder: str, tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(f"practice_code,network_id\nA1,N1\nA2,{placeholder}\n", encoding="utf-8")
+    assert read_plan(path).assignment == {"A1": "N1"}
 
 
 # --------------------------------------------------------------------------------------------

@@ -124,3 +124,12 @@ def test_real_practices_2020(shared_data: Path) -> None:
     assert practices["ccg"].str.startswith("E38").all()
     assert practices["stp"].str.startswith("E54").all()
     assert practices["network"].isna().sum() == (raw["pcn_code"] == "U").sum()
+
+
+@pytest.mark.parametrize(
+    ("file", "kind"),
+    [("io_epcn_core_partner.csv", "an ePCN file"), ("io_plan_valid.csv", "a plan")],
+)
+def test_a_plan_in_the_practices_slot_is_recognised(test_data: Path, file: str, kind: str) -> None:
+    with pytest.raises(MissingColumnError, match=f"this looks like {kind}.*load it as the current"):
+        read_practices(test_data / file)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from footprints.errors import InputError
-from footprints.io import read_practices
-from footprints.io.tables import _delimiter, _parse_number
+from footprints.io import (
+    INPUT_LIMIT_ENV,
+    MAX_TABLE_BYTES,
+    TABLE_LIMIT_ENV,
+    input_size_limit,
+    max_table_bytes,
+    read_postcode_lookup,
+    read_practices,
+    table_size_limit,
+)
+from footprints.io.tables import AmbiguousNumberError, _delimiter, _parse_number
 
 
 def test_read_practices_latin1_fallback(test_data: Path) -> None:
@@ -23,10 +33,43 @@ def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("12345", 12345.0), ("12,345", 12345.0), ("12 345", 12345.0), ("1,234,567.5", 1234567.5)],
+    [
+        ("12345", 12345.0),
+        ("12,345", 12345.0),
+        ("12 345", 12345.0),
+        ("1,234,567", 1234567.0),
+        ("30,000", 30000.0),
+        ("54.500", 54.5),  # a decimal, where whole numbers are not expected (a latitude)
+        ("444123.5", 444123.5),
+    ],
 )
 def test_numbers_read_thousands_separators(text: str, number: float) -> None:
     assert _parse_number(text) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "whole", "reading"),
+    [
+        ("30,000.5", False, "a thousands separator beside a decimal point"),
+        ("1,234,567.5", False, "a thousands separator beside a decimal point"),
+        ("30 000.5", True, "a thousands separator beside a decimal point"),
+        ("30.000", True, "30 or 30,000?"),
+        ("1.234.567", True, "1.234.567"),  # not a number at all: float() says so
+        ("4.111", True, "4.111 or 4,111?"),
+    ],
+)
+def test_numbers_with_separators_read_two_ways_are_refused(
+    text: str, whole: bool, reading: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(reading)) as caught:
+        _parse_number(text, whole=whole)
+    assert isinstance(caught.value, AmbiguousNumberError) == (reading != text)
+
+
+def test_a_dot_in_a_whole_number_is_read_where_it_cannot_be_a_thousands_separator() -> None:
+    assert _parse_number("4111.0", whole=True) == 4111.0  # four digits before the dot
+    assert _parse_number("30.00", whole=True) == 30.0  # two after it
+    assert _parse_number("30.000") == 30.0  # not a whole-number column
 
 
 @pytest.mark.parametrize("text", ["54,5", "1,2345", "12,345 678", "inf", "NaN", "about 4000"])
@@ -45,3 +88,77 @@ def test_an_empty_cell_is_no_number() -> None:
 )
 def test_the_first_line_sets_the_separator(text: str, separator: str) -> None:
     assert _delimiter(text, "test.csv") == separator
+
+
+# ---- the size of a table read whole -------------------------------------------------------
+
+ENGLAND_ROW = "A81001,The Densham Surgery,4111,54.5616,-1.3190\n"
+
+
+def _sparse_practices(path: Path, megabytes: int) -> Path:
+    """A practices CSV that stat() says is ``megabytes`` long (sparse: no disk used)."""
+    path.write_text("code,name,list_size,lat,lon\n" + ENGLAND_ROW)
+    with open(path, "r+b") as handle:
+        handle.truncate(megabytes * 1024**2)
+    return path
+
+
+def test_an_oversized_practices_file_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 150 MB practices file (all of England's is 2 MB) peaked at 5.6 GB: now never read."""
+    path = _sparse_practices(tmp_path / "practices_150mb.csv", 150)
+
+    def unread(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read")
+
+    monkeypatch.setattr(Path, "read_bytes", unread)
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    message = str(caught.value)
+    assert "is 150.0 MB, over the 32.0 MB limit for a table read whole into memory" in message
+    assert "--max-table-mb N" in message and "FOOTPRINTS_MAX_TABLE_MB=N" in message
+    assert MAX_TABLE_BYTES == 32 * 1024**2
+
+
+def test_the_table_limit_is_raised_by_the_environment_or_in_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "practices.csv"
+    path.write_text("code,name,list_size,lat,lon\n" + ENGLAND_ROW)
+    size = path.stat().st_size
+    with table_size_limit(size - 1), pytest.raises(InputError, match="limit for a table"):
+        read_practices(path)
+    monkeypatch.setenv(TABLE_LIMIT_ENV, str((size - 1) / 1024**2))
+    assert max_table_bytes() == size - 1
+    with pytest.raises(InputError, match="limit for a table"):
+        read_practices(path)
+    with table_size_limit(size):  # Python's own limit wins over the environment
+        assert len(read_practices(path)) == 1
+    monkeypatch.setenv(TABLE_LIMIT_ENV, "1")
+    assert len(read_practices(path)) == 1
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-5", "nan", "inf"])
+@pytest.mark.parametrize("variable", [TABLE_LIMIT_ENV, INPUT_LIMIT_ENV])
+def test_a_bad_limit_in_the_environment_is_named(
+    variable: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "practices.csv"
+    path.write_text("code,name,list_size,lat,lon\n" + ENGLAND_ROW)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    assert f"environment variable {variable}: {value!r} is not a size in megabytes" in str(
+        caught.value
+    )
+
+
+def test_a_postcode_lookup_is_not_a_table_read_whole(tmp_path: Path) -> None:
+    """A lookup may cover all of England (Code-Point Open: about 100 MB): only the input limit."""
+    path = tmp_path / "postcodes.csv"
+    path.write_text("postcode,easting,northing\nTS18 1HU,444000,518000\n")
+    with table_size_limit(10):
+        assert len(read_postcode_lookup(path)) == 1
+    with input_size_limit(10), pytest.raises(InputError, match="limit for one input"):
+        read_postcode_lookup(path)

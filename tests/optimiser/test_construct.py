@@ -20,7 +20,15 @@ from footprints.optimiser.construct import (
     subtree_populations,
 )
 
-from .grids import FAST, AtMostPractices, connected, grid, problem_of, replace_settings
+from .grids import (
+    FAST,
+    AtMostPractices,
+    check_plan,
+    connected,
+    grid,
+    problem_of,
+    replace_settings,
+)
 
 # --------------------------------------------------------------------------- spanning trees
 
@@ -187,3 +195,65 @@ def test_a_soft_piece_is_cut_greedily() -> None:
     plan = construct(problem)
     assert plan is not None
     assert sorted(i for n in plan[0] for i in n) == [0, 1]
+
+
+# --------------------------------------------------------------------------- co-sited practices
+
+
+def cosited(sizes: list[int], *, others: int = 0) -> nx.Graph:
+    """Practices all at one site (a clique of zero-length links), beside ``others`` in a row.
+
+    As :func:`footprints.graph.area_graph` builds them: practices sharing a site are joined
+    to each other (``kind="colocated"``); the row's first practice borders them all.
+    """
+    graph = nx.Graph(area="T")
+    for i, size in enumerate(sizes):
+        graph.add_node(f"S{i:02d}", list_size=size, x=0.0, y=0.0, patch=None)
+    for i in range(len(sizes)):
+        for j in range(i + 1, len(sizes)):
+            graph.add_edge(f"S{i:02d}", f"S{j:02d}", kind="colocated")
+    for k in range(others):
+        graph.add_node(f"R{k:02d}", list_size=10_000, x=2_000.0 * (k + 1), y=0.0, patch=None)
+        previous = [f"S{i:02d}" for i in range(len(sizes))] if k == 0 else [f"R{k - 1:02d}"]
+        graph.add_edges_from((p, f"R{k:02d}") for p in previous)
+    return graph
+
+
+COSITED = [
+    pytest.param([3_000] * 20, 0, 2, id="20 practices, 60,000 patients, at one site"),
+    pytest.param([2_000] * 30, 0, 2, id="30 practices, 60,000 patients, at one site"),
+    pytest.param([1_500, 4_500] * 10, 0, 2, id="20 practices of two sizes at one site"),
+    pytest.param([3_000] * 20, 4, 3, id="20 at one site beside 4 others"),
+]
+
+
+@pytest.mark.parametrize(("sizes", "others", "networks"), COSITED)
+def test_the_quick_plan_splits_practices_at_one_site_when_the_band_allows(
+    sizes: list[int], others: int, networks: int
+) -> None:
+    """20 practices at one site (60,000 patients) are two networks of 30,000, not one of 60,000.
+
+    Their links have length 0; taken in edge order every random tree of them was the same
+    star, which no cut splits in band.
+    """
+    problem = problem_of(cosited(sizes, others=others))
+    plan = construct(problem)
+    assert plan is not None
+    population = problem.practices.population
+    found = [network for piece in plan for network in piece]
+    assert len(found) == networks
+    assert all(30_000 <= int(population[n].sum()) <= 50_000 for n in found)
+
+
+@pytest.mark.parametrize(("sizes", "others", "networks"), COSITED)
+def test_optimise_area_splits_practices_at_one_site(
+    sizes: list[int], others: int, networks: int
+) -> None:
+    from footprints.optimiser import optimise_area
+
+    graph = cosited(sizes, others=others)
+    result = optimise_area(graph, replace_settings(time_limit=10.0))
+    check_plan(graph, result)
+    assert result.networks == networks
+    assert result.soft_networks == []
+    assert not any("band" in line for line in result.explanations)

@@ -15,7 +15,7 @@ from footprints.optimiser import propose
 from .grids import FAST, AtMostPractices, check_plan, grid, networks_of, replace_settings
 
 
-def test_propose_inline_combines_areas_and_reports_errors() -> None:
+def test_propose_inline_combines_areas_and_contains_failures() -> None:
     good = grid(3, 3, [10_000] * 9, area="A")
     also = grid(2, 3, [10_000] * 6, area="B")
     also = nx.relabel_nodes(also, {p: f"B{p}" for p in also.nodes})
@@ -24,9 +24,12 @@ def test_propose_inline_combines_areas_and_reports_errors() -> None:
     proposal = propose({"A": good, "B": also, "C": broken}, FAST, processes=1)
     assert proposal.results["A"].status == "optimal"
     assert proposal.results["B"].status == "optimal"
-    assert proposal.results["C"].status == "error"
-    assert "C1" in proposal.results["C"].explanations[0]
-    assert set(proposal.plan.assignment) == set(good.nodes) | set(also.nodes)
+    failed = proposal.results["C"]
+    assert failed.status == "fallback" and failed.fallback == "connected parts"
+    assert failed.assignment == {"C1": "C-N01"}
+    assert "C1: x/y coordinates missing" in failed.explanations[-1]
+    assert "while reading the area's graph" in failed.explanations[-1]
+    assert set(proposal.plan.assignment) == set(good.nodes) | set(also.nodes) | {"C1"}
 
 
 def test_propose_in_processes_matches_inline() -> None:
@@ -75,16 +78,16 @@ def test_a_dying_worker_process_fails_only_its_area(how: str, words: str) -> Non
     areas = _areas(["A", "B", "C", "D", "E"])
     areas["B"].graph["crash"] = _DieOnArrival(how)
     proposal = propose(areas, FAST, processes=2)
-    assert proposal.results["B"].status == "error"
-    assert proposal.results["B"].assignment == {}
-    assert words in proposal.results["B"].explanations[0]
-    assert "B" in proposal.results["B"].explanations[0]
+    failed = proposal.results["B"]
+    assert failed.status == "fallback" and failed.fallback == "constructive"
+    check_plan(areas["B"], failed)  # the quick plan stands in: complete and contiguous
+    assert words in failed.explanations[-1]
+    assert "the worker process solving B" in failed.explanations[-1]
+    assert "the plan is the quick constructive one" in failed.explanations[-1]
     for name in ("A", "C", "D", "E"):
         assert proposal.results[name].status == "optimal"
         check_plan(areas[name], proposal.results[name])
-    assert set(proposal.plan.assignment) == {
-        p for name in ("A", "C", "D", "E") for p in areas[name].nodes
-    }
+    assert set(proposal.plan.assignment) == {p for g in areas.values() for p in g.nodes}
 
 
 @pytest.mark.parametrize("processes", [1, 2])
@@ -118,3 +121,20 @@ def test_propose_reports_locks_across_areas_as_infeasible() -> None:
     proposal = propose({"A": a, "B": b}, FAST, locked={"P00": "L", "BP00": "L"}, processes=1)
     assert proposal.results["A"].status == "infeasible"
     assert "L" in proposal.results["A"].explanations[0]
+
+
+def test_a_frozen_network_across_two_areas_keeps_its_one_id() -> None:
+    """A locked network spanning two planning areas is kept whole: one id, the same members.
+
+    (A network matched in two areas in repair mode is split, the smaller part renamed; a
+    frozen one must not be.)
+    """
+    areas = _areas(["A", "B"])
+    current = {p: f"{p[0]}-{p[1:]}" for graph in areas.values() for p in graph.nodes}
+    frozen = sorted(areas["A"].nodes)[:2] + sorted(areas["B"].nodes)[:1]
+    for practice in frozen:
+        current[practice] = "LOCKED"
+    proposal = propose(areas, FAST, current=current, frozen=["LOCKED"], processes=1)
+    members = {p for p, n in proposal.plan.assignment.items() if n == "LOCKED"}
+    assert members == set(frozen)
+    assert not [n for n in proposal.plan.assignment.values() if n.startswith("LOCKED-")]

@@ -123,9 +123,24 @@ def test_the_fallback_prefers_a_cheaper_current_plan() -> None:
     assert all(columns.col_moves[outcome.chosen] == 0)
 
 
-def test_the_fallback_without_any_plan_has_timed_out() -> None:
+def test_the_fallback_without_any_plan_is_one_network_per_connected_part() -> None:
     problem = problem_of(grid(2, 2, [10_000] * 4))
     outcome, columns = fallback(problem, None, [])
-    assert outcome.status == "timed out" and outcome.objective is None
-    assert outcome.notes == ["no plan was found within the time limit; allow more time"]
-    assert len(columns) == 0
+    assert outcome.status == "timed out" and outcome.fallback == "connected parts"
+    assert [columns.sets.members_of(int(columns.col_set[j])) for j in outcome.chosen] == [
+        [0, 1, 2, 3]
+    ]
+    assert outcome.notes == [
+        "no plan keeping the locks was found in time, so the plan is the last resort: one "
+        "network per connected part of the area (it may break the band and the locks); "
+        "allow more time for a better plan"
+    ]
+
+
+def test_after_a_failure_the_fallback_says_what_failed_and_what_stands_in() -> None:
+    problem = problem_of(grid(4, 4, [10_000] * 16))
+    outcome, _ = fallback(problem, construct(problem), [], failure="SolverError while X")
+    assert outcome.status == "fallback" and outcome.fallback == "constructive"
+    assert outcome.notes[0].startswith(
+        "the solve failed (SolverError while X), so the plan is the quick constructive one"
+    )

@@ -10,7 +10,9 @@ fragment of the message (for ``loads``: ``column=value`` that must be in the loa
 from __future__ import annotations
 
 import csv
+import io
 import json
+import struct
 import warnings
 import zipfile
 from pathlib import Path
@@ -369,6 +371,43 @@ def main() -> None:
         "list size '4,5' is not a number (a comma is read only as a thousands separator",
         "a comma that is not a thousands separator",
     )
+    # Separators that can be read two ways are refused, naming the file, row, column, value.
+    ambiguous = [
+        (
+            "practices_list_size_dot_thousands.csv",
+            H + "A81001,Surgery,30.000,54.5616,-1.319\n",
+            "row 2 (A81001): list size '30.000' in column 'list_size' is ambiguous: 30 or 30,000?",
+            "a European thousands dot: 30 patients or 30,000? (was read as 30)",
+        ),
+        (
+            "practices_list_size_grouped_decimal.csv",
+            H + 'A81001,Surgery,"30,000.5",54.5616,-1.319\n',
+            "row 2 (A81001): list size '30,000.5' in column 'list_size' is ambiguous: a "
+            "thousands separator beside a decimal point",
+            "a thousands comma and a decimal point together",
+        ),
+        (
+            "practices_easting_grouped_decimal.csv",
+            'code,name,list_size,Easting,Northing\nA81001,Surgery,4111,"444,123.5",518000\n',
+            "row 2 (A81001): easting '444,123.5' in column 'Easting' is ambiguous",
+            "a coordinate with a thousands comma and a decimal point",
+        ),
+    ]
+    for file, content, fragment, note in ambiguous:
+        text(file, content)
+        entry(file, "read_practices", "InputError", "error", fragment, note)
+    text(
+        "practices_list_size_plain_and_grouped.csv",
+        H + ROW + 'A81002,Surgery,"30,000",54.5692,-1.3139\nA81003,Surgery,30000,54.57,-1.31\n',
+    )
+    entry(
+        "practices_list_size_plain_and_grouped.csv",
+        "read_practices",
+        "loads",
+        "loads",
+        "list_size=30000",
+        "30,000 and 30000 are both read as 30,000",
+    )
     text("practices_list_size_zero.csv", H + "A81001,Closing Surgery,0,54.5616,-1.319\n" + ROW2)
     entry(
         "practices_list_size_zero.csv",
@@ -520,10 +559,20 @@ def main() -> None:
     entry(
         "practices_in_glasgow_row_names_ccg.csv",
         "place_practices",
+        "loads",
+        "warning",
+        "practice A81001 (S) lies 120 km outside its own CCG E38000001 (01A, England), beyond "
+        "the 50 km of a local site; kept in E38000001 as its row says",
+        "a Glasgow site whose row names an English CCG: beyond far_m, a far-away (digital-first) "
+        "practice kept in its CCG with a warning",
+    )
+    entry(
+        "practices_in_glasgow_row_names_ccg.csv",
+        "place_practices strict_sites=true",
         "InputError",
         "error",
         "km outside its own CCG E38000001 (01A, England) (the limit is 50 km)",
-        "a Glasgow site whose row names an English CCG: beyond far_m, an error",
+        "the same with strict_sites (--strict-sites): beyond far_m, an error",
     )
 
     # ---- boundaries ------------------------------------------------------------------------
@@ -879,6 +928,34 @@ def main() -> None:
         "the archive unzipped is 200,",
         "unzips far beyond the limit (a small zip bomb)",
     )
+    # The same padded layer, but both headers (local and central) say it unzips to 1,000
+    # bytes: the sizes stated pass any limit; GDAL's /vsizip/ would unpack all 200 KB.
+    lying = io.BytesIO()
+    with zipfile.ZipFile(lying, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            zipfile.ZipInfo("ccg.geojson", (2020, 1, 1, 0, 0, 0)), padded, zipfile.ZIP_DEFLATED
+        )
+    data = bytearray(lying.getvalue())
+    struct.pack_into("<I", data, 22, 1_000)  # the local header's uncompressed size
+    struct.pack_into("<I", data, data.find(b"PK\x01\x02") + 24, 1_000)  # the central one's
+    raw("boundaries_zip_lying_sizes.zip", bytes(data))
+    entry(
+        "boundaries_zip_lying_sizes.zip",
+        "read_boundaries max_bytes=50000",
+        "InputError",
+        "error",
+        "member 'ccg.geojson' is damaged or holds more than its header's 1,000 bytes",
+        "headers that understate the size: stopped while unzipping, not after",
+    )
+    text("practices_oversized_table.csv", H + ROW * 40)
+    entry(
+        "practices_oversized_table.csv",
+        "read_practices max_table_bytes=1000",
+        "InputError",
+        "error",
+        "over the 1,000 bytes limit for a table read whole into memory",
+        "a practices file over the table limit (150 MB once peaked at 5.6 GB): refused unread",
+    )
     text("practices_oversized.csv", H + ROW * 40)
     entry(
         "practices_oversized.csv",
@@ -890,6 +967,20 @@ def main() -> None:
     )
 
     # ---- plans -----------------------------------------------------------------------------
+    text(
+        "plan_network_ids_near_duplicate.csv",
+        "practice_code,network_id,network_name\nP1,PCN 1,North\nP2,PCN 1,North\n"
+        "P3,pcn1,South\nP4,PCN1,East\nP5,N2,West\nP6,N2,West\n",
+    )
+    entry(
+        "plan_network_ids_near_duplicate.csv",
+        "read_plan",
+        "loads",
+        "warning",
+        "network ids 'PCN 1' (2 practices) and 'PCN1' (1 practice) and 'pcn1' (1 practice) "
+        "differ only in case or spaces; they are kept as 3 networks",
+        "ids differing in case and spaces were merged silently, their names dropped",
+    )
     text(
         "plan_duplicate_practice.csv",
         "practice_code,network_id,network_name\nP1,N1,North\nP2,N1,North\nP1,N2,South\n",
@@ -1084,6 +1175,15 @@ def main() -> None:
         "loads",
         "list_size=12345",
         "a list size with a thousands separator",
+    )
+    text("gp_reg_pat_dot_thousands.csv", "CODE,SEX,AGE,NUMBER_OF_PATIENTS\nA81001,ALL,ALL,12.345\n")
+    entry(
+        "gp_reg_pat_dot_thousands.csv",
+        "read_gp_reg_pat",
+        "InputError",
+        "error",
+        "list size '12.345' in column 'NUMBER_OF_PATIENTS' is ambiguous: 12.345 or 12,345?",
+        "a European thousands dot in NHS Digital's list sizes",
     )
     text(
         "gp_reg_pat_duplicate_header.csv",

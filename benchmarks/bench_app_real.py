@@ -1,0 +1,274 @@
+"""The app on a real area in a real browser: Kent and Medway 2020 (issue #14's benchmark).
+
+The app runs under ``streamlit run`` and Debian's Chromium drives it (``tools/browser.py``),
+with Kent and Medway's 206 practices (CCG E38000237) from the 2020 practices file, the
+national CCG, STP and LAD layers and the national ePCN file of December 2019 as the current
+plan, loaded through the app's uploaders as a CCG lead would. Three measurements:
+
+1. **Move → drawn**: from the Move click to the moved practice drawn in its new network's
+   colour on the map (``--moves`` moves, each undone after; the median and the worst).
+2. **Opening a saved session**: a new page at the session's address (area in the URL) until
+   the map is drawn with its labels and the page says the plan is restored.
+3. **Map payload**: what streamlit-folium sends for the map of the CCG — the base map (once
+   per area) and the plan's layers (on every edit) — and the bytes the page received over
+   its websocket per move (the whole page, tables included).
+
+Run: ``.venv/bin/python benchmarks/bench_app_real.py --data ../shared/data [--moves 9]
+[--markdown BENCHMARKS.md]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import pandas as pd
+from mdtable import md_table, write_section
+from snapshot import DEFAULT_DATA, REPO
+
+sys.path.insert(0, str(REPO))  # the repository's tools/ (the browser plumbing)
+
+from tools.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JS_MARKER_COLOUR,
+    JS_NETWORK_COLOUR,
+    KENT,
+    MAP_FRAME,
+    TIMEOUT_MS,
+    choose,
+    idle,
+    kent_files,
+    map_frame,
+    offline,
+    running_app,
+    upload,
+)
+
+SECTION = "## The app on a real area: Kent and Medway 2020 in a browser"
+
+
+def map_payload(data: Path, folder: Path) -> dict[str, int]:
+    """Bytes streamlit-folium sends for the CCG's map: base map and plan layers."""
+    import streamlit_folium
+
+    from footprints.livemap import base_map, map_scope, plan_layers, stable_colours
+    from footprints.metrics import footprints
+    from footprints.region import load_region
+
+    files = kent_files(data, folder)
+    region = load_region(
+        files[0], files[1], stp_boundaries=files[2], patches=files[3], plan=files[4]
+    )
+    assert region.current is not None
+    plan = region.current
+    shapes = footprints(plan, region.catchments)
+    sizes = region.practices.set_index("code")["list_size"]
+    shapes["population"] = shapes["network_id"].map(
+        {n: int(sizes.reindex(p).fillna(0).sum()) for n, p in plan.networks().items()}
+    )
+    scope = map_scope(
+        region.practices, [KENT], ccgs=region.ccgs, stps=region.stps, patches=region.patches
+    )
+    fmap = base_map(scope)
+    layers = plan_layers(scope, plan, shapes, stable_colours(plan, shapes, {}))
+    fmap.get_root().render()
+    base = sum(
+        len(text)
+        for text in (
+            streamlit_folium._get_html(fmap),
+            streamlit_folium._get_header(fmap),
+            streamlit_folium._get_map_string(fmap),
+        )
+    )
+    edit = sum(
+        len(streamlit_folium._get_feature_group_string(layer, fmap, index))
+        for index, layer in enumerate(layers)
+    )
+    edit += len(streamlit_folium._get_layer_control_string(folium.LayerControl(), fmap))
+    return {"base": base, "layers": edit, "practices": len(scope.practices)}
+
+
+def in_browser(url: str, files: list[Path], moves: int) -> dict[str, Any]:
+    """Load Kent and Medway in the app, then time moves and openings of the saved session."""
+    from playwright.sync_api import expect, sync_playwright
+
+    practices = pd.read_csv(files[0], dtype=str)
+    epcn = pd.read_csv(files[4], dtype=str)
+    members = epcn[epcn["Partner Organisation Code"].isin(set(practices["practice_code"]))]
+    network_of = dict(zip(members["Partner Organisation Code"], members["PCN Code"], strict=True))
+    codes = sorted(network_of)
+    figures: dict[str, Any] = {"moves": [], "frames": [], "opens": [], "restored": []}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1100})
+            context.route("**/*", offline)
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            expect.set_options(timeout=TIMEOUT_MS)
+            received: list[int] = []
+            page.on(
+                "websocket",
+                lambda ws: ws.on(
+                    "framereceived",
+                    lambda frame: received.append(
+                        len(frame) if isinstance(frame, bytes | str) else 0
+                    ),
+                ),
+            )
+            page.goto(url)
+            page.wait_for_url("**session=*")
+            expect(page.locator(MAP_FRAME)).to_be_visible()
+            page.get_by_text("Load your own files").click()
+            upload(page, files)
+            started = time.monotonic()
+            page.get_by_role("button", name="Load these files").click()
+            expect(page.get_by_text("Loaded 206 practices")).to_be_visible()
+            choose(page, "CCG / sub-ICB", KENT)
+            page.wait_for_url(f"**area={KENT}*")
+            frame = map_frame(page)
+            figures["load_s"] = time.monotonic() - started
+            for step in range(moves):
+                code = codes[(step * 23) % len(codes)]
+                before = frame.evaluate(JS_MARKER_COLOUR, code)
+                # A network drawn in another colour, so the move shows on the map.
+                target = next(
+                    n
+                    for n in sorted(set(network_of.values()) - {network_of[code]})[step:]
+                    if frame.evaluate(JS_NETWORK_COLOUR, n) not in (None, before)
+                )
+                box = page.get_by_role("textbox", name="Practice codes")
+                box.fill(code)
+                box.press("Enter")
+                expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
+                choose(page, "Move to", target)
+                idle(page)
+                colour = frame.evaluate(JS_NETWORK_COLOUR, target)
+                received.clear()
+                clicked = time.monotonic()
+                page.get_by_role("button", name="Move", exact=True).click()
+                frame.wait_for_function(
+                    f"([c, colour]) => ({JS_MARKER_COLOUR})(c) === colour",
+                    arg=[code, colour],
+                    timeout=TIMEOUT_MS,
+                )
+                figures["moves"].append(time.monotonic() - clicked)
+                idle(page)
+                figures["frames"].append(sum(received))
+                page.get_by_role("button", name="↶ Undo").click()
+                frame.wait_for_function(
+                    f"([c, colour]) => ({JS_MARKER_COLOUR})(c) === colour",
+                    arg=[code, before],
+                    timeout=TIMEOUT_MS,
+                )
+                print(f"move {step + 1}: {figures['moves'][-1]:.2f} s", flush=True)
+            address = page.url
+            page.close()
+            for _ in range(3):  # each in a browser window of its own, as a user would
+                alone = browser.new_context(viewport={"width": 1440, "height": 1100})
+                alone.route("**/*", offline)
+                other = alone.new_page()
+                other.set_default_timeout(TIMEOUT_MS)
+                opened = time.monotonic()
+                other.goto(address)
+                expect(other.get_by_text("Restored your saved plan.")).to_be_visible()
+                figures["restored"].append(time.monotonic() - opened)
+                labels = other.frame_locator(MAP_FRAME).locator(".footprints-label")
+                expect(labels.first).to_be_attached()
+                figures["opens"].append(time.monotonic() - opened)
+                alone.close()
+                print(
+                    f"opened in {figures['opens'][-1]:.2f} s "
+                    f"(the page said restored after {figures['restored'][-1]:.2f} s)",
+                    flush=True,
+                )
+        finally:
+            browser.close()
+    return figures
+
+
+def render(figures: dict[str, Any], payload: dict[str, int], *, command: str) -> str:
+    """The Markdown section."""
+    moves, opens = figures["moves"], figures["opens"]
+    rows = [
+        (
+            "Move click → the practice drawn in its new network",
+            f"{statistics.median(moves):.2f} s (worst {max(moves):.2f} s, {len(moves)} moves)",
+            "≤ 1 s",
+        ),
+        (
+            "Opening the saved session (new page → map and labels drawn)",
+            f"{statistics.median(opens):.2f} s (worst {max(opens):.2f} s, {len(opens)} opens)",
+            "≤ 5 s",
+        ),
+        (
+            "… of which until the page says the plan is restored",
+            f"{statistics.median(figures['restored']):.2f} s",
+            "",
+        ),
+        (
+            "Map payload for the CCG: base map (sent once per area)",
+            f"{payload['base'] / 1e6:.2f} MB",
+            "",
+        ),
+        (
+            "Map payload for the CCG: the plan's layers (re-sent on an edit)",
+            f"{payload['layers'] / 1e6:.2f} MB",
+            "≤ 1 MB in all",
+        ),
+        (
+            "Whole page received per move (websocket, median)",
+            f"{statistics.median(figures['frames']) / 1e6:.2f} MB",
+            "",
+        ),
+        ("Loading the files and choosing the area", f"{figures['load_s']:.1f} s", ""),
+    ]
+    lines = [
+        SECTION,
+        "",
+        f"`{command}` — Kent and Medway (CCG {KENT}, 206 practices, {payload['practices']} on "
+        "the map) loaded through the app's uploaders with the national CCG, STP and LAD files "
+        "and the national ePCN file as the current plan; Debian's Chromium driven by "
+        "Playwright on this machine (other work running).",
+        "",
+        *md_table(["measure", "result", "target"], rows),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the measurements and print (or write) the section."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--moves", type=int, default=9)
+    parser.add_argument("--markdown", type=Path)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        payload = map_payload(args.data, work)
+        print(f"map payload: {payload}", flush=True)
+        files = kent_files(args.data, work)
+        (work / "sessions").mkdir()
+        with running_app(work / "sessions", work / "streamlit.log") as url:
+            figures = in_browser(url, files, args.moves)
+    command = f"python benchmarks/bench_app_real.py --data ../shared/data --moves {args.moves}" + (
+        f" --markdown {args.markdown}" if args.markdown else ""
+    )
+    section = render(figures, payload, command=command)
+    print(section)
+    if args.markdown:
+        write_section(args.markdown, section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,382 @@
+"""``footprints plans …``: the plan store from the command line.
+
+``list``, ``show``, ``versions``, ``import``, ``export``, ``name``, ``restore`` and ``diff``,
+each with ``--store`` (a database URL or a SQLite file; default ``$FOOTPRINTS_STORE`` or
+``plans.sqlite`` in the user's data folder). A version is given by its number, its name or
+``head``. Exit statuses are the console script's (:mod:`footprints.cli`): 0 done (``diff``:
+the versions are identical), 1 ``diff``: they differ, 2 an unknown plan or version, a store
+that cannot be opened, a file that cannot be read or written, a conflicting save.
+
+:func:`add_plans_parser` adds the commands to the console script's parser; the script passes
+in how to add its region options and how to export a plan, which need the region.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from footprints.atomic import write_text
+from footprints.io import read_plan
+from footprints.io.tables import spreadsheet_csv
+from footprints.plan import Plan, PlanState
+from footprints.store import InvalidValueError, PlanHandle, Store, Version, VersionInfo
+
+__all__ = ["add_plans_parser"]
+
+Exporter = Callable[[argparse.Namespace, Plan], int]
+"""Writes a plan as ``footprints export`` does (the options it reads are on ``args``)."""
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]], right: set[int]) -> str:
+    """Align columns: text left, the columns numbered in ``right`` right."""
+    cells = [list(header), *([str(c) for c in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ).rstrip()
+        for row in cells
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def _info_json(info: VersionInfo, head: int) -> dict[str, Any]:
+    return {
+        "number": info.number,
+        "name": info.name,
+        "parent": info.parent,
+        "saved": info.created_at.isoformat(),
+        "author": info.author,
+        "label": info.label,
+        "practices": info.practices,
+        "networks": info.networks,
+        "head": info.number == head,
+    }
+
+
+def _print_json(document: object) -> None:
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+@contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[PlanHandle]:
+    """Open the store ``--store`` names and the plan ``args.plan``; close the store after."""
+    with Store(args.store) as store:
+        yield store.open(args.plan)
+
+
+# --------------------------------------------------------------------------------------------
+# The commands
+# --------------------------------------------------------------------------------------------
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    with Store(args.store) as store:
+        plans = store.plans()
+        where = store.where
+    if args.json:
+        _print_json(
+            [
+                {
+                    "name": p.name,
+                    "head": p.head,
+                    "updated": p.updated_at.isoformat(),
+                    "owner": p.owner,
+                    "editors": list(p.editors),
+                    "practices": p.practices,
+                    "networks": p.networks,
+                }
+                for p in plans
+            ]
+        )
+        return 0
+    if not plans:
+        print(
+            f"The store at {where} holds no plans yet: add one with "
+            "footprints plans import NAME PLAN.csv"
+        )
+        return 0
+    print(f"{len(plans):,} plan{'s' if len(plans) != 1 else ''} in the store at {where}:")
+    rows = [
+        (p.name, p.head, _when(p.updated_at), p.owner or "—", p.practices, p.networks)
+        for p in plans
+    ]
+    header = ("plan", "versions", "saved (UTC)", "owner", "practices", "networks")
+    print(_table(header, rows, right={1, 4, 5}))
+    return 0
+
+
+def _describe(version: Version, head: int) -> list[str]:
+    info, state = version.info, version.state
+    who = f" by {info.author}" if info.author else ""
+    title = f"{info.title()} of {head}" + (" (the newest)" if info.number == head else "")
+    locks = ", ".join(sorted(state.locks)) or "none"
+    return [
+        f"{title}, saved {_when(info.created_at)} UTC{who}: {info.label}",
+        f"{info.practices:,} practices in {info.networks:,} networks; locked: {locks}; "
+        f"{len(state.waivers):,} waiver reason{'s' if len(state.waivers) != 1 else ''}",
+    ]
+
+
+def _run_show(args: argparse.Namespace) -> int:
+    with _opened(args) as handle:
+        version = handle.version(args.version)
+        head = handle.head_number()
+        comments = handle.comments(status="open")
+    plan, state = version.plan, version.state
+    if args.json:
+        _print_json(
+            {
+                "plan": handle.name,
+                "version": _info_json(version.info, head),
+                "assignment": dict(sorted(plan.assignment.items())),
+                "names": dict(sorted(plan.names.items())),
+                "locks": sorted(state.locks),
+                "waivers": dict(sorted(state.waivers.items())),
+                "open_comments": len(comments),
+            }
+        )
+        return 0
+    print(f"Plan {handle.name!r}, " + "\n".join(_describe(version, head)))
+    print(f"{len(comments):,} open comment{'s' if len(comments) != 1 else ''}")
+    open_on: dict[str, int] = {}
+    for comment in comments:
+        if comment.target_kind == "network":
+            open_on[comment.target] = open_on.get(comment.target, 0) + 1
+    rows = [
+        (
+            network,
+            plan.network_name(network),
+            len(members),
+            "locked" if network in state.locks else "",
+            open_on.get(network, ""),
+            state.waivers.get(network, ""),
+        )
+        for network, members in plan.networks().items()
+    ]
+    header = ("network", "name", "practices", "lock", "comments", "waiver reason")
+    print(_table(header, rows, right={2, 4}))
+    return 0
+
+
+def _run_versions(args: argparse.Namespace) -> int:
+    with _opened(args) as handle:
+        versions = handle.versions()
+    head = versions[-1].number
+    if args.json:
+        _print_json([_info_json(v, head) for v in versions])
+        return 0
+    print(f"Plan {handle.name!r}: {len(versions):,} versions (the newest is {head})")
+    rows = [
+        (
+            v.number,
+            v.name or "",
+            _when(v.created_at),
+            v.author or "—",
+            v.practices,
+            v.networks,
+            v.label,
+        )
+        for v in versions
+    ]
+    header = ("version", "name", "saved (UTC)", "by", "practices", "networks", "what")
+    print(_table(header, rows, right={0, 4, 5}))
+    return 0
+
+
+def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[str, str]]) -> int:
+    plan = read_plan(args.file)
+    waivers = read_waivers(args.waivers) if args.waivers is not None else None
+    label = args.label or f"import {args.file.name}"
+    with Store(args.store) as store:
+        if not store.exists(args.plan):
+            handle = store.create(
+                args.plan, PlanState(plan, waivers=waivers or {}), author=args.author, label=label
+            )
+            info = handle.version().info
+        else:
+            handle = store.open(args.plan)
+            head = handle.version()
+            used = set(plan.assignment.values())
+            state = PlanState(
+                plan,
+                frozenset(n for n in head.state.locks if n in used),
+                waivers
+                if waivers is not None
+                else {n: r for n, r in head.state.waivers.items() if n in used},
+            )
+            info = handle.save(state, base=head.number, label=label, author=args.author)
+    print(
+        f"Saved {args.file} as version {info.number} of plan {handle.name!r} "
+        f"({info.practices:,} practices in {info.networks:,} networks)."
+    )
+    return 0
+
+
+def _run_export(args: argparse.Namespace, export: Exporter) -> int:
+    with _opened(args) as handle:
+        version = handle.version(args.version)
+    status = export(args, version.plan)
+    if args.waivers_out is not None:
+        table = pd.DataFrame(
+            sorted(version.state.waivers.items()), columns=["network_id", "reason"], dtype=object
+        )
+        write_text(args.waivers_out, spreadsheet_csv(table))
+        print(f"  {args.waivers_out} ({len(table):,} waiver reasons)")
+    print(f"(plan {handle.name!r}, {version.info.title()})")
+    return status
+
+
+def _run_name(args: argparse.Namespace) -> int:
+    with _opened(args) as handle:
+        info = handle.name_version(args.version, None if args.clear else args.name)
+    if info.name is None:
+        print(f"Version {info.number} of plan {handle.name!r} has no name now.")
+    else:
+        print(f"Named version {info.number} of plan {handle.name!r} {info.name!r}.")
+    return 0
+
+
+def _run_restore(args: argparse.Namespace) -> int:
+    with _opened(args) as handle:
+        info = handle.restore(args.version, author=args.author)
+    print(
+        f"Restored {info.label.removeprefix('restore ')} of plan {handle.name!r} as version "
+        f"{info.number} ({info.practices:,} practices in {info.networks:,} networks)."
+    )
+    return 0
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    with _opened(args) as handle:
+        difference = handle.diff(args.a, args.b)
+    if args.json:
+        _print_json(difference.to_dict())
+    else:
+        print(difference.to_text())
+    return 0 if difference.identical else 1
+
+
+# --------------------------------------------------------------------------------------------
+# The parser
+# --------------------------------------------------------------------------------------------
+
+
+def add_plans_parser(
+    commands: Any,
+    *,
+    region_arguments: Callable[[argparse.ArgumentParser], None],
+    export: Exporter,
+    export_arguments: Callable[[argparse.ArgumentParser], None],
+    read_waivers: Callable[[Path], dict[str, str]],
+) -> None:
+    """Add ``footprints plans`` and its commands to the console script's subparsers.
+
+    Parameters
+    ----------
+    commands
+        The console script's ``add_subparsers()`` object.
+    region_arguments
+        Adds the region options (``--demo``, ``--practices`` …) ``export`` reads.
+    export
+        Writes a plan as ``footprints export`` does, returning the exit status.
+    export_arguments
+        Adds ``export``'s own options (``--out``, ``--format``).
+    read_waivers
+        Reads a waivers CSV (``network_id,reason``).
+    """
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument(
+        "--store",
+        help="the plan store: a SQLite file or a database URL such as "
+        "postgresql://USER@HOST/DATABASE (default: $FOOTPRINTS_STORE, else plans.sqlite in "
+        "your data folder)",
+    )
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON")
+
+    plans = commands.add_parser("plans", help="plans in the plan store, and their versions")
+    verbs = plans.add_subparsers(dest="plans_command", required=True)
+
+    listing = verbs.add_parser("list", parents=[store, as_json], help="every plan in the store")
+    listing.set_defaults(run=_run_list)
+
+    show = verbs.add_parser("show", parents=[store, as_json], help="a version of a plan")
+    show.add_argument("plan", help="the plan's name")
+    show.add_argument("--version", help="number, name or head (default: head)")
+    show.set_defaults(run=_run_show)
+
+    history = verbs.add_parser("versions", parents=[store, as_json], help="a plan's versions")
+    history.add_argument("plan", help="the plan's name")
+    history.set_defaults(run=_run_versions)
+
+    load = verbs.add_parser(
+        "import",
+        parents=[store],
+        help="save a plan file as a new plan, or as the newest version of a plan",
+    )
+    load.add_argument("plan", help="the plan's name (made when new)")
+    load.add_argument("file", type=Path, help="plan CSV, ePCN file, GeoJSON or GeoPackage")
+    load.add_argument("--label", help="what this version is (default: import FILE)")
+    load.add_argument("--author", help="who is saving it")
+    load.add_argument("--waivers", type=Path, help="CSV network_id,reason")
+    load.set_defaults(run=lambda args: _run_import(args, read_waivers))
+
+    out = verbs.add_parser(
+        "export", parents=[store], help="write a version as plan CSV, ePCN-style CSV, GeoJSON …"
+    )
+    out.add_argument("plan", help="the plan's name")
+    out.add_argument("--version", help="number, name or head (default: head)")
+    out.add_argument("--waivers-out", type=Path, help="also write its waiver reasons (CSV)")
+    region_arguments(out)
+    export_arguments(out)
+    out.set_defaults(run=lambda args: _run_export(args, export))
+
+    name = verbs.add_parser("name", parents=[store], help="name a version")
+    name.add_argument("plan", help="the plan's name")
+    name.add_argument("version", help="number, name or head")
+    name.add_argument("name", nargs="?", help='the name, e.g. "for the board, 3 March"')
+    name.add_argument("--clear", action="store_true", help="remove the version's name")
+    name.set_defaults(run=_check_name)
+
+    restore = verbs.add_parser(
+        "restore", parents=[store], help="save an earlier version again as the newest"
+    )
+    restore.add_argument("plan", help="the plan's name")
+    restore.add_argument("version", help="number, name or head")
+    restore.add_argument("--author", help="who is restoring it")
+    restore.set_defaults(run=_run_restore)
+
+    compare = verbs.add_parser(
+        "diff",
+        parents=[store, as_json],
+        help="what changed between two versions (exit 0 identical, 1 different)",
+    )
+    compare.add_argument("plan", help="the plan's name")
+    compare.add_argument("a", help="the first version: number, name or head")
+    compare.add_argument("b", help="the second version")
+    compare.set_defaults(run=_run_diff)
+
+
+def _check_name(args: argparse.Namespace) -> int:
+    if args.clear == (args.name is not None):
+        raise InvalidValueError(
+            "give a name for the version, or --clear to remove its name (not both)"
+        )
+    return _run_name(args)

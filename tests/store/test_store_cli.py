@@ -1,0 +1,151 @@
+"""`footprints plans …`: the store from the command line, with the README's exit statuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from store_plans import grid_plan
+
+from footprints.cli import EXIT_BAD_INPUT, main
+from footprints.io import read_plan, write_plan
+from footprints.store import Store
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.fixture
+def plan_file(tmp_path: Path) -> Path:
+    path = tmp_path / "plan.csv"
+    write_plan(grid_plan(), path)
+    return path
+
+
+def test_import_list_show_and_versions(
+    store_url: str, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = run(capsys, "plans", "list", "--store", store_url)
+    assert status == 0 and "holds no plans yet" in out
+    status, out, _ = run(
+        capsys, "plans", "import", "Kent draft", str(plan_file), "--store", store_url,
+        "--author", "alice",
+    )  # fmt: skip
+    assert status == 0
+    assert out.strip() == (
+        f"Saved {plan_file} as version 1 of plan 'Kent draft' (12 practices in 3 networks)."
+    )
+    waivers = tmp_path / "waivers.csv"
+    waivers.write_text("network_id,reason\nN1,rural island\n", encoding="utf-8")
+    write_plan(grid_plan().moved(["P001"], "N0"), tmp_path / "moved.csv")
+    status, out, _ = run(
+        capsys, "plans", "import", "Kent draft", str(tmp_path / "moved.csv"), "--store",
+        store_url, "--waivers", str(waivers), "--label", "move P001",
+    )  # fmt: skip
+    assert status == 0 and "as version 2 of plan 'Kent draft'" in out
+
+    status, out, _ = run(capsys, "plans", "list", "--store", store_url, "--json")
+    assert status == 0
+    (listed,) = json.loads(out)
+    assert (listed["name"], listed["head"], listed["practices"]) == ("Kent draft", 2, 12)
+
+    status, out, _ = run(capsys, "plans", "versions", "Kent draft", "--store", store_url)
+    assert status == 0
+    assert "import plan.csv" in out and "move P001" in out and "alice" in out
+
+    status, out, _ = run(capsys, "plans", "show", "Kent draft", "--store", store_url, "--json")
+    shown = json.loads(out)
+    assert shown["version"]["number"] == 2 and shown["version"]["head"]
+    assert shown["assignment"]["P001"] == "N0" and shown["waivers"] == {"N1": "rural island"}
+    status, out, _ = run(
+        capsys, "plans", "show", "Kent draft", "--version", "1", "--store", store_url
+    )
+    assert status == 0
+    assert "version 1 of 2, saved" in out and "by alice: import plan.csv" in out
+    assert "Network 1" in out
+
+
+def test_name_restore_diff_and_export(
+    store_url: str, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = ["--store", store_url]
+    run(capsys, "plans", "import", "p", str(plan_file), *store)
+    write_plan(grid_plan().moved(["P001"], "N0"), tmp_path / "moved.csv")
+    run(capsys, "plans", "import", "p", str(tmp_path / "moved.csv"), *store)
+    status, out, _ = run(capsys, "plans", "name", "p", "1", "for the board, 3 March", *store)
+    assert status == 0 and "Named version 1 of plan 'p' 'for the board, 3 March'." in out
+
+    status, out, _ = run(capsys, "plans", "diff", "p", "for the board, 3 March", "head", *store)
+    assert status == 1 and "P001: N1 → N0" in out
+    status, out, _ = run(capsys, "plans", "diff", "p", "2", "head", *store, "--json")
+    assert status == 0 and json.loads(out)["moved"] == []
+
+    status, out, _ = run(capsys, "plans", "restore", "p", "for the board, 3 March", *store)
+    assert status == 0
+    assert "Restored version 1 \"for the board, 3 March\" of plan 'p' as version 3" in out
+
+    out_file = tmp_path / "v2.csv"
+    status, out, _ = run(
+        capsys, "plans", "export", "p", "--version", "2", "--out", str(out_file), *store
+    )
+    assert status == 0 and "(plan 'p', version 2)" in out
+    assert read_plan(out_file) == grid_plan().moved(["P001"], "N0")
+    status, _, _ = run(capsys, "plans", "export", "p", "--out", str(tmp_path / "head.csv"), *store)
+    assert read_plan(tmp_path / "head.csv") == grid_plan()
+
+    status, out, _ = run(capsys, "plans", "name", "p", "2", "--clear", *store)
+    assert status == 0 and "has no name now" in out
+
+
+def test_errors_name_the_plan_or_version_and_what_to_do(
+    store_url: str, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = ["--store", store_url]
+    run(capsys, "plans", "import", "p", str(plan_file), *store)
+    cases = [
+        (["plans", "show", "q", *store], "no plan 'q' (plans: 'p'): list them with"),
+        (
+            ["plans", "show", "p", "--version", "7", *store],
+            "plan 'p' has no version '7' (versions 1–1): list them with footprints plans "
+            "versions 'p'",
+        ),
+        (["plans", "restore", "p", "board", *store], "plan 'p' has no version 'board'"),
+        (["plans", "name", "p", "1", *store], "give a name for the version, or --clear"),
+        (["plans", "name", "p", "1", "head", *store], "cannot be named 'head'"),
+        (
+            ["plans", "import", "p", str(tmp_path / "missing.csv"), *store],
+            "missing.csv: file not found",
+        ),
+        (
+            ["plans", "export", "p", "--out", str(tmp_path / "p.gpkg"), *store],
+            "--practices and --boundaries required (or --demo for the demo region)",
+        ),
+    ]
+    for argv, message in cases:
+        status, _, err = run(capsys, *argv)
+        assert status == EXIT_BAD_INPUT, argv
+        assert message in err, (argv, err)
+        assert "Traceback" not in err
+    with Store(store_url) as opened:
+        assert opened.open("p").head_number() == 1  # nothing was saved
+
+
+def test_a_store_that_cannot_be_opened_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(
+        capsys, "plans", "list", "--store", "postgresql://someone:secret@127.0.0.1:1/none"
+    )
+    assert status == EXIT_BAD_INPUT
+    assert "cannot open the plan store at postgresql+psycopg://someone:***@127.0.0.1:1/none" in err
+    assert "secret" not in err
+    status, _, err = run(capsys, "plans", "list", "--store", "nosuchdriver://x/y")
+    assert status == EXIT_BAD_INPUT and "no database driver for 'nosuchdriver'" in err
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    status, _, err = run(capsys, "plans", "list", "--store", str(blocked / "plans.sqlite"))
+    assert status == EXIT_BAD_INPUT and "cannot open the plan store at" in err
