@@ -33,11 +33,14 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from footprints.crs import BNG, WGS84
-from footprints.maps import _PALETTE as PALETTE
-from footprints.maps import _TILES as TILES
-from footprints.maps import _TILES_ATTRIBUTION as TILES_ATTRIBUTION
-from footprints.maps import _short_label as short_label
-from footprints.maps import _text as escape_text
+from footprints.maps import (
+    PALETTE,
+    TILES,
+    TILES_ATTRIBUTION,
+    add_draw_tool,
+    escape_text,
+    short_label,
+)
 from footprints.plan import Plan
 
 __all__ = [
@@ -413,19 +416,7 @@ def base_map(scope: MapScope, *, draw: bool = True, tiles: str | None = TILES) -
         group.add_child(_Features(features))
         group.add_to(fmap)
     if draw:
-        folium.plugins.Draw(
-            export=False,
-            position="topleft",
-            draw_options={
-                "polyline": False,
-                "circle": False,
-                "marker": False,
-                "circlemarker": False,
-                "polygon": True,
-                "rectangle": True,
-            },
-            edit_options={"edit": False, "remove": True},
-        ).add_to(fmap)
+        add_draw_tool(fmap)
     fmap.add_child(_Declutter())
     return fmap
 

@@ -9,7 +9,7 @@ geography :func:`homes_layer` shades the LSOAs where one practice's patients liv
 :func:`plan_map` to draw under the practices (``overlay``).
 
 Names are the user's text. Every name, code and label the map shows goes through
-:func:`_text`, which escapes it for HTML and also writes ``{`` and ``}`` as character
+:func:`escape_text`, which escapes it for HTML and also writes ``{`` and ``}`` as character
 references: folium (through branca) renders each element's output as a Jinja template a
 second time, so a practice named ``{{ 7*7 }}`` would otherwise show ``49`` — and a name
 written to run Python on the server would run. Outline layers carry no names at all.
@@ -39,17 +39,23 @@ from footprints.registration import Lsoas
 __all__ = [
     "HOMES_LIMIT",
     "HOMES_SIMPLIFY_M",
+    "PALETTE",
+    "TILES",
+    "TILES_ATTRIBUTION",
     "PracticePoints",
+    "add_draw_tool",
+    "escape_text",
     "focus_bounds",
     "homes_layer",
     "network_colours",
     "plan_map",
     "practices_at",
     "practices_in_drawing",
+    "short_label",
 ]
 
 # A qualitative palette (Tableau 20): neighbouring networks get different colours.
-_PALETTE = [
+PALETTE = [
     "#1f77b4",
     "#ff7f0e",
     "#2ca02c",
@@ -71,6 +77,7 @@ _PALETTE = [
     "#dbdb8d",
     "#9edae5",
 ]
+"""Network colours, in order (Tableau 20): neighbouring networks get different ones."""
 _UNASSIGNED = "#444444"
 _HOMES = "#b10026"  # one dark red, its opacity growing with the patients in each LSOA
 HOMES_LIMIT = 2_000
@@ -85,11 +92,13 @@ _FOCUS_PADDING_M = 1_500.0
 #: How near (degrees of latitude, about 50 m) a click must be to a practice to select it.
 _MARKER_RADIUS_DEG = 0.0005
 # CARTO's light base map by URL (folium's "cartodbpositron" name now warns about API keys).
-_TILES = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
-_TILES_ATTRIBUTION = (
+TILES = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
+"""The base map's tiles: CARTO's light map by URL."""
+TILES_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
     '&copy; <a href="https://carto.com/attributions">CARTO</a>'
-)  # so a one-practice focus still shows its neighbours
+)
+"""The credit the tiles' licence asks for, shown on every map."""
 
 
 def network_colours(plan: Plan, *, footprints: gpd.GeoDataFrame | None = None) -> dict[str, str]:
@@ -101,7 +110,7 @@ def network_colours(plan: Plan, *, footprints: gpd.GeoDataFrame | None = None) -
     """
     networks = sorted(plan.networks())
     if footprints is None or not len(footprints):
-        return {n: _PALETTE[i % len(_PALETTE)] for i, n in enumerate(networks)}
+        return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(networks)}
     shapes = dict(zip(footprints["network_id"].astype(str), footprints.geometry, strict=True))
     ids = [n for n in networks if n in shapes]
     tree = shapely.STRtree([shapes[n] for n in ids])
@@ -114,8 +123,8 @@ def network_colours(plan: Plan, *, footprints: gpd.GeoDataFrame | None = None) -
     for position, network in enumerate(networks):
         used = {colours[m] for m in neighbours.get(network, ()) if m in colours}
         # Start the search at the network's own slot so colours stay put across small edits.
-        for step in range(len(_PALETTE)):
-            colour = _PALETTE[(position + step) % len(_PALETTE)]
+        for step in range(len(PALETTE)):
+            colour = PALETTE[(position + step) % len(PALETTE)]
             if colour not in used:
                 break
         colours[network] = colour
@@ -205,7 +214,7 @@ def practices_at(points: PracticePoints, lat: float, lng: float) -> list[str]:
     return sorted(str(code) for code in points.codes[distance <= nearest + 1e-9])
 
 
-def _text(value: object) -> str:
+def escape_text(value: object) -> str:
     """Return ``value`` as HTML text that survives folium's second pass through Jinja.
 
     ``html.escape`` makes ``<``, ``>``, ``&`` and quotes text; braces become ``&#123;`` and
@@ -215,7 +224,7 @@ def _text(value: object) -> str:
     return html.escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
 
 
-def _short_label(network: str, name: str) -> str:
+def short_label(network: str, name: str) -> str:
     """Label a network on the map: its name, or an unnamed id without its area prefix.
 
     The optimiser numbers networks per area (``E38900001-N03``); on the map the area is
@@ -255,14 +264,14 @@ class _Legend(MacroElement):
 def _legend_html(
     rows: list[tuple[str, str, int | None, bool]], *, title: str, extras: list[str]
 ) -> str:
-    lines = [f"<div><b>{_text(title)}</b></div>"]
+    lines = [f"<div><b>{escape_text(title)}</b></div>"]
     for colour, label, population, locked in rows:
         size = f" — {population:,}" if population is not None else ""
         lock = " 🔒" if locked else ""
         lines.append(
             f'<div><span style="display:inline-block;width:11px;height:11px;'
             f"background:{colour};opacity:0.75;border:1px solid {colour};margin-right:4px;"
-            f'vertical-align:middle"></span>{_text(label)}{size}{lock}</div>'
+            f'vertical-align:middle"></span>{escape_text(label)}{size}{lock}</div>'
         )
     lines.extend(extras)
     return "\n".join(lines)
@@ -285,7 +294,7 @@ def plan_map(
     focus: list[list[float]] | None = None,
     draw: bool = False,
     show_patches: bool = False,
-    tiles: str | None = _TILES,
+    tiles: str | None = TILES,
     overlay: folium.GeoJson | None = None,
 ) -> folium.Map:
     """Draw practices coloured by network, with footprints, outlines, patches and a legend.
@@ -329,7 +338,7 @@ def plan_map(
     minx, miny, maxx, maxy = points.total_bounds
     fmap = folium.Map(
         tiles=tiles,
-        attr=_TILES_ATTRIBUTION if tiles == _TILES else None,
+        attr=TILES_ATTRIBUTION if tiles == TILES else None,
         control_scale=True,
         zoom_snap=0.25,  # fit the region snugly rather than to the next whole zoom level
         zoom_delta=0.5,
@@ -357,7 +366,7 @@ def plan_map(
             if population is not None:
                 populations[network] = int(population)
             name = plan.network_name(network) if plan is not None else network
-            tip = f"<b>{_text(name)}</b> ({_text(network)})"
+            tip = f"<b>{escape_text(name)}</b> ({escape_text(network)})"
             if population is not None:
                 tip += f"<br>{int(population):,} patients"
             if network in locked:
@@ -372,7 +381,8 @@ def plan_map(
             features.append(_feature(row.geometry, {"tip": tip, "style": style}))
             if labels:
                 anchor = row.geometry.representative_point()
-                text = _text(_short_label(network, name)) + (" 🔒" if network in locked else "")
+                text = escape_text(short_label(network, name))
+                text += " 🔒" if network in locked else ""
                 folium.Marker(
                     location=(anchor.y, anchor.x),
                     icon=folium.DivIcon(
@@ -423,7 +433,7 @@ def plan_map(
                 "fillColor": "#6a3d9a",
                 "fillOpacity": 0.12 if strong else 0,
             }
-            tip = f"patch {_text(row.patch)} ({_text(row.name)})"
+            tip = f"patch {escape_text(row.patch)} ({escape_text(row.name)})"
             features.append(_feature(row.geometry, {"tip": tip, "style": style}))
         _styled_layer(
             features, name="Nursing patches", show=show_patches or bool(highlight_patches)
@@ -441,12 +451,12 @@ def plan_map(
         network_text = "—"
         if practice_network is not None:
             label = plan.network_name(practice_network) if plan is not None else practice_network
-            network_text = f"{_text(label)} ({_text(practice_network)})"
+            network_text = f"{escape_text(label)} ({escape_text(practice_network)})"
         tip = (
-            f"<b>{_text(row.name)}</b> ({_text(row.code)})"
+            f"<b>{escape_text(row.name)}</b> ({escape_text(row.code)})"
             f"<br>list size {int(row.list_size):,}"
             f"<br>network {network_text}"
-            f"<br>patch {_text(getattr(row, 'patch', None) or '—')}"
+            f"<br>patch {escape_text(getattr(row, 'patch', None) or '—')}"
         )
         style = {
             "radius": radius + (2 if strong else 0),
@@ -456,26 +466,14 @@ def plan_map(
             "weight": 3 if strong else 1,
         }
         features.append(
-            _feature(row.geometry, {"code": _text(row.code), "tip": tip, "style": style})
+            _feature(row.geometry, {"code": escape_text(row.code), "tip": tip, "style": style})
         )
     _styled_layer(
         features, name="Practices", marker=folium.CircleMarker(radius=5, fill=True)
     ).add_to(fmap)
 
     if draw:
-        folium.plugins.Draw(
-            export=False,
-            position="topleft",
-            draw_options={
-                "polyline": False,
-                "circle": False,
-                "marker": False,
-                "circlemarker": False,
-                "polygon": True,
-                "rectangle": True,
-            },
-            edit_options={"edit": False, "remove": True},
-        ).add_to(fmap)
+        add_draw_tool(fmap)
 
     if legend and plan is not None:
         rows = [
@@ -547,10 +545,10 @@ def homes_layer(
     features = []
     for (code, n), shape in zip(ranked, shapes, strict=True):
         owner = (territory or {}).get(code)
-        tip = f"<b>{_text(code)}</b>: {n:,} patient{'s' if n != 1 else ''}"
+        tip = f"<b>{escape_text(code)}</b>: {n:,} patient{'s' if n != 1 else ''}"
         if owner is not None:
             label = plan.network_name(owner) if plan is not None else owner
-            tip += f"<br>territory of {_text(label)} ({_text(owner)})"
+            tip += f"<br>territory of {escape_text(label)} ({escape_text(owner)})"
         style = {
             "fillColor": _HOMES,
             "color": _HOMES,
@@ -581,3 +579,20 @@ def _styled_layer(
         style_function=lambda feature: feature["properties"]["style"],
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
     )
+
+
+def add_draw_tool(fmap: folium.Map) -> None:
+    """Add the drawing tool that selects practices: a polygon or a rectangle, removable."""
+    folium.plugins.Draw(
+        export=False,
+        position="topleft",
+        draw_options={
+            "polyline": False,
+            "circle": False,
+            "marker": False,
+            "circlemarker": False,
+            "polygon": True,
+            "rectangle": True,
+        },
+        edit_options={"edit": False, "remove": True},
+    ).add_to(fmap)
