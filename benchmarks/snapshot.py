@@ -72,12 +72,6 @@ LIST_SIZE_2021 = "list_size_2021_01_gpreg"
 January 2021 LSOA registrations add up to, practice by practice."""
 
 
-PLACED_BY_SITE_2021 = ("Y06487",)
-"""Practices of the 2021 file placed by their site, not their CCG: Babylon GP at Hand
-Birmingham is registered to NHS North West London CCG but stands 133 km away, in Birmingham
-(beyond the 50 km :func:`footprints.areas.place_practices` allows)."""
-
-
 def registration_files(data: Path) -> dict[str, Path]:
     """The keyword arguments of :func:`load_region` that switch on registration geography."""
     return {
@@ -93,14 +87,12 @@ def load_england_2021(data: Path, *, registrations: bool = True) -> Region:
     registrations when ``registrations``.
 
     The practices file carries two list sizes (QOF and NHS Digital's); a copy keeping only
-    :data:`LIST_SIZE_2021`, with no CCG or STP for :data:`PLACED_BY_SITE_2021`, is read
-    from a temporary folder (outside the repository).
+    :data:`LIST_SIZE_2021` is read from a temporary folder (outside the repository). Babylon
+    GP at Hand Birmingham (Y06487), registered to NHS North West London but standing 133 km
+    away, stays in that CCG with a warning, as any far-away practice does.
     """
     raw = pd.read_csv(data / PRACTICES_2021, dtype=str, keep_default_na=False)
     others = [c for c in raw.columns if c.startswith("list_size_") and c != LIST_SIZE_2021]
-    far = raw["practice_code"].isin(PLACED_BY_SITE_2021)
-    areas = [c for c in raw.columns if c.startswith(("ccg21_", "stp21_"))]
-    raw.loc[far, areas] = ""
     with tempfile.TemporaryDirectory() as folder:
         practices = Path(folder) / PRACTICES_2021.name
         raw.drop(columns=others).to_csv(practices, index=False)

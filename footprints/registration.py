@@ -316,6 +316,12 @@ class Homes:
 
     # ---- per practice --------------------------------------------------------------------
     @cached_property
+    def registered(self) -> IntArray:
+        """Per LSOA: the patients of all these practices living in it."""
+        counts = np.bincount(self.lsoa, weights=self.count, minlength=len(self.lsoas))
+        return np.rint(counts).astype(np.int64)
+
+    @cached_property
     def index(self) -> dict[str, int]:
         """Practice code → position."""
         return {code: i for i, code in enumerate(self.practices)}
@@ -661,23 +667,62 @@ def patch_residents(
     return dict(sorted(totals.items()))
 
 
+def catchment_arrays(
+    homes: Homes, practices: Iterable[str]
+) -> tuple[dict[str, tuple[IntArray, IntArray]], dict[int, int], IntArray]:
+    """Give some practices' catchments as arrays, with the patients registered in each LSOA.
+
+    Returns
+    -------
+    rows, registered, edges
+        Practice → (its LSOAs as positions in ``homes.lsoas``, increasing; its patients in
+        each), for the practices with registered patients; LSOA position → the patients
+        living in it registered at any of the homes' practices (the whole region's, not only
+        these), for every LSOA named in ``rows``; and the pairs of those LSOAs that are
+        neighbours, as an ``(m, 2)`` array (smaller position first).
+    """
+    found: dict[str, tuple[IntArray, IntArray]] = {}
+    named: list[IntArray] = []
+    for practice in practices:
+        i = homes.index.get(practice)
+        if i is None or homes.offsets[i] == homes.offsets[i + 1]:
+            continue
+        block = slice(homes.offsets[i], homes.offsets[i + 1])
+        order = np.argsort(homes.lsoa[block], kind="stable")
+        found[practice] = (homes.lsoa[block][order], homes.count[block][order])
+        named.append(found[practice][0])
+    lsoas = np.unique(np.concatenate(named)) if named else np.zeros(0, np.int64)
+    a, b = homes.lsoas.edges
+    inside = np.zeros(len(homes.lsoas), dtype=bool)
+    inside[lsoas] = True
+    both = inside[a] & inside[b]
+    edges = np.stack([np.minimum(a[both], b[both]), np.maximum(a[both], b[both])], axis=1)
+    registered = dict(zip(lsoas.tolist(), homes.registered[lsoas].tolist(), strict=True))
+    return found, registered, edges
+
+
 def home_graph(
     graph: nx.Graph, homes: Homes, attributes: pd.DataFrame, residents: Mapping[str, int]
 ) -> nx.Graph:
     """Rebuild an area's Voronoi graph on registration geography.
 
-    Nodes keep their attributes and gain the home attributes; edges join practices whose
-    cores share or touch (``kind="homes"``); parts with no such link are joined by their
-    nearest home centres (``kind="island"``, counted in ``island_links``).
+    Nodes keep their attributes and gain the home attributes, and their catchments as
+    ``home_lsoas`` and ``home_lsoa_patients`` (:func:`catchment_arrays`; the graph gains
+    ``lsoa_registered`` and ``lsoa_edges``); edges join practices whose cores share or touch
+    (``kind="homes"``); parts with no such link are joined by their nearest home centres
+    (``kind="island"``, counted in ``island_links``).
     """
     area = nx.Graph(**{**graph.graph, "geography": "registrations"})
     area.graph["patch_residents"] = dict(residents)
     codes = sorted(str(node) for node in graph.nodes)
+    rows, area.graph["lsoa_registered"], area.graph["lsoa_edges"] = catchment_arrays(homes, codes)
+    empty = np.zeros(0, np.int64)
     for code in codes:
         data = dict(graph.nodes[code])
         if code in attributes.index:
             data.update(attributes.loc[code].to_dict())
-        area.add_node(code, **data)
+        lsoas, patients = rows.get(code, (empty, empty))
+        area.add_node(code, **data, home_lsoas=lsoas, home_lsoa_patients=patients)
     area.add_edges_from(
         (a, b, {"kind": "homes", "border_m": 0.0}) for a, b in homes.adjacent_pairs(codes)
     )

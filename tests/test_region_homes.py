@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 
@@ -230,3 +231,21 @@ def test_a_patch_counts_every_registered_resident_not_only_the_loaded_practices(
     assert region.validation_graph.graph["patch_residents"] == region.patch_residents
     for graph in region.ccg_graphs.values():
         assert graph.graph["patch_residents"] == region.patch_residents
+
+
+def test_area_graphs_carry_the_catchments_for_containment(region) -> None:  # type: ignore[no-untyped-def]
+    homes = region.homes
+    graph = region.ccg_graphs["E38000001"]
+    a1 = homes.lsoas.positions([lsoa(0, 0), lsoa(1, 0)])
+    assert graph.nodes["A1"]["home_lsoas"].tolist() == sorted(a1.tolist())
+    order = np.argsort(a1)
+    assert (
+        graph.nodes["A1"]["home_lsoa_patients"].tolist() == np.asarray([600, 400])[order].tolist()
+    )
+    named = {int(n) for p in graph.nodes for n in graph.nodes[p]["home_lsoas"]}
+    assert set(graph.graph["lsoa_registered"]) == named
+    assert all(graph.graph["lsoa_registered"][n] == homes.registered[n] for n in named)
+    edges = {tuple(e) for e in graph.graph["lsoa_edges"].tolist()}
+    a, b = homes.lsoas.edges
+    among = {(int(x), int(y)) for x, y in zip(a, b, strict=True) if x in named and y in named}
+    assert edges == {(min(e), max(e)) for e in among}

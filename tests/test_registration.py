@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from footprints.crs import BNG
-from footprints.registration import Homes, Lsoas, lsoa_patches, rms_distance_km
+from footprints.registration import Homes, Lsoas, catchment_arrays, lsoa_patches, rms_distance_km
 
 
 def grid_lsoas(columns: int, rows: int, *, size_m: float = 1_000.0, gap_m: float = 0.0) -> Lsoas:
@@ -203,3 +203,17 @@ def test_empty_inputs() -> None:
     terr = homes.territories({"A": "N1"})
     assert terr.patients == {"N1": 0}
     assert list(np.asarray(terr.lsoa_network)) == [None, None]
+
+
+def test_catchment_arrays_count_every_practice_registered_in_an_lsoa() -> None:
+    lsoas = grid_lsoas(4, 1)  # L00 L10 L20 L30 in a row
+    rows = [("A", "L10", 30), ("A", "L00", 70), ("B", "L10", 50), ("C", "L30", 10)]
+    homes = Homes.from_counts(lsoas, counts(rows))
+    found, registered, edges = catchment_arrays(homes, ["A", "C", "Z"])
+    position = lsoas.index
+    assert set(found) == {"A", "C"}  # Z has no patients
+    assert found["A"][0].tolist() == [position["L00"], position["L10"]]
+    assert found["A"][1].tolist() == [70, 30]
+    # B is not among the practices asked for, but its patients in L10 are registered there.
+    assert registered == {position["L00"]: 70, position["L10"]: 80, position["L30"]: 10}
+    assert edges.tolist() == [[position["L00"], position["L10"]]]

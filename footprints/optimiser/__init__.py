@@ -4,7 +4,9 @@ Works on the adjacency graph only (node attributes ``list_size``, ``x``, ``y`` i
 ``patch``; edges), never on geometry, so it can be tested on hand-made grids. On registration
 geography (``graph.graph["geography"] == "registrations"``) it also reads where each
 practice's patients live: ``home_patients``, ``home_x``, ``home_y``, ``home_spread`` and
-``home_patches`` (docs/ARCHITECTURE.md).
+``home_patches``, and for containment each practice's catchment ``home_lsoas`` /
+``home_lsoa_patients`` with the graph's ``lsoa_registered`` and ``lsoa_edges``
+(docs/ARCHITECTURE.md).
 
 Formulation
 -----------
@@ -24,7 +26,15 @@ population of ``N``'s practices outside its largest patch (DESIGN.md). On regist
 geography ``compactness(N) = (Σ_{i∈N} list_size_i) × r_N``, with ``r_N`` the
 root-mean-square distance (km) of ``N``'s patients' homes from their patient-weighted centre
 (from per-practice moments that add up, so a candidate costs O(members)), and
-``straddling(N)`` is ``N``'s patients living outside its main patch. ``deviation(N)`` is how
+``straddling(N)`` is ``N``'s patients living outside its main patch (weighted by
+``home_straddle_weight`` instead); with the practices'
+catchments two more terms plan for containment and territories (DESIGN.md): ``N``'s
+*mixing*, ``Σ_l S(l) · (1 − S(l)/registered(l))`` over the LSOAs where its patients live
+(weight ``containment_weight``; O(members²) from a practice × practice overlap matrix), and
+the patients by which its *likely territory* (LSOAs where it holds over 40% of the
+registered patients) falls short of the territory rule's tolerance (weight
+``territory_weight``; costed only for the networks that can be in a plan, see
+:func:`~footprints.optimiser.costs.territory_costs`). ``deviation(N)`` is how
 many patients ``N`` lies outside the band (non-zero only where the band had to be made
 soft). The rules' candidate
 filters (:attr:`OptimiseSettings.candidate_filters`, read from the rule registry) may rule
@@ -48,7 +58,10 @@ the number of networks of each piece in ``ceil(P/max)…floor(P/min)``), by the 
 of :mod:`~footprints.optimiser.proof`: the LP relaxation solved with GLOP by column
 generation (:mod:`~footprints.optimiser.master`) gives a lower bound and every reduced
 cost; CP-SAT (:mod:`~footprints.optimiser.cpsat`) solves the integer problem over the
-columns of small reduced cost, the pool growing until the plan is proved optimal.
+columns of small reduced cost, the pool growing until the plan is proved optimal. On
+registration geography a local search (:mod:`~footprints.optimiser.improve`: re-drawing
+pairs of neighbouring networks) improves the constructive plan before the solve, and a
+plan the solve did not prove optimal after it.
 
 *Priorities* (:mod:`~footprints.optimiser.priorities`). ``least_change``,
 ``patches_first`` and ``nest_in_patches`` put a measure before the usual objective,

@@ -45,11 +45,12 @@ from footprints.optimiser.construct import PieceNetworks, construct
 from footprints.optimiser.curve import CURVE_SHARE, trade_off
 from footprints.optimiser.deadline import Deadline, StopSignal
 from footprints.optimiser.explain import area_result, plain_result, priority_notes
+from footprints.optimiser.improve import improve, improving
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pieces import names
 from footprints.optimiser.priorities import LOCAL_SHARE, local_plan, solve_priorities
 from footprints.optimiser.problem import AreaProblem, build_problem
-from footprints.optimiser.proof import Outcome, fallback
+from footprints.optimiser.proof import Outcome, fallback, polish
 from footprints.optimiser.settings import (
     AreaResult,
     CurvePoint,
@@ -59,9 +60,13 @@ from footprints.optimiser.settings import (
     Progress,
 )
 
-__all__ = ["failure_words", "fallback_area", "optimise_area"]
+__all__ = ["EXACT_SHARE", "failure_words", "fallback_area", "optimise_area"]
 
 logger = logging.getLogger(__name__)
+
+EXACT_SHARE = 0.7
+"""On registration geography: share of the time left that the exact solve may take before
+a plan it did not prove optimal is improved by local search."""
 
 
 def optimise_area(
@@ -136,6 +141,7 @@ def optimise_area(
     try:
         problem.report(0.01, "building a first plan")
         construction = construct(problem)
+        construction = improve(problem, construction)
         result = _plan(problem, construction)
     except InfeasibleError as error:
         contradiction = _contradicted(problem, construction)
@@ -166,6 +172,7 @@ _STAGES = {
     "problem": "reading the area's graph",
     "pieces": "deciding the networks fixed before solving",
     "construct": "building the quick constructive plan",
+    "improve": "improving a plan by local search",
     "candidates": "listing candidate networks",
     "columns": "costing candidate networks",
     "costs": "costing candidate networks",
@@ -392,16 +399,27 @@ def _plan(problem: AreaProblem, construction: PieceNetworks | None) -> AreaResul
 def _solve(
     problem: AreaProblem, construction: PieceNetworks | None
 ) -> tuple[Outcome, Columns, list[PriorityResult]]:
-    """Solve exactly, or fall back to a quick plan when time runs out before a plan is found."""
+    """Solve exactly, or fall back to a quick plan when time runs out before a plan is found.
+
+    Where :func:`~footprints.optimiser.improve.improving`, the exact solve has
+    :data:`EXACT_SHARE` of the time left and a plan it did not prove optimal is polished by
+    local search in the rest (:func:`~footprints.optimiser.proof.polish`).
+    """
+    exact = problem
+    if improving(problem):
+        exact = dataclasses.replace(problem, deadline=problem.deadline.share(EXACT_SHARE))
+    priorities: list[PriorityResult] = []
     try:
-        outcome, columns, priorities = _solve_in_time(problem, construction)
-        if outcome.objective is not None or outcome.status != "timed out":
-            return outcome, columns, priorities
-        notes = outcome.notes
+        outcome, columns, priorities = _solve_in_time(exact, construction)
+        if outcome.objective is None and outcome.status == "timed out":
+            outcome, columns = fallback(problem, construction, outcome.notes)
+            priorities = []
     except EnumerationTimeoutError:
         why = problem.deadline.why(problem.settings.time_limit)
         notes = [f"{why} while listing candidate networks"]
-    return (*fallback(problem, construction, notes), [])
+        outcome, columns = fallback(problem, construction, notes)
+    outcome, columns = polish(problem, columns, outcome)
+    return outcome, columns, priorities
 
 
 def _list_pieces(problem: AreaProblem) -> list[CandidateSets]:

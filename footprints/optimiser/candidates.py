@@ -36,9 +36,12 @@ from footprints.optimiser.deadline import Deadline, StopSignal
 
 __all__ = [
     "CHUNK",
+    "HOLD_SHARE",
+    "ROW_SHARE",
     "CandidateSets",
     "EnumerationTimeoutError",
     "HomeArrays",
+    "LsoaArrays",
     "PoolCapError",
     "PracticeArrays",
     "bit_indices",
@@ -72,6 +75,57 @@ class EnumerationTimeoutError(Exception):
     """Internal: enumeration ran past its deadline."""
 
 
+HOLD_SHARE = 0.4
+"""Share of an LSOA's registered patients at which a network is taken to hold the LSOA: its
+*likely territory* (no other network can hold more than the remaining 60%, and in towns
+where patients spread over many practices a territory's LSOAs are seldom held by a strict
+majority)."""
+
+ROW_SHARE = 0.02
+"""Smallest share of an LSOA's registered patients a practice's count there must be to count
+towards a network's likely territory (see :class:`LsoaArrays`)."""
+
+
+@dataclass(frozen=True)
+class LsoaArrays:
+    """Each practice's patients LSOA by LSOA (registration geography), for containment.
+
+    ``registered`` is, per column (an LSOA of the area's practices' catchments), the
+    patients living in that LSOA registered at any practice of the region (not only the
+    area's). :attr:`overlap` is built from every count. The rows, practice ``i``'s being
+    ``offsets[i]:offsets[i + 1]`` (``lsoa``: a column, increasing; ``count``: its patients
+    living there), keep only the counts of at least :data:`ROW_SHARE` of the LSOA's
+    registered patients, in LSOAs where such counts of the area's practices add up to more
+    than :data:`HOLD_SHARE` of them: a network whose rows in an LSOA add up to more than
+    that is taken to hold the LSOA (its *likely territory*).
+
+    Parameters
+    ----------
+    offsets, lsoa, count
+        The rows, by practice.
+    registered
+        Per column: the LSOA's registered patients.
+    codes
+        Per column: the LSOA's number in the graph (node attribute ``home_lsoas``).
+    overlap
+        Practices × practices: ``Σ_l n(i, l) · n(j, l) / registered(l)``, so that a set's
+        ``Σ_l S(l)² / registered(l)`` (``S(l)``: its patients in ``l``) is the sum of
+        ``overlap`` over its pairs of members (see :func:`footprints.optimiser.costs.mixing`).
+    adjacency
+        Neighbouring columns in compressed form, ``(offsets, targets)``: column ``c``'s
+        neighbours are ``targets[offsets[c]:offsets[c + 1]]`` (graph attribute
+        ``lsoa_edges``; none when the graph has none).
+    """
+
+    offsets: IntArray
+    lsoa: IntArray
+    count: IntArray
+    registered: IntArray
+    codes: IntArray
+    overlap: FloatArray
+    adjacency: tuple[IntArray, IntArray]
+
+
 @dataclass(frozen=True)
 class HomeArrays:
     """Where each practice's patients live (registration geography), as sums over homes.
@@ -99,6 +153,10 @@ class HomeArrays:
         The patch of each column of ``patches``.
     origin
         The centre of the coordinates, BNG kilometres.
+    lsoas
+        The practices' LSOA counts (node attributes ``home_lsoas`` and
+        ``home_lsoa_patients``, graph attribute ``lsoa_registered``), or ``None`` when the
+        graph has none (then no network is costed for containment).
     """
 
     patients: FloatArray
@@ -109,6 +167,7 @@ class HomeArrays:
     patched: IntArray
     patch_names: list[str]
     origin: tuple[float, float]
+    lsoas: LsoaArrays | None = None
 
 
 @dataclass(frozen=True)

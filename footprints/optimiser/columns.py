@@ -18,6 +18,7 @@ import numpy as np
 
 from footprints.optimiser.candidates import (
     FULL_LISTING_SHARE,
+    BoolArray,
     CandidateSets,
     IntArray,
     bit_indices,
@@ -26,7 +27,7 @@ from footprints.optimiser.candidates import (
     connected_sets,
     list_candidates,
 )
-from footprints.optimiser.costs import move_costs, set_costs
+from footprints.optimiser.costs import move_costs, set_costs, territory_costs, territory_term
 from footprints.optimiser.pieces import NAMES_SHOWN, Piece
 from footprints.optimiser.problem import AreaProblem
 
@@ -46,6 +47,7 @@ __all__ = [
     "piece_candidates",
     "piece_window",
     "plan_columns",
+    "raise_costs",
     "with_current_networks",
 ]
 
@@ -70,6 +72,10 @@ class Columns:
     col_set, col_match, col_moves, col_cost
         Per column: its set, the current network matched (``-1`` for none), the practices
         it moves and its cost in integer units.
+    checked
+        Per set: whether its cost includes the territory term
+        (:func:`~footprints.optimiser.costs.territory_costs`), which :func:`raise_costs`
+        adds to the sets that can be in a plan; ``None`` where the term is off.
     """
 
     sets: CandidateSets
@@ -80,6 +86,7 @@ class Columns:
     col_match: IntArray
     col_moves: IntArray
     col_cost: IntArray
+    checked: BoolArray | None = None
 
     def __len__(self) -> int:
         """Count the columns."""
@@ -410,10 +417,13 @@ def build_columns(
     ).astype(np.int64)
     population, cost = set_costs(sets, problem.practices, settings)
     n = len(sets)
+    checked = np.zeros(n, dtype=bool) if territory_term(problem.practices, settings) else None
     if current_index is None or n == 0:
         col_set = np.arange(n, dtype=np.int64)
         zeros = np.zeros(n, np.int64)
-        return Columns(sets, population, cost, set_piece, col_set, zeros - 1, zeros, cost)
+        return Columns(
+            sets, population, cost, set_piece, col_set, zeros - 1, zeros, cost.copy(), checked
+        )
     pair_set, pair_match, overlap, n_current = _overlaps(sets, current_index)
     pair_moves = n_current[pair_set] - overlap
     col_set = np.concatenate([pair_set, np.arange(n, dtype=np.int64)])
@@ -428,7 +438,40 @@ def build_columns(
     order = order[keep[order]]
     col_set, col_match, col_moves = col_set[order], col_match[order], col_moves[order]
     col_cost = cost[col_set] + move_costs(col_moves, settings)
-    return Columns(sets, population, cost, set_piece, col_set, col_match, col_moves, col_cost)
+    return Columns(
+        sets, population, cost, set_piece, col_set, col_match, col_moves, col_cost, checked
+    )
+
+
+def raise_costs(problem: AreaProblem, columns: Columns, cols: IntArray) -> IntArray | None:
+    """Add the territory term to the costs of the sets of ``cols`` not yet checked.
+
+    Every column of such a set costs that much more (in ``columns``, changed in place).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Per column (all of them), how much its cost rose; ``None`` when no set of ``cols``
+        was left to check.
+    """
+    if columns.checked is None:
+        return None
+    sets = np.unique(columns.col_set[cols])
+    sets = sets[~columns.checked[sets]]
+    if not len(sets):
+        return None
+    extra = territory_costs(
+        columns.sets.select(np.isin(np.arange(len(columns.sets)), sets)),
+        problem.practices,
+        problem.settings,
+    )
+    columns.checked[sets] = True
+    per_set = np.zeros(len(columns.sets), np.int64)
+    per_set[sets] = extra
+    columns.set_cost += per_set
+    raised: IntArray = per_set[columns.col_set]
+    columns.col_cost += raised
+    return raised
 
 
 def _overlaps(

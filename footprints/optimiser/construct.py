@@ -31,7 +31,7 @@ from footprints.optimiser.candidates import (
     bit_indices,
     bit_mask,
 )
-from footprints.optimiser.costs import set_costs
+from footprints.optimiser.costs import plan_costs
 from footprints.optimiser.problem import AreaProblem
 
 __all__ = [
@@ -60,6 +60,9 @@ CONSTRUCT_TRIES = 6
 CONSTRUCT_SHARE = 0.25
 #: Network size the constructive plan aims at first (the optimiser's usual choice).
 CONSTRUCT_TARGET = 42_000
+#: The same on registration geography, where larger networks keep more of their patients in
+#: their territory (and the local search that follows cannot change the number of networks).
+HOME_CONSTRUCT_TARGET = 46_000
 #: Random spanning trees tried per bisection before a construction attempt gives up.
 SPLIT_TRIES = 6
 
@@ -309,7 +312,7 @@ def _usable(problem: AreaProblem, networks: list[list[int]]) -> bool:
 
 
 def _plan_cost(problem: AreaProblem, networks: list[list[int]]) -> float:
-    _, costs = set_costs(CandidateSets.of(networks), problem.practices, problem.settings)
+    _, costs = plan_costs(CandidateSets.of(networks), problem.practices, problem.settings)
     return float(costs.sum())
 
 
@@ -317,7 +320,8 @@ def construct(problem: AreaProblem) -> PieceNetworks | None:
     """Build a quick complete plan, best of several random tries: networks per piece.
 
     Hard pieces are split into in-band networks by recursive bisection of random spanning
-    trees (trying network counts around ``population / 42,000``); soft pieces, and hard
+    trees (trying network counts around ``population / 42,000``, ``/ 46,000`` on
+    registration geography); soft pieces, and hard
     ones where that keeps failing, are cut bottom-up into networks of at least the minimum.
     Every network is contiguous. Used as CP-SAT's first incumbent and as the plan returned
     when the time limit stops the exact solve first. ``None`` when no try keeps the locks
@@ -334,7 +338,8 @@ def construct(problem: AreaProblem) -> PieceNetworks | None:
         counts: list[int] = []
         if piece.k_range is not None:
             low, high = piece.k_range
-            first = min(high, max(low, round(piece.population / CONSTRUCT_TARGET)))
+            target = CONSTRUCT_TARGET if problem.practices.homes is None else HOME_CONSTRUCT_TARGET
+            first = min(high, max(low, round(piece.population / target)))
             counts = sorted(range(low, high + 1), key=lambda k: (abs(k - first), k))[:3]
         best: list[list[int]] | None = None
         best_cost = math.inf

@@ -3,7 +3,7 @@
 A candidate network ``N`` costs, in **patient-kilometres**::
 
     cost(N) = compactness_weight × compactness(N)
-            + straddle_weight × straddling(N)
+            + straddle_weight × straddling(N)   (home_straddle_weight on registrations)
             + network_cost
             + band_penalty × deviation(N)
 
@@ -23,7 +23,12 @@ The geography of the area graph decides what compactness and straddling measure
   × the root-mean-square distance (km) of its patients' homes from their patient-weighted
   centre — patient-km again, from moments that add up over practices, so O(members);
   ``straddling(N)`` is ``N``'s patients living outside its main patch (Σ over patches − the
-  largest).
+  largest). With the practices' LSOA counts (:class:`~footprints.optimiser.candidates.
+  LsoaArrays`) the cost adds ``containment_weight × mixing(N)`` (:func:`mixing`: patients
+  weighted by the share of their LSOA registered elsewhere; in :func:`set_costs`) and
+  ``territory_weight × territory_excess(N)`` (:func:`territory_excess`: how far its likely
+  territory is from one piece), the latter only for the sets that can be in a plan
+  (:func:`territory_costs`, :func:`plan_costs`).
 
 Each term is defined here once; :mod:`footprints.metrics` reports compactness through
 :func:`compactness` too.
@@ -33,11 +38,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from footprints.geography import TERRITORY_TOLERANCE
 from footprints.optimiser.candidates import (
+    HOLD_SHARE,
     CandidateSets,
     FloatArray,
     HomeArrays,
     IntArray,
+    LsoaArrays,
     PracticeArrays,
 )
 from footprints.optimiser.settings import OptimiseSettings
@@ -48,9 +56,13 @@ __all__ = [
     "band_deviation",
     "compactness",
     "move_costs",
+    "plan_costs",
     "set_costs",
     "set_populations",
     "straddling",
+    "territory_costs",
+    "territory_excess",
+    "territory_term",
 ]
 
 
@@ -59,6 +71,9 @@ SCALE = 100
 
 _PATCH_CELLS = 1 << 21
 """Most member × patch cells expanded at once when summing home patches (16 MiB)."""
+
+_LSOA_CELLS = 1 << 18
+"""Most set × LSOA cells of the buffer that counts sets' patients per LSOA (32 MiB)."""
 
 
 def set_populations(sets: CandidateSets, population: IntArray) -> IntArray:
@@ -222,6 +237,147 @@ def _home_straddling(sets: CandidateSets, homes: HomeArrays) -> IntArray:
     return straddling
 
 
+def mixing(sets: CandidateSets, homes: HomeArrays) -> FloatArray:
+    """Each set's patients, each weighted by the share of their LSOA registered elsewhere.
+
+    ``Σ_l S(l) · (1 − S(l) / registered(l))`` with ``S(l)`` the set's patients living in
+    LSOA ``l``: a patient whose LSOA neighbours are all in the set counts 0, one among
+    neighbours registered in other networks nearly 1. It equals the set's patients minus
+    ``Σ_l S(l)² / registered(l)``, and that sum is the sum of
+    :attr:`~footprints.optimiser.candidates.LsoaArrays.overlap` over the set's ordered
+    pairs of members (each member with itself too): O(members²) per set.
+
+    A network whose LSOAs are mostly its own keeps its patients in its territory (the LSOAs
+    where it has the most patients), so a plan of little mixing has high containment.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per set, its mixing in patients (0 for every set when ``homes`` has no LSOA counts).
+    """
+    n = len(sets)
+    if homes.lsoas is None or n == 0:
+        return np.zeros(n, np.float64)
+    overlap = homes.lsoas.overlap
+    own = np.zeros(n, np.float64)
+    sizes = sets.sizes
+    starts = sets.offsets[:-1]
+    for size in np.unique(sizes).tolist():
+        which = np.flatnonzero(sizes == size)
+        members = sets.members[starts[which][:, None] + np.arange(size)]
+        own[which] = overlap[members[:, :, None], members[:, None, :]].sum(axis=(1, 2))
+    mixed: FloatArray = sets.sums(homes.patients) - own
+    return mixed
+
+
+def territory_excess(sets: CandidateSets, lsoas: LsoaArrays, tolerance: float) -> IntArray:
+    """Count each set's patients that detach its likely territory beyond ``tolerance``.
+
+    A set's *likely territory* is the LSOAs where its rows add up to more than
+    :data:`~footprints.optimiser.candidates.HOLD_SHARE` (40%) of the registered patients:
+    there another network can have more than it only by holding over two thirds of the
+    other patients, so the LSOA is seldom in another's territory whatever networks the other
+    practices form (a strict majority, sure whatever they form, is rare in towns where
+    patients spread over many practices). Split into connected parts by LSOA
+    adjacency, its largest part should hold at least ``tolerance`` of the set's patients in
+    it, as the territory rule asks of a network's territory (DESIGN.md); a set whose likely
+    territory is in pieces seldom has a territory in one piece. The excess is
+    ``max(0, ⌊tolerance × held⌋ − largest part)``: 0 within the tolerance.
+
+    Costs several microseconds per set, so it is meant for the sets that can be in a plan
+    (the optimiser checks sets as they enter its integer model), not whole pools.
+    """
+    n = len(sets)
+    excess = np.zeros(n, np.int64)
+    width = len(lsoas.registered)
+    if n == 0 or width == 0:
+        return excess
+    step = max(1, _LSOA_CELLS // width)
+    patients_at = np.zeros(min(n, step) * width, np.int64)
+    node_at = np.full(min(n, step) * width, -1, np.int64)
+    for start in range(0, n, step):
+        part = sets.slice(start, min(n, start + step))
+        owner, column, cell, patients = _held(part, lsoas, patients_at)
+        if not len(cell):
+            continue
+        node_at[cell] = np.arange(len(cell))
+        label = _parts(owner, column, node_at, lsoas.adjacency, width)
+        node_at[cell] = -1
+        part_patients = np.bincount(label, weights=patients, minlength=len(cell))
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        largest = np.maximum.reduceat(part_patients[label], starts)
+        held = np.add.reduceat(patients, starts).astype(np.float64)
+        short = np.maximum(0.0, np.floor(tolerance * held) - largest)
+        excess[start + owner[starts]] = short.astype(np.int64)
+    return excess
+
+
+def _held(
+    part: CandidateSets, lsoas: LsoaArrays, buffer: IntArray
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Find the LSOAs each set of ``part`` holds (over ``HOLD_SHARE``), once each, by set.
+
+    ``buffer`` (zeros, at least sets × columns long) is used to add up and left as zeros.
+
+    Returns
+    -------
+    owner, column, cell, patients
+        Per LSOA held: the set (within ``part``), the column, ``owner × columns + column``
+        and the set's patients there.
+    """
+    width = len(lsoas.registered)
+    members = part.members
+    per_member = np.diff(lsoas.offsets)[members]
+    total = int(per_member.sum())
+    ends = np.cumsum(per_member)
+    row = np.arange(total, dtype=np.int64) + np.repeat(
+        lsoas.offsets[members] - (ends - per_member), per_member
+    )
+    owner = np.repeat(np.repeat(np.arange(len(part), dtype=np.int64), part.sizes), per_member)
+    column = lsoas.lsoa[row]
+    cell = owner * width + column
+    np.add.at(buffer, cell, lsoas.count[row])
+    patients = buffer[cell]
+    held = patients > HOLD_SHARE * lsoas.registered[column]
+    buffer[cell] = 0
+    owner, column, cell, patients = owner[held], column[held], cell[held], patients[held]
+    # Keep one row per held cell: the first of the set's members that lives there.
+    buffer[cell[::-1]] = np.arange(len(cell))[::-1]
+    first = buffer[cell] == np.arange(len(cell))
+    buffer[cell] = 0
+    return owner[first], column[first], cell[first], patients[first]
+
+
+def _parts(
+    owner: IntArray,
+    column: IntArray,
+    node_at: IntArray,
+    adjacency: tuple[IntArray, IntArray],
+    width: int,
+) -> IntArray:
+    """Label each held LSOA with the smallest node of its connected part (hook and jump)."""
+    offsets, targets = adjacency
+    degree = offsets[column + 1] - offsets[column]
+    source = np.repeat(np.arange(len(column)), degree)
+    within = np.arange(int(degree.sum())) - np.repeat(np.cumsum(degree) - degree, degree)
+    target = node_at[owner[source] * width + targets[np.repeat(offsets[column], degree) + within]]
+    linked = target > source  # each edge once
+    source, target = source[linked], target[linked]
+    label = np.arange(len(column))
+    while True:
+        low, high = label[source], label[target]
+        differ = low != high
+        if not differ.any():
+            return label
+        low, high = low[differ], high[differ]
+        np.minimum.at(label, np.maximum(low, high), np.minimum(low, high))
+        while True:
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
+
+
 def band_deviation(populations: IntArray, band: Band) -> IntArray:
     """How many patients each population lies outside ``band`` (0 inside it)."""
     below = np.maximum(band.min_population - populations, 0)
@@ -246,6 +402,9 @@ def set_costs(
     """
     populations: list[IntArray] = []
     costs: list[IntArray] = []
+    straddle_weight = (
+        settings.straddle_weight if practices.homes is None else settings.home_straddle_weight
+    )
     for _, chunk in sets.chunks():
         population = set_populations(chunk, practices.population)
         compact = compactness(
@@ -261,10 +420,12 @@ def set_costs(
         deviation = band_deviation(population, settings.band)
         cost = (
             settings.compactness_weight * compact
-            + settings.straddle_weight * straddle
+            + straddle_weight * straddle
             + settings.network_cost
             + settings.band_penalty * deviation
         )
+        if practices.homes is not None and settings.containment_weight:
+            cost = cost + settings.containment_weight * mixing(chunk, practices.homes)
         populations.append(population)
         costs.append(np.rint(cost * SCALE).astype(np.int64))
     if not costs:
@@ -277,3 +438,38 @@ def move_costs(moves: IntArray, settings: OptimiseSettings) -> IntArray:
     per_move = np.rint(settings.move_weight * SCALE).astype(np.int64)
     cost: IntArray = per_move * moves
     return cost
+
+
+def territory_term(practices: PracticeArrays, settings: OptimiseSettings) -> bool:
+    """Whether networks are costed for their territory (see :func:`territory_costs`)."""
+    homes = practices.homes
+    lsoas = homes.lsoas if homes is not None else None
+    return lsoas is not None and bool(settings.territory_weight) and len(lsoas.adjacency[1]) > 0
+
+
+def territory_costs(
+    sets: CandidateSets, practices: PracticeArrays, settings: OptimiseSettings
+) -> IntArray:
+    """Per set, its territory term in integer units: ``territory_weight`` × its excess.
+
+    The excess is :func:`territory_excess` at the territory rule's tolerance. Zero for every
+    set under the Voronoi model, without LSOA counts or adjacency, or with a zero weight.
+    Not part of :func:`set_costs` (it costs several microseconds per set): the optimiser
+    adds it to the sets that can be in a plan (:func:`plan_costs`, and lazily to the
+    columns of its integer model); costs without it are lower bounds, so the LP bound
+    stays a bound.
+    """
+    if not territory_term(practices, settings) or len(sets) == 0:
+        return np.zeros(len(sets), np.int64)
+    assert practices.homes is not None and practices.homes.lsoas is not None
+    excess = territory_excess(sets, practices.homes.lsoas, TERRITORY_TOLERANCE)
+    cost: IntArray = np.rint(settings.territory_weight * excess * SCALE).astype(np.int64)
+    return cost
+
+
+def plan_costs(
+    sets: CandidateSets, practices: PracticeArrays, settings: OptimiseSettings
+) -> tuple[IntArray, IntArray]:
+    """Cost a few sets in full: :func:`set_costs` plus :func:`territory_costs`."""
+    population, cost = set_costs(sets, practices, settings)
+    return population, cost + territory_costs(sets, practices, settings)

@@ -16,7 +16,7 @@ import numpy as np
 
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.columns import Columns
-from footprints.optimiser.costs import SCALE, set_costs
+from footprints.optimiser.costs import SCALE, plan_costs
 from footprints.optimiser.nesting import nest_patch_names, nest_patches, nesting_obstacles
 from footprints.optimiser.pieces import Piece, names
 from footprints.optimiser.problem import AreaProblem
@@ -62,7 +62,7 @@ def area_result(problem: AreaProblem, columns: Columns, outcome: Outcome) -> Are
     networks, moves = _networks(problem, columns, outcome)
     # Fixed-network costs are constants added to objective and bound.
     fixed_sets = CandidateSets.of([f.members for f in problem.fixed])
-    _, fixed_costs = set_costs(fixed_sets, problem.practices, problem.settings)
+    _, fixed_costs = plan_costs(fixed_sets, problem.practices, problem.settings)
     constant = int(fixed_costs.sum())
     objective_units = outcome.objective + constant
     ids = _network_ids(problem, networks)

@@ -19,10 +19,14 @@ import numpy as np
 
 from footprints.errors import InfeasibleError
 from footprints.optimiser.candidates import (
+    HOLD_SHARE,
+    ROW_SHARE,
     BoolArray,
     CandidateSets,
+    FloatArray,
     HomeArrays,
     IntArray,
+    LsoaArrays,
     PracticeArrays,
     bit_mask,
 )
@@ -40,6 +44,7 @@ __all__ = [
     "allowed",
     "build_problem",
     "home_arrays",
+    "lsoa_arrays",
     "practice_arrays",
 ]
 
@@ -313,7 +318,129 @@ def home_arrays(graph: nx.Graph, codes: Sequence[str]) -> HomeArrays | None:
         patched=patched,
         patch_names=[p for p, k in zip(names, keep, strict=True) if k],
         origin=(float(origin[0]), float(origin[1])),
+        lsoas=lsoa_arrays(graph, codes),
     )
+
+
+def lsoa_arrays(graph: nx.Graph, codes: Sequence[str]) -> LsoaArrays | None:
+    """Read the practices' LSOA counts of a registration-geography graph (for containment).
+
+    Parameters
+    ----------
+    graph
+        An area graph whose nodes carry ``home_lsoas`` (LSOA numbers) and
+        ``home_lsoa_patients`` (the practice's patients in each), and whose
+        ``graph.graph["lsoa_registered"]`` maps every LSOA number named to its registered
+        patients (at any practice of the region); ``graph.graph["lsoa_edges"]`` (pairs of
+        neighbouring LSOA numbers) is optional, and edges naming other LSOAs are ignored.
+    codes
+        The practices (node names as strings), in the order of the arrays.
+
+    Returns
+    -------
+    LsoaArrays or None
+        ``None`` when the graph has no ``lsoa_registered`` (no containment term).
+
+    Raises
+    ------
+    ValueError
+        When a practice's LSOA counts are malformed or name an LSOA the graph does not
+        (all such practices named at once).
+    """
+    registered = graph.graph.get("lsoa_registered")
+    if registered is None:
+        return None
+    if not isinstance(registered, Mapping):
+        raise ValueError(
+            f"area {graph.graph.get('area', 'area')}: lsoa_registered must map LSOA numbers to "
+            f"registered patients, not {type(registered).__name__}"
+        )
+    numbers = np.asarray(sorted(int(k) for k in registered), np.int64)
+    totals = np.asarray([int(registered[k]) for k in numbers.tolist()], np.int64)
+    lookup = {str(node): node for node in graph.nodes}
+    lsoa_parts: list[IntArray] = []
+    count_parts: list[IntArray] = []
+    problems: list[str] = []
+    for code in codes:
+        data = graph.nodes[lookup[code]]
+        lsoas = np.asarray(data.get("home_lsoas", ()), np.int64).ravel()
+        counts = np.asarray(data.get("home_lsoa_patients", ()), np.int64).ravel()
+        column = np.searchsorted(numbers, lsoas)
+        if (
+            len(lsoas) != len(counts)
+            or (counts < 0).any()
+            or (column >= len(numbers)).any()
+            or (numbers[np.minimum(column, len(numbers) - 1)] != lsoas).any()
+        ):
+            problems.append(
+                f"{code}: home_lsoas and home_lsoa_patients must be equally long, counts ≥ 0 "
+                "and every LSOA in lsoa_registered"
+            )
+            column, counts = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        order = np.argsort(column, kind="stable")
+        lsoa_parts.append(column[order])
+        count_parts.append(counts[order])
+    if problems:
+        raise ValueError(
+            f"area {graph.graph.get('area', 'area')} has bad LSOA counts: " + "; ".join(problems)
+        )
+    offsets = np.zeros(len(codes) + 1, np.int64)
+    np.cumsum([len(part) for part in lsoa_parts], out=offsets[1:])
+    column = np.concatenate(lsoa_parts) if lsoa_parts else np.zeros(0, np.int64)
+    count = np.concatenate(count_parts) if count_parts else np.zeros(0, np.int64)
+    short = np.bincount(column, weights=count, minlength=len(numbers)) > totals
+    if short.any():
+        shown = ", ".join(str(n) for n in numbers[short][:5].tolist())
+        raise ValueError(
+            f"area {graph.graph.get('area', 'area')}: lsoa_registered gives LSOA(s) {shown} "
+            "fewer registered patients than the area's practices have there"
+        )
+    overlap = _overlap(offsets, column, count, totals)
+    # Likely territories read the rows that can matter: at least ROW_SHARE of the LSOA, in
+    # LSOAs where such rows of the area's practices add up to more than HOLD_SHARE.
+    keep = count >= ROW_SHARE * totals[column]
+    area = np.bincount(column[keep], weights=count[keep], minlength=len(numbers))
+    keep &= area[column] > HOLD_SHARE * totals[column]
+    owner = np.repeat(np.arange(len(codes)), np.diff(offsets))
+    np.cumsum(np.bincount(owner[keep], minlength=len(codes)), out=offsets[1:])
+    return LsoaArrays(
+        offsets=offsets,
+        lsoa=column[keep],
+        count=count[keep],
+        registered=totals,
+        codes=numbers,
+        overlap=overlap,
+        adjacency=_adjacency(graph, numbers),
+    )
+
+
+def _adjacency(graph: nx.Graph, numbers: IntArray) -> tuple[IntArray, IntArray]:
+    """Give the ``lsoa_edges`` between LSOAs of ``numbers``, in compressed form by column."""
+    edges = np.asarray(graph.graph.get("lsoa_edges", ()), np.int64).reshape(-1, 2)
+    a = np.searchsorted(numbers, edges[:, 0])
+    b = np.searchsorted(numbers, edges[:, 1])
+    known = (a < len(numbers)) & (b < len(numbers))
+    known[known] &= (numbers[a[known]] == edges[known, 0]) & (numbers[b[known]] == edges[known, 1])
+    a, b = a[known], b[known]
+    source = np.concatenate([a, b])
+    target = np.concatenate([b, a])
+    order = np.lexsort((target, source))
+    offsets = np.zeros(len(numbers) + 1, np.int64)
+    np.cumsum(np.bincount(source, minlength=len(numbers)), out=offsets[1:])
+    return offsets, target[order]
+
+
+def _overlap(
+    offsets: IntArray, lsoa: IntArray, count: IntArray, registered: IntArray
+) -> FloatArray:
+    """Practices × practices: ``Σ_l n(i, l) · n(j, l) / registered(l)`` (dense)."""
+    n = len(offsets) - 1
+    dense = np.zeros((n, len(registered)), np.float64)
+    owner = np.repeat(np.arange(n), np.diff(offsets))
+    dense[owner, lsoa] = count
+    scale = np.divide(1.0, registered, out=np.zeros(len(registered)), where=registered > 0)
+    overlap: FloatArray = (dense * scale) @ dense.T
+    return overlap
 
 
 def _home_problem(data: Mapping[str, object]) -> str | None:

@@ -27,15 +27,30 @@ import numpy.typing as npt
 
 from footprints.errors import SolverError
 from footprints.optimiser.candidates import CandidateSets, IntArray, components
-from footprints.optimiser.columns import Columns, Partition, build_columns, plan_columns
+from footprints.optimiser.columns import (
+    Columns,
+    Partition,
+    build_columns,
+    plan_columns,
+    raise_costs,
+)
 from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.cpsat import IntegerResult, solve_integer
+from footprints.optimiser.improve import improve, improving
 from footprints.optimiser.master import EARLY_STOP_S, LPResult, MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Fallback, Status
 
-__all__ = ["CP_SAT_COLUMNS", "Outcome", "fallback", "hint_columns", "partition"]
+__all__ = [
+    "CP_SAT_COLUMNS",
+    "POLISHED",
+    "Outcome",
+    "fallback",
+    "hint_columns",
+    "partition",
+    "polish",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +162,7 @@ def partition(
     incumbent: IntegerResult | None = None
     for plan in (start, hint):
         if plan is not None and model.allows(columns, plan):
+            raise_costs(problem, columns, plan)
             cost = int(columns.col_cost[plan].sum())
             if incumbent is None or incumbent.objective is None or cost < incumbent.objective:
                 incumbent = IntegerResult("feasible", cost, -math.inf, plan)
@@ -298,6 +314,12 @@ def _search(
         if remaining <= 0.05:
             break
         pool, proven, ranked = _pool(rc, delta, tolerance, preferred)
+        raised = raise_costs(problem, columns, pool)
+        if raised is not None:
+            # The pool's territory terms are now in their costs: their reduced costs rose by
+            # as much (the LP's duals stay feasible), so choose the pool again.
+            rc = rc + raised
+            continue
         if searched is not None:
             proven = max(proven, searched)
         everything = not ranked and len(pool) == len(rc)
@@ -485,6 +507,7 @@ def fallback(
         if plan is None:
             continue
         columns = build_columns(problem, [CandidateSets.of(n) for n in plan])
+        raise_costs(problem, columns, np.arange(len(columns), dtype=np.int64))
         chosen = plan_columns(columns, np.arange(len(columns.sets)), max_moves)
         if chosen is None:
             continue
@@ -522,3 +545,49 @@ def fallback(
         )
     outcome = Outcome(status, cost, None, chosen, len(columns.sets), [*notes, note], kind)
     return outcome, columns
+
+
+# --------------------------------------------------------------------------- polish
+
+POLISHED = (
+    "the plan was then improved by local search (re-drawing neighbouring networks) until the "
+    "time limit"
+)
+"""The note of a plan :func:`polish` improved."""
+
+
+def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Outcome, Columns]:
+    """Improve a plan not proved optimal by local search, in the time left.
+
+    On registration geography (see :func:`~footprints.optimiser.improve.improving`) the
+    chosen networks are re-drawn pairwise while that lowers the cost, until the deadline. The
+    bound, if any, stays (it holds for every plan), and so do the status (``"feasible"``) and
+    which plan stood in (:attr:`Outcome.fallback`). Only a ``"feasible"`` plan is polished
+    (not a proved one, nor the last resort of ``"timed out"``). ``outcome`` and ``columns``
+    unchanged when nothing improves.
+    """
+    if (
+        outcome.objective is None
+        or outcome.status != "feasible"
+        or not improving(problem)
+        or problem.deadline.passed()
+    ):
+        return outcome, columns
+    plan: PieceNetworks = [[] for _ in problem.pieces]
+    for j in outcome.chosen.tolist():
+        s = int(columns.col_set[j])
+        plan[int(columns.set_piece[s])].append(columns.sets.members_of(s))
+    improved = improve(problem, plan, until=problem.deadline.at)
+    assert improved is not None
+    better = build_columns(problem, [CandidateSets.of(n) for n in improved])
+    raise_costs(problem, better, np.arange(len(better), dtype=np.int64))
+    chosen = plan_columns(better, np.arange(len(better.sets)), problem.settings.max_moves)
+    if chosen is None:
+        return outcome, columns
+    cost = int(better.col_cost[chosen].sum())
+    if cost >= outcome.objective:
+        return outcome, columns
+    bound = None if outcome.bound is None else min(outcome.bound, float(cost))
+    notes = [*outcome.notes, POLISHED]
+    polished = Outcome("feasible", cost, bound, chosen, outcome.pool_size, notes, outcome.fallback)
+    return polished, better

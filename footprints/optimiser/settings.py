@@ -49,13 +49,35 @@ class OptimiseSettings:
         the root-mean-square distance (km) of its patients' homes from their patient-weighted
         centre.
     straddle_weight
-        Cost per *patient* outside the network's main nursing patch. Under the Voronoi model
-        these are the patients of practices whose site is outside the network's largest patch
-        (so a straddling practice of 8,000 patients costs as much as moving 8,000 patients
-        ``straddle_weight`` km further out); on registration geography, the network's
-        patients whose homes are outside the patch where most of them live. Per patient
-        rather than per extra patch so that cost follows the number of patients whose nursing
-        team must work with two networks.
+        Under the Voronoi model: cost per *patient* outside the network's main nursing patch,
+        i.e. of practices whose site is outside the network's largest patch (so a straddling
+        practice of 8,000 patients costs as much as moving 8,000 patients
+        ``straddle_weight`` km further out). Per patient rather than per extra patch so that
+        cost follows the number of patients whose nursing team must work with two networks.
+    home_straddle_weight
+        The same on registration geography, where the patients counted are the network's
+        patients whose homes are outside the patch where most of them live. Larger than
+        ``straddle_weight`` because there every network has some patients across a patch
+        border and the other terms (home compactness, containment) are larger: at 10
+        (measured on ten CCGs of 2021) fewer networks straddle without fewer in band.
+    containment_weight
+        Registration geography only: cost per patient of a network's *mixing* — each of its
+        patients weighted by the share of their LSOA's registered patients who are
+        registered elsewhere (:func:`footprints.optimiser.costs.mixing`). A network whose
+        LSOAs are mostly its own keeps its patients in its territory, so this raises
+        containment (the share of a network's patients living in its territory). Needs the
+        graph's catchments (``home_lsoas``); ignored without them and under the Voronoi
+        model. The default, 10, was chosen on ten CCGs of 2021 (it weighs about as much as the
+        compactness term).
+    territory_weight
+        Registration geography only: cost per patient by which a network's *likely
+        territory* (the LSOAs where it holds over 40% of the registered patients) falls
+        short of the territory rule's 95% tolerance: ``max(0, 95% of its patients there −
+        those in its largest connected part)``
+        (:func:`footprints.optimiser.costs.territory_excess`). Steers plans away from
+        networks whose territory would be in pieces. Computed only for the networks that can
+        be in a plan, so the bound stays a bound
+        (:func:`~footprints.optimiser.costs.territory_costs`); needs ``lsoa_edges``.
     move_weight
         Repair mode: cost per practice moved away from its current network (see
         :mod:`footprints.optimiser` for "moved"). The default, 10,000, makes a move worth
@@ -131,6 +153,9 @@ class OptimiseSettings:
     band: Band = field(default_factory=Band)
     compactness_weight: float = 1.0
     straddle_weight: float = 1.0
+    home_straddle_weight: float = 10.0
+    containment_weight: float = 10.0
+    territory_weight: float = 10.0
     move_weight: float = 10_000.0
     network_cost: float = 30_000.0
     band_penalty: float = 100.0
@@ -152,6 +177,9 @@ class OptimiseSettings:
         for name in (
             "compactness_weight",
             "straddle_weight",
+            "home_straddle_weight",
+            "containment_weight",
+            "territory_weight",
             "move_weight",
             "network_cost",
             "band_penalty",

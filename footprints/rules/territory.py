@@ -181,9 +181,10 @@ TERRITORY = Rule(
         "living in the territory."
     ),
     optimiser=(
-        "Not a candidate filter: a territory depends on the whole plan. Candidate networks are "
-        "built from home adjacency and costed by the spread of their patients' homes, and the "
-        "proposal is validated under the rule."
+        "Not a candidate filter: a territory depends on the whole plan. Each candidate network "
+        "is costed for how far its likely territory (the LSOAs where it holds over 40% of the "
+        "registered patients) is from one piece under the tolerance, and for its patients "
+        "living among other networks' patients; the proposal is validated under the rule."
     ),
     numbers=_numbers,
     geographies=("registrations",),

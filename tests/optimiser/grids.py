@@ -170,7 +170,7 @@ def network_cost(graph: nx.Graph, practices: Sequence[str], opts: OptimiseSettin
         compactness, straddling = _home_terms(graph, practices)
         return (
             opts.compactness_weight * total * compactness
-            + opts.straddle_weight * straddling
+            + opts.home_straddle_weight * straddling
             + opts.network_cost
         )
     xs = [graph.nodes[p]["x"] / 1000 for p in practices]

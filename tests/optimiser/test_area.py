@@ -125,7 +125,10 @@ def test_optimum_on_homes_matches_exhaustive_enumeration(
 ) -> None:
     # A wide band, so that most tiny areas have an in-band plan to compare.
     opts = OptimiseSettings(
-        band=Band(5_000, 45_000), time_limit=20, network_cost=network_cost, straddle_weight=2.0
+        band=Band(5_000, 45_000),
+        time_limit=20,
+        network_cost=network_cost,
+        home_straddle_weight=2.0,
     )
     result = optimise_area(graph, opts)
     check_plan(graph, result, opts.band)

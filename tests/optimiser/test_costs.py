@@ -201,7 +201,10 @@ def test_home_terms_combine_in_set_costs_as_the_brute_force_says() -> None:
     graph = _homes_three()
     practices = practice_arrays(graph)[1]
     settings = OptimiseSettings(
-        band=Band(0, 100_000), compactness_weight=2.0, straddle_weight=3.0, network_cost=1_000.0
+        band=Band(0, 100_000),
+        compactness_weight=2.0,
+        home_straddle_weight=3.0,
+        network_cost=1_000.0,
     )
     networks = [["A", "B"], ["A", "B", "C"], ["C"]]
     sets = CandidateSets.of([[practices.index[p] for p in n] for n in networks])

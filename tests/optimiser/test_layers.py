@@ -21,6 +21,7 @@ LAYERS = [
     "master",
     "cpsat",
     "construct",
+    "improve",
     "proof",
     "pricing",
     "priorities",

@@ -1,0 +1,225 @@
+"""Local search on a complete plan: re-split pairs of neighbouring networks while cost falls.
+
+On registration geography the constructive plan (:mod:`footprints.optimiser.construct`) is
+improved before the exact solve. Each round takes every pair of neighbouring networks of a
+hard piece and finds the cheapest way to re-draw their practices as two in-band contiguous
+networks (every split is listed with :func:`~footprints.optimiser.candidates.connected_sets`
+and costed with the same terms as every candidate, :func:`~footprints.optimiser.costs.set_costs`),
+or as one network where their union is in band; each network alone may split in two. The
+best improving changes touching different networks are made, round after round, until none
+improves or the time share runs out. Every change keeps contiguity, the band, the locks and
+the candidate filters.
+
+The improved plan is CP-SAT's first incumbent and the plan returned when the exact solve
+runs out of time first: where every candidate is listed the exact solve proves the same
+optimum as before, and where only local candidates fit in the time limit (large areas) the
+plan is at least as good as the best re-split of any two of its networks.
+
+Not used under the Voronoi model (whose results stay as they were), in repair mode (moves
+away from the current plan are priced per column) nor on soft pieces.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from footprints.optimiser.candidates import (
+    CandidateSets,
+    PoolCapError,
+    bit_mask,
+    components,
+    connected_sets,
+)
+from footprints.optimiser.construct import PieceNetworks
+from footprints.optimiser.costs import plan_costs, set_costs, set_populations, territory_costs
+from footprints.optimiser.problem import AreaProblem
+
+__all__ = ["IMPROVE_SHARE", "SPLIT_CAP", "improve", "improving"]
+
+logger = logging.getLogger(__name__)
+
+IMPROVE_SHARE = 0.15
+"""Share of the time limit the local search may take."""
+
+SPLIT_CAP = 20_000
+"""Most splits listed for one pair of networks (a larger pair is left as it is)."""
+
+
+Network = tuple[int, ...]
+"""A network as its practices, sorted."""
+Group = tuple[Network, ...]
+"""Networks re-drawn together."""
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A better drawing of some networks: which networks go, and what replaces them."""
+
+    gain: int
+    old: Group
+    new: Group
+    costs: tuple[int, ...]
+
+
+def improving(problem: AreaProblem) -> bool:
+    """Whether :func:`improve` works on this problem: registration geography, not repair.
+
+    Nor under a priority (``patches_first``, ``nest_in_patches``): the local search lowers
+    the usual objective only, and could undo what the priority solve put first.
+    """
+    settings = problem.settings
+    if settings.patches_first or settings.nest_in_patches:
+        return False
+    return problem.practices.homes is not None and problem.current.index is None
+
+
+def improve(
+    problem: AreaProblem, plan: PieceNetworks | None, *, until: float | None = None
+) -> PieceNetworks | None:
+    """Return ``plan`` with neighbouring networks re-split while that lowers its cost.
+
+    Works until ``until`` (a ``time.monotonic()`` value; default: :data:`IMPROVE_SHARE`
+    of the time limit from now), the deadline or a stop. ``plan`` unchanged unless
+    :func:`improving`, or without a plan.
+    """
+    if plan is None or not improving(problem):
+        return plan
+    started = time.monotonic()
+    if until is None:
+        until = started + IMPROVE_SHARE * problem.settings.time_limit
+    cutoff = min(problem.deadline.at, until)
+    improved = [
+        networks if piece.soft else _improve_piece(problem, networks, cutoff)
+        for piece, networks in zip(problem.pieces, plan, strict=True)
+    ]
+    logger.debug("area %s: local search in %.2f s", problem.name, time.monotonic() - started)
+    return improved
+
+
+def _improve_piece(
+    problem: AreaProblem, networks: list[list[int]], cutoff: float
+) -> list[list[int]]:
+    """Improve one hard piece's networks (see :func:`improve`)."""
+    practices = problem.practices
+    nets: list[Network] = [tuple(sorted(n)) for n in networks]
+    _, costs = plan_costs(CandidateSets.of(nets), practices, problem.settings)
+    cost = dict(zip(nets, costs.tolist(), strict=True))
+    tried: dict[Group, _Change | None] = {}
+    while time.monotonic() < cutoff and not problem.deadline.stopped():
+        groups = [(n,) for n in nets] + _neighbouring_pairs(problem, nets)
+        for group in groups:
+            if group not in tried:
+                if time.monotonic() > cutoff:
+                    break
+                tried[group] = _best_change(problem, group, cost)
+        changes = sorted(
+            (c for g in groups if (c := tried.get(g)) is not None and c.gain > 0),
+            key=lambda c: (-c.gain, c.old),
+        )
+        gone: set[Network] = set()
+        for change in changes:
+            if gone.intersection(change.old):
+                continue
+            gone.update(change.old)
+            nets = [n for n in nets if n not in change.old] + list(change.new)
+            cost.update(zip(change.new, change.costs, strict=True))
+        if not gone:
+            break
+    return [list(n) for n in nets]
+
+
+def _neighbouring_pairs(problem: AreaProblem, nets: list[Network]) -> list[Group]:
+    """Every pair of networks joined by an edge, each pair once."""
+    neighbours = problem.practices.neighbours
+    masks = [bit_mask(n) for n in nets]
+    pairs: list[Group] = []
+    for a, members in enumerate(nets):
+        reach = 0
+        for i in members:
+            reach |= neighbours[i]
+        for b in range(a + 1, len(nets)):
+            if reach & masks[b]:
+                pairs.append((members, nets[b]))
+    return pairs
+
+
+def _best_change(problem: AreaProblem, group: Group, cost: dict[Network, int]) -> _Change | None:
+    """Find the cheapest re-drawing of ``group``'s practices as one or two networks.
+
+    Every connected in-band set holding the group's first practice is a first network; the
+    rest of the group, when in band, the second (or none: the pair merged). All are costed
+    at once without the territory term; then, cheapest first, each is checked (the rest
+    contiguous, the locks and filters kept) and costed in full, until the next cannot beat
+    the best found.
+    """
+    practices = problem.practices
+    population = practices.population
+    band = problem.band
+    nodes = np.asarray(sorted(i for n in group for i in n), np.int64)
+    total = int(population[nodes].sum())
+    root = int(nodes[0])
+    reach = [0] * len(practices)
+    reach[root] = bit_mask(nodes.tolist())
+    try:
+        listed = connected_sets(
+            nodes.tolist(),
+            practices.neighbours,
+            population.tolist(),
+            low=band.min_population,
+            high=band.max_population,
+            lock_of=problem.locks.lock_of,
+            lock_masks=problem.locks.masks,
+            reach=reach,
+            cap=SPLIT_CAP,
+        )
+    except PoolCapError:
+        return None
+    parts = listed.select(listed.members[listed.offsets[:-1]] == root)
+    rest_size = total - set_populations(parts, population)
+    merged = rest_size == 0
+    in_band = (rest_size >= band.min_population) & (rest_size <= band.max_population)
+    keep = in_band | (merged & (len(group) > 1))
+    parts = parts.select(keep)
+    merged = merged[keep]
+    if not len(parts):
+        return None
+    # The rest of the group beside each first network, as sets (empty where merged).
+    inside = np.zeros((len(parts), len(nodes)), dtype=bool)
+    inside[parts.owner(), np.searchsorted(nodes, parts.members)] = True
+    rest_rows, rest_members = np.nonzero(~inside)
+    rests = CandidateSets(
+        nodes[rest_members].astype(np.int32),
+        np.concatenate([[0], np.cumsum(np.bincount(rest_rows, minlength=len(parts)))]),
+    )
+    _, part_cost = set_costs(parts, practices, problem.settings)
+    _, rest_cost = set_costs(rests.select(~merged), practices, problem.settings)
+    totals = part_cost.copy()
+    totals[~merged] += rest_cost
+    before = sum(cost[n] for n in group)
+    best_cost = before
+    best: _Change | None = None
+    for k in np.argsort(totals, kind="stable").tolist():
+        if totals[k] >= best_cost:
+            break
+        option: Group = (tuple(sorted(parts.members_of(k))),)
+        if not merged[k]:
+            rest = tuple(rests.members_of(k))
+            if len(components(rest, practices.neighbours)) != 1:
+                continue
+            option = (*option, rest)
+        if not problem.locks.kept(option):
+            continue
+        drawn = CandidateSets.of(option)
+        if not problem.allowed(drawn).all():
+            continue
+        base = [int(part_cost[k])] + ([] if merged[k] else [int(totals[k] - part_cost[k])])
+        extra = territory_costs(drawn, practices, problem.settings).tolist()
+        full = [a + b for a, b in zip(base, extra, strict=True)]
+        if sum(full) < best_cost:
+            best_cost = sum(full)
+            best = _Change(before - best_cost, group, option, tuple(full))
+    return best

@@ -1,0 +1,173 @@
+"""The local search (re-drawing neighbouring networks) and the polish after the exact solve;
+the local search never makes a plan worse, with every term on."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from footprints.optimiser import OptimiseSettings
+from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.columns import build_columns, plan_columns
+from footprints.optimiser.construct import construct
+from footprints.optimiser.costs import plan_costs
+from footprints.optimiser.improve import improve, improving
+from footprints.optimiser.proof import POLISHED, Outcome, polish
+from footprints.plan import Band
+
+from .grids import connected, grid, home_grid, problem_of, tiny_areas, with_homes
+
+SETTINGS = OptimiseSettings(band=Band(30_000, 50_000), time_limit=20.0, seed=0)
+SIZES = [10_000] * 8
+
+
+def _rows_area():  # type: ignore[no-untyped-def]
+    """Two rows of four practices 2 km apart, each 10,000 patients living at its surgery."""
+    graph = home_grid(
+        2,
+        4,
+        SIZES,
+        [[(c * 2_000.0, -r * 2_000.0, 10_000, None)] for r in range(2) for c in range(4)],
+    )
+    problem = problem_of(graph, SETTINGS)
+    index = problem.practices.index
+    rows = [[index[f"P{r}{c}"] for c in range(4)] for r in range(2)]
+    squares = [[index[f"P{r}{c}"] for r in range(2) for c in cols] for cols in ((0, 1), (2, 3))]
+    return graph, problem, rows, squares
+
+
+def _cost(problem, networks) -> int:  # type: ignore[no-untyped-def]
+    return int(plan_costs(CandidateSets.of(networks), problem.practices, problem.settings)[1].sum())
+
+
+def test_local_search_turns_two_rows_into_two_squares() -> None:
+    graph, problem, rows, squares = _rows_area()
+    assert improving(problem)
+    improved = improve(problem, [rows])
+    assert improved is not None
+    found = sorted(sorted(n) for n in improved[0])
+    assert found == sorted(sorted(n) for n in squares)
+    assert _cost(problem, found) < _cost(problem, rows)
+    codes = problem.practices.codes
+    for network in found:
+        assert connected(graph, {codes[i] for i in network})
+        assert SETTINGS.band.contains(10_000 * len(network))
+
+
+def test_local_search_leaves_the_voronoi_model_alone() -> None:
+    graph = grid(2, 4, SIZES)
+    problem = problem_of(graph, SETTINGS)
+    plan = [[[0, 1, 2, 3], [4, 5, 6, 7]]]
+    assert not improving(problem)
+    assert improve(problem, plan) is plan
+
+
+def _outcome(problem, networks, status):  # type: ignore[no-untyped-def]
+    columns = build_columns(problem, [CandidateSets.of(networks)])
+    chosen = plan_columns(columns, np.arange(len(columns.sets)), None)
+    assert chosen is not None
+    cost = int(columns.col_cost[chosen].sum())
+    return Outcome(status, cost, 1.0, chosen, 7, ["why"]), columns
+
+
+def test_polish_improves_a_plan_not_proved_optimal_and_keeps_the_bound() -> None:
+    _, problem, rows, squares = _rows_area()
+    outcome, columns = _outcome(problem, rows, "feasible")
+    polished, better = polish(problem, columns, outcome)
+    assert polished.status == "feasible"
+    assert polished.objective == _cost(problem, squares) < outcome.objective
+    assert polished.bound == 1.0 and polished.pool_size == 7
+    assert polished.notes == ["why", POLISHED]
+    chosen = sorted(better.sets.members_of(int(better.col_set[j])) for j in polished.chosen)
+    assert chosen == sorted(sorted(n) for n in squares)
+
+
+def test_polish_leaves_a_proved_plan_alone() -> None:
+    _, problem, rows, _ = _rows_area()
+    outcome, columns = _outcome(problem, rows, "optimal")
+    assert polish(problem, columns, outcome) == (outcome, columns)
+
+
+# ---- never worse, on random tiny areas with LSOA rows ---------------------------------------
+
+LSOA_COUNT = 6
+
+
+@st.composite
+def tiny_lsoa_areas(draw: st.DrawFn) -> nx.Graph:
+    """:func:`tiny_areas` whose practices' patients live in a row of LSOAs, with the rows.
+
+    Every term is on: homes (compactness, straddling), LSOA counts (mixing) and LSOA
+    adjacency (the territory excess). Others are registered in an LSOA too, at random.
+    """
+    graph = draw(tiny_areas(min_size=1_000))
+    rows = {
+        p: draw(
+            st.dictionaries(
+                st.integers(0, LSOA_COUNT - 1), st.integers(0, 9_000), min_size=1, max_size=3
+            )
+        )
+        for p in graph.nodes
+    }
+    patch = st.sampled_from(["A", "B", None])
+    with_homes(
+        graph,
+        {
+            p: [(1_000.0 * k + 500, 500.0, n, draw(patch)) for k, n in w.items()]
+            for p, w in rows.items()
+        },
+    )
+    registered = {k: draw(st.integers(0, 5_000)) for k in range(LSOA_COUNT)}
+    for p, where in rows.items():
+        lsoas = sorted(where)
+        graph.nodes[p]["home_lsoas"] = np.asarray(lsoas, np.int64)
+        graph.nodes[p]["home_lsoa_patients"] = np.asarray([where[k] for k in lsoas], np.int64)
+        for k in lsoas:
+            registered[k] += where[k]
+    graph.graph["lsoa_registered"] = registered
+    pairs = draw(
+        st.lists(st.tuples(st.integers(0, LSOA_COUNT - 1), st.integers(0, LSOA_COUNT - 1)))
+    )
+    graph.graph["lsoa_edges"] = np.asarray([(a, b) for a, b in pairs if a < b], np.int64)
+    return graph
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    graph=tiny_lsoa_areas(),
+    containment=st.sampled_from([0.0, 10.0, 40.0]),
+    territory=st.sampled_from([0.0, 10.0, 40.0]),
+)
+def test_local_search_never_makes_a_plan_worse(
+    graph: nx.Graph, containment: float, territory: float
+) -> None:
+    band = Band(5_000, 45_000)
+    opts = OptimiseSettings(
+        band=band,
+        time_limit=20.0,
+        seed=0,
+        containment_weight=containment,
+        territory_weight=territory,
+    )
+    problem = problem_of(graph, opts)
+    assert improving(problem)
+    plan = construct(problem)
+    improved = improve(problem, plan)
+    if plan is None:
+        assert improved is None
+        return
+    assert improved is not None
+    before = [_cost(problem, networks) for networks in plan if networks]
+    after = [_cost(problem, networks) for networks in improved if networks]
+    assert sum(after) <= sum(before)
+    codes = problem.practices.codes
+    for piece, old, new in zip(problem.pieces, plan, improved, strict=True):
+        assert sorted(i for n in new for i in n) == sorted(i for n in old for i in n)
+        if piece.soft:
+            assert new == old
+            continue
+        for network in new:
+            assert connected(graph, {codes[i] for i in network})
+            assert band.contains(int(problem.practices.population[network].sum()))
