@@ -22,9 +22,10 @@ from footprints.background import ProposalJob
 from footprints.livemap import MapScope
 from footprints.maps import PracticePoints
 from footprints.optimiser import AreaResult
-from footprints.plan import Band, Plan
+from footprints.plan import Band, Plan, PlanState
 from footprints.region import Region
 from footprints.session import WorkingPlan
+from footprints.store import PlanHandle
 
 __all__ = [
     "ALL",
@@ -192,9 +193,13 @@ class AppState:
     waiver_reason = Entry[str]("")
     map_network = Entry[str | None](None)
 
-    # The save this tab last read or wrote, and a newer one another tab saved since
+    # The plan in the store this tab has open (None until its first save), its key (the
+    # uploads' folder; None for a plan opened by a link to a plan the app did not make), the
+    # version this tab last read or wrote and its state, and a newer one saved since
+    plan_handle = Entry[PlanHandle | None](None, key="_plan_handle")
+    plan_key = Entry[str | None](None, key="_plan_key")
     saved_version = Entry[int](0, key="_saved_version")
-    saved_plan = Entry[Plan | None](None, key="_saved_plan")
+    saved_state = Entry[PlanState | None](None, key="_saved_state")
     stale_version = Entry[int | None](None, key="_stale_version")
 
     # The background optimiser

@@ -17,7 +17,6 @@ a generous ceiling (:data:`TIMEOUT_MS`), never a short fixed one.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -27,6 +26,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from footprints.store import Store
+from footprints.store.sessions import load_session, open_app_plan
 from tools.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -89,18 +90,25 @@ def server(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 def _session_of(page: Any) -> str:
-    """The session id in the page's URL."""
+    """The plan's key in the page's URL (``?plan=…``)."""
     query = page.url.split("?", 1)[1]
-    return next(part.split("=", 1)[1] for part in query.split("&") if part.startswith("session="))
+    return next(part.split("=", 1)[1] for part in query.split("&") if part.startswith("plan="))
 
 
 def _saved(state_dir: Path, session: str | None = None) -> dict[str, Any]:
-    """The saved session (the only one in the folder, unless ``session`` names one)."""
-    if session is None:
-        (path,) = state_dir.glob("*.json")
-    else:
-        path = state_dir / f"{session}.json"
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    """The plan's newest version in the store, as the session it saves (history and all).
+
+    ``session`` is the plan's key; without one, the store must hold exactly one plan.
+    """
+    with Store(state_dir / "plans.sqlite") as store:
+        if session is None:
+            (only,) = store.plans()
+            handle = store.open(only.name)
+        else:
+            found = open_app_plan(store, session)
+            assert found is not None, f"no plan {session} in the store"
+            handle = found
+        return load_session(handle).to_dict()
 
 
 def test_the_running_app_shows_the_map_and_moves_a_practice(
@@ -121,7 +129,7 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
 
             started = time.monotonic()
             page.goto(server)
-            page.wait_for_url("**session=*")
+            page.wait_for_url("**plan=*")
             iframe = page.locator(MAP_FRAME)
             expect(iframe).to_be_visible()
             folium = page.frame_locator(MAP_FRAME)
@@ -278,7 +286,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             page.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
             page.goto(server)
-            page.wait_for_url("**session=*")
+            page.wait_for_url("**plan=*")
             expect(page.locator(MAP_FRAME)).to_be_visible()
 
             # Load the files: the national ePCN file is cut to the 206 practices, with one
@@ -391,7 +399,7 @@ def test_one_session_in_two_pages_tells_the_stale_one(server: str, state_dir: Pa
             first.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
             first.goto(server)
-            first.wait_for_url("**session=*")
+            first.wait_for_url("**plan=*")
             expect(first.locator(MAP_FRAME)).to_be_visible()
             session = _session_of(first)
             second = context.new_page()
