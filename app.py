@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import (
+    access,
     data,
     edit_panel,
     focus,
@@ -29,6 +30,7 @@ from app.labels import Labels
 
 st.set_page_config(page_title="footprints — PCN planner", layout="wide")
 start.open_session()
+access.check_link()  # a link that opens nothing (now) stops the page here, saying why
 live_map.on_map_change()  # a map change no callback took (AppTest sets the value); else no-op
 
 status_area = headline.title()
@@ -45,7 +47,8 @@ map_col, side_col = st.columns([3, 2])
 with map_col:
     live_map.panel(facts, focus.map_focus(facts))
 with side_col:
-    networks.panel(facts, labels, live_map.colours(facts))
-    edit_panel.panel(facts, labels)
+    networks.panel(facts, labels, live_map.colours(facts), editable=access.can_edit())
+    if access.can_edit():
+        edit_panel.panel(facts, labels)
 violations.panel(facts, labels)
 tabs.panel(facts, labels)

@@ -21,6 +21,7 @@ from app.state import setting_values, state
 from footprints.session import SavedSession, SessionStore
 from footprints.store import (
     ConflictError,
+    Permission,
     PermissionDeniedError,
     PlanExistsError,
     Store,
@@ -29,6 +30,7 @@ from footprints.store import (
 )
 from footprints.store.sessions import (
     create_session,
+    load_session,
     new_key,
     open_app_plan,
     save_session,
@@ -82,6 +84,19 @@ def remember_saved(saved: SavedSession) -> None:
     del state.stale_version
 
 
+def _put_back() -> None:
+    """Show the plan as stored again after a refused save (this tab may not change it)."""
+    handle = state.plan_handle
+    if handle is None:
+        return
+    try:
+        stored = load_session(handle)
+    except StoreError:
+        return
+    state.working = stored.working
+    remember_saved(stored)
+
+
 def autosave() -> None:
     """Save the working plan as a new version, its history and settings alongside.
 
@@ -91,6 +106,12 @@ def autosave() -> None:
     """
     saved = current()
     handle = state.plan_handle
+    if (
+        handle is not None
+        and not handle.can(Permission.EDIT)
+        and working_state(saved.working) == state.saved_state
+    ):
+        return  # a visitor's area and settings stay in this tab; an edit goes to the store
     try:
         if handle is None:
             try:
@@ -108,6 +129,7 @@ def autosave() -> None:
         return
     except PermissionDeniedError as refused:
         state.error = f"Nothing was saved: {refused}"
+        _put_back()
         return
     except StoreError as error:
         state.save_error = f"Could not save your plan to the store at {store().where}: {error}"

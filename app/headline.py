@@ -76,5 +76,9 @@ def metrics(facts: Facts) -> None:
         f"Working plan: {plain(working.label)} · "
         f"step {working.pointer + 1} of {len(working.history)}"
         + (f" · saved {state.saved_at}" if state.saved_at else "")
-        + f" · version {state.saved_version} of plan {plain(plan_key())}"
+        + (
+            f" · version {state.saved_version}, opened by a {state.link_permission} link"
+            if state.link_permission is not None
+            else f" · version {state.saved_version} of plan {plain(plan_key())}"
+        )
     )

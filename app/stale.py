@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.access import can_edit
 from app.autosave import autosave, current, plan_key, remember_saved
 from app.markdown import plain
 from app.state import restore_settings, state, type_settings
@@ -110,6 +111,10 @@ def panel() -> None:
     check()
     newer = state.stale_version
     if newer is None:
+        return
+    if not can_edit():  # a view link: nothing of this tab's to keep
+        st.info(f"A newer version of this plan was saved (version {newer}).", icon="🔄")
+        st.button("Show the newest version", key="stale_reload", on_click=reload)
         return
     with st.container(border=True):
         st.warning(

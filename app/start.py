@@ -24,7 +24,7 @@ from app.uploads import start_on_demo
 from footprints.errors import FootprintsError
 from footprints.region import Region
 from footprints.store import PlanHandle, StoreError
-from footprints.store.sessions import load_session, open_app_plan
+from footprints.store.sessions import load_session, open_app_plan, session_key
 
 __all__ = ["area_from_url", "open_session", "show_area_in_url"]
 
@@ -47,7 +47,7 @@ def _load_uploads(folder: Path, uploads: Mapping[str, str]) -> Region:
     return _uploaded_region(str(folder), tuple(files), stamps)
 
 
-def _restore(handle: PlanHandle) -> bool:
+def _restore(handle: PlanHandle, *, notice: str = "Restored your saved plan.") -> bool:
     """Open the plan's newest version in this tab; False when it cannot be read."""
     try:
         saved = load_session(handle)
@@ -66,12 +66,33 @@ def _restore(handle: PlanHandle) -> bool:
         state.region_kind = "upload"
         state.uploads = dict(saved.uploads)
     state.working = saved.working
-    state.notice = "Restored your saved plan."
+    state.notice = notice
     return True
+
+
+def _open_link(token: str) -> bool:
+    """Open the plan a link gives, with exactly the link's rights; False when it opens none.
+
+    A link that opens nothing (unknown, revoked) is noted for :func:`app.access.check_link`,
+    which stops the page: no new plan is made for it.
+    """
+    try:
+        handle = store().open_link(token)
+        key = session_key(handle.meta())
+    except StoreError as error:
+        state.link_error = str(error)
+        return False
+    state.link_permission = handle.permission.word
+    state.plan_key = key  # None for a plan made outside the app (its uploads' folder)
+    words = {"view": "to view", "comment": "to view and comment on", "edit": "to edit"}
+    return _restore(handle, notice=f"Opened a shared plan {words.get(handle.permission.word, '')}.")
 
 
 def _open_from_url() -> bool:
     """Open the plan the URL names; False (and a word why) when there is none to open."""
+    token = st.query_params.get("link")
+    if token is not None:
+        return _open_link(token)
     old = st.query_params.get("session")
     if old is not None:
         del st.query_params["session"]
@@ -131,7 +152,10 @@ def open_session() -> None:
     """Set the session state up before anything is drawn: plan, region, settings, area."""
     if not AppState.working.is_set():
         if not _open_from_url():
+            if state.link_error is not None:
+                return  # the page says why and stops (app.access.check_link)
             start_on_demo()
         area_from_url()
-    plan_key()  # in the URL from the first run on
+    if state.link_permission is None:
+        plan_key()  # in the URL from the first run on
     type_settings()  # widget values, restored or default

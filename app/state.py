@@ -198,6 +198,9 @@ class AppState:
     # version this tab last read or wrote and its state, and a newer one saved since
     plan_handle = Entry[PlanHandle | None](None, key="_plan_handle")
     plan_key = Entry[str | None](None, key="_plan_key")
+    link_permission = Entry[str | None](None, key="_link_permission")  # opened by a link
+    link_error = Entry[str | None](None, key="_link_error")  # the link opens nothing (now)
+    new_link = Entry[tuple[str, str] | None](None, key="_new_link")  # shown once
     saved_version = Entry[int](0, key="_saved_version")
     saved_state = Entry[PlanState | None](None, key="_saved_state")
     stale_version = Entry[int | None](None, key="_stale_version")

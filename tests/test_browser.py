@@ -429,3 +429,54 @@ def test_one_session_in_two_pages_tells_the_stale_one(server: str, state_dir: Pa
             assert _saved(state_dir, session)["history"][-1]["label"].startswith("merge")
         finally:
             browser.close()
+
+
+def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
+    server: str, state_dir: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            expect.set_options(timeout=TIMEOUT_MS)
+            owner_context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            owner_context.route("**/*", offline)
+            owner = owner_context.new_page()
+            owner.set_default_timeout(TIMEOUT_MS)
+            owner.goto(server)
+            owner.wait_for_url("**plan=*")
+            expect(owner.locator(MAP_FRAME)).to_be_visible()
+            session = _session_of(owner)
+            owner.get_by_role("button", name="View link").click()
+            shown_link = owner.locator("[data-testid='stSidebar'] code").filter(has_text="?link=")
+            expect(shown_link).to_be_visible()
+            url = shown_link.inner_text().strip()
+            assert url.startswith(server) and len(url.split("?link=", 1)[1]) == 43
+
+            # A second browser context: no cookies, no session of the owner's.
+            visitor_context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            visitor_context.route("**/*", offline)
+            visitor = visitor_context.new_page()
+            visitor.set_default_timeout(TIMEOUT_MS)
+            visitor.goto(url)
+            expect(visitor.get_by_text("Opened a shared plan to view")).to_be_visible()
+            expect(visitor.locator(MAP_FRAME)).to_be_visible()
+            expect(visitor.get_by_role("tab", name="Export")).to_be_visible()
+            idle(visitor)
+            for name in ("Move", "Undo", "Redo", "Rename", "Propose networks", "Edit link"):
+                expect(visitor.get_by_role("button", name=name, exact=True)).to_have_count(0)
+            expect(visitor.get_by_role("textbox", name="Practice codes")).to_have_count(0)
+            expect(visitor.locator("[data-testid='stFileUploader']")).to_have_count(0)
+            assert session not in visitor.url and session not in visitor.content()
+            versions = _saved(state_dir, session)
+
+            owner.reload()
+            owner.get_by_role("button", name="Revoke").click()
+            expect(owner.get_by_text("it opens nothing any more")).to_be_visible()
+            visitor.reload()
+            expect(visitor.get_by_text("was revoked")).to_be_visible()
+            expect(visitor.locator(MAP_FRAME)).to_have_count(0)
+            assert _saved(state_dir, session) == versions  # the visitor changed nothing
+        finally:
+            browser.close()

@@ -1,0 +1,121 @@
+"""Who the tab is: the plan's owner, or a visitor by a link with exactly the link's rights.
+
+The owner (the local user, where sign-in is off: whoever holds the plan's key, ``?plan=…``)
+makes view and edit links in the sidebar's *Share* section — each token shown once, to copy
+— and revokes them. A link (``?link=TOKEN``) opens the plan with the link's permission only:
+a view link's page has no editing widget, and whatever the page is made to do, the store
+refuses a save through a handle that may not edit (:func:`app.autosave.autosave` then puts
+the plan back as stored). The visitor never sees the plan's key. A revoked or unknown link
+stops the page with the store's words (:func:`check_link`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.markdown import plain
+from app.state import state
+from footprints.store import LinkError, Permission, StoreError
+
+__all__ = ["by_link", "can_edit", "check_link", "link_url", "share_panel"]
+
+_WORDS = {"view": "view (read only)", "comment": "comment", "edit": "edit"}
+
+
+def can_edit() -> bool:
+    """Whether this tab may change the plan (the owner's, or an edit link's)."""
+    handle = state.plan_handle
+    return handle is None or handle.can(Permission.EDIT)
+
+
+def by_link() -> bool:
+    """Whether this tab opened the plan by a link."""
+    return state.link_permission is not None
+
+
+def check_link() -> None:
+    """Stop the page with the reason when this tab's link no longer opens the plan."""
+    handle = state.plan_handle
+    if state.link_error is None and by_link() and handle is not None:
+        try:
+            handle.head_number()
+        except LinkError as error:
+            state.link_error = str(error)
+        except StoreError:
+            pass  # the store is down: said where the plan is read
+    if state.link_error is not None:
+        st.error(plain(f"This link no longer opens a plan: {state.link_error}"), icon="🔒")
+        st.stop()
+
+
+def link_url(token: str) -> str:
+    """Return the address that opens the plan by a link token (this server's, when known)."""
+    here = str(st.context.url or "").split("?", 1)[0]
+    return f"{here}?link={token}"
+
+
+def _make_link(permission: str) -> None:
+    handle = state.plan_handle
+    if handle is None:
+        return
+    try:
+        token, link = handle.create_link(permission, label=f"{permission} link from the app")
+    except StoreError as error:
+        state.error = f"No link was made: {error}"
+        return
+    state.new_link = (link.permission.word, link_url(token))
+
+
+def _revoke(link_id: int) -> None:
+    handle = state.plan_handle
+    if handle is None:
+        return
+    try:
+        handle.revoke_link(link_id)
+    except StoreError as error:
+        state.error = f"The link was not revoked: {error}"
+        return
+    state.notice = f"Revoked link {link_id}: it opens nothing any more."
+
+
+def share_panel() -> None:
+    """Draw the owner's links: make a view or edit link (shown once), list and revoke them."""
+    handle = state.plan_handle
+    if handle is None or not handle.can(Permission.OWN) or by_link():
+        return
+    st.header("Share")
+    view_col, edit_col = st.columns(2)
+    view_col.button(
+        "View link",
+        key="make_view_link",
+        on_click=_make_link,
+        args=("view",),
+        help="A link that shows the plan (map, tables, violations, pack) and changes nothing.",
+        width="stretch",
+    )
+    edit_col.button(
+        "Edit link",
+        key="make_edit_link",
+        on_click=_make_link,
+        args=("edit",),
+        help="A link that lets whoever holds it edit this plan.",
+        width="stretch",
+    )
+    made = state.new_link
+    if made is not None:
+        permission, url = made
+        st.caption(f"Your new {_WORDS.get(permission, permission)} link, shown only now — copy it:")
+        st.code(url, language=None)
+        del state.new_link
+    try:
+        links = [link for link in handle.links() if link.active]
+    except StoreError as error:
+        st.caption(plain(f"The links could not be read: {error}"))
+        return
+    for link in links:
+        text_col, revoke_col = st.columns([3, 1], vertical_alignment="center")
+        text_col.caption(
+            f"{_WORDS.get(link.permission.word, link.permission.word)} link {link.id} "
+            f"({link.hint}…), made {link.created_at:%d %b %H:%M} UTC"
+        )
+        revoke_col.button("Revoke", key=f"revoke_link_{link.id}", on_click=_revoke, args=(link.id,))

@@ -1,0 +1,129 @@
+"""Sharing a plan in the app through AppTest: links with exactly their rights, revoked links.
+
+A view link's page has no editing widget, and an edit forced on it anyway is refused by the
+store (nothing is saved; the page shows the plan as stored). A link opens its own plan and
+nothing of another's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app import _border_move, _click, _plan, _saved, _session_id, _start, state_dir
+
+from app.markdown import shown
+from footprints.session import WorkingPlan
+
+pytestmark = pytest.mark.slow
+
+__all__ = ["state_dir"]  # the fixture, used by name
+
+_EDITING_KEYS = (
+    "move",
+    "undo",
+    "redo",
+    "lock_toggle",
+    "rename",
+    "propose",
+    "reoptimise",
+    "load_files",
+    "make_view_link",
+    "make_edit_link",
+    "stale_merge",
+)
+
+
+def _keys(at: AppTest) -> set[str]:
+    """The keys of every widget on the page (the sidebar's included)."""
+    keys: set[str] = set()
+    for kind in ("button", "text_input", "text_area", "multiselect", "toggle", "number_input"):
+        for widget in [*getattr(at, kind), *getattr(at.sidebar, kind)]:
+            if widget.key:
+                keys.add(str(widget.key))
+    return keys
+
+
+def _make_link(owner: AppTest, permission: str) -> str:
+    """Press the owner's *View link* or *Edit link*; return the token the page shows once."""
+    _click(owner, f"make_{permission}_link")
+    (url,) = [c.value for c in owner.sidebar.code if "?link=" in c.value]
+    token = url.split("?link=", 1)[1]
+    assert len(token) == 43  # secrets.token_urlsafe(32)
+    owner.run()
+    assert not [c for c in owner.sidebar.code if "?link=" in c.value]  # shown only once
+    return token
+
+
+def _moved(at: AppTest) -> tuple[str, str, WorkingPlan]:
+    practice, network = _border_move(at)
+    working = WorkingPlan(_plan(at))
+    working.move([practice], network)
+    return practice, network, working
+
+
+def test_a_view_link_shows_the_plan_with_no_way_to_edit_it(state_dir: Path) -> None:
+    owner = _start()
+    key = _session_id(owner)
+    token = _make_link(owner, "view")
+    visitor = _start(token, param="link")
+    assert _plan(visitor) == _plan(owner)
+    assert any("Opened a shared plan to view" in shown(s.value) for s in visitor.success)
+    assert not set(_EDITING_KEYS) & _keys(visitor), set(_EDITING_KEYS) & _keys(visitor)
+    assert "prepare_exports" in _keys(visitor)  # the pack can be downloaded
+    assert "plan" not in visitor.query_params  # the plan's key is not shown to the visitor
+    assert not any(key in shown(c.value) for c in visitor.caption)
+
+    # A forged edit: the tab's plan changed behind the page, then a save is triggered.
+    practice, network, working = _moved(visitor)
+    visitor.session_state["working"] = working
+    area = visitor.selectbox(key="area_stp")
+    code = area.options[-1].rsplit("(", 1)[1].rstrip(")")  # "Name (E54000001)"
+    area.set_value(code).run()
+    assert any("Nothing was saved" in shown(e.value) for e in visitor.error)
+    assert _saved(key).version == 1  # the store refused: no version was made
+    assert _plan(visitor).assignment[practice] != network  # the page shows the plan stored
+
+    # The owner's page lists the link; an edit link lets its holder save.
+    edit_token = _make_link(owner, "edit")
+    editor = _start(edit_token, param="link")
+    assert "move" in _keys(editor)
+    practice, network = _border_move(editor)
+    editor.multiselect(key="selected").set_value([practice]).run()
+    editor.selectbox(key="target").set_value(network).run()
+    _click(editor, "move")
+    assert _saved(key).working.plan.assignment[practice] == network
+    assert "plan" not in editor.query_params
+
+
+def test_a_revoked_link_stops_working_with_a_clear_message(state_dir: Path) -> None:
+    owner = _start()
+    token = _make_link(owner, "view")
+    visitor = _start(token, param="link")
+    (revoke,) = [b for b in owner.sidebar.button if str(b.key).startswith("revoke_link_")]
+    revoke.click().run()
+    assert any("Revoked link" in shown(s.value) for s in owner.success)
+
+    visitor.run()  # the open tab stops at its next run
+    assert any("no longer opens a plan" in shown(e.value) for e in visitor.error)
+    assert not visitor.metric  # the page stopped: no plan shown
+    again = _start(token, param="link")  # and the link opens nothing afresh
+    said = [shown(e.value) for e in again.error]
+    assert any("was revoked" in e for e in said), said
+    assert "working" not in again.session_state  # no plan was made for it
+    nonsense = _start("x" * 43, param="link")
+    assert any("mistyped" in shown(e.value) for e in nonsense.error)
+
+
+def test_a_link_opens_its_own_plan_and_nothing_of_another(state_dir: Path) -> None:
+    first, second = _start(), _start()
+    practice, network = _border_move(second)
+    second.multiselect(key="selected").set_value([practice]).run()
+    second.selectbox(key="target").set_value(network).run()
+    _click(second, "move")
+    token = _make_link(first, "view")
+    visitor = _start(token, param="link")
+    assert _plan(visitor) == _saved(_session_id(first)).working.plan
+    assert _plan(visitor).assignment[practice] != network  # the other plan's edit
+    assert visitor.session_state["_plan_key"] == _session_id(first)
