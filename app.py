@@ -14,6 +14,7 @@ import streamlit as st
 
 from app import (
     access,
+    comments,
     data,
     edit_panel,
     focus,
@@ -50,5 +51,6 @@ with side_col:
     networks.panel(facts, labels, live_map.colours(facts), editable=access.can_edit())
     if access.can_edit():
         edit_panel.panel(facts, labels)
+    comments.panel(facts, labels)
 violations.panel(facts, labels)
 tabs.panel(facts, labels)

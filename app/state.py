@@ -193,6 +193,13 @@ class AppState:
     waiver_reason = Entry[str]("")
     map_network = Entry[str | None](None)
 
+    # Comments: the new one's target and text; the target last followed from the panels
+    comment_kind = Entry[str]("network")
+    comment_target = Entry[str | None](None)
+    comment_body = Entry[str]("")
+    seen_target = Entry[str | None](None, key="_comment_seen")
+    export_comments = Entry[bool](False)  # the pack prints the open comments
+
     # The plan in the store this tab has open (None until its first save), its key (the
     # uploads' folder; None for a plan opened by a link to a plan the app did not make), the
     # version this tab last read or wrote and its state, and a newer one saved since

@@ -47,7 +47,7 @@ import math
 import os
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,7 +128,8 @@ class PackNetwork:
     ``issues`` holds the messages of the other rules it breaks (contiguity, boundary,
     territory). Under registration geography ``containment`` is the share of its patients
     living in its territory and ``territory_parts`` the territory's connected parts (both
-    ``None`` on the Voronoi model).
+    ``None`` on the Voronoi model). ``comments`` are the open comments on it and on its
+    practices, as written (``"practice A81001 — Ann: …"``), printed as plain text.
     """
 
     network_id: str
@@ -143,6 +144,7 @@ class PackNetwork:
     issues: tuple[str, ...]
     containment: float | None = None
     territory_parts: int | None = None
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,7 @@ def build_pack(
     waivers: Mapping[str, str] | None = None,
     band: Band = _DEFAULT_BAND,
     report: Report | None = None,
+    comments: Mapping[str, Sequence[str]] | None = None,
 ) -> list[PackSection]:
     """Gather the pack's content, one section per planning area that has practices.
 
@@ -320,8 +323,11 @@ def build_pack(
         The population band.
     report
         The plan's validation report; computed when omitted.
+    comments
+        Network id → the open comments to print in its block (on it and its practices).
     """
     waivers = {str(k).strip(): v for k, v in (waivers or {}).items()}
+    comments = comments or {}
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
     alignment = patch_alignment(plan, region.validation_graph)
     practices = region.practices
@@ -360,6 +366,7 @@ def build_pack(
                 issues=issues,
                 containment=float(row.containment) if on_homes else None,
                 territory_parts=int(row.territory_parts) if on_homes else None,
+                comments=tuple(comments.get(network, ())),
             )
         )
     unassigned: dict[str, list[PackPractice]] = {}
@@ -437,6 +444,7 @@ def _network_lines(network: PackNetwork) -> list[_Line]:
         counted = " (its patients living in them)" if on_homes else ""
         lines.append(("text", f"Nursing patches{counted}: {patches}{straddle}"))
     lines += [("text", f"Issue: {issue}") for issue in network.issues]
+    lines += [("text", f"Open comment on {comment}") for comment in network.comments]
     lines.append(("head", _TABLE_HEAD))
     lines += [("row", _practice_row(p)) for p in network.practices]
     lines.append(("gap", ""))
@@ -764,6 +772,7 @@ def write_pack(
     per_area: bool = False,
     title: str | None = None,
     max_practices: int = MAX_PACK_PRACTICES,
+    comments: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Path]:
     """Write the submission pack as PDF (and HTML twin).
 
@@ -788,6 +797,9 @@ def write_pack(
         The pack's title; by default names the region.
     max_practices
         Refuse a plan or region of more practices (:data:`MAX_PACK_PRACTICES`).
+    comments
+        Network id → open comments to print in its block (:func:`build_pack`); none by
+        default.
 
     Returns
     -------
@@ -803,7 +815,9 @@ def write_pack(
     path = Path(path)
     _check_pack_size(region, plan, max_practices)
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
-    sections = build_pack(region, plan, waivers=waivers, band=band, report=report)
+    sections = build_pack(
+        region, plan, waivers=waivers, band=band, report=report, comments=comments
+    )
     shapes = network_layer(region, plan, report=report, band=band)
     # Neighbouring networks get different colours (the app's palette and rule).
     colours = network_colours(plan, footprints=shapes[shapes.geometry.notna()])

@@ -7,14 +7,27 @@ nothing of another's.
 
 from __future__ import annotations
 
+import re
+import string
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import _border_move, _click, _plan, _saved, _session_id, _start, state_dir
+from test_app import (
+    _border_move,
+    _click,
+    _download,
+    _plan,
+    _saved,
+    _session_id,
+    _start,
+    state_dir,
+)
 
 from app.markdown import shown
 from footprints.session import WorkingPlan
+from footprints.store import Store
+from footprints.store.sessions import open_app_plan
 
 pytestmark = pytest.mark.slow
 
@@ -127,3 +140,69 @@ def test_a_link_opens_its_own_plan_and_nothing_of_another(state_dir: Path) -> No
     assert _plan(visitor) == _saved(_session_id(first)).working.plan
     assert _plan(visitor).assignment[practice] != network  # the other plan's edit
     assert visitor.session_state["_plan_key"] == _session_id(first)
+
+
+SCRIPT = '<script>alert("x")</script> **bold** $x$'
+
+
+def _comment_markdown(at: AppTest, text: str) -> list[str]:
+    """The raw Markdown of every comment line shown that holds ``text`` once unescaped."""
+    return [m.value for m in at.markdown if text in shown(m.value)]
+
+
+def test_comments_are_added_shown_as_text_resolved_and_kept_to_their_plan(
+    state_dir: Path,
+) -> None:
+    owner = _start()
+    key = _session_id(owner)
+    network = owner.session_state["lock_network"]
+    owner.text_area(key="comment_body").input(SCRIPT).run()
+    _click(owner, "add_comment")
+    assert any("Added comment 1 on network" in shown(s.value) for s in owner.success)
+    (line,) = _comment_markdown(owner, SCRIPT)
+    bare = re.sub(r"\\[" + re.escape(string.punctuation) + "]", "", line)
+    assert not set(bare) & set("$*<>")  # nothing left for Markdown or HTML to read
+    table = next(d for d in owner.dataframe if "comment" in d.value.columns)
+    assert list(table.value["comment"]) == [SCRIPT]  # the table shows the text as written
+    assert list(table.value["on"]) == [f"network {network}"]
+
+    # A comment on a practice: the first one selected.
+    practice = sorted(_plan(owner).assignment)[0]
+    owner.multiselect(key="selected").set_value([practice]).run()
+    owner.radio(key="comment_kind").set_value("practice").run()
+    assert owner.selectbox(key="comment_target").value == practice
+    owner.text_area(key="comment_body").input("stays with its neighbours").run()
+    _click(owner, "add_comment")
+    with Store() as store:
+        handle = open_app_plan(store, key)
+        assert handle is not None
+        stored = handle.comments()
+    assert [(c.target_kind, c.target, c.body) for c in stored] == [
+        ("network", network, SCRIPT),
+        ("practice", practice, "stays with its neighbours"),
+    ]
+
+    # A view link reads the comments, and may neither add nor resolve one.
+    visitor = _start(_make_link(owner, "view"), param="link")
+    assert _comment_markdown(visitor, SCRIPT)
+    keys = _keys(visitor)
+    assert "add_comment" not in keys and not any(k.startswith("resolve_comment_") for k in keys)
+    other = _start(_make_link(_start(), "view"), param="link")  # another plan's link
+    assert not _comment_markdown(other, SCRIPT)
+    assert not any("comment" in d.value.columns for d in other.dataframe)
+
+    # The pack, with the option on, prints the open comments; resolving takes one out.
+    owner.checkbox(key="export_comments").check().run()
+    _click(owner, "prepare_exports")
+    pack = _download(owner, "Download submission_pack.html").decode("utf-8")
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in pack and "<script>al" not in pack
+    assert f"Open comment on practice {practice}" in pack
+    _click(owner, f"resolve_comment_{stored[1].id}")
+    assert any("Resolved comment" in shown(s.value) for s in owner.success)
+    assert not _comment_markdown(owner, "stays with its neighbours")
+    _click(owner, "prepare_exports")
+    pack = _download(owner, "Download submission_pack.html").decode("utf-8")
+    assert "stays with its neighbours" not in pack and "alert" in pack
+    owner.checkbox(key="export_comments").uncheck().run()
+    _click(owner, "prepare_exports")
+    assert "alert" not in _download(owner, "Download submission_pack.html").decode("utf-8")

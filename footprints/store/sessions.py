@@ -13,18 +13,20 @@ version the tab last read or wrote; a newer one raises
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from footprints.plan import Plan, PlanState
 from footprints.session import SavedSession, SessionStore, Snapshot, WorkingPlan, new_session_id
 from footprints.store.core import Store
 from footprints.store.handle import PlanHandle
-from footprints.store.model import PlanNotFoundError, Version, VersionInfo
+from footprints.store.model import Comment, PlanNotFoundError, Version, VersionInfo
 
 __all__ = [
     "APP_PLAN_PREFIX",
     "META_FORMAT",
+    "comment_text",
+    "comments_by_network",
     "create_session",
     "load_session",
     "new_key",
@@ -200,3 +202,28 @@ def open_app_plan(store: Store, key: str, *, user: str | None = None) -> PlanHan
         return store.open(name) if user is None else store.open_as(name, user)
     except PlanNotFoundError:
         return None
+
+
+def comment_text(comment: Comment) -> str:
+    """Say a comment in one line, as written: ``practice A81001 — Ann, 3 Mar: text``."""
+    who = f"{comment.author}, " if comment.author else ""
+    return (
+        f"{comment.target_kind} {comment.target} — {who}{comment.created_at:%d %b %Y}: "
+        f"{comment.body}"
+    )
+
+
+def comments_by_network(comments: Iterable[Comment], plan: Plan) -> dict[str, list[str]]:
+    """Group comments by the network they concern in ``plan`` (a practice's: its network).
+
+    Comments on a network or practice no longer in the plan are left out. Each comment is
+    :func:`comment_text`, oldest first; the text is as written (the pack escapes it).
+    """
+    grouped: dict[str, list[str]] = {}
+    networks = set(plan.assignment.values())
+    for comment in sorted(comments, key=lambda c: c.id):
+        on_network = comment.target_kind == "network"
+        network = comment.target if on_network else plan.assignment.get(comment.target)
+        if network is not None and network in networks:
+            grouped.setdefault(network, []).append(comment_text(comment))
+    return grouped
