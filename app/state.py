@@ -200,6 +200,11 @@ class AppState:
     seen_target = Entry[str | None](None, key="_comment_seen")
     export_comments = Entry[bool](False)  # the pack prints the open comments
 
+    # The History tab's versions: the one chosen, the one compared with, a name to give
+    version_pick = Entry[int | None](None)
+    compare_from = Entry[int | None](None)
+    version_name = Entry[str]("")
+
     # The plan in the store this tab has open (None until its first save), its key (the
     # uploads' folder; None for a plan opened by a link to a plan the app did not make), the
     # version this tab last read or wrote and its state, and a newer one saved since

@@ -206,3 +206,44 @@ def test_comments_are_added_shown_as_text_resolved_and_kept_to_their_plan(
     owner.checkbox(key="export_comments").uncheck().run()
     _click(owner, "prepare_exports")
     assert "alert" not in _download(owner, "Download submission_pack.html").decode("utf-8")
+
+
+def test_versions_are_named_compared_and_restored_as_a_new_version(state_dir: Path) -> None:
+    at = _start()
+    key = _session_id(at)
+    first = _plan(at)
+    practice, network = _border_move(at)
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value(network).run()
+    _click(at, "move")
+    table = next(d for d in at.dataframe if "version" in d.value.columns)
+    assert list(table.value["version"]) == [2, 1]
+
+    at.selectbox(key="version_pick").set_value(2).run()
+    at.selectbox(key="compare_from").set_value(1).run()
+    said = [shown(c.value) for c in at.caption]
+    assert any("From version 1 to version 2: 1 practices moved" in c for c in said), said
+    assert any(f"{practice}: {first.assignment[practice]} → {network}" in t.value for t in at.text)
+
+    at.text_input(key="version_name").input("for the board, 3 March").run()
+    _click(at, "name_version")
+    assert any('Named version 2 "for the board, 3 March"' in shown(s.value) for s in at.success)
+
+    at.selectbox(key="version_pick").set_value(1).run()
+    _click(at, "restore_version")
+    assert any("Restored version 1 as version 3" in shown(s.value) for s in at.success)
+    assert _plan(at) == first and at.session_state["working"].can_undo
+    with Store() as store:
+        handle = open_app_plan(store, key)
+        assert handle is not None
+        infos = handle.versions()
+    assert [(v.number, v.name, v.label) for v in infos] == [
+        (1, None, "proposal"),
+        (2, "for the board, 3 March", f"move {practice} to {network}"),
+        (3, None, "restore version 1"),
+    ]
+    assert _saved(key).working.plan == first
+
+    visitor = _start(_make_link(at, "view"), param="link")
+    assert any("version" in d.value.columns for d in visitor.dataframe)
+    assert not {"name_version", "restore_version"} & _keys(visitor)
