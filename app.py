@@ -22,6 +22,7 @@ from app import (
     live_map,
     networks,
     sidebar,
+    signin,
     stale,
     start,
     tabs,
@@ -30,6 +31,7 @@ from app import (
 from app.labels import Labels
 
 st.set_page_config(page_title="footprints — PCN planner", layout="wide")
+signin.gate()  # sign-in on and not signed in: the page asks for it and stops here
 start.open_session()
 access.check_link()  # a link that opens nothing (now) stops the page here, saying why
 live_map.on_map_change()  # a map change no callback took (AppTest sets the value); else no-op

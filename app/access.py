@@ -14,7 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app.markdown import plain
-from app.state import state
+from app.signin import enabled
+from app.state import AppState, state
 from footprints.store import LinkError, Permission, StoreError
 
 __all__ = ["by_link", "can_edit", "check_link", "link_url", "share_panel"]
@@ -40,11 +41,11 @@ def check_link() -> None:
         try:
             handle.head_number()
         except LinkError as error:
-            state.link_error = str(error)
+            state.link_error = f"This link no longer opens a plan: {error}"
         except StoreError:
             pass  # the store is down: said where the plan is read
     if state.link_error is not None:
-        st.error(plain(f"This link no longer opens a plan: {state.link_error}"), icon="🔒")
+        st.error(plain(state.link_error), icon="🔒")
         st.stop()
 
 
@@ -78,12 +79,61 @@ def _revoke(link_id: int) -> None:
     state.notice = f"Revoked link {link_id}: it opens nothing any more."
 
 
+def _add_editor() -> None:
+    handle, who = state.plan_handle, state.editor_to_add.strip()
+    if handle is None or not who:
+        return
+    try:
+        handle.add_editor(who)
+    except StoreError as error:
+        state.error = f"No editor was added: {error}"
+        return
+    state.editor_to_add = ""
+    state.notice = f"{who} may now edit this plan when signed in."
+
+
+def _remove_editor(who: str) -> None:
+    handle = state.plan_handle
+    if handle is None:
+        return
+    try:
+        handle.remove_editor(who)
+    except StoreError as error:
+        state.error = f"The editor was not removed: {error}"
+        return
+    state.notice = f"{who} may no longer edit this plan."
+
+
+def _editors() -> None:
+    """Draw the plan's owner and editors, and the field that adds one (sign-in on)."""
+    handle = state.plan_handle
+    if handle is None:
+        return
+    try:
+        summary = handle.summary()
+    except StoreError as error:
+        st.caption(plain(f"The editors could not be read: {error}"))
+        return
+    st.caption(f"Owner: {plain(summary.owner or 'none')}")
+    for who in summary.editors:
+        text_col, remove_col = st.columns([3, 1], vertical_alignment="center")
+        text_col.caption(f"Editor: {plain(who)}")
+        remove_col.button(
+            "Remove", key=f"remove_editor_{who}", on_click=_remove_editor, args=(who,)
+        )
+    add_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+    add_col.text_input("Editor's e-mail", key=AppState.editor_to_add.key)
+    button_col.button("Add", key="add_editor", on_click=_add_editor, width="stretch")
+
+
 def share_panel() -> None:
     """Draw the owner's links: make a view or edit link (shown once), list and revoke them."""
     handle = state.plan_handle
     if handle is None or not handle.can(Permission.OWN) or by_link():
         return
     st.header("Share")
+    if enabled():
+        _editors()
     view_col, edit_col = st.columns(2)
     view_col.button(
         "View link",

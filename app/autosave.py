@@ -17,6 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.signin import user
 from app.state import setting_values, state
 from footprints.session import SavedSession, SessionStore
 from footprints.store import (
@@ -115,9 +116,9 @@ def autosave() -> None:
     try:
         if handle is None:
             try:
-                state.plan_handle = create_session(store(), plan_key(), saved)
+                state.plan_handle = create_session(store(), plan_key(), saved, owner=user())
             except PlanExistsError:  # another tab of this plan made it first
-                state.plan_handle = open_app_plan(store(), plan_key())
+                state.plan_handle = open_app_plan(store(), plan_key(), user=user())
                 state.stale_version = 1
                 return
         else:

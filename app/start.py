@@ -19,11 +19,12 @@ import streamlit as st
 from app.autosave import plan_key, remember_saved, store, upload_folder
 from app.data import load_uploaded_region, region
 from app.markdown import plain
+from app.signin import user
 from app.state import ALL, AppState, restore_settings, state, type_settings
 from app.uploads import start_on_demo
 from footprints.errors import FootprintsError
 from footprints.region import Region
-from footprints.store import PlanHandle, StoreError
+from footprints.store import PermissionDeniedError, PlanHandle, StoreError
 from footprints.store.sessions import load_session, open_app_plan, session_key
 
 __all__ = ["area_from_url", "open_session", "show_area_in_url"]
@@ -77,10 +78,10 @@ def _open_link(token: str) -> bool:
     which stops the page: no new plan is made for it.
     """
     try:
-        handle = store().open_link(token)
+        handle = store().open_link(token, user=user())
         key = session_key(handle.meta())
     except StoreError as error:
-        state.link_error = str(error)
+        state.link_error = f"This link no longer opens a plan: {error}"
         return False
     state.link_permission = handle.permission.word
     state.plan_key = key  # None for a plan made outside the app (its uploads' folder)
@@ -107,7 +108,10 @@ def _open_from_url() -> bool:
     if key is None:
         return False
     try:
-        handle = open_app_plan(store(), key)
+        handle = open_app_plan(store(), key, user=user())
+    except PermissionDeniedError as error:  # signed in, but neither its owner nor an editor
+        state.link_error = f"You cannot open this plan: {error}"
+        return False
     except StoreError as error:
         state.error = f"The plan store could not be opened: {error}"
         return False

@@ -213,6 +213,7 @@ class AppState:
     link_permission = Entry[str | None](None, key="_link_permission")  # opened by a link
     link_error = Entry[str | None](None, key="_link_error")  # the link opens nothing (now)
     new_link = Entry[tuple[str, str] | None](None, key="_new_link")  # shown once
+    editor_to_add = Entry[str]("")
     saved_version = Entry[int](0, key="_saved_version")
     saved_state = Entry[PlanState | None](None, key="_saved_state")
     stale_version = Entry[int | None](None, key="_stale_version")
