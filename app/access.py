@@ -1,7 +1,7 @@
 """Who the tab is: the plan's owner, or a visitor by a link with exactly the link's rights.
 
 The owner (the local user, where sign-in is off: whoever holds the plan's key, ``?plan=…``)
-makes view and edit links in the sidebar's *Share* section — each token shown once, to copy
+makes view, comment and edit links in the sidebar's *Share* section — each token shown once, to copy
 — and revokes them. A link (``?link=TOKEN``) opens the plan with the link's permission only:
 a view link's page has no editing widget, and whatever the page is made to do, the store
 refuses a save through a handle that may not edit (:func:`app.autosave.autosave` then puts
@@ -134,23 +134,20 @@ def share_panel() -> None:
     st.header("Share")
     if enabled():
         _editors()
-    view_col, edit_col = st.columns(2)
-    view_col.button(
-        "View link",
-        key="make_view_link",
-        on_click=_make_link,
-        args=("view",),
-        help="A link that shows the plan (map, tables, violations, pack) and changes nothing.",
-        width="stretch",
-    )
-    edit_col.button(
-        "Edit link",
-        key="make_edit_link",
-        on_click=_make_link,
-        args=("edit",),
-        help="A link that lets whoever holds it edit this plan.",
-        width="stretch",
-    )
+    helps = {
+        "view": "A link that shows the plan (map, tables, violations, pack) and changes nothing.",
+        "comment": "A link that shows the plan and lets whoever holds it comment on it.",
+        "edit": "A link that lets whoever holds it edit this plan.",
+    }
+    for column, permission in zip(st.columns(3), helps, strict=True):
+        column.button(
+            f"{permission.capitalize()} link",
+            key=f"make_{permission}_link",
+            on_click=_make_link,
+            args=(permission,),
+            help=helps[permission],
+            width="stretch",
+        )
     made = state.new_link
     if made is not None:
         permission, url = made

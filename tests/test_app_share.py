@@ -44,6 +44,7 @@ _EDITING_KEYS = (
     "load_files",
     "make_view_link",
     "make_edit_link",
+    "make_comment_link",
     "stale_merge",
 )
 
@@ -187,6 +188,16 @@ def test_comments_are_added_shown_as_text_resolved_and_kept_to_their_plan(
     assert _comment_markdown(visitor, SCRIPT)
     keys = _keys(visitor)
     assert "add_comment" not in keys and not any(k.startswith("resolve_comment_") for k in keys)
+    commenter = _start(_make_link(owner, "comment"), param="link")  # comments, edits nothing
+    assert "add_comment" in _keys(commenter) and "move" not in _keys(commenter)
+    commenter.text_area(key="comment_body").input("from the comment link").run()
+    _click(commenter, "add_comment")
+    assert not commenter.error, [e.value for e in commenter.error]
+    with Store() as store:
+        handle = open_app_plan(store, key)
+        assert handle is not None
+        assert [c.body for c in handle.comments()][-1] == "from the comment link"
+        assert handle.head_number() == 1  # a comment is no version
     other = _start(_make_link(_start(), "view"), param="link")  # another plan's link
     assert not _comment_markdown(other, SCRIPT)
     assert not any("comment" in d.value.columns for d in other.dataframe)
