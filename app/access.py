@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.autosave import act_on_plan
 from app.markdown import plain
 from app.signin import enabled
 from app.state import AppState, state
-from footprints.store import LinkError, Permission, StoreError
+from footprints.store import LinkError, Permission, PlanHandle, StoreError
 
 __all__ = ["by_link", "can_edit", "check_link", "link_url", "share_panel"]
 
@@ -56,52 +57,39 @@ def link_url(token: str) -> str:
 
 
 def _make_link(permission: str) -> None:
-    handle = state.plan_handle
-    if handle is None:
-        return
-    try:
+    def make(handle: PlanHandle) -> None:
         token, link = handle.create_link(permission, label=f"{permission} link from the app")
-    except StoreError as error:
-        state.error = f"No link was made: {error}"
-        return
-    state.new_link = (link.permission.word, link_url(token))
+        state.new_link = (link.permission.word, link_url(token))
+
+    act_on_plan(make, "No link was made")
 
 
 def _revoke(link_id: int) -> None:
-    handle = state.plan_handle
-    if handle is None:
-        return
-    try:
+    def revoke(handle: PlanHandle) -> str:
         handle.revoke_link(link_id)
-    except StoreError as error:
-        state.error = f"The link was not revoked: {error}"
-        return
-    state.notice = f"Revoked link {link_id}: it opens nothing any more."
+        return f"Revoked link {link_id}: it opens nothing any more."
+
+    act_on_plan(revoke, "The link was not revoked")
 
 
 def _add_editor() -> None:
-    handle, who = state.plan_handle, state.editor_to_add.strip()
-    if handle is None or not who:
-        return
-    try:
+    who = state.editor_to_add.strip()
+
+    def add(handle: PlanHandle) -> str:
         handle.add_editor(who)
-    except StoreError as error:
-        state.error = f"No editor was added: {error}"
-        return
-    state.editor_to_add = ""
-    state.notice = f"{who} may now edit this plan when signed in."
+        state.editor_to_add = ""
+        return f"{who} may now edit this plan when signed in."
+
+    if who:
+        act_on_plan(add, "No editor was added")
 
 
 def _remove_editor(who: str) -> None:
-    handle = state.plan_handle
-    if handle is None:
-        return
-    try:
+    def remove(handle: PlanHandle) -> str:
         handle.remove_editor(who)
-    except StoreError as error:
-        state.error = f"The editor was not removed: {error}"
-        return
-    state.notice = f"{who} may no longer edit this plan."
+        return f"{who} may no longer edit this plan."
+
+    act_on_plan(remove, "The editor was not removed")
 
 
 def _editors() -> None:

@@ -13,6 +13,7 @@ another tab or editor saved a newer version first, the store refuses with a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -25,6 +26,7 @@ from footprints.store import (
     Permission,
     PermissionDeniedError,
     PlanExistsError,
+    PlanHandle,
     Store,
     StoreError,
     default_location,
@@ -38,7 +40,15 @@ from footprints.store.sessions import (
     working_state,
 )
 
-__all__ = ["autosave", "current", "plan_key", "remember_saved", "store", "upload_folder"]
+__all__ = [
+    "act_on_plan",
+    "autosave",
+    "current",
+    "plan_key",
+    "remember_saved",
+    "store",
+    "upload_folder",
+]
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -76,6 +86,24 @@ def current() -> SavedSession:
         uploads=dict(state.uploads),
         settings=setting_values(),
     )
+
+
+def act_on_plan(action: Callable[[PlanHandle], str | None], failed: str) -> None:
+    """Do ``action`` on this tab's plan in the store (a button's callback).
+
+    What it returns is the page's notice; a refusal of the store (a link's rights, a
+    revoked link, a bad value) is the page's error, after ``failed`` ("No link was made").
+    """
+    handle = state.plan_handle
+    if handle is None:
+        return
+    try:
+        said = action(handle)
+    except StoreError as error:
+        state.error = f"{failed}: {error}"
+        return
+    if said:
+        state.notice = said
 
 
 def remember_saved(saved: SavedSession) -> None:

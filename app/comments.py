@@ -11,12 +11,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.autosave import act_on_plan
 from app.facts import Facts
 from app.focus import area_networks
 from app.labels import Labels
 from app.markdown import plain
 from app.state import AppState, state
-from footprints.store import Comment, Permission, StoreError
+from footprints.store import Comment, Permission, PlanHandle, StoreError
 from footprints.store.sessions import comment_text
 
 __all__ = ["all_comments", "map_comments", "open_comments", "panel"]
@@ -50,29 +51,24 @@ def _can_comment() -> bool:
 
 
 def _add() -> None:
-    handle = state.plan_handle
     kind, target, body = state.comment_kind, state.comment_target, state.comment_body
-    if handle is None or target is None:
+    if target is None:
         return
-    try:
+
+    def add(handle: PlanHandle) -> str:  # a view link, an empty comment: the store refuses
         made = handle.add_comment("practice" if kind == "practice" else "network", target, body)
-    except StoreError as error:  # a view link, an empty comment, a target no longer there
-        state.error = f"The comment was not added: {error}"
-        return
-    state.comment_body = ""
-    state.notice = f"Added comment {made.id} on {made.target_kind} {made.target}."
+        state.comment_body = ""
+        return f"Added comment {made.id} on {made.target_kind} {made.target}."
+
+    act_on_plan(add, "The comment was not added")
 
 
 def _resolve(comment_id: int) -> None:
-    handle = state.plan_handle
-    if handle is None:
-        return
-    try:
+    def resolve(handle: PlanHandle) -> str:
         handle.resolve_comment(comment_id)
-    except StoreError as error:
-        state.error = f"The comment was not resolved: {error}"
-        return
-    state.notice = f"Resolved comment {comment_id}."
+        return f"Resolved comment {comment_id}."
+
+    act_on_plan(resolve, "The comment was not resolved")
 
 
 def _form(facts: Facts, labels: Labels) -> None:

@@ -14,26 +14,25 @@ import pandas as pd
 import streamlit as st
 
 from app.access import can_edit
-from app.autosave import autosave
+from app.autosave import act_on_plan, autosave
 from app.data import practice_info
 from app.markdown import plain
 from app.state import AppState, state
 from footprints.session import Snapshot, WorkingPlan
-from footprints.store import StoreError, VersionInfo
+from footprints.store import PlanHandle, StoreError, VersionInfo
 
 __all__ = ["panel"]
 
 
 def _name() -> None:
-    handle, number, name = state.plan_handle, state.version_pick, state.version_name.strip()
-    if handle is None or number is None:
-        return
-    try:
+    number, name = state.version_pick, state.version_name.strip()
+
+    def give(handle: PlanHandle) -> str:
         info = handle.name_version(number, name or None)
-    except StoreError as error:
-        state.error = f"The version was not named: {error}"
-        return
-    state.notice = f"Named {info.title()}." if name else f"Version {number} has no name now."
+        return f"Named {info.title()}." if name else f"Version {number} has no name now."
+
+    if number is not None:
+        act_on_plan(give, "The version was not named")
 
 
 def _restore() -> None:
