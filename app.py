@@ -13,6 +13,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app import (
+    access,
+    comments,
     data,
     edit_panel,
     focus,
@@ -20,6 +22,7 @@ from app import (
     live_map,
     networks,
     sidebar,
+    signin,
     stale,
     start,
     tabs,
@@ -28,7 +31,9 @@ from app import (
 from app.labels import Labels
 
 st.set_page_config(page_title="footprints — PCN planner", layout="wide")
+signin.gate()  # sign-in on and not signed in: the page asks for it and stops here
 start.open_session()
+access.check_link()  # a link that opens nothing (now) stops the page here, saying why
 live_map.on_map_change()  # a map change no callback took (AppTest sets the value); else no-op
 
 status_area = headline.title()
@@ -45,7 +50,9 @@ map_col, side_col = st.columns([3, 2])
 with map_col:
     live_map.panel(facts, focus.map_focus(facts))
 with side_col:
-    networks.panel(facts, labels, live_map.colours(facts))
-    edit_panel.panel(facts, labels)
+    networks.panel(facts, labels, live_map.colours(facts), editable=access.can_edit())
+    if access.can_edit():
+        edit_panel.panel(facts, labels)
+    comments.panel(facts, labels)
 violations.panel(facts, labels)
 tabs.panel(facts, labels)

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app import optimiser
-from app.autosave import session_id
+from app.autosave import plan_key
 from app.facts import Facts
 from app.markdown import plain
 from app.state import AppState, state
@@ -76,5 +76,9 @@ def metrics(facts: Facts) -> None:
         f"Working plan: {plain(working.label)} · "
         f"step {working.pointer + 1} of {len(working.history)}"
         + (f" · saved {state.saved_at}" if state.saved_at else "")
-        + f" · session {plain(session_id())}"
+        + (
+            f" · version {state.saved_version}, opened by a {state.link_permission} link"
+            if state.link_permission is not None
+            else f" · version {state.saved_version} of plan {plain(plan_key())}"
+        )
     )

@@ -35,6 +35,7 @@ import streamlit as st
 import streamlit_folium
 
 from app import edits
+from app.comments import map_comments
 from app.data import practice_info, practice_points, region, scope_ccgs
 from app.facts import Facts
 from app.focus import Focus
@@ -42,7 +43,15 @@ from app.labels import network_label
 from app.markdown import plain
 from app.state import AppState, state
 from footprints.crs import BNG, WGS84
-from footprints.livemap import MapScope, base_map, map_scope, plan_layers, stable_colours, view_of
+from footprints.livemap import (
+    MapScope,
+    base_map,
+    comment_layer,
+    map_scope,
+    plan_layers,
+    stable_colours,
+    view_of,
+)
 from footprints.maps import (
     HOMES_LIMIT,
     focus_bounds,
@@ -385,6 +394,9 @@ def panel(facts: Facts, focus: Focus) -> None:
         highlight_networks=focus.networks,
         highlight_patches=focus.patches,
     )
+    marked = comment_layer(area, facts["plan"], facts["footprints"], map_comments())
+    if marked is not None:
+        layers.append(marked)
     where = _homes(facts)
     homes = _homes_layer(facts, where)
     if homes is not None:

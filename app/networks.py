@@ -115,8 +115,12 @@ def _waiver(facts: Facts, network: str) -> None:
         st.caption(f"Recorded: {plain(recorded)}")
 
 
-def panel(facts: Facts, labels: Labels, colours: dict[str, str]) -> None:
-    """Draw the area's networks against the band; the chosen one's lock, name and waiver."""
+def panel(facts: Facts, labels: Labels, colours: dict[str, str], *, editable: bool = True) -> None:
+    """Draw the area's networks against the band; the chosen one's lock, name and waiver.
+
+    Without ``editable`` (a view link) the chosen network's name and waiver reason are
+    shown as text, with no widget that changes them.
+    """
     plan = facts["plan"]
     networks = sorted(area_networks(plan), key=network_label)
     st.subheader(f"Networks ({len(networks)})")
@@ -148,6 +152,12 @@ def panel(facts: Facts, labels: Labels, colours: dict[str, str]) -> None:
     )
     network = state.lock_network
     assert network is not None
+    if not editable:
+        recorded = plan.waivers.get(network)
+        lock_col.caption("🔒 locked" if network in locked else "")
+        if recorded:
+            st.caption(f"Waiver reason: {plain(recorded)}")
+        return
     lock_col.button(
         "🔓 Unlock" if network in locked else "🔒 Lock",
         key="lock_toggle",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import edits, optimiser, uploads
+from app import access, edits, optimiser, signin, uploads
 from app.autosave import autosave
 from app.data import area_names, region
 from app.start import show_area_in_url
@@ -146,6 +146,12 @@ def _optimiser_section() -> None:
 def panel() -> None:
     """Draw the sidebar."""
     with st.sidebar:
+        signin.status()
+        if not access.can_edit():  # a view link: the area only, nothing that changes the plan
+            st.caption("You are viewing a shared plan: it cannot be changed from this link.")
+            _area_section()
+            return
+        access.share_panel()
         uploads.panel()
         _area_section()
         _optimiser_section()

@@ -1,9 +1,11 @@
-"""A browser tab's first run: its session id, and the plan it opens on.
+"""A browser tab's first run: the plan in the store it opens, or a new one.
 
-A tab whose URL names a saved session gets that session back (plan, history, locks,
-settings, the chosen area and uploaded files); any other starts on the demo region's
-proposal. A session's uploaded files are loaded once per server, so a reload or a second
-tab opens at once. An area in the URL (``?area=E38000237``, a CCG or an STP code) is chosen on
+A tab whose URL names a plan of the store (``?plan=KEY``) gets that plan back (its newest
+version, history, locks, settings, the chosen area and uploaded files); any other starts a
+new plan on the demo region's proposal. A link from an older footprints
+(``?session=…``, a file of the old sessions folder) is said to be gone, and a new plan
+started. A plan's uploaded files are loaded once per server, so a reload or a second tab
+opens at once. An area in the URL (``?area=E38000237``, a CCG or an STP code) is chosen on
 opening, so a link opens the same view.
 """
 
@@ -14,12 +16,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.autosave import remember_saved, session_id, store
+from app.autosave import plan_key, remember_saved, store, upload_folder
 from app.data import load_uploaded_region, region
+from app.markdown import plain
+from app.signin import user
 from app.state import ALL, AppState, restore_settings, state, type_settings
 from app.uploads import start_on_demo
 from footprints.errors import FootprintsError
 from footprints.region import Region
+from footprints.store import PermissionDeniedError, PlanHandle, StoreError
+from footprints.store.sessions import load_session, open_app_plan, session_key
 
 __all__ = ["area_from_url", "open_session", "show_area_in_url"]
 
@@ -42,24 +48,82 @@ def _load_uploads(folder: Path, uploads: Mapping[str, str]) -> Region:
     return _uploaded_region(str(folder), tuple(files), stamps)
 
 
-def _restore() -> bool:
-    """Restore the session the URL names; False when there is none to restore."""
-    saved = store().load(session_id())
-    if saved is None:
+def _restore(handle: PlanHandle, *, notice: str = "Restored your saved plan.") -> bool:
+    """Open the plan's newest version in this tab; False when it cannot be read."""
+    try:
+        saved = load_session(handle)
+    except StoreError as error:
+        state.error = f"The plan could not be read from the store: {error}"
         return False
+    state.plan_handle = handle
+    remember_saved(saved)  # a fall-back to the demo below is saved as a new version
     restore_settings(saved.settings)
     if saved.region == "upload" and saved.uploads:
         try:
-            state.region = _load_uploads(store().upload_dir(session_id()), saved.uploads)
+            state.region = _load_uploads(upload_folder(), saved.uploads)
         except (FootprintsError, OSError) as error:
             state.notice = f"Your uploaded files could not be reloaded ({error}); showing the demo."
             return False
         state.region_kind = "upload"
         state.uploads = dict(saved.uploads)
     state.working = saved.working
-    remember_saved(saved)
-    state.notice = "Restored your saved plan."
+    state.notice = notice
     return True
+
+
+def _open_link(token: str) -> bool:
+    """Open the plan a link gives, with exactly the link's rights; False when it opens none.
+
+    A link that opens nothing (unknown, revoked) is noted for :func:`app.access.check_link`,
+    which stops the page: no new plan is made for it.
+    """
+    try:
+        handle = store().open_link(token, user=user())
+        key = session_key(handle.meta())
+    except StoreError as error:
+        state.link_error = f"This link no longer opens a plan: {error}"
+        return False
+    state.link_permission = handle.permission.word
+    state.plan_key = key  # None for a plan made outside the app (its uploads' folder)
+    words = {"view": "to view", "comment": "to view and comment on", "edit": "to edit"}
+    return _restore(handle, notice=f"Opened a shared plan {words.get(handle.permission.word, '')}.")
+
+
+def _open_from_url() -> bool:
+    """Open the plan the URL names; False (and a word why) when there is none to open."""
+    token = st.query_params.get("link")
+    if token is not None:
+        return _open_link(token)
+    old = st.query_params.get("session")
+    if old is not None:
+        del st.query_params["session"]
+        if "plan" not in st.query_params:
+            state.error = (
+                f"The address names session {plain(old)}, saved by an older footprints: "
+                "plans are now kept in the plan store, and that session is gone. A new plan "
+                "was started."
+            )
+            return False
+    key = st.query_params.get("plan")
+    if key is None:
+        return False
+    try:
+        handle = open_app_plan(store(), key, user=user())
+    except PermissionDeniedError as error:  # signed in, but neither its owner nor an editor
+        state.link_error = f"You cannot open this plan: {error}"
+        return False
+    except StoreError as error:
+        state.error = f"The plan store could not be opened: {error}"
+        return False
+    if handle is None:
+        del st.query_params["plan"]
+        state.error = (
+            f"There is no plan {plain(key)} in the plan store (it was deleted, or the "
+            "address is mistyped). A new plan was started."
+        )
+        return False
+    state.plan_key = key
+    return _restore(handle)
 
 
 def area_from_url() -> None:
@@ -90,9 +154,12 @@ def show_area_in_url() -> None:
 
 def open_session() -> None:
     """Set the session state up before anything is drawn: plan, region, settings, area."""
-    session_id()  # in the URL from the first run on
     if not AppState.working.is_set():
-        if not _restore():
+        if not _open_from_url():
+            if state.link_error is not None:
+                return  # the page says why and stops (app.access.check_link)
             start_on_demo()
         area_from_url()
+    if state.link_permission is None:
+        plan_key()  # in the URL from the first run on
     type_settings()  # widget values, restored or default

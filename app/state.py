@@ -22,9 +22,10 @@ from footprints.background import ProposalJob
 from footprints.livemap import MapScope
 from footprints.maps import PracticePoints
 from footprints.optimiser import AreaResult
-from footprints.plan import Band, Plan
+from footprints.plan import Band, Plan, PlanState
 from footprints.region import Region
 from footprints.session import WorkingPlan
+from footprints.store import PlanHandle
 
 __all__ = [
     "ALL",
@@ -194,9 +195,29 @@ class AppState:
     waiver_reason = Entry[str]("")
     map_network = Entry[str | None](None)
 
-    # The save this tab last read or wrote, and a newer one another tab saved since
+    # Comments: the new one's target and text; the target last followed from the panels
+    comment_kind = Entry[str]("network")
+    comment_target = Entry[str | None](None)
+    comment_body = Entry[str]("")
+    seen_target = Entry[str | None](None, key="_comment_seen")
+    export_comments = Entry[bool](False)  # the pack prints the open comments
+
+    # The History tab's versions: the one chosen, the one compared with, a name to give
+    version_pick = Entry[int | None](None)
+    compare_from = Entry[int | None](None)
+    version_name = Entry[str]("")
+
+    # The plan in the store this tab has open (None until its first save), its key (the
+    # uploads' folder; None for a plan opened by a link to a plan the app did not make), the
+    # version this tab last read or wrote and its state, and a newer one saved since
+    plan_handle = Entry[PlanHandle | None](None, key="_plan_handle")
+    plan_key = Entry[str | None](None, key="_plan_key")
+    link_permission = Entry[str | None](None, key="_link_permission")  # opened by a link
+    link_error = Entry[str | None](None, key="_link_error")  # the link opens nothing (now)
+    new_link = Entry[tuple[str, str] | None](None, key="_new_link")  # shown once
+    editor_to_add = Entry[str]("")
     saved_version = Entry[int](0, key="_saved_version")
-    saved_plan = Entry[Plan | None](None, key="_saved_plan")
+    saved_state = Entry[PlanState | None](None, key="_saved_state")
     stale_version = Entry[int | None](None, key="_stale_version")
 
     # The background optimiser

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app import optimiser
-from app.autosave import autosave, session_id, store
+from app.autosave import autosave, upload_folder
 from app.data import load_uploaded_region, region
 from app.markdown import plain
 from app.state import ALL, state, upload_key
@@ -158,7 +158,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
         state.upload_problems = [missing]
         del state.upload_warnings
         return
-    folder = store().upload_dir(session_id())
+    folder = upload_folder()
     try:
         uploads = _save_files(folder, files)
     except OSError as error:  # a full disk, a read-only sessions folder: OutputError

@@ -125,7 +125,7 @@ def in_browser(url: str, files: list[Path], moves: int) -> dict[str, Any]:
                 ),
             )
             page.goto(url)
-            page.wait_for_url("**session=*")
+            page.wait_for_url("**plan=*")
             expect(page.locator(MAP_FRAME)).to_be_visible()
             page.get_by_text("Load your own files").click()
             upload(page, files)

@@ -628,6 +628,18 @@ def _run_report(args: argparse.Namespace) -> int:
     assert region.current is not None  # a plan was given
     # Reasons recorded in the plan (the app's plan CSV carries them); the file's win.
     waivers = {**region.current.waivers, **(waivers or {})}
+    comments = None
+    if args.comments_of is not None:  # the open comments of a plan in the store
+        from footprints.store import Store
+        from footprints.store.sessions import comments_by_network
+
+        with Store(args.store) as store:
+            opened = store.open(args.comments_of).comments(status="open")
+        comments = comments_by_network(opened, region.current)
+        print(
+            f"{len(opened):,} open comment{'s' if len(opened) != 1 else ''} of plan "
+            f"{args.comments_of!r} in the pack"
+        )
     written = write_pack(
         region,
         region.current,
@@ -637,6 +649,7 @@ def _run_report(args: argparse.Namespace) -> int:
         html_twin=not args.no_html,
         per_area=args.per_area,
         changes=changes,
+        comments=comments,
     )
     print("Wrote the submission pack:")
     for path in written:
@@ -733,6 +746,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     pack.add_argument("--per-area", action="store_true", help="one PDF per planning area")
     pack.add_argument("--no-html", action="store_true", help="skip the HTML twin")
+    pack.add_argument(
+        "--comments-of",
+        metavar="PLAN",
+        help="print the open comments of this plan in the store (footprints plans list)",
+    )
+    pack.add_argument(
+        "--store",
+        help="the plan store for --comments-of: a SQLite file or database URL "
+        "(default $FOOTPRINTS_STORE, else plans.sqlite in your data folder)",
+    )
     pack.set_defaults(run=_run_report)
 
     add_plans_parser(

@@ -46,6 +46,7 @@ from footprints.plan import Plan
 __all__ = [
     "MapScope",
     "base_map",
+    "comment_layer",
     "map_scope",
     "plan_layers",
     "side_by_side",
@@ -526,6 +527,78 @@ def plan_layers(
         )
         groups.insert(1, patch_group)
     return groups
+
+
+_COMMENT = "#e6a100"
+"""The colour of the markers of open comments."""
+
+
+def comment_layer(
+    scope: MapScope,
+    plan: Plan,
+    footprints: gpd.GeoDataFrame,
+    comments: Sequence[tuple[str, str, str]],
+) -> folium.FeatureGroup | None:
+    """Mark the open comments of the area's practices and networks (``None``: there are none).
+
+    Parameters
+    ----------
+    scope
+        The area: only comments on its practices and the networks drawn are marked.
+    plan
+        The working plan.
+    footprints
+        Network footprints (``network_id``, geometry; EPSG:27700): a network's comments are
+        marked inside its footprint.
+    comments
+        ``(kind, target, text)``: ``"network"`` or ``"practice"``, its id or code, and the
+        comment in one line as written — escaped here (HTML and folium's braces).
+
+    Returns
+    -------
+    folium.FeatureGroup or None
+        "Open comments": one amber marker per commented practice or network, its tooltip
+        listing the comments.
+    """
+    codes = scope.codes
+    shown = {plan.assignment[c] for c in codes if c in plan.assignment}
+    texts: dict[tuple[str, str], list[str]] = {}
+    for kind, target, text in comments:
+        if (kind == "practice" and target in codes) or (kind == "network" and target in shown):
+            texts.setdefault((kind, target), []).append(text)
+    if not texts:
+        return None
+    points: dict[tuple[str, str], Any] = {}
+    practices = scope.practices.to_crs(WGS84).set_index(scope.practices["code"].astype(str))
+    for kind, target in texts:
+        if kind == "practice":
+            points[(kind, target)] = practices.geometry[target]
+    networks = footprints[footprints["network_id"].astype(str).isin({t for k, t in texts})]
+    anchors = _to_degrees(networks.geometry.representative_point())
+    for network, anchor in zip(networks["network_id"].astype(str), anchors, strict=True):
+        if ("network", network) in texts:
+            points[("network", network)] = anchor
+    style = {"radius": 7, "color": "#000000", "fillColor": _COMMENT, "fillOpacity": 1.0}
+    features = []
+    for (kind, target), lines in sorted(texts.items()):
+        point = points.get((kind, target))
+        if point is None or point.is_empty:
+            continue
+        count = f"{len(lines)} open comment{'s' if len(lines) != 1 else ''}"
+        tip = f"<b>💬 {count}</b><br>" + "<br>".join(escape_text(line) for line in lines)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(point.x, _DIGITS), round(point.y, _DIGITS)],
+                },
+                "properties": {"s": {**style, "weight": 2}, "t": tip},
+            }
+        )
+    group = folium.FeatureGroup(name="Open comments")
+    group.add_child(_Features(features))
+    return group
 
 
 def _practice_features(

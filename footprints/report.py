@@ -47,7 +47,7 @@ import math
 import os
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,7 +136,8 @@ class PackNetwork:
     ``issues`` holds the messages of the other rules it breaks (contiguity, boundary,
     territory). Under registration geography ``containment`` is the share of its patients
     living in its territory and ``territory_parts`` the territory's connected parts (both
-    ``None`` on the Voronoi model).
+    ``None`` on the Voronoi model). ``comments`` are the open comments on it and on its
+    practices, as written (``"practice A81001 — Ann: …"``), printed as plain text.
     """
 
     network_id: str
@@ -151,6 +152,7 @@ class PackNetwork:
     issues: tuple[str, ...]
     containment: float | None = None
     territory_parts: int | None = None
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -314,6 +316,7 @@ def build_pack(
     waivers: Mapping[str, str] | None = None,
     band: Band = _DEFAULT_BAND,
     report: Report | None = None,
+    comments: Mapping[str, Sequence[str]] | None = None,
 ) -> list[PackSection]:
     """Gather the pack's content, one section per planning area that has practices.
 
@@ -328,8 +331,11 @@ def build_pack(
         The population band.
     report
         The plan's validation report; computed when omitted.
+    comments
+        Network id → the open comments to print in its block (on it and its practices).
     """
     waivers = {str(k).strip(): v for k, v in (waivers or {}).items()}
+    comments = comments or {}
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
     alignment = patch_alignment(plan, region.validation_graph)
     practices = region.practices
@@ -368,6 +374,7 @@ def build_pack(
                 issues=issues,
                 containment=float(row.containment) if on_homes else None,
                 territory_parts=int(row.territory_parts) if on_homes else None,
+                comments=tuple(comments.get(network, ())),
             )
         )
     unassigned: dict[str, list[PackPractice]] = {}
@@ -445,6 +452,7 @@ def _network_lines(network: PackNetwork) -> list[_Line]:
         counted = " (its patients living in them)" if on_homes else ""
         lines.append(("text", f"Nursing patches{counted}: {patches}{straddle}"))
     lines += [("text", f"Issue: {issue}") for issue in network.issues]
+    lines += [("text", f"Open comment on {comment}") for comment in network.comments]
     lines.append(("head", _TABLE_HEAD))
     lines += [("row", _practice_row(p)) for p in network.practices]
     lines.append(("gap", ""))
@@ -813,6 +821,7 @@ def write_pack(
     title: str | None = None,
     changes: Mapping[str, AreaChanges] | None = None,
     max_practices: int = MAX_PACK_PRACTICES,
+    comments: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Path]:
     """Write the submission pack as PDF (and HTML twin).
 
@@ -841,6 +850,9 @@ def write_pack(
         practices moved and why, after the area's map.
     max_practices
         Refuse a plan or region of more practices (:data:`MAX_PACK_PRACTICES`).
+    comments
+        Network id → open comments to print in its block (:func:`build_pack`); none by
+        default.
 
     Returns
     -------
@@ -856,7 +868,9 @@ def write_pack(
     path = Path(path)
     _check_pack_size(region, plan, max_practices)
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
-    sections = build_pack(region, plan, waivers=waivers, band=band, report=report)
+    sections = build_pack(
+        region, plan, waivers=waivers, band=band, report=report, comments=comments
+    )
     shapes = network_layer(region, plan, report=report, band=band)
     # Neighbouring networks get different colours (the app's palette and rule).
     colours = network_colours(plan, footprints=shapes[shapes.geometry.notna()])

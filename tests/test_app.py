@@ -28,7 +28,9 @@ from footprints import optimiser as optimiser_module
 from footprints.crs import BNG, WGS84
 from footprints.io import read_plan
 from footprints.plan import Plan
-from footprints.session import STATE_DIR_ENV, SessionStore
+from footprints.session import STATE_DIR_ENV, SavedSession, SessionStore
+from footprints.store import STORE_ENV, Store
+from footprints.store.sessions import load_session, open_app_plan
 
 pytestmark = pytest.mark.slow
 
@@ -55,14 +57,15 @@ class _RecordingStorage(MemoryMediaFileStorage):
 def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "sessions"
     monkeypatch.setenv(STATE_DIR_ENV, str(folder))
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "plans.sqlite"))
     monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", _RecordingStorage)
     yield folder
 
 
-def _start(session: str | None = None) -> AppTest:
+def _start(key: str | None = None, *, param: str = "plan") -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    if session is not None:
-        at.query_params["session"] = session
+    if key is not None:
+        at.query_params[param] = key
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -87,8 +90,17 @@ def _violation_rules(at: AppTest) -> list[str]:
 
 
 def _session_id(at: AppTest) -> str:
-    session = at.query_params["session"]
-    return session[0] if isinstance(session, list) else str(session)
+    """The plan's key in the tab's URL (``?plan=…``)."""
+    key = at.query_params["plan"]
+    return key[0] if isinstance(key, list) else str(key)
+
+
+def _saved(key: str) -> SavedSession:
+    """The plan's newest version in the store, as the app saved it."""
+    with Store() as store:
+        handle = open_app_plan(store, key)
+        assert handle is not None, f"no plan {key} in the store"
+        return load_session(handle)
 
 
 def _border_move(at: AppTest) -> tuple[str, str]:
@@ -135,8 +147,9 @@ def test_opens_on_the_demo_with_a_proposed_plan_and_saves_it(state_dir: Path) ->
     assert _metric(at, "Boundary crossings") == "0"
     session = _session_id(at)
     assert SessionStore.valid_id(session)
-    saved = json.loads((state_dir / f"{session}.json").read_text())
-    assert saved["pointer"] == 0
+    saved = _saved(session)
+    assert saved.working.pointer == 0 and saved.version == 1
+    assert saved.working.plan == plan
 
 
 def test_propose_runs_the_optimiser_for_the_chosen_ccg(state_dir: Path) -> None:
@@ -214,8 +227,9 @@ def test_move_shows_the_violation_then_undo_and_redo(state_dir: Path) -> None:
     assert _plan(at).assignment[practice] == network
     assert "Boundary crossing" in _violation_rules(at)
     assert _metric(at, "Boundary crossings") == "1"
-    saved = json.loads((state_dir / f"{_session_id(at)}.json").read_text())
-    assert saved["pointer"] == 1 and saved["history"][1]["set"] == {practice: network}
+    saved = _saved(_session_id(at))
+    assert saved.working.pointer == 1 and saved.version == 2
+    assert saved.working.plan.assignment[practice] == network
 
     (crossing,) = [
         v for v in at.session_state["_derived"]["report"].violations if v.rule == "boundary"
@@ -227,7 +241,9 @@ def test_move_shows_the_violation_then_undo_and_redo(state_dir: Path) -> None:
     _click(at, "undo")
     assert _plan(at) == before
     assert "Boundary crossing" not in _violation_rules(at)
-    assert json.loads((state_dir / f"{_session_id(at)}.json").read_text())["pointer"] == 0
+    undone = _saved(_session_id(at))
+    assert undone.working.pointer == 0 and undone.working.plan == before
+    assert undone.version == 3  # the undo is a version too
 
     _click(at, "redo")
     assert _plan(at).assignment[practice] == network
@@ -315,6 +331,19 @@ def test_refresh_and_restart_restore_the_same_session_only(state_dir: Path) -> N
     other = _start()  # another browser tab
     assert _session_id(other) != session
     assert _plan(other) != edited
+
+
+def test_an_old_session_link_or_an_unknown_plan_says_it_is_gone(state_dir: Path) -> None:
+    old = _start("abcdefgh12345678", param="session")  # a link from the sessions folder
+    said = [shown(e.value) for e in old.error]
+    assert any("session abcdefgh12345678" in e and "is gone" in e for e in said), said
+    assert "session" not in old.query_params
+    assert _saved(_session_id(old)).version == 1  # a new plan, saved
+
+    missing = _start("nosuchplan123456")
+    said = [shown(e.value) for e in missing.error]
+    assert any("no plan nosuchplan123456" in e for e in said), said
+    assert _session_id(missing) != "nosuchplan123456"
 
 
 def test_uploaded_files_with_problems_are_explained_in_words(
@@ -554,8 +583,7 @@ def test_a_stale_tab_is_told_and_merges_its_edits(state_dir: Path) -> None:
     second.selectbox(key="target").set_value(to_two).run()
     _click(second, "move")
     assert any("saved from another tab" in shown(w.value) for w in second.warning)
-    saved = SessionStore(state_dir).load(session)
-    assert saved is not None
+    saved = _saved(session)
     assert saved.working.plan.assignment[one] == to_one  # nothing overwritten
     assert saved.working.plan.assignment[two] == plan.assignment[two]
 
@@ -563,8 +591,8 @@ def test_a_stale_tab_is_told_and_merges_its_edits(state_dir: Path) -> None:
     merged = _plan(second)
     assert merged.assignment[one] == to_one and merged.assignment[two] == to_two
     assert not any("saved from another tab" in shown(w.value) for w in second.warning)
-    saved = SessionStore(state_dir).load(session)
-    assert saved is not None and saved.working.plan == merged
+    saved = _saved(session)
+    assert saved.working.plan == merged
 
 
 def _upload(at: AppTest, files: dict[str, Path]) -> AppTest:

@@ -17,7 +17,6 @@ a generous ceiling (:data:`TIMEOUT_MS`), never a short fixed one.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -27,6 +26,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from footprints.store import Store
+from footprints.store.sessions import load_session, open_app_plan
 from tools.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -89,18 +90,25 @@ def server(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 def _session_of(page: Any) -> str:
-    """The session id in the page's URL."""
+    """The plan's key in the page's URL (``?plan=…``)."""
     query = page.url.split("?", 1)[1]
-    return next(part.split("=", 1)[1] for part in query.split("&") if part.startswith("session="))
+    return next(part.split("=", 1)[1] for part in query.split("&") if part.startswith("plan="))
 
 
 def _saved(state_dir: Path, session: str | None = None) -> dict[str, Any]:
-    """The saved session (the only one in the folder, unless ``session`` names one)."""
-    if session is None:
-        (path,) = state_dir.glob("*.json")
-    else:
-        path = state_dir / f"{session}.json"
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    """The plan's newest version in the store, as the session it saves (history and all).
+
+    ``session`` is the plan's key; without one, the store must hold exactly one plan.
+    """
+    with Store(state_dir / "plans.sqlite") as store:
+        if session is None:
+            (only,) = store.plans()
+            handle = store.open(only.name)
+        else:
+            found = open_app_plan(store, session)
+            assert found is not None, f"no plan {session} in the store"
+            handle = found
+        return load_session(handle).to_dict()
 
 
 def test_the_running_app_shows_the_map_and_moves_a_practice(
@@ -121,7 +129,7 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
 
             started = time.monotonic()
             page.goto(server)
-            page.wait_for_url("**session=*")
+            page.wait_for_url("**plan=*")
             iframe = page.locator(MAP_FRAME)
             expect(iframe).to_be_visible()
             folium = page.frame_locator(MAP_FRAME)
@@ -278,7 +286,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             page.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
             page.goto(server)
-            page.wait_for_url("**session=*")
+            page.wait_for_url("**plan=*")
             expect(page.locator(MAP_FRAME)).to_be_visible()
 
             # Load the files: the national ePCN file is cut to the 206 practices, with one
@@ -391,7 +399,7 @@ def test_one_session_in_two_pages_tells_the_stale_one(server: str, state_dir: Pa
             first.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
             first.goto(server)
-            first.wait_for_url("**session=*")
+            first.wait_for_url("**plan=*")
             expect(first.locator(MAP_FRAME)).to_be_visible()
             session = _session_of(first)
             second = context.new_page()
@@ -419,5 +427,56 @@ def test_one_session_in_two_pages_tells_the_stale_one(server: str, state_dir: Pa
             expect(second.get_by_text("Merged this tab's edits")).to_be_visible()
             assert _network_of(state_dir, session, codes[0]) == moved_first
             assert _saved(state_dir, session)["history"][-1]["label"].startswith("merge")
+        finally:
+            browser.close()
+
+
+def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
+    server: str, state_dir: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            expect.set_options(timeout=TIMEOUT_MS)
+            owner_context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            owner_context.route("**/*", offline)
+            owner = owner_context.new_page()
+            owner.set_default_timeout(TIMEOUT_MS)
+            owner.goto(server)
+            owner.wait_for_url("**plan=*")
+            expect(owner.locator(MAP_FRAME)).to_be_visible()
+            session = _session_of(owner)
+            owner.get_by_role("button", name="View link").click()
+            shown_link = owner.locator("[data-testid='stSidebar'] code").filter(has_text="?link=")
+            expect(shown_link).to_be_visible()
+            url = shown_link.inner_text().strip()
+            assert url.startswith(server) and len(url.split("?link=", 1)[1]) == 43
+
+            # A second browser context: no cookies, no session of the owner's.
+            visitor_context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            visitor_context.route("**/*", offline)
+            visitor = visitor_context.new_page()
+            visitor.set_default_timeout(TIMEOUT_MS)
+            visitor.goto(url)
+            expect(visitor.get_by_text("Opened a shared plan to view")).to_be_visible()
+            expect(visitor.locator(MAP_FRAME)).to_be_visible()
+            expect(visitor.get_by_role("tab", name="Export")).to_be_visible()
+            idle(visitor)
+            for name in ("Move", "Undo", "Redo", "Rename", "Propose networks", "Edit link"):
+                expect(visitor.get_by_role("button", name=name, exact=True)).to_have_count(0)
+            expect(visitor.get_by_role("textbox", name="Practice codes")).to_have_count(0)
+            expect(visitor.locator("[data-testid='stFileUploader']")).to_have_count(0)
+            assert session not in visitor.url and session not in visitor.content()
+            versions = _saved(state_dir, session)
+
+            owner.reload()
+            owner.get_by_role("button", name="Revoke").click()
+            expect(owner.get_by_text("it opens nothing any more")).to_be_visible()
+            visitor.reload()
+            expect(visitor.get_by_text("was revoked")).to_be_visible()
+            expect(visitor.locator(MAP_FRAME)).to_have_count(0)
+            assert _saved(state_dir, session) == versions  # the visitor changed nothing
         finally:
             browser.close()

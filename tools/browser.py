@@ -132,7 +132,8 @@ def running_app(state_dir: Path, log: Path) -> Iterator[str]:
     Parameters
     ----------
     state_dir
-        Where sessions are saved (``FOOTPRINTS_STATE_DIR``).
+        Where plans are saved: the plan store ``plans.sqlite`` in it (``FOOTPRINTS_STORE``),
+        and the plans' uploaded files (``FOOTPRINTS_STATE_DIR``).
     log
         The server's output.
 
@@ -142,7 +143,11 @@ def running_app(state_dir: Path, log: Path) -> Iterator[str]:
         When the server does not answer within :data:`START_TIMEOUT_S`, or exits.
     """
     port = _free_port()
-    env = {**os.environ, "FOOTPRINTS_STATE_DIR": str(state_dir)}
+    env = {
+        **os.environ,
+        "FOOTPRINTS_STATE_DIR": str(state_dir),
+        "FOOTPRINTS_STORE": str(state_dir / "plans.sqlite"),
+    }
     command = [
         sys.executable,
         "-m",

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.comments import open_comments
 from app.facts import Facts
 from app.markdown import plain
-from app.state import state
+from app.state import AppState, state
 from footprints.errors import FootprintsError
 from footprints.export import export_plan
 from footprints.io import write_plan
 from footprints.report import write_pack
+from footprints.store.sessions import comments_by_network
 
 __all__ = ["panel"]
 
@@ -42,6 +44,7 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
             band=band,
             report=report,
             waivers=dict(plan.waivers),  # the reasons recorded in the app
+            comments=comments_by_network(open_comments(), plan) if state.export_comments else None,
         ):
             mime = "application/pdf" if path.suffix == ".pdf" else "text/html"
             files[path.name] = (path.read_bytes(), mime)
@@ -62,6 +65,12 @@ def panel(facts: Facts) -> None:
         mime="text/csv",
         key="download_plan",
     )
+    if state.plan_handle is not None:
+        st.checkbox(
+            "Print the open comments in the submission pack",
+            key=AppState.export_comments.key,
+            help="Each network's block lists the open comments on it and on its practices.",
+        )
     if st.button("Prepare GeoJSON, GeoPackage and submission pack", key="prepare_exports"):
         with st.spinner("Writing the files…"), tempfile.TemporaryDirectory() as folder:
             state.exports = (plan, _prepare(facts, Path(folder)))

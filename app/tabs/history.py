@@ -1,4 +1,4 @@
-"""The History tab: every step of the session, the current one marked."""
+"""The History tab: every step of the session, the current one marked; then the versions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.state import state
+from app.tabs import versions
 
 __all__ = ["panel"]
 
@@ -30,3 +31,4 @@ def panel() -> None:
         hide_index=True,
         width="stretch",
     )
+    versions.panel()

@@ -397,6 +397,14 @@ class PlanHandle:
         loaded = json.loads(text or "{}")
         return loaded if isinstance(loaded, dict) else {}
 
+    def head_and_meta(self) -> tuple[Version, dict[str, Any]]:
+        """Return the newest version and the app's meta, read in one transaction."""
+        with self._session(Permission.VIEW, "read it", write=False) as connection:
+            head = self._version(self._version_row(connection, None))
+            text = connection.execute(sa.select(_P.c.meta).where(_P.c.id == self.id)).scalar_one()
+        loaded = json.loads(text or "{}")
+        return head, loaded if isinstance(loaded, dict) else {}
+
     def history(self) -> list[Event]:
         """Return the plan's edit history, oldest first: saves, names, comments, links."""
         with self._session(Permission.VIEW, "read it", write=False) as connection:
@@ -432,9 +440,18 @@ class PlanHandle:
 
     # ------------------------------------------------------------------ editing
     def save(
-        self, state: PlanState | Plan, *, base: int, label: str = "save", author: str | None = None
+        self,
+        state: PlanState | Plan,
+        *,
+        base: int,
+        label: str = "save",
+        author: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> VersionInfo:
         """Save a new version against ``base``, the version the edit started from.
+
+        ``meta`` (JSON-ready), when given, replaces what the app keeps beside the plan in the
+        same transaction: the version and its meta are saved together or not at all.
 
         Raises
         ------
@@ -449,13 +466,22 @@ class PlanHandle:
         if isinstance(state, Plan):
             state = PlanState(state)
         label = clean_text(label, "version's label", limit=500, empty=True) or "save"
-        return self._write_version(state, int(base), label, self._who(author), "save")
+        return self._write_version(state, int(base), label, self._who(author), "save", meta)
 
     def _write_version(
-        self, state: PlanState, base: int, label: str, who: str | None, action: str
+        self,
+        state: PlanState,
+        base: int,
+        label: str,
+        who: str | None,
+        action: str,
+        meta: Mapping[str, Any] | None = None,
     ) -> VersionInfo:
         content = encode_state(state)
         when = now()
+        values_of_plan: dict[str, Any] = {"head": base + 1, "updated_at": when}
+        if meta is not None:
+            values_of_plan["meta"] = json.dumps(dict(meta), sort_keys=True, separators=(",", ":"))
         with self._session(Permission.EDIT, f"{action} a version", write=True) as connection:
             head = self._head(connection)
             if not 1 <= base <= head:
@@ -464,9 +490,7 @@ class PlanHandle:
                     f"1–{head}): reopen the plan and edit its version {head}"
                 )
             moved = connection.execute(
-                _P.update()
-                .where(_P.c.id == self.id, _P.c.head == base)
-                .values(head=base + 1, updated_at=when)
+                _P.update().where(_P.c.id == self.id, _P.c.head == base).values(**values_of_plan)
             )
             if moved.rowcount != 1:
                 raise ConflictError(
@@ -495,14 +519,23 @@ class PlanHandle:
             )
 
     def restore(
-        self, ref: VersionRef, *, base: int | None = None, author: str | None = None
+        self,
+        ref: VersionRef,
+        *,
+        base: int | None = None,
+        author: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> VersionInfo:
-        """Save version ``ref`` again as a new version (against ``base``; default the head)."""
+        """Save version ``ref`` again as a new version (against ``base``; default the head).
+
+        ``meta``, when given, replaces the app's meta in the same transaction (as
+        :meth:`save`).
+        """
         with self._session(Permission.EDIT, "restore a version", write=False) as connection:
             old = self._version(self._version_row(connection, ref))
             start = self._head(connection) if base is None else int(base)
         label = f"restore {old.info.title()}"
-        return self._write_version(old.state, start, label, self._who(author), "restore")
+        return self._write_version(old.state, start, label, self._who(author), "restore", meta)
 
     def name_version(
         self, ref: VersionRef, name: str | None, *, author: str | None = None
