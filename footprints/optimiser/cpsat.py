@@ -20,6 +20,7 @@ from footprints.errors import SolverError
 from footprints.optimiser.candidates import IntArray
 from footprints.optimiser.columns import Columns, Limit, Partition
 from footprints.optimiser.deadline import Interrupter, StopSignal
+from footprints.optimiser.master import EARLY_STOP_S
 from footprints.optimiser.pieces import Piece
 from footprints.optimiser.settings import OptimiseSettings
 
@@ -68,12 +69,20 @@ class IntegerResult:
         CP-SAT's proved bound on the cost of any plan in the pool.
     chosen
         The columns of the plan found.
+    seconds
+        CP-SAT's own account of its wall time on this solve.
+    out_of_time
+        Whether an ``"unknown"`` answer came when CP-SAT had used its time limit (less
+        :data:`~footprints.optimiser.master.EARLY_STOP_S`): the time limit, not a failure,
+        whatever the caller's clock says is left.
     """
 
     status: str
     objective: int | None
     bound: float
     chosen: IntArray
+    seconds: float = 0.0
+    out_of_time: bool = False
 
     @staticmethod
     def infeasible() -> IntegerResult:
@@ -371,4 +380,9 @@ def solve_integer(
     solver, status = solve_model(
         built, settings, time_limit=time_limit, stop=stop, presolve=presolve
     )
-    return read_result(built, solver, status)
+    result = read_result(built, solver, status)
+    result.seconds = float(solver.wall_time)
+    result.out_of_time = result.status == "unknown" and (
+        result.seconds >= time_limit - EARLY_STOP_S
+    )
+    return result

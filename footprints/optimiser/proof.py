@@ -364,12 +364,13 @@ def _search(
             result.bound,
             time.monotonic() - solve_started,
         )
-        if result.status == "unknown" and not deadline.stopped():
+        if result.status == "unknown" and not result.out_of_time and not deadline.stopped():
             left = deadline.left()
             if left > EARLY_STOP_S:
                 raise SolverError(
                     "CP-SAT answered UNKNOWN (status 0: neither a plan nor a proof) over "
-                    f"{len(pool):,} columns with {left:.1f} s of the time limit left"
+                    f"{len(pool):,} columns after {result.seconds:.1f} s of the "
+                    f"{remaining:.1f} s it was given, with {left:.1f} s of the time limit left"
                 )
         improved = result.objective is not None and (
             incumbent is None

@@ -193,6 +193,36 @@ def test_cp_sat_unknown_at_the_deadline_is_the_time_limit(monkeypatch: pytest.Mo
     assert result.status == "feasible" and result.fallback is None
 
 
+class _Spent:
+    """A CP-SAT solver that says it used a long time (as on a machine busy with other work)."""
+
+    wall_time = 1e9
+
+    def __init__(self, solver: cp_model.CpSolver) -> None:
+        self._solver = solver
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._solver, name)
+
+
+def test_cp_sat_unknown_after_its_whole_limit_is_the_time_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """UNKNOWN from a CP-SAT that used all the time it was given is no failure, even when
+    the area's clock says time is left."""
+    real = cpsat.solve_model
+
+    def solve(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        solver, _ = real(*args, **kwargs)
+        return _Spent(solver), cp_model.UNKNOWN
+
+    monkeypatch.setattr(cpsat, "solve_model", solve)
+    graph = _graph()
+    result = optimise_area(graph, FAST)
+    check_plan(graph, result)
+    assert result.status == "feasible" and result.fallback is None
+
+
 # --------------------------------------------------------------------------- exceptions
 
 
