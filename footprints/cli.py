@@ -587,7 +587,7 @@ def _add_export_output(parser: argparse.ArgumentParser) -> None:
 
 
 def _read_waivers(path: Path) -> dict[str, str]:
-    from footprints.report import read_waivers
+    from footprints.io import read_waivers
 
     return read_waivers(path)
 
@@ -612,7 +612,8 @@ def _run_diff(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from footprints.report import read_waivers, write_pack
+    from footprints.io import read_waivers
+    from footprints.report import write_pack
 
     if args.plan is None and not args.demo:
         raise UsageError("--plan required (or --demo for the demo region's current plan)")

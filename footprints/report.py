@@ -39,7 +39,6 @@ Files
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 import logging
@@ -60,7 +59,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from footprints.atomic import replacing
-from footprints.errors import InfeasibleError, InputError, Problem
+from footprints.errors import InfeasibleError
 from footprints.export import network_layer
 from footprints.maps import network_colours
 from footprints.metrics import patch_alignment
@@ -82,7 +81,6 @@ __all__ = [
     "PackPractice",
     "PackSection",
     "build_pack",
-    "read_waivers",
     "write_pack",
 ]
 
@@ -92,7 +90,6 @@ _DEFAULT_BAND = Band()  # frozen, so safe to share as a default
 
 PathLike = str | os.PathLike[str]
 
-_MAX_WAIVERS_BYTES = 16 * 1024**2
 
 MAX_PACK_PRACTICES = 10_000
 """Most practices a submission pack presents (the plan's, or the practices file's).
@@ -194,82 +191,6 @@ def _band_status(population: int, band: Band) -> str:
     if gap > 0:
         return f"above the band by {_count(gap)} (maximum {_count(band.max_population)})"
     return f"in the band ({_count(band.min_population)} to {_count(band.max_population)})"
-
-
-def read_waivers(path: PathLike) -> dict[str, str]:
-    """Read waiver reasons: a CSV with columns ``network_id,reason`` (one row per network)."""
-    source = str(path)
-    if not Path(path).is_file():
-        raise InputError([Problem(source, "file not found", "check the path")])
-    data = Path(path).read_bytes()
-    if len(data) > _MAX_WAIVERS_BYTES:
-        raise InputError(
-            [
-                Problem(
-                    source,
-                    f"is {len(data):,} bytes; a waivers file is at most "
-                    f"{_MAX_WAIVERS_BYTES:,} (one short row per network)",
-                    "give the CSV network_id,reason",
-                )
-            ]
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
-    try:
-        rows = [
-            row
-            for row in csv.reader(io.StringIO(text, newline=""))
-            if any(cell.strip() for cell in row)
-        ]
-    except csv.Error as error:
-        raise InputError(
-            [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV UTF-8")]
-        ) from None
-    header = [cell.strip().lower() for cell in rows[0]] if rows else []
-    missing = [c for c in ("network_id", "reason") if c not in header]
-    if missing:
-        raise InputError(
-            [
-                Problem(
-                    source,
-                    f"no column {', '.join(missing)}; columns found: {', '.join(header)}",
-                    "give a CSV with the header network_id,reason",
-                )
-            ]
-        )
-    network_at, reason_at = header.index("network_id"), header.index("reason")
-    waivers: dict[str, str] = {}
-    problems = []
-    for offset, row in enumerate(rows[1:]):
-        if len(row) > len(header):
-            if reason_at != len(header) - 1:
-                problems.append(
-                    Problem(
-                        source,
-                        f"row has {len(row)} cells but the header has {len(header)}",
-                        'put the reason in double quotes ("rural, island")',
-                        row=offset + 2,
-                    )
-                )
-                continue
-            # An unquoted comma in the reason (the last column): keep the whole sentence.
-            row = [*row[:reason_at], ",".join(row[reason_at:])]
-        row = row + [""] * (len(header) - len(row))
-        network = row[network_at].strip()  # as the plan writes it: ids are compared exactly
-        reason = row[reason_at].strip()
-        if not network:
-            continue
-        if network in waivers:
-            problems.append(
-                Problem(source, f"network {network} has two rows", "keep one", row=offset + 2)
-            )
-        waivers[network] = reason
-    if problems:
-        raise InputError(problems)
-    logger.info("%s: %d waiver reasons", source, len(waivers))
-    return waivers
 
 
 def _check_pack_size(region: Region, plan: Plan, limit: int) -> None:
@@ -833,7 +754,7 @@ def write_pack(
         The PDF, e.g. ``pack.pdf``; the HTML twin is ``pack.html`` beside it. With
         ``per_area`` the files are ``pack_<area code>.pdf`` / ``.html`` instead.
     waivers
-        Network id → waiver reason (see :func:`read_waivers`).
+        Network id → waiver reason (see :func:`footprints.io.read_waivers`).
     band
         The population band.
     report

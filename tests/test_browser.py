@@ -247,6 +247,14 @@ def _wait_for_colour(frame: Any, code: str, colour: str) -> None:
     )
 
 
+def _eventually(check: Any, what: str) -> None:
+    """Wait until ``check()`` holds (the save behind a notice may land a moment after it)."""
+    ends = time.monotonic() + TIMEOUT_MS / 1000
+    while not check():
+        assert time.monotonic() < ends, f"{what}: not so after {TIMEOUT_MS / 1000:.0f} s"
+        time.sleep(0.2)
+
+
 def _plan_now(state_dir: Path, session: str) -> dict[str, str]:
     """The saved working plan (practice → network), replayed from its history."""
     saved = _saved(state_dir, session)
@@ -329,7 +337,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             expect(page.get_by_text("Moved 1 practice to")).to_be_visible()
             _wait_for_colour(frame, code, target_colour)
             assert frame.evaluate("() => window.__sameMap") is True  # updated in place
-            assert _network_of(state_dir, session, code) == target
+            _eventually(lambda: _network_of(state_dir, session, code) == target, "move saved")
             assert frame.evaluate(JS_NETWORK_COLOUR, home) == home_colour  # colours kept
             _shot(page, shots, "ccg-lead-move.png")
 
@@ -426,7 +434,10 @@ def test_one_session_in_two_pages_tells_the_stale_one(server: str, state_dir: Pa
             second.get_by_role("button", name="Merge my edits into it").click()
             expect(second.get_by_text("Merged this tab's edits")).to_be_visible()
             assert _network_of(state_dir, session, codes[0]) == moved_first
-            assert _saved(state_dir, session)["history"][-1]["label"].startswith("merge")
+            _eventually(
+                lambda: _saved(state_dir, session)["history"][-1]["label"].startswith("merge"),
+                "the merge saved as the newest version",
+            )
         finally:
             browser.close()
 

@@ -11,10 +11,10 @@ import pytest
 from footprints.cli import main
 from footprints.demo import demo_files, load_demo
 from footprints.errors import InfeasibleError, InputError
-from footprints.io import write_plan
+from footprints.io import read_waivers, write_plan
 from footprints.plan import Band, Plan
 from footprints.region import Region
-from footprints.report import MAX_PACK_PRACTICES, build_pack, read_waivers, write_pack
+from footprints.report import MAX_PACK_PRACTICES, build_pack, write_pack
 
 
 @pytest.fixture(scope="module")

@@ -65,6 +65,7 @@ from footprints.io.plans import (
     plan_format,
     read_geo_plan,
     read_plan,
+    read_waivers,
     write_plan,
 )
 from footprints.io.postcodes import normalise_postcode, read_postcode_lookup
@@ -118,6 +119,7 @@ __all__ = [
     "read_postcode_lookup",
     "read_practices",
     "read_qof_mapping",
+    "read_waivers",
     "table_size_limit",
     "write_plan",
 ]

@@ -13,6 +13,8 @@ or CCG names are written by :mod:`footprints.export`, which needs the region.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import math
@@ -54,10 +56,14 @@ __all__ = [
     "plan_format",
     "read_geo_plan",
     "read_plan",
+    "read_waivers",
     "write_plan",
 ]
 
 logger = logging.getLogger(__name__)
+
+MAX_WAIVERS_BYTES = 16 * 1024**2
+"""Largest waivers file read (one short row per network)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -538,3 +544,79 @@ def plan_format(path: PathLike, *, write: bool = False) -> PlanFormat:
             )
         ]
     )
+
+
+def read_waivers(path: PathLike) -> dict[str, str]:
+    """Read waiver reasons: a CSV with columns ``network_id,reason`` (one row per network)."""
+    source = str(path)
+    if not Path(path).is_file():
+        raise InputError([Problem(source, "file not found", "check the path")])
+    data = Path(path).read_bytes()
+    if len(data) > MAX_WAIVERS_BYTES:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"is {len(data):,} bytes; a waivers file is at most "
+                    f"{MAX_WAIVERS_BYTES:,} (one short row per network)",
+                    "give the CSV network_id,reason",
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+    try:
+        rows = [
+            row
+            for row in csv.reader(io.StringIO(text, newline=""))
+            if any(cell.strip() for cell in row)
+        ]
+    except csv.Error as error:
+        raise InputError(
+            [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV UTF-8")]
+        ) from None
+    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    missing = [c for c in ("network_id", "reason") if c not in header]
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"no column {', '.join(missing)}; columns found: {', '.join(header)}",
+                    "give a CSV with the header network_id,reason",
+                )
+            ]
+        )
+    network_at, reason_at = header.index("network_id"), header.index("reason")
+    waivers: dict[str, str] = {}
+    problems = []
+    for offset, row in enumerate(rows[1:]):
+        if len(row) > len(header):
+            if reason_at != len(header) - 1:
+                problems.append(
+                    Problem(
+                        source,
+                        f"row has {len(row)} cells but the header has {len(header)}",
+                        'put the reason in double quotes ("rural, island")',
+                        row=offset + 2,
+                    )
+                )
+                continue
+            # An unquoted comma in the reason (the last column): keep the whole sentence.
+            row = [*row[:reason_at], ",".join(row[reason_at:])]
+        row = row + [""] * (len(header) - len(row))
+        network = row[network_at].strip()  # as the plan writes it: ids are compared exactly
+        reason = row[reason_at].strip()
+        if not network:
+            continue
+        if network in waivers:
+            problems.append(
+                Problem(source, f"network {network} has two rows", "keep one", row=offset + 2)
+            )
+        waivers[network] = reason
+    if problems:
+        raise InputError(problems)
+    logger.info("%s: %d waiver reasons", source, len(waivers))
+    return waivers
