@@ -32,6 +32,7 @@ from footprints.io.registrations import (
     read_lsoa_boundaries,
     read_lsoa_centroids,
     read_lsoa_registrations,
+    registration_problems,
 )
 from footprints.plan import Plan
 from footprints.registration import (
@@ -45,7 +46,6 @@ from footprints.registration import (
     home_graph,
     lsoa_patches,
     patch_residents,
-    registration_problems,
 )
 
 __all__ = ["Region", "load_region", "restrict_plan", "scope_to_practices"]

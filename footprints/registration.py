@@ -32,10 +32,8 @@ import pandas as pd
 import shapely
 
 from footprints.crs import BNG
-from footprints.errors import Problem
 from footprints.geography import PATCH_SHARE, TERRITORY_TOLERANCE, Geography
 from footprints.graph import link_islands
-from footprints.io.registrations import Registrations
 
 __all__ = [
     "ADJACENCY_GAP_M",
@@ -751,64 +749,3 @@ def cross_area_pairs(
         for a, b in pairs
         if area_of.get(a) != area_of.get(b)
     ]
-
-
-def registration_problems(
-    registrations: Registrations, practices: pd.DataFrame, *, tolerance: float
-) -> list[Problem]:
-    """Warnings about a registrations file against the practices loaded.
-
-    What was set aside (Welsh LSOAs, patients with no LSOA), practices absent from the file
-    (they get the Voronoi fallback), and each practice whose registered patients differ from
-    its list size by more than ``tolerance`` (a share of its list size).
-    """
-    source = registrations.source
-    problems: list[Problem] = []
-    if registrations.welsh_rows or registrations.unplaced_rows:
-        problems.append(
-            Problem(
-                source,
-                f"{registrations.welsh_patients:,} patients in {registrations.welsh_rows:,} "
-                f"rows live in Welsh LSOAs and {registrations.unplaced_patients:,} in "
-                f"{registrations.unplaced_rows:,} rows have no LSOA (NO2011 or blank): they "
-                "count towards their practices' totals but are not placed on the map",
-                severity="warning",
-            )
-        )
-    codes = practices["code"].astype(str)
-    sizes = pd.to_numeric(practices["list_size"], errors="coerce").fillna(0).astype("int64")
-    totals = registrations.totals.reindex(codes.to_numpy())
-    missing = codes[totals.isna().to_numpy()].tolist()
-    if missing:
-        shown = ", ".join(missing[:12]) + (
-            f" and {len(missing) - 12} more" if len(missing) > 12 else ""
-        )
-        problems.append(
-            Problem(
-                source,
-                f"{len(missing):,} practice{'s have' if len(missing) != 1 else ' has'} no "
-                f"registrations in the file ({shown}): "
-                + ("each is" if len(missing) != 1 else "it is")
-                + " given the Voronoi catchment of its surgery instead",
-                "use a registrations file of the same quarter as the practices, or check "
-                "that these practices were open then",
-                severity="warning",
-            )
-        )
-    found = totals.notna().to_numpy()
-    for code, size, total in zip(
-        codes[found], sizes[found], totals[found].astype("int64"), strict=True
-    ):
-        if abs(int(total) - int(size)) > tolerance * max(int(size), 1):
-            problems.append(
-                Problem(
-                    source,
-                    f"practice {code} has {int(total):,} registered patients in the file but a "
-                    f"list size of {int(size):,} ({int(total) - int(size):+,})",
-                    "check that both files are of the same date; the map places the "
-                    "registered patients, the band counts the list size",
-                    code=code,
-                    severity="warning",
-                )
-            )
-    return problems
