@@ -10,7 +10,6 @@ cost of any plan and the reduced cost of every column, which the proof loop
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,8 +34,6 @@ __all__ = [
     "initial_columns",
 ]
 
-logger = logging.getLogger(__name__)
-
 _GLOP = pywraplp.Solver
 GLOP_STATUSES = {
     _GLOP.OPTIMAL: "OPTIMAL",
@@ -54,9 +51,6 @@ GLOP_STATUSES = {
 #: 0.0 s left), as it once answered FEASIBLE there (52R, issue 17); with more than
 #: :data:`EARLY_STOP_S` left, each is a failure.
 _STOPPED = (_GLOP.FEASIBLE, _GLOP.NOT_SOLVED, _GLOP.ABNORMAL)
-
-#: GLOP's parameters for a second try after numerical trouble.
-_DUAL_SIMPLEX = "use_dual_simplex: true"
 
 EARLY_STOP_S = 0.5
 """Seconds before its deadline that GLOP may stop (``FEASIBLE``, ``NOT_SOLVED``,
@@ -348,14 +342,6 @@ class MasterLP:
             self.solver.SetTimeLimit(max(1, int(1000 * deadline.left())))
             with Interrupter(deadline.stop, self.solver.InterruptSolve):
                 status = self.solver.Solve()
-            if status == _GLOP.ABNORMAL and deadline.left() > EARLY_STOP_S:
-                # Numerical trouble on a degenerate master (a priority's whole-number
-                # costs): try the dual simplex before counting it a failure.
-                logger.info("GLOP: abnormal end on the master LP; solving again (dual simplex)")
-                self.solver.SetSolverSpecificParametersAsString(_DUAL_SIMPLEX)
-                self.solver.SetTimeLimit(max(1, int(1000 * deadline.left())))
-                with Interrupter(deadline.stop, self.solver.InterruptSolve):
-                    status = self.solver.Solve()
             if status != _GLOP.OPTIMAL:
                 # Stopped by the time limit or the user: no bound. GLOP may end a little
                 # before the deadline it was given (FEASIBLE, NOT_SOLVED or ABNORMAL).
