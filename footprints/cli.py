@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import signal
 import sys
 import threading
@@ -34,6 +33,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from footprints import cli_options as options
 from footprints.atomic import check_writable
 from footprints.background import ProposalJob
 from footprints.cli_plans import add_plans_parser
@@ -41,14 +41,8 @@ from footprints.demo import DEMO_SEED, copy_demo, demo_files
 from footprints.errors import FootprintsError, InputError, SolverError
 from footprints.io import (
     EXPORT_FORMATS,
-    INPUT_LIMIT_ENV,
-    MAX_INPUT_BYTES,
-    MAX_TABLE_BYTES,
-    TABLE_LIMIT_ENV,
     accepted_extensions,
-    input_size_limit,
     plan_format,
-    table_size_limit,
 )
 from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
@@ -81,95 +75,6 @@ EXIT_ABORTED = 130
 # --------------------------------------------------------------------------------------------
 # Option values: checked while the command line is parsed, so nothing starts on a bad one
 # --------------------------------------------------------------------------------------------
-
-
-def _whole(minimum: int, what: str) -> Callable[[str], int]:
-    """Parse a whole number of at least ``minimum``; the message says what is accepted."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text.strip().replace("_", ""))
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a whole number: give {what}, {minimum:,} or more"
-            ) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not accepted: give {what}, {minimum:,} or more"
-            )
-        if value > _LARGEST:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not accepted: give {what}, at most {_LARGEST:,}"
-            )
-        return value
-
-    parse.__name__ = what  # argparse names the type in some messages
-    return parse
-
-
-def _seconds(text: str) -> float:
-    """Parse a time limit: a finite number of seconds above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number: give the seconds per area, more than 0"
-        ) from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not accepted: give the seconds per area, more than 0 (e.g. 60)"
-        )
-    return value
-
-
-def _cost(text: str) -> float:
-    """Parse a cost per network: a finite number, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number: give a cost in patient-km, 0 or more"
-        ) from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not accepted: give a cost in patient-km, 0 or more (e.g. 30000)"
-        )
-    return value
-
-
-_LARGEST = 2**31 - 1  # OR-Tools takes seeds and counts as 32-bit integers
-_population = _whole(0, "a number of patients")
-_processes = _whole(1, "a number of processes")
-_workers = _whole(1, "a number of solver threads")
-_moves = _whole(0, "a number of practices")
-_seed = _whole(0, "a seed")
-_megabytes = _whole(1, "a size in megabytes")
-
-
-def _add_limit_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--max-input-mb",
-        type=_megabytes,
-        help=f"largest input file read, in MB (default {MAX_INPUT_BYTES // 1024**2}; "
-        f"or {INPUT_LIMIT_ENV})",
-    )
-    parser.add_argument(
-        "--max-table-mb",
-        type=_megabytes,
-        help="largest table read whole into memory (practices, plans, list sizes), in MB "
-        f"(default {MAX_TABLE_BYTES // 1024**2}; or {TABLE_LIMIT_ENV})",
-    )
-
-
-@contextlib.contextmanager
-def _input_limits(args: argparse.Namespace) -> Iterator[None]:
-    """Put ``--max-input-mb`` and ``--max-table-mb`` in force while the command runs."""
-    with contextlib.ExitStack() as limits:
-        if getattr(args, "max_input_mb", None):
-            limits.enter_context(input_size_limit(args.max_input_mb * 1024**2))
-        if getattr(args, "max_table_mb", None):
-            limits.enter_context(table_size_limit(args.max_table_mb * 1024**2))
-        yield
 
 
 def _band(args: argparse.Namespace) -> Band:
@@ -220,7 +125,7 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
         "--lsoa-centroids", type=Path, help="LSOA population-weighted centroids (CSV, optional)"
     )
     parser.add_argument("--lsoa-code", help="LSOA code column of the LSOA boundaries file")
-    _add_limit_arguments(parser)
+    options.add_limit_arguments(parser)
     parser.add_argument(
         "--strict-sites",
         action="store_true",
@@ -230,14 +135,14 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min",
         dest="min_population",
-        type=_population,
+        type=options.population,
         default=Band().min_population,
         help="smallest network, in patients (default 30000)",
     )
     parser.add_argument(
         "--max",
         dest="max_population",
-        type=_population,
+        type=options.population,
         default=Band().max_population,
         help="largest network, in patients (default 50000)",
     )
@@ -679,7 +584,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("demo"), help="folder to write")
     demo.add_argument(
         "--seed",
-        type=_seed,
+        type=options.seed,
         default=DEMO_SEED,
         help=f"the shipped seed, {DEMO_SEED} (others: tools/make_demo.py in a source checkout)",
     )
@@ -701,7 +606,7 @@ def _parser() -> argparse.ArgumentParser:
         "--repair", action="store_true", help="repair the current plan: few practices move"
     )
     solve.add_argument(
-        "--max-moves", type=_moves, help="repair: most practices that may move, per CCG"
+        "--max-moves", type=options.moves, help="repair: most practices that may move, per CCG"
     )
     for flag, words in _PRIORITY_FLAGS:
         solve.add_argument(flag, action="store_true", help=words)
@@ -709,11 +614,11 @@ def _parser() -> argparse.ArgumentParser:
         "--curve-json", type=Path, help="least change: write the moves and the curves as JSON"
     )
     solve.add_argument("--area", action="append", help="only this CCG code (repeatable)")
-    solve.add_argument("--time-limit", type=_seconds, default=60.0, help="seconds per area")
-    solve.add_argument("--workers", type=_workers, default=1, help="solver threads per area")
-    solve.add_argument("--processes", type=_processes, help="areas solved in parallel")
-    solve.add_argument("--seed", type=_seed, default=0, help="solver seed")
-    solve.add_argument("--network-cost", type=_cost, help="cost per network (patient-km)")
+    solve.add_argument("--time-limit", type=options.seconds, default=60.0, help="seconds per area")
+    solve.add_argument("--workers", type=options.workers, default=1, help="solver threads per area")
+    solve.add_argument("--processes", type=options.processes, help="areas solved in parallel")
+    solve.add_argument("--seed", type=options.seed, default=0, help="solver seed")
+    solve.add_argument("--network-cost", type=options.cost, help="cost per network (patient-km)")
     solve.add_argument("--out", required=True, type=Path, help=_OUT_HELP)
     solve.set_defaults(run=_run_propose)
 
@@ -732,7 +637,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("plan_b", type=Path, help="the second plan")
     compare.add_argument("--json", action="store_true", help="print the differences as JSON")
     compare.add_argument("--practices", type=Path, help="practices CSV, for populations")
-    _add_limit_arguments(compare)
+    options.add_limit_arguments(compare)
     compare.set_defaults(run=_run_diff)
 
     pack = commands.add_parser("report", help="write the submission pack (PDF and HTML)")
@@ -800,7 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout = sys.stdout
     sys.stdout = StandardOutput(stdout)
     try:
-        with stderr_logging(verbose=args.verbose), _input_limits(args):
+        with stderr_logging(verbose=args.verbose), options.input_limits(args):
             return int(run(args))
     except SolverError as error:  # the optimiser contains these: one reaching here is a bug
         return _internal_error(error, verbose=args.verbose)

@@ -1,0 +1,128 @@
+"""Option values of the command line: checked while it is parsed, so nothing starts on a bad one.
+
+Each parser is an ``argparse`` ``type=``: a bad value raises ``ArgumentTypeError`` with words
+saying what is accepted (``'-3' is not accepted: give a number of processes, 1 or more``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+from collections.abc import Callable, Iterator
+
+from footprints.io import (
+    INPUT_LIMIT_ENV,
+    MAX_INPUT_BYTES,
+    MAX_TABLE_BYTES,
+    TABLE_LIMIT_ENV,
+    input_size_limit,
+    table_size_limit,
+)
+
+__all__ = [
+    "LARGEST",
+    "add_limit_arguments",
+    "cost",
+    "input_limits",
+    "megabytes",
+    "moves",
+    "population",
+    "processes",
+    "seconds",
+    "seed",
+    "whole",
+    "workers",
+]
+
+
+def whole(minimum: int, what: str) -> Callable[[str], int]:
+    """Parse a whole number of at least ``minimum``; the message says what is accepted."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip().replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number: give {what}, {minimum:,} or more"
+            ) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not accepted: give {what}, {minimum:,} or more"
+            )
+        if value > LARGEST:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not accepted: give {what}, at most {LARGEST:,}"
+            )
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    parse.__doc__ = f"Parse {what}: a whole number from {minimum:,} to {LARGEST:,}."
+    return parse
+
+
+def seconds(text: str) -> float:
+    """Parse a time limit: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number: give the seconds per area, more than 0"
+        ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not accepted: give the seconds per area, more than 0 (e.g. 60)"
+        )
+    return value
+
+
+def cost(text: str) -> float:
+    """Parse a cost per network: a finite number, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number: give a cost in patient-km, 0 or more"
+        ) from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not accepted: give a cost in patient-km, 0 or more (e.g. 30000)"
+        )
+    return value
+
+
+LARGEST = 2**31 - 1
+"""Largest whole number accepted: OR-Tools takes seeds and counts as 32-bit integers."""
+population = whole(0, "a number of patients")
+processes = whole(1, "a number of processes")
+workers = whole(1, "a number of solver threads")
+moves = whole(0, "a number of practices")
+seed = whole(0, "a seed")
+megabytes = whole(1, "a size in megabytes")
+
+
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--max-input-mb`` and ``--max-table-mb`` (see :func:`input_limits`)."""
+    parser.add_argument(
+        "--max-input-mb",
+        type=megabytes,
+        help=f"largest input file read, in MB (default {MAX_INPUT_BYTES // 1024**2}; "
+        f"or {INPUT_LIMIT_ENV})",
+    )
+    parser.add_argument(
+        "--max-table-mb",
+        type=megabytes,
+        help="largest table read whole into memory (practices, plans, list sizes), in MB "
+        f"(default {MAX_TABLE_BYTES // 1024**2}; or {TABLE_LIMIT_ENV})",
+    )
+
+
+@contextlib.contextmanager
+def input_limits(args: argparse.Namespace) -> Iterator[None]:
+    """Put ``--max-input-mb`` and ``--max-table-mb`` in force while the command runs."""
+    with contextlib.ExitStack() as limits:
+        if getattr(args, "max_input_mb", None):
+            limits.enter_context(input_size_limit(args.max_input_mb * 1024**2))
+        if getattr(args, "max_table_mb", None):
+            limits.enter_context(table_size_limit(args.max_table_mb * 1024**2))
+        yield
