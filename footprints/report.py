@@ -61,6 +61,7 @@ from matplotlib.figure import Figure
 from footprints.atomic import replacing
 from footprints.errors import InfeasibleError
 from footprints.export import network_layer
+from footprints.io import warn_unknown_waivers
 from footprints.maps import network_colours
 from footprints.metrics import patch_alignment
 from footprints.plan import Band, Plan
@@ -205,31 +206,6 @@ def _check_pack_size(region: Region, plan: Plan, limit: int) -> None:
         )
 
 
-def _unknown_waivers(waivers: Mapping[str, str], plan: Plan) -> None:
-    """Warn about waivers naming no network, with the network meant where ids nearly match.
-
-    Network ids are compared exactly: a waiver for ``uz0029`` is not given to ``UZ0029``,
-    but the warning names it.
-    """
-    networks = plan.networks()
-    unknown = sorted(set(waivers) - set(networks))
-    if not unknown:
-        return
-    near: dict[str, list[str]] = {}
-    for network in networks:
-        near.setdefault("".join(network.split()).casefold(), []).append(network)
-    named = []
-    for waiver in unknown:
-        meant = near.get("".join(waiver.split()).casefold(), [])
-        named.append(
-            f"{waiver!r}" + (f" (did you mean {', '.join(map(repr, meant))}?)" if meant else "")
-        )
-    logger.warning(
-        "waivers name networks not in the plan: %s; network ids are compared exactly",
-        ", ".join(named),
-    )
-
-
 def build_pack(
     region: Region,
     plan: Plan,
@@ -261,7 +237,7 @@ def build_pack(
     alignment = patch_alignment(plan, region.validation_graph)
     practices = region.practices
     record_of = {str(r["code"]): r for r in practices.to_dict("records")}
-    _unknown_waivers(waivers, plan)
+    warn_unknown_waivers(waivers, plan)
 
     def pack_practice(code: str) -> PackPractice:
         record = record_of.get(code)

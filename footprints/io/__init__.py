@@ -66,6 +66,7 @@ from footprints.io.plans import (
     read_geo_plan,
     read_plan,
     read_waivers,
+    warn_unknown_waivers,
     write_plan,
 )
 from footprints.io.postcodes import normalise_postcode, read_postcode_lookup
@@ -121,5 +122,6 @@ __all__ = [
     "read_qof_mapping",
     "read_waivers",
     "table_size_limit",
+    "warn_unknown_waivers",
     "write_plan",
 ]

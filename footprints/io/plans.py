@@ -57,6 +57,7 @@ __all__ = [
     "read_geo_plan",
     "read_plan",
     "read_waivers",
+    "warn_unknown_waivers",
     "write_plan",
 ]
 
@@ -620,3 +621,28 @@ def read_waivers(path: PathLike) -> dict[str, str]:
         raise InputError(problems)
     logger.info("%s: %d waiver reasons", source, len(waivers))
     return waivers
+
+
+def warn_unknown_waivers(waivers: Mapping[str, str], plan: Plan) -> None:
+    """Warn about waivers naming no network, with the network meant where ids nearly match.
+
+    Network ids are compared exactly: a waiver for ``uz0029`` is not given to ``UZ0029``,
+    but the warning names it.
+    """
+    networks = plan.networks()
+    unknown = sorted(set(waivers) - set(networks))
+    if not unknown:
+        return
+    near: dict[str, list[str]] = {}
+    for network in networks:
+        near.setdefault("".join(network.split()).casefold(), []).append(network)
+    named = []
+    for waiver in unknown:
+        meant = near.get("".join(waiver.split()).casefold(), [])
+        named.append(
+            f"{waiver!r}" + (f" (did you mean {', '.join(map(repr, meant))}?)" if meant else "")
+        )
+    logger.warning(
+        "waivers name networks not in the plan: %s; network ids are compared exactly",
+        ", ".join(named),
+    )
