@@ -393,7 +393,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             browser.close()
 
 
-def test_one_session_in_two_pages_tells_the_stale_one(server: str, state_dir: Path) -> None:
+def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state_dir: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     practices = pd.read_csv(REPO / "boundaries" / "demo" / "practices.csv", dtype=str)
@@ -410,7 +410,10 @@ def test_one_session_in_two_pages_tells_the_stale_one(server: str, state_dir: Pa
             first.wait_for_url("**plan=*")
             expect(first.locator(MAP_FRAME)).to_be_visible()
             session = _session_of(first)
-            second = context.new_page()
+            # A second browser context (no cookies or storage of the first): another editor.
+            other = browser.new_context(viewport={"width": 1440, "height": 1000})
+            other.route("**/*", offline)
+            second = other.new_page()
             second.set_default_timeout(TIMEOUT_MS)
             second.goto(first.url)
             expect(second.get_by_text("Restored your saved plan.")).to_be_visible()
