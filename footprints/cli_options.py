@@ -27,6 +27,7 @@ __all__ = [
     "input_limits",
     "megabytes",
     "moves",
+    "number",
     "population",
     "processes",
     "seconds",
@@ -61,34 +62,30 @@ def whole(minimum: int, what: str) -> Callable[[str], int]:
     return parse
 
 
-def seconds(text: str) -> float:
-    """Parse a time limit: a finite number of seconds above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number: give the seconds per area, more than 0"
-        ) from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not accepted: give the seconds per area, more than 0 (e.g. 60)"
-        )
-    return value
+def number(what: str, example: str, *, above_zero: bool) -> Callable[[str], float]:
+    """Parse a finite number, above 0 or at least 0; the message says what is accepted."""
+    bound = "more than 0" if above_zero else "0 or more"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number: give {what}, {bound}"
+            ) from None
+        if not math.isfinite(value) or value < 0 or (above_zero and value == 0):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not accepted: give {what}, {bound} (e.g. {example})"
+            )
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    parse.__doc__ = f"Parse {what}: a finite number, {bound}."
+    return parse
 
 
-def cost(text: str) -> float:
-    """Parse a cost per network: a finite number, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number: give a cost in patient-km, 0 or more"
-        ) from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not accepted: give a cost in patient-km, 0 or more (e.g. 30000)"
-        )
-    return value
+seconds = number("the seconds per area", "60", above_zero=True)
+cost = number("a cost in patient-km", "30000", above_zero=False)
 
 
 LARGEST = 2**31 - 1
