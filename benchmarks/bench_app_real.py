@@ -49,6 +49,7 @@ from tools.browser import (
     map_frame,
     offline,
     running_app,
+    select_codes,
     upload,
 )
 
@@ -145,10 +146,7 @@ def in_browser(url: str, files: list[Path], moves: int) -> dict[str, Any]:
                     for n in sorted(set(network_of.values()) - {network_of[code]})[step:]
                     if frame.evaluate(JS_NETWORK_COLOUR, n) not in (None, before)
                 )
-                box = page.get_by_role("textbox", name="Practice codes")
-                box.fill(code)
-                box.press("Enter")
-                expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
+                select_codes(page, code)
                 choose(page, "Move to", target)
                 idle(page)
                 colour = frame.evaluate(JS_NETWORK_COLOUR, target)

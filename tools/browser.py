@@ -47,6 +47,7 @@ __all__ = [
     "map_frame",
     "offline",
     "running_app",
+    "select_codes",
     "tile_png",
     "upload",
 ]
@@ -261,6 +262,26 @@ def idle(page: Any) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
         timeout=TIMEOUT_MS
     )
+
+
+def select_codes(page: Any, *codes: str) -> None:
+    """Select practices by typing their codes, and wait until the Practices box holds them.
+
+    The page is let finish any run first (a value typed while a run redraws the box can be
+    lost), and the wait is on the selection itself, which stays on the page, not on the
+    "Selected …" notice, which the next run of the page clears.
+    """
+    from playwright.sync_api import expect
+
+    idle(page)
+    box = page.get_by_role("textbox", name="Practice codes")
+    box.fill(" ".join(codes))
+    box.press("Enter")
+    chosen = page.locator('[data-testid="stMultiSelect"]').filter(
+        has=page.get_by_role("combobox", name="Practices", exact=True)
+    )
+    for code in codes:  # a tag reads "Name (CODE) — network"
+        expect(chosen.locator("[data-tag]").filter(has_text=f"({code})")).to_have_count(1)
 
 
 def choose(page: Any, label: str, text: str) -> None:
