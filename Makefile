@@ -36,9 +36,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy tools
 
 ## pytest: every test; the store's run on SQLite and on a throw-away PostgreSQL server that
-## tools/with_postgres.sh installs (apt-get postgresql, when missing), starts and stops
+## tools/with_postgres.sh installs (apt-get postgresql, when missing), starts and stops.
+## One worker per core (pytest-xdist), each test file on one worker: its fixtures start once.
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP) browser
-	bash tools/with_postgres.sh $(BIN)/python -m pytest
+	bash tools/with_postgres.sh $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 ## browser: Debian's Chromium and Leaflet for tests/test_browser.py (a no-op when present)
 # Another install on the machine may hold apt's locks: wait for them (up to 10 minutes).
