@@ -27,6 +27,7 @@ __all__ = [
     "META_FORMAT",
     "comment_text",
     "comments_by_network",
+    "comments_by_unassigned_practice",
     "create_session",
     "load_session",
     "new_key",
@@ -216,7 +217,8 @@ def comment_text(comment: Comment) -> str:
 def comments_by_network(comments: Iterable[Comment], plan: Plan) -> dict[str, list[str]]:
     """Group comments by the network they concern in ``plan`` (a practice's: its network).
 
-    Comments on a network or practice no longer in the plan are left out. Each comment is
+    Comments on a network no longer in the plan are left out, and those on a practice in no
+    network are :func:`comments_by_unassigned_practice`'s. Each comment is
     :func:`comment_text`, oldest first; the text is as written (the pack escapes it).
     """
     grouped: dict[str, list[str]] = {}
@@ -226,4 +228,20 @@ def comments_by_network(comments: Iterable[Comment], plan: Plan) -> dict[str, li
         network = comment.target if on_network else plan.assignment.get(comment.target)
         if network is not None and network in networks:
             grouped.setdefault(network, []).append(comment_text(comment))
+    return grouped
+
+
+def comments_by_unassigned_practice(
+    comments: Iterable[Comment], plan: Plan
+) -> dict[str, list[str]]:
+    """Group the comments on practices in no network of ``plan`` by practice code.
+
+    The pack prints them under *Practices in no network* for the practices of its region
+    (``unassigned_comments`` of :func:`footprints.report.write_pack`); each is
+    :func:`comment_text`, oldest first.
+    """
+    grouped: dict[str, list[str]] = {}
+    for comment in sorted(comments, key=lambda c: c.id):
+        if comment.target_kind == "practice" and comment.target not in plan.assignment:
+            grouped.setdefault(comment.target, []).append(comment_text(comment))
     return grouped
