@@ -14,6 +14,7 @@ version the tab last read or wrote; a newer one raises
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from footprints.plan import Plan, PlanState
@@ -24,7 +25,9 @@ from footprints.store.model import Comment, PlanNotFoundError, Version, VersionI
 
 __all__ = [
     "APP_PLAN_PREFIX",
+    "FILES_REGION",
     "META_FORMAT",
+    "REGION_FILE_ROLES",
     "comment_text",
     "comments_by_network",
     "comments_by_unassigned_practice",
@@ -33,6 +36,7 @@ __all__ = [
     "new_key",
     "open_app_plan",
     "plan_name",
+    "region_meta",
     "save_label",
     "save_session",
     "session_key",
@@ -43,6 +47,22 @@ APP_PLAN_PREFIX = "app plan "
 """The start of the store name of every plan the app made (then its key)."""
 META_FORMAT = 1
 """The layout of the app's meta beside a plan (``app`` in the meta)."""
+FILES_REGION = "files"
+"""The region of a plan opened on files named on the server (``footprints plans import``).
+
+Its ``uploads`` are role → the file's absolute path, where an uploaded region's (``upload``)
+are names inside the plan's upload folder.
+"""
+REGION_FILE_ROLES = (
+    "practices",
+    "boundaries",
+    "stp_boundaries",
+    "patches",
+    "registrations",
+    "lsoa_boundaries",
+    "lsoa_centroids",
+)
+"""The region's files the app loads, by role (its uploaders' roles but the plan's)."""
 
 
 def new_key() -> str:
@@ -76,6 +96,27 @@ def _meta(saved: SavedSession, key: str) -> dict[str, Any]:
         "settings": dict(saved.settings),
         "working": saved.working.to_dict(),
     }
+
+
+def region_meta(files: Mapping[str, Path] | None) -> dict[str, Any]:
+    """Return the meta that opens a plan in the app on these files, or the demo for ``None``.
+
+    ``files`` is role (:data:`REGION_FILE_ROLES`) → file; each is kept as its absolute path,
+    so the app finds it again whatever folder the server runs in. ``ValueError`` for an
+    unknown role or a region without its practices and boundaries.
+    """
+    if files is None:
+        return {"app": META_FORMAT, "region": "demo", "uploads": {}}
+    unknown = sorted(set(files) - set(REGION_FILE_ROLES))
+    if unknown:
+        raise ValueError(
+            f"unknown region file role {', '.join(unknown)}: use {', '.join(REGION_FILE_ROLES)}"
+        )
+    missing = [role for role in ("practices", "boundaries") if role not in files]
+    if missing:
+        raise ValueError(f"a region needs its {' and '.join(missing)} file")
+    uploads = {role: str(Path(path).resolve()) for role, path in files.items()}
+    return {"app": META_FORMAT, "region": FILES_REGION, "uploads": uploads}
 
 
 def session_key(meta: Mapping[str, Any]) -> str | None:
