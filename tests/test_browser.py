@@ -26,11 +26,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from footprints.livemap import COMMENT_COLOUR
 from footprints.store import Store
 from footprints.store.sessions import load_session, open_app_plan
 from tools.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    JS_COMMENT_TIPS,
     JS_MARKER_COLOUR,
     JS_NETWORK_COLOUR,
     KENT,
@@ -445,6 +447,9 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
             browser.close()
 
 
+_SCRIPT_COMMENT = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"> <i>x</i>'
+
+
 def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
     server: str, state_dir: Path
 ) -> None:
@@ -467,6 +472,13 @@ def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
             expect(shown_link).to_be_visible()
             url = shown_link.inner_text().strip()
             assert url.startswith(server) and len(url.split("?link=", 1)[1]) == 43
+            # A comment written to run as a script or be read as HTML: shown as text.
+            plan = _saved(state_dir, session)["history"][-1]["assignment"]
+            network = sorted(set(plan.values()))[0]
+            with Store(state_dir / "plans.sqlite") as store:
+                handle = open_app_plan(store, session)
+                assert handle is not None
+                handle.add_comment("network", network, _SCRIPT_COMMENT, author="Ann")
 
             # A second browser context: no cookies, no session of the owner's.
             visitor_context = browser.new_context(viewport={"width": 1440, "height": 1000})
@@ -478,6 +490,14 @@ def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
             expect(visitor.locator(MAP_FRAME)).to_be_visible()
             expect(visitor.get_by_role("tab", name="Export")).to_be_visible()
             idle(visitor)
+            # The comment: its marker drawn on the map, its text shown as written.
+            tips = map_frame(visitor).evaluate(JS_COMMENT_TIPS, COMMENT_COLOUR)
+            assert len(tips) == 1, tips
+            assert _SCRIPT_COMMENT in tips[0]["text"] and "1 open comment" in tips[0]["text"]
+            assert set(tips[0]["tags"]) <= {"B", "BR"}, tips  # the tip's own; none of the comment's
+            expect(visitor.get_by_text(_SCRIPT_COMMENT, exact=False).first).to_be_visible()
+            assert visitor.evaluate("() => window.pwned") is None  # no script ran
+            assert map_frame(visitor).evaluate("() => window.pwned") is None
             for name in ("Move", "Undo", "Redo", "Rename", "Propose networks", "Edit link"):
                 expect(visitor.get_by_role("button", name=name, exact=True)).to_have_count(0)
             expect(visitor.get_by_role("textbox", name="Practice codes")).to_have_count(0)

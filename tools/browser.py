@@ -32,6 +32,7 @@ import pandas as pd
 __all__ = [
     "CHROMIUM",
     "CHROMIUM_ARGS",
+    "JS_COMMENT_TIPS",
     "JS_MARKER_COLOUR",
     "JS_NETWORK_COLOUR",
     "LEAFLET",
@@ -86,6 +87,17 @@ JS_NETWORK_COLOUR = """(network) => { let found = null;
   window.map.eachLayer((l) => { if (l.feature && l.feature.properties.n === network)
     { found = l.options.fillColor; } });
   return found; }"""
+
+#: The tooltips of the map's comment markers (argument: their fill colour), each opened as a
+#: hover opens it: its text as the reader sees it, and the tags of the elements inside it.
+JS_COMMENT_TIPS = """(colour) => { const tips = [];
+  window.map.eachLayer((l) => { if (l.feature && l.feature.geometry.type === "Point"
+    && l.options.fillColor === colour && l.getTooltip()) {
+      l.openTooltip(); const tip = l.getTooltip().getElement();
+      tips.push({text: tip.textContent,
+                 tags: Array.from(tip.querySelectorAll("*")).map((e) => e.tagName)});
+      l.closeTooltip(); } });
+  return tips; }"""
 
 # Leaflet.draw's API as the map script uses it (the real toolbar is not needed here).
 _DRAW_STAND_IN = """
