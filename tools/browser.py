@@ -138,7 +138,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(state_dir: Path, log: Path) -> Iterator[str]:
+def running_app(state_dir: Path, log: Path, *, secrets: Path | None = None) -> Iterator[str]:
     """Run the app under ``streamlit run`` on a free port; yield its URL, stop it after.
 
     Parameters
@@ -148,6 +148,8 @@ def running_app(state_dir: Path, log: Path) -> Iterator[str]:
         and the plans' uploaded files (``FOOTPRINTS_STATE_DIR``).
     log
         The server's output.
+    secrets
+        A ``secrets.toml`` for the app (with ``[auth]``: sign-in on); none by default.
 
     Raises
     ------
@@ -172,6 +174,8 @@ def running_app(state_dir: Path, log: Path) -> Iterator[str]:
         "--server.fileWatcherType=none",
         "--browser.gatherUsageStats=false",
     ]
+    if secrets is not None:
+        command.append(f"--secrets.files={secrets}")
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
         try:
