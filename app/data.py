@@ -19,7 +19,7 @@ from app.state import ALL, PracticeInfo, current_band, state
 from footprints.demo import load_demo
 from footprints.io import input_size_limit
 from footprints.maps import PracticePoints
-from footprints.region import Region, load_region
+from footprints.region import Region, load_region_from
 
 __all__ = [
     "UPLOAD_LIMIT_BYTES",
@@ -86,16 +86,7 @@ def load_region_files(paths: Mapping[str, Path], *, limit: int | None = None) ->
         As :func:`footprints.region.load_region`, or for a file over the size limit.
     """
     with input_size_limit(limit) if limit is not None else nullcontext():
-        loaded = load_region(
-            paths["practices"],
-            paths["boundaries"],
-            stp_boundaries=paths.get("stp_boundaries"),
-            patches=paths.get("patches"),
-            plan=paths.get("plan"),
-            registrations=paths.get("registrations"),
-            lsoa_boundaries=paths.get("lsoa_boundaries"),
-            lsoa_centroids=paths.get("lsoa_centroids"),
-        )
+        loaded = load_region_from(paths)
     loaded.name = Path(paths["practices"]).stem
     _ = loaded.ccg_graphs, loaded.validation_graph
     return loaded

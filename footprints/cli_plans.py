@@ -28,7 +28,7 @@ from footprints.atomic import write_text
 from footprints.io import read_plan
 from footprints.io.tables import spreadsheet_csv
 from footprints.plan import Plan, PlanState
-from footprints.region import Region, load_region
+from footprints.region import Region, load_region_from
 from footprints.store import InvalidValueError, PlanHandle, Store, Version, VersionInfo
 from footprints.store.sessions import FILES_REGION, REGION_FILE_ROLES, region_meta
 
@@ -256,15 +256,7 @@ def _load_region(files: dict[str, Path] | None) -> Region:
         from footprints.demo import load_demo
 
         return load_demo()
-    return load_region(
-        files["practices"],
-        files["boundaries"],
-        stp_boundaries=files.get("stp_boundaries"),
-        patches=files.get("patches"),
-        registrations=files.get("registrations"),
-        lsoa_boundaries=files.get("lsoa_boundaries"),
-        lsoa_centroids=files.get("lsoa_centroids"),
-    )
+    return load_region_from(files)
 
 
 def _region_of(args: argparse.Namespace, plan: Plan) -> dict[str, Any] | None:

@@ -46,7 +46,7 @@ from tools.browser import (
     idle,
     kent_files,
     map_frame,
-    offline,
+    offline_page,
     running_app,
     upload,
 )
@@ -123,10 +123,7 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            context.route("**/*", offline)
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
+            page = offline_page(browser)
             expect.set_options(timeout=TIMEOUT_MS)
 
             started = time.monotonic()
@@ -290,10 +287,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1100})
-            context.route("**/*", offline)
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
+            page = offline_page(browser, height=1100)
             expect.set_options(timeout=TIMEOUT_MS)
             page.goto(server)
             page.wait_for_url("**plan=*")
@@ -403,20 +397,14 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            context.route("**/*", offline)
-            first = context.new_page()
-            first.set_default_timeout(TIMEOUT_MS)
+            first = offline_page(browser)
             expect.set_options(timeout=TIMEOUT_MS)
             first.goto(server)
             first.wait_for_url("**plan=*")
             expect(first.locator(MAP_FRAME)).to_be_visible()
             session = _session_of(first)
             # A second browser context (no cookies or storage of the first): another editor.
-            other = browser.new_context(viewport={"width": 1440, "height": 1000})
-            other.route("**/*", offline)
-            second = other.new_page()
-            second.set_default_timeout(TIMEOUT_MS)
+            second = offline_page(browser)
             second.goto(first.url)
             expect(second.get_by_text("Restored your saved plan.")).to_be_visible()
 
@@ -459,10 +447,7 @@ def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             expect.set_options(timeout=TIMEOUT_MS)
-            owner_context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            owner_context.route("**/*", offline)
-            owner = owner_context.new_page()
-            owner.set_default_timeout(TIMEOUT_MS)
+            owner = offline_page(browser)
             owner.goto(server)
             owner.wait_for_url("**plan=*")
             expect(owner.locator(MAP_FRAME)).to_be_visible()
@@ -481,10 +466,7 @@ def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
                 handle.add_comment("network", network, _SCRIPT_COMMENT, author="Ann")
 
             # A second browser context: no cookies, no session of the owner's.
-            visitor_context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            visitor_context.route("**/*", offline)
-            visitor = visitor_context.new_page()
-            visitor.set_default_timeout(TIMEOUT_MS)
+            visitor = offline_page(browser)
             visitor.goto(url)
             expect(visitor.get_by_text("Opened a shared plan to view")).to_be_visible()
             expect(visitor.locator(MAP_FRAME)).to_be_visible()

@@ -24,7 +24,7 @@ from tools.browser import (
     MAP_FRAME,
     TIMEOUT_MS,
     AppNotStartedError,
-    offline,
+    offline_page,
     running_app,
 )
 from tools.oidc_stub import auth_secrets, oidc_provider
@@ -54,10 +54,7 @@ def test_st_login_signs_in_through_an_oidc_provider_and_the_plan_is_the_users(
                     executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
                 )
                 try:
-                    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-                    context.route("**/*", offline)
-                    page = context.new_page()
-                    page.set_default_timeout(TIMEOUT_MS)
+                    page = offline_page(browser)
                     expect.set_options(timeout=TIMEOUT_MS)
                     page.goto(url)
                     expect(page.get_by_text("Sign in to start a plan")).to_be_visible()

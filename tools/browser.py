@@ -47,6 +47,7 @@ __all__ = [
     "kent_files",
     "map_frame",
     "offline",
+    "offline_page",
     "running_app",
     "tile_png",
     "upload",
@@ -227,6 +228,19 @@ def offline(route: Any) -> Any:
     if name.endswith(".png") and "basemaps" in url:
         return route.fulfill(body=tile_png(), content_type="image/png")
     return route.abort()
+
+
+def offline_page(browser: Any, *, height: int = 1000) -> Any:
+    """Open a page in a new browser context (no cookies of another), offline, waiting long.
+
+    The context's requests go through :func:`offline`; the page waits up to
+    :data:`TIMEOUT_MS` on every action.
+    """
+    context = browser.new_context(viewport={"width": 1440, "height": height})
+    context.route("**/*", offline)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
 
 
 def map_frame(page: Any) -> Any:
