@@ -2,11 +2,13 @@
 
 The app is started with ``streamlit run`` on a free port, sessions saved in a temporary
 folder; the map's JavaScript comes from CDNs the test machine cannot reach, so the browser's
-requests for them are answered locally (``tools/browser.py``). Three tests: the demo region
+requests for them are answered locally (``tools/browser.py``). Four tests: the demo region
 (a click, a move, a refresh, a drawn shape, a proposal); Kent and Medway 2020 loaded from the
 real files with the national ePCN file as the current plan (choose the area, move, undo,
-rename, record a waiver, re-optimise with a lock); and one session open in two pages (the
-stale-tab notice).
+rename, record a waiver, re-optimise with a lock); one plan open in two contexts (the
+stale-tab notice and the merge); and a view link in another context (no editing widget, a
+comment's marker on the map and its HTML shown as text, the revoked link). Sign-in has its
+own server: tests/test_browser_signin.py.
 
 Chromium and Leaflet are Debian packages (``make pytest`` installs them). Without them the
 tests are skipped on a developer's machine, and fail in CI (``CI`` set) rather than skip.
