@@ -8,6 +8,7 @@ map are memoised in the session until the plan or the region changes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from pathlib import Path
 
 import streamlit as st
@@ -18,13 +19,14 @@ from app.state import ALL, PracticeInfo, current_band, state
 from footprints.demo import load_demo
 from footprints.io import input_size_limit
 from footprints.maps import PracticePoints
-from footprints.region import Region, load_region
+from footprints.region import Region, load_region_from
 
 __all__ = [
     "UPLOAD_LIMIT_BYTES",
     "area_names",
     "demo_region",
     "facts",
+    "load_region_files",
     "load_uploaded_region",
     "practice_info",
     "practice_points",
@@ -46,7 +48,7 @@ def demo_region() -> Region:
 
 def region() -> Region:
     """Give the region of this session: the user's files once loaded, else the demo."""
-    return state.region if state.region_kind == "upload" else demo_region()
+    return demo_region() if state.region_kind == "demo" else state.region
 
 
 def scope_ccgs() -> list[str]:
@@ -69,18 +71,23 @@ def load_uploaded_region(folder: Path, uploads: Mapping[str, str]) -> Region:
         As :func:`footprints.region.load_region`, or for a file over the size limit.
     """
     paths = {role: folder / name for role, name in uploads.items()}
-    with input_size_limit(UPLOAD_LIMIT_BYTES):
-        loaded = load_region(
-            paths["practices"],
-            paths["boundaries"],
-            stp_boundaries=paths.get("stp_boundaries"),
-            patches=paths.get("patches"),
-            plan=paths.get("plan"),
-            registrations=paths.get("registrations"),
-            lsoa_boundaries=paths.get("lsoa_boundaries"),
-            lsoa_centroids=paths.get("lsoa_centroids"),
-        )
-    loaded.name = Path(uploads["practices"]).stem
+    return load_region_files(paths, limit=UPLOAD_LIMIT_BYTES)
+
+
+def load_region_files(paths: Mapping[str, Path], *, limit: int | None = None) -> Region:
+    """Load the region of these files (role → path), graphs built; ``limit`` bytes a file.
+
+    Without ``limit`` the files are the server's (``footprints plans import``), read within
+    the library's default limits; an upload is read within :data:`UPLOAD_LIMIT_BYTES`.
+
+    Raises
+    ------
+    FootprintsError
+        As :func:`footprints.region.load_region`, or for a file over the size limit.
+    """
+    with input_size_limit(limit) if limit is not None else nullcontext():
+        loaded = load_region_from(paths)
+    loaded.name = Path(paths["practices"]).stem
     _ = loaded.ccg_graphs, loaded.validation_graph
     return loaded
 

@@ -2,11 +2,13 @@
 
 A tab whose URL names a plan of the store (``?plan=KEY``) gets that plan back (its newest
 version, history, locks, settings, the chosen area and uploaded files); any other starts a
-new plan on the demo region's proposal. A link from an older footprints
-(``?session=…``, a file of the old sessions folder) is said to be gone, and a new plan
-started. A plan's uploaded files are loaded once per server, so a reload or a second tab
-opens at once. An area in the URL (``?area=E38000237``, a CCG or an STP code) is chosen on
-opening, so a link opens the same view.
+new plan on the demo region's proposal. A plan imported with its region's files
+(``footprints plans import … --practices …``) opens on those files; a plan whose files
+cannot be found or read again is still shown, on the demo region, with the files named.
+A link from an older footprints (``?session=…``, a file of the old sessions folder) is said
+to be gone, and a new plan started. A plan's files are loaded once per server, so a reload
+or a second tab opens at once. An area in the URL (``?area=E38000237``, a CCG or an STP
+code) is chosen on opening, so a link opens the same view.
 """
 
 from __future__ import annotations
@@ -17,55 +19,92 @@ from pathlib import Path
 import streamlit as st
 
 from app.autosave import plan_key, remember_saved, store, upload_folder
-from app.data import load_uploaded_region, region
+from app.data import UPLOAD_LIMIT_BYTES, load_region_files, region
 from app.markdown import plain
 from app.signin import user
 from app.state import ALL, AppState, restore_settings, state, type_settings
 from app.uploads import start_on_demo
 from footprints.errors import FootprintsError
 from footprints.region import Region
+from footprints.session import SavedSession
 from footprints.store import PermissionDeniedError, PlanHandle, StoreError
-from footprints.store.sessions import load_session, open_app_plan, session_key
+from footprints.store.sessions import FILES_REGION, load_session, open_app_plan, session_key
 
 __all__ = ["area_from_url", "open_session", "show_area_in_url"]
 
 
-@st.cache_resource(max_entries=4, show_spinner="Loading your files…")
-def _uploaded_region(folder: str, uploads: tuple[tuple[str, str], ...], stamps: object) -> Region:
-    """Load a session's uploaded files once per server (a reload or a second tab reuses it).
+@st.cache_resource(max_entries=4, show_spinner="Loading the plan's files…")
+def _files_region(files: tuple[tuple[str, str], ...], limit: int | None, stamps: object) -> Region:
+    """Load a plan's region files once per server (a reload or a second tab reuses it).
 
     ``stamps`` (each file's size and modification time) makes a changed file load afresh.
     """
-    return load_uploaded_region(Path(folder), dict(uploads))
+    return load_region_files({role: Path(path) for role, path in files}, limit=limit)
 
 
-def _load_uploads(folder: Path, uploads: Mapping[str, str]) -> Region:
-    """Give the region of a session's uploaded files (loaded once per server, see above)."""
-    files = sorted(uploads.items())
-    stamps = tuple(
-        (stat.st_size, stat.st_mtime_ns) for stat in ((folder / name).stat() for _, name in files)
+def _load_files(paths: Mapping[str, Path], *, limit: int | None) -> Region:
+    """Give the region of a plan's files (loaded once per server, see above)."""
+    files = sorted((role, str(path)) for role, path in paths.items())
+    stamps = tuple((stat.st_size, stat.st_mtime_ns) for stat in (Path(p).stat() for _, p in files))
+    return _files_region(tuple(files), limit, stamps)
+
+
+def _reload_region(saved: SavedSession) -> str | None:
+    """Load the region of the plan's files into the tab; say why not (``None``: loaded).
+
+    An uploaded region's files are in the plan's upload folder; a plan imported with its
+    region's files names them by their paths on the server. The demo needs nothing.
+    """
+    on_server = saved.region == FILES_REGION
+    if saved.region not in ("upload", FILES_REGION) or not saved.uploads:
+        return None
+    folder = None if on_server else upload_folder()
+    paths = {
+        r: Path(name) if folder is None else folder / name for r, name in saved.uploads.items()
+    }
+    named = {r: str(paths[r]) if on_server else name for r, name in saved.uploads.items()}
+    missing = [f"{role} {named[role]}" for role, path in paths.items() if not path.is_file()]
+    fix = (
+        "put them back and reload this page, or import the plan again with its region's files "
+        "(footprints plans import NAME PLAN.csv --practices … --boundaries …)"
+        if on_server
+        else "load your files again in the sidebar's Data section"
     )
-    return _uploaded_region(str(folder), tuple(files), stamps)
+    whose = "The plan's region files" if on_server else "Your uploaded files"
+    if missing:
+        said = f"{whose} could not be found: {'; '.join(missing)}"
+    else:
+        try:
+            state.region = _load_files(paths, limit=None if on_server else UPLOAD_LIMIT_BYTES)
+        except (FootprintsError, OSError) as error:
+            said = f"{whose} could not be loaded ({error})"
+        else:
+            state.region_kind = saved.region
+            state.uploads = dict(saved.uploads)
+            return None
+    return (
+        f"{said}. The plan is shown on the demo region meanwhile (every version of it is kept "
+        f"in the store): {fix}."
+    )
 
 
 def _restore(handle: PlanHandle, *, notice: str = "Restored your saved plan.") -> bool:
-    """Open the plan's newest version in this tab; False when it cannot be read."""
+    """Open the plan's newest version in this tab; False when it cannot be read.
+
+    A plan whose region's files cannot be loaded is still opened (on the demo region), and
+    the page says which files are missing.
+    """
     try:
         saved = load_session(handle)
     except StoreError as error:
         state.error = f"The plan could not be read from the store: {error}"
         return False
     state.plan_handle = handle
-    remember_saved(saved)  # a fall-back to the demo below is saved as a new version
+    remember_saved(saved)
     restore_settings(saved.settings)
-    if saved.region == "upload" and saved.uploads:
-        try:
-            state.region = _load_uploads(upload_folder(), saved.uploads)
-        except (FootprintsError, OSError) as error:
-            state.notice = f"Your uploaded files could not be reloaded ({error}); showing the demo."
-            return False
-        state.region_kind = "upload"
-        state.uploads = dict(saved.uploads)
+    problem = _reload_region(saved)
+    if problem is not None:
+        state.error = problem
     state.working = saved.working
     state.notice = notice
     return True

@@ -206,9 +206,10 @@ def panel() -> None:
     """Draw the sidebar's Data section: the region shown, and the files to load instead."""
     the_region = region()
     st.header("Data")
-    if state.region_kind == "upload":
+    if state.region_kind != "demo":
+        whose = "Your files" if state.region_kind == "upload" else "The plan's files"
         st.write(
-            f"**Your files** — {len(the_region.practices)} practices, {len(the_region.ccgs)} CCGs."
+            f"**{whose}** — {len(the_region.practices)} practices, {len(the_region.ccgs)} CCGs."
         )
         st.button("Back to the demo region", on_click=back_to_demo)
     else:

@@ -47,7 +47,7 @@ from tools.browser import (
     idle,
     kent_files,
     map_frame,
-    offline,
+    offline_page,
     running_app,
     select_codes,
     upload,
@@ -110,10 +110,7 @@ def in_browser(url: str, files: list[Path], moves: int) -> dict[str, Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1100})
-            context.route("**/*", offline)
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
+            page = offline_page(browser, height=1100)
             expect.set_options(timeout=TIMEOUT_MS)
             received: list[int] = []
             page.on(
@@ -171,10 +168,7 @@ def in_browser(url: str, files: list[Path], moves: int) -> dict[str, Any]:
             address = page.url
             page.close()
             for _ in range(3):  # each in a browser window of its own, as a user would
-                alone = browser.new_context(viewport={"width": 1440, "height": 1100})
-                alone.route("**/*", offline)
-                other = alone.new_page()
-                other.set_default_timeout(TIMEOUT_MS)
+                other = offline_page(browser, height=1100)
                 opened = time.monotonic()
                 other.goto(address)
                 expect(other.get_by_text("Restored your saved plan.")).to_be_visible()
@@ -182,7 +176,7 @@ def in_browser(url: str, files: list[Path], moves: int) -> dict[str, Any]:
                 labels = other.frame_locator(MAP_FRAME).locator(".footprints-label")
                 expect(labels.first).to_be_attached()
                 figures["opens"].append(time.monotonic() - opened)
-                alone.close()
+                other.context.close()
                 print(
                     f"opened in {figures['opens'][-1]:.2f} s "
                     f"(the page said restored after {figures['restored'][-1]:.2f} s)",

@@ -534,14 +534,15 @@ def _run_report(args: argparse.Namespace) -> int:
     assert region.current is not None  # a plan was given
     # Reasons recorded in the plan (the app's plan CSV carries them); the file's win.
     waivers = {**region.current.waivers, **(waivers or {})}
-    comments = None
+    comments = unassigned = None
     if args.comments_of is not None:  # the open comments of a plan in the store
         from footprints.store import Store
-        from footprints.store.sessions import comments_by_network
+        from footprints.store.sessions import comments_by_network, comments_by_unassigned_practice
 
         with Store(args.store) as store:
             opened = store.open(args.comments_of).comments(status="open")
         comments = comments_by_network(opened, region.current)
+        unassigned = comments_by_unassigned_practice(opened, region.current)
         print(
             f"{len(opened):,} open comment{'s' if len(opened) != 1 else ''} of plan "
             f"{args.comments_of!r} in the pack"
@@ -556,6 +557,7 @@ def _run_report(args: argparse.Namespace) -> int:
         per_area=args.per_area,
         changes=changes,
         comments=comments,
+        unassigned_comments=unassigned,
     )
     print("Wrote the submission pack:")
     for path in written:

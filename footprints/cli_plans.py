@@ -28,7 +28,9 @@ from footprints.atomic import write_text
 from footprints.io import read_plan
 from footprints.io.tables import spreadsheet_csv
 from footprints.plan import Plan, PlanState
+from footprints.region import Region, load_region_from
 from footprints.store import InvalidValueError, PlanHandle, Store, Version, VersionInfo
+from footprints.store.sessions import FILES_REGION, REGION_FILE_ROLES, region_meta
 
 __all__ = ["add_plans_parser"]
 
@@ -134,11 +136,22 @@ def _describe(version: Version, head: int) -> list[str]:
     ]
 
 
+def _region_text(meta: dict[str, Any]) -> str:
+    """Say the region the app opens the plan on (its meta), with its files' paths."""
+    files = meta.get("uploads") if isinstance(meta.get("uploads"), dict) else {}
+    if meta.get("region") == FILES_REGION and files:
+        return "the files " + ", ".join(f"{role} {path}" for role, path in sorted(files.items()))
+    if meta.get("region") == "upload":
+        return "the files uploaded in the app"
+    return "the demo region"
+
+
 def _run_show(args: argparse.Namespace) -> int:
     with _opened(args) as handle:
         version = handle.version(args.version)
         head = handle.head_number()
         comments = handle.comments(status="open")
+        meta = handle.meta()
     plan, state = version.plan, version.state
     if args.json:
         _print_json(
@@ -150,10 +163,15 @@ def _run_show(args: argparse.Namespace) -> int:
                 "locks": sorted(state.locks),
                 "waivers": dict(sorted(state.waivers.items())),
                 "open_comments": len(comments),
+                "region": meta.get("region", "demo"),
+                "region_files": meta.get("uploads", {})
+                if meta.get("region") == FILES_REGION
+                else {},
             }
         )
         return 0
     print(f"Plan {handle.name!r}, " + "\n".join(_describe(version, head)))
+    print(f"The app opens it on {_region_text(meta)}.")
     print(f"{len(comments):,} open comment{'s' if len(comments) != 1 else ''}")
     open_on: dict[str, int] = {}
     for comment in comments:
@@ -200,19 +218,88 @@ def _run_versions(args: argparse.Namespace) -> int:
     return 0
 
 
+_REGION_HELP = {
+    "practices": "practices CSV",
+    "boundaries": "CCG / sub-ICB boundaries file",
+    "stp_boundaries": "STP / ICB boundaries file",
+    "patches": "nursing patch polygons",
+    "registrations": "NHS Digital's LSOA registrations file (with --lsoa-boundaries)",
+    "lsoa_boundaries": "LSOA polygons (with --registrations)",
+    "lsoa_centroids": "LSOA population-weighted centroids (CSV, optional)",
+}
+"""The help of ``import``'s region options, by role (the options of ``propose``)."""
+
+
+def _flag(role: str) -> str:
+    return "--" + role.replace("_", "-")
+
+
+def _region_files(args: argparse.Namespace) -> dict[str, Path] | None:
+    """Return the region files ``import`` names (role → file), or ``None`` for none."""
+    files = {r: getattr(args, r) for r in REGION_FILE_ROLES if getattr(args, r) is not None}
+    if files and args.demo:
+        raise InvalidValueError(
+            f"--demo or the region's files ({', '.join(_flag(r) for r in files)}), not both"
+        )
+    missing = [_flag(r) for r in ("practices", "boundaries") if r not in files]
+    if files and missing:
+        raise InvalidValueError(
+            f"{' and '.join(missing)} required with {', '.join(_flag(r) for r in files)}: the "
+            "app opens the plan on the region of these files"
+        )
+    return files or None
+
+
+def _load_region(files: dict[str, Path] | None) -> Region:
+    """Load the region as the app will (the demo for ``None``), to check the plan is on it."""
+    if files is None:
+        from footprints.demo import load_demo
+
+        return load_demo()
+    return load_region_from(files)
+
+
+def _region_of(args: argparse.Namespace, plan: Plan) -> dict[str, Any] | None:
+    """Return the meta recording the region ``import`` names, checked; ``None`` for none."""
+    files = _region_files(args)
+    if files is None and not args.demo:
+        return None
+    region = _load_region(files)
+    where = files["practices"] if files is not None else "the demo region"
+    unknown = sorted(set(plan.assignment) - set(region.practices["code"].astype(str)))
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (
+            f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
+        )
+        raise InvalidValueError(
+            f"{len(unknown):,} of the {len(plan):,} practices of {args.file} are not in "
+            f"{where}: {shown}; give the region the plan was made on"
+        )
+    print(
+        f"Region: {where} ({len(region.practices):,} practices in {len(region.ccgs):,} CCGs); "
+        "the app opens the plan on it."
+    )
+    return region_meta(files)
+
+
 def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[str, str]]) -> int:
     plan = read_plan(args.file)
     waivers = read_waivers(args.waivers) if args.waivers is not None else None
     label = args.label or f"import {args.file.name}"
+    meta = _region_of(args, plan)
     with Store(args.store) as store:
         if not store.exists(args.plan):
             handle = store.create(
-                args.plan, PlanState(plan, waivers=waivers or {}), author=args.author, label=label
+                args.plan,
+                PlanState(plan, waivers=waivers or {}),
+                author=args.author,
+                label=label,
+                meta=meta,
             )
             info = handle.version().info
         else:
             handle = store.open(args.plan)
-            head = handle.version()
+            head, old_meta = handle.head_and_meta()
             used = set(plan.assignment.values())
             state = PlanState(
                 plan,
@@ -221,7 +308,13 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
                 if waivers is not None
                 else {n: r for n, r in head.state.waivers.items() if n in used},
             )
-            info = handle.save(state, base=head.number, label=label, author=args.author)
+            info = handle.save(
+                state,
+                base=head.number,
+                label=label,
+                author=args.author,
+                meta=None if meta is None else {**old_meta, **meta},
+            )
     print(
         f"Saved {args.file} as version {info.number} of plan {handle.name!r} "
         f"({info.practices:,} practices in {info.networks:,} networks)."
@@ -336,6 +429,13 @@ def add_plans_parser(
     load.add_argument("--label", help="what this version is (default: import FILE)")
     load.add_argument("--author", help="who is saving it")
     load.add_argument("--waivers", type=Path, help="CSV network_id,reason")
+    region = load.add_argument_group(
+        "the plan's region (checked, and recorded so the app opens the plan on it; "
+        "default: as before, the demo for a new plan)"
+    )
+    region.add_argument("--demo", action="store_true", help="the built-in demo region")
+    for role in REGION_FILE_ROLES:
+        region.add_argument(_flag(role), dest=role, type=Path, help=_REGION_HELP[role])
     load.set_defaults(run=lambda args: _run_import(args, read_waivers))
 
     out = verbs.add_parser(

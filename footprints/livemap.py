@@ -44,6 +44,7 @@ from footprints.maps import (
 from footprints.plan import Plan
 
 __all__ = [
+    "COMMENT_COLOUR",
     "MapScope",
     "base_map",
     "comment_layer",
@@ -529,8 +530,8 @@ def plan_layers(
     return groups
 
 
-_COMMENT = "#e6a100"
-"""The colour of the markers of open comments."""
+COMMENT_COLOUR = "#e6a100"
+"""The fill colour of the markers of open comments."""
 
 
 def comment_layer(
@@ -578,7 +579,7 @@ def comment_layer(
     for network, anchor in zip(networks["network_id"].astype(str), anchors, strict=True):
         if ("network", network) in texts:
             points[("network", network)] = anchor
-    style = {"radius": 7, "color": "#000000", "fillColor": _COMMENT, "fillOpacity": 1.0}
+    style = {"radius": 7, "color": "#000000", "fillColor": COMMENT_COLOUR, "fillOpacity": 1.0}
     features = []
     for (kind, target), lines in sorted(texts.items()):
         point = points.get((kind, target))

@@ -13,7 +13,7 @@ area is cut to the loaded practices with one warning giving the count.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -48,7 +48,7 @@ from footprints.registration import (
     patch_residents,
 )
 
-__all__ = ["Region", "load_region", "restrict_plan", "scope_to_practices"]
+__all__ = ["Region", "load_region", "load_region_from", "restrict_plan", "scope_to_practices"]
 
 logger = logging.getLogger(__name__)
 
@@ -349,6 +349,25 @@ def load_region(
         f", current plan of {len(set(current.assignment.values()))} networks" if current else "",
     )
     return region
+
+
+def load_region_from(files: Mapping[str, str | Path]) -> Region:
+    """Load a region from its files by role: the app's uploads, a plan's recorded region.
+
+    ``practices`` and ``boundaries`` are needed; ``stp_boundaries``, ``patches``, ``plan``,
+    ``registrations``, ``lsoa_boundaries`` and ``lsoa_centroids`` are :func:`load_region`'s
+    options of those names, the other options their defaults.
+    """
+    return load_region(
+        files["practices"],
+        files["boundaries"],
+        stp_boundaries=files.get("stp_boundaries"),
+        patches=files.get("patches"),
+        plan=files.get("plan"),
+        registrations=files.get("registrations"),
+        lsoa_boundaries=files.get("lsoa_boundaries"),
+        lsoa_centroids=files.get("lsoa_centroids"),
+    )
 
 
 def scope_to_practices(

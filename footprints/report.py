@@ -162,6 +162,8 @@ class PackSection:
     networks: tuple[PackNetwork, ...]
     unassigned: tuple[PackPractice, ...]
     geography: str = ""
+    comments: tuple[str, ...] = ()
+    """The open comments on the practices in no network, as written."""
 
     @property
     def population(self) -> int:
@@ -214,6 +216,7 @@ def build_pack(
     band: Band = _DEFAULT_BAND,
     report: Report | None = None,
     comments: Mapping[str, Sequence[str]] | None = None,
+    unassigned_comments: Mapping[str, Sequence[str]] | None = None,
 ) -> list[PackSection]:
     """Gather the pack's content, one section per planning area that has practices.
 
@@ -230,6 +233,9 @@ def build_pack(
         The plan's validation report; computed when omitted.
     comments
         Network id → the open comments to print in its block (on it and its practices).
+    unassigned_comments
+        Practice code → the open comments on a practice in no network, printed under
+        *Practices in no network* in its area's section.
     """
     waivers = {str(k).strip(): v for k, v in (waivers or {}).items()}
     comments = comments or {}
@@ -286,6 +292,11 @@ def build_pack(
             networks=tuple(by_area.get(area, [])),
             unassigned=tuple(unassigned.get(area, [])),
             geography=region.geography_text(),
+            comments=tuple(
+                text
+                for p in unassigned.get(area, [])
+                for text in (unassigned_comments or {}).get(p.code, ())
+            ),
         )
         for area in sorted(set(by_area) | set(unassigned))
     ]
@@ -375,8 +386,9 @@ def _section_summary(section: PackSection, band: Band) -> list[_Line]:
 def _unassigned_lines(section: PackSection) -> list[_Line]:
     if not section.unassigned:
         return []
-    lines: list[_Line] = [("h2", "Practices in no network"), ("head", _TABLE_HEAD)]
-    return lines + [("row", _practice_row(p)) for p in section.unassigned]
+    lines: list[_Line] = [("h2", "Practices in no network")]
+    lines += [("text", f"Open comment on {comment}") for comment in section.comments]
+    return [*lines, ("head", _TABLE_HEAD), *(("row", _practice_row(p)) for p in section.unassigned)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -657,7 +669,8 @@ def _write_html(
             body.append(_html_lines(lines))
             body.append(_html_table(network.practices))
         if section.unassigned:
-            body.append("<h2>Practices in no network</h2>")
+            lines = [line for line in _unassigned_lines(section) if line[0] in {"h2", "text"}]
+            body.append(_html_lines(lines))
             body.append(_html_table(section.unassigned))
         body.append("</section>")
     document = (
@@ -719,6 +732,7 @@ def write_pack(
     changes: Mapping[str, AreaChanges] | None = None,
     max_practices: int = MAX_PACK_PRACTICES,
     comments: Mapping[str, Sequence[str]] | None = None,
+    unassigned_comments: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Path]:
     """Write the submission pack as PDF (and HTML twin).
 
@@ -747,9 +761,9 @@ def write_pack(
         practices moved and why, after the area's map.
     max_practices
         Refuse a plan or region of more practices (:data:`MAX_PACK_PRACTICES`).
-    comments
-        Network id → open comments to print in its block (:func:`build_pack`); none by
-        default.
+    comments, unassigned_comments
+        Network id → open comments to print in its block, and practice code → those on a
+        practice in no network (:func:`build_pack`); none by default.
 
     Returns
     -------
@@ -766,7 +780,13 @@ def write_pack(
     _check_pack_size(region, plan, max_practices)
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
     sections = build_pack(
-        region, plan, waivers=waivers, band=band, report=report, comments=comments
+        region,
+        plan,
+        waivers=waivers,
+        band=band,
+        report=report,
+        comments=comments,
+        unassigned_comments=unassigned_comments,
     )
     shapes = network_layer(region, plan, report=report, band=band)
     # Neighbouring networks get different colours (the app's palette and rule).

@@ -23,8 +23,11 @@ from test_app import (
     _start,
     state_dir,
 )
+from test_region_homes import write_crossing_inputs
 
 from app.markdown import shown
+from footprints.cli import main
+from footprints.io import read_plan
 from footprints.session import WorkingPlan
 from footprints.store import Store
 from footprints.store.sessions import open_app_plan
@@ -258,3 +261,45 @@ def test_versions_are_named_compared_and_restored_as_a_new_version(state_dir: Pa
     visitor = _start(_make_link(at, "view"), param="link")
     assert any("version" in d.value.columns for d in visitor.dataframe)
     assert not {"name_version", "restore_version"} & _keys(visitor)
+
+
+def test_a_plan_imported_with_its_region_files_opens_on_them(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "region").mkdir()
+    files = write_crossing_inputs(tmp_path / "region")
+    region_options = [
+        "--practices", str(files["practices"]), "--boundaries", str(files["ccg"]),
+        "--registrations", str(files["registrations"]), "--lsoa-boundaries", str(files["lsoa"]),
+    ]  # fmt: skip
+    assert main(["plans", "import", "Crossing draft", str(files["plan"]), *region_options]) == 0
+    with Store() as store:
+        token, _ = store.open("Crossing draft").create_link("edit")
+
+    editor = _start(token, param="link")
+    the_region = editor.session_state["_derived"]["region"]
+    assert sorted(the_region.practices["code"]) == ["A1", "A2", "B1", "B2"]  # not the demo's
+    assert the_region.geography == "registrations"
+    assert _plan(editor) == read_plan(files["plan"])
+    assert not editor.error, [e.value for e in editor.error]
+    assert any("The plan's files" in shown(m.value) for m in editor.sidebar.markdown)
+    # An edit saves the region with the version: the plan opens on its files again.
+    editor.multiselect(key="selected").set_value(["A2"]).run()
+    editor.selectbox(key="target").set_value("N2").run()
+    _click(editor, "move")
+    again = _start(token, param="link")
+    assert _plan(again).assignment["A2"] == "N2"
+    assert sorted(again.session_state["_derived"]["region"].practices["code"]) == [
+        "A1", "A2", "B1", "B2",
+    ]  # fmt: skip
+
+    # Files gone from the server: the plan is still shown, and the page names them.
+    files["registrations"].rename(tmp_path / "moved.csv")
+    gone = _start(token, param="link")
+    said = [shown(e.value) for e in gone.error]
+    assert any(f"could not be found: registrations {files['registrations']}" in s for s in said), (
+        said
+    )
+    assert _plan(gone) == _plan(again)
+    with Store() as store:
+        assert store.open("Crossing draft").head_number() == 2  # nothing saved over it

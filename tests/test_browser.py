@@ -2,11 +2,13 @@
 
 The app is started with ``streamlit run`` on a free port, sessions saved in a temporary
 folder; the map's JavaScript comes from CDNs the test machine cannot reach, so the browser's
-requests for them are answered locally (``tools/browser.py``). Three tests: the demo region
+requests for them are answered locally (``tools/browser.py``). Four tests: the demo region
 (a click, a move, a refresh, a drawn shape, a proposal); Kent and Medway 2020 loaded from the
 real files with the national ePCN file as the current plan (choose the area, move, undo,
-rename, record a waiver, re-optimise with a lock); and one session open in two pages (the
-stale-tab notice).
+rename, record a waiver, re-optimise with a lock); one plan open in two contexts (the
+stale-tab notice and the merge); and a view link in another context (no editing widget, a
+comment's marker on the map and its HTML shown as text, the revoked link). Sign-in has its
+own server: tests/test_browser_signin.py.
 
 Chromium and Leaflet are Debian packages (``make pytest`` installs them). Without them the
 tests are skipped on a developer's machine, and fail in CI (``CI`` set) rather than skip.
@@ -26,11 +28,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from footprints.livemap import COMMENT_COLOUR
 from footprints.store import Store
 from footprints.store.sessions import load_session, open_app_plan
 from tools.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    JS_COMMENT_TIPS,
     JS_MARKER_COLOUR,
     JS_NETWORK_COLOUR,
     KENT,
@@ -44,7 +48,7 @@ from tools.browser import (
     idle,
     kent_files,
     map_frame,
-    offline,
+    offline_page,
     running_app,
     select_codes,
     upload,
@@ -122,10 +126,7 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            context.route("**/*", offline)
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
+            page = offline_page(browser)
             expect.set_options(timeout=TIMEOUT_MS)
 
             started = time.monotonic()
@@ -289,10 +290,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1100})
-            context.route("**/*", offline)
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
+            page = offline_page(browser, height=1100)
             expect.set_options(timeout=TIMEOUT_MS)
             page.goto(server)
             page.wait_for_url("**plan=*")
@@ -400,20 +398,14 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            context.route("**/*", offline)
-            first = context.new_page()
-            first.set_default_timeout(TIMEOUT_MS)
+            first = offline_page(browser)
             expect.set_options(timeout=TIMEOUT_MS)
             first.goto(server)
             first.wait_for_url("**plan=*")
             expect(first.locator(MAP_FRAME)).to_be_visible()
             session = _session_of(first)
             # A second browser context (no cookies or storage of the first): another editor.
-            other = browser.new_context(viewport={"width": 1440, "height": 1000})
-            other.route("**/*", offline)
-            second = other.new_page()
-            second.set_default_timeout(TIMEOUT_MS)
+            second = offline_page(browser)
             second.goto(first.url)
             expect(second.get_by_text("Restored your saved plan.")).to_be_visible()
 
@@ -442,6 +434,9 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
             browser.close()
 
 
+_SCRIPT_COMMENT = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"> <i>x</i>'
+
+
 def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
     server: str, state_dir: Path
 ) -> None:
@@ -451,10 +446,7 @@ def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             expect.set_options(timeout=TIMEOUT_MS)
-            owner_context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            owner_context.route("**/*", offline)
-            owner = owner_context.new_page()
-            owner.set_default_timeout(TIMEOUT_MS)
+            owner = offline_page(browser)
             owner.goto(server)
             owner.wait_for_url("**plan=*")
             expect(owner.locator(MAP_FRAME)).to_be_visible()
@@ -464,17 +456,29 @@ def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
             expect(shown_link).to_be_visible()
             url = shown_link.inner_text().strip()
             assert url.startswith(server) and len(url.split("?link=", 1)[1]) == 43
+            # A comment written to run as a script or be read as HTML: shown as text.
+            plan = _saved(state_dir, session)["history"][-1]["assignment"]
+            network = sorted(set(plan.values()))[0]
+            with Store(state_dir / "plans.sqlite") as store:
+                handle = open_app_plan(store, session)
+                assert handle is not None
+                handle.add_comment("network", network, _SCRIPT_COMMENT, author="Ann")
 
             # A second browser context: no cookies, no session of the owner's.
-            visitor_context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            visitor_context.route("**/*", offline)
-            visitor = visitor_context.new_page()
-            visitor.set_default_timeout(TIMEOUT_MS)
+            visitor = offline_page(browser)
             visitor.goto(url)
             expect(visitor.get_by_text("Opened a shared plan to view")).to_be_visible()
             expect(visitor.locator(MAP_FRAME)).to_be_visible()
             expect(visitor.get_by_role("tab", name="Export")).to_be_visible()
             idle(visitor)
+            # The comment: its marker drawn on the map, its text shown as written.
+            tips = map_frame(visitor).evaluate(JS_COMMENT_TIPS, COMMENT_COLOUR)
+            assert len(tips) == 1, tips
+            assert _SCRIPT_COMMENT in tips[0]["text"] and "1 open comment" in tips[0]["text"]
+            assert set(tips[0]["tags"]) <= {"B", "BR"}, tips  # the tip's own; none of the comment's
+            expect(visitor.get_by_text(_SCRIPT_COMMENT, exact=False).first).to_be_visible()
+            assert visitor.evaluate("() => window.pwned") is None  # no script ran
+            assert map_frame(visitor).evaluate("() => window.pwned") is None
             for name in ("Move", "Undo", "Redo", "Rename", "Propose networks", "Edit link"):
                 expect(visitor.get_by_role("button", name=name, exact=True)).to_have_count(0)
             expect(visitor.get_by_role("textbox", name="Practice codes")).to_have_count(0)

@@ -15,11 +15,17 @@ import pytest
 from footprints.cli import main
 from footprints.demo import load_demo
 from footprints.export import network_layer
+from footprints.io import write_plan
 from footprints.livemap import comment_layer, map_scope
+from footprints.plan import Plan
 from footprints.region import Region
 from footprints.report import write_pack
 from footprints.store import Store
-from footprints.store.sessions import comments_by_network
+from footprints.store.sessions import (
+    comment_text,
+    comments_by_network,
+    comments_by_unassigned_practice,
+)
 
 SCRIPT = '<script>alert("x")</script> <b>bold</b> {{ 7*7 }}'
 
@@ -112,3 +118,34 @@ def test_the_map_marks_open_comments_with_their_text_escaped(demo: Region) -> No
     assert "<script>alert" not in page and "alert" in page  # the text, not a script
     assert "{{ 7*7 }}" not in page and "49" not in tips
     assert comment_layer(scope, plan, footprints, []) is None
+
+
+def test_a_comment_on_a_practice_in_no_network_is_in_the_pack(
+    demo: Region, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert demo.current is not None
+    _, practice, other = _targets(demo)
+    left = {p: n for p, n in demo.current.assignment.items() if p != practice}
+    plan = Plan(left, demo.current.names)  # the practice is in no network
+    plan_file = tmp_path / "plan.csv"
+    write_plan(plan, plan_file)
+    location = tmp_path / "plans.sqlite"
+    with Store(location) as store:
+        handle = store.create("draft without one", demo.current)
+        handle.add_comment("practice", practice, f"which network? {SCRIPT}", author="Di")
+        handle.add_comment("practice", other, "in a network", author="Ed")
+        handle.save(plan, base=1, label="take the practice out")  # the comment stays open
+        opened = handle.comments()
+    assert comments_by_unassigned_practice(opened, plan) == {practice: [comment_text(opened[0])]}
+    out = tmp_path / "pack.pdf"
+    args = ["report", "--demo", "--plan", str(plan_file), "--out", str(out)]
+    assert main([*args, "--comments-of", "draft without one", "--store", str(location)]) == 0
+    assert "2 open comments of plan 'draft without one' in the pack" in capsys.readouterr().out
+    page = out.with_suffix(".html").read_text(encoding="utf-8")
+    block = page.split("<h2>Practices in no network</h2>", 1)[1].split("</section>", 1)[0]
+    assert f"Open comment on practice {practice} — Di" in block
+    assert "which network? &lt;script&gt;" in block and "<script>" not in page
+    assert "in a network" not in block  # in its network's block
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
+    unassigned = text.split("Practices in no network", 1)[1]
+    assert f"Open comment on practice {practice}" in unassigned and "which network?" in unassigned

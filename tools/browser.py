@@ -32,6 +32,7 @@ import pandas as pd
 __all__ = [
     "CHROMIUM",
     "CHROMIUM_ARGS",
+    "JS_COMMENT_TIPS",
     "JS_MARKER_COLOUR",
     "JS_NETWORK_COLOUR",
     "LEAFLET",
@@ -46,6 +47,7 @@ __all__ = [
     "kent_files",
     "map_frame",
     "offline",
+    "offline_page",
     "running_app",
     "select_codes",
     "tile_png",
@@ -88,6 +90,17 @@ JS_NETWORK_COLOUR = """(network) => { let found = null;
     { found = l.options.fillColor; } });
   return found; }"""
 
+#: The tooltips of the map's comment markers (argument: their fill colour), each opened as a
+#: hover opens it: its text as the reader sees it, and the tags of the elements inside it.
+JS_COMMENT_TIPS = """(colour) => { const tips = [];
+  window.map.eachLayer((l) => { if (l.feature && l.feature.geometry.type === "Point"
+    && l.options.fillColor === colour && l.getTooltip()) {
+      l.openTooltip(); const tip = l.getTooltip().getElement();
+      tips.push({text: tip.textContent,
+                 tags: Array.from(tip.querySelectorAll("*")).map((e) => e.tagName)});
+      l.closeTooltip(); } });
+  return tips; }"""
+
 # Leaflet.draw's API as the map script uses it (the real toolbar is not needed here).
 _DRAW_STAND_IN = """
 L.Draw = L.Draw || {};
@@ -127,7 +140,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(state_dir: Path, log: Path) -> Iterator[str]:
+def running_app(state_dir: Path, log: Path, *, secrets: Path | None = None) -> Iterator[str]:
     """Run the app under ``streamlit run`` on a free port; yield its URL, stop it after.
 
     Parameters
@@ -137,6 +150,8 @@ def running_app(state_dir: Path, log: Path) -> Iterator[str]:
         and the plans' uploaded files (``FOOTPRINTS_STATE_DIR``).
     log
         The server's output.
+    secrets
+        A ``secrets.toml`` for the app (with ``[auth]``: sign-in on); none by default.
 
     Raises
     ------
@@ -161,6 +176,8 @@ def running_app(state_dir: Path, log: Path) -> Iterator[str]:
         "--server.fileWatcherType=none",
         "--browser.gatherUsageStats=false",
     ]
+    if secrets is not None:
+        command.append(f"--secrets.files={secrets}")
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
         try:
@@ -212,6 +229,19 @@ def offline(route: Any) -> Any:
     if name.endswith(".png") and "basemaps" in url:
         return route.fulfill(body=tile_png(), content_type="image/png")
     return route.abort()
+
+
+def offline_page(browser: Any, *, height: int = 1000) -> Any:
+    """Open a page in a new browser context (no cookies of another), offline, waiting long.
+
+    The context's requests go through :func:`offline`; the page waits up to
+    :data:`TIMEOUT_MS` on every action.
+    """
+    context = browser.new_context(viewport={"width": 1440, "height": height})
+    context.route("**/*", offline)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
 
 
 def map_frame(page: Any) -> Any:

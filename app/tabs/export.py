@@ -16,7 +16,7 @@ from footprints.errors import FootprintsError
 from footprints.export import export_plan
 from footprints.io import write_plan
 from footprints.report import write_pack
-from footprints.store.sessions import comments_by_network
+from footprints.store.sessions import comments_by_network, comments_by_unassigned_practice
 
 __all__ = ["panel"]
 
@@ -36,6 +36,7 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
             files[path.name] = (path.read_bytes(), "text/csv")
     except FootprintsError as error:
         st.error(f"Export failed: {plain(error)}")
+    opened = open_comments() if state.export_comments else None
     try:  # a pack refused (too large) leaves the other files on offer
         for path in write_pack(
             the_region,
@@ -44,7 +45,10 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
             band=band,
             report=report,
             waivers=dict(plan.waivers),  # the reasons recorded in the app
-            comments=comments_by_network(open_comments(), plan) if state.export_comments else None,
+            comments=comments_by_network(opened, plan) if opened is not None else None,
+            unassigned_comments=(
+                comments_by_unassigned_practice(opened, plan) if opened is not None else None
+            ),
         ):
             mime = "application/pdf" if path.suffix == ".pdf" else "text/html"
             files[path.name] = (path.read_bytes(), mime)

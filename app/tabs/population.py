@@ -46,7 +46,8 @@ def panel(facts: Facts) -> None:
                 ),
                 legend=alt.Legend(title=None, orient="top"),
             ),
-            tooltip=["label", "population", "practice_count", "gap", "patches"],
+            # typed: a region without patches has an all-empty patches column
+            tooltip=["label:N", "population:Q", "practice_count:Q", "gap:Q", "patches:N"],
         )
     )
     lines = (

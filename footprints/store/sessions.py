@@ -14,6 +14,7 @@ version the tab last read or wrote; a newer one raises
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from footprints.plan import Plan, PlanState
@@ -24,14 +25,18 @@ from footprints.store.model import Comment, PlanNotFoundError, Version, VersionI
 
 __all__ = [
     "APP_PLAN_PREFIX",
+    "FILES_REGION",
     "META_FORMAT",
+    "REGION_FILE_ROLES",
     "comment_text",
     "comments_by_network",
+    "comments_by_unassigned_practice",
     "create_session",
     "load_session",
     "new_key",
     "open_app_plan",
     "plan_name",
+    "region_meta",
     "save_label",
     "save_session",
     "session_key",
@@ -42,6 +47,22 @@ APP_PLAN_PREFIX = "app plan "
 """The start of the store name of every plan the app made (then its key)."""
 META_FORMAT = 1
 """The layout of the app's meta beside a plan (``app`` in the meta)."""
+FILES_REGION = "files"
+"""The region of a plan opened on files named on the server (``footprints plans import``).
+
+Its ``uploads`` are role → the file's absolute path, where an uploaded region's (``upload``)
+are names inside the plan's upload folder.
+"""
+REGION_FILE_ROLES = (
+    "practices",
+    "boundaries",
+    "stp_boundaries",
+    "patches",
+    "registrations",
+    "lsoa_boundaries",
+    "lsoa_centroids",
+)
+"""The region's files the app loads, by role (its uploaders' roles but the plan's)."""
 
 
 def new_key() -> str:
@@ -75,6 +96,27 @@ def _meta(saved: SavedSession, key: str) -> dict[str, Any]:
         "settings": dict(saved.settings),
         "working": saved.working.to_dict(),
     }
+
+
+def region_meta(files: Mapping[str, Path] | None) -> dict[str, Any]:
+    """Return the meta that opens a plan in the app on these files, or the demo for ``None``.
+
+    ``files`` is role (:data:`REGION_FILE_ROLES`) → file; each is kept as its absolute path,
+    so the app finds it again whatever folder the server runs in. ``ValueError`` for an
+    unknown role or a region without its practices and boundaries.
+    """
+    if files is None:
+        return {"app": META_FORMAT, "region": "demo", "uploads": {}}
+    unknown = sorted(set(files) - set(REGION_FILE_ROLES))
+    if unknown:
+        raise ValueError(
+            f"unknown region file role {', '.join(unknown)}: use {', '.join(REGION_FILE_ROLES)}"
+        )
+    missing = [role for role in ("practices", "boundaries") if role not in files]
+    if missing:
+        raise ValueError(f"a region needs its {' and '.join(missing)} file")
+    uploads = {role: str(Path(path).resolve()) for role, path in files.items()}
+    return {"app": META_FORMAT, "region": FILES_REGION, "uploads": uploads}
 
 
 def session_key(meta: Mapping[str, Any]) -> str | None:
@@ -216,7 +258,8 @@ def comment_text(comment: Comment) -> str:
 def comments_by_network(comments: Iterable[Comment], plan: Plan) -> dict[str, list[str]]:
     """Group comments by the network they concern in ``plan`` (a practice's: its network).
 
-    Comments on a network or practice no longer in the plan are left out. Each comment is
+    Comments on a network no longer in the plan are left out, and those on a practice in no
+    network are :func:`comments_by_unassigned_practice`'s. Each comment is
     :func:`comment_text`, oldest first; the text is as written (the pack escapes it).
     """
     grouped: dict[str, list[str]] = {}
@@ -226,4 +269,20 @@ def comments_by_network(comments: Iterable[Comment], plan: Plan) -> dict[str, li
         network = comment.target if on_network else plan.assignment.get(comment.target)
         if network is not None and network in networks:
             grouped.setdefault(network, []).append(comment_text(comment))
+    return grouped
+
+
+def comments_by_unassigned_practice(
+    comments: Iterable[Comment], plan: Plan
+) -> dict[str, list[str]]:
+    """Group the comments on practices in no network of ``plan`` by practice code.
+
+    The pack prints them under *Practices in no network* for the practices of its region
+    (``unassigned_comments`` of :func:`footprints.report.write_pack`); each is
+    :func:`comment_text`, oldest first.
+    """
+    grouped: dict[str, list[str]] = {}
+    for comment in sorted(comments, key=lambda c: c.id):
+        if comment.target_kind == "practice" and comment.target not in plan.assignment:
+            grouped.setdefault(comment.target, []).append(comment_text(comment))
     return grouped

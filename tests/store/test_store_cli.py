@@ -9,6 +9,7 @@ import pytest
 from store_plans import grid_plan
 
 from footprints.cli import EXIT_BAD_INPUT, main
+from footprints.demo import load_demo
 from footprints.io import read_plan, write_plan
 from footprints.store import Store
 
@@ -149,3 +150,47 @@ def test_a_store_that_cannot_be_opened_is_bad_input(
     blocked.write_text("not a folder", encoding="utf-8")
     status, _, err = run(capsys, "plans", "list", "--store", str(blocked / "plans.sqlite"))
     assert status == EXIT_BAD_INPUT and "cannot open the plan store at" in err
+
+
+DEMO = Path(__file__).resolve().parents[2] / "boundaries" / "demo"
+
+
+def test_import_records_the_region_checked_and_show_names_it(
+    store_url: str, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = ["--store", store_url]
+    demo_plan = str(DEMO / "current_plan.csv")
+    region = ["--practices", str(DEMO / "practices.csv"), "--boundaries", str(DEMO / "ccg.geojson")]
+    status, _, err = run(capsys, "plans", "import", "grid", str(plan_file), *store, *region)
+    assert status == EXIT_BAD_INPUT
+    assert f"12 of the 12 practices of {plan_file} are not in {DEMO / 'practices.csv'}" in err
+    assert "P000, P001, P002, P003, P004 and 7 more" in err
+    status, _, err = run(capsys, "plans", "import", "x", demo_plan, *store, region[0], region[1])
+    assert status == EXIT_BAD_INPUT and "--boundaries required with --practices" in err
+    status, _, err = run(capsys, "plans", "import", "x", demo_plan, *store, "--demo", *region)
+    assert status == EXIT_BAD_INPUT and "--demo or the region's files" in err
+    with Store(store_url) as opened:
+        assert opened.plans() == []  # nothing was saved
+
+    status, out, _ = run(capsys, "plans", "import", "demo", demo_plan, *store, *region)
+    demo = load_demo()
+    said = (
+        f"({len(demo.practices)} practices in {len(demo.ccgs)} CCGs); the app opens the plan on it"
+    )
+    assert status == 0 and said in out
+    status, out, _ = run(capsys, "plans", "show", "demo", *store, "--json")
+    shown = json.loads(out)
+    assert shown["region"] == "files"
+    assert shown["region_files"] == {
+        "practices": str((DEMO / "practices.csv").resolve()),
+        "boundaries": str((DEMO / "ccg.geojson").resolve()),
+    }
+    # A new version without region options keeps the region; --demo records the demo.
+    status, out, _ = run(capsys, "plans", "import", "demo", demo_plan, *store, "--label", "again")
+    assert status == 0 and "version 2" in out and "Region:" not in out
+    status, out, _ = run(capsys, "plans", "show", "demo", *store)
+    assert f"The app opens it on the files boundaries {DEMO.resolve() / 'ccg.geojson'}" in out
+    status, out, _ = run(capsys, "plans", "import", "demo", demo_plan, *store, "--demo")
+    assert status == 0 and "version 3" in out
+    status, out, _ = run(capsys, "plans", "show", "demo", *store)
+    assert "The app opens it on the demo region." in out
