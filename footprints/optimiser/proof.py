@@ -37,6 +37,7 @@ from footprints.optimiser.columns import (
 from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.cpsat import IntegerResult, solve_integer
+from footprints.optimiser.farley import plan_bound, unlisted_bound
 from footprints.optimiser.improve import improve, improving
 from footprints.optimiser.master import EARLY_STOP_S, LPResult, MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
@@ -44,6 +45,7 @@ from footprints.optimiser.settings import Fallback, Status
 
 __all__ = [
     "CP_SAT_COLUMNS",
+    "FALLBACK_BOUND_S",
     "POLISHED",
     "Outcome",
     "fallback",
@@ -58,6 +60,8 @@ logger = logging.getLogger(__name__)
 CP_SAT_COLUMNS = 30_000
 """Most columns handed to one CP-SAT solve (the cheapest by reduced cost).
 """
+FALLBACK_BOUND_S = 1.5
+"""Most seconds (past the deadline) that a fallback plan's bound may take."""
 
 
 @dataclass
@@ -188,6 +192,17 @@ def partition(
                 "feasible", incumbent.objective, None, incumbent.chosen, pool_size, notes
             )
         return Outcome.without_plan("timed out", pool_size, notes)
+    listed_all = all(piece.bounded for piece in problem.pieces)
+    relaxed: float | None = None
+    if not listed_all and relaxation.complete and not model.limits:
+        # Before the search, while the LP's duals are at hand (the bound over every plan).
+        relaxed = unlisted_bound(
+            problem,
+            columns,
+            lp.dual_values(),
+            relaxation.reduced_costs,
+            incumbent.chosen if incumbent is not None else None,
+        )
     status, proved_bound, incumbent, short = _search(
         problem, columns, model, relaxation, incumbent, hint, first_delta, presolve
     )
@@ -205,21 +220,35 @@ def partition(
             short or f"{deadline.why(settings.time_limit)} before the plan was proved optimal"
         )
     bound: float | None = min(proved_bound, float(incumbent.objective))
-    listed_all = all(piece.bounded for piece in problem.pieces)
     if not (listed_all and relaxation.complete):
         status = "feasible"
         bound = None
-        if not listed_all:
+        if not listed_all and relaxed is not None:
+            tolerance = 1e-7 * max(1.0, float(np.abs(columns.col_cost).max()))
+            bound = min(_ceil(relaxed - tolerance), float(incumbent.objective))
             notes.append(
                 f"listing every candidate network would pass {settings.candidate_cap:,} or "
                 "take too long, so only networks within a radius of each practice were "
-                "considered and no bound is reported"
+                "considered; the bound is proved over every network all the same, from the "
+                "linear relaxation's duals and a relaxed search of the networks not listed"
+            )
+        elif not listed_all:
+            notes.append(
+                f"listing every candidate network would pass {settings.candidate_cap:,} or "
+                "take too long, so only networks within a radius of each practice were "
+                "considered; the bound is proved from the plan's cost shares alone"
             )
         else:
             notes.append(
                 f"{deadline.why(settings.time_limit)} before the linear relaxation was solved "
                 "to the end, so no bound is reported"
             )
+    if bound is None and not listed_all:
+        # No time is left: the plan's own cost shares, priced at once (at least the count
+        # of networks times their fixed cost).
+        networks = [columns.sets.members_of(int(s)) for s in columns.col_set[incumbent.chosen]]
+        shares, _ = plan_bound(problem, networks, seconds=0.0)
+        bound = min(_ceil(shares - 1e-7 * max(1.0, abs(shares))), float(incumbent.objective))
     return Outcome(status, incumbent.objective, bound, incumbent.chosen, pool_size, notes)
 
 
@@ -517,6 +546,13 @@ def fallback(
             best = (cost, chosen, columns, found)
     kind: Fallback
     status: Status
+    bound: float | None = None
+    if best is not None and failure is None:
+        # A proved bound all the same, from the plan's cost shares (a moment over time).
+        networks = [best[2].sets.members_of(int(s)) for s in best[2].col_set[best[1]]]
+        seconds = min(FALLBACK_BOUND_S, 0.1 * problem.settings.time_limit)
+        shares, _ = plan_bound(problem, networks, seconds=seconds)
+        bound = min(_ceil(shares - 1e-7 * max(1.0, abs(shares))), float(best[0]))
     if best is None:
         chosen, columns = _parts(problem)
         cost = int(columns.col_cost[chosen].sum())
@@ -530,7 +566,12 @@ def fallback(
             "the plan is the quick constructive one"
             if kind == "constructive"
             else "the plan is the current plan (it costs less than the quick constructive one)"
-        ) + ", not optimised and with no bound"
+        ) + (
+            ", not optimised and with no bound"
+            if bound is None
+            else ", not optimised; its bound is proved from its own cost shares and a relaxed "
+            "search of every network"
+        )
     if failure is None:
         if kind == "connected parts":
             note = "no plan keeping the locks was found in time, so " + words
@@ -544,7 +585,7 @@ def fallback(
             f"the solve failed ({failure}), so {words}; run this area again for an optimised "
             "plan (a failure that depends on the machine's load may not recur)"
         )
-    outcome = Outcome(status, cost, None, chosen, len(columns.sets), [*notes, note], kind)
+    outcome = Outcome(status, cost, bound, chosen, len(columns.sets), [*notes, note], kind)
     return outcome, columns
 
 

@@ -105,7 +105,11 @@ def test_the_fallback_returns_the_quick_plan() -> None:
     problem = problem_of(grid(4, 4, [10_000] * 16))
     plan = construct(problem)
     outcome, columns = fallback(problem, plan, ["the time limit of 20 s ran out"])
-    assert outcome.status == "feasible" and outcome.bound is None
+    assert outcome.status == "feasible" and outcome.objective is not None
+    # a bound from the plan's own cost shares (farley.plan_bound): at least the fixed cost
+    # of the fewest networks, 4, and never above the plan
+    assert outcome.bound is not None
+    assert 4 * 30_000 * SCALE - 2 <= outcome.bound <= outcome.objective
     assert outcome.notes[0] == "the time limit of 20 s ran out"
     assert outcome.notes[1].startswith("the plan is the quick constructive one")
     assert plan is not None
