@@ -160,9 +160,11 @@ def reduced_cost_floor(
     compact = settings.compactness_weight * SCALE if voronoi else 0.0
     straddle = settings.straddle_weight * SCALE if voronoi else 0.0
     patch = practices.patch[nodes]
-    patches = np.unique(patch) if straddle > 0 else np.zeros(1, np.int64)
-    # per main patch q: what each practice pays for lying outside it
-    outside = np.stack([straddle * weights * (patch != q) for q in patches])
+    patches = np.unique(patch[patch >= 0]) if straddle > 0 else np.zeros(0, np.int64)
+    if not len(patches):
+        patches = np.full(1, -1, np.int64)
+    # per main patch q: what each practice pays for lying outside it (none without a patch)
+    outside = np.stack([straddle * weights * ((patch != q) & (patch >= 0)) for q in patches])
     xs, ys = practices.x_km[nodes], practices.y_km[nodes]
 
     def price(squares: list[tuple[float, float, float]]) -> FloatArray:

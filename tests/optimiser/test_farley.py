@@ -1,0 +1,179 @@
+"""The Lagrangian bound where not every candidate is listed: never above the true optimum."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from footprints.optimiser import OptimiseSettings
+from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.columns import build_columns, piece_candidates
+from footprints.optimiser.construct import construct
+from footprints.optimiser.costs import SCALE, set_costs
+from footprints.optimiser.farley import (
+    knapsack_bounds,
+    plan_bound,
+    reduced_cost_floor,
+    relaxed_window,
+)
+from footprints.optimiser.master import Duals
+from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.proof import partition
+
+from .grids import (
+    FAST,
+    brute_force_optimum,
+    connected_subsets,
+    grid,
+    problem_of,
+    replace_settings,
+    tiny_areas,
+)
+
+GRIDS = {
+    "two rows": (grid(2, 3, [9_000, 14_000, 11_000, 16_000, 8_000, 12_000]), FAST),
+    "patches": (
+        grid(3, 3, [12_000] * 9, patches=["A", "A", "B", "A", "A", "B", "A", "A", "B"]),
+        replace_settings(straddle_weight=50.0),
+    ),
+    "uneven 3x3": (
+        grid(3, 3, [5_000, 12_000, 8_000, 15_000, 10_000, 7_000, 9_000, 11_000, 6_000]),
+        FAST,
+    ),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.floats(-50, 50), min_size=1, max_size=7),
+    data=st.data(),
+    low=st.integers(0, 30),
+    width=st.integers(0, 30),
+)
+def test_the_knapsack_bound_is_at_least_every_subset_in_the_window(
+    values: list[float], data: st.DataObject, low: int, width: int
+) -> None:
+    weights = data.draw(st.lists(st.integers(0, 12), min_size=len(values), max_size=len(values)))
+    high = low + width
+    bound = float(knapsack_bounds(np.asarray(values), np.asarray(weights), low, high)[0])
+    best = -np.inf
+    for k in range(len(values) + 1):
+        for subset in itertools.combinations(range(len(values)), k):
+            if low <= sum(weights[i] for i in subset) <= high:
+                best = max(best, sum(values[i] for i in subset))
+    assert bound >= best - 1e-9
+    if best == -np.inf:  # nothing fits: only when the items weigh too little in all
+        assert sum(weights) < low or bound > -np.inf
+
+
+def _least_reduced_cost(
+    problem: AreaProblem, graph: nx.Graph, duals: Duals, low: int, high: int
+) -> float:
+    """The least reduced cost of every connected set in the window, by brute force."""
+    practices = problem.practices
+    subsets = connected_subsets(graph, low, high)
+    sets = CandidateSets.of([sorted(practices.index[c] for c in s) for s in subsets])
+    _, cost = set_costs(sets, practices, problem.settings)
+    gains = sets.sums(duals.node)
+    return float((cost - gains - duals.piece[0]).min())
+
+
+def _random_duals(problem: AreaProblem, rng: np.random.Generator, scale: float) -> Duals:
+    n = len(problem.practices)
+    node = rng.normal(scale, scale, n) * problem.practices.population / 10_000
+    return Duals(node, np.asarray([rng.normal(0, scale), 0.0]), np.zeros(1), 0.0, [], 0.0)
+
+
+@pytest.mark.parametrize("name", sorted(GRIDS))
+@pytest.mark.parametrize("seed", range(6))
+def test_the_floor_is_below_every_connected_set(name: str, seed: int) -> None:
+    graph, opts = GRIDS[name]
+    problem = problem_of(graph, opts)
+    piece = problem.pieces[0]
+    low, high = relaxed_window(problem, piece)
+    rng = np.random.default_rng(seed)
+    duals = _random_duals(problem, rng, 3_000_000.0)
+    floor = reduced_cost_floor(problem, piece, duals, piece_number=0, low=low, high=high)
+    assert floor is not None
+    assert floor.value <= _least_reduced_cost(problem, graph, duals, low, high) + 1e-6
+
+
+@settings(max_examples=30, deadline=None)
+@given(graph=tiny_areas(min_size=2_000), seed=st.integers(0, 1_000))
+def test_the_floor_is_below_every_connected_set_of_random_areas(graph: nx.Graph, seed: int) -> None:
+    opts = replace_settings(straddle_weight=5.0)
+    problem = problem_of(graph, opts)
+    if len(problem.pieces) != 1:
+        return
+    piece = problem.pieces[0]
+    low, high = relaxed_window(problem, piece)
+    if not connected_subsets(graph, low, high):
+        return
+    duals = _random_duals(problem, np.random.default_rng(seed), 2_000_000.0)
+    floor = reduced_cost_floor(
+        problem, piece, duals, piece_number=0, low=low, high=high, seconds=0.2
+    )
+    assert floor is not None
+    assert floor.value <= _least_reduced_cost(problem, graph, duals, low, high) + 1e-6
+
+
+@pytest.mark.parametrize("name", sorted(GRIDS))
+def test_a_plan_bound_is_never_above_the_brute_force_optimum(name: str) -> None:
+    graph, opts = GRIDS[name]
+    problem = problem_of(graph, opts)
+    plan = construct(problem)
+    assert plan is not None
+    networks = [n for piece in plan for n in piece]
+    _, cost = set_costs(CandidateSets.of(networks), problem.practices, opts)
+    best = brute_force_optimum(graph, opts)
+    assert best is not None
+    bound, floors = plan_bound(problem, networks, seconds=2.0)
+    assert len(floors) == len(problem.pieces)
+    assert bound <= best * SCALE + 1e-6
+    assert best * SCALE <= int(cost.sum()) + len(networks)  # costs are rounded per network
+    # it says more than the fixed cost of the fewest networks alone
+    assert bound > 0
+
+
+@pytest.mark.parametrize("name", sorted(GRIDS))
+def test_partition_over_local_candidates_bounds_below_the_optimum(name: str) -> None:
+    graph, opts = GRIDS[name]
+    problem = problem_of(graph, opts)
+    sets = [piece_candidates(problem, piece) for piece in problem.pieces]
+    # keep a few candidates only, as if the rest could not be listed
+    kept = [s.select(np.arange(len(s)) % 3 == 0) for s in sets]
+    plan = construct(problem)
+    assert plan is not None
+    kept = [
+        CandidateSets.concatenate([k, CandidateSets.of(p)]) for k, p in zip(kept, plan, strict=True)
+    ]
+    for piece in problem.pieces:
+        piece.bounded = False
+    columns = build_columns(problem, kept)
+    outcome = partition(problem, columns)
+    best = brute_force_optimum(graph, opts)
+    assert best is not None and outcome.objective is not None
+    assert outcome.bound is not None
+    assert outcome.bound <= best * SCALE + 1e-6
+    assert best * SCALE <= outcome.objective + len(outcome.chosen)  # rounded per network
+    assert outcome.status == "feasible"
+
+
+def test_every_weight_counts_in_the_floor() -> None:
+    """The floor moves with the fixed cost per network: the relaxation reads the settings."""
+    graph, _ = GRIDS["two rows"]
+    floors = []
+    for cost in (10_000.0, 30_000.0):
+        problem = problem_of(graph, OptimiseSettings(time_limit=20.0, network_cost=cost))
+        piece = problem.pieces[0]
+        low, high = relaxed_window(problem, piece)
+        duals = Duals(np.zeros(6), np.zeros(2), np.zeros(1), 0.0, [], 0.0)
+        floor = reduced_cost_floor(problem, piece, duals, piece_number=0, low=low, high=high)
+        assert floor is not None
+        floors.append(floor.value)
+    assert floors[1] - floors[0] == pytest.approx(20_000 * SCALE)
