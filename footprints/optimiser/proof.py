@@ -35,7 +35,7 @@ from footprints.optimiser.columns import (
     raise_costs,
 )
 from footprints.optimiser.construct import PieceNetworks
-from footprints.optimiser.costs import SCALE
+from footprints.optimiser.costs import SCALE, move_costs
 from footprints.optimiser.cpsat import IntegerResult, solve_integer
 from footprints.optimiser.farley import plan_bound, unlisted_bound
 from footprints.optimiser.improve import improve, improving
@@ -47,11 +47,14 @@ __all__ = [
     "CP_SAT_COLUMNS",
     "FALLBACK_BOUND_S",
     "POLISHED",
+    "SHARES_WORDS",
     "Outcome",
     "fallback",
     "hint_columns",
     "partition",
     "polish",
+    "shares_bound",
+    "usual_costs",
 ]
 
 logger = logging.getLogger(__name__)
@@ -187,14 +190,23 @@ def partition(
             + ("" if deadline.stopped() else "; allow more time")
         )
         if incumbent is not None and incumbent.objective is not None:
-            notes.append(f"the plan is {start_words}, with no bound")
+            quick = (
+                shares_bound(problem, columns, incumbent.chosen, incumbent.objective, 0.0)
+                if usual_costs(problem, columns)
+                else None
+            )
+            notes.append(
+                f"the plan is {start_words}"
+                + (", with no bound" if quick is None else f", with {SHARES_WORDS}")
+            )
             return Outcome(
-                "feasible", incumbent.objective, None, incumbent.chosen, pool_size, notes
+                "feasible", incumbent.objective, quick, incumbent.chosen, pool_size, notes
             )
         return Outcome.without_plan("timed out", pool_size, notes)
     listed_all = all(piece.bounded for piece in problem.pieces)
     relaxed: float | None = None
-    if not listed_all and relaxation.complete and not model.limits:
+    usual = usual_costs(problem, columns)
+    if usual and not listed_all and relaxation.complete and not model.limits:
         # Before the search, while the LP's duals are at hand (the bound over every plan).
         relaxed = unlisted_bound(
             problem,
@@ -236,20 +248,55 @@ def partition(
             notes.append(
                 f"listing every candidate network would pass {settings.candidate_cap:,} or "
                 "take too long, so only networks within a radius of each practice were "
-                "considered; the bound is proved from the plan's cost shares alone"
+                "considered"
+                + (
+                    f"; the plan is reported with {SHARES_WORDS}"
+                    if usual
+                    else " and no bound is reported"
+                )
             )
         else:
             notes.append(
                 f"{deadline.why(settings.time_limit)} before the linear relaxation was solved "
-                "to the end, so no bound is reported"
+                "to the end, so "
+                + (f"the plan is reported with {SHARES_WORDS}" if usual else "no bound is reported")
             )
-    if bound is None and not listed_all:
-        # No time is left: the plan's own cost shares, priced at once (at least the count
-        # of networks times their fixed cost).
-        networks = [columns.sets.members_of(int(s)) for s in columns.col_set[incumbent.chosen]]
-        shares, _ = plan_bound(problem, networks, seconds=0.0)
-        bound = min(_ceil(shares - 1e-7 * max(1.0, abs(shares))), float(incumbent.objective))
+    if bound is None and usual:  # no time is left: priced at once
+        bound = shares_bound(problem, columns, incumbent.chosen, incumbent.objective, 0.0)
     return Outcome(status, incumbent.objective, bound, incumbent.chosen, pool_size, notes)
+
+
+SHARES_WORDS = (
+    "a weak bound only: from the plan's own cost shares and a relaxed search of every "
+    "network (at least the fixed cost of the fewest networks)"
+)
+"""How a bound from :func:`shares_bound` is described."""
+
+
+def usual_costs(problem: AreaProblem, columns: Columns) -> bool:
+    """Whether ``columns`` cost what the usual objective says (not a priority's measure).
+
+    The bounds of :mod:`~footprints.optimiser.farley` hold for the usual objective only.
+    """
+    expected = columns.set_cost[columns.col_set] + move_costs(columns.col_moves, problem.settings)
+    return bool(np.array_equal(columns.col_cost, expected))
+
+
+def shares_bound(
+    problem: AreaProblem, columns: Columns, chosen: IntArray, objective: int, seconds: float
+) -> float | None:
+    """Prove a bound on every plan from the cost shares of the plan ``chosen`` (columns).
+
+    :func:`~footprints.optimiser.farley.plan_bound` in ``seconds``, rounded up and at most
+    ``objective``; ``None`` (logged) should it fail, so that a plan at hand still stands.
+    """
+    try:
+        networks = [columns.sets.members_of(int(s)) for s in columns.col_set[chosen]]
+        found, _ = plan_bound(problem, networks, seconds=seconds)
+    except Exception:  # a bound is a bonus: the plan must not be lost for it
+        logger.exception("area %s: no bound from the plan's cost shares", problem.name)
+        return None
+    return min(_ceil(found - 1e-7 * max(1.0, abs(found))), float(objective))
 
 
 def _pool(
@@ -546,16 +593,15 @@ def fallback(
             best = (cost, chosen, columns, found)
     kind: Fallback
     status: Status
+    # A proved bound all the same, from the plan's cost shares (a moment over time).
+    seconds = 0.0 if failure else min(FALLBACK_BOUND_S, 0.1 * problem.settings.time_limit)
     bound: float | None = None
-    if best is not None and failure is None:
-        # A proved bound all the same, from the plan's cost shares (a moment over time).
-        networks = [best[2].sets.members_of(int(s)) for s in best[2].col_set[best[1]]]
-        seconds = min(FALLBACK_BOUND_S, 0.1 * problem.settings.time_limit)
-        shares, _ = plan_bound(problem, networks, seconds=seconds)
-        bound = min(_ceil(shares - 1e-7 * max(1.0, abs(shares))), float(best[0]))
+    if best is not None:
+        bound = shares_bound(problem, best[2], best[1], best[0], seconds)
     if best is None:
         chosen, columns = _parts(problem)
         cost = int(columns.col_cost[chosen].sum())
+        bound = shares_bound(problem, columns, chosen, cost, 0.0)
         kind = "connected parts"
         status = "timed out"
         words = _PARTS_NOTE
@@ -569,8 +615,7 @@ def fallback(
         ) + (
             ", not optimised and with no bound"
             if bound is None
-            else ", not optimised; its bound is proved from its own cost shares and a relaxed "
-            "search of every network"
+            else f", not optimised, with {SHARES_WORDS}"
         )
     if failure is None:
         if kind == "connected parts":
