@@ -24,6 +24,14 @@ bound on the least reduced cost of *every* column of a piece, listed or not;
 - the squares covering the bounding box are split, best first, while time allows: the
   largest knapsack over the squares left is a valid bound at every moment.
 
+The duals come from the master LP over the listed columns (:func:`unlisted_bound`), or,
+where there is no LP at hand or its duals are too uneven, from one plan's own cost shares
+(:func:`plan_bound`): each practice's share of its network's cost, evened out over its
+neighbours and shifted per patient by a bisection until every network prices at ``≥ 0``.
+Where even that search has no time, every network still costs at least ``network_cost``,
+so a piece of at least ``k_min`` networks costs at least ``k_min × network_cost``. The
+bounds hold for the usual objective only (not for a priority's measure).
+
 Registration geography measures compactness from the patients' homes: there the
 compactness and straddling terms are left out of the relaxation (each ``≥ 0``), which keeps
 the bound valid but weaker.
@@ -38,7 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from footprints.optimiser.candidates import CandidateSets, FloatArray, IntArray
+from footprints.optimiser.candidates import CandidateSets, FloatArray, IntArray, bit_indices
 from footprints.optimiser.columns import Columns, piece_window
 from footprints.optimiser.costs import SCALE, set_costs
 from footprints.optimiser.master import Duals
@@ -439,18 +447,8 @@ def _smoothed(problem: AreaProblem, share: FloatArray) -> FloatArray:
     rate = np.where(population > 0, share / np.maximum(population, 1.0), 0.0)
     out = rate.copy()
     for i in range(len(practices)):
-        around = [j for j in _bits(practices.neighbours[i]) if population[j] > 0]
+        around = [j for j in bit_indices(practices.neighbours[i]) if population[j] > 0]
         if population[i] > 0 and around:
             out[i] = min(rate[i], float(np.mean([rate[i], *rate[around]])))
     smoothed: FloatArray = np.where(population > 0, out * population, share)
     return smoothed
-
-
-def _bits(mask: int) -> list[int]:
-    """Return the set bits of ``mask``."""
-    found = []
-    while mask:
-        bit = mask & -mask
-        found.append(bit.bit_length() - 1)
-        mask ^= bit
-    return found
