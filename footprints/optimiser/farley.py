@@ -77,40 +77,67 @@ _BATCH = 32
 """Squares split at once (their 4 children are priced together)."""
 
 
-def knapsack_bounds(values: FloatArray, weights: IntArray, low: int, high: int) -> FloatArray:
-    """Per row of ``values``: the fractional knapsack ``max Σ v t`` with ``low ≤ Σ w t ≤ high``.
+def knapsack_bounds(
+    values: FloatArray,
+    weights: IntArray,
+    low: int,
+    high: int,
+    *,
+    band: tuple[int, int] | None = None,
+    penalty: float = 0.0,
+) -> FloatArray:
+    """Per row of ``values``: the fractional knapsack ``max Σ v t − penalty·dev(Σ w t)``.
 
-    ``0 ≤ t ≤ 1``; items of weight 0 count when their value is positive. The optimum takes
-    items by value per weight, best first, up to the weight that the positive items reach,
-    held within ``[low, high]`` (the value is concave in the weight taken). ``-inf`` where
-    the items weigh less than ``low`` in all.
+    Over ``0 ≤ t ≤ 1`` with ``low ≤ Σ w t ≤ high``; ``dev`` is how far the weight lies
+    outside ``band`` (``0`` without one). Items of weight 0 count when their value is
+    positive. Taking items by value per weight, best first, makes the value a concave
+    piecewise-linear function of the weight taken (less the convex penalty), so its
+    maximum is at a breakpoint: a whole number of items, a band edge or the window's ends.
+    ``-inf`` where the items weigh less than ``low`` in all.
     """
     values = np.atleast_2d(values)
     free = weights == 0
     bonus = np.clip(values[:, free], 0.0, None).sum(axis=1)
     w = weights[~free].astype(np.float64)
     v = values[:, ~free]
+    rows = len(values)
     if not len(w):
         return np.where(low <= 0, bonus, -np.inf)
+    total = float(w.sum())
+    if total + 1e-9 < low:
+        return np.full(rows, -np.inf)
+    top = min(float(high), total)
     ratio = v / w
     order = np.argsort(-ratio, axis=1, kind="stable")
     sorted_ratio = np.take_along_axis(ratio, order, axis=1)
-    sorted_w = w[order]
-    cum_w = np.cumsum(sorted_w, axis=1)
+    cum_w = np.cumsum(w[order], axis=1)
     cum_v = np.cumsum(np.take_along_axis(v, order, axis=1), axis=1)
-    total = float(w.sum())
-    positive = np.where(sorted_ratio > 0, sorted_w, 0.0).sum(axis=1)
-    take = np.clip(positive, low, min(high, total))
-    # k: items wholly taken before the weight `take` is reached
-    k = (cum_w < take[:, None] - 1e-9).sum(axis=1)
-    rows = np.arange(len(values))
-    before_w = np.where(k > 0, cum_w[rows, np.maximum(k - 1, 0)], 0.0)
-    before_v = np.where(k > 0, cum_v[rows, np.maximum(k - 1, 0)], 0.0)
-    partial = np.where(
-        k < len(w), (take - before_w) * sorted_ratio[rows, np.minimum(k, len(w) - 1)], 0.0
-    )
-    best = bonus + before_v + partial
-    return np.where(total + 1e-9 >= low, best, -np.inf)
+
+    def value_at(take: FloatArray) -> FloatArray:
+        """Return the greedy value of weight ``take`` (per row)."""
+        k = (cum_w < take[:, None] - 1e-9).sum(axis=1)
+        index = np.arange(rows)
+        before_w = np.where(k > 0, cum_w[index, np.maximum(k - 1, 0)], 0.0)
+        before_v = np.where(k > 0, cum_v[index, np.maximum(k - 1, 0)], 0.0)
+        last = sorted_ratio[index, np.minimum(k, len(w) - 1)]
+        out: FloatArray = before_v + np.where(k < len(w), (take - before_w) * last, 0.0)
+        return out
+
+    def deviation(weight: FloatArray) -> FloatArray:
+        if band is None:
+            return np.zeros_like(weight)
+        out: FloatArray = np.maximum(band[0] - weight, 0.0) + np.maximum(weight - band[1], 0.0)
+        return out
+
+    # whole items, where inside the window
+    inside = (cum_w >= low - 1e-9) & (cum_w <= top + 1e-9)
+    best = np.where(inside, cum_v - penalty * deviation(cum_w), -np.inf).max(axis=1)
+    edges = [float(low), top] + ([float(band[0]), float(band[1])] if band is not None else [])
+    for edge in edges:
+        take = np.full(rows, min(max(edge, float(low)), top))
+        best = np.maximum(best, value_at(take) - penalty * deviation(take))
+    result: FloatArray = bonus + best
+    return result
 
 
 @dataclass
@@ -174,6 +201,14 @@ def reduced_cost_floor(
     # per main patch q: what each practice pays for lying outside it (none without a patch)
     outside = np.stack([straddle * weights * ((patch != q) & (patch >= 0)) for q in patches])
     xs, ys = practices.x_km[nodes], practices.y_km[nodes]
+    # out of the band (a soft piece), a network pays the band penalty per patient
+    band: tuple[int, int] | None = (
+        settings.band.min_population,
+        settings.band.max_population,
+    )
+    penalty = settings.band_penalty * SCALE
+    if low >= settings.band.min_population and high <= settings.band.max_population:
+        band, penalty = None, 0.0
 
     def price(squares: list[tuple[float, float, float]]) -> FloatArray:
         """Return the best knapsack over every main patch, per square ``(x, y, half side)``."""
@@ -185,7 +220,9 @@ def reduced_cost_floor(
         else:
             base = np.repeat(gains[None, :], len(sq), axis=0)
         values = (base[:, None, :] - outside[None, :, :]).reshape(-1, len(nodes))
-        best = knapsack_bounds(values, weights, low, high).reshape(len(sq), len(patches))
+        best = knapsack_bounds(values, weights, low, high, band=band, penalty=penalty).reshape(
+            len(sq), len(patches)
+        )
         out: FloatArray = best.max(axis=1)
         return out
 
@@ -294,32 +331,37 @@ def unlisted_bound(
     """Bound every plan from a master LP over some columns, and from a plan's cost shares.
 
     The better of :func:`lagrangian_bound` (the LP's ``duals`` and its columns' reduced
-    costs ``rc``) and :func:`plan_bound` (the columns ``plan``, when given), in at most
-    :data:`FLOOR_SHARE` of the time left. ``None`` when neither can be proved.
+    costs ``rc``; skipped when the duals are degenerate) and :func:`plan_bound` (the columns
+    ``plan``, when given), in at most :data:`FLOOR_SHARE` of the time left. ``None`` when
+    neither can be proved.
     """
     deadline = problem.deadline
     seconds = FLOOR_SHARE * max(0.0, deadline.left())
-    at = time.monotonic() + seconds / 2
+    end = time.monotonic() + seconds
     most = sum(
         piece.k_range[1] if piece.k_range is not None else len(piece.nodes)
         for piece in problem.pieces
     )
-    found = lagrangian_bound(
-        problem,
-        duals,
-        listed_floors(problem, columns, rc),
-        deadline_at=at,
-        target=-1.0 / max(1, most),
-    )
-    best = found[0] if found is not None else None
+    best: float | None = None
+    # A degenerate LP's duals (a practice's above any column's cost) leave a relaxation
+    # without connectivity nothing to bound: the time goes to the plan's shares instead.
+    if len(columns) and float(np.abs(duals.node).max()) <= float(columns.col_cost.max()):
+        found = lagrangian_bound(
+            problem,
+            duals,
+            listed_floors(problem, columns, rc),
+            deadline_at=end - seconds / 2,
+            target=-1.0 / max(1, most),
+        )
+        best = found[0] if found is not None else None
     if plan is not None and len(plan):
         networks = [columns.sets.members_of(int(s)) for s in columns.col_set[plan]]
-        shares, _ = plan_bound(problem, networks, seconds=max(0.05, at - time.monotonic()))
+        shares, _ = plan_bound(problem, networks, seconds=max(0.05, end - time.monotonic()))
         best = shares if best is None else max(best, shares)
     return best
 
 
-SHARES = (0.8, 0.9, 1.0)
+SHARES = (0.9,)
 """Scalings ``θ`` of a plan's cost shares tried by :func:`plan_bound`."""
 HALVINGS = 10
 """Steps of the bisection on the per-patient dual ``φ`` in :func:`plan_bound`."""

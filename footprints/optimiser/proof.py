@@ -64,7 +64,8 @@ CP_SAT_COLUMNS = 30_000
 """Most columns handed to one CP-SAT solve (the cheapest by reduced cost).
 """
 FALLBACK_BOUND_S = 1.5
-"""Most seconds (past the deadline) that a fallback plan's bound may take."""
+"""Most seconds past the deadline that the bound of a plan's cost shares may take (where the
+search left no time for a better one)."""
 
 
 @dataclass
@@ -191,7 +192,9 @@ def partition(
         )
         if incumbent is not None and incumbent.objective is not None:
             quick = (
-                shares_bound(problem, columns, incumbent.chosen, incumbent.objective, 0.0)
+                shares_bound(
+                    problem, columns, incumbent.chosen, incumbent.objective, _past_deadline(problem)
+                )
                 if usual_costs(problem, columns)
                 else None
             )
@@ -261,8 +264,13 @@ def partition(
                 "to the end, so "
                 + (f"the plan is reported with {SHARES_WORDS}" if usual else "no bound is reported")
             )
-    if bound is None and usual:  # no time is left: priced at once
-        bound = shares_bound(problem, columns, incumbent.chosen, incumbent.objective, 0.0)
+    if usual and (bound is None or not listed_all):
+        # The final plan's cost shares, a moment past the deadline (the search before it
+        # rarely leaves the relaxed search time enough).
+        seconds = _past_deadline(problem)
+        shares = shares_bound(problem, columns, incumbent.chosen, incumbent.objective, seconds)
+        if shares is not None:
+            bound = shares if bound is None else max(bound, shares)
     return Outcome(status, incumbent.objective, bound, incumbent.chosen, pool_size, notes)
 
 
@@ -271,6 +279,13 @@ SHARES_WORDS = (
     "network (at least the fixed cost of the fewest networks)"
 )
 """How a bound from :func:`shares_bound` is described."""
+
+
+def _past_deadline(problem: AreaProblem) -> float:
+    """Seconds a bound from a plan's cost shares may take past the deadline (none if stopped)."""
+    if problem.deadline.stopped():
+        return 0.0
+    return min(FALLBACK_BOUND_S, 0.1 * problem.settings.time_limit)
 
 
 def usual_costs(problem: AreaProblem, columns: Columns) -> bool:
@@ -594,7 +609,7 @@ def fallback(
     kind: Fallback
     status: Status
     # A proved bound all the same, from the plan's cost shares (a moment over time).
-    seconds = 0.0 if failure else min(FALLBACK_BOUND_S, 0.1 * problem.settings.time_limit)
+    seconds = 0.0 if failure else _past_deadline(problem)
     bound: float | None = None
     if best is not None:
         bound = shares_bound(problem, best[2], best[1], best[0], seconds)

@@ -37,25 +37,39 @@ from .grids import (
 GRIDS = SMALL_GRIDS
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     values=st.lists(st.floats(-50, 50), min_size=1, max_size=7),
     data=st.data(),
     low=st.integers(0, 30),
     width=st.integers(0, 30),
+    band=st.one_of(st.none(), st.tuples(st.integers(0, 30), st.integers(0, 20))),
+    penalty=st.floats(0, 10),
 )
 def test_the_knapsack_bound_is_at_least_every_subset_in_the_window(
-    values: list[float], data: st.DataObject, low: int, width: int
+    values: list[float],
+    data: st.DataObject,
+    low: int,
+    width: int,
+    band: tuple[int, int] | None,
+    penalty: float,
 ) -> None:
     weights = data.draw(st.lists(st.integers(0, 12), min_size=len(values), max_size=len(values)))
     high = low + width
-    bound = float(knapsack_bounds(np.asarray(values), np.asarray(weights), low, high)[0])
+    edges = None if band is None else (band[0], band[0] + band[1])
+    bound = float(
+        knapsack_bounds(
+            np.asarray(values), np.asarray(weights), low, high, band=edges, penalty=penalty
+        )[0]
+    )
     best = -np.inf
     for k in range(len(values) + 1):
         for subset in itertools.combinations(range(len(values)), k):
-            if low <= sum(weights[i] for i in subset) <= high:
-                best = max(best, sum(values[i] for i in subset))
-    assert bound >= best - 1e-9
+            weight = sum(weights[i] for i in subset)
+            if low <= weight <= high:
+                off = 0 if edges is None else max(edges[0] - weight, weight - edges[1], 0)
+                best = max(best, sum(values[i] for i in subset) - penalty * off)
+    assert bound >= best - 1e-6
     if best == -np.inf:  # nothing fits: only when the items weigh too little in all
         assert sum(weights) < low or bound > -np.inf
 
@@ -109,6 +123,18 @@ def test_the_floor_is_below_every_connected_set_of_random_areas(graph: nx.Graph,
     )
     assert floor is not None
     assert floor.value <= _least_reduced_cost(problem, graph, duals, low, high) + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_floor_is_below_every_connected_set_of_a_soft_window(seed: int) -> None:
+    """A soft piece's window runs from 0: the band penalty is in the relaxation then."""
+    graph, opts = GRIDS["uneven 3x3"]
+    problem = problem_of(graph, opts)
+    piece = problem.pieces[0]
+    duals = _random_duals(problem, np.random.default_rng(seed), 3_000_000.0)
+    floor = reduced_cost_floor(problem, piece, duals, piece_number=0, low=0, high=60_000)
+    assert floor is not None
+    assert floor.value <= _least_reduced_cost(problem, graph, duals, 0, 60_000) + 1e-6
 
 
 @pytest.mark.parametrize("name", sorted(GRIDS))
