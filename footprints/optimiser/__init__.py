@@ -85,15 +85,19 @@ is :class:`~footprints.errors.InfeasibleError` raised.
 *Pool cap.* If a piece has more candidates than ``candidate_cap``, or listing them all would
 take more than 40% of the time left, candidates are listed only within a radius of their
 first practice (shrinking until under the cap and in time); the plan is then reported as
-``"feasible"`` with no bound, since better networks may have been left out.
+``"feasible"``, since better networks may have been left out, with a bound proved over every
+network all the same (:mod:`~footprints.optimiser.farley`: weak duality, each network's
+reduced cost bounded by a relaxed search instead of a list; weak where the search has little
+time, at least the fixed cost of the fewest networks).
 
 *Constructive plan.* Before anything else a quick plan is built
 (:mod:`~footprints.optimiser.construct`): each piece is split into in-band networks by
 recursive bisection of random spanning trees (soft pieces are cut bottom-up into networks
 of at least the minimum), best of a few seeded tries. Its networks join the candidates and
 it is CP-SAT's first incumbent; if the time limit stops listing candidates, the LP or
-CP-SAT before any better plan is found, it is the plan returned (``"feasible"``, no bound
-unless the LP gave one), so an area always gets a complete, contiguous plan. In repair mode
+CP-SAT before any better plan is found, it is the plan returned (``"feasible"``, with the
+weak bound of its own cost shares unless the LP gave a better one), so an area always gets a
+complete, contiguous plan with a bound. In repair mode
 the current plan is the fallback where it is cheaper.
 
 *Failures are contained.* A solver's unusable answer (GLOP ``INFEASIBLE``, ``UNBOUNDED``,

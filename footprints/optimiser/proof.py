@@ -35,8 +35,9 @@ from footprints.optimiser.columns import (
     raise_costs,
 )
 from footprints.optimiser.construct import PieceNetworks
-from footprints.optimiser.costs import SCALE
+from footprints.optimiser.costs import SCALE, move_costs
 from footprints.optimiser.cpsat import IntegerResult, solve_integer
+from footprints.optimiser.farley import plan_bound, unlisted_bound
 from footprints.optimiser.improve import improve, improving
 from footprints.optimiser.master import EARLY_STOP_S, LPResult, MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
@@ -44,12 +45,16 @@ from footprints.optimiser.settings import Fallback, Status
 
 __all__ = [
     "CP_SAT_COLUMNS",
+    "FALLBACK_BOUND_S",
     "POLISHED",
+    "SHARES_WORDS",
     "Outcome",
     "fallback",
     "hint_columns",
     "partition",
     "polish",
+    "shares_bound",
+    "usual_costs",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,6 +63,9 @@ logger = logging.getLogger(__name__)
 CP_SAT_COLUMNS = 30_000
 """Most columns handed to one CP-SAT solve (the cheapest by reduced cost).
 """
+FALLBACK_BOUND_S = 1.5
+"""Most seconds past the deadline that the bound of a plan's cost shares may take (where the
+search left no time for a better one)."""
 
 
 @dataclass
@@ -183,11 +191,33 @@ def partition(
             + ("" if deadline.stopped() else "; allow more time")
         )
         if incumbent is not None and incumbent.objective is not None:
-            notes.append(f"the plan is {start_words}, with no bound")
+            quick = (
+                shares_bound(
+                    problem, columns, incumbent.chosen, incumbent.objective, _past_deadline(problem)
+                )
+                if usual_costs(problem, columns)
+                else None
+            )
+            notes.append(
+                f"the plan is {start_words}"
+                + (", with no bound" if quick is None else f", with {SHARES_WORDS}")
+            )
             return Outcome(
-                "feasible", incumbent.objective, None, incumbent.chosen, pool_size, notes
+                "feasible", incumbent.objective, quick, incumbent.chosen, pool_size, notes
             )
         return Outcome.without_plan("timed out", pool_size, notes)
+    listed_all = all(piece.bounded for piece in problem.pieces)
+    relaxed: float | None = None
+    usual = usual_costs(problem, columns)
+    if usual and not listed_all and relaxation.complete and not model.limits:
+        # Before the search, while the LP's duals are at hand (the bound over every plan).
+        relaxed = unlisted_bound(
+            problem,
+            columns,
+            lp.dual_values(),
+            relaxation.reduced_costs,
+            incumbent.chosen if incumbent is not None else None,
+        )
     status, proved_bound, incumbent, short = _search(
         problem, columns, model, relaxation, incumbent, hint, first_delta, presolve
     )
@@ -205,22 +235,83 @@ def partition(
             short or f"{deadline.why(settings.time_limit)} before the plan was proved optimal"
         )
     bound: float | None = min(proved_bound, float(incumbent.objective))
-    listed_all = all(piece.bounded for piece in problem.pieces)
     if not (listed_all and relaxation.complete):
         status = "feasible"
         bound = None
-        if not listed_all:
+        if not listed_all and relaxed is not None:
+            tolerance = 1e-7 * max(1.0, float(np.abs(columns.col_cost).max()))
+            bound = min(_ceil(relaxed - tolerance), float(incumbent.objective))
             notes.append(
                 f"listing every candidate network would pass {settings.candidate_cap:,} or "
                 "take too long, so only networks within a radius of each practice were "
-                "considered and no bound is reported"
+                "considered; the bound is proved over every network all the same, from the "
+                "linear relaxation's duals and a relaxed search of the networks not listed"
+            )
+        elif not listed_all:
+            notes.append(
+                f"listing every candidate network would pass {settings.candidate_cap:,} or "
+                "take too long, so only networks within a radius of each practice were "
+                "considered"
+                + (
+                    f"; the plan is reported with {SHARES_WORDS}"
+                    if usual
+                    else " and no bound is reported"
+                )
             )
         else:
             notes.append(
                 f"{deadline.why(settings.time_limit)} before the linear relaxation was solved "
-                "to the end, so no bound is reported"
+                "to the end, so "
+                + (f"the plan is reported with {SHARES_WORDS}" if usual else "no bound is reported")
             )
+    if usual and (bound is None or not listed_all):
+        # The final plan's cost shares, a moment past the deadline (the search before it
+        # rarely leaves the relaxed search time enough).
+        seconds = _past_deadline(problem)
+        shares = shares_bound(problem, columns, incumbent.chosen, incumbent.objective, seconds)
+        if shares is not None:
+            bound = shares if bound is None else max(bound, shares)
     return Outcome(status, incumbent.objective, bound, incumbent.chosen, pool_size, notes)
+
+
+SHARES_WORDS = (
+    "a weak bound only: from the plan's own cost shares and a relaxed search of every "
+    "network (at least the fixed cost of the fewest networks)"
+)
+"""How a bound from :func:`shares_bound` is described."""
+
+
+def _past_deadline(problem: AreaProblem) -> float:
+    """Seconds a bound from a plan's cost shares may take past the deadline (none if stopped)."""
+    if problem.deadline.stopped():
+        return 0.0
+    return min(FALLBACK_BOUND_S, 0.1 * problem.settings.time_limit)
+
+
+def usual_costs(problem: AreaProblem, columns: Columns) -> bool:
+    """Whether ``columns`` cost what the usual objective says (not a priority's measure).
+
+    The bounds of :mod:`~footprints.optimiser.farley` hold for the usual objective only.
+    """
+    expected = columns.set_cost[columns.col_set] + move_costs(columns.col_moves, problem.settings)
+    return bool(np.array_equal(columns.col_cost, expected))
+
+
+def shares_bound(
+    problem: AreaProblem, columns: Columns, chosen: IntArray, objective: int, seconds: float
+) -> float | None:
+    """Prove a bound on every plan from the cost shares of the plan ``chosen`` (columns).
+
+    :func:`~footprints.optimiser.farley.plan_bound` in ``seconds``, rounded up and at most
+    ``objective``; ``None`` (logged) should it fail, so that a plan at hand still stands.
+    """
+    try:
+        networks = [columns.sets.members_of(int(s)) for s in columns.col_set[chosen]]
+        found, _ = plan_bound(problem, networks, seconds=seconds)
+    except Exception:  # a bound is a bonus: the plan must not be lost for it
+        logger.exception("area %s: no bound from the plan's cost shares", problem.name)
+        return None
+    return min(_ceil(found - 1e-7 * max(1.0, abs(found))), float(objective))
 
 
 def _pool(
@@ -517,9 +608,15 @@ def fallback(
             best = (cost, chosen, columns, found)
     kind: Fallback
     status: Status
+    # A proved bound all the same, from the plan's cost shares (a moment over time).
+    seconds = 0.0 if failure else _past_deadline(problem)
+    bound: float | None = None
+    if best is not None:
+        bound = shares_bound(problem, best[2], best[1], best[0], seconds)
     if best is None:
         chosen, columns = _parts(problem)
         cost = int(columns.col_cost[chosen].sum())
+        bound = shares_bound(problem, columns, chosen, cost, 0.0)
         kind = "connected parts"
         status = "timed out"
         words = _PARTS_NOTE
@@ -530,7 +627,11 @@ def fallback(
             "the plan is the quick constructive one"
             if kind == "constructive"
             else "the plan is the current plan (it costs less than the quick constructive one)"
-        ) + ", not optimised and with no bound"
+        ) + (
+            ", not optimised and with no bound"
+            if bound is None
+            else f", not optimised, with {SHARES_WORDS}"
+        )
     if failure is None:
         if kind == "connected parts":
             note = "no plan keeping the locks was found in time, so " + words
@@ -544,7 +645,7 @@ def fallback(
             f"the solve failed ({failure}), so {words}; run this area again for an optimised "
             "plan (a failure that depends on the machine's load may not recur)"
         )
-    outcome = Outcome(status, cost, None, chosen, len(columns.sets), [*notes, note], kind)
+    outcome = Outcome(status, cost, bound, chosen, len(columns.sets), [*notes, note], kind)
     return outcome, columns
 
 

@@ -301,3 +301,18 @@ class AtMostPractices:
 
     def __repr__(self) -> str:
         return f"AtMostPractices({self.limit})"
+
+
+#: Small grids, with settings, whose optimum brute force finds (proof and bound tests).
+SMALL_GRIDS = {
+    "row of four": (grid(1, 4, [15_000] * 4), FAST),
+    "two rows": (grid(2, 3, [9_000, 14_000, 11_000, 16_000, 8_000, 12_000]), FAST),
+    "patches": (
+        grid(3, 3, [12_000] * 9, patches=["A", "A", "B", "A", "A", "B", "A", "A", "B"]),
+        replace_settings(straddle_weight=50.0),
+    ),
+    "uneven 3x3": (
+        grid(3, 3, [5_000, 12_000, 8_000, 15_000, 10_000, 7_000, 9_000, 11_000, 6_000]),
+        replace_settings(network_cost=0.0),
+    ),
+}

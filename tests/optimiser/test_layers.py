@@ -22,6 +22,7 @@ LAYERS = [
     "cpsat",
     "construct",
     "improve",
+    "farley",
     "proof",
     "pricing",
     "priorities",

@@ -14,25 +14,11 @@ from footprints.optimiser.costs import SCALE
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import fallback, hint_columns, partition
 
-from .grids import FAST, brute_force_optimum, grid, problem_of, replace_settings
+from .grids import SMALL_GRIDS, brute_force_optimum, grid, problem_of
 
 
 def _columns(problem: AreaProblem) -> Columns:
     return build_columns(problem, [piece_candidates(problem, piece) for piece in problem.pieces])
-
-
-SMALL_GRIDS = {
-    "row of four": (grid(1, 4, [15_000] * 4), FAST),
-    "two rows": (grid(2, 3, [9_000, 14_000, 11_000, 16_000, 8_000, 12_000]), FAST),
-    "patches": (
-        grid(3, 3, [12_000] * 9, patches=["A", "A", "B", "A", "A", "B", "A", "A", "B"]),
-        replace_settings(straddle_weight=50.0),
-    ),
-    "uneven 3x3": (
-        grid(3, 3, [5_000, 12_000, 8_000, 15_000, 10_000, 7_000, 9_000, 11_000, 6_000]),
-        replace_settings(network_cost=0.0),
-    ),
-}
 
 
 @pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
@@ -105,7 +91,11 @@ def test_the_fallback_returns_the_quick_plan() -> None:
     problem = problem_of(grid(4, 4, [10_000] * 16))
     plan = construct(problem)
     outcome, columns = fallback(problem, plan, ["the time limit of 20 s ran out"])
-    assert outcome.status == "feasible" and outcome.bound is None
+    assert outcome.status == "feasible" and outcome.objective is not None
+    # a bound from the plan's own cost shares (farley.plan_bound): at least the fixed cost
+    # of the fewest networks, 4, and never above the plan
+    assert outcome.bound is not None
+    assert 4 * 30_000 * SCALE - 2 <= outcome.bound <= outcome.objective
     assert outcome.notes[0] == "the time limit of 20 s ran out"
     assert outcome.notes[1].startswith("the plan is the quick constructive one")
     assert plan is not None

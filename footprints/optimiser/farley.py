@@ -1,0 +1,496 @@
+"""A proved bound where not every candidate network could be listed: the Lagrangian bound.
+
+Where a piece of an area has too many connected in-band groups to list, the master LP over
+the columns at hand bounds only plans made of those columns. Its duals still bound every
+plan (weak duality, Farley's bound): with ``π`` (practices), ``σ`` (network counts),
+``μ`` (current networks), the moves' and the limits' duals, every column ``j`` has reduced
+cost ``rc_j = c_j − a_j·y``, and every plan ``x`` of the rows costs
+
+``Σ c_j x_j = Σ (a_j·y) x_j + Σ rc_j x_j ≥ D + Σ_p k_p · min(0, min_{j in p} rc_j)``
+
+where ``D`` is the duals' bound (:attr:`~footprints.optimiser.master.Duals.bound`) and
+``k_p`` the most networks piece ``p`` can have. :func:`lagrangian_bound` needs only a lower
+bound on the least reduced cost of *every* column of a piece, listed or not;
+:func:`reduced_cost_floor` proves one without listing, by a relaxation of the pricing problem:
+
+- a network ``N`` costs at least ``network_cost`` plus its compactness
+  ``Σ_{i∈N} p_i ‖x_i − c_N‖`` (``c_N`` its centre, inside the piece's bounding box) plus its
+  straddling ``min_q Σ_{i∈N, patch_i≠q} p_i``; every other term is ``≥ 0``;
+- so for a square ``R`` of centres (centre ``g``, half-diagonal ``r``) and a main patch
+  ``q``, each practice is worth at most ``v_i = π_i − w p_i max(0, ‖x_i − g‖ − r) −
+  s p_i [patch_i ≠ q]``, and the most any group in the population window can gain is at
+  most the fractional knapsack ``max Σ v_i t_i``, ``low ≤ Σ p_i t_i ≤ high``,
+  ``0 ≤ t ≤ 1`` (connectivity dropped);
+- the squares covering the bounding box are split, best first, while time allows: the
+  largest knapsack over the squares left is a valid bound at every moment.
+
+The duals come from the master LP over the listed columns (:func:`unlisted_bound`), or,
+where there is no LP at hand or its duals are too uneven, from one plan's own cost shares
+(:func:`plan_bound`): each practice's share of its network's cost, evened out over its
+neighbours and shifted per patient by a bisection until every network prices at ``≥ 0``.
+Where even that search has no time, every network still costs at least ``network_cost``,
+so a piece of at least ``k_min`` networks costs at least ``k_min × network_cost``. The
+bounds hold for the usual objective only (not for a priority's measure).
+
+Registration geography measures compactness from the patients' homes: there the
+compactness and straddling terms are left out of the relaxation (each ``≥ 0``), which keeps
+the bound valid but weaker.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from footprints.optimiser.candidates import CandidateSets, FloatArray, IntArray, bit_indices
+from footprints.optimiser.columns import Columns, piece_window
+from footprints.optimiser.costs import SCALE, set_costs
+from footprints.optimiser.master import Duals
+from footprints.optimiser.pieces import Piece
+from footprints.optimiser.problem import AreaProblem
+
+__all__ = [
+    "FLOOR_SECONDS",
+    "FLOOR_SHARE",
+    "Floor",
+    "knapsack_bounds",
+    "lagrangian_bound",
+    "listed_floors",
+    "plan_bound",
+    "reduced_cost_floor",
+    "relaxed_window",
+    "unlisted_bound",
+]
+
+FLOOR_SECONDS = 1.0
+"""Most seconds one piece's relaxed pricing may take (the bound holds whenever it stops)."""
+FLOOR_SHARE = 0.15
+"""Most share of the time left that the relaxed pricing of all pieces may take."""
+
+_START_SQUARES = 8
+"""Squares per side of the first grid of centres over a piece's bounding box."""
+_BATCH = 32
+"""Squares split at once (their 4 children are priced together)."""
+
+
+def knapsack_bounds(
+    values: FloatArray,
+    weights: IntArray,
+    low: int,
+    high: int,
+    *,
+    band: tuple[int, int] | None = None,
+    penalty: float = 0.0,
+) -> FloatArray:
+    """Per row of ``values``: the fractional knapsack ``max Σ v t − penalty·dev(Σ w t)``.
+
+    Over ``0 ≤ t ≤ 1`` with ``low ≤ Σ w t ≤ high``; ``dev`` is how far the weight lies
+    outside ``band`` (``0`` without one). Items of weight 0 count when their value is
+    positive. Taking items by value per weight, best first, makes the value a concave
+    piecewise-linear function of the weight taken (less the convex penalty), so its
+    maximum is at a breakpoint: a whole number of items, a band edge or the window's ends.
+    ``-inf`` where the items weigh less than ``low`` in all.
+    """
+    values = np.atleast_2d(values)
+    free = weights == 0
+    bonus = np.clip(values[:, free], 0.0, None).sum(axis=1)
+    w = weights[~free].astype(np.float64)
+    v = values[:, ~free]
+    rows = len(values)
+    if not len(w):
+        return np.where(low <= 0, bonus, -np.inf)
+    total = float(w.sum())
+    if total + 1e-9 < low:
+        return np.full(rows, -np.inf)
+    top = min(float(high), total)
+    ratio = v / w
+    order = np.argsort(-ratio, axis=1, kind="stable")
+    sorted_ratio = np.take_along_axis(ratio, order, axis=1)
+    cum_w = np.cumsum(w[order], axis=1)
+    cum_v = np.cumsum(np.take_along_axis(v, order, axis=1), axis=1)
+
+    def value_at(take: FloatArray) -> FloatArray:
+        """Return the greedy value of weight ``take`` (per row)."""
+        k = (cum_w < take[:, None] - 1e-9).sum(axis=1)
+        index = np.arange(rows)
+        before_w = np.where(k > 0, cum_w[index, np.maximum(k - 1, 0)], 0.0)
+        before_v = np.where(k > 0, cum_v[index, np.maximum(k - 1, 0)], 0.0)
+        last = sorted_ratio[index, np.minimum(k, len(w) - 1)]
+        out: FloatArray = before_v + np.where(k < len(w), (take - before_w) * last, 0.0)
+        return out
+
+    def deviation(weight: FloatArray) -> FloatArray:
+        if band is None:
+            return np.zeros_like(weight)
+        out: FloatArray = np.maximum(band[0] - weight, 0.0) + np.maximum(weight - band[1], 0.0)
+        return out
+
+    # whole items, where inside the window
+    inside = (cum_w >= low - 1e-9) & (cum_w <= top + 1e-9)
+    best = np.where(inside, cum_v - penalty * deviation(cum_w), -np.inf).max(axis=1)
+    edges = [float(low), top] + ([float(band[0]), float(band[1])] if band is not None else [])
+    for edge in edges:
+        take = np.full(rows, min(max(edge, float(low)), top))
+        best = np.maximum(best, value_at(take) - penalty * deviation(take))
+    result: FloatArray = bonus + best
+    return result
+
+
+@dataclass
+class Floor:
+    """A lower bound on the reduced cost of every column of one piece.
+
+    Parameters
+    ----------
+    value
+        The bound (cost units).
+    squares
+        Squares of centres priced.
+    complete
+        Whether the squares were split until none could hold a column pricing below the
+        target (else time or the square limit stopped the split).
+    """
+
+    value: float
+    squares: int
+    complete: bool
+
+
+def reduced_cost_floor(
+    problem: AreaProblem,
+    piece: Piece,
+    duals: Duals,
+    *,
+    piece_number: int,
+    low: int,
+    high: int,
+    target: float = 0.0,
+    seconds: float = FLOOR_SECONDS,
+) -> Floor | None:
+    """Prove a lower bound on the reduced cost of every column of ``piece``, listed or not.
+
+    A column is any group of the piece's practices in ``[low, high]`` (connected or not:
+    the relaxation drops connectivity), matched to any current network or none. See the
+    module's docstring. The split of squares of centres stops once the bound reaches
+    ``target`` or after ``seconds``. ``None`` when a side row (a limit) has a non-zero
+    dual: its count over unlisted columns is not known.
+    """
+    if any(d != 0.0 for d in duals.limits):
+        return None
+    settings = problem.settings
+    practices = problem.practices
+    nodes = np.asarray(sorted(piece.nodes), np.int64)
+    weights = practices.population[nodes].astype(np.int64)
+    gains = duals.node[nodes].astype(np.float64)
+    constant = settings.network_cost * SCALE - 0.5 - float(duals.piece[piece_number])
+    constant -= max(0.0, float(duals.match.max()))
+    if problem.current.index is not None:
+        per_move = float(np.rint(settings.move_weight * SCALE)) - duals.moves
+        constant += min(0.0, per_move) * len(nodes)
+    voronoi = practices.homes is None
+    compact = settings.compactness_weight * SCALE if voronoi else 0.0
+    straddle = settings.straddle_weight * SCALE if voronoi else 0.0
+    patch = practices.patch[nodes]
+    patches = np.unique(patch[patch >= 0]) if straddle > 0 else np.zeros(0, np.int64)
+    if not len(patches):
+        patches = np.full(1, -1, np.int64)
+    # per main patch q: what each practice pays for lying outside it (none without a patch)
+    outside = np.stack([straddle * weights * ((patch != q) & (patch >= 0)) for q in patches])
+    xs, ys = practices.x_km[nodes], practices.y_km[nodes]
+    # out of the band (a soft piece), a network pays the band penalty per patient
+    band: tuple[int, int] | None = (
+        settings.band.min_population,
+        settings.band.max_population,
+    )
+    penalty = settings.band_penalty * SCALE
+    if low >= settings.band.min_population and high <= settings.band.max_population:
+        band, penalty = None, 0.0
+
+    def price(squares: list[tuple[float, float, float]]) -> FloatArray:
+        """Return the best knapsack over every main patch, per square ``(x, y, half side)``."""
+        sq = np.asarray(squares, np.float64)
+        if compact > 0:
+            d = np.hypot(xs[None, :] - sq[:, 0:1], ys[None, :] - sq[:, 1:2])
+            reach = np.clip(d - sq[:, 2:3] * math.sqrt(2.0), 0.0, None)
+            base = gains[None, :] - compact * weights[None, :] * reach
+        else:
+            base = np.repeat(gains[None, :], len(sq), axis=0)
+        values = (base[:, None, :] - outside[None, :, :]).reshape(-1, len(nodes))
+        best = knapsack_bounds(values, weights, low, high, band=band, penalty=penalty).reshape(
+            len(sq), len(patches)
+        )
+        out: FloatArray = best.max(axis=1)
+        return out
+
+    started = time.monotonic()
+    x0, x1 = float(xs.min()), float(xs.max())
+    y0, y1 = float(ys.min()), float(ys.max())
+    half = max(x1 - x0, y1 - y0, 1e-3) / (2 * _START_SQUARES)
+    first = [
+        (x0 + (2 * a + 1) * half, y0 + (2 * b + 1) * half, half)
+        for a in range(_START_SQUARES)
+        for b in range(_START_SQUARES)
+    ]
+    if compact <= 0:
+        first = first[:1]
+    gained = price(first)
+    heap = [(-float(g), square) for g, square in zip(gained, first, strict=True)]
+    heapq.heapify(heap)
+    priced = len(first)
+    enough = constant - target  # a square gaining at most this cannot price below target
+    complete = True
+    while heap and -heap[0][0] > enough and compact > 0:
+        if time.monotonic() - started > seconds:
+            complete = False
+            break
+        batch = [heapq.heappop(heap) for _ in range(min(_BATCH, len(heap)))]
+        children = [
+            (x + dx * h / 2, y + dy * h / 2, h / 2)
+            for _, (x, y, h) in batch
+            for dx in (-1, 1)
+            for dy in (-1, 1)
+        ]
+        for g, square in zip(price(children), children, strict=True):
+            heapq.heappush(heap, (-float(g), square))
+        priced += len(children)
+    best_gain = -heap[0][0] if heap else -math.inf
+    if compact <= 0:
+        complete = best_gain <= enough
+    return Floor(constant - best_gain, priced, complete)
+
+
+def lagrangian_bound(
+    problem: AreaProblem,
+    duals: Duals,
+    listed_floor: FloatArray,
+    *,
+    deadline_at: float,
+    target: float = 0.0,
+) -> tuple[float, list[Floor]] | None:
+    """Bound every plan of the area from the duals of a master LP over some of its columns.
+
+    ``listed_floor[p]`` is the least reduced cost of the listed columns of piece ``p``
+    (``inf`` for none). Pieces whose candidates were all listed (``bounded``) need nothing
+    more; the others get :func:`reduced_cost_floor`, sharing the time up to
+    ``deadline_at`` (``time.monotonic()``). ``target``: a reduced cost that is low enough
+    not to matter (pricing of a piece stops once its floor reaches it).
+
+    Returns
+    -------
+    (bound, floors) or None
+        The bound (cost units, not rounded) and the floor of each unlisted piece; ``None``
+        when a piece's floor cannot be proved (see :func:`reduced_cost_floor`).
+    """
+    total = duals.bound
+    floors: list[Floor] = []
+    unlisted = [p for p, piece in enumerate(problem.pieces) if not piece.bounded]
+    for n, p in enumerate(unlisted):
+        piece = problem.pieces[p]
+        low, high = relaxed_window(problem, piece)
+        left = max(0.05, (deadline_at - time.monotonic()) / (len(unlisted) - n))
+        floor = reduced_cost_floor(
+            problem,
+            piece,
+            duals,
+            piece_number=p,
+            low=low,
+            high=high,
+            target=target,
+            seconds=min(FLOOR_SECONDS, left),
+        )
+        if floor is None:
+            return None
+        floors.append(floor)
+        listed_floor = listed_floor.copy()
+        listed_floor[p] = min(float(listed_floor[p]), floor.value)
+    for p, piece in enumerate(problem.pieces):
+        most = piece.k_range[1] if piece.k_range is not None else len(piece.nodes)
+        total += most * min(0.0, float(listed_floor[p]))
+    return total, floors
+
+
+def listed_floors(problem: AreaProblem, columns: Columns, rc: FloatArray) -> FloatArray:
+    """Per piece: the least reduced cost ``rc`` of its listed columns (``inf`` for none)."""
+    floors = np.full(len(problem.pieces), np.inf)
+    if len(rc):
+        np.minimum.at(floors, columns.set_piece[columns.col_set], rc)
+    return floors
+
+
+def unlisted_bound(
+    problem: AreaProblem,
+    columns: Columns,
+    duals: Duals,
+    rc: FloatArray,
+    plan: IntArray | None,
+) -> float | None:
+    """Bound every plan from a master LP over some columns, and from a plan's cost shares.
+
+    The better of :func:`lagrangian_bound` (the LP's ``duals`` and its columns' reduced
+    costs ``rc``; skipped when the duals are degenerate) and :func:`plan_bound` (the columns
+    ``plan``, when given), in at most :data:`FLOOR_SHARE` of the time left. ``None`` when
+    neither can be proved.
+    """
+    deadline = problem.deadline
+    seconds = FLOOR_SHARE * max(0.0, deadline.left())
+    end = time.monotonic() + seconds
+    most = sum(
+        piece.k_range[1] if piece.k_range is not None else len(piece.nodes)
+        for piece in problem.pieces
+    )
+    best: float | None = None
+    # A degenerate LP's duals (a practice's above any column's cost) leave a relaxation
+    # without connectivity nothing to bound: the time goes to the plan's shares instead.
+    if len(columns) and float(np.abs(duals.node).max()) <= float(columns.col_cost.max()):
+        found = lagrangian_bound(
+            problem,
+            duals,
+            listed_floors(problem, columns, rc),
+            deadline_at=end - seconds / 2,
+            target=-1.0 / max(1, most),
+        )
+        best = found[0] if found is not None else None
+    if plan is not None and len(plan):
+        networks = [columns.sets.members_of(int(s)) for s in columns.col_set[plan]]
+        shares, _ = plan_bound(problem, networks, seconds=max(0.05, end - time.monotonic()))
+        best = shares if best is None else max(best, shares)
+    return best
+
+
+SHARES = (0.9,)
+"""Scalings ``θ`` of a plan's cost shares tried by :func:`plan_bound`."""
+HALVINGS = 10
+"""Steps of the bisection on the per-patient dual ``φ`` in :func:`plan_bound`."""
+
+
+def relaxed_window(problem: AreaProblem, piece: Piece) -> tuple[int, int]:
+    """Return a population window holding every column the piece can have.
+
+    The piece's window (:func:`~footprints.optimiser.columns.piece_window`), widened to a
+    single practice over its top (repair mode keeps those alone) and, for a soft piece
+    under a move budget, to the whole piece (the current out-of-band networks join then).
+    """
+    low, high = piece_window(problem, piece)
+    population = problem.practices.population
+    high = max(high, int(population[sorted(piece.nodes)].max(initial=0)))
+    if piece.k_range is None and problem.settings.max_moves is not None:
+        low, high = 0, max(high, piece.population)
+    return low, high
+
+
+def plan_bound(
+    problem: AreaProblem, networks: list[list[int]], *, seconds: float
+) -> tuple[float, list[Floor]]:
+    """Bound every plan of the area from the cost shares of one plan, without any LP.
+
+    Each practice ``i`` of network ``N`` of ``networks`` (a plan of the area) gets the dual
+    ``π_i = θ cost(N) p_i / P_N + φ p_i`` (an even share of ``cost(N)`` where ``N`` has no
+    patients). Every network of the piece then has a reduced cost of at least the floor
+    ``f`` (:func:`reduced_cost_floor`), and the piece's networks cover its population
+    ``P`` exactly once, so every plan of a piece of at least ``k_min`` networks costs at least
+    ``θ A + φ P + k_min f`` where ``f ≥ 0`` (``A``: the shares' sum). For each ``θ`` of
+    :data:`SHARES`, ``φ`` is the largest that :data:`HALVINGS` halvings prove to keep
+    ``f ≥ 0``; the best ``θ`` is kept, per piece, within ``seconds`` in all.
+
+    Returns
+    -------
+    bound, floors
+        The bound (cost units, not rounded) and each piece's floor at its best ``(θ, φ)``.
+    """
+    practices = problem.practices
+    population = practices.population.astype(np.float64)
+    share = np.zeros(len(practices), np.float64)
+    if networks:
+        sizes, cost = set_costs(CandidateSets.of(networks), practices, problem.settings)
+        for members, total, size in zip(networks, cost.tolist(), sizes.tolist(), strict=True):
+            share[members] = total * (population[members] / size if size > 0 else 1 / len(members))
+    share = _smoothed(problem, share)
+    zeros = np.zeros(len(problem.pieces) + 1, np.float64)
+    started = time.monotonic()
+    per = seconds / max(1, len(problem.pieces) * len(SHARES) * (HALVINGS + 1))
+    total_bound = 0.0
+    floors: list[Floor] = []
+    for p, piece in enumerate(problem.pieces):
+        nodes = sorted(piece.nodes)
+        window = relaxed_window(problem, piece)
+        weight = float(population[nodes].sum())
+        # a soft piece has no count row, but no column weighs more than the window's top
+        fewest = (
+            piece.k_range[0]
+            if piece.k_range is not None
+            else max(1, math.ceil(weight / max(1, window[1])))
+        )
+        best: tuple[float, Floor] | None = None
+
+        def floor_at(
+            theta: float,
+            phi: float,
+            *,
+            piece: Piece = piece,
+            p: int = p,
+            window: tuple[int, int] = window,
+        ) -> Floor:
+            duals = Duals(theta * share + phi * population, zeros, np.zeros(1), 0.0, [], 0.0)
+            found = reduced_cost_floor(
+                problem, piece, duals, piece_number=p, low=window[0], high=window[1], seconds=per
+            )
+            assert found is not None  # no limits here
+            return found
+
+        for theta in SHARES:
+            if best is not None and time.monotonic() - started > seconds:
+                break
+            amount = theta * float(share[nodes].sum())
+            spread = amount / weight if weight > 0 else 0.0
+            rates = theta * share[nodes] / np.maximum(population[nodes], 1.0)
+            # at lo every practice with patients has pi <= 0: f >= 0 is quick to prove
+            lo, hi = -float(rates.max(initial=0.0)), spread
+            kept = floor_at(theta, lo)
+            if kept.value < 0:  # pay the piece's networks at most f < 0 each
+                most = piece.k_range[1] if piece.k_range is not None else len(nodes)
+                value = amount + lo * weight + most * kept.value
+            else:
+                for _ in range(HALVINGS):
+                    if time.monotonic() - started > seconds:
+                        break
+                    mid = (lo + hi) / 2
+                    found = floor_at(theta, mid)
+                    if found.value >= 0:
+                        lo, kept = mid, found
+                    else:
+                        hi = mid
+                value = amount + lo * weight + fewest * kept.value
+
+            if best is None or value > best[0]:
+                best = (value, kept)
+        assert best is not None
+        # every network costs at least network_cost: a floor that needs no search
+        least = fewest * (problem.settings.network_cost * SCALE - 0.5)
+        if least > best[0]:
+            best = (least, best[1])
+        total_bound += best[0]
+        floors.append(best[1])
+    return total_bound, floors
+
+
+def _smoothed(problem: AreaProblem, share: FloatArray) -> FloatArray:
+    """Each practice's share at most the mean cost per patient of it and its neighbours.
+
+    A network's cost shares are even per patient; where a costly network meets a cheap
+    one, the relaxation would join the costly one's practices to the cheap one's and
+    price them below 0. Lower shares keep the relaxation's floor up.
+    """
+    practices = problem.practices
+    population = practices.population.astype(np.float64)
+    rate = np.where(population > 0, share / np.maximum(population, 1.0), 0.0)
+    out = rate.copy()
+    for i in range(len(practices)):
+        around = [j for j in bit_indices(practices.neighbours[i]) if population[j] > 0]
+        if population[i] > 0 and around:
+            out[i] = min(rate[i], float(np.mean([rate[i], *rate[around]])))
+    smoothed: FloatArray = np.where(population > 0, out * population, share)
+    return smoothed

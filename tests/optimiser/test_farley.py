@@ -1,0 +1,252 @@
+"""The Lagrangian bound where not every candidate is listed: never above the true optimum."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from footprints.optimiser import OptimiseSettings, optimise_area
+from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.columns import build_columns, piece_candidates
+from footprints.optimiser.construct import construct
+from footprints.optimiser.costs import SCALE, set_costs
+from footprints.optimiser.farley import (
+    knapsack_bounds,
+    plan_bound,
+    reduced_cost_floor,
+    relaxed_window,
+)
+from footprints.optimiser.master import Duals
+from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.proof import partition
+
+from .grids import (
+    SMALL_GRIDS,
+    brute_force_optimum,
+    connected_subsets,
+    problem_of,
+    replace_settings,
+    tiny_areas,
+)
+
+GRIDS = SMALL_GRIDS
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    values=st.lists(st.floats(-50, 50), min_size=1, max_size=7),
+    data=st.data(),
+    low=st.integers(0, 30),
+    width=st.integers(0, 30),
+    band=st.one_of(st.none(), st.tuples(st.integers(0, 30), st.integers(0, 20))),
+    penalty=st.floats(0, 10),
+)
+def test_the_knapsack_bound_is_at_least_every_subset_in_the_window(
+    values: list[float],
+    data: st.DataObject,
+    low: int,
+    width: int,
+    band: tuple[int, int] | None,
+    penalty: float,
+) -> None:
+    weights = data.draw(st.lists(st.integers(0, 12), min_size=len(values), max_size=len(values)))
+    high = low + width
+    edges = None if band is None else (band[0], band[0] + band[1])
+    bound = float(
+        knapsack_bounds(
+            np.asarray(values), np.asarray(weights), low, high, band=edges, penalty=penalty
+        )[0]
+    )
+    best = -np.inf
+    for k in range(len(values) + 1):
+        for subset in itertools.combinations(range(len(values)), k):
+            weight = sum(weights[i] for i in subset)
+            if low <= weight <= high:
+                off = 0 if edges is None else max(edges[0] - weight, weight - edges[1], 0)
+                best = max(best, sum(values[i] for i in subset) - penalty * off)
+    assert bound >= best - 1e-6
+    if best == -np.inf:  # nothing fits: only when the items weigh too little in all
+        assert sum(weights) < low or bound > -np.inf
+
+
+def _least_reduced_cost(
+    problem: AreaProblem, graph: nx.Graph, duals: Duals, low: int, high: int
+) -> float:
+    """The least reduced cost of every connected set in the window, by brute force."""
+    practices = problem.practices
+    subsets = connected_subsets(graph, low, high)
+    sets = CandidateSets.of([sorted(practices.index[c] for c in s) for s in subsets])
+    _, cost = set_costs(sets, practices, problem.settings)
+    gains = sets.sums(duals.node)
+    return float((cost - gains - duals.piece[0]).min())
+
+
+def _random_duals(problem: AreaProblem, rng: np.random.Generator, scale: float) -> Duals:
+    n = len(problem.practices)
+    node = rng.normal(scale, scale, n) * problem.practices.population / 10_000
+    return Duals(node, np.asarray([rng.normal(0, scale), 0.0]), np.zeros(1), 0.0, [], 0.0)
+
+
+@pytest.mark.parametrize("name", sorted(GRIDS))
+@pytest.mark.parametrize("seed", range(6))
+def test_the_floor_is_below_every_connected_set(name: str, seed: int) -> None:
+    graph, opts = GRIDS[name]
+    problem = problem_of(graph, opts)
+    piece = problem.pieces[0]
+    low, high = relaxed_window(problem, piece)
+    rng = np.random.default_rng(seed)
+    duals = _random_duals(problem, rng, 3_000_000.0)
+    floor = reduced_cost_floor(problem, piece, duals, piece_number=0, low=low, high=high)
+    assert floor is not None
+    assert floor.value <= _least_reduced_cost(problem, graph, duals, low, high) + 1e-6
+
+
+@settings(max_examples=30, deadline=None)
+@given(graph=tiny_areas(min_size=2_000), seed=st.integers(0, 1_000))
+def test_the_floor_is_below_every_connected_set_of_random_areas(graph: nx.Graph, seed: int) -> None:
+    opts = replace_settings(straddle_weight=5.0)
+    problem = problem_of(graph, opts)
+    if len(problem.pieces) != 1:
+        return
+    piece = problem.pieces[0]
+    low, high = relaxed_window(problem, piece)
+    if not connected_subsets(graph, low, high):
+        return
+    duals = _random_duals(problem, np.random.default_rng(seed), 2_000_000.0)
+    floor = reduced_cost_floor(
+        problem, piece, duals, piece_number=0, low=low, high=high, seconds=0.2
+    )
+    assert floor is not None
+    assert floor.value <= _least_reduced_cost(problem, graph, duals, low, high) + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_floor_is_below_every_connected_set_of_a_soft_window(seed: int) -> None:
+    """A soft piece's window runs from 0: the band penalty is in the relaxation then."""
+    graph, opts = GRIDS["uneven 3x3"]
+    problem = problem_of(graph, opts)
+    piece = problem.pieces[0]
+    duals = _random_duals(problem, np.random.default_rng(seed), 3_000_000.0)
+    floor = reduced_cost_floor(problem, piece, duals, piece_number=0, low=0, high=60_000)
+    assert floor is not None
+    assert floor.value <= _least_reduced_cost(problem, graph, duals, 0, 60_000) + 1e-6
+
+
+@pytest.mark.parametrize("name", sorted(GRIDS))
+def test_a_plan_bound_is_never_above_the_brute_force_optimum(name: str) -> None:
+    graph, opts = GRIDS[name]
+    problem = problem_of(graph, opts)
+    plan = construct(problem)
+    assert plan is not None
+    networks = [n for piece in plan for n in piece]
+    _, cost = set_costs(CandidateSets.of(networks), problem.practices, opts)
+    best = brute_force_optimum(graph, opts)
+    assert best is not None
+    bound, floors = plan_bound(problem, networks, seconds=2.0)
+    assert len(floors) == len(problem.pieces)
+    assert bound <= best * SCALE + 1e-6
+    assert best * SCALE <= int(cost.sum()) + len(networks)  # costs are rounded per network
+    assert bound >= 0
+
+
+@pytest.mark.parametrize("name", sorted(GRIDS))
+def test_partition_over_local_candidates_bounds_below_the_optimum(name: str) -> None:
+    graph, opts = GRIDS[name]
+    problem = problem_of(graph, opts)
+    sets = [piece_candidates(problem, piece) for piece in problem.pieces]
+    # keep a few candidates only, as if the rest could not be listed
+    kept = [s.select(np.arange(len(s)) % 3 == 0) for s in sets]
+    plan = construct(problem)
+    assert plan is not None
+    kept = [
+        CandidateSets.concatenate([k, CandidateSets.of(p)]) for k, p in zip(kept, plan, strict=True)
+    ]
+    for piece in problem.pieces:
+        piece.bounded = False
+    columns = build_columns(problem, kept)
+    outcome = partition(problem, columns)
+    best = brute_force_optimum(graph, opts)
+    assert best is not None and outcome.objective is not None
+    assert outcome.bound is not None
+    assert outcome.bound <= best * SCALE + 1e-6
+    assert best * SCALE <= outcome.objective + len(outcome.chosen)  # rounded per network
+    assert outcome.status == "feasible"
+
+
+def test_every_weight_counts_in_the_floor() -> None:
+    """The floor moves with the fixed cost per network: the relaxation reads the settings."""
+    graph, _ = GRIDS["two rows"]
+    floors = []
+    for cost in (10_000.0, 30_000.0):
+        problem = problem_of(graph, OptimiseSettings(time_limit=20.0, network_cost=cost))
+        piece = problem.pieces[0]
+        low, high = relaxed_window(problem, piece)
+        duals = Duals(np.zeros(6), np.zeros(2), np.zeros(1), 0.0, [], 0.0)
+        floor = reduced_cost_floor(problem, piece, duals, piece_number=0, low=low, high=high)
+        assert floor is not None
+        floors.append(floor.value)
+    assert floors[1] - floors[0] == pytest.approx(20_000 * SCALE)
+
+
+def _planar(n: int, seed: int) -> nx.Graph:
+    """A random planar area: sites in a square, each joined to its nearest neighbours.
+
+    Edges are added shortest first and kept only when they cross no edge already kept,
+    so the graph is planar, as the catchments' adjacency is.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = np.clip(rng.lognormal(np.log(8_000), 0.6, n), 1_500, 40_000).round().astype(int)
+    side = float(np.sqrt(sizes.sum() / 3_000.0)) * 1_000.0
+    points = rng.uniform(0, side, size=(n, 2))
+    graph = nx.Graph(area=f"R{seed}")
+    for i in range(n):
+        graph.add_node(
+            f"P{i:02d}",
+            list_size=int(sizes[i]),
+            x=float(points[i, 0]),
+            y=float(points[i, 1]),
+            patch=f"T{int(points[i, 0] * 2 // side)}",
+        )
+
+    def crosses(a: int, b: int, c: int, d: int) -> bool:
+        if len({a, b, c, d}) < 4:
+            return False
+
+        def turn(p: int, q: int, r: int) -> float:
+            (px, py), (qx, qy), (rx, ry) = points[p], points[q], points[r]
+            return float((qx - px) * (ry - py) - (qy - py) * (rx - px))
+
+        return turn(a, b, c) * turn(a, b, d) < 0 and turn(c, d, a) * turn(c, d, b) < 0
+
+    pairs = sorted(
+        itertools.combinations(range(n), 2),
+        key=lambda e: float(np.hypot(*(points[e[0]] - points[e[1]]))),
+    )
+    kept: list[tuple[int, int]] = []
+    for a, b in pairs:
+        if not any(crosses(a, b, c, d) for c, d in kept):
+            kept.append((a, b))
+            graph.add_edge(f"P{a:02d}", f"P{b:02d}", kind="border")
+    return graph
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_on_random_planar_areas_the_bounds_stay_below_the_enumerated_optimum(seed: int) -> None:
+    graph = _planar(24, seed)
+    opts = replace_settings(time_limit=60.0)
+    full = optimise_area(graph, opts)
+    assert full.status == "optimal" and full.objective is not None
+    # as if listing had stopped early: only a few candidates, the bound over all of them
+    capped = optimise_area(graph, replace_settings(time_limit=60.0, candidate_cap=50))
+    assert capped.bound is not None and capped.objective is not None
+    assert capped.bound <= full.objective + 1e-6 <= capped.objective + 1e-6
+    problem = problem_of(graph, opts)
+    plan = construct(problem)
+    assert plan is not None
+    bound, _ = plan_bound(problem, [n for piece in plan for n in piece], seconds=2.0)
+    assert bound <= full.objective * SCALE + 1e-6
