@@ -22,7 +22,7 @@ from app.facts import Facts
 from footprints.background import ProposalJob
 from footprints.livemap import MapScope
 from footprints.maps import PracticePoints
-from footprints.optimiser import AreaResult
+from footprints.optimiser import AreaResult, OptimiseSettings
 from footprints.plan import Band, Plan, PlanState
 from footprints.region import Region
 from footprints.session import WorkingPlan
@@ -153,7 +153,7 @@ class AppState:
     band_min = Entry[int](30_000)
     band_max = Entry[int](50_000)
     compactness_weight = Entry[float](1.0)
-    straddle_weight = Entry[float](1.0)
+    straddle_weight = Entry[float](OptimiseSettings.straddle_weight)
     move_weight = Entry[float](10_000.0)
     network_cost = Entry[float](30_000.0)
     time_limit = Entry[float](FIRST_TIME_LIMIT)

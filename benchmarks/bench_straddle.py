@@ -12,6 +12,8 @@ stand-in patches, ``--time-limit`` per CCG, ``--processes``) and measures the pl
 
 so a plan with more networks than the real one starts that many memberships behind.
 
+``--patch-weights`` sweeps the patch weight too (each pair of weights is one run): the
+cost per patch a network works into, which prices Σ extra memberships directly.
 ``--stps`` restricts the run to the CCGs of some STPs (ONS codes ``E54…``), to explore
 before confirming on all England; ``--network-cost`` changes that setting for every run.
 
@@ -23,6 +25,7 @@ Run: ``.venv/bin/python benchmarks/bench_straddle.py --data ../shared/data --wei
 from __future__ import annotations
 
 import argparse
+import itertools
 import shlex
 import sys
 import time
@@ -100,12 +103,12 @@ def sweep_rows(runs: Sequence[Measured]) -> list[str]:
     )
 
 
-def _floats(text: str) -> list[float]:
+def _floats(text: str, option: str) -> list[float]:
     try:
         return [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise SystemExit(
-            f"--weights {text!r}: give numbers separated by commas, e.g. 1,3,10"
+            f"{option} {text!r}: give numbers separated by commas, e.g. 1,3,10"
         ) from None
 
 
@@ -114,11 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_england_options(parser)
     parser.add_argument("--weights", default="1,3,10", help="straddle weights, e.g. 1,3,10")
+    parser.add_argument(
+        "--patch-weights", default="0", help="patch weights (per patch a network works into)"
+    )
     parser.add_argument("--network-cost", type=float, help="network_cost for every run")
     parser.add_argument("--stps", default="", help="only the CCGs of these STPs (E54… codes)")
     parser.add_argument("--markdown", type=Path, help="write the section into this file")
     args = parser.parse_args(argv)
-    weights = _floats(args.weights)
+    weights = _floats(args.weights, "--weights")
+    patch_weights = _floats(args.patch_weights, "--patch-weights")
     command = "python benchmarks/bench_straddle.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
@@ -141,15 +148,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra: dict[str, float] = {}
     if args.network_cost is not None:
         extra["network_cost"] = args.network_cost
-    for weight in weights:
+    for weight, patch_weight in itertools.product(weights, patch_weights):
         settings = OptimiseSettings(
-            time_limit=args.time_limit, seed=args.seed, straddle_weight=weight, **extra
+            time_limit=args.time_limit,
+            seed=args.seed,
+            straddle_weight=weight,
+            patch_weight=patch_weight,
+            **extra,
         )
         started = time.perf_counter()
         proposal = propose(graphs, settings, processes=args.processes)
         wall = time.perf_counter() - started
-        runs.append(measure(f"straddle weight {weight:g}", proposal.plan, graph, upper, wall))
-        print(f"weight {weight:g}: {wall:.0f} s", flush=True)
+        label = f"straddle weight {weight:g}" + (
+            f", patch weight {patch_weight:,.0f}" if patch_weight else ""
+        )
+        runs.append(measure(label, proposal.plan, graph, upper, wall))
+        print(f"{label}: {wall:.0f} s", sweep_rows(runs[-1:])[-1], flush=True)
     where = f"the CCGs of {args.stps}" if args.stps else "all England"
     cost = "" if args.network_cost is None else f", network cost {args.network_cost:,.0f}"
     lines = [

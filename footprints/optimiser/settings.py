@@ -60,6 +60,15 @@ class OptimiseSettings:
         ``straddle_weight`` because there every network has some patients across a patch
         border and the other terms (home compactness, containment) are larger: at 10
         (measured on ten CCGs of 2021) fewer networks straddle without fewer in band.
+    patch_weight
+        Under the Voronoi model: cost per nursing patch a network works into (the patches
+        of its practices' sites; practices in no patch ignored). Summed over a plan this is
+        Σ extra patch memberships (the MDTs patch teams join beyond one each) plus the
+        number of patches, which is fixed, so it prices what a patch team feels rather than
+        patients: a network in two patches pays twice, and each extra network in a patch
+        pays once more. 0 by default (BENCHMARKS.md "Straddle weight": at the weights
+        measured the band keeps more networks than the real plan has, whatever this
+        weight). Ignored on registration geography.
     containment_weight
         Registration geography only: cost per patient of a network's *mixing* — each of its
         patients weighted by the share of their LSOA's registered patients who are
@@ -154,6 +163,7 @@ class OptimiseSettings:
     compactness_weight: float = 1.0
     straddle_weight: float = 1.0
     home_straddle_weight: float = 10.0
+    patch_weight: float = 0.0
     containment_weight: float = 10.0
     territory_weight: float = 10.0
     move_weight: float = 10_000.0
@@ -178,6 +188,7 @@ class OptimiseSettings:
             "compactness_weight",
             "straddle_weight",
             "home_straddle_weight",
+            "patch_weight",
             "containment_weight",
             "territory_weight",
             "move_weight",
