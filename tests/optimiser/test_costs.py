@@ -237,8 +237,15 @@ def test_home_attributes_are_not_read_off_registration_geography() -> None:
     graph.graph["geography"] = "voronoi"
     practices = practice_arrays(graph)[1]
     assert practices.homes is None
-    _, cost = set_costs(CandidateSets.of([[0, 1, 2]]), practices, OptimiseSettings())
-    assert cost.tolist() == [round((THREE_COMPACTNESS + 10_000 + 30_000) * SCALE)]
+    settings = OptimiseSettings()
+    _, cost = set_costs(CandidateSets.of([[0, 1, 2]]), practices, settings)
+    # The Voronoi terms at the default weights: A's 10,000 patients outside patch Y.
+    voronoi = (
+        settings.compactness_weight * THREE_COMPACTNESS
+        + settings.straddle_weight * 10_000
+        + settings.network_cost
+    )
+    assert cost.tolist() == [round(voronoi * SCALE)]
 
 
 def test_metrics_reports_the_rms_distance_of_homes() -> None:
