@@ -54,21 +54,29 @@ class OptimiseSettings:
         practice of 8,000 patients costs as much as moving 8,000 patients
         ``straddle_weight`` km further out). Per patient rather than per extra patch so that
         cost follows the number of patients whose nursing team must work with two networks.
+        The default, 30, was chosen by measurement (BENCHMARKS.md "Straddle weight"): on two
+        sets of 2020 CCGs fresh proposals then straddle less than the real configuration in
+        straddling networks and straddling population, all networks in band (at 1 they
+        straddled more than the real one on both, as all England did). No weight brings Σ
+        extra patch memberships below the real plan's: the band needs more, smaller networks
+        than the real plan has, and each costs a membership (see ``patch_weight``).
     home_straddle_weight
         The same on registration geography, where the patients counted are the network's
-        patients whose homes are outside the patch where most of them live. Larger than
-        ``straddle_weight`` because there every network has some patients across a patch
-        border and the other terms (home compactness, containment) are larger: at 10
-        (measured on ten CCGs of 2021) fewer networks straddle without fewer in band.
+        patients whose homes are outside the patch where most of them live. At 10 (measured
+        on ten CCGs of 2021, against a Voronoi weight of 1 then; not measured again when the
+        Voronoi default became 30) fewer networks straddle without fewer in band: every
+        network has some patients across a patch border there, and the other terms (home
+        compactness, containment) are larger.
     patch_weight
         Under the Voronoi model: cost per nursing patch a network works into (the patches
         of its practices' sites; practices in no patch ignored). Summed over a plan this is
         Σ extra patch memberships (the MDTs patch teams join beyond one each) plus the
-        number of patches, which is fixed, so it prices what a patch team feels rather than
-        patients: a network in two patches pays twice, and each extra network in a patch
-        pays once more. 0 by default (BENCHMARKS.md "Straddle weight": at the weights
-        measured the band keeps more networks than the real plan has, whatever this
-        weight). Ignored on registration geography.
+        number of patches reached, which is fixed, so it prices what a patch team feels
+        rather than patients: a network in two patches pays twice, and each extra network in
+        a patch pays once more. 0 by default: on four CCGs of 2020 (BENCHMARKS.md "Straddle
+        weight"), 10,000 and 30,000 took 98 networks to 95 and 94 but straddled more, since
+        the band keeps networks small (see ``straddle_weight``). Ignored on registration
+        geography.
     containment_weight
         Registration geography only: cost per patient of a network's *mixing* — each of its
         patients weighted by the share of their LSOA's registered patients who are
@@ -161,7 +169,7 @@ class OptimiseSettings:
 
     band: Band = field(default_factory=Band)
     compactness_weight: float = 1.0
-    straddle_weight: float = 1.0
+    straddle_weight: float = 30.0
     home_straddle_weight: float = 10.0
     patch_weight: float = 0.0
     containment_weight: float = 10.0
