@@ -15,7 +15,14 @@ import streamlit as st
 from app.autosave import autosave
 from app.data import demo_region, region, scope_ccgs
 from app.markdown import plain
-from app.state import FIRST_TIME_LIMIT, AppState, OptimiserRun, current_band, state
+from app.state import (
+    FIRST_TIME_LIMIT,
+    OPTIMISER_LABELS,
+    AppState,
+    OptimiserRun,
+    current_band,
+    state,
+)
 from footprints.background import ProposalJob
 from footprints.optimiser import AreaResult, OptimiseSettings, propose
 from footprints.plan import Plan
@@ -137,11 +144,12 @@ def finish() -> None:
         return
     failed = [a for a, r in proposal.results.items() if not r.assignment]
     stand_in = [a for a, r in proposal.results.items() if r.status == "fallback"]
-    what = "re-optimised unlocked networks" if run.repair else "proposal"
+    what = OPTIMISER_LABELS[run.repair]
     if job.stopped:
         what += ", stopped early"
     unchanged = new_plan == plan
     state.working.replace(new_plan, label=f"{what} ({', '.join(run.ccgs)})")
+    state.trust_before = "run"  # the trust view compares with the plan before this run
     state.results = dict(proposal.results)
     state.optimiser_seconds = job.seconds
     seconds = job.seconds or 0.0

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Generic, TypedDict, TypeVar, cast, overload
 
+import pandas as pd
 import streamlit as st
 
 from app.facts import Facts
 from footprints.background import ProposalJob
 from footprints.livemap import MapScope
 from footprints.maps import PracticePoints
-from footprints.optimiser import AreaResult
+from footprints.optimiser import AreaResult, OptimiseSettings
 from footprints.plan import Band, Plan, PlanState
 from footprints.region import Region
 from footprints.session import WorkingPlan
@@ -32,6 +33,7 @@ __all__ = [
     "AREA",
     "FIRST_TIME_LIMIT",
     "NEW",
+    "OPTIMISER_LABELS",
     "PUT_FIRST",
     "SETTINGS",
     "AppState",
@@ -54,6 +56,9 @@ NEW = "__new__"
 """The "Move to" choice that makes a new network."""
 FIRST_TIME_LIMIT = 20.0
 """Optimiser time limit per planning area on first start (the demo solves in ~2 s per CCG)."""
+
+OPTIMISER_LABELS = {False: "proposal", True: "re-optimised unlocked networks"}
+"""How the history labels an optimiser's run (by whether it repaired), before its CCGs."""
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -148,7 +153,7 @@ class AppState:
     band_min = Entry[int](30_000)
     band_max = Entry[int](50_000)
     compactness_weight = Entry[float](1.0)
-    straddle_weight = Entry[float](1.0)
+    straddle_weight = Entry[float](OptimiseSettings.straddle_weight)
     move_weight = Entry[float](10_000.0)
     network_cost = Entry[float](30_000.0)
     time_limit = Entry[float](FIRST_TIME_LIMIT)
@@ -165,6 +170,7 @@ class AppState:
     trust_measure = Entry[str]("patients")
     trust_patch = Entry[str | None](None)
     trust_network = Entry[str | None](None)
+    trust_before = Entry[str | None](None)  # the plan the trust view's before/after starts from
     compare_with = Entry[str | None](None)
     compare_show = Entry[bool](False)
     compare_maps = Entry[bool](False)
@@ -231,6 +237,8 @@ class AppState:
     practice_points = Entry[PracticePoints](key="_practice_points")
     practice_info_of = Entry[tuple[str, int] | None](None, key="_practice_info_key")
     exports = Entry[tuple[Plan, dict[str, tuple[bytes, str]]] | None](None)
+    # The trust view's before/after: the two plans and the patches' table
+    patch_changes = Entry[tuple[Plan, Plan, pd.DataFrame] | None](None, key="_patch_changes")
     # The map: its area (per region and area chosen) and each network's colour
     live_scope = Entry[tuple[tuple[int, tuple[str, ...]], MapScope] | None](None, key="_scope")
     live_colours = Entry[Mapping[str, str]](_EMPTY, key="_colours")

@@ -19,6 +19,7 @@ section is written into FILE (replacing its previous version); it is always prin
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import pickle
 import shlex
@@ -206,6 +207,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--patches", action="store_true", help="also the patch priorities")
     parser.add_argument("--lexicographic", default="sequential", choices=["sequential", "weights"])
     parser.add_argument("--save", type=Path, help="pickle the results here")
+    parser.add_argument(
+        "--straddle-weight",
+        type=float,
+        default=OptimiseSettings.straddle_weight,
+        help="straddle weight of the fresh proposals (default: the optimiser's)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
@@ -218,7 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     practices = sum(g.number_of_nodes() for g in region.ccg_graphs.values())
     graph = union_graph(region.ccg_graphs.values())
     real_figures = plan_figures(real_plan(region), graph, region.validation_graph, Band())
-    base = OptimiseSettings(time_limit=args.time_limit, seed=args.seed)
+    base = OptimiseSettings(
+        time_limit=args.time_limit, seed=args.seed, straddle_weight=args.straddle_weight
+    )
     least = OptimiseSettings(
         time_limit=args.time_limit,
         seed=args.seed,
@@ -252,18 +261,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved: dict[str, Any] = {"repair": dict(repair.results), "kent": kent["result"]}
     if args.patches:
         runs = [
-            _solve("default", region, base, None, args.processes),
+            _solve(
+                f"default (straddle weight {base.straddle_weight:g})",
+                region,
+                base,
+                None,
+                args.processes,
+            ),
             _solve(
                 "patches first",
                 region,
-                OptimiseSettings(time_limit=args.time_limit, seed=args.seed, patches_first=True),
+                dataclasses.replace(base, patches_first=True),
                 None,
                 args.processes,
             ),
             _solve(
                 "nest in patches",
                 region,
-                OptimiseSettings(time_limit=args.time_limit, seed=args.seed, nest_in_patches=True),
+                dataclasses.replace(base, nest_in_patches=True),
                 None,
                 args.processes,
             ),

@@ -10,18 +10,22 @@ the LAD file that stands in for nursing patches on real data) are said to be sta
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
+import pandas as pd
 import streamlit as st
 
 from app.facts import Facts
 from app.focus import set_focus
 from app.labels import Labels, network_label
-from app.state import AppState
+from app.state import OPTIMISER_LABELS, AppState, state
 from footprints.metrics import patch_network_table
+from footprints.patch_changes import patch_changes
+from footprints.plan import Plan
+from footprints.session import Snapshot
 
-__all__ = ["panel", "stand_in_note"]
+__all__ = ["before_after", "before_optimiser", "panel", "stand_in_note"]
 
 _LAD_CODE = re.compile(r"^(E0[6-9]|W06)\d{6}$")  # ONS local authority district codes
 
@@ -111,3 +115,80 @@ def panel(facts: Facts, labels: Labels) -> None:
         on_change=set_focus("network"),
         placeholder="Choose a network",
     )
+    before_after(facts, patch_names)
+
+
+_BEFORE = {
+    "run": "the plan before the optimiser's last run",
+    "current": "the current plan from the file",
+    "start": "the start of this session",
+}
+
+
+def before_optimiser(history: Sequence[Snapshot], pointer: int) -> Snapshot | None:
+    """Return the state before the last optimiser run up to ``pointer`` (``None``: no run)."""
+    labels = tuple(OPTIMISER_LABELS.values())
+    for index in range(min(pointer, len(history) - 1), 0, -1):
+        if history[index].label.startswith(labels):
+            return history[index - 1]
+    return None
+
+
+def _baselines(facts: Facts) -> dict[str, Plan]:
+    """Give the plans the before/after may start from, by their key in :data:`_BEFORE`."""
+    working = state.working
+    plans: dict[str, Plan] = {}
+    run = before_optimiser(working.history, working.pointer)
+    if run is not None:
+        plans["run"] = run.plan
+    if facts["region"].current is not None:
+        plans["current"] = facts["region"].current
+    plans["start"] = working.history[0].plan
+    return plans
+
+
+def _changes(before: Plan, after: Plan, facts: Facts) -> pd.DataFrame:
+    """Give the patches' before/after table, kept while neither plan changes."""
+    kept = state.patch_changes
+    if kept is not None and kept[0] is before and kept[1] is after:
+        return kept[2]
+    table = patch_changes(before, after, facts["region"].validation_graph)
+    state.patch_changes = (before, after, table)
+    return table
+
+
+def before_after(facts: Facts, patch_names: Mapping[str, str]) -> None:
+    """Show each patch's networks, extra memberships and patients before and after."""
+    st.markdown("**Before and after, for the patch teams**")
+    plans = _baselines(facts)
+    if state.trust_before not in plans:
+        del state.trust_before
+    key = st.radio(
+        "Compare the working plan with",
+        list(plans),
+        format_func=_BEFORE.__getitem__,
+        horizontal=True,
+        key=AppState.trust_before.key,
+    )
+    table = _changes(plans[key or next(iter(plans))], facts["plan"], facts)
+    totals = table.sum()
+    st.caption(
+        f"Before → after: teams join {totals['extra memberships before']:,} → "
+        f"{totals['extra memberships after']:,} more MDTs than one each; "
+        f"{totals['patients of networks based elsewhere before']:,} → "
+        f"{totals['patients of networks based elsewhere after']:,} patients are in a patch "
+        "other than their network's main one."
+    )
+    changed = table[
+        (
+            table[[c for c in table.columns if c.endswith("before")]].to_numpy()
+            != table[[c for c in table.columns if c.endswith("after")]].to_numpy()
+        ).any(axis=1)
+    ]
+    if not len(changed):
+        st.caption(f"No patch's figures changed ({len(table)} patches).")
+        return
+    shown = changed.copy()
+    shown.index = [f"{patch_names.get(p, p)} ({p})" for p in shown.index]
+    st.caption(f"{len(changed)} of {len(table)} patches changed:")
+    st.dataframe(shown, width="stretch")

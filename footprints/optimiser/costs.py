@@ -4,6 +4,7 @@ A candidate network ``N`` costs, in **patient-kilometres**::
 
     cost(N) = compactness_weight × compactness(N)
             + straddle_weight × straddling(N)   (home_straddle_weight on registrations)
+            + patch_weight × patches(N)         (Voronoi only: the patches it works into)
             + network_cost
             + band_penalty × deviation(N)
 
@@ -56,6 +57,7 @@ __all__ = [
     "band_deviation",
     "compactness",
     "move_costs",
+    "patches_touched",
     "plan_costs",
     "set_costs",
     "set_populations",
@@ -197,27 +199,68 @@ def straddling(
         return straddling
     if homes is not None:
         return _home_straddling(sets, homes)
+    groups = _patch_groups(sets, population, patch)
+    if groups is not None:
+        owners, largest, patched, _ = groups
+        straddling[owners] = patched - largest
+    return straddling
+
+
+def patches_touched(sets: CandidateSets, *, patch: IntArray) -> IntArray:
+    """Count the patches each set's practices lie in (Voronoi: by surgery site).
+
+    Parameters
+    ----------
+    sets
+        The networks.
+    patch
+        Patch number of each practice (``-1``: no patch, never counted).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per set, the number of distinct patches of its members (0 when none has a patch).
+    """
+    touched = np.zeros(len(sets), np.int64)
+    groups = _patch_groups(sets, np.ones(len(patch), np.int64), patch)
+    if groups is not None:
+        owners, _, _, count = groups
+        touched[owners] = count
+    return touched
+
+
+def _patch_groups(
+    sets: CandidateSets, population: IntArray, patch: IntArray
+) -> tuple[IntArray, IntArray, IntArray, IntArray] | None:
+    """Group each set's patched members by patch (``None`` when no member has a patch).
+
+    Per set with a patched member: the set, its largest patch's population, its patched
+    population and its number of patches.
+    """
+    if len(sets) == 0:
+        return None
     members = sets.members
     patch_e = patch[members]
     has_patch = patch_e >= 0
-    if has_patch.any():
-        owner_p = sets.owner()[has_patch]
-        patch_p = patch_e[has_patch]
-        pop_p = population[members].astype(np.int64)[has_patch]
-        order = np.lexsort((patch_p, owner_p))
-        owner_p, patch_p, pop_p = owner_p[order], patch_p[order], pop_p[order]
-        new_group = np.ones(len(owner_p), dtype=bool)
-        new_group[1:] = (owner_p[1:] != owner_p[:-1]) | (patch_p[1:] != patch_p[:-1])
-        group_starts = np.flatnonzero(new_group)
-        group_pop = np.add.reduceat(pop_p, group_starts)
-        group_owner = owner_p[group_starts]
-        new_owner = np.ones(len(group_owner), dtype=bool)
-        new_owner[1:] = group_owner[1:] != group_owner[:-1]
-        owner_starts = np.flatnonzero(new_owner)
-        largest = np.maximum.reduceat(group_pop, owner_starts)
-        patched = np.add.reduceat(group_pop, owner_starts)
-        straddling[group_owner[owner_starts]] = patched - largest
-    return straddling
+    if not has_patch.any():
+        return None
+    owner_p = sets.owner()[has_patch]
+    patch_p = patch_e[has_patch]
+    pop_p = population[members].astype(np.int64)[has_patch]
+    order = np.lexsort((patch_p, owner_p))
+    owner_p, patch_p, pop_p = owner_p[order], patch_p[order], pop_p[order]
+    new_group = np.ones(len(owner_p), dtype=bool)
+    new_group[1:] = (owner_p[1:] != owner_p[:-1]) | (patch_p[1:] != patch_p[:-1])
+    group_starts = np.flatnonzero(new_group)
+    group_pop = np.add.reduceat(pop_p, group_starts)
+    group_owner = owner_p[group_starts]
+    new_owner = np.ones(len(group_owner), dtype=bool)
+    new_owner[1:] = group_owner[1:] != group_owner[:-1]
+    owner_starts = np.flatnonzero(new_owner)
+    largest = np.maximum.reduceat(group_pop, owner_starts)
+    patched = np.add.reduceat(group_pop, owner_starts)
+    count = np.diff(np.append(owner_starts, len(group_owner)))
+    return group_owner[owner_starts], largest, patched, count
 
 
 def _home_straddling(sets: CandidateSets, homes: HomeArrays) -> IntArray:
@@ -426,6 +469,8 @@ def set_costs(
         )
         if practices.homes is not None and settings.containment_weight:
             cost = cost + settings.containment_weight * mixing(chunk, practices.homes)
+        if practices.homes is None and settings.patch_weight:
+            cost = cost + settings.patch_weight * patches_touched(chunk, patch=practices.patch)
         populations.append(population)
         costs.append(np.rint(cost * SCALE).astype(np.int64))
     if not costs:

@@ -54,12 +54,30 @@ class OptimiseSettings:
         practice of 8,000 patients costs as much as moving 8,000 patients
         ``straddle_weight`` km further out). Per patient rather than per extra patch so that
         cost follows the number of patients whose nursing team must work with two networks.
+        The default, 30, was chosen by measurement (BENCHMARKS.md "Straddle weight: all
+        England (2020)"): an all-England fresh proposal then has 133 straddling networks and
+        1,254,155 straddling patients against the real configuration's 177 and 2,236,718
+        (at 1: 232 and 2,443,496), with 99.3% of networks in band. No weight brings Σ extra
+        patch memberships below the real plan's (1,360 at 30 against 1,129): the band needs
+        more, smaller networks than the real plan has, and each costs a membership (see
+        ``patch_weight``).
     home_straddle_weight
         The same on registration geography, where the patients counted are the network's
-        patients whose homes are outside the patch where most of them live. Larger than
-        ``straddle_weight`` because there every network has some patients across a patch
-        border and the other terms (home compactness, containment) are larger: at 10
-        (measured on ten CCGs of 2021) fewer networks straddle without fewer in band.
+        patients whose homes are outside the patch where most of them live. At 10 (measured
+        on ten CCGs of 2021, against a Voronoi weight of 1 then; not measured again when the
+        Voronoi default became 30) fewer networks straddle without fewer in band: every
+        network has some patients across a patch border there, and the other terms (home
+        compactness, containment) are larger.
+    patch_weight
+        Under the Voronoi model: cost per nursing patch a network works into (the patches
+        of its practices' sites; practices in no patch ignored). Summed over a plan this is
+        Σ extra patch memberships (the MDTs patch teams join beyond one each) plus the
+        number of patches reached, which is fixed, so it prices what a patch team feels
+        rather than patients: a network in two patches pays twice, and each extra network in
+        a patch pays once more. 0 by default: on four CCGs of 2020 (BENCHMARKS.md "Straddle
+        weight"), 10,000 and 30,000 took 98 networks to 95 and 94 but straddled more, since
+        the band keeps networks small (see ``straddle_weight``). Ignored on registration
+        geography.
     containment_weight
         Registration geography only: cost per patient of a network's *mixing* — each of its
         patients weighted by the share of their LSOA's registered patients who are
@@ -152,8 +170,9 @@ class OptimiseSettings:
 
     band: Band = field(default_factory=Band)
     compactness_weight: float = 1.0
-    straddle_weight: float = 1.0
+    straddle_weight: float = 30.0
     home_straddle_weight: float = 10.0
+    patch_weight: float = 0.0
     containment_weight: float = 10.0
     territory_weight: float = 10.0
     move_weight: float = 10_000.0
@@ -178,6 +197,7 @@ class OptimiseSettings:
             "compactness_weight",
             "straddle_weight",
             "home_straddle_weight",
+            "patch_weight",
             "containment_weight",
             "territory_weight",
             "move_weight",

@@ -190,6 +190,7 @@ def network_cost(graph: nx.Graph, practices: Sequence[str], opts: OptimiseSettin
     return (
         opts.compactness_weight * compactness
         + opts.straddle_weight * straddling
+        + opts.patch_weight * len(by_patch)
         + opts.network_cost
     )
 

@@ -18,6 +18,7 @@ from footprints.optimiser.costs import (
     band_deviation,
     compactness,
     move_costs,
+    patches_touched,
     set_costs,
     set_populations,
     straddling,
@@ -76,6 +77,23 @@ def test_practices_without_a_patch_never_straddle() -> None:
         sets, population=np.array([5, 7, 9], np.int64), patch=np.array([-1, 0, 1], np.int64)
     )
     assert found.tolist() == [7]
+
+
+def test_patches_touched_counts_each_sets_distinct_patches() -> None:
+    patch = np.array([-1, 0, 1, 1, 2], np.int64)
+    sets = CandidateSets.of([[0, 1, 2, 3], [2, 3], [0], [1, 4, 2]])
+    assert patches_touched(sets, patch=patch).tolist() == [2, 1, 0, 3]
+    assert patches_touched(CandidateSets.of([]), patch=patch).tolist() == []
+
+
+def test_patch_weight_prices_each_patch_a_network_works_into() -> None:
+    practices = practice_arrays(_three())[1]
+    sets = CandidateSets.of([[0, 1, 2], [1, 2], [0]])
+    plain = OptimiseSettings()
+    weighted = OptimiseSettings(patch_weight=7_000.0)
+    extra = set_costs(sets, practices, weighted)[1] - set_costs(sets, practices, plain)[1]
+    # A in X, B and C in Y: the whole works into two patches, B + C and A alone into one.
+    assert extra.tolist() == [2 * 7_000 * SCALE, 7_000 * SCALE, 7_000 * SCALE]
 
 
 def test_population_and_band_deviation() -> None:
@@ -219,8 +237,15 @@ def test_home_attributes_are_not_read_off_registration_geography() -> None:
     graph.graph["geography"] = "voronoi"
     practices = practice_arrays(graph)[1]
     assert practices.homes is None
-    _, cost = set_costs(CandidateSets.of([[0, 1, 2]]), practices, OptimiseSettings())
-    assert cost.tolist() == [round((THREE_COMPACTNESS + 10_000 + 30_000) * SCALE)]
+    settings = OptimiseSettings()
+    _, cost = set_costs(CandidateSets.of([[0, 1, 2]]), practices, settings)
+    # The Voronoi terms at the default weights: A's 10,000 patients outside patch Y.
+    voronoi = (
+        settings.compactness_weight * THREE_COMPACTNESS
+        + settings.straddle_weight * 10_000
+        + settings.network_cost
+    )
+    assert cost.tolist() == [round(voronoi * SCALE)]
 
 
 def test_metrics_reports_the_rms_distance_of_homes() -> None:
