@@ -22,7 +22,7 @@ from footprints.optimiser.cpsat import (
 )
 from footprints.optimiser.pieces import Piece
 
-from .grids import FAST
+from .grids import FAST, SolverSaying
 
 IntList = list[int]
 
@@ -145,18 +145,6 @@ def test_our_clock_ends_the_solve_and_cp_sat_s_own_clock_is_a_backstop() -> None
     assert solver.parameters.max_time_in_seconds == pytest.approx(2.5 + CP_SAT_BACKSTOP_S)
 
 
-class _StoppedEarly:
-    """A CP-SAT solver that says it stopped after 0 s, as when its clock stopped it early."""
-
-    wall_time = 0.0
-
-    def __init__(self, solver: cp_model.CpSolver) -> None:
-        self._solver = solver
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._solver, name)
-
-
 def test_unknown_once_the_time_limit_has_passed_is_the_time_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -169,7 +157,7 @@ def test_unknown_once_the_time_limit_has_passed_is_the_time_limit(
         solver, _ = real(*args, time_limit=time_limit, **kwargs)
         while time.monotonic() < until:  # our clock reaches the limit, as a long solve's
             time.sleep(until - time.monotonic())
-        return _StoppedEarly(solver), cp_model.UNKNOWN
+        return SolverSaying(solver, 0.0), cp_model.UNKNOWN
 
     monkeypatch.setattr(cpsat, "solve_model", answer_at_the_limit)
     result = solve_integer(_columns(SETS, COSTS), _rows(), EVERY, FAST, time_limit=1.0)
@@ -186,7 +174,7 @@ def test_unknown_well_before_the_time_limit_is_not_the_time_limit(
 
     def answer_at_once(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         solver, _ = real(*args, **kwargs)
-        return _StoppedEarly(solver), cp_model.UNKNOWN
+        return SolverSaying(solver, 0.0), cp_model.UNKNOWN
 
     monkeypatch.setattr(cpsat, "solve_model", answer_at_once)
     early = solve_integer(_columns(SETS, COSTS), _rows(), EVERY, FAST, time_limit=1_000.0)
