@@ -11,6 +11,7 @@ columns. :func:`solve_integer` runs the three steps.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ from footprints.optimiser.pieces import Piece
 from footprints.optimiser.settings import OptimiseSettings
 
 __all__ = [
+    "CP_SAT_BACKSTOP_S",
     "CP_SAT_STATUSES",
     "CpSatModel",
     "IntegerResult",
@@ -54,6 +56,11 @@ CP_SAT_STATUSES = {
 }
 """Every status CP-SAT answers with, by name."""
 
+CP_SAT_BACKSTOP_S = 10.0
+"""Seconds past the time limit given to :func:`solve_model` at which CP-SAT's own clock
+stops it, should our clock not have: far enough that its early stop (by up to the longest
+step between its clock checks) comes after ours."""
+
 
 @dataclass
 class IntegerResult:
@@ -72,9 +79,10 @@ class IntegerResult:
     seconds
         CP-SAT's own account of its wall time on this solve.
     out_of_time
-        Whether an ``"unknown"`` answer came when CP-SAT had used its time limit (less
-        :data:`~footprints.optimiser.master.EARLY_STOP_S`): the time limit, not a failure,
-        whatever the caller's clock says is left.
+        Whether an ``"unknown"`` answer came once the time limit had passed (less
+        :data:`~footprints.optimiser.master.EARLY_STOP_S`), by CP-SAT's clock or ours (which
+        ends the solve, see :func:`solve_model`): the time limit, not a failure, whatever
+        the caller's clock says is left.
     """
 
     status: str
@@ -276,12 +284,21 @@ def solve_model(
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
     """Run CP-SAT on ``built`` for at most ``time_limit`` seconds (or until ``stop``).
 
+    Our clock, not CP-SAT's, ends the solve at ``time_limit`` (an
+    :class:`~footprints.optimiser.deadline.Interrupter` calls ``stop_search``): CP-SAT's
+    own clock stops it as soon as the time now plus the longest recent interval between two
+    of its clock checks would pass its limit, and in presolve one step between checks can
+    take seconds on a busy machine, so it would stop seconds early without a plan (UNKNOWN,
+    "Stopped after presolve"). Its own limit is set :data:`CP_SAT_BACKSTOP_S` later, as a
+    backstop. So an answer that comes before ``time_limit`` is never the time limit.
+
     ``presolve=False`` skips CP-SAT's presolve, which can take longer than the search on
     large degenerate models (tens of thousands of columns of whole-number costs).
     """
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.max_time_in_seconds = max(0.05, time_limit)
+    time_limit = max(0.05, time_limit)
+    params.max_time_in_seconds = time_limit + CP_SAT_BACKSTOP_S
     params.cp_model_presolve = presolve
     params.random_seed = settings.seed
     params.num_workers = settings.workers
@@ -292,7 +309,7 @@ def solve_model(
         # one full solver with the strongest LP proves them.
         params.num_full_subsolvers = 1
         params.subsolvers.append("max_lp")
-    with Interrupter(stop, solver.stop_search):
+    with Interrupter(stop, solver.stop_search, at=time.monotonic() + time_limit):
         status = solver.solve(built.model)
     return solver, status
 
@@ -377,12 +394,15 @@ def solve_integer(
     )
     if built is None:
         return IntegerResult.infeasible()
+    started = time.monotonic()
     solver, status = solve_model(
         built, settings, time_limit=time_limit, stop=stop, presolve=presolve
     )
+    elapsed = time.monotonic() - started
     result = read_result(built, solver, status)
     result.seconds = float(solver.wall_time)
+    # solve_model's clock ends CP-SAT at the time limit: an answer after it is the limit.
     result.out_of_time = result.status == "unknown" and (
-        result.seconds >= time_limit - EARLY_STOP_S
+        max(result.seconds, elapsed) >= time_limit - EARLY_STOP_S
     )
     return result

@@ -70,10 +70,12 @@ class Deadline:
 
 
 class Interrupter:
-    """Calls ``interrupt`` (from a watcher thread) if ``stop`` is set while the block runs.
+    """Calls ``interrupt`` (from a watcher thread) if ``stop`` is set, or ``at`` passes.
 
     GLOP and CP-SAT run in C++ and only look at their own time limits; this is how a stop
-    asked for by the user reaches them.
+    asked for by the user reaches them, and how a solver is ended at a time of our clock
+    rather than its own (CP-SAT's clock ends a solve early, see
+    :func:`~footprints.optimiser.cpsat.solve_model`).
 
     Parameters
     ----------
@@ -82,24 +84,38 @@ class Interrupter:
     interrupt
         What ends the solver's run, e.g. GLOP's ``InterruptSolve`` or CP-SAT's
         ``stop_search``.
+    at
+        A ``time.monotonic()`` value at which to call ``interrupt`` (``None``: none).
+        :attr:`timed_out` then says whether it was called for that reason.
     """
 
-    def __init__(self, stop: StopSignal | None, interrupt: Callable[[], object]) -> None:
+    def __init__(
+        self,
+        stop: StopSignal | None,
+        interrupt: Callable[[], object],
+        *,
+        at: float | None = None,
+    ) -> None:
         self.stop = stop
         self.interrupt = interrupt
+        self.at = at
+        self.timed_out = False
         self.done = threading.Event()
         self.thread: threading.Thread | None = None
 
     def _watch(self) -> None:
-        assert self.stop is not None
         while not self.done.wait(STOP_POLL):
-            if self.stop.is_set():
+            if self.stop is not None and self.stop.is_set():
+                self.interrupt()
+                return
+            if self.at is not None and time.monotonic() >= self.at:
+                self.timed_out = True
                 self.interrupt()
                 return
 
     def __enter__(self) -> Interrupter:
-        """Start watching the stop signal."""
-        if self.stop is not None:
+        """Start watching the stop signal and the clock."""
+        if self.stop is not None or self.at is not None:
             self.thread = threading.Thread(target=self._watch, daemon=True)
             self.thread.start()
         return self

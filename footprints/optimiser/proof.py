@@ -143,7 +143,7 @@ def partition(
     model: Partition | None = None,
     lp: MasterLP | None = None,
     first_delta: float | None = None,
-    presolve: bool = True,
+    presolve: bool = False,
     start_words: str = "the quick constructive one",
 ) -> Outcome:
     """LP bound, reduced-cost filtering and CP-SAT, repeated until proved or out of time.
@@ -153,8 +153,10 @@ def partition(
     a master LP over the same columns and rows to go on from (its move budget and limits
     are set to the model's), so that solves differing only in those share their work.
     ``first_delta`` is the first reduced-cost window of the search (default: 10
-    patient-km or 0.2% of the LP bound, whichever is more); ``presolve=False`` skips
-    CP-SAT's presolve (see :func:`~footprints.optimiser.cpsat.solve_model`);
+    patient-km or 0.2% of the LP bound, whichever is more); ``presolve=True`` runs
+    CP-SAT's presolve, off by default: on these set-partitioning models of 5,000–30,000
+    columns it took most of the time (its probing alone 1.7–3.4 s a pass on a busy
+    machine) and the search without it ended sooner or found more (BENCHMARKS.md);
     ``start_words`` says what ``start`` is, should it be returned unproved.
     """
     settings = problem.settings
@@ -234,6 +236,8 @@ def partition(
         notes.append(
             short or f"{deadline.why(settings.time_limit)} before the plan was proved optimal"
         )
+        if start is not None and incumbent.chosen is start:
+            notes.append(f"the plan is {start_words}: CP-SAT found none better in time")
     bound: float | None = min(proved_bound, float(incumbent.objective))
     if not (listed_all and relaxation.complete):
         status = "feasible"
@@ -354,7 +358,7 @@ def _search(
     incumbent: IntegerResult | None,
     hint: IntArray | None,
     first_delta: float | None = None,
-    presolve: bool = True,
+    presolve: bool = False,
 ) -> tuple[Status, float, IntegerResult | None, str | None]:
     """CP-SAT over ever wider pools of columns by reduced cost, until proved or out of time.
 

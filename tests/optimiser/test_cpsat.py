@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
+from footprints.optimiser import cpsat
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.columns import Columns, Partition
 from footprints.optimiser.cpsat import (
+    CP_SAT_BACKSTOP_S,
     build_model,
     read_result,
     solve_integer,
@@ -17,7 +22,7 @@ from footprints.optimiser.cpsat import (
 )
 from footprints.optimiser.pieces import Piece
 
-from .grids import FAST
+from .grids import FAST, SolverSaying
 
 IntList = list[int]
 
@@ -129,3 +134,48 @@ def test_required_columns_and_a_cost_ceiling_cut_the_search() -> None:
         columns, _rows(), EVERY, FAST, time_limit=10, hint=np.array([0, 1, 2], np.int64)
     )
     assert hinted.objective == 11
+
+
+def test_our_clock_ends_the_solve_and_cp_sat_s_own_clock_is_a_backstop() -> None:
+    """CP-SAT's clock stops it early by up to its longest step between clock checks
+    (seconds in presolve); its own limit lies beyond the one given, which ours keeps."""
+    built = build_model(_columns(SETS, COSTS), _rows(), EVERY)
+    assert built is not None
+    solver, _ = solve_model(built, FAST, time_limit=2.5)
+    assert solver.parameters.max_time_in_seconds == pytest.approx(2.5 + CP_SAT_BACKSTOP_S)
+
+
+def test_unknown_once_the_time_limit_has_passed_is_the_time_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """UNKNOWN that comes when the time given has passed, by our clock, is out of time,
+    however little time CP-SAT's own account says it used."""
+    real = cpsat.solve_model
+
+    def answer_at_the_limit(*args: Any, time_limit: float, **kwargs: Any) -> tuple[Any, Any]:
+        until = time.monotonic() + time_limit
+        solver, _ = real(*args, time_limit=time_limit, **kwargs)
+        while time.monotonic() < until:  # our clock reaches the limit, as a long solve's
+            time.sleep(until - time.monotonic())
+        return SolverSaying(solver, 0.0), cp_model.UNKNOWN
+
+    monkeypatch.setattr(cpsat, "solve_model", answer_at_the_limit)
+    result = solve_integer(_columns(SETS, COSTS), _rows(), EVERY, FAST, time_limit=1.0)
+    assert result.status == "unknown" and result.seconds == 0.0
+    assert result.out_of_time
+
+
+def test_unknown_well_before_the_time_limit_is_not_the_time_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """UNKNOWN from a solve that ended (by CP-SAT's clock and ours) long before the time
+    given has passed is no time limit: the proof loop calls it a failure."""
+    real = cpsat.solve_model
+
+    def answer_at_once(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        solver, _ = real(*args, **kwargs)
+        return SolverSaying(solver, 0.0), cp_model.UNKNOWN
+
+    monkeypatch.setattr(cpsat, "solve_model", answer_at_once)
+    early = solve_integer(_columns(SETS, COSTS), _rows(), EVERY, FAST, time_limit=1_000.0)
+    assert early.status == "unknown" and not early.out_of_time

@@ -35,3 +35,16 @@ def test_the_interrupter_calls_interrupt_once_the_stop_is_set() -> None:
     with Interrupter(None, lambda: calls.append(1)):
         pass
     assert calls == []
+
+
+def test_the_interrupter_calls_interrupt_once_its_time_comes() -> None:
+    interrupted = threading.Event()
+    with Interrupter(None, interrupted.set, at=time.monotonic()) as watch:
+        assert interrupted.wait(10), "the watcher did not interrupt at its time"
+    assert watch.timed_out
+    stop = threading.Event()
+    stopped = threading.Event()
+    with Interrupter(stop, stopped.set, at=time.monotonic() + 1_000) as watch:
+        stop.set()
+        assert stopped.wait(10), "the watcher did not pass the stop on"
+    assert not watch.timed_out

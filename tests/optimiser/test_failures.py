@@ -38,7 +38,7 @@ from footprints.optimiser import columns as columns_stage
 from footprints.optimiser import problem as problem_stage
 from footprints.optimiser.master import GLOP_STATUSES, MasterLP, glop_failure
 
-from .grids import FAST, check_plan, grid
+from .grids import FAST, SolverSaying, check_plan, grid
 
 GRID = (4, 4, [10_000] * 16)  # 160,000 patients: four or five networks
 
@@ -195,18 +195,6 @@ def test_cp_sat_unknown_at_the_deadline_is_the_time_limit(monkeypatch: pytest.Mo
     assert result.status == "feasible" and result.fallback is None
 
 
-class _Spent:
-    """A CP-SAT solver that says it used a long time (as on a machine busy with other work)."""
-
-    wall_time = 1e9
-
-    def __init__(self, solver: cp_model.CpSolver) -> None:
-        self._solver = solver
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._solver, name)
-
-
 def test_cp_sat_unknown_after_its_whole_limit_is_the_time_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -216,7 +204,7 @@ def test_cp_sat_unknown_after_its_whole_limit_is_the_time_limit(
 
     def solve(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         solver, _ = real(*args, **kwargs)
-        return _Spent(solver), cp_model.UNKNOWN
+        return SolverSaying(solver, 1e9), cp_model.UNKNOWN  # a busy machine
 
     monkeypatch.setattr(cpsat, "solve_model", solve)
     graph = _graph()

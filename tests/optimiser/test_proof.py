@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import networkx as nx
 import numpy as np
 import pytest
 
-from footprints.optimiser import OptimiseSettings
+from footprints.optimiser import OptimiseSettings, proof
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.columns import Columns, build_columns, piece_candidates, plan_columns
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE
+from footprints.optimiser.cpsat import IntegerResult
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import fallback, hint_columns, partition
 
@@ -134,3 +137,20 @@ def test_after_a_failure_the_fallback_says_what_failed_and_what_stands_in() -> N
     assert outcome.notes[0].startswith(
         "the solve failed (SolverError while X), so the plan is the quick constructive one"
     )
+
+
+def test_the_loop_runs_cp_sat_without_presolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CP-SAT's presolve took most of the time on real pools (BENCHMARKS.md, all England)."""
+    graph, settings = SMALL_GRIDS["uneven 3x3"]
+    problem = problem_of(graph, settings)
+    presolved: list[bool] = []
+    real = proof.solve_integer
+
+    def spy(*args: Any, presolve: bool, **kwargs: Any) -> IntegerResult:
+        presolved.append(presolve)
+        return real(*args, presolve=presolve, **kwargs)
+
+    monkeypatch.setattr(proof, "solve_integer", spy)
+    outcome = partition(problem, _columns(problem))
+    assert outcome.status == "optimal"
+    assert presolved and not any(presolved)
