@@ -1,12 +1,16 @@
 """The region a session works on, and the facts the page shows about its working plan.
 
 The demo region is loaded once per server (``st.cache_resource``); an uploaded region is
-kept in the session. The working plan's facts, the practices' labels and their sites on the
-map are memoised in the session until the plan or the region changes.
+kept in the session, and loaded once per server for its files' content
+(:func:`uploaded_region`): the upload itself fills that cache, so opening the saved plan
+(a reload, a second tab, a shared link) does not read the national files again. The
+working plan's facts, the practices' labels and their sites on the map are memoised in the
+session until the plan or the region changes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -30,6 +34,7 @@ __all__ = [
     "practice_points",
     "region",
     "scope_ccgs",
+    "uploaded_region",
 ]
 
 UPLOAD_LIMIT_BYTES = 200 * 1024 * 1024
@@ -83,6 +88,40 @@ def load_uploaded_region(folder: Path, uploads: Mapping[str, str]) -> Region:
     loaded.name = Path(uploads["practices"]).stem
     _ = loaded.ccg_graphs, loaded.validation_graph
     return loaded
+
+
+def _digest(path: Path) -> str:
+    """Give the SHA-256 of a file's content (a few milliseconds for the national files)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading your files…")
+def _region_of(
+    folder: str, files: tuple[tuple[str, str, str], ...], _uploads: Mapping[str, str]
+) -> Region:
+    """Load a plan's uploaded files once per server, keyed by their names and content.
+
+    The folder is part of the key: the region's messages name its files' paths.
+    """
+    return load_uploaded_region(Path(folder), _uploads)
+
+
+def uploaded_region(folder: Path, uploads: Mapping[str, str]) -> Region:
+    """Give the region of the files saved in ``folder`` (role → file name), loaded once.
+
+    The same folder and files with the same content give the same region without reading
+    them again (at most four kept per server); a changed file is read afresh.
+
+    Raises
+    ------
+    FootprintsError
+        As :func:`load_uploaded_region` (a failed load is not kept).
+    OSError
+        When a file cannot be read.
+    """
+    files = tuple((role, name, _digest(folder / name)) for role, name in sorted(uploads.items()))
+    return _region_of(str(folder), files, dict(uploads))
 
 
 def area_names() -> dict[str, str]:

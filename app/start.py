@@ -4,48 +4,27 @@ A tab whose URL names a plan of the store (``?plan=KEY``) gets that plan back (i
 version, history, locks, settings, the chosen area and uploaded files); any other starts a
 new plan on the demo region's proposal. A link from an older footprints
 (``?session=…``, a file of the old sessions folder) is said to be gone, and a new plan
-started. A plan's uploaded files are loaded once per server, so a reload or a second tab
-opens at once. An area in the URL (``?area=E38000237``, a CCG or an STP code) is chosen on
-opening, so a link opens the same view.
+started. A plan's uploaded files are loaded once per server for their content (the upload
+itself loads them so: :func:`app.data.uploaded_region`), so opening the saved plan, a
+reload or a second tab does not read them again. An area in the URL (``?area=E38000237``,
+a CCG or an STP code) is chosen on opening, so a link opens the same view.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-
 import streamlit as st
 
 from app.autosave import plan_key, remember_saved, store, upload_folder
-from app.data import load_uploaded_region, region
+from app.data import region, uploaded_region
 from app.markdown import plain
 from app.signin import user
 from app.state import ALL, AppState, restore_settings, state, type_settings
 from app.uploads import start_on_demo
 from footprints.errors import FootprintsError
-from footprints.region import Region
 from footprints.store import PermissionDeniedError, PlanHandle, StoreError
 from footprints.store.sessions import load_session, open_app_plan, session_key
 
 __all__ = ["area_from_url", "open_session", "show_area_in_url"]
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading your files…")
-def _uploaded_region(folder: str, uploads: tuple[tuple[str, str], ...], stamps: object) -> Region:
-    """Load a session's uploaded files once per server (a reload or a second tab reuses it).
-
-    ``stamps`` (each file's size and modification time) makes a changed file load afresh.
-    """
-    return load_uploaded_region(Path(folder), dict(uploads))
-
-
-def _load_uploads(folder: Path, uploads: Mapping[str, str]) -> Region:
-    """Give the region of a session's uploaded files (loaded once per server, see above)."""
-    files = sorted(uploads.items())
-    stamps = tuple(
-        (stat.st_size, stat.st_mtime_ns) for stat in ((folder / name).stat() for _, name in files)
-    )
-    return _uploaded_region(str(folder), tuple(files), stamps)
 
 
 def _restore(handle: PlanHandle, *, notice: str = "Restored your saved plan.") -> bool:
@@ -60,7 +39,7 @@ def _restore(handle: PlanHandle, *, notice: str = "Restored your saved plan.") -
     restore_settings(saved.settings)
     if saved.region == "upload" and saved.uploads:
         try:
-            state.region = _load_uploads(upload_folder(), saved.uploads)
+            state.region = uploaded_region(upload_folder(), saved.uploads)
         except (FootprintsError, OSError) as error:
             state.notice = f"Your uploaded files could not be reloaded ({error}); showing the demo."
             return False
