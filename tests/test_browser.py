@@ -37,6 +37,7 @@ from tools.browser import (
     LEAFLET,
     MAP_FRAME,
     MAP_SETTLED,
+    OUTSIDE,
     REPO,
     TIMEOUT_MS,
     AppNotStartedError,
@@ -122,7 +123,7 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            context.route("**/*", offline)
+            context.route(OUTSIDE, offline)
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
@@ -289,7 +290,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1440, "height": 1100})
-            context.route("**/*", offline)
+            context.route(OUTSIDE, offline)
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
@@ -402,7 +403,7 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            context.route("**/*", offline)
+            context.route(OUTSIDE, offline)
             first = context.new_page()
             first.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
@@ -412,7 +413,7 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
             session = _session_of(first)
             # A second browser context (no cookies or storage of the first): another editor.
             other = browser.new_context(viewport={"width": 1440, "height": 1000})
-            other.route("**/*", offline)
+            other.route(OUTSIDE, offline)
             second = other.new_page()
             second.set_default_timeout(TIMEOUT_MS)
             second.goto(first.url)
@@ -455,7 +456,7 @@ def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
         try:
             expect.set_options(timeout=TIMEOUT_MS)
             owner_context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            owner_context.route("**/*", offline)
+            owner_context.route(OUTSIDE, offline)
             owner = owner_context.new_page()
             owner.set_default_timeout(TIMEOUT_MS)
             owner.goto(server)
@@ -470,7 +471,7 @@ def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
 
             # A second browser context: no cookies, no session of the owner's.
             visitor_context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            visitor_context.route("**/*", offline)
+            visitor_context.route(OUTSIDE, offline)
             visitor = visitor_context.new_page()
             visitor.set_default_timeout(TIMEOUT_MS)
             visitor.goto(url)
