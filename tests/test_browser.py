@@ -37,7 +37,6 @@ from tools.browser import (
     LEAFLET,
     MAP_FRAME,
     MAP_SETTLED,
-    OUTSIDE,
     REPO,
     TIMEOUT_MS,
     AppNotStartedError,
@@ -47,6 +46,7 @@ from tools.browser import (
     map_frame,
     offline,
     running_app,
+    select_codes,
     upload,
 )
 
@@ -123,7 +123,7 @@ def test_the_running_app_shows_the_map_and_moves_a_practice(
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            context.route(OUTSIDE, offline)
+            context.route("**/*", offline)
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
@@ -290,7 +290,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1440, "height": 1100})
-            context.route(OUTSIDE, offline)
+            context.route("**/*", offline)
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
@@ -327,9 +327,7 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             others = members[members["PCN Code"] != home].set_index("Partner Organisation Code")
             gap = ((sites.loc[others.index] - sites.loc[code]) ** 2).sum(axis=1)
             target = str(others.at[gap.idxmin(), "PCN Code"])
-            page.get_by_role("textbox", name="Practice codes").fill(code)
-            page.get_by_role("textbox", name="Practice codes").press("Enter")
-            expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
+            select_codes(page, code)
             choose(page, "Move to", target)
             home_colour = frame.evaluate(JS_NETWORK_COLOUR, home)
             target_colour = frame.evaluate(JS_NETWORK_COLOUR, target)
@@ -403,7 +401,7 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            context.route(OUTSIDE, offline)
+            context.route("**/*", offline)
             first = context.new_page()
             first.set_default_timeout(TIMEOUT_MS)
             expect.set_options(timeout=TIMEOUT_MS)
@@ -413,7 +411,7 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
             session = _session_of(first)
             # A second browser context (no cookies or storage of the first): another editor.
             other = browser.new_context(viewport={"width": 1440, "height": 1000})
-            other.route(OUTSIDE, offline)
+            other.route("**/*", offline)
             second = other.new_page()
             second.set_default_timeout(TIMEOUT_MS)
             second.goto(first.url)
@@ -423,9 +421,7 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
                 network = _network_of(state_dir, session, code)
                 plan = _saved(state_dir, session)["history"][0]["assignment"]
                 target = sorted(set(plan.values()) - {network})[0]
-                page.get_by_role("textbox", name="Practice codes").fill(code)
-                page.get_by_role("textbox", name="Practice codes").press("Enter")
-                expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
+                select_codes(page, code)
                 choose(page, "Move to", target)
                 page.get_by_role("button", name="Move", exact=True).click()
                 return target
@@ -456,7 +452,7 @@ def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
         try:
             expect.set_options(timeout=TIMEOUT_MS)
             owner_context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            owner_context.route(OUTSIDE, offline)
+            owner_context.route("**/*", offline)
             owner = owner_context.new_page()
             owner.set_default_timeout(TIMEOUT_MS)
             owner.goto(server)
@@ -471,7 +467,7 @@ def test_a_view_link_in_another_context_cannot_edit_and_stops_when_revoked(
 
             # A second browser context: no cookies, no session of the owner's.
             visitor_context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            visitor_context.route(OUTSIDE, offline)
+            visitor_context.route("**/*", offline)
             visitor = visitor_context.new_page()
             visitor.set_default_timeout(TIMEOUT_MS)
             visitor.goto(url)

@@ -4,8 +4,9 @@ Shared by the browser tests (``tests/test_browser.py``) and the app benchmark
 (``benchmarks/bench_app_real.py``). :func:`running_app` starts ``streamlit run app.py`` on a
 free port; :func:`offline` answers the map's CDN requests locally (Leaflet from Debian's
 ``libjs-leaflet``, a small stand-in for Leaflet.draw, empty files for the styling libraries
-the map does not use, plain tiles for the base map) — routed for the addresses
-:data:`OUTSIDE` matches, so the app's own requests go straight to it, as a user's do; the
+the map does not use, plain tiles for the base map); the benchmark routes only the
+addresses :data:`OUTSIDE` matches to it, so the app's own requests go straight to the app,
+as a user's do (the browser tests route every request, the app's let through); the
 ``JS_*`` scripts read the map Leaflet drew (a practice's colour, a network's colour) inside
 streamlit-folium's frame.
 
