@@ -46,7 +46,6 @@ from tools.browser import (
     map_frame,
     offline,
     running_app,
-    select_codes,
     upload,
 )
 
@@ -327,7 +326,9 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             others = members[members["PCN Code"] != home].set_index("Partner Organisation Code")
             gap = ((sites.loc[others.index] - sites.loc[code]) ** 2).sum(axis=1)
             target = str(others.at[gap.idxmin(), "PCN Code"])
-            select_codes(page, code)
+            page.get_by_role("textbox", name="Practice codes").fill(code)
+            page.get_by_role("textbox", name="Practice codes").press("Enter")
+            expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
             choose(page, "Move to", target)
             home_colour = frame.evaluate(JS_NETWORK_COLOUR, home)
             target_colour = frame.evaluate(JS_NETWORK_COLOUR, target)
@@ -421,7 +422,9 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
                 network = _network_of(state_dir, session, code)
                 plan = _saved(state_dir, session)["history"][0]["assignment"]
                 target = sorted(set(plan.values()) - {network})[0]
-                select_codes(page, code)
+                page.get_by_role("textbox", name="Practice codes").fill(code)
+                page.get_by_role("textbox", name="Practice codes").press("Enter")
+                expect(page.get_by_text(f"Selected 1 practice: {code}")).to_be_visible()
                 choose(page, "Move to", target)
                 page.get_by_role("button", name="Move", exact=True).click()
                 return target
