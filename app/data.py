@@ -1,12 +1,16 @@
 """The region a session works on, and the facts the page shows about its working plan.
 
 The demo region is loaded once per server (``st.cache_resource``); an uploaded region is
-kept in the session. The working plan's facts, the practices' labels and their sites on the
-map are memoised in the session until the plan or the region changes.
+kept in the session, and loaded once per server for its files' content
+(:func:`uploaded_region`): the upload itself fills that cache, so opening the saved plan
+(a reload, a second tab, a shared link) does not read the national files again. The
+working plan's facts, the practices' labels and their sites on the map are memoised in the
+session until the plan or the region changes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from contextlib import nullcontext
 from pathlib import Path
@@ -27,11 +31,12 @@ __all__ = [
     "demo_region",
     "facts",
     "load_region_files",
-    "load_uploaded_region",
     "practice_info",
     "practice_points",
     "region",
+    "region_of_files",
     "scope_ccgs",
+    "uploaded_region",
 ]
 
 UPLOAD_LIMIT_BYTES = 200 * 1024 * 1024
@@ -59,26 +64,13 @@ def scope_ccgs() -> list[str]:
     return region().lower_areas(None if stp in (None, ALL) else stp)
 
 
-def load_uploaded_region(folder: Path, uploads: Mapping[str, str]) -> Region:
-    """Load the files saved in ``folder`` (role → file name) as a region, graphs built.
-
-    With ``registrations`` and ``lsoa_boundaries`` (and optionally ``lsoa_centroids``) the
-    region is on registration geography.
-
-    Raises
-    ------
-    FootprintsError
-        As :func:`footprints.region.load_region`, or for a file over the size limit.
-    """
-    paths = {role: folder / name for role, name in uploads.items()}
-    return load_region_files(paths, limit=UPLOAD_LIMIT_BYTES)
-
-
 def load_region_files(paths: Mapping[str, Path], *, limit: int | None = None) -> Region:
     """Load the region of these files (role → path), graphs built; ``limit`` bytes a file.
 
     Without ``limit`` the files are the server's (``footprints plans import``), read within
-    the library's default limits; an upload is read within :data:`UPLOAD_LIMIT_BYTES`.
+    the library's default limits; an upload is read within :data:`UPLOAD_LIMIT_BYTES`. With
+    ``registrations`` and ``lsoa_boundaries`` (and optionally ``lsoa_centroids``) the region
+    is on registration geography.
 
     Raises
     ------
@@ -90,6 +82,47 @@ def load_region_files(paths: Mapping[str, Path], *, limit: int | None = None) ->
     loaded.name = Path(paths["practices"]).stem
     _ = loaded.ccg_graphs, loaded.validation_graph
     return loaded
+
+
+def _digest(path: Path) -> str:
+    """Give the SHA-256 of a file's content (a few milliseconds for the national files)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the region's files…")
+def _region_of(files: tuple[tuple[str, str, str], ...], limit: int | None) -> Region:
+    """Load a region's files once per server, keyed by their paths and content.
+
+    The paths are part of the key: the region's messages name them.
+    """
+    return load_region_files({role: Path(path) for role, path, _ in files}, limit=limit)
+
+
+def region_of_files(paths: Mapping[str, Path], *, limit: int | None = None) -> Region:
+    """Give the region of these files (role → path), loaded once per server for their content.
+
+    The same files with the same content give the same region without reading them again
+    (at most four kept per server); a changed file is read afresh.
+
+    Raises
+    ------
+    FootprintsError
+        As :func:`load_region_files` (a failed load is not kept).
+    OSError
+        When a file cannot be read.
+    """
+    files = tuple((role, str(path), _digest(path)) for role, path in sorted(paths.items()))
+    return _region_of(files, limit)
+
+
+def uploaded_region(folder: Path, uploads: Mapping[str, str]) -> Region:
+    """Give the region of the files uploaded to ``folder`` (role → file name), loaded once.
+
+    See :func:`region_of_files`; each file is read within :data:`UPLOAD_LIMIT_BYTES`.
+    """
+    paths = {role: folder / name for role, name in uploads.items()}
+    return region_of_files(paths, limit=UPLOAD_LIMIT_BYTES)
 
 
 def area_names() -> dict[str, str]:

@@ -6,47 +6,31 @@ new plan on the demo region's proposal. A plan imported with its region's files
 (``footprints plans import … --practices …``) opens on those files; a plan whose files
 cannot be found or read again is still shown, on the demo region, with the files named.
 A link from an older footprints (``?session=…``, a file of the old sessions folder) is said
-to be gone, and a new plan started. A plan's files are loaded once per server, so a reload
-or a second tab opens at once. An area in the URL (``?area=E38000237``, a CCG or an STP
-code) is chosen on opening, so a link opens the same view.
+to be gone, and a new plan started. A plan's files are loaded once per server for their
+content (:func:`app.data.region_of_files`; an upload fills that cache itself), so opening
+the saved plan, a reload or a second tab does not read them again. An area in the URL
+(``?area=E38000237``, a CCG or an STP code) is chosen on opening, so a link opens the same
+view.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
 
 from app.autosave import plan_key, remember_saved, store, upload_folder
-from app.data import UPLOAD_LIMIT_BYTES, load_region_files, region
+from app.data import UPLOAD_LIMIT_BYTES, region, region_of_files
 from app.markdown import plain
 from app.signin import user
 from app.state import ALL, AppState, restore_settings, state, type_settings
 from app.uploads import start_on_demo
 from footprints.errors import FootprintsError
-from footprints.region import Region
 from footprints.session import SavedSession
 from footprints.store import PermissionDeniedError, PlanHandle, StoreError
 from footprints.store.sessions import FILES_REGION, load_session, open_app_plan, session_key
 
 __all__ = ["area_from_url", "open_session", "show_area_in_url"]
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading the plan's files…")
-def _files_region(files: tuple[tuple[str, str], ...], limit: int | None, stamps: object) -> Region:
-    """Load a plan's region files once per server (a reload or a second tab reuses it).
-
-    ``stamps`` (each file's size and modification time) makes a changed file load afresh.
-    """
-    return load_region_files({role: Path(path) for role, path in files}, limit=limit)
-
-
-def _load_files(paths: Mapping[str, Path], *, limit: int | None) -> Region:
-    """Give the region of a plan's files (loaded once per server, see above)."""
-    files = sorted((role, str(path)) for role, path in paths.items())
-    stamps = tuple((stat.st_size, stat.st_mtime_ns) for stat in (Path(p).stat() for _, p in files))
-    return _files_region(tuple(files), limit, stamps)
 
 
 def _reload_region(saved: SavedSession) -> str | None:
@@ -75,7 +59,7 @@ def _reload_region(saved: SavedSession) -> str | None:
         said = f"{whose} could not be found: {'; '.join(missing)}"
     else:
         try:
-            state.region = _load_files(paths, limit=None if on_server else UPLOAD_LIMIT_BYTES)
+            state.region = region_of_files(paths, limit=None if on_server else UPLOAD_LIMIT_BYTES)
         except (FootprintsError, OSError) as error:
             said = f"{whose} could not be loaded ({error})"
         else:

@@ -15,7 +15,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app import optimiser
 from app.autosave import autosave, upload_folder
-from app.data import load_uploaded_region, region
+from app.data import region, uploaded_region
 from app.markdown import plain
 from app.state import ALL, state, upload_key
 from footprints.atomic import write_bytes
@@ -172,7 +172,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
         return in_app_words(text.replace(f"{folder}/", ""))
 
     try:
-        loaded = load_uploaded_region(folder, uploads)
+        loaded = uploaded_region(folder, uploads)  # kept for opening the plan later
     except InputError as error:
         state.upload_problems = [plain(str(p)) for p in error.problems if p.severity == "error"]
         return

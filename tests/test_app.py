@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -428,6 +428,41 @@ def test_uploaded_files_become_the_region(state_dir: Path) -> None:
     restored = _start(_session_id(at))  # the upload survives a refresh
     assert restored.session_state["region_kind"] == "upload"
     assert _plan(restored) == _plan(at)
+
+
+def test_opening_an_uploaded_plan_reads_its_files_again_only_when_changed(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.data as data_module
+
+    at = _start()
+    for index, name in enumerate(["practices.csv", "ccg.geojson", "current_plan.csv"]):
+        slot = ["practices", "boundaries", "plan"][index]
+        at.sidebar.file_uploader[list(UPLOAD_ROLES).index(slot)].set_value(
+            (name, (DEMO / name).read_bytes(), "text/plain")
+        )
+    _click(at, "load_files")
+    assert at.session_state["region_kind"] == "upload"
+    reads: list[Path] = []
+    load = data_module.load_region_from
+
+    def counted(paths: Mapping[str, Path], *args: Any, **kwargs: Any) -> Any:
+        reads.append(paths["practices"])
+        return load(paths, *args, **kwargs)
+
+    monkeypatch.setattr(data_module, "load_region_from", counted)
+    key = _session_id(at)
+    opened = _start(key)  # the upload loaded the files once for the server: none read again
+    assert opened.session_state["region_kind"] == "upload"
+    assert _plan(opened) == _plan(at)
+    assert reads == []
+
+    folder = SessionStore().upload_dir(key)
+    changed = folder / at.session_state["uploads"]["plan"]
+    changed.write_bytes(changed.read_bytes() + b"\n")  # the same plan, other bytes
+    again = _start(key)
+    assert len(reads) == 1  # a changed file is read afresh
+    assert _plan(again) == _plan(at)
 
 
 def test_compare_lists_the_moved_practice_and_highlights_it(state_dir: Path) -> None:

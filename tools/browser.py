@@ -4,8 +4,11 @@ Shared by the browser tests (``tests/test_browser.py``) and the app benchmark
 (``benchmarks/bench_app_real.py``). :func:`running_app` starts ``streamlit run app.py`` on a
 free port; :func:`offline` answers the map's CDN requests locally (Leaflet from Debian's
 ``libjs-leaflet``, a small stand-in for Leaflet.draw, empty files for the styling libraries
-the map does not use, plain tiles for the base map); the ``JS_*`` scripts read the map
-Leaflet drew (a practice's colour, a network's colour) inside streamlit-folium's frame.
+the map does not use, plain tiles for the base map); the benchmark routes only the
+addresses :data:`OUTSIDE` matches to it, so the app's own requests go straight to the app,
+as a user's do (the browser tests route every request, the app's let through); the
+``JS_*`` scripts read the map Leaflet drew (a practice's colour, a network's colour) inside
+streamlit-folium's frame.
 
 The machine may be busy: every wait has a generous ceiling (:data:`TIMEOUT_MS`).
 :func:`kent_files` writes the real area both use, Kent and Medway in 2020, from the shared
@@ -15,6 +18,7 @@ data (the repository holds none of it).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -38,6 +42,7 @@ __all__ = [
     "LEAFLET",
     "MAP_FRAME",
     "MAP_SETTLED",
+    "OUTSIDE",
     "REPO",
     "START_TIMEOUT_S",
     "TIMEOUT_MS",
@@ -72,6 +77,9 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 300_000
 #: The ceiling for the server to answer its health check.
 START_TIMEOUT_S = 300
+#: Every address but the app's own (``context.route(OUTSIDE, offline)``): matched inside the
+#: browser's driver, so the app's requests are not held up by a round trip to Python each.
+OUTSIDE = re.compile(r"^(?!http://127\.0\.0\.1[:/])")
 #: The iframe streamlit-folium draws the map in.
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 #: The script that tells Leaflet has placed the map and is not moving it.
@@ -208,7 +216,8 @@ def running_app(state_dir: Path, log: Path, *, secrets: Path | None = None) -> I
 def offline(route: Any) -> Any:
     """Answer the map's CDN requests locally; let the app's own requests through.
 
-    A Playwright route handler: ``context.route("**/*", offline)``.
+    A Playwright route handler: ``context.route(OUTSIDE, offline)`` (or ``"**/*"``: the
+    app's own requests are let through either way).
     """
     url = route.request.url
     if url.startswith("http://127.0.0.1"):
@@ -231,14 +240,15 @@ def offline(route: Any) -> Any:
     return route.abort()
 
 
-def offline_page(browser: Any, *, height: int = 1000) -> Any:
+def offline_page(browser: Any, *, height: int = 1000, routed: Any = "**/*") -> Any:
     """Open a page in a new browser context (no cookies of another), offline, waiting long.
 
-    The context's requests go through :func:`offline`; the page waits up to
+    The context's requests that ``routed`` matches (every one by default; :data:`OUTSIDE`
+    for all but the app's own) go through :func:`offline`; the page waits up to
     :data:`TIMEOUT_MS` on every action.
     """
     context = browser.new_context(viewport={"width": 1440, "height": height})
-    context.route("**/*", offline)
+    context.route(routed, offline)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     return page
