@@ -79,10 +79,14 @@ def upload_folder() -> Path:
 
 
 def current() -> SavedSession:
-    """Return what this tab would save now: its plan, history, region, uploads, settings."""
+    """Return what this tab would save now: its plan, history, region, uploads, settings.
+
+    A plan whose region's files could not be loaded keeps its region and files: the demo
+    the tab shows meanwhile is not saved as the plan's region.
+    """
     return SavedSession(
         state.working,
-        region=state.region_kind,
+        region=state.unloaded_region or state.region_kind,
         uploads=dict(state.uploads),
         settings=setting_values(),
     )

@@ -66,6 +66,8 @@ def _reload_region(saved: SavedSession) -> str | None:
             state.region_kind = saved.region
             state.uploads = dict(saved.uploads)
             return None
+    state.unloaded_region = saved.region  # saved with the plan's files, not as the demo
+    state.uploads = dict(saved.uploads)
     return (
         f"{said}. The plan is shown on the demo region meanwhile (every version of it is kept "
         f"in the store): {fix}."

@@ -147,6 +147,9 @@ class AppState:
     region_kind = Entry[str]("demo")
     region = Entry[Region]()
     uploads = Entry[Mapping[str, str]](_EMPTY)
+    unloaded_region = Entry[str | None](None)
+    """The plan's region (``"upload"``, ``"files"``) whose files could not be loaded again:
+    the tab shows the demo meanwhile and saves the plan's region and files unchanged."""
     results = Entry[Mapping[str, AreaResult]](_EMPTY)
 
     # Settings (widgets; saved with the session)

@@ -118,6 +118,7 @@ def in_app_words(text: str) -> str:
 def start_on_demo() -> None:
     """Make the demo region and its cached first proposal this session's working plan."""
     state.region_kind = "demo"
+    del state.unloaded_region
     plan, results = optimiser.demo_proposal(optimiser.first_settings())
     state.working = WorkingPlan(plan, label="proposal")
     state.results = results
@@ -187,6 +188,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
     state.region = loaded
     del state.homes_practice
     state.region_kind = "upload"
+    del state.unloaded_region
     state.uploads = uploads
     state.area_stp = ALL
     state.area_ccg = ALL

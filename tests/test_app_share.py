@@ -303,3 +303,13 @@ def test_a_plan_imported_with_its_region_files_opens_on_them(
     assert _plan(gone) == _plan(again)
     with Store() as store:
         assert store.open("Crossing draft").head_number() == 2  # nothing saved over it
+    # A save from that tab (a setting changed) keeps the plan's region and files.
+    gone.number_input(key="band_max").set_value(52_000).run()
+    with Store() as store:
+        assert store.open("Crossing draft").head_number() == 3
+    (tmp_path / "moved.csv").rename(files["registrations"])
+    back = _start(token, param="link")
+    assert not back.error, [shown(e.value) for e in back.error]
+    assert sorted(back.session_state["_derived"]["region"].practices["code"]) == [
+        "A1", "A2", "B1", "B2",
+    ]  # fmt: skip
