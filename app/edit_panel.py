@@ -29,6 +29,15 @@ def _selection(labels: Labels) -> None:
         placeholder="Type codes, e.g. G82001 G82002, and press Enter",
         help="Selects exactly the practices whose codes you type.",
     )
+    if state.typed_codes != state.typed_taken:
+        # Codes typed while the page was running can reach it without their callback (the
+        # run they changed was cut short): they select all the same, said here (the page's
+        # messages are drawn already).
+        edits.select_typed()
+        del state.notice
+        said = AppState.error.pop()
+        if said:
+            st.error(plain(said))
     known = practice_info()
     state.selected = [c for c in state.selected if c in known]
     codes = sorted({*area_practices(), *state.selected})

@@ -84,6 +84,7 @@ def paint(practices: Sequence[str]) -> None:
 
 def select_typed() -> None:
     """Select exactly the practices whose codes were typed (commas, spaces or new lines)."""
+    state.typed_taken = state.typed_codes
     typed = [c.strip().upper() for c in state.typed_codes.replace(",", " ").split()]
     known = practice_info()
     found = [c for c in dict.fromkeys(typed) if c in known]

@@ -196,6 +196,8 @@ class AppState:
     # A CCG lead's editing: typed codes, paint mode, renames, waiver reasons, the network
     # clicked on the map
     typed_codes = Entry[str]("")
+    typed_taken = Entry[str]("")
+    """The typed codes last turned into a selection (a change no callback took is taken)."""
     paint = Entry[bool](False)
     paint_network = Entry[str | None](None)
     rename_network = Entry[str | None](None)

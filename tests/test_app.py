@@ -553,6 +553,19 @@ def test_typed_codes_select_exactly_those_and_a_move_clears_the_selection(
     assert list(at.session_state["selected"]) == []  # the next pick starts afresh
 
 
+def test_typed_codes_whose_callback_was_lost_still_select(state_dir: Path) -> None:
+    """Codes typed while a run was cut short reach the page without their callback."""
+    at = _start()
+    first = sorted(_plan(at).assignment)[0]
+    at.session_state["typed_codes"] = f"{first} ZZZ999"  # the value, no on_change
+    at.run()
+    assert list(at.session_state["selected"]) == [first]
+    assert any("ZZZ999" in e.value for e in at.error)  # said on this run, not a later one
+    at.run()
+    assert list(at.session_state["selected"]) == [first]
+    assert not any("ZZZ999" in e.value for e in at.error)  # taken once
+
+
 def test_menus_list_only_the_area_chosen(state_dir: Path) -> None:
     at = _start()
     ccg = _first_ccg(at)
