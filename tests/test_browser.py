@@ -408,6 +408,10 @@ def test_one_plan_in_two_browser_contexts_tells_the_stale_one(server: str, state
             second = offline_page(browser)
             second.goto(first.url)
             expect(second.get_by_text("Restored your saved plan.")).to_be_visible()
+            # The map on the page and the page's runs over (as for the first tab): a code
+            # typed while the map's first value reruns the page could be lost when busy.
+            expect(second.locator(MAP_FRAME)).to_be_visible()
+            idle(second)
 
             def move(page: Any, code: str) -> str:
                 network = _network_of(state_dir, session, code)
