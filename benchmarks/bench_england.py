@@ -10,6 +10,10 @@ with :func:`footprints.rules.validate` on the region's validation graph and meas
 Run: ``.venv/bin/python benchmarks/bench_england.py --data ../shared/data --time-limit 15
 --processes 2 [--markdown BENCHMARKS.md] [--save england.pkl]``. With ``--markdown`` the
 section "## Optimiser: all England" of that file is replaced (or appended).
+
+``--level upper`` (or ``--areas FILE``) plans by STP (or by the file's groups) instead and
+compares with by-CCG on the same areas (``bench_levels.py``; its section "## Planning by STP
+(issue #16)").
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+from bench_levels import SECTION as LEVELS_SECTION
+from bench_levels import run_levels
 from snapshot import add_england_options, load_england
 
 from footprints.graph import union_graph
@@ -309,15 +315,15 @@ def _single_over_max(result: AreaResult) -> list[str]:
     ]
 
 
-def write_section(path: Path, section: str) -> None:
+def write_section(path: Path, section: str, heading: str = SECTION) -> None:
     """Replace this benchmark's section of ``path`` (or append it), leaving the rest."""
     text = path.read_text() if path.is_file() else "# Benchmarks\n"
-    start = text.find(SECTION)
+    start = text.find(heading)
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + section
     else:
         # Up to the next heading (a "### Peers" subsection is another script's).
-        ends = [text.find(mark, start + len(SECTION)) for mark in ("\n## ", "\n### ")]
+        ends = [text.find(mark, start + len(heading)) for mark in ("\n## ", "\n### ")]
         end = min((e for e in ends if e >= 0), default=-1)
         text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
     path.write_text(text)
@@ -328,6 +334,15 @@ def main(argv: list[str] | None = None) -> int:
     add_england_options(parser)
     parser.add_argument("--markdown", type=Path, help="write the section into this file")
     parser.add_argument("--save", type=Path, help="pickle the plans and results here")
+    parser.add_argument(
+        "--level",
+        choices=("lower", "upper"),
+        default="lower",
+        help="upper: plan each STP as one area and compare with by-CCG (bench_levels.py)",
+    )
+    parser.add_argument(
+        "--areas", type=Path, help="plan by this areas file's groups, compared with by-CCG"
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
@@ -346,6 +361,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"loaded {len(graphs)} CCGs in {load_seconds:.1f} s", flush=True)
 
     settings = OptimiseSettings(time_limit=args.time_limit, seed=args.seed)
+    if args.level == "upper" or args.areas is not None:
+        section, hard = run_levels(
+            region,
+            level=args.level,
+            areas=args.areas,
+            settings=settings,
+            processes=args.processes,
+            load_seconds=load_seconds,
+            command=command,
+        )
+        print(section)
+        if args.markdown:
+            write_section(args.markdown, section, LEVELS_SECTION)
+        return 0 if hard == 0 else 1
 
     def progress(fraction: float, message: str) -> None:
         logger.info("%3.0f%% %s", 100 * fraction, message)

@@ -33,6 +33,8 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import networkx as nx
+
 from footprints import cli_options as options
 from footprints.atomic import check_writable
 from footprints.background import ProposalJob
@@ -46,6 +48,7 @@ from footprints.io import (
 )
 from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
+from footprints.planning_areas import planning_area_of, planning_graphs, planning_groups
 from footprints.region import Region, load_region
 from footprints.rules import validate
 from footprints.terminal import StandardOutput, bad_input_message, stderr_logging
@@ -148,6 +151,17 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _planning(args: argparse.Namespace, region: Region) -> tuple[dict[str, list[str]], bool]:
+    """Return the planning areas the options name, and whether they are larger than CCGs."""
+    if args.areas is not None and args.level != "lower":
+        raise UsageError(
+            f"--level {args.level} and --areas {args.areas}: give one (the areas file's groups "
+            "are the planning areas)"
+        )
+    larger = args.areas is not None or args.level != "lower"
+    return planning_groups(region, args.level, args.areas), larger
+
+
 def _load(args: argparse.Namespace, *, plan: Path | None, demo_plan: bool = False) -> Region:
     """Load the region the arguments name (``--demo`` fills in the demo's files).
 
@@ -211,11 +225,13 @@ def _run_validate(args: argparse.Namespace) -> int:
     band = _band(args)
     region = _load(args, plan=args.plan)
     assert region.current is not None  # a plan was given
+    groups, larger = _planning(args, region)
     report = validate(
         region.current,
         region.validation_graph,
         band=band,
         allow_crossing=args.allow_crossing,
+        planning_areas=planning_area_of(groups) if larger else None,
     )
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2)
@@ -296,9 +312,15 @@ def _write_plan_file(region: Region, plan: Plan, path: Path) -> None:
     export_plan(region, plan, path)
 
 
-def _summary_table(region: Region, proposal: Proposal, band: Band) -> str:
+def _summary_table(
+    region: Region, proposal: Proposal, band: Band, groups: dict[str, list[str]]
+) -> str:
     names = dict(zip(region.ccgs["code"], region.ccgs["name"], strict=True))
-    sizes = region.practices.groupby("ccg")["list_size"].agg(["count", "sum"])
+    upper = region.upper_boundaries
+    names.update(zip(upper["code"], upper["name"], strict=True))
+    area_of = planning_area_of(groups)
+    planned = region.practices["ccg"].map(lambda ccg: area_of.get(str(ccg), str(ccg)))
+    sizes = region.practices.groupby(planned)["list_size"].agg(["count", "sum"])
     header = (
         f"{'area':<11} {'name':<34} {'practices':>9} {'patients':>10} {'networks':>8} "
         f"{'in band':>7} {'status':<10} {'gap':>6} {'seconds':>7}"
@@ -360,12 +382,14 @@ def _run_propose(args: argparse.Namespace) -> int:
         **({"network_cost": args.network_cost} if args.network_cost is not None else {}),
     )
     current = dict(region.current.assignment) if args.repair and region.current else None
-    graphs = region.ccg_graphs
+    groups, larger = _planning(args, region)
     if args.area:
-        unknown = sorted(set(args.area) - set(graphs))
+        unknown = sorted(set(args.area) - set(groups))
         if unknown:
-            raise UsageError(f"no planning area {', '.join(unknown)}; areas: {', '.join(graphs)}")
-        graphs = {area: graphs[area] for area in args.area}
+            raise UsageError(f"no planning area {', '.join(unknown)}; areas: {', '.join(groups)}")
+        groups = {area: groups[area] for area in args.area}
+    graphs = planning_graphs(region, groups) if larger else region.ccg_graphs
+    graphs = {area: graphs[area] for area in groups}
     # The solve runs in a thread so that the main thread stays free to take Ctrl-C at once
     # (a signal handler cannot run while the main thread is inside a solver's C++ code).
     job = ProposalJob(
@@ -385,15 +409,19 @@ def _run_propose(args: argparse.Namespace) -> int:
     assert job.proposal is not None
     proposal = job.proposal
     _write_plan_file(region, proposal.plan, args.out)
-    print(_summary_table(region, proposal, band))
+    print(_summary_table(region, proposal, band, groups))
     _print_changes(args, proposal)
     if job.stopped:
         print(
             "Stopped (Ctrl-C): each area has the best plan found before the stop, or its quick "
             "first plan; run again with more time for better ones."
         )
-    solved = [code for area in graphs for code in region.ccg_graphs[area].nodes]
-    report = validate(proposal.plan, region.validation_graph.subgraph(solved), band=band)
+    solved = [code for graph in graphs.values() for code in graph.nodes]
+    graph = region.validation_graph.subgraph(solved)
+    planning_areas = planning_area_of(groups) if larger else None
+    report = validate(proposal.plan, graph, band=band, planning_areas=planning_areas)
+    if planning_areas is not None:
+        _report_crossings(args, proposal.plan, graph, planning_areas)
     print(
         f"Wrote {args.out}: {_count(report.summary['networks'], 'network')}, "
         f"{report.summary['in_band']} in band, {_count(len(report.hard), 'hard violation')} "
@@ -428,6 +456,24 @@ _FALLBACK_WORDS = {
     "current": "the current plan",
     "connected parts": "one network per connected part",
 }
+
+
+def _report_crossings(
+    args: argparse.Namespace, plan: Plan, graph: nx.Graph, planning_areas: dict[str, str]
+) -> None:
+    """Print the networks crossing a CCG border and write them beside the plan."""
+    from footprints.planning_areas import find_crossings, write_crossings
+
+    crossings = find_crossings(plan, graph, planning_areas)
+    path = args.out.with_name(f"{args.out.stem}-crossings.csv")
+    write_crossings(path, crossings, plan)
+    print(f"{_count(len(crossings), 'network')} cross a CCG border inside their planning area:")
+    print("\n".join(f"    {crossing.text()}" for crossing in crossings))
+    flag = f"--areas {args.areas}" if args.areas is not None else f"--level {args.level}"
+    print(
+        f"Wrote the crossings to {path}. They are reported, not hard, when the plan is "
+        f"validated with the same planning areas: footprints validate ... {flag}"
+    )
 
 
 def _print_changes(args: argparse.Namespace, proposal: Proposal) -> None:
@@ -599,6 +645,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--allow-crossing", action="store_true", help="CCG/STP crossings become waivable"
     )
+    options.add_level_arguments(check)
     check.set_defaults(run=_run_validate)
 
     solve = commands.add_parser("propose", help="propose networks with the optimiser")
@@ -615,7 +662,10 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument(
         "--curve-json", type=Path, help="least change: write the moves and the curves as JSON"
     )
-    solve.add_argument("--area", action="append", help="only this CCG code (repeatable)")
+    options.add_level_arguments(solve)
+    solve.add_argument(
+        "--area", action="append", help="only this planning area's code (repeatable)"
+    )
     solve.add_argument("--time-limit", type=options.seconds, default=60.0, help="seconds per area")
     solve.add_argument("--workers", type=options.workers, default=1, help="solver threads per area")
     solve.add_argument("--processes", type=options.processes, help="areas solved in parallel")

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import math
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from footprints.io import (
     INPUT_LIMIT_ENV,
@@ -22,6 +23,7 @@ from footprints.io import (
 
 __all__ = [
     "LARGEST",
+    "add_level_arguments",
     "add_limit_arguments",
     "cost",
     "input_limits",
@@ -123,3 +125,19 @@ def input_limits(args: argparse.Namespace) -> Iterator[None]:
         if getattr(args, "max_table_mb", None):
             limits.enter_context(table_size_limit(args.max_table_mb * 1024**2))
         yield
+
+
+def add_level_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--level`` and ``--areas``: the planning areas of ``propose`` and ``validate``."""
+    parser.add_argument(
+        "--level",
+        choices=("lower", "upper"),
+        default="lower",
+        help="planning areas: lower (each CCG / sub-ICB location, the default) or upper (each "
+        "STP / ICB: networks may cross CCG borders inside it, never its own border)",
+    )
+    parser.add_argument(
+        "--areas",
+        type=Path,
+        help="CSV lower_area,group: plan each group of CCGs as one area (e.g. ICB clusters)",
+    )

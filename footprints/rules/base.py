@@ -80,10 +80,15 @@ class RuleContext:
         The population band.
     allow_crossing
         Make CCG/STP crossings waivable instead of hard.
+    planning_areas
+        Lower area (CCG) → the planning area the plan was made in, when it was planned at a
+        larger level (``--level upper``, ``--areas FILE``): a network crossing CCG (or STP)
+        borders inside one planning area is then a reported crossing (waivable), not hard.
     """
 
     band: Band = DEFAULT_BAND
     allow_crossing: bool = False
+    planning_areas: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

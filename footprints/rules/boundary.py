@@ -43,7 +43,13 @@ def _boundary(state: PlanState, network: str, context: RuleContext, /) -> Violat
     also = ""
     if level == "stp" and len(by_level["ccg"]) > 1:
         also = f" and {len(by_level['ccg'])} CCGs"
-    if context.allow_crossing:
+    planned = _planning_area(context, by_level["ccg"])
+    if planned is not None:
+        fix = (
+            f"planned as one area ({planned}), where networks may cross {plural}: a reported "
+            f"crossing; record the agreement of each {singular}."
+        )
+    elif context.allow_crossing:
         fix = f"crossing is allowed for this run: record the agreement of each {singular}."
     else:
         fix = (
@@ -54,7 +60,9 @@ def _boundary(state: PlanState, network: str, context: RuleContext, /) -> Violat
         )
     return Violation(
         rule=BOUNDARY.name,
-        severity="waivable" if context.allow_crossing else BOUNDARY.severity,
+        severity=(
+            "waivable" if context.allow_crossing or planned is not None else BOUNDARY.severity
+        ),
         networks=(network,),
         practices=tuple(outside),
         values={
@@ -64,12 +72,23 @@ def _boundary(state: PlanState, network: str, context: RuleContext, /) -> Violat
             "population_outside": sum(pop for _, pop in areas[1:]),
             "ccg": dict(ranked(by_level["ccg"])),
             "stp": dict(ranked(by_level["stp"])),
+            "planning_area": planned,
         },
         message=(
             f"Network {state.network_label(network)} crosses {len(areas)} {plural}{also}: "
             f"{join(areas_described(state, members, attribute, areas))}; {fix}"
         ),
     )
+
+
+def _planning_area(context: RuleContext, ccgs: Mapping[str, int]) -> str | None:
+    """Return the one planning area all of a network's CCGs lie in (plans made by areas)."""
+    if context.planning_areas is None:
+        return None
+    planned = {context.planning_areas.get(ccg) for ccg in ccgs}
+    if len(planned) != 1:
+        return None
+    return planned.pop()
 
 
 def _numbers(values: Mapping[str, Any]) -> str:
@@ -84,23 +103,32 @@ BOUNDARY = Rule(
     check=_boundary,
     severity="hard",
     description=(
-        "A network's practices lie in one CCG and one STP; waivable when the run allows crossing."
+        "A network's practices lie in one CCG and one STP; waivable when the run allows "
+        "crossing or the plan was made by larger planning areas and the network stays in one."
     ),
     optimiser="Holds by planning: the optimiser plans each CCG (planning area) on its own.",
     numbers=_numbers,
 )
-"""A network inside one CCG and STP (hard, or waivable when crossing is allowed)."""
+"""A network inside one CCG and STP (hard; waivable when crossing is allowed, or inside one
+planning area of a plan made by larger planning areas)."""
 
 
 def check_boundaries(
-    plan: Plan, graph: nx.Graph, *, allow_crossing: bool = False
+    plan: Plan,
+    graph: nx.Graph,
+    *,
+    allow_crossing: bool = False,
+    planning_areas: Mapping[str, str] | None = None,
 ) -> list[Violation]:
     """Networks whose practices lie in more than one CCG or STP.
 
-    Hard, or waivable when ``allow_crossing``. One violation per network, judged at the
+    Hard, or waivable when ``allow_crossing`` or when the network's CCGs all lie in one
+    planning area of ``planning_areas`` (CCG → planning area: the plan was made by those
+    areas, ``values["planning_area"]`` names it). One violation per network, judged at the
     highest level crossed; practices with no recorded area are ignored. ``values``:
     ``level``, ``levels`` (every level crossed), ``main_area``, ``population_outside``, and
     ``ccg`` / ``stp`` (area → population, largest first).
     """
     state = PlanState.build(plan, graph)
-    return BOUNDARY.check_plan(state, RuleContext(allow_crossing=allow_crossing))
+    context = RuleContext(allow_crossing=allow_crossing, planning_areas=planning_areas)
+    return BOUNDARY.check_plan(state, context)

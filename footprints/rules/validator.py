@@ -96,6 +96,7 @@ def validate(
     band: Band = DEFAULT_BAND,
     upper_graph: nx.Graph | None = None,
     allow_crossing: bool = False,
+    planning_areas: Mapping[str, str] | None = None,
     duplicates: Iterable[str] = (),
     rules: Sequence[Rule] = REGISTRY,
 ) -> Report:
@@ -114,6 +115,10 @@ def validate(
         The upper planning level's graph, whose edges also count for contiguity.
     allow_crossing
         Make CCG/STP crossings waivable instead of hard.
+    planning_areas
+        Lower area (CCG) → planning area, for a plan made by larger planning areas
+        (:mod:`footprints.planning_areas`): a network crossing borders inside one planning
+        area is a reported (waivable) crossing, not a hard one.
     duplicates
         Practice codes the plan reader found on more than one row.
     rules
@@ -126,7 +131,8 @@ def validate(
         the graph's geography), with that geography.
     """
     state = PlanState.build(plan, graph, upper_graph=upper_graph, duplicates=duplicates)
-    checks = _Checks.of(rules, RuleContext(band, allow_crossing), state.geography)
+    context = RuleContext(band, allow_crossing, planning_areas)
+    checks = _Checks.of(rules, context, state.geography)
     report = checks.report(state, {n: checks.network(state, n) for n in state.members})
     logger.info(
         "validated %d practices in %d networks on %s geography: %d hard, %d waivable violations",
@@ -150,7 +156,7 @@ class LiveValidator:
 
     Parameters
     ----------
-    plan, graph, band, upper_graph, allow_crossing, duplicates, rules
+    plan, graph, band, upper_graph, allow_crossing, planning_areas, duplicates, rules
         As for :func:`validate`.
 
     Examples
@@ -167,12 +173,14 @@ class LiveValidator:
         band: Band = DEFAULT_BAND,
         upper_graph: nx.Graph | None = None,
         allow_crossing: bool = False,
+        planning_areas: Mapping[str, str] | None = None,
         duplicates: Iterable[str] = (),
         rules: Sequence[Rule] = REGISTRY,
     ) -> None:
         self._plan = plan
         self._state = PlanState.build(plan, graph, upper_graph=upper_graph, duplicates=duplicates)
-        self._checks = _Checks.of(rules, RuleContext(band, allow_crossing), self._state.geography)
+        context = RuleContext(band, allow_crossing, planning_areas)
+        self._checks = _Checks.of(rules, context, self._state.geography)
         self._results = {n: self._checks.network(self._state, n) for n in self._state.members}
         self._report = self._checks.report(self._state, self._results)
 
