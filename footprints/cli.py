@@ -318,11 +318,15 @@ def _summary_table(
     names = dict(zip(region.ccgs["code"], region.ccgs["name"], strict=True))
     upper = region.upper_boundaries
     names.update(zip(upper["code"], upper["name"], strict=True))
+    for group, areas in groups.items():  # an areas file's group: its CCGs
+        if not isinstance(names.get(group), str):
+            names[group] = ", ".join(areas)
+    width = max([11, *(len(area) for area in proposal.results)])
     area_of = planning_area_of(groups)
     planned = region.practices["ccg"].map(lambda ccg: area_of.get(str(ccg), str(ccg)))
     sizes = region.practices.groupby(planned)["list_size"].agg(["count", "sum"])
     header = (
-        f"{'area':<11} {'name':<34} {'practices':>9} {'patients':>10} {'networks':>8} "
+        f"{'area':<{width}} {'name':<34} {'practices':>9} {'patients':>10} {'networks':>8} "
         f"{'in band':>7} {'status':<10} {'gap':>6} {'seconds':>7}"
     )
     lines = [header, "-" * len(header)]
@@ -336,8 +340,8 @@ def _summary_table(
         gap = "—" if result.gap is None else f"{100 * result.gap:.1f}%"
         count, total = sizes.loc[area] if area in sizes.index else (0, 0)
         lines.append(
-            f"{area:<11} {names.get(area, '')[:34]:<34} {int(count):>9} {int(total):>10,} "
-            f"{len(networks):>8} {in_band:>7} {result.status:<10} {gap:>6} "
+            f"{area:<{width}} {str(names.get(area) or '')[:34]:<34} {int(count):>9} "
+            f"{int(total):>10,} {len(networks):>8} {in_band:>7} {result.status:<10} {gap:>6} "
             f"{result.seconds:>7.1f}"
         )
         lines.extend(f"    {text}" for text in result.explanations)
@@ -655,7 +659,9 @@ def _parser() -> argparse.ArgumentParser:
         "--repair", action="store_true", help="repair the current plan: few practices move"
     )
     solve.add_argument(
-        "--max-moves", type=options.moves, help="repair: most practices that may move, per CCG"
+        "--max-moves",
+        type=options.moves,
+        help="repair: most practices that may move, per planning area",
     )
     for flag, words in _PRIORITY_FLAGS:
         solve.add_argument(flag, action="store_true", help=words)
