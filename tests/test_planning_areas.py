@@ -15,11 +15,12 @@ import geopandas as gpd
 import pytest
 from rules.rule_grids import by_rows, code_at, grid
 from shapely.geometry import box
+from test_region_homes import write_crossing_inputs
 
 from footprints.cli import main
 from footprints.errors import InputError
 from footprints.optimiser import OptimiseSettings, propose
-from footprints.plan import Plan
+from footprints.plan import Band, Plan
 from footprints.planning_areas import (
     find_crossings,
     planning_area_of,
@@ -295,3 +296,28 @@ def test_cli_propose_by_stp_prints_and_writes_crossings_and_validate_agrees(
     assert "bad.csv" in capsys.readouterr().err
     both = ["propose", *region_args, "--areas", str(bad), "--level", "upper", "--out", str(out)]
     assert main(both) == 2
+
+
+def test_a_group_on_registration_geography_carries_the_catchments_of_all_its_practices(
+    tmp_path: Path,
+) -> None:
+    paths = write_crossing_inputs(tmp_path)
+    region = load_region(
+        paths["practices"],
+        paths["ccg"],
+        registrations=paths["registrations"],
+        lsoa_boundaries=paths["lsoa"],
+    )
+    rows = [["sub_icb", "group"], ["E38000001", "K"], ["E38000002", "K"]]
+    groups = planning_groups(region, areas=_areas_file(tmp_path / "k.csv", rows))
+    (graph,) = planning_graphs(region, groups).values()
+    assert graph.graph["geography"] == "registrations" and graph.graph["area"] == "K"
+    named = {int(n) for p in graph.nodes for n in graph.nodes[p]["home_lsoas"]}
+    assert named and set(graph.graph["lsoa_registered"]) == named
+    assert sorted(graph.nodes) == ["A1", "A2", "B1", "B2"]
+    assert set(graph.graph["lsoa_registered"]) > set(
+        region.ccg_graphs["E38000001"].graph["lsoa_registered"]
+    )
+    settings = OptimiseSettings(band=Band(1_000, 3_000), time_limit=20.0, seed=0, workers=1)
+    result = propose({"K": graph}, settings).results["K"]
+    assert result.status == "optimal" and set(result.assignment) == set(graph.nodes)
