@@ -50,7 +50,7 @@ from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.planning_areas import planning_area_of, planning_graphs, planning_groups
 from footprints.region import Region, load_region
-from footprints.rules import validate
+from footprints.rules import Report, validate
 from footprints.terminal import StandardOutput, bad_input_message, stderr_logging
 
 
@@ -306,10 +306,11 @@ def _check_plan_out(path: Path) -> None:
     check_writable(path)
 
 
-def _write_plan_file(region: Region, plan: Plan, path: Path) -> None:
+def _write_plan_file(region: Region, plan: Plan, path: Path, report: Report | None) -> None:
+    """Write the plan; ``report`` gives a GeoJSON / GeoPackage its violations (else found)."""
     from footprints.export import export_plan
 
-    export_plan(region, plan, path)
+    export_plan(region, plan, path, report=report)
 
 
 def _summary_table(
@@ -412,7 +413,12 @@ def _run_propose(args: argparse.Namespace) -> int:
         raise job.error
     assert job.proposal is not None
     proposal = job.proposal
-    _write_plan_file(region, proposal.plan, args.out)
+    solved = [code for graph in graphs.values() for code in graph.nodes]
+    graph = region.validation_graph.subgraph(solved)
+    planning_areas = planning_area_of(groups) if larger else None
+    report = validate(proposal.plan, graph, band=band, planning_areas=planning_areas)
+    # by planning areas, the report judges crossings inside them as the plan was made
+    _write_plan_file(region, proposal.plan, args.out, report if larger else None)
     print(_summary_table(region, proposal, band, groups))
     _print_changes(args, proposal)
     if job.stopped:
@@ -420,10 +426,6 @@ def _run_propose(args: argparse.Namespace) -> int:
             "Stopped (Ctrl-C): each area has the best plan found before the stop, or its quick "
             "first plan; run again with more time for better ones."
         )
-    solved = [code for graph in graphs.values() for code in graph.nodes]
-    graph = region.validation_graph.subgraph(solved)
-    planning_areas = planning_area_of(groups) if larger else None
-    report = validate(proposal.plan, graph, band=band, planning_areas=planning_areas)
     if planning_areas is not None:
         _report_crossings(args, proposal.plan, graph, planning_areas)
     print(
