@@ -106,7 +106,10 @@ BOUNDARY = Rule(
         "A network's practices lie in one CCG and one STP; waivable when the run allows "
         "crossing or the plan was made by larger planning areas and the network stays in one."
     ),
-    optimiser="Holds by planning: the optimiser plans each CCG (planning area) on its own.",
+    optimiser=(
+        "Holds by planning: the optimiser plans each planning area on its own (a CCG; with "
+        "--level upper or --areas an STP or a group, whose inner borders it may cross)."
+    ),
     numbers=_numbers,
 )
 """A network inside one CCG and STP (hard; waivable when crossing is allowed, or inside one
