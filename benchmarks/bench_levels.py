@@ -64,6 +64,10 @@ def _gap(objective: float | None, bound: float | None) -> float | None:
     return max(objective - bound, 0.0) / objective
 
 
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
@@ -104,6 +108,7 @@ def render(
     walls: tuple[float, float],
     hard: tuple[int, int],
     reported: int,
+    loads: list[str],
 ) -> str:
     """The benchmark's section of BENCHMARKS.md."""
     upper_wall, lower_wall = walls
@@ -142,7 +147,7 @@ def render(
         f"{platform.python_version()}; loading England and building the graphs took "
         f"{load_seconds:.0f} s (not in the times below). Costs in millions of patient-km "
         "(lower is better); the by-CCG bound is the sum of its CCGs' bounds, a bound on the "
-        "CCG-restricted problem only.",
+        "CCG-restricted problem only. Load average (1, 5, 15 min) " + "; ".join(loads) + ".",
         "",
         "| run | wall | proved optimal | within 2% | no bound | worst gap | hard violations |",
         "|---|---|---|---|---|---|---|",
@@ -197,14 +202,17 @@ def run_levels(
     def progress(fraction: float, message: str) -> None:
         logger.info("%3.0f%% %s", 100 * fraction, message)
 
+    loads = [f"at the start {_load()}"]
     started = time.perf_counter()
     upper = propose(graphs, settings, processes=processes, progress=progress)
     upper_wall = time.perf_counter() - started
     print(f"by planning area: {upper_wall:.0f} s", flush=True)
+    loads.append(f"after the planning areas {_load()}")
     started = time.perf_counter()
     lower = propose(region.ccg_graphs, settings, processes=processes, progress=progress)
     lower_wall = time.perf_counter() - started
     print(f"by CCG: {lower_wall:.0f} s", flush=True)
+    loads.append(f"after the CCGs {_load()}")
 
     planning_area = {ccg: group for group, ccgs in groups.items() for ccg in ccgs}
     graph = region.validation_graph
@@ -224,5 +232,6 @@ def run_levels(
         walls=(upper_wall, lower_wall),
         hard=(len(upper_report.hard), len(lower_report.hard)),
         reported=reported,
+        loads=loads,
     )
     return section, len(upper_report.hard)
