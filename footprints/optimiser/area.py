@@ -540,6 +540,10 @@ def _solve_in_time(
     )
     piece_sets = _list_pieces(problem)
     _soften_by_lp(problem, piece_sets)
+    if not all(piece.bounded for piece in problem.pieces) and not improving(problem):
+        # Only local candidates: CP-SAT starts from the quick plan improved by local search
+        # (on registration geography it already is).
+        construction = improve(problem, construction, anyway=True)
     for attempt in range(3):
         extended = with_current_networks(problem, piece_sets)
         start_sets = _with_construction(extended, construction)

@@ -17,7 +17,7 @@ sits in Python lists (where it would take about 250 MB, not all of it returned t
 system when a listing is abandoned at the cap).
 
 Where listing every set would pass a cap or take too long, :func:`list_candidates` lists
-only sets within a radius of their root, shrinking the radius until the listing fits.
+only sets among the nearest practices of their root, as many nearest as fit.
 
 Nothing here knows about geometry beyond practice coordinates in kilometres.
 """
@@ -491,10 +491,9 @@ def list_candidates(
 ) -> tuple[CandidateSets, bool]:
     """List the connected sets of ``nodes`` in ``[low, high]``: all, or the local ones.
 
-    Every set is listed when that stays under ``cap`` and within
-    :data:`FULL_LISTING_SHARE` of the time left. Otherwise only sets within a radius of
-    their root are listed: four times the median edge length at first, shrinking until the
-    listing fits (with no cap once the radius is below the shortest edge).
+    Every set is listed when that stays under ``cap`` and within ``share`` of the time
+    left. Otherwise only local sets are listed: those among the nearest practices of their
+    first member, as many nearest as time allows (:func:`_local_sets`).
 
     Parameters
     ----------
@@ -551,37 +550,80 @@ def list_candidates(
             raise
     if not local:
         return CandidateSets.of([]), False
-    # Too many candidates (or too slow to list them all): list only local ones.
-    ordered = np.asarray(nodes)
+    return _local_sets(practices, nodes, kwargs, deadline), False
+
+
+def nearest_reach(practices: PracticeArrays, nodes: Sequence[int], k: int) -> list[int]:
+    """Per practice of ``nodes``, the bit mask of its ``k`` nearest practices of ``nodes``.
+
+    Itself included (distance between surgeries, ties by index); ``0`` for practices
+    outside ``nodes``.
+    """
+    ordered = np.asarray(sorted(nodes), dtype=np.int64)
     xs, ys = practices.x_km[ordered], practices.y_km[ordered]
     distance = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
-    edge_lengths = [
-        distance[a, b]
-        for a in range(len(ordered))
-        for b in range(a + 1, len(ordered))
-        if neighbours[int(ordered[a])] >> int(ordered[b]) & 1
-    ]
-    radius = 4.0 * float(np.median(edge_lengths)) if edge_lengths else 1.0
-    shortest = min(edge_lengths, default=0.0)
+    nearest = np.argsort(distance, axis=1, kind="stable")[:, :k]
+    reach = [0] * len(practices)
+    for a, v in enumerate(ordered.tolist()):
+        reach[v] = bit_mask(ordered[nearest[a]].tolist())
+    return reach
+
+
+def _local_sets(
+    practices: PracticeArrays,
+    nodes: Sequence[int],
+    kwargs: dict[str, Any],
+    deadline: Deadline,
+) -> CandidateSets:
+    """List the connected sets among each root's nearest practices, as many as time allows.
+
+    A set is listed when every member is among the :data:`LOCAL_NEAREST` nearest practices
+    of its first (lowest-numbered) member; that number grows by :data:`LOCAL_STEP` while the
+    listing stays under :data:`LOCAL_CAP` sets (and the cap asked for) and within
+    :data:`LOCAL_SHARE` of the time left. Where density varies (a town beside a rural
+    district) this keeps the work per practice even, as a radius does not.
+
+    Raises
+    ------
+    EnumerationTimeoutError
+        When even the first, smallest listing does not end before the deadline.
+    """
+    cap = kwargs["cap"]
+    kwargs = {**kwargs, "cap": LOCAL_CAP if cap is None else min(cap, LOCAL_CAP)}
+    population = practices.population.tolist()
+    until = deadline.share(LOCAL_SHARE)
+    best: CandidateSets | None = None
+    k = LOCAL_NEAREST
     while True:
-        reach = [0] * len(practices)
-        for a, v in enumerate(ordered):
-            reach[int(v)] = bit_mask(int(u) for u in ordered[distance[a] <= radius])
-        last = radius < shortest
-        if last:  # as local as it gets: take what there is, whatever the cap
-            kwargs["cap"] = None
+        reach = nearest_reach(practices, nodes, k)
+        first = best is None  # the first listing has no cap: its roots reach few practices
         try:
             sets = connected_sets(
                 nodes,
-                neighbours,
-                population.tolist(),
+                practices.neighbours,
+                population,
                 reach=reach,
-                **{**kwargs, "deadline": (deadline if last else deadline.share(0.5)).at},
+                **{
+                    **kwargs,
+                    "cap": None if first else kwargs["cap"],
+                    "deadline": (deadline if first else until).at,
+                },
             )
-            return sets, False
-        except PoolCapError:
-            radius *= 0.8
-        except EnumerationTimeoutError:
-            if last or deadline.passed():
-                raise
-            radius *= 0.6
+        except (PoolCapError, EnumerationTimeoutError):
+            if best is None:
+                raise EnumerationTimeoutError from None
+            return best
+        best = sets
+        if k >= len(nodes) or until.passed():
+            return best
+        k += LOCAL_STEP
+
+
+LOCAL_NEAREST = 12
+"""Nearest practices (the root included) a local candidate may draw from, at first."""
+LOCAL_STEP = 4
+"""How many more nearest practices each further local listing may draw from."""
+LOCAL_CAP = 400_000
+"""Most local candidates listed for one piece."""
+LOCAL_SHARE = 0.3
+"""Share of the time left after the full listing gave up that local listings may take."""

@@ -37,8 +37,9 @@ from footprints.optimiser.columns import (
 from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import SCALE, move_costs
 from footprints.optimiser.cpsat import IntegerResult, solve_integer
+from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.farley import plan_bound, unlisted_bound
-from footprints.optimiser.improve import improve, improving
+from footprints.optimiser.improve import improvable, improve, improving
 from footprints.optimiser.master import EARLY_STOP_S, LPResult, MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Fallback, Status
@@ -220,9 +221,14 @@ def partition(
             relaxation.reduced_costs,
             incumbent.chosen if incumbent is not None else None,
         )
-    status, proved_bound, incumbent, short = _search(
-        problem, columns, model, relaxation, incumbent, hint, first_delta, presolve
-    )
+    if listed_all:
+        status, proved_bound, incumbent, short = _search(
+            problem, columns, model, relaxation, incumbent, hint, first_delta, presolve
+        )
+    else:  # only local candidates: no window of reduced costs proves anything
+        status, proved_bound, incumbent, short = _grow_pools(
+            problem, columns, model, relaxation, incumbent, hint, presolve
+        )
     if status == "infeasible":
         return Outcome.without_plan("infeasible", pool_size, notes)
     if incumbent is None or incumbent.objective is None:
@@ -247,14 +253,14 @@ def partition(
             bound = min(_ceil(relaxed - tolerance), float(incumbent.objective))
             notes.append(
                 f"listing every candidate network would pass {settings.candidate_cap:,} or "
-                "take too long, so only networks within a radius of each practice were "
+                "take too long, so only networks among each practice's nearest were "
                 "considered; the bound is proved over every network all the same, from the "
                 "linear relaxation's duals and a relaxed search of the networks not listed"
             )
         elif not listed_all:
             notes.append(
                 f"listing every candidate network would pass {settings.candidate_cap:,} or "
-                "take too long, so only networks within a radius of each practice were "
+                "take too long, so only networks among each practice's nearest were "
                 "considered"
                 + (
                     f"; the plan is reported with {SHARES_WORDS}"
@@ -432,6 +438,10 @@ def _search(
                     f"{searched / SCALE:,.1f} of the LP bound, so the plan could not be "
                     "proved optimal",
                 )
+        if incumbent is not None:
+            # The incumbent's columns too, whatever their reduced cost: CP-SAT then starts
+            # from a plan (outside the window they prove nothing, and are not required).
+            pool = np.union1d(pool, incumbent.chosen).astype(np.int64)
         solve_started = time.monotonic()
         result = solve_integer(
             columns,
@@ -512,6 +522,93 @@ def _search(
         proved_bound = max(proved_bound, _ceil(min(floor, result.bound, outside) - tolerance))
         break
     return status, proved_bound, incumbent, None
+
+
+LOCAL_POOL = 4_000
+"""Columns of the first CP-SAT solve where only local candidates were listed (doubled, up to
+:data:`CP_SAT_COLUMNS`, while each solve ends in time)."""
+
+
+def _grow_pools(
+    problem: AreaProblem,
+    columns: Columns,
+    model: Partition,
+    relaxation: LPResult,
+    incumbent: IntegerResult | None,
+    hint: IntArray | None,
+    presolve: bool = False,
+) -> tuple[Status, float, IntegerResult | None, str | None]:
+    """CP-SAT over the cheapest columns by reduced cost, ever more of them, until out of time.
+
+    For pieces with only local candidates (no proof to seek): :data:`LOCAL_POOL` columns
+    first, doubled while each solve ends before the deadline; the incumbent's columns are
+    always in the pool and it is the hint, so each solve looks for a better plan. Ends
+    :func:`_past_deadline` seconds before the deadline, the time the bound of the final
+    plan's cost shares then takes. Returns as :func:`_search` (the bound there is the LP's
+    over the columns, not over every network).
+    """
+    deadline = Deadline(problem.deadline.at - _past_deadline(problem), problem.deadline.stop)
+    rc = relaxation.reduced_costs
+    preferred = (
+        relaxation.values > 1e-9
+        if len(relaxation.values) == len(rc)
+        else np.zeros(len(rc), dtype=bool)
+    )
+    for plan in (incumbent.chosen if incumbent is not None else None, hint):
+        if plan is not None:
+            preferred[plan] = True
+    size = min(LOCAL_POOL, len(rc))
+    searched = 0
+    while deadline.left() > 0.05:
+        order = np.lexsort((~preferred, rc))[:size]
+        pool = np.sort(order).astype(np.int64)
+        raised = raise_costs(problem, columns, pool)
+        if raised is not None:  # territory terms now in the pool's costs: choose again
+            rc = rc + raised
+            continue
+        if incumbent is not None:
+            pool = np.union1d(pool, incumbent.chosen).astype(np.int64)
+        remaining = deadline.left()
+        result = solve_integer(
+            columns,
+            model,
+            pool,
+            problem.settings,
+            hint=incumbent.chosen if incumbent is not None else hint,
+            time_limit=remaining,
+            stop=deadline.stop,
+            below=incumbent.objective if incumbent is not None else None,
+            presolve=presolve,
+        )
+        logger.debug(
+            "area %s: local pool %d of %d: %s %s in %.1f s",
+            problem.name,
+            len(pool),
+            len(rc),
+            result.status,
+            result.objective,
+            result.seconds,
+        )
+        if result.objective is not None and (
+            incumbent is None
+            or incumbent.objective is None
+            or result.objective < incumbent.objective
+        ):
+            incumbent = result
+            preferred[result.chosen] = True
+        if result.status not in ("optimal", "infeasible"):
+            break
+        searched = size
+        if size >= min(CP_SAT_COLUMNS, len(rc)):
+            break
+        size = min(2 * size, CP_SAT_COLUMNS, len(rc))
+    short = (
+        f"CP-SAT searched the {searched:,} local candidate networks cheapest by reduced cost "
+        "for the best plan made of them"
+        if searched
+        else None
+    )
+    return "timed out", math.ceil(relaxation.bound), incumbent, short
 
 
 # --------------------------------------------------------------------------- fallback
@@ -655,6 +752,12 @@ def fallback(
 
 # --------------------------------------------------------------------------- polish
 
+
+def _listed_all(problem: AreaProblem) -> bool:
+    """Whether every candidate of every piece was listed."""
+    return all(piece.bounded for piece in problem.pieces)
+
+
 POLISHED = (
     "the plan was then improved by local search (re-drawing neighbouring networks) until the "
     "time limit"
@@ -665,8 +768,9 @@ POLISHED = (
 def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Outcome, Columns]:
     """Improve a plan not proved optimal by local search, in the time left.
 
-    On registration geography (see :func:`~footprints.optimiser.improve.improving`) the
-    chosen networks are re-drawn pairwise while that lowers the cost, until the deadline. The
+    On registration geography (see :func:`~footprints.optimiser.improve.improving`), and
+    wherever only local candidates were listed, the chosen networks are re-drawn pairwise
+    while that lowers the cost, until the deadline. The
     bound, if any, stays (it holds for every plan), and so do the status (``"feasible"``) and
     which plan stood in (:attr:`Outcome.fallback`). Only a ``"feasible"`` plan is polished
     (not a proved one, nor the last resort of ``"timed out"``). ``outcome`` and ``columns``
@@ -675,7 +779,7 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
     if (
         outcome.objective is None
         or outcome.status != "feasible"
-        or not improving(problem)
+        or not (improving(problem) or (improvable(problem) and not _listed_all(problem)))
         or problem.deadline.passed()
     ):
         return outcome, columns
@@ -683,7 +787,7 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
     for j in outcome.chosen.tolist():
         s = int(columns.col_set[j])
         plan[int(columns.set_piece[s])].append(columns.sets.members_of(s))
-    improved = improve(problem, plan, until=problem.deadline.at)
+    improved = improve(problem, plan, until=problem.deadline.at, anyway=True)
     assert improved is not None
     better = build_columns(problem, [CandidateSets.of(n) for n in improved])
     raise_costs(problem, better, np.arange(len(better), dtype=np.int64))
