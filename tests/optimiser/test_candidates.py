@@ -156,9 +156,7 @@ def test_local_sets_draw_on_their_first_practice_s_nearest() -> None:
     within = {
         s
         for s in every
-        if bit_mask(practices.index[c] for c in s)
-        & ~reach[min(practices.index[c] for c in s)]
-        == 0
+        if bit_mask(practices.index[c] for c in s) & ~reach[min(practices.index[c] for c in s)] == 0
     }
     assert within <= found
 
