@@ -696,7 +696,7 @@ LOCAL_NEAREST = 12
 """Nearest practices (the root included) a local candidate may draw from, at first."""
 LOCAL_STEP = 4
 """How many more nearest practices each further local listing may draw from."""
-LOCAL_CAP = 400_000
+LOCAL_CAP = 150_000
 """Most local candidates listed for one piece."""
 LOCAL_SHARE = 0.3
 """Share of the time left after the full listing gave up that local listings may take."""
