@@ -438,10 +438,6 @@ def _search(
                     f"{searched / SCALE:,.1f} of the LP bound, so the plan could not be "
                     "proved optimal",
                 )
-        if incumbent is not None:
-            # The incumbent's columns too, whatever their reduced cost: CP-SAT then starts
-            # from a plan (outside the window they prove nothing, and are not required).
-            pool = np.union1d(pool, incumbent.chosen).astype(np.int64)
         solve_started = time.monotonic()
         result = solve_integer(
             columns,
