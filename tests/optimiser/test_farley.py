@@ -26,10 +26,10 @@ from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import partition
 
 from .grids import (
-    planar_area,
     SMALL_GRIDS,
     brute_force_optimum,
     connected_subsets,
+    planar_area,
     problem_of,
     replace_settings,
     tiny_areas,
