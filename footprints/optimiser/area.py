@@ -179,6 +179,7 @@ _STAGES = {
     "master": "solving the linear relaxation (GLOP)",
     "cpsat": "solving the integer model (CP-SAT)",
     "proof": "the proof loop",
+    "pools": "solving the integer model over a pool of columns (CP-SAT)",
     "priorities": "solving the priorities put first",
     "compliance": "counting the current networks' breaches",
     "nesting": "working out nesting in patches",

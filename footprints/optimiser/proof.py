@@ -36,11 +36,11 @@ from footprints.optimiser.columns import (
 )
 from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import SCALE, move_costs
-from footprints.optimiser.cpsat import IntegerResult, solve_integer
-from footprints.optimiser.deadline import Deadline
+from footprints.optimiser.cpsat import IntegerResult
 from footprints.optimiser.farley import plan_bound, unlisted_bound
 from footprints.optimiser.improve import improvable, improve, improving
 from footprints.optimiser.master import EARLY_STOP_S, LPResult, MasterLP, initial_columns
+from footprints.optimiser.pools import grow_pools, preferred_columns, solve_pool
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Fallback, Status
 
@@ -226,8 +226,16 @@ def partition(
             problem, columns, model, relaxation, incumbent, hint, first_delta, presolve
         )
     else:  # only local candidates: no window of reduced costs proves anything
-        status, proved_bound, incumbent, short = _grow_pools(
-            problem, columns, model, relaxation, incumbent, hint, presolve
+        status, proved_bound, incumbent, short = grow_pools(
+            problem,
+            columns,
+            model,
+            relaxation,
+            incumbent,
+            hint,
+            most=CP_SAT_COLUMNS,
+            reserve=_past_deadline(problem),
+            presolve=presolve,
         )
     if status == "infeasible":
         return Outcome.without_plan("infeasible", pool_size, notes)
@@ -387,14 +395,7 @@ def _search(
     if first_delta is None:
         first_delta = max(10.0 * SCALE, 0.002 * abs(lower))
     delta = first_delta
-    preferred = (
-        relaxation.values > 1e-9
-        if len(relaxation.values) == len(rc)
-        else np.zeros(len(rc), dtype=bool)
-    )
-    for plan in (incumbent.chosen if incumbent is not None else None, hint):
-        if plan is not None:
-            preferred[plan] = True
+    preferred = preferred_columns(relaxation, incumbent, hint)
     # Invariant: every plan made only of columns with reduced cost <= searched costs at
     # least `floor` (the incumbent's cost, or infinity when there is none); every other
     # plan costs more than lower + searched.
@@ -439,17 +440,8 @@ def _search(
                     "proved optimal",
                 )
         solve_started = time.monotonic()
-        result = solve_integer(
-            columns,
-            model,
-            pool,
-            problem.settings,
-            hint=incumbent.chosen if incumbent is not None else hint,
-            time_limit=remaining,
-            stop=deadline.stop,
-            require=require,
-            below=incumbent.objective if incumbent is not None else None,
-            presolve=presolve,
+        result = solve_pool(
+            problem, columns, model, pool, incumbent, hint, deadline, presolve, require
         )
         logger.debug(
             "area %s: LB %.0f, delta %.0f, pool %d of %d (%s new%s): %s %s (bound %.0f) in %.1f s",
@@ -518,93 +510,6 @@ def _search(
         proved_bound = max(proved_bound, _ceil(min(floor, result.bound, outside) - tolerance))
         break
     return status, proved_bound, incumbent, None
-
-
-LOCAL_POOL = 4_000
-"""Columns of the first CP-SAT solve where only local candidates were listed (doubled, up to
-:data:`CP_SAT_COLUMNS`, while each solve ends in time)."""
-
-
-def _grow_pools(
-    problem: AreaProblem,
-    columns: Columns,
-    model: Partition,
-    relaxation: LPResult,
-    incumbent: IntegerResult | None,
-    hint: IntArray | None,
-    presolve: bool = False,
-) -> tuple[Status, float, IntegerResult | None, str | None]:
-    """CP-SAT over the cheapest columns by reduced cost, ever more of them, until out of time.
-
-    For pieces with only local candidates (no proof to seek): :data:`LOCAL_POOL` columns
-    first, doubled while each solve ends before the deadline; the incumbent's columns are
-    always in the pool and it is the hint, so each solve looks for a better plan. Ends
-    :func:`_past_deadline` seconds before the deadline, the time the bound of the final
-    plan's cost shares then takes. Returns as :func:`_search` (the bound there is the LP's
-    over the columns, not over every network).
-    """
-    deadline = Deadline(problem.deadline.at - _past_deadline(problem), problem.deadline.stop)
-    rc = relaxation.reduced_costs
-    preferred = (
-        relaxation.values > 1e-9
-        if len(relaxation.values) == len(rc)
-        else np.zeros(len(rc), dtype=bool)
-    )
-    for plan in (incumbent.chosen if incumbent is not None else None, hint):
-        if plan is not None:
-            preferred[plan] = True
-    size = min(LOCAL_POOL, len(rc))
-    searched = 0
-    while deadline.left() > 0.05:
-        order = np.lexsort((~preferred, rc))[:size]
-        pool = np.sort(order).astype(np.int64)
-        raised = raise_costs(problem, columns, pool)
-        if raised is not None:  # territory terms now in the pool's costs: choose again
-            rc = rc + raised
-            continue
-        if incumbent is not None:
-            pool = np.union1d(pool, incumbent.chosen).astype(np.int64)
-        remaining = deadline.left()
-        result = solve_integer(
-            columns,
-            model,
-            pool,
-            problem.settings,
-            hint=incumbent.chosen if incumbent is not None else hint,
-            time_limit=remaining,
-            stop=deadline.stop,
-            below=incumbent.objective if incumbent is not None else None,
-            presolve=presolve,
-        )
-        logger.debug(
-            "area %s: local pool %d of %d: %s %s in %.1f s",
-            problem.name,
-            len(pool),
-            len(rc),
-            result.status,
-            result.objective,
-            result.seconds,
-        )
-        if result.objective is not None and (
-            incumbent is None
-            or incumbent.objective is None
-            or result.objective < incumbent.objective
-        ):
-            incumbent = result
-            preferred[result.chosen] = True
-        if result.status not in ("optimal", "infeasible"):
-            break
-        searched = size
-        if size >= min(CP_SAT_COLUMNS, len(rc)):
-            break
-        size = min(2 * size, CP_SAT_COLUMNS, len(rc))
-    short = (
-        f"CP-SAT searched the {searched:,} local candidate networks cheapest by reduced cost "
-        "for the best plan made of them"
-        if searched
-        else None
-    )
-    return "timed out", math.ceil(relaxation.bound), incumbent, short
 
 
 # --------------------------------------------------------------------------- fallback
