@@ -83,8 +83,11 @@ Only when even that soft model has no plan (contradictory locks, an impossible m
 is :class:`~footprints.errors.InfeasibleError` raised.
 
 *Pool cap.* If a piece has more candidates than ``candidate_cap``, or listing them all would
-take more than 40% of the time left, candidates are listed only within a radius of their
-first practice (shrinking until under the cap and in time); the plan is then reported as
+take more than 40% of the time left, candidates are listed only among the nearest practices
+of their first practice (as many nearest as fit under a cap in 30% of the time then left);
+the quick plan is improved by local search, CP-SAT searches ever more of the local
+candidates cheapest by reduced cost from it, and the local search polishes what time is
+left; the plan is then reported as
 ``"feasible"``, since better networks may have been left out, with a bound proved over every
 network all the same (:mod:`~footprints.optimiser.farley`: weak duality, each network's
 reduced cost bounded by a relaxed search instead of a list; weak where the search has little

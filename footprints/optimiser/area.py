@@ -179,6 +179,7 @@ _STAGES = {
     "master": "solving the linear relaxation (GLOP)",
     "cpsat": "solving the integer model (CP-SAT)",
     "proof": "the proof loop",
+    "pools": "solving the integer model over a pool of columns (CP-SAT)",
     "priorities": "solving the priorities put first",
     "compliance": "counting the current networks' breaches",
     "nesting": "working out nesting in patches",
@@ -540,6 +541,10 @@ def _solve_in_time(
     )
     piece_sets = _list_pieces(problem)
     _soften_by_lp(problem, piece_sets)
+    if not all(piece.bounded for piece in problem.pieces) and not improving(problem):
+        # Only local candidates: CP-SAT starts from the quick plan improved by local search
+        # (on registration geography it already is).
+        construction = improve(problem, construction, anyway=True)
     for attempt in range(3):
         extended = with_current_networks(problem, piece_sets)
         start_sets = _with_construction(extended, construction)

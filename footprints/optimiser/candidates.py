@@ -17,13 +17,14 @@ sits in Python lists (where it would take about 250 MB, not all of it returned t
 system when a listing is abandoned at the cap).
 
 Where listing every set would pass a cap or take too long, :func:`list_candidates` lists
-only sets within a radius of their root, shrinking the radius until the listing fits.
+only sets among the nearest practices of their root, as many nearest as fit.
 
 Nothing here knows about geometry beyond practice coordinates in kilometres.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,9 @@ __all__ = [
     "bit_mask",
     "components",
     "connected_sets",
+    "estimate_sets",
     "list_candidates",
+    "nearest_reach",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -491,10 +494,11 @@ def list_candidates(
 ) -> tuple[CandidateSets, bool]:
     """List the connected sets of ``nodes`` in ``[low, high]``: all, or the local ones.
 
-    Every set is listed when that stays under ``cap`` and within
-    :data:`FULL_LISTING_SHARE` of the time left. Otherwise only sets within a radius of
-    their root are listed: four times the median edge length at first, shrinking until the
-    listing fits (with no cap once the radius is below the shortest edge).
+    Every set is listed when that stays under ``cap`` and within ``share`` of the time
+    left (not tried, without locks, when :func:`estimate_sets` puts the sets at more than
+    :data:`HOPELESS_MARGIN` times ``cap``). Otherwise only local sets are listed: those
+    among the nearest practices of their first member, as many nearest as time allows
+    (:func:`_local_sets`).
 
     Parameters
     ----------
@@ -536,14 +540,21 @@ def list_candidates(
         "cap": cap,
         "stop": deadline.stop,
     }
+    hopeless = (
+        local
+        and not lock_masks
+        and estimate_sets(nodes, neighbours, population.tolist(), low=low, high=high)
+        > HOPELESS_MARGIN * cap
+    )
     try:
-        sets = connected_sets(
-            nodes,
-            neighbours,
-            population.tolist(),
-            **{**kwargs, "deadline": deadline.share(share).at},
-        )
-        return sets, True
+        if not hopeless:
+            sets = connected_sets(
+                nodes,
+                neighbours,
+                population.tolist(),
+                **{**kwargs, "deadline": deadline.share(share).at},
+            )
+            return sets, True
     except PoolCapError:
         pass
     except EnumerationTimeoutError:
@@ -551,37 +562,141 @@ def list_candidates(
             raise
     if not local:
         return CandidateSets.of([]), False
-    # Too many candidates (or too slow to list them all): list only local ones.
-    ordered = np.asarray(nodes)
+    return _local_sets(practices, nodes, kwargs, deadline), False
+
+
+HOPELESS_MARGIN = 2.0
+"""A piece whose connected sets are estimated at more than this many times the cap is not
+listed in full (the listing would only hit the cap, or the time share, first)."""
+ESTIMATE_PROBES = 8_000
+"""Random descents of the listing's search tree behind :func:`estimate_sets`."""
+
+
+def estimate_sets(
+    nodes: Sequence[int],
+    neighbours: Sequence[int],
+    population: Sequence[int],
+    *,
+    low: int,
+    high: int,
+    probes: int = ESTIMATE_PROBES,
+    seed: int = 0,
+) -> float:
+    """Estimate how many connected sets of ``nodes`` have a population in ``[low, high]``.
+
+    Knuth's estimator of a search tree's size: each probe descends the tree that
+    :func:`connected_sets` searches (locks left out), from a random root through random
+    children, and counts each set it passes in the window as many times as the product of
+    the branching factors above it; the mean over the probes is unbiased. Deterministic
+    for a given ``seed``; a few hundredths of a second per thousand probes.
+    """
+    rng = random.Random(seed)
+    pop = list(population)
+    adj = list(neighbours)
+    roots = [v for v in sorted(nodes) if pop[v] <= high]
+    if not roots:
+        return 0.0
+    node_mask = bit_mask(nodes)
+    found = 0.0
+    for _ in range(probes):
+        v = roots[rng.randrange(len(roots))]
+        weight = float(len(roots))
+        bit = 1 << v
+        blocked = ~(node_mask & ~((1 << (v + 1)) - 1)) | bit
+        total, extension = pop[v], adj[v] & ~blocked
+        found += weight if total >= low else 0.0
+        while True:
+            children: list[tuple[int, int, int]] = []
+            rest, seen = extension, blocked
+            while rest:
+                low_bit = rest & -rest
+                rest ^= low_bit
+                seen |= low_bit
+                w = low_bit.bit_length() - 1
+                if total + pop[w] <= high:
+                    children.append((w, rest, seen))
+            if not children:
+                break
+            w, rest, blocked = children[rng.randrange(len(children))]
+            weight *= len(children)
+            total += pop[w]
+            extension = rest | (adj[w] & ~blocked)
+            if total >= low:
+                found += weight
+    return found / probes
+
+
+def nearest_reach(practices: PracticeArrays, nodes: Sequence[int], k: int) -> list[int]:
+    """Per practice of ``nodes``, the bit mask of its ``k`` nearest practices of ``nodes``.
+
+    Itself included (distance between surgeries, ties by index); ``0`` for practices
+    outside ``nodes``.
+    """
+    ordered = np.asarray(sorted(nodes), dtype=np.int64)
     xs, ys = practices.x_km[ordered], practices.y_km[ordered]
     distance = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
-    edge_lengths = [
-        distance[a, b]
-        for a in range(len(ordered))
-        for b in range(a + 1, len(ordered))
-        if neighbours[int(ordered[a])] >> int(ordered[b]) & 1
-    ]
-    radius = 4.0 * float(np.median(edge_lengths)) if edge_lengths else 1.0
-    shortest = min(edge_lengths, default=0.0)
+    nearest = np.argsort(distance, axis=1, kind="stable")[:, :k]
+    reach = [0] * len(practices)
+    for a, v in enumerate(ordered.tolist()):
+        reach[v] = bit_mask(ordered[nearest[a]].tolist())
+    return reach
+
+
+def _local_sets(
+    practices: PracticeArrays,
+    nodes: Sequence[int],
+    kwargs: dict[str, Any],
+    deadline: Deadline,
+) -> CandidateSets:
+    """List the connected sets among each root's nearest practices, as many as time allows.
+
+    A set is listed when every member is among the :data:`LOCAL_NEAREST` nearest practices
+    of its first (lowest-numbered) member; that number grows by :data:`LOCAL_STEP` while the
+    listing stays under :data:`LOCAL_CAP` sets (and the cap asked for) and within
+    :data:`LOCAL_SHARE` of the time left. Where density varies (a town beside a rural
+    district) this keeps the work per practice even, as a radius does not.
+
+    Raises
+    ------
+    EnumerationTimeoutError
+        When even the first, smallest listing does not end before the deadline.
+    """
+    cap = kwargs["cap"]
+    kwargs = {**kwargs, "cap": LOCAL_CAP if cap is None else min(cap, LOCAL_CAP)}
+    population = practices.population.tolist()
+    until = deadline.share(LOCAL_SHARE)
+    best: CandidateSets | None = None
+    k = LOCAL_NEAREST
     while True:
-        reach = [0] * len(practices)
-        for a, v in enumerate(ordered):
-            reach[int(v)] = bit_mask(int(u) for u in ordered[distance[a] <= radius])
-        last = radius < shortest
-        if last:  # as local as it gets: take what there is, whatever the cap
-            kwargs["cap"] = None
+        reach = nearest_reach(practices, nodes, k)
+        first = best is None  # the first listing has no cap: its roots reach few practices
         try:
             sets = connected_sets(
                 nodes,
-                neighbours,
-                population.tolist(),
+                practices.neighbours,
+                population,
                 reach=reach,
-                **{**kwargs, "deadline": (deadline if last else deadline.share(0.5)).at},
+                **{
+                    **kwargs,
+                    "cap": None if first else kwargs["cap"],
+                    "deadline": (deadline if first else until).at,
+                },
             )
-            return sets, False
-        except PoolCapError:
-            radius *= 0.8
-        except EnumerationTimeoutError:
-            if last or deadline.passed():
-                raise
-            radius *= 0.6
+        except (PoolCapError, EnumerationTimeoutError):
+            if best is None:
+                raise EnumerationTimeoutError from None
+            return best
+        best = sets
+        if k >= len(nodes) or until.passed():
+            return best
+        k += LOCAL_STEP
+
+
+LOCAL_NEAREST = 12
+"""Nearest practices (the root included) a local candidate may draw from, at first."""
+LOCAL_STEP = 4
+"""How many more nearest practices each further local listing may draw from."""
+LOCAL_CAP = 150_000
+"""Most local candidates listed for one piece."""
+LOCAL_SHARE = 0.3
+"""Share of the time left after the full listing gave up that local listings may take."""

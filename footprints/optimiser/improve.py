@@ -38,7 +38,7 @@ from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import plan_costs, set_costs, set_populations, territory_costs
 from footprints.optimiser.problem import AreaProblem
 
-__all__ = ["IMPROVE_SHARE", "SPLIT_CAP", "improve", "improving"]
+__all__ = ["IMPROVE_SHARE", "SPLIT_CAP", "improvable", "improve", "improving"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,22 +71,36 @@ def improving(problem: AreaProblem) -> bool:
     Nor under a priority (``patches_first``, ``nest_in_patches``): the local search lowers
     the usual objective only, and could undo what the priority solve put first.
     """
+    return problem.practices.homes is not None and improvable(problem)
+
+
+def improvable(problem: AreaProblem) -> bool:
+    """Whether :func:`improve` can work on this problem at all: not in repair mode, no priority.
+
+    Under the Voronoi model too: where only local candidates could be listed, the plan
+    CP-SAT starts from is improved first (:func:`improve` with ``anyway``).
+    """
     settings = problem.settings
     if settings.patches_first or settings.nest_in_patches:
         return False
-    return problem.practices.homes is not None and problem.current.index is None
+    return problem.current.index is None
 
 
 def improve(
-    problem: AreaProblem, plan: PieceNetworks | None, *, until: float | None = None
+    problem: AreaProblem,
+    plan: PieceNetworks | None,
+    *,
+    until: float | None = None,
+    anyway: bool = False,
 ) -> PieceNetworks | None:
     """Return ``plan`` with neighbouring networks re-split while that lowers its cost.
 
     Works until ``until`` (a ``time.monotonic()`` value; default: :data:`IMPROVE_SHARE`
     of the time limit from now), the deadline or a stop. ``plan`` unchanged unless
-    :func:`improving`, or without a plan.
+    :func:`improving` (with ``anyway``: unless :func:`improvable`, whatever the
+    geography), or without a plan.
     """
-    if plan is None or not improving(problem):
+    if plan is None or not (improvable(problem) if anyway else improving(problem)):
         return plan
     started = time.monotonic()
     if until is None:

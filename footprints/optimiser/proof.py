@@ -36,10 +36,11 @@ from footprints.optimiser.columns import (
 )
 from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import SCALE, move_costs
-from footprints.optimiser.cpsat import IntegerResult, solve_integer
+from footprints.optimiser.cpsat import IntegerResult
 from footprints.optimiser.farley import plan_bound, unlisted_bound
-from footprints.optimiser.improve import improve, improving
+from footprints.optimiser.improve import improvable, improve, improving
 from footprints.optimiser.master import EARLY_STOP_S, LPResult, MasterLP, initial_columns
+from footprints.optimiser.pools import grow_pools, preferred_columns, solve_pool
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Fallback, Status
 
@@ -220,9 +221,22 @@ def partition(
             relaxation.reduced_costs,
             incumbent.chosen if incumbent is not None else None,
         )
-    status, proved_bound, incumbent, short = _search(
-        problem, columns, model, relaxation, incumbent, hint, first_delta, presolve
-    )
+    if listed_all:
+        status, proved_bound, incumbent, short = _search(
+            problem, columns, model, relaxation, incumbent, hint, first_delta, presolve
+        )
+    else:  # only local candidates: no window of reduced costs proves anything
+        status, proved_bound, incumbent, short = grow_pools(
+            problem,
+            columns,
+            model,
+            relaxation,
+            incumbent,
+            hint,
+            most=CP_SAT_COLUMNS,
+            reserve=_past_deadline(problem),
+            presolve=presolve,
+        )
     if status == "infeasible":
         return Outcome.without_plan("infeasible", pool_size, notes)
     if incumbent is None or incumbent.objective is None:
@@ -247,14 +261,14 @@ def partition(
             bound = min(_ceil(relaxed - tolerance), float(incumbent.objective))
             notes.append(
                 f"listing every candidate network would pass {settings.candidate_cap:,} or "
-                "take too long, so only networks within a radius of each practice were "
+                "take too long, so only networks among each practice's nearest were "
                 "considered; the bound is proved over every network all the same, from the "
                 "linear relaxation's duals and a relaxed search of the networks not listed"
             )
         elif not listed_all:
             notes.append(
                 f"listing every candidate network would pass {settings.candidate_cap:,} or "
-                "take too long, so only networks within a radius of each practice were "
+                "take too long, so only networks among each practice's nearest were "
                 "considered"
                 + (
                     f"; the plan is reported with {SHARES_WORDS}"
@@ -381,14 +395,7 @@ def _search(
     if first_delta is None:
         first_delta = max(10.0 * SCALE, 0.002 * abs(lower))
     delta = first_delta
-    preferred = (
-        relaxation.values > 1e-9
-        if len(relaxation.values) == len(rc)
-        else np.zeros(len(rc), dtype=bool)
-    )
-    for plan in (incumbent.chosen if incumbent is not None else None, hint):
-        if plan is not None:
-            preferred[plan] = True
+    preferred = preferred_columns(relaxation, incumbent, hint)
     # Invariant: every plan made only of columns with reduced cost <= searched costs at
     # least `floor` (the incumbent's cost, or infinity when there is none); every other
     # plan costs more than lower + searched.
@@ -433,17 +440,8 @@ def _search(
                     "proved optimal",
                 )
         solve_started = time.monotonic()
-        result = solve_integer(
-            columns,
-            model,
-            pool,
-            problem.settings,
-            hint=incumbent.chosen if incumbent is not None else hint,
-            time_limit=remaining,
-            stop=deadline.stop,
-            require=require,
-            below=incumbent.objective if incumbent is not None else None,
-            presolve=presolve,
+        result = solve_pool(
+            problem, columns, model, pool, incumbent, hint, deadline, presolve, require
         )
         logger.debug(
             "area %s: LB %.0f, delta %.0f, pool %d of %d (%s new%s): %s %s (bound %.0f) in %.1f s",
@@ -655,6 +653,12 @@ def fallback(
 
 # --------------------------------------------------------------------------- polish
 
+
+def _listed_all(problem: AreaProblem) -> bool:
+    """Whether every candidate of every piece was listed."""
+    return all(piece.bounded for piece in problem.pieces)
+
+
 POLISHED = (
     "the plan was then improved by local search (re-drawing neighbouring networks) until the "
     "time limit"
@@ -665,8 +669,9 @@ POLISHED = (
 def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Outcome, Columns]:
     """Improve a plan not proved optimal by local search, in the time left.
 
-    On registration geography (see :func:`~footprints.optimiser.improve.improving`) the
-    chosen networks are re-drawn pairwise while that lowers the cost, until the deadline. The
+    On registration geography (see :func:`~footprints.optimiser.improve.improving`), and
+    wherever only local candidates were listed, the chosen networks are re-drawn pairwise
+    while that lowers the cost, until the deadline. The
     bound, if any, stays (it holds for every plan), and so do the status (``"feasible"``) and
     which plan stood in (:attr:`Outcome.fallback`). Only a ``"feasible"`` plan is polished
     (not a proved one, nor the last resort of ``"timed out"``). ``outcome`` and ``columns``
@@ -675,7 +680,7 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
     if (
         outcome.objective is None
         or outcome.status != "feasible"
-        or not improving(problem)
+        or not (improving(problem) or (improvable(problem) and not _listed_all(problem)))
         or problem.deadline.passed()
     ):
         return outcome, columns
@@ -683,7 +688,7 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
     for j in outcome.chosen.tolist():
         s = int(columns.col_set[j])
         plan[int(columns.set_piece[s])].append(columns.sets.members_of(s))
-    improved = improve(problem, plan, until=problem.deadline.at)
+    improved = improve(problem, plan, until=problem.deadline.at, anyway=True)
     assert improved is not None
     better = build_columns(problem, [CandidateSets.of(n) for n in improved])
     raise_costs(problem, better, np.arange(len(better), dtype=np.int64))

@@ -154,7 +154,7 @@ class OptimiseSettings:
         which is faster but may return a different plan of the same cost when several tie.
     candidate_cap
         Most candidate networks listed per piece of an area before falling back to
-        candidates within a radius (reported without a bound).
+        local candidates (reported with a weaker bound, not proved optimal).
     rules
         The rule registry the plan must keep (default :data:`footprints.rules.REGISTRY`).
         The optimiser keeps coverage, contiguity and the band by construction and the

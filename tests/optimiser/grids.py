@@ -329,3 +329,54 @@ SMALL_GRIDS = {
         replace_settings(network_cost=0.0),
     ),
 }
+
+
+def planar_area(n: int, seed: int, *, nearest: int = 8) -> nx.Graph:
+    """A random planar area: sites in a square, each joined to its nearest neighbours.
+
+    Practices of lognormal list sizes (median 8,000) at about 3,000 patients per km²; the
+    pairs among each site's ``nearest`` nearest are added shortest first and kept only when
+    they cross no edge already kept, so the graph is planar, as the catchments' adjacency
+    is (and connected in practice). Two patches, the west and east halves.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = np.clip(rng.lognormal(np.log(8_000), 0.6, n), 1_500, 40_000).round().astype(int)
+    side = float(np.sqrt(sizes.sum() / 3_000.0)) * 1_000.0
+    points = rng.uniform(0, side, size=(n, 2))
+    width = len(str(n - 1))
+    names = [f"P{i:0{width}d}" for i in range(n)]
+    graph = nx.Graph(area=f"R{seed}")
+    for i in range(n):
+        graph.add_node(
+            names[i],
+            list_size=int(sizes[i]),
+            x=float(points[i, 0]),
+            y=float(points[i, 1]),
+            patch=f"T{int(points[i, 0] * 2 // side)}",
+        )
+    distance = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    near = np.argsort(distance, axis=1)[:, 1 : nearest + 1]
+    pairs = sorted(
+        {(min(a, int(b)), max(a, int(b))) for a in range(n) for b in near[a]},
+        key=lambda e: (float(distance[e]), e),
+    )
+    kept = np.zeros((0, 2), np.int64)
+
+    def turn(p: npt.NDArray[Any], q: npt.NDArray[Any], r: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (q[..., 1] - p[..., 1]) * (
+            r[..., 0] - p[..., 0]
+        )
+
+    for a, b in pairs:
+        if len(kept):
+            c, d = kept[:, 0], kept[:, 1]
+            apart = (c != a) & (c != b) & (d != a) & (d != b)
+            pa, pb, pc, pd = points[a], points[b], points[c], points[d]
+            crossing = (turn(pa, pb, pc) * turn(pa, pb, pd) < 0) & (
+                turn(pc, pd, pa) * turn(pc, pd, pb) < 0
+            )
+            if (apart & crossing).any():
+                continue
+        kept = np.vstack([kept, [a, b]])
+        graph.add_edge(names[a], names[b], kind="border")
+    return graph

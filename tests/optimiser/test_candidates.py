@@ -18,7 +18,9 @@ from footprints.optimiser.candidates import (
     bit_mask,
     components,
     connected_sets,
+    estimate_sets,
     list_candidates,
+    nearest_reach,
 )
 from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.problem import practice_arrays
@@ -128,6 +130,82 @@ def test_the_cap_falls_back_to_local_sets() -> None:
     assert not complete
     assert 0 < len(local) < len(every)
     assert listed(local, practices) <= listed(every, practices)
+
+
+def test_local_sets_draw_on_their_first_practice_s_nearest() -> None:
+    graph = grid(5, 5, [10_000] * 25)
+    practices = _arrays(graph)
+    options = {"lock_of": [-1] * 25, "lock_masks": [], "deadline": Deadline(float("inf"))}
+    local, complete = list_candidates(
+        practices,
+        list(range(25)),
+        low=30_000,
+        high=50_000,
+        cap=100,
+        **options,  # type: ignore[arg-type]
+    )
+    assert not complete
+    reach = nearest_reach(practices, range(25), candidates.LOCAL_NEAREST)
+    every = listed(_everything(practices, 30_000, 50_000), practices)
+    found = listed(local, practices)
+    assert found < every
+    for k in range(len(local)):
+        members = local.members_of(k)
+        assert bit_mask(members) & ~reach[min(members)] == 0
+    # every set among the nearest practices is there (the first listing has no cap)
+    within = {
+        s
+        for s in every
+        if bit_mask(practices.index[c] for c in s) & ~reach[min(practices.index[c] for c in s)] == 0
+    }
+    assert within <= found
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(3, 4), (4, 4), (4, 5)])
+def test_the_estimate_of_the_sets_is_near_their_number(rows: int, cols: int) -> None:
+    sizes = [7_000 + 1_500 * (k % 5) for k in range(rows * cols)]
+    graph = grid(rows, cols, sizes)
+    practices = _arrays(graph)
+    exact = len(_everything(practices, 30_000, 50_000))
+    nodes = range(len(practices))
+    estimate = estimate_sets(
+        nodes, practices.neighbours, practices.population.tolist(), low=30_000, high=50_000
+    )
+    assert exact > 50
+    assert 0.8 * exact <= estimate <= 1.25 * exact
+    # a window nothing reaches: nothing to count
+    assert (
+        estimate_sets(nodes, practices.neighbours, practices.population.tolist(), low=0, high=10)
+        == 0.0
+    )
+
+
+def test_a_hopeless_listing_is_not_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = grid(4, 4, [10_000] * 16)
+    practices = _arrays(graph)
+    tried: list[int] = []
+    real = candidates.connected_sets
+
+    def counting(*args: object, **kwargs: object) -> CandidateSets:
+        tried.append(0 if kwargs.get("reach") is None else 1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(candidates, "connected_sets", counting)
+    options = {"lock_of": [-1] * 16, "lock_masks": [], "deadline": Deadline(float("inf"))}
+    exact = len(_everything(practices, 30_000, 50_000))
+    for cap, full in ((exact, True), (exact // 4, False)):
+        tried.clear()
+        sets, complete = list_candidates(
+            practices,
+            list(range(16)),
+            low=30_000,
+            high=50_000,
+            cap=cap,
+            **options,  # type: ignore[arg-type]
+        )
+        assert complete == full
+        assert (tried[0] == 0) == full  # the full listing was tried only where it could fit
+        assert len(sets) <= exact
 
 
 def test_candidate_set_reductions_match_a_loop() -> None:

@@ -29,6 +29,7 @@ from .grids import (
     SMALL_GRIDS,
     brute_force_optimum,
     connected_subsets,
+    planar_area,
     problem_of,
     replace_settings,
     tiny_areas,
@@ -193,51 +194,9 @@ def test_every_weight_counts_in_the_floor() -> None:
     assert floors[1] - floors[0] == pytest.approx(20_000 * SCALE)
 
 
-def _planar(n: int, seed: int) -> nx.Graph:
-    """A random planar area: sites in a square, each joined to its nearest neighbours.
-
-    Edges are added shortest first and kept only when they cross no edge already kept,
-    so the graph is planar, as the catchments' adjacency is.
-    """
-    rng = np.random.default_rng(seed)
-    sizes = np.clip(rng.lognormal(np.log(8_000), 0.6, n), 1_500, 40_000).round().astype(int)
-    side = float(np.sqrt(sizes.sum() / 3_000.0)) * 1_000.0
-    points = rng.uniform(0, side, size=(n, 2))
-    graph = nx.Graph(area=f"R{seed}")
-    for i in range(n):
-        graph.add_node(
-            f"P{i:02d}",
-            list_size=int(sizes[i]),
-            x=float(points[i, 0]),
-            y=float(points[i, 1]),
-            patch=f"T{int(points[i, 0] * 2 // side)}",
-        )
-
-    def crosses(a: int, b: int, c: int, d: int) -> bool:
-        if len({a, b, c, d}) < 4:
-            return False
-
-        def turn(p: int, q: int, r: int) -> float:
-            (px, py), (qx, qy), (rx, ry) = points[p], points[q], points[r]
-            return float((qx - px) * (ry - py) - (qy - py) * (rx - px))
-
-        return turn(a, b, c) * turn(a, b, d) < 0 and turn(c, d, a) * turn(c, d, b) < 0
-
-    pairs = sorted(
-        itertools.combinations(range(n), 2),
-        key=lambda e: float(np.hypot(*(points[e[0]] - points[e[1]]))),
-    )
-    kept: list[tuple[int, int]] = []
-    for a, b in pairs:
-        if not any(crosses(a, b, c, d) for c, d in kept):
-            kept.append((a, b))
-            graph.add_edge(f"P{a:02d}", f"P{b:02d}", kind="border")
-    return graph
-
-
 @pytest.mark.parametrize("seed", range(3))
 def test_on_random_planar_areas_the_bounds_stay_below_the_enumerated_optimum(seed: int) -> None:
-    graph = _planar(24, seed)
+    graph = planar_area(24, seed)
     opts = replace_settings(time_limit=60.0)
     full = optimise_area(graph, opts)
     assert full.status == "optimal" and full.objective is not None

@@ -23,6 +23,7 @@ LAYERS = [
     "construct",
     "improve",
     "farley",
+    "pools",
     "proof",
     "pricing",
     "priorities",

@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from footprints.optimiser import OptimiseSettings, proof
+from footprints.optimiser import OptimiseSettings, pools
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.columns import Columns, build_columns, piece_candidates, plan_columns
 from footprints.optimiser.construct import construct
@@ -144,13 +144,13 @@ def test_the_loop_runs_cp_sat_without_presolve(monkeypatch: pytest.MonkeyPatch) 
     graph, settings = SMALL_GRIDS["uneven 3x3"]
     problem = problem_of(graph, settings)
     presolved: list[bool] = []
-    real = proof.solve_integer
+    real = pools.solve_integer
 
     def spy(*args: Any, presolve: bool, **kwargs: Any) -> IntegerResult:
         presolved.append(presolve)
         return real(*args, presolve=presolve, **kwargs)
 
-    monkeypatch.setattr(proof, "solve_integer", spy)
+    monkeypatch.setattr(pools, "solve_integer", spy)
     outcome = partition(problem, _columns(problem))
     assert outcome.status == "optimal"
     assert presolved and not any(presolved)
