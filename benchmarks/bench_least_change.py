@@ -205,6 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_england_options(parser)
     parser.add_argument("--markdown", type=Path, help="write the section into this file")
     parser.add_argument("--patches", action="store_true", help="also the patch priorities")
+    parser.add_argument(
+        "--skip-repair",
+        action="store_true",
+        help="skip the least-change repair and the Kent curve (with --patches: only those)",
+    )
     parser.add_argument("--lexicographic", default="sequential", choices=["sequential", "weights"])
     parser.add_argument("--save", type=Path, help="pickle the results here")
     parser.add_argument(
@@ -234,31 +239,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         least_change=True,
         lexicographic=args.lexicographic,
     )
-    repair = _solve("least change", region, least, real, args.processes)
-    kent = kent_curve(region, real, APP_TIME_LIMIT)
-    print(f"Kent curve: {kent['seconds']:.1f} s", flush=True)
-    lines = [
-        SECTION,
-        "",
-        f"Command: `{command}`",
-        "",
-        "The 2020 snapshot: 135 CCGs, 6,720 practices, the real plan (`pcn_code`, without the "
-        "placeholder U) as the current plan, the 314 local authority districts of 2020 as "
-        f"stand-in nursing patches; {args.time_limit:g} s per CCG, {args.processes} processes, "
-        f"seed {args.seed}, priorities solved {args.lexicographic}ly. Least change: every hard "
-        "rule and the band where the area allows it, then the fewest practices moved, then the "
-        "fewest taken out of networks that already comply, then the usual objective.",
-        "",
-        *least_change_rows(repair, practices),
-        "",
-        "Areas whose fewest moves were not proved:",
-        "",
-        *(unproved_lines(repair) or ["- none"]),
-        "",
-        *curve_lines(kent),
-        "",
-    ]
-    saved: dict[str, Any] = {"repair": dict(repair.results), "kent": kent["result"]}
+    lines = [SECTION, "", f"Command: `{command}`", ""]
+    saved: dict[str, Any] = {}
+    if not args.skip_repair:
+        repair = _solve("least change", region, least, real, args.processes)
+        kent = kent_curve(region, real, APP_TIME_LIMIT)
+        print(f"Kent curve: {kent['seconds']:.1f} s", flush=True)
+        lines += [
+            "The 2020 snapshot: 135 CCGs, 6,720 practices, the real plan (`pcn_code`, without "
+            "the placeholder U) as the current plan, the 314 local authority districts of 2020 "
+            f"as stand-in nursing patches; {args.time_limit:g} s per CCG, {args.processes} "
+            f"processes, seed {args.seed}, priorities solved {args.lexicographic}ly. Least "
+            "change: every hard rule and the band where the area allows it, then the fewest "
+            "practices moved, then the fewest taken out of networks that already comply, then "
+            "the usual objective.",
+            "",
+            *least_change_rows(repair, practices),
+            "",
+            "Areas whose fewest moves were not proved:",
+            "",
+            *(unproved_lines(repair) or ["- none"]),
+            "",
+            *curve_lines(kent),
+            "",
+        ]
+        saved.update({"repair": dict(repair.results), "kent": kent["result"]})
     if args.patches:
         runs = [
             _solve(
