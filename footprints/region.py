@@ -315,10 +315,10 @@ def load_region(
     current = read_plan(plan) if plan is not None else None
     registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)
     if registered is not None:
-        problems = [
-            *problems,
-            *registration_problems(registered, placed, tolerance=registration_tolerance),
-        ]
+        disagreements = registration_problems(registered, placed, tolerance=registration_tolerance)
+        for problem in disagreements:  # as every loader's warnings, so the command line says it
+            logger.warning("%s", problem)
+        problems = [*problems, *disagreements]
     homes = _home_points(registered, lsoas, placed) if registered is not None else None
     ccgs, stps, patch_layer, left_out = scope_to_practices(
         placed, ccgs, stps, patch_layer, homes=homes
