@@ -112,6 +112,17 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patches", type=Path, help="nursing patch polygons")
     parser.add_argument("--postcodes", type=Path, help="postcode lookup (Code-Point Open, ONSPD)")
     parser.add_argument("--boundary-code", help="code column of the boundaries file")
+    parser.add_argument("--stp-boundary-code", help="code column of the STP / ICB boundaries file")
+    parser.add_argument("--patch-code", help="code column of the nursing patches file")
+    parser.add_argument(
+        "--practice-column",
+        dest="practice_columns",
+        action="append",
+        type=options.column_choice,
+        metavar="FIELD=COLUMN",
+        help="the practices file's column for a field, where several could be it "
+        "(e.g. list_size=list_size_2021_01_gpreg; repeatable)",
+    )
     parser.add_argument(
         "--registrations",
         type=Path,
@@ -183,11 +194,14 @@ def _load_files(args: argparse.Namespace, *, plan: Path | None) -> Region:
         plan=plan,
         postcodes=args.postcodes,
         boundary_code=args.boundary_code,
+        stp_boundary_code=args.stp_boundary_code,
+        patch_code=args.patch_code,
         registrations=args.registrations,
         lsoa_boundaries=args.lsoa_boundaries,
         lsoa_centroids=args.lsoa_centroids,
         lsoa_code=args.lsoa_code,
         strict_sites=args.strict_sites,
+        practice_columns=dict(args.practice_columns or ()) or None,
     )
 
 

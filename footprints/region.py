@@ -266,6 +266,7 @@ def load_region(
     lsoa_code: str | None = None,
     registration_tolerance: float = REGISTRATION_TOLERANCE,
     strict_sites: bool = False,
+    practice_columns: Mapping[str, str] | None = None,
 ) -> Region:
     """Read a region's files, place each practice, and report every problem together.
 
@@ -295,13 +296,16 @@ def load_region(
         :data:`~footprints.areas.FAR_SITE_M` (50 km) outside the CCG its row names. By
         default such a far-away practice (a digital-first one) is a warning: it stays in
         its CCG, joined to the area's graph like an island.
+    practice_columns
+        Field → column of the practices file, where detection is not wanted or cannot choose
+        (``{"list_size": "list_size_2021_01_gpreg"}``): :func:`read_practices`' ``columns``.
 
     Raises
     ------
     InputError
         Listing every problem found in the files.
     """
-    practice_table = read_practices(practices, postcodes=postcodes)
+    practice_table = read_practices(practices, postcodes=postcodes, columns=practice_columns)
     ccgs = read_boundaries(boundaries, code_column=boundary_code, level="ccg")
     stps = (
         read_boundaries(stp_boundaries, code_column=stp_boundary_code, level="stp")
@@ -316,8 +320,8 @@ def load_region(
     registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)
     if registered is not None:
         disagreements = registration_problems(registered, placed, tolerance=registration_tolerance)
-        for problem in disagreements:  # as every loader's warnings, so the command line says it
-            logger.warning("%s", problem)
+        for disagreement in disagreements:  # logged as every loader's warnings are
+            logger.warning("%s", disagreement)
         problems = [*problems, *disagreements]
     homes = _home_points(registered, lsoas, placed) if registered is not None else None
     ccgs, stps, patch_layer, left_out = scope_to_practices(

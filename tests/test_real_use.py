@@ -38,3 +38,53 @@ def test_the_command_line_says_when_registrations_disagree_with_list_sizes(
     assert "practice A1 has 1,000 registered patients in the file but a list size of 1,500" in err
     assert "1 practice has no registrations in the file (B2)" in err
     assert "100 patients in 1 rows live in Welsh LSOAs" in err
+
+
+def test_a_practices_file_with_two_list_sizes_is_read_with_practice_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """practices_2021.csv as published has a QOF and a registrations list size."""
+    paths = write_inputs(tmp_path)
+    lines = paths["practices"].read_text(encoding="utf-8").splitlines()
+    header = lines[0].replace("list_size", "list_size_2021_01_gpreg,list_size_2021_01_qof")
+    rows = [",".join([*row.split(",")[:3], "9999", *row.split(",")[3:]]) for row in lines[1:]]
+    paths["practices"].write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    command = ["validate", *_files(paths), "--plan", str(plan), "--min", "0", "--json"]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "several columns could be list_size" in err
+    assert "--practice-column list_size=list_size_2021_01_gpreg on the command line" in err
+    chosen = ["--practice-column", "list_size=list_size_2021_01_gpreg"]
+    assert main([*command, *chosen]) == 0
+    assert '"in_band": 2' in capsys.readouterr().out  # 2,000 and 1,600 patients, not 9,999
+    assert main([*command, "--practice-column", "size=list_size_2021_01_qof"]) == 2
+    assert "give FIELD=COLUMN, FIELD one of code, name, list_size" in capsys.readouterr().err
+
+
+def test_a_boundary_file_without_a_code_column_names_the_option_to_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The message names the command line's option, and the option reads the file."""
+    import geopandas as gpd
+
+    paths = write_inputs(tmp_path)
+    ccgs = gpd.read_file(paths["ccg"]).rename(columns={"CCG20CD": "area", "CCG20NM": "label"})
+    odd = tmp_path / "odd ccg.geojson"
+    ccgs.to_file(odd)
+    stps = ccgs.assign(area="E54000001", label="S").dissolve(by="area", as_index=False)
+    stp_file = tmp_path / "odd stp.geojson"
+    stps.rename(columns={"area": "region_of_care"}).to_file(stp_file)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    files = ["--practices", str(paths["practices"]), "--boundaries", str(odd)]
+    command = ["validate", *files, "--plan", str(plan), "--min", "0"]
+    assert main(command) == 2
+    assert "or name it with --boundary-code COLUMN (code_column= in Python)" in (
+        capsys.readouterr().err
+    )
+    named = [*command, "--boundary-code", "area", "--stp-boundaries", str(stp_file)]
+    assert main(named) == 2
+    assert "or name it with --stp-boundary-code COLUMN" in capsys.readouterr().err
+    assert main([*named, "--stp-boundary-code", "region_of_care"]) == 0
