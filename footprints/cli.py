@@ -46,7 +46,7 @@ from footprints.io import (
 )
 from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
-from footprints.region import Region, load_region
+from footprints.region import Region, load_region, restrict_plan
 from footprints.rules import validate
 from footprints.terminal import StandardOutput, bad_input_message, stderr_logging
 
@@ -515,13 +515,19 @@ def _run_diff(args: argparse.Namespace) -> int:
     from footprints.diff import diff_plans
     from footprints.io import read_plan, read_practices
 
+    plans = [read_plan(args.plan_a), read_plan(args.plan_b)]
     populations = None
     if args.practices is not None:
         practices = read_practices(args.practices)
         populations = {
             str(c): int(n) for c, n in zip(practices["code"], practices["list_size"], strict=True)
         }
-    difference = diff_plans(read_plan(args.plan_a), read_plan(args.plan_b), populations=populations)
+        # a national plan (the ePCN file) is cut to the practices' area, as validate cuts it
+        plans = [
+            restrict_plan(plan, populations, source=str(path))[0]
+            for plan, path in zip(plans, (args.plan_a, args.plan_b), strict=True)
+        ]
+    difference = diff_plans(*plans, populations=populations)
     if args.json:
         json.dump(difference.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -652,7 +658,11 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("plan_a", type=Path, help="the first plan (any format read_plan reads)")
     compare.add_argument("plan_b", type=Path, help="the second plan")
     compare.add_argument("--json", action="store_true", help="print the differences as JSON")
-    compare.add_argument("--practices", type=Path, help="practices CSV, for populations")
+    compare.add_argument(
+        "--practices",
+        type=Path,
+        help="practices CSV: populations, and a wider plan (the ePCN file) cut to its practices",
+    )
     options.add_limit_arguments(compare)
     compare.set_defaults(run=_run_diff)
 

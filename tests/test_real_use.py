@@ -88,3 +88,26 @@ def test_a_boundary_file_without_a_code_column_names_the_option_to_give(
     assert main(named) == 2
     assert "or name it with --stp-boundary-code COLUMN" in capsys.readouterr().err
     assert main([*named, "--stp-boundary-code", "region_of_care"]) == 0
+
+
+def test_diff_with_practices_cuts_a_national_plan_to_their_area(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ePCN file against a local plan: other areas' networks are not 'dissolved'."""
+    import json
+
+    paths = write_inputs(tmp_path)
+    national = tmp_path / "national plan.csv"
+    national.write_text(
+        "practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\nZ1,X\nZ2,X\nZ3,Y\n",
+        encoding="utf-8",
+    )
+    local = tmp_path / "local plan.csv"
+    local.write_text("practice_code,network_id\nA1,N1\nA2,N2\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["diff", str(national), str(local), "--json"]) == 1
+    assert set(json.loads(capsys.readouterr().out)["dissolved"]) == {"X", "Y"}
+    practices = ["--practices", str(paths["practices"])]
+    assert main(["diff", str(national), str(local), "--json", *practices]) == 1
+    difference = json.loads(capsys.readouterr().out)
+    assert difference["dissolved"] == []
+    assert [move["practice"] for move in difference["moved"]] == ["A2"]
