@@ -132,6 +132,7 @@ def back_to_demo() -> None:
     """Leave the user's files for the demo region (a button's callback)."""
     optimiser.drop()
     state.uploads = {}
+    state.region_options = {}
     del state.homes_practice
     state.area_stp = ALL
     state.area_ccg = ALL
@@ -193,6 +194,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
     state.region_kind = "upload"
     del state.unloaded_region
     state.uploads = uploads
+    state.region_options = {}
     state.area_stp = ALL
     state.area_ccg = ALL
     start = loaded.current if loaded.current is not None else Plan({})

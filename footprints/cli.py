@@ -104,7 +104,8 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_region_arguments(parser: argparse.ArgumentParser, *, band: bool = True) -> None:
+    """Add the region's options (``--demo``, its files, how to read them) and the band's."""
     parser.add_argument("--demo", action="store_true", help="use the built-in demo region's files")
     parser.add_argument("--practices", type=Path, help="practices CSV")
     parser.add_argument("--boundaries", type=Path, help="CCG / sub-ICB boundaries file")
@@ -143,6 +144,8 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
         help="refuse a practice whose site is over 50 km outside the CCG its row names "
         "(default: a warning; the practice stays in its CCG, joined like an island)",
     )
+    if not band:
+        return
     parser.add_argument(
         "--min",
         dest="min_population",

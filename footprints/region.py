@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -48,7 +49,14 @@ from footprints.registration import (
     patch_residents,
 )
 
-__all__ = ["Region", "load_region", "load_region_from", "restrict_plan", "scope_to_practices"]
+__all__ = [
+    "REGION_OPTIONS",
+    "Region",
+    "load_region",
+    "load_region_from",
+    "restrict_plan",
+    "scope_to_practices",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -355,13 +363,38 @@ def load_region(
     return region
 
 
-def load_region_from(files: Mapping[str, str | Path]) -> Region:
+REGION_OPTIONS = (
+    "postcodes",
+    "boundary_code",
+    "stp_boundary_code",
+    "patch_code",
+    "lsoa_code",
+    "strict_sites",
+    "practice_columns",
+)
+"""The options of :func:`load_region` a region is recorded with beside its files.
+
+The command line's region options (``--postcodes``, ``--boundary-code`` …) by their names
+in :func:`load_region`: a plan imported with them opens in the app on the same region.
+"""
+
+
+def load_region_from(
+    files: Mapping[str, str | Path], options: Mapping[str, Any] | None = None
+) -> Region:
     """Load a region from its files by role: the app's uploads, a plan's recorded region.
 
     ``practices`` and ``boundaries`` are needed; ``stp_boundaries``, ``patches``, ``plan``,
     ``registrations``, ``lsoa_boundaries`` and ``lsoa_centroids`` are :func:`load_region`'s
-    options of those names, the other options their defaults.
+    options of those names. ``options`` gives any of :data:`REGION_OPTIONS` (``ValueError``
+    for another); the options not given keep their defaults.
     """
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(REGION_OPTIONS))
+    if unknown:
+        raise ValueError(
+            f"unknown region option {', '.join(unknown)}: use {', '.join(REGION_OPTIONS)}"
+        )
     return load_region(
         files["practices"],
         files["boundaries"],
@@ -371,6 +404,7 @@ def load_region_from(files: Mapping[str, str | Path]) -> Region:
         registrations=files.get("registrations"),
         lsoa_boundaries=files.get("lsoa_boundaries"),
         lsoa_centroids=files.get("lsoa_centroids"),
+        **options,
     )
 
 

@@ -111,3 +111,84 @@ def test_diff_with_practices_cuts_a_national_plan_to_their_area(
     difference = json.loads(capsys.readouterr().out)
     assert difference["dissolved"] == []
     assert [move["practice"] for move in difference["moved"]] == ["A2"]
+
+
+def _odd_region(tmp_path: Path) -> tuple[dict[str, Path], list[str]]:
+    """The grid region with a CCG file whose code column is not detected, and its options."""
+    import geopandas as gpd
+
+    paths = write_inputs(tmp_path)
+    odd = tmp_path / "odd ccg.geojson"
+    gpd.read_file(paths["ccg"]).rename(columns={"CCG20CD": "area"}).to_file(odd)
+    paths["ccg"] = odd
+    return paths, [*_files(paths), "--boundary-code", "area", "--strict-sites"]
+
+
+def test_plans_import_takes_the_region_options_of_propose_and_records_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from footprints.region import load_region_from
+    from footprints.store import Store
+    from footprints.store.sessions import load_session
+
+    paths, region = _odd_region(tmp_path)
+    store = ["--store", str(tmp_path / "plans.sqlite")]
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["plans", "import", "odd", str(plan), *store, *_files(paths)]) == 2
+    assert "or name it with --boundary-code COLUMN" in capsys.readouterr().err
+    assert main(["plans", "import", "odd", str(plan), *store, "--boundary-code", "area"]) == 2
+    assert "--boundary-code read the region's files: give them" in capsys.readouterr().err
+    assert main(["plans", "import", "odd", str(plan), *store, *region]) == 0
+    capsys.readouterr()
+    assert main(["plans", "show", "odd", *store]) == 0
+    assert "read with --boundary-code area, --strict-sites." in capsys.readouterr().out
+    assert main(["plans", "show", "odd", *store, "--json"]) == 0
+    options = {"boundary_code": "area", "strict_sites": True}
+    assert json.loads(capsys.readouterr().out)["region_options"] == options
+    with Store(str(tmp_path / "plans.sqlite")) as opened:
+        saved = load_session(opened.open("odd"))
+    assert saved.region_options == options  # the app reads the files with them
+    files = {role: Path(name) for role, name in saved.uploads.items()}
+    assert sorted(load_region_from(files, saved.region_options).practices["code"]) == [
+        "A1",
+        "A2",
+        "B1",
+        "B2",
+    ]
+    # a new version naming the region again records the options given now, and only them
+    again = [*_files(paths), "--boundary-code", "area"]
+    assert main(["plans", "import", "odd", str(plan), *store, *again]) == 0
+    with Store(str(tmp_path / "plans.sqlite")) as opened:
+        assert load_session(opened.open("odd")).region_options == {"boundary_code": "area"}
+
+
+def test_plans_import_cuts_a_national_plan_and_refuses_unknown_practices_of_the_area(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ePCN file is cut to the region, as validate cuts it; a mistyped code is refused."""
+    from footprints.store import Store
+
+    paths = write_inputs(tmp_path)
+    store = ["--store", str(tmp_path / "plans.sqlite")]
+    national = tmp_path / "national.csv"
+    national.write_text(
+        "practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\nZ1,X\nZ2,X\n", encoding="utf-8"
+    )
+    assert main(["plans", "import", "cut", str(national), *store, *_files(paths)]) == 0
+    out = capsys.readouterr().out
+    assert "(4 practices in 2 networks)" in out
+    with Store(str(tmp_path / "plans.sqlite")) as opened:
+        assert sorted(opened.open("cut").version().plan.assignment) == ["A1", "A2", "B1", "B2"]
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("practice_code,network_id\nZ1,X\nZ2,Y\n", encoding="utf-8")
+    assert main(["plans", "import", "cut", str(elsewhere), *store, *_files(paths)]) == 2
+    assert "2 of the 2 practices of" in capsys.readouterr().err
+    typo = tmp_path / "typo.csv"
+    typo.write_text("practice_code,network_id\nA1,N1\nA9,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["plans", "import", "cut", str(typo), *store, *_files(paths)]) == 2
+    assert f"1 of the 4 practices of {typo} are not in {paths['practices']}: A9" in (
+        capsys.readouterr().err
+    )
