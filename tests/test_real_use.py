@@ -192,3 +192,40 @@ def test_plans_import_cuts_a_national_plan_and_refuses_unknown_practices_of_the_
     assert f"1 of the 4 practices of {typo} are not in {paths['practices']}: A9" in (
         capsys.readouterr().err
     )
+
+
+def test_gzipped_and_zipped_tables_are_read_and_bounded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Practices and plans as .csv.gz or in a zip, as the registrations file already may be."""
+    import gzip
+    import zipfile
+
+    from footprints.errors import InputError
+    from footprints.io import read_plan, read_practices, table_size_limit
+
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_bytes()
+    packed = tmp_path / "practices list.csv.gz"
+    packed.write_bytes(gzip.compress(text))
+    zipped = tmp_path / "practices list.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("practices.csv", text)
+    expected = sorted(read_practices(paths["practices"])["code"])
+    assert sorted(read_practices(packed)["code"]) == expected
+    assert sorted(read_practices(zipped)["code"]) == expected
+    plan = tmp_path / "plan.csv.gz"
+    plan.write_bytes(gzip.compress(b"practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n"))
+    assert read_plan(plan).assignment["B2"] == "N2"
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as archive:
+        archive.writestr("a.csv", text)
+        archive.writestr("b.csv", text)
+    with pytest.raises(InputError, match=r"should hold one CSV \(found: a.csv, b.csv\)"):
+        read_practices(two)
+    big = tmp_path / "big.csv.gz"  # small on disk, large unpacked: bounded by the table limit
+    big.write_bytes(gzip.compress(text + b"A3,Alpha," + b"1" * 200_000 + b",1,1\n"))
+    with table_size_limit(100_000), pytest.raises(InputError, match="unpacks to more than"):
+        read_practices(big)
+    command = ["validate", "--practices", str(packed), "--boundaries", str(paths["ccg"])]
+    assert main([*command, "--plan", str(plan), "--min", "0"]) == 0
