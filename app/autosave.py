@@ -89,6 +89,7 @@ def current() -> SavedSession:
         region=state.unloaded_region or state.region_kind,
         uploads=dict(state.uploads),
         settings=setting_values(),
+        region_options=dict(state.region_options),
     )
 
 

@@ -11,9 +11,11 @@ session until the plan or the region changes.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -64,13 +66,19 @@ def scope_ccgs() -> list[str]:
     return region().lower_areas(None if stp in (None, ALL) else stp)
 
 
-def load_region_files(paths: Mapping[str, Path], *, limit: int | None = None) -> Region:
+def load_region_files(
+    paths: Mapping[str, Path],
+    *,
+    limit: int | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Region:
     """Load the region of these files (role → path), graphs built; ``limit`` bytes a file.
 
     Without ``limit`` the files are the server's (``footprints plans import``), read within
     the library's default limits; an upload is read within :data:`UPLOAD_LIMIT_BYTES`. With
     ``registrations`` and ``lsoa_boundaries`` (and optionally ``lsoa_centroids``) the region
-    is on registration geography.
+    is on registration geography. ``options`` are the options the files are read with
+    (:func:`footprints.region.load_region_from`'s, as ``footprints plans import`` records).
 
     Raises
     ------
@@ -78,7 +86,7 @@ def load_region_files(paths: Mapping[str, Path], *, limit: int | None = None) ->
         As :func:`footprints.region.load_region`, or for a file over the size limit.
     """
     with input_size_limit(limit) if limit is not None else nullcontext():
-        loaded = load_region_from(paths)
+        loaded = load_region_from(paths, options)
     loaded.name = Path(paths["practices"]).stem
     _ = loaded.ccg_graphs, loaded.validation_graph
     return loaded
@@ -91,15 +99,25 @@ def _digest(path: Path) -> str:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the region's files…")
-def _region_of(files: tuple[tuple[str, str, str], ...], limit: int | None) -> Region:
-    """Load a region's files once per server, keyed by their paths and content.
+def _region_of(
+    files: tuple[tuple[str, str, str], ...], limit: int | None, options: str = "{}"
+) -> Region:
+    """Load a region's files once per server, keyed by their paths, content and options.
 
-    The paths are part of the key: the region's messages name them.
+    The paths are part of the key: the region's messages name them. ``options`` is the
+    options' JSON (hashable, for the key).
     """
-    return load_region_files({role: Path(path) for role, path, _ in files}, limit=limit)
+    return load_region_files(
+        {role: Path(path) for role, path, _ in files}, limit=limit, options=json.loads(options)
+    )
 
 
-def region_of_files(paths: Mapping[str, Path], *, limit: int | None = None) -> Region:
+def region_of_files(
+    paths: Mapping[str, Path],
+    *,
+    limit: int | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Region:
     """Give the region of these files (role → path), loaded once per server for their content.
 
     The same files with the same content give the same region without reading them again
@@ -113,7 +131,7 @@ def region_of_files(paths: Mapping[str, Path], *, limit: int | None = None) -> R
         When a file cannot be read.
     """
     files = tuple((role, str(path), _digest(path)) for role, path in sorted(paths.items()))
-    return _region_of(files, limit)
+    return _region_of(files, limit, json.dumps(dict(options or {}), sort_keys=True))
 
 
 def uploaded_region(folder: Path, uploads: Mapping[str, str]) -> Region:

@@ -59,15 +59,21 @@ def _reload_region(saved: SavedSession) -> str | None:
         said = f"{whose} could not be found: {'; '.join(missing)}"
     else:
         try:
-            state.region = region_of_files(paths, limit=None if on_server else UPLOAD_LIMIT_BYTES)
+            state.region = region_of_files(
+                paths,
+                limit=None if on_server else UPLOAD_LIMIT_BYTES,
+                options=saved.region_options,
+            )
         except (FootprintsError, OSError) as error:
             said = f"{whose} could not be loaded ({error})"
         else:
             state.region_kind = saved.region
             state.uploads = dict(saved.uploads)
+            state.region_options = dict(saved.region_options)
             return None
     state.unloaded_region = saved.region  # saved with the plan's files, not as the demo
     state.uploads = dict(saved.uploads)
+    state.region_options = dict(saved.region_options)
     return (
         f"{said}. The plan is shown on the demo region meanwhile (every version of it is kept "
         f"in the store): {fix}."

@@ -147,6 +147,9 @@ class AppState:
     region_kind = Entry[str]("demo")
     region = Entry[Region]()
     uploads = Entry[Mapping[str, str]](_EMPTY)
+    region_options = Entry[Mapping[str, Any]](_EMPTY)
+    """The options the plan's region files are read with (``footprints plans import
+    --boundary-code …``), saved with the plan."""
     unloaded_region = Entry[str | None](None)
     """The plan's region (``"upload"``, ``"files"``) whose files could not be loaded again:
     the tab shows the demo meanwhile and saves the plan's region and files unchanged."""

@@ -99,19 +99,22 @@ def in_app_words(text: str) -> str:
             f"mean) and rename the others in the file"
         )
 
+    python = r"(?:--[\w-]+ \w+=\S+ on the command line, )?(?:pass )?columns=\{'(?P<field>\w+)': "
     text = re.sub(
-        r"pass columns=\{'(?P<field>\w+)': '(?P<column>[^']*)'\} \(or the one you mean\), "
+        rf"name the one you mean — {python}'(?P<column>[^']*)'\}}(?: in Python)? — "
         r"or rename the others",
         several,
         text,
     )
-    text = text.replace(
-        "Rename a column or pass columns={field: column}.",
+    text = re.sub(
+        rf"Rename a column or name it: {python}'COLUMN'\}}(?: in Python)?\.",
         "Choose the column that holds each one and rename it in the file to an accepted name.",
+        text,
     )
-    return text.replace(
-        "or name it with code_column=",
+    return re.sub(
+        r"or name it with (?:--[\w-]+ COLUMN \(code_column= in Python\)|code_column=)",
         "or choose the column that holds the codes and rename it 'code' in the file",
+        text,
     )
 
 
@@ -129,6 +132,7 @@ def back_to_demo() -> None:
     """Leave the user's files for the demo region (a button's callback)."""
     optimiser.drop()
     state.uploads = {}
+    state.region_options = {}
     del state.homes_practice
     state.area_stp = ALL
     state.area_ccg = ALL
@@ -190,6 +194,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
     state.region_kind = "upload"
     del state.unloaded_region
     state.uploads = uploads
+    state.region_options = {}
     state.area_stp = ALL
     state.area_ccg = ALL
     start = loaded.current if loaded.current is not None else Plan({})

@@ -49,7 +49,7 @@ from footprints.io import (
 from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.planning_areas import planning_area_of, planning_graphs, planning_groups
-from footprints.region import Region, load_region
+from footprints.region import Region, load_region, restrict_plan
 from footprints.rules import Report, validate
 from footprints.terminal import StandardOutput, bad_input_message, stderr_logging
 
@@ -107,7 +107,8 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_region_arguments(parser: argparse.ArgumentParser, *, band: bool = True) -> None:
+    """Add the region's options (``--demo``, its files, how to read them) and the band's."""
     parser.add_argument("--demo", action="store_true", help="use the built-in demo region's files")
     parser.add_argument("--practices", type=Path, help="practices CSV")
     parser.add_argument("--boundaries", type=Path, help="CCG / sub-ICB boundaries file")
@@ -115,6 +116,17 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patches", type=Path, help="nursing patch polygons")
     parser.add_argument("--postcodes", type=Path, help="postcode lookup (Code-Point Open, ONSPD)")
     parser.add_argument("--boundary-code", help="code column of the boundaries file")
+    parser.add_argument("--stp-boundary-code", help="code column of the STP / ICB boundaries file")
+    parser.add_argument("--patch-code", help="code column of the nursing patches file")
+    parser.add_argument(
+        "--practice-column",
+        dest="practice_columns",
+        action="append",
+        type=options.column_choice,
+        metavar="FIELD=COLUMN",
+        help="the practices file's column for a field, where several could be it "
+        "(e.g. list_size=list_size_2021_01_gpreg; repeatable)",
+    )
     parser.add_argument(
         "--registrations",
         type=Path,
@@ -135,6 +147,8 @@ def _add_region_arguments(parser: argparse.ArgumentParser) -> None:
         help="refuse a practice whose site is over 50 km outside the CCG its row names "
         "(default: a warning; the practice stays in its CCG, joined like an island)",
     )
+    if not band:
+        return
     parser.add_argument(
         "--min",
         dest="min_population",
@@ -197,11 +211,14 @@ def _load_files(args: argparse.Namespace, *, plan: Path | None) -> Region:
         plan=plan,
         postcodes=args.postcodes,
         boundary_code=args.boundary_code,
+        stp_boundary_code=args.stp_boundary_code,
+        patch_code=args.patch_code,
         registrations=args.registrations,
         lsoa_boundaries=args.lsoa_boundaries,
         lsoa_centroids=args.lsoa_centroids,
         lsoa_code=args.lsoa_code,
         strict_sites=args.strict_sites,
+        practice_columns=dict(args.practice_columns or ()) or None,
     )
 
 
@@ -553,13 +570,19 @@ def _run_diff(args: argparse.Namespace) -> int:
     from footprints.diff import diff_plans
     from footprints.io import read_plan, read_practices
 
+    plans = [read_plan(args.plan_a), read_plan(args.plan_b)]
     populations = None
     if args.practices is not None:
         practices = read_practices(args.practices)
         populations = {
             str(c): int(n) for c, n in zip(practices["code"], practices["list_size"], strict=True)
         }
-    difference = diff_plans(read_plan(args.plan_a), read_plan(args.plan_b), populations=populations)
+        # a national plan (the ePCN file) is cut to the practices' area, as validate cuts it
+        plans = [
+            restrict_plan(plan, populations, source=str(path))[0]
+            for plan, path in zip(plans, (args.plan_a, args.plan_b), strict=True)
+        ]
+    difference = diff_plans(*plans, populations=populations)
     if args.json:
         json.dump(difference.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -696,7 +719,11 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("plan_a", type=Path, help="the first plan (any format read_plan reads)")
     compare.add_argument("plan_b", type=Path, help="the second plan")
     compare.add_argument("--json", action="store_true", help="print the differences as JSON")
-    compare.add_argument("--practices", type=Path, help="practices CSV, for populations")
+    compare.add_argument(
+        "--practices",
+        type=Path,
+        help="practices CSV: populations, and a wider plan (the ePCN file) cut to its practices",
+    )
     options.add_limit_arguments(compare)
     compare.set_defaults(run=_run_diff)
 

@@ -16,6 +16,7 @@ from footprints.io import (
     INPUT_LIMIT_ENV,
     MAX_INPUT_BYTES,
     MAX_TABLE_BYTES,
+    PRACTICE_FIELDS,
     TABLE_LIMIT_ENV,
     input_size_limit,
     table_size_limit,
@@ -25,6 +26,7 @@ __all__ = [
     "LARGEST",
     "add_level_arguments",
     "add_limit_arguments",
+    "column_choice",
     "cost",
     "input_limits",
     "megabytes",
@@ -98,6 +100,18 @@ workers = whole(1, "a number of solver threads")
 moves = whole(0, "a number of practices")
 seed = whole(0, "a seed")
 megabytes = whole(1, "a size in megabytes")
+
+
+def column_choice(text: str) -> tuple[str, str]:
+    """Parse ``FIELD=COLUMN`` (``list_size=list_size_2021_01_gpreg``): a practices file's column."""
+    field, equals, column = text.partition("=")
+    field, column = field.strip().lower(), column.strip()
+    if not equals or not column or field not in PRACTICE_FIELDS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not accepted: give FIELD=COLUMN, FIELD one of "
+            f"{', '.join(PRACTICE_FIELDS)} (e.g. list_size=list_size_2021_01_gpreg)"
+        )
+    return field, column
 
 
 def add_limit_arguments(parser: argparse.ArgumentParser) -> None:

@@ -28,7 +28,7 @@ from footprints.atomic import write_text
 from footprints.io import read_plan
 from footprints.io.tables import spreadsheet_csv
 from footprints.plan import Plan, PlanState
-from footprints.region import Region, load_region_from
+from footprints.region import REGION_OPTIONS, load_region_from
 from footprints.store import InvalidValueError, PlanHandle, Store, Version, VersionInfo
 from footprints.store.sessions import FILES_REGION, REGION_FILE_ROLES, region_meta
 
@@ -136,11 +136,30 @@ def _describe(version: Version, head: int) -> list[str]:
     ]
 
 
+def _option_words(options: dict[str, Any]) -> str:
+    """Say the region's options as the command line gives them (``--boundary-code X``)."""
+    words = []
+    for name, value in sorted(options.items()):
+        if name == "practice_columns" and isinstance(value, dict):
+            words += [f"--practice-column {field}={column}" for field, column in value.items()]
+        elif value is True:
+            words.append(_flag(name))
+        else:
+            words.append(f"{_flag(name)} {value}")
+    return ", ".join(words)
+
+
 def _region_text(meta: dict[str, Any]) -> str:
     """Say the region the app opens the plan on (its meta), with its files' paths."""
     files = meta.get("uploads") if isinstance(meta.get("uploads"), dict) else {}
     if meta.get("region") == FILES_REGION and files:
-        return "the files " + ", ".join(f"{role} {path}" for role, path in sorted(files.items()))
+        options = meta.get("options")
+        read = _option_words(options if isinstance(options, dict) else {})
+        return (
+            "the files "
+            + ", ".join(f"{role} {path}" for role, path in sorted(files.items()))
+            + (f", read with {read}" if read else "")
+        )
     if meta.get("region") == "upload":
         return "the files uploaded in the app"
     return "the demo region"
@@ -167,6 +186,7 @@ def _run_show(args: argparse.Namespace) -> int:
                 "region_files": meta.get("uploads", {})
                 if meta.get("region") == FILES_REGION
                 else {},
+                "region_options": meta.get("options", {}),
             }
         )
         return 0
@@ -218,18 +238,6 @@ def _run_versions(args: argparse.Namespace) -> int:
     return 0
 
 
-_REGION_HELP = {
-    "practices": "practices CSV",
-    "boundaries": "CCG / sub-ICB boundaries file",
-    "stp_boundaries": "STP / ICB boundaries file",
-    "patches": "nursing patch polygons",
-    "registrations": "NHS Digital's LSOA registrations file (with --lsoa-boundaries)",
-    "lsoa_boundaries": "LSOA polygons (with --registrations)",
-    "lsoa_centroids": "LSOA population-weighted centroids (CSV, optional)",
-}
-"""The help of ``import``'s region options, by role (the options of ``propose``)."""
-
-
 def _flag(role: str) -> str:
     return "--" + role.replace("_", "-")
 
@@ -250,21 +258,40 @@ def _region_files(args: argparse.Namespace) -> dict[str, Path] | None:
     return files or None
 
 
-def _load_region(files: dict[str, Path] | None) -> Region:
-    """Load the region as the app will (the demo for ``None``), to check the plan is on it."""
+def _region_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the options ``import`` reads the region's files with (those given)."""
+    given = {name: getattr(args, name, None) for name in REGION_OPTIONS}
+    if given["practice_columns"]:
+        given["practice_columns"] = dict(given["practice_columns"])
+    return {name: value for name, value in given.items() if value}
+
+
+def _region_of(args: argparse.Namespace, plan: Plan) -> tuple[Plan, dict[str, Any] | None]:
+    """Return the plan cut to the region ``import`` names and the meta recording it.
+
+    ``None`` for the meta when no region is named. The region is loaded as the app will
+    load it (:func:`load_region_from`, with the same options): a plan covering a wider area
+    (the national ePCN file) is cut to its practices, with a warning, as ``validate`` cuts
+    it; a plan naming practices that are not in the region is refused.
+    """
+    files = _region_files(args)
+    options = _region_options(args)
+    if files is None and options:
+        raise InvalidValueError(
+            f"{', '.join(_flag(o) for o in options)} read the region's files: give them "
+            "(--practices, --boundaries …) as well"
+        )
+    if files is None and not args.demo:
+        return plan, None
     if files is None:
         from footprints.demo import load_demo
 
-        return load_demo()
-    return load_region_from(files)
-
-
-def _region_of(args: argparse.Namespace, plan: Plan) -> dict[str, Any] | None:
-    """Return the meta recording the region ``import`` names, checked; ``None`` for none."""
-    files = _region_files(args)
-    if files is None and not args.demo:
-        return None
-    region = _load_region(files)
+        region = load_demo()
+    else:
+        region = load_region_from({**files, "plan": args.file}, options)
+        assert region.current is not None  # a plan was given
+        if len(region.current):  # a plan of another region altogether is refused below
+            plan = region.current
     where = files["practices"] if files is not None else "the demo region"
     unknown = sorted(set(plan.assignment) - set(region.practices["code"].astype(str)))
     if unknown:
@@ -273,20 +300,25 @@ def _region_of(args: argparse.Namespace, plan: Plan) -> dict[str, Any] | None:
         )
         raise InvalidValueError(
             f"{len(unknown):,} of the {len(plan):,} practices of {args.file} are not in "
-            f"{where}: {shown}; give the region the plan was made on"
+            f"{where}: {shown}; give the region the plan was made on, or add them to its "
+            "practices file"
         )
     print(
         f"Region: {where} ({len(region.practices):,} practices in {len(region.ccgs):,} CCGs); "
         "the app opens the plan on it."
     )
-    return region_meta(files)
+    return plan, region_meta(files, options)
+
+
+def _without(meta: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in meta.items() if k != key}
 
 
 def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[str, str]]) -> int:
     plan = read_plan(args.file)
     waivers = read_waivers(args.waivers) if args.waivers is not None else None
     label = args.label or f"import {args.file.name}"
-    meta = _region_of(args, plan)
+    plan, meta = _region_of(args, plan)
     with Store(args.store) as store:
         if not store.exists(args.plan):
             handle = store.create(
@@ -313,7 +345,8 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
                 base=head.number,
                 label=label,
                 author=args.author,
-                meta=None if meta is None else {**old_meta, **meta},
+                # the region named now replaces the one recorded, options and all
+                meta=None if meta is None else {**_without(old_meta, "options"), **meta},
             )
     print(
         f"Saved {args.file} as version {info.number} of plan {handle.name!r} "
@@ -374,7 +407,7 @@ def _run_diff(args: argparse.Namespace) -> int:
 def add_plans_parser(
     commands: Any,
     *,
-    region_arguments: Callable[[argparse.ArgumentParser], None],
+    region_arguments: Callable[..., None],
     export: Exporter,
     export_arguments: Callable[[argparse.ArgumentParser], None],
     read_waivers: Callable[[Path], dict[str, str]],
@@ -386,7 +419,8 @@ def add_plans_parser(
     commands
         The console script's ``add_subparsers()`` object.
     region_arguments
-        Adds the region options (``--demo``, ``--practices`` …) ``export`` reads.
+        Adds the region options (``--demo``, ``--practices`` …) ``export`` and ``import``
+        read (``band=False``: without ``--min`` and ``--max``).
     export
         Writes a plan as ``footprints export`` does, returning the exit status.
     export_arguments
@@ -429,13 +463,9 @@ def add_plans_parser(
     load.add_argument("--label", help="what this version is (default: import FILE)")
     load.add_argument("--author", help="who is saving it")
     load.add_argument("--waivers", type=Path, help="CSV network_id,reason")
-    region = load.add_argument_group(
-        "the plan's region (checked, and recorded so the app opens the plan on it; "
-        "default: as before, the demo for a new plan)"
-    )
-    region.add_argument("--demo", action="store_true", help="the built-in demo region")
-    for role in REGION_FILE_ROLES:
-        region.add_argument(_flag(role), dest=role, type=Path, help=_REGION_HELP[role])
+    # the region's options are propose's: checked, and recorded so the app opens the plan on
+    # the same region (default: as before, the demo for a new plan)
+    region_arguments(load, band=False)
     load.set_defaults(run=lambda args: _run_import(args, read_waivers))
 
     out = verbs.add_parser(

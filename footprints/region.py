@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -48,7 +49,14 @@ from footprints.registration import (
     patch_residents,
 )
 
-__all__ = ["Region", "load_region", "load_region_from", "restrict_plan", "scope_to_practices"]
+__all__ = [
+    "REGION_OPTIONS",
+    "Region",
+    "load_region",
+    "load_region_from",
+    "restrict_plan",
+    "scope_to_practices",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +274,7 @@ def load_region(
     lsoa_code: str | None = None,
     registration_tolerance: float = REGISTRATION_TOLERANCE,
     strict_sites: bool = False,
+    practice_columns: Mapping[str, str] | None = None,
 ) -> Region:
     """Read a region's files, place each practice, and report every problem together.
 
@@ -295,13 +304,16 @@ def load_region(
         :data:`~footprints.areas.FAR_SITE_M` (50 km) outside the CCG its row names. By
         default such a far-away practice (a digital-first one) is a warning: it stays in
         its CCG, joined to the area's graph like an island.
+    practice_columns
+        Field → column of the practices file, where detection is not wanted or cannot choose
+        (``{"list_size": "list_size_2021_01_gpreg"}``): :func:`read_practices`' ``columns``.
 
     Raises
     ------
     InputError
         Listing every problem found in the files.
     """
-    practice_table = read_practices(practices, postcodes=postcodes)
+    practice_table = read_practices(practices, postcodes=postcodes, columns=practice_columns)
     ccgs = read_boundaries(boundaries, code_column=boundary_code, level="ccg")
     stps = (
         read_boundaries(stp_boundaries, code_column=stp_boundary_code, level="stp")
@@ -315,10 +327,10 @@ def load_region(
     current = read_plan(plan) if plan is not None else None
     registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)
     if registered is not None:
-        problems = [
-            *problems,
-            *registration_problems(registered, placed, tolerance=registration_tolerance),
-        ]
+        disagreements = registration_problems(registered, placed, tolerance=registration_tolerance)
+        for disagreement in disagreements:  # logged as every loader's warnings are
+            logger.warning("%s", disagreement)
+        problems = [*problems, *disagreements]
     homes = _home_points(registered, lsoas, placed) if registered is not None else None
     ccgs, stps, patch_layer, left_out = scope_to_practices(
         placed, ccgs, stps, patch_layer, homes=homes
@@ -351,13 +363,38 @@ def load_region(
     return region
 
 
-def load_region_from(files: Mapping[str, str | Path]) -> Region:
+REGION_OPTIONS = (
+    "postcodes",
+    "boundary_code",
+    "stp_boundary_code",
+    "patch_code",
+    "lsoa_code",
+    "strict_sites",
+    "practice_columns",
+)
+"""The options of :func:`load_region` a region is recorded with beside its files.
+
+The command line's region options (``--postcodes``, ``--boundary-code`` …) by their names
+in :func:`load_region`: a plan imported with them opens in the app on the same region.
+"""
+
+
+def load_region_from(
+    files: Mapping[str, str | Path], options: Mapping[str, Any] | None = None
+) -> Region:
     """Load a region from its files by role: the app's uploads, a plan's recorded region.
 
     ``practices`` and ``boundaries`` are needed; ``stp_boundaries``, ``patches``, ``plan``,
     ``registrations``, ``lsoa_boundaries`` and ``lsoa_centroids`` are :func:`load_region`'s
-    options of those names, the other options their defaults.
+    options of those names. ``options`` gives any of :data:`REGION_OPTIONS` (``ValueError``
+    for another); the options not given keep their defaults.
     """
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(REGION_OPTIONS))
+    if unknown:
+        raise ValueError(
+            f"unknown region option {', '.join(unknown)}: use {', '.join(REGION_OPTIONS)}"
+        )
     return load_region(
         files["practices"],
         files["boundaries"],
@@ -367,6 +404,7 @@ def load_region_from(files: Mapping[str, str | Path]) -> Region:
         registrations=files.get("registrations"),
         lsoa_boundaries=files.get("lsoa_boundaries"),
         lsoa_centroids=files.get("lsoa_centroids"),
+        **options,
     )
 
 

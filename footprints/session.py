@@ -541,6 +541,9 @@ class SavedSession:
         inside the session's upload folder.
     settings
         The app's settings (band, weights, time limit, area), JSON-ready.
+    region_options
+        The options the region's files are read with (:data:`footprints.region.REGION_OPTIONS`:
+        a code column, a postcode lookup …), for a plan imported with them; JSON-ready.
     version
         How many times the session has been saved (:meth:`SessionStore.save` sets it): a
         browser tab holding an older version than the file's is stale.
@@ -551,6 +554,7 @@ class SavedSession:
     uploads: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     version: int = 0
+    region_options: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the format, version, region, uploads, settings and working plan."""
@@ -560,6 +564,7 @@ class SavedSession:
             "region": self.region,
             "uploads": dict(self.uploads),
             "settings": dict(self.settings),
+            **({"region_options": dict(self.region_options)} if self.region_options else {}),
             **self.working.to_dict(),
         }
 
@@ -574,6 +579,7 @@ class SavedSession:
             uploads={str(k): str(v) for k, v in data.get("uploads", {}).items()},
             settings=dict(data.get("settings", {})),
             version=int(data.get("version", 0)),
+            region_options=dict(data.get("region_options", {})),
         )
 
 

@@ -70,7 +70,7 @@ from footprints.io.plans import (
     write_plan,
 )
 from footprints.io.postcodes import normalise_postcode, read_postcode_lookup
-from footprints.io.practices import read_practices
+from footprints.io.practices import PRACTICE_FIELDS, read_practices
 from footprints.io.registrations import (
     Registrations,
     read_lsoa_boundaries,
@@ -96,6 +96,7 @@ __all__ = [
     "MAX_LIST_SIZE",
     "MAX_TABLE_BYTES",
     "PLAN_FORMATS",
+    "PRACTICE_FIELDS",
     "TABLE_LIMIT_ENV",
     "PlanFormat",
     "Registrations",

@@ -286,8 +286,21 @@ def _detect_code_column(
         f"{source}: cannot tell which column holds the {level} codes; columns found: "
         f"{', '.join(columns)}. Accepted: a column named like CCG20CD, STP20CD, SICBL23CD, "
         f"ICB23CD, LAD20CD (case-insensitive) or {level!r}/'code' — or name it with "
-        "code_column="
+        + (
+            f"{_LEVEL_OPTIONS[level]} COLUMN (code_column= in Python)"
+            if level in _LEVEL_OPTIONS
+            else "code_column="
+        )
     )
+
+
+_LEVEL_OPTIONS = {
+    "ccg": "--boundary-code",
+    "stp": "--stp-boundary-code",
+    "patch": "--patch-code",
+    "lsoa": "--lsoa-code",
+}
+"""The command line's option naming each level's code column (``code_column=`` in Python)."""
 
 
 _LEVEL_WORDS = {

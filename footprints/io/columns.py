@@ -196,8 +196,13 @@ def _resolve_columns(
     source: str,
     required: Iterable[str] = (),
     overrides: Mapping[str, str] | None = None,
+    option: str | None = None,
 ) -> dict[str, str | None]:
-    """Map each canonical field to a column of ``frame`` (or ``None``); log the mapping."""
+    """Map each canonical field to a column of ``frame`` (or ``None``); log the mapping.
+
+    ``option`` is the command line's option naming a column (``--practice-column``), for
+    the messages: they then say how to name one both there and in Python (``columns=``).
+    """
     fields = list(fields)
     # several columns may share a normalised name ("List Size" and "list_size", or a header
     # that repeats a name, read as "list_size (repeat 2)"): using one is ambiguous
@@ -261,8 +266,8 @@ def _resolve_columns(
                     Problem(
                         source,
                         f"several columns could be {field_.name}: {', '.join(matches)}",
-                        f"pass columns={{{field_.name!r}: {matches[0]!r}}} (or the one you "
-                        "mean), or rename the others",
+                        f"name the one you mean — {_naming(option, field_.name, matches[0])} —"
+                        " or rename the others",
                     )
                 )
                 break
@@ -272,14 +277,22 @@ def _resolve_columns(
         accepted = "; ".join(f"{f.name}: {f.accepted()}" for f in fields if f.name in set(missing))
         raise MissingColumnError(
             f"{source}: no column for {', '.join(missing)}. Columns found: {found}. "
-            f"Accepted names (case-insensitive) — {accepted}. Rename a column or pass "
-            "columns={field: column}."
+            f"Accepted names (case-insensitive) — {accepted}. Rename a column or name it: "
+            f"{_naming(option, missing[0], 'COLUMN')}."
         )
     if problems:
         raise InputError(problems)
     used = ", ".join(f"{name}←{column}" for name, column in resolved.items() if column is not None)
     logger.info("%s: columns used: %s", source, used)
     return resolved
+
+
+def _naming(option: str | None, field_name: str, column: str) -> str:
+    """Say how to name a field's column: on the command line (``option``) and in Python."""
+    python = f"columns={{{field_name!r}: {column!r}}}"
+    if option is None:
+        return f"pass {python}"
+    return f"{option} {field_name}={column} on the command line, {python} in Python"
 
 
 def _required(resolved: Mapping[str, str | None], name: str) -> str:

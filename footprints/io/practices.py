@@ -39,6 +39,8 @@ from footprints.io.tables import (
 
 __all__ = [
     "PRACTICE_COLUMNS",
+    "PRACTICE_COLUMN_OPTION",
+    "PRACTICE_FIELDS",
     "read_practices",
 ]
 
@@ -48,6 +50,14 @@ _SITE_COLUMNS = {"lat", "lon", "latitude", "longitude", "easting", "northing", "
 """Column names (normalised) that locate a practice: a table with none of them is no
 practices file."""
 
+
+PRACTICE_COLUMN_OPTION = "--practice-column"
+"""The command line's option naming a practices file's column (``--practice-column FIELD=COLUMN``).
+
+The loader's messages name it beside Python's ``columns=``.
+"""
+PRACTICE_FIELDS = tuple(f.name for f in _PRACTICE_FIELDS)
+"""The fields a practices file's columns are read as (``code``, ``name``, ``list_size`` …)."""
 
 PRACTICE_COLUMNS = ["code", "name", "list_size", "ccg", "stp", "patch", "network", "geometry"]
 
@@ -353,6 +363,7 @@ def read_practices(
         source=source,
         required=("code", "name", "list_size"),
         overrides=columns,
+        option=PRACTICE_COLUMN_OPTION,
     )
     return _practices_from_frame(frame, resolved, source=source, postcodes=postcodes)
 

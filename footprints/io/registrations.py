@@ -11,14 +11,12 @@ not silently dropped; they count towards a practice's total but place nobody on 
 
 from __future__ import annotations
 
-import gzip
 import io
 import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import geopandas as gpd
 import pandas as pd
@@ -29,10 +27,10 @@ from footprints.io.boundaries import read_boundaries
 from footprints.io.columns import _Field, _resolve_columns
 from footprints.io.tables import (
     PathLike,
-    _bounded_chunks,
     _check_exists,
     _decode,
     _delimiter,
+    _unpacked,
     max_input_bytes,
 )
 
@@ -121,51 +119,26 @@ class Registrations:
 
 def _read_text(path: PathLike, source: str) -> str:
     """Read the file's text, unpacked from gzip or zip, up to the input size limit."""
-    limit = max_input_bytes()
     raw = Path(path).read_bytes()
-    if raw.startswith(b"\x1f\x8b"):
-        data = _bounded(gzip.GzipFile(fileobj=io.BytesIO(raw)), limit, source)
-    elif raw.startswith(b"PK\x03\x04"):
-        data = _from_zip(raw, limit, source)
-    else:
-        data = raw
+    data = _unpacked(
+        raw,
+        source,
+        limit=max_input_bytes(),
+        prefer="all",
+        wanted="one CSV of registrations by LSOA",
+        fix="give gp-reg-pat-prac-lsoa-all.csv itself, or a zip holding only it",
+    )
+    if data is raw and raw.startswith(b"PK\x03\x04"):  # a zip holding no CSV, or damaged
+        if not zipfile.is_zipfile(io.BytesIO(raw)):
+            problem = Problem(source, "is not a readable zip archive", "download it again")
+        else:
+            problem = Problem(
+                source,
+                "the archive should hold one CSV of registrations by LSOA (found none)",
+                "give gp-reg-pat-prac-lsoa-all.csv itself, or a zip holding only it",
+            )
+        raise InputError([problem])
     return _decode(data, source)
-
-
-def _bounded(stream: IO[bytes] | gzip.GzipFile, limit: int, source: str) -> bytes:
-    """Read ``stream`` to its end, refusing it once more than ``limit`` bytes come out."""
-    try:
-        return b"".join(_bounded_chunks(stream, source, limit=limit, what="unpacks to"))
-    except (OSError, EOFError, zipfile.BadZipFile) as error:
-        raise InputError(
-            [Problem(source, f"cannot be unpacked ({error})", "download the file again")]
-        ) from None
-
-
-def _from_zip(raw: bytes, limit: int, source: str) -> bytes:
-    """Unpack the one CSV of a zip archive (the ``all`` file when there are several)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-        members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv")]
-    except zipfile.BadZipFile as error:
-        raise InputError(
-            [Problem(source, f"is not a readable zip archive ({error})", "download it again")]
-        ) from None
-    if len(members) > 1:
-        members = [m for m in members if "all" in Path(m.filename).name.lower()] or members
-    if len(members) != 1:
-        names = ", ".join(m.filename for m in archive.infolist()[:10]) or "nothing"
-        raise InputError(
-            [
-                Problem(
-                    source,
-                    f"the archive should hold one CSV of registrations by LSOA (found: {names})",
-                    "give gp-reg-pat-prac-lsoa-all.csv itself, or a zip holding only it",
-                )
-            ]
-        )
-    with archive.open(members[0]) as member:
-        return _bounded(member, limit, source)
 
 
 def read_lsoa_registrations(path: PathLike) -> Registrations:

@@ -27,12 +27,14 @@ drops that apostrophe again, so the plan CSV reads back exactly as written.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import logging
 import math
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -257,6 +259,56 @@ def _bounded_chunks(
         yield chunk
 
 
+def _bounded(stream: _Readable, limit: int, source: str) -> bytes:
+    """Read ``stream`` to its end, refusing it once more than ``limit`` bytes come out."""
+    try:
+        return b"".join(_bounded_chunks(stream, source, limit=limit, what="unpacks to"))
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        raise InputError(
+            [Problem(source, f"cannot be unpacked ({error})", "download the file again")]
+        ) from None
+
+
+def _unpacked(
+    raw: bytes,
+    source: str,
+    *,
+    limit: int,
+    prefer: str = "",
+    wanted: str = "one CSV",
+    fix: str = "give the CSV itself, or a zip holding only it",
+) -> bytes:
+    """Return a file's bytes, unpacked when gzipped or a zip holding one CSV, up to ``limit``.
+
+    Among several CSVs in a zip the one whose name holds ``prefer`` is taken; a zip holding
+    several and none preferred is refused (``wanted`` and ``fix`` say what to give). Other
+    bytes, a zip holding no CSV (an Excel workbook) or not readable among them, are returned
+    as they are.
+    """
+    if raw.startswith(b"\x1f\x8b"):
+        logger.info("%s: unpacked from gzip", source)
+        return _bounded(gzip.GzipFile(fileobj=io.BytesIO(raw)), limit, source)
+    if not raw.startswith(b"PK\x03\x04"):
+        return raw
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv")]
+    except zipfile.BadZipFile:
+        return raw  # a damaged workbook or archive: the caller says what it is not
+    if not members:
+        return raw
+    if len(members) > 1 and prefer:
+        members = [m for m in members if prefer in Path(m.filename).name.lower()] or members
+    if len(members) != 1:
+        names = ", ".join(m.filename for m in archive.infolist()[:10])
+        raise InputError(
+            [Problem(source, f"the archive should hold {wanted} (found: {names})", fix)]
+        )
+    logger.info("%s: unpacked %s from the zip", source, members[0].filename)
+    with archive.open(members[0]) as member:
+        return _bounded(member, limit, source)
+
+
 def _check_exists(path: PathLike, source: str, *, table: bool = False) -> None:
     """Check that the path is a readable file within the size limit, else raise an InputError.
 
@@ -439,7 +491,8 @@ def _read_csv(path: PathLike, *, header: bool = True, table: bool = True) -> pd.
     """
     source = str(path)
     _check_exists(path, source, table=table)
-    text = _decode(Path(path).read_bytes(), source)
+    limit = max_table_bytes() if table else max_input_bytes()
+    text = _decode(_unpacked(Path(path).read_bytes(), source, limit=limit), source)
     frame = _strip_cells(_parse_rows(text, _delimiter(text, source), source))
     if header:
         frame = _with_header(frame, source)

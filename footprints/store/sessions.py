@@ -95,15 +95,20 @@ def _meta(saved: SavedSession, key: str) -> dict[str, Any]:
         "uploads": dict(saved.uploads),
         "settings": dict(saved.settings),
         "working": saved.working.to_dict(),
+        **({"options": dict(saved.region_options)} if saved.region_options else {}),
     }
 
 
-def region_meta(files: Mapping[str, Path] | None) -> dict[str, Any]:
+def region_meta(
+    files: Mapping[str, Path] | None, options: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Return the meta that opens a plan in the app on these files, or the demo for ``None``.
 
     ``files`` is role (:data:`REGION_FILE_ROLES`) → file; each is kept as its absolute path,
-    so the app finds it again whatever folder the server runs in. ``ValueError`` for an
-    unknown role or a region without its practices and boundaries.
+    so the app finds it again whatever folder the server runs in. ``options`` (JSON-ready)
+    are the options the files are read with (:data:`footprints.region.REGION_OPTIONS`; a
+    postcode lookup kept as its absolute path; those not set are left out). ``ValueError``
+    for an unknown role or a region without its practices and boundaries.
     """
     if files is None:
         return {"app": META_FORMAT, "region": "demo", "uploads": {}}
@@ -116,7 +121,11 @@ def region_meta(files: Mapping[str, Path] | None) -> dict[str, Any]:
     if missing:
         raise ValueError(f"a region needs its {' and '.join(missing)} file")
     uploads = {role: str(Path(path).resolve()) for role, path in files.items()}
-    return {"app": META_FORMAT, "region": FILES_REGION, "uploads": uploads}
+    meta = {"app": META_FORMAT, "region": FILES_REGION, "uploads": uploads}
+    chosen = {name: value for name, value in (options or {}).items() if value}
+    if "postcodes" in chosen:
+        chosen["postcodes"] = str(Path(chosen["postcodes"]).resolve())
+    return {**meta, "options": chosen} if chosen else meta
 
 
 def session_key(meta: Mapping[str, Any]) -> str | None:
@@ -219,12 +228,14 @@ def load_session(handle: PlanHandle) -> SavedSession:
     head, meta = handle.head_and_meta()
     uploads = meta.get("uploads")
     settings = meta.get("settings")
+    options = meta.get("options")
     return SavedSession(
         working=_working(head, meta),
         region=str(meta.get("region", "demo")),
         uploads={str(k): str(v) for k, v in uploads.items()} if isinstance(uploads, dict) else {},
         settings=dict(settings) if isinstance(settings, dict) else {},
         version=head.number,
+        region_options=dict(options) if isinstance(options, dict) else {},
     )
 
 

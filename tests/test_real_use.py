@@ -1,0 +1,231 @@
+"""What a new user meets on real areas: messages, warnings and options found by using the tool.
+
+Each test here reproduces something that fell short when the guides were followed on NHS
+North West London (2021, with registrations) and Kent and Medway (2020, with its real PCN
+membership), on small hand-made files where the real ones are not needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_region_homes import write_inputs
+
+from footprints.cli import main
+
+
+def _files(paths: dict[str, Path]) -> list[str]:
+    return ["--practices", str(paths["practices"]), "--boundaries", str(paths["ccg"])]
+
+
+def _homes(paths: dict[str, Path]) -> list[str]:
+    return ["--registrations", str(paths["registrations"]), "--lsoa-boundaries", str(paths["lsoa"])]
+
+
+def test_the_command_line_says_when_registrations_disagree_with_list_sizes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A registrations file of another quarter: every disagreeing practice is named."""
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8")
+    paths["practices"].write_text(text.replace("A1,Alpha,1000", "A1,Alpha,1500"), "utf-8")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    status = main(["validate", *_files(paths), *_homes(paths), "--plan", str(plan), "--min", "0"])
+    assert status in (0, 1)
+    err = caplog.text  # the console script logs warnings to stderr
+    assert "practice A1 has 1,000 registered patients in the file but a list size of 1,500" in err
+    assert "1 practice has no registrations in the file (B2)" in err
+    assert "100 patients in 1 rows live in Welsh LSOAs" in err
+
+
+def test_a_practices_file_with_two_list_sizes_is_read_with_practice_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """practices_2021.csv as published has a QOF and a registrations list size."""
+    paths = write_inputs(tmp_path)
+    lines = paths["practices"].read_text(encoding="utf-8").splitlines()
+    header = lines[0].replace("list_size", "list_size_2021_01_gpreg,list_size_2021_01_qof")
+    rows = [",".join([*row.split(",")[:3], "9999", *row.split(",")[3:]]) for row in lines[1:]]
+    paths["practices"].write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    command = ["validate", *_files(paths), "--plan", str(plan), "--min", "0", "--json"]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "several columns could be list_size" in err
+    assert "--practice-column list_size=list_size_2021_01_gpreg on the command line" in err
+    chosen = ["--practice-column", "list_size=list_size_2021_01_gpreg"]
+    assert main([*command, *chosen]) == 0
+    assert '"in_band": 2' in capsys.readouterr().out  # 2,000 and 1,600 patients, not 9,999
+    assert main([*command, "--practice-column", "size=list_size_2021_01_qof"]) == 2
+    assert "give FIELD=COLUMN, FIELD one of code, name, list_size" in capsys.readouterr().err
+
+
+def test_a_boundary_file_without_a_code_column_names_the_option_to_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The message names the command line's option, and the option reads the file."""
+    import geopandas as gpd
+
+    paths = write_inputs(tmp_path)
+    ccgs = gpd.read_file(paths["ccg"]).rename(columns={"CCG20CD": "area", "CCG20NM": "label"})
+    odd = tmp_path / "odd ccg.geojson"
+    ccgs.to_file(odd)
+    stps = ccgs.assign(area="E54000001", label="S").dissolve(by="area", as_index=False)
+    stp_file = tmp_path / "odd stp.geojson"
+    stps.rename(columns={"area": "region_of_care"}).to_file(stp_file)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    files = ["--practices", str(paths["practices"]), "--boundaries", str(odd)]
+    command = ["validate", *files, "--plan", str(plan), "--min", "0"]
+    assert main(command) == 2
+    assert "or name it with --boundary-code COLUMN (code_column= in Python)" in (
+        capsys.readouterr().err
+    )
+    named = [*command, "--boundary-code", "area", "--stp-boundaries", str(stp_file)]
+    assert main(named) == 2
+    assert "or name it with --stp-boundary-code COLUMN" in capsys.readouterr().err
+    assert main([*named, "--stp-boundary-code", "region_of_care"]) == 0
+
+
+def test_diff_with_practices_cuts_a_national_plan_to_their_area(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ePCN file against a local plan: other areas' networks are not 'dissolved'."""
+    import json
+
+    paths = write_inputs(tmp_path)
+    national = tmp_path / "national plan.csv"
+    national.write_text(
+        "practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\nZ1,X\nZ2,X\nZ3,Y\n",
+        encoding="utf-8",
+    )
+    local = tmp_path / "local plan.csv"
+    local.write_text("practice_code,network_id\nA1,N1\nA2,N2\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["diff", str(national), str(local), "--json"]) == 1
+    assert set(json.loads(capsys.readouterr().out)["dissolved"]) == {"X", "Y"}
+    practices = ["--practices", str(paths["practices"])]
+    assert main(["diff", str(national), str(local), "--json", *practices]) == 1
+    difference = json.loads(capsys.readouterr().out)
+    assert difference["dissolved"] == []
+    assert [move["practice"] for move in difference["moved"]] == ["A2"]
+
+
+def _odd_region(tmp_path: Path) -> tuple[dict[str, Path], list[str]]:
+    """The grid region with a CCG file whose code column is not detected, and its options."""
+    import geopandas as gpd
+
+    paths = write_inputs(tmp_path)
+    odd = tmp_path / "odd ccg.geojson"
+    gpd.read_file(paths["ccg"]).rename(columns={"CCG20CD": "area"}).to_file(odd)
+    paths["ccg"] = odd
+    return paths, [*_files(paths), "--boundary-code", "area", "--strict-sites"]
+
+
+def test_plans_import_takes_the_region_options_of_propose_and_records_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from footprints.region import load_region_from
+    from footprints.store import Store
+    from footprints.store.sessions import load_session
+
+    paths, region = _odd_region(tmp_path)
+    store = ["--store", str(tmp_path / "plans.sqlite")]
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["plans", "import", "odd", str(plan), *store, *_files(paths)]) == 2
+    assert "or name it with --boundary-code COLUMN" in capsys.readouterr().err
+    assert main(["plans", "import", "odd", str(plan), *store, "--boundary-code", "area"]) == 2
+    assert "--boundary-code read the region's files: give them" in capsys.readouterr().err
+    assert main(["plans", "import", "odd", str(plan), *store, *region]) == 0
+    capsys.readouterr()
+    assert main(["plans", "show", "odd", *store]) == 0
+    assert "read with --boundary-code area, --strict-sites." in capsys.readouterr().out
+    assert main(["plans", "show", "odd", *store, "--json"]) == 0
+    options = {"boundary_code": "area", "strict_sites": True}
+    assert json.loads(capsys.readouterr().out)["region_options"] == options
+    with Store(str(tmp_path / "plans.sqlite")) as opened:
+        saved = load_session(opened.open("odd"))
+    assert saved.region_options == options  # the app reads the files with them
+    files = {role: Path(name) for role, name in saved.uploads.items()}
+    assert sorted(load_region_from(files, saved.region_options).practices["code"]) == [
+        "A1",
+        "A2",
+        "B1",
+        "B2",
+    ]
+    # a new version naming the region again records the options given now, and only them
+    again = [*_files(paths), "--boundary-code", "area"]
+    assert main(["plans", "import", "odd", str(plan), *store, *again]) == 0
+    with Store(str(tmp_path / "plans.sqlite")) as opened:
+        assert load_session(opened.open("odd")).region_options == {"boundary_code": "area"}
+
+
+def test_plans_import_cuts_a_national_plan_and_refuses_unknown_practices_of_the_area(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ePCN file is cut to the region, as validate cuts it; a mistyped code is refused."""
+    from footprints.store import Store
+
+    paths = write_inputs(tmp_path)
+    store = ["--store", str(tmp_path / "plans.sqlite")]
+    national = tmp_path / "national.csv"
+    national.write_text(
+        "practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\nZ1,X\nZ2,X\n", encoding="utf-8"
+    )
+    assert main(["plans", "import", "cut", str(national), *store, *_files(paths)]) == 0
+    out = capsys.readouterr().out
+    assert "(4 practices in 2 networks)" in out
+    with Store(str(tmp_path / "plans.sqlite")) as opened:
+        assert sorted(opened.open("cut").version().plan.assignment) == ["A1", "A2", "B1", "B2"]
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("practice_code,network_id\nZ1,X\nZ2,Y\n", encoding="utf-8")
+    assert main(["plans", "import", "cut", str(elsewhere), *store, *_files(paths)]) == 2
+    assert "2 of the 2 practices of" in capsys.readouterr().err
+    typo = tmp_path / "typo.csv"
+    typo.write_text("practice_code,network_id\nA1,N1\nA9,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["plans", "import", "cut", str(typo), *store, *_files(paths)]) == 2
+    assert f"1 of the 4 practices of {typo} are not in {paths['practices']}: A9" in (
+        capsys.readouterr().err
+    )
+
+
+def test_gzipped_and_zipped_tables_are_read_and_bounded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Practices and plans as .csv.gz or in a zip, as the registrations file already may be."""
+    import gzip
+    import zipfile
+
+    from footprints.errors import InputError
+    from footprints.io import read_plan, read_practices, table_size_limit
+
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_bytes()
+    packed = tmp_path / "practices list.csv.gz"
+    packed.write_bytes(gzip.compress(text))
+    zipped = tmp_path / "practices list.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("practices.csv", text)
+    expected = sorted(read_practices(paths["practices"])["code"])
+    assert sorted(read_practices(packed)["code"]) == expected
+    assert sorted(read_practices(zipped)["code"]) == expected
+    plan = tmp_path / "plan.csv.gz"
+    plan.write_bytes(gzip.compress(b"practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n"))
+    assert read_plan(plan).assignment["B2"] == "N2"
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as archive:
+        archive.writestr("a.csv", text)
+        archive.writestr("b.csv", text)
+    with pytest.raises(InputError, match=r"should hold one CSV \(found: a.csv, b.csv\)"):
+        read_practices(two)
+    big = tmp_path / "big.csv.gz"  # small on disk, large unpacked: bounded by the table limit
+    big.write_bytes(gzip.compress(text + b"A3,Alpha," + b"1" * 200_000 + b",1,1\n"))
+    with table_size_limit(100_000), pytest.raises(InputError, match="unpacks to more than"):
+        read_practices(big)
+    command = ["validate", "--practices", str(packed), "--boundaries", str(paths["ccg"])]
+    assert main([*command, "--plan", str(plan), "--min", "0"]) == 0

@@ -1,0 +1,51 @@
+"""A plan imported with its region's reading options opens in the app on the same region.
+
+``footprints plans import … --boundary-code COLUMN`` records the options with the files;
+the app reads the files with them, and a save from the app keeps them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from test_app import _click, _plan, _start, state_dir
+from test_region_homes import write_inputs
+
+from footprints.cli import main
+from footprints.store import Store
+from footprints.store.sessions import load_session
+
+pytestmark = pytest.mark.slow
+
+__all__ = ["state_dir"]  # the fixture, used by name
+
+
+def test_a_plan_imported_with_a_boundary_code_opens_on_its_files(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    paths = write_inputs(tmp_path)
+    odd = tmp_path / "odd ccg.geojson"  # its code column is not one the loader detects
+    gpd.read_file(paths["ccg"]).rename(columns={"CCG20CD": "area"}).to_file(odd)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    files = ["--practices", str(paths["practices"]), "--boundaries", str(odd)]
+    assert main(["plans", "import", "odd", str(plan), *files, "--boundary-code", "area"]) == 0
+    with Store() as store:
+        token, _ = store.open("odd").create_link("edit")
+
+    editor = _start(token, param="link")
+    assert not editor.error, [e.value for e in editor.error]
+    codes = sorted(editor.session_state["_derived"]["region"].practices["code"])
+    assert codes == ["A1", "A2", "B1", "B2"]  # the files, not the demo
+    # an edit saves the version with the region's options: it opens on its files again
+    editor.multiselect(key="selected").set_value(["A2"]).run()
+    editor.selectbox(key="target").set_value("N2").run()
+    _click(editor, "move")
+    with Store() as store:
+        assert load_session(store.open("odd")).region_options == {"boundary_code": "area"}
+    again = _start(token, param="link")
+    assert not again.error, [e.value for e in again.error]
+    assert _plan(again).assignment["A2"] == "N2"
+    assert sorted(again.session_state["_derived"]["region"].practices["code"]) == codes
