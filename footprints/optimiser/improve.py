@@ -48,7 +48,7 @@ __all__ = ["IMPROVE_SHARE", "PAIRS_PER_ROUND", "SPLIT_CAP", "improve", "improvin
 
 logger = logging.getLogger(__name__)
 
-IMPROVE_SHARE = 0.3
+IMPROVE_SHARE = 0.15
 """Share of the time limit the local search may take."""
 
 SPLIT_CAP = 20_000
