@@ -13,7 +13,7 @@ from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.columns import build_columns, plan_columns
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import plan_costs
-from footprints.optimiser.improve import improve, improving
+from footprints.optimiser.improve import _move_practices, improve, improving
 from footprints.optimiser.proof import POLISHED, Outcome, polish
 from footprints.plan import Band
 
@@ -62,6 +62,41 @@ def test_local_search_leaves_the_voronoi_model_alone() -> None:
     plan = [[[0, 1, 2, 3], [4, 5, 6, 7]]]
     assert not improving(problem)
     assert improve(problem, plan) is plan
+
+
+def _row_of_seven():  # type: ignore[no-untyped-def]
+    """Seven practices of 10,000 in a row 2 km apart; P03's patients live 9 km along."""
+    homes = [[(c * 2_000.0, 0.0, 10_000, None)] for c in range(7)]
+    homes[3] = [(9_000.0, 0.0, 10_000, None)]
+    problem = problem_of(home_grid(1, 7, [10_000] * 7, homes), SETTINGS)
+    index = problem.practices.index
+    return problem, [tuple(index[f"P0{c}"] for c in cols) for cols in ((0, 1, 2, 3), (4, 5, 6))]
+
+
+def test_a_practice_moves_to_the_network_where_its_patients_live() -> None:
+    problem, (left, right) = _row_of_seven()
+    cost = {n: _cost(problem, [n]) for n in (left, right)}
+    nets, moved = _move_practices(problem, [left, right], cost, cutoff=float("inf"))
+    p03 = problem.practices.index["P03"]
+    after = [tuple(n for n in left if n != p03), tuple(sorted((*right, p03)))]
+    assert moved and nets == after
+    # Hand-computed: homes at 0, 2, 4 km and at 8, 9, 10, 12 km, 10,000 patients each.
+    # Left: 30,000 × sqrt(8/3) km; right: centre 9.75 km, 40,000 × sqrt(8.75/4) km.
+    assert cost[after[0]] == round(100 * 30_000 * (8 / 3) ** 0.5 + 100 * 30_000)
+    assert cost[after[1]] == round(100 * 40_000 * (8.75 / 4) ** 0.5 + 100 * 30_000)
+    assert cost[after[0]] + cost[after[1]] < cost[left] + cost[right]
+
+
+def test_no_practice_moves_out_of_the_band() -> None:
+    problem, (left, right) = _row_of_seven()
+    p03 = problem.practices.index["P03"]
+    left, right = tuple(n for n in left if n != p03), tuple(sorted((*right, p03)))
+    cost = {n: _cost(problem, [n]) for n in (left, right)}
+    # Left holds 30,000, the minimum: none of its practices may leave, and right is best.
+    assert _move_practices(problem, [left, right], cost, cutoff=float("inf")) == (
+        [left, right],
+        False,
+    )
 
 
 def _outcome(problem, networks, status):  # type: ignore[no-untyped-def]
