@@ -29,7 +29,8 @@ def test_the_command_line_says_when_registrations_disagree_with_list_sizes(
     """A registrations file of another quarter: every disagreeing practice is named."""
     paths = write_inputs(tmp_path)
     text = paths["practices"].read_text(encoding="utf-8")
-    paths["practices"].write_text(text.replace("A1,Alpha,1000", "A1,Alpha,1500"), "utf-8")
+    text = text.replace("A1,Alpha,1000", "A1,Alpha,1500").replace("A2,Beta,1000", "A2,Beta,900")
+    paths["practices"].write_text(text, "utf-8")
     plan = tmp_path / "plan.csv"
     plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
     status = main(["validate", *_files(paths), *_homes(paths), "--plan", str(plan), "--min", "0"])
@@ -37,6 +38,10 @@ def test_the_command_line_says_when_registrations_disagree_with_list_sizes(
     err = caplog.text  # the console script logs warnings to stderr
     assert "practice A1 has 1,000 registered patients in the file but a list size of 1,500" in err
     assert "1 practice has no registrations in the file (B2)" in err
+    assert (
+        "2 of the 3 practices in the file have registered patients differing from their list "
+        "size by more than 2% (2,000 registered against 2,400 listed)"
+    ) in err
     assert "100 patients in 1 rows live in Welsh LSOAs" in err
 
 
