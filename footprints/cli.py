@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import signal
 import sys
 import threading
@@ -307,6 +308,28 @@ def _check_plan_out(path: Path) -> None:
     check_writable(path)
 
 
+def _warn_unknown_practices(current: dict[str, str], region: Region, path: Path) -> None:
+    """Warn that the current plan names practices the practices file lacks: repair drops them.
+
+    ``validate`` reports them under the coverage rule; ``propose --repair`` cannot place them,
+    so it says which are left out of the repaired plan and what to do.
+    """
+    unknown = sorted(set(current) - set(region.practices["code"].astype(str)))
+    if not unknown:
+        return
+    shown = ", ".join(f"{code} (in {current[code]})" for code in unknown[:10])
+    more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+    logging.getLogger("footprints").warning(
+        "%s: the current plan names %s not in the practices file: %s%s; %s left out of the "
+        "repaired plan — correct each code, or add the practice to the practices file",
+        path,
+        _count(len(unknown), "practice"),
+        shown,
+        more,
+        "it is" if len(unknown) == 1 else "they are",
+    )
+
+
 def _write_plan_file(region: Region, plan: Plan, path: Path) -> None:
     from footprints.export import export_plan
 
@@ -377,6 +400,8 @@ def _run_propose(args: argparse.Namespace) -> int:
         **({"network_cost": args.network_cost} if args.network_cost is not None else {}),
     )
     current = dict(region.current.assignment) if args.repair and region.current else None
+    if current is not None:
+        _warn_unknown_practices(current, region, args.plan)
     graphs = region.ccg_graphs
     if args.area:
         unknown = sorted(set(args.area) - set(graphs))

@@ -234,3 +234,36 @@ def test_gzipped_and_zipped_tables_are_read_and_bounded(
         read_practices(big)
     command = ["validate", "--practices", str(packed), "--boundaries", str(paths["ccg"])]
     assert main([*command, "--plan", str(plan), "--min", "0"]) == 0
+
+
+def test_repair_says_which_practices_of_the_current_plan_it_leaves_out(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A plan naming a practice not in the practices file: validate reports it, repair too."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\nG99999,N2\n", encoding="utf-8"
+    )
+    out = tmp_path / "repaired.csv"
+    command = ["propose", *_files(paths), "--plan", str(plan), "--repair", "--min", "0"]
+    assert main([*command, "--time-limit", "5", "--out", str(out)]) == 0
+    assert (
+        "the current plan names 1 practice not in the practices file: G99999 (in N2); it is "
+        "left out of the repaired plan"
+    ) in caplog.text
+    assert "G99999" not in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("mode", [[], ["--repair"], ["--repair", "--least-change"]])
+def test_propose_without_a_minimum_optimises_every_area(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: list[str]
+) -> None:
+    """--min 0 is accepted: no area may fall back on a division by the minimum."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    out = tmp_path / "plan out.csv"
+    command = ["propose", *_files(paths), "--plan", str(plan), *mode, "--min", "0"]
+    assert main([*command, "--time-limit", "5", "--out", str(out)]) == 0
+    assert "fallback" not in capsys.readouterr().out
