@@ -111,6 +111,10 @@ def in_app_words(text: str) -> str:
         "Choose the column that holds each one and rename it in the file to an accepted name.",
         text,
     )
+    text = text.replace(
+        "or raise the tolerance (--tolerance-m on the command line, tolerance_m= in Python)",
+        "or give the practice's site inside its area",
+    )
     return re.sub(
         r"or name it with (?:--[\w-]+ COLUMN \(code_column= in Python\)|code_column=)",
         "or choose the column that holds the codes and rename it 'code' in the file",

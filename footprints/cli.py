@@ -140,6 +140,12 @@ def _add_region_arguments(parser: argparse.ArgumentParser, *, band: bool = True)
     parser.add_argument("--lsoa-code", help="LSOA code column of the LSOA boundaries file")
     options.add_limit_arguments(parser)
     parser.add_argument(
+        "--tolerance-m",
+        type=options.metres,
+        help="how far outside every CCG polygon a practice whose row names no CCG may lie and "
+        "still be placed in the nearest (default 5000)",
+    )
+    parser.add_argument(
         "--strict-sites",
         action="store_true",
         help="refuse a practice whose site is over 50 km outside the CCG its row names "
@@ -205,6 +211,7 @@ def _load_files(args: argparse.Namespace, *, plan: Path | None) -> Region:
         lsoa_centroids=args.lsoa_centroids,
         lsoa_code=args.lsoa_code,
         strict_sites=args.strict_sites,
+        **({"tolerance_m": args.tolerance_m} if args.tolerance_m is not None else {}),
         practice_columns=dict(args.practice_columns or ()) or None,
     )
 

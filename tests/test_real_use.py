@@ -267,3 +267,30 @@ def test_propose_without_a_minimum_optimises_every_area(
     command = ["propose", *_files(paths), "--plan", str(plan), *mode, "--min", "0"]
     assert main([*command, "--time-limit", "5", "--out", str(out)]) == 0
     assert "fallback" not in capsys.readouterr().out
+
+
+def test_a_practice_in_no_ccg_far_from_every_polygon_names_tolerance_m(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A practice whose row names no CCG, 20 km off: the fix is an option the user can give."""
+    from test_region_homes import X0, Y0
+
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8")
+    far = f"B2,Delta,600,{X0 + 26_000},{Y0 + 500}\n"
+    paths["practices"].write_text(text.replace(f"B2,Delta,600,{X0 + 5500},{Y0 + 500}\n", far))
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    command = ["validate", *_files(paths), "--plan", str(plan), "--min", "0"]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "B2 lies outside every CCG polygon; the nearest" in err
+    assert "or raise the tolerance (--tolerance-m on the command line" in err
+    assert main([*command, "--tolerance-m", "25000"]) == 0
+    store = ["--store", str(tmp_path / "plans.sqlite")]
+    assert main(["plans", "import", "far", str(plan), *store, *_files(paths)]) == 2
+    tolerant = [*_files(paths), "--tolerance-m", "25000"]
+    assert main(["plans", "import", "far", str(plan), *store, *tolerant]) == 0
+    capsys.readouterr()
+    assert main(["plans", "show", "far", *store]) == 0
+    assert "read with --tolerance-m 25000.0" in capsys.readouterr().out
