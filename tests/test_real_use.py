@@ -294,3 +294,25 @@ def test_a_practice_in_no_ccg_far_from_every_polygon_names_tolerance_m(
     capsys.readouterr()
     assert main(["plans", "show", "far", *store]) == 0
     assert "read with --tolerance-m 25000.0" in capsys.readouterr().out
+
+
+def test_a_gzipped_boundary_file_is_read_within_the_input_limit(tmp_path: Path) -> None:
+    """ccg.geojson.gz was refused with GDAL's 'not recognized as being in a supported format'."""
+    import gzip
+
+    from footprints.errors import InputError
+    from footprints.io import input_size_limit, read_boundaries
+
+    paths = write_inputs(tmp_path)
+    packed = tmp_path / "ccg 2020.geojson.gz"
+    packed.write_bytes(gzip.compress(paths["ccg"].read_bytes()))
+    assert sorted(read_boundaries(packed)["code"]) == ["E38000001", "E38000002"]
+    with (
+        input_size_limit(packed.stat().st_size + 10),
+        pytest.raises(InputError, match="unpacks to more than"),
+    ):
+        read_boundaries(packed)
+    broken = tmp_path / "broken.geojson.gz"
+    broken.write_bytes(gzip.compress(paths["ccg"].read_bytes())[:60])
+    with pytest.raises(InputError, match="cannot be unpacked"):
+        read_boundaries(broken)
