@@ -33,19 +33,24 @@ __all__ = [
 ]
 
 UPLOAD_ROLES = {
-    "practices": ("Practices (CSV)", ["csv", "xlsx"]),
-    "boundaries": ("CCG / sub-ICB boundaries", ["geojson", "json", "gpkg", "zip", "shp"]),
-    "stp_boundaries": ("STP / ICB boundaries (optional)", ["geojson", "json", "gpkg", "zip"]),
-    "patches": ("Nursing patches (optional)", ["geojson", "json", "gpkg", "zip"]),
-    "plan": ("Current plan (optional)", ["csv", "xlsx"]),
+    "practices": ("Practices (CSV)", ["csv", "xlsx", "gz", "zip"]),
+    "boundaries": ("CCG / sub-ICB boundaries", ["geojson", "json", "gpkg", "zip", "shp", "gz"]),
+    "stp_boundaries": (
+        "STP / ICB boundaries (optional)",
+        ["geojson", "json", "gpkg", "zip", "gz"],
+    ),
+    "patches": ("Nursing patches (optional)", ["geojson", "json", "gpkg", "zip", "gz"]),
+    "plan": ("Current plan (optional)", ["csv", "xlsx", "gz", "zip"]),
     "registrations": ("Patients' homes: LSOA registrations (optional)", ["csv", "gz", "zip"]),
     "lsoa_boundaries": (
         "LSOA boundaries (with the registrations)",
-        ["geojson", "json", "gpkg", "zip"],
+        ["geojson", "json", "gpkg", "zip", "gz"],
     ),
-    "lsoa_centroids": ("LSOA population-weighted centroids (optional)", ["csv", "zip"]),
+    "lsoa_centroids": ("LSOA population-weighted centroids (optional)", ["csv", "zip", "gz"]),
 }
-"""Input role → the uploader's label and the file types it accepts, in the sidebar's order."""
+"""Input role → the uploader's label and the file types it accepts, in the sidebar's order.
+
+Every CSV and GeoJSON may come gzipped (``.gz``) and every CSV in a zip holding only it."""
 
 _HOMES_ROLES = ("registrations", "lsoa_boundaries")
 """The files of registration geography, which come together or not at all."""
@@ -110,6 +115,10 @@ def in_app_words(text: str) -> str:
         rf"Rename a column or name it: {python}'COLUMN'\}}(?: in Python)?\.",
         "Choose the column that holds each one and rename it in the file to an accepted name.",
         text,
+    )
+    text = text.replace(
+        "or raise the tolerance (--tolerance-m on the command line, tolerance_m= in Python)",
+        "or give the practice's site inside its area",
     )
     return re.sub(
         r"or name it with (?:--[\w-]+ COLUMN \(code_column= in Python\)|code_column=)",

@@ -266,7 +266,8 @@ def _place_level(
                 f"practice {code} lies outside every {what} polygon; the nearest, "
                 f"{_label(layer, area)}, is {distance:,.0f} m away (tolerance "
                 f"{tolerance_m:,.0f} m)",
-                f"give its {what} on the row, check its coordinates, or raise the tolerance",
+                f"give its {what} on the row, check its coordinates, or raise the tolerance "
+                "(--tolerance-m on the command line, tolerance_m= in Python)",
                 code=code,
             )
         else:

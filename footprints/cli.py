@@ -39,7 +39,13 @@ from footprints import cli_options as options
 from footprints.atomic import check_writable
 from footprints.background import ProposalJob
 from footprints.cli_plans import add_plans_parser
-from footprints.demo import DEMO_SEED, copy_demo, demo_files
+from footprints.cli_region import (
+    UsageError,
+    add_region_arguments,
+    load_region_of,
+    warn_unknown_practices,
+)
+from footprints.demo import DEMO_SEED, copy_demo
 from footprints.errors import FootprintsError, InputError, SolverError
 from footprints.io import (
     EXPORT_FORMATS,
@@ -49,14 +55,9 @@ from footprints.io import (
 from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
 from footprints.planning_areas import planning_area_of, planning_graphs, planning_groups
-from footprints.region import Region, load_region, restrict_plan
+from footprints.region import Region, restrict_plan
 from footprints.rules import Report, validate
 from footprints.terminal import StandardOutput, bad_input_message, stderr_logging
-
-
-class UsageError(FootprintsError, ValueError):
-    """The command line is incomplete (exit code 2, like argparse's own errors)."""
-
 
 __all__ = ["EXIT_ABORTED", "EXIT_BAD_INPUT", "EXIT_FALLBACK", "EXIT_INTERNAL", "main"]
 
@@ -107,64 +108,6 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _add_region_arguments(parser: argparse.ArgumentParser, *, band: bool = True) -> None:
-    """Add the region's options (``--demo``, its files, how to read them) and the band's."""
-    parser.add_argument("--demo", action="store_true", help="use the built-in demo region's files")
-    parser.add_argument("--practices", type=Path, help="practices CSV")
-    parser.add_argument("--boundaries", type=Path, help="CCG / sub-ICB boundaries file")
-    parser.add_argument("--stp-boundaries", type=Path, help="STP / ICB boundaries file")
-    parser.add_argument("--patches", type=Path, help="nursing patch polygons")
-    parser.add_argument("--postcodes", type=Path, help="postcode lookup (Code-Point Open, ONSPD)")
-    parser.add_argument("--boundary-code", help="code column of the boundaries file")
-    parser.add_argument("--stp-boundary-code", help="code column of the STP / ICB boundaries file")
-    parser.add_argument("--patch-code", help="code column of the nursing patches file")
-    parser.add_argument(
-        "--practice-column",
-        dest="practice_columns",
-        action="append",
-        type=options.column_choice,
-        metavar="FIELD=COLUMN",
-        help="the practices file's column for a field, where several could be it "
-        "(e.g. list_size=list_size_2021_01_gpreg; repeatable)",
-    )
-    parser.add_argument(
-        "--registrations",
-        type=Path,
-        help="NHS Digital's LSOA registrations file (gp-reg-pat-prac-lsoa-all.csv, .gz or "
-        ".zip): plan and judge networks by where patients live (needs --lsoa-boundaries)",
-    )
-    parser.add_argument(
-        "--lsoa-boundaries", type=Path, help="LSOA polygons (ONS BGC or any file with LSOA codes)"
-    )
-    parser.add_argument(
-        "--lsoa-centroids", type=Path, help="LSOA population-weighted centroids (CSV, optional)"
-    )
-    parser.add_argument("--lsoa-code", help="LSOA code column of the LSOA boundaries file")
-    options.add_limit_arguments(parser)
-    parser.add_argument(
-        "--strict-sites",
-        action="store_true",
-        help="refuse a practice whose site is over 50 km outside the CCG its row names "
-        "(default: a warning; the practice stays in its CCG, joined like an island)",
-    )
-    if not band:
-        return
-    parser.add_argument(
-        "--min",
-        dest="min_population",
-        type=options.population,
-        default=Band().min_population,
-        help="smallest network, in patients (default 30000)",
-    )
-    parser.add_argument(
-        "--max",
-        dest="max_population",
-        type=options.population,
-        default=Band().max_population,
-        help="largest network, in patients (default 50000)",
-    )
-
-
 def _planning(args: argparse.Namespace, region: Region) -> tuple[dict[str, list[str]], bool]:
     """Return the planning areas the options name, and whether they are larger than CCGs."""
     if args.areas is not None and args.level != "lower":
@@ -174,52 +117,6 @@ def _planning(args: argparse.Namespace, region: Region) -> tuple[dict[str, list[
         )
     larger = args.areas is not None or args.level != "lower"
     return planning_groups(region, args.level, args.areas), larger
-
-
-def _load(args: argparse.Namespace, *, plan: Path | None, demo_plan: bool = False) -> Region:
-    """Load the region the arguments name (``--demo`` fills in the demo's files).
-
-    With ``demo_plan``, ``--demo`` also stands for the demo's current plan when ``plan`` is
-    None.
-    """
-    if not args.demo:
-        return _load_files(args, plan=plan)
-    with demo_files() as shipped:
-        args.practices = args.practices or shipped.practices
-        args.boundaries = args.boundaries or shipped.ccg
-        args.stp_boundaries = args.stp_boundaries or shipped.stp
-        args.patches = args.patches or shipped.patches
-        if demo_plan and plan is None:
-            plan = shipped.current_plan
-        return _load_files(args, plan=plan)
-
-
-def _load_files(args: argparse.Namespace, *, plan: Path | None) -> Region:
-    """Load the region from the files the arguments name."""
-    missing = [
-        flag
-        for flag, value in (("--practices", args.practices), ("--boundaries", args.boundaries))
-        if value is None
-    ]
-    if missing:
-        raise UsageError(f"{' and '.join(missing)} required (or --demo for the demo region)")
-    return load_region(
-        args.practices,
-        args.boundaries,
-        stp_boundaries=args.stp_boundaries,
-        patches=args.patches,
-        plan=plan,
-        postcodes=args.postcodes,
-        boundary_code=args.boundary_code,
-        stp_boundary_code=args.stp_boundary_code,
-        patch_code=args.patch_code,
-        registrations=args.registrations,
-        lsoa_boundaries=args.lsoa_boundaries,
-        lsoa_centroids=args.lsoa_centroids,
-        lsoa_code=args.lsoa_code,
-        strict_sites=args.strict_sites,
-        practice_columns=dict(args.practice_columns or ()) or None,
-    )
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -240,7 +137,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _run_validate(args: argparse.Namespace) -> int:
     band = _band(args)
-    region = _load(args, plan=args.plan)
+    region = load_region_of(args, plan=args.plan)
     assert region.current is not None  # a plan was given
     groups, larger = _planning(args, region)
     report = validate(
@@ -389,7 +286,7 @@ def _run_propose(args: argparse.Namespace) -> int:
     band = _band(args)
     _check_priorities(args)
     _check_plan_out(args.out)
-    region = _load(args, plan=args.plan)
+    region = load_region_of(args, plan=args.plan)
     settings = OptimiseSettings(
         band=band,
         time_limit=args.time_limit,
@@ -404,6 +301,8 @@ def _run_propose(args: argparse.Namespace) -> int:
         **({"network_cost": args.network_cost} if args.network_cost is not None else {}),
     )
     current = dict(region.current.assignment) if args.repair and region.current else None
+    if current is not None:
+        warn_unknown_practices(current, region, args.plan)
     groups, larger = _planning(args, region)
     if args.area:
         unknown = sorted(set(args.area) - set(groups))
@@ -536,7 +435,7 @@ def _export(args: argparse.Namespace, stored: Plan | None) -> int:
         chosen = plan_format(args.out, write=True)
     needs_region = chosen.needs_region or bool(args.demo or args.practices)
     from_file = args.plan if stored is None else None
-    region = _load(args, plan=from_file) if needs_region else None
+    region = load_region_of(args, plan=from_file) if needs_region else None
     if stored is not None:
         plan: Plan | None = stored
     else:
@@ -605,7 +504,7 @@ def _run_report(args: argparse.Namespace) -> int:
         from footprints.tradeoff import read_changes
 
         changes = read_changes(args.curve)
-    region = _load(args, plan=args.plan, demo_plan=True)
+    region = load_region_of(args, plan=args.plan, demo_plan=True)
     assert region.current is not None  # a plan was given
     # Reasons recorded in the plan (the app's plan CSV carries them); the file's win.
     waivers = {**region.current.waivers, **(waivers or {})}
@@ -668,7 +567,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_run_demo)
 
     check = commands.add_parser("validate", help="check a plan against every rule")
-    _add_region_arguments(check)
+    add_region_arguments(check)
     check.add_argument("--plan", required=True, type=Path, help="plan CSV, ePCN file, …")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.add_argument(
@@ -678,7 +577,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_run_validate)
 
     solve = commands.add_parser("propose", help="propose networks with the optimiser")
-    _add_region_arguments(solve)
+    add_region_arguments(solve)
     solve.add_argument("--plan", type=Path, help="the current plan (e.g. the ePCN file)")
     solve.add_argument(
         "--repair", action="store_true", help="repair the current plan: few practices move"
@@ -708,7 +607,7 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export", help="write a plan as plan CSV, ePCN-style CSV, GeoJSON or GeoPackage"
     )
-    _add_region_arguments(export)
+    add_region_arguments(export)
     export.add_argument("--plan", required=True, type=Path, help="plan CSV, ePCN, GeoJSON, GPKG")
     _add_export_output(export)
     export.set_defaults(run=_run_export)
@@ -728,7 +627,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.set_defaults(run=_run_diff)
 
     pack = commands.add_parser("report", help="write the submission pack (PDF and HTML)")
-    _add_region_arguments(pack)
+    add_region_arguments(pack)
     pack.add_argument("--plan", type=Path, help="the plan to present")
     pack.add_argument("--waivers", type=Path, help="CSV network_id,reason")
     pack.add_argument("--out", required=True, type=Path, help="pack.pdf (HTML twin beside it)")
@@ -753,7 +652,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_plans_parser(
         commands,
-        region_arguments=_add_region_arguments,
+        region_arguments=add_region_arguments,
         export=_export,
         export_arguments=_add_export_output,
         read_waivers=_read_waivers,

@@ -30,6 +30,7 @@ __all__ = [
     "cost",
     "input_limits",
     "megabytes",
+    "metres",
     "moves",
     "number",
     "population",
@@ -89,6 +90,7 @@ def number(what: str, example: str, *, above_zero: bool) -> Callable[[str], floa
 
 
 seconds = number("the seconds per area", "60", above_zero=True)
+metres = number("a distance in metres", "5000", above_zero=False)
 cost = number("a cost in patient-km", "30000", above_zero=False)
 
 

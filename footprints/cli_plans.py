@@ -263,7 +263,12 @@ def _region_options(args: argparse.Namespace) -> dict[str, Any]:
     given = {name: getattr(args, name, None) for name in REGION_OPTIONS}
     if given["practice_columns"]:
         given["practice_columns"] = dict(given["practice_columns"])
-    return {name: value for name, value in given.items() if value}
+    return {name: value for name, value in given.items() if _given(value)}
+
+
+def _given(value: object) -> bool:
+    """Whether an option was given: not left out, not an unset flag, not empty (0 is given)."""
+    return value is not None and value is not False and value != {}
 
 
 def _region_of(args: argparse.Namespace, plan: Plan) -> tuple[Plan, dict[str, Any] | None]:

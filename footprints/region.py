@@ -371,6 +371,7 @@ REGION_OPTIONS = (
     "lsoa_code",
     "strict_sites",
     "practice_columns",
+    "tolerance_m",
 )
 """The options of :func:`load_region` a region is recorded with beside its files.
 

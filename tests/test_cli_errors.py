@@ -20,6 +20,7 @@ import pyogrio
 import pytest
 
 import footprints.cli as cli
+import footprints.cli_region as cli_region
 from footprints.cli import EXIT_BAD_INPUT, EXIT_FALLBACK, EXIT_INTERNAL, main
 from footprints.demo import demo_files
 from footprints.io import read_plan
@@ -36,7 +37,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the region was loaded before the options were checked")
 
-    monkeypatch.setattr(cli, "load_region", refuse)
+    monkeypatch.setattr(cli_region, "load_region", refuse)
 
 
 # (arguments after the command, fragments the message must hold: the option, the value and

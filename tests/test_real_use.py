@@ -29,7 +29,8 @@ def test_the_command_line_says_when_registrations_disagree_with_list_sizes(
     """A registrations file of another quarter: every disagreeing practice is named."""
     paths = write_inputs(tmp_path)
     text = paths["practices"].read_text(encoding="utf-8")
-    paths["practices"].write_text(text.replace("A1,Alpha,1000", "A1,Alpha,1500"), "utf-8")
+    text = text.replace("A1,Alpha,1000", "A1,Alpha,1500").replace("A2,Beta,1000", "A2,Beta,900")
+    paths["practices"].write_text(text, "utf-8")
     plan = tmp_path / "plan.csv"
     plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
     status = main(["validate", *_files(paths), *_homes(paths), "--plan", str(plan), "--min", "0"])
@@ -37,6 +38,10 @@ def test_the_command_line_says_when_registrations_disagree_with_list_sizes(
     err = caplog.text  # the console script logs warnings to stderr
     assert "practice A1 has 1,000 registered patients in the file but a list size of 1,500" in err
     assert "1 practice has no registrations in the file (B2)" in err
+    assert (
+        "2 of the 3 practices in the file have registered patients differing from their list "
+        "size by more than 2% (2,000 registered against 2,400 listed)"
+    ) in err
     assert "100 patients in 1 rows live in Welsh LSOAs" in err
 
 
@@ -229,3 +234,85 @@ def test_gzipped_and_zipped_tables_are_read_and_bounded(
         read_practices(big)
     command = ["validate", "--practices", str(packed), "--boundaries", str(paths["ccg"])]
     assert main([*command, "--plan", str(plan), "--min", "0"]) == 0
+
+
+def test_repair_says_which_practices_of_the_current_plan_it_leaves_out(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A plan naming a practice not in the practices file: validate reports it, repair too."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\nG99999,N2\n", encoding="utf-8"
+    )
+    out = tmp_path / "repaired.csv"
+    command = ["propose", *_files(paths), "--plan", str(plan), "--repair", "--min", "0"]
+    assert main([*command, "--time-limit", "5", "--out", str(out)]) == 0
+    assert (
+        "the current plan names 1 practice not in the practices file: G99999 (in N2); it is "
+        "left out of the repaired plan"
+    ) in caplog.text
+    assert "G99999" not in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("mode", [[], ["--repair"], ["--repair", "--least-change"]])
+def test_propose_without_a_minimum_optimises_every_area(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: list[str]
+) -> None:
+    """--min 0 is accepted: no area may fall back on a division by the minimum."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    out = tmp_path / "plan out.csv"
+    command = ["propose", *_files(paths), "--plan", str(plan), *mode, "--min", "0"]
+    assert main([*command, "--time-limit", "5", "--out", str(out)]) == 0
+    assert "fallback" not in capsys.readouterr().out
+
+
+def test_a_practice_in_no_ccg_far_from_every_polygon_names_tolerance_m(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A practice whose row names no CCG, 20 km off: the fix is an option the user can give."""
+    from test_region_homes import X0, Y0
+
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8")
+    far = f"B2,Delta,600,{X0 + 26_000},{Y0 + 500}\n"
+    paths["practices"].write_text(text.replace(f"B2,Delta,600,{X0 + 5500},{Y0 + 500}\n", far))
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    command = ["validate", *_files(paths), "--plan", str(plan), "--min", "0"]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "B2 lies outside every CCG polygon; the nearest" in err
+    assert "or raise the tolerance (--tolerance-m on the command line" in err
+    assert main([*command, "--tolerance-m", "25000"]) == 0
+    store = ["--store", str(tmp_path / "plans.sqlite")]
+    assert main(["plans", "import", "far", str(plan), *store, *_files(paths)]) == 2
+    tolerant = [*_files(paths), "--tolerance-m", "25000"]
+    assert main(["plans", "import", "far", str(plan), *store, *tolerant]) == 0
+    capsys.readouterr()
+    assert main(["plans", "show", "far", *store]) == 0
+    assert "read with --tolerance-m 25000.0" in capsys.readouterr().out
+
+
+def test_a_gzipped_boundary_file_is_read_within_the_input_limit(tmp_path: Path) -> None:
+    """ccg.geojson.gz was refused with GDAL's 'not recognized as being in a supported format'."""
+    import gzip
+
+    from footprints.errors import InputError
+    from footprints.io import input_size_limit, read_boundaries
+
+    paths = write_inputs(tmp_path)
+    packed = tmp_path / "ccg 2020.geojson.gz"
+    packed.write_bytes(gzip.compress(paths["ccg"].read_bytes()))
+    assert sorted(read_boundaries(packed)["code"]) == ["E38000001", "E38000002"]
+    with (
+        input_size_limit(packed.stat().st_size + 10),
+        pytest.raises(InputError, match="unpacks to more than"),
+    ):
+        read_boundaries(packed)
+    broken = tmp_path / "broken.geojson.gz"
+    broken.write_bytes(gzip.compress(paths["ccg"].read_bytes())[:60])
+    with pytest.raises(InputError, match="cannot be unpacked"):
+        read_boundaries(broken)

@@ -49,3 +49,25 @@ def test_a_plan_imported_with_a_boundary_code_opens_on_its_files(
     assert not again.error, [e.value for e in again.error]
     assert _plan(again).assignment["A2"] == "N2"
     assert sorted(again.session_state["_derived"]["region"].practices["code"]) == codes
+
+
+def test_gzipped_files_are_offered_and_loaded_in_every_upload_slot(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """The app's uploaders take .gz (and a CSV's zip) as the loaders read them."""
+    import gzip
+
+    from test_app import _upload
+
+    from app.uploads import UPLOAD_ROLES
+
+    assert all("gz" in types for _, types in UPLOAD_ROLES.values())
+    assert {"zip"} <= set(UPLOAD_ROLES["practices"][1]) & set(UPLOAD_ROLES["plan"][1])
+    paths = write_inputs(tmp_path)
+    packed = {}
+    for role, key in (("practices", "practices"), ("boundaries", "ccg")):
+        packed[role] = tmp_path / f"{paths[key].name}.gz"
+        packed[role].write_bytes(gzip.compress(paths[key].read_bytes()))
+    at = _upload(_start(), packed)
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+    assert sorted(at.session_state["region"].practices["code"]) == ["A1", "A2", "B1", "B2"]

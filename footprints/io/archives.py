@@ -7,11 +7,13 @@ sizes an archive's headers state are checked first, and then the bytes actually 
 stopping at the limit, and GDAL reads the files there. A member holding more than its
 header says (a zip bomb that lies about its size, which GDAL's own ``/vsizip/`` reader would
 unpack in full) is refused as soon as the lie shows. A ``.zip`` path or
-``zip://archive.zip!layer.shp`` names a layer inside an archive.
+``zip://archive.zip!layer.shp`` names a layer inside an archive. A gzipped layer
+(``ccg.geojson.gz``) is unpacked the same way, within the same limit.
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 import tempfile
 import zipfile
@@ -46,6 +48,32 @@ def _escapes(member: str) -> bool:
     """Whether an archive member's path would land outside the folder it is unzipped in."""
     posix = member.replace("\\", "/")
     return posix.startswith("/") or bool(re.match(r"[A-Za-z]:", posix)) or ".." in posix.split("/")
+
+
+def _is_gzipped(path: PathLike) -> bool:
+    """Whether ``path`` is a gzipped file (``ccg.geojson.gz``), by its first bytes."""
+    file = Path(str(path))
+    if str(path).startswith("zip://") or not file.is_file():
+        return False
+    with file.open("rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def _gunzip(path: Path, folder: Path, source: str) -> str:
+    """Unpack a gzipped layer into ``folder``, counting its bytes against the input limit."""
+    name = path.name[: -len(".gz")] if path.name.lower().endswith(".gz") else path.name
+    target = folder / (name if Path(name).suffix else f"{name}.geojson")
+    try:
+        with gzip.open(path, "rb") as stream, target.open("wb") as out:
+            for chunk in _bounded_chunks(
+                stream, source, limit=max_input_bytes(), what="unpacks to"
+            ):
+                out.write(chunk)
+    except (OSError, EOFError) as error:
+        raise InputError(
+            [Problem(source, f"cannot be unpacked ({error})", "download the file again")]
+        ) from None
+    return str(target)
 
 
 def _is_archive(path: PathLike) -> bool:
@@ -182,6 +210,10 @@ def unzipped(path: PathLike, source: str) -> Iterator[str]:
         For an archive that is damaged, escapes its folder, holds no layer, unzips beyond the
         limit, or holds more than its headers say.
     """
+    if _is_gzipped(path):
+        with tempfile.TemporaryDirectory(prefix="footprints-gunzipped-") as folder:
+            yield _gunzip(Path(path), Path(folder), source)
+        return
     if not _is_archive(path):
         yield str(path)
         return

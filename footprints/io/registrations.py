@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from footprints.crs import BNG, WGS84
@@ -341,6 +342,21 @@ def registration_problems(
             )
         )
     found = totals.notna().to_numpy()
+    registered, listed = totals[found].astype("int64").to_numpy(), sizes[found].to_numpy()
+    differ = np.abs(registered - listed) > tolerance * np.maximum(listed, 1)
+    if differ.sum() > 1:  # one line for the files as a whole, then each practice
+        problems.append(
+            Problem(
+                source,
+                f"{int(differ.sum()):,} of the {int(found.sum()):,} practices in the file have "
+                f"registered patients differing from their list size by more than "
+                f"{tolerance:.0%} ({int(registered[differ].sum()):,} registered against "
+                f"{int(listed[differ].sum()):,} listed)",
+                "give list sizes and registrations of the same month (NHS Digital's "
+                "'Patients Registered at a GP Practice' publishes both)",
+                severity="warning",
+            )
+        )
     for code, size, total in zip(
         codes[found], sizes[found], totals[found].astype("int64"), strict=True
     ):

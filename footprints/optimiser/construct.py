@@ -240,7 +240,7 @@ def split(
         for node in order[1:]:
             size, rest = pop[node], total - pop[node]
             first = max(1, math.ceil(size / high))
-            last = min(k - 1, size // low)
+            last = min(k - 1, size // low) if low else k - 1  # no minimum: any split
             for k1 in range(first, last + 1):
                 k2 = k - k1
                 if not k2 * low <= rest <= k2 * high:

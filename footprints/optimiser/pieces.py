@@ -343,7 +343,8 @@ def split_pieces(
             )
         else:
             low = math.ceil(population / band.max_population)
-            high = population // band.min_population
+            # a network holds one practice or more: with no minimum, at most one per practice
+            high = population // band.min_population if band.min_population else len(nodes)
             if low > high:
                 piece.soft = True
                 piece.reason = (

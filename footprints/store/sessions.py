@@ -122,7 +122,11 @@ def region_meta(
         raise ValueError(f"a region needs its {' and '.join(missing)} file")
     uploads = {role: str(Path(path).resolve()) for role, path in files.items()}
     meta = {"app": META_FORMAT, "region": FILES_REGION, "uploads": uploads}
-    chosen = {name: value for name, value in (options or {}).items() if value}
+    chosen = {
+        name: value
+        for name, value in (options or {}).items()
+        if value is not None and value is not False and value != {}
+    }
     if "postcodes" in chosen:
         chosen["postcodes"] = str(Path(chosen["postcodes"]).resolve())
     return {**meta, "options": chosen} if chosen else meta

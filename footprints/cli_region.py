@@ -1,0 +1,160 @@
+"""The console script's region options, shared by every command that reads a region.
+
+``validate``, ``propose``, ``export``, ``report``, ``plans import`` and ``plans export``
+take the same options (:func:`add_region_arguments`): ``--demo`` or the region's files, how
+to read them (``--boundary-code``, ``--practice-column`` …) and, but for ``plans import``,
+the band. :func:`load_region_of` loads the region they name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from footprints import cli_options as options
+from footprints.demo import demo_files
+from footprints.errors import FootprintsError
+from footprints.plan import Band
+from footprints.region import Region, load_region
+
+__all__ = ["UsageError", "add_region_arguments", "load_region_of", "warn_unknown_practices"]
+
+
+class UsageError(FootprintsError, ValueError):
+    """The command line is incomplete (exit code 2, like argparse's own errors)."""
+
+
+def add_region_arguments(parser: argparse.ArgumentParser, *, band: bool = True) -> None:
+    """Add the region's options (``--demo``, its files, how to read them) and the band's."""
+    parser.add_argument("--demo", action="store_true", help="use the built-in demo region's files")
+    parser.add_argument("--practices", type=Path, help="practices CSV")
+    parser.add_argument("--boundaries", type=Path, help="CCG / sub-ICB boundaries file")
+    parser.add_argument("--stp-boundaries", type=Path, help="STP / ICB boundaries file")
+    parser.add_argument("--patches", type=Path, help="nursing patch polygons")
+    parser.add_argument("--postcodes", type=Path, help="postcode lookup (Code-Point Open, ONSPD)")
+    parser.add_argument("--boundary-code", help="code column of the boundaries file")
+    parser.add_argument("--stp-boundary-code", help="code column of the STP / ICB boundaries file")
+    parser.add_argument("--patch-code", help="code column of the nursing patches file")
+    parser.add_argument(
+        "--practice-column",
+        dest="practice_columns",
+        action="append",
+        type=options.column_choice,
+        metavar="FIELD=COLUMN",
+        help="the practices file's column for a field, where several could be it "
+        "(e.g. list_size=list_size_2021_01_gpreg; repeatable)",
+    )
+    parser.add_argument(
+        "--registrations",
+        type=Path,
+        help="NHS Digital's LSOA registrations file (gp-reg-pat-prac-lsoa-all.csv, .gz or "
+        ".zip): plan and judge networks by where patients live (needs --lsoa-boundaries)",
+    )
+    parser.add_argument(
+        "--lsoa-boundaries", type=Path, help="LSOA polygons (ONS BGC or any file with LSOA codes)"
+    )
+    parser.add_argument(
+        "--lsoa-centroids", type=Path, help="LSOA population-weighted centroids (CSV, optional)"
+    )
+    parser.add_argument("--lsoa-code", help="LSOA code column of the LSOA boundaries file")
+    options.add_limit_arguments(parser)
+    parser.add_argument(
+        "--tolerance-m",
+        type=options.metres,
+        help="how far outside every CCG polygon a practice whose row names no CCG may lie and "
+        "still be placed in the nearest (default 5000)",
+    )
+    parser.add_argument(
+        "--strict-sites",
+        action="store_true",
+        help="refuse a practice whose site is over 50 km outside the CCG its row names "
+        "(default: a warning; the practice stays in its CCG, joined like an island)",
+    )
+    if not band:
+        return
+    parser.add_argument(
+        "--min",
+        dest="min_population",
+        type=options.population,
+        default=Band().min_population,
+        help="smallest network, in patients (default 30000)",
+    )
+    parser.add_argument(
+        "--max",
+        dest="max_population",
+        type=options.population,
+        default=Band().max_population,
+        help="largest network, in patients (default 50000)",
+    )
+
+
+def load_region_of(
+    args: argparse.Namespace, *, plan: Path | None, demo_plan: bool = False
+) -> Region:
+    """Load the region the arguments name (``--demo`` fills in the demo's files).
+
+    With ``demo_plan``, ``--demo`` also stands for the demo's current plan when ``plan`` is
+    None.
+    """
+    if not args.demo:
+        return _load_files(args, plan=plan)
+    with demo_files() as shipped:
+        args.practices = args.practices or shipped.practices
+        args.boundaries = args.boundaries or shipped.ccg
+        args.stp_boundaries = args.stp_boundaries or shipped.stp
+        args.patches = args.patches or shipped.patches
+        if demo_plan and plan is None:
+            plan = shipped.current_plan
+        return _load_files(args, plan=plan)
+
+
+def _load_files(args: argparse.Namespace, *, plan: Path | None) -> Region:
+    """Load the region from the files the arguments name."""
+    missing = [
+        flag
+        for flag, value in (("--practices", args.practices), ("--boundaries", args.boundaries))
+        if value is None
+    ]
+    if missing:
+        raise UsageError(f"{' and '.join(missing)} required (or --demo for the demo region)")
+    return load_region(
+        args.practices,
+        args.boundaries,
+        stp_boundaries=args.stp_boundaries,
+        patches=args.patches,
+        plan=plan,
+        postcodes=args.postcodes,
+        boundary_code=args.boundary_code,
+        stp_boundary_code=args.stp_boundary_code,
+        patch_code=args.patch_code,
+        registrations=args.registrations,
+        lsoa_boundaries=args.lsoa_boundaries,
+        lsoa_centroids=args.lsoa_centroids,
+        lsoa_code=args.lsoa_code,
+        strict_sites=args.strict_sites,
+        **({"tolerance_m": args.tolerance_m} if args.tolerance_m is not None else {}),
+        practice_columns=dict(args.practice_columns or ()) or None,
+    )
+
+
+def warn_unknown_practices(current: dict[str, str], region: Region, path: Path) -> None:
+    """Warn that the current plan names practices the practices file lacks: repair drops them.
+
+    ``validate`` reports them under the coverage rule; ``propose --repair`` cannot place them,
+    so it says which are left out of the repaired plan and what to do.
+    """
+    unknown = sorted(set(current) - set(region.practices["code"].astype(str)))
+    if not unknown:
+        return
+    shown = ", ".join(f"{code} (in {current[code]})" for code in unknown[:10])
+    more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+    logging.getLogger("footprints").warning(
+        "%s: the current plan names %s not in the practices file: %s%s; %s left out of the "
+        "repaired plan — correct each code, or add the practice to the practices file",
+        path,
+        f"{len(unknown):,} practice{'' if len(unknown) == 1 else 's'}",
+        shown,
+        more,
+        "it is" if len(unknown) == 1 else "they are",
+    )
