@@ -64,10 +64,12 @@ class OptimiseSettings:
     home_straddle_weight
         The same on registration geography, where the patients counted are the network's
         patients whose homes are outside the patch where most of them live. At 10 (measured
-        on ten CCGs of 2021, against a Voronoi weight of 1 then; not measured again when the
-        Voronoi default became 30) fewer networks straddle without fewer in band: every
-        network has some patients across a patch border there, and the other terms (home
-        compactness, containment) are larger.
+        on ten CCGs of 2021, against a Voronoi weight of 1 then) fewer networks straddle
+        without fewer in band: every network has some patients across a patch border there,
+        and the other terms (home compactness, containment) are larger. Measured again at 30
+        on ten CCGs of 2021 (BENCHMARKS.md "Registration geography: all England (2021)"): 20
+        straddling networks and 1,114,298 straddling patients against 22 and 1,129,694 at
+        10, but median containment 0.698 against 0.706; kept at 10.
     patch_weight
         Under the Voronoi model: cost per nursing patch a network works into (the patches
         of its practices' sites; practices in no patch ignored). Summed over a plan this is
