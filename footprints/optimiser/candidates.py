@@ -51,6 +51,7 @@ __all__ = [
     "connected_sets",
     "estimate_sets",
     "list_candidates",
+    "nearest_practices",
     "nearest_reach",
 ]
 
@@ -626,19 +627,44 @@ def estimate_sets(
     return found / probes
 
 
+def nearest_practices(
+    practices: PracticeArrays, nodes: Sequence[int] | int, root: int, k: int
+) -> list[int]:
+    """Return the ``k`` practices of ``nodes`` nearest ``root`` in the graph, root first.
+
+    By number of steps through ``nodes`` (breadth first), then by distance between the
+    surgeries: under registration geography a surgery can stand far from the practices its
+    patients' homes touch, so the graph, not the map, says who is near. ``nodes`` may be
+    given as a bit mask.
+    """
+    inside = nodes if isinstance(nodes, int) else bit_mask(nodes)
+    xs, ys = practices.x_km, practices.y_km
+    chosen = [root]
+    seen = 1 << root
+    frontier = [root]
+    while frontier and len(chosen) < k:
+        ring = 0
+        for v in frontier:
+            ring |= practices.neighbours[v]
+        ring &= inside & ~seen
+        seen |= ring
+        frontier = sorted(
+            bit_indices(ring),
+            key=lambda w: (float(np.hypot(xs[w] - xs[root], ys[w] - ys[root])), w),
+        )
+        chosen.extend(frontier[: k - len(chosen)])
+    return chosen
+
+
 def nearest_reach(practices: PracticeArrays, nodes: Sequence[int], k: int) -> list[int]:
     """Per practice of ``nodes``, the bit mask of its ``k`` nearest practices of ``nodes``.
 
-    Itself included (distance between surgeries, ties by index); ``0`` for practices
-    outside ``nodes``.
+    Itself included (:func:`nearest_practices`); ``0`` for practices outside ``nodes``.
     """
-    ordered = np.asarray(sorted(nodes), dtype=np.int64)
-    xs, ys = practices.x_km[ordered], practices.y_km[ordered]
-    distance = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
-    nearest = np.argsort(distance, axis=1, kind="stable")[:, :k]
+    inside = bit_mask(nodes)
     reach = [0] * len(practices)
-    for a, v in enumerate(ordered.tolist()):
-        reach[v] = bit_mask(ordered[nearest[a]].tolist())
+    for v in nodes:
+        reach[int(v)] = bit_mask(nearest_practices(practices, inside, int(v), k))
     return reach
 
 
@@ -654,7 +680,8 @@ def _local_sets(
     of its first (lowest-numbered) member; that number grows by :data:`LOCAL_STEP` while the
     listing stays under :data:`LOCAL_CAP` sets (and the cap asked for) and within
     :data:`LOCAL_SHARE` of the time left. Where density varies (a town beside a rural
-    district) this keeps the work per practice even, as a radius does not.
+    district) this keeps the work per practice even, as a radius does not; nearest in the
+    adjacency graph (:func:`nearest_practices`).
 
     Raises
     ------
@@ -696,7 +723,7 @@ LOCAL_NEAREST = 12
 """Nearest practices (the root included) a local candidate may draw from, at first."""
 LOCAL_STEP = 4
 """How many more nearest practices each further local listing may draw from."""
-LOCAL_CAP = 150_000
+LOCAL_CAP = 200_000
 """Most local candidates listed for one piece."""
 LOCAL_SHARE = 0.3
 """Share of the time left after the full listing gave up that local listings may take."""

@@ -21,11 +21,13 @@ from footprints.optimiser.candidates import (
     BoolArray,
     CandidateSets,
     IntArray,
+    PoolCapError,
     bit_indices,
     bit_mask,
     components,
     connected_sets,
     list_candidates,
+    nearest_practices,
 )
 from footprints.optimiser.costs import move_costs, set_costs, territory_costs, territory_term
 from footprints.optimiser.pieces import NAMES_SHOWN, Piece
@@ -339,6 +341,12 @@ def piece_candidates(problem: AreaProblem, piece: Piece) -> CandidateSets:
     missing = [i for i in piece.nodes if not covered[i]]
     if not missing or (not piece.bounded and problem.settings.least_change):
         return sets  # groups near the current networks need not cover every practice
+    if not piece.bounded:  # local candidates: look further around the practices they missed
+        sets = CandidateSets.concatenate([sets, around(problem, piece, missing)])
+        covered[sets.members] = True
+        missing = [i for i in piece.nodes if not covered[i]]
+        if not missing:
+            return sets
     locks_note = " that respects the locks" if problem.locks.groups else ""
     if problem.settings.candidate_filters:
         locks_note += " and passes" if locks_note else " that passes"
@@ -354,6 +362,49 @@ def piece_candidates(problem: AreaProblem, piece: Piece) -> CandidateSets:
     )
     piece.make_soft(reason, reasons)
     return list_piece(problem, piece)
+
+
+AROUND_NEAREST = (12, 24, 36)
+"""Nearest practices searched, in turn, for the groups holding a practice that no local
+candidate holds (:func:`around`)."""
+AROUND_CAP = 200_000
+"""Most groups listed among one practice's nearest by :func:`around`."""
+
+
+def around(problem: AreaProblem, piece: Piece, missing: Sequence[int]) -> CandidateSets:
+    """List in-band groups of ``piece`` holding each practice of ``missing``, from nearby.
+
+    For each practice, every connected group in the piece's window among its nearest
+    practices of the piece in the adjacency graph (:data:`AROUND_NEAREST`, more until one
+    is found) that holds it and keeps the locks. Where the local candidates missed a
+    practice, this finds its networks before the piece is declared soft for want of any.
+    """
+    practices = problem.practices
+    low, high = piece_window(problem, piece)
+    inside = bit_mask(piece.nodes)
+    found: list[CandidateSets] = []
+    for i in missing:
+        for k in AROUND_NEAREST:
+            try:
+                sets = connected_sets(
+                    sorted(nearest_practices(practices, inside, i, k)),
+                    practices.neighbours,
+                    practices.population.tolist(),
+                    low=low,
+                    high=high,
+                    lock_of=problem.locks.lock_of,
+                    lock_masks=problem.locks.masks,
+                    cap=AROUND_CAP,
+                )
+            except PoolCapError:
+                break
+            holding = sets.reduce((np.arange(len(practices)) == i).astype(np.int64), np.add)
+            if holding.any():
+                found.append(keep_allowed(problem, sets.select(holding > 0)))
+                break
+            if k >= len(piece.nodes):
+                break
+    return CandidateSets.concatenate(found) if found else CandidateSets.of([])
 
 
 def with_current_networks(

@@ -24,13 +24,18 @@ from footprints.optimiser.master import LPResult
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Status
 
-__all__ = ["LOCAL_POOL", "grow_pools", "preferred_columns", "solve_pool"]
+__all__ = ["BUILD_S", "LOCAL_POOL", "grow_pools", "preferred_columns", "solve_pool"]
 
 logger = logging.getLogger(__name__)
 
 LOCAL_POOL = 4_000
 """Columns of the first CP-SAT solve where only local candidates were listed (doubled, up to
 ``most``, while each solve ends in time)."""
+
+
+BUILD_S = 0.75
+"""Seconds building a CP-SAT model of a large local pool takes on a busy machine (30,000
+columns, load average 6): kept free before the reserve, as CP-SAT's time limit leaves it out."""
 
 
 def grow_pools(
@@ -51,11 +56,12 @@ def grow_pools(
     first, doubled while each solve ends before the deadline; the incumbent's columns are
     always in the pool and it is the hint, so each solve looks for a better plan. Ends
     ``reserve`` seconds before the deadline (the time the bound of the final plan's cost
-    shares then takes). Returns as the proof loop's search: status (never ``"optimal"``),
-    the LP's bound over these columns (not over every network), the best plan, and what
-    was searched, in words.
+    shares then takes), and :data:`BUILD_S` more (building a model is not in CP-SAT's
+    time). Returns as the proof loop's search: status (never ``"optimal"``), the LP's bound
+    over these columns (not over every network), the best plan, and what was searched, in
+    words.
     """
-    deadline = Deadline(problem.deadline.at - reserve, problem.deadline.stop)
+    deadline = Deadline(problem.deadline.at - reserve - BUILD_S, problem.deadline.stop)
     rc = relaxation.reduced_costs
     preferred = preferred_columns(relaxation, incumbent, hint)
     size = min(LOCAL_POOL, len(rc))

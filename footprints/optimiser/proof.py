@@ -234,7 +234,7 @@ def partition(
             incumbent,
             hint,
             most=CP_SAT_COLUMNS,
-            reserve=_past_deadline(problem),
+            reserve=0.0 if relaxed is not None else _past_deadline(problem),
             presolve=presolve,
         )
     if status == "infeasible":
@@ -282,9 +282,10 @@ def partition(
                 "to the end, so "
                 + (f"the plan is reported with {SHARES_WORDS}" if usual else "no bound is reported")
             )
-    if usual and (bound is None or not listed_all):
+    if usual and (bound is None or (not listed_all and relaxed is None)):
         # The final plan's cost shares, a moment past the deadline (the search before it
-        # rarely leaves the relaxed search time enough).
+        # rarely leaves the relaxed search time enough); not where the bound from the LP's
+        # duals already took the start's shares.
         seconds = _past_deadline(problem)
         shares = shares_bound(problem, columns, incumbent.chosen, incumbent.objective, seconds)
         if shares is not None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.candidates import CandidateSets, nearest_practices
 from footprints.optimiser.columns import (
+    around,
     build_columns,
     keep_allowed,
     piece_candidates,
@@ -91,3 +92,29 @@ def test_out_of_band_current_networks_join_the_candidates_under_a_budget() -> No
         current=current,
     )
     assert with_current_networks(refused, piece_sets) is piece_sets
+
+
+def test_nearest_practices_go_by_steps_in_the_graph_before_the_map() -> None:
+    graph = grid(1, 6, [10_000] * 6)  # a row P00 … P05
+    graph.nodes["P05"]["x"] = 0.0  # far along the row, but on the map beside P00
+    graph.nodes["P05"]["y"] = 100.0
+    problem = problem_of(graph)
+    index = problem.practices.index
+    near = nearest_practices(problem.practices, range(6), index["P00"], 3)
+    assert near == [index["P00"], index["P01"], index["P02"]]
+    every = nearest_practices(problem.practices, range(6), index["P02"], 6)
+    assert every[0] == index["P02"] and sorted(every) == list(range(6))
+    assert set(every[1:3]) == {index["P01"], index["P03"]}  # one step first
+
+
+def test_around_lists_the_in_band_groups_holding_a_missed_practice() -> None:
+    graph = grid(4, 4, [9_000, 12_000, 8_000, 11_000] * 4)
+    problem = problem_of(graph)
+    piece = problem.pieces[0]
+    target = problem.practices.index["P21"]
+    found = around(problem, piece, [target])
+    groups = listed(found, problem.practices)
+    expected = {s for s in connected_subsets(graph, 30_000, 50_000) if "P21" in s}
+    assert groups and groups <= expected
+    # the 12 nearest in the graph hold every group of up to two steps from it
+    assert {s for s in expected if len(s) <= 3} <= groups
