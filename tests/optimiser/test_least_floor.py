@@ -1,4 +1,4 @@
-"""The floor on moves from the broken networks alone: never above the minimum, proving it when met."""
+"""The floor on moves from the broken networks: never above the minimum, proving it when met."""
 
 from __future__ import annotations
 
