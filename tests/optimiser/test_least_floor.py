@@ -1,4 +1,4 @@
-"""The floor on moves from the broken networks: never above the minimum, proving it when met."""
+"""Least change: the floor on moves (never above the minimum) and the local plan that meets it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import networkx as nx
 from hypothesis import HealthCheck, given, settings
 
 from footprints.optimiser import optimise_area
-from footprints.optimiser.priorities import fewest_moves_floor
+from footprints.optimiser.priorities import fewest_moves_floor, local_plan
 
 from .grids import grid, problem_of, replace_settings
 from .test_priorities import areas_with_plans, compliant_networks, in_band_plans, least_moves
@@ -61,3 +61,18 @@ def test_two_networks_over_the_maximum_need_a_move_each() -> None:
     assert result.priorities[0].value == result.moves
     assert result.priorities[0].proved
     assert (result.moves or 0) >= 2
+
+
+def test_the_local_plan_fills_a_small_network_with_several_practices() -> None:
+    """A network of 9,000 needs the four practices of 6,000 beside it: four joiners at once."""
+    graph = grid(1, 8, [9_000, 6_000, 6_000, 6_000, 6_000, 11_000, 11_000, 11_000])
+    current = {"P00": "A"} | {f"P0{c}": "B" for c in range(1, 8)}  # 9,000 and 57,000
+    problem = problem_of(graph, LEAST, current=current)
+    plan = local_plan(problem, None, time_limit=10.0)
+    assert plan is not None
+    index = problem.current.index
+    assert index is not None
+    moved = sum(1 for members, match in plan for i in members if index[i] != match)
+    assert moved == 4
+    result = optimise_area(graph, LEAST, current=current)
+    assert (result.moves, result.priorities[0].proved) == (4, True)
