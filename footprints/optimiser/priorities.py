@@ -178,39 +178,48 @@ def _move_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
 def fewest_moves_floor(problem: AreaProblem) -> int:
     """Return a lower bound on the practices any plan moves, from the broken networks alone.
 
-    Only current networks whose practices are all left to plan count (none frozen, none
-    over the maximum on its own). Such a network *must split* when its practices lie in
-    more than one piece, or it is over the maximum in a piece where the band holds: then
-    at least one of its own practices leaves it (a move). Any other network that breaks a
-    rule *must change* unless a practice of no current network can join it at no cost, so
-    where its piece has none: one of its practices leaves or a practice of another network
-    joins it (a move either way). A move serves at most two networks (the one it leaves,
-    the one it joins) and only the one it leaves among those that must split, so at least
-    ``max(split, ⌈(split + change) / 2⌉)`` practices move. Weaker than the LP bound where
-    that is solved; it proves a plan of that many moves at once, and stands where the LP
-    is not solved in time.
+    A current network's practices stay only in the one network matched to it, which lies in
+    one piece and, where the band holds, has at most the maximum of patients: so at most
+    ``K`` of them stay, ``K`` the most of its practices in one piece whose patients fit
+    under the maximum (the smallest first; contiguity ignored), and ``leave = members − K``
+    of its own practices move (*leavers*; a soft piece keeps them all). A network that
+    breaks a rule with no leaver *must change* unless a practice of no current network can
+    join it at no cost (none is in its piece, and all its practices are left to plan): a
+    practice of another network joins it, a move. A leaver can also join one such network,
+    and one move serves at most two, so at least ``L + ⌈max(0, change − L) / 2⌉`` practices
+    move, ``L`` the leavers of every network. The LP bound is stronger where it is solved;
+    this one is known at once, proves a plan that meets it, and stands where the LP is
+    not solved in time.
     """
     index = problem.current.index
     if index is None or problem.settings.fewest_patients:
         return 0
     piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
     free = {piece_of[i] for i in piece_of if index[i] < 0}
-    band = problem.band
-    split = change = 0
+    population = problem.practices.population
+    most = problem.band.max_population
+    leavers = change = 0
     for network in current_networks(problem).values():
         if network.number < 0 or network.compliant:
             continue
-        homes = {piece_of.get(i) for i in network.members}
-        if None in homes:
-            continue
-        home = int(next(iter(homes)) or 0)
-        hard = not problem.pieces[home].soft
-        over = hard and network.population > band.max_population and len(network.members) > 1
-        if len(homes) > 1 or over:
-            split += 1
-        elif home not in free:
+        by_piece: dict[int, list[int]] = {}
+        for i in network.members:
+            if i in piece_of:
+                by_piece.setdefault(piece_of[i], []).append(int(population[i]))
+        planned = sum(len(sizes) for sizes in by_piece.values())
+        stay = 0
+        for p, sizes in by_piece.items():
+            if problem.pieces[p].soft:
+                fit = len(sizes)
+            else:
+                fit = int(np.count_nonzero(np.cumsum(sorted(sizes)) <= most))
+            stay = max(stay, fit)
+        leave = planned - stay
+        leavers += leave
+        whole = planned == len(network.members) and len(by_piece) == 1
+        if not leave and whole and next(iter(by_piece)) not in free:
             change += 1
-    return max(split, -(-(split + change) // 2))
+    return leavers + -(-max(0, change - leavers) // 2)
 
 
 def priority_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:

@@ -14,7 +14,7 @@ from .test_priorities import areas_with_plans, compliant_networks, in_band_plans
 LEAST = replace_settings(least_change=True)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=areas_with_plans())
 def test_the_floor_never_exceeds_the_exhaustive_minimum(
     case: tuple[nx.Graph, dict[str, str]],
@@ -76,3 +76,11 @@ def test_the_local_plan_fills_a_small_network_with_several_practices() -> None:
     assert moved == 4
     result = optimise_area(graph, LEAST, current=current)
     assert (result.moves, result.priorities[0].proved) == (4, True)
+
+
+def test_a_network_twice_the_maximum_loses_what_does_not_fit() -> None:
+    graph = grid(1, 10, [10_000] * 10)
+    current = {f"P0{c}": "A" for c in range(10)}  # 100,000: at most 5 of 10,000 stay
+    assert fewest_moves_floor(problem_of(graph, LEAST, current=current)) == 5
+    result = optimise_area(graph, LEAST, current=current)
+    assert (result.moves, result.priorities[0].value, result.priorities[0].proved) == (5, 5, True)
