@@ -11,7 +11,7 @@ names the rows the columns cover.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +35,8 @@ from footprints.optimiser.problem import AreaProblem
 
 __all__ = [
     "NEAR_CURRENT_CAP",
+    "NEAR_FILL_DEPTH",
+    "NEAR_FILL_STATES",
     "NEAR_SPLIT_PRACTICES",
     "PRICED_CAP",
     "PRICED_LISTING_SHARE",
@@ -310,10 +312,51 @@ def near_current(
                         consider(grown | (1 << b))
         for i, j in itertools.combinations(bit_indices(mask), 2):
             consider(mask & ~(1 << i) & ~(1 << j))
+        for core in cores:  # a network too small filled up from around it
+            _fill_up(core, low, neighbours, population, consider)
     for first, second in itertools.combinations(networks, 2):
         if neighbours(first) & second:
             consider(first | second)
     return CandidateSets.of([bit_indices(mask) for mask in sorted(found)])
+
+
+NEAR_FILL_DEPTH = 6
+"""Most practices :func:`near_current` adds to fill a network below the band's minimum."""
+NEAR_FILL_STATES = 3_000
+"""Most groups :func:`near_current` grows from one network while filling it up."""
+
+
+def _fill_up(
+    core: int,
+    low: int,
+    neighbours: Callable[[int], int],
+    population: IntArray,
+    consider: Callable[[int], None],
+) -> None:
+    """Offer ``consider`` the groups grown from ``core`` one neighbour at a time until in band.
+
+    Only groups below ``low`` grow further (at most :data:`NEAR_FILL_DEPTH` additions and
+    :data:`NEAR_FILL_STATES` groups), so a network short of the minimum can take in the
+    several small practices around it that it needs — more than the two of the rest of
+    :func:`near_current`.
+    """
+    seen = {core}
+    frontier = [core]
+    for _ in range(NEAR_FILL_DEPTH):
+        grown = []
+        for mask in frontier:
+            if int(population[bit_indices(mask)].sum()) >= low:
+                continue
+            for a in bit_indices(neighbours(mask)):
+                bigger = mask | (1 << a)
+                if bigger in seen:
+                    continue
+                seen.add(bigger)
+                consider(bigger)
+                grown.append(bigger)
+                if len(seen) >= NEAR_FILL_STATES:
+                    return
+        frontier = grown
 
 
 def piece_candidates(problem: AreaProblem, piece: Piece) -> CandidateSets:

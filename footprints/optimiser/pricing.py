@@ -398,13 +398,22 @@ def priced_partition(
     start: IntArray | None,
     step: float,
     model: Partition | None = None,
+    known_bound: int = 0,
 ) -> Priced:
     """Minimise the additive measure ``base`` with exact pricing over the unlisted pieces.
 
     See the module's docstring. ``start`` (columns of a plan) is the first incumbent.
     ``model``: the rows (default :meth:`Partition.of_area`); its limits must count 0 on
     every column pricing can add (connected groups in their piece's window), such as
-    :func:`~footprints.optimiser.priorities.outside_band`.
+    :func:`~footprints.optimiser.priorities.outside_band`. ``known_bound``: a lower bound
+    on the minimum proved otherwise (:func:`~footprints.optimiser.priorities.fewest_moves_floor`).
+
+    With ``step`` of one unit or less, the first search is over the columns within
+    ``⌈LB⌉ − LB`` of the LP bound ``LB`` only: every plan costing ``⌈LB⌉`` is made of them
+    (a plan costs at least ``LB`` plus the reduced cost of each of its columns), so a plan
+    found there is proved, and none found proves ``⌈LB⌉ + 1``. The pool is smaller than
+    the whole unit's (on the degenerate move counts of E38000161, 9,455 columns against
+    15,263).
     """
     index = problem.current.index
     assert index is not None
@@ -507,9 +516,11 @@ def priced_partition(
         if not added:
             return unproved("pricing found only columns it had", incumbent, None)
     lower = relaxation.bound - slack
-    delta = step
     searched = -math.inf
-    proved_bound = math.ceil(lower - tolerance)
+    proved_bound = max(known_bound, math.ceil(lower - tolerance))
+    tight = step <= 1.0
+    delta = max(2 * tolerance, proved_bound - lower + tolerance) if tight else step
+    tight_delta = delta
     while incumbent is None or incumbent.objective is None or incumbent.objective > proved_bound:
         if deadline.passed():
             return unproved("time ran out", incumbent, proved_bound)
@@ -562,6 +573,12 @@ def priced_partition(
         if floor <= lower + delta + tolerance:
             proved_bound = int(floor)
             break
+        if tight and delta >= tight_delta and math.isfinite(floor):
+            # the whole window of ⌈LB⌉ held no plan costing that: every plan costs more
+            proved_bound = max(proved_bound, min(int(floor), proved_bound + 1))
+            if floor <= proved_bound:
+                break
+        tight = False
         delta = max(2 * delta, floor - lower)
     assert incumbent is not None and incumbent.objective is not None
     objective, pool_size = incumbent.objective, len(columns.sets)

@@ -74,6 +74,7 @@ __all__ = [
     "PRIORITY_SHARE",
     "LocalPlan",
     "Measure",
+    "fewest_moves_floor",
     "local_plan",
     "priority_measures",
     "solve_priorities",
@@ -174,6 +175,53 @@ def _move_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
     ]
 
 
+def fewest_moves_floor(problem: AreaProblem) -> int:
+    """Return a lower bound on the practices any plan moves, from the broken networks alone.
+
+    A current network's practices stay only in the one network matched to it, which lies in
+    one piece and, where the band holds, has at most the maximum of patients: so at most
+    ``K`` of them stay, ``K`` the most of its practices in one piece whose patients fit
+    under the maximum (the smallest first; contiguity ignored), and ``leave = members − K``
+    of its own practices move (*leavers*; a soft piece keeps them all). A network that
+    breaks a rule with no leaver *must change* unless a practice of no current network can
+    join it at no cost (none is in its piece, and all its practices are left to plan): a
+    practice of another network joins it, a move. A leaver can also join one such network,
+    and one move serves at most two, so at least ``L + ⌈max(0, change − L) / 2⌉`` practices
+    move, ``L`` the leavers of every network. The LP bound is stronger where it is solved;
+    this one is known at once, proves a plan that meets it, and stands where the LP is
+    not solved in time.
+    """
+    index = problem.current.index
+    if index is None or problem.settings.fewest_patients:
+        return 0
+    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
+    free = {piece_of[i] for i in piece_of if index[i] < 0}
+    population = problem.practices.population
+    most = problem.band.max_population
+    leavers = change = 0
+    for network in current_networks(problem).values():
+        if network.number < 0 or network.compliant:
+            continue
+        by_piece: dict[int, list[int]] = {}
+        for i in network.members:
+            if i in piece_of:
+                by_piece.setdefault(piece_of[i], []).append(int(population[i]))
+        planned = sum(len(sizes) for sizes in by_piece.values())
+        stay = 0
+        for p, sizes in by_piece.items():
+            if problem.pieces[p].soft:
+                fit = len(sizes)
+            else:
+                fit = int(np.count_nonzero(np.cumsum(sorted(sizes)) <= most))
+            stay = max(stay, fit)
+        leave = planned - stay
+        leavers += leave
+        whole = planned == len(network.members) and len(by_piece) == 1
+        if not leave and whole and next(iter(by_piece)) not in free:
+            change += 1
+    return leavers + -(-max(0, change - leavers) // 2)
+
+
 def priority_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
     """Measure on every column the priorities the settings ask for, in order."""
     settings = problem.settings
@@ -249,6 +297,7 @@ def _solve_sequential(
     incumbent = start
     listed = all(piece.bounded for piece in problem.pieces)
     for measure in measures:
+        known = fewest_moves_floor(problem) if measure.name == "moves" else 0
         tier_problem = dataclasses.replace(problem, deadline=problem.deadline.share(PRIORITY_SHARE))
         values = measure.values
         if len(values) != len(columns):  # pricing added columns: measure them too
@@ -259,15 +308,18 @@ def _solve_sequential(
             model = dataclasses.replace(base, limits=tuple(limits))
             incumbent = _better_start(problem, columns, values, model, incumbent, local)
         model = dataclasses.replace(base, limits=tuple(limits))
-        if (
-            incumbent is not None
-            and model.allows(columns, incumbent)
-            and not values[incumbent].any()
-        ):
-            # Nothing is below 0: the plan at hand is best on this priority already.
-            tier = Outcome("optimal", 0, 0.0, incumbent, len(columns.sets), [])
+        at_hand = (
+            int(values[incumbent].sum())
+            if incumbent is not None and model.allows(columns, incumbent)
+            else None
+        )
+        if at_hand is not None and incumbent is not None and at_hand <= known:
+            # Nothing is below the floor: the plan at hand is best on this priority already.
+            tier = Outcome("optimal", at_hand, float(at_hand), incumbent, len(columns.sets), [])
         elif measure.base is not None and len(limits) == 1 and not listed:
-            tier, columns, values = _priced_tier(tier_problem, columns, measure, model, incumbent)
+            tier, columns, values = _priced_tier(
+                tier_problem, columns, measure, model, incumbent, known
+            )
             limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
         else:
             tier = partition(
@@ -280,7 +332,7 @@ def _solve_sequential(
             )
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
-        results.append(measure.result(tier.objective, tier.bound))
+        results.append(measure.result(tier.objective, _at_least(tier.bound, known)))
         limits.append(Limit(values, tier.objective, measure.name))
         incumbent = tier.chosen
     final = partition(
@@ -300,6 +352,13 @@ def _solve_sequential(
             for measure, limit, result in zip(measures, limits[1:], results, strict=True)
         ]
     return final, columns, results
+
+
+def _at_least(bound: float | None, known: int) -> float | None:
+    """Return the better of a solve's bound (``None``: none) and one known otherwise (0: none)."""
+    if not known:
+        return bound
+    return float(known) if bound is None else max(float(known), bound)
 
 
 def _local_start(
@@ -455,8 +514,11 @@ def _priced_tier(
     measure: Measure,
     base: Partition,
     start: IntArray | None,
+    known: int = 0,
 ) -> tuple[Outcome, Columns, IntArray]:
     """Minimise an additive measure where not every candidate was listed.
+
+    ``known``: a lower bound proved otherwise (:func:`fewest_moves_floor`).
 
     Pricing (:func:`~footprints.optimiser.pricing.priced_partition`) proves the minimum
     when it can within half the time; otherwise the proof loop searches the columns it has
@@ -465,7 +527,7 @@ def _priced_tier(
     assert measure.base is not None
     share = dataclasses.replace(problem, deadline=problem.deadline.share(PRICING_SHARE))
     priced = priced_partition(
-        share, columns, measure.base, start=start, step=measure.step, model=base
+        share, columns, measure.base, start=start, step=measure.step, model=base, known_bound=known
     )
     columns, values = priced.columns, priced.values
     base = padded(base, len(columns))
@@ -480,7 +542,7 @@ def _priced_tier(
         first_delta=measure.step,
         presolve=False,
     )
-    bound = priced.outcome.bound
+    bound = _at_least(priced.outcome.bound, known)
     if searched.objective is None or (
         found is not None and found.objective is not None and found.objective < searched.objective
     ):
