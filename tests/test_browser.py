@@ -375,9 +375,15 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             limit.fill("10")
             limit.press("Enter")
             page.get_by_role("button", name="Re-optimise unlocked networks").click()
-            expect(page.get_by_text("Optimiser finished in")).to_be_visible()
+            finished = page.get_by_text("Optimiser finished in")
+            expect(finished).to_be_visible()
             saved = _saved(state_dir, session)
-            assert saved["history"][-1]["label"].startswith("re-optimised unlocked networks")
+            label = saved["history"][-1]["label"]
+            if "It found no better plan" in finished.inner_text():
+                # on a busy machine 10 s may find nothing better: the plan is left as it was
+                assert label.startswith("lock ")
+            else:
+                assert label.startswith("re-optimised unlocked networks")
             assert saved["history"][-1]["locks"] == [home]
             after = [p for p, n in _plan_now(state_dir, session).items() if n == home]
             assert sorted(after) == kept
