@@ -313,13 +313,11 @@ def _solve_sequential(
             if incumbent is not None and model.allows(columns, incumbent)
             else None
         )
-        if at_hand is not None and incumbent is not None and at_hand <= known:
-            # Nothing is below the floor: the plan at hand is best on this priority already.
+        if at_hand is not None and incumbent is not None and at_hand <= 0:
+            # Nothing is below 0: the plan at hand is best on this priority already.
             tier = Outcome("optimal", at_hand, float(at_hand), incumbent, len(columns.sets), [])
         elif measure.base is not None and len(limits) == 1 and not listed:
-            tier, columns, values = _priced_tier(
-                tier_problem, columns, measure, model, incumbent, known
-            )
+            tier, columns, values = _priced_tier(tier_problem, columns, measure, model, incumbent)
             limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
         else:
             tier = partition(
