@@ -337,3 +337,26 @@ def test_cli_geojson_of_a_plan_by_stp_says_its_crossings_are_reported(
     for properties in crossing:
         found = [v for v in properties["violations"] if v["rule"] == "boundary"]
         assert [v["severity"] for v in found] == ["waivable"], properties
+
+
+def test_an_stp_plan_never_costs_more_than_its_ccgs_plans_joined(region: Region) -> None:
+    groups = planning_groups(region, "upper")
+    graphs = planning_graphs(region, groups)
+    by_ccg = propose(region.ccg_graphs, SETTINGS)
+    joined = {
+        g: sum(by_ccg.results[c].objective or 0.0 for c in ccgs) for g, ccgs in groups.items()
+    }
+    # Given the by-CCG plan as the start, and without it (each CCG solved first in a share
+    # of the STP's time): never above the CCGs' plans joined.
+    for start in (by_ccg.plan.assignment, None):
+        by_stp = propose(graphs, SETTINGS, start=start)
+        for group in groups:
+            result = by_stp.results[group]
+            assert result.objective is not None
+            assert result.objective <= joined[group] + 1e-6, (group, start is None)
+    # Alpha and Bravo together: Bravo (16,000 patients) is out of band on its own, so the
+    # STP's plan is strictly cheaper; the CCGs were solved first where no start was given.
+    assert by_stp.results["E54000001"].objective is not None
+    assert by_stp.results["E54000001"].objective < joined["E54000001"]
+    assert any("CCGs' plans joined" in line for line in by_stp.results["E54000001"].explanations)
+    assert not any("CCGs' plans" in line for line in by_stp.results["E54000002"].explanations)

@@ -103,6 +103,15 @@ weak bound of its own cost shares unless the LP gave a better one), so an area a
 complete, contiguous plan with a bound. In repair mode
 the current plan is the fallback where it is cheaper.
 
+*Start plan; larger areas.* ``optimise_area(start=...)`` (``propose(start=...)``) takes a
+plan to start from: the cheaper of it and the constructive plan is CP-SAT's first incumbent,
+and the plan returned never costs more than the start. A planning area larger than a CCG
+(``graph.graph["level"] == "group"``) given no start solves each of its CCGs alone first, in
+40% of its time limit split by practices, and starts from their plans joined
+(:mod:`~footprints.optimiser.seed`), so its plan never costs more than those plans. The
+sum of the CCGs' bounds is no bound for the larger area (crossing a CCG border can be
+cheaper) and is not used.
+
 *Failures are contained.* A solver's unusable answer (GLOP ``INFEASIBLE``, ``UNBOUNDED``,
 ``ABNORMAL``, ``MODEL_INVALID``, or ``FEASIBLE``/``NOT_SOLVED`` with time left; CP-SAT
 ``MODEL_INVALID``, or ``UNKNOWN`` with time left; CP-SAT finding no plan where the

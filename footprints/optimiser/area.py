@@ -50,7 +50,7 @@ from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pieces import names
 from footprints.optimiser.priorities import LOCAL_SHARE, local_plan, solve_priorities
 from footprints.optimiser.problem import AreaProblem, build_problem
-from footprints.optimiser.proof import Outcome, fallback, polish
+from footprints.optimiser.proof import Outcome, costed_plan, fallback, plan_networks, polish
 from footprints.optimiser.settings import (
     AreaResult,
     CurvePoint,
@@ -60,7 +60,7 @@ from footprints.optimiser.settings import (
     Progress,
 )
 
-__all__ = ["EXACT_SHARE", "failure_words", "fallback_area", "optimise_area"]
+__all__ = ["EXACT_SHARE", "STARTED_NOTE", "failure_words", "fallback_area", "optimise_area"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def optimise_area(
     frozen: Iterable[str] = (),
     progress: Progress | None = None,
     stop: StopSignal | None = None,
+    start: Mapping[str, str] | None = None,
 ) -> AreaResult:
     """Partition one planning area's practices into networks.
 
@@ -103,6 +104,13 @@ def optimise_area(
         When set (from another thread), the solve ends as at the time limit: the best plan
         found so far (at worst the quick constructive one) with status ``"feasible"`` and an
         explanation saying it was stopped.
+    start
+        Practice → network of a plan to start from (for a planning area larger than a
+        CCG: its CCGs' plans joined, see :mod:`~footprints.optimiser.seed`). Where it
+        partitions the area's pieces into contiguous networks, the solve starts from it (or
+        from the quick constructive plan where that costs less) and the plan returned never
+        costs more than it (without priorities: a priority's plan is kept whole). Ignored
+        where it misses a practice or a network is not contiguous.
 
     Returns
     -------
@@ -141,8 +149,15 @@ def optimise_area(
     try:
         problem.report(0.01, "building a first plan")
         construction = construct(problem)
+        given = None if start is None else plan_networks(problem, start)
+        if start is not None and given is None:
+            logger.info(
+                "area %s: the start plan given does not fit the area; ignored", problem.name
+            )
+        construction = _cheaper(problem, construction, given)
+        from_start = given is not None and construction is given
         construction = improve(problem, construction)
-        result = _plan(problem, construction)
+        result = _plan(problem, construction, given, from_start)
     except InfeasibleError as error:
         contradiction = _contradicted(problem, construction)
         if contradiction is None:
@@ -362,7 +377,54 @@ def _graph_fallback(
     )
 
 
-def _plan(problem: AreaProblem, construction: PieceNetworks | None) -> AreaResult:
+def _cheaper(
+    problem: AreaProblem, construction: PieceNetworks | None, given: PieceNetworks | None
+) -> PieceNetworks | None:
+    """Return the plan to start from: the given one, or the constructive one if cheaper."""
+    if given is None:
+        return construction
+    if construction is None:
+        return given
+    ours, theirs = costed_plan(problem, construction), costed_plan(problem, given)
+    if theirs is None or (ours is not None and ours[0] < theirs[0]):
+        return construction
+    return given
+
+
+STARTED_NOTE = (
+    "the plan is the start plan given (for a planning area larger than a CCG: its CCGs' "
+    "plans joined), which the search did not better in time"
+)
+"""The note of a result whose plan is the start plan given (:func:`optimise_area`)."""
+
+
+def _no_worse(
+    problem: AreaProblem, outcome: Outcome, columns: Columns, given: PieceNetworks
+) -> tuple[Outcome, Columns]:
+    """Return the given start plan instead of a costlier plan the solve ended with.
+
+    A proved optimum is kept; the bound, proved over every plan, stays.
+    """
+    if outcome.status == "optimal" and outcome.objective is not None:
+        return outcome, columns
+    costed = costed_plan(problem, given)
+    if costed is None:
+        return outcome, columns
+    cost, chosen, start_columns = costed
+    if outcome.objective is not None and outcome.objective <= cost:
+        return outcome, columns
+    bound = None if outcome.bound is None else min(outcome.bound, float(cost))
+    notes = [*outcome.notes, STARTED_NOTE]
+    kept = Outcome("feasible", cost, bound, chosen, outcome.pool_size, notes)
+    return kept, start_columns
+
+
+def _plan(
+    problem: AreaProblem,
+    construction: PieceNetworks | None,
+    given: PieceNetworks | None = None,
+    from_start: bool = False,
+) -> AreaResult:
     """Solve (priorities first), then the trade-off curve when asked for, then the words.
 
     With the curve asked for in repair mode, the solve keeps :data:`CURVE_SHARE` of the
@@ -373,7 +435,11 @@ def _plan(problem: AreaProblem, construction: PieceNetworks | None) -> AreaResul
     if curve_wanted:  # keep time for the curve
         at = problem.started + (1 - CURVE_SHARE) * problem.settings.time_limit
         solving = dataclasses.replace(problem, deadline=Deadline(at, problem.deadline.stop))
-    outcome, columns, priorities = _solve(solving, construction)
+    outcome, columns, priorities = _solve(solving, construction, given)
+    if from_start:  # the first plan was the start plan given, not a constructive one
+        words = "the start plan given (improved by local search where it could be)"
+        notes = [n.replace("the quick constructive one", words) for n in outcome.notes]
+        outcome = dataclasses.replace(outcome, notes=notes)
     curve: list[CurvePoint] = []
     moves = next((p for p in priorities if p.name in ("moves", "patients moved")), None)
     if curve_wanted and moves is not None and moves.value is not None:
@@ -398,10 +464,11 @@ def _plan(problem: AreaProblem, construction: PieceNetworks | None) -> AreaResul
 
 
 def _solve(
-    problem: AreaProblem, construction: PieceNetworks | None
+    problem: AreaProblem, construction: PieceNetworks | None, given: PieceNetworks | None
 ) -> tuple[Outcome, Columns, list[PriorityResult]]:
     """Solve exactly, or fall back to a quick plan when time runs out before a plan is found.
 
+    The plan returned never costs more than ``given`` (the start plan), without priorities.
     Where :func:`~footprints.optimiser.improve.improving`, the exact solve has
     :data:`EXACT_SHARE` of the time left and a plan it did not prove optimal is polished by
     local search in the rest (:func:`~footprints.optimiser.proof.polish`).
@@ -420,6 +487,8 @@ def _solve(
         notes = [f"{why} while listing candidate networks"]
         outcome, columns = fallback(problem, construction, notes)
     outcome, columns = polish(problem, columns, outcome)
+    if given is not None and not priorities:
+        outcome, columns = _no_worse(problem, outcome, columns, given)
     return outcome, columns, priorities
 
 

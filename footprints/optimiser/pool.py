@@ -25,8 +25,9 @@ import networkx as nx
 
 from footprints import WORKER_PROCESS_NAME
 from footprints.errors import InfeasibleError
-from footprints.optimiser.area import failure_words, fallback_area, optimise_area
+from footprints.optimiser.area import failure_words, fallback_area
 from footprints.optimiser.deadline import STOP_POLL, StopSignal
+from footprints.optimiser.seed import optimise_group
 from footprints.optimiser.settings import AreaResult, OptimiseSettings, Progress, Proposal
 from footprints.plan import Plan
 
@@ -35,16 +36,22 @@ __all__ = ["propose"]
 logger = logging.getLogger(__name__)
 
 _Job = tuple[
-    str, nx.Graph, "OptimiseSettings", dict[str, str] | None, dict[str, str] | None, tuple[str, ...]
+    str,
+    nx.Graph,
+    "OptimiseSettings",
+    dict[str, str] | None,
+    dict[str, str] | None,
+    tuple[str, ...],
+    dict[str, str] | None,
 ]
 
 
 def _solve_area_job(job: _Job, stop: StopSignal | None, progress: Progress | None) -> AreaResult:
     """Run :func:`optimise_area`, turning every failure into a result with a plan."""
-    area, graph, settings, current, locked, frozen = job
+    area, graph, settings, current, locked, frozen, start = job
     started = time.monotonic()
     try:
-        return optimise_area(
+        return optimise_group(
             graph,
             settings,
             current=current,
@@ -52,6 +59,7 @@ def _solve_area_job(job: _Job, stop: StopSignal | None, progress: Progress | Non
             frozen=frozen,
             progress=progress,
             stop=stop,
+            start=start,
         )
     except InfeasibleError as error:
         return AreaResult(
@@ -167,7 +175,7 @@ def _solve_in_processes(
                         if code is not None and code < 0
                         else f"stopped with exit code {code}"
                     )
-                    _, graph, settings, current, locked, frozen = job
+                    _, graph, settings, current, locked, frozen, _ = job
                     logger.warning("area %s: the worker process %s", area, how)
                     finished(
                         area,
@@ -240,6 +248,7 @@ def propose(
     processes: int | None = None,
     progress: Progress | None = None,
     stop: StopSignal | None = None,
+    start: Mapping[str, str] | None = None,
 ) -> Proposal:
     """Optimise every planning area, in parallel processes, and combine the plans.
 
@@ -262,6 +271,12 @@ def propose(
         being solved stops with the best plan it has and each area not yet started gets its
         quick constructive plan, so the proposal still covers every practice; the results'
         explanations say the optimiser was stopped.
+    start
+        Practice → network of a plan to start from, over all areas (each area sees its own
+        practices; see :func:`optimise_area`): for planning areas larger than a CCG, the
+        by-CCG proposal's plan, so that no area's plan costs more than its CCGs' plans
+        joined. Without it a larger area solves its CCGs first in a share of its time
+        (:func:`~footprints.optimiser.seed.optimise_group`).
 
     Returns
     -------
@@ -311,7 +326,12 @@ def propose(
                 ],
             )
             continue
-        jobs.append((name, graph, settings, area_current, area_locked or None, frozen_ids))
+        area_start = (
+            {c: str(n) for c, n in start.items() if str(c) in nodes} if start is not None else None
+        )
+        jobs.append(
+            (name, graph, settings, area_current, area_locked or None, frozen_ids, area_start)
+        )
     if processes is None:
         processes = max(1, (os.cpu_count() or 1) // settings.workers)
     processes = max(1, min(processes, len(jobs)))

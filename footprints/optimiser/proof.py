@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,9 +51,11 @@ __all__ = [
     "POLISHED",
     "SHARES_WORDS",
     "Outcome",
+    "costed_plan",
     "fallback",
     "hint_columns",
     "partition",
+    "plan_networks",
     "polish",
     "shares_bound",
     "usual_costs",
@@ -521,15 +524,24 @@ def _current_networks(problem: AreaProblem) -> PieceNetworks | None:
 
     ``None`` also when one of them fails a candidate filter.
     """
-    current_map = problem.current.assignment
-    if not current_map:
+    return plan_networks(problem, problem.current.assignment)
+
+
+def plan_networks(problem: AreaProblem, assignment: Mapping[str, str]) -> PieceNetworks | None:
+    """Return a plan's networks per piece, when they partition each piece contiguously.
+
+    ``assignment`` maps practice code → network (a network spanning pieces counts as its
+    part in each). ``None`` when it is empty, misses a practice of a piece, has a network
+    not contiguous within a piece, or a network fails a candidate filter.
+    """
+    if not assignment:
         return None
     practices = problem.practices
     plan: PieceNetworks = []
     for piece in problem.pieces:
         members: dict[str, list[int]] = {}
         for i in piece.nodes:
-            net = current_map.get(practices.codes[i])
+            net = assignment.get(practices.codes[i])
             if net is None:
                 return None
             members.setdefault(net, []).append(i)
@@ -542,6 +554,19 @@ def _current_networks(problem: AreaProblem) -> PieceNetworks | None:
         if not problem.allowed(CandidateSets.of(every)).all():
             return None
     return plan
+
+
+def costed_plan(problem: AreaProblem, plan: PieceNetworks) -> tuple[int, IntArray, Columns] | None:
+    """Return a plan's cost, its columns chosen and the columns, as the solve costs them.
+
+    ``None`` when its networks cannot be matched within the move budget.
+    """
+    columns = build_columns(problem, [CandidateSets.of(n) for n in plan])
+    raise_costs(problem, columns, np.arange(len(columns), dtype=np.int64))
+    chosen = plan_columns(columns, np.arange(len(columns.sets)), problem.settings.max_moves)
+    if chosen is None:
+        return None
+    return int(columns.col_cost[chosen].sum()), chosen, columns
 
 
 def _parts(problem: AreaProblem) -> tuple[IntArray, Columns]:
@@ -592,21 +617,16 @@ def fallback(
         failure that ended the solve, in words: the status is ``"fallback"`` and the note
         names the failure and the plan that stands in.
     """
-    max_moves = problem.settings.max_moves
     best: tuple[int, IntArray, Columns, Fallback] | None = None
     at_hand: list[tuple[PieceNetworks | None, Fallback]] = [
         (construction, "constructive"),
         (_current_networks(problem), "current"),
     ]
     for plan, found in at_hand:
-        if plan is None:
+        costed = None if plan is None else costed_plan(problem, plan)
+        if costed is None:
             continue
-        columns = build_columns(problem, [CandidateSets.of(n) for n in plan])
-        raise_costs(problem, columns, np.arange(len(columns), dtype=np.int64))
-        chosen = plan_columns(columns, np.arange(len(columns.sets)), max_moves)
-        if chosen is None:
-            continue
-        cost = int(columns.col_cost[chosen].sum())
+        cost, chosen, columns = costed
         if best is None or cost < best[0]:
             best = (cost, chosen, columns, found)
     kind: Fallback

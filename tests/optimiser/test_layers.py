@@ -31,6 +31,7 @@ LAYERS = [
     "explain",
     "changes",
     "area",
+    "seed",
     "pool",
 ]
 PACKAGE = Path(footprints.optimiser.__file__).parent
