@@ -382,12 +382,12 @@ def test_a_time_limit_running_out_is_not_a_failure(
 
     from footprints.optimiser import pool
 
-    real = pool.optimise_area
+    real = pool.optimise_group
 
     def ended(*args: Any, **kwargs: Any) -> Any:
         return dataclasses.replace(real(*args, **kwargs), status=status)
 
-    monkeypatch.setattr(pool, "optimise_area", ended)
+    monkeypatch.setattr(pool, "optimise_group", ended)
     out = tmp_path / "plan.csv"
     argv = ["propose", "--demo", "--time-limit", "5", "--processes", "1", "--out", str(out)]
     assert main(argv) == code

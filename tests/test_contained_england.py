@@ -51,15 +51,15 @@ def _abnormal(solver: pywraplp.Solver) -> int:
 def _arm() -> None:
     """Run in the worker process as the area's job arrives: that area's first GLOP solve fails.
 
-    The next call of ``optimise_area`` in this worker is the area's own: within it GLOP
+    The next call of ``optimise_group`` in this worker is the area's own: within it GLOP
     answers ABNORMAL once; the area gets time enough to reach its LP (a 2 s limit can end
     while candidates are still being listed); then everything is as it was, so the worker's
     next areas solve normally.
     """
-    original = pool.optimise_area
+    original = pool.optimise_group
 
     def failing_once(graph: nx.Graph, settings: OptimiseSettings, **kwargs: Any) -> Any:
-        pool.optimise_area = original
+        pool.optimise_group = original
 
         def abnormal_once(solver: pywraplp.Solver) -> int:
             pywraplp.Solver.Solve = _ORIGINAL_SOLVE
@@ -71,7 +71,7 @@ def _arm() -> None:
         finally:
             pywraplp.Solver.Solve = _ORIGINAL_SOLVE
 
-    pool.optimise_area = failing_once
+    pool.optimise_group = failing_once
 
 
 class _GlopFailsOnce:
