@@ -78,10 +78,12 @@ from footprints.tradeoff import (
 
 __all__ = [
     "MAX_PACK_PRACTICES",
+    "PACK_TITLE_AREAS",
     "PackNetwork",
     "PackPractice",
     "PackSection",
     "build_pack",
+    "pack_title",
     "write_pack",
 ]
 
@@ -718,6 +720,21 @@ def _area_paths(path: Path, sections: list[PackSection]) -> list[Path]:
     return paths
 
 
+PACK_TITLE_AREAS = 3
+"""Planning areas a pack's title names at most; a pack of more is titled by the region."""
+
+
+def pack_title(region: Region, sections: Sequence[PackSection]) -> str:
+    """Return a pack's default title: its planning areas by name, else the region's name.
+
+    A CCG lead's pack of one CCG is titled by the CCG ("NHS Kent and Medway CCG"), not by
+    the practices file the region was read from.
+    """
+    names = [s.area_name for s in sections if s.area]
+    named = ", ".join(names) if 0 < len(names) <= PACK_TITLE_AREAS else region.name
+    return f"PCN submission pack — {named}"
+
+
 def write_pack(
     region: Region,
     plan: Plan,
@@ -754,7 +771,7 @@ def write_pack(
     per_area
         One PDF per planning area rather than one PDF with a section per area.
     title
-        The pack's title; by default names the region.
+        The pack's title; by default names its planning areas (see :func:`pack_title`).
     changes
         Area code → its least-change answer (:func:`footprints.tradeoff.read_changes`): a
         page per area with the trade-off curve (what each extra change buys) and the
@@ -792,10 +809,10 @@ def write_pack(
     # Neighbouring networks get different colours (the app's palette and rule).
     colours = network_colours(plan, footprints=shapes[shapes.geometry.notna()])
     drawing = _Drawing(region, plan, shapes, colours)
-    title = title or f"PCN submission pack — {region.name}"
     groups = [(path, sections)]
     if per_area:
         groups = [(pdf, [s]) for pdf, s in zip(_area_paths(path, sections), sections, strict=True)]
+    titles = {pdf: title or pack_title(region, group) for pdf, group in groups}
     written: list[Path] = []
     for pdf, _ in groups:
         written.append(pdf)
@@ -805,9 +822,9 @@ def write_pack(
     with replacing(*written) as temporaries:
         temporary_of = dict(zip(written, temporaries, strict=True))
         for pdf, group in groups:
-            _write_pdf(temporary_of[pdf], drawing, group, band, title, changes or {})
+            _write_pdf(temporary_of[pdf], drawing, group, band, titles[pdf], changes or {})
             if html_twin:
                 html_path = temporary_of[pdf.with_suffix(".html")]
-                _write_html(html_path, drawing, group, band, title, changes or {})
+                _write_html(html_path, drawing, group, band, titles[pdf], changes or {})
     logger.info("submission pack: wrote %s", ", ".join(str(p) for p in written))
     return written

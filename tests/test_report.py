@@ -14,7 +14,13 @@ from footprints.errors import InfeasibleError, InputError
 from footprints.io import read_waivers, write_plan
 from footprints.plan import Band, Plan
 from footprints.region import Region
-from footprints.report import MAX_PACK_PRACTICES, build_pack, write_pack
+from footprints.report import (
+    MAX_PACK_PRACTICES,
+    PACK_TITLE_AREAS,
+    build_pack,
+    pack_title,
+    write_pack,
+)
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +228,26 @@ def test_report_on_a_100000_row_plan_presents_the_practices_loaded(
     said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert [m for m in said if "the plan names 99,859 practices not in the practices file" in m]
     assert out.exists()
+
+
+def test_a_pack_is_titled_by_its_planning_areas_not_the_practices_file(demo: Region) -> None:
+    assert demo.current is not None
+    sections = build_pack(demo, demo.current)
+    named = [s for s in sections if s.area]
+    assert named, "the demo has planning areas"
+    # one area: its name (a CCG lead's pack of one CCG), not the file the region came from
+    one = pack_title(demo, named[:1])
+    assert one == f"PCN submission pack — {named[0].area_name}"
+    # more areas than the title names: the region's name
+    many = [named[0]] * (PACK_TITLE_AREAS + 1)
+    assert pack_title(demo, many) == f"PCN submission pack — {demo.name}"
+
+
+def test_each_per_area_pack_names_its_own_area(demo: Region, tmp_path: Path) -> None:
+    assert demo.current is not None
+    written = write_pack(demo, demo.current, tmp_path / "pack.pdf", per_area=True)
+    sections = [s for s in build_pack(demo, demo.current) if s.area]
+    for section in sections:
+        html = (tmp_path / f"pack_{section.area}.html").read_text(encoding="utf-8")
+        assert f"PCN submission pack — {section.area_name}" in html
+    assert len(written) >= 2 * len(sections)
