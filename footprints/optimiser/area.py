@@ -45,12 +45,18 @@ from footprints.optimiser.construct import PieceNetworks, construct
 from footprints.optimiser.curve import CURVE_SHARE, trade_off
 from footprints.optimiser.deadline import Deadline, StopSignal
 from footprints.optimiser.explain import area_result, plain_result, priority_notes
-from footprints.optimiser.improve import improve, improving
+from footprints.optimiser.improve import improvable, improve, improving, repair_start
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pieces import names
 from footprints.optimiser.priorities import LOCAL_SHARE, local_plan, solve_priorities
 from footprints.optimiser.problem import AreaProblem, build_problem
-from footprints.optimiser.proof import Outcome, costed_plan, fallback, plan_networks, polish
+from footprints.optimiser.proof import (
+    Outcome,
+    costed_plan,
+    fallback,
+    plan_networks,
+    polish,
+)
 from footprints.optimiser.settings import (
     AreaResult,
     CurvePoint,
@@ -60,7 +66,15 @@ from footprints.optimiser.settings import (
     Progress,
 )
 
-__all__ = ["EXACT_SHARE", "STARTED_NOTE", "failure_words", "fallback_area", "optimise_area"]
+__all__ = [
+    "CURRENT_NOTE",
+    "EXACT_SHARE",
+    "REPAIRED_WORDS",
+    "STARTED_NOTE",
+    "failure_words",
+    "fallback_area",
+    "optimise_area",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -156,8 +170,9 @@ def optimise_area(
             )
         construction = _cheaper(problem, construction, given)
         from_start = given is not None and construction is given
+        construction, repaired = _repair(problem, construction)
         construction = improve(problem, construction)
-        result = _plan(problem, construction, given, from_start)
+        result = _plan(problem, construction, given, from_start or repaired)
     except InfeasibleError as error:
         contradiction = _contradicted(problem, construction)
         if contradiction is None:
@@ -391,6 +406,45 @@ def _cheaper(
     return given
 
 
+REPAIRED_WORDS = (
+    "the current plan made whole (a practice in no network joins a neighbouring one) and "
+    "improved by local search"
+)
+"""How a repair's first plan is named when it came from the current plan (:func:`_repair`)."""
+CURRENT_NOTE = (
+    "the plan is the current plan: the search found no cheaper plan in time; allow more time"
+)
+"""The note of a repair whose plan is the current plan, the solve's own plan costing more."""
+
+
+def _repair(
+    problem: AreaProblem, construction: PieceNetworks | None
+) -> tuple[PieceNetworks | None, bool]:
+    """Return a repair's first plan: the cheaper of the quick one and the current one, improved.
+
+    In repair mode (where :func:`~footprints.optimiser.improve.improvable`) the current
+    plan made whole (:func:`~footprints.optimiser.improve.repair_start`) competes with the
+    quick constructive plan; the cheaper is improved by local search with moves costed
+    (:data:`~footprints.optimiser.improve.IMPROVE_SHARE` of the time limit), and the
+    improvement kept only where its cost as the solve counts it (moves matched one to one)
+    is lower. So the plan CP-SAT starts from, and the plan returned when listing candidates
+    is hopeless or time runs out, is never dearer than the current plan. Returns the plan and
+    whether it came from the current plan (said in the result's words).
+    """
+    if problem.current.index is None or not improvable(problem):
+        return construction, False
+    own = repair_start(problem)
+    start = _cheaper(problem, construction, own)
+    if start is None:
+        return construction, False
+    improved = improve(problem, start, anyway=True)
+    if improved is not None and improved != start:
+        before, after = costed_plan(problem, start), costed_plan(problem, improved)
+        if after is not None and (before is None or after[0] < before[0]):
+            start = improved
+    return start, own is not None and (start is own or start != construction)
+
+
 STARTED_NOTE = (
     "the plan is the start plan given (for a planning area larger than a CCG: its CCGs' "
     "plans joined), which the search did not better in time"
@@ -399,11 +453,15 @@ STARTED_NOTE = (
 
 
 def _no_worse(
-    problem: AreaProblem, outcome: Outcome, columns: Columns, given: PieceNetworks
+    problem: AreaProblem,
+    outcome: Outcome,
+    columns: Columns,
+    given: PieceNetworks,
+    note: str = STARTED_NOTE,
 ) -> tuple[Outcome, Columns]:
-    """Return the given start plan instead of a costlier plan the solve ended with.
+    """Return the given plan (a start plan, the current plan) instead of a costlier one.
 
-    A proved optimum is kept; the bound, proved over every plan, stays.
+    A proved optimum is kept; the bound, proved over every plan, stays. ``note`` says so.
     """
     if outcome.status == "optimal" and outcome.objective is not None:
         return outcome, columns
@@ -414,7 +472,7 @@ def _no_worse(
     if outcome.objective is not None and outcome.objective <= cost:
         return outcome, columns
     bound = None if outcome.bound is None else min(outcome.bound, float(cost))
-    notes = [*outcome.notes, STARTED_NOTE]
+    notes = [*outcome.notes, note]
     kept = Outcome("feasible", cost, bound, chosen, outcome.pool_size, notes)
     return kept, start_columns
 
@@ -436,8 +494,12 @@ def _plan(
         at = problem.started + (1 - CURVE_SHARE) * problem.settings.time_limit
         solving = dataclasses.replace(problem, deadline=Deadline(at, problem.deadline.stop))
     outcome, columns, priorities = _solve(solving, construction, given)
-    if from_start:  # the first plan was the start plan given, not a constructive one
-        words = "the start plan given (improved by local search where it could be)"
+    if from_start:  # the first plan was the start plan given or the current plan
+        words = (
+            "the start plan given (improved by local search where it could be)"
+            if given is not None
+            else REPAIRED_WORDS
+        )
         notes = [n.replace("the quick constructive one", words) for n in outcome.notes]
         outcome = dataclasses.replace(outcome, notes=notes)
     curve: list[CurvePoint] = []
@@ -489,6 +551,9 @@ def _solve(
     outcome, columns = polish(problem, columns, outcome)
     if given is not None and not priorities:
         outcome, columns = _no_worse(problem, outcome, columns, given)
+    current = None if priorities else plan_networks(problem, problem.current.assignment)
+    if current is not None:
+        outcome, columns = _no_worse(problem, outcome, columns, current, CURRENT_NOTE)
     return outcome, columns, priorities
 
 

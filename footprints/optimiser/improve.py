@@ -20,8 +20,12 @@ runs out of time first: where every candidate is listed the exact solve proves t
 optimum as before, and where only local candidates fit in the time limit (large areas) the
 plan is at least as good as the best re-split of any two of its networks.
 
-Not used under the Voronoi model (whose results stay as they were), in repair mode (moves
-away from the current plan are priced per column) nor on soft pieces.
+Not used before the exact solve under the Voronoi model (whose results stay as they were),
+nor on soft pieces. In repair mode (not least change, no move budget) each network is
+costed with its moves from the current network it overlaps most (:func:`move_terms`), a
+relaxation of the matching the exact solve prices per column: the repair's start plan
+(:func:`repair_start`, the current plan made whole) is improved so, and the caller keeps
+the result only where its true cost is lower.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import numpy as np
 
 from footprints.optimiser.candidates import (
     CandidateSets,
+    IntArray,
     PoolCapError,
     bit_indices,
     bit_mask,
@@ -41,10 +46,25 @@ from footprints.optimiser.candidates import (
     connected_sets,
 )
 from footprints.optimiser.construct import PieceNetworks
-from footprints.optimiser.costs import plan_costs, set_costs, set_populations, territory_costs
+from footprints.optimiser.costs import (
+    move_costs,
+    plan_costs,
+    set_costs,
+    set_populations,
+    territory_costs,
+)
 from footprints.optimiser.problem import AreaProblem
 
-__all__ = ["IMPROVE_SHARE", "PAIRS_PER_ROUND", "SPLIT_CAP", "improvable", "improve", "improving"]
+__all__ = [
+    "IMPROVE_SHARE",
+    "PAIRS_PER_ROUND",
+    "SPLIT_CAP",
+    "improvable",
+    "improve",
+    "improving",
+    "move_terms",
+    "repair_start",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -82,19 +102,118 @@ def improving(problem: AreaProblem) -> bool:
     Nor under a priority (``patches_first``, ``nest_in_patches``): the local search lowers
     the usual objective only, and could undo what the priority solve put first.
     """
-    return problem.practices.homes is not None and improvable(problem)
+    return (
+        problem.practices.homes is not None
+        and problem.current.index is None
+        and improvable(problem)
+    )
 
 
 def improvable(problem: AreaProblem) -> bool:
-    """Whether :func:`improve` can work on this problem at all: not in repair mode, no priority.
+    """Whether :func:`improve` can work on this problem at all: no priority.
 
     Under the Voronoi model too: where only local candidates could be listed, the plan
-    CP-SAT starts from is improved first (:func:`improve` with ``anyway``).
+    CP-SAT starts from is improved first (:func:`improve` with ``anyway``). In repair mode
+    only without least change and without a move budget (which the local search does not
+    count): moves are then costed per network (:func:`move_terms`).
     """
     settings = problem.settings
     if settings.patches_first or settings.nest_in_patches:
         return False
-    return problem.current.index is None
+    if problem.current.index is None:
+        return True
+    return not settings.least_change and settings.max_moves is None
+
+
+def move_terms(problem: AreaProblem, sets: CandidateSets) -> IntArray:
+    """Per set, the price of its moves from the current network holding most of its practices.
+
+    Zero without a current plan. A practice with no current network (or in a fixed one)
+    never counts as moved, as in the exact solve's columns; the exact solve matches each
+    current network to one network at most, so this is a lower bound of its move cost.
+    """
+    index = problem.current.index
+    if index is None or len(sets) == 0:
+        return np.zeros(len(sets), np.int64)
+    owner = sets.owner()
+    current = index[sets.members]
+    known = current >= 0
+    with_current = np.bincount(owner[known], minlength=len(sets))
+    kept = np.zeros(len(sets), np.int64)
+    if known.any():
+        width = int(current.max()) + 1
+        pairs, counts = np.unique(owner[known] * width + current[known], return_counts=True)
+        np.maximum.at(kept, pairs // width, counts)
+    return move_costs((with_current - kept).astype(np.int64), problem.settings)
+
+
+def _costs(problem: AreaProblem, sets: CandidateSets, *, full: bool = True) -> IntArray:
+    """Per set, its cost as the local search counts it: with moves in repair mode.
+
+    ``full`` adds the territory term (:func:`~footprints.optimiser.costs.plan_costs`).
+    """
+    practices, settings = problem.practices, problem.settings
+    _, cost = (
+        plan_costs(sets, practices, settings) if full else set_costs(sets, practices, settings)
+    )
+    total: IntArray = cost + move_terms(problem, sets)
+    return total
+
+
+def repair_start(problem: AreaProblem) -> PieceNetworks | None:
+    """Return the current plan made whole, per piece: the repair's own start plan.
+
+    Each piece's practices keep their current network; a practice with none joins the
+    smallest current network next to it (round after round, so that a group of such
+    practices is reached from its edge); practices that reach none make networks of their
+    own, one per connected group; a current network in several connected parts becomes one
+    network per part. ``None`` without a current plan, or when the result breaks a lock or a
+    candidate filter.
+    """
+    index = problem.current.index
+    if index is None:
+        return None
+    practices = problem.practices
+    population = practices.population
+    plan: PieceNetworks = []
+    for piece in problem.pieces:
+        nodes = set(piece.nodes)
+        label = {i: int(index[i]) for i in piece.nodes if index[i] >= 0}
+        size: dict[int, int] = {}
+        for i, net in label.items():
+            size[net] = size.get(net, 0) + int(population[i])
+        waiting = sorted(nodes - set(label))
+        while waiting:
+            joined = {}
+            for i in waiting:
+                near = {label[j] for j in bit_indices(practices.neighbours[i]) if j in label}
+                if near:
+                    joined[i] = min(near, key=lambda net: (size[net], net))
+            if not joined:
+                break
+            for i, net in joined.items():
+                label[i] = net
+                size[net] += int(population[i])
+            waiting = [i for i in waiting if i not in joined]
+        groups: dict[int, list[int]] = {}
+        for i in sorted(label):
+            groups.setdefault(label[i], []).append(i)
+        networks = [part for members in groups.values() for part in _parts(members, problem)]
+        networks += _parts(waiting, problem)
+        if not problem.locks.kept(networks):
+            return None
+        plan.append(sorted(sorted(n) for n in networks))
+    every = CandidateSets.of([n for networks in plan for n in networks])
+    if problem.settings.candidate_filters and not problem.allowed(every).all():
+        return None
+    return plan
+
+
+def _parts(members: list[int], problem: AreaProblem) -> list[list[int]]:
+    """Return the connected parts of ``members`` in the adjacency graph."""
+    if not members:
+        return []
+    return [sorted(part) for part in components(members, problem.practices.neighbours)]
 
 
 def improve(
@@ -129,9 +248,8 @@ def _improve_piece(
     problem: AreaProblem, networks: list[list[int]], cutoff: float
 ) -> list[list[int]]:
     """Improve one hard piece's networks (see :func:`improve`)."""
-    practices = problem.practices
     nets: list[Network] = [tuple(sorted(n)) for n in networks]
-    _, costs = plan_costs(CandidateSets.of(nets), practices, problem.settings)
+    costs = _costs(problem, CandidateSets.of(nets))
     cost = dict(zip(nets, costs.tolist(), strict=True))
     tried: dict[Group, _Change | None] = {}
     while time.monotonic() < cutoff and not problem.deadline.stopped():
@@ -223,8 +341,8 @@ def _best_change(problem: AreaProblem, group: Group, cost: dict[Network, int]) -
         nodes[rest_members].astype(np.int32),
         np.concatenate([[0], np.cumsum(np.bincount(rest_rows, minlength=len(parts)))]),
     )
-    _, part_cost = set_costs(parts, practices, problem.settings)
-    _, rest_cost = set_costs(rests.select(~merged), practices, problem.settings)
+    part_cost = _costs(problem, parts, full=False)
+    rest_cost = _costs(problem, rests.select(~merged), full=False)
     totals = part_cost.copy()
     totals[~merged] += rest_cost
     before = sum(cost[n] for n in group)
@@ -296,8 +414,7 @@ def _move_practices(
             break
         drawn = CandidateSets.of([n for o in options for n in o[2:]])
         keep = np.asarray(problem.allowed(drawn).reshape(-1, 2).all(axis=1), dtype=bool)
-        _, new_cost = plan_costs(drawn, practices, problem.settings)
-        pair_cost = new_cost.reshape(-1, 2)
+        pair_cost = _costs(problem, drawn).reshape(-1, 2)
         gains = [
             cost[nets[a]] + cost[nets[b]] - int(pair_cost[k].sum()) if keep[k] else 0
             for k, (a, b, _, _) in enumerate(options)
