@@ -12,7 +12,6 @@ import itertools
 from collections.abc import Mapping
 
 import pytest
-from .grids import FAST, check_plan, grid, network_cost, networks_of, replace_settings
 
 from footprints.optimiser import OptimiseSettings, optimise_area
 from footprints.optimiser import area as area_module
@@ -21,6 +20,8 @@ from footprints.optimiser.candidates import EnumerationTimeoutError
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.improve import move_terms, repair_start
 from footprints.optimiser.problem import AreaProblem, build_problem
+
+from .grids import FAST, check_plan, grid, network_cost, networks_of, replace_settings
 
 # A 4 x 4 grid of 10,000-patient practices. "Top" (row 0) is locked; "Mid" took two
 # practices of row 2 (60,000 patients, over the band) and left "Low" with two (20,000).
