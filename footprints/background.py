@@ -52,6 +52,7 @@ class ProposalJob:
         frozen: Iterable[str] = (),
         processes: int | None = 1,
         progress: Progress | None = None,
+        start: Mapping[str, str] | None = None,
     ) -> None:
         self.fraction = 0.0
         self.message = "starting"
@@ -63,7 +64,7 @@ class ProposalJob:
         self._started = time.monotonic()
         self._thread = threading.Thread(
             target=self._run,
-            args=(dict(graphs), settings, current, locked, tuple(frozen), processes),
+            args=(dict(graphs), settings, current, locked, tuple(frozen), processes, start),
             name="footprints-proposal",
             daemon=True,
         )
@@ -82,6 +83,7 @@ class ProposalJob:
         locked: Mapping[str, str] | None,
         frozen: tuple[str, ...],
         processes: int | None,
+        start: Mapping[str, str] | None,
     ) -> None:
         try:
             self.proposal = propose(
@@ -93,6 +95,7 @@ class ProposalJob:
                 processes=processes,
                 progress=self._progress,
                 stop=self._stop,
+                start=start,
             )
         except Exception as error:  # kept for the front end to show
             if not isinstance(error, FootprintsError):  # a bug: keep its traceback in the log

@@ -43,6 +43,7 @@ from footprints.cli_region import (
     UsageError,
     add_region_arguments,
     load_region_of,
+    read_start_plan,
     warn_unknown_practices,
 )
 from footprints.demo import DEMO_SEED, copy_demo
@@ -311,10 +312,16 @@ def _run_propose(args: argparse.Namespace) -> int:
         groups = {area: groups[area] for area in args.area}
     graphs = planning_graphs(region, groups) if larger else region.ccg_graphs
     graphs = {area: graphs[area] for area in groups}
+    start = None if args.start is None else read_start_plan(args.start, region, graphs)
     # The solve runs in a thread so that the main thread stays free to take Ctrl-C at once
     # (a signal handler cannot run while the main thread is inside a solver's C++ code).
     job = ProposalJob(
-        graphs, settings, current=current, processes=args.processes, progress=_ProgressBar()
+        graphs,
+        settings,
+        current=current,
+        processes=args.processes,
+        progress=_ProgressBar(),
+        start=start,
     )
     with _stop_on_interrupt(job):
         print(
@@ -579,6 +586,9 @@ def _parser() -> argparse.ArgumentParser:
     solve = commands.add_parser("propose", help="propose networks with the optimiser")
     add_region_arguments(solve)
     solve.add_argument("--plan", type=Path, help="the current plan (e.g. the ePCN file)")
+    solve.add_argument(
+        "--start", type=Path, help="a plan file to start the optimiser from (any --plan format)"
+    )
     solve.add_argument(
         "--repair", action="store_true", help="repair the current plan: few practices move"
     )

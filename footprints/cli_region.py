@@ -9,16 +9,26 @@ the band. :func:`load_region_of` loads the region they name.
 from __future__ import annotations
 
 import argparse
+import csv
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+
+import networkx as nx
 
 from footprints import cli_options as options
 from footprints.demo import demo_files
-from footprints.errors import FootprintsError
+from footprints.errors import FootprintsError, ProblemLog
 from footprints.plan import Band
 from footprints.region import Region, load_region
 
-__all__ = ["UsageError", "add_region_arguments", "load_region_of", "warn_unknown_practices"]
+__all__ = [
+    "UsageError",
+    "add_region_arguments",
+    "load_region_of",
+    "read_start_plan",
+    "warn_unknown_practices",
+]
 
 
 class UsageError(FootprintsError, ValueError):
@@ -158,3 +168,74 @@ def warn_unknown_practices(current: dict[str, str], region: Region, path: Path) 
         more,
         "it is" if len(unknown) == 1 else "they are",
     )
+
+
+def read_start_plan(path: Path, region: Region, graphs: Mapping[str, nx.Graph]) -> dict[str, str]:
+    """Read ``propose --start PLAN``: the plan the optimiser starts each area from.
+
+    Any plan file :func:`~footprints.io.read_plan` reads. Its practices must all be in the
+    practices file, and it must place every practice of the planning areas solved (each
+    error names the file, the row where a CSV has one, the practice and what to do). A
+    network in several parts within an area is only warned about: that area starts from
+    the quick constructive plan instead (the optimiser needs contiguous networks).
+
+    Raises
+    ------
+    InputError
+        For practices the practices file lacks, or practices of the areas it misses.
+    """
+    from footprints.io import read_plan
+
+    start = dict(read_plan(path).assignment)
+    log = ProblemLog(f"--start {path}")
+    known = set(region.practices["code"].astype(str))
+    rows = _rows_of(path)
+    for code in sorted(set(start) - known):
+        log.error(
+            f"practice {code} (in network {start[code]}) is not in the practices file",
+            "correct the code, remove the row, or add the practice to the practices file",
+            row=rows.get(code),
+            code=code,
+        )
+    for area, graph in sorted(graphs.items()):
+        missing = sorted(str(p) for p in graph.nodes if str(p) not in start)
+        if missing:
+            shown = ", ".join(missing[:10]) + (
+                f" and {len(missing) - 10:,} more" if len(missing) > 10 else ""
+            )
+            log.error(
+                f"the plan places no network for {len(missing):,} of the {len(graph):,} "
+                f"practices of planning area {area}: {shown}",
+                "give every practice of the area a network_id, or solve only the areas it "
+                "covers with --area",
+            )
+            continue
+        members: dict[str, list[str]] = {}
+        for node in graph.nodes:
+            members.setdefault(start[str(node)], []).append(node)
+        for network, nodes in sorted(members.items()):
+            parts = nx.number_connected_components(graph.subgraph(nodes))
+            if parts > 1:
+                log.warn(
+                    f"network {network} is in {parts} separate parts within planning area "
+                    f"{area} ({len(nodes)} practices); the optimiser starts that area from its "
+                    "quick constructive plan instead",
+                    "join the parts, or give each part its own network_id",
+                )
+    log.raise_if_errors()
+    return start
+
+
+def _rows_of(path: Path) -> dict[str, int]:
+    """Each value's first row in a CSV file (the header is row 1); empty for other files."""
+    if path.suffix.lower() != ".csv":
+        return {}
+    rows: dict[str, int] = {}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for number, record in enumerate(csv.reader(handle), start=1):
+                for cell in record:
+                    rows.setdefault(cell.strip(), number)
+    except (OSError, UnicodeDecodeError, csv.Error):  # read_plan has read it: rows are a nicety
+        return {}
+    return rows
