@@ -187,8 +187,9 @@ def facts() -> Facts:
         and cached["plan"] is plan
         and cached["band"] == band
         and cached["region"] is the_region
+        and cached["level"] == state.planning_level
     ):
         return cached
-    value = facts_module.compute(plan, band, the_region)
+    value = facts_module.compute(plan, band, the_region, state.planning_level)
     state.derived = value
     return value

@@ -20,6 +20,7 @@ import pandas as pd
 from footprints.metrics import PatchAlignment, network_table, patch_alignment, territories
 from footprints.metrics import footprints as network_footprints
 from footprints.plan import Band, Plan
+from footprints.planning_areas import planning_area_of, planning_groups
 from footprints.region import Region
 from footprints.registration import Territories
 from footprints.rules import Report, Violation, validate
@@ -35,6 +36,7 @@ class Facts(TypedDict):
     plan: Plan
     band: Band
     region: Region
+    level: str
     report: Report
     footprints: gpd.GeoDataFrame
     alignment: PatchAlignment
@@ -76,7 +78,7 @@ def map_footprints(
     return shapes
 
 
-def compute(plan: Plan, band: Band, region: Region) -> Facts:
+def compute(plan: Plan, band: Band, region: Region, level: str = "lower") -> Facts:
     """Validate ``plan`` on ``region`` and measure it.
 
     Parameters
@@ -87,6 +89,9 @@ def compute(plan: Plan, band: Band, region: Region) -> Facts:
         The population band of the optimiser settings.
     region
         The region the plan belongs to.
+    level
+        The planning level: ``"upper"`` validates with each STP / ICB as one planning
+        area, so a network crossing a CCG border inside it is a waivable finding, not hard.
 
     Returns
     -------
@@ -97,7 +102,8 @@ def compute(plan: Plan, band: Band, region: Region) -> Facts:
         any that share one), and the plan's territories (``None`` on the Voronoi model).
     """
     graph = region.validation_graph
-    report = validate(plan, graph, band=band)
+    areas = planning_area_of(planning_groups(region, "upper")) if level == "upper" else None
+    report = validate(plan, graph, band=band, planning_areas=areas)
     found = territories(plan, graph)
     shapes = map_footprints(plan, region, found)
     violation_ids: dict[str, Violation] = {}
@@ -107,6 +113,7 @@ def compute(plan: Plan, band: Band, region: Region) -> Facts:
         plan=plan,
         band=band,
         region=region,
+        level=level,
         report=report,
         footprints=shapes,
         alignment=patch_alignment(plan, graph),

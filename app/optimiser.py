@@ -9,7 +9,9 @@ only caller of ``footprints.optimiser`` (``app.state`` names its ``AreaResult`` 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
+import networkx as nx
 import streamlit as st
 
 from app.autosave import autosave
@@ -26,6 +28,13 @@ from app.state import (
 from footprints.background import ProposalJob
 from footprints.optimiser import AreaResult, OptimiseSettings, propose
 from footprints.plan import Plan
+from footprints.planning_areas import (
+    find_crossings,
+    planning_area_of,
+    planning_graphs,
+    planning_groups,
+)
+from footprints.region import Region
 from footprints.session import LockedNetworkError, apply_proposal
 
 __all__ = [
@@ -34,6 +43,7 @@ __all__ = [
     "drop",
     "finish",
     "first_settings",
+    "planning_areas",
     "running",
     "start",
     "status",
@@ -81,13 +91,30 @@ def demo_proposal(settings: OptimiseSettings) -> tuple[Plan, dict[str, AreaResul
     return proposal.plan, dict(proposal.results)
 
 
+def planning_areas(
+    the_region: Region, level: str, ccgs: Sequence[str]
+) -> tuple[dict[str, nx.Graph], dict[str, list[str]]]:
+    """Return the planning areas of the CCGs in scope at ``level``: graphs and their CCGs.
+
+    ``"lower"``: each CCG on its own. ``"upper"``: each STP / ICB holding a CCG in scope, as
+    one area of all its CCGs (networks may cross CCG borders inside it, never its own).
+    """
+    if level == "upper":
+        every = planning_groups(the_region, "upper")
+        groups = {g: lower for g, lower in every.items() if set(lower) & set(ccgs)}
+        return planning_graphs(the_region, groups), groups
+    groups = {c: [c] for c in ccgs if c in the_region.ccg_graphs}
+    return {c: the_region.ccg_graphs[c] for c in groups}, groups
+
+
 def start(repair: bool) -> None:
-    """Start the optimiser on the CCGs in scope in the background; locked networks stay."""
+    """Start the optimiser on the areas in scope in the background; locked networks stay."""
     if running():
         return
     the_region = region()
-    ccgs = [c for c in scope_ccgs() if c in the_region.ccg_graphs]
-    graphs = {c: the_region.ccg_graphs[c] for c in ccgs}
+    level = str(state.planning_level)
+    graphs, groups = planning_areas(the_region, level, scope_ccgs())
+    ccgs = [c for lower in groups.values() for c in lower]
     settings = current_settings(repair=repair)
     plan = state.working.plan
     locks = sorted(state.working.locks)
@@ -97,7 +124,7 @@ def start(repair: bool) -> None:
     state.optimiser_job = ProposalJob(
         graphs, settings, current=current, frozen=locks if current else (), processes=1
     )
-    state.optimiser_run = OptimiserRun(repair=repair, ccgs=tuple(ccgs))
+    state.optimiser_run = OptimiserRun(repair=repair, ccgs=tuple(ccgs), level=level)
 
 
 def running() -> bool:
@@ -148,6 +175,7 @@ def finish() -> None:
     if job.stopped:
         what += ", stopped early"
     unchanged = new_plan == plan
+    crossings = _crossings(new_plan, run) if run.level == "upper" else ""
     state.working.replace(new_plan, label=f"{what} ({', '.join(run.ccgs)})")
     state.trust_before = "run"  # the trust view compares with the plan before this run
     state.results = dict(proposal.results)
@@ -161,6 +189,7 @@ def finish() -> None:
             else f"Optimiser finished in {seconds:.1f} s."
         )
         + (" It found no better plan: the working plan is unchanged." if unchanged else "")
+        + crossings
         + (f" No plan for {', '.join(failed)}: see the optimiser results." if failed else "")
         + (
             f" The solve of {', '.join(stand_in)} failed (see the optimiser results): "
@@ -170,6 +199,24 @@ def finish() -> None:
         )
     )
     autosave()
+
+
+def _crossings(plan: Plan, run: OptimiserRun) -> str:
+    """Say which networks of ``plan`` cross a CCG border inside their STP / ICB."""
+    the_region = region()
+    groups = planning_groups(the_region, "upper")
+    groups = {g: lower for g, lower in groups.items() if set(lower) & set(run.ccgs)}
+    solved = [code for c in run.ccgs for code in the_region.ccg_graphs[c]]
+    graph = the_region.validation_graph.subgraph(solved)
+    found = find_crossings(plan.restricted(solved), graph, planning_area_of(groups))
+    if not found:
+        return " No network crosses a CCG border."
+    return (
+        f" {len(found):,} network{'' if len(found) == 1 else 's'} cross a CCG border inside "
+        "their STP / ICB (waivable with each CCG's agreement): "
+        + "; ".join(crossing.text() for crossing in found)
+        + "."
+    )
 
 
 def status() -> None:

@@ -8,7 +8,7 @@ from app import access, edits, optimiser, signin, uploads
 from app.autosave import autosave
 from app.data import area_names, region
 from app.start import show_area_in_url
-from app.state import ALL, PUT_FIRST, AppState, state
+from app.state import ALL, PLANNING_LEVELS, PUT_FIRST, AppState, state
 
 __all__ = ["panel"]
 
@@ -118,6 +118,16 @@ def _optimiser_section() -> None:
         help="Solved before the weights, in this order: the rules and the band, then this, "
         "then the weights. Least change applies when re-optimising, and shows what each "
         "extra change buys (the Optimiser results tab).",
+    )
+    st.radio(
+        "Planning level",
+        list(PLANNING_LEVELS),
+        key=AppState.planning_level.key,
+        format_func=PLANNING_LEVELS.__getitem__,
+        on_change=autosave,
+        help="Upper: each STP / ICB holding the area is planned as one area. A network "
+        "crossing a CCG border inside it is reported (waivable with each CCG's agreement); "
+        "the STP's own border is never crossed.",
     )
     with st.expander("Weights and time limit"):
         _weights()

@@ -34,6 +34,7 @@ __all__ = [
     "FIRST_TIME_LIMIT",
     "NEW",
     "OPTIMISER_LABELS",
+    "PLANNING_LEVELS",
     "PUT_FIRST",
     "SETTINGS",
     "AppState",
@@ -129,6 +130,7 @@ class OptimiserRun:
 
     repair: bool = False
     ccgs: tuple[str, ...] = ()
+    level: str = "lower"
 
 
 class PracticeInfo(TypedDict):
@@ -164,6 +166,7 @@ class AppState:
     network_cost = Entry[float](30_000.0)
     time_limit = Entry[float](FIRST_TIME_LIMIT)
     put_first = Entry[str]("weights")  # one of PUT_FIRST
+    planning_level = Entry[str]("lower")  # one of PLANNING_LEVELS
 
     # Other widgets
     area_stp = Entry[str](ALL)
@@ -285,11 +288,19 @@ PUT_FIRST = {
 """What the optimiser may put before its weights (the settings' ``put_first``), in words."""
 
 
+PLANNING_LEVELS = {
+    "lower": "Each CCG (sub-ICB) on its own",
+    "upper": "Each STP / ICB as one area: networks may cross CCG borders inside it",
+}
+"""The planning levels the optimiser offers (the settings' ``planning_level``), in words."""
+
+
 def setting_values() -> dict[str, Any]:
     """Read each setting and the chosen area by key (defaults where unset), as saved."""
     values: dict[str, Any] = {entry.key: entry.get() for entry in SETTINGS}
     values.update({entry.key: entry.get() for entry in AREA})
     values[AppState.put_first.key] = state.put_first
+    values[AppState.planning_level.key] = state.planning_level
     return values
 
 
@@ -300,6 +311,8 @@ def restore_settings(saved: Mapping[str, Any]) -> None:
             st.session_state[entry.key] = saved[entry.key]
     if saved.get(AppState.put_first.key) in PUT_FIRST:  # an unknown choice keeps the default
         st.session_state[AppState.put_first.key] = saved[AppState.put_first.key]
+    if saved.get(AppState.planning_level.key) in PLANNING_LEVELS:
+        st.session_state[AppState.planning_level.key] = saved[AppState.planning_level.key]
 
 
 def type_settings() -> None:
