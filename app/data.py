@@ -134,13 +134,16 @@ def region_of_files(
     return _region_of(files, limit, json.dumps(dict(options or {}), sort_keys=True))
 
 
-def uploaded_region(folder: Path, uploads: Mapping[str, str]) -> Region:
+def uploaded_region(
+    folder: Path, uploads: Mapping[str, str], options: Mapping[str, Any] | None = None
+) -> Region:
     """Give the region of the files uploaded to ``folder`` (role → file name), loaded once.
 
-    See :func:`region_of_files`; each file is read within :data:`UPLOAD_LIMIT_BYTES`.
+    See :func:`region_of_files`; each file is read within :data:`UPLOAD_LIMIT_BYTES`, with
+    ``options`` (such as the list-size column chosen, ``practice_columns``).
     """
     paths = {role: folder / name for role, name in uploads.items()}
-    return region_of_files(paths, limit=UPLOAD_LIMIT_BYTES)
+    return region_of_files(paths, limit=UPLOAD_LIMIT_BYTES, options=options)
 
 
 def area_names() -> dict[str, str]:

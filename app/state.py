@@ -193,6 +193,9 @@ class AppState:
     saved_at = Entry[str | None](None)
     upload_problems = Entry[Sequence[str]](())
     upload_warnings = Entry[Sequence[str]](())
+    list_size_choices = Entry[Sequence[str]](())
+    """The list-size columns of the practices file to choose between (more than one)."""
+    list_size_column = Entry[str | None](None)  # the choice among list_size_choices
 
     # The map's focus and what the map reported last
     map_focus = Entry[str | None](None)

@@ -17,9 +17,10 @@ from app import optimiser
 from app.autosave import autosave, upload_folder
 from app.data import region, uploaded_region
 from app.markdown import plain
-from app.state import ALL, state, upload_key
+from app.state import ALL, AppState, state, upload_key
 from footprints.atomic import write_bytes
 from footprints.errors import PROBLEMS_SHOWN, FootprintsError, InputError
+from footprints.io import practice_column_choices
 from footprints.plan import Plan
 from footprints.session import WorkingPlan
 
@@ -185,8 +186,11 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
             text = text.replace(f"{folder / role}/", "")
         return in_app_words(text.replace(f"{folder}/", ""))
 
+    options = _column_options(folder / uploads["practices"])
+    if options is None:
+        return
     try:
-        loaded = uploaded_region(folder, uploads)  # kept for opening the plan later
+        loaded = uploaded_region(folder, uploads, options)  # kept for opening the plan later
     except InputError as error:
         state.upload_problems = [plain(str(p)) for p in error.problems if p.severity == "error"]
         return
@@ -203,7 +207,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
     state.region_kind = "upload"
     del state.unloaded_region
     state.uploads = uploads
-    state.region_options = {}
+    state.region_options = options
     state.area_stp = ALL
     state.area_ccg = ALL
     start = loaded.current if loaded.current is not None else Plan({})
@@ -216,6 +220,32 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
     )
     state.upload_warnings = warnings
     autosave()
+
+
+def _column_options(practices: Path) -> dict[str, object] | None:
+    """Return the region options for the practices file's columns; ``None`` to ask first.
+
+    A practices file with several list-size columns (``practices_2021.csv``: registrations
+    and QOF) is read with the one chosen in the Data section; until one is chosen, the
+    columns are offered and the upload stops with a problem naming them.
+    """
+    try:
+        choices = practice_column_choices(practices).get("list_size", [])
+    except Exception:  # the loader says what is wrong with the file
+        return {}
+    if len(choices) < 2:
+        del state.list_size_choices
+        return {}
+    if list(state.list_size_choices) == choices and state.list_size_column in choices:
+        return {"practice_columns": {"list_size": state.list_size_column}}
+    state.list_size_choices = choices
+    st.session_state[AppState.list_size_column.key] = choices[0]
+    state.upload_problems = [
+        f"{practices.name} has {len(choices)} list-size columns ({', '.join(choices)}): choose "
+        "the one to plan with under *List-size column*, then press *Load these files* again."
+    ]
+    del state.upload_warnings
+    return None
 
 
 def panel() -> None:
@@ -238,6 +268,14 @@ def panel() -> None:
             role: st.file_uploader(label, type=types, key=upload_key(role))
             for role, (label, types) in UPLOAD_ROLES.items()
         }
+        if state.list_size_choices:
+            st.selectbox(
+                "List-size column",
+                list(state.list_size_choices),
+                key=AppState.list_size_column.key,
+                help="The practices file has several list-size columns: the one the band, "
+                "the checks and the optimiser count.",
+            )
         if st.button("Load these files", key="load_files"):
             with st.spinner("Reading the files…"):
                 load_uploads(files)

@@ -70,7 +70,7 @@ from footprints.io.plans import (
     write_plan,
 )
 from footprints.io.postcodes import normalise_postcode, read_postcode_lookup
-from footprints.io.practices import PRACTICE_FIELDS, read_practices
+from footprints.io.practices import PRACTICE_FIELDS, practice_column_choices, read_practices
 from footprints.io.registrations import (
     Registrations,
     read_lsoa_boundaries,
@@ -108,6 +108,7 @@ __all__ = [
     "max_table_bytes",
     "normalise_postcode",
     "plan_format",
+    "practice_column_choices",
     "read_boundaries",
     "read_epcn",
     "read_epraccur",

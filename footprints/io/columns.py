@@ -238,13 +238,7 @@ def _resolve_columns(
             continue
         resolved[field_.name] = None
         for tier in field_.tiers:
-            matches = sorted(
-                {
-                    original
-                    for normal, original in by_normal.items()
-                    if any(re.fullmatch(pattern, normal) for pattern in tier)
-                }
-            )
+            matches = _tier_matches(tier, by_normal)
             if len(matches) == 1 and len(groups[_normalise_name(matches[0])]) > 1:
                 copies = groups[_normalise_name(matches[0])]
                 ambiguous.add(field_.name)
@@ -285,6 +279,39 @@ def _resolve_columns(
     used = ", ".join(f"{name}←{column}" for name, column in resolved.items() if column is not None)
     logger.info("%s: columns used: %s", source, used)
     return resolved
+
+
+def _tier_matches(tier: tuple[str, ...], by_normal: Mapping[str, str]) -> list[str]:
+    """Return the columns (by normalised name → original) one tier of a field accepts."""
+    return sorted(
+        {
+            original
+            for normal, original in by_normal.items()
+            if any(re.fullmatch(pattern, normal) for pattern in tier)
+        }
+    )
+
+
+def column_choices(columns: Iterable[object], fields: Iterable[_Field]) -> dict[str, list[str]]:
+    """Return each field that several of ``columns`` could be, with those columns.
+
+    As the reader resolves them: the first tier of a field's names with a match decides,
+    and two or more different columns matching there make the field ambiguous (a choice
+    for the user, passed back as ``columns={field: column}``).
+    """
+    by_normal: dict[str, str] = {}
+    for original in columns:
+        base = re.sub(r" \(repeat \d+\)$", "", str(original))
+        by_normal.setdefault(_normalise_name(base), str(original))
+    choices: dict[str, list[str]] = {}
+    for field_ in fields:
+        for tier in field_.tiers:
+            matches = _tier_matches(tier, by_normal)
+            if len(matches) > 1:
+                choices[field_.name] = matches
+            if matches:
+                break
+    return choices
 
 
 def _naming(option: str | None, field_name: str, column: str) -> str:

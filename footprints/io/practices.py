@@ -20,7 +20,12 @@ from pyproj import Transformer
 
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
 from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
-from footprints.io.columns import _PRACTICE_FIELDS, _normalise_name, _resolve_columns
+from footprints.io.columns import (
+    _PRACTICE_FIELDS,
+    _normalise_name,
+    _resolve_columns,
+    column_choices,
+)
 from footprints.io.postcodes import _postcode_table, normalise_postcode
 from footprints.io.tables import (
     UNALLOCATED_NETWORK,
@@ -41,6 +46,7 @@ __all__ = [
     "PRACTICE_COLUMNS",
     "PRACTICE_COLUMN_OPTION",
     "PRACTICE_FIELDS",
+    "practice_column_choices",
     "read_practices",
 ]
 
@@ -316,6 +322,16 @@ def _locate(
         code=code,
     )
     return None
+
+
+def practice_column_choices(path: PathLike) -> dict[str, list[str]]:
+    """Return the fields that several columns of a practices file could be, with the columns.
+
+    ``practices_2021.csv`` as published has two list sizes (``list_size_2021_01_gpreg``
+    and ``list_size_2021_01_qof``): ``{"list_size": [both]}``. Pass the one meant to
+    :func:`read_practices` as ``columns={"list_size": ...}``.
+    """
+    return column_choices(_read_csv(path).columns, _PRACTICE_FIELDS)
 
 
 def read_practices(
