@@ -538,6 +538,7 @@ def _run_report(args: argparse.Namespace) -> int:
         per_area=args.per_area,
         changes=changes,
         comments=comments,
+        waivers_source=None if args.waivers is None else f"--waivers {args.waivers}",
         unassigned_comments=unassigned,
     )
     print("Wrote the submission pack:")

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from footprints.atomic import write_text
-from footprints.io import read_plan
+from footprints.io import read_plan, warn_unknown_waivers
 from footprints.io.tables import spreadsheet_csv
 from footprints.plan import Plan, PlanState
 from footprints.region import REGION_OPTIONS, load_region_from
@@ -324,6 +324,8 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
     waivers = read_waivers(args.waivers) if args.waivers is not None else None
     label = args.label or f"import {args.file.name}"
     plan, meta = _region_of(args, plan)
+    if waivers:
+        warn_unknown_waivers(waivers, plan, source=f"--waivers {args.waivers}")
     with Store(args.store) as store:
         if not store.exists(args.plan):
             handle = store.create(

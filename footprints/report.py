@@ -219,6 +219,7 @@ def build_pack(
     report: Report | None = None,
     comments: Mapping[str, Sequence[str]] | None = None,
     unassigned_comments: Mapping[str, Sequence[str]] | None = None,
+    waivers_source: str | None = None,
 ) -> list[PackSection]:
     """Gather the pack's content, one section per planning area that has practices.
 
@@ -238,6 +239,9 @@ def build_pack(
     unassigned_comments
         Practice code → the open comments on a practice in no network, printed under
         *Practices in no network* in its area's section.
+    waivers_source
+        The file the waiver reasons came from, named in the warning about waivers for
+        networks not in the plan.
     """
     waivers = {str(k).strip(): v for k, v in (waivers or {}).items()}
     comments = comments or {}
@@ -245,7 +249,7 @@ def build_pack(
     alignment = patch_alignment(plan, region.validation_graph)
     practices = region.practices
     record_of = {str(r["code"]): r for r in practices.to_dict("records")}
-    warn_unknown_waivers(waivers, plan)
+    warn_unknown_waivers(waivers, plan, source=waivers_source)
 
     def pack_practice(code: str) -> PackPractice:
         record = record_of.get(code)
@@ -750,6 +754,7 @@ def write_pack(
     max_practices: int = MAX_PACK_PRACTICES,
     comments: Mapping[str, Sequence[str]] | None = None,
     unassigned_comments: Mapping[str, Sequence[str]] | None = None,
+    waivers_source: str | None = None,
 ) -> list[Path]:
     """Write the submission pack as PDF (and HTML twin).
 
@@ -781,6 +786,8 @@ def write_pack(
     comments, unassigned_comments
         Network id → open comments to print in its block, and practice code → those on a
         practice in no network (:func:`build_pack`); none by default.
+    waivers_source
+        The waivers file, named in the warning about waivers for networks not in the plan.
 
     Returns
     -------
@@ -804,6 +811,7 @@ def write_pack(
         report=report,
         comments=comments,
         unassigned_comments=unassigned_comments,
+        waivers_source=waivers_source,
     )
     shapes = network_layer(region, plan, report=report, band=band)
     # Neighbouring networks get different colours (the app's palette and rule).

@@ -316,3 +316,44 @@ def test_a_gzipped_boundary_file_is_read_within_the_input_limit(tmp_path: Path) 
     broken.write_bytes(gzip.compress(paths["ccg"].read_bytes())[:60])
     with pytest.raises(InputError, match="cannot be unpacked"):
         read_boundaries(broken)
+
+
+def test_the_welsh_and_unplaced_warning_counts_the_practices_loaded_not_the_file(
+    tmp_path: Path,
+) -> None:
+    """A national registrations file: the region's own figures, the file's beside them."""
+    import pandas as pd
+
+    from footprints.io.registrations import read_lsoa_registrations, registration_problems
+
+    paths = write_inputs(tmp_path)
+    with paths["registrations"].open("a", encoding="utf-8") as handle:
+        handle.write("B1,Gamma,NO2011,20\nZ9,Zeta,W01000002,5000\nZ9,Zeta,NO2011,300\n")
+    registrations = read_lsoa_registrations(paths["registrations"])
+    practices = pd.read_csv(paths["practices"], dtype={"code": str})
+    texts = [p.message for p in registration_problems(registrations, practices, tolerance=0.5)]
+    assert (
+        "of the 4 practices loaded, 100 patients in 1 rows live in Welsh LSOAs and 20 in 1 rows "
+        "have no LSOA (NO2011 or blank) (in the whole file: 5,100 in 2 Welsh rows, 320 in 2 "
+        "rows with no LSOA)"
+    ) in " ".join(texts)
+    without_b1 = practices[practices["code"] != "B1"]
+    texts = [p.message for p in registration_problems(registrations, without_b1, tolerance=0.5)]
+    assert not any("Welsh" in text for text in texts)  # none of theirs live in Wales
+
+
+def test_a_waiver_for_no_network_is_warned_about_naming_the_waivers_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    waivers = tmp_path / "board waivers.csv"
+    waivers.write_text("network_id,reason\nn2,Island\nN9,Gone\n", encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'plans.sqlite'}"
+    command = ["plans", "import", "Draft", str(plan), *_files(paths), "--store", store]
+    assert main([*command, "--waivers", str(waivers)]) == 0
+    assert (
+        f"--waivers {waivers}: waivers name 2 networks not in the plan: 'N9', 'n2' (did you "
+        "mean 'N2'?); network ids are compared exactly"
+    ) in caplog.text

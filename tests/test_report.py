@@ -134,7 +134,7 @@ def test_a_waiver_is_given_to_the_network_of_exactly_its_id(
     sections = build_pack(demo, demo.current, waivers={network.lower(): "Island"})
     assert all(n.waiver is None for s in sections for n in s.networks)
     assert (
-        f"waivers name networks not in the plan: {network.lower()!r} (did you mean "
+        f"waivers name 1 network not in the plan: {network.lower()!r} (did you mean "
         f"{network!r}?); network ids are compared exactly"
     ) in caplog.text
 

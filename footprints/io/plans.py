@@ -623,11 +623,14 @@ def read_waivers(path: PathLike) -> dict[str, str]:
     return waivers
 
 
-def warn_unknown_waivers(waivers: Mapping[str, str], plan: Plan) -> None:
+def warn_unknown_waivers(
+    waivers: Mapping[str, str], plan: Plan, *, source: str | None = None
+) -> None:
     """Warn about waivers naming no network, with the network meant where ids nearly match.
 
     Network ids are compared exactly: a waiver for ``uz0029`` is not given to ``UZ0029``,
-    but the warning names it.
+    but the warning names it. ``source`` (the waivers file, as the user named it) starts
+    the warning.
     """
     networks = plan.networks()
     unknown = sorted(set(waivers) - set(networks))
@@ -643,6 +646,8 @@ def warn_unknown_waivers(waivers: Mapping[str, str], plan: Plan) -> None:
             f"{waiver!r}" + (f" (did you mean {', '.join(map(repr, meant))}?)" if meant else "")
         )
     logger.warning(
-        "waivers name networks not in the plan: %s; network ids are compared exactly",
+        "%swaivers name %s not in the plan: %s; network ids are compared exactly",
+        f"{source}: " if source else "",
+        f"{len(unknown):,} network{'' if len(unknown) == 1 else 's'}",
         ", ".join(named),
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from footprints.crs import BNG, WGS84
@@ -36,6 +37,7 @@ from footprints.io.tables import (
 )
 
 __all__ = [
+    "SET_ASIDE",
     "Registrations",
     "read_lsoa_boundaries",
     "read_lsoa_centroids",
@@ -65,6 +67,10 @@ _CENTROID_FIELDS = [
 ]
 
 
+SET_ASIDE = ("welsh_rows", "welsh_patients", "unplaced_rows", "unplaced_patients")
+"""The columns of :attr:`Registrations.set_aside`."""
+
+
 @dataclass(frozen=True)
 class Registrations:
     """The LSOA registrations file: how many of each practice's patients live in each LSOA.
@@ -85,6 +91,10 @@ class Registrations:
         Rows (and their patients) for Welsh LSOAs.
     unplaced_rows, unplaced_patients
         Rows (and patients) with no LSOA code of England or Wales (``NO2011``, blank).
+    set_aside
+        The same four figures per practice (index: practice code; columns ``welsh_rows``,
+        ``welsh_patients``, ``unplaced_rows``, ``unplaced_patients``), for the practices
+        with any: what a region's practices set aside, not the whole file's.
     """
 
     counts: pd.DataFrame
@@ -96,6 +106,7 @@ class Registrations:
     unplaced_rows: int = 0
     unplaced_patients: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    set_aside: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SET_ASIDE))
 
     @property
     def practices(self) -> int:
@@ -213,9 +224,31 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
         welsh_patients=int(patients.to_numpy()[welsh].sum()),
         unplaced_rows=int(unplaced.sum()),
         unplaced_patients=int(patients.to_numpy()[unplaced].sum()),
+        set_aside=_set_aside(practice, patients, welsh, unplaced),
     )
     logger.info("%s", registrations.describe())
     return registrations
+
+
+def _set_aside(
+    practice: pd.Series,
+    patients: pd.Series,
+    welsh: npt.NDArray[np.bool_],
+    unplaced: npt.NDArray[np.bool_],
+) -> pd.DataFrame:
+    """Per practice with any: its Welsh and unplaced rows and patients (:data:`SET_ASIDE`)."""
+    kept = welsh | unplaced
+    counts = patients.to_numpy()[kept]
+    table = pd.DataFrame(
+        {
+            "practice": practice.to_numpy()[kept],
+            "welsh_rows": welsh[kept].astype("int64"),
+            "welsh_patients": np.where(welsh[kept], counts, 0),
+            "unplaced_rows": unplaced[kept].astype("int64"),
+            "unplaced_patients": np.where(unplaced[kept], counts, 0),
+        }
+    )
+    return table.groupby("practice").sum().astype("int64")[list(SET_ASIDE)]
 
 
 def _one_sex(frame: pd.DataFrame, sex_col: str | None) -> pd.DataFrame:
@@ -310,18 +343,28 @@ def registration_problems(
     """
     source = registrations.source
     problems: list[Problem] = []
-    if registrations.welsh_rows or registrations.unplaced_rows:
+    codes = practices["code"].astype(str)
+    ours = registrations.set_aside.reindex(codes.to_numpy()).fillna(0).astype("int64").sum()
+    if ours["welsh_rows"] or ours["unplaced_rows"]:
+        whole = (
+            f" (in the whole file: {registrations.welsh_patients:,} in "
+            f"{registrations.welsh_rows:,} Welsh rows, {registrations.unplaced_patients:,} in "
+            f"{registrations.unplaced_rows:,} rows with no LSOA)"
+            if (registrations.welsh_rows, registrations.unplaced_rows)
+            != (ours["welsh_rows"], ours["unplaced_rows"])
+            else ""
+        )
         problems.append(
             Problem(
                 source,
-                f"{registrations.welsh_patients:,} patients in {registrations.welsh_rows:,} "
-                f"rows live in Welsh LSOAs and {registrations.unplaced_patients:,} in "
-                f"{registrations.unplaced_rows:,} rows have no LSOA (NO2011 or blank): they "
-                "count towards their practices' totals but are not placed on the map",
+                f"of the {len(codes):,} practices loaded, {ours['welsh_patients']:,} patients "
+                f"in {ours['welsh_rows']:,} rows live in Welsh LSOAs and "
+                f"{ours['unplaced_patients']:,} in {ours['unplaced_rows']:,} rows have no LSOA "
+                f"(NO2011 or blank){whole}: they count towards their practices' totals but are "
+                "not placed on the map",
                 severity="warning",
             )
         )
-    codes = practices["code"].astype(str)
     sizes = pd.to_numeric(practices["list_size"], errors="coerce").fillna(0).astype("int64")
     totals = registrations.totals.reindex(codes.to_numpy())
     missing = codes[totals.isna().to_numpy()].tolist()
