@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from app import access, edits, optimiser, signin, uploads
@@ -99,6 +101,18 @@ def _weights() -> None:
     )
 
 
+def _choice(label: str, words: Mapping[str, str], key: str, help_text: str) -> None:
+    """Draw a saved setting chosen among ``words`` (value → what it means, as shown)."""
+    st.radio(
+        label,
+        list(words),
+        key=key,
+        format_func=words.__getitem__,
+        on_change=autosave,
+        help=help_text,
+    )
+
+
 def _optimiser_section() -> None:
     """Draw the band, the weights, and the buttons that start the optimiser."""
     st.header("Optimiser")
@@ -109,25 +123,21 @@ def _optimiser_section() -> None:
     high_col.number_input(
         "Band maximum", min_value=0, step=1_000, key=AppState.band_max.key, on_change=autosave
     )
-    st.radio(
+    _choice(
         "Put first",
-        list(PUT_FIRST),
-        key=AppState.put_first.key,
-        format_func=PUT_FIRST.__getitem__,
-        on_change=autosave,
-        help="Solved before the weights, in this order: the rules and the band, then this, "
-        "then the weights. Least change applies when re-optimising, and shows what each "
-        "extra change buys (the Optimiser results tab).",
+        PUT_FIRST,
+        AppState.put_first.key,
+        "Solved before the weights, in this order: the rules and the band, then this, then the "
+        "weights. Least change applies when re-optimising, and shows what each extra change "
+        "buys (the Optimiser results tab).",
     )
-    st.radio(
+    _choice(
         "Planning level",
-        list(PLANNING_LEVELS),
-        key=AppState.planning_level.key,
-        format_func=PLANNING_LEVELS.__getitem__,
-        on_change=autosave,
-        help="Upper: each STP / ICB holding the area is planned as one area. A network "
-        "crossing a CCG border inside it is reported (waivable with each CCG's agreement); "
-        "the STP's own border is never crossed.",
+        PLANNING_LEVELS,
+        AppState.planning_level.key,
+        "Upper: each STP / ICB holding the area is planned as one area. A network crossing a "
+        "CCG border inside it is reported (waivable with each CCG's agreement); the STP's own "
+        "border is never crossed.",
     )
     with st.expander("Weights and time limit"):
         _weights()

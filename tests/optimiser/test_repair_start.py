@@ -8,7 +8,6 @@ local search with moves costed is now the repair's first plan.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 
 import pytest
@@ -22,6 +21,7 @@ from footprints.optimiser.improve import move_terms, repair_start
 from footprints.optimiser.problem import AreaProblem, build_problem
 
 from .grids import FAST, check_plan, grid, network_cost, networks_of, replace_settings
+from .test_area import fewest_moves
 
 # A 4 x 4 grid of 10,000-patient practices. "Top" (row 0) is locked; "Mid" took two
 # practices of row 2 (60,000 patients, over the band) and left "Low" with two (20,000).
@@ -37,21 +37,6 @@ CURRENT = {
 }
 
 
-def _moves(plan: Mapping[str, str], current: Mapping[str, str]) -> int:
-    """Practices outside their network's matched current network (each matched once)."""
-    proposed, before = networks_of(plan), networks_of(current)
-    best = len(plan)
-    slots = [*before, *([None] * len(proposed))]
-    for matching in itertools.permutations(slots, len(proposed)):
-        kept = sum(
-            len(members & before[m])
-            for members, m in zip(proposed.values(), matching, strict=True)
-            if m is not None
-        )
-        best = min(best, len(plan) - kept)
-    return best
-
-
 def _cost(plan: Mapping[str, str], settings: OptimiseSettings) -> float:
     """The objective from its definition: networks, band penalty and moves."""
     total = 0.0
@@ -62,7 +47,7 @@ def _cost(plan: Mapping[str, str], settings: OptimiseSettings) -> float:
         )
         total += network_cost(GRAPH, sorted(members), settings)
         total += settings.band_penalty * outside
-    return total + settings.move_weight * _moves(plan, CURRENT)
+    return total + settings.move_weight * fewest_moves(plan, CURRENT)
 
 
 def _hopeless(monkeypatch: pytest.MonkeyPatch) -> None:
