@@ -25,6 +25,7 @@ from app.state import ALL, PracticeInfo, current_band, state
 from footprints.demo import load_demo
 from footprints.io import input_size_limit
 from footprints.maps import PracticePoints
+from footprints.planning_areas import planning_groups
 from footprints.region import Region, load_region_from
 
 __all__ = [
@@ -181,18 +182,33 @@ def practice_points() -> PracticePoints:
     return state.practice_points
 
 
+def level_groups() -> dict[str, list[str]] | None:
+    """Return the planning areas of the level chosen (area → its CCGs); ``None``: by CCG.
+
+    ``"upper"``: each STP / ICB; ``"areas"``: the areas file's groups (``None`` until one
+    is loaded).
+    """
+    level = state.planning_level
+    if level == "upper":
+        return planning_groups(region(), "upper")
+    if level == "areas" and state.area_groups:
+        return {g: list(lower) for g, lower in state.area_groups.items()}
+    return None
+
+
 def facts() -> Facts:
     """Validate and measure the working plan, once per plan, band and region."""
     plan, band, the_region = state.working.plan, current_band(), region()
+    groups = level_groups()
     cached = state.derived
     if (
         cached
         and cached["plan"] is plan
         and cached["band"] == band
         and cached["region"] is the_region
-        and cached["level"] == state.planning_level
+        and cached["groups"] == groups
     ):
         return cached
-    value = facts_module.compute(plan, band, the_region, state.planning_level)
+    value = facts_module.compute(plan, band, the_region, groups)
     state.derived = value
     return value

@@ -12,6 +12,7 @@ wherever a few of their patients live, all over England), so the map of one CCG 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
 import geopandas as gpd
@@ -20,7 +21,7 @@ import pandas as pd
 from footprints.metrics import PatchAlignment, network_table, patch_alignment, territories
 from footprints.metrics import footprints as network_footprints
 from footprints.plan import Band, Plan
-from footprints.planning_areas import planning_area_of, planning_groups
+from footprints.planning_areas import planning_area_of
 from footprints.region import Region
 from footprints.registration import Territories
 from footprints.rules import Report, Violation, validate
@@ -36,7 +37,7 @@ class Facts(TypedDict):
     plan: Plan
     band: Band
     region: Region
-    level: str
+    groups: Mapping[str, Sequence[str]] | None
     report: Report
     footprints: gpd.GeoDataFrame
     alignment: PatchAlignment
@@ -78,7 +79,9 @@ def map_footprints(
     return shapes
 
 
-def compute(plan: Plan, band: Band, region: Region, level: str = "lower") -> Facts:
+def compute(
+    plan: Plan, band: Band, region: Region, groups: Mapping[str, Sequence[str]] | None = None
+) -> Facts:
     """Validate ``plan`` on ``region`` and measure it.
 
     Parameters
@@ -89,9 +92,10 @@ def compute(plan: Plan, band: Band, region: Region, level: str = "lower") -> Fac
         The population band of the optimiser settings.
     region
         The region the plan belongs to.
-    level
-        The planning level: ``"upper"`` validates with each STP / ICB as one planning
-        area, so a network crossing a CCG border inside it is a waivable finding, not hard.
+    groups
+        The planning areas larger than a CCG (area → its CCGs), or ``None`` for each CCG on
+        its own: a network crossing a CCG border inside one of them is then a waivable
+        finding, not hard.
 
     Returns
     -------
@@ -102,7 +106,7 @@ def compute(plan: Plan, band: Band, region: Region, level: str = "lower") -> Fac
         any that share one), and the plan's territories (``None`` on the Voronoi model).
     """
     graph = region.validation_graph
-    areas = planning_area_of(planning_groups(region, "upper")) if level == "upper" else None
+    areas = planning_area_of(groups) if groups else None
     report = validate(plan, graph, band=band, planning_areas=areas)
     found = territories(plan, graph)
     shapes = map_footprints(plan, region, found)
@@ -113,7 +117,7 @@ def compute(plan: Plan, band: Band, region: Region, level: str = "lower") -> Fac
         plan=plan,
         band=band,
         region=region,
-        level=level,
+        groups=groups,
         report=report,
         footprints=shapes,
         alignment=patch_alignment(plan, graph),

@@ -9,13 +9,13 @@ only caller of ``footprints.optimiser`` (``app.state`` names its ``AreaResult`` 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import networkx as nx
 import streamlit as st
 
 from app.autosave import autosave
-from app.data import demo_region, region, scope_ccgs
+from app.data import demo_region, level_groups, region, scope_ccgs
 from app.markdown import plain
 from app.state import (
     FIRST_TIME_LIMIT,
@@ -32,7 +32,6 @@ from footprints.planning_areas import (
     find_crossings,
     planning_area_of,
     planning_graphs,
-    planning_groups,
 )
 from footprints.region import Region
 from footprints.session import LockedNetworkError, apply_proposal
@@ -92,19 +91,19 @@ def demo_proposal(settings: OptimiseSettings) -> tuple[Plan, dict[str, AreaResul
 
 
 def planning_areas(
-    the_region: Region, level: str, ccgs: Sequence[str]
+    the_region: Region, groups: Mapping[str, Sequence[str]] | None, ccgs: Sequence[str]
 ) -> tuple[dict[str, nx.Graph], dict[str, list[str]]]:
-    """Return the planning areas of the CCGs in scope at ``level``: graphs and their CCGs.
+    """Return the planning areas holding the CCGs in scope: their graphs and their CCGs.
 
-    ``"lower"``: each CCG on its own. ``"upper"``: each STP / ICB holding a CCG in scope, as
-    one area of all its CCGs (networks may cross CCG borders inside it, never its own).
+    ``groups`` (area → its CCGs: each STP / ICB, or an areas file's groups) makes each area
+    holding a CCG in scope one planning area of all its CCGs (networks may cross CCG
+    borders inside it, never its own); ``None`` plans each CCG on its own.
     """
-    if level == "upper":
-        every = planning_groups(the_region, "upper")
-        groups = {g: lower for g, lower in every.items() if set(lower) & set(ccgs)}
-        return planning_graphs(the_region, groups), groups
-    groups = {c: [c] for c in ccgs if c in the_region.ccg_graphs}
-    return {c: the_region.ccg_graphs[c] for c in groups}, groups
+    if groups:
+        chosen = {g: list(lower) for g, lower in groups.items() if set(lower) & set(ccgs)}
+        return planning_graphs(the_region, chosen), chosen
+    chosen = {c: [c] for c in ccgs if c in the_region.ccg_graphs}
+    return {c: the_region.ccg_graphs[c] for c in chosen}, chosen
 
 
 def start(repair: bool) -> None:
@@ -112,8 +111,9 @@ def start(repair: bool) -> None:
     if running():
         return
     the_region = region()
-    level = str(state.planning_level)
-    graphs, groups = planning_areas(the_region, level, scope_ccgs())
+    level_of = level_groups()
+    level = str(state.planning_level) if level_of else "lower"
+    graphs, groups = planning_areas(the_region, level_of, scope_ccgs())
     ccgs = [c for lower in groups.values() for c in lower]
     settings = current_settings(repair=repair)
     plan = state.working.plan
@@ -175,7 +175,7 @@ def finish() -> None:
     if job.stopped:
         what += ", stopped early"
     unchanged = new_plan == plan
-    crossings = _crossings(new_plan, run) if run.level == "upper" else ""
+    crossings = _crossings(new_plan, run) if run.level != "lower" else ""
     state.working.replace(new_plan, label=f"{what} ({', '.join(run.ccgs)})")
     state.trust_before = "run"  # the trust view compares with the plan before this run
     state.results = dict(proposal.results)
@@ -202,10 +202,10 @@ def finish() -> None:
 
 
 def _crossings(plan: Plan, run: OptimiserRun) -> str:
-    """Say which networks of ``plan`` cross a CCG border inside their STP / ICB."""
+    """Say which networks of ``plan`` cross a CCG border inside their planning area."""
     the_region = region()
-    groups = planning_groups(the_region, "upper")
-    groups = {g: lower for g, lower in groups.items() if set(lower) & set(run.ccgs)}
+    groups = level_groups() or {}
+    groups = {g: list(lower) for g, lower in groups.items() if set(lower) & set(run.ccgs)}
     solved = [code for c in run.ccgs for code in the_region.ccg_graphs[c]]
     graph = the_region.validation_graph.subgraph(solved)
     found = find_crossings(plan.restricted(solved), graph, planning_area_of(groups))
@@ -213,7 +213,7 @@ def _crossings(plan: Plan, run: OptimiserRun) -> str:
         return " No network crosses a CCG border."
     return (
         f" {len(found):,} network{'' if len(found) == 1 else 's'} cross a CCG border inside "
-        "their STP / ICB (waivable with each CCG's agreement): "
+        "their planning area (waivable with each CCG's agreement): "
         + "; ".join(crossing.text() for crossing in found)
         + "."
     )

@@ -135,10 +135,12 @@ def _optimiser_section() -> None:
         "Planning level",
         PLANNING_LEVELS,
         AppState.planning_level.key,
-        "Upper: each STP / ICB holding the area is planned as one area. A network crossing a "
-        "CCG border inside it is reported (waivable with each CCG's agreement); the STP's own "
-        "border is never crossed.",
+        "Upper: each STP / ICB holding the area is planned as one area; an areas file: each of "
+        "its groups. A network crossing a CCG border inside it is reported (waivable with each "
+        "CCG's agreement); the area's own border is never crossed.",
     )
+    if state.planning_level == "areas":
+        uploads.areas_file()
     with st.expander("Weights and time limit"):
         _weights()
     running = optimiser.running()

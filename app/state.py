@@ -167,6 +167,9 @@ class AppState:
     time_limit = Entry[float](FIRST_TIME_LIMIT)
     put_first = Entry[str]("weights")  # one of PUT_FIRST
     planning_level = Entry[str]("lower")  # one of PLANNING_LEVELS
+    area_groups = Entry[Mapping[str, Sequence[str]]](_EMPTY)
+    """The areas file's groups (planning area → its CCGs), for the level ``"areas"``."""
+    area_groups_file = Entry[str | None](None)  # the areas file's name, as uploaded
 
     # Other widgets
     area_stp = Entry[str](ALL)
@@ -294,6 +297,7 @@ PUT_FIRST = {
 PLANNING_LEVELS = {
     "lower": "Each CCG (sub-ICB) on its own",
     "upper": "Each STP / ICB as one area: networks may cross CCG borders inside it",
+    "areas": "As an areas file groups the CCGs (such as ICB clusters), each group one area",
 }
 """The planning levels the optimiser offers (the settings' ``planning_level``), in words."""
 

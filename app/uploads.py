@@ -22,6 +22,7 @@ from footprints.atomic import write_bytes
 from footprints.errors import PROBLEMS_SHOWN, FootprintsError, InputError
 from footprints.io import practice_column_choices
 from footprints.plan import Plan
+from footprints.planning_areas import read_area_groups
 from footprints.session import WorkingPlan
 
 __all__ = [
@@ -144,6 +145,8 @@ def back_to_demo() -> None:
     state.uploads = {}
     state.region_options = {}
     del state.homes_practice
+    del state.area_groups  # they grouped the old region's CCGs
+    del state.area_groups_file
     state.area_stp = ALL
     state.area_ccg = ALL
     start_on_demo()
@@ -208,6 +211,8 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
     del state.unloaded_region
     state.uploads = uploads
     state.region_options = options
+    del state.area_groups  # they grouped the old region's CCGs
+    del state.area_groups_file
     state.area_stp = ALL
     state.area_ccg = ALL
     start = loaded.current if loaded.current is not None else Plan({})
@@ -246,6 +251,39 @@ def _column_options(practices: Path) -> dict[str, object] | None:
     ]
     del state.upload_warnings
     return None
+
+
+def areas_file() -> None:
+    """Offer the areas file the level ``"areas"`` plans by; read it when one is uploaded.
+
+    A CSV of CCG (lower area) and group, as ``footprints propose --areas FILE`` reads it
+    (:func:`~footprints.planning_areas.read_area_groups`); every problem is shown, naming
+    the row. Until one is read, each CCG is planned on its own.
+    """
+    upload = st.file_uploader(
+        "Areas file (CSV: each CCG and its group)", type=["csv"], key=upload_key("areas")
+    )
+    if upload is not None and f"{upload.name} ({upload.size:,} bytes)" != state.area_groups_file:
+        folder = upload_folder() / "areas"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / Path(upload.name).name
+        write_bytes(path, upload.getvalue())
+        try:
+            groups = read_area_groups(path, region())
+        except InputError as error:
+            for problem in error.errors[:PROBLEMS_SHOWN]:
+                st.error(plain(str(problem).replace(f"{folder}/", "")))
+            return
+        state.area_groups = groups
+        state.area_groups_file = f"{upload.name} ({upload.size:,} bytes)"
+    if state.area_groups:
+        count = sum(len(lower) for lower in state.area_groups.values())
+        st.caption(
+            f"{len(state.area_groups):,} planning areas of {count:,} CCGs, from "
+            f"{state.area_groups_file}."
+        )
+    else:
+        st.caption("Until an areas file is read, each CCG is planned on its own.")
 
 
 def panel() -> None:
