@@ -775,7 +775,10 @@ def test_upload_errors_speak_the_app_and_recognise_a_file_in_the_wrong_slot(
     at.sidebar.file_uploader[1].set_value(("stp.geojson", (DEMO / "stp.geojson").read_bytes(), ""))
     _click(at, "load_files")
     problems = " ".join(shown(e.value) for e in at.sidebar.error)
-    assert "choose the column that holds the list size" in problems
+    assert (
+        "practices.csv has 2 list-size columns (list_size_2020_01, list_size_2021_01): choose "
+        "the one to plan with under List-size column"
+    ) in problems.replace("*", "")
     assert "columns=" not in problems
 
     at.sidebar.file_uploader[0].set_value(
