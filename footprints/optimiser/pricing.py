@@ -302,58 +302,12 @@ def search_from(
     knows the population window — the practices with a gain, fractionally, within the room
     left under ``high``, less the least cost of the population still missing to reach
     ``low`` (at the lowest cost per patient of any practice without a gain). A cost's
-    :meth:`SetCost.push` bound (nondecreasing as the group grows) is taken off both.
+    :meth:`SetCost.push` bound (nondecreasing as the group grows) is taken off both;
+    should the search raise, ``cost`` is left holding the branch it was in.
     """
     if population[root] > high:
         return
-    floor = cost.push(root) if cost is not None else 0.0
-    try:
-        _search(
-            root,
-            match,
-            allowed,
-            gain,
-            goal,
-            low,
-            high,
-            adjacency,
-            population,
-            lock_of,
-            masks,
-            found,
-            steps,
-            at,
-            limit,
-            cost,
-            keep_best,
-            floor,
-        )
-    finally:
-        if cost is not None:
-            cost.pop()
-
-
-def _search(
-    root: int,
-    match: int,
-    allowed: int,
-    gain: list[float],
-    goal: list[float],
-    low: int,
-    high: int,
-    adjacency: list[int],
-    population: list[int],
-    lock_of: list[int],
-    masks: list[int],
-    found: list[tuple[list[int], int]],
-    steps: list[int],
-    at: float,
-    limit: int,
-    cost: SetCost | None,
-    keep_best: bool,
-    root_floor: float,
-) -> None:
-    """Search below ``root`` (already pushed onto ``cost``) for :func:`search_from`."""
+    root_floor = cost.push(root) if cost is not None else 0.0
     positive = 0.0
     rest = allowed & ~(1 << root)
     mask = rest
@@ -370,6 +324,8 @@ def _search(
         elif population[j] > 0:
             rate = min(rate, -g / population[j])
     if gain[root] - root_floor + positive < goal[0]:
+        if cost is not None:
+            cost.pop()
         return
     rate = 0.0 if math.isinf(rate) else rate
     # best value per patient first (a practice with no patients is free to take)
@@ -482,6 +438,8 @@ def _search(
         positive,
         root_floor,
     )
+    if cost is not None:
+        cost.pop()
 
 
 @dataclass
