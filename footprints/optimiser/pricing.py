@@ -35,6 +35,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -57,13 +58,16 @@ __all__ = [
     "PRICE_CAP",
     "ROUND_COLUMNS",
     "ROUND_STEPS",
+    "LimitReachedError",
     "Priced",
+    "SetCost",
     "additive_values",
     "extend_columns",
     "matched_sums",
     "padded",
     "price",
     "priced_partition",
+    "search_from",
 ]
 
 logger = logging.getLogger(__name__)
@@ -212,12 +216,12 @@ def price(
                         allowed = node_mask & ~earlier
                     else:
                         allowed = node_mask & ~((1 << (a + 1)) - 1) | (1 << a)
-                    _search_from(
+                    search_from(
                         a,
                         m,
                         allowed,
                         gain.tolist(),
-                        target,
+                        [target, -math.inf],
                         low,
                         high,
                         adjacency,
@@ -229,7 +233,7 @@ def price(
                         at,
                         limit,
                     )
-    except _LimitReachedError:
+    except LimitReachedError:
         return (found, False) if found else None
     except EnumerationTimeoutError:
         return None
@@ -245,16 +249,33 @@ def price(
     return found, True
 
 
-class _LimitReachedError(Exception):
-    """Internal: a pricing search found as many columns as it was asked for."""
+class LimitReachedError(Exception):
+    """A pricing search found as many columns as it was asked for, or ran out of steps."""
 
 
-def _search_from(
+class SetCost(Protocol):
+    """A cost of connected groups that the depth-first search grows one practice at a time.
+
+    :func:`search_from` pushes a practice on entering a branch and pops it on leaving, so
+    the cost can be kept incrementally.
+    """
+
+    def push(self, i: int) -> float:
+        """Add practice ``i``; return a lower bound on the cost of every group holding these."""
+
+    def pop(self) -> None:
+        """Remove the practice added last."""
+
+    def cost(self, total: int) -> float:
+        """Return the cost of the group held now (``total``: its population)."""
+
+
+def search_from(
     root: int,
     match: int,
     allowed: int,
     gain: list[float],
-    target: float,
+    goal: list[float],
     low: int,
     high: int,
     adjacency: list[int],
@@ -265,17 +286,28 @@ def _search_from(
     steps: list[int],
     at: float,
     limit: int,
+    cost: SetCost | None = None,
+    keep_best: bool = False,
 ) -> None:
     """Depth-first search of the connected groups holding ``root`` within ``allowed``.
 
-    A branch is cut when even the best completion cannot reach ``target``: first when the
+    Each group in ``[low, high]`` keeping the locks whose value — its members' ``gain``,
+    less ``cost.cost`` when a cost is given — reaches ``goal[0]`` is appended to ``found``
+    (``goal[1]``: the best value found so far). At ``limit`` groups the search stops
+    (:class:`LimitReachedError`), or, with ``keep_best``, raises ``goal[0]`` to the best
+    value found and goes on for better ones only: the search then proves the best value.
+
+    A branch is cut when even the best completion cannot reach ``goal[0]``: first when the
     gains of every practice it could still take fall short; then by a knapsack bound that
     knows the population window — the practices with a gain, fractionally, within the room
     left under ``high``, less the least cost of the population still missing to reach
-    ``low`` (at the lowest cost per patient of any practice without a gain).
+    ``low`` (at the lowest cost per patient of any practice without a gain). A cost's
+    :meth:`SetCost.push` bound (nondecreasing as the group grows) is taken off both;
+    should the search raise, ``cost`` is left holding the branch it was in.
     """
     if population[root] > high:
         return
+    root_floor = cost.push(root) if cost is not None else 0.0
     positive = 0.0
     rest = allowed & ~(1 << root)
     mask = rest
@@ -291,7 +323,9 @@ def _search_from(
             gainers.append((0.0, j, g, population[j]))
         elif population[j] > 0:
             rate = min(rate, -g / population[j])
-    if gain[root] + positive < target:
+    if gain[root] - root_floor + positive < goal[0]:
+        if cost is not None:
+            cost.pop()
         return
     rate = 0.0 if math.isinf(rate) else rate
     # best value per patient first (a practice with no patients is free to take)
@@ -314,13 +348,27 @@ def _search_from(
         return bound
 
     def record(total: int, lock: int, chosen: int, value: float) -> None:
-        if total >= low and value >= target and (lock < 0 or chosen & masks[lock] == masks[lock]):
+        if total < low or (lock >= 0 and chosen & masks[lock] != masks[lock]):
+            return
+        if cost is not None:
+            value -= cost.cost(total)
+        if value >= goal[0]:
             found.append((sorted(path), match))
+            goal[1] = max(goal[1], value)
             if len(found) >= limit:
-                raise _LimitReachedError
+                if not keep_best:
+                    raise LimitReachedError
+                goal[0] = max(goal[0], math.nextafter(goal[1], math.inf))
 
     def grow(
-        chosen: int, total: int, lock: int, value: float, extension: int, blocked: int, left: float
+        chosen: int,
+        total: int,
+        lock: int,
+        value: float,
+        extension: int,
+        blocked: int,
+        left: float,
+        floor: float,
     ) -> None:
         while extension:
             steps[0] += 1
@@ -328,7 +376,7 @@ def _search_from(
                 if time.monotonic() > at:
                     raise EnumerationTimeoutError
                 if 0 <= steps[1] < steps[0]:
-                    raise _LimitReachedError
+                    raise LimitReachedError
             bit = extension & -extension
             extension ^= bit
             blocked |= bit
@@ -344,13 +392,22 @@ def _search_from(
                 continue
             new_value = value + g
             new_lock = lock_w if lock_w >= 0 else lock
-            if new_value + left < target:
+            if new_value - floor + left < goal[0]:
                 continue
+            new_floor = floor
+            if cost is not None:
+                new_floor = cost.push(w)
+                if new_value - new_floor + left < goal[0]:
+                    cost.pop()
+                    continue
             if (
                 new_value
+                - new_floor
                 + knapsack(chosen | bit | blocked, high - new_total, max(0, low - new_total))
-                < target
+                < goal[0]
             ):
+                if cost is not None:
+                    cost.pop()
                 continue
             path.append(w)
             record(new_total, new_lock, chosen | bit, new_value)
@@ -362,13 +419,27 @@ def _search_from(
                 extension | (adjacency[w] & allowed & ~blocked),
                 blocked,
                 left,
+                new_floor,
             )
             path.pop()
+            if cost is not None:
+                cost.pop()
 
     lock = lock_of[root]
     record(population[root], lock, 1 << root, gain[root])
     blocked = ~allowed | (1 << root)
-    grow(1 << root, population[root], lock, gain[root], adjacency[root] & rest, blocked, positive)
+    grow(
+        1 << root,
+        population[root],
+        lock,
+        gain[root],
+        adjacency[root] & rest,
+        blocked,
+        positive,
+        root_floor,
+    )
+    if cost is not None:
+        cost.pop()
 
 
 @dataclass

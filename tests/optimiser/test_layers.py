@@ -26,6 +26,7 @@ LAYERS = [
     "pools",
     "proof",
     "pricing",
+    "colgen",
     "priorities",
     "curve",
     "explain",

@@ -1,0 +1,531 @@
+"""A proved bound where not every candidate can be listed: exact pricing of the usual cost.
+
+Where a piece has too many connected in-band groups to list, :mod:`~footprints.optimiser.
+farley` bounds every plan from duals and a *relaxed* pricing (connectivity dropped), which
+is weak. Here the pricing problem — the least reduced cost ``cost(N) − Σ_{i∈N} π_i − σ_p``
+over every connected group ``N`` of piece ``p`` in its population window, keeping the
+locks — is solved **exactly**, by the depth-first search of
+:func:`~footprints.optimiser.pricing.search_from` (each group once), with the usual cost
+kept incrementally (:class:`VoronoiCost`, :class:`HomesCost`) and each branch cut by a
+lower bound on the cost of every group holding its practices:
+
+- **Voronoi**: ``Σ w_i ‖x_i − c_N‖`` (``c_N`` the weighted centre) is at least the
+  geometric-median value of ``N``, which only grows as practices join; it is bounded below
+  by the dual certificate at the centre: ``C / (1 + ‖Σ w_i u_i‖ / W)`` with ``u_i`` the
+  unit vectors from the centre (at least half of ``C``, nearly all of it for a balanced set);
+- **registration geography**: ``P × RMS`` is ``sqrt(P² / n × SSE)``; the squared
+  deviations ``SSE`` only grow, ``P`` reaches at least the window's bottom, and ``P / n``
+  is at least the least ratio of any practice that can join;
+- straddling (``Σ − largest`` per patch) and the patches touched only grow; the band
+  penalty above the band only grows; mixing is at least 0.
+
+Every complete pricing proves a Lagrangian bound (:func:`lagrangian_value`): any plan
+costs at least ``Σ_i π_i + Σ_p min_{k ∈ [k_lo, k_hi]} k (σ_p + r_p)`` with ``r_p`` the
+least reduced cost of piece ``p`` (listed pieces: over their listed columns), whatever
+duals are priced. :func:`priced_bound` runs column generation over the columns at hand
+with Wentges smoothing — each round prices at ``α π_best + (1 − α) π_LP``, ``π_best``
+the duals of the best bound so far, starting from the incumbent plan's cost shares — and
+keeps the best bound of any complete round, so a deadline that cuts it short still leaves
+a valid bound. Fresh proposals of the usual objective only (no current plan to match, no
+side rows).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from footprints.optimiser.candidates import (
+    CandidateSets,
+    EnumerationTimeoutError,
+    FloatArray,
+    IntArray,
+)
+from footprints.optimiser.columns import Columns, Partition
+from footprints.optimiser.costs import SCALE, set_costs
+from footprints.optimiser.deadline import Deadline
+from footprints.optimiser.farley import relaxed_window
+from footprints.optimiser.master import MasterLP, initial_columns
+from footprints.optimiser.pieces import Piece
+from footprints.optimiser.pricing import LimitReachedError, search_from
+from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.proof import usual_costs
+
+__all__ = [
+    "ROUND_LIMIT",
+    "SMOOTHING",
+    "HomesCost",
+    "PricedBound",
+    "Pricing",
+    "VoronoiCost",
+    "can_price",
+    "lagrangian_value",
+    "network_cost",
+    "price_exactly",
+    "priced_bound",
+]
+
+logger = logging.getLogger(__name__)
+
+ROUND_LIMIT = 400
+"""Columns one piece's pricing keeps per round; past it only better ones (the least proved)."""
+SMOOTHING = 0.7
+"""Wentges' ``α``: the weight of the best-bound duals in the duals priced."""
+
+_SLACK = 1.0
+"""Cost units allowed for rounding between the search's costs and :func:`set_costs`."""
+
+
+class VoronoiCost:
+    """The usual cost of a group under the Voronoi model, kept as practices join and leave.
+
+    In cost units (:data:`~footprints.optimiser.costs.SCALE` per patient-km); see the
+    module's docstring for the bound :meth:`push` returns.
+    """
+
+    def __init__(self, problem: AreaProblem) -> None:
+        practices = problem.practices
+        settings = problem.settings
+        self.w = practices.population.astype(np.float64).tolist()
+        self.x = practices.x_km.tolist()
+        self.y = practices.y_km.tolist()
+        self.patch = practices.patch.tolist()
+        self.fixed = settings.network_cost * SCALE
+        self.compact = settings.compactness_weight * SCALE
+        self.straddle = settings.straddle_weight * SCALE
+        self.touch = settings.patch_weight * SCALE
+        self.penalty = settings.band_penalty * SCALE
+        self.band = (settings.band.min_population, settings.band.max_population)
+        self.members: list[int] = []
+        # per level: (W, Σwx, Σwy, per-patch list sizes, compactness, bound)
+        self.levels: list[tuple[float, float, float, dict[int, float], float, float]] = []
+
+    def push(self, i: int) -> float:
+        """Add practice ``i``; return a lower bound on the cost of every group holding these."""
+        if self.levels:
+            weight, sx, sy, patches, _, _ = self.levels[-1]
+        else:
+            weight, sx, sy, patches = 0.0, 0.0, 0.0, {}
+        w = self.w[i]
+        weight, sx, sy = weight + w, sx + w * self.x[i], sy + w * self.y[i]
+        if self.patch[i] >= 0 and (self.straddle or self.touch):
+            patches = dict(patches)
+            patches[self.patch[i]] = patches.get(self.patch[i], 0.0) + w
+        self.members.append(i)
+        compact, median = 0.0, 0.0
+        if weight > 0 and len(self.members) > 1:
+            cx, cy = sx / weight, sy / weight
+            gx = gy = 0.0
+            for j in self.members:
+                dx, dy = self.x[j] - cx, self.y[j] - cy
+                d = math.hypot(dx, dy)
+                if d > 0:
+                    compact += self.w[j] * d
+                    gx += self.w[j] * dx / d
+                    gy += self.w[j] * dy / d
+            median = compact / (1.0 + math.hypot(gx, gy) / weight)
+        straddle = sum(patches.values()) - max(patches.values(), default=0.0)
+        above = max(0.0, weight - self.band[1])
+        bound = (
+            self.fixed
+            + self.compact * median
+            + self.straddle * straddle
+            + self.touch * len(patches)
+            + self.penalty * above
+        )
+        self.levels.append((weight, sx, sy, patches, compact, bound))
+        return float(bound) - _SLACK
+
+    def pop(self) -> None:
+        """Remove the practice added last."""
+        self.members.pop()
+        self.levels.pop()
+
+    def cost(self, total: int) -> float:
+        """Return the cost of the group held now (``total``: its population)."""
+        _, _, _, patches, compact, _ = self.levels[-1]
+        straddle = sum(patches.values()) - max(patches.values(), default=0.0)
+        deviation = max(0.0, self.band[0] - total) + max(0.0, total - self.band[1])
+        return (
+            self.fixed
+            + self.compact * compact
+            + self.straddle * straddle
+            + self.touch * len(patches)
+            + self.penalty * deviation
+        )
+
+
+class HomesCost:
+    """The usual cost of a group on registration geography, kept as practices join and leave.
+
+    Compactness, home straddling, mixing and the band penalty (the territory term is left
+    out: :func:`~footprints.optimiser.costs.set_costs` leaves it out too). ``low``: the
+    window's bottom (every group recorded reaches it); ``nodes``: the practices that may
+    join (for the least patients-per-home ratio).
+    """
+
+    def __init__(self, problem: AreaProblem, low: int, nodes: list[int]) -> None:
+        practices = problem.practices
+        homes = practices.homes
+        assert homes is not None
+        settings = problem.settings
+        self.p = practices.population.astype(np.float64).tolist()
+        self.n = homes.patients.tolist()
+        self.sx = homes.sum_x.tolist()
+        self.sy = homes.sum_y.tolist()
+        self.sq = homes.sum_sq.tolist()
+        self.patched = homes.patched.astype(np.float64).tolist()
+        self.patches = [
+            {int(c): float(v) for c, v in enumerate(row) if v} for row in homes.patches.tolist()
+        ]
+        lsoas = homes.lsoas
+        self.mix = settings.containment_weight * SCALE if lsoas is not None else 0.0
+        self.overlap = lsoas.overlap if lsoas is not None else None
+        self.fixed = settings.network_cost * SCALE
+        self.compact = settings.compactness_weight * SCALE
+        self.straddle = settings.home_straddle_weight * SCALE
+        self.penalty = settings.band_penalty * SCALE
+        self.band = (settings.band.min_population, settings.band.max_population)
+        self.low = float(low)
+        ratios = [self.p[i] / self.n[i] for i in nodes if self.n[i] > 0]
+        self.least_ratio = min(ratios, default=math.inf)
+        self.members: list[int] = []
+        # per level: (P, n, Σnx, Σny, Σnsq, patched, per patch, own overlap, bound)
+        self.levels: list[tuple[float, float, float, float, float, float, dict[int, float], float]]
+        self.levels = []
+        self.bounds: list[float] = []
+
+    def _sse(self, n: float, sx: float, sy: float, sq: float) -> float:
+        if n <= 0:
+            return 0.0
+        variance = sq / n - (sx / n) ** 2 - (sy / n) ** 2
+        return 0.0 if variance <= 1e-12 * (sq / n) else variance * n
+
+    def push(self, i: int) -> float:
+        """Add practice ``i``; return a lower bound on the cost of every group holding these."""
+        if self.levels:
+            pop, n, sx, sy, sq, patched, patches, own = self.levels[-1]
+        else:
+            pop, n, sx, sy, sq, patched, patches, own = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, {}, 0.0
+        pop, n = pop + self.p[i], n + self.n[i]
+        sx, sy, sq = sx + self.sx[i], sy + self.sy[i], sq + self.sq[i]
+        patched += self.patched[i]
+        if self.patches[i]:
+            patches = dict(patches)
+            for c, v in self.patches[i].items():
+                patches[c] = patches.get(c, 0.0) + v
+        if self.overlap is not None:
+            row = self.overlap[i]
+            own += float(row[i]) + 2.0 * sum(float(row[j]) for j in self.members)
+        self.members.append(i)
+        self.levels.append((pop, n, sx, sy, sq, patched, patches, own))
+        sse = self._sse(n, sx, sy, sq)
+        ratio = min(pop / n, self.least_ratio) if n > 0 else self.least_ratio
+        compact = math.sqrt(max(pop, self.low) * ratio * sse) if sse > 0 else 0.0
+        straddle = patched - max(patches.values(), default=0.0)
+        bound = (
+            self.fixed
+            + self.compact * compact * (1 - 1e-9)
+            + self.straddle * straddle
+            + self.penalty * max(0.0, pop - self.band[1])
+        )
+        self.bounds.append(bound)
+        return float(bound) - _SLACK
+
+    def pop(self) -> None:
+        """Remove the practice added last."""
+        self.members.pop()
+        self.levels.pop()
+        self.bounds.pop()
+
+    def cost(self, total: int) -> float:
+        """Return the cost of the group held now (``total``: its population)."""
+        pop, n, sx, sy, sq, patched, patches, own = self.levels[-1]
+        sse = self._sse(n, sx, sy, sq)
+        compact = pop * math.sqrt(sse / n) if n > 0 else 0.0
+        straddle = patched - max(patches.values(), default=0.0)
+        deviation = max(0.0, self.band[0] - total) + max(0.0, total - self.band[1])
+        mixing = n - own if self.overlap is not None else 0.0
+        return (
+            self.fixed
+            + self.compact * compact
+            + self.straddle * straddle
+            + self.mix * mixing
+            + self.penalty * deviation
+        )
+
+
+@dataclass
+class Pricing:
+    """One complete exact pricing of some pieces.
+
+    Parameters
+    ----------
+    floors
+        Per piece priced: a proved lower bound on the reduced cost of every one of its
+        connected groups in the window (cost units).
+    found
+        The groups found pricing below 0 (members), with their piece.
+    steps
+        Search steps taken.
+    """
+
+    floors: dict[int, float]
+    found: list[tuple[list[int], int]]
+    steps: int
+
+
+def can_price(problem: AreaProblem, columns: Columns) -> bool:
+    """Whether :func:`priced_bound` applies: a fresh proposal of the usual objective."""
+    return problem.current.index is None and usual_costs(problem, columns)
+
+
+def network_cost(problem: AreaProblem, piece: Piece) -> VoronoiCost | HomesCost:
+    """Return the incremental cost of ``piece``'s groups (Voronoi or registrations)."""
+    if problem.practices.homes is None:
+        return VoronoiCost(problem)
+    low, _ = relaxed_window(problem, piece)
+    return HomesCost(problem, low, sorted(piece.nodes))
+
+
+def price_exactly(
+    problem: AreaProblem,
+    node: FloatArray,
+    piece_dual: FloatArray,
+    pieces: list[int],
+    *,
+    at: float,
+    limit: int = ROUND_LIMIT,
+) -> Pricing | None:
+    """Price every connected group of ``pieces`` exactly at duals ``node`` and ``piece_dual``.
+
+    ``None`` when the time ``at`` (``time.monotonic()``) passes first. Each piece keeps the
+    ``limit`` groups found first pricing below 0, then only better ones, so its least
+    reduced cost is proved (see :func:`~footprints.optimiser.pricing.search_from`).
+    """
+    practices = problem.practices
+    adjacency = practices.neighbours
+    population = practices.population.tolist()
+    lock_of = problem.locks.lock_of
+    masks = problem.locks.masks
+    gain = node.astype(np.float64).tolist()
+    steps = [0, -1]
+    floors: dict[int, float] = {}
+    found_all: list[tuple[list[int], int]] = []
+    for p in pieces:
+        piece = problem.pieces[p]
+        low, high = relaxed_window(problem, piece)
+        nodes = sorted(piece.nodes)
+        node_mask = sum(1 << i for i in nodes)
+        sigma = float(piece_dual[p])
+        goal = [-sigma, -math.inf]  # record a group when gain − cost ≥ −σ: rc ≤ 0
+        found: list[tuple[list[int], int]] = []
+        cost = network_cost(problem, piece)
+        try:
+            for a in nodes:
+                allowed = node_mask & ~((1 << (a + 1)) - 1) | (1 << a)
+                search_from(
+                    a,
+                    -1,
+                    allowed,
+                    gain,
+                    goal,
+                    low,
+                    high,
+                    adjacency,
+                    population,
+                    lock_of,
+                    masks,
+                    found,
+                    steps,
+                    at,
+                    limit,
+                    cost,
+                    keep_best=True,
+                )
+        except (EnumerationTimeoutError, LimitReachedError):
+            return None
+        # groups not recorded have gain − cost < goal[0]: rc > −goal[0] − σ (less rounding)
+        floors[p] = -goal[0] - sigma - _SLACK
+        found_all.extend((members, p) for members, _ in found)
+    if found_all:
+        sets = CandidateSets.of([members for members, _ in found_all])
+        _, exact = set_costs(sets, practices, problem.settings)
+        rc = exact - sets.sums(node) - piece_dual[[p for _, p in found_all]]
+        for (_, p), value in zip(found_all, rc.tolist(), strict=True):
+            floors[p] = min(floors[p], value)
+        found_all = [f for f, value in zip(found_all, rc.tolist(), strict=True) if value < 0]
+    return Pricing(floors, found_all, steps[0])
+
+
+def _k_range(problem: AreaProblem, piece: Piece) -> tuple[int, int]:
+    """Return the fewest and most networks of ``piece``."""
+    if piece.k_range is not None:
+        return piece.k_range
+    _, high = relaxed_window(problem, piece)
+    return max(1, math.ceil(piece.population / max(1, high))), len(piece.nodes)
+
+
+def lagrangian_value(
+    problem: AreaProblem, node: FloatArray, piece_dual: FloatArray, floors: dict[int, float]
+) -> float:
+    """Bound every plan by duals ``node``, ``piece_dual`` and each piece's least reduced cost.
+
+    ``floors[p]`` must bound the reduced cost of every network piece ``p`` can have.
+    """
+    total = 0.0
+    for p, piece in enumerate(problem.pieces):
+        lo, hi = _k_range(problem, piece)
+        per = float(piece_dual[p]) + floors[p]
+        total += float(node[sorted(piece.nodes)].sum()) + min(lo * per, hi * per)
+    return total
+
+
+@dataclass
+class PricedBound:
+    """What :func:`priced_bound` proved.
+
+    Parameters
+    ----------
+    bound
+        The best Lagrangian bound of a complete round (cost units), ``None`` if none ended.
+    rounds
+        Complete pricing rounds.
+    columns
+        The columns it started with, then those pricing found.
+    """
+
+    bound: float | None
+    rounds: int
+    columns: Columns
+
+
+def _shares(problem: AreaProblem, columns: Columns, plan: IntArray) -> FloatArray:
+    """Each practice's share of its plan network's cost, by list size (0.9 of it)."""
+    population = problem.practices.population.astype(np.float64)
+    share = np.zeros(len(population), np.float64)
+    for col in plan.tolist():
+        members = columns.sets.members_of(int(columns.col_set[col]))
+        size = float(population[members].sum())
+        cost = 0.9 * float(columns.col_cost[col])
+        share[members] = cost * (population[members] / size if size > 0 else 1 / len(members))
+    return share
+
+
+def _listed_floors(
+    problem: AreaProblem, columns: Columns, node: FloatArray, piece_dual: FloatArray
+) -> dict[int, float]:
+    """Per listed piece: the least reduced cost of its columns."""
+    floors: dict[int, float] = {}
+    listed = [p for p, piece in enumerate(problem.pieces) if piece.bounded]
+    if not listed:
+        return floors
+    piece_of = columns.set_piece[columns.col_set]
+    rc = columns.col_cost - columns.sets.sums(node)[columns.col_set] - piece_dual[piece_of]
+    least = np.full(len(problem.pieces) + 1, np.inf)
+    np.minimum.at(least, piece_of, rc)
+    for p in listed:
+        floors[p] = float(least[p])
+    return floors
+
+
+def _extend(problem: AreaProblem, columns: Columns, groups: list[list[int]]) -> Columns:
+    """Append fresh columns (no matched network, no moves) for ``groups``."""
+    sets = CandidateSets.of(groups)
+    population, cost = set_costs(sets, problem.practices, problem.settings)
+    piece_of = np.zeros(len(problem.practices), np.int64)
+    for p, piece in enumerate(problem.pieces):
+        piece_of[sorted(piece.nodes)] = p
+    n_sets, n = len(columns.sets), len(groups)
+    return Columns(
+        sets=CandidateSets.concatenate([columns.sets, sets]),
+        set_population=np.concatenate([columns.set_population, population]),
+        set_cost=np.concatenate([columns.set_cost, cost]),
+        set_piece=np.concatenate([columns.set_piece, piece_of[[g[0] for g in groups]]]),
+        col_set=np.concatenate([columns.col_set, np.arange(n_sets, n_sets + n)]),
+        col_match=np.concatenate([columns.col_match, np.full(n, -1, np.int64)]),
+        col_moves=np.concatenate([columns.col_moves, np.zeros(n, np.int64)]),
+        col_cost=np.concatenate([columns.col_cost, cost]),
+    )
+
+
+def priced_bound(
+    problem: AreaProblem, columns: Columns, plan: IntArray | None, *, at: float
+) -> PricedBound:
+    """Bound every plan by stabilised column generation with exact pricing, until ``at``.
+
+    ``columns``: the columns at hand (the local candidates and every listed piece's);
+    ``plan``: columns of a plan, whose cost shares are the first duals priced. See the
+    module's docstring. The bound is that of the best complete round; the columns found
+    are returned too (they may improve a plan).
+    """
+    started = time.monotonic()
+    unlisted = [p for p, piece in enumerate(problem.pieces) if not piece.bounded]
+    rows = Partition.of_area(problem)
+    n_pieces = len(problem.pieces) + 1
+    best: float | None = None
+    rounds = 0
+    keys: set[tuple[int, ...]] = set()
+    center: tuple[FloatArray, FloatArray] | None = None
+    if plan is not None and len(plan):
+        center = (_shares(problem, columns, plan), np.zeros(n_pieces))
+    lp = MasterLP(columns, rows)
+    lp.add(initial_columns(columns, rows.rows))
+    if plan is not None:
+        lp.add(plan)
+    deadline = Deadline(at, problem.deadline.stop)
+    alpha = SMOOTHING
+    first = center is not None
+    while not deadline.passed():
+        if first:
+            assert center is not None
+            node, piece_dual = center
+        else:
+            relaxation = lp.solve(deadline)
+            if not relaxation.feasible or not relaxation.complete:
+                break
+            duals = lp.dual_values()
+            if center is None:
+                node, piece_dual = duals.node, duals.piece
+            else:
+                node = alpha * center[0] + (1 - alpha) * duals.node
+                piece_dual = alpha * center[1] + (1 - alpha) * duals.piece
+        priced = price_exactly(problem, node, piece_dual, unlisted, at=at)
+        if priced is None:
+            break
+        rounds += 1
+        floors = {**_listed_floors(problem, columns, node, piece_dual), **priced.floors}
+        value = lagrangian_value(problem, node, piece_dual, floors)
+        logger.debug(
+            "area %s: exact pricing round %d (α %.2f): bound %.1f, %d found, %d steps, %.2f s",
+            problem.name,
+            rounds,
+            1.0 if first else alpha,
+            value,
+            len(priced.found),
+            priced.steps,
+            time.monotonic() - started,
+        )
+        if best is None or value > best:
+            best, center = value, (node.copy(), piece_dual.copy())
+        fresh = []
+        for members, _ in priced.found:
+            key = tuple(members)
+            if key not in keys:
+                keys.add(key)
+                fresh.append(members)
+        if fresh:
+            old = len(columns)
+            columns = _extend(problem, columns, fresh)
+            lp.grow(columns)
+            lp.add(range(old, len(columns)))
+        elif not first:
+            if alpha == 0.0:
+                break  # no column prices below 0 at the LP's own duals: the LP bound is proved
+            alpha = max(0.0, alpha - 0.3)  # priced at smoothed duals in vain: trust the LP more
+        first = False
+    return PricedBound(best, rounds, columns)
