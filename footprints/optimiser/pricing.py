@@ -55,6 +55,7 @@ from footprints.optimiser.proof import CP_SAT_COLUMNS, Outcome
 from footprints.optimiser.settings import Status
 
 __all__ = [
+    "PHASE_ONE_TOLERANCE",
     "PRICE_CAP",
     "ROUND_COLUMNS",
     "ROUND_STEPS",
@@ -78,6 +79,9 @@ ROUND_COLUMNS = 3_000
 """Columns added to the LP per pricing round of column generation."""
 ROUND_STEPS = 400_000
 """Search steps per pricing round after which the columns found so far join the LP."""
+
+PHASE_ONE_TOLERANCE = 1e-9
+"""Reduced cost (in artificial units) below which phase one's pricing adds a column."""
 
 _CHECK_EVERY = 20_000
 """Search steps between looks at the deadline."""
@@ -557,14 +561,17 @@ def priced_partition(
         lp.add(incumbent.chosen)
     while True:  # the LP over every candidate, by pricing
         relaxation = lp.solve(deadline)
-        if not relaxation.feasible or not relaxation.complete:
+        if not relaxation.complete:
             return unproved("the LP was not solved in time", incumbent, None)
+        # Infeasible over the columns at hand (phase one): price with the phase-one duals
+        # (every column costs 0 there) for the columns that make it feasible.
+        phase_one = not relaxation.feasible
         duals = lp.dual_values()
         priced = price(
             problem,
-            gain_base,
+            np.zeros_like(gain_base) if phase_one else gain_base,
             duals,
-            threshold=-tolerance,
+            threshold=-PHASE_ONE_TOLERANCE if phase_one else -tolerance,
             pieces=pieces,
             at=deadline.at,
             limit=ROUND_COLUMNS,
@@ -582,6 +589,12 @@ def priced_partition(
             len(found),
             added,
         )
+        if complete and not added and phase_one:
+            return unproved(
+                "no plan meets the rules, even as a relaxation over every candidate network",
+                incumbent,
+                None,
+            )
         if complete and not added:
             break
         if not added:

@@ -156,6 +156,39 @@ def test_pricing_proves_the_exhaustive_minimum_when_candidates_are_not_listed(
     assert result.priorities[0].value == best[0]
 
 
+def test_pricing_repairs_a_pool_that_cannot_cover_the_area() -> None:
+    """Found by hypothesis: with one candidate listed the LP over the pool is infeasible.
+
+    Phase one of the master LP must price the columns that make it feasible (it said "the
+    LP was not solved in time" and proved nothing); the minimum, 2 moves, is then proved.
+    """
+    graph = nx.Graph(area="H")
+    sizes = [8_000] * 6 + [14_000]
+    for i, size in enumerate(sizes):
+        graph.add_node(f"Q{i}", list_size=size, x=0.0, y=1.0 if i == 5 else 0.0, patch="A")
+    graph.add_edges_from(
+        [
+            ("Q0", "Q1"),
+            ("Q0", "Q2"),
+            ("Q0", "Q5"),
+            ("Q1", "Q3"),
+            ("Q1", "Q4"),
+            ("Q1", "Q6"),
+            ("Q3", "Q5"),
+        ]
+    )
+    current = {f"Q{i}": "A" for i in range(6)}
+    plans = in_band_plans(graph)
+    compliant = compliant_networks(graph, current)
+    best = min(least_moves(plan, current, compliant) for plan in plans)
+    result = optimise_area(
+        graph, replace_settings(least_change=True, candidate_cap=1), current=current
+    )
+    check_plan(graph, result)
+    assert result.priorities[0].proved
+    assert result.priorities[0].value == best[0]
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=areas_with_plans())
 def test_weights_and_sequential_solves_agree(case: tuple[nx.Graph, dict[str, str]]) -> None:
