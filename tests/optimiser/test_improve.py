@@ -185,6 +185,7 @@ def test_local_search_never_makes_a_plan_worse(
         seed=0,
         containment_weight=containment,
         territory_weight=territory,
+        plan_territories=False,  # with exact territories: tests/optimiser/test_territories.py
     )
     problem = problem_of(graph, opts)
     assert improving(problem)
