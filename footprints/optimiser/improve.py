@@ -211,7 +211,10 @@ def _improve_piece(
     repair_at = cutoff - REPAIR_SHARE * max(0.0, cutoff - time.monotonic()) if exact else cutoff
     while time.monotonic() < repair_at and not problem.deadline.stopped():
         nets, moved = _move_practices(problem, nets, cost, repair_at, exact)
-        groups = [(n,) for n in nets] + _neighbouring_pairs(problem, nets)
+        pairs = _neighbouring_pairs(problem, nets)
+        groups = [(n,) for n in nets] + pairs
+        if problem.settings.improve_triples:
+            groups += _triples(problem, nets, pairs)
         listed = 0
         for group in groups:
             if group not in tried:
@@ -294,6 +297,28 @@ class _Exact:
             del self.slot[network]
         self.slot.update(zip(change.new, taken, strict=True))
         return True
+
+
+def _triples(problem: AreaProblem, nets: list[Network], pairs: list[Group]) -> list[Group]:
+    """Every three networks joined by edges that two in-band networks could hold, each once.
+
+    Re-drawn as two (:func:`_best_change` keeps only in-band splits of the three), they make
+    one network fewer where that costs less: fewer, larger networks where the band allows.
+    """
+    population = problem.practices.population
+    size = {n: int(population[list(n)].sum()) for n in nets}
+    near: dict[Network, set[Network]] = {n: set() for n in nets}
+    for a, b in pairs:
+        near[a].add(b)
+        near[b].add(a)
+    room = 2 * problem.band.max_population
+    order = {n: k for k, n in enumerate(nets)}
+    triples: set[Group] = set()
+    for a, b in pairs:
+        for c in near[a] | near[b]:
+            if c not in (a, b) and size[a] + size[b] + size[c] <= room:
+                triples.add(tuple(sorted((a, b, c), key=order.__getitem__)))
+    return sorted(triples, key=lambda g: [order[n] for n in g])
 
 
 def _neighbouring_pairs(problem: AreaProblem, nets: list[Network]) -> list[Group]:

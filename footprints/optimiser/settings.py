@@ -109,6 +109,9 @@ class OptimiseSettings:
     plan_containment_weight
         With ``plan_territories``: gain per patient a local-search change brings into their
         own network's territory (patient-km).
+    improve_triples
+        Registration geography: the local search also re-draws three neighbouring networks
+        as two in-band ones where that costs less (fewer, larger networks).
     move_weight
         Repair mode: cost per practice moved away from its current network (see
         :mod:`footprints.optimiser` for "moved"). The default, 10,000, makes a move worth
@@ -190,6 +193,7 @@ class OptimiseSettings:
     territory_weight: float = 10.0
     plan_territories: bool = True
     plan_containment_weight: float = 10.0
+    improve_triples: bool = True
     move_weight: float = 10_000.0
     network_cost: float = 30_000.0
     band_penalty: float = 100.0
