@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -341,11 +342,35 @@ def _best_change(
 ) -> _Change | None:
     """Find the cheapest re-drawing of ``group``'s practices as one or two networks.
 
+    The options of :func:`_redrawings`, cheapest first (without the territory term), each
+    costed in full (with it unless ``exact``), until the next cannot beat the best found.
+    """
+    before = sum(cost[n] for n in group)
+    best_cost = before
+    best: _Change | None = None
+    for total, option, base in _redrawings(problem, group):
+        if total >= best_cost:
+            break
+        extra = (
+            [0] * len(option)
+            if exact
+            else territory_costs(CandidateSets.of(option), problem.practices, problem.settings)
+        )
+        full = [int(a + b) for a, b in zip(base, extra, strict=True)]
+        if sum(full) < best_cost:
+            best_cost = sum(full)
+            best = _Change(before - best_cost, group, option, tuple(full))
+    return best
+
+
+def _redrawings(problem: AreaProblem, group: Group) -> Iterator[tuple[int, Group, list[int]]]:
+    """Yield the re-drawings of ``group``'s practices as one or two networks, cheapest first.
+
     Every connected in-band set holding the group's first practice is a first network; the
     rest of the group, when in band, the second (or none: the pair merged). All are costed
-    at once without the territory term; then, cheapest first, each is checked (the rest
-    contiguous, the locks and filters kept) and costed in full, until the next cannot beat
-    the best found.
+    at once without the territory term; then, cheapest first, each that passes the checks
+    (the rest contiguous, the locks and filters kept) is yielded as its cost, its networks
+    and each network's cost. None where the splits are too many to list.
     """
     practices = problem.practices
     population = practices.population
@@ -368,7 +393,7 @@ def _best_change(
             cap=SPLIT_CAP,
         )
     except PoolCapError:
-        return None
+        return
     parts = listed.select(listed.members[listed.offsets[:-1]] == root)
     rest_size = total - set_populations(parts, population)
     merged = rest_size == 0
@@ -377,7 +402,7 @@ def _best_change(
     parts = parts.select(keep)
     merged = merged[keep]
     if not len(parts):
-        return None
+        return
     # The rest of the group beside each first network, as sets (empty where merged).
     inside = np.zeros((len(parts), len(nodes)), dtype=bool)
     inside[parts.owner(), np.searchsorted(nodes, parts.members)] = True
@@ -390,12 +415,7 @@ def _best_change(
     _, rest_cost = set_costs(rests.select(~merged), practices, problem.settings)
     totals = part_cost.copy()
     totals[~merged] += rest_cost
-    before = sum(cost[n] for n in group)
-    best_cost = before
-    best: _Change | None = None
     for k in np.argsort(totals, kind="stable").tolist():
-        if totals[k] >= best_cost:
-            break
         option: Group = (tuple(sorted(parts.members_of(k))),)
         if not merged[k]:
             rest = tuple(rests.members_of(k))
@@ -408,16 +428,7 @@ def _best_change(
         if not problem.allowed(drawn).all():
             continue
         base = [int(part_cost[k])] + ([] if merged[k] else [int(totals[k] - part_cost[k])])
-        extra = (
-            [0] * len(option)
-            if exact
-            else territory_costs(drawn, practices, problem.settings).tolist()
-        )
-        full = [a + b for a, b in zip(base, extra, strict=True)]
-        if sum(full) < best_cost:
-            best_cost = sum(full)
-            best = _Change(before - best_cost, group, option, tuple(full))
-    return best
+        yield int(totals[k]), option, base
 
 
 def _move_practices(
@@ -536,6 +547,9 @@ def _priced_moves(
     return options, gains, pair_cost
 
 
+REPAIR_SPLITS = 48
+"""Most re-drawings of a failing network and a neighbour priced on the exact territories."""
+
 REPAIR_WEIGHT = 100.0
 """Patient-km per patient of territory excess removed that the repair pass may pay."""
 
@@ -587,7 +601,11 @@ def _repair(
             if worth > 0 and (best is None or worth > best[0]):
                 best = (worth, k, priced)
         if best is None:
-            break
+            redrawn = _repair_pairs(problem, nets, cost, cutoff, exact, failing)
+            if redrawn is None:
+                break
+            nets = redrawn
+            continue
         _, k, priced = best
         a, b, rest, grown, _ = options[k]
         territories.apply(priced)
@@ -595,3 +613,44 @@ def _repair(
         cost[rest], cost[grown] = int(pair_cost[k, 0]), int(pair_cost[k, 1])
         nets = [rest if n == a else grown if n == b else m for n, m in enumerate(nets)]
     return nets
+
+
+def _repair_pairs(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    cutoff: float,
+    exact: _Exact,
+    failing: list[int],
+) -> list[Network] | None:
+    """Re-draw a failing network with a neighbour so that fewer territories fail.
+
+    The :data:`REPAIR_SPLITS` cheapest re-drawings (:func:`_redrawings`) of each failing
+    network with each neighbouring network are priced on the exact territories; the one
+    that leaves fewer networks failing and gains most (excess weighed at
+    :data:`REPAIR_WEIGHT`) is made. ``None`` when none repairs one.
+    """
+    territories = exact.territories
+    best: tuple[float, Group, Group, tuple[int, ...], Change, list[int]] | None = None
+    for a, b in _neighbouring_pairs(problem, nets):
+        if exact.slot[a] not in failing and exact.slot[b] not in failing:
+            continue
+        group: Group = (a, b)
+        before = cost[a] + cost[b]
+        for n, (total, option, base) in enumerate(_redrawings(problem, group)):
+            if n >= REPAIR_SPLITS or time.monotonic() > cutoff:
+                break
+            moves, taken = exact.moves(group, option)
+            priced = territories.change(moves)
+            if priced.failing_after >= priced.failing_before:
+                continue
+            worth = before - total + exact.worth(priced, REPAIR_WEIGHT)
+            if worth > 0 and (best is None or worth > best[0]):
+                best = (worth, group, option, tuple(base), priced, taken)
+    if best is None:
+        return None
+    _, group, option, costs, priced, taken = best
+    territories.apply(priced)
+    exact.slot.update(zip(option, taken, strict=True))
+    cost.update(zip(option, costs, strict=True))
+    return [n for n in nets if n not in group] + list(option)

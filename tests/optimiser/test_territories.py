@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from footprints.geography import TERRITORY_TOLERANCE
 from footprints.optimiser import OptimiseSettings
-from footprints.optimiser.candidates import LsoaArrays
+from footprints.optimiser.candidates import CandidateSets, LsoaArrays
 from footprints.optimiser.construct import construct
-from footprints.optimiser.improve import improve, plan_territories
+from footprints.optimiser.costs import set_costs
+from footprints.optimiser.improve import _Exact, _repair, improve, plan_territories
 from footprints.optimiser.territories import PlanTerritories
 from footprints.plan import Band
 
@@ -236,3 +237,40 @@ def test_the_local_search_never_leaves_more_territories_failing(graph: nx.Graph)
     assert sorted(itertools.chain.from_iterable(itertools.chain.from_iterable(improved))) == sorted(
         itertools.chain.from_iterable(itertools.chain.from_iterable(plan))
     )
+
+
+def test_the_repair_pass_redraws_a_pair_where_no_single_move_can() -> None:
+    # LSOAs 0–4 in a row: F1 | G1 G1 | G2 | F2. Every network holds the band's minimum, so
+    # no practice may leave alone; swapping F2 and G1 joins both territories.
+    graph = lsoa_graph(
+        {
+            "F1": {0: 10_000},
+            "F2": {4: 10_000},
+            "G1": {1: 5_000, 2: 5_000},
+            "G2": {3: 10_000},
+        },
+        columns=5,
+    )
+    opts = OptimiseSettings(band=Band(20_000, 25_000), time_limit=20.0, seed=0)
+    problem = problem_of(graph, opts)
+    index = problem.practices.index
+    f = (index["F1"], index["F2"])
+    g = tuple(sorted((index["G1"], index["G2"])))
+    territories = plan_territories(problem, [[list(f), list(g)]])
+    assert territories is not None and territories.failing() == [0]
+    exact = _Exact.of(problem, territories, [f, g])
+    assert exact is not None
+    _, costs = set_costs(CandidateSets.of([f, g]), problem.practices, opts)
+    cost = dict(zip((f, g), costs.tolist(), strict=True))
+    repaired = _repair(problem, [f, g], cost, float("inf"), exact)
+    assert sorted(repaired) == sorted(
+        [tuple(sorted((index["F1"], index["G1"]))), tuple(sorted((index["F2"], index["G2"])))]
+    )
+    assert territories.failing() == []
+    fresh = plan_territories(problem, [[list(n) for n in repaired]])
+    assert fresh is not None and fresh.failing() == []
+    # The same network holds each LSOA, kept move by move and recomputed.
+    kept = {exact.slot[n]: n for n in repaired}
+    assert [kept[k] for k in territories.owner.tolist()] == [
+        repaired[k] for k in fresh.owner.tolist()
+    ]
