@@ -119,6 +119,10 @@ class LsoaArrays:
         Neighbouring columns in compressed form, ``(offsets, targets)``: column ``c``'s
         neighbours are ``targets[offsets[c]:offsets[c + 1]]`` (graph attribute
         ``lsoa_edges``; none when the graph has none).
+    catchments
+        Every row, not only those kept above: ``(offsets, lsoa, count)`` by practice, for
+        the local search's exact territories
+        (:class:`~footprints.optimiser.territories.PlanTerritories`).
     """
 
     offsets: IntArray
@@ -128,6 +132,7 @@ class LsoaArrays:
     codes: IntArray
     overlap: FloatArray
     adjacency: tuple[IntArray, IntArray]
+    catchments: tuple[IntArray, IntArray, IntArray]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,16 @@ runs out of time first: where every candidate is listed the exact solve proves t
 optimum as before, and where only local candidates fit in the time limit (large areas) the
 plan is at least as good as the best re-split of any two of its networks.
 
+With ``plan_territories`` (registration geography with LSOA adjacency) the search keeps the
+plan's exact territories (:class:`~footprints.optimiser.territories.PlanTerritories`):
+networks are costed without the candidate-level territory term
+(:func:`~footprints.optimiser.costs.territory_costs`, which judges a network's *likely*
+territory alone), a change's gain adds ``plan_containment_weight`` per patient it brings
+into their own network's territory and ``territory_weight`` per patient of territory excess
+it removes, and no change is made that leaves more of the networks it touches failing the
+territory tolerance. The last :data:`REPAIR_SHARE` of the time goes to :func:`_repair`,
+which moves practices to repair the territories still failing.
+
 Not used before the exact solve under the Voronoi model (whose results stay as they were),
 nor on soft pieces. In repair mode (not least change, no move budget) each network is
 costed with its moves from the current network it overlaps most (:func:`move_terms`), a
@@ -32,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,23 +58,29 @@ from footprints.optimiser.candidates import (
 )
 from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import (
+    SCALE,
     move_costs,
     plan_costs,
     set_costs,
     set_populations,
     territory_costs,
+    territory_term,
 )
 from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.territories import Change, PlanTerritories
 
 __all__ = [
     "IMPROVE_SHARE",
     "PAIRS_PER_ROUND",
+    "REPAIR_SHARE",
     "SPLIT_CAP",
     "improvable",
     "improve",
     "improving",
     "move_terms",
+    "plan_territories",
     "repair_start",
+    "territory_score",
 ]
 
 logger = logging.getLogger(__name__)
@@ -78,6 +95,10 @@ SPLIT_CAP = 20_000
 PAIRS_PER_ROUND = 24
 """Most groups re-split per round before the improving changes found are made (a round that
 listed every pair first left most of a large area's pairs unseen in the time share)."""
+
+
+REPAIR_SHARE = 0.25
+"""Share of the local search's time kept for the territory repair pass at its end."""
 
 
 Network = tuple[int, ...]
@@ -236,31 +257,76 @@ def improve(
     if until is None:
         until = started + IMPROVE_SHARE * problem.settings.time_limit
     cutoff = min(problem.deadline.at, until)
+    territories = plan_territories(problem, plan)
     improved = [
-        networks if piece.soft else _improve_piece(problem, networks, cutoff)
+        networks if piece.soft else _improve_piece(problem, networks, cutoff, territories)
         for piece, networks in zip(problem.pieces, plan, strict=True)
     ]
     logger.debug("area %s: local search in %.2f s", problem.name, time.monotonic() - started)
     return improved
 
 
+def plan_territories(problem: AreaProblem, plan: PieceNetworks) -> PlanTerritories | None:
+    """Exact territories of ``plan`` for the local search, when it plans on them.
+
+    On registration geography with LSOA counts and adjacency, and ``plan_territories`` set;
+    ``None`` otherwise (the local search then costs networks one by one, as before).
+    """
+    settings = problem.settings
+    homes = problem.practices.homes
+    if not settings.plan_territories or homes is None or homes.lsoas is None:
+        return None
+    if not len(homes.lsoas.adjacency[1]):
+        return None
+    networks = [list(n) for piece in plan for n in piece]
+    return PlanTerritories(homes.lsoas, problem.practices.population, networks)
+
+
+def territory_score(problem: AreaProblem, plan: PieceNetworks) -> tuple[int, float] | None:
+    """Score ``plan``'s exact territories: failing territories, and the plan terms' cost.
+
+    The cost (in integer cost units, to add to the networks' costs) is
+    ``− plan_containment_weight × patients in their own network's territory +
+    territory_weight × Σ excess``. ``None`` where the local search does not keep exact
+    territories (:func:`plan_territories`).
+    """
+    territories = plan_territories(problem, plan)
+    if territories is None:
+        return None
+    nets = [tuple(n) for piece in plan for n in piece]
+    exact = _Exact.of(problem, territories, nets)
+    assert exact is not None
+    contained = sum(territories.contained(k) for k in range(len(nets)))
+    excess = sum(territories.excess)
+    terms = exact.excess_weight * excess - exact.held_weight * contained
+    return len(territories.failing()), terms
+
+
 def _improve_piece(
-    problem: AreaProblem, networks: list[list[int]], cutoff: float
+    problem: AreaProblem,
+    networks: list[list[int]],
+    cutoff: float,
+    territories: PlanTerritories | None = None,
 ) -> list[list[int]]:
     """Improve one hard piece's networks (see :func:`improve`)."""
     nets: list[Network] = [tuple(sorted(n)) for n in networks]
-    costs = _costs(problem, CandidateSets.of(nets))
+    exact = _Exact.of(problem, territories, nets)
+    costs = _costs(problem, CandidateSets.of(nets), full=not exact)
     cost = dict(zip(nets, costs.tolist(), strict=True))
     tried: dict[Group, _Change | None] = {}
-    while time.monotonic() < cutoff and not problem.deadline.stopped():
-        nets, moved = _move_practices(problem, nets, cost, cutoff)
-        groups = [(n,) for n in nets] + _neighbouring_pairs(problem, nets)
+    repair_at = cutoff - REPAIR_SHARE * max(0.0, cutoff - time.monotonic()) if exact else cutoff
+    while time.monotonic() < repair_at and not problem.deadline.stopped():
+        nets, moved = _move_practices(problem, nets, cost, repair_at, exact)
+        pairs = _neighbouring_pairs(problem, nets)
+        groups = [(n,) for n in nets] + pairs
+        if problem.settings.improve_triples:
+            groups += _triples(problem, nets, pairs)
         listed = 0
         for group in groups:
             if group not in tried:
-                if time.monotonic() > cutoff or listed >= PAIRS_PER_ROUND:
+                if time.monotonic() > repair_at or listed >= PAIRS_PER_ROUND:
                     break
-                tried[group] = _best_change(problem, group, cost)
+                tried[group] = _best_change(problem, group, cost, exact is not None)
                 listed += 1
         changes = sorted(
             (c for g in groups if (c := tried.get(g)) is not None and c.gain > 0),
@@ -270,12 +336,95 @@ def _improve_piece(
         for change in changes:
             if gone.intersection(change.old):
                 continue
+            if exact is not None and not exact.redraw(change):
+                continue
             gone.update(change.old)
             nets = [n for n in nets if n not in change.old] + list(change.new)
             cost.update(zip(change.new, change.costs, strict=True))
         if not gone and not moved and listed == 0:
             break
+    if exact is not None:
+        nets = _repair(problem, nets, cost, cutoff, exact)
     return [list(n) for n in nets]
+
+
+@dataclass
+class _Exact:
+    """The plan's exact territories, with each network's slot and the weights that price them."""
+
+    territories: PlanTerritories
+    slot: dict[Network, int]
+    held_weight: float
+    excess_weight: float
+
+    @classmethod
+    def of(
+        cls, problem: AreaProblem, territories: PlanTerritories | None, nets: list[Network]
+    ) -> _Exact | None:
+        """Slots of ``nets`` in ``territories`` (``None`` without territories)."""
+        if territories is None:
+            return None
+        slot = {n: int(territories.slot[n[0]]) for n in nets}
+        settings = problem.settings
+        weight = settings.territory_weight if territory_term(problem.practices, settings) else 0
+        return cls(territories, slot, settings.plan_containment_weight * SCALE, weight * SCALE)
+
+    def worth(self, change: Change, repair: float = 0.0) -> float:
+        """Return the plan terms' gain of ``change`` in cost units (excess at ``repair``)."""
+        weight = max(self.excess_weight, repair * SCALE)
+        fall = change.excess_before - change.excess_after
+        return self.held_weight * change.contained + weight * fall
+
+    def moves(self, old: Group, new: Group) -> tuple[dict[int, int], list[int]]:
+        """Give practice → slot for ``new`` replacing ``old``, and the new networks' slots.
+
+        Each new network takes the slot of the old one it shares most practices with (a
+        spare slot where none is left).
+        """
+        slots = [self.slot[n] for n in old]
+        taken: list[int] = []
+        for network in new:
+            shares = [(len(set(network) & set(o)), -s) for o, s in zip(old, slots, strict=True)]
+            free = [(sh, s) for sh, s in shares if -s not in taken]
+            taken.append(-max(free)[1] if free else self.territories.grow())
+        moves = {i: k for network, k in zip(new, taken, strict=True) for i in network}
+        return moves, taken
+
+    def redraw(self, change: _Change) -> bool:
+        """Make ``change`` in the territories if it keeps paying with them; whether it did."""
+        moves, taken = self.moves(change.old, change.new)
+        priced = self.territories.change(moves)
+        if priced.failing_after > priced.failing_before:
+            return False
+        if change.gain + self.worth(priced) <= 0:
+            return False
+        self.territories.apply(priced)
+        for network in change.old:
+            del self.slot[network]
+        self.slot.update(zip(change.new, taken, strict=True))
+        return True
+
+
+def _triples(problem: AreaProblem, nets: list[Network], pairs: list[Group]) -> list[Group]:
+    """Every three networks joined by edges that two in-band networks could hold, each once.
+
+    Re-drawn as two (:func:`_best_change` keeps only in-band splits of the three), they make
+    one network fewer where that costs less: fewer, larger networks where the band allows.
+    """
+    population = problem.practices.population
+    size = {n: int(population[list(n)].sum()) for n in nets}
+    near: dict[Network, set[Network]] = {n: set() for n in nets}
+    for a, b in pairs:
+        near[a].add(b)
+        near[b].add(a)
+    room = 2 * problem.band.max_population
+    order = {n: k for k, n in enumerate(nets)}
+    triples: set[Group] = set()
+    for a, b in pairs:
+        for c in near[a] | near[b]:
+            if c not in (a, b) and size[a] + size[b] + size[c] <= room:
+                triples.add(tuple(sorted((a, b, c), key=order.__getitem__)))
+    return sorted(triples, key=lambda g: [order[n] for n in g])
 
 
 def _neighbouring_pairs(problem: AreaProblem, nets: list[Network]) -> list[Group]:
@@ -293,14 +442,40 @@ def _neighbouring_pairs(problem: AreaProblem, nets: list[Network]) -> list[Group
     return pairs
 
 
-def _best_change(problem: AreaProblem, group: Group, cost: dict[Network, int]) -> _Change | None:
+def _best_change(
+    problem: AreaProblem, group: Group, cost: dict[Network, int], exact: bool = False
+) -> _Change | None:
     """Find the cheapest re-drawing of ``group``'s practices as one or two networks.
+
+    The options of :func:`_redrawings`, cheapest first (without the territory term), each
+    costed in full (with it unless ``exact``), until the next cannot beat the best found.
+    """
+    before = sum(cost[n] for n in group)
+    best_cost = before
+    best: _Change | None = None
+    for total, option, base in _redrawings(problem, group):
+        if total >= best_cost:
+            break
+        extra = (
+            [0] * len(option)
+            if exact
+            else territory_costs(CandidateSets.of(option), problem.practices, problem.settings)
+        )
+        full = [int(a + b) for a, b in zip(base, extra, strict=True)]
+        if sum(full) < best_cost:
+            best_cost = sum(full)
+            best = _Change(before - best_cost, group, option, tuple(full))
+    return best
+
+
+def _redrawings(problem: AreaProblem, group: Group) -> Iterator[tuple[int, Group, list[int]]]:
+    """Yield the re-drawings of ``group``'s practices as one or two networks, cheapest first.
 
     Every connected in-band set holding the group's first practice is a first network; the
     rest of the group, when in band, the second (or none: the pair merged). All are costed
-    at once without the territory term; then, cheapest first, each is checked (the rest
-    contiguous, the locks and filters kept) and costed in full, until the next cannot beat
-    the best found.
+    at once without the territory term; then, cheapest first, each that passes the checks
+    (the rest contiguous, the locks and filters kept) is yielded as its cost, its networks
+    and each network's cost. None where the splits are too many to list.
     """
     practices = problem.practices
     population = practices.population
@@ -323,7 +498,7 @@ def _best_change(problem: AreaProblem, group: Group, cost: dict[Network, int]) -
             cap=SPLIT_CAP,
         )
     except PoolCapError:
-        return None
+        return
     parts = listed.select(listed.members[listed.offsets[:-1]] == root)
     rest_size = total - set_populations(parts, population)
     merged = rest_size == 0
@@ -332,7 +507,7 @@ def _best_change(problem: AreaProblem, group: Group, cost: dict[Network, int]) -
     parts = parts.select(keep)
     merged = merged[keep]
     if not len(parts):
-        return None
+        return
     # The rest of the group beside each first network, as sets (empty where merged).
     inside = np.zeros((len(parts), len(nodes)), dtype=bool)
     inside[parts.owner(), np.searchsorted(nodes, parts.members)] = True
@@ -345,12 +520,7 @@ def _best_change(problem: AreaProblem, group: Group, cost: dict[Network, int]) -
     rest_cost = _costs(problem, rests.select(~merged), full=False)
     totals = part_cost.copy()
     totals[~merged] += rest_cost
-    before = sum(cost[n] for n in group)
-    best_cost = before
-    best: _Change | None = None
     for k in np.argsort(totals, kind="stable").tolist():
-        if totals[k] >= best_cost:
-            break
         option: Group = (tuple(sorted(parts.members_of(k))),)
         if not merged[k]:
             rest = tuple(rests.members_of(k))
@@ -363,16 +533,15 @@ def _best_change(problem: AreaProblem, group: Group, cost: dict[Network, int]) -
         if not problem.allowed(drawn).all():
             continue
         base = [int(part_cost[k])] + ([] if merged[k] else [int(totals[k] - part_cost[k])])
-        extra = territory_costs(drawn, practices, problem.settings).tolist()
-        full = [a + b for a, b in zip(base, extra, strict=True)]
-        if sum(full) < best_cost:
-            best_cost = sum(full)
-            best = _Change(before - best_cost, group, option, tuple(full))
-    return best
+        yield int(totals[k]), option, base
 
 
 def _move_practices(
-    problem: AreaProblem, nets: list[Network], cost: dict[Network, int], cutoff: float
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    cutoff: float,
+    exact: _Exact | None = None,
 ) -> tuple[list[Network], bool]:
     """Move single practices to a neighbouring network while that lowers the plan's cost.
 
@@ -382,51 +551,44 @@ def _move_practices(
     the territory term included), and the best improving moves touching different networks
     are made, round after round, until none improves or ``cutoff`` passes.
 
+    With ``exact`` territories the networks are costed without the territory term, and a
+    move's gain adds the plan terms: the patients it brings into their own network's
+    territory, and the territory excess it removes (:class:`_Exact`); a move that leaves
+    more networks failing the territory tolerance than before is not made.
+
     Returns
     -------
     nets, moved
         The networks after the moves, and whether any practice moved.
     """
-    practices = problem.practices
-    population = practices.population
-    band = problem.band
     moved = False
     while time.monotonic() < cutoff and not problem.deadline.stopped():
-        owner = {i: k for k, n in enumerate(nets) for i in n}
-        size = [int(population[list(n)].sum()) for n in nets]
-        options: list[tuple[int, int, Network, Network]] = []
-        for a, members in enumerate(nets):
-            if len(members) < 2:
-                continue
-            for i in members:
-                left = size[a] - int(population[i])
-                if left < band.min_population:
-                    continue
-                room = band.max_population - int(population[i])
-                near = {owner[j] for j in bit_indices(practices.neighbours[i]) if j in owner}
-                targets = sorted(b for b in near if b != a and size[b] <= room)
-                rest = tuple(j for j in members if j != i)
-                if not targets or len(components(rest, practices.neighbours)) != 1:
-                    continue
-                options.extend((a, b, rest, tuple(sorted((*nets[b], i)))) for b in targets)
-        options = [o for o in options if problem.locks.kept(o[2:])]
+        options, gains, pair_cost = _priced_moves(problem, nets, cost, exact is not None)
         if not options:
             break
-        drawn = CandidateSets.of([n for o in options for n in o[2:]])
-        keep = np.asarray(problem.allowed(drawn).reshape(-1, 2).all(axis=1), dtype=bool)
-        pair_cost = _costs(problem, drawn).reshape(-1, 2)
-        gains = [
-            cost[nets[a]] + cost[nets[b]] - int(pair_cost[k].sum()) if keep[k] else 0
-            for k, (a, b, _, _) in enumerate(options)
-        ]
+        order: list[float] = [float(g) for g in gains]
+        if exact is not None:
+            territories = exact.territories
+            order = [
+                g + exact.held_weight * territories.gain({o[4]: exact.slot[nets[o[1]]]})
+                for g, o in zip(gains, options, strict=True)
+            ]
         touched: set[int] = set()
         replaced: dict[int, Network] = {}
-        for k in sorted(range(len(options)), key=lambda k: (-gains[k], k)):
-            if gains[k] <= 0:
+        for k in sorted(range(len(options)), key=lambda k: (-order[k], k)):
+            if order[k] <= 0:
                 break
-            a, b, rest, grown = options[k]
+            a, b, rest, grown, i = options[k]
             if a in touched or b in touched:
                 continue
+            if exact is not None:
+                priced = exact.territories.change({i: exact.slot[nets[b]]})
+                if priced.failing_after > priced.failing_before:
+                    continue
+                if gains[k] + exact.worth(priced) <= 0:
+                    continue
+                exact.territories.apply(priced)
+                exact.slot[rest], exact.slot[grown] = exact.slot[nets[a]], exact.slot[nets[b]]
             touched.update((a, b))
             replaced[a], replaced[b] = rest, grown
             cost[rest], cost[grown] = int(pair_cost[k, 0]), int(pair_cost[k, 1])
@@ -435,3 +597,164 @@ def _move_practices(
         nets = [replaced.get(k, n) for k, n in enumerate(nets)]
         moved = True
     return nets, moved
+
+
+_Move = tuple[int, int, Network, Network, int]
+"""A practice move: from network ``a``, to ``b``, ``a`` without it, ``b`` with it, the practice."""
+
+
+def _priced_moves(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    exact: bool,
+    only: set[int] | None = None,
+) -> tuple[list[_Move], list[int], np.ndarray]:
+    """Every allowed single-practice move (of ``only``'s practices, if given) and its gain.
+
+    A move keeps both networks in band, the one left contiguous, the locks and the filters;
+    its gain is the networks' cost before minus after (without the territory term when
+    ``exact``; 0 for a move a filter forbids).
+    """
+    practices = problem.practices
+    population = practices.population
+    band = problem.band
+    owner = {i: k for k, n in enumerate(nets) for i in n}
+    size = [int(population[list(n)].sum()) for n in nets]
+    options: list[_Move] = []
+    for a, members in enumerate(nets):
+        if len(members) < 2:
+            continue
+        for i in members:
+            if only is not None and i not in only:
+                continue
+            left = size[a] - int(population[i])
+            if left < band.min_population:
+                continue
+            room = band.max_population - int(population[i])
+            near = {owner[j] for j in bit_indices(practices.neighbours[i]) if j in owner}
+            targets = sorted(b for b in near if b != a and size[b] <= room)
+            rest = tuple(j for j in members if j != i)
+            if not targets or len(components(rest, practices.neighbours)) != 1:
+                continue
+            options.extend((a, b, rest, tuple(sorted((*nets[b], i))), i) for b in targets)
+    options = [o for o in options if problem.locks.kept(o[2:4])]
+    if not options:
+        return [], [], np.zeros((0, 2), np.int64)
+    drawn = CandidateSets.of([n for o in options for n in o[2:4]])
+    keep = np.asarray(problem.allowed(drawn).reshape(-1, 2).all(axis=1), dtype=bool)
+    pair_cost = _costs(problem, drawn, full=not exact).reshape(-1, 2)
+    gains = [
+        cost[nets[a]] + cost[nets[b]] - int(pair_cost[k].sum()) if keep[k] else -(1 << 62)
+        for k, (a, b, _, _, _) in enumerate(options)
+    ]
+    return options, gains, pair_cost
+
+
+REPAIR_SPLITS = 48
+"""Most re-drawings of a failing network and a neighbour priced on the exact territories."""
+
+REPAIR_WEIGHT = 100.0
+"""Patient-km per patient of territory excess removed that the repair pass may pay."""
+
+
+def _repair(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    cutoff: float,
+    exact: _Exact,
+) -> list[Network]:
+    """Repair territories failing the tolerance, one practice move at a time.
+
+    For the networks of ``nets`` whose territory fails, the practices with patients in the
+    detached LSOAs (of any network) are tried in each neighbouring network; the move that
+    leaves fewer networks failing and gains most (the territory excess weighed at
+    :data:`REPAIR_WEIGHT`) is made, until none repairs one or ``cutoff`` passes.
+    """
+    territories = exact.territories
+    while time.monotonic() < cutoff and not problem.deadline.stopped():
+        slots = {exact.slot[n] for n in nets}
+        failing = [k for k in territories.failing() if k in slots]
+        if not failing:
+            break
+        detached = np.unique(np.concatenate([territories.detached(k) for k in failing]))
+        suspects = {
+            i
+            for n in nets
+            for i in n
+            if exact.slot[n] in failing
+            or np.isin(territories.rows(i)[0], detached, assume_unique=True).any()
+        }
+        # and the practices next to a failing network, which may join it and bridge its parts
+        reach = 0
+        for n in nets:
+            if exact.slot[n] in failing:
+                for i in n:
+                    reach |= problem.practices.neighbours[i]
+        suspects.update(bit_indices(reach))
+        options, gains, pair_cost = _priced_moves(problem, nets, cost, True, suspects)
+        best: tuple[float, int, Change] | None = None
+        for k, (_, b, _, _, i) in enumerate(options):
+            if gains[k] <= -(1 << 61) or time.monotonic() > cutoff:
+                continue
+            priced = territories.change({i: exact.slot[nets[b]]})
+            if priced.failing_after >= priced.failing_before:
+                continue
+            worth = gains[k] + exact.worth(priced, REPAIR_WEIGHT)
+            if worth > 0 and (best is None or worth > best[0]):
+                best = (worth, k, priced)
+        if best is None:
+            redrawn = _repair_pairs(problem, nets, cost, cutoff, exact, failing)
+            if redrawn is None:
+                break
+            nets = redrawn
+            continue
+        _, k, priced = best
+        a, b, rest, grown, _ = options[k]
+        territories.apply(priced)
+        exact.slot[rest], exact.slot[grown] = exact.slot[nets[a]], exact.slot[nets[b]]
+        cost[rest], cost[grown] = int(pair_cost[k, 0]), int(pair_cost[k, 1])
+        nets = [rest if n == a else grown if n == b else m for n, m in enumerate(nets)]
+    return nets
+
+
+def _repair_pairs(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    cutoff: float,
+    exact: _Exact,
+    failing: list[int],
+) -> list[Network] | None:
+    """Re-draw a failing network with a neighbour so that fewer territories fail.
+
+    The :data:`REPAIR_SPLITS` cheapest re-drawings (:func:`_redrawings`) of each failing
+    network with each neighbouring network are priced on the exact territories; the one
+    that leaves fewer networks failing and gains most (excess weighed at
+    :data:`REPAIR_WEIGHT`) is made. ``None`` when none repairs one.
+    """
+    territories = exact.territories
+    best: tuple[float, Group, Group, tuple[int, ...], Change, list[int]] | None = None
+    for a, b in _neighbouring_pairs(problem, nets):
+        if exact.slot[a] not in failing and exact.slot[b] not in failing:
+            continue
+        group: Group = (a, b)
+        before = cost[a] + cost[b]
+        for n, (total, option, base) in enumerate(_redrawings(problem, group)):
+            if n >= REPAIR_SPLITS or time.monotonic() > cutoff:
+                break
+            moves, taken = exact.moves(group, option)
+            priced = territories.change(moves)
+            if priced.failing_after >= priced.failing_before:
+                continue
+            worth = before - total + exact.worth(priced, REPAIR_WEIGHT)
+            if worth > 0 and (best is None or worth > best[0]):
+                best = (worth, group, option, tuple(base), priced, taken)
+    if best is None:
+        return None
+    _, group, option, costs, priced, taken = best
+    territories.apply(priced)
+    exact.slot.update(zip(option, taken, strict=True))
+    cost.update(zip(option, costs, strict=True))
+    return [n for n in nets if n not in group] + list(option)

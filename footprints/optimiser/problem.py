@@ -402,6 +402,7 @@ def lsoa_arrays(graph: nx.Graph, codes: Sequence[str]) -> LsoaArrays | None:
     area = np.bincount(column[keep], weights=count[keep], minlength=len(numbers))
     keep &= area[column] > HOLD_SHARE * totals[column]
     owner = np.repeat(np.arange(len(codes)), np.diff(offsets))
+    catchments = (offsets.copy(), column, count)
     np.cumsum(np.bincount(owner[keep], minlength=len(codes)), out=offsets[1:])
     return LsoaArrays(
         offsets=offsets,
@@ -411,6 +412,7 @@ def lsoa_arrays(graph: nx.Graph, codes: Sequence[str]) -> LsoaArrays | None:
         codes=numbers,
         overlap=overlap,
         adjacency=_adjacency(graph, numbers),
+        catchments=catchments,
     )
 
 

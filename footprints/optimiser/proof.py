@@ -39,7 +39,7 @@ from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import SCALE, move_costs
 from footprints.optimiser.cpsat import IntegerResult
 from footprints.optimiser.farley import plan_bound, unlisted_bound
-from footprints.optimiser.improve import improvable, improve, improving
+from footprints.optimiser.improve import improvable, improve, improving, territory_score
 from footprints.optimiser.master import EARLY_STOP_S, LPResult, MasterLP, initial_columns
 from footprints.optimiser.pools import grow_pools, preferred_columns, solve_pool
 from footprints.optimiser.problem import AreaProblem
@@ -49,6 +49,7 @@ __all__ = [
     "CP_SAT_COLUMNS",
     "FALLBACK_BOUND_S",
     "POLISHED",
+    "REPAIRED",
     "SHARES_WORDS",
     "Outcome",
     "costed_plan",
@@ -686,6 +687,12 @@ POLISHED = (
 )
 """The note of a plan :func:`polish` improved."""
 
+REPAIRED = (
+    "the plan was then re-drawn by local search on its networks' exact territories (fewer "
+    "territories in pieces, or more patients in their own network's territory)"
+)
+"""The note of a plan :func:`polish` changed for its exact territories."""
+
 
 def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Outcome, Columns]:
     """Improve a plan not proved optimal by local search, in the time left.
@@ -697,10 +704,18 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
     which plan stood in (:attr:`Outcome.fallback`). Only a ``"feasible"`` plan is polished
     (not a proved one, nor the last resort of ``"timed out"``). ``outcome`` and ``columns``
     unchanged when nothing improves.
+
+    Where the local search keeps exact territories
+    (:func:`~footprints.optimiser.improve.territory_score`), a proved plan is polished too
+    (its networks' costs are the candidates', which see territories only roughly): the
+    plan found replaces it when fewer of its territories fail the tolerance, or as many and
+    it costs less with the territory terms; it is then ``"feasible"``.
     """
+    exact = outcome.objective is not None and improving(problem)
+    statuses = ("feasible", "optimal") if exact else ("feasible",)
     if (
         outcome.objective is None
-        or outcome.status != "feasible"
+        or outcome.status not in statuses
         or not (improving(problem) or (improvable(problem) and not _listed_all(problem)))
         or problem.deadline.passed()
     ):
@@ -709,6 +724,9 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
     for j in outcome.chosen.tolist():
         s = int(columns.col_set[j])
         plan[int(columns.set_piece[s])].append(columns.sets.members_of(s))
+    before = territory_score(problem, plan) if exact else None
+    if before is None and outcome.status != "feasible":
+        return outcome, columns
     improved = improve(problem, plan, until=problem.deadline.at, anyway=True)
     assert improved is not None
     better = build_columns(problem, [CandidateSets.of(n) for n in improved])
@@ -717,9 +735,17 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
     if chosen is None:
         return outcome, columns
     cost = int(better.col_cost[chosen].sum())
-    if cost >= outcome.objective:
-        return outcome, columns
+    after = territory_score(problem, improved) if before is not None else None
+    if before is None or after is None:
+        if cost >= outcome.objective:
+            return outcome, columns
+        note = POLISHED
+    else:
+        ahead = (after[0], cost + after[1]) < (before[0], outcome.objective + before[1])
+        if not ahead or sorted(map(sorted, plan)) == sorted(map(sorted, improved)):
+            return outcome, columns
+        note = REPAIRED
     bound = None if outcome.bound is None else min(outcome.bound, float(cost))
-    notes = [*outcome.notes, POLISHED]
+    notes = [*outcome.notes, note]
     polished = Outcome("feasible", cost, bound, chosen, outcome.pool_size, notes, outcome.fallback)
     return polished, better

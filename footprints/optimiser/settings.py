@@ -97,7 +97,21 @@ class OptimiseSettings:
         (:func:`footprints.optimiser.costs.territory_excess`). Steers plans away from
         networks whose territory would be in pieces. Computed only for the networks that can
         be in a plan, so the bound stays a bound
-        (:func:`~footprints.optimiser.costs.territory_costs`); needs ``lsoa_edges``.
+        (:func:`~footprints.optimiser.costs.territory_costs`); needs ``lsoa_edges``. In the
+        local search with ``plan_territories``, the same weight prices the exact excess of
+        the plan's territories instead.
+    plan_territories
+        Registration geography with ``lsoa_edges``: the local search keeps the plan's exact
+        territories (:class:`~footprints.optimiser.territories.PlanTerritories`), makes no
+        move or re-split that leaves more territories failing the tolerance, prices
+        containment exactly (``plan_containment_weight``) and ends with a repair pass on the
+        territories that still fail (:mod:`footprints.optimiser.improve`).
+    plan_containment_weight
+        With ``plan_territories``: gain per patient a local-search change brings into their
+        own network's territory (patient-km).
+    improve_triples
+        Registration geography: the local search also re-draws three neighbouring networks
+        as two in-band ones where that costs less (fewer, larger networks).
     move_weight
         Repair mode: cost per practice moved away from its current network (see
         :mod:`footprints.optimiser` for "moved"). The default, 10,000, makes a move worth
@@ -177,6 +191,9 @@ class OptimiseSettings:
     patch_weight: float = 0.0
     containment_weight: float = 10.0
     territory_weight: float = 10.0
+    plan_territories: bool = True
+    plan_containment_weight: float = 10.0
+    improve_triples: bool = True
     move_weight: float = 10_000.0
     network_cost: float = 30_000.0
     band_penalty: float = 100.0
@@ -202,6 +219,7 @@ class OptimiseSettings:
             "patch_weight",
             "containment_weight",
             "territory_weight",
+            "plan_containment_weight",
             "move_weight",
             "network_cost",
             "band_penalty",

@@ -17,7 +17,7 @@ from footprints.optimiser.improve import _move_practices, improve, improving
 from footprints.optimiser.proof import POLISHED, Outcome, polish
 from footprints.plan import Band
 
-from .grids import connected, grid, home_grid, problem_of, tiny_areas, with_homes
+from .grids import connected, grid, home_grid, problem_of, replace_settings, tiny_areas, with_homes
 
 SETTINGS = OptimiseSettings(band=Band(30_000, 50_000), time_limit=20.0, seed=0)
 SIZES = [10_000] * 8
@@ -185,6 +185,7 @@ def test_local_search_never_makes_a_plan_worse(
         seed=0,
         containment_weight=containment,
         territory_weight=territory,
+        plan_territories=False,  # with exact territories: tests/optimiser/test_territories.py
     )
     problem = problem_of(graph, opts)
     assert improving(problem)
@@ -206,3 +207,33 @@ def test_local_search_never_makes_a_plan_worse(
         for network in new:
             assert connected(graph, {codes[i] for i in network})
             assert band.contains(int(problem.practices.population[network].sum()))
+
+
+# ---- three networks re-drawn as two ---------------------------------------------------------
+
+
+def _row_of_six(**changes: object):  # type: ignore[no-untyped-def]
+    """Six practices of 15,000 in a row 500 m apart, as three networks of two."""
+    homes = [[(c * 500.0, 0.0, 15_000, None)] for c in range(6)]
+    opts = replace_settings(band=Band(30_000, 50_000), time_limit=20.0, seed=0, **changes)
+    problem = problem_of(home_grid(1, 6, [15_000] * 6, homes, spacing=500.0), opts)
+    return problem, [[[0, 1], [2, 3], [4, 5]]]
+
+
+def test_three_networks_become_two_where_that_costs_less() -> None:
+    problem, plan = _row_of_six()
+    # Hand-computed: three networks of 15,000 at 0 and 0.5 km cost 30,000 × 0.25 km + 30,000
+    # each; two of three at 0, 0.5, 1 km cost 45,000 × sqrt(1/6) km + 30,000 each.
+    three = 3 * (30_000 * 0.25 + 30_000)
+    two = 2 * (45_000 * (1 / 6) ** 0.5 + 30_000)
+    assert two < three
+    improved = improve(problem, plan)
+    assert improved is not None
+    assert sorted(sorted(n) for n in improved[0]) == [[0, 1, 2], [3, 4, 5]]
+    assert _cost(problem, improved[0]) == 2 * round(100 * two / 2)
+
+
+def test_without_triples_three_networks_stay_three() -> None:
+    problem, plan = _row_of_six(improve_triples=False)
+    improved = improve(problem, plan)
+    assert improved is not None and len(improved[0]) == 3

@@ -21,6 +21,7 @@ LAYERS = [
     "master",
     "cpsat",
     "construct",
+    "territories",
     "improve",
     "farley",
     "pools",
