@@ -259,7 +259,7 @@ def test_a_failed_area_keeps_its_plan_at_hand_and_exits_4(
 
     from footprints.demo import load_demo
 
-    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self: pywraplp.Solver.ABNORMAL)
+    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self, *params: pywraplp.Solver.ABNORMAL)
     out = tmp_path / "plan.csv"
     argv = ["propose", "--demo", "--time-limit", "10", "--processes", "1", "--out", str(out)]
     code = main(argv)

@@ -43,7 +43,7 @@ def _snapshot() -> Any:
 _ORIGINAL_SOLVE = pywraplp.Solver.Solve
 
 
-def _abnormal(solver: pywraplp.Solver) -> int:
+def _abnormal(solver: pywraplp.Solver, *params: Any) -> int:
     """GLOP's ABNORMAL answer, as on a loaded machine."""
     return int(pywraplp.Solver.ABNORMAL)
 
@@ -52,20 +52,25 @@ def _arm() -> None:
     """Run in the worker process as the area's job arrives: that area's first GLOP solve fails.
 
     The next call of ``optimise_group`` in this worker is the area's own: within it GLOP
-    answers ABNORMAL once; the area gets time enough to reach its LP (a 2 s limit can end
-    while candidates are still being listed); then everything is as it was, so the worker's
-    next areas solve normally.
+    answers ABNORMAL twice (a solve and its retry from scratch); the area gets time enough
+    to reach its LP (a 2 s limit can end while candidates are still being listed); then
+    everything is as it was, so the worker's next areas solve normally.
     """
     original = pool.optimise_group
 
     def failing_once(graph: nx.Graph, settings: OptimiseSettings, **kwargs: Any) -> Any:
         pool.optimise_group = original
 
-        def abnormal_once(solver: pywraplp.Solver) -> int:
-            pywraplp.Solver.Solve = _ORIGINAL_SOLVE
-            return _abnormal(solver)
+        answers = [0]
 
-        pywraplp.Solver.Solve = abnormal_once
+        def abnormal_twice(solver: pywraplp.Solver, *params: Any) -> int:
+            # Twice: the master LP tries once more from scratch after an ABNORMAL answer.
+            answers[0] += 1
+            if answers[0] == 2:
+                pywraplp.Solver.Solve = _ORIGINAL_SOLVE
+            return _abnormal(solver, *params)
+
+        pywraplp.Solver.Solve = abnormal_twice
         try:
             return original(graph, replace(settings, time_limit=120.0), **kwargs)
         finally:

@@ -10,6 +10,7 @@ cost of any plan and the reduced cost of every column, which the proof loop
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ __all__ = [
     "glop_failure",
     "initial_columns",
 ]
+
+logger = logging.getLogger(__name__)
 
 _GLOP = pywraplp.Solver
 GLOP_STATUSES = {
@@ -342,6 +345,19 @@ class MasterLP:
             self.solver.SetTimeLimit(max(1, int(1000 * deadline.left())))
             with Interrupter(deadline.stop, self.solver.InterruptSolve):
                 status = self.solver.Solve()
+            if status == _GLOP.ABNORMAL and not deadline.passed():
+                # Numerical trouble in the warm-started basis (E38000107, E38000135 of
+                # England's least change): once more from scratch before giving up.
+                scratch = pywraplp.MPSolverParameters()
+                scratch.SetIntegerParam(
+                    pywraplp.MPSolverParameters.INCREMENTALITY,
+                    pywraplp.MPSolverParameters.INCREMENTALITY_OFF,
+                )
+                self.solver.SetTimeLimit(max(1, int(1000 * deadline.left())))
+                with Interrupter(deadline.stop, self.solver.InterruptSolve):
+                    status = self.solver.Solve(scratch)
+                if status == _GLOP.OPTIMAL:
+                    logger.debug("GLOP answered ABNORMAL, then OPTIMAL from scratch")
             if status != _GLOP.OPTIMAL:
                 # Stopped by the time limit or the user: no bound. GLOP may end a little
                 # before the deadline it was given (FEASIBLE, NOT_SOLVED or ABNORMAL).

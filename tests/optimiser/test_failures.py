@@ -76,7 +76,7 @@ def test_every_glop_status_is_named() -> None:
 def test_an_unusable_glop_status_falls_back_to_the_quick_plan(
     status: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self: status)
+    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self, *params: status)
     graph = _graph()
     result = optimise_area(graph, FAST)
     _contained(
@@ -93,6 +93,29 @@ def test_an_unusable_glop_status_falls_back_to_the_quick_plan(
     assert 0 < result.bound <= result.objective
 
 
+def test_one_abnormal_glop_answer_is_solved_again_from_scratch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GLOP's ABNORMAL once (numerical trouble in a warm start): the retry solves the area."""
+    original = pywraplp.Solver.Solve
+    calls: list[int] = []
+
+    def abnormal_first(self: pywraplp.Solver, *params: Any) -> int:
+        calls.append(len(params))
+        if len(calls) == 1:
+            return int(pywraplp.Solver.ABNORMAL)
+        return int(original(self, *params))
+
+    monkeypatch.setattr(pywraplp.Solver, "Solve", abnormal_first)
+    graph = _graph()
+    result = optimise_area(graph, FAST)
+    monkeypatch.undo()
+    check_plan(graph, result)
+    assert calls[:2] == [0, 1]  # the retry passes its parameters: incrementality off
+    assert result.status == "optimal" and result.fallback is None
+    assert result.objective == optimise_area(graph, FAST).objective
+
+
 @pytest.mark.parametrize(
     "status", [pywraplp.Solver.FEASIBLE, pywraplp.Solver.NOT_SOLVED, pywraplp.Solver.ABNORMAL]
 )
@@ -104,7 +127,7 @@ def test_glop_stopping_at_its_deadline_is_the_time_limit_not_a_failure(
     ABNORMAL too: on a loaded machine GLOP answered it with 0.0 s left.
     """
     monkeypatch.setattr(master, "EARLY_STOP_S", 1e9)
-    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self: status)
+    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self, *params: status)
     graph = _graph()
     result = optimise_area(graph, FAST)
     check_plan(graph, result)
@@ -115,7 +138,7 @@ def test_glop_stopping_at_its_deadline_is_the_time_limit_not_a_failure(
 def test_the_lp_raises_a_solver_error_naming_the_status(monkeypatch: pytest.MonkeyPatch) -> None:
     from .grids import problem_of
 
-    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self: pywraplp.Solver.ABNORMAL)
+    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self, *params: pywraplp.Solver.ABNORMAL)
     problem = problem_of(_graph())
     columns = columns_stage.build_columns(
         problem, [columns_stage.piece_candidates(problem, p) for p in problem.pieces]
