@@ -17,6 +17,11 @@ part replaces the old one; a part none better than the plan's own is left alone.
   finds a plan costing less than the whole plan);
 - it proves nothing: a bound comes from the LP (:mod:`footprints.optimiser.pricing`,
   :mod:`footprints.optimiser.proof`), and a plan meeting it is proved there.
+
+:func:`repair_by_parts` makes a first plan the same way from part of one: least change
+keeps every current network that complies and covers the practices left, one connected
+gap at a time, with the networks around the gap freed ring by ring until the gap can be
+covered (Kent and Medway at 15 s: 28 moves in 0.3 s, where the constructive plan moved 89).
 """
 
 from __future__ import annotations
@@ -35,9 +40,13 @@ from footprints.optimiser.settings import OptimiseSettings
 
 __all__ = [
     "FIRST_NETWORKS",
+    "PART_COLUMNS",
     "PART_SECONDS",
+    "REPAIR_RINGS",
+    "REPAIR_SECONDS",
     "improve_by_neighbourhoods",
     "inside",
+    "repair_by_parts",
 ]
 
 logger = logging.getLogger(__name__)
@@ -49,6 +58,10 @@ PART_SECONDS = 1.0
 PART_COLUMNS = 5_000
 """Most columns inside one part (or one gap of :func:`repair_by_parts`): a larger part is
 not solved (CP-SAT is slow to build and search it)."""
+REPAIR_RINGS = 3
+"""Rings of neighbouring networks :func:`repair_by_parts` frees around a gap at most."""
+REPAIR_SECONDS = 1.0
+"""Most seconds one gap's exact solve may take in :func:`repair_by_parts`."""
 
 
 def inside(columns: Columns, freed: IntArray) -> IntArray:
@@ -283,7 +296,7 @@ def repair_by_parts(
                     if k in owner:
                         freed.update(plan[owner[k]])
             solves += 1
-            found = _cover(scored, model, plan, owner, freed, settings, at, stop)
+            found = _cover(scored, model, plan, freed, settings, at, stop)
             if found is not None:
                 break
         if found is None:
@@ -304,15 +317,10 @@ def repair_by_parts(
     return chosen
 
 
-REPAIR_RINGS = 3
-"""Rings of neighbouring networks :func:`repair_by_parts` frees around a gap at most."""
-
-
 def _cover(
     scored: Columns,
     model: Partition,
     plan: dict[int, list[int]],
-    owner: dict[int, int],
     freed: set[int],
     settings: OptimiseSettings,
     at: float,
@@ -341,10 +349,6 @@ def _cover(
         stop=stop,
     )
     return result.chosen if result.objective is not None else None
-
-
-REPAIR_SECONDS = 1.0
-"""Most seconds one gap's exact solve may take in :func:`repair_by_parts`."""
 
 
 def _counts_kept(columns: Columns, model: Partition, chosen: IntArray) -> bool:
