@@ -62,7 +62,7 @@ from footprints.optimiser.columns import (
 from footprints.optimiser.compliance import current_networks
 from footprints.optimiser.costs import straddling
 from footprints.optimiser.cpsat import solve_integer
-from footprints.optimiser.neighbourhoods import improve_by_neighbourhoods, repair_by_parts
+from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
 from footprints.optimiser.pricing import additive_values, padded, priced_partition
 from footprints.optimiser.problem import AreaProblem
@@ -71,7 +71,6 @@ from footprints.optimiser.settings import PriorityResult, Status
 
 __all__ = [
     "LOCAL_SHARE",
-    "NEIGHBOURHOOD_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
     "REPAIR_SHARE",
@@ -92,9 +91,6 @@ may take (:func:`local_plan`)."""
 REPAIR_SHARE = 0.3
 """Share of :func:`local_plan`'s time that repairing the broken networks one neighbourhood at
 a time (:func:`~footprints.optimiser.neighbourhoods.repair_by_parts`) may take."""
-NEIGHBOURHOOD_SHARE = 0.25
-"""Share of the fewest-moves solve's time that the search by neighbourhoods over every
-column at hand may take before the exact search starts from its plan."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -316,19 +312,6 @@ def _solve_sequential(
         if measure.name in ("moves", "patients moved") and local:
             model = dataclasses.replace(base, limits=tuple(limits))
             incumbent = _better_start(problem, columns, values, model, incumbent, local)
-            if incumbent is not None:
-                incumbent = improve_by_neighbourhoods(
-                    columns,
-                    values,
-                    model,
-                    incumbent,
-                    problem.settings,
-                    problem.practices.neighbours,
-                    groups=problem.current.index,
-                    time_limit=NEIGHBOURHOOD_SHARE * tier_problem.deadline.left(),
-                    stop=problem.deadline.stop,
-                    name=problem.name,
-                )
         model = dataclasses.replace(base, limits=tuple(limits))
         at_hand = (
             int(values[incumbent].sum())
