@@ -62,6 +62,7 @@ from footprints.optimiser.columns import (
 from footprints.optimiser.compliance import current_networks
 from footprints.optimiser.costs import straddling
 from footprints.optimiser.cpsat import solve_integer
+from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
 from footprints.optimiser.pricing import additive_values, padded, priced_partition
 from footprints.optimiser.problem import AreaProblem
@@ -72,6 +73,7 @@ __all__ = [
     "LOCAL_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
+    "REPAIR_SHARE",
     "LocalPlan",
     "Measure",
     "fewest_moves_floor",
@@ -86,6 +88,9 @@ last, has what is left)."""
 LOCAL_SHARE = 0.4
 """Share of an area's time limit that the first plan from groups near the current networks
 may take (:func:`local_plan`)."""
+REPAIR_SHARE = 0.3
+"""Share of :func:`local_plan`'s time that repairing the broken networks one neighbourhood at
+a time (:func:`~footprints.optimiser.neighbourhoods.repair_by_parts`) may take."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -359,6 +364,25 @@ def _at_least(bound: float | None, known: int) -> float | None:
     return float(known) if bound is None else max(float(known), bound)
 
 
+def _as_is(problem: AreaProblem, columns: Columns) -> tuple[IntArray, IntArray, IntArray]:
+    """Return the columns of the compliant current networks as they are, and the keys.
+
+    The columns are matched to their own current network; the keys are every column's and
+    the random practice keys behind them.
+    """
+    keys = np.random.default_rng(20_251_128).integers(
+        1, 2**62, size=len(problem.practices), dtype=np.int64
+    )
+    have = columns.sets.reduce(keys, np.bitwise_xor)[columns.col_set]
+    as_is: list[int] = []
+    for network in current_networks(problem).values():
+        if network.number >= 0 and network.compliant:
+            key = np.bitwise_xor.reduce(keys[list(network.members)])
+            hits = (have == key) & (columns.col_match == network.number)
+            as_is.extend(int(j) for j in np.flatnonzero(hits)[:1])
+    return np.asarray(as_is, np.int64), have, keys
+
+
 def _local_start(
     problem: AreaProblem,
     columns: Columns,
@@ -378,17 +402,8 @@ def _local_start(
     began = time.monotonic()
     if len(columns) == 0:
         return start
-    keys = np.random.default_rng(20_251_128).integers(
-        1, 2**62, size=len(problem.practices), dtype=np.int64
-    )
-    have = columns.sets.reduce(keys, np.bitwise_xor)[columns.col_set]
+    as_is, have, keys = _as_is(problem, columns)
     networks = [n for n in current_networks(problem).values() if n.number >= 0]
-    as_is: list[int] = []
-    for network in networks:
-        if network.compliant:
-            key = np.bitwise_xor.reduce(keys[list(network.members)])
-            hits = (have == key) & (columns.col_match == network.number)
-            as_is.extend(int(j) for j in np.flatnonzero(hits)[:1])
     index = problem.current.index
     assert index is not None
     practices = problem.practices
@@ -467,8 +482,22 @@ def local_plan(
     model = dataclasses.replace(Partition.of_area(problem), limits=(band,))
     if start is not None and not model.allows(columns, start):
         start = None
+    values = moved.values
+    repaired = repair_by_parts(
+        columns,
+        values,
+        model,
+        _as_is(problem, columns)[0],
+        problem.settings,
+        problem.practices.neighbours,
+        time_limit=REPAIR_SHARE * (time_limit - (time.monotonic() - began)),
+        stop=problem.deadline.stop,
+        name=problem.name,
+    )
+    if repaired is not None and (start is None or values[repaired].sum() < values[start].sum()):
+        start = repaired
     left = time_limit - (time.monotonic() - began)
-    chosen = _local_start(problem, columns, moved.values, model, start, left)
+    chosen = _local_start(problem, columns, values, model, start, left)
     if chosen is None:
         return None
     return [

@@ -28,6 +28,7 @@ LAYERS = [
     "proof",
     "pricing",
     "colgen",
+    "neighbourhoods",
     "priorities",
     "curve",
     "explain",
