@@ -269,12 +269,15 @@ def improve(
 def plan_territories(problem: AreaProblem, plan: PieceNetworks) -> PlanTerritories | None:
     """Exact territories of ``plan`` for the local search, when it plans on them.
 
-    On registration geography with LSOA counts and adjacency, and ``plan_territories`` set;
-    ``None`` otherwise (the local search then costs networks one by one, as before).
+    On registration geography with LSOA counts and adjacency, ``plan_territories`` set and
+    a ``territory_weight`` above 0; ``None`` otherwise (the local search then costs
+    networks one by one, as before).
     """
     settings = problem.settings
     homes = problem.practices.homes
-    if not settings.plan_territories or homes is None or homes.lsoas is None:
+    if not settings.plan_territories or settings.territory_weight <= 0:
+        return None
+    if homes is None or homes.lsoas is None:
         return None
     if not len(homes.lsoas.adjacency[1]):
         return None

@@ -105,7 +105,9 @@ class OptimiseSettings:
         territories (:class:`~footprints.optimiser.territories.PlanTerritories`), makes no
         move or re-split that leaves more territories failing the tolerance, prices
         containment exactly (``plan_containment_weight``) and ends with a repair pass on the
-        territories that still fail (:mod:`footprints.optimiser.improve`).
+        territories that still fail (:mod:`footprints.optimiser.improve`). Not with
+        ``territory_weight`` 0: a user who weighs territories at nothing gets the plan of
+        the other terms, territories in pieces or not.
     plan_containment_weight
         With ``plan_territories``: gain per patient a local-search change brings into their
         own network's territory (patient-km).
