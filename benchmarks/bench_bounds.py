@@ -34,6 +34,7 @@ def main() -> None:
     if args.debug:
         logging.basicConfig(level=logging.WARNING)
         logging.getLogger("footprints.optimiser.colgen").setLevel(logging.DEBUG)
+        logging.getLogger("footprints.optimiser.shaping").setLevel(logging.DEBUG)
     graphs = []
     if args.areas:
         region = load_england(args.data, plan=False)

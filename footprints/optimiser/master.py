@@ -256,6 +256,22 @@ class MasterLP:
                 self.objective.SetCoefficient(var, float(columns.col_cost[j]))
             self.variables[j] = var
 
+    def add_relaxed(self, nodes: IntArray, shares: FloatArray, piece: int, cost: float) -> None:
+        """Add a column that is no candidate network: ``shares`` of ``nodes``' rows at ``cost``.
+
+        A relaxed network (:mod:`~footprints.optimiser.shaping`): it counts once in
+        ``piece``'s network-count row, and only the duals see it (not the values, not the
+        reduced costs of :meth:`solve`). Only after phase 1 (a solved, feasible master).
+        """
+        if self.phase != 2:
+            raise ValueError("relaxed columns join a master only once it is feasible (phase 2)")
+        var = self.solver.NumVar(0.0, self.solver.infinity(), "")
+        for node, share in zip(nodes.tolist(), shares.tolist(), strict=True):
+            self.node_rows[int(node)].SetCoefficient(var, float(share))
+        if piece in self.piece_rows:
+            self.piece_rows[piece].SetCoefficient(var, 1.0)
+        self.objective.SetCoefficient(var, float(cost))
+
     def _start_phase_two(self) -> None:
         self.phase = 2
         for art in self.artificials:

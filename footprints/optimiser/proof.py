@@ -44,6 +44,7 @@ from footprints.optimiser.master import EARLY_STOP_S, LPResult, MasterLP, initia
 from footprints.optimiser.pools import grow_pools, preferred_columns, solve_pool
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Fallback, Status
+from footprints.optimiser.shaping import SHAPE_SHARE, can_shape, shaped_bound
 
 __all__ = [
     "CP_SAT_COLUMNS",
@@ -225,6 +226,11 @@ def partition(
             relaxation.reduced_costs,
             incumbent.chosen if incumbent is not None else None,
         )
+        if can_shape(problem):  # duals shaped for the relaxed pricing: a stronger bound
+            at = time.monotonic() + SHAPE_SHARE * max(0.0, deadline.left())
+            shaped = shaped_bound(problem, columns, lp, at=at).bound
+            if shaped is not None and (relaxed is None or shaped > relaxed):
+                relaxed = shaped
     if listed_all:
         status, proved_bound, incumbent, short = _search(
             problem, columns, model, relaxation, incumbent, hint, first_delta, presolve

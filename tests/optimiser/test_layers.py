@@ -24,6 +24,7 @@ LAYERS = [
     "territories",
     "improve",
     "farley",
+    "shaping",
     "pools",
     "proof",
     "pricing",
