@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from footprints.optimiser import candidates, optimise_area
+from footprints.optimiser import candidates, optimise_area, proof
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE, plan_costs
@@ -57,13 +57,19 @@ def test_on_small_grids_the_local_path_finds_the_exhaustive_optimum(
 
 @pytest.mark.parametrize("seed", range(2))
 def test_on_random_planar_areas_of_300_the_plan_beats_what_enumeration_returns(
-    seed: int,
+    monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     graph = planar_area(300, seed)
     # A work budget, not a time: listing every set would pass 40,000 (the estimate says so
     # before any is listed), where enumeration would return the quick plan with its bound.
     opts = replace_settings(time_limit=60.0, candidate_cap=40_000)
+    with monkeypatch.context() as patched:  # the bound without duals shaped (farley's alone)
+        patched.setattr(proof, "can_shape", lambda problem: False)
+        unshaped = optimise_area(graph, opts)
     result = optimise_area(graph, opts)
+    # the shaped bound is taken only where it is higher (same LP, same incumbent)
+    assert unshaped.bound is not None and result.bound is not None
+    assert result.bound >= unshaped.bound
     check_plan(graph, result)
     assert result.status == "feasible" and result.fallback is None
     assert any("nearest" in line for line in result.explanations)
