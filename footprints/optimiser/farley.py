@@ -58,10 +58,12 @@ __all__ = [
     "FLOOR_SHARE",
     "Floor",
     "knapsack_bounds",
+    "knapsack_choices",
     "lagrangian_bound",
     "listed_floors",
     "plan_bound",
     "reduced_cost_floor",
+    "relaxed_penalty",
     "relaxed_window",
     "unlisted_bound",
 ]
@@ -93,35 +95,53 @@ def knapsack_bounds(
     positive. Taking items by value per weight, best first, makes the value a concave
     piecewise-linear function of the weight taken (less the convex penalty), so its
     maximum is at a breakpoint: a whole number of items, a band edge or the window's ends.
-    ``-inf`` where the items weigh less than ``low`` in all.
+    ``-inf`` where the items weigh less than ``low`` in all. See :func:`knapsack_choices`.
     """
-    values = np.atleast_2d(values)
+    found, _ = knapsack_choices(
+        values, weights, low, high, band=band, penalty=penalty, shares=False
+    )
+    return found
+
+
+def knapsack_choices(
+    values: FloatArray,
+    weights: IntArray,
+    low: int,
+    high: int,
+    *,
+    band: tuple[int, int] | None = None,
+    penalty: float = 0.0,
+    shares: bool = True,
+) -> tuple[FloatArray, FloatArray]:
+    """Per row of ``values``: the fractional knapsack's optimum and the shares ``t`` taking it.
+
+    The same problem as :func:`~footprints.optimiser.farley.knapsack_bounds`
+    (``max Σ v t − penalty·dev(Σ w t)`` over ``0 ≤ t ≤ 1``, ``low ≤ Σ w t ≤ high``), with
+    the maximiser: items by value per weight, best first, up to the best breakpoint.
+    Items of weight 0 are taken when their value is positive. Rows with no choice in the
+    window get ``-inf`` and ``t = 0``. ``shares=False`` skips the shares (all 0).
+    """
+    values = np.atleast_2d(values).astype(np.float64)
+    rows, n = values.shape
     free = weights == 0
+    chosen = np.zeros((rows, n), np.float64)
+    chosen[:, free] = values[:, free] > 0
     bonus = np.clip(values[:, free], 0.0, None).sum(axis=1)
-    w = weights[~free].astype(np.float64)
-    v = values[:, ~free]
-    rows = len(values)
+    heavy = np.flatnonzero(~free)
+    w = weights[heavy].astype(np.float64)
     if not len(w):
-        return np.where(low <= 0, bonus, -np.inf)
+        return np.where(low <= 0, bonus, -np.inf), chosen
     total = float(w.sum())
     if total + 1e-9 < low:
-        return np.full(rows, -np.inf)
+        return np.full(rows, -np.inf), np.zeros((rows, n))
     top = min(float(high), total)
-    ratio = v / w
-    order = np.argsort(-ratio, axis=1, kind="stable")
-    sorted_ratio = np.take_along_axis(ratio, order, axis=1)
-    cum_w = np.cumsum(w[order], axis=1)
-    cum_v = np.cumsum(np.take_along_axis(v, order, axis=1), axis=1)
-
-    def value_at(take: FloatArray) -> FloatArray:
-        """Return the greedy value of weight ``take`` (per row)."""
-        k = (cum_w < take[:, None] - 1e-9).sum(axis=1)
-        index = np.arange(rows)
-        before_w = np.where(k > 0, cum_w[index, np.maximum(k - 1, 0)], 0.0)
-        before_v = np.where(k > 0, cum_v[index, np.maximum(k - 1, 0)], 0.0)
-        last = sorted_ratio[index, np.minimum(k, len(w) - 1)]
-        out: FloatArray = before_v + np.where(k < len(w), (take - before_w) * last, 0.0)
-        return out
+    v = values[:, heavy]
+    order = np.argsort(-(v / w), axis=1, kind="stable")
+    w_sorted = w[order]
+    v_sorted = np.take_along_axis(v, order, axis=1)
+    cum_w = np.cumsum(w_sorted, axis=1)
+    cum_v = np.cumsum(v_sorted, axis=1)
+    index = np.arange(rows)
 
     def deviation(weight: FloatArray) -> FloatArray:
         if band is None:
@@ -129,15 +149,38 @@ def knapsack_bounds(
         out: FloatArray = np.maximum(band[0] - weight, 0.0) + np.maximum(weight - band[1], 0.0)
         return out
 
-    # whole items, where inside the window
+    def value_at(take: FloatArray) -> FloatArray:
+        """Return the greedy value of weight ``take`` (per row), less the penalty."""
+        k = (cum_w < take[:, None] - 1e-9).sum(axis=1)
+        kk = np.minimum(k, len(w) - 1)
+        before_w = np.where(k > 0, cum_w[index, np.maximum(k - 1, 0)], 0.0)
+        before_v = np.where(k > 0, cum_v[index, np.maximum(k - 1, 0)], 0.0)
+        rate = v_sorted[index, kk] / w_sorted[index, kk]
+        out: FloatArray = before_v + np.where(k < len(w), (take - before_w) * rate, 0.0)
+        return out - penalty * deviation(take)
+
     inside = (cum_w >= low - 1e-9) & (cum_w <= top + 1e-9)
-    best = np.where(inside, cum_v - penalty * deviation(cum_w), -np.inf).max(axis=1)
+    whole = np.where(inside, cum_v - penalty * deviation(cum_w), -np.inf)
+    best_at = whole.argmax(axis=1)
+    best = whole[index, best_at]
+    take = np.where(np.isfinite(best), cum_w[index, best_at], 0.0)
     edges = [float(low), top] + ([float(band[0]), float(band[1])] if band is not None else [])
     for edge in edges:
-        take = np.full(rows, min(max(edge, float(low)), top))
-        best = np.maximum(best, value_at(take) - penalty * deviation(take))
+        at = np.full(rows, min(max(edge, float(low)), top))
+        found = value_at(at)
+        better = found > best
+        best = np.where(better, found, best)
+        take = np.where(better, at, take)
+    if not shares:
+        return bonus + best, chosen
+    # shares in sorted order: whole items up to the take, then a part of the next
+    before = cum_w - w_sorted
+    part = np.clip((take[:, None] - before) / w_sorted, 0.0, 1.0)
+    placed = np.zeros((rows, len(w)), np.float64)
+    np.put_along_axis(placed, order, part, axis=1)
+    chosen[:, heavy] = np.where(np.isfinite(best)[:, None], placed, 0.0)
     result: FloatArray = bonus + best
-    return result
+    return result, chosen
 
 
 @dataclass
@@ -201,14 +244,7 @@ def reduced_cost_floor(
     # per main patch q: what each practice pays for lying outside it (none without a patch)
     outside = np.stack([straddle * weights * ((patch != q) & (patch >= 0)) for q in patches])
     xs, ys = practices.x_km[nodes], practices.y_km[nodes]
-    # out of the band (a soft piece), a network pays the band penalty per patient
-    band: tuple[int, int] | None = (
-        settings.band.min_population,
-        settings.band.max_population,
-    )
-    penalty = settings.band_penalty * SCALE
-    if low >= settings.band.min_population and high <= settings.band.max_population:
-        band, penalty = None, 0.0
+    band, penalty = relaxed_penalty(problem, low, high)
 
     def price(squares: list[tuple[float, float, float]]) -> FloatArray:
         """Return the best knapsack over every main patch, per square ``(x, y, half side)``."""
@@ -365,6 +401,21 @@ SHARES = (0.9,)
 """Scalings ``θ`` of a plan's cost shares tried by :func:`plan_bound`."""
 HALVINGS = 10
 """Steps of the bisection on the per-patient dual ``φ`` in :func:`plan_bound`."""
+
+
+def relaxed_penalty(
+    problem: AreaProblem, low: int, high: int
+) -> tuple[tuple[int, int] | None, float]:
+    """Return the band and the penalty per patient outside it, for a window ``[low, high]``.
+
+    Out of the band (a soft piece's window), a network pays the band penalty per patient;
+    a window inside the band pays none (``None``, 0).
+    """
+    settings = problem.settings
+    if low >= settings.band.min_population and high <= settings.band.max_population:
+        return None, 0.0
+    band = (settings.band.min_population, settings.band.max_population)
+    return band, settings.band_penalty * SCALE
 
 
 def relaxed_window(problem: AreaProblem, piece: Piece) -> tuple[int, int]:

@@ -40,7 +40,13 @@ from footprints.optimiser.candidates import FloatArray, IntArray, bit_indices
 from footprints.optimiser.columns import Columns
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.deadline import Deadline
-from footprints.optimiser.farley import lagrangian_bound, listed_floors, relaxed_window
+from footprints.optimiser.farley import (
+    knapsack_choices,
+    lagrangian_bound,
+    listed_floors,
+    relaxed_penalty,
+    relaxed_window,
+)
 from footprints.optimiser.master import Duals, MasterLP
 from footprints.optimiser.problem import AreaProblem
 
@@ -49,7 +55,6 @@ __all__ = [
     "SHAPE_SHARE",
     "Shaped",
     "can_shape",
-    "knapsack_choices",
     "shaped_bound",
 ]
 
@@ -61,83 +66,6 @@ ROUND_COLUMNS = 400
 """Most relaxed columns one piece adds to the master per round (the most negative)."""
 _FINAL_SHARE = 0.4
 """Share of the shaping's time kept for proving the bound on the last duals."""
-
-
-def knapsack_choices(
-    values: FloatArray,
-    weights: IntArray,
-    low: int,
-    high: int,
-    *,
-    band: tuple[int, int] | None = None,
-    penalty: float = 0.0,
-) -> tuple[FloatArray, FloatArray]:
-    """Per row of ``values``: the fractional knapsack's optimum and the shares ``t`` taking it.
-
-    The same problem as :func:`~footprints.optimiser.farley.knapsack_bounds`
-    (``max Σ v t − penalty·dev(Σ w t)`` over ``0 ≤ t ≤ 1``, ``low ≤ Σ w t ≤ high``), with
-    the maximiser: items by value per weight, best first, up to the best breakpoint.
-    Items of weight 0 are taken when their value is positive. Rows with no choice in the
-    window get ``-inf`` and ``t = 0``.
-    """
-    values = np.atleast_2d(values).astype(np.float64)
-    rows, n = values.shape
-    free = weights == 0
-    chosen = np.zeros((rows, n), np.float64)
-    chosen[:, free] = values[:, free] > 0
-    bonus = np.clip(values[:, free], 0.0, None).sum(axis=1)
-    heavy = np.flatnonzero(~free)
-    w = weights[heavy].astype(np.float64)
-    if not len(w):
-        return np.where(low <= 0, bonus, -np.inf), chosen
-    total = float(w.sum())
-    if total + 1e-9 < low:
-        return np.full(rows, -np.inf), np.zeros((rows, n))
-    top = min(float(high), total)
-    v = values[:, heavy]
-    order = np.argsort(-(v / w), axis=1, kind="stable")
-    w_sorted = w[order]
-    v_sorted = np.take_along_axis(v, order, axis=1)
-    cum_w = np.cumsum(w_sorted, axis=1)
-    cum_v = np.cumsum(v_sorted, axis=1)
-    index = np.arange(rows)
-
-    def deviation(weight: FloatArray) -> FloatArray:
-        if band is None:
-            return np.zeros_like(weight)
-        out: FloatArray = np.maximum(band[0] - weight, 0.0) + np.maximum(weight - band[1], 0.0)
-        return out
-
-    def value_at(take: FloatArray) -> FloatArray:
-        """Return the greedy value of weight ``take`` (per row), less the penalty."""
-        k = (cum_w < take[:, None] - 1e-9).sum(axis=1)
-        kk = np.minimum(k, len(w) - 1)
-        before_w = np.where(k > 0, cum_w[index, np.maximum(k - 1, 0)], 0.0)
-        before_v = np.where(k > 0, cum_v[index, np.maximum(k - 1, 0)], 0.0)
-        rate = v_sorted[index, kk] / w_sorted[index, kk]
-        out: FloatArray = before_v + np.where(k < len(w), (take - before_w) * rate, 0.0)
-        return out - penalty * deviation(take)
-
-    inside = (cum_w >= low - 1e-9) & (cum_w <= top + 1e-9)
-    whole = np.where(inside, cum_v - penalty * deviation(cum_w), -np.inf)
-    best_at = whole.argmax(axis=1)
-    best = whole[index, best_at]
-    take = np.where(np.isfinite(best), cum_w[index, best_at], 0.0)
-    edges = [float(low), top] + ([float(band[0]), float(band[1])] if band is not None else [])
-    for edge in edges:
-        at = np.full(rows, min(max(edge, float(low)), top))
-        found = value_at(at)
-        better = found > best
-        best = np.where(better, found, best)
-        take = np.where(better, at, take)
-    # shares in sorted order: whole items up to the take, then a part of the next
-    before = cum_w - w_sorted
-    shares = np.clip((take[:, None] - before) / w_sorted, 0.0, 1.0)
-    placed = np.zeros((rows, len(w)), np.float64)
-    np.put_along_axis(placed, order, shares, axis=1)
-    chosen[:, heavy] = np.where(np.isfinite(best)[:, None], placed, 0.0)
-    result: FloatArray = bonus + best
-    return result, chosen
 
 
 @dataclass
@@ -206,13 +134,7 @@ def _sites(problem: AreaProblem, p: int) -> _Sites:
     outside = (patch[None, :] != main[:, None]) & (patch[None, :] >= 0) & (main[:, None] >= 0)
     cost = compact + straddle * weights[None, :] * outside
     low, high = relaxed_window(problem, piece)
-    band: tuple[int, int] | None = (
-        settings.band.min_population,
-        settings.band.max_population,
-    )
-    penalty = settings.band_penalty * SCALE
-    if low >= settings.band.min_population and high <= settings.band.max_population:
-        band, penalty = None, 0.0
+    band, penalty = relaxed_penalty(problem, low, high)
     return _Sites(p, nodes, weights, cost, low, high, band, penalty)
 
 

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from footprints.optimiser import AreaResult, OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, PracticeArrays
+from footprints.optimiser.columns import Columns, build_columns, piece_candidates
+from footprints.optimiser.construct import construct
 from footprints.optimiser.problem import AreaProblem, build_problem
 from footprints.plan import Band
 from footprints.rules import REGISTRY, Rule
@@ -380,3 +382,21 @@ def planar_area(n: int, seed: int, *, nearest: int = 8) -> nx.Graph:
         kept = np.vstack([kept, [a, b]])
         graph.add_edge(names[a], names[b], kind="border")
     return graph
+
+
+def few_candidates(problem: AreaProblem, keep_every: int = 3) -> Columns:
+    """Columns of every ``keep_every``-th candidate and the quick plan, as if listing stopped.
+
+    Every piece is marked not listed (``bounded = False``): its bound must hold over every
+    network, listed or not.
+    """
+    sets = [piece_candidates(problem, piece) for piece in problem.pieces]
+    kept = [s.select(np.arange(len(s)) % keep_every == 0) for s in sets]
+    plan = construct(problem)
+    assert plan is not None
+    kept = [
+        CandidateSets.concatenate([k, CandidateSets.of(p)]) for k, p in zip(kept, plan, strict=True)
+    ]
+    for piece in problem.pieces:
+        piece.bounded = False
+    return build_columns(problem, kept)

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from footprints.optimiser import OptimiseSettings, optimise_area
 from footprints.optimiser.candidates import CandidateSets
-from footprints.optimiser.columns import build_columns, piece_candidates
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE, set_costs
 from footprints.optimiser.farley import (
     knapsack_bounds,
+    knapsack_choices,
     plan_bound,
     reduced_cost_floor,
     relaxed_window,
@@ -29,6 +29,7 @@ from .grids import (
     SMALL_GRIDS,
     brute_force_optimum,
     connected_subsets,
+    few_candidates,
     planar_area,
     problem_of,
     replace_settings,
@@ -73,6 +74,17 @@ def test_the_knapsack_bound_is_at_least_every_subset_in_the_window(
     assert bound >= best - 1e-6
     if best == -np.inf:  # nothing fits: only when the items weigh too little in all
         assert sum(weights) < low or bound > -np.inf
+    # the shares that attain it (the relaxed networks of footprints.optimiser.shaping)
+    v, w = np.asarray(values), np.asarray(weights)
+    found, shares = knapsack_choices(v, w, low, high, band=edges, penalty=penalty)
+    assert float(found[0]) == pytest.approx(bound, abs=1e-6)
+    if np.isfinite(bound):
+        t = shares[0]
+        assert ((t >= 0) & (t <= 1)).all()
+        taken = float(w @ t)
+        assert low - 1e-6 <= taken <= high + 1e-6
+        off = 0.0 if edges is None else max(edges[0] - taken, taken - edges[1], 0.0)
+        assert float(v @ t) - penalty * off == pytest.approx(bound, abs=1e-6)
 
 
 def _least_reduced_cost(
@@ -159,17 +171,8 @@ def test_a_plan_bound_is_never_above_the_brute_force_optimum(name: str) -> None:
 def test_partition_over_local_candidates_bounds_below_the_optimum(name: str) -> None:
     graph, opts = GRIDS[name]
     problem = problem_of(graph, opts)
-    sets = [piece_candidates(problem, piece) for piece in problem.pieces]
     # keep a few candidates only, as if the rest could not be listed
-    kept = [s.select(np.arange(len(s)) % 3 == 0) for s in sets]
-    plan = construct(problem)
-    assert plan is not None
-    kept = [
-        CandidateSets.concatenate([k, CandidateSets.of(p)]) for k, p in zip(kept, plan, strict=True)
-    ]
-    for piece in problem.pieces:
-        piece.bounded = False
-    columns = build_columns(problem, kept)
+    columns = few_candidates(problem, 3)
     outcome = partition(problem, columns)
     best = brute_force_optimum(graph, opts)
     assert best is not None and outcome.objective is not None

@@ -5,72 +5,32 @@ from __future__ import annotations
 import time
 
 import networkx as nx
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from footprints.optimiser.candidates import CandidateSets
-from footprints.optimiser.columns import Columns, Partition, build_columns, piece_candidates
+from footprints.optimiser.columns import Columns, Partition
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.deadline import Deadline
-from footprints.optimiser.farley import knapsack_bounds, lagrangian_bound, listed_floors
+from footprints.optimiser.farley import lagrangian_bound, listed_floors
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
-from footprints.optimiser.shaping import Shaped, can_shape, knapsack_choices, shaped_bound
+from footprints.optimiser.shaping import Shaped, can_shape, shaped_bound
 
-from .grids import SMALL_GRIDS, brute_force_optimum, problem_of, replace_settings, tiny_areas
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    values=st.lists(st.floats(-50, 50), min_size=1, max_size=7),
-    data=st.data(),
-    low=st.integers(0, 30),
-    width=st.integers(0, 30),
-    band=st.one_of(st.none(), st.tuples(st.integers(0, 30), st.integers(0, 20))),
-    penalty=st.floats(0, 10),
+from .grids import (
+    SMALL_GRIDS,
+    brute_force_optimum,
+    few_candidates,
+    problem_of,
+    replace_settings,
+    tiny_areas,
 )
-def test_the_knapsack_choice_takes_the_knapsack_optimum(
-    values: list[float],
-    data: st.DataObject,
-    low: int,
-    width: int,
-    band: tuple[int, int] | None,
-    penalty: float,
-) -> None:
-    weights = np.asarray(
-        data.draw(st.lists(st.integers(0, 12), min_size=len(values), max_size=len(values)))
-    )
-    high = low + width
-    edges = None if band is None else (band[0], band[0] + band[1])
-    v = np.asarray(values)
-    expected = float(knapsack_bounds(v, weights, low, high, band=edges, penalty=penalty)[0])
-    found, shares = knapsack_choices(v, weights, low, high, band=edges, penalty=penalty)
-    assert float(found[0]) == pytest.approx(expected, abs=1e-6)
-    if not np.isfinite(expected):
-        return
-    t = shares[0]
-    assert ((t >= 0) & (t <= 1)).all()
-    taken = float(weights @ t)
-    assert low - 1e-6 <= taken <= high + 1e-6
-    off = 0.0 if edges is None else max(edges[0] - taken, taken - edges[1], 0.0)
-    assert float(v @ t) - penalty * off == pytest.approx(expected, abs=1e-6)
 
 
 def _local_master(problem: AreaProblem, keep_every: int) -> tuple[Columns, MasterLP]:
     """A master LP solved over a few of each piece's candidates, as if listing had stopped."""
-    sets = [piece_candidates(problem, piece) for piece in problem.pieces]
-    kept = [s.select(np.arange(len(s)) % keep_every == 0) for s in sets]
-    plan = construct(problem)
-    assert plan is not None
-    kept = [
-        CandidateSets.concatenate([k, CandidateSets.of(p)]) for k, p in zip(kept, plan, strict=True)
-    ]
-    for piece in problem.pieces:
-        piece.bounded = False
-    columns = build_columns(problem, kept)
+    columns = few_candidates(problem, keep_every)
     rows = Partition.of_area(problem)
     lp = MasterLP(columns, rows)
     lp.add(initial_columns(columns, rows.rows))
