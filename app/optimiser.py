@@ -219,9 +219,9 @@ def _certified(result: AreaResult) -> str:
     if result.bound is None or result.gap is None:
         return f"it costs {_patient_km(result.objective)}, with no proved bound"
     return (
-        f"it costs {_patient_km(result.objective)}, at most {result.gap:.1%} above the best "
-        f"possible (certified gap {result.gap:.1%}: no plan costs less than "
-        f"{_patient_km(result.bound)})"
+        f"it costs {_patient_km(result.objective)}, certified gap {result.gap:.1%}: no plan "
+        f"costs less than {_patient_km(result.bound)}, so at most {result.gap:.1%} of its "
+        "cost could be saved"
     )
 
 

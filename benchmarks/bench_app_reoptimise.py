@@ -122,12 +122,19 @@ AREAS: dict[str, tuple[str, str, Callable[[Path, Path], Region]]] = {
 
 
 def run(
-    region: Region, ccg: str, repair: bool, *, time_limit: float | None = None, lock: bool = False
+    region: Region,
+    ccg: str,
+    repair: bool,
+    *,
+    time_limit: float | None = None,
+    lock: bool = False,
+    least_change: bool = False,
 ) -> dict[str, Any]:
     """Optimise ``ccg`` as the app's button does; the result, the time and the notice.
 
     ``lock`` locks the network of the area's first practice (by code) first, as the Kent
-    browser test does (``tests/test_browser.py``).
+    browser test does (``tests/test_browser.py``); ``least_change`` puts least change first
+    with its trade-off curve, as the sidebar's *Put first* does on a re-optimisation.
     """
     settings = app_settings()
     if time_limit is not None:
@@ -138,6 +145,8 @@ def run(
     locks = [plan.assignment[first]] if lock else []
     if not repair:
         settings = dataclasses.replace(settings, move_weight=0.0)
+    elif least_change:
+        settings = dataclasses.replace(settings, least_change=True, trade_off=True)
     current = dict(plan.assignment) if (repair or locks) else None
     job = ProposalJob(
         {ccg: region.ccg_graphs[ccg]}, settings, current=current, frozen=locks, processes=1
@@ -214,6 +223,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--time-limit", type=float, help="instead of the app's default")
     parser.add_argument(
+        "--least-change",
+        action="store_true",
+        help="repair: least change first, with its trade-off curve (the sidebar's Put first)",
+    )
+    parser.add_argument(
         "--lock", action="store_true", help="lock the first practice's network first"
     )
     args = parser.parse_args(argv)
@@ -236,10 +250,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         for mode in args.modes:
             for _ in range(args.repeat):
                 figures = run(
-                    region, ccg, mode == "repair", time_limit=args.time_limit, lock=args.lock
+                    region,
+                    ccg,
+                    mode == "repair",
+                    time_limit=args.time_limit,
+                    lock=args.lock,
+                    least_change=args.least_change,
                 )
                 print("| " + " | ".join(row(name, mode, figures)) + " |", flush=True)
                 notices.append(f"- {name}, {mode}: {figures['notice']}")
+                result = figures["result"]
+                for priority in result.priorities:
+                    notices.append(
+                        f"  - priority {priority.name}: {priority.value} (bound {priority.bound})"
+                    )
+                if result.curve:
+                    proved = sum(point.proved for point in result.curve)
+                    notices.append(
+                        f"  - trade-off curve: {len(result.curve)} points, {proved} proved: "
+                        + "; ".join(
+                            f"≤ {p.budget_to} moves: {p.moves} moved, {p.hard_networks} hard, "
+                            f"{p.out_of_band} out of band"
+                            for p in result.curve
+                        )
+                    )
     print()
     print("\n".join(notices))
     return 0
