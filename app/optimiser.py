@@ -15,7 +15,7 @@ import networkx as nx
 import streamlit as st
 
 from app.autosave import autosave
-from app.data import demo_region, level_groups, region, scope_ccgs
+from app.data import area_names, demo_region, level_groups, region, scope_ccgs
 from app.markdown import plain
 from app.state import (
     FIRST_TIME_LIMIT,
@@ -27,6 +27,8 @@ from app.state import (
 )
 from footprints.background import ProposalJob
 from footprints.optimiser import AreaResult, OptimiseSettings, propose
+from footprints.optimiser.area import CURRENT_NOTE
+from footprints.optimiser.proof import POLISHED, REPAIRED
 from footprints.plan import Plan
 from footprints.planning_areas import (
     find_crossings,
@@ -37,12 +39,15 @@ from footprints.region import Region
 from footprints.session import LockedNetworkError, apply_proposal
 
 __all__ = [
+    "area_words",
     "current_settings",
     "demo_proposal",
     "drop",
     "finish",
     "first_settings",
+    "plan_kind",
     "planning_areas",
+    "run_notice",
     "running",
     "start",
     "status",
@@ -169,36 +174,143 @@ def finish() -> None:
     except LockedNetworkError as error:  # never expected: the optimiser keeps frozen networks
         state.error = f"The optimiser's plan was not applied: {error}."
         return
-    failed = [a for a, r in proposal.results.items() if not r.assignment]
-    stand_in = [a for a, r in proposal.results.items() if r.status == "fallback"]
     what = OPTIMISER_LABELS[run.repair]
     if job.stopped:
         what += ", stopped early"
-    unchanged = new_plan == plan
     crossings = _crossings(new_plan, run) if run.level != "lower" else ""
+    kept = [a for a, r in proposal.results.items() if _unchanged(plan, r)]
     state.working.replace(new_plan, label=f"{what} ({', '.join(run.ccgs)})")
     state.trust_before = "run"  # the trust view compares with the plan before this run
     state.results = dict(proposal.results)
     state.optimiser_seconds = job.seconds
-    seconds = job.seconds or 0.0
     state.notice = (
-        (
-            f"Optimiser stopped after {seconds:.1f} s: each CCG has the best plan found so far "
-            "(see the optimiser results)."
-            if job.stopped
-            else f"Optimiser finished in {seconds:.1f} s."
+        run_notice(
+            proposal.results,
+            job.seconds or 0.0,
+            unchanged=new_plan == plan,
+            stopped=job.stopped,
+            kept=kept,
+            names=area_names(),
         )
-        + (" It found no better plan: the working plan is unchanged." if unchanged else "")
         + crossings
-        + (f" No plan for {', '.join(failed)}: see the optimiser results." if failed else "")
-        + (
-            f" The solve of {', '.join(stand_in)} failed (see the optimiser results): "
-            "the plan at hand stands in; run it again for an optimised plan."
-            if stand_in
-            else ""
-        )
     )
     autosave()
+
+
+def _unchanged(plan: Plan, result: AreaResult) -> bool:
+    """Whether ``result`` groups its area's practices as ``plan`` does (whatever the ids)."""
+    if not result.assignment:
+        return False
+    before: dict[str, set[str]] = {}
+    after: dict[str, set[str]] = {}
+    for code, network in result.assignment.items():
+        after.setdefault(network, set()).add(code)
+        before.setdefault(str(plan.assignment.get(code)), set()).add(code)
+    return sorted(map(sorted, before.values())) == sorted(map(sorted, after.values()))
+
+
+def _patient_km(value: float | None) -> str:
+    """Say a cost in patient-km (``"—"`` when unknown)."""
+    return "—" if value is None else f"{value:,.0f} patient-km"
+
+
+def _certified(result: AreaResult) -> str:
+    """Say the plan's cost against the proved lower bound: the certified gap."""
+    if result.bound is None or result.gap is None:
+        return f"it costs {_patient_km(result.objective)}, with no proved bound"
+    return (
+        f"it costs {_patient_km(result.objective)}, certified gap {result.gap:.1%}: no plan "
+        f"costs less than {_patient_km(result.bound)}, so at most {result.gap:.1%} of its "
+        "cost could be saved"
+    )
+
+
+def plan_kind(result: AreaResult, *, kept: bool = False) -> str:
+    """Say which plan an area got, in one word.
+
+    ``"proved optimal"``; ``"constructive"`` (the quick constructive plan, not improved);
+    ``"kept"`` (the plan at hand kept: nothing cheaper was found; ``kept`` says the run left
+    the area's networks as they were); ``"optimised"`` (improved, not proved optimal);
+    ``"fallback"`` (the solve failed); ``"none"`` (no plan).
+    """
+    if not result.assignment:
+        return "none"
+    if result.status == "optimal":
+        return "proved optimal"
+    if result.status in ("fallback", "timed out"):
+        return "fallback"
+    if (
+        kept
+        or result.fallback == "current"
+        or any(note.startswith(CURRENT_NOTE) for note in result.explanations)
+    ):
+        return "kept"
+    improved = any(note in (POLISHED, REPAIRED) for note in result.explanations)
+    if result.fallback == "constructive" and not improved:
+        return "constructive"
+    return "optimised"
+
+
+def area_words(name: str, result: AreaResult, *, kept: bool = False) -> str:
+    """Say in words which plan an area got, its cost, the bound and the certified gap."""
+    kind = plan_kind(result, kept=kept)
+    if kind == "none":
+        return f"{name}: no plan ({'; '.join(result.explanations) or result.status})."
+    if kind == "proved optimal":
+        what = "proved optimal" + (" (your plan was already optimal)" if kept else "")
+        return f"{name}: {what}; it costs {_patient_km(result.objective)}."
+    if kind == "fallback":
+        return (
+            f"{name}: the solve failed (see the optimiser results), so the plan at hand "
+            f"stands in; {_certified(result)}. Run it again for an optimised plan."
+        )
+    if kind == "kept":
+        found = next((n for n in result.explanations if "search's best plan costs" in n), "")
+        best = found[found.index("the search's best") :].rstrip(")") if found else ""
+        return (
+            f"{name}: your plan is kept — the optimiser found nothing cheaper in "
+            f"{result.seconds:.0f} s"
+            + (f" ({best})" if best else "")
+            + f"; {_certified(result)}. Allow more time to look further."
+        )
+    if kind == "constructive":
+        return (
+            f"{name}: not optimised — this is the quick constructive plan; "
+            f"{_certified(result)}. Allow more time for an optimised plan."
+        )
+    return (
+        f"{name}: optimised, not proved optimal; {_certified(result)}. Allow more time to "
+        "narrow the gap."
+    )
+
+
+def run_notice(
+    results: Mapping[str, AreaResult],
+    seconds: float,
+    *,
+    unchanged: bool = False,
+    stopped: bool = False,
+    kept: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """Say what a finished optimiser run gave, area by area (the notice on top of the page).
+
+    ``unchanged``: the working plan is left as it was; ``kept``: the areas whose networks
+    the run left as they were; ``names``: area code → name.
+    """
+    names = names or {}
+    head = (
+        f"Optimiser stopped after {seconds:.1f} s: each area has the best plan found so far."
+        if stopped
+        else f"Optimiser finished in {seconds:.1f} s."
+    )
+    if unchanged:
+        head += " It found no better plan: the working plan is unchanged."
+    words = [
+        area_words(f"{names[a]} ({a})" if a in names else a, r, kept=a in kept)
+        for a, r in results.items()
+    ]
+    return " ".join([head, *words])
 
 
 def _crossings(plan: Plan, run: OptimiserRun) -> str:

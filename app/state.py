@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Generic, TypedDict, TypeVar, cast, overload
+from typing import Any, Generic, TypedDict, TypeGuard, TypeVar, cast, overload
 
 import pandas as pd
 import streamlit as st
@@ -308,11 +308,16 @@ def setting_values() -> dict[str, Any]:
     values.update({entry.key: entry.get() for entry in AREA})
     values[AppState.put_first.key] = state.put_first
     values[AppState.planning_level.key] = state.planning_level
+    values[AppState.area_groups.key] = {g: list(lower) for g, lower in state.area_groups.items()}
+    values[AppState.area_groups_file.key] = state.area_groups_file
     return values
 
 
 def restore_settings(saved: Mapping[str, Any]) -> None:
-    """Set the settings and area a saved session holds (other keys in ``saved`` are ignored)."""
+    """Set the settings and area a saved session holds (other keys in ``saved`` are ignored).
+
+    The areas file's groups come back with the planning level (the file itself is not kept).
+    """
     for entry in (*SETTINGS, *AREA):
         if entry.key in saved and saved[entry.key] is not None:
             st.session_state[entry.key] = saved[entry.key]
@@ -320,6 +325,28 @@ def restore_settings(saved: Mapping[str, Any]) -> None:
         st.session_state[AppState.put_first.key] = saved[AppState.put_first.key]
     if saved.get(AppState.planning_level.key) in PLANNING_LEVELS:
         st.session_state[AppState.planning_level.key] = saved[AppState.planning_level.key]
+    groups = saved.get(AppState.area_groups.key)
+    if _is_groups(groups):  # an areas file's groups, as saved; anything else is ignored
+        st.session_state[AppState.area_groups.key] = {g: list(c) for g, c in groups.items()}
+        named = saved.get(AppState.area_groups_file.key)
+        st.session_state[AppState.area_groups_file.key] = str(named) if named else None
+    elif groups == {}:  # saved without groups: none now either
+        st.session_state.pop(AppState.area_groups.key, None)
+        st.session_state.pop(AppState.area_groups_file.key, None)
+
+
+def _is_groups(value: Any) -> TypeGuard[Mapping[str, Sequence[str]]]:
+    """Whether a saved value is an areas file's groups: group → a list of CCG codes."""
+    return (
+        isinstance(value, Mapping)
+        and bool(value)
+        and all(
+            isinstance(group, str)
+            and isinstance(lower, list)
+            and all(isinstance(code, str) for code in lower)
+            for group, lower in value.items()
+        )
+    )
 
 
 def type_settings() -> None:

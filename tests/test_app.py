@@ -169,8 +169,13 @@ def test_propose_runs_the_optimiser_for_the_chosen_ccg(state_dir: Path) -> None:
     table = next(d.value for d in at.dataframe if "status" in d.value.columns)
     assert list(table["status"]) == [result.status]
     assert "gap" in table.columns
+    # Which plan it is, in words: never the quick constructive plan on the demo.
+    assert list(table["plan"]) == ["proved optimal" if result.status == "optimal" else "optimised"]
     assert at.session_state["working"].label.startswith("proposal")
-    assert any("Optimiser finished" in s.value for s in at.success)
+    (notice,) = [s.value for s in at.success if "Optimiser finished" in s.value]
+    # The notice says which plan the area got: proved optimal, or its certified gap.
+    words = "proved optimal" if result.status == "optimal" else "certified gap"
+    assert words in notice and "quick constructive" not in notice
 
 
 def test_stop_button_keeps_the_best_plan_so_far(

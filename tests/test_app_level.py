@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_app import _click, _finish_optimiser, _plan, _start, state_dir
+from test_app import _click, _finish_optimiser, _plan, _saved, _session_id, _start, state_dir
 
 from app.facts import compute
 from app.markdown import shown
@@ -104,6 +104,16 @@ def test_the_app_plans_by_an_areas_file_s_groups(state_dir: Path, tmp_path: Path
     _click(at, "propose")
     _finish_optimiser(at)
     assert sorted(at.session_state["results"]) == ["North", "South"]
+    # The groups are saved with the session and come back when it is opened again.
+    key = _session_id(at)
+    assert _saved(key).settings["area_groups"] == {"North": [ccgs[0], ccgs[1]], "South": [ccgs[2]]}
+    again = _start(key)
+    assert again.session_state["planning_level"] == "areas"
+    assert dict(again.session_state["area_groups"]) == {
+        "North": [ccgs[0], ccgs[1]],
+        "South": [ccgs[2]],
+    }
+    assert any("2 planning areas of 3 CCGs" in c.value for c in again.sidebar.caption)
 
 
 def test_a_bad_areas_file_is_shown_row_by_row(state_dir: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.data import area_names
 from app.markdown import plain
+from app.optimiser import plan_kind
 from app.state import state
 from footprints.optimiser import AreaResult
 from footprints.tradeoff import CURVE_HEADER, AreaChanges, curve_rows
@@ -29,6 +30,7 @@ def panel() -> None:
                 {
                     "area": f"{names.get(a, a)} ({a})",
                     "status": r.status,
+                    "plan": plan_kind(r),
                     "networks": r.networks,
                     "gap": None if r.gap is None else f"{r.gap:.2%}",
                     "objective": None if r.objective is None else round(r.objective),

@@ -42,6 +42,7 @@ from footprints.optimiser.columns import (
     with_current_networks,
 )
 from footprints.optimiser.construct import PieceNetworks, construct
+from footprints.optimiser.costs import SCALE
 from footprints.optimiser.curve import CURVE_SHARE, trade_off
 from footprints.optimiser.deadline import Deadline, StopSignal
 from footprints.optimiser.explain import area_result, plain_result, priority_notes
@@ -472,6 +473,9 @@ def _no_worse(
     if outcome.objective is not None and outcome.objective <= cost:
         return outcome, columns
     bound = None if outcome.bound is None else min(outcome.bound, float(cost))
+    if outcome.objective is not None:  # both costs: the one kept and the search's best
+        more = (outcome.objective - cost) / SCALE
+        note += f" (the search's best plan costs {more:,.0f} patient-km more)"
     notes = [*outcome.notes, note]
     kept = Outcome("feasible", cost, bound, chosen, outcome.pool_size, notes)
     return kept, start_columns

@@ -1,0 +1,96 @@
+"""The notice after an optimiser run says which plan each area got, its bound and its gap.
+
+Issue #16 (deliverable 3): a CCG lead is never left with the bare constructive plan without
+being told, and a run that finds no better plan says how good the plan kept is.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from app.optimiser import area_words, plan_kind, run_notice
+from footprints.optimiser import AreaResult, OptimiseSettings, optimise_area
+from footprints.optimiser.area import CURRENT_NOTE
+from footprints.optimiser.proof import POLISHED
+from footprints.plan import Band
+
+PLAN = {"a": "N1", "b": "N1", "c": "N2"}
+
+
+def _result(**fields: object) -> AreaResult:
+    values: dict[str, object] = {"area": "E1", "assignment": PLAN, "status": "feasible"}
+    values.update(fields)
+    return AreaResult(**values)  # type: ignore[arg-type]
+
+
+def test_a_proved_plan_is_called_proved_optimal() -> None:
+    result = _result(status="optimal", objective=1234.4, bound=1234.4, gap=0.0)
+    assert plan_kind(result) == "proved optimal"
+    assert (
+        area_words("Kent (E1)", result) == "Kent (E1): proved optimal; it costs 1,234 patient-km."
+    )
+
+
+def test_an_optimised_plan_gives_its_certified_gap_and_bound() -> None:
+    result = _result(objective=2000.0, bound=1500.0, gap=0.25, explanations=[POLISHED])
+    assert plan_kind(result) == "optimised"
+    words = area_words("Kent (E1)", result)
+    assert "optimised, not proved optimal" in words
+    assert "certified gap 25.0%" in words and "no plan costs less than 1,500 patient-km" in words
+
+
+def test_the_bare_constructive_plan_is_named_and_a_polished_one_is_not() -> None:
+    bare = _result(objective=2000.0, bound=500.0, gap=0.75, fallback="constructive")
+    assert plan_kind(bare) == "constructive"
+    assert "not optimised — this is the quick constructive plan" in area_words("K", bare)
+    polished = _result(
+        objective=1800.0, bound=500.0, gap=0.72, fallback="constructive", explanations=[POLISHED]
+    )
+    assert plan_kind(polished) == "optimised"
+
+
+def test_a_plan_kept_gives_both_costs_and_its_gap() -> None:
+    note = CURRENT_NOTE + " (the search's best plan costs 321 patient-km more)"
+    result = _result(objective=1000.0, bound=900.0, gap=0.1, seconds=20.0, explanations=[note])
+    assert plan_kind(result) == "kept"
+    words = area_words("Kent (E1)", result)
+    assert "your plan is kept — the optimiser found nothing cheaper in 20 s" in words
+    assert "the search's best plan costs 321 patient-km more" in words
+    assert "it costs 1,000 patient-km" in words and "certified gap 10.0%" in words
+
+
+def test_no_better_plan_says_the_gap_of_the_plan_kept() -> None:
+    result = _result(objective=1000.0, bound=950.0, gap=0.05, seconds=3.0)
+    notice = run_notice({"E1": result}, 3.04, unchanged=True, kept=["E1"], names={"E1": "Kent"})
+    assert notice.startswith("Optimiser finished in 3.0 s. It found no better plan")
+    assert "Kent (E1): your plan is kept" in notice and "certified gap 5.0%" in notice
+
+
+def _line(count: int) -> nx.Graph:
+    graph = nx.path_graph([f"P{i}" for i in range(count)])
+    for i, node in enumerate(graph.nodes):
+        graph.nodes[node].update(list_size=10_000, x=1000.0 * i, y=0.0)
+    graph.graph["area"] = "LINE"
+    return graph
+
+
+def test_re_optimising_an_optimal_plan_says_it_was_already_optimal() -> None:
+    """A real solve, then a repair of its plan: nothing moves, and the notice says why."""
+    settings = OptimiseSettings(band=Band(20_000, 40_000), time_limit=10.0)
+    first = optimise_area(_line(8), settings)
+    assert first.status == "optimal"
+    assert run_notice({"LINE": first}, first.seconds).endswith(
+        "LINE: proved optimal; " + (f"it costs {first.objective:,.0f} patient-km.")
+    )
+    again = optimise_area(_line(8), settings, current=first.assignment)
+    assert _groups(again) == _groups(first)
+    notice = run_notice({"LINE": again}, again.seconds, unchanged=True, kept=["LINE"])
+    assert "It found no better plan" in notice
+    assert "LINE: proved optimal (your plan was already optimal)" in notice
+
+
+def _groups(result: AreaResult) -> list[list[str]]:
+    groups: dict[str, list[str]] = {}
+    for code, network in result.assignment.items():
+        groups.setdefault(network, []).append(code)
+    return sorted(sorted(g) for g in groups.values())
