@@ -31,13 +31,15 @@ from footprints.optimiser.columns import Columns, Partition
 from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.master import LPResult, MasterLP
 
-__all__ = ["DIVE_STEPS", "DIVE_TOLERANCE", "counts_kept", "dive", "dive_down"]
+__all__ = ["ARTIFICIAL_PRICE", "DIVE_STEPS", "DIVE_TOLERANCE", "counts_kept", "dive", "dive_down"]
 
 logger = logging.getLogger(__name__)
 
 DIVE_STEPS = 3
 """Targets one above another that :func:`dive_down` tries from the bound up, before the
 incumbent's cost less one."""
+ARTIFICIAL_PRICE = 1000.0
+"""Price of the master's artificial columns during a dive, per unit of the largest cost."""
 DIVE_TOLERANCE = 1e-6
 """LP values within this of 0 or 1 count as 0 or 1; LP values within this of ``target``
 count as within it."""
@@ -60,33 +62,36 @@ class _Exclusions:
     def __init__(self, lp: MasterLP) -> None:
         self.lp = lp
         self.out = np.zeros(len(lp.columns), bool)
-        self.changes: list[tuple[int, bool]] = []
+        self.changes: list[tuple[IntArray, IntArray]] = []
 
     def exclude(self, cols: IntArray) -> int:
-        """Keep ``cols`` out (upper bound 0, or never priced in); return an undo mark."""
+        """Keep ``cols`` out (upper bound 0, or never priced in); return an undo mark.
+
+        A column outside the master is marked as in it, so that the master never prices it
+        in (in one numpy step: there may be hundreds of thousands).
+        """
         mark = len(self.changes)
         lp = self.lp
-        for c in cols.tolist():
-            if self.out[c]:
-                continue
-            self.out[c] = True
-            if lp.in_master[c]:
-                lp.variables[c].SetUb(0.0)
-                self.changes.append((c, True))
-            else:
-                lp.in_master[c] = True  # the master then never prices it in
-                self.changes.append((c, False))
+        cols = cols[~self.out[cols]]
+        self.out[cols] = True
+        inside = cols[lp.in_master[cols]]
+        outside = cols[~lp.in_master[cols]]
+        for c in inside.tolist():
+            lp.variables[c].SetUb(0.0)
+        lp.in_master[outside] = True
+        self.changes.append((inside, outside))
         return mark
 
     def undo(self, mark: int = 0) -> None:
         """Let back every column excluded since ``mark``."""
         lp = self.lp
-        for c, was_in in reversed(self.changes[mark:]):
-            self.out[c] = False
-            if was_in:
-                lp.variables[c].SetUb(lp.solver.infinity())
-            else:
-                lp.in_master[c] = False
+        infinity = lp.solver.infinity()
+        for inside, outside in reversed(self.changes[mark:]):
+            self.out[inside] = False
+            self.out[outside] = False
+            for c in inside.tolist():
+                lp.variables[c].SetUb(infinity)
+            lp.in_master[outside] = False
         del self.changes[mark:]
 
 
@@ -129,6 +134,13 @@ def dive(
     cost = columns.col_cost
     excluded = _Exclusions(lp)
     fixed: set[int] = set()
+    # The master's artificial columns, at a price no plan within the target pays, keep it
+    # solvable whatever is excluded (else GLOP answers INFEASIBLE before the master prices
+    # in the columns that would cover the rows left).
+    penalty = ARTIFICIAL_PRICE * max(1.0, float(np.abs(cost).max()), float(abs(target)))
+    for art in lp.artificials:
+        art.SetUb(lp.solver.infinity())
+        lp.objective.SetCoefficient(art, penalty)
     try:
         result, value = _solve(lp, deadline)
         for _ in range(len(model.rows) + 1):
@@ -159,6 +171,9 @@ def dive(
         return None
     finally:
         excluded.undo()
+        for art in lp.artificials:
+            art.SetUb(0.0)
+            lp.objective.SetCoefficient(art, 0.0)
 
 
 def dive_down(

@@ -75,7 +75,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DIVE_SHARE = 0.3
+DIVE_SHARE = 0.25
 """Share of the time left once the LP is solved over every candidate that diving
 (:mod:`~footprints.optimiser.diving`) may take looking for a plan at the bound."""
 PRICE_CAP = 300_000

@@ -94,7 +94,7 @@ may take (:func:`local_plan`)."""
 REPAIR_SHARE = 0.3
 """Share of :func:`local_plan`'s time that repairing the broken networks one neighbourhood at
 a time (:func:`~footprints.optimiser.neighbourhoods.repair_by_parts`) may take."""
-DIVE_SHARE = 0.4
+DIVE_SHARE = 0.25
 """Share of a priority's time left after its LP that diving (:mod:`~footprints.optimiser.
 diving`) may take looking for a plan at the LP bound before the exact search."""
 PRICING_SHARE = 0.5
@@ -602,11 +602,20 @@ def _priced_tier(
     if priced.outcome.status == "optimal":
         return priced.outcome, columns, values
     found = priced.outcome if priced.outcome.objective is not None else None
+    scored = dataclasses.replace(columns, col_cost=values)
+    first = found.chosen if found is not None else start
+    at_hand = (
+        int(values[first].sum()) if first is not None and base.allows(columns, first) else None
+    )
+    # Over the columns at hand the LP bounds nothing, but a dive from it may still find a
+    # plan moving fewer.
+    lp, first = _dived(problem, scored, base, first, at_hand)
     searched = partition(
         problem,
-        dataclasses.replace(columns, col_cost=values),
-        start=found.chosen if found is not None else start,
+        scored,
+        start=first,
         model=base,
+        lp=lp,
         first_delta=measure.step,
         presolve=False,
     )
