@@ -626,11 +626,7 @@ def priced_partition(
     while incumbent is None or incumbent.objective is None or incumbent.objective > proved_bound:
         if deadline.passed():
             return unproved("time ran out", incumbent, proved_bound)
-        # every column within the tolerance of delta too: those left out then cost more than
-        # lower + delta + tolerance, which the whole-number bound below relies on
-        priced = price(
-            problem, gain_base, duals, threshold=delta + tolerance, pieces=pieces, at=deadline.at
-        )
+        priced = price(problem, gain_base, duals, threshold=delta, pieces=pieces, at=deadline.at)
         if priced is None or not priced[1]:
             return unproved("pricing did not finish", incumbent, proved_bound)
         found = priced[0]
@@ -676,12 +672,7 @@ def priced_partition(
         if incumbent is not None and incumbent.objective is not None:
             floor = incumbent.objective
         proved_bound = max(proved_bound, math.ceil(min(floor, lower + delta) - tolerance))
-        # a plan using a column outside the pool costs more than lower + delta + tolerance:
-        # at least the next whole number (half the tolerance kept against the LP's rounding)
-        if math.isfinite(lower + delta):
-            beyond = math.floor(lower + delta + tolerance / 2) + 1
-            proved_bound = max(proved_bound, int(min(floor, beyond)))
-        if floor <= lower + delta + tolerance or floor <= proved_bound:
+        if floor <= lower + delta + tolerance:
             proved_bound = int(floor)
             break
         if tight and delta >= tight_delta and math.isfinite(floor):
@@ -690,7 +681,7 @@ def priced_partition(
             if floor <= proved_bound:
                 break
         tight = False
-        delta = max(2 * delta, floor - 1 - lower)  # whole numbers: every plan below floor
+        delta = max(2 * delta, floor - lower)
     assert incumbent is not None and incumbent.objective is not None
     objective, pool_size = incumbent.objective, len(columns.sets)
     outcome = Outcome("optimal", objective, float(objective), incumbent.chosen, pool_size, [])

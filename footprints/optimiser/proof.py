@@ -479,17 +479,12 @@ def _search(
             incumbent = result
             preferred[result.chosen] = True
         outside = math.inf if everything else lower + proven
-        # Every column outside the pool has reduced cost > proven + tolerance, so a plan
-        # using one costs more than lower + proven + tolerance: at least the next whole
-        # number (half the tolerance kept against the LP's rounding).
-        beyond = math.inf if everything else math.floor(outside + tolerance / 2) + 1.0
         if result.status in ("optimal", "infeasible"):
             searched = proven
             if incumbent is not None and incumbent.objective is not None:
                 floor = float(incumbent.objective)
             proved_bound = max(proved_bound, _ceil(min(floor, outside) - tolerance))
-            proved_bound = max(proved_bound, min(floor, beyond))
-            if floor <= outside + tolerance or floor <= beyond:
+            if floor <= outside + tolerance:
                 status = "optimal" if incumbent is not None else "infeasible"
                 proved_bound = floor
                 break
@@ -507,8 +502,7 @@ def _search(
                     ),
                 )
             # With nothing better in the pool, widen it step by step up to the incumbent's gap.
-            # Costs are whole numbers: a window of gap - 1 holds every plan below the incumbent.
-            gap = floor - lower - 1
+            gap = floor - lower
             delta = gap if result.status == "optimal" else min(max(4 * proven, first_delta), gap)
             if incumbent is not None:
                 problem.report(
