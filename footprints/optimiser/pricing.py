@@ -49,12 +49,14 @@ from footprints.optimiser.candidates import (
 from footprints.optimiser.columns import Columns, Partition, piece_window
 from footprints.optimiser.costs import move_costs, set_costs
 from footprints.optimiser.cpsat import IntegerResult, solve_integer
+from footprints.optimiser.diving import DIVE_STEPS, dive_down
 from footprints.optimiser.master import Duals, MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import CP_SAT_COLUMNS, Outcome
 from footprints.optimiser.settings import Status
 
 __all__ = [
+    "DIVE_SHARE",
     "PHASE_ONE_TOLERANCE",
     "PRICE_CAP",
     "ROUND_COLUMNS",
@@ -73,6 +75,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+DIVE_SHARE = 0.25
+"""Share of the time left once the LP is solved over every candidate that diving
+(:mod:`~footprints.optimiser.diving`) may take looking for a plan at the bound."""
 PRICE_CAP = 300_000
 """Most columns one complete pricing search may return; past it the proof gives up."""
 ROUND_COLUMNS = 3_000
@@ -605,6 +610,19 @@ def priced_partition(
     tight = step <= 1.0
     delta = max(2 * tolerance, proved_bound - lower + tolerance) if tight else step
     tight_delta = delta
+    if incumbent is None or incumbent.objective is None or incumbent.objective > proved_bound:
+        # A plan at the bound proves itself: dive for one over the columns at hand first.
+        upper = incumbent.objective - 1 if incumbent and incumbent.objective is not None else None
+        dived = dive_down(
+            lp,
+            rows,
+            proved_bound,
+            upper if upper is not None else proved_bound + DIVE_STEPS - 1,
+            deadline.share(DIVE_SHARE),
+            name=problem.name,
+        )
+        if dived is not None:
+            incumbent = IntegerResult("feasible", int(values[dived].sum()), -math.inf, dived)
     while incumbent is None or incumbent.objective is None or incumbent.objective > proved_bound:
         if deadline.passed():
             return unproved("time ran out", incumbent, proved_bound)

@@ -62,6 +62,8 @@ from footprints.optimiser.columns import (
 from footprints.optimiser.compliance import current_networks
 from footprints.optimiser.costs import straddling
 from footprints.optimiser.cpsat import solve_integer
+from footprints.optimiser.diving import DIVE_STEPS, dive_down
+from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
 from footprints.optimiser.pricing import additive_values, padded, priced_partition
@@ -70,6 +72,7 @@ from footprints.optimiser.proof import Outcome, partition
 from footprints.optimiser.settings import PriorityResult, Status
 
 __all__ = [
+    "DIVE_SHARE",
     "LOCAL_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
@@ -91,6 +94,9 @@ may take (:func:`local_plan`)."""
 REPAIR_SHARE = 0.3
 """Share of :func:`local_plan`'s time that repairing the broken networks one neighbourhood at
 a time (:func:`~footprints.optimiser.neighbourhoods.repair_by_parts`) may take."""
+DIVE_SHARE = 0.25
+"""Share of a priority's time left after its LP that diving (:mod:`~footprints.optimiser.
+diving`) may take looking for a plan at the LP bound before the exact search."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -325,17 +331,22 @@ def _solve_sequential(
             tier, columns, values = _priced_tier(tier_problem, columns, measure, model, incumbent)
             limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
         else:
+            scored = dataclasses.replace(columns, col_cost=values)
+            lp, incumbent = _dived(tier_problem, scored, model, incumbent, at_hand)
             tier = partition(
                 tier_problem,
-                dataclasses.replace(columns, col_cost=values),
+                scored,
                 start=incumbent,
                 model=model,
+                lp=lp,
                 first_delta=measure.step,
                 presolve=False,
             )
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
-        results.append(measure.result(tier.objective, _at_least(tier.bound, known)))
+        # Every measure is ≥ 0: a plan at 0 is best whatever the search proved.
+        bound = 0.0 if tier.objective == 0 else _at_least(tier.bound, known)
+        results.append(measure.result(tier.objective, bound))
         limits.append(Limit(values, tier.objective, measure.name))
         incumbent = tier.chosen
     final = partition(
@@ -355,6 +366,36 @@ def _solve_sequential(
             for measure, limit, result in zip(measures, limits[1:], results, strict=True)
         ]
     return final, columns, results
+
+
+def _dived(
+    problem: AreaProblem,
+    scored: Columns,
+    model: Partition,
+    incumbent: IntArray | None,
+    at_hand: int | None,
+) -> tuple[MasterLP | None, IntArray | None]:
+    """Solve the tier's master LP and dive from it for a plan below the one at hand.
+
+    Returns the LP (for :func:`~footprints.optimiser.proof.partition` to go on from;
+    ``None`` when it was not solved in time) and the better plan found, else ``incumbent``.
+    A plan found at the rounded-up LP bound is then proved at once by the proof loop.
+    """
+    lp = MasterLP(scored, model)
+    lp.add(initial_columns(scored, model.rows))
+    if incumbent is not None and at_hand is not None:
+        lp.add(incumbent)
+    relaxation = lp.solve(problem.deadline)
+    if not (relaxation.feasible and relaxation.complete):
+        return None, incumbent
+    lower = math.ceil(relaxation.bound - 1e-6)
+    upper = at_hand - 1 if at_hand is not None else lower + DIVE_STEPS - 1
+    if upper < lower:
+        return lp, incumbent
+    found = dive_down(
+        lp, model, lower, upper, problem.deadline.share(DIVE_SHARE), name=problem.name
+    )
+    return lp, found if found is not None else incumbent
 
 
 def _at_least(bound: float | None, known: int) -> float | None:
@@ -561,11 +602,20 @@ def _priced_tier(
     if priced.outcome.status == "optimal":
         return priced.outcome, columns, values
     found = priced.outcome if priced.outcome.objective is not None else None
+    scored = dataclasses.replace(columns, col_cost=values)
+    first = found.chosen if found is not None else start
+    at_hand = (
+        int(values[first].sum()) if first is not None and base.allows(columns, first) else None
+    )
+    # Over the columns at hand the LP bounds nothing, but a dive from it may still find a
+    # plan moving fewer.
+    lp, first = _dived(problem, scored, base, first, at_hand)
     searched = partition(
         problem,
-        dataclasses.replace(columns, col_cost=values),
-        start=found.chosen if found is not None else start,
+        scored,
+        start=first,
         model=base,
+        lp=lp,
         first_delta=measure.step,
         presolve=False,
     )

@@ -20,6 +20,7 @@ LAYERS = [
     "columns",
     "master",
     "cpsat",
+    "diving",
     "construct",
     "territories",
     "improve",
