@@ -22,6 +22,7 @@ LAYERS = [
     "cpsat",
     "construct",
     "territories",
+    "reshape",
     "improve",
     "farley",
     "pools",
