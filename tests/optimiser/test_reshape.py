@@ -13,13 +13,13 @@ from footprints.optimiser import OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import set_costs
-from footprints.optimiser.improve import _Exact, _repair_two, plan_territories
+from footprints.optimiser.improve import _repair_two
 from footprints.optimiser.reshape import two_moves
 from footprints.plan import Band
 
 from .grids import connected, problem_of
-from .test_containment import lsoa_graph
 from .test_improve import tiny_lsoa_areas
+from .test_territories import assert_swapped, swap_row
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -69,41 +69,12 @@ def test_two_moves_are_every_swap_and_chain_that_keeps_the_rules(graph: nx.Graph
 
 
 def test_a_swap_of_two_practices_joins_two_territories() -> None:
-    # LSOAs 0–4 in a row: F1 | G1 G1 | G2 | F2. Every network holds the band's minimum, so
-    # no practice may leave alone; swapping F2 and G1 joins both territories.
-    graph = lsoa_graph(
-        {
-            "F1": {0: 10_000},
-            "F2": {4: 10_000},
-            "G1": {1: 5_000, 2: 5_000},
-            "G2": {3: 10_000},
-        },
-        columns=5,
-    )
-    opts = OptimiseSettings(band=Band(20_000, 25_000), time_limit=20.0, seed=0)
-    problem = problem_of(graph, opts)
-    index = problem.practices.index
-    f = (index["F1"], index["F2"])
-    g = tuple(sorted((index["G1"], index["G2"])))
-    territories = plan_territories(problem, [[list(f), list(g)]])
-    assert territories is not None and territories.failing() == [0]
-    exact = _Exact.of(problem, territories, [f, g])
-    assert exact is not None
-    _, costs = set_costs(CandidateSets.of([f, g]), problem.practices, opts)
-    cost = dict(zip((f, g), costs.tolist(), strict=True))
+    # The row of test_territories: swapping F2 and G1 joins both territories.
+    problem, f, g, cost, exact = swap_row()
     repaired = _repair_two(problem, [f, g], cost, float("inf"), exact, set(f) | set(g))
     assert repaired is not None
-    assert sorted(repaired) == sorted(
-        [tuple(sorted((index["F1"], index["G1"]))), tuple(sorted((index["F2"], index["G2"])))]
-    )
-    assert territories.failing() == []
-    fresh = plan_territories(problem, [[list(n) for n in repaired]])
-    assert fresh is not None and fresh.failing() == []
-    kept = {exact.slot[n]: n for n in repaired}
-    assert [kept[k] for k in territories.owner.tolist()] == [
-        repaired[k] for k in fresh.owner.tolist()
-    ]
-    _, fresh_costs = set_costs(CandidateSets.of(repaired), problem.practices, opts)
+    assert_swapped(problem, exact, repaired)
+    _, fresh_costs = set_costs(CandidateSets.of(repaired), problem.practices, problem.settings)
     assert [cost[n] for n in repaired] == fresh_costs.tolist()
     # Once whole, nothing is left to repair.
     assert _repair_two(problem, repaired, cost, float("inf"), exact, set(f) | set(g)) is None
