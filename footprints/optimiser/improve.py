@@ -67,6 +67,7 @@ from footprints.optimiser.costs import (
     territory_term,
 )
 from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.reshape import TwoMove, triples, two_moves
 from footprints.optimiser.territories import Change, PlanTerritories
 
 __all__ = [
@@ -323,7 +324,7 @@ def _improve_piece(
         pairs = _neighbouring_pairs(problem, nets)
         groups = [(n,) for n in nets] + pairs
         if problem.settings.improve_triples:
-            groups += _triples(problem, nets, pairs)
+            groups += triples(problem, nets, pairs)
         listed = 0
         for group in groups:
             if group not in tried:
@@ -406,28 +407,6 @@ class _Exact:
             del self.slot[network]
         self.slot.update(zip(change.new, taken, strict=True))
         return True
-
-
-def _triples(problem: AreaProblem, nets: list[Network], pairs: list[Group]) -> list[Group]:
-    """Every three networks joined by edges that two in-band networks could hold, each once.
-
-    Re-drawn as two (:func:`_best_change` keeps only in-band splits of the three), they make
-    one network fewer where that costs less: fewer, larger networks where the band allows.
-    """
-    population = problem.practices.population
-    size = {n: int(population[list(n)].sum()) for n in nets}
-    near: dict[Network, set[Network]] = {n: set() for n in nets}
-    for a, b in pairs:
-        near[a].add(b)
-        near[b].add(a)
-    room = 2 * problem.band.max_population
-    order = {n: k for k, n in enumerate(nets)}
-    triples: set[Group] = set()
-    for a, b in pairs:
-        for c in near[a] | near[b]:
-            if c not in (a, b) and size[a] + size[b] + size[c] <= room:
-                triples.add(tuple(sorted((a, b, c), key=order.__getitem__)))
-    return sorted(triples, key=lambda g: [order[n] for n in g])
 
 
 def _neighbouring_pairs(problem: AreaProblem, nets: list[Network]) -> list[Group]:
@@ -710,6 +689,8 @@ def _repair(
         if best is None:
             redrawn = _repair_pairs(problem, nets, cost, cutoff, exact, failing)
             if redrawn is None:
+                redrawn = _repair_two(problem, nets, cost, cutoff, exact, suspects)
+            if redrawn is None:
                 break
             nets = redrawn
             continue
@@ -761,3 +742,50 @@ def _repair_pairs(
     exact.slot.update(zip(option, taken, strict=True))
     cost.update(zip(option, costs, strict=True))
     return [n for n in nets if n not in group] + list(option)
+
+
+def _repair_two(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    cutoff: float,
+    exact: _Exact,
+    suspects: set[int],
+) -> list[Network] | None:
+    """Move two practices at once (:func:`~footprints.optimiser.mend.two_moves`) to repair.
+
+    The change that leaves fewer of the networks it touches failing and gains most (excess
+    weighed at :data:`REPAIR_WEIGHT`) is made. ``None`` when none repairs one.
+    """
+    territories = exact.territories
+    best: tuple[float, TwoMove, Change, list[int]] | None = None
+    priced_ok: list[tuple[TwoMove, Change]] = []
+    for option in two_moves(problem, nets, suspects):
+        if time.monotonic() > cutoff:
+            break
+        priced = territories.change({i: exact.slot[nets[k]] for i, k in option.moves.items()})
+        if priced.failing_after < priced.failing_before:
+            priced_ok.append((option, priced))
+    if not priced_ok:
+        return None
+    drawn = CandidateSets.of([n for option, _ in priced_ok for n in option.new])
+    new_cost = _costs(problem, drawn, full=False).tolist()
+    at = 0
+    for option, priced in priced_ok:
+        after = new_cost[at : at + len(option.new)]
+        at += len(option.new)
+        gain = sum(cost[nets[k]] for k in option.old) - sum(after)
+        worth = gain + exact.worth(priced, REPAIR_WEIGHT)
+        if worth > 0 and (best is None or worth > best[0]):
+            best = (worth, option, priced, after)
+    if best is None:
+        return None
+    _, option, priced, costs = best
+    logger.debug("area %s: territory repair moved %s", problem.name, option.moves)
+    territories.apply(priced)
+    old = [nets[k] for k in option.old]
+    for before, after, c in zip(old, option.new, costs, strict=True):
+        exact.slot[after] = exact.slot.pop(before)
+        cost[after] = int(c)
+    replaced = dict(zip(option.old, option.new, strict=True))
+    return [replaced.get(k, n) for k, n in enumerate(nets)]

@@ -23,6 +23,7 @@ LAYERS = [
     "diving",
     "construct",
     "territories",
+    "reshape",
     "improve",
     "farley",
     "shaping",

@@ -17,7 +17,8 @@ from footprints.optimiser import OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, LsoaArrays
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import set_costs
-from footprints.optimiser.improve import _Exact, _repair, improve, plan_territories
+from footprints.optimiser.improve import Network, _Exact, _repair, improve, plan_territories
+from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.territories import PlanTerritories
 from footprints.plan import Band
 
@@ -239,9 +240,12 @@ def test_the_local_search_never_leaves_more_territories_failing(graph: nx.Graph)
     )
 
 
-def test_the_repair_pass_redraws_a_pair_where_no_single_move_can() -> None:
-    # LSOAs 0–4 in a row: F1 | G1 G1 | G2 | F2. Every network holds the band's minimum, so
-    # no practice may leave alone; swapping F2 and G1 joins both territories.
+def swap_row() -> tuple[AreaProblem, Network, Network, dict[Network, int], _Exact]:
+    """LSOAs 0–4 in a row: F1 | G1 G1 | G2 | F2, F's territory in two pieces.
+
+    Every network holds the band's minimum, so no practice may leave alone; swapping F2 and
+    G1 joins both territories. Returns the problem, F and G, their costs and territories.
+    """
     graph = lsoa_graph(
         {
             "F1": {0: 10_000},
@@ -261,8 +265,18 @@ def test_the_repair_pass_redraws_a_pair_where_no_single_move_can() -> None:
     exact = _Exact.of(problem, territories, [f, g])
     assert exact is not None
     _, costs = set_costs(CandidateSets.of([f, g]), problem.practices, opts)
-    cost = dict(zip((f, g), costs.tolist(), strict=True))
+    return problem, f, g, dict(zip((f, g), costs.tolist(), strict=True)), exact
+
+
+def test_the_repair_pass_redraws_a_pair_where_no_single_move_can() -> None:
+    problem, f, g, cost, exact = swap_row()
     repaired = _repair(problem, [f, g], cost, float("inf"), exact)
+    assert_swapped(problem, exact, repaired)
+
+
+def assert_swapped(problem: AreaProblem, exact: _Exact, repaired: list[Network]) -> None:
+    """Check that :func:`swap_row`'s F2 and G1 were swapped, territories kept as recomputed."""
+    index, territories = problem.practices.index, exact.territories
     assert sorted(repaired) == sorted(
         [tuple(sorted((index["F1"], index["G1"]))), tuple(sorted((index["F2"], index["G2"])))]
     )

@@ -1,0 +1,80 @@
+"""Two practices moved at once for the territory repair (:mod:`footprints.optimiser.reshape`):
+the changes listed against a brute-force enumeration, and a repair on a hand-made LSOA row
+whose territories are kept move by move and recomputed."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+from hypothesis import HealthCheck, given, settings
+
+from footprints.optimiser import OptimiseSettings
+from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.construct import construct
+from footprints.optimiser.costs import set_costs
+from footprints.optimiser.improve import _repair_two
+from footprints.optimiser.reshape import two_moves
+from footprints.plan import Band
+
+from .grids import connected, problem_of
+from .test_improve import tiny_lsoa_areas
+from .test_territories import assert_swapped, swap_row
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graph=tiny_lsoa_areas())
+def test_two_moves_are_every_swap_and_chain_that_keeps_the_rules(graph: nx.Graph) -> None:
+    band = Band(5_000, 45_000)
+    problem = problem_of(graph, OptimiseSettings(band=band, time_limit=20.0, seed=0))
+    plan = construct(problem)
+    if plan is None:
+        return
+    nets = [tuple(sorted(n)) for piece in plan for n in piece]
+    codes = problem.practices.codes
+    population = problem.practices.population
+    owner = {i: k for k, n in enumerate(nets) for i in n}
+
+    def keeps(members: list[int]) -> bool:
+        return (
+            bool(members)
+            and band.contains(int(population[members].sum()))
+            and connected(graph, {codes[i] for i in members})
+        )
+
+    # The first practice joins a network it touches, the second the first's (a swap) or
+    # another network it touches (a chain); every network changed keeps band and contiguity.
+    expected = set()
+    for i, j in itertools.permutations(owner, 2):
+        a, b = owner[i], owner[j]
+        if a == b or not any(graph.has_edge(codes[i], codes[x]) for x in nets[b]):
+            continue
+        for c in range(len(nets)):
+            if c == b or (c != a and not any(graph.has_edge(codes[j], codes[x]) for x in nets[c])):
+                continue
+            after = {k: [x for x in n if x not in (i, j)] for k, n in enumerate(nets)}
+            after[b].append(i)
+            after[c].append(j)
+            if all(keeps(after[k]) for k in {a, b, c}):
+                expected.add((i, b, j, c))
+    listed = two_moves(problem, nets, set(owner))
+    found = {(i, b, j, c) for (i, b), (j, c) in (tuple(t.moves.items()) for t in listed)}
+    assert found == expected
+    for change in listed:
+        # The networks after the change are those of `nets` with the two practices moved.
+        for k, network in zip(change.old, change.new, strict=True):
+            members = {x for x in nets[k] if x not in change.moves}
+            members |= {x for x, to in change.moves.items() if to == k}
+            assert set(network) == members and list(network) == sorted(network)
+
+
+def test_a_swap_of_two_practices_joins_two_territories() -> None:
+    # The row of test_territories: swapping F2 and G1 joins both territories.
+    problem, f, g, cost, exact = swap_row()
+    repaired = _repair_two(problem, [f, g], cost, float("inf"), exact, set(f) | set(g))
+    assert repaired is not None
+    assert_swapped(problem, exact, repaired)
+    _, fresh_costs = set_costs(CandidateSets.of(repaired), problem.practices, problem.settings)
+    assert [cost[n] for n in repaired] == fresh_costs.tolist()
+    # Once whole, nothing is left to repair.
+    assert _repair_two(problem, repaired, cost, float("inf"), exact, set(f) | set(g)) is None
