@@ -752,7 +752,7 @@ def _repair_two(
     exact: _Exact,
     suspects: set[int],
 ) -> list[Network] | None:
-    """Move two practices at once (:func:`~footprints.optimiser.mend.two_moves`) to repair.
+    """Move two practices at once (:func:`~footprints.optimiser.reshape.two_moves`) to repair.
 
     The change that leaves fewer of the networks it touches failing and gains most (excess
     weighed at :data:`REPAIR_WEIGHT`) is made. ``None`` when none repairs one.
