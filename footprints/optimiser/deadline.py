@@ -66,7 +66,7 @@ class Deadline:
         """Why the solve ended early, as the start of a sentence."""
         if self.stopped():
             return "the optimiser was stopped"
-        return f"the time limit of {time_limit:g} s ran out"
+        return f"the time limit of {round(time_limit, 1):g} s ran out"
 
 
 class Interrupter:

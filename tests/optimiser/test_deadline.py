@@ -12,6 +12,8 @@ def test_a_deadline_counts_down_and_says_why_it_ended() -> None:
     later = Deadline(time.monotonic() + 100)
     assert 99 < later.left() <= 100 and not later.passed()
     assert later.why(100) == "the time limit of 100 s ran out"
+    # an STP's share of the time per CCG is read to a tenth of a second
+    assert later.why(3.3681) == "the time limit of 3.4 s ran out"
     half = later.share(0.5)
     assert half.at < later.at and half.stop is later.stop
     assert Deadline(time.monotonic() - 1).passed()
