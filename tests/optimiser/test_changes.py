@@ -8,11 +8,20 @@ given by hand (one row of practices, ``P0<c>``), so the reasons are checked alon
 
 from __future__ import annotations
 
+import networkx as nx
+
+from footprints.optimiser import Move
 from footprints.optimiser.changes import moved_practices
 
 from .grids import grid, problem_of, replace_settings
 
 LEAST = replace_settings(least_change=True)
+
+
+def _moves(graph: nx.Graph, current: dict[str, str], new: dict[str, str]) -> dict[str, Move]:
+    """Each practice moved from ``current`` to ``new``, with why."""
+    problem = problem_of(graph, LEAST, current=current)
+    return {move.practice: move for move in moved_practices(problem, new)}
 
 
 def test_a_practice_leaving_a_full_network_makes_room_for_the_one_moving_in() -> None:
@@ -22,8 +31,7 @@ def test_a_practice_leaving_a_full_network_makes_room_for_the_one_moving_in() ->
     current = {"P00": "V", "P01": "V", "P02": "V", "P03": "O", "P04": "O"}
     current |= {"P05": "O", "P06": "O", "P07": "W"}
     new = current | {"P03": "V", "P07": "O"}
-    problem = problem_of(graph, LEAST, current=current)
-    moves = {move.practice: move for move in moved_practices(problem, new)}
+    moves = _moves(graph, current, new)
     assert sorted(moves) == ["P03", "P07"]
     fixes, room = moves["P07"], moves["P03"]
     assert (fixes.reason, fixes.rule, fixes.network) == ("fixes", "band", "W")
@@ -39,8 +47,7 @@ def test_a_practice_joining_a_network_takes_the_place_of_the_one_that_left() -> 
     current = {"P00": "S", "P01": "S", "P02": "A", "P03": "A", "P04": "A"}
     current |= {f"P0{c}": "B" for c in range(5, 9)}
     new = current | {"P02": "S", "P05": "A"}
-    problem = problem_of(graph, LEAST, current=current)
-    moves = {move.practice: move for move in moved_practices(problem, new)}
+    moves = _moves(graph, current, new)
     assert sorted(moves) == ["P02", "P05"]
     fixes, room = moves["P02"], moves["P05"]
     assert (fixes.reason, fixes.rule, fixes.network) == ("fixes", "band", "S")
