@@ -48,6 +48,7 @@ from footprints.cli_region import (
 )
 from footprints.demo import DEMO_SEED, copy_demo
 from footprints.errors import FootprintsError, InputError, SolverError
+from footprints.geography import Geography
 from footprints.io import (
     EXPORT_FORMATS,
     accepted_extensions,
@@ -343,7 +344,7 @@ def _run_propose(args: argparse.Namespace) -> int:
     # by planning areas, the report judges crossings inside them as the plan was made
     _write_plan_file(region, proposal.plan, args.out, report if larger else None)
     print(_summary_table(region, proposal, band, groups))
-    _print_changes(args, proposal)
+    _print_changes(args, proposal, region.geography)
     if job.stopped:
         print(
             "Stopped (Ctrl-C): each area has the best plan found before the stop, or its quick "
@@ -405,7 +406,7 @@ def _report_crossings(
     )
 
 
-def _print_changes(args: argparse.Namespace, proposal: Proposal) -> None:
+def _print_changes(args: argparse.Namespace, proposal: Proposal, geography: Geography) -> None:
     """Print the practices moved and why, and the trade-off curves; write their JSON."""
     from footprints.tradeoff import changes_of, curve_table, write_changes
 
@@ -420,7 +421,7 @@ def _print_changes(args: argparse.Namespace, proposal: Proposal) -> None:
         for change in changes.values():
             print("\n".join(curve_table(change, unit=unit)))
     if args.curve_json is not None:
-        write_changes(args.curve_json, changes)
+        write_changes(args.curve_json, changes, geography=geography)
         print(f"Wrote the fewest moves, the moves and the trade-off curves to {args.curve_json}.")
 
 

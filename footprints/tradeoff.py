@@ -9,12 +9,15 @@ report --curve FILE``) and the app: :class:`AreaChanges`, its JSON (:func:`write
 :func:`read_changes`), the curve as table rows (:func:`curve_rows`) and as a chart
 (:func:`draw_curve`).
 
-JSON (UTF-8): ``{"areas": [{"area": "E38000237", "priorities": [{"name": "moves", "value":
-23, "bound": 23}], "moved": [{"practice", "patients", "from_network", "to_network",
-"reason", "rule", "network", "text"}], "curve": [{"budget_from", "budget_to", "moves",
-"patients", "networks", "in_band", "hard_networks", "out_of_band", "proved", "moved"}]}]}``,
+JSON (UTF-8): ``{"geography": "voronoi", "areas": [{"area": "E38000237", "priorities":
+[{"name": "moves", "value": 23, "bound": 23}], "moved": [{"practice", "patients",
+"from_network", "to_network", "reason", "rule", "network", "text"}], "curve":
+[{"budget_from", "budget_to", "moves", "patients", "networks", "in_band", "hard_networks",
+"out_of_band", "proved", "moved"}]}]}``,
 the fields of :class:`~footprints.optimiser.PriorityResult`,
-:class:`~footprints.optimiser.Move` and :class:`~footprints.optimiser.CurvePoint`.
+:class:`~footprints.optimiser.Move` and :class:`~footprints.optimiser.CurvePoint`;
+``geography`` (``"voronoi"`` or ``"registrations"``, as in the validation JSON's summary) is
+the model the moves were planned on, written when known and not needed to read the file.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from footprints.atomic import write_text
 from footprints.errors import InputError, Problem
+from footprints.geography import Geography
 from footprints.optimiser import AreaResult, CurvePoint, Move, PriorityResult
 
 if TYPE_CHECKING:
@@ -89,9 +93,15 @@ def changes_of(results: Mapping[str, AreaResult]) -> dict[str, AreaChanges]:
     }
 
 
-def write_changes(path: str | os.PathLike[str], changes: Mapping[str, AreaChanges]) -> None:
-    """Write ``changes`` as JSON (atomically)."""
-    data = {"areas": [change.to_dict() for change in changes.values()]}
+def write_changes(
+    path: str | os.PathLike[str],
+    changes: Mapping[str, AreaChanges],
+    *,
+    geography: Geography | None = None,
+) -> None:
+    """Write ``changes`` as JSON (atomically), saying the ``geography`` planned on if given."""
+    said: dict[str, Any] = {} if geography is None else {"geography": geography}
+    data = said | {"areas": [change.to_dict() for change in changes.values()]}
     write_text(Path(path), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 

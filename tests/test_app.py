@@ -839,6 +839,9 @@ def test_least_change_reoptimises_with_the_fewest_moves_and_shows_the_curve(
     assert len(curve) == len(result.curve)
     assert list(curve["hard networks"]) == [f"{c.hard_networks:,}" for c in result.curve]
     assert any("What change buys — " in h.value and ccg in h.value for h in at.subheader)
+    # the curve as a chart too: moves across, hard / out of band / in band networks up
+    charts = [str(c.proto) for c in at.get("vega_lite_chart")]
+    assert any("most practices moved" in c and "hard networks" in c for c in charts)
     for move in result.moved:
         assert any(move.practice in m.value for m in at.markdown)
 

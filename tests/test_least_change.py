@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from test_cli import _region_args, small_region  # noqa: F401 (a fixture)
+from test_region_homes import write_crossing_inputs
 
 from footprints.cli import main
 from footprints.errors import InputError
@@ -53,7 +54,25 @@ def test_least_change_prints_the_moves_and_the_curve_and_writes_json(
         (2, 0, 1),
     ]
     assert sorted(m.practice for m in change.moved) == ["T00002", "T00004"]
-    assert json.loads(out.read_text(encoding="utf-8"))["areas"][0]["area"] == "E38999999"
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["areas"][0]["area"] == "E38999999"
+    assert written["geography"] == "voronoi"  # the model the moves were planned on
+
+
+def test_the_changes_file_says_it_was_planned_on_patients_homes(tmp_path: Path) -> None:
+    """tests/test_region_homes.py's grid, on registration geography: the JSON says so."""
+    paths = write_crossing_inputs(tmp_path)
+    out = tmp_path / "changes.json"
+    command = ["propose", "--practices", str(paths["practices"]), "--boundaries"]
+    command += [str(paths["ccg"]), "--registrations", str(paths["registrations"])]
+    command += ["--lsoa-boundaries", str(paths["lsoa"]), "--plan", str(paths["plan"])]
+    command += ["--repair", "--least-change", "--min", "0", "--time-limit", "5"]
+    command += ["--processes", "1", "--out", str(tmp_path / "fixed.csv")]
+    assert main([*command, "--curve-json", str(out)]) == 0
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["geography"] == "registrations"
+    assert sorted(area["area"] for area in written["areas"]) == ["E38000001", "E38000002"]
+    assert set(read_changes(out)) == {"E38000001", "E38000002"}  # read back as before
 
 
 def test_the_pack_gains_a_page_on_what_change_buys(
