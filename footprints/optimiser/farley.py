@@ -42,7 +42,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -61,6 +61,7 @@ __all__ = [
     "knapsack_choices",
     "lagrangian_bound",
     "listed_floors",
+    "match_free",
     "plan_bound",
     "reduced_cost_floor",
     "relaxed_penalty",
@@ -357,6 +358,24 @@ def listed_floors(problem: AreaProblem, columns: Columns, rc: FloatArray) -> Flo
     return floors
 
 
+def match_free(duals: Duals, columns: Columns, rc: FloatArray) -> tuple[Duals, FloatArray]:
+    """Return ``duals`` without their matching rows' term, and each column's ``rc`` charged it.
+
+    Repair mode: a plan's cost is ``D + Σ_j rc_j x_j`` where ``D`` holds
+    ``Σ_m μ_m n_m ≥ Σ_m min(0, μ_m)`` (``n_m ≤ 1`` networks matched to current network
+    ``m``). Charging each column matched to ``m`` its ``min(0, μ_m)`` instead
+    (``rc'_j = rc_j + min(0, μ_m)``) gives ``Σ_j rc_j x_j + Σ_m μ_m n_m ≥ Σ_j rc'_j x_j``, so
+    ``D − Σ_m min(0, μ_m) + Σ_p k_p min(0, f'_p)`` bounds every plan, ``f'_p`` a floor on
+    ``rc'`` over piece ``p``. :func:`reduced_cost_floor` is one already: a column's ``rc'``
+    is its cost less its duals less ``max(0, μ_m)``, which it takes at most. A degenerate
+    master puts much of the cost on ``μ`` (tens of networks at ``−10⁶`` each): the bound
+    keeps it where the columns pay it. Unchanged without a current plan (``μ = 0``).
+    """
+    credit = np.minimum(duals.match, 0.0)  # the last entry (no match) is 0
+    charged: FloatArray = rc + credit[columns.col_match]
+    return replace(duals, bound=duals.bound - float(credit.sum())), charged
+
+
 def unlisted_bound(
     problem: AreaProblem,
     columns: Columns,
@@ -382,6 +401,7 @@ def unlisted_bound(
     # A degenerate LP's duals (a practice's above any column's cost) leave a relaxation
     # without connectivity nothing to bound: the time goes to the plan's shares instead.
     if len(columns) and float(np.abs(duals.node).max()) <= float(columns.col_cost.max()):
+        duals, rc = match_free(duals, columns, rc)
         found = lagrangian_bound(
             problem,
             duals,

@@ -21,9 +21,12 @@ finds nothing below 0 at the sites. The bound is then proved by
 :func:`~footprints.optimiser.farley.lagrangian_bound` on the duals of the round: valid
 whatever columns shaped them, as the relaxed pricing there covers every centre.
 
-Fresh proposals of the usual objective on the Voronoi model only (no current plan to
-match, no side rows): on registration geography the relaxation has no compactness term
-to shape against.
+The usual objective on the Voronoi model only (no side rows): on registration geography
+the relaxation has no compactness term to shape against. Fresh proposals and repair mode
+alike: in repair mode the relaxed columns leave out the move cost and match no current
+network, as the relaxed pricing of :func:`~footprints.optimiser.farley.reduced_cost_floor`
+does (each move costs at least 0); the bound charges the matching rows' duals to the
+columns (:func:`~footprints.optimiser.farley.match_free`) and counts the budget row's.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from footprints.optimiser.farley import (
     knapsack_choices,
     lagrangian_bound,
     listed_floors,
+    match_free,
     relaxed_penalty,
     relaxed_window,
 )
@@ -88,8 +92,8 @@ class Shaped:
 
 
 def can_shape(problem: AreaProblem) -> bool:
-    """Whether :func:`shaped_bound` applies: a fresh proposal on the Voronoi model."""
-    return problem.current.index is None and problem.practices.homes is None
+    """Whether :func:`shaped_bound` applies: the Voronoi model, fresh or in repair mode."""
+    return problem.practices.homes is None
 
 
 @dataclass
@@ -177,15 +181,20 @@ def _round(problem: AreaProblem, lp: MasterLP, sites: list[_Sites], duals: Duals
     return added
 
 
-def _by_count(problem: AreaProblem, duals: Duals, floors: FloatArray) -> float:
+def _by_count(
+    problem: AreaProblem, duals: Duals, floors: FloatArray, max_moves: int | None
+) -> float:
     """Bound every plan by the duals, each piece's networks counted: ``Σπ + min_k k(σ + f)``.
 
     Every network of piece ``p`` has reduced cost at least ``floors[p]``, and the piece has
     ``k`` networks, ``k`` within its range: its plans cost at least
     ``Σ_{i∈p} π_i + k (σ_p + f_p)``. As :func:`~footprints.optimiser.colgen.lagrangian_value`,
-    never below :func:`~footprints.optimiser.farley.lagrangian_bound`'s sum.
+    never below :func:`~footprints.optimiser.farley.lagrangian_bound`'s sum. In repair mode
+    ``floors`` are those of the reduced costs charged the matching rows' duals
+    (:func:`~footprints.optimiser.farley.match_free`), and the move budget's row adds
+    ``min(0, λ · max_moves)`` (``max_moves``: the master's budget, ``None`` without one).
     """
-    total = 0.0
+    total = min(0.0, duals.moves * max_moves) if max_moves is not None else 0.0
     for p, piece in enumerate(problem.pieces):
         if piece.k_range is not None:
             lo, hi = piece.k_range
@@ -237,14 +246,14 @@ def shaped_bound(
             duals.bound,
             time.monotonic() - started,
         )
-    rc = lp.reduced_costs(duals)
+    duals, rc = match_free(duals, columns, lp.reduced_costs(duals))
     listed = listed_floors(problem, columns, rc)
     found = lagrangian_bound(problem, duals, listed, deadline_at=at, target=target)
     bound = None
     if found is not None:
         for p, floor in zip(unlisted, found[1], strict=True):
             listed[p] = min(float(listed[p]), floor.value)
-        bound = max(found[0], _by_count(problem, duals, listed))
+        bound = max(found[0], _by_count(problem, duals, listed, lp.max_moves))
     if found is not None:
         logger.debug(
             "area %s: floors %s, dual bound %.0f",

@@ -4,16 +4,23 @@ Where the estimate of an area's connected in-band sets passes the cap, only loca
 candidates are listed (each practice's nearest), CP-SAT searches ever more of them from the
 quick plan improved by local search, and the bound comes from
 :mod:`footprints.optimiser.farley`. These tests force that path on small grids (against
-the exhaustive optimum) and on random planar areas of 300 practices (against the plan that
-enumeration returns when its listing cannot finish: the quick plan). Every assertion is
+the exhaustive optimum), and hold the acceptance point of issue 16 on random planar areas of
+300 practices: the new method's bound and plan are never worse than enumeration's (listing
+alone, as before local candidates) given the same settings, both where enumeration cannot
+list every candidate within the cap (it returns the quick plan, with no bound or the weak
+one of its cost shares) and where it can (both prove the same optimum). Every assertion is
 about structure, none about time.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pytest
 
 from footprints.optimiser import candidates, optimise_area, proof
+from footprints.optimiser import columns as columns_stage
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE, plan_costs
@@ -23,6 +30,7 @@ from .grids import (
     brute_force_optimum,
     check_plan,
     grid,
+    networks_of,
     planar_area,
     problem_of,
     replace_settings,
@@ -55,25 +63,37 @@ def test_on_small_grids_the_local_path_finds_the_exhaustive_optimum(
     assert result.objective == pytest.approx(optimum, abs=0.01)
 
 
+def _enumeration_only(patched: pytest.MonkeyPatch, *, bounds: bool = True) -> None:
+    """Optimise as listing alone did, before local candidates (and, without ``bounds``, farley).
+
+    A listing that passes the cap (or its time) ends the solve as it did then: no local
+    candidates, the quick plan at hand (:func:`~footprints.optimiser.proof.fallback`).
+    ``bounds=False`` also leaves out every bound of a plan not listed in full (farley's, the
+    shaped one, the plan's cost shares).
+    """
+    listing = candidates.list_candidates
+
+    def listed_in_full(*args: Any, **kwargs: Any) -> tuple[CandidateSets, bool]:
+        sets, complete = listing(*args, **{**kwargs, "local": False})
+        if not complete:
+            raise candidates.EnumerationTimeoutError("the listing passed the cap")
+        return sets, complete
+
+    patched.setattr(columns_stage, "list_candidates", listed_in_full)
+    if not bounds:
+        patched.setattr(proof, "unlisted_bound", lambda *args, **kwargs: None)
+        patched.setattr(proof, "can_shape", lambda problem: False)
+        patched.setattr(proof, "shares_bound", lambda *args, **kwargs: None)
+
+
 @pytest.mark.parametrize("seed", range(2))
-def test_on_random_planar_areas_of_300_the_plan_beats_what_enumeration_returns(
+def test_on_random_planar_areas_of_300_enumeration_cannot_list_the_bound_and_plan_are_better(
     monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     graph = planar_area(300, seed)
-    # A work budget, not a time: listing every set would pass 40,000 (the estimate says so
-    # before any is listed), where enumeration would return the quick plan with its bound.
-    opts = replace_settings(time_limit=60.0, candidate_cap=40_000)
-    with monkeypatch.context() as patched:  # the bound without duals shaped (farley's alone)
-        patched.setattr(proof, "can_shape", lambda problem: False)
-        unshaped = optimise_area(graph, opts)
-    result = optimise_area(graph, opts)
-    # the shaped bound is taken only where it is higher (same LP, same incumbent)
-    assert unshaped.bound is not None and result.bound is not None
-    assert result.bound >= unshaped.bound
-    check_plan(graph, result)
-    assert result.status == "feasible" and result.fallback is None
-    assert any("nearest" in line for line in result.explanations)
-    assert result.objective is not None and result.bound is not None
+    # A work budget: listing every set would pass 40,000 (the estimate says so before any is
+    # listed); the time limit only ends the search for a better plan.
+    opts = replace_settings(time_limit=20.0, candidate_cap=40_000)
     problem = problem_of(graph, opts)
     quick = construct(problem)
     assert quick is not None
@@ -81,9 +101,70 @@ def test_on_random_planar_areas_of_300_the_plan_beats_what_enumeration_returns(
         int(plan_costs(CandidateSets.of(networks), problem.practices, opts)[1].sum())
         for networks in quick
     )
-    # the quick plan (improved by local search) is CP-SAT's incumbent: never worse than it
-    assert result.objective <= quick_cost / SCALE + 0.01
+    # enumeration, given the same settings: the listing stops at the cap, the quick plan
+    # stands, with no bound (before farley) or today's bound of its cost shares
+    with monkeypatch.context() as patched:
+        _enumeration_only(patched, bounds=False)
+        listed = optimise_area(graph, opts)
+    with monkeypatch.context() as patched:
+        _enumeration_only(patched)
+        shares = optimise_area(graph, opts)
+    for enumerated in (listed, shares):
+        assert enumerated.fallback == "constructive"
+        assert enumerated.objective == pytest.approx(quick_cost / SCALE, abs=0.01)
+    assert listed.bound is None and shares.bound is not None
+    # the new method, its bound from farley's alone recorded on the way (the same LP)
+    farley: list[float] = []
+    found_by = proof.unlisted_bound
+
+    def recorded(*args: Any, **kwargs: Any) -> float | None:
+        found = found_by(*args, **kwargs)
+        if found is not None:
+            farley.append(found)
+        return found
+
+    with monkeypatch.context() as patched:
+        patched.setattr(proof, "unlisted_bound", recorded)
+        result = optimise_area(graph, opts)
+    check_plan(graph, result)
+    assert result.status == "feasible" and result.fallback is None
+    assert any("nearest" in line for line in result.explanations)
+    assert result.objective is not None and result.bound is not None
+    # never worse than enumeration's plan and bound
+    assert result.objective <= shares.objective + 0.01
+    assert result.bound >= shares.bound - 0.01
+    # the shaped bound is taken only where it is higher than farley's alone
+    assert farley and result.bound >= max(farley) / SCALE - 0.01
     # a bound over every network: at least the fixed cost of the fewest networks (less
     # the half unit per network the relaxed search keeps for rounding)
     fewest = -(-sum(graph.nodes[p]["list_size"] for p in graph) // opts.band.max_population)
     assert fewest * (opts.network_cost - 0.01) <= result.bound <= result.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_on_random_planar_areas_of_300_enumeration_can_list_both_prove_the_optimum(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    graph = planar_area(300, seed)
+    # practices of 11,000-24,000 patients: networks of 2-4 practices, few enough to list
+    sizes = np.random.default_rng(100 + seed).integers(11_000, 24_000, len(graph))
+    for practice, size in zip(sorted(graph), sizes.tolist(), strict=True):
+        graph.nodes[practice]["list_size"] = size
+    opts = replace_settings(time_limit=20.0, candidate_cap=40_000)
+    with monkeypatch.context() as patched:
+        _enumeration_only(patched, bounds=False)
+        enumerated = optimise_area(graph, opts)
+    result = optimise_area(graph, opts)
+    for found in (enumerated, result):
+        check_plan(graph, found)
+        assert found.objective is not None and found.bound is not None
+        assert 0 < found.pool_size <= opts.candidate_cap
+    # enumeration listed every candidate and proved its plan optimal
+    assert enumerated.status == "optimal"
+    assert not any("nearest" in line for line in enumerated.explanations)
+    # the new method's bound and plan are never worse: the same optimum, proved
+    assert result.bound >= enumerated.bound - 0.01
+    assert result.objective <= enumerated.objective + 0.01
+    assert result.status == "optimal"
+    sizes_of = [len(members) for members in networks_of(result.assignment).values()]
+    assert min(sizes_of) >= 2 and max(sizes_of) <= 4
