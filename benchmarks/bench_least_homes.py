@@ -30,6 +30,7 @@ import shlex
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -45,10 +46,20 @@ from footprints.plan import Band, Plan
 from footprints.region import Region
 
 SECTION = "## Least change on registration geography: all England (2021)"
+UNPROVED = "Areas whose fewest moves were not proved:"
 REAL = "real 2021 networks"
 TODAY_ROW = "| today's repair"
 """``least_change_rows`` compares with the 2020 repair's 2,136 moves: not a 2021 figure."""
 STRADDLING_ROW = "| straddling networks / population / Σ extra memberships"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One all-England solve: its label, settings and current plan (``None``: fresh)."""
+
+    label: str
+    settings: OptimiseSettings
+    current: Mapping[str, str] | None = None
 
 
 def parse_ccgs(text: str, known: Sequence[str]) -> list[str]:
@@ -154,8 +165,8 @@ def _run(
     return solve_all(label, part, settings, current, processes)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the measurements and print (or write) the section after every stage."""
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Return the options, with ``command``: the command line as the section quotes it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_england_options(parser)
     parser.add_argument("--ccgs", default="", help="only these CCGs (comma-separated codes)")
@@ -164,31 +175,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--save", type=Path, help="pickle the results here (after every stage)")
     parser.add_argument("--markdown", type=Path, help="write the section into this file")
-    parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    given = list(argv) if argv is not None else sys.argv[1:]
+    args.command = "python benchmarks/bench_least_homes.py " + shlex.join(given)
+    return args
+
+
+def stages(args: argparse.Namespace, real: Mapping[str, str]) -> list[Stage]:
+    """Return the solves to run: least-change repair of ``real``; with ``--patches``, fresh
+    proposals with ``patches_first`` and with the default settings."""
+    base = OptimiseSettings(time_limit=args.time_limit, seed=args.seed)
+    chosen = [Stage("least-change repair", dataclasses.replace(base, least_change=True), real)]
+    if args.patches:
+        chosen.append(Stage("patches first (fresh)", dataclasses.replace(base, patches_first=True)))
+        chosen.append(Stage(f"default (fresh, straddle weight {base.straddle_weight:g})", base))
+    return chosen
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the measurements and print (or write) the section after every stage."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
     logging.getLogger("footprints.areas").setLevel(logging.ERROR)
-    command = "python benchmarks/bench_least_homes.py " + shlex.join(
-        argv if argv is not None else sys.argv[1:]
-    )
     region = load_england_2021(args.data)
     ccgs = parse_ccgs(args.ccgs, sorted(region.ccg_graphs))
-    real = dict(real_plan(region).assignment)
     practices = sum(region.ccg_graphs[c].number_of_nodes() for c in ccgs)
     band = Band()
+    saved: dict[str, Any] = {REAL: measures(region, real_plan(region), band, ccgs=ccgs)}
     columns: dict[str, dict[str, Any]] = {}
-    saved: dict[str, Any] = {}
-    base = OptimiseSettings(time_limit=args.time_limit, seed=args.seed)
-    stages = [("least-change repair", dataclasses.replace(base, least_change=True), real)]
-    if args.patches:
-        stages += [
-            ("patches first (fresh)", dataclasses.replace(base, patches_first=True), None),
-            (f"default (fresh, straddle weight {base.straddle_weight:g})", base, None),
-        ]
     head = [
         SECTION,
         "",
-        f"Command: `{command}`",
+        f"Command: `{args.command}`",
         "",
         f"The 2021 snapshot on registration geography: {len(ccgs)} CCGs, {practices:,} "
         "practices, the January 2021 LSOA registrations, the real 2021 networks (`pcn_code`, "
@@ -197,31 +215,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"processes, seed {args.seed}.",
         "",
     ]
-    repair: list[str] = []
-    for label, settings, current in stages:
-        run = _run(label, region, ccgs, settings, current, args.processes)
-        columns[label] = measures(region, plan_of(run), band, ccgs=ccgs)
-        saved[label] = {"results": dict(run.results), "measures": columns[label]}
-        if current is not None:
-            repair = [
-                *repair_lines(run, practices),
-                "",
-                "Areas whose fewest moves were not proved:",
-                "",
-                *(unproved_lines(run) or ["- none"]),
-                "",
-            ]
+    body: list[str] = []
+    section = ""
+    for stage in stages(args, dict(real_plan(region).assignment)):
+        run = _run(stage.label, region, ccgs, stage.settings, stage.current, args.processes)
+        columns[stage.label] = measures(region, plan_of(run), band, ccgs=ccgs)
+        saved[stage.label] = {"results": dict(run.results), "measures": columns[stage.label]}
+        if stage.current is not None:
+            unproved = unproved_lines(run) or ["- none"]
+            body = [*repair_lines(run, practices), "", UNPROVED, "", *unproved, ""]
         else:
-            down = len(fallbacks(run))
-            repair += [f"{label}: {run.wall:.0f} s wall; {statuses(run)}; {down} fallbacks.", ""]
-        if REAL not in saved:
-            saved[REAL] = measures(region, real_plan(region), band, ccgs=ccgs)
-        table = homes_rows({**columns, REAL: saved[REAL]})
-        section = "\n".join([*head, *repair, *table, ""])
+            down = f"{len(fallbacks(run))} on a stand-in plan"
+            body += [f"{stage.label}: {run.wall:.0f} s wall; {statuses(run)}; {down}.", ""]
+        section = "\n".join([*head, *body, *homes_rows({**columns, REAL: saved[REAL]}), ""])
         print(section, flush=True)
         if args.save:
-            with args.save.open("wb") as handle:
-                pickle.dump(saved, handle)
+            args.save.write_bytes(pickle.dumps(saved))
     if args.markdown:
         write_section(args.markdown, section)
     return 0
