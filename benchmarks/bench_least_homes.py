@@ -101,6 +101,20 @@ def fallbacks(run: Run) -> list[str]:
     ]
 
 
+def disagreeing(run: Run) -> list[str]:
+    """Return the areas whose fewest-moves priority value is not the moves counted, sorted.
+
+    ``AreaResult.moves`` counts the practices moved; the first priority's value should be
+    the same number. Where it is not, the area's proof (and its explanation's count) is in
+    other units and is not to be trusted.
+    """
+    return [
+        area
+        for area, r in sorted(run.results.items())
+        if r.priorities and r.priorities[0].value != r.moves
+    ]
+
+
 def repair_lines(run: Run, practices: int) -> list[str]:
     """Return the least-change table of ``bench_least_change``, on this geography.
 
@@ -114,9 +128,18 @@ def repair_lines(run: Run, practices: int) -> list[str]:
         if not line.startswith(TODAY_ROW)
     ]
     down = fallbacks(run)
+    odd = disagreeing(run)
+    proved = sum(
+        1
+        for a, r in run.results.items()
+        if a not in odd and r.priorities[:1] and r.priorities[0].proved
+    )
     return [
         *rows,
         f"| areas on a stand-in plan | {len(down)} {', '.join(down)} |".replace("  |", " |"),
+        f"| areas whose moves priority value is not the moves counted | {len(odd)} "
+        f"{', '.join(odd)} |".replace("  |", " |"),
+        f"| areas with the minimum proved, without those | {proved} / {len(run.results)} |",
     ]
 
 

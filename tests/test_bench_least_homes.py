@@ -37,7 +37,7 @@ def _move(practice: str, reason: str) -> Move:
 
 
 def _run(bench: ModuleType) -> Any:
-    """Four areas: proved (2 moves, one forced), with a bound, fallback, constructive."""
+    """Areas: proved (2 moves, one forced), bounded, fallback, constructive, odd units."""
     proved = AreaResult(
         "A",
         {"a1": "N1", "a2": "N2"},
@@ -51,6 +51,9 @@ def _run(bench: ModuleType) -> Any:
     )
     down = AreaResult("C", {"c1": "N4", "c2": "N4"}, "fallback", moves=0)
     quick = AreaResult("D", {"d1": "N5"}, "feasible", fallback="constructive")
+    odd = AreaResult(
+        "E", {"e1": "N6"}, "optimal", moves=1, priorities=(PriorityResult("moves", 9001, 9001),)
+    )
     figures = importlib.import_module("bench_england").PlanFigures(
         networks=4,
         in_band=3,
@@ -68,7 +71,7 @@ def _run(bench: ModuleType) -> Any:
         unassigned=0,
     )
     return bench.Run(
-        "least change", {"A": proved, "B": bounded, "C": down, "D": quick}, 12.0, figures
+        "least change", {"A": proved, "B": bounded, "C": down, "D": quick, "E": odd}, 12.0, figures
     )
 
 
@@ -90,18 +93,22 @@ def test_plan_statuses_and_fallbacks_of_a_run(bench: ModuleType) -> None:
         "c1": "N4",
         "c2": "N4",
         "d1": "N5",
+        "e1": "N6",
     }
-    assert bench.statuses(run) == "fallback 1, feasible 2, optimal 1"
+    assert bench.statuses(run) == "fallback 1, feasible 2, optimal 2"
     assert bench.fallbacks(run) == ["C (fallback)", "D (constructive)"]
+    assert bench.disagreeing(run) == ["E"]
 
 
 def test_repair_table_drops_the_2020_comparison_and_lists_fallbacks(bench: ModuleType) -> None:
     lines = bench.repair_lines(_run(bench), 40)
     text = "\n".join(lines)
-    assert "| practices moved (the priority) | 7 of 40 (17.5%) |" in text
+    assert "| practices moved (the priority) | 8 of 40 (20.0%) |" in text
     assert "| practices over the maximum split off their network | 1 |" in text
-    assert "| areas with the minimum proved | 1 / 4 (25.0%) |" in text
+    assert "| areas with the minimum proved | 2 / 5 (40.0%) |" in text
     assert "| areas not proved: with a bound / with none | 1 / 2 |" in text
+    assert "| areas whose moves priority value is not the moves counted | 1 E |" in text
+    assert "| areas with the minimum proved, without those | 1 / 5 |" in text
     assert "| areas on a stand-in plan | 2 C (fallback), D (constructive) |" in text
     assert "| straddling networks / population / Σ extra memberships (practice sites" in text
     assert "today's repair" not in text
