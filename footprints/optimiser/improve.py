@@ -640,9 +640,9 @@ def _repair(
         if best is None:
             redrawn = _repair_pairs(problem, nets, cost, cutoff, exact, failing)
             if redrawn is None:
-                redrawn = _repair_two(problem, nets, cost, cutoff, exact, suspects)
-            if redrawn is None:
                 redrawn = _repair_groups(problem, nets, cost, cutoff, exact, failing, tried)
+            if redrawn is None:
+                redrawn = _repair_two(problem, nets, cost, cutoff, exact, suspects)
             if redrawn is None:
                 break
             nets = redrawn
