@@ -11,10 +11,11 @@ the 314 local authority districts of 2020 as stand-in nursing patches:
 3. **An all-England proposal on registration geography** (``--time-limit`` per CCG,
    ``--processes``), against the real configuration: hard violations, networks in band,
    territories contiguous under the 95% tolerance, median containment, and straddling on
-   patients' homes.
+   patients' homes; and each network out of band that the band does not force
+   (:func:`out_of_band`).
 
 Run: ``.venv/bin/python benchmarks/bench_homes.py --data ../shared/data --time-limit 15
---processes 2 [--markdown BENCHMARKS.md]``.
+--processes 2 [--markdown BENCHMARKS.md] [--save-plan plan.csv]``.
 """
 
 from __future__ import annotations
