@@ -602,7 +602,10 @@ def _repair(
     For the networks of ``nets`` whose territory fails, the practices with patients in the
     detached LSOAs (of any network) are tried in each neighbouring network; the move that
     leaves fewer networks failing and gains most (the territory excess weighed at
-    :data:`REPAIR_WEIGHT`) is made, until none repairs one or ``cutoff`` passes.
+    :data:`REPAIR_WEIGHT`) is made, until none repairs one or ``cutoff`` passes. When no
+    single move repairs one, a failing network is re-drawn with a neighbour
+    (:func:`_repair_pairs`), then re-partitioned exactly with one or two neighbours
+    (:func:`_repair_groups`), then two practices move at once (:func:`_repair_two`).
     """
     territories = exact.territories
     tried: set[Group] = set()
