@@ -11,10 +11,11 @@ the 314 local authority districts of 2020 as stand-in nursing patches:
 3. **An all-England proposal on registration geography** (``--time-limit`` per CCG,
    ``--processes``), against the real configuration: hard violations, networks in band,
    territories contiguous under the 95% tolerance, median containment, and straddling on
-   patients' homes.
+   patients' homes; and each network out of band that the band does not force
+   (:func:`out_of_band`).
 
 Run: ``.venv/bin/python benchmarks/bench_homes.py --data ../shared/data --time-limit 15
---processes 2 [--markdown BENCHMARKS.md]``.
+--processes 2 [--markdown BENCHMARKS.md] [--save-plan plan.csv]``.
 """
 
 from __future__ import annotations
@@ -138,6 +139,49 @@ def measures(region: Region, plan: Plan, band: Band, *, ccgs: Sequence[str] = ()
     }
 
 
+def out_of_band(region: Region, plan: Plan, band: Band) -> dict[str, Any]:
+    """Each network of ``plan`` outside ``band``, and whether the band forced it there.
+
+    Forced: a practice over the maximum (its network is over it), or the network's practices
+    lie in a connected group of their CCG (practices over the maximum taken out) that no
+    number of in-band networks can hold (under the minimum, or between ``k`` maxima and
+    ``k + 1`` minima). Returns the counts and one line per network not forced.
+    """
+    members: dict[str, list[str]] = {}
+    for practice, network in plan.assignment.items():
+        members.setdefault(network, []).append(practice)
+    size_of: dict[str, int] = {}
+    group_of: dict[str, tuple[str, int]] = {}
+    for code, graph in region.ccg_graphs.items():
+        size = {p: int(graph.nodes[p]["list_size"]) for p in graph.nodes}
+        size_of.update(size)
+        free = graph.subgraph([p for p in graph.nodes if size[p] <= band.max_population])
+        for part in nx.connected_components(free):
+            total = sum(size[p] for p in part)
+            for p in part:
+                group_of[p] = (code, total)
+    counts = {"over_practice": 0, "group": 0, "not_forced": 0}
+    lines: list[str] = []
+    for network, practices in sorted(members.items()):
+        total = sum(size_of[p] for p in practices)
+        if band.min_population <= total <= band.max_population:
+            continue
+        if any(size_of[p] > band.max_population for p in practices):
+            counts["over_practice"] += 1
+            continue
+        code, group = group_of[practices[0]]
+        low = -(-group // band.max_population)
+        if group < band.min_population or low > group // band.min_population:
+            counts["group"] += 1
+            continue
+        counts["not_forced"] += 1
+        lines.append(
+            f"{code} {network}: {total:,} patients, {len(practices)} practices, "
+            f"its connected group {group:,}"
+        )
+    return {**counts, "lines": lines}
+
+
 def propose_england(
     region: Region,
     *,
@@ -254,6 +298,7 @@ def compare_subset(args: argparse.Namespace, ccgs: list[str], overrides: dict[st
     band = Band()
     ours = measures(region, run["plan"], band, ccgs=ccgs)
     real = measures(region, real_plan(region), band, ccgs=ccgs)
+    print(out_of_band(region, run["plan"], band))
     print(f"{len(ccgs)} CCGs, {overrides or 'defaults'}: {run['wall_s']:.0f} s, {run['statuses']}")
     for key in ours:
         print(f"{key:22} {ours[key]!s:>14} {real[key]!s:>14}")
@@ -267,6 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=15.0)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--save-plan", type=Path, help="write the proposal as practice,network")
     parser.add_argument(
         "--ccgs", default="", help="only these CCGs (comma-separated codes): the proposal only"
     )
@@ -291,6 +337,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     band = Band()
     ours = measures(region, run["plan"], band)
     real = measures(region, real_plan(region), band)
+    print("out of band:", out_of_band(region, run["plan"], band), flush=True)
+    if args.save_plan:
+        args.save_plan.write_text(
+            "".join(f"{p},{n}\n" for p, n in sorted(run["plan"].assignment.items()))
+        )
     command = (
         f"python benchmarks/bench_homes.py --data ../shared/data --time-limit "
         f"{args.time_limit:g} --processes {args.processes}"

@@ -67,7 +67,7 @@ from footprints.optimiser.costs import (
     territory_term,
 )
 from footprints.optimiser.problem import AreaProblem
-from footprints.optimiser.reshape import TwoMove, triples, two_moves
+from footprints.optimiser.reshape import TwoMove, regroupings, repair_start, triples, two_moves
 from footprints.optimiser.territories import Change, PlanTerritories
 
 __all__ = [
@@ -180,62 +180,6 @@ def _costs(problem: AreaProblem, sets: CandidateSets, *, full: bool = True) -> I
     )
     total: IntArray = cost + move_terms(problem, sets)
     return total
-
-
-def repair_start(problem: AreaProblem) -> PieceNetworks | None:
-    """Return the current plan made whole, per piece: the repair's own start plan.
-
-    Each piece's practices keep their current network; a practice with none joins the
-    smallest current network next to it (round after round, so that a group of such
-    practices is reached from its edge); practices that reach none make networks of their
-    own, one per connected group; a current network in several connected parts becomes one
-    network per part. ``None`` without a current plan, or when the result breaks a lock or a
-    candidate filter.
-    """
-    index = problem.current.index
-    if index is None:
-        return None
-    practices = problem.practices
-    population = practices.population
-    plan: PieceNetworks = []
-    for piece in problem.pieces:
-        nodes = set(piece.nodes)
-        label = {i: int(index[i]) for i in piece.nodes if index[i] >= 0}
-        size: dict[int, int] = {}
-        for i, net in label.items():
-            size[net] = size.get(net, 0) + int(population[i])
-        waiting = sorted(nodes - set(label))
-        while waiting:
-            joined = {}
-            for i in waiting:
-                near = {label[j] for j in bit_indices(practices.neighbours[i]) if j in label}
-                if near:
-                    joined[i] = min(near, key=lambda net: (size[net], net))
-            if not joined:
-                break
-            for i, net in joined.items():
-                label[i] = net
-                size[net] += int(population[i])
-            waiting = [i for i in waiting if i not in joined]
-        groups: dict[int, list[int]] = {}
-        for i in sorted(label):
-            groups.setdefault(label[i], []).append(i)
-        networks = [part for members in groups.values() for part in _parts(members, problem)]
-        networks += _parts(waiting, problem)
-        if not problem.locks.kept(networks):
-            return None
-        plan.append(sorted(sorted(n) for n in networks))
-    every = CandidateSets.of([n for networks in plan for n in networks])
-    if problem.settings.candidate_filters and not problem.allowed(every).all():
-        return None
-    return plan
-
-
-def _parts(members: list[int], problem: AreaProblem) -> list[list[int]]:
-    """Return the connected parts of ``members`` in the adjacency graph."""
-    if not members:
-        return []
-    return [sorted(part) for part in components(members, problem.practices.neighbours)]
 
 
 def improve(
@@ -636,6 +580,12 @@ def _priced_moves(
 REPAIR_SPLITS = 48
 """Most re-drawings of a failing network and a neighbour priced on the exact territories."""
 
+REPAIR_GROUP_SIZES = (2, 3)
+"""Networks re-partitioned together by :func:`_repair_groups`, smallest groups first."""
+
+REPAIR_GROUP_PRICED = 60
+"""Most partitions of one group priced on the exact territories (the cheapest first)."""
+
 REPAIR_WEIGHT = 100.0
 """Patient-km per patient of territory excess removed that the repair pass may pay."""
 
@@ -652,9 +602,13 @@ def _repair(
     For the networks of ``nets`` whose territory fails, the practices with patients in the
     detached LSOAs (of any network) are tried in each neighbouring network; the move that
     leaves fewer networks failing and gains most (the territory excess weighed at
-    :data:`REPAIR_WEIGHT`) is made, until none repairs one or ``cutoff`` passes.
+    :data:`REPAIR_WEIGHT`) is made, until none repairs one or ``cutoff`` passes. When no
+    single move repairs one, a failing network is re-drawn with a neighbour
+    (:func:`_repair_pairs`), then re-partitioned exactly with one or two neighbours
+    (:func:`_repair_groups`), then two practices move at once (:func:`_repair_two`).
     """
     territories = exact.territories
+    tried: set[Group] = set()
     while time.monotonic() < cutoff and not problem.deadline.stopped():
         slots = {exact.slot[n] for n in nets}
         failing = [k for k in territories.failing() if k in slots]
@@ -688,6 +642,8 @@ def _repair(
                 best = (worth, k, priced)
         if best is None:
             redrawn = _repair_pairs(problem, nets, cost, cutoff, exact, failing)
+            if redrawn is None:
+                redrawn = _repair_groups(problem, nets, cost, cutoff, exact, failing, tried)
             if redrawn is None:
                 redrawn = _repair_two(problem, nets, cost, cutoff, exact, suspects)
             if redrawn is None:
@@ -789,3 +745,68 @@ def _repair_two(
         cost[after] = int(c)
     replaced = dict(zip(option.old, option.new, strict=True))
     return [replaced.get(k, n) for k, n in enumerate(nets)]
+
+
+def _repair_groups(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    cutoff: float,
+    exact: _Exact,
+    failing: list[int],
+    tried: set[Group],
+) -> list[Network] | None:
+    """Re-partition a failing network with neighbours exactly so that fewer territories fail.
+
+    For each failing network, groups of it with one, then two neighbouring networks
+    (:data:`REPAIR_GROUP_SIZES`, at most :data:`~footprints.optimiser.reshape.MOST_GROUP_PRACTICES`
+    practices) are re-drawn in every way as as many in-band contiguous networks, or one
+    fewer (:func:`~footprints.optimiser.reshape.regroupings`); the
+    :data:`REPAIR_GROUP_PRICED` cheapest of each group are priced on the exact territories.
+    The first group size with a change leaving fewer of the plan's networks failing gives
+    the change: most territories repaired, then most gain (excess weighed at
+    :data:`REPAIR_WEIGHT`). Groups in ``tried`` are skipped, and every group priced is added
+    to it. ``None`` when no group repairs one.
+    """
+    territories = exact.territories
+    best: tuple[tuple[int, float], Group, Group, list[int], Change, list[int]] | None = None
+    for k in [m for m, n in enumerate(nets) if exact.slot[n] in failing]:
+        for size in REPAIR_GROUP_SIZES:
+            for group, options in regroupings(problem, nets, k, size, skip=tried, deadline=cutoff):
+                old = tuple(nets[m] for m in group)
+                if old in tried or time.monotonic() > cutoff:
+                    continue
+                tried.add(old)
+                drawn = sorted({n for option in options for n in option} - set(old))
+                if not drawn:
+                    continue
+                costs = _costs(problem, CandidateSets.of(drawn), full=False).tolist()
+                cost_of = {**cost, **dict(zip(drawn, costs, strict=True))}
+                before = sum(cost[n] for n in old)
+                ranked = sorted(
+                    (sum(cost_of[n] for n in o), o) for o in options if set(o) != set(old)
+                )
+                for total, option in ranked[:REPAIR_GROUP_PRICED]:
+                    if time.monotonic() > cutoff:
+                        break
+                    moves, taken = exact.moves(old, option)
+                    priced = territories.change(moves)
+                    fall = priced.failing_before - priced.failing_after
+                    worth = before - total + exact.worth(priced, REPAIR_WEIGHT)
+                    if fall > 0 and worth > 0 and (best is None or (fall, worth) > best[0]):
+                        after = [cost_of[n] for n in option]
+                        best = ((fall, worth), old, option, after, priced, taken)
+            if best is not None:
+                break
+        if best is not None:
+            break
+    if best is None:
+        return None
+    _, old, option, costs_after, priced, taken = best
+    logger.debug("area %s: territory repair re-drew %d networks", problem.name, len(old))
+    territories.apply(priced)
+    for network in old:
+        del exact.slot[network]
+    exact.slot.update(zip(option, taken, strict=True))
+    cost.update(zip(option, costs_after, strict=True))
+    return [n for n in nets if n not in old] + list(option)

@@ -3,6 +3,11 @@
 Three neighbouring networks re-drawn as two (:func:`triples` lists them) make one network
 fewer where that costs less.
 
+Where neither one nor two practices moving repairs a failing territory, a few neighbouring
+networks re-drawn together may: :func:`partitions` lists **every** way to draw a small group
+of practices as a given number of connected in-band networks (an exact cover by the
+group's connected in-band sets), for the repair to price on the plan's exact territories.
+
 Where no single practice move repairs a failing territory (every network next to it at the
 band's edge, or the detached part reachable only through a third network), two practices
 moving at once can: a **swap** (``i`` from ``a`` to ``b`` and ``j`` from ``b`` to ``a``) keeps
@@ -15,13 +20,48 @@ the locks and through the candidate filters; the local search
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+import time
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
 
-from footprints.optimiser.candidates import CandidateSets, bit_indices, components
+from footprints.optimiser.candidates import (
+    CandidateSets,
+    EnumerationTimeoutError,
+    PoolCapError,
+    bit_indices,
+    bit_mask,
+    components,
+    connected_sets,
+)
+from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.problem import AreaProblem
 
-__all__ = ["MOST_TWO_MOVES", "TwoMove", "triples", "two_moves"]
+__all__ = [
+    "MOST_COVER_STEPS",
+    "MOST_GROUP_PRACTICES",
+    "MOST_PARTITIONS",
+    "MOST_PARTITION_SETS",
+    "MOST_TWO_MOVES",
+    "TwoMove",
+    "partitions",
+    "regroupings",
+    "repair_start",
+    "triples",
+    "two_moves",
+]
+
+MOST_GROUP_PRACTICES = 24
+"""Most practices in a group of networks :func:`regroupings` re-partitions."""
+
+MOST_COVER_STEPS = 200_000
+"""Most networks tried in one :func:`partitions` search before it stops."""
+
+MOST_PARTITIONS = 20_000
+"""Most partitions listed by one :func:`partitions` call (the first found)."""
+
+MOST_PARTITION_SETS = 5_000
+"""Most connected in-band sets of a group listed for :func:`partitions` (none beyond)."""
 
 MOST_TWO_MOVES = 4_000
 """Most two-practice changes listed in one call (the first found, in practice order)."""
@@ -144,3 +184,173 @@ def triples(problem: AreaProblem, nets: list[Network], pairs: list[Group]) -> li
             if c not in (a, b) and size[a] + size[b] + size[c] <= room:
                 triples.add(tuple(sorted((a, b, c), key=order.__getitem__)))
     return sorted(triples, key=lambda g: [order[n] for n in g])
+
+
+def partitions(
+    problem: AreaProblem,
+    nodes: Sequence[int],
+    count: int,
+    *,
+    cap: int = MOST_PARTITIONS,
+    steps: int = MOST_COVER_STEPS,
+    deadline: float | None = None,
+) -> list[Group]:
+    """List every way to draw ``nodes`` as ``count`` connected in-band networks.
+
+    Each network is connected, in band, keeps the locks and passes the candidate filters;
+    together they hold every practice of ``nodes`` once. Networks are sorted tuples, in the
+    order of their lowest practice. Empty when the group's connected in-band sets number
+    more than :data:`MOST_PARTITION_SETS`; at most ``cap`` partitions (the first found,
+    depth first from the lowest practice), and only those found within ``steps`` networks
+    tried and before ``deadline`` (a ``time.monotonic()`` value).
+    """
+    practices = problem.practices
+    population = practices.population
+    low, high = problem.band.min_population, problem.band.max_population
+    nodes = sorted(nodes)
+    try:
+        listed = connected_sets(
+            nodes,
+            practices.neighbours,
+            population.tolist(),
+            low=low,
+            high=high,
+            lock_of=problem.locks.lock_of,
+            lock_masks=problem.locks.masks,
+            cap=MOST_PARTITION_SETS,
+            deadline=deadline,
+        )
+    except (PoolCapError, EnumerationTimeoutError):
+        return []
+    if problem.settings.candidate_filters and len(listed):
+        listed = listed.select(problem.allowed(listed))
+    by_low: dict[int, list[tuple[int, int, Network]]] = {}
+    for k in range(len(listed)):
+        members = tuple(sorted(listed.members_of(k)))
+        size = int(population[list(members)].sum())
+        by_low.setdefault(members[0], []).append((bit_mask(members), size, members))
+    found: list[Group] = []
+    chosen: list[Network] = []
+    budget = [steps]
+
+    def cover(left: int, size: int) -> bool:
+        """Cover the practices of ``left`` (``size`` patients); False once out of budget."""
+        budget[0] -= 1
+        if budget[0] < 0 or (
+            deadline is not None and budget[0] % 1024 == 0 and time.monotonic() > deadline
+        ):
+            return False
+        networks = count - len(chosen)
+        if not left:
+            if networks == 0:
+                found.append(tuple(chosen))
+            return len(found) < cap
+        if not low * networks <= size <= high * networks:
+            return True
+        first = (left & -left).bit_length() - 1
+        for mask, weight, members in by_low.get(first, ()):
+            if mask & ~left:
+                continue
+            chosen.append(members)
+            going = cover(left & ~mask, size - weight)
+            chosen.pop()
+            if not going:
+                return False
+        return True
+
+    cover(bit_mask(nodes), int(population[nodes].sum()))
+    return [option for option in found if problem.locks.kept(option)]
+
+
+def regroupings(
+    problem: AreaProblem,
+    nets: Sequence[Network],
+    k: int,
+    size: int,
+    *,
+    skip: Set[Group] = frozenset(),
+    most_practices: int = MOST_GROUP_PRACTICES,
+    deadline: float | None = None,
+) -> Iterator[tuple[tuple[int, ...], list[Group]]]:
+    """Yield each group of network ``k`` with ``size − 1`` of its neighbours, and its partitions.
+
+    A group is given as indices in ``nets``, in order, with at most ``most_practices``
+    practices, and not when its networks (in that order) are in ``skip``; its partitions
+    (:func:`partitions`, until ``deadline``) are into as many networks, and into one
+    fewer where the group's population allows. Groups in the order of their indices; none
+    once ``deadline`` has passed.
+    """
+    practices = problem.practices
+    population = practices.population
+    low, high = problem.band.min_population, problem.band.max_population
+    reach = 0
+    for i in nets[k]:
+        reach |= practices.neighbours[i]
+    near = [m for m, n in enumerate(nets) if m != k and reach & bit_mask(n)]
+    for others in itertools.combinations(near, size - 1):
+        if deadline is not None and time.monotonic() > deadline:
+            return
+        group = tuple(sorted((k, *others)))
+        nodes = [i for m in group for i in nets[m]]
+        if len(nodes) > most_practices or tuple(nets[m] for m in group) in skip:
+            continue
+        total = int(population[nodes].sum())
+        counts = [c for c in (size, size - 1) if c and low * c <= total <= high * c]
+        found = [o for c in counts for o in partitions(problem, nodes, c, deadline=deadline)]
+        yield group, found
+
+
+def repair_start(problem: AreaProblem) -> PieceNetworks | None:
+    """Return the current plan made whole, per piece: the repair's own start plan.
+
+    Each piece's practices keep their current network; a practice with none joins the
+    smallest current network next to it (round after round, so that a group of such
+    practices is reached from its edge); practices that reach none make networks of their
+    own, one per connected group; a current network in several connected parts becomes one
+    network per part. ``None`` without a current plan, or when the result breaks a lock or a
+    candidate filter.
+    """
+    index = problem.current.index
+    if index is None:
+        return None
+    practices = problem.practices
+    population = practices.population
+    plan: PieceNetworks = []
+    for piece in problem.pieces:
+        nodes = set(piece.nodes)
+        label = {i: int(index[i]) for i in piece.nodes if index[i] >= 0}
+        size: dict[int, int] = {}
+        for i, net in label.items():
+            size[net] = size.get(net, 0) + int(population[i])
+        waiting = sorted(nodes - set(label))
+        while waiting:
+            joined = {}
+            for i in waiting:
+                near = {label[j] for j in bit_indices(practices.neighbours[i]) if j in label}
+                if near:
+                    joined[i] = min(near, key=lambda net: (size[net], net))
+            if not joined:
+                break
+            for i, net in joined.items():
+                label[i] = net
+                size[net] += int(population[i])
+            waiting = [i for i in waiting if i not in joined]
+        groups: dict[int, list[int]] = {}
+        for i in sorted(label):
+            groups.setdefault(label[i], []).append(i)
+        networks = [part for members in groups.values() for part in _parts(members, problem)]
+        networks += _parts(waiting, problem)
+        if not problem.locks.kept(networks):
+            return None
+        plan.append(sorted(sorted(n) for n in networks))
+    every = CandidateSets.of([n for networks in plan for n in networks])
+    if problem.settings.candidate_filters and not problem.allowed(every).all():
+        return None
+    return plan
+
+
+def _parts(members: list[int], problem: AreaProblem) -> list[list[int]]:
+    """Return the connected parts of ``members`` in the adjacency graph."""
+    if not members:
+        return []
+    return [sorted(part) for part in components(members, problem.practices.neighbours)]

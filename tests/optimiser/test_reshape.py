@@ -1,6 +1,7 @@
-"""Two practices moved at once for the territory repair (:mod:`footprints.optimiser.reshape`):
-the changes listed against a brute-force enumeration, and a repair on a hand-made LSOA row
-whose territories are kept move by move and recomputed."""
+"""Changes of several networks for the territory repair (:mod:`footprints.optimiser.reshape`):
+two practices moved at once and every partition of a group, each listed against a
+brute-force enumeration, and repairs on a hand-made LSOA row whose territories are kept move
+by move and recomputed."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ import itertools
 
 import networkx as nx
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from footprints.optimiser import OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import set_costs
-from footprints.optimiser.improve import _repair_two
-from footprints.optimiser.reshape import two_moves
+from footprints.optimiser.improve import _repair_groups, _repair_two
+from footprints.optimiser.reshape import partitions, two_moves
 from footprints.plan import Band
 
-from .grids import connected, problem_of
+from .grids import connected, problem_of, set_partitions
 from .test_improve import tiny_lsoa_areas
 from .test_territories import assert_swapped, swap_row
 
@@ -78,3 +80,45 @@ def test_a_swap_of_two_practices_joins_two_territories() -> None:
     assert [cost[n] for n in repaired] == fresh_costs.tolist()
     # Once whole, nothing is left to repair.
     assert _repair_two(problem, repaired, cost, float("inf"), exact, set(f) | set(g)) is None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graph=tiny_lsoa_areas(), count=st.integers(1, 4))
+def test_partitions_are_every_partition_into_connected_in_band_networks(
+    graph: nx.Graph, count: int
+) -> None:
+    band = Band(5_000, 45_000)
+    problem = problem_of(graph, OptimiseSettings(band=band, time_limit=20.0, seed=0))
+    codes = problem.practices.codes
+    population = problem.practices.population
+    nodes = list(range(len(codes)))
+    index = problem.practices.index
+    expected = {
+        tuple(sorted(tuple(sorted(index[p] for p in block)) for block in blocks))
+        for blocks in set_partitions(list(codes))
+        if len(blocks) == count
+        and all(
+            band.contains(int(population[[index[p] for p in block]].sum()))
+            and connected(graph, set(block))
+            for block in blocks
+        )
+    }
+    listed = partitions(problem, nodes, count)
+    assert len(listed) == len(set(listed))
+    assert {tuple(sorted(option)) for option in listed} == expected
+
+
+def test_a_failing_territory_is_repaired_by_redrawing_its_group() -> None:
+    # The row of test_territories: F's territory is in two pieces; the pair F, G re-drawn
+    # exactly (every partition into two networks) joins both territories.
+    problem, f, g, cost, exact = swap_row()
+    failing = [exact.slot[f]]
+    repaired = _repair_groups(problem, [f, g], cost, float("inf"), exact, failing, set())
+    assert repaired is not None
+    assert_swapped(problem, exact, repaired)
+    _, fresh_costs = set_costs(CandidateSets.of(repaired), problem.practices, problem.settings)
+    assert [cost[n] for n in repaired] == fresh_costs.tolist()
+    # A group already tried is not tried again.
+    problem, f, g, cost, exact = swap_row()
+    again = _repair_groups(problem, [f, g], cost, float("inf"), exact, failing, {(f, g)})
+    assert again is None and exact.territories.failing() == failing
