@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 
 import networkx as nx
 import numpy as np
@@ -12,27 +11,18 @@ from hypothesis import HealthCheck, given, settings
 
 from footprints.optimiser.columns import Columns, Partition
 from footprints.optimiser.cpsat import solve_integer
-from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.fixing import fixed_pool, prove_least
-from footprints.optimiser.master import MasterLP, initial_columns
 
 from .grids import grid, problem_of, replace_settings
-from .test_diving import _moves_model
-from .test_priorities import areas_with_plans, compliant_networks, in_band_plans, least_moves
+from .test_diving import _lp, _moves_model, _soon, fewest_moves_case, moves_case
+from .test_priorities import areas_with_plans
 
 LEAST = replace_settings(least_change=True)
 
 
-def _soon() -> Deadline:
-    return Deadline(time.monotonic() + 30)
-
-
 def _relaxation(columns: Columns, model: Partition) -> tuple[np.ndarray, float]:
-    lp = MasterLP(columns, model)
-    lp.add(initial_columns(columns, model.rows))
-    result = lp.solve(_soon())
-    assert result.feasible and result.complete
-    return result.reduced_costs, result.bound
+    lp, bound = _lp(columns, model)
+    return lp.solve(_soon()).reduced_costs, bound  # solved already: the same solution
 
 
 def _worst_plan(columns: Columns, model: Partition) -> np.ndarray:
@@ -50,13 +40,10 @@ def _worst_plan(columns: Columns, model: Partition) -> np.ndarray:
 def test_fixing_from_the_poorest_plan_proves_the_exhaustive_minimum(
     case: tuple[nx.Graph, dict[str, str]],
 ) -> None:
-    graph, current = case
-    plans = in_band_plans(graph)
-    if not plans:
+    known = fewest_moves_case(case)
+    if known is None:
         return  # the band is soft here: no plan keeps it
-    best = min(least_moves(plan, current, compliant_networks(graph, current))[0] for plan in plans)
-    problem = problem_of(graph, LEAST, current=current)
-    columns, model = _moves_model(problem)
+    best, columns, model = known
     reduced_costs, lower = _relaxation(columns, model)
     start = _worst_plan(columns, model)
     fixed = prove_least(columns, model, reduced_costs, lower, start, LEAST, _soon())
@@ -71,11 +58,10 @@ def test_fixing_from_the_poorest_plan_proves_the_exhaustive_minimum(
 @given(case=areas_with_plans())
 def test_the_fixed_pool_keeps_every_cheapest_plan(case: tuple[nx.Graph, dict[str, str]]) -> None:
     """Every plan costing the minimum uses only the columns the LP bound leaves at it."""
-    graph, current = case
-    if not in_band_plans(graph):
+    listed = moves_case(case)
+    if listed is None:
         return
-    problem = problem_of(graph, LEAST, current=current)
-    columns, model = _moves_model(problem)
+    columns, model = listed
     reduced_costs, lower = _relaxation(columns, model)
     every = np.arange(len(columns), dtype=np.int64)
     cheapest = solve_integer(columns, model, every, LEAST, time_limit=30.0)
