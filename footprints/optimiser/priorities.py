@@ -63,7 +63,8 @@ from footprints.optimiser.compliance import current_networks
 from footprints.optimiser.costs import straddling
 from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.diving import DIVE_STEPS, dive_down
-from footprints.optimiser.master import MasterLP, initial_columns
+from footprints.optimiser.fixing import Fixed, prove_least
+from footprints.optimiser.master import LPResult, MasterLP, initial_columns
 from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
 from footprints.optimiser.pricing import additive_values, padded, priced_partition
@@ -73,6 +74,7 @@ from footprints.optimiser.settings import PriorityResult, Status
 
 __all__ = [
     "DIVE_SHARE",
+    "FIXING_SHARE",
     "LOCAL_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
@@ -97,6 +99,9 @@ a time (:func:`~footprints.optimiser.neighbourhoods.repair_by_parts`) may take."
 DIVE_SHARE = 0.25
 """Share of a priority's time left after its LP that diving (:mod:`~footprints.optimiser.
 diving`) may take looking for a plan at the LP bound before the exact search."""
+FIXING_SHARE = 0.6
+"""Share of a priority's time left after its LP and dives that the questions of reduced-cost
+fixing (:func:`~footprints.optimiser.fixing.prove_least`) may take before the proof loop."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -332,16 +337,23 @@ def _solve_sequential(
             limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
         else:
             scored = dataclasses.replace(columns, col_cost=values)
-            lp, incumbent = _dived(tier_problem, scored, model, incumbent, at_hand)
-            tier = partition(
-                tier_problem,
-                scored,
-                start=incumbent,
-                model=model,
-                lp=lp,
-                first_delta=measure.step,
-                presolve=False,
-            )
+            lp, incumbent, relaxation = _dived(tier_problem, scored, model, incumbent, at_hand)
+            fixed = _fixed(tier_problem, scored, model, relaxation, incumbent, known)
+            known = known if fixed is None else fixed.bound
+            if fixed is not None and fixed.proved:
+                tier = Outcome(
+                    "optimal", fixed.value, float(fixed.value), fixed.chosen, len(columns.sets), []
+                )
+            else:
+                tier = partition(
+                    tier_problem,
+                    scored,
+                    start=incumbent if fixed is None else fixed.chosen,
+                    model=model,
+                    lp=lp,
+                    first_delta=measure.step,
+                    presolve=False,
+                )
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
         # Every measure is ≥ 0: a plan at 0 is best whatever the search proved.
@@ -374,11 +386,12 @@ def _dived(
     model: Partition,
     incumbent: IntArray | None,
     at_hand: int | None,
-) -> tuple[MasterLP | None, IntArray | None]:
+) -> tuple[MasterLP | None, IntArray | None, LPResult | None]:
     """Solve the tier's master LP and dive from it for a plan below the one at hand.
 
     Returns the LP (for :func:`~footprints.optimiser.proof.partition` to go on from;
-    ``None`` when it was not solved in time) and the better plan found, else ``incumbent``.
+    ``None`` when it was not solved in time), the better plan found, else ``incumbent``,
+    and the LP's solution over every column (``None`` when it was not solved to the end).
     A plan found at the rounded-up LP bound is then proved at once by the proof loop.
     """
     lp = MasterLP(scored, model)
@@ -387,15 +400,43 @@ def _dived(
         lp.add(incumbent)
     relaxation = lp.solve(problem.deadline)
     if not (relaxation.feasible and relaxation.complete):
-        return None, incumbent
+        return None, incumbent, None
     lower = math.ceil(relaxation.bound - 1e-6)
     upper = at_hand - 1 if at_hand is not None else lower + DIVE_STEPS - 1
     if upper < lower:
-        return lp, incumbent
+        return lp, incumbent, relaxation
     found = dive_down(
         lp, model, lower, upper, problem.deadline.share(DIVE_SHARE), name=problem.name
     )
-    return lp, found if found is not None else incumbent
+    return lp, found if found is not None else incumbent, relaxation
+
+
+def _fixed(
+    problem: AreaProblem,
+    scored: Columns,
+    model: Partition,
+    relaxation: LPResult | None,
+    incumbent: IntArray | None,
+    known: int,
+) -> Fixed | None:
+    """Look for the cheapest plan by reduced-cost fixing (:mod:`~footprints.optimiser.fixing`).
+
+    Takes :data:`FIXING_SHARE` of the time left, from the bound ``known`` up; ``None``
+    without an LP solved over every column (``relaxation``) or a plan of ``model`` at hand.
+    """
+    if relaxation is None or incumbent is None or not model.allows(scored, incumbent):
+        return None
+    return prove_least(
+        scored,
+        model,
+        relaxation.reduced_costs,
+        relaxation.bound,
+        incumbent,
+        problem.settings,
+        problem.deadline.share(FIXING_SHARE),
+        floor=known,
+        name=problem.name,
+    )
 
 
 def _at_least(bound: float | None, known: int) -> float | None:
@@ -609,7 +650,7 @@ def _priced_tier(
     )
     # Over the columns at hand the LP bounds nothing, but a dive from it may still find a
     # plan moving fewer.
-    lp, first = _dived(problem, scored, base, first, at_hand)
+    lp, first, _ = _dived(problem, scored, base, first, at_hand)
     searched = partition(
         problem,
         scored,

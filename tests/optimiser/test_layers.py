@@ -21,6 +21,7 @@ LAYERS = [
     "master",
     "cpsat",
     "diving",
+    "fixing",
     "construct",
     "territories",
     "reshape",
