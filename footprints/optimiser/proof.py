@@ -379,14 +379,14 @@ def _pool(
 GROWTH = 3
 """Factor by which the most columns of one CP-SAT solve grow when a pool cut at the most
 proved nothing and time is left (:func:`_grow`)."""
-GROW_MARGIN = 2.0
+GROW_MARGIN = 1.0
 """A larger pool is searched only if this many times its expected time is left."""
 
 
 def _grow(most: int, columns: int, pace: float, left: float) -> bool:
     """Whether a pool of ``GROWTH × most`` columns can be searched in the ``left`` seconds.
 
-    ``pace``: seconds per column of the slowest solve that ended (0: none yet, no growth).
+    ``pace``: seconds per column of the largest solve that ended (0: none yet, no growth).
     On a small area (E38000091: 25 practices, 4 networks) a solve of 30,000 columns ends
     in about a second, and the columns within the incumbent's gap are a few times more.
     """
@@ -432,7 +432,7 @@ def _search(
     # plan costs more than lower + searched.
     searched: float | None = None
     most = CP_SAT_COLUMNS  # columns of one solve, grown while the solves end in time
-    pace = 0.0  # the slowest seconds per column of a solve that ended
+    pace, paced = 0.0, 0  # seconds per column of the largest pool searched to the end
     floor = math.inf
     proved_bound = float(lower_int)
     status: Status = "timed out"
@@ -510,8 +510,9 @@ def _search(
         if improved:
             incumbent = result
             preferred[result.chosen] = True
-        if result.status in ("optimal", "infeasible"):
-            pace = max(pace, (time.monotonic() - solve_started) / max(1, len(pool)))
+        if result.status in ("optimal", "infeasible") and len(pool) >= paced:
+            # The largest pool's pace (a small pool's is mostly the model's overhead).
+            pace, paced = (time.monotonic() - solve_started) / max(1, len(pool)), len(pool)
         outside = math.inf if everything else lower + proven
         if result.status in ("optimal", "infeasible"):
             searched = proven
