@@ -8,7 +8,9 @@
    only columns with reduced cost ``≤ z − LB``, all of which were in the model); otherwise
    ``Δ := z − LB`` and step 2 is repeated, CP-SAT then looking only at plans that use a
    new column and cost less than ``z``. If the filtered model is infeasible, ``Δ`` grows
-   and ``LB + Δ`` becomes a proved bound.
+   and ``LB + Δ`` becomes a proved bound. One solve takes at most :data:`CP_SAT_COLUMNS`
+   columns, more (threefold at a time) while the largest solve so far says a larger one
+   can end in the time left.
 
 When time runs out before the exact solve finds a plan, or the solve fails, :func:`fallback`
 returns the plan at hand: the constructive plan (or the current plan, if cheaper), else one
