@@ -679,9 +679,12 @@ def _solve_in_time(
     )
     piece_sets = _list_pieces(problem)
     _soften_by_lp(problem, piece_sets)
-    if not all(piece.bounded for piece in problem.pieces) and not improving(problem):
-        # Only local candidates: CP-SAT starts from the quick plan improved by local search
-        # (on registration geography it already is).
+    listed_all = all(piece.bounded for piece in problem.pieces)
+    if not improving(problem) and (problem.current.index is None or not listed_all):
+        # CP-SAT starts from the quick plan improved by local search (on registration
+        # geography, and in repair mode, it already is): where only local candidates were
+        # listed, and on a fresh proposal (E38000243, every candidate listed: the quick plan
+        # 6.73 million patient-km, CP-SAT finding none better in 15 s; improved, 3.83 million).
         construction = improve(problem, construction, anyway=True)
     for attempt in range(3):
         extended = with_current_networks(problem, piece_sets)

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from footprints.optimiser import OptimiseSettings, candidates, optimise_area
+from footprints.optimiser import OptimiseSettings, area, candidates, optimise_area
+from footprints.optimiser.construct import PieceNetworks
 from footprints.plan import Band, Plan
 from footprints.rules import validate
 
@@ -43,6 +44,26 @@ def test_grid_4x4_gives_valid_optimal_plan() -> None:
     assert result.explanations == []
     assert 4 <= result.networks <= 5
     assert all(n.startswith("T-N") for n in result.assignment.values())
+
+
+def test_a_fresh_proposal_starts_from_the_quick_plan_improved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every candidate listed, CP-SAT still starts from the quick plan by local search."""
+    graph = grid(3, 3, [5_000, 12_000, 8_000, 15_000, 10_000, 7_000, 9_000, 11_000, 6_000])
+    improved: list[bool] = []
+    real = area.improve
+
+    def spy(problem: object, plan: PieceNetworks | None, **kwargs: object) -> object:
+        improved.append(bool(kwargs.get("anyway")) and plan is not None)
+        return real(problem, plan, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(area, "improve", spy)
+    result = optimise_area(graph, FAST)
+    check_plan(graph, result)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(brute_force_optimum(graph, FAST), abs=0.1)
+    assert any(improved)
 
 
 def test_grid_3x3_with_patches_prefers_aligned_networks() -> None:

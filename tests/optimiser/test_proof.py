@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from footprints.optimiser import OptimiseSettings, pools
+from footprints.optimiser import OptimiseSettings, pools, proof
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.columns import Columns, build_columns, piece_candidates, plan_columns
 from footprints.optimiser.construct import construct
@@ -41,6 +41,33 @@ def test_the_loop_proves_the_brute_force_optimum(name: str) -> None:
         i for j in outcome.chosen for i in columns.sets.members_of(int(columns.col_set[j]))
     )
     assert covered == list(range(graph.number_of_nodes()))
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
+def test_pools_cut_at_the_most_columns_grow_until_the_optimum_is_proved(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One solve takes 2 columns at first: the loop grows its pools instead of giving up."""
+    graph, settings = SMALL_GRIDS[name]
+    problem = problem_of(graph, settings)
+    columns = _columns(problem)
+    assert len(columns) > 2
+    sizes: list[int] = []
+    real = pools.solve_integer
+
+    def spy(columns: Columns, model: Any, pool: Any, *args: Any, **kwargs: Any) -> IntegerResult:
+        sizes.append(len(pool))
+        return real(columns, model, pool, *args, **kwargs)
+
+    monkeypatch.setattr(pools, "solve_integer", spy)
+    monkeypatch.setattr(proof, "CP_SAT_COLUMNS", 2)
+    outcome = partition(problem, columns)
+    best = brute_force_optimum(graph, settings)
+    assert best is not None
+    assert outcome.status == "optimal"
+    assert outcome.objective is not None and outcome.bound == outcome.objective
+    assert outcome.objective / SCALE == pytest.approx(best, abs=0.01 * len(outcome.chosen))
+    assert sizes and sizes[0] <= 2
 
 
 def test_a_start_plan_is_beaten_when_it_is_not_optimal() -> None:
