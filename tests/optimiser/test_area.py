@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
 from collections.abc import Mapping
@@ -64,6 +65,27 @@ def test_a_fresh_proposal_starts_from_the_quick_plan_improved(
     assert result.status == "optimal"
     assert result.objective == pytest.approx(brute_force_optimum(graph, FAST), abs=0.1)
     assert any(improved)
+
+
+def test_the_note_names_the_start_plan_as_improved_by_local_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CP-SAT left with its start plan: the words say it is the quick plan after local search."""
+    graph = grid(3, 3, [5_000, 12_000, 8_000, 15_000, 10_000, 7_000, 9_000, 11_000, 6_000])
+    real = area.solve_priorities
+
+    def unimproved(*args: object, **kwargs: object) -> object:
+        outcome, columns, priorities = real(*args, **kwargs)  # type: ignore[arg-type]
+        note = "the plan is the quick constructive one: CP-SAT found none better in time"
+        return dataclasses.replace(outcome, notes=[*outcome.notes, note]), columns, priorities
+
+    monkeypatch.setattr(area, "solve_priorities", unimproved)
+    result = optimise_area(graph, FAST)
+    assert any(
+        f"the plan is {area.SEARCHED_WORDS}: CP-SAT found none better" in note
+        for note in result.explanations
+    ), result.explanations
+    assert not any("the quick constructive one" in note for note in result.explanations)
 
 
 def test_grid_3x3_with_patches_prefers_aligned_networks() -> None:
