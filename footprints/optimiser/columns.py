@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -95,6 +95,15 @@ class Columns:
     def __len__(self) -> int:
         """Count the columns."""
         return len(self.col_set)
+
+    def scored(self, values: IntArray) -> Columns:
+        """Return the same columns costing ``values`` (a priority's measure) instead.
+
+        The copy's costs are never raised (``checked`` is ``None``: :func:`raise_costs`
+        leaves it be), so that a solve over it keeps ``values`` in the measure's own units
+        and leaves the territory terms of these columns to be added to these columns.
+        """
+        return replace(self, col_cost=values.copy(), checked=None)
 
 
 @dataclass(frozen=True)

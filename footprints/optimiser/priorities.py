@@ -58,6 +58,7 @@ from footprints.optimiser.columns import (
     near_current,
     piece_window,
     plan_columns,
+    raise_costs,
 )
 from footprints.optimiser.compliance import current_networks
 from footprints.optimiser.costs import straddling
@@ -336,7 +337,7 @@ def _solve_sequential(
             tier, columns, values = _priced_tier(tier_problem, columns, measure, model, incumbent)
             limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
         else:
-            scored = dataclasses.replace(columns, col_cost=values)
+            scored = columns.scored(values)
             lp, incumbent, relaxation = _dived(tier_problem, scored, model, incumbent, at_hand)
             fixed = _fixed(tier_problem, scored, model, relaxation, incumbent, known)
             known = known if fixed is None else fixed.bound
@@ -510,7 +511,7 @@ def _local_start(
         if start is not None:
             pool = np.union1d(pool, start)
         result = solve_integer(
-            dataclasses.replace(columns, col_cost=values),
+            columns.scored(values),
             model,
             pool.astype(np.int64),
             problem.settings,
@@ -643,7 +644,7 @@ def _priced_tier(
     if priced.outcome.status == "optimal":
         return priced.outcome, columns, values
     found = priced.outcome if priced.outcome.objective is not None else None
-    scored = dataclasses.replace(columns, col_cost=values)
+    scored = columns.scored(values)
     first = found.chosen if found is not None else start
     at_hand = (
         int(values[first].sum()) if first is not None and base.allows(columns, first) else None
@@ -693,12 +694,17 @@ def _solve_weighted(
     weights.reverse()
     band = Limit(outside_band(problem, columns), 0, "outside the band")
     model = dataclasses.replace(Partition.of_area(problem), limits=(band,))
-    outcome = partition(
-        problem, dataclasses.replace(columns, col_cost=total), start=start, model=model
+    # Cost arrays of its own: the territory terms its solve adds are in ``total`` only, and
+    # the chosen columns get theirs in ``columns`` below.
+    checked = None if columns.checked is None else columns.checked.copy()
+    weighted = dataclasses.replace(
+        columns, col_cost=total, set_cost=columns.set_cost.copy(), checked=checked
     )
+    outcome = partition(problem, weighted, start=start, model=model)
     if outcome.objective is None:
         return outcome, []
     chosen = outcome.chosen
+    raise_costs(problem, columns, chosen)
     proved = outcome.status == "optimal"
     results = []
     for k, measure in enumerate(measures):

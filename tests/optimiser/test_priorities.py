@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from footprints.optimiser import OptimiseSettings, optimise_area
+from footprints.plan import Band
 
 from .grids import (
     DEFAULT_BAND,
@@ -22,6 +23,7 @@ from .grids import (
     set_partitions,
     tiny_areas,
 )
+from .test_containment import lsoa_graph
 
 LEAST = replace_settings(least_change=True)
 
@@ -435,3 +437,43 @@ def test_the_quick_plans_networks_outside_the_band_are_never_taken() -> None:
     check_plan(graph, result)
     assert result.soft_networks == []
     assert result.priorities[0].value == best[0] == 5
+
+
+def test_moves_are_counted_in_moves_where_territories_are_costed() -> None:
+    """Registration geography: a priority's solve adds no territory term to its measure.
+
+    The territory terms are raised lazily into the columns a solve takes; a priority's
+    solve (here: on plans whose networks hold LSOAs apart) once raised them into the moves
+    it counts and took them from the usual objective's columns.
+    """
+    homes = {
+        "A": {1: 10_000},
+        "B": {0: 8_000, 3: 11_000},
+        "C": {5: 8_000},
+        "D": {0: 8_000, 3: 11_000},
+        "E": {4: 6_000},
+    }
+    graph = lsoa_graph(homes, columns=6)
+    current = {"A": "Y", "B": "Z", "C": "X", "D": "Z", "E": "X"}
+    results = {
+        how: optimise_area(
+            graph,
+            replace_settings(least_change=True, band=Band(12_000, 25_000), lexicographic=how),
+            current=current,
+        )
+        for how in ("sequential", "weights")
+    }
+    for result in results.values():
+        check_plan(graph, result, Band(12_000, 25_000))
+        moved = moved_of(result.assignment, current)
+        assert result.priorities[0].name == "moves"
+        assert result.priorities[0].value == result.priorities[0].bound == len(moved)
+        compliant = {"X"}  # 14,000 in one network; Y and Z are out of the band
+        assert result.priorities[1].value == sum(current[p] in compliant for p in moved)
+        assert f"Least change: {len(moved)} practice(s) moved, the proved minimum." in (
+            result.explanations
+        )
+    # Both solves price their optimum with its territory terms, so they agree.
+    sequential, weights = results["sequential"], results["weights"]
+    assert sequential.status == weights.status == "optimal"
+    assert sequential.objective == pytest.approx(weights.objective)
