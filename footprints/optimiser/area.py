@@ -507,7 +507,10 @@ def _plan(
             if given is not None
             else REPAIRED_WORDS
         )
-        notes = [n.replace("the quick constructive one", words) for n in outcome.notes]
+        notes = [
+            n.replace("the quick constructive one", words).replace(SEARCHED_WORDS, words)
+            for n in outcome.notes
+        ]
         outcome = dataclasses.replace(outcome, notes=notes)
     curve: list[CurvePoint] = []
     moves = next((p for p in priorities if p.name in ("moves", "patients moved")), None)
