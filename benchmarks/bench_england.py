@@ -35,6 +35,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+from area_table import gap_of
 from bench_levels import SECTION as LEVELS_SECTION
 from bench_levels import run_levels
 from snapshot import add_england_options, load_england
@@ -151,6 +152,23 @@ def run_summary(results: Mapping[str, AreaResult]) -> dict[str, Any]:
         "empty": sorted(a for a, r in results.items() if not r.assignment),
         "moves": sum(r.moves or 0 for r in results.values()),
     }
+
+
+def fresh_only_line(results: Mapping[str, AreaResult], wall: float) -> str:
+    """One line for ``--fresh-only``: proved, within 1%, worst gap, areas without a bound.
+
+    Gaps are the certified ones of ``area_table.py`` (from each area's objective and bound).
+    """
+    gaps = {area: gap_of(result) for area, result in results.items()}
+    known = {area: gap for area, gap in gaps.items() if gap is not None}
+    proved = sum(1 for result in results.values() if result.status == "optimal")
+    worst = max(known, key=lambda area: (known[area], area), default=None)
+    worst_text = "none" if worst is None else f"{100 * known[worst]:.1f}% ({worst})"
+    return (
+        f"fresh: {proved} / {len(results)} proved, "
+        f"{sum(1 for gap in known.values() if gap <= 0.01)} within 1%, worst gap {worst_text}, "
+        f"{len(results) - len(known)} without a bound, {wall:.0f} s wall"
+    )
 
 
 def _fmt_seconds(s: tuple[float, float, float, float]) -> str:
@@ -343,6 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--areas", type=Path, help="plan by this areas file's groups, compared with by-CCG"
     )
+    parser.add_argument(
+        "--fresh-only",
+        action="store_true",
+        help="only the fresh proposal: print its summary line (and --save it), no repair run",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
@@ -383,6 +406,15 @@ def main(argv: list[str] | None = None) -> int:
     fresh = propose(graphs, settings, processes=args.processes, progress=progress)
     fresh_wall = time.perf_counter() - started
     print(f"fresh proposal: {fresh_wall:.0f} s", flush=True)
+    if args.fresh_only:
+        print(fresh_only_line(fresh.results, fresh_wall))
+        if args.save:
+            with args.save.open("wb") as handle:
+                pickle.dump(
+                    {"settings": settings, "fresh": dict(fresh.results), "fresh_wall": fresh_wall},
+                    handle,
+                )
+        return 0
 
     started = time.perf_counter()
     repair = propose(
