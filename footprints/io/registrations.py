@@ -32,6 +32,7 @@ from footprints.io.tables import (
     _check_exists,
     _decode,
     _delimiter,
+    _read_csv,
     _unpacked,
     max_input_bytes,
 )
@@ -297,27 +298,27 @@ def read_lsoa_boundaries(path: PathLike, *, code_column: str | None = None) -> g
 def read_lsoa_centroids(path: PathLike) -> pd.DataFrame:
     """Read LSOA population-weighted centroids (CSV with a code and easting/northing or lat/lon).
 
+    The CSV may be gzipped or zipped, like every CSV footprints reads.
+
     Returns
     -------
     pandas.DataFrame
         ``code``, ``x``, ``y`` (British National Grid metres).
+
+    Raises
+    ------
+    InputError
+        For a file that is no CSV, a missing column, and every row whose code is repeated or
+        whose coordinates are empty or not numbers (the first few named by row and code).
     """
     source = str(path)
-    _check_exists(path, source)
-    text = _decode(Path(path).read_bytes(), source)
-    frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text, source), dtype=str)
+    frame = _read_csv(path, table=False)
     resolved = _resolve_columns(frame, _CENTROID_FIELDS, source=source, required=("code",))
-    codes = frame[str(resolved["code"])].str.strip()
+    codes = frame[str(resolved["code"])].str.strip().str.upper()
     if resolved["easting"] is not None and resolved["northing"] is not None:
-        x = pd.to_numeric(frame[resolved["easting"]], errors="coerce")
-        y = pd.to_numeric(frame[resolved["northing"]], errors="coerce")
+        pair = (str(resolved["easting"]), str(resolved["northing"]))
     elif resolved["lat"] is not None and resolved["lon"] is not None:
-        points = gpd.GeoSeries.from_xy(
-            pd.to_numeric(frame[resolved["lon"]], errors="coerce"),
-            pd.to_numeric(frame[resolved["lat"]], errors="coerce"),
-            crs=WGS84,
-        ).to_crs(BNG)
-        x, y = points.x, points.y
+        pair = (str(resolved["lat"]), str(resolved["lon"]))
     else:
         raise InputError(
             [
@@ -328,8 +329,37 @@ def read_lsoa_centroids(path: PathLike) -> pd.DataFrame:
                 )
             ]
         )
-    table = pd.DataFrame({"code": codes, "x": x, "y": y}).dropna()
-    return table.reset_index(drop=True)
+    first = pd.to_numeric(frame[pair[0]], errors="coerce")
+    second = pd.to_numeric(frame[pair[1]], errors="coerce")
+    log = ProblemLog(source, logger)
+    bad = np.flatnonzero((first.isna() | second.isna()).to_numpy())
+    for position in bad[:_SHOWN]:
+        cells = f"{frame[pair[0]].iloc[position]!r}, {frame[pair[1]].iloc[position]!r}"
+        log.error(
+            f"{pair[0]}/{pair[1]} {cells} are not both numbers",
+            f"give {pair[0]} and {pair[1]} as numbers, or delete the row (the LSOA then "
+            "takes a point inside its polygon)",
+            row=int(position) + 2,
+            code=codes.iloc[position] or None,
+        )
+    if len(bad) > _SHOWN:
+        log.error(f"{len(bad) - _SHOWN:,} more rows have coordinates that are not numbers")
+    repeated = codes[codes.duplicated(keep=False) & (codes != "")]
+    for code, rows in repeated.groupby(repeated).groups.items():
+        log.error(
+            f"LSOA {code} appears on rows {', '.join(str(int(r) + 2) for r in rows)}",
+            "keep one centroid per LSOA",
+            row=int(rows[1]) + 2,
+            code=str(code),
+        )
+    log.raise_if_errors()
+    if pair[0] == str(resolved["lat"]):
+        points = gpd.GeoSeries.from_xy(second, first, crs=WGS84).to_crs(BNG)
+        x, y = points.x, points.y
+    else:
+        x, y = first, second
+    table = pd.DataFrame({"code": codes, "x": x, "y": y})
+    return table[table["code"] != ""].reset_index(drop=True)
 
 
 def registration_problems(
