@@ -357,3 +357,28 @@ def test_a_waiver_for_no_network_is_warned_about_naming_the_waivers_file(
         f"--waivers {waivers}: waivers name 2 networks not in the plan: 'N9', 'n2' (did you "
         "mean 'N2'?); network ids are compared exactly"
     ) in caplog.text
+
+
+def test_a_missing_column_in_a_file_without_column_options_says_to_rename_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan or registrations file has no way to name its columns: the fix is to rename one.
+
+    The message used to say "pass columns={'code': 'COLUMN'}", an argument these readers
+    do not take (and Python's words on the command line)."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("Practice,PCN\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan), "--min", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "plan.csv: no column for code" in err
+    assert "Rename the column to one of the accepted names" in err
+    assert "columns=" not in err
+    totals = tmp_path / "gp-reg-pat-prac-all.csv"  # the totals file in the LSOA file's slot
+    totals.write_text("CODE,SEX,AGE,NUMBER_OF_PATIENTS\nA1,ALL,ALL,1000\n", encoding="utf-8")
+    homes = ["--registrations", str(totals), "--lsoa-boundaries", str(paths["lsoa"])]
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), *homes, "--plan", str(plan), "--min", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "gp-reg-pat-prac-all.csv: this is NHS Digital's practice totals file" in err
+    assert "give gp-reg-pat-prac-lsoa-all.csv from the same publication" in err

@@ -192,6 +192,7 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
             [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV")]
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    _refuse_the_totals_file(frame, source)
     resolved = _resolve_columns(
         frame, _REGISTRATION_FIELDS, source=source, required=("code", "lsoa", "patients")
     )
@@ -229,6 +230,28 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
     )
     logger.info("%s", registrations.describe())
     return registrations
+
+
+def _refuse_the_totals_file(frame: pd.DataFrame, source: str) -> None:
+    """Say so when the file is the practice totals of the same publication, not the LSOA file.
+
+    Both are called "Patients Registered at a GP Practice"; the totals file
+    (``gp-reg-pat-prac-all.csv``: ``CODE, POSTCODE, SEX, AGE, NUMBER_OF_PATIENTS``) gives
+    list sizes, not where patients live.
+    """
+    names = {str(c).strip().lower() for c in frame.columns}
+    if {"code", "age", "number_of_patients"} <= names and not any("lsoa" in n for n in names):
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "this is NHS Digital's practice totals file (gp-reg-pat-prac-all.csv: list "
+                    "sizes by practice), not the LSOA file: it does not say where patients live",
+                    "give gp-reg-pat-prac-lsoa-all.csv from the same publication (its "
+                    "'LSOA' zip); the totals file gives list sizes for the practices file",
+                )
+            ]
+        )
 
 
 def _set_aside(
