@@ -315,6 +315,16 @@ def _locate(
             )
             return None
         return (*found, False) if _check_bng(*found, log, row=row, code=code) else None
+    if postcode:  # other rows have coordinates, so no lookup was asked for
+        log.error(
+            f"the practice has no coordinates, and its postcode {postcode!r} needs a postcode "
+            "lookup to be placed",
+            "give its lat,lon or easting,northing, or a postcode lookup (Code-Point Open or "
+            "the ONSPD: --postcodes on the command line, postcodes= in Python)",
+            row=row,
+            code=code,
+        )
+        return None
     log.error(
         "the practice has no coordinates" + (" and no postcode" if "postcode" in record else ""),
         "give lat,lon or easting,northing, or a postcode with a postcode lookup",

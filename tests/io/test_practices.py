@@ -133,3 +133,28 @@ def test_real_practices_2020(shared_data: Path) -> None:
 def test_a_plan_in_the_practices_slot_is_recognised(test_data: Path, file: str, kind: str) -> None:
     with pytest.raises(MissingColumnError, match=f"this looks like {kind}.*load it as the current"):
         read_practices(test_data / file)
+
+
+def test_a_row_with_only_a_postcode_among_located_rows_asks_for_the_lookup(
+    tmp_path: Path,
+) -> None:
+    """practices_2020.csv's shape with one row's coordinates blanked: the row has a postcode.
+
+    The message said "the practice has no coordinates and no postcode", which the row
+    plainly contradicts; it should say that its postcode needs a postcode lookup."""
+    path = tmp_path / "practices.csv"
+    path.write_text(
+        "practice_code,practice_name,list_size,postcode,easting,northing\n"
+        "A81001,Densham,4111,TS18 2AW,444136,518701\n"
+        "A81002,Queens Park,19189,TS18 1HU,,\n"
+        "A81003,No Site,5000,,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    by_row = {p.row: str(p) for p in caught.value.problems}
+    assert sorted(by_row) == [3, 4]
+    assert "no postcode" not in by_row[3]
+    assert "postcode 'TS18 1HU' needs a postcode lookup" in by_row[3]
+    assert "--postcodes" in by_row[3]
+    assert "the practice has no coordinates and no postcode" in by_row[4]
