@@ -285,10 +285,22 @@ def read_epcn(path: PathLike) -> pd.DataFrame:
             }
         )
     seen: dict[str, list[int]] = {}
+    networks: dict[str, set[str]] = {}
     for entry in rows:
         seen.setdefault(entry["code"], []).append(entry["row"])
+        networks.setdefault(entry["code"], set()).add(entry["network"])
+    repeated: set[int] = set()  # rows repeating a membership already read: dropped
     for code, where in seen.items():
-        if len(where) > 1:
+        if len(where) > 1 and len(networks[code]) == 1:
+            log.warn(
+                f"practice {code} is listed in PCN {next(iter(networks[code]))} on rows "
+                f"{', '.join(map(str, where))}; read once",
+                "nothing to do; remove the repeated rows to silence this",
+                row=where[1],
+                code=code,
+            )
+            repeated.update(where[1:])
+        elif len(where) > 1:
             log.error(
                 f"practice {code} is a current member of more than one PCN "
                 f"(rows {', '.join(map(str, where))})",
@@ -297,6 +309,7 @@ def read_epcn(path: PathLike) -> pd.DataFrame:
                 code=code,
             )
     log.raise_if_errors()
+    rows = [entry for entry in rows if entry["row"] not in repeated]
     table = pd.DataFrame(rows, columns=["row", "code", "name", "network", "network_name", "ccg"])
     table = table.drop(columns="row")
     table["code"] = table["code"].astype("str")

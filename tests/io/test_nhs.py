@@ -191,3 +191,22 @@ def test_real_assembled_practices_report_unknown_postcodes(shared_data: Path) ->
         )
     assert {p.code for p in caught.value.problems} == unknown
     assert all("is not in the postcode lookup" in p.message for p in caught.value.problems)
+
+
+def test_read_epcn_a_membership_listed_twice_is_read_once_with_a_warning(
+    test_data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same practice in the same PCN on two current rows is no conflict.
+
+    It was refused as "a current member of more than one PCN", which it is not."""
+    lines = (test_data / "io_epcn_core_partner.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "epcn.csv"
+    path.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    members = read_epcn(path)
+    assert members["code"].tolist() == ["A81001", "A81002"]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(
+        f"row {len(lines) + 1} (A81001): practice A81001 is listed in PCN U89141 on rows 2, "
+        f"{len(lines) + 1}" in message
+        for message in warned
+    ), warned
