@@ -123,7 +123,8 @@ class Region:
         codes = self.practice_codes()
         counts = self.registrations.counts
         counts = counts[counts["practice"].isin(set(codes))]
-        known = set(counts["practice"])
+        placed = self.lsoas.positions(counts["lsoa"]) >= 0
+        known = set(counts.loc[placed, "practice"])  # a practice with no patient placed falls back
         missing = self.practices[~self.practices["code"].astype(str).isin(known)]
         extra = fallback_counts(missing, self.catchments, self.lsoas)
         homes = Homes.from_counts(
@@ -327,7 +328,12 @@ def load_region(
     current = read_plan(plan) if plan is not None else None
     registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)
     if registered is not None:
-        disagreements = registration_problems(registered, placed, tolerance=registration_tolerance)
+        disagreements = registration_problems(
+            registered,
+            placed,
+            tolerance=registration_tolerance,
+            lsoa_codes=lsoas.codes if lsoas is not None else None,
+        )
         for disagreement in disagreements:  # logged as every loader's warnings are
             logger.warning("%s", disagreement)
         problems = [*problems, *disagreements]

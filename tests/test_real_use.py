@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_region_homes import write_inputs
+from test_region_homes import lsoa, write_inputs
 
 from footprints.cli import main
 
@@ -382,3 +382,37 @@ def test_a_missing_column_in_a_file_without_column_options_says_to_rename_it(
     err = capsys.readouterr().err
     assert "gp-reg-pat-prac-all.csv: this is NHS Digital's practice totals file" in err
     assert "give gp-reg-pat-prac-lsoa-all.csv from the same publication" in err
+
+
+def test_registrations_in_lsoas_the_boundaries_lack_are_reported_and_fall_back(
+    tmp_path: Path,
+) -> None:
+    """A registrations file of 2021 LSOA codes read with 2011 polygons, say.
+
+    The rows whose LSOA the boundary file lacks were dropped without a word (20,000 rows
+    of North West London's could vanish so), and a practice all of whose patients lived in
+    such LSOAs was left with no homes at all instead of the Voronoi fallback."""
+    from footprints.region import load_region
+
+    paths = write_inputs(tmp_path)
+    text = paths["registrations"].read_text(encoding="utf-8")
+    text = text.replace(f"B1,Gamma,{lsoa(3, 1)},900", "B1,Gamma,E01099999,900")
+    text = text.replace(f"A2,Beta,{lsoa(2, 0)},300", "A2,Beta,E01099998,300")
+    paths["registrations"].write_text(text, encoding="utf-8")
+    region = load_region(
+        paths["practices"],
+        paths["ccg"],
+        registrations=paths["registrations"],
+        lsoa_boundaries=paths["lsoa"],
+    )
+    said = [str(p) for p in region.problems if "not in the LSOA boundaries" in str(p)]
+    assert len(said) == 1, [str(p) for p in region.problems]
+    assert (
+        "of the 4 practices loaded, 1,200 patients in 2 rows live in LSOAs that are not in the "
+        "LSOA boundaries file (E01099998, E01099999)"
+    ) in said[0]
+    assert "same LSOA vintage" in said[0]
+    homes = region.homes
+    assert homes is not None
+    assert "B1" in homes.fallback  # none of its patients could be placed
+    assert "A2" not in homes.fallback  # 700 of its patients are placed

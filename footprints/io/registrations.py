@@ -15,6 +15,7 @@ import io
 import logging
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -232,6 +233,33 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
     return registrations
 
 
+def _unknown_lsoas(
+    registrations: Registrations, codes: pd.Series, known: set[str]
+) -> list[Problem]:
+    """Warn about the loaded practices' patients in LSOAs the boundary file lacks."""
+    counts = registrations.counts
+    ours = counts[counts["practice"].isin(set(codes))]
+    lost = ours[~ours["lsoa"].isin(known)]
+    if lost.empty:
+        return []
+    missing = sorted(lost["lsoa"].unique())
+    shown = ", ".join(missing[:_SHOWN]) + (
+        f" and {len(missing) - _SHOWN:,} more" if len(missing) > _SHOWN else ""
+    )
+    return [
+        Problem(
+            registrations.source,
+            f"of the {len(codes):,} practices loaded, {int(lost['patients'].sum()):,} patients "
+            f"in {len(lost):,} rows live in LSOAs that are not in the LSOA boundaries file "
+            f"({shown}): they count towards their practices' totals but are not placed on the "
+            "map, and a practice with none placed is given the Voronoi catchment of its surgery",
+            "give LSOA boundaries of the same LSOA vintage as the registrations file (2011 "
+            "codes, or 2021 codes in files from the 2021 Census LSOAs on), covering the area",
+            severity="warning",
+        )
+    ]
+
+
 def _refuse_the_totals_file(frame: pd.DataFrame, source: str) -> None:
     """Say so when the file is the practice totals of the same publication, not the LSOA file.
 
@@ -386,17 +414,24 @@ def read_lsoa_centroids(path: PathLike) -> pd.DataFrame:
 
 
 def registration_problems(
-    registrations: Registrations, practices: pd.DataFrame, *, tolerance: float
+    registrations: Registrations,
+    practices: pd.DataFrame,
+    *,
+    tolerance: float,
+    lsoa_codes: Iterable[str] | None = None,
 ) -> list[Problem]:
     """Warnings about a registrations file against the practices loaded.
 
-    What was set aside (Welsh LSOAs, patients with no LSOA), practices absent from the file
-    (they get the Voronoi fallback), and each practice whose registered patients differ from
-    its list size by more than ``tolerance`` (a share of its list size).
+    What was set aside (Welsh LSOAs, patients with no LSOA), patients in English LSOAs that
+    ``lsoa_codes`` (the LSOA boundaries' codes, where given) lacks, practices absent from the
+    file (they get the Voronoi fallback), and each practice whose registered patients differ
+    from its list size by more than ``tolerance`` (a share of its list size).
     """
     source = registrations.source
     problems: list[Problem] = []
     codes = practices["code"].astype(str)
+    if lsoa_codes is not None:
+        problems.extend(_unknown_lsoas(registrations, codes, set(lsoa_codes)))
     ours = registrations.set_aside.reindex(codes.to_numpy()).fillna(0).astype("int64").sum()
     if ours["welsh_rows"] or ours["unplaced_rows"]:
         whole = (
