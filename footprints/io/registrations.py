@@ -194,6 +194,17 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     _refuse_the_totals_file(frame, source)
+    if frame.empty:  # a download cut short: every practice would fall back without a word
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "has a header but no rows",
+                    "download gp-reg-pat-prac-lsoa-all.csv again: it has a row per practice "
+                    "and LSOA",
+                )
+            ]
+        )
     resolved = _resolve_columns(
         frame, _REGISTRATION_FIELDS, source=source, required=("code", "lsoa", "patients")
     )

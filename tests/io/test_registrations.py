@@ -213,3 +213,11 @@ def test_a_centroid_given_twice_is_named(tmp_path: Path) -> None:
         InputError, match=r"row 4 \(E01000001\): LSOA E01000001 appears on rows 2, 4"
     ):
         read_lsoa_centroids(path)
+
+
+def test_a_registrations_file_with_a_header_only_is_refused(tmp_path: Path) -> None:
+    """A download cut short after its header: every practice would silently fall back."""
+    path = tmp_path / "gp-reg-pat-prac-lsoa-all.csv"
+    path.write_text(PUBLISHED.splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="has a header but no rows"):
+        read_lsoa_registrations(path)
