@@ -454,7 +454,25 @@ def _export(args: argparse.Namespace, stored: Plan | None) -> int:
     print(f"Wrote {len(plan)} practices in {len(plan.networks())} networks{where} to:")
     for path in written:
         print(f"  {path}")
+    if region is not None:
+        _say_practices_in_no_network(region.practice_codes(), plan)
     return 0
+
+
+def _say_practices_in_no_network(codes: list[str], plan: Plan) -> None:
+    """Name the region's practices the plan leaves in no network (an ePCN CSV omits them)."""
+    alone = [code for code in codes if code not in plan.assignment]
+    if alone:
+        shown = ", ".join(alone[:10]) + (
+            f" and {len(alone) - 10:,} more" if len(alone) > 10 else ""
+        )
+        one = len(alone) == 1
+        print(
+            f"{len(alone):,} practice{'' if one else 's'} of the region {'is' if one else 'are'} "
+            f"in no network of the plan ({shown}): an ePCN-style CSV leaves "
+            f"{'it' if one else 'them'} out, the maps show {'it' if one else 'them'} without a "
+            "network; validate names them under coverage"
+        )
 
 
 def _add_export_output(parser: argparse.ArgumentParser) -> None:

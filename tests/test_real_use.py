@@ -416,3 +416,21 @@ def test_registrations_in_lsoas_the_boundaries_lack_are_reported_and_fall_back(
     assert homes is not None
     assert "B1" in homes.fallback  # none of its patients could be placed
     assert "A2" not in homes.fallback  # 700 of its patients are placed
+
+
+def test_export_says_which_practices_of_the_region_are_in_no_network(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Kent and Medway's ePCN file leaves 4 of its 206 practices in no network.
+
+    export said "Wrote 202 practices" and nothing of the other 4 (the ePCN CSV leaves them
+    out, the GeoJSON's practices layer has them without a network)."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\n", encoding="utf-8")
+    out = tmp_path / "epcn.csv"
+    command = ["export", *_files(paths), "--plan", str(plan), "--format", "epcn", "--out", str(out)]
+    assert main(command) == 0
+    said = capsys.readouterr().out
+    assert "Wrote 3 practices in 2 networks" in said
+    assert "1 practice of the region is in no network of the plan (B2)" in said
