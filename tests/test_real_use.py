@@ -434,3 +434,26 @@ def test_export_says_which_practices_of_the_region_are_in_no_network(
     said = capsys.readouterr().out
     assert "Wrote 3 practices in 2 networks" in said
     assert "1 practice of the region is in no network of the plan (B2)" in said
+
+
+def test_an_unknown_ccg_on_many_rows_is_one_problem_naming_the_boundaries_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """North West London's 2021 practices against the 2020 CCG boundaries (another year).
+
+    Each of the 352 practices gave the same error, 50 printed and "… and 302 more"; one
+    problem per unknown code says it all, with the codes the boundary file has."""
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8").splitlines()
+    text[0] += ",ccg"
+    text[1:] = [row + ",E38000256" for row in text[1:]]
+    paths["practices"].write_text("\n".join(text) + "\n", encoding="utf-8")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan), "--min", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "1 problem in the input" in err
+    assert (
+        "CCG 'E38000256' on the rows of 4 practices (A1, A2, B1, B2) matches no CCG boundary"
+    ) in err
+    assert "the boundary file has 2 CCGs: E38000001, E38000002" in err
