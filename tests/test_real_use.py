@@ -457,3 +457,26 @@ def test_an_unknown_ccg_on_many_rows_is_one_problem_naming_the_boundaries_codes(
         "CCG 'E38000256' on the rows of 4 practices (A1, A2, B1, B2) matches no CCG boundary"
     ) in err
     assert "the boundary file has 2 CCGs: E38000001, E38000002" in err
+
+
+def test_the_loaders_warnings_are_in_the_regions_problems(tmp_path: Path) -> None:
+    """A list size of 0, a membership listed twice: the app shows region.problems only.
+
+    The command line printed these loaders' warnings (it reads the log) but the app, and a
+    script printing region.problems as the analyst's guide does, never saw them."""
+    from footprints.region import load_region
+
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8")
+    paths["practices"].write_text(text.replace("B2,Delta,600", "B2,Delta,0"), "utf-8")
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "Partner Organisation Code,PCN Code,Practice to PCN Relationship End Date\n"
+        "A1,N1,\nA2,N1,\nB1,N2,\nB2,N2,\nB2,N2,\n",
+        encoding="utf-8",
+    )
+    region = load_region(paths["practices"], paths["ccg"], plan=plan)
+    said = [str(p) for p in region.problems if p.severity == "warning"]
+    assert any("(B2): list size is 0" in line for line in said), said
+    assert any("practice B2 is listed in PCN N2 on rows 5, 6; read once" in line for line in said)
+    assert len(said) == len(set(said))  # a warning place_practices returns is not repeated
