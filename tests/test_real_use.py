@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_region_homes import lsoa, write_inputs
 
@@ -480,3 +481,26 @@ def test_the_loaders_warnings_are_in_the_regions_problems(tmp_path: Path) -> Non
     assert any("(B2): list size is 0" in line for line in said), said
     assert any("practice B2 is listed in PCN N2 on rows 5, 6; read once" in line for line in said)
     assert len(said) == len(set(said))  # a warning place_practices returns is not repeated
+
+
+def test_area_takes_a_ccgs_ods_code_and_an_unknown_one_is_named_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Kent and Medway is 91Q to a CCG lead: --area 91Q said "no planning area 91Q".
+
+    The areas file takes ODS codes; --area now does too, and an unknown code is answered
+    with each area's code and ODS code."""
+    import geopandas as gpd
+
+    paths = write_inputs(tmp_path)
+    ccgs = gpd.read_file(paths["ccg"])
+    ccgs["CCG20CDH"] = ["01A", "02B"]
+    ccgs.to_file(paths["ccg"])
+    out = tmp_path / "plan.csv"
+    base = ["propose", *_files(paths), "--min", "0", "--time-limit", "2", "--processes", "1"]
+    assert main([*base, "--area", "02b", "--out", str(out)]) == 0
+    assert set(pd.read_csv(out)["practice_code"]) == {"B1", "B2"}
+    assert main([*base, "--area", "99Z", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no planning area 99Z" in err
+    assert "E38000001 (01A), E38000002 (02B)" in err
