@@ -158,3 +158,26 @@ def test_a_row_with_only_a_postcode_among_located_rows_asks_for_the_lookup(
     assert "postcode 'TS18 1HU' needs a postcode lookup" in by_row[3]
     assert "--postcodes" in by_row[3]
     assert "the practice has no coordinates and no postcode" in by_row[4]
+
+
+def test_a_practices_workbook_is_read_from_its_first_sheet(tmp_path: Path) -> None:
+    """The app's practices uploader offers .xlsx: a practices table saved from Excel.
+
+    It was refused ("is an Excel workbook … not a CSV") by the loader the uploader feeds."""
+    table = pd.DataFrame(
+        {
+            "practice_code": ["A81001", "A81002"],
+            "practice_name": ["Densham", "Queens Park"],
+            "list_size": [4111, 19189],
+            "easting": [444136.0, 444600.5],
+            "northing": [518701.0, 519000.0],
+        }
+    )
+    path = tmp_path / "practices.xlsx"
+    with pd.ExcelWriter(path) as workbook:
+        table.to_excel(workbook, sheet_name="Practices", index=False)
+        pd.DataFrame({"note": ["read me"]}).to_excel(workbook, sheet_name="Notes", index=False)
+    practices = read_practices(path)
+    assert practices["code"].tolist() == ["A81001", "A81002"]
+    assert practices["list_size"].tolist() == [4111, 19189]
+    assert practices.geometry.iloc[1].x == 444600.5
