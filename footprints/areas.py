@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -159,6 +159,7 @@ def _place_level(
 
     what = layer.what
     placed: list[str | None] = []
+    unknown: dict[str, list[str]] = {}  # a code no boundary has → the practices naming it
     for position, (code, wanted) in enumerate(zip(codes, given, strict=True)):
         inside_areas = containing.get(position, [])
         if wanted is not None:
@@ -172,12 +173,7 @@ def _place_level(
                     code=code,
                 )
             if own is None:
-                log.error(
-                    f"practice {code}'s {what} {wanted!r} matches no {what} boundary "
-                    "(neither a code nor an ODS code in the boundary file)",
-                    f"correct the {what} code on the row, or use boundaries of the same year",
-                    code=code,
-                )
+                unknown.setdefault(wanted, []).append(code)
                 placed.append(None)
                 continue
             distance = float(layer.geometry[own].distance(points.iloc[position]))
@@ -279,7 +275,37 @@ def _place_level(
                 f"extend the {what}es to cover it, or give its {what} on the row",
                 code=code,
             )
+    _say_unknown_codes(unknown, layer, log)
     return placed
+
+
+def _say_unknown_codes(unknown: Mapping[str, list[str]], layer: _Layer, log: ProblemLog) -> None:
+    """One error per area code that no boundary has, naming the practices whose rows give it.
+
+    Practices of one year against boundaries of another name the same missing code on every
+    row: one problem says it, with the codes the boundary file has.
+    """
+    what = layer.what
+    for wanted, practices in unknown.items():
+        if len(practices) == 1:
+            log.error(
+                f"practice {practices[0]}'s {what} {wanted!r} matches no {what} boundary "
+                "(neither a code nor an ODS code in the boundary file)",
+                f"correct the {what} code on the row, or use boundaries of the same year",
+                code=practices[0],
+            )
+            continue
+        named = ", ".join(practices[:12]) + (
+            f" and {len(practices) - 12:,} more" if len(practices) > 12 else ""
+        )
+        areas = sorted(layer.geometry)
+        has = ", ".join(areas[:5]) + (f" … {areas[-1]}" if len(areas) > 5 else "")
+        log.error(
+            f"{what} {wanted!r} on the rows of {len(practices):,} practices ({named}) matches no "
+            f"{what} boundary (neither a code nor an ODS code: the boundary file has "
+            f"{len(areas):,} {what}s: {has})",
+            f"use {what} boundaries of the same year as the practices, or correct the code",
+        )
 
 
 def _ccg_to_stp(

@@ -30,7 +30,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import networkx as nx
@@ -307,10 +307,7 @@ def _run_propose(args: argparse.Namespace) -> int:
         warn_unknown_practices(current, region, args.plan)
     groups, larger = _planning(args, region)
     if args.area:
-        unknown = sorted(set(args.area) - set(groups))
-        if unknown:
-            raise UsageError(f"no planning area {', '.join(unknown)}; areas: {', '.join(groups)}")
-        groups = {area: groups[area] for area in args.area}
+        groups = {area: groups[area] for area in _planning_areas_named(args.area, groups, region)}
     graphs = planning_graphs(region, groups) if larger else region.ccg_graphs
     graphs = {area: graphs[area] for area in groups}
     start = None if args.start is None else read_start_plan(args.start, region, graphs)
@@ -429,6 +426,27 @@ def _run_export(args: argparse.Namespace) -> int:
     return _export(args, None)
 
 
+def _planning_areas_named(
+    given: list[str], groups: Mapping[str, list[str]], region: Region
+) -> list[str]:
+    """Return the planning areas ``--area`` names, each by its code or ODS code in any case."""
+    by_name: dict[str, str] = {str(area).upper(): str(area) for area in groups}
+    for layer in (region.ccgs, region.stps):
+        if layer is not None and "ods_code" in layer.columns:
+            for code, ods in zip(layer["code"], layer["ods_code"], strict=True):
+                if isinstance(ods, str) and ods.strip() and str(code) in groups:
+                    by_name.setdefault(ods.strip().upper(), str(code))
+    unknown = [area for area in given if area.strip().upper() not in by_name]
+    if unknown:
+        ods = {code: name for name, code in by_name.items() if name != code.upper()}
+        areas = ", ".join(f"{a} ({ods[a]})" if a in ods else str(a) for a in groups)
+        raise UsageError(
+            f"no planning area {', '.join(unknown)}; the planning areas are {areas} — give "
+            "--area one of these codes (or ODS codes)"
+        )
+    return list(dict.fromkeys(by_name[area.strip().upper()] for area in given))
+
+
 def _export(args: argparse.Namespace, stored: Plan | None) -> int:
     """Write ``stored`` (a plan from the store), or the plan ``--plan`` names, to ``--out``."""
     from footprints.export import export_plan
@@ -454,7 +472,25 @@ def _export(args: argparse.Namespace, stored: Plan | None) -> int:
     print(f"Wrote {len(plan)} practices in {len(plan.networks())} networks{where} to:")
     for path in written:
         print(f"  {path}")
+    if region is not None:
+        _say_practices_in_no_network(region.practice_codes(), plan)
     return 0
+
+
+def _say_practices_in_no_network(codes: list[str], plan: Plan) -> None:
+    """Name the region's practices the plan leaves in no network (an ePCN CSV omits them)."""
+    alone = [code for code in codes if code not in plan.assignment]
+    if alone:
+        shown = ", ".join(alone[:10]) + (
+            f" and {len(alone) - 10:,} more" if len(alone) > 10 else ""
+        )
+        one = len(alone) == 1
+        print(
+            f"{len(alone):,} practice{'' if one else 's'} of the region {'is' if one else 'are'} "
+            f"in no network of the plan ({shown}): an ePCN-style CSV leaves "
+            f"{'it' if one else 'them'} out, the maps show {'it' if one else 'them'} without a "
+            "network; validate names them under coverage"
+        )
 
 
 def _add_export_output(parser: argparse.ArgumentParser) -> None:

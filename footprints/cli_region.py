@@ -20,7 +20,7 @@ from footprints import cli_options as options
 from footprints.demo import demo_files
 from footprints.errors import FootprintsError, ProblemLog
 from footprints.plan import Band
-from footprints.region import Region, load_region
+from footprints.region import Region, load_region, restrict_plan
 
 __all__ = [
     "UsageError",
@@ -173,8 +173,10 @@ def warn_unknown_practices(current: dict[str, str], region: Region, path: Path) 
 def read_start_plan(path: Path, region: Region, graphs: Mapping[str, nx.Graph]) -> dict[str, str]:
     """Read ``propose --start PLAN``: the plan the optimiser starts each area from.
 
-    Any plan file :func:`~footprints.io.read_plan` reads. Its practices must all be in the
-    practices file, and it must place every practice of the planning areas solved (each
+    Any plan file :func:`~footprints.io.read_plan` reads; a plan covering other areas too
+    (the national ePCN file) is first cut to the practices loaded, with a warning, as the
+    current plan is (:func:`~footprints.region.restrict_plan`). Its practices must then all
+    be in the practices file, and it must place every practice of the planning areas solved (each
     error names the file, the row where a CSV has one, the practice and what to do). A
     network in several parts within an area is only warned about: that area starts from
     the quick constructive plan instead (the optimiser needs contiguous networks).
@@ -186,9 +188,11 @@ def read_start_plan(path: Path, region: Region, graphs: Mapping[str, nx.Graph]) 
     """
     from footprints.io import read_plan
 
-    start = dict(read_plan(path).assignment)
-    log = ProblemLog(f"--start {path}")
     known = set(region.practices["code"].astype(str))
+    # a plan covering other areas too (the national ePCN file) is cut as --plan's is
+    plan, _ = restrict_plan(read_plan(path), known, source=f"--start {path}")  # warns
+    start = dict(plan.assignment)
+    log = ProblemLog(f"--start {path}")
     rows = _rows_of(path)
     for code in sorted(set(start) - known):
         log.error(

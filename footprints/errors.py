@@ -8,6 +8,9 @@ Every loader collects *all* the problems it finds in an input and raises them to
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,6 +24,7 @@ __all__ = [
     "Problem",
     "ProblemLog",
     "SolverError",
+    "collected_warnings",
 ]
 
 Severity = Literal["error", "warning"]
@@ -154,6 +158,25 @@ class SolverError(FootprintsError, RuntimeError):
     """
 
 
+_COLLECTED: ContextVar[list[Problem] | None] = ContextVar("_COLLECTED", default=None)
+
+
+@contextmanager
+def collected_warnings() -> Iterator[list[Problem]]:
+    """Gather every warning a :class:`ProblemLog` records inside the block, in order.
+
+    The loaders log their warnings (a list size of 0, a repeated ePCN row …); a caller that
+    shows problems itself — ``load_region`` for the app and the library — collects them
+    here instead of reading the log.
+    """
+    found: list[Problem] = []
+    token = _COLLECTED.set(found)
+    try:
+        yield found
+    finally:
+        _COLLECTED.reset(token)
+
+
 @dataclass
 class ProblemLog:
     """Collects problems while an input is read, then raises them together.
@@ -178,6 +201,9 @@ class ProblemLog:
         problem = Problem(self.source, message, fix, row, code, "warning")
         self.problems.append(problem)
         self.logger.warning("%s", problem)
+        collecting = _COLLECTED.get()
+        if collecting is not None:
+            collecting.append(problem)
 
     @property
     def errors(self) -> list[Problem]:

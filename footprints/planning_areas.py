@@ -181,7 +181,8 @@ def read_area_groups(path: str | Path, region: Region) -> dict[str, list[str]]:
                     source,
                     f"no {' and no '.join(missing or ['separate group'])} column in the header "
                     f"(columns found: {found}); the lower-area column may be called "
-                    f"{', '.join(AREA_COLUMNS)} or code, the group column "
+                    f"{', '.join(AREA_COLUMNS)}, code or an ONS code column (CCG20CD, "
+                    "SICBL23CD …), the group column "
                     f"{', '.join(GROUP_COLUMNS)}",
                     _FIX_HEADER,
                     row=1,

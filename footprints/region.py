@@ -13,11 +13,11 @@ area is cut to the loaded practices with one warning giving the count.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 import geopandas as gpd
 import networkx as nx
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from footprints.areas import place_practices
-from footprints.errors import InputError, Problem
+from footprints.errors import InputError, Problem, collected_warnings
 from footprints.graph import build_graphs, union_graph
 from footprints.io import read_boundaries, read_patches, read_plan, read_practices
 from footprints.io.registrations import (
@@ -123,7 +123,8 @@ class Region:
         codes = self.practice_codes()
         counts = self.registrations.counts
         counts = counts[counts["practice"].isin(set(codes))]
-        known = set(counts["practice"])
+        placed = self.lsoas.positions(counts["lsoa"]) >= 0
+        known = set(counts.loc[placed, "practice"])  # a practice with no patient placed falls back
         missing = self.practices[~self.practices["code"].astype(str).isin(known)]
         extra = fallback_counts(missing, self.catchments, self.lsoas)
         homes = Homes.from_counts(
@@ -256,6 +257,28 @@ class Region:
         return [str(code) for code in self.practices["code"]]
 
 
+_Options = ParamSpec("_Options")
+
+
+def _with_loader_warnings(load: Callable[_Options, Region]) -> Callable[_Options, Region]:
+    """Put the loaders' warnings (a list size of 0, a repeated ePCN row …) in the problems.
+
+    The loaders log them, which the command line prints; the app and scripts read
+    :attr:`Region.problems`, which held only the placing and plan warnings.
+    """
+
+    @wraps(load)
+    def loading(*args: _Options.args, **kwargs: _Options.kwargs) -> Region:
+        with collected_warnings() as logged:
+            region = load(*args, **kwargs)
+        earlier = [p for p in dict.fromkeys(logged) if p not in region.problems]
+        region.problems = [*earlier, *region.problems]
+        return region
+
+    return loading
+
+
+@_with_loader_warnings
 def load_region(
     practices: str | Path,
     boundaries: str | Path,
@@ -327,7 +350,12 @@ def load_region(
     current = read_plan(plan) if plan is not None else None
     registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)
     if registered is not None:
-        disagreements = registration_problems(registered, placed, tolerance=registration_tolerance)
+        disagreements = registration_problems(
+            registered,
+            placed,
+            tolerance=registration_tolerance,
+            lsoa_codes=lsoas.codes if lsoas is not None else None,
+        )
         for disagreement in disagreements:  # logged as every loader's warnings are
             logger.warning("%s", disagreement)
         problems = [*problems, *disagreements]

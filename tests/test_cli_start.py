@@ -94,3 +94,27 @@ def test_a_start_network_in_two_parts_is_warned_about(
     plan.to_csv(start, index=False)
     assert _propose(tmp_path, start) in (0, 4)
     assert f"network APART is in 2 separate parts within planning area {AREA}" in caplog.text
+
+
+def test_a_national_start_plan_is_cut_to_the_practices_loaded_like_plan(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The national ePCN file as --start, as the analyst's guide offers it.
+
+    --plan, validate, diff and plans import cut a plan covering other areas to the
+    practices loaded (a warning); --start refused it with one error per practice of
+    England (6,556 for Kent and Medway)."""
+    plan, graph = _demo()
+    others = pd.DataFrame(
+        {
+            "practice_code": [f"Q{n:05d}" for n in range(3)],
+            "network_id": ["ELSEWHERE"] * 3,
+            "network_name": ["Another area's network"] * 3,
+        }
+    )
+    start = tmp_path / "national.csv"
+    pd.concat([plan, others], ignore_index=True).to_csv(start, index=False)
+    assert _propose(tmp_path, start) == 0
+    warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert "the plan names 3 practices not in the practices file" in warned
+    assert set(read_plan(tmp_path / "plan.csv").assignment) == set(graph.nodes)

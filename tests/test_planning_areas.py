@@ -360,3 +360,14 @@ def test_an_stp_plan_never_costs_more_than_its_ccgs_plans_joined(region: Region)
     assert by_stp.results["E54000001"].objective < joined["E54000001"]
     assert any("CCGs' plans joined" in line for line in by_stp.results["E54000001"].explanations)
     assert not any("CCGs' plans" in line for line in by_stp.results["E54000002"].explanations)
+
+
+def test_an_areas_file_header_error_names_the_ons_code_columns_it_takes(
+    region: Region, tmp_path: Path
+) -> None:
+    """CCG20CD and SICBL23CD headers are read (as the analyst's guide says), so the message
+    listing the names a lower-area column may have names them too."""
+    path = _areas_file(tmp_path / "clusters.csv", [["ccg_name", "group"], ["Alpha", "G1"]])
+    with pytest.raises(InputError) as caught:
+        read_area_groups(path, region)
+    assert "an ONS code column (CCG20CD, SICBL23CD …)" in str(caught.value)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from test_region_homes import write_inputs
+from test_region_homes import lsoa, write_inputs
 
 from footprints.cli import main
 
@@ -357,3 +358,149 @@ def test_a_waiver_for_no_network_is_warned_about_naming_the_waivers_file(
         f"--waivers {waivers}: waivers name 2 networks not in the plan: 'N9', 'n2' (did you "
         "mean 'N2'?); network ids are compared exactly"
     ) in caplog.text
+
+
+def test_a_missing_column_in_a_file_without_column_options_says_to_rename_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan or registrations file has no way to name its columns: the fix is to rename one.
+
+    The message used to say "pass columns={'code': 'COLUMN'}", an argument these readers
+    do not take (and Python's words on the command line)."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("Practice,PCN\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan), "--min", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "plan.csv: no column for code" in err
+    assert "Rename the column to one of the accepted names" in err
+    assert "columns=" not in err
+    totals = tmp_path / "gp-reg-pat-prac-all.csv"  # the totals file in the LSOA file's slot
+    totals.write_text("CODE,SEX,AGE,NUMBER_OF_PATIENTS\nA1,ALL,ALL,1000\n", encoding="utf-8")
+    homes = ["--registrations", str(totals), "--lsoa-boundaries", str(paths["lsoa"])]
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), *homes, "--plan", str(plan), "--min", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "gp-reg-pat-prac-all.csv: this is NHS Digital's practice totals file" in err
+    assert "give gp-reg-pat-prac-lsoa-all.csv from the same publication" in err
+
+
+def test_registrations_in_lsoas_the_boundaries_lack_are_reported_and_fall_back(
+    tmp_path: Path,
+) -> None:
+    """A registrations file of 2021 LSOA codes read with 2011 polygons, say.
+
+    The rows whose LSOA the boundary file lacks were dropped without a word (20,000 rows
+    of North West London's could vanish so), and a practice all of whose patients lived in
+    such LSOAs was left with no homes at all instead of the Voronoi fallback."""
+    from footprints.region import load_region
+
+    paths = write_inputs(tmp_path)
+    text = paths["registrations"].read_text(encoding="utf-8")
+    text = text.replace(f"B1,Gamma,{lsoa(3, 1)},900", "B1,Gamma,E01099999,900")
+    text = text.replace(f"A2,Beta,{lsoa(2, 0)},300", "A2,Beta,E01099998,300")
+    paths["registrations"].write_text(text, encoding="utf-8")
+    region = load_region(
+        paths["practices"],
+        paths["ccg"],
+        registrations=paths["registrations"],
+        lsoa_boundaries=paths["lsoa"],
+    )
+    said = [str(p) for p in region.problems if "not in the LSOA boundaries" in str(p)]
+    assert len(said) == 1, [str(p) for p in region.problems]
+    assert (
+        "of the 4 practices loaded, 1,200 patients in 2 rows live in LSOAs that are not in the "
+        "LSOA boundaries file (E01099998, E01099999)"
+    ) in said[0]
+    assert "same LSOA vintage" in said[0]
+    homes = region.homes
+    assert homes is not None
+    assert "B1" in homes.fallback  # none of its patients could be placed
+    assert "A2" not in homes.fallback  # 700 of its patients are placed
+
+
+def test_export_says_which_practices_of_the_region_are_in_no_network(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Kent and Medway's ePCN file leaves 4 of its 206 practices in no network.
+
+    export said "Wrote 202 practices" and nothing of the other 4 (the ePCN CSV leaves them
+    out, the GeoJSON's practices layer has them without a network)."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\n", encoding="utf-8")
+    out = tmp_path / "epcn.csv"
+    command = ["export", *_files(paths), "--plan", str(plan), "--format", "epcn", "--out", str(out)]
+    assert main(command) == 0
+    said = capsys.readouterr().out
+    assert "Wrote 3 practices in 2 networks" in said
+    assert "1 practice of the region is in no network of the plan (B2)" in said
+
+
+def test_an_unknown_ccg_on_many_rows_is_one_problem_naming_the_boundaries_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """North West London's 2021 practices against the 2020 CCG boundaries (another year).
+
+    Each of the 352 practices gave the same error, 50 printed and "… and 302 more"; one
+    problem per unknown code says it all, with the codes the boundary file has."""
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8").splitlines()
+    text[0] += ",ccg"
+    text[1:] = [row + ",E38000256" for row in text[1:]]
+    paths["practices"].write_text("\n".join(text) + "\n", encoding="utf-8")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan), "--min", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "1 problem in the input" in err
+    assert (
+        "CCG 'E38000256' on the rows of 4 practices (A1, A2, B1, B2) matches no CCG boundary"
+    ) in err
+    assert "the boundary file has 2 CCGs: E38000001, E38000002" in err
+
+
+def test_the_loaders_warnings_are_in_the_regions_problems(tmp_path: Path) -> None:
+    """A list size of 0, a membership listed twice: the app shows region.problems only.
+
+    The command line printed these loaders' warnings (it reads the log) but the app, and a
+    script printing region.problems as the analyst's guide does, never saw them."""
+    from footprints.region import load_region
+
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8")
+    paths["practices"].write_text(text.replace("B2,Delta,600", "B2,Delta,0"), "utf-8")
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "Partner Organisation Code,PCN Code,Practice to PCN Relationship End Date\n"
+        "A1,N1,\nA2,N1,\nB1,N2,\nB2,N2,\nB2,N2,\n",
+        encoding="utf-8",
+    )
+    region = load_region(paths["practices"], paths["ccg"], plan=plan)
+    said = [str(p) for p in region.problems if p.severity == "warning"]
+    assert any("(B2): list size is 0" in line for line in said), said
+    assert any("practice B2 is listed in PCN N2 on rows 5, 6; read once" in line for line in said)
+    assert len(said) == len(set(said))  # a warning place_practices returns is not repeated
+
+
+def test_area_takes_a_ccgs_ods_code_and_an_unknown_one_is_named_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Kent and Medway is 91Q to a CCG lead: --area 91Q said "no planning area 91Q".
+
+    The areas file takes ODS codes; --area now does too, and an unknown code is answered
+    with each area's code and ODS code."""
+    import geopandas as gpd
+
+    paths = write_inputs(tmp_path)
+    ccgs = gpd.read_file(paths["ccg"])
+    ccgs["CCG20CDH"] = ["01A", "02B"]
+    ccgs.to_file(paths["ccg"])
+    out = tmp_path / "plan.csv"
+    base = ["propose", *_files(paths), "--min", "0", "--time-limit", "2", "--processes", "1"]
+    assert main([*base, "--area", "02b", "--out", str(out)]) == 0
+    assert set(pd.read_csv(out)["practice_code"]) == {"B1", "B2"}
+    assert main([*base, "--area", "99Z", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no planning area 99Z" in err
+    assert "E38000001 (01A), E38000002 (02B)" in err

@@ -261,7 +261,10 @@ def _resolve_columns(
                         source,
                         f"several columns could be {field_.name}: {', '.join(matches)}",
                         f"name the one you mean — {_naming(option, field_.name, matches[0])} —"
-                        " or rename the others",
+                        " or rename the others"
+                        if option is not None
+                        else "rename all but the one you mean (this file's columns are found "
+                        "by their names only)",
                     )
                 )
                 break
@@ -271,8 +274,13 @@ def _resolve_columns(
         accepted = "; ".join(f"{f.name}: {f.accepted()}" for f in fields if f.name in set(missing))
         raise MissingColumnError(
             f"{source}: no column for {', '.join(missing)}. Columns found: {found}. "
-            f"Accepted names (case-insensitive) — {accepted}. Rename a column or name it: "
-            f"{_naming(option, missing[0], 'COLUMN')}."
+            f"Accepted names (case-insensitive) — {accepted}. "
+            + (
+                f"Rename a column or name it: {_naming(option, missing[0], 'COLUMN')}."
+                if option is not None
+                else "Rename the column to one of the accepted names (this file's columns are "
+                "found by their names only)."
+            )
         )
     if problems:
         raise InputError(problems)
@@ -314,11 +322,9 @@ def column_choices(columns: Iterable[object], fields: Iterable[_Field]) -> dict[
     return choices
 
 
-def _naming(option: str | None, field_name: str, column: str) -> str:
+def _naming(option: str, field_name: str, column: str) -> str:
     """Say how to name a field's column: on the command line (``option``) and in Python."""
     python = f"columns={{{field_name!r}: {column!r}}}"
-    if option is None:
-        return f"pass {python}"
     return f"{option} {field_name}={column} on the command line, {python} in Python"
 
 

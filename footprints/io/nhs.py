@@ -285,10 +285,22 @@ def read_epcn(path: PathLike) -> pd.DataFrame:
             }
         )
     seen: dict[str, list[int]] = {}
+    networks: dict[str, set[str]] = {}
     for entry in rows:
         seen.setdefault(entry["code"], []).append(entry["row"])
+        networks.setdefault(entry["code"], set()).add(entry["network"])
+    repeated: set[int] = set()  # rows repeating a membership already read: dropped
     for code, where in seen.items():
-        if len(where) > 1:
+        if len(where) > 1 and len(networks[code]) == 1:
+            log.warn(
+                f"practice {code} is listed in PCN {next(iter(networks[code]))} on rows "
+                f"{', '.join(map(str, where))}; read once",
+                "nothing to do; remove the repeated rows to silence this",
+                row=where[1],
+                code=code,
+            )
+            repeated.update(where[1:])
+        elif len(where) > 1:
             log.error(
                 f"practice {code} is a current member of more than one PCN "
                 f"(rows {', '.join(map(str, where))})",
@@ -297,6 +309,7 @@ def read_epcn(path: PathLike) -> pd.DataFrame:
                 code=code,
             )
     log.raise_if_errors()
+    rows = [entry for entry in rows if entry["row"] not in repeated]
     table = pd.DataFrame(rows, columns=["row", "code", "name", "network", "network_name", "ccg"])
     table = table.drop(columns="row")
     table["code"] = table["code"].astype("str")
@@ -383,6 +396,7 @@ def assemble_practices(
         practices_source = f"active practices of {_describe(epraccur)}"
     base = base.reset_index(drop=True)
     sizes = _as_table(list_sizes, _read_list_sizes).drop_duplicates("code")
+    base = _with_list_sizes_only(base, sizes, practices_source, _describe(list_sizes))
     frame = base.merge(sizes[["code", "list_size"]], on="code", how="left")
     postcode = pd.Series("", index=frame.index, dtype=object)
     for table in (places, sizes):
@@ -397,6 +411,31 @@ def assemble_practices(
     columns = {c: c for c in ("code", "name", "list_size", "postcode", "ccg", "stp", "network")}
     resolved: dict[str, str | None] = {k: (v if v in strings else None) for k, v in columns.items()}
     return _practices_from_frame(strings, resolved, source=practices_source, postcodes=postcodes)
+
+
+def _with_list_sizes_only(
+    base: pd.DataFrame, sizes: pd.DataFrame, practices_source: str, sizes_source: str
+) -> pd.DataFrame:
+    """Leave out, with one warning, the practices the list-size file has no row for.
+
+    ``epraccur`` of one month lists practices opened since the list sizes' month (and a few
+    Welsh ones) that have no list size yet; one such practice must not stop England's
+    practices being assembled. A row whose list size is empty stays an error.
+    """
+    listed = base["code"].isin(set(sizes["code"]))
+    if listed.all():
+        return base
+    absent = base.loc[~listed, "code"].astype(str).tolist()
+    shown = ", ".join(absent[:12]) + (f" and {len(absent) - 12:,} more" if len(absent) > 12 else "")
+    log = ProblemLog(sizes_source, logger)
+    log.warn(
+        f"{len(absent):,} practice{'s' if len(absent) != 1 else ''} of the practice list "
+        f"{'have' if len(absent) != 1 else 'has'} no row in the list-size file ({shown}): left "
+        f"out of the practices ({practices_source})",
+        "nothing to do for practices opened after the list sizes' date or outside England; "
+        "otherwise give list sizes of the same month as the practice list",
+    )
+    return base[listed].reset_index(drop=True)
 
 
 def _cell(value: object) -> str:

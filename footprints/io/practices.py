@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -34,12 +35,15 @@ from footprints.io.tables import (
     _ambiguous,
     _check_code,
     _code,
+    _drop_trailing_blank_rows,
     _duplicates,
     _optional_code,
     _optional_network,
     _parse_list_size,
     _parse_number,
     _read_csv,
+    _read_excel_sheets,
+    _strip_cells,
 )
 
 __all__ = [
@@ -315,6 +319,16 @@ def _locate(
             )
             return None
         return (*found, False) if _check_bng(*found, log, row=row, code=code) else None
+    if postcode:  # other rows have coordinates, so no lookup was asked for
+        log.error(
+            f"the practice has no coordinates, and its postcode {postcode!r} needs a postcode "
+            "lookup to be placed",
+            "give its lat,lon or easting,northing, or a postcode lookup (Code-Point Open or "
+            "the ONSPD: --postcodes on the command line, postcodes= in Python)",
+            row=row,
+            code=code,
+        )
+        return None
     log.error(
         "the practice has no coordinates" + (" and no postcode" if "postcode" in record else ""),
         "give lat,lon or easting,northing, or a postcode with a postcode lookup",
@@ -324,6 +338,25 @@ def _locate(
     return None
 
 
+_WORKBOOKS = (".xlsx", ".xlsm")
+
+
+def _read_practice_table(path: PathLike) -> pd.DataFrame:
+    """Read the practices file's cells as stripped strings: a CSV, or a workbook's first sheet."""
+    if Path(path).suffix.lower() not in _WORKBOOKS:
+        return _read_csv(path)
+    sheets = _read_excel_sheets(path)
+    if not sheets:
+        raise InputError(
+            [
+                Problem(
+                    str(path), "the workbook has no sheet", "save the practices in its first sheet"
+                )
+            ]
+        )
+    return _drop_trailing_blank_rows(_strip_cells(next(iter(sheets.values()))))
+
+
 def practice_column_choices(path: PathLike) -> dict[str, list[str]]:
     """Return the fields that several columns of a practices file could be, with the columns.
 
@@ -331,7 +364,7 @@ def practice_column_choices(path: PathLike) -> dict[str, list[str]]:
     and ``list_size_2021_01_qof``): ``{"list_size": [both]}``. Pass the one meant to
     :func:`read_practices` as ``columns={"list_size": ...}``.
     """
-    return column_choices(_read_csv(path).columns, _PRACTICE_FIELDS)
+    return column_choices(_read_practice_table(path).columns, _PRACTICE_FIELDS)
 
 
 def read_practices(
@@ -345,10 +378,11 @@ def read_practices(
     Parameters
     ----------
     path
-        CSV with ``code,name,list_size`` and a location (``lat,lon``; ``easting,northing``;
-        or ``postcode``), optionally ``ccg,stp,patch,network``. Unambiguous aliases are
-        accepted (``practice_code``, ``ORG_CODE``, ``NUMBER_OF_PATIENTS``,
-        ``list_size_2020_01``, ``pcn_code``, ``ccg20_ons_code`` …) and the mapping is logged.
+        CSV (or an Excel workbook: its first sheet) with ``code,name,list_size`` and a
+        location (``lat,lon``; ``easting,northing``; or ``postcode``), optionally
+        ``ccg,stp,patch,network``. Unambiguous aliases are accepted (``practice_code``,
+        ``ORG_CODE``, ``NUMBER_OF_PATIENTS``, ``list_size_2020_01``, ``pcn_code``,
+        ``ccg20_ons_code`` …) and the mapping is logged.
         Per row, easting/northing is used when given, else lat/lon, else the postcode.
     postcodes
         A postcode lookup (path or DataFrame, see :func:`read_postcode_lookup`) for rows
@@ -370,7 +404,7 @@ def read_practices(
         coordinates, swapped lat/lon, unknown postcodes).
     """
     source = str(path)
-    frame = _read_csv(path)
+    frame = _read_practice_table(path)
     if columns is None:
         _refuse_a_plan_file(frame, source)
     resolved = _resolve_columns(

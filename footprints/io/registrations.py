@@ -15,6 +15,7 @@ import io
 import logging
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from footprints.io.tables import (
     _check_exists,
     _decode,
     _delimiter,
+    _read_csv,
     _unpacked,
     max_input_bytes,
 )
@@ -191,6 +193,18 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
             [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV")]
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    _refuse_the_totals_file(frame, source)
+    if frame.empty:  # a download cut short: every practice would fall back without a word
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "has a header but no rows",
+                    "download gp-reg-pat-prac-lsoa-all.csv again: it has a row per practice "
+                    "and LSOA",
+                )
+            ]
+        )
     resolved = _resolve_columns(
         frame, _REGISTRATION_FIELDS, source=source, required=("code", "lsoa", "patients")
     )
@@ -228,6 +242,55 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
     )
     logger.info("%s", registrations.describe())
     return registrations
+
+
+def _unknown_lsoas(
+    registrations: Registrations, codes: pd.Series, known: set[str]
+) -> list[Problem]:
+    """Warn about the loaded practices' patients in LSOAs the boundary file lacks."""
+    counts = registrations.counts
+    ours = counts[counts["practice"].isin(set(codes))]
+    lost = ours[~ours["lsoa"].isin(known)]
+    if lost.empty:
+        return []
+    missing = sorted(lost["lsoa"].unique())
+    shown = ", ".join(missing[:_SHOWN]) + (
+        f" and {len(missing) - _SHOWN:,} more" if len(missing) > _SHOWN else ""
+    )
+    return [
+        Problem(
+            registrations.source,
+            f"of the {len(codes):,} practices loaded, {int(lost['patients'].sum()):,} patients "
+            f"in {len(lost):,} rows live in LSOAs that are not in the LSOA boundaries file "
+            f"({shown}): they count towards their practices' totals but are not placed on the "
+            "map, and a practice with none placed is given the Voronoi catchment of its surgery",
+            "give LSOA boundaries of the same LSOA vintage as the registrations file (2011 "
+            "codes, or 2021 codes in files from the 2021 Census LSOAs on), covering the area",
+            severity="warning",
+        )
+    ]
+
+
+def _refuse_the_totals_file(frame: pd.DataFrame, source: str) -> None:
+    """Say so when the file is the practice totals of the same publication, not the LSOA file.
+
+    Both are called "Patients Registered at a GP Practice"; the totals file
+    (``gp-reg-pat-prac-all.csv``: ``CODE, POSTCODE, SEX, AGE, NUMBER_OF_PATIENTS``) gives
+    list sizes, not where patients live.
+    """
+    names = {str(c).strip().lower() for c in frame.columns}
+    if {"code", "age", "number_of_patients"} <= names and not any("lsoa" in n for n in names):
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "this is NHS Digital's practice totals file (gp-reg-pat-prac-all.csv: list "
+                    "sizes by practice), not the LSOA file: it does not say where patients live",
+                    "give gp-reg-pat-prac-lsoa-all.csv from the same publication (its "
+                    "'LSOA' zip); the totals file gives list sizes for the practices file",
+                )
+            ]
+        )
 
 
 def _set_aside(
@@ -297,27 +360,27 @@ def read_lsoa_boundaries(path: PathLike, *, code_column: str | None = None) -> g
 def read_lsoa_centroids(path: PathLike) -> pd.DataFrame:
     """Read LSOA population-weighted centroids (CSV with a code and easting/northing or lat/lon).
 
+    The CSV may be gzipped or zipped, like every CSV footprints reads.
+
     Returns
     -------
     pandas.DataFrame
         ``code``, ``x``, ``y`` (British National Grid metres).
+
+    Raises
+    ------
+    InputError
+        For a file that is no CSV, a missing column, and every row whose code is repeated or
+        whose coordinates are empty or not numbers (the first few named by row and code).
     """
     source = str(path)
-    _check_exists(path, source)
-    text = _decode(Path(path).read_bytes(), source)
-    frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text, source), dtype=str)
+    frame = _read_csv(path, table=False)
     resolved = _resolve_columns(frame, _CENTROID_FIELDS, source=source, required=("code",))
-    codes = frame[str(resolved["code"])].str.strip()
+    codes = frame[str(resolved["code"])].str.strip().str.upper()
     if resolved["easting"] is not None and resolved["northing"] is not None:
-        x = pd.to_numeric(frame[resolved["easting"]], errors="coerce")
-        y = pd.to_numeric(frame[resolved["northing"]], errors="coerce")
+        pair = (str(resolved["easting"]), str(resolved["northing"]))
     elif resolved["lat"] is not None and resolved["lon"] is not None:
-        points = gpd.GeoSeries.from_xy(
-            pd.to_numeric(frame[resolved["lon"]], errors="coerce"),
-            pd.to_numeric(frame[resolved["lat"]], errors="coerce"),
-            crs=WGS84,
-        ).to_crs(BNG)
-        x, y = points.x, points.y
+        pair = (str(resolved["lat"]), str(resolved["lon"]))
     else:
         raise InputError(
             [
@@ -328,22 +391,58 @@ def read_lsoa_centroids(path: PathLike) -> pd.DataFrame:
                 )
             ]
         )
-    table = pd.DataFrame({"code": codes, "x": x, "y": y}).dropna()
-    return table.reset_index(drop=True)
+    first = pd.to_numeric(frame[pair[0]], errors="coerce")
+    second = pd.to_numeric(frame[pair[1]], errors="coerce")
+    log = ProblemLog(source, logger)
+    bad = np.flatnonzero((first.isna() | second.isna()).to_numpy())
+    for position in bad[:_SHOWN]:
+        cells = f"{frame[pair[0]].iloc[position]!r}, {frame[pair[1]].iloc[position]!r}"
+        log.error(
+            f"{pair[0]}/{pair[1]} {cells} are not both numbers",
+            f"give {pair[0]} and {pair[1]} as numbers, or delete the row (the LSOA then "
+            "takes a point inside its polygon)",
+            row=int(position) + 2,
+            code=codes.iloc[position] or None,
+        )
+    if len(bad) > _SHOWN:
+        log.error(f"{len(bad) - _SHOWN:,} more rows have coordinates that are not numbers")
+    repeated = codes[codes.duplicated(keep=False) & (codes != "")]
+    for code, rows in repeated.groupby(repeated).groups.items():
+        log.error(
+            f"LSOA {code} appears on rows {', '.join(str(int(r) + 2) for r in rows)}",
+            "keep one centroid per LSOA",
+            row=int(rows[1]) + 2,
+            code=str(code),
+        )
+    log.raise_if_errors()
+    if pair[0] == str(resolved["lat"]):
+        points = gpd.GeoSeries.from_xy(second, first, crs=WGS84).to_crs(BNG)
+        x, y = points.x, points.y
+    else:
+        x, y = first, second
+    table = pd.DataFrame({"code": codes, "x": x, "y": y})
+    return table[table["code"] != ""].reset_index(drop=True)
 
 
 def registration_problems(
-    registrations: Registrations, practices: pd.DataFrame, *, tolerance: float
+    registrations: Registrations,
+    practices: pd.DataFrame,
+    *,
+    tolerance: float,
+    lsoa_codes: Iterable[str] | None = None,
 ) -> list[Problem]:
     """Warnings about a registrations file against the practices loaded.
 
-    What was set aside (Welsh LSOAs, patients with no LSOA), practices absent from the file
-    (they get the Voronoi fallback), and each practice whose registered patients differ from
-    its list size by more than ``tolerance`` (a share of its list size).
+    What was set aside (Welsh LSOAs, patients with no LSOA), patients in English LSOAs that
+    ``lsoa_codes`` (the LSOA boundaries' codes, where given) lacks, practices absent from the
+    file (they get the Voronoi fallback), and each practice whose registered patients differ
+    from its list size by more than ``tolerance`` (a share of its list size).
     """
     source = registrations.source
     problems: list[Problem] = []
     codes = practices["code"].astype(str)
+    if lsoa_codes is not None:
+        problems.extend(_unknown_lsoas(registrations, codes, set(lsoa_codes)))
     ours = registrations.set_aside.reindex(codes.to_numpy()).fillna(0).astype("int64").sum()
     if ours["welsh_rows"] or ours["unplaced_rows"]:
         whole = (

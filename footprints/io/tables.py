@@ -493,6 +493,16 @@ def _read_csv(path: PathLike, *, header: bool = True, table: bool = True) -> pd.
     _check_exists(path, source, table=table)
     limit = max_table_bytes() if table else max_input_bytes()
     text = _decode(_unpacked(Path(path).read_bytes(), source, limit=limit), source)
+    if text.lstrip().startswith(("{", "[")):  # a GeoJSON in a CSV's slot: one line, not a row each
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "is a JSON file (a GeoJSON?), not a CSV",
+                    "give the CSV this option takes here (a map layer goes in a boundaries option)",
+                )
+            ]
+        )
     frame = _strip_cells(_parse_rows(text, _delimiter(text, source), source))
     if header:
         frame = _with_header(frame, source)

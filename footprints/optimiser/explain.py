@@ -271,9 +271,12 @@ def priority_notes(
         if priority.name == "straddling networks" and priority.value:
             text += ": " + _straddling_networks(problem, result)
             obstacles = nesting_obstacles(problem)
-            text += ". No plan nests every network in a patch" + (
-                " because " + "; ".join(obstacles) if obstacles else " with the locks and filters"
-            )
+            if obstacles or (priority.bound or 0) > 0:  # said only where proved
+                text += ". No plan nests every network in a patch" + (
+                    " because " + "; ".join(obstacles)
+                    if obstacles
+                    else " with the locks and filters"
+                )
         notes.append(text + ".")
     return notes
 

@@ -191,3 +191,55 @@ def test_real_assembled_practices_report_unknown_postcodes(shared_data: Path) ->
         )
     assert {p.code for p in caught.value.problems} == unknown
     assert all("is not in the postcode lookup" in p.message for p in caught.value.problems)
+
+
+def test_read_epcn_a_membership_listed_twice_is_read_once_with_a_warning(
+    test_data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same practice in the same PCN on two current rows is no conflict.
+
+    It was refused as "a current member of more than one PCN", which it is not."""
+    lines = (test_data / "io_epcn_core_partner.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "epcn.csv"
+    path.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    members = read_epcn(path)
+    assert members["code"].tolist() == ["A81001", "A81002"]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(
+        f"row {len(lines) + 1} (A81001): practice A81001 is listed in PCN U89141 on rows 2, "
+        f"{len(lines) + 1}" in message
+        for message in warned
+    ), warned
+
+
+def test_assemble_practices_leaves_out_practices_the_list_sizes_lack_with_one_warning(
+    test_data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """epraccur of November 2021 against the list sizes of January 2021, as published.
+
+    452 active practices of that epraccur have no row in the list-size file (opened since,
+    or Welsh): each was an error, so England could not be assembled at all. They are now
+    left out, named in one warning; a practice whose row has an empty list size is still an
+    error."""
+    lines = (test_data / "io_epraccur_noheader.csv").read_text(encoding="utf-8").splitlines()
+    opened = lines[0].replace('"A81001"', '"Y09999"').replace("THE DENSHAM SURGERY", "NEW ONE")
+    epraccur = tmp_path / "epraccur.csv"
+    epraccur.write_text("\n".join([*lines, opened]) + "\n", encoding="utf-8")
+    practices = assemble_practices(
+        epraccur=epraccur,
+        list_sizes=test_data / "io_gp_reg_pat.csv",
+        postcodes=test_data / "io_postcodes.csv",
+    )
+    assert practices["code"].tolist() == ["A81001"]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(
+        "1 practice of the practice list has no row in the list-size file (Y09999): left out"
+        in message
+        for message in warned
+    ), warned
+    sizes = tmp_path / "sizes.csv"
+    sizes.write_text("practice_code,list_size_total\nA81001,\nY09999,100\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"\(A81001\): list size is empty"):
+        assemble_practices(
+            epraccur=epraccur, list_sizes=sizes, postcodes=test_data / "io_postcodes.csv"
+        )

@@ -133,3 +133,51 @@ def test_real_practices_2020(shared_data: Path) -> None:
 def test_a_plan_in_the_practices_slot_is_recognised(test_data: Path, file: str, kind: str) -> None:
     with pytest.raises(MissingColumnError, match=f"this looks like {kind}.*load it as the current"):
         read_practices(test_data / file)
+
+
+def test_a_row_with_only_a_postcode_among_located_rows_asks_for_the_lookup(
+    tmp_path: Path,
+) -> None:
+    """practices_2020.csv's shape with one row's coordinates blanked: the row has a postcode.
+
+    The message said "the practice has no coordinates and no postcode", which the row
+    plainly contradicts; it should say that its postcode needs a postcode lookup."""
+    path = tmp_path / "practices.csv"
+    path.write_text(
+        "practice_code,practice_name,list_size,postcode,easting,northing\n"
+        "A81001,Densham,4111,TS18 2AW,444136,518701\n"
+        "A81002,Queens Park,19189,TS18 1HU,,\n"
+        "A81003,No Site,5000,,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    by_row = {p.row: str(p) for p in caught.value.problems}
+    assert sorted(by_row) == [3, 4]
+    assert "no postcode" not in by_row[3]
+    assert "postcode 'TS18 1HU' needs a postcode lookup" in by_row[3]
+    assert "--postcodes" in by_row[3]
+    assert "the practice has no coordinates and no postcode" in by_row[4]
+
+
+def test_a_practices_workbook_is_read_from_its_first_sheet(tmp_path: Path) -> None:
+    """The app's practices uploader offers .xlsx: a practices table saved from Excel.
+
+    It was refused ("is an Excel workbook … not a CSV") by the loader the uploader feeds."""
+    table = pd.DataFrame(
+        {
+            "practice_code": ["A81001", "A81002"],
+            "practice_name": ["Densham", "Queens Park"],
+            "list_size": [4111, 19189],
+            "easting": [444136.0, 444600.5],
+            "northing": [518701.0, 519000.0],
+        }
+    )
+    path = tmp_path / "practices.xlsx"
+    with pd.ExcelWriter(path) as workbook:
+        table.to_excel(workbook, sheet_name="Practices", index=False)
+        pd.DataFrame({"note": ["read me"]}).to_excel(workbook, sheet_name="Notes", index=False)
+    practices = read_practices(path)
+    assert practices["code"].tolist() == ["A81001", "A81002"]
+    assert practices["list_size"].tolist() == [4111, 19189]
+    assert practices.geometry.iloc[1].x == 444600.5

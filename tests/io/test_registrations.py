@@ -156,3 +156,68 @@ def test_the_january_2021_file_against_an_independent_reading() -> None:
     practices = pd.read_csv(SHARED / "practices" / "practices_2021.csv", dtype=str)
     sizes = practices.set_index("practice_code")["list_size_2021_01_gpreg"].astype("int64")
     assert (registered.totals.reindex(sizes.index) == sizes).all()
+
+
+CENTROIDS = (
+    "lsoa11cd,lsoa11nm,lon,lat,easting,northing\n"
+    "E01000001,A,-0.09,51.52,532000,181000\n"
+    "E01000002,B,-0.10,51.51,531000,180000\n"
+)
+
+
+@pytest.mark.parametrize("packing", ["gzip", "zip"])
+def test_centroids_are_read_gzipped_or_zipped_like_every_csv(tmp_path: Path, packing: str) -> None:
+    """The app's uploader offers .gz and .zip for the centroids, as for every CSV."""
+    if packing == "gzip":
+        path = tmp_path / "centroids.csv.gz"
+        path.write_bytes(gzip.compress(CENTROIDS.encode()))
+    else:
+        path = tmp_path / "centroids.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("centroids.csv", CENTROIDS)
+    table = read_lsoa_centroids(path)
+    assert table["code"].tolist() == ["E01000001", "E01000002"]
+    assert table["x"].tolist() == [532_000.0, 531_000.0]
+
+
+def test_a_polygon_file_given_as_centroids_is_an_input_error(tmp_path: Path) -> None:
+    """The LSOA GeoJSON in the centroids slot: a message, not a parser's traceback."""
+    polygons = gpd.GeoDataFrame(
+        {"LSOA11CD": ["E01000001"]},
+        geometry=[shapely.box(450_000, 250_000, 451_000, 251_000)],
+        crs=BNG,
+    )
+    path = tmp_path / "lsoa.geojson"
+    polygons.to_file(path)
+    with pytest.raises(InputError) as caught:
+        read_lsoa_centroids(path)
+    assert len(caught.value.problems) == 1  # not one per line of the GeoJSON
+    assert "lsoa.geojson: is a JSON file (a GeoJSON?), not a CSV" in str(caught.value)
+
+
+def test_centroids_with_unreadable_coordinates_name_the_rows(tmp_path: Path) -> None:
+    """A centroid that cannot be read is not dropped without a word (its LSOA would move)."""
+    path = tmp_path / "centroids.csv"
+    path.write_text(CENTROIDS + "E01000003,C,,,abc,180000\nE01000004,D,,,,\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_lsoa_centroids(path)
+    text = str(caught.value)
+    assert "row 4 (E01000003)" in text and "'abc'" in text
+    assert "row 5 (E01000004)" in text
+
+
+def test_a_centroid_given_twice_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "centroids.csv"
+    path.write_text(CENTROIDS + "E01000001,A,-0.09,51.52,532001,181001\n", encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r"row 4 \(E01000001\): LSOA E01000001 appears on rows 2, 4"
+    ):
+        read_lsoa_centroids(path)
+
+
+def test_a_registrations_file_with_a_header_only_is_refused(tmp_path: Path) -> None:
+    """A download cut short after its header: every practice would silently fall back."""
+    path = tmp_path / "gp-reg-pat-prac-lsoa-all.csv"
+    path.write_text(PUBLISHED.splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="has a header but no rows"):
+        read_lsoa_registrations(path)

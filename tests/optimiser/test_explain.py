@@ -149,3 +149,24 @@ def test_locks_that_force_a_small_network_are_explained() -> None:
     assert result.assignment["P00"] == "A" and result.assignment["P02"] == "B"
     assert len(result.soft_networks) == 1
     assert any("locks" in line and "15,000" in line for line in result.explanations)
+
+
+def test_nesting_is_said_impossible_only_when_proved() -> None:
+    """Two patches of 40,000 patients, each a network of its own: a nesting plan exists.
+
+    A plan found in time that still straddles, with no bound proved (Kent and Medway with
+    its districts as patches, 5 s), must not be told "No plan nests every network in a
+    patch": that is what a bound above zero proves, or a patch that cannot be split."""
+    from footprints.optimiser.explain import priority_notes
+    from footprints.optimiser.settings import AreaResult, PriorityResult
+
+    graph = grid(1, 4, [20_000] * 4, patches=["A", "A", "B", "B"])
+    problem = problem_of(graph)
+    straddling = {"P00": "N1", "P01": "N2", "P02": "N2", "P03": "N3"}
+    result = AreaResult("T", straddling, "feasible")
+    unproved = priority_notes(problem, [PriorityResult("straddling networks", 1, None)], result)
+    assert len(unproved) == 1 and "the fewest found (no bound could be proved)" in unproved[0]
+    assert "N2 (A 20,000, B 20,000 patients)" in unproved[0]
+    assert "No plan nests" not in unproved[0]
+    proved = priority_notes(problem, [PriorityResult("straddling networks", 1, 1)], result)
+    assert "No plan nests every network in a patch with the locks and filters" in proved[0]
