@@ -571,9 +571,14 @@ def list_candidates(
     return _local_sets(practices, nodes, kwargs, deadline), False
 
 
-HOPELESS_MARGIN = 2.0
+HOPELESS_MARGIN = 1.3
 """A piece whose connected sets are estimated at more than this many times the cap is not
-listed in full (the listing would only hit the cap, or the time share, first)."""
+listed in full (the listing would only hit the cap, or the time share, first). With the
+default cap of 3,000,000 that is an estimate over 3.9 million, about where the cap of
+2,000,000 and a margin of 2.0 put it before: the estimate runs low (St Helens: 1.25 million
+estimated, 2.01 million listed; North Central London 1.6 against 2.48), and an attempt
+that fails costs up to the listing's time share (Kent and Medway, estimated at 7.3 million,
+fell from a 28.9% to an 82% gap when the cap of 6,000,000 let it try; BENCHMARKS.md)."""
 ESTIMATE_PROBES = 8_000
 """Random descents of the listing's search tree behind :func:`estimate_sets`."""
 

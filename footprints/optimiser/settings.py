@@ -209,7 +209,7 @@ class OptimiseSettings:
     time_limit: float = 60.0
     seed: int = 0
     workers: int = 1
-    candidate_cap: int = 2_000_000
+    candidate_cap: int = 3_000_000
     rules: tuple[Rule, ...] = REGISTRY
 
     def __post_init__(self) -> None:

@@ -156,3 +156,22 @@ def test_stop_mid_solve_returns_the_best_plan_so_far(
     assert sorted(result.assignment) == sorted(str(p) for p in graph.nodes)
     report = validate(Plan(result.assignment), graph)
     assert not report.hard, report.hard
+
+
+#: NHS St Helens CCG, 34 practices: 2,013,712 connected in-band groups, a few more than the
+#: 2,000,000 the candidate cap once allowed (then only local candidates: 9.3% gap at 15 s).
+OVER_OLD_CAP = "E38000172"
+
+
+@pytest.mark.realdata
+def test_an_area_over_the_old_candidate_cap_is_listed_in_full_and_proved(england: Region) -> None:
+    """Every candidate of St Helens is listed under the default cap, so the plan is proved."""
+    graph = england.ccg_graphs[OVER_OLD_CAP]
+    settings = OptimiseSettings(time_limit=120.0, seed=0)
+    result = optimise_area(graph, settings)
+    assert result.pool_size > 2_000_000
+    assert result.pool_size <= settings.candidate_cap + len(graph)
+    assert result.status == "optimal", result.explanations
+    assert result.bound == pytest.approx(result.objective)
+    report = validate(Plan(result.assignment), graph, band=BAND)
+    assert report.summary["hard"] == 0, [v.message for v in report.hard]
