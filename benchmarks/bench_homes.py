@@ -139,13 +139,46 @@ def measures(region: Region, plan: Plan, band: Band, *, ccgs: Sequence[str] = ()
     }
 
 
+def in_no_group(graph: nx.Graph, practice: str, band: Band, *, steps: int = 200_000) -> bool:
+    """Whether ``practice`` is in no connected group of ``graph`` with a population in band.
+
+    Every connected group holding it up to the maximum is searched (each once: a practice
+    at the edge is taken or left out for good). ``False`` when one is in band, or when
+    ``steps`` run out first (not known to be forced).
+    """
+    size = {p: int(graph.nodes[p]["list_size"]) for p in graph.nodes}
+    left = [steps]
+
+    def search(group: set[str], total: int, edge: list[str], out: set[str]) -> bool:
+        left[0] -= 1
+        if band.min_population <= total <= band.max_population or left[0] <= 0:
+            return True
+        if not edge:
+            return False
+        first, rest = edge[0], edge[1:]
+        if total + size[first] <= band.max_population:
+            grown = rest + [
+                q
+                for q in graph.neighbors(first)
+                if q not in group and q not in out and q not in rest and q != first
+            ]
+            if search(group | {first}, total + size[first], grown, out):
+                return True
+        return search(group, total, rest, out | {first})
+
+    start = [q for q in graph.neighbors(practice) if q != practice]
+    return not search({practice}, size[practice], start, set())
+
+
 def out_of_band(region: Region, plan: Plan, band: Band) -> dict[str, Any]:
     """Each network of ``plan`` outside ``band``, and whether the band forced it there.
 
-    Forced: a practice over the maximum (its network is over it), or the network's practices
-    lie in a connected group of their CCG (practices over the maximum taken out) that no
-    number of in-band networks can hold (under the minimum, or between ``k`` maxima and
-    ``k + 1`` minima). Returns the counts and one line per network not forced.
+    Forced: a practice over the maximum (its network is over it), a practice in no connected
+    in-band group of its CCG (:func:`in_no_group`: whatever network holds it is out of
+    band), or the network's practices lie in a connected group of their CCG (practices over
+    the maximum taken out) that no number of in-band networks can hold (under the minimum,
+    or between ``k`` maxima and ``k + 1`` minima). Returns the counts and one line per
+    network not forced.
     """
     members: dict[str, list[str]] = {}
     for practice, network in plan.assignment.items():
@@ -160,7 +193,8 @@ def out_of_band(region: Region, plan: Plan, band: Band) -> dict[str, Any]:
             total = sum(size[p] for p in part)
             for p in part:
                 group_of[p] = (code, total)
-    counts = {"over_practice": 0, "group": 0, "not_forced": 0}
+    ccg_of = {p: code for code, graph in region.ccg_graphs.items() for p in graph.nodes}
+    counts = {"over_practice": 0, "in_no_group": 0, "group": 0, "not_forced": 0}
     lines: list[str] = []
     for network, practices in sorted(members.items()):
         total = sum(size_of[p] for p in practices)
@@ -170,6 +204,11 @@ def out_of_band(region: Region, plan: Plan, band: Band) -> dict[str, Any]:
             counts["over_practice"] += 1
             continue
         code, group = group_of[practices[0]]
+        graph = region.ccg_graphs[ccg_of[practices[0]]]
+        free = graph.subgraph([p for p in graph.nodes if size_of[p] <= band.max_population])
+        if any(in_no_group(free, p, band) for p in practices):
+            counts["in_no_group"] += 1
+            continue
         low = -(-group // band.max_population)
         if group < band.min_population or low > group // band.min_population:
             counts["group"] += 1

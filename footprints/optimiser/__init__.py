@@ -17,6 +17,7 @@ in **patient-kilometres**:
 
 ``cost(N) = compactness_weight × compactness(N)``
 ``        + straddle_weight × straddling(N) + network_cost + band_penalty × deviation(N)``
+``        + out_of_band_cost (N outside the band)``
 
 Under the Voronoi model ``compactness(N) = Σ_{i∈N} list_size_i × d_i``, where ``d_i`` is the
 distance (km) from practice ``i`` to ``N``'s population-weighted centre; summed over a plan

@@ -99,6 +99,7 @@ class VoronoiCost:
         self.straddle = settings.straddle_weight * SCALE
         self.touch = settings.patch_weight * SCALE
         self.penalty = settings.band_penalty * SCALE
+        self.outside = settings.out_of_band_cost * SCALE
         self.band = (settings.band.min_population, settings.band.max_population)
         self.members: list[int] = []
         # per level: (W, Σwx, Σwy, per-patch list sizes, compactness, bound)
@@ -156,6 +157,7 @@ class VoronoiCost:
             + self.straddle * straddle
             + self.touch * len(patches)
             + self.penalty * deviation
+            + (self.outside if deviation > 0 else 0.0)
         )
 
 
@@ -189,6 +191,7 @@ class HomesCost:
         self.compact = settings.compactness_weight * SCALE
         self.straddle = settings.home_straddle_weight * SCALE
         self.penalty = settings.band_penalty * SCALE
+        self.outside = settings.out_of_band_cost * SCALE
         self.band = (settings.band.min_population, settings.band.max_population)
         self.low = float(low)
         ratios = [self.p[i] / self.n[i] for i in nodes if self.n[i] > 0]
@@ -256,6 +259,7 @@ class HomesCost:
             + self.straddle * straddle
             + self.mix * mixing
             + self.penalty * deviation
+            + (self.outside if deviation > 0 else 0.0)
         )
 
 

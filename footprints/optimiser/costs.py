@@ -7,6 +7,7 @@ A candidate network ``N`` costs, in **patient-kilometres**::
             + patch_weight × patches(N)         (Voronoi only: the patches it works into)
             + network_cost
             + band_penalty × deviation(N)
+            + out_of_band_cost             (where N is outside the band)
 
 and, in repair mode, each column (a network matched to a current network) adds
 ``move_weight`` per practice moved. :func:`set_costs` is the one place the terms are
@@ -466,6 +467,7 @@ def set_costs(
             + straddle_weight * straddle
             + settings.network_cost
             + settings.band_penalty * deviation
+            + settings.out_of_band_cost * (deviation > 0)
         )
         if practices.homes is not None and settings.containment_weight:
             cost = cost + settings.containment_weight * mixing(chunk, practices.homes)

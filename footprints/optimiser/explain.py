@@ -227,7 +227,7 @@ def soft_reason(piece: Piece, members: list[int], settings: OptimiseSettings) ->
     return (
         f"the band is soft in this part of the area ({piece.reason}), and no plan found with "
         f"this network in the band cost less (the band penalty is {settings.band_penalty:g} "
-        "per patient outside it)"
+        f"per patient outside it, and {settings.out_of_band_cost:,.0f} per network outside it)"
     )
 
 

@@ -388,6 +388,27 @@ def test_a_practice_no_allowed_network_holds_makes_the_band_soft() -> None:
     assert sorted(result.soft_networks) == sorted(set(result.assignment.values()))
 
 
+def test_a_soft_piece_keeps_every_network_not_forced_in_the_band() -> None:
+    """Only the network of a practice in no in-band group leaves the band (issue #13).
+
+    P0 (20,000) is in no contiguous group of 30,000–50,000 (with P1: 51,000), so the piece
+    is soft. P2–P3 alone (29,900) is 100 patients short, cheaper at the band penalty than
+    taking P4 (200 patients, 100 km away beside P5): a plan in band beyond P0's network
+    exists ({P2, P3, P4}, {P5}), and it is the one returned.
+    """
+    sizes = [20_000, 31_000, 15_000, 14_900, 200, 39_900]
+    graph = grid(1, 6, sizes)
+    for code, x in zip(graph.nodes, [0, 2, 4, 6, 106, 106], strict=True):
+        graph.nodes[code]["x"] = x * 1_000.0
+    result = optimise_area(graph, FAST)
+    check_plan(graph, result)
+    members = networks_of(result.assignment)
+    population = {n: sum(sizes[int(p[2])] for p in ps) for n, ps in members.items()}
+    outside = sorted(n for n, size in population.items() if not Band().contains(size))
+    assert outside == [result.assignment["P00"]], population
+    assert result.soft_networks == outside
+
+
 def test_no_filters_change_nothing() -> None:
     graph = grid(4, 4, [9_000, 11_000, 8_000, 12_000, 10_000, 7_000, 9_500, 8_500] * 2)
     plain = optimise_area(graph, FAST)

@@ -108,12 +108,16 @@ def test_population_and_band_deviation() -> None:
 def test_the_terms_combine_in_set_costs() -> None:
     practices = practice_arrays(_three())[1]
     settings = OptimiseSettings(
-        compactness_weight=2.0, straddle_weight=3.0, network_cost=1_000.0, band_penalty=5.0
+        compactness_weight=2.0,
+        straddle_weight=3.0,
+        network_cost=1_000.0,
+        band_penalty=5.0,
+        out_of_band_cost=7_000.0,
     )
     population, cost = set_costs(CandidateSets.of([[0, 1, 2], [0]]), practices, settings)
     assert population.tolist() == [40_000, 10_000]
     whole = 2.0 * THREE_COMPACTNESS + 3.0 * 10_000 + 1_000.0
-    alone = 1_000.0 + 5.0 * 20_000
+    alone = 1_000.0 + 5.0 * 20_000 + 7_000.0  # out of band: the penalty and the charge
     assert cost.tolist() == [round(whole * SCALE), round(alone * SCALE)]
     assert set_costs(CandidateSets.of([]), practices, settings)[1].tolist() == []
 

@@ -38,7 +38,7 @@ CURRENT = {
 
 
 def _cost(plan: Mapping[str, str], settings: OptimiseSettings) -> float:
-    """The objective from its definition: networks, band penalty and moves."""
+    """The objective from its definition: networks, band penalty and charge, and moves."""
     total = 0.0
     for members in networks_of(plan).values():
         population = sum(GRAPH.nodes[p]["list_size"] for p in members)
@@ -46,7 +46,7 @@ def _cost(plan: Mapping[str, str], settings: OptimiseSettings) -> float:
             population - settings.band.max_population, 0
         )
         total += network_cost(GRAPH, sorted(members), settings)
-        total += settings.band_penalty * outside
+        total += settings.band_penalty * outside + (settings.out_of_band_cost if outside else 0)
     return total + settings.move_weight * fewest_moves(plan, CURRENT)
 
 
