@@ -15,7 +15,7 @@ import pytest
 from footprints.cli import main
 from footprints.demo import DEMO_SEED, demo_files
 from footprints.io import read_plan
-from footprints.region import load_region
+from footprints.region import Region, load_region
 from footprints.rules import validate
 
 SQUARE_CCG = {
@@ -235,10 +235,16 @@ def _ctrl_c(process: subprocess.Popen[str]) -> None:
     os.killpg(process.pid, signal.SIGINT)
 
 
+@pytest.fixture(scope="module")
+def england_2020(shared_data: Path) -> Region:
+    """England 2020 by CCG, loaded once for both Ctrl-C tests (each only reads it)."""
+    return load_region(shared_data / REAL_PRACTICES, shared_data / REAL_CCGS)
+
+
 @pytest.mark.realdata
 @pytest.mark.parametrize("processes", [1, 2])
 def test_ctrl_c_in_propose_writes_the_best_plan_so_far(
-    shared_data: Path, tmp_path: Path, processes: int
+    shared_data: Path, england_2020: Region, tmp_path: Path, processes: int
 ) -> None:
     out = tmp_path / "plan.csv"
     process = _start_propose(shared_data, out, processes)
@@ -250,11 +256,10 @@ def test_ctrl_c_in_propose_writes_the_best_plan_so_far(
     assert "Stopping: each area ends with the best plan found so far" in stderr
     assert "Stopped (Ctrl-C)" in stdout
     assert "the optimiser was stopped" in stdout
-    region = load_region(shared_data / REAL_PRACTICES, shared_data / REAL_CCGS)
     plan = read_plan(out)
-    expected = {str(p) for area in SLOW_AREAS for p in region.ccg_graphs[area].nodes}
+    expected = {str(p) for area in SLOW_AREAS for p in england_2020.ccg_graphs[area].nodes}
     assert set(plan.assignment) == expected
-    report = validate(plan, region.validation_graph.subgraph(expected))
+    report = validate(plan, england_2020.validation_graph.subgraph(expected))
     assert not report.hard, report.hard
 
 

@@ -5,7 +5,7 @@ E38000243, 130 practices) once ended with GLOP's unusable answer: its practices 
 in no network and the command exited 2 with a traceback. Here the first GLOP solve of that
 area, in its worker process, answers ABNORMAL; the run must write a plan covering every
 practice of England, name that area's fallback and exit with status 4 (README). Every
-other area has 2 s: on a busy machine one may fail on its own, and must be contained too.
+other area has 1 s: on a busy machine one may fail on its own, and must be contained too.
 """
 
 from __future__ import annotations
@@ -112,8 +112,13 @@ def test_a_solver_failure_in_one_area_of_england_loses_nothing(
             str(shared_data / snapshot.CCGS),
             "--stp-boundaries",
             str(shared_data / snapshot.STPS),
+            # 1 s an area (it was 2 s): nothing asserted depends on how good the other areas'
+            # plans are, only that every practice is placed and the one failure is contained;
+            # the injected area gets 120 s of its own (_arm), and the `> 2` s check below
+            # tells it from the rest either way. Each area that uses its whole limit now costs
+            # the suite half as much.
             "--time-limit",
-            "2",
+            "1",
             "--processes",
             "2",
             "--out",
@@ -129,7 +134,7 @@ def test_a_solver_failure_in_one_area_of_england_loses_nothing(
     assert "fallback" in row
     assert f"{AREA} (fallback: the quick constructive plan)" in captured.out
     # The injected failure comes with most of the area's 120 s left; the other areas have
-    # 2 s. On a busy machine another area may fail on its own (the failure this test is
+    # 1 s. On a busy machine another area may fail on its own (the failure this test is
     # about), and is then contained too; but the injection fails no other area.
     left = re.findall(
         r"GLOP answered ABNORMAL \(status 4\) on the master LP, .*? and ([\d.]+) s left",
