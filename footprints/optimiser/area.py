@@ -690,6 +690,24 @@ def _with_construction(
     return np.asarray(found, np.int64)
 
 
+def _with_local(
+    problem: AreaProblem, extended: list[CandidateSets], local: LocalPlan | None
+) -> list[CandidateSets]:
+    """Join least change's first plan (``local``) to the candidates, in a new list.
+
+    So the fewest-moves solve can start from it (:func:`~footprints.optimiser.priorities.
+    solve_priorities`) even where the candidates listed miss its networks: the exact solve
+    then never moves more than it, and gives its own plan rather than falling back.
+    """
+    repaired = local_networks(problem, local)
+    if repaired is None:
+        return extended
+    return [
+        CandidateSets.concatenate([sets, CandidateSets.of(networks)]) if networks else sets
+        for sets, networks in zip(extended, repaired, strict=True)
+    ]
+
+
 def _start(
     problem: AreaProblem,
     columns: Columns,
@@ -741,7 +759,7 @@ def _solve_in_time(
     else:
         searched = False
     for attempt in range(3):
-        extended = with_current_networks(problem, piece_sets)
+        extended = _with_local(problem, with_current_networks(problem, piece_sets), local)
         start_sets = _with_construction(extended, construction)
         columns = build_columns(problem, extended)
         start = _start(problem, columns, start_sets, construction)

@@ -15,7 +15,7 @@ from ortools.linear_solver import pywraplp
 
 from footprints.optimiser import AreaResult, OptimiseSettings, optimise_area
 from footprints.optimiser import area as area_stage
-from footprints.optimiser.candidates import EnumerationTimeoutError
+from footprints.optimiser.candidates import CandidateSets, EnumerationTimeoutError
 from footprints.optimiser.construct import construct
 from footprints.optimiser.priorities import fewest_moves_floor
 from footprints.optimiser.proof import fallback, least_change_key
@@ -138,3 +138,18 @@ def test_the_fallback_ranks_plans_by_the_band_then_moves_then_cost() -> None:
         other, _ = fallback(usual, plan, [], failure=CHECK)
         assert plain.objective is not None and other.objective is not None
         assert plain.objective <= other.objective
+
+
+def test_the_exact_solve_starts_from_the_repair_where_the_candidates_miss_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No candidate listed (as where listing gives only distant groups): the repair is kept."""
+    monkeypatch.setattr(
+        area_stage, "_list_pieces", lambda problem: [CandidateSets.of([]) for _ in problem.pieces]
+    )
+    graph, current = _area()
+    result = optimise_area(graph, LEAST, current=current)
+    check_plan(graph, result)
+    assert result.fallback is None  # the solve's own plan, over the repair's networks
+    _keeps_the_compliant_networks(graph, current, result)
+    assert result.priorities[0].value == result.moves == 4
