@@ -309,12 +309,19 @@ def _contained(
 
 
 def _stand_in(problem: AreaProblem, columns: Columns, outcome: Outcome) -> AreaResult:
-    """Make the result of a plan standing in; least change's repair says its moves too."""
+    """Make the result of a plan standing in; least change's repair says its moves too.
+
+    Where saying its moves fails as well, the plan stands in without them.
+    """
     result = area_result(problem, columns, outcome)
     if outcome.fallback != "repaired":
         return result
-    moved = moved_practices(problem, result.assignment)
-    priorities = stand_in_priorities(problem, moved)
+    try:
+        moved = moved_practices(problem, result.assignment)
+        priorities = stand_in_priorities(problem, moved)
+    except Exception as error:  # the plan still stands in
+        _log_failure(problem.name, failure_words(error), error)
+        return result
     return dataclasses.replace(
         result,
         explanations=priority_notes(problem, priorities, result) + result.explanations,
