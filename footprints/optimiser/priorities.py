@@ -558,9 +558,11 @@ def stand_in_priorities(problem: AreaProblem, moved: Sequence[Move]) -> list[Pri
     """Least change's priority for a plan standing in: its moves and the bound known at once.
 
     ``moved``: the plan's moved practices (:func:`~footprints.optimiser.changes.
-    moved_practices`). The bound is :func:`fewest_moves_floor` (none for patients moved):
-    the exact solve that would have proved more gave no plan.
+    moved_practices`); those over the maximum split off (``"forced"``) count as the solve's
+    measure counts them: not at all. The bound is :func:`fewest_moves_floor` (none for
+    patients moved): the exact solve that would have proved more gave no plan.
     """
+    moved = [m for m in moved if m.reason != "forced"]
     if problem.settings.fewest_patients:
         return [PriorityResult("patients moved", sum(m.patients for m in moved), None)]
     floor = fewest_moves_floor(problem)

@@ -153,3 +153,14 @@ def test_the_exact_solve_starts_from_the_repair_where_the_candidates_miss_it(
     assert result.fallback is None  # the solve's own plan, over the repair's networks
     _keeps_the_compliant_networks(graph, current, result)
     assert result.priorities[0].value == result.moves == 4
+
+
+def test_the_stand_in_counts_moves_as_the_solve_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A practice over the maximum split off is no move of the priority (as in the solve)."""
+    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self, *params: pywraplp.Solver.ABNORMAL)
+    graph = grid(3, 4, [10_000] * 11 + [60_000])
+    current = {f"P{r}{c}": f"Row{r}" for r in range(3) for c in range(4)}
+    result = optimise_area(graph, LEAST, current=current)
+    assert result.fallback == "repaired"
+    assert [(m.practice, m.reason) for m in result.moved] == [("P23", "forced")]
+    assert result.moves == result.priorities[0].value == 0
