@@ -287,7 +287,7 @@ def _contained(
     Under least change the current plan repaired (``local``) is among the plans at hand.
     """
     try:
-        repaired = local_networks(problem, local)
+        repaired = _repaired(problem, local, construction)
         outcome, columns = fallback(problem, construction, [], failure=failure, repaired=repaired)
         return _stand_in(problem, columns, outcome)
     except Exception as error:  # even costing the plan at hand failed: name the parts alone
@@ -306,6 +306,25 @@ def _contained(
             fallback="connected parts",
             seconds=time.monotonic() - problem.started,
         )
+
+
+def _repaired(
+    problem: AreaProblem, local: LocalPlan | None, construction: PieceNetworks | None
+) -> PieceNetworks | None:
+    """Return least change's first plan per piece, ``None`` where it is the quick plan itself.
+
+    :func:`~footprints.optimiser.priorities.local_plan` returns the quick plan when its
+    repair found nothing moving fewer (NHS North West London, 2021, where most networks
+    break a rule): that plan stands in under its own name, the constructive one.
+    """
+    repaired = local_networks(problem, local)
+    if repaired is None or construction is None:
+        return repaired
+    same = all(
+        sorted(map(sorted, mine)) == sorted(map(sorted, quick))
+        for mine, quick in zip(repaired, construction, strict=True)
+    )
+    return None if same else repaired
 
 
 def _stand_in(problem: AreaProblem, columns: Columns, outcome: Outcome) -> AreaResult:
@@ -603,7 +622,7 @@ def _solve(
     if improving(problem):
         exact = dataclasses.replace(problem, deadline=problem.deadline.share(EXACT_SHARE))
     priorities: list[PriorityResult] = []
-    repaired = local_networks(problem, local)
+    repaired = _repaired(problem, local, construction)
     try:
         outcome, columns, priorities = _solve_in_time(exact, construction, local)
         if outcome.objective is None and outcome.status == "timed out":

@@ -164,3 +164,16 @@ def test_the_stand_in_counts_moves_as_the_solve_does(monkeypatch: pytest.MonkeyP
     assert result.fallback == "repaired"
     assert [(m.practice, m.reason) for m in result.moved] == [("P23", "forced")]
     assert result.moves == result.priorities[0].value == 0
+
+
+def test_a_repair_that_found_only_the_quick_plan_is_named_the_quick_plan() -> None:
+    """Where the repair moved no fewer (its plan is the quick one), it is not called a repair."""
+    graph, current = _area()
+    problem = problem_of(graph, LEAST, current=current)
+    quick = construct(problem)
+    assert quick is not None
+    same = [(sorted(members), -1) for networks in quick for members in reversed(networks)]
+    assert area_stage._repaired(problem, same, quick) is None
+    index = problem.practices.index
+    kept = [(sorted(index[p] for p in m), -1) for m in networks_of(current).values()]
+    assert area_stage._repaired(problem, kept, quick) is not None
