@@ -381,6 +381,7 @@ _STAND_IN = {"fallback"}
 _FALLBACK_WORDS = {
     "constructive": "the quick constructive plan",
     "current": "the current plan",
+    "repaired": "the current plan repaired with the fewest moves found",
     "connected parts": "one network per connected part",
 }
 

@@ -102,7 +102,12 @@ it is CP-SAT's first incumbent; if the time limit stops listing candidates, the 
 CP-SAT before any better plan is found, it is the plan returned (``"feasible"``, with the
 weak bound of its own cost shares unless the LP gave a better one), so an area always gets a
 complete, contiguous plan with a bound. In repair mode
-the current plan is the fallback where it is cheaper.
+the current plan is the fallback where it is cheaper. Under least change the fallback is the
+current plan repaired (``"repaired"``: its compliant networks kept, the networks breaking a
+rule re-formed with their neighbours, :func:`~footprints.optimiser.priorities.local_plan`,
+which takes :data:`~footprints.optimiser.priorities.REPAIR_FLOOR` seconds however little
+time is left), unless a plan at hand breaks the band in fewer networks or moves fewer
+practices: never a plan built from scratch that moves more.
 
 *Start plan; larger areas.* ``optimise_area(start=...)`` (``propose(start=...)``) takes a
 plan to start from: the cheaper of it and the constructive plan is CP-SAT's first incumbent,
@@ -118,7 +123,8 @@ cheaper) and is not used.
 ``MODEL_INVALID``, or ``UNKNOWN`` with time left; CP-SAT finding no plan where the
 constructive plan is one), an exception in any stage, or a worker process that dies ends
 that area's solve with the plan at hand: the constructive plan (or the current plan, if
-cheaper), else the current plan, else one network per connected part of the area. Its
+cheaper; under least change the current plan repaired, as above), else the current plan,
+else one network per connected part of the area. Its
 status is ``"fallback"``, :attr:`AreaResult.fallback` names the plan and the explanations
 the failure and its stage. When time runs out with no plan keeping the locks, the plan is
 one network per connected part too (status ``"timed out"``). Only an infeasible request has

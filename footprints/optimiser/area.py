@@ -49,7 +49,14 @@ from footprints.optimiser.explain import area_result, plain_result, priority_not
 from footprints.optimiser.improve import improvable, improve, improving, repair_start
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pieces import names
-from footprints.optimiser.priorities import LOCAL_SHARE, local_plan, solve_priorities
+from footprints.optimiser.priorities import (
+    LOCAL_SHARE,
+    LocalPlan,
+    local_networks,
+    local_plan,
+    solve_priorities,
+    stand_in_priorities,
+)
 from footprints.optimiser.problem import AreaProblem, build_problem
 from footprints.optimiser.proof import (
     Outcome,
@@ -161,6 +168,7 @@ def optimise_area(
         _log_failure(str(graph.graph.get("area", "area")), failure, error)
         return _graph_fallback(graph, settings, current, failure, started)
     construction: PieceNetworks | None = None
+    local: LocalPlan | None = None
     try:
         problem.report(0.01, "building a first plan")
         construction = construct(problem)
@@ -173,17 +181,22 @@ def optimise_area(
         from_start = given is not None and construction is given
         construction, repaired = _repair(problem, construction)
         construction = improve(problem, construction)
-        result = _plan(problem, construction, given, from_start or repaired)
+        local = local_plan(
+            problem,
+            construction,
+            time_limit=min(LOCAL_SHARE * settings.time_limit, problem.deadline.left()),
+        )
+        result = _plan(problem, construction, given, from_start or repaired, local)
     except InfeasibleError as error:
         contradiction = _contradicted(problem, construction)
         if contradiction is None:
             raise
         _log_failure(problem.name, contradiction, error)
-        result = _contained(problem, construction, contradiction)
+        result = _contained(problem, construction, contradiction, local)
     except Exception as error:  # contained: the area keeps the plan at hand
         failure = failure_words(error)
         _log_failure(problem.name, failure, error)
-        result = _contained(problem, construction, failure)
+        result = _contained(problem, construction, failure, local)
     logger.info(
         "area %s: %s, %d networks, objective %s, gap %s, %d candidates, %.1f s",
         result.area,
@@ -264,12 +277,19 @@ def _contradicted(problem: AreaProblem, construction: PieceNetworks | None) -> s
 
 
 def _contained(
-    problem: AreaProblem, construction: PieceNetworks | None, failure: str
+    problem: AreaProblem,
+    construction: PieceNetworks | None,
+    failure: str,
+    local: LocalPlan | None = None,
 ) -> AreaResult:
-    """Make the area's result after a failure: the plan at hand, status ``"fallback"``."""
+    """Make the area's result after a failure: the plan at hand, status ``"fallback"``.
+
+    Under least change the current plan repaired (``local``) is among the plans at hand.
+    """
     try:
-        outcome, columns = fallback(problem, construction, [], failure=failure)
-        return area_result(problem, columns, outcome)
+        repaired = _repaired(problem, local, construction)
+        outcome, columns = fallback(problem, construction, [], failure=failure, repaired=repaired)
+        return _stand_in(problem, columns, outcome)
     except Exception as error:  # even costing the plan at hand failed: name the parts alone
         _log_failure(problem.name, failure_words(error), error)
         codes = problem.practices.codes
@@ -288,11 +308,53 @@ def _contained(
         )
 
 
+def _repaired(
+    problem: AreaProblem, local: LocalPlan | None, construction: PieceNetworks | None
+) -> PieceNetworks | None:
+    """Return least change's first plan per piece, ``None`` where it is the quick plan itself.
+
+    :func:`~footprints.optimiser.priorities.local_plan` returns the quick plan when its
+    repair found nothing moving fewer (NHS North West London, 2021, where most networks
+    break a rule): that plan stands in under its own name, the constructive one.
+    """
+    repaired = local_networks(problem, local)
+    if repaired is None or construction is None:
+        return repaired
+    same = all(
+        sorted(map(sorted, mine)) == sorted(map(sorted, quick))
+        for mine, quick in zip(repaired, construction, strict=True)
+    )
+    return None if same else repaired
+
+
+def _stand_in(problem: AreaProblem, columns: Columns, outcome: Outcome) -> AreaResult:
+    """Make the result of a plan standing in; least change's repair says its moves too.
+
+    Where saying its moves fails as well, the plan stands in without them.
+    """
+    result = area_result(problem, columns, outcome)
+    if outcome.fallback != "repaired":
+        return result
+    try:
+        moved = moved_practices(problem, result.assignment)
+        priorities = stand_in_priorities(problem, moved)
+    except Exception as error:  # the plan still stands in
+        _log_failure(problem.name, failure_words(error), error)
+        return result
+    return dataclasses.replace(
+        result,
+        explanations=priority_notes(problem, priorities, result) + result.explanations,
+        priorities=tuple(priorities),
+        moved=moved,
+    )
+
+
 def _fallback_note(failure: str, kind: Fallback) -> str:
     """Explain a plan standing in after a failure (as :func:`fallback` words it)."""
     words = {
         "constructive": "the plan is the quick constructive one",
         "current": "the plan is the current plan",
+        "repaired": "the plan is the current plan repaired with the fewest moves found",
         "connected parts": "the plan is the last resort: one network per connected part of "
         "the area (it may break the band and the locks)",
     }[kind]
@@ -489,6 +551,7 @@ def _plan(
     construction: PieceNetworks | None,
     given: PieceNetworks | None = None,
     from_start: bool = False,
+    local: LocalPlan | None = None,
 ) -> AreaResult:
     """Solve (priorities first), then the trade-off curve when asked for, then the words.
 
@@ -500,7 +563,7 @@ def _plan(
     if curve_wanted:  # keep time for the curve
         at = problem.started + (1 - CURVE_SHARE) * problem.settings.time_limit
         solving = dataclasses.replace(problem, deadline=Deadline(at, problem.deadline.stop))
-    outcome, columns, priorities = _solve(solving, construction, given)
+    outcome, columns, priorities = _solve(solving, construction, given, local)
     if from_start:  # the first plan was the start plan given or the current plan
         words = (
             "the start plan given (improved by local search where it could be)"
@@ -517,6 +580,9 @@ def _plan(
     if curve_wanted and moves is not None and moves.value is not None:
         curve = trade_off(problem, columns, outcome.chosen, moves.value, proved=moves.proved)
     result = area_result(problem, columns, outcome)
+    moved = moved_practices(problem, result.assignment)
+    if not priorities and outcome.fallback == "repaired":
+        priorities = stand_in_priorities(problem, moved)
     notes = priority_notes(problem, priorities, result)
     fewest = moves.value if moves is not None and moves.value is not None else None
     sooner = [c for c in curve if fewest is not None and c.budget_to < fewest]
@@ -530,16 +596,23 @@ def _plan(
         result,
         explanations=notes + result.explanations,
         priorities=tuple(priorities),
-        moved=moved_practices(problem, result.assignment),
+        moved=moved,
         curve=tuple(curve),
     )
 
 
 def _solve(
-    problem: AreaProblem, construction: PieceNetworks | None, given: PieceNetworks | None
+    problem: AreaProblem,
+    construction: PieceNetworks | None,
+    given: PieceNetworks | None,
+    local: LocalPlan | None = None,
 ) -> tuple[Outcome, Columns, list[PriorityResult]]:
     """Solve exactly, or fall back to a quick plan when time runs out before a plan is found.
 
+    Under least change the plan falling back is the current plan repaired (``local``, from
+    :func:`~footprints.optimiser.priorities.local_plan`) unless a plan at hand breaks the
+    band in fewer networks or moves fewer practices (:func:`~footprints.optimiser.proof.
+    fallback`): never a plan built from scratch that moves more.
     The plan returned never costs more than ``given`` (the start plan), without priorities.
     Where :func:`~footprints.optimiser.improve.improving`, the exact solve has
     :data:`EXACT_SHARE` of the time left and a plan it did not prove optimal is polished by
@@ -549,19 +622,22 @@ def _solve(
     if improving(problem):
         exact = dataclasses.replace(problem, deadline=problem.deadline.share(EXACT_SHARE))
     priorities: list[PriorityResult] = []
+    repaired = _repaired(problem, local, construction)
     try:
-        outcome, columns, priorities = _solve_in_time(exact, construction)
+        outcome, columns, priorities = _solve_in_time(exact, construction, local)
         if outcome.objective is None and outcome.status == "timed out":
-            outcome, columns = fallback(problem, construction, outcome.notes)
+            outcome, columns = fallback(problem, construction, outcome.notes, repaired=repaired)
             priorities = []
     except EnumerationTimeoutError:
         why = problem.deadline.why(problem.settings.time_limit)
         notes = [f"{why} while listing candidate networks"]
-        outcome, columns = fallback(problem, construction, notes)
+        outcome, columns = fallback(problem, construction, notes, repaired=repaired)
     outcome, columns = polish(problem, columns, outcome)
     if given is not None and not priorities:
         outcome, columns = _no_worse(problem, outcome, columns, given)
-    current = None if priorities else plan_networks(problem, problem.current.assignment)
+    # Least change's stand-in was ranked against the current plan already (band, moves).
+    kept = priorities or outcome.fallback == "repaired"
+    current = None if kept else plan_networks(problem, problem.current.assignment)
     if current is not None:
         outcome, columns = _no_worse(problem, outcome, columns, current, CURRENT_NOTE)
     return outcome, columns, priorities
@@ -640,6 +716,24 @@ def _with_construction(
     return np.asarray(found, np.int64)
 
 
+def _with_local(
+    problem: AreaProblem, extended: list[CandidateSets], local: LocalPlan | None
+) -> list[CandidateSets]:
+    """Join least change's first plan (``local``) to the candidates, in a new list.
+
+    So the fewest-moves solve can start from it (:func:`~footprints.optimiser.priorities.
+    solve_priorities`) even where the candidates listed miss its networks: the exact solve
+    then never moves more than it, and gives its own plan rather than falling back.
+    """
+    repaired = local_networks(problem, local)
+    if repaired is None:
+        return extended
+    return [
+        CandidateSets.concatenate([sets, CandidateSets.of(networks)]) if networks else sets
+        for sets, networks in zip(extended, repaired, strict=True)
+    ]
+
+
 def _start(
     problem: AreaProblem,
     columns: Columns,
@@ -663,7 +757,7 @@ def _start(
 
 
 def _solve_in_time(
-    problem: AreaProblem, construction: PieceNetworks | None
+    problem: AreaProblem, construction: PieceNetworks | None, local: LocalPlan | None
 ) -> tuple[Outcome, Columns, list[PriorityResult]]:
     """Candidates, LP check, then the proof loop; hard pieces turn soft if it is infeasible.
 
@@ -678,11 +772,6 @@ def _solve_in_time(
     band = problem.band
     codes = problem.practices.codes
     pieces = problem.pieces
-    local = local_plan(
-        problem,
-        construction,
-        time_limit=min(LOCAL_SHARE * settings.time_limit, problem.deadline.left()),
-    )
     piece_sets = _list_pieces(problem)
     _soften_by_lp(problem, piece_sets)
     listed_all = all(piece.bounded for piece in problem.pieces)
@@ -696,7 +785,7 @@ def _solve_in_time(
     else:
         searched = False
     for attempt in range(3):
-        extended = with_current_networks(problem, piece_sets)
+        extended = _with_local(problem, with_current_networks(problem, piece_sets), local)
         start_sets = _with_construction(extended, construction)
         columns = build_columns(problem, extended)
         start = _start(problem, columns, start_sets, construction)

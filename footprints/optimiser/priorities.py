@@ -45,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,7 @@ from footprints.optimiser.columns import (
     raise_costs,
 )
 from footprints.optimiser.compliance import current_networks
+from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import straddling
 from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.diving import DIVE_STEPS, dive_down
@@ -71,7 +73,7 @@ from footprints.optimiser.nesting import nest_patches, straddling_flags
 from footprints.optimiser.pricing import additive_values, padded, priced_partition
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import Outcome, partition
-from footprints.optimiser.settings import PriorityResult, Status
+from footprints.optimiser.settings import Move, PriorityResult, Status
 
 __all__ = [
     "DIVE_SHARE",
@@ -79,13 +81,16 @@ __all__ = [
     "LOCAL_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
+    "REPAIR_FLOOR",
     "REPAIR_SHARE",
     "LocalPlan",
     "Measure",
     "fewest_moves_floor",
+    "local_networks",
     "local_plan",
     "priority_measures",
     "solve_priorities",
+    "stand_in_priorities",
 ]
 
 PRIORITY_SHARE = 0.7
@@ -97,6 +102,11 @@ may take (:func:`local_plan`)."""
 REPAIR_SHARE = 0.3
 """Share of :func:`local_plan`'s time that repairing the broken networks one neighbourhood at
 a time (:func:`~footprints.optimiser.neighbourhoods.repair_by_parts`) may take."""
+REPAIR_FLOOR = 2.0
+"""Fewest seconds that repair may take, however little time is left: its plan is what least
+change falls back to when the exact solve gives none, and without it that plan would be
+the quick constructive one, which ignores the current plan (as the constructive plan,
+it may run past the time limit)."""
 DIVE_SHARE = 0.25
 """Share of a priority's time left after its LP that diving (:mod:`~footprints.optimiser.
 diving`) may take looking for a plan at the LP bound before the exact search."""
@@ -531,6 +541,34 @@ LocalPlan = list[tuple[list[int], int]]
 """A plan as networks (practice indices) each with its matched current network (or -1)."""
 
 
+def local_networks(problem: AreaProblem, local: LocalPlan | None) -> PieceNetworks | None:
+    """Return the networks of a plan from :func:`local_plan` per piece (``None``: none)."""
+    if local is None:
+        return None
+    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
+    plan: PieceNetworks = [[] for _ in problem.pieces]
+    for members, _ in local:
+        if not members or members[0] not in piece_of:
+            return None
+        plan[piece_of[members[0]]].append(sorted(members))
+    return plan
+
+
+def stand_in_priorities(problem: AreaProblem, moved: Sequence[Move]) -> list[PriorityResult]:
+    """Least change's priority for a plan standing in: its moves and the bound known at once.
+
+    ``moved``: the plan's moved practices (:func:`~footprints.optimiser.changes.
+    moved_practices`); those over the maximum split off (``"forced"``) count as the solve's
+    measure counts them: not at all. The bound is :func:`fewest_moves_floor` (none for
+    patients moved): the exact solve that would have proved more gave no plan.
+    """
+    moved = [m for m in moved if m.reason != "forced"]
+    if problem.settings.fewest_patients:
+        return [PriorityResult("patients moved", sum(m.patients for m in moved), None)]
+    floor = fewest_moves_floor(problem)
+    return [PriorityResult("moves", len(moved), floor or None)]
+
+
 def local_plan(
     problem: AreaProblem, quick: list[list[list[int]]] | None, *, time_limit: float
 ) -> LocalPlan | None:
@@ -573,8 +611,7 @@ def local_plan(
         _as_is(problem, columns)[0],
         problem.settings,
         problem.practices.neighbours,
-        time_limit=REPAIR_SHARE * (time_limit - (time.monotonic() - began)),
-        stop=problem.deadline.stop,
+        time_limit=max(REPAIR_FLOOR, REPAIR_SHARE * (time_limit - (time.monotonic() - began))),
         name=problem.name,
     )
     if repaired is not None and (start is None or values[repaired].sum() < values[start].sum()):

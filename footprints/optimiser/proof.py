@@ -58,6 +58,7 @@ __all__ = [
     "costed_plan",
     "fallback",
     "hint_columns",
+    "least_change_key",
     "partition",
     "plan_networks",
     "polish",
@@ -624,6 +625,42 @@ def _parts(problem: AreaProblem) -> tuple[IntArray, Columns]:
     return chosen, columns
 
 
+_FALLBACK_WORDS = {
+    "constructive": "the plan is the quick constructive one",
+    "current": "the plan is the current plan (it costs less than the quick constructive one)",
+    "repaired": "the plan is the current plan repaired with the fewest moves found before the "
+    "exact solve (the networks that comply kept where they could be, those breaking a rule "
+    "re-formed with their neighbours)",
+}
+"""How :func:`fallback` names the plan that stands in, by kind."""
+
+
+def least_change_key(problem: AreaProblem, columns: Columns, chosen: IntArray) -> tuple[int, int]:
+    """Rank a plan as least change does: networks outside the band, then moves.
+
+    Networks outside the band count only in pieces where the area allows the band; moves
+    are the practices moved (patients with ``fewest_patients``), each network matched to
+    its column's current network.
+    """
+    index = problem.current.index
+    assert index is not None
+    hard = np.array([not piece.soft for piece in problem.pieces] + [False])
+    band = problem.band
+    population = problem.practices.population
+    outside = moved = 0
+    for j in chosen.tolist():
+        s = int(columns.col_set[j])
+        total = int(columns.set_population[s])
+        if hard[int(columns.set_piece[s])] and not band.contains(total):
+            outside += 1
+        members = np.asarray(columns.sets.members_of(s), np.int64)
+        leaving = members[(index[members] >= 0) & (index[members] != columns.col_match[j])]
+        moved += (
+            int(population[leaving].sum()) if problem.settings.fewest_patients else len(leaving)
+        )
+    return outside, moved
+
+
 _PARTS_NOTE = (
     "the plan is the last resort: one network per connected part of the area (it may break "
     "the band and the locks)"
@@ -636,12 +673,16 @@ def fallback(
     notes: list[str],
     *,
     failure: str | None = None,
+    repaired: PieceNetworks | None = None,
 ) -> tuple[Outcome, Columns]:
     """Return the best plan at hand when the exact solve ended without one.
 
     The constructive plan or the current plan, whichever costs less (within the move
     budget); without either, one network per connected part of the area, so that a plan
-    always covers every practice.
+    always covers every practice. Under least change (:func:`least_change_key`) with the
+    current plan ``repaired`` too: the plan breaking the band in fewest networks where the
+    area allows the band, then moving fewest, then costing least, so that the current plan
+    repaired is never given up for a plan built from scratch that moves more.
 
     Parameters
     ----------
@@ -656,19 +697,26 @@ def fallback(
         the constructive or current plan, ``"timed out"`` for the last resort. Otherwise the
         failure that ended the solve, in words: the status is ``"fallback"`` and the note
         names the failure and the plan that stands in.
+    repaired
+        Least change: the current plan repaired with the fewest moves found (see
+        :func:`~footprints.optimiser.priorities.local_plan`), or ``None``.
     """
     best: tuple[int, IntArray, Columns, Fallback] | None = None
     at_hand: list[tuple[PieceNetworks | None, Fallback]] = [
+        (repaired, "repaired"),
         (construction, "constructive"),
         (_current_networks(problem), "current"),
     ]
+    least = problem.settings.least_change and problem.current.index is not None
+    best_key: tuple[int, ...] | None = None
     for plan, found in at_hand:
         costed = None if plan is None else costed_plan(problem, plan)
         if costed is None:
             continue
         cost, chosen, columns = costed
-        if best is None or cost < best[0]:
-            best = (cost, chosen, columns, found)
+        key = (*least_change_key(problem, columns, chosen), cost) if least else (cost,)
+        if best_key is None or key < best_key:
+            best, best_key = (cost, chosen, columns, found), key
     kind: Fallback
     status: Status
     # A proved bound all the same, from the plan's cost shares (a moment over time).
@@ -686,11 +734,7 @@ def fallback(
     else:
         cost, chosen, columns, kind = best
         status = "feasible"
-        words = (
-            "the plan is the quick constructive one"
-            if kind == "constructive"
-            else "the plan is the current plan (it costs less than the quick constructive one)"
-        ) + (
+        words = _FALLBACK_WORDS[kind] + (
             ", not optimised and with no bound"
             if bound is None
             else f", not optimised, with {SHARES_WORDS}"

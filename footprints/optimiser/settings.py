@@ -24,7 +24,7 @@ __all__ = [
 Status = Literal["optimal", "feasible", "infeasible", "timed out", "fallback"]
 """What an area's solve ended with (see :class:`AreaResult`)."""
 
-Fallback = Literal["constructive", "current", "connected parts"]
+Fallback = Literal["constructive", "current", "repaired", "connected parts"]
 """Which plan stands in for an optimised one (see :attr:`AreaResult.fallback`)."""
 
 Progress = Callable[[float, str], None]
@@ -321,7 +321,9 @@ class AreaResult:
     fallback
         Which plan stands in when the optimiser could not give its own: ``"constructive"``
         (the quick spanning-tree plan), ``"current"`` (the current plan, when it costs
-        less), ``"connected parts"`` (one network per connected part: the last resort);
+        less), ``"repaired"`` (least change: the current plan repaired with the fewest moves
+        found before the exact solve, its compliant networks kept where it could),
+        ``"connected parts"`` (one network per connected part: the last resort);
         ``None`` for the optimiser's own plan.
     """
 

@@ -1,0 +1,179 @@
+"""Least change never stands in with a plan built from scratch: the current plan, repaired.
+
+When the exact solve gives no plan of its own (no time, candidates not listed in time, a
+solver failure), least change returns the current plan repaired near the networks that
+break a rule (:func:`~footprints.optimiser.priorities.local_plan`), not the quick
+constructive plan, which ignores the current plan (on the 2021 registration geography 27
+large CCGs got it, moving a large share of their practices).
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from ortools.linear_solver import pywraplp
+
+from footprints.optimiser import AreaResult, OptimiseSettings, optimise_area
+from footprints.optimiser import area as area_stage
+from footprints.optimiser.candidates import CandidateSets, EnumerationTimeoutError
+from footprints.optimiser.construct import construct
+from footprints.optimiser.priorities import fewest_moves_floor
+from footprints.optimiser.proof import fallback, least_change_key
+
+from .grids import DEFAULT_BAND, FAST, check_plan, connected, grid, networks_of, problem_of
+
+LEAST = OptimiseSettings(time_limit=20.0, workers=1, seed=3, least_change=True)
+NO_TIME = OptimiseSettings(time_limit=0.001, workers=1, seed=3, least_change=True)
+ROWS, COLS = 6, 8
+CHECK = "a check"  # as after a failure: no time spent on a bound
+
+
+def _area() -> tuple[nx.Graph, dict[str, str]]:
+    """48 practices of 10,000 in 2x2 blocks of 40,000; two blocks split into halves of 20,000."""
+    graph = grid(ROWS, COLS, [10_000] * (ROWS * COLS))
+    current = {f"P{r}{c}": f"B{r // 2}{c // 2}" for r in range(ROWS) for c in range(COLS)}
+    current.update(dict.fromkeys(["P00", "P10"], "S1") | dict.fromkeys(["P01", "P11"], "S2"))
+    current.update(dict.fromkeys(["P22", "P32"], "S3") | dict.fromkeys(["P23", "P33"], "S4"))
+    return graph, current
+
+
+def _compliant(graph: nx.Graph, current: dict[str, str]) -> dict[str, set[str]]:
+    return {
+        network: members
+        for network, members in networks_of(current).items()
+        if connected(graph, members)
+        and DEFAULT_BAND.contains(sum(graph.nodes[p]["list_size"] for p in members))
+    }
+
+
+def _keeps_the_compliant_networks(
+    graph: nx.Graph, current: dict[str, str], result: AreaResult
+) -> None:
+    """Every compliant network whole under its own id; only broken networks' practices move."""
+    assignment = result.assignment
+    compliant = _compliant(graph, current)
+    assert len(compliant) == 10  # 12 blocks, 2 of them split
+    for network, members in compliant.items():
+        assert {assignment[p] for p in members} == {network}, network
+    moved = {p for p in current if assignment[p] != current[p]}
+    broken = {p for p in current if current[p] not in compliant}
+    assert moved <= broken
+
+
+def test_with_no_time_least_change_still_keeps_the_compliant_networks() -> None:
+    """The exact solve has no time: the plan is the current one repaired, moving few."""
+    graph, current = _area()
+    result = optimise_area(graph, NO_TIME, current=current)
+    check_plan(graph, result)
+    _keeps_the_compliant_networks(graph, current, result)
+    assert result.moves is not None and result.moves <= 4  # each split block rejoined
+    # the proved minimum, with time, is the same
+    assert optimise_area(graph, LEAST, current=current).moves == result.moves
+
+
+def test_a_failed_solve_stands_in_with_the_current_plan_repaired(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GLOP fails on every LP (as on 4 CCGs of 2021): not the constructive plan."""
+    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self, *params: pywraplp.Solver.ABNORMAL)
+    graph, current = _area()
+    result = optimise_area(graph, LEAST, current=current)
+    check_plan(graph, result)
+    assert result.status == "fallback"
+    assert result.fallback == "repaired"
+    _keeps_the_compliant_networks(graph, current, result)
+    note = result.explanations[-1]
+    assert note.startswith("the solve failed (")
+    assert "the current plan repaired with the fewest moves found" in note
+    problem = problem_of(graph, LEAST, current=current)
+    moves = result.priorities[0]
+    assert (moves.name, moves.value, moves.bound) == ("moves", result.moves, 2)
+    assert fewest_moves_floor(problem) == 2  # one move per split block at least
+    assert any(line.startswith("Least change: ") for line in result.explanations)
+
+
+def test_listing_out_of_time_stands_in_with_the_current_plan_repaired(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Candidates cannot be listed in time (the large CCGs): the current plan, repaired."""
+
+    def out_of_time(*args: object) -> None:
+        raise EnumerationTimeoutError
+
+    monkeypatch.setattr(area_stage, "_list_pieces", out_of_time)
+    graph, current = _area()
+    result = optimise_area(graph, LEAST, current=current)
+    check_plan(graph, result)
+    assert (result.status, result.fallback) == ("feasible", "repaired")
+    _keeps_the_compliant_networks(graph, current, result)
+    assert any("while listing candidate networks" in line for line in result.explanations)
+    assert any(
+        line.startswith("the plan is the current plan repaired") for line in result.explanations
+    )
+
+
+def test_the_fallback_ranks_plans_by_the_band_then_moves_then_cost() -> None:
+    """Least change stands in with the plan moving fewest; otherwise the cheapest, as before."""
+    graph, current = _area()
+    problem = problem_of(graph, LEAST, current=current)
+    quick = construct(problem)
+    assert quick is not None
+    index = problem.practices.index
+    repaired: list[list[int]] = []
+    for network, members in networks_of(current).items():
+        if network not in ("S2", "S4"):
+            joined = members | ({"P01", "P11"} if network == "S1" else set())
+            joined |= {"P23", "P33"} if network == "S3" else set()
+            repaired.append(sorted(index[p] for p in joined))
+    outcome, columns = fallback(problem, quick, [], failure=CHECK, repaired=[repaired])
+    assert outcome.fallback == "repaired"
+    assert least_change_key(problem, columns, outcome.chosen) == (0, 4)
+    alone, quick_columns = fallback(problem, quick, [], failure=CHECK)
+    assert alone.fallback == "constructive"  # the current plan breaks the band
+    assert least_change_key(problem, quick_columns, alone.chosen)[1] > 4
+    # without least change the cheapest plan at hand stands in
+    usual = problem_of(graph, FAST, current=current)
+    plain, _ = fallback(usual, quick, [], failure=CHECK, repaired=[repaired])
+    for plan in ([repaired], quick):
+        other, _ = fallback(usual, plan, [], failure=CHECK)
+        assert plain.objective is not None and other.objective is not None
+        assert plain.objective <= other.objective
+
+
+def test_the_exact_solve_starts_from_the_repair_where_the_candidates_miss_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No candidate listed (as where listing gives only distant groups): the repair is kept."""
+    monkeypatch.setattr(
+        area_stage, "_list_pieces", lambda problem: [CandidateSets.of([]) for _ in problem.pieces]
+    )
+    graph, current = _area()
+    result = optimise_area(graph, LEAST, current=current)
+    check_plan(graph, result)
+    assert result.fallback is None  # the solve's own plan, over the repair's networks
+    _keeps_the_compliant_networks(graph, current, result)
+    assert result.priorities[0].value == result.moves == 4
+
+
+def test_the_stand_in_counts_moves_as_the_solve_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A practice over the maximum split off is no move of the priority (as in the solve)."""
+    monkeypatch.setattr(pywraplp.Solver, "Solve", lambda self, *params: pywraplp.Solver.ABNORMAL)
+    graph = grid(3, 4, [10_000] * 11 + [60_000])
+    current = {f"P{r}{c}": f"Row{r}" for r in range(3) for c in range(4)}
+    result = optimise_area(graph, LEAST, current=current)
+    assert result.fallback == "repaired"
+    assert [(m.practice, m.reason) for m in result.moved] == [("P23", "forced")]
+    assert result.moves == result.priorities[0].value == 0
+
+
+def test_a_repair_that_found_only_the_quick_plan_is_named_the_quick_plan() -> None:
+    """Where the repair moved no fewer (its plan is the quick one), it is not called a repair."""
+    graph, current = _area()
+    problem = problem_of(graph, LEAST, current=current)
+    quick = construct(problem)
+    assert quick is not None
+    same = [(sorted(members), -1) for networks in quick for members in reversed(networks)]
+    assert area_stage._repaired(problem, same, quick) is None
+    index = problem.practices.index
+    kept = [(sorted(index[p] for p in m), -1) for m in networks_of(current).values()]
+    assert area_stage._repaired(problem, kept, quick) is not None
