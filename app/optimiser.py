@@ -230,8 +230,9 @@ def plan_kind(result: AreaResult, *, kept: bool = False) -> str:
 
     ``"proved optimal"``; ``"constructive"`` (the quick constructive plan, not improved);
     ``"kept"`` (the plan at hand kept: nothing cheaper was found; ``kept`` says the run left
-    the area's networks as they were); ``"optimised"`` (improved, not proved optimal);
-    ``"fallback"`` (the solve failed); ``"none"`` (no plan).
+    the area's networks as they were); ``"repaired"`` (least change: the current plan
+    repaired, its compliant networks kept, the exact solve out of time); ``"optimised"``
+    (improved, not proved optimal); ``"fallback"`` (the solve failed); ``"none"`` (no plan).
     """
     if not result.assignment:
         return "none"
@@ -245,6 +246,8 @@ def plan_kind(result: AreaResult, *, kept: bool = False) -> str:
         or any(note.startswith(CURRENT_NOTE) for note in result.explanations)
     ):
         return "kept"
+    if result.fallback == "repaired":
+        return "repaired"
     improved = any(note in (POLISHED, REPAIRED) for note in result.explanations)
     if result.fallback == "constructive" and not improved:
         return "constructive"
@@ -277,6 +280,13 @@ def area_words(name: str, result: AreaResult, *, kept: bool = False) -> str:
         return (
             f"{name}: not optimised — this is the quick constructive plan; "
             f"{_certified(result)}. Allow more time for an optimised plan."
+        )
+    if kind == "repaired":
+        moved = "" if result.moves is None else f" ({result.moves:,} practices moved)"
+        return (
+            f"{name}: not optimised — your plan repaired{moved}: its compliant networks kept, "
+            f"the networks breaking a rule re-formed with their neighbours; the fewest-moves "
+            f"solve ran out of time; {_certified(result)}. Allow more time for fewer moves."
         )
     return (
         f"{name}: optimised, not proved optimal; {_certified(result)}. Allow more time to "

@@ -49,6 +49,14 @@ def test_the_bare_constructive_plan_is_named_and_a_polished_one_is_not() -> None
     assert plan_kind(polished) == "optimised"
 
 
+def test_least_change_s_repaired_stand_in_is_not_called_optimised() -> None:
+    repaired = _result(objective=2000.0, bound=500.0, gap=0.75, fallback="repaired", moves=12)
+    assert plan_kind(repaired) == "repaired"
+    words = area_words("NWL", repaired)
+    assert "not optimised — your plan repaired (12 practices moved)" in words
+    assert "optimised, not proved" not in words
+
+
 def test_a_plan_kept_gives_both_costs_and_its_gap() -> None:
     note = CURRENT_NOTE + " (the search's best plan costs 321 patient-km more)"
     result = _result(objective=1000.0, bound=900.0, gap=0.1, seconds=20.0, explanations=[note])
