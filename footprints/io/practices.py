@@ -29,6 +29,7 @@ from footprints.io.columns import (
 )
 from footprints.io.postcodes import _postcode_table, normalise_postcode
 from footprints.io.tables import (
+    _EXCEL,
     UNALLOCATED_NETWORK,
     AmbiguousNumberError,
     PathLike,
@@ -338,12 +339,9 @@ def _locate(
     return None
 
 
-_WORKBOOKS = (".xlsx", ".xlsm")
-
-
 def _read_practice_table(path: PathLike) -> pd.DataFrame:
     """Read the practices file's cells as stripped strings: a CSV, or a workbook's first sheet."""
-    if Path(path).suffix.lower() not in _WORKBOOKS:
+    if Path(path).suffix.lower() not in _EXCEL:
         return _read_csv(path)
     sheets = _read_excel_sheets(path)
     if not sheets:

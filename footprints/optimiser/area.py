@@ -25,6 +25,7 @@ import time
 import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Literal
 
 import networkx as nx
 import numpy as np
@@ -68,7 +69,6 @@ from footprints.optimiser.proof import (
 from footprints.optimiser.settings import (
     AreaResult,
     CurvePoint,
-    Fallback,
     OptimiseSettings,
     PriorityResult,
     Progress,
@@ -349,12 +349,17 @@ def _stand_in(problem: AreaProblem, columns: Columns, outcome: Outcome) -> AreaR
     )
 
 
-def _fallback_note(failure: str, kind: Fallback) -> str:
-    """Explain a plan standing in after a failure (as :func:`fallback` words it)."""
+_GraphFallback = Literal["current", "connected parts"]
+"""The plans :func:`_graph_fallback` can make (a :data:`~footprints.optimiser.Fallback`)."""
+
+
+def _fallback_note(failure: str, kind: _GraphFallback) -> str:
+    """Explain a plan made from the graph alone standing in after a failure.
+
+    (A plan standing in after the problem was built is worded by :func:`fallback`.)
+    """
     words = {
-        "constructive": "the plan is the quick constructive one",
         "current": "the plan is the current plan",
-        "repaired": "the plan is the current plan repaired with the fewest moves found",
         "connected parts": "the plan is the last resort: one network per connected part of "
         "the area (it may break the band and the locks)",
     }[kind]
@@ -434,7 +439,7 @@ def _graph_fallback(
             population[str(node)] = int(float(size))
         except (TypeError, ValueError):
             population[str(node)] = 0
-    kind: Fallback = "connected parts"
+    kind: _GraphFallback = "connected parts"
     networks = [sorted(str(n) for n in part) for part in nx.connected_components(graph)]
     if current is not None and all(code in current for code in codes):
         grouped: dict[str, list[str]] = {}
