@@ -559,7 +559,10 @@ def _priced_moves(
                 continue
             room = band.max_population - int(population[i])
             near = {owner[j] for j in bit_indices(practices.neighbours[i]) if j in owner}
-            targets = sorted(b for b in near if b != a and size[b] <= room)
+            # a network already over the maximum may grow: no network leaves the band
+            targets = sorted(
+                b for b in near if b != a and (size[b] <= room or size[b] > band.max_population)
+            )
             rest = tuple(j for j in members if j != i)
             if not targets or len(components(rest, practices.neighbours)) != 1:
                 continue
