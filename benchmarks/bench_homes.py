@@ -170,6 +170,77 @@ def in_no_group(graph: nx.Graph, practice: str, band: Band, *, steps: int = 200_
     return not search({practice}, size[practice], start, set())
 
 
+def holdable(total: int, band: Band) -> bool:
+    """Whether some number of in-band networks adds up to ``total`` patients."""
+    count = -(-total // band.max_population)
+    return total > 0 and count * band.min_population <= total
+
+
+def hangs_over(graph: nx.Graph, practice: str, band: Band) -> int:
+    """Patients that must share ``practice``'s network, itself included.
+
+    Each connected part of ``graph`` without ``practice`` whose population no number of
+    in-band networks adds up to (:func:`holdable`) can be held in band only by a network
+    reaching out of it, and only through ``practice``: in a plan with every network in
+    band, ``practice``'s network holds every such part. Over the maximum, that network is
+    out of band in every plan.
+    """
+    size = {p: int(graph.nodes[p]["list_size"]) for p in graph.nodes}
+    rest = graph.subgraph([p for p in graph.nodes if p != practice])
+    hanging = [
+        total
+        for part in nx.connected_components(rest)
+        if not holdable(total := sum(size[p] for p in part), band)
+    ]
+    return size[practice] + sum(hanging)
+
+
+def no_partition(graph: nx.Graph, group: set[str], band: Band, *, seconds: float = 60.0) -> bool:
+    """Whether the connected ``group`` has no partition into connected in-band networks.
+
+    Every connected in-band set of the group is listed (at most 3,000,000) and CP-SAT
+    looks for an exact cover by them. ``False`` when one exists, or when the listing or
+    the search does not finish (not known to be forced).
+    """
+    from ortools.sat.python import cp_model
+
+    from footprints.optimiser.candidates import (
+        EnumerationTimeoutError,
+        PoolCapError,
+        bit_mask,
+        connected_sets,
+    )
+
+    codes = sorted(group)
+    index = {p: k for k, p in enumerate(codes)}
+    neighbours = [bit_mask([index[q] for q in graph.neighbors(p) if q in index]) for p in codes]
+    population = [int(graph.nodes[p]["list_size"]) for p in codes]
+    try:
+        sets = connected_sets(
+            list(range(len(codes))),
+            neighbours,
+            population,
+            low=band.min_population,
+            high=band.max_population,
+            cap=3_000_000,
+            deadline=time.monotonic() + seconds,
+        )
+    except (PoolCapError, EnumerationTimeoutError):  # too many, or out of time: not known
+        return False
+    model = cp_model.CpModel()
+    cover: list[list[Any]] = [[] for _ in codes]
+    for k in range(len(sets)):
+        chosen = model.NewBoolVar(f"s{k}")
+        for i in sets.members_of(k):
+            cover[int(i)].append(chosen)
+    for options in cover:
+        model.AddExactlyOne(options)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = 1
+    return solver.Solve(model) == cp_model.INFEASIBLE
+
+
 def out_of_band(region: Region, plan: Plan, band: Band) -> dict[str, Any]:
     """Each network of ``plan`` outside ``band``, and whether the band forced it there.
 
@@ -177,14 +248,19 @@ def out_of_band(region: Region, plan: Plan, band: Band) -> dict[str, Any]:
     in-band group of its CCG (:func:`in_no_group`: whatever network holds it is out of
     band), or the network's practices lie in a connected group of their CCG (practices over
     the maximum taken out) that no number of in-band networks can hold (under the minimum,
-    or between ``k`` maxima and ``k + 1`` minima). Returns the counts and one line per
-    network not forced.
+    or between ``k`` maxima and ``k + 1`` minima). Also forced, one network per connected
+    group: a network over the maximum holding a practice whose hanging parts must share its
+    network (:func:`hangs_over`), and otherwise the first network out of band of a group
+    with no partition into connected in-band networks at all (:func:`no_partition`): the
+    group needs one, and this one is it. Returns the counts and one line per network not
+    forced (not known to be forced).
     """
     members: dict[str, list[str]] = {}
     for practice, network in plan.assignment.items():
         members.setdefault(network, []).append(practice)
     size_of: dict[str, int] = {}
     group_of: dict[str, tuple[str, int]] = {}
+    root_of: dict[str, str] = {}  # practice → the first practice of its connected group
     for code, graph in region.ccg_graphs.items():
         size = {p: int(graph.nodes[p]["list_size"]) for p in graph.nodes}
         size_of.update(size)
@@ -193,9 +269,19 @@ def out_of_band(region: Region, plan: Plan, band: Band) -> dict[str, Any]:
             total = sum(size[p] for p in part)
             for p in part:
                 group_of[p] = (code, total)
+                root_of[p] = min(part)
     ccg_of = {p: code for code, graph in region.ccg_graphs.items() for p in graph.nodes}
-    counts = {"over_practice": 0, "in_no_group": 0, "group": 0, "not_forced": 0}
+    counts = {
+        "over_practice": 0,
+        "in_no_group": 0,
+        "group": 0,
+        "hangs_over": 0,
+        "no_partition": 0,
+        "not_forced": 0,
+    }
     lines: list[str] = []
+    forced_in: set[str] = set()  # connected groups holding a forced network
+    left: list[tuple[str, list[str], int]] = []
     for network, practices in sorted(members.items()):
         total = sum(size_of[p] for p in practices)
         if band.min_population <= total <= band.max_population:
@@ -208,10 +294,28 @@ def out_of_band(region: Region, plan: Plan, band: Band) -> dict[str, Any]:
         free = graph.subgraph([p for p in graph.nodes if size_of[p] <= band.max_population])
         if any(in_no_group(free, p, band) for p in practices):
             counts["in_no_group"] += 1
+            forced_in.add(root_of[practices[0]])
             continue
         low = -(-group // band.max_population)
         if group < band.min_population or low > group // band.min_population:
             counts["group"] += 1
+            continue
+        if total > band.max_population and any(
+            hangs_over(free, p, band) > band.max_population for p in practices
+        ):
+            counts["hangs_over"] += 1
+            forced_in.add(root_of[practices[0]])
+            continue
+        left.append((network, practices, total))
+    for network, practices, total in left:
+        code, group = group_of[practices[0]]
+        graph = region.ccg_graphs[code]
+        free = graph.subgraph([p for p in graph.nodes if size_of[p] <= band.max_population])
+        part = nx.node_connected_component(free, practices[0])
+        if root_of[practices[0]] not in forced_in and no_partition(free, part, band):
+            # the group needs one network out of band: this one is it
+            counts["no_partition"] += 1
+            forced_in.add(root_of[practices[0]])
             continue
         counts["not_forced"] += 1
         lines.append(
