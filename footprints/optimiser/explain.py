@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.candidates import CandidateSets, components
 from footprints.optimiser.columns import Columns
 from footprints.optimiser.costs import SCALE, plan_costs
 from footprints.optimiser.nesting import nest_patch_names, nest_patches, nesting_obstacles
@@ -199,9 +199,13 @@ def _soft_lines(
             soft_networks.append(net)
             side = "below the minimum" if gap < 0 else "above the maximum"
             limit = band.min_population if gap < 0 else band.max_population
-            because = network.reason or (
-                "the plan at hand leaves it outside the band, though a plan within the band "
-                "may exist (allow more time)"
+            because = (
+                network.reason
+                or _hanging_reason(problem, members)
+                or (
+                    "the plan at hand leaves it outside the band, though a plan within the "
+                    "band may exist (allow more time)"
+                )
             )
             soft_lines.append(
                 (
@@ -215,6 +219,47 @@ def _soft_lines(
         soft_networks,
         [line for _, line in sorted(soft_lines)],
     )
+
+
+def _holdable(total: int, band: Band) -> bool:
+    """Whether some number of in-band networks adds up to ``total`` patients."""
+    count = -(-total // band.max_population)
+    return total > 0 and count * band.min_population <= total
+
+
+def _hanging_reason(problem: AreaProblem, members: list[int]) -> str:
+    """Why a network over the maximum is so in every plan, or ``""`` when not known.
+
+    A practice ``v`` of the network may hold parts of its piece that reach the rest only
+    through ``v`` and whose population no number of in-band networks adds up to: a network
+    in band can hold such a part only by reaching out of it, through ``v``, so in any plan
+    with those networks in band ``v``'s network holds every such part. When they and ``v``
+    pass the maximum, every plan has a network out of band there: ``v``'s, over the
+    maximum, or one within a part. Locks and filters only narrow the plans, so the reason
+    holds with them too.
+    """
+    band = problem.band
+    population = problem.practices.population
+    if int(population[members].sum()) <= band.max_population:
+        return ""
+    piece = next((p for p in problem.pieces if members[0] in p.nodes), None)
+    if piece is None:
+        return ""
+    codes = problem.practices.codes
+    neighbours = problem.practices.neighbours
+    for v in sorted(members):
+        parts = components([i for i in piece.nodes if i != v], neighbours)
+        hanging = [part for part in parts if not _holdable(int(population[part].sum()), band)]
+        total = int(population[v]) + sum(int(population[part].sum()) for part in hanging)
+        if total > band.max_population:
+            held = names(sorted(codes[i] for part in hanging for i in part))
+            return (
+                f"practices {held} reach the rest of the area only through {codes[v]}, and "
+                "no number of networks within the band adds up to their patients, so in any "
+                f"plan {codes[v]}'s network holds them or one of theirs is outside the band: "
+                f"with {codes[v]} that is {total:,} patients, above the maximum"
+            )
+    return ""
 
 
 def soft_reason(piece: Piece, members: list[int], settings: OptimiseSettings) -> str:

@@ -409,6 +409,28 @@ def test_a_soft_piece_keeps_every_network_not_forced_in_the_band() -> None:
     assert result.soft_networks == outside
 
 
+def test_a_network_over_the_band_in_every_plan_says_why() -> None:
+    """P01 (15,000) and P02 (25,000) reach the area only through P00 (20,000) (issue #13).
+
+    No in-band network fits in either, so P00's network holds both in any plan that keeps
+    them in band: 60,000, over the maximum whatever the time. The explanation says so, not
+    "allow more time".
+    """
+    graph = grid(1, 5, [20_000, 15_000, 25_000, 20_000, 20_000])
+    graph.remove_edges_from(list(graph.edges))
+    graph.add_edges_from(
+        [("P00", "P01"), ("P00", "P02"), ("P00", "P03"), ("P03", "P04")], kind="border"
+    )
+    result = optimise_area(graph, FAST)
+    check_plan(graph, result)
+    over = result.assignment["P00"]
+    assert result.soft_networks == [over]
+    (line,) = [e for e in result.explanations if e.startswith(f"Network {over} ")]
+    assert "allow more time" not in line
+    assert "P01, P02 reach the rest of the area only through P00" in line
+    assert "60,000 patients, above the maximum" in line
+
+
 def test_no_filters_change_nothing() -> None:
     graph = grid(4, 4, [9_000, 11_000, 8_000, 12_000, 10_000, 7_000, 9_500, 8_500] * 2)
     plain = optimise_area(graph, FAST)
