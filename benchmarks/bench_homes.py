@@ -466,7 +466,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="an optimiser setting for the proposal, e.g. home_straddle_weight=30",
     )
+    parser.add_argument(
+        "--classify",
+        type=Path,
+        help="only say which networks of a saved plan (--save-plan's file) are out of band, "
+        "and whether forced",
+    )
     args = parser.parse_args(argv)
+    if args.classify:
+        region = load_england_2021(args.data)
+        rows = (line.split(",") for line in args.classify.read_text().splitlines() if line)
+        saved = Plan({practice: network for practice, network in rows})
+        print("out of band:", out_of_band(region, saved, Band()))
+        return 0
     overrides = {name: float(value) for name, value in (o.split("=", 1) for o in args.set)}
     if args.ccgs:
         return compare_subset(args, [c for c in args.ccgs.split(",") if c], overrides)
