@@ -471,8 +471,9 @@ def _move_practices(
 ) -> tuple[list[Network], bool]:
     """Move single practices to a neighbouring network while that lowers the plan's cost.
 
-    Every practice on the edge of its network is tried in each network it touches, when both
-    networks stay in band, the one it leaves stays contiguous and the locks and filters are
+    Every practice on the edge of its network is tried in each network it touches, when no
+    network leaves the band (a network already over the maximum may grow, where that brings
+    another into the band), the one it leaves stays contiguous and the locks and filters are
     kept; every such move is costed at once (:func:`~footprints.optimiser.costs.plan_costs`,
     the territory term included), and the best improving moves touching different networks
     are made, round after round, until none improves or ``cutoff`` passes.
@@ -538,7 +539,9 @@ def _priced_moves(
 ) -> tuple[list[_Move], list[int], np.ndarray]:
     """Every allowed single-practice move (of ``only``'s practices, if given) and its gain.
 
-    A move keeps both networks in band, the one left contiguous, the locks and the filters;
+    A move takes no network out of the band (into a network already over the maximum it
+    may go: the band penalty and ``out_of_band_cost`` price it), keeps the one left
+    contiguous, the locks and the filters;
     its gain is the networks' cost before minus after (without the territory term when
     ``exact``; 0 for a move a filter forbids).
     """
