@@ -32,6 +32,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -271,6 +272,12 @@ def _check_priorities(args: argparse.Namespace) -> None:
         raise UsageError("--repair needs --plan CURRENT (the plan to repair)")
     if args.least_change and not args.repair:
         raise UsageError("--least-change needs --repair --plan CURRENT (the plan to change)")
+    if args.max_moves is not None and not args.repair:
+        raise UsageError(
+            f"--max-moves {args.max_moves} caps the practices a repair moves: give it with "
+            "--repair --plan CURRENT (without --repair the plan is proposed afresh and every "
+            "practice may move)"
+        )
     if args.least_change and args.max_moves is not None:
         raise UsageError(
             f"--least-change finds the fewest moves itself; --max-moves {args.max_moves} sets a "
@@ -595,8 +602,21 @@ _PRIORITY_FLAGS = (
 """The options that put a priority first, and their help."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that takes each option only by its full name.
+
+    argparse's default reads a prefix as the one option it begins: ``validate --area
+    E38000237`` (``--area`` is ``propose``'s) was taken as ``--areas E38000237`` and refused
+    as a missing areas file. Every sub-command's parser is of this class too.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="footprints", description="Plan Primary Care Network footprints in England."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step")
