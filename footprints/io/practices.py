@@ -10,7 +10,7 @@ network (``None``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,13 @@ from footprints.io.columns import (
     _PRACTICE_FIELDS,
     _normalise_name,
     _resolve_columns,
+    _tier_matches,
     column_choices,
 )
 from footprints.io.postcodes import _postcode_table, normalise_postcode
 from footprints.io.tables import (
     _EXCEL,
+    _TITLE_ROWS,
     UNALLOCATED_NETWORK,
     AmbiguousNumberError,
     PathLike,
@@ -339,20 +341,75 @@ def _locate(
     return None
 
 
-def _read_practice_table(path: PathLike) -> pd.DataFrame:
-    """Read the practices file's cells as stripped strings: a CSV, or a workbook's first sheet."""
+_REQUIRED = ("code", "name", "list_size")
+"""The fields every practices file has."""
+
+
+def _has_practice_columns(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name a code, a name and a list size, as the reader finds them."""
+    by_normal = {_normalise_name(c): str(c) for c in columns}
+    fields = {f.name: f for f in _PRACTICE_FIELDS}
+    return all(
+        any(_tier_matches(tier, by_normal) for tier in fields[name].tiers) for name in _REQUIRED
+    )
+
+
+def _read_practice_table(path: PathLike) -> tuple[pd.DataFrame, str]:
+    """Read the practices file's cells as stripped strings, and the source its messages name.
+
+    A CSV, or a workbook's first sheet with the practices' columns: a download often opens
+    with a sheet of notes or contents, which is passed over (the source names the sheet read
+    when the workbook has several).
+    """
+    source = str(path)
     if Path(path).suffix.lower() not in _EXCEL:
-        return _read_csv(path)
-    sheets = _read_excel_sheets(path)
+        return _read_csv(path), source
+    sheets = {
+        name: _drop_trailing_blank_rows(_strip_cells(frame))
+        for name, frame in _read_excel_sheets(path).items()
+    }
     if not sheets:
         raise InputError(
-            [
-                Problem(
-                    str(path), "the workbook has no sheet", "save the practices in its first sheet"
-                )
-            ]
+            [Problem(source, "the workbook has no sheet", "save the practices in its first sheet")]
         )
-    return _drop_trailing_blank_rows(_strip_cells(next(iter(sheets.values()))))
+    if len(sheets) == 1:
+        return next(iter(sheets.values())), source
+    for name, frame in sheets.items():
+        if _has_practice_columns(frame.columns):
+            if name != next(iter(sheets)):
+                logger.info("%s: read sheet %r, the first with the practices' columns", path, name)
+            return frame, f"{source}, sheet {name!r}"
+    first = next(iter(sheets))
+    named = ", ".join(repr(name) for name in sheets)
+    return sheets[first], f"{source}, sheet {first!r} (of {named}: none has the practices' columns)"
+
+
+def _header_below(frame: pd.DataFrame, source: str) -> None:
+    """Refuse a table whose header is not its first row: title rows stand above it.
+
+    Spreadsheets saved from a publication often open with a title or a note; the first row
+    is then read as the header and no column is found. Say which row the header is on.
+    """
+    if _has_practice_columns(frame.columns):
+        return
+    for index in range(min(_TITLE_ROWS, len(frame))):
+        cells = [str(cell) for cell in frame.iloc[index].tolist()]
+        if _has_practice_columns(cells):
+            row = index + 2  # row 1 was read as the header
+            shown = ", ".join(cell for cell in cells[:4] if cell)
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        f"the header (the column names: {shown} …) is on row {row}, not on "
+                        f"the first row: the {row - 1} row{'s' if row > 2 else ''} above it "
+                        "(a title or notes) cannot be read as column names",
+                        f"delete row{'s' if row > 2 else ''} 1{f'–{row - 1}' if row > 2 else ''}"
+                        " so that the header is the first row",
+                        row=row,
+                    )
+                ]
+            )
 
 
 def practice_column_choices(path: PathLike) -> dict[str, list[str]]:
@@ -362,7 +419,7 @@ def practice_column_choices(path: PathLike) -> dict[str, list[str]]:
     and ``list_size_2021_01_qof``): ``{"list_size": [both]}``. Pass the one meant to
     :func:`read_practices` as ``columns={"list_size": ...}``.
     """
-    return column_choices(_read_practice_table(path).columns, _PRACTICE_FIELDS)
+    return column_choices(_read_practice_table(path)[0].columns, _PRACTICE_FIELDS)
 
 
 def read_practices(
@@ -376,11 +433,11 @@ def read_practices(
     Parameters
     ----------
     path
-        CSV (or an Excel workbook: its first sheet) with ``code,name,list_size`` and a
-        location (``lat,lon``; ``easting,northing``; or ``postcode``), optionally
-        ``ccg,stp,patch,network``. Unambiguous aliases are accepted (``practice_code``,
-        ``ORG_CODE``, ``NUMBER_OF_PATIENTS``, ``list_size_2020_01``, ``pcn_code``,
-        ``ccg20_ons_code`` …) and the mapping is logged.
+        CSV (or an Excel workbook: its first sheet with these columns) with
+        ``code,name,list_size`` and a location (``lat,lon``; ``easting,northing``; or
+        ``postcode``), optionally ``ccg,stp,patch,network``. Unambiguous aliases are
+        accepted (``practice_code``, ``ORG_CODE``, ``NUMBER_OF_PATIENTS``,
+        ``list_size_2020_01``, ``pcn_code``, ``ccg20_ons_code`` …) and the mapping is logged.
         Per row, easting/northing is used when given, else lat/lon, else the postcode.
     postcodes
         A postcode lookup (path or DataFrame, see :func:`read_postcode_lookup`) for rows
@@ -401,10 +458,10 @@ def read_practices(
         Listing every bad row (duplicate codes, bad list sizes, missing or non-English
         coordinates, swapped lat/lon, unknown postcodes).
     """
-    source = str(path)
-    frame = _read_practice_table(path)
+    frame, source = _read_practice_table(path)
     if columns is None:
         _refuse_a_plan_file(frame, source)
+        _header_below(frame, source)
     resolved = _resolve_columns(
         frame,
         _PRACTICE_FIELDS,

@@ -181,3 +181,68 @@ def test_a_practices_workbook_is_read_from_its_first_sheet(tmp_path: Path) -> No
     assert practices["code"].tolist() == ["A81001", "A81002"]
     assert practices["list_size"].tolist() == [4111, 19189]
     assert practices.geometry.iloc[1].x == 444600.5
+
+
+_TABLE = pd.DataFrame(
+    {
+        "practice_code": ["A81001", "A81002"],
+        "practice_name": ["Densham", "Queens Park"],
+        "list_size": [4111, 19189],
+        "easting": [444136.0, 444600.5],
+        "northing": [518701.0, 519000.0],
+    }
+)
+
+
+def test_a_workbook_opening_with_a_notes_sheet_is_read_from_its_practices_sheet(
+    tmp_path: Path,
+) -> None:
+    """NHS Digital's and analysts' workbooks often open with notes or contents.
+
+    The first sheet was read ("no column for code, name, list_size. Columns found: Notes")."""
+    path = tmp_path / "practices.xlsx"
+    with pd.ExcelWriter(path) as workbook:
+        pd.DataFrame({"Notes": ["Kent and Medway, QOF 2019-20"]}).to_excel(
+            workbook, sheet_name="Notes", index=False
+        )
+        _TABLE.to_excel(workbook, sheet_name="Practices", index=False)
+    practices = read_practices(path)
+    assert practices["code"].tolist() == ["A81001", "A81002"]
+    assert practices["list_size"].tolist() == [4111, 19189]
+    # none of the sheets holds practices: the message names the sheets
+    with pd.ExcelWriter(path) as workbook:
+        pd.DataFrame({"Notes": ["x"]}).to_excel(workbook, sheet_name="Notes", index=False)
+        pd.DataFrame({"Contents": ["x"]}).to_excel(workbook, sheet_name="Contents", index=False)
+    with pytest.raises(MissingColumnError) as caught:
+        read_practices(path)
+    assert "sheet 'Notes' (of 'Notes', 'Contents': none has the practices' columns)" in str(
+        caught.value
+    )
+
+
+def test_a_title_above_the_header_is_one_problem_naming_the_header_row(tmp_path: Path) -> None:
+    """A CSV or sheet saved from a publication with its title: the header is on row 3.
+
+    The CSV gave one 'the row has 5 cells but the first row has 1' per practice, with the
+    fix 'quote cells that contain the separator'; the workbook 'no column for code'."""
+    csv = tmp_path / "practices.csv"
+    csv.write_text("Practices in Kent and Medway\nSource: QOF\n" + _TABLE.to_csv(index=False))
+    with pytest.raises(InputError) as caught:
+        read_practices(csv)
+    [problem] = caught.value.problems
+    assert problem.row == 3
+    assert "header looks to be row 3 (practice_code, practice_name" in str(problem)
+    assert "delete rows 1–2 so that the header is the first row" in str(problem)
+
+    book = tmp_path / "practices.xlsx"
+    with pd.ExcelWriter(book) as workbook:
+        pd.DataFrame([["Practices in Kent and Medway"]]).to_excel(
+            workbook, sheet_name="Data", index=False, header=False
+        )
+        _TABLE.to_excel(workbook, sheet_name="Data", index=False, startrow=2)
+    with pytest.raises(InputError) as caught:
+        read_practices(book)
+    [problem] = caught.value.problems
+    assert problem.row == 3
+    assert "is on row 3, not on the first row" in str(problem)
+    assert "delete rows 1–2" in str(problem)
