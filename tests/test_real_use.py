@@ -504,3 +504,23 @@ def test_area_takes_a_ccgs_ods_code_and_an_unknown_one_is_named_with_the_fix(
     err = capsys.readouterr().err
     assert "no planning area 99Z" in err
     assert "E38000001 (01A), E38000002 (02B)" in err
+
+
+def test_practices_located_by_postcode_only_name_the_postcodes_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A practices file built from epraccur has postcodes only: the fix named Python's
+    ``postcodes=``, an argument the command line has no use for."""
+    paths = write_inputs(tmp_path)
+    paths["practices"].write_text(
+        "code,name,list_size,postcode\nA1,Alpha,1000,ZX1 1AA\n", encoding="utf-8"
+    )
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan)]) == 2
+    err = capsys.readouterr().err
+    assert "no postcode lookup was given — give a postcode lookup" in err
+    assert "--postcodes on the command line, postcodes= in Python" in err
+    paths["practices"].write_text("code,name,list_size\nA1,Alpha,1000\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan)]) == 2
+    assert "--postcodes on the command line" in capsys.readouterr().err

@@ -50,6 +50,7 @@ from footprints.io.tables import (
 )
 
 __all__ = [
+    "POSTCODE_LOOKUP",
     "PRACTICE_COLUMNS",
     "PRACTICE_COLUMN_OPTION",
     "PRACTICE_FIELDS",
@@ -69,6 +70,10 @@ PRACTICE_COLUMN_OPTION = "--practice-column"
 
 The loader's messages name it beside Python's ``columns=``.
 """
+POSTCODE_LOOKUP = (
+    "(Code-Point Open or the ONSPD: --postcodes on the command line, postcodes= in Python)"
+)
+"""How the messages say to give a postcode lookup; the app words it as it takes none."""
 PRACTICE_FIELDS = tuple(f.name for f in _PRACTICE_FIELDS)
 """The fields a practices file's columns are read as (``code``, ``name``, ``list_size`` …)."""
 
@@ -199,7 +204,7 @@ def _practices_from_frame(
         raise MissingColumnError(
             f"{source}: no location columns. Columns found: {', '.join(map(str, frame.columns))}."
             " Give lat,lon (EPSG:4326) or easting,northing (EPSG:27700) or postcode with a "
-            "postcode lookup (postcodes=)."
+            f"postcode lookup {POSTCODE_LOOKUP}."
         )
     lookup: dict[str, tuple[float, float]] | None = None
     if postcodes is not None:
@@ -210,7 +215,8 @@ def _practices_from_frame(
                 Problem(
                     source,
                     "the practices are located by postcode but no postcode lookup was given",
-                    "pass postcodes= (a Code-Point Open or ONSPD CSV), or add lat,lon columns",
+                    f"give a postcode lookup {POSTCODE_LOOKUP}, or add lat,lon or "
+                    "easting,northing columns",
                 )
             ]
         )
@@ -326,8 +332,7 @@ def _locate(
         log.error(
             f"the practice has no coordinates, and its postcode {postcode!r} needs a postcode "
             "lookup to be placed",
-            "give its lat,lon or easting,northing, or a postcode lookup (Code-Point Open or "
-            "the ONSPD: --postcodes on the command line, postcodes= in Python)",
+            f"give its lat,lon or easting,northing, or a postcode lookup {POSTCODE_LOOKUP}",
             row=row,
             code=code,
         )
