@@ -267,7 +267,9 @@ def areas_file() -> None:
     the row. Until one is read, each CCG is planned on its own.
     """
     upload = st.file_uploader(
-        "Areas file (CSV: each CCG and its group)", type=["csv"], key=upload_key("areas")
+        "Areas file (CSV or Excel: each CCG and its group)",
+        type=["csv", "xlsx"],
+        key=upload_key("areas"),
     )
     if upload is not None and f"{upload.name} ({upload.size:,} bytes)" != state.area_groups_file:
         folder = upload_folder() / "areas"
