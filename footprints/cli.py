@@ -698,7 +698,7 @@ def _parser() -> argparse.ArgumentParser:
     pack = commands.add_parser("report", help="write the submission pack (PDF and HTML)")
     add_region_arguments(pack)
     pack.add_argument("--plan", type=Path, help="the plan to present")
-    pack.add_argument("--waivers", type=Path, help="CSV network_id,reason")
+    pack.add_argument("--waivers", type=Path, help="CSV (or .xlsx) network_id,reason")
     pack.add_argument("--out", required=True, type=Path, help="pack.pdf (HTML twin beside it)")
     pack.add_argument(
         "--curve",

@@ -38,10 +38,13 @@ from footprints.io.tables import (
     _check_code,
     _check_exists,
     _code,
+    _decode,
+    _delimiter,
     _duplicates,
     _near_duplicate_networks,
     _optional_network,
     _read_csv,
+    _read_excel_sheets,
     cell_text,
     spreadsheet_csv,
 )
@@ -548,7 +551,7 @@ def plan_format(path: PathLike, *, write: bool = False) -> PlanFormat:
 
 
 def read_waivers(path: PathLike) -> dict[str, str]:
-    """Read waiver reasons: a CSV with columns ``network_id,reason`` (one row per network)."""
+    """Read waiver reasons: ``network_id,reason`` in a CSV or a workbook's first sheet."""
     source = str(path)
     if not Path(path).is_file():
         raise InputError([Problem(source, "file not found", "check the path")])
@@ -564,20 +567,30 @@ def read_waivers(path: PathLike) -> dict[str, str]:
                 )
             ]
         )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+    if Path(path).suffix.lower() in _EXCEL:  # reasons typed in Excel: its first sheet
+        sheets = _read_excel_sheets(path)
+        frame = next(iter(sheets.values()), pd.DataFrame())
+        cells = frame.astype(object).where(frame.notna(), "")
+        table = [[str(c) for c in frame.columns], *([str(c) for c in row] for row in cells.values)]
+        rows = [row for row in table if any(cell.strip() for cell in row)]
+        return _waivers_from_rows(rows, source)
+    text = _decode(data, source)  # a workbook under a .csv name is refused, UTF-16 read
+    sep = _delimiter(text, source)  # European Excel saves with semicolons
     try:
         rows = [
             row
-            for row in csv.reader(io.StringIO(text, newline=""))
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)
             if any(cell.strip() for cell in row)
         ]
     except csv.Error as error:
         raise InputError(
             [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV UTF-8")]
         ) from None
+    return _waivers_from_rows(rows, source, sep=sep)
+
+
+def _waivers_from_rows(rows: list[list[str]], source: str, *, sep: str = ",") -> dict[str, str]:
+    """Waiver reasons from a waivers file's non-blank rows, the header first."""
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     missing = [c for c in ("network_id", "reason") if c not in header]
     if missing:
@@ -606,7 +619,7 @@ def read_waivers(path: PathLike) -> dict[str, str]:
                 )
                 continue
             # An unquoted comma in the reason (the last column): keep the whole sentence.
-            row = [*row[:reason_at], ",".join(row[reason_at:])]
+            row = [*row[:reason_at], sep.join(row[reason_at:])]
         row = row + [""] * (len(header) - len(row))
         network = row[network_at].strip()  # as the plan writes it: ids are compared exactly
         reason = row[reason_at].strip()

@@ -191,3 +191,24 @@ def test_writing_an_unknown_extension_names_the_accepted_ones(name: str) -> None
         f"1 problem in the input:\n- {name}: cannot tell the export format from the extension "
         f"{suffix} — end the name with .csv, .geojson or .gpkg"
     )
+
+
+def test_waiver_reasons_typed_in_excel_are_read(tmp_path: Path) -> None:
+    """A CCG lead types the reasons in Excel: the workbook was read as text (its header the
+    zip's bytes: 'no column network_id, reason'), a semicolon CSV had 'no column' either."""
+    import pandas as pd
+
+    from footprints.io import read_waivers
+
+    book = tmp_path / "waivers.xlsx"
+    pd.DataFrame({"network_id": ["N1", "N2"], "reason": ["rural, island", "agreed"]}).to_excel(
+        book, index=False
+    )
+    assert read_waivers(book) == {"N1": "rural, island", "N2": "agreed"}
+    semicolons = tmp_path / "waivers.csv"
+    semicolons.write_bytes("network_id;reason\nN1;rural; an island\nN2;agréé\n".encode("cp1252"))
+    assert read_waivers(semicolons) == {"N1": "rural; an island", "N2": "agréé"}
+    misnamed = tmp_path / "waivers_copy.csv"
+    misnamed.write_bytes(book.read_bytes())
+    with pytest.raises(InputError, match="is an Excel workbook or a zip archive, not a CSV"):
+        read_waivers(misnamed)
