@@ -242,7 +242,7 @@ def test_a_copy_saved_from_a_spreadsheet_reads_its_counts_and_ends(tmp_path: Pat
     # a blank row inside the table is passed over too; a count that is no count still errs
     path.write_text(
         "PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,NUMBER_OF_PATIENTS\n"
-        "A81001,X,E01011959,5\n,,,\nA81001,X,E01012012,7.5\nA81002,Y,E01011959,\"1,2345\"\n",
+        'A81001,X,E01011959,5\n,,,\nA81001,X,E01012012,7.5\nA81002,Y,E01011959,"1,2345"\n',
         encoding="utf-8",
     )
     with pytest.raises(InputError) as caught:
