@@ -524,3 +524,31 @@ def test_practices_located_by_postcode_only_name_the_postcodes_option(
     paths["practices"].write_text("code,name,list_size\nA1,Alpha,1000\n", encoding="utf-8")
     assert main(["validate", *_files(paths), "--plan", str(plan)]) == 2
     assert "--postcodes on the command line" in capsys.readouterr().err
+
+
+def test_englands_practices_against_one_ccgs_boundary_is_one_problem_saying_how(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CCG lead gives the national practices file and their CCG's boundary alone (Kent and
+    Medway: 134 problems, one per other CCG, each saying to use boundaries of the same
+    year): one problem says how to plan that CCG alone."""
+    import geopandas as gpd
+
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8").splitlines()
+    text[0] += ",ccg"
+    text[1:] = [row + (",E38000001" if row.startswith("A") else ",E38000002") for row in text[1:]]
+    text.append(text[-1].replace("B2,Delta", "C1,Epsilon").replace("E38000002", "E38000003"))
+    paths["practices"].write_text("\n".join(text) + "\n", encoding="utf-8")
+    ccgs = gpd.read_file(paths["ccg"])
+    ccgs[ccgs["CCG20CD"] == "E38000001"].to_file(paths["ccg"])
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan), "--min", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "1 problem in the input" in err
+    assert (
+        "the boundary file has 1 CCG (E38000001), holding 2 of the practices; the other 3 are "
+        "in 2 CCGs it lacks (E38000002, E38000003)"
+    ) in err
+    assert "to plan that CCG alone, give a practices file of its practices only" in err
