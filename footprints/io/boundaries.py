@@ -338,10 +338,15 @@ def _refuse_another_level(cd_columns: list[str], level: str, source: str, *, own
     lower = level in order and order.index(other) < order.index(level)
     if own and not (lower and level in ("stp", "region")):
         return
+    where = (  # no file slot takes the regions: a network never meets their border alone
+        "footprints does not read them (an STP / ICB lies inside one region)"
+        if other == "region"
+        else f"load it as the {_LEVEL_WORDS[other]} instead"
+    )
     raise MissingColumnError(
         f"{source}: this looks like {_LEVEL_WORDS[other]} (its codes are in column "
-        f"{levels[other]}), not {_LEVEL_WORDS[level]}: load it as the "
-        f"{_LEVEL_WORDS[other]} instead, and give the {_LEVEL_WORDS[level]} here"
+        f"{levels[other]}), not {_LEVEL_WORDS[level]}: {where}, and give the "
+        f"{_LEVEL_WORDS[level]} here"
     )
 
 

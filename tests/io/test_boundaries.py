@@ -141,3 +141,25 @@ def test_a_layer_in_the_wrong_slot_is_recognised(
 ) -> None:
     with pytest.raises(MissingColumnError, match=f"this looks like {looks_like}"):
         read_boundaries(test_data / file, level=level)
+
+
+@pytest.mark.parametrize("level", ["ccg", "stp", "patch"])
+def test_nhs_regions_in_any_slot_are_not_sent_to_a_regions_slot(tmp_path: Path, level: str) -> None:
+    """ONS's NHS England regions file (NHSER22CD) given as patches said 'load it as the NHS
+    England regions instead': no option or upload slot takes regions."""
+    import geopandas as gpd
+    import shapely
+
+    regions = gpd.GeoDataFrame(
+        {"NHSER22CD": ["E40000003"], "NHSER22NM": ["London"]},
+        geometry=[shapely.box(530000, 180000, 531000, 181000)],
+        crs=BNG,
+    )
+    path = tmp_path / "nhs_regions.geojson"
+    regions.to_file(path)
+    with pytest.raises(MissingColumnError) as caught:
+        read_boundaries(path, level=level)
+    message = str(caught.value)
+    assert "this looks like NHS England regions (its codes are in column NHSER22CD)" in message
+    assert "footprints does not read them" in message
+    assert "load it as the NHS England regions" not in message
