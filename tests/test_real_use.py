@@ -552,3 +552,25 @@ def test_englands_practices_against_one_ccgs_boundary_is_one_problem_saying_how(
         "in 2 CCGs it lacks (E38000002, E38000003)"
     ) in err
     assert "to plan that CCG alone, give a practices file of its practices only" in err
+
+
+def test_a_practices_files_network_column_is_the_current_plan_without_a_plan_file(
+    tmp_path: Path,
+) -> None:
+    """practices_2020.csv carries each practice's PCN (pcn_code): uploaded without a plan
+    file, the app opened Kent and Medway on an empty plan (0 networks, 1 hard violation)."""
+    from footprints.region import load_region
+
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8").splitlines()
+    text[0] += ",pcn_code"
+    networks = {"A1": "U00001", "A2": "U00001", "B1": "U00002", "B2": "U"}  # U: unallocated
+    text[1:] = [f"{row},{networks[row.split(',')[0]]}" for row in text[1:]]
+    paths["practices"].write_text("\n".join(text) + "\n", encoding="utf-8")
+    region = load_region(paths["practices"], paths["ccg"])
+    assert region.current is not None
+    assert dict(region.current.assignment) == {"A1": "U00001", "A2": "U00001", "B1": "U00002"}
+    plan = tmp_path / "plan.csv"  # a plan file, when given, is the current plan
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N2\nB1,N2\nB2,N2\n", encoding="utf-8")
+    region = load_region(paths["practices"], paths["ccg"], plan=plan)
+    assert region.current is not None and region.current.assignment["A1"] == "N1"
