@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import signal
 import sys
 import threading
@@ -542,6 +543,29 @@ def _run_diff(args: argparse.Namespace) -> int:
     return 0 if difference.identical else 1
 
 
+def _warn_curve_areas_not_in_pack(changes: Mapping[str, Any], region: Region, path: Path) -> None:
+    """Warn about the curve file's areas the pack has no page for (else they vanish unsaid).
+
+    The pack has a section per CCG; a curve of another region's areas, or of a plan made by
+    STP or by an areas file (their codes or group names), has none.
+    """
+    sections = set(region.ccgs["code"].astype(str))
+    missing = sorted(set(changes) - sections)
+    if not missing:
+        return
+    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8:,} more" if len(missing) > 8 else "")
+    logging.getLogger(__name__).warning(
+        "%s: %s of the file %s no CCG of this region (%s), so the pack has no page of what "
+        "change buys for %s — give the --curve-json of a least-change run of these practices "
+        "by CCG (propose --area CODE), or leave out --curve",
+        path,
+        _count(len(missing), "area"),
+        "is" if len(missing) == 1 else "are",
+        shown,
+        "it" if len(missing) == 1 else "them",
+    )
+
+
 def _run_report(args: argparse.Namespace) -> int:
     from footprints.io import read_waivers
     from footprints.report import write_pack
@@ -558,6 +582,8 @@ def _run_report(args: argparse.Namespace) -> int:
         changes = read_changes(args.curve)
     region = load_region_of(args, plan=args.plan, demo_plan=True)
     assert region.current is not None  # a plan was given
+    if changes is not None:
+        _warn_curve_areas_not_in_pack(changes, region, args.curve)
     # Reasons recorded in the plan (the app's plan CSV carries them); the file's win.
     waivers = {**region.current.waivers, **(waivers or {})}
     comments = unassigned = None

@@ -574,3 +574,23 @@ def test_a_practices_files_network_column_is_the_current_plan_without_a_plan_fil
     plan.write_text("practice_code,network_id\nA1,N1\nA2,N2\nB1,N2\nB2,N2\n", encoding="utf-8")
     region = load_region(paths["practices"], paths["ccg"], plan=plan)
     assert region.current is not None and region.current.assignment["A1"] == "N1"
+
+
+def test_a_curve_of_areas_the_pack_has_no_page_for_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """report --curve with another region's curve (the demo's, for Kent and Medway), or a
+    curve of a plan by STP: the pack was written without its page and without a word."""
+    import json
+
+    curve = tmp_path / "curve.json"
+    areas = [{"area": "E54000032", "priorities": [], "moved": [], "curve": []}]
+    curve.write_text(json.dumps({"areas": areas}), encoding="utf-8")
+    out = tmp_path / "pack.pdf"
+    command = ["report", "--demo", "--curve", str(curve), "--out", str(out), "--no-html"]
+    assert main(command) == 0
+    assert out.is_file()
+    assert (
+        "curve.json: 1 area of the file is no CCG of this region (E54000032), so the pack has "
+        "no page of what change buys for it"
+    ) in caplog.text
