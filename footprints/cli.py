@@ -292,11 +292,30 @@ def _check_priorities(args: argparse.Namespace) -> None:
         _check_out(args.curve_json, extensions=(".json",), option="--curve-json")
 
 
+def _check_patches_given(args: argparse.Namespace, region: Region) -> None:
+    """Refuse a patch priority on a region without patches (it was 'proved' at 0 straddling)."""
+    flags = [
+        f
+        for f, given in (
+            ("--patches-first", args.patches_first),
+            ("--nest-in-patches", args.nest_in_patches),
+        )
+        if given
+    ]
+    if flags and region.practices["patch"].isna().all():
+        raise UsageError(
+            f"{' and '.join(flags)} put{'s' if len(flags) == 1 else ''} the nursing patches "
+            "first, but the region has none: give the patches with --patches FILE (polygons "
+            "from your community trust), or a patch column in the practices file"
+        )
+
+
 def _run_propose(args: argparse.Namespace) -> int:
     band = _band(args)
     _check_priorities(args)
     _check_plan_out(args.out)
     region = load_region_of(args, plan=args.plan)
+    _check_patches_given(args, region)
     settings = OptimiseSettings(
         band=band,
         time_limit=args.time_limit,

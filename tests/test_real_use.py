@@ -594,3 +594,19 @@ def test_a_curve_of_areas_the_pack_has_no_page_for_is_warned_about(
         "curve.json: 1 area of the file is no CCG of this region (E54000032), so the pack has "
         "no page of what change buys for it"
     ) in caplog.text
+
+
+@pytest.mark.parametrize("flag", ["--patches-first", "--nest-in-patches"])
+def test_a_patch_priority_without_patches_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    """Kent and Medway proposed with --patches-first but no --patches: the summary said
+    '0 patients outside their network's main patch, the proved minimum'."""
+    paths = write_inputs(tmp_path)
+    out = tmp_path / "plan.csv"
+    command = ["propose", *_files(paths), "--min", "0", "--time-limit", "1", "--out", str(out)]
+    assert main([*command, flag]) == 2
+    assert f"{flag} puts the nursing patches first, but the region has none" in (
+        capsys.readouterr().err
+    )
+    assert not out.exists()
