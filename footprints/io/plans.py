@@ -31,7 +31,7 @@ import pyogrio.errors
 from footprints.atomic import write_text
 from footprints.errors import InputError, Problem, ProblemLog
 from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns
-from footprints.io.nhs import read_epcn
+from footprints.io.nhs import _refuse_pcn_details, read_epcn
 from footprints.io.tables import (
     _EXCEL,
     PathLike,
@@ -112,6 +112,7 @@ def _read_plan_csv(path: PathLike) -> Plan:
     normal = {_normalise_name(c) for c in frame.columns}
     if "partner_organisation_code" in normal:
         return _read_epcn_plan(path)
+    _refuse_pcn_details(frame, source)
     resolved = _resolve_columns(frame, _PLAN_FIELDS, source=source, required=("code", "network"))
     waiver_column = next((c for c in frame.columns if _normalise_name(c) == "waiver_reason"), None)
     log = ProblemLog(source, logger)

@@ -212,3 +212,27 @@ def test_waiver_reasons_typed_in_excel_are_read(tmp_path: Path) -> None:
     misnamed.write_bytes(book.read_bytes())
     with pytest.raises(InputError, match="is an Excel workbook or a zip archive, not a CSV"):
         read_waivers(misnamed)
+
+
+def test_the_epcn_pcn_details_sheet_saved_as_csv_is_named_with_the_sheet_to_save(
+    tmp_path: Path,
+) -> None:
+    """Excel saves an ePCN workbook's first sheet, 'PCN Details', as CSV: given as the plan,
+    it said 'no column for code … rename the column', which no renaming can fix."""
+    from footprints.errors import MissingColumnError
+    from footprints.io import read_epcn
+
+    details = tmp_path / "ePCN.csv"
+    details.write_text(
+        "PCN Code,PCN Name,Current Clinical Commissioning Group Code,Clinical Commissioning "
+        "Group Name,Open Date (YYYYMMDD),Close Date,Address Line 1,Postcode\n"
+        "U35980,CENTRAL LIVERPOOL PCN,99A,NHS LIVERPOOL CCG,20191001,,150 MOUNT PLEASANT,"
+        "L69 3GD\n",
+        encoding="utf-8",
+    )
+    for reader in (read_plan, read_epcn):
+        with pytest.raises(MissingColumnError) as caught:
+            reader(details)
+        message = str(caught.value)
+        assert "this is the ePCN file's 'PCN Details' sheet (one row per PCN" in message
+        assert "save the sheet 'PCN Core Partner Details' as CSV instead" in message
