@@ -10,6 +10,7 @@ network (``None``).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -466,6 +467,7 @@ def read_practices(
     frame, source = _read_practice_table(path)
     if columns is None:
         _refuse_a_plan_file(frame, source)
+        _refuse_a_published_file(frame, source)
         _header_below(frame, source)
     resolved = _resolve_columns(
         frame,
@@ -476,6 +478,56 @@ def read_practices(
         option=PRACTICE_COLUMN_OPTION,
     )
     return _practices_from_frame(frame, resolved, source=source, postcodes=postcodes)
+
+
+_JOIN = (
+    "join the published files (epraccur, the list sizes, a postcode lookup such as Code-Point "
+    "Open, and the ePCN file) into one practices file with footprints.io.assemble_practices, "
+    "as the guide 'Your own area' (docs/your-own-area.md, section 2) shows"
+)
+_PUBLISHED = (
+    (
+        {"org_code", "status_code", "prescribing_setting"},
+        "NHS Digital's epraccur (GP practices: names, postcodes, status)",
+        f"it has no list sizes and no coordinates: {_JOIN}",
+    ),
+    (
+        {"code", "sex", "age", "number_of_patients"},
+        "NHS Digital's practice totals file (gp-reg-pat-prac-all.csv: list sizes)",
+        f"it has no practice names and no coordinates: {_JOIN}",
+    ),
+    (
+        {"practice_code", "pcn_ods_code", "ccg_ods_code"},
+        "the QOF 'mapping NHS geographies' file (practice → PCN, CCG, STP)",
+        f"it has no list sizes and no coordinates: {_JOIN}",
+    ),
+    (
+        {"practice_code", "lsoa_code", "number_of_patients"},
+        "NHS Digital's LSOA registrations file (where each practice's patients live)",
+        "give it as the registrations (--registrations) with the LSOA boundaries, and here "
+        "the practices with their list sizes and sites",
+    ),
+)
+"""Published files one may give as the practices file: their columns, name, and the fix."""
+
+
+def _refuse_a_published_file(frame: pd.DataFrame, source: str) -> None:
+    """Say so when the practices file is one of the published files it is built from.
+
+    epraccur, the list sizes and the QOF mapping each hold a part of a practices file; the
+    message names the file and the way to join them (``assemble_practices``). A headerless
+    epraccur (as published) has a practice code for its first column's name.
+    """
+    normal = {_normalise_name(c) for c in frame.columns}
+    if _has_practice_columns(frame.columns) and normal & _SITE_COLUMNS:
+        return  # a published file with list sizes and sites added is a practices file
+    first = str(frame.columns[0]) if len(frame.columns) else ""
+    found = next(((what, fix) for names, what, fix in _PUBLISHED if names <= normal), None)
+    if found is None and len(frame.columns) >= 20 and re.fullmatch(r"[A-Z]\d{5}", first):
+        found = _PUBLISHED[0][1] + ", without its header", _PUBLISHED[0][2]
+    if found is not None:
+        what, fix = found
+        raise MissingColumnError(f"{source}: this looks like {what}, not a practices file; {fix}")
 
 
 def _refuse_a_plan_file(frame: pd.DataFrame, source: str) -> None:

@@ -246,3 +246,48 @@ def test_a_title_above_the_header_is_one_problem_naming_the_header_row(tmp_path:
     assert problem.row == 3
     assert "is on row 3, not on the first row" in str(problem)
     assert "delete rows 1–2" in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "looks_like"),
+    [
+        (
+            "org_code,name,postcode,status_code,commissioner,prescribing_setting",
+            "A81001,THE DENSHAM SURGERY,TS18 1HU,A,00K,4",
+            "NHS Digital's epraccur",
+        ),
+        (
+            "PUBLICATION,EXTRACT_DATE,TYPE,CCG_CODE,ONS_CCG_CODE,CODE,POSTCODE,SEX,AGE,"
+            "NUMBER_OF_PATIENTS",
+            "GP_PRAC_PAT_LIST,01JAN2021,GP,00L,E38000130,A84002,NE65 7UW,ALL,ALL,5903",
+            "NHS Digital's practice totals file",
+        ),
+        (
+            "CCG_ODS_CODE,CCG_ONS_CODE,PCN_ODS_CODE,PCN_NAME,PRACTICE_CODE,PRACTICE_NAME",
+            "00L,E38000130,U12345,BLYTH PCN,A84002,LINTONVILLE",
+            "the QOF 'mapping NHS geographies' file",
+        ),
+    ],
+)
+def test_a_published_file_in_the_practices_slot_says_how_to_join_them(
+    tmp_path: Path, header: str, row: str, looks_like: str
+) -> None:
+    """Each said 'no column for list_size (or name) … rename a column', which cannot help:
+    the practices file is built from them (assemble_practices)."""
+    path = tmp_path / "published.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    with pytest.raises(MissingColumnError) as caught:
+        read_practices(path)
+    message = str(caught.value)
+    assert f"this looks like {looks_like}" in message
+    assert "footprints.io.assemble_practices" in message and "your-own-area.md" in message
+
+
+def test_epraccur_with_list_sizes_and_sites_added_is_a_practices_file(tmp_path: Path) -> None:
+    path = tmp_path / "epraccur_plus.csv"
+    path.write_text(
+        "org_code,name,postcode,status_code,prescribing_setting,list_size,easting,northing\n"
+        "A81001,THE DENSHAM SURGERY,TS18 1HU,A,4,4111,444136,518701\n",
+        encoding="utf-8",
+    )
+    assert read_practices(path)["list_size"].tolist() == [4111]
