@@ -361,9 +361,16 @@ def _epcn_network_names(sheets: Mapping[str, pd.DataFrame]) -> dict[str, str]:
 
 
 def _excel_sheet(sheets: Mapping[str, pd.DataFrame], wanted: str, source: str) -> pd.DataFrame:
-    """Return the sheet whose normalised name contains ``wanted``, as stripped strings."""
+    """Return the sheet whose normalised name contains ``wanted``, as stripped strings.
+
+    The membership sheet renamed ("Sheet1" of a copy) is found by its partner code column.
+    """
     for sheet, frame in sheets.items():
         if wanted in _normalise_name(sheet):
+            return _strip_cells(frame)
+    for frame in sheets.values():
+        normal = {_normalise_name(c) for c in frame.columns}
+        if wanted == "core_partner" and "partner_organisation_code" in normal:
             return _strip_cells(frame)
     raise MissingColumnError(
         f"{source}: no sheet {wanted.replace('_', ' ')!r}; sheets found: {', '.join(sheets)}"

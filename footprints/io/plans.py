@@ -29,8 +29,8 @@ import pyogrio
 import pyogrio.errors
 
 from footprints.atomic import write_text
-from footprints.errors import InputError, Problem, ProblemLog
-from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns
+from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
+from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns, _tier_matches
 from footprints.io.nhs import _refuse_pcn_details, read_epcn
 from footprints.io.tables import (
     _EXCEL,
@@ -40,11 +40,13 @@ from footprints.io.tables import (
     _code,
     _decode,
     _delimiter,
+    _drop_trailing_blank_rows,
     _duplicates,
     _near_duplicate_networks,
     _optional_network,
     _read_csv,
     _read_excel_sheets,
+    _strip_cells,
     cell_text,
     spreadsheet_csv,
 )
@@ -113,6 +115,49 @@ def _read_plan_csv(path: PathLike) -> Plan:
     if "partner_organisation_code" in normal:
         return _read_epcn_plan(path)
     _refuse_pcn_details(frame, source)
+    return _plan_from_frame(frame, source)
+
+
+def _has_plan_columns(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name a practice code and a network, as a plan's reader finds them."""
+    by_normal = {_normalise_name(c): str(c) for c in columns}
+    return all(
+        any(_tier_matches(tier, by_normal) for tier in field_.tiers)
+        for field_ in _PLAN_FIELDS
+        if field_.name in ("code", "network")
+    )
+
+
+def _read_plan_workbook(path: PathLike) -> Plan:
+    """Read the ePCN workbook, or a plan kept in a workbook: its first sheet with a plan's columns.
+
+    A plan edited in Excel and saved as ``.xlsx`` (``practice_code, network_id`` on a sheet
+    of any name) was refused for want of a "PCN Core Partner Details" sheet.
+    """
+    source = str(path)
+    sheets = _read_excel_sheets(path)
+    for name, frame in sheets.items():
+        normal = {_normalise_name(c) for c in frame.columns}
+        if "core_partner" in _normalise_name(name) or "partner_organisation_code" in normal:
+            return _read_epcn_plan(path)
+    for name, frame in sheets.items():
+        if _has_plan_columns(frame.columns):
+            where = source if len(sheets) == 1 else f"{source}, sheet {name!r}"
+            return _plan_from_frame(_drop_trailing_blank_rows(_strip_cells(frame)), where)
+    found = "; ".join(
+        f"{name!r}: {', '.join(str(c) for c in frame.columns[:6])}"
+        for name, frame in sheets.items()
+    )
+    raise MissingColumnError(
+        f"{source}: no sheet of the workbook holds a plan (a practice code and a network "
+        f"column, such as practice_code,network_id) or the ePCN membership (sheet 'PCN Core "
+        f"Partner Details'); sheets found — {found or 'none'}. Put the plan on a sheet with "
+        "those column names, or save it as CSV"
+    )
+
+
+def _plan_from_frame(frame: pd.DataFrame, source: str) -> Plan:
+    """Read a plan from a table's cells (stripped strings): practice code → network."""
     resolved = _resolve_columns(frame, _PLAN_FIELDS, source=source, required=("code", "network"))
     waiver_column = next((c for c in frame.columns if _normalise_name(c) == "waiver_reason"), None)
     log = ProblemLog(source, logger)
@@ -491,7 +536,7 @@ class PlanFormat:
 
 _PLAN_CSV = PlanFormat("plan", (".csv",), _read_plan_csv, write=write_plan)
 _EPCN_CSV = PlanFormat("epcn", (".csv",), _read_plan_csv)
-_EPCN_WORKBOOK = PlanFormat("epcn_workbook", _EXCEL, _read_epcn_plan, writable=False)
+_EPCN_WORKBOOK = PlanFormat("epcn_workbook", _EXCEL, _read_plan_workbook, writable=False)
 _GEOJSON = PlanFormat("geojson", (".geojson", ".json"), read_geo_plan)
 _GEOPACKAGE = PlanFormat("gpkg", (".gpkg",), read_geo_plan)
 

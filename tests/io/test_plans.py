@@ -236,3 +236,31 @@ def test_the_epcn_pcn_details_sheet_saved_as_csv_is_named_with_the_sheet_to_save
         message = str(caught.value)
         assert "this is the ePCN file's 'PCN Details' sheet (one row per PCN" in message
         assert "save the sheet 'PCN Core Partner Details' as CSV instead" in message
+
+
+def test_a_plan_kept_in_a_workbook_is_read_from_its_sheet(tmp_path: Path) -> None:
+    """A CCG lead edits the plan in Excel and saves .xlsx: every workbook was read as the ePCN
+    file and refused ("no sheet 'core partner'; sheets found: My plan"), as was the ePCN
+    membership copied onto a sheet of another name."""
+    import pandas as pd
+
+    from footprints.errors import MissingColumnError
+
+    book = tmp_path / "plan.xlsx"
+    with pd.ExcelWriter(book) as workbook:
+        pd.DataFrame({"note": ["agreed 3 March"]}).to_excel(
+            workbook, sheet_name="Notes", index=False
+        )
+        pd.DataFrame(
+            {"practice_code": ["A1", "A2", "B1"], "network_id": ["N1", "N1", "N2"]}
+        ).to_excel(workbook, sheet_name="My plan", index=False)
+    assert dict(read_plan(book).assignment) == {"A1": "N1", "A2": "N1", "B1": "N2"}
+    copy = tmp_path / "membership.xlsx"
+    pd.DataFrame(
+        {"Partner Organisation Code": ["A1", "B1"], "PCN Code": ["U1", "U2"], "PCN Name": "X"}
+    ).to_excel(copy, sheet_name="Sheet1", index=False)
+    assert dict(read_plan(copy).assignment) == {"A1": "U1", "B1": "U2"}
+    empty = tmp_path / "other.xlsx"
+    pd.DataFrame({"x": [1]}).to_excel(empty, sheet_name="Sheet1", index=False)
+    with pytest.raises(MissingColumnError, match="no sheet of the workbook holds a plan"):
+        read_plan(empty)
