@@ -610,3 +610,24 @@ def test_a_patch_priority_without_patches_is_refused(
         capsys.readouterr().err
     )
     assert not out.exists()
+
+
+def test_a_waiver_written_by_the_networks_name_names_its_id(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A CCG lead writes the PCN's name ('SOUTH MAIDSTONE PCN'), not its code (U92034): the
+    warning said only that it is not in the plan."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "practice_code,network_id,network_name\nA1,U92034,SOUTH MAIDSTONE PCN\n"
+        "A2,U92034,SOUTH MAIDSTONE PCN\nB1,U00002,WEALD PCN\nB2,U00002,WEALD PCN\n",
+        encoding="utf-8",
+    )
+    waivers = tmp_path / "waivers.csv"
+    waivers.write_text("network_id,reason\nSouth Maidstone PCN,rural\n", encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'plans.sqlite'}"
+    command = ["plans", "import", "Kent", str(plan), *_files(paths), "--store", store]
+    assert main([*command, "--waivers", str(waivers)]) == 0
+    assert "'South Maidstone PCN' (did you mean 'U92034'?)" in caplog.text
+    assert "give the network's id, such as its PCN code, not its name" in caplog.text

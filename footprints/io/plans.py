@@ -698,6 +698,9 @@ def warn_unknown_waivers(
     near: dict[str, list[str]] = {}
     for network in networks:
         near.setdefault("".join(network.split()).casefold(), []).append(network)
+    for network, name in plan.names.items():  # a waiver written by the network's name
+        if network in networks and name:
+            near.setdefault("".join(str(name).split()).casefold(), []).append(network)
     named = []
     for waiver in unknown:
         meant = near.get("".join(waiver.split()).casefold(), [])
@@ -705,7 +708,8 @@ def warn_unknown_waivers(
             f"{waiver!r}" + (f" (did you mean {', '.join(map(repr, meant))}?)" if meant else "")
         )
     logger.warning(
-        "%swaivers name %s not in the plan: %s; network ids are compared exactly",
+        "%swaivers name %s not in the plan: %s; network ids are compared exactly (give the "
+        "network's id, such as its PCN code, not its name)",
         f"{source}: " if source else "",
         f"{len(unknown):,} network{'' if len(unknown) == 1 else 's'}",
         ", ".join(named),
