@@ -483,6 +483,14 @@ def _export(args: argparse.Namespace, stored: Plan | None) -> int:
     band = _band(args)
     if args.format:
         chosen = EXPORT_FORMATS[args.format]
+        suffix = args.out.suffix.lower()
+        others = {e for f in EXPORT_FORMATS.values() for e in f.extensions} - set(chosen.extensions)
+        if suffix in others:  # an ePCN CSV named .geojson, a GeoJSON named .csv
+            raise UsageError(
+                f"--format {args.format} and --out {args.out} disagree: that format is written "
+                f"as {chosen.extensions[0]}, and {suffix} is another format's — end --out with "
+                f"{chosen.extensions[0]}, or leave out --format"
+            )
         check_writable(args.out)
     else:
         _check_plan_out(args.out)

@@ -77,6 +77,9 @@ BAD_OPTIONS = [
     (["validate", "--area", "E38000237"], ["unrecognized arguments: --area E38000237"]),
     (["propose", "--time", "5"], ["unrecognized arguments: --time 5"]),
     (["plans", "list", "--st", "x.sqlite"], ["unrecognized arguments: --st"]),
+    # an ePCN CSV was written into a file named .geojson, a GeoJSON into one named .csv
+    (["export", "--format", "epcn", "--out", "plan.geojson"], ["--format epcn", "end --out"]),
+    (["export", "--format", "geojson", "--out", "plan.csv"], ["disagree", ".geojson"]),
 ]
 _DEFAULT_OUT = {"propose": "plan.csv", "export": "plan.geojson", "report": "pack.pdf"}
 
