@@ -454,6 +454,22 @@ def _run_export(args: argparse.Namespace) -> int:
     return _export(args, None)
 
 
+def _areas_holding(unknown: list[str], groups: Mapping[str, list[str]], region: Region) -> str:
+    """Say which planning area holds each CCG named (``--level upper --area`` a CCG's code)."""
+    ccg_of = {str(code).upper(): str(code) for code in region.ccgs["code"]}
+    if "ods_code" in region.ccgs.columns:
+        for code, ods in zip(region.ccgs["code"], region.ccgs["ods_code"], strict=True):
+            if isinstance(ods, str) and ods.strip():
+                ccg_of.setdefault(ods.strip().upper(), str(code))
+    group_of = {ccg: group for group, ccgs in groups.items() for ccg in ccgs}
+    said = [
+        f"CCG {area} is in planning area {group_of[ccg_of[area.strip().upper()]]}"
+        for area in unknown
+        if ccg_of.get(area.strip().upper()) in group_of
+    ]
+    return f" ({'; '.join(said)}: its networks are planned with that area's)" if said else ""
+
+
 def _planning_areas_named(
     given: list[str], groups: Mapping[str, list[str]], region: Region
 ) -> list[str]:
@@ -468,9 +484,10 @@ def _planning_areas_named(
     if unknown:
         ods = {code: name for name, code in by_name.items() if name != code.upper()}
         areas = ", ".join(f"{a} ({ods[a]})" if a in ods else str(a) for a in groups)
+        holding = _areas_holding(unknown, groups, region)
         raise UsageError(
-            f"no planning area {', '.join(unknown)}; the planning areas are {areas} — give "
-            "--area one of these codes (or ODS codes)"
+            f"no planning area {', '.join(unknown)}; the planning areas are {areas}{holding} — "
+            "give --area one of these codes (or ODS codes)"
         )
     return list(dict.fromkeys(by_name[area.strip().upper()] for area in given))
 

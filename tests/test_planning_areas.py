@@ -395,3 +395,18 @@ def test_an_areas_file_kept_in_excel_is_read_and_a_workbook_named_csv_is_one_pro
         "G1": ["E38000001", "E38000002"],
         "G2": ["E38000003"],
     }
+
+
+def test_area_naming_a_ccg_when_planning_by_stp_says_which_area_holds_it(
+    region_files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """propose --level upper --area CCG: it said only 'no planning area', listing STPs."""
+    command = [
+        *("propose", "--practices", str(region_files["practices"])),
+        *("--boundaries", str(region_files["ccg"]), "--stp-boundaries", str(region_files["stp"])),
+        *("--level", "upper", "--area", "E38000001", "--out", str(tmp_path / "plan.csv")),
+    ]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "no planning area E38000001" in err
+    assert "CCG E38000001 is in planning area E54" in err
