@@ -465,8 +465,9 @@ def _check_title_rows(rows: list[list[str]], source: str) -> None:
     if widths.count(usual) <= len(widths) / 2 or width(rows[0]) >= usual:
         return
     header = next(i for i, cells in enumerate(rows) if width(cells) == usual)
-    if header > _TITLE_ROWS:
-        return
+    filled_above = (sum(bool(cell.strip()) for cell in cells) for cells in rows[:header])
+    if header > _TITLE_ROWS or any(2 * count > usual for count in filled_above):
+        return  # a short header over wider rows (cells past it) is reported row by row
     shown = ", ".join(cell for cell in rows[header][:4] if cell.strip())
     above = f"rows 1–{header}" if header > 1 else "row 1"
     raise InputError(

@@ -291,3 +291,18 @@ def test_epraccur_with_list_sizes_and_sites_added_is_a_practices_file(tmp_path: 
         encoding="utf-8",
     )
     assert read_practices(path)["list_size"].tolist() == [4111]
+
+
+def test_a_short_header_over_wider_rows_is_not_taken_for_a_title(tmp_path: Path) -> None:
+    """Rows with a cell past the header are reported row by row, as before: the header is
+    row 1 (two names of three), not a title."""
+    path = tmp_path / "practices.csv"
+    path.write_text(
+        "code,name,list_size,easting\nA81001,Densham,4111,444136,518701\n"
+        "A81002,Queens,19189,444600,519000\nA81003,Third,100,444700,519100\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    assert [p.row for p in caught.value.problems] == [2, 3, 4]
+    assert "the row has 5 cells but the first row has 4" in str(caught.value)
