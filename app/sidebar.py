@@ -113,6 +113,10 @@ def _choice(label: str, words: Mapping[str, str], key: str, help_text: str) -> N
     )
 
 
+_PATCH_PRIORITIES = ("patches first", "nest in patches")
+"""The choices of *Put first* that need nursing patches: not offered on a region without."""
+
+
 def _optimiser_section() -> None:
     """Draw the band, the weights, and the buttons that start the optimiser."""
     st.header("Optimiser")
@@ -123,9 +127,14 @@ def _optimiser_section() -> None:
     high_col.number_input(
         "Band maximum", min_value=0, step=1_000, key=AppState.band_max.key, on_change=autosave
     )
+    put_first = dict(PUT_FIRST)
+    if region().practices["patch"].isna().all():  # no patches: nothing to put first
+        put_first = {k: v for k, v in PUT_FIRST.items() if k not in _PATCH_PRIORITIES}
+        if state.put_first in _PATCH_PRIORITIES:
+            state.put_first = "weights"
     _choice(
         "Put first",
-        PUT_FIRST,
+        put_first,
         AppState.put_first.key,
         "Solved before the weights, in this order: the rules and the band, then this, then the "
         "weights. Least change applies when re-optimising, and shows what each extra change "

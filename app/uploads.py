@@ -21,6 +21,7 @@ from app.state import ALL, AppState, state, upload_key
 from footprints.atomic import write_bytes
 from footprints.errors import PROBLEMS_SHOWN, FootprintsError, InputError
 from footprints.io import practice_column_choices
+from footprints.io.practices import POSTCODE_LOOKUP
 from footprints.plan import Plan
 from footprints.planning_areas import read_area_groups
 from footprints.session import WorkingPlan
@@ -117,6 +118,11 @@ def in_app_words(text: str) -> str:
         rf"Rename a column or name it: {python}'COLUMN'\}}(?: in Python)?\.",
         "Choose the column that holds each one and rename it in the file to an accepted name.",
         text,
+    )
+    text = text.replace(
+        f"a postcode lookup {POSTCODE_LOOKUP}",
+        "a postcode lookup (the app takes none: give each practice's lat,lon or "
+        "easting,northing in the practices file)",
     )
     text = text.replace(
         "or raise the tolerance (--tolerance-m on the command line, tolerance_m= in Python)",
@@ -261,7 +267,9 @@ def areas_file() -> None:
     the row. Until one is read, each CCG is planned on its own.
     """
     upload = st.file_uploader(
-        "Areas file (CSV: each CCG and its group)", type=["csv"], key=upload_key("areas")
+        "Areas file (CSV or Excel: each CCG and its group)",
+        type=["csv", "xlsx"],
+        key=upload_key("areas"),
     )
     if upload is not None and f"{upload.name} ({upload.size:,} bytes)" != state.area_groups_file:
         folder = upload_folder() / "areas"

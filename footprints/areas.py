@@ -275,17 +275,37 @@ def _place_level(
                 f"extend the {what}es to cover it, or give its {what} on the row",
                 code=code,
             )
-    _say_unknown_codes(unknown, layer, log)
+    _say_unknown_codes(unknown, layer, log, placed=sum(area is not None for area in placed))
     return placed
 
 
-def _say_unknown_codes(unknown: Mapping[str, list[str]], layer: _Layer, log: ProblemLog) -> None:
+def _say_unknown_codes(
+    unknown: Mapping[str, list[str]], layer: _Layer, log: ProblemLog, *, placed: int
+) -> None:
     """One error per area code that no boundary has, naming the practices whose rows give it.
 
     Practices of one year against boundaries of another name the same missing code on every
-    row: one problem says it, with the codes the boundary file has.
+    row: one problem says it, with the codes the boundary file has. A boundary file of a few
+    areas against a practices file of many (England's, to plan one CCG) is one problem in
+    all, saying how to plan those areas alone.
     """
     what = layer.what
+    areas = sorted(layer.geometry)
+    has = ", ".join(areas[:5]) + (f" … {areas[-1]}" if len(areas) > 5 else "")
+    left_out = sum(len(practices) for practices in unknown.values())
+    if len(unknown) > 1 and 0 < placed < left_out:
+        codes = sorted(unknown, key=lambda code: (-len(unknown[code]), code))
+        named = ", ".join(codes[:8]) + (f" and {len(codes) - 8:,} more" if len(codes) > 8 else "")
+        log.error(
+            f"the boundary file has {_count(len(areas), what)} ({has}), holding {placed:,} of "
+            f"the practices; the other {left_out:,} are in {len(unknown):,} {what}s it lacks "
+            f"({named})",
+            f"to plan {'that' if len(areas) == 1 else 'those'} {what}"
+            f"{'' if len(areas) == 1 else 's'} alone, give a practices file of "
+            f"{'its' if len(areas) == 1 else 'their'} practices only; otherwise give {what} "
+            "boundaries covering every area of the practices file, of the same year",
+        )
+        return
     for wanted, practices in unknown.items():
         if len(practices) == 1:
             log.error(
@@ -298,14 +318,16 @@ def _say_unknown_codes(unknown: Mapping[str, list[str]], layer: _Layer, log: Pro
         named = ", ".join(practices[:12]) + (
             f" and {len(practices) - 12:,} more" if len(practices) > 12 else ""
         )
-        areas = sorted(layer.geometry)
-        has = ", ".join(areas[:5]) + (f" … {areas[-1]}" if len(areas) > 5 else "")
         log.error(
             f"{what} {wanted!r} on the rows of {len(practices):,} practices ({named}) matches no "
             f"{what} boundary (neither a code nor an ODS code: the boundary file has "
             f"{len(areas):,} {what}s: {has})",
             f"use {what} boundaries of the same year as the practices, or correct the code",
         )
+
+
+def _count(number: int, what: str) -> str:
+    return f"{number:,} {what}{'' if number == 1 else 's'}"
 
 
 def _ccg_to_stp(

@@ -26,12 +26,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import signal
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -271,6 +273,12 @@ def _check_priorities(args: argparse.Namespace) -> None:
         raise UsageError("--repair needs --plan CURRENT (the plan to repair)")
     if args.least_change and not args.repair:
         raise UsageError("--least-change needs --repair --plan CURRENT (the plan to change)")
+    if args.max_moves is not None and not args.repair:
+        raise UsageError(
+            f"--max-moves {args.max_moves} caps the practices a repair moves: give it with "
+            "--repair --plan CURRENT (without --repair the plan is proposed afresh and every "
+            "practice may move)"
+        )
     if args.least_change and args.max_moves is not None:
         raise UsageError(
             f"--least-change finds the fewest moves itself; --max-moves {args.max_moves} sets a "
@@ -284,11 +292,30 @@ def _check_priorities(args: argparse.Namespace) -> None:
         _check_out(args.curve_json, extensions=(".json",), option="--curve-json")
 
 
+def _check_patches_given(args: argparse.Namespace, region: Region) -> None:
+    """Refuse a patch priority on a region without patches (it was 'proved' at 0 straddling)."""
+    flags = [
+        f
+        for f, given in (
+            ("--patches-first", args.patches_first),
+            ("--nest-in-patches", args.nest_in_patches),
+        )
+        if given
+    ]
+    if flags and region.practices["patch"].isna().all():
+        raise UsageError(
+            f"{' and '.join(flags)} put{'s' if len(flags) == 1 else ''} the nursing patches "
+            "first, but the region has none: give the patches with --patches FILE (polygons "
+            "from your community trust), or a patch column in the practices file"
+        )
+
+
 def _run_propose(args: argparse.Namespace) -> int:
     band = _band(args)
     _check_priorities(args)
     _check_plan_out(args.out)
     region = load_region_of(args, plan=args.plan)
+    _check_patches_given(args, region)
     settings = OptimiseSettings(
         band=band,
         time_limit=args.time_limit,
@@ -427,6 +454,22 @@ def _run_export(args: argparse.Namespace) -> int:
     return _export(args, None)
 
 
+def _areas_holding(unknown: list[str], groups: Mapping[str, list[str]], region: Region) -> str:
+    """Say which planning area holds each CCG named (``--level upper --area`` a CCG's code)."""
+    ccg_of = {str(code).upper(): str(code) for code in region.ccgs["code"]}
+    if "ods_code" in region.ccgs.columns:
+        for code, ods in zip(region.ccgs["code"], region.ccgs["ods_code"], strict=True):
+            if isinstance(ods, str) and ods.strip():
+                ccg_of.setdefault(ods.strip().upper(), str(code))
+    group_of = {ccg: group for group, ccgs in groups.items() for ccg in ccgs}
+    said = [
+        f"CCG {area} is in planning area {group_of[ccg_of[area.strip().upper()]]}"
+        for area in unknown
+        if ccg_of.get(area.strip().upper()) in group_of
+    ]
+    return f" ({'; '.join(said)}: its networks are planned with that area's)" if said else ""
+
+
 def _planning_areas_named(
     given: list[str], groups: Mapping[str, list[str]], region: Region
 ) -> list[str]:
@@ -441,9 +484,10 @@ def _planning_areas_named(
     if unknown:
         ods = {code: name for name, code in by_name.items() if name != code.upper()}
         areas = ", ".join(f"{a} ({ods[a]})" if a in ods else str(a) for a in groups)
+        holding = _areas_holding(unknown, groups, region)
         raise UsageError(
-            f"no planning area {', '.join(unknown)}; the planning areas are {areas} — give "
-            "--area one of these codes (or ODS codes)"
+            f"no planning area {', '.join(unknown)}; the planning areas are {areas}{holding} — "
+            "give --area one of these codes (or ODS codes)"
         )
     return list(dict.fromkeys(by_name[area.strip().upper()] for area in given))
 
@@ -456,6 +500,14 @@ def _export(args: argparse.Namespace, stored: Plan | None) -> int:
     band = _band(args)
     if args.format:
         chosen = EXPORT_FORMATS[args.format]
+        suffix = args.out.suffix.lower()
+        others = {e for f in EXPORT_FORMATS.values() for e in f.extensions} - set(chosen.extensions)
+        if suffix in others:  # an ePCN CSV named .geojson, a GeoJSON named .csv
+            raise UsageError(
+                f"--format {args.format} and --out {args.out} disagree: that format is written "
+                f"as {chosen.extensions[0]}, and {suffix} is another format's — end --out with "
+                f"{chosen.extensions[0]}, or leave out --format"
+            )
         check_writable(args.out)
     else:
         _check_plan_out(args.out)
@@ -535,6 +587,29 @@ def _run_diff(args: argparse.Namespace) -> int:
     return 0 if difference.identical else 1
 
 
+def _warn_curve_areas_not_in_pack(changes: Mapping[str, Any], region: Region, path: Path) -> None:
+    """Warn about the curve file's areas the pack has no page for (else they vanish unsaid).
+
+    The pack has a section per CCG; a curve of another region's areas, or of a plan made by
+    STP or by an areas file (their codes or group names), has none.
+    """
+    sections = set(region.ccgs["code"].astype(str))
+    missing = sorted(set(changes) - sections)
+    if not missing:
+        return
+    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8:,} more" if len(missing) > 8 else "")
+    logging.getLogger(__name__).warning(
+        "%s: %s of the file %s no CCG of this region (%s), so the pack has no page of what "
+        "change buys for %s — give the --curve-json of a least-change run of these practices "
+        "by CCG (propose --area CODE), or leave out --curve",
+        path,
+        _count(len(missing), "area"),
+        "is" if len(missing) == 1 else "are",
+        shown,
+        "it" if len(missing) == 1 else "them",
+    )
+
+
 def _run_report(args: argparse.Namespace) -> int:
     from footprints.io import read_waivers
     from footprints.report import write_pack
@@ -551,6 +626,8 @@ def _run_report(args: argparse.Namespace) -> int:
         changes = read_changes(args.curve)
     region = load_region_of(args, plan=args.plan, demo_plan=True)
     assert region.current is not None  # a plan was given
+    if changes is not None:
+        _warn_curve_areas_not_in_pack(changes, region, args.curve)
     # Reasons recorded in the plan (the app's plan CSV carries them); the file's win.
     waivers = {**region.current.waivers, **(waivers or {})}
     comments = unassigned = None
@@ -595,8 +672,21 @@ _PRIORITY_FLAGS = (
 """The options that put a priority first, and their help."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that takes each option only by its full name.
+
+    argparse's default reads a prefix as the one option it begins: ``validate --area
+    E38000237`` (``--area`` is ``propose``'s) was taken as ``--areas E38000237`` and refused
+    as a missing areas file. Every sub-command's parser is of this class too.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="footprints", description="Plan Primary Care Network footprints in England."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step")
@@ -678,7 +768,7 @@ def _parser() -> argparse.ArgumentParser:
     pack = commands.add_parser("report", help="write the submission pack (PDF and HTML)")
     add_region_arguments(pack)
     pack.add_argument("--plan", type=Path, help="the plan to present")
-    pack.add_argument("--waivers", type=Path, help="CSV network_id,reason")
+    pack.add_argument("--waivers", type=Path, help="CSV (or .xlsx) network_id,reason")
     pack.add_argument("--out", required=True, type=Path, help="pack.pdf (HTML twin beside it)")
     pack.add_argument(
         "--curve",

@@ -155,5 +155,6 @@ def add_level_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--areas",
         type=Path,
-        help="CSV lower_area,group: plan each group of CCGs as one area (e.g. ICB clusters)",
+        help="CSV (or .xlsx) lower_area,group: plan each group of CCGs as one area "
+        "(e.g. ICB clusters)",
     )

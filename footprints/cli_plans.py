@@ -469,7 +469,7 @@ def add_plans_parser(
     load.add_argument("file", type=Path, help="plan CSV, ePCN file, GeoJSON or GeoPackage")
     load.add_argument("--label", help="what this version is (default: import FILE)")
     load.add_argument("--author", help="who is saving it")
-    load.add_argument("--waivers", type=Path, help="CSV network_id,reason")
+    load.add_argument("--waivers", type=Path, help="CSV (or .xlsx) network_id,reason")
     # the region's options are propose's: checked, and recorded so the app opens the plan on
     # the same region (default: as before, the demo for a new plan)
     region_arguments(load, band=False)

@@ -210,8 +210,10 @@ def read_start_plan(path: Path, region: Region, graphs: Mapping[str, nx.Graph]) 
             log.error(
                 f"the plan places no network for {len(missing):,} of the {len(graph):,} "
                 f"practices of planning area {area}: {shown}",
-                "give every practice of the area a network_id, or solve only the areas it "
-                "covers with --area",
+                "give every practice of the area a network_id, solve only the areas it "
+                "covers with --area, or repair the plan instead (--repair --plan FILE places "
+                "the practices it leaves out; the published ePCN file leaves out practices "
+                "in no PCN)",
             )
             continue
         members: dict[str, list[str]] = {}

@@ -18,10 +18,11 @@ span several STPs (the 2026 clusters merge ICBs on purpose): the file is the use
 and the STP crossings inside such a group are reported the same way.
 
 Areas file
-    A CSV with a header row: the lower-area column (``lower_area``; also ``ccg``,
-    ``ccg_code``, ``sub_icb``, ``sub_icb_location``, ``sicbl``, ``area``, ``code``, or an ONS
-    header such as ``CCG20CD`` / ``SICBL23CD``) holds a CCG code or ODS code, and the group
-    column (``group``; also ``planning_area``, ``cluster``, ``icb_cluster``) the planning
+    A CSV (or an Excel workbook: its first sheet) with a header row: the lower-area
+    column (``lower_area``; also ``ccg``, ``ccg_code``, ``sub_icb``, ``sub_icb_location``,
+    ``sicbl``, ``area``, ``code``, or an ONS header such as ``CCG20CD`` / ``SICBL23CD``)
+    holds a CCG code or ODS code, and the group column (``group``; also ``planning_area``,
+    ``cluster``, ``icb_cluster``) the planning
     area's code or name. Every lower area of the region appears in exactly one row.
 """
 
@@ -40,6 +41,7 @@ import networkx as nx
 
 from footprints.atomic import write_text
 from footprints.errors import InputError, Problem
+from footprints.io.tables import _EXCEL, _decode, _delimiter, _read_excel_sheets
 from footprints.plan import Plan
 from footprints.region import Region
 from footprints.registration import catchment_arrays
@@ -111,12 +113,16 @@ def _rows(path: Path) -> list[list[str]]:
                 )
             ]
         )
+    if path.suffix.lower() in _EXCEL:  # a workbook: its first sheet, the header its first row
+        sheets = _read_excel_sheets(path)
+        if not sheets:
+            raise InputError([Problem(source, "the workbook has no sheet", _FIX_HEADER)])
+        frame = next(iter(sheets.values()))
+        cells = frame.astype(object).where(frame.notna(), "")
+        return [[str(c) for c in frame.columns], *([str(c) for c in row] for row in cells.values)]
+    text = _decode(data, source)  # an Excel workbook or a zip under a CSV's name is refused
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
-    try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, source)))
     except csv.Error as error:
         raise InputError(
             [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV UTF-8")]
@@ -142,7 +148,7 @@ def read_area_groups(path: str | Path, region: Region) -> dict[str, list[str]]:
     Parameters
     ----------
     path
-        The CSV (see the module's notes for its header names).
+        The CSV or workbook (see the module's notes for its header names).
     region
         The region whose lower areas (``region.lower_areas()``) are grouped.
 

@@ -308,7 +308,9 @@ def load_region(
     boundaries
         Lower planning areas (CCG / sub-ICB) in any format pyogrio reads.
     stp_boundaries, patches, plan, postcodes
-        Optional STP/ICB layer, nursing patches, current plan and postcode lookup.
+        Optional STP/ICB layer, nursing patches, current plan and postcode lookup. Without
+        a plan, the practices file's network column (``pcn_code`` …), where it has one, is
+        the current plan.
     boundary_code, stp_boundary_code, patch_code
         Code columns, when detection is not wanted.
     tolerance_m
@@ -347,7 +349,7 @@ def load_region(
     placed, problems = place_practices(
         practice_table, ccgs, stps, patch_layer, tolerance_m=tolerance_m, strict_sites=strict_sites
     )
-    current = read_plan(plan) if plan is not None else None
+    current = read_plan(plan) if plan is not None else _plan_of_practices(placed)
     registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)
     if registered is not None:
         disagreements = registration_problems(
@@ -389,6 +391,25 @@ def load_region(
         f", current plan of {len(set(current.assignment.values()))} networks" if current else "",
     )
     return region
+
+
+def _plan_of_practices(placed: pd.DataFrame) -> Plan | None:
+    """Return the current plan a practices file gives in its network column, if any.
+
+    ``practices_2020.csv`` and a file built with ``assemble_practices(epcn=...)`` carry each
+    practice's PCN; without a plan file that is the current plan (the app opened an empty
+    plan instead). A plan file, when given, is the current plan.
+    """
+    members = placed[placed["network"].notna()]
+    if members.empty:
+        return None
+    logger.info(
+        "No plan file: the practices file's network column is the current plan (%d practices "
+        "in %d networks)",
+        len(members),
+        members["network"].nunique(),
+    )
+    return Plan(dict(zip(members["code"].astype(str), members["network"].astype(str), strict=True)))
 
 
 REGION_OPTIONS = (

@@ -52,3 +52,18 @@ def test_the_app_offers_the_list_size_columns_and_loads_the_one_chosen(
         assert handle is not None
         saved = load_session(handle)
     assert dict(saved.region_options) == options
+
+
+def test_a_practices_file_of_postcodes_says_the_app_needs_coordinates(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """The app has no postcode lookup: its message said to pass Python's ``postcodes=``."""
+    paths = write_inputs(tmp_path)
+    paths["practices"].write_text(
+        "code,name,list_size,postcode\nA1,Alpha,1000,ZX1 1AA\n", encoding="utf-8"
+    )
+    at = _upload(_start(), {"practices": paths["practices"], "boundaries": paths["ccg"]})
+    problems = " ".join(shown(e.value) for e in at.sidebar.error)
+    assert "no postcode lookup was given" in problems
+    assert "the app takes none: give each practice's lat,lon or easting,northing" in problems
+    assert "postcodes=" not in problems and "--postcodes" not in problems

@@ -71,6 +71,15 @@ BAD_OPTIONS = [
     (["demo", "--seed", "-3"], ["--seed", "'-3'", "0 or more"]),
     (["validate", "--max-table-mb", "0"], ["--max-table-mb", "'0'", "1 or more"]),
     (["propose", "--max-input-mb", "big"], ["--max-input-mb", "'big'", "whole number"]),
+    # a budget without --repair was ignored: a fresh plan, every practice free to move
+    (["propose", "--max-moves", "3"], ["--max-moves 3", "with --repair --plan CURRENT"]),
+    # an option only by its full name: --area was read as validate's --areas (a file)
+    (["validate", "--area", "E38000237"], ["unrecognized arguments: --area E38000237"]),
+    (["propose", "--time", "5"], ["unrecognized arguments: --time 5"]),
+    (["plans", "list", "--st", "x.sqlite"], ["unrecognized arguments: --st"]),
+    # an ePCN CSV was written into a file named .geojson, a GeoJSON into one named .csv
+    (["export", "--format", "epcn", "--out", "plan.geojson"], ["--format epcn", "end --out"]),
+    (["export", "--format", "geojson", "--out", "plan.csv"], ["disagree", ".geojson"]),
 ]
 _DEFAULT_OUT = {"propose": "plan.csv", "export": "plan.geojson", "report": "pack.pdf"}
 

@@ -79,6 +79,9 @@ def test_a_start_plan_missing_practices_of_the_area_is_refused_naming_them(
     assert f"no network for 2 of the {len(graph):,} practices of planning area {AREA}" in err
     assert ", ".join(dropped) in err
     assert "--area" in err
+    # the published ePCN file leaves out practices in no PCN (Kent and Medway: 4): the
+    # repair places them, which the message now offers
+    assert "or repair the plan instead (--repair --plan FILE places the practices" in err
 
 
 def test_a_start_network_in_two_parts_is_warned_about(

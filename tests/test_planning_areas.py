@@ -371,3 +371,42 @@ def test_an_areas_file_header_error_names_the_ons_code_columns_it_takes(
     with pytest.raises(InputError) as caught:
         read_area_groups(path, region)
     assert "an ONS code column (CCG20CD, SICBL23CD …)" in str(caught.value)
+
+
+def test_an_areas_file_kept_in_excel_is_read_and_a_workbook_named_csv_is_one_problem(
+    region: Region, tmp_path: Path
+) -> None:
+    """The 2026 clusters arrive as a workbook: it was read as text, its header the zip's
+    bytes ('no lower-area and no group column … columns found: PK…')."""
+    import pandas as pd
+
+    table = pd.DataFrame({"CCG20CD": ["E38000001", "02B", "E38000003"], "group": ["G1"] * 3})
+    book = tmp_path / "clusters.xlsx"
+    table.to_excel(book, index=False)
+    assert read_area_groups(book, region) == {"G1": ["E38000001", "E38000002", "E38000003"]}
+    misnamed = tmp_path / "clusters.csv"
+    misnamed.write_bytes(book.read_bytes())
+    with pytest.raises(InputError) as caught:
+        read_area_groups(misnamed, region)
+    assert "is an Excel workbook or a zip archive, not a CSV" in str(caught.value)
+    semicolons = tmp_path / "semicolons.csv"  # European Excel's CSV
+    semicolons.write_text("lower_area;group\nE38000001;G1\n02B;G1\nE38000003;G2\n", "cp1252")
+    assert read_area_groups(semicolons, region) == {
+        "G1": ["E38000001", "E38000002"],
+        "G2": ["E38000003"],
+    }
+
+
+def test_area_naming_a_ccg_when_planning_by_stp_says_which_area_holds_it(
+    region_files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """propose --level upper --area CCG: it said only 'no planning area', listing STPs."""
+    command = [
+        *("propose", "--practices", str(region_files["practices"])),
+        *("--boundaries", str(region_files["ccg"]), "--stp-boundaries", str(region_files["stp"])),
+        *("--level", "upper", "--area", "E38000001", "--out", str(tmp_path / "plan.csv")),
+    ]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "no planning area E38000001" in err
+    assert "CCG E38000001 is in planning area E54" in err

@@ -504,3 +504,130 @@ def test_area_takes_a_ccgs_ods_code_and_an_unknown_one_is_named_with_the_fix(
     err = capsys.readouterr().err
     assert "no planning area 99Z" in err
     assert "E38000001 (01A), E38000002 (02B)" in err
+
+
+def test_practices_located_by_postcode_only_name_the_postcodes_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A practices file built from epraccur has postcodes only: the fix named Python's
+    ``postcodes=``, an argument the command line has no use for."""
+    paths = write_inputs(tmp_path)
+    paths["practices"].write_text(
+        "code,name,list_size,postcode\nA1,Alpha,1000,ZX1 1AA\n", encoding="utf-8"
+    )
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan)]) == 2
+    err = capsys.readouterr().err
+    assert "no postcode lookup was given — give a postcode lookup" in err
+    assert "--postcodes on the command line, postcodes= in Python" in err
+    paths["practices"].write_text("code,name,list_size\nA1,Alpha,1000\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan)]) == 2
+    assert "--postcodes on the command line" in capsys.readouterr().err
+
+
+def test_englands_practices_against_one_ccgs_boundary_is_one_problem_saying_how(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CCG lead gives the national practices file and their CCG's boundary alone (Kent and
+    Medway: 134 problems, one per other CCG, each saying to use boundaries of the same
+    year): one problem says how to plan that CCG alone."""
+    import geopandas as gpd
+
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8").splitlines()
+    text[0] += ",ccg"
+    text[1:] = [row + (",E38000001" if row.startswith("A") else ",E38000002") for row in text[1:]]
+    text.append(text[-1].replace("B2,Delta", "C1,Epsilon").replace("E38000002", "E38000003"))
+    paths["practices"].write_text("\n".join(text) + "\n", encoding="utf-8")
+    ccgs = gpd.read_file(paths["ccg"])
+    ccgs[ccgs["CCG20CD"] == "E38000001"].to_file(paths["ccg"])
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\n", encoding="utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan), "--min", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "1 problem in the input" in err
+    assert (
+        "the boundary file has 1 CCG (E38000001), holding 2 of the practices; the other 3 are "
+        "in 2 CCGs it lacks (E38000002, E38000003)"
+    ) in err
+    assert "to plan that CCG alone, give a practices file of its practices only" in err
+
+
+def test_a_practices_files_network_column_is_the_current_plan_without_a_plan_file(
+    tmp_path: Path,
+) -> None:
+    """practices_2020.csv carries each practice's PCN (pcn_code): uploaded without a plan
+    file, the app opened Kent and Medway on an empty plan (0 networks, 1 hard violation)."""
+    from footprints.region import load_region
+
+    paths = write_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8").splitlines()
+    text[0] += ",pcn_code"
+    networks = {"A1": "U00001", "A2": "U00001", "B1": "U00002", "B2": "U"}  # U: unallocated
+    text[1:] = [f"{row},{networks[row.split(',')[0]]}" for row in text[1:]]
+    paths["practices"].write_text("\n".join(text) + "\n", encoding="utf-8")
+    region = load_region(paths["practices"], paths["ccg"])
+    assert region.current is not None
+    assert dict(region.current.assignment) == {"A1": "U00001", "A2": "U00001", "B1": "U00002"}
+    plan = tmp_path / "plan.csv"  # a plan file, when given, is the current plan
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N2\nB1,N2\nB2,N2\n", encoding="utf-8")
+    region = load_region(paths["practices"], paths["ccg"], plan=plan)
+    assert region.current is not None and region.current.assignment["A1"] == "N1"
+
+
+def test_a_curve_of_areas_the_pack_has_no_page_for_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """report --curve with another region's curve (the demo's, for Kent and Medway), or a
+    curve of a plan by STP: the pack was written without its page and without a word."""
+    import json
+
+    curve = tmp_path / "curve.json"
+    areas = [{"area": "E54000032", "priorities": [], "moved": [], "curve": []}]
+    curve.write_text(json.dumps({"areas": areas}), encoding="utf-8")
+    out = tmp_path / "pack.pdf"
+    command = ["report", "--demo", "--curve", str(curve), "--out", str(out), "--no-html"]
+    assert main(command) == 0
+    assert out.is_file()
+    assert (
+        "curve.json: 1 area of the file is no CCG of this region (E54000032), so the pack has "
+        "no page of what change buys for it"
+    ) in caplog.text
+
+
+@pytest.mark.parametrize("flag", ["--patches-first", "--nest-in-patches"])
+def test_a_patch_priority_without_patches_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    """Kent and Medway proposed with --patches-first but no --patches: the summary said
+    '0 patients outside their network's main patch, the proved minimum'."""
+    paths = write_inputs(tmp_path)
+    out = tmp_path / "plan.csv"
+    command = ["propose", *_files(paths), "--min", "0", "--time-limit", "1", "--out", str(out)]
+    assert main([*command, flag]) == 2
+    assert f"{flag} puts the nursing patches first, but the region has none" in (
+        capsys.readouterr().err
+    )
+    assert not out.exists()
+
+
+def test_a_waiver_written_by_the_networks_name_names_its_id(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A CCG lead writes the PCN's name ('SOUTH MAIDSTONE PCN'), not its code (U92034): the
+    warning said only that it is not in the plan."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "practice_code,network_id,network_name\nA1,U92034,SOUTH MAIDSTONE PCN\n"
+        "A2,U92034,SOUTH MAIDSTONE PCN\nB1,U00002,WEALD PCN\nB2,U00002,WEALD PCN\n",
+        encoding="utf-8",
+    )
+    waivers = tmp_path / "waivers.csv"
+    waivers.write_text("network_id,reason\nSouth Maidstone PCN,rural\n", encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'plans.sqlite'}"
+    command = ["plans", "import", "Kent", str(plan), *_files(paths), "--store", store]
+    assert main([*command, "--waivers", str(waivers)]) == 0
+    assert "'South Maidstone PCN' (did you mean 'U92034'?)" in caplog.text
+    assert "give the network's id, such as its PCN code, not its name" in caplog.text

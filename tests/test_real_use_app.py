@@ -71,3 +71,25 @@ def test_gzipped_files_are_offered_and_loaded_in_every_upload_slot(
     at = _upload(_start(), packed)
     assert not at.sidebar.error, [e.value for e in at.sidebar.error]
     assert sorted(at.session_state["region"].practices["code"]) == ["A1", "A2", "B1", "B2"]
+
+
+def test_patch_priorities_are_offered_only_where_the_region_has_patches(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """Kent and Medway loaded without patches offered 'Patches first', which was then
+    'proved' at 0 patients outside their patch."""
+    from test_app import _upload
+
+    from app.state import PUT_FIRST
+
+    at = _start()
+    assert PUT_FIRST["patches first"] in at.radio(key="put_first").options  # demo: patches
+    at.radio(key="put_first").set_value("patches first").run()
+    paths = write_inputs(tmp_path)
+    at = _upload(at, {"practices": paths["practices"], "boundaries": paths["ccg"]})
+    assert not at.exception and not at.sidebar.error
+    choices = at.radio(key="put_first").options
+    assert PUT_FIRST["least change"] in choices
+    assert PUT_FIRST["patches first"] not in choices
+    assert PUT_FIRST["nest in patches"] not in choices
+    assert at.radio(key="put_first").value == "weights"

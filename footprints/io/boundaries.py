@@ -109,17 +109,48 @@ def _unreadable(source: str, error: Exception) -> InputError:
     )
 
 
-def _read_layer(path: PathLike, source: str, log: ProblemLog) -> gpd.GeoDataFrame:
-    """Read the file's (first) layer, turning every GDAL failure into an :class:`InputError`."""
+def _read_layer(
+    path: PathLike,
+    source: str,
+    log: ProblemLog,
+    *,
+    level: str | None = None,
+    code_column: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read the file's layer, turning every GDAL failure into an :class:`InputError`.
+
+    Of several layers (a GeoPackage of CCGs and STPs), the first with ``code_column`` or a
+    code column of ``level`` (``CCG20CD`` for ``"ccg"``) is read, else the first.
+    """
     archive = _archive_path(path)
     if not Path(archive).is_dir():  # a folder of shapefiles is a GDAL dataset too
         _check_exists(archive, source)
     with unzipped(path, source) as target:
-        return _read_target(target, source, log)
+        return _read_target(target, source, log, level=level, code_column=code_column)
 
 
-def _read_target(target: str, source: str, log: ProblemLog) -> gpd.GeoDataFrame:
-    """Read the (first) layer of ``target``, a file or folder GDAL opens, as :func:`_read_layer`."""
+def _layer_of_level(
+    target: str, names: list[str], level: str | None, code_column: str | None
+) -> str | None:
+    """Return the first of the layers ``names`` with the level's code column, if any."""
+    prefixes = _LEVEL_PREFIXES.get(level or "", ())
+    for name in names:
+        fields = [str(f).lower() for f in pyogrio.read_info(target, layer=name)["fields"]]
+        if code_column is not None:
+            if code_column.lower() in fields:
+                return name
+        elif any(
+            re.fullmatch(r"[a-z]+\d{0,2}cd", f) and re.sub(r"\d*cd$", "", f) in prefixes
+            for f in fields
+        ):
+            return name
+    return None
+
+
+def _read_target(
+    target: str, source: str, log: ProblemLog, *, level: str | None, code_column: str | None
+) -> gpd.GeoDataFrame:
+    """Read the layer of ``target``, a file or folder GDAL opens, as :func:`_read_layer`."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -129,7 +160,12 @@ def _read_target(target: str, source: str, log: ProblemLog) -> gpd.GeoDataFrame:
                     [Problem(source, "has no layers", "give a file with the boundary polygons")]
                 )
             layer = str(layers[0][0])
-            if len(layers) > 1:
+            names = [str(n) for n in layers[:, 0]]
+            chosen = _layer_of_level(target, names, level, code_column) if len(names) > 1 else None
+            if chosen is not None:
+                layer = chosen
+                logger.info("%s: layer %r of %s read", source, layer, ", ".join(names))
+            elif len(layers) > 1:
                 log.warn(
                     f"the file has {len(layers)} layers "
                     f"({', '.join(str(n) for n in layers[:, 0][:5])}); the first, {layer!r}, "
@@ -338,10 +374,15 @@ def _refuse_another_level(cd_columns: list[str], level: str, source: str, *, own
     lower = level in order and order.index(other) < order.index(level)
     if own and not (lower and level in ("stp", "region")):
         return
+    where = (  # no file slot takes the regions: a network never meets their border alone
+        "footprints does not read them (an STP / ICB lies inside one region)"
+        if other == "region"
+        else f"load it as the {_LEVEL_WORDS[other]} instead"
+    )
     raise MissingColumnError(
         f"{source}: this looks like {_LEVEL_WORDS[other]} (its codes are in column "
-        f"{levels[other]}), not {_LEVEL_WORDS[level]}: load it as the "
-        f"{_LEVEL_WORDS[other]} instead, and give the {_LEVEL_WORDS[level]} here"
+        f"{levels[other]}), not {_LEVEL_WORDS[level]}: {where}, and give the "
+        f"{_LEVEL_WORDS[level]} here"
     )
 
 
@@ -372,7 +413,7 @@ def read_boundaries(
     """
     source = str(path)
     log = ProblemLog(source, logger)
-    frame = _read_layer(path, source, log)
+    frame = _read_layer(path, source, log, level=level, code_column=code_column)
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     code_col = _detect_code_column(columns, level, source, code_column)
     stem = re.sub(r"cd$", "", code_col, flags=re.IGNORECASE)

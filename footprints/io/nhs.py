@@ -238,6 +238,24 @@ def read_qof_mapping(path: PathLike) -> pd.DataFrame:
     return table
 
 
+def _refuse_pcn_details(frame: pd.DataFrame, source: str) -> None:
+    """Say so when a CSV is the ePCN workbook's "PCN Details" sheet: a PCN a row, no practices.
+
+    It is the workbook's first sheet, so "Save as CSV" in Excel writes it; the membership is
+    on the "PCN Core Partner Details" sheet.
+    """
+    normal = {_normalise_name(c) for c in frame.columns}
+    details = {"pcn_code", "pcn_name"} <= normal and bool(
+        normal & {"open_date_yyyymmdd", "open_date", "current_clinical_commissioning_group_code"}
+    )
+    if details and not normal & {"partner_organisation_code", "practice_code", "code"}:
+        raise MissingColumnError(
+            f"{source}: this is the ePCN file's 'PCN Details' sheet (one row per PCN, with no "
+            "practices), not its membership: save the sheet 'PCN Core Partner Details' as CSV "
+            "instead, or give the ePCN .xlsx workbook itself"
+        )
+
+
 def read_epcn(path: PathLike) -> pd.DataFrame:
     """Read ePCN membership: ``ePCN.xlsx`` (sheet "PCN Core Partner Details") or its CSV copy.
 
@@ -252,6 +270,7 @@ def read_epcn(path: PathLike) -> pd.DataFrame:
     is_excel = Path(path).suffix.lower() in _EXCEL
     sheets = _read_excel_sheets(path) if is_excel else {}
     frame = _excel_sheet(sheets, "core_partner", source) if is_excel else _read_csv(path)
+    _refuse_pcn_details(frame, source)
     resolved = _resolve_columns(frame, _EPCN_FIELDS, source=source, required=("code", "network"))
     names = _epcn_network_names(sheets)
     log = ProblemLog(source, logger)
@@ -342,9 +361,16 @@ def _epcn_network_names(sheets: Mapping[str, pd.DataFrame]) -> dict[str, str]:
 
 
 def _excel_sheet(sheets: Mapping[str, pd.DataFrame], wanted: str, source: str) -> pd.DataFrame:
-    """Return the sheet whose normalised name contains ``wanted``, as stripped strings."""
+    """Return the sheet whose normalised name contains ``wanted``, as stripped strings.
+
+    The membership sheet renamed ("Sheet1" of a copy) is found by its partner code column.
+    """
     for sheet, frame in sheets.items():
         if wanted in _normalise_name(sheet):
+            return _strip_cells(frame)
+    for frame in sheets.values():
+        normal = {_normalise_name(c) for c in frame.columns}
+        if wanted == "core_partner" and "partner_organisation_code" in normal:
             return _strip_cells(frame)
     raise MissingColumnError(
         f"{source}: no sheet {wanted.replace('_', ' ')!r}; sheets found: {', '.join(sheets)}"

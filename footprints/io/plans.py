@@ -29,19 +29,24 @@ import pyogrio
 import pyogrio.errors
 
 from footprints.atomic import write_text
-from footprints.errors import InputError, Problem, ProblemLog
-from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns
-from footprints.io.nhs import read_epcn
+from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
+from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns, _tier_matches
+from footprints.io.nhs import _refuse_pcn_details, read_epcn
 from footprints.io.tables import (
     _EXCEL,
     PathLike,
     _check_code,
     _check_exists,
     _code,
+    _decode,
+    _delimiter,
+    _drop_trailing_blank_rows,
     _duplicates,
     _near_duplicate_networks,
     _optional_network,
     _read_csv,
+    _read_excel_sheets,
+    _strip_cells,
     cell_text,
     spreadsheet_csv,
 )
@@ -109,6 +114,50 @@ def _read_plan_csv(path: PathLike) -> Plan:
     normal = {_normalise_name(c) for c in frame.columns}
     if "partner_organisation_code" in normal:
         return _read_epcn_plan(path)
+    _refuse_pcn_details(frame, source)
+    return _plan_from_frame(frame, source)
+
+
+def _has_plan_columns(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name a practice code and a network, as a plan's reader finds them."""
+    by_normal = {_normalise_name(c): str(c) for c in columns}
+    return all(
+        any(_tier_matches(tier, by_normal) for tier in field_.tiers)
+        for field_ in _PLAN_FIELDS
+        if field_.name in ("code", "network")
+    )
+
+
+def _read_plan_workbook(path: PathLike) -> Plan:
+    """Read the ePCN workbook, or a plan kept in a workbook: its first sheet with a plan's columns.
+
+    A plan edited in Excel and saved as ``.xlsx`` (``practice_code, network_id`` on a sheet
+    of any name) was refused for want of a "PCN Core Partner Details" sheet.
+    """
+    source = str(path)
+    sheets = _read_excel_sheets(path)
+    for name, frame in sheets.items():
+        normal = {_normalise_name(c) for c in frame.columns}
+        if "core_partner" in _normalise_name(name) or "partner_organisation_code" in normal:
+            return _read_epcn_plan(path)
+    for name, frame in sheets.items():
+        if _has_plan_columns(frame.columns):
+            where = source if len(sheets) == 1 else f"{source}, sheet {name!r}"
+            return _plan_from_frame(_drop_trailing_blank_rows(_strip_cells(frame)), where)
+    found = "; ".join(
+        f"{name!r}: {', '.join(str(c) for c in frame.columns[:6])}"
+        for name, frame in sheets.items()
+    )
+    raise MissingColumnError(
+        f"{source}: no sheet of the workbook holds a plan (a practice code and a network "
+        f"column, such as practice_code,network_id) or the ePCN membership (sheet 'PCN Core "
+        f"Partner Details'); sheets found — {found or 'none'}. Put the plan on a sheet with "
+        "those column names, or save it as CSV"
+    )
+
+
+def _plan_from_frame(frame: pd.DataFrame, source: str) -> Plan:
+    """Read a plan from a table's cells (stripped strings): practice code → network."""
     resolved = _resolve_columns(frame, _PLAN_FIELDS, source=source, required=("code", "network"))
     waiver_column = next((c for c in frame.columns if _normalise_name(c) == "waiver_reason"), None)
     log = ProblemLog(source, logger)
@@ -487,7 +536,7 @@ class PlanFormat:
 
 _PLAN_CSV = PlanFormat("plan", (".csv",), _read_plan_csv, write=write_plan)
 _EPCN_CSV = PlanFormat("epcn", (".csv",), _read_plan_csv)
-_EPCN_WORKBOOK = PlanFormat("epcn_workbook", _EXCEL, _read_epcn_plan, writable=False)
+_EPCN_WORKBOOK = PlanFormat("epcn_workbook", _EXCEL, _read_plan_workbook, writable=False)
 _GEOJSON = PlanFormat("geojson", (".geojson", ".json"), read_geo_plan)
 _GEOPACKAGE = PlanFormat("gpkg", (".gpkg",), read_geo_plan)
 
@@ -548,7 +597,7 @@ def plan_format(path: PathLike, *, write: bool = False) -> PlanFormat:
 
 
 def read_waivers(path: PathLike) -> dict[str, str]:
-    """Read waiver reasons: a CSV with columns ``network_id,reason`` (one row per network)."""
+    """Read waiver reasons: ``network_id,reason`` in a CSV or a workbook's first sheet."""
     source = str(path)
     if not Path(path).is_file():
         raise InputError([Problem(source, "file not found", "check the path")])
@@ -564,20 +613,30 @@ def read_waivers(path: PathLike) -> dict[str, str]:
                 )
             ]
         )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+    if Path(path).suffix.lower() in _EXCEL:  # reasons typed in Excel: its first sheet
+        sheets = _read_excel_sheets(path)
+        frame = next(iter(sheets.values()), pd.DataFrame())
+        cells = frame.astype(object).where(frame.notna(), "")
+        table = [[str(c) for c in frame.columns], *([str(c) for c in row] for row in cells.values)]
+        rows = [row for row in table if any(cell.strip() for cell in row)]
+        return _waivers_from_rows(rows, source)
+    text = _decode(data, source)  # a workbook under a .csv name is refused, UTF-16 read
+    sep = _delimiter(text, source)  # European Excel saves with semicolons
     try:
         rows = [
             row
-            for row in csv.reader(io.StringIO(text, newline=""))
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)
             if any(cell.strip() for cell in row)
         ]
     except csv.Error as error:
         raise InputError(
             [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV UTF-8")]
         ) from None
+    return _waivers_from_rows(rows, source, sep=sep)
+
+
+def _waivers_from_rows(rows: list[list[str]], source: str, *, sep: str = ",") -> dict[str, str]:
+    """Waiver reasons from a waivers file's non-blank rows, the header first."""
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     missing = [c for c in ("network_id", "reason") if c not in header]
     if missing:
@@ -606,7 +665,7 @@ def read_waivers(path: PathLike) -> dict[str, str]:
                 )
                 continue
             # An unquoted comma in the reason (the last column): keep the whole sentence.
-            row = [*row[:reason_at], ",".join(row[reason_at:])]
+            row = [*row[:reason_at], sep.join(row[reason_at:])]
         row = row + [""] * (len(header) - len(row))
         network = row[network_at].strip()  # as the plan writes it: ids are compared exactly
         reason = row[reason_at].strip()
@@ -639,6 +698,9 @@ def warn_unknown_waivers(
     near: dict[str, list[str]] = {}
     for network in networks:
         near.setdefault("".join(network.split()).casefold(), []).append(network)
+    for network, name in plan.names.items():  # a waiver written by the network's name
+        if network in networks and name:
+            near.setdefault("".join(str(name).split()).casefold(), []).append(network)
     named = []
     for waiver in unknown:
         meant = near.get("".join(waiver.split()).casefold(), [])
@@ -646,7 +708,8 @@ def warn_unknown_waivers(
             f"{waiver!r}" + (f" (did you mean {', '.join(map(repr, meant))}?)" if meant else "")
         )
     logger.warning(
-        "%swaivers name %s not in the plan: %s; network ids are compared exactly",
+        "%swaivers name %s not in the plan: %s; network ids are compared exactly (give the "
+        "network's id, such as its PCN code, not its name)",
         f"{source}: " if source else "",
         f"{len(unknown):,} network{'' if len(unknown) == 1 else 's'}",
         ", ".join(named),

@@ -10,7 +10,8 @@ network (``None``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,13 @@ from footprints.io.columns import (
     _PRACTICE_FIELDS,
     _normalise_name,
     _resolve_columns,
+    _tier_matches,
     column_choices,
 )
 from footprints.io.postcodes import _postcode_table, normalise_postcode
 from footprints.io.tables import (
     _EXCEL,
+    _TITLE_ROWS,
     UNALLOCATED_NETWORK,
     AmbiguousNumberError,
     PathLike,
@@ -48,6 +51,7 @@ from footprints.io.tables import (
 )
 
 __all__ = [
+    "POSTCODE_LOOKUP",
     "PRACTICE_COLUMNS",
     "PRACTICE_COLUMN_OPTION",
     "PRACTICE_FIELDS",
@@ -67,6 +71,10 @@ PRACTICE_COLUMN_OPTION = "--practice-column"
 
 The loader's messages name it beside Python's ``columns=``.
 """
+POSTCODE_LOOKUP = (
+    "(Code-Point Open or the ONSPD: --postcodes on the command line, postcodes= in Python)"
+)
+"""How the messages say to give a postcode lookup; the app words it as it takes none."""
 PRACTICE_FIELDS = tuple(f.name for f in _PRACTICE_FIELDS)
 """The fields a practices file's columns are read as (``code``, ``name``, ``list_size`` …)."""
 
@@ -197,7 +205,7 @@ def _practices_from_frame(
         raise MissingColumnError(
             f"{source}: no location columns. Columns found: {', '.join(map(str, frame.columns))}."
             " Give lat,lon (EPSG:4326) or easting,northing (EPSG:27700) or postcode with a "
-            "postcode lookup (postcodes=)."
+            f"postcode lookup {POSTCODE_LOOKUP}."
         )
     lookup: dict[str, tuple[float, float]] | None = None
     if postcodes is not None:
@@ -208,7 +216,8 @@ def _practices_from_frame(
                 Problem(
                     source,
                     "the practices are located by postcode but no postcode lookup was given",
-                    "pass postcodes= (a Code-Point Open or ONSPD CSV), or add lat,lon columns",
+                    f"give a postcode lookup {POSTCODE_LOOKUP}, or add lat,lon or "
+                    "easting,northing columns",
                 )
             ]
         )
@@ -324,8 +333,7 @@ def _locate(
         log.error(
             f"the practice has no coordinates, and its postcode {postcode!r} needs a postcode "
             "lookup to be placed",
-            "give its lat,lon or easting,northing, or a postcode lookup (Code-Point Open or "
-            "the ONSPD: --postcodes on the command line, postcodes= in Python)",
+            f"give its lat,lon or easting,northing, or a postcode lookup {POSTCODE_LOOKUP}",
             row=row,
             code=code,
         )
@@ -339,20 +347,75 @@ def _locate(
     return None
 
 
-def _read_practice_table(path: PathLike) -> pd.DataFrame:
-    """Read the practices file's cells as stripped strings: a CSV, or a workbook's first sheet."""
+_REQUIRED = ("code", "name", "list_size")
+"""The fields every practices file has."""
+
+
+def _has_practice_columns(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name a code, a name and a list size, as the reader finds them."""
+    by_normal = {_normalise_name(c): str(c) for c in columns}
+    fields = {f.name: f for f in _PRACTICE_FIELDS}
+    return all(
+        any(_tier_matches(tier, by_normal) for tier in fields[name].tiers) for name in _REQUIRED
+    )
+
+
+def _read_practice_table(path: PathLike) -> tuple[pd.DataFrame, str]:
+    """Read the practices file's cells as stripped strings, and the source its messages name.
+
+    A CSV, or a workbook's first sheet with the practices' columns: a download often opens
+    with a sheet of notes or contents, which is passed over (the source names the sheet read
+    when the workbook has several).
+    """
+    source = str(path)
     if Path(path).suffix.lower() not in _EXCEL:
-        return _read_csv(path)
-    sheets = _read_excel_sheets(path)
+        return _read_csv(path), source
+    sheets = {
+        name: _drop_trailing_blank_rows(_strip_cells(frame))
+        for name, frame in _read_excel_sheets(path).items()
+    }
     if not sheets:
         raise InputError(
-            [
-                Problem(
-                    str(path), "the workbook has no sheet", "save the practices in its first sheet"
-                )
-            ]
+            [Problem(source, "the workbook has no sheet", "save the practices in its first sheet")]
         )
-    return _drop_trailing_blank_rows(_strip_cells(next(iter(sheets.values()))))
+    if len(sheets) == 1:
+        return next(iter(sheets.values())), source
+    for name, frame in sheets.items():
+        if _has_practice_columns(frame.columns):
+            if name != next(iter(sheets)):
+                logger.info("%s: read sheet %r, the first with the practices' columns", path, name)
+            return frame, f"{source}, sheet {name!r}"
+    first = next(iter(sheets))
+    named = ", ".join(repr(name) for name in sheets)
+    return sheets[first], f"{source}, sheet {first!r} (of {named}: none has the practices' columns)"
+
+
+def _header_below(frame: pd.DataFrame, source: str) -> None:
+    """Refuse a table whose header is not its first row: title rows stand above it.
+
+    Spreadsheets saved from a publication often open with a title or a note; the first row
+    is then read as the header and no column is found. Say which row the header is on.
+    """
+    if _has_practice_columns(frame.columns):
+        return
+    for index in range(min(_TITLE_ROWS, len(frame))):
+        cells = [str(cell) for cell in frame.iloc[index].tolist()]
+        if _has_practice_columns(cells):
+            row = index + 2  # row 1 was read as the header
+            shown = ", ".join(cell for cell in cells[:4] if cell)
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        f"the header (the column names: {shown} …) is on row {row}, not on "
+                        f"the first row: the {row - 1} row{'s' if row > 2 else ''} above it "
+                        "(a title or notes) cannot be read as column names",
+                        f"delete row{'s' if row > 2 else ''} 1{f'–{row - 1}' if row > 2 else ''}"
+                        " so that the header is the first row",
+                        row=row,
+                    )
+                ]
+            )
 
 
 def practice_column_choices(path: PathLike) -> dict[str, list[str]]:
@@ -362,7 +425,7 @@ def practice_column_choices(path: PathLike) -> dict[str, list[str]]:
     and ``list_size_2021_01_qof``): ``{"list_size": [both]}``. Pass the one meant to
     :func:`read_practices` as ``columns={"list_size": ...}``.
     """
-    return column_choices(_read_practice_table(path).columns, _PRACTICE_FIELDS)
+    return column_choices(_read_practice_table(path)[0].columns, _PRACTICE_FIELDS)
 
 
 def read_practices(
@@ -376,11 +439,11 @@ def read_practices(
     Parameters
     ----------
     path
-        CSV (or an Excel workbook: its first sheet) with ``code,name,list_size`` and a
-        location (``lat,lon``; ``easting,northing``; or ``postcode``), optionally
-        ``ccg,stp,patch,network``. Unambiguous aliases are accepted (``practice_code``,
-        ``ORG_CODE``, ``NUMBER_OF_PATIENTS``, ``list_size_2020_01``, ``pcn_code``,
-        ``ccg20_ons_code`` …) and the mapping is logged.
+        CSV (or an Excel workbook: its first sheet with these columns) with
+        ``code,name,list_size`` and a location (``lat,lon``; ``easting,northing``; or
+        ``postcode``), optionally ``ccg,stp,patch,network``. Unambiguous aliases are
+        accepted (``practice_code``, ``ORG_CODE``, ``NUMBER_OF_PATIENTS``,
+        ``list_size_2020_01``, ``pcn_code``, ``ccg20_ons_code`` …) and the mapping is logged.
         Per row, easting/northing is used when given, else lat/lon, else the postcode.
     postcodes
         A postcode lookup (path or DataFrame, see :func:`read_postcode_lookup`) for rows
@@ -401,10 +464,11 @@ def read_practices(
         Listing every bad row (duplicate codes, bad list sizes, missing or non-English
         coordinates, swapped lat/lon, unknown postcodes).
     """
-    source = str(path)
-    frame = _read_practice_table(path)
+    frame, source = _read_practice_table(path)
     if columns is None:
         _refuse_a_plan_file(frame, source)
+        _refuse_a_published_file(frame, source)
+        _header_below(frame, source)
     resolved = _resolve_columns(
         frame,
         _PRACTICE_FIELDS,
@@ -414,6 +478,56 @@ def read_practices(
         option=PRACTICE_COLUMN_OPTION,
     )
     return _practices_from_frame(frame, resolved, source=source, postcodes=postcodes)
+
+
+_JOIN = (
+    "join the published files (epraccur, the list sizes, a postcode lookup such as Code-Point "
+    "Open, and the ePCN file) into one practices file with footprints.io.assemble_practices, "
+    "as the guide 'Your own area' (docs/your-own-area.md, section 2) shows"
+)
+_PUBLISHED = (
+    (
+        {"org_code", "status_code", "prescribing_setting"},
+        "NHS Digital's epraccur (GP practices: names, postcodes, status)",
+        f"it has no list sizes and no coordinates: {_JOIN}",
+    ),
+    (
+        {"code", "sex", "age", "number_of_patients"},
+        "NHS Digital's practice totals file (gp-reg-pat-prac-all.csv: list sizes)",
+        f"it has no practice names and no coordinates: {_JOIN}",
+    ),
+    (
+        {"practice_code", "pcn_ods_code", "ccg_ods_code"},
+        "the QOF 'mapping NHS geographies' file (practice → PCN, CCG, STP)",
+        f"it has no list sizes and no coordinates: {_JOIN}",
+    ),
+    (
+        {"practice_code", "lsoa_code", "number_of_patients"},
+        "NHS Digital's LSOA registrations file (where each practice's patients live)",
+        "give it as the registrations (--registrations) with the LSOA boundaries, and here "
+        "the practices with their list sizes and sites",
+    ),
+)
+"""Published files one may give as the practices file: their columns, name, and the fix."""
+
+
+def _refuse_a_published_file(frame: pd.DataFrame, source: str) -> None:
+    """Say so when the practices file is one of the published files it is built from.
+
+    epraccur, the list sizes and the QOF mapping each hold a part of a practices file; the
+    message names the file and the way to join them (``assemble_practices``). A headerless
+    epraccur (as published) has a practice code for its first column's name.
+    """
+    normal = {_normalise_name(c) for c in frame.columns}
+    if _has_practice_columns(frame.columns) and normal & _SITE_COLUMNS:
+        return  # a published file with list sizes and sites added is a practices file
+    first = str(frame.columns[0]) if len(frame.columns) else ""
+    found = next(((what, fix) for names, what, fix in _PUBLISHED if names <= normal), None)
+    if found is None and len(frame.columns) >= 20 and re.fullmatch(r"[A-Z]\d{5}", first):
+        found = _PUBLISHED[0][1] + ", without its header", _PUBLISHED[0][2]
+    if found is not None:
+        what, fix = found
+        raise MissingColumnError(f"{source}: this looks like {what}, not a practices file; {fix}")
 
 
 def _refuse_a_plan_file(frame: pd.DataFrame, source: str) -> None:

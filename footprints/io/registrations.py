@@ -33,6 +33,7 @@ from footprints.io.tables import (
     _check_exists,
     _decode,
     _delimiter,
+    _parse_number,
     _read_csv,
     _unpacked,
     max_input_bytes,
@@ -193,6 +194,10 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
             [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV")]
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    # rows of empty cells (a spreadsheet's ",,,," lines) are no registrations; the index
+    # keeps each row's number for the messages
+    if len(frame.columns) and (frame.iloc[:, -1] == "").any():  # a blank row ends empty
+        frame = frame[(frame != "").any(axis=1)]
     _refuse_the_totals_file(frame, source)
     if frame.empty:  # a download cut short: every practice would fall back without a word
         raise InputError(
@@ -328,13 +333,22 @@ def _counts(values: pd.Series, index: pd.Index, source: str) -> pd.Series:
     """Whole numbers ≥ 0, or an InputError naming every bad row (the first few)."""
     text = values.str.strip()
     good = text.str.fullmatch(r"\d+")
+    if not good.all():  # a spreadsheet's "1,234" or "1234.0": read as list sizes are
+        text = text.copy()
+        for i in index[~good]:
+            try:
+                value = _parse_number(str(text[i]), whole=True)
+            except ValueError:
+                continue
+            if value is not None and value >= 0 and value == int(value):
+                text[i], good[i] = str(int(value)), True
     if not good.all():
         log = ProblemLog(source, logger)
         bad = [(int(i) + 2, t) for i, t in zip(index[~good], text[~good], strict=True)]
         for row, cell in bad[:_SHOWN]:
             log.error(
                 f"NUMBER_OF_PATIENTS {cell!r} is not a whole number of patients",
-                "give a count of 0 or more, without separators or decimals",
+                "give a whole count of 0 or more",
                 row=row,
             )
         if len(bad) > _SHOWN:

@@ -425,6 +425,7 @@ def _parse_rows(text: str, sep: str, source: str) -> pd.DataFrame:
             [Problem(source, f"cannot be read as CSV ({error})", "save it again as CSV UTF-8")]
         ) from None
     width = len(rows[0]) if rows else 0
+    _check_title_rows(rows, source)
     log = ProblemLog(source, logger)
     for number, cells in enumerate(rows, 1):
         extra = [c for c in cells[width:] if c.strip()]
@@ -440,6 +441,46 @@ def _parse_rows(text: str, sep: str, source: str) -> pd.DataFrame:
         cells.extend([""] * (width - len(cells)))
     log.raise_if_errors()
     return pd.DataFrame(rows, dtype=object)
+
+
+_TITLE_ROWS = 10
+"""The most rows above a table's header recognised as a title or notes."""
+
+
+def _check_title_rows(rows: list[list[str]], source: str) -> None:
+    """Refuse a CSV that opens with a title or notes above its header (one problem, not many).
+
+    A CSV saved from a publication's spreadsheet may open with a title line: the first row
+    then has one cell and every row of the table looks too long. When most rows are longer
+    than the first, the header is the first row of the usual width.
+    """
+
+    def width(cells: list[str]) -> int:  # up to the last filled cell: trailing commas aside
+        return max((i + 1 for i, cell in enumerate(cells) if cell.strip()), default=0)
+
+    widths = [width(cells) for cells in rows if width(cells)]
+    if len(widths) < 3:
+        return
+    usual = max(set(widths), key=widths.count)
+    if widths.count(usual) <= len(widths) / 2 or width(rows[0]) >= usual:
+        return
+    header = next(i for i, cells in enumerate(rows) if width(cells) == usual)
+    filled_above = (sum(bool(cell.strip()) for cell in cells) for cells in rows[:header])
+    if header > _TITLE_ROWS or any(2 * count > usual for count in filled_above):
+        return  # a short header over wider rows (cells past it) is reported row by row
+    shown = ", ".join(cell for cell in rows[header][:4] if cell.strip())
+    above = f"rows 1–{header}" if header > 1 else "row 1"
+    raise InputError(
+        [
+            Problem(
+                source,
+                f"{above} (a title or notes?) {'hold' if header > 1 else 'holds'} fewer cells "
+                f"than the table below: its header looks to be row {header + 1} ({shown} …)",
+                f"delete {above} so that the header is the first row",
+                row=header + 1,
+            )
+        ]
+    )
 
 
 def _with_header(frame: pd.DataFrame, source: str) -> pd.DataFrame:

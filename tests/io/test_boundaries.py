@@ -141,3 +141,44 @@ def test_a_layer_in_the_wrong_slot_is_recognised(
 ) -> None:
     with pytest.raises(MissingColumnError, match=f"this looks like {looks_like}"):
         read_boundaries(test_data / file, level=level)
+
+
+@pytest.mark.parametrize("level", ["ccg", "stp", "patch"])
+def test_nhs_regions_in_any_slot_are_not_sent_to_a_regions_slot(tmp_path: Path, level: str) -> None:
+    """ONS's NHS England regions file (NHSER22CD) given as patches said 'load it as the NHS
+    England regions instead': no option or upload slot takes regions."""
+    import geopandas as gpd
+    import shapely
+
+    regions = gpd.GeoDataFrame(
+        {"NHSER22CD": ["E40000003"], "NHSER22NM": ["London"]},
+        geometry=[shapely.box(530000, 180000, 531000, 181000)],
+        crs=BNG,
+    )
+    path = tmp_path / "nhs_regions.geojson"
+    regions.to_file(path)
+    with pytest.raises(MissingColumnError) as caught:
+        read_boundaries(path, level=level)
+    message = str(caught.value)
+    assert "this looks like NHS England regions (its codes are in column NHSER22CD)" in message
+    assert "footprints does not read them" in message
+    assert "load it as the NHS England regions" not in message
+
+
+def test_a_geopackage_of_several_levels_gives_each_slot_its_own_layer(tmp_path: Path) -> None:
+    """An analyst's GeoPackage holds the STPs and the CCGs: the first layer (the STPs) was
+    read for the CCG slot too, and refused as 'STP / ICB boundaries, not CCG'."""
+    import geopandas as gpd
+    import shapely
+
+    square = shapely.box(530000, 180000, 531000, 181000)
+    path = tmp_path / "areas.gpkg"
+    gpd.GeoDataFrame({"STP20CD": ["E54000001"]}, geometry=[square], crs=BNG).to_file(
+        path, layer="stps"
+    )
+    gpd.GeoDataFrame({"CCG20CD": ["E38000001"], "area": ["A"]}, geometry=[square], crs=BNG).to_file(
+        path, layer="ccgs"
+    )
+    assert read_boundaries(path, level="ccg")["code"].tolist() == ["E38000001"]
+    assert read_boundaries(path, level="stp")["code"].tolist() == ["E54000001"]
+    assert read_boundaries(path, code_column="area")["code"].tolist() == ["A"]

@@ -191,3 +191,76 @@ def test_writing_an_unknown_extension_names_the_accepted_ones(name: str) -> None
         f"1 problem in the input:\n- {name}: cannot tell the export format from the extension "
         f"{suffix} — end the name with .csv, .geojson or .gpkg"
     )
+
+
+def test_waiver_reasons_typed_in_excel_are_read(tmp_path: Path) -> None:
+    """A CCG lead types the reasons in Excel: the workbook was read as text (its header the
+    zip's bytes: 'no column network_id, reason'), a semicolon CSV had 'no column' either."""
+    import pandas as pd
+
+    from footprints.io import read_waivers
+
+    book = tmp_path / "waivers.xlsx"
+    pd.DataFrame({"network_id": ["N1", "N2"], "reason": ["rural, island", "agreed"]}).to_excel(
+        book, index=False
+    )
+    assert read_waivers(book) == {"N1": "rural, island", "N2": "agreed"}
+    semicolons = tmp_path / "waivers.csv"
+    semicolons.write_bytes("network_id;reason\nN1;rural; an island\nN2;agréé\n".encode("cp1252"))
+    assert read_waivers(semicolons) == {"N1": "rural; an island", "N2": "agréé"}
+    misnamed = tmp_path / "waivers_copy.csv"
+    misnamed.write_bytes(book.read_bytes())
+    with pytest.raises(InputError, match="is an Excel workbook or a zip archive, not a CSV"):
+        read_waivers(misnamed)
+
+
+def test_the_epcn_pcn_details_sheet_saved_as_csv_is_named_with_the_sheet_to_save(
+    tmp_path: Path,
+) -> None:
+    """Excel saves an ePCN workbook's first sheet, 'PCN Details', as CSV: given as the plan,
+    it said 'no column for code … rename the column', which no renaming can fix."""
+    from footprints.errors import MissingColumnError
+    from footprints.io import read_epcn
+
+    details = tmp_path / "ePCN.csv"
+    details.write_text(
+        "PCN Code,PCN Name,Current Clinical Commissioning Group Code,Clinical Commissioning "
+        "Group Name,Open Date (YYYYMMDD),Close Date,Address Line 1,Postcode\n"
+        "U35980,CENTRAL LIVERPOOL PCN,99A,NHS LIVERPOOL CCG,20191001,,150 MOUNT PLEASANT,"
+        "L69 3GD\n",
+        encoding="utf-8",
+    )
+    for reader in (read_plan, read_epcn):
+        with pytest.raises(MissingColumnError) as caught:
+            reader(details)
+        message = str(caught.value)
+        assert "this is the ePCN file's 'PCN Details' sheet (one row per PCN" in message
+        assert "save the sheet 'PCN Core Partner Details' as CSV instead" in message
+
+
+def test_a_plan_kept_in_a_workbook_is_read_from_its_sheet(tmp_path: Path) -> None:
+    """A CCG lead edits the plan in Excel and saves .xlsx: every workbook was read as the ePCN
+    file and refused ("no sheet 'core partner'; sheets found: My plan"), as was the ePCN
+    membership copied onto a sheet of another name."""
+    import pandas as pd
+
+    from footprints.errors import MissingColumnError
+
+    book = tmp_path / "plan.xlsx"
+    with pd.ExcelWriter(book) as workbook:
+        pd.DataFrame({"note": ["agreed 3 March"]}).to_excel(
+            workbook, sheet_name="Notes", index=False
+        )
+        pd.DataFrame(
+            {"practice_code": ["A1", "A2", "B1"], "network_id": ["N1", "N1", "N2"]}
+        ).to_excel(workbook, sheet_name="My plan", index=False)
+    assert dict(read_plan(book).assignment) == {"A1": "N1", "A2": "N1", "B1": "N2"}
+    copy = tmp_path / "membership.xlsx"
+    pd.DataFrame(
+        {"Partner Organisation Code": ["A1", "B1"], "PCN Code": ["U1", "U2"], "PCN Name": "X"}
+    ).to_excel(copy, sheet_name="Sheet1", index=False)
+    assert dict(read_plan(copy).assignment) == {"A1": "U1", "B1": "U2"}
+    empty = tmp_path / "other.xlsx"
+    pd.DataFrame({"x": [1]}).to_excel(empty, sheet_name="Sheet1", index=False)
+    with pytest.raises(MissingColumnError, match="no sheet of the workbook holds a plan"):
+        read_plan(empty)

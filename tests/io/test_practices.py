@@ -181,3 +181,128 @@ def test_a_practices_workbook_is_read_from_its_first_sheet(tmp_path: Path) -> No
     assert practices["code"].tolist() == ["A81001", "A81002"]
     assert practices["list_size"].tolist() == [4111, 19189]
     assert practices.geometry.iloc[1].x == 444600.5
+
+
+_TABLE = pd.DataFrame(
+    {
+        "practice_code": ["A81001", "A81002"],
+        "practice_name": ["Densham", "Queens Park"],
+        "list_size": [4111, 19189],
+        "easting": [444136.0, 444600.5],
+        "northing": [518701.0, 519000.0],
+    }
+)
+
+
+def test_a_workbook_opening_with_a_notes_sheet_is_read_from_its_practices_sheet(
+    tmp_path: Path,
+) -> None:
+    """NHS Digital's and analysts' workbooks often open with notes or contents.
+
+    The first sheet was read ("no column for code, name, list_size. Columns found: Notes")."""
+    path = tmp_path / "practices.xlsx"
+    with pd.ExcelWriter(path) as workbook:
+        pd.DataFrame({"Notes": ["Kent and Medway, QOF 2019-20"]}).to_excel(
+            workbook, sheet_name="Notes", index=False
+        )
+        _TABLE.to_excel(workbook, sheet_name="Practices", index=False)
+    practices = read_practices(path)
+    assert practices["code"].tolist() == ["A81001", "A81002"]
+    assert practices["list_size"].tolist() == [4111, 19189]
+    # none of the sheets holds practices: the message names the sheets
+    with pd.ExcelWriter(path) as workbook:
+        pd.DataFrame({"Notes": ["x"]}).to_excel(workbook, sheet_name="Notes", index=False)
+        pd.DataFrame({"Contents": ["x"]}).to_excel(workbook, sheet_name="Contents", index=False)
+    with pytest.raises(MissingColumnError) as caught:
+        read_practices(path)
+    assert "sheet 'Notes' (of 'Notes', 'Contents': none has the practices' columns)" in str(
+        caught.value
+    )
+
+
+def test_a_title_above_the_header_is_one_problem_naming_the_header_row(tmp_path: Path) -> None:
+    """A CSV or sheet saved from a publication with its title: the header is on row 3.
+
+    The CSV gave one 'the row has 5 cells but the first row has 1' per practice, with the
+    fix 'quote cells that contain the separator'; the workbook 'no column for code'."""
+    csv = tmp_path / "practices.csv"
+    csv.write_text("Practices in Kent and Medway\nSource: QOF\n" + _TABLE.to_csv(index=False))
+    with pytest.raises(InputError) as caught:
+        read_practices(csv)
+    [problem] = caught.value.problems
+    assert problem.row == 3
+    assert "header looks to be row 3 (practice_code, practice_name" in str(problem)
+    assert "delete rows 1–2 so that the header is the first row" in str(problem)
+
+    book = tmp_path / "practices.xlsx"
+    with pd.ExcelWriter(book) as workbook:
+        pd.DataFrame([["Practices in Kent and Medway"]]).to_excel(
+            workbook, sheet_name="Data", index=False, header=False
+        )
+        _TABLE.to_excel(workbook, sheet_name="Data", index=False, startrow=2)
+    with pytest.raises(InputError) as caught:
+        read_practices(book)
+    [problem] = caught.value.problems
+    assert problem.row == 3
+    assert "is on row 3, not on the first row" in str(problem)
+    assert "delete rows 1–2" in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "looks_like"),
+    [
+        (
+            "org_code,name,postcode,status_code,commissioner,prescribing_setting",
+            "A81001,THE DENSHAM SURGERY,TS18 1HU,A,00K,4",
+            "NHS Digital's epraccur",
+        ),
+        (
+            "PUBLICATION,EXTRACT_DATE,TYPE,CCG_CODE,ONS_CCG_CODE,CODE,POSTCODE,SEX,AGE,"
+            "NUMBER_OF_PATIENTS",
+            "GP_PRAC_PAT_LIST,01JAN2021,GP,00L,E38000130,A84002,NE65 7UW,ALL,ALL,5903",
+            "NHS Digital's practice totals file",
+        ),
+        (
+            "CCG_ODS_CODE,CCG_ONS_CODE,PCN_ODS_CODE,PCN_NAME,PRACTICE_CODE,PRACTICE_NAME",
+            "00L,E38000130,U12345,BLYTH PCN,A84002,LINTONVILLE",
+            "the QOF 'mapping NHS geographies' file",
+        ),
+    ],
+)
+def test_a_published_file_in_the_practices_slot_says_how_to_join_them(
+    tmp_path: Path, header: str, row: str, looks_like: str
+) -> None:
+    """Each said 'no column for list_size (or name) … rename a column', which cannot help:
+    the practices file is built from them (assemble_practices)."""
+    path = tmp_path / "published.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    with pytest.raises(MissingColumnError) as caught:
+        read_practices(path)
+    message = str(caught.value)
+    assert f"this looks like {looks_like}" in message
+    assert "footprints.io.assemble_practices" in message and "your-own-area.md" in message
+
+
+def test_epraccur_with_list_sizes_and_sites_added_is_a_practices_file(tmp_path: Path) -> None:
+    path = tmp_path / "epraccur_plus.csv"
+    path.write_text(
+        "org_code,name,postcode,status_code,prescribing_setting,list_size,easting,northing\n"
+        "A81001,THE DENSHAM SURGERY,TS18 1HU,A,4,4111,444136,518701\n",
+        encoding="utf-8",
+    )
+    assert read_practices(path)["list_size"].tolist() == [4111]
+
+
+def test_a_short_header_over_wider_rows_is_not_taken_for_a_title(tmp_path: Path) -> None:
+    """Rows with a cell past the header are reported row by row, as before: the header is
+    row 1 (two names of three), not a title."""
+    path = tmp_path / "practices.csv"
+    path.write_text(
+        "code,name,list_size,easting\nA81001,Densham,4111,444136,518701\n"
+        "A81002,Queens,19189,444600,519000\nA81003,Third,100,444700,519100\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    assert [p.row for p in caught.value.problems] == [2, 3, 4]
+    assert "the row has 5 cells but the first row has 4" in str(caught.value)

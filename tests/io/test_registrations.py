@@ -221,3 +221,30 @@ def test_a_registrations_file_with_a_header_only_is_refused(tmp_path: Path) -> N
     path.write_text(PUBLISHED.splitlines()[0] + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="has a header but no rows"):
         read_lsoa_registrations(path)
+
+
+def test_a_copy_saved_from_a_spreadsheet_reads_its_counts_and_ends(tmp_path: Path) -> None:
+    """Excel writes "1,234" with a thousands separator, 7.0 from a formula and ",,," lines
+    at the end: each was an error ('not a whole number'), while the practices file's list
+    sizes read them."""
+    path = tmp_path / "registrations.csv"
+    path.write_text(
+        "PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,NUMBER_OF_PATIENTS\n"
+        'A81001,THE DENSHAM SURGERY,E01011959,"1,234"\n'
+        "A81001,THE DENSHAM SURGERY,E01012012,7.0\n"
+        "A81002,QUEENS PARK,E01011959,40\n"
+        ",,,\n,,,\n",
+        encoding="utf-8",
+    )
+    registered = read_lsoa_registrations(path)
+    assert registered.counts["patients"].tolist() == [1234, 7, 40]
+    assert registered.totals.to_dict() == {"A81001": 1241, "A81002": 40}
+    # a blank row inside the table is passed over too; a count that is no count still errs
+    path.write_text(
+        "PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,NUMBER_OF_PATIENTS\n"
+        'A81001,X,E01011959,5\n,,,\nA81001,X,E01012012,7.5\nA81002,Y,E01011959,"1,2345"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_lsoa_registrations(path)
+    assert [p.row for p in caught.value.problems] == [4, 5]
