@@ -123,12 +123,17 @@ def test_split_gives_up_when_no_split_exists() -> None:
 #: A row of seven practices: every spanning tree is the row itself, so every bisection cuts
 #: the same edges. The cut with the most room (22+27+5+14+5 = 73,000 for two networks, 9+34 =
 #: 43,000 for one) leaves a part no two in-band networks hold (49,000 + 24,000 or 54,000 +
-#: 19,000); the only split is 22+27 | 5+14+5+9 | 34.
+#: 19,000); the only split is 22+27 | 5+14+5+9 | 34. Bisection alone never finds it.
 TIGHT_ROW = [22_000, 27_000, 5_000, 14_000, 5_000, 9_000, 34_000]
+
+#: A row of nine practices for four networks, which only two splits allow: 42 | 7+17+15+8 |
+#: 44 | 12+7+12 and 42+7 | 17+15+8 | 44 | 12+7+12 (thousands). The cuts with the most room
+#: leave parts of two networks that cannot be split; bisection alone never finds either.
+TIGHT_ROW_OF_FOUR = [42_000, 7_000, 17_000, 15_000, 8_000, 44_000, 12_000, 7_000, 12_000]
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_split_passes_over_a_cut_whose_part_cannot_be_split(seed: int) -> None:
+def test_split_finds_the_only_split_of_a_tight_row(seed: int) -> None:
     problem = problem_of(grid(1, 7, TIGHT_ROW))
     nodes = problem.pieces[0].nodes
     assert problem.pieces[0].k_range == (3, 3)
@@ -136,6 +141,20 @@ def test_split_passes_over_a_cut_whose_part_cannot_be_split(seed: int) -> None:
     networks = split(problem, nodes, 3, edges, np.random.default_rng(seed), [80])
     assert networks is not None
     assert sorted(map(sorted, networks)) == [[0, 1], [2, 3, 4, 5], [6]]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_split_passes_over_a_cut_whose_part_cannot_be_split(seed: int) -> None:
+    problem = problem_of(grid(1, 9, TIGHT_ROW_OF_FOUR))
+    nodes = problem.pieces[0].nodes
+    assert problem.pieces[0].k_range == (4, 5)
+    edges = piece_edges(problem.practices, nodes)
+    networks = split(problem, nodes, 4, edges, np.random.default_rng(seed), [90])
+    assert networks is not None
+    assert sorted(map(sorted, networks)) in (
+        [[0], [1, 2, 3, 4], [5], [6, 7, 8]],
+        [[0, 1], [2, 3, 4], [5], [6, 7, 8]],
+    )
 
 
 def test_exact_split_finds_the_split_says_none_or_not_known(
