@@ -2,9 +2,12 @@
 
 Before the exact solve, each piece of an area is split into networks by recursive
 bisection of random spanning trees (:func:`split`, as GerryChain's ``recursive_tree_part``);
-pieces that cannot be split in band are cut bottom-up into networks of at least the minimum
-(:func:`greedy_cut`). The cheapest of a few seeded tries (:func:`construct`) becomes CP-SAT's
-first incumbent, and the plan returned when time runs out first.
+parts to be split into a few networks are split exactly (:func:`exact_split`: every
+connected in-band set listed, then covered), and a cut whose small part has no such split is
+passed over for the next best; pieces that cannot be split in band are cut bottom-up into
+networks of at least the minimum (:func:`greedy_cut`). The cheapest of a few seeded tries
+(:func:`construct`) becomes CP-SAT's first incumbent, and the plan returned when time runs
+out first.
 
 The spanning-tree steps are small public functions — :func:`spanning_forest`,
 :func:`root_tree`, :func:`subtree_populations`, :func:`subtree` — so that other tools (the
@@ -25,11 +28,14 @@ import numpy.typing as npt
 
 from footprints.optimiser.candidates import (
     CandidateSets,
+    EnumerationTimeoutError,
     FloatArray,
     IntArray,
+    PoolCapError,
     PracticeArrays,
     bit_indices,
     bit_mask,
+    connected_sets,
 )
 from footprints.optimiser.costs import plan_costs
 from footprints.optimiser.problem import AreaProblem
@@ -38,6 +44,8 @@ __all__ = [
     "PieceEdges",
     "PieceNetworks",
     "construct",
+    "covers",
+    "exact_split",
     "greedy_cut",
     "piece_edges",
     "random_tree",
@@ -65,6 +73,23 @@ CONSTRUCT_TARGET = 42_000
 HOME_CONSTRUCT_TARGET = 46_000
 #: Random spanning trees tried per bisection before a construction attempt gives up.
 SPLIT_TRIES = 6
+#: Most networks a part is split into exactly (:func:`exact_split`) instead of by trees.
+EXACT_NETWORKS = 3
+#: Most practices per network of a part split exactly: listing a part of many small practices
+#: takes long, and their many ways to draw a network seldom leave it tight.
+EXACT_PRACTICES = 6
+#: Most connected in-band sets of a part listed for an exact split: a part with more is left
+#: to the spanning trees (with so many ways to draw a network it is seldom tight).
+MOST_EXACT_SETS = 2_000
+#: Most networks one exact split's search tries before it gives up (then: not known).
+MOST_EXACT_STEPS = 20_000
+#: Best-scored cuts of one spanning tree checked (their small parts split exactly) in turn.
+CUTS_CHECKED = 8
+
+Network = tuple[int, ...]
+"""A network as its practices, sorted."""
+Listed = tuple[int, int, Network]
+"""A connected in-band set: its bit mask, its population and its practices."""
 
 
 # --------------------------------------------------------------------------- spanning trees
@@ -205,6 +230,126 @@ def random_tree(
     return spanning_forest(keep, edges.pairs, order)
 
 
+def covers(
+    listed: Sequence[Listed],
+    nodes: Sequence[int],
+    count: int,
+    *,
+    total: int,
+    low: int,
+    high: int,
+    cap: int,
+    steps: int,
+    deadline: float | None = None,
+) -> tuple[list[tuple[Network, ...]], bool]:
+    """Cover ``nodes`` exactly by ``count`` of the ``listed`` sets: the covers, and if complete.
+
+    ``listed`` holds ``(mask, population, practices)`` of sets inside ``nodes`` (practices
+    sorted), each in ``[low, high]``; ``total`` is the population of ``nodes``. Each practice
+    of ``nodes`` is in exactly one set of a cover. Depth first from the lowest practice not
+    yet covered, trying the sets that hold it in their order in ``listed``; at most ``cap``
+    covers (the first found), and only those found within ``steps`` sets tried and before
+    ``deadline`` (a ``time.monotonic()`` value). The flag is ``True`` when the search ended by
+    itself (no cover left unfound, or ``cap`` reached), ``False`` when steps or time ran out.
+    """
+    by_low: dict[int, list[Listed]] = {}
+    for entry in listed:
+        by_low.setdefault(entry[2][0], []).append(entry)
+    found: list[tuple[Network, ...]] = []
+    chosen: list[Network] = []
+    budget = [steps]
+    stopped = [False]
+
+    def cover(left: int, size: int) -> bool:
+        """Cover the practices of ``left`` (``size`` patients); False once to stop."""
+        budget[0] -= 1
+        if budget[0] < 0 or (
+            deadline is not None and budget[0] % 1024 == 0 and time.monotonic() > deadline
+        ):
+            stopped[0] = True
+            return False
+        networks = count - len(chosen)
+        if not left:
+            if networks == 0:
+                found.append(tuple(chosen))
+            return len(found) < cap
+        if not low * networks <= size <= high * networks:
+            return True
+        first = (left & -left).bit_length() - 1
+        for mask, weight, members in by_low.get(first, ()):
+            if mask & ~left:
+                continue
+            chosen.append(members)
+            going = cover(left & ~mask, size - weight)
+            chosen.pop()
+            if not going:
+                return False
+        return True
+
+    cover(bit_mask(nodes), total)
+    return found, not stopped[0]
+
+
+def exact_split(
+    problem: AreaProblem, nodes: Sequence[int], k: int, rng: np.random.Generator
+) -> list[list[int]] | bool:
+    """Split ``nodes`` into ``k`` connected in-band networks exactly, where that is small.
+
+    Every connected in-band set of ``nodes`` is listed (within the locks, through the
+    candidate filters), compact sets first (with a random factor), and covered
+    (:func:`covers`). Returns the first
+    split found; ``False`` when there is none; ``True`` (not known) when the part has more
+    than :data:`MOST_EXACT_SETS` such sets or the search runs past :data:`MOST_EXACT_STEPS`.
+    """
+    population = problem.practices.population
+    low, high = problem.band.min_population, problem.band.max_population
+    total = int(population[list(nodes)].sum())
+    if not k * low <= total <= k * high:
+        return False
+    try:
+        listed = connected_sets(
+            sorted(nodes),
+            problem.practices.neighbours,
+            population.tolist(),
+            low=low,
+            high=high,
+            lock_of=problem.locks.lock_of,
+            lock_masks=problem.locks.masks,
+            cap=MOST_EXACT_SETS,
+            deadline=problem.deadline.at,
+        )
+    except (PoolCapError, EnumerationTimeoutError):
+        return True
+    if problem.settings.candidate_filters and len(listed):
+        listed = listed.select(problem.allowed(listed))
+    sets: list[Listed] = []
+    owner: list[int] = []  # per member of every set, the set's index
+    at: list[int] = []  # per member of every set, the practice
+    for index in range(len(listed)):
+        members = tuple(sorted(listed.members_of(index)))
+        sets.append((bit_mask(members), int(population[list(members)].sum()), members))
+        owner.extend([index] * len(members))
+        at.extend(members)
+    # Each set's mean squared distance of its patients from their centre, set by set at once.
+    weight = population[at].astype(float)
+    x, y = problem.practices.x_km[at], problem.practices.y_km[at]
+    size = np.maximum(np.bincount(owner, weights=weight, minlength=len(sets)), 1.0)
+    mean_x = np.bincount(owner, weights=weight * x, minlength=len(sets)) / size
+    mean_y = np.bincount(owner, weights=weight * y, minlength=len(sets)) / size
+    square = weight * ((x - mean_x[owner]) ** 2 + (y - mean_y[owner]) ** 2)
+    spread = np.bincount(owner, weights=square, minlength=len(sets)) / size
+    # Compact sets first (their mean squared distance from their centre, scaled by a random
+    # factor as the trees' edges are): the cover found first is compact, and varies by try.
+    scaled = spread * rng.uniform(0.5, 1.5, size=len(sets))
+    sets = [sets[i] for i in np.argsort(scaled, kind="stable").tolist()]
+    found, complete = covers(
+        sets, nodes, k, total=total, low=low, high=high, cap=1, steps=MOST_EXACT_STEPS
+    )
+    if found:
+        return [list(n) for n in found[0]]
+    return not complete
+
+
 def split(
     problem: AreaProblem,
     nodes: list[int],
@@ -212,19 +357,42 @@ def split(
     edges: PieceEdges,
     rng: np.random.Generator,
     budget: list[int],
+    *,
+    exact: dict[tuple[Network, int], list[list[int]] | bool] | None = None,
 ) -> list[list[int]] | None:
     """Split connected ``nodes`` into ``k`` contiguous in-band networks, or ``None``.
 
     Recursive bisection on random spanning trees (as GerryChain's ``recursive_tree_part``):
     cutting one tree edge leaves two connected parts; the cut taken is the one whose parts,
-    split into ``k₁`` and ``k − k₁`` networks, leave the most room inside the band.
-    ``budget[0]`` is the number of spanning trees still allowed (shared by the recursion).
+    split into ``k₁`` and ``k − k₁`` networks, leave the most room inside the band, among
+    those whose parts of at most :data:`EXACT_NETWORKS` networks (and
+    :data:`EXACT_PRACTICES` practices a network) can be split (checked exactly,
+    :func:`exact_split`, for the :data:`CUTS_CHECKED` best cuts of a tree). Such parts are
+    split exactly; only where that is not known (too many sets) by trees.
+    ``budget[0]`` is the number of spanning trees still allowed (shared by the recursion);
+    ``exact`` keeps the exact splits already tried (shared likewise).
     """
     population = problem.practices.population
     low, high = problem.band.min_population, problem.band.max_population
     total = int(population[nodes].sum())
     if k == 1:
         return [sorted(nodes)] if low <= total <= high else None
+    known = {} if exact is None else exact
+
+    def exactly(part: list[int], count: int) -> list[list[int]] | bool:
+        """Split ``part`` into ``count`` exactly where small (:func:`exact_split`), once."""
+        if count == 1 or count > EXACT_NETWORKS or len(part) > EXACT_PRACTICES * count:
+            return True
+        key = (tuple(sorted(part)), count)
+        if key not in known:
+            known[key] = exact_split(problem, part, count, rng)
+        return known[key]
+
+    whole = exactly(nodes, k)
+    if isinstance(whole, list):
+        return whole
+    if whole is False:
+        return None
     keep = set(nodes)
     for _ in range(SPLIT_TRIES):
         if budget[0] <= 0:
@@ -236,7 +404,7 @@ def split(
         if len(order) != len(nodes):
             return None
         pop = subtree_populations(order, parent, population)
-        best, best_k, best_score = -1, 0, -math.inf
+        cuts: list[tuple[float, int, int]] = []
         for node in order[1:]:
             size, rest = pop[node], total - pop[node]
             first = max(1, math.ceil(size / high))
@@ -247,20 +415,23 @@ def split(
                     continue
                 room = min(size / k1 - low, high - size / k1, rest / k2 - low, high - rest / k2)
                 score = room / (high - low + 1) - abs(k1 - k / 2) / k + 0.1 * rng.random()
-                if score > best_score:
-                    best, best_k, best_score = node, k1, score
-        if best < 0:
-            continue
-        part = subtree(order, parent, best)
-        inside = set(part)
-        rest_nodes = [i for i in nodes if i not in inside]
-        first_networks = split(problem, part, best_k, edges, rng, budget)
-        if first_networks is None:
-            continue
-        second_networks = split(problem, rest_nodes, k - best_k, edges, rng, budget)
-        if second_networks is None:
-            continue
-        return first_networks + second_networks
+                cuts.append((score, node, k1))
+        cuts.sort(reverse=True)
+        for _, best, best_k in cuts[:CUTS_CHECKED]:
+            part = subtree(order, parent, best)
+            inside = set(part)
+            rest_nodes = [i for i in nodes if i not in inside]
+            if exactly(part, best_k) is False or exactly(rest_nodes, k - best_k) is False:
+                continue
+            first_networks = split(problem, part, best_k, edges, rng, budget, exact=known)
+            if first_networks is None:
+                break
+            second_networks = split(
+                problem, rest_nodes, k - best_k, edges, rng, budget, exact=known
+            )
+            if second_networks is None:
+                break
+            return first_networks + second_networks
     return None
 
 
@@ -336,11 +507,13 @@ def construct(problem: AreaProblem) -> PieceNetworks | None:
     for piece in problem.pieces:
         edges = piece_edges(problem.practices, piece.nodes)
         counts: list[int] = []
+        waiting: list[int] = []  # further counts, nearest the target first
         if piece.k_range is not None:
             low, high = piece.k_range
             target = CONSTRUCT_TARGET if problem.practices.homes is None else HOME_CONSTRUCT_TARGET
             first = min(high, max(low, round(piece.population / target)))
-            counts = sorted(range(low, high + 1), key=lambda k: (abs(k - first), k))[:3]
+            waiting = sorted(range(low, high + 1), key=lambda k: (abs(k - first), k))
+            counts, waiting = waiting[:3], waiting[3:]
         best: list[list[int]] | None = None
         best_cost = math.inf
         # A fixed number of tries keeps the plan deterministic; `cutoff` is a safety net for
@@ -353,6 +526,8 @@ def construct(problem: AreaProblem) -> PieceNetworks | None:
                 budget = [10 * counts[0] + 50]
                 k = counts[attempt % len(counts)]
                 networks = split(problem, piece.nodes, k, edges, rng, budget)
+                if networks is None and waiting:  # a count that fails gives way to the next
+                    counts[counts.index(k)] = waiting.pop(0)
             else:
                 networks = greedy_cut(problem, piece.nodes, edges, rng)
             if networks is not None and _usable(problem, networks):

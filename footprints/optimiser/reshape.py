@@ -34,7 +34,7 @@ from footprints.optimiser.candidates import (
     components,
     connected_sets,
 )
-from footprints.optimiser.construct import PieceNetworks
+from footprints.optimiser.construct import PieceNetworks, covers
 from footprints.optimiser.problem import AreaProblem
 
 __all__ = [
@@ -224,41 +224,21 @@ def partitions(
         return []
     if problem.settings.candidate_filters and len(listed):
         listed = listed.select(problem.allowed(listed))
-    by_low: dict[int, list[tuple[int, int, Network]]] = {}
+    sets = []
     for k in range(len(listed)):
         members = tuple(sorted(listed.members_of(k)))
-        size = int(population[list(members)].sum())
-        by_low.setdefault(members[0], []).append((bit_mask(members), size, members))
-    found: list[Group] = []
-    chosen: list[Network] = []
-    budget = [steps]
-
-    def cover(left: int, size: int) -> bool:
-        """Cover the practices of ``left`` (``size`` patients); False once out of budget."""
-        budget[0] -= 1
-        if budget[0] < 0 or (
-            deadline is not None and budget[0] % 1024 == 0 and time.monotonic() > deadline
-        ):
-            return False
-        networks = count - len(chosen)
-        if not left:
-            if networks == 0:
-                found.append(tuple(chosen))
-            return len(found) < cap
-        if not low * networks <= size <= high * networks:
-            return True
-        first = (left & -left).bit_length() - 1
-        for mask, weight, members in by_low.get(first, ()):
-            if mask & ~left:
-                continue
-            chosen.append(members)
-            going = cover(left & ~mask, size - weight)
-            chosen.pop()
-            if not going:
-                return False
-        return True
-
-    cover(bit_mask(nodes), int(population[nodes].sum()))
+        sets.append((bit_mask(members), int(population[list(members)].sum()), members))
+    found, _ = covers(
+        sets,
+        nodes,
+        count,
+        total=int(population[nodes].sum()),
+        low=low,
+        high=high,
+        cap=cap,
+        steps=steps,
+        deadline=deadline,
+    )
     return [option for option in found if problem.locks.kept(option)]
 
 

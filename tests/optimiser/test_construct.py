@@ -8,8 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from footprints.optimiser import construct as construct_module
 from footprints.optimiser.construct import (
     construct,
+    covers,
+    exact_split,
     greedy_cut,
     piece_edges,
     random_tree,
@@ -117,6 +120,77 @@ def test_split_gives_up_when_no_split_exists() -> None:
     assert split(problem, nodes, 2, edges, np.random.default_rng(0), [50]) is None
 
 
+#: A row of seven practices: every spanning tree is the row itself, so every bisection cuts
+#: the same edges. The cut with the most room (22+27+5+14+5 = 73,000 for two networks, 9+34 =
+#: 43,000 for one) leaves a part no two in-band networks hold (49,000 + 24,000 or 54,000 +
+#: 19,000); the only split is 22+27 | 5+14+5+9 | 34. Bisection alone never finds it.
+TIGHT_ROW = [22_000, 27_000, 5_000, 14_000, 5_000, 9_000, 34_000]
+
+#: A row of nine practices for four networks, which only two splits allow: 42 | 7+17+15+8 |
+#: 44 | 12+7+12 and 42+7 | 17+15+8 | 44 | 12+7+12 (thousands). The cuts with the most room
+#: leave parts of two networks that cannot be split; bisection alone never finds either.
+TIGHT_ROW_OF_FOUR = [42_000, 7_000, 17_000, 15_000, 8_000, 44_000, 12_000, 7_000, 12_000]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_split_finds_the_only_split_of_a_tight_row(seed: int) -> None:
+    problem = problem_of(grid(1, 7, TIGHT_ROW))
+    nodes = problem.pieces[0].nodes
+    assert problem.pieces[0].k_range == (3, 3)
+    edges = piece_edges(problem.practices, nodes)
+    networks = split(problem, nodes, 3, edges, np.random.default_rng(seed), [80])
+    assert networks is not None
+    assert sorted(map(sorted, networks)) == [[0, 1], [2, 3, 4, 5], [6]]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_split_passes_over_a_cut_whose_part_cannot_be_split(seed: int) -> None:
+    problem = problem_of(grid(1, 9, TIGHT_ROW_OF_FOUR))
+    nodes = problem.pieces[0].nodes
+    assert problem.pieces[0].k_range == (4, 5)
+    edges = piece_edges(problem.practices, nodes)
+    networks = split(problem, nodes, 4, edges, np.random.default_rng(seed), [90])
+    assert networks is not None
+    assert sorted(map(sorted, networks)) in (
+        [[0], [1, 2, 3, 4], [5], [6, 7, 8]],
+        [[0, 1], [2, 3, 4], [5], [6, 7, 8]],
+    )
+
+
+def test_exact_split_finds_the_split_says_none_or_not_known(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = problem_of(grid(1, 7, TIGHT_ROW))
+    rng = np.random.default_rng(0)
+    assert exact_split(problem, [0, 1, 2, 3, 4], 2, rng) is False  # 73,000: no split
+    assert exact_split(problem, [0, 1, 2, 3, 4], 3, rng) is False  # over three minima
+    assert exact_split(problem, [0, 1, 2, 3, 4, 5], 2, rng) == [[0, 1], [2, 3, 4, 5]]
+    # A part with more in-band sets than listed for an exact split is left to the trees.
+    monkeypatch.setattr(construct_module, "MOST_EXACT_SETS", 1)
+    assert exact_split(problem, [0, 1, 2, 3, 4, 5], 2, rng) is True
+
+
+def test_covers_lists_every_exact_cover_up_to_the_cap() -> None:
+    # Four practices of 10 in a row, sets of 20 (the pairs) and of 10 (the singles).
+    sets = [
+        (0b0011, 20, (0, 1)),
+        (0b0110, 20, (1, 2)),
+        (0b1100, 20, (2, 3)),
+        *((1 << i, 10, (i,)) for i in range(4)),
+    ]
+    given = dict(low=10, high=20, total=40, steps=1_000)
+    assert covers(sets, [0, 1, 2, 3], 2, cap=10, **given) == ([((0, 1), (2, 3))], True)
+    found, complete = covers(sets, [0, 1, 2, 3], 3, cap=10, **given)
+    assert complete and sorted(found) == [
+        ((0,), (1,), (2, 3)),
+        ((0,), (1, 2), (3,)),
+        ((0, 1), (2,), (3,)),
+    ]
+    # The first found: sets tried in their order, (0, 1) before (0,).
+    assert covers(sets, [0, 1, 2, 3], 3, cap=1, **given) == ([((0, 1), (2,), (3,))], True)
+    assert covers(sets, [0, 1, 2, 3], 3, cap=10, **{**given, "steps": 2}) == ([], False)
+
+
 def test_greedy_cut_makes_contiguous_networks_of_at_least_the_minimum() -> None:
     graph = grid(3, 5, [7_000, 12_000, 9_000, 6_000, 14_000] * 3)
     problem = problem_of(graph)
@@ -184,8 +258,13 @@ def test_the_quick_plan_passes_the_filters_or_is_not_used() -> None:
     plan = construct(problem_of(graph, settings))
     assert plan is not None
     assert all(len(n) <= 3 for n in plan[0])
-    # With P00 and P02 locked together too, no try passes both: no plan rather than a bad one.
-    assert construct(problem_of(graph, settings, locked={"P00": "A", "P02": "A"})) is None
+    # Together, P00 and P02 fit one network of three (P00, P01, P02), which the exact
+    # splitting of small parts finds; P00 and P03 need four practices, which no filter-passing
+    # network holds: no plan rather than a bad one.
+    locked = construct(problem_of(graph, settings, locked={"P00": "A", "P02": "A"}))
+    assert locked is not None and [0, 1, 2] in locked[0]
+    assert all(len(n) <= 3 for n in locked[0])
+    assert construct(problem_of(graph, settings, locked={"P00": "A", "P03": "A"})) is None
 
 
 def test_a_soft_piece_is_cut_greedily() -> None:
