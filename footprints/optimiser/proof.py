@@ -72,7 +72,7 @@ logger = logging.getLogger(__name__)
 CP_SAT_COLUMNS = 30_000
 """Most columns handed to one CP-SAT solve (the cheapest by reduced cost).
 """
-PRICED_SHAPE_SHARE = 0.5
+PRICED_SHAPE_SHARE = 0.2
 """Share of the shaping's usual time it takes where exact pricing follows (whose rounds may
 not end in time on the largest areas: the better of the two bounds stands)."""
 PRICE_SHARE = 0.5
