@@ -304,13 +304,18 @@ def price_exactly(
     *,
     at: float,
     limit: int = ROUND_LIMIT,
+    compiled: bool = True,
 ) -> Pricing | None:
     """Price every connected group of ``pieces`` exactly at duals ``node`` and ``piece_dual``.
 
     ``None`` when the time ``at`` (``time.monotonic()``) passes first. Each piece keeps the
     ``limit`` groups found first pricing below 0, then only better ones, so its least
-    reduced cost is proved (see :func:`~footprints.optimiser.pricing.search_from`).
+    reduced cost is proved (see :func:`~footprints.optimiser.pricing.search_from`). On the
+    Voronoi model the search is the compiled one (:mod:`~footprints.optimiser.compiled`)
+    unless ``compiled=False``.
     """
+    if compiled and problem.practices.homes is None:
+        return _price_compiled(problem, node, piece_dual, pieces, at=at, limit=limit)
     practices = problem.practices
     adjacency = practices.neighbours
     population = practices.population.tolist()
@@ -356,6 +361,19 @@ def price_exactly(
         # groups not recorded have gain − cost < goal[0]: rc > −goal[0] − σ (less rounding)
         floors[p] = -goal[0] - sigma - _SLACK
         found_all.extend((members, p) for members, _ in found)
+    return _exact_floors(problem, node, piece_dual, floors, found_all, steps[0])
+
+
+def _exact_floors(
+    problem: AreaProblem,
+    node: FloatArray,
+    piece_dual: FloatArray,
+    floors: dict[int, float],
+    found_all: list[tuple[list[int], int]],
+    steps: int,
+) -> Pricing:
+    """Lower each floor to its groups' exact reduced costs; keep the groups below 0."""
+    practices = problem.practices
     if found_all:
         sets = CandidateSets.of([members for members, _ in found_all])
         _, exact = set_costs(sets, practices, problem.settings)
@@ -363,7 +381,38 @@ def price_exactly(
         for (_, p), value in zip(found_all, rc.tolist(), strict=True):
             floors[p] = min(floors[p], value)
         found_all = [f for f, value in zip(found_all, rc.tolist(), strict=True) if value < 0]
-    return Pricing(floors, found_all, steps[0])
+    return Pricing(floors, found_all, steps)
+
+
+def _price_compiled(
+    problem: AreaProblem,
+    node: FloatArray,
+    piece_dual: FloatArray,
+    pieces: list[int],
+    *,
+    at: float,
+    limit: int,
+) -> Pricing | None:
+    """:func:`price_exactly` by the compiled search (:mod:`~footprints.optimiser.compiled`)."""
+    from footprints.optimiser.compiled import VoronoiKernel  # numba compiles on first use
+
+    floors: dict[int, float] = {}
+    found_all: list[tuple[list[int], int]] = []
+    steps = 0
+    gain = node.astype(np.float64)
+    for p in pieces:
+        piece = problem.pieces[p]
+        low, high = relaxed_window(problem, piece)
+        kernel = VoronoiKernel(problem, sorted(piece.nodes), low, high)
+        sigma = float(piece_dual[p])
+        result = kernel.price(gain[kernel.nodes], -sigma, limit=limit, at=at, rows=4 * limit)
+        if result is None:
+            return None
+        groups, ceiling, _, taken = result
+        steps += taken
+        floors[p] = -ceiling - sigma - _SLACK  # the groups returned: their exact costs below
+        found_all.extend((members, p) for members in groups)
+    return _exact_floors(problem, node, piece_dual, floors, found_all, steps)
 
 
 def _k_range(problem: AreaProblem, piece: Piece) -> tuple[int, int]:
@@ -401,11 +450,17 @@ class PricedBound:
         Complete pricing rounds.
     columns
         The columns it started with, then those pricing found.
+    duals
+        The duals (practices, pieces) of the best bound, ``None`` if no round ended.
+    floors
+        Per piece, the least reduced cost of its networks under ``duals``.
     """
 
     bound: float | None
     rounds: int
     columns: Columns
+    duals: tuple[FloatArray, FloatArray] | None = None
+    floors: dict[int, float] | None = None
 
 
 def _shares(problem: AreaProblem, columns: Columns, plan: IntArray) -> FloatArray:
@@ -472,6 +527,7 @@ def priced_bound(
     rows = Partition.of_area(problem)
     n_pieces = len(problem.pieces) + 1
     best: float | None = None
+    best_floors: dict[int, float] | None = None
     rounds = 0
     keys: set[tuple[int, ...]] = set()
     center: tuple[FloatArray, FloatArray] | None = None
@@ -515,7 +571,7 @@ def priced_bound(
             time.monotonic() - started,
         )
         if best is None or value > best:
-            best, center = value, (node.copy(), piece_dual.copy())
+            best, center, best_floors = value, (node.copy(), piece_dual.copy()), floors
         fresh = []
         for members, _ in priced.found:
             key = tuple(members)
@@ -532,4 +588,4 @@ def priced_bound(
                 break  # no column prices below 0 at the LP's own duals: the LP bound is proved
             alpha = max(0.0, alpha - 0.3)  # priced at smoothed duals in vain: trust the LP more
         first = False
-    return PricedBound(best, rounds, columns)
+    return PricedBound(best, rounds, columns, center if best is not None else None, best_floors)

@@ -288,7 +288,8 @@ def solve_priorities(
     """
     measures = priority_measures(problem, columns)
     if not measures:
-        return partition(problem, columns, start=start), columns, []
+        outcome = partition(problem, columns, start=start, priced=True)
+        return outcome, outcome.columns or columns, []
     if problem.settings.lexicographic == "weights":
         weighted = _solve_weighted(problem, columns, measures, start)
         if weighted is not None:

@@ -72,6 +72,13 @@ logger = logging.getLogger(__name__)
 CP_SAT_COLUMNS = 30_000
 """Most columns handed to one CP-SAT solve (the cheapest by reduced cost).
 """
+PRICED_SHAPE_SHARE = 0.2
+"""Share of the shaping's usual time it takes where exact pricing follows (whose rounds may
+not end in time on the largest areas: the better of the two bounds stands)."""
+PRICE_SHARE = 0.5
+"""Share of the time left that exact pricing's column generation may take (see ``partition``)."""
+PROOF_SHARE = 0.95
+"""Share of the time left by which the window that exact pricing bounds must be searched."""
 FALLBACK_BOUND_S = 1.5
 """Most seconds past the deadline that the bound of a plan's cost shares may take (where the
 search left no time for a better one)."""
@@ -98,6 +105,9 @@ class Outcome:
     fallback
         Which plan stands in when the exact solve gave none (see
         :attr:`~footprints.optimiser.settings.AreaResult.fallback`), else ``None``.
+    columns
+        The columns ``chosen`` indexes where the solve added to those it was given (exact
+        pricing, :mod:`~footprints.optimiser.pricedproof`), else ``None``.
     """
 
     status: Status
@@ -107,6 +117,7 @@ class Outcome:
     pool_size: int
     notes: list[str]
     fallback: Fallback | None = None
+    columns: Columns | None = None
 
     @staticmethod
     def without_plan(status: Status, pool_size: int, notes: list[str]) -> Outcome:
@@ -154,6 +165,7 @@ def partition(
     first_delta: float | None = None,
     presolve: bool = False,
     start_words: str = "the quick constructive one",
+    priced: bool = False,
 ) -> Outcome:
     """LP bound, reduced-cost filtering and CP-SAT, repeated until proved or out of time.
 
@@ -166,7 +178,10 @@ def partition(
     CP-SAT's presolve, off by default: on these set-partitioning models of 5,000–30,000
     columns it took most of the time (its probing alone 1.7–3.4 s a pass on a busy
     machine) and the search without it ended sooner or found more (BENCHMARKS.md);
-    ``start_words`` says what ``start`` is, should it be returned unproved.
+    ``start_words`` says what ``start`` is, should it be returned unproved. ``priced=True``
+    lets a fresh proposal of the usual objective whose candidates could not all be listed
+    be bounded, and perhaps proved, by exact pricing (:mod:`~footprints.optimiser.
+    pricedproof`) instead of the shaped relaxation; the outcome then names its columns.
     """
     settings = problem.settings
     deadline = problem.deadline
@@ -229,11 +244,61 @@ def partition(
             relaxation.reduced_costs,
             incumbent.chosen if incumbent is not None else None,
         )
+        # exact pricing (imported here: it builds on this module through colgen)
+        from footprints.optimiser.pricedproof import can_prove, priced_proof
+
+        pricing = priced and can_prove(problem, columns)
         if can_shape(problem):  # duals shaped for the relaxed pricing: a stronger bound
-            at = time.monotonic() + SHAPE_SHARE * max(0.0, deadline.left())
+            share = SHAPE_SHARE * (PRICED_SHAPE_SHARE if pricing else 1.0)
+            at = time.monotonic() + share * max(0.0, deadline.left())
             shaped = shaped_bound(problem, columns, lp, at=at).bound
             if shaped is not None and (relaxed is None or shaped > relaxed):
                 relaxed = shaped
+        if pricing:  # the LP over every network by exact pricing, and perhaps a proof
+            left = max(0.0, deadline.left())
+            now = time.monotonic()
+            proof = priced_proof(
+                problem,
+                columns,
+                incumbent.chosen if incumbent is not None else None,
+                bound_at=now + PRICE_SHARE * left,
+                at=now + PROOF_SHARE * left,
+            )
+            if proof.proved and proof.objective is not None:
+                return Outcome(
+                    "optimal",
+                    proof.objective,
+                    float(proof.objective),
+                    proof.chosen,
+                    len(proof.columns.sets),
+                    notes,
+                    columns=proof.columns,
+                )
+            if proof.bound is not None and (relaxed is None or proof.bound > relaxed):
+                relaxed = proof.bound  # the best of the shaped and the priced bounds
+            better = incumbent is None or incumbent.objective is None
+            if not better and proof.objective is not None:
+                assert incumbent is not None and incumbent.objective is not None
+                better = proof.objective < incumbent.objective
+            if better and proof.objective is not None:  # the window search found a better plan
+                tolerance = 1e-7 * max(1.0, float(np.abs(proof.columns.col_cost).max()))
+                notes.append(
+                    f"listing every candidate network would pass {settings.candidate_cap:,} or "
+                    "take too long, so the bound is proved by pricing every network exactly "
+                    "(column generation), and the plan searched among the networks that "
+                    "bound leaves"
+                )
+                return Outcome(
+                    "feasible",
+                    proof.objective,
+                    None
+                    if relaxed is None
+                    else min(_ceil(relaxed - tolerance), float(proof.objective)),
+                    proof.chosen,
+                    len(proof.columns.sets),
+                    notes,
+                    columns=proof.columns,
+                )
     if listed_all:
         status, proved_bound, incumbent, short = _search(
             problem, columns, model, relaxation, incumbent, hint, first_delta, presolve

@@ -1,0 +1,236 @@
+"""A proof where not every candidate can be listed: exact pricing, then the window it bounds.
+
+For a fresh proposal of the usual objective on the Voronoi model, with the compiled exact
+pricing (:mod:`~footprints.optimiser.compiled`):
+
+1. column generation with exact pricing (:func:`~footprints.optimiser.colgen.priced_bound`)
+   proves a Lagrangian bound ``L`` over every connected in-band network, from duals
+   ``π`` (practices), ``σ`` (pieces) and each piece's least reduced cost ``f_p`` under
+   them;
+2. a plan holding network ``N`` of piece ``p`` costs at least ``L + rc(N) − f_p``: its other
+   networks cost at least their floors (see :func:`~footprints.optimiser.colgen.
+   lagrangian_value`). So with a plan of cost ``z``, every better plan is made of networks
+   with ``rc(N) − f_p ≤ z − L``. The compiled search lists them all (the *window*) on the
+   unlisted pieces; the listed pieces' columns are filtered the same way;
+3. CP-SAT over the window: its optimum is the area's, proved. Where the window holds too
+   many networks, a narrower one of width ``Δ`` is searched: a plan found at most
+   ``L + Δ`` is proved; otherwise every plan costs at least ``min(CP-SAT's bound, L + Δ)``.
+
+The columns found join the pool, so that the plan found can be read and polished.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from footprints.optimiser.candidates import FloatArray, IntArray
+from footprints.optimiser.colgen import _extend, can_price, lagrangian_value, priced_bound
+from footprints.optimiser.columns import Columns, Partition
+from footprints.optimiser.cpsat import solve_integer
+from footprints.optimiser.deadline import Deadline
+from footprints.optimiser.farley import relaxed_window
+from footprints.optimiser.problem import AreaProblem
+
+__all__ = ["MOST_PRACTICES", "WINDOW_COLUMNS", "PricedProof", "can_prove", "priced_proof"]
+
+logger = logging.getLogger(__name__)
+
+WINDOW_COLUMNS = 30_000
+"""Most networks one window may hold (those of the unlisted pieces); past it, a narrower one."""
+MOST_PRACTICES = 120
+"""Largest unlisted piece priced: on Kent and Medway (206 practices) the rounds of column
+generation take 2–4 s each and do not end in 15 s (BENCHMARKS.md); such areas keep the
+shaped bound and the whole time for their plan."""
+_SLACK = 2.0
+"""Cost units the window is widened by, for rounding between the search and ``set_costs``."""
+
+
+@dataclass
+class PricedProof:
+    """What :func:`priced_proof` proved.
+
+    Parameters
+    ----------
+    bound
+        A lower bound on every plan (cost units, not rounded), ``None`` if none was proved.
+    objective
+        The best plan's cost (cost units), ``None`` if none was found.
+    chosen
+        Its columns (of ``columns``).
+    proved
+        Whether ``objective`` is proved optimal.
+    columns
+        The columns it started with, then those pricing found.
+    """
+
+    bound: float | None
+    objective: int | None
+    chosen: IntArray
+    proved: bool
+    columns: Columns
+
+
+def can_prove(problem: AreaProblem, columns: Columns) -> bool:
+    """Whether :func:`priced_proof` applies: fresh, the usual objective, the Voronoi model."""
+    if problem.practices.homes is not None or not can_price(problem, columns):
+        return False
+    unlisted = [len(piece.nodes) for piece in problem.pieces if not piece.bounded]
+    if max(unlisted, default=0) > MOST_PRACTICES:
+        return False
+    try:
+        import numba  # noqa: F401 - the compiled search needs it
+    except ImportError:  # pragma: no cover - a dependency; the shaped bound stands in
+        return False
+    return True
+
+
+def _window(
+    problem: AreaProblem,
+    node: FloatArray,
+    piece_dual: FloatArray,
+    floors: dict[int, float],
+    width: float,
+    *,
+    at: float,
+) -> list[tuple[list[int], int]] | None:
+    """Every network of the unlisted pieces with ``rc − f_p ≤ width``; ``None`` if too many."""
+    from footprints.optimiser.compiled import VoronoiKernel
+
+    found: list[tuple[list[int], int]] = []
+    gain = node.astype(np.float64)
+    for p, piece in enumerate(problem.pieces):
+        if piece.bounded:
+            continue
+        low, high = relaxed_window(problem, piece)
+        kernel = VoronoiKernel(problem, sorted(piece.nodes), low, high)
+        goal = -float(piece_dual[p]) - floors[p] - width - _SLACK
+        most = WINDOW_COLUMNS - len(found)
+        result = kernel.price(gain[kernel.nodes], goal, limit=most + 1, at=at, rows=most + 1)
+        if result is None or result[2] > most:
+            return None
+        found.extend((members, p) for members in result[0])
+    return found
+
+
+def _keys(columns: Columns, keys: IntArray) -> IntArray:
+    """Return a hash of each column's members (the xor of random keys)."""
+    hashed: IntArray = columns.sets.reduce(keys, np.bitwise_xor)[columns.col_set]
+    return hashed
+
+
+def priced_proof(
+    problem: AreaProblem,
+    columns: Columns,
+    plan: IntArray | None,
+    *,
+    bound_at: float,
+    at: float,
+) -> PricedProof:
+    """Bound by exact pricing until ``bound_at``, then search the window it proves until ``at``.
+
+    ``columns``: the columns at hand (local candidates, the listed pieces' columns);
+    ``plan``: columns of a plan (the incumbent). See the module's docstring.
+    """
+    started = time.monotonic()
+    objective = int(columns.col_cost[plan].sum()) if plan is not None and len(plan) else None
+    chosen = plan if plan is not None else np.zeros(0, np.int64)
+    priced = priced_bound(problem, columns, plan, at=bound_at)
+    columns = priced.columns
+    if priced.bound is None or priced.duals is None or priced.floors is None:
+        return PricedProof(None, objective, chosen, False, columns)
+    node, piece_dual = priced.duals
+    floors = dict(priced.floors)
+    lower = lagrangian_value(problem, node, piece_dual, floors)
+    bound = max(lower, priced.bound)
+    logger.debug(
+        "area %s: priced bound %.0f after %d rounds, plan %s, %.2f s",
+        problem.name,
+        bound,
+        priced.rounds,
+        objective,
+        time.monotonic() - started,
+    )
+    if objective is None or math.ceil(bound - 1e-6) >= objective:
+        proved = objective is not None
+        return PricedProof(bound, objective, chosen, proved, columns)
+    rows = Partition.of_area(problem)
+    keys = np.random.default_rng(20_261_128).integers(
+        1, 2**62, size=len(problem.practices), dtype=np.int64
+    )
+    width = objective - lower
+    widened = False
+    while time.monotonic() < at:
+        found = _window(problem, node, piece_dual, floors, width, at=at)
+        if found is None:
+            logger.debug("area %s: window %.0f: too many networks", problem.name, width)
+            if time.monotonic() >= at or widened:  # a wider window holds too many
+                break
+            width /= 4  # too many networks (or out of time): a narrower window
+            continue
+        seen = set(_keys(columns, keys).tolist())
+        fresh = []
+        for members, _ in found:
+            key = int(np.bitwise_xor.reduce(keys[members]))
+            if key not in seen:
+                seen.add(key)
+                fresh.append(members)
+        if fresh:
+            columns = _extend(problem, columns, fresh)
+        piece_of = columns.set_piece[columns.col_set]
+        rc = (
+            columns.col_cost
+            - columns.sets.sums(node)[columns.col_set]
+            - piece_dual[piece_of]
+            - np.asarray([floors.get(int(p), 0.0) for p in range(len(problem.pieces) + 1)])[
+                piece_of
+            ]
+        )
+        pool = np.flatnonzero(rc <= width + _SLACK).astype(np.int64)
+        if len(chosen):
+            pool = np.union1d(pool, chosen).astype(np.int64)
+        deadline = Deadline(at, problem.deadline.stop)
+        result = solve_integer(
+            columns,
+            rows,
+            pool,
+            problem.settings,
+            time_limit=max(0.0, deadline.left()),
+            stop=problem.deadline.stop,
+            hint=chosen if len(chosen) else None,
+            presolve=False,
+        )
+        logger.debug(
+            "area %s: window %.0f: %d networks (%d new), pool %d: %s %s (bound %.0f), %.2f s",
+            problem.name,
+            width,
+            len(found),
+            len(fresh),
+            len(pool),
+            result.status,
+            result.objective,
+            result.bound,
+            time.monotonic() - started,
+        )
+        if result.objective is not None and (objective is None or result.objective < objective):
+            objective, chosen = result.objective, result.chosen
+        if result.status == "optimal":
+            # every plan with a network outside the window costs more than lower + width
+            if objective is not None and objective <= lower + width + 1e-6:
+                return PricedProof(float(objective), objective, chosen, True, columns)
+            bound = max(bound, min(float(objective or math.inf), lower + width))
+        elif result.status == "infeasible":
+            bound = max(bound, lower + width)
+        else:
+            bound = max(bound, min(result.bound, lower + width))
+            break
+        if objective is None or math.ceil(bound - 1e-6) >= objective:
+            break
+        # the window held no plan within it: a wider one, up to the plan found
+        width, widened = min(objective - lower, 2 * width), True
+    proved = objective is not None and math.ceil(bound - 1e-6) >= objective
+    return PricedProof(bound, objective, chosen, proved, columns)
