@@ -68,6 +68,7 @@ from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.diving import DIVE_STEPS, dive_down
 from footprints.optimiser.fixing import Fixed, prove_least
 from footprints.optimiser.master import LPResult, MasterLP, initial_columns
+from footprints.optimiser.move_floor import fewest_moves_floor
 from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
 from footprints.optimiser.pricing import additive_values, padded, priced_partition
@@ -202,53 +203,6 @@ def _move_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
     ]
 
 
-def fewest_moves_floor(problem: AreaProblem) -> int:
-    """Return a lower bound on the practices any plan moves, from the broken networks alone.
-
-    A current network's practices stay only in the one network matched to it, which lies in
-    one piece and, where the band holds, has at most the maximum of patients: so at most
-    ``K`` of them stay, ``K`` the most of its practices in one piece whose patients fit
-    under the maximum (the smallest first; contiguity ignored), and ``leave = members − K``
-    of its own practices move (*leavers*; a soft piece keeps them all). A network that
-    breaks a rule with no leaver *must change* unless a practice of no current network can
-    join it at no cost (none is in its piece, and all its practices are left to plan): a
-    practice of another network joins it, a move. A leaver can also join one such network,
-    and one move serves at most two, so at least ``L + ⌈max(0, change − L) / 2⌉`` practices
-    move, ``L`` the leavers of every network. The LP bound is stronger where it is solved;
-    this one is known at once, proves a plan that meets it, and stands where the LP is
-    not solved in time.
-    """
-    index = problem.current.index
-    if index is None or problem.settings.fewest_patients:
-        return 0
-    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
-    free = {piece_of[i] for i in piece_of if index[i] < 0}
-    population = problem.practices.population
-    most = problem.band.max_population
-    leavers = change = 0
-    for network in current_networks(problem).values():
-        if network.number < 0 or network.compliant:
-            continue
-        by_piece: dict[int, list[int]] = {}
-        for i in network.members:
-            if i in piece_of:
-                by_piece.setdefault(piece_of[i], []).append(int(population[i]))
-        planned = sum(len(sizes) for sizes in by_piece.values())
-        stay = 0
-        for p, sizes in by_piece.items():
-            if problem.pieces[p].soft:
-                fit = len(sizes)
-            else:
-                fit = int(np.count_nonzero(np.cumsum(sorted(sizes)) <= most))
-            stay = max(stay, fit)
-        leave = planned - stay
-        leavers += leave
-        whole = planned == len(network.members) and len(by_piece) == 1
-        if not leave and whole and next(iter(by_piece)) not in free:
-            change += 1
-    return leavers + -(-max(0, change - leavers) // 2)
-
-
 def priority_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
     """Measure on every column the priorities the settings ask for, in order."""
     settings = problem.settings
@@ -345,7 +299,9 @@ def _solve_sequential(
             # Nothing is below 0: the plan at hand is best on this priority already.
             tier = Outcome("optimal", at_hand, float(at_hand), incumbent, len(columns.sets), [])
         elif measure.base is not None and len(limits) == 1 and not listed:
-            tier, columns, values = _priced_tier(tier_problem, columns, measure, model, incumbent)
+            tier, columns, values = _priced_tier(
+                tier_problem, columns, measure, model, incumbent, known
+            )
             limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
         else:
             scored = columns.scored(values)

@@ -84,3 +84,23 @@ def test_a_network_twice_the_maximum_loses_what_does_not_fit() -> None:
     assert fewest_moves_floor(problem_of(graph, LEAST, current=current)) == 5
     result = optimise_area(graph, LEAST, current=current)
     assert (result.moves, result.priorities[0].value, result.priorities[0].proved) == (5, 5, True)
+
+
+def test_a_network_in_two_parts_keeps_one_or_pays_for_the_bridge() -> None:
+    """A's two parts lie three practices apart: it loses its small part or takes B's middle.
+
+    Either way two practices move; the floor sees it (the floor of session 8 counted one
+    network to change, one move at most half-spent on it: 1).
+    """
+    pops = [10_000, 10_000, 10_000, 12_000, 12_000, 12_000, 5_000, 5_000]
+    graph = grid(1, 8, pops)
+    current = {f"P0{c}": "A" for c in (0, 1, 2, 6, 7)} | {f"P0{c}": "B" for c in (3, 4, 5)}
+    problem = problem_of(graph, LEAST, current=current)
+    plans = in_band_plans(graph)
+    compliant = compliant_networks(graph, current)
+    best = min(least_moves(plan, current, compliant)[0] for plan in plans)
+    assert best == 2
+    assert fewest_moves_floor(problem) == best
+    result = optimise_area(graph, LEAST, current=current)
+    assert (result.moves, result.priorities[0].value, result.priorities[0].proved) == (2, 2, True)
+    assert result.priorities[0].bound == 2
