@@ -36,7 +36,14 @@ from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.farley import relaxed_window
 from footprints.optimiser.problem import AreaProblem
 
-__all__ = ["MOST_PRACTICES", "WINDOW_COLUMNS", "PricedProof", "can_prove", "priced_proof"]
+__all__ = [
+    "MOST_PRACTICES",
+    "WINDOW_COLUMNS",
+    "WINDOW_GAP",
+    "PricedProof",
+    "can_prove",
+    "priced_proof",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +53,13 @@ MOST_PRACTICES = 120
 """Largest unlisted piece priced: on Kent and Medway (206 practices) the rounds of column
 generation take 2–4 s each and do not end in 15 s (BENCHMARKS.md); such areas keep the
 shaped bound and the whole time for their plan."""
+WINDOW_GAP = 0.03
+"""Largest gap between the priced bound and the plan, as a share of the plan, at which an
+area's solve searches the window (``priced_proof``'s ``window_gap``). Where column
+generation ends further off (its rounds cut short on the larger areas, the bound then a
+weak Lagrangian one), the window holds too many networks to prove anything, and its time
+goes back to the plan's search and the shaped bound: on all England such areas got worse
+plans and worse bounds than without exact pricing (BENCHMARKS.md)."""
 _SLACK = 2.0
 """Cost units the window is widened by, for rounding between the search and ``set_costs``."""
 
@@ -66,6 +80,9 @@ class PricedProof:
         Whether ``objective`` is proved optimal.
     columns
         The columns it started with, then those pricing found.
+    near
+        Whether the bound came within :data:`WINDOW_GAP` of the plan (the window was
+        searched).
     """
 
     bound: float | None
@@ -73,6 +90,7 @@ class PricedProof:
     chosen: IntArray
     proved: bool
     columns: Columns
+    near: bool = False
 
 
 def can_prove(problem: AreaProblem, columns: Columns) -> bool:
@@ -130,11 +148,14 @@ def priced_proof(
     *,
     bound_at: float,
     at: float,
+    window_gap: float | None = None,
 ) -> PricedProof:
     """Bound by exact pricing until ``bound_at``, then search the window it proves until ``at``.
 
     ``columns``: the columns at hand (local candidates, the listed pieces' columns);
-    ``plan``: columns of a plan (the incumbent). See the module's docstring.
+    ``plan``: columns of a plan (the incumbent). See the module's docstring. With
+    ``window_gap`` (a share of the plan, such as :data:`WINDOW_GAP`) the window is searched
+    only where the bound ends that near the plan.
     """
     started = time.monotonic()
     objective = int(columns.col_cost[plan].sum()) if plan is not None and len(plan) else None
@@ -158,6 +179,8 @@ def priced_proof(
     if objective is None or math.ceil(bound - 1e-6) >= objective:
         proved = objective is not None
         return PricedProof(bound, objective, chosen, proved, columns)
+    if window_gap is not None and objective - bound > window_gap * abs(objective):
+        return PricedProof(bound, objective, chosen, False, columns)
     rows = Partition.of_area(problem)
     keys = np.random.default_rng(20_261_128).integers(
         1, 2**62, size=len(problem.practices), dtype=np.int64
@@ -233,4 +256,4 @@ def priced_proof(
         # the window held no plan within it: a wider one, up to the plan found
         width, widened = min(objective - lower, 2 * width), True
     proved = objective is not None and math.ceil(bound - 1e-6) >= objective
-    return PricedProof(bound, objective, chosen, proved, columns)
+    return PricedProof(bound, objective, chosen, proved, columns, near=True)

@@ -72,10 +72,7 @@ logger = logging.getLogger(__name__)
 CP_SAT_COLUMNS = 30_000
 """Most columns handed to one CP-SAT solve (the cheapest by reduced cost).
 """
-PRICED_SHAPE_SHARE = 0.2
-"""Share of the shaping's usual time it takes where exact pricing follows (whose rounds may
-not end in time on the largest areas: the better of the two bounds stands)."""
-PRICE_SHARE = 0.5
+PRICE_SHARE = 0.4
 """Share of the time left that exact pricing's column generation may take (see ``partition``)."""
 PROOF_SHARE = 0.95
 """Share of the time left by which the window that exact pricing bounds must be searched."""
@@ -245,15 +242,10 @@ def partition(
             incumbent.chosen if incumbent is not None else None,
         )
         # exact pricing (imported here: it builds on this module through colgen)
-        from footprints.optimiser.pricedproof import can_prove, priced_proof
+        from footprints.optimiser.pricedproof import WINDOW_GAP, can_prove, priced_proof
 
         pricing = priced and can_prove(problem, columns)
-        if can_shape(problem):  # duals shaped for the relaxed pricing: a stronger bound
-            share = SHAPE_SHARE * (PRICED_SHAPE_SHARE if pricing else 1.0)
-            at = time.monotonic() + share * max(0.0, deadline.left())
-            shaped = shaped_bound(problem, columns, lp, at=at).bound
-            if shaped is not None and (relaxed is None or shaped > relaxed):
-                relaxed = shaped
+        close = False  # whether exact pricing's bound came within WINDOW_GAP of the plan
         if pricing:  # the LP over every network by exact pricing, and perhaps a proof
             left = max(0.0, deadline.left())
             now = time.monotonic()
@@ -263,6 +255,7 @@ def partition(
                 incumbent.chosen if incumbent is not None else None,
                 bound_at=now + PRICE_SHARE * left,
                 at=now + PROOF_SHARE * left,
+                window_gap=WINDOW_GAP,
             )
             if proof.proved and proof.objective is not None:
                 return Outcome(
@@ -275,7 +268,8 @@ def partition(
                     columns=proof.columns,
                 )
             if proof.bound is not None and (relaxed is None or proof.bound > relaxed):
-                relaxed = proof.bound  # the best of the shaped and the priced bounds
+                relaxed = proof.bound
+            close = proof.near
             better = incumbent is None or incumbent.objective is None
             if not better and proof.objective is not None:
                 assert incumbent is not None and incumbent.objective is not None
@@ -299,6 +293,13 @@ def partition(
                     notes,
                     columns=proof.columns,
                 )
+        if can_shape(problem) and not close:
+            # duals shaped for the relaxed pricing: a stronger bound (also where exact
+            # pricing's rounds did not end near the plan in time: the better bound stands)
+            at = time.monotonic() + SHAPE_SHARE * max(0.0, deadline.left())
+            shaped = shaped_bound(problem, columns, lp, at=at).bound
+            if shaped is not None and (relaxed is None or shaped > relaxed):
+                relaxed = shaped
     if listed_all:
         status, proved_bound, incumbent, short = _search(
             problem, columns, model, relaxation, incumbent, hint, first_delta, presolve

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import networkx as nx
@@ -107,3 +108,36 @@ def test_an_area_too_large_to_list_is_proved_by_pricing() -> None:
     assert capped.pool_size != listed.pool_size  # not listed in full: local candidates
     assert capped.status == "optimal", capped.explanations
     assert capped.objective == pytest.approx(listed.objective, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
+def test_the_window_waits_for_a_bound_near_the_plan(name: str) -> None:
+    """With a window gap, a plan above the converged bound by more is left to the search.
+
+    An area's solve passes :data:`~footprints.optimiser.pricedproof.WINDOW_GAP`: where the
+    bound ends far from the plan the window holds too many networks to prove anything, and
+    its time goes back to the plan's search (all England: worse plans without the gap).
+    """
+    graph, opts = SMALL_GRIDS[name]
+    best = brute_force_optimum(graph, opts)
+    problem = problem_of(graph, opts)
+    plan = construct(problem)
+    if best is None or plan is None or len(problem.pieces) != 1:
+        return
+    columns = few_candidates(problem)
+    every = np.flatnonzero(np.isin(columns.col_set, np.arange(len(columns.sets))))
+    start = every[-len(plan[0]) :]
+    objective = int(columns.col_cost[start].sum())
+    now = time.monotonic()
+    wide = priced_proof(problem, columns, start, bound_at=now + 30.0, at=now + 60.0)
+    assert wide.proved
+    now = time.monotonic()
+    narrow = priced_proof(
+        problem, columns, start, bound_at=now + 30.0, at=now + 60.0, window_gap=0.0
+    )
+    assert narrow.bound is not None and narrow.bound <= best * SCALE + 1.0
+    if objective > math.ceil(narrow.bound - 1e-6):  # the plan is not at the bound
+        assert not narrow.proved and not narrow.near
+        assert narrow.objective == objective  # the window was not searched
+    else:
+        assert narrow.proved
