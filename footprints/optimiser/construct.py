@@ -323,24 +323,19 @@ def exact_split(
     if problem.settings.candidate_filters and len(listed):
         listed = listed.select(problem.allowed(listed))
     sets: list[Listed] = []
-    owner: list[int] = []  # per member of every set, the set's index
-    at: list[int] = []  # per member of every set, the practice
+    spread: list[float] = []
+    x, y = problem.practices.x_km, problem.practices.y_km
     for index in range(len(listed)):
         members = tuple(sorted(listed.members_of(index)))
-        sets.append((bit_mask(members), int(population[list(members)].sum()), members))
-        owner.extend([index] * len(members))
-        at.extend(members)
-    # Each set's mean squared distance of its patients from their centre, set by set at once.
-    weight = population[at].astype(float)
-    x, y = problem.practices.x_km[at], problem.practices.y_km[at]
-    size = np.maximum(np.bincount(owner, weights=weight, minlength=len(sets)), 1.0)
-    mean_x = np.bincount(owner, weights=weight * x, minlength=len(sets)) / size
-    mean_y = np.bincount(owner, weights=weight * y, minlength=len(sets)) / size
-    square = weight * ((x - mean_x[owner]) ** 2 + (y - mean_y[owner]) ** 2)
-    spread = np.bincount(owner, weights=square, minlength=len(sets)) / size
+        at = list(members)
+        weight = population[at]
+        size = int(weight.sum())
+        sets.append((bit_mask(members), size, members))
+        mean_x, mean_y = (weight @ x[at]) / size, (weight @ y[at]) / size
+        spread.append(float(weight @ ((x[at] - mean_x) ** 2 + (y[at] - mean_y) ** 2)) / size)
     # Compact sets first (their mean squared distance from their centre, scaled by a random
     # factor as the trees' edges are): the cover found first is compact, and varies by try.
-    scaled = spread * rng.uniform(0.5, 1.5, size=len(sets))
+    scaled = np.asarray(spread) * rng.uniform(0.5, 1.5, size=len(sets))
     sets = [sets[i] for i in np.argsort(scaled, kind="stable").tolist()]
     found, complete = covers(
         sets, nodes, k, total=total, low=low, high=high, cap=1, steps=MOST_EXACT_STEPS
