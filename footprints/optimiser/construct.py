@@ -296,8 +296,7 @@ def exact_split(
     """Split ``nodes`` into ``k`` connected in-band networks exactly, where that is small.
 
     Every connected in-band set of ``nodes`` is listed (within the locks, through the
-    candidate filters), compact sets first (with a random factor), and covered
-    (:func:`covers`). Returns the first
+    candidate filters), in a random order, and covered (:func:`covers`). Returns the first
     split found; ``False`` when there is none; ``True`` (not known) when the part has more
     than :data:`MOST_EXACT_SETS` such sets or the search runs past :data:`MOST_EXACT_STEPS`.
     """
@@ -323,20 +322,9 @@ def exact_split(
     if problem.settings.candidate_filters and len(listed):
         listed = listed.select(problem.allowed(listed))
     sets: list[Listed] = []
-    spread: list[float] = []
-    x, y = problem.practices.x_km, problem.practices.y_km
-    for index in range(len(listed)):
+    for index in rng.permutation(len(listed)).tolist():
         members = tuple(sorted(listed.members_of(index)))
-        at = list(members)
-        weight = population[at]
-        size = int(weight.sum())
-        sets.append((bit_mask(members), size, members))
-        mean_x, mean_y = (weight @ x[at]) / size, (weight @ y[at]) / size
-        spread.append(float(weight @ ((x[at] - mean_x) ** 2 + (y[at] - mean_y) ** 2)) / size)
-    # Compact sets first (their mean squared distance from their centre, scaled by a random
-    # factor as the trees' edges are): the cover found first is compact, and varies by try.
-    scaled = np.asarray(spread) * rng.uniform(0.5, 1.5, size=len(sets))
-    sets = [sets[i] for i in np.argsort(scaled, kind="stable").tolist()]
+        sets.append((bit_mask(members), int(population[list(members)].sum()), members))
     found, complete = covers(
         sets, nodes, k, total=total, low=low, high=high, cap=1, steps=MOST_EXACT_STEPS
     )
