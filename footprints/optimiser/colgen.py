@@ -454,6 +454,9 @@ class PricedBound:
         The duals (practices, pieces) of the best bound, ``None`` if no round ended.
     floors
         Per piece, the least reduced cost of its networks under ``duals``.
+    converged
+        Whether no network priced below 0 at the LP's own duals: ``bound`` is then the LP's
+        over every network, not a Lagrangian bound of rounds cut short.
     """
 
     bound: float | None
@@ -461,6 +464,7 @@ class PricedBound:
     columns: Columns
     duals: tuple[FloatArray, FloatArray] | None = None
     floors: dict[int, float] | None = None
+    converged: bool = False
 
 
 def _shares(problem: AreaProblem, columns: Columns, plan: IntArray) -> FloatArray:
@@ -540,6 +544,7 @@ def priced_bound(
     deadline = Deadline(at, problem.deadline.stop)
     alpha = SMOOTHING
     first = center is not None
+    converged = False
     while not deadline.passed():
         if first:
             assert center is not None
@@ -585,7 +590,10 @@ def priced_bound(
             lp.add(range(old, len(columns)))
         elif not first:
             if alpha == 0.0:
+                converged = True
                 break  # no column prices below 0 at the LP's own duals: the LP bound is proved
             alpha = max(0.0, alpha - 0.3)  # priced at smoothed duals in vain: trust the LP more
         first = False
-    return PricedBound(best, rounds, columns, center if best is not None else None, best_floors)
+    return PricedBound(
+        best, rounds, columns, center if best is not None else None, best_floors, converged
+    )

@@ -54,12 +54,12 @@ MOST_PRACTICES = 120
 generation take 2–4 s each and do not end in 15 s (BENCHMARKS.md); such areas keep the
 shaped bound and the whole time for their plan."""
 WINDOW_GAP = 0.03
-"""Largest gap between the priced bound and the plan, as a share of the plan, at which an
-area's solve searches the window (``priced_proof``'s ``window_gap``). Where column
-generation ends further off (its rounds cut short on the larger areas, the bound then a
-weak Lagrangian one), the window holds too many networks to prove anything, and its time
-goes back to the plan's search and the shaped bound: on all England such areas got worse
-plans and worse bounds than without exact pricing (BENCHMARKS.md)."""
+"""Where column generation did not converge in time (its bound a Lagrangian one of rounds
+cut short), the largest gap between that bound and the plan, as a share of the plan, at
+which an area's solve still searches the window (``priced_proof``'s ``window_gap``).
+Further off, the window holds too many networks to prove anything and its time goes back
+to the plan's search: on all England, searching such windows gave six areas worse plans
+than without exact pricing (E38000144, 191, 016, 101, 135, 205; BENCHMARKS.md)."""
 _SLACK = 2.0
 """Cost units the window is widened by, for rounding between the search and ``set_costs``."""
 
@@ -81,8 +81,8 @@ class PricedProof:
     columns
         The columns it started with, then those pricing found.
     near
-        Whether the bound came within :data:`WINDOW_GAP` of the plan (the window was
-        searched).
+        Whether the window was searched (column generation converged, or its bound came
+        within the window gap of the plan).
     """
 
     bound: float | None
@@ -155,7 +155,7 @@ def priced_proof(
     ``columns``: the columns at hand (local candidates, the listed pieces' columns);
     ``plan``: columns of a plan (the incumbent). See the module's docstring. With
     ``window_gap`` (a share of the plan, such as :data:`WINDOW_GAP`) the window is searched
-    only where the bound ends that near the plan.
+    only where column generation converged or its bound ends that near the plan.
     """
     started = time.monotonic()
     objective = int(columns.col_cost[plan].sum()) if plan is not None and len(plan) else None
@@ -179,7 +179,8 @@ def priced_proof(
     if objective is None or math.ceil(bound - 1e-6) >= objective:
         proved = objective is not None
         return PricedProof(bound, objective, chosen, proved, columns)
-    if window_gap is not None and objective - bound > window_gap * abs(objective):
+    far = window_gap is not None and objective - bound > window_gap * abs(objective)
+    if far and not priced.converged:
         return PricedProof(bound, objective, chosen, False, columns)
     rows = Partition.of_area(problem)
     keys = np.random.default_rng(20_261_128).integers(

@@ -72,7 +72,7 @@ logger = logging.getLogger(__name__)
 CP_SAT_COLUMNS = 30_000
 """Most columns handed to one CP-SAT solve (the cheapest by reduced cost).
 """
-PRICE_SHARE = 0.4
+PRICE_SHARE = 0.5
 """Share of the time left that exact pricing's column generation may take (see ``partition``)."""
 PROOF_SHARE = 0.95
 """Share of the time left by which the window that exact pricing bounds must be searched."""
@@ -245,7 +245,11 @@ def partition(
         from footprints.optimiser.pricedproof import WINDOW_GAP, can_prove, priced_proof
 
         pricing = priced and can_prove(problem, columns)
-        close = False  # whether exact pricing's bound came within WINDOW_GAP of the plan
+        if can_shape(problem):  # duals shaped for the relaxed pricing: a stronger bound
+            at = time.monotonic() + SHAPE_SHARE * max(0.0, deadline.left())
+            shaped = shaped_bound(problem, columns, lp, at=at).bound
+            if shaped is not None and (relaxed is None or shaped > relaxed):
+                relaxed = shaped
         if pricing:  # the LP over every network by exact pricing, and perhaps a proof
             left = max(0.0, deadline.left())
             now = time.monotonic()
@@ -268,8 +272,7 @@ def partition(
                     columns=proof.columns,
                 )
             if proof.bound is not None and (relaxed is None or proof.bound > relaxed):
-                relaxed = proof.bound
-            close = proof.near
+                relaxed = proof.bound  # the best of the shaped and the priced bounds
             better = incumbent is None or incumbent.objective is None
             if not better and proof.objective is not None:
                 assert incumbent is not None and incumbent.objective is not None
@@ -293,13 +296,6 @@ def partition(
                     notes,
                     columns=proof.columns,
                 )
-        if can_shape(problem) and not close:
-            # duals shaped for the relaxed pricing: a stronger bound (also where exact
-            # pricing's rounds did not end near the plan in time: the better bound stands)
-            at = time.monotonic() + SHAPE_SHARE * max(0.0, deadline.left())
-            shaped = shaped_bound(problem, columns, lp, at=at).bound
-            if shaped is not None and (relaxed is None or shaped > relaxed):
-                relaxed = shaped
     if listed_all:
         status, proved_bound, incumbent, short = _search(
             problem, columns, model, relaxation, incumbent, hint, first_delta, presolve
