@@ -39,7 +39,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from footprints.optimiser.candidates import bit_indices, bit_mask
+from footprints.optimiser.candidates import bit_indices, components
 from footprints.optimiser.compliance import current_networks
 from footprints.optimiser.problem import AreaProblem
 
@@ -115,7 +115,7 @@ def network_options(problem: AreaProblem, members: Sequence[int], *, broken: boo
             sizes = np.sort(population[list(group)])
             return int(np.count_nonzero(np.cumsum(sizes) <= band.max_population))
 
-        parts = _components(nodes, practices.neighbours)
+        parts = components(nodes, practices.neighbours)
         for part in parts:
             kept = fit(part)
             one = max(one, kept)
@@ -132,24 +132,6 @@ def network_options(problem: AreaProblem, members: Sequence[int], *, broken: boo
     if bridge and across > one:
         options.append((planned - across, bridge))
     return options
-
-
-def _components(nodes: Sequence[int], neighbours: Sequence[int]) -> list[list[int]]:
-    """Return the connected parts of ``nodes`` in the practice graph restricted to them."""
-    left = bit_mask(nodes)
-    parts = []
-    while left:
-        seed = left & -left
-        part = reach = seed
-        while reach:
-            grown = 0
-            for i in bit_indices(reach):
-                grown |= neighbours[i]
-            reach = grown & left & ~part
-            part |= reach
-        left &= ~part
-        parts.append(bit_indices(part))
-    return parts
 
 
 def _fewest_bridging(
