@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,12 +34,14 @@ from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.farley import relaxed_window
 from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.proof import PricedProof
 
 __all__ = [
     "MOST_PRACTICES",
     "WINDOW_COLUMNS",
     "WINDOW_GAP",
     "PricedProof",
+    "attempt",
     "can_prove",
     "priced_proof",
 ]
@@ -62,35 +63,6 @@ to the plan's search: on all England, searching such windows gave six areas wors
 than without exact pricing (E38000144, 191, 016, 101, 135, 205; BENCHMARKS.md)."""
 _SLACK = 2.0
 """Cost units the window is widened by, for rounding between the search and ``set_costs``."""
-
-
-@dataclass
-class PricedProof:
-    """What :func:`priced_proof` proved.
-
-    Parameters
-    ----------
-    bound
-        A lower bound on every plan (cost units, not rounded), ``None`` if none was proved.
-    objective
-        The best plan's cost (cost units), ``None`` if none was found.
-    chosen
-        Its columns (of ``columns``).
-    proved
-        Whether ``objective`` is proved optimal.
-    columns
-        The columns it started with, then those pricing found.
-    near
-        Whether the window was searched (column generation converged, or its bound came
-        within the window gap of the plan).
-    """
-
-    bound: float | None
-    objective: int | None
-    chosen: IntArray
-    proved: bool
-    columns: Columns
-    near: bool = False
 
 
 def can_prove(problem: AreaProblem, columns: Columns) -> bool:
@@ -258,3 +230,21 @@ def priced_proof(
         width, widened = min(objective - lower, 2 * width), True
     proved = objective is not None and math.ceil(bound - 1e-6) >= objective
     return PricedProof(bound, objective, chosen, proved, columns, near=True)
+
+
+def attempt(
+    problem: AreaProblem,
+    columns: Columns,
+    plan: IntArray | None,
+    *,
+    bound_at: float,
+    at: float,
+) -> PricedProof | None:
+    """:func:`priced_proof` with :data:`WINDOW_GAP`, where it applies (else ``None``).
+
+    ``proof.partition``'s hook (its ``priced``): the proof loop comes before exact
+    pricing in the optimiser's stages, so it is handed this function, not importing it.
+    """
+    if not can_prove(problem, columns):
+        return None
+    return priced_proof(problem, columns, plan, bound_at=bound_at, at=at, window_gap=WINDOW_GAP)

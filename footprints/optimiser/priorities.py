@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from footprints.optimiser import pricedproof
 from footprints.optimiser.candidates import CandidateSets, IntArray, bit_indices, bit_mask
 from footprints.optimiser.columns import (
     Columns,
@@ -242,7 +243,7 @@ def solve_priorities(
     """
     measures = priority_measures(problem, columns)
     if not measures:
-        outcome = partition(problem, columns, start=start, priced=True)
+        outcome = partition(problem, columns, start=start, priced=pricedproof.attempt)
         return outcome, outcome.columns or columns, []
     if problem.settings.lexicographic == "weights":
         weighted = _solve_weighted(problem, columns, measures, start)

@@ -24,6 +24,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -79,6 +80,52 @@ PROOF_SHARE = 0.95
 FALLBACK_BOUND_S = 1.5
 """Most seconds past the deadline that the bound of a plan's cost shares may take (where the
 search left no time for a better one)."""
+
+
+@dataclass
+class PricedProof:
+    """What exact pricing proved (:func:`~footprints.optimiser.pricedproof.priced_proof`).
+
+    Parameters
+    ----------
+    bound
+        A lower bound on every plan (cost units, not rounded), ``None`` if none was proved.
+    objective
+        The best plan's cost (cost units), ``None`` if none was found.
+    chosen
+        Its columns (of ``columns``).
+    proved
+        Whether ``objective`` is proved optimal.
+    columns
+        The columns it started with, then those pricing found.
+    near
+        Whether the window was searched (column generation converged, or its bound came
+        within the window gap of the plan).
+    """
+
+    bound: float | None
+    objective: int | None
+    chosen: IntArray
+    proved: bool
+    columns: Columns
+    near: bool = False
+
+
+class PricedProver(Protocol):
+    """Exact pricing's proof as ``partition`` calls it (``pricedproof.attempt``).
+
+    It returns ``None`` where it does not apply.
+    """
+
+    def __call__(
+        self,
+        problem: AreaProblem,
+        columns: Columns,
+        plan: IntArray | None,
+        *,
+        bound_at: float,
+        at: float,
+    ) -> PricedProof | None: ...
 
 
 @dataclass
@@ -162,7 +209,7 @@ def partition(
     first_delta: float | None = None,
     presolve: bool = False,
     start_words: str = "the quick constructive one",
-    priced: bool = False,
+    priced: PricedProver | None = None,
 ) -> Outcome:
     """LP bound, reduced-cost filtering and CP-SAT, repeated until proved or out of time.
 
@@ -175,10 +222,11 @@ def partition(
     CP-SAT's presolve, off by default: on these set-partitioning models of 5,000–30,000
     columns it took most of the time (its probing alone 1.7–3.4 s a pass on a busy
     machine) and the search without it ended sooner or found more (BENCHMARKS.md);
-    ``start_words`` says what ``start`` is, should it be returned unproved. ``priced=True``
-    lets a fresh proposal of the usual objective whose candidates could not all be listed
-    be bounded, and perhaps proved, by exact pricing (:mod:`~footprints.optimiser.
-    pricedproof`) instead of the shaped relaxation; the outcome then names its columns.
+    ``start_words`` says what ``start`` is, should it be returned unproved. ``priced``
+    (``pricedproof.attempt``) lets a fresh proposal of the usual objective whose candidates
+    could not all be listed be bounded, and perhaps proved, by exact pricing
+    (:mod:`~footprints.optimiser.pricedproof`) beside the shaped relaxation; the outcome
+    then names its columns.
     """
     settings = problem.settings
     deadline = problem.deadline
@@ -241,26 +289,25 @@ def partition(
             relaxation.reduced_costs,
             incumbent.chosen if incumbent is not None else None,
         )
-        # exact pricing (imported here: it builds on this module through colgen)
-        from footprints.optimiser.pricedproof import WINDOW_GAP, can_prove, priced_proof
-
-        pricing = priced and can_prove(problem, columns)
         if can_shape(problem):  # duals shaped for the relaxed pricing: a stronger bound
             at = time.monotonic() + SHAPE_SHARE * max(0.0, deadline.left())
             shaped = shaped_bound(problem, columns, lp, at=at).bound
             if shaped is not None and (relaxed is None or shaped > relaxed):
                 relaxed = shaped
-        if pricing:  # the LP over every network by exact pricing, and perhaps a proof
-            left = max(0.0, deadline.left())
-            now = time.monotonic()
-            proof = priced_proof(
+        left = max(0.0, deadline.left())
+        now = time.monotonic()
+        proof = (
+            None
+            if priced is None
+            else priced(
                 problem,
                 columns,
                 incumbent.chosen if incumbent is not None else None,
                 bound_at=now + PRICE_SHARE * left,
                 at=now + PROOF_SHARE * left,
-                window_gap=WINDOW_GAP,
             )
+        )
+        if proof is not None:  # the LP over every network by exact pricing, perhaps a proof
             if proof.proved and proof.objective is not None:
                 return Outcome(
                     "optimal",
