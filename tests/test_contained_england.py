@@ -52,9 +52,10 @@ def _arm() -> None:
     """Run in the worker process as the area's job arrives: that area's first GLOP solve fails.
 
     The next call of ``optimise_group`` in this worker is the area's own: within it GLOP
-    answers ABNORMAL twice (a solve and its retry from scratch); the area gets time enough
-    to reach its LP (a 2 s limit can end while candidates are still being listed); then
-    everything is as it was, so the worker's next areas solve normally.
+    answers ABNORMAL three times (a solve, its retry from scratch, then the primal
+    simplex); the area gets time enough to reach its LP (a 2 s limit can end while
+    candidates are still being listed); then everything is as it was, so the worker's
+    next areas solve normally.
     """
     original = pool.optimise_group
 
@@ -63,14 +64,15 @@ def _arm() -> None:
 
         answers = [0]
 
-        def abnormal_twice(solver: pywraplp.Solver, *params: Any) -> int:
-            # Twice: the master LP tries once more from scratch after an ABNORMAL answer.
+        def abnormal_thrice(solver: pywraplp.Solver, *params: Any) -> int:
+            # Thrice: after an ABNORMAL answer the master LP tries from scratch, then by
+            # the primal simplex without presolve.
             answers[0] += 1
-            if answers[0] == 2:
+            if answers[0] == 3:
                 pywraplp.Solver.Solve = _ORIGINAL_SOLVE
             return _abnormal(solver, *params)
 
-        pywraplp.Solver.Solve = abnormal_twice
+        pywraplp.Solver.Solve = abnormal_thrice
         try:
             return original(graph, replace(settings, time_limit=120.0), **kwargs)
         finally:

@@ -374,6 +374,27 @@ class MasterLP:
                     status = self.solver.Solve(scratch)
                 if status == _GLOP.OPTIMAL:
                     logger.debug("GLOP answered ABNORMAL, then OPTIMAL from scratch")
+            if status == _GLOP.ABNORMAL and not deadline.passed():
+                # Still in trouble from scratch (the demo's least change, all four of
+                # session 11's branches merged): the primal simplex without presolve.
+                primal = pywraplp.MPSolverParameters()
+                primal.SetIntegerParam(
+                    pywraplp.MPSolverParameters.INCREMENTALITY,
+                    pywraplp.MPSolverParameters.INCREMENTALITY_OFF,
+                )
+                primal.SetIntegerParam(
+                    pywraplp.MPSolverParameters.PRESOLVE,
+                    pywraplp.MPSolverParameters.PRESOLVE_OFF,
+                )
+                primal.SetIntegerParam(
+                    pywraplp.MPSolverParameters.LP_ALGORITHM,
+                    pywraplp.MPSolverParameters.PRIMAL,
+                )
+                self.solver.SetTimeLimit(max(1, int(1000 * deadline.left())))
+                with Interrupter(deadline.stop, self.solver.InterruptSolve):
+                    status = self.solver.Solve(primal)
+                if status == _GLOP.OPTIMAL:
+                    logger.debug("GLOP answered ABNORMAL twice, then OPTIMAL by primal simplex")
             if status != _GLOP.OPTIMAL:
                 # Stopped by the time limit or the user: no bound. GLOP may end a little
                 # before the deadline it was given (FEASIBLE, NOT_SOLVED or ABNORMAL).

@@ -116,6 +116,32 @@ def test_one_abnormal_glop_answer_is_solved_again_from_scratch(
     assert result.objective == optimise_area(graph, FAST).objective
 
 
+def test_two_abnormal_glop_answers_are_solved_by_the_primal_simplex(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ABNORMAL from the warm start and from scratch: the primal simplex solves the area.
+
+    Seen on the demo's least change (docs/ccg-lead.md) once session 11's branches merged.
+    """
+    original = pywraplp.Solver.Solve
+    calls: list[int] = []
+
+    def abnormal_twice(self: pywraplp.Solver, *params: Any) -> int:
+        calls.append(len(params))
+        if len(calls) <= 2:
+            return int(pywraplp.Solver.ABNORMAL)
+        return int(original(self, *params))
+
+    monkeypatch.setattr(pywraplp.Solver, "Solve", abnormal_twice)
+    graph = _graph()
+    result = optimise_area(graph, FAST)
+    monkeypatch.undo()
+    check_plan(graph, result)
+    assert calls[:3] == [0, 1, 1]  # from scratch, then the primal simplex's parameters
+    assert result.status == "optimal" and result.fallback is None
+    assert result.objective == optimise_area(graph, FAST).objective
+
+
 @pytest.mark.parametrize(
     "status", [pywraplp.Solver.FEASIBLE, pywraplp.Solver.NOT_SOLVED, pywraplp.Solver.ABNORMAL]
 )
