@@ -28,7 +28,7 @@ from app.state import (
 from footprints.background import ProposalJob
 from footprints.optimiser import AreaResult, OptimiseSettings, propose
 from footprints.optimiser.area import CURRENT_NOTE
-from footprints.optimiser.proof import POLISHED, REPAIRED
+from footprints.optimiser.fallback import POLISHED, REPAIRED
 from footprints.plan import Plan
 from footprints.planning_areas import (
     find_crossings,

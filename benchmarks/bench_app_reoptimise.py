@@ -53,7 +53,7 @@ from app.data import load_region_files
 from app.state import AppState
 from footprints.background import ProposalJob
 from footprints.optimiser import AreaResult, OptimiseSettings
-from footprints.optimiser.proof import POLISHED, REPAIRED
+from footprints.optimiser.fallback import POLISHED, REPAIRED
 from footprints.plan import Band
 from footprints.region import Region
 from tools.browser import KENT, kent_files

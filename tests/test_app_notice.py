@@ -11,7 +11,7 @@ import networkx as nx
 from app.optimiser import area_words, plan_kind, run_notice
 from footprints.optimiser import AreaResult, OptimiseSettings, optimise_area
 from footprints.optimiser.area import CURRENT_NOTE
-from footprints.optimiser.proof import POLISHED
+from footprints.optimiser.fallback import POLISHED
 from footprints.plan import Band
 
 PLAN = {"a": "N1", "b": "N1", "c": "N2"}

@@ -47,6 +47,7 @@ from footprints.optimiser.costs import SCALE
 from footprints.optimiser.curve import CURVE_SHARE, trade_off
 from footprints.optimiser.deadline import Deadline, StopSignal
 from footprints.optimiser.explain import area_result, plain_result, priority_notes
+from footprints.optimiser.fallback import costed_plan, fallback, plan_networks, polish
 from footprints.optimiser.improve import improvable, improve, improving, repair_start
 from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pieces import names
@@ -59,13 +60,7 @@ from footprints.optimiser.priorities import (
     stand_in_priorities,
 )
 from footprints.optimiser.problem import AreaProblem, build_problem
-from footprints.optimiser.proof import (
-    Outcome,
-    costed_plan,
-    fallback,
-    plan_networks,
-    polish,
-)
+from footprints.optimiser.proof import Outcome
 from footprints.optimiser.settings import (
     AreaResult,
     CurvePoint,
@@ -621,7 +616,7 @@ def _solve(
     The plan returned never costs more than ``given`` (the start plan), without priorities.
     Where :func:`~footprints.optimiser.improve.improving`, the exact solve has
     :data:`EXACT_SHARE` of the time left and a plan it did not prove optimal is polished by
-    local search in the rest (:func:`~footprints.optimiser.proof.polish`).
+    local search in the rest (:func:`~footprints.optimiser.fallback.polish`).
     """
     exact = problem
     if improving(problem):

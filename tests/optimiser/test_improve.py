@@ -13,8 +13,9 @@ from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.columns import build_columns, plan_columns
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import plan_costs
+from footprints.optimiser.fallback import POLISHED, polish
 from footprints.optimiser.improve import _move_practices, improve, improving
-from footprints.optimiser.proof import POLISHED, Outcome, polish
+from footprints.optimiser.proof import Outcome
 from footprints.plan import Band
 
 from .grids import connected, grid, home_grid, problem_of, replace_settings, tiny_areas, with_homes

@@ -21,6 +21,7 @@ import pytest
 
 from footprints.optimiser import candidates, optimise_area, pricedproof, proof
 from footprints.optimiser import columns as columns_stage
+from footprints.optimiser import fallback as fallback_stage
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE, plan_costs
@@ -68,7 +69,7 @@ def _enumeration_only(patched: pytest.MonkeyPatch, *, bounds: bool = True) -> No
     """Optimise as listing alone did, before local candidates (and, without ``bounds``, farley).
 
     A listing that passes the cap (or its time) ends the solve as it did then: no local
-    candidates, the quick plan at hand (:func:`~footprints.optimiser.proof.fallback`).
+    candidates, the quick plan at hand (:func:`~footprints.optimiser.fallback.fallback`).
     ``bounds=False`` also leaves out every bound of a plan not listed in full (farley's, the
     shaped one, the plan's cost shares).
     """
@@ -84,7 +85,8 @@ def _enumeration_only(patched: pytest.MonkeyPatch, *, bounds: bool = True) -> No
     if not bounds:
         patched.setattr(proof, "unlisted_bound", lambda *args, **kwargs: None)
         patched.setattr(proof, "can_shape", lambda problem: False)
-        patched.setattr(proof, "shares_bound", lambda *args, **kwargs: None)
+        for stage in (proof, fallback_stage):
+            patched.setattr(stage, "shares_bound", lambda *args, **kwargs: None)
 
 
 @pytest.mark.parametrize("seed", range(2))

@@ -32,6 +32,7 @@ LAYERS = [
     "shaping",
     "pools",
     "proof",
+    "fallback",
     "pricing",
     "colgen",
     "pricedproof",

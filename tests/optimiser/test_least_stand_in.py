@@ -17,8 +17,8 @@ from footprints.optimiser import AreaResult, OptimiseSettings, optimise_area
 from footprints.optimiser import area as area_stage
 from footprints.optimiser.candidates import CandidateSets, EnumerationTimeoutError
 from footprints.optimiser.construct import construct
+from footprints.optimiser.fallback import fallback, least_change_key
 from footprints.optimiser.priorities import fewest_moves_floor
-from footprints.optimiser.proof import fallback, least_change_key
 
 from .grids import DEFAULT_BAND, FAST, check_plan, connected, grid, networks_of, problem_of
 

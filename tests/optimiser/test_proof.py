@@ -14,8 +14,9 @@ from footprints.optimiser.columns import Columns, build_columns, piece_candidate
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.cpsat import IntegerResult
+from footprints.optimiser.fallback import fallback
 from footprints.optimiser.problem import AreaProblem
-from footprints.optimiser.proof import fallback, hint_columns, partition
+from footprints.optimiser.proof import hint_columns, partition
 
 from .grids import SMALL_GRIDS, brute_force_optimum, grid, problem_of
 
