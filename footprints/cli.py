@@ -365,8 +365,14 @@ def _run_propose(args: argparse.Namespace) -> int:
     graph = region.validation_graph.subgraph(solved)
     planning_areas = planning_area_of(groups) if larger else None
     report = validate(proposal.plan, graph, band=band, planning_areas=planning_areas)
-    # by planning areas, the report judges crossings inside them as the plan was made
-    _write_plan_file(region, proposal.plan, args.out, report if larger else None)
+    infeasible = [a for a, r in proposal.results.items() if r.status == "infeasible"]
+    # An area with no plan has none of its practices in the plan: when no area has one,
+    # the plan is empty, and writing it would replace the --out file (often the plan being
+    # repaired) with a header alone.
+    written = len(infeasible) < len(proposal.results)
+    if written:
+        # by planning areas, the report judges crossings inside them as the plan was made
+        _write_plan_file(region, proposal.plan, args.out, report if larger else None)
     print(_summary_table(region, proposal, band, groups))
     _print_changes(args, proposal, region.geography)
     if job.stopped:
@@ -374,14 +380,19 @@ def _run_propose(args: argparse.Namespace) -> int:
             "Stopped (Ctrl-C): each area has the best plan found before the stop, or its quick "
             "first plan; run again with more time for better ones."
         )
-    if planning_areas is not None:
+    if planning_areas is not None and written:
         _report_crossings(args, proposal.plan, graph, planning_areas)
-    print(
-        f"Wrote {args.out}: {_count(report.summary['networks'], 'network')}, "
-        f"{report.summary['in_band']} in band, {_count(len(report.hard), 'hard violation')} "
-        f"({region.geography_text()})."
-    )
-    infeasible = [a for a, r in proposal.results.items() if r.status == "infeasible"]
+    if written:
+        print(
+            f"Wrote {args.out}: {_count(report.summary['networks'], 'network')}, "
+            f"{report.summary['in_band']} in band, {_count(len(report.hard), 'hard violation')} "
+            f"({region.geography_text()})."
+        )
+    else:
+        print(
+            f"No plan written: no planning area has a plan (see above); {args.out} was left "
+            "as it was."
+        )
     stand_in = {a: r for a, r in proposal.results.items() if r.status in _STAND_IN}
     status = EXIT_BAD_INPUT if infeasible else EXIT_FALLBACK if stand_in else 0
     if stand_in:
