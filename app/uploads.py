@@ -43,7 +43,8 @@ UPLOAD_ROLES = {
         ["geojson", "json", "gpkg", "zip", "gz"],
     ),
     "patches": ("Nursing patches (optional)", ["geojson", "json", "gpkg", "zip", "gz"]),
-    "plan": ("Current plan (optional)", ["csv", "xlsx", "gz", "zip"]),
+    # a plan as ``footprints export`` writes it (GeoJSON, GeoPackage) reads as the CLI reads it
+    "plan": ("Current plan (optional)", ["csv", "xlsx", "geojson", "json", "gpkg", "gz", "zip"]),
     "registrations": ("Patients' homes: LSOA registrations (optional)", ["csv", "gz", "zip"]),
     "lsoa_boundaries": (
         "LSOA boundaries (with the registrations)",

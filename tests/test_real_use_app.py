@@ -93,3 +93,25 @@ def test_patch_priorities_are_offered_only_where_the_region_has_patches(
     assert PUT_FIRST["patches first"] not in choices
     assert PUT_FIRST["nest in patches"] not in choices
     assert at.radio(key="put_first").value == "weights"
+
+
+def test_a_plan_exported_as_geojson_or_geopackage_opens_in_the_app(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """The plan slot refused the files ``footprints export`` writes ('Invalid file
+    extension: .geojson'), which the command line reads as a plan."""
+    from test_app import _upload
+
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    files = ["--practices", str(paths["practices"]), "--boundaries", str(paths["ccg"])]
+    for suffix in (".geojson", ".gpkg"):
+        exported = tmp_path / f"exported{suffix}"
+        assert main(["export", *files, "--plan", str(plan), "--out", str(exported)]) == 0
+        at = _upload(
+            _start(),
+            {"practices": paths["practices"], "boundaries": paths["ccg"]} | {"plan": exported},
+        )
+        assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+        assert dict(_plan(at).assignment) == {"A1": "N1", "A2": "N1", "B1": "N2", "B2": "N2"}
