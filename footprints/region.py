@@ -537,7 +537,8 @@ def restrict_plan(
     loaded: those networks belong to other areas. Only then is it cut, every practice not
     loaded left out (the networks' names kept for the networks left), with one warning
     giving the count. A plan whose networks all hold loaded practices is kept as it is, so a
-    mistyped code in it is still reported by the coverage rule.
+    mistyped code in it is still reported by the coverage rule. A plan holding none of the
+    practices loaded (another area's or year's) is refused: :class:`InputError`.
 
     Parameters
     ----------
@@ -560,6 +561,21 @@ def restrict_plan(
         return plan, None
     kept = [p for p in plan.assignment if p in loaded]
     dropped = sorted(p for p in plan.assignment if p not in loaded)
+    if not kept:  # another area's or year's plan: cut, it would be judged as an empty plan
+        networks = len(set(plan.assignment.values()))
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"the plan names none of the {len(loaded):,} practices of the practices "
+                    f"file (it places {len(dropped):,} other practices, such as "
+                    f"{', '.join(dropped[:3])}, in {networks:,} "
+                    f"network{'s' if networks != 1 else ''})",
+                    "give the plan of this area and date, or the practices file it was made "
+                    "for (a plan of another area or year shares no practice code with it)",
+                )
+            ]
+        )
     elsewhere = {plan.assignment[p] for p in dropped} - local
     in_local = [p for p in dropped if plan.assignment[p] in local]
     message = (

@@ -191,7 +191,7 @@ def test_plans_import_cuts_a_national_plan_and_refuses_unknown_practices_of_the_
     elsewhere = tmp_path / "elsewhere.csv"
     elsewhere.write_text("practice_code,network_id\nZ1,X\nZ2,Y\n", encoding="utf-8")
     assert main(["plans", "import", "cut", str(elsewhere), *store, *_files(paths)]) == 2
-    assert "2 of the 2 practices of" in capsys.readouterr().err
+    assert "the plan names none of the 4 practices of the practices file" in capsys.readouterr().err
     typo = tmp_path / "typo.csv"
     typo.write_text("practice_code,network_id\nA1,N1\nA9,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
     assert main(["plans", "import", "cut", str(typo), *store, *_files(paths)]) == 2
@@ -665,3 +665,23 @@ def test_propose_with_no_plan_for_any_area_leaves_the_out_file_as_it_was(
     out = capsys.readouterr().out
     assert "infeasible" in out
     assert f"No plan written: no planning area has a plan (see above); {plan} was left" in out
+
+
+def test_a_plan_sharing_no_practice_with_the_practices_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Kent and Medway's plan given with North West London's practices (or the demo's) was
+    cut to nothing and judged as an empty plan (exit 1, every practice 'in no network');
+    diff --practices called two such plans identical (exit 0)."""
+    paths = write_inputs(tmp_path)
+    plan = tmp_path / "kent.csv"
+    plan.write_text("practice_code,network_id\nG82002,U1\nG82006,U1\nG82007,U2\n", "utf-8")
+    assert main(["validate", *_files(paths), "--plan", str(plan), "--min", "0"]) == 2
+    err = capsys.readouterr().err
+    assert f"{plan}: the plan names none of the 4 practices of the practices file" in err
+    assert "(it places 3 other practices, such as G82002, G82006, G82007, in 2 networks)" in err
+    other = tmp_path / "other.csv"
+    other.write_text("practice_code,network_id\nG82002,U1\nG82006,U2\nG82007,U2\n", "utf-8")
+    command = ["diff", "--practices", str(paths["practices"]), str(plan), str(other)]
+    assert main(command) == 2
+    assert "give the plan of this area and date" in capsys.readouterr().err
