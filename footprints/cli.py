@@ -580,7 +580,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     plans = [read_plan(args.plan_a), read_plan(args.plan_b)]
     populations = None
     if args.practices is not None:
-        practices = read_practices(args.practices)
+        practices = read_practices(args.practices, columns=dict(args.practice_columns or ()))
         populations = {
             str(c): int(n) for c, n in zip(practices["code"], practices["list_size"], strict=True)
         }
@@ -772,6 +772,15 @@ def _parser() -> argparse.ArgumentParser:
         "--practices",
         type=Path,
         help="practices CSV: populations, and a wider plan (the ePCN file) cut to its practices",
+    )
+    compare.add_argument(  # practices_2021.csv has two list sizes: validate's option, here too
+        "--practice-column",
+        dest="practice_columns",
+        action="append",
+        type=options.column_choice,
+        metavar="FIELD=COLUMN",
+        help="the practices file's column for a field, where several could be it "
+        "(e.g. list_size=list_size_2021_01_gpreg; repeatable)",
     )
     options.add_limit_arguments(compare)
     compare.set_defaults(run=_run_diff)

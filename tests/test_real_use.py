@@ -7,6 +7,7 @@ membership), on small hand-made files where the real ones are not needed.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -67,6 +68,19 @@ def test_a_practices_file_with_two_list_sizes_is_read_with_practice_column(
     assert '"in_band": 2' in capsys.readouterr().out  # 2,000 and 1,600 patients, not 9,999
     assert main([*command, "--practice-column", "size=list_size_2021_01_qof"]) == 2
     assert "give FIELD=COLUMN, FIELD one of code, name, list_size" in capsys.readouterr().err
+    # diff --practices reads the same file: it named --practice-column but did not take it
+    moved = tmp_path / "moved.csv"
+    moved.write_text("practice_code,network_id\nA1,N1\nA2,N2\nB1,N2\nB2,N2\n", encoding="utf-8")
+    compare = ["diff", "--practices", str(paths["practices"]), str(plan), str(moved), "--json"]
+    assert main(compare) == 2
+    assert "--practice-column list_size=" in capsys.readouterr().err
+    assert main([*compare, *chosen]) == 1
+    networks = json.loads(capsys.readouterr().out)["networks"]
+    assert next((n["a"], n["a_population"], n["b_population"]) for n in networks) == (
+        "N1",
+        2000,  # the registrations' list sizes, not the QOF's 9,999 each
+        1000,
+    )
 
 
 def test_a_boundary_file_without_a_code_column_names_the_option_to_give(
