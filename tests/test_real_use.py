@@ -699,3 +699,44 @@ def test_a_plan_sharing_no_practice_with_the_practices_file_is_refused(
     command = ["diff", "--practices", str(paths["practices"]), str(plan), str(other)]
     assert main(command) == 2
     assert "give the plan of this area and date" in capsys.readouterr().err
+
+
+def test_assembled_practices_problems_name_the_practice_not_a_row_of_no_file(
+    tmp_path: Path,
+) -> None:
+    """epraccur 2019-11 with Code-Point: 'active practices of epraccur…, row 77 (A82010):
+    postcode LA14 2IB is not in the postcode lookup' — A82010 is on row 88 of the file (row
+    77 of the active practices joined with the list sizes), so the row led to another
+    practice."""
+    from footprints.errors import InputError
+    from footprints.io import assemble_practices
+
+    def practice(code: str, status: str, postcode: str) -> str:
+        cells = [code, f"PRACTICE {code}", "Y60", "QZZ", "1 HIGH ST", "", "WEXBRIDGE", "", ""]
+        cells += [postcode, "19740401", "", status, "B", "98X", "20130401", "", "01632 960001"]
+        cells += ["", "", "", "0", "", "98X", "", "4", ""]
+        return ",".join(f'"{cell}"' for cell in cells)
+
+    epraccur = tmp_path / "epraccur.csv"
+    rows = [practice(code, "C", "ZX1 1AA") for code in ("Z00001", "Z00004")]  # closed
+    rows.append(practice("Z00002", "A", "ZX1 1AA"))
+    rows.append(practice("Z00003", "A", "ZX9 9ZZ"))  # the file's row 4; it was called row 3
+    epraccur.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    sizes = tmp_path / "sizes.csv"
+    sizes.write_text(
+        "PUBLICATION,EXTRACT_DATE,TYPE,CCG_CODE,ONS_CCG_CODE,CODE,POSTCODE,SEX,AGE,"
+        "NUMBER_OF_PATIENTS\n"
+        "GP_PRAC_PAT_LIST,01JAN2021,GP,98X,E38900001,Z00002,ZX1 1AA,ALL,ALL,5000\n"
+        "GP_PRAC_PAT_LIST,01JAN2021,GP,98X,E38900001,Z00003,ZX9 9ZZ,ALL,ALL,6000\n",
+        encoding="utf-8",
+    )
+    postcodes = tmp_path / "codepoint.csv"
+    postcodes.write_text(
+        '"ZX1 1AA",10,422780,255557,"E92000001","","","","E06000004",""\n', "utf-8"
+    )
+    with pytest.raises(InputError) as raised:
+        assemble_practices(epraccur=epraccur, list_sizes=sizes, postcodes=postcodes)
+    (problem,) = raised.value.errors
+    assert problem.code == "Z00003"
+    assert problem.row is None
+    assert "postcode 'ZX9 9ZZ' is not in the postcode lookup" in str(problem)

@@ -436,7 +436,10 @@ def assemble_practices(
     strings = pd.DataFrame({c: frame[c].map(_cell) for c in frame.columns})
     columns = {c: c for c in ("code", "name", "list_size", "postcode", "ccg", "stp", "network")}
     resolved: dict[str, str | None] = {k: (v if v in strings else None) for k, v in columns.items()}
-    return _practices_from_frame(strings, resolved, source=practices_source, postcodes=postcodes)
+    # the joined table's rows are no file's: problems name the practice code, not a row
+    return _practices_from_frame(
+        strings, resolved, source=practices_source, postcodes=postcodes, first_row=None
+    )
 
 
 def _with_list_sizes_only(

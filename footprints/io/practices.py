@@ -85,7 +85,9 @@ def _in_box(x: float, y: float, box: tuple[float, float, float, float]) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
-def _check_bng(easting: float, northing: float, log: ProblemLog, *, row: int, code: str) -> bool:
+def _check_bng(
+    easting: float, northing: float, log: ProblemLog, *, row: int | None, code: str
+) -> bool:
     if _in_box(easting, northing, ENGLAND_BNG_BOUNDS):
         return True
     if abs(easting) <= 180 and abs(northing) <= 90:
@@ -106,7 +108,7 @@ def _check_bng(easting: float, northing: float, log: ProblemLog, *, row: int, co
     return False
 
 
-def _check_latlon(lat: float, lon: float, log: ProblemLog, *, row: int, code: str) -> bool:
+def _check_latlon(lat: float, lon: float, log: ProblemLog, *, row: int | None, code: str) -> bool:
     min_lat, min_lon, max_lat, max_lon = ENGLAND_LATLON_BOUNDS
     if min_lat <= lat <= max_lat and min_lon <= lon <= max_lon:
         return True
@@ -140,7 +142,7 @@ def _pair(
     second: str,
     log: ProblemLog,
     *,
-    row: int,
+    row: int | None,
     code: str,
     headers: Mapping[str, str | None] | None = None,
 ) -> tuple[float, float] | None:
@@ -194,9 +196,14 @@ def _practices_from_frame(
     *,
     source: str,
     postcodes: PathLike | pd.DataFrame | None,
-    first_row: int = 2,
+    first_row: int | None = 2,
 ) -> gpd.GeoDataFrame:
-    """Build the canonical practices table from string cells; raise every problem at once."""
+    """Build the canonical practices table from string cells; raise every problem at once.
+
+    ``first_row`` is the file row of the frame's first row; ``None`` for a table joined from
+    several files (:func:`~footprints.io.assemble_practices`), whose problems name the
+    practice code and no row (its rows are no file's).
+    """
     log = ProblemLog(source, logger)
     has_bng = columns.get("easting") is not None and columns.get("northing") is not None
     has_latlon = columns.get("lat") is not None and columns.get("lon") is not None
@@ -236,7 +243,7 @@ def _practices_from_frame(
     optional: dict[str, list[str | None]] = {k: [] for k in ("ccg", "stp", "patch", "network")}
     unallocated = 0
     for offset, record in enumerate(records):
-        row = offset + first_row
+        row = None if first_row is None else offset + first_row
         code = _code(record.get("code", ""))
         if not code:
             log.error("the practice code is empty", "give every row an ODS code", row=row)
@@ -302,7 +309,7 @@ def _locate(
     record: Mapping[str, str],
     log: ProblemLog,
     *,
-    row: int,
+    row: int | None,
     code: str,
     lookup: dict[str, tuple[float, float]] | None,
     headers: Mapping[str, str | None] | None = None,

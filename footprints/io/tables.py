@@ -647,7 +647,9 @@ def _code(value: object) -> str:
 _EXCEL_NUMBER = re.compile(r"\d+\.0+|\d+(\.\d+)?E[+-]?\d+")
 
 
-def _check_code(code: str, log: ProblemLog, *, row: int, what: str = "practice code") -> bool:
+def _check_code(
+    code: str, log: ProblemLog, *, row: int | None, what: str = "practice code"
+) -> bool:
     """Report a code Excel turned into a number (``8.1E+04``, ``81001.0``): False and an error."""
     if _EXCEL_NUMBER.fullmatch(code):
         log.error(
@@ -778,7 +780,7 @@ def _ambiguous(what: str, text: str, column: str | None, error: AmbiguousNumberE
 
 
 def _parse_list_size(
-    text: str, log: ProblemLog, *, row: int, code: str | None, column: str | None = None
+    text: str, log: ProblemLog, *, row: int | None, code: str | None, column: str | None = None
 ) -> int | None:
     """Read a list size (``column`` names the file's column in messages); log any problem."""
     fix = "give the registered list size as a whole number of patients (0 or more)"
@@ -824,16 +826,23 @@ def _parse_list_size(
     return int(value)
 
 
-def _duplicates(codes: list[str], log: ProblemLog, *, what: str, first_row: int = 2) -> None:
+def _duplicates(codes: list[str], log: ProblemLog, *, what: str, first_row: int | None = 2) -> None:
+    """Report each code on several rows.
+
+    ``first_row=None``: a table joined from files, whose rows are no file's, so the count is
+    given instead of the rows.
+    """
     rows: dict[str, list[int]] = {}
     for offset, code in enumerate(codes):
         if code:
-            rows.setdefault(code, []).append(offset + first_row)
+            rows.setdefault(code, []).append(offset + (first_row or 0))
     for code, where in rows.items():
         if len(where) > 1:
             log.error(
-                f"{what} {code} appears on rows {', '.join(map(str, where))}",
+                f"{what} {code} appears on rows {', '.join(map(str, where))}"
+                if first_row is not None
+                else f"{what} {code} appears {len(where)} times",
                 f"keep one row per {what} (merge the rows if practices merged)",
-                row=where[1],
+                row=where[1] if first_row is not None else None,
                 code=code,
             )
