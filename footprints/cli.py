@@ -580,7 +580,9 @@ def _run_diff(args: argparse.Namespace) -> int:
     plans = [read_plan(args.plan_a), read_plan(args.plan_b)]
     populations = None
     if args.practices is not None:
-        practices = read_practices(args.practices, columns=dict(args.practice_columns or ()))
+        practices = read_practices(
+            args.practices, postcodes=args.postcodes, columns=dict(args.practice_columns or ())
+        )
         populations = {
             str(c): int(n) for c, n in zip(practices["code"], practices["list_size"], strict=True)
         }
@@ -781,6 +783,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FIELD=COLUMN",
         help="the practices file's column for a field, where several could be it "
         "(e.g. list_size=list_size_2021_01_gpreg; repeatable)",
+    )
+    compare.add_argument(  # a practices file located by postcode is read with its lookup
+        "--postcodes", type=Path, help="postcode lookup (Code-Point Open, ONSPD)"
     )
     options.add_limit_arguments(compare)
     compare.set_defaults(run=_run_diff)

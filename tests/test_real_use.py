@@ -740,3 +740,28 @@ def test_assembled_practices_problems_name_the_practice_not_a_row_of_no_file(
     assert problem.code == "Z00003"
     assert problem.row is None
     assert "postcode 'ZX9 9ZZ' is not in the postcode lookup" in str(problem)
+
+
+def test_diff_reads_a_practices_file_located_by_postcode_with_postcodes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """diff --practices on Kent and Medway's practices located by postcode said to give
+    --postcodes, an option diff did not take."""
+    practices = tmp_path / "practices.csv"
+    practices.write_text(
+        "code,name,list_size,postcode\nZ00001,A,13846,ZX1 1AA\nZ00005,B,4188,ZX1 2AB\n", "utf-8"
+    )
+    postcodes = tmp_path / "codepoint.csv"
+    postcodes.write_text(
+        '"ZX1 1AA",10,422780,255557,"E92000001","","","","E06000004",""\n'
+        '"ZX1 2AB",10,423563,252911,"E92000001","","","","E06000004",""\n',
+        encoding="utf-8",
+    )
+    plan_a, plan_b = tmp_path / "a.csv", tmp_path / "b.csv"
+    plan_a.write_text("practice_code,network_id\nZ00001,N1\nZ00005,N1\n", encoding="utf-8")
+    plan_b.write_text("practice_code,network_id\nZ00001,N1\nZ00005,N2\n", encoding="utf-8")
+    command = ["diff", "--practices", str(practices), str(plan_a), str(plan_b)]
+    assert main(command) == 2
+    assert "--postcodes on the command line" in capsys.readouterr().err
+    assert main([*command, "--postcodes", str(postcodes)]) == 1
+    assert "18,034 → 13,846 patients (-4,188)" in capsys.readouterr().out
