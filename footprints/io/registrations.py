@@ -215,7 +215,7 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
     )
     code_col, lsoa_col = str(resolved["code"]), str(resolved["lsoa"])
     patients_col = str(resolved["patients"])
-    frame = _one_sex(frame, resolved["sex"])
+    frame = _one_sex(frame, resolved["sex"], source)
     practice = frame[code_col].str.strip().str.upper()
     lsoa = frame[lsoa_col].str.strip().str.upper()
     patients = _counts(frame[patients_col], frame.index, source)
@@ -319,13 +319,32 @@ def _set_aside(
     return table.groupby("practice").sum().astype("int64")[list(SET_ASIDE)]
 
 
-def _one_sex(frame: pd.DataFrame, sex_col: str | None) -> pd.DataFrame:
-    """Keep the ``ALL`` rows where the file has them; otherwise every row (male + female)."""
+def _one_sex(frame: pd.DataFrame, sex_col: str | None, source: str) -> pd.DataFrame:
+    """Keep the ``ALL`` rows where the file has them; otherwise every row (male + female).
+
+    A file of one sex only (NHS Digital's ``gp-reg-pat-prac-lsoa-male.csv`` or ``-female``,
+    beside the all-persons file in the published zip) is refused: it would place half of
+    each practice's patients, with a warning per practice that its count is half its list.
+    """
     if sex_col is None:
         return frame
     sex = frame[sex_col].str.strip().str.upper()
     if (sex == "ALL").any():
         return frame[sex == "ALL"]
+    present = set(sex.unique())
+    if len(present) == 1 and present <= {"MALE", "FEMALE", "M", "F"}:
+        (only,) = present
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    f"counts only the {'male' if only.startswith('M') else 'female'} patients "
+                    f"(every row's {sex_col} is {only})",
+                    "give the all-persons file, gp-reg-pat-prac-lsoa-all.csv (or the zip "
+                    "holding it)",
+                )
+            ]
+        )
     return frame
 
 

@@ -89,6 +89,20 @@ def test_male_and_female_rows_are_added_when_there_is_no_all_row(tmp_path: Path)
     assert registered.totals["A81002"] == 55
 
 
+@pytest.mark.parametrize("sex", ["MALE", "FEMALE"])
+def test_a_file_of_one_sex_is_refused_naming_the_all_persons_file(tmp_path: Path, sex: str) -> None:
+    """gp-reg-pat-prac-lsoa-male.csv, taken from the published zip instead of the -all file,
+    placed half of each practice's patients (Kent and Medway: 150 warnings of counts half
+    the list sizes, and the map drawn on them)."""
+    path = tmp_path / f"gp-reg-pat-prac-lsoa-{sex.lower()}.csv"
+    path.write_text(PUBLISHED.replace(",ALL,", f",{sex},"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_lsoa_registrations(path)
+    text = str(caught.value)
+    assert f"counts only the {sex.lower()} patients (every row's SEX is {sex})" in text
+    assert "give the all-persons file, gp-reg-pat-prac-lsoa-all.csv" in text
+
+
 def test_counts_that_are_not_whole_numbers_are_named_by_row(tmp_path: Path) -> None:
     path = tmp_path / "registrations.csv"
     path.write_text(FOUR_COLUMNS + "A81003,X,E01011959,12.5\nA81003,X,E01011960,-4\n")
