@@ -224,6 +224,34 @@ def _check_plan_out(path: Path) -> None:
     check_writable(path)
 
 
+_INPUT_OPTIONS = (
+    "practices",
+    "boundaries",
+    "stp_boundaries",
+    "patches",
+    "postcodes",
+    "registrations",
+    "lsoa_boundaries",
+    "lsoa_centroids",
+    "areas",
+)
+"""The region's input files, which ``--out`` must not name (``--plan`` it may: a plan
+repaired in place)."""
+
+
+def _check_out_is_no_input(args: argparse.Namespace) -> None:
+    """Refuse an ``--out`` naming one of the region's input files, which it would replace."""
+    out = Path(args.out).resolve()
+    for option in _INPUT_OPTIONS:
+        given = getattr(args, option, None)
+        if given is not None and Path(given).resolve() == out:
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(
+                f"--out {args.out} is the {flag} file: writing the plan there would replace "
+                "it; give --out another name"
+            )
+
+
 def _write_plan_file(region: Region, plan: Plan, path: Path, report: Report | None) -> None:
     """Write the plan; ``report`` gives a GeoJSON / GeoPackage its violations (else found)."""
     from footprints.export import export_plan
@@ -314,6 +342,7 @@ def _run_propose(args: argparse.Namespace) -> int:
     band = _band(args)
     _check_priorities(args)
     _check_plan_out(args.out)
+    _check_out_is_no_input(args)
     region = load_region_of(args, plan=args.plan)
     _check_patches_given(args, region)
     settings = OptimiseSettings(
@@ -523,6 +552,7 @@ def _export(args: argparse.Namespace, stored: Plan | None) -> int:
     else:
         _check_plan_out(args.out)
         chosen = plan_format(args.out, write=True)
+    _check_out_is_no_input(args)
     needs_region = chosen.needs_region or bool(args.demo or args.practices)
     from_file = args.plan if stored is None else None
     region = load_region_of(args, plan=from_file) if needs_region else None

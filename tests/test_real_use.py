@@ -765,3 +765,22 @@ def test_diff_reads_a_practices_file_located_by_postcode_with_postcodes(
     assert "--postcodes on the command line" in capsys.readouterr().err
     assert main([*command, "--postcodes", str(postcodes)]) == 1
     assert "18,034 → 13,846 patients (-4,188)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["propose", "export"])
+def test_out_naming_the_practices_file_is_refused_and_leaves_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """propose (or export) --practices kent.csv … --out kent.csv replaced the practices file
+    with the plan."""
+    paths = write_inputs(tmp_path)
+    before = paths["practices"].read_bytes()
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    extra = ["--time-limit", "1"] if command == "propose" else ["--plan", str(plan)]
+    out = tmp_path / "." / paths["practices"].name  # the same file, spelt another way
+    assert main([command, *_files(paths), *extra, "--out", str(out)]) == 2
+    assert paths["practices"].read_bytes() == before
+    assert "is the --practices file: writing the plan there would replace it" in (
+        capsys.readouterr().err
+    )
