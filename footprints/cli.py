@@ -240,16 +240,20 @@ repaired in place)."""
 
 
 def _check_out_is_no_input(args: argparse.Namespace) -> None:
-    """Refuse an ``--out`` naming one of the region's input files, which it would replace."""
-    out = Path(args.out).resolve()
-    for option in _INPUT_OPTIONS:
-        given = getattr(args, option, None)
-        if given is not None and Path(given).resolve() == out:
-            flag = "--" + option.replace("_", "-")
-            raise UsageError(
-                f"--out {args.out} is the {flag} file: writing the plan there would replace "
-                "it; give --out another name"
-            )
+    """Refuse an ``--out`` or ``--curve-json`` naming an input file, which it would replace."""
+    outputs = [("--out", args.out), ("--curve-json", getattr(args, "curve_json", None))]
+    for name, written in outputs:
+        if written is None:
+            continue
+        out = Path(written).resolve()
+        for option in _INPUT_OPTIONS:
+            given = getattr(args, option, None)
+            if given is not None and Path(given).resolve() == out:
+                flag = "--" + option.replace("_", "-")
+                raise UsageError(
+                    f"{name} {written} is the {flag} file: writing there would replace it; "
+                    f"give {name} another name"
+                )
 
 
 def _write_plan_file(region: Region, plan: Plan, path: Path, report: Report | None) -> None:

@@ -781,6 +781,21 @@ def test_out_naming_the_practices_file_is_refused_and_leaves_it(
     out = tmp_path / "." / paths["practices"].name  # the same file, spelt another way
     assert main([command, *_files(paths), *extra, "--out", str(out)]) == 2
     assert paths["practices"].read_bytes() == before
-    assert "is the --practices file: writing the plan there would replace it" in (
-        capsys.readouterr().err
-    )
+    assert "is the --practices file: writing there would replace it" in (capsys.readouterr().err)
+
+
+def test_curve_json_naming_the_boundaries_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Boundaries saved as ccg.json and --curve-json ccg.json: the curves replaced them."""
+    paths = write_inputs(tmp_path)
+    boundaries = paths["ccg"].with_suffix(".json")
+    paths["ccg"].rename(boundaries)
+    before = boundaries.read_bytes()
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA1,N1\nA2,N1\nB1,N2\nB2,N2\n", encoding="utf-8")
+    command = ["propose", "--practices", str(paths["practices"]), "--boundaries", str(boundaries)]
+    command += ["--repair", "--plan", str(plan), "--least-change", "--curve-json", str(boundaries)]
+    assert main([*command, "--out", str(tmp_path / "out.csv"), "--time-limit", "1"]) == 2
+    assert boundaries.read_bytes() == before
+    assert "--curve-json" in capsys.readouterr().err
