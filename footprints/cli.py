@@ -48,7 +48,7 @@ from footprints.cli_region import (
     read_start_plan,
     warn_unknown_practices,
 )
-from footprints.demo import DEMO_SEED, copy_demo
+from footprints.demo import DEMO_SEED, copy_demo, other_files
 from footprints.errors import FootprintsError, InputError, SolverError
 from footprints.geography import Geography
 from footprints.io import (
@@ -132,6 +132,14 @@ def _run_demo(args: argparse.Namespace) -> int:
         )
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: a file is there; give a folder to write the demo into")
+    others = other_files(args.out)
+    if others:  # a folder of the user's own files (practices.csv …): never overwritten
+        raise UsageError(
+            f"--out {args.out}: {', '.join(p.name for p in others)} "
+            f"{'is' if len(others) == 1 else 'are'} already there and not the demo's; writing "
+            f"the demo would replace {'it' if len(others) == 1 else 'them'} — give a new "
+            "folder (e.g. --out demo)"
+        )
     files = copy_demo(args.out)
     print(f"Wrote the demo region to {args.out}:")
     for path in sorted(vars(files).values()):

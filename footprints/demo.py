@@ -18,7 +18,7 @@ from pathlib import Path
 from footprints.atomic import write_bytes
 from footprints.region import Region, load_region
 
-__all__ = ["DEMO_SEED", "DemoFiles", "copy_demo", "demo_files", "load_demo"]
+__all__ = ["DEMO_SEED", "DemoFiles", "copy_demo", "demo_files", "load_demo", "other_files"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +109,34 @@ def copy_demo(out_dir: Path) -> DemoFiles:
         write_bytes(getattr(written, name), (shipped / file).read_bytes())
     logger.info("Copied the demo region (seed %d) to %s", DEMO_SEED, out_dir)
     return written
+
+
+def other_files(out_dir: Path) -> list[Path]:
+    """Return the files in ``out_dir`` that :func:`copy_demo` would overwrite with others.
+
+    A file of the demo's name holding something else (the user's own ``practices.csv``);
+    the demo's own files, copied before, are not listed.
+
+    Parameters
+    ----------
+    out_dir
+        The folder the demo would be copied into.
+
+    Returns
+    -------
+    list[Path]
+        Those files, in the demo's order; empty when copying loses nothing.
+    """
+    shipped = files(_PACKAGE)
+    target = DemoFiles.in_folder(Path(out_dir))
+    found = []
+    for name, file in _FILE_NAMES.items():
+        path: Path = getattr(target, name)
+        if path.exists() and (
+            not path.is_file() or path.read_bytes() != (shipped / file).read_bytes()
+        ):
+            found.append(path)
+    return found
 
 
 def load_demo() -> Region:

@@ -799,3 +799,18 @@ def test_curve_json_naming_the_boundaries_file_is_refused(
     assert main([*command, "--out", str(tmp_path / "out.csv"), "--time-limit", "1"]) == 2
     assert boundaries.read_bytes() == before
     assert "--curve-json" in capsys.readouterr().err
+
+
+def test_demo_into_a_folder_of_the_users_own_files_is_refused_and_leaves_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'footprints demo --out .' in the folder of Kent and Medway's practices.csv replaced it
+    with the demo's practices."""
+    own = tmp_path / "practices.csv"
+    own.write_text("practice_code,list_size\nG82002,8430\n", encoding="utf-8")
+    assert main(["demo", "--out", str(tmp_path)]) == 2
+    assert own.read_text(encoding="utf-8") == "practice_code,list_size\nG82002,8430\n"
+    assert "practices.csv is already there and not the demo's" in capsys.readouterr().err
+    fresh = tmp_path / "demo"
+    assert main(["demo", "--out", str(fresh)]) == 0
+    assert main(["demo", "--out", str(fresh)]) == 0  # the demo's own files again: no loss
