@@ -11,6 +11,7 @@ columns. :func:`solve_integer` runs the three steps.
 from __future__ import annotations
 
 import math
+import signal
 import time
 from dataclasses import dataclass
 
@@ -302,6 +303,10 @@ def solve_model(
     params.cp_model_presolve = presolve
     params.random_seed = settings.seed
     params.num_workers = settings.workers
+    # CP-SAT catches Ctrl-C itself by default, even where this process ignores it: a worker
+    # of `propose` (which leaves the stop to its parent) then answered UNKNOWN before the
+    # stop reached it, and the area was reported as a failed solve (exit 4).
+    params.catch_sigint_signal = signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
     if settings.workers == 1:
         params.linearization_level = 2
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from typing import Any
 
@@ -143,6 +144,22 @@ def test_our_clock_ends_the_solve_and_cp_sat_s_own_clock_is_a_backstop() -> None
     assert built is not None
     solver, _ = solve_model(built, FAST, time_limit=2.5)
     assert solver.parameters.max_time_in_seconds == pytest.approx(2.5 + CP_SAT_BACKSTOP_S)
+
+
+def test_cp_sat_leaves_ctrl_c_alone_where_the_process_ignores_it() -> None:
+    """A worker of `propose` ignores SIGINT and waits for its parent's stop; CP-SAT caught
+    the Ctrl-C itself and answered UNKNOWN first, which read as a failed solve (exit 4)."""
+    built = build_model(_columns(SETS, COSTS), _rows(), EVERY)
+    assert built is not None
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ignored, _ = solve_model(built, FAST, time_limit=2.5)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert ignored.parameters.catch_sigint_signal is False
+    # where the process handles Ctrl-C (the command line with one process), CP-SAT stops too
+    handled, _ = solve_model(built, FAST, time_limit=2.5)
+    assert handled.parameters.catch_sigint_signal is True
 
 
 def test_unknown_once_the_time_limit_has_passed_is_the_time_limit(
