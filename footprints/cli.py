@@ -461,6 +461,7 @@ _FALLBACK_WORDS = {
     "constructive": "the quick constructive plan",
     "current": "the current plan",
     "repaired": "the current plan repaired with the fewest moves found",
+    "current made whole": "the current plan made whole (its networks cut into connected parts)",
     "connected parts": "one network per connected part",
 }
 

@@ -126,9 +126,10 @@ that area's solve with the plan at hand: the constructive plan (or the current p
 cheaper; under least change the current plan repaired, as above), else the current plan,
 else one network per connected part of the area. Its
 status is ``"fallback"``, :attr:`AreaResult.fallback` names the plan and the explanations
-the failure and its stage. When time runs out with no plan keeping the locks, the plan is
-one network per connected part too (status ``"timed out"``). Only an infeasible request has
-no plan.
+the failure and its stage. When time runs out with no plan keeping the locks and the move
+budget, the plan is the current plan made whole in a repair (its networks cut into their
+connected parts), else one network per connected part (status ``"timed out"``). Only an
+infeasible request has no plan.
 
 *Stages.* :func:`optimise_area` (:mod:`~footprints.optimiser.area`) reads as the pipeline;
 :func:`propose` (:mod:`~footprints.optimiser.pool`) runs it over many areas, in worker

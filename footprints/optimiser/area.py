@@ -263,7 +263,7 @@ def _contradicted(problem: AreaProblem, construction: PieceNetworks | None) -> s
         outcome, _ = fallback(problem, construction, [])
     except Exception:  # no plan at hand can be costed: nothing contradicts the proof
         return None
-    if outcome.fallback in (None, "connected parts"):
+    if outcome.fallback in (None, "current made whole", "connected parts"):
         return None
     return (
         "CP-SAT reported that no plan exists even with the band soft, yet the "

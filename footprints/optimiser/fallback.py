@@ -10,6 +10,7 @@ not proved optimal by local search in the time left. :func:`plan_networks` and
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import numpy as np
@@ -20,6 +21,7 @@ from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.improve import improvable, improve, improving, territory_score
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import SHARES_WORDS, Outcome, past_deadline, shares_bound
+from footprints.optimiser.reshape import repair_start
 from footprints.optimiser.settings import Fallback, Status
 
 __all__ = [
@@ -83,6 +85,27 @@ def costed_plan(problem: AreaProblem, plan: PieceNetworks) -> tuple[int, IntArra
     return int(columns.col_cost[chosen].sum()), chosen, columns
 
 
+def _made_whole(problem: AreaProblem) -> tuple[IntArray, Columns] | None:
+    """Return the current plan made whole (:func:`~.reshape.repair_start`), as columns.
+
+    The last resort of a repair: each current network kept as it stands, cut into its
+    connected parts, the practices in none joined to a neighbour's. Moves are counted but
+    the move budget is not kept (no plan within it is at hand). ``None`` without a current
+    plan, or when it breaks a lock or a candidate filter.
+    """
+    plan = repair_start(problem)
+    if plan is None:
+        return None
+    unbudgeted = dataclasses.replace(
+        problem, settings=dataclasses.replace(problem.settings, max_moves=None)
+    )
+    columns = build_columns(unbudgeted, [CandidateSets.of(n) for n in plan])
+    chosen = plan_columns(columns, np.arange(len(columns.sets)), None)
+    if chosen is None:
+        return None
+    return chosen, columns
+
+
 def _parts(problem: AreaProblem) -> tuple[IntArray, Columns]:
     """One network per connected piece of the area: the plan of last resort.
 
@@ -134,6 +157,12 @@ def least_change_key(problem: AreaProblem, columns: Columns, chosen: IntArray) -
     return outside, moved
 
 
+_WHOLE_NOTE = (
+    "the plan is the current plan made whole: each current network as it stands, cut into its "
+    "connected parts, the practices in none joined to a neighbouring network (it may break "
+    "the band and the move budget)"
+)
+
 _PARTS_NOTE = (
     "the plan is the last resort: one network per connected part of the area (it may break "
     "the band and the locks)"
@@ -151,8 +180,10 @@ def fallback(
     """Return the best plan at hand when the exact solve ended without one.
 
     The constructive plan or the current plan, whichever costs less (within the move
-    budget); without either, one network per connected part of the area, so that a plan
-    always covers every practice. Under least change (:func:`least_change_key`) with the
+    budget); without either, in a repair the current plan made whole (each current
+    network cut into its connected parts: the user's networks kept, the move budget not),
+    else one network per connected part of the area, so that a plan always covers every
+    practice. Under least change (:func:`least_change_key`) with the
     current plan ``repaired`` too: the plan breaking the band in fewest networks where the
     area allows the band, then moving fewest, then costing least, so that the current plan
     repaired is never given up for a plan built from scratch that moves more.
@@ -167,7 +198,8 @@ def fallback(
         Sentences saying why the exact solve ended (kept first in the explanations).
     failure
         ``None`` when time ran out (or the user stopped): the status is ``"feasible"`` for
-        the constructive or current plan, ``"timed out"`` for the last resort. Otherwise the
+        the constructive or current plan, ``"timed out"`` for the current plan made whole
+        and the last resort. Otherwise the
         failure that ended the solve, in words: the status is ``"fallback"`` and the note
         names the failure and the plan that stands in.
     repaired
@@ -198,12 +230,16 @@ def fallback(
     if best is not None:
         bound = shares_bound(problem, best[2], best[1], best[0], seconds)
     if best is None:
-        chosen, columns = _parts(problem)
+        whole = _made_whole(problem)
+        if whole is None:
+            chosen, columns = _parts(problem)
+            kind, words = "connected parts", _PARTS_NOTE
+        else:
+            chosen, columns = whole
+            kind, words = "current made whole", _WHOLE_NOTE
         cost = int(columns.col_cost[chosen].sum())
         bound = shares_bound(problem, columns, chosen, cost, 0.0)
-        kind = "connected parts"
         status = "timed out"
-        words = _PARTS_NOTE
     else:
         cost, chosen, columns, kind = best
         status = "feasible"
@@ -215,6 +251,8 @@ def fallback(
     if failure is None:
         if kind == "connected parts":
             note = "no plan keeping the locks was found in time, so " + words
+        elif kind == "current made whole":
+            note = "no plan keeping the locks and the move budget was found in time, so " + words
         else:
             note = words
         if not problem.deadline.stopped():

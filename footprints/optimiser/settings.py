@@ -24,7 +24,7 @@ __all__ = [
 Status = Literal["optimal", "feasible", "infeasible", "timed out", "fallback"]
 """What an area's solve ended with (see :class:`AreaResult`)."""
 
-Fallback = Literal["constructive", "current", "repaired", "connected parts"]
+Fallback = Literal["constructive", "current", "repaired", "current made whole", "connected parts"]
 """Which plan stands in for an optimised one (see :attr:`AreaResult.fallback`)."""
 
 Progress = Callable[[float, str], None]
@@ -283,8 +283,9 @@ class AreaResult:
     status
         ``"optimal"`` (proved); ``"feasible"`` (a plan, not proved optimal: possibly the
         constructive or current plan when time ran out or the user stopped; see
-        ``explanations`` and ``fallback``); ``"timed out"`` (no plan keeping the locks was
-        found in time: the plan is one network per connected part of the area);
+        ``explanations`` and ``fallback``); ``"timed out"`` (no plan keeping the locks and the
+        move budget was found in time: the plan is the current plan made whole in a repair,
+        else one network per connected part of the area);
         ``"fallback"`` (the solve failed — a solver's unusable answer, an exception in a
         stage, a worker process that died — and the plan at hand stands in: the
         explanations name the failure and ``fallback`` the plan); ``"infeasible"`` (no plan
@@ -323,6 +324,8 @@ class AreaResult:
         (the quick spanning-tree plan), ``"current"`` (the current plan, when it costs
         less), ``"repaired"`` (least change: the current plan repaired with the fewest moves
         found before the exact solve, its compliant networks kept where it could),
+        ``"current made whole"`` (a repair with no plan within the move budget at hand: the
+        current networks cut into their connected parts, the move budget not kept);
         ``"connected parts"`` (one network per connected part: the last resort);
         ``None`` for the optimiser's own plan.
     """

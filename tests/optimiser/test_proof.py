@@ -158,6 +158,28 @@ def test_the_fallback_without_any_plan_is_one_network_per_connected_part() -> No
     ]
 
 
+def test_a_repair_without_a_plan_in_its_move_budget_keeps_the_current_networks_made_whole() -> None:
+    """Kent and Medway repaired with --max-moves 4 in 3 s gave one network of 206 practices.
+
+    Here the current plan has a network in two parts (the top row and the bottom row) and
+    no move is allowed: neither the quick plan nor the current plan fits, so the last resort
+    is the current networks cut into their parts, not one network for the whole area.
+    """
+    graph = grid(3, 4, [10_000] * 12)
+    rows = {f"P{r}{c}": "Outer" if r != 1 else "Middle" for r in range(3) for c in range(4)}
+    problem = problem_of(graph, OptimiseSettings(max_moves=0), current=rows)
+    outcome, columns = fallback(problem, construct(problem), [])
+    assert outcome.status == "timed out" and outcome.fallback == "current made whole"
+    chosen = sorted(columns.sets.members_of(int(columns.col_set[j])) for j in outcome.chosen)
+    assert chosen == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+    # one part of Outer keeps its network; the other four practices are counted as moved
+    assert int(columns.col_moves[outcome.chosen].sum()) == 4
+    assert outcome.notes[0].startswith(
+        "no plan keeping the locks and the move budget was found in time, so the plan is the "
+        "current plan made whole"
+    )
+
+
 def test_after_a_failure_the_fallback_says_what_failed_and_what_stands_in() -> None:
     problem = problem_of(grid(4, 4, [10_000] * 16))
     outcome, _ = fallback(problem, construct(problem), [], failure="SolverError while X")
