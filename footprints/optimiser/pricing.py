@@ -190,9 +190,9 @@ def price(
     -------
     (list of (members, match), complete) or None
         The columns found and whether they are all (``False`` when the search stopped at
-        ``limit`` columns, or after ``steps_limit`` steps having found some); ``None`` when
-        the time ``at`` (``time.monotonic()``) passed first, or the steps ran out with
-        nothing found.
+        ``limit`` columns, or after ``steps_limit`` steps having found some: with nothing
+        found it goes on, as only a complete search proves the LP bound); ``None`` when the
+        time ``at`` (``time.monotonic()``) passed first.
     """
     index = problem.current.index
     assert index is not None
@@ -243,7 +243,7 @@ def price(
                         limit,
                     )
     except LimitReachedError:
-        return (found, False) if found else None
+        return found, False
     except EnumerationTimeoutError:
         return None
     finally:
@@ -384,7 +384,7 @@ def search_from(
             if steps[0] % _CHECK_EVERY == 0:
                 if time.monotonic() > at:
                     raise EnumerationTimeoutError
-                if 0 <= steps[1] < steps[0]:
+                if found and 0 <= steps[1] < steps[0]:
                     raise LimitReachedError
             bit = extension & -extension
             extension ^= bit
