@@ -517,14 +517,21 @@ def _extend(problem: AreaProblem, columns: Columns, groups: list[list[int]]) -> 
 
 
 def priced_bound(
-    problem: AreaProblem, columns: Columns, plan: IntArray | None, *, at: float
+    problem: AreaProblem,
+    columns: Columns,
+    plan: IntArray | None,
+    *,
+    at: float,
+    duals: tuple[FloatArray, FloatArray] | None = None,
 ) -> PricedBound:
     """Bound every plan by stabilised column generation with exact pricing, until ``at``.
 
     ``columns``: the columns at hand (the local candidates and every listed piece's);
-    ``plan``: columns of a plan, whose cost shares are the first duals priced. See the
-    module's docstring. The bound is that of the best complete round; the columns found
-    are returned too (they may improve a plan).
+    ``plan``: columns of a plan; ``duals`` (practices; pieces, then one 0), such as the
+    shaped ones (:attr:`~footprints.optimiser.shaping.Shaped.duals`), are the first priced
+    and the stability centre, else the plan's cost shares are. See the module's
+    docstring. The bound is that of the best complete round; the columns found are
+    returned too (they may improve a plan).
     """
     started = time.monotonic()
     unlisted = [p for p, piece in enumerate(problem.pieces) if not piece.bounded]
@@ -535,7 +542,9 @@ def priced_bound(
     rounds = 0
     keys: set[tuple[int, ...]] = set()
     center: tuple[FloatArray, FloatArray] | None = None
-    if plan is not None and len(plan):
+    if duals is not None:
+        center = (duals[0].astype(np.float64), duals[1].astype(np.float64))
+    elif plan is not None and len(plan):
         center = (_shares(problem, columns, plan), np.zeros(n_pieces))
     lp = MasterLP(columns, rows)
     lp.add(initial_columns(columns, rows.rows))
@@ -553,12 +562,12 @@ def priced_bound(
             relaxation = lp.solve(deadline)
             if not relaxation.feasible or not relaxation.complete:
                 break
-            duals = lp.dual_values()
+            lp_duals = lp.dual_values()
             if center is None:
-                node, piece_dual = duals.node, duals.piece
+                node, piece_dual = lp_duals.node, lp_duals.piece
             else:
-                node = alpha * center[0] + (1 - alpha) * duals.node
-                piece_dual = alpha * center[1] + (1 - alpha) * duals.piece
+                node = alpha * center[0] + (1 - alpha) * lp_duals.node
+                piece_dual = alpha * center[1] + (1 - alpha) * lp_duals.piece
         priced = price_exactly(problem, node, piece_dual, unlisted, at=at)
         if priced is None:
             break

@@ -121,18 +121,21 @@ def priced_proof(
     bound_at: float,
     at: float,
     window_gap: float | None = None,
+    duals: tuple[FloatArray, FloatArray] | None = None,
 ) -> PricedProof:
     """Bound by exact pricing until ``bound_at``, then search the window it proves until ``at``.
 
     ``columns``: the columns at hand (local candidates, the listed pieces' columns);
     ``plan``: columns of a plan (the incumbent). See the module's docstring. With
     ``window_gap`` (a share of the plan, such as :data:`WINDOW_GAP`) the window is searched
-    only where column generation converged or its bound ends that near the plan.
+    only where column generation converged or its bound ends that near the plan. ``duals``
+    (such as the shaped ones) are where column generation starts (see
+    :func:`~footprints.optimiser.colgen.priced_bound`).
     """
     started = time.monotonic()
     objective = int(columns.col_cost[plan].sum()) if plan is not None and len(plan) else None
     chosen = plan if plan is not None else np.zeros(0, np.int64)
-    priced = priced_bound(problem, columns, plan, at=bound_at)
+    priced = priced_bound(problem, columns, plan, at=bound_at, duals=duals)
     columns = priced.columns
     if priced.bound is None or priced.duals is None or priced.floors is None:
         return PricedProof(None, objective, chosen, False, columns)
@@ -239,6 +242,7 @@ def attempt(
     *,
     bound_at: float,
     at: float,
+    duals: tuple[FloatArray, FloatArray] | None = None,
 ) -> PricedProof | None:
     """:func:`priced_proof` with :data:`WINDOW_GAP`, where it applies (else ``None``).
 
@@ -247,4 +251,6 @@ def attempt(
     """
     if not can_prove(problem, columns):
         return None
-    return priced_proof(problem, columns, plan, bound_at=bound_at, at=at, window_gap=WINDOW_GAP)
+    return priced_proof(
+        problem, columns, plan, bound_at=bound_at, at=at, window_gap=WINDOW_GAP, duals=duals
+    )

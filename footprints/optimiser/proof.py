@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from footprints.errors import SolverError
-from footprints.optimiser.candidates import IntArray
+from footprints.optimiser.candidates import FloatArray, IntArray
 from footprints.optimiser.columns import (
     Columns,
     Partition,
@@ -114,6 +114,7 @@ class PricedProver(Protocol):
         *,
         bound_at: float,
         at: float,
+        duals: tuple[FloatArray, FloatArray] | None = None,
     ) -> PricedProof | None: ...
 
 
@@ -278,11 +279,13 @@ def partition(
             relaxation.reduced_costs,
             incumbent.chosen if incumbent is not None else None,
         )
+        shaped_duals = None
         if can_shape(problem):  # duals shaped for the relaxed pricing: a stronger bound
             at = time.monotonic() + SHAPE_SHARE * max(0.0, deadline.left())
-            shaped = shaped_bound(problem, columns, lp, at=at).bound
-            if shaped is not None and (relaxed is None or shaped > relaxed):
-                relaxed = shaped
+            shaped = shaped_bound(problem, columns, lp, at=at)
+            shaped_duals = shaped.duals  # exact pricing starts from them
+            if shaped.bound is not None and (relaxed is None or shaped.bound > relaxed):
+                relaxed = shaped.bound
         left = max(0.0, deadline.left())
         now = time.monotonic()
         proof = (
@@ -294,6 +297,7 @@ def partition(
                 incumbent.chosen if incumbent is not None else None,
                 bound_at=now + PRICE_SHARE * left,
                 at=now + PROOF_SHARE * left,
+                duals=shaped_duals,
             )
         )
         if proof is not None:  # the LP over every network by exact pricing, perhaps a proof

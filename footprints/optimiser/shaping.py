@@ -84,11 +84,17 @@ class Shaped:
         Rounds of relaxed columns added to the master.
     relaxed
         Relaxed columns added in all.
+    duals
+        The duals the bound was proved at (practices; pieces, then one 0), matching rows'
+        term left out, ``None`` without a bound: a warm start for exact pricing
+        (:func:`~footprints.optimiser.colgen.priced_bound`), whose first round at them proves
+        at least as much as the relaxed pricing did, as the exact floors are the higher.
     """
 
     bound: float | None
     rounds: int
     relaxed: int
+    duals: tuple[FloatArray, FloatArray] | None = None
 
 
 def can_shape(problem: AreaProblem) -> bool:
@@ -269,4 +275,6 @@ def shaped_bound(
         "—" if bound is None else f"{bound:,.0f}",
         time.monotonic() - started,
     )
-    return Shaped(bound if bound is None or math.isfinite(bound) else None, rounds, relaxed)
+    if bound is None or not math.isfinite(bound):
+        return Shaped(None, rounds, relaxed)
+    return Shaped(bound, rounds, relaxed, (duals.node.copy(), duals.piece.copy()))
