@@ -24,6 +24,7 @@ from footprints.region import Region, load_region, restrict_plan
 
 __all__ = [
     "UsageError",
+    "add_practice_column",
     "add_region_arguments",
     "load_region_of",
     "read_start_plan",
@@ -33,6 +34,23 @@ __all__ = [
 
 class UsageError(FootprintsError, ValueError):
     """The command line is incomplete (exit code 2, like argparse's own errors)."""
+
+
+def add_practice_column(parser: argparse.ArgumentParser) -> None:
+    """Add ``--practice-column FIELD=COLUMN`` (repeatable) to ``parser``.
+
+    It names the practices file's column for a field where several could be it
+    (practices_2021.csv has two list sizes).
+    """
+    parser.add_argument(
+        "--practice-column",
+        dest="practice_columns",
+        action="append",
+        type=options.column_choice,
+        metavar="FIELD=COLUMN",
+        help="the practices file's column for a field, where several could be it "
+        "(e.g. list_size=list_size_2021_01_gpreg; repeatable)",
+    )
 
 
 def add_region_arguments(parser: argparse.ArgumentParser, *, band: bool = True) -> None:
@@ -46,15 +64,7 @@ def add_region_arguments(parser: argparse.ArgumentParser, *, band: bool = True) 
     parser.add_argument("--boundary-code", help="code column of the boundaries file")
     parser.add_argument("--stp-boundary-code", help="code column of the STP / ICB boundaries file")
     parser.add_argument("--patch-code", help="code column of the nursing patches file")
-    parser.add_argument(
-        "--practice-column",
-        dest="practice_columns",
-        action="append",
-        type=options.column_choice,
-        metavar="FIELD=COLUMN",
-        help="the practices file's column for a field, where several could be it "
-        "(e.g. list_size=list_size_2021_01_gpreg; repeatable)",
-    )
+    add_practice_column(parser)
     parser.add_argument(
         "--registrations",
         type=Path,

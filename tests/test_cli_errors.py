@@ -19,7 +19,7 @@ from typing import Any
 import pyogrio
 import pytest
 
-import footprints.cli as cli
+import footprints.cli_propose as cli_propose
 import footprints.cli_region as cli_region
 from footprints.cli import EXIT_BAD_INPUT, EXIT_FALLBACK, EXIT_INTERNAL, main
 from footprints.demo import demo_files
@@ -232,7 +232,7 @@ def test_an_error_inside_the_optimiser_is_an_internal_error_not_a_closed_stdout(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     job = type("Job", (_FailingJob,), {"error": error})
-    monkeypatch.setattr(cli, "ProposalJob", job)
+    monkeypatch.setattr(cli_propose, "ProposalJob", job)
     out = tmp_path / "plan.csv"
     code = main(["propose", "--demo", "--time-limit", "1", "--out", str(out)])
     err = capsys.readouterr().err

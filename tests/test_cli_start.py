@@ -9,7 +9,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-import footprints.cli as cli
+import footprints.cli_propose as cli_propose
 from footprints.cli import main
 from footprints.demo import demo_files
 from footprints.io import read_plan
@@ -39,13 +39,13 @@ def test_the_start_plan_is_handed_to_the_optimiser_and_the_plan_covers_the_area(
     start = tmp_path / "start.csv"
     plan.to_csv(start, index=False)
     seen: dict[str, Any] = {}
-    real = cli.ProposalJob
+    real = cli_propose.ProposalJob
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         seen.update(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cli, "ProposalJob", recording)
+    monkeypatch.setattr(cli_propose, "ProposalJob", recording)
     assert _propose(tmp_path, start) == 0
     given = dict(zip(plan["practice_code"], plan["network_id"], strict=True))
     assert seen["start"] == given

@@ -20,7 +20,7 @@ import networkx as nx
 import pytest
 from ortools.linear_solver import pywraplp
 
-from footprints import cli
+from footprints import cli_propose
 from footprints.cli import EXIT_FALLBACK, main
 from footprints.io import read_plan, read_practices
 from footprints.optimiser import OptimiseSettings, pool
@@ -95,7 +95,7 @@ def test_a_solver_failure_in_one_area_of_england_loses_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     snapshot = _snapshot()
-    real_job = cli.ProposalJob
+    real_job = cli_propose.ProposalJob
 
     def injecting_job(graphs: dict[str, nx.Graph], *args: Any, **kwargs: Any) -> Any:
         graphs = dict(graphs)
@@ -103,7 +103,7 @@ def test_a_solver_failure_in_one_area_of_england_loses_nothing(
         graphs[AREA].graph["inject"] = _GlopFailsOnce()
         return real_job(graphs, *args, **kwargs)
 
-    monkeypatch.setattr(cli, "ProposalJob", injecting_job)
+    monkeypatch.setattr(cli_propose, "ProposalJob", injecting_job)
     out = tmp_path / "england.csv"
     code = main(
         [
