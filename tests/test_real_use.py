@@ -15,6 +15,7 @@ import pytest
 from test_region_homes import lsoa, write_inputs
 
 from footprints.cli import main
+from footprints.io.plans import read_plan
 
 
 def _files(paths: dict[str, Path]) -> list[str]:
@@ -814,3 +815,52 @@ def test_demo_into_a_folder_of_the_users_own_files_is_refused_and_leaves_them(
     fresh = tmp_path / "demo"
     assert main(["demo", "--out", str(fresh)]) == 0
     assert main(["demo", "--out", str(fresh)]) == 0  # the demo's own files again: no loss
+
+
+def _repair_with_no_moves(tmp_path: Path) -> tuple[list[str], Path]:
+    """Two CCGs: A's network N1 is in two parts (P1 between them), so A has no plan with
+    --max-moves 0; B's plan is fine. The command repairing it, and its --out file."""
+    import geopandas as gpd
+    import shapely
+
+    x0, y0 = 530000, 180000
+    ccg = tmp_path / "ccg.geojson"
+    gpd.GeoDataFrame(
+        {"CCG20CD": ["E38000001", "E38000002"], "CCG20NM": ["A", "B"]},
+        geometry=[
+            shapely.box(x0, y0, x0 + 3000, y0 + 1000),
+            shapely.box(x0, y0 + 1000, x0 + 3000, y0 + 2000),
+        ],
+        crs="EPSG:27700",
+    ).to_crs("EPSG:4326").to_file(ccg)
+    practices = tmp_path / "practices.csv"
+    practices.write_text(
+        "code,name,list_size,easting,northing\n"
+        + "".join(f"P{i},N{i},1000,{x0 + 500 + 1000 * i},{y0 + 500}\n" for i in range(3))
+        + "".join(f"Q{i},M{i},1000,{x0 + 500 + 1000 * i},{y0 + 1500}\n" for i in range(3)),
+        encoding="utf-8",
+    )
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "practice_code,network_id\nP0,N1\nP1,N2\nP2,N1\nQ0,M1\nQ1,M1\nQ2,M1\n", encoding="utf-8"
+    )
+    out = tmp_path / "out.csv"
+    command = ["propose", "--practices", str(practices), "--boundaries", str(ccg)]
+    command += ["--repair", "--plan", str(plan), "--max-moves", "0", "--min", "0"]
+    command += ["--time-limit", "5", "--processes", "1", "--out", str(out)]
+    return command, out
+
+
+def test_propose_keeps_the_practices_of_an_area_with_no_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When one area of two had no plan (repaired with --max-moves 0), the written plan
+    left its practices out: the next validate called them 'in no network' with no hint why.
+    They stay in their current network, and the output says so."""
+    command, out = _repair_with_no_moves(tmp_path)
+    assert main(command) == 2
+    written = read_plan(out).assignment
+    assert sorted(written) == ["P0", "P1", "P2", "Q0", "Q1", "Q2"]
+    assert [written[p] for p in ("P0", "P1", "P2")] == ["N1", "N2", "N1"]
+    text = capsys.readouterr().out
+    assert "1 area with no plan (E38000001): the plan keeps 3 practices in their current" in text
