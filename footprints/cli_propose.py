@@ -98,6 +98,17 @@ def _write_plan_file(region: Region, plan: Plan, path: Path, report: Report | No
     export_plan(region, plan, path, report=report)
 
 
+#: The optimiser's parameter names in its explanations → the options that set them here.
+_OPTIONS = {"raise max_moves": "raise --max-moves (or leave it out: no budget)"}
+
+
+def _option_words(text: str) -> str:
+    """Return an explanation with the library's parameter names as the command's options."""
+    for words, option in _OPTIONS.items():
+        text = text.replace(words, option)
+    return text
+
+
 def _summary_table(
     region: Region, proposal: Proposal, band: Band, groups: dict[str, list[str]]
 ) -> str:
@@ -130,7 +141,7 @@ def _summary_table(
             f"{int(total):>10,} {len(networks):>8} {in_band:>7} {result.status:<10} {gap:>6} "
             f"{result.seconds:>7.1f}"
         )
-        lines.extend(f"    {text}" for text in result.explanations)
+        lines.extend(f"    {_option_words(text)}" for text in result.explanations)
     return "\n".join(lines)
 
 

@@ -864,3 +864,14 @@ def test_propose_keeps_the_practices_of_an_area_with_no_plan(
     assert [written[p] for p in ("P0", "P1", "P2")] == ["N1", "N2", "N1"]
     text = capsys.readouterr().out
     assert "1 area with no plan (E38000001): the plan keeps 3 practices in their current" in text
+
+
+def test_no_plan_within_the_move_budget_names_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line said 'raise max_moves', the library's parameter, not the option."""
+    command, _ = _repair_with_no_moves(tmp_path)
+    assert main(command) == 2
+    text = capsys.readouterr().out
+    assert "raise --max-moves" in text
+    assert "max_moves" not in text
