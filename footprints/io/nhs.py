@@ -39,6 +39,7 @@ from footprints.io.tables import (
     _optional_code,
     _optional_network,
     _parse_list_size,
+    _practice_code,
     _read_csv,
     _read_excel_sheets,
     _strip_cells,
@@ -161,7 +162,7 @@ def read_gp_reg_pat(path: PathLike) -> pd.DataFrame:
         zip(frame[code_column], frame[size_column], strict=True)
     ):
         row = int(frame.index[offset]) + 2
-        code = _code(code_text)
+        code = _practice_code(code_text, log, row=row)
         sizes.append(_parse_list_size(str(size_text), log, row=row, code=code, column=size_column))
         codes.append(code)
     _duplicates(codes, log, what="practice code")
@@ -492,7 +493,7 @@ def _read_list_sizes(path: PathLike) -> pd.DataFrame:
         frame, _LIST_SIZE_FIELDS, source=source, required=("code", "list_size")
     )
     log = ProblemLog(source, logger)
-    codes = [_code(v) for v in frame[resolved["code"]]]
+    codes = [_practice_code(v, log, row=i + 2) for i, v in enumerate(frame[resolved["code"]])]
     sizes = [
         _parse_list_size(str(v), log, row=i + 2, code=c, column=resolved["list_size"])
         for i, (c, v) in enumerate(zip(codes, frame[resolved["list_size"]], strict=True))

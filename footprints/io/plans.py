@@ -44,6 +44,7 @@ from footprints.io.tables import (
     _duplicates,
     _near_duplicate_networks,
     _optional_network,
+    _practice_code,
     _read_csv,
     _read_excel_sheets,
     _strip_cells,
@@ -167,7 +168,7 @@ def _plan_from_frame(frame: pd.DataFrame, source: str) -> Plan:
     codes: list[str] = []
     left_out = 0
     for offset, record in enumerate(frame.to_dict("records")):
-        code = _code(record[resolved["code"]])
+        code = _practice_code(record[resolved["code"]], log, row=offset + 2)
         codes.append(code)
         if not code:
             log.error("the practice code is empty", "remove the row", row=offset + 2)

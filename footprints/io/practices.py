@@ -38,13 +38,13 @@ from footprints.io.tables import (
     PathLike,
     _ambiguous,
     _check_code,
-    _code,
     _drop_trailing_blank_rows,
     _duplicates,
     _optional_code,
     _optional_network,
     _parse_list_size,
     _parse_number,
+    _practice_code,
     _read_csv,
     _read_excel_sheets,
     _strip_cells,
@@ -244,7 +244,7 @@ def _practices_from_frame(
     unallocated = 0
     for offset, record in enumerate(records):
         row = None if first_row is None else offset + first_row
-        code = _code(record.get("code", ""))
+        code = _practice_code(record.get("code", ""), log, row=row)
         if not code:
             log.error("the practice code is empty", "give every row an ODS code", row=row)
             continue
