@@ -166,6 +166,7 @@ def _plan_from_frame(frame: pd.DataFrame, source: str) -> Plan:
     names: dict[str, str] = {}
     waivers: dict[str, str] = {}
     codes: list[str] = []
+    first_row: dict[str, int] = {}
     left_out = 0
     for offset, record in enumerate(frame.to_dict("records")):
         code = _practice_code(record[resolved["code"]], log, row=offset + 2)
@@ -175,6 +176,17 @@ def _plan_from_frame(frame: pd.DataFrame, source: str) -> Plan:
             continue
         _check_code(code, log, row=offset + 2)
         network = _optional_network(record[resolved["network"]])
+        if code in first_row and network is not None and assignment.get(code) == network:
+            codes[-1] = ""  # a repeat of an earlier row (copied twice): merged, not refused
+            log.warn(
+                f"practice {code} is in {network} on rows {first_row[code]} and {offset + 2}; "
+                "the repeated row is read once",
+                "delete the repeated row",
+                row=offset + 2,
+                code=code,
+            )
+            continue
+        first_row.setdefault(code, offset + 2)
         if network is None:
             left_out += 1
             continue

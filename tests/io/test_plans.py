@@ -34,6 +34,22 @@ def test_read_plan_duplicate_rows(test_data: Path) -> None:
     )
 
 
+def test_a_row_repeated_exactly_is_read_once_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A row copied twice (same practice, same network) was refused like a conflict; a row
+    putting the practice in another network still is."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA81001,N1\nA81002,N1\nA81001,N1\n", encoding="utf-8")
+    assert dict(read_plan(plan).assignment) == {"A81001": "N1", "A81002": "N1"}
+    assert "row 4 (A81001): practice A81001 is in N1 on rows 2 and 4; the repeated row" in (
+        caplog.text
+    )
+    plan.write_text("practice_code,network_id\nA81001,N1\nA81001,N1\nA81001,N2\n", encoding="utf-8")
+    with pytest.raises(InputError, match="practice A81001 appears on rows 2, 4"):
+        read_plan(plan)
+
+
 def test_read_plan_from_practices_and_epcn_csv(test_data: Path) -> None:
     plan = read_plan(test_data / "io_practices_latlon.csv")
     assert plan.assignment == {"A81001": "U89141"}  # A81002 is 'U', unallocated
