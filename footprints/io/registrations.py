@@ -384,9 +384,46 @@ def read_lsoa_boundaries(path: PathLike, *, code_column: str | None = None) -> g
     geopandas.GeoDataFrame
         ``code``, ``name``, geometry (EPSG:27700), one row per LSOA.
     """
-    layer = read_boundaries(path, code_column=code_column, level="lsoa")
+    try:
+        layer = read_boundaries(path, code_column=code_column, level="lsoa")
+    except InputError as error:
+        if not any(p.message.startswith("has no geometries") for p in error.problems):
+            raise
+        raise InputError([_table_as_lsoa_boundaries(path)]) from None
     return gpd.GeoDataFrame(
         {"code": layer["code"], "name": layer["name"]}, geometry=layer.geometry, crs=BNG
+    )
+
+
+def _table_as_lsoa_boundaries(path: PathLike) -> Problem:
+    """Return the problem of a table given as the LSOA polygons, naming --lsoa-centroids.
+
+    The ONS population-weighted centroids (a CSV of LSOA points) sit beside the polygons
+    on the portal, and a new user gives them as the boundaries: say which option takes them.
+    """
+    try:
+        frame = _read_csv(path, table=False)
+        resolved = _resolve_columns(frame, _CENTROID_FIELDS, source=str(path), required=("code",))
+    except (InputError, ValueError, OSError):
+        points = False
+    else:
+        points = (resolved["easting"] is not None and resolved["northing"] is not None) or (
+            resolved["lat"] is not None and resolved["lon"] is not None
+        )
+    if points:
+        return Problem(
+            str(path),
+            "is a table of LSOA points (codes with coordinates, such as the ONS "
+            "population-weighted centroids), not the LSOA polygons",
+            "give this file with --lsoa-centroids, and the LSOA boundaries (ONS 'LSOA "
+            "(2011) Boundaries', as GeoJSON, GeoPackage or a zipped shapefile) with "
+            "--lsoa-boundaries",
+        )
+    return Problem(
+        str(path),
+        "has no geometries (is it a table rather than a boundary file?)",
+        "give the LSOA polygons (ONS 'LSOA (2011) Boundaries') as GeoJSON, GeoPackage or a "
+        "zipped shapefile with --lsoa-boundaries",
     )
 
 

@@ -262,3 +262,19 @@ def test_a_copy_saved_from_a_spreadsheet_reads_its_counts_and_ends(tmp_path: Pat
     with pytest.raises(InputError) as caught:
         read_lsoa_registrations(path)
     assert [p.row for p in caught.value.problems] == [4, 5]
+
+
+def test_centroids_given_as_the_lsoa_boundaries_point_to_their_option(tmp_path: Path) -> None:
+    """The ONS centroids CSV given to --lsoa-boundaries was 'a table rather than a boundary
+    file?' with no word of --lsoa-centroids, the option that takes it."""
+    centroids = tmp_path / "lsoa_centroids.csv"
+    centroids.write_text(
+        "lsoa11cd,lsoa11nm,lon,lat,easting,northing\n"
+        "E01000001,City of London 001A,-0.0972,51.5181,532150,181615\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_lsoa_boundaries(centroids)
+    text = str(caught.value)
+    assert "is a table of LSOA points" in text
+    assert "give this file with --lsoa-centroids" in text
