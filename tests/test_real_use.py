@@ -45,7 +45,7 @@ def test_the_command_line_says_when_registrations_disagree_with_list_sizes(
         "2 of the 3 practices in the file have registered patients differing from their list "
         "size by more than 2% (2,000 registered against 2,400 listed)"
     ) in err
-    assert "100 patients in 1 rows live in Welsh LSOAs" in err
+    assert "100 patients in 1 row live in Welsh LSOAs" in err
 
 
 def test_a_practices_file_with_two_list_sizes_is_read_with_practice_column(
@@ -349,7 +349,7 @@ def test_the_welsh_and_unplaced_warning_counts_the_practices_loaded_not_the_file
     practices = pd.read_csv(paths["practices"], dtype={"code": str})
     texts = [p.message for p in registration_problems(registrations, practices, tolerance=0.5)]
     assert (
-        "of the 4 practices loaded, 100 patients in 1 rows live in Welsh LSOAs and 20 in 1 rows "
+        "of the 4 practices loaded, 100 patients in 1 row live in Welsh LSOAs and 20 in 1 row "
         "have no LSOA (NO2011 or blank) (in the whole file: 5,100 in 2 Welsh rows, 320 in 2 "
         "rows with no LSOA)"
     ) in " ".join(texts)
@@ -875,3 +875,40 @@ def test_no_plan_within_the_move_budget_names_the_option(
     text = capsys.readouterr().out
     assert "raise --max-moves" in text
     assert "max_moves" not in text
+
+
+def test_counts_of_one_are_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """plans import on one CCG said '(3 practices in 1 CCGs)'; diff said '1 practices moved,
+    1 networks created'; export 'Wrote 3 practices in 1 networks'."""
+    import geopandas as gpd
+    import shapely
+
+    x0, y0 = 530000, 180000
+    ccg = tmp_path / "ccg.geojson"
+    gpd.GeoDataFrame(
+        {"CCG20CD": ["E38000001"], "CCG20NM": ["A"]},
+        geometry=[shapely.box(x0, y0, x0 + 3000, y0 + 1000)],
+        crs="EPSG:27700",
+    ).to_crs("EPSG:4326").to_file(ccg)
+    practices = tmp_path / "practices.csv"
+    practices.write_text(
+        "code,name,list_size,easting,northing\n"
+        + "".join(f"P{i},N{i},1000,{x0 + 500 + 1000 * i},{y0 + 500}\n" for i in range(3)),
+        encoding="utf-8",
+    )
+    files = ["--practices", str(practices), "--boundaries", str(ccg)]
+    store = ["--store", str(tmp_path / "plans.sqlite")]
+    one = tmp_path / "one.csv"
+    one.write_text("practice_code,network_id\nP0,N1\nP1,N1\nP2,N1\n", encoding="utf-8")
+    assert main(["plans", "import", "one", str(one), *store, *files]) == 0
+    out = capsys.readouterr().out
+    assert "(3 practices in 1 CCG);" in out
+    assert "(3 practices in 1 network)." in out
+    moved = tmp_path / "moved.csv"
+    moved.write_text("practice_code,network_id\nP0,N1\nP1,N1\nP2,N2\n", encoding="utf-8")
+    assert main(["diff", str(one), str(moved)]) == 1
+    out = capsys.readouterr().out
+    assert "1 practice moved, 1 network created, 0 dissolved, 0 merges, 1 split." in out
+    command = ["export", *files, "--plan", str(one), "--out", str(tmp_path / "one.geojson")]
+    assert main(command) == 0
+    assert "Wrote 3 practices in 1 network (" in capsys.readouterr().out

@@ -126,8 +126,8 @@ class Registrations:
         date = f" (extract {self.extract_date})" if self.extract_date else ""
         return (
             f"{self.source}{date}: {self.practices:,} practices, {self.patients:,} patients; "
-            f"{self.welsh_patients:,} in {self.welsh_rows:,} Welsh LSOA rows and "
-            f"{self.unplaced_patients:,} in {self.unplaced_rows:,} rows with no LSOA "
+            f"{self.welsh_patients:,} in {_rows(self.welsh_rows, 'Welsh LSOA row')} and "
+            f"{self.unplaced_patients:,} in {_rows(self.unplaced_rows)} with no LSOA "
             "(NO2011 or blank) count towards practice totals but are not placed on the map"
         )
 
@@ -154,6 +154,11 @@ def _read_text(path: PathLike, source: str) -> str:
             )
         raise InputError([problem])
     return _decode(data, source)
+
+
+def _rows(number: int, noun: str = "row") -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def read_lsoa_registrations(path: PathLike) -> Registrations:
@@ -266,7 +271,7 @@ def _unknown_lsoas(
         Problem(
             registrations.source,
             f"of the {len(codes):,} practices loaded, {int(lost['patients'].sum()):,} patients "
-            f"in {len(lost):,} rows live in LSOAs that are not in the LSOA boundaries file "
+            f"in {_rows(len(lost))} live in LSOAs that are not in the LSOA boundaries file "
             f"({shown}): they count towards their practices' totals but are not placed on the "
             "map, and a practice with none placed is given the Voronoi catchment of its surgery",
             "give LSOA boundaries of the same LSOA vintage as the registrations file (2011 "
@@ -517,8 +522,9 @@ def registration_problems(
     if ours["welsh_rows"] or ours["unplaced_rows"]:
         whole = (
             f" (in the whole file: {registrations.welsh_patients:,} in "
-            f"{registrations.welsh_rows:,} Welsh rows, {registrations.unplaced_patients:,} in "
-            f"{registrations.unplaced_rows:,} rows with no LSOA)"
+            f"{_rows(registrations.welsh_rows, 'Welsh row')}, "
+            f"{registrations.unplaced_patients:,} in "
+            f"{_rows(registrations.unplaced_rows)} with no LSOA)"
             if (registrations.welsh_rows, registrations.unplaced_rows)
             != (ours["welsh_rows"], ours["unplaced_rows"])
             else ""
@@ -527,8 +533,8 @@ def registration_problems(
             Problem(
                 source,
                 f"of the {len(codes):,} practices loaded, {ours['welsh_patients']:,} patients "
-                f"in {ours['welsh_rows']:,} rows live in Welsh LSOAs and "
-                f"{ours['unplaced_patients']:,} in {ours['unplaced_rows']:,} rows have no LSOA "
+                f"in {_rows(ours['welsh_rows'])} live in Welsh LSOAs and "
+                f"{ours['unplaced_patients']:,} in {_rows(ours['unplaced_rows'])} have no LSOA "
                 f"(NO2011 or blank){whole}: they count towards their practices' totals but are "
                 "not placed on the map",
                 severity="warning",

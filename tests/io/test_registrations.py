@@ -48,7 +48,7 @@ def check_published(path: Path) -> None:
     assert (registered.welsh_rows, registered.welsh_patients) == (1, 3)
     assert (registered.unplaced_rows, registered.unplaced_patients) == (1, 1)
     assert registered.extract_date == "04JAN2021"
-    assert "3 in 1 Welsh LSOA rows and 1 in 1 rows with no LSOA" in registered.describe()
+    assert "3 in 1 Welsh LSOA row and 1 in 1 row with no LSOA" in registered.describe()
 
 
 def test_the_published_file_plain(tmp_path: Path) -> None:
