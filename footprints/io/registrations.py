@@ -170,7 +170,8 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
         ``gp-reg-pat-prac-lsoa-all.csv`` as published, or a copy keeping
         ``PRACTICE_CODE, LSOA_CODE, NUMBER_OF_PATIENTS`` (other columns are ignored). Where a
         ``SEX`` column holds ``ALL`` rows only those are used; where it holds only ``MALE``
-        and ``FEMALE`` rows they are added together.
+        and ``FEMALE`` rows they are added together (so are the rows of a practice that has
+        no ``ALL`` rows among others that do, with a warning naming it).
 
     Returns
     -------
@@ -220,7 +221,7 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
     )
     code_col, lsoa_col = str(resolved["code"]), str(resolved["lsoa"])
     patients_col = str(resolved["patients"])
-    frame = _one_sex(frame, resolved["sex"], source)
+    frame = _one_sex(frame, resolved["sex"], source, code_col)
     practice = frame[code_col].str.strip().str.upper()
     lsoa = frame[lsoa_col].str.strip().str.upper()
     patients = _counts(frame[patients_col], frame.index, source)
@@ -324,18 +325,42 @@ def _set_aside(
     return table.groupby("practice").sum().astype("int64")[list(SET_ASIDE)]
 
 
-def _one_sex(frame: pd.DataFrame, sex_col: str | None, source: str) -> pd.DataFrame:
-    """Keep the ``ALL`` rows where the file has them; otherwise every row (male + female).
+def _one_sex(frame: pd.DataFrame, sex_col: str | None, source: str, code_col: str) -> pd.DataFrame:
+    """Keep each practice's ``ALL`` rows where it has them; otherwise its rows (male + female).
 
     A file of one sex only (NHS Digital's ``gp-reg-pat-prac-lsoa-male.csv`` or ``-female``,
     beside the all-persons file in the published zip) is refused: it would place half of
     each practice's patients, with a warning per practice that its count is half its list.
+    A file joined from the all-persons file and the male and female ones may give some
+    practices ``ALL`` rows and others only ``MALE`` and ``FEMALE`` rows: the practices
+    without ``ALL`` rows are counted as male + female, with a warning naming them (keeping
+    only the ``ALL`` rows dropped those practices, who then had no homes at all).
     """
     if sex_col is None:
         return frame
     sex = frame[sex_col].str.strip().str.upper()
     if (sex == "ALL").any():
-        return frame[sex == "ALL"]
+        practice = frame[code_col].str.strip().str.upper()
+        with_all = set(practice[sex == "ALL"])
+        summed = ~practice.isin(with_all)
+        if summed.any():
+            codes = sorted(set(practice[summed]))
+            shown = ", ".join(codes[:10]) + (
+                f" and {len(codes) - 10:,} more" if len(codes) > 10 else ""
+            )
+            logger.warning(
+                "%s",
+                Problem(
+                    source,
+                    f"{len(codes):,} practice{' has' if len(codes) == 1 else 's have'} no "
+                    f"{sex_col} = ALL rows ({shown}): {'its' if len(codes) == 1 else 'their'} "
+                    "other rows (male and female) are added together",
+                    "nothing to do if the file joins the all-persons file with the male and "
+                    "female ones; otherwise check the file holds every practice's ALL rows",
+                    severity="warning",
+                ),
+            )
+        return frame[(sex == "ALL") | summed]
     present = set(sex.unique())
     if len(present) == 1 and present <= {"MALE", "FEMALE", "M", "F"}:
         (only,) = present

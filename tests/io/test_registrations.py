@@ -278,3 +278,29 @@ def test_centroids_given_as_the_lsoa_boundaries_point_to_their_option(tmp_path: 
     text = str(caught.value)
     assert "is a table of LSOA points" in text
     assert "give this file with --lsoa-centroids" in text
+
+
+def test_practices_without_all_rows_are_counted_as_male_plus_female(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file joining the all-persons rows with male and female ones, where some practices
+    have no ALL rows: those practices were dropped (no homes at all), silently."""
+    path = tmp_path / "registrations.csv"
+    path.write_text(
+        "PRACTICE_CODE,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\n"
+        "A81001,E01011959,ALL,7\n"
+        "A81001,E01011959,MALE,3\n"
+        "A81001,E01011959,FEMALE,4\n"
+        "A81002,E01011959,MALE,20\n"
+        "A81002,E01011959,FEMALE,25\n"
+        "A81002,E01012012,FEMALE,1\n",
+        encoding="utf-8",
+    )
+    registered = read_lsoa_registrations(path)
+    assert registered.totals.to_dict() == {"A81001": 7, "A81002": 46}
+    assert registered.counts.to_dict("records") == [
+        {"practice": "A81001", "lsoa": "E01011959", "patients": 7},
+        {"practice": "A81002", "lsoa": "E01011959", "patients": 45},
+        {"practice": "A81002", "lsoa": "E01012012", "patients": 1},
+    ]
+    assert "1 practice has no SEX = ALL rows (A81002)" in caplog.text
