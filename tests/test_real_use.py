@@ -912,3 +912,22 @@ def test_counts_of_one_are_singular(tmp_path: Path, capsys: pytest.CaptureFixtur
     command = ["export", *files, "--plan", str(one), "--out", str(tmp_path / "one.geojson")]
     assert main(command) == 0
     assert "Wrote 3 practices in 1 network (" in capsys.readouterr().out
+
+
+def test_the_unplaced_warning_leaves_out_a_count_of_nothing(tmp_path: Path) -> None:
+    """North West London (no Welsh patients) was told '0 patients in 0 rows live in Welsh
+    LSOAs and 1,057 in 195 rows have no LSOA'."""
+    import pandas as pd
+
+    from footprints.io.registrations import read_lsoa_registrations, registration_problems
+
+    paths = write_inputs(tmp_path)
+    with paths["registrations"].open("a", encoding="utf-8") as handle:
+        handle.write("A1,Alpha,NO2011,20\n")
+    registrations = read_lsoa_registrations(paths["registrations"])
+    practices = pd.read_csv(paths["practices"], dtype={"code": str})
+    without_b1 = practices[practices["code"] != "B1"]  # B1 has the Welsh row
+    texts = [p.message for p in registration_problems(registrations, without_b1, tolerance=0.5)]
+    (text,) = [t for t in texts if "no LSOA" in t]
+    assert text.startswith("of the 3 practices loaded, 20 patients in 1 row have no LSOA")
+    assert "Welsh LSOAs" not in text

@@ -557,10 +557,26 @@ def registration_problems(
         problems.append(
             Problem(
                 source,
-                f"of the {len(codes):,} practices loaded, {ours['welsh_patients']:,} patients "
-                f"in {_rows(ours['welsh_rows'])} live in Welsh LSOAs and "
-                f"{ours['unplaced_patients']:,} in {_rows(ours['unplaced_rows'])} have no LSOA "
-                f"(NO2011 or blank){whole}: they count towards their practices' totals but are "
+                f"of the {len(codes):,} practices loaded, "
+                + " and ".join(
+                    part
+                    for rows, part in (
+                        (
+                            ours["welsh_rows"],
+                            f"{ours['welsh_patients']:,} patients in "
+                            f"{_rows(ours['welsh_rows'])} live in Welsh LSOAs",
+                        ),
+                        (
+                            ours["unplaced_rows"],
+                            f"{ours['unplaced_patients']:,} "
+                            + ("" if ours["welsh_rows"] else "patients ")
+                            + f"in {_rows(ours['unplaced_rows'])} have no LSOA (NO2011 or "
+                            "blank)",
+                        ),
+                    )
+                    if rows
+                )
+                + f"{whole}: they count towards their practices' totals but are "
                 "not placed on the map",
                 severity="warning",
             )
