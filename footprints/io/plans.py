@@ -648,16 +648,22 @@ def read_waivers(path: PathLike) -> dict[str, str]:
     return _waivers_from_rows(rows, source, sep=sep)
 
 
+_WAIVER_ALIASES = {"waiver_reason": "reason", "waiver": "reason"}
+"""Other names of a waivers file's columns (after :func:`_normalise_name`)."""
+
+
 def _waivers_from_rows(rows: list[list[str]], source: str, *, sep: str = ",") -> dict[str, str]:
     """Waiver reasons from a waivers file's non-blank rows, the header first."""
-    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    found = [cell.strip() for cell in rows[0]] if rows else []
+    # "Network ID" and "Waiver reason" as typed in a spreadsheet; a plan file's waiver_reason
+    header = [_WAIVER_ALIASES.get(_normalise_name(c), _normalise_name(c)) for c in found]
     missing = [c for c in ("network_id", "reason") if c not in header]
     if missing:
         raise InputError(
             [
                 Problem(
                     source,
-                    f"no column {', '.join(missing)}; columns found: {', '.join(header)}",
+                    f"no column {', '.join(missing)}; columns found: {', '.join(found)}",
                     "give a CSV with the header network_id,reason",
                 )
             ]

@@ -230,6 +230,23 @@ def test_waiver_reasons_typed_in_excel_are_read(tmp_path: Path) -> None:
         read_waivers(misnamed)
 
 
+def test_waiver_headers_as_a_spreadsheet_writes_them_are_read(tmp_path: Path) -> None:
+    """A workbook headed 'Network ID', 'Waiver reason' (as a person types them, and as the
+    plan CSV names its column) was refused: 'no column network_id, reason'."""
+    import pandas as pd
+
+    from footprints.io import read_waivers
+
+    book = tmp_path / "waivers.xlsx"
+    frame = pd.DataFrame({"Network ID": ["U22192"], "Waiver reason": ["rural – marsh"]})
+    frame.to_excel(book, index=False)
+    assert read_waivers(book) == {"U22192": "rural – marsh"}
+    other = tmp_path / "waivers.csv"
+    other.write_text("network,why\nU22192,rural\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no column network_id, reason; columns found: network"):
+        read_waivers(other)
+
+
 def test_the_epcn_pcn_details_sheet_saved_as_csv_is_named_with_the_sheet_to_save(
     tmp_path: Path,
 ) -> None:
