@@ -877,9 +877,8 @@ def test_no_plan_within_the_move_budget_names_the_option(
     assert "max_moves" not in text
 
 
-def test_counts_of_one_are_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """plans import on one CCG said '(3 practices in 1 CCGs)'; diff said '1 practices moved,
-    1 networks created'; export 'Wrote 3 practices in 1 networks'."""
+def _one_ccg(tmp_path: Path) -> list[str]:
+    """One CCG (E38000001) of three practices P0-P2: the region options for it."""
     import geopandas as gpd
     import shapely
 
@@ -896,7 +895,13 @@ def test_counts_of_one_are_singular(tmp_path: Path, capsys: pytest.CaptureFixtur
         + "".join(f"P{i},N{i},1000,{x0 + 500 + 1000 * i},{y0 + 500}\n" for i in range(3)),
         encoding="utf-8",
     )
-    files = ["--practices", str(practices), "--boundaries", str(ccg)]
+    return ["--practices", str(practices), "--boundaries", str(ccg)]
+
+
+def test_counts_of_one_are_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """plans import on one CCG said '(3 practices in 1 CCGs)'; diff said '1 practices moved,
+    1 networks created'; export 'Wrote 3 practices in 1 networks'."""
+    files = _one_ccg(tmp_path)
     store = ["--store", str(tmp_path / "plans.sqlite")]
     one = tmp_path / "one.csv"
     one.write_text("practice_code,network_id\nP0,N1\nP1,N1\nP2,N1\n", encoding="utf-8")
@@ -931,3 +936,15 @@ def test_the_unplaced_warning_leaves_out_a_count_of_nothing(tmp_path: Path) -> N
     (text,) = [t for t in texts if "no LSOA" in t]
     assert text.startswith("of the 3 practices loaded, 20 patients in 1 row have no LSOA")
     assert "Welsh LSOAs" not in text
+
+
+def test_a_one_ccg_region_is_counted_in_the_singular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An areas file naming a CCG not in a one-CCG region said 'its 1 lower areas'."""
+    files = _one_ccg(tmp_path)
+    areas = tmp_path / "areas.csv"
+    areas.write_text("ccg,group\nE38000001,G\nXYZ,G\n", encoding="utf-8")
+    command = ["propose", *files, "--areas", str(areas), "--out", str(tmp_path / "out.csv")]
+    assert main(command) == 2
+    assert "of the region; its 1 lower area: E38000001" in capsys.readouterr().err
