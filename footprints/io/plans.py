@@ -160,6 +160,17 @@ def _read_plan_workbook(path: PathLike) -> Plan:
 def _plan_from_frame(frame: pd.DataFrame, source: str) -> Plan:
     """Read a plan from a table's cells (stripped strings): practice code → network."""
     resolved = _resolve_columns(frame, _PLAN_FIELDS, source=source, required=("code", "network"))
+    if frame.empty:  # a file emptied by mistake would be judged as a plan placing no one
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "has a header but no plan rows",
+                    "give one row per practice (practice_code,network_id), such as a plan "
+                    "propose wrote or the ePCN file",
+                )
+            ]
+        )
     waiver_column = next((c for c in frame.columns if _normalise_name(c) == "waiver_reason"), None)
     log = ProblemLog(source, logger)
     assignment: dict[str, str] = {}

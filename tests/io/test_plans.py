@@ -297,3 +297,12 @@ def test_a_plan_kept_in_a_workbook_is_read_from_its_sheet(tmp_path: Path) -> Non
     pd.DataFrame({"x": [1]}).to_excel(empty, sheet_name="Sheet1", index=False)
     with pytest.raises(MissingColumnError, match="no sheet of the workbook holds a plan"):
         read_plan(empty)
+
+
+def test_a_plan_with_a_header_and_no_rows_is_refused(tmp_path: Path) -> None:
+    """A plan file emptied but for its header was read as a plan placing no one: validate
+    then reported all 206 practices of Kent and Medway 'in no network' (exit 1)."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"plan\.csv: has a header but no plan rows"):
+        read_plan(plan)
