@@ -327,3 +327,22 @@ def test_a_space_inside_a_practice_code_is_removed_and_reported(
     plan.write_text("practice_code,network_id\nG82006,U1\nG82 007,U1\n", encoding="utf-8")
     assert dict(read_plan(plan).assignment) == {"G82006": "U1", "G82007": "U1"}
     assert "read as G82007" in caplog.text
+
+
+def test_a_large_registrations_file_given_as_the_practices_is_named_not_sized(
+    tmp_path: Path,
+) -> None:
+    """The LSOA registrations file (36 MB unpacked) given as the practices was refused for
+    its size, with advice to raise the limit, and only then for its kind."""
+    import gzip
+
+    from footprints.io.tables import table_size_limit
+
+    path = tmp_path / "gp-reg-pat-prac-lsoa-all.csv.gz"
+    rows = "".join(f"A{i:05d},SURGERY,E01{i:06d},{i % 90}\n" for i in range(2000))
+    with gzip.open(path, "wt", encoding="utf-8") as stream:
+        stream.write("PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,NUMBER_OF_PATIENTS\n" + rows)
+    with table_size_limit(10_000), pytest.raises(MissingColumnError) as caught:
+        read_practices(path)
+    assert "this looks like NHS Digital's LSOA registrations file" in str(caught.value)
+    assert "limit" not in str(caught.value)
