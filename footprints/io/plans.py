@@ -510,8 +510,22 @@ def read_geo_plan(path: PathLike) -> Plan:
     source = str(path)
     _check_exists(path, source)
     if PLAN_FORMATS.get(Path(path).suffix.lower()) is _GEOPACKAGE:
-        return _read_geopackage_plan(path, source)
-    return _read_geojson_plan(path, source)
+        plan = _read_geopackage_plan(path, source)
+    else:
+        plan = _read_geojson_plan(path, source)
+    if not len(plan):  # an empty layer would be judged as a plan placing no one
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "holds no practice with a network (no features, or none with a "
+                    "practice_code and network_id)",
+                    "give the practices layer of a plan's export (footprints export or "
+                    "propose --out PLAN.geojson)",
+                )
+            ]
+        )
+    return plan
 
 
 def is_geo_plan(path: PathLike) -> bool:

@@ -306,3 +306,12 @@ def test_a_plan_with_a_header_and_no_rows_is_refused(tmp_path: Path) -> None:
     plan.write_text("practice_code,network_id\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"plan\.csv: has a header but no plan rows"):
         read_plan(plan)
+
+
+def test_a_geojson_plan_with_no_features_is_refused(tmp_path: Path) -> None:
+    """An empty FeatureCollection given as a plan was read as a plan placing no one: diff
+    called every network of the other plan dissolved."""
+    plan = tmp_path / "plan.geojson"
+    plan.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    with pytest.raises(InputError, match="holds no practice with a network"):
+        read_plan(plan)
