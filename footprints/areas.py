@@ -319,9 +319,9 @@ def _say_unknown_codes(
             f" and {len(practices) - 12:,} more" if len(practices) > 12 else ""
         )
         log.error(
-            f"{what} {wanted!r} on the rows of {len(practices):,} practices ({named}) matches no "
-            f"{what} boundary (neither a code nor an ODS code: the boundary file has "
-            f"{len(areas):,} {what}s: {has})",
+            f"{what} {wanted!r} on the rows of {_count(len(practices), 'practice')} ({named}) "
+            f"matches no {what} boundary (neither a code nor an ODS code: the boundary file "
+            f"has {_count(len(areas), what)}: {has})",
             f"use {what} boundaries of the same year as the practices, or correct the code",
         )
 

@@ -157,7 +157,10 @@ def _export(args: argparse.Namespace, stored: Plan | None) -> int:
     assert plan is not None  # --plan is required
     written = export_plan(region, plan, args.out, fmt=args.format, band=band)
     where = f" ({region.geography_text()})" if region is not None else ""
-    print(f"Wrote {len(plan)} practices in {len(plan.networks())} networks{where} to:")
+    print(
+        f"Wrote {count(len(plan), 'practice')} in {count(len(plan.networks()), 'network')}"
+        f"{where} to:"
+    )
     for path in written:
         print(f"  {path}")
     if region is not None:

@@ -131,7 +131,8 @@ def _describe(version: Version, head: int) -> list[str]:
     locks = ", ".join(sorted(state.locks)) or "none"
     return [
         f"{title}, saved {_when(info.created_at)} UTC{who}: {info.label}",
-        f"{info.practices:,} practices in {info.networks:,} networks; locked: {locks}; "
+        f"{_count(info.practices, 'practice')} in {_count(info.networks, 'network')}; "
+        f"locked: {locks}; "
         f"{len(state.waivers):,} waiver reason{'s' if len(state.waivers) != 1 else ''}",
     ]
 
@@ -309,7 +310,8 @@ def _region_of(args: argparse.Namespace, plan: Plan) -> tuple[Plan, dict[str, An
             "practices file"
         )
     print(
-        f"Region: {where} ({len(region.practices):,} practices in {len(region.ccgs):,} CCGs); "
+        f"Region: {where} ({_count(len(region.practices), 'practice')} in "
+        f"{_count(len(region.ccgs), 'CCG')}); "
         "the app opens the plan on it."
     )
     return plan, region_meta(files, options)
@@ -357,7 +359,7 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
             )
     print(
         f"Saved {args.file} as version {info.number} of plan {handle.name!r} "
-        f"({info.practices:,} practices in {info.networks:,} networks)."
+        f"({_count(info.practices, 'practice')} in {_count(info.networks, 'network')})."
     )
     return 0
 
@@ -391,7 +393,8 @@ def _run_restore(args: argparse.Namespace) -> int:
         info = handle.restore(args.version, author=args.author)
     print(
         f"Restored {info.label.removeprefix('restore ')} of plan {handle.name!r} as version "
-        f"{info.number} ({info.practices:,} practices in {info.networks:,} networks)."
+        f"{info.number} ({_count(info.practices, 'practice')} in "
+        f"{_count(info.networks, 'network')})."
     )
     return 0
 
@@ -517,3 +520,8 @@ def _check_name(args: argparse.Namespace) -> int:
             "give a name for the version, or --clear to remove its name (not both)"
         )
     return _run_name(args)
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 network``, ``2 networks``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

@@ -98,6 +98,17 @@ def _write_plan_file(region: Region, plan: Plan, path: Path, report: Report | No
     export_plan(region, plan, path, report=report)
 
 
+#: The optimiser's parameter names in its explanations → the options that set them here.
+_OPTIONS = {"raise max_moves": "raise --max-moves (or leave it out: no budget)"}
+
+
+def _option_words(text: str) -> str:
+    """Return an explanation with the library's parameter names as the command's options."""
+    for words, option in _OPTIONS.items():
+        text = text.replace(words, option)
+    return text
+
+
 def _summary_table(
     region: Region, proposal: Proposal, band: Band, groups: dict[str, list[str]]
 ) -> str:
@@ -130,7 +141,7 @@ def _summary_table(
             f"{int(total):>10,} {len(networks):>8} {in_band:>7} {result.status:<10} {gap:>6} "
             f"{result.seconds:>7.1f}"
         )
-        lines.extend(f"    {text}" for text in result.explanations)
+        lines.extend(f"    {_option_words(text)}" for text in result.explanations)
     return "\n".join(lines)
 
 
@@ -233,15 +244,18 @@ def run_propose(args: argparse.Namespace) -> int:
     solved = [code for graph in graphs.values() for code in graph.nodes]
     graph = region.validation_graph.subgraph(solved)
     planning_areas = planning_area_of(groups) if larger else None
-    report = validate(proposal.plan, graph, band=band, planning_areas=planning_areas)
     infeasible = [a for a, r in proposal.results.items() if r.status == "infeasible"]
     # An area with no plan has none of its practices in the plan: when no area has one,
     # the plan is empty, and writing it would replace the --out file (often the plan being
     # repaired) with a header alone.
     written = len(infeasible) < len(proposal.results)
+    plan = proposal.plan
+    if written and infeasible:
+        plan = _keep_unplanned(plan, {a: list(graphs[a].nodes) for a in infeasible}, region)
+    report = validate(plan, graph, band=band, planning_areas=planning_areas)
     if written:
         # by planning areas, the report judges crossings inside them as the plan was made
-        _write_plan_file(region, proposal.plan, args.out, report if larger else None)
+        _write_plan_file(region, plan, args.out, report if larger else None)
     print(_summary_table(region, proposal, band, groups))
     _print_changes(args, proposal, region.geography)
     if job.stopped:
@@ -250,7 +264,7 @@ def run_propose(args: argparse.Namespace) -> int:
             "first plan; run again with more time for better ones."
         )
     if planning_areas is not None and written:
-        _report_crossings(args, proposal.plan, graph, planning_areas)
+        _report_crossings(args, plan, graph, planning_areas)
     if written:
         print(
             f"Wrote {args.out}: {count(report.summary['networks'], 'network')}, "
@@ -279,6 +293,50 @@ def run_propose(args: argparse.Namespace) -> int:
             + f" (exit status {status})."
         )
     return status
+
+
+def _keep_unplanned(plan: Plan, unplanned: dict[str, list[str]], region: Region) -> Plan:
+    """Return ``plan`` with the practices of areas that have no plan kept in it, and say so.
+
+    A practice stays in its network of the current plan (``--plan``) when it has one; the
+    others of an area go into one network ``NO-PLAN-<area>``, named so that the file, the
+    validator and the app show they still need networks. Leaving them out of the written
+    plan lost them: the next ``validate`` called them "in no network" with no hint why.
+    """
+    current = region.current.assignment if region.current is not None else {}
+    assignment = dict(plan.assignment)
+    names = dict(plan.names)
+    kept: list[str] = []
+    flagged: list[str] = []
+    flagged_networks: list[str] = []
+    for area, practices in unplanned.items():
+        for practice in practices:
+            if practice in current:
+                assignment[practice] = current[practice]
+                if region.current is not None and current[practice] in region.current.names:
+                    names.setdefault(current[practice], region.current.names[current[practice]])
+                kept.append(practice)
+            else:
+                network = f"NO-PLAN-{area}"
+                assignment[practice] = network
+                if network not in flagged_networks:
+                    flagged_networks.append(network)
+                names[network] = f"no plan found for {area}: give these practices networks"
+                flagged.append(practice)
+    areas = ", ".join(unplanned)
+    parts = []
+    if kept:
+        parts.append(f"{count(len(kept), 'practice')} in their current network")
+    if flagged:
+        parts.append(
+            f"{count(len(flagged), 'practice')} with no current network in "
+            + ", ".join(flagged_networks)
+        )
+    print(
+        f"{count(len(unplanned), 'area')} with no plan ({areas}): the plan keeps "
+        f"{' and '.join(parts)}; they still need networks (see above for why)."
+    )
+    return Plan(assignment, names, plan.waivers)
 
 
 #: The status of areas whose plan stands in after a failure (exit status 4). Not "timed

@@ -170,9 +170,10 @@ class PlanDiff:
             return "The plans are identical."
         summary = self.to_dict()["summary"]
         lines = [
-            f"{summary['moved']} practices moved, {summary['created']} networks created, "
-            f"{summary['dissolved']} dissolved, {summary['merged']} merges, "
-            f"{summary['split']} splits."
+            f"{_count(summary['moved'], 'practice')} moved, "
+            f"{_count(summary['created'], 'network')} created, "
+            f"{summary['dissolved']} dissolved, {_count(summary['merged'], 'merge')}, "
+            f"{_count(summary['split'], 'split')}."
         ]
         if self.merged:
             lines.append("Merged:")
@@ -353,3 +354,8 @@ def diff_plans(a: Plan, b: Plan, *, populations: Mapping[str, int] | None = None
         len(dissolved),
     )
     return result
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 practice``, ``2 practices``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

@@ -338,7 +338,8 @@ def _cells_for(cells: gpd.GeoDataFrame, codes: list[str], area_code: str) -> np.
             [
                 Problem(
                     "catchments",
-                    f"no catchment for {len(missing)} practices of area {area_code}: "
+                    f"no catchment for {len(missing)} "
+                    f"practice{'' if len(missing) == 1 else 's'} of area {area_code}: "
                     + ", ".join(missing[:10]),
                     "compute the catchments from the same practices table",
                 )
@@ -676,7 +677,8 @@ def _check_points(practices: gpd.GeoDataFrame, where: str) -> None:
             [
                 Problem(
                     "practices",
-                    f"{where}: {len(codes)} practices have no point location",
+                    f"{where}: {len(codes)} "
+                    f"practice{' has' if len(codes) == 1 else 's have'} no point location",
                     "give every practice a site (lat/lon, easting/northing or postcode)",
                     code=code,
                 )

@@ -224,7 +224,8 @@ def read_area_groups(path: str | Path, region: Region) -> dict[str, list[str]]:
                 Problem(
                     source,
                     f"lower area {given!r} (group {group!r}) is no CCG / sub-ICB location of "
-                    f"the region; its {len(known)} lower areas: {', '.join(known)}",
+                    f"the region; its {len(known)} lower "
+                    f"area{'' if len(known) == 1 else 's'}: {', '.join(known)}",
                     "correct the code, or delete the row if the area is outside the region",
                     row=number,
                     code=given,

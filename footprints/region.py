@@ -578,17 +578,30 @@ def restrict_plan(
         )
     elsewhere = {plan.assignment[p] for p in dropped} - local
     in_local = [p for p in dropped if plan.assignment[p] in local]
+    unplanned = len(loaded) - len(kept)
+    plural = "s" if len(dropped) != 1 else ""
     message = (
-        f"the plan names {len(dropped):,} practice{'s' if len(dropped) != 1 else ''} not in "
-        f"the practices file ({len(elsewhere):,} network{'s' if len(elsewhere) != 1 else ''} "
-        "of other areas"
+        f"the plan names {len(dropped):,} practice{plural} not in the practices file "
         + (
-            f"; {len(in_local)} in networks of this area: {', '.join(in_local[:5])}"
+            f"({len(dropped) - len(in_local):,} in {len(elsewhere):,} "
+            f"network{'s' if len(elsewhere) != 1 else ''} of other areas"
+            if len(in_local) < len(dropped)
+            else "("
+        )
+        + (
+            ("; " if len(in_local) < len(dropped) else "")
+            + f"{len(in_local)} in networks of this area: {', '.join(in_local[:5])}"
             + (f" and {len(in_local) - 5} more" if len(in_local) > 5 else "")
             if in_local
             else ""
         )
-        + f"); the plan is cut to the {len(kept):,} practices loaded"
+        + f"): {'their rows are' if len(dropped) != 1 else 'its row is'} left out, so the "
+        f"plan places {len(kept):,} of the {len(loaded):,} practices loaded"
+        + (
+            f" ({unplanned:,} {'are' if unplanned != 1 else 'is'} in no network of the plan)"
+            if unplanned
+            else ""
+        )
     )
     fix = (
         "nothing to do if the plan covers a wider area; otherwise add the missing practices "

@@ -377,7 +377,8 @@ def _section_summary(section: PackSection, band: Band) -> list[_Line]:
     in_band = sum(n.in_band for n in section.networks)
     waived = sum(1 for n in section.networks if not n.in_band and n.waiver)
     text = (
-        f"{len(section.networks)} networks, {_count(section.population)} registered patients; "
+        f"{len(section.networks)} network{'' if len(section.networks) == 1 else 's'}, "
+        f"{_count(section.population)} registered patients; "
         f"{in_band} in the band {_count(band.min_population)} to {_count(band.max_population)}, "
         f"{len(section.networks) - in_band} outside it ({waived} with a waiver reason)."
     )
@@ -385,7 +386,13 @@ def _section_summary(section: PackSection, band: Band) -> list[_Line]:
     if section.geography:
         lines.append(("text", section.geography[0].upper() + section.geography[1:] + "."))
     if section.unassigned:
-        lines.append(("text", f"{len(section.unassigned)} practices are in no network."))
+        unassigned = len(section.unassigned)
+        lines.append(
+            (
+                "text",
+                f"{unassigned} practice{' is' if unassigned == 1 else 's are'} in no network.",
+            )
+        )
     return lines
 
 

@@ -236,7 +236,7 @@ def test_versions_are_named_compared_and_restored_as_a_new_version(state_dir: Pa
     at.selectbox(key="version_pick").set_value(2).run()
     at.selectbox(key="compare_from").set_value(1).run()
     said = [shown(c.value) for c in at.caption]
-    assert any("From version 1 to version 2: 1 practices moved" in c for c in said), said
+    assert any("From version 1 to version 2: 1 practice moved" in c for c in said), said
     assert any(f"{practice}: {first.assignment[practice]} → {network}" in t.value for t in at.text)
 
     at.text_input(key="version_name").input("for the board, 3 March").run()

@@ -332,7 +332,7 @@ def test_empty_area_is_reported() -> None:
 def test_missing_catchment_is_reported() -> None:
     practices = practices_at(GRID)
     cells = catchments(practices, SQUARE).iloc[1:]
-    with pytest.raises(InputError, match="no catchment for 1 practices"):
+    with pytest.raises(InputError, match="no catchment for 1 practice of"):
         area_graph(practices, SQUARE, area_code="A1", cells=cells)
 
 

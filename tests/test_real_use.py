@@ -15,6 +15,7 @@ import pytest
 from test_region_homes import lsoa, write_inputs
 
 from footprints.cli import main
+from footprints.io.plans import read_plan
 
 
 def _files(paths: dict[str, Path]) -> list[str]:
@@ -44,7 +45,7 @@ def test_the_command_line_says_when_registrations_disagree_with_list_sizes(
         "2 of the 3 practices in the file have registered patients differing from their list "
         "size by more than 2% (2,000 registered against 2,400 listed)"
     ) in err
-    assert "100 patients in 1 rows live in Welsh LSOAs" in err
+    assert "100 patients in 1 row live in Welsh LSOAs" in err
 
 
 def test_a_practices_file_with_two_list_sizes_is_read_with_practice_column(
@@ -348,7 +349,7 @@ def test_the_welsh_and_unplaced_warning_counts_the_practices_loaded_not_the_file
     practices = pd.read_csv(paths["practices"], dtype={"code": str})
     texts = [p.message for p in registration_problems(registrations, practices, tolerance=0.5)]
     assert (
-        "of the 4 practices loaded, 100 patients in 1 rows live in Welsh LSOAs and 20 in 1 rows "
+        "of the 4 practices loaded, 100 patients in 1 row live in Welsh LSOAs and 20 in 1 row "
         "have no LSOA (NO2011 or blank) (in the whole file: 5,100 in 2 Welsh rows, 320 in 2 "
         "rows with no LSOA)"
     ) in " ".join(texts)
@@ -814,3 +815,136 @@ def test_demo_into_a_folder_of_the_users_own_files_is_refused_and_leaves_them(
     fresh = tmp_path / "demo"
     assert main(["demo", "--out", str(fresh)]) == 0
     assert main(["demo", "--out", str(fresh)]) == 0  # the demo's own files again: no loss
+
+
+def _repair_with_no_moves(tmp_path: Path) -> tuple[list[str], Path]:
+    """Two CCGs: A's network N1 is in two parts (P1 between them), so A has no plan with
+    --max-moves 0; B's plan is fine. The command repairing it, and its --out file."""
+    import geopandas as gpd
+    import shapely
+
+    x0, y0 = 530000, 180000
+    ccg = tmp_path / "ccg.geojson"
+    gpd.GeoDataFrame(
+        {"CCG20CD": ["E38000001", "E38000002"], "CCG20NM": ["A", "B"]},
+        geometry=[
+            shapely.box(x0, y0, x0 + 3000, y0 + 1000),
+            shapely.box(x0, y0 + 1000, x0 + 3000, y0 + 2000),
+        ],
+        crs="EPSG:27700",
+    ).to_crs("EPSG:4326").to_file(ccg)
+    practices = tmp_path / "practices.csv"
+    practices.write_text(
+        "code,name,list_size,easting,northing\n"
+        + "".join(f"P{i},N{i},1000,{x0 + 500 + 1000 * i},{y0 + 500}\n" for i in range(3))
+        + "".join(f"Q{i},M{i},1000,{x0 + 500 + 1000 * i},{y0 + 1500}\n" for i in range(3)),
+        encoding="utf-8",
+    )
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "practice_code,network_id\nP0,N1\nP1,N2\nP2,N1\nQ0,M1\nQ1,M1\nQ2,M1\n", encoding="utf-8"
+    )
+    out = tmp_path / "out.csv"
+    command = ["propose", "--practices", str(practices), "--boundaries", str(ccg)]
+    command += ["--repair", "--plan", str(plan), "--max-moves", "0", "--min", "0"]
+    command += ["--time-limit", "5", "--processes", "1", "--out", str(out)]
+    return command, out
+
+
+def test_propose_keeps_the_practices_of_an_area_with_no_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When one area of two had no plan (repaired with --max-moves 0), the written plan
+    left its practices out: the next validate called them 'in no network' with no hint why.
+    They stay in their current network, and the output says so."""
+    command, out = _repair_with_no_moves(tmp_path)
+    assert main(command) == 2
+    written = read_plan(out).assignment
+    assert sorted(written) == ["P0", "P1", "P2", "Q0", "Q1", "Q2"]
+    assert [written[p] for p in ("P0", "P1", "P2")] == ["N1", "N2", "N1"]
+    text = capsys.readouterr().out
+    assert "1 area with no plan (E38000001): the plan keeps 3 practices in their current" in text
+
+
+def test_no_plan_within_the_move_budget_names_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line said 'raise max_moves', the library's parameter, not the option."""
+    command, _ = _repair_with_no_moves(tmp_path)
+    assert main(command) == 2
+    text = capsys.readouterr().out
+    assert "raise --max-moves" in text
+    assert "max_moves" not in text
+
+
+def _one_ccg(tmp_path: Path) -> list[str]:
+    """One CCG (E38000001) of three practices P0-P2: the region options for it."""
+    import geopandas as gpd
+    import shapely
+
+    x0, y0 = 530000, 180000
+    ccg = tmp_path / "ccg.geojson"
+    gpd.GeoDataFrame(
+        {"CCG20CD": ["E38000001"], "CCG20NM": ["A"]},
+        geometry=[shapely.box(x0, y0, x0 + 3000, y0 + 1000)],
+        crs="EPSG:27700",
+    ).to_crs("EPSG:4326").to_file(ccg)
+    practices = tmp_path / "practices.csv"
+    practices.write_text(
+        "code,name,list_size,easting,northing\n"
+        + "".join(f"P{i},N{i},1000,{x0 + 500 + 1000 * i},{y0 + 500}\n" for i in range(3)),
+        encoding="utf-8",
+    )
+    return ["--practices", str(practices), "--boundaries", str(ccg)]
+
+
+def test_counts_of_one_are_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """plans import on one CCG said '(3 practices in 1 CCGs)'; diff said '1 practices moved,
+    1 networks created'; export 'Wrote 3 practices in 1 networks'."""
+    files = _one_ccg(tmp_path)
+    store = ["--store", str(tmp_path / "plans.sqlite")]
+    one = tmp_path / "one.csv"
+    one.write_text("practice_code,network_id\nP0,N1\nP1,N1\nP2,N1\n", encoding="utf-8")
+    assert main(["plans", "import", "one", str(one), *store, *files]) == 0
+    out = capsys.readouterr().out
+    assert "(3 practices in 1 CCG);" in out
+    assert "(3 practices in 1 network)." in out
+    moved = tmp_path / "moved.csv"
+    moved.write_text("practice_code,network_id\nP0,N1\nP1,N1\nP2,N2\n", encoding="utf-8")
+    assert main(["diff", str(one), str(moved)]) == 1
+    out = capsys.readouterr().out
+    assert "1 practice moved, 1 network created, 0 dissolved, 0 merges, 1 split." in out
+    command = ["export", *files, "--plan", str(one), "--out", str(tmp_path / "one.geojson")]
+    assert main(command) == 0
+    assert "Wrote 3 practices in 1 network (" in capsys.readouterr().out
+
+
+def test_the_unplaced_warning_leaves_out_a_count_of_nothing(tmp_path: Path) -> None:
+    """North West London (no Welsh patients) was told '0 patients in 0 rows live in Welsh
+    LSOAs and 1,057 in 195 rows have no LSOA'."""
+    import pandas as pd
+
+    from footprints.io.registrations import read_lsoa_registrations, registration_problems
+
+    paths = write_inputs(tmp_path)
+    with paths["registrations"].open("a", encoding="utf-8") as handle:
+        handle.write("A1,Alpha,NO2011,20\n")
+    registrations = read_lsoa_registrations(paths["registrations"])
+    practices = pd.read_csv(paths["practices"], dtype={"code": str})
+    without_b1 = practices[practices["code"] != "B1"]  # B1 has the Welsh row
+    texts = [p.message for p in registration_problems(registrations, without_b1, tolerance=0.5)]
+    (text,) = [t for t in texts if "no LSOA" in t]
+    assert text.startswith("of the 3 practices loaded, 20 patients in 1 row have no LSOA")
+    assert "Welsh LSOAs" not in text
+
+
+def test_a_one_ccg_region_is_counted_in_the_singular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An areas file naming a CCG not in a one-CCG region said 'its 1 lower areas'."""
+    files = _one_ccg(tmp_path)
+    areas = tmp_path / "areas.csv"
+    areas.write_text("ccg,group\nE38000001,G\nXYZ,G\n", encoding="utf-8")
+    command = ["propose", *files, "--areas", str(areas), "--out", str(tmp_path / "out.csv")]
+    assert main(command) == 2
+    assert "of the region; its 1 lower area: E38000001" in capsys.readouterr().err

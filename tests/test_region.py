@@ -152,3 +152,20 @@ def test_a_far_away_practice_loads_joined_to_its_area_like_an_island(tmp_path: P
     assert catchment.distance(region.ccgs.set_index("code").geometry["E38000001"]) > 100_000
     with pytest.raises(InputError, match=r"PF \(Digital First\) lies 112 km outside"):
         load_region(practices, data / "areas_ccgs.geojson", strict_sites=True)
+
+
+def test_a_wider_plan_cut_to_the_practices_says_what_was_left_out() -> None:
+    """Kent and Medway's 206 practices with the national ePCN file said 'the plan is cut to
+    the 202 practices loaded': 206 were loaded, 4 of them in no PCN of the file."""
+    from footprints.plan import Plan
+    from footprints.region import restrict_plan
+
+    plan = Plan({"A": "N1", "B": "N1", "X": "N1", "Y": "N2", "Z": "N3"})
+    cut, problem = restrict_plan(plan, ["A", "B", "C"], source="epcn.xlsx")
+    assert dict(cut.assignment) == {"A": "N1", "B": "N1"}
+    assert problem is not None
+    assert problem.message == (
+        "the plan names 3 practices not in the practices file (2 in 2 networks of other "
+        "areas; 1 in networks of this area: X): their rows are left out, so the plan places "
+        "2 of the 3 practices loaded (1 is in no network of the plan)"
+    )

@@ -133,7 +133,7 @@ def test_a_practice_without_registrations_gets_the_voronoi_fallback(region) -> N
 
 def test_what_the_file_sets_aside_and_disagreements_are_reported(region) -> None:  # type: ignore[no-untyped-def]
     messages = [p.message for p in region.problems]
-    assert any("100 patients in 1 rows live in Welsh LSOAs" in m for m in messages)
+    assert any("100 patients in 1 row live in Welsh LSOAs" in m for m in messages)
     # B1: 1,000 registered (900 in England + 100 in Wales) = its list size: not reported
     assert not any("practice B1" in m for m in messages)
     assert all(p.severity == "warning" for p in region.problems)

@@ -110,8 +110,10 @@ def panel() -> None:
     else:
         st.caption(
             f"From version {state.compare_from} to version {state.version_pick}: "
-            f"{len(difference.moved)} practices moved, {len(difference.created)} networks "
-            f"created, {len(difference.dissolved)} dissolved."
+            f"{len(difference.moved)} practice{'' if len(difference.moved) == 1 else 's'} "
+            f"moved, {len(difference.created)} network"
+            f"{'' if len(difference.created) == 1 else 's'} created, "
+            f"{len(difference.dissolved)} dissolved."
         )
         st.text(difference.to_text())
     if not can_edit():

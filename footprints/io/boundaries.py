@@ -349,6 +349,15 @@ _LEVEL_WORDS = {
 """Each planning level as the app's file slots name it."""
 
 
+_UNIT_WORDS = {
+    "msoa": "MSOAs, middle layer super output areas of about 8,000 residents",
+    "lad": "local authority districts",
+    "wd": "electoral wards",
+    "ward": "electoral wards",
+}
+"""Areas that may stand in for nursing patches, as a message names them."""
+
+
 def _refuse_another_level(cd_columns: list[str], level: str, source: str, *, own: bool) -> None:
     """Say so when a layer is of another planning level: a file in the wrong slot.
 
@@ -374,6 +383,14 @@ def _refuse_another_level(cd_columns: list[str], level: str, source: str, *, own
     lower = level in order and order.index(other) < order.index(level)
     if own and not (lower and level in ("stp", "region")):
         return
+    if level == "lsoa" and other == "patch":  # MSOAs, wards or districts: areas, not patches
+        unit = re.sub(r"\d*cd$", "", levels[other].lower())
+        raise MissingColumnError(
+            f"{source}: this holds {_UNIT_WORDS.get(unit, unit.upper())} (its codes are in "
+            f"column {levels[other]}), not LSOAs: the registrations file counts patients by "
+            "LSOA (2011 codes E01…); give the ONS LSOA (2011) boundaries here (such a file "
+            "may stand in for nursing patches with --patches instead)"
+        )
     where = (  # no file slot takes the regions: a network never meets their border alone
         "footprints does not read them (an STP / ICB lies inside one region)"
         if other == "region"

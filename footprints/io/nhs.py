@@ -39,6 +39,7 @@ from footprints.io.tables import (
     _optional_code,
     _optional_network,
     _parse_list_size,
+    _practice_code,
     _read_csv,
     _read_excel_sheets,
     _strip_cells,
@@ -152,16 +153,16 @@ def read_gp_reg_pat(path: PathLike) -> pd.DataFrame:
         filter_column = resolved[filter_field]
         if filter_column is not None:
             keep &= frame[filter_column].str.upper().isin(["ALL", ""])
-    frame = frame[keep]
     log = ProblemLog(source, logger)
     code_column, size_column = _required(resolved, "code"), _required(resolved, "list_size")
+    frame = pd.concat([frame[keep], _male_plus_female(frame, keep, resolved, log)])
     codes: list[str] = []
     sizes: list[int | None] = []
     for offset, (code_text, size_text) in enumerate(
         zip(frame[code_column], frame[size_column], strict=True)
     ):
         row = int(frame.index[offset]) + 2
-        code = _code(code_text)
+        code = _practice_code(code_text, log, row=row)
         sizes.append(_parse_list_size(str(size_text), log, row=row, code=code, column=size_column))
         codes.append(code)
     _duplicates(codes, log, what="practice code")
@@ -185,6 +186,45 @@ def read_gp_reg_pat(path: PathLike) -> pd.DataFrame:
         "%s: %d practices, %s patients", source, len(table), f"{int(table['list_size'].sum()):,}"
     )
     return table
+
+
+def _male_plus_female(
+    frame: pd.DataFrame, keep: pd.Series, resolved: dict[str, str | None], log: ProblemLog
+) -> pd.DataFrame:
+    """One all-persons row for each practice that has only male and female rows, warned.
+
+    A file joining the all-persons totals with the per-sex ones may leave some practices
+    without an ``ALL`` row: keeping only those rows dropped the practices (no list size).
+    Their all-ages rows are added together instead, with one warning naming them.
+    """
+    sex_column, age_column = resolved["sex"], resolved["age"]
+    code_column, size_column = str(resolved["code"]), str(resolved["list_size"])
+    if sex_column is None:
+        return frame.iloc[:0]
+    codes = frame[code_column].map(_code)
+    all_ages = (
+        frame[age_column].str.upper().isin(["ALL", ""])
+        if age_column is not None
+        else pd.Series(True, index=frame.index)
+    )
+    missing = all_ages & ~codes.isin(set(codes[keep])) & (codes != "")
+    if not missing.any():
+        return frame.iloc[:0]
+    sizes = pd.to_numeric(frame.loc[missing, size_column].str.replace(",", ""), errors="coerce")
+    rows = frame[missing].groupby(codes[missing], sort=False).head(1).copy()
+    if not sizes.isna().any():  # else each row's own error, from the first, names it
+        totals = sizes.groupby(codes[missing], sort=False).sum()
+        rows[size_column] = [str(int(totals[c])) for c in codes[rows.index]]
+    named = sorted(set(codes[missing]))
+    shown = ", ".join(named[:10]) + (f" and {len(named) - 10:,} more" if len(named) > 10 else "")
+    log.warn(
+        f"{len(named):,} practice{' has' if len(named) == 1 else 's have'} no {sex_column} = "
+        f"ALL row ({shown}): {'its' if len(named) == 1 else 'their'} male and female rows "
+        "are added together",
+        "nothing to do if the file joins the all-persons totals with the per-sex ones; "
+        "otherwise check the file holds every practice's ALL row",
+    )
+    return rows
 
 
 def read_qof_mapping(path: PathLike) -> pd.DataFrame:
@@ -492,7 +532,7 @@ def _read_list_sizes(path: PathLike) -> pd.DataFrame:
         frame, _LIST_SIZE_FIELDS, source=source, required=("code", "list_size")
     )
     log = ProblemLog(source, logger)
-    codes = [_code(v) for v in frame[resolved["code"]]]
+    codes = [_practice_code(v, log, row=i + 2) for i, v in enumerate(frame[resolved["code"]])]
     sizes = [
         _parse_list_size(str(v), log, row=i + 2, code=c, column=resolved["list_size"])
         for i, (c, v) in enumerate(zip(codes, frame[resolved["list_size"]], strict=True))

@@ -44,6 +44,7 @@ from footprints.io.tables import (
     _duplicates,
     _near_duplicate_networks,
     _optional_network,
+    _practice_code,
     _read_csv,
     _read_excel_sheets,
     _strip_cells,
@@ -159,21 +160,44 @@ def _read_plan_workbook(path: PathLike) -> Plan:
 def _plan_from_frame(frame: pd.DataFrame, source: str) -> Plan:
     """Read a plan from a table's cells (stripped strings): practice code → network."""
     resolved = _resolve_columns(frame, _PLAN_FIELDS, source=source, required=("code", "network"))
+    if frame.empty:  # a file emptied by mistake would be judged as a plan placing no one
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "has a header but no plan rows",
+                    "give one row per practice (practice_code,network_id), such as a plan "
+                    "propose wrote or the ePCN file",
+                )
+            ]
+        )
     waiver_column = next((c for c in frame.columns if _normalise_name(c) == "waiver_reason"), None)
     log = ProblemLog(source, logger)
     assignment: dict[str, str] = {}
     names: dict[str, str] = {}
     waivers: dict[str, str] = {}
     codes: list[str] = []
+    first_row: dict[str, int] = {}
     left_out = 0
     for offset, record in enumerate(frame.to_dict("records")):
-        code = _code(record[resolved["code"]])
+        code = _practice_code(record[resolved["code"]], log, row=offset + 2)
         codes.append(code)
         if not code:
             log.error("the practice code is empty", "remove the row", row=offset + 2)
             continue
         _check_code(code, log, row=offset + 2)
         network = _optional_network(record[resolved["network"]])
+        if code in first_row and network is not None and assignment.get(code) == network:
+            codes[-1] = ""  # a repeat of an earlier row (copied twice): merged, not refused
+            log.warn(
+                f"practice {code} is in {network} on rows {first_row[code]} and {offset + 2}; "
+                "the repeated row is read once",
+                "delete the repeated row",
+                row=offset + 2,
+                code=code,
+            )
+            continue
+        first_row.setdefault(code, offset + 2)
         if network is None:
             left_out += 1
             continue
@@ -486,8 +510,22 @@ def read_geo_plan(path: PathLike) -> Plan:
     source = str(path)
     _check_exists(path, source)
     if PLAN_FORMATS.get(Path(path).suffix.lower()) is _GEOPACKAGE:
-        return _read_geopackage_plan(path, source)
-    return _read_geojson_plan(path, source)
+        plan = _read_geopackage_plan(path, source)
+    else:
+        plan = _read_geojson_plan(path, source)
+    if not len(plan):  # an empty layer would be judged as a plan placing no one
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "holds no practice with a network (no features, or none with a "
+                    "practice_code and network_id)",
+                    "give the practices layer of a plan's export (footprints export or "
+                    "propose --out PLAN.geojson)",
+                )
+            ]
+        )
+    return plan
 
 
 def is_geo_plan(path: PathLike) -> bool:
@@ -635,16 +673,22 @@ def read_waivers(path: PathLike) -> dict[str, str]:
     return _waivers_from_rows(rows, source, sep=sep)
 
 
+_WAIVER_ALIASES = {"waiver_reason": "reason", "waiver": "reason"}
+"""Other names of a waivers file's columns (after :func:`_normalise_name`)."""
+
+
 def _waivers_from_rows(rows: list[list[str]], source: str, *, sep: str = ",") -> dict[str, str]:
     """Waiver reasons from a waivers file's non-blank rows, the header first."""
-    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    found = [cell.strip() for cell in rows[0]] if rows else []
+    # "Network ID" and "Waiver reason" as typed in a spreadsheet; a plan file's waiver_reason
+    header = [_WAIVER_ALIASES.get(_normalise_name(c), _normalise_name(c)) for c in found]
     missing = [c for c in ("network_id", "reason") if c not in header]
     if missing:
         raise InputError(
             [
                 Problem(
                     source,
-                    f"no column {', '.join(missing)}; columns found: {', '.join(header)}",
+                    f"no column {', '.join(missing)}; columns found: {', '.join(found)}",
                     "give a CSV with the header network_id,reason",
                 )
             ]

@@ -9,6 +9,8 @@ network (``None``).
 
 from __future__ import annotations
 
+import csv
+import gzip
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -38,13 +40,13 @@ from footprints.io.tables import (
     PathLike,
     _ambiguous,
     _check_code,
-    _code,
     _drop_trailing_blank_rows,
     _duplicates,
     _optional_code,
     _optional_network,
     _parse_list_size,
     _parse_number,
+    _practice_code,
     _read_csv,
     _read_excel_sheets,
     _strip_cells,
@@ -244,7 +246,7 @@ def _practices_from_frame(
     unallocated = 0
     for offset, record in enumerate(records):
         row = None if first_row is None else offset + first_row
-        code = _code(record.get("code", ""))
+        code = _practice_code(record.get("code", ""), log, row=row)
         if not code:
             log.error("the practice code is empty", "give every row an ODS code", row=row)
             continue
@@ -376,7 +378,11 @@ def _read_practice_table(path: PathLike) -> tuple[pd.DataFrame, str]:
     """
     source = str(path)
     if Path(path).suffix.lower() not in _EXCEL:
-        return _read_csv(path), source
+        try:
+            return _read_csv(path), source
+        except InputError:
+            _refuse_by_header(path, source)  # a large file of another kind: say which
+            raise
     sheets = {
         name: _drop_trailing_blank_rows(_strip_cells(frame))
         for name, frame in _read_excel_sheets(path).items()
@@ -516,6 +522,24 @@ _PUBLISHED = (
     ),
 )
 """Published files one may give as the practices file: their columns, name, and the fix."""
+
+
+def _refuse_by_header(path: PathLike, source: str) -> None:
+    """Refuse a CSV of another kind by its first line alone, as a whole file would be.
+
+    The LSOA registrations file (36 MB) given as the practices was refused for its size,
+    with advice to raise the limit, only to be refused for its kind once read.
+    """
+    try:
+        with (gzip.open if Path(path).suffix.lower() == ".gz" else open)(path, "rb") as stream:
+            line = stream.readline(1 << 16)
+        text = line.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile):
+        return
+    cells = next(csv.reader([text], delimiter=";" if text.count(";") > text.count(",") else ","))
+    frame = pd.DataFrame(columns=[c.strip() for c in cells])
+    _refuse_a_plan_file(frame, source)
+    _refuse_a_published_file(frame, source)
 
 
 def _refuse_a_published_file(frame: pd.DataFrame, source: str) -> None:

@@ -126,8 +126,8 @@ class Registrations:
         date = f" (extract {self.extract_date})" if self.extract_date else ""
         return (
             f"{self.source}{date}: {self.practices:,} practices, {self.patients:,} patients; "
-            f"{self.welsh_patients:,} in {self.welsh_rows:,} Welsh LSOA rows and "
-            f"{self.unplaced_patients:,} in {self.unplaced_rows:,} rows with no LSOA "
+            f"{self.welsh_patients:,} in {_rows(self.welsh_rows, 'Welsh LSOA row')} and "
+            f"{self.unplaced_patients:,} in {_rows(self.unplaced_rows)} with no LSOA "
             "(NO2011 or blank) count towards practice totals but are not placed on the map"
         )
 
@@ -156,6 +156,11 @@ def _read_text(path: PathLike, source: str) -> str:
     return _decode(data, source)
 
 
+def _rows(number: int, noun: str = "row") -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def read_lsoa_registrations(path: PathLike) -> Registrations:
     """Read NHS Digital's LSOA registrations file (plain, ``.gz`` or ``.zip``).
 
@@ -165,7 +170,8 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
         ``gp-reg-pat-prac-lsoa-all.csv`` as published, or a copy keeping
         ``PRACTICE_CODE, LSOA_CODE, NUMBER_OF_PATIENTS`` (other columns are ignored). Where a
         ``SEX`` column holds ``ALL`` rows only those are used; where it holds only ``MALE``
-        and ``FEMALE`` rows they are added together.
+        and ``FEMALE`` rows they are added together (so are the rows of a practice that has
+        no ``ALL`` rows among others that do, with a warning naming it).
 
     Returns
     -------
@@ -215,7 +221,7 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
     )
     code_col, lsoa_col = str(resolved["code"]), str(resolved["lsoa"])
     patients_col = str(resolved["patients"])
-    frame = _one_sex(frame, resolved["sex"], source)
+    frame = _one_sex(frame, resolved["sex"], source, code_col)
     practice = frame[code_col].str.strip().str.upper()
     lsoa = frame[lsoa_col].str.strip().str.upper()
     patients = _counts(frame[patients_col], frame.index, source)
@@ -266,7 +272,7 @@ def _unknown_lsoas(
         Problem(
             registrations.source,
             f"of the {len(codes):,} practices loaded, {int(lost['patients'].sum()):,} patients "
-            f"in {len(lost):,} rows live in LSOAs that are not in the LSOA boundaries file "
+            f"in {_rows(len(lost))} live in LSOAs that are not in the LSOA boundaries file "
             f"({shown}): they count towards their practices' totals but are not placed on the "
             "map, and a practice with none placed is given the Voronoi catchment of its surgery",
             "give LSOA boundaries of the same LSOA vintage as the registrations file (2011 "
@@ -319,18 +325,42 @@ def _set_aside(
     return table.groupby("practice").sum().astype("int64")[list(SET_ASIDE)]
 
 
-def _one_sex(frame: pd.DataFrame, sex_col: str | None, source: str) -> pd.DataFrame:
-    """Keep the ``ALL`` rows where the file has them; otherwise every row (male + female).
+def _one_sex(frame: pd.DataFrame, sex_col: str | None, source: str, code_col: str) -> pd.DataFrame:
+    """Keep each practice's ``ALL`` rows where it has them; otherwise its rows (male + female).
 
     A file of one sex only (NHS Digital's ``gp-reg-pat-prac-lsoa-male.csv`` or ``-female``,
     beside the all-persons file in the published zip) is refused: it would place half of
     each practice's patients, with a warning per practice that its count is half its list.
+    A file joined from the all-persons file and the male and female ones may give some
+    practices ``ALL`` rows and others only ``MALE`` and ``FEMALE`` rows: the practices
+    without ``ALL`` rows are counted as male + female, with a warning naming them (keeping
+    only the ``ALL`` rows dropped those practices, who then had no homes at all).
     """
     if sex_col is None:
         return frame
     sex = frame[sex_col].str.strip().str.upper()
     if (sex == "ALL").any():
-        return frame[sex == "ALL"]
+        practice = frame[code_col].str.strip().str.upper()
+        with_all = set(practice[sex == "ALL"])
+        summed = ~practice.isin(with_all)
+        if summed.any():
+            codes = sorted(set(practice[summed]))
+            shown = ", ".join(codes[:10]) + (
+                f" and {len(codes) - 10:,} more" if len(codes) > 10 else ""
+            )
+            logger.warning(
+                "%s",
+                Problem(
+                    source,
+                    f"{len(codes):,} practice{' has' if len(codes) == 1 else 's have'} no "
+                    f"{sex_col} = ALL rows ({shown}): {'its' if len(codes) == 1 else 'their'} "
+                    "other rows (male and female) are added together",
+                    "nothing to do if the file joins the all-persons file with the male and "
+                    "female ones; otherwise check the file holds every practice's ALL rows",
+                    severity="warning",
+                ),
+            )
+        return frame[(sex == "ALL") | summed]
     present = set(sex.unique())
     if len(present) == 1 and present <= {"MALE", "FEMALE", "M", "F"}:
         (only,) = present
@@ -384,9 +414,46 @@ def read_lsoa_boundaries(path: PathLike, *, code_column: str | None = None) -> g
     geopandas.GeoDataFrame
         ``code``, ``name``, geometry (EPSG:27700), one row per LSOA.
     """
-    layer = read_boundaries(path, code_column=code_column, level="lsoa")
+    try:
+        layer = read_boundaries(path, code_column=code_column, level="lsoa")
+    except InputError as error:
+        if not any(p.message.startswith("has no geometries") for p in error.problems):
+            raise
+        raise InputError([_table_as_lsoa_boundaries(path)]) from None
     return gpd.GeoDataFrame(
         {"code": layer["code"], "name": layer["name"]}, geometry=layer.geometry, crs=BNG
+    )
+
+
+def _table_as_lsoa_boundaries(path: PathLike) -> Problem:
+    """Return the problem of a table given as the LSOA polygons, naming --lsoa-centroids.
+
+    The ONS population-weighted centroids (a CSV of LSOA points) sit beside the polygons
+    on the portal, and a new user gives them as the boundaries: say which option takes them.
+    """
+    try:
+        frame = _read_csv(path, table=False)
+        resolved = _resolve_columns(frame, _CENTROID_FIELDS, source=str(path), required=("code",))
+    except (InputError, ValueError, OSError):
+        points = False
+    else:
+        points = (resolved["easting"] is not None and resolved["northing"] is not None) or (
+            resolved["lat"] is not None and resolved["lon"] is not None
+        )
+    if points:
+        return Problem(
+            str(path),
+            "is a table of LSOA points (codes with coordinates, such as the ONS "
+            "population-weighted centroids), not the LSOA polygons",
+            "give this file with --lsoa-centroids, and the LSOA boundaries (ONS 'LSOA "
+            "(2011) Boundaries', as GeoJSON, GeoPackage or a zipped shapefile) with "
+            "--lsoa-boundaries",
+        )
+    return Problem(
+        str(path),
+        "has no geometries (is it a table rather than a boundary file?)",
+        "give the LSOA polygons (ONS 'LSOA (2011) Boundaries') as GeoJSON, GeoPackage or a "
+        "zipped shapefile with --lsoa-boundaries",
     )
 
 
@@ -480,8 +547,9 @@ def registration_problems(
     if ours["welsh_rows"] or ours["unplaced_rows"]:
         whole = (
             f" (in the whole file: {registrations.welsh_patients:,} in "
-            f"{registrations.welsh_rows:,} Welsh rows, {registrations.unplaced_patients:,} in "
-            f"{registrations.unplaced_rows:,} rows with no LSOA)"
+            f"{_rows(registrations.welsh_rows, 'Welsh row')}, "
+            f"{registrations.unplaced_patients:,} in "
+            f"{_rows(registrations.unplaced_rows)} with no LSOA)"
             if (registrations.welsh_rows, registrations.unplaced_rows)
             != (ours["welsh_rows"], ours["unplaced_rows"])
             else ""
@@ -489,10 +557,26 @@ def registration_problems(
         problems.append(
             Problem(
                 source,
-                f"of the {len(codes):,} practices loaded, {ours['welsh_patients']:,} patients "
-                f"in {ours['welsh_rows']:,} rows live in Welsh LSOAs and "
-                f"{ours['unplaced_patients']:,} in {ours['unplaced_rows']:,} rows have no LSOA "
-                f"(NO2011 or blank){whole}: they count towards their practices' totals but are "
+                f"of the {len(codes):,} practices loaded, "
+                + " and ".join(
+                    part
+                    for rows, part in (
+                        (
+                            ours["welsh_rows"],
+                            f"{ours['welsh_patients']:,} patients in "
+                            f"{_rows(ours['welsh_rows'])} live in Welsh LSOAs",
+                        ),
+                        (
+                            ours["unplaced_rows"],
+                            f"{ours['unplaced_patients']:,} "
+                            + ("" if ours["welsh_rows"] else "patients ")
+                            + f"in {_rows(ours['unplaced_rows'])} have no LSOA (NO2011 or "
+                            "blank)",
+                        ),
+                    )
+                    if rows
+                )
+                + f"{whole}: they count towards their practices' totals but are "
                 "not placed on the map",
                 severity="warning",
             )

@@ -644,6 +644,25 @@ def _code(value: object) -> str:
     return text.strip().upper()
 
 
+def _practice_code(value: object, log: ProblemLog, *, row: int | None) -> str:
+    """Return a practice code as stored, with any space inside it removed and reported.
+
+    ODS practice codes (``G82006``) never hold a space; one typed or pasted inside
+    (``G82 006``) made the practice a stranger to every other file. It is removed, with a
+    warning naming the row, so that the user can correct the file.
+    """
+    code = _code(value)
+    joined = "".join(code.split())
+    if joined != code:
+        log.warn(
+            f"practice code {code!r} has a space inside it; read as {joined}",
+            "remove the space from the code in the file (ODS codes have none)",
+            row=row,
+            code=joined,
+        )
+    return joined
+
+
 _EXCEL_NUMBER = re.compile(r"\d+\.0+|\d+(\.\d+)?E[+-]?\d+")
 
 

@@ -118,6 +118,15 @@ def connect(url: URL) -> Engine:
         _check_schema(engine, where)
     except BaseException as error:
         engine.dispose()  # no connection is left open behind a store that did not open
+        if (
+            url.drivername.startswith("sqlite")
+            and isinstance(error, sa.exc.DatabaseError)
+            and not isinstance(error, sa.exc.OperationalError)  # locked, unreadable: below
+        ):
+            raise StoreError(  # a spreadsheet or a plan CSV given as the store's file
+                f"cannot open the plan store at {where}: {first_line(error)} (it is no SQLite "
+                "file) — give --store the plan store's file, or a new file name to start one"
+            ) from None
         if isinstance(
             error, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.ProgrammingError
         ):

@@ -182,3 +182,20 @@ def test_a_geopackage_of_several_levels_gives_each_slot_its_own_layer(tmp_path: 
     assert read_boundaries(path, level="ccg")["code"].tolist() == ["E38000001"]
     assert read_boundaries(path, level="stp")["code"].tolist() == ["E54000001"]
     assert read_boundaries(path, code_column="area")["code"].tolist() == ["A"]
+
+
+def test_msoas_given_as_the_lsoa_boundaries_are_named_msoas(tmp_path: Path) -> None:
+    """The ONS MSOA layer given to --lsoa-boundaries was 'nursing patches': MSOAs may stand
+    in for patches, but the file is an area layer of the wrong size, and the user wants
+    the LSOA one."""
+    path = tmp_path / "msoa.geojson"
+    gpd.GeoDataFrame(
+        {"MSOA11CD": ["E02000001"], "MSOA11NM": ["City of London 001"]},
+        geometry=[box(530000, 180000, 531000, 181000)],
+        crs=BNG,
+    ).to_file(path)
+    with pytest.raises(MissingColumnError) as caught:
+        read_boundaries(path, level="lsoa")
+    message = str(caught.value)
+    assert "this holds MSOAs" in message and "column MSOA11CD), not LSOAs" in message
+    assert "nursing patches instead" not in message

@@ -243,3 +243,26 @@ def test_assemble_practices_leaves_out_practices_the_list_sizes_lack_with_one_wa
         assemble_practices(
             epraccur=epraccur, list_sizes=sizes, postcodes=test_data / "io_postcodes.csv"
         )
+
+
+def test_gp_reg_pat_practices_without_an_all_row_are_male_plus_female(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A totals file where some practices have only MALE and FEMALE rows: they were dropped
+    (no list size), silently."""
+    path = tmp_path / "gp-reg-pat-prac-all.csv"
+    path.write_text(
+        "CODE,SEX,AGE,NUMBER_OF_PATIENTS\n"
+        "A81001,ALL,ALL,7000\n"
+        "A81001,MALE,ALL,3400\n"
+        "A81002,MALE,ALL,2000\n"
+        "A81002,FEMALE,ALL,2500\n"
+        "A81002,FEMALE,0,30\n",
+        encoding="utf-8",
+    )
+    table = read_gp_reg_pat(path)
+    assert dict(zip(table["code"], table["list_size"], strict=True)) == {
+        "A81001": 7000,
+        "A81002": 4500,
+    }
+    assert "1 practice has no SEX = ALL row (A81002)" in caplog.text

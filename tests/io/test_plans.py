@@ -34,6 +34,22 @@ def test_read_plan_duplicate_rows(test_data: Path) -> None:
     )
 
 
+def test_a_row_repeated_exactly_is_read_once_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A row copied twice (same practice, same network) was refused like a conflict; a row
+    putting the practice in another network still is."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nA81001,N1\nA81002,N1\nA81001,N1\n", encoding="utf-8")
+    assert dict(read_plan(plan).assignment) == {"A81001": "N1", "A81002": "N1"}
+    assert "row 4 (A81001): practice A81001 is in N1 on rows 2 and 4; the repeated row" in (
+        caplog.text
+    )
+    plan.write_text("practice_code,network_id\nA81001,N1\nA81001,N1\nA81001,N2\n", encoding="utf-8")
+    with pytest.raises(InputError, match="practice A81001 appears on rows 2, 4"):
+        read_plan(plan)
+
+
 def test_read_plan_from_practices_and_epcn_csv(test_data: Path) -> None:
     plan = read_plan(test_data / "io_practices_latlon.csv")
     assert plan.assignment == {"A81001": "U89141"}  # A81002 is 'U', unallocated
@@ -214,6 +230,23 @@ def test_waiver_reasons_typed_in_excel_are_read(tmp_path: Path) -> None:
         read_waivers(misnamed)
 
 
+def test_waiver_headers_as_a_spreadsheet_writes_them_are_read(tmp_path: Path) -> None:
+    """A workbook headed 'Network ID', 'Waiver reason' (as a person types them, and as the
+    plan CSV names its column) was refused: 'no column network_id, reason'."""
+    import pandas as pd
+
+    from footprints.io import read_waivers
+
+    book = tmp_path / "waivers.xlsx"
+    frame = pd.DataFrame({"Network ID": ["U22192"], "Waiver reason": ["rural – marsh"]})
+    frame.to_excel(book, index=False)
+    assert read_waivers(book) == {"U22192": "rural – marsh"}
+    other = tmp_path / "waivers.csv"
+    other.write_text("network,why\nU22192,rural\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no column network_id, reason; columns found: network"):
+        read_waivers(other)
+
+
 def test_the_epcn_pcn_details_sheet_saved_as_csv_is_named_with_the_sheet_to_save(
     tmp_path: Path,
 ) -> None:
@@ -264,3 +297,21 @@ def test_a_plan_kept_in_a_workbook_is_read_from_its_sheet(tmp_path: Path) -> Non
     pd.DataFrame({"x": [1]}).to_excel(empty, sheet_name="Sheet1", index=False)
     with pytest.raises(MissingColumnError, match="no sheet of the workbook holds a plan"):
         read_plan(empty)
+
+
+def test_a_plan_with_a_header_and_no_rows_is_refused(tmp_path: Path) -> None:
+    """A plan file emptied but for its header was read as a plan placing no one: validate
+    then reported all 206 practices of Kent and Medway 'in no network' (exit 1)."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"plan\.csv: has a header but no plan rows"):
+        read_plan(plan)
+
+
+def test_a_geojson_plan_with_no_features_is_refused(tmp_path: Path) -> None:
+    """An empty FeatureCollection given as a plan was read as a plan placing no one: diff
+    called every network of the other plan dissolved."""
+    plan = tmp_path / "plan.geojson"
+    plan.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    with pytest.raises(InputError, match="holds no practice with a network"):
+        read_plan(plan)

@@ -306,3 +306,43 @@ def test_a_short_header_over_wider_rows_is_not_taken_for_a_title(tmp_path: Path)
         read_practices(path)
     assert [p.row for p in caught.value.problems] == [2, 3, 4]
     assert "the row has 5 cells but the first row has 4" in str(caught.value)
+
+
+def test_a_space_inside_a_practice_code_is_removed_and_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """'G82 006' (typed or pasted with a space) was a stranger to the plan's G82006: the
+    practice was 'in no network' and the plan's row 'not in the practices file'."""
+    from footprints.io.plans import read_plan
+
+    practices = tmp_path / "practices.csv"
+    practices.write_text(
+        "code,name,list_size,easting,northing\nG82 006,A,5000,530000,180000\n"
+        "G82007,B,6000,531000,180000\n",
+        encoding="utf-8",
+    )
+    assert read_practices(practices)["code"].tolist() == ["G82006", "G82007"]
+    assert "row 2" in caplog.text and "practice code 'G82 006' has a space inside it" in caplog.text
+    plan = tmp_path / "plan.csv"
+    plan.write_text("practice_code,network_id\nG82006,U1\nG82 007,U1\n", encoding="utf-8")
+    assert dict(read_plan(plan).assignment) == {"G82006": "U1", "G82007": "U1"}
+    assert "read as G82007" in caplog.text
+
+
+def test_a_large_registrations_file_given_as_the_practices_is_named_not_sized(
+    tmp_path: Path,
+) -> None:
+    """The LSOA registrations file (36 MB unpacked) given as the practices was refused for
+    its size, with advice to raise the limit, and only then for its kind."""
+    import gzip
+
+    from footprints.io.tables import table_size_limit
+
+    path = tmp_path / "gp-reg-pat-prac-lsoa-all.csv.gz"
+    rows = "".join(f"A{i:05d},SURGERY,E01{i:06d},{i % 90}\n" for i in range(2000))
+    with gzip.open(path, "wt", encoding="utf-8") as stream:
+        stream.write("PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,NUMBER_OF_PATIENTS\n" + rows)
+    with table_size_limit(10_000), pytest.raises(MissingColumnError) as caught:
+        read_practices(path)
+    assert "this looks like NHS Digital's LSOA registrations file" in str(caught.value)
+    assert "limit" not in str(caught.value)

@@ -48,7 +48,7 @@ def check_published(path: Path) -> None:
     assert (registered.welsh_rows, registered.welsh_patients) == (1, 3)
     assert (registered.unplaced_rows, registered.unplaced_patients) == (1, 1)
     assert registered.extract_date == "04JAN2021"
-    assert "3 in 1 Welsh LSOA rows and 1 in 1 rows with no LSOA" in registered.describe()
+    assert "3 in 1 Welsh LSOA row and 1 in 1 row with no LSOA" in registered.describe()
 
 
 def test_the_published_file_plain(tmp_path: Path) -> None:
@@ -262,3 +262,45 @@ def test_a_copy_saved_from_a_spreadsheet_reads_its_counts_and_ends(tmp_path: Pat
     with pytest.raises(InputError) as caught:
         read_lsoa_registrations(path)
     assert [p.row for p in caught.value.problems] == [4, 5]
+
+
+def test_centroids_given_as_the_lsoa_boundaries_point_to_their_option(tmp_path: Path) -> None:
+    """The ONS centroids CSV given to --lsoa-boundaries was 'a table rather than a boundary
+    file?' with no word of --lsoa-centroids, the option that takes it."""
+    centroids = tmp_path / "lsoa_centroids.csv"
+    centroids.write_text(
+        "lsoa11cd,lsoa11nm,lon,lat,easting,northing\n"
+        "E01000001,City of London 001A,-0.0972,51.5181,532150,181615\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_lsoa_boundaries(centroids)
+    text = str(caught.value)
+    assert "is a table of LSOA points" in text
+    assert "give this file with --lsoa-centroids" in text
+
+
+def test_practices_without_all_rows_are_counted_as_male_plus_female(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file joining the all-persons rows with male and female ones, where some practices
+    have no ALL rows: those practices were dropped (no homes at all), silently."""
+    path = tmp_path / "registrations.csv"
+    path.write_text(
+        "PRACTICE_CODE,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\n"
+        "A81001,E01011959,ALL,7\n"
+        "A81001,E01011959,MALE,3\n"
+        "A81001,E01011959,FEMALE,4\n"
+        "A81002,E01011959,MALE,20\n"
+        "A81002,E01011959,FEMALE,25\n"
+        "A81002,E01012012,FEMALE,1\n",
+        encoding="utf-8",
+    )
+    registered = read_lsoa_registrations(path)
+    assert registered.totals.to_dict() == {"A81001": 7, "A81002": 46}
+    assert registered.counts.to_dict("records") == [
+        {"practice": "A81001", "lsoa": "E01011959", "patients": 7},
+        {"practice": "A81002", "lsoa": "E01011959", "patients": 45},
+        {"practice": "A81002", "lsoa": "E01012012", "patients": 1},
+    ]
+    assert "1 practice has no SEX = ALL rows (A81002)" in caplog.text

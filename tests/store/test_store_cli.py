@@ -152,6 +152,21 @@ def test_a_store_that_cannot_be_opened_is_bad_input(
     assert status == EXIT_BAD_INPUT and "cannot open the plan store at" in err
 
 
+def test_a_file_that_is_no_store_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan CSV given as --store (the plan's file in the store's place) was an internal
+    error, exit 3: 'DatabaseError: file is not a database ... this is a bug'."""
+    plan = tmp_path / "plan.csv"
+    text = "practice_code,network_id\nP1,N1\n" * 200
+    plan.write_text(text, encoding="utf-8")
+    status, _, err = run(capsys, "plans", "list", "--store", str(plan))
+    assert status == EXIT_BAD_INPUT
+    assert f"cannot open the plan store at {plan}: file is not a database" in err
+    assert "give --store the plan store's file, or a new file name" in err
+    assert plan.read_text(encoding="utf-8") == text
+
+
 DEMO = Path(__file__).resolve().parents[2] / "boundaries" / "demo"
 
 
