@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -269,7 +269,6 @@ def partition(
         return Outcome.without_plan("timed out", pool_size, notes)
     listed_all = all(piece.bounded for piece in problem.pieces)
     relaxed: float | None = None
-    extended: Columns | None = None  # the columns with exact pricing's, where they joined
     usual = usual_costs(problem, columns)
     if usual and not listed_all and relaxation.complete and not model.limits:
         # Before the search, while the LP's duals are at hand (the bound over every plan).
@@ -337,10 +336,6 @@ def partition(
                     notes,
                     columns=proof.columns,
                 )
-            if not proof.near and len(proof.columns) > len(columns):
-                # the columns pricing found (below 0 at its duals) join the pool search
-                relaxation = _priced_first(relaxation, len(proof.columns))
-                columns = extended = proof.columns
     if listed_all:
         status, proved_bound, incumbent, short = _search(
             problem, columns, model, relaxation, incumbent, hint, first_delta, presolve
@@ -410,26 +405,7 @@ def partition(
         shares = shares_bound(problem, columns, incumbent.chosen, incumbent.objective, seconds)
         if shares is not None:
             bound = shares if bound is None else max(bound, shares)
-    return Outcome(
-        status, incumbent.objective, bound, incumbent.chosen, pool_size, notes, columns=extended
-    )
-
-
-def _priced_first(relaxation: LPResult, total: int) -> LPResult:
-    """``relaxation`` over ``total`` columns, the new ones first in the pool search's order.
-
-    Exact pricing's columns priced below 0 at its duals: they rank at the LP's least reduced
-    cost (a rank only: the LP's bound and values are unchanged, the new ones' values 0).
-    """
-    rc = relaxation.reduced_costs
-    extra = total - len(rc)
-    least = float(rc.min()) if len(rc) else 0.0
-    values = relaxation.values
-    if len(values) == len(rc):
-        values = np.concatenate([values, np.zeros(extra)])
-    return replace(
-        relaxation, reduced_costs=np.concatenate([rc, np.full(extra, least)]), values=values
-    )
+    return Outcome(status, incumbent.objective, bound, incumbent.chosen, pool_size, notes)
 
 
 SHARES_WORDS = (
