@@ -653,26 +653,10 @@ def test_propose_with_no_plan_for_any_area_leaves_the_out_file_as_it_was(
 ) -> None:
     """Kent and Medway's ePCN plan repaired with --max-moves 0 (its detached networks need
     moves) replaced the --out file, the plan being repaired, with a header alone."""
-    import geopandas as gpd
-    import shapely
-
-    x0, y0 = 530000, 180000
-    ccg = tmp_path / "ccg.geojson"
-    gpd.GeoDataFrame(
-        {"CCG20CD": ["E38000001"], "CCG20NM": ["A"]},
-        geometry=[shapely.box(x0, y0, x0 + 3000, y0 + 1000)],
-        crs="EPSG:27700",
-    ).to_crs("EPSG:4326").to_file(ccg)
-    practices = tmp_path / "practices.csv"
-    practices.write_text(
-        "code,name,list_size,easting,northing\n"
-        + "".join(f"P{i},N{i},1000,{x0 + 500 + 1000 * i},{y0 + 500}\n" for i in range(3)),
-        encoding="utf-8",
-    )
     plan = tmp_path / "plan.csv"  # N1 is in two parts, P1 between them
     text = "practice_code,network_id\nP0,N1\nP1,N2\nP2,N1\n"
     plan.write_text(text, encoding="utf-8")
-    command = ["propose", "--practices", str(practices), "--boundaries", str(ccg)]
+    command = ["propose", *_one_ccg(tmp_path)]
     command += ["--repair", "--plan", str(plan), "--max-moves", "0", "--min", "0"]
     command += ["--time-limit", "5", "--processes", "1", "--out", str(plan)]
     assert main(command) == 2
