@@ -45,7 +45,7 @@ import geopandas as gpd
 import pandas as pd
 
 from footprints.crs import BNG
-from footprints.errors import InputError, Problem, ProblemLog
+from footprints.errors import InputError, Problem, ProblemLog, count
 
 __all__ = ["FAR_SITE_M", "place_practices"]
 
@@ -297,7 +297,7 @@ def _say_unknown_codes(
         codes = sorted(unknown, key=lambda code: (-len(unknown[code]), code))
         named = ", ".join(codes[:8]) + (f" and {len(codes) - 8:,} more" if len(codes) > 8 else "")
         log.error(
-            f"the boundary file has {_count(len(areas), what)} ({has}), holding {placed:,} of "
+            f"the boundary file has {count(len(areas), what)} ({has}), holding {placed:,} of "
             f"the practices; the other {left_out:,} are in {len(unknown):,} {what}s it lacks "
             f"({named})",
             f"to plan {'that' if len(areas) == 1 else 'those'} {what}"
@@ -319,15 +319,11 @@ def _say_unknown_codes(
             f" and {len(practices) - 12:,} more" if len(practices) > 12 else ""
         )
         log.error(
-            f"{what} {wanted!r} on the rows of {_count(len(practices), 'practice')} ({named}) "
+            f"{what} {wanted!r} on the rows of {count(len(practices), 'practice')} ({named}) "
             f"matches no {what} boundary (neither a code nor an ODS code: the boundary file "
-            f"has {_count(len(areas), what)}: {has})",
+            f"has {count(len(areas), what)}: {has})",
             f"use {what} boundaries of the same year as the practices, or correct the code",
         )
-
-
-def _count(number: int, what: str) -> str:
-    return f"{number:,} {what}{'' if number == 1 else 's'}"
 
 
 def _ccg_to_stp(

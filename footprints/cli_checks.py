@@ -14,7 +14,7 @@ from pathlib import Path
 
 from footprints.atomic import check_writable
 from footprints.cli_region import UsageError
-from footprints.errors import InputError
+from footprints.errors import InputError, count
 from footprints.io import accepted_extensions, plan_format
 from footprints.plan import Band
 from footprints.planning_areas import planning_groups
@@ -71,11 +71,6 @@ def check_out(
 
 OUT_HELP = "plan" + accepted_extensions(write=True)
 """The help of an ``--out`` that takes a plan: "plan.csv, .geojson or .gpkg"."""
-
-
-def count(number: int, noun: str) -> str:
-    """``1 network``, ``2 networks``."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def planning(args: argparse.Namespace, region: Region) -> tuple[dict[str, list[str]], bool]:

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from footprints.atomic import write_text
+from footprints.errors import count
 from footprints.io import read_plan, warn_unknown_waivers
 from footprints.io.tables import spreadsheet_csv
 from footprints.plan import Plan, PlanState
@@ -131,7 +132,7 @@ def _describe(version: Version, head: int) -> list[str]:
     locks = ", ".join(sorted(state.locks)) or "none"
     return [
         f"{title}, saved {_when(info.created_at)} UTC{who}: {info.label}",
-        f"{_count(info.practices, 'practice')} in {_count(info.networks, 'network')}; "
+        f"{count(info.practices, 'practice')} in {count(info.networks, 'network')}; "
         f"locked: {locks}; "
         f"{len(state.waivers):,} waiver reason{'s' if len(state.waivers) != 1 else ''}",
     ]
@@ -310,8 +311,8 @@ def _region_of(args: argparse.Namespace, plan: Plan) -> tuple[Plan, dict[str, An
             "practices file"
         )
     print(
-        f"Region: {where} ({_count(len(region.practices), 'practice')} in "
-        f"{_count(len(region.ccgs), 'CCG')}); "
+        f"Region: {where} ({count(len(region.practices), 'practice')} in "
+        f"{count(len(region.ccgs), 'CCG')}); "
         "the app opens the plan on it."
     )
     return plan, region_meta(files, options)
@@ -359,7 +360,7 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
             )
     print(
         f"Saved {args.file} as version {info.number} of plan {handle.name!r} "
-        f"({_count(info.practices, 'practice')} in {_count(info.networks, 'network')})."
+        f"({count(info.practices, 'practice')} in {count(info.networks, 'network')})."
     )
     return 0
 
@@ -393,8 +394,8 @@ def _run_restore(args: argparse.Namespace) -> int:
         info = handle.restore(args.version, author=args.author)
     print(
         f"Restored {info.label.removeprefix('restore ')} of plan {handle.name!r} as version "
-        f"{info.number} ({_count(info.practices, 'practice')} in "
-        f"{_count(info.networks, 'network')})."
+        f"{info.number} ({count(info.practices, 'practice')} in "
+        f"{count(info.networks, 'network')})."
     )
     return 0
 
@@ -520,8 +521,3 @@ def _check_name(args: argparse.Namespace) -> int:
             "give a name for the version, or --clear to remove its name (not both)"
         )
     return _run_name(args)
-
-
-def _count(number: int, noun: str) -> str:
-    """``1 network``, ``2 networks``."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"

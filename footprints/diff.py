@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from footprints.errors import count
 from footprints.plan import Plan
 
 __all__ = ["Merge", "NetworkChange", "PlanDiff", "PracticeMove", "Split", "diff_plans"]
@@ -170,10 +171,10 @@ class PlanDiff:
             return "The plans are identical."
         summary = self.to_dict()["summary"]
         lines = [
-            f"{_count(summary['moved'], 'practice')} moved, "
-            f"{_count(summary['created'], 'network')} created, "
-            f"{summary['dissolved']} dissolved, {_count(summary['merged'], 'merge')}, "
-            f"{_count(summary['split'], 'split')}."
+            f"{count(summary['moved'], 'practice')} moved, "
+            f"{count(summary['created'], 'network')} created, "
+            f"{summary['dissolved']} dissolved, {count(summary['merged'], 'merge')}, "
+            f"{count(summary['split'], 'split')}."
         ]
         if self.merged:
             lines.append("Merged:")
@@ -258,8 +259,8 @@ def _mostly(members: Mapping[str, list[str]], other_of: Mapping[str, str]) -> di
             other = other_of.get(practice)
             if other is not None:
                 counts[other] = counts.get(other, 0) + 1
-        for other, count in counts.items():
-            if 2 * count > len(practices):
+        for other, shared in counts.items():
+            if 2 * shared > len(practices):
                 result[network] = other
     return result
 
@@ -354,8 +355,3 @@ def diff_plans(a: Plan, b: Plan, *, populations: Mapping[str, int] | None = None
         len(dissolved),
     )
     return result
-
-
-def _count(number: int, noun: str) -> str:
-    """``1 practice``, ``2 practices``."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"

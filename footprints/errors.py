@@ -25,9 +25,16 @@ __all__ = [
     "ProblemLog",
     "SolverError",
     "collected_warnings",
+    "count",
 ]
 
 Severity = Literal["error", "warning"]
+
+
+def count(number: int, noun: str) -> str:
+    """``1 network``, ``2 networks``: a count as every message words it."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
 
 PROBLEMS_SHOWN = 50
 """Most problems shown at once, by the command line and the app.

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from footprints.crs import BNG, WGS84
-from footprints.errors import InputError, Problem, ProblemLog
+from footprints.errors import InputError, Problem, ProblemLog, count
 from footprints.io.boundaries import read_boundaries
 from footprints.io.columns import _Field, _resolve_columns
 from footprints.io.tables import (
@@ -126,8 +126,8 @@ class Registrations:
         date = f" (extract {self.extract_date})" if self.extract_date else ""
         return (
             f"{self.source}{date}: {self.practices:,} practices, {self.patients:,} patients; "
-            f"{self.welsh_patients:,} in {_rows(self.welsh_rows, 'Welsh LSOA row')} and "
-            f"{self.unplaced_patients:,} in {_rows(self.unplaced_rows)} with no LSOA "
+            f"{self.welsh_patients:,} in {count(self.welsh_rows, 'Welsh LSOA row')} and "
+            f"{self.unplaced_patients:,} in {count(self.unplaced_rows, 'row')} with no LSOA "
             "(NO2011 or blank) count towards practice totals but are not placed on the map"
         )
 
@@ -154,11 +154,6 @@ def _read_text(path: PathLike, source: str) -> str:
             )
         raise InputError([problem])
     return _decode(data, source)
-
-
-def _rows(number: int, noun: str = "row") -> str:
-    """``1 row``, ``2 rows``."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def read_lsoa_registrations(path: PathLike) -> Registrations:
@@ -272,7 +267,7 @@ def _unknown_lsoas(
         Problem(
             registrations.source,
             f"of the {len(codes):,} practices loaded, {int(lost['patients'].sum()):,} patients "
-            f"in {_rows(len(lost))} live in LSOAs that are not in the LSOA boundaries file "
+            f"in {count(len(lost), 'row')} live in LSOAs that are not in the LSOA boundaries file "
             f"({shown}): they count towards their practices' totals but are not placed on the "
             "map, and a practice with none placed is given the Voronoi catchment of its surgery",
             "give LSOA boundaries of the same LSOA vintage as the registrations file (2011 "
@@ -547,9 +542,9 @@ def registration_problems(
     if ours["welsh_rows"] or ours["unplaced_rows"]:
         whole = (
             f" (in the whole file: {registrations.welsh_patients:,} in "
-            f"{_rows(registrations.welsh_rows, 'Welsh row')}, "
+            f"{count(registrations.welsh_rows, 'Welsh row')}, "
             f"{registrations.unplaced_patients:,} in "
-            f"{_rows(registrations.unplaced_rows)} with no LSOA)"
+            f"{count(registrations.unplaced_rows, 'row')} with no LSOA)"
             if (registrations.welsh_rows, registrations.unplaced_rows)
             != (ours["welsh_rows"], ours["unplaced_rows"])
             else ""
@@ -564,13 +559,13 @@ def registration_problems(
                         (
                             ours["welsh_rows"],
                             f"{ours['welsh_patients']:,} patients in "
-                            f"{_rows(ours['welsh_rows'])} live in Welsh LSOAs",
+                            f"{count(ours['welsh_rows'], 'row')} live in Welsh LSOAs",
                         ),
                         (
                             ours["unplaced_rows"],
                             f"{ours['unplaced_patients']:,} "
                             + ("" if ours["welsh_rows"] else "patients ")
-                            + f"in {_rows(ours['unplaced_rows'])} have no LSOA (NO2011 or "
+                            + f"in {count(ours['unplaced_rows'], 'row')} have no LSOA (NO2011 or "
                             "blank)",
                         ),
                     )
