@@ -217,8 +217,9 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
     code_col, lsoa_col = str(resolved["code"]), str(resolved["lsoa"])
     patients_col = str(resolved["patients"])
     frame = _one_sex(frame, resolved["sex"], source, code_col)
-    practice = frame[code_col].str.strip().str.upper()
-    lsoa = frame[lsoa_col].str.strip().str.upper()
+    log = ProblemLog(source, logger)
+    practice = _joined(frame[code_col].str.strip().str.upper(), "practice code", log)
+    lsoa = _joined(frame[lsoa_col].str.strip().str.upper(), "LSOA code", log)
     patients = _counts(frame[patients_col], frame.index, source)
     totals = patients.groupby(practice.to_numpy()).sum().astype("int64")
     english = lsoa.str.fullmatch(_ENGLISH_LSOA.pattern).to_numpy()
@@ -248,6 +249,29 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
     )
     logger.info("%s", registrations.describe())
     return registrations
+
+
+def _joined(codes: pd.Series, what: str, log: ProblemLog) -> pd.Series:
+    """Return the codes with any space inside removed, with a warning naming the first rows.
+
+    ODS practice codes and ONS LSOA codes never hold a space; one typed or pasted inside
+    (``E01 000001``) made the LSOA a stranger to the boundaries (its patients not placed)
+    and the practice a stranger to the practices file.
+    """
+    spaced = codes.str.contains(r"\s", regex=True)
+    if not spaced.any():
+        return codes
+    joined = codes.str.replace(r"\s+", "", regex=True)
+    rows = codes.index[spaced.to_numpy()]
+    shown = ", ".join(f"{codes[i]!r} on row {int(i) + 2}" for i in rows[:_SHOWN]) + (
+        f" and {len(rows) - _SHOWN:,} more" if len(rows) > _SHOWN else ""
+    )
+    log.warn(
+        f"{count(len(rows), what)} {'has a space' if len(rows) == 1 else 'have spaces'} "
+        f"inside ({shown}); read without the spaces",
+        f"remove the spaces from the {what}s in the file (they have none)",
+    )
+    return joined
 
 
 def _unknown_lsoas(

@@ -304,3 +304,27 @@ def test_practices_without_all_rows_are_counted_as_male_plus_female(
         {"practice": "A81002", "lsoa": "E01012012", "patients": 1},
     ]
     assert "1 practice has no SEX = ALL rows (A81002)" in caplog.text
+
+
+def test_a_space_inside_an_lsoa_or_practice_code_is_removed_and_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """'E01 011959' was no English LSOA: its patients were counted as having no LSOA and
+    placed nowhere; 'A81 002' was a stranger to the practices file."""
+    path = tmp_path / "registrations.csv"
+    path.write_text(
+        "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\n"
+        "A81001,E01011959,7\n"
+        "A81001,E01 012012,2\n"
+        "A81 002,E01011959,40\n",
+        encoding="utf-8",
+    )
+    registered = read_lsoa_registrations(path)
+    assert registered.counts.to_dict("records") == [
+        {"practice": "A81001", "lsoa": "E01011959", "patients": 7},
+        {"practice": "A81001", "lsoa": "E01012012", "patients": 2},
+        {"practice": "A81002", "lsoa": "E01011959", "patients": 40},
+    ]
+    assert registered.unplaced_rows == 0
+    assert "1 LSOA code has a space inside ('E01 012012' on row 3)" in caplog.text
+    assert "1 practice code has a space inside ('A81 002' on row 4)" in caplog.text
