@@ -272,10 +272,11 @@ def _run_report(args: argparse.Namespace) -> int:
     waivers = {**region.current.waivers, **(waivers or {})}
     comments = unassigned = None
     if args.comments_of is not None:  # the open comments of a plan in the store
+        from footprints.cli_plans import existing_store
         from footprints.store import Store
         from footprints.store.sessions import comments_by_network, comments_by_unassigned_practice
 
-        with Store(args.store) as store:
+        with Store(existing_store(args.store)) as store:
             opened = store.open(args.comments_of).comments(status="open")
         comments = comments_by_network(opened, region.current)
         unassigned = comments_by_unassigned_practice(opened, region.current)

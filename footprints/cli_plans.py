@@ -30,10 +30,18 @@ from footprints.io import read_plan, warn_unknown_waivers
 from footprints.io.tables import spreadsheet_csv
 from footprints.plan import Plan, PlanState
 from footprints.region import REGION_OPTIONS, load_region_from
-from footprints.store import InvalidValueError, PlanHandle, Store, Version, VersionInfo
+from footprints.store import (
+    InvalidValueError,
+    PlanHandle,
+    Store,
+    StoreError,
+    Version,
+    VersionInfo,
+)
+from footprints.store.engine import store_url
 from footprints.store.sessions import FILES_REGION, REGION_FILE_ROLES, region_meta
 
-__all__ = ["add_plans_parser"]
+__all__ = ["add_plans_parser", "existing_store"]
 
 Exporter = Callable[[argparse.Namespace, Plan], int]
 """Writes a plan as ``footprints export`` does (the options it reads are on ``args``)."""
@@ -77,10 +85,35 @@ def _print_json(document: object) -> None:
     sys.stdout.write("\n")
 
 
+def existing_store(location: str | None) -> str | None:
+    """Return ``--store`` as given, once a SQLite store's file is known to exist.
+
+    Opening a store makes its file (and folders) when missing: right for ``plans import``,
+    wrong for a command that only reads or changes a plan already saved, which found "no
+    plans" in a store made by the typo in its path.
+
+    Raises
+    ------
+    StoreError
+        For a SQLite file that does not exist (nothing is created).
+    """
+    url = store_url(location)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(str(url.database))
+        if not path.exists():
+            given = "--store" if location is not None else "the default store (no --store)"
+            raise StoreError(
+                f"there is no plan store at {path}: {given} names a file that does not exist "
+                "(nothing was created) — check the path, or save a plan there first with "
+                f"footprints plans import NAME PLAN.csv --store {path}"
+            )
+    return location
+
+
 @contextmanager
 def _opened(args: argparse.Namespace) -> Iterator[PlanHandle]:
     """Open the store ``--store`` names and the plan ``args.plan``; close the store after."""
-    with Store(args.store) as store:
+    with Store(existing_store(args.store)) as store:
         yield store.open(args.plan)
 
 
@@ -90,7 +123,7 @@ def _opened(args: argparse.Namespace) -> Iterator[PlanHandle]:
 
 
 def _run_list(args: argparse.Namespace) -> int:
-    with Store(args.store) as store:
+    with Store(existing_store(args.store)) as store:
         plans = store.plans()
         where = store.where
     if args.json:

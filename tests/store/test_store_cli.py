@@ -30,6 +30,7 @@ def plan_file(tmp_path: Path) -> Path:
 def test_import_list_show_and_versions(
     store_url: str, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    Store(store_url).close()  # an empty store (a new SQLite file: see the test below)
     status, out, _ = run(capsys, "plans", "list", "--store", store_url)
     assert status == 0 and "holds no plans yet" in out
     status, out, _ = run(
@@ -148,7 +149,11 @@ def test_a_store_that_cannot_be_opened_is_bad_input(
     assert status == EXIT_BAD_INPUT and "no database driver for 'nosuchdriver'" in err
     blocked = tmp_path / "file"
     blocked.write_text("not a folder", encoding="utf-8")
-    status, _, err = run(capsys, "plans", "list", "--store", str(blocked / "plans.sqlite"))
+    plan = tmp_path / "plan.csv"
+    write_plan(grid_plan(), plan)
+    status, _, err = run(  # import makes a missing store: here it cannot
+        capsys, "plans", "import", "Kent", str(plan), "--store", str(blocked / "plans.sqlite")
+    )
     assert status == EXIT_BAD_INPUT and "cannot open the plan store at" in err
 
 
@@ -210,3 +215,26 @@ def test_import_records_the_region_checked_and_show_names_it(
     assert status == 0 and "version 3" in out
     status, out, _ = run(capsys, "plans", "show", "demo", *store)
     assert "The app opens it on the demo region." in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("list",),
+        ("show", "Kent draft"),
+        ("versions", "Kent draft"),
+        ("diff", "Kent draft", "1", "2"),
+        ("restore", "Kent draft", "1"),
+    ],
+)
+def test_a_command_on_a_store_that_does_not_exist_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    """`plans list --store new/dir/x.sqlite` made the folders and an empty store, then said it
+    held no plans: a typo in the path read as an empty store, and left files behind."""
+    where = tmp_path / "new" / "dir" / "x.sqlite"
+    status, out, err = run(capsys, "plans", *argv, "--store", str(where))
+    assert status == EXIT_BAD_INPUT and out == ""
+    assert f"there is no plan store at {where}" in err and "nothing was created" in err
+    assert "footprints plans import NAME PLAN.csv --store" in err
+    assert not (tmp_path / "new").exists()
