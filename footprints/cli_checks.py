@@ -14,7 +14,7 @@ from pathlib import Path
 
 from footprints.atomic import check_writable
 from footprints.cli_region import UsageError
-from footprints.errors import InputError, count
+from footprints.errors import InputError, count, did_you_mean
 from footprints.io import accepted_extensions, plan_format
 from footprints.plan import Band
 from footprints.planning_areas import planning_groups
@@ -159,8 +159,12 @@ def planning_areas_named(
         ods = {code: name for name, code in by_name.items() if name != code.upper()}
         areas = ", ".join(f"{a} ({ods[a]})" if a in ods else str(a) for a in groups)
         holding = _areas_holding(unknown, groups, region)
+        named = ", ".join(
+            area + ("" if holding else did_you_mean(area, [*groups, *ods.values()]))
+            for area in unknown
+        )
         raise UsageError(
-            f"no planning area {', '.join(unknown)}; the planning areas are {areas}{holding} — "
+            f"no planning area {named}; the planning areas are {areas}{holding} — "
             "give --area one of these codes (or ODS codes)"
         )
     return list(dict.fromkeys(by_name[area.strip().upper()] for area in given))

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from footprints.errors import did_you_mean
 from footprints.io import (
     INPUT_LIMIT_ENV,
     MAX_INPUT_BYTES,
@@ -109,8 +110,10 @@ def column_choice(text: str) -> tuple[str, str]:
     field, equals, column = text.partition("=")
     field, column = field.strip().lower(), column.strip()
     if not equals or not column or field not in PRACTICE_FIELDS:
+        near = did_you_mean(field, PRACTICE_FIELDS) if field not in PRACTICE_FIELDS else ""
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not accepted: give FIELD=COLUMN, FIELD one of "
+            f"{text!r} is not accepted{near}: "
+            "give FIELD=COLUMN, FIELD one of "
             f"{', '.join(PRACTICE_FIELDS)} (e.g. list_size=list_size_2021_01_gpreg)"
         )
     return field, column

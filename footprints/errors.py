@@ -7,8 +7,9 @@ Every loader collects *all* the problems it finds in an input and raises them to
 
 from __future__ import annotations
 
+import difflib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -24,8 +25,10 @@ __all__ = [
     "Problem",
     "ProblemLog",
     "SolverError",
+    "close_matches",
     "collected_warnings",
     "count",
+    "did_you_mean",
 ]
 
 Severity = Literal["error", "warning"]
@@ -34,6 +37,53 @@ Severity = Literal["error", "warning"]
 def count(number: int, noun: str) -> str:
     """``1 network``, ``2 networks``: a count as every message words it."""
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def close_matches(word: str, choices: Iterable[str], *, n: int = 3) -> list[str]:
+    """Return the choices nearest a mistyped word, nearest first (at most ``n``, maybe none).
+
+    Compared without case or spaces (difflib's ratio, at least 0.75), so that a code typed
+    with a character swapped, dropped or doubled finds the one meant.
+    """
+
+    def key(text: str) -> str:
+        return "".join(str(text).split()).casefold()
+
+    by_key: dict[str, str] = {}
+    for choice in choices:
+        by_key.setdefault(key(choice), str(choice))
+    typed = key(word)
+    if not by_key:
+        return []
+    # difflib's ratio ties codes alike but for one character (E38900020 is 8/9 like each of
+    # E38900001..3): of its matches, keep those fewest typing slips away (E38900002)
+    near = difflib.get_close_matches(typed, list(by_key), len(by_key), 0.75)
+    if not near:
+        return []
+    slips = {k: _slips(typed, k) for k in near}
+    fewest = min(slips.values())
+    return [by_key[k] for k in near if slips[k] == fewest][:n]
+
+
+def _slips(typed: str, meant: str) -> int:
+    """Return the characters inserted, dropped, changed or swapped with a neighbour."""
+    before: list[int] = []
+    row = list(range(len(meant) + 1))
+    for i, a in enumerate(typed, 1):
+        current = [i]
+        for j, b in enumerate(meant, 1):
+            best = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == meant[j - 2] and typed[i - 2] == b:
+                best = min(best, before[j - 2] + 1)
+            current.append(best)
+        before, row = row, current
+    return row[-1]
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, n: int = 3) -> str:
+    """Return `` (did you mean 'E38000237'?)`` naming :func:`close_matches`, or ``""``."""
+    near = close_matches(word, choices, n=n)
+    return f" (did you mean {' or '.join(repr(c) for c in near)}?)" if near else ""
 
 
 PROBLEMS_SHOWN = 50

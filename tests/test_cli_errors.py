@@ -80,6 +80,11 @@ BAD_OPTIONS = [
     # an ePCN CSV was written into a file named .geojson, a GeoJSON into one named .csv
     (["export", "--format", "epcn", "--out", "plan.geojson"], ["--format epcn", "end --out"]),
     (["export", "--format", "geojson", "--out", "plan.csv"], ["disagree", ".geojson"]),
+    # a mistyped field is named with the one meant
+    (
+        ["validate", "--practice-column", "list_sise=x"],
+        ["'list_sise=x'", "did you mean 'list_size'?"],
+    ),
 ]
 _DEFAULT_OUT = {"propose": "plan.csv", "export": "plan.geojson", "report": "pack.pdf"}
 
@@ -402,3 +407,30 @@ def test_a_time_limit_running_out_is_not_a_failure(
     assert main(argv) == code
     said = "kept the plan at hand instead of an optimised one" in capsys.readouterr().out
     assert said == (code == EXIT_FALLBACK)
+
+
+def test_a_mistyped_code_or_column_is_named_with_the_one_meant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped area code, practice code in a plan, column or boundary code column said
+    only that it was unknown (with a list of 135 areas, 25 columns, or nothing at all)."""
+    with demo_files() as shipped:
+        region = ["--practices", str(shipped.practices), "--boundaries", str(shipped.ccg)]
+        plan = tmp_path / "plan.csv"
+        plan.write_text(
+            shipped.current_plan.read_text(encoding="utf-8").replace("Z00002,", "Z0O002,", 1),
+            encoding="utf-8",
+        )
+        out = ["--out", str(tmp_path / "out.csv")]
+        assert main(["propose", *region, "--area", "E38900020", *out]) == EXIT_BAD_INPUT
+        assert "no planning area E38900020 (did you mean 'E38900002'?)" in capsys.readouterr().err
+        main(["validate", *region, "--plan", str(plan)])
+        assert "Z0O002 (in UZ0001 (Northgate PCN); did you mean Z00002?)" in capsys.readouterr().out
+        wrong = ["--practice-column", "list_size=list_sise"]
+        assert main(["validate", *region, *wrong, "--plan", str(plan)]) == EXIT_BAD_INPUT
+        assert "'list_sise' given for list_size is not in the file (did you mean 'list_size'?)" in (
+            capsys.readouterr().err
+        )
+        code = ["--boundary-code", "CCG20DC"]
+        assert main(["validate", *region, *code, "--plan", str(plan)]) == EXIT_BAD_INPUT
+        assert "'CCG20DC' is not in the file (did you mean 'CCG20CD'" in capsys.readouterr().err

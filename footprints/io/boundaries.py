@@ -27,7 +27,7 @@ import shapely
 import shapely.errors
 
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
-from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
+from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog, did_you_mean
 from footprints.io.archives import _archive_path, unzipped
 from footprints.io.tables import PathLike, _check_exists, _optional_code, _optional_name
 
@@ -303,8 +303,8 @@ def _detect_code_column(
         found = by_lower.get(code_column.lower())
         if found is None:
             raise MissingColumnError(
-                f"{source}: the code column {code_column!r} is not in the file; columns "
-                f"found: {', '.join(columns)}"
+                f"{source}: the code column {code_column!r} is not in the file"
+                f"{did_you_mean(code_column, columns)}; columns found: {', '.join(columns)}"
             )
         return found
     cd_columns = [c for c in columns if re.fullmatch(r"[a-z]+\d{0,2}cd", c.lower())]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from footprints.errors import InputError, MissingColumnError, Problem
+from footprints.errors import InputError, MissingColumnError, Problem, did_you_mean
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +232,8 @@ def _resolve_columns(
             if column is None:
                 raise MissingColumnError(
                     f"{source}: the column {wanted!r} given for {field_.name} is not in the "
-                    f"file; columns found: {found}"
+                    f"file{did_you_mean(wanted, map(str, frame.columns))}; columns found: "
+                    f"{found}"
                 )
             resolved[field_.name] = column
             continue

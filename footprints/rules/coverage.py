@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from footprints.errors import close_matches
 from footprints.plan import Plan
 from footprints.rules.base import (
     LIST_LIMIT,
@@ -61,11 +62,18 @@ def _unknown(state: PlanState) -> Violation | None:
         return None
     practices = tuple(sorted(state.unknown))
     networks = tuple(sorted({n for n in state.unknown.values() if n is not None}))
+    left_out = sorted(state.unassigned)  # where a mistyped code's practice is
+
+    def named(practice: str) -> str:
+        network = state.unknown[practice]
+        near = close_matches(practice, left_out)
+        notes = ([f"in {state.network_label(network)}"] if network else []) + (
+            [f"did you mean {' or '.join(near)}?"] if near else []
+        )
+        return f"{practice} ({'; '.join(notes)})" if notes else practice
+
     listed = join(
-        [
-            f"{p} (in {state.network_label(n)})" if (n := state.unknown[p]) else p
-            for p in practices[:LIST_LIMIT]
-        ]
+        [named(p) for p in practices[:LIST_LIMIT]]
         + ([f"{len(practices) - LIST_LIMIT} more"] if len(practices) > LIST_LIMIT else [])
     )
     count = len(practices)
