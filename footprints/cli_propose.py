@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import signal
 import sys
 import threading
@@ -276,6 +277,8 @@ def run_propose(args: argparse.Namespace) -> int:
             f"No plan written: no planning area has a plan (see above); {args.out} was left "
             "as it was."
         )
+    if infeasible and args.max_moves is not None and not job.stopped:
+        _print_moves_needed(args, settings, {a: graphs[a] for a in infeasible}, current)
     stand_in = {a: r for a, r in proposal.results.items() if r.status in _STAND_IN}
     status = EXIT_BAD_INPUT if infeasible else EXIT_FALLBACK if stand_in else 0
     if stand_in:
@@ -293,6 +296,64 @@ def run_propose(args: argparse.Namespace) -> int:
             + f" (exit status {status})."
         )
     return status
+
+
+_MOVES_TIME_S = 30.0
+"""Most seconds per area spent finding how many moves an area with no plan in budget needs."""
+
+
+def _print_moves_needed(
+    args: argparse.Namespace,
+    settings: OptimiseSettings,
+    graphs: dict[str, nx.Graph],
+    current: dict[str, str] | None,
+) -> None:
+    """Say how many moves each area with no plan within ``--max-moves`` needs.
+
+    The areas are repaired again with no budget and the fewest moves first (least change),
+    for at most :data:`_MOVES_TIME_S` seconds each: the fewest moves found, and the least
+    proved (no plan within the budget proves more than the budget is needed).
+    """
+    budget = int(args.max_moves)
+    least = dataclasses.replace(
+        settings,
+        max_moves=None,
+        least_change=True,
+        trade_off=False,
+        time_limit=min(settings.time_limit, _MOVES_TIME_S),
+    )
+    print(
+        f"Finding how many practices must move in {count(len(graphs), 'area')} with no plan "
+        f"within --max-moves {budget} (up to {least.time_limit:g} s each) …",
+        file=sys.stderr,
+        flush=True,
+    )
+    job = ProposalJob(graphs, least, current=current, processes=args.processes)
+    with _stop_on_interrupt(job):
+        while not job.wait(0.1):
+            pass
+    if job.error is not None or job.proposal is None:
+        return  # the message above stands: raise --max-moves
+    for area, result in job.proposal.results.items():
+        moves = next((p for p in result.priorities if p.name == "moves"), None)
+        if result.status == "infeasible" or moves is None or moves.value is None:
+            print(
+                f"{area}: no plan even with no budget on the moves (see above): raising "
+                "--max-moves will not help"
+            )
+            continue
+        fewest = max(budget + 1, moves.bound or 0)
+        if moves.value <= fewest:
+            needed = f"needs {count(moves.value, 'practice')} moved (proved the fewest)"
+        else:
+            needed = (
+                f"needs between {fewest:,} and {count(moves.value, 'practice')} moved (a plan "
+                f"moving {moves.value:,} was found; fewer is not ruled out)"
+            )
+        print(
+            f"{area}: a plan {needed}: give --max-moves {moves.value} or more, or "
+            "--least-change instead of --max-moves to repair with the fewest moves"
+        )
 
 
 def _keep_unplanned(plan: Plan, unplanned: dict[str, list[str]], region: Region) -> Plan:

@@ -861,6 +861,20 @@ def test_no_plan_within_the_move_budget_names_the_option(
     assert "max_moves" not in text
 
 
+def test_no_plan_within_the_move_budget_says_how_many_moves_are_needed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'raise --max-moves' did not say by how much: the user guessed, ran again, guessed."""
+    command, _ = _repair_with_no_moves(tmp_path)
+    assert main(command) == 2
+    text = capsys.readouterr().out
+    assert (
+        "E38000001: a plan needs 1 practice moved (proved the fewest): give --max-moves 1 or "
+        "more, or --least-change instead of --max-moves"
+    ) in text
+    assert "E38000002:" not in text  # the area with a plan is not solved again
+
+
 def _one_ccg(tmp_path: Path) -> list[str]:
     """One CCG (E38000001) of three practices P0-P2: the region options for it."""
     import geopandas as gpd
