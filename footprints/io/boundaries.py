@@ -235,10 +235,16 @@ def _guess_crs(frame: gpd.GeoDataFrame, log: ProblemLog) -> gpd.GeoDataFrame:
             )
             return frame
     elif frame.crs.is_geographic and looks_bng:
+        # GeoJSON states no CRS but longitude/latitude; a GeoPackage or .prj says it wrongly
+        geojson = log.source.lower().removesuffix(".zip").endswith((".geojson", ".json"))
         log.warn(
-            f"the file says {frame.crs.to_string()} (GeoJSON's default) but its coordinates "
-            "look like British National Grid metres, so EPSG:27700 is assumed",
-            "save the file with its CRS, or reproject it to longitude/latitude",
+            f"the file says {frame.crs.to_string()}"
+            + (" (GeoJSON's default)" if geojson else "")
+            + " but its coordinates look like British National Grid metres, so EPSG:27700 is "
+            "assumed",
+            "save the file with its CRS, or reproject it to longitude/latitude"
+            if geojson
+            else "set the file's CRS to EPSG:27700 (British National Grid) in a GIS",
         )
         frame = frame.set_crs(BNG, allow_override=True)
     elif frame.crs.is_projected and looks_lonlat and _lonlat_in_england(minx, miny, maxx, maxy):

@@ -76,6 +76,23 @@ def test_read_boundaries_geojson_with_bng_coordinates(
     assert tuple(ccgs.total_bounds) == (400000.0, 400000.0, 410000.0, 410000.0)
 
 
+def test_a_geopackage_wrongly_saying_lon_lat_is_not_blamed_on_geojson(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A GeoPackage of metres labelled EPSG:4326 was told '(GeoJSON's default)' and to
+    reproject it to longitude/latitude: its CRS label is what is wrong."""
+    path = tmp_path / "ccg.gpkg"
+    gpd.GeoDataFrame(
+        {"CCG20CD": ["E38000001"]}, geometry=[box(400000, 400000, 410000, 410000)], crs=4326
+    ).to_file(path)
+    with caplog.at_level(logging.WARNING):
+        ccgs = read_boundaries(path)
+    assert "the file says EPSG:4326 but its coordinates look like British National" in caplog.text
+    assert "GeoJSON" not in caplog.text
+    assert "set the file's CRS to EPSG:27700" in caplog.text
+    assert tuple(ccgs.total_bounds) == (400000.0, 400000.0, 410000.0, 410000.0)
+
+
 def test_read_patches_geopackage_with_bng_and_no_crs(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
