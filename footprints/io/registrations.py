@@ -146,6 +146,13 @@ def _read_text(path: PathLike, source: str) -> str:
     if data is raw and raw.startswith(b"PK\x03\x04"):  # a zip holding no CSV, or damaged
         if not zipfile.is_zipfile(io.BytesIO(raw)):
             problem = Problem(source, "is not a readable zip archive", "download it again")
+        elif "xl/workbook.xml" in zipfile.ZipFile(io.BytesIO(raw)).namelist():
+            problem = Problem(  # an .xlsx is a zip: it was called one holding no CSV
+                source,
+                "is an Excel workbook, not a CSV: the registrations file is read as CSV",
+                "save the sheet as 'CSV UTF-8 (comma delimited)', or give the published "
+                "gp-reg-pat-prac-lsoa-all.csv (or the zip holding it)",
+            )
         else:
             problem = Problem(
                 source,

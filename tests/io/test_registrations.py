@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import zipfile
 from pathlib import Path
 
@@ -328,3 +329,15 @@ def test_a_space_inside_an_lsoa_or_practice_code_is_removed_and_reported(
     assert registered.unplaced_rows == 0
     assert "1 LSOA code has a space inside ('E01 012012' on row 3)" in caplog.text
     assert "1 practice code has a space inside ('A81 002' on row 4)" in caplog.text
+
+
+def test_a_workbook_is_named_as_one_not_as_a_zip_without_a_csv(tmp_path: Path) -> None:
+    """An .xlsx saved from the CSV was refused as 'the archive should hold one CSV of
+    registrations by LSOA (found none)': the user had given no archive."""
+    path = tmp_path / "registrations.xlsx"
+    pd.read_csv(io.StringIO(FOUR_COLUMNS)).to_excel(path, index=False)
+    with pytest.raises(InputError) as caught:
+        read_lsoa_registrations(path)
+    text = str(caught.value)
+    assert "is an Excel workbook, not a CSV" in text and "archive" not in text
+    assert "save the sheet as 'CSV UTF-8 (comma delimited)'" in text
