@@ -375,6 +375,18 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
         else:
             handle = store.open(args.plan)
             head, old_meta = handle.head_and_meta()
+            if (
+                meta is None
+                and len(head.plan)
+                and not set(plan.assignment) & set(head.plan.assignment)
+            ):
+                raise InvalidValueError(  # another area's plan saved as this one's version
+                    f"{args.file} places {count(len(plan), 'practice')}, none of the "
+                    f"{count(len(head.plan), 'practice')} of plan {handle.name!r} (version "
+                    f"{head.info.number}, such as {', '.join(sorted(head.plan.assignment)[:3])}): "
+                    "it is another area's plan — import it under another name, or give its "
+                    "region (--practices, --boundaries …) to save it here on that region"
+                )
             used = set(plan.assignment.values())
             state = PlanState(
                 plan,

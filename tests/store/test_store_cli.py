@@ -238,3 +238,23 @@ def test_a_command_on_a_store_that_does_not_exist_creates_nothing(
     assert f"there is no plan store at {where}" in err and "nothing was created" in err
     assert "footprints plans import NAME PLAN.csv --store" in err
     assert not (tmp_path / "new").exists()
+
+
+def test_another_areas_plan_is_not_saved_as_a_version_of_this_one(
+    tmp_path: Path, plan_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """North West London's plan imported as a new version of 'Kent draft' (no region given)
+    was saved: 'Saved nwl_plan.csv as version 2 of plan 'Kent draft' (347 practices ...)'."""
+    store = ["--store", str(tmp_path / "plans.sqlite")]
+    assert run(capsys, "plans", "import", "Kent draft", str(plan_file), *store)[0] == 0
+    other = tmp_path / "nwl_plan.csv"
+    other.write_text("practice_code,network_id\nE84002,U1\nE84003,U1\n", encoding="utf-8")
+    status, out, err = run(capsys, "plans", "import", "Kent draft", str(other), *store)
+    assert status == EXIT_BAD_INPUT and "Saved" not in out
+    assert "places 2 practices, none of the 12 practices of plan 'Kent draft'" in err
+    assert "import it under another name" in err
+    with Store(str(tmp_path / "plans.sqlite")) as opened:
+        assert opened.open("Kent draft").version().info.number == 1
+    moved = tmp_path / "moved.csv"  # a plan sharing practices is a new version, as before
+    moved.write_text("practice_code,network_id\nP000,N1\nP001,N1\n", encoding="utf-8")
+    assert run(capsys, "plans", "import", "Kent draft", str(moved), *store)[0] == 0
