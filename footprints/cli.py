@@ -57,7 +57,7 @@ from footprints.cli_region import (
     load_region_of,
 )
 from footprints.demo import DEMO_SEED, copy_demo, other_files
-from footprints.errors import FootprintsError, SolverError
+from footprints.errors import FootprintsError, InputError, Problem, SolverError
 from footprints.io import (
     EXPORT_FORMATS,
     plan_format,
@@ -218,6 +218,22 @@ def _run_diff(args: argparse.Namespace) -> int:
             restrict_plan(plan, populations, source=str(path))[0]
             for plan, path in zip(plans, (args.plan_a, args.plan_b), strict=True)
         ]
+    first, second = plans
+    if len(first) and len(second) and not set(first.assignment) & set(second.assignment):
+        raise InputError(  # every network 'created' and 'dissolved', no practice 'moved'
+            [
+                Problem(
+                    str(args.plan_b),
+                    f"shares no practice with {args.plan_a}: it places "
+                    f"{count(len(second), 'practice')} (such as "
+                    f"{', '.join(sorted(second.assignment)[:3])}), {args.plan_a} "
+                    f"{count(len(first), 'practice')} (such as "
+                    f"{', '.join(sorted(first.assignment)[:3])}), so they are plans of different "
+                    "areas (or years of different practice codes)",
+                    "compare two plans of the same area",
+                )
+            ]
+        )
     difference = diff_plans(*plans, populations=populations)
     if args.json:
         json.dump(difference.to_dict(), sys.stdout, indent=2)

@@ -150,6 +150,24 @@ def test_cli_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "N1P0: N1 → N4" in capsys.readouterr().out
 
 
+def test_cli_diff_of_plans_of_different_areas_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Kent and Medway's plan against North West London's said '0 practices moved, 45
+    networks created, 42 dissolved' and listed every practice as in no network: exit 1."""
+    (tmp_path / "kent.csv").write_text("practice_code,network_id\nG82002,U1\n", encoding="utf-8")
+    (tmp_path / "nwl.csv").write_text(
+        "practice_code,network_id\nE84002,U2\nE84003,U2\n", encoding="utf-8"
+    )
+    assert main(["diff", str(tmp_path / "kent.csv"), str(tmp_path / "nwl.csv")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"shares no practice with {tmp_path / 'kent.csv'}: it places 2 practices" in (
+        captured.err
+    )
+    assert "compare two plans of the same area" in captured.err
+
+
 @pytest.mark.realdata
 def test_cli_diff_of_a_real_ccg_and_its_repaired_plan(
     shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
