@@ -40,7 +40,7 @@ from typing import Literal
 import networkx as nx
 
 from footprints.atomic import write_text
-from footprints.errors import InputError, Problem
+from footprints.errors import InputError, Problem, did_you_mean
 from footprints.io.tables import _EXCEL, _decode, _delimiter, _read_excel_sheets
 from footprints.plan import Plan
 from footprints.region import Region
@@ -224,7 +224,7 @@ def read_area_groups(path: str | Path, region: Region) -> dict[str, list[str]]:
                 Problem(
                     source,
                     f"lower area {given!r} (group {group!r}) is no CCG / sub-ICB location of "
-                    f"the region; its {len(known)} lower "
+                    f"the region{did_you_mean(given, lookup)}; its {len(known)} lower "
                     f"area{'' if len(known) == 1 else 's'}: {', '.join(known)}",
                     "correct the code, or delete the row if the area is outside the region",
                     row=number,

@@ -236,6 +236,11 @@ def test_two_group_file_plans_each_group_as_it_would_be_planned_alone(
             3,
             "lower area 'E38000009' (group 'G1') is no CCG / sub-ICB location of the region",
         ),
+        (  # a zero dropped: the code meant is named
+            [["lower_area", "group"], ["E38000001", "G1"], ["E3800002", "G1"]],
+            3,
+            "is no CCG / sub-ICB location of the region (did you mean 'E38000002'?)",
+        ),
         (
             [["ccg_code", "icb"], ["E38000001", "G1"]],
             1,
