@@ -139,6 +139,19 @@ def test_a_waiver_is_given_to_the_network_of_exactly_its_id(
     ) in caplog.text
 
 
+def test_a_waiver_of_a_mistyped_id_names_the_network_meant(
+    demo: Region, caplog: pytest.LogCaptureFixture
+) -> None:
+    """'U01351' for Kent and Medway's U01315 was named with no hint (only a case or spacing
+    difference was)."""
+    assert demo.current is not None
+    network = sorted(demo.current.networks())[0]
+    typed = network[:3] + "O" + network[4:]  # a letter O for a zero: UZ0O01
+    assert network == "UZ0001" and typed not in demo.current.networks()
+    build_pack(demo, demo.current, waivers={typed: "Island"})
+    assert f"{typed!r} (did you mean {network!r}?)" in caplog.text
+
+
 def test_read_waivers_keeps_a_reason_with_unquoted_commas(tmp_path: Path) -> None:
     excel = tmp_path / "waivers.csv"
     excel.write_text(

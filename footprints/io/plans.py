@@ -29,7 +29,13 @@ import pyogrio
 import pyogrio.errors
 
 from footprints.atomic import write_text
-from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
+from footprints.errors import (
+    InputError,
+    MissingColumnError,
+    Problem,
+    ProblemLog,
+    close_matches,
+)
 from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns, _tier_matches
 from footprints.io.nhs import _refuse_pcn_details, read_epcn
 from footprints.io.tables import (
@@ -747,7 +753,8 @@ def warn_unknown_waivers(
             near.setdefault("".join(str(name).split()).casefold(), []).append(network)
     named = []
     for waiver in unknown:
-        meant = near.get("".join(waiver.split()).casefold(), [])
+        # the same id but for case or spaces, else a close one ('U0151' for U01315)
+        meant = near.get("".join(waiver.split()).casefold(), []) or close_matches(waiver, networks)
         named.append(
             f"{waiver!r}" + (f" (did you mean {', '.join(map(repr, meant))}?)" if meant else "")
         )
