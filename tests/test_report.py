@@ -152,6 +152,20 @@ def test_a_waiver_of_a_mistyped_id_names_the_network_meant(
     assert f"{typed!r} (did you mean {network!r}?)" in caplog.text
 
 
+def test_a_waiver_row_without_a_reason_is_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """'U24481,' (the reason not yet typed) was read as no waiver without a word: the pack
+    said 'Waiver reason: none recorded' for a network the user meant to waive."""
+    path = tmp_path / "waivers.csv"
+    path.write_text("network_id,reason\nU01315,rural\nU24481,\n", encoding="utf-8")
+    assert read_waivers(path)["U01315"] == "rural"
+    assert f"{path}, row 3 (U24481): network U24481 has no reason: it is not waived" in (
+        caplog.text
+    )
+    assert "U01315" not in caplog.text
+
+
 def test_read_waivers_keeps_a_reason_with_unquoted_commas(tmp_path: Path) -> None:
     excel = tmp_path / "waivers.csv"
     excel.write_text(

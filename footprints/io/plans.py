@@ -721,6 +721,13 @@ def _waivers_from_rows(rows: list[list[str]], source: str, *, sep: str = ",") ->
         reason = row[reason_at].strip()
         if not network:
             continue
+        if not reason:  # read as no waiver: the pack said 'Waiver reason: none recorded'
+            ProblemLog(source, logger).warn(
+                f"network {network} has no reason: it is not waived",
+                "write the reason beside it (why the network may be outside the band)",
+                row=offset + 2,
+                code=network,
+            )
         if network in waivers:
             problems.append(
                 Problem(source, f"network {network} has two rows", "keep one", row=offset + 2)
