@@ -413,6 +413,19 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
 def _run_export(args: argparse.Namespace, export: Exporter) -> int:
     with _opened(args) as handle:
         version = handle.version(args.version)
+        _, meta = handle.head_and_meta()
+    files = meta.get("uploads") if isinstance(meta.get("uploads"), dict) else {}
+    if not args.demo and args.practices is None and args.boundaries is None and files:
+        # the region's files are not read from the store: say which the plan was saved on
+        options = meta.get("options")
+        read = _option_words(options if isinstance(options, dict) else {})
+        raise InvalidValueError(
+            f"plans export needs the region's files: give --practices and --boundaries "
+            f"(plan {handle.name!r} was imported on "
+            + " ".join(f"{_flag(role)} {path}" for role, path in sorted(files.items()))
+            + (f", read with {read}" if read else "")
+            + ")"
+        )
     status = export(args, version.plan)
     if args.waivers_out is not None:
         table = pd.DataFrame(

@@ -258,3 +258,21 @@ def test_another_areas_plan_is_not_saved_as_a_version_of_this_one(
     moved = tmp_path / "moved.csv"  # a plan sharing practices is a new version, as before
     moved.write_text("practice_code,network_id\nP000,N1\nP001,N1\n", encoding="utf-8")
     assert run(capsys, "plans", "import", "Kent draft", str(moved), *store)[0] == 0
+
+
+def test_export_without_the_region_names_the_files_the_plan_was_saved_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """plans export of a plan imported on its region's files said only '--practices and
+    --boundaries required (or --demo for the demo region)': the user had to find the files."""
+    store = ["--store", str(tmp_path / "plans.sqlite")]
+    practices, boundaries = DEMO / "practices.csv", DEMO / "ccg.geojson"
+    region = ["--practices", str(practices), "--boundaries", str(boundaries)]
+    demo_plan = str(DEMO / "current_plan.csv")
+    assert run(capsys, "plans", "import", "demo", demo_plan, *store, *region)[0] == 0
+    out = ["--out", str(tmp_path / "plan.geojson")]
+    status, _, err = run(capsys, "plans", "export", "demo", *store, *out)
+    assert status == EXIT_BAD_INPUT
+    assert "plans export needs the region's files: give --practices and --boundaries" in err
+    assert f"--boundaries {boundaries.resolve()} --practices {practices.resolve()}" in err
+    assert run(capsys, "plans", "export", "demo", *store, *out, *region)[0] == 0
