@@ -188,6 +188,7 @@ def _add_export_output(parser: argparse.ArgumentParser) -> None:
     """Add ``--format`` and ``--out``, the options naming what ``export`` writes."""
     parser.add_argument(
         "--format",
+        type=str.lower,  # 'GeoJSON' as the format is written
         choices=list(EXPORT_FORMATS),
         help="output format (default: by --out's extension; .csv is the plan CSV)",
     )

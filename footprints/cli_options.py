@@ -150,6 +150,7 @@ def add_level_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--level`` and ``--areas``: the planning areas of ``propose`` and ``validate``."""
     parser.add_argument(
         "--level",
+        type=str.lower,
         choices=("lower", "upper"),
         default="lower",
         help="planning areas: lower (each CCG / sub-ICB location, the default) or upper (each "

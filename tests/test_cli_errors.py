@@ -434,3 +434,17 @@ def test_a_mistyped_code_or_column_is_named_with_the_one_meant(
         code = ["--boundary-code", "CCG20DC"]
         assert main(["validate", *region, *code, "--plan", str(plan)]) == EXIT_BAD_INPUT
         assert "'CCG20DC' is not in the file (did you mean 'CCG20CD'" in capsys.readouterr().err
+
+
+def test_format_and_level_are_read_in_any_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'--format GeoJSON' and '--level Upper' (as the words are written) were refused as
+    invalid choices."""
+    out = tmp_path / "plan.geojson"
+    with demo_files() as shipped:
+        plan = ["--plan", str(shipped.current_plan)]
+        assert main(["export", "--demo", *plan, "--format", "GeoJSON", "--out", str(out)]) == 0
+        assert main(["validate", "--demo", *plan, "--level", "Upper"]) in (0, 1)
+    assert out.exists()
+    assert "invalid choice" not in capsys.readouterr().err
