@@ -85,28 +85,40 @@ def _print_json(document: object) -> None:
     sys.stdout.write("\n")
 
 
-def existing_store(location: str | None) -> str | None:
-    """Return ``--store`` as given, once a SQLite store's file is known to exist.
+def existing_store(location: str | None, *, new: bool = False) -> str | None:
+    """Return ``--store`` as given, once a SQLite store's file is known to be usable.
 
-    Opening a store makes its file (and folders) when missing: right for ``plans import``,
-    wrong for a command that only reads or changes a plan already saved, which found "no
-    plans" in a store made by the typo in its path.
+    Opening a store makes its file (and folders) when missing: right for ``plans import``
+    (``new``), wrong for a command that only reads or changes a plan already saved, which
+    found "no plans" in a store made by the typo in its path.
 
     Raises
     ------
     StoreError
-        For a SQLite file that does not exist (nothing is created).
+        For a SQLite file that does not exist (unless ``new``; nothing is created), a folder,
+        or an in-memory database (nothing saved in it would outlive the command).
     """
     url = store_url(location)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        path = Path(str(url.database))
-        if not path.exists():
-            given = "--store" if location is not None else "the default store (no --store)"
-            raise StoreError(
-                f"there is no plan store at {path}: {given} names a file that does not exist "
-                "(nothing was created) — check the path, or save a plan there first with "
-                f"footprints plans import NAME PLAN.csv --store {path}"
-            )
+    if url.get_backend_name() != "sqlite":
+        return location
+    given = "--store" if location is not None else "the default store (no --store)"
+    if url.database in (None, "", ":memory:"):
+        raise StoreError(
+            f"{given} {location or ''} is an in-memory database: nothing saved in it outlives "
+            "the command — give the plan store's file (e.g. plans.sqlite) or a database URL"
+        )
+    path = Path(str(url.database))
+    if path.is_dir():
+        raise StoreError(
+            f"{given} names the folder {path}, not a plan store's file — give the file, "
+            f"e.g. {path / 'plans.sqlite'}"
+        )
+    if not new and not path.exists():
+        raise StoreError(
+            f"there is no plan store at {path}: {given} names a file that does not exist "
+            "(nothing was created) — check the path, or save a plan there first with "
+            f"footprints plans import NAME PLAN.csv --store {path}"
+        )
     return location
 
 
@@ -362,7 +374,7 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
     plan, meta = _region_of(args, plan)
     if waivers:
         warn_unknown_waivers(waivers, plan, source=f"--waivers {args.waivers}")
-    with Store(args.store) as store:
+    with Store(existing_store(args.store, new=True)) as store:
         if not store.exists(args.plan):
             handle = store.create(
                 args.plan,

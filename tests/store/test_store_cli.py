@@ -276,3 +276,19 @@ def test_export_without_the_region_names_the_files_the_plan_was_saved_on(
     assert "plans export needs the region's files: give --practices and --boundaries" in err
     assert f"--boundaries {boundaries.resolve()} --practices {practices.resolve()}" in err
     assert run(capsys, "plans", "export", "demo", *store, *out, *region)[0] == 0
+
+
+def test_a_folder_or_an_in_memory_database_is_no_store(
+    tmp_path: Path, plan_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--store FOLDER was 'unable to open database file — check that the database is
+    running and reachable'; --store sqlite:// saved a plan ('Saved ... as version 1') into a
+    database gone when the command ended."""
+    status, out, err = run(capsys, "plans", "list", "--store", str(tmp_path))
+    assert status == EXIT_BAD_INPUT
+    assert f"--store names the folder {tmp_path}, not a plan store's file" in err
+    assert f"e.g. {tmp_path / 'plans.sqlite'}" in err
+    for memory in ("sqlite://", "sqlite:///:memory:"):
+        status, out, err = run(capsys, "plans", "import", "x", str(plan_file), "--store", memory)
+        assert status == EXIT_BAD_INPUT and "Saved" not in out
+        assert "is an in-memory database: nothing saved in it outlives the command" in err
