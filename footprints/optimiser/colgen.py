@@ -26,8 +26,10 @@ duals are priced. :func:`priced_bound` runs column generation over the columns a
 with Wentges smoothing — each round prices at ``α π_best + (1 − α) π_LP``, ``π_best``
 the duals of the best bound so far, starting from the incumbent plan's cost shares — and
 keeps the best bound of any complete round, so a deadline that cuts it short still leaves
-a valid bound. Fresh proposals of the usual objective only (no current plan to match, no
-side rows).
+a valid bound. Between complete rounds it prices *partially* (at the LP's own duals, each
+piece's search stopped at :data:`PARTIAL` groups pricing below 0): such a round proves
+nothing, but it moves the LP on in a fraction of a complete round's time. Fresh proposals
+of the usual objective only (no current plan to match, no side rows).
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import usual_costs
 
 __all__ = [
+    "FULL_RESERVE",
+    "PARTIAL",
     "ROUND_LIMIT",
     "SMOOTHING",
     "HomesCost",
@@ -75,6 +79,13 @@ ROUND_LIMIT = 400
 """Columns one piece's pricing keeps per round; past it only better ones (the least proved)."""
 SMOOTHING = 0.7
 """Wentges' ``α``: the weight of the best-bound duals in the duals priced."""
+PARTIAL = 50
+"""Groups per piece at which a partial pricing round of :func:`priced_bound` stops."""
+FULL_RESERVE = 1.5
+"""Times the last complete round's time left before :func:`priced_bound`'s deadline at
+which it prices completely again (partial rounds before, which prove nothing)."""
+_STRIDE = 7
+"""Roots each partial round's search starts past the last one's (the groups found vary)."""
 
 _SLACK = 1.0
 """Cost units allowed for rounding between the search's costs and :func:`set_costs`."""
@@ -276,11 +287,15 @@ class Pricing:
         The groups found pricing below 0 (members), with their piece.
     steps
         Search steps taken.
+    complete
+        Whether every group was searched: only then do ``floors`` bound anything (a
+        partial pricing, stopped at ``enough`` groups, proves nothing).
     """
 
     floors: dict[int, float]
     found: list[tuple[list[int], int]]
     steps: int
+    complete: bool = True
 
 
 def can_price(problem: AreaProblem, columns: Columns) -> bool:
@@ -305,6 +320,8 @@ def price_exactly(
     at: float,
     limit: int = ROUND_LIMIT,
     compiled: bool = True,
+    enough: int | None = None,
+    first: int = 0,
 ) -> Pricing | None:
     """Price every connected group of ``pieces`` exactly at duals ``node`` and ``piece_dual``.
 
@@ -312,10 +329,15 @@ def price_exactly(
     ``limit`` groups found first pricing below 0, then only better ones, so its least
     reduced cost is proved (see :func:`~footprints.optimiser.pricing.search_from`). On the
     Voronoi model the search is the compiled one (:mod:`~footprints.optimiser.compiled`)
-    unless ``compiled=False``.
+    unless ``compiled=False``; there ``enough`` makes the pricing *partial*: a piece's
+    search stops once it has found that many groups pricing below 0 (its roots searched
+    from the ``first``-th on, round the end), and the pricing is then not complete (see
+    :attr:`Pricing.complete`). The search in Python is always complete.
     """
     if compiled and problem.practices.homes is None:
-        return _price_compiled(problem, node, piece_dual, pieces, at=at, limit=limit)
+        return _price_compiled(
+            problem, node, piece_dual, pieces, at=at, limit=limit, enough=enough, first=first
+        )
     practices = problem.practices
     adjacency = practices.neighbours
     population = practices.population.tolist()
@@ -392,6 +414,8 @@ def _price_compiled(
     *,
     at: float,
     limit: int,
+    enough: int | None = None,
+    first: int = 0,
 ) -> Pricing | None:
     """:func:`price_exactly` by the compiled search (:mod:`~footprints.optimiser.compiled`)."""
     from footprints.optimiser.compiled import VoronoiKernel  # numba compiles on first use
@@ -399,20 +423,33 @@ def _price_compiled(
     floors: dict[int, float] = {}
     found_all: list[tuple[list[int], int]] = []
     steps = 0
+    complete = True
     gain = node.astype(np.float64)
     for p in pieces:
         piece = problem.pieces[p]
         low, high = relaxed_window(problem, piece)
         kernel = VoronoiKernel(problem, sorted(piece.nodes), low, high)
         sigma = float(piece_dual[p])
-        result = kernel.price(gain[kernel.nodes], -sigma, limit=limit, at=at, rows=4 * limit)
+        start = first % max(1, len(kernel.nodes))
+        result = kernel.price(
+            gain[kernel.nodes],
+            -sigma,
+            limit=limit,
+            at=at,
+            rows=4 * limit,
+            enough=enough,
+            first=start,
+        )
         if result is None:
             return None
-        groups, ceiling, _, taken = result
+        groups, ceiling, _, taken, searched = result
         steps += taken
+        complete = complete and searched
         floors[p] = -ceiling - sigma - _SLACK  # the groups returned: their exact costs below
         found_all.extend((members, p) for members in groups)
-    return _exact_floors(problem, node, piece_dual, floors, found_all, steps)
+    priced = _exact_floors(problem, node, piece_dual, floors, found_all, steps)
+    priced.complete = complete
+    return priced
 
 
 def _k_range(problem: AreaProblem, piece: Piece) -> tuple[int, int]:
@@ -457,6 +494,8 @@ class PricedBound:
     converged
         Whether no network priced below 0 at the LP's own duals: ``bound`` is then the LP's
         over every network, not a Lagrangian bound of rounds cut short.
+    partials
+        Partial pricing rounds (stopped at ``partial`` groups: no bound from them).
     """
 
     bound: float | None
@@ -465,6 +504,7 @@ class PricedBound:
     duals: tuple[FloatArray, FloatArray] | None = None
     floors: dict[int, float] | None = None
     converged: bool = False
+    partials: int = 0
 
 
 def _shares(problem: AreaProblem, columns: Columns, plan: IntArray) -> FloatArray:
@@ -523,6 +563,7 @@ def priced_bound(
     *,
     at: float,
     duals: tuple[FloatArray, FloatArray] | None = None,
+    partial: int | None = PARTIAL,
 ) -> PricedBound:
     """Bound every plan by stabilised column generation with exact pricing, until ``at``.
 
@@ -531,7 +572,12 @@ def priced_bound(
     shaped ones (:attr:`~footprints.optimiser.shaping.Shaped.duals`), are the first priced
     and the stability centre, else the plan's cost shares are. See the module's
     docstring. The bound is that of the best complete round; the columns found are
-    returned too (they may improve a plan).
+    returned too (they may improve a plan). With ``partial`` (on the compiled search), the
+    rounds between the first and the last complete ones are *partial*: priced at the LP's
+    own duals, each stops once a piece has ``partial`` groups pricing below 0 (a round that
+    searched everything all the same proves its bound), so the LP converges in less time;
+    a complete round at the smoothed duals comes again while :data:`FULL_RESERVE` times the
+    last one's time is left, and where it would not end in time, the time goes back.
     """
     started = time.monotonic()
     unlisted = [p for p, piece in enumerate(problem.pieces) if not piece.bounded]
@@ -554,7 +600,16 @@ def priced_bound(
     alpha = SMOOTHING
     first = center is not None
     converged = False
+    full_time: float | None = None  # seconds the last complete round took
+    partials = 0
+    force = False
     while not deadline.passed():
+        now = time.monotonic()
+        # a complete round first, then partial ones while a complete one still fits after
+        reserve = FULL_RESERVE * full_time if full_time is not None else (at - started) / 2
+        full = first or force or partial is None or at - now <= reserve
+        if full and partial is not None and full_time is not None and at - now < full_time:
+            break  # a complete round would not end: its time goes back
         if first:
             assert center is not None
             node, piece_dual = center
@@ -563,46 +618,62 @@ def priced_bound(
             if not relaxation.feasible or not relaxation.complete:
                 break
             lp_duals = lp.dual_values()
-            if center is None:
+            if center is None or not full:  # partial rounds price the LP's own duals
                 node, piece_dual = lp_duals.node, lp_duals.piece
             else:
                 node = alpha * center[0] + (1 - alpha) * lp_duals.node
                 piece_dual = alpha * center[1] + (1 - alpha) * lp_duals.piece
-        priced = price_exactly(problem, node, piece_dual, unlisted, at=at)
+        enough = None if full else partial
+        priced = price_exactly(
+            problem, node, piece_dual, unlisted, at=at, enough=enough, first=_STRIDE * partials
+        )
         if priced is None:
             break
-        rounds += 1
-        floors = {**_listed_floors(problem, columns, node, piece_dual), **priced.floors}
-        value = lagrangian_value(problem, node, piece_dual, floors)
+        value: float | None = None
+        if not priced.complete:
+            partials += 1
+        else:  # only a complete round bounds anything
+            rounds += 1
+            if full:
+                full_time = time.monotonic() - now
+            floors = {**_listed_floors(problem, columns, node, piece_dual), **priced.floors}
+            value = lagrangian_value(problem, node, piece_dual, floors)
+            if best is None or value > best:
+                best, center, best_floors = value, (node.copy(), piece_dual.copy()), floors
         logger.debug(
-            "area %s: exact pricing round %d (α %.2f): bound %.1f, %d found, %d steps, %.2f s",
+            "area %s: exact pricing %s (α %.2f): bound %s, %d found, %d steps, %.2f s",
             problem.name,
-            rounds,
-            1.0 if first else alpha,
-            value,
+            f"round {rounds}" if priced.complete else f"partial round {partials}",
+            1.0 if first else (alpha if full else 0.0),
+            "none" if value is None else f"{value:.1f}",
             len(priced.found),
             priced.steps,
             time.monotonic() - started,
         )
-        if best is None or value > best:
-            best, center, best_floors = value, (node.copy(), piece_dual.copy()), floors
         fresh = []
         for members, _ in priced.found:
             key = tuple(members)
             if key not in keys:
                 keys.add(key)
                 fresh.append(members)
+        force = not fresh and not priced.complete  # found nothing new: complete the next
         if fresh:
             old = len(columns)
             columns = _extend(problem, columns, fresh)
             lp.grow(columns)
             lp.add(range(old, len(columns)))
-        elif not first:
-            if alpha == 0.0:
+        elif not first and priced.complete:
+            if alpha == 0.0 or not full:
                 converged = True
                 break  # no column prices below 0 at the LP's own duals: the LP bound is proved
             alpha = max(0.0, alpha - 0.3)  # priced at smoothed duals in vain: trust the LP more
         first = False
     return PricedBound(
-        best, rounds, columns, center if best is not None else None, best_floors, converged
+        best,
+        rounds,
+        columns,
+        center if best is not None else None,
+        best_floors,
+        converged,
+        partials,
     )

@@ -385,13 +385,25 @@ class VoronoiKernel:
         self.low, self.high = int(low), int(high)
 
     def price(
-        self, gain: FloatArray, goal: float, *, limit: int, at: float, rows: int
-    ) -> tuple[list[list[int]], float, int, int] | None:
+        self,
+        gain: FloatArray,
+        goal: float,
+        *,
+        limit: int,
+        at: float,
+        rows: int,
+        enough: int | None = None,
+        first: int = 0,
+    ) -> tuple[list[list[int]], float, int, int, bool] | None:
         """Search every group at ``gain`` (per piece practice); ``None`` past ``at``.
 
         Returns (the groups recorded, at most ``rows`` of them, as area indices; a ceiling:
         every group not returned is worth less than it, or at most it where some were
-        dropped; how many groups were recorded; steps).
+        dropped; how many groups were recorded; steps; whether every root was searched).
+        The roots are searched from ``first`` on, round the end (each group is searched
+        from its least practice, whatever the order). With ``enough``, the search stops
+        after the root at which that many groups are recorded: the search is then not
+        complete, and the ceiling bounds nothing.
         """
         m = len(self.nodes)
         found = np.zeros((rows, max(m, 1)), np.int64)
@@ -399,7 +411,12 @@ class VoronoiKernel:
         counters = np.zeros(2, np.int64)
         goals = np.asarray([goal, -np.inf], np.float64)
         pace = _PACE
-        for root in range(m):
+        complete = True
+        for k in range(m):
+            if enough is not None and counters[0] >= enough:  # roots are left: partial
+                complete = False
+                break
+            root = (first + k) % m
             left = at - time.monotonic()
             if left <= 0:
                 return None
@@ -437,4 +454,4 @@ class VoronoiKernel:
         groups = [sorted(self.nodes[found[r, : found_size[r]]].tolist()) for r in range(kept)]
         # groups dropped past ``rows`` are worth at most the best value
         ceiling = float(goals[0]) if kept == counters[0] else max(goals)
-        return groups, ceiling, int(counters[0]), int(counters[1])
+        return groups, ceiling, int(counters[0]), int(counters[1]), complete
