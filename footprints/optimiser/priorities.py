@@ -89,6 +89,7 @@ __all__ = [
     "FIRST_SHARE",
     "FIXING_SHARE",
     "LOCAL_SHARE",
+    "NEAR_LATE_SHARE",
     "NEAR_MOST",
     "NEAR_SHARE",
     "PRICING_SHARE",
@@ -128,6 +129,10 @@ it may run past the time limit)."""
 NEAR_SHARE = 0.5
 """Share of the fewest moves' time that listing and searching every column of a plan moving
 fewer than the plan at hand may take (:func:`_near_tier`)."""
+NEAR_LATE_SHARE = 0.8
+"""Share of the area's time left that :func:`_near_tier` may take after the fewest moves'
+solve (when it found a plan moving fewer than the one at hand, unproved): the later solves
+start from that plan, which keeps its value, so they need little time."""
 NEAR_MOST = 6
 """Most moves ``k`` :func:`_near_tier` lists the columns of a plan moving at most ``k`` for."""
 DIVE_SHARE = 0.25
@@ -327,7 +332,11 @@ def _solve_sequential(
             near_moves
             and at_hand is not None
             and incumbent is not None
-            and (near := _near_tier(tier_problem, columns, measure, base, incumbent, known))
+            and (
+                near := _near_tier(
+                    tier_problem, columns, measure, base, incumbent, known, NEAR_SHARE
+                )
+            )
             is not None
         ):
             tier, columns, values = near
@@ -370,6 +379,7 @@ def _solve_sequential(
                     base,
                     tier.chosen,
                     known,
+                    NEAR_LATE_SHARE,
                 )
             )
             is not None
@@ -408,14 +418,14 @@ def _near_tier(
     base: Partition,
     incumbent: IntArray,
     known: int,
+    share: float = 0.5,
 ) -> tuple[Outcome, Columns, IntArray] | None:
     """Prove the fewest moves near the plan at hand, when it moves few (:mod:`near_moves`).
 
     Every column a plan moving at most ``k`` (one less than ``incumbent``) can use is
     listed, and CP-SAT minimises the moves over them: no plan moving at most ``k`` proves
-    ``incumbent``; a plan found at CP-SAT's optimum is the fewest moves. Takes
-    :data:`NEAR_SHARE` of the time left; ``None`` when the columns are too many, or no
-    answer came in time.
+    ``incumbent``; a plan found at CP-SAT's optimum is the fewest moves. Takes ``share``
+    of the time left; ``None`` when the columns are too many, or no answer came in time.
 
     Returns
     -------
@@ -429,7 +439,7 @@ def _near_tier(
     k = value - 1
     if value <= known or k > NEAR_MOST:
         return None
-    deadline = problem.deadline.share(NEAR_SHARE)
+    deadline = problem.deadline.share(share)
     began = time.monotonic()
     near = near_columns(problem, k, until=deadline.at)
     if near is None or deadline.passed():
