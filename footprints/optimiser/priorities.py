@@ -126,14 +126,14 @@ REPAIR_FLOOR = 2.0
 change falls back to when the exact solve gives none, and without it that plan would be
 the quick constructive one, which ignores the current plan (as the constructive plan,
 it may run past the time limit)."""
-NEAR_SHARE = 0.5
+NEAR_SHARE = 0.3
 """Share of the fewest moves' time that listing and searching every column of a plan moving
 fewer than the plan at hand may take (:func:`_near_tier`)."""
 NEAR_LATE_SHARE = 0.8
 """Share of the area's time left that :func:`_near_tier` may take after the fewest moves'
 solve (when it found a plan moving fewer than the one at hand, unproved): the later solves
 start from that plan, which keeps its value, so they need little time."""
-NEAR_MOST = 6
+NEAR_MOST = 4
 """Most moves ``k`` :func:`_near_tier` lists the columns of a plan moving at most ``k`` for."""
 DIVE_SHARE = 0.25
 """Share of a priority's time left after its LP that diving (:mod:`~footprints.optimiser.
