@@ -37,6 +37,7 @@ LAYERS = [
     "colgen",
     "pricedproof",
     "neighbourhoods",
+    "near_moves",
     "priorities",
     "curve",
     "explain",
