@@ -215,6 +215,9 @@ def stable_colours(
         first colour of the palette (from its own slot in id order) that no neighbour has.
     """
     networks = sorted(plan.networks())
+    colours = {n: previous[n] for n in networks if n in previous}
+    if len(colours) == len(networks):  # the usual run: no new network, no shapes to compare
+        return colours
     neighbours: dict[str, set[str]] = {n: set() for n in networks}
     if footprints is not None and len(footprints):
         shapes = dict(zip(footprints["network_id"].astype(str), footprints.geometry, strict=True))
@@ -225,7 +228,6 @@ def stable_colours(
             for i, j in zip(left, right, strict=True):
                 if i != j:
                     neighbours[ids[i]].add(ids[j])
-    colours = {n: previous[n] for n in networks if n in previous}
     for position, network in enumerate(networks):
         if network in colours:
             continue

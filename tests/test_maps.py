@@ -135,3 +135,37 @@ def test_the_live_maps_layers_are_rendered_once_not_read_again_as_templates(
         assert f'"c": "{code}"' in page
     assert "7*7 \\u0026#125;\\u0026#125; PCN" in page  # the name as typed, as text
     assert "North 49 PCN" not in page
+
+
+def test_colours_kept_for_every_network_compare_no_footprints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each run of the app (twice) intersected every footprint with every other to colour
+    the networks, though all of them had their colour from the run before; a new network
+    still takes a colour none of its neighbours has."""
+    import footprints.livemap
+    from footprints.demo import load_demo
+    from footprints.livemap import stable_colours
+    from footprints.metrics import footprints as network_footprints
+
+    demo = load_demo()
+    plan = demo.current
+    assert plan is not None
+    shapes = network_footprints(plan, demo.catchments)
+    first = stable_colours(plan, shapes, {})
+    trees: list[object] = []
+    tree = shapely.STRtree
+
+    def counted(geometries: object) -> object:
+        trees.append(geometries)
+        return tree(geometries)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(footprints.livemap.shapely, "STRtree", counted)
+    assert stable_colours(plan, shapes, first) == first
+    assert trees == []
+    practice = sorted(plan.assignment)[0]
+    moved = plan.moved([practice], "NEW-1")
+    again = stable_colours(moved, network_footprints(moved, demo.catchments), first)
+    assert len(trees) == 1
+    neighbours = {plan.assignment[p] for p in demo.validation_graph.adj[practice]}
+    assert again["NEW-1"] not in {first[n] for n in neighbours if n in first}
