@@ -883,3 +883,31 @@ def test_the_maps_layers_are_drawn_again_only_when_what_they_show_changes(
     assert drawn[-1].assignment[practice] == target
     _click(at, "lock_toggle")  # a lock is drawn (dashed, with a padlock in the label)
     assert len(drawn) == 4
+
+
+def test_the_practice_labels_read_the_practices_once_a_run(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Labelling every practice read the session state's practice table once per practice
+    (several reads of the state each) on every run of the page."""
+    import app.labels
+
+    reads: list[int] = []
+    read = app.labels.practice_info
+
+    def counted() -> Any:
+        reads.append(1)
+        return read()
+
+    monkeypatch.setattr(app.labels, "practice_info", counted)
+    at = _start()
+    plan = _plan(at)
+    reads.clear()
+    at.run()
+    moved = len(at.session_state["compare_moved"])  # the Compare tab names each moved one
+    assert len(reads) <= 1 + moved < len(plan.assignment)  # not once per practice as well
+    practice = sorted(plan.assignment)[0]
+    network = plan.assignment[practice]
+    name = at.session_state["_practice_info"][practice]["name"]
+    label = f"{name} ({practice}) — {plan.network_name(network)}"
+    assert label in at.multiselect(key="selected").options
