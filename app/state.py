@@ -261,6 +261,7 @@ class AppState:
     live_colours = Entry[Mapping[str, str]](_EMPTY, key="_colours")
     live_base = Entry[tuple[MapScope, Any] | None](None, key="_base")  # rendered base map
     live_layers = Entry[tuple[Any, ...] | None](None, key="_layers")  # what drew the layers
+    population_chart = Entry[tuple[Any, ...] | None](None, key="_population_chart")
 
 
 state = AppState()

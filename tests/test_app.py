@@ -911,3 +911,29 @@ def test_the_practice_labels_read_the_practices_once_a_run(
     name = at.session_state["_practice_info"][practice]["name"]
     label = f"{name} ({practice}) — {plan.network_name(network)}"
     assert label in at.multiselect(key="selected").options
+
+
+def test_the_populations_chart_is_built_once_per_plan(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Populations tab built its chart (Altair) again on every run of the page."""
+    import altair as alt
+
+    charts: list[object] = []
+    chart = alt.Chart
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        charts.append(args[0] if args else None)
+        return chart(*args, **kwargs)
+
+    at = _start()
+    monkeypatch.setattr(alt, "Chart", counted)
+    at.run()
+    assert charts == []  # the same plan: the chart as built before
+    practice = sorted(_plan(at).assignment)[0]
+    at.multiselect(key="selected").set_value([practice]).run()
+    assert charts == []  # a selection changes no population
+    at.selectbox(key="target").set_value("__new__").run()
+    _click(at, "move")
+    assert len(charts) == 2  # the bars and the band's lines, for the new plan
+    assert len(at.get("vega_lite_chart")) == 1  # still drawn
