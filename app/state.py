@@ -262,6 +262,7 @@ class AppState:
     live_base = Entry[tuple[MapScope, Any] | None](None, key="_base")  # rendered base map
     live_layers = Entry[tuple[Any, ...] | None](None, key="_layers")  # what drew the layers
     population_chart = Entry[tuple[Any, ...] | None](None, key="_population_chart")
+    trust_table = Entry[tuple[Any, ...] | None](None, key="_trust_table")
 
 
 state = AppState()

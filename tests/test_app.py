@@ -937,3 +937,34 @@ def test_the_populations_chart_is_built_once_per_plan(
     _click(at, "move")
     assert len(charts) == 2  # the bars and the band's lines, for the new plan
     assert len(at.get("vega_lite_chart")) == 1  # still drawn
+
+
+def test_the_trust_views_table_is_counted_once_per_plan_and_measure(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Community trust view counted the patch x network table on every run of the page."""
+    import app.tabs.trust
+
+    counted: list[str] = []
+    count = app.tabs.trust.patch_network_table
+
+    def spy(plan: Plan, graph: Any, *, measure: str = "patients") -> Any:
+        counted.append(measure)
+        return count(plan, graph, measure=measure)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app.tabs.trust, "patch_network_table", spy)
+    at = _start()
+    counted.clear()
+    practice = sorted(_plan(at).assignment)[0]
+    at.multiselect(key="selected").set_value([practice]).run()
+    assert counted == []  # a selection changes no count
+    at.radio(key="trust_measure").set_value("practices").run()
+    assert counted == ["practices"]
+    at.radio(key="trust_measure").set_value("patients").run()
+    at.selectbox(key="target").set_value("__new__").run()
+    _click(at, "move")
+    assert counted == ["practices", "patients", "patients"]  # the new plan counted
+    table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
+    assert table.drop(columns="networks worked into").to_numpy().sum() == sum(
+        at.session_state["_practice_info"][p]["list_size"] for p in _plan(at).assignment
+    )
