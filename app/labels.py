@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.data import practice_info
-from app.state import NEW, state
+from app.state import NEW, PracticeInfo, state
 from footprints.plan import Plan
 
 __all__ = ["Labels", "network_label", "practice_label"]
@@ -21,10 +21,12 @@ def network_label(network: str) -> str:
 
 def practice_label(code: str) -> str:
     """Name a practice, with its code and its network in the working plan."""
-    info = practice_info().get(code)
+    return _practice_label(code, practice_info().get(code), state.working.plan)
+
+
+def _practice_label(code: str, info: PracticeInfo | None, plan: Plan) -> str:
     if info is None:
         return code
-    plan = state.working.plan
     network = plan.assignment.get(code)
     where = f" — {plan.network_name(network)}" if network else " — no network"
     return f"{info['name']} ({code}){where}"
@@ -49,4 +51,7 @@ class Labels:
     def of(cls, plan: Plan) -> Labels:
         """Label the networks of ``plan`` and every practice of the region."""
         networks = {n: network_label(n) for n in plan.networks()} | {NEW: network_label(NEW)}
-        return cls(networks, {code: practice_label(code) for code in practice_info()})
+        known = practice_info()  # read once: each read of the session state costs
+        return cls(
+            networks, {code: _practice_label(code, info, plan) for code, info in known.items()}
+        )

@@ -260,6 +260,9 @@ class AppState:
     live_scope = Entry[tuple[tuple[int, tuple[str, ...]], MapScope] | None](None, key="_scope")
     live_colours = Entry[Mapping[str, str]](_EMPTY, key="_colours")
     live_base = Entry[tuple[MapScope, Any] | None](None, key="_base")  # rendered base map
+    live_layers = Entry[tuple[Any, ...] | None](None, key="_layers")  # what drew the layers
+    population_chart = Entry[tuple[Any, ...] | None](None, key="_population_chart")
+    trust_table = Entry[tuple[Any, ...] | None](None, key="_trust_table")
 
 
 state = AppState()

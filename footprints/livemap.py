@@ -29,7 +29,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from footprints.crs import BNG, WGS84
@@ -215,6 +215,9 @@ def stable_colours(
         first colour of the palette (from its own slot in id order) that no neighbour has.
     """
     networks = sorted(plan.networks())
+    colours = {n: previous[n] for n in networks if n in previous}
+    if len(colours) == len(networks):  # the usual run: no new network, no shapes to compare
+        return colours
     neighbours: dict[str, set[str]] = {n: set() for n in networks}
     if footprints is not None and len(footprints):
         shapes = dict(zip(footprints["network_id"].astype(str), footprints.geometry, strict=True))
@@ -225,7 +228,6 @@ def stable_colours(
             for i, j in zip(left, right, strict=True):
                 if i != j:
                     neighbours[ids[i]].add(ids[j])
-    colours = {n: previous[n] for n in networks if n in previous}
     for position, network in enumerate(networks):
         if network in colours:
             continue
@@ -245,7 +247,39 @@ def stable_colours(
 # --------------------------------------------------------------------------------------------
 
 
-class _Features(MacroElement):
+class _Text(Element):
+    """Script text put in the page as it is.
+
+    branca's ``MacroElement.render`` wraps each rendered script in ``Element(text)``, which
+    compiles the text as a Jinja template: a second pass over every feature's JSON (about
+    half the time of sending Kent and Medway's layers, 2026-11-29), whose result nothing
+    reads when streamlit-folium sends the layers (it renders their templates itself).
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+class _Script(MacroElement):
+    """A map element rendered as branca renders it, but once (no second pass: :class:`_Text`)."""
+
+    def render(self, **kwargs: Any) -> str:
+        figure = self.get_root()
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):  # as MacroElement.render, in its order
+            if part in macros:
+                text = _Text(macros[part](self, kwargs))
+                getattr(figure, part).add_child(text, name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+        return ""  # as MacroElement's: the parts went into the figure
+
+
+class _Features(_Script):
     """A GeoJSON layer whose features carry their own style (``s``) and tooltip (``t``).
 
     Points are drawn as circle markers. Each feature's style and HTML tooltip are in its
@@ -272,7 +306,7 @@ class _Features(MacroElement):
         self.data = {"type": "FeatureCollection", "features": features}
 
 
-class _Labels(MacroElement):
+class _Labels(_Script):
     """Network labels as DivIcon markers, each ranked (larger networks keep their label)."""
 
     _template = Template(
@@ -295,7 +329,7 @@ class _Labels(MacroElement):
         self.labels = labels
 
 
-class _Register(MacroElement):
+class _Register(_Script):
     """Name its layer in ``window.footprintsLayers``, for a layer control built later."""
 
     _template = Template(
@@ -313,7 +347,7 @@ class _Register(MacroElement):
         self.title = title
 
 
-class _Declutter(MacroElement):
+class _Declutter(_Script):
     """Hide each label that would overlap a higher-ranked one, after every zoom or pan."""
 
     _template = Template(

@@ -852,3 +852,119 @@ def test_least_change_reoptimises_with_the_fewest_moves_and_shows_the_curve(
     result = at.session_state["results"][ccg]
     assert [p.name for p in result.priorities][:1] == ["straddling networks"]
     assert not result.curve
+
+
+def test_the_maps_layers_are_drawn_again_only_when_what_they_show_changes(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every run drew the plan's layers afresh, also a run that changed nothing on the map
+    (a network chosen in a menu): 0.1–0.3 s a run on Kent and Medway with registrations."""
+    import app.live_map
+
+    drawn: list[Plan] = []
+    draw = app.live_map.plan_layers
+
+    def counted(area: Any, plan: Plan, *args: Any, **kwargs: Any) -> Any:
+        drawn.append(plan)
+        return draw(area, plan, *args, **kwargs)
+
+    monkeypatch.setattr(app.live_map, "plan_layers", counted)
+    at = _start()
+    plan = _plan(at)
+    practice = sorted(plan.assignment)[0]
+    target = next(n for n in sorted(plan.networks()) if n != plan.assignment[practice])
+    at.multiselect(key="selected").set_value([practice]).run()  # the selection is ringed
+    assert len(drawn) == 2
+    at.selectbox(key="target").set_value(target).run()  # nothing on the map changes
+    at.run()
+    assert len(drawn) == 2
+    _click(at, "move")  # the plan changes: drawn again, with the practice in its new network
+    assert len(drawn) == 3
+    assert drawn[-1].assignment[practice] == target
+    _click(at, "lock_toggle")  # a lock is drawn (dashed, with a padlock in the label)
+    assert len(drawn) == 4
+
+
+def test_the_practice_labels_read_the_practices_once_a_run(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Labelling every practice read the session state's practice table once per practice
+    (several reads of the state each) on every run of the page."""
+    import app.labels
+
+    reads: list[int] = []
+    read = app.labels.practice_info
+
+    def counted() -> Any:
+        reads.append(1)
+        return read()
+
+    monkeypatch.setattr(app.labels, "practice_info", counted)
+    at = _start()
+    plan = _plan(at)
+    reads.clear()
+    at.run()
+    moved = len(at.session_state["compare_moved"])  # the Compare tab names each moved one
+    assert len(reads) <= 1 + moved < len(plan.assignment)  # not once per practice as well
+    practice = sorted(plan.assignment)[0]
+    network = plan.assignment[practice]
+    name = at.session_state["_practice_info"][practice]["name"]
+    label = f"{name} ({practice}) — {plan.network_name(network)}"
+    assert label in at.multiselect(key="selected").options
+
+
+def test_the_populations_chart_is_built_once_per_plan(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Populations tab built its chart (Altair) again on every run of the page."""
+    import altair as alt
+
+    charts: list[object] = []
+    chart = alt.Chart
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        charts.append(args[0] if args else None)
+        return chart(*args, **kwargs)
+
+    at = _start()
+    monkeypatch.setattr(alt, "Chart", counted)
+    at.run()
+    assert charts == []  # the same plan: the chart as built before
+    practice = sorted(_plan(at).assignment)[0]
+    at.multiselect(key="selected").set_value([practice]).run()
+    assert charts == []  # a selection changes no population
+    at.selectbox(key="target").set_value("__new__").run()
+    _click(at, "move")
+    assert len(charts) == 2  # the bars and the band's lines, for the new plan
+    assert len(at.get("vega_lite_chart")) == 1  # still drawn
+
+
+def test_the_trust_views_table_is_counted_once_per_plan_and_measure(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Community trust view counted the patch x network table on every run of the page."""
+    import app.tabs.trust
+
+    counted: list[str] = []
+    count = app.tabs.trust.patch_network_table
+
+    def spy(plan: Plan, graph: Any, *, measure: str = "patients") -> Any:
+        counted.append(measure)
+        return count(plan, graph, measure=measure)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app.tabs.trust, "patch_network_table", spy)
+    at = _start()
+    counted.clear()
+    practice = sorted(_plan(at).assignment)[0]
+    at.multiselect(key="selected").set_value([practice]).run()
+    assert counted == []  # a selection changes no count
+    at.radio(key="trust_measure").set_value("practices").run()
+    assert counted == ["practices"]
+    at.radio(key="trust_measure").set_value("patients").run()
+    at.selectbox(key="target").set_value("__new__").run()
+    _click(at, "move")
+    assert counted == ["practices", "patients", "patients"]  # the new plan counted
+    table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
+    assert table.drop(columns="networks worked into").to_numpy().sum() == sum(
+        at.session_state["_practice_info"][p]["list_size"] for p in _plan(at).assignment
+    )

@@ -48,7 +48,13 @@ def _table(facts: Facts, patch_names: dict[str, str]) -> None:
         "Count", ["patients", "practices"], horizontal=True, key=AppState.trust_measure.key
     )
     measure: Literal["patients", "practices"] = "practices" if choice == "practices" else "patients"
-    table = patch_network_table(facts["plan"], facts["region"].validation_graph, measure=measure)
+    memo = state.trust_table
+    if memo is not None and memo[0] is facts and memo[1] == measure:  # as counted before
+        table = memo[2]
+    else:
+        graph = facts["region"].validation_graph
+        table = patch_network_table(facts["plan"], graph, measure=measure)
+        state.trust_table = (facts, measure, table)
     if facts["region"].geography == "registrations":  # homes, not surgeries
         st.caption(
             "Each cell counts a network's patients living in the patch (where they live, not "
