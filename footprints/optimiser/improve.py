@@ -67,14 +67,7 @@ from footprints.optimiser.costs import (
     territory_term,
 )
 from footprints.optimiser.problem import AreaProblem
-from footprints.optimiser.reshape import (
-    TwoMove,
-    cluster_moves,
-    regroupings,
-    repair_start,
-    triples,
-    two_moves,
-)
+from footprints.optimiser.reshape import TwoMove, regroupings, repair_start, triples, two_moves
 from footprints.optimiser.territories import Change, PlanTerritories
 
 __all__ = [
@@ -660,8 +653,6 @@ def _repair(
             if redrawn is None:
                 redrawn = _repair_two(problem, nets, cost, cutoff, exact, suspects)
             if redrawn is None:
-                redrawn = _repair_clusters(problem, nets, cost, cutoff, exact, failing)
-            if redrawn is None:
                 break
             nets = redrawn
             continue
@@ -728,79 +719,10 @@ def _repair_two(
     The change that leaves fewer of the networks it touches failing and gains most (excess
     weighed at :data:`REPAIR_WEIGHT`) is made. ``None`` when none repairs one.
     """
-    return _repair_moves(problem, nets, cost, cutoff, exact, two_moves(problem, nets, suspects))
-
-
-def _clusters(
-    problem: AreaProblem, exact: _Exact, nets: list[Network], failing: list[int]
-) -> list[tuple[int, Network]]:
-    """Give each failing network's practices that hold its detached territory, as clusters.
-
-    A practice of a failing network belongs to the cluster of its detached part when more
-    of its patients live in the detached LSOAs than in the rest of the network's territory.
-    Each connected group of them is a cluster, and so are all of them together where there
-    are several; a network's every practice is never one. Returned as ``(index in nets,
-    practices)``.
-    """
-    territories = exact.territories
-    found: list[tuple[int, Network]] = []
-    for a, network in enumerate(nets):
-        k = exact.slot[network]
-        if k not in failing:
-            continue
-        detached = territories.detached(k)
-        main = np.setdiff1d(np.flatnonzero(territories.owner == k), detached)
-        cluster: list[int] = []
-        for i in network:
-            columns, count = territories.rows(i)
-            away = int(count[np.isin(columns, detached)].sum())
-            home = int(count[np.isin(columns, main)].sum())
-            if away > home:
-                cluster.append(i)
-        if not cluster or len(cluster) == len(network):
-            continue
-        parts = [tuple(sorted(p)) for p in components(cluster, problem.practices.neighbours)]
-        found.extend((a, p) for p in parts)
-        if len(parts) > 1:
-            found.append((a, tuple(sorted(cluster))))
-    return found
-
-
-def _repair_clusters(
-    problem: AreaProblem,
-    nets: list[Network],
-    cost: dict[Network, int],
-    cutoff: float,
-    exact: _Exact,
-    failing: list[int],
-) -> list[Network] | None:
-    """Move the cluster of practices holding a failing network's detached part whole.
-
-    The clusters of :func:`_clusters` each move into a neighbouring network, with one
-    practice of it moving back where the sizes need it
-    (:func:`~footprints.optimiser.reshape.cluster_moves`); the change that leaves fewer of
-    the networks it touches failing and gains most (excess weighed at
-    :data:`REPAIR_WEIGHT`) is made. ``None`` when none repairs one.
-    """
-    clusters = _clusters(problem, exact, nets, failing)
-    if not clusters:
-        return None
-    return _repair_moves(problem, nets, cost, cutoff, exact, cluster_moves(problem, nets, clusters))
-
-
-def _repair_moves(
-    problem: AreaProblem,
-    nets: list[Network],
-    cost: dict[Network, int],
-    cutoff: float,
-    exact: _Exact,
-    options: list[TwoMove],
-) -> list[Network] | None:
-    """Make the change of ``options`` that repairs most cheaply (see :func:`_repair_two`)."""
     territories = exact.territories
     best: tuple[float, TwoMove, Change, list[int]] | None = None
     priced_ok: list[tuple[TwoMove, Change]] = []
-    for option in options:
+    for option in two_moves(problem, nets, suspects):
         if time.monotonic() > cutoff:
             break
         priced = territories.change({i: exact.slot[nets[k]] for i, k in option.moves.items()})

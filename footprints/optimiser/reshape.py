@@ -16,12 +16,6 @@ to ``c``) passes the size on to a third network. :func:`two_moves` lists every s
 of the given practices that keeps every network it touches in band, contiguous, within
 the locks and through the candidate filters; the local search
 (:func:`footprints.optimiser.improve._repair`) prices them on the plan's exact territories.
-
-Where a failing territory's detached part is held through **several** practices of its
-network (a cluster of practices whose patients live mostly there), no one or two practices
-moving can join it: :func:`cluster_moves` lists the moves of such a cluster, whole, into a
-network next to it, alone or with one practice of that network moving back (a swap of the
-cluster for one practice) where the sizes need it.
 """
 
 from __future__ import annotations
@@ -50,7 +44,6 @@ __all__ = [
     "MOST_PARTITION_SETS",
     "MOST_TWO_MOVES",
     "TwoMove",
-    "cluster_moves",
     "partitions",
     "regroupings",
     "repair_start",
@@ -81,7 +74,7 @@ Group = tuple[Network, ...]
 
 @dataclass(frozen=True)
 class TwoMove:
-    """Practices moved at once (two, or a cluster): ``moves`` (practice → network) and the result.
+    """Two practices moved at once: ``moves`` (practice → network index) and the result.
 
     Parameters
     ----------
@@ -153,67 +146,6 @@ def two_moves(
                     found.append(change)
                     if len(found) >= cap:
                         return _allowed(problem, found)
-    return _allowed(problem, found)
-
-
-def cluster_moves(
-    problem: AreaProblem,
-    nets: Sequence[Network],
-    clusters: Sequence[tuple[int, Network]],
-    *,
-    cap: int = MOST_TWO_MOVES,
-) -> list[TwoMove]:
-    """List the moves of each cluster, whole, into a neighbouring network, that keep the rules.
-
-    Each of ``clusters`` is ``(a, practices)``: practices of ``nets[a]`` (not all of them)
-    that leave ``a`` together for a network ``b`` next to one of them; where that takes a
-    network out of the band, one practice ``j`` of ``b`` may move to ``a`` in exchange (a
-    swap). Every network changed stays in band and contiguous, and the changes keep the
-    locks and pass the candidate filters. At most ``cap`` changes, in the order of the
-    clusters, then ``b``, then ``j`` (the move without a swap first).
-    """
-    practices = problem.practices
-    population = practices.population
-    neighbours = practices.neighbours
-    low, high = problem.band.min_population, problem.band.max_population
-    owner = {i: k for k, n in enumerate(nets) for i in n}
-    size = [int(population[list(n)].sum()) for n in nets]
-
-    def whole(members: Sequence[int], total: int) -> bool:
-        return bool(members) and low <= total <= high and len(components(members, neighbours)) == 1
-
-    found: list[TwoMove] = []
-    seen: set[tuple[Network, int, int]] = set()
-    for a, cluster in clusters:
-        moving = set(cluster)
-        rest = tuple(i for i in nets[a] if i not in moving)
-        if not rest or not moving <= set(nets[a]):
-            continue
-        weight = int(population[list(cluster)].sum())
-        reach = 0
-        for i in cluster:
-            reach |= neighbours[i]
-        near = sorted({owner[j] for j in bit_indices(reach) if j in owner} - {a})
-        for b in near:
-            grown = tuple(sorted((*nets[b], *cluster)))
-            for j in [-1, *nets[b]]:
-                if (tuple(cluster), b, j) in seen:
-                    continue
-                seen.add((tuple(cluster), b, j))
-                pj = int(population[j]) if j >= 0 else 0
-                a_after = tuple(sorted((*rest, j))) if j >= 0 else rest
-                b_after = tuple(x for x in grown if x != j)
-                if not whole(a_after, size[a] - weight + pj):
-                    continue
-                if not whole(b_after, size[b] + weight - pj):
-                    continue
-                moves = dict.fromkeys(cluster, b) | ({j: a} if j >= 0 else {})
-                change = TwoMove(moves, (a, b), (a_after, b_after))
-                if not problem.locks.kept(change.new):
-                    continue
-                found.append(change)
-                if len(found) >= cap:
-                    return _allowed(problem, found)
     return _allowed(problem, found)
 
 
