@@ -43,7 +43,6 @@ holds exactly) the solve is sequential instead.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import math
 import time
 from collections.abc import Sequence
@@ -71,15 +70,9 @@ from footprints.optimiser.diving import DIVE_STEPS, dive_down
 from footprints.optimiser.fixing import Fixed, prove_least
 from footprints.optimiser.master import LPResult, MasterLP, initial_columns
 from footprints.optimiser.move_floor import fewest_moves_floor
-from footprints.optimiser.near_moves import near_columns
 from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
-from footprints.optimiser.pricing import (
-    additive_values,
-    extend_columns,
-    padded,
-    priced_partition,
-)
+from footprints.optimiser.pricing import additive_values, padded, priced_partition
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import Outcome, partition
 from footprints.optimiser.settings import Move, PriorityResult, Status
@@ -89,9 +82,6 @@ __all__ = [
     "FIRST_SHARE",
     "FIXING_SHARE",
     "LOCAL_SHARE",
-    "NEAR_LATE_SHARE",
-    "NEAR_MOST",
-    "NEAR_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
     "REPAIR_FLOOR",
@@ -105,8 +95,6 @@ __all__ = [
     "solve_priorities",
     "stand_in_priorities",
 ]
-
-logger = logging.getLogger(__name__)
 
 PRIORITY_SHARE = 0.7
 """Share of the time left that each priority's solve after the first may take (the usual
@@ -126,15 +114,6 @@ REPAIR_FLOOR = 2.0
 change falls back to when the exact solve gives none, and without it that plan would be
 the quick constructive one, which ignores the current plan (as the constructive plan,
 it may run past the time limit)."""
-NEAR_SHARE = 0.3
-"""Share of the fewest moves' time that listing and searching every column of a plan moving
-fewer than the plan at hand may take (:func:`_near_tier`)."""
-NEAR_LATE_SHARE = 0.8
-"""Share of the area's time left that :func:`_near_tier` may take after the fewest moves'
-solve (when it found a plan moving fewer than the one at hand, unproved): the later solves
-start from that plan, which keeps its value, so they need little time."""
-NEAR_MOST = 4
-"""Most moves ``k`` :func:`_near_tier` lists the columns of a plan moving at most ``k`` for."""
 DIVE_SHARE = 0.25
 """Share of a priority's time left after its LP that diving (:mod:`~footprints.optimiser.
 diving`) may take looking for a plan at the LP bound before the exact search."""
@@ -314,8 +293,6 @@ def _solve_sequential(
             assert measure.base is not None and problem.current.index is not None
             values = additive_values(columns, problem.current.index, measure.base)
             measure = dataclasses.replace(measure, values=values)
-        # The first priority, least change's fewest practices moved (not patients).
-        near_moves = measure.name == "moves" and len(limits) == 1
         if measure.name in ("moves", "patients moved") and local:
             model = dataclasses.replace(base, limits=tuple(limits))
             incumbent = _better_start(problem, columns, values, model, incumbent, local)
@@ -328,19 +305,6 @@ def _solve_sequential(
         if at_hand is not None and incumbent is not None and at_hand <= 0:
             # Nothing is below 0: the plan at hand is best on this priority already.
             tier = Outcome("optimal", at_hand, float(at_hand), incumbent, len(columns.sets), [])
-        elif (
-            near_moves
-            and at_hand is not None
-            and incumbent is not None
-            and (
-                near := _near_tier(
-                    tier_problem, columns, measure, base, incumbent, known, NEAR_SHARE
-                )
-            )
-            is not None
-        ):
-            tier, columns, values = near
-            limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
         elif measure.base is not None and len(limits) == 1 and not listed:
             tier, columns, values = _priced_tier(
                 tier_problem, columns, measure, model, incumbent, known
@@ -367,26 +331,6 @@ def _solve_sequential(
                 )
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
-        if (
-            near_moves
-            and tier.status != "optimal"
-            and (at_hand is None or tier.objective < at_hand)
-            and (
-                near := _near_tier(
-                    problem,
-                    columns,
-                    dataclasses.replace(measure, values=values),
-                    base,
-                    tier.chosen,
-                    known,
-                    NEAR_LATE_SHARE,
-                )
-            )
-            is not None
-        ):  # the solve found a plan moving fewer than the one at hand: try near it again
-            tier, columns, values = near
-            limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
-        assert tier.objective is not None
         # Every measure is ≥ 0: a plan at 0 is best whatever the search proved.
         bound = 0.0 if tier.objective == 0 else _at_least(tier.bound, known)
         results.append(measure.result(tier.objective, bound))
@@ -409,88 +353,6 @@ def _solve_sequential(
             for measure, limit, result in zip(measures, limits[1:], results, strict=True)
         ]
     return final, columns, results
-
-
-def _near_tier(
-    problem: AreaProblem,
-    columns: Columns,
-    measure: Measure,
-    base: Partition,
-    incumbent: IntArray,
-    known: int,
-    share: float = 0.5,
-) -> tuple[Outcome, Columns, IntArray] | None:
-    """Prove the fewest moves near the plan at hand, when it moves few (:mod:`near_moves`).
-
-    Every column a plan moving at most ``k`` (one less than ``incumbent``) can use is
-    listed, and CP-SAT minimises the moves over them: no plan moving at most ``k`` proves
-    ``incumbent``; a plan found at CP-SAT's optimum is the fewest moves. Takes ``share``
-    of the time left; ``None`` when the columns are too many, or no answer came in time.
-
-    Returns
-    -------
-    outcome, columns, values
-        The proved tier (its plan among ``columns`` with the one found added), those
-        columns and their moves.
-    """
-    index = problem.current.index
-    assert index is not None and measure.base is not None
-    value = int(measure.values[incumbent].sum())
-    k = value - 1
-    if value <= known or k > NEAR_MOST:
-        return None
-    deadline = problem.deadline.share(share)
-    began = time.monotonic()
-    near = near_columns(problem, k, until=deadline.at)
-    if near is None or deadline.passed():
-        logger.debug(
-            "area %s: near %d moves: too many groups or out of time (%.2f s)",
-            problem.name,
-            k,
-            time.monotonic() - began,
-        )
-        return None
-    moves = additive_values(near, index, measure.base)
-    rows = dataclasses.replace(
-        base, limits=(Limit(outside_band(problem, near), 0, "outside the band"),)
-    )
-    result = solve_integer(
-        near.scored(moves),
-        rows,
-        np.arange(len(near), dtype=np.int64),
-        problem.settings,
-        time_limit=deadline.left(),
-        stop=deadline.stop,
-        below=value,
-    )
-    logger.debug(
-        "area %s: near %d moves: %d columns, %s %s in %.2f s",
-        problem.name,
-        k,
-        len(near),
-        result.status,
-        result.objective,
-        time.monotonic() - began,
-    )
-    if result.status == "infeasible":
-        chosen = incumbent
-    elif result.status == "optimal" and result.objective is not None:
-        found = [
-            (near.sets.members_of(int(near.col_set[j])), int(near.col_match[j]))
-            for j in result.chosen
-        ]
-        old, checked = len(columns), columns.checked
-        columns = extend_columns(problem, columns, found)
-        if checked is not None:  # the territory term is still to be added to the new sets
-            fresh = np.zeros(len(columns.sets) - len(checked), dtype=bool)
-            columns = dataclasses.replace(columns, checked=np.concatenate([checked, fresh]))
-        chosen = np.arange(old, len(columns), dtype=np.int64)
-    else:
-        return None
-    values = additive_values(columns, index, measure.base)
-    best = int(values[chosen].sum())
-    outcome = Outcome("optimal", best, float(best), chosen, len(columns.sets), [])
-    return outcome, columns, values
 
 
 def _dived(

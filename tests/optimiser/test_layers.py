@@ -37,7 +37,6 @@ LAYERS = [
     "colgen",
     "pricedproof",
     "neighbourhoods",
-    "near_moves",
     "priorities",
     "curve",
     "explain",
