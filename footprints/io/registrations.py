@@ -124,11 +124,24 @@ class Registrations:
     def describe(self) -> str:
         """Say in one sentence what the file holds and what was set aside."""
         date = f" (extract {self.extract_date})" if self.extract_date else ""
+        held = (
+            f"{self.source}{date}: {count(self.practices, 'practice')}, "
+            f"{count(self.patients, 'patient')}; "
+        )
+        parts = []
+        if self.welsh_rows:
+            parts.append(f"{self.welsh_patients:,} in {count(self.welsh_rows, 'Welsh LSOA row')}")
+        if self.unplaced_rows:
+            parts.append(
+                f"{self.unplaced_patients:,} in {count(self.unplaced_rows, 'row')} with no LSOA "
+                "(NO2011 or blank)"
+            )
+        if not parts:
+            return held + "no Welsh LSOA rows and no rows without an LSOA: nothing set aside"
         return (
-            f"{self.source}{date}: {self.practices:,} practices, {self.patients:,} patients; "
-            f"{self.welsh_patients:,} in {count(self.welsh_rows, 'Welsh LSOA row')} and "
-            f"{self.unplaced_patients:,} in {count(self.unplaced_rows, 'row')} with no LSOA "
-            "(NO2011 or blank) count towards practice totals but are not placed on the map"
+            held
+            + " and ".join(parts)
+            + " count towards practice totals but are not placed on the map"
         )
 
 
@@ -223,8 +236,9 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
     )
     code_col, lsoa_col = str(resolved["code"]), str(resolved["lsoa"])
     patients_col = str(resolved["patients"])
-    frame = _one_sex(frame, resolved["sex"], source, code_col)
     log = ProblemLog(source, logger)
+    frame = _without_totals(frame, code_col, log)
+    frame = _one_sex(frame, resolved["sex"], source, code_col)
     practice = _joined(frame[code_col].str.strip().str.upper(), "practice code", log)
     lsoa = _joined(frame[lsoa_col].str.strip().str.upper(), "LSOA code", log)
     patients = _counts(frame[patients_col], frame.index, source)
@@ -256,6 +270,31 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
     )
     logger.info("%s", registrations.describe())
     return registrations
+
+
+_TOTALS_LABEL = re.compile(r"(GRAND\s*)?TOTALS?|ALL(\s+PRACTICES)?|SUM", re.IGNORECASE)
+"""A practice code cell that labels a row of sums (a spreadsheet's ``TOTAL`` line)."""
+
+
+def _without_totals(frame: pd.DataFrame, code_col: str, log: ProblemLog) -> pd.DataFrame:
+    """Drop rows of sums (practice code ``TOTAL``, ``All`` …), with a warning naming them.
+
+    A file summed in a spreadsheet ends with a ``TOTAL,,,N`` line: read as a practice
+    called TOTAL, its N patients (every patient again) were counted as having no LSOA.
+    """
+    codes = frame[code_col].str.strip()
+    sums = codes.str.fullmatch(_TOTALS_LABEL.pattern, case=False).to_numpy()
+    if not sums.any():
+        return frame
+    rows = frame.index[sums]
+    shown = ", ".join(f"{codes[i]!r} on row {int(i) + 2}" for i in rows[:_SHOWN]) + (
+        f" and {len(rows) - _SHOWN:,} more" if len(rows) > _SHOWN else ""
+    )
+    log.warn(
+        f"{count(len(rows), 'row')} of sums, not of a practice ({shown}), left out",
+        "nothing to do if those rows are totals; else give the practice's ODS code",
+    )
+    return frame[~sums]
 
 
 def _joined(codes: pd.Series, what: str, log: ProblemLog) -> pd.Series:

@@ -52,6 +52,26 @@ def check_published(path: Path) -> None:
     assert "3 in 1 Welsh LSOA row and 1 in 1 row with no LSOA" in registered.describe()
 
 
+def test_a_file_with_nothing_set_aside_says_so_without_zero_counts(tmp_path: Path) -> None:
+    """The -v summary said "0 in 0 Welsh LSOA rows and 0 in 0 rows with no LSOA"."""
+    path = tmp_path / "four.csv"
+    path.write_text(FOUR_COLUMNS, encoding="utf-8")
+    described = read_lsoa_registrations(path).describe()
+    assert "1 practices" not in described and "0 in 0" not in described
+    assert described.endswith(
+        "1 practice, 9 patients; no Welsh LSOA rows and no rows without an LSOA: nothing set aside"
+    )
+    published = tmp_path / "welsh-only.csv"
+    published.write_text("\n".join(PUBLISHED.splitlines()[:4]) + "\n", encoding="utf-8")
+    assert (
+        read_lsoa_registrations(published)
+        .describe()
+        .endswith(
+            "3 in 1 Welsh LSOA row count towards practice totals but are not placed on the map"
+        )
+    )
+
+
 def test_the_published_file_plain(tmp_path: Path) -> None:
     path = tmp_path / "gp-reg-pat-prac-lsoa-all.csv"
     path.write_text(PUBLISHED, encoding="utf-8")
@@ -341,3 +361,17 @@ def test_a_workbook_is_named_as_one_not_as_a_zip_without_a_csv(tmp_path: Path) -
     text = str(caught.value)
     assert "is an Excel workbook, not a CSV" in text and "archive" not in text
     assert "save the sheet as 'CSV UTF-8 (comma delimited)'" in text
+
+
+@pytest.mark.parametrize("label", ["TOTAL", "Total", "Grand Total", "All"])
+def test_a_row_of_sums_is_left_out_and_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, label: str
+) -> None:
+    """A file summed in a spreadsheet ends with 'TOTAL,,,N': it was read as a practice
+    called TOTAL, whose N patients (every patient again) had no LSOA."""
+    path = tmp_path / "registrations.csv"
+    path.write_text(FOUR_COLUMNS + f"{label},,,9\n", encoding="utf-8")
+    registered = read_lsoa_registrations(path)
+    assert registered.totals.to_dict() == {"A81001": 9}
+    assert (registered.unplaced_rows, registered.unplaced_patients) == (0, 0)
+    assert f"1 row of sums, not of a practice ('{label}' on row 4), left out" in caplog.text
