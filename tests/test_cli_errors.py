@@ -425,7 +425,7 @@ def test_a_mistyped_code_or_column_is_named_with_the_one_meant(
         assert main(["propose", *region, "--area", "E38900020", *out]) == EXIT_BAD_INPUT
         assert "no planning area E38900020 (did you mean 'E38900002'?)" in capsys.readouterr().err
         main(["validate", *region, "--plan", str(plan)])
-        assert "Z0O002 (in UZ0001 (Northgate PCN); did you mean Z00002?)" in capsys.readouterr().out
+        assert "Z0O002 (in UZ0001, Northgate PCN; did you mean Z00002?)" in capsys.readouterr().out
         wrong = ["--practice-column", "list_size=list_sise"]
         assert main(["validate", *region, *wrong, "--plan", str(plan)]) == EXIT_BAD_INPUT
         assert "'list_sise' given for list_size is not in the file (did you mean 'list_size'?)" in (

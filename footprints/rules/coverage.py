@@ -67,7 +67,10 @@ def _unknown(state: PlanState) -> Violation | None:
     def named(practice: str) -> str:
         network = state.unknown[practice]
         near = close_matches(practice, left_out)
-        notes = ([f"in {state.network_label(network)}"] if network else []) + (
+        # "in N1, Riverside PCN": the network's name inside these brackets needs none of its own
+        name = state.names.get(network) if network else None
+        where = f"{network}, {name}" if network and name and name != network else network
+        notes = ([f"in {where}"] if where else []) + (
             [f"did you mean {' or '.join(near)}?"] if near else []
         )
         return f"{practice} ({'; '.join(notes)})" if notes else practice
