@@ -308,6 +308,7 @@ def area_graph(
     if not codes:
         return graph
     _check_points(practices, "area_graph")
+    _check_list_sizes(practices, codes, area_code)
     polygon = _polygonal_area(area)
     sites, site_of_row, _, far = _place_sites(practices.geometry.values, polygon)
     if far.any():
@@ -665,6 +666,44 @@ def _require(frame: pd.DataFrame, columns: list[str], where: str) -> None:
             f"{where}: the table has no column {', '.join(missing)} "
             f"(columns: {', '.join(map(str, frame.columns))})"
         )
+
+
+def _check_list_sizes(practices: pd.DataFrame, codes: list[str], area_code: str) -> None:
+    """Refuse a list size that is missing, negative or not whole, naming the practices.
+
+    A table built in Python (not read by :func:`footprints.io.read_practices`, which checks
+    the same) could hold NaN, which was counted as 0 patients without a word.
+    """
+    sizes = pd.to_numeric(practices["list_size"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(sizes) | (sizes < 0) | (sizes != np.floor(sizes))
+    if bad.any():
+        shown = [
+            f"{code} ({_size_text(practices['list_size'].iat[i])})"
+            for i, code in enumerate(codes)
+            if bad[i]
+        ]
+        raise InputError(
+            [
+                Problem(
+                    "practices",
+                    f"area {area_code}: {len(shown)} "
+                    f"practice{'' if len(shown) == 1 else 's'} with a list size that is "
+                    f"missing, negative or not whole: {', '.join(shown[:10])}"
+                    + (f" and {len(shown) - 10} more" if len(shown) > 10 else ""),
+                    "give each practice's registered list size as a whole number of "
+                    "patients (0 or more)",
+                )
+            ]
+        )
+
+
+def _size_text(value: object) -> str:
+    """Show a list size as the user wrote it: ``empty``, ``-5000``, ``1234.5``, ``'many'``."""
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return "empty"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return f"{float(value):g}"
+    return repr(str(value))
 
 
 def _check_points(practices: gpd.GeoDataFrame, where: str) -> None:

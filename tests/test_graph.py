@@ -324,6 +324,28 @@ def test_bad_practices_are_reported(change, error) -> None:
         area_graph(change(practices_at(GRID)), SQUARE, area_code="A1")
 
 
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        (np.nan, "P01 (empty)"),
+        (-5000, "P01 (-5000)"),
+        (1234.5, "P01 (1234.5)"),
+        ("many", "P01 ('many')"),
+    ],
+    ids=["missing", "negative", "not-whole", "text"],
+)
+def test_a_bad_list_size_in_a_table_built_in_python_is_refused(size, shown) -> None:
+    # a notebook's table (not read from a file): NaN was counted as 0 patients, -5000 was
+    # taken and failed later in the optimiser, 1234.5 became 1234, all without a word
+    practices = practices_at(GRID)
+    practices["list_size"] = practices["list_size"].astype(object)
+    practices.loc[1, "list_size"] = size
+    with pytest.raises(InputError, match="missing, negative or not whole") as error:
+        area_graph(practices, SQUARE, area_code="A1")
+    assert shown in str(error.value)
+    assert "area A1" in str(error.value) and "whole number of patients" in str(error.value)
+
+
 def test_empty_area_is_reported() -> None:
     with pytest.raises(InputError, match="no polygon"):
         catchments(practices_at(GRID), Polygon())
