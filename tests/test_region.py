@@ -169,3 +169,29 @@ def test_a_wider_plan_cut_to_the_practices_says_what_was_left_out() -> None:
         "areas; 1 in networks of this area: X): their rows are left out, so the plan places "
         "2 of the 3 practices loaded (1 is in no network of the plan)"
     )
+
+
+def test_a_dataframe_given_for_a_file_says_to_save_it_first() -> None:
+    # a notebook's tables: read as files named by their printout ('File name too long',
+    # 'expected str, bytes or os.PathLike object, not DataFrame')
+    import geopandas as gpd
+
+    from footprints.io import read_boundaries, read_practices
+
+    with demo_files() as shipped:
+        practices = pd.read_csv(shipped.practices)
+        ccgs = gpd.read_file(shipped.ccg)
+        with pytest.raises(TypeError, match=r"load_region: practices is a DataFrame") as error:
+            load_region(practices, shipped.ccg)
+        assert "to_csv('table.csv', index=False)" in str(error.value)
+        with pytest.raises(TypeError, match=r"load_region: boundaries is a GeoDataFrame") as error:
+            load_region(shipped.practices, ccgs)
+        assert "to_file('areas.gpkg')" in str(error.value)
+        with pytest.raises(TypeError, match=r"load_region: patches is a GeoDataFrame"):
+            load_region(shipped.practices, shipped.ccg, patches=ccgs)
+        with pytest.raises(TypeError, match=r"read_practices: path is a DataFrame"):
+            read_practices(practices)
+        with pytest.raises(TypeError, match=r"read_boundaries: path is a GeoDataFrame"):
+            read_boundaries(ccgs)
+        with pytest.raises(TypeError, match=r"load_region: boundaries is an int.*path of a file"):
+            load_region(shipped.practices, 123)  # type: ignore[arg-type]
