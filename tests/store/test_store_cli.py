@@ -339,3 +339,18 @@ def test_an_import_racing_another_save_is_saved_on_top_of_it(
             "mine",
         ]
         assert handle.version().plan.assignment["P001"] == "N0"
+
+
+def test_a_read_only_store_says_so_and_what_to_do(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it said 'check that the database is running and try again' of a file it may not write
+    # (opened read-only here, as a file of another user's or on a read-only share is)
+    path = tmp_path / "plans.sqlite"
+    run(capsys, "plans", "import", "p", str(plan_file), "--store", str(path))
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    status, _, err = run(capsys, "plans", "import", "p", str(plan_file), "--store", read_only)
+    assert status == EXIT_BAD_INPUT
+    assert "is read-only (attempt to write a readonly database)" in err
+    assert "ask for write access to the file and its folder" in err
+    assert "database is running" not in err
