@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from footprints.areas import FAR_SITE_M
+from footprints.areas import FAR_SITE_M, _check_not_degrees
 from footprints.crs import BNG
 from footprints.errors import InputError, MissingColumnError, Problem
 
@@ -110,7 +110,7 @@ def catchments(practices: gpd.GeoDataFrame, area: BaseGeometry) -> gpd.GeoDataFr
     InputError
         If the area is empty, or a practice has no point location.
     """
-    practices = _in_bng(practices)
+    practices = _in_bng(practices, "practices")
     _require(practices, ["code"], "catchments")
     polygon = _polygonal_area(area)
     _check_points(practices, "catchments")
@@ -290,7 +290,7 @@ def area_graph(
         ``graph.graph`` holds ``area``, ``level`` and ``island_links``. The graph is
         connected whenever it has a node.
     """
-    practices = _in_bng(practices)
+    practices = _in_bng(practices, "practices")
     _require(practices, ["code", "list_size"], "area_graph")
     codes = practices["code"].astype(str).tolist()
     if len(set(codes)) != len(codes):
@@ -514,9 +514,9 @@ def build_graphs(
         ``geometry`` (EPSG:27700).
     """
     started = time.perf_counter()
-    practices = _in_bng(practices)
+    practices = _in_bng(practices, "practices")
     _require(practices, ["code", "list_size", level], "build_graphs")
-    boundaries = _in_bng(boundaries)
+    boundaries = _in_bng(boundaries, "boundaries")
     _require(boundaries, ["code"], "build_graphs (boundaries)")
     _check_points(practices, "build_graphs")
     area_codes = boundaries["code"].astype(str).to_numpy()
@@ -631,7 +631,7 @@ def _cross_area_borders(
     cells: gpd.GeoDataFrame,
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """Edges between practices of different areas whose catchments share a border."""
-    cells = _in_bng(cells)
+    cells = _in_bng(cells, "catchments")
     geometries = np.asarray(cells.geometry.values, dtype=object)
     codes = [str(code) for code in cells["code"]]
     areas = cells["area"].astype(str).to_numpy()
@@ -653,7 +653,8 @@ def _cross_area_borders(
 # --------------------------------------------------------------------------- helpers
 
 
-def _in_bng(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _in_bng(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    _check_not_degrees(frame, what)
     if frame.crs is not None and not frame.crs.equals(BNG):
         return frame.to_crs(BNG)
     return frame
