@@ -287,6 +287,12 @@ def propose(
         its explanations; the other areas still finish. Only an ``"infeasible"`` area has no
         plan, so the plan covers every practice of every other area.
     """
+    if not isinstance(graphs, Mapping):  # a Region, or one area's graph
+        raise TypeError(
+            f"propose takes the graphs by planning area (area code → graph, such as "
+            f"region.ccg_graphs or {{code: region.ccg_graphs[code]}}), not a "
+            f"{type(graphs).__name__}"
+        )
     settings = settings or OptimiseSettings()
     frozen_ids = tuple(sorted(set(frozen)))
     areas = sorted(graphs)

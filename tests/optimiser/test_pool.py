@@ -138,3 +138,16 @@ def test_a_frozen_network_across_two_areas_keeps_its_one_id() -> None:
     members = {p for p, n in proposal.plan.assignment.items() if n == "LOCKED"}
     assert members == set(frozen)
     assert not [n for n in proposal.plan.assignment.values() if n.startswith("LOCKED-")]
+
+
+def test_propose_given_one_graph_or_a_region_says_what_it_takes() -> None:
+    # a notebook's propose(region, ...) or propose(region.validation_graph, ...) failed with
+    # "'Region' object is not iterable" or "'AtlasView' object has no attribute 'nodes'"
+    from footprints.demo import load_demo
+
+    region = load_demo()
+    for given, kind in ((region, "Region"), (region.validation_graph, "Graph")):
+        with pytest.raises(
+            TypeError, match=rf"propose takes the graphs by planning area .*not a {kind}$"
+        ):
+            propose(given, FAST, processes=1)  # type: ignore[arg-type]
