@@ -358,9 +358,16 @@ def _say_unknown_codes(
 
 
 def _ccg_to_stp(
-    ccgs: gpd.GeoDataFrame, stp_layer: _Layer | None, log: ProblemLog
+    ccgs: gpd.GeoDataFrame, stp_layer: _Layer | None, log: ProblemLog, used: set[str]
 ) -> dict[str, str]:
-    """CCG code → STP code: the CCG layer's ``parent``, else the STP overlapping it most."""
+    """CCG code → STP code: the CCG layer's ``parent``, else the STP overlapping it most.
+
+    Only the CCGs ``used`` (holding a practice) are mapped: a national CCG layer's other
+    CCGs, whose STPs a newer STP/ICB layer may lack, are none of the run's business (Kent
+    and Medway's practices with the 2020 CCGs and the 2023 ICBs were refused for 28 CCGs
+    elsewhere whose 2020 STPs are gone).
+    """
+    ccgs = ccgs[ccgs["code"].astype(str).isin(used)]
     parents: dict[str, str] = {}
     if "parent" in ccgs.columns:
         parents = {
@@ -492,7 +499,8 @@ def place_practices(
     )
 
     stp_layer = _Layer(stps, code_column="code", what="STP") if stps is not None else None
-    ccg_stp = _ccg_to_stp(_to_bng(ccgs, "ccgs"), stp_layer, boundary_log)
+    used = {str(c) for c in ccg if c}
+    ccg_stp = _ccg_to_stp(_to_bng(ccgs, "ccgs"), stp_layer, boundary_log, used)
     stp: list[str | None] = []
     stp_disagree = 0
     for code, own_ccg, row_stp in zip(codes, ccg, column("stp"), strict=True):

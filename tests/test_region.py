@@ -195,3 +195,29 @@ def test_a_dataframe_given_for_a_file_says_to_save_it_first() -> None:
             read_boundaries(ccgs)
         with pytest.raises(TypeError, match=r"load_region: boundaries is an int.*path of a file"):
             load_region(shipped.practices, 123)  # type: ignore[arg-type]
+
+
+def test_a_ccg_holding_no_practice_need_not_match_the_stp_layer(tmp_path: Path) -> None:
+    # a national CCG layer with a newer ICB layer: Kent and Medway's practices were refused
+    # for 28 CCGs elsewhere whose 2020 STPs the 2023 ICBs lack
+    with demo_files() as shipped:
+        layer = json.loads(shipped.ccg.read_text(encoding="utf-8"))
+        other = json.loads(json.dumps(layer["features"][0]))
+        other["properties"].update(
+            {
+                "CCG20CD": "E38999999",
+                "CCG20CDH": "99X",
+                "CCG20NM": "Elsewhere",
+                "STP20CD": "E54999999",
+            }
+        )
+        layer["features"].append(other)
+        ccg = tmp_path / "national_ccgs.geojson"
+        ccg.write_text(json.dumps(layer), encoding="utf-8")
+        region = load_region(shipped.practices, ccg, stp_boundaries=shipped.stp)
+        assert set(region.practices["stp"]) == {"E54900001"}
+        # a CCG that holds practices still must match
+        layer["features"][0]["properties"]["STP20CD"] = "E54999999"
+        ccg.write_text(json.dumps(layer), encoding="utf-8")
+        with pytest.raises(InputError, match="CCG E38900001's parent STP 'E54999999' matches no"):
+            load_region(shipped.practices, ccg, stp_boundaries=shipped.stp)
