@@ -44,7 +44,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from footprints.crs import BNG
+from footprints.crs import BNG, ENGLAND_LATLON_BOUNDS
 from footprints.errors import InputError, Problem, ProblemLog, count
 
 __all__ = ["FAR_SITE_M", "place_practices"]
@@ -61,8 +61,39 @@ like an island (:func:`footprints.graph.area_graph`).
 """
 
 
-def _to_bng(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _check_not_degrees(frame: gpd.GeoDataFrame, what: str) -> None:
+    """Refuse a table with no CRS whose coordinates are England's longitudes and latitudes.
+
+    A table built in Python (``gpd.points_from_xy(lon, lat)`` without ``crs=``) is read as
+    British National Grid metres: every practice then lay '561 km outside its own CCG', kept
+    with a warning each, and the graphs were built on points a few metres apart.
+    """
+    if frame.crs is not None or frame.empty:
+        return
+    geometry = frame.geometry
+    present = geometry[~(geometry.isna() | geometry.is_empty)]
+    if present.empty:
+        return
+    min_x, min_y, max_x, max_y = present.total_bounds
+    min_lat, min_lon, max_lat, max_lon = ENGLAND_LATLON_BOUNDS
+    if min_lon <= min_x and max_x <= max_lon and min_lat <= min_y and max_y <= max_lat:
+        raise InputError(
+            [
+                Problem(
+                    what,
+                    "has no CRS and its coordinates are longitudes and latitudes "
+                    f"(x {min_x:.2f} to {max_x:.2f}, y {min_y:.2f} to {max_y:.2f}), which "
+                    "would be read as British National Grid metres",
+                    "set its CRS: frame.set_crs('EPSG:4326') (footprints reprojects it to "
+                    "EPSG:27700)",
+                )
+            ]
+        )
+
+
+def _to_bng(frame: gpd.GeoDataFrame, what: str = "a table") -> gpd.GeoDataFrame:
     if frame.crs is None:
+        _check_not_degrees(frame, what)
         return frame.set_crs(BNG)
     return frame if frame.crs == BNG else frame.to_crs(BNG)
 
@@ -82,7 +113,7 @@ class _Layer:
     """One boundary layer with code lookups (code or ods_code → code) and geometry by code."""
 
     def __init__(self, frame: gpd.GeoDataFrame, *, code_column: str, what: str) -> None:
-        frame = _to_bng(frame).reset_index(drop=True)
+        frame = _to_bng(frame, f"the {what} layer").reset_index(drop=True)
         self.what = what
         self.frame = gpd.GeoDataFrame(
             {"area": frame[code_column].astype(str)}, geometry=frame.geometry, crs=BNG
@@ -327,9 +358,16 @@ def _say_unknown_codes(
 
 
 def _ccg_to_stp(
-    ccgs: gpd.GeoDataFrame, stp_layer: _Layer | None, log: ProblemLog
+    ccgs: gpd.GeoDataFrame, stp_layer: _Layer | None, log: ProblemLog, used: set[str]
 ) -> dict[str, str]:
-    """CCG code → STP code: the CCG layer's ``parent``, else the STP overlapping it most."""
+    """CCG code → STP code: the CCG layer's ``parent``, else the STP overlapping it most.
+
+    Only the CCGs ``used`` (holding a practice) are mapped: a national CCG layer's other
+    CCGs, whose STPs a newer STP/ICB layer may lack, are none of the run's business (Kent
+    and Medway's practices with the 2020 CCGs and the 2023 ICBs were refused for 28 CCGs
+    elsewhere whose 2020 STPs are gone).
+    """
+    ccgs = ccgs[ccgs["code"].astype(str).isin(used)]
     parents: dict[str, str] = {}
     if "parent" in ccgs.columns:
         parents = {
@@ -422,7 +460,7 @@ def place_practices(
     source = _source(practices, "practices")
     log = ProblemLog(source, logger)
     boundary_log = ProblemLog(_source(ccgs, "CCG boundaries"), logger)
-    placed = _to_bng(practices).copy()
+    placed = _to_bng(practices, "practices").copy()
     codes = [str(c) for c in placed["code"]]
     points = placed.geometry.reset_index(drop=True)
     empty = {c for c, p in zip(codes, points, strict=True) if p is None or p.is_empty}
@@ -461,7 +499,8 @@ def place_practices(
     )
 
     stp_layer = _Layer(stps, code_column="code", what="STP") if stps is not None else None
-    ccg_stp = _ccg_to_stp(_to_bng(ccgs), stp_layer, boundary_log)
+    used = {str(c) for c in ccg if c}
+    ccg_stp = _ccg_to_stp(_to_bng(ccgs, "ccgs"), stp_layer, boundary_log, used)
     stp: list[str | None] = []
     stp_disagree = 0
     for code, own_ccg, row_stp in zip(codes, ccg, column("stp"), strict=True):

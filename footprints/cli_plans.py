@@ -31,6 +31,7 @@ from footprints.io.tables import spreadsheet_csv
 from footprints.plan import Plan, PlanState
 from footprints.region import REGION_OPTIONS, load_region_from
 from footprints.store import (
+    ConflictError,
     InvalidValueError,
     PlanHandle,
     Store,
@@ -367,6 +368,46 @@ def _without(meta: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if k != key}
 
 
+_IMPORT_ATTEMPTS = 5
+"""Saves a ``plans import`` tries when others save the plan at the same moment."""
+
+
+def _save_import(
+    args: argparse.Namespace,
+    handle: PlanHandle,
+    plan: Plan,
+    waivers: dict[str, str] | None,
+    label: str,
+    meta: dict[str, Any] | None,
+) -> VersionInfo:
+    """Save the imported plan as the newest version of an existing plan, on its head."""
+    head, old_meta = handle.head_and_meta()
+    if meta is None and len(head.plan) and not set(plan.assignment) & set(head.plan.assignment):
+        raise InvalidValueError(  # another area's plan saved as this one's version
+            f"{args.file} places {count(len(plan), 'practice')}, none of the "
+            f"{count(len(head.plan), 'practice')} of plan {handle.name!r} (version "
+            f"{head.info.number}, such as {', '.join(sorted(head.plan.assignment)[:3])}): "
+            "it is another area's plan — import it under another name, or give its "
+            "region (--practices, --boundaries …) to save it here on that region"
+        )
+    used = set(plan.assignment.values())
+    state = PlanState(
+        plan,
+        frozenset(n for n in head.state.locks if n in used),
+        waivers
+        if waivers is not None
+        else {n: r for n, r in head.state.waivers.items() if n in used},
+    )
+    return handle.save(
+        state,
+        base=head.number,
+        label=label,
+        author=args.author,
+        # the region named now replaces the one recorded, options and all
+        meta=None if meta is None else {**_without(old_meta, "options"), **meta},
+    )
+
+
 def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[str, str]]) -> int:
     plan = read_plan(args.file)
     waivers = read_waivers(args.waivers) if args.waivers is not None else None
@@ -386,35 +427,18 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
             info = handle.version().info
         else:
             handle = store.open(args.plan)
-            head, old_meta = handle.head_and_meta()
-            if (
-                meta is None
-                and len(head.plan)
-                and not set(plan.assignment) & set(head.plan.assignment)
-            ):
-                raise InvalidValueError(  # another area's plan saved as this one's version
-                    f"{args.file} places {count(len(plan), 'practice')}, none of the "
-                    f"{count(len(head.plan), 'practice')} of plan {handle.name!r} (version "
-                    f"{head.info.number}, such as {', '.join(sorted(head.plan.assignment)[:3])}): "
-                    "it is another area's plan — import it under another name, or give its "
-                    "region (--practices, --boundaries …) to save it here on that region"
-                )
-            used = set(plan.assignment.values())
-            state = PlanState(
-                plan,
-                frozenset(n for n in head.state.locks if n in used),
-                waivers
-                if waivers is not None
-                else {n: r for n, r in head.state.waivers.items() if n in used},
-            )
-            info = handle.save(
-                state,
-                base=head.number,
-                label=label,
-                author=args.author,
-                # the region named now replaces the one recorded, options and all
-                meta=None if meta is None else {**_without(old_meta, "options"), **meta},
-            )
+            for attempt in range(_IMPORT_ATTEMPTS):
+                try:
+                    info = _save_import(args, handle, plan, waivers, label, meta)
+                    break
+                except ConflictError as conflict:  # another save came between read and write
+                    if attempt + 1 == _IMPORT_ATTEMPTS:
+                        raise
+                    print(
+                        f"Version {conflict.theirs.number} of plan {handle.name!r} "
+                        f"({conflict.theirs.info.label}) was saved while this import ran: "
+                        "this one is saved on top of it."
+                    )
     print(
         f"Saved {args.file} as version {info.number} of plan {handle.name!r} "
         f"({count(info.practices, 'practice')} in {count(info.networks, 'network')})."

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from footprints.areas import FAR_SITE_M
+from footprints.areas import FAR_SITE_M, _check_not_degrees
 from footprints.crs import BNG
 from footprints.errors import InputError, MissingColumnError, Problem
 
@@ -110,7 +110,7 @@ def catchments(practices: gpd.GeoDataFrame, area: BaseGeometry) -> gpd.GeoDataFr
     InputError
         If the area is empty, or a practice has no point location.
     """
-    practices = _in_bng(practices)
+    practices = _in_bng(practices, "practices")
     _require(practices, ["code"], "catchments")
     polygon = _polygonal_area(area)
     _check_points(practices, "catchments")
@@ -290,7 +290,7 @@ def area_graph(
         ``graph.graph`` holds ``area``, ``level`` and ``island_links``. The graph is
         connected whenever it has a node.
     """
-    practices = _in_bng(practices)
+    practices = _in_bng(practices, "practices")
     _require(practices, ["code", "list_size"], "area_graph")
     codes = practices["code"].astype(str).tolist()
     if len(set(codes)) != len(codes):
@@ -308,6 +308,7 @@ def area_graph(
     if not codes:
         return graph
     _check_points(practices, "area_graph")
+    _check_list_sizes(practices, codes, area_code)
     polygon = _polygonal_area(area)
     sites, site_of_row, _, far = _place_sites(practices.geometry.values, polygon)
     if far.any():
@@ -513,9 +514,9 @@ def build_graphs(
         ``geometry`` (EPSG:27700).
     """
     started = time.perf_counter()
-    practices = _in_bng(practices)
+    practices = _in_bng(practices, "practices")
     _require(practices, ["code", "list_size", level], "build_graphs")
-    boundaries = _in_bng(boundaries)
+    boundaries = _in_bng(boundaries, "boundaries")
     _require(boundaries, ["code"], "build_graphs (boundaries)")
     _check_points(practices, "build_graphs")
     area_codes = boundaries["code"].astype(str).to_numpy()
@@ -630,7 +631,7 @@ def _cross_area_borders(
     cells: gpd.GeoDataFrame,
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """Edges between practices of different areas whose catchments share a border."""
-    cells = _in_bng(cells)
+    cells = _in_bng(cells, "catchments")
     geometries = np.asarray(cells.geometry.values, dtype=object)
     codes = [str(code) for code in cells["code"]]
     areas = cells["area"].astype(str).to_numpy()
@@ -652,7 +653,8 @@ def _cross_area_borders(
 # --------------------------------------------------------------------------- helpers
 
 
-def _in_bng(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _in_bng(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    _check_not_degrees(frame, what)
     if frame.crs is not None and not frame.crs.equals(BNG):
         return frame.to_crs(BNG)
     return frame
@@ -665,6 +667,44 @@ def _require(frame: pd.DataFrame, columns: list[str], where: str) -> None:
             f"{where}: the table has no column {', '.join(missing)} "
             f"(columns: {', '.join(map(str, frame.columns))})"
         )
+
+
+def _check_list_sizes(practices: pd.DataFrame, codes: list[str], area_code: str) -> None:
+    """Refuse a list size that is missing, negative or not whole, naming the practices.
+
+    A table built in Python (not read by :func:`footprints.io.read_practices`, which checks
+    the same) could hold NaN, which was counted as 0 patients without a word.
+    """
+    sizes = pd.to_numeric(practices["list_size"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(sizes) | (sizes < 0) | (sizes != np.floor(sizes))
+    if bad.any():
+        shown = [
+            f"{code} ({_size_text(practices['list_size'].iat[i])})"
+            for i, code in enumerate(codes)
+            if bad[i]
+        ]
+        raise InputError(
+            [
+                Problem(
+                    "practices",
+                    f"area {area_code}: {len(shown)} "
+                    f"practice{'' if len(shown) == 1 else 's'} with a list size that is "
+                    f"missing, negative or not whole: {', '.join(shown[:10])}"
+                    + (f" and {len(shown) - 10} more" if len(shown) > 10 else ""),
+                    "give each practice's registered list size as a whole number of "
+                    "patients (0 or more)",
+                )
+            ]
+        )
+
+
+def _size_text(value: object) -> str:
+    """Show a list size as the user wrote it: ``empty``, ``-5000``, ``1234.5``, ``'many'``."""
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return "empty"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return f"{float(value):g}"
+    return repr(str(value))
 
 
 def _check_points(practices: gpd.GeoDataFrame, where: str) -> None:

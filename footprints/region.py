@@ -35,6 +35,7 @@ from footprints.io.registrations import (
     read_lsoa_registrations,
     registration_problems,
 )
+from footprints.io.tables import _require_path
 from footprints.plan import Plan
 from footprints.registration import (
     REGISTRATION_TOLERANCE,
@@ -338,6 +339,19 @@ def load_region(
     InputError
         Listing every problem found in the files.
     """
+    files = {
+        "practices": practices,
+        "boundaries": boundaries,
+        "stp_boundaries": stp_boundaries,
+        "patches": patches,
+        "plan": plan,
+        "registrations": registrations,
+        "lsoa_boundaries": lsoa_boundaries,
+        "lsoa_centroids": lsoa_centroids,
+    }
+    for argument, value in files.items():
+        if value is not None:
+            _require_path(value, argument, "load_region")
     practice_table = read_practices(practices, postcodes=postcodes, columns=practice_columns)
     ccgs = read_boundaries(boundaries, code_column=boundary_code, level="ccg")
     stps = (

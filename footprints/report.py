@@ -373,6 +373,37 @@ def _network_lines(network: PackNetwork) -> list[_Line]:
     return lines
 
 
+def _band_impossible(section: PackSection, band: Band) -> str:
+    """Say so when no plan of the area can keep every network in the band, else ``""``.
+
+    Counted on the area's patients alone: no whole number of networks of the band's sizes
+    adds up to them, whatever the practices. Without this the pack listed the networks
+    outside the band as if a better plan could bring them in.
+    """
+    total = section.population + sum(p.list_size for p in section.unassigned)
+    low, high = band.min_population, band.max_population
+    if not total or high <= 0:
+        return ""
+    fewest = math.ceil(total / high)
+    most = total // low if low > 0 else fewest
+    if fewest <= most:
+        return ""
+    if fewest == 1 or most == 0:
+        why = f"its {_count(total)} patients are fewer than one network's minimum {_count(low)}"
+    else:
+        below = fewest - 1
+        why = (
+            f"its {_count(total)} patients are more than {below} network"
+            f"{'' if below == 1 else 's'} of at most {_count(high)} hold "
+            f"({_count(below * high)}) and fewer than {fewest} of at least {_count(low)} need "
+            f"({_count(fewest * low)})"
+        )
+    return (
+        f"No plan of this area can have every network in the band: {why}. Record a waiver "
+        "reason for the networks outside it."
+    )
+
+
 def _section_summary(section: PackSection, band: Band) -> list[_Line]:
     in_band = sum(n.in_band for n in section.networks)
     waived = sum(1 for n in section.networks if not n.in_band and n.waiver)
@@ -383,6 +414,9 @@ def _section_summary(section: PackSection, band: Band) -> list[_Line]:
         f"{len(section.networks) - in_band} outside it ({waived} with a waiver reason)."
     )
     lines: list[_Line] = [("text", text)]
+    impossible = _band_impossible(section, band)
+    if impossible:
+        lines.append(("text", impossible))
     if section.geography:
         lines.append(("text", section.geography[0].upper() + section.geography[1:] + "."))
     if section.unassigned:

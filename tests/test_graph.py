@@ -294,6 +294,29 @@ def test_practices_in_lat_lon_are_reprojected() -> None:
     assert graph.nodes["P04"]["x"] == pytest.approx(east + 150.0, abs=0.01)
 
 
+def test_lat_lon_without_a_crs_is_refused_not_read_as_metres() -> None:
+    # a notebook's gpd.points_from_xy(lon, lat) without crs=: read as metres, every practice
+    # lay '561 km outside its own CCG' (Kent and Medway) and the graph was built on points a
+    # few metres apart, without an error
+    from footprints.areas import place_practices
+
+    east, north = 400_000.0, 300_000.0
+    practices = practices_at([(x + east, y + north) for x, y in GRID])
+    area = shapely.affinity.translate(SQUARE, east, north)
+    degrees = practices.to_crs(WGS84).set_crs(None, allow_override=True)
+    with pytest.raises(InputError, match=r"practices: has no CRS .* longitudes and latitudes"):
+        area_graph(degrees, area, area_code="A1")
+    ccgs = gpd.GeoDataFrame({"code": ["A1"]}, geometry=[area], crs=BNG)
+    with pytest.raises(InputError, match=r"frame.set_crs\('EPSG:4326'\)"):
+        place_practices(degrees.drop(columns=["ccg"]), ccgs)
+    boundary = ccgs.to_crs(WGS84).set_crs(None, allow_override=True)
+    with pytest.raises(InputError, match=r"boundaries: has no CRS"):
+        build_graphs(practices, boundary)
+    # metres with no CRS are British National Grid, as before
+    graph = area_graph(practices.set_crs(None, allow_override=True), area, area_code="A1")
+    assert graph.number_of_edges() == 12
+
+
 def test_given_cells_give_the_same_graph() -> None:
     practices = practices_at([(20.0, 30.0), (120.0, 40.0), (200.0, 250.0), (60.0, 280.0)])
     cells = catchments(practices, SQUARE).iloc[::-1]  # order does not matter
@@ -322,6 +345,28 @@ def test_graph_pickles() -> None:
 def test_bad_practices_are_reported(change, error) -> None:
     with pytest.raises(error):
         area_graph(change(practices_at(GRID)), SQUARE, area_code="A1")
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        (np.nan, "P01 (empty)"),
+        (-5000, "P01 (-5000)"),
+        (1234.5, "P01 (1234.5)"),
+        ("many", "P01 ('many')"),
+    ],
+    ids=["missing", "negative", "not-whole", "text"],
+)
+def test_a_bad_list_size_in_a_table_built_in_python_is_refused(size, shown) -> None:
+    # a notebook's table (not read from a file): NaN was counted as 0 patients, -5000 was
+    # taken and failed later in the optimiser, 1234.5 became 1234, all without a word
+    practices = practices_at(GRID)
+    practices["list_size"] = practices["list_size"].astype(object)
+    practices.loc[1, "list_size"] = size
+    with pytest.raises(InputError, match="missing, negative or not whole") as error:
+        area_graph(practices, SQUARE, area_code="A1")
+    assert shown in str(error.value)
+    assert "area A1" in str(error.value) and "whole number of patients" in str(error.value)
 
 
 def test_empty_area_is_reported() -> None:

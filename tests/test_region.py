@@ -169,3 +169,55 @@ def test_a_wider_plan_cut_to_the_practices_says_what_was_left_out() -> None:
         "areas; 1 in networks of this area: X): their rows are left out, so the plan places "
         "2 of the 3 practices loaded (1 is in no network of the plan)"
     )
+
+
+def test_a_dataframe_given_for_a_file_says_to_save_it_first() -> None:
+    # a notebook's tables: read as files named by their printout ('File name too long',
+    # 'expected str, bytes or os.PathLike object, not DataFrame')
+    import geopandas as gpd
+
+    from footprints.io import read_boundaries, read_practices
+
+    with demo_files() as shipped:
+        practices = pd.read_csv(shipped.practices)
+        ccgs = gpd.read_file(shipped.ccg)
+        with pytest.raises(TypeError, match=r"load_region: practices is a DataFrame") as error:
+            load_region(practices, shipped.ccg)
+        assert "to_csv('table.csv', index=False)" in str(error.value)
+        with pytest.raises(TypeError, match=r"load_region: boundaries is a GeoDataFrame") as error:
+            load_region(shipped.practices, ccgs)
+        assert "to_file('areas.gpkg')" in str(error.value)
+        with pytest.raises(TypeError, match=r"load_region: patches is a GeoDataFrame"):
+            load_region(shipped.practices, shipped.ccg, patches=ccgs)
+        with pytest.raises(TypeError, match=r"read_practices: path is a DataFrame"):
+            read_practices(practices)
+        with pytest.raises(TypeError, match=r"read_boundaries: path is a GeoDataFrame"):
+            read_boundaries(ccgs)
+        with pytest.raises(TypeError, match=r"load_region: boundaries is an int.*path of a file"):
+            load_region(shipped.practices, 123)  # type: ignore[arg-type]
+
+
+def test_a_ccg_holding_no_practice_need_not_match_the_stp_layer(tmp_path: Path) -> None:
+    # a national CCG layer with a newer ICB layer: Kent and Medway's practices were refused
+    # for 28 CCGs elsewhere whose 2020 STPs the 2023 ICBs lack
+    with demo_files() as shipped:
+        layer = json.loads(shipped.ccg.read_text(encoding="utf-8"))
+        other = json.loads(json.dumps(layer["features"][0]))
+        other["properties"].update(
+            {
+                "CCG20CD": "E38999999",
+                "CCG20CDH": "99X",
+                "CCG20NM": "Elsewhere",
+                "STP20CD": "E54999999",
+            }
+        )
+        layer["features"].append(other)
+        ccg = tmp_path / "national_ccgs.geojson"
+        ccg.write_text(json.dumps(layer), encoding="utf-8")
+        region = load_region(shipped.practices, ccg, stp_boundaries=shipped.stp)
+        assert set(region.practices["stp"]) == {"E54900001"}
+        # a CCG that holds practices still must match
+        layer["features"][0]["properties"]["STP20CD"] = "E54999999"
+        ccg.write_text(json.dumps(layer), encoding="utf-8")
+        with pytest.raises(InputError, match="CCG E38900001's parent STP 'E54999999' matches no"):
+            load_region(shipped.practices, ccg, stp_boundaries=shipped.stp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -278,3 +279,33 @@ def test_each_per_area_pack_names_its_own_area(demo: Region, tmp_path: Path) -> 
         html = (tmp_path / f"pack_{section.area}.html").read_text(encoding="utf-8")
         assert f"PCN submission pack — {section.area_name}" in html
     assert len(written) >= 2 * len(sections)
+
+
+def test_a_pack_says_when_no_plan_of_an_area_can_have_every_network_in_the_band(
+    demo: Region, tmp_path: Path
+) -> None:
+    # the pack listed the networks outside an impossible band as if a better plan could
+    # bring them in (Surrey Heath's 98,208 patients in a band of 45,000-46,000)
+    assert demo.current is not None
+    totals = demo.practices.groupby("ccg")["list_size"].sum()
+    area = str(totals.idxmin())
+    total = int(totals[area])
+    high = total // 2 - 1  # two hold less than the area's patients, three need more
+    band = Band(high - 100, high)
+    path = tmp_path / "pack.pdf"
+    written = write_pack(demo, demo.current, path, band=band)
+    text = " ".join(" ".join(_pdf_text(path)).split())
+    expected = (
+        f"its {total:,} patients are more than 2 networks of at most {high:,} hold "
+        f"({2 * high:,}) and fewer than 3 of at least {high - 100:,} need "
+        f"({3 * (high - 100):,}). Record a waiver reason"
+    )
+    assert "No plan of this area can have every network in the band" in text
+    assert expected in text
+    assert expected in html_text(written[1])
+    write_pack(demo, demo.current, tmp_path / "fits.pdf", html_twin=False)
+    assert "No plan of this area" not in " ".join(_pdf_text(tmp_path / "fits.pdf"))
+
+
+def html_text(path: Path) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", path.read_text())).split())

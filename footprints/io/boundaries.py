@@ -29,7 +29,13 @@ import shapely.errors
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
 from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog, did_you_mean
 from footprints.io.archives import _archive_path, unzipped
-from footprints.io.tables import PathLike, _check_exists, _optional_code, _optional_name
+from footprints.io.tables import (
+    PathLike,
+    _check_exists,
+    _optional_code,
+    _optional_name,
+    _require_path,
+)
 
 __all__ = [
     "BOUNDARY_COLUMNS",
@@ -434,6 +440,7 @@ def read_boundaries(
         the look of its coordinates, with a warning; invalid geometries are repaired with a
         warning; empty geometries and duplicate codes are errors.
     """
+    _require_path(path, "path", "read_boundaries")
     source = str(path)
     log = ProblemLog(source, logger)
     frame = _read_layer(path, source, log, level=level, code_column=code_column)

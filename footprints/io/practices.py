@@ -49,6 +49,7 @@ from footprints.io.tables import (
     _practice_code,
     _read_csv,
     _read_excel_sheets,
+    _require_path,
     _strip_cells,
 )
 
@@ -477,6 +478,7 @@ def read_practices(
         Listing every bad row (duplicate codes, bad list sizes, missing or non-English
         coordinates, swapped lat/lon, unknown postcodes).
     """
+    _require_path(path, "path", "read_practices")
     frame, source = _read_practice_table(path)
     if columns is None:
         _refuse_a_plan_file(frame, source)

@@ -70,6 +70,28 @@ PathLike = str | os.PathLike[str]
 """A file path, as the loaders accept it."""
 
 
+def _require_path(value: object, argument: str, where: str) -> None:
+    """Refuse anything but a path (a DataFrame from a notebook), saying how to give it.
+
+    Without this a DataFrame was read as a file named by its printout ('File name too long'
+    or 'expected str, bytes or os.PathLike object').
+    """
+    if isinstance(value, str | os.PathLike):
+        return
+    kind = type(value).__name__
+    if isinstance(value, pd.DataFrame):
+        save = (
+            "frame.to_file('areas.gpkg')"
+            if hasattr(value, "geometry") and "geometry" in value.columns
+            else "frame.to_csv('table.csv', index=False)"
+        )
+        how = f"save it first ({save}) and give that file's path"
+    else:
+        how = "give the path of a file (a str or pathlib.Path)"
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    raise TypeError(f"{where}: {argument} is {article} {kind}, but it reads files: {how}")
+
+
 UNALLOCATED_NETWORK = "U"
 """NHS Digital's placeholder PCN code for a practice in no network."""
 

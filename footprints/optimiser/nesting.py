@@ -98,8 +98,9 @@ def _part_obstacle(
     fewest, most = math.ceil(population / high), population // low
     if fewest > most:
         return (
-            f"cannot be split into networks of {low:,}–{high:,}: {fewest - 1} network(s) hold "
-            f"at most {(fewest - 1) * high:,} and {fewest} need at least {fewest * low:,}"
+            f"cannot be split into networks of {low:,}–{high:,}: {fewest - 1} network"
+            f"{' holds' if fewest == 2 else 's hold'} at most {(fewest - 1) * high:,} and "
+            f"{fewest} need at least {fewest * low:,}"
         )
     try:
         sets = connected_sets(

@@ -23,6 +23,11 @@ NAMES_SHOWN = 12
 """Practice codes named in one sentence before "and N more"."""
 
 
+def _hold(networks: int) -> str:
+    """Say ``1 network holds`` or ``2 networks hold``, as the explanations read."""
+    return f"{networks} network holds" if networks == 1 else f"{networks} networks hold"
+
+
 def names(codes: Iterable[str]) -> str:
     """Codes joined by commas, the first :data:`NAMES_SHOWN` of them and how many more."""
     codes = list(codes)
@@ -350,7 +355,7 @@ def split_pieces(
                 piece.reason = (
                     f"practices {group} ({len(nodes)} practices, {population:,} patients) "
                     f"cannot be split into networks of {band.min_population:,}–"
-                    f"{band.max_population:,}: {low - 1} network(s) hold at most "
+                    f"{band.max_population:,}: {_hold(low - 1)} at most "
                     f"{(low - 1) * band.max_population:,} and {low} need at least "
                     f"{low * band.min_population:,}"
                 )

@@ -15,7 +15,7 @@ import multiprocessing.connection
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -24,7 +24,7 @@ from typing import Any
 import networkx as nx
 
 from footprints import WORKER_PROCESS_NAME
-from footprints.errors import InfeasibleError
+from footprints.errors import InfeasibleError, did_you_mean
 from footprints.optimiser.area import failure_words, fallback_area
 from footprints.optimiser.deadline import STOP_POLL, StopSignal
 from footprints.optimiser.seed import optimise_group
@@ -238,6 +238,24 @@ def _separate_shared_ids(results: dict[str, AreaResult], *, keep: Iterable[str] 
         )
 
 
+def _warn_unknown_frozen(frozen: Sequence[str], current: Mapping[str, str] | None) -> None:
+    """Warn of frozen ids that are no network of the current plan: nothing keeps them.
+
+    A mistyped id ('UZ9999' for 'UZ0009') froze nothing, without a word.
+    """
+    if not frozen or current is None:
+        return
+    networks = {str(n) for n in current.values()}
+    for network in frozen:
+        if network not in networks:
+            logger.warning(
+                "frozen network %s is no network of the current plan%s: nothing is kept "
+                "for it — give the id of a network of `current`",
+                network,
+                did_you_mean(network, sorted(networks)),
+            )
+
+
 def propose(
     graphs: Mapping[str, nx.Graph],
     settings: OptimiseSettings | None = None,
@@ -287,8 +305,15 @@ def propose(
         its explanations; the other areas still finish. Only an ``"infeasible"`` area has no
         plan, so the plan covers every practice of every other area.
     """
+    if not isinstance(graphs, Mapping):  # a Region, or one area's graph
+        raise TypeError(
+            f"propose takes the graphs by planning area (area code → graph, such as "
+            f"region.ccg_graphs or {{code: region.ccg_graphs[code]}}), not a "
+            f"{type(graphs).__name__}"
+        )
     settings = settings or OptimiseSettings()
     frozen_ids = tuple(sorted(set(frozen)))
+    _warn_unknown_frozen(frozen_ids, current)
     areas = sorted(graphs)
     area_of: dict[str, str] = {}
     for name in areas:

@@ -89,6 +89,25 @@ class _Checks:
         return Report(violations, summary, self.geography)
 
 
+def _check_arguments(plan: object, graph: object) -> None:
+    """Say what :func:`validate` takes when a notebook hands it a dict or a Region.
+
+    They failed with "'dict' object has no attribute 'names'" and the like.
+    """
+    if not isinstance(plan, Plan):
+        how = (
+            "wrap the mapping of practice → network as footprints.plan.Plan(assignment)"
+            if isinstance(plan, Mapping)
+            else "read one with footprints.io.read_plan(path), or take region.current"
+        )
+        raise TypeError(f"validate takes a Plan, not a {type(plan).__name__}: {how}")
+    if not isinstance(graph, nx.Graph):
+        raise TypeError(
+            f"validate takes the practices' graph (region.validation_graph), not a "
+            f"{type(graph).__name__}"
+        )
+
+
 def validate(
     plan: Plan,
     graph: nx.Graph,
@@ -130,6 +149,7 @@ def validate(
         Every violation and the summary counts (one per rule of ``rules`` that applies to
         the graph's geography), with that geography.
     """
+    _check_arguments(plan, graph)
     state = PlanState.build(plan, graph, upper_graph=upper_graph, duplicates=duplicates)
     context = RuleContext(band, allow_crossing, planning_areas)
     checks = _Checks.of(rules, context, state.geography)

@@ -197,6 +197,10 @@ def _check_schema(engine: Engine, where: str) -> None:
         )
 
 
+_READ_ONLY = "readonly database"
+"""SQLite's words for a store file it may not write ('attempt to write a readonly database')."""
+
+
 class Database:
     """An open store's engine, and its read and write transactions.
 
@@ -232,6 +236,13 @@ class Database:
             ):
                 yield connection
         except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DatabaseError) as error:
+            if _READ_ONLY in str(error.orig).lower():
+                raise StoreError(
+                    f"the plan store at {self.where} is read-only ({first_line(error)}) — "
+                    "nothing was changed; ask for write access to the file and its folder "
+                    "(SQLite writes its journal beside it), or copy it somewhere you may "
+                    "write and give the copy with --store"
+                ) from error
             raise StoreError(
                 f"the plan store at {self.where} failed: {first_line(error)} — nothing was "
                 "changed; check that the database is running and try again"

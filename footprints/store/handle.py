@@ -63,6 +63,9 @@ TOKEN_BYTES = 32
 VersionRef = int | str | None
 """A version: its number (``3`` or ``"3"``), its name, ``"head"``, or ``None`` for the head."""
 
+_RESTORE_ATTEMPTS = 10
+"""Writes a restore with no base tries while others save the plan at the same moment."""
+
 _P, _V, _C, _L, _E, _ED = (
     schema.plans,
     schema.versions,
@@ -528,6 +531,9 @@ class PlanHandle:
     ) -> VersionInfo:
         """Save version ``ref`` again as a new version (against ``base``; default the head).
 
+        Without ``base``, a save made by someone else at the same moment is no conflict:
+        the version is restored on top of it.
+
         ``meta``, when given, replaces the app's meta in the same transaction (as
         :meth:`save`).
         """
@@ -535,7 +541,15 @@ class PlanHandle:
             old = self._version(self._version_row(connection, ref))
             start = self._head(connection) if base is None else int(base)
         label = f"restore {old.info.title()}"
-        return self._write_version(old.state, start, label, self._who(author), "restore", meta)
+        who = self._who(author)
+        for _ in range(_RESTORE_ATTEMPTS - 1):
+            try:
+                return self._write_version(old.state, start, label, who, "restore", meta)
+            except ConflictError as conflict:
+                if base is not None:
+                    raise
+                start = conflict.theirs.number  # no base asked for: restore on the newest
+        return self._write_version(old.state, start, label, who, "restore", meta)
 
     def name_version(
         self, ref: VersionRef, name: str | None, *, author: str | None = None

@@ -21,8 +21,14 @@ def test_a_population_no_number_of_networks_fits_is_soft() -> None:
     assert piece.soft and piece.k_range is None
     assert piece.reason == (
         "practices P00, P01 (2 practices, 56,000 patients) cannot be split into networks of "
-        "30,000–50,000: 1 network(s) hold at most 50,000 and 2 need at least 60,000"
+        "30,000–50,000: 1 network holds at most 50,000 and 2 need at least 60,000"
     )
+    practices = practice_arrays(grid(1, 3, [28_000, 28_000, 28_000]))[1]
+    [piece] = split_pieces(practices, Band(30_000, 40_000), [0, 1, 2], [])
+    assert piece.reason is not None
+    assert piece.reason.endswith(
+        "30,000–40,000: 2 networks hold at most 80,000 and 3 need at least 90,000"
+    )  # it read '1 network(s) hold', '2 network(s) hold'
 
 
 def test_a_piece_under_the_minimum_says_what_cuts_it_off() -> None:

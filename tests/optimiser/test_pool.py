@@ -138,3 +138,32 @@ def test_a_frozen_network_across_two_areas_keeps_its_one_id() -> None:
     members = {p for p, n in proposal.plan.assignment.items() if n == "LOCKED"}
     assert members == set(frozen)
     assert not [n for n in proposal.plan.assignment.values() if n.startswith("LOCKED-")]
+
+
+def test_propose_given_one_graph_or_a_region_says_what_it_takes() -> None:
+    # a notebook's propose(region, ...) or propose(region.validation_graph, ...) failed with
+    # "'Region' object is not iterable" or "'AtlasView' object has no attribute 'nodes'"
+    from footprints.demo import load_demo
+
+    region = load_demo()
+    for given, kind in ((region, "Region"), (region.validation_graph, "Graph")):
+        with pytest.raises(
+            TypeError, match=rf"propose takes the graphs by planning area .*not a {kind}$"
+        ):
+            propose(given, FAST, processes=1)  # type: ignore[arg-type]
+
+
+def test_a_frozen_id_that_is_no_current_network_is_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # a mistyped id froze nothing without a word
+    areas = _areas(["A", "B"])
+    current = {p: f"{p[0]}-N1" for graph in areas.values() for p in graph.nodes}
+    with caplog.at_level("WARNING", logger="footprints.optimiser.pool"):
+        proposal = propose(areas, FAST, current=current, frozen=["A-M1", "B-N1"], processes=1)
+    warned = [r.getMessage() for r in caplog.records if "frozen network" in r.getMessage()]
+    assert warned == [
+        "frozen network A-M1 is no network of the current plan (did you mean 'A-N1'?): "
+        "nothing is kept for it — give the id of a network of `current`"
+    ]
+    assert set(proposal.plan.assignment) == set(current)

@@ -231,3 +231,17 @@ def test_live_validator_random_walk_on_a_larger_grid() -> None:
         practice = rng.choice(sorted(graph.nodes))
         target = live.plan.assignment[rng.choice(sorted(graph.neighbors(practice)))]
         assert live.move([practice], target) == validate(live.plan, graph)
+
+
+def test_validate_given_a_dict_or_a_region_says_what_it_takes() -> None:
+    # a notebook's validate(dict(...), graph) or validate(plan, region) failed with
+    # "'dict' object has no attribute 'names'" or an AttributeError of the Region
+    from footprints.demo import load_demo
+
+    region = load_demo()
+    assert region.current is not None
+    with pytest.raises(TypeError, match=r"validate takes a Plan, not a dict: wrap the mapping"):
+        validate(dict(region.current.assignment), region.validation_graph)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"not a Region$"):
+        validate(region.current, region)  # type: ignore[arg-type]
+    assert validate(region.current, region.validation_graph).summary["networks"] > 0

@@ -292,3 +292,65 @@ def test_a_folder_or_an_in_memory_database_is_no_store(
         status, out, err = run(capsys, "plans", "import", "x", str(plan_file), "--store", memory)
         assert status == EXIT_BAD_INPUT and "Saved" not in out
         assert "is an in-memory database: nothing saved in it outlives the command" in err
+
+
+def test_an_import_racing_another_save_is_saved_on_top_of_it(
+    store_url: str,
+    plan_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # two people import into one plan at the same moment: the later save was refused with
+    # library advice ('merge the changes (ConflictError.merge)'), exit 2, nothing saved
+    from footprints.store import PlanHandle
+
+    run(capsys, "plans", "import", "p", str(plan_file), "--store", store_url)
+    read_head = PlanHandle.head_and_meta
+    raced: list[int] = []
+
+    def head_then_another_save(self: PlanHandle):  # type: ignore[no-untyped-def]
+        seen = read_head(self)
+        if not raced:  # between this import's read of the head and its save
+            with Store(store_url) as other:
+                handle = other.open("p")
+                raced.append(
+                    handle.save(
+                        grid_plan().moved(["P002"], "N0"), base=seen[0].number, label="theirs"
+                    ).number
+                )
+        return seen
+
+    monkeypatch.setattr(PlanHandle, "head_and_meta", head_then_another_save)
+    write_plan(grid_plan().moved(["P001"], "N0"), tmp_path / "mine.csv")
+    status, out, err = run(
+        capsys, "plans", "import", "p", str(tmp_path / "mine.csv"), "--store", store_url,
+        "--label", "mine",
+    )  # fmt: skip
+    assert status == 0, err
+    assert raced == [2]
+    assert "Version 2 of plan 'p' (theirs) was saved while this import ran" in out
+    assert "as version 3 of plan 'p'" in out
+    with Store(store_url) as store:
+        handle = store.open("p")
+        assert [v.label for v in handle.versions()] == [
+            f"import {plan_file.name}",
+            "theirs",
+            "mine",
+        ]
+        assert handle.version().plan.assignment["P001"] == "N0"
+
+
+def test_a_read_only_store_says_so_and_what_to_do(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it said 'check that the database is running and try again' of a file it may not write
+    # (opened read-only here, as a file of another user's or on a read-only share is)
+    path = tmp_path / "plans.sqlite"
+    run(capsys, "plans", "import", "p", str(plan_file), "--store", str(path))
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    status, _, err = run(capsys, "plans", "import", "p", str(plan_file), "--store", read_only)
+    assert status == EXIT_BAD_INPUT
+    assert "is read-only (attempt to write a readonly database)" in err
+    assert "ask for write access to the file and its folder" in err
+    assert "database is running" not in err

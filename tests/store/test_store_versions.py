@@ -76,6 +76,37 @@ def test_restoring_saves_the_old_version_again_as_the_newest(store: Store) -> No
     assert len(handle.versions()) == 3  # nothing was lost: version 2 is still there
 
 
+def test_a_restore_racing_another_save_restores_on_top_of_it(
+    store: Store, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `footprints plans restore` run by two people at once: the later one was refused with a
+    # ConflictError ('merge the changes (ConflictError.merge)') though it named no base
+    from footprints.store import PlanHandle
+
+    handle = store.create("plan", grid_plan())
+    handle.save(grid_plan().moved(["P001"], "N0"), base=1)
+    write = PlanHandle._write_version
+    raced: list[int] = []
+
+    def another_save_first(self, state, base, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not raced:  # between the restore's read of the head and its write
+            raced.append(0)
+            with Store(store_url) as other:
+                theirs = grid_plan().moved(["P002"], "N0")
+                raced[0] = other.open("plan").save(theirs, base=base, label="theirs").number
+        return write(self, state, base, *args, **kwargs)
+
+    monkeypatch.setattr(PlanHandle, "_write_version", another_save_first)
+    info = handle.restore(1)
+    assert raced == [3]
+    assert (info.number, info.parent) == (4, 3)
+    assert handle.version().plan == grid_plan()
+    assert [v.label for v in handle.versions()][2:] == ["theirs", "restore version 1"]
+    with pytest.raises(ConflictError):  # a restore against a base asked for still conflicts
+        raced.clear()
+        handle.restore(1, base=4)
+
+
 def test_any_two_versions_compare_with_the_plan_diff(store: Store) -> None:
     handle = store.create("plan", grid_plan())
     moved = grid_plan().moved(["P001"], "N2")
