@@ -39,6 +39,7 @@ Files
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import logging
@@ -54,6 +55,7 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
@@ -178,15 +180,30 @@ def _count(n: int) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_FONT = "DejaVu Sans"
 
 
 def _drawn(text: str) -> str:
     """Return text as the PDF draws it: control characters (a tab, a line break) as spaces.
 
     The fonts have no glyph for them, and a line break inside a name would spill over the
-    next line; everything else is drawn as written (with ``parse_math=False``).
+    next line. A character the pack's font lacks (an emoji in a network's name) is drawn as
+    ``?`` instead of an empty box with matplotlib's warning; the HTML twin keeps it as
+    written. Everything else is drawn as written (with ``parse_math=False``).
     """
-    return _CONTROL.sub(" ", text)
+    text = _CONTROL.sub(" ", text)
+    if text.isascii():
+        return text
+    return "".join(c if c.isascii() or _has_glyph(c) else "?" for c in text)
+
+
+@functools.cache
+def _has_glyph(character: str) -> bool:
+    """Whether the pack's fonts (DejaVu Sans and its Mono, matplotlib's own) draw ``character``."""
+    return all(
+        font_manager.get_font(font_manager.findfont(family)).get_char_index(ord(character))
+        for family in (_FONT, f"{_FONT} Mono")
+    )
 
 
 def _band_status(population: int, band: Band) -> str:
@@ -618,7 +635,7 @@ def _write_pdf(
     changes: Mapping[str, AreaChanges],
 ) -> None:
     with (
-        matplotlib.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans"}),
+        matplotlib.rc_context({"pdf.fonttype": 42, "font.family": _FONT}),
         PdfPages(path, metadata={"Title": title, "Creator": "footprints"}) as pages,
     ):
         writer = _PdfWriter(pages, title)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from pathlib import Path
 
 import pypdf
@@ -309,3 +310,21 @@ def test_a_pack_says_when_no_plan_of_an_area_can_have_every_network_in_the_band(
 
 def html_text(path: Path) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", path.read_text())).split())
+
+
+def test_a_name_the_font_cannot_draw_is_drawn_as_a_question_mark(
+    demo: Region, tmp_path: Path
+) -> None:
+    # an emoji in a network's name printed matplotlib's "Glyph 127973 missing from font(s)
+    # DejaVu Sans" warning, with its source path, and drew an empty box
+    assert demo.current is not None
+    network = sorted(demo.current.networks())[0]
+    names = {network: "Harbour 🏥 Café Network"}
+    plan = Plan(dict(demo.current.assignment), names=names)
+    path = tmp_path / "pack.pdf"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_pack(demo, plan, path)
+    text = " ".join(_pdf_text(path))
+    assert "Harbour ? Café Network" in text
+    assert "Harbour 🏥 Café Network" in path.with_suffix(".html").read_text(encoding="utf-8")
