@@ -67,15 +67,7 @@ from footprints.optimiser.costs import (
     territory_term,
 )
 from footprints.optimiser.problem import AreaProblem
-from footprints.optimiser.reshape import (
-    MOST_GROUP_PRACTICES,
-    MOST_PARTITION_SETS,
-    TwoMove,
-    regroupings,
-    repair_start,
-    triples,
-    two_moves,
-)
+from footprints.optimiser.reshape import TwoMove, regroupings, repair_start, triples, two_moves
 from footprints.optimiser.territories import Change, PlanTerritories
 
 __all__ = [
@@ -335,29 +327,16 @@ class _Exact:
         """Give practice → slot for ``new`` replacing ``old``, and the new networks' slots.
 
         Each new network takes the slot of the old one it shares most practices with (a
-        spare slot where none is left: an empty one no network holds, else a new one).
+        spare slot where none is left).
         """
         slots = [self.slot[n] for n in old]
         taken: list[int] = []
         for network in new:
             shares = [(len(set(network) & set(o)), -s) for o, s in zip(old, slots, strict=True)]
             free = [(sh, s) for sh, s in shares if -s not in taken]
-            taken.append(-max(free)[1] if free else self._spare(taken))
+            taken.append(-max(free)[1] if free else self.territories.grow())
         moves = {i: k for network, k in zip(new, taken, strict=True) for i in network}
         return moves, taken
-
-    def _spare(self, taken: list[int]) -> int:
-        """Give an empty slot that no network holds and ``taken`` lacks, made if none.
-
-        Pricing a change that adds a network takes a slot whether or not the change is made;
-        reusing the empty ones keeps the territories from growing by a slot per change priced.
-        """
-        territories = self.territories
-        used = set(self.slot.values()) | set(taken)
-        for k in np.flatnonzero(territories.sizes == 0).tolist():
-            if k not in used and not territories.held[k].any():
-                return int(k)
-        return territories.grow()
 
     def redraw(self, change: _Change) -> bool:
         """Make ``change`` in the territories if it keeps paying with them; whether it did."""
@@ -613,14 +592,6 @@ REPAIR_GROUP_SIZES = (2, 3)
 REPAIR_GROUP_PRICED = 60
 """Most partitions of one group priced on the exact territories (the cheapest first)."""
 
-REPAIR_WIDE_AFTER = 3.0
-"""Seconds the repair must have left to re-partition the wider groups (:data:`REPAIR_WIDE`)."""
-
-REPAIR_WIDE = ((3, 4), 40, 50_000)
-"""Group sizes, most practices and most connected in-band sets of the wider re-partitions
-tried where nothing else repairs and :data:`REPAIR_WIDE_AFTER` seconds are left (an area
-proved optimal is polished with most of its time left)."""
-
 REPAIR_WEIGHT = 100.0
 """Patient-km per patient of territory excess removed that the repair pass may pay."""
 
@@ -639,14 +610,11 @@ def _repair(
     leaves fewer networks failing and gains most (the territory excess weighed at
     :data:`REPAIR_WEIGHT`) is made, until none repairs one or ``cutoff`` passes. When no
     single move repairs one, a failing network is re-drawn with a neighbour
-    (:func:`_repair_pairs`), then re-partitioned exactly with one or two neighbours into as
-    many networks, one fewer or one more (:func:`_repair_groups`), then two practices move
-    at once (:func:`_repair_two`); last, where :data:`REPAIR_WIDE_AFTER` seconds are left,
-    the wider groups of :data:`REPAIR_WIDE` are re-partitioned.
+    (:func:`_repair_pairs`), then re-partitioned exactly with one or two neighbours
+    (:func:`_repair_groups`), then two practices move at once (:func:`_repair_two`).
     """
     territories = exact.territories
     tried: set[Group] = set()
-    wide: set[Group] = set()
     while time.monotonic() < cutoff and not problem.deadline.stopped():
         slots = {exact.slot[n] for n in nets}
         failing = [k for k in territories.failing() if k in slots]
@@ -684,11 +652,6 @@ def _repair(
                 redrawn = _repair_groups(problem, nets, cost, cutoff, exact, failing, tried)
             if redrawn is None:
                 redrawn = _repair_two(problem, nets, cost, cutoff, exact, suspects)
-            if redrawn is None and cutoff - time.monotonic() >= REPAIR_WIDE_AFTER:
-                sizes, most, most_sets = REPAIR_WIDE
-                redrawn = _repair_groups(
-                    problem, nets, cost, cutoff, exact, failing, wide, sizes, most, most_sets
-                )
             if redrawn is None:
                 break
             nets = redrawn
@@ -798,18 +761,14 @@ def _repair_groups(
     exact: _Exact,
     failing: list[int],
     tried: set[Group],
-    sizes: tuple[int, ...] = REPAIR_GROUP_SIZES,
-    most_practices: int = MOST_GROUP_PRACTICES,
-    most_sets: int = MOST_PARTITION_SETS,
 ) -> list[Network] | None:
     """Re-partition a failing network with neighbours exactly so that fewer territories fail.
 
     For each failing network, groups of it with one, then two neighbouring networks
-    (``sizes`` networks, at most ``most_practices`` practices, at most ``most_sets``
-    connected in-band sets) are re-drawn in every way as as many in-band contiguous networks, one
-    fewer or one more (:func:`~footprints.optimiser.reshape.regroupings`); the
-    :data:`REPAIR_GROUP_PRICED` cheapest of each group and count are priced on the exact
-    territories (a network more costs more, so the cheapest of all would rarely hold one).
+    (:data:`REPAIR_GROUP_SIZES`, at most :data:`~footprints.optimiser.reshape.MOST_GROUP_PRACTICES`
+    practices) are re-drawn in every way as as many in-band contiguous networks, or one
+    fewer (:func:`~footprints.optimiser.reshape.regroupings`); the
+    :data:`REPAIR_GROUP_PRICED` cheapest of each group are priced on the exact territories.
     The first group size with a change leaving fewer of the plan's networks failing gives
     the change: most territories repaired, then most gain (excess weighed at
     :data:`REPAIR_WEIGHT`). Groups in ``tried`` are skipped, and every group priced is added
@@ -818,17 +777,8 @@ def _repair_groups(
     territories = exact.territories
     best: tuple[tuple[int, float], Group, Group, list[int], Change, list[int]] | None = None
     for k in [m for m, n in enumerate(nets) if exact.slot[n] in failing]:
-        for size in sizes:
-            for group, options in regroupings(
-                problem,
-                nets,
-                k,
-                size,
-                skip=tried,
-                most_practices=most_practices,
-                most_sets=most_sets,
-                deadline=cutoff,
-            ):
+        for size in REPAIR_GROUP_SIZES:
+            for group, options in regroupings(problem, nets, k, size, skip=tried, deadline=cutoff):
                 old = tuple(nets[m] for m in group)
                 if old in tried or time.monotonic() > cutoff:
                     continue
@@ -839,10 +789,10 @@ def _repair_groups(
                 costs = _costs(problem, CandidateSets.of(drawn), full=False).tolist()
                 cost_of = {**cost, **dict(zip(drawn, costs, strict=True))}
                 before = sum(cost[n] for n in old)
-                ranked = _cheapest_by_count(
-                    [(sum(cost_of[n] for n in o), o) for o in options if set(o) != set(old)]
+                ranked = sorted(
+                    (sum(cost_of[n] for n in o), o) for o in options if set(o) != set(old)
                 )
-                for total, option in ranked:
+                for total, option in ranked[:REPAIR_GROUP_PRICED]:
                     if time.monotonic() > cutoff:
                         break
                     moves, taken = exact.moves(old, option)
@@ -866,11 +816,3 @@ def _repair_groups(
     exact.slot.update(zip(option, taken, strict=True))
     cost.update(zip(option, costs_after, strict=True))
     return [n for n in nets if n not in old] + list(option)
-
-
-def _cheapest_by_count(options: list[tuple[int, Group]]) -> list[tuple[int, Group]]:
-    """Keep the :data:`REPAIR_GROUP_PRICED` cheapest ``(cost, partition)`` of each count."""
-    by_count: dict[int, list[tuple[int, Group]]] = {}
-    for option in sorted(options):
-        by_count.setdefault(len(option[1]), []).append(option)
-    return sorted(o for kept in by_count.values() for o in kept[:REPAIR_GROUP_PRICED])

@@ -70,8 +70,6 @@ Network = tuple[int, ...]
 """A network as its practices, sorted."""
 Group = tuple[Network, ...]
 """Networks re-drawn together."""
-Listed = tuple[int, int, Network]
-"""A connected in-band set of a group: its mask, its population and its practices."""
 
 
 @dataclass(frozen=True)
@@ -206,67 +204,37 @@ def partitions(
     depth first from the lowest practice), and only those found within ``steps`` networks
     tried and before ``deadline`` (a ``time.monotonic()`` value).
     """
-    sets = _group_sets(problem, nodes, deadline)
-    return _covers(problem, sets, nodes, count, cap=cap, steps=steps, deadline=deadline)
-
-
-def _group_sets(
-    problem: AreaProblem,
-    nodes: Sequence[int],
-    deadline: float | None,
-    most_sets: int = MOST_PARTITION_SETS,
-) -> list[Listed] | None:
-    """List the connected in-band sets of ``nodes`` that keep the locks and filters.
-
-    ``None`` when they number more than ``most_sets`` or ``deadline`` passes.
-    """
     practices = problem.practices
     population = practices.population
     low, high = problem.band.min_population, problem.band.max_population
+    nodes = sorted(nodes)
     try:
         listed = connected_sets(
-            sorted(nodes),
+            nodes,
             practices.neighbours,
             population.tolist(),
             low=low,
             high=high,
             lock_of=problem.locks.lock_of,
             lock_masks=problem.locks.masks,
-            cap=most_sets,
+            cap=MOST_PARTITION_SETS,
             deadline=deadline,
         )
     except (PoolCapError, EnumerationTimeoutError):
-        return None
+        return []
     if problem.settings.candidate_filters and len(listed):
         listed = listed.select(problem.allowed(listed))
     sets = []
     for k in range(len(listed)):
         members = tuple(sorted(listed.members_of(k)))
         sets.append((bit_mask(members), int(population[list(members)].sum()), members))
-    return sets
-
-
-def _covers(
-    problem: AreaProblem,
-    sets: list[Listed] | None,
-    nodes: Sequence[int],
-    count: int,
-    *,
-    cap: int = MOST_PARTITIONS,
-    steps: int = MOST_COVER_STEPS,
-    deadline: float | None = None,
-) -> list[Group]:
-    """List the partitions of ``nodes`` into ``count`` of ``sets`` that keep the locks."""
-    if sets is None:
-        return []
-    nodes = sorted(nodes)
     found, _ = covers(
         sets,
         nodes,
         count,
-        total=int(problem.practices.population[nodes].sum()),
-        low=problem.band.min_population,
-        high=problem.band.max_population,
+        total=int(population[nodes].sum()),
+        low=low,
+        high=high,
         cap=cap,
         steps=steps,
         deadline=deadline,
@@ -282,19 +250,15 @@ def regroupings(
     *,
     skip: Set[Group] = frozenset(),
     most_practices: int = MOST_GROUP_PRACTICES,
-    most_sets: int = MOST_PARTITION_SETS,
     deadline: float | None = None,
 ) -> Iterator[tuple[tuple[int, ...], list[Group]]]:
     """Yield each group of network ``k`` with ``size − 1`` of its neighbours, and its partitions.
 
     A group is given as indices in ``nets``, in order, with at most ``most_practices``
     practices, and not when its networks (in that order) are in ``skip``; its partitions
-    (:func:`partitions`, until ``deadline``, none when the group has more than
-    ``most_sets`` connected in-band sets) are into as many networks, and into one
-    fewer and one more where the group's population allows: a change of the network count
-    made locally (a failing network's detached part made a network of its own with its
-    neighbours' practices, or three networks drawn as two). Groups in the order of their
-    indices; none once ``deadline`` has passed.
+    (:func:`partitions`, until ``deadline``) are into as many networks, and into one
+    fewer where the group's population allows. Groups in the order of their indices; none
+    once ``deadline`` has passed.
     """
     practices = problem.practices
     population = practices.population
@@ -311,12 +275,8 @@ def regroupings(
         if len(nodes) > most_practices or tuple(nets[m] for m in group) in skip:
             continue
         total = int(population[nodes].sum())
-        counts = [c for c in (size, size - 1, size + 1) if c and low * c <= total <= high * c]
-        if not counts:
-            yield group, []
-            continue
-        sets = _group_sets(problem, nodes, deadline, most_sets)
-        found = [o for c in counts for o in _covers(problem, sets, nodes, c, deadline=deadline)]
+        counts = [c for c in (size, size - 1) if c and low * c <= total <= high * c]
+        found = [o for c in counts for o in partitions(problem, nodes, c, deadline=deadline)]
         yield group, found
 
 

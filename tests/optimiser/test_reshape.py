@@ -1,7 +1,7 @@
 """Changes of several networks for the territory repair (:mod:`footprints.optimiser.reshape`):
 two practices moved at once and every partition of a group, each listed against a
-brute-force enumeration, and repairs on hand-made LSOA rows whose territories are kept move
-by move and recomputed (one of them repaired only by a network more)."""
+brute-force enumeration, and repairs on a hand-made LSOA row whose territories are kept move
+by move and recomputed."""
 
 from __future__ import annotations
 
@@ -15,20 +15,11 @@ from footprints.optimiser import OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import set_costs
-from footprints.optimiser.improve import (
-    Network,
-    _Exact,
-    _repair,
-    _repair_groups,
-    _repair_two,
-    plan_territories,
-)
-from footprints.optimiser.problem import AreaProblem
-from footprints.optimiser.reshape import partitions, regroupings, two_moves
+from footprints.optimiser.improve import _repair_groups, _repair_two
+from footprints.optimiser.reshape import partitions, two_moves
 from footprints.plan import Band
 
 from .grids import connected, problem_of, set_partitions
-from .test_containment import lsoa_graph
 from .test_improve import tiny_lsoa_areas
 from .test_territories import assert_swapped, swap_row
 
@@ -131,77 +122,3 @@ def test_a_failing_territory_is_repaired_by_redrawing_its_group() -> None:
     problem, f, g, cost, exact = swap_row()
     again = _repair_groups(problem, [f, g], cost, float("inf"), exact, failing, {(f, g)})
     assert again is None and exact.territories.failing() == failing
-
-
-def split_row() -> tuple[AreaProblem, Network, Network, dict[Network, int], _Exact]:
-    """LSOAs 0–4 in a row: F1 | G1 | G2 | G3 | F2, F's territory in two pieces.
-
-    The band is 20,000–33,000: F (F1 14,000 and F2 14,000) and G (6,000, 21,000, 6,000) are
-    in band, but no practice can move (G is full, F at 28,000 takes no 6,000) and no
-    re-drawing as two networks has both territories whole (the row's two halves are 14,000
-    | 47,000, 20,000 | 41,000, 41,000 | 20,000 or 47,000 | 14,000). As three networks,
-    F1 G1 | G2 | G3 F2, every territory is whole.
-    """
-    graph = lsoa_graph(
-        {
-            "F1": {0: 14_000},
-            "G1": {1: 6_000},
-            "G2": {2: 21_000},
-            "G3": {3: 6_000},
-            "F2": {4: 14_000},
-        },
-        columns=5,
-    )
-    opts = OptimiseSettings(band=Band(20_000, 33_000), time_limit=20.0, seed=0)
-    problem = problem_of(graph, opts)
-    index = problem.practices.index
-    f = tuple(sorted((index["F1"], index["F2"])))
-    g = tuple(sorted((index["G1"], index["G2"], index["G3"])))
-    territories = plan_territories(problem, [[list(f), list(g)]])
-    assert territories is not None and territories.failing() == [0]
-    exact = _Exact.of(problem, territories, [f, g])
-    assert exact is not None
-    _, costs = set_costs(CandidateSets.of([f, g]), problem.practices, opts)
-    return problem, f, g, dict(zip((f, g), costs.tolist(), strict=True)), exact
-
-
-def test_regroupings_list_one_network_more_where_the_group_holds_it() -> None:
-    problem, f, g, _, _ = split_row()
-    index = problem.practices.index
-    listed = list(regroupings(problem, [f, g], 0, 2))
-    assert [group for group, _ in listed] == [(0, 1)]
-    three = {tuple(sorted(o)) for o in listed[0][1] if len(o) == 3}
-    # Every partition of the five practices into three connected in-band networks (all
-    # practices are adjacent): the brute force over set partitions.
-    population = problem.practices.population
-    expected = {
-        tuple(sorted(tuple(sorted(index[p] for p in block)) for block in blocks))
-        for blocks in set_partitions(list(index))
-        if len(blocks) == 3
-        and all(problem.band.contains(int(population[[index[p] for p in b]].sum())) for b in blocks)
-    }
-    assert three == expected and len(three) > 0
-
-
-def test_a_territory_only_a_network_more_repairs_is_repaired() -> None:
-    problem, f, g, cost, exact = split_row()
-    index = problem.practices.index
-    repaired = _repair(problem, [f, g], cost, float("inf"), exact)
-    assert sorted(repaired) == sorted(
-        [
-            tuple(sorted((index["F1"], index["G1"]))),
-            (index["G2"],),
-            tuple(sorted((index["G3"], index["F2"]))),
-        ]
-    )
-    assert exact.territories.failing() == []
-    fresh = plan_territories(problem, [[list(n) for n in repaired]])
-    assert fresh is not None and fresh.failing() == []
-    kept = {exact.slot[n]: n for n in repaired}
-    assert [kept[k] for k in exact.territories.owner.tolist()] == [
-        repaired[k] for k in fresh.owner.tolist()
-    ]
-    _, fresh_costs = set_costs(CandidateSets.of(repaired), problem.practices, problem.settings)
-    assert [cost[n] for n in repaired] == fresh_costs.tolist()
-    # Each three-network option priced took the one spare slot, not a slot of its own.
-    assert len(exact.territories.sizes) == len(repaired)
