@@ -28,9 +28,13 @@ __all__ = ["BUILD_S", "LOCAL_POOL", "grow_pools", "preferred_columns", "solve_po
 
 logger = logging.getLogger(__name__)
 
-LOCAL_POOL = 4_000
+LOCAL_POOL = 16_000
 """Columns of the first CP-SAT solve where only local candidates were listed (doubled, up to
-``most``, while each solve ends in time)."""
+``most``, while each solve ends in time). Not fewer: Kent and Medway's better plan (5.04
+million patient-km against 6.17) is found by a solve over 16,000 columns (4.3 s), which
+starting at 4,000 reached only where the 4,000 and 8,000 solves ended first (about 5 s
+between them); on a busy machine the 8,000 solve was cut and the plan stayed at 6.17
+million (BENCHMARKS.md, session 15)."""
 
 
 BUILD_S = 0.75
