@@ -418,7 +418,10 @@ def _price_compiled(
     first: int = 0,
 ) -> Pricing | None:
     """:func:`price_exactly` by the compiled search (:mod:`~footprints.optimiser.compiled`)."""
-    from footprints.optimiser.compiled import VoronoiKernel  # numba compiles on first use
+    from footprints.optimiser.compiled import (  # numba compiles on first use
+        VoronoiKernel,
+        search_order,
+    )
 
     floors: dict[int, float] = {}
     found_all: list[tuple[list[int], int]] = []
@@ -428,7 +431,8 @@ def _price_compiled(
     for p in pieces:
         piece = problem.pieces[p]
         low, high = relaxed_window(problem, piece)
-        kernel = VoronoiKernel(problem, sorted(piece.nodes), low, high)
+        order = search_order(sorted(piece.nodes), gain, problem.practices.population)
+        kernel = VoronoiKernel(problem, order, low, high)
         sigma = float(piece_dual[p])
         start = first % max(1, len(kernel.nodes))
         result = kernel.price(

@@ -24,13 +24,28 @@ from footprints.optimiser.master import LPResult
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Status
 
-__all__ = ["BUILD_S", "LOCAL_POOL", "grow_pools", "preferred_columns", "solve_pool"]
+__all__ = [
+    "BUILD_S",
+    "LOCAL_POOL",
+    "UNPRICED_POOL",
+    "grow_pools",
+    "preferred_columns",
+    "solve_pool",
+]
 
 logger = logging.getLogger(__name__)
 
 LOCAL_POOL = 4_000
 """Columns of the first CP-SAT solve where only local candidates were listed (doubled, up to
-``most``, while each solve ends in time)."""
+``most``, while each solve ends in time), after exact pricing took its share of the time."""
+UNPRICED_POOL = 16_000
+"""The same where exact pricing did not run (pieces too large for it): the pools then have
+about twice the time. Kent and Medway's better plan (5.04 million patient-km against 6.17)
+is found by a solve over 16,000 columns in 4.3 s; starting at 4,000 it was reached only
+where the 4,000 and 8,000 solves ended first (about 5 s between them), and on a busy
+machine the 8,000 solve was cut and the plan stayed at 6.17 million. Where pricing ran
+(E38000016, about 6 s left), a first solve of 16,000 was cut with no plan, while 4,000
+found one in 1 s (BENCHMARKS.md, session 15)."""
 
 
 BUILD_S = 0.75
@@ -49,11 +64,13 @@ def grow_pools(
     most: int,
     reserve: float,
     presolve: bool = False,
+    first: int = LOCAL_POOL,
 ) -> tuple[Status, float, IntegerResult | None, str | None]:
     """CP-SAT over the cheapest columns by reduced cost, ever more of them, until out of time.
 
-    For pieces with only local candidates (no proof to seek): :data:`LOCAL_POOL` columns
-    first, doubled while each solve ends before the deadline; the incumbent's columns are
+    For pieces with only local candidates (no proof to seek): ``first`` columns first
+    (:data:`LOCAL_POOL`, or :data:`UNPRICED_POOL` where exact pricing did not run),
+    doubled while each solve ends before the deadline; the incumbent's columns are
     always in the pool and it is the hint, so each solve looks for a better plan. Ends
     ``reserve`` seconds before the deadline (the time the bound of the final plan's cost
     shares then takes), and :data:`BUILD_S` more (building a model is not in CP-SAT's
@@ -64,7 +81,7 @@ def grow_pools(
     deadline = Deadline(problem.deadline.at - reserve - BUILD_S, problem.deadline.stop)
     rc = relaxation.reduced_costs
     preferred = preferred_columns(relaxation, incumbent, hint)
-    size = min(LOCAL_POOL, len(rc))
+    size = min(first, len(rc))
     searched = 0
     while deadline.left() > 0.05:
         order = np.lexsort((~preferred, rc))[:size]

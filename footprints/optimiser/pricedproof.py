@@ -89,7 +89,7 @@ def _window(
     at: float,
 ) -> list[tuple[list[int], int]] | None:
     """Every network of the unlisted pieces with ``rc − f_p ≤ width``; ``None`` if too many."""
-    from footprints.optimiser.compiled import VoronoiKernel
+    from footprints.optimiser.compiled import VoronoiKernel, search_order
 
     found: list[tuple[list[int], int]] = []
     gain = node.astype(np.float64)
@@ -97,7 +97,8 @@ def _window(
         if piece.bounded:
             continue
         low, high = relaxed_window(problem, piece)
-        kernel = VoronoiKernel(problem, sorted(piece.nodes), low, high)
+        order = search_order(sorted(piece.nodes), gain, problem.practices.population)
+        kernel = VoronoiKernel(problem, order, low, high)
         goal = -float(piece_dual[p]) - floors[p] - width - _SLACK
         most = WINDOW_COLUMNS - len(found)
         result = kernel.price(gain[kernel.nodes], goal, limit=most + 1, at=at, rows=most + 1)

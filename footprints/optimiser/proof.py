@@ -39,7 +39,13 @@ from footprints.optimiser.costs import SCALE, move_costs
 from footprints.optimiser.cpsat import IntegerResult
 from footprints.optimiser.farley import plan_bound, unlisted_bound
 from footprints.optimiser.master import EARLY_STOP_S, LPResult, MasterLP, initial_columns
-from footprints.optimiser.pools import grow_pools, preferred_columns, solve_pool
+from footprints.optimiser.pools import (
+    LOCAL_POOL,
+    UNPRICED_POOL,
+    grow_pools,
+    preferred_columns,
+    solve_pool,
+)
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Fallback, Status
 from footprints.optimiser.shaping import SHAPE_SHARE, can_shape, shaped_bound
@@ -269,6 +275,7 @@ def partition(
         return Outcome.without_plan("timed out", pool_size, notes)
     listed_all = all(piece.bounded for piece in problem.pieces)
     relaxed: float | None = None
+    priced_ran = False  # exact pricing took its share of the time
     usual = usual_costs(problem, columns)
     if usual and not listed_all and relaxation.complete and not model.limits:
         # Before the search, while the LP's duals are at hand (the bound over every plan).
@@ -300,6 +307,7 @@ def partition(
                 duals=shaped_duals,
             )
         )
+        priced_ran = proof is not None
         if proof is not None:  # the LP over every network by exact pricing, perhaps a proof
             if proof.proved and proof.objective is not None:
                 return Outcome(
@@ -351,6 +359,7 @@ def partition(
             most=CP_SAT_COLUMNS,
             reserve=0.0 if relaxed is not None else past_deadline(problem),
             presolve=presolve,
+            first=LOCAL_POOL if priced_ran else UNPRICED_POOL,
         )
     if status == "infeasible":
         return Outcome.without_plan("infeasible", pool_size, notes)

@@ -171,3 +171,41 @@ def test_on_random_planar_areas_of_300_enumeration_can_list_both_prove_the_optim
     assert result.status == "optimal"
     sizes_of = [len(members) for members in networks_of(result.assignment).values()]
     assert min(sizes_of) >= 2 and max(sizes_of) <= 4
+
+
+@pytest.mark.parametrize("priced", [False, True])
+def test_the_first_local_pool_is_larger_where_exact_pricing_did_not_run(
+    monkeypatch: pytest.MonkeyPatch, priced: bool
+) -> None:
+    """Kent: the 16,000-column solve finds its plan, when reached (BENCHMARKS.md, session 15).
+
+    Exact pricing takes half the time left where it runs; where it does not (pieces too large
+    for it), the local pools start at ``UNPRICED_POOL`` columns, else at ``LOCAL_POOL``.
+    """
+    from footprints.optimiser import pools
+    from footprints.optimiser.proof import PricedProof
+
+    graph = grid(2, 5, [6_000, 14_000, 9_000, 12_000, 8_000, 11_000, 10_000, 7_000, 15_000, 9_000])
+    monkeypatch.setattr(candidates, "HOPELESS_MARGIN", 0.0)  # every listing "hopeless"
+    if priced:  # pricing runs, proves nothing: the pools search for the plan
+        monkeypatch.setattr(
+            pricedproof,
+            "priced_proof",
+            lambda problem, columns, *_, **__: PricedProof(
+                None, None, np.zeros(0, np.int64), False, columns
+            ),
+        )
+    else:
+        monkeypatch.setattr(pricedproof, "can_prove", lambda *_: False)  # no exact pricing
+    firsts: list[int] = []
+    real = proof.grow_pools
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        firsts.append(kwargs["first"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(proof, "grow_pools", spy)
+    result = optimise_area(graph, FAST)
+    check_plan(graph, result)
+    assert firsts == [pools.LOCAL_POOL if priced else pools.UNPRICED_POOL]
+    assert pools.UNPRICED_POOL > pools.LOCAL_POOL
