@@ -77,12 +77,15 @@ class CutBound:
         The contiguity cuts added.
     connected
         Whether the last solve's slots were all connected (the loop ended, not the time).
+    relaxed
+        The first solve's bound, before any cut (0: none).
     """
 
     bound: int
     rounds: int
     cuts: int
     connected: bool
+    relaxed: int = 0
 
 
 class _Model:
@@ -251,7 +254,7 @@ def fewest_moves_by_cuts(
     slots = min(at_hand - 1, new_slots)
     cap = slots + 1  # plans moving more than `slots` may need more new slots
     built = _Model(problem, slots, at_hand - 1)
-    bound = rounds = cuts = 0
+    bound = rounds = cuts = relaxed = 0
     while not deadline.passed():
         rounds += 1
         solver = cp_model.CpSolver()
@@ -260,20 +263,22 @@ def fewest_moves_by_cuts(
         solver.parameters.random_seed = problem.settings.seed
         status = solver.solve(built.model)
         if status == cp_model.INFEASIBLE:
-            return CutBound(min(at_hand, cap), rounds, cuts, True)
+            bound = min(at_hand, cap)
+            return CutBound(bound, rounds, cuts, True, relaxed or bound)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         stays = math.floor(solver.best_objective_bound + 1e-6)
         bound = max(bound, min(built.total - stays, cap))
+        relaxed = relaxed or bound
         if status != cp_model.OPTIMAL:
             break
         added = built.cuts(solver, ROUND_CUTS)
         cuts += added
         if not added:
-            return CutBound(bound, rounds, cuts, True)
+            return CutBound(bound, rounds, cuts, True, relaxed)
         built.hint(solver)
     logger.debug("area %s: move cuts bound %d after %d rounds", problem.name, bound, rounds)
-    return CutBound(bound, rounds, cuts, False)
+    return CutBound(bound, rounds, cuts, False, relaxed)
 
 
 def _separator(part: list[int], target: int, inside: int, neighbours: Sequence[int]) -> list[int]:

@@ -70,7 +70,7 @@ from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.diving import DIVE_STEPS, dive_down
 from footprints.optimiser.fixing import Fixed, prove_least
 from footprints.optimiser.master import LPResult, MasterLP, initial_columns
-from footprints.optimiser.move_cuts import fewest_moves_by_cuts
+from footprints.optimiser.move_cuts import NEW_SLOTS, fewest_moves_by_cuts
 from footprints.optimiser.move_floor import fewest_moves_floor
 from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
@@ -312,7 +312,8 @@ def _solve_sequential(
             if incumbent is not None and model.allows(columns, incumbent)
             else None
         )
-        if measure.name == "moves" and at_hand is not None and at_hand > known:
+        if measure.name == "moves" and at_hand is not None and known < at_hand <= NEW_SLOTS + 1:
+            # (with more new networks than the model holds it cannot prove the plan at hand)
             known = max(known, _cut_bound(problem, at_hand, CUTS_SHARE))
         tier_problem = dataclasses.replace(problem, deadline=problem.deadline.share(share))
         if at_hand is not None and incumbent is not None and at_hand <= known:
@@ -348,7 +349,7 @@ def _solve_sequential(
         if (
             measure.name == "moves"
             and tier.objective < (at_hand if at_hand is not None else tier.objective + 1)
-            and tier.objective > max(known, tier.bound or 0)
+            and max(known, tier.bound or 0) < tier.objective <= NEW_SLOTS + 1
         ):  # the solve found a plan moving fewer but did not prove it: ask again
             known = max(known, _cut_bound(problem, int(tier.objective), CUTS_AGAIN_SHARE))
         # Every measure is ≥ 0: a plan at 0 is best whatever the search proved.
