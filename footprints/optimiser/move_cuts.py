@@ -58,6 +58,9 @@ NEW_SLOTS = 40
 ROUND_CUTS = 200
 """The most cuts added in one round."""
 
+PART_CUTS = 8
+"""The most practices of one part cut off from another part in one round."""
+
 Slot = tuple[int, int]
 """``(piece, k)``: a slot of a piece; ``k`` a current network's number, or ``-1 − j`` for
 the ``j``-th new slot."""
@@ -206,15 +209,16 @@ class _Model:
                     continue
                 own = self._own(s)
                 parts.sort(key=lambda part: -sum(1 for i in part if own(i)))
-                for part in parts[1:]:
-                    for here, there in ((part, parts[0]), (parts[0], part)):
-                        u = next((i for i in here if own(i)), here[0])
+                for a, b in itertools.combinations(range(len(parts)), 2):
+                    for here, there in ((parts[a], parts[b]), (parts[b], parts[a])):
                         v = next((i for i in there if own(i)), there[0])
                         cut = _separator(here, v, inside, neighbours)
-                        self.model.add(
-                            self.x[u, s] + self.x[v, s] - sum(self.x[c, s] for c in cut) <= 1
-                        )
-                        added += 1
+                        # every practice of `here` with `v`: the separator holds for each
+                        for u in here[:PART_CUTS]:
+                            self.model.add(
+                                self.x[u, s] + self.x[v, s] - sum(self.x[c, s] for c in cut) <= 1
+                            )
+                            added += 1
                 if added >= room:
                     return added
         return added
