@@ -36,6 +36,7 @@ a minimum ``v`` proves ``v`` (at most ``k + 1``). Moves are counted in practices
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
 import math
@@ -135,6 +136,8 @@ class _Model:
                 if s[1] >= 0:
                     stays.extend(self.x[i, s] for i in own)
                     self._add_neighbour_rows(s, [i for i in nodes if index[i] != s[1]])
+                    if not piece.soft:
+                        self._add_reach_rows(s, own, nodes)
             news = [s for s in slots if s[1] < 0]
             for earlier, later in itertools.pairwise(news):
                 model.add_implication(used[later], used[earlier])
@@ -154,6 +157,34 @@ class _Model:
         for i in others:
             near = [self.x[j, slot] for j in bit_indices(neighbours[i]) if (j, slot) in self.x]
             self.model.add(sum(near) >= 1).only_enforce_if(self.x[i, slot])
+
+    def _add_reach_rows(self, slot: Slot, own: Sequence[int], nodes: Sequence[int]) -> None:
+        """Keep out of a current network's slot the practices too far from all its own.
+
+        A network holding practice ``i`` and one of the slot's own practices holds a path
+        between them: where the fewest patients on any such path pass the maximum, ``i``
+        cannot join.
+        """
+        population = self.problem.practices.population
+        neighbours = self.problem.practices.neighbours
+        inside = set(nodes)
+        most = self.problem.band.max_population
+        dist = {i: int(population[i]) for i in own}
+        heap = [(d, i) for i, d in dist.items()]
+        heapq.heapify(heap)
+        while heap:
+            d, i = heapq.heappop(heap)
+            if d > dist[i]:
+                continue
+            for j in bit_indices(neighbours[i]):
+                if j in inside:
+                    step = d + int(population[j])
+                    if step <= most and step < dist.get(j, most + 1):
+                        dist[j] = step
+                        heapq.heappush(heap, (step, j))
+        for i in nodes:
+            if i not in dist:
+                self.model.add(self.x[i, slot] == 0)
 
     def _add_piece_rows(
         self,
