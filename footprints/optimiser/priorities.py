@@ -124,13 +124,12 @@ diving`) may take looking for a plan at the LP bound before the exact search."""
 FIXING_SHARE = 0.6
 """Share of a priority's time left after its LP and dives that the questions of reduced-cost
 fixing (:func:`~footprints.optimiser.fixing.prove_least`) may take before the proof loop."""
-CUTS_SHARE = 0.3
+CUTS_SHARE = 0.5
 """Share of the time left that the compact model's bound on moves (:mod:`~footprints.
-optimiser.move_cuts`) may take, asked before the fewest moves' solve whether a plan moves
-fewer than the plan at hand: a no proves the plan at hand and the solve is skipped."""
-CUTS_AGAIN_SHARE = 0.5
-"""Share of the time left that the compact bound may take again after the fewest moves'
-solve, when that found a plan moving fewer without proving it."""
+optimiser.move_cuts`) may take after the fewest moves' solve, where that did not prove its
+plan: a no to "does a plan move fewer?" proves it. Asked after the solve, not before: asked
+first (0.3 of the time) it took the solve's time and lost more areas than it proved
+(BENCHMARKS.md, #15)."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -312,9 +311,6 @@ def _solve_sequential(
             if incumbent is not None and model.allows(columns, incumbent)
             else None
         )
-        if measure.name == "moves" and at_hand is not None and known < at_hand <= NEW_SLOTS + 1:
-            # (with more new networks than the model holds it cannot prove the plan at hand)
-            known = max(known, _cut_bound(problem, at_hand, CUTS_SHARE))
         tier_problem = dataclasses.replace(problem, deadline=problem.deadline.share(share))
         if at_hand is not None and incumbent is not None and at_hand <= known:
             # Nothing is below 0 or the bound known: the plan at hand is best on this
@@ -348,10 +344,11 @@ def _solve_sequential(
             return tier, columns, results
         if (
             measure.name == "moves"
-            and tier.objective < (at_hand if at_hand is not None else tier.objective + 1)
             and max(known, tier.bound or 0) < tier.objective <= NEW_SLOTS + 1
-        ):  # the solve found a plan moving fewer but did not prove it: ask again
-            known = max(known, _cut_bound(problem, int(tier.objective), CUTS_AGAIN_SHARE))
+        ):
+            # not proved: ask the compact model (with more new networks than it holds, it
+            # cannot prove the plan)
+            known = max(known, _cut_bound(problem, int(tier.objective), CUTS_SHARE))
         # Every measure is ≥ 0: a plan at 0 is best whatever the search proved.
         bound = 0.0 if tier.objective == 0 else _at_least(tier.bound, known)
         results.append(measure.result(tier.objective, bound))
