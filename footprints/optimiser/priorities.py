@@ -43,6 +43,7 @@ holds exactly) the solve is sequential instead.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -69,6 +70,7 @@ from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.diving import DIVE_STEPS, dive_down
 from footprints.optimiser.fixing import Fixed, prove_least
 from footprints.optimiser.master import LPResult, MasterLP, initial_columns
+from footprints.optimiser.move_cuts import NEW_SLOTS, fewest_moves_by_cuts
 from footprints.optimiser.move_floor import fewest_moves_floor
 from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
@@ -76,6 +78,8 @@ from footprints.optimiser.pricing import additive_values, padded, priced_partiti
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import Outcome, partition
 from footprints.optimiser.settings import Move, PriorityResult, Status
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "DIVE_SHARE",
@@ -120,6 +124,12 @@ diving`) may take looking for a plan at the LP bound before the exact search."""
 FIXING_SHARE = 0.6
 """Share of a priority's time left after its LP and dives that the questions of reduced-cost
 fixing (:func:`~footprints.optimiser.fixing.prove_least`) may take before the proof loop."""
+CUTS_SHARE = 0.5
+"""Share of the time left that the compact model's bound on moves (:mod:`~footprints.
+optimiser.move_cuts`) may take after the fewest moves' solve, where that did not prove its
+plan: a no to "does a plan move fewer?" proves it. Asked after the solve, not before: asked
+first (0.3 of the time) it took the solve's time and lost more areas than it proved
+(BENCHMARKS.md, #15)."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -287,7 +297,6 @@ def _solve_sequential(
     for measure in measures:
         known = fewest_moves_floor(problem) if measure.name == "moves" else 0
         share = PRIORITY_SHARE if results else FIRST_SHARE
-        tier_problem = dataclasses.replace(problem, deadline=problem.deadline.share(share))
         values = measure.values
         if len(values) != len(columns):  # pricing added columns: measure them too
             assert measure.base is not None and problem.current.index is not None
@@ -302,8 +311,10 @@ def _solve_sequential(
             if incumbent is not None and model.allows(columns, incumbent)
             else None
         )
-        if at_hand is not None and incumbent is not None and at_hand <= 0:
-            # Nothing is below 0: the plan at hand is best on this priority already.
+        tier_problem = dataclasses.replace(problem, deadline=problem.deadline.share(share))
+        if at_hand is not None and incumbent is not None and at_hand <= known:
+            # Nothing is below 0 or the bound known: the plan at hand is best on this
+            # priority already.
             tier = Outcome("optimal", at_hand, float(at_hand), incumbent, len(columns.sets), [])
         elif measure.base is not None and len(limits) == 1 and not listed:
             tier, columns, values = _priced_tier(
@@ -331,6 +342,13 @@ def _solve_sequential(
                 )
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
+        if (
+            measure.name == "moves"
+            and max(known, tier.bound or 0) < tier.objective <= NEW_SLOTS + 1
+        ):
+            # not proved: ask the compact model (with more new networks than it holds, it
+            # cannot prove the plan)
+            known = max(known, _cut_bound(problem, int(tier.objective), CUTS_SHARE))
         # Every measure is ≥ 0: a plan at 0 is best whatever the search proved.
         bound = 0.0 if tier.objective == 0 else _at_least(tier.bound, known)
         results.append(measure.result(tier.objective, bound))
@@ -412,6 +430,20 @@ def _fixed(
         floor=known,
         name=problem.name,
     )
+
+
+def _cut_bound(problem: AreaProblem, at_hand: int, share: float) -> int:
+    """Return the compact model's bound on moves (:mod:`~footprints.optimiser.move_cuts`)."""
+    found = fewest_moves_by_cuts(problem, at_hand, problem.deadline.share(share))
+    logger.debug(
+        "area %s: compact bound %d on moves (plan at hand %d), %d rounds, %d cuts",
+        problem.name,
+        found.bound,
+        at_hand,
+        found.rounds,
+        found.cuts,
+    )
+    return found.bound
 
 
 def _at_least(bound: float | None, known: int) -> float | None:

@@ -18,6 +18,7 @@ LAYERS = [
     "compiled",
     "compliance",
     "move_floor",
+    "move_cuts",
     "nesting",
     "columns",
     "master",

@@ -1,0 +1,341 @@
+"""A lower bound on least change's moves from a compact model, contiguity added as cuts.
+
+The master LP's bound over candidate networks is strong but, in large degenerate areas,
+converges too slowly or to a value below the minimum (E38000205: LP 4.0, minimum 5). This
+bound comes from another model, one CP-SAT integer programme over practices rather than
+networks:
+
+- **slots**: each current network of a piece is a slot (a plan's network matched to it;
+  a practice left in its own network's slot is not moved, as in
+  :func:`~footprints.optimiser.fallback.least_change_key`), plus ``k`` new slots for
+  networks matched to none; the practices of no current network may also form networks of
+  their own (pooled: ``c`` networks of them hold ``c`` × the band);
+- ``x[i, s]``: practice ``i`` lies in slot ``s``, each practice in one slot of its piece
+  (lock groups together, one group a slot); a current network's slot is used when one of
+  its own practices stays, and holds one practice of a current network at least; a used
+  slot's patients within the band in a hard piece; the piece's count of networks in its
+  range; a current network matched in one piece at most;
+- the objective: the practices moved (those of a current network outside its slot).
+
+Any plan is a solution of this model where the plan's networks are connected, so without
+contiguity its minimum is a lower bound on every plan's moves (candidate filters are left
+out: a relaxation too). Contiguity comes back lazily: a slot whose practices lie in parts
+gets, for a practice ``u`` of one part and ``v`` of another and a set ``C`` of practices
+separating them (the neighbours of ``u``'s part that lie on ``v``'s side), the cut
+``x[u, s] + x[v, s] − Σ_{c ∈ C} x[c, s] ≤ 1``, a connected network holding ``u`` and ``v``
+holds a practice of ``C``. Each round's optimum is a bound; the loop re-solves until every
+slot is connected or time runs out.
+
+New slots are counted against the plan at hand: a plan moving at most ``m − 1`` practices
+(``m`` the plan at hand's moves) has at most ``m − 1`` networks matched to none that hold a
+moved practice. So the model asks for plans moving at most ``m − 1`` with ``k = m − 1``
+new slots (at most :data:`NEW_SLOTS`): infeasible proves ``m`` (``k + 1`` when capped);
+a minimum ``v`` proves ``v`` (at most ``k + 1``). Moves are counted in practices; with
+``fewest_patients`` no bound is given.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from footprints.optimiser.candidates import bit_indices, bit_mask, components
+from footprints.optimiser.deadline import Deadline
+from footprints.optimiser.problem import AreaProblem
+
+__all__ = ["NEW_SLOTS", "CutBound", "fewest_moves_by_cuts"]
+
+logger = logging.getLogger(__name__)
+
+NEW_SLOTS = 40
+"""The most new slots (networks matched to no current network) per piece."""
+
+ROUND_CUTS = 200
+"""The most cuts added in one round."""
+
+PART_CUTS = 8
+"""The most practices of one part cut off from another part in one round."""
+
+Slot = tuple[int, int]
+"""``(piece, k)``: a slot of a piece; ``k`` a current network's number, or ``-1 − j`` for
+the ``j``-th new slot."""
+
+
+@dataclass(frozen=True)
+class CutBound:
+    """What :func:`fewest_moves_by_cuts` found.
+
+    Parameters
+    ----------
+    bound
+        A lower bound on the practices every plan moves (0: none found).
+    rounds
+        The CP-SAT solves made.
+    cuts
+        The contiguity cuts added.
+    connected
+        Whether the last solve's slots were all connected (the loop ended, not the time).
+    relaxed
+        The first solve's bound, before any cut (0: none).
+    """
+
+    bound: int
+    rounds: int
+    cuts: int
+    connected: bool
+    relaxed: int = 0
+
+
+class _Model:
+    """The compact model of one area (see the module's docstring)."""
+
+    def __init__(self, problem: AreaProblem, new_slots: int, most: int) -> None:
+        index = problem.current.index
+        assert index is not None
+        self.problem = problem
+        self.index = index
+        population = problem.practices.population
+        band = problem.band
+        model = cp_model.CpModel()
+        self.model = model
+        self.x: dict[tuple[int, Slot], cp_model.IntVar] = {}
+        self.slots: list[list[Slot]] = []
+        used: dict[Slot, cp_model.IntVar] = {}
+        stays: list[cp_model.IntVar] = []
+        for p, piece in enumerate(problem.pieces):
+            nodes = piece.nodes
+            networks = sorted({int(index[i]) for i in nodes if index[i] >= 0})
+            movers = [i for i in nodes if index[i] >= 0]
+            slots = [(p, k) for k in networks] + [
+                (p, -1 - j) for j in range(min(new_slots, len(movers)))
+            ]
+            self.slots.append(slots)
+            free = [i for i in nodes if index[i] < 0]
+            pooled = {i: model.new_bool_var(f"free{i}") for i in free}
+            for i in nodes:
+                for s in slots:
+                    self.x[i, s] = model.new_bool_var(f"x{i}_{s}")
+                alone = [pooled[i]] if i in pooled else []
+                model.add_exactly_one([self.x[i, s] for s in slots] + alone)
+            for s in slots:
+                own = [i for i in nodes if index[i] == s[1]] if s[1] >= 0 else movers
+                used[s] = model.new_bool_var(f"used{s}")
+                model.add_max_equality(used[s], [self.x[i, s] for i in own])
+                for i in nodes:
+                    model.add_implication(self.x[i, s], used[s])
+                if not piece.soft:
+                    total = sum(int(population[i]) * self.x[i, s] for i in nodes)
+                    model.add(total >= band.min_population * used[s])
+                    model.add(total <= band.max_population * used[s])
+                if s[1] >= 0:
+                    stays.extend(self.x[i, s] for i in own)
+                    self._add_neighbour_rows(s, [i for i in nodes if index[i] != s[1]])
+                    if not piece.soft:
+                        self._add_reach_rows(s, own, nodes)
+            news = [s for s in slots if s[1] < 0]
+            for earlier, later in itertools.pairwise(news):
+                model.add_implication(used[later], used[earlier])
+            self._add_piece_rows(p, slots, used, pooled)
+        for network in range(len(problem.current.ids)):
+            matched = [used[s] for s in used if s[1] == network]
+            if len(matched) > 1:
+                model.add_at_most_one(matched)
+        self._add_locks()
+        self.total = sum(1 for piece in problem.pieces for i in piece.nodes if index[i] >= 0)
+        model.add(sum(stays) >= self.total - most)
+        model.maximize(sum(stays))
+
+    def _add_neighbour_rows(self, slot: Slot, others: Sequence[int]) -> None:
+        """Give a practice joining a current network's slot a neighbour in it (it is not alone)."""
+        neighbours = self.problem.practices.neighbours
+        for i in others:
+            near = [self.x[j, slot] for j in bit_indices(neighbours[i]) if (j, slot) in self.x]
+            self.model.add(sum(near) >= 1).only_enforce_if(self.x[i, slot])
+
+    def _add_reach_rows(self, slot: Slot, own: Sequence[int], nodes: Sequence[int]) -> None:
+        """Keep out of a current network's slot the practices too far from all its own.
+
+        A network holding practice ``i`` and one of the slot's own practices holds a path
+        between them: where the fewest patients on any such path pass the maximum, ``i``
+        cannot join.
+        """
+        population = self.problem.practices.population
+        neighbours = self.problem.practices.neighbours
+        inside = set(nodes)
+        most = self.problem.band.max_population
+        dist = {i: int(population[i]) for i in own}
+        heap = [(d, i) for i, d in dist.items()]
+        heapq.heapify(heap)
+        while heap:
+            d, i = heapq.heappop(heap)
+            if d > dist[i]:
+                continue
+            for j in bit_indices(neighbours[i]):
+                if j in inside:
+                    step = d + int(population[j])
+                    if step <= most and step < dist.get(j, most + 1):
+                        dist[j] = step
+                        heapq.heappush(heap, (step, j))
+        for i in nodes:
+            if i not in dist:
+                self.model.add(self.x[i, slot] == 0)
+
+    def _add_piece_rows(
+        self,
+        p: int,
+        slots: list[Slot],
+        used: dict[Slot, cp_model.IntVar],
+        pooled: dict[int, cp_model.IntVar],
+    ) -> None:
+        """Add the pooled networks of free practices, and the piece's count of networks."""
+        piece = self.problem.pieces[p]
+        if piece.soft:
+            return
+        band = self.problem.band
+        population = self.problem.practices.population
+        high = piece.k_range[1] if piece.k_range else len(piece.nodes)
+        count = self.model.new_int_var(0, high if pooled else 0, f"pooled{p}")
+        total = sum(int(population[i]) * var for i, var in pooled.items())
+        self.model.add(total >= band.min_population * count)
+        self.model.add(total <= band.max_population * count)
+        if piece.k_range:
+            networks = count + sum(used[s] for s in slots)
+            self.model.add(networks >= piece.k_range[0])
+            self.model.add(networks <= piece.k_range[1])
+
+    def _add_locks(self) -> None:
+        """Keep a lock group in one slot, and one group at most in a slot."""
+        locks = self.problem.locks
+        firsts = []
+        slots = [s for piece_slots in self.slots for s in piece_slots]
+        for members in locks.groups.values():
+            first = members[0]
+            firsts.append(first)
+            for other in members[1:]:
+                for s in slots:
+                    if (first, s) in self.x and (other, s) in self.x:
+                        self.model.add(self.x[first, s] == self.x[other, s])
+        for slots in self.slots:
+            for s in slots:
+                held = [self.x[i, s] for i in firsts if (i, s) in self.x]
+                if len(held) > 1:
+                    self.model.add_at_most_one(held)
+
+    def cuts(self, solver: cp_model.CpSolver, room: int) -> int:
+        """Add separator cuts for the slots in parts in ``solver``'s answer; return how many."""
+        neighbours = self.problem.practices.neighbours
+        added = 0
+        for p, piece in enumerate(self.problem.pieces):
+            inside = bit_mask(piece.nodes)
+            for s in self.slots[p]:
+                chosen = [i for i in piece.nodes if solver.boolean_value(self.x[i, s])]
+                parts = components(chosen, neighbours) if chosen else []
+                if len(parts) < 2:
+                    continue
+                own = self._own(s)
+                parts.sort(key=lambda part: -sum(1 for i in part if own(i)))
+                for a, b in itertools.combinations(range(len(parts)), 2):
+                    for here, there in ((parts[a], parts[b]), (parts[b], parts[a])):
+                        v = next((i for i in there if own(i)), there[0])
+                        cut = _separator(here, v, inside, neighbours)
+                        # every practice of `here` with `v`: the separator holds for each
+                        for u in here[:PART_CUTS]:
+                            self.model.add(
+                                self.x[u, s] + self.x[v, s] - sum(self.x[c, s] for c in cut) <= 1
+                            )
+                            added += 1
+                if added >= room:
+                    return added
+        return added
+
+    def _own(self, slot: Slot) -> Callable[[int], bool]:
+        """Whether a practice is one the slot must hold (its own network's, or any moved)."""
+        index = self.index
+        if slot[1] >= 0:
+            return lambda i: bool(index[i] == slot[1])
+        return lambda i: bool(index[i] >= 0)
+
+    def hint(self, solver: cp_model.CpSolver) -> None:
+        """Start the next solve from this one's answer."""
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
+        for var in self.x.values():
+            self.model.add_hint(var, solver.boolean_value(var))
+
+
+def fewest_moves_by_cuts(
+    problem: AreaProblem, at_hand: int, deadline: Deadline, *, new_slots: int = NEW_SLOTS
+) -> CutBound:
+    """Return a lower bound on the practices any plan moves (see the module's docstring).
+
+    Parameters
+    ----------
+    problem
+        The area's problem, with a current plan.
+    at_hand
+        The moves of the plan at hand: the bound asks whether a plan moves fewer.
+    deadline
+        When to stop (the bound found so far is returned).
+    new_slots
+        The most new slots per piece (fewer make a smaller model and a weaker bound).
+    """
+    if problem.current.index is None or problem.settings.fewest_patients or at_hand <= 0:
+        return CutBound(0, 0, 0, False)
+    slots = min(at_hand - 1, new_slots)
+    cap = slots + 1  # plans moving more than `slots` may need more new slots
+    built = _Model(problem, slots, at_hand - 1)
+    bound = rounds = cuts = relaxed = 0
+    while not deadline.passed():
+        rounds += 1
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, deadline.left())
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = problem.settings.seed
+        status = solver.solve(built.model)
+        if status == cp_model.INFEASIBLE:
+            bound = min(at_hand, cap)
+            return CutBound(bound, rounds, cuts, True, relaxed or bound)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        stays = math.floor(solver.best_objective_bound + 1e-6)
+        bound = max(bound, min(built.total - stays, cap))
+        relaxed = relaxed or bound
+        if status != cp_model.OPTIMAL:
+            break
+        added = built.cuts(solver, ROUND_CUTS)
+        cuts += added
+        if not added:
+            return CutBound(bound, rounds, cuts, True, relaxed)
+        built.hint(solver)
+    logger.debug("area %s: move cuts bound %d after %d rounds", problem.name, bound, rounds)
+    return CutBound(bound, rounds, cuts, False, relaxed)
+
+
+def _separator(part: list[int], target: int, inside: int, neighbours: Sequence[int]) -> list[int]:
+    """Return the neighbours of ``part`` (in ``inside``) that touch ``target``'s side.
+
+    Without them no path in ``inside`` joins ``part`` to ``target``: every path leaves
+    ``part`` through a neighbour, and the last neighbour it passes lies on ``target``'s side.
+    """
+    held = bit_mask(part)
+    border = 0
+    for i in part:
+        border |= neighbours[i]
+    border &= inside & ~held
+    rest = inside & ~held & ~border
+    seen = frontier = 1 << target
+    while frontier:
+        grown = 0
+        for i in bit_indices(frontier):
+            grown |= neighbours[i]
+        frontier = grown & rest & ~seen
+        seen |= frontier
+    reach = 0
+    for i in bit_indices(seen):
+        reach |= neighbours[i]
+    return bit_indices(border & reach)
