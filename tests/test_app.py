@@ -1022,3 +1022,49 @@ def test_an_edit_draws_only_the_open_tab_and_the_closed_tabs_keep_their_choices(
     assert counted == ["practices"]  # the moved plan, counted when its tab opens
     table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
     assert table.drop(columns="networks worked into").to_numpy().sum() == len(_plan(at))
+
+
+def test_the_lsoa_layer_is_read_once_across_uploads_and_afresh_when_it_changes(
+    state_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every upload read the national LSOA boundaries again (about 10 s for England's), also
+    when only the practices changed or another session uploaded the same layer."""
+    import app.data
+    import footprints.region
+
+    read: list[str] = []
+    reader = footprints.region.read_lsoa_boundaries
+
+    def counted(path: Any, **kwargs: Any) -> Any:
+        read.append(Path(path).read_text(encoding="utf-8"))
+        return reader(path, **kwargs)
+
+    monkeypatch.setattr(footprints.region, "read_lsoa_boundaries", counted)
+    app.data._lsoa_layer.clear()  # another test's upload of the same layer is kept
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    paths = write_crossing_inputs(inputs)
+    files = {
+        "practices": paths["practices"],
+        "boundaries": paths["ccg"],
+        "plan": paths["plan"],
+        "registrations": paths["registrations"],
+        "lsoa_boundaries": paths["lsoa"],
+    }
+    first = _upload(_start(), files)
+    second = _upload(_start(), files)  # another session: its own folder, the same layer
+    assert len(read) == 1
+    layer = first.session_state["region"].lsoas
+    assert second.session_state["region"].lsoas is layer
+    assert second.session_state["region"] is not first.session_state["region"]
+
+    # The same file name with another content: read afresh, never the layer kept before.
+    collection = json.loads(paths["lsoa"].read_text(encoding="utf-8"))
+    gone = collection["features"].pop()["properties"]["LSOA11CD"]  # an LSOA left out
+    changed = inputs / "changed"
+    changed.mkdir()
+    (changed / paths["lsoa"].name).write_text(json.dumps(collection), encoding="utf-8")
+    third = _upload(_start(), {**files, "lsoa_boundaries": changed / paths["lsoa"].name})
+    assert len(read) == 2
+    assert gone not in set(third.session_state["region"].lsoas.codes)
+    assert gone in set(layer.codes)
