@@ -1102,3 +1102,42 @@ def test_the_pages_facts_compute_the_plans_territories_once(
         assert computed == [dict(plan.assignment)]  # once, for the rule and the measures
         assert facts["report"] == validate(plan, region.validation_graph)  # as computed afresh
         assert facts["territories"] is not None
+
+
+def test_a_practice_whose_marker_another_covers_is_chosen_by_clicking_again(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """Kent's G82117 could not be clicked: G82128's marker, 30 m away, is drawn over it and
+    the browser reports the marker on top, so every click chose G82128."""
+    paths = write_crossing_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8")
+    text = text.replace(f"A2,Beta,1000,{X0 + 2500},", f"A2,Beta,1000,{X0 + 530},")
+    paths["practices"].write_text(text, encoding="utf-8")  # Beta 30 m from Alpha
+    files = {
+        "practices": paths["practices"],
+        "boundaries": paths["ccg"],
+        "plan": paths["plan"],
+        "registrations": paths["registrations"],
+        "lsoa_boundaries": paths["lsoa"],
+    }
+    at = _upload(_start(), files)
+    site = gpd.GeoSeries([shapely.Point(X0 + 500, Y0 + 500)], crs=BNG).to_crs(WGS84).iloc[0]
+
+    def click_on_alpha(count: int) -> None:  # Beta's marker is on top: its tooltip comes back
+        at.session_state["map"] = {
+            "last_object_clicked": {"lat": site.y, "lng": site.x},
+            "last_object_clicked_tooltip": "Beta (A2)list size 1,000",
+            "last_object_clicked_count": count,
+        }
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+
+    click_on_alpha(1)
+    assert at.session_state["selected"] == ["A2"] and at.session_state["homes_practice"] == "A2"
+    (said,) = [shown(s.value) for s in at.success if "within 50 m" in s.value]
+    assert "chose Beta (A2); click the marker again for Alpha (A1)" in said
+    click_on_alpha(2)  # the same marker again: the practice under it
+    assert at.session_state["selected"] == ["A1"] and at.session_state["homes_practice"] == "A1"
+    assert any("Where the patients of Alpha (A1) live" in shown(c.value) for c in at.caption)
+    click_on_alpha(3)  # and round again
+    assert at.session_state["selected"] == ["A2"]
