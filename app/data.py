@@ -4,6 +4,8 @@ The demo region is loaded once per server (``st.cache_resource``); an uploaded r
 kept in the session, and loaded once per server for its files' content
 (:func:`uploaded_region`): the upload itself fills that cache, so opening the saved plan
 (a reload, a second tab, a shared link) does not read the national files again. The
+national LSOA layer (registration geography) is kept across uploads for its files' content
+(:func:`lsoa_layer_of`): a new upload of other practices does not read it again. The
 working plan's facts, the practices' labels and their sites on the map are memoised in the
 session until the plan or the region changes.
 """
@@ -26,7 +28,8 @@ from footprints.demo import load_demo
 from footprints.io import input_size_limit
 from footprints.maps import PracticePoints
 from footprints.planning_areas import planning_groups
-from footprints.region import Region, load_region_from
+from footprints.region import Region, load_region_from, read_lsoa_layer
+from footprints.registration import Lsoas
 
 __all__ = [
     "UPLOAD_LIMIT_BYTES",
@@ -34,6 +37,7 @@ __all__ = [
     "demo_region",
     "facts",
     "load_region_files",
+    "lsoa_layer_of",
     "practice_info",
     "practice_points",
     "region",
@@ -87,7 +91,11 @@ def load_region_files(
         As :func:`footprints.region.load_region`, or for a file over the size limit.
     """
     with input_size_limit(limit) if limit is not None else nullcontext():
-        loaded = load_region_from(paths, options)
+        layer = None
+        if "lsoa_boundaries" in paths and "registrations" in paths:
+            centroids, code_column = paths.get("lsoa_centroids"), (options or {}).get("lsoa_code")
+            layer = lsoa_layer_of(paths["lsoa_boundaries"], centroids, code_column)
+        loaded = load_region_from(paths, options, lsoa_layer=layer)
     loaded.name = Path(paths["practices"]).stem
     _ = loaded.ccg_graphs, loaded.validation_graph
     return loaded
@@ -97,6 +105,30 @@ def _digest(path: Path) -> str:
     """Give the SHA-256 of a file's content (a few milliseconds for the national files)."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _lsoa_layer(
+    digests: tuple[str, str | None], code_column: str | None, _paths: tuple[Path, Path | None]
+) -> Lsoas:
+    """Read the LSOA layer once per server for its files' content (``digests``).
+
+    The paths, not part of the key, are where this content is read from.
+    """
+    return read_lsoa_layer(_paths[0], _paths[1], code_column=code_column)
+
+
+def lsoa_layer_of(boundaries: Path, centroids: Path | None, code_column: str | None) -> Lsoas:
+    """Give the LSOA layer of these files, read once per server for their content.
+
+    The files' content (SHA-256), not their names, is the key: the same national layer
+    uploaded again, by this session or another, is not read again (about 10 s for
+    England's); a changed file is read afresh, so no upload ever sees another file's
+    LSOAs. A file that cannot be read raises as :func:`footprints.region.read_lsoa_layer`
+    (nothing is kept), naming the path given.
+    """
+    digests = (_digest(boundaries), _digest(centroids) if centroids is not None else None)
+    return _lsoa_layer(digests, code_column, (boundaries, centroids))
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the region's files…")

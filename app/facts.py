@@ -107,8 +107,8 @@ def compute(
     """
     graph = region.validation_graph
     areas = planning_area_of(groups) if groups else None
-    report = validate(plan, graph, band=band, planning_areas=areas)
-    found = territories(plan, graph)
+    found = territories(plan, graph)  # once: the territory rule and the measures share them
+    report = validate(plan, graph, band=band, planning_areas=areas, territories=found)
     shapes = map_footprints(plan, region, found)
     violation_ids: dict[str, Violation] = {}
     for violation in report.violations:

@@ -58,6 +58,7 @@ from footprints.maps import (
     homes_layer,
     practices_at,
     practices_in_drawing,
+    practices_near,
 )
 from footprints.metrics import PracticeHomes, practice_homes
 
@@ -118,19 +119,41 @@ def _network_at(lat: float, lng: float) -> str | None:
     return str(hits["network_id"].iloc[0]) if len(hits) else None
 
 
-def _choose(practices: list[str], *, clicked: bool = False) -> None:
+def _choose(practices: list[str], *, clicked: str | None = None) -> None:
     """Select practices from the map, or paint them in paint mode.
 
-    Under registration geography the practice clicked (the first at its site) is the one
-    whose patients' homes the map shades.
+    Under registration geography the practice ``clicked`` is the one whose patients' homes
+    the map shades.
     """
     if state.paint:
         edits.paint(practices)
         return
     state.selected = practices
     state.map_focus = None  # the view stays where the user is looking
-    if clicked and region().geography == "registrations":
-        state.homes_practice = practices[0]
+    if clicked is not None and region().geography == "registrations":
+        state.homes_practice = clicked
+
+
+def _marker_clicked(code: str, previous: str | None) -> str:
+    """Give the practice a click on ``code``'s marker chooses, and say so if others hide there.
+
+    Markers within about 50 m of each other are drawn over each other, so the browser
+    reports the one on top whichever is meant: a click again on the same marker
+    (``previous`` among them) chooses the next practice under it, in turn.
+    """
+    near = practices_near(practice_points(), code)
+    chosen = code
+    if previous in near:
+        chosen = near[(near.index(previous) + 1) % len(near)]
+    if len(near) > 1:
+        after = near[(near.index(chosen) + 1) % len(near)]
+        info = practice_info()
+        state.notice = (
+            f"{len(near)} practices lie within 50 m of each other here, their markers drawn "
+            f"over each other: this click chose {info[chosen]['name']} ({chosen}); click the "
+            f"marker again for {info[after]['name']} ({after})."
+        )
+    return chosen
 
 
 def on_map_change() -> None:
@@ -148,15 +171,17 @@ def on_map_change() -> None:
     clicked = value.get("last_object_clicked")
     click = [clicked, value.get("last_object_clicked_count")]
     tooltip = value.get("last_object_clicked_tooltip")
-    state.map_seen = {"drawing": drawing, "clicked": click}
+    state.map_seen = {"drawing": drawing, "clicked": click, "chosen": previous.get("chosen")}
     if clicked and click != previous.get("clicked"):
         lat, lng = float(clicked["lat"]), float(clicked["lng"])
         code = _code_in(tooltip, practice_info())
         at_site = practices_at(practice_points(), lat, lng)
-        if code is not None and code not in at_site:
-            at_site = sorted({code, *practices_at(practice_points(), *_site_of(code))})
         if at_site:  # a marker, not a click on a footprint
-            _choose(at_site, clicked=True)
+            chosen = _marker_clicked(code or at_site[0], previous.get("chosen"))
+            state.map_seen = {**state.map_seen, "chosen": chosen}
+            if chosen not in at_site:
+                at_site = practices_at(practice_points(), *_site_of(chosen))
+            _choose(at_site, clicked=chosen)
             return
         network = _network_at(lat, lng)
         if network is not None:

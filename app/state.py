@@ -186,6 +186,7 @@ class AppState:
     compare_with = Entry[str | None](None)
     compare_show = Entry[bool](False)
     compare_maps = Entry[bool](False)
+    tab = Entry[str | None](None)  # the open tab under the map (its label); None: the first
     map_value = Entry[Mapping[str, Any] | None](None, key="map")
     homes_practice = Entry[str | None](None)  # whose patients' homes the map shades
 

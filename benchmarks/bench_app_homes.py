@@ -39,11 +39,11 @@ from snapshot import CCGS_2021, DEFAULT_DATA, LADS, LIST_SIZE_2021, PRACTICES_20
 
 sys.path.insert(0, str(REPO))  # the repository's tools/ (the browser plumbing)
 
+from browser_moves import move_and_undo
+
 from tools.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    JS_MARKER_COLOUR,
-    JS_NETWORK_COLOUR,
     KENT,
     MAP_FRAME,
     MAP_SETTLED,
@@ -55,7 +55,6 @@ from tools.browser import (
     map_frame,
     offline_page,
     running_app,
-    select_codes,
     upload,
 )
 
@@ -126,7 +125,9 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
             expect(page.locator(MAP_FRAME)).to_be_visible()
             page.get_by_text("Load your own files").click()
             upload(page, files)
-            if list_column is not None:
+            if list_column is not None:  # asked for once a load finds two list-size columns
+                page.get_by_role("button", name="Load these files").click()
+                expect(page.get_by_role("combobox", name="List-size column")).to_be_visible()
                 choose(page, "List-size column", list_column)
             started = time.monotonic()
             page.get_by_role("button", name="Load these files").click()
@@ -141,32 +142,7 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
             codes = sorted(c for c in network_of if c in practices.index)
             for step in range(args.moves):
                 code = codes[(step * 23) % len(codes)]
-                before = frame.evaluate(JS_MARKER_COLOUR, code)
-                target = next(
-                    n
-                    for n in sorted(set(network_of.values()) - {network_of[code]})[step:]
-                    if frame.evaluate(JS_NETWORK_COLOUR, n) not in (None, before)
-                )
-                select_codes(page, code)
-                choose(page, "Move to", target)
-                idle(page)
-                colour = frame.evaluate(JS_NETWORK_COLOUR, target)
-                clicked = time.monotonic()
-                page.get_by_role("button", name="Move", exact=True).click()
-                frame.wait_for_function(
-                    f"([c, colour]) => ({JS_MARKER_COLOUR})(c) === colour",
-                    arg=[code, colour],
-                    timeout=TIMEOUT_MS,
-                )
-                out["move"].append(time.monotonic() - clicked)
-                idle(page)
-                page.get_by_role("button", name="↶ Undo").click()
-                frame.wait_for_function(
-                    f"([c, colour]) => ({JS_MARKER_COLOUR})(c) === colour",
-                    arg=[code, before],
-                    timeout=TIMEOUT_MS,
-                )
-                idle(page)
+                out["move"].append(move_and_undo(page, frame, code, network_of, step)[0])
                 print(f"{area} move {step + 1}: {out['move'][-1]:.2f} s", flush=True)
             for step in range(args.clicks):
                 idle(page)
@@ -224,6 +200,7 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
                     print(f"{area} {mode}: {out[f'optimise {mode}']:.1f} s", flush=True)
                 idle(page)
                 page.get_by_role("tab", name="Optimiser results").click()
+                expect(page.get_by_text("Last run took", exact=False).first).to_be_visible()
                 results = page.get_by_role("tabpanel").filter(visible=True).first.inner_text()
                 out["notices"].append("results: " + results[:900].replace("\n", " | "))
         finally:

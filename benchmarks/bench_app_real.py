@@ -41,22 +41,20 @@ from snapshot import DEFAULT_DATA, REPO
 
 sys.path.insert(0, str(REPO))  # the repository's tools/ (the browser plumbing)
 
+from browser_moves import move_and_undo
+
 from tools.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    JS_MARKER_COLOUR,
-    JS_NETWORK_COLOUR,
     KENT,
     MAP_FRAME,
     OUTSIDE,
     TIMEOUT_MS,
     choose,
-    idle,
     kent_files,
     map_frame,
     offline_page,
     running_app,
-    select_codes,
     upload,
 )
 
@@ -147,34 +145,11 @@ def in_browser(
             figures["load_s"] = time.monotonic() - started
             for step in range(moves):
                 code = codes[(step * 23) % len(codes)]
-                before = frame.evaluate(JS_MARKER_COLOUR, code)
-                # A network drawn in another colour, so the move shows on the map.
-                target = next(
-                    n
-                    for n in sorted(set(network_of.values()) - {network_of[code]})[step:]
-                    if frame.evaluate(JS_NETWORK_COLOUR, n) not in (None, before)
+                seconds, size = move_and_undo(
+                    page, frame, code, network_of, step, received=received
                 )
-                select_codes(page, code)
-                choose(page, "Move to", target)
-                idle(page)
-                colour = frame.evaluate(JS_NETWORK_COLOUR, target)
-                received.clear()
-                clicked = time.monotonic()
-                page.get_by_role("button", name="Move", exact=True).click()
-                frame.wait_for_function(
-                    f"([c, colour]) => ({JS_MARKER_COLOUR})(c) === colour",
-                    arg=[code, colour],
-                    timeout=TIMEOUT_MS,
-                )
-                figures["moves"].append(time.monotonic() - clicked)
-                idle(page)
-                figures["frames"].append(sum(received))
-                page.get_by_role("button", name="↶ Undo").click()
-                frame.wait_for_function(
-                    f"([c, colour]) => ({JS_MARKER_COLOUR})(c) === colour",
-                    arg=[code, before],
-                    timeout=TIMEOUT_MS,
-                )
+                figures["moves"].append(seconds)
+                figures["frames"].append(size)
                 print(f"move {step + 1}: {figures['moves'][-1]:.2f} s", flush=True)
             address = page.url
             page.close()

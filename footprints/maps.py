@@ -51,6 +51,7 @@ __all__ = [
     "plan_map",
     "practices_at",
     "practices_in_drawing",
+    "practices_near",
     "short_label",
 ]
 
@@ -212,6 +213,29 @@ def practices_at(points: PracticePoints, lat: float, lng: float) -> list[str]:
     if nearest >= _MARKER_RADIUS_DEG:
         return []
     return sorted(str(code) for code in points.codes[distance <= nearest + 1e-9])
+
+
+def practices_near(points: PracticePoints, code: str) -> list[str]:
+    """List the practices whose markers lie over ``code``'s: within about 50 m of its site.
+
+    At the zoom of a CCG a marker covers tens of metres, so the marker drawn last hides the
+    others there (Kent's G82117, 30 m from G82128, could not be clicked). The app steps
+    through this list on repeated clicks of the same marker.
+
+    Returns
+    -------
+    list of str
+        ``code`` first, then the others by distance from its site, then by code.
+    """
+    where = list(points.codes).index(code)
+    lat, lng = float(points.lat[where]), float(points.lng[where])
+    distance = np.hypot(points.lat - lat, (points.lng - lng) * math.cos(math.radians(lat)))
+    near = [
+        (float(distance[i]), str(points.codes[i]))
+        for i in np.flatnonzero(distance < _MARKER_RADIUS_DEG)
+        if str(points.codes[i]) != code
+    ]
+    return [code, *(other for _, other in sorted(near))]
 
 
 def escape_text(value: object) -> str:

@@ -55,6 +55,7 @@ __all__ = [
     "Region",
     "load_region",
     "load_region_from",
+    "read_lsoa_layer",
     "restrict_plan",
     "scope_to_practices",
 ]
@@ -299,6 +300,7 @@ def load_region(
     registration_tolerance: float = REGISTRATION_TOLERANCE,
     strict_sites: bool = False,
     practice_columns: Mapping[str, str] | None = None,
+    lsoa_layer: Lsoas | None = None,
 ) -> Region:
     """Read a region's files, place each practice, and report every problem together.
 
@@ -333,6 +335,10 @@ def load_region(
     practice_columns
         Field → column of the practices file, where detection is not wanted or cannot choose
         (``{"list_size": "list_size_2021_01_gpreg"}``): :func:`read_practices`' ``columns``.
+    lsoa_layer
+        The LSOA layer of ``lsoa_boundaries`` (and ``lsoa_centroids``) as
+        :func:`read_lsoa_layer` read it before (the app keeps the national layer across
+        uploads): those files are then not read again. ``lsoa_boundaries`` is still needed.
 
     Raises
     ------
@@ -364,7 +370,9 @@ def load_region(
         practice_table, ccgs, stps, patch_layer, tolerance_m=tolerance_m, strict_sites=strict_sites
     )
     current = read_plan(plan) if plan is not None else _plan_of_practices(placed)
-    registered, lsoas = _read_homes(registrations, lsoa_boundaries, lsoa_centroids, lsoa_code)
+    registered, lsoas = _read_homes(
+        registrations, lsoa_boundaries, lsoa_centroids, lsoa_code, layer=lsoa_layer
+    )
     if registered is not None:
         disagreements = registration_problems(
             registered,
@@ -444,14 +452,18 @@ in :func:`load_region`: a plan imported with them opens in the app on the same r
 
 
 def load_region_from(
-    files: Mapping[str, str | Path], options: Mapping[str, Any] | None = None
+    files: Mapping[str, str | Path],
+    options: Mapping[str, Any] | None = None,
+    *,
+    lsoa_layer: Lsoas | None = None,
 ) -> Region:
     """Load a region from its files by role: the app's uploads, a plan's recorded region.
 
     ``practices`` and ``boundaries`` are needed; ``stp_boundaries``, ``patches``, ``plan``,
     ``registrations``, ``lsoa_boundaries`` and ``lsoa_centroids`` are :func:`load_region`'s
     options of those names. ``options`` gives any of :data:`REGION_OPTIONS` (``ValueError``
-    for another); the options not given keep their defaults.
+    for another); the options not given keep their defaults. ``lsoa_layer`` is
+    :func:`load_region`'s (the LSOA files' layer, read before).
     """
     options = dict(options or {})
     unknown = sorted(set(options) - set(REGION_OPTIONS))
@@ -468,6 +480,7 @@ def load_region_from(
         registrations=files.get("registrations"),
         lsoa_boundaries=files.get("lsoa_boundaries"),
         lsoa_centroids=files.get("lsoa_centroids"),
+        lsoa_layer=lsoa_layer,
         **options,
     )
 
@@ -641,13 +654,32 @@ def _home_points(
     return gpd.GeoSeries(points, crs=practices.crs)  # LSOA centroids are in BNG, as practices
 
 
+def read_lsoa_layer(
+    boundaries: str | Path, centroids: str | Path | None = None, *, code_column: str | None = None
+) -> Lsoas:
+    """Read the LSOA polygons (and their population-weighted centroids) as the LSOA layer.
+
+    The layer registration geography counts patients in: codes, centroids, adjacency and
+    polygons (for England's LSOAs several seconds, reading the polygons and finding their
+    neighbours). ``code_column`` is :func:`load_region`'s ``lsoa_code``.
+    """
+    polygons = read_lsoa_boundaries(boundaries, code_column=code_column)
+    points = read_lsoa_centroids(centroids) if centroids is not None else None
+    return Lsoas.from_polygons(polygons, centroids=points)
+
+
 def _read_homes(
     registrations: str | Path | None,
     boundaries: str | Path | None,
     centroids: str | Path | None,
     code_column: str | None,
+    *,
+    layer: Lsoas | None = None,
 ) -> tuple[Registrations | None, Lsoas | None]:
-    """Read the registrations file and the LSOA layer, which come together or not at all."""
+    """Read the registrations file and the LSOA layer, which come together or not at all.
+
+    ``layer``: the LSOA layer of ``boundaries`` and ``centroids`` read before (not read again).
+    """
     if registrations is None and boundaries is None:
         if centroids is not None:
             raise InputError(
@@ -676,6 +708,6 @@ def _read_homes(
             ]
         )
     registered = read_lsoa_registrations(registrations)
-    polygons = read_lsoa_boundaries(boundaries, code_column=code_column)
-    points = read_lsoa_centroids(centroids) if centroids is not None else None
-    return registered, Lsoas.from_polygons(polygons, centroids=points)
+    if layer is None:
+        layer = read_lsoa_layer(boundaries, centroids, code_column=code_column)
+    return registered, layer

@@ -27,7 +27,7 @@ from footprints import background as background_module
 from footprints import optimiser as optimiser_module
 from footprints.crs import BNG, WGS84
 from footprints.io import read_plan
-from footprints.plan import Plan
+from footprints.plan import Band, Plan
 from footprints.session import STATE_DIR_ENV, SavedSession, SessionStore
 from footprints.store import STORE_ENV, Store
 from footprints.store.sessions import load_session, open_app_plan
@@ -125,6 +125,14 @@ def _click(at: AppTest, key: str) -> AppTest:
     return at
 
 
+def _open_tab(at: AppTest, label: str) -> AppTest:
+    """Open a tab under the map (only the open tab's content is drawn), as a click on it."""
+    at.session_state["tab"] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def _finish_optimiser(at: AppTest) -> AppTest:
     """Wait for the background optimiser, then run the page once more, as its timer does."""
     job = at.session_state["optimiser_job"]
@@ -166,16 +174,17 @@ def test_propose_runs_the_optimiser_for_the_chosen_ccg(state_dir: Path) -> None:
     assert len(results) == 1
     (result,) = results.values()
     assert result.status in {"optimal", "feasible"}
-    table = next(d.value for d in at.dataframe if "status" in d.value.columns)
-    assert list(table["status"]) == [result.status]
-    assert "gap" in table.columns
-    # Which plan it is, in words: never the quick constructive plan on the demo.
-    assert list(table["plan"]) == ["proved optimal" if result.status == "optimal" else "optimised"]
     assert at.session_state["working"].label.startswith("proposal")
     (notice,) = [s.value for s in at.success if "Optimiser finished" in s.value]
     # The notice says which plan the area got: proved optimal, or its certified gap.
     words = "proved optimal" if result.status == "optimal" else "certified gap"
     assert words in notice and "quick constructive" not in notice
+    _open_tab(at, "Optimiser results")
+    table = next(d.value for d in at.dataframe if "status" in d.value.columns)
+    assert list(table["status"]) == [result.status]
+    assert "gap" in table.columns
+    # Which plan it is, in words: never the quick constructive plan on the demo.
+    assert list(table["plan"]) == ["proved optimal" if result.status == "optimal" else "optimised"]
 
 
 def test_stop_button_keeps_the_best_plan_so_far(
@@ -310,7 +319,7 @@ def test_lock_refuses_moves_and_survives_reoptimising(state_dir: Path) -> None:
 
 
 def test_export_offers_the_plan_csv(state_dir: Path, tmp_path: Path) -> None:
-    at = _start()
+    at = _open_tab(_start(), "Export")
     button = next(b for b in at.download_button if b.label == "Download the plan (CSV)")
     file_id = button.proto.url.rsplit("/", 1)[-1].split(".")[0]
     data = _RecordingStorage.files[file_id]
@@ -477,6 +486,7 @@ def test_compare_lists_the_moved_practice_and_highlights_it(state_dir: Path) -> 
     at.selectbox(key="target").set_value(network).run()
     _click(at, "move")
 
+    _open_tab(at, "Compare")
     at.radio(key="compare_with").set_value("start").run()
     assert _metric(at, "Practices moved") == "1"
     moved = next(
@@ -492,7 +502,7 @@ def test_compare_lists_the_moved_practice_and_highlights_it(state_dir: Path) -> 
 
 
 def test_community_trust_view_crosses_patches_and_networks(state_dir: Path) -> None:
-    at = _start()
+    at = _open_tab(_start(), "Community trust view")
     table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
     assert len(table) == 10  # the demo's ten nursing patches
     alignment = at.session_state["_derived"]["alignment"]
@@ -514,7 +524,7 @@ def test_a_pack_refused_for_its_size_leaves_the_other_exports(
         raise InfeasibleError("a submission pack presents at most 10,000 practices")
 
     monkeypatch.setattr(export_tab, "write_pack", too_large)
-    at = _start()
+    at = _open_tab(_start(), "Export")
     _click(at, "prepare_exports")
     labels = {b.label for b in at.download_button}
     assert {"Download networks.geojson", "Download plan.gpkg"} <= labels
@@ -524,7 +534,7 @@ def test_a_pack_refused_for_its_size_leaves_the_other_exports(
 
 
 def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> None:
-    at = _start()
+    at = _open_tab(_start(), "Export")
     _click(at, "prepare_exports")
     labels = {b.label for b in at.download_button}
     assert "Download networks.geojson" in labels
@@ -606,6 +616,7 @@ def test_rename_and_waiver_are_kept_through_save_and_export(state_dir: Path) -> 
     restored = _start(_session_id(at))  # saved with the session
     assert _plan(restored).network_name(network) == "St Mary's Island PCN"
     assert _plan(restored).waivers == {network: "One practice of 61,089 patients"}
+    _open_tab(restored, "Export")
     csv = _download(restored, "Download the plan (CSV)").decode()
     assert csv.splitlines()[0] == "practice_code,network_id,network_name,waiver_reason"
     assert f'{network},St Mary\'s Island PCN,"One practice of 61,089 patients"' in csv
@@ -707,6 +718,7 @@ def test_uploaded_registrations_put_the_plan_on_patients_homes(
     assert not any("Where the patients of" in c.value for c in at.caption)
 
     # The trust view counts homes: East holds A1's 50 and B1's 900 + B2's 600 patients
+    _open_tab(at, "Community trust view")
     table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
     east = table.loc["East (E09000002)"]
     assert (east["North (N1)"], east["South (N2)"]) == (50, 1_500)
@@ -802,6 +814,7 @@ def test_compare_draws_both_plans_side_by_side(state_dir: Path) -> None:
     at.multiselect(key="selected").set_value([practice]).run()
     at.selectbox(key="target").set_value(network).run()
     _click(at, "move")
+    _open_tab(at, "Compare")
     at.radio(key="compare_with").set_value("start").run()
     at.checkbox(key="compare_maps").check().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -832,6 +845,7 @@ def test_least_change_reoptimises_with_the_fewest_moves_and_shows_the_curve(
     after = _plan(at)
     moved = [p for p in result.assignment if after.assignment[p] != before.assignment.get(p)]
     assert {m.practice for m in result.moved} == set(moved)  # each with its reason
+    _open_tab(at, "Optimiser results")
     # A practice over the maximum split off its network is forced, not a move chosen.
     assert fewest.value == result.moves == sum(m.reason != "forced" for m in result.moved)
     assert result.curve[0].budget_from == 0 and result.curve[-1].budget_to == fewest.value
@@ -900,7 +914,7 @@ def test_the_practice_labels_read_the_practices_once_a_run(
         return read()
 
     monkeypatch.setattr(app.labels, "practice_info", counted)
-    at = _start()
+    at = _open_tab(_start(), "Compare")
     plan = _plan(at)
     reads.clear()
     at.run()
@@ -953,7 +967,7 @@ def test_the_trust_views_table_is_counted_once_per_plan_and_measure(
         return count(plan, graph, measure=measure)  # type: ignore[arg-type]
 
     monkeypatch.setattr(app.tabs.trust, "patch_network_table", spy)
-    at = _start()
+    at = _open_tab(_start(), "Community trust view")
     counted.clear()
     practice = sorted(_plan(at).assignment)[0]
     at.multiselect(key="selected").set_value([practice]).run()
@@ -968,3 +982,162 @@ def test_the_trust_views_table_is_counted_once_per_plan_and_measure(
     assert table.drop(columns="networks worked into").to_numpy().sum() == sum(
         at.session_state["_practice_info"][p]["list_size"] for p in _plan(at).assignment
     )
+
+
+def test_an_edit_draws_only_the_open_tab_and_the_closed_tabs_keep_their_choices(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every run of the page drew all six tabs under the map, though one shows: an edit on
+    the map counted the trust view's table, compared the plans and read the versions."""
+    import app.tabs.compare
+    import app.tabs.trust
+
+    counted: list[str] = []
+    compared: list[object] = []
+    count, compare = app.tabs.trust.patch_network_table, app.tabs.compare.diff_plans
+
+    def count_spy(plan: Plan, graph: Any, *, measure: str = "patients") -> Any:
+        counted.append(measure)
+        return count(plan, graph, measure=measure)  # type: ignore[arg-type]
+
+    def compare_spy(*args: Any, **kwargs: Any) -> Any:
+        compared.append(args[1])
+        return compare(*args, **kwargs)
+
+    monkeypatch.setattr(app.tabs.trust, "patch_network_table", count_spy)
+    monkeypatch.setattr(app.tabs.compare, "diff_plans", compare_spy)
+    at = _open_tab(_start(), "Community trust view")
+    at.radio(key="trust_measure").set_value("practices").run()
+    _open_tab(at, "Populations")
+    counted.clear()
+    practice = sorted(_plan(at).assignment)[0]
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value("__new__").run()
+    _click(at, "move")
+    assert counted == [] and compared == []  # the closed tabs are not drawn
+    assert len(at.get("vega_lite_chart")) == 1  # the open one is
+    assert not any("networks worked into" in d.value.columns for d in at.dataframe)
+    _open_tab(at, "Community trust view")
+    assert at.radio(key="trust_measure").value == "practices"  # kept while its tab was closed
+    assert counted == ["practices"]  # the moved plan, counted when its tab opens
+    table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
+    assert table.drop(columns="networks worked into").to_numpy().sum() == len(_plan(at))
+
+
+def test_the_lsoa_layer_is_read_once_across_uploads_and_afresh_when_it_changes(
+    state_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every upload read the national LSOA boundaries again (about 10 s for England's), also
+    when only the practices changed or another session uploaded the same layer."""
+    import app.data
+    import footprints.region
+
+    read: list[str] = []
+    reader = footprints.region.read_lsoa_boundaries
+
+    def counted(path: Any, **kwargs: Any) -> Any:
+        read.append(Path(path).read_text(encoding="utf-8"))
+        return reader(path, **kwargs)
+
+    monkeypatch.setattr(footprints.region, "read_lsoa_boundaries", counted)
+    app.data._lsoa_layer.clear()  # another test's upload of the same layer is kept
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    paths = write_crossing_inputs(inputs)
+    files = {
+        "practices": paths["practices"],
+        "boundaries": paths["ccg"],
+        "plan": paths["plan"],
+        "registrations": paths["registrations"],
+        "lsoa_boundaries": paths["lsoa"],
+    }
+    first = _upload(_start(), files)
+    second = _upload(_start(), files)  # another session: its own folder, the same layer
+    assert len(read) == 1
+    layer = first.session_state["region"].lsoas
+    assert second.session_state["region"].lsoas is layer
+    assert second.session_state["region"] is not first.session_state["region"]
+
+    # The same file name with another content: read afresh, never the layer kept before.
+    collection = json.loads(paths["lsoa"].read_text(encoding="utf-8"))
+    gone = collection["features"].pop()["properties"]["LSOA11CD"]  # an LSOA left out
+    changed = inputs / "changed"
+    changed.mkdir()
+    (changed / paths["lsoa"].name).write_text(json.dumps(collection), encoding="utf-8")
+    third = _upload(_start(), {**files, "lsoa_boundaries": changed / paths["lsoa"].name})
+    assert len(read) == 2
+    assert gone not in set(third.session_state["region"].lsoas.codes)
+    assert gone in set(layer.codes)
+
+
+def test_the_pages_facts_compute_the_plans_territories_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's facts computed the territories twice per plan (about 12 ms each on a CCG
+    of 200 practices): once for the territory rule, once for the measures and the map."""
+    from app.facts import compute
+    from footprints.region import load_region
+    from footprints.registration import Homes
+    from footprints.rules import validate
+
+    paths = write_crossing_inputs(tmp_path)
+    region = load_region(
+        paths["practices"],
+        paths["ccg"],
+        registrations=paths["registrations"],
+        lsoa_boundaries=paths["lsoa"],
+    )
+    computed: list[Mapping[str, str]] = []
+    territories = Homes.territories
+
+    def counted(self: Homes, assignment: Mapping[str, str], **kwargs: Any) -> Any:
+        computed.append(dict(assignment))
+        return territories(self, assignment, **kwargs)
+
+    monkeypatch.setattr(Homes, "territories", counted)
+    split = Plan({"A1": "N1", "A2": "N2", "B1": "N1", "B2": "N2"})  # territories in pieces
+    for plan in (read_plan(paths["plan"]), split):
+        computed.clear()
+        facts = compute(plan, Band(), region)
+        assert computed == [dict(plan.assignment)]  # once, for the rule and the measures
+        assert facts["report"] == validate(plan, region.validation_graph)  # as computed afresh
+        assert facts["territories"] is not None
+
+
+def test_a_practice_whose_marker_another_covers_is_chosen_by_clicking_again(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """Kent's G82117 could not be clicked: G82128's marker, 30 m away, is drawn over it and
+    the browser reports the marker on top, so every click chose G82128."""
+    paths = write_crossing_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8")
+    text = text.replace(f"A2,Beta,1000,{X0 + 2500},", f"A2,Beta,1000,{X0 + 530},")
+    paths["practices"].write_text(text, encoding="utf-8")  # Beta 30 m from Alpha
+    files = {
+        "practices": paths["practices"],
+        "boundaries": paths["ccg"],
+        "plan": paths["plan"],
+        "registrations": paths["registrations"],
+        "lsoa_boundaries": paths["lsoa"],
+    }
+    at = _upload(_start(), files)
+    site = gpd.GeoSeries([shapely.Point(X0 + 500, Y0 + 500)], crs=BNG).to_crs(WGS84).iloc[0]
+
+    def click_on_alpha(count: int) -> None:  # Beta's marker is on top: its tooltip comes back
+        at.session_state["map"] = {
+            "last_object_clicked": {"lat": site.y, "lng": site.x},
+            "last_object_clicked_tooltip": "Beta (A2)list size 1,000",
+            "last_object_clicked_count": count,
+        }
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+
+    click_on_alpha(1)
+    assert at.session_state["selected"] == ["A2"] and at.session_state["homes_practice"] == "A2"
+    (said,) = [shown(s.value) for s in at.success if "within 50 m" in s.value]
+    assert "chose Beta (A2); click the marker again for Alpha (A1)" in said
+    click_on_alpha(2)  # the same marker again: the practice under it
+    assert at.session_state["selected"] == ["A1"] and at.session_state["homes_practice"] == "A1"
+    assert any("Where the patients of Alpha (A1) live" in shown(c.value) for c in at.caption)
+    click_on_alpha(3)  # and round again
+    assert at.session_state["selected"] == ["A2"]

@@ -17,6 +17,7 @@ from test_app import (
     _border_move,
     _click,
     _download,
+    _open_tab,
     _plan,
     _saved,
     _session_id,
@@ -26,6 +27,7 @@ from test_app import (
 from test_region_homes import write_crossing_inputs
 
 from app.markdown import shown
+from app.tabs import TABS
 from footprints.cli import main
 from footprints.io import read_plan
 from footprints.session import WorkingPlan
@@ -62,6 +64,14 @@ def _keys(at: AppTest) -> set[str]:
     return keys
 
 
+def _keys_of_every_tab(at: AppTest) -> set[str]:
+    """The keys of every widget on the page, each tab under the map opened in turn."""
+    keys: set[str] = set()
+    for label in TABS:
+        keys |= _keys(_open_tab(at, label))
+    return keys
+
+
 def _make_link(owner: AppTest, permission: str) -> str:
     """Press the owner's *View link* or *Edit link*; return the token the page shows once."""
     _click(owner, f"make_{permission}_link")
@@ -87,8 +97,9 @@ def test_a_view_link_shows_the_plan_with_no_way_to_edit_it(state_dir: Path) -> N
     visitor = _start(token, param="link")
     assert _plan(visitor) == _plan(owner)
     assert any("Opened a shared plan to view" in shown(s.value) for s in visitor.success)
-    assert not set(_EDITING_KEYS) & _keys(visitor), set(_EDITING_KEYS) & _keys(visitor)
-    assert "prepare_exports" in _keys(visitor)  # the pack can be downloaded
+    keys = _keys_of_every_tab(visitor)
+    assert not set(_EDITING_KEYS) & keys, set(_EDITING_KEYS) & keys
+    assert "prepare_exports" in keys  # the pack can be downloaded
     assert "plan" not in visitor.query_params  # the plan's key is not shown to the visitor
     assert not any(key in shown(c.value) for c in visitor.caption)
 
@@ -206,6 +217,7 @@ def test_comments_are_added_shown_as_text_resolved_and_kept_to_their_plan(
     assert not any("comment" in d.value.columns for d in other.dataframe)
 
     # The pack, with the option on, prints the open comments; resolving takes one out.
+    _open_tab(owner, "Export")
     owner.checkbox(key="export_comments").check().run()
     _click(owner, "prepare_exports")
     pack = _download(owner, "Download submission_pack.html").decode("utf-8")
@@ -230,6 +242,7 @@ def test_versions_are_named_compared_and_restored_as_a_new_version(state_dir: Pa
     at.multiselect(key="selected").set_value([practice]).run()
     at.selectbox(key="target").set_value(network).run()
     _click(at, "move")
+    _open_tab(at, "History")
     table = next(d for d in at.dataframe if "version" in d.value.columns)
     assert list(table.value["version"]) == [2, 1]
 
@@ -258,7 +271,7 @@ def test_versions_are_named_compared_and_restored_as_a_new_version(state_dir: Pa
     ]
     assert _saved(key).working.plan == first
 
-    visitor = _start(_make_link(at, "view"), param="link")
+    visitor = _open_tab(_start(_make_link(at, "view"), param="link"), "History")
     assert any("version" in d.value.columns for d in visitor.dataframe)
     assert not {"name_version", "restore_version"} & _keys(visitor)
 

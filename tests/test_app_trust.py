@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import _click, _finish_optimiser, _first_ccg, _plan, _start, state_dir
+from test_app import _click, _finish_optimiser, _first_ccg, _open_tab, _plan, _start, state_dir
 
 from footprints.patch_changes import PATCH_CHANGE_COLUMNS, patch_changes
 from footprints.plan import Plan
@@ -34,7 +34,7 @@ def _expected(at: AppTest, before: Plan) -> pd.DataFrame:
 def test_trust_view_shows_each_patch_before_and_after_a_patches_first_run(
     state_dir: Path,
 ) -> None:
-    at = _start()
+    at = _open_tab(_start(), "Community trust view")
     # The demo opens on a proposal: no optimiser run in the history yet.
     assert at.radio(key="trust_before").options == [
         "the current plan from the file",

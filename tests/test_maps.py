@@ -10,7 +10,7 @@ from home_grids import grid_lsoas, square
 from shapely.geometry import Point, shape
 
 from footprints.crs import BNG, WGS84
-from footprints.maps import PracticePoints, homes_layer, practices_at
+from footprints.maps import PracticePoints, homes_layer, practices_at, practices_near
 from footprints.plan import Plan
 from footprints.registration import Lsoas
 
@@ -50,6 +50,18 @@ def test_a_click_near_a_marker_selects_the_nearest_practice(points: PracticePoin
 def test_a_click_away_from_every_marker_selects_nothing(points: PracticePoints) -> None:
     assert practices_at(points, *_degrees(430_100, 290_500)) == []  # about 300 m from any
     assert practices_at(points, *_degrees(430_000, 290_070)) == []  # 70 m: not on the marker
+
+
+def test_the_practices_under_a_marker_are_those_within_50_m_nearest_first() -> None:
+    sites = {"A": (430_000, 290_000), "B": (430_030, 290_000), "C": (430_000, 290_010)}
+    sites["D"] = (430_150, 290_000)  # 120 m from B: a marker of its own
+    frame = gpd.GeoDataFrame(
+        {"code": list(sites)}, geometry=[Point(*xy) for xy in sites.values()], crs=BNG
+    )
+    points = PracticePoints.of(frame)
+    assert practices_near(points, "A") == ["A", "C", "B"]
+    assert practices_near(points, "B") == ["B", "A", "C"]
+    assert practices_near(points, "D") == ["D"]
 
 
 def test_no_practices_no_selection() -> None:

@@ -252,6 +252,7 @@ class PlanState:
     home_patches: dict[str, dict[str, int]] = field(default_factory=dict)
     patch_residents: dict[str, int] = field(default_factory=dict)
     homes: Any = None  # footprints.registration.Homes (rules do not import it)
+    territories: Any = None  # the plan's Territories, when given; forgotten on a move
 
     @classmethod
     def build(
@@ -327,6 +328,7 @@ class PlanState:
         if practice not in self.list_size:
             self.unknown[practice] = network
             return
+        self.territories = None  # the plan changes: territories given no longer hold
         old = self.network_of.pop(practice, None)
         if old is not None:
             self.members[old].discard(practice)

@@ -36,7 +36,9 @@ def _territory(state: PlanState, context: RuleContext, /) -> list[Violation]:
     homes = state.homes
     if homes is None or not state.members:
         return []
-    territories = homes.territories(state.network_of, sizes=state.population)
+    territories = state.territories
+    if territories is None:
+        territories = homes.territories(state.network_of, sizes=state.population)
     violations = []
     for network in sorted(state.members):
         if territories.contiguous(network, TERRITORY_TOLERANCE):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -118,6 +119,7 @@ def validate(
     planning_areas: Mapping[str, str] | None = None,
     duplicates: Iterable[str] = (),
     rules: Sequence[Rule] = REGISTRY,
+    territories: Any = None,
 ) -> Report:
     """Check ``plan`` against every rule.
 
@@ -142,6 +144,10 @@ def validate(
         Practice codes the plan reader found on more than one row.
     rules
         The rules to check, in report order; each name once.
+    territories
+        The territories of ``plan`` on ``graph`` (:func:`footprints.metrics.territories`),
+        when the caller has them already: the territory rule then does not compute them
+        again (the app measures the plan with them too). Computed when not given.
 
     Returns
     -------
@@ -151,6 +157,7 @@ def validate(
     """
     _check_arguments(plan, graph)
     state = PlanState.build(plan, graph, upper_graph=upper_graph, duplicates=duplicates)
+    state.territories = territories
     context = RuleContext(band, allow_crossing, planning_areas)
     checks = _Checks.of(rules, context, state.geography)
     report = checks.report(state, {n: checks.network(state, n) for n in state.members})
