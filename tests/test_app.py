@@ -659,6 +659,18 @@ def test_a_stale_tab_is_told_and_merges_its_edits(state_dir: Path) -> None:
     assert saved.working.plan == merged
 
 
+def _crossing_files(paths: Mapping[str, Path], *extra: str) -> dict[str, Path]:
+    """The upload of :func:`write_crossing_inputs`' files by role, with ``extra`` roles."""
+    files = {
+        "practices": paths["practices"],
+        "boundaries": paths["ccg"],
+        "plan": paths["plan"],
+        "registrations": paths["registrations"],
+        "lsoa_boundaries": paths["lsoa"],
+    }
+    return files | {role: paths[role] for role in extra}
+
+
 def _upload(at: AppTest, files: dict[str, Path]) -> AppTest:
     """Put each file in the uploader of its role, then press *Load these files*."""
     roles = list(UPLOAD_ROLES)
@@ -684,17 +696,7 @@ def test_uploaded_registrations_put_the_plan_on_patients_homes(
         crs=ccgs.crs,
     )
     districts.to_file(paths["patches"])
-    at = _upload(
-        _start(),
-        {
-            "practices": paths["practices"],
-            "boundaries": paths["ccg"],
-            "patches": paths["patches"],
-            "plan": paths["plan"],
-            "registrations": paths["registrations"],
-            "lsoa_boundaries": paths["lsoa"],
-        },
-    )
+    at = _upload(_start(), _crossing_files(paths, "patches"))
     assert not at.sidebar.error, [e.value for e in at.sidebar.error]
     assert at.session_state["region"].geography == "registrations"
     said = "eography: where patients live (registrations.csv; 1 practice on the Voronoi fallback)"
@@ -1044,13 +1046,7 @@ def test_the_lsoa_layer_is_read_once_across_uploads_and_afresh_when_it_changes(
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     paths = write_crossing_inputs(inputs)
-    files = {
-        "practices": paths["practices"],
-        "boundaries": paths["ccg"],
-        "plan": paths["plan"],
-        "registrations": paths["registrations"],
-        "lsoa_boundaries": paths["lsoa"],
-    }
+    files = _crossing_files(paths)
     first = _upload(_start(), files)
     second = _upload(_start(), files)  # another session: its own folder, the same layer
     assert len(read) == 1
@@ -1113,13 +1109,7 @@ def test_a_practice_whose_marker_another_covers_is_chosen_by_clicking_again(
     text = paths["practices"].read_text(encoding="utf-8")
     text = text.replace(f"A2,Beta,1000,{X0 + 2500},", f"A2,Beta,1000,{X0 + 530},")
     paths["practices"].write_text(text, encoding="utf-8")  # Beta 30 m from Alpha
-    files = {
-        "practices": paths["practices"],
-        "boundaries": paths["ccg"],
-        "plan": paths["plan"],
-        "registrations": paths["registrations"],
-        "lsoa_boundaries": paths["lsoa"],
-    }
+    files = _crossing_files(paths)
     at = _upload(_start(), files)
     site = gpd.GeoSeries([shapely.Point(X0 + 500, Y0 + 500)], crs=BNG).to_crs(WGS84).iloc[0]
 

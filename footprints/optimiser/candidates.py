@@ -47,6 +47,7 @@ __all__ = [
     "PracticeArrays",
     "bit_indices",
     "bit_mask",
+    "bit_reach",
     "components",
     "connected_sets",
     "estimate_sets",
@@ -336,18 +337,26 @@ def components(nodes: Iterable[int], neighbours: Sequence[int]) -> list[list[int
     remaining = bit_mask(nodes)
     pieces = []
     while remaining:
-        start = remaining & -remaining
-        seen = start
-        frontier = start
-        while frontier:
-            grown = 0
-            for v in bit_indices(frontier):
-                grown |= neighbours[v]
-            frontier = grown & remaining & ~seen
-            seen |= frontier
+        seen = bit_reach(remaining & -remaining, remaining, neighbours)
         remaining &= ~seen
         pieces.append(bit_indices(seen))
     return pieces
+
+
+def bit_reach(start: int, allowed: int, neighbours: Sequence[int]) -> int:
+    """Return the mask of practices reached from ``start`` through practices of ``allowed``.
+
+    ``start`` (a mask) is always in the answer; ``neighbours[i]`` is the bit mask of
+    practice ``i``'s neighbours.
+    """
+    seen = frontier = start
+    while frontier:
+        grown = 0
+        for v in bit_indices(frontier):
+            grown |= neighbours[v]
+        frontier = grown & allowed & ~seen
+        seen |= frontier
+    return seen
 
 
 # --------------------------------------------------------------------------- listing

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from footprints.optimiser.candidates import bit_indices, bit_mask, components
+from footprints.optimiser.candidates import bit_indices, bit_mask, bit_reach, components
 from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.problem import AreaProblem
 
@@ -328,13 +328,7 @@ def _separator(part: list[int], target: int, inside: int, neighbours: Sequence[i
         border |= neighbours[i]
     border &= inside & ~held
     rest = inside & ~held & ~border
-    seen = frontier = 1 << target
-    while frontier:
-        grown = 0
-        for i in bit_indices(frontier):
-            grown |= neighbours[i]
-        frontier = grown & rest & ~seen
-        seen |= frontier
+    seen = bit_reach(1 << target, rest, neighbours)
     reach = 0
     for i in bit_indices(seen):
         reach |= neighbours[i]
