@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import platformdirs
 import sqlalchemy as sa
@@ -73,10 +74,32 @@ def store_url(location: str | os.PathLike[str] | None = None) -> URL:
     return url
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """Return the file a SQLite URL names, or ``None`` for an in-memory database.
+
+    A URL with ``uri=true`` names its file as an SQLite URI
+    (``sqlite:///file:/srv/plans.sqlite?mode=ro&uri=true``, how a store is opened
+    read-only): its path is the part after ``file:``, not a file called ``file:/srv/…``
+    (which was reported missing, and whose folders were made under the working folder).
+    """
+    database = str(url.database or "")
+    if str(url.query.get("uri", "")).lower() in {"true", "1", "yes", "on"} and database.startswith(
+        "file:"
+    ):
+        if str(url.query.get("mode", "")).lower() == "memory":
+            return None
+        database = unquote(database.removeprefix("file:").split("?", 1)[0])
+        if database.startswith("//"):  # file://HOST/path: only an empty host or localhost
+            database = "/" + database[2:].partition("/")[2]
+    if database in ("", ":memory:"):
+        return None
+    return Path(database)
+
+
 def describe(url: URL) -> str:
     """Return the URL with its password hidden, or a SQLite file's path."""
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return str(url.database)
+    if url.get_backend_name() == "sqlite" and (path := sqlite_file(url)) is not None:
+        return str(path)
     return url.render_as_string(hide_password=True)
 
 
@@ -146,9 +169,10 @@ def first_line(error: BaseException) -> str:
 
 
 def _sqlite_engine(url: URL) -> Engine:
-    memory = url.database in (None, "", ":memory:")
-    if not memory:
-        Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(url)
+    memory = path is None
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         url,
         connect_args={"timeout": _SQLITE_WAIT_S, "check_same_thread": False},

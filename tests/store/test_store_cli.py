@@ -354,3 +354,30 @@ def test_a_read_only_store_says_so_and_what_to_do(
     assert "is read-only (attempt to write a readonly database)" in err
     assert "ask for write access to the file and its folder" in err
     assert "database is running" not in err
+
+
+def test_a_store_opened_read_only_by_an_sqlite_uri_is_read(
+    plan_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 'sqlite:///file:PATH?mode=ro&uri=true' (how a shared store is opened read-only) was
+    # called missing ('there is no plan store at file:/…'), and a write through it made
+    # the folders file:/… under the working folder
+    path = tmp_path / "plans.sqlite"
+    run(capsys, "plans", "import", "p", str(plan_file), "--store", str(path))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    status, out, err = run(capsys, "plans", "list", "--store", read_only)
+    assert (status, err) == (0, "")
+    assert f"1 plan in the store at {path}" in out
+    status, _, err = run(capsys, "plans", "import", "p", str(plan_file), "--store", read_only)
+    assert status == EXIT_BAD_INPUT and f"the plan store at {path} is read-only" in err
+    assert list(work.iterdir()) == []
+    missing = f"sqlite:///file:{tmp_path / 'typo.sqlite'}?mode=ro&uri=true"
+    status, _, err = run(capsys, "plans", "list", "--store", missing)
+    assert status == EXIT_BAD_INPUT
+    assert f"there is no plan store at {tmp_path / 'typo.sqlite'}:" in err
