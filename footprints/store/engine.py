@@ -150,6 +150,17 @@ def connect(url: URL) -> Engine:
                 f"cannot open the plan store at {where}: {first_line(error)} (it is no SQLite "
                 "file) — give --store the plan store's file, or a new file name to start one"
             ) from None
+        if url.drivername.startswith("sqlite") and _READ_ONLY in first_line(error).lower():
+            # a store in WAL mode is read only beside its -wal and -shm files: where the user
+            # may not write its folder (another user's, a read-only share) and they are not
+            # there, SQLite cannot even read it; 'check that the database is running' was
+            # no help
+            raise StoreError(
+                f"the plan store at {where} cannot be opened: {first_line(error)} (SQLite "
+                f"writes {Path(where).name}-wal and -shm beside the store even to read it) — "
+                "nothing was changed; ask for write access to the file and its folder, or copy "
+                "the file somewhere you may write and give the copy with --store"
+            ) from None
         if isinstance(
             error, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.ProgrammingError
         ):
