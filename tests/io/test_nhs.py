@@ -266,3 +266,19 @@ def test_gp_reg_pat_practices_without_an_all_row_are_male_plus_female(
         "A81002": 4500,
     }
     assert "1 practice has no SEX = ALL row (A81002)" in caplog.text
+
+
+def test_the_list_sizes_since_july_2022_give_the_ons_sub_icb_code(tmp_path: Path) -> None:
+    """gp-reg-pat-prac-all.csv names its CCG columns SUB_ICB_LOCATION_CODE and
+    ONS_SUB_ICB_LOCATION_CODE since July 2022: ccg was read as empty."""
+    path = tmp_path / "gp-reg-pat-prac-all.csv"
+    path.write_text(
+        "PUBLICATION,EXTRACT_DATE,TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,CODE,"
+        "POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS\n"
+        "GP_PRAC_PAT_LIST,2026-04-01,GP,16C,E38000247,A81001,TS18 1HU,ALL,ALL,4111\n",
+        encoding="utf-8",
+    )
+    table = read_gp_reg_pat(path)
+    assert table[["code", "list_size", "ccg"]].to_dict("records") == [
+        {"code": "A81001", "list_size": 4111, "ccg": "E38000247"}
+    ]
