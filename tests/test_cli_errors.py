@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -448,3 +450,25 @@ def test_format_and_level_are_read_in_any_case(
         assert main(["validate", "--demo", *plan, "--level", "Upper"]) in (0, 1)
     assert out.exists()
     assert "invalid choice" not in capsys.readouterr().err
+
+
+def test_level_upper_with_no_stp_known_says_how_to_give_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a CCG boundary file without its STP column, practices without stp and no
+    # --stp-boundaries: each CCG was planned alone and the summary said '0 networks cross a
+    # CCG border inside their planning area', as if planned by STP (exit 0)
+    with demo_files() as shipped:
+        practices = pd.read_csv(shipped.practices, dtype=str).drop(columns="stp")
+        ccgs = gpd.read_file(shipped.ccg).drop(columns="STP20CD")
+    practices.to_csv(tmp_path / "practices.csv", index=False)
+    ccgs.to_file(tmp_path / "sicbl.geojson")
+    out = tmp_path / "plan.csv"
+    region = ["--practices", str(tmp_path / "practices.csv")]
+    region += ["--boundaries", str(tmp_path / "sicbl.geojson")]
+    code = main(["propose", *region, "--level", "upper", "--time-limit", "1", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert "--level upper: no STP / ICB is known for the region's 3 CCGs" in err
+    assert "give --stp-boundaries with the STP / ICB boundaries" in err
+    assert not out.exists()
