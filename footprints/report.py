@@ -47,6 +47,7 @@ import math
 import os
 import re
 import textwrap
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -627,6 +628,26 @@ class _PdfWriter:
 
 
 def _write_pdf(
+    path: Path,
+    drawing: _Drawing,
+    sections: list[PackSection],
+    band: Band,
+    title: str,
+    changes: Mapping[str, AreaChanges],
+) -> None:
+    try:
+        _write_pdf_pages(path, drawing, sections, band, title, changes)
+    except zlib.error as error:
+        # a write that failed (a full disk) leaves the page's zlib stream half flushed, and
+        # PdfPages, closing, fails on it: the OSError (said as 'the disk is full') was
+        # hidden behind 'Error -2 while flushing: inconsistent stream state', an internal
+        # error (exit 3)
+        if isinstance(error.__context__, OSError):
+            raise error.__context__ from None
+        raise
+
+
+def _write_pdf_pages(
     path: Path,
     drawing: _Drawing,
     sections: list[PackSection],

@@ -472,3 +472,42 @@ def test_level_upper_with_no_stp_known_says_how_to_give_one(
     assert "--level upper: no STP / ICB is known for the region's 3 CCGs" in err
     assert "give --stp-boundaries with the STP / ICB boundaries" in err
     assert not out.exists()
+
+
+def test_a_full_disk_during_the_pack_exits_2_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # on a 64 KB tmpfs the PDF's write failed with ENOSPC, then PdfPages, closing, failed
+    # in zlib ('Error -2 while flushing: inconsistent stream state'): an internal error
+    # (exit 3) instead of 'the disk is full'
+    import matplotlib.backends.backend_pdf as backend_pdf
+
+    out = tmp_path / "pack.pdf"
+    out.write_bytes(b"the previous pack")
+    real = backend_pdf.cbook.to_filehandle
+
+    class FillsUp:
+        def __init__(self, handle: Any) -> None:
+            self.handle, self.written = handle, 0
+
+        def write(self, data: bytes) -> int:
+            if self.written + len(data) > 20_000:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.written += len(data)
+            return int(self.handle.write(data))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.handle, name)
+
+    def filling(*args: Any, **kwargs: Any) -> Any:
+        handle, opened = real(*args, **kwargs)
+        return FillsUp(handle), opened
+
+    monkeypatch.setattr(backend_pdf.cbook, "to_filehandle", filling)
+    with demo_files() as shipped:
+        code = main(["report", "--demo", "--plan", str(shipped.current_plan), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT, err
+    assert f"cannot write {out}: the disk is full" in err
+    assert out.read_bytes() == b"the previous pack"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.pdf"]
