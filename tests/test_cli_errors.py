@@ -511,3 +511,36 @@ def test_a_full_disk_during_the_pack_exits_2_and_keeps_the_old_file(
     assert f"cannot write {out}: the disk is full" in err
     assert out.read_bytes() == b"the previous pack"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.pdf"]
+
+
+@pytest.mark.parametrize(("free", "full"), [(61_440, True), (50 << 30, False)])
+def test_a_gdal_write_failing_on_a_full_disk_says_the_disk_is_full(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    free: int,
+    full: bool,
+) -> None:
+    # on a 64 KB tmpfs GDAL failed with its SQLite's words and no errno ('no such table:
+    # gpkg_contents'), which were given with 'check the path and the folder's permissions'
+    import shutil
+
+    out = tmp_path / "plan.gpkg"
+    said = "sqlite3_exec(INSERT INTO gpkg_contents ...) failed: no such table: gpkg_contents"
+
+    def fails(*args: Any, **kwargs: Any) -> None:
+        raise pyogrio.errors.DataSourceError(said)
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(pyogrio, "write_dataframe", fails)
+    monkeypatch.setattr(
+        shutil, "disk_usage", lambda _: type(usage)(usage.total, usage.total - free, free)
+    )
+    with demo_files() as shipped:
+        code = main(["export", "--demo", "--plan", str(shipped.current_plan), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert (f"cannot write {out}: the disk is full ({free:,} bytes free" in err) == full
+    assert ("check the path and the folder's permissions" in err) == (not full)
+    assert "no such table: gpkg_contents" in err
+    assert list(tmp_path.iterdir()) == []
