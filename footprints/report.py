@@ -656,8 +656,9 @@ def _write_pdf_pages(
     changes: Mapping[str, AreaChanges],
 ) -> None:
     with (
+        open(path, "wb") as handle,  # closed here even when PdfPages fails to close
         matplotlib.rc_context({"pdf.fonttype": 42, "font.family": _FONT}),
-        PdfPages(path, metadata={"Title": title, "Creator": "footprints"}) as pages,
+        PdfPages(handle, metadata={"Title": title, "Creator": "footprints"}) as pages,
     ):
         writer = _PdfWriter(pages, title)
         for section in sections:

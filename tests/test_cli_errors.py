@@ -23,6 +23,7 @@ import pytest
 
 import footprints.cli_propose as cli_propose
 import footprints.cli_region as cli_region
+import footprints.report as report
 from footprints.cli import EXIT_BAD_INPUT, EXIT_FALLBACK, EXIT_INTERNAL, main
 from footprints.demo import demo_files
 from footprints.io import read_plan
@@ -480,15 +481,14 @@ def test_a_full_disk_during_the_pack_exits_2_and_keeps_the_old_file(
     # on a 64 KB tmpfs the PDF's write failed with ENOSPC, then PdfPages, closing, failed
     # in zlib ('Error -2 while flushing: inconsistent stream state'): an internal error
     # (exit 3) instead of 'the disk is full'
-    import matplotlib.backends.backend_pdf as backend_pdf
-
     out = tmp_path / "pack.pdf"
     out.write_bytes(b"the previous pack")
-    real = backend_pdf.cbook.to_filehandle
 
     class FillsUp:
-        def __init__(self, handle: Any) -> None:
-            self.handle, self.written = handle, 0
+        """A file that takes 20,000 bytes, then says the disk is full."""
+
+        def __init__(self, *args: Any) -> None:
+            self.handle, self.written = open(*args), 0  # noqa: SIM115
 
         def write(self, data: bytes) -> int:
             if self.written + len(data) > 20_000:
@@ -496,14 +496,16 @@ def test_a_full_disk_during_the_pack_exits_2_and_keeps_the_old_file(
             self.written += len(data)
             return int(self.handle.write(data))
 
+        def __enter__(self) -> FillsUp:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
         def __getattr__(self, name: str) -> Any:
             return getattr(self.handle, name)
 
-    def filling(*args: Any, **kwargs: Any) -> Any:
-        handle, opened = real(*args, **kwargs)
-        return FillsUp(handle), opened
-
-    monkeypatch.setattr(backend_pdf.cbook, "to_filehandle", filling)
+    monkeypatch.setattr(report, "open", FillsUp, raising=False)
     with demo_files() as shipped:
         code = main(["report", "--demo", "--plan", str(shipped.current_plan), "--out", str(out)])
     err = capsys.readouterr().err
