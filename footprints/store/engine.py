@@ -15,6 +15,7 @@ uses psycopg (version 3).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,6 +151,8 @@ def connect(url: URL) -> Engine:
                 f"cannot open the plan store at {where}: {first_line(error)} (it is no SQLite "
                 "file) — give --store the plan store's file, or a new file name to start one"
             ) from None
+        if url.drivername.startswith("sqlite") and _disk_full(url, error):
+            raise StoreError(_disk_full_message(where, error)) from None
         if url.drivername.startswith("sqlite") and _READ_ONLY in first_line(error).lower():
             # a store in WAL mode is read only beside its -wal and -shm files: where the user
             # may not write its folder (another user's, a read-only share) and they are not
@@ -232,6 +235,31 @@ def _check_schema(engine: Engine, where: str) -> None:
         )
 
 
+def _disk_full(url: URL, error: BaseException) -> bool:
+    """Whether a SQLite store's error is its disk being full.
+
+    SQLite says 'database or disk is full'; on a disk too full to make its shared-memory
+    file it says 'disk I/O error' (a full 64 KB tmpfs), told here by the space left.
+    """
+    words = first_line(error).lower()
+    if "disk is full" in words:
+        return True
+    path = sqlite_file(url)
+    if "disk i/o error" not in words or path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < 1 << 20
+    except OSError:
+        return False
+
+
+def _disk_full_message(where: str, error: BaseException) -> str:
+    return (
+        f"the disk holding the plan store at {where} is full ({first_line(error)}) — nothing "
+        "was saved; free some space, or give --store a file on another disk"
+    )
+
+
 _READ_ONLY = "readonly database"
 """SQLite's words for a store file it may not write ('attempt to write a readonly database')."""
 
@@ -271,6 +299,8 @@ class Database:
             ):
                 yield connection
         except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DatabaseError) as error:
+            if self.url.get_backend_name() == "sqlite" and _disk_full(self.url, error):
+                raise StoreError(_disk_full_message(self.where, error)) from error
             if _READ_ONLY in str(error.orig).lower():
                 raise StoreError(
                     f"the plan store at {self.where} is read-only ({first_line(error)}) — "

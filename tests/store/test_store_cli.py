@@ -426,3 +426,31 @@ def test_a_store_in_a_folder_the_user_may_not_write_says_what_to_do(
         assert path.read_bytes() == before
     finally:
         shared.chmod(0o755)
+
+
+def test_a_store_on_a_full_disk_says_the_disk_is_full(
+    plan_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # on a full 64 KB tmpfs SQLite said 'database or disk is full', given with 'check that
+    # the database is running and reachable and that the user may create tables'
+    import sqlalchemy as sa
+
+    from footprints.store import schema
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise sa.exc.OperationalError(
+            "CREATE TABLE store_info", {}, sqlite3.OperationalError("database or disk is full")
+        )
+
+    monkeypatch.setattr(schema.metadata, "create_all", full)
+    path = tmp_path / "plans.sqlite"
+    status, _, err = run(capsys, "plans", "import", "p", str(plan_file), "--store", str(path))
+    assert status == EXIT_BAD_INPUT
+    assert (
+        f"the disk holding the plan store at {path} is full (database or disk is full) — "
+        "nothing was saved; free some space, or give --store a file on another disk"
+    ) in err
+    assert "database is running" not in err
