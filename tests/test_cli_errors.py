@@ -546,3 +546,34 @@ def test_a_gdal_write_failing_on_a_full_disk_says_the_disk_is_full(
     assert ("check the path and the folder's permissions" in err) == (not full)
     assert "no such table: gpkg_contents" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_plan_that_cannot_be_written_after_the_solve_is_kept_in_the_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a disk filled while propose ran: the plan (minutes of solving for a region) was lost
+    import tempfile
+
+    import footprints.export as export
+    from footprints.atomic import output_error
+
+    out, temporary = tmp_path / "out" / "plan.geojson", tmp_path / "tmp"
+    out.parent.mkdir()
+    temporary.mkdir()
+
+    def full(region: Any, plan: Any, path: Path, **kwargs: Any) -> None:
+        raise output_error(path, OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(export, "export_plan", full)
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    code = main(
+        ["propose", "--demo", "--area", "E38900003", "--time-limit", "2", "--out", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    (kept,) = temporary.iterdir()
+    assert f"cannot write {out}: the disk is full" in err
+    assert f"The plan is kept in {kept}: copy it where you want it" in err
+    assert f"footprints export --plan {kept} --out FILE" in err
+    assert len(read_plan(kept)) == 24
+    assert not out.exists()
