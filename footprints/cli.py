@@ -458,7 +458,27 @@ def _parser() -> argparse.ArgumentParser:
         export_arguments=_add_export_output,
         read_waivers=_read_waivers,
     )
+    _verbose_after_the_command(parser)
     return parser
+
+
+def _verbose_after_the_command(parser: argparse.ArgumentParser) -> None:
+    """Take ``-v`` / ``--verbose`` after the command too (``footprints report ... -v``).
+
+    An internal error says 'run again with --verbose'; written at the end of the command,
+    as a user would, it was refused ('unrecognized arguments: --verbose').
+    """
+    for action in parser._actions:  # argparse keeps the subcommands only here
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.add_argument(
+                    "-v",
+                    "--verbose",
+                    action="store_true",
+                    default=argparse.SUPPRESS,  # the option before the command stands
+                    help="log every step (also before the command)",
+                )
+                _verbose_after_the_command(command)
 
 
 def _internal_error(error: BaseException, *, verbose: bool) -> int:

@@ -577,3 +577,21 @@ def test_a_plan_that_cannot_be_written_after_the_solve_is_kept_in_the_temporary_
     assert f"footprints export --plan {kept} --out FILE" in err
     assert len(read_plan(kept)) == 24
     assert not out.exists()
+
+
+def test_verbose_is_taken_after_the_command_as_the_internal_error_asks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 'run again with --verbose for the traceback': written at the end of the command it
+    # was refused ('unrecognized arguments: --verbose', exit 2)
+    from footprints.cli import _parser
+
+    with demo_files() as shipped:
+        plan = str(shipped.current_plan)
+        assert main(["validate", "--demo", "--plan", plan, "--verbose"]) == 1
+    assert "unrecognized arguments" not in capsys.readouterr().err
+    parse = _parser().parse_args
+    assert parse(["validate", "--demo", "--plan", plan, "--verbose"]).verbose
+    assert parse(["-v", "validate", "--demo", "--plan", plan]).verbose
+    assert parse(["plans", "list", "-v"]).verbose
+    assert not parse(["validate", "--demo", "--plan", plan]).verbose
