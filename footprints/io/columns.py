@@ -183,7 +183,10 @@ _EPCN_FIELDS = [
     _Field("name", (("partner_name", "practice_name", "name"),)),
     _Field("network", (("pcn_code",),)),
     _Field("network_name", (("pcn_name",),)),
-    _Field("ccg", (("practice_parent_ccg_code",),)),
+    _Field(
+        "ccg",
+        (("practice_parent_ccg_code", r"practice_parent_sub_icb(_loc(ation)?)?(_code)?"),),
+    ),
     _Field("end_date", ((r"practice_to_pcn_relationship_end_date", "end_date"),)),
 ]
 _PLAN_FIELDS = [

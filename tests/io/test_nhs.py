@@ -282,3 +282,24 @@ def test_the_list_sizes_since_july_2022_give_the_ons_sub_icb_code(tmp_path: Path
     assert table[["code", "list_size", "ccg"]].to_dict("records") == [
         {"code": "A81001", "list_size": 4111, "ccg": "E38000247"}
     ]
+
+
+def test_the_epcn_file_since_july_2022_gives_the_practices_sub_icb(tmp_path: Path) -> None:
+    """ePCN's membership sheet says 'Practice Parent Sub ICB Loc Code' since the sub-ICB
+    locations replaced the CCGs: the practice's parent was read as empty."""
+    path = tmp_path / "epcn.csv"
+    path.write_text(
+        "Partner Organisation Code,Partner Name,Practice Parent Sub ICB Loc Code,"
+        "Practice Parent Sub ICB Loc Name,PCN Code,PCN Name,PCN Parent Sub ICB Loc Code,"
+        "PCN Parent Sub ICB Loc Name,Practice to PCN Relationship Start Date,"
+        "Practice to PCN Relationship End Date,Sub ICB Loc Match?\n"
+        "A81001,THE DENSHAM SURGERY,16C,NHS TEES VALLEY ICB - 16C,U89141,NORTH STOCKTON PCN,"
+        "16C,NHS TEES VALLEY ICB - 16C,43647,,True\n"
+        "A81002,QUEENS PARK,16C,NHS TEES VALLEY ICB - 16C,U89141,NORTH STOCKTON PCN,"
+        "16C,NHS TEES VALLEY ICB - 16C,43647,45016,True\n",
+        encoding="utf-8",
+    )
+    table = read_epcn(path)
+    assert table[["code", "network", "ccg"]].to_dict("records") == [
+        {"code": "A81001", "network": "U89141", "ccg": "16C"}
+    ]
