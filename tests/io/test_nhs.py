@@ -303,3 +303,20 @@ def test_the_epcn_file_since_july_2022_gives_the_practices_sub_icb(tmp_path: Pat
     assert table[["code", "network", "ccg"]].to_dict("records") == [
         {"code": "A81001", "network": "U89141", "ccg": "16C"}
     ]
+
+
+def test_a_list_size_file_of_one_sex_is_refused(tmp_path: Path) -> None:
+    """The single-age file of men (published beside the totals) gave each practice its male
+    patients as its list size, about half of it, with a warning that 'their male and female
+    rows are added together'."""
+    path = tmp_path / "gp-reg-pat-prac-sing-age-male.csv"
+    path.write_text(
+        "PUBLICATION,EXTRACT_DATE,ORG_TYPE,ORG_CODE,POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS\n"
+        "GP_PRAC_PAT_LIST,2026-04-01,GP,A81001,TS18 1HU,MALE,ALL,2050\n"
+        "GP_PRAC_PAT_LIST,2026-04-01,GP,A81001,TS18 1HU,MALE,0,20\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_gp_reg_pat(path)
+    assert "counts only the male patients (every row's SEX is MALE)" in str(caught.value)
+    assert "give the all-persons totals, gp-reg-pat-prac-all.csv" in str(caught.value)
