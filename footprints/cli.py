@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import logging
 import sys
@@ -481,6 +482,22 @@ def _verbose_after_the_command(parser: argparse.ArgumentParser) -> None:
                 _verbose_after_the_command(command)
 
 
+_OS_FIXES = {
+    errno.EACCES: "you may not write or read there: choose a folder you may write to, or ask "
+    "for access",
+    errno.EPERM: "you may not write or read there: choose a folder you may write to, or ask "
+    "for access",
+    errno.EROFS: "the disk is read-only: choose a folder on another disk",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
+    errno.ENOSPC: "the disk is full: free some space or write to another disk",
+    errno.ENOENT: "check the path",
+}
+"""What to do about an error of the system reading or writing a file, by its errno.
+
+The few writes not checked beforehand (``demo --out``) said only the system's words
+('Permission denied', 'Not a directory')."""
+
+
 def _internal_error(error: BaseException, *, verbose: bool) -> int:
     """Report a bug: one line, and the traceback with ``--verbose``."""
     if verbose:
@@ -525,8 +542,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         if error.filename is None:  # not about a file: a broken pipe to a worker, a socket
             return _internal_error(error, verbose=args.verbose)
+        fix = _OS_FIXES.get(error.errno or 0, "check the path")
         print(
-            f"footprints: cannot read or write {error.filename}: {error.strerror}", file=sys.stderr
+            f"footprints: cannot read or write {error.filename}: {error.strerror} — {fix}",
+            file=sys.stderr,
         )
         return EXIT_BAD_INPUT
     except Exception as error:

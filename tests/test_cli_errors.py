@@ -595,3 +595,15 @@ def test_verbose_is_taken_after_the_command_as_the_internal_error_asks(
     assert parse(["-v", "validate", "--demo", "--plan", plan]).verbose
     assert parse(["plans", "list", "-v"]).verbose
     assert not parse(["validate", "--demo", "--plan", plan]).verbose
+
+
+def test_demo_out_under_a_file_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 'cannot read or write FILE/demo: Not a directory', the system's words only
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    code = main(["demo", "--out", str(tmp_path / "notes.txt" / "demo")])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert "Not a directory — a part of the path is a file, not a folder: check the path" in err
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
