@@ -127,6 +127,12 @@ def check_writable(target: PathLike) -> None:
             path=str(target),
         )
     folder = target.parent
+    if folder.exists() and not folder.is_dir():  # it was called a folder that does not exist
+        raise OutputError(
+            f"cannot write {target}: {folder} is a file, not a folder — check the path",
+            number=errno.ENOTDIR,
+            path=str(target),
+        )
     if not folder.is_dir():
         raise OutputError(
             f"cannot write {target}: the folder {folder} does not exist — create it first, "
