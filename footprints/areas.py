@@ -503,17 +503,16 @@ def place_practices(
     ccg_stp = _ccg_to_stp(_to_bng(ccgs, "ccgs"), stp_layer, boundary_log, used)
     stp: list[str | None] = []
     stp_disagree = 0
+    # STP code on the rows → its practices, where no STP boundary has it: one problem per
+    # code (a file of ODS codes against ONS boundaries named every practice, 123 problems)
+    unknown_stp: dict[str, list[str]] = {}
     for code, own_ccg, row_stp in zip(codes, ccg, column("stp"), strict=True):
         derived = ccg_stp.get(own_ccg) if own_ccg else None
         given = row_stp
         if given is not None and stp_layer is not None:
             resolved = stp_layer.resolve(given)
             if resolved is None:
-                log.error(
-                    f"practice {code}'s STP {given!r} matches no STP boundary",
-                    "correct the STP code on the row, or use boundaries of the same year",
-                    code=code,
-                )
+                unknown_stp.setdefault(given, []).append(code)
             given = resolved
         # without an STP layer an ODS code (QHM) cannot be compared with an ONS one (E54…)
         comparable = stp_layer is not None or _is_ons(given) == _is_ons(derived)
@@ -526,6 +525,10 @@ def place_practices(
                 code=code,
             )
         stp.append(derived if derived is not None else given)
+    if stp_layer is not None and unknown_stp:
+        # placed=0: every practice has its STP from its CCG; the rows' codes are wrong, not
+        # practices of areas the boundary file leaves out
+        _say_unknown_codes(unknown_stp, stp_layer, log, placed=0)
 
     patch: list[str | None] = column("patch")
     if patches is not None:

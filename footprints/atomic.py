@@ -19,6 +19,7 @@ import errno
 import logging
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,6 +73,13 @@ def output_error(target: PathLike, error: BaseException) -> OutputError:
     folder = Path(target).parent
     if number == errno.ENOSPC or "No space left" in str(error):
         what, fix = "the disk is full", "free some space or write to another disk"
+    elif number is None and _free_bytes(folder) < _NEARLY_FULL:
+        # GDAL's words for a full disk are its SQLite's or driver's ('no such table:
+        # gpkg_contents', 'disk I/O error'), with no errno: they were given as the reason,
+        # with 'check the path and the folder's permissions'
+        said = reason if len(reason) <= 120 else reason[:119] + "…"
+        what = f"the disk is full ({_free_bytes(folder):,} bytes free; the writer said: {said})"
+        fix = "free some space or write to another disk"
     elif number in (errno.EACCES, errno.EPERM, errno.EROFS) or "ermission denied" in str(error):
         what = f"the folder {folder} cannot be written to ({reason})"
         fix = "choose a folder you may write to"
@@ -81,6 +89,18 @@ def output_error(target: PathLike, error: BaseException) -> OutputError:
         what, fix = reason, "check the path and the folder's permissions"
     message = f"cannot write {target}: {what} — {fix}; any previous file there is unchanged"
     return OutputError(message, number=number, path=str(target))
+
+
+_NEARLY_FULL = 1 << 20
+"""Free bytes under which a write failing without an errno is put down to a full disk."""
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free bytes on the disk holding ``folder`` (a large number when it cannot be told)."""
+    try:
+        return int(shutil.disk_usage(folder).free)
+    except OSError:
+        return 1 << 62
 
 
 def _remove(path: Path) -> None:
@@ -107,6 +127,12 @@ def check_writable(target: PathLike) -> None:
             path=str(target),
         )
     folder = target.parent
+    if folder.exists() and not folder.is_dir():  # it was called a folder that does not exist
+        raise OutputError(
+            f"cannot write {target}: {folder} is a file, not a folder — check the path",
+            number=errno.ENOTDIR,
+            path=str(target),
+        )
     if not folder.is_dir():
         raise OutputError(
             f"cannot write {target}: the folder {folder} does not exist — create it first, "

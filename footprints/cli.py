@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import logging
 import sys
@@ -458,7 +459,43 @@ def _parser() -> argparse.ArgumentParser:
         export_arguments=_add_export_output,
         read_waivers=_read_waivers,
     )
+    _verbose_after_the_command(parser)
     return parser
+
+
+def _verbose_after_the_command(parser: argparse.ArgumentParser) -> None:
+    """Take ``-v`` / ``--verbose`` after the command too (``footprints report ... -v``).
+
+    An internal error says 'run again with --verbose'; written at the end of the command,
+    as a user would, it was refused ('unrecognized arguments: --verbose').
+    """
+    for action in parser._actions:  # argparse keeps the subcommands only here
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.add_argument(
+                    "-v",
+                    "--verbose",
+                    action="store_true",
+                    default=argparse.SUPPRESS,  # the option before the command stands
+                    help="log every step (also before the command)",
+                )
+                _verbose_after_the_command(command)
+
+
+_OS_FIXES = {
+    errno.EACCES: "you may not write or read there: choose a folder you may write to, or ask "
+    "for access",
+    errno.EPERM: "you may not write or read there: choose a folder you may write to, or ask "
+    "for access",
+    errno.EROFS: "the disk is read-only: choose a folder on another disk",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
+    errno.ENOSPC: "the disk is full: free some space or write to another disk",
+    errno.ENOENT: "check the path",
+}
+"""What to do about an error of the system reading or writing a file, by its errno.
+
+The few writes not checked beforehand (``demo --out``) said only the system's words
+('Permission denied', 'Not a directory')."""
 
 
 def _internal_error(error: BaseException, *, verbose: bool) -> int:
@@ -505,8 +542,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         if error.filename is None:  # not about a file: a broken pipe to a worker, a socket
             return _internal_error(error, verbose=args.verbose)
+        fix = _OS_FIXES.get(error.errno or 0, "check the path")
         print(
-            f"footprints: cannot read or write {error.filename}: {error.strerror}", file=sys.stderr
+            f"footprints: cannot read or write {error.filename}: {error.strerror} — {fix}",
+            file=sys.stderr,
         )
         return EXIT_BAD_INPUT
     except Exception as error:

@@ -81,6 +81,19 @@ def planning(args: argparse.Namespace, region: Region) -> tuple[dict[str, list[s
             "are the planning areas)"
         )
     larger = args.areas is not None or args.level != "lower"
+    if args.areas is None and args.level == "upper":
+        stps = region.practices["stp"]
+        if not any(isinstance(stp, str) and stp for stp in stps):
+            # each CCG was planned alone as its own 'STP', the summary saying '0 networks
+            # cross a CCG border inside their planning area' as if planned by STP
+            raise UsageError(
+                "--level upper: no STP / ICB is known for the region's "
+                f"{count(len(region.ccg_graphs), 'CCG')} (the boundary file has no STP column, "
+                "such as STP20CD or ICB23CD, the practices file no stp column, and no "
+                "--stp-boundaries was given), so every CCG would be planned alone — give "
+                "--stp-boundaries with the STP / ICB boundaries, or plan CCG by CCG without "
+                "--level upper"
+            )
     return planning_groups(region, args.level, args.areas), larger
 
 

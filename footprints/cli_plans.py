@@ -39,7 +39,7 @@ from footprints.store import (
     Version,
     VersionInfo,
 )
-from footprints.store.engine import store_url
+from footprints.store.engine import sqlite_file, store_url
 from footprints.store.sessions import FILES_REGION, REGION_FILE_ROLES, region_meta
 
 __all__ = ["add_plans_parser", "existing_store"]
@@ -103,12 +103,12 @@ def existing_store(location: str | None, *, new: bool = False) -> str | None:
     if url.get_backend_name() != "sqlite":
         return location
     given = "--store" if location is not None else "the default store (no --store)"
-    if url.database in (None, "", ":memory:"):
+    path = sqlite_file(url)
+    if path is None:
         raise StoreError(
             f"{given} {location or ''} is an in-memory database: nothing saved in it outlives "
             "the command — give the plan store's file (e.g. plans.sqlite) or a database URL"
         )
-    path = Path(str(url.database))
     if path.is_dir():
         raise StoreError(
             f"{given} names the folder {path}, not a plan store's file — give the file, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import signal
 import sys
 import threading
@@ -36,6 +37,7 @@ from footprints.cli_region import (
     read_start_plan,
     warn_unknown_practices,
 )
+from footprints.errors import OutputError
 from footprints.geography import Geography
 from footprints.optimiser import OptimiseSettings, Proposal
 from footprints.plan import Band, Plan
@@ -93,10 +95,48 @@ def _stop_on_interrupt(job: ProposalJob) -> Iterator[None]:
 
 
 def _write_plan_file(region: Region, plan: Plan, path: Path, report: Report | None) -> None:
-    """Write the plan; ``report`` gives a GeoJSON / GeoPackage its violations (else found)."""
+    """Write the plan; ``report`` gives a GeoJSON / GeoPackage its violations (else found).
+
+    When ``path`` cannot be written after the solve (a disk filled while it ran), the plan
+    is kept as a CSV in the temporary folder, and the error says where: the solve's work
+    (minutes for a region) was lost.
+    """
     from footprints.export import export_plan
 
-    export_plan(region, plan, path, report=report)
+    try:
+        export_plan(region, plan, path, report=report)
+    except OutputError as error:
+        kept = _kept_elsewhere(plan, path)
+        if kept is None:
+            raise
+        raise OutputError(
+            f"{error}. The plan is kept in {kept}: copy it where you want it, or turn it into "
+            f"{path.suffix or 'the format you want'} with footprints export --plan {kept} "
+            "--out FILE and the region options given here",
+            number=error.errno,
+            path=error.filename,
+        ) from None
+
+
+def _kept_elsewhere(plan: Plan, path: Path) -> Path | None:
+    """Write ``plan`` as CSV in the temporary folder (if not ``path``'s); its path, or None."""
+    import tempfile
+
+    from footprints.io import write_plan
+
+    folder = Path(tempfile.gettempdir())
+    if folder.resolve() == path.parent.resolve():
+        return None
+    name = ""
+    try:
+        handle, name = tempfile.mkstemp(prefix=f"{path.stem}-", suffix=".csv", dir=folder)
+        os.close(handle)
+        write_plan(plan, Path(name))
+    except OSError:
+        if name:
+            Path(name).unlink(missing_ok=True)
+        return None
+    return Path(name)
 
 
 #: The optimiser's parameter names in its explanations → the options that set them here.

@@ -40,7 +40,7 @@ from typing import Literal
 import networkx as nx
 
 from footprints.atomic import write_text
-from footprints.errors import InputError, Problem, did_you_mean
+from footprints.errors import InputError, Problem, count, did_you_mean
 from footprints.io.tables import _EXCEL, _decode, _delimiter, _read_excel_sheets
 from footprints.plan import Plan
 from footprints.region import Region
@@ -199,6 +199,8 @@ def read_area_groups(path: str | Path, region: Region) -> dict[str, list[str]]:
     lookup = _lookup(region)
     known = region.lower_areas()
     problems: list[Problem] = []
+    unknown: list[Problem] = []  # rows naming no lower area of the region
+    outside: list[tuple[int, str, str]] = []  # their row, code and group
     seen: dict[str, int] = {}
     groups: dict[str, list[str]] = {}
     for number, row in enumerate(rows[1:], start=2):
@@ -220,7 +222,8 @@ def read_area_groups(path: str | Path, region: Region) -> dict[str, list[str]]:
             continue
         area = lookup.get(given.upper())
         if area is None:
-            problems.append(
+            outside.append((number, given, group))
+            unknown.append(
                 Problem(
                     source,
                     f"lower area {given!r} (group {group!r}) is no CCG / sub-ICB location of "
@@ -246,6 +249,27 @@ def read_area_groups(path: str | Path, region: Region) -> dict[str, list[str]]:
             continue
         seen[area] = number
         groups.setdefault(group, []).append(area)
+    if outside and all(area in seen for area in known):
+        # every lower area is grouped: the other rows are areas outside the region (a
+        # national file of the 2026 clusters, used for one ICB), not typos of its codes;
+        # each was an error ('correct the code, or delete the row'), ~100 for one ICB
+        shown = ", ".join(f"{code} ({group}) on row {row}" for row, code, group in outside[:10])
+        logger.warning(
+            "%s",
+            Problem(
+                source,
+                f"{count(len(outside), 'row')} name{'s' if len(outside) == 1 else ''} lower "
+                f"areas that are not in the region ({shown}"
+                + (f" and {len(outside) - 10:,} more" if len(outside) > 10 else "")
+                + f"): left out; the region's {count(len(known), 'lower area')} are all "
+                "grouped",
+                "nothing to do if the file groups more of England than the region; otherwise "
+                "check those codes",
+                severity="warning",
+            ),
+        )
+    else:
+        problems.extend(unknown)
     for area in known:
         if area not in seen and not any(p.code == area for p in problems):
             problems.append(

@@ -47,6 +47,7 @@ import math
 import os
 import re
 import textwrap
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -634,9 +635,30 @@ def _write_pdf(
     title: str,
     changes: Mapping[str, AreaChanges],
 ) -> None:
+    try:
+        _write_pdf_pages(path, drawing, sections, band, title, changes)
+    except zlib.error as error:
+        # a write that failed (a full disk) leaves the page's zlib stream half flushed, and
+        # PdfPages, closing, fails on it: the OSError (said as 'the disk is full') was
+        # hidden behind 'Error -2 while flushing: inconsistent stream state', an internal
+        # error (exit 3)
+        if isinstance(error.__context__, OSError):
+            raise error.__context__ from None
+        raise
+
+
+def _write_pdf_pages(
+    path: Path,
+    drawing: _Drawing,
+    sections: list[PackSection],
+    band: Band,
+    title: str,
+    changes: Mapping[str, AreaChanges],
+) -> None:
     with (
+        open(path, "wb") as handle,  # closed here even when PdfPages fails to close
         matplotlib.rc_context({"pdf.fonttype": 42, "font.family": _FONT}),
-        PdfPages(path, metadata={"Title": title, "Creator": "footprints"}) as pages,
+        PdfPages(handle, metadata={"Title": title, "Creator": "footprints"}) as pages,
     ):
         writer = _PdfWriter(pages, title)
         for section in sections:

@@ -326,3 +326,23 @@ def test_the_national_2021_files_load_with_the_far_away_digital_first_practice(
     assert link["kind"] == "island"
     assert link["distance_m"] > 100_000
     assert graph.nodes[nearest]["ccg"] == "E38000256"
+
+
+def test_an_stp_code_no_boundary_has_is_one_problem_naming_its_practices(
+    practices: gpd.GeoDataFrame, ccgs: gpd.GeoDataFrame, stps: gpd.GeoDataFrame
+) -> None:
+    # rows giving the ICB's ODS code against ONS boundaries (a practices file keeping
+    # ICB_CODE) were one problem per practice: 141 lines of the same fix for the demo's
+    # practices, the CCG's code on the same rows one problem in all
+    wrong = practices.assign(stp=["QHM"] * (len(practices) - 1) + ["E5400001"])
+    with pytest.raises(InputError) as caught:
+        place_practices(wrong, ccgs, stps)
+    messages = [p.message for p in caught.value.problems if p.severity == "error"]
+    named = ", ".join(wrong["code"].iloc[:-1])
+    assert messages == [
+        f"STP 'QHM' on the rows of {len(wrong) - 1} practices ({named}) matches no STP "
+        "boundary (neither a code nor an ODS code: the boundary file has 2 STPs: E54000001, "
+        "E54000002)",
+        f"practice {wrong['code'].iloc[-1]}'s STP 'E5400001' matches no STP boundary (neither "
+        "a code nor an ODS code in the boundary file)",
+    ]

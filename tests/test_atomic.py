@@ -113,6 +113,17 @@ def test_check_writable_names_the_problem(target: str, message: str, tmp_path: P
         check_writable(tmp_path / target)
 
 
+def test_check_writable_under_a_file_says_it_is_a_file(tmp_path: Path) -> None:
+    # 'the folder notes.txt does not exist — create it first', of a file that exists
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError) as caught:
+        check_writable(tmp_path / "notes.txt" / "plan.csv")
+    assert str(caught.value) == (
+        f"cannot write {tmp_path / 'notes.txt' / 'plan.csv'}: {tmp_path / 'notes.txt'} is a "
+        "file, not a folder — check the path"
+    )
+
+
 # ---- every writer, made to fail mid-write ----------------------------------------------------
 
 

@@ -16,11 +16,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import pandas as pd
 import pyogrio
 import pytest
 
 import footprints.cli_propose as cli_propose
 import footprints.cli_region as cli_region
+import footprints.report as report
 from footprints.cli import EXIT_BAD_INPUT, EXIT_FALLBACK, EXIT_INTERNAL, main
 from footprints.demo import demo_files
 from footprints.io import read_plan
@@ -448,3 +451,159 @@ def test_format_and_level_are_read_in_any_case(
         assert main(["validate", "--demo", *plan, "--level", "Upper"]) in (0, 1)
     assert out.exists()
     assert "invalid choice" not in capsys.readouterr().err
+
+
+def test_level_upper_with_no_stp_known_says_how_to_give_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a CCG boundary file without its STP column, practices without stp and no
+    # --stp-boundaries: each CCG was planned alone and the summary said '0 networks cross a
+    # CCG border inside their planning area', as if planned by STP (exit 0)
+    with demo_files() as shipped:
+        practices = pd.read_csv(shipped.practices, dtype=str).drop(columns="stp")
+        ccgs = gpd.read_file(shipped.ccg).drop(columns="STP20CD")
+    practices.to_csv(tmp_path / "practices.csv", index=False)
+    ccgs.to_file(tmp_path / "sicbl.geojson")
+    out = tmp_path / "plan.csv"
+    region = ["--practices", str(tmp_path / "practices.csv")]
+    region += ["--boundaries", str(tmp_path / "sicbl.geojson")]
+    code = main(["propose", *region, "--level", "upper", "--time-limit", "1", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert "--level upper: no STP / ICB is known for the region's 3 CCGs" in err
+    assert "give --stp-boundaries with the STP / ICB boundaries" in err
+    assert not out.exists()
+
+
+def test_a_full_disk_during_the_pack_exits_2_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # on a 64 KB tmpfs the PDF's write failed with ENOSPC, then PdfPages, closing, failed
+    # in zlib ('Error -2 while flushing: inconsistent stream state'): an internal error
+    # (exit 3) instead of 'the disk is full'
+    out = tmp_path / "pack.pdf"
+    out.write_bytes(b"the previous pack")
+
+    class FillsUp:
+        """A file that takes 20,000 bytes, then says the disk is full."""
+
+        def __init__(self, *args: Any) -> None:
+            self.handle, self.written = open(*args), 0  # noqa: SIM115
+
+        def write(self, data: bytes) -> int:
+            if self.written + len(data) > 20_000:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.written += len(data)
+            return int(self.handle.write(data))
+
+        def __enter__(self) -> FillsUp:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.handle, name)
+
+    monkeypatch.setattr(report, "open", FillsUp, raising=False)
+    with demo_files() as shipped:
+        code = main(["report", "--demo", "--plan", str(shipped.current_plan), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT, err
+    assert f"cannot write {out}: the disk is full" in err
+    assert out.read_bytes() == b"the previous pack"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.pdf"]
+
+
+@pytest.mark.parametrize(("free", "full"), [(61_440, True), (50 << 30, False)])
+def test_a_gdal_write_failing_on_a_full_disk_says_the_disk_is_full(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    free: int,
+    full: bool,
+) -> None:
+    # on a 64 KB tmpfs GDAL failed with its SQLite's words and no errno ('no such table:
+    # gpkg_contents'), which were given with 'check the path and the folder's permissions'
+    import shutil
+
+    out = tmp_path / "plan.gpkg"
+    said = "sqlite3_exec(INSERT INTO gpkg_contents ...) failed: no such table: gpkg_contents"
+
+    def fails(*args: Any, **kwargs: Any) -> None:
+        raise pyogrio.errors.DataSourceError(said)
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(pyogrio, "write_dataframe", fails)
+    monkeypatch.setattr(
+        shutil, "disk_usage", lambda _: type(usage)(usage.total, usage.total - free, free)
+    )
+    with demo_files() as shipped:
+        code = main(["export", "--demo", "--plan", str(shipped.current_plan), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert (f"cannot write {out}: the disk is full ({free:,} bytes free" in err) == full
+    assert ("check the path and the folder's permissions" in err) == (not full)
+    assert "no such table: gpkg_contents" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_plan_that_cannot_be_written_after_the_solve_is_kept_in_the_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a disk filled while propose ran: the plan (minutes of solving for a region) was lost
+    import tempfile
+
+    import footprints.export as export
+    from footprints.atomic import output_error
+
+    out, temporary = tmp_path / "out" / "plan.geojson", tmp_path / "tmp"
+    out.parent.mkdir()
+    temporary.mkdir()
+
+    def full(region: Any, plan: Any, path: Path, **kwargs: Any) -> None:
+        raise output_error(path, OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(export, "export_plan", full)
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    code = main(
+        ["propose", "--demo", "--area", "E38900003", "--time-limit", "2", "--out", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    (kept,) = temporary.iterdir()
+    assert f"cannot write {out}: the disk is full" in err
+    assert f"The plan is kept in {kept}: copy it where you want it" in err
+    assert f"footprints export --plan {kept} --out FILE" in err
+    assert len(read_plan(kept)) == 24
+    assert not out.exists()
+
+
+def test_verbose_is_taken_after_the_command_as_the_internal_error_asks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 'run again with --verbose for the traceback': written at the end of the command it
+    # was refused ('unrecognized arguments: --verbose', exit 2)
+    from footprints.cli import _parser
+
+    with demo_files() as shipped:
+        plan = str(shipped.current_plan)
+        assert main(["validate", "--demo", "--plan", plan, "--verbose"]) == 1
+    assert "unrecognized arguments" not in capsys.readouterr().err
+    parse = _parser().parse_args
+    assert parse(["validate", "--demo", "--plan", plan, "--verbose"]).verbose
+    assert parse(["-v", "validate", "--demo", "--plan", plan]).verbose
+    assert parse(["plans", "list", "-v"]).verbose
+    assert not parse(["validate", "--demo", "--plan", plan]).verbose
+
+
+def test_demo_out_under_a_file_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 'cannot read or write FILE/demo: Not a directory', the system's words only
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    code = main(["demo", "--out", str(tmp_path / "notes.txt" / "demo")])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert "Not a directory — a part of the path is a file, not a folder: check the path" in err
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"

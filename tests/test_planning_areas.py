@@ -415,3 +415,26 @@ def test_area_naming_a_ccg_when_planning_by_stp_says_which_area_holds_it(
     err = capsys.readouterr().err
     assert "no planning area E38000001" in err
     assert "CCG E38000001 is in planning area E54" in err
+
+
+def test_rows_outside_the_region_are_left_out_when_every_area_is_grouped(
+    region: Region, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a national file of the 2026 clusters used for one region: every other row was an
+    # error ('is no CCG / sub-ICB location of the region ... delete the row'), ~100 for one ICB
+    rows = [["lower_area", "group"], ["E38000001", "G1"], ["02B", "G1"], ["E38000003", "G2"]]
+    outside = [[f"E38{n:06d}", "Elsewhere"] for n in range(100, 112)]
+    path = _areas_file(tmp_path / "clusters.csv", rows + outside)
+    with caplog.at_level("WARNING"):
+        groups = read_area_groups(path, region)
+    assert groups == {"G1": ["E38000001", "E38000002"], "G2": ["E38000003"]}
+    (warning,) = [r.getMessage() for r in caplog.records if "not in the region" in r.getMessage()]
+    assert (
+        "12 rows name lower areas that are not in the region (E38000100 (Elsewhere) on row 5"
+        in (warning)
+    )
+    assert "and 2 more): left out; the region's 3 lower areas are all grouped" in warning
+    # with an area of the region on no row, an unknown code may be its typo: still an error
+    with pytest.raises(InputError) as caught:
+        read_area_groups(_areas_file(tmp_path / "typo.csv", rows[:3] + outside[:1]), region)
+    assert "lower area 'E38000100' (group 'Elsewhere') is no CCG" in str(caught.value)

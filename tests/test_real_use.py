@@ -350,7 +350,7 @@ def test_the_welsh_and_unplaced_warning_counts_the_practices_loaded_not_the_file
     texts = [p.message for p in registration_problems(registrations, practices, tolerance=0.5)]
     assert (
         "of the 4 practices loaded, 100 patients in 1 row live in Welsh LSOAs and 20 in 1 row "
-        "have no LSOA (NO2011 or blank) (in the whole file: 5,100 in 2 Welsh rows, 320 in 2 "
+        "have no LSOA (NO2011) (in the whole file: 5,100 in 2 Welsh rows, 320 in 2 "
         "rows with no LSOA)"
     ) in " ".join(texts)
     without_b1 = practices[practices["code"] != "B1"]

@@ -103,6 +103,20 @@ def _undecodable_geometries(target: str, layer: str) -> dict[int, str]:
 
 
 def _unreadable(source: str, error: Exception) -> InputError:
+    if Path(source).is_dir():  # GDAL's words: 'not recognized ... prefixing the file path with
+        # <DRIVER>:', of a folder holding no shapefile (one unzipped elsewhere, a wrong folder)
+        found = sorted(p.name for p in Path(source).iterdir())[:8]
+        return InputError(
+            [
+                Problem(
+                    source,
+                    "is a folder holding no shapefile (.shp with its .shx, .dbf and .prj)"
+                    + (f"; it holds {', '.join(found)}" if found else "; it is empty"),
+                    "give the boundary file itself (GeoJSON, GeoPackage or zipped shapefile), "
+                    "or the folder of an unzipped shapefile",
+                )
+            ]
+        )
     message = re.sub(r"\s+", " ", str(error)).strip()[:300]
     return InputError(
         [

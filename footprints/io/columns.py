@@ -92,14 +92,15 @@ _CCG = _Field(
             r"ccg\d{0,2}_ons_code",
             r"ons_ccg\d{0,2}_code",
             r"ccg\d{2}cd",
-            r"sub_icb(_location)?_ons_code",
+            r"sub_icb(_loc(ation)?)?_ons_code",
+            r"ons_sub_icb(_loc(ation)?)?_code",  # NHS Digital's files since July 2022
             r"sicbl\d{2}cd",
         ),
         (
             r"ccg\d{0,2}_(ods_)?code",
             r"ccg\d{2}cdh",
             "commissioner",
-            r"sub_icb(_location)?(_ods)?_code",
+            r"sub_icb(_loc(ation)?)?(_ods)?_code",
             r"sicbl\d{2}cdh",
         ),
     ),
@@ -113,6 +114,7 @@ _STP = _Field(
             r"ons_stp\d{0,2}_code",
             r"stp\d{2}cd",
             r"icb\d{0,2}_ons_code",
+            r"ons_icb\d{0,2}_code",
             r"icb\d{2}cd",
         ),
         (r"stp\d{0,2}_(ods_)?code", r"stp\d{2}cdh", r"icb\d{0,2}_(ods_)?code", r"icb\d{2}cdh"),
@@ -157,7 +159,13 @@ _POSTCODE_FIELDS = [
 _GP_REG_PAT_FIELDS = [
     _Field("code", (("code", "practice_code", "org_code"),)),
     _Field("list_size", (("number_of_patients", "list_size"),)),
-    _Field("ccg", (("ons_ccg_code", "ccg_ons_code"), ("ccg_code", "ccg"))),
+    _Field(
+        "ccg",
+        (
+            ("ons_ccg_code", "ccg_ons_code", "ons_sub_icb_location_code"),
+            ("ccg_code", "ccg", "sub_icb_location_code"),
+        ),
+    ),
     _Field("postcode", (("postcode",),)),
     _Field("sex", (("sex",),)),
     _Field("age", (("age",),)),
@@ -175,7 +183,10 @@ _EPCN_FIELDS = [
     _Field("name", (("partner_name", "practice_name", "name"),)),
     _Field("network", (("pcn_code",),)),
     _Field("network_name", (("pcn_name",),)),
-    _Field("ccg", (("practice_parent_ccg_code",),)),
+    _Field(
+        "ccg",
+        (("practice_parent_ccg_code", r"practice_parent_sub_icb(_loc(ation)?)?(_code)?"),),
+    ),
     _Field("end_date", ((r"practice_to_pcn_relationship_end_date", "end_date"),)),
 ]
 _PLAN_FIELDS = [

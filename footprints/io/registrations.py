@@ -94,6 +94,9 @@ class Registrations:
         Rows (and their patients) for Welsh LSOAs.
     unplaced_rows, unplaced_patients
         Rows (and patients) with no LSOA code of England or Wales (``NO2011``, blank).
+    unplaced_codes
+        The codes those rows hold, as written (``NO2011`` in files of 2011 LSOAs, ``NO2021``
+        or ``CLOSED`` in later ones; ``""`` for a blank cell), so that messages name them.
     set_aside
         The same four figures per practice (index: practice code; columns ``welsh_rows``,
         ``welsh_patients``, ``unplaced_rows``, ``unplaced_patients``), for the practices
@@ -109,6 +112,7 @@ class Registrations:
     unplaced_rows: int = 0
     unplaced_patients: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    unplaced_codes: tuple[str, ...] = ()
     set_aside: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SET_ASIDE))
 
     @property
@@ -120,6 +124,16 @@ class Registrations:
     def patients(self) -> int:
         """Every patient in the file, wherever they live."""
         return int(self.totals.sum())
+
+    def unplaced_words(self) -> str:
+        """Name the codes of the rows with no LSOA as the file writes them (``NO2021 or blank``).
+
+        Files of 2011 LSOAs write ``NO2011``; later ones other codes: a fixed ``NO2011`` named
+        a code the user's file does not hold.
+        """
+        codes = [code or "blank" for code in self.unplaced_codes] or ["blank"]
+        shown = codes[:_SHOWN] + ([f"{len(codes) - _SHOWN:,} more"] if len(codes) > _SHOWN else [])
+        return ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else shown[0]
 
     def describe(self) -> str:
         """Say in one sentence what the file holds and what was set aside."""
@@ -134,7 +148,7 @@ class Registrations:
         if self.unplaced_rows:
             parts.append(
                 f"{self.unplaced_patients:,} in {count(self.unplaced_rows, 'row')} with no LSOA "
-                "(NO2011 or blank)"
+                f"({self.unplaced_words()})"
             )
         if not parts:
             return held + "no Welsh LSOA rows and no rows without an LSOA: nothing set aside"
@@ -266,6 +280,7 @@ def read_lsoa_registrations(path: PathLike) -> Registrations:
         welsh_patients=int(patients.to_numpy()[welsh].sum()),
         unplaced_rows=int(unplaced.sum()),
         unplaced_patients=int(patients.to_numpy()[unplaced].sum()),
+        unplaced_codes=tuple(sorted(set(lsoa.to_numpy()[unplaced]), key=lambda c: (not c, c))),
         set_aside=_set_aside(practice, patients, welsh, unplaced),
     )
     logger.info("%s", registrations.describe())
@@ -635,8 +650,8 @@ def registration_problems(
                             ours["unplaced_rows"],
                             f"{ours['unplaced_patients']:,} "
                             + ("" if ours["welsh_rows"] else "patients ")
-                            + f"in {count(ours['unplaced_rows'], 'row')} have no LSOA (NO2011 or "
-                            "blank)",
+                            + f"in {count(ours['unplaced_rows'], 'row')} have no LSOA "
+                            f"({registrations.unplaced_words()})",
                         ),
                     )
                     if rows

@@ -15,10 +15,12 @@ uses psycopg (version 3).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import platformdirs
 import sqlalchemy as sa
@@ -73,10 +75,32 @@ def store_url(location: str | os.PathLike[str] | None = None) -> URL:
     return url
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """Return the file a SQLite URL names, or ``None`` for an in-memory database.
+
+    A URL with ``uri=true`` names its file as an SQLite URI
+    (``sqlite:///file:/srv/plans.sqlite?mode=ro&uri=true``, how a store is opened
+    read-only): its path is the part after ``file:``, not a file called ``file:/srv/…``
+    (which was reported missing, and whose folders were made under the working folder).
+    """
+    database = str(url.database or "")
+    if str(url.query.get("uri", "")).lower() in {"true", "1", "yes", "on"} and database.startswith(
+        "file:"
+    ):
+        if str(url.query.get("mode", "")).lower() == "memory":
+            return None
+        database = unquote(database.removeprefix("file:").split("?", 1)[0])
+        if database.startswith("//"):  # file://HOST/path: only an empty host or localhost
+            database = "/" + database[2:].partition("/")[2]
+    if database in ("", ":memory:"):
+        return None
+    return Path(database)
+
+
 def describe(url: URL) -> str:
     """Return the URL with its password hidden, or a SQLite file's path."""
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return str(url.database)
+    if url.get_backend_name() == "sqlite" and (path := sqlite_file(url)) is not None:
+        return str(path)
     return url.render_as_string(hide_password=True)
 
 
@@ -127,6 +151,19 @@ def connect(url: URL) -> Engine:
                 f"cannot open the plan store at {where}: {first_line(error)} (it is no SQLite "
                 "file) — give --store the plan store's file, or a new file name to start one"
             ) from None
+        if url.drivername.startswith("sqlite") and _disk_full(url, error):
+            raise StoreError(_disk_full_message(where, error)) from None
+        if url.drivername.startswith("sqlite") and _READ_ONLY in first_line(error).lower():
+            # a store in WAL mode is read only beside its -wal and -shm files: where the user
+            # may not write its folder (another user's, a read-only share) and they are not
+            # there, SQLite cannot even read it; 'check that the database is running' was
+            # no help
+            raise StoreError(
+                f"the plan store at {where} cannot be opened: {first_line(error)} (SQLite "
+                f"writes {Path(where).name}-wal and -shm beside the store even to read it) — "
+                "nothing was changed; ask for write access to the file and its folder, or copy "
+                "the file somewhere you may write and give the copy with --store"
+            ) from None
         if isinstance(
             error, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.ProgrammingError
         ):
@@ -146,9 +183,10 @@ def first_line(error: BaseException) -> str:
 
 
 def _sqlite_engine(url: URL) -> Engine:
-    memory = url.database in (None, "", ":memory:")
-    if not memory:
-        Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(url)
+    memory = path is None
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         url,
         connect_args={"timeout": _SQLITE_WAIT_S, "check_same_thread": False},
@@ -197,6 +235,31 @@ def _check_schema(engine: Engine, where: str) -> None:
         )
 
 
+def _disk_full(url: URL, error: BaseException) -> bool:
+    """Whether a SQLite store's error is its disk being full.
+
+    SQLite says 'database or disk is full'; on a disk too full to make its shared-memory
+    file it says 'disk I/O error' (a full 64 KB tmpfs), told here by the space left.
+    """
+    words = first_line(error).lower()
+    if "disk is full" in words:
+        return True
+    path = sqlite_file(url)
+    if "disk i/o error" not in words or path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < 1 << 20
+    except OSError:
+        return False
+
+
+def _disk_full_message(where: str, error: BaseException) -> str:
+    return (
+        f"the disk holding the plan store at {where} is full ({first_line(error)}) — nothing "
+        "was saved; free some space, or give --store a file on another disk"
+    )
+
+
 _READ_ONLY = "readonly database"
 """SQLite's words for a store file it may not write ('attempt to write a readonly database')."""
 
@@ -236,6 +299,8 @@ class Database:
             ):
                 yield connection
         except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DatabaseError) as error:
+            if self.url.get_backend_name() == "sqlite" and _disk_full(self.url, error):
+                raise StoreError(_disk_full_message(self.where, error)) from error
             if _READ_ONLY in str(error.orig).lower():
                 raise StoreError(
                     f"the plan store at {self.where} is read-only ({first_line(error)}) — "

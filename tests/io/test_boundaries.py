@@ -216,3 +216,21 @@ def test_msoas_given_as_the_lsoa_boundaries_are_named_msoas(tmp_path: Path) -> N
     message = str(caught.value)
     assert "this holds MSOAs" in message and "column MSOA11CD), not LSOAs" in message
     assert "nursing patches instead" not in message
+
+
+def test_a_folder_holding_no_shapefile_says_what_it_holds(tmp_path: Path) -> None:
+    # GDAL's 'not recognized as being in a supported file format.; It might help to specify
+    # the correct driver explicitly by prefixing the file path with '<DRIVER>:''
+    folder = tmp_path / "SICBL_2023"
+    folder.mkdir()
+    (folder / "SICBL_2023.geojson.txt").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_boundaries(folder)
+    message = str(caught.value)
+    assert "is a folder holding no shapefile (.shp with its .shx, .dbf and .prj)" in message
+    assert "it holds SICBL_2023.geojson.txt — give the boundary file itself" in message
+    assert "DRIVER" not in message
+    gpd.GeoDataFrame(
+        {"SICBL23CD": ["E38000001"]}, geometry=[box(500000, 200000, 510000, 210000)], crs=BNG
+    ).to_file(folder / "SICBL_2023.shp")
+    assert read_boundaries(folder)["code"].tolist() == ["E38000001"]

@@ -266,3 +266,57 @@ def test_gp_reg_pat_practices_without_an_all_row_are_male_plus_female(
         "A81002": 4500,
     }
     assert "1 practice has no SEX = ALL row (A81002)" in caplog.text
+
+
+def test_the_list_sizes_since_july_2022_give_the_ons_sub_icb_code(tmp_path: Path) -> None:
+    """gp-reg-pat-prac-all.csv names its CCG columns SUB_ICB_LOCATION_CODE and
+    ONS_SUB_ICB_LOCATION_CODE since July 2022: ccg was read as empty."""
+    path = tmp_path / "gp-reg-pat-prac-all.csv"
+    path.write_text(
+        "PUBLICATION,EXTRACT_DATE,TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,CODE,"
+        "POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS\n"
+        "GP_PRAC_PAT_LIST,2026-04-01,GP,16C,E38000247,A81001,TS18 1HU,ALL,ALL,4111\n",
+        encoding="utf-8",
+    )
+    table = read_gp_reg_pat(path)
+    assert table[["code", "list_size", "ccg"]].to_dict("records") == [
+        {"code": "A81001", "list_size": 4111, "ccg": "E38000247"}
+    ]
+
+
+def test_the_epcn_file_since_july_2022_gives_the_practices_sub_icb(tmp_path: Path) -> None:
+    """ePCN's membership sheet says 'Practice Parent Sub ICB Loc Code' since the sub-ICB
+    locations replaced the CCGs: the practice's parent was read as empty."""
+    path = tmp_path / "epcn.csv"
+    path.write_text(
+        "Partner Organisation Code,Partner Name,Practice Parent Sub ICB Loc Code,"
+        "Practice Parent Sub ICB Loc Name,PCN Code,PCN Name,PCN Parent Sub ICB Loc Code,"
+        "PCN Parent Sub ICB Loc Name,Practice to PCN Relationship Start Date,"
+        "Practice to PCN Relationship End Date,Sub ICB Loc Match?\n"
+        "A81001,THE DENSHAM SURGERY,16C,NHS TEES VALLEY ICB - 16C,U89141,NORTH STOCKTON PCN,"
+        "16C,NHS TEES VALLEY ICB - 16C,43647,,True\n"
+        "A81002,QUEENS PARK,16C,NHS TEES VALLEY ICB - 16C,U89141,NORTH STOCKTON PCN,"
+        "16C,NHS TEES VALLEY ICB - 16C,43647,45016,True\n",
+        encoding="utf-8",
+    )
+    table = read_epcn(path)
+    assert table[["code", "network", "ccg"]].to_dict("records") == [
+        {"code": "A81001", "network": "U89141", "ccg": "16C"}
+    ]
+
+
+def test_a_list_size_file_of_one_sex_is_refused(tmp_path: Path) -> None:
+    """The single-age file of men (published beside the totals) gave each practice its male
+    patients as its list size, about half of it, with a warning that 'their male and female
+    rows are added together'."""
+    path = tmp_path / "gp-reg-pat-prac-sing-age-male.csv"
+    path.write_text(
+        "PUBLICATION,EXTRACT_DATE,ORG_TYPE,ORG_CODE,POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS\n"
+        "GP_PRAC_PAT_LIST,2026-04-01,GP,A81001,TS18 1HU,MALE,ALL,2050\n"
+        "GP_PRAC_PAT_LIST,2026-04-01,GP,A81001,TS18 1HU,MALE,0,20\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_gp_reg_pat(path)
+    assert "counts only the male patients (every row's SEX is MALE)" in str(caught.value)
+    assert "give the all-persons totals, gp-reg-pat-prac-all.csv" in str(caught.value)

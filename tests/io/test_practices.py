@@ -346,3 +346,22 @@ def test_a_large_registrations_file_given_as_the_practices_is_named_not_sized(
         read_practices(path)
     assert "this looks like NHS Digital's LSOA registrations file" in str(caught.value)
     assert "limit" not in str(caught.value)
+
+
+def test_nhs_digitals_mapping_columns_give_the_ons_sub_icb_and_icb_codes(tmp_path: Path) -> None:
+    """NHS Digital's files since July 2022 (gp-reg-pat-prac-map.csv, the list sizes) carry
+    ONS_SUB_ICB_LOCATION_CODE and ONS_ICB_CODE beside the ODS codes; the ODS ones were
+    taken ('98X' matching no SICBL23CD boundary: every practice refused)."""
+    path = tmp_path / "practices.csv"
+    path.write_text(
+        "PRACTICE_CODE,PRACTICE_NAME,PCN_CODE,ONS_SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_CODE,"
+        "ONS_ICB_CODE,ICB_CODE,NUMBER_OF_PATIENTS,lat,lon\n"
+        "A81001,THE DENSHAM SURGERY,U89141,E38000247,16C,E54000050,QHM,4111,54.56,-1.31\n",
+        encoding="utf-8",
+    )
+    practices = read_practices(path)
+    assert practices[["ccg", "stp", "network"]].iloc[0].tolist() == [
+        "E38000247",
+        "E54000050",
+        "U89141",
+    ]

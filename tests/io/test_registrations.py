@@ -375,3 +375,28 @@ def test_a_row_of_sums_is_left_out_and_named(
     assert registered.totals.to_dict() == {"A81001": 9}
     assert (registered.unplaced_rows, registered.unplaced_patients) == (0, 0)
     assert f"1 row of sums, not of a practice ('{label}' on row 4), left out" in caplog.text
+
+
+def test_rows_with_no_lsoa_are_named_by_the_codes_the_file_holds(tmp_path: Path) -> None:
+    """A file of 2021 LSOAs was said to set aside rows 'with no LSOA (NO2011 or blank)'.
+
+    Files from the 2021 Census LSOAs on write other codes for patients with no LSOA (and
+    'CLOSED' since the move to PDS); the summary named a code the file does not hold.
+    """
+    path = tmp_path / "lsoa-2021.csv"
+    path.write_text(
+        "PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\n"
+        "GP_PRAC_PAT_LIST,01APR2025,A81001,THE DENSHAM SURGERY,E01035001,ALL,70\n"
+        "GP_PRAC_PAT_LIST,01APR2025,A81001,THE DENSHAM SURGERY,NO2021,ALL,4\n"
+        "GP_PRAC_PAT_LIST,01APR2025,A81002,QUEENS PARK,E01035001,ALL,40\n"
+        "GP_PRAC_PAT_LIST,01APR2025,A81002,QUEENS PARK,CLOSED,ALL,3\n",
+        encoding="utf-8",
+    )
+    registered = read_lsoa_registrations(path)
+    described = registered.describe()
+    assert "7 in 2 rows with no LSOA (CLOSED or NO2021)" in described
+    assert "NO2011" not in described
+    assert registered.unplaced_codes == ("CLOSED", "NO2021")
+    blank = tmp_path / "blank.csv"
+    blank.write_text(FOUR_COLUMNS + "A81001,THE DENSHAM SURGERY,,5\n", encoding="utf-8")
+    assert "5 in 1 row with no LSOA (blank)" in read_lsoa_registrations(blank).describe()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -353,4 +357,100 @@ def test_a_read_only_store_says_so_and_what_to_do(
     assert status == EXIT_BAD_INPUT
     assert "is read-only (attempt to write a readonly database)" in err
     assert "ask for write access to the file and its folder" in err
+    assert "database is running" not in err
+
+
+def test_a_store_opened_read_only_by_an_sqlite_uri_is_read(
+    plan_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 'sqlite:///file:PATH?mode=ro&uri=true' (how a shared store is opened read-only) was
+    # called missing ('there is no plan store at file:/…'), and a write through it made
+    # the folders file:/… under the working folder
+    path = tmp_path / "plans.sqlite"
+    run(capsys, "plans", "import", "p", str(plan_file), "--store", str(path))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    status, out, err = run(capsys, "plans", "list", "--store", read_only)
+    assert (status, err) == (0, "")
+    assert f"1 plan in the store at {path}" in out
+    status, _, err = run(capsys, "plans", "import", "p", str(plan_file), "--store", read_only)
+    assert status == EXIT_BAD_INPUT and f"the plan store at {path} is read-only" in err
+    assert list(work.iterdir()) == []
+    missing = f"sqlite:///file:{tmp_path / 'typo.sqlite'}?mode=ro&uri=true"
+    status, _, err = run(capsys, "plans", "list", "--store", missing)
+    assert status == EXIT_BAD_INPUT
+    assert f"there is no plan store at {tmp_path / 'typo.sqlite'}:" in err
+
+
+def test_a_store_in_a_folder_the_user_may_not_write_says_what_to_do(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a store in WAL mode whose folder the user may not write (another user's, a read-only
+    # share) cannot even be read: SQLite makes its -wal and -shm files beside it. Every
+    # command said 'check that the database is running and reachable and that the user may
+    # create tables'. The user here is the file's owner without write permission; as root,
+    # setpriv drops the capabilities that let root write anywhere.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    path = shared / "plans.sqlite"
+    run(capsys, "plans", "import", "p", str(plan_file), "--store", str(path))
+    with sqlite3.connect(path) as connection:  # the last one out removes -wal and -shm
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    assert sorted(p.name for p in shared.iterdir()) == ["plans.sqlite"]
+    path.chmod(0o444)
+    shared.chmod(0o555)
+    before = path.read_bytes()
+    as_a_user = (
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+        if os.geteuid() == 0
+        else []
+    )
+    try:
+        for command in (["list"], ["import", "p", str(plan_file)]):
+            done = subprocess.run(
+                [*as_a_user, sys.executable, "-m", "footprints", "plans", *command,
+                 "--store", str(path)],
+                capture_output=True, text=True, check=False, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == EXIT_BAD_INPUT, done.stderr
+            assert f"the plan store at {path} cannot be opened" in done.stderr
+            assert "beside the store even to read it" in done.stderr
+            assert "ask for write access to the file and its folder, or copy" in done.stderr
+            assert "database is running" not in done.stderr
+        assert path.read_bytes() == before
+    finally:
+        shared.chmod(0o755)
+
+
+def test_a_store_on_a_full_disk_says_the_disk_is_full(
+    plan_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # on a full 64 KB tmpfs SQLite said 'database or disk is full', given with 'check that
+    # the database is running and reachable and that the user may create tables'
+    import sqlalchemy as sa
+
+    from footprints.store import schema
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise sa.exc.OperationalError(
+            "CREATE TABLE store_info", {}, sqlite3.OperationalError("database or disk is full")
+        )
+
+    monkeypatch.setattr(schema.metadata, "create_all", full)
+    path = tmp_path / "plans.sqlite"
+    status, _, err = run(capsys, "plans", "import", "p", str(plan_file), "--store", str(path))
+    assert status == EXIT_BAD_INPUT
+    assert (
+        f"the disk holding the plan store at {path} is full (database or disk is full) — "
+        "nothing was saved; free some space, or give --store a file on another disk"
+    ) in err
     assert "database is running" not in err
