@@ -187,6 +187,7 @@ _EPCN_FIELDS = [
         "ccg",
         (("practice_parent_ccg_code", r"practice_parent_sub_icb(_loc(ation)?)?(_code)?"),),
     ),
+    _Field("start_date", ((r"practice_to_pcn_relationship_start_date", "start_date"),)),
     _Field("end_date", ((r"practice_to_pcn_relationship_end_date", "end_date"),)),
 ]
 _PLAN_FIELDS = [

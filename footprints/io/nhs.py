@@ -8,8 +8,10 @@ lookup, into the canonical practices table.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -323,10 +325,36 @@ def _refuse_pcn_details(frame: pd.DataFrame, source: str) -> None:
         )
 
 
-def read_epcn(path: PathLike) -> pd.DataFrame:
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+"""Day 0 of Excel's serial dates (a date cell read as text gives its serial number)."""
+
+
+def _epcn_date(text: object) -> dt.date | None:
+    """Read a relationship date of the ePCN file: ``None`` where empty or not a date.
+
+    As the file gives it: ``YYYYMMDD``, an Excel serial number, ISO or day-first text.
+    """
+    value = "" if text is None else str(text).strip()
+    if not value or value.lower() == "nan":
+        return None
+    if re.fullmatch(r"\d{8}", value):
+        parsed = pd.to_datetime(value, format="%Y%m%d", errors="coerce")
+    elif re.fullmatch(r"\d{1,5}(\.0+)?", value):
+        return _EXCEL_EPOCH + dt.timedelta(days=int(float(value)))
+    elif re.match(r"\d{4}-\d{2}-\d{2}", value):
+        parsed = pd.to_datetime(value, errors="coerce")
+    else:
+        parsed = pd.to_datetime(value, dayfirst=True, errors="coerce")
+    return None if pd.isna(parsed) else parsed.date()
+
+
+def read_epcn(path: PathLike, *, as_of: dt.date | None = None) -> pd.DataFrame:
     """Read ePCN membership: ``ePCN.xlsx`` (sheet "PCN Core Partner Details") or its CSV copy.
 
-    Members with a relationship end date have left their network and are excluded.
+    The members on ``as_of`` (default: today): a membership whose relationship end date is
+    on or before it has ended, one whose start date is after it has not begun (the file
+    lists a practice changing network on 1 April under both networks before then). An end
+    date that is not a date counts as ended.
 
     Returns
     -------
@@ -342,11 +370,19 @@ def read_epcn(path: PathLike) -> pd.DataFrame:
     names = _epcn_network_names(sheets)
     log = ProblemLog(source, logger)
     rows: list[dict[str, Any]] = []
-    ended = 0
+    ended = later = 0
+    today = as_of or dt.date.today()
     for offset, record in enumerate(frame.to_dict("records")):
         row = offset + 2
-        if resolved["end_date"] is not None and record[resolved["end_date"]]:
-            ended += 1
+        end_text = record[resolved["end_date"]] if resolved["end_date"] is not None else None
+        if end_text is not None and str(end_text).strip() not in ("", "nan"):
+            end = _epcn_date(end_text)
+            if end is None or end <= today:
+                ended += 1
+                continue
+        start = _epcn_date(record[resolved["start_date"]]) if resolved["start_date"] else None
+        if start is not None and start > today:
+            later += 1
             continue
         code = _code(record[resolved["code"]])
         network = _optional_code(record[resolved["network"]])
@@ -401,11 +437,14 @@ def read_epcn(path: PathLike) -> pd.DataFrame:
     table["code"] = table["code"].astype("str")
     table["ccg"] = _objects(table["ccg"])
     logger.info(
-        "%s: %d current members of %d PCNs (%d ended memberships excluded)",
+        "%s: %d current members of %d PCNs on %s (%d ended memberships excluded, %d that "
+        "begin later)",
         source,
         len(table),
         table["network"].nunique(),
+        today.isoformat(),
         ended,
+        later,
     )
     return table
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import openpyxl
@@ -303,6 +304,34 @@ def test_the_epcn_file_since_july_2022_gives_the_practices_sub_icb(tmp_path: Pat
     assert table[["code", "network", "ccg"]].to_dict("records") == [
         {"code": "A81001", "network": "U89141", "ccg": "16C"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "network"), [(dt.date(2026, 3, 31), "U00001"), (dt.date(2026, 4, 1), "U00002")]
+)
+def test_a_practice_changing_network_on_a_later_date_is_a_member_of_one_at_a_time(
+    tmp_path: Path, as_of: dt.date, network: str
+) -> None:
+    """The ePCN file lists a practice that changes network on 1 April under both networks
+    before then: the old row ending that day, the new one starting it. Any end date counted
+    as ended, so the practice was read in the new network before it had moved (and a
+    practice leaving next month, with no new row yet, in no network). Dates as the file
+    gives them: an Excel serial, YYYYMMDD, day-first text."""
+    path = tmp_path / "epcn.csv"
+    path.write_text(
+        "Partner Organisation Code,PCN Code,Practice to PCN Relationship Start Date,"
+        "Practice to PCN Relationship End Date\n"
+        "A81001,U00001,43647,01/04/2026\n"  # 43647 is 2019-07-01
+        "A81001,U00002,20260401,\n"
+        "A81002,U00001,43647,46113\n"  # 46113 is 2026-04-01
+        "A81003,U00003,20190701,20200331\n",  # ended long ago
+        encoding="utf-8",
+    )
+    table = read_epcn(path, as_of=as_of)
+    members = dict(zip(table["code"], table["network"], strict=True))
+    assert members["A81001"] == network
+    assert ("A81002" in members) == (as_of < dt.date(2026, 4, 1))
+    assert "A81003" not in members
 
 
 def test_a_list_size_file_of_one_sex_is_refused(tmp_path: Path) -> None:
