@@ -10,7 +10,8 @@ LSOA boundaries and centroids (``tools/browser.py`` drives Debian's Chromium):
   chosen under *List-size column*, their ``pcn_code`` as the current plan).
 
 Per area: loading the files and choosing the area; **move** (Move click → the practice
-drawn in its new network's colour, then undone); **click** (a practice's marker clicked →
+drawn in its new network's colour) and **undo** (the *Undo* click → drawn in its old colour
+again); **click** (a practice's marker clicked →
 the caption saying where its patients live, and the LSOAs shaded on the map); the
 **trust view** (its tab clicked → the patch × network table of patients shown); and, with
 ``--optimise``, **re-optimise** (the button → "Optimiser finished in", at the app's
@@ -114,7 +115,7 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
     code_area, files, list_column = area_files(data, folder, area)
     network_of = _plan_of(files, area)
     practices = pd.read_csv(files[0], dtype=str).set_index("practice_code")
-    out: dict[str, Any] = {"move": [], "click": [], "notices": []}
+    out: dict[str, Any] = {"move": [], "undo": [], "click": [], "notices": []}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -142,8 +143,13 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
             codes = sorted(c for c in network_of if c in practices.index)
             for step in range(args.moves):
                 code = codes[(step * 23) % len(codes)]
-                out["move"].append(move_and_undo(page, frame, code, network_of, step)[0])
-                print(f"{area} move {step + 1}: {out['move'][-1]:.2f} s", flush=True)
+                moved = move_and_undo(page, frame, code, network_of, step, undone=out["undo"])
+                out["move"].append(moved[0])
+                print(
+                    f"{area} move {step + 1}: {out['move'][-1]:.2f} s, undo "
+                    f"{out['undo'][-1]:.2f} s",
+                    flush=True,
+                )
             for step in range(args.clicks):
                 idle(page)
                 frame = map_frame(page)
@@ -181,7 +187,8 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
             idle(page)
             clicked = time.monotonic()
             page.get_by_role("tab", name="Community trust view").click()
-            expect(page.get_by_text("networks worked into", exact=False).first).to_be_visible()
+            # the table's headers are drawn on a canvas: wait on the caption under it
+            expect(page.get_by_text("networks straddle patches", exact=False).first).to_be_visible()
             out["trust_s"] = time.monotonic() - clicked
             trust = page.get_by_role("tabpanel").filter(visible=True).first.inner_text()
             out["notices"].append("trust: " + trust[:600].replace("\n", " | "))
@@ -233,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with running_app(work / "sessions", work / "streamlit.log") as url:
                 out = run_area(url, args.data, work, area, args)
         print(f"== {area}: load {out['load_s']:.1f} s, area chosen at {out['area_s']:.1f} s")
-        for what in ("move", "click"):
+        for what in ("move", "undo", "click"):
             times = out[what]
             if times:
                 print(
