@@ -199,7 +199,10 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
                         page.get_by_text("Least change (re-optimise)", exact=False).first.click()
                         idle(page)
                     clicked = time.monotonic()
-                    page.get_by_role("button", name="Re-optimise unlocked networks").click()
+                    button = page.get_by_role("button", name="Re-optimise unlocked networks")
+                    button.click()
+                    # the last run's notice may still be on the page: wait for this run first
+                    expect(button).to_be_disabled()
                     finished = page.get_by_text("Optimiser finished in").first
                     expect(finished).to_be_visible()
                     out[f"optimise {mode}"] = time.monotonic() - clicked
