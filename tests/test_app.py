@@ -501,6 +501,32 @@ def test_compare_lists_the_moved_practice_and_highlights_it(state_dir: Path) -> 
     assert int(_metric(at, "Practices moved")) > 1
 
 
+def test_moved_practices_stay_highlighted_as_edits_go_with_the_compare_tab_closed(
+    state_dir: Path,
+) -> None:
+    """The highlight took its list from the Compare tab, drawn only while open: with the tab
+    closed an undo left the undone practice highlighted (and a move highlighted only itself)."""
+    at = _start()
+    practice, network = _border_move(at)
+    _open_tab(at, "Compare")
+    at.radio(key="compare_with").set_value("start").run()
+    at.checkbox(key="compare_show").check().run()
+    _open_tab(at, "Populations")  # the Compare tab closed, its box still ticked
+
+    def highlighted() -> set[str]:
+        return set(at.session_state["_layers"][2][2])  # the practices the map highlights
+
+    assert highlighted() == set()
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value(network).run()
+    _click(at, "move")
+    assert highlighted() == {practice}
+    _click(at, "undo")
+    assert highlighted() == set()  # nothing moved since the start any more
+    _click(at, "redo")
+    assert highlighted() == {practice}
+
+
 def test_community_trust_view_crosses_patches_and_networks(state_dir: Path) -> None:
     at = _open_tab(_start(), "Community trust view")
     table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
