@@ -1052,6 +1052,40 @@ def test_an_edit_draws_only_the_open_tab_and_the_closed_tabs_keep_their_choices(
     assert table.drop(columns="networks worked into").to_numpy().sum() == len(_plan(at))
 
 
+def test_a_click_on_a_covered_marker_after_another_action_chooses_the_one_on_top(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """The practice a marker's last click chose was remembered across other actions: a fresh
+    click on that marker, after choosing another practice or hiding the homes, went on to
+    the practice under it instead of the one clicked."""
+    paths = write_crossing_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8")
+    text = text.replace(f"A2,Beta,1000,{X0 + 2500},", f"A2,Beta,1000,{X0 + 530},")
+    paths["practices"].write_text(text, encoding="utf-8")  # Beta 30 m from Alpha
+    at = _upload(_start(), _crossing_files(paths))
+    site = gpd.GeoSeries([shapely.Point(X0 + 500, Y0 + 500)], crs=BNG).to_crs(WGS84).iloc[0]
+    clicks = iter(range(1, 10))
+
+    def click_on_alpha() -> list[str]:  # Beta's marker is on top: its tooltip comes back
+        at.session_state["map"] = {
+            "last_object_clicked": {"lat": site.y, "lng": site.x},
+            "last_object_clicked_tooltip": "Beta (A2)list size 1,000",
+            "last_object_clicked_count": next(clicks),
+        }
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return list(at.session_state["selected"])
+
+    assert click_on_alpha() == ["A2"]
+    at.multiselect(key="selected").set_value(["B1"]).run()  # another practice chosen
+    assert click_on_alpha() == ["A2"]  # the marker clicked, not the one under it
+    assert click_on_alpha() == ["A1"]  # clicked again: the one under it
+    assert click_on_alpha() == ["A2"]  # and round again
+    _click(at, "hide_homes")
+    assert click_on_alpha() == ["A2"]  # afresh once its homes are hidden, not A1's turn
+    assert at.session_state["homes_practice"] == "A2"
+
+
 def test_the_lsoa_layer_is_read_once_across_uploads_and_afresh_when_it_changes(
     state_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
