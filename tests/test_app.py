@@ -1126,6 +1126,57 @@ def test_the_lsoa_layer_is_read_once_across_uploads_and_afresh_when_it_changes(
     assert gone in set(layer.codes)
 
 
+def test_the_registrations_file_is_read_once_across_uploads_and_afresh_when_it_changes(
+    state_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every upload read the registrations file again (about 4 s for England's), also when
+    only the practices changed or another session uploaded the same file."""
+    import app.data
+    import footprints.region
+
+    read: list[str] = []
+    reader = footprints.region.read_lsoa_registrations
+
+    def counted(path: Any) -> Any:
+        read.append(Path(path).read_text(encoding="utf-8"))
+        return reader(path)
+
+    monkeypatch.setattr(footprints.region, "read_lsoa_registrations", counted)
+    monkeypatch.setattr(app.data, "read_lsoa_registrations", counted)
+    app.data._registrations.clear()  # another test's upload of the same file is kept
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    paths = write_crossing_inputs(inputs)
+    with paths["registrations"].open("a", encoding="utf-8") as file:
+        file.write("TOTAL,,,3100\n")  # a row of sums: a warning the upload shows
+    files = _crossing_files(paths)
+    first = _upload(_start(), files)
+    others = inputs / "others.csv"  # other practices: B2 left out
+    others.write_text(paths["practices"].read_text(encoding="utf-8").rsplit("B2,", 1)[0])
+    second = _upload(_start(), {**files, "practices": others})  # another session too
+    assert len(read) == 1
+    regions = [at.session_state["region"] for at in (first, second)]
+    assert "B2" not in set(regions[1].practices["code"])
+    assert regions[1].registrations.counts is regions[0].registrations.counts
+    for at in (first, second):  # each upload says the warning, naming its own file
+        (warning,) = [w for w in at.session_state["upload_warnings"] if "of sums" in w]
+        assert warning.startswith(f"{paths['registrations'].name}: 1 row of sums")
+    sources = [Path(r.registrations.source) for r in regions]
+    assert sources[0] != sources[1] and sources[1].parent.parent == SessionStore().upload_dir(
+        _session_id(second)
+    )
+
+    # The same file name with another content: read afresh, never the counts kept before.
+    changed = inputs / "changed"
+    changed.mkdir()
+    text = paths["registrations"].read_text(encoding="utf-8").replace(",600\n", ",500\n")
+    (changed / paths["registrations"].name).write_text(text, encoding="utf-8")
+    third = _upload(_start(), {**files, "registrations": changed / paths["registrations"].name})
+    assert len(read) == 2
+    counts = third.session_state["region"].registrations.counts
+    assert counts["patients"].sum() == regions[0].registrations.counts["patients"].sum() - 100
+
+
 def test_the_pages_facts_compute_the_plans_territories_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
