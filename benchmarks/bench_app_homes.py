@@ -211,11 +211,11 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
                     out[f"optimise {mode}"] = time.monotonic() - clicked
                     out["notices"].append(f"{mode}: " + finished.inner_text())
                     print(f"{area} {mode}: {out[f'optimise {mode}']:.1f} s", flush=True)
-                idle(page)
-                page.get_by_role("tab", name="Optimiser results").click()
-                expect(page.get_by_text("Last run took", exact=False).first).to_be_visible()
-                results = page.get_by_role("tabpanel").filter(visible=True).first.inner_text()
-                out["notices"].append("results: " + results[:2500].replace("\n", " | "))
+                    idle(page)  # each run's own results: which plan, which stage ran out
+                    page.get_by_role("tab", name="Optimiser results").click()
+                    expect(page.get_by_text("Last run took", exact=False).first).to_be_visible()
+                    results = page.get_by_role("tabpanel").filter(visible=True).first.inner_text()
+                    out["notices"].append(f"{mode} results: " + results[:2500].replace("\n", " | "))
         finally:
             browser.close()
     return out
