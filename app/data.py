@@ -5,13 +5,15 @@ kept in the session, and loaded once per server for its files' content
 (:func:`uploaded_region`): the upload itself fills that cache, so opening the saved plan
 (a reload, a second tab, a shared link) does not read the national files again. The
 national LSOA layer (registration geography) is kept across uploads for its files' content
-(:func:`lsoa_layer_of`): a new upload of other practices does not read it again. The
+(:func:`lsoa_layer_of`), and so is the registrations file (:func:`registrations_of`): a
+new upload of other practices does not read them again. The
 working plan's facts, the practices' labels and their sites on the map are memoised in the
 session until the plan or the region changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -25,7 +27,9 @@ from app import facts as facts_module
 from app.facts import Facts
 from app.state import ALL, PracticeInfo, current_band, state
 from footprints.demo import load_demo
+from footprints.errors import Problem, collected_warnings
 from footprints.io import input_size_limit
+from footprints.io.registrations import Registrations, read_lsoa_registrations
 from footprints.maps import PracticePoints
 from footprints.planning_areas import planning_groups
 from footprints.region import Region, load_region_from, read_lsoa_layer
@@ -42,6 +46,7 @@ __all__ = [
     "practice_points",
     "region",
     "region_of_files",
+    "registrations_of",
     "scope_ccgs",
     "uploaded_region",
 ]
@@ -91,11 +96,14 @@ def load_region_files(
         As :func:`footprints.region.load_region`, or for a file over the size limit.
     """
     with input_size_limit(limit) if limit is not None else nullcontext():
-        layer = None
+        layer, registered = None, None
+        warnings: list[Problem] = []
         if "lsoa_boundaries" in paths and "registrations" in paths:
             centroids, code_column = paths.get("lsoa_centroids"), (options or {}).get("lsoa_code")
             layer = lsoa_layer_of(paths["lsoa_boundaries"], centroids, code_column)
-        loaded = load_region_from(paths, options, lsoa_layer=layer)
+            registered, warnings = registrations_of(Path(paths["registrations"]))
+        loaded = load_region_from(paths, options, lsoa_layer=layer, registrations_read=registered)
+    loaded.problems = [*(w for w in warnings if w not in loaded.problems), *loaded.problems]
     loaded.name = Path(paths["practices"]).stem
     _ = loaded.ccg_graphs, loaded.validation_graph
     return loaded
@@ -129,6 +137,33 @@ def lsoa_layer_of(boundaries: Path, centroids: Path | None, code_column: str | N
     """
     digests = (_digest(boundaries), _digest(centroids) if centroids is not None else None)
     return _lsoa_layer(digests, code_column, (boundaries, centroids))
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _registrations(digest: str, _path: Path) -> tuple[Registrations, tuple[Problem, ...]]:
+    """Read the registrations file and its warnings once per server for its content.
+
+    ``digest`` is the key; the path, not part of it, is where this content is read from.
+    """
+    with collected_warnings() as logged:
+        read = read_lsoa_registrations(_path)
+    return read, tuple(logged)
+
+
+def registrations_of(path: Path) -> tuple[Registrations, list[Problem]]:
+    """Give the registrations file read (and its warnings), once per server for its content.
+
+    As :func:`lsoa_layer_of`: the same file uploaded again, by this session or another, is
+    not read again (about 4 s for England's); a changed file is read afresh. What names the
+    file (its ``source``, the warnings' file) names ``path``, as a read of it would. A file
+    that cannot be read raises as :func:`footprints.io.registrations.read_lsoa_registrations`.
+    """
+    read, warnings = _registrations(_digest(path), path)
+    source = str(path)
+    return (
+        dataclasses.replace(read, source=source),
+        [dataclasses.replace(w, source=source) for w in warnings],
+    )
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the region's files…")

@@ -50,7 +50,6 @@ def assign(practices: Sequence[str], target: str, *, name: str | None = None) ->
         state.notice = "Nothing to move: the practices are already in that network."
         return False
     state.notice = f"Moved {_practices_word(len(moved))} to {network_label(target)}."
-    state.compare_moved = list(moved)
     del state.selected
     state.map_focus = None  # the map keeps its view: the moved practices are redrawn in place
     autosave()

@@ -12,14 +12,17 @@ from dataclasses import dataclass, field
 from app.data import practice_info, scope_ccgs
 from app.facts import Facts
 from app.state import ALL, AppState, state
+from footprints.diff import diff_plans
 from footprints.plan import Plan
 
 __all__ = [
     "Focus",
     "area_networks",
     "area_practices",
+    "compared_with",
     "forget_stale_choices",
     "map_focus",
+    "moved_practices",
     "set_focus",
 ]
 
@@ -54,6 +57,31 @@ def set_focus(kind: str) -> Callable[[], None]:
     return choose
 
 
+def compared_with(facts: Facts) -> Plan:
+    """Give the plan the Compare tab compares the working plan with (its choice, or its first)."""
+    current = facts["region"].current
+    if state.compare_with == "start" or current is None:
+        return state.working.history[0].plan
+    return current
+
+
+def moved_practices(facts: Facts) -> list[str]:
+    """List the practices moved from the plan compared with (memoised per plan and baseline).
+
+    The map highlights them while the Compare tab's box is ticked, whichever tab is open:
+    the list is worked out for the plan at hand, not taken from the tab's last drawing.
+    """
+    baseline = compared_with(facts)
+    memo = state.compare_memo
+    if memo is not None and memo[0] is facts and memo[1] is baseline:
+        return list(memo[2])
+    populations = {c: info["list_size"] for c, info in practice_info().items()}
+    difference = diff_plans(baseline, facts["plan"], populations=populations)
+    moved = [m.practice for m in difference.moved]
+    state.compare_memo = (facts, baseline, moved)
+    return moved
+
+
 def forget_stale_choices(facts: Facts) -> None:
     """Clear a chosen violation, patch or network that an edit has made disappear."""
     alignment = facts["alignment"]
@@ -69,7 +97,8 @@ def forget_stale_choices(facts: Facts) -> None:
 def map_focus(facts: Facts) -> Focus:
     """Work out what the map shows for the choice ``map_focus`` names (the selection is lit)."""
     plan, alignment = facts["plan"], facts["alignment"]
-    focus = Focus(practices=set(state.selected))
+    moved = moved_practices(facts) if state.compare_show else []
+    focus = Focus(practices=set(state.selected) | set(moved))  # moved: lit while ticked
     kind = state.map_focus
     if kind == "violation" and state.violation_choice is not None:
         violation = facts["violation_ids"].get(state.violation_choice)
@@ -92,9 +121,8 @@ def map_focus(facts: Facts) -> Focus:
         network = state.lock_network
         focus.networks = {network}
         focus.codes = list(plan.networks()[network])
-    elif kind == "compare" and state.compare_moved:
-        focus.practices |= set(state.compare_moved)
-        focus.codes = list(state.compare_moved)
+    elif kind == "compare" and moved:
+        focus.codes = list(moved)
     elif kind == "selection" and state.selected:
         # The selected practices in the context of their networks.
         members = plan.networks()

@@ -171,17 +171,20 @@ def on_map_change() -> None:
     clicked = value.get("last_object_clicked")
     click = [clicked, value.get("last_object_clicked_count")]
     tooltip = value.get("last_object_clicked_tooltip")
-    state.map_seen = {"drawing": drawing, "clicked": click, "chosen": previous.get("chosen")}
+    state.map_seen = {**previous, "drawing": drawing, "clicked": click}
     if clicked and click != previous.get("clicked"):
         lat, lng = float(clicked["lat"]), float(clicked["lng"])
         code = _code_in(tooltip, practice_info())
         at_site = practices_at(practice_points(), lat, lng)
         if at_site:  # a marker, not a click on a footprint
-            chosen = _marker_clicked(code or at_site[0], previous.get("chosen"))
-            state.map_seen = {**state.map_seen, "chosen": chosen}
+            # a click again on the same marker goes round the practices under it only while
+            # the page still shows what the last click chose (else it starts afresh)
+            last = previous.get("chosen") if previous.get("shown") == _shown() else None
+            chosen = _marker_clicked(code or at_site[0], last)
             if chosen not in at_site:
                 at_site = practices_at(practice_points(), *_site_of(chosen))
             _choose(at_site, clicked=chosen)
+            state.map_seen = {**state.map_seen, "chosen": chosen, "shown": _shown()}
             return
         network = _network_at(lat, lng)
         if network is not None:
@@ -196,6 +199,11 @@ def on_map_change() -> None:
                 if inside
                 else "No practice lies inside the drawn shape."
             )
+
+
+def _shown() -> tuple[tuple[str, ...], str | None]:
+    """Give what a click on a marker leaves chosen: the selection, whose homes are shaded."""
+    return tuple(state.selected), state.homes_practice
 
 
 def _site_of(code: str) -> tuple[float, float]:

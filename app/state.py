@@ -204,6 +204,7 @@ class AppState:
     # The map's focus and what the map reported last
     map_focus = Entry[str | None](None)
     compare_moved = Entry[Sequence[str]](())
+    compare_memo = Entry[tuple[Any, ...] | None](None, key="_compare_memo")  # moved_practices
     map_seen = Entry[Mapping[str, Any]](_EMPTY, key="_map_seen")
 
     # A CCG lead's editing: typed codes, paint mode, renames, waiver reasons, the network

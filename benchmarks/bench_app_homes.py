@@ -10,12 +10,14 @@ LSOA boundaries and centroids (``tools/browser.py`` drives Debian's Chromium):
   chosen under *List-size column*, their ``pcn_code`` as the current plan).
 
 Per area: loading the files and choosing the area; **move** (Move click → the practice
-drawn in its new network's colour, then undone); **click** (a practice's marker clicked →
+drawn in its new network's colour) and **undo** (the *Undo* click → drawn in its old colour
+again); **click** (a practice's marker clicked →
 the caption saying where its patients live, and the LSOAs shaded on the map); the
 **trust view** (its tab clicked → the patch × network table of patients shown); and, with
 ``--optimise``, **re-optimise** (the button → "Optimiser finished in", at the app's
-default time limit) and **least change** (*Put first: least change*, then the button →
-finished, with the curve in the *Optimiser results* tab). The notices are printed.
+default time limit) and **least change** (*Start from the current plan*, *Put first: least
+change*, then the button → finished, with the curve in the *Optimiser results* tab). The
+notices are printed.
 
 Run: ``flock /tmp/fp/heavy.lock .venv/bin/python benchmarks/bench_app_homes.py --data
 ../shared/data [--areas kent nwl] [--moves 5] [--clicks 5] [--optimise] [--app CHECKOUT]``.
@@ -114,7 +116,7 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
     code_area, files, list_column = area_files(data, folder, area)
     network_of = _plan_of(files, area)
     practices = pd.read_csv(files[0], dtype=str).set_index("practice_code")
-    out: dict[str, Any] = {"move": [], "click": [], "notices": []}
+    out: dict[str, Any] = {"move": [], "undo": [], "click": [], "notices": []}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -142,8 +144,13 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
             codes = sorted(c for c in network_of if c in practices.index)
             for step in range(args.moves):
                 code = codes[(step * 23) % len(codes)]
-                out["move"].append(move_and_undo(page, frame, code, network_of, step)[0])
-                print(f"{area} move {step + 1}: {out['move'][-1]:.2f} s", flush=True)
+                moved = move_and_undo(page, frame, code, network_of, step, undone=out["undo"])
+                out["move"].append(moved[0])
+                print(
+                    f"{area} move {step + 1}: {out['move'][-1]:.2f} s, undo "
+                    f"{out['undo'][-1]:.2f} s",
+                    flush=True,
+                )
             for step in range(args.clicks):
                 idle(page)
                 frame = map_frame(page)
@@ -181,28 +188,34 @@ def run_area(url: str, data: Path, folder: Path, area: str, args: argparse.Names
             idle(page)
             clicked = time.monotonic()
             page.get_by_role("tab", name="Community trust view").click()
-            expect(page.get_by_text("networks worked into", exact=False).first).to_be_visible()
+            # the table's headers are drawn on a canvas: wait on the caption under it
+            expect(page.get_by_text("networks straddle patches", exact=False).first).to_be_visible()
             out["trust_s"] = time.monotonic() - clicked
             trust = page.get_by_role("tabpanel").filter(visible=True).first.inner_text()
             out["notices"].append("trust: " + trust[:600].replace("\n", " | "))
             if args.optimise:
                 for mode in ("weights", "least change"):
                     idle(page)
-                    if mode != "weights":
+                    if mode != "weights":  # from the current plan, not the run's before
+                        page.get_by_role("button", name="Start from the current plan").click()
+                        idle(page)
                         page.get_by_text("Least change (re-optimise)", exact=False).first.click()
                         idle(page)
                     clicked = time.monotonic()
-                    page.get_by_role("button", name="Re-optimise unlocked networks").click()
+                    button = page.get_by_role("button", name="Re-optimise unlocked networks")
+                    button.click()
+                    # the last run's notice may still be on the page: wait for this run first
+                    expect(button).to_be_disabled()
                     finished = page.get_by_text("Optimiser finished in").first
                     expect(finished).to_be_visible()
                     out[f"optimise {mode}"] = time.monotonic() - clicked
                     out["notices"].append(f"{mode}: " + finished.inner_text())
                     print(f"{area} {mode}: {out[f'optimise {mode}']:.1f} s", flush=True)
-                idle(page)
-                page.get_by_role("tab", name="Optimiser results").click()
-                expect(page.get_by_text("Last run took", exact=False).first).to_be_visible()
-                results = page.get_by_role("tabpanel").filter(visible=True).first.inner_text()
-                out["notices"].append("results: " + results[:900].replace("\n", " | "))
+                    idle(page)  # each run's own results: which plan, which stage ran out
+                    page.get_by_role("tab", name="Optimiser results").click()
+                    expect(page.get_by_text("Last run took", exact=False).first).to_be_visible()
+                    results = page.get_by_role("tabpanel").filter(visible=True).first.inner_text()
+                    out["notices"].append(f"{mode} results: " + results[:2500].replace("\n", " | "))
         finally:
             browser.close()
     return out
@@ -233,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with running_app(work / "sessions", work / "streamlit.log") as url:
                 out = run_area(url, args.data, work, area, args)
         print(f"== {area}: load {out['load_s']:.1f} s, area chosen at {out['area_s']:.1f} s")
-        for what in ("move", "click"):
+        for what in ("move", "undo", "click"):
             times = out[what]
             if times:
                 print(

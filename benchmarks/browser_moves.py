@@ -40,6 +40,7 @@ def move_and_undo(
     step: int,
     *,
     received: list[int] | None = None,
+    undone: list[float] | None = None,
 ) -> tuple[float, int]:
     """Move ``code`` in the page, time it until drawn, and undo it.
 
@@ -62,6 +63,8 @@ def move_and_undo(
     tuple of float and int
         Seconds from the *Move* click until the marker is drawn in the target's colour, and
         the bytes received from the click until the page is idle (0 without ``received``).
+        The undo is timed the same way (the *Undo* click until drawn in the old colour) and
+        appended to ``undone`` when given.
     """
     before = frame.evaluate(JS_MARKER_COLOUR, code)
     target = next(
@@ -81,7 +84,10 @@ def move_and_undo(
     seconds = time.monotonic() - clicked
     idle(page)
     size = sum(received) if received is not None else 0
+    clicked = time.monotonic()
     page.get_by_role("button", name="↶ Undo").click()
     _drawn_in(frame, code, before)
+    if undone is not None:
+        undone.append(time.monotonic() - clicked)
     idle(page)
     return seconds, size

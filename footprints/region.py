@@ -301,6 +301,7 @@ def load_region(
     strict_sites: bool = False,
     practice_columns: Mapping[str, str] | None = None,
     lsoa_layer: Lsoas | None = None,
+    registrations_read: Registrations | None = None,
 ) -> Region:
     """Read a region's files, place each practice, and report every problem together.
 
@@ -339,6 +340,10 @@ def load_region(
         The LSOA layer of ``lsoa_boundaries`` (and ``lsoa_centroids``) as
         :func:`read_lsoa_layer` read it before (the app keeps the national layer across
         uploads): those files are then not read again. ``lsoa_boundaries`` is still needed.
+    registrations_read
+        The ``registrations`` file as :func:`read_lsoa_registrations` read it before (the
+        app keeps it across uploads): not read again. ``registrations`` is still needed.
+        The warnings of that read are the caller's to report (they are not logged again).
 
     Raises
     ------
@@ -371,7 +376,12 @@ def load_region(
     )
     current = read_plan(plan) if plan is not None else _plan_of_practices(placed)
     registered, lsoas = _read_homes(
-        registrations, lsoa_boundaries, lsoa_centroids, lsoa_code, layer=lsoa_layer
+        registrations,
+        lsoa_boundaries,
+        lsoa_centroids,
+        lsoa_code,
+        layer=lsoa_layer,
+        registered=registrations_read,
     )
     if registered is not None:
         disagreements = registration_problems(
@@ -456,14 +466,16 @@ def load_region_from(
     options: Mapping[str, Any] | None = None,
     *,
     lsoa_layer: Lsoas | None = None,
+    registrations_read: Registrations | None = None,
 ) -> Region:
     """Load a region from its files by role: the app's uploads, a plan's recorded region.
 
     ``practices`` and ``boundaries`` are needed; ``stp_boundaries``, ``patches``, ``plan``,
     ``registrations``, ``lsoa_boundaries`` and ``lsoa_centroids`` are :func:`load_region`'s
     options of those names. ``options`` gives any of :data:`REGION_OPTIONS` (``ValueError``
-    for another); the options not given keep their defaults. ``lsoa_layer`` is
-    :func:`load_region`'s (the LSOA files' layer, read before).
+    for another); the options not given keep their defaults. ``lsoa_layer`` and
+    ``registrations_read`` are :func:`load_region`'s (the LSOA files' layer and the
+    registrations file, read before).
     """
     options = dict(options or {})
     unknown = sorted(set(options) - set(REGION_OPTIONS))
@@ -481,6 +493,7 @@ def load_region_from(
         lsoa_boundaries=files.get("lsoa_boundaries"),
         lsoa_centroids=files.get("lsoa_centroids"),
         lsoa_layer=lsoa_layer,
+        registrations_read=registrations_read,
         **options,
     )
 
@@ -675,10 +688,12 @@ def _read_homes(
     code_column: str | None,
     *,
     layer: Lsoas | None = None,
+    registered: Registrations | None = None,
 ) -> tuple[Registrations | None, Lsoas | None]:
     """Read the registrations file and the LSOA layer, which come together or not at all.
 
-    ``layer``: the LSOA layer of ``boundaries`` and ``centroids`` read before (not read again).
+    ``layer``: the LSOA layer of ``boundaries`` and ``centroids`` read before (not read again);
+    ``registered``: the registrations file read before (not read again).
     """
     if registrations is None and boundaries is None:
         if centroids is not None:
@@ -707,7 +722,8 @@ def _read_homes(
                 )
             ]
         )
-    registered = read_lsoa_registrations(registrations)
+    if registered is None:
+        registered = read_lsoa_registrations(registrations)
     if layer is None:
         layer = read_lsoa_layer(boundaries, centroids, code_column=code_column)
     return registered, layer

@@ -501,6 +501,32 @@ def test_compare_lists_the_moved_practice_and_highlights_it(state_dir: Path) -> 
     assert int(_metric(at, "Practices moved")) > 1
 
 
+def test_moved_practices_stay_highlighted_as_edits_go_with_the_compare_tab_closed(
+    state_dir: Path,
+) -> None:
+    """The highlight took its list from the Compare tab, drawn only while open: with the tab
+    closed an undo left the undone practice highlighted (and a move highlighted only itself)."""
+    at = _start()
+    practice, network = _border_move(at)
+    _open_tab(at, "Compare")
+    at.radio(key="compare_with").set_value("start").run()
+    at.checkbox(key="compare_show").check().run()
+    _open_tab(at, "Populations")  # the Compare tab closed, its box still ticked
+
+    def highlighted() -> set[str]:
+        return set(at.session_state["_layers"][2][2])  # the practices the map highlights
+
+    assert highlighted() == set()
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value(network).run()
+    _click(at, "move")
+    assert highlighted() == {practice}
+    _click(at, "undo")
+    assert highlighted() == set()  # nothing moved since the start any more
+    _click(at, "redo")
+    assert highlighted() == {practice}
+
+
 def test_community_trust_view_crosses_patches_and_networks(state_dir: Path) -> None:
     at = _open_tab(_start(), "Community trust view")
     table = next(d.value for d in at.dataframe if "networks worked into" in d.value.columns)
@@ -1026,6 +1052,40 @@ def test_an_edit_draws_only_the_open_tab_and_the_closed_tabs_keep_their_choices(
     assert table.drop(columns="networks worked into").to_numpy().sum() == len(_plan(at))
 
 
+def test_a_click_on_a_covered_marker_after_another_action_chooses_the_one_on_top(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """The practice a marker's last click chose was remembered across other actions: a fresh
+    click on that marker, after choosing another practice or hiding the homes, went on to
+    the practice under it instead of the one clicked."""
+    paths = write_crossing_inputs(tmp_path)
+    text = paths["practices"].read_text(encoding="utf-8")
+    text = text.replace(f"A2,Beta,1000,{X0 + 2500},", f"A2,Beta,1000,{X0 + 530},")
+    paths["practices"].write_text(text, encoding="utf-8")  # Beta 30 m from Alpha
+    at = _upload(_start(), _crossing_files(paths))
+    site = gpd.GeoSeries([shapely.Point(X0 + 500, Y0 + 500)], crs=BNG).to_crs(WGS84).iloc[0]
+    clicks = iter(range(1, 10))
+
+    def click_on_alpha() -> list[str]:  # Beta's marker is on top: its tooltip comes back
+        at.session_state["map"] = {
+            "last_object_clicked": {"lat": site.y, "lng": site.x},
+            "last_object_clicked_tooltip": "Beta (A2)list size 1,000",
+            "last_object_clicked_count": next(clicks),
+        }
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return list(at.session_state["selected"])
+
+    assert click_on_alpha() == ["A2"]
+    at.multiselect(key="selected").set_value(["B1"]).run()  # another practice chosen
+    assert click_on_alpha() == ["A2"]  # the marker clicked, not the one under it
+    assert click_on_alpha() == ["A1"]  # clicked again: the one under it
+    assert click_on_alpha() == ["A2"]  # and round again
+    _click(at, "hide_homes")
+    assert click_on_alpha() == ["A2"]  # afresh once its homes are hidden, not A1's turn
+    assert at.session_state["homes_practice"] == "A2"
+
+
 def test_the_lsoa_layer_is_read_once_across_uploads_and_afresh_when_it_changes(
     state_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1064,6 +1124,57 @@ def test_the_lsoa_layer_is_read_once_across_uploads_and_afresh_when_it_changes(
     assert len(read) == 2
     assert gone not in set(third.session_state["region"].lsoas.codes)
     assert gone in set(layer.codes)
+
+
+def test_the_registrations_file_is_read_once_across_uploads_and_afresh_when_it_changes(
+    state_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every upload read the registrations file again (about 4 s for England's), also when
+    only the practices changed or another session uploaded the same file."""
+    import app.data
+    import footprints.region
+
+    read: list[str] = []
+    reader = footprints.region.read_lsoa_registrations
+
+    def counted(path: Any) -> Any:
+        read.append(Path(path).read_text(encoding="utf-8"))
+        return reader(path)
+
+    monkeypatch.setattr(footprints.region, "read_lsoa_registrations", counted)
+    monkeypatch.setattr(app.data, "read_lsoa_registrations", counted)
+    app.data._registrations.clear()  # another test's upload of the same file is kept
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    paths = write_crossing_inputs(inputs)
+    with paths["registrations"].open("a", encoding="utf-8") as file:
+        file.write("TOTAL,,,3100\n")  # a row of sums: a warning the upload shows
+    files = _crossing_files(paths)
+    first = _upload(_start(), files)
+    others = inputs / "others.csv"  # other practices: B2 left out
+    others.write_text(paths["practices"].read_text(encoding="utf-8").rsplit("B2,", 1)[0])
+    second = _upload(_start(), {**files, "practices": others})  # another session too
+    assert len(read) == 1
+    regions = [at.session_state["region"] for at in (first, second)]
+    assert "B2" not in set(regions[1].practices["code"])
+    assert regions[1].registrations.counts is regions[0].registrations.counts
+    for at in (first, second):  # each upload says the warning, naming its own file
+        (warning,) = [w for w in at.session_state["upload_warnings"] if "of sums" in w]
+        assert warning.startswith(f"{paths['registrations'].name}: 1 row of sums")
+    sources = [Path(r.registrations.source) for r in regions]
+    assert sources[0] != sources[1] and sources[1].parent.parent == SessionStore().upload_dir(
+        _session_id(second)
+    )
+
+    # The same file name with another content: read afresh, never the counts kept before.
+    changed = inputs / "changed"
+    changed.mkdir()
+    text = paths["registrations"].read_text(encoding="utf-8").replace(",600\n", ",500\n")
+    (changed / paths["registrations"].name).write_text(text, encoding="utf-8")
+    third = _upload(_start(), {**files, "registrations": changed / paths["registrations"].name})
+    assert len(read) == 2
+    counts = third.session_state["region"].registrations.counts
+    assert counts["patients"].sum() == regions[0].registrations.counts["patients"].sum() - 100
 
 
 def test_the_pages_facts_compute_the_plans_territories_once(

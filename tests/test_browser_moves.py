@@ -75,5 +75,7 @@ def test_a_move_is_timed_until_drawn_in_another_colour_then_undone(
     drawn = ["idle", "click Move", "drawn P1 blue", "idle"]
     assert page.said == [*drawn, "click ↶ Undo", "drawn P1 red", "idle"]
     assert page.plan == plan  # undone
-    assert moves.move_and_undo(page, page, "P1", plan, 2)[1] == 0  # from the 3rd: N4, no bytes
+    undone: list[float] = []
+    assert moves.move_and_undo(page, page, "P1", plan, 2, undone=undone)[1] == 0  # N4, no bytes
     assert page.chosen == "N4"
+    assert len(undone) == 1 and undone[0] >= 0  # the undo timed too
