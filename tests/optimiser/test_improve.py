@@ -312,3 +312,25 @@ def test_polish_brings_a_soft_pieces_networks_into_the_band_where_it_can() -> No
     assert sorted(map(sorted, chosen)) == [[0, 1], [2, 3], [4, 5]]
     assert polished.objective is not None and outcome.objective is not None
     assert polished.objective < outcome.objective
+
+
+def test_polish_keeps_the_band_first_even_where_leaving_it_costs_less() -> None:
+    # As above, but P05 stands 100 km beyond P04 and a network out of band costs little
+    # (no out_of_band_cost, 10 patient-km per patient outside): {P02, P03, P04} and {P05}
+    # out of band cost less than {P02, P03} and {P04, P05} in band, yet the band comes
+    # before everything but the hard rules (DESIGN.md): the polish returns the plan in band.
+    sizes = [20_000, 31_000, 20_000, 20_000, 20_000, 20_000]
+    graph = _row_in_lsoas(sizes)
+    for code, x in zip(graph.nodes, [0, 2, 4, 6, 8, 108], strict=True):
+        graph.nodes[code].update(x=x * 1_000.0, home_x=x * 1_000.0)
+    cheap = replace_settings(out_of_band_cost=0.0, band_penalty=10.0, time_limit=20.0)
+    problem = problem_of(graph, cheap)
+    (piece,) = problem.pieces
+    piece_candidates(problem, piece)
+    at_hand = [[0, 1], [2, 3, 4], [5]]
+    assert _cost(problem, at_hand) < _cost(problem, [[0, 1], [2, 3], [4, 5]])
+    outcome, columns = _outcome(problem, at_hand, "feasible")
+    polished, better = polish(problem, columns, outcome)
+    chosen = [better.sets.members_of(int(better.col_set[j])) for j in polished.chosen]
+    assert sorted(map(sorted, chosen)) == [[0, 1], [2, 3], [4, 5]]
+    assert polished.status == "feasible"
