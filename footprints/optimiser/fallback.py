@@ -285,6 +285,13 @@ REPAIRED = (
 """The note of a plan :func:`polish` changed for its exact territories."""
 
 
+def _outside(problem: AreaProblem, plan: PieceNetworks) -> int:
+    """Count the networks of ``plan`` outside the band."""
+    population = problem.practices.population
+    sizes = [int(population[list(n)].sum()) for networks in plan for n in networks]
+    return sum(not problem.band.contains(size) for size in sizes)
+
+
 def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Outcome, Columns]:
     """Improve a plan not proved optimal by local search, in the time left.
 
@@ -300,7 +307,10 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
     (:func:`~footprints.optimiser.improve.territory_score`), a proved plan is polished too
     (its networks' costs are the candidates', which see territories only roughly): the
     plan found replaces it when fewer of its territories fail the tolerance, or as many and
-    it costs less with the territory terms; it is then ``"feasible"``.
+    it costs less with the territory terms; it is then ``"feasible"``. A plan with fewer
+    networks outside the band (:func:`~footprints.optimiser.improve.improve` brings them in
+    first) replaces it whatever else it costs: the band comes before everything but the
+    hard rules.
     """
     exact = outcome.objective is not None and improving(problem)
     statuses = ("feasible", "optimal") if exact else ("feasible",)
@@ -327,13 +337,14 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
         return outcome, columns
     cost = int(better.col_cost[chosen].sum())
     after = territory_score(problem, improved) if before is not None else None
+    into_band = _outside(problem, improved) < _outside(problem, plan)
     if before is None or after is None:
-        if cost >= outcome.objective:
+        if cost >= outcome.objective and not into_band:
             return outcome, columns
         note = POLISHED
     else:
         ahead = (after[0], cost + after[1]) < (before[0], outcome.objective + before[1])
-        if not ahead or sorted(map(sorted, plan)) == sorted(map(sorted, improved)):
+        if not (ahead or into_band) or sorted(map(sorted, plan)) == sorted(map(sorted, improved)):
             return outcome, columns
         note = REPAIRED
     bound = None if outcome.bound is None else min(outcome.bound, float(cost))

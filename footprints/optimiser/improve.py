@@ -30,8 +30,14 @@ it removes, and no change is made that leaves more of the networks it touches fa
 territory tolerance. The last :data:`REPAIR_SHARE` of the time goes to :func:`_repair`,
 which moves practices to repair the territories still failing.
 
+Before anything else, each network outside the band is re-drawn with one or two
+neighbours as in-band networks where it can be (:func:`_restore_band`; the band comes
+before everything but the hard rules), until the deadline rather than the time share: the
+plan at hand when the exact solve is cut may be a bottom-up cut that knows no maximum.
+
 Not used before the exact solve under the Voronoi model (whose results stay as they were),
-nor on soft pieces. In repair mode (not least change, no move budget) each network is
+nor on soft pieces, beyond bringing their networks into the band where neighbours allow.
+In repair mode (not least change, no move budget) each network is
 costed with its moves from the current network it overlaps most (:func:`move_terms`), a
 relaxation of the matching the exact solve prices per column: the repair's start plan
 (:func:`repair_start`, the current plan made whole) is improved so, and the caller keeps
@@ -204,7 +210,9 @@ def improve(
     cutoff = min(problem.deadline.at, until)
     territories = plan_territories(problem, plan)
     improved = [
-        networks if piece.soft else _improve_piece(problem, networks, cutoff, territories)
+        _restore_piece_band(problem, networks, territories)
+        if piece.soft
+        else _improve_piece(problem, networks, cutoff, territories)
         for piece, networks in zip(problem.pieces, plan, strict=True)
     ]
     logger.debug("area %s: local search in %.2f s", problem.name, time.monotonic() - started)
@@ -261,6 +269,7 @@ def _improve_piece(
     exact = _Exact.of(problem, territories, nets)
     costs = _costs(problem, CandidateSets.of(nets), full=not exact)
     cost = dict(zip(nets, costs.tolist(), strict=True))
+    nets = _restore_band(problem, nets, cost, exact)
     tried: dict[Group, _Change | None] = {}
     repair_at = cutoff - REPAIR_SHARE * max(0.0, cutoff - time.monotonic()) if exact else cutoff
     while time.monotonic() < repair_at and not problem.deadline.stopped():
@@ -296,6 +305,132 @@ def _improve_piece(
     return [list(n) for n in nets]
 
 
+def _restore_piece_band(
+    problem: AreaProblem, networks: list[list[int]], territories: PlanTerritories | None
+) -> list[list[int]]:
+    """Bring a soft piece's networks into the band where neighbours allow (:func:`_restore_band`).
+
+    The local search proper leaves soft pieces to the exact solve; but the plan at hand when
+    that solve is cut (a bottom-up cut, :func:`~footprints.optimiser.construct.greedy_cut`,
+    which knows no maximum) may hold networks out of band that nothing forces there.
+    """
+    nets: list[Network] = [tuple(sorted(n)) for n in networks]
+    if all(problem.band.contains(_population(problem, n)) for n in nets):
+        return networks
+    exact = _Exact.of(problem, territories, nets)
+    costs = _costs(problem, CandidateSets.of(nets), full=not exact)
+    cost = dict(zip(nets, costs.tolist(), strict=True))
+    return [list(n) for n in _restore_band(problem, nets, cost, exact)]
+
+
+def _population(problem: AreaProblem, network: Network) -> int:
+    """Patients of ``network``."""
+    return int(problem.practices.population[list(network)].sum())
+
+
+BAND_GROUPS = ((2, (0, -1)), (2, (1,)), (3, (0, -1)))
+"""The groups :func:`_restore_band` re-partitions, in turn: a network outside the band and
+one neighbour as as many networks or one fewer, then as one more, then with two neighbours
+as as many or one fewer (each network count changed as ``size + change``)."""
+
+BAND_PARTITIONS = 2_000
+"""Most partitions of one group and count that :func:`_restore_band` lists."""
+
+
+def _restore_band(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    exact: _Exact | None,
+) -> list[Network]:
+    """Re-draw each network outside the band with its neighbours so that all are in band.
+
+    The band comes before everything but the hard rules (DESIGN.md), so this runs first,
+    until the deadline rather than the local search's share of the time: for each network
+    out of band, groups of it with one, then two neighbouring networks are re-partitioned
+    as contiguous in-band networks (:data:`BAND_GROUPS`: as many or one fewer, then one
+    more; :func:`~footprints.optimiser.reshape.regroupings`, the locks and filters kept),
+    so the networks out of band fall by at least one. Of the first of
+    :data:`BAND_GROUPS` with such a partition, the one leaving fewest territories failing
+    (with exact territories), then costing least (the territory terms included), is made
+    whatever else it costs. A network no group brings into the band (forced out by a
+    practice in no in-band group, say) is left as it is.
+    """
+    band = problem.band
+    given_up: set[Network] = set()
+    while not problem.deadline.stopped() and not problem.deadline.passed():
+        outside = [
+            k
+            for k, n in enumerate(nets)
+            if n not in given_up and not band.contains(_population(problem, n))
+        ]
+        if not outside:
+            break
+        k = outside[0]
+        change = _band_change(problem, nets, k, cost, exact)
+        if change is None:
+            given_up.add(nets[k])
+            continue
+        old, option, costs_after, priced, taken = change
+        if exact is not None and priced is not None:
+            exact.territories.apply(priced)
+            for network in old:
+                del exact.slot[network]
+            exact.slot.update(zip(option, taken, strict=True))
+        cost.update(zip(option, costs_after, strict=True))
+        nets = [n for n in nets if n not in old] + list(option)
+        logger.debug("area %s: %d networks re-drawn into the band", problem.name, len(old))
+    return nets
+
+
+_BandChange = tuple[Group, Group, list[int], Change | None, list[int]]
+"""A band repair: the networks re-drawn, the new ones, their costs, the territories' change
+(``None`` without exact territories) and the new networks' territory slots."""
+
+
+def _band_change(
+    problem: AreaProblem,
+    nets: list[Network],
+    k: int,
+    cost: dict[Network, int],
+    exact: _Exact | None,
+) -> _BandChange | None:
+    """Return the best re-partition of network ``k`` with neighbours into the band, or ``None``.
+
+    See :func:`_restore_band`; at most :data:`REPAIR_GROUP_PRICED` partitions of a group
+    (the cheapest) are priced on the exact territories.
+    """
+    deadline = problem.deadline.at
+    best: tuple[tuple[float, float], _BandChange] | None = None
+    for size, changes in BAND_GROUPS:
+        for group, options in regroupings(
+            problem, nets, k, size, deadline=deadline, changes=changes, cap=BAND_PARTITIONS
+        ):
+            if not options:
+                continue
+            old = tuple(nets[m] for m in group)
+            drawn = sorted({n for option in options for n in option} - set(cost))
+            costs = _costs(problem, CandidateSets.of(drawn), full=exact is None).tolist()
+            cost_of = {**cost, **dict(zip(drawn, costs, strict=True))}
+            ranked = sorted((sum(cost_of[n] for n in o), o) for o in options)
+            for total, option in ranked[:REPAIR_GROUP_PRICED]:
+                priced: Change | None = None
+                taken: list[int] = []
+                failing = 0.0
+                terms = 0.0
+                if exact is not None:
+                    moves, taken = exact.moves(old, option)
+                    priced = exact.territories.change(moves)
+                    failing = priced.failing_after - priced.failing_before
+                    terms = -exact.worth(priced)
+                key = (failing, total + terms)
+                if best is None or key < best[0]:
+                    after = [cost_of[n] for n in option]
+                    best = (key, (old, option, after, priced, taken))
+            return None if best is None else best[1]  # the first group that can: soon done
+    return None
+
+
 @dataclass
 class _Exact:
     """The plan's exact territories, with each network's slot and the weights that price them."""
@@ -327,16 +462,29 @@ class _Exact:
         """Give practice → slot for ``new`` replacing ``old``, and the new networks' slots.
 
         Each new network takes the slot of the old one it shares most practices with (a
-        spare slot where none is left).
+        spare slot where none is left: an empty one no network holds, else a new one).
         """
         slots = [self.slot[n] for n in old]
         taken: list[int] = []
         for network in new:
             shares = [(len(set(network) & set(o)), -s) for o, s in zip(old, slots, strict=True)]
             free = [(sh, s) for sh, s in shares if -s not in taken]
-            taken.append(-max(free)[1] if free else self.territories.grow())
+            taken.append(-max(free)[1] if free else self._spare(taken))
         moves = {i: k for network, k in zip(new, taken, strict=True) for i in network}
         return moves, taken
+
+    def _spare(self, taken: list[int]) -> int:
+        """Give an empty slot that no network holds and ``taken`` lacks, made if none.
+
+        Pricing a change that adds a network takes a slot whether or not the change is made;
+        reusing the empty ones keeps the territories from growing by a slot per change priced.
+        """
+        territories = self.territories
+        used = set(self.slot.values()) | set(taken)
+        for k in np.flatnonzero(territories.sizes == 0).tolist():
+            if k not in used and not territories.held[k].any():
+                return int(k)
+        return territories.grow()
 
     def redraw(self, change: _Change) -> bool:
         """Make ``change`` in the territories if it keeps paying with them; whether it did."""

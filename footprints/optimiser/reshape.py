@@ -251,14 +251,17 @@ def regroupings(
     skip: Set[Group] = frozenset(),
     most_practices: int = MOST_GROUP_PRACTICES,
     deadline: float | None = None,
+    changes: tuple[int, ...] = (0, -1),
+    cap: int = MOST_PARTITIONS,
 ) -> Iterator[tuple[tuple[int, ...], list[Group]]]:
     """Yield each group of network ``k`` with ``size − 1`` of its neighbours, and its partitions.
 
     A group is given as indices in ``nets``, in order, with at most ``most_practices``
     practices, and not when its networks (in that order) are in ``skip``; its partitions
-    (:func:`partitions`, until ``deadline``) are into as many networks, and into one
-    fewer where the group's population allows. Groups in the order of their indices; none
-    once ``deadline`` has passed.
+    (:func:`partitions`, at most ``cap`` per count, until ``deadline``) are into as many
+    networks, and into one fewer where the group's population allows (``changes``: the
+    changes of the count tried, e.g. ``(1,)`` for one network more). Groups in the order of
+    their indices; none once ``deadline`` has passed.
     """
     practices = problem.practices
     population = practices.population
@@ -275,8 +278,10 @@ def regroupings(
         if len(nodes) > most_practices or tuple(nets[m] for m in group) in skip:
             continue
         total = int(population[nodes].sum())
-        counts = [c for c in (size, size - 1) if c and low * c <= total <= high * c]
-        found = [o for c in counts for o in partitions(problem, nodes, c, deadline=deadline)]
+        counts = [c for c in (size + d for d in changes) if c and low * c <= total <= high * c]
+        found = [
+            o for c in counts for o in partitions(problem, nodes, c, cap=cap, deadline=deadline)
+        ]
         yield group, found
 
 

@@ -216,7 +216,8 @@ class PlanTerritories:
             self.slot[i] = k
         if len(change._slots):
             self.held[change._slots] = change._held
-        self.sizes = change._sizes
+        # Slots grown since the change was priced keep their (empty) sizes.
+        self.sizes = np.concatenate([change._sizes, self.sizes[len(change._sizes) :]])
         self.owner[change._columns] = change._owner
         for k, e in change._excess.items():
             self.excess[k] = e
