@@ -37,6 +37,7 @@ from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import PricedProof
 
 __all__ = [
+    "MOST_GROUP_PRACTICES",
     "MOST_PRACTICES",
     "WINDOW_COLUMNS",
     "WINDOW_GAP",
@@ -54,6 +55,14 @@ MOST_PRACTICES = 120
 """Largest unlisted piece priced: on Kent and Medway (206 practices) the rounds of column
 generation take 2–4 s each and do not end in 15 s (BENCHMARKS.md); such areas keep the
 shaped bound and the whole time for their plan."""
+MOST_GROUP_PRACTICES = 450
+"""Largest unlisted piece priced in a planning area joining several CCGs (an STP: at most 445
+practices in England 2020). Since the search order of session 15, a complete round on
+E54000050 (369 practices) takes 0.2–0.5 s: 15 s per area then lifts its bound from the
+fixed-cost floor (gap 80.2%) to 23.2%, 60 s to 4.7% (BENCHMARKS.md, session 16). Such an
+area starts from its CCGs' plans joined, so the plan loses little of the local pools' time;
+a single CCG (Kent and Medway, whose plan comes from the 16,000-column pool) keeps
+:data:`MOST_PRACTICES`."""
 WINDOW_GAP = 0.03
 """Where column generation did not converge in time (its bound a Lagrangian one of rounds
 cut short), the largest gap between that bound and the plan, as a share of the plan, at
@@ -66,11 +75,16 @@ _SLACK = 2.0
 
 
 def can_prove(problem: AreaProblem, columns: Columns) -> bool:
-    """Whether :func:`priced_proof` applies: fresh, the usual objective, the Voronoi model."""
+    """Whether :func:`priced_proof` applies: fresh, the usual objective, the Voronoi model.
+
+    And no unlisted piece larger than :data:`MOST_PRACTICES` (a planning area of several
+    CCGs: :data:`MOST_GROUP_PRACTICES`).
+    """
     if problem.practices.homes is not None or not can_price(problem, columns):
         return False
     unlisted = [len(piece.nodes) for piece in problem.pieces if not piece.bounded]
-    if max(unlisted, default=0) > MOST_PRACTICES:
+    most = MOST_PRACTICES if problem.lower_areas <= 1 else MOST_GROUP_PRACTICES
+    if max(unlisted, default=0) > most:
         return False
     try:
         import numba  # noqa: F401 - the compiled search needs it

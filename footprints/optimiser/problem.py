@@ -148,6 +148,9 @@ class AreaProblem:
         Progress reporter.
     started
         ``time.monotonic()`` at the start of the solve.
+    lower_areas
+        How many lower areas (CCGs) the planning area joins: ``len(graph.graph["areas"])``
+        for a group of :func:`~footprints.planning_areas.planning_graphs`, else 1.
     """
 
     name: str
@@ -160,6 +163,7 @@ class AreaProblem:
     deadline: Deadline
     report: Reporter
     started: float
+    lower_areas: int = 1
 
     @property
     def band(self) -> Band:
@@ -535,6 +539,7 @@ def build_problem(
         deadline=deadline,
         report=report,
         started=started,
+        lower_areas=max(1, len(graph.graph.get("areas", ()))),
     )
 
 
