@@ -70,11 +70,11 @@ from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.diving import DIVE_STEPS, dive_down
 from footprints.optimiser.fixing import Fixed, prove_least
 from footprints.optimiser.master import LPResult, MasterLP, initial_columns
-from footprints.optimiser.move_cuts import NEW_SLOTS, fewest_moves_by_cuts
+from footprints.optimiser.move_cuts import NEW_SLOTS, CutBound, fewest_moves_by_cuts
 from footprints.optimiser.move_floor import fewest_moves_floor
 from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
-from footprints.optimiser.pricing import additive_values, padded, priced_partition
+from footprints.optimiser.pricing import additive_values, extend_columns, padded, priced_partition
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import Outcome, partition
 from footprints.optimiser.settings import Move, PriorityResult, Status
@@ -342,17 +342,30 @@ def _solve_sequential(
                 )
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
-        if (
-            measure.name == "moves"
-            and max(known, tier.bound or 0) < tier.objective <= NEW_SLOTS + 1
-        ):
+        value = tier.objective
+        if measure.name == "moves" and max(known, tier.bound or 0) < value <= NEW_SLOTS + 1:
             # not proved: ask the compact model (with more new networks than it holds, it
             # cannot prove the plan)
-            known = max(known, _cut_bound(problem, int(tier.objective), CUTS_SHARE))
+            found = _cut_bound(problem, value, CUTS_SHARE)
+            known = max(known, found.bound)
+            # its last answer, every network connected, may be a plan moving fewer (the
+            # earlier priorities' limits would need its columns measured: first only)
+            adopted = (
+                _adopt_cut_plan(problem, columns, found, measure, value)
+                if len(limits) == 1
+                else None
+            )
+            if adopted is not None:
+                columns, values, chosen = adopted
+                limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
+                value = int(values[chosen].sum())
+                floor = max(float(known), tier.bound or 0.0)
+                status: Status = "optimal" if value <= floor else "feasible"
+                tier = Outcome(status, value, floor, chosen, len(columns.sets), [])
         # Every measure is ≥ 0: a plan at 0 is best whatever the search proved.
-        bound = 0.0 if tier.objective == 0 else _at_least(tier.bound, known)
-        results.append(measure.result(tier.objective, bound))
-        limits.append(Limit(values, tier.objective, measure.name))
+        bound = 0.0 if value == 0 else _at_least(tier.bound, known)
+        results.append(measure.result(value, bound))
+        limits.append(Limit(values, value, measure.name))
         incumbent = tier.chosen
     final = partition(
         problem,
@@ -432,18 +445,56 @@ def _fixed(
     )
 
 
-def _cut_bound(problem: AreaProblem, at_hand: int, share: float) -> int:
+def _cut_bound(problem: AreaProblem, at_hand: int, share: float) -> CutBound:
     """Return the compact model's bound on moves (:mod:`~footprints.optimiser.move_cuts`)."""
     found = fewest_moves_by_cuts(problem, at_hand, problem.deadline.share(share))
     logger.debug(
-        "area %s: compact bound %d on moves (plan at hand %d), %d rounds, %d cuts",
+        "area %s: compact bound %d on moves (plan at hand %d), %d rounds, %d cuts%s",
         problem.name,
         found.bound,
         at_hand,
         found.rounds,
         found.cuts,
+        ", its answer a plan" if found.plan is not None else "",
     )
-    return found.bound
+    return found
+
+
+def _adopt_cut_plan(
+    problem: AreaProblem, columns: Columns, found: CutBound, measure: Measure, at_hand: int
+) -> tuple[Columns, IntArray, IntArray] | None:
+    """Add the compact model's answer to ``columns`` where it is a plan moving fewer.
+
+    Its networks are connected and, in a hard piece, in the band (the model's rows); here
+    each must also lie in its piece's population window and pass the candidate filters and
+    the locks, as every candidate does. Returns the columns with the plan's appended, the
+    measure's values over them and the plan's columns; ``None`` where the answer is no
+    such plan.
+    """
+    index = problem.current.index
+    if found.plan is None or measure.base is None or index is None:
+        return None
+    moved = sum(1 for members, m in found.plan for i in members if index[i] >= 0 and index[i] != m)
+    if moved >= at_hand:
+        return None
+    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
+    population = problem.practices.population
+    for members, _ in found.plan:
+        low, high = piece_window(problem, problem.pieces[piece_of[members[0]]])
+        if not low <= int(population[members].sum()) <= high:
+            return None
+    networks = [members for members, _ in found.plan]
+    if not problem.locks.kept(networks) or not problem.allowed(CandidateSets.of(networks)).all():
+        return None
+    old = len(columns)
+    extended = extend_columns(problem, columns, found.plan)
+    if columns.checked is not None:  # the new sets' territory terms are not yet added
+        checked = np.concatenate([columns.checked, np.zeros(len(found.plan), bool)])
+        extended = dataclasses.replace(extended, checked=checked)
+    values = additive_values(extended, index, measure.base)
+    chosen = np.arange(old, len(extended), dtype=np.int64)
+    logger.debug("area %s: the compact model's answer is a plan moving %d", problem.name, moved)
+    return extended, values, chosen
 
 
 def _at_least(bound: float | None, known: int) -> float | None:
