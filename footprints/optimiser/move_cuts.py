@@ -147,6 +147,11 @@ class _Model:
                     self._add_neighbour_rows(s, [i for i in nodes if index[i] != s[1]])
                     if not piece.soft:
                         self._add_reach_rows(s, own, nodes)
+            if not piece.soft:
+                # a practice below the band's minimum is never a network alone
+                light = [i for i in nodes if population[i] < band.min_population]
+                for s in slots:
+                    self._add_neighbour_rows(s, [i for i in light if s[1] < 0 or index[i] == s[1]])
             news = [s for s in slots if s[1] < 0]
             for earlier, later in itertools.pairwise(news):
                 model.add_implication(used[later], used[earlier])
@@ -161,7 +166,7 @@ class _Model:
         model.maximize(sum(stays))
 
     def _add_neighbour_rows(self, slot: Slot, others: Sequence[int]) -> None:
-        """Give a practice joining a current network's slot a neighbour in it (it is not alone)."""
+        """Give each practice of ``others`` in ``slot`` a neighbour there (it is not alone)."""
         neighbours = self.problem.practices.neighbours
         for i in others:
             near = [self.x[j, slot] for j in bit_indices(neighbours[i]) if (j, slot) in self.x]

@@ -97,19 +97,30 @@ def _check_plan(problem: AreaProblem, found: CutBound, moves: int) -> None:
 def test_a_network_in_two_parts_needs_the_cuts() -> None:
     """A lies at both ends of a line, B between: in the band as they are, but A is in parts.
 
-    Without contiguity nothing moves; the cuts show that two practices must (A takes one of
-    B's, B takes A's far end), which the exhaustive search confirms.
+    Each of A's practices has a neighbour of A, so without contiguity nothing moves; the
+    cuts show that three practices must, which the exhaustive search confirms.
     """
-    graph = grid(1, 5, [20_000, 12_000, 12_000, 12_000, 20_000])
-    current = {"P00": "A", "P01": "B", "P02": "B", "P03": "B", "P04": "A"}
-    assert _fewest_moves(graph, current) == 2
+    graph = grid(1, 7, [10_000, 10_000, 12_000, 12_000, 12_000, 10_000, 10_000])
+    current = dict(zip(sorted(graph.nodes), "AABBBAA", strict=True))
+    assert _fewest_moves(graph, current) == 3
     problem = problem_of(graph, LEAST, current=current)
-    found = _bound(problem, 3)
-    assert (found.bound, found.connected) == (2, True)
+    found = _bound(problem, 4)
+    assert (found.bound, found.connected) == (3, True)
     assert found.cuts > 0 and found.rounds > 1
+    _check_plan(problem, found, 3)  # the last answer is itself a plan moving 3
+    proof = _bound(problem, 3)  # no plan moves 2: the plan at hand's 3 is proved
+    assert proof.bound == 3
+
+
+def test_a_practice_below_the_minimum_is_never_alone_in_its_slot() -> None:
+    """A's ends lie apart, each below the band's minimum: each needs a neighbour in A's slot.
+
+    So the first solve, before any cut, already sees the two moves.
+    """
+    problem = _line_problem(LEAST)
+    found = _bound(problem, 3)
+    assert (found.bound, found.relaxed, found.cuts) == (2, 2, 0)
     _check_plan(problem, found, 2)  # the last answer is itself a plan moving 2
-    proof = _bound(problem, 2)  # no plan moves 1: the plan at hand's 2 is proved
-    assert proof.bound == 2
 
 
 def test_no_bound_without_a_current_plan_or_counting_patients() -> None:
