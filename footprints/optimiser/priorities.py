@@ -83,6 +83,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "DIVE_SHARE",
+    "EARLY_PRACTICES",
+    "EARLY_SHARE",
     "FIRST_SHARE",
     "FIXING_SHARE",
     "LOCAL_SHARE",
@@ -130,6 +132,12 @@ optimiser.move_cuts`) may take after the fewest moves' solve, where that did not
 plan: a no to "does a plan move fewer?" proves it. Asked after the solve, not before: asked
 first (0.3 of the time) it took the solve's time and lost more areas than it proved
 (BENCHMARKS.md, #15)."""
+EARLY_PRACTICES = 60
+"""Areas of at most this many practices ask the compact model on moves (:mod:`~footprints.
+optimiser.move_cuts`) before the fewest moves' LP, with the plan at hand: their model is
+small, and its last answer, every network connected, is a plan moving its bound."""
+EARLY_SHARE = 0.3
+"""Share of the fewest moves' time that the compact model may take before the LP."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -311,6 +319,25 @@ def _solve_sequential(
             if incumbent is not None and model.allows(columns, incumbent)
             else None
         )
+        asked = None
+        if (
+            measure.name == "moves"
+            and at_hand is not None
+            and known < at_hand <= NEW_SLOTS + 1
+            and len(limits) == 1
+            and sum(len(piece.nodes) for piece in problem.pieces) <= EARLY_PRACTICES
+        ):
+            # a small area: the compact model may prove the fewest moves, with its plan,
+            # before the LP over every candidate (BENCHMARKS.md, #15, session 16)
+            asked = at_hand
+            found = _cut_bound(problem, at_hand, EARLY_SHARE)
+            known = max(known, found.bound)
+            adopted = _take_cut_plan(problem, columns, found, measure, at_hand, limits)
+            if adopted is not None:
+                columns, values, incumbent = adopted
+                measure = dataclasses.replace(measure, values=values)
+                model = dataclasses.replace(base, limits=tuple(limits))
+                at_hand = int(values[incumbent].sum())
         tier_problem = dataclasses.replace(problem, deadline=problem.deadline.share(share))
         if at_hand is not None and incumbent is not None and at_hand <= known:
             # Nothing is below 0 or the bound known: the plan at hand is best on this
@@ -343,21 +370,18 @@ def _solve_sequential(
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
         value = tier.objective
-        if measure.name == "moves" and max(known, tier.bound or 0) < value <= NEW_SLOTS + 1:
+        if (
+            measure.name == "moves"
+            and max(known, tier.bound or 0) < value <= NEW_SLOTS + 1
+            and value != asked
+        ):
             # not proved: ask the compact model (with more new networks than it holds, it
-            # cannot prove the plan)
+            # cannot prove the plan), unless it was asked the same before the solve
             found = _cut_bound(problem, value, CUTS_SHARE)
             known = max(known, found.bound)
-            # its last answer, every network connected, may be a plan moving fewer (the
-            # earlier priorities' limits would need its columns measured: first only)
-            adopted = (
-                _adopt_cut_plan(problem, columns, found, measure, value)
-                if len(limits) == 1
-                else None
-            )
+            adopted = _take_cut_plan(problem, columns, found, measure, value, limits)
             if adopted is not None:
                 columns, values, chosen = adopted
-                limits[0] = Limit(outside_band(problem, columns), 0, "outside the band")
                 value = int(values[chosen].sum())
                 floor = max(float(known), tier.bound or 0.0)
                 status: Status = "optimal" if value <= floor else "feasible"
@@ -458,6 +482,27 @@ def _cut_bound(problem: AreaProblem, at_hand: int, share: float) -> CutBound:
         ", its answer a plan" if found.plan is not None else "",
     )
     return found
+
+
+def _take_cut_plan(
+    problem: AreaProblem,
+    columns: Columns,
+    found: CutBound,
+    measure: Measure,
+    at_hand: int,
+    limits: list[Limit],
+) -> tuple[Columns, IntArray, IntArray] | None:
+    """Take the compact model's answer as the plan where :func:`_adopt_cut_plan` can.
+
+    Only with the band's row alone in ``limits`` (the earlier priorities' rows would need
+    the new columns measured); that row then counts the new columns too.
+    """
+    if len(limits) != 1:
+        return None
+    adopted = _adopt_cut_plan(problem, columns, found, measure, at_hand)
+    if adopted is not None:
+        limits[0] = Limit(outside_band(problem, adopted[0]), 0, "outside the band")
+    return adopted
 
 
 def _adopt_cut_plan(
