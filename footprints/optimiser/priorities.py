@@ -130,8 +130,8 @@ CUTS_SHARE = 0.5
 """Share of the time left that the compact model's bound on moves (:mod:`~footprints.
 optimiser.move_cuts`) may take after the fewest moves' solve, where that did not prove its
 plan: a no to "does a plan move fewer?" proves it. Asked after the solve, not before: asked
-first (0.3 of the time) it took the solve's time and lost more areas than it proved
-(BENCHMARKS.md, #15)."""
+first (0.3 of the time) in every area it took the solve's time and lost more areas than it
+proved (BENCHMARKS.md, #15); only areas of at most :data:`EARLY_PRACTICES` ask it first too."""
 EARLY_PRACTICES = 60
 """Areas of at most this many practices ask the compact model on moves (:mod:`~footprints.
 optimiser.move_cuts`) before the fewest moves' LP, with the plan at hand: their model is
