@@ -83,6 +83,12 @@ class CutBound:
         Whether the last solve's slots were all connected (the loop ended, not the time).
     relaxed
         The first solve's bound, before any cut (0: none).
+    plan
+        The last solve's answer as networks ``(practices, matched current network or -1)``
+        where it is a plan: solved to optimality, every slot connected, no practice pooled
+        (``None`` otherwise). It moves ``bound`` practices unless the bound was capped
+        (more than :data:`NEW_SLOTS` + 1). Candidate filters and the population window of
+        soft pieces are not checked here.
     """
 
     bound: int
@@ -90,6 +96,7 @@ class CutBound:
     cuts: int
     connected: bool
     relaxed: int = 0
+    plan: list[tuple[list[int], int]] | None = None
 
 
 class _Model:
@@ -106,6 +113,7 @@ class _Model:
         self.model = model
         self.x: dict[tuple[int, Slot], cp_model.IntVar] = {}
         self.slots: list[list[Slot]] = []
+        self.pooled: list[cp_model.IntVar] = []
         used: dict[Slot, cp_model.IntVar] = {}
         stays: list[cp_model.IntVar] = []
         for p, piece in enumerate(problem.pieces):
@@ -118,6 +126,7 @@ class _Model:
             self.slots.append(slots)
             free = [i for i in nodes if index[i] < 0]
             pooled = {i: model.new_bool_var(f"free{i}") for i in free}
+            self.pooled.extend(pooled.values())
             for i in nodes:
                 for s in slots:
                     self.x[i, s] = model.new_bool_var(f"x{i}_{s}")
@@ -138,6 +147,11 @@ class _Model:
                     self._add_neighbour_rows(s, [i for i in nodes if index[i] != s[1]])
                     if not piece.soft:
                         self._add_reach_rows(s, own, nodes)
+            if not piece.soft:
+                # a practice below the band's minimum is never a network alone
+                light = [i for i in nodes if population[i] < band.min_population]
+                for s in slots:
+                    self._add_neighbour_rows(s, [i for i in light if s[1] < 0 or index[i] == s[1]])
             news = [s for s in slots if s[1] < 0]
             for earlier, later in itertools.pairwise(news):
                 model.add_implication(used[later], used[earlier])
@@ -152,7 +166,7 @@ class _Model:
         model.maximize(sum(stays))
 
     def _add_neighbour_rows(self, slot: Slot, others: Sequence[int]) -> None:
-        """Give a practice joining a current network's slot a neighbour in it (it is not alone)."""
+        """Give each practice of ``others`` in ``slot`` a neighbour there (it is not alone)."""
         neighbours = self.problem.practices.neighbours
         for i in others:
             near = [self.x[j, slot] for j in bit_indices(neighbours[i]) if (j, slot) in self.x]
@@ -261,6 +275,22 @@ class _Model:
             return lambda i: bool(index[i] == slot[1])
         return lambda i: bool(index[i] >= 0)
 
+    def plan(self, solver: cp_model.CpSolver) -> list[tuple[list[int], int]] | None:
+        """Return ``solver``'s answer as networks, each with its matched current network.
+
+        ``None`` where a practice is pooled (the pooled networks are not made). The caller
+        checks that every slot is connected.
+        """
+        if any(solver.boolean_value(var) for var in self.pooled):
+            return None
+        found = []
+        for p, piece in enumerate(self.problem.pieces):
+            for s in self.slots[p]:
+                members = [i for i in piece.nodes if solver.boolean_value(self.x[i, s])]
+                if members:
+                    found.append((members, s[1] if s[1] >= 0 else -1))
+        return found
+
     def hint(self, solver: cp_model.CpSolver) -> None:
         """Start the next solve from this one's answer."""
         self.model.clear_hints()  # type: ignore[no-untyped-call]
@@ -310,7 +340,8 @@ def fewest_moves_by_cuts(
         added = built.cuts(solver, ROUND_CUTS)
         cuts += added
         if not added:
-            return CutBound(bound, rounds, cuts, True, relaxed)
+            # every slot connected: the answer is a plan moving exactly the bound
+            return CutBound(bound, rounds, cuts, True, relaxed, built.plan(solver))
         built.hint(solver)
     logger.debug("area %s: move cuts bound %d after %d rounds", problem.name, bound, rounds)
     return CutBound(bound, rounds, cuts, False, relaxed)

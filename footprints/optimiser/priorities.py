@@ -70,11 +70,11 @@ from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.diving import DIVE_STEPS, dive_down
 from footprints.optimiser.fixing import Fixed, prove_least
 from footprints.optimiser.master import LPResult, MasterLP, initial_columns
-from footprints.optimiser.move_cuts import NEW_SLOTS, fewest_moves_by_cuts
+from footprints.optimiser.move_cuts import NEW_SLOTS, CutBound, fewest_moves_by_cuts
 from footprints.optimiser.move_floor import fewest_moves_floor
 from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
-from footprints.optimiser.pricing import additive_values, padded, priced_partition
+from footprints.optimiser.pricing import additive_values, extend_columns, padded, priced_partition
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import Outcome, partition
 from footprints.optimiser.settings import Move, PriorityResult, Status
@@ -83,6 +83,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "DIVE_SHARE",
+    "EARLY_PRACTICES",
+    "EARLY_SHARE",
     "FIRST_SHARE",
     "FIXING_SHARE",
     "LOCAL_SHARE",
@@ -128,8 +130,14 @@ CUTS_SHARE = 0.5
 """Share of the time left that the compact model's bound on moves (:mod:`~footprints.
 optimiser.move_cuts`) may take after the fewest moves' solve, where that did not prove its
 plan: a no to "does a plan move fewer?" proves it. Asked after the solve, not before: asked
-first (0.3 of the time) it took the solve's time and lost more areas than it proved
-(BENCHMARKS.md, #15)."""
+first (0.3 of the time) in every area it took the solve's time and lost more areas than it
+proved (BENCHMARKS.md, #15); only areas of at most :data:`EARLY_PRACTICES` ask it first too."""
+EARLY_PRACTICES = 60
+"""Areas of at most this many practices ask the compact model on moves (:mod:`~footprints.
+optimiser.move_cuts`) before the fewest moves' LP, with the plan at hand: their model is
+small, and its last answer, every network connected, is a plan moving its bound."""
+EARLY_SHARE = 0.3
+"""Share of the fewest moves' time that the compact model may take before the LP."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -311,6 +319,25 @@ def _solve_sequential(
             if incumbent is not None and model.allows(columns, incumbent)
             else None
         )
+        asked = None
+        if (
+            measure.name == "moves"
+            and at_hand is not None
+            and known < at_hand <= NEW_SLOTS + 1
+            and len(limits) == 1
+            and sum(len(piece.nodes) for piece in problem.pieces) <= EARLY_PRACTICES
+        ):
+            # a small area: the compact model may prove the fewest moves, with its plan,
+            # before the LP over every candidate (BENCHMARKS.md, #15, session 16)
+            asked = at_hand
+            found = _cut_bound(problem, at_hand, EARLY_SHARE)
+            known = max(known, found.bound)
+            adopted = _take_cut_plan(problem, columns, found, measure, at_hand, limits)
+            if adopted is not None:
+                columns, values, incumbent = adopted
+                measure = dataclasses.replace(measure, values=values)
+                model = dataclasses.replace(base, limits=tuple(limits))
+                at_hand = int(values[incumbent].sum())
         tier_problem = dataclasses.replace(problem, deadline=problem.deadline.share(share))
         if at_hand is not None and incumbent is not None and at_hand <= known:
             # Nothing is below 0 or the bound known: the plan at hand is best on this
@@ -342,17 +369,27 @@ def _solve_sequential(
                 )
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
+        value = tier.objective
         if (
             measure.name == "moves"
-            and max(known, tier.bound or 0) < tier.objective <= NEW_SLOTS + 1
+            and max(known, tier.bound or 0) < value <= NEW_SLOTS + 1
+            and value != asked
         ):
             # not proved: ask the compact model (with more new networks than it holds, it
-            # cannot prove the plan)
-            known = max(known, _cut_bound(problem, int(tier.objective), CUTS_SHARE))
+            # cannot prove the plan), unless it was asked the same before the solve
+            found = _cut_bound(problem, value, CUTS_SHARE)
+            known = max(known, found.bound)
+            adopted = _take_cut_plan(problem, columns, found, measure, value, limits)
+            if adopted is not None:
+                columns, values, chosen = adopted
+                value = int(values[chosen].sum())
+                floor = max(float(known), tier.bound or 0.0)
+                status: Status = "optimal" if value <= floor else "feasible"
+                tier = Outcome(status, value, floor, chosen, len(columns.sets), [])
         # Every measure is ≥ 0: a plan at 0 is best whatever the search proved.
-        bound = 0.0 if tier.objective == 0 else _at_least(tier.bound, known)
-        results.append(measure.result(tier.objective, bound))
-        limits.append(Limit(values, tier.objective, measure.name))
+        bound = 0.0 if value == 0 else _at_least(tier.bound, known)
+        results.append(measure.result(value, bound))
+        limits.append(Limit(values, value, measure.name))
         incumbent = tier.chosen
     final = partition(
         problem,
@@ -432,18 +469,77 @@ def _fixed(
     )
 
 
-def _cut_bound(problem: AreaProblem, at_hand: int, share: float) -> int:
+def _cut_bound(problem: AreaProblem, at_hand: int, share: float) -> CutBound:
     """Return the compact model's bound on moves (:mod:`~footprints.optimiser.move_cuts`)."""
     found = fewest_moves_by_cuts(problem, at_hand, problem.deadline.share(share))
     logger.debug(
-        "area %s: compact bound %d on moves (plan at hand %d), %d rounds, %d cuts",
+        "area %s: compact bound %d on moves (plan at hand %d), %d rounds, %d cuts%s",
         problem.name,
         found.bound,
         at_hand,
         found.rounds,
         found.cuts,
+        ", its answer a plan" if found.plan is not None else "",
     )
-    return found.bound
+    return found
+
+
+def _take_cut_plan(
+    problem: AreaProblem,
+    columns: Columns,
+    found: CutBound,
+    measure: Measure,
+    at_hand: int,
+    limits: list[Limit],
+) -> tuple[Columns, IntArray, IntArray] | None:
+    """Take the compact model's answer as the plan where :func:`_adopt_cut_plan` can.
+
+    Only with the band's row alone in ``limits`` (the earlier priorities' rows would need
+    the new columns measured); that row then counts the new columns too.
+    """
+    if len(limits) != 1:
+        return None
+    adopted = _adopt_cut_plan(problem, columns, found, measure, at_hand)
+    if adopted is not None:
+        limits[0] = Limit(outside_band(problem, adopted[0]), 0, "outside the band")
+    return adopted
+
+
+def _adopt_cut_plan(
+    problem: AreaProblem, columns: Columns, found: CutBound, measure: Measure, at_hand: int
+) -> tuple[Columns, IntArray, IntArray] | None:
+    """Add the compact model's answer to ``columns`` where it is a plan moving fewer.
+
+    Its networks are connected and, in a hard piece, in the band (the model's rows); here
+    each must also lie in its piece's population window and pass the candidate filters and
+    the locks, as every candidate does. Returns the columns with the plan's appended, the
+    measure's values over them and the plan's columns; ``None`` where the answer is no
+    such plan.
+    """
+    index = problem.current.index
+    if found.plan is None or measure.base is None or index is None:
+        return None
+    moved = sum(1 for members, m in found.plan for i in members if index[i] >= 0 and index[i] != m)
+    if moved >= at_hand:
+        return None
+    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
+    population = problem.practices.population
+    for members, _ in found.plan:
+        low, high = piece_window(problem, problem.pieces[piece_of[members[0]]])
+        if not low <= int(population[members].sum()) <= high:
+            return None
+    networks = [members for members, _ in found.plan]
+    if not problem.locks.kept(networks) or not problem.allowed(CandidateSets.of(networks)).all():
+        return None
+    old = len(columns)
+    extended = extend_columns(problem, columns, found.plan)
+    if columns.checked is not None:  # the new sets' territory terms are not yet added
+        checked = np.concatenate([columns.checked, np.zeros(len(found.plan), bool)])
+        extended = dataclasses.replace(extended, checked=checked)
+    values = additive_values(extended, index, measure.base)
+    chosen = np.arange(old, len(extended), dtype=np.int64)
+    logger.debug("area %s: the compact model's answer is a plan moving %d", problem.name, moved)
+    return extended, values, chosen
 
 
 def _at_least(bound: float | None, known: int) -> float | None:

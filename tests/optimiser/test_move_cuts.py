@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import networkx as nx
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from footprints.optimiser import OptimiseSettings
+from footprints.optimiser.candidates import CandidateSets, components
+from footprints.optimiser.columns import Limit, Partition, build_columns
 from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.move_cuts import CutBound, fewest_moves_by_cuts
+from footprints.optimiser.priorities import _adopt_cut_plan, outside_band, priority_measures
 from footprints.optimiser.problem import AreaProblem
 
-from .grids import grid, problem_of, replace_settings, tiny_areas
+from .grids import AtMostPractices, grid, problem_of, replace_settings, tiny_areas
 from .test_priorities import areas_with_plans, compliant_networks, in_band_plans, least_moves
 
 LEAST = replace_settings(least_change=True)
@@ -63,26 +69,58 @@ def test_with_every_slot_connected_the_bound_is_the_minimum(
     best = _fewest_moves(graph, current)
     if best is None or best + above == 0:
         return
-    found = _bound(problem_of(graph, LEAST, current=current), best + above)
+    problem = problem_of(graph, LEAST, current=current)
+    found = _bound(problem, best + above)
     assert found.connected
     assert found.bound == best
+    if best < best + above:  # asked for fewer than the plan at hand: its answer is a plan
+        _check_plan(problem, found, best)
+
+
+def _check_plan(problem: AreaProblem, found: CutBound, moves: int) -> None:
+    """The answer covers each practice once, in connected in-band networks, moving ``moves``."""
+    assert found.plan is not None
+    practices = problem.practices
+    index = problem.current.index
+    assert index is not None
+    covered = sorted(i for members, _ in found.plan for i in members)
+    assert covered == sorted(i for piece in problem.pieces for i in piece.nodes)
+    matched = [m for _, m in found.plan if m >= 0]
+    assert len(matched) == len(set(matched))
+    for members, _ in found.plan:
+        assert len(components(members, practices.neighbours)) == 1
+        assert problem.band.contains(int(practices.population[members].sum()))
+    moved = sum(1 for members, m in found.plan for i in members if index[i] >= 0 and index[i] != m)
+    assert moved == moves
 
 
 def test_a_network_in_two_parts_needs_the_cuts() -> None:
     """A lies at both ends of a line, B between: in the band as they are, but A is in parts.
 
-    Without contiguity nothing moves; the cuts show that two practices must (A takes one of
-    B's, B takes A's far end), which the exhaustive search confirms.
+    Each of A's practices has a neighbour of A, so without contiguity nothing moves; the
+    cuts show that three practices must, which the exhaustive search confirms.
     """
-    graph = grid(1, 5, [20_000, 12_000, 12_000, 12_000, 20_000])
-    current = {"P00": "A", "P01": "B", "P02": "B", "P03": "B", "P04": "A"}
-    assert _fewest_moves(graph, current) == 2
+    graph = grid(1, 7, [10_000, 10_000, 12_000, 12_000, 12_000, 10_000, 10_000])
+    current = dict(zip(sorted(graph.nodes), "AABBBAA", strict=True))
+    assert _fewest_moves(graph, current) == 3
     problem = problem_of(graph, LEAST, current=current)
-    found = _bound(problem, 3)
-    assert (found.bound, found.connected) == (2, True)
+    found = _bound(problem, 4)
+    assert (found.bound, found.connected) == (3, True)
     assert found.cuts > 0 and found.rounds > 1
-    proof = _bound(problem, 2)  # no plan moves 1: the plan at hand's 2 is proved
-    assert proof.bound == 2
+    _check_plan(problem, found, 3)  # the last answer is itself a plan moving 3
+    proof = _bound(problem, 3)  # no plan moves 2: the plan at hand's 3 is proved
+    assert proof.bound == 3
+
+
+def test_a_practice_below_the_minimum_is_never_alone_in_its_slot() -> None:
+    """A's ends lie apart, each below the band's minimum: each needs a neighbour in A's slot.
+
+    So the first solve, before any cut, already sees the two moves.
+    """
+    problem = _line_problem(LEAST)
+    found = _bound(problem, 3)
+    assert (found.bound, found.relaxed, found.cuts) == (2, 2, 0)
+    _check_plan(problem, found, 2)  # the last answer is itself a plan moving 2
 
 
 def test_no_bound_without_a_current_plan_or_counting_patients() -> None:
@@ -91,3 +129,43 @@ def test_no_bound_without_a_current_plan_or_counting_patients() -> None:
     assert _bound(problem_of(graph, LEAST), 3).bound == 0
     patients = replace_settings(least_change=True, fewest_patients=True)
     assert _bound(problem_of(graph, patients, current=current), 3).bound == 0
+
+
+def _line_problem(settings: OptimiseSettings) -> AreaProblem:
+    """The line above: A at both ends, B between; 2 moves at least."""
+    graph = grid(1, 5, [20_000, 12_000, 12_000, 12_000, 20_000])
+    current = {"P00": "A", "P01": "B", "P02": "B", "P03": "B", "P04": "A"}
+    return problem_of(graph, settings, current=current)
+
+
+def test_the_connected_answer_becomes_the_plan_of_the_moves_solve() -> None:
+    """The answer moving 2 is added as columns and chosen over a plan at hand moving 3."""
+    problem = _line_problem(LEAST)
+    # the plan at hand: {P00, P01, P02} and {P03, P04}, which moves 3 at best
+    columns = build_columns(problem, [CandidateSets.of([[0, 1, 2], [3, 4]])])
+    moves = priority_measures(problem, columns)[0]
+    found = _bound(problem, 3)
+    adopted = _adopt_cut_plan(problem, columns, found, moves, 3)
+    assert adopted is not None
+    extended, values, chosen = adopted
+    assert np.array_equal(values[: len(columns)], moves.values)
+    assert np.array_equal(extended.col_set[: len(columns)], columns.col_set)
+    assert int(values[chosen].sum()) == 2
+    band = Limit(outside_band(problem, extended), 0)
+    assert dataclasses.replace(Partition.of_area(problem), limits=(band,)).allows(extended, chosen)
+    networks = sorted(extended.sets.members_of(int(extended.col_set[j])) for j in chosen)
+    assert networks == sorted(members for members, _ in found.plan or [])
+    # asked with a plan at hand already moving 2, there is nothing better to take
+    assert _adopt_cut_plan(problem, columns, found, moves, 2) is None
+
+
+def test_an_answer_a_candidate_filter_refuses_is_not_taken() -> None:
+    """At most two practices a network: every plan moving 2 holds three in one network."""
+    problem = _line_problem(
+        replace_settings(least_change=True, candidate_filters=(AtMostPractices(2),))
+    )
+    columns = build_columns(problem, [CandidateSets.of([[0, 1], [3, 4]])])
+    moves = priority_measures(problem, columns)[0]
+    found = _bound(problem, 3)
+    assert found.plan is not None  # the model leaves the filters out
+    assert _adopt_cut_plan(problem, columns, found, moves, 3) is None
