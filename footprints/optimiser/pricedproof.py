@@ -128,6 +128,29 @@ def _keys(columns: Columns, keys: IntArray) -> IntArray:
     return hashed
 
 
+def _reduced(
+    problem: AreaProblem,
+    columns: Columns,
+    node: FloatArray,
+    piece_dual: FloatArray,
+    floors: dict[int, float],
+) -> FloatArray:
+    """Return each column's reduced cost less its piece's floor.
+
+    A plan holding the column costs at least the Lagrangian bound plus this (0 for the
+    cheapest network of each piece).
+    """
+    piece_of = columns.set_piece[columns.col_set]
+    floor = np.asarray([floors.get(p, 0.0) for p in range(len(problem.pieces) + 1)])
+    rc: FloatArray = (
+        columns.col_cost
+        - columns.sets.sums(node)[columns.col_set]
+        - piece_dual[piece_of]
+        - floor[piece_of]
+    )
+    return rc
+
+
 def priced_proof(
     problem: AreaProblem,
     columns: Columns,
@@ -157,6 +180,7 @@ def priced_proof(
     node, piece_dual = priced.duals
     floors = dict(priced.floors)
     lower = lagrangian_value(problem, node, piece_dual, floors)
+    reduced = _reduced(problem, columns, node, piece_dual, floors)
     bound = max(lower, priced.bound)
     logger.debug(
         "area %s: priced bound %.0f after %d rounds, plan %s, %.2f s",
@@ -168,10 +192,10 @@ def priced_proof(
     )
     if objective is None or math.ceil(bound - 1e-6) >= objective:
         proved = objective is not None
-        return PricedProof(bound, objective, chosen, proved, columns)
+        return PricedProof(bound, objective, chosen, proved, columns, reduced=reduced)
     far = window_gap is not None and objective - bound > window_gap * abs(objective)
     if far and not priced.converged:
-        return PricedProof(bound, objective, chosen, False, columns)
+        return PricedProof(bound, objective, chosen, False, columns, reduced=reduced)
     rows = Partition.of_area(problem)
     keys = np.random.default_rng(20_261_128).integers(
         1, 2**62, size=len(problem.practices), dtype=np.int64
@@ -195,15 +219,7 @@ def priced_proof(
                 fresh.append(members)
         if fresh:
             columns = _extend(problem, columns, fresh)
-        piece_of = columns.set_piece[columns.col_set]
-        rc = (
-            columns.col_cost
-            - columns.sets.sums(node)[columns.col_set]
-            - piece_dual[piece_of]
-            - np.asarray([floors.get(int(p), 0.0) for p in range(len(problem.pieces) + 1)])[
-                piece_of
-            ]
-        )
+        rc = _reduced(problem, columns, node, piece_dual, floors)
         pool = np.flatnonzero(rc <= width + _SLACK).astype(np.int64)
         if len(chosen):
             pool = np.union1d(pool, chosen).astype(np.int64)
@@ -247,7 +263,8 @@ def priced_proof(
         # the window held no plan within it: a wider one, up to the plan found
         width, widened = min(objective - lower, 2 * width), True
     proved = objective is not None and math.ceil(bound - 1e-6) >= objective
-    return PricedProof(bound, objective, chosen, proved, columns, near=True)
+    reduced = _reduced(problem, columns, node, piece_dual, floors)
+    return PricedProof(bound, objective, chosen, proved, columns, near=True, reduced=reduced)
 
 
 def attempt(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -48,7 +48,13 @@ from footprints.optimiser.pools import (
 )
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.settings import Fallback, Status
-from footprints.optimiser.shaping import SHAPE_SHARE, can_shape, shaped_bound
+from footprints.optimiser.shaping import (
+    SHAPE_SHARE,
+    Shaped,
+    can_shape,
+    prove_shaped,
+    shaped_bound,
+)
 
 __all__ = [
     "CP_SAT_COLUMNS",
@@ -96,6 +102,9 @@ class PricedProof:
     near
         Whether the window was searched (column generation converged, or its bound came
         within the window gap of the plan).
+    reduced
+        Each of ``columns``' reduced cost at the duals of ``bound``, less its piece's least
+        (a plan holding it costs at least ``bound`` plus this), ``None`` without a bound.
     """
 
     bound: float | None
@@ -104,6 +113,7 @@ class PricedProof:
     proved: bool
     columns: Columns
     near: bool = False
+    reduced: FloatArray | None = None
 
 
 class PricedProver(Protocol):
@@ -276,6 +286,7 @@ def partition(
     listed_all = all(piece.bounded for piece in problem.pieces)
     relaxed: float | None = None
     priced_ran = False  # exact pricing took its share of the time
+    extended: Columns | None = None  # the columns with exact pricing's, where they joined
     usual = usual_costs(problem, columns)
     if usual and not listed_all and relaxation.complete and not model.limits:
         # Before the search, while the LP's duals are at hand (the bound over every plan).
@@ -286,13 +297,14 @@ def partition(
             relaxation.reduced_costs,
             incumbent.chosen if incumbent is not None else None,
         )
-        shaped_duals = None
+        shaped: Shaped | None = None
         if can_shape(problem):  # duals shaped for the relaxed pricing: a stronger bound
             at = time.monotonic() + SHAPE_SHARE * max(0.0, deadline.left())
-            shaped = shaped_bound(problem, columns, lp, at=at)
-            shaped_duals = shaped.duals  # exact pricing starts from them
-            if shaped.bound is not None and (relaxed is None or shaped.bound > relaxed):
-                relaxed = shaped.bound
+            # where exact pricing may follow, its first round at the shaped duals proves
+            # their bound, at least as high: the relaxed search's time goes to it
+            pricing = priced is not None and problem.current.index is None
+            shaped = shaped_bound(problem, columns, lp, at=at, prove=not pricing)
+        shaped_duals = None if shaped is None else shaped.duals  # exact pricing starts there
         left = max(0.0, deadline.left())
         now = time.monotonic()
         proof = (
@@ -308,6 +320,19 @@ def partition(
             )
         )
         priced_ran = proof is not None
+        if (
+            shaped is not None
+            and shaped.pending is not None
+            and (proof is None or proof.bound is None)
+        ):
+            # no round of exact pricing ended: the shaped duals' bound after all
+            shaped = prove_shaped(problem, columns, shaped, at=time.monotonic() + shaped.pending[4])
+        if (
+            shaped is not None
+            and shaped.bound is not None
+            and (relaxed is None or shaped.bound > relaxed)
+        ):
+            relaxed = shaped.bound
         if proof is not None:  # the LP over every network by exact pricing, perhaps a proof
             if proof.proved and proof.objective is not None:
                 return Outcome(
@@ -344,6 +369,12 @@ def partition(
                     notes,
                     columns=proof.columns,
                 )
+            if proof.reduced is not None:
+                # The pools take the cheapest columns at the duals of the priced bound (near
+                # those of the LP over every network), pricing's columns among them, rather
+                # than at the local LP's duals (degenerate: ±2·10⁸ per practice)
+                relaxation = _priced_order(relaxation, proof.reduced)
+                columns = extended = proof.columns
     if listed_all:
         status, proved_bound, incumbent, short = _search(
             problem, columns, model, relaxation, incumbent, hint, first_delta, presolve
@@ -414,7 +445,29 @@ def partition(
         shares = shares_bound(problem, columns, incumbent.chosen, incumbent.objective, seconds)
         if shares is not None:
             bound = shares if bound is None else max(bound, shares)
-    return Outcome(status, incumbent.objective, bound, incumbent.chosen, pool_size, notes)
+    return Outcome(
+        status, incumbent.objective, bound, incumbent.chosen, pool_size, notes, columns=extended
+    )
+
+
+def _priced_order(relaxation: LPResult, reduced: FloatArray) -> LPResult:
+    """Return ``relaxation`` ranking its columns by two orders, interleaved.
+
+    The local LP's reduced costs, and ``reduced`` (at the duals of the priced bound, over
+    the columns pricing added too): each column ranks at the better of its two places, so
+    a pool of the first ``2n`` holds the first ``n`` of each order. A rank for the pools
+    only (the bound stays the local LP's); the columns pricing added have LP values 0.
+    """
+    local = relaxation.reduced_costs
+    rank = np.full(len(reduced), np.inf)
+    rank[np.argsort(local, kind="stable")] = np.arange(len(local), dtype=np.float64)
+    priced = np.empty(len(reduced), np.float64)
+    priced[np.argsort(reduced, kind="stable")] = np.arange(len(reduced), dtype=np.float64)
+    rank = np.minimum(rank, priced)
+    values = relaxation.values
+    if len(values) == len(local):
+        values = np.concatenate([values, np.zeros(len(reduced) - len(values))])
+    return replace(relaxation, reduced_costs=rank, values=values)
 
 
 SHARES_WORDS = (

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from footprints.optimiser.colgen import price_exactly, priced_bound
+from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.settings import OptimiseSettings
 
@@ -67,3 +68,42 @@ def test_partial_rounds_converge_to_the_same_lp_bound_as_complete_ones(seed: int
     assert complete.bound is not None and partial.bound is not None
     # both the LP over every network, less each round's rounding slack
     assert partial.bound == pytest.approx(complete.bound, abs=4.0 * len(problem.practices))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_partial_round_out_of_its_time_is_followed_by_a_complete_one(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partial round must end while a complete one still fits: cut short, it gives way to
+    a complete round (a bound), not to the end of column generation."""
+    from footprints.optimiser import colgen
+
+    opts = OptimiseSettings(time_limit=20.0, workers=1, seed=3)
+    problem = problem_of(planar_area(30, seed), opts)
+    columns = few_candidates(problem, 3)
+    plan = construct(problem)
+    assert plan is not None
+    size = sum(len(networks) for networks in plan)  # the quick plan: the last columns listed
+    start = np.arange(len(columns) - size, len(columns), dtype=np.int64)
+    calls: list[tuple[bool, float]] = []
+    exact = colgen.price_exactly
+
+    def partial_out_of_time(*args: object, **kwargs: object) -> object:
+        partial = kwargs.get("enough") is not None
+        calls.append((partial, float(kwargs["at"])))  # type: ignore[arg-type]
+        if partial:
+            return None  # as if its deadline passed first
+        return exact(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(colgen, "price_exactly", partial_out_of_time)
+    at = time.monotonic() + 60.0
+    found = priced_bound(problem, columns, start, at=at, partial=1)
+    assert calls and not calls[0][0]  # the first round, at the plan's cost shares, complete
+    partials = [k for k, (partial, _) in enumerate(calls) if partial]
+    if not partials:
+        return  # converged at the first rounds
+    assert all(until < at for partial, until in calls if partial)  # a complete round's time kept
+    assert partials[0] + 1 < len(calls) and not calls[partials[0] + 1][0]
+    assert found.rounds >= 2 and found.bound is not None
+    best = priced_bound(problem, columns, None, at=time.monotonic() + 60.0, partial=None)
+    assert best.bound is not None and found.bound <= best.bound + 1e-6 * abs(best.bound) + 1.0
