@@ -80,7 +80,10 @@ def _proved(graph: nx.Graph, opts: OptimiseSettings) -> None:
     now = time.monotonic()
     proof = priced_proof(problem, columns, start, bound_at=now + 30.0, at=now + 60.0)
     assert proof.bound is not None
-    assert proof.bound <= best * SCALE + 1.0
+    # Each network's cost is rounded to the nearest unit (costs.SCALE), so the integer
+    # model's optimum, which a proved bound may reach, can pass the exact optimum by half a
+    # unit per network: one tiny area gave 9,005,737 against 9,005,735.8 (on main too).
+    assert proof.bound <= best * SCALE + len(graph) / 2
     assert proof.proved
     assert proof.objective == pytest.approx(best * SCALE, abs=len(graph))
     assert int(proof.columns.col_cost[proof.chosen].sum()) == proof.objective
