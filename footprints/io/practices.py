@@ -538,7 +538,12 @@ def _refuse_by_header(path: PathLike, source: str) -> None:
         text = line.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile):
         return
-    cells = next(csv.reader([text], delimiter=";" if text.count(";") > text.count(",") else ","))
+    text = next(iter(text.splitlines()), "")  # a lone \r ends a line too
+    delimiter = ";" if text.count(";") > text.count(",") else ","
+    try:
+        cells = next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error:  # the whole read says what is wrong with the file
+        return
     frame = pd.DataFrame(columns=[c.strip() for c in cells])
     _refuse_a_plan_file(frame, source)
     _refuse_a_published_file(frame, source)

@@ -365,3 +365,15 @@ def test_nhs_digitals_mapping_columns_give_the_ons_sub_icb_and_icb_codes(tmp_pat
         "E54000050",
         "U89141",
     ]
+
+
+@pytest.mark.parametrize("data", [b'code,\r,code\n,,"', b"code,\r,code\n"])
+def test_a_lone_carriage_return_in_the_header_gets_the_loaders_own_error(
+    tmp_path: Path, data: bytes
+) -> None:
+    """A lone CR inside the first line stopped the header check with the csv module's
+    'new-line character seen in unquoted field' (found by tests/test_fuzz.py)."""
+    path = tmp_path / "practices.csv"
+    path.write_bytes(data)
+    with pytest.raises((InputError, MissingColumnError)):
+        read_practices(path)
