@@ -139,7 +139,12 @@ def additive_values(columns: Columns, current_index: IntArray, base: IntArray) -
 def extend_columns(
     problem: AreaProblem, columns: Columns, found: list[tuple[list[int], int]]
 ) -> Columns:
-    """Append columns ``(members, matched current network or -1)`` to ``columns``."""
+    """Append columns ``(members, matched current network or -1)`` to ``columns``.
+
+    Where ``columns`` tracks the territory term (``checked`` set), the new sets are marked
+    not yet checked, so that :func:`~footprints.optimiser.columns.raise_costs` adds the
+    term to them and to the older sets still unchecked.
+    """
     if not found:
         return columns
     index = problem.current.index
@@ -166,6 +171,9 @@ def extend_columns(
         col_match=np.concatenate([columns.col_match, match]),
         col_moves=np.concatenate([columns.col_moves, moves]),
         col_cost=np.concatenate([columns.col_cost, cost + move_costs(moves, problem.settings)]),
+        checked=None
+        if columns.checked is None
+        else np.concatenate([columns.checked, np.zeros(len(found), bool)]),
     )
 
 

@@ -533,9 +533,6 @@ def _adopt_cut_plan(
         return None
     old = len(columns)
     extended = extend_columns(problem, columns, found.plan)
-    if columns.checked is not None:  # the new sets' territory terms are not yet added
-        checked = np.concatenate([columns.checked, np.zeros(len(found.plan), bool)])
-        extended = dataclasses.replace(extended, checked=checked)
     values = additive_values(extended, index, measure.base)
     chosen = np.arange(old, len(extended), dtype=np.int64)
     logger.debug("area %s: the compact model's answer is a plan moving %d", problem.name, moved)

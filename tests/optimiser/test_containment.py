@@ -16,6 +16,7 @@ from home_grids import grid_lsoas
 
 from footprints.optimiser import OptimiseSettings, optimise_area
 from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser.columns import build_columns, raise_costs
 from footprints.optimiser.costs import (
     SCALE,
     mixing,
@@ -24,11 +25,12 @@ from footprints.optimiser.costs import (
     territory_costs,
     territory_excess,
 )
+from footprints.optimiser.pricing import extend_columns
 from footprints.optimiser.problem import lsoa_arrays, practice_arrays
 from footprints.plan import Band
 from footprints.registration import Homes
 
-from .grids import with_homes
+from .grids import problem_of, with_homes
 
 Counts = Mapping[str, Mapping[int, int]]
 
@@ -295,3 +297,26 @@ def test_a_plan_whose_territory_is_in_two_pieces_costs_more() -> None:
     # AC and BD each hold two LSOAs 10,000 apart: ⌊0.95 × 20,000⌋ − 10,000 = 9,000 short.
     assert two_on - two_off == 2 * 10.0 * 9_000 * SCALE
     assert two_on > one_on
+
+
+def test_priced_columns_keep_the_territory_term_to_come() -> None:
+    """Columns appended by pricing (or by the compact model's answer) are still costed for
+    their territory when they can be in a plan: the term is added lazily, so the appended
+    sets must be marked not yet checked, and the older sets' marks kept."""
+    graph = lsoa_graph(ROW, columns=4)
+    settings = OptimiseSettings(
+        band=Band(10_000, 30_000), compactness_weight=0.0, home_straddle_weight=0.0
+    )
+    problem = problem_of(graph, settings, current={"A": "N1", "B": "N1", "C": "N2", "D": "N2"})
+    index = problem.practices.index
+    columns = build_columns(problem, [CandidateSets.of([[index["A"], index["B"]]])], repair=False)
+    assert columns.checked is not None
+    raise_costs(problem, columns, np.arange(len(columns)))
+    extended = extend_columns(problem, columns, [([index["A"], index["C"]], -1)])
+    assert extended.checked is not None
+    assert extended.checked.tolist() == [True, False]
+    before = int(extended.col_cost[1])
+    raised = raise_costs(problem, extended, np.asarray([1]))
+    assert raised is not None
+    # AC holds LSOAs 0 and 2, one LSOA apart: ⌊0.95 × 20,000⌋ − 10,000 = 9,000 short.
+    assert int(extended.col_cost[1]) - before == settings.territory_weight * 9_000 * SCALE
