@@ -24,10 +24,11 @@ HTML twin
     Beside each PDF, the same content as one HTML file (``pack.pdf`` → ``pack.html``) with
     the maps embedded as PNG images, so it opens in any browser with no other file.
 
-Drawing uses matplotlib's Agg canvas directly (no pyplot, no display) and embeds TrueType
-fonts, so the PDF's text can be searched and extracted. Every text is drawn as plain text,
-never as matplotlib's mathematics, so a ``$`` in a name or a waiver reason is just a dollar
-sign; the HTML escapes every name and reason.
+This module says what the pack holds (its sections, their lines and band wording, and
+the maps); :mod:`footprints.report_writers` lays each area out (:class:`SectionPages`) as
+the PDF and the HTML twin. Maps are drawn on matplotlib's Agg canvas directly (no pyplot,
+no display), every label as plain text, never as matplotlib's mathematics, so a ``$`` in a
+name is just a dollar sign.
 
 Files
     The pack's files (every PDF and HTML twin) are written under temporary names and renamed
@@ -39,26 +40,19 @@ Files
 from __future__ import annotations
 
 import base64
-import functools
-import html
 import io
 import logging
 import math
 import os
 import re
-import textwrap
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from footprints.atomic import replacing
@@ -69,15 +63,15 @@ from footprints.maps import network_colours
 from footprints.metrics import patch_alignment
 from footprints.plan import Band, Plan
 from footprints.region import Region
-from footprints.rules import Report, validate
-from footprints.tradeoff import (
-    AreaChanges,
-    curve_png,
-    draw_curve,
-    pack_intro,
-    pack_moves,
-    pack_table,
+from footprints.report_writers import (
+    PackBlock,
+    SectionPages,
+    drawn_text,
+    write_html,
+    write_pdf,
 )
+from footprints.rules import Report, validate
+from footprints.tradeoff import AreaChanges
 
 __all__ = [
     "MAX_PACK_PRACTICES",
@@ -103,20 +97,8 @@ MAX_PACK_PRACTICES = 10_000
 All of England has about 6,700 practices, so a pack of any real region fits; a plan of
 100,000 rows (ran for over 17 minutes) is refused at once, naming this limit.
 """
-_PAGE = (8.27, 11.69)  # A4 portrait, inches
-_MARGIN = 0.6
-_WRAP = 100  # characters per line of body text
 _NAME_WIDTH = 46  # practice name characters in a table row
 _PATCHES_NAMED = 6  # on patients' homes, a network's patches named; the rest summed
-# (font size in points, line height in inches, weight, family) per kind of line
-_STYLES: dict[str, tuple[float, float, str, str]] = {
-    "h1": (16, 0.42, "bold", "DejaVu Sans"),
-    "h2": (11.5, 0.3, "bold", "DejaVu Sans"),
-    "text": (8.5, 0.17, "normal", "DejaVu Sans"),
-    "head": (8, 0.17, "bold", "DejaVu Sans Mono"),
-    "row": (8, 0.16, "normal", "DejaVu Sans Mono"),
-    "gap": (8, 0.12, "normal", "DejaVu Sans"),
-}
 
 
 @dataclass(frozen=True)
@@ -178,33 +160,6 @@ class PackSection:
 
 def _count(n: int) -> str:
     return f"{n:,}"
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_FONT = "DejaVu Sans"
-
-
-def _drawn(text: str) -> str:
-    """Return text as the PDF draws it: control characters (a tab, a line break) as spaces.
-
-    The fonts have no glyph for them, and a line break inside a name would spill over the
-    next line. A character the pack's font lacks (an emoji in a network's name) is drawn as
-    ``?`` instead of an empty box with matplotlib's warning; the HTML twin keeps it as
-    written. Everything else is drawn as written (with ``parse_math=False``).
-    """
-    text = _CONTROL.sub(" ", text)
-    if text.isascii():
-        return text
-    return "".join(c if c.isascii() or _has_glyph(c) else "?" for c in text)
-
-
-@functools.cache
-def _has_glyph(character: str) -> bool:
-    """Whether the pack's fonts (DejaVu Sans and its Mono, matplotlib's own) draw ``character``."""
-    return all(
-        font_manager.get_font(font_manager.findfont(family)).get_char_index(ord(character))
-        for family in (_FONT, f"{_FONT} Mono")
-    )
 
 
 def _band_status(population: int, band: Band) -> str:
@@ -520,7 +475,7 @@ def _draw_map(
     for row in labelled.itertuples():
         anchor = row.geometry.representative_point()
         ax.annotate(
-            _drawn(str(row.network_id)),
+            drawn_text(str(row.network_id)),
             (anchor.x, anchor.y),
             ha="center",
             va="center",
@@ -550,236 +505,36 @@ def _map_png(drawing: _Drawing, section: PackSection) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# PDF
+# Pages: what the writers (footprints.report_writers) lay out, per planning area
 # --------------------------------------------------------------------------------------------
 
 
-class _PdfWriter:
-    """Lays lines out top to bottom on A4 pages, keeping a network's block on one page."""
+def _section_pages(
+    section: PackSection, drawing: _Drawing, band: Band, changes: Mapping[str, AreaChanges]
+) -> SectionPages:
+    """Hand ``section`` over to the writers: its heading, lines, map and blocks."""
 
-    def __init__(self, pages: PdfPages, footer: str) -> None:
-        self.pages = pages
-        self.footer = footer
-        self.figure: Figure | None = None
-        self.y = 0.0
-        self.count = 0
+    def draw(figure: Figure, rect: tuple[float, float, float, float]) -> None:
+        _draw_map(figure, rect, drawing, section)
 
-    def _new_page(self) -> Figure:
-        self.finish_page()
-        figure = Figure(figsize=_PAGE)
-        FigureCanvasAgg(figure)
-        self.figure = figure
-        self.y = _PAGE[1] - _MARGIN
-        self.count += 1
-        figure.text(
-            0.5,
-            _MARGIN / 2 / _PAGE[1],
-            _drawn(f"{self.footer} — page {self.count}"),
-            ha="center",
-            fontsize=7,
-            color="#666666",
-            parse_math=False,  # a "$" in a name is a dollar sign, not mathematics
-        )
-        return figure
-
-    def finish_page(self) -> None:
-        if self.figure is not None:
-            self.pages.savefig(self.figure)
-            self.figure = None
-
-    def map_page(self, title: str, subtitle: list[_Line], draw: object) -> None:
-        figure = self._new_page()
-        self.write([("h1", title), *subtitle])
-        top = (self.y - 0.1) / _PAGE[1]
-        bottom = _MARGIN / _PAGE[1]
-        assert callable(draw)
-        draw(figure, (0.06, bottom, 0.88, top - bottom))
-        self.finish_page()
-
-    def write(self, lines: list[_Line], *, keep_together: bool = False) -> None:
-        wrapped: list[_Line] = []
-        for kind, text in lines:
-            if kind in {"text", "h2"} and len(text) > _WRAP:
-                wrapped += [(kind, part) for part in textwrap.wrap(text, _WRAP)]
-            else:
-                wrapped.append((kind, text))
-        height = sum(_STYLES[kind][1] for kind, _ in wrapped)
-        room = self.y - _MARGIN
-        usable = _PAGE[1] - 2 * _MARGIN
-        if self.figure is None or (keep_together and height > room and height <= usable):
-            self._new_page()
-        for kind, text in wrapped:
-            size, step, weight, family = _STYLES[kind]
-            if self.y - step < _MARGIN or self.figure is None:
-                self._new_page()
-            assert self.figure is not None
-            self.y -= step
-            if text:
-                self.figure.text(
-                    _MARGIN / _PAGE[0],
-                    self.y / _PAGE[1],
-                    _drawn(text),
-                    fontsize=size,
-                    fontweight=weight,
-                    family=family,
-                    va="baseline",
-                    parse_math=False,
-                )
-
-
-def _write_pdf(
-    path: Path,
-    drawing: _Drawing,
-    sections: list[PackSection],
-    band: Band,
-    title: str,
-    changes: Mapping[str, AreaChanges],
-) -> None:
-    try:
-        _write_pdf_pages(path, drawing, sections, band, title, changes)
-    except zlib.error as error:
-        # a write that failed (a full disk) leaves the page's zlib stream half flushed, and
-        # PdfPages, closing, fails on it: the OSError (said as 'the disk is full') was
-        # hidden behind 'Error -2 while flushing: inconsistent stream state', an internal
-        # error (exit 3)
-        if isinstance(error.__context__, OSError):
-            raise error.__context__ from None
-        raise
-
-
-def _write_pdf_pages(
-    path: Path,
-    drawing: _Drawing,
-    sections: list[PackSection],
-    band: Band,
-    title: str,
-    changes: Mapping[str, AreaChanges],
-) -> None:
-    with (
-        open(path, "wb") as handle,  # closed here even when PdfPages fails to close
-        matplotlib.rc_context({"pdf.fonttype": 42, "font.family": _FONT}),
-        PdfPages(handle, metadata={"Title": title, "Creator": "footprints"}) as pages,
-    ):
-        writer = _PdfWriter(pages, title)
-        for section in sections:
-
-            def draw(
-                figure: Figure, rect: tuple[float, float, float, float], s: PackSection = section
-            ) -> None:
-                _draw_map(figure, rect, drawing, s)
-
-            writer.map_page(
-                f"{section.area_name} ({section.area})" if section.area else section.area_name,
-                _section_summary(section, band),
-                draw,
-            )
-            change = changes.get(section.area)
-            if change is not None and change.curve:
-                writer.map_page(
-                    f"What change buys — {section.area_name}",
-                    pack_intro(change),
-                    lambda figure, rect, c=change: draw_curve(figure, rect, c),
-                )
-            if change is not None and (change.curve or change.moved):
-                if not change.curve:
-                    writer.write([("h1", f"Least change — {section.area_name}")])
-                    writer.write(pack_intro(change))
-                writer.write(pack_table(change), keep_together=True)
-                writer.write(pack_moves(change))
-                writer.finish_page()
-            for network in section.networks:
-                writer.write(_network_lines(network), keep_together=True)
-            if section.unassigned:
-                writer.write(_unassigned_lines(section), keep_together=True)
-            writer.finish_page()
-
-
-# --------------------------------------------------------------------------------------------
-# HTML
-# --------------------------------------------------------------------------------------------
-
-_CSS = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 60em; }
-h1 { border-bottom: 2px solid #222; } h2 { margin-top: 1.6em; }
-table { border-collapse: collapse; } td, th { padding: 0.15em 0.8em; text-align: left; }
-td.n, th.n { text-align: right; } tr:nth-child(even) { background: #f3f3f3; }
-img { max-width: 100%; border: 1px solid #ccc; }
-"""
-
-
-def _html_table(practices: tuple[PackPractice, ...]) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(p.code)}</td><td>{html.escape(p.name)}</td>"
-        f'<td class="n">{_count(p.list_size)}</td><td>{html.escape(p.patch or "")}</td></tr>'
-        for p in practices
-    )
-    return (
-        '<table><tr><th>Code</th><th>Practice</th><th class="n">List size</th>'
-        f"<th>Patch</th></tr>{rows}</table>"
+    blocks = [PackBlock(_network_lines(n), _table_rows(n.practices)) for n in section.networks]
+    if section.unassigned:
+        blocks.append(PackBlock(_unassigned_lines(section), _table_rows(section.unassigned)))
+    return SectionPages(
+        area=section.area,
+        area_name=section.area_name,
+        heading=f"{section.area_name} ({section.area})" if section.area else section.area_name,
+        summary=_section_summary(section, band),
+        draw_map=draw,
+        map_png=lambda: _map_png(drawing, section),
+        change=changes.get(section.area),
+        blocks=blocks,
     )
 
 
-def _html_lines(lines: list[_Line]) -> str:
-    parts = []
-    for kind, text in lines:
-        if kind == "h2":
-            parts.append(f"<h2>{html.escape(text)}</h2>")
-        elif kind == "text":
-            parts.append(f"<p>{html.escape(text)}</p>")
-    return "\n".join(parts)
-
-
-def _write_html(
-    path: Path,
-    drawing: _Drawing,
-    sections: list[PackSection],
-    band: Band,
-    title: str,
-    changes: Mapping[str, AreaChanges],
-) -> None:
-    body = [f"<h1>{html.escape(title)}</h1>"]
-    for section in sections:
-        heading = f"{section.area_name} ({section.area})" if section.area else section.area_name
-        body.append(f'<section id="{html.escape(section.area)}"><h1>{html.escape(heading)}</h1>')
-        body.append(_html_lines(_section_summary(section, band)))
-        image = _map_png(drawing, section)
-        body.append(
-            f'<img alt="Map of the networks of {html.escape(heading)}" '
-            f'src="data:image/png;base64,{image}">'
-        )
-        change = changes.get(section.area)
-        if change is not None:
-            body.append(_html_changes(change))
-        for network in section.networks:
-            lines = [line for line in _network_lines(network) if line[0] in {"h2", "text"}]
-            body.append(_html_lines(lines))
-            body.append(_html_table(network.practices))
-        if section.unassigned:
-            lines = [line for line in _unassigned_lines(section) if line[0] in {"h2", "text"}]
-            body.append(_html_lines(lines))
-            body.append(_html_table(section.unassigned))
-        body.append("</section>")
-    document = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>\n"
-        + "\n".join(body)
-        + "\n</body></html>\n"
-    )
-    with path.open("x", encoding="utf-8") as stream:
-        stream.write(document)
-
-
-def _html_changes(change: AreaChanges) -> str:
-    parts = ["<h2>What change buys</h2>", _html_lines(pack_intro(change))]
-    if change.curve:
-        parts.append(
-            f'<img alt="Networks against practices moved in {html.escape(change.area)}" '
-            f'src="data:image/png;base64,{curve_png(change)}">'
-        )
-        table = "\n".join(text for _, text in pack_table(change))
-        parts.append(f"<pre>{html.escape(table)}</pre>")
-    parts.append(_html_lines(pack_moves(change)))
-    return "\n".join(parts)
+def _table_rows(practices: tuple[PackPractice, ...]) -> list[tuple[str, str, str, str]]:
+    """Give the practices as the HTML table does: code, name, list size, patch."""
+    return [(p.code, p.name, _count(p.list_size), p.patch or "") for p in practices]
 
 
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -910,9 +665,9 @@ def write_pack(
     with replacing(*written) as temporaries:
         temporary_of = dict(zip(written, temporaries, strict=True))
         for pdf, group in groups:
-            _write_pdf(temporary_of[pdf], drawing, group, band, titles[pdf], changes or {})
+            pages = [_section_pages(s, drawing, band, changes or {}) for s in group]
+            write_pdf(temporary_of[pdf], pages, titles[pdf])
             if html_twin:
-                html_path = temporary_of[pdf.with_suffix(".html")]
-                _write_html(html_path, drawing, group, band, titles[pdf], changes or {})
+                write_html(temporary_of[pdf.with_suffix(".html")], pages, titles[pdf])
     logger.info("submission pack: wrote %s", ", ".join(str(p) for p in written))
     return written

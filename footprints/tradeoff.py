@@ -241,7 +241,8 @@ def draw_curve(
 # --------------------------------------------------------------------------- the pack's page
 
 PackLine = tuple[str, str]
-"""A line of the submission pack: ``(kind, text)``, kinds as ``footprints.report`` draws them."""
+"""A line of the submission pack: ``(kind, text)``, kinds as :mod:`footprints.report_writers` lays
+them out."""
 
 
 def pack_intro(change: AreaChanges, *, unit: str = "practices") -> list[PackLine]:

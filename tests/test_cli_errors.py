@@ -23,7 +23,7 @@ import pytest
 
 import footprints.cli_propose as cli_propose
 import footprints.cli_region as cli_region
-import footprints.report as report
+import footprints.report_writers as report_writers
 from footprints.cli import EXIT_BAD_INPUT, EXIT_FALLBACK, EXIT_INTERNAL, main
 from footprints.demo import demo_files
 from footprints.io import read_plan
@@ -505,7 +505,7 @@ def test_a_full_disk_during_the_pack_exits_2_and_keeps_the_old_file(
         def __getattr__(self, name: str) -> Any:
             return getattr(self.handle, name)
 
-    monkeypatch.setattr(report, "open", FillsUp, raising=False)
+    monkeypatch.setattr(report_writers, "open", FillsUp, raising=False)
     with demo_files() as shipped:
         code = main(["report", "--demo", "--plan", str(shipped.current_plan), "--out", str(out)])
     err = capsys.readouterr().err

@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
+from footprints.errors import MissingColumnError, ProblemLog
 from footprints.io.columns import (
     _EPCN_FIELDS,
     _EPRACCUR_FIELDS,
@@ -44,6 +44,7 @@ from footprints.io.tables import (
     _practice_code,
     _read_csv,
     _read_excel_sheets,
+    _refuse_one_sex,
     _strip_cells,
     _with_header,
 )
@@ -150,7 +151,19 @@ def read_gp_reg_pat(path: PathLike) -> pd.DataFrame:
     resolved = _resolve_columns(
         frame, _GP_REG_PAT_FIELDS, source=source, required=("code", "list_size")
     )
-    _refuse_one_sex(frame, resolved["sex"], source)
+    sex_column = resolved["sex"]
+    if sex_column is not None:
+        # the single-age file of one sex, published beside the totals: its ALL-age rows were
+        # read as the men's (or women's) list sizes, with a warning that male and female
+        # rows were added
+        _refuse_one_sex(
+            set(frame[sex_column].str.strip().str.upper()) - {""},
+            column=sex_column,
+            source=source,
+            consequence="read as list sizes, each practice would have about half its patients",
+            fix="give the all-persons totals, gp-reg-pat-prac-all.csv, from the same "
+            "publication (or the male and female files joined into one)",
+        )
     keep = pd.Series(True, index=frame.index)
     for filter_field in ("sex", "age"):
         filter_column = resolved[filter_field]
@@ -189,32 +202,6 @@ def read_gp_reg_pat(path: PathLike) -> pd.DataFrame:
         "%s: %d practices, %s patients", source, len(table), f"{int(table['list_size'].sum()):,}"
     )
     return table
-
-
-def _refuse_one_sex(frame: pd.DataFrame, sex_column: str | None, source: str) -> None:
-    """Refuse a file of one sex, such as ``gp-reg-pat-prac-sing-age-male.csv``.
-
-    Published beside the totals, its ``ALL``-age rows were read as list sizes of the men (or
-    women) only, half of each practice's list, with a warning that male and female rows
-    were added.
-    """
-    if sex_column is None:
-        return
-    present = set(frame[sex_column].str.strip().str.upper()) - {""}
-    if len(present) == 1 and present <= {"MALE", "FEMALE", "M", "F"}:
-        (only,) = present
-        raise InputError(
-            [
-                Problem(
-                    source,
-                    f"counts only the {'male' if only.startswith('M') else 'female'} patients "
-                    f"(every row's {sex_column} is {only}): read as list sizes, each practice "
-                    "would have about half its patients",
-                    "give the all-persons totals, gp-reg-pat-prac-all.csv, from the same "
-                    "publication (or the male and female files joined into one)",
-                )
-            ]
-        )
 
 
 def _male_plus_female(

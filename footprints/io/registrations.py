@@ -35,6 +35,7 @@ from footprints.io.tables import (
     _delimiter,
     _parse_number,
     _read_csv,
+    _refuse_one_sex,
     _unpacked,
     max_input_bytes,
 )
@@ -441,20 +442,12 @@ def _one_sex(frame: pd.DataFrame, sex_col: str | None, source: str, code_col: st
                 ),
             )
         return frame[(sex == "ALL") | summed]
-    present = set(sex.unique())
-    if len(present) == 1 and present <= {"MALE", "FEMALE", "M", "F"}:
-        (only,) = present
-        raise InputError(
-            [
-                Problem(
-                    source,
-                    f"counts only the {'male' if only.startswith('M') else 'female'} patients "
-                    f"(every row's {sex_col} is {only})",
-                    "give the all-persons file, gp-reg-pat-prac-lsoa-all.csv (or the zip "
-                    "holding it)",
-                )
-            ]
-        )
+    _refuse_one_sex(
+        set(sex.unique()),
+        column=sex_col,
+        source=source,
+        fix="give the all-persons file, gp-reg-pat-prac-lsoa-all.csv (or the zip holding it)",
+    )
     return frame
 
 

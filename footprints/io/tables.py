@@ -887,3 +887,26 @@ def _duplicates(codes: list[str], log: ProblemLog, *, what: str, first_row: int 
                 row=where[1] if first_row is not None else None,
                 code=code,
             )
+
+
+_ONE_SEX = {"MALE", "FEMALE", "M", "F"}
+
+
+def _refuse_one_sex(
+    present: set[str], *, column: str, source: str, fix: str, consequence: str = ""
+) -> None:
+    """Refuse a file of one sex, such as NHS Digital's ``…-male.csv`` beside the totals.
+
+    ``present`` holds the values of the file's sex ``column`` (stripped, upper-case). When
+    they are one sex only (``MALE`` or ``FEMALE``, ``M`` or ``F``), an ``InputError`` names
+    ``source``, the sex and the column, what reading it would do (``consequence``, if given)
+    and ``fix``: read as all patients, such a file gave each practice half of them.
+    """
+    if len(present) != 1 or not present <= _ONE_SEX:
+        return
+    (only,) = present
+    said = (
+        f"counts only the {'male' if only.startswith('M') else 'female'} patients "
+        f"(every row's {column} is {only})"
+    )
+    raise InputError([Problem(source, f"{said}: {consequence}" if consequence else said, fix)])

@@ -18,10 +18,11 @@ import numpy as np
 from footprints.optimiser.candidates import CandidateSets, IntArray, components
 from footprints.optimiser.columns import Columns, build_columns, plan_columns, raise_costs
 from footprints.optimiser.construct import PieceNetworks
-from footprints.optimiser.improve import improvable, improve, improving, territory_score
+from footprints.optimiser.improve import improvable, improve, improving
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import SHARES_WORDS, Outcome, past_deadline, shares_bound
 from footprints.optimiser.reshape import repair_start
+from footprints.optimiser.search_costs import territory_score
 from footprints.optimiser.settings import Fallback, Status
 
 __all__ = [
@@ -304,7 +305,7 @@ def polish(problem: AreaProblem, columns: Columns, outcome: Outcome) -> tuple[Ou
     unchanged when nothing improves.
 
     Where the local search keeps exact territories
-    (:func:`~footprints.optimiser.improve.territory_score`), a proved plan is polished too
+    (:func:`~footprints.optimiser.search_costs.territory_score`), a proved plan is polished too
     (its networks' costs are the candidates', which see territories only roughly): the
     plan found replaces it when fewer of its territories fail the tolerance, or as many and
     it costs less with the territory terms; it is then ``"feasible"``. A plan with fewer

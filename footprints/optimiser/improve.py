@@ -31,17 +31,19 @@ territory tolerance. The last :data:`REPAIR_SHARE` of the time goes to :func:`_r
 which moves practices to repair the territories still failing.
 
 Before anything else, each network outside the band is re-drawn with one or two
-neighbours as in-band networks where it can be (:func:`_restore_band`; the band comes
+neighbours as in-band networks where it can be
+(:func:`~footprints.optimiser.band_restore.restore_band`; the band comes
 before everything but the hard rules), until the deadline rather than the time share: the
 plan at hand when the exact solve is cut may be a bottom-up cut that knows no maximum.
 
 Not used before the exact solve under the Voronoi model (whose results stay as they were),
 nor on soft pieces, beyond bringing their networks into the band where neighbours allow.
 In repair mode (not least change, no move budget) each network is
-costed with its moves from the current network it overlaps most (:func:`move_terms`), a
-relaxation of the matching the exact solve prices per column: the repair's start plan
-(:func:`repair_start`, the current plan made whole) is improved so, and the caller keeps
-the result only where its true cost is lower.
+costed with its moves from the current network it overlaps most
+(:func:`~footprints.optimiser.search_costs.move_terms`), a relaxation of the matching the
+exact solve prices per column: the repair's start plan (:func:`repair_start`, the current
+plan made whole) is improved so, and the caller keeps the result only where its true cost
+is lower.
 """
 
 from __future__ import annotations
@@ -53,9 +55,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from footprints.optimiser.band_restore import restore_band, restore_piece_band
 from footprints.optimiser.candidates import (
     CandidateSets,
-    IntArray,
     PoolCapError,
     bit_indices,
     bit_mask,
@@ -63,17 +65,23 @@ from footprints.optimiser.candidates import (
     connected_sets,
 )
 from footprints.optimiser.construct import PieceNetworks
-from footprints.optimiser.costs import (
-    SCALE,
-    move_costs,
-    plan_costs,
-    set_costs,
-    set_populations,
-    territory_costs,
-    territory_term,
-)
+from footprints.optimiser.costs import set_populations, territory_costs
 from footprints.optimiser.problem import AreaProblem
-from footprints.optimiser.reshape import TwoMove, regroupings, repair_start, triples, two_moves
+from footprints.optimiser.reshape import (
+    Group,
+    Network,
+    TwoMove,
+    regroupings,
+    repair_start,
+    triples,
+    two_moves,
+)
+from footprints.optimiser.search_costs import (
+    REPAIR_GROUP_PRICED,
+    ExactTerritories,
+    network_costs,
+    plan_territories,
+)
 from footprints.optimiser.territories import Change, PlanTerritories
 
 __all__ = [
@@ -84,10 +92,7 @@ __all__ = [
     "improvable",
     "improve",
     "improving",
-    "move_terms",
-    "plan_territories",
     "repair_start",
-    "territory_score",
 ]
 
 logger = logging.getLogger(__name__)
@@ -106,12 +111,6 @@ listed every pair first left most of a large area's pairs unseen in the time sha
 
 REPAIR_SHARE = 0.25
 """Share of the local search's time kept for the territory repair pass at its end."""
-
-
-Network = tuple[int, ...]
-"""A network as its practices, sorted."""
-Group = tuple[Network, ...]
-"""Networks re-drawn together."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +142,8 @@ def improvable(problem: AreaProblem) -> bool:
     Under the Voronoi model too: where only local candidates could be listed, the plan
     CP-SAT starts from is improved first (:func:`improve` with ``anyway``). In repair mode
     only without least change and without a move budget (which the local search does not
-    count): moves are then costed per network (:func:`move_terms`).
+    count): moves are then costed per network
+    (:func:`~footprints.optimiser.search_costs.move_terms`).
     """
     settings = problem.settings
     if settings.patches_first or settings.nest_in_patches:
@@ -151,41 +151,6 @@ def improvable(problem: AreaProblem) -> bool:
     if problem.current.index is None:
         return True
     return not settings.least_change and settings.max_moves is None
-
-
-def move_terms(problem: AreaProblem, sets: CandidateSets) -> IntArray:
-    """Per set, the price of its moves from the current network holding most of its practices.
-
-    Zero without a current plan. A practice with no current network (or in a fixed one)
-    never counts as moved, as in the exact solve's columns; the exact solve matches each
-    current network to one network at most, so this is a lower bound of its move cost.
-    """
-    index = problem.current.index
-    if index is None or len(sets) == 0:
-        return np.zeros(len(sets), np.int64)
-    owner = sets.owner()
-    current = index[sets.members]
-    known = current >= 0
-    with_current = np.bincount(owner[known], minlength=len(sets))
-    kept = np.zeros(len(sets), np.int64)
-    if known.any():
-        width = int(current.max()) + 1
-        pairs, counts = np.unique(owner[known] * width + current[known], return_counts=True)
-        np.maximum.at(kept, pairs // width, counts)
-    return move_costs((with_current - kept).astype(np.int64), problem.settings)
-
-
-def _costs(problem: AreaProblem, sets: CandidateSets, *, full: bool = True) -> IntArray:
-    """Per set, its cost as the local search counts it: with moves in repair mode.
-
-    ``full`` adds the territory term (:func:`~footprints.optimiser.costs.plan_costs`).
-    """
-    practices, settings = problem.practices, problem.settings
-    _, cost = (
-        plan_costs(sets, practices, settings) if full else set_costs(sets, practices, settings)
-    )
-    total: IntArray = cost + move_terms(problem, sets)
-    return total
 
 
 def improve(
@@ -210,52 +175,13 @@ def improve(
     cutoff = min(problem.deadline.at, until)
     territories = plan_territories(problem, plan)
     improved = [
-        _restore_piece_band(problem, networks, territories)
+        restore_piece_band(problem, networks, territories)
         if piece.soft
         else _improve_piece(problem, networks, cutoff, territories)
         for piece, networks in zip(problem.pieces, plan, strict=True)
     ]
     logger.debug("area %s: local search in %.2f s", problem.name, time.monotonic() - started)
     return improved
-
-
-def plan_territories(problem: AreaProblem, plan: PieceNetworks) -> PlanTerritories | None:
-    """Exact territories of ``plan`` for the local search, when it plans on them.
-
-    On registration geography with LSOA counts and adjacency, ``plan_territories`` set and
-    a ``territory_weight`` above 0; ``None`` otherwise (the local search then costs
-    networks one by one, as before).
-    """
-    settings = problem.settings
-    homes = problem.practices.homes
-    if not settings.plan_territories or settings.territory_weight <= 0:
-        return None
-    if homes is None or homes.lsoas is None:
-        return None
-    if not len(homes.lsoas.adjacency[1]):
-        return None
-    networks = [list(n) for piece in plan for n in piece]
-    return PlanTerritories(homes.lsoas, problem.practices.population, networks)
-
-
-def territory_score(problem: AreaProblem, plan: PieceNetworks) -> tuple[int, float] | None:
-    """Score ``plan``'s exact territories: failing territories, and the plan terms' cost.
-
-    The cost (in integer cost units, to add to the networks' costs) is
-    ``− plan_containment_weight × patients in their own network's territory +
-    territory_weight × Σ excess``. ``None`` where the local search does not keep exact
-    territories (:func:`plan_territories`).
-    """
-    territories = plan_territories(problem, plan)
-    if territories is None:
-        return None
-    nets = [tuple(n) for piece in plan for n in piece]
-    exact = _Exact.of(problem, territories, nets)
-    assert exact is not None
-    contained = sum(territories.contained(k) for k in range(len(nets)))
-    excess = sum(territories.excess)
-    terms = exact.excess_weight * excess - exact.held_weight * contained
-    return len(territories.failing()), terms
 
 
 def _improve_piece(
@@ -266,10 +192,10 @@ def _improve_piece(
 ) -> list[list[int]]:
     """Improve one hard piece's networks (see :func:`improve`)."""
     nets: list[Network] = [tuple(sorted(n)) for n in networks]
-    exact = _Exact.of(problem, territories, nets)
-    costs = _costs(problem, CandidateSets.of(nets), full=not exact)
+    exact = ExactTerritories.of(problem, territories, nets)
+    costs = network_costs(problem, CandidateSets.of(nets), full=not exact)
     cost = dict(zip(nets, costs.tolist(), strict=True))
-    nets = _restore_band(problem, nets, cost, exact)
+    nets = restore_band(problem, nets, cost, exact)
     tried: dict[Group, _Change | None] = {}
     repair_at = cutoff - REPAIR_SHARE * max(0.0, cutoff - time.monotonic()) if exact else cutoff
     while time.monotonic() < repair_at and not problem.deadline.stopped():
@@ -293,7 +219,7 @@ def _improve_piece(
         for change in changes:
             if gone.intersection(change.old):
                 continue
-            if exact is not None and not exact.redraw(change):
+            if exact is not None and not exact.redraw(change.gain, change.old, change.new):
                 continue
             gone.update(change.old)
             nets = [n for n in nets if n not in change.old] + list(change.new)
@@ -303,202 +229,6 @@ def _improve_piece(
     if exact is not None:
         nets = _repair(problem, nets, cost, cutoff, exact)
     return [list(n) for n in nets]
-
-
-def _restore_piece_band(
-    problem: AreaProblem, networks: list[list[int]], territories: PlanTerritories | None
-) -> list[list[int]]:
-    """Bring a soft piece's networks into the band where neighbours allow (:func:`_restore_band`).
-
-    The local search proper leaves soft pieces to the exact solve; but the plan at hand when
-    that solve is cut (a bottom-up cut, :func:`~footprints.optimiser.construct.greedy_cut`,
-    which knows no maximum) may hold networks out of band that nothing forces there.
-    """
-    nets: list[Network] = [tuple(sorted(n)) for n in networks]
-    if all(problem.band.contains(_population(problem, n)) for n in nets):
-        return networks
-    exact = _Exact.of(problem, territories, nets)
-    costs = _costs(problem, CandidateSets.of(nets), full=not exact)
-    cost = dict(zip(nets, costs.tolist(), strict=True))
-    return [list(n) for n in _restore_band(problem, nets, cost, exact)]
-
-
-def _population(problem: AreaProblem, network: Network) -> int:
-    """Patients of ``network``."""
-    return int(problem.practices.population[list(network)].sum())
-
-
-BAND_GROUPS = ((2, (0, -1)), (2, (1,)), (3, (0, -1)))
-"""The groups :func:`_restore_band` re-partitions, in turn: a network outside the band and
-one neighbour as as many networks or one fewer, then as one more, then with two neighbours
-as as many or one fewer (each network count changed as ``size + change``)."""
-
-BAND_PARTITIONS = 2_000
-"""Most partitions of one group and count that :func:`_restore_band` lists."""
-
-
-def _restore_band(
-    problem: AreaProblem,
-    nets: list[Network],
-    cost: dict[Network, int],
-    exact: _Exact | None,
-) -> list[Network]:
-    """Re-draw each network outside the band with its neighbours so that all are in band.
-
-    The band comes before everything but the hard rules (DESIGN.md), so this runs first,
-    until the deadline rather than the local search's share of the time: for each network
-    out of band, groups of it with one, then two neighbouring networks are re-partitioned
-    as contiguous in-band networks (:data:`BAND_GROUPS`: as many or one fewer, then one
-    more; :func:`~footprints.optimiser.reshape.regroupings`, the locks and filters kept),
-    so the networks out of band fall by at least one. Of the first of
-    :data:`BAND_GROUPS` with such a partition, the one leaving fewest territories failing
-    (with exact territories), then costing least (the territory terms included), is made
-    whatever else it costs. A network no group brings into the band (forced out by a
-    practice in no in-band group, say) is left as it is.
-    """
-    band = problem.band
-    given_up: set[Network] = set()
-    while not problem.deadline.stopped() and not problem.deadline.passed():
-        outside = [
-            k
-            for k, n in enumerate(nets)
-            if n not in given_up and not band.contains(_population(problem, n))
-        ]
-        if not outside:
-            break
-        k = outside[0]
-        change = _band_change(problem, nets, k, cost, exact)
-        if change is None:
-            given_up.add(nets[k])
-            continue
-        old, option, costs_after, priced, taken = change
-        if exact is not None and priced is not None:
-            exact.territories.apply(priced)
-            for network in old:
-                del exact.slot[network]
-            exact.slot.update(zip(option, taken, strict=True))
-        cost.update(zip(option, costs_after, strict=True))
-        nets = [n for n in nets if n not in old] + list(option)
-        logger.debug("area %s: %d networks re-drawn into the band", problem.name, len(old))
-    return nets
-
-
-_BandChange = tuple[Group, Group, list[int], Change | None, list[int]]
-"""A band repair: the networks re-drawn, the new ones, their costs, the territories' change
-(``None`` without exact territories) and the new networks' territory slots."""
-
-
-def _band_change(
-    problem: AreaProblem,
-    nets: list[Network],
-    k: int,
-    cost: dict[Network, int],
-    exact: _Exact | None,
-) -> _BandChange | None:
-    """Return the best re-partition of network ``k`` with neighbours into the band, or ``None``.
-
-    See :func:`_restore_band`; at most :data:`REPAIR_GROUP_PRICED` partitions of a group
-    (the cheapest) are priced on the exact territories.
-    """
-    deadline = problem.deadline.at
-    best: tuple[tuple[float, float], _BandChange] | None = None
-    for size, changes in BAND_GROUPS:
-        for group, options in regroupings(
-            problem, nets, k, size, deadline=deadline, changes=changes, cap=BAND_PARTITIONS
-        ):
-            if not options:
-                continue
-            old = tuple(nets[m] for m in group)
-            drawn = sorted({n for option in options for n in option} - set(cost))
-            costs = _costs(problem, CandidateSets.of(drawn), full=exact is None).tolist()
-            cost_of = {**cost, **dict(zip(drawn, costs, strict=True))}
-            ranked = sorted((sum(cost_of[n] for n in o), o) for o in options)
-            for total, option in ranked[:REPAIR_GROUP_PRICED]:
-                priced: Change | None = None
-                taken: list[int] = []
-                failing = 0.0
-                terms = 0.0
-                if exact is not None:
-                    moves, taken = exact.moves(old, option)
-                    priced = exact.territories.change(moves)
-                    failing = priced.failing_after - priced.failing_before
-                    terms = -exact.worth(priced)
-                key = (failing, total + terms)
-                if best is None or key < best[0]:
-                    after = [cost_of[n] for n in option]
-                    best = (key, (old, option, after, priced, taken))
-            return None if best is None else best[1]  # the first group that can: soon done
-    return None
-
-
-@dataclass
-class _Exact:
-    """The plan's exact territories, with each network's slot and the weights that price them."""
-
-    territories: PlanTerritories
-    slot: dict[Network, int]
-    held_weight: float
-    excess_weight: float
-
-    @classmethod
-    def of(
-        cls, problem: AreaProblem, territories: PlanTerritories | None, nets: list[Network]
-    ) -> _Exact | None:
-        """Slots of ``nets`` in ``territories`` (``None`` without territories)."""
-        if territories is None:
-            return None
-        slot = {n: int(territories.slot[n[0]]) for n in nets}
-        settings = problem.settings
-        weight = settings.territory_weight if territory_term(problem.practices, settings) else 0
-        return cls(territories, slot, settings.plan_containment_weight * SCALE, weight * SCALE)
-
-    def worth(self, change: Change, repair: float = 0.0) -> float:
-        """Return the plan terms' gain of ``change`` in cost units (excess at ``repair``)."""
-        weight = max(self.excess_weight, repair * SCALE)
-        fall = change.excess_before - change.excess_after
-        return self.held_weight * change.contained + weight * fall
-
-    def moves(self, old: Group, new: Group) -> tuple[dict[int, int], list[int]]:
-        """Give practice → slot for ``new`` replacing ``old``, and the new networks' slots.
-
-        Each new network takes the slot of the old one it shares most practices with (a
-        spare slot where none is left: an empty one no network holds, else a new one).
-        """
-        slots = [self.slot[n] for n in old]
-        taken: list[int] = []
-        for network in new:
-            shares = [(len(set(network) & set(o)), -s) for o, s in zip(old, slots, strict=True)]
-            free = [(sh, s) for sh, s in shares if -s not in taken]
-            taken.append(-max(free)[1] if free else self._spare(taken))
-        moves = {i: k for network, k in zip(new, taken, strict=True) for i in network}
-        return moves, taken
-
-    def _spare(self, taken: list[int]) -> int:
-        """Give an empty slot that no network holds and ``taken`` lacks, made if none.
-
-        Pricing a change that adds a network takes a slot whether or not the change is made;
-        reusing the empty ones keeps the territories from growing by a slot per change priced.
-        """
-        territories = self.territories
-        used = set(self.slot.values()) | set(taken)
-        for k in np.flatnonzero(territories.sizes == 0).tolist():
-            if k not in used and not territories.held[k].any():
-                return int(k)
-        return territories.grow()
-
-    def redraw(self, change: _Change) -> bool:
-        """Make ``change`` in the territories if it keeps paying with them; whether it did."""
-        moves, taken = self.moves(change.old, change.new)
-        priced = self.territories.change(moves)
-        if priced.failing_after > priced.failing_before:
-            return False
-        if change.gain + self.worth(priced) <= 0:
-            return False
-        self.territories.apply(priced)
-        for network in change.old:
-            del self.slot[network]
-        self.slot.update(zip(change.new, taken, strict=True))
-        return True
 
 
 def _neighbouring_pairs(problem: AreaProblem, nets: list[Network]) -> list[Group]:
@@ -590,8 +320,8 @@ def _redrawings(problem: AreaProblem, group: Group) -> Iterator[tuple[int, Group
         nodes[rest_members].astype(np.int32),
         np.concatenate([[0], np.cumsum(np.bincount(rest_rows, minlength=len(parts)))]),
     )
-    part_cost = _costs(problem, parts, full=False)
-    rest_cost = _costs(problem, rests.select(~merged), full=False)
+    part_cost = network_costs(problem, parts, full=False)
+    rest_cost = network_costs(problem, rests.select(~merged), full=False)
     totals = part_cost.copy()
     totals[~merged] += rest_cost
     for k in np.argsort(totals, kind="stable").tolist():
@@ -615,7 +345,7 @@ def _move_practices(
     nets: list[Network],
     cost: dict[Network, int],
     cutoff: float,
-    exact: _Exact | None = None,
+    exact: ExactTerritories | None = None,
 ) -> tuple[list[Network], bool]:
     """Move single practices to a neighbouring network while that lowers the plan's cost.
 
@@ -628,7 +358,8 @@ def _move_practices(
 
     With ``exact`` territories the networks are costed without the territory term, and a
     move's gain adds the plan terms: the patients it brings into their own network's
-    territory, and the territory excess it removes (:class:`_Exact`); a move that leaves
+    territory, and the territory excess it removes
+    (:class:`~footprints.optimiser.search_costs.ExactTerritories`); a move that leaves
     more networks failing the territory tolerance than before is not made.
 
     Returns
@@ -723,7 +454,7 @@ def _priced_moves(
         return [], [], np.zeros((0, 2), np.int64)
     drawn = CandidateSets.of([n for o in options for n in o[2:4]])
     keep = np.asarray(problem.allowed(drawn).reshape(-1, 2).all(axis=1), dtype=bool)
-    pair_cost = _costs(problem, drawn, full=not exact).reshape(-1, 2)
+    pair_cost = network_costs(problem, drawn, full=not exact).reshape(-1, 2)
     gains = [
         cost[nets[a]] + cost[nets[b]] - int(pair_cost[k].sum()) if keep[k] else -(1 << 62)
         for k, (a, b, _, _, _) in enumerate(options)
@@ -737,9 +468,6 @@ REPAIR_SPLITS = 48
 REPAIR_GROUP_SIZES = (2, 3)
 """Networks re-partitioned together by :func:`_repair_groups`, smallest groups first."""
 
-REPAIR_GROUP_PRICED = 60
-"""Most partitions of one group priced on the exact territories (the cheapest first)."""
-
 REPAIR_WEIGHT = 100.0
 """Patient-km per patient of territory excess removed that the repair pass may pay."""
 
@@ -749,7 +477,7 @@ def _repair(
     nets: list[Network],
     cost: dict[Network, int],
     cutoff: float,
-    exact: _Exact,
+    exact: ExactTerritories,
 ) -> list[Network]:
     """Repair territories failing the tolerance, one practice move at a time.
 
@@ -818,7 +546,7 @@ def _repair_pairs(
     nets: list[Network],
     cost: dict[Network, int],
     cutoff: float,
-    exact: _Exact,
+    exact: ExactTerritories,
     failing: list[int],
 ) -> list[Network] | None:
     """Re-draw a failing network with a neighbour so that fewer territories fail.
@@ -859,7 +587,7 @@ def _repair_two(
     nets: list[Network],
     cost: dict[Network, int],
     cutoff: float,
-    exact: _Exact,
+    exact: ExactTerritories,
     suspects: set[int],
 ) -> list[Network] | None:
     """Move two practices at once (:func:`~footprints.optimiser.reshape.two_moves`) to repair.
@@ -879,7 +607,7 @@ def _repair_two(
     if not priced_ok:
         return None
     drawn = CandidateSets.of([n for option, _ in priced_ok for n in option.new])
-    new_cost = _costs(problem, drawn, full=False).tolist()
+    new_cost = network_costs(problem, drawn, full=False).tolist()
     at = 0
     for option, priced in priced_ok:
         after = new_cost[at : at + len(option.new)]
@@ -906,7 +634,7 @@ def _repair_groups(
     nets: list[Network],
     cost: dict[Network, int],
     cutoff: float,
-    exact: _Exact,
+    exact: ExactTerritories,
     failing: list[int],
     tried: set[Group],
 ) -> list[Network] | None:
@@ -934,7 +662,7 @@ def _repair_groups(
                 drawn = sorted({n for option in options for n in option} - set(old))
                 if not drawn:
                     continue
-                costs = _costs(problem, CandidateSets.of(drawn), full=False).tolist()
+                costs = network_costs(problem, CandidateSets.of(drawn), full=False).tolist()
                 cost_of = {**cost, **dict(zip(drawn, costs, strict=True))}
                 before = sum(cost[n] for n in old)
                 ranked = sorted(

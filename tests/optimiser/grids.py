@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -400,3 +401,30 @@ def few_candidates(problem: AreaProblem, keep_every: int = 3) -> Columns:
     for piece in problem.pieces:
         piece.bounded = False
     return build_columns(problem, kept)
+
+
+@dataclass(frozen=True)
+class GridCase:
+    """One of :data:`SMALL_GRIDS` that has a plan: its problem, optimum and a few columns."""
+
+    graph: nx.Graph
+    opts: OptimiseSettings
+    problem: AreaProblem
+    best: float
+    columns: Columns
+
+
+def grid_case(name: str, keep_every: int = 3) -> GridCase | None:
+    """:data:`SMALL_GRIDS` ``name`` with its brute-force optimum and :func:`few_candidates`.
+
+    ``None`` where the constructive plan or the brute force finds no plan (the test then
+    has nothing to check).
+    """
+    graph, opts = SMALL_GRIDS[name]
+    problem = problem_of(graph, opts)
+    if construct(problem) is None:
+        return None
+    best = brute_force_optimum(graph, opts)
+    if best is None:
+        return None
+    return GridCase(graph, opts, problem, best, few_candidates(problem, keep_every))

@@ -28,6 +28,8 @@ LAYERS = [
     "construct",
     "territories",
     "reshape",
+    "search_costs",
+    "band_restore",
     "improve",
     "farley",
     "shaping",

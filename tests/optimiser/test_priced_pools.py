@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from footprints.optimiser import colgen, pools, pricedproof, proof
-from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.proof import partition
 
-from .grids import SMALL_GRIDS, brute_force_optimum, few_candidates, problem_of
+from .grids import SMALL_GRIDS, grid_case
 
 
 @pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
@@ -23,14 +22,10 @@ def test_the_pools_take_pricing_s_columns_ranked_at_its_duals(
     search pricing's columns too, the cheapest at the duals of the priced bound among the
     first (beside the local LP's cheapest); the plan is the exhaustive optimum, read from
     those columns, and the bound stays below it."""
-    graph, opts = SMALL_GRIDS[name]
-    problem = problem_of(graph, opts)
-    if construct(problem) is None:
+    case = grid_case(name, 1_000_000)  # the first candidate of each piece, and the plan
+    if case is None:
         return
-    best = brute_force_optimum(graph, opts)
-    if best is None:
-        return
-    columns = few_candidates(problem, 1_000_000)  # the first candidate of each piece, the plan
+    graph, problem, best, columns = case.graph, case.problem, case.best, case.columns
 
     def cut_short(*args: object, **kwargs: object) -> colgen.PricedBound:
         bound = colgen.priced_bound(*args, **kwargs)  # type: ignore[arg-type]

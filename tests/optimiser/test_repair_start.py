@@ -17,8 +17,9 @@ from footprints.optimiser import area as area_module
 from footprints.optimiser import candidates as candidates_module
 from footprints.optimiser.candidates import EnumerationTimeoutError
 from footprints.optimiser.costs import SCALE
-from footprints.optimiser.improve import move_terms, repair_start
+from footprints.optimiser.improve import repair_start
 from footprints.optimiser.problem import AreaProblem, build_problem
+from footprints.optimiser.search_costs import move_terms
 
 from .grids import FAST, check_plan, grid, network_cost, networks_of, replace_settings
 from .test_area import fewest_moves

@@ -17,7 +17,7 @@ from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.proof import PricedProof, partition
 from footprints.optimiser.shaping import Shaped, prove_shaped, shaped_bound
 
-from .grids import SMALL_GRIDS, brute_force_optimum, few_candidates, problem_of
+from .grids import SMALL_GRIDS, brute_force_optimum, few_candidates, grid_case, problem_of
 
 
 @pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
@@ -62,14 +62,10 @@ def test_where_pricing_may_follow_the_shaped_bound_waits_for_it(
     """A fresh proposal with exact pricing to follow: shaping leaves its bound; where no
     round of pricing ends (``ended`` False) it is proved after all, and the area's bound is
     never above the exhaustive optimum either way."""
-    graph, opts = SMALL_GRIDS[name]
-    problem = problem_of(graph, opts)
-    if construct(problem) is None:
+    case = grid_case(name)
+    if case is None:
         return
-    best = brute_force_optimum(graph, opts)
-    if best is None:
-        return
-    columns = few_candidates(problem)
+    problem, best, columns = case.problem, case.best, case.columns
     shapes: list[Shaped] = []
     proved: list[Shaped] = []
     shaped, later = proof.shaped_bound, proof.prove_shaped

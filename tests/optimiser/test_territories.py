@@ -17,8 +17,10 @@ from footprints.optimiser import OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, LsoaArrays
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import set_costs
-from footprints.optimiser.improve import Network, _Exact, _repair, improve, plan_territories
+from footprints.optimiser.improve import _repair, improve
 from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.reshape import Network
+from footprints.optimiser.search_costs import ExactTerritories, plan_territories
 from footprints.optimiser.territories import PlanTerritories
 from footprints.plan import Band
 
@@ -240,7 +242,7 @@ def test_the_local_search_never_leaves_more_territories_failing(graph: nx.Graph)
     )
 
 
-def swap_row() -> tuple[AreaProblem, Network, Network, dict[Network, int], _Exact]:
+def swap_row() -> tuple[AreaProblem, Network, Network, dict[Network, int], ExactTerritories]:
     """LSOAs 0–4 in a row: F1 | G1 G1 | G2 | F2, F's territory in two pieces.
 
     Every network holds the band's minimum, so no practice may leave alone; swapping F2 and
@@ -262,7 +264,7 @@ def swap_row() -> tuple[AreaProblem, Network, Network, dict[Network, int], _Exac
     g = tuple(sorted((index["G1"], index["G2"])))
     territories = plan_territories(problem, [[list(f), list(g)]])
     assert territories is not None and territories.failing() == [0]
-    exact = _Exact.of(problem, territories, [f, g])
+    exact = ExactTerritories.of(problem, territories, [f, g])
     assert exact is not None
     _, costs = set_costs(CandidateSets.of([f, g]), problem.practices, opts)
     return problem, f, g, dict(zip((f, g), costs.tolist(), strict=True)), exact
@@ -274,7 +276,7 @@ def test_the_repair_pass_redraws_a_pair_where_no_single_move_can() -> None:
     assert_swapped(problem, exact, repaired)
 
 
-def assert_swapped(problem: AreaProblem, exact: _Exact, repaired: list[Network]) -> None:
+def assert_swapped(problem: AreaProblem, exact: ExactTerritories, repaired: list[Network]) -> None:
     """Check that :func:`swap_row`'s F2 and G1 were swapped, territories kept as recomputed."""
     index, territories = problem.practices.index, exact.territories
     assert sorted(repaired) == sorted(
