@@ -39,6 +39,7 @@ from footprints.io.tables import (
 
 __all__ = [
     "BOUNDARY_COLUMNS",
+    "names_upper_areas",
     "read_boundaries",
     "read_patches",
 ]
@@ -429,6 +430,33 @@ def _refuse_another_level(cd_columns: list[str], level: str, source: str, *, own
     )
 
 
+def _parent_column(columns: list[str], level: str) -> str | None:
+    """Return the column naming each area's upper area (``STP20CD`` in a CCG layer), if any."""
+    for candidate in columns:
+        prefix = re.fullmatch(r"([a-z]+)\d{0,2}cd", candidate.lower())
+        if prefix and prefix.group(1) in _PARENT_PREFIXES.get(level, ()):
+            return candidate
+    return next((c for c in columns if c.lower() == "parent"), None)
+
+
+def names_upper_areas(path: PathLike) -> bool | None:
+    """Whether a CCG boundary file names each CCG's STP / ICB (a column such as ``STP20CD``).
+
+    Read from the file's fields alone, without its polygons; None when that cannot be told
+    so (an archive, several layers, a file GDAL cannot open): :func:`read_boundaries` then
+    says what it finds.
+    """
+    if str(path).lower().startswith("zip:") or Path(path).suffix.lower() == ".zip":
+        return None
+    try:
+        if len(pyogrio.list_layers(path)) != 1:
+            return None
+        fields = [str(f) for f in pyogrio.read_info(path)["fields"]]
+    except (*_GDAL_ERRORS, OSError, ValueError):
+        return None
+    return _parent_column(fields, "ccg") is not None
+
+
 def read_boundaries(
     path: PathLike, *, code_column: str | None = None, level: str = "ccg"
 ) -> gpd.GeoDataFrame:
@@ -464,12 +492,7 @@ def read_boundaries(
     by_lower = {c.lower(): c for c in columns}
     ods_col = by_lower.get(f"{stem}cdh".lower()) or by_lower.get("ods_code")
     name_col = by_lower.get(f"{stem}nm".lower()) or by_lower.get("name")
-    parent_col = by_lower.get("parent")
-    for candidate in columns:
-        prefix = re.fullmatch(r"([a-z]+)\d{0,2}cd", candidate.lower())
-        if prefix and prefix.group(1) in _PARENT_PREFIXES.get(level, ()):
-            parent_col = candidate
-            break
+    parent_col = _parent_column(columns, level)
     logger.info(
         "%s: code←%s, ods_code←%s, name←%s, parent←%s",
         source,
