@@ -103,7 +103,36 @@ def _undecodable_geometries(target: str, layer: str) -> dict[int, str]:
     return reasons
 
 
-def _unreadable(source: str, error: Exception) -> InputError:
+_NOT_RECOGNIZED = "not recognized as being in a supported file format"
+
+
+def _what_the_file_is(target: str) -> str | None:
+    """Say what a file GDAL recognises no format in is, from its first bytes, if it can tell.
+
+    GDAL's own words were '... not recognized as being in a supported file format.; It might
+    help to specify the correct driver explicitly by prefixing the file path with
+    '<DRIVER>:', e.g. 'CSV:path'.', of an empty upload or a practices CSV in the boundaries'
+    place: advice no user of footprints can follow.
+    """
+    try:
+        if Path(target).stat().st_size == 0:
+            return "the file is empty (0 bytes)"
+        with open(target, "rb") as stream:
+            start = stream.read(4096)
+    except OSError:
+        return None
+    text = start.decode("utf-8-sig", errors="replace")
+    line = next(iter(text.splitlines()), "").strip()
+    if not line.startswith(("{", "[", "<")) and ("," in line or ";" in line or "\t" in line):
+        return f"it is a table, not polygons (its first line is {line[:100]!r})"
+    if "<html" in text[:1024].lower() or "<!doctype html" in text[:1024].lower():
+        return "it is a web page (HTML), an error or sign-in page saved in place of the file"
+    if line.startswith(("{", "[")):
+        return "its text is not whole GeoJSON: it stops early or has no features"
+    return "its bytes are in no map format GDAL knows"
+
+
+def _unreadable(source: str, error: Exception, target: str | None = None) -> InputError:
     if Path(source).is_dir():  # GDAL's words: 'not recognized ... prefixing the file path with
         # <DRIVER>:', of a folder holding no shapefile (one unzipped elsewhere, a wrong folder)
         found = sorted(p.name for p in Path(source).iterdir())[:8]
@@ -118,12 +147,16 @@ def _unreadable(source: str, error: Exception) -> InputError:
                 )
             ]
         )
-    message = re.sub(r"\s+", " ", str(error)).strip()[:300]
+    gdal = re.sub(r"\s+", " ", str(error)).strip()[:300]
+    message = f" ({gdal})"
+    if _NOT_RECOGNIZED in message and target is not None:
+        said = _what_the_file_is(target)
+        message = f": {said}" if said is not None else message
     return InputError(
         [
             Problem(
                 source,
-                f"cannot be read as a boundary file ({message})",
+                f"cannot be read as a boundary file{message}",
                 "give a GeoJSON, a GeoPackage or a zipped shapefile (with its .shx, .dbf and .prj)",
             )
         ]
@@ -203,7 +236,7 @@ def _read_target(
             if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.isna().any():
                 frame.attrs["unreadable"] = _undecodable_geometries(target, layer)
         except (*_GDAL_ERRORS, ValueError, TypeError) as error:
-            raise _unreadable(source, error) from None
+            raise _unreadable(source, error, target) from None
     for warning in caught:
         log.warn(f"while reading: {warning.message}", "check the file in a GIS")
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
