@@ -481,6 +481,24 @@ def test_a_failed_upload_of_a_file_of_the_same_name_leaves_the_region_at_work(
     assert _plan(again) == edited
 
 
+def test_an_upload_that_no_longer_loads_is_named_as_the_user_named_it(state_dir: Path) -> None:
+    """The page named the file by its path on the server, the sessions folder and the
+    plan's key: 'Your uploaded files could not be loaded (/srv/.../sessions/KEY/practices/
+    practices.csv: ...)'."""
+    at = _start()
+    for role, name in (("practices", "practices.csv"), ("boundaries", "ccg.geojson")):
+        at.sidebar.file_uploader[list(UPLOAD_ROLES).index(role)].set_value(
+            (name, (DEMO / name).read_bytes(), "text/plain")
+        )
+    _click(at, "load_files")
+    folder = SessionStore().upload_dir(_session_id(at))
+    (folder / "practices" / "practices.csv").write_bytes(b"code,name\nZ00001,Dr One\n")
+    again = _start(_session_id(at))
+    [said] = [shown(e.value) for e in again.error if "could not be loaded" in e.value]
+    assert "Your uploaded files could not be loaded (practices.csv: no column for list_size" in said
+    assert str(state_dir) not in said and "sessions" not in said
+
+
 def test_opening_an_uploaded_plan_reads_its_files_again_only_when_changed(
     state_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
