@@ -689,6 +689,16 @@ def _waivers_from_rows(rows: list[list[str]], source: str, *, sep: str = ",") ->
     # "Network ID" and "Waiver reason" as typed in a spreadsheet; a plan file's waiver_reason
     header = [_WAIVER_ALIASES.get(_normalise_name(c), _normalise_name(c)) for c in found]
     missing = [c for c in ("network_id", "reason") if c not in header]
+    if not rows:  # 'no column network_id, reason; columns found: ' (nothing after it)
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "the file is empty (no header, no waivers)",
+                    "give a CSV with the header network_id,reason and a row per waived network",
+                )
+            ]
+        )
     if missing:
         raise InputError(
             [

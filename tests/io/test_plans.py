@@ -247,6 +247,22 @@ def test_waiver_headers_as_a_spreadsheet_writes_them_are_read(tmp_path: Path) ->
         read_waivers(other)
 
 
+@pytest.mark.parametrize("content", [b"", b"\r\n\r\n", b"\xef\xbb\xbf"])
+def test_an_empty_waivers_file_says_it_is_empty(tmp_path: Path, content: bytes) -> None:
+    """An empty waivers file said 'no column network_id, reason; columns found: ' and
+    nothing after it."""
+    from footprints.io import read_waivers
+
+    path = tmp_path / "waivers.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        read_waivers(path)
+    message = str(caught.value)
+    assert "waivers.csv: the file is empty (no header, no waivers)" in message
+    assert "give a CSV with the header network_id,reason" in message
+    assert "columns found" not in message
+
+
 def test_the_epcn_pcn_details_sheet_saved_as_csv_is_named_with_the_sheet_to_save(
     tmp_path: Path,
 ) -> None:
