@@ -331,3 +331,31 @@ def test_a_geojson_plan_with_no_features_is_refused(tmp_path: Path) -> None:
     plan.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
     with pytest.raises(InputError, match="holds no practice with a network"):
         read_plan(plan)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said", "fix"),
+    [
+        ("plan.gpkg", b"", "cannot be read as a GeoPackage: the file is empty (0 bytes)", ""),
+        ("plan.geojson", b"", "the file is empty (0 bytes)", "give a GeoJSON file"),
+        (
+            "plan.gpkg",
+            b"practice_code,network_id\nP1,N1\n",
+            "cannot be read as a GeoPackage: it is a table",
+            "a plan CSV keeps its .csv name: rename the file",
+        ),
+    ],
+)
+def test_a_geo_plan_that_is_empty_or_a_csv_says_so(
+    tmp_path: Path, name: str, content: bytes, said: str, fix: str
+) -> None:
+    """GDAL's "DataSourceError: 'plan.gpkg' not recognized as being in a supported file
+    format" (an empty upload, a plan CSV under a .gpkg name) and an empty GeoJSON's
+    'Expecting value: line 1 column 1 (char 0)'."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        read_plan(path)
+    message = str(caught.value)
+    assert f"{name}: {said}" in message and fix in message
+    assert "not recognized" not in message and "Expecting value" not in message
