@@ -208,6 +208,29 @@ def test_a_database_of_other_tables_is_refused_unchanged(
 DEMO = Path(__file__).resolve().parents[2] / "boundaries" / "demo"
 
 
+def test_import_checks_the_store_before_reading_the_region(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store file that is no store was refused only after the region's files were read
+    (all England with registrations: over 15 s)."""
+    store = tmp_path / "plans.csv"  # the plan's file in the store's place
+    store.write_text("practice_code,network_id\nP1,N1\n" * 200, encoding="utf-8")
+
+    def loaded(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the region was read")
+
+    monkeypatch.setattr("footprints.cli_plans.load_region_from", loaded)
+    region = ["--practices", str(DEMO / "practices.csv"), "--boundaries", str(DEMO / "ccg.geojson")]
+    plan = str(DEMO / "current_plan.csv")
+    status, _, err = run(capsys, "plans", "import", "p", plan, *region, "--store", str(store))
+    assert status == EXIT_BAD_INPUT
+    assert f"cannot open the plan store at {store}: file is not a database" in err
+    new = tmp_path / "new.sqlite"
+    status, _, _ = run(capsys, "plans", "import", "p", "missing.csv", "--store", str(new))
+    assert status == EXIT_BAD_INPUT
+    assert not new.exists()  # a new store is made only with a plan to save in it
+
+
 def test_import_records_the_region_checked_and_show_names_it(
     store_url: str, plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
