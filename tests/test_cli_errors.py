@@ -54,6 +54,8 @@ BAD_OPTIONS = [
     (["propose", "--time-limit", "nan"], ["--time-limit", "'nan'", "more than 0"]),
     (["propose", "--time-limit", "inf"], ["--time-limit", "'inf'", "more than 0"]),
     (["propose", "--time-limit", "soon"], ["--time-limit", "'soon'", "not a number"]),
+    # every area's solve failed: 'OverflowError ... Solver_SetTimeLimit ... int64_t' (exit 4)
+    (["propose", "--time-limit", "1e20"], ["--time-limit", "'1e20'", "at most 2,147,483,647"]),
     (["propose", "--processes", "0"], ["--processes", "'0'", "1 or more"]),
     (["propose", "--processes", "1.5"], ["--processes", "'1.5'", "whole number"]),
     (["propose", "--workers", "0"], ["--workers", "'0'", "1 or more"]),
