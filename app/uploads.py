@@ -320,9 +320,13 @@ def areas_file() -> None:
     )
     if upload is not None and f"{upload.name} ({upload.size:,} bytes)" != state.area_groups_file:
         folder = upload_folder() / "areas"
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / Path(upload.name).name
-        write_bytes(path, upload.getvalue())
+        try:  # a full disk stopped the whole page with a traceback
+            folder.mkdir(parents=True, exist_ok=True)
+            write_bytes(path, upload.getvalue())
+        except OSError as error:
+            st.error(f"The areas file could not be saved on the server: {error}")
+            return
         try:
             groups = read_area_groups(path, region())
         except InputError as error:
