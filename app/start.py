@@ -24,7 +24,7 @@ from app.data import UPLOAD_LIMIT_BYTES, region, region_of_files
 from app.markdown import plain
 from app.signin import user
 from app.state import ALL, AppState, restore_settings, state, type_settings
-from app.uploads import start_on_demo
+from app.uploads import UPLOAD_ROLES, start_on_demo
 from footprints.errors import FootprintsError
 from footprints.session import SavedSession
 from footprints.store import PermissionDeniedError, PlanHandle, StoreError
@@ -65,7 +65,7 @@ def _reload_region(saved: SavedSession) -> str | None:
                 options=saved.region_options,
             )
         except (FootprintsError, OSError) as error:
-            said = f"{whose} could not be loaded ({error})"
+            said = f"{whose} could not be loaded ({_user_names(str(error), folder)})"
         else:
             state.region_kind = saved.region
             state.uploads = dict(saved.uploads)
@@ -78,6 +78,19 @@ def _reload_region(saved: SavedSession) -> str | None:
         f"{said}. The plan is shown on the demo region meanwhile (every version of it is kept "
         f"in the store): {fix}."
     )
+
+
+def _user_names(text: str, folder: Path | None) -> str:
+    """Name uploaded files as the user named them, not by their paths in the session folder.
+
+    The message of an upload that no longer loads named '/srv/…/sessions/KEY/practices/
+    practices.csv': the server's folders, and the plan's key, on the page.
+    """
+    if folder is None:
+        return text
+    for role in UPLOAD_ROLES:
+        text = text.replace(f"{folder / role}/", "")
+    return text.replace(f"{folder}/", "")
 
 
 def _restore(handle: PlanHandle, *, notice: str = "Restored your saved plan.") -> bool:

@@ -6,8 +6,11 @@ user's file name), so a refresh or a server restart reloads them.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+import shutil
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -172,8 +175,43 @@ def _save_files(folder: Path, files: Mapping[str, UploadedFile | None]) -> dict[
     return uploads
 
 
+@contextmanager
+def _previous_kept(folder: Path, files: Mapping[str, UploadedFile | None]) -> Iterator[list[bool]]:
+    """Keep the files an upload overwrites (same role, same name); put them back unless it loads.
+
+    The region at work was read from them: a failed upload of a file of the same name (a
+    practices.csv without its list sizes) left the bad file in its place, and the plan's
+    region could not be loaded again after a refresh ('Your uploaded files could not be
+    loaded'). The body sets ``loaded[0]`` once the new region is in use.
+    """
+    kept: dict[Path, Path] = {}
+    for role, upload in files.items():
+        path = folder / role / Path(upload.name).name if upload is not None else None
+        if path is not None and path.is_file():
+            backup = path.with_name(f".{path.name}.previous")
+            backup.unlink(missing_ok=True)
+            try:
+                os.link(path, backup)  # the old bytes stay under this name; no copy
+            except OSError:
+                shutil.copy2(path, backup)
+            kept[path] = backup
+    loaded = [False]
+    try:
+        yield loaded
+    finally:
+        for path, backup in kept.items():
+            if loaded[0]:
+                backup.unlink(missing_ok=True)
+            else:
+                os.replace(backup, path)
+
+
 def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
-    """Save the uploaded files in the session's folder and load them as the region."""
+    """Save the uploaded files in the session's folder and load them as the region.
+
+    Files the upload would overwrite are put back when the new files do not load (or
+    wait for a list-size column to be chosen): the region at work keeps its files.
+    """
     if not files.get("practices") or not files.get("boundaries"):
         state.upload_problems = ["Upload at least the practices file and the CCG boundaries."]
         del state.upload_warnings
@@ -185,10 +223,18 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
         return
     folder = upload_folder()
     try:
-        uploads = _save_files(folder, files)
+        with _previous_kept(folder, files) as loaded:
+            uploads = _save_files(folder, files)
+            loaded[0] = _load_saved(folder, uploads)
     except OSError as error:  # a full disk, a read-only sessions folder: OutputError
         state.upload_problems = [f"The files could not be saved on the server: {error}"]
         return
+    if loaded[0]:
+        autosave()
+
+
+def _load_saved(folder: Path, uploads: Mapping[str, str]) -> bool:
+    """Load the files saved in ``folder`` as the region; whether they were loaded."""
 
     def plain(text: str) -> str:
         """Put the user's file names in place of the server's paths, in the app's words."""
@@ -198,18 +244,18 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
 
     options = _column_options(folder / uploads["practices"])
     if options is None:
-        return
+        return False
     try:
         loaded = uploaded_region(folder, uploads, options)  # kept for opening the plan later
     except InputError as error:
         state.upload_problems = [plain(str(p)) for p in error.problems if p.severity == "error"]
-        return
+        return False
     except FootprintsError as error:
         state.upload_problems = [plain(str(error))]
-        return
+        return False
     except Exception as error:  # a file no reader understood: say so, no traceback
         state.upload_problems = [f"The files could not be read: {plain(str(error))}"]
-        return
+        return False
     del state.upload_problems
     optimiser.drop()  # a run on the old region must not land on the new one
     state.region = loaded
@@ -231,7 +277,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
         f"{loaded.geography_text()}." + (f" {len(warnings)} warnings." if warnings else "")
     )
     state.upload_warnings = warnings
-    autosave()
+    return True
 
 
 def _column_options(practices: Path) -> dict[str, object] | None:
@@ -274,9 +320,13 @@ def areas_file() -> None:
     )
     if upload is not None and f"{upload.name} ({upload.size:,} bytes)" != state.area_groups_file:
         folder = upload_folder() / "areas"
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / Path(upload.name).name
-        write_bytes(path, upload.getvalue())
+        try:  # a full disk stopped the whole page with a traceback
+            folder.mkdir(parents=True, exist_ok=True)
+            write_bytes(path, upload.getvalue())
+        except OSError as error:
+            st.error(f"The areas file could not be saved on the server: {error}")
+            return
         try:
             groups = read_area_groups(path, region())
         except InputError as error:

@@ -46,6 +46,7 @@ from footprints.cli_checks import (
     check_out,
     check_out_is_no_input,
     check_plan_out,
+    check_upper_known,
     count,
     planning,
 )
@@ -98,6 +99,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _run_validate(args: argparse.Namespace) -> int:
     band = band_of(args)
+    check_upper_known(args)
     region = load_region_of(args, plan=args.plan)
     assert region.current is not None  # a plan was given
     groups, larger = planning(args, region)

@@ -15,7 +15,12 @@ from pathlib import Path
 from footprints.atomic import check_writable
 from footprints.cli_region import UsageError
 from footprints.errors import InputError, count, did_you_mean
-from footprints.io import accepted_extensions, plan_format
+from footprints.io import (
+    accepted_extensions,
+    names_upper_areas,
+    plan_format,
+    practices_name_field,
+)
 from footprints.plan import Band
 from footprints.planning_areas import planning_groups
 from footprints.region import Region
@@ -30,6 +35,7 @@ __all__ = [
     "check_out",
     "check_out_is_no_input",
     "check_plan_out",
+    "check_upper_known",
     "count",
     "planning",
     "planning_areas_named",
@@ -73,6 +79,41 @@ OUT_HELP = "plan" + accepted_extensions(write=True)
 """The help of an ``--out`` that takes a plan: "plan.csv, .geojson or .gpkg"."""
 
 
+def check_upper_known(args: argparse.Namespace) -> None:
+    """Refuse ``--level upper`` with no STP / ICB known, from the files' columns alone.
+
+    Checked before the region is loaded: with registrations, the load took 15 s (all England)
+    before :func:`planning` refused. Refused here only when sure (no ``--stp-boundaries``, no
+    column naming the STP in the boundary file's fields or the practices file's header);
+    :func:`planning` checks the loaded region as before.
+    """
+    if args.areas is not None or args.level != "upper" or args.stp_boundaries is not None:
+        return
+    if args.demo or args.practices is None or args.boundaries is None:
+        return
+    if "stp" in dict(args.practice_columns or ()):
+        return
+    try:
+        if names_upper_areas(args.boundaries) is not False:
+            return
+        if practices_name_field(args.practices, "stp"):
+            return
+    except InputError:
+        return  # the load says what is wrong with the file
+    raise UsageError(_no_upper_area("CCGs"))
+
+
+def _no_upper_area(ccgs: str) -> str:
+    """Say that ``--level upper`` has no STP / ICB to plan by, and how to give one."""
+    return (
+        f"--level upper: no STP / ICB is known for the region's {ccgs} (the boundary file has "
+        "no STP column, such as STP20CD or ICB23CD, the practices file no stp column, and no "
+        "--stp-boundaries was given), so every CCG would be planned alone — give "
+        "--stp-boundaries with the STP / ICB boundaries, or plan CCG by CCG without "
+        "--level upper"
+    )
+
+
 def planning(args: argparse.Namespace, region: Region) -> tuple[dict[str, list[str]], bool]:
     """Return the planning areas the options name, and whether they are larger than CCGs."""
     if args.areas is not None and args.level != "lower":
@@ -86,14 +127,7 @@ def planning(args: argparse.Namespace, region: Region) -> tuple[dict[str, list[s
         if not any(isinstance(stp, str) and stp for stp in stps):
             # each CCG was planned alone as its own 'STP', the summary saying '0 networks
             # cross a CCG border inside their planning area' as if planned by STP
-            raise UsageError(
-                "--level upper: no STP / ICB is known for the region's "
-                f"{count(len(region.ccg_graphs), 'CCG')} (the boundary file has no STP column, "
-                "such as STP20CD or ICB23CD, the practices file no stp column, and no "
-                "--stp-boundaries was given), so every CCG would be planned alone — give "
-                "--stp-boundaries with the STP / ICB boundaries, or plan CCG by CCG without "
-                "--level upper"
-            )
+            raise UsageError(_no_upper_area(count(len(region.ccg_graphs), "CCG")))
     return planning_groups(region, args.level, args.areas), larger
 
 

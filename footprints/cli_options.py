@@ -68,9 +68,16 @@ def whole(minimum: int, what: str) -> Callable[[str], int]:
     return parse
 
 
-def number(what: str, example: str, *, above_zero: bool) -> Callable[[str], float]:
-    """Parse a finite number, above 0 or at least 0; the message says what is accepted."""
+def number(
+    what: str, example: str, *, above_zero: bool, largest: float | None = None
+) -> Callable[[str], float]:
+    """Parse a finite number, above 0 or at least 0 (and at most ``largest``, if given).
+
+    The message says what is accepted.
+    """
     bound = "more than 0" if above_zero else "0 or more"
+    if largest is not None:
+        bound += f" and at most {largest:,}"
 
     def parse(text: str) -> float:
         try:
@@ -79,7 +86,8 @@ def number(what: str, example: str, *, above_zero: bool) -> Callable[[str], floa
             raise argparse.ArgumentTypeError(
                 f"{text!r} is not a number: give {what}, {bound}"
             ) from None
-        if not math.isfinite(value) or value < 0 or (above_zero and value == 0):
+        too_large = largest is not None and value > largest
+        if not math.isfinite(value) or value < 0 or (above_zero and value == 0) or too_large:
             raise argparse.ArgumentTypeError(
                 f"{text!r} is not accepted: give {what}, {bound} (e.g. {example})"
             )
@@ -90,13 +98,14 @@ def number(what: str, example: str, *, above_zero: bool) -> Callable[[str], floa
     return parse
 
 
-seconds = number("the seconds per area", "60", above_zero=True)
+LARGEST = 2**31 - 1
+"""Largest whole number accepted: OR-Tools takes seeds and counts as 32-bit integers."""
+# 1e20 s failed every area's solve: 'OverflowError ... in method Solver_SetTimeLimit, argument
+# 2 of type int64_t', each area left with the quick constructive plan (exit 4)
+seconds = number("the seconds per area", "60", above_zero=True, largest=LARGEST)
 metres = number("a distance in metres", "5000", above_zero=False)
 cost = number("a cost in patient-km", "30000", above_zero=False)
 
-
-LARGEST = 2**31 - 1
-"""Largest whole number accepted: OR-Tools takes seeds and counts as 32-bit integers."""
 population = whole(0, "a number of patients")
 processes = whole(1, "a number of processes")
 workers = whole(1, "a number of solver threads")

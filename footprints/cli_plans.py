@@ -408,14 +408,30 @@ def _save_import(
     )
 
 
+def _store_first(location: str | None) -> str | None:
+    """Check ``plans import``'s store before the region's files are read (the slow part).
+
+    A store file that is no store (a spreadsheet, a GeoPackage), a folder, or a database
+    that cannot be reached was refused only after the whole region was loaded. A store
+    that does not exist yet is made only once there is a plan to save in it.
+    """
+    location = existing_store(location, new=True)
+    url = store_url(location)
+    path = sqlite_file(url) if url.get_backend_name() == "sqlite" else None
+    if path is None or path.exists():
+        Store(location).close()
+    return location
+
+
 def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[str, str]]) -> int:
+    location = _store_first(args.store)
     plan = read_plan(args.file)
     waivers = read_waivers(args.waivers) if args.waivers is not None else None
     label = args.label or f"import {args.file.name}"
     plan, meta = _region_of(args, plan)
     if waivers:
         warn_unknown_waivers(waivers, plan, source=f"--waivers {args.waivers}")
-    with Store(existing_store(args.store, new=True)) as store:
+    with Store(location) as store:
         if not store.exists(args.plan):
             handle = store.create(
                 args.plan,

@@ -27,6 +27,7 @@ from footprints.cli_checks import (
     check_out,
     check_out_is_no_input,
     check_plan_out,
+    check_upper_known,
     count,
     planning,
     planning_areas_named,
@@ -235,6 +236,7 @@ def run_propose(args: argparse.Namespace) -> int:
     _check_priorities(args)
     check_plan_out(args.out)
     check_out_is_no_input(args)
+    check_upper_known(args)
     region = load_region_of(args, plan=args.plan)
     _check_patches_given(args, region)
     settings = OptimiseSettings(

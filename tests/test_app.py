@@ -444,6 +444,61 @@ def test_uploaded_files_become_the_region(state_dir: Path) -> None:
     assert _plan(restored) == _plan(at)
 
 
+def test_a_failed_upload_of_a_file_of_the_same_name_leaves_the_region_at_work(
+    state_dir: Path,
+) -> None:
+    """A practices.csv without list sizes uploaded over the one the region was read from
+    failed to load, but stayed in its place: after a refresh the plan's region could not be
+    loaded ('Your uploaded files could not be loaded (.../practices/practices.csv: no column
+    for list_size ...)'), the edited plan shown on the demo."""
+    at = _start()
+    good = {"practices": "practices.csv", "boundaries": "ccg.geojson", "plan": "current_plan.csv"}
+    for role, name in good.items():
+        at.sidebar.file_uploader[list(UPLOAD_ROLES).index(role)].set_value(
+            (name, (DEMO / name).read_bytes(), "text/plain")
+        )
+    _click(at, "load_files")
+    practice = sorted(_plan(at).assignment)[0]
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value("__new__").run()
+    at.text_input(key="new_name").input("Mine").run()
+    _click(at, "move")
+    edited = _plan(at)
+
+    bad = b"code,name\nZ00001,Dr One\n"
+    at.sidebar.file_uploader[0].set_value(("practices.csv", bad, "text/csv"))
+    _click(at, "load_files")
+    assert any("no column for list_size" in shown(e.value) for e in at.sidebar.error)
+    folder = SessionStore().upload_dir(_session_id(at))
+    assert (folder / "practices" / "practices.csv").read_bytes() == (
+        DEMO / "practices.csv"
+    ).read_bytes()
+    assert sorted(p.name for p in (folder / "practices").iterdir()) == ["practices.csv"]
+
+    again = _start(_session_id(at))  # a refresh
+    assert not [e.value for e in again.error if "could not be loaded" in e.value]
+    assert again.session_state["region_kind"] == "upload"
+    assert _plan(again) == edited
+
+
+def test_an_upload_that_no_longer_loads_is_named_as_the_user_named_it(state_dir: Path) -> None:
+    """The page named the file by its path on the server, the sessions folder and the
+    plan's key: 'Your uploaded files could not be loaded (/srv/.../sessions/KEY/practices/
+    practices.csv: ...)'."""
+    at = _start()
+    for role, name in (("practices", "practices.csv"), ("boundaries", "ccg.geojson")):
+        at.sidebar.file_uploader[list(UPLOAD_ROLES).index(role)].set_value(
+            (name, (DEMO / name).read_bytes(), "text/plain")
+        )
+    _click(at, "load_files")
+    folder = SessionStore().upload_dir(_session_id(at))
+    (folder / "practices" / "practices.csv").write_bytes(b"code,name\nZ00001,Dr One\n")
+    again = _start(_session_id(at))
+    [said] = [shown(e.value) for e in again.error if "could not be loaded" in e.value]
+    assert "Your uploaded files could not be loaded (practices.csv: no column for list_size" in said
+    assert str(state_dir) not in said and "sessions" not in said
+
+
 def test_opening_an_uploaded_plan_reads_its_files_again_only_when_changed(
     state_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
+import pytest
 from test_app import _click, _finish_optimiser, _plan, _saved, _session_id, _start, state_dir
 
 from app.facts import compute
@@ -126,3 +128,24 @@ def test_a_bad_areas_file_is_shown_row_by_row(state_dir: Path, tmp_path: Path) -
     errors = " ".join(shown(e.value) for e in at.sidebar.error)
     assert "clusters.csv, row 2" in errors and "E99999999" in errors
     assert "area_groups" not in at.session_state  # nothing read
+
+
+def test_an_areas_file_the_server_cannot_save_is_an_error_on_the_page(
+    state_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a full disk the upload stopped the whole page with a traceback (OSError)."""
+    import app.uploads
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    at = _start()
+    plan = _plan(at)
+    monkeypatch.setattr(app.uploads, "write_bytes", full)
+    at.radio(key="planning_level").set_value("areas").run()
+    uploader = next(u for u in at.sidebar.file_uploader if "Areas file" in u.label)
+    uploader.set_value(("clusters.csv", b"lower_area,group\n", "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [shown(e.value) for e in at.sidebar.error]
+    assert any("The areas file could not be saved on the server" in e for e in errors), errors
+    assert _plan(at) == plan

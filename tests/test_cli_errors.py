@@ -54,6 +54,8 @@ BAD_OPTIONS = [
     (["propose", "--time-limit", "nan"], ["--time-limit", "'nan'", "more than 0"]),
     (["propose", "--time-limit", "inf"], ["--time-limit", "'inf'", "more than 0"]),
     (["propose", "--time-limit", "soon"], ["--time-limit", "'soon'", "not a number"]),
+    # every area's solve failed: 'OverflowError ... Solver_SetTimeLimit ... int64_t' (exit 4)
+    (["propose", "--time-limit", "1e20"], ["--time-limit", "'1e20'", "at most 2,147,483,647"]),
     (["propose", "--processes", "0"], ["--processes", "'0'", "1 or more"]),
     (["propose", "--processes", "1.5"], ["--processes", "'1.5'", "whole number"]),
     (["propose", "--workers", "0"], ["--workers", "'0'", "1 or more"]),
@@ -470,9 +472,54 @@ def test_level_upper_with_no_stp_known_says_how_to_give_one(
     code = main(["propose", *region, "--level", "upper", "--time-limit", "1", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == EXIT_BAD_INPUT
-    assert "--level upper: no STP / ICB is known for the region's 3 CCGs" in err
+    assert "--level upper: no STP / ICB is known for the region's CCGs" in err
     assert "give --stp-boundaries with the STP / ICB boundaries" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["propose", "validate"])
+def test_level_upper_with_no_stp_known_is_refused_before_the_region_is_loaded(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    # the refusal came only after every file was read: 15 s with England's registrations
+    # (practices_2021.csv without its stp columns, the 2021 CCGs, registrations and LSOAs)
+    with demo_files() as shipped:
+        practices = pd.read_csv(shipped.practices, dtype=str).drop(columns="stp")
+        ccgs = gpd.read_file(shipped.ccg).drop(columns="STP20CD")
+        plan = ["--plan", str(shipped.current_plan)] if command == "validate" else []
+        practices.to_csv(tmp_path / "practices.csv", index=False)
+        ccgs.to_file(tmp_path / "sicbl.geojson")
+        region = ["--practices", str(tmp_path / "practices.csv")]
+        region += ["--boundaries", str(tmp_path / "sicbl.geojson")]
+        out = ["--time-limit", "1", "--out", str(tmp_path / "plan.csv")]
+
+        def loaded(*args: Any, **kwargs: Any) -> None:
+            raise AssertionError("the region was loaded")
+
+        monkeypatch.setattr("footprints.cli_region.load_region", loaded)
+        extra = out if command == "propose" else plan
+        code = main([command, *region, "--level", "upper", *extra])
+    assert code == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "--level upper: no STP / ICB is known for the region's CCGs" in err
+    assert "give --stp-boundaries with the STP / ICB boundaries" in err
+
+
+def test_level_upper_goes_on_where_the_boundary_file_names_each_ccgs_stp(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # checked from the files' columns before loading: practices without stp but CCG
+    # boundaries with STP20CD are planned by STP, not refused
+    with demo_files() as shipped:
+        practices = pd.read_csv(shipped.practices, dtype=str).drop(columns="stp")
+        practices.to_csv(tmp_path / "practices.csv", index=False)
+        region = ["--practices", str(tmp_path / "practices.csv"), "--boundaries", str(shipped.ccg)]
+        code = main(["validate", *region, "--plan", str(shipped.current_plan), "--level", "upper"])
+    assert code in (0, 1)
+    assert "no STP / ICB is known" not in capsys.readouterr().err
 
 
 def test_a_full_disk_during_the_pack_exits_2_and_keeps_the_old_file(

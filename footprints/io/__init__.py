@@ -48,7 +48,7 @@ Modules, each depending only on those above it
 
 from __future__ import annotations
 
-from footprints.io.boundaries import read_boundaries, read_patches
+from footprints.io.boundaries import names_upper_areas, read_boundaries, read_patches
 from footprints.io.nhs import (
     assemble_practices,
     read_epcn,
@@ -70,7 +70,12 @@ from footprints.io.plans import (
     write_plan,
 )
 from footprints.io.postcodes import normalise_postcode, read_postcode_lookup
-from footprints.io.practices import PRACTICE_FIELDS, practice_column_choices, read_practices
+from footprints.io.practices import (
+    PRACTICE_FIELDS,
+    practice_column_choices,
+    practices_name_field,
+    read_practices,
+)
 from footprints.io.registrations import (
     Registrations,
     read_lsoa_boundaries,
@@ -106,9 +111,11 @@ __all__ = [
     "is_geo_plan",
     "max_input_bytes",
     "max_table_bytes",
+    "names_upper_areas",
     "normalise_postcode",
     "plan_format",
     "practice_column_choices",
+    "practices_name_field",
     "read_boundaries",
     "read_epcn",
     "read_epraccur",

@@ -39,6 +39,7 @@ from footprints.io.tables import (
 
 __all__ = [
     "BOUNDARY_COLUMNS",
+    "names_upper_areas",
     "read_boundaries",
     "read_patches",
 ]
@@ -102,7 +103,36 @@ def _undecodable_geometries(target: str, layer: str) -> dict[int, str]:
     return reasons
 
 
-def _unreadable(source: str, error: Exception) -> InputError:
+_NOT_RECOGNIZED = "not recognized as being in a supported file format"
+
+
+def _what_the_file_is(target: str) -> str | None:
+    """Say what a file GDAL recognises no format in is, from its first bytes, if it can tell.
+
+    GDAL's own words were '... not recognized as being in a supported file format.; It might
+    help to specify the correct driver explicitly by prefixing the file path with
+    '<DRIVER>:', e.g. 'CSV:path'.', of an empty upload or a practices CSV in the boundaries'
+    place: advice no user of footprints can follow.
+    """
+    try:
+        if Path(target).stat().st_size == 0:
+            return "the file is empty (0 bytes)"
+        with open(target, "rb") as stream:
+            start = stream.read(4096)
+    except OSError:
+        return None
+    text = start.decode("utf-8-sig", errors="replace")
+    line = next(iter(text.splitlines()), "").strip()
+    if not line.startswith(("{", "[", "<")) and ("," in line or ";" in line or "\t" in line):
+        return f"it is a table, not polygons (its first line is {line[:100]!r})"
+    if "<html" in text[:1024].lower() or "<!doctype html" in text[:1024].lower():
+        return "it is a web page (HTML), an error or sign-in page saved in place of the file"
+    if line.startswith(("{", "[")):
+        return "its text is not whole GeoJSON: it stops early or has no features"
+    return "its bytes are in no map format GDAL knows"
+
+
+def _unreadable(source: str, error: Exception, target: str | None = None) -> InputError:
     if Path(source).is_dir():  # GDAL's words: 'not recognized ... prefixing the file path with
         # <DRIVER>:', of a folder holding no shapefile (one unzipped elsewhere, a wrong folder)
         found = sorted(p.name for p in Path(source).iterdir())[:8]
@@ -117,12 +147,16 @@ def _unreadable(source: str, error: Exception) -> InputError:
                 )
             ]
         )
-    message = re.sub(r"\s+", " ", str(error)).strip()[:300]
+    gdal = re.sub(r"\s+", " ", str(error)).strip()[:300]
+    message = f" ({gdal})"
+    if _NOT_RECOGNIZED in message and target is not None:
+        said = _what_the_file_is(target)
+        message = f": {said}" if said is not None else message
     return InputError(
         [
             Problem(
                 source,
-                f"cannot be read as a boundary file ({message})",
+                f"cannot be read as a boundary file{message}",
                 "give a GeoJSON, a GeoPackage or a zipped shapefile (with its .shx, .dbf and .prj)",
             )
         ]
@@ -202,7 +236,7 @@ def _read_target(
             if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.isna().any():
                 frame.attrs["unreadable"] = _undecodable_geometries(target, layer)
         except (*_GDAL_ERRORS, ValueError, TypeError) as error:
-            raise _unreadable(source, error) from None
+            raise _unreadable(source, error, target) from None
     for warning in caught:
         log.warn(f"while reading: {warning.message}", "check the file in a GIS")
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
@@ -429,6 +463,33 @@ def _refuse_another_level(cd_columns: list[str], level: str, source: str, *, own
     )
 
 
+def _parent_column(columns: list[str], level: str) -> str | None:
+    """Return the column naming each area's upper area (``STP20CD`` in a CCG layer), if any."""
+    for candidate in columns:
+        prefix = re.fullmatch(r"([a-z]+)\d{0,2}cd", candidate.lower())
+        if prefix and prefix.group(1) in _PARENT_PREFIXES.get(level, ()):
+            return candidate
+    return next((c for c in columns if c.lower() == "parent"), None)
+
+
+def names_upper_areas(path: PathLike) -> bool | None:
+    """Whether a CCG boundary file names each CCG's STP / ICB (a column such as ``STP20CD``).
+
+    Read from the file's fields alone, without its polygons; None when that cannot be told
+    so (an archive, several layers, a file GDAL cannot open): :func:`read_boundaries` then
+    says what it finds.
+    """
+    if str(path).lower().startswith("zip:") or Path(path).suffix.lower() == ".zip":
+        return None
+    try:
+        if len(pyogrio.list_layers(path)) != 1:
+            return None
+        fields = [str(f) for f in pyogrio.read_info(path)["fields"]]
+    except (*_GDAL_ERRORS, OSError, ValueError):
+        return None
+    return _parent_column(fields, "ccg") is not None
+
+
 def read_boundaries(
     path: PathLike, *, code_column: str | None = None, level: str = "ccg"
 ) -> gpd.GeoDataFrame:
@@ -464,12 +525,7 @@ def read_boundaries(
     by_lower = {c.lower(): c for c in columns}
     ods_col = by_lower.get(f"{stem}cdh".lower()) or by_lower.get("ods_code")
     name_col = by_lower.get(f"{stem}nm".lower()) or by_lower.get("name")
-    parent_col = by_lower.get("parent")
-    for candidate in columns:
-        prefix = re.fullmatch(r"([a-z]+)\d{0,2}cd", candidate.lower())
-        if prefix and prefix.group(1) in _PARENT_PREFIXES.get(level, ()):
-            parent_col = candidate
-            break
+    parent_col = _parent_column(columns, level)
     logger.info(
         "%s: code←%s, ods_code←%s, name←%s, parent←%s",
         source,

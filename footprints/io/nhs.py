@@ -232,6 +232,9 @@ def _male_plus_female(
         totals = sizes.groupby(codes[missing], sort=False).sum()
         rows[size_column] = [str(int(totals[c])) for c in codes[rows.index]]
     named = sorted(set(codes[missing]))
+    if not keep.any():
+        _warn_summed_by_sex(frame, missing, sizes, resolved, log, practices=len(named))
+        return rows
     shown = ", ".join(named[:10]) + (f" and {len(named) - 10:,} more" if len(named) > 10 else "")
     log.warn(
         f"{len(named):,} practice{' has' if len(named) == 1 else 's have'} no {sex_column} = "
@@ -241,6 +244,45 @@ def _male_plus_female(
         "otherwise check the file holds every practice's ALL row",
     )
     return rows
+
+
+def _warn_summed_by_sex(
+    frame: pd.DataFrame,
+    missing: pd.Series,
+    sizes: pd.Series,
+    resolved: dict[str, str | None],
+    log: ProblemLog,
+    *,
+    practices: int,
+) -> None:
+    """Say plainly how a file with no all-persons row at all was read, and what to do.
+
+    The quinary-age file (``gp-reg-pat-prac-quin-age.csv``: each practice's patients by sex
+    and five-year age band, ``AGE_GROUP_5``) has no ``SEX = ALL`` row; every practice was
+    named as lacking one, 'their male and female rows are added together', 'nothing to do if
+    the file joins the all-persons totals with the per-sex ones': not what the file is.
+    """
+    own = {resolved["code"], resolved["list_size"], resolved["sex"], resolved["ccg"]}
+    bands = [
+        str(column)
+        for column in frame.columns
+        if column not in own and str(column).strip().lower().startswith("age")
+    ]
+    by = (
+        f"sex and age band ({bands[0]}: {frame.loc[missing, bands[0]].nunique():,} bands)"
+        if bands
+        else "sex"
+    )
+    total = "" if sizes.isna().any() else f", {int(sizes.sum()):,} patients"
+    log.warn(
+        f"no row counts all persons ({resolved['sex']} is never ALL): the file counts each "
+        f"practice's patients by {by}, so each practice's list size is read as the sum of "
+        f"its rows ({int(missing.sum()):,} rows for {practices:,} "
+        f"practice{'' if practices == 1 else 's'}{total})",
+        "nothing to do if these are all of each practice's rows; the totals file of the same "
+        "publication, gp-reg-pat-prac-all.csv, gives the same list sizes with one row per "
+        "practice",
+    )
 
 
 def read_qof_mapping(path: PathLike) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from footprints.errors import (
     ProblemLog,
     close_matches,
 )
+from footprints.io.boundaries import _NOT_RECOGNIZED, _what_the_file_is
 from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns, _tier_matches
 from footprints.io.nhs import _refuse_pcn_details, read_epcn
 from footprints.io.tables import (
@@ -312,6 +313,7 @@ def _sizes(plan: Plan) -> dict[str, int]:
 
 
 _EXPORT_AGAIN = "export the plan again with footprints export"
+_GIVE_GEOJSON = "give a GeoJSON file"
 #: What GDAL raises, through pyogrio, for a file it cannot read.
 _GDAL_ERRORS = (
     pyogrio.errors.DataSourceError,
@@ -397,15 +399,30 @@ def _plan_from_table(records: list[dict[str, Any]], source: str, *, what: str) -
     return _plan_from_rows(rows, source) if records else Plan({})
 
 
+def _not_geo_fix(said: str | None, otherwise: str = _EXPORT_AGAIN) -> str:
+    """Return the fix for a plan file that is no GeoJSON / GeoPackage, by what it is instead.
+
+    An empty file or a plan CSV under a .gpkg name gave GDAL's 'not recognized as being in a
+    supported file format' (an empty .geojson: 'Expecting value: line 1 column 1').
+    """
+    if said is not None and said.startswith("it is a table"):
+        return "a plan CSV keeps its .csv name: rename the file, or export the plan again"
+    return otherwise
+
+
 def _read_geopackage_plan(path: PathLike, source: str) -> Plan:
     """Read the ``practices`` layer of a GeoPackage export."""
     fix = _EXPORT_AGAIN
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except _GDAL_ERRORS as error:  # a file that is not a GeoPackage
-        raise InputError(
-            [Problem(source, f"cannot be read as a GeoPackage ({_first_line(error)})", fix)]
-        ) from None
+        said = _what_the_file_is(str(path)) if _NOT_RECOGNIZED in str(error) else None
+        problem = (
+            Problem(source, f"cannot be read as a GeoPackage: {said}", _not_geo_fix(said))
+            if said is not None
+            else Problem(source, f"cannot be read as a GeoPackage ({_first_line(error)})", fix)
+        )
+        raise InputError([problem]) from None
     if "practices" not in layers:
         partial = "networks" in layers
         raise InputError(
@@ -446,8 +463,13 @@ def _read_geojson_plan(path: PathLike, source: str) -> Plan:
         with Path(path).open(encoding="utf-8-sig") as stream:
             document = json.load(stream)
     except json.JSONDecodeError as error:
+        said = _what_the_file_is(str(path)) if error.pos == 0 else None
         raise InputError(
-            [Problem(source, f"not valid JSON ({error})", "give a GeoJSON file")]
+            [
+                Problem(
+                    source, said or f"not valid JSON ({error})", _not_geo_fix(said, _GIVE_GEOJSON)
+                )
+            ]
         ) from None
     except UnicodeDecodeError:
         raise InputError(
@@ -689,6 +711,16 @@ def _waivers_from_rows(rows: list[list[str]], source: str, *, sep: str = ",") ->
     # "Network ID" and "Waiver reason" as typed in a spreadsheet; a plan file's waiver_reason
     header = [_WAIVER_ALIASES.get(_normalise_name(c), _normalise_name(c)) for c in found]
     missing = [c for c in ("network_id", "reason") if c not in header]
+    if not rows:  # 'no column network_id, reason; columns found: ' (nothing after it)
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "the file is empty (no header, no waivers)",
+                    "give a CSV with the header network_id,reason and a row per waived network",
+                )
+            ]
+        )
     if missing:
         raise InputError(
             [

@@ -59,6 +59,7 @@ __all__ = [
     "PRACTICE_COLUMN_OPTION",
     "PRACTICE_FIELDS",
     "practice_column_choices",
+    "practices_name_field",
     "read_practices",
 ]
 
@@ -440,6 +441,18 @@ def practice_column_choices(path: PathLike) -> dict[str, list[str]]:
     :func:`read_practices` as ``columns={"list_size": ...}``.
     """
     return column_choices(_read_practice_table(path)[0].columns, _PRACTICE_FIELDS)
+
+
+def practices_name_field(path: PathLike, field_name: str) -> bool:
+    """Whether the practices file has a column the reader takes as ``field_name`` (``"stp"``).
+
+    Read from the file's columns alone, as :func:`read_practices` resolves them: the checks
+    that an option can be met (``--level upper`` needs each practice's STP) run before the
+    slow reads of a whole region. Raises :class:`InputError` as the read would.
+    """
+    by_normal = {_normalise_name(c): str(c) for c in _read_practice_table(path)[0].columns}
+    (field_,) = [f for f in _PRACTICE_FIELDS if f.name == field_name]
+    return any(_tier_matches(tier, by_normal) for tier in field_.tiers)
 
 
 def read_practices(

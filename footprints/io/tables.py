@@ -310,6 +310,8 @@ def _unpacked(
     if raw.startswith(b"\x1f\x8b"):
         logger.info("%s: unpacked from gzip", source)
         return _bounded(gzip.GzipFile(fileobj=io.BytesIO(raw)), limit, source)
+    if raw.startswith(b"PK\x05\x06"):  # an empty zip (its end record alone): 'contains NUL bytes'
+        raise InputError([Problem(source, f"the archive is empty: it should hold {wanted}", fix)])
     if not raw.startswith(b"PK\x03\x04"):
         return raw
     try:
@@ -318,7 +320,21 @@ def _unpacked(
     except zipfile.BadZipFile:
         return raw  # a damaged workbook or archive: the caller says what it is not
     if not members:
-        return raw
+        inside = [m.filename for m in archive.infolist()]
+        if "[Content_Types].xml" in inside:  # a workbook: the caller says what it is not
+            return raw
+        shown = ", ".join(inside[:10]) + (
+            f" and {len(inside) - 10:,} more" if len(inside) > 10 else ""
+        )
+        raise InputError(  # it was called 'an Excel workbook or a zip archive, not a CSV'
+            [
+                Problem(
+                    source,
+                    f"the archive holds no CSV (found: {shown}): it should hold {wanted}",
+                    fix,
+                )
+            ]
+        )
     if len(members) > 1 and prefer:
         members = [m for m in members if prefer in Path(m.filename).name.lower()] or members
     if len(members) != 1:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -123,6 +124,9 @@ def connect(url: URL) -> Engine:
         When the database cannot be reached or was made by a newer footprints.
     """
     where = describe(url)
+    path = sqlite_file(url) if url.get_backend_name() == "sqlite" else None
+    if path is not None:
+        _refuse_another_database(path, where)
     try:
         if url.get_backend_name() == "sqlite":
             engine = _sqlite_engine(url)
@@ -173,6 +177,45 @@ def connect(url: URL) -> Engine:
             ) from None
         raise
     return engine
+
+
+def _refuse_another_database(path: Path, where: str) -> None:
+    """Refuse a SQLite file of other tables, such as a GeoPackage, before anything is changed.
+
+    A plan exported as GeoPackage (``plan.gpkg``) given as ``--store`` was taken for an
+    empty store: the store's seven tables were written into it and it was switched to WAL
+    mode ('holds no plans yet'). Read-only here; a file this cannot read goes on to the
+    engine, which says what is wrong with it.
+    """
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            tables = [str(row[0]) for row in db.execute(_TABLES)]
+            if not tables or any(name.startswith("footprints_") for name in tables):
+                return
+            layers = (
+                [str(row[0]) for row in db.execute("SELECT table_name FROM gpkg_contents")]
+                if "gpkg_contents" in tables
+                else None
+            )
+    except (OSError, sqlite3.Error):
+        return
+    shown = layers if layers is not None else tables
+    named = ", ".join(shown[:5]) + (f" and {len(shown) - 5} more" if len(shown) > 5 else "")
+    what = (
+        f"a GeoPackage (layers: {named})"
+        if layers is not None
+        else f"a SQLite database of other tables ({named})"
+    )
+    raise StoreError(
+        f"cannot open the plan store at {where}: it is {what}, not a plan store — nothing was "
+        "changed; give --store the plan store's file, or a new file name (such as "
+        "plans.sqlite) to start one"
+    )
+
+
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 
 def first_line(error: BaseException) -> str:

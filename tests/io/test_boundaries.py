@@ -234,3 +234,27 @@ def test_a_folder_holding_no_shapefile_says_what_it_holds(tmp_path: Path) -> Non
         {"SICBL23CD": ["E38000001"]}, geometry=[box(500000, 200000, 510000, 210000)], crs=BNG
     ).to_file(folder / "SICBL_2023.shp")
     assert read_boundaries(folder)["code"].tolist() == ["E38000001"]
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "the file is empty (0 bytes)"),
+        (
+            b"code,name,lat,lon,list_size\r\nZ1,Dr One,52.2,-1.7,9000\r\n",
+            "it is a table, not polygons (its first line is 'code,name,lat,lon,list_size')",
+        ),
+        (b"<html><body>502 Bad Gateway</body></html>", "it is a web page (HTML)"),
+    ],
+)
+def test_a_file_in_no_map_format_says_what_it_is(tmp_path: Path, content: bytes, said: str) -> None:
+    # an empty upload or a practices CSV in the boundaries' slot gave GDAL's 'not recognized
+    # as being in a supported file format.; It might help to specify the correct driver
+    # explicitly by prefixing the file path with '<DRIVER>:', e.g. 'CSV:path'.'
+    path = tmp_path / "ccg.geojson"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        read_boundaries(path)
+    message = str(caught.value)
+    assert f"ccg.geojson: cannot be read as a boundary file: {said}" in message
+    assert "DRIVER" not in message and "not recognized" not in message

@@ -349,3 +349,33 @@ def test_a_list_size_file_of_one_sex_is_refused(tmp_path: Path) -> None:
         read_gp_reg_pat(path)
     assert "counts only the male patients (every row's SEX is MALE)" in str(caught.value)
     assert "give the all-persons totals, gp-reg-pat-prac-all.csv" in str(caught.value)
+
+
+def test_the_quinary_age_file_says_plainly_how_it_was_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """gp-reg-pat-prac-quin-age.csv (patients by sex and five-year age band, no ALL row):
+    every practice was named as having 'no SEX = ALL row', 'nothing to do if the file joins
+    the all-persons totals with the per-sex ones', which it does not."""
+    path = tmp_path / "gp-reg-pat-prac-quin-age.csv"
+    path.write_text(
+        "PUBLICATION,EXTRACT_DATE,TYPE,CCG_CODE,ONS_CCG_CODE,ORG_CODE,POSTCODE,SEX,"
+        "AGE_GROUP_5,NUMBER_OF_PATIENTS\n"
+        + "".join(
+            f"GP_PRAC_PAT_LIST,01JAN2021,GP,00L,E38000130,A84002,NE65 7UW,{sex},{band},{n}\n"
+            for sex in ("FEMALE", "MALE")
+            for band, n in (("0_4", 300), ("5_9", 320), ("95+", 10))
+        ),
+        encoding="utf-8",
+    )
+    table = read_gp_reg_pat(path)
+    assert table[["code", "list_size"]].to_dict("records") == [
+        {"code": "A84002", "list_size": 1260}
+    ]
+    assert "no SEX = ALL row" not in caplog.text
+    assert (
+        "no row counts all persons (SEX is never ALL): the file counts each practice's "
+        "patients by sex and age band (AGE_GROUP_5: 3 bands), so each practice's list size is "
+        "read as the sum of its rows (6 rows for 1 practice, 1,260 patients)"
+    ) in caplog.text
+    assert "gp-reg-pat-prac-all.csv, gives the same list sizes" in caplog.text

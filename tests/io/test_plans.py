@@ -247,6 +247,22 @@ def test_waiver_headers_as_a_spreadsheet_writes_them_are_read(tmp_path: Path) ->
         read_waivers(other)
 
 
+@pytest.mark.parametrize("content", [b"", b"\r\n\r\n", b"\xef\xbb\xbf"])
+def test_an_empty_waivers_file_says_it_is_empty(tmp_path: Path, content: bytes) -> None:
+    """An empty waivers file said 'no column network_id, reason; columns found: ' and
+    nothing after it."""
+    from footprints.io import read_waivers
+
+    path = tmp_path / "waivers.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        read_waivers(path)
+    message = str(caught.value)
+    assert "waivers.csv: the file is empty (no header, no waivers)" in message
+    assert "give a CSV with the header network_id,reason" in message
+    assert "columns found" not in message
+
+
 def test_the_epcn_pcn_details_sheet_saved_as_csv_is_named_with_the_sheet_to_save(
     tmp_path: Path,
 ) -> None:
@@ -315,3 +331,31 @@ def test_a_geojson_plan_with_no_features_is_refused(tmp_path: Path) -> None:
     plan.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
     with pytest.raises(InputError, match="holds no practice with a network"):
         read_plan(plan)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said", "fix"),
+    [
+        ("plan.gpkg", b"", "cannot be read as a GeoPackage: the file is empty (0 bytes)", ""),
+        ("plan.geojson", b"", "the file is empty (0 bytes)", "give a GeoJSON file"),
+        (
+            "plan.gpkg",
+            b"practice_code,network_id\nP1,N1\n",
+            "cannot be read as a GeoPackage: it is a table",
+            "a plan CSV keeps its .csv name: rename the file",
+        ),
+    ],
+)
+def test_a_geo_plan_that_is_empty_or_a_csv_says_so(
+    tmp_path: Path, name: str, content: bytes, said: str, fix: str
+) -> None:
+    """GDAL's "DataSourceError: 'plan.gpkg' not recognized as being in a supported file
+    format" (an empty upload, a plan CSV under a .gpkg name) and an empty GeoJSON's
+    'Expecting value: line 1 column 1 (char 0)'."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        read_plan(path)
+    message = str(caught.value)
+    assert f"{name}: {said}" in message and fix in message
+    assert "not recognized" not in message and "Expecting value" not in message

@@ -162,3 +162,34 @@ def test_a_postcode_lookup_is_not_a_table_read_whole(tmp_path: Path) -> None:
         assert len(read_postcode_lookup(path)) == 1
     with input_size_limit(10), pytest.raises(InputError, match="limit for one input"):
         read_postcode_lookup(path)
+
+
+@pytest.mark.parametrize(
+    ("members", "said"),
+    [
+        ({}, "the archive is empty: it should hold one CSV"),
+        (
+            {"README.txt": "hello", "plan.geojson": "{}"},
+            "the archive holds no CSV (found: README.txt, plan.geojson): it should hold one CSV",
+        ),
+    ],
+)
+def test_a_zip_holding_no_csv_says_what_it_holds(
+    tmp_path: Path, members: dict[str, str], said: str
+) -> None:
+    """An empty zip was 'contains NUL bytes: it is not a text CSV (a binary file, or UTF-16
+    ...)'; a zip of other files 'is an Excel workbook or a zip archive, not a CSV — save the
+    sheet as CSV'."""
+    import zipfile
+
+    from footprints.io import read_practices
+
+    path = tmp_path / "practices.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    message = str(caught.value)
+    assert f"practices.zip: {said} — give the CSV itself, or a zip holding only it" in message
+    assert "NUL" not in message and "Excel" not in message

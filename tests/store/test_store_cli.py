@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely.geometry import Point
 from store_plans import grid_plan
 
 from footprints.cli import EXIT_BAD_INPUT, main
@@ -176,7 +178,57 @@ def test_a_file_that_is_no_store_is_bad_input(
     assert plan.read_text(encoding="utf-8") == text
 
 
+@pytest.mark.parametrize("kind", ["gpkg", "sqlite"])
+def test_a_database_of_other_tables_is_refused_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """A plan exported as GeoPackage given as --store was taken for an empty store: 'holds no
+    plans yet', the store's tables written into the user's file, which was put in WAL mode."""
+    path = tmp_path / f"plan.{kind}"
+    if kind == "gpkg":  # as `footprints export --format gpkg` writes a plan
+        networks = {"network_id": ["N1"], "network_name": ["North"]}
+        gpd.GeoDataFrame(networks, geometry=[Point(0, 0)], crs=27700).to_file(
+            path, layer="networks"
+        )
+    else:
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE surgeries (code TEXT)")
+        db.close()
+    before = path.read_bytes()
+    status, out, err = run(capsys, "plans", "list", "--store", str(path))
+    assert status == EXIT_BAD_INPUT
+    assert "holds no plans yet" not in out
+    what = "a GeoPackage (layers: " if kind == "gpkg" else "a SQLite database of other tables ("
+    assert f"cannot open the plan store at {path}: it is {what}" in err
+    assert "not a plan store — nothing was changed; give --store the plan store's file" in err
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
 DEMO = Path(__file__).resolve().parents[2] / "boundaries" / "demo"
+
+
+def test_import_checks_the_store_before_reading_the_region(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store file that is no store was refused only after the region's files were read
+    (all England with registrations: over 15 s)."""
+    store = tmp_path / "plans.csv"  # the plan's file in the store's place
+    store.write_text("practice_code,network_id\nP1,N1\n" * 200, encoding="utf-8")
+
+    def loaded(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the region was read")
+
+    monkeypatch.setattr("footprints.cli_plans.load_region_from", loaded)
+    region = ["--practices", str(DEMO / "practices.csv"), "--boundaries", str(DEMO / "ccg.geojson")]
+    plan = str(DEMO / "current_plan.csv")
+    status, _, err = run(capsys, "plans", "import", "p", plan, *region, "--store", str(store))
+    assert status == EXIT_BAD_INPUT
+    assert f"cannot open the plan store at {store}: file is not a database" in err
+    new = tmp_path / "new.sqlite"
+    status, _, _ = run(capsys, "plans", "import", "p", "missing.csv", "--store", str(new))
+    assert status == EXIT_BAD_INPUT
+    assert not new.exists()  # a new store is made only with a plan to save in it
 
 
 def test_import_records_the_region_checked_and_show_names_it(
