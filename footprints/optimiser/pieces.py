@@ -335,16 +335,18 @@ def split_pieces(
                     if j not in free_set and (f := fixed_of.get(j)) is not None
                 }
             )
+            one = len(nodes) == 1
+            are, them = ("is", "it") if one else ("are", "them")
             if blockers:
-                why = f"are joined to the rest of the area only through {names(blockers)}"
+                why = f"{are} joined to the rest of the area only through {names(blockers)}"
             elif len(nodes) == len(codes):
-                why = "are the whole area"
+                why = f"{are} the whole area"
             else:
-                why = "are not adjacent to any other practice in the area"
+                why = f"{are} not adjacent to any other practice in the area"
             piece.soft = True
             piece.reason = (
-                f"practices {group} ({population:,} patients) {why}, so no network of them "
-                f"can reach the minimum {band.min_population:,}"
+                f"{'practice' if one else 'practices'} {group} ({population:,} patients) {why}, "
+                f"so no network of {them} can reach the minimum {band.min_population:,}"
             )
         else:
             low = math.ceil(population / band.max_population)

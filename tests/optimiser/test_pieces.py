@@ -47,8 +47,8 @@ def test_a_piece_under_the_minimum_says_what_cuts_it_off() -> None:
     left, right = split_pieces(practices, Band(), free, fixed)
     assert left.soft and right.soft
     assert left.reason == (
-        "practices P00 (10,000 patients) are joined to the rest of the area only through "
-        "practice P01, so no network of them can reach the minimum 30,000"
+        "practice P00 (10,000 patients) is joined to the rest of the area only through "
+        "practice P01, so no network of it can reach the minimum 30,000"
     )
 
 
