@@ -23,7 +23,7 @@ import dataclasses
 import logging
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -64,6 +64,7 @@ from footprints.optimiser.proof import Outcome
 from footprints.optimiser.settings import (
     AreaResult,
     CurvePoint,
+    Move,
     OptimiseSettings,
     PriorityResult,
     Progress,
@@ -331,6 +332,22 @@ counted as the fewest-moves priority's stand-in (:func:`~footprints.optimiser.pr
 stand_in_priorities`)."""
 
 
+def _stand_in_priorities(
+    problem: AreaProblem, result: AreaResult, moved: Sequence[Move]
+) -> list[PriorityResult]:
+    """Least change's priority for a plan standing in, its bound kept only where it holds.
+
+    The floor on moves (:func:`~footprints.optimiser.priorities.fewest_moves_floor`) holds
+    for plans keeping the band; a plan standing in with networks outside it (the current
+    plan as it is or made whole) may move fewer: NHS North West London 2021 made whole moved
+    20 practices against a floor of 46, which :attr:`PriorityResult.proved` read as proved.
+    """
+    priorities = stand_in_priorities(problem, moved)
+    if not result.soft_networks:
+        return priorities
+    return [dataclasses.replace(p, bound=None) for p in priorities]
+
+
 def _stand_in(problem: AreaProblem, columns: Columns, outcome: Outcome) -> AreaResult:
     """Make the result of a plan standing in; least change's repair says its moves too.
 
@@ -341,7 +358,7 @@ def _stand_in(problem: AreaProblem, columns: Columns, outcome: Outcome) -> AreaR
         return result
     try:
         moved = moved_practices(problem, result.assignment)
-        priorities = stand_in_priorities(problem, moved)
+        priorities = _stand_in_priorities(problem, result, moved)
     except Exception as error:  # the plan still stands in
         _log_failure(problem.name, failure_words(error), error)
         return result
@@ -609,7 +626,7 @@ def _plan(
     result = area_result(problem, columns, outcome)
     moved = moved_practices(problem, result.assignment)
     if not priorities and outcome.fallback in _LEAST_STAND_INS and problem.settings.least_change:
-        priorities = stand_in_priorities(problem, moved)
+        priorities = _stand_in_priorities(problem, result, moved)
     notes = priority_notes(problem, priorities, result)
     fewest = moves.value if moves is not None and moves.value is not None else None
     sooner = [c for c in curve if fewest is not None and c.budget_to < fewest]
