@@ -15,6 +15,7 @@ from ortools.linear_solver import pywraplp
 
 from footprints.optimiser import AreaResult, OptimiseSettings, optimise_area
 from footprints.optimiser import area as area_stage
+from footprints.optimiser import priorities as priorities_stage
 from footprints.optimiser.candidates import CandidateSets, EnumerationTimeoutError
 from footprints.optimiser.construct import construct
 from footprints.optimiser.fallback import fallback, least_change_key
@@ -221,3 +222,22 @@ def test_least_change_cut_before_its_repair_stands_in_with_the_current_plan_made
     assert any(
         line.startswith("the plan is the current plan made whole") for line in result.explanations
     )
+
+
+def test_least_change_s_first_plan_lists_no_ring_of_groups_once_out_of_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each ring's groups near the broken networks took seconds unchecked on NWL 2021."""
+    graph, current = _area()
+    problem = problem_of(graph, LEAST, current=current)
+    listed: list[int] = []
+    real = priorities_stage.near_current
+
+    def counted(*args: object, **kwargs: object) -> CandidateSets:
+        listed.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(priorities_stage, "near_current", counted)
+    local = priorities_stage.local_plan(problem, construct(problem), time_limit=0.0)
+    assert len(listed) == len(problem.pieces)  # the columns' groups only, no ring after
+    assert local is not None  # the best plan so far still comes back
