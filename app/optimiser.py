@@ -27,7 +27,7 @@ from app.state import (
 )
 from footprints.background import ProposalJob
 from footprints.optimiser import AreaResult, OptimiseSettings, propose
-from footprints.optimiser.area import CURRENT_NOTE
+from footprints.optimiser.area import CURRENT_NOTE, REPAIRED_WORDS, SEARCHED_WORDS
 from footprints.optimiser.fallback import POLISHED, REPAIRED
 from footprints.plan import Plan
 from footprints.planning_areas import (
@@ -226,19 +226,24 @@ def _certified(result: AreaResult) -> str:
 
 
 def plan_kind(result: AreaResult, *, kept: bool = False) -> str:
-    """Say which plan an area got, in one word.
+    """Say which plan an area got, in one word or two.
 
-    ``"proved optimal"``; ``"constructive"`` (the quick constructive plan, not improved);
-    ``"kept"`` (the plan at hand kept: nothing cheaper was found; ``kept`` says the run left
-    the area's networks as they were); ``"repaired"`` (least change: the current plan
-    repaired, its compliant networks kept, the exact solve out of time); ``"optimised"``
-    (improved, not proved optimal); ``"fallback"`` (the solve failed); ``"none"`` (no plan).
+    ``"proved optimal"``; ``"optimised"`` (the exact stages' own plan, improved, not proved
+    optimal); ``"kept"`` (the plan at hand kept: nothing cheaper was found; ``kept`` says the
+    run left the area's networks as they were). The plans standing in when the exact stages
+    gave none in the time limit: ``"constructive"`` (the quick constructive plan, not
+    improved); ``"searched"`` (the quick plan, or the current plan made whole, improved by
+    local search only); ``"repaired"`` (least change: the current plan repaired, its
+    compliant networks kept); ``"made whole"`` (the current plan made whole: its networks
+    cut into their connected parts); ``"parts"`` (one network per connected part: the last
+    resort). ``"fallback"`` (the solve failed); ``"none"`` (no plan). A plan gets the same
+    kind whichever run (re-optimise, least change) stood it in.
     """
     if not result.assignment:
         return "none"
     if result.status == "optimal":
         return "proved optimal"
-    if result.status in ("fallback", "timed out"):
+    if result.status == "fallback":
         return "fallback"
     if (
         kept
@@ -246,12 +251,31 @@ def plan_kind(result: AreaResult, *, kept: bool = False) -> str:
         or any(note.startswith(CURRENT_NOTE) for note in result.explanations)
     ):
         return "kept"
-    if result.fallback == "repaired":
-        return "repaired"
-    improved = any(note in (POLISHED, REPAIRED) for note in result.explanations)
-    if result.fallback == "constructive" and not improved:
-        return "constructive"
+    if result.fallback in _STAND_INS:
+        return _STAND_INS[result.fallback]
+    if result.fallback == "constructive":
+        return "searched" if _searched(result) else "constructive"
     return "optimised"
+
+
+_STAND_INS = {
+    "repaired": "repaired",
+    "current made whole": "made whole",
+    "connected parts": "parts",
+}
+"""The kind of each plan standing in that says itself which plan it is (:func:`plan_kind`)."""
+
+
+def _searched(result: AreaResult) -> bool:
+    """Whether the plan standing in was improved by local search (before or after the solve)."""
+    return any(
+        note in (POLISHED, REPAIRED) or SEARCHED_WORDS in note or REPAIRED_WORDS in note
+        for note in result.explanations
+    )
+
+
+_NOT_EXACT = "the exact stages gave no plan in the time limit"
+"""Why a plan standing in is not optimised, in words (the notice's)."""
 
 
 def area_words(name: str, result: AreaResult, *, kept: bool = False) -> str:
@@ -276,17 +300,39 @@ def area_words(name: str, result: AreaResult, *, kept: bool = False) -> str:
             + (f" ({best})" if best else "")
             + f"; {_certified(result)}. Allow more time to look further."
         )
+    moved = "" if result.moves is None else f" ({result.moves:,} practices moved)"
     if kind == "constructive":
         return (
-            f"{name}: not optimised — this is the quick constructive plan; "
+            f"{name}: not optimised — this is the quick constructive plan ({_NOT_EXACT}); "
+            f"{_certified(result)}. Allow more time for an optimised plan."
+        )
+    if kind == "searched":
+        start = (
+            "your plan made whole"
+            if any(REPAIRED_WORDS in note for note in result.explanations)
+            else "the quick constructive plan"
+        )
+        return (
+            f"{name}: not optimised — {start} improved by local search only ({_NOT_EXACT}); "
             f"{_certified(result)}. Allow more time for an optimised plan."
         )
     if kind == "repaired":
-        moved = "" if result.moves is None else f" ({result.moves:,} practices moved)"
         return (
             f"{name}: not optimised — your plan repaired{moved}: its compliant networks kept, "
             f"the networks breaking a rule re-formed with their neighbours; the fewest-moves "
             f"solve ran out of time; {_certified(result)}. Allow more time for fewer moves."
+        )
+    if kind == "made whole":
+        return (
+            f"{name}: not optimised — your plan made whole{moved}: each network as it stands, "
+            "cut into its connected parts, a practice in none joined to a neighbouring "
+            f"network; it may break the band ({_NOT_EXACT}); {_certified(result)}. Allow "
+            "more time for a plan in band."
+        )
+    if kind == "parts":
+        return (
+            f"{name}: not optimised — the last resort, one network per connected part of the "
+            f"area ({_NOT_EXACT}); {_certified(result)}. Allow more time for a plan."
         )
     return (
         f"{name}: optimised, not proved optimal; {_certified(result)}. Allow more time to "

@@ -27,6 +27,10 @@ from footprints import background as background_module
 from footprints import optimiser as optimiser_module
 from footprints.crs import BNG, WGS84
 from footprints.io import read_plan
+from footprints.optimiser import area as area_module
+from footprints.optimiser.candidates import EnumerationTimeoutError
+from footprints.optimiser.fallback import POLISHED
+from footprints.optimiser.problem import AreaProblem
 from footprints.plan import Band, Plan
 from footprints.session import STATE_DIR_ENV, SavedSession, SessionStore
 from footprints.store import STORE_ENV, Store
@@ -185,6 +189,49 @@ def test_propose_runs_the_optimiser_for_the_chosen_ccg(state_dir: Path) -> None:
     assert "gap" in table.columns
     # Which plan it is, in words: never the quick constructive plan on the demo.
     assert list(table["plan"]) == ["proved optimal" if result.status == "optimal" else "optimised"]
+
+
+def test_a_plan_only_local_search_improved_is_not_called_optimised(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listing candidates out of time: the quick plan, polished, is named for what it is.
+
+    As North West London 2021 in the app (BENCHMARKS.md, session 16): no exact stage ran in
+    the time limit, local search improved the quick plan, and the notice said "optimised".
+    """
+
+    def out_of_time(problem: AreaProblem) -> None:
+        for piece in problem.pieces:  # as a cut listing leaves them: only local candidates
+            piece.bounded = False
+        raise EnumerationTimeoutError("listing out of time")
+
+    monkeypatch.setattr(area_module, "_list_pieces", out_of_time)
+    at = _start()
+    ccg = _first_ccg(at)
+    graph = at.session_state["_derived"]["region"].validation_graph
+    plan = _plan(at).assignment
+    practice, network = next(  # a move inside the CCG: the run's plan is then not the working one
+        (a, plan[b])
+        for a, b in sorted(graph.edges)
+        if graph.nodes[a]["ccg"] == graph.nodes[b]["ccg"] == ccg and plan[a] != plan[b]
+    )
+    at.multiselect(key="selected").set_value([practice]).run()
+    at.selectbox(key="target").set_value(network).run()
+    _click(at, "move")
+    at.selectbox(key="area_ccg").set_value(ccg).run()
+    at.number_input(key="time_limit").set_value(2.0).run()
+    _click(at, "propose")
+    _finish_optimiser(at)
+    (result,) = at.session_state["results"].values()
+    assert (result.status, result.fallback) == ("feasible", "constructive")
+    assert POLISHED in result.explanations
+    (notice,) = [s.value for s in at.success if "Optimiser finished" in s.value]
+    assert "not optimised — the quick constructive plan improved by local search only" in notice
+    assert "the exact stages gave no plan in the time limit" in notice
+    assert "optimised, not proved optimal" not in notice
+    _open_tab(at, "Optimiser results")
+    table = next(d.value for d in at.dataframe if "status" in d.value.columns)
+    assert list(table["plan"]) == ["searched"]
 
 
 def test_stop_button_keeps_the_best_plan_so_far(

@@ -10,7 +10,7 @@ import networkx as nx
 
 from app.optimiser import area_words, plan_kind, run_notice
 from footprints.optimiser import AreaResult, OptimiseSettings, optimise_area
-from footprints.optimiser.area import CURRENT_NOTE
+from footprints.optimiser.area import CURRENT_NOTE, REPAIRED_WORDS, SEARCHED_WORDS
 from footprints.optimiser.fallback import POLISHED
 from footprints.plan import Band
 
@@ -46,7 +46,44 @@ def test_the_bare_constructive_plan_is_named_and_a_polished_one_is_not() -> None
     polished = _result(
         objective=1800.0, bound=500.0, gap=0.72, fallback="constructive", explanations=[POLISHED]
     )
-    assert plan_kind(polished) == "optimised"
+    assert plan_kind(polished) == "searched"
+
+
+def test_one_plan_has_one_name_whether_polished_after_or_improved_before() -> None:
+    """Session 16: one plan was "optimised" in the re-optimise notice, "the quick constructive
+    plan" in least change's. Local search before the exact stages or after: the same words."""
+    after = _result(
+        objective=1800.0, bound=500.0, gap=0.72, fallback="constructive", explanations=[POLISHED]
+    )
+    before_note = f"the plan is {SEARCHED_WORDS}, not optimised, with a bound"
+    before = _result(
+        objective=1800.0, bound=500.0, gap=0.72, fallback="constructive", explanations=[before_note]
+    )
+    words = [area_words("NWL", r) for r in (after, before)]
+    assert words[0] == words[1]
+    assert words[0].startswith(
+        "NWL: not optimised — the quick constructive plan improved by local search only (the "
+        "exact stages gave no plan in the time limit)"
+    )
+    assert "optimised, not proved" not in words[0]
+    made_whole = f"the plan is {REPAIRED_WORDS}, not optimised, with a bound"
+    own = _result(
+        objective=1800.0, bound=500.0, gap=0.72, fallback="constructive", explanations=[made_whole]
+    )
+    assert "not optimised — your plan made whole improved by local search only" in area_words(
+        "NWL", own
+    )
+
+
+def test_least_change_s_current_plan_made_whole_is_named_with_its_moves() -> None:
+    whole = _result(objective=2000.0, bound=500.0, gap=0.75, fallback="current made whole", moves=0)
+    assert plan_kind(whole) == "made whole"
+    words = area_words("NWL", whole)
+    assert "not optimised — your plan made whole (0 practices moved)" in words
+    timed_out = _result(status="timed out", objective=2000.0, fallback="current made whole")
+    assert plan_kind(timed_out) == "made whole"  # not "the solve failed": time ran out
+    parts = _result(status="timed out", objective=2000.0, fallback="connected parts")
+    assert "the last resort, one network per connected part" in area_words("K", parts)
 
 
 def test_least_change_s_repaired_stand_in_is_not_called_optimised() -> None:

@@ -23,7 +23,7 @@ import dataclasses
 import logging
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -64,6 +64,7 @@ from footprints.optimiser.proof import Outcome
 from footprints.optimiser.settings import (
     AreaResult,
     CurvePoint,
+    Move,
     OptimiseSettings,
     PriorityResult,
     Progress,
@@ -73,6 +74,7 @@ __all__ = [
     "CURRENT_NOTE",
     "EXACT_SHARE",
     "REPAIRED_WORDS",
+    "SEARCHED_WORDS",
     "STARTED_NOTE",
     "failure_words",
     "fallback_area",
@@ -174,14 +176,16 @@ def optimise_area(
             )
         construction = _cheaper(problem, construction, given)
         from_start = given is not None and construction is given
+        quick = construction
         construction, repaired = _repair(problem, construction)
         construction = improve(problem, construction)
+        searched = not (from_start or repaired) and _changed(quick, construction)
         local = local_plan(
             problem,
             construction,
             time_limit=min(LOCAL_SHARE * settings.time_limit, problem.deadline.left()),
         )
-        result = _plan(problem, construction, given, from_start or repaired, local)
+        result = _plan(problem, construction, given, from_start or repaired, local, searched)
     except InfeasibleError as error:
         contradiction = _contradicted(problem, construction)
         if contradiction is None:
@@ -322,17 +326,39 @@ def _repaired(
     return None if same else repaired
 
 
+_LEAST_STAND_INS = ("repaired", "current", "current made whole")
+"""The plans least change falls back to, all made from the current plan: their moves are
+counted as the fewest-moves priority's stand-in (:func:`~footprints.optimiser.priorities.
+stand_in_priorities`)."""
+
+
+def _stand_in_priorities(
+    problem: AreaProblem, result: AreaResult, moved: Sequence[Move]
+) -> list[PriorityResult]:
+    """Least change's priority for a plan standing in, its bound kept only where it holds.
+
+    The floor on moves (:func:`~footprints.optimiser.priorities.fewest_moves_floor`) holds
+    for plans keeping the band; a plan standing in with networks outside it (the current
+    plan as it is or made whole) may move fewer: NHS North West London 2021 made whole moved
+    20 practices against a floor of 46, which :attr:`PriorityResult.proved` read as proved.
+    """
+    priorities = stand_in_priorities(problem, moved)
+    if not result.soft_networks:
+        return priorities
+    return [dataclasses.replace(p, bound=None) for p in priorities]
+
+
 def _stand_in(problem: AreaProblem, columns: Columns, outcome: Outcome) -> AreaResult:
     """Make the result of a plan standing in; least change's repair says its moves too.
 
     Where saying its moves fails as well, the plan stands in without them.
     """
     result = area_result(problem, columns, outcome)
-    if outcome.fallback != "repaired":
+    if outcome.fallback not in _LEAST_STAND_INS or not problem.settings.least_change:
         return result
     try:
         moved = moved_practices(problem, result.assignment)
-        priorities = stand_in_priorities(problem, moved)
+        priorities = _stand_in_priorities(problem, result, moved)
     except Exception as error:  # the plan still stands in
         _log_failure(problem.name, failure_words(error), error)
         return result
@@ -495,7 +521,8 @@ def _repair(
     improvement kept only where its cost as the solve counts it (moves matched one to one)
     is lower. So the plan CP-SAT starts from, and the plan returned when listing candidates
     is hopeless or time runs out, is never dearer than the current plan. Returns the plan and
-    whether it came from the current plan (said in the result's words).
+    whether it came from the current plan (said in the result's words; the quick plan
+    improved is named as such by :func:`optimise_area`, not as the current plan).
     """
     if problem.current.index is None or not improvable(problem):
         return construction, False
@@ -503,12 +530,23 @@ def _repair(
     start = _cheaper(problem, construction, own)
     if start is None:
         return construction, False
+    from_own = own is not None and start is own
     improved = improve(problem, start, anyway=True)
     if improved is not None and improved != start:
         before, after = costed_plan(problem, start), costed_plan(problem, improved)
         if after is not None and (before is None or after[0] < before[0]):
             start = improved
-    return start, own is not None and (start is own or start != construction)
+    return start, from_own
+
+
+def _changed(before: PieceNetworks | None, after: PieceNetworks | None) -> bool:
+    """Whether local search changed the quick plan ``before`` into ``after`` (per piece)."""
+    if before is None or after is None:
+        return False
+    return any(
+        sorted(map(sorted, old)) != sorted(map(sorted, new))
+        for old, new in zip(before, after, strict=True)
+    )
 
 
 STARTED_NOTE = (
@@ -552,11 +590,14 @@ def _plan(
     given: PieceNetworks | None = None,
     from_start: bool = False,
     local: LocalPlan | None = None,
+    searched: bool = False,
 ) -> AreaResult:
     """Solve (priorities first), then the trade-off curve when asked for, then the words.
 
     With the curve asked for in repair mode, the solve keeps :data:`CURVE_SHARE` of the
     time limit for it. Every stage here runs inside :func:`optimise_area`'s containment.
+    ``searched``: the quick plan was improved by local search before the exact stages
+    (named so where it stands in).
     """
     curve_wanted = problem.settings.trade_off and problem.current.index is not None
     solving = problem
@@ -575,14 +616,17 @@ def _plan(
             for n in outcome.notes
         ]
         outcome = dataclasses.replace(outcome, notes=notes)
+    elif searched:  # the quick plan stood in after local search: the same name everywhere
+        notes = [n.replace("the quick constructive one", SEARCHED_WORDS) for n in outcome.notes]
+        outcome = dataclasses.replace(outcome, notes=notes)
     curve: list[CurvePoint] = []
     moves = next((p for p in priorities if p.name in ("moves", "patients moved")), None)
     if curve_wanted and moves is not None and moves.value is not None:
         curve = trade_off(problem, columns, outcome.chosen, moves.value, proved=moves.proved)
     result = area_result(problem, columns, outcome)
     moved = moved_practices(problem, result.assignment)
-    if not priorities and outcome.fallback == "repaired":
-        priorities = stand_in_priorities(problem, moved)
+    if not priorities and outcome.fallback in _LEAST_STAND_INS and problem.settings.least_change:
+        priorities = _stand_in_priorities(problem, result, moved)
     notes = priority_notes(problem, priorities, result)
     fewest = moves.value if moves is not None and moves.value is not None else None
     sooner = [c for c in curve if fewest is not None and c.budget_to < fewest]
@@ -636,7 +680,7 @@ def _solve(
     if given is not None and not priorities:
         outcome, columns = _no_worse(problem, outcome, columns, given)
     # Least change's stand-in was ranked against the current plan already (band, moves).
-    kept = priorities or outcome.fallback == "repaired"
+    kept = priorities or (outcome.fallback in _LEAST_STAND_INS and problem.settings.least_change)
     current = None if kept else plan_networks(problem, problem.current.assignment)
     if current is not None:
         outcome, columns = _no_worse(problem, outcome, columns, current, CURRENT_NOTE)

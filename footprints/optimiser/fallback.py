@@ -3,7 +3,8 @@
 :func:`fallback` returns the best plan at hand when time runs out before the exact solve
 (:func:`~footprints.optimiser.proof.partition`) finds a plan, or the solve fails: the
 constructive plan (or the current plan, if cheaper; under least change the current plan
-repaired), else one network per connected part of the area. :func:`polish` improves a plan
+repaired, else the current plan made whole: never a plan built from scratch where another is
+at hand), else one network per connected part of the area. :func:`polish` improves a plan
 not proved optimal by local search in the time left. :func:`plan_networks` and
 :func:`costed_plan` turn a plan given by its practices into the solve's columns.
 """
@@ -128,6 +129,9 @@ _FALLBACK_WORDS = {
     "repaired": "the plan is the current plan repaired with the fewest moves found before the "
     "exact solve (the networks that comply kept where they could be, those breaking a rule "
     "re-formed with their neighbours)",
+    "current made whole": "the plan is the current plan made whole (least change had no "
+    "repair in time): each current network as it stands, cut into its connected parts, the "
+    "practices in none joined to a neighbouring network (it may break the band)",
 }
 """How :func:`fallback` names the plan that stands in, by kind."""
 
@@ -158,6 +162,50 @@ def least_change_key(problem: AreaProblem, columns: Columns, chosen: IntArray) -
     return outside, moved
 
 
+def _best_at_hand(
+    problem: AreaProblem,
+    construction: PieceNetworks | None,
+    repaired: PieceNetworks | None,
+    *,
+    least: bool,
+) -> tuple[int, IntArray, Columns, Fallback] | None:
+    """Return the best plan at hand (its cost, columns chosen, columns and kind), if any.
+
+    By cost; under least change (``least``) by :func:`least_change_key` among the plans
+    made from the current one: the current plan repaired, the current plan as it is, and
+    the current plan made whole (:func:`_made_whole`, its moves counted, the move budget
+    not kept). The quick constructive plan, built from scratch, is then at hand only when
+    none of them is: on NHS North West London 2021 it moved hundreds of practices where
+    the user asked for least change (BENCHMARKS.md, the app on real areas, session 16).
+    """
+    at_hand: list[tuple[PieceNetworks | None, Fallback]] = [(repaired, "repaired")]
+    if not least:
+        at_hand.append((construction, "constructive"))
+    at_hand.append((_current_networks(problem), "current"))
+    costed: list[tuple[int, IntArray, Columns, Fallback]] = []
+    for plan, found in at_hand:
+        priced = None if plan is None else costed_plan(problem, plan)
+        if priced is not None:
+            costed.append((*priced, found))
+    if least:
+        whole = _made_whole(problem)
+        if whole is not None:
+            chosen, columns = whole
+            cost = int(columns.col_cost[chosen].sum())
+            costed.append((cost, chosen, columns, "current made whole"))
+        if not costed and construction is not None:
+            priced = costed_plan(problem, construction)
+            if priced is not None:
+                costed.append((*priced, "constructive"))
+    best: tuple[int, IntArray, Columns, Fallback] | None = None
+    best_key: tuple[int, ...] | None = None
+    for cost, chosen, columns, found in costed:
+        key = (*least_change_key(problem, columns, chosen), cost) if least else (cost,)
+        if best_key is None or key < best_key:
+            best, best_key = (cost, chosen, columns, found), key
+    return best
+
+
 _WHOLE_NOTE = (
     "the plan is the current plan made whole: each current network as it stands, cut into its "
     "connected parts, the practices in none joined to a neighbouring network (it may break "
@@ -184,10 +232,12 @@ def fallback(
     budget); without either, in a repair the current plan made whole (each current
     network cut into its connected parts: the user's networks kept, the move budget not),
     else one network per connected part of the area, so that a plan always covers every
-    practice. Under least change (:func:`least_change_key`) with the
-    current plan ``repaired`` too: the plan breaking the band in fewest networks where the
-    area allows the band, then moving fewest, then costing least, so that the current plan
-    repaired is never given up for a plan built from scratch that moves more.
+    practice. Under least change (:func:`least_change_key`) the plans made from the
+    current one compete instead: the current plan ``repaired``, the current plan as it is,
+    and the current plan made whole (status ``"feasible"``, its moves counted); the plan
+    breaking the band in fewest networks where the area allows the band, then moving
+    fewest, then costing least. A least-change run never gets a plan built from scratch
+    while one made from the current plan is at hand (see :func:`_best_at_hand`).
 
     Parameters
     ----------
@@ -207,22 +257,8 @@ def fallback(
         Least change: the current plan repaired with the fewest moves found (see
         :func:`~footprints.optimiser.priorities.local_plan`), or ``None``.
     """
-    best: tuple[int, IntArray, Columns, Fallback] | None = None
-    at_hand: list[tuple[PieceNetworks | None, Fallback]] = [
-        (repaired, "repaired"),
-        (construction, "constructive"),
-        (_current_networks(problem), "current"),
-    ]
     least = problem.settings.least_change and problem.current.index is not None
-    best_key: tuple[int, ...] | None = None
-    for plan, found in at_hand:
-        costed = None if plan is None else costed_plan(problem, plan)
-        if costed is None:
-            continue
-        cost, chosen, columns = costed
-        key = (*least_change_key(problem, columns, chosen), cost) if least else (cost,)
-        if best_key is None or key < best_key:
-            best, best_key = (cost, chosen, columns, found), key
+    best = _best_at_hand(problem, construction, repaired, least=least)
     kind: Fallback
     status: Status
     # A proved bound all the same, from the plan's cost shares (a moment over time).
@@ -250,7 +286,9 @@ def fallback(
             else f", not optimised, with {SHARES_WORDS}"
         )
     if failure is None:
-        if kind == "connected parts":
+        if status == "feasible":
+            note = words
+        elif kind == "connected parts":
             note = "no plan keeping the locks was found in time, so " + words
         elif kind == "current made whole":
             note = "no plan keeping the locks and the move budget was found in time, so " + words

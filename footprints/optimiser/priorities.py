@@ -579,7 +579,9 @@ def _local_start(
     rule and their compliant neighbours (then the neighbours' neighbours, if that finds no
     plan) may change into groups near them (:func:`~footprints.optimiser.columns.
     near_current`). CP-SAT solves that small model in a fraction of the time: a first plan
-    for the exact solve to beat, often already the fewest moves.
+    for the exact solve to beat, often already the fewest moves. No ring starts once
+    ``time_limit`` or the area's deadline has passed (on NHS North West London 2021 the two
+    rings' groups took 17 of 40 s profiled, the time limit being 20 s).
     """
     began = time.monotonic()
     if len(columns) == 0:
@@ -595,6 +597,8 @@ def _local_start(
     best = start
     best_value = int(values[start].sum()) if start is not None else None
     for _ring in range(2):
+        if time.monotonic() - began >= time_limit or problem.deadline.passed():
+            break  # listing the groups near a ring takes seconds on a large area, unchecked
         around = 0
         for i in bit_indices(reach):
             around |= practices.neighbours[i]
@@ -706,7 +710,10 @@ def local_plan(
     if repaired is not None and (start is None or values[repaired].sum() < values[start].sum()):
         start = repaired
     left = time_limit - (time.monotonic() - began)
-    chosen = _local_start(problem, columns, values, model, start, left)
+    if left <= 0 or problem.deadline.passed():  # out of time: the best plan so far
+        chosen = start
+    else:
+        chosen = _local_start(problem, columns, values, model, start, left)
     if chosen is None:
         return None
     return [

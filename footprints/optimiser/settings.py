@@ -324,8 +324,10 @@ class AreaResult:
         (the quick spanning-tree plan), ``"current"`` (the current plan, when it costs
         less), ``"repaired"`` (least change: the current plan repaired with the fewest moves
         found before the exact solve, its compliant networks kept where it could),
-        ``"current made whole"`` (a repair with no plan within the move budget at hand: the
-        current networks cut into their connected parts, the move budget not kept);
+        ``"current made whole"`` (a repair with no plan within the move budget at hand, or
+        least change with no repair in time: the current networks cut into their connected
+        parts, the move budget not kept; under least change never the quick plan, built
+        from scratch, while this one is at hand);
         ``"connected parts"`` (one network per connected part: the last resort);
         ``None`` for the optimiser's own plan.
     """

@@ -15,6 +15,7 @@ from ortools.linear_solver import pywraplp
 
 from footprints.optimiser import AreaResult, OptimiseSettings, optimise_area
 from footprints.optimiser import area as area_stage
+from footprints.optimiser import priorities as priorities_stage
 from footprints.optimiser.candidates import CandidateSets, EnumerationTimeoutError
 from footprints.optimiser.construct import construct
 from footprints.optimiser.fallback import fallback, least_change_key
@@ -130,9 +131,13 @@ def test_the_fallback_ranks_plans_by_the_band_then_moves_then_cost() -> None:
     outcome, columns = fallback(problem, quick, [], failure=CHECK, repaired=[repaired])
     assert outcome.fallback == "repaired"
     assert least_change_key(problem, columns, outcome.chosen) == (0, 4)
-    alone, quick_columns = fallback(problem, quick, [], failure=CHECK)
-    assert alone.fallback == "constructive"  # the current plan breaks the band
-    assert least_change_key(problem, quick_columns, alone.chosen)[1] > 4
+    # without the repair, the current plan as it is (4 halves out of the band, no move), not
+    # the quick plan built from scratch, though that one breaks the band nowhere
+    alone, current_columns = fallback(problem, quick, [], failure=CHECK)
+    assert alone.fallback == "current"
+    assert least_change_key(problem, current_columns, alone.chosen) == (4, 0)
+    quick_alone, _ = fallback(problem_of(graph, LEAST), quick, [], failure=CHECK)
+    assert quick_alone.fallback == "constructive"  # no current plan: the quick plan, as before
     # without least change the cheapest plan at hand stands in
     usual = problem_of(graph, FAST, current=current)
     plain, _ = fallback(usual, quick, [], failure=CHECK, repaired=[repaired])
@@ -179,3 +184,60 @@ def test_a_repair_that_found_only_the_quick_plan_is_named_the_quick_plan() -> No
     index = problem.practices.index
     kept = [(sorted(index[p] for p in m), -1) for m in networks_of(current).values()]
     assert area_stage._repaired(problem, kept, quick) is not None
+
+
+def test_least_change_cut_before_its_repair_stands_in_with_the_current_plan_made_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No repair in time and no candidates: the current plan made whole, not a fresh plan.
+
+    As least change on NHS North West London 2021 in the app (session 16): its repair found
+    nothing moving fewer than the quick plan and listing ran out of time, so the quick
+    constructive plan, built from scratch, stood in for a user who asked for least change.
+    """
+
+    def out_of_time(*args: object) -> None:
+        raise EnumerationTimeoutError
+
+    monkeypatch.setattr(area_stage, "_list_pieces", out_of_time)
+    monkeypatch.setattr(area_stage, "local_plan", lambda *args, **kwargs: None)
+    graph, current = _area()
+    del current["P55"]  # a practice in no network: the current plan is not whole
+    result = optimise_area(graph, LEAST, current=current)
+    assert (result.status, result.fallback) == ("feasible", "current made whole")
+    members = networks_of(result.assignment)
+    assert all(connected(graph, practices) for practices in members.values())
+    # each current network as it stands, the practice in none joined to its neighbours' B22
+    assert sorted(map(sorted, members.values())) == sorted(
+        map(sorted, networks_of({**current, "P55": "B22"}).values())
+    )
+    assert all(result.assignment[p] == network for p, network in current.items())
+    assert result.moves == 0 and (result.priorities[0].name, result.priorities[0].value) == (
+        "moves",
+        0,
+    )
+    # the floor of 3 moves holds for plans in band, not for this one (4 halves outside it)
+    assert len(result.soft_networks) == 4
+    assert result.priorities[0].bound is None and not result.priorities[0].proved
+    assert any(
+        line.startswith("the plan is the current plan made whole") for line in result.explanations
+    )
+
+
+def test_least_change_s_first_plan_lists_no_ring_of_groups_once_out_of_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each ring's groups near the broken networks took seconds unchecked on NWL 2021."""
+    graph, current = _area()
+    problem = problem_of(graph, LEAST, current=current)
+    listed: list[int] = []
+    real = priorities_stage.near_current
+
+    def counted(*args: object, **kwargs: object) -> CandidateSets:
+        listed.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(priorities_stage, "near_current", counted)
+    local = priorities_stage.local_plan(problem, construct(problem), time_limit=0.0)
+    assert len(listed) == len(problem.pieces)  # the columns' groups only, no ring after
+    assert local is not None  # the best plan so far still comes back
