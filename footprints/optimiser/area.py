@@ -818,12 +818,13 @@ def _solve_in_time(
     pieces = problem.pieces
     piece_sets = _list_pieces(problem)
     _soften_by_lp(problem, piece_sets)
-    listed_all = all(piece.bounded for piece in problem.pieces)
-    if not improving(problem) and (problem.current.index is None or not listed_all):
+    if not improving(problem) and problem.current.index is None:
         # CP-SAT starts from the quick plan improved by local search (on registration
-        # geography, and in repair mode, it already is): where only local candidates were
-        # listed, and on a fresh proposal (E38000243, every candidate listed: the quick plan
-        # 6.73 million patient-km, CP-SAT finding none better in 15 s; improved, 3.83 million).
+        # geography, and in repair mode, it already is: :func:`_repair`), on a fresh
+        # proposal (E38000243, every candidate listed: the quick plan 6.73 million
+        # patient-km, CP-SAT finding none better in 15 s; improved, 3.83 million). Not again
+        # in repair mode: on North West London's registrations a second local search took
+        # 3.6 s of the 20 s before the LP (BENCHMARKS.md, session 17).
         searched = construction is not None and improvable(problem)
         construction = improve(problem, construction, anyway=True)
     else:

@@ -209,3 +209,45 @@ def test_the_first_local_pool_is_larger_where_exact_pricing_did_not_run(
     check_plan(graph, result)
     assert firsts == [pools.LOCAL_POOL if priced else pools.UNPRICED_POOL]
     assert pools.UNPRICED_POOL > pools.LOCAL_POOL
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_local_pool_solve_cut_short_still_returns_a_plan_no_worse_than_its_incumbent(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Kent at a time limit of 8–15 s: the pool solve was cut with no plan (session 17).
+
+    The incumbent is CP-SAT's first solution: a solve cut before its first conflict (as the
+    deadline cuts it, but by a count, not a clock) answers with a plan no worse than the
+    incumbent, where a bound below the incumbent's cost made the hint infeasible and such a
+    solve answered ``unknown``.
+    """
+    from ortools.sat.python import cp_model
+
+    from footprints.optimiser import pools
+
+    class CutSolver(cp_model.CpSolver):  # type: ignore[misc]
+        def solve(self, model: cp_model.CpModel, *args: Any, **kwargs: Any) -> Any:
+            self.parameters.max_number_of_conflicts = 0
+            return super().solve(model, *args, **kwargs)
+
+    answers: list[tuple[int | None, int | None]] = []
+    real = pools.solve_pool
+
+    def cut(*args: Any, **kwargs: Any) -> Any:
+        incumbent = args[4]
+        with monkeypatch.context() as patched:
+            patched.setattr(cp_model, "CpSolver", CutSolver)
+            result = real(*args, **kwargs)
+        answers.append((None if incumbent is None else incumbent.objective, result.objective))
+        return result
+
+    graph = planar_area(60, seed)
+    monkeypatch.setattr(candidates, "HOPELESS_MARGIN", 0.0)  # every listing "hopeless"
+    monkeypatch.setattr(pricedproof, "can_prove", lambda *_: False)  # no exact pricing
+    monkeypatch.setattr(pools, "solve_pool", cut)
+    result = optimise_area(graph, replace_settings(time_limit=20.0))
+    check_plan(graph, result)
+    assert answers and all(given is not None for given, _ in answers)
+    for given, found in answers:
+        assert found is not None and given is not None and found <= given

@@ -9,12 +9,14 @@ local search with moves costed is now the repair's first plan.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
-from footprints.optimiser import OptimiseSettings, optimise_area
+from footprints.optimiser import OptimiseSettings, optimise_area, pricedproof
 from footprints.optimiser import area as area_module
 from footprints.optimiser import candidates as candidates_module
+from footprints.optimiser import improve as improve_stage
 from footprints.optimiser.candidates import EnumerationTimeoutError
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.improve import repair_start
@@ -116,3 +118,36 @@ def test_move_terms_price_the_practices_outside_the_best_current_network() -> No
         ]
     )
     assert move_terms(problem, sets).tolist() == [round(2 * FAST.move_weight * SCALE), 0]
+
+
+def test_repair_of_an_area_too_large_to_list_runs_its_local_search_once_before_the_solve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """North West London's registrations, repair: local search ran twice before the LP.
+
+    Once on the current plan made whole (``_repair``), then again on its result where
+    only local candidates were listed: 3.5 + 3.6 s of the app's 20 s (BENCHMARKS.md,
+    session 17). The exact stages now start after the first.
+    """
+    graph = grid(2, 5, [6_000, 14_000, 9_000, 12_000, 8_000, 11_000, 10_000, 7_000, 15_000, 9_000])
+    current = {p: ("A" if i < 5 else "B") for i, p in enumerate(sorted(graph))}
+    monkeypatch.setattr(candidates_module, "HOPELESS_MARGIN", 0.0)  # every listing "hopeless"
+    monkeypatch.setattr(pricedproof, "can_prove", lambda *_: False)  # no exact pricing
+    events: list[str] = []
+    searched = improve_stage._improve_piece
+    solve = area_module.solve_priorities
+
+    def piece_searched(*args: Any, **kwargs: Any) -> Any:
+        events.append("local search")
+        return searched(*args, **kwargs)
+
+    def solved(*args: Any, **kwargs: Any) -> Any:
+        events.append("solve")
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(improve_stage, "_improve_piece", piece_searched)
+    monkeypatch.setattr(area_module, "solve_priorities", solved)
+    result = optimise_area(graph, FAST, current=current)
+    check_plan(graph, result)
+    assert "solve" in events
+    assert events[: events.index("solve")] == ["local search"]
