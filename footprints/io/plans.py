@@ -246,7 +246,29 @@ def write_plan(plan: Plan, path: PathLike | TextIO) -> None:
     (:func:`footprints.atomic.replacing`); ``path`` may also be an open text stream. Cells
     a spreadsheet would run as formulas are marked as text (see
     :func:`~footprints.io.tables.spreadsheet_text`).
+
+    Raises
+    ------
+    InputError
+        When ``path``'s extension names another format (``plan.gpkg``, ``plan.geojson``,
+        ``plan.xlsx``): the file would hold CSV text under a name no reader takes as CSV.
+        :func:`footprints.export.export_plan` writes each format by its extension.
     """
+    if isinstance(path, str | os.PathLike):
+        suffix = Path(path).suffix.lower()
+        named = PLAN_FORMATS.get(suffix)
+        if named is not None and named is not _PLAN_CSV:
+            raise InputError(
+                [
+                    Problem(
+                        str(path),
+                        f"write_plan writes the plan CSV, but the extension {suffix!r} names "
+                        "another format",
+                        "end the name with .csv, or write the other format with "
+                        "footprints.export.export_plan (the command line: footprints export)",
+                    )
+                ]
+            )
     columns = ["practice_code", "network_id", "network_name"]
     if plan.waivers:
         columns.append("waiver_reason")

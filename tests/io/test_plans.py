@@ -68,6 +68,19 @@ def test_write_plan_round_trip(tmp_path: Path) -> None:
     assert read_plan(path) == Plan(plan.assignment, {"N1": "North, East", "N2": "N2"})
 
 
+@pytest.mark.parametrize("name", ["plan.gpkg", "plan.GeoJSON", "plan.xlsx"])
+def test_write_plan_refuses_a_name_of_another_format(tmp_path: Path, name: str) -> None:
+    """CSV text under a GeoPackage's (or workbook's) name is a file no reader takes back."""
+    path = tmp_path / name
+    with pytest.raises(InputError) as raised:
+        write_plan(Plan({"A1": "N1"}), path)
+    message = str(raised.value)
+    assert name in message and "export_plan" in message and ".csv" in message
+    assert not path.exists()
+    write_plan(Plan({"A1": "N1"}), tmp_path / "plan.txt")  # no format named: the plan CSV
+    assert read_plan(tmp_path / "plan.txt").assignment == {"A1": "N1"}
+
+
 def test_waiver_reasons_travel_in_the_plan_csv(tmp_path: Path) -> None:
     plan = Plan({"A1": "N1", "B2": "N2"}, {"N1": "Isle PCN"}, {"N1": "An island, alone"})
     path = tmp_path / "plan.csv"
