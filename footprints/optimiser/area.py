@@ -75,8 +75,8 @@ __all__ = [
     "EXACT_SHARE",
     "REPAIRED_WORDS",
     "SEARCHED_WORDS",
-    "START_WORDS",
     "STARTED_NOTE",
+    "START_WORDS",
     "failure_words",
     "fallback_area",
     "optimise_area",
@@ -606,8 +606,8 @@ def _plan(
     time limit for it. Every stage here runs inside :func:`optimise_area`'s containment.
     ``origin``: where the first plan came from, the start plan given (``"start"``) or the
     current plan made whole (``"current"``, a repair's, whether or not a start plan was
-    given); ``None``: the quick constructive plan. ``searched``: the quick plan was improved by local search before the exact stages
-    (named so where it stands in).
+    given); ``None``: the quick constructive plan. ``searched``: the quick plan was
+    improved by local search before the exact stages (named so where it stands in).
     """
     curve_wanted = problem.settings.trade_off and problem.current.index is not None
     solving = problem
