@@ -272,7 +272,8 @@ def near_current(
     (the parts of a split); and two adjacent current networks joined. The locks are kept.
     A start for pricing, not every candidate. ``only``: the numbers of the current
     networks to vary (default: all). ``until`` (a ``time.monotonic()`` value): no further
-    network is varied once it passes, and the groups found so far are returned (on NHS
+    network is varied once it passes, and the groups found so far, with every network as it
+    is and the adjacent pairs joined, are returned (on NHS
     North West London 2021 the listing took 8.3 s of the app's 20 s, BENCHMARKS.md,
     session 17).
     """
@@ -316,6 +317,8 @@ def near_current(
     def late() -> bool:
         return until is not None and time.monotonic() > until
 
+    for mask in networks:  # each network as it is, even when late: least change keeps it
+        consider(mask)
     for mask in networks:
         if late():
             break

@@ -119,6 +119,9 @@ def test_near_current_given_a_passed_time_varies_no_network() -> None:
     members = {tuple(every.members_of(k)) for k in range(len(every))}
     found = {tuple(late.members_of(k)) for k in range(len(late))}
     assert found < members  # fewer groups, and only groups the full listing has
+    codes = problem.practices.codes
+    rows = {tuple(sorted(i for i, c in enumerate(codes) if c[1] == r)) for r in "012"}
+    assert rows <= found  # every current network as it is: least change can keep it
 
 
 def test_no_round_starts_that_the_longest_so_far_would_carry_past_the_cutoff() -> None:
