@@ -270,6 +270,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print("| " + " | ".join(row(name, mode, figures)) + " |", flush=True)
                 notices.append(f"- {name}, {mode}: {figures['notice']}")
                 result = figures["result"]
+                notices.extend(  # which plan it is: CP-SAT's, or the plan it started from
+                    f"  - {line}"
+                    for line in result.explanations
+                    if line.startswith("the plan is") or "CP-SAT found none better" in line
+                )
                 for priority in result.priorities:
                     notices.append(
                         f"  - priority {priority.name}: {priority.value} (bound {priority.bound})"
