@@ -19,7 +19,8 @@ the working plan is left unchanged, and the notice the app shows (where this che
 ``app.optimiser`` words it: :func:`app.optimiser.run_notice`), with the load average.
 
 Run: ``flock /tmp/fp/heavy.lock .venv/bin/python benchmarks/bench_app_reoptimise.py --data
-../shared/data [--repeat 2] [--areas kent nwl nwl-voronoi] [--modes fresh repair]``.
+../shared/data [--repeat 2] [--areas kent kent-registrations nwl nwl-voronoi] [--modes fresh
+repair]`` (``kent-registrations``: Kent and Medway with the January 2021 registrations).
 """
 
 from __future__ import annotations
@@ -74,18 +75,22 @@ def app_settings() -> OptimiseSettings:
     )
 
 
-def kent_region(data: Path, folder: Path) -> Region:
-    """Kent and Medway 2020 from the files of ``tools.browser.kent_files`` (the app's uploads)."""
+def kent_region(data: Path, folder: Path, *, registrations: bool = False) -> Region:
+    """Kent and Medway 2020 from the files of ``tools.browser.kent_files`` (the app's uploads).
+
+    With ``registrations``: the January 2021 LSOA registrations too (registration geography).
+    """
     practices, ccgs, stps, patches, plan = kent_files(data, folder)
-    return load_region_files(
-        {
-            "practices": practices,
-            "boundaries": ccgs,
-            "stp_boundaries": stps,
-            "patches": patches,
-            "plan": plan,
-        }
-    )
+    files: dict[str, Path] = {
+        "practices": practices,
+        "boundaries": ccgs,
+        "stp_boundaries": stps,
+        "patches": patches,
+        "plan": plan,
+    }
+    if registrations:
+        files.update(registration_files(data))
+    return load_region_files(files)
 
 
 def north_west_london_region(data: Path, folder: Path, *, registrations: bool) -> Region:
@@ -108,6 +113,11 @@ def north_west_london_region(data: Path, folder: Path, *, registrations: bool) -
 
 AREAS: dict[str, tuple[str, str, Callable[[Path, Path], Region]]] = {
     "kent": ("Kent and Medway 2020", KENT, kent_region),
+    "kent-registrations": (
+        "Kent and Medway 2020, registrations",
+        KENT,
+        lambda data, folder: kent_region(data, folder, registrations=True),
+    ),
     "nwl": (
         "North West London 2021, registrations",
         NORTH_WEST_LONDON,
@@ -260,6 +270,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print("| " + " | ".join(row(name, mode, figures)) + " |", flush=True)
                 notices.append(f"- {name}, {mode}: {figures['notice']}")
                 result = figures["result"]
+                notices.extend(  # which plan it is: CP-SAT's, or the plan it started from
+                    f"  - {line}"
+                    for line in result.explanations
+                    if line.startswith("the plan is") or "CP-SAT found none better" in line
+                )
                 for priority in result.priorities:
                     notices.append(
                         f"  - priority {priority.name}: {priority.value} (bound {priority.bound})"

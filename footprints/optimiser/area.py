@@ -76,6 +76,7 @@ __all__ = [
     "REPAIRED_WORDS",
     "SEARCHED_WORDS",
     "STARTED_NOTE",
+    "START_WORDS",
     "failure_words",
     "fallback_area",
     "optimise_area",
@@ -185,7 +186,8 @@ def optimise_area(
             construction,
             time_limit=min(LOCAL_SHARE * settings.time_limit, problem.deadline.left()),
         )
-        result = _plan(problem, construction, given, from_start or repaired, local, searched)
+        origin: _Origin = "current" if repaired else "start" if from_start else None
+        result = _plan(problem, construction, given, origin, local, searched)
     except InfeasibleError as error:
         contradiction = _contradicted(problem, construction)
         if contradiction is None:
@@ -501,6 +503,12 @@ REPAIRED_WORDS = (
 )
 """How a repair's first plan is named when it came from the current plan (:func:`_repair`)."""
 
+START_WORDS = "the start plan given (improved by local search where it could be)"
+"""How CP-SAT's first plan is named when it was the start plan given (:func:`optimise_area`)."""
+
+_Origin = Literal["start", "current"] | None
+"""Where the first plan came from, when not the quick constructive plan (:func:`_plan`)."""
+
 SEARCHED_WORDS = "the quick constructive plan improved by local search"
 """How CP-SAT's first plan is named when local search improved the quick plan first."""
 CURRENT_NOTE = (
@@ -588,7 +596,7 @@ def _plan(
     problem: AreaProblem,
     construction: PieceNetworks | None,
     given: PieceNetworks | None = None,
-    from_start: bool = False,
+    origin: _Origin = None,
     local: LocalPlan | None = None,
     searched: bool = False,
 ) -> AreaResult:
@@ -596,8 +604,10 @@ def _plan(
 
     With the curve asked for in repair mode, the solve keeps :data:`CURVE_SHARE` of the
     time limit for it. Every stage here runs inside :func:`optimise_area`'s containment.
-    ``searched``: the quick plan was improved by local search before the exact stages
-    (named so where it stands in).
+    ``origin``: where the first plan came from, the start plan given (``"start"``) or the
+    current plan made whole (``"current"``, a repair's, whether or not a start plan was
+    given); ``None``: the quick constructive plan. ``searched``: the quick plan was
+    improved by local search before the exact stages (named so where it stands in).
     """
     curve_wanted = problem.settings.trade_off and problem.current.index is not None
     solving = problem
@@ -605,12 +615,8 @@ def _plan(
         at = problem.started + (1 - CURVE_SHARE) * problem.settings.time_limit
         solving = dataclasses.replace(problem, deadline=Deadline(at, problem.deadline.stop))
     outcome, columns, priorities = _solve(solving, construction, given, local)
-    if from_start:  # the first plan was the start plan given or the current plan
-        words = (
-            "the start plan given (improved by local search where it could be)"
-            if given is not None
-            else REPAIRED_WORDS
-        )
+    if origin is not None:  # the first plan was the start plan given or the current plan
+        words = START_WORDS if origin == "start" else REPAIRED_WORDS
         notes = [
             n.replace("the quick constructive one", words).replace(SEARCHED_WORDS, words)
             for n in outcome.notes

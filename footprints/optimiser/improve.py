@@ -89,6 +89,7 @@ __all__ = [
     "PAIRS_PER_ROUND",
     "REPAIR_SHARE",
     "SPLIT_CAP",
+    "Rounds",
     "improvable",
     "improve",
     "improving",
@@ -121,6 +122,30 @@ class _Change:
     old: Group
     new: Group
     costs: tuple[int, ...]
+
+
+class Rounds:
+    """Whether another round of a local search fits before ``cutoff`` (``time.monotonic()``).
+
+    A round is not started when the longest one so far would carry it past the cutoff: on
+    NHS North West London 2021 one round of single-practice moves over the whole plan takes
+    a few tenths of a second, and the search, checking only whether the cutoff had passed,
+    ended up to 0.9 s after the deadline (BENCHMARKS.md, session 18). The first round
+    always runs.
+    """
+
+    def __init__(self, cutoff: float) -> None:
+        self.cutoff = cutoff
+        self.longest = 0.0
+        self.began: float | None = None
+
+    def another(self) -> bool:
+        """Whether to start another round (call once at the start of each)."""
+        now = time.monotonic()
+        if self.began is not None:
+            self.longest = max(self.longest, now - self.began)
+        self.began = now
+        return now + self.longest < self.cutoff
 
 
 def improving(problem: AreaProblem) -> bool:
@@ -198,7 +223,8 @@ def _improve_piece(
     nets = restore_band(problem, nets, cost, exact)
     tried: dict[Group, _Change | None] = {}
     repair_at = cutoff - REPAIR_SHARE * max(0.0, cutoff - time.monotonic()) if exact else cutoff
-    while time.monotonic() < repair_at and not problem.deadline.stopped():
+    rounds = Rounds(repair_at)
+    while rounds.another() and not problem.deadline.stopped():
         nets, moved = _move_practices(problem, nets, cost, repair_at, exact)
         pairs = _neighbouring_pairs(problem, nets)
         groups = [(n,) for n in nets] + pairs
@@ -368,7 +394,8 @@ def _move_practices(
         The networks after the moves, and whether any practice moved.
     """
     moved = False
-    while time.monotonic() < cutoff and not problem.deadline.stopped():
+    rounds = Rounds(cutoff)
+    while rounds.another() and not problem.deadline.stopped():
         options, gains, pair_cost = _priced_moves(problem, nets, cost, exact is not None)
         if not options:
             break
@@ -491,7 +518,8 @@ def _repair(
     """
     territories = exact.territories
     tried: set[Group] = set()
-    while time.monotonic() < cutoff and not problem.deadline.stopped():
+    rounds = Rounds(cutoff)
+    while rounds.another() and not problem.deadline.stopped():
         slots = {exact.slot[n] for n in nets}
         failing = [k for k in territories.failing() if k in slots]
         if not failing:
@@ -522,6 +550,8 @@ def _repair(
             worth = gains[k] + exact.worth(priced, REPAIR_WEIGHT)
             if worth > 0 and (best is None or worth > best[0]):
                 best = (worth, k, priced)
+        if best is None and time.monotonic() > cutoff:  # the moves were not all priced
+            break
         if best is None:
             redrawn = _repair_pairs(problem, nets, cost, cutoff, exact, failing)
             if redrawn is None:
@@ -561,6 +591,8 @@ def _repair_pairs(
     for a, b in _neighbouring_pairs(problem, nets):
         if exact.slot[a] not in failing and exact.slot[b] not in failing:
             continue
+        if time.monotonic() > cutoff:  # listing a pair's re-drawings takes a while
+            break
         group: Group = (a, b)
         before = cost[a] + cost[b]
         for n, (total, option, base) in enumerate(_redrawings(problem, group)):
@@ -598,6 +630,8 @@ def _repair_two(
     territories = exact.territories
     best: tuple[float, TwoMove, Change, list[int]] | None = None
     priced_ok: list[tuple[TwoMove, Change]] = []
+    if time.monotonic() > cutoff:
+        return None
     for option in two_moves(problem, nets, suspects):
         if time.monotonic() > cutoff:
             break

@@ -112,6 +112,11 @@ which keeps its value, so they need little time to give a plan (BENCHMARKS.md, #
 LOCAL_SHARE = 0.4
 """Share of an area's time limit that the first plan from groups near the current networks
 may take (:func:`local_plan`)."""
+NEAR_SHARE = 0.4
+"""Share of :func:`local_plan`'s time that listing the groups near the current networks
+(:func:`~footprints.optimiser.columns.near_current`) may take: on NHS North West London 2021
+it took 8.3 s, the whole share, unchecked (BENCHMARKS.md, session 17); the groups listed by
+then are the columns."""
 REPAIR_SHARE = 0.3
 """Share of :func:`local_plan`'s time that repairing the broken networks one neighbourhood at
 a time (:func:`~footprints.optimiser.neighbourhoods.repair_by_parts`) may take."""
@@ -584,6 +589,7 @@ def _local_start(
     rings' groups took 17 of 40 s profiled, the time limit being 20 s).
     """
     began = time.monotonic()
+    ends = min(began + time_limit, problem.deadline.at)
     if len(columns) == 0:
         return start
     as_is, have, keys = _as_is(problem, columns)
@@ -606,7 +612,7 @@ def _local_start(
         reach |= bit_mask(i for n in networks if n.number in active for i in n.members)
         near = CandidateSets.concatenate(
             [
-                near_current(problem, piece, *piece_window(problem, piece), only=active)
+                near_current(problem, piece, *piece_window(problem, piece), only=active, until=ends)
                 for piece in problem.pieces
             ]
         )
@@ -677,8 +683,10 @@ def local_plan(
     if index is None or not problem.settings.least_change:
         return None
     began = time.monotonic()
+    listed = min(began + NEAR_SHARE * time_limit, problem.deadline.at)
     piece_sets = [
-        near_current(problem, piece, *piece_window(problem, piece)) for piece in problem.pieces
+        near_current(problem, piece, *piece_window(problem, piece), until=listed)
+        for piece in problem.pieces
     ]
     quick_ids: list[int] = []
     if quick is not None:
