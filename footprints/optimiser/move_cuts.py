@@ -26,11 +26,6 @@ separating them (the neighbours of ``u``'s part that lie on ``v``'s side), the c
 holds a practice of ``C``. Each round's optimum is a bound; the loop re-solves until every
 slot is connected or time runs out.
 
-The cuts found are kept in a :class:`CutMemory` where the caller gives one: a second
-question on the same area (after the exact solve) starts from every cut of the first and
-from its last answer, so it goes on where the first stopped rather than solving its first
-rounds again (a cut holds for every connected network, whatever the plan at hand).
-
 New slots are counted against the plan at hand: a plan moving at most ``m − 1`` practices
 (``m`` the plan at hand's moves) has at most ``m − 1`` networks matched to none that hold a
 moved practice. So the model asks for plans moving at most ``m − 1`` with ``k = m − 1``
@@ -46,7 +41,7 @@ import itertools
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -54,7 +49,7 @@ from footprints.optimiser.candidates import bit_indices, bit_mask, bit_reach, co
 from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.problem import AreaProblem
 
-__all__ = ["NEW_SLOTS", "CutBound", "CutMemory", "fewest_moves_by_cuts"]
+__all__ = ["NEW_SLOTS", "CutBound", "fewest_moves_by_cuts"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,25 +65,6 @@ PART_CUTS = 8
 Slot = tuple[int, int]
 """``(piece, k)``: a slot of a piece; ``k`` a current network's number, or ``-1 − j`` for
 the ``j``-th new slot."""
-
-Cut = tuple[Slot, int, int, tuple[int, ...]]
-"""``(slot, u, v, separator)``: the cut ``x[u, s] + x[v, s] − Σ_{c ∈ separator} x[c, s] ≤ 1``."""
-
-
-@dataclass
-class CutMemory:
-    """What the compact model learned on one area, for the next question on it.
-
-    Parameters
-    ----------
-    cuts
-        Every separator cut added so far (each holds for every connected network).
-    answer
-        The last answer solved to optimality: practice → slot (for the next solve's hint).
-    """
-
-    cuts: list[Cut] = field(default_factory=list)
-    answer: dict[int, Slot] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,8 +112,6 @@ class _Model:
         model = cp_model.CpModel()
         self.model = model
         self.x: dict[tuple[int, Slot], cp_model.IntVar] = {}
-        self.added: list[Cut] = []
-        self.answer: dict[int, Slot] = {}
         self.slots: list[list[Slot]] = []
         self.pooled: list[cp_model.IntVar] = []
         used: dict[Slot, cp_model.IntVar] = {}
@@ -286,38 +260,13 @@ class _Model:
                         cut = _separator(here, v, inside, neighbours)
                         # every practice of `here` with `v`: the separator holds for each
                         for u in here[:PART_CUTS]:
-                            self._cut((s, u, v, tuple(cut)))
+                            self.model.add(
+                                self.x[u, s] + self.x[v, s] - sum(self.x[c, s] for c in cut) <= 1
+                            )
                             added += 1
                 if added >= room:
                     return added
         return added
-
-    def _cut(self, cut: Cut) -> None:
-        """Add one separator cut (see the module's docstring)."""
-        s, u, v, separator = cut
-        x = self.x
-        self.model.add(x[u, s] + x[v, s] - sum(x[c, s] for c in separator) <= 1)
-        self.added.append(cut)
-
-    def recall(self, memory: CutMemory) -> int:
-        """Add the cuts of ``memory`` on slots this model has, hinted by its last answer."""
-        recalled = 0
-        for cut in memory.cuts:
-            s, u, v, separator = cut
-            if all((i, s) in self.x for i in (u, v, *separator)):
-                self._cut(cut)
-                recalled += 1
-        if memory.answer:
-            for (i, s), var in self.x.items():
-                self.model.add_hint(var, memory.answer.get(i) == s)
-        return recalled
-
-    def remember(self, memory: CutMemory) -> None:
-        """Keep this model's cuts and its last answer solved to optimality in ``memory``."""
-        known = set(memory.cuts)
-        memory.cuts.extend(cut for cut in self.added if cut not in known)
-        if self.answer:
-            memory.answer = self.answer
 
     def _own(self, slot: Slot) -> Callable[[int], bool]:
         """Whether a practice is one the slot must hold (its own network's, or any moved)."""
@@ -343,23 +292,14 @@ class _Model:
         return found
 
     def hint(self, solver: cp_model.CpSolver) -> None:
-        """Start the next solve from this one's answer (kept as :attr:`answer`)."""
+        """Start the next solve from this one's answer."""
         self.model.clear_hints()  # type: ignore[no-untyped-call]
-        self.answer = {}
-        for (i, s), var in self.x.items():
-            chosen = solver.boolean_value(var)
-            self.model.add_hint(var, chosen)
-            if chosen:
-                self.answer[i] = s
+        for var in self.x.values():
+            self.model.add_hint(var, solver.boolean_value(var))
 
 
 def fewest_moves_by_cuts(
-    problem: AreaProblem,
-    at_hand: int,
-    deadline: Deadline,
-    *,
-    new_slots: int = NEW_SLOTS,
-    memory: CutMemory | None = None,
+    problem: AreaProblem, at_hand: int, deadline: Deadline, *, new_slots: int = NEW_SLOTS
 ) -> CutBound:
     """Return a lower bound on the practices any plan moves (see the module's docstring).
 
@@ -373,34 +313,12 @@ def fewest_moves_by_cuts(
         When to stop (the bound found so far is returned).
     new_slots
         The most new slots per piece (fewer make a smaller model and a weaker bound).
-    memory
-        The cuts and last answer of earlier questions on the same problem: the model
-        starts from them, and they are kept there for the next (see :class:`CutMemory`).
     """
     if problem.current.index is None or problem.settings.fewest_patients or at_hand <= 0:
         return CutBound(0, 0, 0, False)
     slots = min(at_hand - 1, new_slots)
     cap = slots + 1  # plans moving more than `slots` may need more new slots
     built = _Model(problem, slots, at_hand - 1)
-    if memory is not None:
-        built.recall(memory)
-    found = _cut_rounds(problem, built, at_hand, cap, deadline)
-    if memory is not None:
-        built.remember(memory)
-    logger.debug(
-        "area %s: move cuts bound %d after %d rounds", problem.name, found.bound, found.rounds
-    )
-    return found
-
-
-def _cut_rounds(
-    problem: AreaProblem,
-    built: _Model,
-    at_hand: int,
-    cap: int,
-    deadline: Deadline,
-) -> CutBound:
-    """Solve, cut and solve again until every slot is connected or ``deadline`` passes."""
     bound = rounds = cuts = relaxed = 0
     while not deadline.passed():
         rounds += 1
@@ -419,12 +337,13 @@ def _cut_rounds(
         relaxed = relaxed or bound
         if status != cp_model.OPTIMAL:
             break
-        built.hint(solver)  # the next solve starts from this answer
         added = built.cuts(solver, ROUND_CUTS)
         cuts += added
         if not added:
             # every slot connected: the answer is a plan moving exactly the bound
             return CutBound(bound, rounds, cuts, True, relaxed, built.plan(solver))
+        built.hint(solver)
+    logger.debug("area %s: move cuts bound %d after %d rounds", problem.name, bound, rounds)
     return CutBound(bound, rounds, cuts, False, relaxed)
 
 

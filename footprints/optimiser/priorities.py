@@ -70,7 +70,7 @@ from footprints.optimiser.cpsat import solve_integer
 from footprints.optimiser.diving import DIVE_STEPS, dive_down
 from footprints.optimiser.fixing import Fixed, prove_least
 from footprints.optimiser.master import LPResult, MasterLP, initial_columns
-from footprints.optimiser.move_cuts import NEW_SLOTS, CutBound, CutMemory, fewest_moves_by_cuts
+from footprints.optimiser.move_cuts import NEW_SLOTS, CutBound, fewest_moves_by_cuts
 from footprints.optimiser.move_floor import fewest_moves_floor
 from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
@@ -302,7 +302,6 @@ def _solve_sequential(
     results: list[PriorityResult] = []
     incumbent = start
     listed = all(piece.bounded for piece in problem.pieces)
-    memory = CutMemory()  # the compact model's cuts, from its first question to its second
     for measure in measures:
         known = fewest_moves_floor(problem) if measure.name == "moves" else 0
         share = PRIORITY_SHARE if results else FIRST_SHARE
@@ -321,7 +320,6 @@ def _solve_sequential(
             else None
         )
         asked = None
-        unfinished = False
         if (
             measure.name == "moves"
             and at_hand is not None
@@ -332,8 +330,7 @@ def _solve_sequential(
             # a small area: the compact model may prove the fewest moves, with its plan,
             # before the LP over every candidate (BENCHMARKS.md, #15, session 16)
             asked = at_hand
-            found = _cut_bound(problem, at_hand, EARLY_SHARE, memory)
-            unfinished = not found.connected
+            found = _cut_bound(problem, at_hand, EARLY_SHARE)
             known = max(known, found.bound)
             adopted = _take_cut_plan(problem, columns, found, measure, at_hand, limits)
             if adopted is not None:
@@ -376,12 +373,11 @@ def _solve_sequential(
         if (
             measure.name == "moves"
             and max(known, tier.bound or 0) < value <= NEW_SLOTS + 1
-            and (value != asked or unfinished)
+            and value != asked
         ):
             # not proved: ask the compact model (with more new networks than it holds, it
-            # cannot prove the plan), unless it answered the same before the solve; where
-            # its time ran out before the solve, it goes on from its cuts (`memory`)
-            found = _cut_bound(problem, value, CUTS_SHARE, memory)
+            # cannot prove the plan), unless it was asked the same before the solve
+            found = _cut_bound(problem, value, CUTS_SHARE)
             known = max(known, found.bound)
             adopted = _take_cut_plan(problem, columns, found, measure, value, limits)
             if adopted is not None:
@@ -473,11 +469,9 @@ def _fixed(
     )
 
 
-def _cut_bound(
-    problem: AreaProblem, at_hand: int, share: float, memory: CutMemory | None = None
-) -> CutBound:
+def _cut_bound(problem: AreaProblem, at_hand: int, share: float) -> CutBound:
     """Return the compact model's bound on moves (:mod:`~footprints.optimiser.move_cuts`)."""
-    found = fewest_moves_by_cuts(problem, at_hand, problem.deadline.share(share), memory=memory)
+    found = fewest_moves_by_cuts(problem, at_hand, problem.deadline.share(share))
     logger.debug(
         "area %s: compact bound %d on moves (plan at hand %d), %d rounds, %d cuts%s",
         problem.name,

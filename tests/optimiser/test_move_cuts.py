@@ -7,29 +7,16 @@ import time
 
 import networkx as nx
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from footprints.optimiser import OptimiseSettings, priorities
+from footprints.optimiser import OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, components
-from footprints.optimiser.columns import (
-    Columns,
-    Limit,
-    Partition,
-    build_columns,
-    piece_candidates,
-)
+from footprints.optimiser.columns import Limit, Partition, build_columns
 from footprints.optimiser.deadline import Deadline
-from footprints.optimiser.move_cuts import CutBound, CutMemory, fewest_moves_by_cuts
-from footprints.optimiser.priorities import (
-    _adopt_cut_plan,
-    outside_band,
-    priority_measures,
-    solve_priorities,
-)
+from footprints.optimiser.move_cuts import CutBound, fewest_moves_by_cuts
+from footprints.optimiser.priorities import _adopt_cut_plan, outside_band, priority_measures
 from footprints.optimiser.problem import AreaProblem
-from footprints.optimiser.proof import Outcome
 
 from .grids import AtMostPractices, grid, problem_of, replace_settings, tiny_areas
 from .test_priorities import areas_with_plans, compliant_networks, in_band_plans, least_moves
@@ -37,8 +24,8 @@ from .test_priorities import areas_with_plans, compliant_networks, in_band_plans
 LEAST = replace_settings(least_change=True)
 
 
-def _bound(problem: AreaProblem, at_hand: int, memory: CutMemory | None = None) -> CutBound:
-    return fewest_moves_by_cuts(problem, at_hand, Deadline(time.monotonic() + 30.0), memory=memory)
+def _bound(problem: AreaProblem, at_hand: int) -> CutBound:
+    return fewest_moves_by_cuts(problem, at_hand, Deadline(time.monotonic() + 30.0))
 
 
 def _fewest_moves(graph: nx.Graph, current: dict[str, str]) -> int | None:
@@ -60,14 +47,8 @@ def test_the_bound_never_exceeds_the_exhaustive_minimum(
     best = _fewest_moves(graph, current)
     if best is None:
         return  # the band is soft: the model leaves it out, no exhaustive minimum to match
-    problem = problem_of(graph, LEAST, current=current)
-    found = _bound(problem, best + above)
+    found = _bound(problem_of(graph, LEAST, current=current), best + above)
     assert found.bound <= best
-    # asked again with the cuts of a first question (a plan at hand moving one more): the
-    # cuts kept never cut off a plan
-    memory = CutMemory()
-    _bound(problem, best + above + 1, memory)
-    assert _bound(problem, best + above, memory).bound <= best
 
 
 @st.composite
@@ -131,23 +112,6 @@ def test_a_network_in_two_parts_needs_the_cuts() -> None:
     assert proof.bound == 3
 
 
-def test_a_second_question_goes_on_from_the_first_ones_cuts() -> None:
-    """On the line where A is in parts, a second question with the first's memory needs no
-    new cut: one solve, already connected (without the memory it cuts again, in rounds)."""
-    graph = grid(1, 7, [10_000, 10_000, 12_000, 12_000, 12_000, 10_000, 10_000])
-    current = dict(zip(sorted(graph.nodes), "AABBBAA", strict=True))
-    problem = problem_of(graph, LEAST, current=current)
-    memory = CutMemory()
-    first = _bound(problem, 5, memory)
-    assert first.cuts > 0 and first.rounds > 1
-    assert len(memory.cuts) == first.cuts and memory.answer
-    second = _bound(problem, 4, memory)  # fewer new slots: the cuts on the others are left
-    assert (second.bound, second.connected, second.cuts, second.rounds) == (3, True, 0, 1)
-    _check_plan(problem, second, 3)
-    assert _bound(problem, 4).rounds > 1  # without the memory
-    assert _bound(problem, 3, memory).bound == 3  # and the proof still holds
-
-
 def test_a_practice_below_the_minimum_is_never_alone_in_its_slot() -> None:
     """A's ends lie apart, each below the band's minimum: each needs a neighbour in A's slot.
 
@@ -205,50 +169,3 @@ def test_an_answer_a_candidate_filter_refuses_is_not_taken() -> None:
     found = _bound(problem, 3)
     assert found.plan is not None  # the model leaves the filters out
     assert _adopt_cut_plan(problem, columns, found, moves, 3) is None
-
-
-def test_a_question_cut_short_before_the_solve_goes_on_after_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The compact model's time runs out before the fewest moves' solve, which then finds
-    nothing better than the plan at hand (moving 4): the model is asked again after it,
-    with the first question's memory, and its answer moving 3 is the plan, proved.
-
-    Before, the same question was not asked twice: 4 moved, not proved.
-    """
-    graph = grid(1, 7, [10_000, 10_000, 12_000, 12_000, 12_000, 10_000, 10_000])
-    current = dict(zip(sorted(graph.nodes), "AABBBAA", strict=True))
-    problem = problem_of(graph, LEAST, current=current)
-    index = problem.current.index
-    assert index is not None
-    columns = build_columns(problem, [piece_candidates(problem, problem.pieces[0])])
-    # the plan at hand: {P00..P03} kept as A, {P04..P06} as B, moving 4
-    start = []
-    for members, match in (((0, 1, 2, 3), index[0]), ((4, 5, 6), index[2])):
-        (s,) = [s for s in range(len(columns.sets)) if tuple(columns.sets.members_of(s)) == members]
-        start.append(int(np.flatnonzero((columns.col_set == s) & (columns.col_match == match))[0]))
-    real_cuts, real_partition = priorities.fewest_moves_by_cuts, priorities.partition
-    asked: list[tuple[int, CutMemory | None]] = []
-
-    def cut_short(
-        problem: AreaProblem, at_hand: int, deadline: Deadline, *, memory: CutMemory | None = None
-    ) -> CutBound:
-        asked.append((at_hand, memory))
-        if len(asked) == 1:
-            return CutBound(0, 1, 0, False)  # out of time in its first round
-        return real_cuts(problem, at_hand, deadline, memory=memory)
-
-    def no_better(problem: AreaProblem, columns: Columns, **given: object) -> Outcome:
-        if given.get("first_delta") is None:  # the last solve, the usual objective
-            return real_partition(problem, columns, **given)  # type: ignore[arg-type]
-        chosen = given["start"]
-        assert isinstance(chosen, np.ndarray)
-        return Outcome("feasible", 4, None, chosen, len(columns.sets), [])
-
-    monkeypatch.setattr(priorities, "fewest_moves_by_cuts", cut_short)
-    monkeypatch.setattr(priorities, "partition", no_better)
-    monkeypatch.setattr(priorities, "_dived", lambda _p, _s, _m, start, _a: (None, start, None))
-    _, _, results = solve_priorities(problem, columns, start=np.asarray(sorted(start), np.int64))
-    assert [at_hand for at_hand, _ in asked] == [4, 4]
-    assert asked[0][1] is not None and asked[1][1] is asked[0][1]
-    assert (results[0].value, results[0].proved) == (3, True)
