@@ -20,6 +20,9 @@ the duals towards those of the relaxation's Lagrangian dual, where the relaxed p
 finds nothing below 0 at the sites. The bound is then proved by
 :func:`~footprints.optimiser.farley.lagrangian_bound` on the duals of the round: valid
 whatever columns shaped them, as the relaxed pricing there covers every centre.
+Where the rounds end before that floor reaches 0, the duals scaled down by ``α`` often prove
+more (:func:`scaled_bound`): they keep ``α`` of the dual bound while the floor, which the
+bound counts once per network, rises towards 0.
 
 The usual objective on the Voronoi model only (no side rows): on registration geography
 the relaxation has no compactness term to shape against. Fresh proposals and repair mode
