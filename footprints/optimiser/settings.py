@@ -77,8 +77,11 @@ class OptimiseSettings:
         such patch is one more patch membership and makes the network straddle, however
         few patients cross the line, which the per-patient ``home_straddle_weight`` does
         not see: a network 200 patients over the 5% of a neighbouring district pays for
-        200 patients there, not for the membership. 0 by default (BENCHMARKS.md
-        "Registration geography: all England (2021)", session 18).
+        200 patients there, not for the membership. At 100,000 on ten CCGs of 2021
+        (BENCHMARKS.md "Registration geography: all England (2021)", session 18) the
+        straddling networks fell from 28 to 18–19 and Σ extra memberships from 179 to
+        168–169, but 3–7 more territories failed the tolerance: 0 by default until a paired
+        all-England run settles the trade.
     patch_weight
         Under the Voronoi model: cost per nursing patch a network works into (the patches
         of its practices' sites; practices in no patch ignored). Summed over a plan this is
