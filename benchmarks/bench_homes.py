@@ -487,7 +487,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     large = validate_large_ccg(region)
     print(f"validate {LARGE_CCG}: {large['validate_ms']:.0f} ms", flush=True)
     gc.collect()
-    run = propose_england(region, time_limit=args.time_limit, processes=args.processes)
+    run = propose_england(
+        region, time_limit=args.time_limit, processes=args.processes, overrides=overrides
+    )
     print(f"proposal: {run['wall_s']:.0f} s, {run['statuses']}", flush=True)
     band = Band()
     ours = measures(region, run["plan"], band)

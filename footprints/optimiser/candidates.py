@@ -167,6 +167,10 @@ class HomeArrays:
         The practices' LSOA counts (node attributes ``home_lsoas`` and
         ``home_lsoa_patients``, graph attribute ``lsoa_registered``), or ``None`` when the
         graph has none (then no network is costed for containment).
+    working
+        Per column of ``patches``: the patients a network needs living in the patch for
+        the patch to work into it (5% of its residents, DESIGN.md); ``None``, or the
+        largest integer, where not known (then no patch is counted as working).
     """
 
     patients: FloatArray
@@ -178,6 +182,7 @@ class HomeArrays:
     patch_names: list[str]
     origin: tuple[float, float]
     lsoas: LsoaArrays | None = None
+    working: IntArray | None = None
 
 
 @dataclass(frozen=True)

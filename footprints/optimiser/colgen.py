@@ -175,8 +175,9 @@ class VoronoiCost:
 class HomesCost:
     """The usual cost of a group on registration geography, kept as practices join and leave.
 
-    Compactness, home straddling, mixing and the band penalty (the territory term is left
-    out: :func:`~footprints.optimiser.costs.set_costs` leaves it out too). ``low``: the
+    Compactness, home straddling, the working patches beyond the first, mixing and the band
+    penalty (the territory term is left out: :func:`~footprints.optimiser.costs.set_costs`
+    leaves it out too). ``low``: the
     window's bottom (every group recorded reaches it); ``nodes``: the practices that may
     join (for the least patients-per-home ratio).
     """
@@ -201,6 +202,8 @@ class HomesCost:
         self.fixed = settings.network_cost * SCALE
         self.compact = settings.compactness_weight * SCALE
         self.straddle = settings.home_straddle_weight * SCALE
+        self.working = settings.home_patch_weight * SCALE if homes.working is not None else 0.0
+        self.floors: list[int] = [] if homes.working is None else homes.working.tolist()
         self.penalty = settings.band_penalty * SCALE
         self.outside = settings.out_of_band_cost * SCALE
         self.band = (settings.band.min_population, settings.band.max_population)
@@ -245,10 +248,18 @@ class HomesCost:
             self.fixed
             + self.compact * compact * (1 - 1e-9)
             + self.straddle * straddle
+            + self._working(patches)
             + self.penalty * max(0.0, pop - self.band[1])
         )
         self.bounds.append(bound)
         return float(bound) - _SLACK
+
+    def _working(self, patches: dict[int, float]) -> float:
+        """Price the working patches beyond the first (only more as practices join)."""
+        if not self.working:
+            return 0.0
+        count = sum(1 for c, v in patches.items() if v >= self.floors[c])
+        return self.working * max(0, count - 1)
 
     def pop(self) -> None:
         """Remove the practice added last."""
@@ -268,6 +279,7 @@ class HomesCost:
             self.fixed
             + self.compact * compact
             + self.straddle * straddle
+            + self._working(patches)
             + self.mix * mixing
             + self.penalty * deviation
             + (self.outside if deviation > 0 else 0.0)

@@ -5,6 +5,7 @@ A candidate network ``N`` costs, in **patient-kilometres**::
     cost(N) = compactness_weight × compactness(N)
             + straddle_weight × straddling(N)   (home_straddle_weight on registrations)
             + patch_weight × patches(N)         (Voronoi only: the patches it works into)
+            + home_patch_weight × (working(N) − 1)  (registrations only, 0 if none works)
             + network_cost
             + band_penalty × deviation(N)
             + out_of_band_cost             (where N is outside the band)
@@ -30,7 +31,9 @@ The geography of the area graph decides what compactness and straddling measure
   weighted by the share of their LSOA registered elsewhere; in :func:`set_costs`) and
   ``territory_weight × territory_excess(N)`` (:func:`territory_excess`: how far its likely
   territory is from one piece), the latter only for the sets that can be in a plan
-  (:func:`territory_costs`, :func:`plan_costs`).
+  (:func:`territory_costs`, :func:`plan_costs`). ``working(N)`` counts the patches that work
+  into ``N`` by the 5% rule (:func:`working_patches`): each beyond the first is one more
+  patch membership and makes ``N`` a straddling network, whatever few patients it takes.
 
 Each term is defined here once; :mod:`footprints.metrics` reports compactness through
 :func:`compactness` too.
@@ -66,6 +69,7 @@ __all__ = [
     "territory_costs",
     "territory_excess",
     "territory_term",
+    "working_patches",
 ]
 
 
@@ -267,18 +271,43 @@ def _patch_groups(
 def _home_straddling(sets: CandidateSets, homes: HomeArrays) -> IntArray:
     """Per set: its patients living outside its main patch (see :func:`straddling`)."""
     patched = sets.reduce(homes.patched, np.add)
+    largest, _ = _home_patch_figures(sets, homes, working=False)
+    straddling: IntArray = patched - largest
+    return straddling
+
+
+def working_patches(sets: CandidateSets, homes: HomeArrays) -> IntArray:
+    """Per set: the patches that work into it on patients' homes (registration geography).
+
+    A patch works into a set when the set's patients living there are at least
+    ``homes.working`` of that patch (5% of its residents, DESIGN.md), as
+    :func:`footprints.metrics.patch_alignment` counts it: summed over a plan's networks,
+    this less the patches that work into any network is Σ extra patch memberships. 0 for
+    every set where the floors are not known.
+    """
+    _, working = _home_patch_figures(sets, homes, working=True)
+    return working
+
+
+def _home_patch_figures(
+    sets: CandidateSets, homes: HomeArrays, *, working: bool
+) -> tuple[IntArray, IntArray]:
+    """Per set: its patients in its largest patch, and (``working``) its working patches."""
     width = homes.patches.shape[1]
-    if width == 0:
-        return patched
     largest = np.zeros(len(sets), np.int64)
+    count = np.zeros(len(sets), np.int64)
+    if width == 0 or len(sets) == 0:
+        return largest, count
+    floors = homes.working if working else None
     # Sum the patch columns over a few sets at a time: rows of members × patches stay small.
     step = max(1, _PATCH_CELLS // (width * max(1, int(sets.sizes.max()))))
     for start in range(0, len(sets), step):
         part = sets.slice(start, min(len(sets), start + step))
         per_patch = np.add.reduceat(homes.patches[part.members], part.offsets[:-1], axis=0)
         largest[start : start + len(part)] = per_patch.max(axis=1)
-    straddling: IntArray = patched - largest
-    return straddling
+        if floors is not None:
+            count[start : start + len(part)] = (per_patch >= floors).sum(axis=1)
+    return largest, count
 
 
 def mixing(sets: CandidateSets, homes: HomeArrays) -> FloatArray:
@@ -471,6 +500,9 @@ def set_costs(
         )
         if practices.homes is not None and settings.containment_weight:
             cost = cost + settings.containment_weight * mixing(chunk, practices.homes)
+        if practices.homes is not None and settings.home_patch_weight:
+            extra = np.maximum(0, working_patches(chunk, practices.homes) - 1)
+            cost = cost + settings.home_patch_weight * extra
         if practices.homes is None and settings.patch_weight:
             cost = cost + settings.patch_weight * patches_touched(chunk, patch=practices.patch)
         populations.append(population)

@@ -18,6 +18,7 @@ import networkx as nx
 import numpy as np
 
 from footprints.errors import InfeasibleError
+from footprints.geography import PATCH_SHARE
 from footprints.optimiser.candidates import (
     HOLD_SHARE,
     ROW_SHARE,
@@ -312,7 +313,11 @@ def home_arrays(graph: nx.Graph, codes: Sequence[str]) -> HomeArrays | None:
     # the largest of any set, so it is counted in `patched` only (keeps the matrix narrow).
     some = patched > 0
     floor = int(matrix[some].max(axis=1).min()) if some.any() else 0
-    keep = matrix.sum(axis=0) >= max(floor, 1)
+    # A patch works into a set holding at least its `working` patients (5% of its
+    # residents, DESIGN.md); one the area's practices together reach is kept too, so that
+    # a set's working patches can be counted (`costs.working_patches`).
+    working = patch_floors(names, graph.graph.get("patch_residents") or {})
+    keep = (matrix.sum(axis=0) >= max(floor, 1)) | (matrix.sum(axis=0) >= working)
     return HomeArrays(
         patients=patients,
         sum_x=patients * offset[:, 0],
@@ -323,7 +328,24 @@ def home_arrays(graph: nx.Graph, codes: Sequence[str]) -> HomeArrays | None:
         patch_names=[p for p, k in zip(names, keep, strict=True) if k],
         origin=(float(origin[0]), float(origin[1])),
         lsoas=lsoa_arrays(graph, codes),
+        working=working[keep],
     )
+
+
+def patch_floors(patches: Sequence[str], residents: Mapping[str, int]) -> IntArray:
+    """Give the patients a network needs in each patch for the patch to work into it.
+
+    :data:`~footprints.geography.PATCH_SHARE` of the patch's registered residents (at least
+    one patient; one for a patch whose residents are not known, as
+    :func:`~footprints.geography.working_patches` counts it). With no residents at all (a
+    graph without ``patch_residents``), no patch is counted: the floors are out of reach.
+    """
+    if not residents:
+        return np.full(len(patches), np.iinfo(np.int64).max, np.int64)
+    return np.asarray(
+        [max(1, math.ceil(PATCH_SHARE * int(residents.get(p, 0)))) for p in patches],
+        np.int64,
+    ).reshape(len(patches))
 
 
 def lsoa_arrays(graph: nx.Graph, codes: Sequence[str]) -> LsoaArrays | None:

@@ -70,6 +70,18 @@ class OptimiseSettings:
         on ten CCGs of 2021 (BENCHMARKS.md "Registration geography: all England (2021)"): 20
         straddling networks and 1,114,298 straddling patients against 22 and 1,129,694 at
         10, but median containment 0.698 against 0.706; kept at 10.
+    home_patch_weight
+        Registration geography only: cost per nursing patch beyond the first that works
+        into a network by the 5% rule (its patients living in the patch are at least 5% of
+        the patch's residents; :func:`footprints.optimiser.costs.working_patches`). Each
+        such patch is one more patch membership and makes the network straddle, however
+        few patients cross the line, which the per-patient ``home_straddle_weight`` does
+        not see: a network 200 patients over the 5% of a neighbouring district pays for
+        200 patients there, not for the membership. At 100,000 on ten CCGs of 2021
+        (BENCHMARKS.md "Registration geography: all England (2021)", session 18) the
+        straddling networks fell from 28 to 18–19 and Σ extra memberships from 179 to
+        168–169, but 3–7 more territories failed the tolerance: 0 by default until a paired
+        all-England run settles the trade.
     patch_weight
         Under the Voronoi model: cost per nursing patch a network works into (the patches
         of its practices' sites; practices in no patch ignored). Summed over a plan this is
@@ -198,6 +210,7 @@ class OptimiseSettings:
     straddle_weight: float = 30.0
     home_straddle_weight: float = 10.0
     patch_weight: float = 0.0
+    home_patch_weight: float = 0.0
     containment_weight: float = 10.0
     territory_weight: float = 10.0
     plan_territories: bool = True
@@ -227,6 +240,7 @@ class OptimiseSettings:
             "straddle_weight",
             "home_straddle_weight",
             "patch_weight",
+            "home_patch_weight",
             "containment_weight",
             "territory_weight",
             "plan_containment_weight",

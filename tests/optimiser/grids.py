@@ -186,6 +186,7 @@ def network_cost(graph: nx.Graph, practices: Sequence[str], opts: OptimiseSettin
         return (
             opts.compactness_weight * total * compactness
             + opts.home_straddle_weight * straddling
+            + opts.home_patch_weight * max(0, _working(graph, practices) - 1)
             + opts.network_cost
         )
     xs = [graph.nodes[p]["x"] / 1000 for p in practices]
@@ -226,6 +227,16 @@ def _home_terms(graph: nx.Graph, practices: Sequence[str]) -> tuple[float, int]:
         if patch is not None:
             by_patch[patch] = by_patch.get(patch, 0) + n
     return rms, sum(by_patch.values()) - max(by_patch.values(), default=0)
+
+
+def _working(graph: nx.Graph, practices: Sequence[str]) -> int:
+    """How many patches the practices' patients reach 5% of the residents of."""
+    residents = graph.graph.get("patch_residents") or {}
+    by_patch: dict[str, int] = {}
+    for _, _, n, patch in (home for p in practices for home in graph.nodes[p]["home_list"]):
+        if patch is not None:
+            by_patch[patch] = by_patch.get(patch, 0) + n
+    return sum(1 for patch, n in by_patch.items() if n > 0 and 20 * n >= residents[patch])
 
 
 def set_partitions(items: list[str]) -> Iterator[list[list[str]]]:

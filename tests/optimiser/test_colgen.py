@@ -87,6 +87,14 @@ def test_exact_pricing_finds_the_least_reduced_cost_on_registrations(
     _check_pricing(graph, replace_settings(home_straddle_weight=5.0), seed, 2e6)
 
 
+@settings(max_examples=40, deadline=None)
+@given(graph=tiny_home_areas(), seed=st.integers(0, 1_000))
+def test_exact_pricing_sees_the_working_patches_on_registrations(
+    graph: nx.Graph, seed: int
+) -> None:
+    _check_pricing(graph, replace_settings(home_patch_weight=20_000.0), seed, 2e6)
+
+
 def _bound_below_optimum(graph: nx.Graph, opts: OptimiseSettings) -> float | None:
     """:func:`priced_bound` from a third of the candidates and the constructive plan."""
     problem = problem_of(graph, opts)
@@ -122,6 +130,12 @@ def test_the_priced_bound_never_exceeds_the_exhaustive_optimum(name: str) -> Non
 @given(graph=tiny_home_areas())
 def test_the_priced_bound_never_exceeds_the_optimum_on_registrations(graph: nx.Graph) -> None:
     _bound_below_optimum(graph, replace_settings(home_straddle_weight=5.0))
+
+
+@settings(max_examples=30, deadline=None)
+@given(graph=tiny_home_areas())
+def test_the_priced_bound_stays_below_the_optimum_with_working_patches(graph: nx.Graph) -> None:
+    _bound_below_optimum(graph, replace_settings(home_patch_weight=20_000.0))
 
 
 @settings(max_examples=30, deadline=None)

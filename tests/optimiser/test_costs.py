@@ -196,6 +196,8 @@ def test_patches_no_set_can_have_as_largest_are_left_out_of_the_matrix() -> None
             "C": [],
         },
     )
+    # W has 1,000 residents: no set holds the 50 that would make it work into the set.
+    graph.graph["patch_residents"]["W"] = 1_000
     homes = practice_arrays(graph)[1].homes
     assert homes is not None
     # Every practice with patched homes has at least 300 in one patch; W holds 8 in all.
@@ -204,6 +206,27 @@ def test_patches_no_set_can_have_as_largest_are_left_out_of_the_matrix() -> None
     sets = CandidateSets.of([[0, 1], [0], [1], [2], [0, 1, 2]])
     found = straddling(sets, population=np.zeros(3, np.int64), patch=np.zeros(3), homes=homes)
     assert found.tolist() == [1_008 - 600, 505 - 300, 503 - 400, 0, 1_008 - 600]
+
+
+def test_a_patch_a_set_can_work_into_is_kept_though_never_its_largest() -> None:
+    graph = with_homes(
+        _three(),
+        {
+            "A": [(X0, Y0, 300, "X"), (X0, Y0, 200, "Y"), (X0, Y0, 5, "W")],
+            "B": [(X0, Y0, 100, "X"), (X0, Y0, 400, "Y"), (X0, Y0, 3, "W")],
+            "C": [],
+        },
+    )
+    # W has 100 residents: 5 of them make it work into A's sets (the 5% rule).
+    graph.graph["patch_residents"]["W"] = 100
+    homes = practice_arrays(graph)[1].homes
+    assert homes is not None and homes.working is not None
+    assert homes.patch_names == ["W", "X", "Y"]
+    assert homes.working.tolist() == [5, 20, 30]
+    sets = CandidateSets.of([[0, 1], [0], [1], [2]])
+    assert costs.working_patches(sets, homes).tolist() == [3, 3, 2, 0]
+    found = straddling(sets, population=np.zeros(3, np.int64), patch=np.zeros(3), homes=homes)
+    assert found.tolist() == [1_008 - 600, 505 - 300, 503 - 400, 0]
 
 
 def test_home_straddling_in_small_pieces_gives_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
