@@ -27,7 +27,7 @@ import pandas as pd
 from footprints.atomic import write_text
 from footprints.errors import count
 from footprints.io import read_plan, warn_unknown_waivers
-from footprints.io.tables import spreadsheet_csv
+from footprints.io.cells import spreadsheet_csv
 from footprints.plan import Plan, PlanState
 from footprints.region import REGION_OPTIONS, load_region_from
 from footprints.store import (

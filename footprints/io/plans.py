@@ -37,26 +37,28 @@ from footprints.errors import (
     close_matches,
 )
 from footprints.io.boundaries import _NOT_RECOGNIZED, _what_the_file_is
+from footprints.io.cells import (
+    _check_code,
+    _code,
+    _duplicates,
+    _near_duplicate_networks,
+    _optional_network,
+    _practice_code,
+    cell_text,
+    spreadsheet_csv,
+)
 from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns, _tier_matches
 from footprints.io.nhs import _refuse_pcn_details, read_epcn
 from footprints.io.tables import (
     _EXCEL,
     PathLike,
-    _check_code,
     _check_exists,
-    _code,
     _decode,
     _delimiter,
     _drop_trailing_blank_rows,
-    _duplicates,
-    _near_duplicate_networks,
-    _optional_network,
-    _practice_code,
     _read_csv,
     _read_excel_sheets,
     _strip_cells,
-    cell_text,
-    spreadsheet_csv,
 )
 from footprints.plan import Plan
 
@@ -245,7 +247,7 @@ def write_plan(plan: Plan, path: PathLike | TextIO) -> None:
     back by :func:`read_plan`). A file is written atomically
     (:func:`footprints.atomic.replacing`); ``path`` may also be an open text stream. Cells
     a spreadsheet would run as formulas are marked as text (see
-    :func:`~footprints.io.tables.spreadsheet_text`).
+    :func:`~footprints.io.cells.spreadsheet_text`).
 
     Raises
     ------

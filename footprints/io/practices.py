@@ -24,6 +24,18 @@ from pyproj import Transformer
 
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
 from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
+from footprints.io.cells import (
+    UNALLOCATED_NETWORK,
+    AmbiguousNumberError,
+    _ambiguous,
+    _check_code,
+    _duplicates,
+    _optional_code,
+    _optional_network,
+    _parse_list_size,
+    _parse_number,
+    _practice_code,
+)
 from footprints.io.columns import (
     _PRACTICE_FIELDS,
     _normalise_name,
@@ -35,18 +47,8 @@ from footprints.io.postcodes import _postcode_table, normalise_postcode
 from footprints.io.tables import (
     _EXCEL,
     _TITLE_ROWS,
-    UNALLOCATED_NETWORK,
-    AmbiguousNumberError,
     PathLike,
-    _ambiguous,
-    _check_code,
     _drop_trailing_blank_rows,
-    _duplicates,
-    _optional_code,
-    _optional_network,
-    _parse_list_size,
-    _parse_number,
-    _practice_code,
     _read_csv,
     _read_excel_sheets,
     _require_path,

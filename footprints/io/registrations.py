@@ -27,15 +27,14 @@ import pandas as pd
 from footprints.crs import BNG, WGS84
 from footprints.errors import InputError, Problem, ProblemLog, count
 from footprints.io.boundaries import read_boundaries
+from footprints.io.cells import _parse_number, _refuse_one_sex
 from footprints.io.columns import _Field, _resolve_columns
 from footprints.io.tables import (
     PathLike,
     _check_exists,
     _decode,
     _delimiter,
-    _parse_number,
     _read_csv,
-    _refuse_one_sex,
     _unpacked,
     max_input_bytes,
 )
