@@ -228,6 +228,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
             loaded[0] = _load_saved(folder, uploads)
     except OSError as error:  # a full disk, a read-only sessions folder: OutputError
         state.upload_problems = [f"The files could not be saved on the server: {error}"]
+        del state.upload_warnings
         return
     if loaded[0]:
         autosave()
@@ -248,13 +249,18 @@ def _load_saved(folder: Path, uploads: Mapping[str, str]) -> bool:
     try:
         loaded = uploaded_region(folder, uploads, options)  # kept for opening the plan later
     except InputError as error:
-        state.upload_problems = [plain(str(p)) for p in error.problems if p.severity == "error"]
+        state.upload_problems = [plain(str(p)) for p in error.errors]
+        # these files' warnings, not those of the files loaded before (shown again, as if
+        # the files just refused had them)
+        state.upload_warnings = [plain(str(p)) for p in error.problems if p.severity == "warning"]
         return False
     except FootprintsError as error:
         state.upload_problems = [plain(str(error))]
+        del state.upload_warnings
         return False
     except Exception as error:  # a file no reader understood: say so, no traceback
         state.upload_problems = [f"The files could not be read: {plain(str(error))}"]
+        del state.upload_warnings
         return False
     del state.upload_problems
     optimiser.drop()  # a run on the old region must not land on the new one
@@ -274,7 +280,8 @@ def _load_saved(folder: Path, uploads: Mapping[str, str]) -> bool:
     warnings = [plain(str(p)) for p in loaded.problems]
     state.notice = (
         f"Loaded {len(loaded.practices)} practices in {len(loaded.ccgs)} CCGs; "
-        f"{loaded.geography_text()}." + (f" {len(warnings)} warnings." if warnings else "")
+        f"{loaded.geography_text()}."
+        + (f" {len(warnings)} warning{'s' if len(warnings) != 1 else ''}." if warnings else "")
     )
     state.upload_warnings = warnings
     return True

@@ -424,6 +424,42 @@ def test_uploaded_files_with_problems_are_explained_in_words(
     assert at.session_state["region_kind"] == "demo"  # still on the demo
 
 
+def test_a_refused_upload_shows_its_own_problems_not_the_last_loads_warnings(
+    state_dir: Path,
+) -> None:
+    """The warnings of the files loaded before stayed under the new files' errors, shown
+    again as if the refused files had them (and "1 warnings.")."""
+    lines = (DEMO / "practices.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    first = lines[1].split(",")
+    first[header.index("list_size")] = "0"
+    zero = "\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n"
+    boundaries = (DEMO / "ccg.geojson").read_bytes()
+    at = _start()
+    at.sidebar.file_uploader[0].set_value(("practices.csv", zero.encode(), "text/csv"))
+    at.sidebar.file_uploader[1].set_value(("ccg.geojson", boundaries, "application/geo+json"))
+    _click(at, "load_files")
+    assert [shown(w.value) for w in at.sidebar.warning] == [
+        "practices.csv, row 2 (Z00001): list size is 0: the practice has no registered "
+        "patients — nothing to do if it is newly opened or closing; otherwise check the figure"
+    ]
+    assert any(shown(s.value).endswith(" 1 warning.") for s in at.success)
+
+    repeated = "\n".join([*lines, lines[1]]) + "\n"  # no list size of 0; a repeated row
+    at.sidebar.file_uploader[0].set_value(("practices.csv", repeated.encode(), "text/csv"))
+    _click(at, "load_files")
+    errors = [shown(e.value) for e in at.sidebar.error]
+    assert len(errors) == 1 and "appears on rows 2, 143" in errors[0], errors
+    assert [shown(w.value) for w in at.sidebar.warning] == []
+
+    spaced = repeated.replace("Z00002,", "Z00 002,", 1)  # a warning of the refused file itself
+    at.sidebar.file_uploader[0].set_value(("practices.csv", spaced.encode(), "text/csv"))
+    _click(at, "load_files")
+    warnings = [shown(w.value) for w in at.sidebar.warning]
+    assert len(warnings) == 1 and "'Z00 002' has a space inside it" in warnings[0], warnings
+    assert len(at.sidebar.error) == 1
+
+
 @pytest.mark.parametrize("bad", [20, 5_000])
 def test_a_file_of_many_bad_rows_shows_a_page_and_offers_them_all(
     state_dir: Path, bad: int
