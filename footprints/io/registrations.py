@@ -36,7 +36,6 @@ from footprints.io.tables import (
     _delimiter,
     _read_csv,
     _unpacked,
-    max_input_bytes,
 )
 
 __all__ = [
@@ -165,7 +164,7 @@ def _read_text(path: PathLike, source: str) -> str:
     data = _unpacked(
         raw,
         source,
-        limit=max_input_bytes(),
+        table=False,
         prefer="all",
         wanted="one CSV of registrations by LSOA",
         fix="give gp-reg-pat-prac-lsoa-all.csv itself, or a zip holding only it",

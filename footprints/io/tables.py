@@ -194,6 +194,14 @@ _RAISE_INPUT_LIMIT = (
     f"or raise the limit: --max-input-mb N on the command line, {INPUT_LIMIT_ENV}=N in the "
     "environment (the app's too), footprints.io.input_size_limit in Python"
 )
+_RAISE_TABLE_LIMIT = (
+    f"or raise the limit: --max-table-mb N on the command line, {TABLE_LIMIT_ENV}=N in the "
+    "environment (the app's too), footprints.io.table_size_limit in Python"
+)
+_TABLE_LIMIT_WORDS = (
+    "for a table read whole into memory (practices, plans, list sizes: all of England's "
+    "practices take about 2 MB)"
+)
 
 
 def _check_size(size: int, source: str, *, what: str = "the file", table: bool = False) -> None:
@@ -218,11 +226,8 @@ def _check_size(size: int, source: str, *, what: str = "the file", table: bool =
                 Problem(
                     source,
                     f"{what} is {_size_text(size)}, over the {_size_text(table_limit)} limit "
-                    "for a table read whole into memory (practices, plans, list sizes: all of "
-                    "England's practices take about 2 MB); refused before reading it",
-                    "give the rows of your region only, or raise the limit: --max-table-mb N "
-                    f"on the command line, {TABLE_LIMIT_ENV}=N in the environment (the app's "
-                    "too), footprints.io.table_size_limit in Python",
+                    f"{_TABLE_LIMIT_WORDS}; refused before reading it",
+                    "give the rows of your region only, " + _RAISE_TABLE_LIMIT,
                 )
             ]
         )
@@ -237,13 +242,20 @@ class _Readable(Protocol):
 
 
 def _bounded_chunks(
-    stream: _Readable, source: str, *, limit: int, counted: int = 0, what: str
+    stream: _Readable,
+    source: str,
+    *,
+    limit: int,
+    counted: int = 0,
+    what: str,
+    table: bool = False,
 ) -> Iterator[bytes]:
     """Yield ``stream``'s bytes a megabyte at a time, up to ``limit`` bytes in all.
 
     ``counted`` bytes were read before (from other members of one archive). Once more than
     ``limit`` come out the read stops with an :class:`InputError`: "``what`` more than the
-    limit".
+    limit", naming the table limit's option when ``table`` (the limit is
+    :func:`max_table_bytes`), else the input limit's.
     """
     size = counted
     while chunk := stream.read(1 << 20):
@@ -253,20 +265,23 @@ def _bounded_chunks(
                 [
                     Problem(
                         source,
-                        f"{what} more than the {_size_text(limit)} limit for one input "
+                        f"{what} more than the {_size_text(limit)} limit "
+                        f"{_TABLE_LIMIT_WORDS if table else 'for one input'} "
                         f"(refused after {_size_text(size)})",
                         "give the file unpacked and trimmed to the rows needed, "
-                        + _RAISE_INPUT_LIMIT,
+                        + (_RAISE_TABLE_LIMIT if table else _RAISE_INPUT_LIMIT),
                     )
                 ]
             )
         yield chunk
 
 
-def _bounded(stream: _Readable, limit: int, source: str) -> bytes:
+def _bounded(stream: _Readable, limit: int, source: str, *, table: bool) -> bytes:
     """Read ``stream`` to its end, refusing it once more than ``limit`` bytes come out."""
     try:
-        return b"".join(_bounded_chunks(stream, source, limit=limit, what="unpacks to"))
+        return b"".join(
+            _bounded_chunks(stream, source, limit=limit, what="unpacks to", table=table)
+        )
     except (OSError, EOFError, zipfile.BadZipFile) as error:
         raise InputError(
             [Problem(source, f"cannot be unpacked ({error})", "download the file again")]
@@ -277,21 +292,25 @@ def _unpacked(
     raw: bytes,
     source: str,
     *,
-    limit: int,
+    table: bool,
     prefer: str = "",
     wanted: str = "one CSV",
     fix: str = "give the CSV itself, or a zip holding only it",
 ) -> bytes:
-    """Return a file's bytes, unpacked when gzipped or a zip holding one CSV, up to ``limit``.
+    """Return a file's bytes, unpacked when gzipped or a zip holding one CSV, within the limit.
+
+    The limit is :func:`max_table_bytes` for a ``table`` read whole, else
+    :func:`max_input_bytes`.
 
     Among several CSVs in a zip the one whose name holds ``prefer`` is taken; a zip holding
     several and none preferred is refused (``wanted`` and ``fix`` say what to give). Other
     bytes, a zip holding no CSV (an Excel workbook) or not readable among them, are returned
     as they are.
     """
+    limit = max_table_bytes() if table else max_input_bytes()
     if raw.startswith(b"\x1f\x8b"):
         logger.info("%s: unpacked from gzip", source)
-        return _bounded(gzip.GzipFile(fileobj=io.BytesIO(raw)), limit, source)
+        return _bounded(gzip.GzipFile(fileobj=io.BytesIO(raw)), limit, source, table=table)
     if raw.startswith(b"PK\x05\x06"):  # an empty zip (its end record alone): 'contains NUL bytes'
         raise InputError([Problem(source, f"the archive is empty: it should hold {wanted}", fix)])
     if not raw.startswith(b"PK\x03\x04"):
@@ -326,7 +345,7 @@ def _unpacked(
         )
     logger.info("%s: unpacked %s from the zip", source, members[0].filename)
     with archive.open(members[0]) as member:
-        return _bounded(member, limit, source)
+        return _bounded(member, limit, source, table=table)
 
 
 def _check_exists(path: PathLike, source: str, *, table: bool = False) -> None:
@@ -552,8 +571,7 @@ def _read_csv(path: PathLike, *, header: bool = True, table: bool = True) -> pd.
     """
     source = str(path)
     _check_exists(path, source, table=table)
-    limit = max_table_bytes() if table else max_input_bytes()
-    text = _decode(_unpacked(Path(path).read_bytes(), source, limit=limit), source)
+    text = _decode(_unpacked(Path(path).read_bytes(), source, table=table), source)
     if text.lstrip().startswith(("{", "[")):  # a GeoJSON in a CSV's slot: one line, not a row each
         raise InputError(
             [

@@ -141,3 +141,33 @@ def test_a_zip_holding_no_csv_says_what_it_holds(
     message = str(caught.value)
     assert f"practices.zip: {said} — give the CSV itself, or a zip holding only it" in message
     assert "NUL" not in message and "Excel" not in message
+
+
+@pytest.mark.parametrize("packing", ["gz", "zip"])
+def test_a_packed_table_over_the_table_limit_names_the_table_limits_option(
+    tmp_path: Path, packing: str
+) -> None:
+    """A gzipped registrations file given as the plan (36 MB unpacked) was refused as 'more
+    than the 32.0 MB limit for one input', with --max-input-mb as the fix: that option
+    raises the 512 MB input limit and left the file refused."""
+    import gzip
+    import zipfile
+
+    from footprints.io import read_plan
+
+    text = "practice_code,network_id\n" + "".join(f"P{i:05d},N1\n" for i in range(200))
+    path = tmp_path / f"plan.csv.{packing}"
+    if packing == "gz":
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("plan.csv", text)
+    assert path.stat().st_size < 2_000 < len(text)
+    with table_size_limit(2_000), pytest.raises(InputError) as caught:
+        read_plan(path)
+    message = str(caught.value)
+    assert "unpacks to more than the 2,000 bytes limit for a table read whole" in message
+    assert "--max-table-mb N" in message and "--max-input-mb" not in message
+    with input_size_limit(2_000), pytest.raises(InputError) as caught:
+        read_postcode_lookup(path)  # not a table: the input limit, named as before
+    assert "limit for one input" in str(caught.value) and "--max-input-mb N" in str(caught.value)
