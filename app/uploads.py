@@ -279,12 +279,18 @@ def _load_saved(folder: Path, uploads: Mapping[str, str]) -> bool:
     del state.results
     warnings = [plain(str(p)) for p in loaded.problems]
     state.notice = (
-        f"Loaded {len(loaded.practices)} practices in {len(loaded.ccgs)} CCGs; "
+        f"Loaded {_count(len(loaded.practices), 'practice')} in "
+        f"{_count(len(loaded.ccgs), 'CCG')}; "
         f"{loaded.geography_text()}."
-        + (f" {len(warnings)} warning{'s' if len(warnings) != 1 else ''}." if warnings else "")
+        + (f" {_count(len(warnings), 'warning')}." if warnings else "")
     )
     state.upload_warnings = warnings
     return True
+
+
+def _count(number: int, thing: str) -> str:
+    """``1 CCG``, ``6,720 practices``: the number with its noun, singular or plural."""
+    return f"{number:,} {thing}{'s' if number != 1 else ''}"
 
 
 def _column_options(practices: Path) -> dict[str, object] | None:

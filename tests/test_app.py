@@ -443,7 +443,10 @@ def test_a_refused_upload_shows_its_own_problems_not_the_last_loads_warnings(
         "practices.csv, row 2 (Z00001): list size is 0: the practice has no registered "
         "patients — nothing to do if it is newly opened or closing; otherwise check the figure"
     ]
-    assert any(shown(s.value).endswith(" 1 warning.") for s in at.success)
+    assert [shown(s.value) for s in at.success] == [
+        "Loaded 141 practices in 3 CCGs; geography: Voronoi catchments of surgery sites (no "
+        "registrations file). 1 warning."
+    ]
 
     repeated = "\n".join([*lines, lines[1]]) + "\n"  # no list size of 0; a repeated row
     at.sidebar.file_uploader[0].set_value(("practices.csv", repeated.encode(), "text/csv"))
@@ -458,6 +461,21 @@ def test_a_refused_upload_shows_its_own_problems_not_the_last_loads_warnings(
     warnings = [shown(w.value) for w in at.sidebar.warning]
     assert len(warnings) == 1 and "'Z00 002' has a space inside it" in warnings[0], warnings
     assert len(at.sidebar.error) == 1
+
+
+def test_the_notice_of_one_ccgs_files_counts_in_words(state_dir: Path) -> None:
+    """A CCG's own files (the usual upload) said 'Loaded 41 practices in 1 CCGs'."""
+    lines = (DEMO / "practices.csv").read_text().splitlines()
+    ccg = lines[0].split(",").index("ccg")
+    one = [lines[0], *(line for line in lines[1:] if line.split(",")[ccg] == "E38900001")]
+    at = _start()
+    data = ("\n".join(one) + "\n").encode()
+    at.sidebar.file_uploader[0].set_value(("practices.csv", data, "text/csv"))
+    boundaries = (DEMO / "ccg.geojson").read_bytes()
+    at.sidebar.file_uploader[1].set_value(("ccg.geojson", boundaries, "application/geo+json"))
+    _click(at, "load_files")
+    [notice] = [shown(s.value) for s in at.success]
+    assert notice.startswith(f"Loaded {len(one) - 1} practices in 1 CCG; "), notice
 
 
 @pytest.mark.parametrize("bad", [20, 5_000])
