@@ -1,8 +1,10 @@
 """The generic practices CSV: one row per practice, located by lat/lon, BNG or postcode.
 
 Per row, easting/northing is used when given, else lat/lon, else the postcode (with a
-postcode lookup). Coordinates outside England, lat/lon that look swapped, and degrees given
-as metres (or metres as degrees) are errors naming the row. The PCN code ``U``
+postcode lookup). A postcode the lookup lacks (mistyped, or newer than the lookup) is placed
+at the centre of its postcode sector when the lookup has that sector, with a warning naming
+the row; otherwise it is an error. Coordinates outside England, lat/lon that look swapped,
+and degrees given as metres (or metres as degrees) are errors naming the row. The PCN code ``U``
 ("Unallocated") is NHS Digital's placeholder for a practice in no network: it is read as no
 network (``None``).
 """
@@ -13,7 +15,7 @@ import csv
 import gzip
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,7 @@ from footprints.io.columns import (
     _tier_matches,
     column_choices,
 )
-from footprints.io.postcodes import _postcode_table, normalise_postcode
+from footprints.io.postcodes import _postcode_table, _sector, _sector_centres, normalise_postcode
 from footprints.io.tables import (
     _EXCEL,
     _TITLE_ROWS,
@@ -234,6 +236,14 @@ def _practices_from_frame(
                 )
             ]
         )
+    sectors: dict[str, tuple[float, float, int]] = {}
+
+    def sector_centres() -> Mapping[str, tuple[float, float, int]]:
+        """Return the lookup's sector centres, computed at the first postcode it lacks."""
+        if not sectors and lookup:
+            sectors.update(_sector_centres(lookup))
+        return sectors
+
     rename = {column: name for name, column in columns.items() if column is not None}
     records: list[dict[str, str]] = [
         {str(k): str(v) for k, v in record.items()}
@@ -262,7 +272,15 @@ def _practices_from_frame(
             code=code,
             column=columns.get("list_size"),
         )
-        point = _locate(record, log, row=row, code=code, lookup=lookup, headers=columns)
+        point = _locate(
+            record,
+            log,
+            row=row,
+            code=code,
+            lookup=lookup,
+            headers=columns,
+            sectors=sector_centres,
+        )
         if size is None or point is None:
             codes.append(code)  # still counted for duplicate checks
             continue
@@ -319,8 +337,14 @@ def _locate(
     code: str,
     lookup: dict[str, tuple[float, float]] | None,
     headers: Mapping[str, str | None] | None = None,
+    sectors: Callable[[], Mapping[str, tuple[float, float, int]]] | None = None,
 ) -> tuple[float, float, bool] | None:
-    """(x, y, is_lonlat) for a row, from easting/northing, else lat/lon, else postcode."""
+    """(x, y, is_lonlat) for a row, from easting/northing, else lat/lon, else postcode.
+
+    A postcode the lookup lacks (mistyped in epraccur, ``LA14 2IB``; or newer than the
+    lookup) is placed at the centre of its postcode sector, when the lookup has the sector
+    (``sectors``), with a warning: one such practice stopped a whole run.
+    """
     bng = _pair(record, "easting", "northing", log, row=row, code=code, headers=headers)
     if bng is not None:
         return (*bng, False) if _check_bng(*bng, log, row=row, code=code) else None
@@ -332,7 +356,21 @@ def _locate(
         return None  # a half-filled pair, already reported
     postcode = str(record.get("postcode", ""))
     if postcode and lookup is not None:
-        found = lookup.get(normalise_postcode(postcode))
+        normal = normalise_postcode(postcode)
+        found = lookup.get(normal)
+        sector = _sector(normal)
+        centre = sectors().get(sector) if found is None and sector and sectors else None
+        if centre is not None and sector is not None:
+            x, y, count = centre
+            log.warn(
+                f"postcode {postcode!r} is not in the postcode lookup; the practice is placed at "
+                f"the centre of its postcode sector {sector[:-1]} {sector[-1]} ({count:,} "
+                f"postcode{'s' if count != 1 else ''} in the lookup)",
+                "correct the postcode, or give lat,lon or easting,northing for this practice",
+                row=row,
+                code=code,
+            )
+            found = (x, y)
         if found is None:
             log.error(
                 f"postcode {postcode!r} is not in the postcode lookup",
