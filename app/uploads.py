@@ -57,7 +57,9 @@ UPLOAD_ROLES = {
 }
 """Input role → the uploader's label and the file types it accepts, in the sidebar's order.
 
-Every CSV and GeoJSON may come gzipped (``.gz``) and every CSV in a zip holding only it."""
+Every CSV and GeoJSON may come gzipped (``.gz``) and every CSV in a zip holding only it; a
+plan export (GeoJSON, GeoPackage) may come zipped too, as :func:`~footprints.io.read_plan`
+reads it."""
 
 _HOMES_ROLES = ("registrations", "lsoa_boundaries")
 """The files of registration geography, which come together or not at all."""

@@ -545,6 +545,31 @@ def test_uploaded_files_become_the_region(state_dir: Path) -> None:
     assert _plan(restored) == _plan(at)
 
 
+def test_a_zipped_plan_export_uploads_as_the_current_plan(state_dir: Path, tmp_path: Path) -> None:
+    """The plan slot takes .zip, but a zipped GeoPackage export was 'the archive holds no CSV'."""
+    import zipfile
+
+    from footprints.demo import load_demo
+    from footprints.export import export_plan
+
+    region = load_demo()
+    assert region.current is not None
+    export_plan(region, region.current, tmp_path / "plan.gpkg")
+    packed = tmp_path / "plan.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.write(tmp_path / "plan.gpkg", "plan.gpkg")
+    at = _start()
+    for index, name in enumerate(["practices.csv", "ccg.geojson"]):
+        at.sidebar.file_uploader[index].set_value((name, (DEMO / name).read_bytes(), "text/plain"))
+    at.sidebar.file_uploader[list(UPLOAD_ROLES).index("plan")].set_value(
+        ("plan.zip", packed.read_bytes(), "application/zip")
+    )
+    _click(at, "load_files")
+    assert [e.value for e in at.sidebar.error] == []
+    assert at.session_state["region_kind"] == "upload"
+    assert _plan(at) == region.current
+
+
 def test_a_failed_upload_of_a_file_of_the_same_name_leaves_the_region_at_work(
     state_dir: Path,
 ) -> None:
