@@ -60,6 +60,7 @@ from footprints.io.tables import (
     _drop_trailing_blank_rows,
     _read_csv,
     _read_excel_sheets,
+    _refuse_header_below,
     _strip_cells,
 )
 from footprints.plan import Plan
@@ -185,6 +186,7 @@ def _read_plan_csv(path: PathLike) -> Plan:
     if "partner_organisation_code" in normal:
         return _read_epcn_plan(path)
     _refuse_pcn_details(frame, source)
+    _refuse_header_below(frame, source, _has_plan_columns)
     return _plan_from_frame(frame, source)
 
 

@@ -48,11 +48,11 @@ from footprints.io.columns import (
 from footprints.io.postcodes import _postcode_table, _sector, _sector_centres, normalise_postcode
 from footprints.io.tables import (
     _EXCEL,
-    _TITLE_ROWS,
     PathLike,
     _drop_trailing_blank_rows,
     _read_csv,
     _read_excel_sheets,
+    _refuse_header_below,
     _require_path,
     _strip_cells,
 )
@@ -445,34 +445,6 @@ def _read_practice_table(path: PathLike) -> tuple[pd.DataFrame, str]:
     return sheets[first], f"{source}, sheet {first!r} (of {named}: none has the practices' columns)"
 
 
-def _header_below(frame: pd.DataFrame, source: str) -> None:
-    """Refuse a table whose header is not its first row: title rows stand above it.
-
-    Spreadsheets saved from a publication often open with a title or a note; the first row
-    is then read as the header and no column is found. Say which row the header is on.
-    """
-    if _has_practice_columns(frame.columns):
-        return
-    for index in range(min(_TITLE_ROWS, len(frame))):
-        cells = [str(cell) for cell in frame.iloc[index].tolist()]
-        if _has_practice_columns(cells):
-            row = index + 2  # row 1 was read as the header
-            shown = ", ".join(cell for cell in cells[:4] if cell)
-            raise InputError(
-                [
-                    Problem(
-                        source,
-                        f"the header (the column names: {shown} …) is on row {row}, not on "
-                        f"the first row: the {row - 1} row{'s' if row > 2 else ''} above it "
-                        "(a title or notes) cannot be read as column names",
-                        f"delete row{'s' if row > 2 else ''} 1{f'–{row - 1}' if row > 2 else ''}"
-                        " so that the header is the first row",
-                        row=row,
-                    )
-                ]
-            )
-
-
 def practice_column_choices(path: PathLike) -> dict[str, list[str]]:
     """Return the fields that several columns of a practices file could be, with the columns.
 
@@ -536,7 +508,7 @@ def read_practices(
     if columns is None:
         _refuse_a_plan_file(frame, source)
         _refuse_a_published_file(frame, source)
-        _header_below(frame, source)
+        _refuse_header_below(frame, source, _has_practice_columns)
     resolved = _resolve_columns(
         frame,
         _PRACTICE_FIELDS,

@@ -27,7 +27,7 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -552,6 +552,37 @@ def _with_header(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     body = frame.iloc[1:].reset_index(drop=True)
     body.columns = pd.Index(names, dtype=object)
     return body
+
+
+def _refuse_header_below(
+    frame: pd.DataFrame, source: str, has_columns: Callable[[Iterable[object]], bool]
+) -> None:
+    """Refuse a table whose header is not its first row: title rows stand above it.
+
+    Spreadsheets saved from a publication often open with a title or a note; the first row
+    is then read as the header and no column is found. Say which row the header is on:
+    the first of the rows below it whose cells ``has_columns`` takes for the file's header.
+    """
+    if has_columns(frame.columns):
+        return
+    for index in range(min(_TITLE_ROWS, len(frame))):
+        cells = [str(cell) for cell in frame.iloc[index].tolist()]
+        if has_columns(cells):
+            row = index + 2  # row 1 was read as the header
+            shown = ", ".join(cell for cell in cells[:4] if cell)
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        f"the header (the column names: {shown} …) is on row {row}, not on "
+                        f"the first row: the {row - 1} row{'s' if row > 2 else ''} above it "
+                        "(a title or notes) cannot be read as column names",
+                        f"delete row{'s' if row > 2 else ''} 1{f'–{row - 1}' if row > 2 else ''}"
+                        " so that the header is the first row",
+                        row=row,
+                    )
+                ]
+            )
 
 
 def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:

@@ -441,3 +441,27 @@ def test_a_zip_of_unrelated_geo_files_names_them_and_a_damaged_member_names_the_
         read_plan(damaged)
     assert "plan.zip (plan.geojson): feature 1 is int" in str(caught.value)
     assert "footprints-unzipped" not in str(caught.value)  # never the temporary folder
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        ("practice_code,network_id,network_name", "P1,N1,North"),
+        ("Partner Organisation Code,Partner Name,PCN Code,PCN Name", "P1,Dr P,N1,North"),
+    ],
+)
+def test_a_plan_csv_under_title_rows_names_the_row_of_its_header(
+    tmp_path: Path, header: str, row: str
+) -> None:
+    """A plan saved from a spreadsheet with a title above it said 'no column for code,
+    network. Columns found: Networks 2024, (blank column 2), …', where the practices reader
+    names the header's row."""
+    path = tmp_path / "plan.csv"
+    blank = "," * header.count(",")
+    path.write_text(f"Networks 2024{blank}\n{blank}\n{header}\n{row}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_plan(path)
+    message = str(caught.value)
+    assert "plan.csv, row 3: the header (the column names: " in message
+    assert "delete rows 1–2 so that the header is the first row" in message
+    assert "blank column" not in message
