@@ -258,11 +258,16 @@ def _practices_from_frame(
     latlon_rows: list[int] = []  # positions in xs/ys holding lon/lat to transform
     optional: dict[str, list[str | None]] = {k: [] for k in ("ccg", "stp", "patch", "network")}
     unallocated = 0
+    row_codes: list[str] = []  # one per row, "" for none: the duplicates' row numbers
     for offset, record in enumerate(records):
         row = None if first_row is None else offset + first_row
         code = _practice_code(record.get("code", ""), log, row=row)
+        row_codes.append(code)
         if not code:
-            log.error("the practice code is empty", "give every row an ODS code", row=row)
+            if any(str(value).strip() for value in record.values()):
+                log.error("the practice code is empty", "give every row an ODS code", row=row)
+            else:
+                log.error("the row is empty", "delete the empty row", row=row)
             continue
         _check_code(code, log, row=row)
         size = _parse_list_size(
@@ -297,7 +302,8 @@ def _practices_from_frame(
         if network is None and _optional_code(record.get("network")) == UNALLOCATED_NETWORK:
             unallocated += 1
         optional["network"].append(network)
-    _duplicates(codes, log, what="practice code", first_row=first_row)
+    # by row: a row without a code shifted the rows named for the duplicates below it
+    _duplicates(row_codes, log, what="practice code", first_row=first_row)
     if not records:
         log.error("has a header but no practice rows", "give one row per practice")
     log.raise_if_errors()

@@ -411,3 +411,23 @@ def test_a_postcode_missing_from_the_lookup_is_placed_in_its_sector_with_a_warni
     )
     with pytest.raises(InputError, match=r"row 2 \(A82010\): postcode 'LA15 2IB' is not in"):
         read_practices(practices, postcodes=lookup)
+
+
+def test_a_row_without_a_code_leaves_the_rows_of_later_duplicates_right(tmp_path: Path) -> None:
+    """An empty row (Excel's ',,,,') shifted the rows named for a duplicate below it by one:
+    'A3 appears on rows 4, 5' for rows 5 and 6. The empty row is named as such."""
+    path = tmp_path / "practices.csv"
+    path.write_text(
+        "code,name,list_size,lat,lon\nA1,One,5000,52.2,-1.7\n,,,,\n,No code,4000,52.2,-1.7\n"
+        "A3,Three,7000,52.3,-1.5\nA3,Three again,7000,52.3,-1.5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    said = [str(problem) for problem in caught.value.errors]
+    assert said == [
+        f"{path}, row 3: the row is empty — delete the empty row",
+        f"{path}, row 4: the practice code is empty — give every row an ODS code",
+        f"{path}, row 6 (A3): practice code A3 appears on rows 5, 6 — keep one row per "
+        "practice code (merge the rows if practices merged)",
+    ]
