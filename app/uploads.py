@@ -57,7 +57,9 @@ UPLOAD_ROLES = {
 }
 """Input role → the uploader's label and the file types it accepts, in the sidebar's order.
 
-Every CSV and GeoJSON may come gzipped (``.gz``) and every CSV in a zip holding only it."""
+Every CSV and GeoJSON may come gzipped (``.gz``) and every CSV in a zip holding only it; a
+plan export (GeoJSON, GeoPackage) may come zipped too, as :func:`~footprints.io.read_plan`
+reads it."""
 
 _HOMES_ROLES = ("registrations", "lsoa_boundaries")
 """The files of registration geography, which come together or not at all."""
@@ -228,6 +230,7 @@ def load_uploads(files: Mapping[str, UploadedFile | None]) -> None:
             loaded[0] = _load_saved(folder, uploads)
     except OSError as error:  # a full disk, a read-only sessions folder: OutputError
         state.upload_problems = [f"The files could not be saved on the server: {error}"]
+        del state.upload_warnings
         return
     if loaded[0]:
         autosave()
@@ -248,13 +251,18 @@ def _load_saved(folder: Path, uploads: Mapping[str, str]) -> bool:
     try:
         loaded = uploaded_region(folder, uploads, options)  # kept for opening the plan later
     except InputError as error:
-        state.upload_problems = [plain(str(p)) for p in error.problems if p.severity == "error"]
+        state.upload_problems = [plain(str(p)) for p in error.errors]
+        # these files' warnings, not those of the files loaded before (shown again, as if
+        # the files just refused had them)
+        state.upload_warnings = [plain(str(p)) for p in error.problems if p.severity == "warning"]
         return False
     except FootprintsError as error:
         state.upload_problems = [plain(str(error))]
+        del state.upload_warnings
         return False
     except Exception as error:  # a file no reader understood: say so, no traceback
         state.upload_problems = [f"The files could not be read: {plain(str(error))}"]
+        del state.upload_warnings
         return False
     del state.upload_problems
     optimiser.drop()  # a run on the old region must not land on the new one
@@ -273,11 +281,18 @@ def _load_saved(folder: Path, uploads: Mapping[str, str]) -> bool:
     del state.results
     warnings = [plain(str(p)) for p in loaded.problems]
     state.notice = (
-        f"Loaded {len(loaded.practices)} practices in {len(loaded.ccgs)} CCGs; "
-        f"{loaded.geography_text()}." + (f" {len(warnings)} warnings." if warnings else "")
+        f"Loaded {_count(len(loaded.practices), 'practice')} in "
+        f"{_count(len(loaded.ccgs), 'CCG')}; "
+        f"{loaded.geography_text()}."
+        + (f" {_count(len(warnings), 'warning')}." if warnings else "")
     )
     state.upload_warnings = warnings
     return True
+
+
+def _count(number: int, thing: str) -> str:
+    """``1 CCG``, ``6,720 practices``: the number with its noun, singular or plural."""
+    return f"{number:,} {thing}{'s' if number != 1 else ''}"
 
 
 def _column_options(practices: Path) -> dict[str, object] | None:

@@ -408,7 +408,9 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="write a plan as plan CSV, ePCN-style CSV, GeoJSON or GeoPackage"
     )
     add_region_arguments(export)
-    export.add_argument("--plan", required=True, type=Path, help="plan CSV, ePCN, GeoJSON, GPKG")
+    export.add_argument(
+        "--plan", required=True, type=Path, help="plan CSV, ePCN, GeoJSON, GPKG (or zipped)"
+    )
     _add_export_output(export)
     export.set_defaults(run=_run_export)
 

@@ -27,7 +27,7 @@ import pandas as pd
 from footprints.atomic import write_text
 from footprints.errors import count
 from footprints.io import read_plan, warn_unknown_waivers
-from footprints.io.tables import spreadsheet_csv
+from footprints.io.cells import spreadsheet_csv
 from footprints.plan import Plan, PlanState
 from footprints.region import REGION_OPTIONS, load_region_from
 from footprints.store import (
@@ -423,11 +423,33 @@ def _store_first(location: str | None) -> str | None:
     return location
 
 
+def _import_file(args: argparse.Namespace) -> Path:
+    """Return the file ``import`` reads; refuse a command missing the plan's name or the file.
+
+    ``plans import plan.csv`` (no name) took the file for the name and said only 'the
+    following arguments are required: file', to a user who had given the file.
+    """
+    if args.file is not None:
+        return Path(args.file)
+    given = Path(args.plan)
+    if given.suffix or given.exists():
+        raise InvalidValueError(
+            f"plans import {args.plan}: give the plan's name first, then the file "
+            f"(footprints plans import NAME {args.plan}); the name is new, or an existing "
+            "plan's to save a new version of it"
+        )
+    raise InvalidValueError(
+        f"plans import {args.plan}: give the plan file after the plan's name "
+        f"(footprints plans import {args.plan} PLAN.csv)"
+    )
+
+
 def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[str, str]]) -> int:
+    file = _import_file(args)
     location = _store_first(args.store)
-    plan = read_plan(args.file)
+    plan = read_plan(file)
     waivers = read_waivers(args.waivers) if args.waivers is not None else None
-    label = args.label or f"import {args.file.name}"
+    label = args.label or f"import {file.name}"
     plan, meta = _region_of(args, plan)
     if waivers:
         warn_unknown_waivers(waivers, plan, source=f"--waivers {args.waivers}")
@@ -580,7 +602,9 @@ def add_plans_parser(
         help="save a plan file as a new plan, or as the newest version of a plan",
     )
     load.add_argument("plan", help="the plan's name (made when new)")
-    load.add_argument("file", type=Path, help="plan CSV, ePCN file, GeoJSON or GeoPackage")
+    load.add_argument(  # optional here so that a missing name is said in words (_import_file)
+        "file", type=Path, nargs="?", help="plan CSV, ePCN file, GeoJSON or GeoPackage"
+    )
     load.add_argument("--label", help="what this version is (default: import FILE)")
     load.add_argument("--author", help="who is saving it")
     load.add_argument("--waivers", type=Path, help="CSV (or .xlsx) network_id,reason")

@@ -64,8 +64,8 @@ from footprints.atomic import output_error, replacing, write_text
 from footprints.crs import BNG, WGS84
 from footprints.errors import InputError, Problem
 from footprints.io import EXPORT_FORMATS, plan_format
-from footprints.io.tables import cell_text as _text
-from footprints.io.tables import spreadsheet_csv
+from footprints.io.cells import cell_text as _text
+from footprints.io.cells import spreadsheet_csv
 from footprints.metrics import containment, footprints, territories
 from footprints.plan import Band, Plan
 from footprints.region import Region
@@ -544,7 +544,7 @@ def write_epcn(region: Region, plan: Plan, path: PathLike) -> Path:
     """Write the plan as an ePCN-style "PCN Core Partner Details" CSV with list sizes.
 
     One row per member practice, sorted by PCN code then practice; cells a spreadsheet
-    would run as formulas are marked as text (:func:`~footprints.io.tables.spreadsheet_text`).
+    would run as formulas are marked as text (:func:`~footprints.io.cells.spreadsheet_text`).
     CCG codes are the ODS codes of the region's boundaries where they carry one (``16C``),
     else the boundary code; a network's parent CCG is the CCG holding most of its patients.
     Practices the region does not know have empty CCG and list size cells.

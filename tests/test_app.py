@@ -424,6 +424,60 @@ def test_uploaded_files_with_problems_are_explained_in_words(
     assert at.session_state["region_kind"] == "demo"  # still on the demo
 
 
+def test_a_refused_upload_shows_its_own_problems_not_the_last_loads_warnings(
+    state_dir: Path,
+) -> None:
+    """The warnings of the files loaded before stayed under the new files' errors, shown
+    again as if the refused files had them (and "1 warnings.")."""
+    lines = (DEMO / "practices.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    first = lines[1].split(",")
+    first[header.index("list_size")] = "0"
+    zero = "\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n"
+    boundaries = (DEMO / "ccg.geojson").read_bytes()
+    at = _start()
+    at.sidebar.file_uploader[0].set_value(("practices.csv", zero.encode(), "text/csv"))
+    at.sidebar.file_uploader[1].set_value(("ccg.geojson", boundaries, "application/geo+json"))
+    _click(at, "load_files")
+    assert [shown(w.value) for w in at.sidebar.warning] == [
+        "practices.csv, row 2 (Z00001): list size is 0: the practice has no registered "
+        "patients — nothing to do if it is newly opened or closing; otherwise check the figure"
+    ]
+    assert [shown(s.value) for s in at.success] == [
+        "Loaded 141 practices in 3 CCGs; geography: Voronoi catchments of surgery sites (no "
+        "registrations file). 1 warning."
+    ]
+
+    repeated = "\n".join([*lines, lines[1]]) + "\n"  # no list size of 0; a repeated row
+    at.sidebar.file_uploader[0].set_value(("practices.csv", repeated.encode(), "text/csv"))
+    _click(at, "load_files")
+    errors = [shown(e.value) for e in at.sidebar.error]
+    assert len(errors) == 1 and "appears on rows 2, 143" in errors[0], errors
+    assert [shown(w.value) for w in at.sidebar.warning] == []
+
+    spaced = repeated.replace("Z00002,", "Z00 002,", 1)  # a warning of the refused file itself
+    at.sidebar.file_uploader[0].set_value(("practices.csv", spaced.encode(), "text/csv"))
+    _click(at, "load_files")
+    warnings = [shown(w.value) for w in at.sidebar.warning]
+    assert len(warnings) == 1 and "'Z00 002' has a space inside it" in warnings[0], warnings
+    assert len(at.sidebar.error) == 1
+
+
+def test_the_notice_of_one_ccgs_files_counts_in_words(state_dir: Path) -> None:
+    """A CCG's own files (the usual upload) said 'Loaded 41 practices in 1 CCGs'."""
+    lines = (DEMO / "practices.csv").read_text().splitlines()
+    ccg = lines[0].split(",").index("ccg")
+    one = [lines[0], *(line for line in lines[1:] if line.split(",")[ccg] == "E38900001")]
+    at = _start()
+    data = ("\n".join(one) + "\n").encode()
+    at.sidebar.file_uploader[0].set_value(("practices.csv", data, "text/csv"))
+    boundaries = (DEMO / "ccg.geojson").read_bytes()
+    at.sidebar.file_uploader[1].set_value(("ccg.geojson", boundaries, "application/geo+json"))
+    _click(at, "load_files")
+    [notice] = [shown(s.value) for s in at.success]
+    assert notice.startswith(f"Loaded {len(one) - 1} practices in 1 CCG; "), notice
+
+
 @pytest.mark.parametrize("bad", [20, 5_000])
 def test_a_file_of_many_bad_rows_shows_a_page_and_offers_them_all(
     state_dir: Path, bad: int
@@ -489,6 +543,31 @@ def test_uploaded_files_become_the_region(state_dir: Path) -> None:
     restored = _start(_session_id(at))  # the upload survives a refresh
     assert restored.session_state["region_kind"] == "upload"
     assert _plan(restored) == _plan(at)
+
+
+def test_a_zipped_plan_export_uploads_as_the_current_plan(state_dir: Path, tmp_path: Path) -> None:
+    """The plan slot takes .zip, but a zipped GeoPackage export was 'the archive holds no CSV'."""
+    import zipfile
+
+    from footprints.demo import load_demo
+    from footprints.export import export_plan
+
+    region = load_demo()
+    assert region.current is not None
+    export_plan(region, region.current, tmp_path / "plan.gpkg")
+    packed = tmp_path / "plan.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.write(tmp_path / "plan.gpkg", "plan.gpkg")
+    at = _start()
+    for index, name in enumerate(["practices.csv", "ccg.geojson"]):
+        at.sidebar.file_uploader[index].set_value((name, (DEMO / name).read_bytes(), "text/plain"))
+    at.sidebar.file_uploader[list(UPLOAD_ROLES).index("plan")].set_value(
+        ("plan.zip", packed.read_bytes(), "application/zip")
+    )
+    _click(at, "load_files")
+    assert [e.value for e in at.sidebar.error] == []
+    assert at.session_state["region_kind"] == "upload"
+    assert _plan(at) == region.current
 
 
 def test_a_failed_upload_of_a_file_of_the_same_name_leaves_the_region_at_work(

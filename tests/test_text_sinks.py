@@ -22,7 +22,7 @@ from app.markdown import plain, shown
 from footprints.demo import load_demo
 from footprints.export import write_epcn
 from footprints.io import read_plan, write_plan
-from footprints.io.tables import FORMULA_TRIGGERS
+from footprints.io.cells import FORMULA_TRIGGERS
 from footprints.maps import plan_map
 from footprints.metrics import footprints
 from footprints.plan import Plan

@@ -33,7 +33,8 @@ What the readers forgive, and what they refuse
     that GDAL or GEOS cannot read, or whose CRS puts them outside England, are errors.
 
 Modules, each depending only on those above it
-    :mod:`~footprints.io.tables` (size limits, decoding, rows, headers, cells),
+    :mod:`~footprints.io.cells` (what a cell's text means: codes, numbers, list sizes),
+    :mod:`~footprints.io.tables` (size limits, decoding, rows, headers, Excel sheets),
     :mod:`~footprints.io.archives` (zip safety), :mod:`~footprints.io.columns` (column
     aliases), :mod:`~footprints.io.postcodes` (postcode lookups),
     :mod:`~footprints.io.practices` (the generic practices CSV), :mod:`~footprints.io.nhs`
@@ -49,6 +50,7 @@ Modules, each depending only on those above it
 from __future__ import annotations
 
 from footprints.io.boundaries import names_upper_areas, read_boundaries, read_patches
+from footprints.io.cells import MAX_LIST_SIZE
 from footprints.io.nhs import (
     assemble_practices,
     read_epcn,
@@ -85,7 +87,6 @@ from footprints.io.registrations import (
 from footprints.io.tables import (
     INPUT_LIMIT_ENV,
     MAX_INPUT_BYTES,
-    MAX_LIST_SIZE,
     MAX_TABLE_BYTES,
     TABLE_LIMIT_ENV,
     input_size_limit,

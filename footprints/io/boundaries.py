@@ -29,13 +29,8 @@ import shapely.errors
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
 from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog, did_you_mean
 from footprints.io.archives import _archive_path, unzipped
-from footprints.io.tables import (
-    PathLike,
-    _check_exists,
-    _optional_code,
-    _optional_name,
-    _require_path,
-)
+from footprints.io.cells import _optional_code, _optional_name
+from footprints.io.tables import PathLike, _check_exists, _require_path
 
 __all__ = [
     "BOUNDARY_COLUMNS",

@@ -21,6 +21,16 @@ import numpy as np
 import pandas as pd
 
 from footprints.errors import MissingColumnError, ProblemLog
+from footprints.io.cells import (
+    _code,
+    _duplicates,
+    _objects,
+    _optional_code,
+    _optional_network,
+    _parse_list_size,
+    _practice_code,
+    _refuse_one_sex,
+)
 from footprints.io.columns import (
     _EPCN_FIELDS,
     _EPRACCUR_FIELDS,
@@ -35,16 +45,8 @@ from footprints.io.practices import _practices_from_frame
 from footprints.io.tables import (
     _EXCEL,
     PathLike,
-    _code,
-    _duplicates,
-    _objects,
-    _optional_code,
-    _optional_network,
-    _parse_list_size,
-    _practice_code,
     _read_csv,
     _read_excel_sheets,
-    _refuse_one_sex,
     _strip_cells,
     _with_header,
 )

@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import os
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,27 +37,31 @@ from footprints.errors import (
     ProblemLog,
     close_matches,
 )
+from footprints.io.archives import unzipped
 from footprints.io.boundaries import _NOT_RECOGNIZED, _what_the_file_is
+from footprints.io.cells import (
+    _check_code,
+    _code,
+    _duplicates,
+    _near_duplicate_networks,
+    _optional_network,
+    _practice_code,
+    cell_text,
+    spreadsheet_csv,
+)
 from footprints.io.columns import _PLAN_FIELDS, _normalise_name, _resolve_columns, _tier_matches
 from footprints.io.nhs import _refuse_pcn_details, read_epcn
 from footprints.io.tables import (
     _EXCEL,
     PathLike,
-    _check_code,
     _check_exists,
-    _code,
     _decode,
     _delimiter,
     _drop_trailing_blank_rows,
-    _duplicates,
-    _near_duplicate_networks,
-    _optional_network,
-    _practice_code,
     _read_csv,
     _read_excel_sheets,
+    _refuse_header_below,
     _strip_cells,
-    cell_text,
-    spreadsheet_csv,
 )
 from footprints.plan import Plan
 
@@ -95,7 +100,9 @@ def read_plan(path: PathLike) -> Plan:
         "PCN Core Partner Details" CSV copy (ended memberships excluded, as in the ePCN-style
         export); a practices CSV whose network column (``network``, ``pcn_code`` …) gives
         the plan; or a GeoJSON / GeoPackage export (``.geojson``, ``.json``, ``.gpkg``; see
-        :mod:`footprints.export`).
+        :mod:`footprints.export`). Each may come gzipped (``plan.geojson.gz``) or in a zip:
+        a zip holding a CSV is read as that CSV, and one holding no CSV but a GeoJSON or
+        GeoPackage plan as that plan (of an export's two GeoJSON files, the practices one).
 
     Returns
     -------
@@ -112,7 +119,63 @@ def read_plan(path: PathLike) -> Plan:
         For every problem found in the file (a name with an extension that names no plan
         format, see :data:`PLAN_FORMATS`, is read as a plan CSV).
     """
+    member = _packed_geo_plan(path)
+    if member is not None:
+        return _read_packed_geo_plan(path, member)
     return plan_format(path).read(path)
+
+
+def _is_geo_name(name: str) -> bool:
+    return PLAN_FORMATS.get(Path(name).suffix.lower()) in (_GEOJSON, _GEOPACKAGE)
+
+
+def _packed_geo_plan(path: PathLike) -> str | None:
+    """Name the GeoJSON / GeoPackage plan inside a gzip or zip ``path``, else ``None``.
+
+    ``plan.geojson.gz`` holds ``plan.geojson``. A zip holding a CSV is left to the CSV
+    reader, as always; one holding no CSV but GeoJSON or GeoPackage files names the one
+    plan among them (of an export's pair, ``plan.geojson`` and ``plan_practices.geojson``,
+    the practices file). Without this a zipped export, which the app's plan slot takes, was
+    refused as 'the archive holds no CSV'.
+    """
+    text = str(path)
+    name = Path(text).name
+    if name.lower().endswith(".gz"):
+        return name[: -len(".gz")] if _is_geo_name(name[: -len(".gz")]) else None
+    if not name.lower().endswith(".zip") or not Path(text).is_file():
+        return None
+    try:
+        with zipfile.ZipFile(text) as archive:
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError):
+        return None  # the CSV reader says what the file is
+    if any(n.lower().endswith(".csv") for n in names):
+        return None
+    plans = [n for n in names if _is_geo_name(n) and not Path(n).name.startswith(".")]
+    if len(plans) > 1:
+        practices = [n for n in plans if Path(n).stem.lower().endswith("practices")]
+        if len(practices) != 1:
+            raise InputError(
+                [
+                    Problem(
+                        text,
+                        f"the zip holds {len(plans):,} GeoJSON / GeoPackage files "
+                        f"({', '.join(plans[:10])}): cannot tell which is the plan",
+                        "give the plan file itself, or a zip holding only it",
+                    )
+                ]
+            )
+        plans = practices
+    return plans[0] if plans else None
+
+
+def _read_packed_geo_plan(path: PathLike, member: str) -> Plan:
+    """Read the GeoJSON / GeoPackage plan ``member`` of a gzip or zip, unpacked within limits."""
+    source = str(path)
+    _check_exists(path, source)
+    target = source if source.lower().endswith(".gz") else f"zip://{source}!{member}"
+    with unzipped(target, source) as inner:
+        return _read_geo_plan(inner, f"{source} ({member})")
 
 
 def _read_plan_csv(path: PathLike) -> Plan:
@@ -123,6 +186,7 @@ def _read_plan_csv(path: PathLike) -> Plan:
     if "partner_organisation_code" in normal:
         return _read_epcn_plan(path)
     _refuse_pcn_details(frame, source)
+    _refuse_header_below(frame, source, _has_plan_columns)
     return _plan_from_frame(frame, source)
 
 
@@ -245,7 +309,7 @@ def write_plan(plan: Plan, path: PathLike | TextIO) -> None:
     back by :func:`read_plan`). A file is written atomically
     (:func:`footprints.atomic.replacing`); ``path`` may also be an open text stream. Cells
     a spreadsheet would run as formulas are marked as text (see
-    :func:`~footprints.io.tables.spreadsheet_text`).
+    :func:`~footprints.io.cells.spreadsheet_text`).
 
     Raises
     ------
@@ -557,7 +621,11 @@ def read_geo_plan(path: PathLike) -> Plan:
         deeply, lacking the practices layer, or whose features or properties are malformed
         (every such feature is listed).
     """
-    source = str(path)
+    return _read_geo_plan(path, str(path))
+
+
+def _read_geo_plan(path: PathLike, source: str) -> Plan:
+    """Read a GeoJSON or GeoPackage plan at ``path``, naming ``source`` in every problem."""
     _check_exists(path, source)
     if PLAN_FORMATS.get(Path(path).suffix.lower()) is _GEOPACKAGE:
         plan = _read_geopackage_plan(path, source)

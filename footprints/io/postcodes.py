@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -119,6 +120,32 @@ def read_postcode_lookup(path: PathLike) -> gpd.GeoDataFrame:
             ]
         )
     return lookup
+
+
+def _sector(postcode: str) -> str | None:
+    """Return a normalised postcode's sector: ``"LA142IB"`` → ``"LA142"``.
+
+    The sector is the outward code and the inward code's digit; ``None`` when ``postcode``
+    has not a postcode's shape.
+    """
+    if not 5 <= len(postcode) <= 7 or not postcode[-3].isdigit() or not postcode[0].isalpha():
+        return None
+    return postcode[:-2]
+
+
+def _sector_centres(
+    lookup: Mapping[str, tuple[float, float]],
+) -> dict[str, tuple[float, float, int]]:
+    """Each postcode sector's mean easting, northing and number of postcodes in ``lookup``."""
+    sums: dict[str, list[float]] = {}
+    for postcode, (x, y) in lookup.items():
+        sector = _sector(postcode)
+        if sector is not None:
+            total = sums.setdefault(sector, [0.0, 0.0, 0.0])
+            total[0] += x
+            total[1] += y
+            total[2] += 1
+    return {s: (x / n, y / n, int(n)) for s, (x, y, n) in sums.items()}
 
 
 def _postcode_table(postcodes: PathLike | pd.DataFrame) -> dict[str, tuple[float, float]]:

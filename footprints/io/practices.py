@@ -1,8 +1,10 @@
 """The generic practices CSV: one row per practice, located by lat/lon, BNG or postcode.
 
 Per row, easting/northing is used when given, else lat/lon, else the postcode (with a
-postcode lookup). Coordinates outside England, lat/lon that look swapped, and degrees given
-as metres (or metres as degrees) are errors naming the row. The PCN code ``U``
+postcode lookup). A postcode the lookup lacks (mistyped, or newer than the lookup) is placed
+at the centre of its postcode sector when the lookup has that sector, with a warning naming
+the row; otherwise it is an error. Coordinates outside England, lat/lon that look swapped,
+and degrees given as metres (or metres as degrees) are errors naming the row. The PCN code ``U``
 ("Unallocated") is NHS Digital's placeholder for a practice in no network: it is read as no
 network (``None``).
 """
@@ -13,7 +15,7 @@ import csv
 import gzip
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,18 @@ from pyproj import Transformer
 
 from footprints.crs import BNG, ENGLAND_BNG_BOUNDS, ENGLAND_LATLON_BOUNDS, WGS84
 from footprints.errors import InputError, MissingColumnError, Problem, ProblemLog
+from footprints.io.cells import (
+    UNALLOCATED_NETWORK,
+    AmbiguousNumberError,
+    _ambiguous,
+    _check_code,
+    _duplicates,
+    _optional_code,
+    _optional_network,
+    _parse_list_size,
+    _parse_number,
+    _practice_code,
+)
 from footprints.io.columns import (
     _PRACTICE_FIELDS,
     _normalise_name,
@@ -31,24 +45,14 @@ from footprints.io.columns import (
     _tier_matches,
     column_choices,
 )
-from footprints.io.postcodes import _postcode_table, normalise_postcode
+from footprints.io.postcodes import _postcode_table, _sector, _sector_centres, normalise_postcode
 from footprints.io.tables import (
     _EXCEL,
-    _TITLE_ROWS,
-    UNALLOCATED_NETWORK,
-    AmbiguousNumberError,
     PathLike,
-    _ambiguous,
-    _check_code,
     _drop_trailing_blank_rows,
-    _duplicates,
-    _optional_code,
-    _optional_network,
-    _parse_list_size,
-    _parse_number,
-    _practice_code,
     _read_csv,
     _read_excel_sheets,
+    _refuse_header_below,
     _require_path,
     _strip_cells,
 )
@@ -232,6 +236,14 @@ def _practices_from_frame(
                 )
             ]
         )
+    sectors: dict[str, tuple[float, float, int]] = {}
+
+    def sector_centres() -> Mapping[str, tuple[float, float, int]]:
+        """Return the lookup's sector centres, computed at the first postcode it lacks."""
+        if not sectors and lookup:
+            sectors.update(_sector_centres(lookup))
+        return sectors
+
     rename = {column: name for name, column in columns.items() if column is not None}
     records: list[dict[str, str]] = [
         {str(k): str(v) for k, v in record.items()}
@@ -246,11 +258,16 @@ def _practices_from_frame(
     latlon_rows: list[int] = []  # positions in xs/ys holding lon/lat to transform
     optional: dict[str, list[str | None]] = {k: [] for k in ("ccg", "stp", "patch", "network")}
     unallocated = 0
+    row_codes: list[str] = []  # one per row, "" for none: the duplicates' row numbers
     for offset, record in enumerate(records):
         row = None if first_row is None else offset + first_row
         code = _practice_code(record.get("code", ""), log, row=row)
+        row_codes.append(code)
         if not code:
-            log.error("the practice code is empty", "give every row an ODS code", row=row)
+            if any(str(value).strip() for value in record.values()):
+                log.error("the practice code is empty", "give every row an ODS code", row=row)
+            else:
+                log.error("the row is empty", "delete the empty row", row=row)
             continue
         _check_code(code, log, row=row)
         size = _parse_list_size(
@@ -260,7 +277,15 @@ def _practices_from_frame(
             code=code,
             column=columns.get("list_size"),
         )
-        point = _locate(record, log, row=row, code=code, lookup=lookup, headers=columns)
+        point = _locate(
+            record,
+            log,
+            row=row,
+            code=code,
+            lookup=lookup,
+            headers=columns,
+            sectors=sector_centres,
+        )
         if size is None or point is None:
             codes.append(code)  # still counted for duplicate checks
             continue
@@ -277,7 +302,8 @@ def _practices_from_frame(
         if network is None and _optional_code(record.get("network")) == UNALLOCATED_NETWORK:
             unallocated += 1
         optional["network"].append(network)
-    _duplicates(codes, log, what="practice code", first_row=first_row)
+    # by row: a row without a code shifted the rows named for the duplicates below it
+    _duplicates(row_codes, log, what="practice code", first_row=first_row)
     if not records:
         log.error("has a header but no practice rows", "give one row per practice")
     log.raise_if_errors()
@@ -317,8 +343,14 @@ def _locate(
     code: str,
     lookup: dict[str, tuple[float, float]] | None,
     headers: Mapping[str, str | None] | None = None,
+    sectors: Callable[[], Mapping[str, tuple[float, float, int]]] | None = None,
 ) -> tuple[float, float, bool] | None:
-    """(x, y, is_lonlat) for a row, from easting/northing, else lat/lon, else postcode."""
+    """(x, y, is_lonlat) for a row, from easting/northing, else lat/lon, else postcode.
+
+    A postcode the lookup lacks (mistyped in epraccur, ``LA14 2IB``; or newer than the
+    lookup) is placed at the centre of its postcode sector, when the lookup has the sector
+    (``sectors``), with a warning: one such practice stopped a whole run.
+    """
     bng = _pair(record, "easting", "northing", log, row=row, code=code, headers=headers)
     if bng is not None:
         return (*bng, False) if _check_bng(*bng, log, row=row, code=code) else None
@@ -330,7 +362,21 @@ def _locate(
         return None  # a half-filled pair, already reported
     postcode = str(record.get("postcode", ""))
     if postcode and lookup is not None:
-        found = lookup.get(normalise_postcode(postcode))
+        normal = normalise_postcode(postcode)
+        found = lookup.get(normal)
+        sector = _sector(normal)
+        centre = sectors().get(sector) if found is None and sector and sectors else None
+        if centre is not None and sector is not None:
+            x, y, count = centre
+            log.warn(
+                f"postcode {postcode!r} is not in the postcode lookup; the practice is placed at "
+                f"the centre of its postcode sector {sector[:-1]} {sector[-1]} ({count:,} "
+                f"postcode{'s' if count != 1 else ''} in the lookup)",
+                "correct the postcode, or give lat,lon or easting,northing for this practice",
+                row=row,
+                code=code,
+            )
+            found = (x, y)
         if found is None:
             log.error(
                 f"postcode {postcode!r} is not in the postcode lookup",
@@ -405,34 +451,6 @@ def _read_practice_table(path: PathLike) -> tuple[pd.DataFrame, str]:
     return sheets[first], f"{source}, sheet {first!r} (of {named}: none has the practices' columns)"
 
 
-def _header_below(frame: pd.DataFrame, source: str) -> None:
-    """Refuse a table whose header is not its first row: title rows stand above it.
-
-    Spreadsheets saved from a publication often open with a title or a note; the first row
-    is then read as the header and no column is found. Say which row the header is on.
-    """
-    if _has_practice_columns(frame.columns):
-        return
-    for index in range(min(_TITLE_ROWS, len(frame))):
-        cells = [str(cell) for cell in frame.iloc[index].tolist()]
-        if _has_practice_columns(cells):
-            row = index + 2  # row 1 was read as the header
-            shown = ", ".join(cell for cell in cells[:4] if cell)
-            raise InputError(
-                [
-                    Problem(
-                        source,
-                        f"the header (the column names: {shown} …) is on row {row}, not on "
-                        f"the first row: the {row - 1} row{'s' if row > 2 else ''} above it "
-                        "(a title or notes) cannot be read as column names",
-                        f"delete row{'s' if row > 2 else ''} 1{f'–{row - 1}' if row > 2 else ''}"
-                        " so that the header is the first row",
-                        row=row,
-                    )
-                ]
-            )
-
-
 def practice_column_choices(path: PathLike) -> dict[str, list[str]]:
     """Return the fields that several columns of a practices file could be, with the columns.
 
@@ -496,7 +514,7 @@ def read_practices(
     if columns is None:
         _refuse_a_plan_file(frame, source)
         _refuse_a_published_file(frame, source)
-        _header_below(frame, source)
+        _refuse_header_below(frame, source, _has_practice_columns)
     resolved = _resolve_columns(
         frame,
         _PRACTICE_FIELDS,

@@ -27,17 +27,15 @@ import pandas as pd
 from footprints.crs import BNG, WGS84
 from footprints.errors import InputError, Problem, ProblemLog, count
 from footprints.io.boundaries import read_boundaries
+from footprints.io.cells import _parse_number, _refuse_one_sex
 from footprints.io.columns import _Field, _resolve_columns
 from footprints.io.tables import (
     PathLike,
     _check_exists,
     _decode,
     _delimiter,
-    _parse_number,
     _read_csv,
-    _refuse_one_sex,
     _unpacked,
-    max_input_bytes,
 )
 
 __all__ = [
@@ -166,7 +164,7 @@ def _read_text(path: PathLike, source: str) -> str:
     data = _unpacked(
         raw,
         source,
-        limit=max_input_bytes(),
+        table=False,
         prefer="all",
         wanted="one CSV of registrations by LSOA",
         fix="give gp-reg-pat-prac-lsoa-all.csv itself, or a zip holding only it",

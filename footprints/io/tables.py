@@ -1,27 +1,20 @@
-"""Reading tabular files: size limits, decoding, rows and headers, Excel sheets, cell values.
+"""Reading tabular files: size limits, decoding, rows and headers, Excel sheets.
 
 CSVs are read as UTF-8 (with or without BOM), UTF-16 with BOM (Excel "Unicode text"), or else
 Windows-1252/Latin-1, accents intact; a first line with no comma but semicolons or tabs sets
 the separator. Every cell is a stripped string (``""`` when empty); trailing empty cells and
-rows (Excel's ``,,,,``) are dropped. Refused, with the row: cells beyond the header, an
-unclosed quote, a blank header. Files larger than :func:`input_size_limit` allows
-(:data:`MAX_INPUT_BYTES` by default) are refused before they are read, and so are tables read
-whole into memory (practices, plans, ePCN, list sizes) larger than :func:`table_size_limit`
-allows (:data:`MAX_TABLE_BYTES`): reading one takes about twenty times its size in memory.
-Both limits are raised from the command line (``--max-input-mb``, ``--max-table-mb``) or the
-environment (:data:`INPUT_LIMIT_ENV`, :data:`TABLE_LIMIT_ENV`), and every refusal says so.
+rows (Excel's ``,,,,``) are dropped; the apostrophe :func:`~footprints.io.cells.spreadsheet_text`
+puts before a formula-like cell is dropped again, so a CSV footprints wrote reads back exactly.
+Refused, with the row: cells beyond the header, an unclosed quote, a blank header. Files larger
+than :func:`input_size_limit` allows (:data:`MAX_INPUT_BYTES` by default) are refused before
+they are read, and so are tables read whole into memory (practices, plans, ePCN, list sizes)
+larger than :func:`table_size_limit` allows (:data:`MAX_TABLE_BYTES`): reading one takes about
+twenty times its size in memory. Both limits are raised from the command line
+(``--max-input-mb``, ``--max-table-mb``) or the environment (:data:`INPUT_LIMIT_ENV`,
+:data:`TABLE_LIMIT_ENV`), and every refusal says so.
 
-The cell helpers turn strings into codes (stripped of spaces and invisible characters,
-upper-cased; a code Excel turned into a number, ``8.1E+04``, is an error), numbers
-(``12,345`` is a number but a decimal comma, ``54,5``, is an error, and so are separators
-that read two ways: ``30,000.5``, and ``30.000`` where a whole number is due) and list sizes
-(negative, fractional or over :data:`MAX_LIST_SIZE` is an error; 0 a warning).
-
-Spreadsheet formulas: every CSV footprints writes passes its text cells through
-:func:`spreadsheet_text`, which puts an apostrophe before a cell beginning ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return (OWASP's advice against CSV formula injection), so
-a name such as ``=HYPERLINK(...)`` opens in Excel as text, not a formula. Reading a CSV
-drops that apostrophe again, so the plan CSV reads back exactly as written.
+What a cell's text means (codes, numbers, list sizes, network ids) is
+:mod:`footprints.io.cells`.
 """
 
 from __future__ import annotations
@@ -33,9 +26,8 @@ import logging
 import math
 import os
 import re
-import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -45,22 +37,17 @@ import numpy as np
 import pandas as pd
 
 from footprints.errors import InputError, Problem, ProblemLog
+from footprints.io.cells import _MARKED
 
 __all__ = [
-    "FORMULA_TRIGGERS",
     "INPUT_LIMIT_ENV",
     "MAX_INPUT_BYTES",
-    "MAX_LIST_SIZE",
     "MAX_TABLE_BYTES",
     "TABLE_LIMIT_ENV",
-    "UNALLOCATED_NETWORK",
     "PathLike",
-    "cell_text",
     "input_size_limit",
     "max_input_bytes",
     "max_table_bytes",
-    "spreadsheet_csv",
-    "spreadsheet_text",
     "table_size_limit",
 ]
 
@@ -92,9 +79,6 @@ def _require_path(value: object, argument: str, where: str) -> None:
     raise TypeError(f"{where}: {argument} is {article} {kind}, but it reads files: {how}")
 
 
-UNALLOCATED_NETWORK = "U"
-"""NHS Digital's placeholder PCN code for a practice in no network."""
-
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")  # Excel's "CSV" on Windows is cp1252
 
 MAX_INPUT_BYTES = 512 * 1024**2
@@ -116,8 +100,6 @@ INPUT_LIMIT_ENV = "FOOTPRINTS_MAX_INPUT_MB"
 TABLE_LIMIT_ENV = "FOOTPRINTS_MAX_TABLE_MB"
 """Environment variable raising (or lowering) :data:`MAX_TABLE_BYTES`, in megabytes."""
 
-MAX_LIST_SIZE = 1_000_000
-"""Largest credible list size: England's largest practices have about 100,000 patients."""
 _EXCEL = (".xlsx", ".xlsm", ".xls")
 """The extensions of Excel workbooks."""
 
@@ -212,6 +194,14 @@ _RAISE_INPUT_LIMIT = (
     f"or raise the limit: --max-input-mb N on the command line, {INPUT_LIMIT_ENV}=N in the "
     "environment (the app's too), footprints.io.input_size_limit in Python"
 )
+_RAISE_TABLE_LIMIT = (
+    f"or raise the limit: --max-table-mb N on the command line, {TABLE_LIMIT_ENV}=N in the "
+    "environment (the app's too), footprints.io.table_size_limit in Python"
+)
+_TABLE_LIMIT_WORDS = (
+    "for a table read whole into memory (practices, plans, list sizes: all of England's "
+    "practices take about 2 MB)"
+)
 
 
 def _check_size(size: int, source: str, *, what: str = "the file", table: bool = False) -> None:
@@ -236,11 +226,8 @@ def _check_size(size: int, source: str, *, what: str = "the file", table: bool =
                 Problem(
                     source,
                     f"{what} is {_size_text(size)}, over the {_size_text(table_limit)} limit "
-                    "for a table read whole into memory (practices, plans, list sizes: all of "
-                    "England's practices take about 2 MB); refused before reading it",
-                    "give the rows of your region only, or raise the limit: --max-table-mb N "
-                    f"on the command line, {TABLE_LIMIT_ENV}=N in the environment (the app's "
-                    "too), footprints.io.table_size_limit in Python",
+                    f"{_TABLE_LIMIT_WORDS}; refused before reading it",
+                    "give the rows of your region only, " + _RAISE_TABLE_LIMIT,
                 )
             ]
         )
@@ -255,13 +242,20 @@ class _Readable(Protocol):
 
 
 def _bounded_chunks(
-    stream: _Readable, source: str, *, limit: int, counted: int = 0, what: str
+    stream: _Readable,
+    source: str,
+    *,
+    limit: int,
+    counted: int = 0,
+    what: str,
+    table: bool = False,
 ) -> Iterator[bytes]:
     """Yield ``stream``'s bytes a megabyte at a time, up to ``limit`` bytes in all.
 
     ``counted`` bytes were read before (from other members of one archive). Once more than
     ``limit`` come out the read stops with an :class:`InputError`: "``what`` more than the
-    limit".
+    limit", naming the table limit's option when ``table`` (the limit is
+    :func:`max_table_bytes`), else the input limit's.
     """
     size = counted
     while chunk := stream.read(1 << 20):
@@ -271,20 +265,23 @@ def _bounded_chunks(
                 [
                     Problem(
                         source,
-                        f"{what} more than the {_size_text(limit)} limit for one input "
+                        f"{what} more than the {_size_text(limit)} limit "
+                        f"{_TABLE_LIMIT_WORDS if table else 'for one input'} "
                         f"(refused after {_size_text(size)})",
                         "give the file unpacked and trimmed to the rows needed, "
-                        + _RAISE_INPUT_LIMIT,
+                        + (_RAISE_TABLE_LIMIT if table else _RAISE_INPUT_LIMIT),
                     )
                 ]
             )
         yield chunk
 
 
-def _bounded(stream: _Readable, limit: int, source: str) -> bytes:
+def _bounded(stream: _Readable, limit: int, source: str, *, table: bool) -> bytes:
     """Read ``stream`` to its end, refusing it once more than ``limit`` bytes come out."""
     try:
-        return b"".join(_bounded_chunks(stream, source, limit=limit, what="unpacks to"))
+        return b"".join(
+            _bounded_chunks(stream, source, limit=limit, what="unpacks to", table=table)
+        )
     except (OSError, EOFError, zipfile.BadZipFile) as error:
         raise InputError(
             [Problem(source, f"cannot be unpacked ({error})", "download the file again")]
@@ -295,21 +292,25 @@ def _unpacked(
     raw: bytes,
     source: str,
     *,
-    limit: int,
+    table: bool,
     prefer: str = "",
     wanted: str = "one CSV",
     fix: str = "give the CSV itself, or a zip holding only it",
 ) -> bytes:
-    """Return a file's bytes, unpacked when gzipped or a zip holding one CSV, up to ``limit``.
+    """Return a file's bytes, unpacked when gzipped or a zip holding one CSV, within the limit.
+
+    The limit is :func:`max_table_bytes` for a ``table`` read whole, else
+    :func:`max_input_bytes`.
 
     Among several CSVs in a zip the one whose name holds ``prefer`` is taken; a zip holding
     several and none preferred is refused (``wanted`` and ``fix`` say what to give). Other
     bytes, a zip holding no CSV (an Excel workbook) or not readable among them, are returned
     as they are.
     """
+    limit = max_table_bytes() if table else max_input_bytes()
     if raw.startswith(b"\x1f\x8b"):
         logger.info("%s: unpacked from gzip", source)
-        return _bounded(gzip.GzipFile(fileobj=io.BytesIO(raw)), limit, source)
+        return _bounded(gzip.GzipFile(fileobj=io.BytesIO(raw)), limit, source, table=table)
     if raw.startswith(b"PK\x05\x06"):  # an empty zip (its end record alone): 'contains NUL bytes'
         raise InputError([Problem(source, f"the archive is empty: it should hold {wanted}", fix)])
     if not raw.startswith(b"PK\x03\x04"):
@@ -344,7 +345,7 @@ def _unpacked(
         )
     logger.info("%s: unpacked %s from the zip", source, members[0].filename)
     with archive.open(members[0]) as member:
-        return _bounded(member, limit, source)
+        return _bounded(member, limit, source, table=table)
 
 
 def _check_exists(path: PathLike, source: str, *, table: bool = False) -> None:
@@ -553,6 +554,37 @@ def _with_header(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return body
 
 
+def _refuse_header_below(
+    frame: pd.DataFrame, source: str, has_columns: Callable[[Iterable[object]], bool]
+) -> None:
+    """Refuse a table whose header is not its first row: title rows stand above it.
+
+    Spreadsheets saved from a publication often open with a title or a note; the first row
+    is then read as the header and no column is found. Say which row the header is on:
+    the first of the rows below it whose cells ``has_columns`` takes for the file's header.
+    """
+    if has_columns(frame.columns):
+        return
+    for index in range(min(_TITLE_ROWS, len(frame))):
+        cells = [str(cell) for cell in frame.iloc[index].tolist()]
+        if has_columns(cells):
+            row = index + 2  # row 1 was read as the header
+            shown = ", ".join(cell for cell in cells[:4] if cell)
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        f"the header (the column names: {shown} …) is on row {row}, not on "
+                        f"the first row: the {row - 1} row{'s' if row > 2 else ''} above it "
+                        "(a title or notes) cannot be read as column names",
+                        f"delete row{'s' if row > 2 else ''} 1{f'–{row - 1}' if row > 2 else ''}"
+                        " so that the header is the first row",
+                        row=row,
+                    )
+                ]
+            )
+
+
 def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop the all-empty rows at the end (Excel's ``,,,,`` lines); inner ones keep numbers."""
     filled = (frame != "").any(axis=1).to_numpy()
@@ -570,8 +602,7 @@ def _read_csv(path: PathLike, *, header: bool = True, table: bool = True) -> pd.
     """
     source = str(path)
     _check_exists(path, source, table=table)
-    limit = max_table_bytes() if table else max_input_bytes()
-    text = _decode(_unpacked(Path(path).read_bytes(), source, limit=limit), source)
+    text = _decode(_unpacked(Path(path).read_bytes(), source, table=table), source)
     if text.lstrip().startswith(("{", "[")):  # a GeoJSON in a CSV's slot: one line, not a row each
         raise InputError(
             [
@@ -615,314 +646,3 @@ def _read_excel_sheets(path: PathLike) -> dict[str, pd.DataFrame]:
             ]
         ) from None
     return {str(name): frame for name, frame in sheets.items()}
-
-
-# --------------------------------------------------------------------------------------------
-# Cells
-# --------------------------------------------------------------------------------------------
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a CSV cell as a formula (OWASP)."""
-_TEXT_MARK = "'"
-
-
-def spreadsheet_text(text: str) -> str:
-    """Return ``text`` as a CSV cell no spreadsheet runs as a formula.
-
-    A cell beginning with one of :data:`FORMULA_TRIGGERS` gets an apostrophe in front
-    (``=1+1`` → ``'=1+1``), as OWASP advises against CSV injection; so does one that already
-    begins with an apostrophe followed by a trigger or another apostrophe, so that reading
-    the CSV back (which drops one such apostrophe) gives the text exactly.
-    """
-    if text.startswith(FORMULA_TRIGGERS) or (
-        text.startswith(_TEXT_MARK) and text[1:2] in (*FORMULA_TRIGGERS, _TEXT_MARK)
-    ):
-        return _TEXT_MARK + text
-    return text
-
-
-def _csv_cell(text: str) -> str:
-    if any(ch in text for ch in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def spreadsheet_csv(frame: pd.DataFrame) -> str:
-    """Return ``frame`` (text cells) as CSV text a spreadsheet opens without running formulas.
-
-    Each cell goes through :func:`spreadsheet_text`; a cell holding a comma, a quote, a line
-    feed or a carriage return is quoted (pandas leaves a lone carriage return bare, which
-    every reader takes for the end of the row). Lines end with a line feed; no index column.
-    """
-    lines = [",".join(_csv_cell(str(c)) for c in frame.columns)]
-    for row in frame.itertuples(index=False):
-        lines.append(",".join(_csv_cell(spreadsheet_text(str(cell))) for cell in row))
-    return "\n".join(lines) + "\n"
-
-
-_MARKED = re.compile("'[" + re.escape("".join((*FORMULA_TRIGGERS, _TEXT_MARK))) + "]")
-"""A cell :func:`spreadsheet_text` marked: reading drops the apostrophe."""
-
-
-def _objects(values: Iterable[object]) -> pd.Series:
-    """Make an object column of ``str`` or ``None`` (pandas 3 would otherwise store ``NaN``)."""
-    return pd.Series(
-        [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values],
-        dtype=object,
-    )
-
-
-def _code(value: object) -> str:
-    """Return a code as stored.
-
-    Invisible characters (zero-width spaces, stray BOMs) are dropped, surrounding spaces
-    stripped, and the code upper-cased.
-    """
-    text = "".join(ch for ch in str(value) if unicodedata.category(ch) != "Cf")
-    return text.strip().upper()
-
-
-def _practice_code(value: object, log: ProblemLog, *, row: int | None) -> str:
-    """Return a practice code as stored, with any space inside it removed and reported.
-
-    ODS practice codes (``G82006``) never hold a space; one typed or pasted inside
-    (``G82 006``) made the practice a stranger to every other file. It is removed, with a
-    warning naming the row, so that the user can correct the file.
-    """
-    code = _code(value)
-    joined = "".join(code.split())
-    if joined != code:
-        log.warn(
-            f"practice code {code!r} has a space inside it; read as {joined}",
-            "remove the space from the code in the file (ODS codes have none)",
-            row=row,
-            code=joined,
-        )
-    return joined
-
-
-_EXCEL_NUMBER = re.compile(r"\d+\.0+|\d+(\.\d+)?E[+-]?\d+")
-
-
-def _check_code(
-    code: str, log: ProblemLog, *, row: int | None, what: str = "practice code"
-) -> bool:
-    """Report a code Excel turned into a number (``8.1E+04``, ``81001.0``): False and an error."""
-    if _EXCEL_NUMBER.fullmatch(code):
-        log.error(
-            f"{what} {code!r} looks like a number reformatted by Excel, not a code",
-            "format the column as Text and restore the codes (e.g. from the original file)",
-            row=row,
-            code=code,
-        )
-        return False
-    return True
-
-
-def _optional_code(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = _code(value)
-    return text or None
-
-
-def cell_text(value: object) -> str | None:
-    """Return a cell's text, stripped; ``None`` for a missing (``None``, NaN, NA) or blank one."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _optional_name(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return str(value).strip() or None
-
-
-def _optional_network(value: object) -> str | None:
-    """Return a network id exactly as written, or ``None`` (an empty cell, the placeholder ``U``).
-
-    Only surrounding spaces and invisible characters (zero-width spaces pasted from the web)
-    are dropped: ids differing in case or inner spaces are different networks (see
-    :func:`_near_duplicate_networks`).
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = "".join(ch for ch in str(value) if unicodedata.category(ch) != "Cf").strip()
-    if not text or text.upper() == UNALLOCATED_NETWORK:
-        return None
-    return text
-
-
-def _network_key(network: str) -> str:
-    """Compare ids as a reader might: without case or spaces."""
-    return "".join(network.split()).casefold()
-
-
-def _near_duplicate_networks(counts: Mapping[str, int], log: ProblemLog) -> None:
-    """Warn about network ids that differ only in case or spaces (``PCN 1``, ``pcn1``).
-
-    ``counts`` maps each id to its number of practices. They stay separate networks (ids
-    are compared exactly): the warning names each group, so that a typing slip is seen.
-    """
-    groups: dict[str, list[str]] = {}
-    for network in counts:
-        groups.setdefault(_network_key(network), []).append(network)
-    for ids in groups.values():
-        if len(ids) < 2:
-            continue
-        listed = " and ".join(
-            f"{network!r} ({counts[network]:,} practice{'s' if counts[network] != 1 else ''})"
-            for network in sorted(ids)
-        )
-        log.warn(
-            f"network ids {listed} differ only in case or spaces; they are kept as "
-            f"{len(ids)} networks",
-            "if they are one network, write its id the same way on every row",
-        )
-
-
-_SEPARATOR = "[,\u00a0\u202f ]"
-_GROUPED = re.compile(rf"[+-]?\d{{1,3}}(?:({_SEPARATOR})\d{{3}})(?:\1\d{{3}})*")
-_GROUPED_WITH_POINT = re.compile(rf"[+-]?\d{{1,3}}(?:({_SEPARATOR})\d{{3}})(?:\1\d{{3}})*\.\d*")
-_DOTTED_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
-
-
-class AmbiguousNumberError(ValueError):
-    """A cell whose separators can be read as two different numbers; says which two."""
-
-
-def _parse_number(text: str, *, whole: bool = False) -> float | None:
-    """Read a number from a cell: None when empty; ValueError when not a finite number.
-
-    Thousands separators are read when they group digits in threes (``12,345``, ``12 345``);
-    any other comma (a decimal comma, ``54,5``) is an error rather than a silent misreading.
-    Separators that can be read two ways raise :class:`AmbiguousNumberError` instead of a
-    guess: a thousands separator beside a decimal point (``30,000.5``), and, in a column of
-    whole numbers (``whole``), a dot before groups of three digits (``30.000``: 30 in
-    English, 30,000 in much of Europe). ``30,000`` and ``30000`` are read as 30,000.
-    """
-    text = text.strip()
-    if not text:
-        return None
-    if _GROUPED_WITH_POINT.fullmatch(text):
-        raise AmbiguousNumberError(
-            "a thousands separator beside a decimal point: the separators of another "
-            "country's spreadsheet, or a typing slip?"
-        )
-    if whole and _DOTTED_THOUSANDS.fullmatch(text):
-        english, european = float(text), float(text.replace(".", ""))
-        raise AmbiguousNumberError(
-            f"{english:g} or {european:,.0f}? (a dot before three digits is a decimal point in "
-            "English and a thousands separator in much of Europe)"
-        )
-    if _GROUPED.fullmatch(text):
-        text = re.sub(_SEPARATOR, "", text)
-    value = float(text)  # ValueError for text, decimal commas, "1,2345"
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
-def _not_a_number(what: str, text: str) -> str:
-    hint = " (a comma is read only as a thousands separator, as in 12,345)" if "," in text else ""
-    return f"{what} {text!r} is not a number{hint}"
-
-
-def _ambiguous(what: str, text: str, column: str | None, error: AmbiguousNumberError) -> str:
-    """Say which cell is ambiguous and how: ``list size '30.000' in column 'list_size' …``."""
-    where = f" in column {column!r}" if column else ""
-    return f"{what} {text!r}{where} is ambiguous: {error}"
-
-
-def _parse_list_size(
-    text: str, log: ProblemLog, *, row: int | None, code: str | None, column: str | None = None
-) -> int | None:
-    """Read a list size (``column`` names the file's column in messages); log any problem."""
-    fix = "give the registered list size as a whole number of patients (0 or more)"
-    try:
-        value = _parse_number(text, whole=True)
-    except AmbiguousNumberError as error:
-        log.error(
-            _ambiguous("list size", text, column, error),
-            "write the number without separators (30000) or with commas for thousands (30,000)",
-            row=row,
-            code=code,
-        )
-        return None
-    except ValueError:
-        log.error(_not_a_number("list size", text), fix, row=row, code=code)
-        return None
-    if value is None:
-        log.error("list size is empty", fix, row=row, code=code)
-        return None
-    if value < 0:
-        log.error(f"list size {text} is negative", fix, row=row, code=code)
-        return None
-    if value != int(value):
-        log.error(f"list size {text} is not a whole number", fix, row=row, code=code)
-        return None
-    if value > MAX_LIST_SIZE:
-        log.error(
-            f"list size {text} is not credible for one practice (the largest in England "
-            f"have about 100,000 patients; the limit is {MAX_LIST_SIZE:,})",
-            "check the column (a total row, or a column of another figure?) and give the "
-            "practice's registered patients",
-            row=row,
-            code=code,
-        )
-        return None
-    if value == 0:
-        log.warn(
-            "list size is 0: the practice has no registered patients",
-            "nothing to do if it is newly opened or closing; otherwise check the figure",
-            row=row,
-            code=code,
-        )
-    return int(value)
-
-
-def _duplicates(codes: list[str], log: ProblemLog, *, what: str, first_row: int | None = 2) -> None:
-    """Report each code on several rows.
-
-    ``first_row=None``: a table joined from files, whose rows are no file's, so the count is
-    given instead of the rows.
-    """
-    rows: dict[str, list[int]] = {}
-    for offset, code in enumerate(codes):
-        if code:
-            rows.setdefault(code, []).append(offset + (first_row or 0))
-    for code, where in rows.items():
-        if len(where) > 1:
-            log.error(
-                f"{what} {code} appears on rows {', '.join(map(str, where))}"
-                if first_row is not None
-                else f"{what} {code} appears {len(where)} times",
-                f"keep one row per {what} (merge the rows if practices merged)",
-                row=where[1] if first_row is not None else None,
-                code=code,
-            )
-
-
-_ONE_SEX = {"MALE", "FEMALE", "M", "F"}
-
-
-def _refuse_one_sex(
-    present: set[str], *, column: str, source: str, fix: str, consequence: str = ""
-) -> None:
-    """Refuse a file of one sex, such as NHS Digital's ``…-male.csv`` beside the totals.
-
-    ``present`` holds the values of the file's sex ``column`` (stripped, upper-case). When
-    they are one sex only (``MALE`` or ``FEMALE``, ``M`` or ``F``), an ``InputError`` names
-    ``source``, the sex and the column, what reading it would do (``consequence``, if given)
-    and ``fix``: read as all patients, such a file gave each practice half of them.
-    """
-    if len(present) != 1 or not present <= _ONE_SEX:
-        return
-    (only,) = present
-    said = (
-        f"counts only the {'male' if only.startswith('M') else 'female'} patients "
-        f"(every row's {column} is {only})"
-    )
-    raise InputError([Problem(source, f"{said}: {consequence}" if consequence else said, fix)])

@@ -22,6 +22,7 @@ import footprints.io
 IO_DIR = Path(footprints.io.__file__).resolve().parent
 #: The package's modules in dependency order: each imports only modules before it.
 LAYERS = [
+    "cells",
     "tables",
     "archives",
     "columns",

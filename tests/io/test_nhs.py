@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from footprints.errors import InputError
+from footprints.errors import InputError, collected_warnings
 from footprints.io import (
     assemble_practices,
     read_epcn,
@@ -181,17 +181,28 @@ def test_real_assembled_practices_report_unknown_postcodes(shared_data: Path) ->
     )
     places = pd.read_csv(epraccur, dtype=str)
     places = places[places["org_code"].isin(codes)]
-    unknown = set(places.loc[~places["postcode"].str.replace(" ", "").isin(known), "org_code"])
-    assert unknown
-    with pytest.raises(InputError) as caught:
+    typed = places["postcode"].str.replace(" ", "")
+    unknown = places[~typed.isin(known)]
+    # a postcode whose sector (all but the last two characters) the lookup has is placed
+    # there with a warning (LA14 2IB: three practices); the others are errors
+    sectors = {code[:-2] for code in known}
+    in_sector = unknown["postcode"].str.replace(" ", "").str[:-2].isin(sectors)
+    placed, refused = (
+        set(unknown.loc[in_sector, "org_code"]),
+        set(unknown.loc[~in_sector, "org_code"]),
+    )
+    assert placed and refused
+    with collected_warnings() as warned, pytest.raises(InputError) as caught:
         assemble_practices(
             mapping=membership / "qof_MAPPING_NHS_GEOGRAPHIES_2019-20.csv",
             epraccur=epraccur,
             list_sizes=shared_data / "list_sizes" / "qof_list_size_2020-01.csv",
             postcodes=postcodes,
         )
-    assert {p.code for p in caught.value.problems} == unknown
-    assert all("is not in the postcode lookup" in p.message for p in caught.value.problems)
+    assert {p.code for p in caught.value.errors} == refused
+    assert all("is not in the postcode lookup" in p.message for p in caught.value.errors)
+    sector_warnings = {p.code for p in warned if "centre of its postcode sector" in p.message}
+    assert sector_warnings == placed
 
 
 def test_read_epcn_a_membership_listed_twice_is_read_once_with_a_warning(

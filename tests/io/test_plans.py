@@ -372,3 +372,96 @@ def test_a_geo_plan_that_is_empty_or_a_csv_says_so(
     message = str(caught.value)
     assert f"{name}: {said}" in message and fix in message
     assert "not recognized" not in message and "Expecting value" not in message
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Path]:
+    """The demo's current plan exported as GeoJSON (both files) and GeoPackage."""
+    from footprints.demo import load_demo
+    from footprints.export import export_plan
+
+    region = load_demo()
+    folder = tmp_path_factory.mktemp("exported")
+    assert region.current is not None
+    export_plan(region, region.current, folder / "plan.geojson")
+    export_plan(region, region.current, folder / "plan.gpkg")
+    return region.current, folder
+
+
+@pytest.mark.parametrize(
+    ("packed", "members"),
+    [
+        ("plan.zip", ["plan.geojson", "plan_practices.geojson"]),  # the export's pair
+        ("plan.zip", ["plan_practices.geojson"]),
+        ("plan.zip", ["plan.gpkg"]),
+        ("plan.zip", ["export/plan.gpkg", "export/README.txt"]),
+        ("plan.geojson.gz", ["plan.geojson"]),
+    ],
+)
+def test_a_zipped_or_gzipped_geo_plan_is_read_as_the_plan_inside(
+    exported: tuple[Plan, Path], packed: str, members: list[str], tmp_path: Path
+) -> None:
+    """The app's plan slot takes .zip and .gz; a zipped export was 'the archive holds no CSV'."""
+    import gzip
+    import zipfile
+
+    plan, folder = exported
+    path = tmp_path / packed
+    if packed.endswith(".gz"):
+        path.write_bytes(gzip.compress((folder / members[0]).read_bytes()))
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            for member in members:
+                name = Path(member).name
+                if name.endswith(".txt"):
+                    archive.writestr(member, "notes")
+                else:
+                    archive.write(folder / name, member)
+    assert read_plan(path).assignment == plan.assignment
+
+
+def test_a_zip_of_unrelated_geo_files_names_them_and_a_damaged_member_names_the_zip(
+    tmp_path: Path,
+) -> None:
+    import zipfile
+
+    several = tmp_path / "layers.zip"
+    with zipfile.ZipFile(several, "w") as archive:
+        archive.writestr("ccg.geojson", "{}")
+        archive.writestr("stp.geojson", "{}")
+    with pytest.raises(InputError) as caught:
+        read_plan(several)
+    assert "layers.zip: the zip holds 2 GeoJSON / GeoPackage files (ccg.geojson, stp.geojson)" in (
+        str(caught.value)
+    )
+    damaged = tmp_path / "plan.zip"
+    with zipfile.ZipFile(damaged, "w") as archive:
+        archive.writestr("plan.geojson", '{"type": "FeatureCollection", "features": [1]}')
+    with pytest.raises(InputError) as caught:
+        read_plan(damaged)
+    assert "plan.zip (plan.geojson): feature 1 is int" in str(caught.value)
+    assert "footprints-unzipped" not in str(caught.value)  # never the temporary folder
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        ("practice_code,network_id,network_name", "P1,N1,North"),
+        ("Partner Organisation Code,Partner Name,PCN Code,PCN Name", "P1,Dr P,N1,North"),
+    ],
+)
+def test_a_plan_csv_under_title_rows_names_the_row_of_its_header(
+    tmp_path: Path, header: str, row: str
+) -> None:
+    """A plan saved from a spreadsheet with a title above it said 'no column for code,
+    network. Columns found: Networks 2024, (blank column 2), …', where the practices reader
+    names the header's row."""
+    path = tmp_path / "plan.csv"
+    blank = "," * header.count(",")
+    path.write_text(f"Networks 2024{blank}\n{blank}\n{header}\n{row}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_plan(path)
+    message = str(caught.value)
+    assert "plan.csv, row 3: the header (the column names: " in message
+    assert "delete rows 1–2 so that the header is the first row" in message
+    assert "blank column" not in message

@@ -377,3 +377,57 @@ def test_a_lone_carriage_return_in_the_header_gets_the_loaders_own_error(
     path.write_bytes(data)
     with pytest.raises((InputError, MissingColumnError)):
         read_practices(path)
+
+
+def test_a_postcode_missing_from_the_lookup_is_placed_in_its_sector_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """epraccur's 'LA14 2IB' (a mistyped LA14 2LB) is in no lookup: three such practices
+    stopped a run of all England's practices. A postcode whose sector the lookup has is
+    placed at the sector's centre, with a warning naming the row; one whose sector it lacks
+    stays an error."""
+    lookup = tmp_path / "postcodes.csv"
+    lookup.write_text(
+        "postcode,easting,northing\nLA14 2LB,320000,470000\nLA14 2LD,320400,470200\n"
+        "TS18 1HU,444136,518701\n",
+        encoding="utf-8",
+    )
+    practices = tmp_path / "practices.csv"
+    practices.write_text(
+        "code,name,list_size,postcode\nA82010,Abbey Road,9000,LA14 2IB\n"
+        "A81001,The Densham Surgery,4111,TS18 1HU\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level("WARNING"):
+        read = read_practices(practices, postcodes=lookup)
+    site = read.set_index("code").geometry["A82010"]
+    assert (site.x, site.y) == (320200, 470100)
+    assert (
+        "row 2 (A82010): postcode 'LA14 2IB' is not in the postcode lookup; the practice is "
+        "placed at the centre of its postcode sector LA14 2 (2 postcodes in the lookup)"
+    ) in caplog.text
+    practices.write_text(
+        "code,name,list_size,postcode\nA82010,Abbey Road,9000,LA15 2IB\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match=r"row 2 \(A82010\): postcode 'LA15 2IB' is not in"):
+        read_practices(practices, postcodes=lookup)
+
+
+def test_a_row_without_a_code_leaves_the_rows_of_later_duplicates_right(tmp_path: Path) -> None:
+    """An empty row (Excel's ',,,,') shifted the rows named for a duplicate below it by one:
+    'A3 appears on rows 4, 5' for rows 5 and 6. The empty row is named as such."""
+    path = tmp_path / "practices.csv"
+    path.write_text(
+        "code,name,list_size,lat,lon\nA1,One,5000,52.2,-1.7\n,,,,\n,No code,4000,52.2,-1.7\n"
+        "A3,Three,7000,52.3,-1.5\nA3,Three again,7000,52.3,-1.5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    said = [str(problem) for problem in caught.value.errors]
+    assert said == [
+        f"{path}, row 3: the row is empty — delete the empty row",
+        f"{path}, row 4: the practice code is empty — give every row an ODS code",
+        f"{path}, row 6 (A3): practice code A3 appears on rows 5, 6 — keep one row per "
+        "practice code (merge the rows if practices merged)",
+    ]

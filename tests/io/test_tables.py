@@ -1,8 +1,7 @@
-"""Reading tabular files: encodings, existence, cells."""
+"""Reading tabular files: encodings, existence, separators, size limits."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from footprints.io import (
     read_practices,
     table_size_limit,
 )
-from footprints.io.tables import AmbiguousNumberError, _delimiter, _parse_number
+from footprints.io.tables import _delimiter
 
 
 def test_read_practices_latin1_fallback(test_data: Path) -> None:
@@ -29,57 +28,6 @@ def test_read_practices_latin1_fallback(test_data: Path) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
         read_practices(tmp_path / "nowhere.csv")
-
-
-@pytest.mark.parametrize(
-    ("text", "number"),
-    [
-        ("12345", 12345.0),
-        ("12,345", 12345.0),
-        ("12 345", 12345.0),
-        ("1,234,567", 1234567.0),
-        ("30,000", 30000.0),
-        ("54.500", 54.5),  # a decimal, where whole numbers are not expected (a latitude)
-        ("444123.5", 444123.5),
-    ],
-)
-def test_numbers_read_thousands_separators(text: str, number: float) -> None:
-    assert _parse_number(text) == number
-
-
-@pytest.mark.parametrize(
-    ("text", "whole", "reading"),
-    [
-        ("30,000.5", False, "a thousands separator beside a decimal point"),
-        ("1,234,567.5", False, "a thousands separator beside a decimal point"),
-        ("30 000.5", True, "a thousands separator beside a decimal point"),
-        ("30.000", True, "30 or 30,000?"),
-        ("1.234.567", True, "1.234.567"),  # not a number at all: float() says so
-        ("4.111", True, "4.111 or 4,111?"),
-    ],
-)
-def test_numbers_with_separators_read_two_ways_are_refused(
-    text: str, whole: bool, reading: str
-) -> None:
-    with pytest.raises(ValueError, match=re.escape(reading)) as caught:
-        _parse_number(text, whole=whole)
-    assert isinstance(caught.value, AmbiguousNumberError) == (reading != text)
-
-
-def test_a_dot_in_a_whole_number_is_read_where_it_cannot_be_a_thousands_separator() -> None:
-    assert _parse_number("4111.0", whole=True) == 4111.0  # four digits before the dot
-    assert _parse_number("30.00", whole=True) == 30.0  # two after it
-    assert _parse_number("30.000") == 30.0  # not a whole-number column
-
-
-@pytest.mark.parametrize("text", ["54,5", "1,2345", "12,345 678", "inf", "NaN", "about 4000"])
-def test_numbers_refuse_decimal_commas_and_non_finite_values(text: str) -> None:
-    with pytest.raises(ValueError):
-        _parse_number(text)
-
-
-def test_an_empty_cell_is_no_number() -> None:
-    assert _parse_number("  ") is None
 
 
 @pytest.mark.parametrize(
@@ -193,3 +141,33 @@ def test_a_zip_holding_no_csv_says_what_it_holds(
     message = str(caught.value)
     assert f"practices.zip: {said} — give the CSV itself, or a zip holding only it" in message
     assert "NUL" not in message and "Excel" not in message
+
+
+@pytest.mark.parametrize("packing", ["gz", "zip"])
+def test_a_packed_table_over_the_table_limit_names_the_table_limits_option(
+    tmp_path: Path, packing: str
+) -> None:
+    """A gzipped registrations file given as the plan (36 MB unpacked) was refused as 'more
+    than the 32.0 MB limit for one input', with --max-input-mb as the fix: that option
+    raises the 512 MB input limit and left the file refused."""
+    import gzip
+    import zipfile
+
+    from footprints.io import read_plan
+
+    text = "practice_code,network_id\n" + "".join(f"P{i:05d},N1\n" for i in range(200))
+    path = tmp_path / f"plan.csv.{packing}"
+    if packing == "gz":
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("plan.csv", text)
+    assert path.stat().st_size < 2_000 < len(text)
+    with table_size_limit(2_000), pytest.raises(InputError) as caught:
+        read_plan(path)
+    message = str(caught.value)
+    assert "unpacks to more than the 2,000 bytes limit for a table read whole" in message
+    assert "--max-table-mb N" in message and "--max-input-mb" not in message
+    with input_size_limit(2_000), pytest.raises(InputError) as caught:
+        read_postcode_lookup(path)  # not a table: the input limit, named as before
+    assert "limit for one input" in str(caught.value) and "--max-input-mb N" in str(caught.value)

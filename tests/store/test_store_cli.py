@@ -506,3 +506,22 @@ def test_a_store_on_a_full_disk_says_the_disk_is_full(
         "nothing was saved; free some space, or give --store a file on another disk"
     ) in err
     assert "database is running" not in err
+
+
+def test_import_missing_the_name_or_the_file_says_which_in_words(
+    store_url: str, plan_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``plans import plan.csv`` took the file for the plan's name and answered 'the
+    following arguments are required: file' to a user who had given the file."""
+    status, _, err = run(capsys, "plans", "import", str(plan_file), "--store", store_url)
+    assert status == EXIT_BAD_INPUT
+    assert (
+        f"plans import {plan_file}: give the plan's name first, then the file "
+        f"(footprints plans import NAME {plan_file})" in err
+    )
+    assert "arguments are required" not in err
+    status, _, err = run(capsys, "plans", "import", "Kent draft", "--store", store_url)
+    assert status == EXIT_BAD_INPUT
+    assert "give the plan file after the plan's name (footprints plans import Kent draft " in err
+    with Store(store_url) as store:
+        assert not store.exists("Kent draft")  # nothing saved
