@@ -157,8 +157,14 @@ def test_cp_sat_leaves_ctrl_c_alone_where_the_process_ignores_it() -> None:
     finally:
         signal.signal(signal.SIGINT, previous)
     assert ignored.parameters.catch_sigint_signal is False
-    # where the process handles Ctrl-C (the command line with one process), CP-SAT stops too
-    handled, _ = solve_model(built, FAST, time_limit=2.5)
+    # where the process handles Ctrl-C (the command line with one process), CP-SAT stops too;
+    # set here, not assumed: a test run started in the background of a shell without job
+    # control inherits SIGINT ignored (`nohup … &`), and Python then keeps it ignored
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        handled, _ = solve_model(built, FAST, time_limit=2.5)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert handled.parameters.catch_sigint_signal is True
 
 
