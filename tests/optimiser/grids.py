@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +16,10 @@ from hypothesis import strategies as st
 
 from footprints.optimiser import AreaResult, OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, PracticeArrays
-from footprints.optimiser.columns import Columns, build_columns, piece_candidates
+from footprints.optimiser.columns import Columns, Partition, build_columns, piece_candidates
 from footprints.optimiser.construct import construct
+from footprints.optimiser.deadline import Deadline
+from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem, build_problem
 from footprints.plan import Band
 from footprints.rules import REGISTRY, Rule
@@ -412,6 +415,17 @@ def few_candidates(problem: AreaProblem, keep_every: int = 3) -> Columns:
     for piece in problem.pieces:
         piece.bounded = False
     return build_columns(problem, kept)
+
+
+def solved_master(problem: AreaProblem, keep_every: int = 3) -> tuple[Columns, MasterLP]:
+    """A master LP solved over :func:`few_candidates`, as if listing had stopped."""
+    columns = few_candidates(problem, keep_every)
+    rows = Partition.of_area(problem)
+    lp = MasterLP(columns, rows)
+    lp.add(initial_columns(columns, rows.rows))
+    relaxation = lp.solve(Deadline(time.monotonic() + 20.0))
+    assert relaxation.feasible and relaxation.complete
+    return columns, lp
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,9 @@ from hypothesis import strategies as st
 
 from footprints.optimiser import pricedproof
 from footprints.optimiser.colgen import priced_bound
-from footprints.optimiser.columns import Columns, Partition
+from footprints.optimiser.columns import Columns
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE
-from footprints.optimiser.deadline import Deadline
-from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import PricedProof, partition
 from footprints.optimiser.shaping import shaped_bound
@@ -27,18 +25,14 @@ from .grids import (
     few_candidates,
     problem_of,
     replace_settings,
+    solved_master,
     tiny_areas,
 )
 
 
 def _warm(problem: AreaProblem, keep_every: int) -> tuple[float, float, Columns]:
     """The shaped bound, and exact pricing's bound started from the shaped duals."""
-    columns = few_candidates(problem, keep_every)
-    rows = Partition.of_area(problem)
-    lp = MasterLP(columns, rows)
-    lp.add(initial_columns(columns, rows.rows))
-    relaxation = lp.solve(Deadline(time.monotonic() + 20.0))
-    assert relaxation.feasible and relaxation.complete
+    columns, lp = solved_master(problem, keep_every)
     shaped = shaped_bound(problem, columns, lp, at=time.monotonic() + 3.0)
     assert shaped.bound is not None and shaped.duals is not None
     node, piece = shaped.duals

@@ -9,39 +9,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from footprints.optimiser.columns import Columns, Partition
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE
-from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.farley import lagrangian_bound, listed_floors
-from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.shaping import Shaped, can_shape, shaped_bound
 
 from .grids import (
     SMALL_GRIDS,
     brute_force_optimum,
-    few_candidates,
     problem_of,
     replace_settings,
+    solved_master,
     tiny_areas,
 )
 
 
-def _local_master(problem: AreaProblem, keep_every: int) -> tuple[Columns, MasterLP]:
-    """A master LP solved over a few of each piece's candidates, as if listing had stopped."""
-    columns = few_candidates(problem, keep_every)
-    rows = Partition.of_area(problem)
-    lp = MasterLP(columns, rows)
-    lp.add(initial_columns(columns, rows.rows))
-    relaxation = lp.solve(Deadline(time.monotonic() + 20.0))
-    assert relaxation.feasible and relaxation.complete
-    return columns, lp
-
-
 def _shaped(problem: AreaProblem, keep_every: int) -> tuple[Shaped, float | None]:
     """The shaped bound, and the bound of the master's own duals (as before shaping)."""
-    columns, lp = _local_master(problem, keep_every)
+    columns, lp = solved_master(problem, keep_every)
     duals = lp.dual_values()
     rc = lp.reduced_costs(duals)
     before = lagrangian_bound(

@@ -13,11 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from footprints.optimiser import shaping
-from footprints.optimiser.columns import Columns, Partition
+from footprints.optimiser.columns import Columns
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE
-from footprints.optimiser.deadline import Deadline
-from footprints.optimiser.master import Duals, MasterLP, initial_columns
+from footprints.optimiser.master import Duals
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.shaping import (
     Shaped,
@@ -33,6 +32,7 @@ from .grids import (
     few_candidates,
     problem_of,
     replace_settings,
+    solved_master,
     tiny_areas,
 )
 
@@ -41,15 +41,22 @@ SCALES = (0.0, 0.25, 0.5, 0.8, 0.95, 1.0, 1.5)
 
 def _pending(problem: AreaProblem, keep_every: int) -> tuple[Columns, Shaped]:
     """Shaped duals over a few of each piece's candidates, their bound not yet proved."""
-    columns = few_candidates(problem, keep_every)
-    rows = Partition.of_area(problem)
-    lp = MasterLP(columns, rows)
-    lp.add(initial_columns(columns, rows.rows))
-    relaxation = lp.solve(Deadline(time.monotonic() + 20.0))
-    assert relaxation.feasible and relaxation.complete
+    columns, lp = solved_master(problem, keep_every)
     shaped = shaped_bound(problem, columns, lp, at=time.monotonic() + 3.0, prove=False)
     assert shaped.pending is not None
     return columns, shaped
+
+
+def _grid_pending(name: str) -> tuple[AreaProblem, float, Columns, Shaped] | None:
+    """:data:`SMALL_GRIDS` ``name``: its problem, optimum and :func:`_pending` (``None``
+    where the constructive plan finds none)."""
+    graph, opts = SMALL_GRIDS[name]
+    problem = problem_of(graph, opts)
+    if construct(problem) is None:
+        return None
+    best = brute_force_optimum(graph, opts)
+    assert best is not None
+    return (problem, best, *_pending(problem, keep_every=3))
 
 
 def _overshot(columns: Columns, shaped: Shaped, factor: float) -> Shaped:
@@ -71,13 +78,10 @@ def _overshot(columns: Columns, shaped: Shaped, factor: float) -> Shaped:
 def test_on_small_grids_every_scale_of_the_shaped_duals_bounds_below_the_optimum(
     name: str,
 ) -> None:
-    graph, opts = SMALL_GRIDS[name]
-    problem = problem_of(graph, opts)
-    if construct(problem) is None:
+    case = _grid_pending(name)
+    if case is None:
         return
-    best = brute_force_optimum(graph, opts)
-    assert best is not None
-    columns, shaped = _pending(problem, keep_every=3)
+    problem, best, columns, shaped = case
     assert shaped.pending is not None
     duals, rc, *_ = shaped.pending
     for alpha in SCALES:
@@ -117,13 +121,10 @@ def test_duals_that_overshoot_get_the_bound_of_their_scaled_back_duals(
     """Duals twice the shaped ones: scaled by 0.5 they are the shaped duals, whose bound
     they then prove; ``prove_shaped`` (its first scale monkeypatched to 0.5, no steps
     after it) returns at least that bound, never above the optimum."""
-    graph, opts = SMALL_GRIDS[name]
-    problem = problem_of(graph, opts)
-    if construct(problem) is None:
+    case = _grid_pending(name)
+    if case is None:
         return
-    best = brute_force_optimum(graph, opts)
-    assert best is not None
-    columns, shaped = _pending(problem, keep_every=3)
+    problem, best, columns, shaped = case
     assert shaped.pending is not None
     duals, rc, *_ = shaped.pending
     own, _ = scaled_bound(problem, columns, duals, rc, 1.0, seconds=1.0)
