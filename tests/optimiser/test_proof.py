@@ -253,3 +253,52 @@ def test_the_loop_runs_cp_sat_without_presolve(monkeypatch: pytest.MonkeyPatch) 
     outcome = partition(problem, _columns(problem))
     assert outcome.status == "optimal"
     assert presolved and not any(presolved)
+
+
+def test_a_cut_pool_grows_to_the_window_a_proof_needs_not_to_every_column() -> None:
+    """The window within the plan's gap, not every column listed, is what must fit in time.
+
+    E38000244: 48,121 of 195,194 columns lie within the plan's gap; a 30,000-column solve
+    took 4.7 s and 9 s were left. Waiting for time for 90,000 (threefold) it gave up; the
+    48,121 of the window fit, and a proof needs no more.
+    """
+    pace = 4.7 / 30_000
+    assert proof._grown(30_000, 48_121, pace, 9.0) == 48_121
+    # the window within threefold, but its time not left: grown to what fits, if that is
+    # well above the last pool (the bound then rises by the columns searched)
+    assert proof._grown(30_000, 80_000, pace, 9.0) == int(9.0 / pace)
+    # a window of more than threefold: threefold if that fits
+    assert proof._grown(30_000, 200_000, pace, 20.0) == 90_000
+    # too little time to search half as many again: no growth
+    assert proof._grown(30_000, 80_000, pace, 6.0) == 30_000
+    # no solve ended yet (no pace), or the window already held: no growth
+    assert proof._grown(30_000, 80_000, 0.0, 60.0) == 30_000
+    assert proof._grown(30_000, 20_000, pace, 60.0) == 30_000
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
+def test_pools_grown_to_what_fits_still_bound_below_the_optimum(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pools grown only part of the way (a margin no solve can meet in time) still bound."""
+    graph, settings = SMALL_GRIDS[name]
+    problem = problem_of(graph, settings)
+    columns = _columns(problem)
+    monkeypatch.setattr(proof, "CP_SAT_COLUMNS", 2)
+    monkeypatch.setattr(proof, "PARTIAL_GROWTH", 1.01)
+    real = proof._grown
+    grown: list[int] = []
+
+    def partly(most: int, wanted: int, pace: float, left: float) -> int:
+        # as if the time left held a little more than the last pool, never the window
+        grown.append(real(most, wanted, pace, min(left, pace * (most + max(1, most // 2)))))
+        return grown[-1]
+
+    monkeypatch.setattr(proof, "_grown", partly)
+    outcome = partition(problem, columns)
+    best = brute_force_optimum(graph, settings)
+    assert best is not None
+    assert outcome.objective is not None and outcome.bound is not None
+    assert outcome.bound <= outcome.objective
+    assert outcome.bound / SCALE <= best + 0.01 * len(outcome.chosen)
+    assert any(size > 2 for size in grown)
