@@ -24,8 +24,10 @@ Where the rounds end before that floor reaches 0, the duals scaled down by ``α`
 more (:func:`scaled_bound`): they keep ``α`` of the dual bound while the floor, which the
 bound counts once per network, rises towards 0 (fresh and in repair mode alike).
 
-The usual objective on the Voronoi model only (no side rows): on registration geography
-the relaxation has no compactness term to shape against. Fresh proposals and repair mode
+The usual objective on the Voronoi model only (no side rows). On registration geography
+the relaxed pricing prices the homes (:func:`~footprints.optimiser.farley.home_relaxation`),
+but rounds shaped against it took 1.5–2.8 s of the app's 20 s and proved less than the
+practices' own least compactness (BENCHMARKS.md, session 19). Fresh proposals and repair mode
 alike: in repair mode the relaxed columns leave out the move cost and match no current
 network, as the relaxed pricing of :func:`~footprints.optimiser.farley.reduced_cost_floor`
 does (each move costs at least 0); the bound charges the matching rows' duals to the
