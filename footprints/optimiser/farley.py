@@ -32,9 +32,18 @@ Where even that search has no time, every network still costs at least ``network
 so a piece of at least ``k_min`` networks costs at least ``k_min × network_cost``. The
 bounds hold for the usual objective only (not for a priority's measure).
 
-Registration geography measures compactness from the patients' homes: there the
-compactness and straddling terms are left out of the relaxation (each ``≥ 0``), which keeps
-the bound valid but weaker.
+Registration geography measures compactness from the patients' homes
+(:func:`home_relaxation`): a network ``N`` costs ``P_N × RMS_N`` (``P`` list sizes,
+``RMS`` the root-mean-square distance of its ``n_N`` patients' homes from their centre
+``c``). Each practice's homes have ``n_i`` patients, mean ``m_i`` and mean squared spread
+``s_i`` about it, so ``n_N RMS_N² = Σ n_i (s_i + ‖m_i − c‖²)`` and, ``√`` being concave,
+``n_N RMS_N ≥ Σ n_i √(s_i + ‖m_i − c‖²)``; with ``P_i ≥ ρ n_i − e_i`` per practice
+(``e_i = max(0, ρ n_i − P_i)``) and ``RMS_N ≤ R`` (the largest spread plus the squared
+diagonal of the box of the ``m_i``), ``P_N RMS_N ≥ Σ_i (ρ n_i √(s_i + δ_i²) − e_i R)``,
+``δ_i`` the distance from ``m_i`` to the square of centres: a term per practice, as under
+the Voronoi model. Straddling is ``min_q Σ_i (patched_i − patients of i in q)`` over the
+main patches ``q``: a term per practice for each. The other terms (containment, territory,
+working patches) are ``≥ 0`` and left out.
 """
 
 from __future__ import annotations
@@ -46,7 +55,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from footprints.optimiser.candidates import CandidateSets, FloatArray, IntArray, bit_indices
+from footprints.optimiser.candidates import (
+    CandidateSets,
+    FloatArray,
+    HomeArrays,
+    IntArray,
+    bit_indices,
+)
 from footprints.optimiser.columns import Columns, piece_window
 from footprints.optimiser.costs import SCALE, set_costs
 from footprints.optimiser.master import Duals
@@ -57,6 +72,8 @@ __all__ = [
     "FLOOR_SECONDS",
     "FLOOR_SHARE",
     "Floor",
+    "HomeTerms",
+    "home_relaxation",
     "knapsack_bounds",
     "knapsack_choices",
     "lagrangian_bound",
@@ -76,6 +93,9 @@ FLOOR_SHARE = 0.15
 
 _START_SQUARES = 8
 """Squares per side of the first grid of centres over a piece's bounding box."""
+_START_HOME_SQUARES = 4
+"""The same on registration geography, where each square is priced for every patch its
+homes reach (North West London 2021: 44; 64 squares took 0.2–0.5 s at a load of 7)."""
 _BATCH = 32
 """Squares split at once (their 4 children are priced together)."""
 
@@ -235,16 +255,26 @@ def reduced_cost_floor(
     if problem.current.index is not None:
         per_move = float(np.rint(settings.move_weight * SCALE)) - duals.moves
         constant += min(0.0, per_move) * len(nodes)
-    voronoi = practices.homes is None
-    compact = settings.compactness_weight * SCALE if voronoi else 0.0
-    straddle = settings.straddle_weight * SCALE if voronoi else 0.0
-    patch = practices.patch[nodes]
-    patches = np.unique(patch[patch >= 0]) if straddle > 0 else np.zeros(0, np.int64)
-    if not len(patches):
-        patches = np.full(1, -1, np.int64)
-    # per main patch q: what each practice pays for lying outside it (none without a patch)
-    outside = np.stack([straddle * weights * ((patch != q) & (patch >= 0)) for q in patches])
-    xs, ys = practices.x_km[nodes], practices.y_km[nodes]
+    homes = practices.homes
+    compact = settings.compactness_weight * SCALE
+    home: HomeTerms | None = None
+    if homes is None:
+        straddle = settings.straddle_weight * SCALE
+        patch = practices.patch[nodes]
+        patches = np.unique(patch[patch >= 0]) if straddle > 0 else np.zeros(0, np.int64)
+        if not len(patches):
+            patches = np.full(1, -1, np.int64)
+        # per main patch q: what each practice pays for lying outside it (none without one)
+        outside = np.stack(
+            [straddle * weights * ((patch != q) & (patch >= 0)) for q in patches]
+        ).astype(np.float64)
+        xs, ys = practices.x_km[nodes], practices.y_km[nodes]
+    else:
+        home = home_relaxation(homes, practices.population, nodes)
+        outside = settings.home_straddle_weight * SCALE * home.outside
+        xs, ys = home.x, home.y
+        if not np.any(home.weight > 0):
+            compact = 0.0  # no homes: no compactness to bound
     band, penalty = relaxed_penalty(problem, low, high)
 
     def price(squares: list[tuple[float, float, float]]) -> FloatArray:
@@ -253,24 +283,29 @@ def reduced_cost_floor(
         if compact > 0:
             d = np.hypot(xs[None, :] - sq[:, 0:1], ys[None, :] - sq[:, 1:2])
             reach = np.clip(d - sq[:, 2:3] * math.sqrt(2.0), 0.0, None)
-            base = gains[None, :] - compact * weights[None, :] * reach
+            if home is None:
+                base = gains[None, :] - compact * weights[None, :] * reach
+            else:
+                base = gains[None, :] - compact * home.cost(reach)
         else:
             base = np.repeat(gains[None, :], len(sq), axis=0)
         values = (base[:, None, :] - outside[None, :, :]).reshape(-1, len(nodes))
         best = knapsack_bounds(values, weights, low, high, band=band, penalty=penalty).reshape(
-            len(sq), len(patches)
+            len(sq), len(outside)
         )
         out: FloatArray = best.max(axis=1)
         return out
 
     started = time.monotonic()
-    x0, x1 = float(xs.min()), float(xs.max())
-    y0, y1 = float(ys.min()), float(ys.max())
-    half = max(x1 - x0, y1 - y0, 1e-3) / (2 * _START_SQUARES)
+    boxed = (home.weight > 0) if home is not None and compact > 0 else np.ones(len(xs), bool)
+    x0, x1 = float(xs[boxed].min()), float(xs[boxed].max())
+    y0, y1 = float(ys[boxed].min()), float(ys[boxed].max())
+    side = _START_SQUARES if home is None else _START_HOME_SQUARES
+    half = max(x1 - x0, y1 - y0, 1e-3) / (2 * side)
     first = [
         (x0 + (2 * a + 1) * half, y0 + (2 * b + 1) * half, half)
-        for a in range(_START_SQUARES)
-        for b in range(_START_SQUARES)
+        for a in range(side)
+        for b in range(side)
     ]
     if compact <= 0:
         first = first[:1]
@@ -298,6 +333,79 @@ def reduced_cost_floor(
     if compact <= 0:
         complete = best_gain <= enough
     return Floor(constant - best_gain, priced, complete)
+
+
+@dataclass
+class HomeTerms:
+    """Per practice of a piece, the relaxed home compactness and straddling terms.
+
+    See the module's docstring: a network's ``P_N RMS_N`` is at least ``Σ_i cost_i(δ_i)``
+    with ``cost_i(δ) = weight_i √(spread_i + δ²) − discount_i``, ``δ_i`` the distance from
+    the practice's mean home ``(x_i, y_i)`` to the network's centre; ``outside[q, i]`` is
+    practice ``i``'s patients living outside patch ``q`` (per main patch ``q``).
+    """
+
+    x: FloatArray
+    y: FloatArray
+    weight: FloatArray
+    spread: FloatArray
+    discount: FloatArray
+    outside: FloatArray
+
+    def cost(self, reach: FloatArray) -> FloatArray:
+        """Return each practice's least compactness (patient-km) at distances ``reach``."""
+        out: FloatArray = self.weight * np.sqrt(self.spread + reach * reach) - self.discount
+        return out
+
+
+def home_relaxation(homes: HomeArrays, population: IntArray, nodes: IntArray) -> HomeTerms:
+    """Return the practices ``nodes``' relaxed home terms (see :class:`HomeTerms`).
+
+    ``ρ`` is the practices' list size per patient with a home at which their own least
+    compactness summed peaks (see the code); a practice below it (its list size
+    ``P_i < ρ n_i``) is discounted ``(ρ n_i − P_i) R``, ``R`` the largest RMS distance any
+    network of them can have. Practices without homes cost nothing. Spreads are rounded
+    down a little: floats must not raise a bound.
+    """
+    n = homes.patients[nodes].astype(np.float64)
+    some = n > 0
+    share = np.divide(1.0, n, out=np.zeros_like(n), where=some)
+    x = homes.sum_x[nodes] * share
+    y = homes.sum_y[nodes] * share
+    mean_sq = homes.sum_sq[nodes] * share
+    spread = np.clip(mean_sq - x * x - y * y - 1e-9 * mean_sq, 0.0, None)
+    lists = population[nodes].astype(np.float64)
+    if not some.any():
+        zeros = np.zeros(len(nodes), np.float64)
+        return HomeTerms(x, y, zeros, zeros, zeros, _home_outside(homes, nodes))
+    diagonal = math.hypot(
+        float(x[some].max() - x[some].min()), float(y[some].max() - y[some].min())
+    )
+    largest = math.sqrt(float(spread[some].max()) + diagonal * diagonal) * (1 + 1e-9)
+    # ρ: the practices' own least compactness summed is concave, piecewise linear in it,
+    # with its peak at one of their ratios
+    ratios = np.unique(lists[some] / n[some])
+    own = n[some] * np.sqrt(spread[some])
+    value = [
+        r * float(own.sum()) - largest * float(np.clip(r * n[some] - lists[some], 0, None).sum())
+        for r in ratios.tolist()
+    ]
+    rho = float(ratios[int(np.argmax(value))])
+    short = np.where(some, np.clip(rho * n - lists, 0.0, None), 0.0)
+    x = np.where(some, x, float(x[some].mean()))
+    y = np.where(some, y, float(y[some].mean()))
+    return HomeTerms(
+        x, y, rho * n, np.where(some, spread, 0.0), short * largest, _home_outside(homes, nodes)
+    )
+
+
+def _home_outside(homes: HomeArrays, nodes: IntArray) -> FloatArray:
+    """Per main patch (a column of ``homes.patches``), each practice's patients outside it."""
+    patched = homes.patched[nodes].astype(np.float64)
+    if homes.patches.shape[1] == 0:
+        return patched[None, :]
+    out: FloatArray = patched[None, :] - homes.patches[nodes].T.astype(np.float64)
+    return out
 
 
 def lagrangian_bound(
@@ -465,7 +573,11 @@ def plan_bound(
     ``P`` exactly once, so every plan of a piece of at least ``k_min`` networks costs at least
     ``θ A + φ P + k_min f`` where ``f ≥ 0`` (``A``: the shares' sum). For each ``θ`` of
     :data:`SHARES`, ``φ`` is the largest that :data:`HALVINGS` halvings prove to keep
-    ``f ≥ 0``; the best ``θ`` is kept, per piece, within ``seconds`` in all.
+    ``f ≥ 0``; the best ``θ`` is kept, per piece, within ``seconds`` in all. On registration
+    geography each practice's own least compactness (:func:`home_relaxation` at its own
+    homes' centre) is tried as the shares too: every network costs at least the sum of its
+    practices', whatever the plan, so those duals bound far above the fixed costs where a
+    plan's shares do not.
 
     Returns
     -------
@@ -480,11 +592,15 @@ def plan_bound(
         for members, total, size in zip(networks, cost.tolist(), sizes.tolist(), strict=True):
             share[members] = total * (population[members] / size if size > 0 else 1 / len(members))
     share = _smoothed(problem, share)
+    candidates = [theta * share for theta in SHARES]
+    if practices.homes is not None:  # each practice's own least compactness: tried first
+        candidates.insert(0, _own_costs(problem))
     zeros = np.zeros(len(problem.pieces) + 1, np.float64)
     started = time.monotonic()
-    per = seconds / max(1, len(problem.pieces) * len(SHARES) * (HALVINGS + 1))
+    per = seconds / max(1, len(problem.pieces) * len(candidates) * (HALVINGS + 1))
     total_bound = 0.0
     floors: list[Floor] = []
+    longest = [0.0]  # the longest relaxed search so far: none starts that it would end late
     for p, piece in enumerate(problem.pieces):
         nodes = sorted(piece.nodes)
         window = relaxed_window(problem, piece)
@@ -498,38 +614,50 @@ def plan_bound(
         best: tuple[float, Floor] | None = None
 
         def floor_at(
-            theta: float,
+            base: FloatArray,
             phi: float,
             *,
             piece: Piece = piece,
             p: int = p,
             window: tuple[int, int] = window,
         ) -> Floor:
-            duals = Duals(theta * share + phi * population, zeros, np.zeros(1), 0.0, [], 0.0)
+            duals = Duals(base + phi * population, zeros, np.zeros(1), 0.0, [], 0.0)
+            began = time.monotonic()
             found = reduced_cost_floor(
                 problem, piece, duals, piece_number=p, low=window[0], high=window[1], seconds=per
             )
+            longest[0] = max(longest[0], time.monotonic() - began)
             assert found is not None  # no limits here
             return found
 
-        for theta in SHARES:
-            if best is not None and time.monotonic() - started > seconds:
+        def late() -> bool:
+            return time.monotonic() + longest[0] - started > seconds
+
+        for number, base in enumerate(candidates):
+            if best is not None and late():
                 break
-            amount = theta * float(share[nodes].sum())
-            spread = amount / weight if weight > 0 else 0.0
-            rates = theta * share[nodes] / np.maximum(population[nodes], 1.0)
+            amount = float(base[nodes].sum())
+            spread = max(0.0, amount / weight if weight > 0 else 0.0)
+            rates = base[nodes] / np.maximum(population[nodes], 1.0)
             # at lo every practice with patients has pi <= 0: f >= 0 is quick to prove
             lo, hi = -float(rates.max(initial=0.0)), spread
-            kept = floor_at(theta, lo)
+            if number == 0 and practices.homes is not None:
+                # the practices' own costs: no practice gains more than φ p_i, so no network
+                # (at most the window's top) more than φ × top: f ≥ 0 up to the fixed cost
+                # per patient of the top, proved without a search
+                lo = (problem.settings.network_cost * SCALE - 0.5) / max(1, window[1])
+                kept = Floor(0.0, 0, True)
+            else:
+                kept = floor_at(base, lo)
             if kept.value < 0:  # pay the piece's networks at most f < 0 each
                 most = piece.k_range[1] if piece.k_range is not None else len(nodes)
                 value = amount + lo * weight + most * kept.value
             else:
                 for _ in range(HALVINGS):
-                    if time.monotonic() - started > seconds:
+                    if late():
                         break
                     mid = (lo + hi) / 2
-                    found = floor_at(theta, mid)
+                    found = floor_at(base, mid)
                     if found.value >= 0:
                         lo, kept = mid, found
                     else:
@@ -546,6 +674,22 @@ def plan_bound(
         total_bound += best[0]
         floors.append(best[1])
     return total_bound, floors
+
+
+def _own_costs(problem: AreaProblem) -> FloatArray:
+    """Per practice: its least home compactness in a network centred on its own homes.
+
+    :meth:`HomeTerms.cost` at distance 0, piece by piece (cost units); 0 outside a piece.
+    """
+    practices = problem.practices
+    assert practices.homes is not None
+    own = np.zeros(len(practices), np.float64)
+    weight = problem.settings.compactness_weight * SCALE
+    for piece in problem.pieces:
+        nodes = np.asarray(sorted(piece.nodes), np.int64)
+        terms = home_relaxation(practices.homes, practices.population, nodes)
+        own[nodes] = weight * terms.cost(np.zeros(len(nodes)))
+    return own
 
 
 def _smoothed(problem: AreaProblem, share: FloatArray) -> FloatArray:

@@ -22,10 +22,12 @@ finds nothing below 0 at the sites. The bound is then proved by
 whatever columns shaped them, as the relaxed pricing there covers every centre.
 Where the rounds end before that floor reaches 0, the duals scaled down by ``α`` often prove
 more (:func:`scaled_bound`): they keep ``α`` of the dual bound while the floor, which the
-bound counts once per network, rises towards 0.
+bound counts once per network, rises towards 0 (fresh and in repair mode alike).
 
-The usual objective on the Voronoi model only (no side rows): on registration geography
-the relaxation has no compactness term to shape against. Fresh proposals and repair mode
+The usual objective on the Voronoi model only (no side rows). On registration geography
+the relaxed pricing prices the homes (:func:`~footprints.optimiser.farley.home_relaxation`),
+but rounds shaped against it took 1.5–2.8 s of the app's 20 s and proved less than the
+practices' own least compactness (BENCHMARKS.md, session 19). Fresh proposals and repair mode
 alike: in repair mode the relaxed columns leave out the move cost and match no current
 network, as the relaxed pricing of :func:`~footprints.optimiser.farley.reduced_cost_floor`
 does (each move costs at least 0); the bound charges the matching rows' duals to the
@@ -246,8 +248,9 @@ def scaled_bound(
     alpha: float,
     *,
     seconds: float,
+    max_moves: int | None = None,
 ) -> tuple[float | None, bool]:
-    """Prove a bound over every plan at the duals ``alpha ×`` ``duals`` (fresh proposals).
+    """Prove a bound over every plan at the duals ``alpha ×`` ``duals`` (fresh or repair).
 
     Any duals bound every plan (weak duality): ``Σ_i α π_i + Σ_p min_k k (α σ_p + f_p)``,
     ``f_p`` a floor on ``c_j − α π(j) − α σ_p`` over every network of piece ``p``
@@ -258,20 +261,28 @@ def scaled_bound(
     rises towards 0, and the bound, concave in ``α``, can rise (Kent: 298 M at ``α`` 1,
     370 M at 0.85). ``rc``: the listed columns' reduced costs at ``duals``; theirs at the
     scaled duals are ``α rc + (1 − α) c``. Each unlisted piece's relaxed search shares
-    ``seconds`` and stops once its floor is proved at least 0.
+    ``seconds`` and stops once its floor is proved at least 0. In repair mode ``duals`` are
+    match-free (:func:`~footprints.optimiser.farley.match_free`, ``rc`` charged so): the
+    matching rows' and the move budget's duals scale too (``max_moves``: the master's
+    budget, ``None`` without one), and every sign stays as the rows ask.
 
     Returns
     -------
     (bound, reached)
-        The bound (``None`` where it does not apply: repair mode, side rows; or where no
-        floor could be proved) and whether every piece's floor was proved at least 0 (the
+        The bound (``None`` where it does not apply: side rows; or where no floor could be
+        proved) and whether every piece's floor was proved at least 0 (the
         search was not cut by time): the bound is then about ``α`` × the dual bound, and a
         larger ``α`` may do better.
     """
-    if problem.current.index is not None or any(d != 0.0 for d in duals.limits):
+    if any(d != 0.0 for d in duals.limits):
         return None, False
     scaled = replace(
-        duals, node=alpha * duals.node, piece=alpha * duals.piece, bound=alpha * duals.bound
+        duals,
+        node=alpha * duals.node,
+        piece=alpha * duals.piece,
+        match=alpha * duals.match,
+        moves=alpha * duals.moves,
+        bound=alpha * duals.bound,
     )
     floors = listed_floors(
         problem, columns, alpha * rc + (1.0 - alpha) * columns.col_cost.astype(np.float64)
@@ -290,7 +301,7 @@ def scaled_bound(
             return None, False
         reached = reached and floor.complete
         floors[p] = min(float(floors[p]), floor.value)
-    bound = _by_count(problem, scaled, floors, None)
+    bound = _by_count(problem, scaled, floors, max_moves)
     return (bound, reached) if math.isfinite(bound) else (None, False)
 
 
@@ -320,6 +331,7 @@ def _best_scale(
     floors: list[Floor],
     *,
     at: float,
+    max_moves: int | None = None,
 ) -> float:
     """Return the best bound of the shaped duals scaled (:func:`scaled_bound`) by ``at``.
 
@@ -336,7 +348,9 @@ def _best_scale(
 
     def value(scale: float, n: int) -> float:
         seconds = max(SCALED_SECONDS, (at - time.monotonic()) / (tries - n))
-        found, _ = scaled_bound(problem, columns, duals, rc, scale, seconds=seconds)
+        found, _ = scaled_bound(
+            problem, columns, duals, rc, scale, seconds=seconds, max_moves=max_moves
+        )
         logger.debug(
             "area %s: duals scaled by %.2f: bound %s",
             problem.name,
@@ -435,8 +449,9 @@ def prove_shaped(
 ) -> Shaped:
     """Prove the bound of ``shaped``'s duals (from :func:`shaped_bound`) by ``at``.
 
-    A :class:`Shaped` without duals, or already proved, is returned as it is. In a fresh
-    proposal :data:`SCALED_SHARE` of the time goes to the duals scaled down
+    A :class:`Shaped` without duals, or already proved, is returned as it is. Without side
+    rows (fresh or in repair mode) :data:`SCALED_SHARE` of the time goes to the duals
+    scaled down
     (:func:`scaled_bound`), from the scale at which the floor should reach 0
     (:func:`first_scale`); the best bound found is returned.
     """
@@ -446,7 +461,7 @@ def prove_shaped(
     duals, rc, max_moves, target, _ = shaped.pending
     unlisted = [p for p, piece in enumerate(problem.pieces) if not piece.bounded]
     listed = listed_floors(problem, columns, rc)
-    scales = problem.current.index is None and not any(d != 0.0 for d in duals.limits)
+    scales = not any(d != 0.0 for d in duals.limits)
     own_at = at - SCALED_SHARE * max(0.0, at - time.monotonic()) if scales else at
     found = lagrangian_bound(problem, duals, listed, deadline_at=own_at, target=target)
     bound = None
@@ -455,7 +470,8 @@ def prove_shaped(
             listed[p] = min(float(listed[p]), floor.value)
         bound = max(found[0], _by_count(problem, duals, listed, max_moves))
     if bound is not None and scales and found is not None:
-        bound = max(bound, _best_scale(problem, columns, duals, rc, found[1], at=at))
+        scaled = _best_scale(problem, columns, duals, rc, found[1], at=at, max_moves=max_moves)
+        bound = max(bound, scaled)
     if found is not None:
         logger.debug(
             "area %s: floors %s, dual bound %.0f",
