@@ -36,7 +36,8 @@ area: up to −170,000 patient-km a network, times its 30–60 networks), it als
 same duals scaled by ``α`` in (0, 1) (:func:`scaled_round`): any duals bound every plan,
 and the scaled ones price each network at ``α rc + (1 − α) cost``, so that the floor
 reaches 0 at some ``α`` and the bound there is about ``α`` times the duals' own sum. These
-rounds are cheap (the fewer networks price below 0, the less the search explores).
+rounds are cheap (the fewer networks price below 0, the less the search explores) and
+take at most :data:`SCALE_TIME` times the first round's time.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ __all__ = [
     "FULL_RESERVE",
     "PARTIAL",
     "ROUND_LIMIT",
+    "SCALE_STEPS",
+    "SCALE_TIME",
     "SMOOTHING",
     "HomesCost",
     "PricedBound",
@@ -94,6 +97,8 @@ FULL_RESERVE = 1.5
 which it prices completely again (partial rounds before, which prove nothing)."""
 SCALE_STEPS = 6
 """Scales :func:`scaled_round` prices (a bisection on where the least floor reaches 0)."""
+SCALE_TIME = 1.0
+"""Times the first complete round's time that :func:`scaled_round` may take after it."""
 _STRIDE = 7
 """Roots each partial round's search starts past the last one's (the groups found vary)."""
 
@@ -716,7 +721,9 @@ def priced_bound(
             if best is None or value > best:
                 best, center, best_floors = value, (node.copy(), piece_dual.copy()), floors
             if rounds == 1 and min(priced.floors.values(), default=0.0) < -2 * _SLACK:
-                scaled = scaled_round(problem, columns, node, piece_dual, at=until)
+                # a share of the time: later rounds may bound more
+                scaled_at = min(until, time.monotonic() + SCALE_TIME * (full_time or 0.0))
+                scaled = scaled_round(problem, columns, node, piece_dual, at=scaled_at)
                 if scaled is not None and scaled[0] > best:
                     best, scale, best_floors = scaled[0], scaled[1], scaled[2]
                     center = (scale * node, scale * piece_dual)
