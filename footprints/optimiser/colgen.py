@@ -600,7 +600,7 @@ def scaled_round(
     at: float,
     steps: int = SCALE_STEPS,
 ) -> tuple[float, float, dict[int, float]] | None:
-    """Return the best Lagrangian bound of the duals scaled by ``α`` in (0, 1), its ``α`` and floors.
+    """Return the best bound of the duals scaled by ``α`` in (0, 1), with its ``α`` and floors.
 
     Complete exact pricing at each scale (the unlisted pieces; the listed ones over their
     columns), by bisection: where a piece's floor is still below 0 the next scale is
