@@ -30,6 +30,14 @@ a valid bound. Between complete rounds it prices *partially* (at the LP's own du
 piece's search stopped at :data:`PARTIAL` groups pricing below 0): such a round proves
 nothing, but it moves the LP on in a fraction of a complete round's time. Fresh proposals
 of the usual objective only (no current plan to match, no side rows).
+
+Where the first complete round's floors are below 0 (the shaped duals of a large planning
+area: up to −170,000 patient-km a network, times its 30–60 networks), it also prices the
+same duals scaled by ``α`` in (0, 1) (:func:`scaled_round`): any duals bound every plan,
+and the scaled ones price each network at ``α rc + (1 − α) cost``, so that the floor
+reaches 0 at some ``α`` and the bound there is about ``α`` times the duals' own sum. These
+rounds are cheap (the fewer networks price below 0, the less the search explores) and
+take at most :data:`SCALE_TIME` times the first round's time.
 """
 
 from __future__ import annotations
@@ -61,6 +69,8 @@ __all__ = [
     "FULL_RESERVE",
     "PARTIAL",
     "ROUND_LIMIT",
+    "SCALE_STEPS",
+    "SCALE_TIME",
     "SMOOTHING",
     "HomesCost",
     "PricedBound",
@@ -71,6 +81,7 @@ __all__ = [
     "network_cost",
     "price_exactly",
     "priced_bound",
+    "scaled_round",
 ]
 
 logger = logging.getLogger(__name__)
@@ -84,6 +95,10 @@ PARTIAL = 50
 FULL_RESERVE = 1.5
 """Times the last complete round's time left before :func:`priced_bound`'s deadline at
 which it prices completely again (partial rounds before, which prove nothing)."""
+SCALE_STEPS = 6
+"""Scales :func:`scaled_round` prices (a bisection on where the least floor reaches 0)."""
+SCALE_TIME = 1.0
+"""Times the first complete round's time that :func:`scaled_round` may take after it."""
 _STRIDE = 7
 """Roots each partial round's search starts past the last one's (the groups found vary)."""
 
@@ -512,6 +527,9 @@ class PricedBound:
         over every network, not a Lagrangian bound of rounds cut short.
     partials
         Partial pricing rounds (stopped at ``partial`` groups: no bound from them).
+    scale
+        Where the first round's duals scaled (:func:`scaled_round`) bounded more than they
+        did: the scale (``duals`` are then the scaled ones, unless a later round did better).
     """
 
     bound: float | None
@@ -521,6 +539,7 @@ class PricedBound:
     floors: dict[int, float] | None = None
     converged: bool = False
     partials: int = 0
+    scale: float | None = None
 
 
 def _shares(problem: AreaProblem, columns: Columns, plan: IntArray) -> FloatArray:
@@ -572,6 +591,42 @@ def _extend(problem: AreaProblem, columns: Columns, groups: list[list[int]]) -> 
     )
 
 
+def scaled_round(
+    problem: AreaProblem,
+    columns: Columns,
+    node: FloatArray,
+    piece_dual: FloatArray,
+    *,
+    at: float,
+    steps: int = SCALE_STEPS,
+) -> tuple[float, float, dict[int, float]] | None:
+    """Return the best bound of the duals scaled by ``α`` in (0, 1), with its ``α`` and floors.
+
+    Complete exact pricing at each scale (the unlisted pieces; the listed ones over their
+    columns), by bisection: where a piece's floor is still below 0 the next scale is
+    lower, else higher. Every scale's bound is valid (any duals bound every plan). ``None``
+    where no scale's pricing ended by ``at``.
+    """
+    unlisted = [p for p, piece in enumerate(problem.pieces) if not piece.bounded]
+    low, high = 0.0, 1.0
+    best: tuple[float, float, dict[int, float]] | None = None
+    for _ in range(steps):
+        alpha = (low + high) / 2
+        scaled_node, scaled_piece = alpha * node, alpha * piece_dual
+        priced = price_exactly(problem, scaled_node, scaled_piece, unlisted, at=at)
+        if priced is None or not priced.complete:
+            break
+        floors = {**_listed_floors(problem, columns, scaled_node, scaled_piece), **priced.floors}
+        value = lagrangian_value(problem, scaled_node, scaled_piece, floors)
+        if best is None or value > best[0]:
+            best = (value, alpha, floors)
+        if min(priced.floors.values(), default=0.0) < -2 * _SLACK:
+            high = alpha
+        else:
+            low = alpha
+    return best
+
+
 def priced_bound(
     problem: AreaProblem,
     columns: Columns,
@@ -620,6 +675,7 @@ def priced_bound(
     converged = False
     full_time: float | None = None  # seconds the last complete round took
     partials = 0
+    scale: float | None = None
     force = False
     while not deadline.passed():
         now = time.monotonic()
@@ -664,6 +720,20 @@ def priced_bound(
             value = lagrangian_value(problem, node, piece_dual, floors)
             if best is None or value > best:
                 best, center, best_floors = value, (node.copy(), piece_dual.copy()), floors
+            if rounds == 1 and min(priced.floors.values(), default=0.0) < -2 * _SLACK:
+                # a share of the time: later rounds may bound more
+                scaled_at = min(until, time.monotonic() + SCALE_TIME * (full_time or 0.0))
+                scaled = scaled_round(problem, columns, node, piece_dual, at=scaled_at)
+                if scaled is not None and scaled[0] > best:
+                    best, scale, best_floors = scaled[0], scaled[1], scaled[2]
+                    center = (scale * node, scale * piece_dual)
+                    logger.debug(
+                        "area %s: the first round's duals scaled by %.3f: bound %.1f, %.2f s",
+                        problem.name,
+                        scale,
+                        best,
+                        time.monotonic() - started,
+                    )
         logger.debug(
             "area %s: exact pricing %s (α %.2f): bound %s, %d found, %d steps, %.2f s",
             problem.name,
@@ -700,4 +770,5 @@ def priced_bound(
         best_floors,
         converged,
         partials,
+        scale,
     )
