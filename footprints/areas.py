@@ -310,6 +310,11 @@ def _place_level(
     return placed
 
 
+_SUMMARISED = 3
+"""Area codes missing from the boundaries from which one problem says them all: practices
+of 2020 against the boundaries of 2021 gave 38 problems, one per merged CCG."""
+
+
 def _say_unknown_codes(
     unknown: Mapping[str, list[str]], layer: _Layer, log: ProblemLog, *, placed: int
 ) -> None:
@@ -335,6 +340,26 @@ def _say_unknown_codes(
             f"{'' if len(areas) == 1 else 's'} alone, give a practices file of "
             f"{'its' if len(areas) == 1 else 'their'} practices only; otherwise give {what} "
             "boundaries covering every area of the practices file, of the same year",
+        )
+        return
+    if len(unknown) >= _SUMMARISED:  # another year's codes: one problem, not one per code
+        codes = sorted(unknown, key=lambda code: (-len(unknown[code]), code))
+        first = codes[0]
+        shown = [
+            f"{first} ({count(len(unknown[first]), 'practice')}: "
+            f"{', '.join(unknown[first][:3])}{' …' if len(unknown[first]) > 3 else ''})",
+            *(f"{code} ({len(unknown[code]):,})" for code in codes[1:5]),
+        ]
+        more = f" and {len(codes) - 5:,} more" if len(codes) > 5 else ""
+        log.error(
+            f"{len(unknown):,} {what} codes on the rows of {count(left_out, 'practice')} match "
+            f"no {what} boundary: {', '.join(shown)}{more}. The boundary file has "
+            f"{count(len(areas), what)} ({has}), holding "
+            + (f"the other {count(placed, 'practice')}" if placed else "none of the practices")
+            + f": the practices and the boundaries look like different years ({what}s merge "
+            "in April)",
+            f"use {what} boundaries of the same year as the practices file (or practices of "
+            "the boundaries' year), or correct the codes",
         )
         return
     for wanted, practices in unknown.items():

@@ -397,6 +397,10 @@ def load_region(
     ccgs, stps, patch_layer, left_out = scope_to_practices(
         placed, ccgs, stps, patch_layer, homes=homes
     )
+    unlocated = set(practice_table.attrs.get("unlocated", ()))
+    if current is not None and unlocated & set(current.assignment):
+        # left out of the practices with a warning: not 'a code not in the practice list'
+        current = current.restricted([p for p in current.assignment if p not in unlocated])
     if current is not None:
         before = len(current)
         current, problem = restrict_plan(current, placed["code"], source=str(plan))

@@ -346,3 +346,25 @@ def test_an_stp_code_no_boundary_has_is_one_problem_naming_its_practices(
         f"practice {wrong['code'].iloc[-1]}'s STP 'E5400001' matches no STP boundary (neither "
         "a code nor an ODS code in the boundary file)",
     ]
+
+
+def test_many_ccg_codes_no_boundary_has_are_one_problem_saying_the_years_differ(
+    practices: gpd.GeoDataFrame, ccgs: gpd.GeoDataFrame
+) -> None:
+    """Practices of 2020 against the CCG boundaries of 2021: 38 merged CCGs gave 38 long
+    problems (one per code, each listing 12 practices and the boundary file's codes). One
+    problem counts them, names the largest codes and the first practices, and the fix."""
+    codes = ["E38000902", "E38000901", "E38000903"]
+    wrong = practices.copy()
+    wrong.loc[: len(codes) - 1, "ccg"] = codes
+    with pytest.raises(InputError) as caught:
+        place_practices(wrong, ccgs)
+    [problem] = [p for p in caught.value.problems if p.severity == "error"]
+    first = wrong["code"].tolist()
+    assert problem.message == (
+        f"3 CCG codes on the rows of 3 practices match no CCG boundary: E38000901 (1 practice: "
+        f"{first[1]}), E38000902 (1), E38000903 (1). The boundary file has 3 CCGs (E38000001, "
+        "E38000002, E38000003), holding the other 3 practices: the practices and the "
+        "boundaries look like different years (CCGs merge in April)"
+    )
+    assert "use CCG boundaries of the same year as the practices file" in problem.fix

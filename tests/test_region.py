@@ -221,3 +221,25 @@ def test_a_ccg_holding_no_practice_need_not_match_the_stp_layer(tmp_path: Path) 
         ccg.write_text(json.dumps(layer), encoding="utf-8")
         with pytest.raises(InputError, match="CCG E38900001's parent STP 'E54999999' matches no"):
             load_region(shipped.practices, ccg, stp_boundaries=shipped.stp)
+
+
+def test_a_practice_with_no_location_is_left_out_of_the_region_and_its_plan(
+    tmp_path: Path,
+) -> None:
+    """One practice with no coordinates and no postcode stopped the run; it is left out with
+    a warning, and the current plan naming it is not judged to name an unknown code."""
+    from footprints.rules import validate
+
+    with demo_files() as shipped:
+        lines = shipped.practices.read_text(encoding="utf-8").splitlines()
+        cells = lines[2].split(",")
+        code = cells[0]
+        cells[2:4] = ["", ""]  # lat, lon
+        practices = tmp_path / "practices.csv"
+        practices.write_text("\n".join([*lines[:2], ",".join(cells), *lines[3:]]) + "\n")
+        region = load_region(practices, shipped.ccg, plan=shipped.current_plan)
+    assert code not in set(region.practices["code"])
+    assert region.current is not None and code not in region.current.assignment
+    assert any(f"row 3 ({code}); it is left out of the plan" in p.message for p in region.problems)
+    report = validate(region.current, region.validation_graph)
+    assert not [v for v in report.violations if v.values.get("kind") == "unknown"]

@@ -21,6 +21,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -324,6 +325,31 @@ def _duplicates(codes: list[str], log: ProblemLog, *, what: str, first_row: int 
                 row=where[1] if first_row is not None else None,
                 code=code,
             )
+
+
+def _is_blank(record: Mapping[Any, object]) -> bool:
+    """Whether a row's cells are all empty (a spreadsheet's ``,,,,`` line)."""
+    return not any(str(value).strip() for value in record.values())
+
+
+def _skipped_blank_rows(rows: list[int], log: ProblemLog, *, what: str) -> None:
+    """Warn once that the empty rows inside a table were passed over, with the count.
+
+    ``rows`` are the file rows of the empty rows; the first few are named. An empty row in
+    the middle of a table (a line left when rows were deleted or sorted in a spreadsheet) is
+    no ``what`` and nothing is lost: it stopped a whole run.
+    """
+    if not rows:
+        return
+    many = len(rows) != 1
+    shown = ", ".join(map(str, rows[:5])) + (
+        f" and {len(rows) - 5:,} more" if len(rows) > 5 else ""
+    )
+    log.warn(
+        f"{len(rows):,} empty row{'s' if many else ''} passed over (row{'s' if many else ''} "
+        f"{shown}): {'they hold' if many else 'it holds'} no {what}",
+        "nothing to do; delete the empty rows to keep the file tidy",
+    )
 
 
 _ONE_SEX = {"MALE", "FEMALE", "M", "F"}

@@ -24,12 +24,14 @@ from footprints.errors import MissingColumnError, ProblemLog
 from footprints.io.cells import (
     _code,
     _duplicates,
+    _is_blank,
     _objects,
     _optional_code,
     _optional_network,
     _parse_list_size,
     _practice_code,
     _refuse_one_sex,
+    _skipped_blank_rows,
 )
 from footprints.io.columns import (
     _EPCN_FIELDS,
@@ -125,10 +127,15 @@ def read_epraccur(path: PathLike, *, gp_only: bool = True) -> pd.DataFrame:
     table = table.reset_index(drop=True)
     log = ProblemLog(source, logger)
     table["code"] = table["code"].map(_code)
-    for offset in np.flatnonzero(table["code"] == ""):
+    blank = (frame == "").all(axis=1).to_numpy()  # a row each, as the table's
+    for offset in np.flatnonzero((table["code"] == "").to_numpy() & ~blank):
         log.error("the practice code is empty", "remove the row", row=int(offset) + first_row)
     _duplicates(table["code"].tolist(), log, what="practice code", first_row=first_row)
+    _skipped_blank_rows(
+        [int(offset) + first_row for offset in np.flatnonzero(blank)], log, what="practice"
+    )
     log.raise_if_errors()
+    table = table[~blank].reset_index(drop=True)
     table["ccg"] = _objects(table["ccg"].map(_optional_code))
     table["status"] = table["status"].map(_code)
     if gp_only and (table["prescribing_setting"] != "").any():
@@ -166,12 +173,14 @@ def read_gp_reg_pat(path: PathLike) -> pd.DataFrame:
             fix="give the all-persons totals, gp-reg-pat-prac-all.csv, from the same "
             "publication (or the male and female files joined into one)",
         )
-    keep = pd.Series(True, index=frame.index)
+    log = ProblemLog(source, logger)
+    blank = (frame == "").all(axis=1)
+    _skipped_blank_rows([int(i) + 2 for i in frame.index[blank]], log, what="practice")
+    keep = ~blank
     for filter_field in ("sex", "age"):
         filter_column = resolved[filter_field]
         if filter_column is not None:
             keep &= frame[filter_column].str.upper().isin(["ALL", ""])
-    log = ProblemLog(source, logger)
     code_column, size_column = _required(resolved, "code"), _required(resolved, "list_size")
     frame = pd.concat([frame[keep], _male_plus_female(frame, keep, resolved, log)])
     codes: list[str] = []
@@ -303,11 +312,15 @@ def read_qof_mapping(path: PathLike) -> pd.DataFrame:
     )
     log = ProblemLog(source, logger)
     codes = [_code(v) for v in frame[resolved["code"]]]
+    blank = (frame == "").all(axis=1).to_numpy()
     for offset, code in enumerate(codes):
-        if not code:
+        if not code and not blank[offset]:
             log.error("the practice code is empty", "remove the row", row=offset + 2)
     _duplicates(codes, log, what="practice code")
+    _skipped_blank_rows([int(i) + 2 for i in np.flatnonzero(blank)], log, what="practice")
     log.raise_if_errors()
+    frame = frame[~blank]
+    codes = [code for code, empty in zip(codes, blank, strict=True) if not empty]
     name_col, network_name_col = resolved["name"], resolved["network_name"]
     table = pd.DataFrame(
         {
@@ -402,6 +415,7 @@ def read_epcn(path: PathLike, *, as_of: dt.date | None = None) -> pd.DataFrame:
     log = ProblemLog(source, logger)
     rows: list[dict[str, Any]] = []
     ended = later = 0
+    blank_rows: list[int] = []
     today = as_of or dt.date.today()
     for offset, record in enumerate(frame.to_dict("records")):
         row = offset + 2
@@ -417,6 +431,9 @@ def read_epcn(path: PathLike, *, as_of: dt.date | None = None) -> pd.DataFrame:
             continue
         code = _code(record[resolved["code"]])
         network = _optional_code(record[resolved["network"]])
+        if not code and _is_blank(record):
+            blank_rows.append(row)
+            continue
         if not code:
             log.error("the practice code is empty", "remove the row", row=row)
             continue
@@ -437,6 +454,7 @@ def read_epcn(path: PathLike, *, as_of: dt.date | None = None) -> pd.DataFrame:
                 "ccg": _optional_code(record[resolved["ccg"]]) if resolved["ccg"] else None,
             }
         )
+    _skipped_blank_rows(blank_rows, log, what="membership")
     seen: dict[str, list[int]] = {}
     networks: dict[str, set[str]] = {}
     for entry in rows:
@@ -629,10 +647,13 @@ def _read_list_sizes(path: PathLike) -> pd.DataFrame:
         frame, _LIST_SIZE_FIELDS, source=source, required=("code", "list_size")
     )
     log = ProblemLog(source, logger)
-    codes = [_practice_code(v, log, row=i + 2) for i, v in enumerate(frame[resolved["code"]])]
+    blank = (frame == "").all(axis=1)
+    _skipped_blank_rows([int(i) + 2 for i in frame.index[blank]], log, what="practice")
+    frame = frame[~blank]  # the index keeps each row's place in the file
+    codes = [_practice_code(v, log, row=int(i) + 2) for i, v in frame[resolved["code"]].items()]
     sizes = [
-        _parse_list_size(str(v), log, row=i + 2, code=c, column=resolved["list_size"])
-        for i, (c, v) in enumerate(zip(codes, frame[resolved["list_size"]], strict=True))
+        _parse_list_size(str(v), log, row=int(i) + 2, code=c, column=resolved["list_size"])
+        for c, (i, v) in zip(codes, frame[resolved["list_size"]].items(), strict=True)
     ]
     _duplicates(codes, log, what="practice code")
     log.raise_if_errors()

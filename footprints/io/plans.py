@@ -43,9 +43,11 @@ from footprints.io.cells import (
     _check_code,
     _code,
     _duplicates,
+    _is_blank,
     _near_duplicate_networks,
     _optional_network,
     _practice_code,
+    _skipped_blank_rows,
     cell_text,
     spreadsheet_csv,
 )
@@ -250,11 +252,15 @@ def _plan_from_frame(frame: pd.DataFrame, source: str) -> Plan:
     codes: list[str] = []
     first_row: dict[str, int] = {}
     left_out = 0
+    blank_rows: list[int] = []
     for offset, record in enumerate(frame.to_dict("records")):
         code = _practice_code(record[resolved["code"]], log, row=offset + 2)
         codes.append(code)
         if not code:
-            log.error("the practice code is empty", "remove the row", row=offset + 2)
+            if _is_blank(record):
+                blank_rows.append(offset + 2)
+            else:
+                log.error("the practice code is empty", "remove the row", row=offset + 2)
             continue
         _check_code(code, log, row=offset + 2)
         network = _optional_network(record[resolved["network"]])
@@ -279,6 +285,7 @@ def _plan_from_frame(frame: pd.DataFrame, source: str) -> Plan:
         if reason:
             waivers.setdefault(network, reason)
     _duplicates(codes, log, what="practice")
+    _skipped_blank_rows(blank_rows, log, what="practice")
     log.raise_if_errors()
     plan = Plan(assignment, names, waivers)
     _near_duplicate_networks(_sizes(plan), log)

@@ -32,11 +32,13 @@ from footprints.io.cells import (
     _ambiguous,
     _check_code,
     _duplicates,
+    _is_blank,
     _optional_code,
     _optional_network,
     _parse_list_size,
     _parse_number,
     _practice_code,
+    _skipped_blank_rows,
 )
 from footprints.io.columns import (
     _PRACTICE_FIELDS,
@@ -259,15 +261,17 @@ def _practices_from_frame(
     optional: dict[str, list[str | None]] = {k: [] for k in ("ccg", "stp", "patch", "network")}
     unallocated = 0
     row_codes: list[str] = []  # one per row, "" for none: the duplicates' row numbers
+    blank_rows: list[int] = []  # passed over, with one warning
+    unlocated: list[tuple[int | None, str, int | None]] = []  # no coordinates, no postcode
     for offset, record in enumerate(records):
         row = None if first_row is None else offset + first_row
         code = _practice_code(record.get("code", ""), log, row=row)
         row_codes.append(code)
         if not code:
-            if any(str(value).strip() for value in record.values()):
-                log.error("the practice code is empty", "give every row an ODS code", row=row)
+            if _is_blank(record):
+                blank_rows.append(offset + (first_row or 0))
             else:
-                log.error("the row is empty", "delete the empty row", row=row)
+                log.error("the practice code is empty", "give every row an ODS code", row=row)
             continue
         _check_code(code, log, row=row)
         size = _parse_list_size(
@@ -277,6 +281,9 @@ def _practices_from_frame(
             code=code,
             column=columns.get("list_size"),
         )
+        if not any(record.get(k) for k in _LOCATION_FIELDS):
+            unlocated.append((row, code, size))  # left out, with one warning, if others are placed
+            continue
         point = _locate(
             record,
             log,
@@ -304,8 +311,11 @@ def _practices_from_frame(
         optional["network"].append(network)
     # by row: a row without a code shifted the rows named for the duplicates below it
     _duplicates(row_codes, log, what="practice code", first_row=first_row)
-    if not records:
+    if first_row is not None:
+        _skipped_blank_rows(blank_rows, log, what="practice")
+    if len(blank_rows) == len(records):
         log.error("has a header but no practice rows", "give one row per practice")
+    _leave_out_unlocated(unlocated, log, placed=len(sizes), postcode=has_postcode)
     log.raise_if_errors()
 
     if latlon_rows:
@@ -323,6 +333,7 @@ def _practices_from_frame(
     practices = gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(xs, ys), crs=BNG)
     practices = practices[PRACTICE_COLUMNS]
     practices.attrs["source"] = source
+    practices.attrs["unlocated"] = tuple(code for _, code, _ in unlocated)
     logger.info(
         "%s: %d practices, %s patients (%d by lat/lon, %d by easting/northing or postcode)%s",
         source,
@@ -333,6 +344,60 @@ def _practices_from_frame(
         f"; {unallocated} 'U' (unallocated) networks read as none" if unallocated else "",
     )
     return practices
+
+
+_LOCATION_FIELDS = ("easting", "northing", "lat", "lon", "postcode")
+_TOTAL_CODES = {"TOTAL", "TOTALS", "GRANDTOTAL", "SUM", "ALL"}
+"""Codes (spaces removed) of a spreadsheet's total row: with no site, no practice."""
+
+
+def _leave_out_unlocated(
+    unlocated: list[tuple[int | None, str, int | None]],
+    log: ProblemLog,
+    *,
+    placed: int,
+    postcode: bool,
+) -> None:
+    """Leave out the practices with no location at all, with one warning naming them.
+
+    A practice with no coordinates and no postcode cannot be placed on the map; one such row
+    stopped an all-England run. It is left out (in no network) when other practices are
+    placed; when none is, the file's locations are missing and each row is an error.
+    """
+    totals = [entry for entry in unlocated if entry[1] in _TOTAL_CODES]
+    for row, code, size in totals:  # a spreadsheet's total row: no practice, nothing lost
+        log.warn(
+            f"the row {code}"
+            + (f" ({size:,} patients)" if size is not None else "")
+            + " looks like a spreadsheet total, not a practice: passed over",
+            "nothing to do; delete the total row to keep the file tidy",
+            row=row,
+            code=code,
+        )
+    unlocated = [entry for entry in unlocated if entry[1] not in _TOTAL_CODES]
+    if not unlocated:
+        return
+    what = "no coordinates" + (" and no postcode" if postcode else "")
+    fix = "give lat,lon or easting,northing" + (
+        ", or a postcode with a postcode lookup" if postcode else ""
+    )
+    many = len(unlocated) != 1
+    if not placed:
+        for row, code, _ in unlocated:
+            log.error(f"the practice has {what}", fix, row=row, code=code)
+        return
+    count = len(unlocated)
+    patients = sum(size or 0 for _, _, size in unlocated)
+    shown = ", ".join(
+        f"row {row} ({code})" if row is not None else code for row, code, _ in unlocated[:5]
+    ) + (f" and {count - 5:,} more" if count > 5 else "")
+    log.warn(
+        f"{count:,} practice{'s have' if count != 1 else ' has'} {what} and cannot be placed: "
+        f"{shown}; {'they are' if count != 1 else 'it is'} left out of the plan ({patients:,} "
+        "patients in no network)",
+        f"{fix.replace('give', 'give each' if many else 'give it', 1)} to place "
+        f"{'them' if many else 'it'} in a network",
+    )
 
 
 def _locate(

@@ -390,3 +390,38 @@ def test_the_quinary_age_file_says_plainly_how_it_was_read(
         "read as the sum of its rows (6 rows for 1 practice, 1,260 patients)"
     ) in caplog.text
     assert "gp-reg-pat-prac-all.csv, gives the same list sizes" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("fixture", "argument"),
+    [
+        ("io_qof_mapping.csv", "mapping"),
+        ("io_epraccur_header.csv", "epraccur"),
+        ("io_qof_list_sizes.csv", "list_sizes"),
+        ("io_gp_reg_pat.csv", "list_sizes"),
+    ],
+)
+def test_an_empty_row_inside_a_published_file_is_passed_over(
+    test_data: Path, tmp_path: Path, fixture: str, argument: str
+) -> None:
+    """An empty row among the practices (a row deleted in Excel leaves ',,,,') stopped the
+    assembly of all England's practices ('the practice code is empty'); it is passed over
+    with one warning naming the file and the row, and the practices are the same."""
+    inputs = {
+        "mapping": test_data / "io_qof_mapping.csv",
+        "epraccur": test_data / "io_epraccur_noheader.csv",
+        "list_sizes": test_data / "io_qof_list_sizes.csv",
+        "postcodes": test_data / "io_postcodes.csv",
+    }
+    expected = assemble_practices(**{**inputs, argument: test_data / fixture})  # type: ignore[arg-type]
+    lines = (test_data / fixture).read_text(encoding="utf-8").splitlines()
+    width = lines[0].count(",")
+    path = tmp_path / fixture
+    path.write_text("\n".join([lines[0], "," * width, *lines[1:]]) + "\n", encoding="utf-8")
+    with collected_warnings() as warned:
+        practices = assemble_practices(**{**inputs, argument: path})  # type: ignore[arg-type]
+    assert practices["code"].tolist() == expected["code"].tolist()
+    assert [str(w) for w in warned if "empty row" in w.message] == [
+        f"{path}: 1 empty row passed over (row 2): it holds no practice — nothing to do; "
+        "delete the empty rows to keep the file tidy"
+    ]

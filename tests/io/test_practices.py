@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from footprints.crs import BNG
-from footprints.errors import InputError, MissingColumnError
+from footprints.errors import InputError, MissingColumnError, collected_warnings
 from footprints.io import read_practices
 
 PRACTICE_COLUMNS = ["code", "name", "list_size", "ccg", "stp", "patch", "network", "geometry"]
@@ -60,7 +60,6 @@ def test_read_practices_postcode_lookup_as_dataframe(test_data: Path) -> None:
         ("practices_list_size_negative.csv", 2, "list size -12 is negative"),
         ("practices_list_size_empty.csv", 2, "list size is empty"),
         ("practices_list_size_fraction.csv", 2, "list size 4111.5 is not a whole number"),
-        ("practices_missing_coordinates.csv", 3, "the practice has no coordinates"),
         ("practices_half_coordinates.csv", 2, "lon is empty while lat is given"),
         ("practices_outside_england.csv", 3, "lat 55.95, lon -3.19 is outside England"),
         (
@@ -102,7 +101,8 @@ def test_read_practices_collects_every_problem(test_data: Path, tmp_path: Path) 
     )
     with pytest.raises(InputError) as caught:
         read_practices(path)
-    assert [p.row for p in caught.value.problems] == [2, 3, 4, 4]
+    # no row is placed, so the row without a location is an error too (else a warning)
+    assert sorted(p.row or 0 for p in caught.value.problems) == [2, 3, 4, 4]
     assert str(caught.value).startswith("4 problems in the input:")
 
 
@@ -152,12 +152,14 @@ def test_a_row_with_only_a_postcode_among_located_rows_asks_for_the_lookup(
     )
     with pytest.raises(InputError) as caught:
         read_practices(path)
-    by_row = {p.row: str(p) for p in caught.value.problems}
-    assert sorted(by_row) == [3, 4]
+    by_row = {p.row: str(p) for p in caught.value.errors}
+    assert sorted(by_row) == [3]
     assert "no postcode" not in by_row[3]
     assert "postcode 'TS18 1HU' needs a postcode lookup" in by_row[3]
     assert "--postcodes" in by_row[3]
-    assert "the practice has no coordinates and no postcode" in by_row[4]
+    # the row with no location at all is left out
+    (warning,) = [p for p in caught.value.problems if p.severity == "warning"]
+    assert "has no coordinates and no postcode and cannot be placed: row 4 (A81003)" in str(warning)
 
 
 def test_a_practices_workbook_is_read_from_its_first_sheet(tmp_path: Path) -> None:
@@ -415,7 +417,7 @@ def test_a_postcode_missing_from_the_lookup_is_placed_in_its_sector_with_a_warni
 
 def test_a_row_without_a_code_leaves_the_rows_of_later_duplicates_right(tmp_path: Path) -> None:
     """An empty row (Excel's ',,,,') shifted the rows named for a duplicate below it by one:
-    'A3 appears on rows 4, 5' for rows 5 and 6. The empty row is named as such."""
+    'A3 appears on rows 4, 5' for rows 5 and 6. The empty row is passed over, counted."""
     path = tmp_path / "practices.csv"
     path.write_text(
         "code,name,list_size,lat,lon\nA1,One,5000,52.2,-1.7\n,,,,\n,No code,4000,52.2,-1.7\n"
@@ -425,9 +427,63 @@ def test_a_row_without_a_code_leaves_the_rows_of_later_duplicates_right(tmp_path
     with pytest.raises(InputError) as caught:
         read_practices(path)
     said = [str(problem) for problem in caught.value.errors]
+    assert [
+        str(problem) for problem in [p for p in caught.value.problems if p.severity == "warning"]
+    ] == [
+        f"{path}: 1 empty row passed over (row 3): it holds no practice — nothing to do; "
+        "delete the empty rows to keep the file tidy"
+    ]
     assert said == [
-        f"{path}, row 3: the row is empty — delete the empty row",
         f"{path}, row 4: the practice code is empty — give every row an ODS code",
         f"{path}, row 6 (A3): practice code A3 appears on rows 5, 6 — keep one row per "
         "practice code (merge the rows if practices merged)",
     ]
+
+
+def test_empty_rows_inside_the_table_are_passed_over_with_a_count(tmp_path: Path) -> None:
+    """An empty row in the middle of a practices file (a row deleted in Excel leaves ',,,,')
+    stopped the whole run; it is passed over, the rows after it keep their numbers."""
+    path = tmp_path / "practices.csv"
+    path.write_text(
+        "code,name,list_size,lat,lon\nA1,One,5000,52.2,-1.7\n,,,,\n\n"
+        "A2,Two,-4,52.3,-1.5\nA3,Three,6000,52.3,-1.6\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:  # the bad list size keeps its own row
+        read_practices(path)
+    assert [p.row for p in caught.value.errors] == [5]
+    path.write_text(path.read_text(encoding="utf-8").replace("-4", "4000"), encoding="utf-8")
+    with collected_warnings() as warned:
+        practices = read_practices(path)
+    assert practices["code"].tolist() == ["A1", "A2", "A3"]
+    assert [str(w) for w in warned] == [
+        f"{path}: 2 empty rows passed over (rows 3, 4): they hold no practice — nothing to "
+        "do; delete the empty rows to keep the file tidy"
+    ]
+
+
+def test_a_practice_with_no_location_is_left_out_with_a_warning(test_data: Path) -> None:
+    """One practice with no coordinates and no postcode stopped an all-England run: it is
+    left out, named by row and code with its patients; a file where none has a location is
+    still refused, row by row."""
+    with collected_warnings() as warned:
+        practices = read_practices(test_data / "practices_missing_coordinates.csv")
+    assert practices["code"].tolist() == ["A81001"]
+    assert [str(w) for w in warned] == [
+        f"{test_data / 'practices_missing_coordinates.csv'}: 1 practice has no coordinates and "
+        "cannot be placed: row 3 (A81002); it is left out of the plan (19,189 patients in no "
+        "network) — give it lat,lon or easting,northing to place it in a network"
+    ]
+    assert practices.attrs["unlocated"] == ("A81002",)
+
+
+def test_a_file_where_no_practice_has_a_location_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "practices.csv"
+    path.write_text(
+        "code,name,list_size,postcode,lat,lon\nA1,One,5000,,,\nA2,Two,6000,,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_practices(path)
+    assert [(p.row, p.code) for p in caught.value.errors] == [(2, "A1"), (3, "A2")]
+    assert "the practice has no coordinates and no postcode" in str(caught.value)

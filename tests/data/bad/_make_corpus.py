@@ -469,10 +469,28 @@ def main() -> None:
     entry(
         "practices_list_size_total_row.csv",
         "read_practices",
-        "InputError",
-        "error",
-        "row 4 (TOTAL): the practice has no coordinates",
-        "a spreadsheet total row at the end",
+        "loads",
+        "warning",
+        "row 4 (TOTAL): the row TOTAL (23,300 patients) looks like a spreadsheet total",
+        "a spreadsheet total row at the end: passed over",
+    )
+    text("practices_blank_row_inside.csv", H + ROW + ",,,,\n\n" + ROW2)
+    entry(
+        "practices_blank_row_inside.csv",
+        "read_practices",
+        "loads",
+        "warning",
+        "2 empty rows passed over (rows 3, 4)",
+        "empty rows in the middle (a deleted row in Excel): passed over, counted",
+    )
+    text("practices_no_site_among_placed.csv", H + ROW + "A81002,No Site Surgery,5000,,\n")
+    entry(
+        "practices_no_site_among_placed.csv",
+        "read_practices",
+        "loads",
+        "warning",
+        "1 practice has no coordinates and cannot be placed: row 3 (A81002); it is left out",
+        "one practice with no location among placed ones (an all-England run went on)",
     )
 
     # ---- coordinates -----------------------------------------------------------------------
@@ -993,6 +1011,15 @@ def main() -> None:
         "row 4 (P1): practice P1 appears on rows 2, 4",
         "one practice in two rows",
     )
+    text("plan_blank_row_inside.csv", "practice_code,network_id\nP1,N1\n,\nP2,N1\n")
+    entry(
+        "plan_blank_row_inside.csv",
+        "read_plan",
+        "loads",
+        "warning",
+        "1 empty row passed over (row 3)",
+        "an empty row in the middle of a plan: passed over",
+    )
     text(
         "plan_unknown_practice.csv",
         "practice_code,network_id\n" + "".join(f"P{i},N1\n" for i in range(1, 7)) + "P9,N1\n",
@@ -1146,6 +1173,19 @@ def main() -> None:
     )
 
     # ---- published NHS formats -------------------------------------------------------------
+    text(
+        "epcn_blank_row_inside.csv",
+        "Partner Organisation Code,Partner Name,PCN Code,PCN Name\n"
+        "A81001,Surgery,U1,One PCN\n,,,\nA81002,Other,U1,One PCN\n",
+    )
+    entry(
+        "epcn_blank_row_inside.csv",
+        "read_epcn",
+        "loads",
+        "warning",
+        "1 empty row passed over (row 3)",
+        "an empty row in the ePCN membership: passed over",
+    )
     text(
         "epcn_empty_pcn_code.csv",
         "Partner Organisation Code,Partner Name,PCN Code,PCN Name\nA81001,Surgery,,\n",
