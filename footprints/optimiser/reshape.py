@@ -157,9 +157,9 @@ def two_moves(
             for x in rest:
                 reach |= neighbours[x]
             for j in bit_indices(reach):
-                c = owner.get(j)
-                if c is None or c in (a, b):
+                if j not in owner or owner[j] in (a, b):
                     continue
+                c = owner[j]
                 pj = int(population[j])
                 a_after = tuple(sorted([*rest, j]))
                 c_after = tuple(x for x in nets[c] if x != j)
