@@ -445,6 +445,15 @@ def compare_subset(args: argparse.Namespace, ccgs: list[str], overrides: dict[st
     print(f"{len(ccgs)} CCGs, {overrides or 'defaults'}: {run['wall_s']:.0f} s, {run['statuses']}")
     for key in ours:
         print(f"{key:22} {ours[key]!s:>14} {real[key]!s:>14}")
+    # England's context: our networks for these CCGs, the real ones everywhere else.
+    mine = run["plan"].assignment
+    beside = {p: n for p, n in real_plan(region).assignment.items() if p not in mine}
+    held = containment(Plan({**beside, **mine}), region.validation_graph)
+    networks = set(mine.values())
+    failing = [n for n in held.failing if n in networks]
+    print(f"territories failing in England's context: {len(failing)} of {len(networks)}")
+    if args.save_plan:
+        args.save_plan.write_text("".join(f"{p},{n}\n" for p, n in sorted(mine.items())))
     return 0
 
 

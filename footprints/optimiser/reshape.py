@@ -102,9 +102,12 @@ def two_moves(
 
     The first practice ``i`` (one of ``movers``) leaves its network ``a`` for a neighbouring
     network ``b``; the second, ``j``, leaves ``b`` (``i`` excepted) for ``a`` (a swap) or for
-    another network ``c`` next to it (a chain). Every network changed stays in band and
-    contiguous, and the changes keep the locks and pass the candidate filters. At most
-    ``cap`` changes, in the order of ``i``, then ``b``, then ``j``.
+    another network ``c`` next to it (a chain), or leaves a third network ``c`` for ``a``,
+    next to ``a``'s other practices (a chain that refills ``a``: the move of ``i`` that
+    repairs a territory often leaves ``a`` under the band, and ``b`` has nothing to give
+    back). Every network changed stays in band and contiguous, and the changes keep the
+    locks and pass the candidate filters. At most ``cap`` changes, in the order of ``i``,
+    then ``b``, then ``j`` (those leaving ``b`` first).
     """
     practices = problem.practices
     population = practices.population
@@ -146,6 +149,28 @@ def two_moves(
                     found.append(change)
                     if len(found) >= cap:
                         return _allowed(problem, found)
+            b_after = tuple(sorted((*nets[b], i)))
+            rest = [x for x in nets[a] if x != i]
+            if not rest or not whole(b_after, size[b] + pi):
+                continue
+            reach = 0
+            for x in rest:
+                reach |= neighbours[x]
+            for j in bit_indices(reach):
+                if j not in owner or owner[j] in (a, b):
+                    continue
+                c = owner[j]
+                pj = int(population[j])
+                a_after = tuple(sorted([*rest, j]))
+                c_after = tuple(x for x in nets[c] if x != j)
+                if not whole(a_after, size[a] - pi + pj) or not whole(c_after, size[c] - pj):
+                    continue
+                change = TwoMove({i: b, j: a}, (a, b, c), (a_after, b_after, c_after))
+                if not problem.locks.kept(change.new):
+                    continue
+                found.append(change)
+                if len(found) >= cap:
+                    return _allowed(problem, found)
     return _allowed(problem, found)
 
 

@@ -135,10 +135,19 @@ class ExactTerritories:
         return cls(territories, slot, settings.plan_containment_weight * SCALE, weight * SCALE)
 
     def worth(self, change: Change, repair: float = 0.0) -> float:
-        """Return the plan terms' gain of ``change`` in cost units (excess at ``repair``)."""
-        weight = max(self.excess_weight, repair * SCALE)
+        """Return the plan terms' gain of ``change`` in cost units.
+
+        With ``repair`` (the territory repair's weight, patient-km per patient), the excess
+        of the territories the change makes whole (less that of those it breaks) is weighed
+        at ``repair``: the repair counts failing territories first, so the excess a network
+        still failing gains or loses is weighed only at ``territory_weight``, like every
+        other change's. Before, the repair weighed every excess change at ``repair`` and
+        refused a swap that made one territory whole but left a neighbour still failing
+        with more excess (BENCHMARKS.md, session 19).
+        """
         fall = change.excess_before - change.excess_after
-        return self.held_weight * change.contained + weight * fall
+        terms = self.held_weight * change.contained + self.excess_weight * fall
+        return terms + repair * SCALE * change.repaired
 
     def moves(self, old: Group, new: Group) -> tuple[dict[int, int], list[int]]:
         """Give practice → slot for ``new`` replacing ``old``, and the new networks' slots.

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from footprints.geography import TERRITORY_TOLERANCE
-from footprints.optimiser.candidates import IntArray, LsoaArrays
+from footprints.optimiser.candidates import BoolArray, IntArray, LsoaArrays
 
 __all__ = ["Change", "PlanTerritories"]
 
@@ -51,6 +51,10 @@ class Change:
         Σ territory excess over the networks whose territory or patients change.
     failing_before, failing_after
         How many of those networks fail the tolerance, before and after.
+    repaired
+        Σ excess before of those networks the change makes whole, minus Σ excess after of
+        those it breaks: the excess that counts towards the failing territories, whatever
+        the networks still failing gain or lose.
     """
 
     moves: Mapping[int, int]
@@ -59,6 +63,7 @@ class Change:
     excess_after: float
     failing_before: int
     failing_after: int
+    repaired: float
     _columns: IntArray
     _slots: IntArray
     _held: IntArray
@@ -109,6 +114,7 @@ class PlanTerritories:
                 self._add(self.held[k], i, 1)
             self.sizes[k] = int(self.population[list(members)].sum())
         self.owner = self._holders(np.arange(width), self.held, self.sizes)
+        self.tied = _tied(self.held)
         self.excess = [self._excess(k, self.owner, self.held[k]) for k in range(len(networks))]
 
     # ---- reading -------------------------------------------------------------------------
@@ -158,9 +164,17 @@ class PlanTerritories:
             new_rows[new, lsoa] += count
             sizes[int(self.slot[i])] -= int(self.population[i])
             sizes[moves[i]] += int(self.population[i])
-        # The sizes decide ties, so every LSOA where a slot changed has patients may change.
-        nonzero = (self.held[slot_arr] != 0).any(axis=0) | (new_rows != 0).any(axis=0)
-        columns = np.flatnonzero(nonzero)
+        # Holders change where the moved practices' patients live, and, since the sizes
+        # decide ties, where a changed slot has patients and the most held is tied. Only
+        # those columns are looked at: on NHS North West London a network's patients live
+        # in thousands of LSOAs, and pricing every one of them took most of the repair's
+        # time (BENCHMARKS.md, session 19).
+        moved_rows = [self.rows(i)[0] for i in moved]
+        tied = self.tied & (self.held[slot_arr] != 0).any(axis=0)
+        columns = np.union1d(
+            np.concatenate(moved_rows) if moved_rows else np.zeros(0, np.int64),
+            np.flatnonzero(tied),
+        ).astype(np.int64)
         before = self.owner[columns]
         local = self.held[:, columns].copy()
         local[slot_arr] = new_rows[:, columns]
@@ -184,6 +198,8 @@ class PlanTerritories:
             excess_after=sum(excess.values()),
             failing_before=sum(self.excess[k] > 0 for k in excess),
             failing_after=sum(e > 0 for e in excess.values()),
+            repaired=sum(self.excess[k] for k, e in excess.items() if e <= 0)
+            - sum(e for k, e in excess.items() if self.excess[k] <= 0),
             _columns=columns,
             _slots=slot_arr,
             _held=new_rows,
@@ -219,6 +235,7 @@ class PlanTerritories:
         # Slots grown since the change was priced keep their (empty) sizes.
         self.sizes = np.concatenate([change._sizes, self.sizes[len(change._sizes) :]])
         self.owner[change._columns] = change._owner
+        self.tied[change._columns] = _tied(self.held[:, change._columns])
         for k, e in change._excess.items():
             self.excess[k] = e
 
@@ -270,6 +287,15 @@ class PlanTerritories:
         labels = self._labels(territory)
         parts = np.bincount(labels, weights=weight)
         return max(0.0, self.tolerance * float(weight.sum()) - float(parts.max()))
+
+
+def _tied(held: IntArray) -> BoolArray:
+    """Per column: whether two or more slots hold its most patients (more than none)."""
+    if held.shape[0] < 2:
+        return np.zeros(held.shape[1], dtype=bool)
+    top = np.partition(held, held.shape[0] - 2, axis=0)[-2:]
+    tied: BoolArray = (top[0] == top[1]) & (top[1] > 0)
+    return tied
 
 
 def _held_by(held: IntArray, owner: IntArray) -> int:

@@ -59,6 +59,21 @@ def test_two_moves_are_every_swap_and_chain_that_keeps_the_rules(graph: nx.Graph
             after[c].append(j)
             if all(keeps(after[k]) for k in {a, b, c}):
                 expected.add((i, b, j, c))
+    # Or the first joins a network b it touches and the second leaves a third network for
+    # the first's, touching the practices left there (a chain that refills it).
+    for i, j in itertools.permutations(owner, 2):
+        a, c = owner[i], owner[j]
+        rest = [x for x in nets[a] if x != i]
+        if a == c or not any(graph.has_edge(codes[j], codes[x]) for x in rest):
+            continue
+        for b in range(len(nets)):
+            if b in (a, c) or not any(graph.has_edge(codes[i], codes[x]) for x in nets[b]):
+                continue
+            after = {k: [x for x in n if x not in (i, j)] for k, n in enumerate(nets)}
+            after[b].append(i)
+            after[a].append(j)
+            if all(keeps(after[k]) for k in {a, b, c}):
+                expected.add((i, b, j, a))
     listed = two_moves(problem, nets, set(owner))
     found = {(i, b, j, c) for (i, b), (j, c) in (tuple(t.moves.items()) for t in listed)}
     assert found == expected

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import networkx as nx
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,6 +121,7 @@ def test_a_row_by_hand() -> None:
     change = territories.change({1: 1})  # the practice at LSOA 4 joins B
     assert (change.failing_before, change.failing_after) == (1, 0)
     assert change.excess_before == 90.0 and change.excess_after == 0.0
+    assert change.repaired == 90.0  # A's excess, A made whole
     assert change.contained == 0  # LSOA 4 changes hands with its 100 patients
     assert territories.gain({1: 1}) == 0
     territories.apply(change)
@@ -177,9 +179,14 @@ def test_incremental_territories_match_a_recomputation(
         assert territories.gain(moves) == priced.contained
         slot = [moves.get(i, k) for i, k in enumerate(slot)]
         territories.apply(priced)
+        before = excess
         owner, excess, now = scratch(lsoas, population, slot, slots)
         assert territories.owner.tolist() == owner
         assert territories.excess == excess
+        # the excess of the territories made whole, less that of those broken
+        made = sum(b for b, a in zip(before, excess, strict=True) if b > 0 and a == 0)
+        broken = sum(a for b, a in zip(before, excess, strict=True) if b == 0 and a > 0)
+        assert priced.repaired == pytest.approx(made - broken)
         assert priced.contained == now - contained
         assert sum(territories.contained(k) for k in range(slots)) == now
         contained = now
@@ -290,3 +297,39 @@ def assert_swapped(problem: AreaProblem, exact: ExactTerritories, repaired: list
     assert [kept[k] for k in territories.owner.tolist()] == [
         repaired[k] for k in fresh.owner.tolist()
     ]
+
+
+def test_the_repair_makes_a_territory_whole_though_a_neighbour_still_failing_gains_excess() -> None:
+    # LSOAs 0–7 in a row, 1, 3 and 5 empty: F holds 0 and a detached 4, G holds 6–7 and a
+    # detached 2; both fail. Giving F2 to G (or G2 to F) makes one territory whole and
+    # leaves the other failing with more excess (1,000 patients more in all): the
+    # failing count, which the measure counts, falls from two to one. Nothing makes both
+    # whole within the band.
+    graph = lsoa_graph(
+        {
+            "F1": {0: 20_000},
+            "F2": {4: 2_000},
+            "G1": {6: 10_000, 7: 10_000},
+            "G2": {2: 3_000},
+        },
+        columns=8,
+    )
+    opts = OptimiseSettings(band=Band(15_000, 30_000), time_limit=20.0, seed=0)
+    problem = problem_of(graph, opts)
+    index = problem.practices.index
+    f = (index["F1"], index["F2"])
+    g = tuple(sorted((index["G1"], index["G2"])))
+    territories = plan_territories(problem, [[list(f), list(g)]])
+    assert territories is not None and territories.failing() == [0, 1]
+    exact = ExactTerritories.of(problem, territories, [f, g])
+    assert exact is not None
+    _, costs = set_costs(CandidateSets.of([f, g]), problem.practices, opts)
+    cost = dict(zip((f, g), costs.tolist(), strict=True))
+    excess_before = sum(territories.excess)
+    repaired = _repair(problem, [f, g], cost, float("inf"), exact)
+    assert len(territories.failing()) == 1
+    assert sum(territories.excess) > excess_before  # the one left failing holds more excess
+    fresh = plan_territories(problem, [[list(n) for n in repaired]])
+    assert fresh is not None and len(fresh.failing()) == 1
+    for network in repaired:
+        assert opts.band.contains(int(problem.practices.population[list(network)].sum()))
