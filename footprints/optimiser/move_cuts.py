@@ -339,32 +339,34 @@ class _Model:
             self.model.add_hint(var, solver.boolean_value(var))
 
 
-def _add_flows(built: _Model) -> None:
-    """Make every used slot of ``built`` connected exactly (see the module's docstring)."""
-    model = built.model
+def _add_flows(model: cp_model.CpModel, built: _Model, nodes: dict[Slot, list[int]]) -> None:
+    """Make each slot of ``nodes`` connected exactly over its practices there.
+
+    See the module's docstring; ``model`` is ``built``'s model or a copy, each slot may hold
+    only the practices given for it.
+    """
     neighbours = built.problem.practices.neighbours
-    for p, piece in enumerate(built.problem.pieces):
-        nodes = list(piece.nodes)
-        inside = set(nodes)
-        most = len(nodes) - 1
-        arcs = [(i, j) for i in nodes for j in bit_indices(neighbours[i]) if j in inside]
-        for s in built.slots[p]:
-            own = built._own(s)
-            roots = {i: model.new_bool_var(f"root{i}_{s}") for i in nodes if own(i)}
-            for i, var in roots.items():
-                model.add_implication(var, built.x[i, s])
-            model.add(sum(roots.values()) == built.used[s])
-            into: dict[int, list[cp_model.IntVar]] = {i: [] for i in nodes}
-            out: dict[int, list[cp_model.IntVar]] = {i: [] for i in nodes}
-            for i, j in arcs:
-                flow = model.new_int_var(0, most, f"f{i}_{j}_{s}")
-                model.add(flow <= most * built.x[i, s])
-                model.add(flow <= most * built.x[j, s])
-                out[i].append(flow)
-                into[j].append(flow)
-            for i in nodes:
-                source = len(nodes) * roots[i] if i in roots else 0
-                model.add(sum(into[i]) - sum(out[i]) >= built.x[i, s] - source)
+    for s, held in nodes.items():
+        inside = set(held)
+        most = max(1, len(held) - 1)
+        own = built._own(s)
+        roots = {i: model.new_bool_var(f"root{i}_{s}") for i in held if own(i)}
+        for i, var in roots.items():
+            model.add_implication(var, built.x[i, s])
+        model.add(sum(roots.values()) == built.used[s])
+        into: dict[int, list[cp_model.IntVar]] = {i: [] for i in held}
+        out: dict[int, list[cp_model.IntVar]] = {i: [] for i in held}
+        for i in held:
+            for j in bit_indices(neighbours[i]):
+                if j in inside:
+                    flow = model.new_int_var(0, most, f"f{i}_{j}_{s}")
+                    model.add(flow <= most * built.x[i, s])
+                    model.add(flow <= most * built.x[j, s])
+                    out[i].append(flow)
+                    into[j].append(flow)
+        for i in held:
+            source = len(held) * roots[i] if i in roots else 0
+            model.add(sum(into[i]) - sum(out[i]) >= built.x[i, s] - source)
 
 
 def _slots_of(built: _Model, start: Sequence[tuple[Sequence[int], int]]) -> dict[int, Slot] | None:
@@ -423,7 +425,6 @@ def polish_moves(
     held = _slots_of(built, start)
     if held is None:
         return none
-    _add_flows(built)
     for var in built.pooled:
         built.model.add(var == 0)
     held, moves = _lns(built, held, at_hand, deadline)
@@ -510,6 +511,15 @@ def _neighbourhood(
             continue
         domain = sub.proto.variables[var.index].domain
         domain[0] = domain[1] = fixed
+    # contiguity only where practices may move: each open slot over the freed practices
+    # of its piece (every other practice is fixed out of it)
+    piece_of = {s: p for p, slots in enumerate(built.slots) for s in slots}
+    nodes = built.problem.pieces
+    _add_flows(
+        sub,
+        built,
+        {s: [i for i in nodes[piece_of[s]].nodes if i in free] for s in open_slots},
+    )
     sub.add(sum(built.stays) >= built.total - moves + 1)
     solver = _solver(built.problem, deadline)
     solver.parameters.max_time_in_seconds = min(NEIGHBOURHOOD_SECONDS, deadline.left())
