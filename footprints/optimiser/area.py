@@ -53,9 +53,11 @@ from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.pieces import names
 from footprints.optimiser.priorities import (
     LOCAL_SHARE,
+    POLISH_SHARE,
     LocalPlan,
     local_networks,
     local_plan,
+    polish_local,
     solve_priorities,
     stand_in_priorities,
 )
@@ -186,6 +188,7 @@ def optimise_area(
             construction,
             time_limit=min(LOCAL_SHARE * settings.time_limit, problem.deadline.left()),
         )
+        local = polish_local(problem, local, time_limit=POLISH_SHARE * settings.time_limit)
         origin: _Origin = "current" if repaired else "start" if from_start else None
         result = _plan(problem, construction, given, origin, local, searched)
     except InfeasibleError as error:

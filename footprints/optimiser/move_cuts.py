@@ -32,6 +32,17 @@ moved practice. So the model asks for plans moving at most ``m − 1`` with ``k 
 new slots (at most :data:`NEW_SLOTS`): infeasible proves ``m`` (``k + 1`` when capped);
 a minimum ``v`` proves ``v`` (at most ``k + 1``). Moves are counted in practices; with
 ``fewest_patients`` no bound is given.
+
+**Polish** (:func:`polish_moves`): the same model with contiguity exact instead — each used
+slot a flow from one root practice, every other practice of the slot taking in one unit
+more than it sends on, along edges inside the slot — so every answer is a plan. Whole, it
+is too large for CP-SAT to find a plan in the time at hand (E38000208, 49 practices: none
+in 30 s from nothing; from the plan at hand as a hint, 19 → 15 moved in 20 s). Asked one
+neighbourhood at a time instead — the practices of one, two or three neighbouring networks
+of the plan at hand may go to any of those networks or to two unused slots, every other
+practice stays — each solve takes hundredths of a second, and the plan at hand improves
+one neighbourhood after another until none does (E38000208 19 → 13 in 8 s, E38000084
+18 → 10, the minimum, in 4.5 s; BENCHMARKS.md, #15, session 19).
 """
 
 from __future__ import annotations
@@ -49,7 +60,7 @@ from footprints.optimiser.candidates import bit_indices, bit_mask, bit_reach, co
 from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.problem import AreaProblem
 
-__all__ = ["NEW_SLOTS", "CutBound", "fewest_moves_by_cuts"]
+__all__ = ["NEW_SLOTS", "CutBound", "Polished", "fewest_moves_by_cuts", "polish_moves"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +72,15 @@ ROUND_CUTS = 200
 
 PART_CUTS = 8
 """The most practices of one part cut off from another part in one round."""
+
+NEIGHBOURHOOD = 3
+"""The most slots of the plan at hand one neighbourhood of :func:`polish_moves` changes."""
+
+SPARE_SLOTS = 2
+"""The most unused new slots a neighbourhood of :func:`polish_moves` may fill."""
+
+NEIGHBOURHOOD_SECONDS = 1.0
+"""The most seconds one neighbourhood's solve of :func:`polish_moves` may take."""
 
 Slot = tuple[int, int]
 """``(piece, k)``: a slot of a piece; ``k`` a current network's number, or ``-1 − j`` for
@@ -97,6 +117,25 @@ class CutBound:
     connected: bool
     relaxed: int = 0
     plan: list[tuple[list[int], int]] | None = None
+
+
+@dataclass(frozen=True)
+class Polished:
+    """What :func:`polish_moves` found.
+
+    Parameters
+    ----------
+    plan
+        A plan moving fewer than the one it started from, as networks ``(practices,
+        matched current network or -1)``, every network connected, no practice pooled
+        (``None``: none found). Candidate filters and the population window of soft pieces
+        are not checked here.
+    moves
+        The practices ``plan`` moves (those of the plan started from without one).
+    """
+
+    plan: list[tuple[list[int], int]] | None
+    moves: int
 
 
 class _Model:
@@ -160,6 +199,8 @@ class _Model:
             matched = [used[s] for s in used if s[1] == network]
             if len(matched) > 1:
                 model.add_at_most_one(matched)
+        self.used = used
+        self.stays = stays
         self._add_locks()
         self.total = sum(1 for piece in problem.pieces for i in piece.nodes if index[i] >= 0)
         model.add(sum(stays) >= self.total - most)
@@ -296,6 +337,208 @@ class _Model:
         self.model.clear_hints()  # type: ignore[no-untyped-call]
         for var in self.x.values():
             self.model.add_hint(var, solver.boolean_value(var))
+
+
+def _add_flows(model: cp_model.CpModel, built: _Model, nodes: dict[Slot, list[int]]) -> None:
+    """Make each slot of ``nodes`` connected exactly over its practices there.
+
+    See the module's docstring; ``model`` is ``built``'s model or a copy, each slot may hold
+    only the practices given for it.
+    """
+    neighbours = built.problem.practices.neighbours
+    for s, held in nodes.items():
+        inside = set(held)
+        most = max(1, len(held) - 1)
+        own = built._own(s)
+        roots = {i: model.new_bool_var(f"root{i}_{s}") for i in held if own(i)}
+        for i, var in roots.items():
+            model.add_implication(var, built.x[i, s])
+        model.add(sum(roots.values()) == built.used[s])
+        into: dict[int, list[cp_model.IntVar]] = {i: [] for i in held}
+        out: dict[int, list[cp_model.IntVar]] = {i: [] for i in held}
+        for i in held:
+            for j in bit_indices(neighbours[i]):
+                if j in inside:
+                    flow = model.new_int_var(0, most, f"f{i}_{j}_{s}")
+                    model.add(flow <= most * built.x[i, s])
+                    model.add(flow <= most * built.x[j, s])
+                    out[i].append(flow)
+                    into[j].append(flow)
+        for i in held:
+            source = len(held) * roots[i] if i in roots else 0
+            model.add(sum(into[i]) - sum(out[i]) >= built.x[i, s] - source)
+
+
+def _slots_of(built: _Model, start: Sequence[tuple[Sequence[int], int]]) -> dict[int, Slot] | None:
+    """Return each practice's slot in the plan ``start`` (``None``: the model cannot hold it).
+
+    A network matched to a current network it holds a practice of takes that network's
+    slot; any other takes the next new slot of its piece, and must hold a moved practice
+    (a network of unplaced practices alone would be pooled).
+    """
+    index = built.index
+    piece_of = {i: p for p, piece in enumerate(built.problem.pieces) for i in piece.nodes}
+    news = [[s for s in slots if s[1] < 0] for slots in built.slots]
+    taken = [0] * len(news)
+    found: dict[int, Slot] = {}
+    for members, match in start:
+        if not members or members[0] not in piece_of:
+            return None
+        p = piece_of[members[0]]
+        if match >= 0 and any(index[i] == match for i in members):
+            slot: Slot = (p, match)
+        elif taken[p] < len(news[p]) and any(index[i] >= 0 for i in members):
+            slot = news[p][taken[p]]
+            taken[p] += 1
+        else:
+            return None
+        found.update((i, slot) for i in members)
+    if len(found) != len(piece_of):
+        return None
+    return found
+
+
+def polish_moves(
+    problem: AreaProblem, start: Sequence[tuple[Sequence[int], int]], deadline: Deadline
+) -> Polished:
+    """Look for a plan moving fewer practices than ``start`` (see the module's docstring).
+
+    Parameters
+    ----------
+    problem
+        The area's problem, with a current plan.
+    start
+        A plan as networks ``(practices, matched current network or -1)`` covering every
+        practice of the pieces.
+    deadline
+        When to stop (the best plan found so far is returned).
+    """
+    index = problem.current.index
+    if index is None or problem.settings.fewest_patients:
+        return Polished(None, 0)
+    at_hand = sum(1 for members, m in start for i in members if index[i] >= 0 and index[i] != m)
+    none = Polished(None, at_hand)
+    if at_hand <= 0:
+        return none
+    slots = min(at_hand, NEW_SLOTS)
+    built = _Model(problem, slots, at_hand)
+    held = _slots_of(built, start)
+    if held is None:
+        return none
+    for var in built.pooled:
+        built.model.add(var == 0)
+    held, moves = _lns(built, held, at_hand, deadline)
+    if moves >= at_hand:
+        return none
+    plan = []
+    for p, piece in enumerate(problem.pieces):
+        for s in built.slots[p]:
+            members = [i for i in piece.nodes if held[i] == s]
+            if members:
+                plan.append((members, s[1] if s[1] >= 0 else -1))
+    return Polished(plan, moves)
+
+
+def _groups(built: _Model, held: dict[int, Slot], size: int) -> list[frozenset[Slot]]:
+    """Return the sets of ``size`` slots of ``held`` joined by neighbouring practices.
+
+    Those holding the most moved practices come first.
+    """
+    index = built.index
+    neighbours = built.problem.practices.neighbours
+    near: dict[Slot, set[Slot]] = {s: set() for s in held.values()}
+    moved = dict.fromkeys(near, 0)
+    for i, s in held.items():
+        moved[s] += int(index[i] >= 0 and index[i] != s[1])
+        for j in bit_indices(neighbours[i]):
+            t = held.get(j)
+            if t is not None and t != s:
+                near[s].add(t)
+    groups = {frozenset([s]) for s in near}
+    for _ in range(size - 1):
+        groups = {group | {t} for group in groups for s in group for t in near[s] - group}
+    return sorted(groups, key=lambda group: (-sum(moved[s] for s in group), sorted(group)))
+
+
+def _lns(
+    built: _Model, held: dict[int, Slot], moves: int, deadline: Deadline
+) -> tuple[dict[int, Slot], int]:
+    """Move fewer practices, a few neighbouring slots at a time, from the plan ``held``.
+
+    A neighbourhood is up to :data:`NEIGHBOURHOOD` slots next to one another (one first,
+    then pairs where none helps, then triples) and up to :data:`SPARE_SLOTS` slots not
+    used: their practices may go to any of them, every other practice stays where it is,
+    and the model (contiguity exact) is asked for a plan moving fewer. Neighbourhoods
+    holding the most moved practices are tried first. The search ends when none gives a
+    plan moving fewer, or at ``deadline``.
+    """
+    size = 1
+    while size <= NEIGHBOURHOOD and not deadline.passed():
+        for group in _groups(built, held, size):
+            if deadline.passed():
+                break
+            found = _neighbourhood(built, held, moves, group, deadline)
+            if found is not None:
+                held, moves = found
+                logger.debug("area %s: polish: a plan moving %d", built.problem.name, moves)
+                size = 1
+                break
+        else:
+            size += 1
+    return held, moves
+
+
+def _neighbourhood(
+    built: _Model,
+    held: dict[int, Slot],
+    moves: int,
+    group: frozenset[Slot],
+    deadline: Deadline,
+) -> tuple[dict[int, Slot], int] | None:
+    """Return the best plan moving fewer than ``moves`` that changes only ``group``'s slots."""
+    used = set(held.values())
+    spare = [s for slots in built.slots for s in slots if s not in used][:SPARE_SLOTS]
+    free = {i for i, s in held.items() if s in group}
+    open_slots = group | set(spare)
+    sub = built.model.clone()
+    for (i, s), var in built.x.items():
+        if i not in free:
+            fixed = int(held[i] == s)
+        elif s not in open_slots:
+            fixed = 0
+        else:
+            sub.add_hint(var, held[i] == s)
+            continue
+        domain = sub.proto.variables[var.index].domain
+        domain[0] = domain[1] = fixed
+    # contiguity only where practices may move: each open slot over the freed practices
+    # of its piece (every other practice is fixed out of it)
+    piece_of = {s: p for p, slots in enumerate(built.slots) for s in slots}
+    nodes = built.problem.pieces
+    _add_flows(
+        sub,
+        built,
+        {s: [i for i in nodes[piece_of[s]].nodes if i in free] for s in open_slots},
+    )
+    sub.add(sum(built.stays) >= built.total - moves + 1)
+    solver = _solver(built.problem, deadline)
+    solver.parameters.max_time_in_seconds = min(NEIGHBOURHOOD_SECONDS, deadline.left())
+    if solver.solve(sub) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    changed = dict(held)
+    for (i, s), var in built.x.items():
+        if i in free and solver.boolean_value(var):
+            changed[i] = s
+    return changed, built.total - round(solver.objective_value)
+
+
+def _solver(problem: AreaProblem, deadline: Deadline) -> cp_model.CpSolver:
+    """Return a CP-SAT solver for one solve until ``deadline``."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, deadline.left())
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = problem.settings.seed
+    return solver
 
 
 def fewest_moves_by_cuts(

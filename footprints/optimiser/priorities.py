@@ -67,10 +67,11 @@ from footprints.optimiser.compliance import current_networks
 from footprints.optimiser.construct import PieceNetworks
 from footprints.optimiser.costs import straddling
 from footprints.optimiser.cpsat import solve_integer
+from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.diving import DIVE_STEPS, dive_down
 from footprints.optimiser.fixing import Fixed, prove_least
 from footprints.optimiser.master import LPResult, MasterLP, initial_columns
-from footprints.optimiser.move_cuts import NEW_SLOTS, CutBound, fewest_moves_by_cuts
+from footprints.optimiser.move_cuts import NEW_SLOTS, CutBound, fewest_moves_by_cuts, polish_moves
 from footprints.optimiser.move_floor import fewest_moves_floor
 from footprints.optimiser.neighbourhoods import repair_by_parts
 from footprints.optimiser.nesting import nest_patches, straddling_flags
@@ -88,6 +89,7 @@ __all__ = [
     "FIRST_SHARE",
     "FIXING_SHARE",
     "LOCAL_SHARE",
+    "POLISH_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
     "REPAIR_FLOOR",
@@ -97,6 +99,7 @@ __all__ = [
     "fewest_moves_floor",
     "local_networks",
     "local_plan",
+    "polish_local",
     "priority_measures",
     "solve_priorities",
     "stand_in_priorities",
@@ -143,6 +146,9 @@ optimiser.move_cuts`) before the fewest moves' LP, with the plan at hand: their 
 small, and its last answer, every network connected, is a plan moving its bound."""
 EARLY_SHARE = 0.3
 """Share of the fewest moves' time that the compact model may take before the LP."""
+POLISH_SHARE = 0.25
+"""Share of an area's time limit that polishing the first plan (:func:`polish_local`) may
+take in a small area."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -525,16 +531,7 @@ def _adopt_cut_plan(
     if found.plan is None or measure.base is None or index is None:
         return None
     moved = sum(1 for members, m in found.plan for i in members if index[i] >= 0 and index[i] != m)
-    if moved >= at_hand:
-        return None
-    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
-    population = problem.practices.population
-    for members, _ in found.plan:
-        low, high = piece_window(problem, problem.pieces[piece_of[members[0]]])
-        if not low <= int(population[members].sum()) <= high:
-            return None
-    networks = [members for members, _ in found.plan]
-    if not problem.locks.kept(networks) or not problem.allowed(CandidateSets.of(networks)).all():
+    if moved >= at_hand or not _fits(problem, found.plan):
         return None
     old = len(columns)
     extended = extend_columns(problem, columns, found.plan)
@@ -542,6 +539,57 @@ def _adopt_cut_plan(
     chosen = np.arange(old, len(extended), dtype=np.int64)
     logger.debug("area %s: the compact model's answer is a plan moving %d", problem.name, moved)
     return extended, values, chosen
+
+
+def _fits(problem: AreaProblem, plan: LocalPlan) -> bool:
+    """Whether each network of ``plan`` is one a candidate could be.
+
+    In its piece's population window, passing the candidate filters, the locks kept.
+    """
+    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
+    population = problem.practices.population
+    for members, _ in plan:
+        low, high = piece_window(problem, problem.pieces[piece_of[members[0]]])
+        if not low <= int(population[members].sum()) <= high:
+            return False
+    networks = [members for members, _ in plan]
+    return problem.locks.kept(networks) and bool(problem.allowed(CandidateSets.of(networks)).all())
+
+
+def polish_local(
+    problem: AreaProblem, local: LocalPlan | None, *, time_limit: float
+) -> LocalPlan | None:
+    """Return a plan moving fewer than :func:`local_plan`'s, where one is found in time.
+
+    Only in areas of at most :data:`EARLY_PRACTICES` practices whose plan moves more than
+    :func:`fewest_moves_floor`: :func:`~footprints.optimiser.move_cuts.polish_moves`
+    changes a few networks at a time, for at most ``time_limit`` seconds. Its plan is
+    taken where each network could be a candidate (:func:`_fits`); else ``local``.
+    """
+    index = problem.current.index
+    if (
+        local is None
+        or index is None
+        or problem.settings.fewest_patients
+        or sum(len(piece.nodes) for piece in problem.pieces) > EARLY_PRACTICES
+    ):
+        return local
+    moved = sum(1 for members, m in local for i in members if index[i] >= 0 and index[i] != m)
+    if moved <= fewest_moves_floor(problem):
+        return local
+    deadline = Deadline(
+        min(time.monotonic() + time_limit, problem.deadline.at), problem.deadline.stop
+    )
+    found = polish_moves(problem, local, deadline)
+    logger.debug(
+        "area %s: polish from the first plan (%d moved): %s",
+        problem.name,
+        moved,
+        "none moving fewer" if found.plan is None else f"a plan moving {found.moves}",
+    )
+    if found.plan is None or not _fits(problem, found.plan):
+        return local
+    return found.plan
 
 
 def _at_least(bound: float | None, known: int) -> float | None:

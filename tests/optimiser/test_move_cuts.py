@@ -14,8 +14,13 @@ from footprints.optimiser import OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, components
 from footprints.optimiser.columns import Limit, Partition, build_columns
 from footprints.optimiser.deadline import Deadline
-from footprints.optimiser.move_cuts import CutBound, fewest_moves_by_cuts
-from footprints.optimiser.priorities import _adopt_cut_plan, outside_band, priority_measures
+from footprints.optimiser.move_cuts import CutBound, Polished, fewest_moves_by_cuts, polish_moves
+from footprints.optimiser.priorities import (
+    _adopt_cut_plan,
+    outside_band,
+    polish_local,
+    priority_measures,
+)
 from footprints.optimiser.problem import AreaProblem
 
 from .grids import AtMostPractices, grid, problem_of, replace_settings, tiny_areas
@@ -169,3 +174,76 @@ def test_an_answer_a_candidate_filter_refuses_is_not_taken() -> None:
     found = _bound(problem, 3)
     assert found.plan is not None  # the model leaves the filters out
     assert _adopt_cut_plan(problem, columns, found, moves, 3) is None
+
+
+# --------------------------------------------------------------------------- polish
+
+
+def _moves(problem: AreaProblem, plan: list[tuple[list[int], int]]) -> int:
+    index = problem.current.index
+    assert index is not None
+    return sum(1 for members, m in plan for i in members if index[i] >= 0 and index[i] != m)
+
+
+def _check_polished(problem: AreaProblem, found: Polished) -> None:
+    """The polished plan covers each practice once, in connected in-band networks."""
+    _check_plan(problem, CutBound(0, 0, 0, True, plan=found.plan), found.moves)
+
+
+def _numbers(problem: AreaProblem) -> dict[str, int]:
+    """Each current network's number in the problem."""
+    return {name: number for number, name in enumerate(problem.current.ids)}
+
+
+def test_the_polish_moves_fewer_than_the_plan_it_starts_from() -> None:
+    """On the line, {P00, P01, P02} kept as A moves 3; the polish finds the plan moving 2."""
+    problem = _line_problem(LEAST)
+    number = _numbers(problem)
+    start = [([0, 1, 2], number["A"]), ([3, 4], number["B"])]
+    assert _moves(problem, start) == 3
+    found = polish_moves(problem, start, Deadline(time.monotonic() + 30.0))
+    assert found.plan is not None and found.moves == 2
+    _check_polished(problem, found)
+    # from the plan moving 2 there is nothing better
+    best = polish_moves(problem, found.plan, Deadline(time.monotonic() + 30.0))
+    assert best.plan is None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=areas_all_in_networks(), pick=st.integers(0, 10**6))
+def test_the_polish_gives_plans_never_below_the_exhaustive_minimum(
+    case: tuple[nx.Graph, dict[str, str]], pick: int
+) -> None:
+    """From any in-band plan, every network new: a plan moving fewer, never below the minimum."""
+    graph, current = case
+    best = _fewest_moves(graph, current)
+    if best is None:
+        return
+    problem = problem_of(graph, LEAST, current=current)
+    codes = list(problem.practices.index)
+    plans = in_band_plans(graph)
+    plan = plans[pick % len(plans)]
+    start = [(sorted(codes.index(code) for code in members), -1) for members in plan]
+    at_hand = _moves(problem, start)
+    found = polish_moves(problem, start, Deadline(time.monotonic() + 30.0))
+    if found.plan is None:  # none found moving fewer: a plan at hand at the minimum or not
+        assert found.moves == at_hand >= best
+        return
+    assert best <= found.moves < at_hand
+    assert _moves(problem, found.plan) == found.moves
+    _check_polished(problem, found)
+
+
+def test_the_first_plan_is_polished_where_its_networks_could_be_candidates() -> None:
+    """A first plan moving 3 becomes the plan moving 2; not where a filter refuses it."""
+    problem = _line_problem(LEAST)
+    number = _numbers(problem)
+    local = [([0, 1, 2], number["A"]), ([3, 4], number["B"])]
+    polished = polish_local(problem, local, time_limit=30.0)
+    assert polished is not None and _moves(problem, polished) == 2
+    # at most two practices a network: every plan moving 2 holds three in one network, so
+    # the polish's plan (the model leaves the filters out) is not taken
+    refused = _line_problem(
+        replace_settings(least_change=True, candidate_filters=(AtMostPractices(2),))
+    )
+    assert polish_local(refused, local, time_limit=30.0) is local
