@@ -4,7 +4,9 @@
 time over a pipe, so the parent knows which area every worker holds: a worker that dies
 (out of memory, a crash in native code) fails only that area — the parent gives it the plan
 at hand (status ``"fallback"``, its exit code in the explanation) — and a new worker takes
-its place. Workers ignore SIGINT; the parent passes the stop on.
+its place. Workers ignore SIGINT; the parent passes the stop on. A worker never runs the
+parent's main script again (:func:`_main_left_out`): under ``streamlit run`` that script is
+the app, which a worker would start a second time.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -91,6 +96,32 @@ def _worker_loop(connection: Connection, stop: StopSignal) -> None:
         connection.send(_solve_area_job(job, stop, None))
 
 
+@contextmanager
+def _main_left_out() -> Iterator[None]:
+    """Start worker processes without the parent's main script (the spawn start method's).
+
+    A spawned process runs the parent's ``__main__`` file again (as ``__mp_main__``) before
+    its target, unless that module was imported by name. The workers need nothing from it
+    (their target and every job are ``footprints``' own), and a script with top-level work
+    does it again in every worker: Streamlit installs the app's script as ``__main__``, so
+    the app (or a test of it earlier in the same process) would be opened once more, and
+    its plan store found locked — the worker then dies and its area falls back. While
+    workers start, ``__main__`` is a module without a file.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    if getattr(main, "__file__", None) is None:
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 @dataclass
 class _Worker:
     process: BaseProcess
@@ -126,7 +157,8 @@ def _solve_in_processes(
             name=WORKER_PROCESS_NAME,
             daemon=True,
         )
-        process.start()
+        with _main_left_out():
+            process.start()
         child_end.close()
         return _Worker(process, parent_end)
 

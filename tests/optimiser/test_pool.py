@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
+import types
 from collections.abc import Sequence
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -167,3 +170,32 @@ def test_a_frozen_id_that_is_no_current_network_is_warned_about(
         "nothing is kept for it — give the id of a network of `current`"
     ]
     assert set(proposal.plan.assignment) == set(current)
+
+
+def test_workers_never_run_the_parents_main_script_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under ``streamlit run`` the app's script is ``__main__``: no worker may start it again.
+
+    Spawned processes run the parent's main file again unless it is kept from them; a
+    script with top-level work (the app opening its plan store) made a worker die and its
+    area fall back (seen in the suite, after an app test in the same process).
+    """
+    ran = tmp_path / "ran"
+    script = tmp_path / "app_like.py"
+    script.write_text(
+        f"from pathlib import Path\nPath({str(ran)!r}).write_text('ran')\nraise SystemExit(1)\n",
+        encoding="utf-8",
+    )
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    main.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    areas = _areas(["A", "B"])
+    proposal = propose(areas, FAST, processes=2)
+    assert {name: result.status for name, result in proposal.results.items()} == {
+        "A": "optimal",
+        "B": "optimal",
+    }
+    assert not ran.exists()
+    assert sys.modules["__main__"] is main
