@@ -18,8 +18,9 @@ from footprints.optimiser import AreaResult, OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, PracticeArrays
 from footprints.optimiser.columns import Columns, Partition, build_columns, piece_candidates
 from footprints.optimiser.construct import construct
+from footprints.optimiser.costs import set_costs
 from footprints.optimiser.deadline import Deadline
-from footprints.optimiser.master import MasterLP, initial_columns
+from footprints.optimiser.master import Duals, MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem, build_problem
 from footprints.plan import Band
 from footprints.rules import REGISTRY, Rule
@@ -278,6 +279,18 @@ def connected_subsets(graph: nx.Graph, low: int, high: int) -> set[tuple[str, ..
         if low <= sum(graph.nodes[p]["list_size"] for p in subset) <= high
         and connected(graph, set(subset))
     }
+
+
+def least_reduced_cost(
+    problem: AreaProblem, graph: nx.Graph, duals: Duals, low: int, high: int
+) -> float:
+    """The least reduced cost of every connected set in the window, by brute force."""
+    practices = problem.practices
+    subsets = connected_subsets(graph, low, high)
+    sets = CandidateSets.of([sorted(practices.index[c] for c in s) for s in subsets])
+    _, cost = set_costs(sets, practices, problem.settings)
+    gains = sets.sums(duals.node)
+    return float((cost - gains - duals.piece[0]).min())
 
 
 def listed(sets: CandidateSets, practices: PracticeArrays) -> set[tuple[str, ...]]:

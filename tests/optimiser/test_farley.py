@@ -30,6 +30,7 @@ from .grids import (
     brute_force_optimum,
     connected_subsets,
     few_candidates,
+    least_reduced_cost,
     planar_area,
     problem_of,
     replace_settings,
@@ -87,18 +88,6 @@ def test_the_knapsack_bound_is_at_least_every_subset_in_the_window(
         assert float(v @ t) - penalty * off == pytest.approx(bound, abs=1e-6)
 
 
-def _least_reduced_cost(
-    problem: AreaProblem, graph: nx.Graph, duals: Duals, low: int, high: int
-) -> float:
-    """The least reduced cost of every connected set in the window, by brute force."""
-    practices = problem.practices
-    subsets = connected_subsets(graph, low, high)
-    sets = CandidateSets.of([sorted(practices.index[c] for c in s) for s in subsets])
-    _, cost = set_costs(sets, practices, problem.settings)
-    gains = sets.sums(duals.node)
-    return float((cost - gains - duals.piece[0]).min())
-
-
 def _random_duals(problem: AreaProblem, rng: np.random.Generator, scale: float) -> Duals:
     n = len(problem.practices)
     node = rng.normal(scale, scale, n) * problem.practices.population / 10_000
@@ -116,7 +105,7 @@ def test_the_floor_is_below_every_connected_set(name: str, seed: int) -> None:
     duals = _random_duals(problem, rng, 3_000_000.0)
     floor = reduced_cost_floor(problem, piece, duals, piece_number=0, low=low, high=high)
     assert floor is not None
-    assert floor.value <= _least_reduced_cost(problem, graph, duals, low, high) + 1e-6
+    assert floor.value <= least_reduced_cost(problem, graph, duals, low, high) + 1e-6
 
 
 @settings(max_examples=30, deadline=None)
@@ -135,7 +124,7 @@ def test_the_floor_is_below_every_connected_set_of_random_areas(graph: nx.Graph,
         problem, piece, duals, piece_number=0, low=low, high=high, seconds=0.2
     )
     assert floor is not None
-    assert floor.value <= _least_reduced_cost(problem, graph, duals, low, high) + 1e-6
+    assert floor.value <= least_reduced_cost(problem, graph, duals, low, high) + 1e-6
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -147,7 +136,7 @@ def test_the_floor_is_below_every_connected_set_of_a_soft_window(seed: int) -> N
     duals = _random_duals(problem, np.random.default_rng(seed), 3_000_000.0)
     floor = reduced_cost_floor(problem, piece, duals, piece_number=0, low=0, high=60_000)
     assert floor is not None
-    assert floor.value <= _least_reduced_cost(problem, graph, duals, 0, 60_000) + 1e-6
+    assert floor.value <= least_reduced_cost(problem, graph, duals, 0, 60_000) + 1e-6
 
 
 @pytest.mark.parametrize("name", sorted(GRIDS))

@@ -8,12 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from footprints.optimiser.candidates import CandidateSets
 from footprints.optimiser.construct import construct
-from footprints.optimiser.costs import SCALE, set_costs
+from footprints.optimiser.costs import SCALE
 from footprints.optimiser.farley import plan_bound, reduced_cost_floor, relaxed_window
 from footprints.optimiser.master import Duals
-from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import partition
 
 from .grids import (
@@ -23,6 +21,7 @@ from .grids import (
     connected_subsets,
     few_candidates,
     home_grid,
+    least_reduced_cost,
     problem_of,
     replace_settings,
     tiny_home_areas,
@@ -57,18 +56,6 @@ def _spread_homes(seed: int, *, far: float = 3_000.0) -> list[list[Home]]:
     return homes
 
 
-def _least_reduced_cost(
-    problem: AreaProblem, graph: nx.Graph, duals: Duals, low: int, high: int
-) -> float:
-    """The least reduced cost of every connected set in the window, by brute force."""
-    practices = problem.practices
-    subsets = connected_subsets(graph, low, high)
-    sets = CandidateSets.of([sorted(practices.index[c] for c in s) for s in subsets])
-    _, cost = set_costs(sets, practices, problem.settings)
-    gains = sets.sums(duals.node)
-    return float((cost - gains - duals.piece[0]).min())
-
-
 @settings(max_examples=40, deadline=None)
 @given(graph=tiny_home_areas(), seed=st.integers(0, 1_000), scale=st.sampled_from([1e5, 1e6]))
 def test_the_home_floor_is_below_every_connected_set_of_random_areas(
@@ -90,7 +77,7 @@ def test_the_home_floor_is_below_every_connected_set_of_random_areas(
         problem, piece, duals, piece_number=0, low=low, high=high, seconds=0.2
     )
     assert floor is not None
-    assert floor.value <= _least_reduced_cost(problem, graph, duals, low, high) + 1e-6
+    assert floor.value <= least_reduced_cost(problem, graph, duals, low, high) + 1e-6
 
 
 @pytest.mark.parametrize("seed", range(4))
