@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import signal
 import sys
 import time
@@ -96,20 +97,37 @@ def _worker_loop(connection: Connection, stop: StopSignal) -> None:
         connection.send(_solve_area_job(job, stop, None))
 
 
+def _needs_main(jobs: Sequence[_Job]) -> bool:
+    """Whether the jobs' settings or graphs' own attributes name anything of ``__main__``.
+
+    A rule with a candidate filter defined in the user's script is pickled as
+    ``__main__.<name>``: its workers need that script run again to find it.
+    """
+    seen: set[int] = set()
+    for job in jobs:
+        for part in (job[2], job[1].graph):
+            if id(part) in seen:
+                continue
+            seen.add(id(part))
+            if b"__main__" in pickle.dumps(part):
+                return True
+    return False
+
+
 @contextmanager
-def _main_left_out() -> Iterator[None]:
+def _main_left_out(needed: bool) -> Iterator[None]:
     """Start worker processes without the parent's main script (the spawn start method's).
 
     A spawned process runs the parent's ``__main__`` file again (as ``__mp_main__``) before
     its target, unless that module was imported by name. The workers need nothing from it
-    (their target and every job are ``footprints``' own), and a script with top-level work
-    does it again in every worker: Streamlit installs the app's script as ``__main__``, so
-    the app (or a test of it earlier in the same process) would be opened once more, and
-    its plan store found locked — the worker then dies and its area falls back. While
-    workers start, ``__main__`` is a module without a file.
+    unless the jobs name something of it (``needed``: :func:`_needs_main`), and a script
+    with top-level work does it again in every worker: Streamlit installs the app's script
+    as ``__main__``, so the app (or a test of it earlier in the same process) would be
+    opened once more, and its plan store found locked — the worker then dies and its area
+    falls back. While workers start, ``__main__`` is a module without a file.
     """
     main = sys.modules.get("__main__")
-    if main is None or getattr(main, "__spec__", None) is not None:
+    if needed or main is None or getattr(main, "__spec__", None) is not None:
         yield
         return
     if getattr(main, "__file__", None) is None:
@@ -144,6 +162,7 @@ def _solve_in_processes(
     every worker.
     """
     context = multiprocessing.get_context("spawn")
+    needs_main = _needs_main(jobs)
     shared_stop = context.Event()
     pending = list(reversed(jobs))
     workers: list[_Worker] = []
@@ -157,7 +176,7 @@ def _solve_in_processes(
             name=WORKER_PROCESS_NAME,
             daemon=True,
         )
-        with _main_left_out():
+        with _main_left_out(needs_main):
             process.start()
         child_end.close()
         return _Worker(process, parent_end)

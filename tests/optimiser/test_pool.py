@@ -13,9 +13,17 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from footprints.optimiser import propose
+from footprints.optimiser import pool, propose
 
-from .grids import FAST, AtMostPractices, check_plan, grid, networks_of, replace_settings
+from .grids import (
+    FAST,
+    AtMostPractices,
+    check_plan,
+    filter_rule,
+    grid,
+    networks_of,
+    replace_settings,
+)
 
 
 def test_propose_inline_combines_areas_and_contains_failures() -> None:
@@ -199,3 +207,18 @@ def test_workers_never_run_the_parents_main_script_again(
     }
     assert not ran.exists()
     assert sys.modules["__main__"] is main
+
+
+def test_a_rule_defined_in_the_main_script_still_reaches_the_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the settings name something of ``__main__``, the workers run it again to find it."""
+    fake = types.ModuleType("__main__")
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    monkeypatch.setattr(AtMostPractices, "__module__", "__main__")
+    fake.AtMostPractices = AtMostPractices  # type: ignore[attr-defined]
+    settings = replace_settings(rules=(*FAST.rules, filter_rule(AtMostPractices(4))))
+    areas = _areas(["A"])
+    jobs = [("A", areas["A"], settings, None, None, (), None)]
+    assert pool._needs_main(jobs)
+    assert not pool._needs_main([("A", areas["A"], FAST, None, None, (), None)])
