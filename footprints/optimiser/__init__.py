@@ -104,8 +104,8 @@ weak bound of its own cost shares unless the LP gave a better one), so an area a
 complete, contiguous plan with a bound. In repair mode
 the current plan is the fallback where it is cheaper. Under least change the fallback is the
 current plan repaired (``"repaired"``: its compliant networks kept, the networks breaking a
-rule re-formed with their neighbours, :func:`~footprints.optimiser.priorities.local_plan`,
-which takes :data:`~footprints.optimiser.priorities.REPAIR_FLOOR` seconds however little
+rule re-formed with their neighbours, :func:`~footprints.optimiser.least_start.local_plan`,
+which takes :data:`~footprints.optimiser.least_start.REPAIR_FLOOR` seconds however little
 time is left), unless a plan at hand breaks the band in fewer networks or moves fewer
 practices: never a plan built from scratch that moves more.
 

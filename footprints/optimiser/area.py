@@ -49,18 +49,17 @@ from footprints.optimiser.deadline import Deadline, StopSignal
 from footprints.optimiser.explain import area_result, plain_result, priority_notes
 from footprints.optimiser.fallback import costed_plan, fallback, plan_networks, polish
 from footprints.optimiser.improve import improvable, improve, improving, repair_start
-from footprints.optimiser.master import MasterLP, initial_columns
-from footprints.optimiser.pieces import names
-from footprints.optimiser.priorities import (
+from footprints.optimiser.least_start import (
     LOCAL_SHARE,
     POLISH_SHARE,
     LocalPlan,
     local_networks,
     local_plan,
     polish_local,
-    solve_priorities,
-    stand_in_priorities,
 )
+from footprints.optimiser.master import MasterLP, initial_columns
+from footprints.optimiser.pieces import names
+from footprints.optimiser.priorities import solve_priorities, stand_in_priorities
 from footprints.optimiser.problem import AreaProblem, build_problem
 from footprints.optimiser.proof import Outcome
 from footprints.optimiser.settings import (
@@ -317,7 +316,7 @@ def _repaired(
 ) -> PieceNetworks | None:
     """Return least change's first plan per piece, ``None`` where it is the quick plan itself.
 
-    :func:`~footprints.optimiser.priorities.local_plan` returns the quick plan when its
+    :func:`~footprints.optimiser.least_start.local_plan` returns the quick plan when its
     repair found nothing moving fewer (NHS North West London, 2021, where most networks
     break a rule): that plan stands in under its own name, the constructive one.
     """
@@ -663,7 +662,7 @@ def _solve(
     """Solve exactly, or fall back to a quick plan when time runs out before a plan is found.
 
     Under least change the plan falling back is the current plan repaired (``local``, from
-    :func:`~footprints.optimiser.priorities.local_plan`) unless a plan at hand breaks the
+    :func:`~footprints.optimiser.least_start.local_plan`) unless a plan at hand breaks the
     band in fewer networks or moves fewer practices (:func:`~footprints.optimiser.proof.
     fallback`): never a plan built from scratch that moves more.
     The plan returned never costs more than ``given`` (the start plan), without priorities.

@@ -42,8 +42,8 @@ from footprints.optimiser.columns import Columns, Limit, Partition
 from footprints.optimiser.compliance import current_networks
 from footprints.optimiser.costs import set_costs
 from footprints.optimiser.master import MasterLP, initial_columns
+from footprints.optimiser.measures import outside_band
 from footprints.optimiser.pricing import matched_sums
-from footprints.optimiser.priorities import outside_band
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import partition
 from footprints.optimiser.settings import CurvePoint

@@ -255,7 +255,7 @@ def fallback(
         names the failure and the plan that stands in.
     repaired
         Least change: the current plan repaired with the fewest moves found (see
-        :func:`~footprints.optimiser.priorities.local_plan`), or ``None``.
+        :func:`~footprints.optimiser.least_start.local_plan`), or ``None``.
     """
     least = problem.settings.least_change and problem.current.index is not None
     best = _best_at_hand(problem, construction, repaired, least=least)

@@ -493,7 +493,7 @@ def priced_partition(
     See the module's docstring. ``start`` (columns of a plan) is the first incumbent.
     ``model``: the rows (default :meth:`Partition.of_area`); its limits must count 0 on
     every column pricing can add (connected groups in their piece's window), such as
-    :func:`~footprints.optimiser.priorities.outside_band`. ``known_bound``: a lower bound
+    :func:`~footprints.optimiser.measures.outside_band`. ``known_bound``: a lower bound
     on the minimum proved otherwise (:func:`~footprints.optimiser.priorities.fewest_moves_floor`).
 
     With ``step`` of one unit or less, the first search is over the columns within

@@ -45,36 +45,20 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from footprints.optimiser import pricedproof
-from footprints.optimiser.candidates import CandidateSets, IntArray, bit_indices, bit_mask
-from footprints.optimiser.columns import (
-    Columns,
-    Limit,
-    Partition,
-    build_columns,
-    near_current,
-    piece_window,
-    plan_columns,
-    raise_costs,
-)
-from footprints.optimiser.compliance import current_networks
-from footprints.optimiser.construct import PieceNetworks
-from footprints.optimiser.costs import straddling
-from footprints.optimiser.cpsat import solve_integer
-from footprints.optimiser.deadline import Deadline
+from footprints.optimiser.candidates import IntArray
+from footprints.optimiser.columns import Columns, Limit, Partition, raise_costs
 from footprints.optimiser.diving import DIVE_STEPS, dive_down
 from footprints.optimiser.fixing import Fixed, prove_least
+from footprints.optimiser.least_start import EARLY_PRACTICES, LocalPlan, better_start, fits
 from footprints.optimiser.master import LPResult, MasterLP, initial_columns
-from footprints.optimiser.move_cuts import NEW_SLOTS, CutBound, fewest_moves_by_cuts, polish_moves
+from footprints.optimiser.measures import Measure, outside_band, priority_measures
+from footprints.optimiser.move_cuts import NEW_SLOTS, CutBound, fewest_moves_by_cuts
 from footprints.optimiser.move_floor import fewest_moves_floor
-from footprints.optimiser.neighbourhoods import repair_by_parts
-from footprints.optimiser.nesting import nest_patches, straddling_flags
 from footprints.optimiser.pricing import additive_values, extend_columns, padded, priced_partition
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import Outcome, partition
@@ -83,24 +67,13 @@ from footprints.optimiser.settings import Move, PriorityResult, Status
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "CUTS_SHARE",
     "DIVE_SHARE",
-    "EARLY_PRACTICES",
     "EARLY_SHARE",
     "FIRST_SHARE",
     "FIXING_SHARE",
-    "LOCAL_SHARE",
-    "POLISH_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
-    "REPAIR_FLOOR",
-    "REPAIR_SHARE",
-    "LocalPlan",
-    "Measure",
-    "fewest_moves_floor",
-    "local_networks",
-    "local_plan",
-    "polish_local",
-    "priority_measures",
     "solve_priorities",
     "stand_in_priorities",
 ]
@@ -112,22 +85,6 @@ FIRST_SHARE = 0.85
 """Share of the time left that the first priority's solve may take. Its proved minimum (least
 change: the fewest moves) is what is asked for; every later solve starts from its plan,
 which keeps its value, so they need little time to give a plan (BENCHMARKS.md, #15)."""
-LOCAL_SHARE = 0.4
-"""Share of an area's time limit that the first plan from groups near the current networks
-may take (:func:`local_plan`)."""
-NEAR_SHARE = 0.4
-"""Share of :func:`local_plan`'s time that listing the groups near the current networks
-(:func:`~footprints.optimiser.columns.near_current`) may take: on NHS North West London 2021
-it took 8.3 s, the whole share, unchecked (BENCHMARKS.md, session 17); the groups listed by
-then are the columns."""
-REPAIR_SHARE = 0.3
-"""Share of :func:`local_plan`'s time that repairing the broken networks one neighbourhood at
-a time (:func:`~footprints.optimiser.neighbourhoods.repair_by_parts`) may take."""
-REPAIR_FLOOR = 2.0
-"""Fewest seconds that repair may take, however little time is left: its plan is what least
-change falls back to when the exact solve gives none, and without it that plan would be
-the quick constructive one, which ignores the current plan (as the constructive plan,
-it may run past the time limit)."""
 DIVE_SHARE = 0.25
 """Share of a priority's time left after its LP that diving (:mod:`~footprints.optimiser.
 diving`) may take looking for a plan at the LP bound before the exact search."""
@@ -139,118 +96,15 @@ CUTS_SHARE = 0.5
 optimiser.move_cuts`) may take after the fewest moves' solve, where that did not prove its
 plan: a no to "does a plan move fewer?" proves it. Asked after the solve, not before: asked
 first (0.3 of the time) in every area it took the solve's time and lost more areas than it
-proved (BENCHMARKS.md, #15); only areas of at most :data:`EARLY_PRACTICES` ask it first too."""
-EARLY_PRACTICES = 60
-"""Areas of at most this many practices ask the compact model on moves (:mod:`~footprints.
-optimiser.move_cuts`) before the fewest moves' LP, with the plan at hand: their model is
-small, and its last answer, every network connected, is a plan moving its bound."""
+proved (BENCHMARKS.md, #15); only areas of at most :data:`~footprints.optimiser.
+least_start.EARLY_PRACTICES` ask it first too."""
 EARLY_SHARE = 0.3
 """Share of the fewest moves' time that the compact model may take before the LP."""
-POLISH_SHARE = 0.25
-"""Share of an area's time limit that polishing the first plan (:func:`polish_local`) may
-take in a small area."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
 _EXACT = 2**53
 """Largest whole number the LP (double precision) holds exactly."""
-
-
-# --------------------------------------------------------------------------- measures
-
-
-@dataclass(frozen=True)
-class Measure:
-    """What one priority counts, per column.
-
-    Parameters
-    ----------
-    name
-        The priority's name (:attr:`PriorityResult.name`).
-    values
-        Per column: whole numbers ≥ 0.
-    scale
-        Units of ``values`` per unit of the named quantity (the remainder breaks ties).
-    step
-        The proof loop's first reduced-cost window (one unit of the named quantity).
-    base
-        When the measure is additive over practices given the matched network (see
-        :func:`~footprints.optimiser.pricing.additive_values`): each practice's part, so
-        that a minimum can be proved by pricing where not every candidate was listed.
-    """
-
-    name: str
-    values: IntArray
-    scale: int = 1
-    step: float = 1.0
-    base: IntArray | None = None
-
-    def result(self, value: int | None, bound: float | None) -> PriorityResult:
-        """Make the priority's result from a plan's value and a proved bound (in ``values``)."""
-        whole = None if bound is None or not math.isfinite(bound) else math.ceil(bound - 1e-6)
-        return PriorityResult(
-            self.name,
-            None if value is None else value // self.scale,
-            None if whole is None else max(0, whole) // self.scale,
-        )
-
-
-def _set_straddling(problem: AreaProblem, sets: CandidateSets) -> IntArray:
-    practices = problem.practices
-    parts = [
-        straddling(
-            chunk, population=practices.population, patch=practices.patch, homes=practices.homes
-        )
-        for _, chunk in sets.chunks()
-    ]
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
-
-
-def _move_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
-    """Practices (or patients) moved, then practices moved out of compliant networks.
-
-    Both are additive over practices: a column ``(N, m)`` counts ``base_i`` for each member
-    ``i`` of ``N`` with a current network other than ``m``: ``1`` (or its patients), then
-    ``1`` if its current network complies.
-    """
-    index = problem.current.index
-    assert index is not None
-    practices = problem.practices
-    compliant = np.zeros(len(problem.current.ids) + 1, np.int64)
-    for network in current_networks(problem).values():
-        if network.number >= 0 and network.compliant:
-            compliant[network.number] = 1
-    with_current = index >= 0
-    patients = problem.settings.fewest_patients
-    unit = practices.population if patients else np.ones(len(practices), np.int64)
-    moved = np.where(with_current, unit, 0).astype(np.int64)
-    kept = np.where(with_current, compliant[index], 0).astype(np.int64)
-    return [
-        Measure(
-            "patients moved" if patients else "moves",
-            additive_values(columns, index, moved),
-            step=1000.0 if patients else 1.0,
-            base=moved,
-        ),
-        Measure(
-            "moves out of compliant networks", additive_values(columns, index, kept), base=kept
-        ),
-    ]
-
-
-def priority_measures(problem: AreaProblem, columns: Columns) -> list[Measure]:
-    """Measure on every column the priorities the settings ask for, in order."""
-    settings = problem.settings
-    found = []
-    if settings.nest_in_patches:
-        flags = straddling_flags(columns.sets, nest_patches(problem.practices))
-        found.append(Measure("straddling networks", flags[columns.col_set]))
-    if settings.patches_first:
-        values = _set_straddling(problem, columns.sets)[columns.col_set]
-        found.append(Measure("straddling patients", values, step=1000.0))
-    if settings.least_change and problem.current.index is not None:
-        found.extend(_move_measures(problem, columns))
-    return found
 
 
 # --------------------------------------------------------------------------- solving
@@ -265,8 +119,8 @@ def solve_priorities(
 ) -> tuple[Outcome, Columns, list[PriorityResult]]:
     """Solve the priorities of the settings in order, then the usual objective.
 
-    ``local`` (from :func:`local_plan`) is a plan the fewest-moves solve starts from
-    where it moves fewer practices than ``start``.
+    ``local`` (from :func:`~footprints.optimiser.least_start.local_plan`) is a plan the
+    fewest-moves solve starts from where it moves fewer practices than ``start``.
 
     Returns
     -------
@@ -284,21 +138,6 @@ def solve_priorities(
         if weighted is not None:
             return weighted[0], columns, weighted[1]
     return _solve_sequential(problem, columns, measures, start, local)
-
-
-def outside_band(problem: AreaProblem, columns: Columns) -> IntArray:
-    """Flag the columns outside the band in a piece where the area allows the band.
-
-    Per column 1 or 0; the quick plan's networks can be such columns. The usual objective
-    never takes one (its band penalty), but a priority measures nothing of the band: every
-    priority's solve keeps these at 0.
-    """
-    hard = np.array([not piece.soft for piece in problem.pieces] + [False])
-    population = columns.set_population[columns.col_set]
-    band = problem.band
-    out = (population < band.min_population) | (population > band.max_population)
-    flags: IntArray = (out & hard[columns.set_piece[columns.col_set]]).astype(np.int64)
-    return flags
 
 
 def _solve_sequential(
@@ -323,7 +162,7 @@ def _solve_sequential(
             measure = dataclasses.replace(measure, values=values)
         if measure.name in ("moves", "patients moved") and local:
             model = dataclasses.replace(base, limits=tuple(limits))
-            incumbent = _better_start(problem, columns, values, model, incumbent, local)
+            incumbent = better_start(problem, columns, values, model, incumbent, local)
         model = dataclasses.replace(base, limits=tuple(limits))
         at_hand = (
             int(values[incumbent].sum())
@@ -531,7 +370,7 @@ def _adopt_cut_plan(
     if found.plan is None or measure.base is None or index is None:
         return None
     moved = sum(1 for members, m in found.plan for i in members if index[i] >= 0 and index[i] != m)
-    if moved >= at_hand or not _fits(problem, found.plan):
+    if moved >= at_hand or not fits(problem, found.plan):
         return None
     old = len(columns)
     extended = extend_columns(problem, columns, found.plan)
@@ -541,164 +380,11 @@ def _adopt_cut_plan(
     return extended, values, chosen
 
 
-def _fits(problem: AreaProblem, plan: LocalPlan) -> bool:
-    """Whether each network of ``plan`` is one a candidate could be.
-
-    In its piece's population window, passing the candidate filters, the locks kept.
-    """
-    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
-    population = problem.practices.population
-    for members, _ in plan:
-        low, high = piece_window(problem, problem.pieces[piece_of[members[0]]])
-        if not low <= int(population[members].sum()) <= high:
-            return False
-    networks = [members for members, _ in plan]
-    return problem.locks.kept(networks) and bool(problem.allowed(CandidateSets.of(networks)).all())
-
-
-def polish_local(
-    problem: AreaProblem, local: LocalPlan | None, *, time_limit: float
-) -> LocalPlan | None:
-    """Return a plan moving fewer than :func:`local_plan`'s, where one is found in time.
-
-    Only in areas of at most :data:`EARLY_PRACTICES` practices whose plan moves more than
-    :func:`fewest_moves_floor`: :func:`~footprints.optimiser.move_cuts.polish_moves`
-    changes a few networks at a time, for at most ``time_limit`` seconds. Its plan is
-    taken where each network could be a candidate (:func:`_fits`); else ``local``.
-    """
-    index = problem.current.index
-    if (
-        local is None
-        or index is None
-        or problem.settings.fewest_patients
-        or sum(len(piece.nodes) for piece in problem.pieces) > EARLY_PRACTICES
-    ):
-        return local
-    moved = sum(1 for members, m in local for i in members if index[i] >= 0 and index[i] != m)
-    if moved <= fewest_moves_floor(problem):
-        return local
-    deadline = Deadline(
-        min(time.monotonic() + time_limit, problem.deadline.at), problem.deadline.stop
-    )
-    found = polish_moves(problem, local, deadline)
-    logger.debug(
-        "area %s: polish from the first plan (%d moved): %s",
-        problem.name,
-        moved,
-        "none moving fewer" if found.plan is None else f"a plan moving {found.moves}",
-    )
-    if found.plan is None or not _fits(problem, found.plan):
-        return local
-    return found.plan
-
-
 def _at_least(bound: float | None, known: int) -> float | None:
     """Return the better of a solve's bound (``None``: none) and one known otherwise (0: none)."""
     if not known:
         return bound
     return float(known) if bound is None else max(float(known), bound)
-
-
-def _as_is(problem: AreaProblem, columns: Columns) -> tuple[IntArray, IntArray, IntArray]:
-    """Return the columns of the compliant current networks as they are, and the keys.
-
-    The columns are matched to their own current network; the keys are every column's and
-    the random practice keys behind them.
-    """
-    keys = np.random.default_rng(20_251_128).integers(
-        1, 2**62, size=len(problem.practices), dtype=np.int64
-    )
-    have = columns.sets.reduce(keys, np.bitwise_xor)[columns.col_set]
-    as_is: list[int] = []
-    for network in current_networks(problem).values():
-        if network.number >= 0 and network.compliant:
-            key = np.bitwise_xor.reduce(keys[list(network.members)])
-            hits = (have == key) & (columns.col_match == network.number)
-            as_is.extend(int(j) for j in np.flatnonzero(hits)[:1])
-    return np.asarray(as_is, np.int64), have, keys
-
-
-def _local_start(
-    problem: AreaProblem,
-    columns: Columns,
-    values: IntArray,
-    model: Partition,
-    start: IntArray | None,
-    time_limit: float,
-) -> IntArray | None:
-    """Find a plan moving few practices by changing only the networks near the broken ones.
-
-    Every compliant current network farther away stays as it is; the networks that break a
-    rule and their compliant neighbours (then the neighbours' neighbours, if that finds no
-    plan) may change into groups near them (:func:`~footprints.optimiser.columns.
-    near_current`). CP-SAT solves that small model in a fraction of the time: a first plan
-    for the exact solve to beat, often already the fewest moves. No ring starts once
-    ``time_limit`` or the area's deadline has passed (on NHS North West London 2021 the two
-    rings' groups took 17 of 40 s profiled, the time limit being 20 s).
-    """
-    began = time.monotonic()
-    ends = min(began + time_limit, problem.deadline.at)
-    if len(columns) == 0:
-        return start
-    as_is, have, keys = _as_is(problem, columns)
-    networks = [n for n in current_networks(problem).values() if n.number >= 0]
-    index = problem.current.index
-    assert index is not None
-    practices = problem.practices
-    unplaced = [i for piece in problem.pieces for i in piece.nodes if index[i] < 0]
-    active = {n.number for n in networks if not n.compliant}
-    reach = bit_mask(unplaced) | bit_mask(i for n in networks if not n.compliant for i in n.members)
-    best = start
-    best_value = int(values[start].sum()) if start is not None else None
-    for _ring in range(2):
-        if time.monotonic() - began >= time_limit or problem.deadline.passed():
-            break  # listing the groups near a ring takes seconds on a large area, unchecked
-        around = 0
-        for i in bit_indices(reach):
-            around |= practices.neighbours[i]
-        active |= {int(index[i]) for i in bit_indices(around & ~reach) if index[i] >= 0}
-        reach |= bit_mask(i for n in networks if n.number in active for i in n.members)
-        near = CandidateSets.concatenate(
-            [
-                near_current(problem, piece, *piece_window(problem, piece), only=active, until=ends)
-                for piece in problem.pieces
-            ]
-        )
-        pool = np.union1d(np.flatnonzero(np.isin(have, near.reduce(keys, np.bitwise_xor))), as_is)
-        if start is not None:
-            pool = np.union1d(pool, start)
-        result = solve_integer(
-            columns.scored(values),
-            model,
-            pool.astype(np.int64),
-            problem.settings,
-            time_limit=max(0.05, time_limit - (time.monotonic() - began)),
-            stop=problem.deadline.stop,
-            hint=start,
-            presolve=False,
-        )
-        if result.objective is not None:
-            if best_value is None or result.objective < best_value:
-                best, best_value = result.chosen, result.objective
-            break
-    return best
-
-
-LocalPlan = list[tuple[list[int], int]]
-"""A plan as networks (practice indices) each with its matched current network (or -1)."""
-
-
-def local_networks(problem: AreaProblem, local: LocalPlan | None) -> PieceNetworks | None:
-    """Return the networks of a plan from :func:`local_plan` per piece (``None``: none)."""
-    if local is None:
-        return None
-    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
-    plan: PieceNetworks = [[] for _ in problem.pieces]
-    for members, _ in local:
-        if not members or members[0] not in piece_of:
-            return None
-        plan[piece_of[members[0]]].append(sorted(members))
-    return plan
 
 
 def stand_in_priorities(problem: AreaProblem, moved: Sequence[Move]) -> list[PriorityResult]:
@@ -714,97 +400,6 @@ def stand_in_priorities(problem: AreaProblem, moved: Sequence[Move]) -> list[Pri
         return [PriorityResult("patients moved", sum(m.patients for m in moved), None)]
     floor = fewest_moves_floor(problem)
     return [PriorityResult("moves", len(moved), floor or None)]
-
-
-def local_plan(
-    problem: AreaProblem, quick: list[list[list[int]]] | None, *, time_limit: float
-) -> LocalPlan | None:
-    """Find a plan moving few practices before any candidate is listed.
-
-    Only the groups near the current networks (:func:`~footprints.optimiser.columns.
-    near_current`) and the quick plan's networks ``quick`` (per piece) are columns, and only
-    the networks near those that break a rule may change (see :func:`_local_start`): a
-    small model, so even an area whose candidates take longer to list than the time limit
-    gets a plan that changes little. ``None`` without a current plan or a plan.
-    """
-    index = problem.current.index
-    if index is None or not problem.settings.least_change:
-        return None
-    began = time.monotonic()
-    listed = min(began + NEAR_SHARE * time_limit, problem.deadline.at)
-    piece_sets = [
-        near_current(problem, piece, *piece_window(problem, piece), until=listed)
-        for piece in problem.pieces
-    ]
-    quick_ids: list[int] = []
-    if quick is not None:
-        offset = 0
-        for p, networks in enumerate(quick):
-            piece_sets[p] = CandidateSets.concatenate([piece_sets[p], CandidateSets.of(networks)])
-            quick_ids.extend(
-                range(offset + len(piece_sets[p]) - len(networks), offset + len(piece_sets[p]))
-            )
-            offset += len(piece_sets[p])
-    columns = build_columns(problem, piece_sets)
-    start = plan_columns(columns, np.asarray(quick_ids, np.int64), None) if quick_ids else None
-    moved = _move_measures(problem, columns)[0]
-    band = Limit(outside_band(problem, columns), 0, "outside the band")
-    model = dataclasses.replace(Partition.of_area(problem), limits=(band,))
-    if start is not None and not model.allows(columns, start):
-        start = None
-    values = moved.values
-    repaired = repair_by_parts(
-        columns,
-        values,
-        model,
-        _as_is(problem, columns)[0],
-        problem.settings,
-        problem.practices.neighbours,
-        time_limit=max(REPAIR_FLOOR, REPAIR_SHARE * (time_limit - (time.monotonic() - began))),
-        name=problem.name,
-    )
-    if repaired is not None and (start is None or values[repaired].sum() < values[start].sum()):
-        start = repaired
-    left = time_limit - (time.monotonic() - began)
-    if left <= 0 or problem.deadline.passed():  # out of time: the best plan so far
-        chosen = start
-    else:
-        chosen = _local_start(problem, columns, values, model, start, left)
-    if chosen is None:
-        return None
-    return [
-        (columns.sets.members_of(int(columns.col_set[j])), int(columns.col_match[j]))
-        for j in chosen
-    ]
-
-
-def _better_start(
-    problem: AreaProblem,
-    columns: Columns,
-    values: IntArray,
-    model: Partition,
-    start: IntArray | None,
-    local: LocalPlan,
-) -> IntArray | None:
-    """Return the local plan's columns among ``columns`` where they are a better start."""
-    keys = np.random.default_rng(20_251_129).integers(
-        1, 2**62, size=len(problem.practices), dtype=np.int64
-    )
-    have = columns.sets.reduce(keys, np.bitwise_xor)[columns.col_set]
-    found = []
-    for members, match in local:
-        key = np.bitwise_xor.reduce(keys[members])
-        hits = np.flatnonzero((have == key) & (columns.col_match == match))
-        if not len(hits):
-            return start
-        found.append(int(hits[0]))
-    chosen = np.asarray(sorted(found), np.int64)
-    if not model.allows(columns, chosen):
-        return start
-    kept = start is not None and model.allows(columns, start)
-    if kept and start is not None and int(values[start].sum()) <= int(values[chosen].sum()):
-        return start
-    return chosen
 
 
 def _priced_tier(

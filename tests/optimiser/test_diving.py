@@ -15,7 +15,7 @@ from footprints.optimiser.columns import Columns, Limit, Partition, build_column
 from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.diving import counts_kept, dive, dive_down
 from footprints.optimiser.master import MasterLP, initial_columns
-from footprints.optimiser.priorities import outside_band, priority_measures
+from footprints.optimiser.measures import outside_band, priority_measures
 from footprints.optimiser.problem import AreaProblem
 
 from .grids import grid, problem_of, replace_settings

@@ -6,7 +6,8 @@ import networkx as nx
 from hypothesis import HealthCheck, given, settings
 
 from footprints.optimiser import optimise_area
-from footprints.optimiser.priorities import fewest_moves_floor, local_plan
+from footprints.optimiser.least_start import local_plan
+from footprints.optimiser.move_floor import fewest_moves_floor
 
 from .grids import grid, problem_of, replace_settings
 from .test_priorities import areas_with_plans, compliant_networks, in_band_plans, least_moves

@@ -2,7 +2,7 @@
 
 When the exact solve gives no plan of its own (no time, candidates not listed in time, a
 solver failure), least change returns the current plan repaired near the networks that
-break a rule (:func:`~footprints.optimiser.priorities.local_plan`), not the quick
+break a rule (:func:`~footprints.optimiser.least_start.local_plan`), not the quick
 constructive plan, which ignores the current plan (on the 2021 registration geography 27
 large CCGs got it, moving a large share of their practices).
 """
@@ -13,13 +13,12 @@ import networkx as nx
 import pytest
 from ortools.linear_solver import pywraplp
 
-from footprints.optimiser import AreaResult, OptimiseSettings, optimise_area
+from footprints.optimiser import AreaResult, OptimiseSettings, least_start, optimise_area
 from footprints.optimiser import area as area_stage
-from footprints.optimiser import priorities as priorities_stage
 from footprints.optimiser.candidates import CandidateSets, EnumerationTimeoutError
 from footprints.optimiser.construct import construct
 from footprints.optimiser.fallback import fallback, least_change_key
-from footprints.optimiser.priorities import fewest_moves_floor
+from footprints.optimiser.move_floor import fewest_moves_floor
 
 from .grids import DEFAULT_BAND, FAST, check_plan, connected, grid, networks_of, problem_of
 
@@ -231,13 +230,13 @@ def test_least_change_s_first_plan_lists_no_ring_of_groups_once_out_of_time(
     graph, current = _area()
     problem = problem_of(graph, LEAST, current=current)
     listed: list[int] = []
-    real = priorities_stage.near_current
+    real = least_start.near_current
 
     def counted(*args: object, **kwargs: object) -> CandidateSets:
         listed.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(priorities_stage, "near_current", counted)
-    local = priorities_stage.local_plan(problem, construct(problem), time_limit=0.0)
+    monkeypatch.setattr(least_start, "near_current", counted)
+    local = least_start.local_plan(problem, construct(problem), time_limit=0.0)
     assert len(listed) == len(problem.pieces)  # the columns' groups only, no ring after
     assert local is not None  # the best plan so far still comes back

@@ -14,13 +14,10 @@ from footprints.optimiser import OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, components
 from footprints.optimiser.columns import Limit, Partition, build_columns
 from footprints.optimiser.deadline import Deadline
+from footprints.optimiser.least_start import polish_local
+from footprints.optimiser.measures import outside_band, priority_measures
 from footprints.optimiser.move_cuts import CutBound, Polished, fewest_moves_by_cuts, polish_moves
-from footprints.optimiser.priorities import (
-    _adopt_cut_plan,
-    outside_band,
-    polish_local,
-    priority_measures,
-)
+from footprints.optimiser.priorities import _adopt_cut_plan
 from footprints.optimiser.problem import AreaProblem
 
 from .grids import AtMostPractices, grid, problem_of, replace_settings, tiny_areas

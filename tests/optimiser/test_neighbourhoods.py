@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 
 from footprints.optimiser import optimise_area
 from footprints.optimiser.columns import Columns, Limit, Partition, build_columns, list_piece
+from footprints.optimiser.least_start import compliant_as_is
+from footprints.optimiser.measures import outside_band, priority_measures
 from footprints.optimiser.neighbourhoods import inside, repair_by_parts
-from footprints.optimiser.priorities import _as_is, outside_band, priority_measures
 from footprints.optimiser.problem import AreaProblem
 
 from .grids import grid, problem_of, replace_settings
@@ -50,7 +51,7 @@ def test_the_repair_keeps_what_it_is_given_where_it_can_and_returns_plans_only(
     graph, current = case
     problem = problem_of(graph, LEAST, current=current)
     columns, model, moves = _model(problem)
-    kept = _as_is(problem, columns)[0]
+    kept = compliant_as_is(problem, columns)[0]
     found = repair_by_parts(
         columns,
         moves,
@@ -86,7 +87,7 @@ def test_the_repair_mends_a_broken_network_with_its_neighbour_and_keeps_the_rest
     current = {f"P0{c}": net for c, net in enumerate("AAAABBBBCDDD")}
     problem = problem_of(graph, LEAST, current=current)
     columns, model, moves = _model(problem)
-    kept = _as_is(problem, columns)[0]
+    kept = compliant_as_is(problem, columns)[0]
     found = repair_by_parts(
         columns, moves, model, kept, problem.settings, problem.practices.neighbours, time_limit=10.0
     )
