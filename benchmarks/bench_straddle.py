@@ -14,8 +14,10 @@ so a plan with more networks than the real one starts that many memberships behi
 
 ``--patch-weights`` sweeps the patch weight too (each pair of weights is one run): the
 cost per patch a network works into, which prices Σ extra memberships directly.
-``--stps`` restricts the run to the CCGs of some STPs (ONS codes ``E54…``), to explore
-before confirming on all England; ``--network-cost`` changes that setting for every run.
+``--network-costs`` sweeps the cost per network too (the settings' ``network_cost``,
+30,000 by default): a higher one asks for fewer, larger networks within the band, and each
+network fewer is one membership fewer. ``--stps`` restricts the run to the CCGs of some
+STPs (ONS codes ``E54…``), to explore before confirming on all England.
 
 Run: ``.venv/bin/python benchmarks/bench_straddle.py --data ../shared/data --weights 1,3,10
 [--stps E54000013,E54000037] [--markdown BENCHMARKS.md]`` (all England: under
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import shlex
 import sys
 import time
@@ -103,13 +106,26 @@ def sweep_rows(runs: Sequence[Measured]) -> list[str]:
     )
 
 
+def run_label(weight: float, patch_weight: float, network_cost: float | None) -> str:
+    """A run's row label: its straddle weight, and the patch weight and network cost if set."""
+    label = f"straddle weight {weight:g}"
+    if patch_weight:
+        label += f", patch weight {patch_weight:,.0f}"
+    if network_cost is not None:
+        label += f", network cost {network_cost:,.0f}"
+    return label
+
+
 def _floats(text: str, option: str) -> list[float]:
+    """The finite numbers ≥ 0 of ``text`` (comma-separated), or exit naming ``option``."""
     try:
-        return [float(x) for x in text.split(",") if x.strip()]
+        values = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise SystemExit(
-            f"{option} {text!r}: give numbers separated by commas, e.g. 1,3,10"
-        ) from None
+        values = []
+    if not values or not all(0 <= v < math.inf for v in values):
+        hint = "give finite numbers of at least 0 separated by commas, e.g. 1,3,10"
+        raise SystemExit(f"{option} {text!r}: {hint}")
+    return values
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -120,12 +136,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--patch-weights", default="0", help="patch weights (per patch a network works into)"
     )
-    parser.add_argument("--network-cost", type=float, help="network_cost for every run")
+    parser.add_argument(
+        "--network-costs",
+        "--network-cost",
+        help="costs per network, e.g. 30000,60000 (default: the settings' network_cost)",
+    )
     parser.add_argument("--stps", default="", help="only the CCGs of these STPs (E54… codes)")
     parser.add_argument("--markdown", type=Path, help="write the section into this file")
     args = parser.parse_args(argv)
     weights = _floats(args.weights, "--weights")
     patch_weights = _floats(args.patch_weights, "--patch-weights")
+    network_costs: list[float | None] = (
+        [None] if args.network_costs is None else [*_floats(args.network_costs, "--network-costs")]
+    )
     command = "python benchmarks/bench_straddle.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
@@ -145,34 +168,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     upper = region.validation_graph
     real = Plan({p: n for p, n in real_plan(region).assignment.items() if p in graph})
     runs = [measure("real 2019/20", real, graph, upper, None)]
-    extra: dict[str, float] = {}
-    if args.network_cost is not None:
-        extra["network_cost"] = args.network_cost
-    for weight, patch_weight in itertools.product(weights, patch_weights):
+    for network_cost, weight, patch_weight in itertools.product(
+        network_costs, weights, patch_weights
+    ):
         settings = OptimiseSettings(
             time_limit=args.time_limit,
             seed=args.seed,
             straddle_weight=weight,
             patch_weight=patch_weight,
-            **extra,
+            **({} if network_cost is None else {"network_cost": network_cost}),
         )
         started = time.perf_counter()
         proposal = propose(graphs, settings, processes=args.processes)
         wall = time.perf_counter() - started
-        label = f"straddle weight {weight:g}" + (
-            f", patch weight {patch_weight:,.0f}" if patch_weight else ""
-        )
+        label = run_label(weight, patch_weight, network_cost)
         runs.append(measure(label, proposal.plan, graph, upper, wall))
         print(f"{label}: {wall:.0f} s", sweep_rows(runs[-1:])[-1], flush=True)
     where = f"the CCGs of {args.stps}" if args.stps else "all England"
-    cost = "" if args.network_cost is None else f", network cost {args.network_cost:,.0f}"
     lines = [
         SECTION,
         "",
         f"Command: `{command}`",
         "",
         f"{where}: {len(graphs)} CCGs, {graph.number_of_nodes():,} practices; fresh proposals,"
-        f" {args.time_limit:g} s per CCG, {args.processes} processes, seed {args.seed}{cost}.",
+        f" {args.time_limit:g} s per CCG, {args.processes} processes, seed {args.seed}.",
         "",
         *sweep_rows(runs),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -249,8 +250,9 @@ class OptimiseSettings:
             "band_penalty",
             "out_of_band_cost",
         ):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be at least 0, not {getattr(self, name)}")
+            value = getattr(self, name)
+            if not 0 <= value < math.inf:  # NaN fails both comparisons
+                raise ValueError(f"{name} must be a finite number at least 0, not {value}")
         if self.max_moves is not None and self.max_moves < 0:
             raise ValueError(f"max_moves must be at least 0 or None, not {self.max_moves}")
         if self.time_limit <= 0:
