@@ -255,7 +255,18 @@ def plan_kind(result: AreaResult, *, kept: bool = False) -> str:
         return _STAND_INS[result.fallback]
     if result.fallback == "constructive":
         return "searched" if _searched(result) else "constructive"
+    # The exact stages ran but returned the quick plan they started from, not a plan of
+    # their own: the linear relaxation out of time, or CP-SAT finding none better (North
+    # West London and Kent and Medway on registration geography at 20 s were "optimised").
+    if any(note.startswith(f"the plan is {SEARCHED_WORDS}") for note in result.explanations):
+        return "searched"
+    if any(note.startswith(f"the plan is {_QUICK_WORDS}") for note in result.explanations):
+        return "constructive"
     return "optimised"
+
+
+_QUICK_WORDS = "the quick constructive one"
+"""How the optimiser's notes name the quick constructive plan, not improved, where it stood."""
 
 
 _STAND_INS = {

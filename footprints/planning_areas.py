@@ -258,11 +258,16 @@ def read_area_groups(path: str | Path, region: Region) -> dict[str, list[str]]:
             "%s",
             Problem(
                 source,
-                f"{count(len(outside), 'row')} name{'s' if len(outside) == 1 else ''} lower "
-                f"areas that are not in the region ({shown}"
+                f"{count(len(outside), 'row')} "
+                + (
+                    "names a lower area that is"
+                    if len(outside) == 1
+                    else "name lower areas that are"
+                )
+                + f" not in the region ({shown}"
                 + (f" and {len(outside) - 10:,} more" if len(outside) > 10 else "")
-                + f"): left out; the region's {count(len(known), 'lower area')} are all "
-                "grouped",
+                + f"): left out; the region's {count(len(known), 'lower area')} "
+                + ("is grouped" if len(known) == 1 else "are all grouped"),
                 "nothing to do if the file groups more of England than the region; otherwise "
                 "check those codes",
                 severity="warning",

@@ -45,7 +45,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,6 +193,7 @@ def build_pack(
     comments: Mapping[str, Sequence[str]] | None = None,
     unassigned_comments: Mapping[str, Sequence[str]] | None = None,
     waivers_source: str | None = None,
+    layer: gpd.GeoDataFrame | None = None,
 ) -> list[PackSection]:
     """Gather the pack's content, one section per planning area that has practices.
 
@@ -215,6 +216,9 @@ def build_pack(
     waivers_source
         The file the waiver reasons came from, named in the warning about waivers for
         networks not in the plan.
+    layer
+        The plan's :func:`~footprints.export.network_layer`, where the caller has it
+        already (on registration geography it takes much of a national pack's time).
     """
     waivers = {str(k).strip(): v for k, v in (waivers or {}).items()}
     comments = comments or {}
@@ -231,7 +235,8 @@ def build_pack(
         patch = record["patch"] if isinstance(record["patch"], str) else None
         return PackPractice(code, str(record["name"]), int(record["list_size"]), patch)
 
-    layer = network_layer(region, plan, report=report, band=band)
+    if layer is None:
+        layer = network_layer(region, plan, report=report, band=band)
     on_homes = "containment" in layer.columns  # registration geography
     by_area: dict[str, list[PackNetwork]] = {}
     for row in layer.itertuples():
@@ -590,6 +595,7 @@ def write_pack(
     comments: Mapping[str, Sequence[str]] | None = None,
     unassigned_comments: Mapping[str, Sequence[str]] | None = None,
     waivers_source: str | None = None,
+    areas: Collection[str] | None = None,
 ) -> list[Path]:
     """Write the submission pack as PDF (and HTML twin).
 
@@ -623,6 +629,9 @@ def write_pack(
         practice in no network (:func:`build_pack`); none by default.
     waivers_source
         The waivers file, named in the warning about waivers for networks not in the plan.
+    areas
+        Only the sections of these planning areas (CCG / sub-ICB codes: the area a CCG lead
+        works on, out of a national region); every area by default.
 
     Returns
     -------
@@ -632,12 +641,13 @@ def write_pack(
     Raises
     ------
     InfeasibleError
-        When the plan or the region has more than ``max_practices`` practices: nothing is
-        drawn or written.
+        When the plan or the region has more than ``max_practices`` practices, or ``areas``
+        names no area of the region: nothing is drawn or written.
     """
     path = Path(path)
     _check_pack_size(region, plan, max_practices)
     report = report if report is not None else validate(plan, region.validation_graph, band=band)
+    shapes = network_layer(region, plan, report=report, band=band)  # once: sections and maps
     sections = build_pack(
         region,
         plan,
@@ -647,8 +657,16 @@ def write_pack(
         comments=comments,
         unassigned_comments=unassigned_comments,
         waivers_source=waivers_source,
+        layer=shapes,
     )
-    shapes = network_layer(region, plan, report=report, band=band)
+    if areas is not None:
+        wanted = {str(a) for a in areas}
+        sections = [s for s in sections if s.area in wanted]
+        if not sections:
+            raise InfeasibleError(
+                f"no planning area of the region is among {', '.join(sorted(wanted)) or 'none'}"
+                ": give CCG / sub-ICB codes of the practices file, or every area"
+            )
     # Neighbouring networks get different colours (the app's palette and rule).
     colours = network_colours(plan, footprints=shapes[shapes.geometry.notna()])
     drawing = _Drawing(region, plan, shapes, colours)

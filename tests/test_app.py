@@ -754,6 +754,27 @@ def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> Non
     assert len(collection["features"]) == int(_metric(at, "Networks"))
 
 
+def test_the_pack_presents_the_area_chosen(state_dir: Path) -> None:
+    """Kent and Medway out of all of England's files: the pack drew all 135 CCGs (353 s at
+    load 9, a 6.7 MB PDF; North West London's past 600 s). It presents the area chosen."""
+    at = _start()
+    region = at.session_state["_derived"]["region"]
+    codes = sorted(str(c) for c in region.ccgs["code"])
+    at.selectbox(key="area_ccg").set_value(codes[0]).run()
+    _open_tab(at, "Export")
+    assert any(f"presents {_name(region, codes[0])} ({codes[0]})" in c.value for c in at.caption)
+    _click(at, "prepare_exports")
+    pack = _download(at, "Download submission_pack.html").decode()
+    assert f"({codes[0]})" in pack
+    assert all(f"({c})" not in pack for c in codes[1:])
+    networks = json.loads(_download(at, "Download networks.geojson"))
+    assert len(networks["features"]) == int(_metric(at, "Networks"))  # the whole plan
+
+
+def _name(region: Any, code: str) -> str:
+    return str(region.ccgs.set_index("code").loc[code, "name"])
+
+
 def _download(at: AppTest, label: str) -> bytes:
     button = next(b for b in at.download_button if b.label == label)
     return _RecordingStorage.files[button.proto.url.rsplit("/", 1)[-1].split(".")[0]]

@@ -139,3 +139,29 @@ def _groups(result: AreaResult) -> list[list[str]]:
     for code, network in result.assignment.items():
         groups.setdefault(network, []).append(code)
     return sorted(sorted(g) for g in groups.values())
+
+
+def test_the_quick_plan_the_exact_stages_returned_unimproved_is_not_called_optimised() -> None:
+    """North West London 2021 on registration geography at 20 s: the linear relaxation ran
+    out of time and the quick plan, improved by local search only, was returned with no
+    stand-in (``fallback`` None); Kent and Medway: CP-SAT found none better than it. Both
+    notices said "optimised, not proved optimal"."""
+    for note in (
+        f"the plan is {SEARCHED_WORDS}, with a weak bound only: …",
+        f"the plan is {SEARCHED_WORDS}: CP-SAT found none better in time",
+    ):
+        result = _result(objective=1800.0, bound=900.0, gap=0.5, explanations=[note])
+        assert plan_kind(result) == "searched"
+        words = area_words("NWL", result)
+        assert "not optimised — the quick constructive plan improved by local search only" in words
+        assert "optimised, not proved optimal" not in words
+    bare = _result(
+        objective=2000.0,
+        bound=900.0,
+        gap=0.55,
+        explanations=["the plan is the quick constructive one: CP-SAT found none better in time"],
+    )
+    assert plan_kind(bare) == "constructive"
+    # a plan of the exact stages' own, polished after, stays "optimised"
+    own = _result(objective=1500.0, bound=900.0, gap=0.4, explanations=[POLISHED])
+    assert plan_kind(own) == "optimised"

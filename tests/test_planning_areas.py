@@ -434,6 +434,11 @@ def test_rows_outside_the_region_are_left_out_when_every_area_is_grouped(
         in (warning)
     )
     assert "and 2 more): left out; the region's 3 lower areas are all grouped" in warning
+    caplog.clear()  # one row outside: in the singular ("1 row names lower areas that are")
+    with caplog.at_level("WARNING"):
+        read_area_groups(_areas_file(tmp_path / "one.csv", rows + outside[:1]), region)
+    (warning,) = [r.getMessage() for r in caplog.records if "not in the region" in r.getMessage()]
+    assert "1 row names a lower area that is not in the region (E38000100 (Elsewhere)" in warning
     # with an area of the region on no row, an unknown code may be its typo: still an error
     with pytest.raises(InputError) as caught:
         read_area_groups(_areas_file(tmp_path / "typo.csv", rows[:3] + outside[:1]), region)

@@ -328,3 +328,22 @@ def test_a_name_the_font_cannot_draw_is_drawn_as_a_question_mark(
     text = " ".join(_pdf_text(path))
     assert "Harbour ? Café Network" in text
     assert "Harbour 🏥 Café Network" in path.with_suffix(".html").read_text(encoding="utf-8")
+
+
+def test_a_pack_of_the_area_chosen_presents_only_its_sections(demo: Region, tmp_path: Path) -> None:
+    """The app's pack for Kent and Medway out of all of England's files drew every one of the
+    135 CCGs (353 s at load 9, a 6.7 MB PDF): ``areas`` keeps the areas asked for."""
+    assert demo.current is not None
+    codes = sorted(demo.ccgs["code"])
+    names = dict(zip(demo.ccgs["code"], demo.ccgs["name"], strict=True))
+    pdf, page = write_pack(demo, demo.current, tmp_path / "one.pdf", areas=[codes[1]])
+    text = "\n".join(_pdf_text(pdf))
+    assert f"{names[codes[1]]} ({codes[1]})" in text
+    assert all(f"({c})" not in text for c in codes if c != codes[1])
+    html_text = page.read_text(encoding="utf-8")
+    assert f"({codes[1]})" in html_text and f"({codes[0]})" not in html_text
+    every = write_pack(demo, demo.current, tmp_path / "all.pdf", html_twin=False)
+    assert len(_pdf_text(every[0])) > len(_pdf_text(pdf))
+    with pytest.raises(InfeasibleError, match="no planning area of the region is among E99"):
+        write_pack(demo, demo.current, tmp_path / "none.pdf", areas=["E99"])
+    assert not (tmp_path / "none.pdf").exists()

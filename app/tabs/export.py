@@ -9,9 +9,10 @@ from pathlib import Path
 import streamlit as st
 
 from app.comments import open_comments
+from app.data import area_names, scope_ccgs
 from app.facts import Facts
 from app.markdown import plain
-from app.state import AppState, state
+from app.state import ALL, AppState, state
 from footprints.errors import FootprintsError
 from footprints.export import export_plan
 from footprints.io import write_plan
@@ -49,12 +50,30 @@ def _prepare(facts: Facts, folder: Path) -> dict[str, tuple[bytes, str]]:
             unassigned_comments=(
                 comments_by_unassigned_practice(opened, plan) if opened is not None else None
             ),
+            areas=_pack_areas(),
         ):
             mime = "application/pdf" if path.suffix == ".pdf" else "text/html"
             files[path.name] = (path.read_bytes(), mime)
     except FootprintsError as error:
         st.error(f"No submission pack: {plain(error)}")
     return files
+
+
+def _pack_areas() -> list[str] | None:
+    """Return the CCGs the pack presents: those of the area chosen in the sidebar, else all."""
+    if state.area_ccg in (None, ALL) and state.area_stp in (None, ALL):
+        return None
+    return scope_ccgs()
+
+
+def _pack_scope() -> str:
+    """Say which areas the pack presents, in words."""
+    areas = _pack_areas()
+    if areas is None:
+        return "every area of the region"
+    names = area_names()
+    shown = ", ".join(f"{names.get(a, a)} ({a})" for a in areas[:3])
+    return shown + (f" and {len(areas) - 3:,} more" if len(areas) > 3 else "")
 
 
 def panel(facts: Facts) -> None:
@@ -75,6 +94,11 @@ def panel(facts: Facts) -> None:
             key=AppState.export_comments.key,
             help="Each network's block lists the open comments on it and on its practices.",
         )
+    st.caption(
+        f"The submission pack presents {_pack_scope()}: the area chosen in the sidebar "
+        "(choose *All* there for every area). The GeoJSON, GeoPackage and ePCN files hold "
+        "the whole plan."
+    )
     if st.button("Prepare GeoJSON, GeoPackage and submission pack", key="prepare_exports"):
         with st.spinner("Writing the files…"), tempfile.TemporaryDirectory() as folder:
             state.exports = (plan, _prepare(facts, Path(folder)))

@@ -55,13 +55,18 @@ _SHOWN = 10  # bad rows named one by one before "and N more"
 
 _REGISTRATION_FIELDS = [
     _Field("code", (("practice_code", "org_code", "code"),)),
-    _Field("lsoa", (("lsoa_code", r"lsoa\d{2}cd", "lsoa"),)),
+    # the census year in the name too (``LSOA_2021_CODE``, ``LSOA21_CODE``), as ONS writes it
+    _Field(
+        "lsoa", (("lsoa_code", r"lsoa\d{2}cd", r"lsoa_20\d{2}_code", r"lsoa\d{2}_code", "lsoa"),)
+    ),
     _Field("patients", (("number_of_patients", "patients", "count"),)),
     _Field("sex", (("sex",),)),
     _Field("extract_date", (("extract_date",),)),
 ]
 _CENTROID_FIELDS = [
-    _Field("code", ((r"lsoa\d{2}cd", "lsoa_code", "code"),)),
+    _Field(
+        "code", ((r"lsoa\d{2}cd", "lsoa_code", r"lsoa_20\d{2}_code", r"lsoa\d{2}_code", "code"),)
+    ),
     _Field("easting", (("easting", "x"),)),
     _Field("northing", (("northing", "y"),)),
     _Field("lat", (("lat", "latitude"),)),

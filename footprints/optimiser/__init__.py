@@ -100,7 +100,8 @@ recursive bisection of random spanning trees (soft pieces are cut bottom-up into
 of at least the minimum), best of a few seeded tries. Its networks join the candidates and
 it is CP-SAT's first incumbent; if the time limit stops listing candidates, the LP or
 CP-SAT before any better plan is found, it is the plan returned (``"feasible"``, with the
-weak bound of its own cost shares unless the LP gave a better one), so an area always gets a
+weak bound of its own cost shares, or on registration geography of each practice's own
+least compactness, unless the LP gave a better one), so an area always gets a
 complete, contiguous plan with a bound. In repair mode
 the current plan is the fallback where it is cheaper. Under least change the fallback is the
 current plan repaired (``"repaired"``: its compliant networks kept, the networks breaking a

@@ -476,10 +476,13 @@ def _priced_order(relaxation: LPResult, reduced: FloatArray) -> LPResult:
 
 
 SHARES_WORDS = (
-    "a weak bound only: from the plan's own cost shares and a relaxed search of every "
-    "network (at least the fixed cost of the fewest networks)"
+    "a weak bound only: a relaxed search of every network (connectivity dropped; compactness "
+    "and patch straddling priced, from the patients' homes on registration geography) at "
+    "prices from the plan's own cost shares or, on registration geography, each practice's "
+    "own least compactness; at least the fixed cost of the fewest networks"
 )
-"""How a bound from :func:`shares_bound` is described."""
+"""How a bound from :func:`shares_bound` is described (true of both geographies:
+:func:`~footprints.optimiser.farley.plan_bound`)."""
 
 
 def past_deadline(problem: AreaProblem) -> float:

@@ -400,3 +400,15 @@ def test_rows_with_no_lsoa_are_named_by_the_codes_the_file_holds(tmp_path: Path)
     blank = tmp_path / "blank.csv"
     blank.write_text(FOUR_COLUMNS + "A81001,THE DENSHAM SURGERY,,5\n", encoding="utf-8")
     assert "5 in 1 row with no LSOA (blank)" in read_lsoa_registrations(blank).describe()
+
+
+@pytest.mark.parametrize("column", ["LSOA_2021_CODE", "LSOA21_CODE", "LSOA21CD", "lsoa_2011_code"])
+def test_an_lsoa_column_named_with_its_census_year_is_read(tmp_path: Path, column: str) -> None:
+    """ONS writes the census year into the LSOA column's name (``LSOA_2021_CODE``): such a
+    file was refused with 'no column for lsoa'."""
+    path = tmp_path / "registrations.csv"
+    path.write_text(FOUR_COLUMNS.replace("LSOA_CODE", column), encoding="utf-8")
+    assert read_lsoa_registrations(path).counts["lsoa"].tolist() == ["E01011959", "E01012012"]
+    centroids = tmp_path / "centroids.csv"
+    centroids.write_text(f"{column},easting,northing\nE01011959,500,400\n", encoding="utf-8")
+    assert read_lsoa_centroids(centroids)["code"].tolist() == ["E01011959"]
