@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from footprints.io.boundaries import names_upper_areas, read_boundaries, read_patches
 from footprints.io.cells import MAX_LIST_SIZE
+from footprints.io.geoplans import is_geo_plan, read_geo_plan
 from footprints.io.nhs import (
     assemble_practices,
     read_epcn,
@@ -63,12 +64,8 @@ from footprints.io.plans import (
     PLAN_FORMATS,
     PlanFormat,
     accepted_extensions,
-    is_geo_plan,
     plan_format,
-    read_geo_plan,
     read_plan,
-    read_waivers,
-    warn_unknown_waivers,
     write_plan,
 )
 from footprints.io.postcodes import normalise_postcode, read_postcode_lookup
@@ -94,6 +91,7 @@ from footprints.io.tables import (
     max_table_bytes,
     table_size_limit,
 )
+from footprints.io.waivers import read_waivers, warn_unknown_waivers
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -31,7 +31,9 @@ LAYERS = [
     "nhs",
     "boundaries",
     "registrations",
+    "geoplans",
     "plans",
+    "waivers",
 ]
 #: Modules of footprints that import footprints.io: io must never load them.
 DEPENDENTS = {"footprints.export", "footprints.region", "footprints.metrics", "footprints.rules"}
