@@ -129,7 +129,9 @@ def start(repair: bool) -> None:
     state.optimiser_job = ProposalJob(
         graphs, settings, current=current, frozen=locks if current else (), processes=1
     )
-    state.optimiser_run = OptimiserRun(repair=repair, ccgs=tuple(ccgs), level=level)
+    state.optimiser_run = OptimiserRun(
+        repair=repair, ccgs=tuple(ccgs), level=level, move_weight=settings.move_weight
+    )
 
 
 def running() -> bool:
@@ -191,6 +193,7 @@ def finish() -> None:
             stopped=job.stopped,
             kept=kept,
             names=area_names(),
+            move_weight=run.move_weight,
         )
         + crossings
     )
@@ -214,12 +217,28 @@ def _patient_km(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f} patient-km"
 
 
-def _certified(result: AreaResult) -> str:
+def _cost(result: AreaResult, move_weight: float) -> str:
+    """Say the plan's cost; in a repair it holds each move at ``move_weight`` patient-km.
+
+    The same plan costs less when solved again from itself (no moves then), so the moves
+    priced in are named: else the two figures look like two costs of one plan.
+    """
+    words = _patient_km(result.objective)
+    moves = result.moves or 0
+    if result.objective is None or move_weight <= 0 or moves <= 0:
+        return words
+    return (
+        f"{words}, its {moves:,} practice{'' if moves == 1 else 's'} moved priced in at "
+        f"{move_weight:,.0f} each"
+    )
+
+
+def _certified(result: AreaResult, move_weight: float = 0.0) -> str:
     """Say the plan's cost against the proved lower bound: the certified gap."""
     if result.bound is None or result.gap is None:
-        return f"it costs {_patient_km(result.objective)}, with no proved bound"
+        return f"it costs {_cost(result, move_weight)}, with no proved bound"
     return (
-        f"it costs {_patient_km(result.objective)}, certified gap {result.gap:.1%}: no plan "
+        f"it costs {_cost(result, move_weight)}, certified gap {result.gap:.1%}: no plan "
         f"costs less than {_patient_km(result.bound)}, so at most {result.gap:.1%} of its "
         "cost could be saved"
     )
@@ -289,18 +308,24 @@ _NOT_EXACT = "the exact stages gave no plan in the time limit"
 """Why a plan standing in is not optimised, in words (the notice's)."""
 
 
-def area_words(name: str, result: AreaResult, *, kept: bool = False) -> str:
-    """Say in words which plan an area got, its cost, the bound and the certified gap."""
+def area_words(
+    name: str, result: AreaResult, *, kept: bool = False, move_weight: float = 0.0
+) -> str:
+    """Say in words which plan an area got, its cost, the bound and the certified gap.
+
+    ``move_weight``: the patient-km each practice moved costs in the run (a repair's).
+    """
     kind = plan_kind(result, kept=kept)
+    certified = _certified(result, move_weight)
     if kind == "none":
         return f"{name}: no plan ({'; '.join(result.explanations) or result.status})."
     if kind == "proved optimal":
         what = "proved optimal" + (" (your plan was already optimal)" if kept else "")
-        return f"{name}: {what}; it costs {_patient_km(result.objective)}."
+        return f"{name}: {what}; it costs {_cost(result, move_weight)}."
     if kind == "fallback":
         return (
             f"{name}: the solve failed (see the optimiser results), so the plan at hand "
-            f"stands in; {_certified(result)}. Run it again for an optimised plan."
+            f"stands in; {certified}. Run it again for an optimised plan."
         )
     if kind == "kept":
         found = next((n for n in result.explanations if "search's best plan costs" in n), "")
@@ -309,13 +334,13 @@ def area_words(name: str, result: AreaResult, *, kept: bool = False) -> str:
             f"{name}: your plan is kept — the optimiser found nothing cheaper in "
             f"{result.seconds:.0f} s"
             + (f" ({best})" if best else "")
-            + f"; {_certified(result)}. Allow more time to look further."
+            + f"; {certified}. Allow more time to look further."
         )
     moved = "" if result.moves is None else f" ({result.moves:,} practices moved)"
     if kind == "constructive":
         return (
             f"{name}: not optimised — this is the quick constructive plan ({_NOT_EXACT}); "
-            f"{_certified(result)}. Allow more time for an optimised plan."
+            f"{certified}. Allow more time for an optimised plan."
         )
     if kind == "searched":
         start = (
@@ -325,30 +350,27 @@ def area_words(name: str, result: AreaResult, *, kept: bool = False) -> str:
         )
         return (
             f"{name}: not optimised — {start} improved by local search only ({_NOT_EXACT}); "
-            f"{_certified(result)}. Allow more time for an optimised plan."
+            f"{certified}. Allow more time for an optimised plan."
         )
     if kind == "repaired":
         return (
             f"{name}: not optimised — your plan repaired{moved}: its compliant networks kept, "
             f"the networks breaking a rule re-formed with their neighbours; the fewest-moves "
-            f"solve ran out of time; {_certified(result)}. Allow more time for fewer moves."
+            f"solve ran out of time; {certified}. Allow more time for fewer moves."
         )
     if kind == "made whole":
         return (
             f"{name}: not optimised — your plan made whole{moved}: each network as it stands, "
             "cut into its connected parts, a practice in none joined to a neighbouring "
-            f"network; it may break the band ({_NOT_EXACT}); {_certified(result)}. Allow "
+            f"network; it may break the band ({_NOT_EXACT}); {certified}. Allow "
             "more time for a plan in band."
         )
     if kind == "parts":
         return (
             f"{name}: not optimised — the last resort, one network per connected part of the "
-            f"area ({_NOT_EXACT}); {_certified(result)}. Allow more time for a plan."
+            f"area ({_NOT_EXACT}); {certified}. Allow more time for a plan."
         )
-    return (
-        f"{name}: optimised, not proved optimal; {_certified(result)}. Allow more time to "
-        "narrow the gap."
-    )
+    return f"{name}: optimised, not proved optimal; {certified}. Allow more time to narrow the gap."
 
 
 def run_notice(
@@ -359,11 +381,13 @@ def run_notice(
     stopped: bool = False,
     kept: Sequence[str] = (),
     names: Mapping[str, str] | None = None,
+    move_weight: float = 0.0,
 ) -> str:
     """Say what a finished optimiser run gave, area by area (the notice on top of the page).
 
     ``unchanged``: the working plan is left as it was; ``kept``: the areas whose networks
-    the run left as they were; ``names``: area code → name.
+    the run left as they were; ``names``: area code → name; ``move_weight``: the
+    patient-km each practice moved cost in the run (a repair's), named beside each cost.
     """
     names = names or {}
     head = (
@@ -374,7 +398,9 @@ def run_notice(
     if unchanged:
         head += " It found no better plan: the working plan is unchanged."
     words = [
-        area_words(f"{names[a]} ({a})" if a in names else a, r, kept=a in kept)
+        area_words(
+            f"{names[a]} ({a})" if a in names else a, r, kept=a in kept, move_weight=move_weight
+        )
         for a, r in results.items()
     ]
     return " ".join([head, *words])

@@ -131,6 +131,8 @@ class OptimiserRun:
     repair: bool = False
     ccgs: tuple[str, ...] = ()
     level: str = "lower"
+    move_weight: float = 0.0
+    """Patient-km each practice moved costs in the run (0 in a fresh proposal)."""
 
 
 class PracticeInfo(TypedDict):

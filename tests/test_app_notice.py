@@ -165,3 +165,36 @@ def test_the_quick_plan_the_exact_stages_returned_unimproved_is_not_called_optim
     # a plan of the exact stages' own, polished after, stays "optimised"
     own = _result(objective=1500.0, bound=900.0, gap=0.4, explanations=[POLISHED])
     assert plan_kind(own) == "optimised"
+
+
+def test_a_repairs_cost_names_the_moves_priced_in() -> None:
+    """One plan, two costs: a repair's holds its moves at the move weight, and says so."""
+    result = _result(objective=1_680_000.0, bound=1_000_000.0, gap=0.4, moves=68)
+    words = area_words("Kent (E1)", result, move_weight=10_000.0)
+    assert "it costs 1,680,000 patient-km, its 68 practices moved priced in at 10,000 each" in words
+    fresh = area_words("Kent (E1)", result, move_weight=0.0)
+    assert "priced in" not in fresh and "it costs 1,680,000 patient-km, certified gap" in fresh
+    unmoved = area_words(
+        "Kent (E1)", _result(objective=5.0, bound=5.0, gap=0.0, moves=0), move_weight=1.0
+    )
+    assert "priced in" not in unmoved
+
+
+def test_a_real_repair_costs_the_plan_plus_its_moves_at_the_weight() -> None:
+    """A repair of a plan one move from the optimum: its cost is the optimum's and one move."""
+    settings = OptimiseSettings(band=Band(20_000, 40_000), time_limit=10.0, move_weight=500.0)
+    best = optimise_area(_line(8), settings)
+    assert best.status == "optimal" and best.objective is not None
+    networks = sorted(_groups(best), key=lambda g: min(int(c[1:]) for c in g))
+    first, second = networks[0], networks[1]
+    edge = max(first, key=lambda c: int(c[1:]))  # the first network's practice beside the second
+    current = dict(best.assignment)
+    current[edge] = best.assignment[second[0]]  # moved: the first network now too small
+    again = optimise_area(_line(8), settings, current=current)
+    assert again.moves == 1 and again.objective is not None
+    assert again.objective == best.objective + 500.0
+    notice = run_notice({"LINE": again}, again.seconds, move_weight=500.0)
+    assert (
+        f"it costs {again.objective:,.0f} patient-km, its 1 practice moved priced in at 500"
+        in notice
+    )
