@@ -52,6 +52,10 @@ def test_the_triple_cut_lifts_the_odd_cycle_lp_to_the_plan() -> None:
     assert cut.bound == pytest.approx(1100.0)
     known = rowcuts.separate(columns, model, pool, known=cut.triples, at=math.inf)
     assert known.triples == [] and known.bound == pytest.approx(1100.0)
+    # going on from the first round's LP (its cut in it): the same bound, nothing new
+    again = rowcuts.separate(columns, model, pool, at=math.inf, again=plain)
+    assert again.lp is plain.lp
+    assert again.triples == [] and again.bound == pytest.approx(1100.0)
 
 
 def test_no_lp_in_time_gives_no_bound() -> None:
