@@ -128,9 +128,11 @@ class _CutLP:
         if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
             raise RuntimeError("OR-Tools GLOP is not available")
         self.solver = solver
-        # Artificials at a high cost keep every restricted LP feasible; the LP only guides
-        # the separation (any triple's cut is valid), so their cost need not be exact.
-        big = 100.0 * float(max(1.0, np.abs(self.cost).max()))
+        # Artificials keep every restricted LP feasible; the LP only guides the separation
+        # and bounds plans, which have none, so their cost need not be large. At 100 times
+        # the dearest column GLOP answered ABNORMAL at once on E38000245's window (columns
+        # up to 119.7 M): no bound at all.
+        big = 2.0 * float(max(1.0, np.abs(self.cost).max()))
         self.bound = -math.inf  # of the last complete solve (see _dual_bound)
         objective = solver.Objective()
         objective.SetMinimization()
@@ -193,7 +195,11 @@ class _CutLP:
                 return False
             if math.isfinite(left):
                 self.solver.SetTimeLimit(max(1, int(1000 * left)))
-            if self.solver.Solve() != pywraplp.Solver.OPTIMAL:
+            status = self.solver.Solve()
+            if status != pywraplp.Solver.OPTIMAL:
+                logger.debug(
+                    "subset-row LP: GLOP answered %d over %d columns", status, len(self.variables)
+                )
                 return False
             node = np.zeros(self.table.shape[1])
             for i, row in self.cover.items():
