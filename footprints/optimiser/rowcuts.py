@@ -88,9 +88,13 @@ def covers_two(table: np.ndarray[Any, np.dtype[np.bool_]], triple: Triple) -> In
 
 
 def _violated(
-    table: np.ndarray[Any, np.dtype[np.bool_]], values: np.ndarray[Any, np.dtype[np.float64]]
+    table: np.ndarray[Any, np.dtype[np.bool_]],
+    values: np.ndarray[Any, np.dtype[np.float64]],
+    at: float = math.inf,
 ) -> list[tuple[float, Triple]]:
     """Every triple whose cut the LP solution ``values`` (per row of ``table``) breaks.
+
+    Those found by ``at`` (``time.monotonic()``) where the time runs out first.
 
     The left side of triple ``(i, j, k)`` is ``P_ij + P_ik + P_jk − 2 Q_ijk``: ``P`` the
     weight of the columns holding a pair, ``Q`` of those holding all three.
@@ -105,6 +109,8 @@ def _violated(
     pairs = (held * weight[:, None]).T @ held
     found: list[tuple[float, Triple]] = []
     for a in range(len(active)):
+        if time.monotonic() >= at:
+            break
         with_a = held * (weight * held[:, a])[:, None]
         triples = with_a.T @ held
         side = pairs[a][:, None] + pairs[a][None, :] + pairs - 2.0 * triples
@@ -160,6 +166,7 @@ class _CutLP:
 
     def add(self, rows: IntArray) -> None:
         """Bring rows of the pool (not yet in) into the LP."""
+        new: list[int] = []
         for r in rows.tolist():
             if r in self.variables:
                 continue
@@ -172,11 +179,14 @@ class _CutLP:
             piece = int(self.piece[r])
             if piece in self.counts:
                 self.counts[piece].SetCoefficient(var, 1.0)
-            for triple, row, _ in self.cuts:
-                if int(self.table[r, list(triple)].sum()) >= 2:
-                    row.SetCoefficient(var, 1.0)
             self.objective.SetCoefficient(var, float(self.cost[r]))
             self.variables[r] = var
+            new.append(r)
+        if new and self.cuts:  # each cut's side, over the new columns at once
+            held = self.table[np.asarray(new, np.int64)]
+            for triple, row, _ in self.cuts:
+                for k in np.flatnonzero(held[:, list(triple)].sum(axis=1) >= 2).tolist():
+                    row.SetCoefficient(self.variables[new[k]], 1.0)
 
     def cut(self, triple: Triple) -> None:
         """Add the cut of ``triple`` over the columns in the LP (later ones join it on add)."""
@@ -316,7 +326,7 @@ def separate(
         value = lp.solver.Objective().Value()
         uses: dict[int, int] = {}
         added = 0
-        for _, triple in _violated(lp.table, lp.values()):
+        for _, triple in _violated(lp.table, lp.values(), at):
             if triple in have or any(uses.get(i, 0) >= _PER_PRACTICE for i in triple):
                 continue
             for i in triple:
@@ -335,6 +345,6 @@ def separate(
             len(pool),
             added,
         )
-        if not added:
+        if not added or time.monotonic() >= at:
             break
     return Separation(found, lp.bound, lp)
