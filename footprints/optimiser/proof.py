@@ -11,6 +11,10 @@
    and ``LB + Δ`` becomes a proved bound. One solve takes at most :data:`CP_SAT_COLUMNS`
    columns, more (threefold at a time) while the largest solve so far says a larger one
    can end in the time left.
+4. After a solve that leaves the incumbent ``z`` unproved, the LP over every column with
+   reduced cost ``≤ z − LB`` (all a better plan can use), strengthened by subset-row cuts
+   (:mod:`~footprints.optimiser.rowcuts`), bounds every plan: at ``z`` it proves ``z``
+   without CP-SAT (E38000143 and E38000091, whose windows CP-SAT did not close in time).
 
 When time runs out before the exact solve finds a plan, or the solve fails,
 :func:`~footprints.optimiser.fallback.fallback` returns the plan at hand: the constructive
