@@ -11,6 +11,10 @@
    and ``LB + Δ`` becomes a proved bound. One solve takes at most :data:`CP_SAT_COLUMNS`
    columns, more (threefold at a time) while the largest solve so far says a larger one
    can end in the time left.
+4. After a solve that leaves the incumbent ``z`` unproved, the LP over every column with
+   reduced cost ``≤ z − LB`` (all a better plan can use), strengthened by subset-row cuts
+   (:mod:`~footprints.optimiser.rowcuts`), bounds every plan: at ``z`` it proves ``z``
+   without CP-SAT (E38000143 and E38000091, whose windows CP-SAT did not close in time).
 
 When time runs out before the exact solve finds a plan, or the solve fails,
 :func:`~footprints.optimiser.fallback.fallback` returns the plan at hand: the constructive
@@ -47,6 +51,7 @@ from footprints.optimiser.pools import (
     solve_pool,
 )
 from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.rowcuts import Separation, Triple, separate
 from footprints.optimiser.settings import Fallback, Status
 from footprints.optimiser.shaping import (
     SHAPE_SHARE,
@@ -585,6 +590,67 @@ def _grown(most: int, wanted: int, pace: float, left: float) -> int:
     return fits if fits >= PARTIAL_GROWTH * most else most
 
 
+CUT_SHARE = 0.3
+"""Share of the time left that the subset-row LP over a window may take
+(:func:`_window_cut`) after a solve; all of it where the loop would stop anyway."""
+CUT_COLUMNS = 100_000
+"""Most columns of a window that the subset-row LP is solved over. The windows a proof needs
+on the areas that stopped short hold 48,121–66,579 (E38000091, 143, 244, 245); far larger
+ones come with a start far from the bound (E38000244's first window, 192,704 columns at a
+31% gap: 0.6 s at a load of 17 for no LP), where CP-SAT should have the time."""
+
+
+def _window_cut(
+    problem: AreaProblem,
+    columns: Columns,
+    model: Partition,
+    rc: FloatArray,
+    width: float,
+    incumbent: IntegerResult | None,
+    triples: list[Triple],
+    share: float = CUT_SHARE,
+    kept: list[Separation] | None = None,
+) -> float:
+    """Bound every plan made of the columns of reduced cost ``≤ width`` (the window).
+
+    The LP over them with subset-row cuts (:func:`~footprints.optimiser.rowcuts.separate`)
+    in ``share`` of the time left, starting from ``triples`` (extended with the new ones);
+    ``-inf`` where the window holds more than :data:`CUT_COLUMNS` or no LP ended in time.
+    ``kept``: the last answer (replaced by this one), whose LP goes on where the window is
+    the same.
+    Rows it does not model (matching, a move budget, limits) are left out: the bound is
+    still valid, only weaker. E38000143: the window of 53,207 columns a proof needs has its
+    LP 5.97% below the optimum; 103 cuts in ten rounds (6 s at a load of 10) bound it at
+    the optimum, which CP-SAT's search over the same columns had not proved in 51 s
+    (BENCHMARKS.md, session 20).
+    """
+    window = np.flatnonzero(rc <= width).astype(np.int64)
+    if len(window) > CUT_COLUMNS:
+        return -math.inf
+    at = time.monotonic() + share * max(0.0, problem.deadline.left())
+    found = separate(
+        columns,
+        model,
+        window,
+        rank=rc,
+        start=incumbent.chosen if incumbent is not None else None,
+        known=triples,
+        at=at,
+        again=kept[0] if kept else None,
+    )
+    triples.extend(found.triples)
+    if kept is not None:
+        kept[:] = [found]
+    logger.debug(
+        "area %s: subset-row LP over %d columns: bound %.0f, %d cuts",
+        problem.name,
+        len(window),
+        found.bound,
+        len(triples),
+    )
+    return found.bound
+
+
 def _search(
     problem: AreaProblem,
     columns: Columns,
@@ -626,6 +692,9 @@ def _search(
     floor = math.inf
     proved_bound = float(lower_int)
     status: Status = "timed out"
+    triples: list[Triple] = []  # subset-row cuts found so far (valid over any pool)
+    cut_floor = math.inf  # the incumbent's cost when the subset-row LP last ran
+    kept: list[Separation] = []  # its last answer, to go on from
     problem.report(0.4, f"LP bound {lower / SCALE:,.1f}")
     if (
         incumbent is not None
@@ -660,6 +729,21 @@ def _search(
                 if grown > most:
                     most = grown
                     continue
+                if math.isfinite(floor):  # the time left to the LP with cuts
+                    cut = _window_cut(
+                        problem,
+                        columns,
+                        model,
+                        rc,
+                        floor - lower + tolerance,
+                        incumbent,
+                        triples,
+                        share=1.0,
+                        kept=kept,
+                    )
+                    if floor <= cut + tolerance:
+                        return "optimal", floor, incumbent, None
+                    proved_bound = max(proved_bound, _ceil(min(cut, floor) - tolerance))
                 return (
                     status,
                     proved_bound,
@@ -723,6 +807,16 @@ def _search(
                 status = "optimal" if incumbent is not None else "infeasible"
                 proved_bound = floor
                 break
+            if math.isfinite(floor) and floor != cut_floor:
+                # Every plan below the incumbent is made of the window's columns: the LP over
+                # them with subset-row cuts bounds them all, often up to the incumbent.
+                cut_floor = floor
+                width = floor - lower + tolerance
+                cut = _window_cut(problem, columns, model, rc, width, incumbent, triples, kept=kept)
+                if floor <= cut + tolerance:
+                    status, proved_bound = "optimal", floor
+                    break
+                proved_bound = max(proved_bound, _ceil(min(cut, floor) - tolerance))
             grown = most
             if ranked and not improved:
                 wanted = int(np.count_nonzero(rc <= floor - lower + tolerance))
@@ -730,7 +824,22 @@ def _search(
             if grown > most:
                 most = grown
             elif ranked and not improved:
-                # The same columns would be taken again: nothing more to learn in time.
+                # The same columns would be taken again: nothing more to learn in time but
+                # what the LP with cuts proves in the time left.
+                cut = _window_cut(
+                    problem,
+                    columns,
+                    model,
+                    rc,
+                    floor - lower + tolerance,
+                    incumbent,
+                    triples,
+                    share=1.0,
+                    kept=kept,
+                )
+                if floor <= cut + tolerance:
+                    return "optimal", floor, incumbent, None
+                proved_bound = max(proved_bound, _ceil(min(cut, floor) - tolerance))
                 return (
                     status,
                     proved_bound,

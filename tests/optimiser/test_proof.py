@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pytest
 
-from footprints.optimiser import OptimiseSettings, pools, proof
-from footprints.optimiser.candidates import CandidateSets
+from footprints.optimiser import OptimiseSettings, pools, proof, rowcuts
+from footprints.optimiser.candidates import CandidateSets, IntArray
 from footprints.optimiser.columns import Columns, build_columns, piece_candidates, plan_columns
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE
@@ -295,6 +296,8 @@ def test_pools_grown_to_what_fits_still_bound_below_the_optimum(
         return grown[-1]
 
     monkeypatch.setattr(proof, "_grown", partly)
+    # the growth is what is tested: no proof by the LP with subset-row cuts before it
+    monkeypatch.setattr(proof, "_window_cut", lambda *args, **kwargs: -math.inf)
     outcome = partition(problem, columns)
     best = brute_force_optimum(graph, settings)
     assert best is not None
@@ -302,3 +305,58 @@ def test_pools_grown_to_what_fits_still_bound_below_the_optimum(
     assert outcome.bound <= outcome.objective
     assert outcome.bound / SCALE <= best + 0.01 * len(outcome.chosen)
     assert any(size > 2 for size in grown)
+
+
+def _with_quick_start(problem: AreaProblem) -> tuple[Columns, IntArray]:
+    """Every candidate and the quick constructive plan's networks, and that plan's columns."""
+    columns = _columns(problem)
+    plan = construct(problem)
+    assert plan is not None
+    n_sets = len(columns.sets)
+    extended = build_columns(
+        problem, [CandidateSets.concatenate([columns.sets, CandidateSets.of(plan[0])])]
+    )
+    start = plan_columns(extended, np.arange(n_sets, n_sets + len(plan[0])), None)
+    assert start is not None
+    return extended, start
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
+def test_a_window_no_solve_can_take_is_proved_by_the_lp_with_subset_row_cuts(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One solve takes 2 columns and pools never grow: the LP over the window proves it.
+
+    Without the subset-row LP the loop stops with "more than 2 candidate networks lie
+    within …" (or "equally good at the cut"), unproved, where the start is not optimal.
+    """
+    graph, settings = SMALL_GRIDS[name]
+    problem = problem_of(graph, settings)
+    columns, start = _with_quick_start(problem)
+    monkeypatch.setattr(proof, "CP_SAT_COLUMNS", 2)
+    monkeypatch.setattr(proof, "_grown", lambda most, wanted, pace, left: most)
+    outcome = partition(problem, columns, start=start)
+    best = brute_force_optimum(graph, settings)
+    assert best is not None
+    assert outcome.status == "optimal"
+    assert outcome.objective is not None and outcome.bound == outcome.objective
+    assert outcome.objective / SCALE == pytest.approx(best, abs=0.01 * len(outcome.chosen))
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
+def test_the_subset_row_lp_never_bounds_above_the_optimum(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The LP with cuts given only a moment (its LP may not end): the bound stays valid."""
+    graph, settings = SMALL_GRIDS[name]
+    problem = problem_of(graph, settings)
+    columns, start = _with_quick_start(problem)
+    monkeypatch.setattr(proof, "CP_SAT_COLUMNS", 2)
+    monkeypatch.setattr(proof, "_grown", lambda most, wanted, pace, left: most)
+    monkeypatch.setattr(proof, "CUT_SHARE", 1e-9)
+    monkeypatch.setattr(rowcuts, "RESTRICTED", 1)
+    outcome = partition(problem, columns, start=start)
+    best = brute_force_optimum(graph, settings)
+    assert best is not None
+    assert outcome.objective is not None and outcome.bound is not None
+    assert outcome.bound / SCALE <= best + 0.01 * len(outcome.chosen)

@@ -1,0 +1,350 @@
+"""Subset-row cuts: triples of practices that at most one network of a plan covers twice.
+
+In a plan every practice is in exactly one network, so of any three practices ``T`` at most
+one network holds two or more of them (two such networks would share a practice of ``T``):
+``Σ_{N : |N ∩ T| ≥ 2} x_N ≤ 1`` holds for every plan, over any pool of columns. The
+set-partitioning LP does not know it: three networks each holding two of ``T`` at ½ each
+meet every cover row and break the cut (Jepsen, Petersen, Spoorendonk & Pisinger,
+Operations Research 2008: the rank-1 Chvátal–Gomory cuts of the three rows, ``⌊½ (x_a + x_b
++ x_c)⌋``).
+
+On E38000143 (100 practices, 7 networks) the LP over the 53,207 columns of the window a
+proof needs is 5.97% below the optimum, and CP-SAT's bound over them closed 0.3 of those
+points in 51 s; 92 such cuts, found by ten rounds of :func:`separate`, lift that LP to the
+optimum itself (BENCHMARKS.md, session 20). :func:`separate` solves the LP over a pool with
+the cuts so far (GLOP over a few thousand of its columns, priced against the rest), adds the
+most violated triples and repeats until none is violated or its time is up; the proof loop
+hands the triples to CP-SAT (:func:`add_cuts`), whose own LP then starts from the stronger
+relaxation. Valid over any pool, so the proof's window logic is unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+
+from footprints.optimiser.candidates import IntArray
+from footprints.optimiser.columns import Columns, Partition
+
+__all__ = [
+    "CUTS_PER_ROUND",
+    "RESTRICTED",
+    "Separation",
+    "Triple",
+    "covers_two",
+    "separate",
+]
+
+logger = logging.getLogger(__name__)
+
+Triple = tuple[int, int, int]
+
+CUTS_PER_ROUND = 100
+"""Most triples one round of :func:`separate` adds (the most violated first)."""
+_PER_PRACTICE = 3
+"""Most triples of one round sharing a practice (violated triples cluster on a few practices;
+spread, they lift the LP more per round)."""
+RESTRICTED = 2_000
+"""Columns of the pool the LP of :func:`separate` starts with (the cheapest by reduced cost,
+the incumbent's); the others join while they price below 0."""
+_ENTER = 500
+"""Most columns joining the LP per pricing step."""
+_VIOLATION = 1e-4
+"""How far a triple's left side must pass 1 to count as violated."""
+
+
+def _members(columns: Columns, pool: IntArray) -> tuple[IntArray, IntArray]:
+    """Return the practices of the columns ``pool``, flat, and where each column's start."""
+    sets = columns.sets
+    chosen = columns.col_set[pool]
+    sizes = sets.sizes[chosen]
+    starts = sets.offsets[chosen]
+    entry = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+    firsts = np.zeros(len(pool), np.int64)
+    np.cumsum(sizes[:-1], out=firsts[1:])
+    return sets.members[entry].astype(np.int64), firsts
+
+
+def _membership(columns: Columns, pool: IntArray, n: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Return a ``len(pool) × n`` table: whether column ``pool[r]`` holds practice ``i``."""
+    members, firsts = _members(columns, pool)
+    sizes = np.diff(np.append(firsts, len(members)))
+    table = np.zeros((len(pool), n), bool)
+    table[np.repeat(np.arange(len(pool)), sizes), members] = True
+    return table
+
+
+def covers_two(table: np.ndarray[Any, np.dtype[np.bool_]], triple: Triple) -> IntArray:
+    """Rows of ``table`` (see :func:`_membership`) holding two or more of ``triple``."""
+    held = table[:, list(triple)].sum(axis=1)
+    return np.flatnonzero(held >= 2).astype(np.int64)
+
+
+def _violated(
+    table: np.ndarray[Any, np.dtype[np.bool_]],
+    values: np.ndarray[Any, np.dtype[np.float64]],
+    at: float = math.inf,
+) -> list[tuple[float, Triple]]:
+    """Every triple whose cut the LP solution ``values`` (per row of ``table``) breaks.
+
+    Those found by ``at`` (``time.monotonic()``) where the time runs out first.
+
+    The left side of triple ``(i, j, k)`` is ``P_ij + P_ik + P_jk − 2 Q_ijk``: ``P`` the
+    weight of the columns holding a pair, ``Q`` of those holding all three.
+    """
+    used = np.flatnonzero(values > 1e-9)
+    if not len(used):
+        return []
+    held = table[used].astype(np.float64)
+    weight = values[used]
+    active = np.flatnonzero(held.sum(axis=0) > 0)
+    held = held[:, active]
+    pairs = (held * weight[:, None]).T @ held
+    found: list[tuple[float, Triple]] = []
+    for a in range(len(active)):
+        if time.monotonic() >= at:
+            break
+        with_a = held * (weight * held[:, a])[:, None]
+        triples = with_a.T @ held
+        side = pairs[a][:, None] + pairs[a][None, :] + pairs - 2.0 * triples
+        for b, c in zip(*np.nonzero(np.triu(side > 1.0 + _VIOLATION, k=1)), strict=True):
+            if a < b:
+                found.append((float(side[b, c]), (int(active[a]), int(active[b]), int(active[c]))))
+    found.sort(reverse=True)
+    return found
+
+
+class _CutLP:
+    """The LP over a pool: cover rows, network counts and subset-row cuts, grown by pricing."""
+
+    def __init__(self, columns: Columns, model: Partition, pool: IntArray) -> None:
+        self.pool = pool
+        self.table = _membership(columns, pool, model.n_practices)
+        self.members, self.firsts = _members(columns, pool)
+        self.cost = columns.col_cost[pool].astype(np.float64)
+        self.piece = columns.set_piece[columns.col_set[pool]]
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
+            raise RuntimeError("OR-Tools GLOP is not available")
+        self.solver = solver
+        # Artificials keep every restricted LP feasible; the LP only guides the separation
+        # and bounds plans, which have none, so their cost need not be large. At 100 times
+        # the dearest column GLOP answered ABNORMAL at once on E38000245's window (columns
+        # up to 119.7 M): no bound at all.
+        big = 2.0 * float(max(1.0, np.abs(self.cost).max()))
+        self.bound = -math.inf  # of the last complete solve (see _dual_bound)
+        objective = solver.Objective()
+        objective.SetMinimization()
+        self.cover: dict[int, Any] = {}
+        for i in model.rows:
+            row = solver.Constraint(1.0, 1.0)
+            art = solver.NumVar(0.0, solver.infinity(), "")
+            row.SetCoefficient(art, 1.0)
+            objective.SetCoefficient(art, big)
+            self.cover[i] = row
+        self.counts: dict[int, Any] = {}
+        self.k_ranges: dict[int, tuple[int, int]] = {}
+        for p, piece in enumerate(model.pieces):
+            if piece.k_range is not None:
+                self.k_ranges[p] = piece.k_range
+                self.counts[p] = solver.Constraint(float(piece.k_range[0]), float(piece.k_range[1]))
+                for sign in (1.0, -1.0):
+                    art = solver.NumVar(0.0, solver.infinity(), "")
+                    self.counts[p].SetCoefficient(art, sign)
+                    objective.SetCoefficient(art, big)
+        self.objective = objective
+        self.cuts: list[tuple[Triple, Any, IntArray]] = []
+        self.variables: dict[int, Any] = {}
+        self.rows = np.asarray(model.rows, np.int64)
+
+    def add(self, rows: IntArray) -> None:
+        """Bring rows of the pool (not yet in) into the LP."""
+        new: list[int] = []
+        for r in rows.tolist():
+            if r in self.variables:
+                continue
+            # no upper bound (the cover rows keep it at most 1): a bound's dual would
+            # enter the plan's cost otherwise (see _dual_bound)
+            var = self.solver.NumVar(0.0, self.solver.infinity(), "")
+            for i in np.flatnonzero(self.table[r]).tolist():
+                if i in self.cover:
+                    self.cover[i].SetCoefficient(var, 1.0)
+            piece = int(self.piece[r])
+            if piece in self.counts:
+                self.counts[piece].SetCoefficient(var, 1.0)
+            self.objective.SetCoefficient(var, float(self.cost[r]))
+            self.variables[r] = var
+            new.append(r)
+        if new and self.cuts:  # each cut's side, over the new columns at once
+            held = self.table[np.asarray(new, np.int64)]
+            for triple, row, _ in self.cuts:
+                for k in np.flatnonzero(held[:, list(triple)].sum(axis=1) >= 2).tolist():
+                    row.SetCoefficient(self.variables[new[k]], 1.0)
+
+    def cut(self, triple: Triple) -> None:
+        """Add the cut of ``triple`` over the columns in the LP (later ones join it on add)."""
+        row = self.solver.Constraint(-self.solver.infinity(), 1.0)
+        rows = covers_two(self.table, triple)
+        for r in rows.tolist():
+            if r in self.variables:
+                row.SetCoefficient(self.variables[r], 1.0)
+        self.cuts.append((triple, row, rows))
+
+    def solve(self, deadline_at: float) -> bool:
+        """Solve over the pool (pricing the rest in); ``False`` if time ran out or GLOP failed."""
+        while True:
+            left = deadline_at - time.monotonic()
+            if left <= 0:
+                return False
+            if math.isfinite(left):
+                self.solver.SetTimeLimit(max(1, int(1000 * left)))
+            status = self.solver.Solve()
+            if status != pywraplp.Solver.OPTIMAL:
+                logger.debug(
+                    "subset-row LP: GLOP answered %d over %d columns", status, len(self.variables)
+                )
+                return False
+            node = np.zeros(self.table.shape[1])
+            for i, row in self.cover.items():
+                node[i] = row.dual_value()
+            reduced = self.cost - np.add.reduceat(node[self.members], self.firsts)
+            for p, row in self.counts.items():
+                reduced[self.piece == p] -= row.dual_value()
+            for _, row, rows in self.cuts:
+                reduced[rows] -= row.dual_value()
+            tolerance = 1e-7 * max(1.0, float(np.abs(self.cost).max()))
+            outside = np.ones(len(reduced), bool)
+            outside[list(self.variables)] = False
+            entering = np.flatnonzero(outside & (reduced < -tolerance))
+            if not len(entering):
+                self.bound = self._dual_bound(node, reduced)
+                return True
+            self.add(entering[np.argsort(reduced[entering], kind="stable")[:_ENTER]])
+
+    def _dual_bound(
+        self,
+        node: np.ndarray[Any, np.dtype[np.float64]],
+        reduced: np.ndarray[Any, np.dtype[np.float64]],
+    ) -> float:
+        """Bound every plan over the pool from the duals alone (weak duality).
+
+        A plan's cost is ``Σ rc_N + Σ_i π_i + Σ_p σ_p k_p + Σ_T μ_T (its side of T)``: at
+        least ``Σ_i π_i + Σ_p min(σ_p lo_p, σ_p hi_p) + Σ_T min(μ_T, 0)``, less the networks
+        it can have times the most negative reduced cost (GLOP's tolerances), whatever the
+        solver's own objective says. The artificials play no part (a plan has none).
+        """
+        bound = float(node[self.rows].sum())
+        networks = float(len(self.rows))
+        for p, row in self.counts.items():
+            dual = row.dual_value()
+            low, high = self.k_ranges[p]
+            bound += min(dual * low, dual * high)
+        for _, row, _ in self.cuts:
+            bound += min(row.dual_value(), 0.0)
+        return bound + networks * min(0.0, float(reduced.min(initial=0.0)))
+
+    def values(self) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """Each pool column's value in the last solve (0 outside the LP)."""
+        out = np.zeros(len(self.cost))
+        for r, var in self.variables.items():
+            out[r] = var.solution_value()
+        return out
+
+
+@dataclass
+class Separation:
+    """What :func:`separate` found.
+
+    Parameters
+    ----------
+    triples
+        The new triples (not those it was given), in the order found.
+    bound
+        A lower bound on every plan made of the pool's columns, from the duals of the last
+        LP solved to the end (with the cuts then known), ``-inf`` if none was.
+    lp
+        The LP, to go on from (``separate``'s ``again``) over the same pool.
+    """
+
+    triples: list[Triple]
+    bound: float
+    lp: _CutLP | None = field(default=None, repr=False)
+
+
+def separate(
+    columns: Columns,
+    model: Partition,
+    pool: IntArray,
+    *,
+    rank: np.ndarray[Any, np.dtype[np.float64]] | None = None,
+    start: IntArray | None = None,
+    known: Sequence[Triple] = (),
+    at: float,
+    rounds: int = 20,
+    again: Separation | None = None,
+) -> Separation:
+    """Find triples whose cuts the LP over ``pool`` breaks, round after round, until ``at``.
+
+    ``rank`` (per column of ``columns``, e.g. reduced costs) chooses the first
+    :data:`RESTRICTED` columns of the LP, with ``start`` (a plan's columns, if in the pool);
+    ``known`` triples are cut from the start. Returns the new triples (not ``known``), in
+    the order found (each round's kept even if the time runs out in the next), and the
+    bound of the last LP solved to the end (:class:`Separation`). ``again``: an earlier
+    answer over the same pool and columns, whose LP (its columns and cuts) is gone on from
+    rather than built anew (E38000143: 1–2 s of a 53,207-column window at a load of 7).
+    """
+    if not len(pool) or not model.rows:
+        return Separation([], -math.inf)
+    lp = again.lp if again is not None else None
+    if lp is None or not np.array_equal(lp.pool, pool):
+        lp = _CutLP(columns, model, pool)
+        order = (
+            np.argsort(rank[pool], kind="stable")
+            if rank is not None
+            else np.arange(len(pool), dtype=np.int64)
+        )
+        first = order[:RESTRICTED]
+        if start is not None:
+            first = np.union1d(first, np.flatnonzero(np.isin(pool, start)))
+        lp.add(first.astype(np.int64))
+    have = {triple for triple, _, _ in lp.cuts}
+    for triple in known:
+        if triple not in have:
+            have.add(triple)
+            lp.cut(triple)
+    found: list[Triple] = []
+    for _ in range(rounds):
+        if not lp.solve(at):
+            break
+        value = lp.solver.Objective().Value()
+        uses: dict[int, int] = {}
+        added = 0
+        for _, triple in _violated(lp.table, lp.values(), at):
+            if triple in have or any(uses.get(i, 0) >= _PER_PRACTICE for i in triple):
+                continue
+            for i in triple:
+                uses[i] = uses.get(i, 0) + 1
+            have.add(triple)
+            found.append(triple)
+            lp.cut(triple)
+            added += 1
+            if added >= CUTS_PER_ROUND:
+                break
+        logger.debug(
+            "subset-row round: LP %.0f (dual bound %.0f) over %d of %d columns, %d cuts added",
+            value,
+            lp.bound,
+            len(lp.variables),
+            len(pool),
+            added,
+        )
+        if not added or time.monotonic() >= at:
+            break
+    return Separation(found, lp.bound, lp)
