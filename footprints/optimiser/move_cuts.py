@@ -30,8 +30,10 @@ New slots are counted against the plan at hand: a plan moving at most ``m − 1`
 (``m`` the plan at hand's moves) has at most ``m − 1`` networks matched to none that hold a
 moved practice. So the model asks for plans moving at most ``m − 1`` with ``k = m − 1``
 new slots (at most :data:`NEW_SLOTS`): infeasible proves ``m`` (``k + 1`` when capped);
-a minimum ``v`` proves ``v`` (at most ``k + 1``). Moves are counted in practices; with
-``fewest_patients`` no bound is given.
+a minimum ``v`` proves ``v`` (at most ``k + 1``). In a hard piece fewer new slots suffice:
+each new network holds the band's minimum of patients, all from moved practices (the
+``m − 1`` largest at most) or practices of no current network. Moves are counted in
+practices; with ``fewest_patients`` no bound is given.
 
 **Polish** (:func:`polish_moves`): the same model with contiguity exact instead — each used
 slot a flow from one root practice, every other practice of the slot taking in one unit
@@ -42,7 +44,10 @@ neighbourhood at a time instead — the practices of one, two or three neighbour
 of the plan at hand may go to any of those networks or to two unused slots, every other
 practice stays — each solve takes hundredths of a second, and the plan at hand improves
 one neighbourhood after another until none does (E38000208 19 → 13 in 8 s, E38000084
-18 → 10, the minimum, in 4.5 s; BENCHMARKS.md, #15, session 19).
+18 → 10, the minimum, in 4.5 s; BENCHMARKS.md, #15, session 19). A neighbourhood's model
+holds only its freed practices and open slots (the rest are constants of its rows), so
+its size does not grow with the area's (E38000225, 95 practices: 0.010 s a neighbourhood,
+median, against 0.085 s for the whole model with the rest fixed; session 20).
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ from ortools.sat.python import cp_model
 
 from footprints.optimiser.candidates import bit_indices, bit_mask, bit_reach, components
 from footprints.optimiser.deadline import Deadline
+from footprints.optimiser.pieces import Piece
 from footprints.optimiser.problem import AreaProblem
 
 __all__ = ["NEW_SLOTS", "CutBound", "Polished", "fewest_moves_by_cuts", "polish_moves"]
@@ -160,7 +166,7 @@ class _Model:
             networks = sorted({int(index[i]) for i in nodes if index[i] >= 0})
             movers = [i for i in nodes if index[i] >= 0]
             slots = [(p, k) for k in networks] + [
-                (p, -1 - j) for j in range(min(new_slots, len(movers)))
+                (p, -1 - j) for j in range(min(new_slots, self._new_networks(piece, most)))
             ]
             self.slots.append(slots)
             free = [i for i in nodes if index[i] < 0]
@@ -205,6 +211,27 @@ class _Model:
         self.total = sum(1 for piece in problem.pieces for i in piece.nodes if index[i] >= 0)
         model.add(sum(stays) >= self.total - most)
         model.maximize(sum(stays))
+
+    def _new_networks(self, piece: Piece, most: int) -> int:
+        """Return the most networks matched to none a plan moving ``most`` may have in ``piece``.
+
+        Each holds a moved practice, so at most ``most`` and at most the piece's moved
+        practices; in a hard piece each also holds the band's minimum of patients, all of
+        them from moved practices (the ``most`` largest at most) or practices of no current
+        network.
+        """
+        index = self.index
+        movers = sorted(
+            (int(self.problem.practices.population[i]) for i in piece.nodes if index[i] >= 0),
+            reverse=True,
+        )
+        count = min(most, len(movers))
+        if piece.soft or self.problem.band.min_population <= 0:
+            return count
+        unplaced = sum(
+            int(self.problem.practices.population[i]) for i in piece.nodes if index[i] < 0
+        )
+        return min(count, (sum(movers[:most]) + unplaced) // self.problem.band.min_population)
 
     def _add_neighbour_rows(self, slot: Slot, others: Sequence[int]) -> None:
         """Give each practice of ``others`` in ``slot`` a neighbour there (it is not alone)."""
@@ -339,37 +366,35 @@ class _Model:
             self.model.add_hint(var, solver.boolean_value(var))
 
 
-def _add_flows(model: cp_model.CpModel, built: _Model, nodes: dict[Slot, list[int]]) -> None:
-    """Make each slot of ``nodes`` connected exactly over its practices there.
+class _Slots:
+    """The slots of an area for :func:`polish_moves`: no model, each neighbourhood builds its own.
 
-    See the module's docstring; ``model`` is ``built``'s model or a copy, each slot may hold
-    only the practices given for it.
+    Each piece has its current networks' slots and ``new_slots`` new ones (at most one a
+    practice of a current network), as in :class:`_Model`.
     """
-    neighbours = built.problem.practices.neighbours
-    for s, held in nodes.items():
-        inside = set(held)
-        most = max(1, len(held) - 1)
-        own = built._own(s)
-        roots = {i: model.new_bool_var(f"root{i}_{s}") for i in held if own(i)}
-        for i, var in roots.items():
-            model.add_implication(var, built.x[i, s])
-        model.add(sum(roots.values()) == built.used[s])
-        into: dict[int, list[cp_model.IntVar]] = {i: [] for i in held}
-        out: dict[int, list[cp_model.IntVar]] = {i: [] for i in held}
-        for i in held:
-            for j in bit_indices(neighbours[i]):
-                if j in inside:
-                    flow = model.new_int_var(0, most, f"f{i}_{j}_{s}")
-                    model.add(flow <= most * built.x[i, s])
-                    model.add(flow <= most * built.x[j, s])
-                    out[i].append(flow)
-                    into[j].append(flow)
-        for i in held:
-            source = len(held) * roots[i] if i in roots else 0
-            model.add(sum(into[i]) - sum(out[i]) >= built.x[i, s] - source)
+
+    def __init__(self, problem: AreaProblem, new_slots: int) -> None:
+        index = problem.current.index
+        assert index is not None
+        self.problem = problem
+        self.index = index
+        self.slots: list[list[Slot]] = []
+        for p, piece in enumerate(problem.pieces):
+            networks = sorted({int(index[i]) for i in piece.nodes if index[i] >= 0})
+            movers = sum(1 for i in piece.nodes if index[i] >= 0)
+            self.slots.append(
+                [(p, k) for k in networks] + [(p, -1 - j) for j in range(min(new_slots, movers))]
+            )
+
+    def own(self, slot: Slot) -> Callable[[int], bool]:
+        """Whether a practice is one the slot must hold (its own network's, or any moved)."""
+        index = self.index
+        if slot[1] >= 0:
+            return lambda i: bool(index[i] == slot[1])
+        return lambda i: bool(index[i] >= 0)
 
 
-def _slots_of(built: _Model, start: Sequence[tuple[Sequence[int], int]]) -> dict[int, Slot] | None:
+def _slots_of(built: _Slots, start: Sequence[tuple[Sequence[int], int]]) -> dict[int, Slot] | None:
     """Return each practice's slot in the plan ``start`` (``None``: the model cannot hold it).
 
     A network matched to a current network it holds a practice of takes that network's
@@ -420,13 +445,10 @@ def polish_moves(
     none = Polished(None, at_hand)
     if at_hand <= 0:
         return none
-    slots = min(at_hand, NEW_SLOTS)
-    built = _Model(problem, slots, at_hand)
+    built = _Slots(problem, min(at_hand, NEW_SLOTS))
     held = _slots_of(built, start)
     if held is None:
         return none
-    for var in built.pooled:
-        built.model.add(var == 0)
     held, moves = _lns(built, held, at_hand, deadline)
     if moves >= at_hand:
         return none
@@ -439,7 +461,7 @@ def polish_moves(
     return Polished(plan, moves)
 
 
-def _groups(built: _Model, held: dict[int, Slot], size: int) -> list[frozenset[Slot]]:
+def _groups(built: _Slots, held: dict[int, Slot], size: int) -> list[frozenset[Slot]]:
     """Return the sets of ``size`` slots of ``held`` joined by neighbouring practices.
 
     Those holding the most moved practices come first.
@@ -461,7 +483,7 @@ def _groups(built: _Model, held: dict[int, Slot], size: int) -> list[frozenset[S
 
 
 def _lns(
-    built: _Model, held: dict[int, Slot], moves: int, deadline: Deadline
+    built: _Slots, held: dict[int, Slot], moves: int, deadline: Deadline
 ) -> tuple[dict[int, Slot], int]:
     """Move fewer practices, a few neighbouring slots at a time, from the plan ``held``.
 
@@ -489,47 +511,152 @@ def _lns(
 
 
 def _neighbourhood(
-    built: _Model,
+    built: _Slots,
     held: dict[int, Slot],
     moves: int,
     group: frozenset[Slot],
     deadline: Deadline,
 ) -> tuple[dict[int, Slot], int] | None:
-    """Return the best plan moving fewer than ``moves`` that changes only ``group``'s slots."""
-    used = set(held.values())
-    spare = [s for slots in built.slots for s in slots if s not in used][:SPARE_SLOTS]
-    free = {i for i, s in held.items() if s in group}
-    open_slots = group | set(spare)
-    sub = built.model.clone()
-    for (i, s), var in built.x.items():
-        if i not in free:
-            fixed = int(held[i] == s)
-        elif s not in open_slots:
-            fixed = 0
-        else:
-            sub.add_hint(var, held[i] == s)
+    """Return the best plan moving fewer than ``moves`` that changes only ``group``'s slots.
+
+    The model holds only the freed practices (those of ``group``'s slots) and the open slots
+    (``group``'s and up to :data:`SPARE_SLOTS` unused ones): every other practice stays, so
+    its slot's rows are constants here.
+    """
+    problem = built.problem
+    index = built.index
+    population = problem.practices.population
+    band = problem.band
+    used_now = set(held.values())
+    spare = [s for slots in built.slots for s in slots if s not in used_now][:SPARE_SLOTS]
+    open_slots = sorted(group | set(spare))
+    free = sorted(i for i, s in held.items() if s in group)
+    piece_of = {i: p for p, piece in enumerate(problem.pieces) for i in piece.nodes}
+    model = cp_model.CpModel()
+    x: dict[tuple[int, Slot], cp_model.IntVar] = {}
+    for i in free:
+        choices = [s for s in open_slots if s[0] == piece_of[i]]
+        for s in choices:
+            x[i, s] = model.new_bool_var(f"x{i}_{s}")
+            model.add_hint(x[i, s], held[i] == s)
+        model.add_exactly_one([x[i, s] for s in choices])
+    used: dict[Slot, cp_model.IntVar] = {}
+    for s in open_slots:
+        here = [i for i in free if (i, s) in x]
+        own = built.own(s)
+        used[s] = model.new_bool_var(f"used{s}")
+        mine = [x[i, s] for i in here if own(i)]
+        if mine:
+            model.add_max_equality(used[s], mine)
+        else:  # its own practices all stay elsewhere: the slot is not used
+            model.add(used[s] == 0)
+        for i in here:
+            model.add_implication(x[i, s], used[s])
+        if not problem.pieces[s[0]].soft:
+            total = sum(int(population[i]) * x[i, s] for i in here)
+            model.add(total >= band.min_population * used[s])
+            model.add(total <= band.max_population * used[s])
+        _add_flows(model, x, used[s], s, here, own, problem.practices.neighbours)
+        for i in here:
+            # a practice not its own or below the band's minimum is never alone there
+            if own(i) and (problem.pieces[s[0]].soft or population[i] >= band.min_population):
+                continue
+            near = [x[j, s] for j in bit_indices(problem.practices.neighbours[i]) if (j, s) in x]
+            model.add(sum(near) >= 1).only_enforce_if(x[i, s])
+    kept = {s for i, s in held.items() if s not in group}
+    for p, piece in enumerate(problem.pieces):
+        if piece.soft or not piece.k_range:
             continue
-        domain = sub.proto.variables[var.index].domain
-        domain[0] = domain[1] = fixed
-    # contiguity only where practices may move: each open slot over the freed practices
-    # of its piece (every other practice is fixed out of it)
-    piece_of = {s: p for p, slots in enumerate(built.slots) for s in slots}
-    nodes = built.problem.pieces
-    _add_flows(
-        sub,
-        built,
-        {s: [i for i in nodes[piece_of[s]].nodes if i in free] for s in open_slots},
-    )
-    sub.add(sum(built.stays) >= built.total - moves + 1)
-    solver = _solver(built.problem, deadline)
+        networks = sum(1 for s in kept if s[0] == p) + sum(used[s] for s in used if s[0] == p)
+        model.add(networks >= piece.k_range[0])
+        model.add(networks <= piece.k_range[1])
+    for network in {s[1] for s in open_slots if s[1] >= 0}:
+        # a current network matched in one piece at most
+        matched = [used[s] for s in open_slots if s[1] == network]
+        if any(s[1] == network for s in kept):
+            model.add(sum(matched) == 0)
+        elif len(matched) > 1:
+            model.add_at_most_one(matched)
+    _add_lock_rows(model, x, problem, free, open_slots)
+    stays = [
+        x[i, s] for i in free for s in open_slots if s[1] >= 0 and index[i] == s[1] and (i, s) in x
+    ]
+    before = sum(1 for i in free if held[i][1] >= 0 and index[i] == held[i][1])
+    model.add(sum(stays) >= before + 1)
+    model.maximize(sum(stays))
+    solver = _solver(problem, deadline)
     solver.parameters.max_time_in_seconds = min(NEIGHBOURHOOD_SECONDS, deadline.left())
-    if solver.solve(sub) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     changed = dict(held)
-    for (i, s), var in built.x.items():
-        if i in free and solver.boolean_value(var):
+    for (i, s), var in x.items():
+        if solver.boolean_value(var):
             changed[i] = s
-    return changed, built.total - round(solver.objective_value)
+    return changed, moves - (round(solver.objective_value) - before)
+
+
+def _add_flows(
+    model: cp_model.CpModel,
+    x: dict[tuple[int, Slot], cp_model.IntVar],
+    used: cp_model.IntVar,
+    slot: Slot,
+    held: Sequence[int],
+    own: Callable[[int], bool],
+    neighbours: Sequence[int],
+) -> None:
+    """Make ``slot`` connected over the practices ``held`` it may hold.
+
+    A flow from one root practice (one of the slot's own, where the slot is used), every
+    other practice of the slot taking in one unit more than it sends on, along edges inside
+    the slot.
+    """
+    inside = set(held)
+    most = max(1, len(held) - 1)
+    roots = {i: model.new_bool_var(f"root{i}_{slot}") for i in held if own(i)}
+    for i, var in roots.items():
+        model.add_implication(var, x[i, slot])
+    model.add(sum(roots.values()) == used)
+    into: dict[int, list[cp_model.IntVar]] = {i: [] for i in held}
+    out: dict[int, list[cp_model.IntVar]] = {i: [] for i in held}
+    for i in held:
+        for j in bit_indices(neighbours[i]):
+            if j in inside:
+                flow = model.new_int_var(0, most, f"f{i}_{j}_{slot}")
+                model.add(flow <= most * x[i, slot])
+                model.add(flow <= most * x[j, slot])
+                out[i].append(flow)
+                into[j].append(flow)
+    for i in held:
+        source = len(held) * roots[i] if i in roots else 0
+        model.add(sum(into[i]) - sum(out[i]) >= x[i, slot] - source)
+
+
+def _add_lock_rows(
+    model: cp_model.CpModel,
+    x: dict[tuple[int, Slot], cp_model.IntVar],
+    problem: AreaProblem,
+    free: Sequence[int],
+    open_slots: Sequence[Slot],
+) -> None:
+    """Keep each lock group of the freed practices in one slot, one group at most a slot.
+
+    A group lies in one slot of the plan at hand, so either all its practices are freed or
+    none is.
+    """
+    freed = set(free)
+    firsts = []
+    for members in problem.locks.groups.values():
+        if members[0] not in freed:
+            continue
+        firsts.append(members[0])
+        for other in members[1:]:
+            for s in open_slots:
+                if (members[0], s) in x and (other, s) in x:
+                    model.add(x[members[0], s] == x[other, s])
+    for s in open_slots:
+        held = [x[i, s] for i in firsts if (i, s) in x]
+        if len(held) > 1:
+            model.add_at_most_one(held)
 
 
 def _solver(problem: AreaProblem, deadline: Deadline) -> cp_model.CpSolver:

@@ -57,7 +57,13 @@ from footprints.optimiser.fixing import Fixed, prove_least
 from footprints.optimiser.least_start import EARLY_PRACTICES, LocalPlan, better_start, fits
 from footprints.optimiser.master import LPResult, MasterLP, initial_columns
 from footprints.optimiser.measures import Measure, outside_band, priority_measures
-from footprints.optimiser.move_cuts import NEW_SLOTS, CutBound, fewest_moves_by_cuts
+from footprints.optimiser.move_cuts import (
+    NEW_SLOTS,
+    CutBound,
+    Polished,
+    fewest_moves_by_cuts,
+    polish_moves,
+)
 from footprints.optimiser.move_floor import fewest_moves_floor
 from footprints.optimiser.pricing import additive_values, extend_columns, padded, priced_partition
 from footprints.optimiser.problem import AreaProblem
@@ -72,6 +78,7 @@ __all__ = [
     "EARLY_SHARE",
     "FIRST_SHARE",
     "FIXING_SHARE",
+    "POLISH_AFTER_SHARE",
     "PRICING_SHARE",
     "PRIORITY_SHARE",
     "solve_priorities",
@@ -100,6 +107,10 @@ proved (BENCHMARKS.md, #15); only areas of at most :data:`~footprints.optimiser.
 least_start.EARLY_PRACTICES` ask it first too."""
 EARLY_SHARE = 0.3
 """Share of the fewest moves' time that the compact model may take before the LP."""
+POLISH_AFTER_SHARE = 0.5
+"""Share of the time left that polishing the fewest moves' plan (:func:`~footprints.
+optimiser.move_cuts.polish_moves`) may take after its solve, where that did not prove it,
+before the compact model is asked about the plan."""
 PRICING_SHARE = 0.5
 """Share of a priority's time that pricing may take before the columns at hand are searched."""
 
@@ -220,6 +231,16 @@ def _solve_sequential(
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
         value = tier.objective
+        if measure.name == "moves" and max(known, tier.bound or 0) < value and len(limits) == 1:
+            # not proved: a few networks at a time may give a plan moving fewer
+            polished = _polish_tier(problem, columns, tier.chosen)
+            adopted = _take_cut_plan(problem, columns, polished, measure, value, limits)
+            if adopted is not None:
+                columns, values, chosen = adopted
+                value = int(values[chosen].sum())
+                floor = max(float(known), tier.bound or 0.0)
+                polish_status: Status = "optimal" if value <= floor else "feasible"
+                tier = Outcome(polish_status, value, floor, chosen, len(columns.sets), [])
         if (
             measure.name == "moves"
             and max(known, tier.bound or 0) < value <= NEW_SLOTS + 1
@@ -334,10 +355,25 @@ def _cut_bound(problem: AreaProblem, at_hand: int, share: float) -> CutBound:
     return found
 
 
+def _polish_tier(problem: AreaProblem, columns: Columns, chosen: IntArray) -> Polished:
+    """Polish the plan ``chosen`` for :data:`POLISH_AFTER_SHARE` of the time left."""
+    plan = [
+        (columns.sets.members_of(int(columns.col_set[j])), int(columns.col_match[j]))
+        for j in chosen
+    ]
+    found = polish_moves(problem, plan, problem.deadline.share(POLISH_AFTER_SHARE))
+    logger.debug(
+        "area %s: polish from the fewest moves' plan: %s",
+        problem.name,
+        "none moving fewer" if found.plan is None else f"a plan moving {found.moves}",
+    )
+    return found
+
+
 def _take_cut_plan(
     problem: AreaProblem,
     columns: Columns,
-    found: CutBound,
+    found: CutBound | Polished,
     measure: Measure,
     at_hand: int,
     limits: list[Limit],
@@ -356,7 +392,11 @@ def _take_cut_plan(
 
 
 def _adopt_cut_plan(
-    problem: AreaProblem, columns: Columns, found: CutBound, measure: Measure, at_hand: int
+    problem: AreaProblem,
+    columns: Columns,
+    found: CutBound | Polished,
+    measure: Measure,
+    at_hand: int,
 ) -> tuple[Columns, IntArray, IntArray] | None:
     """Add the compact model's answer to ``columns`` where it is a plan moving fewer.
 

@@ -7,18 +7,28 @@ import time
 
 import networkx as nx
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
-from footprints.optimiser import OptimiseSettings
+from footprints.optimiser import OptimiseSettings, priorities
 from footprints.optimiser.candidates import CandidateSets, components
-from footprints.optimiser.columns import Limit, Partition, build_columns
+from footprints.optimiser.columns import Columns, Limit, Partition, build_columns, piece_candidates
 from footprints.optimiser.deadline import Deadline
 from footprints.optimiser.least_start import polish_local
 from footprints.optimiser.measures import outside_band, priority_measures
-from footprints.optimiser.move_cuts import CutBound, Polished, fewest_moves_by_cuts, polish_moves
-from footprints.optimiser.priorities import _adopt_cut_plan
+from footprints.optimiser.move_cuts import (
+    NEW_SLOTS,
+    CutBound,
+    Polished,
+    _Model,
+    fewest_moves_by_cuts,
+    polish_moves,
+)
+from footprints.optimiser.priorities import _adopt_cut_plan, solve_priorities
 from footprints.optimiser.problem import AreaProblem
+from footprints.optimiser.proof import Outcome
 
 from .grids import AtMostPractices, grid, problem_of, replace_settings, tiny_areas
 from .test_priorities import areas_with_plans, compliant_networks, in_band_plans, least_moves
@@ -244,3 +254,95 @@ def test_the_first_plan_is_polished_where_its_networks_could_be_candidates() -> 
         replace_settings(least_change=True, candidate_filters=(AtMostPractices(2),))
     )
     assert polish_local(refused, local, time_limit=30.0) is local
+
+
+def test_a_neighbourhood_model_holds_only_its_freed_practices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More networks far away that stay as they are add nothing to a neighbourhood's model.
+
+    The line where A lies at both ends, then pairs of practices each a compliant network
+    of its own; the first neighbourhood (A's slot, the most moved) is the same model
+    whatever the count of pairs. Before, each neighbourhood was the whole area's model with
+    the rest fixed.
+    """
+    sizes: list[int] = []
+    solve = cp_model.CpSolver.solve
+
+    def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, *args: object) -> object:
+        sizes.append(len(model.proto.variables))
+        return solve(solver, model, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", counted)
+    firsts = []
+    for pairs in (0, 6):
+        weights = [20_000, 12_000, 12_000, 12_000, 20_000] + [20_000] * 2 * pairs
+        graph = grid(1, len(weights), weights)
+        names = ["A", "B", "B", "B", "A"] + [f"C{k // 2}" for k in range(2 * pairs)]
+        current = {f"P0{c}": name for c, name in enumerate(names)}
+        problem = problem_of(graph, LEAST, current=current)
+        number = _numbers(problem)
+        at = {code: i for i, code in enumerate(problem.practices.index)}
+        start = [
+            ([at[f"P0{c}"] for c in members], number[name])
+            for members, name in [((0, 1, 2), "A"), ((3, 4), "B")]
+            + [((5 + 2 * k, 6 + 2 * k), f"C{k}") for k in range(pairs)]
+        ]
+        sizes.clear()
+        found = polish_moves(problem, start, Deadline(time.monotonic() + 30.0))
+        assert found.plan is not None and found.moves == 2
+        _check_polished(problem, found)
+        firsts.append(sizes[0])
+    assert firsts[0] == firsts[1]
+
+
+def test_new_slots_are_as_many_as_the_moved_patients_can_fill() -> None:
+    """Each new network holds the band's minimum, all from moved practices.
+
+    On the line AABBBAA (10,000 and 12,000 patients, minimum 30,000), a plan moving at most
+    3 moves 36,000 patients at most: one new network at most, not three.
+    """
+    graph = grid(1, 7, [10_000, 10_000, 12_000, 12_000, 12_000, 10_000, 10_000])
+    current = dict(zip(sorted(graph.nodes), "AABBBAA", strict=True))
+    problem = problem_of(graph, LEAST, current=current)
+    assert problem.band.min_population == 30_000
+    new = [s for s in _Model(problem, NEW_SLOTS, 3).slots[0] if s[1] < 0]
+    assert len(new) == 1
+    soft = dataclasses.replace(problem, pieces=[dataclasses.replace(problem.pieces[0], soft=True)])
+    assert len([s for s in _Model(soft, NEW_SLOTS, 3).slots[0] if s[1] < 0]) == 3
+
+
+def test_the_fewest_moves_plan_not_proved_is_polished(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fewest moves' solve finds nothing better than the plan at hand (moving 4), and the
+    compact model no bound: the polish after the solve gives the plan moving 3, the minimum.
+
+    Before, the solve's plan moving 4 was the answer.
+    """
+    graph = grid(1, 7, [10_000, 10_000, 12_000, 12_000, 12_000, 10_000, 10_000])
+    current = dict(zip(sorted(graph.nodes), "AABBBAA", strict=True))
+    assert _fewest_moves(graph, current) == 3
+    problem = problem_of(graph, LEAST, current=current)
+    index = problem.current.index
+    assert index is not None
+    columns = build_columns(problem, [piece_candidates(problem, problem.pieces[0])])
+    # the plan at hand: {P00..P03} kept as A, {P04..P06} as B, moving 4
+    start = []
+    for members, match in (((0, 1, 2, 3), index[0]), ((4, 5, 6), index[2])):
+        (s,) = [s for s in range(len(columns.sets)) if tuple(columns.sets.members_of(s)) == members]
+        start.append(int(np.flatnonzero((columns.col_set == s) & (columns.col_match == match))[0]))
+
+    def no_better(problem: AreaProblem, columns: Columns, **given: object) -> Outcome:
+        chosen = given["start"]  # every solve finds nothing better than where it starts
+        assert isinstance(chosen, np.ndarray)
+        return Outcome("feasible", 4, None, chosen, len(columns.sets), [])
+
+    monkeypatch.setattr(
+        priorities, "fewest_moves_by_cuts", lambda *_a, **_k: CutBound(0, 1, 0, False)
+    )
+    monkeypatch.setattr(priorities, "partition", no_better)
+    monkeypatch.setattr(priorities, "_dived", lambda _p, _s, _m, start, _a: (None, start, None))
+    final, _, results = solve_priorities(
+        problem, columns, start=np.asarray(sorted(start), np.int64)
+    )
+    assert results[0].value == 3
+    assert final.chosen is not None
