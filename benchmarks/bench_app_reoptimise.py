@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import os
 import subprocess
 import sys
@@ -173,11 +174,14 @@ def run(
     except ImportError:  # an older checkout: the words of main before 2026-11-28
         notice = "It found no better plan: the working plan is unchanged." if unchanged else ""
     else:
+        # a repair's cost names its moves priced in (since 2026-11-29; older checkouts: none)
+        priced = "move_weight" in inspect.signature(run_notice).parameters
         notice = run_notice(
             job.proposal.results,
             job.seconds or 0.0,
             unchanged=unchanged,
             kept=[ccg] if unchanged else [],
+            **({"move_weight": settings.move_weight} if priced else {}),
         )
     return {
         "result": result,

@@ -581,21 +581,20 @@ def _repair_pairs(
 ) -> list[Network] | None:
     """Re-draw a failing network with a neighbour so that fewer territories fail.
 
-    The pairs of a failing network and a neighbour are tried most promising first
-    (:func:`_promising_pairs`: the neighbour's patients in the failing network's detached
-    LSOAs); the :data:`REPAIR_SPLITS` cheapest re-drawings (:func:`_redrawings`) of each are
-    priced on the exact territories, and the one of the **first pair** that leaves fewer
-    networks failing and gains most (excess weighed at :data:`REPAIR_WEIGHT`) is made.
-    ``None`` when no pair repairs one. Pricing every pair before choosing took 4–17 s a
-    call on NHS North West London (about 1,000 changes priced), longer than the repair has
-    in an area whose solve stops on its clock (BENCHMARKS.md, session 20).
+    The :data:`REPAIR_SPLITS` cheapest re-drawings (:func:`_redrawings`) of each failing
+    network with each neighbouring network are priced on the exact territories; the one
+    that leaves fewer networks failing and gains most (excess weighed at
+    :data:`REPAIR_WEIGHT`) is made. ``None`` when none repairs one.
     """
     territories = exact.territories
     best: tuple[float, Group, Group, tuple[int, ...], Change, list[int]] | None = None
-    for group in _promising_pairs(problem, nets, exact, failing):
+    for a, b in _neighbouring_pairs(problem, nets):
+        if exact.slot[a] not in failing and exact.slot[b] not in failing:
+            continue
         if time.monotonic() > cutoff:  # listing a pair's re-drawings takes a while
             break
-        before = sum(cost[n] for n in group)
+        group: Group = (a, b)
+        before = cost[a] + cost[b]
         for n, (total, option, base) in enumerate(_redrawings(problem, group)):
             if n >= REPAIR_SPLITS or time.monotonic() > cutoff:
                 break
@@ -606,8 +605,6 @@ def _repair_pairs(
             worth = before - total + exact.worth(priced, REPAIR_WEIGHT)
             if worth > 0 and (best is None or worth > best[0]):
                 best = (worth, group, option, tuple(base), priced, taken)
-        if best is not None:
-            break
     if best is None:
         return None
     _, group, option, costs, priced, taken = best
@@ -615,32 +612,6 @@ def _repair_pairs(
     exact.slot.update(zip(option, taken, strict=True))
     cost.update(zip(option, costs, strict=True))
     return [n for n in nets if n not in group] + list(option)
-
-
-def _promising_pairs(
-    problem: AreaProblem, nets: list[Network], exact: ExactTerritories, failing: list[int]
-) -> list[Group]:
-    """List the neighbouring pairs holding a failing network, most promising repair first.
-
-    A pair's promise: the patients each network has in the other's detached LSOAs (where
-    that one fails), the pair's failing territories' excess breaking ties (least first: the
-    nearest to whole), then the plan's order. The neighbour holding a detached part's
-    patients can take it, or give the practices whose patients hold it.
-    """
-    territories = exact.territories
-    detached = {k: territories.detached(k) for k in failing}
-
-    def inside(mine: Network, other: Network) -> int:
-        cols = detached.get(exact.slot[other])
-        return 0 if cols is None else int(territories.held[exact.slot[mine], cols].sum())
-
-    ranked = []
-    for n, (a, b) in enumerate(_neighbouring_pairs(problem, nets)):
-        if exact.slot[a] not in detached and exact.slot[b] not in detached:
-            continue
-        excess = sum(territories.excess[exact.slot[m]] for m in (a, b))
-        ranked.append((-(inside(a, b) + inside(b, a)), excess, n, (a, b)))
-    return [group for *_, group in sorted(ranked)]
 
 
 def _repair_two(

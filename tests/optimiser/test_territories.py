@@ -18,11 +18,11 @@ from footprints.optimiser import OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, LsoaArrays
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import set_costs
-from footprints.optimiser.improve import _repair, _repair_pairs, improve
+from footprints.optimiser.improve import _repair, improve
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.reshape import Network
 from footprints.optimiser.search_costs import ExactTerritories, plan_territories
-from footprints.optimiser.territories import Change, PlanTerritories
+from footprints.optimiser.territories import PlanTerritories
 from footprints.plan import Band
 
 from .grids import connected, problem_of
@@ -333,49 +333,3 @@ def test_the_repair_makes_a_territory_whole_though_a_neighbour_still_failing_gai
     assert fresh is not None and len(fresh.failing()) == 1
     for network in repaired:
         assert opts.band.contains(int(problem.practices.population[list(network)].sum()))
-
-
-def test_the_pair_repair_tries_the_neighbour_holding_the_detached_part_first() -> None:
-    # LSOAs 0–5 in a row: F holds 0–1 and a detached 5 (F2's 3,000 patients there against
-    # H2's 1,000), G holds 2–3, H holds 4. Every practice touches every other. F with H
-    # re-drawn (F2 to H) makes F whole and H takes 5 beside 4; H, holding patients in F's
-    # detached LSOA, is tried first, and once that pair repairs F no change of G is priced
-    # (pricing every pair first took seconds a call on NHS North West London).
-    graph = lsoa_graph(
-        {
-            "F1": {0: 10_000, 1: 10_000},
-            "F2": {5: 3_000},
-            "G1": {2: 10_000},
-            "G2": {3: 10_000},
-            "H1": {4: 10_000},
-            "H2": {4: 8_000, 5: 1_000},
-        },
-        columns=6,
-    )
-    opts = OptimiseSettings(band=Band(15_000, 30_000), time_limit=20.0, seed=0)
-    problem = problem_of(graph, opts)
-    index = problem.practices.index
-    f, g, h = (tuple(sorted((index[p + "1"], index[p + "2"]))) for p in "FGH")
-    nets = [f, g, h]
-    territories = plan_territories(problem, [[list(n) for n in nets]])
-    assert territories is not None and territories.failing() == [0]
-    exact = ExactTerritories.of(problem, territories, nets)
-    assert exact is not None
-    _, costs = set_costs(CandidateSets.of(nets), problem.practices, opts)
-    cost = dict(zip(nets, costs.tolist(), strict=True))
-    priced: list[set[int]] = []
-    price = territories.change
-
-    def change(moves: Mapping[int, int]) -> Change:
-        priced.append({int(territories.slot[i]) for i in moves} | set(moves.values()))
-        return price(moves)
-
-    territories.change = change  # type: ignore[method-assign]
-    repaired = _repair_pairs(problem, nets, cost, float("inf"), exact, [exact.slot[f]])
-    assert repaired is not None and territories.failing() == []
-    assert sorted(repaired) == sorted(
-        [(index["F1"],), tuple(sorted((index["F2"], index["H1"], index["H2"]))), g]
-    )
-    assert priced and all(exact.slot[g] not in slots for slots in priced)
-    fresh = plan_territories(problem, [[list(n) for n in repaired]])
-    assert fresh is not None and fresh.failing() == []
