@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pyogrio
-import pyogrio.errors
 
 from footprints.errors import InputError, Problem, ProblemLog
 from footprints.io.archives import unzipped
+from footprints.io.boundaries import _GDAL_ERRORS as _BOUNDARY_GDAL_ERRORS
 from footprints.io.boundaries import _NOT_RECOGNIZED, _what_the_file_is
 from footprints.io.cells import _code, _near_duplicate_networks, _optional_network, cell_text
 from footprints.io.tables import PathLike, _check_exists
@@ -132,15 +132,8 @@ def _plan_from_rows(rows: Iterable[tuple[str | None, str | None, str | None]], s
 
 _EXPORT_AGAIN = "export the plan again with footprints export"
 _GIVE_GEOJSON = "give a GeoJSON file"
-#: What GDAL raises, through pyogrio, for a file it cannot read.
-_GDAL_ERRORS = (
-    pyogrio.errors.DataSourceError,
-    pyogrio.errors.DataLayerError,
-    pyogrio.errors.FieldError,
-    pyogrio.errors.FeatureError,
-    pyogrio.errors.GeometryError,
-    OSError,
-)
+#: What GDAL raises, through pyogrio, for a file it cannot read (boundaries' list, and OSError).
+_GDAL_ERRORS = (*_BOUNDARY_GDAL_ERRORS, OSError)
 
 
 def _scalar(value: object, field: str) -> str | None:

@@ -600,6 +600,31 @@ ones come with a start far from the bound (E38000244's first window, 192,704 col
 31% gap: 0.6 s at a load of 17 for no LP), where CP-SAT should have the time."""
 
 
+def _last_cut(
+    problem: AreaProblem,
+    columns: Columns,
+    model: Partition,
+    rc: FloatArray,
+    floor: float,
+    lower: float,
+    incumbent: IntegerResult | None,
+    triples: list[Triple],
+    kept: list[Separation] | None,
+    tolerance: float,
+) -> float | None:
+    """Bound the incumbent's window by the LP with cuts in all the time left: the last step.
+
+    ``None`` where its bound reaches the incumbent's cost ``floor`` (the incumbent is
+    proved optimal); else the bound it proves, rounded up (never above ``floor``).
+    """
+    cut = _window_cut(
+        problem, columns, model, rc, floor - lower + tolerance, incumbent, triples, 1.0, kept
+    )
+    if floor <= cut + tolerance:
+        return None
+    return _ceil(min(cut, floor) - tolerance)
+
+
 def _window_cut(
     problem: AreaProblem,
     columns: Columns,
@@ -730,20 +755,21 @@ def _search(
                     most = grown
                     continue
                 if math.isfinite(floor):  # the time left to the LP with cuts
-                    cut = _window_cut(
+                    last = _last_cut(
                         problem,
                         columns,
                         model,
                         rc,
-                        floor - lower + tolerance,
+                        floor,
+                        lower,
                         incumbent,
                         triples,
-                        share=1.0,
-                        kept=kept,
+                        kept,
+                        tolerance,
                     )
-                    if floor <= cut + tolerance:
+                    if last is None:
                         return "optimal", floor, incumbent, None
-                    proved_bound = max(proved_bound, _ceil(min(cut, floor) - tolerance))
+                    proved_bound = max(proved_bound, last)
                 return (
                     status,
                     proved_bound,
@@ -826,20 +852,12 @@ def _search(
             elif ranked and not improved:
                 # The same columns would be taken again: nothing more to learn in time but
                 # what the LP with cuts proves in the time left.
-                cut = _window_cut(
-                    problem,
-                    columns,
-                    model,
-                    rc,
-                    floor - lower + tolerance,
-                    incumbent,
-                    triples,
-                    share=1.0,
-                    kept=kept,
+                last = _last_cut(
+                    problem, columns, model, rc, floor, lower, incumbent, triples, kept, tolerance
                 )
-                if floor <= cut + tolerance:
+                if last is None:
                     return "optimal", floor, incumbent, None
-                proved_bound = max(proved_bound, _ceil(min(cut, floor) - tolerance))
+                proved_bound = max(proved_bound, last)
                 return (
                     status,
                     proved_bound,
