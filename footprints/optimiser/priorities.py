@@ -236,11 +236,8 @@ def _solve_sequential(
             polished = _polish_tier(problem, columns, tier.chosen)
             adopted = _take_cut_plan(problem, columns, polished, measure, value, limits)
             if adopted is not None:
-                columns, values, chosen = adopted
-                value = int(values[chosen].sum())
-                floor = max(float(known), tier.bound or 0.0)
-                polish_status: Status = "optimal" if value <= floor else "feasible"
-                tier = Outcome(polish_status, value, floor, chosen, len(columns.sets), [])
+                columns, values, tier = _adopted_tier(adopted, known, tier)
+                value = int(tier.objective or 0)
         if (
             measure.name == "moves"
             and max(known, tier.bound or 0) < value <= NEW_SLOTS + 1
@@ -252,11 +249,8 @@ def _solve_sequential(
             known = max(known, found.bound)
             adopted = _take_cut_plan(problem, columns, found, measure, value, limits)
             if adopted is not None:
-                columns, values, chosen = adopted
-                value = int(values[chosen].sum())
-                floor = max(float(known), tier.bound or 0.0)
-                status: Status = "optimal" if value <= floor else "feasible"
-                tier = Outcome(status, value, floor, chosen, len(columns.sets), [])
+                columns, values, tier = _adopted_tier(adopted, known, tier)
+                value = int(tier.objective or 0)
         # Every measure is ≥ 0: a plan at 0 is best whatever the search proved.
         bound = 0.0 if value == 0 else _at_least(tier.bound, known)
         results.append(measure.result(value, bound))
@@ -279,6 +273,20 @@ def _solve_sequential(
             for measure, limit, result in zip(measures, limits[1:], results, strict=True)
         ]
     return final, columns, results
+
+
+def _adopted_tier(
+    adopted: tuple[Columns, IntArray, IntArray], known: int, tier: Outcome
+) -> tuple[Columns, IntArray, Outcome]:
+    """Make a plan taken from outside the solve (:func:`_take_cut_plan`) the tier's outcome.
+
+    Proved where its value reaches the better of the bound known and the solve's.
+    """
+    columns, values, chosen = adopted
+    value = int(values[chosen].sum())
+    floor = max(float(known), tier.bound or 0.0)
+    status: Status = "optimal" if value <= floor else "feasible"
+    return columns, values, Outcome(status, value, floor, chosen, len(columns.sets), [])
 
 
 def _dived(

@@ -75,20 +75,12 @@ def test_pools_cut_at_the_most_columns_grow_until_the_optimum_is_proved(
 def test_a_start_plan_is_beaten_when_it_is_not_optimal() -> None:
     graph, settings = SMALL_GRIDS["uneven 3x3"]
     problem = problem_of(graph, settings)
-    columns = _columns(problem)
-    plan = construct(problem)
-    assert plan is not None
-    n_sets = len(columns.sets)
-    extended = build_columns(
-        problem, [CandidateSets.concatenate([columns.sets, CandidateSets.of(plan[0])])]
-    )
-    start = plan_columns(extended, np.arange(n_sets, n_sets + len(plan[0])), None)
-    assert start is not None
+    extended, start = _with_quick_start(problem)
     outcome = partition(problem, extended, start=start)
     assert outcome.status == "optimal"
     assert outcome.objective is not None
     assert outcome.objective <= int(extended.col_cost[start].sum())
-    assert outcome.objective == partition(problem, columns).objective
+    assert outcome.objective == partition(problem, _columns(problem)).objective
 
 
 @pytest.mark.parametrize(("n", "seed"), [(20, 2), (25, 0), (30, 4)])
@@ -104,15 +96,7 @@ def test_the_first_window_mends_the_start_with_its_own_networks(
     first 0.2 s instead of never in 15 s).
     """
     problem = problem_of(planar_area(n, seed), replace_settings(time_limit=30))
-    (piece_sets,) = [piece_candidates(problem, piece) for piece in problem.pieces]
-    plan = construct(problem)
-    assert plan is not None
-    n_sets = len(piece_sets)
-    columns = build_columns(
-        problem, [CandidateSets.concatenate([piece_sets, CandidateSets.of(plan[0])])]
-    )
-    start = plan_columns(columns, np.arange(n_sets, n_sets + len(plan[0])), None)
-    assert start is not None
+    columns, start = _with_quick_start(problem)
     windows: list[set[int]] = []
     solves: list[IntegerResult] = []
     real_pool, real_solve = proof._pool, pools.solve_integer
