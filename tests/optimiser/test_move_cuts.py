@@ -346,3 +346,51 @@ def test_the_fewest_moves_plan_not_proved_is_polished(monkeypatch: pytest.Monkey
     )
     assert results[0].value == 3
     assert final.chosen is not None
+
+
+@pytest.mark.parametrize(
+    ("bound", "order"), [(3.0, ["cuts", "polish"]), (None, ["polish", "cuts"])]
+)
+def test_one_move_above_the_bound_the_compact_model_is_asked_before_the_polish(
+    monkeypatch: pytest.MonkeyPatch, bound: float | None, order: list[str]
+) -> None:
+    """The solve's plan moves 4: with its bound at 3 the compact model's answer settles the
+    tier either way (a no proves 4, a plan moves 3), so it is asked first; with no bound the
+    polish first makes the plan, and the compact model's question, smaller.
+
+    Before, the polish always came first (with a bound at 3, ["polish", "cuts"]).
+    """
+    graph = grid(1, 7, [10_000, 10_000, 12_000, 12_000, 12_000, 10_000, 10_000])
+    current = dict(zip(sorted(graph.nodes), "AABBBAA", strict=True))
+    problem = problem_of(graph, LEAST, current=current)
+    index = problem.current.index
+    assert index is not None
+    columns = build_columns(problem, [piece_candidates(problem, problem.pieces[0])])
+    start = []
+    for members, match in (((0, 1, 2, 3), index[0]), ((4, 5, 6), index[2])):
+        (s,) = [s for s in range(len(columns.sets)) if tuple(columns.sets.members_of(s)) == members]
+        start.append(int(np.flatnonzero((columns.col_set == s) & (columns.col_match == match))[0]))
+    asked: list[str] = []
+
+    def no_better(problem: AreaProblem, columns: Columns, **given: object) -> Outcome:
+        chosen = given["start"]
+        assert isinstance(chosen, np.ndarray)
+        return Outcome("feasible", 4, bound, chosen, len(columns.sets), [])
+
+    def cuts(*_a: object, **_k: object) -> CutBound:
+        asked.append("cuts")
+        return CutBound(0, 1, 0, False)
+
+    def polish(*_a: object, **_k: object) -> Polished:
+        asked.append("polish")
+        return Polished(None, 4)
+
+    monkeypatch.setattr(priorities, "EARLY_PRACTICES", 0)  # no question before the solve
+    monkeypatch.setattr(priorities, "fewest_moves_by_cuts", cuts)
+    monkeypatch.setattr(priorities, "polish_moves", polish)
+    monkeypatch.setattr(priorities, "partition", no_better)
+    monkeypatch.setattr(priorities, "_dived", lambda _p, _s, _m, start, _a: (None, start, None))
+    monkeypatch.setattr(priorities, "_fixed", lambda *_a: None)
+    _, _, results = solve_priorities(problem, columns, start=np.asarray(sorted(start), np.int64))
+    assert asked == order
+    assert results[0].value == 4
