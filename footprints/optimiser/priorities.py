@@ -231,29 +231,23 @@ def _solve_sequential(
         if tier.objective is None:  # infeasible, or no plan in time: as the plain loop
             return tier, columns, results
         value = tier.objective
-        # One move above the bound, the compact model's answer settles the tier either way
-        # (no plan moving fewer, or its plan at the bound), where the polish can only find
-        # that plan: the compact model is asked first there (BENCHMARKS.md, #15, session 21).
-        cuts_first = (
+        if measure.name == "moves" and max(known, tier.bound or 0) < value and len(limits) == 1:
+            # not proved: a few networks at a time may give a plan moving fewer
+            polished = _polish_tier(problem, columns, tier.chosen)
+            adopted = _take_cut_plan(problem, columns, polished, measure, value, limits)
+            if adopted is not None:
+                columns, values, tier = _adopted_tier(adopted, known, tier)
+                value = int(tier.objective or 0)
+        if (
             measure.name == "moves"
-            and value == _ceiling(tier.bound, known) + 1
-            and value <= NEW_SLOTS + 1
+            and max(known, tier.bound or 0) < value <= NEW_SLOTS + 1
             and value != asked
-        )
-        for step in ("cuts", "polish") if cuts_first else ("polish", "cuts"):
-            if measure.name != "moves" or max(known, tier.bound or 0) >= value:
-                break
-            if step == "polish" and len(limits) == 1:
-                # not proved: a few networks at a time may give a plan moving fewer
-                found_plan: CutBound | Polished = _polish_tier(problem, columns, tier.chosen)
-            elif step == "cuts" and value <= NEW_SLOTS + 1 and value != asked:
-                # not proved: ask the compact model (with more new networks than it holds,
-                # it cannot prove the plan), unless it was asked the same before the solve
-                found_plan = _cut_bound(problem, value, CUTS_SHARE)
-                known = max(known, found_plan.bound)
-            else:
-                continue
-            adopted = _take_cut_plan(problem, columns, found_plan, measure, value, limits)
+        ):
+            # not proved: ask the compact model (with more new networks than it holds, it
+            # cannot prove the plan), unless it was asked the same before the solve
+            found = _cut_bound(problem, value, CUTS_SHARE)
+            known = max(known, found.bound)
+            adopted = _take_cut_plan(problem, columns, found, measure, value, limits)
             if adopted is not None:
                 columns, values, tier = _adopted_tier(adopted, known, tier)
                 value = int(tier.objective or 0)
@@ -432,11 +426,6 @@ def _adopt_cut_plan(
     chosen = np.arange(old, len(extended), dtype=np.int64)
     logger.debug("area %s: the compact model's answer is a plan moving %d", problem.name, moved)
     return extended, values, chosen
-
-
-def _ceiling(bound: float | None, known: int) -> int:
-    """Return the least whole number of moves the better of a solve's bound and ``known`` allows."""
-    return max(known, math.ceil(bound - 1e-6) if bound is not None else 0)
 
 
 def _at_least(bound: float | None, known: int) -> float | None:
