@@ -771,6 +771,31 @@ def test_the_pack_presents_the_area_chosen(state_dir: Path) -> None:
     assert len(networks["features"]) == int(_metric(at, "Networks"))  # the whole plan
 
 
+def test_prepared_files_are_not_offered_after_another_area_or_band(state_dir: Path) -> None:
+    """The files were kept per plan: after choosing another area the Export tab still
+    offered the previous area's pack (and after another band, files checked against the
+    old band). They are offered only for the plan, area and band they were written for."""
+    at = _start()
+    region = at.session_state["_derived"]["region"]
+    first, second = sorted(str(c) for c in region.ccgs["code"])[:2]
+    at.selectbox(key="area_ccg").set_value(first).run()
+    _open_tab(at, "Export")
+    _click(at, "prepare_exports")
+    assert f"({first})" in _download(at, "Download submission_pack.html").decode()
+    at.selectbox(key="area_ccg").set_value(second).run()
+    assert not any(b.label.startswith("Download submission") for b in at.download_button)
+    assert not any(b.label == "Download networks.geojson" for b in at.download_button)
+    assert any("another area was chosen" in c.value for c in at.caption)
+    _click(at, "prepare_exports")
+    pack = _download(at, "Download submission_pack.html").decode()
+    assert f"({second})" in pack and f"({first})" not in pack
+    at.number_input(key="band_min").set_value(20_000).run()
+    assert not any(b.label.startswith("Download submission") for b in at.download_button)
+    assert any("population band changed" in c.value for c in at.caption)
+    at.number_input(key="band_min").set_value(30_000).run()  # back as prepared: offered again
+    assert any(b.label == "Download submission_pack.html" for b in at.download_button)
+
+
 def _name(region: Any, code: str) -> str:
     return str(region.ccgs.set_index("code").loc[code, "name"])
 

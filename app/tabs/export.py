@@ -12,7 +12,7 @@ from app.comments import open_comments
 from app.data import area_names, scope_ccgs
 from app.facts import Facts
 from app.markdown import plain
-from app.state import ALL, AppState, state
+from app.state import ALL, AppState, ExportsFor, state
 from footprints.errors import FootprintsError
 from footprints.export import export_plan
 from footprints.io import write_plan
@@ -99,14 +99,31 @@ def panel(facts: Facts) -> None:
         "(choose *All* there for every area). The GeoJSON, GeoPackage and ePCN files hold "
         "the whole plan."
     )
+    now = _exports_for(facts)
     if st.button("Prepare GeoJSON, GeoPackage and submission pack", key="prepare_exports"):
         with st.spinner("Writing the files…"), tempfile.TemporaryDirectory() as folder:
-            state.exports = (plan, _prepare(facts, Path(folder)))
+            state.exports = (now, _prepare(facts, Path(folder)))
     prepared = state.exports
-    if prepared and prepared[0] is plan:
+    if prepared is None:
+        return
+    change = prepared[0].change(now)
+    if change is None:
         for name, (data, mime) in prepared[1].items():
             st.download_button(
                 f"Download {name}", data, file_name=name, mime=mime, key=f"download_{name}"
             )
-    elif prepared:
-        st.caption("The plan changed since the files were prepared: prepare them again.")
+    else:  # never the files of another plan, area or band
+        st.caption(f"Since the files were prepared {change}: prepare them again.")
+
+
+def _exports_for(facts: Facts) -> ExportsFor:
+    """Describe what files prepared now are written for: the plan, area and choices at hand."""
+    areas = _pack_areas()
+    return ExportsFor(
+        plan=facts["plan"],
+        region=facts["region"],
+        band=facts["band"],
+        groups=facts["groups"],
+        areas=tuple(areas) if areas is not None else None,
+        comments=bool(state.export_comments) and state.plan_handle is not None,
+    )
