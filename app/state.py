@@ -223,6 +223,8 @@ class AppState:
     compare_show = Entry[bool](False)
     compare_maps = Entry[bool](False)
     tab = Entry[str | None](None)  # the open tab under the map (its label); None: the first
+    load_warnings_open = Entry[bool](False)  # the load's warnings shown (their expander)
+    load_warnings_opened = Entry[int](0)  # runs since a load opened them (0: the user's)
     map_value = Entry[Mapping[str, Any] | None](None, key="map")
     homes_practice = Entry[str | None](None)  # whose patients' homes the map shades
 

@@ -463,6 +463,51 @@ def test_a_refused_upload_shows_its_own_problems_not_the_last_loads_warnings(
     assert len(at.sidebar.error) == 1
 
 
+def test_load_warnings_are_shown_once_then_kept_in_one_expander(state_dir: Path) -> None:
+    """With all of England's files (1,529 warnings) the sidebar drew a page of 50 warning
+    boxes and the text of every one on each run of the page, whatever the tab. They are
+    shown open after the load, then closed in one expander that says how many there are;
+    opened, the warnings about the area chosen come first, and every one stays there."""
+    lines = (DEMO / "practices.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    size, ccg = header.index("list_size"), header.index("ccg")
+    rows = [line.split(",") for line in lines[1:]]
+    last_ccg = sorted({r[ccg] for r in rows})[-1]
+    for row in rows[:3] + [r for r in rows if r[ccg] == last_ccg][:2]:
+        row[size] = "0"  # a warning naming the practice
+    zeroed = [r[0] for r in rows if r[size] == "0"]
+    data = "\n".join([lines[0], *(",".join(r) for r in rows)]) + "\n"
+    at = _start()
+    at.sidebar.file_uploader[0].set_value(("practices.csv", data.encode(), "text/csv"))
+    boundaries = (DEMO / "ccg.geojson").read_bytes()
+    at.sidebar.file_uploader[1].set_value(("ccg.geojson", boundaries, "application/geo+json"))
+    _click(at, "load_files")
+    shown_after_load = [shown(w.value) for w in at.sidebar.warning]
+    assert [_practice_named(w) for w in shown_after_load] == zeroed
+    at.selectbox(key="area_ccg").set_value(last_ccg).run()
+    assert [w.value for w in at.warning] == []  # closed: not drawn again
+    labels = [e.label for e in at.sidebar.expander]
+    assert f"{len(zeroed)} warnings from loading your files" in labels
+    _open_tab(at, "Export")
+    assert [w.value for w in at.warning] == []
+    at.session_state["load_warnings_open"] = True  # the user opens the expander
+    at.run()
+    opened = [shown(w.value) for w in at.sidebar.warning]
+    ours = [r[0] for r in rows if r[size] == "0" and r[ccg] == last_ccg]
+    assert sorted(opened) == sorted(shown_after_load)  # every warning is still there
+    assert [_practice_named(w) for w in opened[: len(ours)]] == ours
+    assert f"{len(ours)} warnings about the practices of the area chosen" in " ".join(
+        c.value for c in at.sidebar.caption
+    )
+
+
+def _practice_named(warning: str) -> str:
+    """The practice a warning names: ``practices.csv, row 2 (Z00001): …`` → ``Z00001``."""
+    found = re.search(r"\((\w+)\):", warning)
+    assert found is not None, warning
+    return found.group(1)
+
+
 def test_the_notice_of_one_ccgs_files_counts_in_words(state_dir: Path) -> None:
     """A CCG's own files (the usual upload) said 'Loaded 41 practices in 1 CCGs'."""
     lines = (DEMO / "practices.csv").read_text().splitlines()
