@@ -148,6 +148,16 @@ def _name(plan: Plan, network: str) -> str | None:
     return plan.names.get(network)
 
 
+def _column(region: Region, column: str) -> dict[str, Any]:
+    """Practice code → its value in ``column`` of the region's practices.
+
+    Read once per export: ``DataFrame.at`` a practice at a time took 3 s of an all-England
+    GeoJSON export (26,628 look-ups) and 2 s of its ePCN CSV.
+    """
+    table = region.practices
+    return dict(zip(table["code"].astype(str), table[column], strict=True))
+
+
 def _report(region: Region, plan: Plan, report: Report | None, band: Band) -> Report:
     return report if report is not None else validate(plan, region.validation_graph, band=band)
 
@@ -186,7 +196,8 @@ def network_layer(
         practice in the region, or no territory).
     """
     report = _report(region, plan, report, band)
-    practices = region.practices.set_index("code")
+    size_of = _column(region, "list_size")
+    area_of = {key: _column(region, key) for key in ("ccg", "stp", "patch")}
     graph = region.validation_graph
     found = territories(plan, graph)
     shapes = footprints(plan, region.catchments, graph=graph, precomputed=found)
@@ -194,12 +205,12 @@ def network_layer(
     contained = containment(plan, graph, precomputed=found) if found is not None else None
     rows = []
     for network, members in plan.networks().items():
-        known = [p for p in members if p in practices.index]
-        sizes = {p: int(practices.at[p, "list_size"]) for p in known}
+        known = [p for p in members if p in size_of]
+        sizes = {p: int(size_of[p]) for p in known}
         areas: dict[str, dict[str, int]] = {"ccg": {}, "stp": {}, "patch": {}}
         for practice in known:
             for key, populations in areas.items():
-                area = _text(practices.at[practice, key])
+                area = _text(area_of[key][practice])
                 if area is not None:
                     populations[area] = populations.get(area, 0) + sizes[practice]
         population = sum(sizes.values())
@@ -550,7 +561,8 @@ def write_epcn(region: Region, plan: Plan, path: PathLike) -> Path:
     Practices the region does not know have empty CCG and list size cells.
     """
     path = Path(path)
-    practices = region.practices.set_index("code")
+    ccg_column, size_column = _column(region, "ccg"), _column(region, "list_size")
+    name_column = _column(region, "name")
     ccgs = region.ccgs
     ods_of = {
         str(code): (_text(ods) or str(code))
@@ -559,12 +571,8 @@ def write_epcn(region: Region, plan: Plan, path: PathLike) -> Path:
     name_of = dict(zip(ccgs["code"].astype(str), ccgs["name"].astype(str), strict=True))
     rows = []
     for network, members in plan.networks().items():
-        ccg_of = {
-            p: _text(practices.at[p, "ccg"]) if p in practices.index else None for p in members
-        }
-        size_of = {
-            p: int(practices.at[p, "list_size"]) if p in practices.index else None for p in members
-        }
+        ccg_of = {p: _text(ccg_column[p]) if p in ccg_column else None for p in members}
+        size_of = {p: int(size_column[p]) if p in size_column else None for p in members}
         populations: dict[str, int] = {}
         for practice, ccg in ccg_of.items():
             if ccg is not None:
@@ -572,7 +580,7 @@ def write_epcn(region: Region, plan: Plan, path: PathLike) -> Path:
         parent = _ranked(populations)[0] if populations else None
         for practice in members:
             ccg = ccg_of[practice]
-            name = _text(practices.at[practice, "name"]) if practice in practices.index else None
+            name = _text(name_column[practice]) if practice in name_column else None
             rows.append(
                 {
                     "Partner Organisation Code": practice,
