@@ -801,7 +801,9 @@ def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> Non
 
 def test_the_pack_presents_the_area_chosen(state_dir: Path) -> None:
     """Kent and Medway out of all of England's files: the pack drew all 135 CCGs (353 s at
-    load 9, a 6.7 MB PDF; North West London's past 600 s). It presents the area chosen."""
+    load 9, a 6.7 MB PDF; North West London's past 600 s). It presents the area chosen, and
+    the GeoJSON, GeoPackage and ePCN files hold the area's networks (all England's 1,250
+    took about 20 s at load 8-10)."""
     at = _start()
     region = at.session_state["_derived"]["region"]
     codes = sorted(str(c) for c in region.ccgs["code"])
@@ -813,7 +815,18 @@ def test_the_pack_presents_the_area_chosen(state_dir: Path) -> None:
     assert f"({codes[0]})" in pack
     assert all(f"({c})" not in pack for c in codes[1:])
     networks = json.loads(_download(at, "Download networks.geojson"))
-    assert len(networks["features"]) == int(_metric(at, "Networks"))  # the whole plan
+    ccg_of = dict(zip(region.practices["code"], region.practices["ccg"], strict=True))
+    plan = _plan(at)
+    ours = {n for p, n in plan.assignment.items() if ccg_of.get(p) == codes[0]}
+    assert len(ours) < len(plan.networks())
+    # the area's networks, whole, with every practice of theirs (Kent's out of 1,250)
+    assert {f["properties"]["network_id"] for f in networks["features"]} == ours
+    practices = json.loads(_download(at, "Download networks_practices.geojson"))
+    assert {f["properties"]["network_id"] for f in practices["features"]} == ours
+    assert len(practices["features"]) == sum(n in ours for n in plan.assignment.values())
+    assert any(
+        f"hold the {len(ours)} networks with a practice in it" in c.value for c in at.caption
+    )
 
 
 def test_prepared_files_are_not_offered_after_another_area_or_band(state_dir: Path) -> None:
