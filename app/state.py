@@ -39,6 +39,7 @@ __all__ = [
     "SETTINGS",
     "AppState",
     "Entry",
+    "ExportsFor",
     "OptimiserRun",
     "PracticeInfo",
     "current_band",
@@ -143,6 +144,39 @@ class PracticeInfo(TypedDict):
     ccg: str | None
 
 
+@dataclass(frozen=True, eq=False)
+class ExportsFor:
+    """What prepared export files were written for: they are offered only while it holds.
+
+    The files were kept per plan only: after another area was chosen (the pack presents
+    it), another band, or the comments box ticked, the files of the previous choice were
+    still handed out.
+    """
+
+    plan: Plan
+    region: Region
+    band: Band
+    groups: Mapping[str, Sequence[str]] | None
+    areas: tuple[str, ...] | None  # the pack's areas (None: every area)
+    comments: bool  # the open comments printed in the pack
+
+    def change(self, now: ExportsFor) -> str | None:
+        """Say what differs in ``now`` (the page's choices), in words; ``None``: nothing."""
+        if now.region is not self.region:
+            return "the region changed (other files loaded)"
+        if now.plan is not self.plan:
+            return "the plan changed"
+        if now.areas != self.areas:
+            return "another area was chosen in the sidebar"
+        if now.band != self.band:
+            return "the population band changed"
+        if now.groups != self.groups:
+            return "the planning level changed"
+        if now.comments != self.comments:
+            return "the choice of printing the open comments changed"
+        return None
+
+
 class AppState:
     """The app's session state, one typed entry per key (see the module's docstring)."""
 
@@ -189,6 +223,8 @@ class AppState:
     compare_show = Entry[bool](False)
     compare_maps = Entry[bool](False)
     tab = Entry[str | None](None)  # the open tab under the map (its label); None: the first
+    load_warnings_open = Entry[bool](False)  # the load's warnings shown (their expander)
+    load_warnings_opened = Entry[int](0)  # runs since a load opened them (0: the user's)
     map_value = Entry[Mapping[str, Any] | None](None, key="map")
     homes_practice = Entry[str | None](None)  # whose patients' homes the map shades
 
@@ -257,7 +293,7 @@ class AppState:
     practice_info = Entry[Mapping[str, PracticeInfo]](_EMPTY, key="_practice_info")
     practice_points = Entry[PracticePoints](key="_practice_points")
     practice_info_of = Entry[tuple[str, int] | None](None, key="_practice_info_key")
-    exports = Entry[tuple[Plan, dict[str, tuple[bytes, str]]] | None](None)
+    exports = Entry[tuple[ExportsFor, dict[str, tuple[bytes, str]]] | None](None)
     # The trust view's before/after: the two plans and the patches' table
     patch_changes = Entry[tuple[Plan, Plan, pd.DataFrame] | None](None, key="_patch_changes")
     # The map: its area (per region and area chosen) and each network's colour

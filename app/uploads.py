@@ -18,7 +18,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app import optimiser
 from app.autosave import autosave, upload_folder
-from app.data import region, uploaded_region
+from app.data import practice_info, region, scope_ccgs, uploaded_region
 from app.markdown import plain
 from app.state import ALL, AppState, state, upload_key
 from footprints.atomic import write_bytes
@@ -391,11 +391,74 @@ def panel() -> None:
         if st.button("Load these files", key="load_files"):
             with st.spinner("Reading the files…"):
                 load_uploads(files)
+            state.load_warnings_opened = 1  # the warnings of these files, open once
             st.rerun()
         _page(state.upload_problems, st.error, "problems")
-        if state.upload_warnings:
-            st.caption("Warnings from loading your files:")
-            _page(state.upload_warnings, st.warning, "warnings")
+    warnings_panel()
+
+
+def warnings_panel() -> None:
+    """Show the load's warnings in one expander of the sidebar, drawn only while it is open.
+
+    With all of England's files a load gives 1,529 warnings (practices placed in another
+    CCG than their row says, registrations differing from list sizes): the Data section
+    drew a page of 50 boxes and the text of all 1,529 on every run of the page, whatever
+    the tab. The expander says how many there are. It is open on the run after a load
+    (where the files were loaded), closed from the next run on; opened, it shows those
+    about the practices of the area chosen in the sidebar first (the file-wide ones before
+    them), a page of them, and offers every one as a text file.
+    """
+    warnings = list(state.upload_warnings)
+    if not warnings:
+        return
+    opened = state.load_warnings_opened
+    if opened == 1:  # the run after a load: open where the files were loaded
+        state.load_warnings_open = True
+        state.load_warnings_opened = 2
+    elif opened == 2:  # the next run closes them, unless the user closed them already
+        state.load_warnings_open = False
+        del state.load_warnings_opened
+    box = st.expander(
+        f"{_count(len(warnings), 'warning')} from loading your files",
+        key=AppState.load_warnings_open.key,
+        on_change="rerun",
+    )
+    if not box.open:  # closed: nothing drawn, nothing sent (None: not tracked, never here)
+        return
+    with box:
+        ordered, about_area = _area_first(warnings)
+        if about_area:
+            st.caption(
+                f"{_count(about_area, 'warning')} about the practices of the area chosen, "
+                "shown first (after those about whole files)."
+            )
+        _page(ordered, st.warning, "warnings")
+
+
+_PRACTICE_NAMED = re.compile(r"^[^:]*\(([A-Za-z0-9]+)\): ")
+"""A warning about one practice: ``practices.csv (A81001): …`` (its file, then its code)."""
+
+
+def _area_first(warnings: Sequence[str]) -> tuple[list[str], int]:
+    """Order the warnings: whole files', then the area chosen's practices', then the rest.
+
+    Also count those about the area's practices (0 with every area chosen).
+    """
+    if state.area_ccg in (None, ALL) and state.area_stp in (None, ALL):
+        return list(warnings), 0
+    ccgs = set(scope_ccgs())
+    info = practice_info()
+    general: list[str] = []
+    ours: list[str] = []
+    others: list[str] = []
+    for warning in warnings:
+        named = _PRACTICE_NAMED.match(warning)
+        if named is None:
+            general.append(warning)
+            continue
+        practice = info.get(named.group(1))
+        (ours if practice is not None and practice["ccg"] in ccgs else others).append(warning)
+    return [*general, *ours, *others], len(ours)
 
 
 def _page(messages: Sequence[str], show: Callable[[str], object], what: str) -> None:

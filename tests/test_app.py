@@ -463,6 +463,51 @@ def test_a_refused_upload_shows_its_own_problems_not_the_last_loads_warnings(
     assert len(at.sidebar.error) == 1
 
 
+def test_load_warnings_are_shown_once_then_kept_in_one_expander(state_dir: Path) -> None:
+    """With all of England's files (1,529 warnings) the sidebar drew a page of 50 warning
+    boxes and the text of every one on each run of the page, whatever the tab. They are
+    shown open after the load, then closed in one expander that says how many there are;
+    opened, the warnings about the area chosen come first, and every one stays there."""
+    lines = (DEMO / "practices.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    size, ccg = header.index("list_size"), header.index("ccg")
+    rows = [line.split(",") for line in lines[1:]]
+    last_ccg = sorted({r[ccg] for r in rows})[-1]
+    for row in rows[:3] + [r for r in rows if r[ccg] == last_ccg][:2]:
+        row[size] = "0"  # a warning naming the practice
+    zeroed = [r[0] for r in rows if r[size] == "0"]
+    data = "\n".join([lines[0], *(",".join(r) for r in rows)]) + "\n"
+    at = _start()
+    at.sidebar.file_uploader[0].set_value(("practices.csv", data.encode(), "text/csv"))
+    boundaries = (DEMO / "ccg.geojson").read_bytes()
+    at.sidebar.file_uploader[1].set_value(("ccg.geojson", boundaries, "application/geo+json"))
+    _click(at, "load_files")
+    shown_after_load = [shown(w.value) for w in at.sidebar.warning]
+    assert [_practice_named(w) for w in shown_after_load] == zeroed
+    at.selectbox(key="area_ccg").set_value(last_ccg).run()
+    assert [w.value for w in at.warning] == []  # closed: not drawn again
+    labels = [e.label for e in at.sidebar.expander]
+    assert f"{len(zeroed)} warnings from loading your files" in labels
+    _open_tab(at, "Export")
+    assert [w.value for w in at.warning] == []
+    at.session_state["load_warnings_open"] = True  # the user opens the expander
+    at.run()
+    opened = [shown(w.value) for w in at.sidebar.warning]
+    ours = [r[0] for r in rows if r[size] == "0" and r[ccg] == last_ccg]
+    assert sorted(opened) == sorted(shown_after_load)  # every warning is still there
+    assert [_practice_named(w) for w in opened[: len(ours)]] == ours
+    assert f"{len(ours)} warnings about the practices of the area chosen" in " ".join(
+        c.value for c in at.sidebar.caption
+    )
+
+
+def _practice_named(warning: str) -> str:
+    """The practice a warning names: ``practices.csv, row 2 (Z00001): …`` → ``Z00001``."""
+    found = re.search(r"\((\w+)\):", warning)
+    assert found is not None, warning
+    return found.group(1)
+
+
 def test_the_notice_of_one_ccgs_files_counts_in_words(state_dir: Path) -> None:
     """A CCG's own files (the usual upload) said 'Loaded 41 practices in 1 CCGs'."""
     lines = (DEMO / "practices.csv").read_text().splitlines()
@@ -756,7 +801,9 @@ def test_export_prepares_geojson_geopackage_and_the_pack(state_dir: Path) -> Non
 
 def test_the_pack_presents_the_area_chosen(state_dir: Path) -> None:
     """Kent and Medway out of all of England's files: the pack drew all 135 CCGs (353 s at
-    load 9, a 6.7 MB PDF; North West London's past 600 s). It presents the area chosen."""
+    load 9, a 6.7 MB PDF; North West London's past 600 s). It presents the area chosen, and
+    the GeoJSON, GeoPackage and ePCN files hold the area's networks (all England's 1,250
+    took about 20 s at load 8-10)."""
     at = _start()
     region = at.session_state["_derived"]["region"]
     codes = sorted(str(c) for c in region.ccgs["code"])
@@ -768,7 +815,43 @@ def test_the_pack_presents_the_area_chosen(state_dir: Path) -> None:
     assert f"({codes[0]})" in pack
     assert all(f"({c})" not in pack for c in codes[1:])
     networks = json.loads(_download(at, "Download networks.geojson"))
-    assert len(networks["features"]) == int(_metric(at, "Networks"))  # the whole plan
+    ccg_of = dict(zip(region.practices["code"], region.practices["ccg"], strict=True))
+    plan = _plan(at)
+    ours = {n for p, n in plan.assignment.items() if ccg_of.get(p) == codes[0]}
+    assert len(ours) < len(plan.networks())
+    # the area's networks, whole, with every practice of theirs (Kent's out of 1,250)
+    assert {f["properties"]["network_id"] for f in networks["features"]} == ours
+    practices = json.loads(_download(at, "Download networks_practices.geojson"))
+    assert {f["properties"]["network_id"] for f in practices["features"]} == ours
+    assert len(practices["features"]) == sum(n in ours for n in plan.assignment.values())
+    assert any(
+        f"hold the {len(ours)} networks with a practice in it" in c.value for c in at.caption
+    )
+
+
+def test_prepared_files_are_not_offered_after_another_area_or_band(state_dir: Path) -> None:
+    """The files were kept per plan: after choosing another area the Export tab still
+    offered the previous area's pack (and after another band, files checked against the
+    old band). They are offered only for the plan, area and band they were written for."""
+    at = _start()
+    region = at.session_state["_derived"]["region"]
+    first, second = sorted(str(c) for c in region.ccgs["code"])[:2]
+    at.selectbox(key="area_ccg").set_value(first).run()
+    _open_tab(at, "Export")
+    _click(at, "prepare_exports")
+    assert f"({first})" in _download(at, "Download submission_pack.html").decode()
+    at.selectbox(key="area_ccg").set_value(second).run()
+    assert not any(b.label.startswith("Download submission") for b in at.download_button)
+    assert not any(b.label == "Download networks.geojson" for b in at.download_button)
+    assert any("another area was chosen" in c.value for c in at.caption)
+    _click(at, "prepare_exports")
+    pack = _download(at, "Download submission_pack.html").decode()
+    assert f"({second})" in pack and f"({first})" not in pack
+    at.number_input(key="band_min").set_value(20_000).run()
+    assert not any(b.label.startswith("Download submission") for b in at.download_button)
+    assert any("population band changed" in c.value for c in at.caption)
+    at.number_input(key="band_min").set_value(30_000).run()  # back as prepared: offered again
+    assert any(b.label == "Download submission_pack.html" for b in at.download_button)
 
 
 def _name(region: Any, code: str) -> str:

@@ -20,7 +20,8 @@ from test_region_homes import X0, Y0, lsoa, write_crossing_inputs
 
 from footprints.cli import main
 from footprints.crs import BNG, WGS84
-from footprints.export import write_geojson, write_geopackage
+from footprints.export import export_plan, write_geojson, write_geopackage
+from footprints.io import read_plan
 from footprints.metrics import containment
 from footprints.plan import Band
 from footprints.region import Region, load_region
@@ -154,3 +155,31 @@ def test_the_pack_names_the_six_patches_holding_most_of_a_networks_patients(
     named = "P11 (700), P00 (600), P10 (350), P20 (300), P31 (50), P01 (5)"
     said = f"Nursing patches (its patients living in them): {named} and 1 more patch (5);"
     assert said in document
+
+
+def test_an_export_of_some_networks_keeps_their_territories_in_the_whole_plan(
+    region: Region, tmp_path: Path
+) -> None:
+    """The app exports the networks of the area a CCG lead works on: each keeps the territory
+    it has in the whole plan (N1 alone would hold every LSOA where its patients live, one of
+    N2's squares too: 1.4 km off), and the files read back as the plan of their practices."""
+    plan = region.current
+    assert plan is not None
+    members = plan.networks()["N1"]
+    networks, practices = write_geojson(
+        region, plan, tmp_path / "plan.geojson", band=BAND, networks=["N1"]
+    )
+    [feature] = json.loads(networks.read_text(encoding="utf-8"))["features"]
+    drawn = gpd.GeoSeries([shape(feature["geometry"])], crs=WGS84).to_crs(BNG).iloc[0]
+    assert feature["properties"]["network_id"] == "N1"
+    assert shapely.hausdorff_distance(drawn, _won(region)["N1"]) < 0.5
+    points = json.loads(practices.read_text(encoding="utf-8"))["features"]
+    assert sorted(p["properties"]["practice_code"] for p in points) == members
+    assert read_plan(networks) == plan.restricted(members)
+    package = write_geopackage(region, plan, tmp_path / "plan.gpkg", band=BAND, networks=["N1"])
+    assert list(gpd.read_file(package, layer="networks")["network_id"]) == ["N1"]
+    violations = gpd.read_file(package, layer="violations")
+    assert all("N1" in row.split(", ") for row in violations["networks"])
+    assert read_plan(package) == plan.restricted(members)
+    epcn = export_plan(region, plan, tmp_path / "epcn.csv", fmt="epcn", networks=["N1"])
+    assert read_plan(epcn[0]) == plan.restricted(members)
