@@ -41,7 +41,7 @@ def test_least_change_prints_the_moves_and_the_curve_and_writes_json(
     out = tmp_path / "changes.json"
     assert main(_least(small_region, tmp_path, "--curve-json", str(out))) == 0
     text = capsys.readouterr().out
-    assert "Least change: 2 practice(s) moved, the proved minimum." in text
+    assert "Least change: 2 practices moved, the proved minimum." in text
     assert "Practices moved in E38999999 (2):" in text
     assert "it fixes N2, which has 20,000 patients, 10,000 below the minimum 30,000" in text
     assert "What change buys in E38999999" in text

@@ -280,15 +280,25 @@ _QUIET_WHEN_NONE = ("moves out of compliant networks",)
 """Priorities not worth a sentence at 0."""
 
 _PRIORITY_WORDS = {
-    "moves": ("Least change", "practice(s) moved"),
-    "patients moved": ("Least change", "patients moved"),
+    "moves": ("Least change", "practice moved", "practices moved"),
+    "patients moved": ("Least change", "patient moved", "patients moved"),
     "moves out of compliant networks": (
         "Of them, out of networks that already complied",
-        "practice(s)",
+        "practice",
+        "practices",
     ),
-    "straddling patients": ("Patches first", "patients outside their network's main patch"),
-    "straddling networks": ("Nesting in patches", "network(s) straddling patches"),
+    "straddling patients": (
+        "Patches first",
+        "patient outside their network's main patch",
+        "patients outside their network's main patch",
+    ),
+    "straddling networks": (
+        "Nesting in patches",
+        "network straddling patches",
+        "networks straddling patches",
+    ),
 }
+"""Per priority: the note's title, then its unit for a value of 1 and for any other."""
 
 
 def priority_notes(
@@ -304,8 +314,8 @@ def priority_notes(
     for priority in priorities:
         if priority.value is None or (priority.name in _QUIET_WHEN_NONE and not priority.value):
             continue
-        title, unit = _PRIORITY_WORDS.get(priority.name, (priority.name, ""))
-        text = f"{title}: {priority.value:,} {unit}"
+        title, one, many = _PRIORITY_WORDS.get(priority.name, (priority.name, "", ""))
+        text = f"{title}: {priority.value:,} {one if priority.value == 1 else many}".rstrip()
         if priority.proved:
             text += ", the proved minimum"
         elif priority.bound is not None:

@@ -170,3 +170,26 @@ def test_nesting_is_said_impossible_only_when_proved() -> None:
     assert "No plan nests" not in unproved[0]
     proved = priority_notes(problem, [PriorityResult("straddling networks", 1, 1)], result)
     assert "No plan nests every network in a patch with the locks and filters" in proved[0]
+
+
+def test_a_prioritys_note_counts_one_in_the_singular_and_others_in_the_plural() -> None:
+    """'1 practice moved', '3 practices moved', '0 networks straddling patches': no '(s)'."""
+    from footprints.optimiser.explain import priority_notes
+    from footprints.optimiser.settings import PriorityResult
+
+    problem = problem_of(grid(1, 2, [10_000, 12_000]))
+    notes = priority_notes(
+        problem,
+        [
+            PriorityResult("moves", 1, 1),
+            PriorityResult("patients moved", 3, 2),
+            PriorityResult("straddling patients", 1, None),
+        ],
+        None,  # type: ignore[arg-type]  # not read for these priorities
+    )
+    assert notes == [
+        "Least change: 1 practice moved, the proved minimum.",
+        "Least change: 3 patients moved, the fewest found; the proved bound is 2 (gap 33%).",
+        "Patches first: 1 patient outside their network's main patch, the fewest found (no bound"
+        " could be proved).",
+    ]
