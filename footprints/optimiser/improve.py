@@ -65,7 +65,7 @@ from footprints.optimiser.candidates import (
     connected_sets,
 )
 from footprints.optimiser.construct import PieceNetworks
-from footprints.optimiser.costs import set_populations, territory_costs
+from footprints.optimiser.costs import set_populations, straddling, territory_costs
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.reshape import (
     Group,
@@ -495,6 +495,13 @@ REPAIR_SPLITS = 48
 REPAIR_GROUP_SIZES = (2, 3)
 """Networks re-partitioned together by :func:`_repair_groups`, smallest groups first."""
 
+REACH_NETWORKS = 3
+"""Most networks touching a failing territory's detached parts that :func:`_repair_reach`
+re-partitions with it (groups of two to four networks)."""
+
+REACH_PRACTICES = 40
+"""Most practices in a group :func:`_repair_reach` re-partitions."""
+
 REPAIR_WEIGHT = 100.0
 """Patient-km per patient of territory excess removed that the repair pass may pay."""
 
@@ -514,7 +521,9 @@ def _repair(
     :data:`REPAIR_WEIGHT`) is made, until none repairs one or ``cutoff`` passes. When no
     single move repairs one, a failing network is re-drawn with a neighbour
     (:func:`_repair_pairs`), then re-partitioned exactly with one or two neighbours
-    (:func:`_repair_groups`), then two practices move at once (:func:`_repair_two`).
+    (:func:`_repair_groups`), then two practices move at once (:func:`_repair_two`), then
+    the networks touching its detached parts are re-partitioned with it
+    (:func:`_repair_reach`).
     """
     territories = exact.territories
     tried: set[Group] = set()
@@ -558,6 +567,8 @@ def _repair(
                 redrawn = _repair_groups(problem, nets, cost, cutoff, exact, failing, tried)
             if redrawn is None:
                 redrawn = _repair_two(problem, nets, cost, cutoff, exact, suspects)
+            if redrawn is None:
+                redrawn = _repair_reach(problem, nets, cost, cutoff, exact, failing, tried)
             if redrawn is None:
                 break
             nets = redrawn
@@ -701,6 +712,103 @@ def _repair_groups(
                 before = sum(cost[n] for n in old)
                 ranked = sorted(
                     (sum(cost_of[n] for n in o), o) for o in options if set(o) != set(old)
+                )
+                for total, option in ranked[:REPAIR_GROUP_PRICED]:
+                    if time.monotonic() > cutoff:
+                        break
+                    moves, taken = exact.moves(old, option)
+                    priced = territories.change(moves)
+                    fall = priced.failing_before - priced.failing_after
+                    worth = before - total + exact.worth(priced, REPAIR_WEIGHT)
+                    if fall > 0 and worth > 0 and (best is None or (fall, worth) > best[0]):
+                        after = [cost_of[n] for n in option]
+                        best = ((fall, worth), old, option, after, priced, taken)
+            if best is not None:
+                break
+        if best is not None:
+            break
+    if best is None:
+        return None
+    _, old, option, costs_after, priced, taken = best
+    logger.debug("area %s: territory repair re-drew %d networks", problem.name, len(old))
+    territories.apply(priced)
+    for network in old:
+        del exact.slot[network]
+    exact.slot.update(zip(option, taken, strict=True))
+    cost.update(zip(option, costs_after, strict=True))
+    return [n for n in nets if n not in old] + list(option)
+
+
+def _repair_reach(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    cutoff: float,
+    exact: ExactTerritories,
+    failing: list[int],
+    tried: set[Group],
+) -> list[Network] | None:
+    """Re-partition a failing network with the networks touching its detached parts.
+
+    Three quarters of the territories the repair left failing needed three or more practices
+    moved or another network count (BENCHMARKS.md, session 19), and the networks that can
+    take a detached part, or give the practices joining it to the rest, need not be the
+    failing network's neighbours in the practice graph: they are the networks with patients
+    in the part or holding the LSOAs around it (:meth:`PlanTerritories.touching`). For each
+    failing network, groups of it with one, two, then up to :data:`REACH_NETWORKS` of those
+    (most promising first; at most :data:`REACH_PRACTICES` practices) are re-drawn in every
+    way as as many in-band contiguous networks, one fewer or one more
+    (:func:`~footprints.optimiser.reshape.regroupings`), and the
+    :data:`~footprints.optimiser.search_costs.REPAIR_GROUP_PRICED` cheapest of each group
+    priced on the exact territories. A change is taken only when fewer of the plan's
+    networks fail, the group's patients living outside their network's main patch
+    (straddling) do not rise, and it gains (excess weighed at :data:`REPAIR_WEIGHT`): the
+    repair once bought contiguity with straddling above the real networks' (BENCHMARKS.md,
+    session 20). The first group size with such a change gives it. Groups in ``tried`` are
+    skipped, and every group priced is added to it. ``None`` when no group repairs one.
+    """
+    territories = exact.territories
+    where = {exact.slot[n]: m for m, n in enumerate(nets)}
+    practices = problem.practices
+    best: tuple[tuple[int, float], Group, Group, list[int], Change, list[int]] | None = None
+    for k in [m for m, n in enumerate(nets) if exact.slot[n] in failing]:
+        near = [where[s] for s in territories.touching(exact.slot[nets[k]]) if s in where]
+        near = near[:REACH_NETWORKS]
+        for size in range(2, len(near) + 2):
+            for group, options in regroupings(
+                problem,
+                nets,
+                k,
+                size,
+                skip=tried,
+                most_practices=REACH_PRACTICES,
+                deadline=cutoff,
+                changes=(0, -1, 1),
+                near=near,
+            ):
+                old = tuple(nets[m] for m in group)
+                if old in tried or time.monotonic() > cutoff:
+                    continue
+                tried.add(old)
+                drawn = sorted({n for option in options for n in option} - set(old))
+                if not drawn:
+                    continue
+                sets = CandidateSets.of([*old, *drawn])
+                costs = network_costs(problem, CandidateSets.of(drawn), full=False).tolist()
+                cost_of = {**cost, **dict(zip(drawn, costs, strict=True))}
+                apart = straddling(
+                    sets,
+                    population=practices.population,
+                    patch=practices.patch,
+                    homes=practices.homes,
+                ).tolist()
+                straddle = dict(zip([*old, *drawn], apart, strict=True))
+                before = sum(cost[n] for n in old)
+                ranked = sorted(
+                    (sum(cost_of[n] for n in o), o)
+                    for o in options
+                    if set(o) != set(old)
+                    and sum(straddle[n] for n in o) <= sum(straddle[n] for n in old)
                 )
                 for total, option in ranked[:REPAIR_GROUP_PRICED]:
                     if time.monotonic() > cutoff:
