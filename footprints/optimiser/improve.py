@@ -505,6 +505,9 @@ REACH_PRACTICES = 40
 REPAIR_WEIGHT = 100.0
 """Patient-km per patient of territory excess removed that the repair pass may pay."""
 
+REACH_WEIGHT = REPAIR_WEIGHT
+"""What :func:`_repair_reach` may pay per patient of excess removed (patient-km)."""
+
 
 def _repair(
     problem: AreaProblem,
@@ -762,7 +765,7 @@ def _repair_reach(
     :data:`~footprints.optimiser.search_costs.REPAIR_GROUP_PRICED` cheapest of each group
     priced on the exact territories. A change is taken only when fewer of the plan's
     networks fail, the group's patients living outside their network's main patch
-    (straddling) do not rise, and it gains (excess weighed at :data:`REPAIR_WEIGHT`): the
+    (straddling) do not rise, and it gains (excess weighed at :data:`REACH_WEIGHT`): the
     repair once bought contiguity with straddling above the real networks' (BENCHMARKS.md,
     session 20). The first group size with such a change gives it. Groups in ``tried`` are
     skipped, and every group priced is added to it. ``None`` when no group repairs one.
@@ -816,7 +819,7 @@ def _repair_reach(
                     moves, taken = exact.moves(old, option)
                     priced = territories.change(moves)
                     fall = priced.failing_before - priced.failing_after
-                    worth = before - total + exact.worth(priced, REPAIR_WEIGHT)
+                    worth = before - total + exact.worth(priced, REACH_WEIGHT)
                     if fall > 0 and worth > 0 and (best is None or (fall, worth) > best[0]):
                         after = [cost_of[n] for n in option]
                         best = ((fall, worth), old, option, after, priced, taken)
