@@ -65,7 +65,7 @@ from footprints.optimiser.candidates import (
     connected_sets,
 )
 from footprints.optimiser.construct import PieceNetworks
-from footprints.optimiser.costs import set_populations, territory_costs
+from footprints.optimiser.costs import set_populations, straddling, territory_costs
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.reshape import (
     Group,
@@ -495,8 +495,18 @@ REPAIR_SPLITS = 48
 REPAIR_GROUP_SIZES = (2, 3)
 """Networks re-partitioned together by :func:`_repair_groups`, smallest groups first."""
 
+REACH_NETWORKS = 3
+"""Most networks touching a failing territory's detached parts that :func:`_repair_reach`
+re-partitions with it (groups of two to four networks)."""
+
+REACH_PRACTICES = 40
+"""Most practices in a group :func:`_repair_reach` re-partitions."""
+
 REPAIR_WEIGHT = 100.0
 """Patient-km per patient of territory excess removed that the repair pass may pay."""
+
+REACH_WEIGHT = REPAIR_WEIGHT
+"""What :func:`_repair_reach` may pay per patient of excess removed (patient-km)."""
 
 
 def _repair(
@@ -514,7 +524,9 @@ def _repair(
     :data:`REPAIR_WEIGHT`) is made, until none repairs one or ``cutoff`` passes. When no
     single move repairs one, a failing network is re-drawn with a neighbour
     (:func:`_repair_pairs`), then re-partitioned exactly with one or two neighbours
-    (:func:`_repair_groups`), then two practices move at once (:func:`_repair_two`).
+    (:func:`_repair_groups`), then two practices move at once (:func:`_repair_two`), then
+    the networks touching its detached parts are re-partitioned with it
+    (:func:`_repair_reach`).
     """
     territories = exact.territories
     tried: set[Group] = set()
@@ -558,6 +570,8 @@ def _repair(
                 redrawn = _repair_groups(problem, nets, cost, cutoff, exact, failing, tried)
             if redrawn is None:
                 redrawn = _repair_two(problem, nets, cost, cutoff, exact, suspects)
+            if redrawn is None:
+                redrawn = _repair_reach(problem, nets, cost, cutoff, exact, failing, tried)
             if redrawn is None:
                 break
             nets = redrawn
@@ -684,43 +698,149 @@ def _repair_groups(
     :data:`REPAIR_WEIGHT`). Groups in ``tried`` are skipped, and every group priced is added
     to it. ``None`` when no group repairs one.
     """
-    territories = exact.territories
-    best: tuple[tuple[int, float], Group, Group, list[int], Change, list[int]] | None = None
     for k in [m for m, n in enumerate(nets) if exact.slot[n] in failing]:
         for size in REPAIR_GROUP_SIZES:
-            for group, options in regroupings(problem, nets, k, size, skip=tried, deadline=cutoff):
-                old = tuple(nets[m] for m in group)
-                if old in tried or time.monotonic() > cutoff:
-                    continue
-                tried.add(old)
-                drawn = sorted({n for option in options for n in option} - set(old))
-                if not drawn:
-                    continue
-                costs = network_costs(problem, CandidateSets.of(drawn), full=False).tolist()
-                cost_of = {**cost, **dict(zip(drawn, costs, strict=True))}
-                before = sum(cost[n] for n in old)
-                ranked = sorted(
-                    (sum(cost_of[n] for n in o), o) for o in options if set(o) != set(old)
-                )
-                for total, option in ranked[:REPAIR_GROUP_PRICED]:
-                    if time.monotonic() > cutoff:
-                        break
-                    moves, taken = exact.moves(old, option)
-                    priced = territories.change(moves)
-                    fall = priced.failing_before - priced.failing_after
-                    worth = before - total + exact.worth(priced, REPAIR_WEIGHT)
-                    if fall > 0 and worth > 0 and (best is None or (fall, worth) > best[0]):
-                        after = [cost_of[n] for n in option]
-                        best = ((fall, worth), old, option, after, priced, taken)
+            found = regroupings(problem, nets, k, size, skip=tried, deadline=cutoff)
+            best = _best_regrouping(problem, nets, cost, cutoff, exact, found, tried)
             if best is not None:
+                return _regroup(problem, nets, cost, exact, best)
+    return None
+
+
+def _repair_reach(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    cutoff: float,
+    exact: ExactTerritories,
+    failing: list[int],
+    tried: set[Group],
+) -> list[Network] | None:
+    """Re-partition a failing network with the networks touching its detached parts.
+
+    Three quarters of the territories the repair left failing needed three or more practices
+    moved or another network count (BENCHMARKS.md, session 19), and the networks that can
+    take a detached part, or give the practices joining it to the rest, need not be the
+    failing network's neighbours in the practice graph: they are the networks with patients
+    in the part or holding the LSOAs around it (:meth:`PlanTerritories.touching`). For each
+    failing network, groups of it with one, two, then up to :data:`REACH_NETWORKS` of those
+    (most promising first; at most :data:`REACH_PRACTICES` practices) are re-drawn in every
+    way as as many in-band contiguous networks, one fewer or one more
+    (:func:`~footprints.optimiser.reshape.regroupings`), and the
+    :data:`~footprints.optimiser.search_costs.REPAIR_GROUP_PRICED` cheapest of each group
+    priced on the exact territories. A change is taken only when fewer of the plan's
+    networks fail, the group's patients living outside their network's main patch
+    (straddling) do not rise, and it gains (excess weighed at :data:`REACH_WEIGHT`): the
+    repair once bought contiguity with straddling above the real networks' (BENCHMARKS.md,
+    session 20). The first group size with such a change gives it. Groups in ``tried`` are
+    skipped, and every group priced is added to it. ``None`` when no group repairs one.
+    Re-drawing the first three touching networks of each of 90 failing territories in every
+    way repaired 26 at any cost, 14 at :data:`REPAIR_WEIGHT` with straddling kept; in the
+    repair, 2 more of the 90 than without this stage (BENCHMARKS.md, session 21).
+    """
+    where = {exact.slot[n]: m for m, n in enumerate(nets)}
+    for k in [m for m, n in enumerate(nets) if exact.slot[n] in failing]:
+        near = [where[s] for s in exact.territories.touching(exact.slot[nets[k]]) if s in where]
+        near = near[:REACH_NETWORKS]
+        for size in range(2, len(near) + 2):
+            found = regroupings(
+                problem,
+                nets,
+                k,
+                size,
+                skip=tried,
+                most_practices=REACH_PRACTICES,
+                deadline=cutoff,
+                changes=(0, -1, 1),
+                near=near,
+            )
+            best = _best_regrouping(
+                problem, nets, cost, cutoff, exact, found, tried, REACH_WEIGHT, straddle=True
+            )
+            if best is not None:
+                return _regroup(problem, nets, cost, exact, best)
+    return None
+
+
+_Regrouping = tuple[tuple[int, float], Group, Group, list[int], Change, list[int]]
+"""A priced re-drawing: (repaired, worth), the old networks, the new, their costs, the change
+and the new networks' slots."""
+
+
+def _best_regrouping(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    cutoff: float,
+    exact: ExactTerritories,
+    found: Iterator[tuple[tuple[int, ...], list[Group]]],
+    tried: set[Group],
+    weight: float = REPAIR_WEIGHT,
+    *,
+    straddle: bool = False,
+) -> _Regrouping | None:
+    """Price each group's partitions (``found``, from :func:`regroupings`) and give the best.
+
+    The :data:`REPAIR_GROUP_PRICED` cheapest partitions of each group not in ``tried`` (each
+    group priced is added to it), with ``straddle`` only those whose networks hold no more
+    patients outside their main patches than the group's, are priced on the exact
+    territories; the best leaves fewer of the plan's networks failing, then gains most
+    (excess weighed at ``weight``). ``None`` when none repairs one.
+    """
+    territories = exact.territories
+    practices = problem.practices
+    best: _Regrouping | None = None
+    for group, options in found:
+        old = tuple(nets[m] for m in group)
+        if old in tried or time.monotonic() > cutoff:
+            continue
+        tried.add(old)
+        drawn = sorted({n for option in options for n in option} - set(old))
+        if not drawn:
+            continue
+        costs = network_costs(problem, CandidateSets.of(drawn), full=False).tolist()
+        cost_of = {**cost, **dict(zip(drawn, costs, strict=True))}
+        before = sum(cost[n] for n in old)
+        outside: dict[Network, int] = {}
+        if straddle:
+            every = [*old, *drawn]
+            apart = straddling(
+                CandidateSets.of(every),
+                population=practices.population,
+                patch=practices.patch,
+                homes=practices.homes,
+            )
+            outside = dict(zip(every, apart.tolist(), strict=True))
+        limit = sum(outside.get(n, 0) for n in old)
+        ranked = sorted(
+            (sum(cost_of[n] for n in o), o)
+            for o in options
+            if set(o) != set(old) and sum(outside.get(n, 0) for n in o) <= limit
+        )
+        for total, option in ranked[:REPAIR_GROUP_PRICED]:
+            if time.monotonic() > cutoff:
                 break
-        if best is not None:
-            break
-    if best is None:
-        return None
+            moves, taken = exact.moves(old, option)
+            priced = territories.change(moves)
+            fall = priced.failing_before - priced.failing_after
+            worth = before - total + exact.worth(priced, weight)
+            if fall > 0 and worth > 0 and (best is None or (fall, worth) > best[0]):
+                after = [cost_of[n] for n in option]
+                best = ((fall, worth), old, option, after, priced, taken)
+    return best
+
+
+def _regroup(
+    problem: AreaProblem,
+    nets: list[Network],
+    cost: dict[Network, int],
+    exact: ExactTerritories,
+    best: _Regrouping,
+) -> list[Network]:
+    """Make the re-drawing ``best`` (from :func:`_best_regrouping`) and give the new plan."""
     _, old, option, costs_after, priced, taken = best
     logger.debug("area %s: territory repair re-drew %d networks", problem.name, len(old))
-    territories.apply(priced)
+    exact.territories.apply(priced)
     for network in old:
         del exact.slot[network]
     exact.slot.update(zip(option, taken, strict=True))

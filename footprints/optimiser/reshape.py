@@ -278,6 +278,7 @@ def regroupings(
     deadline: float | None = None,
     changes: tuple[int, ...] = (0, -1),
     cap: int = MOST_PARTITIONS,
+    near: Sequence[int] | None = None,
 ) -> Iterator[tuple[tuple[int, ...], list[Group]]]:
     """Yield each group of network ``k`` with ``size − 1`` of its neighbours, and its partitions.
 
@@ -286,15 +287,18 @@ def regroupings(
     (:func:`partitions`, at most ``cap`` per count, until ``deadline``) are into as many
     networks, and into one fewer where the group's population allows (``changes``: the
     changes of the count tried, e.g. ``(1,)`` for one network more). Groups in the order of
-    their indices; none once ``deadline`` has passed.
+    their indices; none once ``deadline`` has passed. With ``near`` (indices in ``nets``,
+    in the order to try them) the group's other networks are drawn from ``near`` instead of
+    ``k``'s neighbours, in combinations of that order.
     """
     practices = problem.practices
     population = practices.population
     low, high = problem.band.min_population, problem.band.max_population
-    reach = 0
-    for i in nets[k]:
-        reach |= practices.neighbours[i]
-    near = [m for m, n in enumerate(nets) if m != k and reach & bit_mask(n)]
+    if near is None:
+        reach = 0
+        for i in nets[k]:
+            reach |= practices.neighbours[i]
+        near = [m for m, n in enumerate(nets) if m != k and reach & bit_mask(n)]
     for others in itertools.combinations(near, size - 1):
         if deadline is not None and time.monotonic() > deadline:
             return

@@ -141,6 +141,28 @@ class PlanTerritories:
         detached: IntArray = territory[labels != int(np.argmax(weight))]
         return detached
 
+    def touching(self, k: int) -> list[int]:
+        """Give the slots touching slot ``k``'s detached parts, most promising first.
+
+        A slot touches a detached part when it has patients in one of its LSOAs or holds an
+        LSOA next to one: taking the part, or giving ``k`` the practices that would join it
+        to the rest, needs such a slot. Ranked by its patients in the detached LSOAs, then
+        by how many LSOAs next to them it holds; ``k`` and the competitor outside the area
+        (slot ``-1``) are left out.
+        """
+        detached = self.detached(k)
+        if not len(detached):
+            return []
+        inside = set(detached.tolist())
+        around = {c for d in detached.tolist() for c in self._neighbours[d]} - inside
+        held = self.held[:, detached].sum(axis=1)
+        beside = np.bincount(
+            [int(h) for h in self.owner[sorted(around)].tolist() if h >= 0],
+            minlength=len(self.sizes),
+        )
+        slots = [s for s in np.flatnonzero((held > 0) | (beside > 0)).tolist() if s != k]
+        return sorted(slots, key=lambda s: (-int(held[s]), -int(beside[s]), s))
+
     def grow(self) -> int:
         """Add an empty slot (a network to be formed by a change) and give its number."""
         self.held = np.vstack([self.held, np.zeros((1, self.held.shape[1]), np.int64)])

@@ -41,20 +41,26 @@ def lsoa_graph(
     registered: Mapping[int, int] | None = None,
     lsoa_edges: Sequence[tuple[int, int]] | None = None,
     columns: int = 10,
+    patches: Mapping[int, str] | None = None,
 ) -> nx.Graph:
     """Practices whose patients live in LSOAs ``0 … columns − 1``, a row of 1 km squares.
 
     LSOA ``l`` is centred at ``(1000·l + 500, 500)``; practices are all adjacent; each
     practice's list size is its patients. ``registered`` defaults to the practices' own
-    totals (no one else registered there), ``lsoa_edges`` to the row's neighbours.
+    totals (no one else registered there), ``lsoa_edges`` to the row's neighbours;
+    ``patches`` gives LSOAs their nursing patch (none by default).
     """
+    patch_of = patches or {}
     graph = nx.Graph(area="L")
     for practice, where in counts.items():
         graph.add_node(practice, list_size=sum(where.values()), x=0.0, y=0.0, patch=None)
     graph.add_edges_from(itertools.combinations(counts, 2))
     with_homes(
         graph,
-        {p: [(1000.0 * k + 500, 500.0, n, None) for k, n in w.items()] for p, w in counts.items()},
+        {
+            p: [(1000.0 * k + 500, 500.0, n, patch_of.get(k)) for k, n in w.items()]
+            for p, w in counts.items()
+        },
     )
     totals: dict[int, int] = {}
     for where in counts.values():

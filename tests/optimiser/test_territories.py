@@ -18,7 +18,7 @@ from footprints.optimiser import OptimiseSettings
 from footprints.optimiser.candidates import CandidateSets, LsoaArrays
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import set_costs
-from footprints.optimiser.improve import _repair, improve
+from footprints.optimiser.improve import _repair, _repair_reach, improve
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.reshape import Network
 from footprints.optimiser.search_costs import ExactTerritories, plan_territories
@@ -333,3 +333,55 @@ def test_the_repair_makes_a_territory_whole_though_a_neighbour_still_failing_gai
     assert fresh is not None and len(fresh.failing()) == 1
     for network in repaired:
         assert opts.band.contains(int(problem.practices.population[list(network)].sum()))
+
+
+def test_the_networks_touching_a_detached_part_come_with_patients_there_first() -> None:
+    # LSOAs 0–5 in a row: F holds 0 and a detached 4, G 1–2, H 3 (and 30 patients in 4),
+    # J 5. H has patients in the detached part and holds LSOA 3 beside it; J holds 5
+    # beside it; G touches nothing of it.
+    rows = [{0: 200}, {4: 100}, {1: 100, 2: 100}, {3: 100, 4: 30}, {5: 100}]
+    lsoas = grid_lsoas(rows, 6, 1, {})
+    territories = PlanTerritories(
+        lsoas, np.asarray([200, 100, 200, 130, 100]), [[0, 1], [2], [3], [4]]
+    )
+    assert territories.failing() == [0]
+    assert territories.detached(0).tolist() == [4]
+    assert territories.touching(0) == [2, 3]
+    assert territories.touching(1) == []  # G's territory is whole
+
+
+def reach_row(
+    patches: Mapping[int, str],
+) -> tuple[AreaProblem, list[Network], dict[Network, int], ExactTerritories]:
+    """:func:`swap_row`'s plan (F1 | G1 G1 | G2 | F2: F in two pieces) on ``patches``."""
+    graph = lsoa_graph(
+        {"F1": {0: 10_000}, "F2": {4: 10_000}, "G1": {1: 5_000, 2: 5_000}, "G2": {3: 10_000}},
+        columns=5,
+        patches=patches,
+    )
+    opts = OptimiseSettings(band=Band(20_000, 25_000), time_limit=20.0, seed=0)
+    problem = problem_of(graph, opts)
+    index = problem.practices.index
+    nets = [(index["F1"], index["F2"]), tuple(sorted((index["G1"], index["G2"])))]
+    territories = plan_territories(problem, [[list(n) for n in nets]])
+    assert territories is not None and territories.failing() == [0]
+    exact = ExactTerritories.of(problem, territories, nets)
+    assert exact is not None
+    _, costs = set_costs(CandidateSets.of(nets), problem.practices, opts)
+    return problem, nets, dict(zip(nets, costs.tolist(), strict=True)), exact
+
+
+def test_the_reach_repair_redraws_the_networks_touching_a_detached_part() -> None:
+    # Patches 0–2 and 3–4: swapping F2 and G1 makes F whole and each network one patch's.
+    problem, nets, cost, exact = reach_row({0: "P", 1: "P", 2: "P", 3: "Q", 4: "Q"})
+    repaired = _repair_reach(problem, nets, cost, float("inf"), exact, [0], set())
+    assert repaired is not None
+    assert_swapped(problem, exact, repaired)
+
+
+def test_the_reach_repair_buys_no_contiguity_with_straddling() -> None:
+    # Patches {0, 4} and {1, 2, 3}: F and G each live in one patch; the swap that makes F
+    # whole would put 10,000 patients of each outside its main patch. Refused.
+    problem, nets, cost, exact = reach_row({0: "P", 4: "P", 1: "Q", 2: "Q", 3: "Q"})
+    assert _repair_reach(problem, nets, cost, float("inf"), exact, [0], set()) is None
+    assert exact.territories.failing() == [0]
