@@ -316,7 +316,7 @@ def partition(
             shaped = shaped_bound(problem, columns, lp, at=at, prove=not pricing)
         # exact pricing starts at the shaped duals; where no round ended they are the local
         # LP's own (degenerate), and the plan's cost shares are the better start
-        shaped_duals = None if shaped is None or not shaped.rounds else shaped.duals
+        shaped_duals = None if shaped is None or shaped.unshaped else shaped.duals
         left = max(0.0, deadline.left())
         now = time.monotonic()
         proof = (

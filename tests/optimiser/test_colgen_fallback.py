@@ -89,7 +89,7 @@ def test_no_shaping_round_starts_exact_pricing_from_the_plan(
     def no_round(*args: Any, **kwargs: Any) -> Any:
         shaped = real_shape(*args, **kwargs)
         shaped_rounds.append(shaped.rounds)
-        shaped.rounds = 0  # as where the deadline came before shaping's first round
+        shaped.unshaped = True  # as where the deadline came before shaping's first round
         return shaped
 
     started_at: list[Any] = []
