@@ -115,11 +115,11 @@ REPAIR_ROUNDS = 6
 """Most pricing rounds of :func:`repaired_round`."""
 REPAIR_TIME = 3.0
 """Times the first complete round's time that :func:`repaired_round` may take after it."""
-FIRST_SHARE = 0.5
-"""Share of :func:`priced_bound`'s time the first round at the duals it is given may take;
-past it those duals are priced at :data:`FIRST_SCALE` instead (far fewer groups to search)."""
 FIRST_SCALE = 0.5
-"""Scale of the given duals priced where their own first round did not end in its share."""
+"""In a planning area of several CCGs, the scale at which :func:`priced_bound` prices the
+duals it is given before the duals themselves (far fewer groups price near 0 there)."""
+FIRST_SHARE = 0.5
+"""Most share of :func:`priced_bound`'s time that round at :data:`FIRST_SCALE` may take."""
 _STRIDE = 7
 """Roots each partial round's search starts past the last one's (the groups found vary)."""
 
@@ -620,18 +620,16 @@ def scaled_round(
     *,
     at: float,
     steps: int = SCALE_STEPS,
-    low: float = 0.0,
-    high: float = 1.0,
 ) -> tuple[float, float, dict[int, float]] | None:
     """Return the best bound of the duals scaled by ``α`` in (0, 1), with its ``α`` and floors.
 
     Complete exact pricing at each scale (the unlisted pieces; the listed ones over their
     columns), by bisection: where a piece's floor is still below 0 the next scale is
     lower, else higher. Every scale's bound is valid (any duals bound every plan). ``None``
-    where no scale's pricing ended by ``at``. ``low`` and ``high``: the scales searched
-    between (the first is halfway).
+    where no scale's pricing ended by ``at``.
     """
     unlisted = [p for p, piece in enumerate(problem.pieces) if not piece.bounded]
+    low, high = 0.0, 1.0
     best: tuple[float, float, dict[int, float]] | None = None
     for _ in range(steps):
         alpha = (low + high) / 2
@@ -768,13 +766,32 @@ def priced_bound(
     deadline = Deadline(at, problem.deadline.stop)
     alpha = SMOOTHING
     first = center is not None
+    start = center  # the first round's duals
+    if duals is not None and center is not None and problem.lower_areas > 1:
+        # a planning area of several CCGs: the given duals (shaped) scaled first, a bound
+        # in a fraction of their own round's time, which on the largest areas may not end
+        scaled_duals = (FIRST_SCALE * center[0], FIRST_SCALE * center[1])
+        now = time.monotonic()
+        ahead = price_exactly(
+            problem, *scaled_duals, unlisted, at=now + FIRST_SHARE * max(0.0, at - now)
+        )
+        if ahead is not None and ahead.complete:
+            floors = {**_listed_floors(problem, columns, *scaled_duals), **ahead.floors}
+            best, best_floors = lagrangian_value(problem, *scaled_duals, floors), floors
+            center = scaled_duals  # the best bound's duals, until a round bounds more
+            logger.debug(
+                "area %s: the given duals scaled by %.2f first: bound %.1f, %d steps, %.2f s",
+                problem.name,
+                FIRST_SCALE,
+                best,
+                ahead.steps,
+                time.monotonic() - started,
+            )
     converged = False
     full_time: float | None = None  # seconds the last complete round took
     partials = 0
     scale: float | None = None
     force = False
-    fell_back = False  # the centre's first round did not end: priced scaled
-    given: tuple[FloatArray, FloatArray] | None = None  # the centre before it was scaled
     while not deadline.passed():
         now = time.monotonic()
         # a complete round first, then partial ones while a complete one still fits after
@@ -783,8 +800,8 @@ def priced_bound(
         if full and partial is not None and full_time is not None and at - now < full_time:
             break  # a complete round would not end: its time goes back
         if first:
-            assert center is not None
-            node, piece_dual = center
+            assert start is not None
+            node, piece_dual = start
         else:
             relaxation = lp.solve(deadline)
             if not relaxation.feasible or not relaxation.complete:
@@ -799,26 +816,9 @@ def priced_bound(
         until = at
         if not full and full_time is not None:  # a complete round must still fit after it
             until = at - FULL_RESERVE * full_time
-        shared = first and not fell_back
-        if shared:  # the first round at the centre: a share of the time
-            until = now + FIRST_SHARE * (at - now)
         priced = price_exactly(
             problem, node, piece_dual, unlisted, at=until, enough=enough, first=_STRIDE * partials
         )
-        if priced is None and shared and not deadline.passed():
-            # too many groups price near 0 or below at the given duals (the shaped duals of
-            # a large planning area): scaled down, far fewer do, and the round ends
-            assert center is not None
-            given = center
-            center = (FIRST_SCALE * center[0], FIRST_SCALE * center[1])
-            fell_back = True
-            logger.debug(
-                "area %s: the first round did not end in %.2f s: its duals scaled by %.2f",
-                problem.name,
-                time.monotonic() - now,
-                FIRST_SCALE,
-            )
-            continue
         if priced is None:
             if until < at:  # a partial round out of its time: a complete one in what is left
                 force = True
@@ -859,28 +859,6 @@ def priced_bound(
                     center = (scale * node, scale * piece_dual)
                     logger.debug(
                         "area %s: the first round's duals scaled by %.3f: bound %.1f, %.2f s",
-                        problem.name,
-                        scale,
-                        best,
-                        time.monotonic() - started,
-                    )
-            elif rounds == 1 and given is not None:
-                # the scaled centre prices nothing below 0: the scales between it and the
-                # centre's own, in half the time left (each round searches more)
-                now = time.monotonic()
-                scaled = scaled_round(
-                    problem,
-                    columns,
-                    given[0],
-                    given[1],
-                    at=now + FIRST_SHARE * max(0.0, until - now),
-                    low=FIRST_SCALE,
-                )
-                if scaled is not None and scaled[0] > best:
-                    best, scale, best_floors = scaled[0], scaled[1], scaled[2]
-                    center = (scale * given[0], scale * given[1])
-                    logger.debug(
-                        "area %s: the centre scaled by %.3f: bound %.1f, %.2f s",
                         problem.name,
                         scale,
                         best,

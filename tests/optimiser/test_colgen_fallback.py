@@ -2,11 +2,11 @@
 
 On the largest planning areas (E54000007, 008, 016: 215–445 practices) the first complete
 round at the duals ``priced_bound`` starts from did not end within its time, and no bound
-came of exact pricing at all. There the same duals are priced at ``colgen.FIRST_SCALE``
-(far fewer groups price near 0), and where nothing prices below 0 there, the scales between
-it and 1 (``scaled_round``'s ``low``). And where shaping ended no round, exact pricing
-starts from the plan's cost shares rather than the local LP's own duals. Every bound stays
-below the exhaustive optimum, also where networks cross the borders of two or three CCGs.
+came of exact pricing at all. In a planning area of several CCGs the same duals are now
+priced at ``colgen.FIRST_SCALE`` first (far fewer groups price near 0 there). And where
+shaping ended no round, exact pricing starts from the plan's cost shares rather than the
+local LP's own duals. Every bound stays below the exhaustive optimum, also where networks
+cross the borders of two or three CCGs.
 """
 
 from __future__ import annotations
@@ -18,59 +18,78 @@ import numpy as np
 import pytest
 
 from footprints.optimiser import candidates, colgen, farley, optimise_area, pricedproof, proof
-from footprints.optimiser.colgen import lagrangian_value, priced_bound, scaled_round
+from footprints.optimiser.colgen import lagrangian_value, priced_bound
+from footprints.optimiser.construct import construct
+from footprints.optimiser.shaping import shaped_bound
 
-from .grids import FAST, brute_force_optimum, check_plan, replace_settings
+from .grids import (
+    FAST,
+    SMALL_GRIDS,
+    brute_force_optimum,
+    check_plan,
+    problem_of,
+    replace_settings,
+    solved_master,
+)
 from .test_colgen_scaled import CASES, _case, _exact
 from .test_group_pricing import _two_ccgs
 
+GROUPS = sorted(name for name in CASES if "CCGs" in name)
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_a_first_round_out_of_time_is_priced_again_scaled(
-    monkeypatch: pytest.MonkeyPatch, name: str
+
+@pytest.mark.parametrize("name", GROUPS)
+@pytest.mark.parametrize("ends", [True, False])
+def test_in_an_area_of_several_ccgs_the_given_duals_are_priced_scaled_first(
+    monkeypatch: pytest.MonkeyPatch, name: str, ends: bool
 ) -> None:
     case = _case(name)
-    if case is None:
-        return
+    assert case is not None
     problem, best, columns, node, piece = case
+    assert problem.lower_areas > 1
     real = colgen.price_exactly
     priced_at: list[np.ndarray] = []
 
-    def first_out_of_time(*args: Any, **kwargs: Any) -> Any:
+    def spy(*args: Any, **kwargs: Any) -> Any:
         priced_at.append(np.array(args[1], copy=True))
-        if len(priced_at) == 1:  # the first round's share of the time passed
+        if not ends and len(priced_at) == 2:  # the given duals' own round out of time
             return None
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(colgen, "price_exactly", first_out_of_time)
+    monkeypatch.setattr(colgen, "price_exactly", spy)
     found = priced_bound(problem, columns, None, at=time.monotonic() + 600.0, duals=(node, piece))
-    # without the fallback the first round's end was the end of exact pricing: no bound
-    assert found.bound is not None
-    assert found.bound <= best + 1e-6
-    assert len(priced_at) >= 2
-    np.testing.assert_allclose(priced_at[1], colgen.FIRST_SCALE * node)
-    # at least the bound of the scaled duals themselves
+    np.testing.assert_allclose(priced_at[0], colgen.FIRST_SCALE * node)
+    np.testing.assert_allclose(priced_at[1], node)
     scaled = _exact(problem, columns, colgen.FIRST_SCALE * node, colgen.FIRST_SCALE * piece)
+    # without the scaled round, a first round that does not end leaves no bound at all
+    assert found.bound is not None
     assert found.bound >= scaled - 1e-6
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_the_scales_above_a_low_one_bound_below_the_optimum(name: str) -> None:
-    case = _case(name)
-    if case is None:
-        return
-    problem, best, columns, node, piece = case
-    node, piece = node / 2, piece / 2  # the shaped duals themselves (the case doubles them)
-    found = scaled_round(problem, columns, node, piece, at=time.monotonic() + 600.0, low=0.5)
-    assert found is not None
-    value, alpha, floors = found
-    assert 0.5 < alpha < 1.0
-    assert value <= best + 1e-6
-    assert value == pytest.approx(
-        lagrangian_value(problem, alpha * node, alpha * piece, floors), abs=1e-6
+    assert found.bound <= best + 1e-6
+    # the bound is that of the duals returned
+    assert found.duals is not None and found.floors is not None
+    assert found.bound == pytest.approx(
+        lagrangian_value(problem, *found.duals, found.floors), abs=1e-6
     )
-    # the first scale tried is halfway between: at least its bound
-    assert value >= _exact(problem, columns, 0.75 * node, 0.75 * piece) - 1e-6
+    if not ends:
+        assert found.rounds == 0
+        np.testing.assert_allclose(found.duals[0], colgen.FIRST_SCALE * node)
+
+
+def test_a_single_ccg_prices_the_given_duals_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    name = next(n for n in sorted(CASES) if n not in GROUPS and _case(n) is not None)
+    case = _case(name)
+    assert case is not None
+    problem, _, columns, node, piece = case
+    assert problem.lower_areas == 1
+    real = colgen.price_exactly
+    priced_at: list[np.ndarray] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        priced_at.append(np.array(args[1], copy=True))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(colgen, "price_exactly", spy)
+    priced_bound(problem, columns, None, at=time.monotonic() + 600.0, duals=(node, piece))
+    np.testing.assert_allclose(priced_at[0], node)
 
 
 def test_no_shaping_round_starts_exact_pricing_from_the_plan(
@@ -109,3 +128,17 @@ def test_no_shaping_round_starts_exact_pricing_from_the_plan(
     assert result.bound is not None and result.bound <= optimum + 1e-6
     assert result.status == "optimal"
     assert result.objective == pytest.approx(optimum, abs=0.01)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
+def test_shaping_out_of_time_says_its_duals_are_not_shaped(name: str) -> None:
+    graph, opts = SMALL_GRIDS[name]
+    problem = problem_of(graph, opts)
+    if construct(problem) is None:
+        return
+    columns, lp = solved_master(problem, keep_every=3)
+    cut = shaped_bound(problem, columns, lp, at=time.monotonic() - 1.0, prove=False)
+    assert cut.rounds == 0 and cut.unshaped
+    columns, lp = solved_master(problem, keep_every=3)
+    ended = shaped_bound(problem, columns, lp, at=time.monotonic() + 600.0, prove=False)
+    assert not ended.unshaped  # its rounds ended, or none was needed
