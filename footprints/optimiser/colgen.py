@@ -73,8 +73,6 @@ from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import usual_costs
 
 __all__ = [
-    "FIRST_SCALE",
-    "FIRST_SHARE",
     "FULL_RESERVE",
     "PARTIAL",
     "REPAIR_ROUNDS",
@@ -115,11 +113,6 @@ REPAIR_ROUNDS = 6
 """Most pricing rounds of :func:`repaired_round`."""
 REPAIR_TIME = 3.0
 """Times the first complete round's time that :func:`repaired_round` may take after it."""
-FIRST_SCALE = 0.5
-"""In a planning area of several CCGs, the scale at which :func:`priced_bound` prices the
-duals it is given before the duals themselves (far fewer groups price near 0 there)."""
-FIRST_SHARE = 0.5
-"""Most share of :func:`priced_bound`'s time that round at :data:`FIRST_SCALE` may take."""
 _STRIDE = 7
 """Roots each partial round's search starts past the last one's (the groups found vary)."""
 
@@ -766,27 +759,6 @@ def priced_bound(
     deadline = Deadline(at, problem.deadline.stop)
     alpha = SMOOTHING
     first = center is not None
-    start = center  # the first round's duals
-    if duals is not None and center is not None and problem.lower_areas > 1:
-        # a planning area of several CCGs: the given duals (shaped) scaled first, a bound
-        # in a fraction of their own round's time, which on the largest areas may not end
-        scaled_duals = (FIRST_SCALE * center[0], FIRST_SCALE * center[1])
-        now = time.monotonic()
-        ahead = price_exactly(
-            problem, *scaled_duals, unlisted, at=now + FIRST_SHARE * max(0.0, at - now)
-        )
-        if ahead is not None and ahead.complete:
-            floors = {**_listed_floors(problem, columns, *scaled_duals), **ahead.floors}
-            best, best_floors = lagrangian_value(problem, *scaled_duals, floors), floors
-            center = scaled_duals  # the best bound's duals, until a round bounds more
-            logger.debug(
-                "area %s: the given duals scaled by %.2f first: bound %.1f, %d steps, %.2f s",
-                problem.name,
-                FIRST_SCALE,
-                best,
-                ahead.steps,
-                time.monotonic() - started,
-            )
     converged = False
     full_time: float | None = None  # seconds the last complete round took
     partials = 0
@@ -800,8 +772,8 @@ def priced_bound(
         if full and partial is not None and full_time is not None and at - now < full_time:
             break  # a complete round would not end: its time goes back
         if first:
-            assert start is not None
-            node, piece_dual = start
+            assert center is not None
+            node, piece_dual = center
         else:
             relaxation = lp.solve(deadline)
             if not relaxation.feasible or not relaxation.complete:

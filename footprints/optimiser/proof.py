@@ -314,8 +314,8 @@ def partition(
             # their bound, at least as high: the relaxed search's time goes to it
             pricing = priced is not None and problem.current.index is None
             shaped = shaped_bound(problem, columns, lp, at=at, prove=not pricing)
-        # exact pricing starts at the shaped duals; where no round ended they are the local
-        # LP's own (degenerate), and the plan's cost shares are the better start
+        # exact pricing starts at the shaped duals; where no shaping round ended they are
+        # the listed master's own, and it starts from the plan's cost shares instead
         shaped_duals = None if shaped is None or shaped.unshaped else shaped.duals
         left = max(0.0, deadline.left())
         now = time.monotonic()

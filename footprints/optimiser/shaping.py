@@ -117,8 +117,9 @@ class Shaped:
         search would have had; else ``None``.
     unshaped
         Whether no round ended while relaxed columns still priced below 0 (the deadline
-        came first, or GLOP failed): ``duals`` are then the listed master's own, degenerate
-        on a large area (E54000007, E54000008 at 15 s), not shaped ones.
+        came first, or GLOP failed): ``duals`` are then the listed master's own, not shaped
+        ones (E54000007 and E54000008 at 15 s: exact pricing's first round at them did not
+        end in its time).
     """
 
     bound: float | None
