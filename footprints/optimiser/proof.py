@@ -314,7 +314,9 @@ def partition(
             # their bound, at least as high: the relaxed search's time goes to it
             pricing = priced is not None and problem.current.index is None
             shaped = shaped_bound(problem, columns, lp, at=at, prove=not pricing)
-        shaped_duals = None if shaped is None else shaped.duals  # exact pricing starts there
+        # exact pricing starts at the shaped duals; where no shaping round ended they are
+        # the listed master's own, and it starts from the plan's cost shares instead
+        shaped_duals = None if shaped is None or shaped.unshaped else shaped.duals
         left = max(0.0, deadline.left())
         now = time.monotonic()
         proof = (

@@ -115,6 +115,11 @@ class Shaped:
         Where the bound is left for :func:`prove_shaped`: the match-free duals, the listed
         columns' reduced costs, the move budget, the target and the seconds the relaxed
         search would have had; else ``None``.
+    unshaped
+        Whether no round ended while relaxed columns still priced below 0 (the deadline
+        came first, or GLOP failed): ``duals`` are then the listed master's own, not shaped
+        ones (E54000007 and E54000008 at 15 s: exact pricing's first round at them did not
+        end in its time).
     """
 
     bound: float | None
@@ -122,6 +127,7 @@ class Shaped:
     relaxed: int
     duals: tuple[FloatArray, FloatArray] | None = None
     pending: tuple[Duals, FloatArray, int | None, float, float] | None = None
+    unshaped: bool = False
 
 
 def can_shape(problem: AreaProblem) -> bool:
@@ -402,9 +408,11 @@ def shaped_bound(
     deadline = Deadline(final, problem.deadline.stop)
     duals = lp.dual_values()
     rounds = relaxed = 0
+    settled = False  # no relaxed column priced below 0: the duals are shaped as they are
     while not deadline.passed():
         added = _round(problem, lp, sites, duals)
         if not added:
+            settled = True
             break
         try:
             relaxation = lp.solve(deadline)
@@ -426,6 +434,7 @@ def shaped_bound(
         )
     duals, rc = match_free(duals, columns, lp.reduced_costs(duals))
     shaped = Shaped(None, rounds, relaxed, (duals.node.copy(), duals.piece.copy()))
+    shaped.unshaped = not rounds and not settled
     shaped.pending = (duals, rc, lp.max_moves, target, max(0.0, at - final))
     if not prove:
         logger.debug(
@@ -488,5 +497,5 @@ def prove_shaped(
         time.monotonic() - started,
     )
     if bound is None or not math.isfinite(bound):
-        return Shaped(None, shaped.rounds, shaped.relaxed)
-    return Shaped(bound, shaped.rounds, shaped.relaxed, shaped.duals)
+        return Shaped(None, shaped.rounds, shaped.relaxed, unshaped=shaped.unshaped)
+    return Shaped(bound, shaped.rounds, shaped.relaxed, shaped.duals, unshaped=shaped.unshaped)
