@@ -15,6 +15,8 @@
    reduced cost ``≤ z − LB`` (all a better plan can use), strengthened by subset-row cuts
    (:mod:`~footprints.optimiser.rowcuts`), bounds every plan: at ``z`` it proves ``z``
    without CP-SAT (E38000143 and E38000091, whose windows CP-SAT did not close in time).
+   Short of it, the loop goes on at that LP's duals (reduced-cost fixing): a narrower
+   window of columns (E38000243: 458,639 → 120,529), searched as in step 2.
 
 When time runs out before the exact solve finds a plan, or the solve fails,
 :func:`~footprints.optimiser.fallback.fallback` returns the plan at hand: the constructive
@@ -595,11 +597,39 @@ def _grown(most: int, wanted: int, pace: float, left: float) -> int:
 CUT_SHARE = 0.3
 """Share of the time left that the subset-row LP over a window may take
 (:func:`_window_cut`) after a solve; all of it where the loop would stop anyway."""
-CUT_COLUMNS = 100_000
+CUT_COLUMNS = 500_000
 """Most columns of a window that the subset-row LP is solved over. The windows a proof needs
-on the areas that stopped short hold 48,121–66,579 (E38000091, 143, 244, 245); far larger
-ones come with a start far from the bound (E38000244's first window, 192,704 columns at a
-31% gap: 0.6 s at a load of 17 for no LP), where CP-SAT should have the time."""
+on the areas that stopped short hold 48,121–66,579 (E38000091, 143, 244, 245), E38000243's
+458,639 (its LP with cuts 2.6 s at a load of 10, BENCHMARKS.md session 21); the table of
+which practice each column holds is practices × columns bytes (100 MB at 200 × 500,000)."""
+
+
+def _fixed(
+    rc: FloatArray, lower: float, found: Separation | None, tolerance: float
+) -> tuple[FloatArray, float] | None:
+    """Reduced costs and bound at the duals of the LP with cuts, where it bounds higher.
+
+    ``rc`` and ``lower``: the loop's (a plan holding column ``N`` costs at least ``lower +
+    rc[N]``); ``found``: the LP with cuts over the window ``found.lp.pool`` (the columns of
+    ``rc`` up to the incumbent's gap when it ran), its bound ``B`` and reduced costs
+    ``r'`` at its last complete solve. A plan of the window holding ``N`` costs at least
+    ``B + r'[N]`` (weak duality, with the cuts: :meth:`~footprints.optimiser.rowcuts.
+    _CutLP._dual_bound`); a plan with a column outside it costs more than that incumbent,
+    more than any plan the loop still looks for. So every column's reduced cost becomes the
+    larger of ``rc[N] + lower − B`` and (in the window) ``r'[N]``, and the bound ``B``:
+    reduced-cost fixing by the stronger LP, a narrower window. ``None`` where ``B`` is no
+    higher than ``lower``. E38000243: the 458,639 columns within the plan's gap become
+    103,894 at the duals of 49 cuts (BENCHMARKS.md, session 21).
+    """
+    if found is None or found.lp is None or found.lp.reduced is None:
+        return None
+    bound = found.bound
+    if not bound > lower + tolerance:
+        return None
+    fixed = rc + (lower - bound)
+    window = found.lp.pool
+    fixed[window] = np.maximum(fixed[window], found.lp.reduced)
+    return fixed, bound
 
 
 def _last_cut(
@@ -845,6 +875,23 @@ def _search(
                     status, proved_bound = "optimal", floor
                     break
                 proved_bound = max(proved_bound, _ceil(min(cut, floor) - tolerance))
+                fixed = _fixed(rc, lower, kept[0] if kept else None, tolerance)
+                if fixed is not None:
+                    # The loop goes on at the LP with cuts' reduced costs: fewer columns lie
+                    # within the incumbent's gap, and the pools are chosen again from them,
+                    # from the first window up (E38000014, 049, 212: the whole gap at once,
+                    # 9,000-46,000 columns, took 4 s to forever where main's next small
+                    # window held the optimum).
+                    rc, lower = fixed
+                    searched, delta = None, min(first_delta, floor - lower)
+                    logger.debug(
+                        "area %s: reduced-cost fixing at the LP with cuts: %d columns within "
+                        "the gap of %.0f",
+                        problem.name,
+                        np.count_nonzero(rc <= floor - lower + tolerance),
+                        floor - lower,
+                    )
+                    continue
             grown = most
             if ranked and not improved:
                 wanted = int(np.count_nonzero(rc <= floor - lower + tolerance))

@@ -81,6 +81,27 @@ def _membership(columns: Columns, pool: IntArray, n: int) -> np.ndarray[Any, np.
     return table
 
 
+def _by_practice(columns: Columns, pool: IntArray, n: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Return an ``n × len(pool)`` table: whether practice ``i`` is in column ``pool[r]``.
+
+    :func:`_membership` transposed, each practice's row contiguous: a cut's columns are
+    three rows added (:func:`_covering_two`), where reading one practice from the other
+    strides over every column (E38000243's window of 458,639 columns: 55 ms a cut).
+    """
+    members, firsts = _members(columns, pool)
+    sizes = np.diff(np.append(firsts, len(members)))
+    table = np.zeros((n, len(pool)), bool)
+    table[members, np.repeat(np.arange(len(pool)), sizes)] = True
+    return table
+
+
+def _covering_two(by_practice: np.ndarray[Any, np.dtype[np.bool_]], triple: Triple) -> IntArray:
+    """Columns of ``by_practice`` (see :func:`_by_practice`) holding two or more of ``triple``."""
+    i, j, k = triple
+    held = by_practice[i].astype(np.uint8) + by_practice[j] + by_practice[k]
+    return np.flatnonzero(held >= 2).astype(np.int64)
+
+
 def covers_two(table: np.ndarray[Any, np.dtype[np.bool_]], triple: Triple) -> IntArray:
     """Rows of ``table`` (see :func:`_membership`) holding two or more of ``triple``."""
     held = table[:, list(triple)].sum(axis=1)
@@ -88,37 +109,46 @@ def covers_two(table: np.ndarray[Any, np.dtype[np.bool_]], triple: Triple) -> In
 
 
 def _violated(
-    table: np.ndarray[Any, np.dtype[np.bool_]],
+    by_practice: np.ndarray[Any, np.dtype[np.bool_]],
     values: np.ndarray[Any, np.dtype[np.float64]],
     at: float = math.inf,
 ) -> list[tuple[float, Triple]]:
-    """Every triple whose cut the LP solution ``values`` (per row of ``table``) breaks.
+    """Every triple whose cut the LP solution ``values`` (per column of ``by_practice``) breaks.
 
     Those found by ``at`` (``time.monotonic()``) where the time runs out first.
 
     The left side of triple ``(i, j, k)`` is ``P_ij + P_ik + P_jk − 2 Q_ijk``: ``P`` the
-    weight of the columns holding a pair, ``Q`` of those holding all three.
+    weight of the columns holding a pair, ``Q`` of those holding all three. Each ``P`` is at
+    most 1 (a cover row), so a broken cut has two pairs of positive weight, which share a
+    practice ``a``: the triples are sought among ``a`` and two of its *partners* (the
+    practices sharing a column of positive value with it), not among every pair of
+    practices (E38000243's window: 2 s a round over every pair, BENCHMARKS.md session 21).
     """
     used = np.flatnonzero(values > 1e-9)
     if not len(used):
         return []
-    held = table[used].astype(np.float64)
+    held = by_practice[:, used].T.astype(np.float64)
     weight = values[used]
     active = np.flatnonzero(held.sum(axis=0) > 0)
     held = held[:, active]
     pairs = (held * weight[:, None]).T @ held
-    found: list[tuple[float, Triple]] = []
+    found: dict[Triple, float] = {}
     for a in range(len(active)):
         if time.monotonic() >= at:
             break
-        with_a = held * (weight * held[:, a])[:, None]
-        triples = with_a.T @ held
-        side = pairs[a][:, None] + pairs[a][None, :] + pairs - 2.0 * triples
+        partners = np.flatnonzero(pairs[a] > 0.0)
+        partners = partners[partners != a]
+        if len(partners) < 2:
+            continue
+        near = held[:, partners]
+        with_a = near * (weight * held[:, a])[:, None]
+        triples = with_a.T @ near
+        row = pairs[a][partners]
+        side = row[:, None] + row[None, :] + pairs[np.ix_(partners, partners)] - 2.0 * triples
         for b, c in zip(*np.nonzero(np.triu(side > 1.0 + _VIOLATION, k=1)), strict=True):
-            if a < b:
-                found.append((float(side[b, c]), (int(active[a]), int(active[b]), int(active[c]))))
-    found.sort(reverse=True)
-    return found
+            i, j, k = sorted((int(active[a]), int(active[partners[b]]), int(active[partners[c]])))
+            found[(i, j, k)] = float(side[b, c])
+    return sorted(((v, t) for t, v in found.items()), reverse=True)
 
 
 class _CutLP:
@@ -126,8 +156,9 @@ class _CutLP:
 
     def __init__(self, columns: Columns, model: Partition, pool: IntArray) -> None:
         self.pool = pool
-        self.table = _membership(columns, pool, model.n_practices)
+        self.by_practice = _by_practice(columns, pool, model.n_practices)
         self.members, self.firsts = _members(columns, pool)
+        self.ends = np.append(self.firsts[1:], len(self.members))
         self.cost = columns.col_cost[pool].astype(np.float64)
         self.piece = columns.set_piece[columns.col_set[pool]]
         solver = pywraplp.Solver.CreateSolver("GLOP")
@@ -140,6 +171,7 @@ class _CutLP:
         # up to 119.7 M): no bound at all.
         big = 2.0 * float(max(1.0, np.abs(self.cost).max()))
         self.bound = -math.inf  # of the last complete solve (see _dual_bound)
+        self.reduced: np.ndarray[Any, np.dtype[np.float64]] | None = None  # of that solve
         objective = solver.Objective()
         objective.SetMinimization()
         self.cover: dict[int, Any] = {}
@@ -173,7 +205,7 @@ class _CutLP:
             # no upper bound (the cover rows keep it at most 1): a bound's dual would
             # enter the plan's cost otherwise (see _dual_bound)
             var = self.solver.NumVar(0.0, self.solver.infinity(), "")
-            for i in np.flatnonzero(self.table[r]).tolist():
+            for i in self.members[self.firsts[r] : self.ends[r]].tolist():
                 if i in self.cover:
                     self.cover[i].SetCoefficient(var, 1.0)
             piece = int(self.piece[r])
@@ -183,15 +215,15 @@ class _CutLP:
             self.variables[r] = var
             new.append(r)
         if new and self.cuts:  # each cut's side, over the new columns at once
-            held = self.table[np.asarray(new, np.int64)]
+            held = self.by_practice[:, np.asarray(new, np.int64)]
             for triple, row, _ in self.cuts:
-                for k in np.flatnonzero(held[:, list(triple)].sum(axis=1) >= 2).tolist():
+                for k in np.flatnonzero(held[list(triple)].sum(axis=0) >= 2).tolist():
                     row.SetCoefficient(self.variables[new[k]], 1.0)
 
     def cut(self, triple: Triple) -> None:
         """Add the cut of ``triple`` over the columns in the LP (later ones join it on add)."""
         row = self.solver.Constraint(-self.solver.infinity(), 1.0)
-        rows = covers_two(self.table, triple)
+        rows = _covering_two(self.by_practice, triple)
         for r in rows.tolist():
             if r in self.variables:
                 row.SetCoefficient(self.variables[r], 1.0)
@@ -211,7 +243,7 @@ class _CutLP:
                     "subset-row LP: GLOP answered %d over %d columns", status, len(self.variables)
                 )
                 return False
-            node = np.zeros(self.table.shape[1])
+            node = np.zeros(self.by_practice.shape[0])
             for i, row in self.cover.items():
                 node[i] = row.dual_value()
             reduced = self.cost - np.add.reduceat(node[self.members], self.firsts)
@@ -225,6 +257,7 @@ class _CutLP:
             entering = np.flatnonzero(outside & (reduced < -tolerance))
             if not len(entering):
                 self.bound = self._dual_bound(node, reduced)
+                self.reduced = reduced
                 return True
             self.add(entering[np.argsort(reduced[entering], kind="stable")[:_ENTER]])
 
@@ -326,7 +359,7 @@ def separate(
         value = lp.solver.Objective().Value()
         uses: dict[int, int] = {}
         added = 0
-        for _, triple in _violated(lp.table, lp.values(), at):
+        for _, triple in _violated(lp.by_practice, lp.values(), at):
             if triple in have or any(uses.get(i, 0) >= _PER_PRACTICE for i in triple):
                 continue
             for i in triple:

@@ -11,15 +11,30 @@ import pytest
 
 from footprints.optimiser import OptimiseSettings, pools, proof, rowcuts
 from footprints.optimiser.candidates import CandidateSets, IntArray
-from footprints.optimiser.columns import Columns, build_columns, piece_candidates, plan_columns
+from footprints.optimiser.columns import (
+    Columns,
+    Partition,
+    build_columns,
+    piece_candidates,
+    plan_columns,
+)
 from footprints.optimiser.construct import construct
 from footprints.optimiser.costs import SCALE
 from footprints.optimiser.cpsat import IntegerResult
 from footprints.optimiser.fallback import fallback
+from footprints.optimiser.master import MasterLP, initial_columns
 from footprints.optimiser.problem import AreaProblem
 from footprints.optimiser.proof import hint_columns, partition
 
-from .grids import SMALL_GRIDS, brute_force_optimum, grid, planar_area, problem_of, replace_settings
+from .grids import (
+    FAST,
+    SMALL_GRIDS,
+    brute_force_optimum,
+    grid,
+    planar_area,
+    problem_of,
+    replace_settings,
+)
 
 
 def _columns(problem: AreaProblem) -> Columns:
@@ -303,6 +318,79 @@ def _with_quick_start(problem: AreaProblem) -> tuple[Columns, IntArray]:
     start = plan_columns(extended, np.arange(n_sets, n_sets + len(plan[0])), None)
     assert start is not None
     return extended, start
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
+def test_reduced_costs_fixed_at_the_lp_with_cuts_keep_every_better_plan(name: str) -> None:
+    """``_fixed``: at the LP with cuts' duals the optimum's columns stay within its cost.
+
+    The quick start's window (every column a better plan can use), the LP with subset-row
+    cuts over it, and the reduced costs it fixes: the brute-force optimum, where better than
+    the start, costs at least the new bound plus each of its columns' new reduced cost, and
+    no column lies within the gap that did not before.
+    """
+    graph, settings = SMALL_GRIDS[name]
+    problem = problem_of(graph, settings)
+    columns, start = _with_quick_start(problem)
+    model = Partition.of_area(problem)
+    lp = MasterLP(columns, model)
+    lp.add(initial_columns(columns, model.rows))
+    lp.add(start)
+    relaxation = lp.solve(problem.deadline)
+    rc, lower = relaxation.reduced_costs, relaxation.bound
+    tolerance = 1e-7 * max(1.0, float(np.abs(columns.col_cost).max()))
+    start_cost = float(columns.col_cost[start].sum())
+    window = np.flatnonzero(rc <= start_cost - lower + tolerance).astype(np.int64)
+    found = rowcuts.separate(columns, model, window, rank=rc, start=start, at=math.inf)
+    fixed = proof._fixed(rc, lower, found, tolerance)
+    outcome = partition(problem, columns)
+    best = brute_force_optimum(graph, settings)
+    assert best is not None and outcome.objective is not None
+    assert outcome.objective / SCALE == pytest.approx(best, abs=0.01 * len(outcome.chosen))
+    if fixed is None:  # the LP with cuts bounds no higher than the LP without
+        assert found.bound <= lower + tolerance
+        return
+    new_rc, bound = fixed
+    assert bound == found.bound > lower
+    assert bound <= outcome.objective + tolerance
+    assert np.all(new_rc >= rc + lower - bound - tolerance)
+    if outcome.objective < start_cost:
+        for column in outcome.chosen:
+            assert outcome.objective >= bound + new_rc[column] - tolerance
+    within = np.count_nonzero(new_rc <= start_cost - bound + tolerance)
+    assert within <= len(window)
+
+
+@pytest.mark.parametrize(("n", "seed", "most"), [(16, 1, 100), (20, 1, 20), (24, 1, 20)])
+def test_the_loop_goes_on_at_the_reduced_costs_of_the_lp_with_cuts(
+    n: int, seed: int, most: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the LP with cuts, the loop's windows are chosen at its duals: a proof in reach.
+
+    Solves of ``most`` columns that never grow: the LP with cuts over the start's window
+    bounds short of the plan, and the window at its duals holds few enough columns for the
+    small solves to search (fails without the change: the loop stops unproved, "more than
+    … candidate networks lie within …", on all three).
+    """
+    problem = problem_of(planar_area(n, seed), FAST)
+    columns, start = _with_quick_start(problem)
+    optimum = partition(problem, columns, start=start)  # pools of 30,000: every column
+    assert optimum.status == "optimal"
+    fixed: list[bool] = []
+    real = proof._fixed
+
+    def spy(rc: Any, lower: float, found: Any, tolerance: float) -> Any:
+        answer = real(rc, lower, found, tolerance)
+        fixed.append(answer is not None)
+        return answer
+
+    monkeypatch.setattr(proof, "_fixed", spy)
+    monkeypatch.setattr(proof, "CP_SAT_COLUMNS", most)
+    monkeypatch.setattr(proof, "_grown", lambda most, wanted, pace, left: most)
+    outcome = partition(problem, columns, start=start)
+    assert any(fixed)
+    assert outcome.status == "optimal"
+    assert outcome.objective == optimum.objective and outcome.bound == optimum.objective
 
 
 @pytest.mark.parametrize("name", sorted(SMALL_GRIDS))

@@ -85,3 +85,37 @@ def test_cuts_hold_for_every_plan_and_bound_below_the_optimum(name: str) -> None
     # practices each share one of them
     for a, b in itertools.combinations(range(len(outcome.chosen)), 2):
         assert not (table[a] & table[b]).any()
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
+def test_the_violated_triples_are_every_broken_cut(name: str) -> None:
+    """Triples sought among each practice's partners: every broken cut, none other.
+
+    Checked against every triple of practices at random LP values over the grid's columns
+    (the search by partners is what makes a round fast on E38000243's window).
+    """
+    graph, settings = SMALL_GRIDS[name]
+    problem = problem_of(graph, settings)
+    columns = build_columns(problem, [piece_candidates(problem, p) for p in problem.pieces])
+    n = len(problem.practices)
+    pool = np.arange(len(columns), dtype=np.int64)
+    table = rowcuts._membership(columns, pool, n)
+    by_practice = rowcuts._by_practice(columns, pool, n)
+    assert np.array_equal(by_practice, table.T)
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        values = np.where(rng.random(len(pool)) < 0.3, rng.random(len(pool)), 0.0)
+        values /= max(1.0, float((table * values[:, None]).sum(axis=0).max()))  # cover ≤ 1
+        expected = {}
+        for triple in itertools.combinations(range(n), 3):
+            side = float(values[rowcuts.covers_two(table, triple)].sum())
+            if side > 1.0 + rowcuts._VIOLATION:
+                expected[triple] = side
+            assert np.array_equal(
+                rowcuts._covering_two(by_practice, triple), rowcuts.covers_two(table, triple)
+            )
+        found = rowcuts._violated(by_practice, values)
+        assert {triple for _, triple in found} == set(expected)
+        for side, triple in found:
+            assert side == pytest.approx(expected[triple])
+        assert [side for side, _ in found] == sorted((side for side, _ in found), reverse=True)
