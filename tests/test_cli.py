@@ -109,6 +109,34 @@ def test_validate_demo_current_plan_reports_exactly_the_planted_flaws(
     assert hard == {(r, n) for r, n in planted if r in {"contiguity", "boundary"}}
 
 
+#: Loaded only by the commands that use them: the optimiser (propose) and the store (plans).
+_HEAVY = ("footprints.optimiser", "ortools", "footprints.store", "sqlalchemy")
+
+
+def test_validate_loads_neither_the_optimiser_nor_the_store(tmp_path: Path) -> None:
+    """Every command (and every example of the guides) paid for these at start-up, unused:
+    ~0.45 s of CPU a command (BENCHMARKS.md, "The test suite's time", session 21)."""
+    with demo_files() as shipped:
+        script = (
+            "import json, sys\n"
+            "from footprints.cli import main\n"
+            f"code = main(['validate', '--demo', '--plan', {str(shipped.current_plan)!r}])\n"
+            f"print(json.dumps([code, [m for m in {_HEAVY!r} if m in sys.modules]]))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,  # a generous ceiling: a loaded machine imports slowly
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    code, loaded = json.loads(done.stdout.splitlines()[-1])
+    assert code == 1  # the demo's current plan has its planted flaws: the command ran
+    assert loaded == []
+
+
 def test_bad_input_exits_2_naming_the_file(
     small_region: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
