@@ -51,7 +51,6 @@ from footprints.cli_checks import (
     planning,
 )
 from footprints.cli_plans import add_plans_parser
-from footprints.cli_propose import run_propose
 from footprints.cli_region import (
     UsageError,
     add_practice_column,
@@ -95,6 +94,17 @@ def _run_demo(args: argparse.Namespace) -> int:
     for path in sorted(vars(files).values()):
         print(f"  {path}")
     return 0
+
+
+def _run_propose(args: argparse.Namespace) -> int:
+    """``footprints propose`` (:mod:`footprints.cli_propose`), imported only when it is run.
+
+    The optimiser and OR-Tools are imported for it alone: every other command (and
+    ``--help``) paid for them at start-up, unused.
+    """
+    from footprints.cli_propose import run_propose
+
+    return run_propose(args)
 
 
 def _run_validate(args: argparse.Namespace) -> int:
@@ -402,7 +412,7 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--seed", type=options.seed, default=0, help="solver seed")
     solve.add_argument("--network-cost", type=options.cost, help="cost per network (patient-km)")
     solve.add_argument("--out", required=True, type=Path, help=OUT_HELP)
-    solve.set_defaults(run=run_propose)
+    solve.set_defaults(run=_run_propose)
 
     export = commands.add_parser(
         "export", help="write a plan as plan CSV, ePCN-style CSV, GeoJSON or GeoPackage"

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -30,17 +30,11 @@ from footprints.io import read_plan, warn_unknown_waivers
 from footprints.io.cells import spreadsheet_csv
 from footprints.plan import Plan, PlanState
 from footprints.region import REGION_OPTIONS, load_region_from
-from footprints.store import (
-    ConflictError,
-    InvalidValueError,
-    PlanHandle,
-    Store,
-    StoreError,
-    Version,
-    VersionInfo,
-)
-from footprints.store.engine import sqlite_file, store_url
-from footprints.store.sessions import FILES_REGION, REGION_FILE_ROLES, region_meta
+
+# The store (SQLAlchemy) is imported by the functions that use it: every command builds this
+# module's parser, and only ``footprints plans …`` and ``report --comments-of`` open a store.
+if TYPE_CHECKING:
+    from footprints.store import PlanHandle, Version, VersionInfo
 
 __all__ = ["add_plans_parser", "existing_store"]
 
@@ -99,6 +93,9 @@ def existing_store(location: str | None, *, new: bool = False) -> str | None:
         For a SQLite file that does not exist (unless ``new``; nothing is created), a folder,
         or an in-memory database (nothing saved in it would outlive the command).
     """
+    from footprints.store import StoreError
+    from footprints.store.engine import sqlite_file, store_url
+
     url = store_url(location)
     if url.get_backend_name() != "sqlite":
         return location
@@ -126,6 +123,8 @@ def existing_store(location: str | None, *, new: bool = False) -> str | None:
 @contextmanager
 def _opened(args: argparse.Namespace) -> Iterator[PlanHandle]:
     """Open the store ``--store`` names and the plan ``args.plan``; close the store after."""
+    from footprints.store import Store
+
     with Store(existing_store(args.store)) as store:
         yield store.open(args.plan)
 
@@ -136,6 +135,8 @@ def _opened(args: argparse.Namespace) -> Iterator[PlanHandle]:
 
 
 def _run_list(args: argparse.Namespace) -> int:
+    from footprints.store import Store
+
     with Store(existing_store(args.store)) as store:
         plans = store.plans()
         where = store.where
@@ -199,6 +200,8 @@ def _option_words(options: dict[str, Any]) -> str:
 
 def _region_text(meta: dict[str, Any]) -> str:
     """Say the region the app opens the plan on (its meta), with its files' paths."""
+    from footprints.store.sessions import FILES_REGION
+
     files = meta.get("uploads") if isinstance(meta.get("uploads"), dict) else {}
     if meta.get("region") == FILES_REGION and files:
         options = meta.get("options")
@@ -214,6 +217,8 @@ def _region_text(meta: dict[str, Any]) -> str:
 
 
 def _run_show(args: argparse.Namespace) -> int:
+    from footprints.store.sessions import FILES_REGION
+
     with _opened(args) as handle:
         version = handle.version(args.version)
         head = handle.head_number()
@@ -292,6 +297,9 @@ def _flag(role: str) -> str:
 
 def _region_files(args: argparse.Namespace) -> dict[str, Path] | None:
     """Return the region files ``import`` names (role → file), or ``None`` for none."""
+    from footprints.store import InvalidValueError
+    from footprints.store.sessions import REGION_FILE_ROLES
+
     files = {r: getattr(args, r) for r in REGION_FILE_ROLES if getattr(args, r) is not None}
     if files and args.demo:
         raise InvalidValueError(
@@ -327,6 +335,9 @@ def _region_of(args: argparse.Namespace, plan: Plan) -> tuple[Plan, dict[str, An
     (the national ePCN file) is cut to its practices, with a warning, as ``validate`` cuts
     it; a plan naming practices that are not in the region is refused.
     """
+    from footprints.store import InvalidValueError
+    from footprints.store.sessions import region_meta
+
     files = _region_files(args)
     options = _region_options(args)
     if files is None and options:
@@ -381,6 +392,8 @@ def _save_import(
     meta: dict[str, Any] | None,
 ) -> VersionInfo:
     """Save the imported plan as the newest version of an existing plan, on its head."""
+    from footprints.store import InvalidValueError
+
     head, old_meta = handle.head_and_meta()
     if meta is None and len(head.plan) and not set(plan.assignment) & set(head.plan.assignment):
         raise InvalidValueError(  # another area's plan saved as this one's version
@@ -415,6 +428,9 @@ def _store_first(location: str | None) -> str | None:
     that cannot be reached was refused only after the whole region was loaded. A store
     that does not exist yet is made only once there is a plan to save in it.
     """
+    from footprints.store import Store
+    from footprints.store.engine import sqlite_file, store_url
+
     location = existing_store(location, new=True)
     url = store_url(location)
     path = sqlite_file(url) if url.get_backend_name() == "sqlite" else None
@@ -429,6 +445,8 @@ def _import_file(args: argparse.Namespace) -> Path:
     ``plans import plan.csv`` (no name) took the file for the name and said only 'the
     following arguments are required: file', to a user who had given the file.
     """
+    from footprints.store import InvalidValueError
+
     if args.file is not None:
         return Path(args.file)
     given = Path(args.plan)
@@ -445,6 +463,8 @@ def _import_file(args: argparse.Namespace) -> Path:
 
 
 def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[str, str]]) -> int:
+    from footprints.store import ConflictError, Store
+
     file = _import_file(args)
     location = _store_first(args.store)
     plan = read_plan(file)
@@ -485,6 +505,8 @@ def _run_import(args: argparse.Namespace, read_waivers: Callable[[Path], dict[st
 
 
 def _run_export(args: argparse.Namespace, export: Exporter) -> int:
+    from footprints.store import InvalidValueError
+
     with _opened(args) as handle:
         version = handle.version(args.version)
         _, meta = handle.head_and_meta()
@@ -650,6 +672,8 @@ def add_plans_parser(
 
 
 def _check_name(args: argparse.Namespace) -> int:
+    from footprints.store import InvalidValueError
+
     if args.clear == (args.name is not None):
         raise InvalidValueError(
             "give a name for the version, or --clear to remove its name (not both)"

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from real_cuts import cut_to_areas
 
 from footprints.cli import main
 from footprints.demo import DEMO_SEED, demo_files
@@ -109,6 +110,34 @@ def test_validate_demo_current_plan_reports_exactly_the_planted_flaws(
     assert hard == {(r, n) for r, n in planted if r in {"contiguity", "boundary"}}
 
 
+#: Loaded only by the commands that use them: the optimiser (propose) and the store (plans).
+_HEAVY = ("footprints.optimiser", "ortools", "footprints.store", "sqlalchemy")
+
+
+def test_validate_loads_neither_the_optimiser_nor_the_store(tmp_path: Path) -> None:
+    """Every command (and every example of the guides) paid for these at start-up, unused:
+    ~0.45 s of CPU a command (BENCHMARKS.md, "The test suite's time", session 21)."""
+    with demo_files() as shipped:
+        script = (
+            "import json, sys\n"
+            "from footprints.cli import main\n"
+            f"code = main(['validate', '--demo', '--plan', {str(shipped.current_plan)!r}])\n"
+            f"print(json.dumps([code, [m for m in {_HEAVY!r} if m in sys.modules]]))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,  # a generous ceiling: a loaded machine imports slowly
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    code, loaded = json.loads(done.stdout.splitlines()[-1])
+    assert code == 1  # the demo's current plan has its planted flaws: the command ran
+    assert loaded == []
+
+
 def test_bad_input_exits_2_naming_the_file(
     small_region: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -194,7 +223,26 @@ CEILING_S = 900
 SLOW_AREAS = ("E38000237", "E38000244")
 
 
-def _start_propose(shared_data: Path, out: Path, processes: int) -> subprocess.Popen[str]:
+@pytest.fixture(scope="module")
+def slow_areas(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """England 2020's files cut to the two slow CCGs: their practices and their boundaries.
+
+    The Ctrl-C tests are about a run being stopped while it solves, not about England:
+    given England's files with ``--area``, the command read all England and built every
+    CCG's graph before solving the two (20–40 s a run on a busy machine, three runs). The
+    practices are those England's own placement puts in the two CCGs, their rows as the
+    published file has them.
+    """
+    return cut_to_areas(
+        shared_data / REAL_PRACTICES,
+        shared_data / REAL_CCGS,
+        SLOW_AREAS,
+        tmp_path_factory.mktemp("slow_areas"),
+        code="CCG20CD",
+    )
+
+
+def _start_propose(files: dict[str, Path], out: Path, processes: int) -> subprocess.Popen[str]:
     """``footprints propose`` on the slow CCGs, in its own process group (as in a terminal)."""
     command = [
         sys.executable,
@@ -202,9 +250,9 @@ def _start_propose(shared_data: Path, out: Path, processes: int) -> subprocess.P
         "footprints",
         "propose",
         "--practices",
-        str(shared_data / REAL_PRACTICES),
+        str(files["practices"]),
         "--boundaries",
-        str(shared_data / REAL_CCGS),
+        str(files["boundaries"]),
         "--time-limit",
         "600",
         "--processes",
@@ -236,18 +284,18 @@ def _ctrl_c(process: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def england_2020(shared_data: Path) -> Region:
-    """England 2020 by CCG, loaded once for both Ctrl-C tests (each only reads it)."""
-    return load_region(shared_data / REAL_PRACTICES, shared_data / REAL_CCGS)
+def slow_region(slow_areas: dict[str, Path]) -> Region:
+    """The two slow CCGs as the command loads them, once for both Ctrl-C tests (read only)."""
+    return load_region(slow_areas["practices"], slow_areas["boundaries"])
 
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("processes", [1, 2])
 def test_ctrl_c_in_propose_writes_the_best_plan_so_far(
-    shared_data: Path, england_2020: Region, tmp_path: Path, processes: int
+    slow_areas: dict[str, Path], slow_region: Region, tmp_path: Path, processes: int
 ) -> None:
     out = tmp_path / "plan.csv"
-    process = _start_propose(shared_data, out, processes)
+    process = _start_propose(slow_areas, out, processes)
     time.sleep(3)  # let the solvers get going; any moment gives the same outcome
     _ctrl_c(process)
     stdout, stderr = process.communicate(timeout=CEILING_S)
@@ -257,14 +305,14 @@ def test_ctrl_c_in_propose_writes_the_best_plan_so_far(
     assert "Stopped (Ctrl-C)" in stdout
     assert "the optimiser was stopped" in stdout
     plan = read_plan(out)
-    expected = {str(p) for area in SLOW_AREAS for p in england_2020.ccg_graphs[area].nodes}
+    expected = {str(p) for area in SLOW_AREAS for p in slow_region.ccg_graphs[area].nodes}
     assert set(plan.assignment) == expected
-    report = validate(plan, england_2020.validation_graph.subgraph(expected))
+    report = validate(plan, slow_region.validation_graph.subgraph(expected))
     assert not report.hard, report.hard
 
 
 @pytest.mark.realdata
-def test_second_ctrl_c_aborts_without_writing(shared_data: Path, tmp_path: Path) -> None:
+def test_second_ctrl_c_aborts_without_writing(slow_areas: dict[str, Path], tmp_path: Path) -> None:
     """The second Ctrl-C is sent once the first has been taken (its message is on stderr).
 
     On a busy machine the stop can finish before the second Ctrl-C lands, which exercises
@@ -272,7 +320,7 @@ def test_second_ctrl_c_aborts_without_writing(shared_data: Path, tmp_path: Path)
     """
     out = tmp_path / "plan.csv"
     for _ in range(3):
-        process = _start_propose(shared_data, out, processes=1)
+        process = _start_propose(slow_areas, out, processes=1)
         time.sleep(1)
         _ctrl_c(process)
         assert process.stderr is not None

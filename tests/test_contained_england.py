@@ -1,11 +1,18 @@
-"""All England, two worker processes, a solver failure injected into one area: nothing is lost.
+"""Eleven real CCGs, two worker processes, a solver failure injected into one: nothing is lost.
 
 In an all-England run on a loaded machine area 52R (NHS Nottingham and Nottinghamshire,
 E38000243, 130 practices) once ended with GLOP's unusable answer: its practices were left
 in no network and the command exited 2 with a traceback. Here the first GLOP solve of that
 area, in its worker process, answers ABNORMAL; the run must write a plan covering every
-practice of England, name that area's fallback and exit with status 4 (README). Every
-other area has 1 s: on a busy machine one may fail on its own, and must be contained too.
+practice given, name that area's fallback and exit with status 4 (README). Every other
+area has 1 s: on a busy machine one may fail on its own, and must be contained too.
+
+The run is on England 2020's files cut to the eleven CCGs from E38000238 to E38000248
+(1,294 practices), not all England (6,720; 135 CCGs): the pool hands areas out in code
+order, so 52R comes with five areas before it and five after it, spread over both
+workers, and the worker it fails in has areas left to take on after the failure, as in
+England's run. All England cost the
+suite ~45–57 s a run, most of it reading England and building every CCG's graph.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any
 import networkx as nx
 import pytest
 from ortools.linear_solver import pywraplp
+from real_cuts import cut_to_areas
 
 from footprints import cli_propose
 from footprints.cli import EXIT_FALLBACK, main
@@ -28,6 +36,8 @@ from footprints.optimiser import OptimiseSettings, pool
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 AREA = "E38000243"  # 52R
+#: England 2020's CCGs from E38000238 (Lincolnshire) to E38000248 (West Sussex), 52R sixth.
+AREAS = tuple(f"E38000{n}" for n in range(238, 249))
 SNAPSHOT = Path(__file__).resolve().parents[1] / "benchmarks" / "snapshot.py"
 
 
@@ -88,13 +98,20 @@ class _GlopFailsOnce:
         return (_arm, ())
 
 
-def test_a_solver_failure_in_one_area_of_england_loses_nothing(
+def test_a_solver_failure_in_one_area_of_eleven_loses_nothing(
     shared_data: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     snapshot = _snapshot()
+    files = cut_to_areas(
+        shared_data / snapshot.PRACTICES,
+        shared_data / snapshot.CCGS,
+        AREAS,
+        tmp_path / "areas",
+        code="CCG20CD",
+    )
     real_job = cli_propose.ProposalJob
 
     def injecting_job(graphs: dict[str, nx.Graph], *args: Any, **kwargs: Any) -> Any:
@@ -109,9 +126,9 @@ def test_a_solver_failure_in_one_area_of_england_loses_nothing(
         [
             "propose",
             "--practices",
-            str(shared_data / snapshot.PRACTICES),
+            str(files["practices"]),
             "--boundaries",
-            str(shared_data / snapshot.CCGS),
+            str(files["boundaries"]),
             "--stp-boundaries",
             str(shared_data / snapshot.STPS),
             # 1 s an area (it was 2 s): nothing asserted depends on how good the other areas'
@@ -130,8 +147,11 @@ def test_a_solver_failure_in_one_area_of_england_loses_nothing(
     captured = capsys.readouterr()
     assert code == EXIT_FALLBACK, captured.out[-3000:] + captured.err[-3000:]
     assert "Traceback" not in captured.err
-    practices = read_practices(shared_data / snapshot.PRACTICES)
-    assert set(read_plan(out).assignment) == set(practices["code"])  # every practice of England
+    practices = read_practices(files["practices"])
+    assert len(practices) == 1_294
+    assert set(read_plan(out).assignment) == set(practices["code"])  # every practice given
+    rows = {line.split()[0] for line in captured.out.splitlines() if line.strip()}
+    assert set(AREAS) <= rows  # every area has its row in the summary
     row = next(line for line in captured.out.splitlines() if line.startswith(AREA))
     assert "fallback" in row
     assert f"{AREA} (fallback: the quick constructive plan)" in captured.out
