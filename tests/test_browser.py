@@ -371,17 +371,22 @@ def test_a_ccg_lead_edits_kent_and_medway_from_the_real_files(
             page.get_by_role("button", name="🔒 Lock").click()
             expect(page.get_by_text("Locked Ashford Rural Test PCN")).to_be_visible()
             kept = sorted(members.loc[members["PCN Code"] == home, "Partner Organisation Code"])
-            # At the app's default time limit (issue #16): an optimised plan with its
-            # certified gap and bound, or the plan at hand kept with its gap; never the
-            # quick constructive plan.
+            # At the app's default time limit: an optimised plan with its certified gap and
+            # bound, or the plan at hand kept with its gap. That the quick constructive plan
+            # never stands in at 20 s (issue #16) is a benchmark's claim on a quiet machine
+            # (bench_app_reoptimise.py, BENCHMARKS.md); on a busy one the clock can run out
+            # first, and then the notice must say so and not call the plan optimised.
             page.get_by_role("button", name="Re-optimise unlocked networks").click()
             finished = page.get_by_text("Optimiser finished in")
             expect(finished).to_be_visible()
             notice = finished.inner_text()
-            assert "quick constructive" not in notice
-            assert re.search(r"certified gap \d+\.\d%: no plan costs less than [\d,]+", notice) or (
-                "proved optimal" in notice
-            ), notice
+            if "quick constructive" in notice:
+                assert "not optimised" in notice and "Allow more time" in notice, notice
+                assert "optimised, not proved optimal" not in notice, notice
+            else:
+                assert re.search(
+                    r"certified gap \d+\.\d%: no plan costs less than [\d,]+", notice
+                ) or ("proved optimal" in notice), notice
             saved = _saved(state_dir, session)
             label = saved["history"][-1]["label"]
             if "It found no better plan" in notice:  # the plan at hand was at least as good
