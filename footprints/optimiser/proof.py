@@ -53,7 +53,7 @@ from footprints.optimiser.pools import (
     solve_pool,
 )
 from footprints.optimiser.problem import AreaProblem
-from footprints.optimiser.rowcuts import Separation, Triple, separate
+from footprints.optimiser.rowcuts import Separation, Triple, fixed_by_cuts, window_bound
 from footprints.optimiser.settings import Fallback, Status
 from footprints.optimiser.shaping import (
     SHAPE_SHARE,
@@ -594,44 +594,6 @@ def _grown(most: int, wanted: int, pace: float, left: float) -> int:
     return fits if fits >= PARTIAL_GROWTH * most else most
 
 
-CUT_SHARE = 0.3
-"""Share of the time left that the subset-row LP over a window may take
-(:func:`_window_cut`) after a solve; all of it where the loop would stop anyway."""
-CUT_COLUMNS = 500_000
-"""Most columns of a window that the subset-row LP is solved over. The windows a proof needs
-on the areas that stopped short hold 48,121–66,579 (E38000091, 143, 244, 245), E38000243's
-458,639 (its LP with cuts 2.6 s at a load of 10, BENCHMARKS.md session 21); the table of
-which practice each column holds is practices × columns bytes (100 MB at 200 × 500,000)."""
-
-
-def _fixed(
-    rc: FloatArray, lower: float, found: Separation | None, tolerance: float
-) -> tuple[FloatArray, float] | None:
-    """Reduced costs and bound at the duals of the LP with cuts, where it bounds higher.
-
-    ``rc`` and ``lower``: the loop's (a plan holding column ``N`` costs at least ``lower +
-    rc[N]``); ``found``: the LP with cuts over the window ``found.lp.pool`` (the columns of
-    ``rc`` up to the incumbent's gap when it ran), its bound ``B`` and reduced costs
-    ``r'`` at its last complete solve. A plan of the window holding ``N`` costs at least
-    ``B + r'[N]`` (weak duality, with the cuts: :meth:`~footprints.optimiser.rowcuts.
-    _CutLP._dual_bound`); a plan with a column outside it costs more than that incumbent,
-    more than any plan the loop still looks for. So every column's reduced cost becomes the
-    larger of ``rc[N] + lower − B`` and (in the window) ``r'[N]``, and the bound ``B``:
-    reduced-cost fixing by the stronger LP, a narrower window. ``None`` where ``B`` is no
-    higher than ``lower``. E38000243: the 458,639 columns within the plan's gap become
-    103,894 at the duals of 49 cuts (BENCHMARKS.md, session 21).
-    """
-    if found is None or found.lp is None or found.lp.reduced is None:
-        return None
-    bound = found.bound
-    if not bound > lower + tolerance:
-        return None
-    fixed = rc + (lower - bound)
-    window = found.lp.pool
-    fixed[window] = np.maximum(fixed[window], found.lp.reduced)
-    return fixed, bound
-
-
 def _last_cut(
     problem: AreaProblem,
     columns: Columns,
@@ -649,63 +611,12 @@ def _last_cut(
     ``None`` where its bound reaches the incumbent's cost ``floor`` (the incumbent is
     proved optimal); else the bound it proves, rounded up (never above ``floor``).
     """
-    cut = _window_cut(
+    cut = window_bound(
         problem, columns, model, rc, floor - lower + tolerance, incumbent, triples, 1.0, kept
     )
     if floor <= cut + tolerance:
         return None
     return _ceil(min(cut, floor) - tolerance)
-
-
-def _window_cut(
-    problem: AreaProblem,
-    columns: Columns,
-    model: Partition,
-    rc: FloatArray,
-    width: float,
-    incumbent: IntegerResult | None,
-    triples: list[Triple],
-    share: float = CUT_SHARE,
-    kept: list[Separation] | None = None,
-) -> float:
-    """Bound every plan made of the columns of reduced cost ``≤ width`` (the window).
-
-    The LP over them with subset-row cuts (:func:`~footprints.optimiser.rowcuts.separate`)
-    in ``share`` of the time left, starting from ``triples`` (extended with the new ones);
-    ``-inf`` where the window holds more than :data:`CUT_COLUMNS` or no LP ended in time.
-    ``kept``: the last answer (replaced by this one), whose LP goes on where the window is
-    the same.
-    Rows it does not model (matching, a move budget, limits) are left out: the bound is
-    still valid, only weaker. E38000143: the window of 53,207 columns a proof needs has its
-    LP 5.97% below the optimum; 103 cuts in ten rounds (6 s at a load of 10) bound it at
-    the optimum, which CP-SAT's search over the same columns had not proved in 51 s
-    (BENCHMARKS.md, session 20).
-    """
-    window = np.flatnonzero(rc <= width).astype(np.int64)
-    if len(window) > CUT_COLUMNS:
-        return -math.inf
-    at = time.monotonic() + share * max(0.0, problem.deadline.left())
-    found = separate(
-        columns,
-        model,
-        window,
-        rank=rc,
-        start=incumbent.chosen if incumbent is not None else None,
-        known=triples,
-        at=at,
-        again=kept[0] if kept else None,
-    )
-    triples.extend(found.triples)
-    if kept is not None:
-        kept[:] = [found]
-    logger.debug(
-        "area %s: subset-row LP over %d columns: bound %.0f, %d cuts",
-        problem.name,
-        len(window),
-        found.bound,
-        len(triples),
-    )
-    return found.bound
 
 
 def _search(
@@ -870,12 +781,14 @@ def _search(
                 # them with subset-row cuts bounds them all, often up to the incumbent.
                 cut_floor = floor
                 width = floor - lower + tolerance
-                cut = _window_cut(problem, columns, model, rc, width, incumbent, triples, kept=kept)
+                cut = window_bound(
+                    problem, columns, model, rc, width, incumbent, triples, kept=kept
+                )
                 if floor <= cut + tolerance:
                     status, proved_bound = "optimal", floor
                     break
                 proved_bound = max(proved_bound, _ceil(min(cut, floor) - tolerance))
-                fixed = _fixed(rc, lower, kept[0] if kept else None, tolerance)
+                fixed = fixed_by_cuts(rc, lower, kept[0] if kept else None, tolerance)
                 if fixed is not None:
                     # The loop goes on at the LP with cuts' reduced costs: fewer columns lie
                     # within the incumbent's gap, and the pools are chosen again from them,

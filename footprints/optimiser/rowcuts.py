@@ -25,21 +25,29 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from footprints.optimiser.candidates import IntArray
+from footprints.optimiser.candidates import FloatArray, IntArray
 from footprints.optimiser.columns import Columns, Partition
+
+if TYPE_CHECKING:
+    from footprints.optimiser.cpsat import IntegerResult
+    from footprints.optimiser.problem import AreaProblem
 
 __all__ = [
     "CUTS_PER_ROUND",
+    "CUT_COLUMNS",
+    "CUT_SHARE",
     "RESTRICTED",
     "Separation",
     "Triple",
     "covers_two",
+    "fixed_by_cuts",
     "separate",
+    "window_bound",
 ]
 
 logger = logging.getLogger(__name__)
@@ -381,3 +389,96 @@ def separate(
         if not added or time.monotonic() >= at:
             break
     return Separation(found, lp.bound, lp)
+
+
+# ------------------------------------------------------------------ the window of a proof
+
+CUT_SHARE = 0.3
+"""Share of the time left that the subset-row LP over a window may take
+(:func:`window_bound`) after a solve; all of it where the loop would stop anyway."""
+CUT_COLUMNS = 500_000
+"""Most columns of a window that the subset-row LP is solved over. The windows a proof needs
+on the areas that stopped short hold 48,121–66,579 (E38000091, 143, 244, 245), E38000243's
+458,639 (its LP with cuts 2.6 s at a load of 10, BENCHMARKS.md session 21); the table of
+which practice each column holds is practices × columns bytes (100 MB at 200 × 500,000)."""
+
+
+def fixed_by_cuts(
+    rc: FloatArray, lower: float, found: Separation | None, tolerance: float
+) -> tuple[FloatArray, float] | None:
+    """Reduced costs and bound at the duals of the LP with cuts, where it bounds higher.
+
+    ``rc`` and ``lower``: the loop's (a plan holding column ``N`` costs at least ``lower +
+    rc[N]``); ``found``: the LP with cuts over the window ``found.lp.pool`` (the columns of
+    ``rc`` up to the incumbent's gap when it ran), its bound ``B`` and reduced costs
+    ``r'`` at its last complete solve. A plan of the window holding ``N`` costs at least
+    ``B + r'[N]`` (weak duality, with the cuts: :meth:`_CutLP._dual_bound`); a plan with a
+    column outside it costs more than that incumbent, more than any plan the loop still
+    looks for. So every column's reduced cost becomes the
+    larger of ``rc[N] + lower − B`` and (in the window) ``r'[N]``, and the bound ``B``:
+    reduced-cost fixing by the stronger LP, a narrower window. ``None`` where ``B`` is no
+    higher than ``lower``. E38000243: the 458,639 columns within the plan's gap become
+    103,894 at the duals of 49 cuts (BENCHMARKS.md, session 21).
+    """
+    if found is None or found.lp is None or found.lp.reduced is None:
+        return None
+    bound = found.bound
+    if not bound > lower + tolerance:
+        return None
+    fixed = rc + (lower - bound)
+    window = found.lp.pool
+    fixed[window] = np.maximum(fixed[window], found.lp.reduced)
+    return fixed, bound
+
+
+def window_bound(
+    problem: AreaProblem,
+    columns: Columns,
+    model: Partition,
+    rc: FloatArray,
+    width: float,
+    incumbent: IntegerResult | None,
+    triples: list[Triple],
+    share: float | None = None,
+    kept: list[Separation] | None = None,
+) -> float:
+    """Bound every plan made of the columns of reduced cost ``≤ width`` (the window).
+
+    The LP over them with subset-row cuts (:func:`separate`) in ``share`` of the time left
+    (:data:`CUT_SHARE`, read at the call, unless given), starting from ``triples`` (extended
+    with the new ones);
+    ``-inf`` where the window holds more than :data:`CUT_COLUMNS` or no LP ended in time.
+    ``kept``: the last answer (replaced by this one), whose LP goes on where the window is
+    the same.
+    Rows it does not model (matching, a move budget, limits) are left out: the bound is
+    still valid, only weaker. E38000143: the window of 53,207 columns a proof needs has its
+    LP 5.97% below the optimum; 103 cuts in ten rounds (6 s at a load of 10) bound it at
+    the optimum, which CP-SAT's search over the same columns had not proved in 51 s
+    (BENCHMARKS.md, session 20).
+    """
+    share = CUT_SHARE if share is None else share
+    window = np.flatnonzero(rc <= width).astype(np.int64)
+    if len(window) > CUT_COLUMNS:
+        return -math.inf
+    at = time.monotonic() + share * max(0.0, problem.deadline.left())
+    found = separate(
+        columns,
+        model,
+        window,
+        rank=rc,
+        start=incumbent.chosen if incumbent is not None else None,
+        known=triples,
+        at=at,
+        again=kept[0] if kept else None,
+    )
+    triples.extend(found.triples)
+    if kept is not None:
+        kept[:] = [found]
+    logger.debug(
+        "area %s: subset-row LP over %d columns: bound %.0f, %d cuts",
+        problem.name,
+        len(window),
+        found.bound,
+        len(triples),
+    )
+    return found.bound

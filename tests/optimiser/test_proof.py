@@ -296,7 +296,7 @@ def test_pools_grown_to_what_fits_still_bound_below_the_optimum(
 
     monkeypatch.setattr(proof, "_grown", partly)
     # the growth is what is tested: no proof by the LP with subset-row cuts before it
-    monkeypatch.setattr(proof, "_window_cut", lambda *args, **kwargs: -math.inf)
+    monkeypatch.setattr(proof, "window_bound", lambda *args, **kwargs: -math.inf)
     outcome = partition(problem, columns)
     best = brute_force_optimum(graph, settings)
     assert best is not None
@@ -322,7 +322,7 @@ def _with_quick_start(problem: AreaProblem) -> tuple[Columns, IntArray]:
 
 @pytest.mark.parametrize("name", sorted(SMALL_GRIDS))
 def test_reduced_costs_fixed_at_the_lp_with_cuts_keep_every_better_plan(name: str) -> None:
-    """``_fixed``: at the LP with cuts' duals the optimum's columns stay within its cost.
+    """``fixed_by_cuts``: at the LP with cuts' duals the optimum's columns stay within its cost.
 
     The quick start's window (every column a better plan can use), the LP with subset-row
     cuts over it, and the reduced costs it fixes: the brute-force optimum, where better than
@@ -342,7 +342,7 @@ def test_reduced_costs_fixed_at_the_lp_with_cuts_keep_every_better_plan(name: st
     start_cost = float(columns.col_cost[start].sum())
     window = np.flatnonzero(rc <= start_cost - lower + tolerance).astype(np.int64)
     found = rowcuts.separate(columns, model, window, rank=rc, start=start, at=math.inf)
-    fixed = proof._fixed(rc, lower, found, tolerance)
+    fixed = rowcuts.fixed_by_cuts(rc, lower, found, tolerance)
     outcome = partition(problem, columns)
     best = brute_force_optimum(graph, settings)
     assert best is not None and outcome.objective is not None
@@ -377,14 +377,14 @@ def test_the_loop_goes_on_at_the_reduced_costs_of_the_lp_with_cuts(
     optimum = partition(problem, columns, start=start)  # pools of 30,000: every column
     assert optimum.status == "optimal"
     fixed: list[bool] = []
-    real = proof._fixed
+    real = proof.fixed_by_cuts
 
     def spy(rc: Any, lower: float, found: Any, tolerance: float) -> Any:
         answer = real(rc, lower, found, tolerance)
         fixed.append(answer is not None)
         return answer
 
-    monkeypatch.setattr(proof, "_fixed", spy)
+    monkeypatch.setattr(proof, "fixed_by_cuts", spy)
     monkeypatch.setattr(proof, "CP_SAT_COLUMNS", most)
     monkeypatch.setattr(proof, "_grown", lambda most, wanted, pace, left: most)
     outcome = partition(problem, columns, start=start)
@@ -425,7 +425,7 @@ def test_the_subset_row_lp_never_bounds_above_the_optimum(
     columns, start = _with_quick_start(problem)
     monkeypatch.setattr(proof, "CP_SAT_COLUMNS", 2)
     monkeypatch.setattr(proof, "_grown", lambda most, wanted, pace, left: most)
-    monkeypatch.setattr(proof, "CUT_SHARE", 1e-9)
+    monkeypatch.setattr(rowcuts, "CUT_SHARE", 1e-9)
     monkeypatch.setattr(rowcuts, "RESTRICTED", 1)
     outcome = partition(problem, columns, start=start)
     best = brute_force_optimum(graph, settings)
